@@ -1,0 +1,366 @@
+package io.starling.internal.core;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A DQL value: the data model of DESIGN.md §2 plus {@link #MISSING}, the value of an absent field.
+ *
+ * <p>MISSING is not NULL: it is what a path that leads nowhere evaluates to, it is never stored, and an
+ * object never holds a MISSING field (constructors drop them). Values are immutable and thread-safe.
+ *
+ * <p>{@link #equals(Object)} is structural and type-exact ({@code Int(1)} is not {@code Dbl(1.0)});
+ * query comparison, which treats numbers by value, lives in {@link ValueOrder}. Object field order is
+ * kept (projections keep their column order) but ignored by equality, as for any {@link Map}.
+ */
+public sealed interface Value
+        permits Value.Missing, Value.Null, Value.Bool, Value.Int, Value.Dbl, Value.Str, Value.Bin, Value.Arr,
+                Value.Obj {
+
+    Missing MISSING = Missing.INSTANCE;
+    Null NULL = Null.INSTANCE;
+    Bool TRUE = new Bool(true);
+    Bool FALSE = new Bool(false);
+
+    /** The type name DQL's {@code type()} returns. */
+    String typeName();
+
+    default boolean isMissing() {
+        return this == MISSING;
+    }
+
+    default boolean isNull() {
+        return this == NULL;
+    }
+
+    /** MISSING or NULL. */
+    default boolean isAbsent() {
+        return this == MISSING || this == NULL;
+    }
+
+    default boolean isNumber() {
+        return this instanceof Int || this instanceof Dbl;
+    }
+
+    /**
+     * Converts to plain Java: {@code null} (for NULL and MISSING), Boolean, Long, Double, String, byte[],
+     * an unmodifiable List, or an unmodifiable insertion-ordered Map.
+     */
+    Object toJava();
+
+    static Bool of(boolean b) {
+        return b ? TRUE : FALSE;
+    }
+
+    static Int of(long v) {
+        return new Int(v);
+    }
+
+    static Dbl of(double v) {
+        return new Dbl(v);
+    }
+
+    static Str of(String s) {
+        return new Str(s);
+    }
+
+    /**
+     * Converts a plain Java value (as an application passes in arguments, or as Jackson reads JSON):
+     * null, Boolean, any integral Number (within 64 bits), Float/Double/BigDecimal, CharSequence, byte[],
+     * Map with String keys, List, Object[] or an existing Value.
+     *
+     * @throws IllegalArgumentException naming the unsupported type or value
+     */
+    static Value fromJava(Object o) {
+        if (o == null) return NULL;
+        if (o instanceof Value v) return v;
+        if (o instanceof Boolean b) return of(b);
+        if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
+            return new Int(((Number) o).longValue());
+        }
+        if (o instanceof Double || o instanceof Float) return new Dbl(((Number) o).doubleValue());
+        if (o instanceof BigInteger bi) {
+            if (bi.bitLength() > 63) throw new IllegalArgumentException("integer out of 64-bit range: " + bi);
+            return new Int(bi.longValue());
+        }
+        if (o instanceof BigDecimal bd) {
+            try {
+                return new Int(bd.longValueExact());
+            } catch (ArithmeticException notIntegral) {
+                return new Dbl(bd.doubleValue());
+            }
+        }
+        if (o instanceof CharSequence s) return new Str(s.toString());
+        if (o instanceof Character c) return new Str(c.toString());
+        if (o instanceof byte[] bytes) return new Bin(bytes);
+        if (o instanceof Map<?, ?> m) {
+            LinkedHashMap<String, Value> fields = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getKey() instanceof String key)) {
+                    throw new IllegalArgumentException("object keys must be strings, got " + e.getKey());
+                }
+                fields.put(key, fromJava(e.getValue()));
+            }
+            return new Obj(fields);
+        }
+        if (o instanceof List<?> l) {
+            List<Value> items = new ArrayList<>(l.size());
+            for (Object item : l) items.add(fromJava(item));
+            return new Arr(items);
+        }
+        if (o instanceof Object[] arr) return fromJava(Arrays.asList(arr));
+        throw new IllegalArgumentException("unsupported value type " + o.getClass().getName());
+    }
+
+    /** The value of an absent field or of a path that leads nowhere. Never stored. */
+    final class Missing implements Value {
+        static final Missing INSTANCE = new Missing();
+
+        private Missing() {}
+
+        @Override
+        public String typeName() {
+            return "missing";
+        }
+
+        @Override
+        public Object toJava() {
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return "MISSING";
+        }
+    }
+
+    final class Null implements Value {
+        static final Null INSTANCE = new Null();
+
+        private Null() {}
+
+        @Override
+        public String typeName() {
+            return "null";
+        }
+
+        @Override
+        public Object toJava() {
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return "null";
+        }
+    }
+
+    record Bool(boolean value) implements Value {
+        @Override
+        public String typeName() {
+            return "boolean";
+        }
+
+        @Override
+        public Object toJava() {
+            return value;
+        }
+
+        @Override
+        public String toString() {
+            return Boolean.toString(value);
+        }
+    }
+
+    /** A 64-bit signed integer. */
+    record Int(long value) implements Value {
+        @Override
+        public String typeName() {
+            return "number";
+        }
+
+        @Override
+        public Object toJava() {
+            return value;
+        }
+
+        @Override
+        public String toString() {
+            return Long.toString(value);
+        }
+    }
+
+    /** A 64-bit float. Negative zero is normalised to zero so that equal numbers encode identically. */
+    record Dbl(double value) implements Value {
+        public Dbl {
+            if (value == 0.0d) value = 0.0d;
+        }
+
+        @Override
+        public String typeName() {
+            return "number";
+        }
+
+        @Override
+        public Object toJava() {
+            return value;
+        }
+
+        @Override
+        public String toString() {
+            return Double.toString(value);
+        }
+    }
+
+    record Str(String value) implements Value {
+        public Str {
+            Objects.requireNonNull(value, "value");
+        }
+
+        @Override
+        public String typeName() {
+            return "string";
+        }
+
+        @Override
+        public Object toJava() {
+            return value;
+        }
+
+        @Override
+        public String toString() {
+            return '"' + value + '"';
+        }
+    }
+
+    /** Binary data. The array is copied in and out; the value stays immutable. */
+    final class Bin implements Value {
+        private final byte[] bytes;
+
+        public Bin(byte[] bytes) {
+            this.bytes = bytes.clone();
+        }
+
+        public byte[] bytes() {
+            return bytes.clone();
+        }
+
+        public int length() {
+            return bytes.length;
+        }
+
+        public byte byteAt(int i) {
+            return bytes[i];
+        }
+
+        @Override
+        public String typeName() {
+            return "binary";
+        }
+
+        @Override
+        public Object toJava() {
+            return bytes.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Bin b && Arrays.equals(bytes, b.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return "binary(" + Base64.getEncoder().encodeToString(bytes) + ")";
+        }
+    }
+
+    /** An array. MISSING items become NULL (an array has no holes). */
+    record Arr(List<Value> items) implements Value {
+        public Arr {
+            List<Value> copy = new ArrayList<>(items.size());
+            for (Value v : items) copy.add(v == MISSING ? NULL : Objects.requireNonNull(v, "item"));
+            items = Collections.unmodifiableList(copy);
+        }
+
+        public static final Arr EMPTY = new Arr(List.of());
+
+        public int size() {
+            return items.size();
+        }
+
+        public Value get(int i) {
+            return i >= 0 && i < items.size() ? items.get(i) : MISSING;
+        }
+
+        @Override
+        public String typeName() {
+            return "array";
+        }
+
+        @Override
+        public Object toJava() {
+            List<Object> out = new ArrayList<>(items.size());
+            for (Value v : items) out.add(v.toJava());
+            return Collections.unmodifiableList(out);
+        }
+
+        @Override
+        public String toString() {
+            return items.toString();
+        }
+    }
+
+    /** An object. Keeps insertion order; MISSING fields are dropped. */
+    record Obj(Map<String, Value> fields) implements Value {
+        public Obj {
+            LinkedHashMap<String, Value> copy = new LinkedHashMap<>(Math.max(4, fields.size() * 2));
+            for (Map.Entry<String, Value> e : fields.entrySet()) {
+                Value v = Objects.requireNonNull(e.getValue(), "field value");
+                if (v != MISSING) copy.put(Objects.requireNonNull(e.getKey(), "field name"), v);
+            }
+            fields = Collections.unmodifiableMap(copy);
+        }
+
+        public static final Obj EMPTY = new Obj(Map.of());
+
+        /** The field's value, or MISSING. */
+        public Value get(String name) {
+            Value v = fields.get(name);
+            return v == null ? MISSING : v;
+        }
+
+        public int size() {
+            return fields.size();
+        }
+
+        @Override
+        public String typeName() {
+            return "object";
+        }
+
+        @Override
+        public Object toJava() {
+            LinkedHashMap<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<String, Value> e : fields.entrySet()) out.put(e.getKey(), e.getValue().toJava());
+            return Collections.unmodifiableMap(out);
+        }
+
+        @Override
+        public String toString() {
+            return fields.toString();
+        }
+    }
+}

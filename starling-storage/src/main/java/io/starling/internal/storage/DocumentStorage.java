@@ -1,0 +1,98 @@
+package io.starling.internal.storage;
+
+import java.util.List;
+
+/**
+ * The storage SPI: durable rows of (collection, id, state) with a per-store change sequence, plus a small
+ * key/value meta area. It knows nothing of documents, CRDTs or DQL: ids and states are opaque bytes
+ * produced by the layers above.
+ *
+ * <p>Concurrency: one writer at a time ({@link #write} blocks while another write runs); any number of
+ * readers ({@link #read}) run concurrently with each other and with the writer, each on a consistent
+ * snapshot. Implementations are thread-safe. A transaction object is valid only inside its callback and
+ * only on the calling thread.
+ *
+ * <p>Change sequence: every row written by {@link WriteTx#put} or {@link WriteTx#insertIfAbsent} gets the
+ * next number of one per-store sequence that never goes backwards, across restarts too, even when the
+ * row holding the highest number is later removed. Numbers of a rolled-back transaction may be reused.
+ */
+public interface DocumentStorage extends AutoCloseable {
+
+    /**
+     * Runs {@code work} in an exclusive write transaction. Commits when it returns (durably, as the
+     * storage's durability option says) and rolls back when it throws; the exception propagates unchanged.
+     *
+     * @throws StorageException for storage failures (the transaction is rolled back)
+     */
+    <T> T write(WriteWork<T> work);
+
+    /** Runs {@code work} on a consistent snapshot. */
+    <T> T read(ReadWork<T> work);
+
+    /** Closes connections and releases the directory lock. Idempotent. */
+    @Override
+    void close();
+
+    @FunctionalInterface
+    interface WriteWork<T> {
+        T run(WriteTx tx);
+    }
+
+    @FunctionalInterface
+    interface ReadWork<T> {
+        T run(ReadTx tx);
+    }
+
+    /** One stored row. {@code live} is false for a tombstone (a deleted document kept for sync). */
+    record Row(String collection, byte[] id, long sequence, boolean live, byte[] state) {}
+
+    /** Receives rows of a scan; returns false to stop early. */
+    @FunctionalInterface
+    interface RowVisitor {
+        boolean visit(Row row);
+    }
+
+    interface ReadTx {
+        /** The row, or null. */
+        Row get(String collection, byte[] id);
+
+        /**
+         * Visits the rows of one collection in ascending unsigned-byte order of id.
+         *
+         * @param liveOnly when true, tombstones are skipped cheaply (without reading their state)
+         */
+        void scan(String collection, boolean liveOnly, RowVisitor visitor);
+
+        /** Rows of every collection with sequence greater than {@code after}, ascending, at most {@code limit}. */
+        void changesSince(long after, int limit, RowVisitor visitor);
+
+        /** Names of the collections holding at least one row (live or tombstone), sorted. */
+        List<String> collections();
+
+        /** Number of live rows in the collection. */
+        long countLive(String collection);
+
+        /** The highest sequence number ever assigned (0 for a new store). */
+        long lastSequence();
+
+        /** A meta value, or null. */
+        byte[] meta(String key);
+    }
+
+    interface WriteTx extends ReadTx {
+        /**
+         * Inserts a row if (collection, id) has none, giving it the next sequence number.
+         *
+         * @return the sequence number, or -1 if a row exists (nothing is written)
+         */
+        long insertIfAbsent(String collection, byte[] id, boolean live, byte[] state);
+
+        /** Inserts or replaces the row, giving it the next sequence number, which is returned. */
+        long put(String collection, byte[] id, boolean live, byte[] state);
+
+        /** Removes the row (EVICT). Does not consume a sequence number. Returns whether a row existed. */
+        boolean remove(String collection, byte[] id);
+
+        void putMeta(String key, byte[] value);
+    }
+}

@@ -1,0 +1,34 @@
+package io.starling.internal.storage;
+
+/** A storage failure with a stable code; the facade maps it to the public error codes. */
+public final class StorageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public enum Code {
+        /** Another instance or process holds the directory lock. */
+        LOCKED,
+        /** The database file is damaged or is not a Starling database. */
+        CORRUPT,
+        /** The database schema is newer than this code supports. */
+        NEWER_SCHEMA,
+        /** Any other I/O or SQLite failure. */
+        IO,
+        /** The storage is closed. */
+        CLOSED
+    }
+
+    private final Code code;
+
+    public StorageException(Code code, String message, Throwable cause) {
+        super(message, cause);
+        this.code = code;
+    }
+
+    public StorageException(Code code, String message) {
+        this(code, message, null);
+    }
+
+    public Code code() {
+        return code;
+    }
+}

@@ -1,0 +1,67 @@
+package io.starling;
+
+/**
+ * Stable error codes. {@link #code()} is part of the API (the HTTP API and the CLI print it); new codes
+ * may be added, existing ones never change meaning.
+ *
+ * <p>A <em>user error</em> is a mistake in what the caller asked for (a bad statement, argument, document
+ * or option); the CLI exits with 2 for these and with 1 for everything else.
+ */
+public enum ErrorCode {
+    /** The statement does not parse. The message gives line and column. */
+    QUERY_SYNTAX("query/syntax-error", true),
+    /** The statement parses but is ill-typed or invalid (a bad operand, unknown function, wrong arity). */
+    QUERY_INVALID("query/invalid", true),
+    /** A named argument is referenced but not supplied, or has a value DQL cannot use. */
+    QUERY_ARGUMENT("query/argument", true),
+    /** The statement is valid DQL that this version does not execute yet. */
+    QUERY_UNSUPPORTED("query/unsupported", true),
+    /** INSERT with ON ID CONFLICT FAIL (the default) found a document with that id. */
+    DOCUMENT_ID_CONFLICT("document/id-conflict", true),
+    /** An {@code _id} that is null, a float, binary or an array, or an attempt to change an {@code _id}. */
+    DOCUMENT_INVALID_ID("document/invalid-id", true),
+    /** A document that is not an object, or holds a value the data model rejects. */
+    DOCUMENT_INVALID("document/invalid", true),
+    /** A local write would make a document larger than 5 MiB. */
+    DOCUMENT_TOO_LARGE("document/too-large", true),
+    /** A write was attempted inside a read-only transaction. */
+    TRANSACTION_READ_ONLY("transaction/read-only", true),
+    /** Configuration rejected before anything was opened. */
+    CONFIG_INVALID("config/invalid", true),
+    /** The database directory is held by another Starling instance or process. */
+    STORE_LOCKED("store/locked", false),
+    /** The database file is damaged, or is not a Starling database. */
+    STORE_CORRUPT("store/corrupt", false),
+    /** The database was written by a newer Starling with a schema this version cannot read. */
+    STORE_NEWER_SCHEMA("store/newer-schema", false),
+    /** The database belongs to a different app id than the one configured. */
+    STORE_APP_MISMATCH("store/app-mismatch", false),
+    /** An I/O or SQLite failure. */
+    STORE_IO("store/io", false),
+    /** The instance is closed. */
+    CLOSED("store/closed", false),
+    /** A remote write carries a timestamp too far ahead of this peer's clock. */
+    CLOCK_DRIFT("sync/clock-drift", false),
+    /** A failure inside application code run by a transaction. */
+    TRANSACTION_FAILED("transaction/failed", false),
+    /** A bug in Starling. Please report it. */
+    INTERNAL("internal", false);
+
+    private final String code;
+    private final boolean userError;
+
+    ErrorCode(String code, boolean userError) {
+        this.code = code;
+        this.userError = userError;
+    }
+
+    /** The stable string form, such as {@code query/syntax-error}. */
+    public String code() {
+        return code;
+    }
+
+    /** True when the caller's input is at fault (CLI exit status 2, HTTP status 400). */
+    public boolean isUserError() {
+        return userError;
+    }
+}

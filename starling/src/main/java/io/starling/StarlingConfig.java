@@ -1,0 +1,196 @@
+package io.starling;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * Configuration of one Starling instance. Immutable; build it with {@link #builder()} (plain defaults) or
+ * {@link #fromEnvironment()} (defaults taken from {@code STARLING_*} environment variables). The builder
+ * rejects a bad value at once, naming it.
+ *
+ * <table>
+ *   <caption>Settings</caption>
+ *   <tr><th>setting</th><th>environment default</th><th>default</th></tr>
+ *   <tr><td>{@link Builder#databaseDirectory}</td><td>STARLING_DB_PATH</td><td>{@code starling-data}</td></tr>
+ *   <tr><td>{@link Builder#appId}</td><td>STARLING_APP_ID</td><td>the one stored in the database, or
+ *       {@code default} for a new one</td></tr>
+ *   <tr><td>{@link Builder#siteId}</td><td>STARLING_SITE_ID</td><td>generated once, then persisted</td></tr>
+ *   <tr><td>{@link Builder#durability}</td><td></td><td>{@link Durability#FULL}</td></tr>
+ *   <tr><td>{@link Builder#maxClockDrift}</td><td></td><td>10 minutes</td></tr>
+ * </table>
+ */
+public final class StarlingConfig {
+
+    /** How hard a commit works to survive failures. */
+    public enum Durability {
+        /** A write survives a crash of the process and of the machine (SQLite synchronous=FULL). */
+        FULL,
+        /** A write survives a crash of the process; a power loss may lose the last commits (synchronous=NORMAL). */
+        NORMAL
+    }
+
+    public static final String DEFAULT_DIRECTORY = "starling-data";
+    public static final Duration DEFAULT_MAX_CLOCK_DRIFT = Duration.ofMinutes(10);
+    static final int MAX_APP_ID_LENGTH = 128;
+
+    private final Path databaseDirectory;
+    private final String appId;
+    private final long siteId;
+    private final Durability durability;
+    private final Duration maxClockDrift;
+
+    private StarlingConfig(Builder b) {
+        this.databaseDirectory = b.databaseDirectory;
+        this.appId = b.appId;
+        this.siteId = b.siteId;
+        this.durability = b.durability;
+        this.maxClockDrift = b.maxClockDrift;
+    }
+
+    /** A builder with plain defaults; the environment is not read. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A builder whose defaults come from {@code STARLING_DB_PATH}, {@code STARLING_APP_ID} and
+     * {@code STARLING_SITE_ID} when they are set.
+     *
+     * @throws StarlingException with {@link ErrorCode#CONFIG_INVALID} naming the variable that is malformed
+     */
+    public static Builder fromEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
+    static Builder fromEnvironment(Map<String, String> env) {
+        Builder b = new Builder();
+        String dir = env.get("STARLING_DB_PATH");
+        if (dir != null && !dir.isBlank()) b.databaseDirectory(Path.of(dir));
+        String app = env.get("STARLING_APP_ID");
+        if (app != null && !app.isBlank()) b.appId(app);
+        String site = env.get("STARLING_SITE_ID");
+        if (site != null && !site.isBlank()) b.siteId(parseSiteId("STARLING_SITE_ID", site));
+        return b;
+    }
+
+    /**
+     * Parses a site id written in decimal (signed or unsigned 64-bit) or as hex with a {@code 0x} prefix.
+     */
+    public static long parseSiteId(String what, String text) {
+        String t = text.trim();
+        try {
+            long v = t.startsWith("0x") || t.startsWith("0X")
+                    ? Long.parseUnsignedLong(t.substring(2), 16)
+                    : t.startsWith("-") ? Long.parseLong(t) : Long.parseUnsignedLong(t);
+            if (v == 0) throw invalid(what + " must not be 0");
+            return v;
+        } catch (NumberFormatException e) {
+            throw invalid(what + " is not a 64-bit integer: '" + text + "'");
+        }
+    }
+
+    /** The directory holding the database; created on open if absent. */
+    public Path databaseDirectory() {
+        return databaseDirectory;
+    }
+
+    /** The app id, or null when it is to be taken from the database (or be {@code default} for a new one). */
+    public String appId() {
+        return appId;
+    }
+
+    /** The site id, or empty when the persisted (or a newly generated) one is to be used. */
+    public OptionalLong siteId() {
+        return siteId == 0 ? OptionalLong.empty() : OptionalLong.of(siteId);
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    /** How far ahead of the local clock a remote timestamp may be before it is rejected. */
+    public Duration maxClockDrift() {
+        return maxClockDrift;
+    }
+
+    /** A builder holding this configuration's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.databaseDirectory = databaseDirectory;
+        b.appId = appId;
+        b.siteId = siteId;
+        b.durability = durability;
+        b.maxClockDrift = maxClockDrift;
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return "StarlingConfig{databaseDirectory=" + databaseDirectory + ", appId=" + appId + ", siteId="
+                + (siteId == 0 ? "auto" : Long.toUnsignedString(siteId, 16)) + ", durability=" + durability
+                + ", maxClockDrift=" + maxClockDrift + '}';
+    }
+
+    private static StarlingException invalid(String message) {
+        return new StarlingException(ErrorCode.CONFIG_INVALID, message);
+    }
+
+    /** Builds a {@link StarlingConfig}. Not thread-safe. */
+    public static final class Builder {
+        private Path databaseDirectory = Path.of(DEFAULT_DIRECTORY);
+        private String appId;
+        private long siteId;
+        private Durability durability = Durability.FULL;
+        private Duration maxClockDrift = DEFAULT_MAX_CLOCK_DRIFT;
+
+        private Builder() {}
+
+        public Builder databaseDirectory(Path dir) {
+            this.databaseDirectory = Objects.requireNonNull(dir, "databaseDirectory");
+            return this;
+        }
+
+        /**
+         * The app id: peers sync only with peers of the same app. 1 to 128 characters from
+         * {@code [A-Za-z0-9._-]}.
+         */
+        public Builder appId(String appId) {
+            Objects.requireNonNull(appId, "appId");
+            if (appId.isEmpty() || appId.length() > MAX_APP_ID_LENGTH || !appId.matches("[A-Za-z0-9._-]+")) {
+                throw invalid("appId must be 1 to " + MAX_APP_ID_LENGTH
+                        + " characters from [A-Za-z0-9._-], got '" + appId + "'");
+            }
+            this.appId = appId;
+            return this;
+        }
+
+        /** A fixed 64-bit site id (not 0). Normally left unset: a random one is generated and persisted. */
+        public Builder siteId(long siteId) {
+            if (siteId == 0) throw invalid("siteId must not be 0");
+            this.siteId = siteId;
+            return this;
+        }
+
+        public Builder durability(Durability durability) {
+            this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /** At least one second. */
+        public Builder maxClockDrift(Duration drift) {
+            Objects.requireNonNull(drift, "maxClockDrift");
+            if (drift.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw invalid("maxClockDrift must be at least 1 second, got " + drift);
+            }
+            this.maxClockDrift = drift;
+            return this;
+        }
+
+        public StarlingConfig build() {
+            return new StarlingConfig(this);
+        }
+    }
+}
