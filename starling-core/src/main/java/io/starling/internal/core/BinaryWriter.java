@@ -1,0 +1,79 @@
+package io.starling.internal.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** A growable byte buffer with the primitive encodings of Starling's binary formats. Not thread-safe. */
+public final class BinaryWriter {
+    private byte[] buf;
+    private int len;
+
+    public BinaryWriter() {
+        this(64);
+    }
+
+    public BinaryWriter(int initialCapacity) {
+        buf = new byte[Math.max(16, initialCapacity)];
+    }
+
+    private void ensure(int extra) {
+        if (len + extra > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
+    }
+
+    public BinaryWriter writeByte(int b) {
+        ensure(1);
+        buf[len++] = (byte) b;
+        return this;
+    }
+
+    /** Unsigned LEB128. */
+    public BinaryWriter writeVarLong(long v) {
+        ensure(10);
+        while ((v & ~0x7fL) != 0) {
+            buf[len++] = (byte) ((v & 0x7f) | 0x80);
+            v >>>= 7;
+        }
+        buf[len++] = (byte) v;
+        return this;
+    }
+
+    public BinaryWriter writeVarInt(int v) {
+        if (v < 0) throw new IllegalArgumentException("negative length " + v);
+        return writeVarLong(v);
+    }
+
+    /** Zig-zag then LEB128, so that small negative numbers stay small. */
+    public BinaryWriter writeSignedVarLong(long v) {
+        return writeVarLong((v << 1) ^ (v >> 63));
+    }
+
+    public BinaryWriter writeFixedLong(long v) {
+        ensure(8);
+        for (int i = 7; i >= 0; i--) buf[len++] = (byte) (v >>> (i * 8));
+        return this;
+    }
+
+    public BinaryWriter writeBytes(byte[] b) {
+        writeVarInt(b.length);
+        return writeRaw(b);
+    }
+
+    public BinaryWriter writeRaw(byte[] b) {
+        ensure(b.length);
+        System.arraycopy(b, 0, buf, len, b.length);
+        len += b.length;
+        return this;
+    }
+
+    public BinaryWriter writeString(String s) {
+        return writeBytes(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public int size() {
+        return len;
+    }
+
+    public byte[] toByteArray() {
+        return Arrays.copyOf(buf, len);
+    }
+}

@@ -1,0 +1,501 @@
+package io.starling.internal.crdt;
+
+import io.starling.internal.core.BinaryReader;
+import io.starling.internal.core.BinaryWriter;
+import io.starling.internal.core.CodecException;
+import io.starling.internal.core.Path;
+import io.starling.internal.core.Stamp;
+import io.starling.internal.core.Value;
+import io.starling.internal.core.ValueCodec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/*
+ * Design note — the document CRDT.
+ *
+ * A document is a tree of Nodes (see Node). Every write carries one Stamp (hlc, site), greater than every
+ * stamp the writing replica has seen, and touches nodes in three ways only:
+ *
+ *   assign   — a last-writer-wins non-map assignment of a path: a register value (SET to a scalar or
+ *              array), a removal (UNSET; DELETE at the root) or a counter restart (RESTART WITH).
+ *   mapStamp — "this path is an object as of stamp t": SET to an object, any SET/APPLY below the path
+ *              (ancestors become objects), and INSERT at the root.
+ *   contribution — a counter increment, folded into the writing site's running sum.
+ *
+ * A path is visibly an object iff its mapStamp is later than its assignment; otherwise it shows the
+ * assignment (or the counter total, or nothing). An assignment at stamp c makes everything at or below c
+ * in the subtree unreachable forever, so normalisation drops it: this is what keeps deleted documents from
+ * coming back as husks. The document exists iff the root's mapStamp (latest INSERT) is later than its
+ * assignment (latest DELETE); an UPDATE never moves the root's mapStamp, so it never resurrects.
+ *
+ * Merge is union followed by normalisation. Union takes per-node maxima (LWW assignment, max mapStamp,
+ * per-site latest contribution) and normalisation removes only writes dominated by some assignment, and
+ * since dominance is monotone in the union the result is the join of a semilattice: commutative,
+ * associative and idempotent. The codec writes the normal form canonically (sorted keys, sorted stamp
+ * table), so replicas that received the same writes hold byte-identical states.
+ *
+ * The full rules, with examples, are in docs/DATA-MODEL.md; the laws are checked by DocumentStateLawsTest.
+ */
+
+/**
+ * The replicated state of one document: immutable, thread-safe. Every operation returns a new state.
+ * Operations that write take the write's stamp, which the caller guarantees is greater than {@link
+ * #maxStamp()} (the engine's hybrid logical clock observes every merged state).
+ */
+public final class DocumentState {
+    private static final int FORMAT_VERSION = 1;
+    private static final DocumentState EMPTY = new DocumentState(new Node());
+
+    private final Node root;
+
+    private DocumentState(Node root) {
+        this.root = root;
+    }
+
+    /** The state of a document nobody has written. */
+    public static DocumentState empty() {
+        return EMPTY;
+    }
+
+    /** True when the document is live: inserted after its latest delete. */
+    public boolean exists() {
+        return root.isMap();
+    }
+
+    /** True when nothing was ever written (or everything written was dominated and dropped). */
+    public boolean isEmpty() {
+        return root.isEmpty();
+    }
+
+    /** True when the document was deleted and not re-inserted since. */
+    public boolean isTombstone() {
+        return !exists() && root.assignKind == Node.REMOVED;
+    }
+
+    /** The visible fields (without {@code _id}), or null when the document does not exist. */
+    public Value.Obj fields() {
+        return exists() ? (Value.Obj) root.visible(Stamp.NONE) : null;
+    }
+
+    /** The visible document with {@code _id} first, or null when it does not exist. */
+    public Value.Obj document(Value id) {
+        Value.Obj fields = fields();
+        if (fields == null) return null;
+        LinkedHashMap<String, Value> doc = new LinkedHashMap<>(fields.size() * 2 + 2);
+        doc.put("_id", id);
+        for (Map.Entry<String, Value> e : fields.fields().entrySet()) {
+            if (!e.getKey().equals("_id")) doc.put(e.getKey(), e.getValue());
+        }
+        return new Value.Obj(doc);
+    }
+
+    /** The greatest stamp in the state (the clock must be above it before writing). */
+    public Stamp maxStamp() {
+        return root.maxStamp();
+    }
+
+    // ---- writes ----------------------------------------------------------------------------------------
+
+    /**
+     * An INSERT (or INSERT ... ON ID CONFLICT DO UPDATE): the document exists as of {@code stamp}, and each
+     * supplied field is written; objects merge into existing objects, fields not supplied are kept.
+     */
+    public DocumentState insert(Value.Obj fields, Stamp stamp) {
+        Node r = root.copy();
+        r.mapStamp = Stamp.max(r.mapStamp, stamp);
+        for (Map.Entry<String, Value> e : fields.fields().entrySet()) {
+            writeValue(r.child(e.getKey()), e.getValue(), stamp);
+        }
+        return normalized(r);
+    }
+
+    /**
+     * INSERT ... ON ID CONFLICT DO UPDATE_LOCAL_DIFF: like {@link #insert} but writes only the fields whose
+     * visible value differs (recursively through objects). Returns this same instance when nothing differs.
+     */
+    public DocumentState insertChangedFields(Value.Obj fields, Stamp stamp) {
+        if (!exists()) return insert(fields, stamp);
+        Node r = root.copy();
+        if (!writeDiff(r, fields, stamp, Stamp.max(Stamp.NONE, r.assignStamp))) return this;
+        return normalized(r);
+    }
+
+    /** A DELETE: the document and all its fields are gone as of {@code stamp}. */
+    public DocumentState delete(Stamp stamp) {
+        Node r = root.copy();
+        r.assign(Node.REMOVED, stamp, null);
+        return normalized(r);
+    }
+
+    /**
+     * An UPDATE's field operations, all at {@code stamp}. Does not make a deleted document exist.
+     *
+     * @throws DocumentException if an operation does not fit the document (INCREMENT of a string, an array
+     *     position on a non-array, a position past the end)
+     */
+    public DocumentState update(List<FieldOp> ops, Stamp stamp) {
+        Node r = root.copy();
+        for (FieldOp op : ops) apply(r, op, stamp);
+        return normalized(r);
+    }
+
+    /** The join of two states: what a replica holds after receiving both. */
+    public DocumentState merge(DocumentState other) {
+        if (other.root.isEmpty()) return this;
+        if (root.isEmpty()) return other;
+        Node r = root.copy();
+        r.absorb(other.root);
+        return normalized(r);
+    }
+
+    private static DocumentState normalized(Node r) {
+        r.normalize(Stamp.NONE);
+        return new DocumentState(r);
+    }
+
+    private static void writeValue(Node node, Value v, Stamp stamp) {
+        if (v instanceof Value.Obj o) {
+            node.mapStamp = Stamp.max(node.mapStamp, stamp);
+            for (Map.Entry<String, Value> e : o.fields().entrySet()) {
+                writeValue(node.child(e.getKey()), e.getValue(), stamp);
+            }
+        } else {
+            node.assign(Node.REGISTER, stamp, v);
+        }
+    }
+
+    private static boolean writeDiff(Node node, Value.Obj v, Stamp stamp, Stamp clear) {
+        boolean changed = false;
+        for (Map.Entry<String, Value> e : v.fields().entrySet()) {
+            Node child = node.existingChild(e.getKey());
+            Value current = child == null ? Value.MISSING : child.visible(clear);
+            if (e.getValue() instanceof Value.Obj o && current instanceof Value.Obj) {
+                changed |= writeDiff(child, o, stamp, child.effectiveClear(clear));
+            } else if (!e.getValue().equals(current)) {
+                writeValue(node.child(e.getKey()), e.getValue(), stamp);
+                changed = true;
+            }
+        }
+        if (changed) node.mapStamp = Stamp.max(node.mapStamp, stamp);
+        return changed;
+    }
+
+    private static void apply(Node root, FieldOp op, Stamp stamp) {
+        List<Path.Segment> segs = op.path().segments();
+        int firstIndex = firstIndexSegment(segs);
+        if (!(segs.get(0) instanceof Path.Key)) throw new DocumentException("a path must start with a field name");
+        if (op instanceof FieldOp.Unset) {
+            unset(root, segs, firstIndex, stamp);
+            return;
+        }
+        if (firstIndex >= 0 && !(op instanceof FieldOp.Set)) {
+            throw new DocumentException("APPLY needs a field path without array positions: " + op.path());
+        }
+        int keyCount = firstIndex >= 0 ? firstIndex : segs.size();
+        // walk to the target, making ancestors objects as of this write
+        Node node = root;
+        Stamp clear = root.assignStamp;
+        for (int i = 0; i < keyCount - 1; i++) {
+            node = node.child(((Path.Key) segs.get(i)).name());
+            clear = node.effectiveClear(clear);
+            node.mapStamp = Stamp.max(node.mapStamp, stamp);
+        }
+        Node target = node.child(((Path.Key) segs.get(keyCount - 1)).name());
+        Stamp targetClear = target.effectiveClear(clear);
+        if (op instanceof FieldOp.Set set) {
+            if (firstIndex < 0) {
+                writeValue(target, set.value(), stamp);
+            } else {
+                Value current = target.visible(clear);
+                Value updated = setIn(current, segs.subList(firstIndex, segs.size()), set.value(), op.path());
+                writeValue(target, updated, stamp);
+            }
+        } else if (op instanceof FieldOp.Increment inc) {
+            Value current = target.visible(clear);
+            if (target.isCounter() || current.isMissing()) {
+                Node.Contribution mine =
+                        target.contributions == null ? null : target.contributions.get(stamp.site());
+                Value sum = mine != null && mine.basis().equals(targetClear)
+                        ? Node.add(mine.sum(), inc.amount())
+                        : inc.amount();
+                target.contributionsForWrite().put(stamp.site(), new Node.Contribution(targetClear, stamp, sum));
+            } else if (current.isNumber()) {
+                target.assign(Node.COUNTER, stamp, Node.add(current, inc.amount()));
+            } else {
+                throw new DocumentException(
+                        "cannot INCREMENT " + op.path() + ": it holds " + article(current.typeName()));
+            }
+        } else if (op instanceof FieldOp.Restart restart) {
+            target.assign(Node.COUNTER, stamp, restart.value());
+        }
+    }
+
+    private static void unset(Node root, List<Path.Segment> segs, int firstIndex, Stamp stamp) {
+        int keyCount = firstIndex >= 0 ? firstIndex : segs.size();
+        Node node = root;
+        Stamp clear = root.assignStamp;
+        for (int i = 0; i < keyCount - 1; i++) {
+            node = node.existingChild(((Path.Key) segs.get(i)).name());
+            if (node == null || !node.isMap()) return; // nothing there to remove
+            clear = node.effectiveClear(clear);
+        }
+        String key = ((Path.Key) segs.get(keyCount - 1)).name();
+        if (firstIndex < 0) {
+            node.child(key).assign(Node.REMOVED, stamp, null);
+            return;
+        }
+        Node target = node.existingChild(key);
+        if (target == null) return;
+        Value current = target.visible(clear);
+        Value updated = unsetIn(current, segs.subList(firstIndex, segs.size()));
+        if (updated != current) writeValue(target, updated, stamp);
+    }
+
+    private static int firstIndexSegment(List<Path.Segment> segs) {
+        for (int i = 0; i < segs.size(); i++) if (segs.get(i) instanceof Path.Index) return i;
+        return -1;
+    }
+
+    /** {@code current} with the value at {@code segs} replaced (array positions: within or one past the end). */
+    private static Value setIn(Value current, List<Path.Segment> segs, Value v, Path whole) {
+        if (segs.isEmpty()) return v;
+        Path.Segment s = segs.get(0);
+        List<Path.Segment> rest = segs.subList(1, segs.size());
+        if (s instanceof Path.Key k) {
+            Map<String, Value> fields = current instanceof Value.Obj o ? new LinkedHashMap<>(o.fields()) : new LinkedHashMap<>();
+            fields.put(k.name(), setIn(current instanceof Value.Obj o ? o.get(k.name()) : Value.MISSING, rest, v, whole));
+            return new Value.Obj(fields);
+        }
+        if (!(current instanceof Value.Arr a)) {
+            throw new DocumentException("cannot SET " + whole + ": " + (current.isMissing() ? "the array does not exist" : "not an array"));
+        }
+        int i = ((Path.Index) s).index();
+        if (i < 0) i += a.size();
+        if (i < 0 || i > a.size()) {
+            throw new DocumentException("cannot SET " + whole + ": position out of range (the array has " + a.size() + " items)");
+        }
+        List<Value> items = new ArrayList<>(a.items());
+        if (i == items.size()) items.add(setIn(Value.MISSING, rest, v, whole));
+        else items.set(i, setIn(items.get(i), rest, v, whole));
+        return new Value.Arr(items);
+    }
+
+    /** {@code current} without the value at {@code segs}; the same instance when there is nothing to remove. */
+    private static Value unsetIn(Value current, List<Path.Segment> segs) {
+        Path.Segment s = segs.get(0);
+        List<Path.Segment> rest = segs.subList(1, segs.size());
+        if (s instanceof Path.Key k) {
+            if (!(current instanceof Value.Obj o) || o.get(k.name()).isMissing()) return current;
+            Map<String, Value> fields = new LinkedHashMap<>(o.fields());
+            if (rest.isEmpty()) {
+                fields.remove(k.name());
+            } else {
+                Value inner = o.get(k.name());
+                Value updated = unsetIn(inner, rest);
+                if (updated == inner) return current;
+                fields.put(k.name(), updated);
+            }
+            return new Value.Obj(fields);
+        }
+        if (!(current instanceof Value.Arr a)) return current;
+        int i = ((Path.Index) s).index();
+        if (i < 0) i += a.size();
+        if (i < 0 || i >= a.size()) return current;
+        List<Value> items = new ArrayList<>(a.items());
+        if (rest.isEmpty()) {
+            items.remove(i);
+        } else {
+            Value updated = unsetIn(items.get(i), rest);
+            if (updated == items.get(i)) return current;
+            items.set(i, updated);
+        }
+        return new Value.Arr(items);
+    }
+
+    private static String article(String type) {
+        return (type.startsWith("a") || type.startsWith("o") ? "an " : "a ") + type;
+    }
+
+    // ---- codec ---------------------------------------------------------------------------------------------
+
+    /*
+     * state    := version(=1) varint-count stamp* node         -- stamps sorted ascending, distinct
+     * stamp    := varlong hlc-delta-from-previous  8-byte site
+     * node     := flags [varint stamp-index [value]] [varint stamp-index] [entries] [contributions]
+     *   flags: bits 0-1 assignment kind (0 none, 1 register, 2 removed, 3 counter),
+     *          bit 2 has mapStamp, bit 3 has entries, bit 4 has contributions;
+     *          the value follows for register (the value) and counter (its base)
+     * entries  := varint-count (string node)*                    -- keys in String order
+     * contributions := varint-count (varint basis-index varint stamp-index value)*   -- sites in unsigned order
+     */
+
+    /** The canonical encoding: equal states encode to identical bytes. */
+    public byte[] encode() {
+        TreeSet<Stamp> stamps = new TreeSet<>();
+        collectStamps(root, stamps);
+        Map<Stamp, Integer> index = new HashMap<>();
+        BinaryWriter w = new BinaryWriter(256);
+        w.writeByte(FORMAT_VERSION).writeVarInt(stamps.size());
+        long prev = 0;
+        for (Stamp s : stamps) {
+            index.put(s, index.size());
+            w.writeVarLong(s.hlc() - prev).writeFixedLong(s.site());
+            prev = s.hlc();
+        }
+        writeNode(w, root, index);
+        return w.toByteArray();
+    }
+
+    private static void collectStamps(Node n, TreeSet<Stamp> out) {
+        if (n.assignKind != Node.NONE) out.add(n.assignStamp);
+        if (!n.mapStamp.isNone()) out.add(n.mapStamp);
+        if (n.entries != null) for (Node c : n.entries.values()) collectStamps(c, out);
+        if (n.contributions != null) {
+            for (Node.Contribution c : n.contributions.values()) {
+                out.add(c.basis());
+                out.add(c.stamp());
+            }
+        }
+    }
+
+    private static void writeNode(BinaryWriter w, Node n, Map<Stamp, Integer> index) {
+        boolean hasMap = !n.mapStamp.isNone();
+        boolean hasEntries = n.entries != null && !n.entries.isEmpty();
+        boolean hasContribs = n.contributions != null && !n.contributions.isEmpty();
+        w.writeByte(n.assignKind | (hasMap ? 4 : 0) | (hasEntries ? 8 : 0) | (hasContribs ? 16 : 0));
+        if (n.assignKind != Node.NONE) {
+            w.writeVarInt(index.get(n.assignStamp));
+            if (n.assignKind == Node.REGISTER || n.assignKind == Node.COUNTER) ValueCodec.write(w, n.assignValue);
+        }
+        if (hasMap) w.writeVarInt(index.get(n.mapStamp));
+        if (hasEntries) {
+            w.writeVarInt(n.entries.size());
+            for (Map.Entry<String, Node> e : n.entries.entrySet()) {
+                w.writeString(e.getKey());
+                writeNode(w, e.getValue(), index);
+            }
+        }
+        if (hasContribs) {
+            w.writeVarInt(n.contributions.size());
+            for (Node.Contribution c : n.contributions.values()) {
+                w.writeVarInt(index.get(c.basis())).writeVarInt(index.get(c.stamp()));
+                ValueCodec.write(w, c.sum());
+            }
+        }
+    }
+
+    /**
+     * Decodes and normalises a state. Safe on untrusted bytes.
+     *
+     * @throws CodecException if the bytes are not a valid state
+     */
+    public static DocumentState decode(byte[] bytes) {
+        BinaryReader r = new BinaryReader(bytes);
+        int version = r.readByte();
+        if (version != FORMAT_VERSION) throw new CodecException("unknown document state version " + version);
+        int count = r.readLength(r.remaining() / 9);
+        Stamp[] stamps = new Stamp[count];
+        long hlc = 0;
+        for (int i = 0; i < count; i++) {
+            long delta = r.readVarLong();
+            hlc += delta;
+            if (delta < 0 || hlc < 0) throw new CodecException("stamp table out of range");
+            stamps[i] = new Stamp(hlc, r.readFixedLong());
+            if (i > 0 && !stamps[i].after(stamps[i - 1])) throw new CodecException("stamp table not sorted");
+        }
+        Node root = readNode(r, stamps, 0);
+        if (r.hasRemaining()) throw new CodecException("trailing bytes after document state");
+        root.normalize(Stamp.NONE);
+        return new DocumentState(root);
+    }
+
+    private static Node readNode(BinaryReader r, Stamp[] stamps, int depth) {
+        if (depth > ValueCodec.MAX_DEPTH) throw new CodecException("document nested deeper than " + ValueCodec.MAX_DEPTH);
+        int flags = r.readByte();
+        if ((flags & ~31) != 0) throw new CodecException("bad node flags " + flags);
+        Node n = new Node();
+        n.assignKind = flags & 3;
+        if (n.assignKind != Node.NONE) {
+            n.assignStamp = stamp(r, stamps);
+            if (n.assignKind == Node.REGISTER) {
+                n.assignValue = ValueCodec.read(r);
+            } else if (n.assignKind == Node.COUNTER) {
+                n.assignValue = ValueCodec.read(r);
+                if (!n.assignValue.isNumber()) throw new CodecException("counter base is not a number");
+            }
+        }
+        if ((flags & 4) != 0) n.mapStamp = stamp(r, stamps);
+        if ((flags & 8) != 0) {
+            int size = r.readLength(r.remaining());
+            n.entries = new TreeMap<>();
+            String prev = null;
+            for (int i = 0; i < size; i++) {
+                String key = r.readString();
+                if (prev != null && prev.compareTo(key) >= 0) throw new CodecException("entries not sorted");
+                prev = key;
+                n.entries.put(key, readNode(r, stamps, depth + 1));
+            }
+        }
+        if ((flags & 16) != 0) {
+            int size = r.readLength(r.remaining());
+            Long prevSite = null;
+            for (int i = 0; i < size; i++) {
+                Stamp basis = stamp(r, stamps), at = stamp(r, stamps);
+                Value sum = ValueCodec.read(r);
+                if (!sum.isNumber()) throw new CodecException("counter contribution is not a number");
+                if (prevSite != null && Long.compareUnsigned(prevSite, at.site()) >= 0) {
+                    throw new CodecException("contributions not sorted by site");
+                }
+                prevSite = at.site();
+                n.contributionsForWrite().put(at.site(), new Node.Contribution(basis, at, sum));
+            }
+        }
+        return n;
+    }
+
+    private static Stamp stamp(BinaryReader r, Stamp[] stamps) {
+        int i = r.readLength(Integer.MAX_VALUE);
+        if (i >= stamps.length) throw new CodecException("stamp index " + i + " out of range");
+        return stamps[i];
+    }
+
+    // ---- identity ---------------------------------------------------------------------------------------------
+
+    /** Equal states are structurally equal (and encode identically). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DocumentState d && Arrays.equals(encode(), d.encode());
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(encode());
+    }
+
+    /** A readable dump of the tree, for test failures. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        dump(sb, "<root>", root, 0);
+        return sb.toString();
+    }
+
+    private static void dump(StringBuilder sb, String key, Node n, int depth) {
+        sb.append("  ".repeat(depth)).append(key).append(':');
+        if (n.assignKind != Node.NONE) {
+            sb.append(" ").append(new String[] {"", "register", "removed", "counter"}[n.assignKind])
+                    .append('@').append(n.assignStamp);
+            if (n.assignValue != null) sb.append('=').append(n.assignValue);
+        }
+        if (!n.mapStamp.isNone()) sb.append(" map@").append(n.mapStamp);
+        if (n.contributions != null) sb.append(" contributions=").append(n.contributions.values());
+        sb.append('\n');
+        if (n.entries != null) for (Map.Entry<String, Node> e : n.entries.entrySet()) dump(sb, e.getKey(), e.getValue(), depth + 1);
+    }
+}

@@ -1,0 +1,250 @@
+package io.starling.internal.crdt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.starling.internal.core.CodecException;
+import io.starling.internal.core.Path;
+import io.starling.internal.core.Stamp;
+import io.starling.internal.core.Value;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Worked examples of the merge rules of docs/DATA-MODEL.md, one rule per test. */
+class DocumentStateTest {
+    static final long A = 0xA, B = 0xB;
+
+    static Stamp at(long t, long site) {
+        return new Stamp(t, site);
+    }
+
+    static Value.Obj obj(Object... kv) {
+        java.util.LinkedHashMap<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return (Value.Obj) Value.fromJava(m);
+    }
+
+    static FieldOp set(String path, Object v) {
+        return new FieldOp.Set(parse(path), Value.fromJava(v));
+    }
+
+    static Path parse(String dotted) {
+        java.util.List<Path.Segment> segs = new java.util.ArrayList<>();
+        for (String part : dotted.split("\\.")) {
+            int b = part.indexOf('[');
+            segs.add(new Path.Key(b < 0 ? part : part.substring(0, b)));
+            while (b >= 0) {
+                int e = part.indexOf(']', b);
+                segs.add(new Path.Index(Integer.parseInt(part.substring(b + 1, e))));
+                b = part.indexOf('[', e);
+            }
+        }
+        return new Path(segs);
+    }
+
+    static DocumentState doc(Object... kv) {
+        return DocumentState.empty().insert(obj(kv), at(1, A));
+    }
+
+    @Test
+    void insertedDocumentIsVisibleWithItsId() {
+        DocumentState s = doc("make", "Ford", "year", 2020);
+        assertThat(s.exists()).isTrue();
+        assertThat(s.document(Value.of("car1")).toJava())
+                .isEqualTo(Map.of("_id", "car1", "make", "Ford", "year", 2020L));
+    }
+
+    @Test
+    void registerIsLastWriterWinsBySiteOnTies() {
+        DocumentState base = doc("color", "red");
+        DocumentState a = base.update(List.of(set("color", "blue")), at(5, A));
+        DocumentState b = base.update(List.of(set("color", "green")), at(5, B));
+        assertThat(a.merge(b).fields().get("color")).isEqualTo(Value.of("green"));
+        assertThat(b.merge(a).fields().get("color")).isEqualTo(Value.of("green"));
+        DocumentState later = base.update(List.of(set("color", "black")), at(6, A));
+        assertThat(later.merge(b).fields().get("color")).isEqualTo(Value.of("black"));
+    }
+
+    @Test
+    void concurrentInsertsMergeFieldByFieldRecursively() {
+        DocumentState a = DocumentState.empty().insert(obj("name", "Ann", "address", Map.of("city", "Oslo")), at(3, A));
+        DocumentState b = DocumentState.empty().insert(obj("age", 40, "address", Map.of("zip", "0150")), at(4, B));
+        DocumentState m = a.merge(b);
+        assertThat(m.fields().toJava())
+                .isEqualTo(Map.of("name", "Ann", "age", 40L, "address", Map.of("city", "Oslo", "zip", "0150")));
+        assertThat(m).isEqualTo(b.merge(a));
+    }
+
+    @Test
+    void setObjectMergesIntoExistingObject() {
+        DocumentState s = doc("address", Map.of("city", "Oslo", "zip", "0150"))
+                .update(List.of(set("address", Map.of("city", "Bergen"))), at(2, A));
+        assertThat(s.fields().get("address").toJava()).isEqualTo(Map.of("city", "Bergen", "zip", "0150"));
+    }
+
+    @Test
+    void unsetRemovesAndWinsOverAnOlderConcurrentSet() {
+        DocumentState base = doc("a", 1, "b", 2);
+        DocumentState unset = base.update(List.of(new FieldOp.Unset(Path.of("a"))), at(5, A));
+        DocumentState olderSet = base.update(List.of(set("a", 9)), at(4, B));
+        assertThat(unset.fields().toJava()).isEqualTo(Map.of("b", 2L));
+        assertThat(unset.merge(olderSet).fields().toJava()).isEqualTo(Map.of("b", 2L));
+        DocumentState newerSet = base.update(List.of(set("a", 9)), at(6, B));
+        assertThat(unset.merge(newerSet).fields().toJava()).isEqualTo(Map.of("a", 9L, "b", 2L));
+    }
+
+    @Test
+    void nestedSetCreatesObjectsAndReplacesScalars() {
+        DocumentState s = doc("a", 5).update(List.of(set("a.b.c", 1)), at(2, A));
+        assertThat(s.fields().toJava()).isEqualTo(Map.of("a", Map.of("b", Map.of("c", 1L))));
+    }
+
+    @Test
+    void writesIntoAnObjectReplacedLaterAreGone() {
+        DocumentState base = doc("a", Map.of("x", 1));
+        DocumentState nested = base.update(List.of(set("a.y", 2)), at(4, A));
+        DocumentState replaced = base.update(List.of(set("a", "scalar")), at(5, B));
+        assertThat(nested.merge(replaced).fields().get("a")).isEqualTo(Value.of("scalar"));
+        // ...but a nested write after the replacement makes it an object again, holding only newer fields
+        DocumentState again = nested.merge(replaced).update(List.of(set("a.z", 3)), at(6, A));
+        assertThat(again.fields().get("a").toJava()).isEqualTo(Map.of("z", 3L));
+    }
+
+    @Test
+    void emptyObjectRoundTrips() {
+        DocumentState s = doc("tags", Map.of());
+        assertThat(s.fields().toJava()).isEqualTo(Map.of("tags", Map.of()));
+        assertThat(DocumentState.decode(s.encode()).fields().toJava()).isEqualTo(Map.of("tags", Map.of()));
+    }
+
+    @Test
+    void concurrentIncrementsAddUp() {
+        DocumentState base = doc("n", "x");
+        DocumentState a = base.update(List.of(inc("likes", 1)), at(2, A)).update(List.of(inc("likes", 2)), at(3, A));
+        DocumentState b = base.update(List.of(inc("likes", 10)), at(4, B));
+        assertThat(a.fields().get("likes")).isEqualTo(Value.of(3));
+        assertThat(a.merge(b).fields().get("likes")).isEqualTo(Value.of(13));
+        assertThat(a.merge(b).merge(a).merge(b)).isEqualTo(a.merge(b));
+    }
+
+    @Test
+    void restartDiscardsIncrementsItDidNotSee() {
+        DocumentState base = doc("n", "x").update(List.of(inc("c", 5)), at(2, A));
+        DocumentState restarted = base.update(List.of(new FieldOp.Restart(Path.of("c"), Value.of(100))), at(4, A));
+        DocumentState concurrentInc = base.update(List.of(inc("c", 1)), at(5, B));
+        DocumentState m = restarted.merge(concurrentInc);
+        assertThat(m.fields().get("c")).isEqualTo(Value.of(100));
+        DocumentState after = m.update(List.of(inc("c", 1)), at(6, B));
+        assertThat(after.fields().get("c")).isEqualTo(Value.of(101));
+    }
+
+    @Test
+    void incrementOfANumberRegisterStartsACounterFromIt() {
+        DocumentState s = doc("c", 7).update(List.of(inc("c", 3)), at(2, A));
+        assertThat(s.fields().get("c")).isEqualTo(Value.of(10));
+        assertThatThrownBy(() -> doc("c", "seven").update(List.of(inc("c", 3)), at(2, A)))
+                .isInstanceOf(DocumentException.class)
+                .hasMessageContaining("cannot INCREMENT c: it holds a string");
+    }
+
+    @Test
+    void counterMixesIntegersAndFloats() {
+        DocumentState s = doc().update(List.of(inc("c", 1)), at(2, A)).update(List.of(inc("c", 0.5)), at(3, A));
+        assertThat(s.fields().get("c")).isEqualTo(Value.of(1.5));
+    }
+
+    @Test
+    void deleteHidesEverythingAndAConcurrentUpdateDoesNotResurrect() {
+        DocumentState base = doc("a", 1, "b", 2);
+        DocumentState deleted = base.delete(at(5, A));
+        DocumentState updated = base.update(List.of(set("a", 99), inc("c", 1)), at(6, B));
+        DocumentState m = deleted.merge(updated);
+        assertThat(m.exists()).isFalse();
+        assertThat(m.isTombstone()).isTrue();
+        assertThat(m.fields()).isNull();
+        assertThat(updated.merge(deleted)).isEqualTo(m);
+    }
+
+    @Test
+    void reinsertAfterDeleteShowsOnlyFieldsWrittenAfterTheDelete() {
+        DocumentState base = doc("a", 1, "b", 2, "nested", Map.of("x", 1)).update(List.of(inc("c", 4)), at(2, A));
+        DocumentState reinserted = base.delete(at(5, A)).insert(obj("b", 3), at(7, A));
+        assertThat(reinserted.fields().toJava()).isEqualTo(Map.of("b", 3L));
+        // a peer that never saw the delete keeps writing the old incarnation; its writes before the delete stay gone
+        DocumentState stale = base.update(List.of(set("a", 7), set("nested.y", 2)), at(4, B));
+        assertThat(reinserted.merge(stale).fields().toJava()).isEqualTo(Map.of("b", 3L));
+    }
+
+    @Test
+    void insertConcurrentWithALaterDeleteStaysDeleted() {
+        DocumentState base = doc("a", 1);
+        DocumentState deleted = base.delete(at(6, A));
+        DocumentState upsert = base.insert(obj("a", 2), at(5, B));
+        assertThat(deleted.merge(upsert).exists()).isFalse();
+        DocumentState laterUpsert = base.insert(obj("a", 2), at(7, B));
+        assertThat(deleted.merge(laterUpsert).fields().toJava()).isEqualTo(Map.of("a", 2L));
+    }
+
+    @Test
+    void initialDocumentsLoseToAnyRealWrite() {
+        DocumentState initial = DocumentState.empty().insert(obj("a", "initial", "b", "initial"), at(0, B));
+        DocumentState real = DocumentState.empty().insert(obj("a", "real"), at(1, A));
+        assertThat(initial.merge(real).fields().toJava()).isEqualTo(Map.of("a", "real", "b", "initial"));
+    }
+
+    @Test
+    void insertChangedFieldsWritesOnlyDifferences() {
+        DocumentState s = doc("a", 1, "o", Map.of("x", 1, "y", 2));
+        assertThat(s.insertChangedFields(obj("a", 1, "o", Map.of("x", 1)), at(2, A))).isSameAs(s);
+        DocumentState changed = s.insertChangedFields(obj("a", 1, "o", Map.of("x", 5)), at(2, A));
+        assertThat(changed.fields().toJava()).isEqualTo(Map.of("a", 1L, "o", Map.of("x", 5L, "y", 2L)));
+        // only o.x carries the new stamp: a concurrent newer write of a wins
+        DocumentState other = s.update(List.of(set("a", 42)), at(3, B));
+        assertThat(changed.merge(other).fields().get("a")).isEqualTo(Value.of(42));
+    }
+
+    @Test
+    void arrayPositionsReadModifyWriteTheArray() {
+        DocumentState s = doc("tags", List.of("a", "b"));
+        assertThat(s.update(List.of(set("tags[1]", "B")), at(2, A)).fields().get("tags").toJava()).isEqualTo(List.of("a", "B"));
+        assertThat(s.update(List.of(set("tags[2]", "c")), at(2, A)).fields().get("tags").toJava()).isEqualTo(List.of("a", "b", "c"));
+        assertThat(s.update(List.of(set("tags[-1]", "z")), at(2, A)).fields().get("tags").toJava()).isEqualTo(List.of("a", "z"));
+        assertThat(s.update(List.of(new FieldOp.Unset(parse("tags[0]"))), at(2, A)).fields().get("tags").toJava()).isEqualTo(List.of("b"));
+        assertThatThrownBy(() -> s.update(List.of(set("tags[5]", "x")), at(2, A)))
+                .isInstanceOf(DocumentException.class).hasMessageContaining("out of range");
+    }
+
+    @Test
+    void encodingIsCanonicalAndDecodesBack() {
+        DocumentState s = doc("z", 1, "a", Map.of("k", List.of(1, "two", Map.of("q", true))), "bin", new byte[] {1, 2})
+                .update(List.of(inc("c", 3)), at(2, B));
+        byte[] bytes = s.encode();
+        DocumentState back = DocumentState.decode(bytes);
+        assertThat(back.encode()).isEqualTo(bytes);
+        assertThat(back.fields()).isEqualTo(s.fields());
+    }
+
+    @Test
+    void malformedBytesAreRejectedCleanly() {
+        byte[] good = doc("a", "hello", "b", List.of(1, 2)).encode();
+        for (int cut = 0; cut < good.length; cut++) {
+            byte[] truncated = java.util.Arrays.copyOf(good, cut);
+            assertThatThrownBy(() -> DocumentState.decode(truncated)).isInstanceOf(CodecException.class);
+        }
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 2000; i++) {
+            byte[] garbage = good.clone();
+            garbage[random.nextInt(garbage.length)] = (byte) random.nextInt(256);
+            try {
+                DocumentState.decode(garbage);
+            } catch (CodecException expected) {
+                // the only acceptable failure
+            }
+        }
+    }
+
+    static FieldOp inc(String path, Object by) {
+        return new FieldOp.Increment(parse(path), Value.fromJava(by));
+    }
+}
