@@ -15,8 +15,26 @@ import java.util.List;
  * <p>Change sequence: every row written by {@link WriteTx#put} or {@link WriteTx#insertIfAbsent} gets the
  * next number of one per-store sequence that never goes backwards, across restarts too, even when the
  * row holding the highest number is later removed. Numbers of a rolled-back transaction may be reused.
+ *
+ * <p>Misuse fails fast with {@link IllegalStateException}: a transaction used after its callback returned
+ * or from another thread; {@link #write} called from inside a read or write callback on the same thread (writes
+ * do not nest, and a write inside a read could deadlock with a writer waiting for a reader; a read inside a
+ * write is fine and sees the last committed state); a row modified from inside a {@link ReadTx#scan} or
+ * {@link ReadTx#changesSince} visitor of the same transaction (collect first, then write); {@link #close}
+ * called from inside a callback. Null arguments throw {@link NullPointerException}. Byte arrays are copied in
+ * and out: callers may reuse theirs.
+ *
+ * <p>After {@link #close}, {@link #read} and {@link #write} throw {@link StorageException} with code
+ * {@link StorageException.Code#CLOSED}.
  */
 public interface DocumentStorage extends AutoCloseable {
+
+    /**
+     * Meta keys starting with this prefix belong to the storage implementation (format marker, schema
+     * version, last sequence); {@link ReadTx#meta} and {@link WriteTx#putMeta} reject them with
+     * {@link IllegalArgumentException}.
+     */
+    String RESERVED_META_PREFIX = "storage.";
 
     /**
      * Runs {@code work} in an exclusive write transaction. Commits when it returns (durably, as the
@@ -63,19 +81,28 @@ public interface DocumentStorage extends AutoCloseable {
          */
         void scan(String collection, boolean liveOnly, RowVisitor visitor);
 
-        /** Rows of every collection with sequence greater than {@code after}, ascending, at most {@code limit}. */
+        /**
+         * Rows of every collection with sequence greater than {@code after}, ascending, at most {@code limit}
+         * ({@code limit >= 0}).
+         */
         void changesSince(long after, int limit, RowVisitor visitor);
 
-        /** Names of the collections holding at least one row (live or tombstone), sorted. */
+        /**
+         * Names of the collections holding at least one row (live or tombstone), sorted by Unicode code point
+         * (which is the byte order of their UTF-8 form, SQLite's BINARY collation).
+         */
         List<String> collections();
 
         /** Number of live rows in the collection. */
         long countLive(String collection);
 
-        /** The highest sequence number ever assigned (0 for a new store). */
+        /**
+         * The highest sequence number ever assigned as this transaction sees it: the read's snapshot, or the
+         * write's own numbers included (0 for a new store).
+         */
         long lastSequence();
 
-        /** A meta value, or null. */
+        /** A meta value, or null. See {@link DocumentStorage#RESERVED_META_PREFIX}. */
         byte[] meta(String key);
     }
 
@@ -93,6 +120,7 @@ public interface DocumentStorage extends AutoCloseable {
         /** Removes the row (EVICT). Does not consume a sequence number. Returns whether a row existed. */
         boolean remove(String collection, byte[] id);
 
+        /** Sets a meta value (not null). See {@link DocumentStorage#RESERVED_META_PREFIX}. */
         void putMeta(String key, byte[] value);
     }
 }

@@ -1,0 +1,361 @@
+package io.starling.internal.storage;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * {@link DocumentStorage} in memory, for tests and the deterministic simulator: the same contract and the same
+ * sequence numbers as {@link SqliteStorage}, nothing persisted.
+ *
+ * <p>The committed state is one immutable snapshot of {@link PersistentSortedMap}s. A read takes the current one
+ * and needs no lock; a write builds new versions from it under a fair lock and publishes them on success, so a
+ * rollback is simply not publishing and a reader never sees a half-done write. Point operations cost
+ * {@code O(log n)}, scans {@code O(log n)} plus the rows visited; byte arrays are copied in and out.
+ *
+ * <p>Thread-safe. Starts no threads and reads no clock: driven from one thread it is fully deterministic.
+ */
+public final class InMemoryStorage implements DocumentStorage {
+
+    /** Collections compare by code point, the order SQLite's BINARY collation gives their UTF-8 bytes. */
+    private static final Comparator<String> CODE_POINT_ORDER = InMemoryStorage::compareCodePoints;
+
+    private static final Comparator<Key> KEY_ORDER = (a, b) -> {
+        int c = compareCodePoints(a.collection, b.collection);
+        return c != 0 ? c : Arrays.compareUnsigned(a.id, b.id);
+    };
+
+    private final ReentrantLock writeLock = new ReentrantLock(true);
+    /** Read callbacks running on each thread, to refuse write() from inside one like SqliteStorage does. */
+    private final ThreadLocal<int[]> readDepth = ThreadLocal.withInitial(() -> new int[1]);
+    private volatile Snapshot committed = Snapshot.EMPTY;
+    private volatile boolean closed;
+
+    public InMemoryStorage() {}
+
+    @Override
+    public <T> T write(WriteWork<T> work) {
+        Objects.requireNonNull(work, "work");
+        if (writeLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("write() called from inside a write transaction: writes do not nest");
+        }
+        if (readDepth.get()[0] > 0) {
+            throw new IllegalStateException("write() called from inside a read transaction");
+        }
+        ensureOpen();
+        writeLock.lock();
+        try {
+            ensureOpen();
+            Transaction tx = new Transaction(committed, true);
+            T result;
+            try {
+                result = work.run(tx);
+            } finally {
+                tx.active = false;
+            }
+            committed = tx.state;
+            return result;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public <T> T read(ReadWork<T> work) {
+        Objects.requireNonNull(work, "work");
+        ensureOpen();
+        Transaction tx = new Transaction(committed, false);
+        int[] depth = readDepth.get();
+        depth[0]++;
+        try {
+            return work.run(tx);
+        } finally {
+            depth[0]--;
+            tx.active = false;
+        }
+    }
+
+    /** Waits for a running write; later calls fail with {@code CLOSED}. Idempotent. */
+    @Override
+    public void close() {
+        if (writeLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("close() called from inside a write transaction");
+        }
+        if (readDepth.get()[0] > 0) {
+            throw new IllegalStateException("close() called from inside a read transaction");
+        }
+        closed = true;
+        writeLock.lock();
+        writeLock.unlock();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StorageException(StorageException.Code.CLOSED, "in-memory storage is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "InMemoryStorage{" + (closed ? "closed" : committed.rows.size() + " rows") + "}";
+    }
+
+    /** Code point order; equals UTF-16 order except that supplementary characters sort above U+E000..U+FFFF. */
+    static int compareCodePoints(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x != y) {
+                if (x >= Character.MIN_SURROGATE && y >= Character.MIN_SURROGATE) {
+                    return rankAboveSurrogates(x) - rankAboveSurrogates(y);
+                }
+                return x - y;
+            }
+        }
+        return a.length() - b.length();
+    }
+
+    /** Moves surrogates (D800..DFFF) above E000..FFFF, keeping each range's internal order. */
+    private static int rankAboveSurrogates(char c) {
+        return c >= 0xE000 ? c - 0x800 : c + 0x2000;
+    }
+
+    /** A row's key. {@code id} is owned by the storage and never exposed. */
+    private static final class Key {
+        final String collection;
+        final byte[] id;
+
+        Key(String collection, byte[] id) {
+            this.collection = collection;
+            this.id = id;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key && ((Key) o).collection.equals(collection) && Arrays.equals(((Key) o).id, id);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * collection.hashCode() + Arrays.hashCode(id);
+        }
+    }
+
+    /** Rows and live rows of one collection. */
+    private record Counts(long rows, long live) {}
+
+    /** One committed version of the whole store. */
+    private record Snapshot(
+            PersistentSortedMap<Key, Row> rows,
+            PersistentSortedMap<Long, Key> bySequence,
+            PersistentSortedMap<String, Counts> counts,
+            PersistentSortedMap<String, byte[]> meta,
+            long lastSequence) {
+        static final Snapshot EMPTY = new Snapshot(
+                PersistentSortedMap.empty(KEY_ORDER),
+                PersistentSortedMap.empty(Comparator.naturalOrder()),
+                PersistentSortedMap.empty(CODE_POINT_ORDER),
+                PersistentSortedMap.empty(Comparator.naturalOrder()),
+                0);
+    }
+
+    private static Row copy(Row row) {
+        return new Row(row.collection(), row.id().clone(), row.sequence(), row.live(), row.state().clone());
+    }
+
+    /**
+     * A read or write transaction: reads {@link #state}, and a write replaces it with new versions. Bound to its
+     * thread and callback like {@link SqliteTransaction}.
+     */
+    private static final class Transaction implements WriteTx {
+        private final boolean writable;
+        private final Thread owner = Thread.currentThread();
+        boolean active = true;
+        private int openScans;
+        Snapshot state;
+
+        Transaction(Snapshot state, boolean writable) {
+            this.state = state;
+            this.writable = writable;
+        }
+
+        private void checkUsable() {
+            if (!active) {
+                throw new IllegalStateException("transaction used after its callback returned");
+            }
+            if (Thread.currentThread() != owner) {
+                throw new IllegalStateException("transaction of thread " + owner.getName() + " used from thread "
+                        + Thread.currentThread().getName());
+            }
+        }
+
+        private void checkWritable() {
+            checkUsable();
+            if (!writable) {
+                throw new IllegalStateException("read transaction: writes are not allowed");
+            }
+            if (openScans > 0) {
+                throw new IllegalStateException("cannot modify the store from inside a scan or changesSince visitor");
+            }
+        }
+
+        @Override
+        public Row get(String collection, byte[] id) {
+            checkUsable();
+            Row row = state.rows.get(new Key(
+                    Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id")));
+            return row == null ? null : copy(row);
+        }
+
+        @Override
+        public void scan(String collection, boolean liveOnly, RowVisitor visitor) {
+            checkUsable();
+            Objects.requireNonNull(collection, "collection");
+            Objects.requireNonNull(visitor, "visitor");
+            openScans++;
+            try {
+                state.rows.forEachFrom(new Key(collection, new byte[0]), true, (key, row) -> {
+                    if (!key.collection.equals(collection)) {
+                        return false;
+                    }
+                    return (liveOnly && !row.live()) || visitor.visit(copy(row));
+                });
+            } finally {
+                openScans--;
+            }
+        }
+
+        @Override
+        public void changesSince(long after, int limit, RowVisitor visitor) {
+            checkUsable();
+            Objects.requireNonNull(visitor, "visitor");
+            if (limit < 0) {
+                throw new IllegalArgumentException("limit must be >= 0, got " + limit);
+            }
+            if (limit == 0) {
+                return;
+            }
+            openScans++;
+            try {
+                int[] visited = {0};
+                state.bySequence.forEachFrom(after, false, (seq, key) ->
+                        visitor.visit(copy(state.rows.get(key))) && ++visited[0] < limit);
+            } finally {
+                openScans--;
+            }
+        }
+
+        @Override
+        public List<String> collections() {
+            checkUsable();
+            List<String> names = new ArrayList<>(state.counts.size());
+            state.counts.forEachFrom(null, true, (name, counts) -> names.add(name));
+            return names;
+        }
+
+        @Override
+        public long countLive(String collection) {
+            checkUsable();
+            Counts counts = state.counts.get(Objects.requireNonNull(collection, "collection"));
+            return counts == null ? 0 : counts.live();
+        }
+
+        @Override
+        public long lastSequence() {
+            checkUsable();
+            return state.lastSequence;
+        }
+
+        @Override
+        public byte[] meta(String key) {
+            checkUsable();
+            checkMetaKey(key);
+            byte[] value = state.meta.get(key);
+            return value == null ? null : value.clone();
+        }
+
+        @Override
+        public long insertIfAbsent(String collection, byte[] id, boolean live, byte[] state) {
+            checkWritable();
+            Key key = new Key(Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id"));
+            Objects.requireNonNull(state, "state");
+            if (this.state.rows.get(key) != null) {
+                return -1;
+            }
+            return store(key, null, live, state);
+        }
+
+        @Override
+        public long put(String collection, byte[] id, boolean live, byte[] state) {
+            checkWritable();
+            Key key = new Key(Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id"));
+            Objects.requireNonNull(state, "state");
+            return store(key, this.state.rows.get(key), live, state);
+        }
+
+        private long store(Key callerKey, Row old, boolean live, byte[] value) {
+            Snapshot s = state;
+            long seq = s.lastSequence + 1;
+            Key key = new Key(callerKey.collection, callerKey.id.clone());
+            Row row = new Row(key.collection, key.id, seq, live, value.clone());
+            PersistentSortedMap<Long, Key> bySequence = old == null ? s.bySequence : s.bySequence.remove(old.sequence());
+            state = new Snapshot(
+                    s.rows.put(key, row),
+                    bySequence.put(seq, key),
+                    count(s.counts, key.collection, old == null ? 1 : 0, (live ? 1 : 0) - (old != null && old.live() ? 1 : 0)),
+                    s.meta,
+                    seq);
+            return seq;
+        }
+
+        @Override
+        public boolean remove(String collection, byte[] id) {
+            checkWritable();
+            Key key = new Key(Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id"));
+            Snapshot s = state;
+            Row old = s.rows.get(key);
+            if (old == null) {
+                return false;
+            }
+            state = new Snapshot(
+                    s.rows.remove(key),
+                    s.bySequence.remove(old.sequence()),
+                    count(s.counts, collection, -1, old.live() ? -1 : 0),
+                    s.meta,
+                    s.lastSequence);
+            return true;
+        }
+
+        private static PersistentSortedMap<String, Counts> count(
+                PersistentSortedMap<String, Counts> counts, String collection, long rowDelta, long liveDelta) {
+            if (rowDelta == 0 && liveDelta == 0) {
+                return counts;
+            }
+            Counts old = counts.get(collection);
+            long rows = (old == null ? 0 : old.rows()) + rowDelta;
+            long live = (old == null ? 0 : old.live()) + liveDelta;
+            return rows == 0 ? counts.remove(collection) : counts.put(collection, new Counts(rows, live));
+        }
+
+        @Override
+        public void putMeta(String key, byte[] value) {
+            checkWritable();
+            checkMetaKey(key);
+            Snapshot s = state;
+            byte[] copy = Objects.requireNonNull(value, "value").clone();
+            state = new Snapshot(s.rows, s.bySequence, s.counts, s.meta.put(key, copy), s.lastSequence);
+        }
+
+        private static void checkMetaKey(String key) {
+            Objects.requireNonNull(key, "key");
+            if (key.startsWith(RESERVED_META_PREFIX)) {
+                throw new IllegalArgumentException("meta key '" + key + "' is reserved: keys starting with '"
+                        + RESERVED_META_PREFIX + "' belong to the storage");
+            }
+        }
+    }
+}

@@ -1,0 +1,428 @@
+package io.starling.internal.storage;
+
+import io.starling.internal.storage.DocumentStorage.Row;
+import io.starling.internal.storage.DocumentStorage.RowVisitor;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * One SQLite connection of a {@link SqliteStorage} with its prepared statements, and the SQL of every storage
+ * operation. Statements are prepared on first use and kept for the life of the connection.
+ *
+ * <p>Not thread-safe: a session is used by one thread at a time (the writer under the write lock, a reader
+ * while borrowed from the pool). Every method throws {@link StorageException} for SQLite failures.
+ */
+final class SqliteSession implements AutoCloseable {
+
+    /** The statements a session caches, by ordinal. */
+    enum Sql {
+        BEGIN_READ("BEGIN"),
+        BEGIN_WRITE("BEGIN IMMEDIATE"),
+        COMMIT("COMMIT"),
+        ROLLBACK("ROLLBACK"),
+        GET("SELECT seq, live, state FROM docs WHERE collection = ? AND id = ?"),
+        SCAN("SELECT seq, id, live, state FROM docs WHERE collection = ? ORDER BY id"),
+        // live is tested on the table row before state is extracted, so tombstones cost no state copy
+        SCAN_LIVE("SELECT seq, id, state FROM docs WHERE collection = ? AND live = 1 ORDER BY id"),
+        CHANGES("SELECT seq, collection, id, live, state FROM docs WHERE seq > ? ORDER BY seq LIMIT ?"),
+        // a skip scan over the (collection, id) index: one seek per collection instead of one step per row
+        COLLECTIONS("WITH RECURSIVE names(name) AS ("
+                + " SELECT min(collection) FROM docs"
+                + " UNION ALL"
+                + " SELECT (SELECT min(collection) FROM docs WHERE collection > names.name)"
+                + " FROM names WHERE names.name IS NOT NULL)"
+                + " SELECT name FROM names WHERE name IS NOT NULL ORDER BY name"),
+        COUNT_LIVE("SELECT count(*) FROM docs WHERE collection = ? AND live = 1"),
+        MAX_SEQ("SELECT max(seq) FROM docs"),
+        META_GET("SELECT value FROM meta WHERE key = ?"),
+        META_PUT("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+        INSERT_IF_ABSENT("INSERT INTO docs(seq, collection, id, live, state) VALUES (?, ?, ?, ?, ?)"
+                + " ON CONFLICT(collection, id) DO NOTHING"),
+        // changing seq (the rowid) moves the row to the end of the change order
+        PUT("INSERT INTO docs(seq, collection, id, live, state) VALUES (?, ?, ?, ?, ?)"
+                + " ON CONFLICT(collection, id) DO UPDATE SET seq = excluded.seq, live = excluded.live,"
+                + " state = excluded.state"),
+        REMOVE("DELETE FROM docs WHERE collection = ? AND id = ?");
+
+        final String text;
+
+        Sql(String text) {
+            this.text = text;
+        }
+    }
+
+    private static final Sql[] ALL = Sql.values();
+    private static final int SQLITE_BUSY = 5;
+    private static final int SQLITE_CORRUPT = 11;
+    private static final int SQLITE_NOTADB = 26;
+
+    private final Path file;
+    private final Connection connection;
+    private final PreparedStatement[] statements = new PreparedStatement[ALL.length];
+    /** Which cached statements have an open result set (a scan whose visitor may start another scan). */
+    private final boolean[] busy = new boolean[ALL.length];
+
+    /** The thread running a read on this session while it is borrowed, so close() can refuse a self-deadlock. */
+    volatile Thread user;
+
+    private SqliteSession(Path file, Connection connection) {
+        this.file = file;
+        this.connection = connection;
+    }
+
+    /**
+     * Opens a connection. No statement is run: pragmas that write (journal mode) are the caller's decision,
+     * taken only once the file is known to be a Starling database.
+     */
+    static SqliteSession open(Path file, boolean readOnly, Duration busyTimeout) {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(readOnly);
+        config.setBusyTimeout((int) busyTimeout.toMillis());
+        try {
+            return new SqliteSession(file, config.createConnection("jdbc:sqlite:" + file));
+        } catch (SQLException e) {
+            throw failure(file, "opening a connection", e);
+        }
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** The raw connection, for schema creation and migrations only. */
+    Connection connection() {
+        return connection;
+    }
+
+    // ---- transactions
+
+    void execute(Sql sql) {
+        try {
+            statement(sql).execute();
+        } catch (SQLException e) {
+            throw failure(file, sql.text, e);
+        }
+    }
+
+    /**
+     * Rolls back after {@code cause}, never throwing: a rollback failure is attached to {@code cause}.
+     *
+     * @return whether the connection is known to be out of any transaction (safe to reuse)
+     */
+    boolean rollbackQuietly(Throwable cause) {
+        try {
+            statement(Sql.ROLLBACK).execute();
+            return true;
+        } catch (SQLException e) {
+            // SQLite already rolled back by itself after some errors (IOERR, FULL, CORRUPT...)
+            if (e.getMessage() != null && e.getMessage().contains("no transaction is active")) {
+                return true;
+            }
+            cause.addSuppressed(failure(file, "ROLLBACK", e));
+            return false;
+        }
+    }
+
+    // ---- reads
+
+    Row get(String collection, byte[] id) {
+        try {
+            PreparedStatement ps = statement(Sql.GET);
+            ps.setString(1, collection);
+            ps.setBytes(2, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                return new Row(collection, id.clone(), rs.getLong(1), rs.getInt(2) != 0, rs.getBytes(3));
+            }
+        } catch (SQLException e) {
+            throw failure(file, "get", e);
+        }
+    }
+
+    void scan(String collection, boolean liveOnly, RowVisitor visitor) {
+        Sql sql = liveOnly ? Sql.SCAN_LIVE : Sql.SCAN;
+        PreparedStatement ps = acquire(sql);
+        try {
+            ps.setString(1, collection);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Row row = liveOnly
+                            ? new Row(collection, rs.getBytes(2), rs.getLong(1), true, rs.getBytes(3))
+                            : new Row(collection, rs.getBytes(2), rs.getLong(1), rs.getInt(3) != 0, rs.getBytes(4));
+                    if (!visitor.visit(row)) {
+                        return;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw failure(file, "scan", e);
+        } finally {
+            release(sql, ps);
+        }
+    }
+
+    void changesSince(long after, int limit, RowVisitor visitor) {
+        PreparedStatement ps = acquire(Sql.CHANGES);
+        try {
+            ps.setLong(1, after);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Row row = new Row(rs.getString(2), rs.getBytes(3), rs.getLong(1), rs.getInt(4) != 0, rs.getBytes(5));
+                    if (!visitor.visit(row)) {
+                        return;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw failure(file, "changesSince", e);
+        } finally {
+            release(Sql.CHANGES, ps);
+        }
+    }
+
+    List<String> collections() {
+        try (ResultSet rs = statement(Sql.COLLECTIONS).executeQuery()) {
+            List<String> names = new ArrayList<>();
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+            return names;
+        } catch (SQLException e) {
+            throw failure(file, "collections", e);
+        }
+    }
+
+    long countLive(String collection) {
+        try {
+            PreparedStatement ps = statement(Sql.COUNT_LIVE);
+            ps.setString(1, collection);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw failure(file, "countLive", e);
+        }
+    }
+
+    long maxSequence() {
+        try (ResultSet rs = statement(Sql.MAX_SEQ).executeQuery()) {
+            rs.next();
+            return rs.getLong(1); // 0 for an empty table (NULL)
+        } catch (SQLException e) {
+            throw failure(file, "max(seq)", e);
+        }
+    }
+
+    byte[] meta(String key) {
+        try {
+            PreparedStatement ps = statement(Sql.META_GET);
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getBytes(1) : null;
+            }
+        } catch (SQLException e) {
+            throw failure(file, "meta", e);
+        }
+    }
+
+    /** An integer meta value (the storage's own keys), or {@code absent} when the key has no row. */
+    long metaLong(String key, long absent) {
+        try {
+            PreparedStatement ps = statement(Sql.META_GET);
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : absent;
+            }
+        } catch (SQLException e) {
+            throw failure(file, "meta", e);
+        }
+    }
+
+    // ---- writes (inside BEGIN IMMEDIATE on the writer session)
+
+    /** Returns whether a row was inserted. */
+    boolean insertIfAbsent(long seq, String collection, byte[] id, boolean live, byte[] state) {
+        try {
+            return bindRow(statement(Sql.INSERT_IF_ABSENT), seq, collection, id, live, state).executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw failure(file, "insertIfAbsent", e);
+        }
+    }
+
+    void put(long seq, String collection, byte[] id, boolean live, byte[] state) {
+        try {
+            bindRow(statement(Sql.PUT), seq, collection, id, live, state).executeUpdate();
+        } catch (SQLException e) {
+            throw failure(file, "put", e);
+        }
+    }
+
+    private static PreparedStatement bindRow(
+            PreparedStatement ps, long seq, String collection, byte[] id, boolean live, byte[] state)
+            throws SQLException {
+        ps.setLong(1, seq);
+        ps.setString(2, collection);
+        ps.setBytes(3, id);
+        ps.setInt(4, live ? 1 : 0);
+        ps.setBytes(5, state);
+        return ps;
+    }
+
+    boolean remove(String collection, byte[] id) {
+        try {
+            PreparedStatement ps = statement(Sql.REMOVE);
+            ps.setString(1, collection);
+            ps.setBytes(2, id);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw failure(file, "remove", e);
+        }
+    }
+
+    void putMeta(String key, byte[] value) {
+        try {
+            PreparedStatement ps = statement(Sql.META_PUT);
+            ps.setString(1, key);
+            ps.setBytes(2, value);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure(file, "putMeta", e);
+        }
+    }
+
+    /** Stores an integer meta value (kept as an SQLite INTEGER so that it reads well in the sqlite3 shell). */
+    void putMetaLong(String key, long value) {
+        try {
+            PreparedStatement ps = statement(Sql.META_PUT);
+            ps.setString(1, key);
+            ps.setLong(2, value);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure(file, "putMeta", e);
+        }
+    }
+
+    /**
+     * Runs {@code PRAGMA name} (or {@code PRAGMA name = value}) and returns the first column of its first row, or
+     * null when it returns none.
+     */
+    String pragma(String pragma) {
+        try (Statement s = connection.createStatement()) {
+            if (!s.execute("PRAGMA " + pragma)) {
+                return null; // setting pragmas such as synchronous return no row
+            }
+            try (ResultSet rs = s.getResultSet()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw failure(file, "PRAGMA " + pragma, e);
+        }
+    }
+
+    // ---- statement cache
+
+    private PreparedStatement statement(Sql sql) throws SQLException {
+        PreparedStatement ps = statements[sql.ordinal()];
+        if (ps == null) {
+            ps = connection.prepareStatement(sql.text);
+            statements[sql.ordinal()] = ps;
+        }
+        return ps;
+    }
+
+    /** The cached statement, or a fresh one when the cached one is inside an unfinished scan (nested scans). */
+    private PreparedStatement acquire(Sql sql) {
+        try {
+            if (busy[sql.ordinal()]) {
+                return connection.prepareStatement(sql.text);
+            }
+            busy[sql.ordinal()] = true;
+            return statement(sql);
+        } catch (SQLException e) {
+            busy[sql.ordinal()] = false;
+            throw failure(file, "preparing " + sql, e);
+        }
+    }
+
+    private void release(Sql sql, PreparedStatement ps) {
+        if (ps == statements[sql.ordinal()]) {
+            busy[sql.ordinal()] = false;
+            return;
+        }
+        try {
+            ps.close();
+        } catch (SQLException e) {
+            throw failure(file, "closing a statement", e);
+        }
+    }
+
+    /** Closes the statements and the connection, attempting all of them; throws the first failure. */
+    @Override
+    public void close() {
+        SQLException failure = null;
+        for (int i = 0; i < statements.length; i++) {
+            if (statements[i] != null) {
+                try {
+                    statements[i].close();
+                } catch (SQLException e) {
+                    failure = addTo(failure, e);
+                }
+                statements[i] = null;
+            }
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            failure = addTo(failure, e);
+        }
+        if (failure != null) {
+            throw failure(file, "closing a connection", failure);
+        }
+    }
+
+    private static SQLException addTo(SQLException first, SQLException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
+    /**
+     * Maps an SQLite failure to a storage exception, keeping the cause: SQLITE_CORRUPT and SQLITE_NOTADB
+     * become {@code CORRUPT}, SQLITE_BUSY (the busy timeout expired while another process held the database)
+     * becomes {@code LOCKED}, anything else {@code IO}.
+     */
+    static StorageException failure(Path file, String action, SQLException e) {
+        int primary = e.getErrorCode() & 0xff; // extended result codes keep the primary code in the low byte
+        switch (primary) {
+            case SQLITE_CORRUPT:
+            case SQLITE_NOTADB:
+                return new StorageException(
+                        StorageException.Code.CORRUPT,
+                        "database file " + file + " is damaged (" + action + "): " + e.getMessage(),
+                        e);
+            case SQLITE_BUSY:
+                return new StorageException(
+                        StorageException.Code.LOCKED,
+                        "database file " + file + " is locked by another connection or process (" + action + "): "
+                                + e.getMessage(),
+                        e);
+            default:
+                return new StorageException(
+                        StorageException.Code.IO, action + " failed on " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.starling.internal.storage;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A read or write transaction of {@link SqliteStorage}, bound to one session, one thread and one callback.
+ *
+ * <p>Not thread-safe, by contract: every method checks that it runs on the thread that started the
+ * transaction and before the callback returned, and throws {@link IllegalStateException} otherwise. A read
+ * transaction implements {@link DocumentStorage.WriteTx} too but refuses every write.
+ *
+ * <p>The sequence counter of a write transaction starts at the storage's last assigned number; the storage
+ * adopts the final value only once the commit succeeded, so a rollback needs no undo.
+ */
+final class SqliteTransaction implements DocumentStorage.WriteTx {
+    private final SqliteSession session;
+    private final boolean writable;
+    private final Thread owner = Thread.currentThread();
+    private boolean active = true;
+    /** Scans whose visitor is running: the store must not change under an open cursor. */
+    private int openScans;
+    private long lastSequence;
+
+    SqliteTransaction(SqliteSession session, boolean writable, long lastSequence) {
+        this.session = session;
+        this.writable = writable;
+        this.lastSequence = lastSequence;
+    }
+
+    /** Ends the transaction's validity; later calls on it throw. */
+    void end() {
+        active = false;
+    }
+
+    private void checkUsable() {
+        if (!active) {
+            throw new IllegalStateException("transaction used after its callback returned");
+        }
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException(
+                    "transaction of thread " + owner.getName() + " used from thread " + Thread.currentThread().getName());
+        }
+    }
+
+    private void checkWritable() {
+        checkUsable();
+        if (!writable) {
+            throw new IllegalStateException("read transaction: writes are not allowed");
+        }
+        if (openScans > 0) {
+            throw new IllegalStateException("cannot modify the store from inside a scan or changesSince visitor");
+        }
+    }
+
+    private static void checkMetaKey(String key) {
+        Objects.requireNonNull(key, "key");
+        if (key.startsWith(DocumentStorage.RESERVED_META_PREFIX)) {
+            throw new IllegalArgumentException(
+                    "meta key '" + key + "' is reserved: keys starting with '" + DocumentStorage.RESERVED_META_PREFIX
+                            + "' belong to the storage");
+        }
+    }
+
+    @Override
+    public DocumentStorage.Row get(String collection, byte[] id) {
+        checkUsable();
+        return session.get(Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id"));
+    }
+
+    @Override
+    public void scan(String collection, boolean liveOnly, DocumentStorage.RowVisitor visitor) {
+        checkUsable();
+        Objects.requireNonNull(collection, "collection");
+        Objects.requireNonNull(visitor, "visitor");
+        openScans++;
+        try {
+            session.scan(collection, liveOnly, visitor);
+        } finally {
+            openScans--;
+        }
+    }
+
+    @Override
+    public void changesSince(long after, int limit, DocumentStorage.RowVisitor visitor) {
+        checkUsable();
+        Objects.requireNonNull(visitor, "visitor");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be >= 0, got " + limit);
+        }
+        openScans++;
+        try {
+            session.changesSince(after, limit, visitor);
+        } finally {
+            openScans--;
+        }
+    }
+
+    @Override
+    public List<String> collections() {
+        checkUsable();
+        return session.collections();
+    }
+
+    @Override
+    public long countLive(String collection) {
+        checkUsable();
+        return session.countLive(Objects.requireNonNull(collection, "collection"));
+    }
+
+    @Override
+    public long lastSequence() {
+        checkUsable();
+        return lastSequence;
+    }
+
+    /** The counter without the usability check, for the storage's commit. */
+    long sequenceForCommit() {
+        return lastSequence;
+    }
+
+    @Override
+    public byte[] meta(String key) {
+        checkUsable();
+        checkMetaKey(key);
+        return session.meta(key);
+    }
+
+    @Override
+    public long insertIfAbsent(String collection, byte[] id, boolean live, byte[] state) {
+        checkWritable();
+        long seq = lastSequence + 1;
+        if (!session.insertIfAbsent(seq, Objects.requireNonNull(collection, "collection"),
+                Objects.requireNonNull(id, "id"), live, Objects.requireNonNull(state, "state"))) {
+            return -1;
+        }
+        lastSequence = seq;
+        return seq;
+    }
+
+    @Override
+    public long put(String collection, byte[] id, boolean live, byte[] state) {
+        checkWritable();
+        long seq = lastSequence + 1;
+        session.put(seq, Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id"), live,
+                Objects.requireNonNull(state, "state"));
+        lastSequence = seq;
+        return seq;
+    }
+
+    @Override
+    public boolean remove(String collection, byte[] id) {
+        checkWritable();
+        return session.remove(Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id"));
+    }
+
+    @Override
+    public void putMeta(String key, byte[] value) {
+        checkWritable();
+        checkMetaKey(key);
+        session.putMeta(key, Objects.requireNonNull(value, "value"));
+    }
+}

@@ -1,0 +1,736 @@
+package io.starling.internal.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.starling.internal.storage.DocumentStorage.ReadTx;
+import io.starling.internal.storage.DocumentStorage.Row;
+import io.starling.internal.storage.DocumentStorage.WriteTx;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@link DocumentStorage} contract, run over every implementation by a subclass per implementation. Each test
+ * gets a fresh store; teardown closes it and checks that nothing leaked.
+ */
+abstract class DocumentStorageContractTest {
+    static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    protected DocumentStorage storage;
+    private ExecutorService executor;
+
+    /** A new, empty store. */
+    protected abstract DocumentStorage create();
+
+    /** Asserts that a closed store holds no connections, files or threads. */
+    protected abstract void assertReleased(DocumentStorage closed);
+
+    @BeforeEach
+    void openStorage() {
+        executor = Executors.newCachedThreadPool();
+        storage = create();
+    }
+
+    @AfterEach
+    void closeStorage() throws InterruptedException {
+        executor.shutdownNow();
+        assertThat(executor.awaitTermination(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        if (storage != null) {
+            storage.close();
+            assertReleased(storage);
+        }
+    }
+
+    static byte[] bytes(int... values) {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            b[i] = (byte) values[i];
+        }
+        return b;
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static List<Row> scan(ReadTx tx, String collection, boolean liveOnly) {
+        List<Row> rows = new ArrayList<>();
+        tx.scan(collection, liveOnly, rows::add);
+        return rows;
+    }
+
+    static List<Row> changes(ReadTx tx, long after, int limit) {
+        List<Row> rows = new ArrayList<>();
+        tx.changesSince(after, limit, rows::add);
+        return rows;
+    }
+
+    static List<String> ids(List<Row> rows) {
+        List<String> ids = new ArrayList<>();
+        for (Row r : rows) {
+            ids.add(new String(r.id(), StandardCharsets.UTF_8));
+        }
+        return ids;
+    }
+
+    static List<Long> sequences(List<Row> rows) {
+        List<Long> seqs = new ArrayList<>();
+        for (Row r : rows) {
+            seqs.add(r.sequence());
+        }
+        return seqs;
+    }
+
+    long put(String collection, String id, String state) {
+        return storage.write(tx -> tx.put(collection, utf8(id), true, utf8(state)));
+    }
+
+    static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).as("latch reached in time").isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static <T> T get(Future<T> future) throws Exception {
+        return future.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Spins until {@code thread} is parked (blocked on a lock or a wait), with a deadline. */
+    static void awaitBlocked(Thread thread) {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
+            assertThat(System.nanoTime()).as("thread %s blocks in time", thread.getName()).isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+    }
+
+    // ---- basics
+
+    @Test
+    void newStoreIsEmpty() {
+        storage.read(tx -> {
+            assertThat(tx.lastSequence()).isZero();
+            assertThat(tx.collections()).isEmpty();
+            assertThat(tx.get("c", utf8("a"))).isNull();
+            assertThat(tx.countLive("c")).isZero();
+            assertThat(tx.meta("k")).isNull();
+            assertThat(scan(tx, "c", false)).isEmpty();
+            assertThat(changes(tx, 0, 100)).isEmpty();
+            return null;
+        });
+    }
+
+    @Test
+    void putStoresARowAndReplacesItWithTheNextSequence() {
+        assertThat(storage.<Long>write(tx -> tx.put("c", utf8("a"), true, utf8("v1")))).isEqualTo(1);
+        assertThat(storage.<Long>write(tx -> tx.put("c", utf8("b"), true, utf8("v1")))).isEqualTo(2);
+        assertThat(storage.<Long>write(tx -> tx.put("c", utf8("a"), false, utf8("v2")))).isEqualTo(3);
+
+        storage.read(tx -> {
+            Row a = tx.get("c", utf8("a"));
+            assertThat(a.collection()).isEqualTo("c");
+            assertThat(a.id()).isEqualTo(utf8("a"));
+            assertThat(a.sequence()).isEqualTo(3);
+            assertThat(a.live()).isFalse();
+            assertThat(a.state()).isEqualTo(utf8("v2"));
+            assertThat(tx.lastSequence()).isEqualTo(3);
+            // the replaced row moved to the end of the change order and left no trace at its old number
+            assertThat(sequences(changes(tx, 0, 10))).containsExactly(2L, 3L);
+            assertThat(ids(changes(tx, 0, 10))).containsExactly("b", "a");
+            return null;
+        });
+    }
+
+    @Test
+    void insertIfAbsentInsertsOnlyOnceAndSpendsNoSequenceWhenPresent() {
+        storage.write(tx -> {
+            assertThat(tx.insertIfAbsent("c", utf8("a"), true, utf8("first"))).isEqualTo(1);
+            assertThat(tx.insertIfAbsent("c", utf8("a"), true, utf8("second"))).isEqualTo(-1);
+            assertThat(tx.lastSequence()).isEqualTo(1);
+            assertThat(tx.insertIfAbsent("c", utf8("b"), false, utf8("tomb"))).isEqualTo(2);
+            // a tombstone is a row too
+            assertThat(tx.insertIfAbsent("c", utf8("b"), true, utf8("revive"))).isEqualTo(-1);
+            return null;
+        });
+        assertThat(storage.<Long>write(tx -> tx.insertIfAbsent("c", utf8("a"), true, utf8("third")))).isEqualTo(-1);
+        assertThat(storage.<Long>write(tx -> tx.insertIfAbsent("d", utf8("a"), true, utf8("other")))).isEqualTo(3);
+        storage.read(tx -> {
+            assertThat(tx.get("c", utf8("a")).state()).isEqualTo(utf8("first"));
+            assertThat(tx.get("c", utf8("b")).live()).isFalse();
+            assertThat(tx.lastSequence()).isEqualTo(3);
+            return null;
+        });
+    }
+
+    @Test
+    void removeDeletesTheRowWithoutSpendingASequence() {
+        put("c", "a", "1");
+        put("c", "b", "2");
+        storage.write(tx -> {
+            assertThat(tx.remove("c", utf8("b"))).isTrue();
+            assertThat(tx.remove("c", utf8("b"))).isFalse();
+            assertThat(tx.remove("c", utf8("zz"))).isFalse();
+            assertThat(tx.remove("other", utf8("a"))).isFalse();
+            assertThat(tx.lastSequence()).isEqualTo(2);
+            return null;
+        });
+        storage.read(tx -> {
+            assertThat(tx.get("c", utf8("b"))).isNull();
+            assertThat(ids(scan(tx, "c", false))).containsExactly("a");
+            assertThat(ids(changes(tx, 0, 10))).containsExactly("a");
+            assertThat(tx.lastSequence()).isEqualTo(2);
+            return null;
+        });
+        // the row holding the highest number is gone; numbers still never go back
+        assertThat(put("c", "c", "3")).isEqualTo(3);
+    }
+
+    @Test
+    void emptyAndLargeValuesRoundTrip() {
+        byte[] big = new byte[1 << 20];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i * 31);
+        }
+        storage.write(tx -> {
+            tx.put("c", new byte[0], true, new byte[0]);
+            tx.put("c", utf8("big"), true, big);
+            tx.putMeta("empty", new byte[0]);
+            return null;
+        });
+        storage.read(tx -> {
+            assertThat(tx.get("c", new byte[0]).state()).isEmpty();
+            assertThat(tx.get("c", new byte[0]).id()).isEmpty();
+            assertThat(tx.get("c", utf8("big")).state()).isEqualTo(big);
+            assertThat(tx.meta("empty")).isEmpty();
+            return null;
+        });
+    }
+
+    @Test
+    void arraysAreCopiedInAndOut() {
+        byte[] id = utf8("a");
+        byte[] state = utf8("state");
+        storage.write(tx -> tx.put("c", id, true, state));
+        id[0] = 'z';
+        state[0] = 'X';
+        storage.read(tx -> {
+            Row row = tx.get("c", utf8("a"));
+            assertThat(row.state()).isEqualTo(utf8("state"));
+            row.state()[0] = 'Y';
+            row.id()[0] = 'Y';
+            assertThat(tx.get("c", utf8("a")).state()).isEqualTo(utf8("state"));
+            assertThat(scan(tx, "c", false).get(0).id()).isEqualTo(utf8("a"));
+            return null;
+        });
+    }
+
+    // ---- ordering
+
+    @Test
+    void scanOrdersIdsAsUnsignedBytes() {
+        List<byte[]> shuffled = List.of(bytes(0x80), bytes(0x7f), bytes(), bytes(0xff), bytes(0x00, 0x00),
+                bytes(0x00), bytes(0x01), bytes(0xff, 0x00), bytes(0x7f, 0xff));
+        storage.write(tx -> {
+            for (byte[] id : shuffled) {
+                tx.put("c", id, true, id);
+            }
+            tx.put("b", bytes(0x00), true, bytes());
+            tx.put("d", bytes(0x00), true, bytes());
+            return null;
+        });
+        List<Row> rows = storage.read(tx -> scan(tx, "c", false));
+        assertThat(rows).extracting(Row::id).containsExactly(bytes(), bytes(0x00), bytes(0x00, 0x00), bytes(0x01),
+                bytes(0x7f), bytes(0x7f, 0xff), bytes(0x80), bytes(0xff), bytes(0xff, 0x00));
+        assertThat(rows).allSatisfy(r -> assertThat(r.collection()).isEqualTo("c"));
+    }
+
+    @Test
+    void scanLiveOnlySkipsTombstones() {
+        storage.write(tx -> {
+            tx.put("c", utf8("a"), true, utf8("A"));
+            tx.put("c", utf8("b"), false, utf8("tomb"));
+            tx.put("c", utf8("c"), true, utf8("C"));
+            tx.put("c", utf8("d"), false, utf8("tomb"));
+            return null;
+        });
+        storage.read(tx -> {
+            List<Row> live = scan(tx, "c", true);
+            assertThat(ids(live)).containsExactly("a", "c");
+            assertThat(live).allSatisfy(r -> assertThat(r.live()).isTrue());
+            assertThat(live.get(1).state()).isEqualTo(utf8("C"));
+            assertThat(live.get(1).sequence()).isEqualTo(3);
+            List<Row> all = scan(tx, "c", false);
+            assertThat(ids(all)).containsExactly("a", "b", "c", "d");
+            assertThat(all).extracting(Row::live).containsExactly(true, false, true, false);
+            return null;
+        });
+    }
+
+    @Test
+    void scanAndChangesStopWhenTheVisitorReturnsFalse() {
+        storage.write(tx -> {
+            for (String id : List.of("a", "b", "c", "d")) {
+                tx.put("c", utf8(id), true, utf8(id));
+            }
+            return null;
+        });
+        storage.read(tx -> {
+            List<String> seen = new ArrayList<>();
+            tx.scan("c", false, r -> {
+                seen.add(new String(r.id(), StandardCharsets.UTF_8));
+                return seen.size() < 2;
+            });
+            assertThat(seen).containsExactly("a", "b");
+            List<Long> seqs = new ArrayList<>();
+            tx.changesSince(1, 100, r -> {
+                seqs.add(r.sequence());
+                return false;
+            });
+            assertThat(seqs).containsExactly(2L);
+            return null;
+        });
+    }
+
+    @Test
+    void changesSinceIsOrderedBySequenceAcrossCollectionsAndHonoursTheLimit() {
+        storage.write(tx -> {
+            tx.put("z", utf8("1"), true, utf8("s1"));
+            tx.put("a", utf8("2"), false, utf8("s2"));
+            tx.put("m", utf8("3"), true, utf8("s3"));
+            tx.put("a", utf8("4"), true, utf8("s4"));
+            return null;
+        });
+        put("z", "1", "s5"); // moves row 1 to sequence 5
+        storage.read(tx -> {
+            List<Row> all = changes(tx, 0, 100);
+            assertThat(sequences(all)).containsExactly(2L, 3L, 4L, 5L);
+            assertThat(all).extracting(Row::collection).containsExactly("a", "m", "a", "z");
+            assertThat(all.get(0).live()).isFalse();
+            assertThat(all.get(3).state()).isEqualTo(utf8("s5"));
+            assertThat(sequences(changes(tx, 2, 2))).containsExactly(3L, 4L);
+            assertThat(sequences(changes(tx, 3, 100))).containsExactly(4L, 5L);
+            assertThat(changes(tx, 5, 100)).isEmpty();
+            assertThat(changes(tx, 0, 0)).isEmpty();
+            assertThat(sequences(changes(tx, -10, 1))).containsExactly(2L);
+            assertThatThrownBy(() -> tx.changesSince(0, -1, r -> true)).isInstanceOf(IllegalArgumentException.class);
+            return null;
+        });
+    }
+
+    @Test
+    void collectionsAreSortedByCodePointAndVanishWhenEmpty() {
+        // U+1D11E (a surrogate pair) sorts above U+FFFD by code point, below it by UTF-16 unit
+        List<String> names = List.of("b", "\uD834\uDD1E", "a", "\uFFFD", "ab", "tombs");
+        storage.write(tx -> {
+            for (String name : names) {
+                tx.put(name, utf8("x"), !name.equals("tombs"), utf8("s"));
+            }
+            return null;
+        });
+        storage.read(tx -> {
+            assertThat(tx.collections()).containsExactly("a", "ab", "b", "tombs", "\uFFFD", "\uD834\uDD1E");
+            assertThat(tx.countLive("tombs")).isZero();
+            return null;
+        });
+        storage.write(tx -> tx.remove("ab", utf8("x")));
+        assertThat(storage.read(ReadTx::collections)).containsExactly("a", "b", "tombs", "\uFFFD", "\uD834\uDD1E");
+    }
+
+    @Test
+    void countLiveCountsLiveRowsOfOneCollection() {
+        storage.write(tx -> {
+            tx.put("c", utf8("a"), true, utf8("s"));
+            tx.put("c", utf8("b"), true, utf8("s"));
+            tx.put("c", utf8("t"), false, utf8("s"));
+            tx.put("d", utf8("a"), true, utf8("s"));
+            return null;
+        });
+        storage.read(tx -> {
+            assertThat(tx.countLive("c")).isEqualTo(2);
+            assertThat(tx.countLive("d")).isEqualTo(1);
+            assertThat(tx.countLive("none")).isZero();
+            return null;
+        });
+        storage.write(tx -> {
+            tx.put("c", utf8("a"), false, utf8("deleted"));
+            tx.put("c", utf8("t"), true, utf8("revived"));
+            tx.remove("c", utf8("b"));
+            return null;
+        });
+        assertThat(storage.<Long>read(tx -> tx.countLive("c"))).isEqualTo(1);
+    }
+
+    // ---- meta
+
+    @Test
+    void metaRoundTripsAndReservedKeysAreRefused() {
+        storage.write(tx -> {
+            tx.putMeta("site", utf8("one"));
+            tx.putMeta("site", utf8("two"));
+            tx.putMeta("hlc", bytes(1, 2, 3));
+            return null;
+        });
+        storage.read(tx -> {
+            assertThat(tx.meta("site")).isEqualTo(utf8("two"));
+            assertThat(tx.meta("hlc")).isEqualTo(bytes(1, 2, 3));
+            assertThat(tx.meta("nope")).isNull();
+            assertThatThrownBy(() -> tx.meta("storage.last_seq"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("reserved");
+            return null;
+        });
+        storage.write(tx -> {
+            assertThatThrownBy(() -> tx.putMeta("storage.format", utf8("x")))
+                    .isInstanceOf(IllegalArgumentException.class);
+            return null;
+        });
+        // meta writes spend no sequence number
+        assertThat(storage.read(ReadTx::lastSequence)).isZero();
+    }
+
+    // ---- transactions
+
+    @Test
+    void aWriteSeesItsOwnUncommittedWrites() {
+        put("c", "old", "1");
+        storage.write(tx -> {
+            tx.put("c", utf8("new"), true, utf8("2"));
+            tx.put("d", utf8("x"), false, utf8("3"));
+            tx.remove("c", utf8("old"));
+            tx.putMeta("m", utf8("v"));
+            assertThat(tx.get("c", utf8("new")).sequence()).isEqualTo(2);
+            assertThat(tx.get("c", utf8("old"))).isNull();
+            assertThat(ids(scan(tx, "c", false))).containsExactly("new");
+            assertThat(sequences(changes(tx, 0, 10))).containsExactly(2L, 3L);
+            assertThat(tx.collections()).containsExactly("c", "d");
+            assertThat(tx.countLive("c")).isEqualTo(1);
+            assertThat(tx.lastSequence()).isEqualTo(3);
+            assertThat(tx.meta("m")).isEqualTo(utf8("v"));
+            return null;
+        });
+    }
+
+    @Test
+    void anExceptionRollsBackRowsMetaAndSequence() {
+        put("c", "keep", "1");
+        put("c", "moved", "2");
+        storage.write(tx -> {
+            tx.putMeta("m", utf8("before"));
+            return null;
+        });
+        RuntimeException boom = new IllegalStateException("boom");
+        assertThatThrownBy(() -> storage.write(tx -> {
+                    tx.put("c", utf8("new"), true, utf8("x"));
+                    tx.put("c", utf8("moved"), false, utf8("changed"));
+                    tx.remove("c", utf8("keep"));
+                    tx.insertIfAbsent("d", utf8("y"), true, utf8("y"));
+                    tx.putMeta("m", utf8("after"));
+                    throw boom;
+                }))
+                .isSameAs(boom);
+        storage.read(tx -> {
+            assertThat(ids(scan(tx, "c", false))).containsExactly("keep", "moved");
+            assertThat(tx.get("c", utf8("moved")).state()).isEqualTo(utf8("2"));
+            assertThat(tx.get("c", utf8("moved")).sequence()).isEqualTo(2);
+            assertThat(tx.collections()).containsExactly("c");
+            assertThat(tx.meta("m")).isEqualTo(utf8("before"));
+            assertThat(tx.lastSequence()).isEqualTo(2);
+            assertThat(sequences(changes(tx, 0, 10))).containsExactly(1L, 2L);
+            return null;
+        });
+        // the numbers of the rolled-back transaction are handed out again
+        assertThat(put("c", "next", "3")).isEqualTo(3);
+    }
+
+    @Test
+    void anErrorRollsBackToo() {
+        AssertionError error = new AssertionError("error");
+        assertThatThrownBy(() -> storage.write(tx -> {
+                    tx.put("c", utf8("a"), true, utf8("x"));
+                    throw error;
+                }))
+                .isSameAs(error);
+        assertThat(storage.<Row>read(tx -> tx.get("c", utf8("a")))).isNull();
+        assertThat(put("c", "a", "y")).isEqualTo(1);
+    }
+
+    @Test
+    void aReadSnapshotDoesNotSeeAConcurrentUncommittedWrite() throws Exception {
+        put("c", "a", "v1");
+        CountDownLatch written = new CountDownLatch(1);
+        CountDownLatch readDone = new CountDownLatch(1);
+        Future<?> writer = executor.submit(() -> storage.write(tx -> {
+            tx.put("c", utf8("a"), true, utf8("v2"));
+            tx.put("c", utf8("b"), true, utf8("new"));
+            written.countDown();
+            await(readDone);
+            return null;
+        }));
+        await(written);
+        storage.read(tx -> {
+            assertThat(tx.get("c", utf8("a")).state()).isEqualTo(utf8("v1"));
+            assertThat(tx.get("c", utf8("b"))).isNull();
+            assertThat(tx.lastSequence()).isEqualTo(1);
+            assertThat(tx.countLive("c")).isEqualTo(1);
+            assertThat(changes(tx, 0, 10)).hasSize(1);
+            return null;
+        });
+        readDone.countDown();
+        get(writer);
+        assertThat(storage.<byte[]>read(tx -> tx.get("c", utf8("a")).state())).isEqualTo(utf8("v2"));
+    }
+
+    @Test
+    void aReadSnapshotDoesNotSeeAWriteCommittedAfterItStarted() throws Exception {
+        put("c", "a", "v1");
+        CountDownLatch readStarted = new CountDownLatch(1);
+        CountDownLatch committed = new CountDownLatch(1);
+        Future<List<Object>> reader = executor.submit(() -> storage.read(tx -> {
+            // nothing read yet: the snapshot is still the one of the read() call
+            readStarted.countDown();
+            await(committed);
+            List<Object> seen = new ArrayList<>();
+            seen.add(new String(tx.get("c", utf8("a")).state(), StandardCharsets.UTF_8));
+            seen.add(tx.get("c", utf8("b")));
+            seen.add(tx.lastSequence());
+            seen.add(tx.collections());
+            seen.add(changes(tx, 0, 10).size());
+            seen.add(scan(tx, "c", false).size());
+            return seen;
+        }));
+        await(readStarted);
+        storage.write(tx -> {
+            tx.put("c", utf8("a"), true, utf8("v2"));
+            tx.put("c", utf8("b"), true, utf8("new"));
+            tx.put("d", utf8("x"), true, utf8("new"));
+            return null;
+        });
+        committed.countDown();
+        assertThat(get(reader)).containsExactly("v1", null, 1L, List.of("c"), 1, 1);
+    }
+
+    @Test
+    void readsRunConcurrentlyWithEachOther() throws Exception {
+        put("c", "a", "v1");
+        CountDownLatch bothInside = new CountDownLatch(2);
+        List<Future<byte[]>> reads = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            reads.add(executor.submit(() -> storage.read(tx -> {
+                bothInside.countDown();
+                await(bothInside); // only returns if the other read runs at the same time
+                return tx.get("c", utf8("a")).state();
+            })));
+        }
+        for (Future<byte[]> read : reads) {
+            assertThat(get(read)).isEqualTo(utf8("v1"));
+        }
+    }
+
+    @Test
+    void writesAreSerialised() throws Exception {
+        CountDownLatch firstInside = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        AtomicBoolean firstDone = new AtomicBoolean();
+        Future<Long> first = executor.submit(() -> storage.write(tx -> {
+            firstInside.countDown();
+            await(releaseFirst);
+            long seq = tx.put("c", utf8("a"), true, utf8("1"));
+            firstDone.set(true);
+            return seq;
+        }));
+        await(firstInside);
+        AtomicReference<Boolean> secondSawFirstDone = new AtomicReference<>();
+        Thread second = new Thread(() -> storage.write(tx -> {
+            secondSawFirstDone.set(firstDone.get());
+            return tx.put("c", utf8("b"), true, utf8("2"));
+        }), "second-writer");
+        second.start();
+        awaitBlocked(second);
+        releaseFirst.countDown();
+        second.join(DEADLINE.toMillis());
+        assertThat(second.isAlive()).isFalse();
+        assertThat(get(first)).isEqualTo(1);
+        assertThat(secondSawFirstDone.get()).isTrue();
+        assertThat(storage.read(ReadTx::lastSequence)).isEqualTo(2);
+    }
+
+    @Test
+    void writesDoNotNest() {
+        assertThatThrownBy(() -> storage.write(tx -> storage.write(inner -> null)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("do not nest");
+        assertThat(put("c", "a", "still works")).isEqualTo(1);
+    }
+
+    @Test
+    void aWriteInsideAReadIsRefused() {
+        assertThatThrownBy(() -> storage.read(tx -> storage.write(w -> w.put("c", utf8("a"), true, utf8("x")))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("inside a read");
+        // and only there: the same thread writes once the read returned
+        assertThat(put("c", "a", "x")).isEqualTo(1);
+    }
+
+    @Test
+    void aReadMayRunInsideAWriteAndSeesCommittedStateOnly() {
+        put("c", "a", "v1");
+        storage.write(tx -> {
+            tx.put("c", utf8("a"), true, utf8("v2"));
+            assertThat(storage.<byte[]>read(r -> r.get("c", utf8("a")).state())).isEqualTo(utf8("v1"));
+            return null;
+        });
+    }
+
+    @Test
+    void aTransactionIsUnusableAfterItsCallbackAndOnOtherThreads() throws Exception {
+        WriteTx leakedWrite = storage.write(tx -> tx);
+        ReadTx leakedRead = storage.read(tx -> tx);
+        assertThatThrownBy(() -> leakedWrite.put("c", utf8("a"), true, utf8("x")))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> leakedWrite.get("c", utf8("a"))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> leakedRead.lastSequence()).isInstanceOf(IllegalStateException.class);
+        storage.write(tx -> {
+            Future<?> other = executor.submit(() -> tx.get("c", utf8("a")));
+            assertThatThrownBy(() -> get(other)).hasCauseInstanceOf(IllegalStateException.class);
+            return null;
+        });
+    }
+
+    @Test
+    void aReadTransactionRefusesWrites() {
+        storage.read(tx -> {
+            if (tx instanceof WriteTx) {
+                WriteTx w = (WriteTx) tx;
+                assertThatThrownBy(() -> w.put("c", utf8("a"), true, utf8("x")))
+                        .isInstanceOf(IllegalStateException.class);
+                assertThatThrownBy(() -> w.putMeta("k", utf8("x"))).isInstanceOf(IllegalStateException.class);
+            }
+            return null;
+        });
+        assertThat(storage.<Row>read(tx -> tx.get("c", utf8("a")))).isNull();
+    }
+
+    @Test
+    void visitorsMayReadButNotWrite() {
+        put("c", "a", "1");
+        put("c", "b", "2");
+        put("d", "x", "3");
+        storage.write(tx -> {
+            List<String> pairs = new ArrayList<>();
+            tx.scan("c", false, outer -> {
+                // nested scans and point reads use their own cursors
+                tx.scan("d", false, inner -> pairs.add(new String(outer.id(), StandardCharsets.UTF_8) + "/"
+                        + new String(inner.id(), StandardCharsets.UTF_8)));
+                assertThat(tx.get("c", outer.id())).isNotNull();
+                tx.changesSince(0, 1, r -> true);
+                return true;
+            });
+            assertThat(pairs).containsExactly("a/x", "b/x");
+            return null;
+        });
+        assertThatThrownBy(() -> storage.write(tx -> {
+                    tx.put("c", utf8("new"), true, utf8("n"));
+                    tx.scan("c", false, row -> {
+                        tx.remove("c", row.id());
+                        return true;
+                    });
+                    return null;
+                }))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("inside a scan");
+        assertThatThrownBy(() -> storage.write(tx -> {
+                    tx.changesSince(0, 10, row -> tx.put("c", row.id(), true, utf8("again")) > 0);
+                    return null;
+                }))
+                .isInstanceOf(IllegalStateException.class);
+        // both writes were rolled back
+        storage.read(tx -> {
+            assertThat(ids(scan(tx, "c", false))).containsExactly("a", "b");
+            assertThat(tx.lastSequence()).isEqualTo(3);
+            return null;
+        });
+    }
+
+    @Test
+    void nullArgumentsAreRejected() {
+        storage.write(tx -> {
+            assertThatThrownBy(() -> tx.put(null, utf8("a"), true, utf8("s"))).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.put("c", null, true, utf8("s"))).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.put("c", utf8("a"), true, null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.putMeta("k", null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.get("c", null)).isInstanceOf(NullPointerException.class);
+            return null;
+        });
+        assertThat(storage.read(ReadTx::lastSequence)).isZero();
+    }
+
+    // ---- closing
+
+    @Test
+    void aClosedStorageRefusesEveryCallAndClosingTwiceIsFine() {
+        put("c", "a", "1");
+        storage.close();
+        storage.close();
+        assertThatThrownBy(() -> storage.read(tx -> null))
+                .isInstanceOfSatisfying(StorageException.class,
+                        e -> assertThat(e.code()).isEqualTo(StorageException.Code.CLOSED));
+        assertThatThrownBy(() -> storage.write(tx -> null))
+                .isInstanceOfSatisfying(StorageException.class,
+                        e -> assertThat(e.code()).isEqualTo(StorageException.Code.CLOSED));
+    }
+
+    @Test
+    void closeInsideAWriteIsRefused() {
+        assertThatThrownBy(() -> storage.write(tx -> {
+                    storage.close();
+                    return null;
+                }))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(put("c", "a", "open")).isEqualTo(1);
+    }
+
+    @Test
+    void closeInsideAReadIsRefused() {
+        assertThatThrownBy(() -> storage.read(tx -> {
+                    storage.close();
+                    return null;
+                }))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(storage.<Long>read(ReadTx::lastSequence)).isZero();
+    }
+
+    @Test
+    void closeWaitsForTheRunningWrite() throws Exception {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<Long> write = executor.submit(() -> storage.write(tx -> {
+            inside.countDown();
+            await(release);
+            return tx.put("c", utf8("a"), true, utf8("committed before close"));
+        }));
+        await(inside);
+        Thread closer = new Thread(storage::close, "closer");
+        closer.start();
+        awaitBlocked(closer);
+        release.countDown();
+        assertThat(get(write)).isEqualTo(1);
+        closer.join(DEADLINE.toMillis());
+        assertThat(closer.isAlive()).isFalse();
+        assertThatThrownBy(() -> storage.read(tx -> null)).isInstanceOf(StorageException.class);
+    }
+}

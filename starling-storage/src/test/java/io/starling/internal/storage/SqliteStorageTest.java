@@ -1,0 +1,527 @@
+package io.starling.internal.storage;
+
+import static io.starling.internal.storage.DocumentStorageContractTest.DEADLINE;
+import static io.starling.internal.storage.DocumentStorageContractTest.awaitBlocked;
+import static io.starling.internal.storage.DocumentStorageContractTest.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.starling.internal.storage.DocumentStorage.Row;
+import io.starling.internal.storage.SqliteStorage.Durability;
+import io.starling.internal.storage.SqliteStorage.Options;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/** What only the SQLite implementation has: files, locks, formats, schema versions, connections, durability. */
+final class SqliteStorageTest {
+    @TempDir
+    Path tmp;
+
+    private final List<SqliteStorage> opened = new ArrayList<>();
+
+    private Path dir() {
+        return tmp.resolve("db");
+    }
+
+    private Path dbFile() {
+        return dir().resolve(SqliteStorage.DATABASE_FILE);
+    }
+
+    private SqliteStorage open() {
+        return open(Options.defaults());
+    }
+
+    private SqliteStorage open(Options options) {
+        SqliteStorage storage = SqliteStorage.open(dir(), options);
+        opened.add(storage);
+        return storage;
+    }
+
+    @AfterEach
+    void closeEverything() {
+        for (SqliteStorage storage : opened) {
+            storage.close();
+            assertThat(storage.openConnectionCount()).isZero();
+        }
+    }
+
+    private static StorageException.Code code(Throwable t) {
+        return ((StorageException) t).code();
+    }
+
+    // ---- raw SQLite access, as another program would have
+
+    static void sql(Path file, String... statements) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.executeUpdate(statement);
+            }
+        }
+    }
+
+    static Object query(Path file, String query) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(query)) {
+            return rs.next() ? rs.getObject(1) : null;
+        }
+    }
+
+    private List<String> filesIn(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    // ---- layout and lock
+
+    @Test
+    void createsTheDirectoryWithTheDatabaseAndTheLockFile() throws IOException {
+        Path nested = tmp.resolve("a/b/c");
+        SqliteStorage storage = SqliteStorage.open(nested, Options.defaults());
+        opened.add(storage);
+        storage.write(tx -> tx.put("c", utf8("a"), true, utf8("x")));
+        assertThat(filesIn(nested)).contains("starling.db", "starling.lock", "starling.db-wal");
+        storage.close();
+        // the last connection checkpointed and removed the WAL
+        assertThat(filesIn(nested)).containsExactly("starling.db", "starling.lock");
+    }
+
+    @Test
+    void aSecondOpenInTheSameJvmIsLocked() {
+        SqliteStorage first = open();
+        assertThatThrownBy(() -> open())
+                .isInstanceOf(StorageException.class)
+                .hasMessage("database directory " + dir() + " is in use by another Starling instance or process")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.LOCKED));
+        first.write(tx -> tx.put("c", utf8("a"), true, utf8("x")));
+        first.close();
+        // close released the lock, and the data is there
+        assertThat(open().<Row>read(tx -> tx.get("c", utf8("a")))).isNotNull();
+    }
+
+    @Test
+    @Timeout(60)
+    void anotherProcessHoldingTheLockLocksUsOut() throws Exception {
+        Files.createDirectories(dir());
+        try (ChildJvm child = ChildJvm.start(tmp, LockHolderMain.class, dir().toString())) {
+            assertThat(child.awaitLine(DEADLINE)).isEqualTo("HELD");
+            assertThatThrownBy(() -> open())
+                    .isInstanceOf(StorageException.class)
+                    .hasMessage("database directory " + dir() + " is in use by another Starling instance or process")
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.LOCKED));
+            child.closeStdin();
+            assertThat(child.awaitLine(DEADLINE)).isEqualTo("RELEASED");
+            assertThat(child.awaitExit(DEADLINE)).isZero();
+        }
+        open().close();
+    }
+
+    @Test
+    @Timeout(60)
+    void aRefusedSecondOpenDoesNotDropTheLockHeldAgainstOtherProcesses() throws Exception {
+        open();
+        // on POSIX, closing any descriptor of the lock file would drop our lock: the refused open must not touch it
+        assertThatThrownBy(() -> open()).satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.LOCKED));
+        try (ChildJvm child = ChildJvm.start(tmp, LockHolderMain.class, dir().toString())) {
+            assertThat(child.awaitLine(DEADLINE)).startsWith("LOCKED database directory ");
+            assertThat(child.awaitExit(DEADLINE)).isEqualTo(3);
+        }
+    }
+
+    // ---- files that are not ours
+
+    @Test
+    void aGarbageFileIsCorruptAndLeftUntouched() throws IOException {
+        long seed = new Random().nextLong();
+        System.out.println("aGarbageFileIsCorruptAndLeftUntouched seed=" + seed);
+        byte[] garbage = new byte[8192];
+        new Random(seed).nextBytes(garbage);
+        assertNotStarling(garbage, "it is not an SQLite database file");
+    }
+
+    @Test
+    void aTruncatedHeaderIsCorrupt() throws IOException {
+        byte[] truncated = Arrays.copyOf("SQLite format 3\0".getBytes(StandardCharsets.US_ASCII), 40);
+        assertNotStarling(truncated, "its SQLite header is truncated (40 bytes)");
+    }
+
+    @Test
+    void anSqliteHeaderFollowedByGarbageIsCorrupt() throws Exception {
+        Path other = tmp.resolve("other.db");
+        sql(other, "CREATE TABLE t (x)", "INSERT INTO t VALUES (1)");
+        byte[] bytes = Files.readAllBytes(other);
+        Arrays.fill(bytes, 100, bytes.length, (byte) 0xff); // the schema b-tree of page 1
+        assertNotStarling(bytes, "SQLite cannot read it");
+    }
+
+    static Stream<Arguments> foreignDatabases() {
+        return Stream.of(
+                Arguments.of(new String[] {"CREATE TABLE users (name TEXT)", "INSERT INTO users VALUES ('ann')"},
+                        "another application's SQLite database (application_id 0)"),
+                Arguments.of(new String[] {"PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
+                                "CREATE TABLE users (name TEXT)"},
+                        "it has no meta table"),
+                Arguments.of(new String[] {"PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
+                                "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
+                                "INSERT INTO meta VALUES ('theme', 'dark')"},
+                        "it has no Starling format marker"),
+                Arguments.of(new String[] {"PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
+                                "CREATE TABLE meta (name TEXT, setting TEXT)"},
+                        "its meta table is not Starling's"),
+                Arguments.of(new String[] {"PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
+                                "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
+                                "INSERT INTO meta VALUES ('storage.format', 'starling')",
+                                "INSERT INTO meta VALUES ('storage.schema_version', 'one')"},
+                        "storage.schema_version is missing or not an integer"));
+    }
+
+    @Test
+    void aForeignDatabaseInWalModeIsLeftUntouched() throws Exception {
+        Path app = tmp.resolve("app.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + app);
+                Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode = WAL");
+            s.executeUpdate("CREATE TABLE users (name TEXT)");
+            s.executeUpdate("INSERT INTO users VALUES ('ann')");
+        }
+        assertNotStarling(Files.readAllBytes(app), "another application's SQLite database");
+    }
+
+    @ParameterizedTest
+    @MethodSource("foreignDatabases")
+    void aForeignSqliteDatabaseIsCorruptAndLeftUntouched(String[] statements, String why) throws Exception {
+        Path app = tmp.resolve("app.db");
+        sql(app, statements);
+        assertNotStarling(Files.readAllBytes(app), why);
+    }
+
+    private void assertNotStarling(byte[] content, String why) throws IOException {
+        Files.createDirectories(dir());
+        Files.write(dbFile(), content);
+        for (int attempt = 0; attempt < 2; attempt++) { // twice: a failed open released the lock
+            assertThatThrownBy(() -> open())
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageStartingWith(dbFile() + " is not a Starling database: ")
+                    .hasMessageContaining(why)
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.CORRUPT));
+        }
+        assertThat(Files.readAllBytes(dbFile())).isEqualTo(content);
+        assertThat(filesIn(dir())).containsExactly("starling.db", "starling.lock");
+    }
+
+    // ---- schema versions
+
+    @Test
+    void aNewerSchemaIsRefusedAndLeftUntouched() throws Exception {
+        open().close();
+        sql(dbFile(), "UPDATE meta SET value = 2 WHERE key = 'storage.schema_version'");
+        byte[] before = Files.readAllBytes(dbFile());
+        assertThatThrownBy(() -> open())
+                .isInstanceOf(StorageException.class)
+                .hasMessage(dbFile() + " has schema version 2 but this Starling supports versions up to 1;"
+                        + " open it with a newer Starling")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.NEWER_SCHEMA));
+        assertThat(Files.readAllBytes(dbFile())).isEqualTo(before);
+        assertThat(filesIn(dir())).containsExactly("starling.db", "starling.lock");
+    }
+
+    /** A pretend version 0, before tombstones had a live flag: a tombstone was a row with a NULL state. */
+    private void createVersion0() throws Exception {
+        Files.createDirectories(dir());
+        sql(dbFile(),
+                "PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
+                "INSERT INTO meta VALUES ('storage.format', 'starling'), ('storage.schema_version', 0)",
+                "CREATE TABLE docs (seq INTEGER PRIMARY KEY, collection TEXT NOT NULL, id BLOB NOT NULL, state BLOB,"
+                        + " UNIQUE (collection, id))",
+                "INSERT INTO docs VALUES (1, 'c', x'61', x'41'), (2, 'c', x'62', NULL), (5, 'd', x'63', x'43')");
+    }
+
+    private static final SqliteSchema.Migration LIVE_FLAG = new SqliteSchema.Migration(0, 1, "tombstones get a live flag",
+            c -> {
+                try (Statement s = c.createStatement()) {
+                    s.executeUpdate("ALTER TABLE docs ADD COLUMN live INTEGER NOT NULL DEFAULT 1");
+                    s.executeUpdate("UPDATE docs SET live = 0, state = x'' WHERE state IS NULL");
+                    s.executeUpdate("INSERT INTO meta VALUES ('storage.last_seq', (SELECT max(seq) FROM docs))");
+                }
+            });
+
+    @Test
+    void migrationsBringAnOlderFileUpToDate() throws Exception {
+        createVersion0();
+        SqliteStorage storage = SqliteStorage.open(dir(), Options.defaults(), new SqliteSchema(1, List.of(LIVE_FLAG)));
+        opened.add(storage);
+        storage.read(tx -> {
+            assertThat(tx.get("c", utf8("a"))).satisfies(r -> {
+                assertThat(r.live()).isTrue();
+                assertThat(r.state()).isEqualTo(utf8("A"));
+            });
+            assertThat(tx.get("c", utf8("b"))).satisfies(r -> {
+                assertThat(r.live()).isFalse();
+                assertThat(r.state()).isEmpty();
+            });
+            assertThat(tx.countLive("c")).isEqualTo(1);
+            assertThat(tx.lastSequence()).isEqualTo(5);
+            return null;
+        });
+        assertThat(storage.<Long>write(tx -> tx.put("d", utf8("n"), true, utf8("new")))).isEqualTo(6L);
+        storage.close();
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(1);
+        // the migrated file is a current one
+        assertThat(open().<Row>read(tx -> tx.get("d", utf8("n")))).isNotNull();
+    }
+
+    @Test
+    void eachMigrationCommitsAloneAndAFailedOneLeavesTheFileAtTheVersionBefore() throws Exception {
+        createVersion0();
+        List<String> ran = new ArrayList<>();
+        SqliteSchema.Migration addExtra = new SqliteSchema.Migration(1, 2, "extra table", c -> {
+            ran.add("1->2");
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("CREATE TABLE extra (x)");
+            }
+        });
+        SqliteSchema.Migration failing = new SqliteSchema.Migration(2, 3, "fails half-way", c -> {
+            ran.add("2->3 failing");
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("CREATE TABLE half (x)");
+            }
+            throw new SQLException("boom");
+        });
+        assertThatThrownBy(() -> SqliteStorage.open(dir(), Options.defaults(),
+                        new SqliteSchema(3, List.of(LIVE_FLAG, addExtra, failing))))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("migration 2 -> 3 (fails half-way)")
+                .hasRootCauseMessage("boom")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.IO));
+        assertThat(ran).containsExactly("1->2", "2->3 failing");
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(2);
+        assertThat(query(dbFile(), "SELECT count(*) FROM sqlite_master WHERE name = 'extra'")).isEqualTo(1);
+        assertThat(query(dbFile(), "SELECT count(*) FROM sqlite_master WHERE name = 'half'")).isEqualTo(0);
+
+        ran.clear();
+        SqliteSchema.Migration fixed = new SqliteSchema.Migration(2, 3, "fixed", c -> ran.add("2->3"));
+        SqliteStorage storage = SqliteStorage.open(dir(), Options.defaults(),
+                new SqliteSchema(3, List.of(LIVE_FLAG, addExtra, fixed)));
+        opened.add(storage);
+        assertThat(ran).containsExactly("2->3");
+        storage.close();
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(3);
+    }
+
+    @Test
+    void anOlderFileWithoutAMigrationPathIsRefusedAndLeftUntouched() throws Exception {
+        createVersion0();
+        byte[] before = Files.readAllBytes(dbFile());
+        assertThatThrownBy(() -> open())
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("has schema version 0 and there is no migration from it")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.IO));
+        assertThat(Files.readAllBytes(dbFile())).isEqualTo(before);
+    }
+
+    @Test
+    void aMigrationChainMustBeContiguousAndEndAtItsVersion() {
+        SqliteSchema.Step nothing = c -> {};
+        assertThatThrownBy(() -> new SqliteSchema(3,
+                        List.of(new SqliteSchema.Migration(0, 1, "a", nothing), new SqliteSchema.Migration(2, 3, "b", nothing))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gap");
+        assertThatThrownBy(() -> new SqliteSchema(2, List.of(new SqliteSchema.Migration(0, 1, "a", nothing))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ends at 1");
+        assertThatThrownBy(() -> new SqliteSchema(2, List.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SqliteSchema.Migration(2, 2, "still", nothing))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ---- sequence across restarts
+
+    @Test
+    void theSequenceNeverGoesBackwardsAcrossReopen() {
+        SqliteStorage storage = open();
+        storage.write(tx -> {
+            tx.put("c", utf8("a"), true, utf8("1"));
+            tx.put("c", utf8("b"), true, utf8("2"));
+            tx.put("c", utf8("c"), true, utf8("3"));
+            return null;
+        });
+        storage.write(tx -> tx.remove("c", utf8("c"))); // the row holding the maximum
+        storage.close();
+        SqliteStorage reopened = open();
+        assertThat(reopened.<Long>read(DocumentStorage.ReadTx::lastSequence)).isEqualTo(3);
+        assertThat(reopened.<Long>write(tx -> tx.put("c", utf8("d"), true, utf8("4")))).isEqualTo(4L);
+        assertThat(reopened.<byte[]>read(tx -> tx.get("c", utf8("b")).state())).isEqualTo(utf8("2"));
+    }
+
+    @Test
+    void aLastSequenceBehindTheRowsIsRepairedOnOpen() throws Exception {
+        SqliteStorage storage = open();
+        storage.write(tx -> {
+            for (int i = 0; i < 5; i++) {
+                tx.put("c", utf8("id" + i), true, utf8("s"));
+            }
+            return null;
+        });
+        storage.close();
+        sql(dbFile(), "UPDATE meta SET value = 1 WHERE key = 'storage.last_seq'");
+        SqliteStorage reopened = open();
+        assertThat(reopened.<Long>read(DocumentStorage.ReadTx::lastSequence)).isEqualTo(5);
+        assertThat(reopened.<Long>write(tx -> tx.put("c", utf8("new"), true, utf8("s")))).isEqualTo(6L);
+    }
+
+    // ---- options and pragmas
+
+    @Test
+    void durabilityAndJournalModeAreApplied() {
+        SqliteStorage full = open(Options.defaults());
+        assertThat(full.writerPragma("journal_mode")).isEqualTo("wal");
+        assertThat(full.writerPragma("synchronous")).isEqualTo("2");
+        full.close();
+        SqliteStorage normal = open(Options.defaults().withDurability(Durability.NORMAL));
+        assertThat(normal.writerPragma("journal_mode")).isEqualTo("wal");
+        assertThat(normal.writerPragma("synchronous")).isEqualTo("1");
+        assertThat(normal.writerPragma("busy_timeout")).isEqualTo("10000");
+    }
+
+    @Test
+    void optionsRejectBadValuesAtOnce() {
+        assertThatThrownBy(() -> Options.defaults().withMaxReaders(0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got 0");
+        assertThatThrownBy(() -> Options.defaults().withMaxReaders(65)).hasMessageContaining("got 65");
+        assertThatThrownBy(() -> Options.defaults().withBusyTimeout(Duration.ofMillis(-1)))
+                .hasMessageContaining("PT-0.001S");
+        assertThatThrownBy(() -> Options.defaults().withDurability(null)).isInstanceOf(NullPointerException.class);
+        Options options = Options.defaults().withMaxReaders(2).withBusyTimeout(Duration.ZERO);
+        assertThat(options.maxReaders()).isEqualTo(2);
+        assertThat(options.durability()).isEqualTo(Durability.FULL);
+        assertThat(Options.defaults().maxReaders()).isEqualTo(4);
+    }
+
+    // ---- connections
+
+    @Test
+    void readersArePooledBoundedAndReused() throws Exception {
+        SqliteStorage storage = open(Options.defaults().withMaxReaders(2));
+        storage.write(tx -> tx.put("c", utf8("a"), true, utf8("x")));
+        assertThat(storage.openConnectionCount()).isEqualTo(1); // readers are created lazily
+        ExecutorService executor = Executors.newFixedThreadPool(3);
+        try {
+            CountDownLatch twoInside = new CountDownLatch(2);
+            CountDownLatch release = new CountDownLatch(1);
+            List<Future<Row>> reads = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                reads.add(executor.submit(() -> storage.read(tx -> {
+                    twoInside.countDown();
+                    DocumentStorageContractTest.await(release);
+                    return tx.get("c", utf8("a"));
+                })));
+            }
+            DocumentStorageContractTest.await(twoInside);
+            assertThat(storage.openConnectionCount()).isEqualTo(3);
+            Thread third = new Thread(() -> storage.read(tx -> tx.get("c", utf8("a"))), "third-reader");
+            third.start();
+            awaitBlocked(third); // no third connection: it waits for one of the two
+            assertThat(storage.openConnectionCount()).isEqualTo(3);
+            release.countDown();
+            third.join(DEADLINE.toMillis());
+            assertThat(third.isAlive()).isFalse();
+            for (Future<Row> read : reads) {
+                assertThat(read.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).isNotNull();
+            }
+            for (int i = 0; i < 100; i++) {
+                storage.read(tx -> tx.get("c", utf8("a")));
+            }
+            assertThat(storage.openConnectionCount()).isEqualTo(3);
+        } finally {
+            executor.shutdownNow();
+            assertThat(executor.awaitTermination(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    // ---- damage found later
+
+    @Test
+    void aDamagedPageIsReportedAsCorrupt() throws Exception {
+        SqliteStorage storage = open();
+        byte[] state = new byte[200];
+        for (int batch = 0; batch < 3; batch++) {
+            int b = batch;
+            storage.write(tx -> {
+                for (int i = 0; i < 1000; i++) {
+                    tx.put("c", utf8("doc-" + b + "-" + i), true, state);
+                }
+                return null;
+            });
+        }
+        storage.close();
+        byte[] bytes = Files.readAllBytes(dbFile());
+        int pages = bytes.length / 4096;
+        Arrays.fill(bytes, 4096 * (pages / 3), 4096 * (2 * pages / 3), (byte) 0xff);
+        Files.write(dbFile(), bytes);
+        assertThatThrownBy(() -> {
+                    try (SqliteStorage damaged = SqliteStorage.open(dir(), Options.defaults())) {
+                        try {
+                            damaged.read(tx -> {
+                                tx.scan("c", false, row -> true);
+                                return null;
+                            });
+                        } finally {
+                            damaged.close();
+                            assertThat(damaged.openConnectionCount()).isZero();
+                        }
+                    }
+                })
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("is damaged")
+                .satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.CORRUPT));
+    }
+
+    @Test
+    void sqliteResultCodesMapToStorageCodes() {
+        Path file = Path.of("x.db");
+        assertThat(SqliteSession.failure(file, "a", new SQLiteException("m", SQLiteErrorCode.SQLITE_CORRUPT)).code())
+                .isEqualTo(StorageException.Code.CORRUPT);
+        assertThat(SqliteSession.failure(file, "a", new SQLiteException("m", SQLiteErrorCode.SQLITE_CORRUPT_INDEX))
+                        .code())
+                .isEqualTo(StorageException.Code.CORRUPT);
+        assertThat(SqliteSession.failure(file, "a", new SQLiteException("m", SQLiteErrorCode.SQLITE_NOTADB)).code())
+                .isEqualTo(StorageException.Code.CORRUPT);
+        assertThat(SqliteSession.failure(file, "a", new SQLiteException("m", SQLiteErrorCode.SQLITE_BUSY)).code())
+                .isEqualTo(StorageException.Code.LOCKED);
+        StorageException io = SqliteSession.failure(file, "put", new SQLiteException("m", SQLiteErrorCode.SQLITE_IOERR_FSYNC));
+        assertThat(io.code()).isEqualTo(StorageException.Code.IO);
+        assertThat(io).hasMessage("put failed on x.db: m").hasCauseInstanceOf(SQLiteException.class);
+    }
+}
