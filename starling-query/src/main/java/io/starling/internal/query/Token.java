@@ -1,0 +1,45 @@
+package io.starling.internal.query;
+
+/**
+ * One lexical token. {@code text} is the decoded payload (the identifier, the unescaped string, the digits);
+ * {@code start}/{@code end} are char offsets in the source, used to tell whether two tokens touch
+ * ({@code :name} is a COLON touching a WORD).
+ */
+record Token(Type type, String text, int start, int end, int line, int column) {
+
+    enum Type {
+        /** An unquoted word: a keyword or an identifier, decided by the parser. */
+        WORD,
+        /** A backtick-quoted identifier; never a keyword. */
+        QUOTED_IDENT,
+        STRING,
+        INTEGER,
+        DECIMAL,
+        /** Punctuation and operators; {@code text} is the symbol. */
+        SYMBOL,
+        EOF
+    }
+
+    boolean isSymbol(String s) {
+        return type == Type.SYMBOL && text.equals(s);
+    }
+
+    /** A keyword test: an unquoted word equal to {@code kw}, ignoring case. */
+    boolean isWord(String kw) {
+        return type == Type.WORD && text.equalsIgnoreCase(kw);
+    }
+
+    /** How the token reads in an error message. */
+    String describe() {
+        switch (type) {
+            case EOF:
+                return "end of input";
+            case STRING:
+                return "string '" + text + "'";
+            case QUOTED_IDENT:
+                return "`" + text + "`";
+            default:
+                return "'" + text + "'";
+        }
+    }
+}
