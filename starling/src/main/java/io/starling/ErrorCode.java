@@ -17,7 +17,7 @@ public enum ErrorCode {
     /** The statement is valid DQL that this version does not execute yet. */
     QUERY_UNSUPPORTED("query/unsupported", true),
     /** INSERT with ON ID CONFLICT FAIL (the default) found a document with that id. */
-    DOCUMENT_ID_CONFLICT("document/id-conflict", true),
+    DOCUMENT_ID_CONFLICT("document/id-conflict", false),
     /** An {@code _id} that is null, a float, binary or an array, or an attempt to change an {@code _id}. */
     DOCUMENT_INVALID_ID("document/invalid-id", true),
     /** A document that is not an object, or holds a value the data model rejects. */

@@ -12,7 +12,11 @@ public final class QueryException extends StarlingException {
     private final int column;
 
     public QueryException(ErrorCode code, String message, int line, int column) {
-        super(code, message);
+        this(code, message, line, column, null);
+    }
+
+    public QueryException(ErrorCode code, String message, int line, int column, Throwable cause) {
+        super(code, message, cause);
         this.line = line;
         this.column = column;
     }

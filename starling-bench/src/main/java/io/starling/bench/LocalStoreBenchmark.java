@@ -1,0 +1,182 @@
+package io.starling.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.starling.Starling;
+import io.starling.StarlingConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * The local-store budgets of DESIGN.md §10, measured against a baseline in the same run:
+ *
+ * <ol>
+ *   <li>inserts of ~200-byte documents in batches of 1,000 (one transaction each) through Starling, against
+ *       raw sqlite-jdbc inserting the same JSON bytes into {@code (id TEXT PRIMARY KEY, body BLOB)} in the
+ *       same batches, with the same journal (WAL) and sync (FULL) settings — budget ≥ 50% of raw;
+ *   <li>warm {@code _id} lookup latency, p50 and p99 — budget p50 ≤ 20 µs;
+ *   <li>a filtered scan ({@code WHERE category = 'c3' AND score > 50000}, ~5% of rows) over N documents.
+ * </ol>
+ *
+ * Usage: {@code bench/local-store [--docs N] [--rounds R]} (defaults 100000 and 5). Each round uses fresh
+ * directories; figures are the median (and min) over rounds. Machines here are shared and noisy: compare
+ * the ratio, not the absolute numbers, across runs.
+ */
+public final class LocalStoreBenchmark {
+    private static final int BATCH = 1000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static void main(String[] args) throws Exception {
+        int docs = 100_000, rounds = 5;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--docs": docs = Integer.parseInt(args[++i]); break;
+                case "--rounds": rounds = Integer.parseInt(args[++i]); break;
+                default: throw new IllegalArgumentException("unknown option " + args[i] + " (use --docs N --rounds R)");
+            }
+        }
+        DocumentGenerator gen = new DocumentGenerator(42);
+        List<Map<String, Object>> data = new ArrayList<>(docs);
+        long payload = 0;
+        for (int i = 0; i < docs; i++) {
+            Map<String, Object> d = gen.document(i);
+            data.add(d);
+            payload += JSON.writeValueAsBytes(d).length;
+        }
+        System.out.printf("machine: %d cores, java %s, max heap %d MB%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
+        System.out.printf("data: %d documents, %.0f bytes of JSON each on average, batches of %d%n", docs, (double) payload / docs, BATCH);
+
+        double[] raw = new double[rounds], starling = new double[rounds], ratio = new double[rounds];
+        double[] p50 = new double[rounds], p99 = new double[rounds], scan = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+            Path tmp = Files.createTempDirectory("starling-bench");
+            try {
+                raw[round] = rawInserts(tmp.resolve("raw.db"), data);
+                try (Starling db = Starling.open(StarlingConfig.builder().databaseDirectory(tmp.resolve("starling")).build())) {
+                    starling[round] = starlingInserts(db, data);
+                    ratio[round] = starling[round] / raw[round];
+                    double[] lat = lookups(db, docs, round == 0 ? 50_000 : 20_000);
+                    p50[round] = lat[0];
+                    p99[round] = lat[1];
+                    scan[round] = scanMillis(db);
+                }
+            } finally {
+                delete(tmp);
+            }
+            System.out.printf("round %d: raw %.0f docs/s, starling %.0f docs/s (%.0f%%), _id lookup p50 %.1f µs p99 %.1f µs, scan %.1f ms%n",
+                    round + 1, raw[round], starling[round], 100 * ratio[round], p50[round], p99[round], scan[round]);
+        }
+        System.out.println();
+        System.out.println("| metric | median | min | budget |");
+        System.out.println("|---|---|---|---|");
+        System.out.printf("| raw sqlite-jdbc inserts, docs/s | %.0f | %.0f | baseline |%n", median(raw), min(raw));
+        System.out.printf("| Starling inserts, docs/s | %.0f | %.0f | |%n", median(starling), min(starling));
+        System.out.printf("| Starling / raw | %.0f%% | %.0f%% | ≥ 50%% |%n", 100 * median(ratio), 100 * min(ratio));
+        System.out.printf("| _id lookup p50, µs | %.1f | %.1f | ≤ 20 |%n", median(p50), min(p50));
+        System.out.printf("| _id lookup p99, µs | %.1f | %.1f | |%n", median(p99), min(p99));
+        System.out.printf("| filtered scan of %d docs, ms | %.1f | %.1f | |%n", docs, median(scan), min(scan));
+    }
+
+    /** Raw sqlite-jdbc: the same JSON bytes, same batches, WAL + synchronous=FULL like Starling's default. */
+    static double rawInserts(Path file, List<Map<String, Object>> data) throws SQLException, IOException {
+        byte[][] bodies = new byte[data.size()][];
+        for (int i = 0; i < data.size(); i++) bodies[i] = JSON.writeValueAsBytes(data.get(i));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("CREATE TABLE docs (id TEXT PRIMARY KEY, body BLOB NOT NULL)");
+            }
+            c.setAutoCommit(false);
+            long start = System.nanoTime();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO docs (id, body) VALUES (?, ?)")) {
+                for (int i = 0; i < data.size(); i++) {
+                    ps.setString(1, (String) data.get(i).get("_id"));
+                    ps.setBytes(2, bodies[i]);
+                    ps.addBatch();
+                    if ((i + 1) % BATCH == 0 || i == data.size() - 1) {
+                        ps.executeBatch();
+                        c.commit();
+                    }
+                }
+            }
+            return data.size() / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    static double starlingInserts(Starling db, List<Map<String, Object>> data) {
+        long start = System.nanoTime();
+        for (int from = 0; from < data.size(); from += BATCH) {
+            int end = Math.min(data.size(), from + BATCH);
+            List<Map<String, Object>> batch = data.subList(from, end);
+            db.store().transaction(tx -> {
+                for (Map<String, Object> d : batch) tx.execute("INSERT INTO docs DOCUMENTS (:d)", Map.of("d", d));
+                return null;
+            });
+        }
+        return data.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Warm lookups of random existing ids; returns {p50, p99} in microseconds. */
+    static double[] lookups(Starling db, int docs, int n) {
+        Random r = new Random(7);
+        for (int i = 0; i < 5_000; i++) lookup(db, r.nextInt(docs)); // warm-up
+        long[] nanos = new long[n];
+        for (int i = 0; i < n; i++) {
+            int k = r.nextInt(docs);
+            long t = System.nanoTime();
+            lookup(db, k);
+            nanos[i] = System.nanoTime() - t;
+        }
+        Arrays.sort(nanos);
+        return new double[] {nanos[n / 2] / 1e3, nanos[(int) (n * 0.99)] / 1e3};
+    }
+
+    private static void lookup(Starling db, int k) {
+        if (db.store().execute("SELECT * FROM docs WHERE _id = :id", Map.of("id", DocumentGenerator.id(k))).items().size() != 1) {
+            throw new IllegalStateException("lookup of " + k + " found nothing");
+        }
+    }
+
+    static double scanMillis(Starling db) {
+        String q = "SELECT _id, name, score FROM docs WHERE category = 'c3' AND score > 50000";
+        db.store().execute(q); // warm-up
+        long[] runs = new long[5];
+        for (int i = 0; i < runs.length; i++) {
+            long t = System.nanoTime();
+            db.store().execute(q);
+            runs[i] = System.nanoTime() - t;
+        }
+        Arrays.sort(runs);
+        return runs[runs.length / 2] / 1e6;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(Double.NaN);
+    }
+
+    private static void delete(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+        }
+    }
+}

@@ -1,0 +1,300 @@
+package io.starling.internal.engine;
+
+import io.starling.ErrorCode;
+import io.starling.QueryException;
+import io.starling.QueryResult;
+import io.starling.StarlingException;
+import io.starling.Store;
+import io.starling.Transaction;
+import io.starling.TransactionWork;
+import io.starling.internal.core.Value;
+import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.query.Dql;
+import io.starling.internal.query.DqlException;
+import io.starling.internal.query.QueryExecutor;
+import io.starling.internal.query.Statement;
+import io.starling.internal.storage.DocumentStorage;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+/**
+ * The store: parses (with a cache), binds arguments and runs statements in storage transactions. Every
+ * statement outside an explicit transaction gets its own transaction, which makes it atomic. Thread-safe:
+ * the storage serialises writers and gives readers snapshots.
+ */
+final class DefaultStore implements Store {
+    static final String META_HLC = "hlc";
+    private static final int STATEMENT_CACHE_SIZE = 512;
+
+    private final DocumentStorage storage;
+    private final Timestamps timestamps;
+    private final StatementRunner runner;
+    private final EngineMetrics metrics;
+    private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<Boolean> inTransaction = ThreadLocal.withInitial(() -> false);
+    private final Map<String, Statement> statementCache = Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, true) {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Statement> eldest) {
+                    return size() > STATEMENT_CACHE_SIZE;
+                }
+            });
+    private volatile boolean closed;
+
+    /** Told about the documents each committed write transaction changed, after it committed. */
+    interface ChangeListener {
+        void committed(List<DocumentWriter.Change> changes);
+    }
+
+    /** A remote document state to merge (the sync engine's unit of transfer). */
+    record RemoteDocument(String collection, Value id, DocumentState state) {}
+
+    DefaultStore(DocumentStorage storage, Timestamps timestamps, EngineMetrics metrics) {
+        this.storage = storage;
+        this.timestamps = timestamps;
+        this.metrics = metrics;
+        this.runner = new StatementRunner(timestamps, metrics);
+    }
+
+    @Override
+    public QueryResult execute(String statement) {
+        return execute(statement, Map.of());
+    }
+
+    @Override
+    public QueryResult execute(String text, Map<String, ?> arguments) {
+        checkUsable();
+        Statement statement = parse(text);
+        Map<String, Value> args = bind(statement, arguments);
+        metrics.statements.increment();
+        try {
+            if (!statement.isMutation()) return storage.read(tx -> runner.read(tx, statement, args));
+            return write(writer -> runner.write(writer, statement, args));
+        } catch (RuntimeException e) {
+            throw Errors.translate(e);
+        }
+    }
+
+    @Override
+    public <T> T transaction(TransactionWork<T> work) {
+        checkUsable();
+        return runWork(() -> write(writer -> {
+            TxView view = new TxView(writer, null);
+            try {
+                return work.run(view);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new WorkFailed(e);
+            } finally {
+                view.end();
+            }
+        }));
+    }
+
+    @Override
+    public <T> T readTransaction(TransactionWork<T> work) {
+        checkUsable();
+        return runWork(() -> storage.read(tx -> {
+            TxView view = new TxView(null, tx);
+            try {
+                return work.run(view);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new WorkFailed(e);
+            } finally {
+                view.end();
+            }
+        }));
+    }
+
+    private <T> T runWork(java.util.function.Supplier<T> body) {
+        inTransaction.set(true);
+        try {
+            return body.get();
+        } catch (WorkFailed e) {
+            throw new StarlingException(ErrorCode.TRANSACTION_FAILED, "transaction failed: " + e.getCause(), e.getCause());
+        } catch (io.starling.internal.storage.StorageException e) {
+            throw Errors.storage(e);
+        } finally {
+            inTransaction.set(false);
+        }
+    }
+
+    /**
+     * Merges remote document states in one transaction, through the same write path as local writes.
+     * States equal to what is stored change nothing (no sequence number, no notification).
+     *
+     * @throws StarlingException with {@link ErrorCode#CLOCK_DRIFT} if a state carries a timestamp too far
+     *     ahead of the local clock; nothing of the batch is applied
+     */
+    List<DocumentWriter.Change> mergeRemote(List<RemoteDocument> documents) {
+        checkOpen();
+        try {
+            return write(writer -> {
+                for (RemoteDocument doc : documents) {
+                    DocumentIds.validate(doc.id());
+                    timestamps.observe(doc.state().maxStamp());
+                    writer.clockAdvanced();
+                    byte[] idBytes = DocumentIds.encode(doc.id());
+                    DocumentState before = StatementRunner.load(writer.tx(), doc.collection(), idBytes);
+                    DocumentState after = before.merge(doc.state());
+                    if (after.equals(before)) continue;
+                    writer.commit(doc.collection(), doc.id(), idBytes, before, after, false, false);
+                    metrics.documentsMerged.increment();
+                }
+                return new ArrayList<>(writer.changes());
+            });
+        } catch (RuntimeException e) {
+            throw Errors.translate(e);
+        }
+    }
+
+    /** The stored state of a document (live, tombstone or empty), for sync and tests. */
+    DocumentState documentState(String collection, Value id) {
+        checkOpen();
+        byte[] idBytes = DocumentIds.encode(id);
+        return storage.read(tx -> StatementRunner.load(tx, collection, idBytes));
+    }
+
+    /** The highest change sequence number assigned so far. */
+    long lastSequence() {
+        checkOpen();
+        return storage.read(DocumentStorage.ReadTx::lastSequence);
+    }
+
+    void addChangeListener(ChangeListener listener) {
+        listeners.add(listener);
+    }
+
+    void markClosed() {
+        closed = true;
+    }
+
+    private <T> T write(Function<DocumentWriter, T> body) {
+        List<List<DocumentWriter.Change>> committed = new ArrayList<>(1);
+        T result = storage.write(tx -> {
+            DocumentWriter writer = new DocumentWriter(tx, metrics);
+            T r = body.apply(writer);
+            if (writer.usedStamps()) {
+                tx.putMeta(META_HLC, ByteBuffer.allocate(8).putLong(timestamps.last()).array());
+            }
+            committed.add(writer.changes());
+            return r;
+        });
+        List<DocumentWriter.Change> changes = committed.get(0);
+        if (!changes.isEmpty()) for (ChangeListener l : listeners) l.committed(changes);
+        return result;
+    }
+
+    private Statement parse(String text) {
+        if (text == null) throw new QueryException(ErrorCode.QUERY_SYNTAX, "statement is null", 0, 0);
+        Statement cached = statementCache.get(text);
+        if (cached != null) return cached;
+        try {
+            Statement parsed = Dql.parse(text);
+            statementCache.put(text, parsed);
+            return parsed;
+        } catch (DqlException e) {
+            throw Errors.query(e);
+        }
+    }
+
+    private static Map<String, Value> bind(Statement statement, Map<String, ?> arguments) {
+        Map<String, Value> args = new LinkedHashMap<>();
+        if (arguments != null) {
+            for (Map.Entry<String, ?> e : arguments.entrySet()) {
+                try {
+                    args.put(e.getKey(), Value.fromJava(e.getValue()));
+                } catch (IllegalArgumentException bad) {
+                    throw new QueryException(ErrorCode.QUERY_ARGUMENT,
+                            "argument :" + e.getKey() + " has a value DQL cannot use: " + bad.getMessage(), 0, 0);
+                }
+            }
+        }
+        try {
+            QueryExecutor.checkArguments(statement, args);
+        } catch (DqlException e) {
+            throw Errors.query(e);
+        }
+        return args;
+    }
+
+    private void checkUsable() {
+        checkOpen();
+        if (inTransaction.get()) {
+            throw new StarlingException(ErrorCode.TRANSACTION_FAILED,
+                    "the store was called from inside a transaction callback; use the Transaction passed to the callback");
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) throw new StarlingException(ErrorCode.CLOSED, "this Starling instance is closed");
+    }
+
+    /** Carries a checked exception out of the storage callback. */
+    private static final class WorkFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        WorkFailed(Exception cause) {
+            super(cause);
+        }
+    }
+
+    /** The Transaction handed to application code: valid during the callback, on its thread. */
+    private final class TxView implements Transaction {
+        private final DocumentWriter writer;
+        private final DocumentStorage.ReadTx readTx;
+        private final Thread owner = Thread.currentThread();
+        private boolean ended;
+
+        TxView(DocumentWriter writer, DocumentStorage.ReadTx readTx) {
+            this.writer = writer;
+            this.readTx = readTx;
+        }
+
+        @Override
+        public QueryResult execute(String statement) {
+            return execute(statement, Map.of());
+        }
+
+        @Override
+        public QueryResult execute(String text, Map<String, ?> arguments) {
+            if (ended) throw new StarlingException(ErrorCode.TRANSACTION_FAILED, "this transaction has ended");
+            if (Thread.currentThread() != owner) {
+                throw new StarlingException(ErrorCode.TRANSACTION_FAILED, "a transaction may only be used on the thread that runs its callback");
+            }
+            checkOpen();
+            Statement statement = parse(text);
+            Map<String, Value> args = bind(statement, arguments);
+            metrics.statements.increment();
+            if (statement.isMutation() && writer == null) {
+                throw new StarlingException(ErrorCode.TRANSACTION_READ_ONLY,
+                        "cannot run " + text.strip().split("\\s+")[0].toUpperCase(java.util.Locale.ROOT) + " in a read-only transaction");
+            }
+            try {
+                return writer != null ? runner.write(writer, statement, args) : runner.read(readTx, statement, args);
+            } catch (RuntimeException e) {
+                throw Errors.translate(e);
+            }
+        }
+
+        @Override
+        public boolean isReadOnly() {
+            return writer == null;
+        }
+
+        void end() {
+            ended = true;
+        }
+    }
+}

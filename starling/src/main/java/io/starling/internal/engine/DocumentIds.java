@@ -1,0 +1,58 @@
+package io.starling.internal.engine;
+
+import io.starling.ErrorCode;
+import io.starling.StarlingException;
+import io.starling.internal.core.Value;
+import io.starling.internal.core.ValueCodec;
+import java.util.Map;
+
+/**
+ * The rules for {@code _id} (DESIGN.md §2): a string, a 64-bit integer, a boolean, or an object of those
+ * (a composite id, whose key order does not matter). Null, floats, binary and arrays are rejected. The
+ * storage key is the canonical encoding, so composite ids with the same fields in any order are one id.
+ */
+final class DocumentIds {
+    private DocumentIds() {}
+
+    /** Checks an id supplied by the application. */
+    static void validate(Value id) {
+        String problem = problem(id, 0);
+        if (problem != null) {
+            throw new StarlingException(ErrorCode.DOCUMENT_INVALID_ID, "invalid _id " + describe(id) + ": " + problem);
+        }
+    }
+
+    /** True when the value could be an id; lookups of anything else find nothing. */
+    static boolean isValid(Value id) {
+        return problem(id, 0) == null;
+    }
+
+    static byte[] encode(Value id) {
+        return ValueCodec.encode(id);
+    }
+
+    static Value decode(byte[] bytes) {
+        return ValueCodec.decode(bytes);
+    }
+
+    private static String problem(Value id, int depth) {
+        if (depth > 16) return "a composite _id may nest at most 16 levels";
+        if (id instanceof Value.Str || id instanceof Value.Int || id instanceof Value.Bool) return null;
+        if (id instanceof Value.Obj o) {
+            if (o.size() == 0) return "a composite _id needs at least one field";
+            for (Map.Entry<String, Value> e : o.fields().entrySet()) {
+                String p = problem(e.getValue(), depth + 1);
+                if (p != null) return "field '" + e.getKey() + "': " + p;
+            }
+            return null;
+        }
+        if (id instanceof Value.Dbl) return "an _id must not be a float (use an integer or a string)";
+        if (id.isNull()) return "an _id must not be null";
+        return "an _id must be a string, an integer, a boolean or an object, not " + id.typeName();
+    }
+
+    private static String describe(Value id) {
+        String s = id.toString();
+        return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+    }
+}

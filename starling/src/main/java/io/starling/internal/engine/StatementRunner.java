@@ -1,0 +1,231 @@
+package io.starling.internal.engine;
+
+import io.starling.ErrorCode;
+import io.starling.StarlingException;
+import io.starling.internal.core.CodecException;
+import io.starling.internal.core.Stamp;
+import io.starling.internal.core.Value;
+import io.starling.internal.crdt.DocumentException;
+import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.crdt.FieldOp;
+import io.starling.internal.query.DeleteStatement;
+import io.starling.internal.query.DocumentSource;
+import io.starling.internal.query.EvalContext;
+import io.starling.internal.query.EvictStatement;
+import io.starling.internal.query.InsertStatement;
+import io.starling.internal.query.QueryExecutor;
+import io.starling.internal.query.SelectStatement;
+import io.starling.internal.query.Statement;
+import io.starling.internal.query.UnsupportedStatement;
+import io.starling.internal.query.UpdateStatement;
+import io.starling.internal.storage.DocumentStorage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/**
+ * Runs one parsed statement inside a storage transaction: reads through a {@link DocumentSource} over the
+ * transaction, and turns INSERT / UPDATE / DELETE / EVICT into document states written through the
+ * {@link DocumentWriter}. The statement's atomicity comes from the enclosing transaction: any exception
+ * here rolls back everything the statement wrote.
+ */
+final class StatementRunner {
+    private final Timestamps timestamps;
+    private final EngineMetrics metrics;
+
+    StatementRunner(Timestamps timestamps, EngineMetrics metrics) {
+        this.timestamps = timestamps;
+        this.metrics = metrics;
+    }
+
+    /** Runs a read-only statement. */
+    DefaultQueryResult read(DocumentStorage.ReadTx tx, Statement statement, Map<String, Value> args) {
+        if (statement instanceof UnsupportedStatement unsupported) throw unsupported.unsupported();
+        if (!(statement instanceof SelectStatement select)) {
+            throw new IllegalStateException("not a query: " + statement.getClass().getSimpleName());
+        }
+        EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
+        List<Value.Obj> items = QueryExecutor.select(select, new Source(tx), ctx);
+        return new DefaultQueryResult(items, List.of());
+    }
+
+    /** Runs any statement in a write transaction. */
+    DefaultQueryResult write(DocumentWriter writer, Statement statement, Map<String, Value> args) {
+        if (statement instanceof SelectStatement) return read(writer.tx(), statement, args);
+        EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
+        List<Value> mutated;
+        try {
+            if (statement instanceof InsertStatement insert) mutated = insert(writer, insert, ctx);
+            else if (statement instanceof UpdateStatement update) mutated = update(writer, update, ctx);
+            else if (statement instanceof DeleteStatement delete) mutated = delete(writer, delete, ctx);
+            else if (statement instanceof EvictStatement evict) mutated = evict(writer, evict, ctx);
+            else throw new IllegalStateException("unexpected statement " + statement.getClass().getSimpleName());
+        } catch (DocumentException e) {
+            throw new StarlingException(ErrorCode.DOCUMENT_INVALID, e.getMessage(), e);
+        }
+        metrics.documentsWritten.add(mutated.size());
+        return new DefaultQueryResult(List.of(), mutated);
+    }
+
+    private List<Value> insert(DocumentWriter writer, InsertStatement insert, EvalContext ctx) {
+        String collection = insert.collection();
+        List<Value> docs = QueryExecutor.insertDocuments(insert, ctx);
+        List<Value> mutated = new ArrayList<>(docs.size());
+        for (Value doc : docs) {
+            if (!(doc instanceof Value.Obj obj)) {
+                throw new StarlingException(ErrorCode.DOCUMENT_INVALID, "INSERT needs objects, got " + doc.typeName());
+            }
+            checkFinite(obj, "");
+            Value id = obj.get("_id");
+            if (id.isMissing()) id = Value.of(UUID.randomUUID().toString());
+            else DocumentIds.validate(id);
+            Value.Obj fields = withoutId(obj);
+            byte[] idBytes = DocumentIds.encode(id);
+            Stamp stamp = insert.initial() ? new Stamp(0, timestamps.site()) : timestamps.next();
+
+            // the common case, a new id, costs one statement: try to insert, look only if the id is taken
+            DocumentState fresh = DocumentState.empty().insert(fields, stamp);
+            if (writer.commit(collection, id, idBytes, DocumentState.empty(), fresh, true, true)) {
+                mutated.add(id);
+                continue;
+            }
+            if (insert.initial()) continue; // INITIAL DOCUMENTS never touch an id present locally
+            DocumentState before = load(writer.tx(), collection, idBytes);
+            DocumentState after;
+            if (!before.exists()) {
+                after = before.insert(fields, stamp);
+            } else {
+                switch (insert.onIdConflict()) {
+                    case FAIL:
+                        throw new StarlingException(ErrorCode.DOCUMENT_ID_CONFLICT, "a document with _id " + id
+                                + " already exists in " + collection + " (use ON ID CONFLICT DO UPDATE or DO NOTHING)");
+                    case DO_NOTHING:
+                        continue;
+                    case DO_UPDATE:
+                        after = before.insert(fields, stamp);
+                        break;
+                    case DO_UPDATE_LOCAL_DIFF:
+                        after = before.insertChangedFields(fields, stamp);
+                        if (after == before) continue;
+                        break;
+                    default:
+                        throw new IllegalStateException(insert.onIdConflict().toString());
+                }
+            }
+            writer.commit(collection, id, idBytes, before, after, true, false);
+            mutated.add(id);
+        }
+        return mutated;
+    }
+
+    private List<Value> update(DocumentWriter writer, UpdateStatement update, EvalContext ctx) {
+        List<Value> mutated = new ArrayList<>();
+        for (Value.Obj doc : QueryExecutor.matching(update, new Source(writer.tx()), ctx)) {
+            List<FieldOp> ops = QueryExecutor.updateOps(update, doc, ctx);
+            for (FieldOp op : ops) {
+                if (op instanceof FieldOp.Set set) checkFinite(set.value(), op.path().toString());
+            }
+            Value id = doc.get("_id");
+            byte[] idBytes = DocumentIds.encode(id);
+            DocumentState before = load(writer.tx(), update.collection(), idBytes);
+            DocumentState after = before.update(ops, timestamps.next());
+            writer.commit(update.collection(), id, idBytes, before, after, true, false);
+            mutated.add(id);
+        }
+        return mutated;
+    }
+
+    private List<Value> delete(DocumentWriter writer, DeleteStatement delete, EvalContext ctx) {
+        List<Value> mutated = new ArrayList<>();
+        for (Value.Obj doc : QueryExecutor.matching(delete, new Source(writer.tx()), ctx)) {
+            Value id = doc.get("_id");
+            byte[] idBytes = DocumentIds.encode(id);
+            DocumentState before = load(writer.tx(), delete.collection(), idBytes);
+            writer.commit(delete.collection(), id, idBytes, before, before.delete(timestamps.next()), true, false);
+            mutated.add(id);
+        }
+        return mutated;
+    }
+
+    private List<Value> evict(DocumentWriter writer, EvictStatement evict, EvalContext ctx) {
+        List<Value> mutated = new ArrayList<>();
+        for (Value.Obj doc : QueryExecutor.matching(evict, new Source(writer.tx()), ctx)) {
+            Value id = doc.get("_id");
+            byte[] idBytes = DocumentIds.encode(id);
+            DocumentState before = load(writer.tx(), evict.collection(), idBytes);
+            if (writer.evict(evict.collection(), id, idBytes, before)) mutated.add(id);
+        }
+        return mutated;
+    }
+
+    static DocumentState load(DocumentStorage.ReadTx tx, String collection, byte[] idBytes) {
+        DocumentStorage.Row row = tx.get(collection, idBytes);
+        return row == null ? DocumentState.empty() : decode(row);
+    }
+
+    static DocumentState decode(DocumentStorage.Row row) {
+        try {
+            return DocumentState.decode(row.state());
+        } catch (CodecException e) {
+            throw new StarlingException(ErrorCode.STORE_CORRUPT, "document " + safeId(row.id()) + " in "
+                    + row.collection() + " is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    private static String safeId(byte[] idBytes) {
+        try {
+            return DocumentIds.decode(idBytes).toString();
+        } catch (CodecException e) {
+            return "<undecodable id>";
+        }
+    }
+
+    private static Value.Obj withoutId(Value.Obj obj) {
+        if (!obj.fields().containsKey("_id")) return obj;
+        Map<String, Value> fields = new LinkedHashMap<>(obj.fields());
+        fields.remove("_id");
+        return new Value.Obj(fields);
+    }
+
+    /** NaN and infinities have no JSON form and no place in the order: refuse them at the door. */
+    private static void checkFinite(Value v, String path) {
+        if (v instanceof Value.Dbl d && !Double.isFinite(d.value())) {
+            throw new StarlingException(ErrorCode.DOCUMENT_INVALID,
+                    "field " + (path.isEmpty() ? "<document>" : path) + " holds " + d.value() + "; only finite numbers can be stored");
+        } else if (v instanceof Value.Arr a) {
+            for (int i = 0; i < a.size(); i++) checkFinite(a.items().get(i), path + "[" + i + "]");
+        } else if (v instanceof Value.Obj o) {
+            for (Map.Entry<String, Value> e : o.fields().entrySet()) {
+                checkFinite(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+            }
+        }
+    }
+
+    /** Live documents of a transaction, as the query executor reads them. */
+    static final class Source implements DocumentSource {
+        private final DocumentStorage.ReadTx tx;
+
+        Source(DocumentStorage.ReadTx tx) {
+            this.tx = tx;
+        }
+
+        @Override
+        public void scan(String collection, Predicate<Value.Obj> visitor) {
+            tx.scan(collection, true, row -> {
+                DocumentState state = decode(row);
+                Value.Obj doc = state.document(DocumentIds.decode(row.id()));
+                return doc == null || visitor.test(doc);
+            });
+        }
+
+        @Override
+        public Value.Obj get(String collection, Value id) {
+            if (!DocumentIds.isValid(id)) return null;
+            DocumentStorage.Row row = tx.get(collection, DocumentIds.encode(id));
+            return row == null || !row.live() ? null : decode(row).document(id);
+        }
+    }
+}

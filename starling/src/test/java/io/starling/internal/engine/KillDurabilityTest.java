@@ -1,0 +1,97 @@
+package io.starling.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.starling.Starling;
+import io.starling.StarlingConfig;
+import io.starling.QueryResultItem;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A child JVM writes through the public API in a loop and is killed with SIGKILL at a random moment
+ * (after a random number of acknowledged writes); after each kill the store must open and hold every
+ * acknowledged write. The seed is printed; the slow variant kills 200 times.
+ */
+class KillDurabilityTest {
+    @TempDir Path dir;
+
+    @Test
+    void everyAcknowledgedWriteSurvivesSigkill() throws Exception {
+        run(20, System.nanoTime());
+    }
+
+    @Test
+    @Tag("slow")
+    void everyAcknowledgedWriteSurvivesManySigkills() throws Exception {
+        run(200, System.nanoTime());
+    }
+
+    private void run(int kills, long seed) throws Exception {
+        System.out.println("KillDurabilityTest seed=" + seed + " kills=" + kills);
+        Random random = new Random(seed);
+        Path ackFile = dir.resolve("acks.txt");
+        long next = 1;
+        for (int kill = 0; kill < kills; kill++) {
+            int writesBeforeKill = 1 + random.nextInt(60);
+            Process child = new ProcessBuilder(
+                            javaBinary(), "-cp", System.getProperty("java.class.path"),
+                            DurabilityChild.class.getName(), dir.resolve("db").toString(), Long.toString(next), ackFile.toString())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                assertThat(out.readLine()).as("child start (seed %s, kill %s)", seed, kill).isEqualTo("ready");
+                for (int acks = 0; acks < writesBeforeKill; acks++) {
+                    assertThat(out.readLine()).as("child died early (seed %s)", seed).isNotNull();
+                }
+                child.destroyForcibly(); // SIGKILL: no shutdown hooks, no close()
+                assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                child.destroyForcibly();
+            }
+            // every write the child acknowledged, up to the moment it died, is in the acknowledgement file
+            Set<Long> docs = new HashSet<>();
+            long increments = 0;
+            for (String line : Files.readAllLines(ackFile)) {
+                long n = Long.parseLong(line.substring(4));
+                if (line.startsWith("doc ")) docs.add(n);
+                else increments++;
+                next = Math.max(next, n + 2); // +2: a write may have committed without its acknowledgement
+            }
+            verify(docs, increments, seed, kill);
+        }
+    }
+
+    private void verify(Set<Long> docs, long increments, long seed, int kill) {
+        try (Starling db = Starling.open(StarlingConfig.builder().databaseDirectory(dir.resolve("db")).build())) {
+            Set<Long> present = new HashSet<>();
+            for (QueryResultItem item : db.store().execute("SELECT _id, payload, n FROM docs").items()) {
+                Map<String, Object> v = item.value();
+                long id = (Long) v.get("_id");
+                assertThat(v.get("n")).as("intact document %s", id).isEqualTo(id);
+                assertThat(((String) v.get("payload")).length()).isEqualTo((int) (id % 200));
+                present.add(id);
+            }
+            assertThat(present).as("seed %s, after kill %s", seed, kill).containsAll(docs);
+            long n = (Long) db.store().execute("SELECT n FROM counters").items().get(0).value().getOrDefault("n", 0L);
+            // an increment may have committed just before the kill without being acknowledged
+            assertThat(n).as("counter (seed %s)", seed).isBetween(increments, increments + kill + 1);
+        }
+    }
+
+    private static String javaBinary() {
+        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    }
+}
