@@ -1,0 +1,177 @@
+package io.starling.cli;
+
+import io.starling.QueryResult;
+import io.starling.Store;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+
+/**
+ * One shell session over an open store: reads input through JLine, runs statements, prints results, until
+ * {@code .quit}, Ctrl-D or the end of the input.
+ *
+ * <p>Input is read in units that {@link ShellLineParser} calls complete — a dot-command line, or text ending with a
+ * statement's {@code ;} — then cut into statements by {@link StatementSplitter}. A failing statement prints
+ * {@code error: <code>: <message>} on stderr and the session goes on. At the end of piped input, a last statement
+ * that lacks its {@code ;} still runs; on a console, Ctrl-D on an empty line just leaves.
+ *
+ * <p>Not thread-safe: one session, one thread.
+ */
+final class Shell {
+    static final String PROMPT = "starling> ";
+    static final String CONTINUATION_PROMPT = " ...> ";
+
+    static final String HELP = """
+            Statements end with ';' and may span several lines. Dot-commands:
+              .help                        this text
+              .format [table|json|jsonl]   show or set the output format
+              .args [JSON]                 named arguments for the following statements,
+                                           e.g. .args {"make": "Ford"}; alone, clear them
+              .quit, .exit                 leave the shell
+            Keys: Enter on an unfinished statement starts a new line; Ctrl-C clears the input;
+            Ctrl-D on an empty line leaves; Up/Down and Ctrl-R search the history.
+            """;
+
+    private final Store store;
+    private final Terminal terminal;
+    private final boolean interactive;
+    private final Path historyFile;
+    private final ErrorReporter errors;
+    private final PrintWriter out;
+    private OutputFormat format;
+    private Map<String, Object> args = Map.of();
+
+    /**
+     * @param historyFile where to keep the history, or null for none
+     * @param errors prints failures (on stderr)
+     */
+    Shell(Store store, Terminal terminal, boolean interactive, Path historyFile, OutputFormat format,
+            ErrorReporter errors) {
+        this.store = store;
+        this.terminal = terminal;
+        this.interactive = interactive;
+        this.historyFile = historyFile;
+        this.format = format;
+        this.errors = errors;
+        this.out = terminal.writer();
+    }
+
+    static boolean isDotCommand(String input) {
+        return input.stripLeading().startsWith(".");
+    }
+
+    /** Runs the session to its end. {@code banner} is printed first on a console. */
+    void run(String banner) {
+        LineReaderBuilder builder = LineReaderBuilder.builder()
+                .appName("starling")
+                .terminal(terminal)
+                .parser(new ShellLineParser())
+                .variable(LineReader.SECONDARY_PROMPT_PATTERN, interactive ? CONTINUATION_PROMPT : "")
+                // `!=` is an operator, not a history reference
+                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
+                // there is no completion; a tab in piped input is part of the statement
+                .option(LineReader.Option.INSERT_TAB, true);
+        if (historyFile != null) builder.variable(LineReader.HISTORY_FILE, historyFile);
+        else builder.variable(LineReader.DISABLE_HISTORY, true);
+        LineReader reader = builder.build();
+
+        String prompt = interactive ? PROMPT : "";
+        if (interactive) {
+            out.println(banner);
+            out.flush();
+        }
+        try {
+            while (true) {
+                String input;
+                try {
+                    input = reader.readLine(prompt);
+                } catch (UserInterruptException e) {
+                    continue; // Ctrl-C: JLine has dropped the input; start afresh
+                } catch (EndOfFileException e) {
+                    // JLine has ended the line on a console; piped input may end without a final ';'
+                    if (!interactive && e.getPartialLine() != null) handle(e.getPartialLine());
+                    break;
+                }
+                if (!handle(input)) break;
+            }
+        } finally {
+            out.flush();
+            if (historyFile != null) {
+                try {
+                    reader.getHistory().save();
+                } catch (IOException e) {
+                    errors.report(e);
+                }
+            }
+        }
+    }
+
+    /** Runs one unit of input. Returns false when the session is to end. */
+    boolean handle(String input) {
+        if (isDotCommand(input)) return dotCommand(input.strip());
+        StatementSplitter.Split split = StatementSplitter.split(input);
+        for (String statement : split.statements()) execute(statement);
+        if (split.incomplete()) execute(split.remainder()); // only at the end of the input
+        return true;
+    }
+
+    private void execute(String statement) {
+        try {
+            QueryResult result = store.execute(statement, args);
+            format.write(result, StatementKind.of(statement, result), out);
+        } catch (RuntimeException e) {
+            out.flush(); // what was printed so far comes before the error
+            errors.report(e);
+        }
+        out.flush();
+    }
+
+    private boolean dotCommand(String line) {
+        // `.quit;` is a common slip; no JSON text ends with ';' either
+        String text = line.endsWith(";") ? line.substring(0, line.length() - 1).strip() : line;
+        String[] parts = text.split("\\s+", 2);
+        String command = parts[0].toLowerCase(Locale.ROOT);
+        String argument = parts.length > 1 ? parts[1].strip() : "";
+        switch (command) {
+            case ".quit":
+            case ".exit":
+                return false;
+            case ".help":
+                out.print(HELP);
+                break;
+            case ".format":
+                if (argument.isEmpty()) {
+                    out.println(format.label());
+                } else {
+                    try {
+                        format = OutputFormat.parse(argument);
+                    } catch (IllegalArgumentException e) {
+                        errors.usage(".format: " + e.getMessage());
+                    }
+                }
+                break;
+            case ".args":
+                if (argument.isEmpty()) {
+                    args = Map.of();
+                } else {
+                    try {
+                        args = JsonArgs.parse(argument);
+                    } catch (IllegalArgumentException e) {
+                        errors.usage(".args: " + e.getMessage() + "; the arguments are unchanged");
+                    }
+                }
+                break;
+            default:
+                errors.usage("unknown command '" + parts[0] + "'; .help lists the commands");
+        }
+        out.flush();
+        return true;
+    }
+}

@@ -1,0 +1,89 @@
+package io.starling.cli;
+
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code starling} command: {@code starling exec}, {@code starling shell}, {@code starling --version}.
+ *
+ * <p>Exit status (DESIGN.md §8): 0 on success; 2 for a bad statement or bad usage — picocli's usage errors,
+ * malformed {@code --args}, any {@link io.starling.StarlingException} that {@linkplain
+ * io.starling.StarlingException#isUserError() is a user error}; 1 for everything else. Errors are one line on
+ * stderr, {@code error: <code>: <message>}, with a stack trace only when {@code STARLING_LOG_LEVEL} is debug or
+ * trace. Output is UTF-8.
+ */
+@Command(
+        name = "starling",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Starling, the peer-to-peer document database: run DQL statements on a local database.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:success", "1:failure", "2:bad statement or bad usage"},
+        footerHeading = "%nEnvironment:%n",
+        footer = {
+            "  STARLING_DB_PATH       database directory when --db is not given",
+            "  STARLING_APP_ID        app id when --app is not given",
+            "  STARLING_SITE_ID       fixed site id (normally generated once and stored)",
+            "  STARLING_LOG_LEVEL     error|warn|info|debug|trace (default warn), to stderr",
+            "  STARLING_HISTORY_FILE  the shell's history file (default ~/.starling/history)",
+            "  STARLING_JAVA_OPTS     JVM options for bin/starling"
+        })
+public final class StarlingCli implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    private StarlingCli() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, CliEnvironment.system()));
+    }
+
+    /** Runs the command line in {@code environment} and returns the exit status. */
+    static int run(String[] args, CliEnvironment environment) {
+        PrintWriter out = utf8(environment.out());
+        PrintWriter err = utf8(environment.err());
+        try {
+            String level;
+            try {
+                level = Logging.level(environment.env());
+            } catch (CliUsageException e) {
+                return new ErrorReporter(err, false).report(e);
+            }
+            Logging.configure(level); // before anything creates a logger
+            ErrorReporter errors = new ErrorReporter(err, Logging.verbose(level));
+
+            CommandLine commandLine = new CommandLine(new StarlingCli())
+                    .addSubcommand("exec", new ExecCommand(environment))
+                    .addSubcommand("shell", new ShellCommand(environment, errors))
+                    .addSubcommand("help", new CommandLine.HelpCommand());
+            return commandLine
+                    .setOut(out)
+                    .setErr(err)
+                    .setExecutionExceptionHandler((e, cl, parsed) -> errors.report(e))
+                    .execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** {@code starling} alone: the usage, on stderr since nothing was done. */
+    @Override
+    public Integer call() {
+        CommandLine commandLine = spec.commandLine();
+        commandLine.usage(commandLine.getErr());
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    private static PrintWriter utf8(OutputStream stream) {
+        return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), false);
+    }
+}

@@ -1,0 +1,34 @@
+package io.starling.cli;
+
+import io.starling.StarlingConfig;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import picocli.CommandLine.Option;
+
+/** The options that say which database to open, shared by {@code exec} and {@code shell}. */
+final class StoreOptions {
+    @Option(
+            names = "--db",
+            paramLabel = "DIR",
+            description = "Database directory, created if absent (default: $STARLING_DB_PATH, else ./starling-data).")
+    Path database;
+
+    @Option(
+            names = "--app",
+            paramLabel = "ID",
+            description = "App id (default: $STARLING_APP_ID, else the one stored in the database; 'default' for a"
+                    + " new one). A database refuses to open under another app's id.")
+    String appId;
+
+    /**
+     * The configuration to open: {@code source} (the environment, in production) overridden by the options.
+     *
+     * @throws io.starling.StarlingException with {@code config/invalid} (a user error) for a malformed value
+     */
+    StarlingConfig config(Supplier<StarlingConfig.Builder> source) {
+        StarlingConfig.Builder builder = source.get();
+        if (database != null) builder.databaseDirectory(database);
+        if (appId != null) builder.appId(appId);
+        return builder.build();
+    }
+}
