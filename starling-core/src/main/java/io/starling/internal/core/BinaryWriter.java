@@ -66,6 +66,21 @@ public final class BinaryWriter {
     }
 
     public BinaryWriter writeString(String s) {
+        int n = s.length();
+        if (n < 128) { // short ASCII, the common case: no intermediate array
+            ensure(n + 1);
+            int start = len;
+            buf[len++] = (byte) n;
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c >= 0x80) {
+                    len = start;
+                    return writeBytes(s.getBytes(StandardCharsets.UTF_8));
+                }
+                buf[len++] = (byte) c;
+            }
+            return this;
+        }
         return writeBytes(s.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,13 +81,29 @@ public sealed interface Value
      * @throws IllegalArgumentException naming the unsupported type or value
      */
     static Value fromJava(Object o) {
+        // most frequent types first: this runs for every field of every argument
+        if (o instanceof String s) return new Str(s);
+        if (o instanceof Long || o instanceof Integer) return new Int(((Number) o).longValue());
         if (o == null) return NULL;
-        if (o instanceof Value v) return v;
-        if (o instanceof Boolean b) return of(b);
-        if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
-            return new Int(((Number) o).longValue());
+        if (o instanceof Map<?, ?> m) {
+            LinkedHashMap<String, Value> fields = new LinkedHashMap<>(Math.max(4, m.size() * 2));
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (!(e.getKey() instanceof String key)) {
+                    throw new IllegalArgumentException("object keys must be strings, got " + e.getKey());
+                }
+                fields.put(key, fromJava(e.getValue()));
+            }
+            return Obj.ofOwned(fields);
         }
+        if (o instanceof Boolean b) return of(b);
         if (o instanceof Double || o instanceof Float) return new Dbl(((Number) o).doubleValue());
+        if (o instanceof List<?> l) {
+            ArrayList<Value> items = new ArrayList<>(l.size());
+            for (Object item : l) items.add(fromJava(item));
+            return Arr.ofOwned(items);
+        }
+        if (o instanceof Value v) return v;
+        if (o instanceof Short || o instanceof Byte) return new Int(((Number) o).longValue());
         if (o instanceof BigInteger bi) {
             if (bi.bitLength() > 63) throw new IllegalArgumentException("integer out of 64-bit range: " + bi);
             return new Int(bi.longValue());
@@ -101,21 +118,6 @@ public sealed interface Value
         if (o instanceof CharSequence s) return new Str(s.toString());
         if (o instanceof Character c) return new Str(c.toString());
         if (o instanceof byte[] bytes) return new Bin(bytes);
-        if (o instanceof Map<?, ?> m) {
-            LinkedHashMap<String, Value> fields = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                if (!(e.getKey() instanceof String key)) {
-                    throw new IllegalArgumentException("object keys must be strings, got " + e.getKey());
-                }
-                fields.put(key, fromJava(e.getValue()));
-            }
-            return new Obj(fields);
-        }
-        if (o instanceof List<?> l) {
-            List<Value> items = new ArrayList<>(l.size());
-            for (Object item : l) items.add(fromJava(item));
-            return new Arr(items);
-        }
         if (o instanceof Object[] arr) return fromJava(Arrays.asList(arr));
         throw new IllegalArgumentException("unsupported value type " + o.getClass().getName());
     }
@@ -287,15 +289,33 @@ public sealed interface Value
         }
     }
 
-    /** An array. MISSING items become NULL (an array has no holes). */
-    record Arr(List<Value> items) implements Value {
-        public Arr {
-            List<Value> copy = new ArrayList<>(items.size());
-            for (Value v : items) copy.add(v == MISSING ? NULL : Objects.requireNonNull(v, "item"));
-            items = Collections.unmodifiableList(copy);
+    /** An array. MISSING items become NULL (an array has no holes). Immutable. */
+    final class Arr implements Value {
+        public static final Arr EMPTY = new Arr(new ArrayList<>(0), true);
+
+        private final List<Value> items;
+
+        /** Copies {@code items}. */
+        public Arr(List<Value> items) {
+            this(new ArrayList<>(items), true);
         }
 
-        public static final Arr EMPTY = new Arr(List.of());
+        private Arr(ArrayList<Value> owned, boolean owns) {
+            for (int i = 0; i < owned.size(); i++) {
+                Value v = Objects.requireNonNull(owned.get(i), "item");
+                if (v == MISSING) owned.set(i, NULL);
+            }
+            this.items = Collections.unmodifiableList(owned);
+        }
+
+        /** Wraps {@code items} without copying: the caller hands the list over and must not touch it again. */
+        public static Arr ofOwned(ArrayList<Value> items) {
+            return new Arr(items, true);
+        }
+
+        public List<Value> items() {
+            return items;
+        }
 
         public int size() {
             return items.size();
@@ -318,23 +338,49 @@ public sealed interface Value
         }
 
         @Override
+        public boolean equals(Object o) {
+            return o instanceof Arr a && items.equals(a.items);
+        }
+
+        @Override
+        public int hashCode() {
+            return items.hashCode();
+        }
+
+        @Override
         public String toString() {
             return items.toString();
         }
     }
 
-    /** An object. Keeps insertion order; MISSING fields are dropped. */
-    record Obj(Map<String, Value> fields) implements Value {
-        public Obj {
-            LinkedHashMap<String, Value> copy = new LinkedHashMap<>(Math.max(4, fields.size() * 2));
-            for (Map.Entry<String, Value> e : fields.entrySet()) {
-                Value v = Objects.requireNonNull(e.getValue(), "field value");
-                if (v != MISSING) copy.put(Objects.requireNonNull(e.getKey(), "field name"), v);
-            }
-            fields = Collections.unmodifiableMap(copy);
+    /** An object. Keeps insertion order; MISSING fields are dropped. Immutable. */
+    final class Obj implements Value {
+        public static final Obj EMPTY = new Obj(new LinkedHashMap<>(), true);
+
+        private final Map<String, Value> fields;
+
+        /** Copies {@code fields}. */
+        public Obj(Map<String, Value> fields) {
+            this(new LinkedHashMap<>(fields), true);
         }
 
-        public static final Obj EMPTY = new Obj(Map.of());
+        private Obj(LinkedHashMap<String, Value> owned, boolean owns) {
+            for (Iterator<Map.Entry<String, Value>> it = owned.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<String, Value> e = it.next();
+                Objects.requireNonNull(e.getKey(), "field name");
+                if (Objects.requireNonNull(e.getValue(), "field value") == MISSING) it.remove();
+            }
+            this.fields = Collections.unmodifiableMap(owned);
+        }
+
+        /** Wraps {@code fields} without copying: the caller hands the map over and must not touch it again. */
+        public static Obj ofOwned(LinkedHashMap<String, Value> fields) {
+            return new Obj(fields, true);
+        }
+
+        public Map<String, Value> fields() {
+            return fields;
+        }
 
         /** The field's value, or MISSING. */
         public Value get(String name) {
@@ -356,6 +402,16 @@ public sealed interface Value
             LinkedHashMap<String, Object> out = new LinkedHashMap<>();
             for (Map.Entry<String, Value> e : fields.entrySet()) out.put(e.getKey(), e.getValue().toJava());
             return Collections.unmodifiableMap(out);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Obj other && fields.equals(other.fields);
+        }
+
+        @Override
+        public int hashCode() {
+            return fields.hashCode();
         }
 
         @Override

@@ -92,13 +92,13 @@ public final class ValueCodec {
             case BIN: return new Value.Bin(r.readBytes());
             case ARR: {
                 int n = r.readLength(r.remaining());
-                List<Value> items = new ArrayList<>(Math.min(n, 1024));
+                ArrayList<Value> items = new ArrayList<>(Math.min(n, 1024));
                 for (int i = 0; i < n; i++) items.add(read(r, depth + 1));
-                return new Value.Arr(items);
+                return Value.Arr.ofOwned(items);
             }
             case OBJ: {
                 int n = r.readLength(r.remaining());
-                Map<String, Value> fields = new LinkedHashMap<>();
+                LinkedHashMap<String, Value> fields = new LinkedHashMap<>(Math.min(n, 1024) * 2);
                 String prev = null;
                 for (int i = 0; i < n; i++) {
                     String k = r.readString();
@@ -108,7 +108,7 @@ public final class ValueCodec {
                     prev = k;
                     fields.put(k, read(r, depth + 1));
                 }
-                return new Value.Obj(fields);
+                return Value.Obj.ofOwned(fields);
             }
             default:
                 throw new CodecException("unknown value tag " + tag + " at byte " + (r.position() - 1));

@@ -9,12 +9,10 @@ import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /*
  * Design note — the document CRDT.
@@ -50,9 +48,12 @@ import java.util.TreeSet;
  */
 public final class DocumentState {
     private static final int FORMAT_VERSION = 1;
+    private static final String ID = "_id";
     private static final DocumentState EMPTY = new DocumentState(new Node());
 
     private final Node root;
+    /** The canonical encoding, computed once (the state is immutable). */
+    private volatile byte[] encoded;
 
     private DocumentState(Node root) {
         this.root = root;
@@ -88,11 +89,11 @@ public final class DocumentState {
         Value.Obj fields = fields();
         if (fields == null) return null;
         LinkedHashMap<String, Value> doc = new LinkedHashMap<>(fields.size() * 2 + 2);
-        doc.put("_id", id);
+        doc.put(ID, id);
         for (Map.Entry<String, Value> e : fields.fields().entrySet()) {
-            if (!e.getKey().equals("_id")) doc.put(e.getKey(), e.getValue());
+            if (!e.getKey().equals(ID)) doc.put(e.getKey(), e.getValue());
         }
-        return new Value.Obj(doc);
+        return Value.Obj.ofOwned(doc);
     }
 
     /** The greatest stamp in the state (the clock must be above it before writing). */
@@ -104,13 +105,14 @@ public final class DocumentState {
 
     /**
      * An INSERT (or INSERT ... ON ID CONFLICT DO UPDATE): the document exists as of {@code stamp}, and each
-     * supplied field is written; objects merge into existing objects, fields not supplied are kept.
+     * supplied field is written; objects merge into existing objects, fields not supplied are kept. A field
+     * named {@code _id} is ignored: the id is the document's key, not part of its replicated state.
      */
     public DocumentState insert(Value.Obj fields, Stamp stamp) {
         Node r = root.copy();
         r.mapStamp = Stamp.max(r.mapStamp, stamp);
         for (Map.Entry<String, Value> e : fields.fields().entrySet()) {
-            writeValue(r.child(e.getKey()), e.getValue(), stamp);
+            if (!e.getKey().equals(ID)) writeValue(r.child(e.getKey()), e.getValue(), stamp);
         }
         return normalized(r);
     }
@@ -121,6 +123,11 @@ public final class DocumentState {
      */
     public DocumentState insertChangedFields(Value.Obj fields, Stamp stamp) {
         if (!exists()) return insert(fields, stamp);
+        if (fields.fields().containsKey(ID)) {
+            java.util.LinkedHashMap<String, Value> copy = new java.util.LinkedHashMap<>(fields.fields());
+            copy.remove(ID);
+            fields = Value.Obj.ofOwned(copy);
+        }
         Node r = root.copy();
         if (!writeDiff(r, fields, stamp, Stamp.max(Stamp.NONE, r.assignStamp))) return this;
         return normalized(r);
@@ -335,24 +342,105 @@ public final class DocumentState {
      * contributions := varint-count (varint basis-index varint stamp-index value)*   -- sites in unsigned order
      */
 
-    /** The canonical encoding: equal states encode to identical bytes. */
-    public byte[] encode() {
-        TreeSet<Stamp> stamps = new TreeSet<>();
-        collectStamps(root, stamps);
-        Map<Stamp, Integer> index = new HashMap<>();
-        BinaryWriter w = new BinaryWriter(256);
-        w.writeByte(FORMAT_VERSION).writeVarInt(stamps.size());
-        long prev = 0;
-        for (Stamp s : stamps) {
-            index.put(s, index.size());
-            w.writeVarLong(s.hlc() - prev).writeFixedLong(s.site());
-            prev = s.hlc();
-        }
-        writeNode(w, root, index);
+    /**
+     * {@code empty().insert(fields, stamp).encode()} without building the tree: the fast path of the
+     * common write, a new document. {@code DocumentStateTest} checks that both paths agree byte for byte.
+     */
+    public static byte[] encodeInserted(Value.Obj fields, Stamp stamp) {
+        if (stamp.isNone()) throw new IllegalArgumentException("a write needs a stamp above NONE");
+        BinaryWriter w = new BinaryWriter(64 + fields.size() * 24);
+        w.writeByte(FORMAT_VERSION).writeVarInt(1).writeVarLong(stamp.hlc()).writeFixedLong(stamp.site());
+        writeInsertedMap(w, fields, true);
         return w.toByteArray();
     }
 
-    private static void collectStamps(Node n, TreeSet<Stamp> out) {
+    private static void writeInsertedMap(BinaryWriter w, Value.Obj obj, boolean root) {
+        boolean skipId = root && obj.fields().containsKey(ID);
+        int n = obj.size() - (skipId ? 1 : 0);
+        String[] keys = new String[n];
+        int k = 0;
+        for (String key : obj.fields().keySet()) if (!skipId || !key.equals(ID)) keys[k++] = key;
+        Arrays.sort(keys); // the entries' TreeMap order
+        w.writeByte(4 | (n > 0 ? 8 : 0)).writeVarInt(0);
+        if (n == 0) return;
+        w.writeVarInt(n);
+        for (String key : keys) {
+            w.writeString(key);
+            Value v = obj.fields().get(key);
+            if (v instanceof Value.Obj o) {
+                writeInsertedMap(w, o, false);
+            } else {
+                w.writeByte(Node.REGISTER).writeVarInt(0);
+                ValueCodec.write(w, v);
+            }
+        }
+    }
+
+    /** The canonical encoding: equal states encode to identical bytes. */
+    public byte[] encode() {
+        byte[] e = encoded;
+        if (e == null) encoded = e = encodeNow();
+        return e.clone();
+    }
+
+    /** Size of the canonical encoding in bytes. */
+    public int encodedSize() {
+        byte[] e = encoded;
+        if (e == null) encoded = e = encodeNow();
+        return e.length;
+    }
+
+    private byte[] encodeNow() {
+        StampTable stamps = new StampTable();
+        collectStamps(root, stamps);
+        stamps.seal();
+        BinaryWriter w = new BinaryWriter(256);
+        w.writeByte(FORMAT_VERSION).writeVarInt(stamps.size());
+        long prev = 0;
+        for (int i = 0; i < stamps.size(); i++) {
+            Stamp s = stamps.get(i);
+            w.writeVarLong(s.hlc() - prev).writeFixedLong(s.site());
+            prev = s.hlc();
+        }
+        writeNode(w, root, stamps);
+        return w.toByteArray();
+    }
+
+    /**
+     * The distinct stamps of a state, sorted, with their positions. Most documents hold one to a few stamps,
+     * so a sorted array with binary search beats hashing.
+     */
+    private static final class StampTable {
+        private Stamp[] stamps = new Stamp[4];
+        private int size;
+
+        void add(Stamp s) {
+            for (int i = size - 1; i >= 0 && i >= size - 2; i--) if (stamps[i].equals(s)) return; // common repeats
+            if (size == stamps.length) stamps = Arrays.copyOf(stamps, size * 2);
+            stamps[size++] = s;
+        }
+
+        void seal() {
+            Arrays.sort(stamps, 0, size);
+            int n = 0;
+            for (int i = 0; i < size; i++) if (n == 0 || !stamps[n - 1].equals(stamps[i])) stamps[n++] = stamps[i];
+            size = n;
+        }
+
+        int size() {
+            return size;
+        }
+
+        Stamp get(int i) {
+            return stamps[i];
+        }
+
+        int indexOf(Stamp s) {
+            return Arrays.binarySearch(stamps, 0, size, s);
+        }
+    }
+
+    private static void collectStamps(Node n, StampTable out) {
         if (n.assignKind != Node.NONE) out.add(n.assignStamp);
         if (!n.mapStamp.isNone()) out.add(n.mapStamp);
         if (n.entries != null) for (Node c : n.entries.values()) collectStamps(c, out);
@@ -364,16 +452,16 @@ public final class DocumentState {
         }
     }
 
-    private static void writeNode(BinaryWriter w, Node n, Map<Stamp, Integer> index) {
+    private static void writeNode(BinaryWriter w, Node n, StampTable index) {
         boolean hasMap = !n.mapStamp.isNone();
         boolean hasEntries = n.entries != null && !n.entries.isEmpty();
         boolean hasContribs = n.contributions != null && !n.contributions.isEmpty();
         w.writeByte(n.assignKind | (hasMap ? 4 : 0) | (hasEntries ? 8 : 0) | (hasContribs ? 16 : 0));
         if (n.assignKind != Node.NONE) {
-            w.writeVarInt(index.get(n.assignStamp));
+            w.writeVarInt(index.indexOf(n.assignStamp));
             if (n.assignKind == Node.REGISTER || n.assignKind == Node.COUNTER) ValueCodec.write(w, n.assignValue);
         }
-        if (hasMap) w.writeVarInt(index.get(n.mapStamp));
+        if (hasMap) w.writeVarInt(index.indexOf(n.mapStamp));
         if (hasEntries) {
             w.writeVarInt(n.entries.size());
             for (Map.Entry<String, Node> e : n.entries.entrySet()) {
@@ -384,7 +472,7 @@ public final class DocumentState {
         if (hasContribs) {
             w.writeVarInt(n.contributions.size());
             for (Node.Contribution c : n.contributions.values()) {
-                w.writeVarInt(index.get(c.basis())).writeVarInt(index.get(c.stamp()));
+                w.writeVarInt(index.indexOf(c.basis())).writeVarInt(index.indexOf(c.stamp()));
                 ValueCodec.write(w, c.sum());
             }
         }
@@ -470,12 +558,17 @@ public final class DocumentState {
     /** Equal states are structurally equal (and encode identically). */
     @Override
     public boolean equals(Object o) {
-        return o instanceof DocumentState d && Arrays.equals(encode(), d.encode());
+        if (o == this) return true;
+        if (!(o instanceof DocumentState d)) return false;
+        encodedSize();
+        d.encodedSize();
+        return Arrays.equals(encoded, d.encoded);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(encode());
+        encodedSize();
+        return Arrays.hashCode(encoded);
     }
 
     /** A readable dump of the tree, for test failures. */

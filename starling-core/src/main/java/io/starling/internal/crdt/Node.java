@@ -171,14 +171,14 @@ final class Node {
     Value visible(Stamp parentClear) {
         Stamp clear = effectiveClear(parentClear);
         if (isMap()) {
-            Map<String, Value> fields = new java.util.LinkedHashMap<>();
+            java.util.LinkedHashMap<String, Value> fields = new java.util.LinkedHashMap<>(entries == null ? 2 : entries.size() * 2);
             if (entries != null) {
                 for (Map.Entry<String, Node> e : entries.entrySet()) {
                     Value v = e.getValue().visible(clear);
                     if (!v.isMissing()) fields.put(e.getKey(), v);
                 }
             }
-            return new Value.Obj(fields);
+            return Value.Obj.ofOwned(fields);
         }
         if (assignKind == REGISTER) return assignValue;
         if (assignKind == COUNTER || contributions != null) {

@@ -109,6 +109,26 @@ class DocumentStateLawsTest {
         else assertThat(n).isEqualTo(Value.of(expected));
     }
 
+    @Property(tries = 1000)
+    void fastInsertEncodingMatchesTheTree(@ForAll long seed) {
+        Random r = new Random(seed);
+        Map<String, Value> fields = new LinkedHashMap<>();
+        if (r.nextBoolean()) fields.put("_id", Value.of("ignored"));
+        for (int i = r.nextInt(8); i > 0; i--) fields.put("f" + r.nextInt(20) + (r.nextBoolean() ? "é" : ""), randomNested(r, 3));
+        Value.Obj obj = new Value.Obj(fields);
+        Stamp stamp = new Stamp(r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(1 << 30), 1 + r.nextInt(1000));
+        assertThat(DocumentState.encodeInserted(obj, stamp)).isEqualTo(DocumentState.empty().insert(obj, stamp).encode());
+    }
+
+    private static Value randomNested(Random r, int depth) {
+        if (depth > 0 && r.nextInt(3) == 0) {
+            Map<String, Value> m = new LinkedHashMap<>();
+            for (int i = r.nextInt(4); i > 0; i--) m.put("k" + r.nextInt(5), randomNested(r, depth - 1));
+            return new Value.Obj(m);
+        }
+        return randomValue(r, true);
+    }
+
     private static DocumentState pick(List<DocumentState> l, Random r) {
         return l.get(r.nextInt(l.size()));
     }

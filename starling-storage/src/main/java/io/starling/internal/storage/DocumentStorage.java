@@ -114,6 +114,21 @@ public interface DocumentStorage extends AutoCloseable {
          */
         long insertIfAbsent(String collection, byte[] id, boolean live, byte[] state);
 
+        /**
+         * {@link #insertIfAbsent} for many rows of one collection at once, in order; the SQLite implementation
+         * sends them as one batch, which costs about half as much per row. A row whose id exists (in the
+         * store, or earlier in the same batch) is skipped. Sequence numbers increase in row order; the SQLite
+         * implementation may leave unused the numbers of skipped rows.
+         *
+         * @return per row, its sequence number or -1 if it was skipped
+         */
+        default long[] insertAllIfAbsent(String collection, List<byte[]> ids, boolean live, List<byte[]> states) {
+            if (ids.size() != states.size()) throw new IllegalArgumentException("ids and states differ in length");
+            long[] seqs = new long[ids.size()];
+            for (int i = 0; i < seqs.length; i++) seqs[i] = insertIfAbsent(collection, ids.get(i), live, states.get(i));
+            return seqs;
+        }
+
         /** Inserts or replaces the row, giving it the next sequence number, which is returned. */
         long put(String collection, byte[] id, boolean live, byte[] state);
 

@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -258,6 +259,31 @@ final class SqliteSession implements AutoCloseable {
             return bindRow(statement(Sql.INSERT_IF_ABSENT), seq, collection, id, live, state).executeUpdate() == 1;
         } catch (SQLException e) {
             throw failure(file, "insertIfAbsent", e);
+        }
+    }
+
+    /**
+     * One batch of {@code INSERT ... ON CONFLICT DO NOTHING}; row i takes sequence {@code firstSeq + i}.
+     * Returns per row its sequence number, or -1 where the id existed.
+     */
+    long[] insertAllIfAbsent(long firstSeq, String collection, List<byte[]> ids, boolean live, List<byte[]> states) {
+        long[] seqs = new long[ids.size()];
+        if (seqs.length == 0) return seqs;
+        try {
+            PreparedStatement ps = statement(Sql.INSERT_IF_ABSENT);
+            try {
+                for (int i = 0; i < seqs.length; i++) {
+                    bindRow(ps, firstSeq + i, collection, Objects.requireNonNull(ids.get(i), "id"), live,
+                            Objects.requireNonNull(states.get(i), "state")).addBatch();
+                }
+                int[] counts = ps.executeBatch();
+                for (int i = 0; i < seqs.length; i++) seqs[i] = counts[i] == 1 ? firstSeq + i : -1;
+                return seqs;
+            } finally {
+                ps.clearBatch();
+            }
+        } catch (SQLException e) {
+            throw failure(file, "insertAllIfAbsent", e);
         }
     }
 

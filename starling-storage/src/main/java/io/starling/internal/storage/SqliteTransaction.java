@@ -139,6 +139,16 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     }
 
     @Override
+    public long[] insertAllIfAbsent(String collection, List<byte[]> ids, boolean live, List<byte[]> states) {
+        checkWritable();
+        Objects.requireNonNull(collection, "collection");
+        if (ids.size() != states.size()) throw new IllegalArgumentException("ids and states differ in length");
+        long[] seqs = session.insertAllIfAbsent(lastSequence + 1, collection, ids, live, states);
+        for (long seq : seqs) if (seq > lastSequence) lastSequence = seq;
+        return seqs;
+    }
+
+    @Override
     public long put(String collection, byte[] id, boolean live, byte[] state) {
         checkWritable();
         long seq = lastSequence + 1;

@@ -178,6 +178,29 @@ abstract class DocumentStorageContractTest {
     }
 
     @Test
+    void insertAllIfAbsentSkipsExistingAndRepeatedIds() {
+        put("c", "old", "kept");
+        long[] seqs = storage.write(tx -> tx.insertAllIfAbsent("c",
+                java.util.List.of(utf8("x"), utf8("old"), utf8("y"), utf8("x")), true,
+                java.util.List.of(utf8("x1"), utf8("old2"), utf8("y1"), utf8("x2"))));
+        assertThat(seqs[1]).isEqualTo(-1);
+        assertThat(seqs[3]).isEqualTo(-1);
+        assertThat(seqs[0]).isGreaterThan(1);
+        assertThat(seqs[2]).isGreaterThan(seqs[0]);
+        storage.read(tx -> {
+            assertThat(tx.get("c", utf8("x")).state()).isEqualTo(utf8("x1"));
+            assertThat(tx.get("c", utf8("old")).state()).isEqualTo(utf8("kept"));
+            assertThat(tx.get("c", utf8("y")).sequence()).isEqualTo(seqs[2]);
+            assertThat(tx.lastSequence()).isGreaterThanOrEqualTo(seqs[2]);
+            return null;
+        });
+        long next = storage.write(tx -> tx.put("c", utf8("z"), true, utf8("z")));
+        assertThat(next).isGreaterThan(seqs[2]);
+        long[] none = storage.write(tx -> tx.insertAllIfAbsent("c", java.util.List.of(), true, java.util.List.of()));
+        assertThat(none).isEmpty();
+    }
+
+    @Test
     void removeDeletesTheRowWithoutSpendingASequence() {
         put("c", "a", "1");
         put("c", "b", "2");

@@ -11,7 +11,6 @@ import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.query.Dql;
 import io.starling.internal.query.DqlException;
-import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.Statement;
 import io.starling.internal.storage.DocumentStorage;
 import java.nio.ByteBuffer;
@@ -73,7 +72,7 @@ final class DefaultStore implements Store {
     public QueryResult execute(String text, Map<String, ?> arguments) {
         checkUsable();
         Statement statement = parse(text);
-        Map<String, Value> args = bind(statement, arguments);
+        Map<String, Value> args = bind(arguments);
         metrics.statements.increment();
         try {
             if (!statement.isMutation()) return storage.read(tx -> runner.read(tx, statement, args));
@@ -149,7 +148,7 @@ final class DefaultStore implements Store {
                     DocumentState before = StatementRunner.load(writer.tx(), doc.collection(), idBytes);
                     DocumentState after = before.merge(doc.state());
                     if (after.equals(before)) continue;
-                    writer.commit(doc.collection(), doc.id(), idBytes, before, after, false, false);
+                    writer.commit(doc.collection(), doc.id(), idBytes, before, after, false);
                     metrics.documentsMerged.increment();
                 }
                 return new ArrayList<>(writer.changes());
@@ -209,7 +208,7 @@ final class DefaultStore implements Store {
         }
     }
 
-    private static Map<String, Value> bind(Statement statement, Map<String, ?> arguments) {
+    private static Map<String, Value> bind(Map<String, ?> arguments) {
         Map<String, Value> args = new LinkedHashMap<>();
         if (arguments != null) {
             for (Map.Entry<String, ?> e : arguments.entrySet()) {
@@ -221,11 +220,7 @@ final class DefaultStore implements Store {
                 }
             }
         }
-        try {
-            QueryExecutor.checkArguments(statement, args);
-        } catch (DqlException e) {
-            throw Errors.query(e);
-        }
+        // QueryExecutor checks that every referenced argument is supplied when it runs the statement
         return args;
     }
 
@@ -275,7 +270,7 @@ final class DefaultStore implements Store {
             }
             checkOpen();
             Statement statement = parse(text);
-            Map<String, Value> args = bind(statement, arguments);
+            Map<String, Value> args = bind(arguments);
             metrics.statements.increment();
             if (statement.isMutation() && writer == null) {
                 throw new StarlingException(ErrorCode.TRANSACTION_READ_ONLY,

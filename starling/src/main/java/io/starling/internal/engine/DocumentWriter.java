@@ -24,8 +24,33 @@ final class DocumentWriter {
     static final int WARN_BYTES = 256 * 1024;
     static final int MAX_LOCAL_BYTES = 5 * 1024 * 1024;
 
-    /** One committed document change. {@code before} is {@link DocumentState#empty()} for a new row. */
-    record Change(String collection, Value id, DocumentState before, DocumentState after, long sequence) {}
+    /**
+     * One committed document change. {@code before} is {@link DocumentState#empty()} for a new row and
+     * {@code after} is empty for an eviction; {@code sequence} is -1 for an eviction.
+     */
+    static final class Change {
+        final String collection;
+        final Value id;
+        final DocumentState before;
+        final long sequence;
+        private DocumentState after;
+        private final byte[] afterBytes;
+
+        Change(String collection, Value id, DocumentState before, DocumentState after, byte[] afterBytes, long sequence) {
+            this.collection = collection;
+            this.id = id;
+            this.before = before;
+            this.after = after;
+            this.afterBytes = afterBytes;
+            this.sequence = sequence;
+        }
+
+        /** The new state (decoded on first use for batch-inserted documents). */
+        synchronized DocumentState after() {
+            if (after == null) after = DocumentState.decode(afterBytes);
+            return after;
+        }
+    }
 
     private final DocumentStorage.WriteTx tx;
     private final List<Change> changes = new ArrayList<>();
@@ -42,32 +67,38 @@ final class DocumentWriter {
     }
 
     /**
-     * Writes a document's new state.
+     * Writes a document's new state (replacing any row).
      *
      * @param local true for a local write (the 5 MiB limit applies), false for a merge (never refused)
-     * @param knownAbsent true when the caller knows there is no row yet (saves a lookup)
-     * @return false when {@code knownAbsent} was wrong (a row exists; nothing was written)
      */
-    boolean commit(String collection, Value id, byte[] idBytes, DocumentState before, DocumentState after,
-            boolean local, boolean knownAbsent) {
+    void commit(String collection, Value id, byte[] idBytes, DocumentState before, DocumentState after, boolean local) {
         checkSize(collection, id, after, local);
-        byte[] state = after.encode();
-        long seq;
-        if (knownAbsent) {
-            seq = tx.insertIfAbsent(collection, idBytes, after.exists(), state);
-            if (seq < 0) return false;
-        } else {
-            seq = tx.put(collection, idBytes, after.exists(), state);
-        }
+        long seq = tx.put(collection, idBytes, after.exists(), after.encode());
         wroteStamp |= local;
-        changes.add(new Change(collection, id, before, after, seq));
-        return true;
+        changes.add(new Change(collection, id, before, after, null, seq));
+    }
+
+    /**
+     * Writes new documents (states of a fresh local insert) as one batch where their ids are absent.
+     *
+     * @return per document its sequence number, or -1 where the id was taken (nothing written for it)
+     */
+    long[] insertNew(String collection, Value[] ids, List<byte[]> idBytes, List<byte[]> states) {
+        for (int i = 0; i < ids.length; i++) {
+            if (states.get(i).length > WARN_BYTES) checkSize(collection, ids[i], DocumentState.decode(states.get(i)), true);
+        }
+        long[] seqs = tx.insertAllIfAbsent(collection, idBytes, true, states);
+        wroteStamp = true;
+        for (int i = 0; i < ids.length; i++) {
+            if (seqs[i] >= 0) changes.add(new Change(collection, ids[i], DocumentState.empty(), null, states.get(i), seqs[i]));
+        }
+        return seqs;
     }
 
     /** EVICT: the row goes, with no tombstone. */
     boolean evict(String collection, Value id, byte[] idBytes, DocumentState before) {
         if (!tx.remove(collection, idBytes)) return false;
-        changes.add(new Change(collection, id, before, DocumentState.empty(), -1));
+        changes.add(new Change(collection, id, before, DocumentState.empty(), null, -1));
         return true;
     }
 
@@ -86,6 +117,8 @@ final class DocumentWriter {
     }
 
     private void checkSize(String collection, Value id, DocumentState after, boolean local) {
+        // the state's encoding holds every visible value plus stamps, so it bounds the document's size
+        if (after.encodedSize() <= WARN_BYTES) return;
         Value.Obj fields = after.fields();
         if (fields == null) return;
         int size = ValueCodec.encode(fields).length;

@@ -70,53 +70,66 @@ final class StatementRunner {
         return new DefaultQueryResult(List.of(), mutated);
     }
 
+    /*
+     * INSERT runs in two passes: new documents go to storage as one batch (the common case, and a cheap
+     * one), then the ids that were taken are resolved one by one, in statement order, by the ON ID CONFLICT
+     * rule. A conflict that fails the statement rolls back the batch with it: the statement is atomic.
+     */
     private List<Value> insert(DocumentWriter writer, InsertStatement insert, EvalContext ctx) {
         String collection = insert.collection();
         List<Value> docs = QueryExecutor.insertDocuments(insert, ctx);
-        List<Value> mutated = new ArrayList<>(docs.size());
-        for (Value doc : docs) {
-            if (!(doc instanceof Value.Obj obj)) {
-                throw new StarlingException(ErrorCode.DOCUMENT_INVALID, "INSERT needs objects, got " + doc.typeName());
+        int n = docs.size();
+        Value[] ids = new Value[n];
+        Value.Obj[] objs = new Value.Obj[n];
+        Stamp[] stamps = new Stamp[n];
+        List<byte[]> idBytes = new ArrayList<>(n);
+        List<byte[]> states = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            if (!(docs.get(i) instanceof Value.Obj obj)) {
+                throw new StarlingException(ErrorCode.DOCUMENT_INVALID, "INSERT needs objects, got " + docs.get(i).typeName());
             }
-            checkFinite(obj, "");
+            checkFinite(obj, null);
             Value id = obj.get("_id");
             if (id.isMissing()) id = Value.of(UUID.randomUUID().toString());
             else DocumentIds.validate(id);
-            Value.Obj fields = withoutId(obj);
-            byte[] idBytes = DocumentIds.encode(id);
-            Stamp stamp = insert.initial() ? new Stamp(0, timestamps.site()) : timestamps.next();
-
-            // the common case, a new id, costs one statement: try to insert, look only if the id is taken
-            DocumentState fresh = DocumentState.empty().insert(fields, stamp);
-            if (writer.commit(collection, id, idBytes, DocumentState.empty(), fresh, true, true)) {
-                mutated.add(id);
+            ids[i] = id;
+            objs[i] = obj; // DocumentState ignores _id: the id is the row's key
+            stamps[i] = insert.initial() ? new Stamp(0, timestamps.site()) : timestamps.next();
+            idBytes.add(DocumentIds.encode(id));
+            states.add(DocumentState.encodeInserted(obj, stamps[i]));
+        }
+        long[] seqs = writer.insertNew(collection, ids, idBytes, states);
+        List<Value> mutated = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            if (seqs[i] >= 0) {
+                mutated.add(ids[i]);
                 continue;
             }
             if (insert.initial()) continue; // INITIAL DOCUMENTS never touch an id present locally
-            DocumentState before = load(writer.tx(), collection, idBytes);
+            DocumentState before = load(writer.tx(), collection, idBytes.get(i));
             DocumentState after;
             if (!before.exists()) {
-                after = before.insert(fields, stamp);
+                after = before.insert(objs[i], stamps[i]);
             } else {
                 switch (insert.onIdConflict()) {
                     case FAIL:
-                        throw new StarlingException(ErrorCode.DOCUMENT_ID_CONFLICT, "a document with _id " + id
+                        throw new StarlingException(ErrorCode.DOCUMENT_ID_CONFLICT, "a document with _id " + ids[i]
                                 + " already exists in " + collection + " (use ON ID CONFLICT DO UPDATE or DO NOTHING)");
                     case DO_NOTHING:
                         continue;
                     case DO_UPDATE:
-                        after = before.insert(fields, stamp);
+                        after = before.insert(objs[i], stamps[i]);
                         break;
                     case DO_UPDATE_LOCAL_DIFF:
-                        after = before.insertChangedFields(fields, stamp);
+                        after = before.insertChangedFields(objs[i], stamps[i]);
                         if (after == before) continue;
                         break;
                     default:
                         throw new IllegalStateException(insert.onIdConflict().toString());
                 }
             }
-            writer.commit(collection, id, idBytes, before, after, true, false);
-            mutated.add(id);
+            writer.commit(collection, ids[i], idBytes.get(i), before, after, true);
+            mutated.add(ids[i]);
         }
         return mutated;
     }
@@ -126,13 +139,13 @@ final class StatementRunner {
         for (Value.Obj doc : QueryExecutor.matching(update, new Source(writer.tx()), ctx)) {
             List<FieldOp> ops = QueryExecutor.updateOps(update, doc, ctx);
             for (FieldOp op : ops) {
-                if (op instanceof FieldOp.Set set) checkFinite(set.value(), op.path().toString());
+                if (op instanceof FieldOp.Set set) checkFinite(set.value(), op.path());
             }
             Value id = doc.get("_id");
             byte[] idBytes = DocumentIds.encode(id);
             DocumentState before = load(writer.tx(), update.collection(), idBytes);
             DocumentState after = before.update(ops, timestamps.next());
-            writer.commit(update.collection(), id, idBytes, before, after, true, false);
+            writer.commit(update.collection(), id, idBytes, before, after, true);
             mutated.add(id);
         }
         return mutated;
@@ -144,7 +157,7 @@ final class StatementRunner {
             Value id = doc.get("_id");
             byte[] idBytes = DocumentIds.encode(id);
             DocumentState before = load(writer.tx(), delete.collection(), idBytes);
-            writer.commit(delete.collection(), id, idBytes, before, before.delete(timestamps.next()), true, false);
+            writer.commit(delete.collection(), id, idBytes, before, before.delete(timestamps.next()), true);
             mutated.add(id);
         }
         return mutated;
@@ -183,25 +196,31 @@ final class StatementRunner {
         }
     }
 
-    private static Value.Obj withoutId(Value.Obj obj) {
-        if (!obj.fields().containsKey("_id")) return obj;
-        Map<String, Value> fields = new LinkedHashMap<>(obj.fields());
-        fields.remove("_id");
-        return new Value.Obj(fields);
+    /** NaN and infinities have no JSON form and no place in the order: refuse them at the door. */
+    private static void checkFinite(Value v, Object path) {
+        if (!isFinite(v)) {
+            throw new StarlingException(ErrorCode.DOCUMENT_INVALID, "field " + (path == null ? "of the document" : path)
+                    + " holds " + firstNonFinite(v) + "; only finite numbers can be stored");
+        }
     }
 
-    /** NaN and infinities have no JSON form and no place in the order: refuse them at the door. */
-    private static void checkFinite(Value v, String path) {
-        if (v instanceof Value.Dbl d && !Double.isFinite(d.value())) {
-            throw new StarlingException(ErrorCode.DOCUMENT_INVALID,
-                    "field " + (path.isEmpty() ? "<document>" : path) + " holds " + d.value() + "; only finite numbers can be stored");
-        } else if (v instanceof Value.Arr a) {
-            for (int i = 0; i < a.size(); i++) checkFinite(a.items().get(i), path + "[" + i + "]");
+    private static boolean isFinite(Value v) {
+        if (v instanceof Value.Dbl d) return Double.isFinite(d.value());
+        if (v instanceof Value.Arr a) {
+            for (Value item : a.items()) if (!isFinite(item)) return false;
         } else if (v instanceof Value.Obj o) {
-            for (Map.Entry<String, Value> e : o.fields().entrySet()) {
-                checkFinite(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
-            }
+            for (Value field : o.fields().values()) if (!isFinite(field)) return false;
         }
+        return true;
+    }
+
+    private static Value firstNonFinite(Value v) {
+        if (v instanceof Value.Arr a) {
+            for (Value item : a.items()) if (!isFinite(item)) return firstNonFinite(item);
+        } else if (v instanceof Value.Obj o) {
+            for (Value field : o.fields().values()) if (!isFinite(field)) return firstNonFinite(field);
+        }
+        return v;
     }
 
     /** Live documents of a transaction, as the query executor reads them. */
