@@ -248,6 +248,51 @@ class StoreTest {
     }
 
     @Test
+    void aFailureHalfwayThroughAnUpdateLeavesNothingWritten() {
+        Starling db = open();
+        db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'n': 1}), ({'_id': 2, 'n': 'text'}), ({'_id': 3, 'n': 3})");
+        assertThatThrownBy(() -> db.store().execute("UPDATE c APPLY n INCREMENT BY 1"))
+                .isInstanceOfSatisfying(StarlingException.class, e -> {
+                    assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID);
+                    assertThat(e.isUserError()).isTrue();
+                })
+                .hasMessageContaining("cannot INCREMENT n: it holds a string");
+        assertThat(db.store().execute("SELECT n FROM c").toJson())
+                .isEqualTo("{\"items\":[{\"n\":1},{\"n\":\"text\"},{\"n\":3}],\"mutatedDocumentIds\":[]}");
+    }
+
+    @Test
+    void wrongArgumentTypesAreUserErrors() {
+        Starling db = open();
+        db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1})");
+        assertThatThrownBy(() -> db.store().execute("SELECT * FROM c LIMIT :n", map("n", "ten")))
+                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.isUserError()).isTrue());
+        assertThatThrownBy(() -> db.store().execute("UPDATE c APPLY n INCREMENT BY :by", map("by", "one")))
+                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.isUserError()).isTrue());
+        assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", 42)))
+                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.isUserError()).isTrue());
+        assertThatThrownBy(() -> db.store().execute("SELECT * FROM c WHERE a = :a", map("a", new Object())))
+                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_ARGUMENT))
+                .hasMessageContaining(":a");
+        assertThat(db.store().execute("SELECT * FROM c").items()).hasSize(1);
+    }
+
+    @Test
+    void aForeignSqliteDatabaseIsRefusedAndLeftUntouched() throws Exception {
+        Path file = dir.resolve("starling.db");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+                java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)");
+            st.execute("INSERT INTO invoices (total) VALUES (12.5)");
+        }
+        byte[] before = Files.readAllBytes(file);
+        assertThatThrownBy(this::open)
+                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORE_CORRUPT))
+                .hasMessageContaining("not a Starling database");
+        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+    }
+
+    @Test
     void nonFiniteNumbersAreRefused() {
         Starling db = open();
         assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("v", Double.NaN))))
