@@ -85,35 +85,26 @@ final class DefaultStore implements Store {
     @Override
     public <T> T transaction(TransactionWork<T> work) {
         checkUsable();
-        return runWork(() -> write(writer -> {
-            TxView view = new TxView(writer, null);
-            try {
-                return work.run(view);
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new WorkFailed(e);
-            } finally {
-                view.end();
-            }
-        }));
+        return runWork(() -> write(writer -> runView(new TxView(writer, null), work)));
     }
 
     @Override
     public <T> T readTransaction(TransactionWork<T> work) {
         checkUsable();
-        return runWork(() -> storage.read(tx -> {
-            TxView view = new TxView(null, tx);
-            try {
-                return work.run(view);
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new WorkFailed(e);
-            } finally {
-                view.end();
-            }
-        }));
+        return runWork(() -> storage.read(tx -> runView(new TxView(null, tx), work)));
+    }
+
+    /** Runs application code on a transaction view, which is dead once the callback returns. */
+    private static <T> T runView(TxView view, TransactionWork<T> work) {
+        try {
+            return work.run(view);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new WorkFailed(e);
+        } finally {
+            view.end();
+        }
     }
 
     private <T> T runWork(java.util.function.Supplier<T> body) {

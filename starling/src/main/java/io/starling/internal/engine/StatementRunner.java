@@ -135,41 +135,42 @@ final class StatementRunner {
     }
 
     private List<Value> update(DocumentWriter writer, UpdateStatement update, EvalContext ctx) {
-        List<Value> mutated = new ArrayList<>();
-        for (Value.Obj doc : QueryExecutor.matching(update, new Source(writer.tx()), ctx)) {
+        return forEachMatch(writer, update, ctx, (doc, id, idBytes, before) -> {
             List<FieldOp> ops = QueryExecutor.updateOps(update, doc, ctx);
             for (FieldOp op : ops) {
                 if (op instanceof FieldOp.Set set) checkFinite(set.value(), op.path());
             }
-            Value id = doc.get("_id");
-            byte[] idBytes = DocumentIds.encode(id);
-            DocumentState before = load(writer.tx(), update.collection(), idBytes);
-            DocumentState after = before.update(ops, timestamps.next());
-            writer.commit(update.collection(), id, idBytes, before, after, true);
-            mutated.add(id);
-        }
-        return mutated;
+            writer.commit(update.collection(), id, idBytes, before, before.update(ops, timestamps.next()), true);
+            return true;
+        });
     }
 
     private List<Value> delete(DocumentWriter writer, DeleteStatement delete, EvalContext ctx) {
-        List<Value> mutated = new ArrayList<>();
-        for (Value.Obj doc : QueryExecutor.matching(delete, new Source(writer.tx()), ctx)) {
-            Value id = doc.get("_id");
-            byte[] idBytes = DocumentIds.encode(id);
-            DocumentState before = load(writer.tx(), delete.collection(), idBytes);
+        return forEachMatch(writer, delete, ctx, (doc, id, idBytes, before) -> {
             writer.commit(delete.collection(), id, idBytes, before, before.delete(timestamps.next()), true);
-            mutated.add(id);
-        }
-        return mutated;
+            return true;
+        });
     }
 
     private List<Value> evict(DocumentWriter writer, EvictStatement evict, EvalContext ctx) {
+        return forEachMatch(writer, evict, ctx,
+                (doc, id, idBytes, before) -> writer.evict(evict.collection(), id, idBytes, before));
+    }
+
+    /** What UPDATE, DELETE and EVICT do to each matching document; returns whether it was mutated. */
+    @FunctionalInterface
+    private interface MatchAction {
+        boolean apply(Value.Obj doc, Value id, byte[] idBytes, DocumentState before);
+    }
+
+    /** Finds the documents the WHERE matches (all of them first: no writing while scanning), then acts on each. */
+    private static List<Value> forEachMatch(DocumentWriter writer, Statement statement, EvalContext ctx, MatchAction action) {
         List<Value> mutated = new ArrayList<>();
-        for (Value.Obj doc : QueryExecutor.matching(evict, new Source(writer.tx()), ctx)) {
+        for (Value.Obj doc : QueryExecutor.matching(statement, new Source(writer.tx()), ctx)) {
             Value id = doc.get("_id");
             byte[] idBytes = DocumentIds.encode(id);
-            DocumentState before = load(writer.tx(), evict.collection(), idBytes);
-            if (writer.evict(evict.collection(), id, idBytes, before)) mutated.add(id);
+            DocumentState before = load(writer.tx(), statement.collection(), idBytes);
+            if (action.apply(doc, id, idBytes, before)) mutated.add(id);
         }
         return mutated;
     }
