@@ -46,11 +46,9 @@ final class FunctionDef {
     }
 
     String arity() {
-        String s;
-        if (minArgs == maxArgs) s = String.valueOf(minArgs);
-        else if (maxArgs < 0) s = "at least " + minArgs;
-        else s = minArgs + " to " + maxArgs;
-        return s + (minArgs == 1 && maxArgs == 1 ? " argument" : " arguments");
+        if (minArgs == maxArgs) return minArgs + (minArgs == 1 ? " argument" : " arguments");
+        if (maxArgs < 0) return "at least " + minArgs + (minArgs == 1 ? " argument" : " arguments");
+        return minArgs + " to " + maxArgs + " arguments";
     }
 
     @Override

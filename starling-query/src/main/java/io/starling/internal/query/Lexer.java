@@ -140,8 +140,9 @@ final class Lexer {
             pos++;
             if (pos < src.length() && (src.charAt(pos) == '+' || src.charAt(pos) == '-')) pos++;
             if (pos >= src.length() || !isDigit(src.charAt(pos))) {
-                pos = save + 1;
-                while (pos < src.length() && isIdentPart(src.charAt(pos))) pos++;
+                if (pos == save + 1) { // no sign: take the letters glued to the 'e' too ('1else')
+                    while (pos < src.length() && isIdentPart(src.charAt(pos))) pos++;
+                }
                 throw error(start, line, lineStart, "malformed number '" + src.substring(start, pos) + "'");
             }
             while (pos < src.length() && isDigit(src.charAt(pos))) pos++;

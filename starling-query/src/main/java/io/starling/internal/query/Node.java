@@ -258,14 +258,19 @@ sealed interface Node extends Expr
         }
     }
 
-    /** {@code base[index]} with a computed index: an integer indexes an array, a string names an object field. */
+    /**
+     * {@code base[index]} with a computed index: an integer (or an integral float such as {@code 1.0}) indexes an
+     * array, negative from the end; a string names an object field.
+     */
     record Element(Node base, Node index) implements Node {
         @Override
         public Value eval(Env env) {
             Value b = base.eval(env);
             Value i = index.eval(env);
-            if (b instanceof Value.Arr a && i instanceof Value.Int n) {
-                long idx = n.value() < 0 ? a.size() + n.value() : n.value();
+            if (b instanceof Value.Arr a && i.isNumber()) {
+                Long n = NumericFunctions.integral(i); // 1.0 indexes like 1, as everywhere a count or position is taken
+                if (n == null) return Value.MISSING;
+                long idx = n < 0 ? a.size() + n : n;
                 return idx >= 0 && idx < a.size() ? a.items().get((int) idx) : Value.MISSING;
             }
             if (b instanceof Value.Obj o && i instanceof Value.Str s) return o.get(s.value());

@@ -55,7 +55,7 @@ final class NumericFunctions {
         if (!x.isNumber()) return Value.NULL;
         Long digits = a.length > 1 ? integral(a[1]) : Long.valueOf(0);
         if (digits == null || Math.abs(digits) > 300) return Value.NULL;
-        if (x instanceof Value.Int i && digits >= 0) return x;
+        if (x instanceof Value.Int i && digits == 0) return x;
         double d = Arithmetic.toDouble(x);
         if (!Double.isFinite(d)) return Value.NULL;
         BigDecimal bd = (x instanceof Value.Int i ? BigDecimal.valueOf(i.value()) : BigDecimal.valueOf(d))

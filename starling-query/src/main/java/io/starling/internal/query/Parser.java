@@ -224,9 +224,10 @@ final class Parser {
         List<SelectStatement.Projection> projections = new ArrayList<>();
         List<Token> projectionTokens = new ArrayList<>();
         boolean all = false;
+        Token star = null;
         aggregateContext = "SELECT";
         if (peek().isSymbol("*")) {
-            advance();
+            star = advance();
             all = true;
         } else {
             int unnamed = 0;
@@ -320,7 +321,7 @@ final class Parser {
         }
         boolean grouping = !groupBy.isEmpty() || !aggregates.isEmpty();
         if (grouping) {
-            if (all) throw invalid(toks.get(0), "SELECT * cannot be combined with GROUP BY or aggregates");
+            if (all) throw invalid(star, "SELECT * cannot be combined with GROUP BY or aggregates");
             for (int i = 0; i < projections.size(); i++) {
                 checkGroupSafe(projections.get(i).expr(), groupBy, projectionTokens.get(i));
             }
@@ -489,6 +490,12 @@ final class Parser {
                 do {
                     Token at = peek();
                     Path path = updatePath(written, "APPLY", at);
+                    for (Path.Segment seg : path.segments()) {
+                        if (seg instanceof Path.Index) {
+                            throw invalid(at, "APPLY needs a field path without array positions, not " + pathText(path)
+                                    + " (a counter cannot live inside an array)");
+                        }
+                    }
                     if (acceptWord("INCREMENT") || acceptWord("PN_INCREMENT")) {
                         expectWord("BY");
                         clauses.add(applyClause(path, UpdateStatement.ApplyKind.INCREMENT, "INCREMENT BY"));
@@ -1057,7 +1064,7 @@ final class Parser {
         }
         expectSymbol(")");
         if (!fn.accepts(args.size())) {
-            throw invalid(nameTok, "function '" + fn.name + "' takes " + fn.arity() + " but was given " + args.size());
+            throw invalid(nameTok, "function '" + nameTok.text() + "' takes " + fn.arity() + " but was given " + args.size());
         }
         try {
             return at(nameTok, new Node.Call(fn, args));
@@ -1084,7 +1091,9 @@ final class Parser {
                 insideAggregate = false;
             }
             if (peek().isSymbol(",")) {
-                throw invalid(nameTok, "aggregate " + upper + " takes 1 argument; for the larger of two values use a CASE");
+                String hint = kind == Node.AggregateKind.MIN ? "; for the smaller of two values use a CASE"
+                        : kind == Node.AggregateKind.MAX ? "; for the larger of two values use a CASE" : "";
+                throw invalid(nameTok, "aggregate " + upper + " takes 1 argument" + hint);
             }
         }
         expectSymbol(")");

@@ -22,6 +22,13 @@ class ExpressionSemanticsTest {
 
     @ParameterizedTest(name = "{0} => {1}")
     @CsvSource(delimiterString = " => ", quoteCharacter = '^', value = {
+        // a computed position may be an integral float, like every other count or position
+        "[10, 20, 30][1.0] => 20",
+        "[10, 20, 30][-1.0] => 30",
+        "[10, 20, 30][1.5] => MISSING",
+        "[10, 20, 30][3.0] => MISSING",
+        "[10, 20, 30][1e300] => MISSING",
+        "[10, 20, 30]['1'] => MISSING",
         // paths
         "n => 5",
         "o.k => 'v'",
