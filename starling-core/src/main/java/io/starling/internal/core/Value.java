@@ -122,6 +122,44 @@ public sealed interface Value
         throw new IllegalArgumentException("unsupported value type " + o.getClass().getName());
     }
 
+    /**
+     * Appends the value as compact JSON-like text, as error messages and logs show it: strings quoted and
+     * escaped, objects as {@code {"k":v}}, binary as {@code binary(<base64>)}, MISSING as {@code MISSING}.
+     */
+    static void appendText(StringBuilder sb, Value v) {
+        if (v instanceof Str s) {
+            sb.append('"');
+            String t = s.value();
+            for (int i = 0; i < t.length(); i++) {
+                char c = t.charAt(i);
+                if (c == '"' || c == '\\') sb.append('\\').append(c);
+                else if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
+                else sb.append(c);
+            }
+            sb.append('"');
+        } else if (v instanceof Arr a) {
+            sb.append('[');
+            for (int i = 0; i < a.size(); i++) {
+                if (i > 0) sb.append(',');
+                appendText(sb, a.items().get(i));
+            }
+            sb.append(']');
+        } else if (v instanceof Obj o) {
+            sb.append('{');
+            boolean first = true;
+            for (Map.Entry<String, Value> e : o.fields().entrySet()) {
+                if (!first) sb.append(',');
+                first = false;
+                appendText(sb, new Str(e.getKey()));
+                sb.append(':');
+                appendText(sb, e.getValue());
+            }
+            sb.append('}');
+        } else {
+            sb.append(v);
+        }
+    }
+
     /** The value of an absent field or of a path that leads nowhere. Never stored. */
     final class Missing implements Value {
         static final Missing INSTANCE = new Missing();
@@ -239,7 +277,9 @@ public sealed interface Value
 
         @Override
         public String toString() {
-            return '"' + value + '"';
+            StringBuilder sb = new StringBuilder(value.length() + 2);
+            appendText(sb, this);
+            return sb.toString();
         }
     }
 
@@ -349,7 +389,9 @@ public sealed interface Value
 
         @Override
         public String toString() {
-            return items.toString();
+            StringBuilder sb = new StringBuilder();
+            appendText(sb, this);
+            return sb.toString();
         }
     }
 
@@ -416,7 +458,9 @@ public sealed interface Value
 
         @Override
         public String toString() {
-            return fields.toString();
+            StringBuilder sb = new StringBuilder();
+            appendText(sb, this);
+            return sb.toString();
         }
     }
 }

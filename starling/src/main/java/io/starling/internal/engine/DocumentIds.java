@@ -27,6 +27,11 @@ final class DocumentIds {
         return problem(id, 0) == null;
     }
 
+    /** The id in its stored form: composite ids with their fields sorted (as a scan returns them). */
+    static Value canonical(Value id) {
+        return id instanceof Value.Obj ? decode(encode(id)) : id;
+    }
+
     static byte[] encode(Value id) {
         return ValueCodec.encode(id);
     }
@@ -48,7 +53,8 @@ final class DocumentIds {
         }
         if (id instanceof Value.Dbl) return "an _id must not be a float (use an integer or a string)";
         if (id.isNull()) return "an _id must not be null";
-        return "an _id must be a string, an integer, a boolean or an object, not " + id.typeName();
+        String type = id.typeName();
+        return "an _id must be a string, an integer, a boolean or an object, not " + (type.startsWith("a") ? "an " : "a ") + type;
     }
 
     private static String describe(Value id) {

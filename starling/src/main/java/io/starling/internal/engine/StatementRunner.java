@@ -92,14 +92,15 @@ final class StatementRunner {
             Value id = obj.get("_id");
             if (id.isMissing()) id = Value.of(UUID.randomUUID().toString());
             else DocumentIds.validate(id);
-            ids[i] = id;
+            ids[i] = DocumentIds.canonical(id);
             objs[i] = obj; // DocumentState ignores _id: the id is the row's key
             stamps[i] = insert.initial() ? new Stamp(0, timestamps.site()) : timestamps.next();
             idBytes.add(DocumentIds.encode(id));
             states.add(DocumentState.encodeInserted(obj, stamps[i]));
         }
         long[] seqs = writer.insertNew(collection, ids, idBytes, states);
-        List<Value> mutated = new ArrayList<>(n);
+        // an id given twice (ON ID CONFLICT DO UPDATE) is one mutated document
+        java.util.LinkedHashSet<Value> mutated = new java.util.LinkedHashSet<>(n * 2);
         for (int i = 0; i < n; i++) {
             if (seqs[i] >= 0) {
                 mutated.add(ids[i]);
@@ -131,7 +132,7 @@ final class StatementRunner {
             writer.commit(collection, ids[i], idBytes.get(i), before, after, true);
             mutated.add(ids[i]);
         }
-        return mutated;
+        return new ArrayList<>(mutated);
     }
 
     private List<Value> update(DocumentWriter writer, UpdateStatement update, EvalContext ctx) {
@@ -245,7 +246,7 @@ final class StatementRunner {
         public Value.Obj get(String collection, Value id) {
             if (!DocumentIds.isValid(id)) return null;
             DocumentStorage.Row row = tx.get(collection, DocumentIds.encode(id));
-            return row == null || !row.live() ? null : decode(row).document(id);
+            return row == null || !row.live() ? null : decode(row).document(DocumentIds.canonical(id));
         }
     }
 }
