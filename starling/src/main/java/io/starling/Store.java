@@ -1,6 +1,7 @@
 package io.starling;
 
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * The local document store: runs DQL statements against this replica. Thread-safe.
@@ -32,4 +33,28 @@ public interface Store {
 
     /** Runs {@code work} on one consistent snapshot; writes inside it fail. Does not block writers. */
     <T> T readTransaction(TransactionWork<T> work);
+
+    /**
+     * Observes a SELECT: {@code callback} gets the current result at once (the initial delivery) and again
+     * after every committed change that can affect it — local statements (once per transaction) and data
+     * merged from peers — with the diff against its previous delivery. If the callback is slower than the
+     * changes, intermediate results are skipped: each delivery is the latest result. Callbacks run on one
+     * serial delivery thread of this instance, never on the writing thread.
+     *
+     * @throws QueryException for a statement that is not a valid SELECT or lacks an argument
+     */
+    StoreObserver registerObserver(String query, Map<String, ?> arguments, ObserverCallback callback);
+
+    /** As {@link #registerObserver(String, Map, ObserverCallback)}, with callbacks run by {@code executor} (one at a time). */
+    StoreObserver registerObserver(String query, Map<String, ?> arguments, Executor executor, ObserverCallback callback);
+
+    /**
+     * As {@link #registerObserver(String, Map, ObserverCallback)}, but the next delivery waits until the
+     * callback's {@code signalNext} has been run; changes meanwhile are coalesced.
+     */
+    StoreObserver registerObserverWithSignalNext(String query, Map<String, ?> arguments, SignalNextCallback callback);
+
+    /** As {@link #registerObserverWithSignalNext(String, Map, SignalNextCallback)}, on {@code executor}. */
+    StoreObserver registerObserverWithSignalNext(
+            String query, Map<String, ?> arguments, Executor executor, SignalNextCallback callback);
 }

@@ -20,7 +20,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
+import io.starling.ObserverCallback;
+import io.starling.SignalNextCallback;
+import io.starling.StoreObserver;
+import io.starling.internal.query.EvalContext;
+import io.starling.internal.query.QueryExecutor;
+import io.starling.internal.query.SelectStatement;
 
 /**
  * The store: parses (with a cache), binds arguments and runs statements in storage transactions. Every
@@ -34,6 +42,7 @@ final class DefaultStore implements Store {
     private final DocumentStorage storage;
     private final Timestamps timestamps;
     private final StatementRunner runner;
+    private final ObserverRegistry observers;
     private final EngineMetrics metrics;
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Boolean> inTransaction = ThreadLocal.withInitial(() -> false);
@@ -61,6 +70,62 @@ final class DefaultStore implements Store {
         this.timestamps = timestamps;
         this.metrics = metrics;
         this.runner = new StatementRunner(timestamps, metrics);
+        this.observers = new ObserverRegistry(this::evaluateLive, timestamps::nowMillis);
+    }
+
+    @Override
+    public StoreObserver registerObserver(String query, Map<String, ?> arguments, ObserverCallback callback) {
+        return register(query, arguments, null, Objects.requireNonNull(callback, "callback"), null);
+    }
+
+    @Override
+    public StoreObserver registerObserver(String query, Map<String, ?> arguments, Executor executor, ObserverCallback callback) {
+        return register(query, arguments, Objects.requireNonNull(executor, "executor"),
+                Objects.requireNonNull(callback, "callback"), null);
+    }
+
+    @Override
+    public StoreObserver registerObserverWithSignalNext(String query, Map<String, ?> arguments, SignalNextCallback callback) {
+        return register(query, arguments, null, null, Objects.requireNonNull(callback, "callback"));
+    }
+
+    @Override
+    public StoreObserver registerObserverWithSignalNext(
+            String query, Map<String, ?> arguments, Executor executor, SignalNextCallback callback) {
+        return register(query, arguments, Objects.requireNonNull(executor, "executor"), null,
+                Objects.requireNonNull(callback, "callback"));
+    }
+
+    private StoreObserver register(String text, Map<String, ?> arguments, Executor executor,
+            ObserverCallback plain, SignalNextCallback withSignal) {
+        checkOpen();
+        Statement statement = parse(text);
+        if (!(statement instanceof SelectStatement select)) {
+            throw new QueryException(ErrorCode.QUERY_INVALID, "an observer needs a SELECT statement", 1, 1);
+        }
+        Map<String, Value> args = bind(arguments);
+        try {
+            QueryExecutor.checkArguments(statement, args);
+        } catch (DqlException e) {
+            throw Errors.query(e);
+        }
+        return observers.register(text, select, args, executor, plain, withSignal);
+    }
+
+    /** A live query's evaluation, on a fresh snapshot (runs on the observers' evaluation thread). */
+    private List<Value.Obj> evaluateLive(SelectStatement statement, Map<String, Value> args) {
+        return storage.read(tx -> QueryExecutor.select(statement, new StatementRunner.Source(tx),
+                new EvalContext(args, timestamps.nowMillis())));
+    }
+
+    /** Runs a SELECT the way a live query does (tests compare deliveries with it). */
+    List<Value.Obj> evaluateForTest(String select) {
+        return evaluateLive((SelectStatement) parse(select), Map.of());
+    }
+
+    /** The live-query registry, for leak checks in tests. */
+    ObserverRegistry observers() {
+        return observers;
     }
 
     @Override
@@ -166,8 +231,10 @@ final class DefaultStore implements Store {
         listeners.add(listener);
     }
 
+    /** Refuses further calls and closes every observer (waiting for running callbacks). */
     void markClosed() {
         closed = true;
+        observers.close();
     }
 
     private <T> T write(Function<DocumentWriter, T> body) {
@@ -182,7 +249,10 @@ final class DefaultStore implements Store {
             return r;
         });
         List<DocumentWriter.Change> changes = committed.get(0);
-        if (!changes.isEmpty()) for (ChangeListener l : listeners) l.committed(changes);
+        if (!changes.isEmpty()) {
+            observers.committed(changes);
+            for (ChangeListener l : listeners) l.committed(changes);
+        }
         return result;
     }
 

@@ -1,0 +1,11 @@
+package io.starling;
+
+/**
+ * Receives deliveries with back-pressure: the next delivery waits until {@code signalNext} is run (from any
+ * thread, at any time; running it twice is harmless). Everything that changes meanwhile is coalesced into
+ * that next delivery, whose diff is against this one.
+ */
+@FunctionalInterface
+public interface SignalNextCallback {
+    void onChange(QueryResultChange change, Runnable signalNext);
+}

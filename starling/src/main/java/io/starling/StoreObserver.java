@@ -1,0 +1,17 @@
+package io.starling;
+
+/**
+ * A registered live query. Close it to stop deliveries: once {@link #close()} returns, no callback of this
+ * observer starts, and one running on another thread has finished (close from inside the callback is
+ * allowed). Closing releases everything the observer holds. Thread-safe; idempotent.
+ */
+public interface StoreObserver extends AutoCloseable {
+
+    /** The observed statement. */
+    String query();
+
+    boolean isClosed();
+
+    @Override
+    void close();
+}

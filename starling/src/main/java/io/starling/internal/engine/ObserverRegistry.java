@@ -1,0 +1,440 @@
+package io.starling.internal.engine;
+
+import io.starling.ObserverCallback;
+import io.starling.QueryResultChange;
+import io.starling.QueryResultDiff;
+import io.starling.QueryResultItem;
+import io.starling.SignalNextCallback;
+import io.starling.StoreObserver;
+import io.starling.internal.core.Value;
+import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.query.EvalContext;
+import io.starling.internal.query.QueryExecutor;
+import io.starling.internal.query.SelectStatement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Design note — live queries.
+ *
+ * Threads. The writer only hands each committed transaction's changes to the live queries of the
+ * collections it touched (a list append per query; nothing is decoded or evaluated on the writer's
+ * thread). One evaluation thread per instance then, per live query, takes all changes that piled up,
+ * keeps only those that can affect the result — a change is relevant if the document before or after it
+ * matches the query's WHERE (aggregates without WHERE: any change of the collection) — and if any is
+ * relevant, re-runs the query on a fresh snapshot. Deliveries run on the observer's executor (default: one
+ * serial delivery thread per instance), never on the writer's or the evaluation thread.
+ *
+ * Sharing. Observers of the same statement text and arguments share one live query: one evaluation and
+ * one immutable result, however many observers hold it. Each observer remembers only the result it last
+ * delivered (a reference) to compute its diff.
+ *
+ * Coalescing. Evaluation drains every pending change at once, so a burst of transactions costs one
+ * evaluation. An observer whose previous callback is still running (or, with signalNext, not yet
+ * signalled) is not queued again: when it becomes free it gets the latest result, diffed against what it
+ * last saw. Memory per live query is therefore bounded: pending changes are capped (beyond the cap, the
+ * query is simply marked for re-evaluation and the changes dropped) and each observer holds at most two
+ * results. The writer is never blocked by observers.
+ */
+
+/** The live queries of one store. Thread-safe. */
+final class ObserverRegistry {
+    private static final Logger log = LoggerFactory.getLogger(ObserverRegistry.class);
+    /** Beyond this many pending changes a live query stops tracking them and re-evaluates unconditionally. */
+    static final int MAX_PENDING_CHANGES = 10_000;
+
+    /** Runs a SELECT on a fresh snapshot; supplied by the store. */
+    interface Evaluator {
+        List<Value.Obj> evaluate(SelectStatement statement, Map<String, Value> args);
+    }
+
+    private final Evaluator evaluator;
+    private final LongSupplier clock;
+    private final Map<String, LiveQuery> byKey = new ConcurrentHashMap<>();
+    private final Map<String, List<LiveQuery>> byCollection = new ConcurrentHashMap<>();
+    // created with the first observer, so that an instance without observers runs no threads
+    private ExecutorService evaluation;
+    private ExecutorService delivery;
+    private volatile boolean closed;
+
+    ObserverRegistry(Evaluator evaluator, LongSupplier clock) {
+        this.evaluator = evaluator;
+        this.clock = clock;
+    }
+
+    private synchronized void startThreads() {
+        if (evaluation == null) {
+            evaluation = Executors.newSingleThreadExecutor(daemon("starling-observer-evaluation"));
+            delivery = Executors.newSingleThreadExecutor(daemon("starling-observer-delivery"));
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + (n.getAndIncrement() == 0 ? "" : "-" + n.get()));
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    StoreObserver register(String text, SelectStatement statement, Map<String, Value> args, Executor executor,
+            ObserverCallback plain, SignalNextCallback withSignal) {
+        if (closed) throw new IllegalStateException("closed");
+        startThreads();
+        Observer observer;
+        synchronized (this) {
+            String key = text + '\u0000' + args;
+            LiveQuery live = byKey.computeIfAbsent(key, k -> {
+                LiveQuery q = new LiveQuery(k, text, statement, args);
+                byCollection.computeIfAbsent(statement.collection(), c -> new CopyOnWriteArrayList<>()).add(q);
+                return q;
+            });
+            observer = new Observer(live, executor == null ? delivery : executor, plain, withSignal);
+            live.observers.add(observer);
+        }
+        // the first delivery: the live query's current result if it has one, else after a first evaluation
+        observer.live.scheduleEvaluation();
+        return observer;
+    }
+
+    /** Called by the store after each commit, on the writer's thread. Cheap: appends and schedules. */
+    void committed(List<DocumentWriter.Change> changes) {
+        if (closed || byCollection.isEmpty()) return;
+        Map<String, List<DocumentWriter.Change>> grouped = new java.util.HashMap<>();
+        for (DocumentWriter.Change c : changes) {
+            if (byCollection.containsKey(c.collection)) grouped.computeIfAbsent(c.collection, k -> new ArrayList<>()).add(c);
+        }
+        for (Map.Entry<String, List<DocumentWriter.Change>> e : grouped.entrySet()) {
+            for (LiveQuery q : byCollection.getOrDefault(e.getKey(), List.of())) q.offer(e.getValue());
+        }
+    }
+
+    /** Evaluations run so far — tests use it to see that irrelevant changes are skipped. */
+    final java.util.concurrent.atomic.AtomicLong evaluations = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Waits until the evaluation thread has handled everything queued before this call (tests). */
+    void awaitEvaluations() throws InterruptedException {
+        ExecutorService e;
+        synchronized (this) {
+            e = evaluation;
+        }
+        if (e == null) return;
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        e.execute(done::countDown);
+        if (!done.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("evaluation thread stuck");
+    }
+
+    /** Number of live queries (shared evaluations) — for leak checks. */
+    int liveQueries() {
+        return byKey.size();
+    }
+
+    /** Number of open observers — for leak checks. */
+    int observers() {
+        int n = 0;
+        for (LiveQuery q : byKey.values()) n += q.observers.size();
+        return n;
+    }
+
+    /** Closes every observer and stops the threads. Idempotent. */
+    void close() {
+        closed = true;
+        for (LiveQuery q : new ArrayList<>(byKey.values())) {
+            for (Observer o : new ArrayList<>(q.observers)) o.close();
+        }
+        ExecutorService e, d;
+        synchronized (this) {
+            e = evaluation;
+            d = delivery;
+        }
+        if (e == null) return;
+        e.shutdownNow();
+        d.shutdownNow();
+        try {
+            e.awaitTermination(10, TimeUnit.SECONDS);
+            d.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized void remove(Observer observer) {
+        LiveQuery q = observer.live;
+        q.observers.remove(observer);
+        if (q.observers.isEmpty()) {
+            byKey.remove(q.key);
+            List<LiveQuery> list = byCollection.get(q.statement.collection());
+            if (list != null) {
+                list.remove(q);
+                if (list.isEmpty()) byCollection.remove(q.statement.collection());
+            }
+            q.discard();
+        }
+    }
+
+    /** An immutable evaluated result. */
+    record Result(long version, List<Value.Obj> items) {}
+
+    /** One evaluated statement shared by its observers. */
+    private final class LiveQuery {
+        final String key;
+        final String text;
+        final SelectStatement statement;
+        final Map<String, Value> args;
+        final List<Observer> observers = new CopyOnWriteArrayList<>();
+        private final boolean anyChangeMatters;
+        // guarded by this
+        private List<DocumentWriter.Change> pending = new ArrayList<>();
+        private boolean overflowed;
+        private boolean scheduled;
+        private volatile Result current;
+
+        LiveQuery(String key, String text, SelectStatement statement, Map<String, Value> args) {
+            this.key = key;
+            this.text = text;
+            this.statement = statement;
+            this.args = args;
+            this.anyChangeMatters = statement.where() == null;
+        }
+
+        synchronized void offer(List<DocumentWriter.Change> changes) {
+            if (overflowed) {
+                // already re-evaluating unconditionally
+            } else if (pending.size() + changes.size() > MAX_PENDING_CHANGES) {
+                overflowed = true;
+                pending = new ArrayList<>();
+            } else {
+                pending.addAll(changes);
+            }
+            scheduleEvaluationLocked();
+        }
+
+        /** For a new observer: evaluates if there is no result yet, then offers the result to every observer. */
+        synchronized void scheduleEvaluation() {
+            scheduleEvaluationLocked();
+        }
+
+        private void scheduleEvaluationLocked() {
+            if (scheduled || closed) return;
+            scheduled = true;
+            try {
+                evaluation.execute(this::evaluate);
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                scheduled = false;
+            }
+        }
+
+        synchronized void discard() {
+            pending = new ArrayList<>();
+        }
+
+        private void evaluate() {
+            List<DocumentWriter.Change> changes;
+            boolean unconditional;
+            synchronized (this) {
+                scheduled = false;
+                changes = pending;
+                unconditional = overflowed || current == null;
+                pending = new ArrayList<>();
+                overflowed = false;
+            }
+            if (observers.isEmpty()) return;
+            try {
+                if (unconditional || relevant(changes)) {
+                    evaluations.incrementAndGet();
+                    List<Value.Obj> items = Collections.unmodifiableList(evaluator.evaluate(statement, args));
+                    Result previous = current;
+                    if (previous == null || !previous.items().equals(items)) {
+                        current = new Result(previous == null ? 1 : previous.version() + 1, items);
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (closed) return;
+                log.warn("live query '{}' could not be re-evaluated: {}", text, e.toString());
+                return;
+            }
+            Result result = current;
+            if (result == null) return;
+            for (Observer o : observers) o.offer(result);
+        }
+
+        private boolean relevant(List<DocumentWriter.Change> changes) {
+            if (changes.isEmpty()) return false;
+            if (anyChangeMatters) return true;
+            EvalContext ctx = new EvalContext(args, clock.getAsLong());
+            for (DocumentWriter.Change c : changes) {
+                if (matches(c.before, c.id, ctx) || matches(c.after(), c.id, ctx)) return true;
+            }
+            return false;
+        }
+
+        private boolean matches(DocumentState state, Value id, EvalContext ctx) {
+            Value.Obj doc = state.document(id);
+            return doc != null && QueryExecutor.matches(statement, doc, ctx);
+        }
+    }
+
+    /** One registered observer. */
+    private final class Observer implements StoreObserver {
+        final LiveQuery live;
+        private final Executor executor;
+        private final ObserverCallback plain;
+        private final SignalNextCallback withSignal;
+        private final Object callbackLock = new Object();
+        // guarded by this
+        private Result delivered;
+        private Result waiting;
+        private boolean busy;
+        private volatile boolean closed;
+
+        Observer(LiveQuery live, Executor executor, ObserverCallback plain, SignalNextCallback withSignal) {
+            this.live = live;
+            this.executor = executor;
+            this.plain = plain;
+            this.withSignal = withSignal;
+        }
+
+        /** A newer result is available: deliver it now, or as soon as the observer is free. */
+        void offer(Result result) {
+            synchronized (this) {
+                if (closed || (delivered != null && delivered.version() >= result.version())) return;
+                if (waiting != null && waiting.version() >= result.version()) return;
+                waiting = result;
+                if (busy) return;
+                busy = true;
+            }
+            dispatch();
+        }
+
+        private void dispatch() {
+            try {
+                executor.execute(this::deliver);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                synchronized (this) {
+                    busy = false;
+                }
+            }
+        }
+
+        private void deliver() {
+            Result previous, next;
+            synchronized (this) {
+                next = waiting;
+                waiting = null;
+                previous = delivered;
+                if (closed || next == null) {
+                    busy = false;
+                    return;
+                }
+                delivered = next;
+            }
+            Change change = new Change(previous, next);
+            boolean signalled;
+            synchronized (callbackLock) {
+                if (closed) return;
+                try {
+                    if (plain != null) {
+                        plain.onChange(change);
+                        signalled = true;
+                    } else {
+                        withSignal.onChange(change, this::signalNext);
+                        signalled = false;
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("observer callback of '{}' threw; the observer stays registered", live.text, e);
+                    signalled = plain != null;
+                }
+            }
+            if (signalled) release();
+        }
+
+        private void signalNext() {
+            release();
+        }
+
+        /** The callback is done (or signalled): deliver what arrived meanwhile, if anything. */
+        private void release() {
+            synchronized (this) {
+                if (!busy) return; // a second signalNext
+                if (closed || waiting == null) {
+                    busy = false;
+                    return;
+                }
+            }
+            dispatch();
+        }
+
+        @Override
+        public String query() {
+            return live.text;
+        }
+
+        @Override
+        public boolean isClosed() {
+            return closed;
+        }
+
+        @Override
+        public void close() {
+            synchronized (this) {
+                if (closed) return;
+                closed = true;
+                waiting = null;
+                delivered = null;
+            }
+            synchronized (callbackLock) {
+                // waits for a callback running on another thread; reentrant from inside the callback
+            }
+            remove(this);
+        }
+    }
+
+    /** A delivery. */
+    private static final class Change implements QueryResultChange {
+        private final List<QueryResultItem> items;
+        private final QueryResultDiff diff;
+        private final boolean initial;
+
+        Change(Result previous, Result next) {
+            this.initial = previous == null;
+            List<QueryResultItem> wrapped = new ArrayList<>(next.items().size());
+            for (Value.Obj o : next.items()) wrapped.add(new DefaultQueryResult.Item(o));
+            this.items = Collections.unmodifiableList(wrapped);
+            this.diff = ResultDiffer.diff(previous == null ? List.of() : previous.items(), next.items());
+        }
+
+        @Override
+        public List<QueryResultItem> items() {
+            return items;
+        }
+
+        @Override
+        public QueryResultDiff diff() {
+            return diff;
+        }
+
+        @Override
+        public boolean isInitial() {
+            return initial;
+        }
+
+        @Override
+        public String toString() {
+            return "QueryResultChange{initial=" + initial + ", items=" + items.size() + ", diff=" + diff + '}';
+        }
+    }
+
+}
