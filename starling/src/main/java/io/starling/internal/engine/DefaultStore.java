@@ -42,6 +42,7 @@ final class DefaultStore implements Store {
     private final DocumentStorage storage;
     private final Timestamps timestamps;
     private final StatementRunner runner;
+    private final DocumentCache cache = new DocumentCache();
     private final ObserverRegistry observers;
     private final EngineMetrics metrics;
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
@@ -69,7 +70,7 @@ final class DefaultStore implements Store {
         this.storage = storage;
         this.timestamps = timestamps;
         this.metrics = metrics;
-        this.runner = new StatementRunner(timestamps, metrics);
+        this.runner = new StatementRunner(timestamps, metrics, cache);
         this.observers = new ObserverRegistry(this::evaluateLive, timestamps::nowMillis);
     }
 
@@ -114,13 +115,18 @@ final class DefaultStore implements Store {
 
     /** A live query's evaluation, on a fresh snapshot (runs on the observers' evaluation thread). */
     private List<Value.Obj> evaluateLive(SelectStatement statement, Map<String, Value> args) {
-        return storage.read(tx -> QueryExecutor.select(statement, new StatementRunner.Source(tx),
+        return storage.read(tx -> QueryExecutor.select(statement, new StatementRunner.Source(tx, cache),
                 new EvalContext(args, timestamps.nowMillis())));
     }
 
     /** Runs a SELECT the way a live query does (tests compare deliveries with it). */
     List<Value.Obj> evaluateForTest(String select) {
         return evaluateLive((SelectStatement) parse(select), Map.of());
+    }
+
+    /** The decoded-document cache (tests). */
+    DocumentCache cache() {
+        return cache;
     }
 
     /** The live-query registry, for leak checks in tests. */

@@ -35,26 +35,32 @@ import java.util.function.Predicate;
 final class StatementRunner {
     private final Timestamps timestamps;
     private final EngineMetrics metrics;
+    private final DocumentCache cache;
 
-    StatementRunner(Timestamps timestamps, EngineMetrics metrics) {
+    StatementRunner(Timestamps timestamps, EngineMetrics metrics, DocumentCache cache) {
         this.timestamps = timestamps;
         this.metrics = metrics;
+        this.cache = cache;
     }
 
-    /** Runs a read-only statement. */
+    /** Runs a read-only statement in a read transaction (a committed snapshot). */
     DefaultQueryResult read(DocumentStorage.ReadTx tx, Statement statement, Map<String, Value> args) {
+        return query(tx, cache, statement, args);
+    }
+
+    private DefaultQueryResult query(DocumentStorage.ReadTx tx, DocumentCache cache, Statement statement, Map<String, Value> args) {
         if (statement instanceof UnsupportedStatement unsupported) throw unsupported.unsupported();
         if (!(statement instanceof SelectStatement select)) {
             throw new IllegalStateException("not a query: " + statement.getClass().getSimpleName());
         }
         EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
-        List<Value.Obj> items = QueryExecutor.select(select, new Source(tx), ctx);
+        List<Value.Obj> items = QueryExecutor.select(select, new Source(tx, cache), ctx);
         return new DefaultQueryResult(items, List.of());
     }
 
     /** Runs any statement in a write transaction. */
     DefaultQueryResult write(DocumentWriter writer, Statement statement, Map<String, Value> args) {
-        if (statement instanceof SelectStatement) return read(writer.tx(), statement, args);
+        if (statement instanceof SelectStatement) return query(writer.tx(), null, statement, args);
         EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
         List<Value> mutated;
         try {
@@ -167,7 +173,7 @@ final class StatementRunner {
     /** Finds the documents the WHERE matches (all of them first: no writing while scanning), then acts on each. */
     private static List<Value> forEachMatch(DocumentWriter writer, Statement statement, EvalContext ctx, MatchAction action) {
         List<Value> mutated = new ArrayList<>();
-        for (Value.Obj doc : QueryExecutor.matching(statement, new Source(writer.tx()), ctx)) {
+        for (Value.Obj doc : QueryExecutor.matching(statement, new Source(writer.tx(), null), ctx)) {
             Value id = doc.get("_id");
             byte[] idBytes = DocumentIds.encode(id);
             DocumentState before = load(writer.tx(), statement.collection(), idBytes);
@@ -228,16 +234,18 @@ final class StatementRunner {
     /** Live documents of a transaction, as the query executor reads them. */
     static final class Source implements DocumentSource {
         private final DocumentStorage.ReadTx tx;
+        /** Null inside write transactions (see DocumentCache). */
+        private final DocumentCache cache;
 
-        Source(DocumentStorage.ReadTx tx) {
+        Source(DocumentStorage.ReadTx tx, DocumentCache cache) {
             this.tx = tx;
+            this.cache = cache;
         }
 
         @Override
         public void scan(String collection, Predicate<Value.Obj> visitor) {
             tx.scan(collection, true, row -> {
-                DocumentState state = decode(row);
-                Value.Obj doc = state.document(DocumentIds.decode(row.id()));
+                Value.Obj doc = document(row);
                 return doc == null || visitor.test(doc);
             });
         }
@@ -246,7 +254,17 @@ final class StatementRunner {
         public Value.Obj get(String collection, Value id) {
             if (!DocumentIds.isValid(id)) return null;
             DocumentStorage.Row row = tx.get(collection, DocumentIds.encode(id));
-            return row == null || !row.live() ? null : decode(row).document(DocumentIds.canonical(id));
+            return row == null || !row.live() ? null : document(row);
+        }
+
+        private Value.Obj document(DocumentStorage.Row row) {
+            if (cache != null) {
+                Value.Obj cached = cache.get(row.collection(), row.id(), row.sequence());
+                if (cached != null) return cached;
+            }
+            Value.Obj doc = decode(row).document(DocumentIds.decode(row.id()));
+            if (cache != null && doc != null) cache.put(row.collection(), row.id(), row.sequence(), doc);
+            return doc;
         }
     }
 }
