@@ -117,7 +117,7 @@ public final class LiveQueryBenchmark {
         System.out.println("|---|---|---|");
         System.out.printf("| one materialised result of SELECT * (%d docs), baseline | %.1f | |%n", docs, oneResult / 1e6);
         System.out.printf("| 100 observers of SELECT * (one shared evaluation) | %.1f | %.1f KB |%n", sameQuery / 1e6, sameQuery / 1e3 / 100);
-        System.out.printf("| 100 observers of 100 different SELECT * … WHERE score >= k | %.1f | %.1f KB (%.2f× one result each) |%n",
+        System.out.printf("| 100 observers of 100 different SELECT * … WHERE score >= k | %.1f | %.1f KB (%.3f× one result each) |%n",
                 differentQueries / 1e6, differentQueries / 1e3 / 100, differentQueries / 100.0 / oneResult);
     }
 
