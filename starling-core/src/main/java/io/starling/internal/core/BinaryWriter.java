@@ -65,6 +65,10 @@ public final class BinaryWriter {
         return this;
     }
 
+    /**
+     * A UTF-8 string with its length. A string that is not valid Unicode (a lone surrogate) is refused
+     * rather than silently altered: the engine rejects such values before they get here.
+     */
     public BinaryWriter writeString(String s) {
         int n = s.length();
         if (n < 128) { // short ASCII, the common case: no intermediate array
@@ -75,13 +79,27 @@ public final class BinaryWriter {
                 char c = s.charAt(i);
                 if (c >= 0x80) {
                     len = start;
-                    return writeBytes(s.getBytes(StandardCharsets.UTF_8));
+                    return writeBytes(utf8(s));
                 }
                 buf[len++] = (byte) c;
             }
             return this;
         }
-        return writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        return writeBytes(utf8(s));
+    }
+
+    private static byte[] utf8(String s) {
+        try {
+            java.nio.ByteBuffer b = StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .encode(java.nio.CharBuffer.wrap(s));
+            byte[] out = new byte[b.remaining()];
+            b.get(out);
+            return out;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("string is not valid Unicode (a lone surrogate)", e);
+        }
     }
 
     public int size() {

@@ -16,13 +16,19 @@ import java.util.List;
  * next number of one per-store sequence that never goes backwards, across restarts too, even when the
  * row holding the highest number is later removed. Numbers of a rolled-back transaction may be reused.
  *
+ * <p>Index entries: besides rows, the storage keeps secondary index entries, sets of (key, id) byte pairs per
+ * index name, ordered by unsigned bytes. The layers above choose the names and encode the keys so that byte order
+ * is the order they need; the storage only stores, orders and range-scans them. Entries are written in the same
+ * transactions as rows (they commit, roll back and are seen by snapshots together) and consume no sequence number.
+ *
  * <p>Misuse fails fast with {@link IllegalStateException}: a transaction used after its callback returned
  * or from another thread; {@link #write} called from inside a read or write callback on the same thread (writes
  * do not nest, and a write inside a read could deadlock with a writer waiting for a reader; a read inside a
- * write is fine and sees the last committed state); a row modified from inside a {@link ReadTx#scan} or
- * {@link ReadTx#changesSince} visitor of the same transaction (collect first, then write); {@link #close}
- * called from inside a callback. Null arguments throw {@link NullPointerException}. Byte arrays are copied in
- * and out: callers may reuse theirs.
+ * write is fine and sees the last committed state); a row or index entry modified from inside a
+ * {@link ReadTx#scan}, {@link ReadTx#changesSince} or {@link ReadTx#scanIndex} visitor of the same transaction
+ * (collect first, then write); {@link #close} called from inside a callback. Null arguments throw
+ * {@link NullPointerException} (except the bounds of {@link ReadTx#scanIndex}, where null means unbounded). Byte
+ * arrays are copied in and out: callers may reuse theirs.
  *
  * <p>After {@link #close}, {@link #read} and {@link #write} throw {@link StorageException} with code
  * {@link StorageException.Code#CLOSED}.
@@ -70,6 +76,12 @@ public interface DocumentStorage extends AutoCloseable {
         boolean visit(Row row);
     }
 
+    /** Receives the entries of an index scan (fresh arrays the visitor may keep); returns false to stop early. */
+    @FunctionalInterface
+    interface IndexVisitor {
+        boolean visit(byte[] key, byte[] id);
+    }
+
     interface ReadTx {
         /** The row, or null. */
         Row get(String collection, byte[] id);
@@ -104,6 +116,17 @@ public interface DocumentStorage extends AutoCloseable {
 
         /** A meta value, or null. See {@link DocumentStorage#RESERVED_META_PREFIX}. */
         byte[] meta(String key);
+
+        /**
+         * Visits the entries of one index with {@code fromInclusive <= key < toExclusive} in unsigned byte order,
+         * ascending by (key, id), or descending by (key, id) when {@code reverse}. A null bound is unbounded; a
+         * range with {@code fromInclusive >= toExclusive} is empty. An unknown index has no entries. Costs one
+         * seek plus a step per visited entry, in either direction.
+         *
+         * @param index the index name (opaque to the storage)
+         * @param visitor receives each entry; returns false to stop
+         */
+        void scanIndex(String index, byte[] fromInclusive, byte[] toExclusive, boolean reverse, IndexVisitor visitor);
     }
 
     interface WriteTx extends ReadTx {
@@ -137,5 +160,27 @@ public interface DocumentStorage extends AutoCloseable {
 
         /** Sets a meta value (not null). See {@link DocumentStorage#RESERVED_META_PREFIX}. */
         void putMeta(String key, byte[] value);
+
+        /** Adds the entry (key, id) to the index; a no-op when it is there already. Consumes no sequence number. */
+        void putIndexEntry(String index, byte[] key, byte[] id);
+
+        /**
+         * {@link #putIndexEntry} for many entries of one index at once ({@code keys.get(i)} with {@code ids.get(i)});
+         * the SQLite implementation sends them as one batch, which saves the per-call overhead (measured in
+         * docs/STORAGE.md).
+         */
+        default void putIndexEntries(String index, List<byte[]> keys, List<byte[]> ids) {
+            if (keys.size() != ids.size()) throw new IllegalArgumentException("keys and ids differ in length");
+            for (int i = 0; i < keys.size(); i++) putIndexEntry(index, keys.get(i), ids.get(i));
+        }
+
+        /** Removes the entry (key, id) from the index; a no-op when it is absent. */
+        void removeIndexEntry(String index, byte[] key, byte[] id);
+
+        /**
+         * Removes every entry of the index (a no-op for an unknown index). Costs a step per entry: for a large index,
+         * this is a large transaction.
+         */
+        void dropIndex(String index);
     }
 }

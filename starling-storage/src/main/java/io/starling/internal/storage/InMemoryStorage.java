@@ -9,7 +9,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@link DocumentStorage} in memory, for tests and the deterministic simulator: the same contract and the same
- * sequence numbers as {@link SqliteStorage}, nothing persisted.
+ * sequence numbers as {@link SqliteStorage}, nothing persisted. Index entries live in one persistent sorted set per
+ * index name, part of the same snapshot as the rows.
  *
  * <p>The committed state is one immutable snapshot of {@link PersistentSortedMap}s. A read takes the current one
  * and needs no lock; a write builds new versions from it under a fair lock and publishes them on success, so a
@@ -148,19 +149,58 @@ public final class InMemoryStorage implements DocumentStorage {
     /** Rows and live rows of one collection. */
     private record Counts(long rows, long live) {}
 
+    /** An index entry; both arrays are owned by the storage and never exposed. */
+    private static final class Entry {
+        static final byte[] NO_ID = new byte[0];
+
+        final byte[] key;
+        final byte[] id;
+
+        Entry(byte[] key, byte[] id) {
+            this.key = key;
+            this.id = id;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Entry e && Arrays.equals(e.key, key) && Arrays.equals(e.id, id);
+        }
+
+        @Override
+        public int hashCode() {
+            // content-based, so that the treap's shape (priorities come from hash codes) is deterministic
+            return 31 * Arrays.hashCode(key) + Arrays.hashCode(id);
+        }
+    }
+
+    /** By key, then id, as unsigned bytes. */
+    private static final Comparator<Entry> ENTRY_ORDER = (a, b) -> {
+        int c = Arrays.compareUnsigned(a.key, b.key);
+        return c != 0 ? c : Arrays.compareUnsigned(a.id, b.id);
+    };
+
+    /** The entries of one index; the value is a placeholder (the map is a set). */
+    private static final PersistentSortedMap<Entry, Boolean> NO_ENTRIES = PersistentSortedMap.empty(ENTRY_ORDER);
+
     /** One committed version of the whole store. */
     private record Snapshot(
             PersistentSortedMap<Key, Row> rows,
             PersistentSortedMap<Long, Key> bySequence,
             PersistentSortedMap<String, Counts> counts,
             PersistentSortedMap<String, byte[]> meta,
+            PersistentSortedMap<String, PersistentSortedMap<Entry, Boolean>> indexes,
             long lastSequence) {
         static final Snapshot EMPTY = new Snapshot(
                 PersistentSortedMap.empty(KEY_ORDER),
                 PersistentSortedMap.empty(Comparator.naturalOrder()),
                 PersistentSortedMap.empty(CODE_POINT_ORDER),
                 PersistentSortedMap.empty(Comparator.naturalOrder()),
+                PersistentSortedMap.empty(Comparator.naturalOrder()),
                 0);
+
+        Snapshot withIndexes(PersistentSortedMap<String, PersistentSortedMap<Entry, Boolean>> newIndexes) {
+            return new Snapshot(rows, bySequence, counts, meta, newIndexes, lastSequence);
+        }
     }
 
     private static Row copy(Row row) {
@@ -199,7 +239,8 @@ public final class InMemoryStorage implements DocumentStorage {
                 throw new IllegalStateException("read transaction: writes are not allowed");
             }
             if (openScans > 0) {
-                throw new IllegalStateException("cannot modify the store from inside a scan or changesSince visitor");
+                throw new IllegalStateException(
+                        "cannot modify the store from inside a scan, changesSince or scanIndex visitor");
             }
         }
 
@@ -279,6 +320,36 @@ public final class InMemoryStorage implements DocumentStorage {
         }
 
         @Override
+        public void scanIndex(
+                String index, byte[] fromInclusive, byte[] toExclusive, boolean reverse, IndexVisitor visitor) {
+            checkUsable();
+            Objects.requireNonNull(index, "index");
+            Objects.requireNonNull(visitor, "visitor");
+            PersistentSortedMap<Entry, Boolean> entries = state.indexes.get(index);
+            if (entries == null) {
+                return;
+            }
+            openScans++;
+            try {
+                if (!reverse) {
+                    // (from, no id) is the first entry whose key is >= from: the empty id sorts first
+                    Entry start = fromInclusive == null ? null : new Entry(fromInclusive, Entry.NO_ID);
+                    entries.forEachFrom(start, true, (e, unused) ->
+                            (toExclusive == null || Arrays.compareUnsigned(e.key, toExclusive) < 0)
+                                    && visitor.visit(e.key.clone(), e.id.clone()));
+                } else {
+                    // entries below (to, no id) are exactly those whose key is < to
+                    Entry start = toExclusive == null ? null : new Entry(toExclusive, Entry.NO_ID);
+                    entries.forEachDescendingFrom(start, false, (e, unused) ->
+                            (fromInclusive == null || Arrays.compareUnsigned(e.key, fromInclusive) >= 0)
+                                    && visitor.visit(e.key.clone(), e.id.clone()));
+                }
+            } finally {
+                openScans--;
+            }
+        }
+
+        @Override
         public long insertIfAbsent(String collection, byte[] id, boolean live, byte[] state) {
             checkWritable();
             Key key = new Key(Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id"));
@@ -308,6 +379,7 @@ public final class InMemoryStorage implements DocumentStorage {
                     bySequence.put(seq, key),
                     count(s.counts, key.collection, old == null ? 1 : 0, (live ? 1 : 0) - (old != null && old.live() ? 1 : 0)),
                     s.meta,
+                    s.indexes,
                     seq);
             return seq;
         }
@@ -326,6 +398,7 @@ public final class InMemoryStorage implements DocumentStorage {
                     s.bySequence.remove(old.sequence()),
                     count(s.counts, collection, -1, old.live() ? -1 : 0),
                     s.meta,
+                    s.indexes,
                     s.lastSequence);
             return true;
         }
@@ -347,7 +420,42 @@ public final class InMemoryStorage implements DocumentStorage {
             checkMetaKey(key);
             Snapshot s = state;
             byte[] copy = Objects.requireNonNull(value, "value").clone();
-            state = new Snapshot(s.rows, s.bySequence, s.counts, s.meta.put(key, copy), s.lastSequence);
+            state = new Snapshot(s.rows, s.bySequence, s.counts, s.meta.put(key, copy), s.indexes, s.lastSequence);
+        }
+
+        @Override
+        public void putIndexEntry(String index, byte[] key, byte[] id) {
+            checkWritable();
+            Objects.requireNonNull(index, "index");
+            Entry entry =
+                    new Entry(Objects.requireNonNull(key, "key").clone(), Objects.requireNonNull(id, "id").clone());
+            PersistentSortedMap<Entry, Boolean> entries = state.indexes.get(index);
+            if (entries == null) {
+                entries = NO_ENTRIES;
+            } else if (entries.get(entry) != null) {
+                return;
+            }
+            state = state.withIndexes(state.indexes.put(index, entries.put(entry, Boolean.TRUE)));
+        }
+
+        @Override
+        public void removeIndexEntry(String index, byte[] key, byte[] id) {
+            checkWritable();
+            Objects.requireNonNull(index, "index");
+            Entry entry = new Entry(Objects.requireNonNull(key, "key"), Objects.requireNonNull(id, "id"));
+            PersistentSortedMap<Entry, Boolean> entries = state.indexes.get(index);
+            if (entries == null || entries.get(entry) == null) {
+                return;
+            }
+            PersistentSortedMap<Entry, Boolean> rest = entries.remove(entry);
+            state = state.withIndexes(rest.isEmpty() ? state.indexes.remove(index) : state.indexes.put(index, rest));
+        }
+
+        @Override
+        public void dropIndex(String index) {
+            checkWritable();
+            Objects.requireNonNull(index, "index");
+            state = state.withIndexes(state.indexes.remove(index));
         }
 
         private static void checkMetaKey(String key) {

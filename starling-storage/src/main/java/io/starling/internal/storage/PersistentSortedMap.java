@@ -141,6 +141,35 @@ final class PersistentSortedMap<K, V> {
         return true;
     }
 
+    /**
+     * Visits entries in descending key order starting at {@code from} (inclusive or not; null means from the largest
+     * key) until the visitor returns false.
+     *
+     * @return false if the visitor stopped the iteration
+     */
+    boolean forEachDescendingFrom(K from, boolean inclusive, BiPredicate<? super K, ? super V> visitor) {
+        return visitDescending(root, from, inclusive, visitor);
+    }
+
+    private boolean visitDescending(
+            Node<K, V> n, K from, boolean inclusive, BiPredicate<? super K, ? super V> visitor) {
+        while (n != null) {
+            int c = from == null ? -1 : comparator.compare(n.key, from);
+            if (c < 0 || (c == 0 && inclusive)) {
+                if (!visitDescending(n.right, from, inclusive, visitor) || !visitor.test(n.key, n.value)) {
+                    return false;
+                }
+            }
+            n = n.left; // the left subtree is in range whenever n is; when n is not, only it may be
+        }
+        return true;
+    }
+
+    /** True when the map has no entries. */
+    boolean isEmpty() {
+        return size == 0;
+    }
+
     private static int priority(Object key) {
         int h = key.hashCode(); // murmur3 finaliser: neighbouring keys get unrelated priorities
         h ^= h >>> 16;

@@ -42,8 +42,22 @@ final class SqliteSchema {
     /** The version {@link #createBase} builds. */
     static final int BASE_VERSION = 1;
 
+    /**
+     * Version 2: secondary index entries. One table for every index, keyed by (name, key, id): a scan of one index is
+     * a range of the primary key in either direction, and WITHOUT ROWID stores each entry once, in that b-tree.
+     */
+    static final Migration INDEX_ENTRIES = new Migration(1, 2, "secondary index entries (table idx)", c -> {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("CREATE TABLE idx ("
+                    + " name TEXT NOT NULL,"
+                    + " key BLOB NOT NULL,"
+                    + " id BLOB NOT NULL,"
+                    + " PRIMARY KEY (name, key, id)) WITHOUT ROWID");
+        }
+    });
+
     /** The schema this code reads and writes. Add migrations here, in order, when the layout changes. */
-    static final SqliteSchema CURRENT = new SqliteSchema(1, List.of());
+    static final SqliteSchema CURRENT = new SqliteSchema(2, List.of(INDEX_ENTRIES));
 
     /** Returned by {@link #inspect} for a file that has no tables yet. */
     static final int EMPTY = -1;
@@ -282,16 +296,26 @@ final class SqliteSchema {
         ps.executeUpdate();
     }
 
-    /** Runs the migrations from {@code found} up to {@link #version()}, each in its own transaction. */
-    void migrate(SqliteSession writer, int found) {
+    /**
+     * Runs the migrations from {@code found} up to {@link #version()}, each in its own transaction.
+     *
+     * @param newFile the file was just created at the base version (its migrations are logged at DEBUG, not INFO:
+     *     nothing of the user's is being converted)
+     */
+    void migrate(SqliteSession writer, int found, boolean newFile) {
         int at = found;
         while (at < version) {
             Migration m = migrationFrom(at);
             if (m == null) {
                 throw new StorageException(StorageException.Code.IO, "no migration from schema version " + at);
             }
-            log.info("migrating {} from schema version {} to {}: {}", writer.file(), m.from(), m.to(),
-                    m.description());
+            if (newFile) {
+                log.debug("bringing new file {} from schema version {} to {}: {}", writer.file(), m.from(), m.to(),
+                        m.description());
+            } else {
+                log.info("migrating {} from schema version {} to {}: {}", writer.file(), m.from(), m.to(),
+                        m.description());
+            }
             runInTransaction(writer, "migration " + m.from() + " -> " + m.to() + " (" + m.description() + ")", c -> {
                 m.step().apply(c);
                 try (PreparedStatement ps = c.prepareStatement("UPDATE meta SET value = ? WHERE key = ?")) {

@@ -1,5 +1,6 @@
 package io.starling.internal.storage;
 
+import io.starling.internal.storage.DocumentStorage.IndexVisitor;
 import io.starling.internal.storage.DocumentStorage.Row;
 import io.starling.internal.storage.DocumentStorage.RowVisitor;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.sqlite.SQLiteConfig;
@@ -51,7 +53,21 @@ final class SqliteSession implements AutoCloseable {
         PUT("INSERT INTO docs(seq, collection, id, live, state) VALUES (?, ?, ?, ?, ?)"
                 + " ON CONFLICT(collection, id) DO UPDATE SET seq = excluded.seq, live = excluded.live,"
                 + " state = excluded.state"),
-        REMOVE("DELETE FROM docs WHERE collection = ? AND id = ?");
+        REMOVE("DELETE FROM docs WHERE collection = ? AND id = ?"),
+        // index entries: every scan is a range of the primary key (name, key, id), walked forwards or backwards;
+        // one statement per combination of bounds, so that each is a plain index range with no OR to plan around
+        INDEX_PUT("INSERT INTO idx(name, key, id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"),
+        INDEX_REMOVE("DELETE FROM idx WHERE name = ? AND key = ? AND id = ?"),
+        INDEX_DROP("DELETE FROM idx WHERE name = ?"),
+        INDEX_SCAN("SELECT key, id FROM idx WHERE name = ? ORDER BY key, id"),
+        INDEX_SCAN_FROM("SELECT key, id FROM idx WHERE name = ? AND key >= ? ORDER BY key, id"),
+        INDEX_SCAN_TO("SELECT key, id FROM idx WHERE name = ? AND key < ? ORDER BY key, id"),
+        INDEX_SCAN_BETWEEN("SELECT key, id FROM idx WHERE name = ? AND key >= ? AND key < ? ORDER BY key, id"),
+        INDEX_SCAN_REVERSE("SELECT key, id FROM idx WHERE name = ? ORDER BY key DESC, id DESC"),
+        INDEX_SCAN_FROM_REVERSE("SELECT key, id FROM idx WHERE name = ? AND key >= ? ORDER BY key DESC, id DESC"),
+        INDEX_SCAN_TO_REVERSE("SELECT key, id FROM idx WHERE name = ? AND key < ? ORDER BY key DESC, id DESC"),
+        INDEX_SCAN_BETWEEN_REVERSE(
+                "SELECT key, id FROM idx WHERE name = ? AND key >= ? AND key < ? ORDER BY key DESC, id DESC");
 
         final String text;
 
@@ -217,6 +233,43 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
+    /** The scan statement for the given bounds and direction. */
+    static Sql indexScan(boolean from, boolean to, boolean reverse) {
+        if (from && to) return reverse ? Sql.INDEX_SCAN_BETWEEN_REVERSE : Sql.INDEX_SCAN_BETWEEN;
+        if (from) return reverse ? Sql.INDEX_SCAN_FROM_REVERSE : Sql.INDEX_SCAN_FROM;
+        if (to) return reverse ? Sql.INDEX_SCAN_TO_REVERSE : Sql.INDEX_SCAN_TO;
+        return reverse ? Sql.INDEX_SCAN_REVERSE : Sql.INDEX_SCAN;
+    }
+
+    void scanIndex(String index, byte[] fromInclusive, byte[] toExclusive, boolean reverse, IndexVisitor visitor) {
+        if (fromInclusive != null && toExclusive != null && Arrays.compareUnsigned(fromInclusive, toExclusive) >= 0) {
+            return; // empty range
+        }
+        Sql sql = indexScan(fromInclusive != null, toExclusive != null, reverse);
+        PreparedStatement ps = acquire(sql);
+        try {
+            int p = 1;
+            ps.setString(p++, index);
+            if (fromInclusive != null) ps.setBytes(p++, fromInclusive);
+            if (toExclusive != null) ps.setBytes(p, toExclusive);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!visitor.visit(bytesOrEmpty(rs.getBytes(1)), bytesOrEmpty(rs.getBytes(2)))) {
+                        return;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw failure(file, "scanIndex", e);
+        } finally {
+            release(sql, ps);
+        }
+    }
+
+    private static byte[] bytesOrEmpty(byte[] b) {
+        return b == null ? new byte[0] : b;
+    }
+
     long maxSequence() {
         try (ResultSet rs = statement(Sql.MAX_SEQ).executeQuery()) {
             rs.next();
@@ -314,6 +367,57 @@ final class SqliteSession implements AutoCloseable {
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
             throw failure(file, "remove", e);
+        }
+    }
+
+    void putIndexEntry(String index, byte[] key, byte[] id) {
+        indexUpdate(Sql.INDEX_PUT, "putIndexEntry", index, key, id);
+    }
+
+    /** One batch of {@code INSERT ... ON CONFLICT DO NOTHING}. */
+    void putIndexEntries(String index, List<byte[]> keys, List<byte[]> ids) {
+        if (keys.isEmpty()) return;
+        try {
+            PreparedStatement ps = statement(Sql.INDEX_PUT);
+            try {
+                for (int i = 0; i < keys.size(); i++) {
+                    ps.setString(1, index);
+                    ps.setBytes(2, Objects.requireNonNull(keys.get(i), "key"));
+                    ps.setBytes(3, Objects.requireNonNull(ids.get(i), "id"));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            } finally {
+                ps.clearBatch();
+            }
+        } catch (SQLException e) {
+            throw failure(file, "putIndexEntries", e);
+        }
+    }
+
+    void removeIndexEntry(String index, byte[] key, byte[] id) {
+        indexUpdate(Sql.INDEX_REMOVE, "removeIndexEntry", index, key, id);
+    }
+
+    private void indexUpdate(Sql sql, String action, String index, byte[] key, byte[] id) {
+        try {
+            PreparedStatement ps = statement(sql);
+            ps.setString(1, index);
+            ps.setBytes(2, key);
+            ps.setBytes(3, id);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure(file, action, e);
+        }
+    }
+
+    void dropIndex(String index) {
+        try {
+            PreparedStatement ps = statement(Sql.INDEX_DROP);
+            ps.setString(1, index);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure(file, "dropIndex", e);
         }
     }
 

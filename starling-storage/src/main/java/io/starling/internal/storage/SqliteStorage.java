@@ -39,8 +39,14 @@ import org.slf4j.LoggerFactory;
  *
  * Cost. insertIfAbsent is one INSERT .. ON CONFLICT DO NOTHING whose update count tells whether it inserted; put
  * is one upsert whose DO UPDATE changes seq, which SQLite performs as a move of the row. Nothing else runs per
- * row. There is deliberately no second index (e.g. a partial index on live rows): measured, it halved insert
+ * row. There is deliberately no second index on docs (e.g. a partial index on live rows): measured, it halved insert
  * throughput with random ids, while a live-only scan without it only reads each tombstone's live flag.
+ *
+ * Index entries (schema version 2) are rows of one WITHOUT ROWID table idx(name, key, id) whose primary key is the
+ * whole row: an entry is stored once, in key order, and every scan is a range of that b-tree walked forwards or
+ * backwards (one prepared statement per combination of bounds and direction, so no OR in the plan). An entry costs
+ * what a row's id index entry costs: one more b-tree insert, cheap when keys arrive in order, a dirty page per entry
+ * when they are random (see docs/STORAGE.md for the figures).
  *
  * Closing. close() marks the instance closed (new calls fail with CLOSED, nested calls too, so none can block),
  * waits for the running write by taking and releasing the write lock, waits for running reads by taking every
@@ -215,11 +221,12 @@ public final class SqliteStorage implements DocumentStorage {
             writer.pragma("synchronous = " + options.durability().name());
             // after a large transaction, give the disk space of the WAL back once it is checkpointed
             writer.pragma("journal_size_limit = " + WAL_SIZE_LIMIT);
-            if (found == SqliteSchema.EMPTY) {
+            boolean newFile = found == SqliteSchema.EMPTY;
+            if (newFile) {
                 SqliteSchema.createBase(writer);
                 found = SqliteSchema.BASE_VERSION;
             }
-            schema.migrate(writer, found);
+            schema.migrate(writer, found, newFile);
             long last = loadLastSequence(writer);
             log.debug("opened {} (schema version {}, journal_mode {}, synchronous {}, last sequence {}, {})", file,
                     schema.version(), journalMode, options.durability(), last, options);

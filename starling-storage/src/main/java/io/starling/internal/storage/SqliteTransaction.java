@@ -49,7 +49,7 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
             throw new IllegalStateException("read transaction: writes are not allowed");
         }
         if (openScans > 0) {
-            throw new IllegalStateException("cannot modify the store from inside a scan or changesSince visitor");
+            throw new IllegalStateException("cannot modify the store from inside a scan, changesSince or scanIndex visitor");
         }
     }
 
@@ -127,6 +127,20 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     }
 
     @Override
+    public void scanIndex(
+            String index, byte[] fromInclusive, byte[] toExclusive, boolean reverse, DocumentStorage.IndexVisitor visitor) {
+        checkUsable();
+        Objects.requireNonNull(index, "index");
+        Objects.requireNonNull(visitor, "visitor");
+        openScans++;
+        try {
+            session.scanIndex(index, fromInclusive, toExclusive, reverse, visitor);
+        } finally {
+            openScans--;
+        }
+    }
+
+    @Override
     public long insertIfAbsent(String collection, byte[] id, boolean live, byte[] state) {
         checkWritable();
         long seq = lastSequence + 1;
@@ -169,5 +183,33 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
         checkWritable();
         checkMetaKey(key);
         session.putMeta(key, Objects.requireNonNull(value, "value"));
+    }
+
+    @Override
+    public void putIndexEntry(String index, byte[] key, byte[] id) {
+        checkWritable();
+        session.putIndexEntry(Objects.requireNonNull(index, "index"), Objects.requireNonNull(key, "key"),
+                Objects.requireNonNull(id, "id"));
+    }
+
+    @Override
+    public void putIndexEntries(String index, List<byte[]> keys, List<byte[]> ids) {
+        checkWritable();
+        Objects.requireNonNull(index, "index");
+        if (keys.size() != ids.size()) throw new IllegalArgumentException("keys and ids differ in length");
+        session.putIndexEntries(index, keys, ids);
+    }
+
+    @Override
+    public void removeIndexEntry(String index, byte[] key, byte[] id) {
+        checkWritable();
+        session.removeIndexEntry(Objects.requireNonNull(index, "index"), Objects.requireNonNull(key, "key"),
+                Objects.requireNonNull(id, "id"));
+    }
+
+    @Override
+    public void dropIndex(String index) {
+        checkWritable();
+        session.dropIndex(Objects.requireNonNull(index, "index"));
     }
 }

@@ -9,6 +9,9 @@ import io.starling.internal.storage.DocumentStorage.WriteTx;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -700,6 +703,382 @@ abstract class DocumentStorageContractTest {
             return null;
         });
         assertThat(storage.read(ReadTx::lastSequence)).isZero();
+    }
+
+    // ---- index entries
+
+    static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+
+    /** The entries of a scan as "key/id" in hex. */
+    static List<String> scanIndex(ReadTx tx, String index, byte[] from, byte[] to, boolean reverse) {
+        List<String> entries = new ArrayList<>();
+        tx.scanIndex(index, from, to, reverse, (key, id) -> entries.add(hex(key) + "/" + hex(id)));
+        return entries;
+    }
+
+    static List<String> reversed(List<String> list) {
+        List<String> r = new ArrayList<>(list);
+        Collections.reverse(r);
+        return r;
+    }
+
+    void putEntries(String index, String... keySlashIds) {
+        storage.write(tx -> {
+            for (String entry : keySlashIds) {
+                String[] parts = entry.split("/", -1);
+                tx.putIndexEntry(index, HexFormat.of().parseHex(parts[0]), HexFormat.of().parseHex(parts[1]));
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void indexScansOrderByUnsignedKeyThenUnsignedId() {
+        // shuffled on purpose; 80 > 7f as unsigned bytes, a prefix sorts first, ties are broken by id
+        putEntries("c/i", "80/01", "10/80", "7f/01", "/01", "10/7f", "ff/01", "00/01", "10/", "0000/01", "10/01",
+                "7fff/01", "10/8000");
+        putEntries("c/i2", "00/ff");
+        putEntries("c", "00/fe");
+        putEntries("d/i", "00/fd");
+        List<String> expected = List.of("/01", "00/01", "0000/01", "10/", "10/01", "10/7f", "10/80", "10/8000",
+                "7f/01", "7fff/01", "80/01", "ff/01");
+        storage.read(tx -> {
+            assertThat(scanIndex(tx, "c/i", null, null, false)).containsExactlyElementsOf(expected);
+            assertThat(scanIndex(tx, "c/i", null, null, true)).containsExactlyElementsOf(reversed(expected));
+            // names are opaque and exact: no prefix matching, no collection semantics
+            assertThat(scanIndex(tx, "c/i2", null, null, false)).containsExactly("00/ff");
+            assertThat(scanIndex(tx, "c", null, null, false)).containsExactly("00/fe");
+            assertThat(scanIndex(tx, "c/", null, null, false)).isEmpty();
+            assertThat(scanIndex(tx, "unknown", null, null, true)).isEmpty();
+            return null;
+        });
+    }
+
+    @Test
+    void indexScanBoundsAreInclusiveFromExclusiveToAndNullIsUnbounded() {
+        putEntries("i", "01/aa", "02/aa", "0200/aa", "02ff/aa", "03/aa", "03/bb", "04/aa", "05/aa");
+        byte[] k01 = bytes(1), k02 = bytes(2), k0200 = bytes(2, 0), k03 = bytes(3), k04 = bytes(4), k05 = bytes(5);
+        storage.read(tx -> {
+            for (boolean reverse : List.of(false, true)) {
+                java.util.function.BiFunction<byte[], byte[], List<String>> scan = (from, to) -> {
+                    List<String> entries = scanIndex(tx, "i", from, to, reverse);
+                    return reverse ? reversed(entries) : entries;
+                };
+                assertThat(scan.apply(k02, k04)).containsExactly("02/aa", "0200/aa", "02ff/aa", "03/aa", "03/bb");
+                assertThat(scan.apply(k0200, k03)).containsExactly("0200/aa", "02ff/aa");
+                assertThat(scan.apply(null, k03)).containsExactly("01/aa", "02/aa", "0200/aa", "02ff/aa");
+                assertThat(scan.apply(k04, null)).containsExactly("04/aa", "05/aa");
+                assertThat(scan.apply(k03, bytes(3, 0))).containsExactly("03/aa", "03/bb");
+                assertThat(scan.apply(null, null)).hasSize(8);
+                assertThat(scan.apply(k01, bytes(1, 0))).containsExactly("01/aa");
+                assertThat(scan.apply(bytes(), bytes(0xff, 0xff))).hasSize(8);
+                // empty ranges
+                assertThat(scan.apply(k04, k04)).isEmpty();
+                assertThat(scan.apply(k05, k02)).isEmpty();
+                assertThat(scan.apply(bytes(6), null)).isEmpty();
+                assertThat(scan.apply(null, k01)).isEmpty();
+                assertThat(scan.apply(null, bytes())).isEmpty();
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void indexScansStopWhenTheVisitorReturnsFalse() {
+        putEntries("i", "01/aa", "02/aa", "03/aa", "04/aa");
+        storage.read(tx -> {
+            for (boolean reverse : List.of(false, true)) {
+                List<String> seen = new ArrayList<>();
+                tx.scanIndex("i", null, null, reverse, (key, id) -> {
+                    seen.add(hex(key));
+                    return seen.size() < 2;
+                });
+                assertThat(seen).containsExactlyElementsOf(reverse ? List.of("04", "03") : List.of("01", "02"));
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void putIndexEntryIsIdempotentAndRemoveTakesExactlyOneEntry() {
+        storage.write(tx -> {
+            tx.putIndexEntry("i", bytes(1), utf8("a"));
+            tx.putIndexEntry("i", bytes(1), utf8("a"));
+            tx.putIndexEntry("i", bytes(1), utf8("b"));
+            tx.putIndexEntry("i", bytes(2), utf8("a"));
+            assertThat(scanIndex(tx, "i", null, null, false)).containsExactly("01/61", "01/62", "02/61");
+            return null;
+        });
+        putEntries("i", "01/61");
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false))).containsExactly("01/61", "01/62", "02/61");
+        storage.write(tx -> {
+            tx.removeIndexEntry("i", bytes(1), utf8("zz")); // absent: nothing happens
+            tx.removeIndexEntry("i", bytes(3), utf8("a"));
+            tx.removeIndexEntry("other", bytes(1), utf8("a"));
+            tx.removeIndexEntry("i", bytes(1), utf8("a"));
+            tx.removeIndexEntry("i", bytes(1), utf8("a"));
+            return null;
+        });
+        storage.read(tx -> {
+            assertThat(scanIndex(tx, "i", null, null, false)).containsExactly("01/62", "02/61");
+            // entries are not rows: no sequence number, no collection, no change
+            assertThat(tx.lastSequence()).isZero();
+            assertThat(tx.collections()).isEmpty();
+            assertThat(changes(tx, 0, 10)).isEmpty();
+            return null;
+        });
+    }
+
+    @Test
+    void putIndexEntriesAddsManyAtOnceIdempotently() {
+        putEntries("i", "02/aa");
+        storage.write(tx -> {
+            tx.putIndexEntries("i", List.of(bytes(3), bytes(2), bytes(1), bytes(3)),
+                    List.of(bytes(0xaa), bytes(0xaa), bytes(0xbb), bytes(0xaa)));
+            tx.putIndexEntries("i", List.of(), List.of());
+            assertThatThrownBy(() -> tx.putIndexEntries("i", List.of(bytes(1)), List.of()))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> tx.putIndexEntries(null, List.of(bytes(1)), List.of(bytes(1))))
+                    .isInstanceOf(NullPointerException.class);
+            return null;
+        });
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false)))
+                .containsExactly("01/bb", "02/aa", "03/aa");
+        assertThatThrownBy(() -> storage.write(tx -> {
+                    tx.scanIndex("i", null, null, false, (k, id) -> {
+                        tx.putIndexEntries("i", List.of(bytes(9)), List.of(bytes(9)));
+                        return true;
+                    });
+                    return null;
+                }))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void emptyAndLargeKeysAndIdsAreEntriesLikeAnyOther() {
+        byte[] big = new byte[64 * 1024];
+        Arrays.fill(big, (byte) 0xab);
+        storage.write(tx -> {
+            tx.putIndexEntry("i", bytes(), bytes());
+            tx.putIndexEntry("i", big, big);
+            return null;
+        });
+        storage.read(tx -> {
+            List<byte[]> keys = new ArrayList<>();
+            tx.scanIndex("i", null, null, false, (key, id) -> keys.add(key) && keys.add(id));
+            assertThat(keys).containsExactly(bytes(), bytes(), big, big);
+            return null;
+        });
+    }
+
+    @Test
+    void dropIndexRemovesEveryEntryOfThatIndexOnly() {
+        putEntries("c/a", "01/aa", "02/bb");
+        putEntries("c/ab", "01/aa");
+        putEntries("c/a/x", "01/aa");
+        putEntries("d/a", "01/aa");
+        storage.write(tx -> {
+            tx.dropIndex("c/a");
+            tx.dropIndex("never-existed");
+            assertThat(scanIndex(tx, "c/a", null, null, false)).isEmpty();
+            return null;
+        });
+        storage.read(tx -> {
+            assertThat(scanIndex(tx, "c/a", null, null, false)).isEmpty();
+            assertThat(scanIndex(tx, "c/ab", null, null, false)).containsExactly("01/aa");
+            assertThat(scanIndex(tx, "c/a/x", null, null, false)).containsExactly("01/aa");
+            assertThat(scanIndex(tx, "d/a", null, null, false)).containsExactly("01/aa");
+            return null;
+        });
+        putEntries("c/a", "03/cc");
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "c/a", null, null, true))).containsExactly("03/cc");
+    }
+
+    @Test
+    void aWriteSeesItsOwnIndexChangesAndARollbackUndoesThem() {
+        putEntries("i", "01/aa", "02/aa");
+        putEntries("j", "01/aa");
+        RuntimeException boom = new IllegalStateException("boom");
+        assertThatThrownBy(() -> storage.write(tx -> {
+                    tx.putIndexEntry("i", bytes(3), bytes(0xaa));
+                    tx.removeIndexEntry("i", bytes(1), bytes(0xaa));
+                    tx.dropIndex("j");
+                    tx.putIndexEntry("k", bytes(9), bytes(0xaa));
+                    assertThat(scanIndex(tx, "i", null, null, false)).containsExactly("02/aa", "03/aa");
+                    assertThat(scanIndex(tx, "i", null, null, true)).containsExactly("03/aa", "02/aa");
+                    assertThat(scanIndex(tx, "j", null, null, false)).isEmpty();
+                    assertThat(scanIndex(tx, "k", null, null, false)).containsExactly("09/aa");
+                    // a read inside the write sees the committed state
+                    assertThat(storage.<List<String>>read(r -> scanIndex(r, "i", null, null, false))).containsExactly("01/aa", "02/aa");
+                    throw boom;
+                }))
+                .isSameAs(boom);
+        storage.read(tx -> {
+            assertThat(scanIndex(tx, "i", null, null, false)).containsExactly("01/aa", "02/aa");
+            assertThat(scanIndex(tx, "j", null, null, false)).containsExactly("01/aa");
+            assertThat(scanIndex(tx, "k", null, null, false)).isEmpty();
+            return null;
+        });
+    }
+
+    @Test
+    void aReadSnapshotDoesNotSeeIndexChangesCommittedAfterItStarted() throws Exception {
+        putEntries("i", "01/aa", "02/aa");
+        putEntries("j", "01/aa");
+        CountDownLatch readStarted = new CountDownLatch(1);
+        CountDownLatch committed = new CountDownLatch(1);
+        Future<List<List<String>>> reader = executor.submit(() -> storage.read(tx -> {
+            readStarted.countDown();
+            await(committed);
+            return List.of(scanIndex(tx, "i", null, null, false), scanIndex(tx, "i", null, null, true),
+                    scanIndex(tx, "j", null, null, false), scanIndex(tx, "k", null, null, false));
+        }));
+        await(readStarted);
+        storage.write(tx -> {
+            tx.putIndexEntry("i", bytes(3), bytes(0xaa));
+            tx.removeIndexEntry("i", bytes(1), bytes(0xaa));
+            tx.dropIndex("j");
+            tx.putIndexEntry("k", bytes(1), bytes(0xaa));
+            return null;
+        });
+        committed.countDown();
+        assertThat(get(reader)).containsExactly(List.of("01/aa", "02/aa"), List.of("02/aa", "01/aa"), List.of("01/aa"),
+                List.of());
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false))).containsExactly("02/aa", "03/aa");
+    }
+
+    @Test
+    void aReadDoesNotSeeAConcurrentUncommittedIndexWrite() throws Exception {
+        putEntries("i", "01/aa");
+        CountDownLatch written = new CountDownLatch(1);
+        CountDownLatch readDone = new CountDownLatch(1);
+        Future<?> writer = executor.submit(() -> storage.write(tx -> {
+            tx.putIndexEntry("i", bytes(2), bytes(0xaa));
+            tx.removeIndexEntry("i", bytes(1), bytes(0xaa));
+            written.countDown();
+            await(readDone);
+            return null;
+        }));
+        await(written);
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false))).containsExactly("01/aa");
+        readDone.countDown();
+        get(writer);
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false))).containsExactly("02/aa");
+    }
+
+    @Test
+    void indexVisitorsMayReadButNotWrite() {
+        putEntries("i", "01/aa", "02/bb");
+        putEntries("j", "09/cc");
+        put("c", "a", "1");
+        storage.write(tx -> {
+            List<String> pairs = new ArrayList<>();
+            tx.scanIndex("i", null, null, true, (key, id) -> {
+                // nested scans of every kind and point reads use their own cursors
+                tx.scanIndex("j", null, null, false, (k2, id2) -> pairs.add(hex(key) + "+" + hex(k2)));
+                tx.scanIndex("i", key, null, false, (k2, id2) -> pairs.add(hex(key) + ">" + hex(k2)));
+                tx.scan("c", false, row -> true);
+                assertThat(tx.get("c", utf8("a"))).isNotNull();
+                return true;
+            });
+            assertThat(pairs).containsExactly("02+09", "02>02", "01+09", "01>01", "01>02");
+            return null;
+        });
+        List<java.util.function.Consumer<WriteTx>> writes = List.of(
+                tx -> tx.putIndexEntry("i", bytes(3), bytes(0xdd)),
+                tx -> tx.removeIndexEntry("i", bytes(1), bytes(0xaa)),
+                tx -> tx.dropIndex("j"),
+                tx -> tx.put("c", utf8("b"), true, utf8("2")));
+        for (java.util.function.Consumer<WriteTx> write : writes) {
+            assertThatThrownBy(() -> storage.write(tx -> {
+                        tx.putIndexEntry("i", bytes(4), bytes(0xee)); // rolled back with the failure
+                        tx.scanIndex("i", null, null, false, (key, id) -> {
+                            write.accept(tx);
+                            return true;
+                        });
+                        return null;
+                    }))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("inside a scan");
+        }
+        assertThatThrownBy(() -> storage.write(tx -> {
+                    tx.scan("c", false, row -> {
+                        tx.putIndexEntry("i", row.id(), row.id());
+                        return true;
+                    });
+                    return null;
+                }))
+                .isInstanceOf(IllegalStateException.class);
+        storage.read(tx -> {
+            assertThat(scanIndex(tx, "i", null, null, false)).containsExactly("01/aa", "02/bb");
+            assertThat(scanIndex(tx, "j", null, null, false)).containsExactly("09/cc");
+            assertThat(ids(scan(tx, "c", false))).containsExactly("a");
+            return null;
+        });
+        // once the visitor returned, writing is fine again
+        storage.write(tx -> {
+            List<byte[]> keys = new ArrayList<>();
+            tx.scanIndex("i", null, null, false, (key, id) -> keys.add(key));
+            for (byte[] key : keys) tx.putIndexEntry("copy", key, bytes(0));
+            return null;
+        });
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "copy", null, null, false))).containsExactly("01/00", "02/00");
+    }
+
+    @Test
+    void aReadTransactionRefusesIndexWritesAndALeakedOneRefusesScans() {
+        putEntries("i", "01/aa");
+        storage.read(tx -> {
+            if (tx instanceof WriteTx w) {
+                assertThatThrownBy(() -> w.putIndexEntry("i", bytes(2), bytes(0))).isInstanceOf(IllegalStateException.class);
+                assertThatThrownBy(() -> w.removeIndexEntry("i", bytes(1), bytes(0xaa)))
+                        .isInstanceOf(IllegalStateException.class);
+                assertThatThrownBy(() -> w.dropIndex("i")).isInstanceOf(IllegalStateException.class);
+            }
+            return null;
+        });
+        ReadTx leaked = storage.read(tx -> tx);
+        assertThatThrownBy(() -> leaked.scanIndex("i", null, null, false, (k, id) -> true))
+                .isInstanceOf(IllegalStateException.class);
+        WriteTx leakedWrite = storage.write(tx -> tx);
+        assertThatThrownBy(() -> leakedWrite.putIndexEntry("i", bytes(2), bytes(0))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> leakedWrite.dropIndex("i")).isInstanceOf(IllegalStateException.class);
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false))).containsExactly("01/aa");
+    }
+
+    @Test
+    void indexArraysAreCopiedInAndOutAndNullsAreRejected() {
+        byte[] key = bytes(1);
+        byte[] id = bytes(0xaa);
+        storage.write(tx -> {
+            tx.putIndexEntry("i", key, id);
+            return null;
+        });
+        key[0] = 9;
+        id[0] = 9;
+        storage.read(tx -> {
+            tx.scanIndex("i", null, null, false, (k, i) -> {
+                k[0] = 7;
+                i[0] = 7;
+                return true;
+            });
+            assertThat(scanIndex(tx, "i", null, null, false)).containsExactly("01/aa");
+            assertThatThrownBy(() -> tx.scanIndex(null, null, null, false, (k, i) -> true))
+                    .isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.scanIndex("i", null, null, false, null)).isInstanceOf(NullPointerException.class);
+            return null;
+        });
+        storage.write(tx -> {
+            assertThatThrownBy(() -> tx.putIndexEntry(null, bytes(1), bytes(1))).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.putIndexEntry("i", null, bytes(1))).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.putIndexEntry("i", bytes(1), null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.removeIndexEntry("i", null, bytes(1))).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.removeIndexEntry("i", bytes(1), null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.dropIndex(null)).isInstanceOf(NullPointerException.class);
+            return null;
+        });
     }
 
     // ---- closing

@@ -50,6 +50,12 @@ class PersistentSortedMapPropertyTest {
             assertThat(entries(version, from, true)).isEqualTo(new ArrayList<>(expected.tailMap(from, true).entrySet()));
             assertThat(entries(version, from, false))
                     .isEqualTo(new ArrayList<>(expected.tailMap(from, false).entrySet()));
+            assertThat(descending(version, null, true)).isEqualTo(new ArrayList<>(expected.descendingMap().entrySet()));
+            assertThat(descending(version, from, true))
+                    .isEqualTo(new ArrayList<>(expected.headMap(from, true).descendingMap().entrySet()));
+            assertThat(descending(version, from, false))
+                    .isEqualTo(new ArrayList<>(expected.headMap(from, false).descendingMap().entrySet()));
+            assertThat(version.isEmpty()).isEqualTo(expected.isEmpty());
         }
     }
 
@@ -66,6 +72,30 @@ class PersistentSortedMapPropertyTest {
         List<Integer> expected = new ArrayList<>(model.keySet()).subList(0, Math.min(Math.max(limit, 1), model.size()));
         assertThat(seen).isEqualTo(expected);
         assertThat(completed).isEqualTo(model.size() < Math.max(limit, 1));
+    }
+
+    @Property(tries = 100)
+    void descendingStopsWhenTheVisitorSaysSo(
+            @ForAll("operations") List<Integer> keys, @ForAll @IntRange(max = 10) int limit) {
+        PersistentSortedMap<Integer, Integer> map = PersistentSortedMap.empty(Comparator.naturalOrder());
+        TreeMap<Integer, Integer> model = new TreeMap<>();
+        for (int k : keys) {
+            map = map.put(Math.abs(k), k);
+            model.put(Math.abs(k), k);
+        }
+        List<Integer> seen = new ArrayList<>();
+        boolean completed = map.forEachDescendingFrom(null, true, (k, v) -> seen.add(k) && seen.size() < limit);
+        List<Integer> expected = new ArrayList<>(model.descendingKeySet())
+                .subList(0, Math.min(Math.max(limit, 1), model.size()));
+        assertThat(seen).isEqualTo(expected);
+        assertThat(completed).isEqualTo(model.size() < Math.max(limit, 1));
+    }
+
+    private static List<Map.Entry<Integer, Integer>> descending(
+            PersistentSortedMap<Integer, Integer> map, Integer from, boolean inclusive) {
+        List<Map.Entry<Integer, Integer>> entries = new ArrayList<>();
+        map.forEachDescendingFrom(from, inclusive, (k, v) -> entries.add(Map.entry(k, v)));
+        return entries;
     }
 
     private static List<Map.Entry<Integer, Integer>> entries(

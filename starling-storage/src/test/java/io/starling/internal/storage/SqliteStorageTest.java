@@ -243,12 +243,13 @@ final class SqliteStorageTest {
     @Test
     void aNewerSchemaIsRefusedAndLeftUntouched() throws Exception {
         open().close();
-        sql(dbFile(), "UPDATE meta SET value = 2 WHERE key = 'storage.schema_version'");
+        int newer = SqliteSchema.CURRENT.version() + 1;
+        sql(dbFile(), "UPDATE meta SET value = " + newer + " WHERE key = 'storage.schema_version'");
         byte[] before = Files.readAllBytes(dbFile());
         assertThatThrownBy(() -> open())
                 .isInstanceOf(StorageException.class)
-                .hasMessage(dbFile() + " has schema version 2 but this Starling supports versions up to 1;"
-                        + " open it with a newer Starling")
+                .hasMessage(dbFile() + " has schema version " + newer + " but this Starling supports versions up to "
+                        + SqliteSchema.CURRENT.version() + "; open it with a newer Starling")
                 .satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.NEWER_SCHEMA));
         assertThat(Files.readAllBytes(dbFile())).isEqualTo(before);
         assertThat(filesIn(dir())).containsExactly("starling.db", "starling.lock");
@@ -363,6 +364,188 @@ final class SqliteStorageTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new SqliteSchema.Migration(2, 2, "still", nothing))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ---- schema version 2: index entries
+
+    /** The version-1 code path exactly: the base layout, no migration (what Starling wrote before indexes). */
+    static final SqliteSchema VERSION_1 = new SqliteSchema(1, List.of());
+
+    private List<String> tables() throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile());
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
+    }
+
+    private static List<String> entries(DocumentStorage.ReadTx tx, String index) {
+        return DocumentStorageContractTest.scanIndex(tx, index, null, null, false);
+    }
+
+    @Test
+    void aNewDatabaseHasSchemaVersion2WithTheIndexTable() throws Exception {
+        assertThat(SqliteSchema.CURRENT.version()).isEqualTo(2);
+        open().close();
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(2);
+        assertThat(tables()).containsExactly("docs", "idx", "meta");
+        assertThat((String) query(dbFile(), "SELECT sql FROM sqlite_master WHERE name = 'idx'"))
+                .contains("PRIMARY KEY (name, key, id)")
+                .endsWith("WITHOUT ROWID");
+    }
+
+    @Test
+    void aVersion1FileWrittenByTheVersion1CodePathIsMigratedWithItsDataIntact() throws Exception {
+        SqliteStorage v1 = SqliteStorage.open(dir(), Options.defaults(), VERSION_1);
+        v1.write(tx -> {
+            tx.put("c", utf8("a"), true, utf8("A"));
+            tx.put("c", utf8("b"), false, utf8("tomb"));
+            tx.put("d", new byte[] {(byte) 0x80}, true, utf8("D"));
+            tx.putMeta("engine", utf8("e"));
+            return null;
+        });
+        v1.write(tx -> tx.remove("c", utf8("b")));
+        v1.close();
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(1);
+        assertThat(tables()).containsExactly("docs", "meta");
+
+        SqliteStorage storage = open();
+        storage.read(tx -> {
+            assertThat(tx.get("c", utf8("a")).state()).isEqualTo(utf8("A"));
+            assertThat(tx.get("c", utf8("b"))).isNull();
+            assertThat(tx.get("d", new byte[] {(byte) 0x80}).sequence()).isEqualTo(3);
+            assertThat(tx.lastSequence()).isEqualTo(3);
+            assertThat(tx.meta("engine")).isEqualTo(utf8("e"));
+            assertThat(entries(tx, "c/i")).isEmpty();
+            return null;
+        });
+        storage.write(tx -> {
+            tx.putIndexEntry("c/i", new byte[] {1}, utf8("a"));
+            return tx.put("c", utf8("new"), true, utf8("N"));
+        });
+        storage.close();
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(2);
+        assertThat(tables()).containsExactly("docs", "idx", "meta");
+        SqliteStorage reopened = open();
+        reopened.read(tx -> {
+            assertThat(entries(tx, "c/i")).containsExactly("01/61");
+            assertThat(tx.get("c", utf8("new")).sequence()).isEqualTo(4);
+            return null;
+        });
+    }
+
+    /**
+     * {@code fixtures/schema-v1.db} was written by the committed version-1 storage (before index entries), from a
+     * clean checkout: put users/alice, users/bob, users/{80 00}, orders/o1, orders/o2 (a tombstone) and meta
+     * engine.site in one transaction, then put users/bob again and removed users/alice; then closed (checkpointed).
+     * It guards the migration against changes to the base layout: never regenerate it with newer code.
+     */
+    @Test
+    void theVersion1FixtureOpensMigratedAndKeepsEveryRow() throws Exception {
+        Files.createDirectories(dir());
+        try (java.io.InputStream in = getClass().getResourceAsStream("/fixtures/schema-v1.db")) {
+            assertThat(in).as("fixture").isNotNull();
+            Files.copy(in, dbFile());
+        }
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(1);
+        SqliteStorage storage = open();
+        storage.read(tx -> {
+            assertThat(tx.collections()).containsExactly("orders", "users");
+            assertThat(hexIds(DocumentStorageContractTest.scan(tx, "users", false))).containsExactly("626f62", "8000");
+            assertThat(tx.get("users", utf8("bob")).state()).isEqualTo(utf8("state-bob-2"));
+            assertThat(tx.get("users", utf8("bob")).sequence()).isEqualTo(6);
+            assertThat(tx.get("users", utf8("alice"))).isNull();
+            assertThat(tx.get("orders", utf8("o2")).live()).isFalse();
+            assertThat(tx.countLive("orders")).isEqualTo(1);
+            assertThat(tx.lastSequence()).isEqualTo(6);
+            assertThat(tx.meta("engine.site")).isEqualTo(utf8("site-1"));
+            return null;
+        });
+        storage.write(tx -> {
+            tx.putIndexEntry("users/by_name", utf8("bob"), utf8("bob"));
+            assertThat(tx.put("users", utf8("carol"), true, utf8("c"))).isEqualTo(7);
+            return null;
+        });
+        assertThat(storage.<List<String>>read(tx -> entries(tx, "users/by_name"))).containsExactly("626f62/626f62");
+        storage.close();
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(2);
+    }
+
+    private static List<String> hexIds(List<Row> rows) {
+        List<String> ids = new ArrayList<>();
+        for (Row r : rows) {
+            ids.add(DocumentStorageContractTest.hex(r.id()));
+        }
+        return ids;
+    }
+
+    @Test
+    void indexScansWalkThePrimaryKeyInBothDirectionsWithoutSorting() throws Exception {
+        SqliteStorage storage = open();
+        storage.write(tx -> {
+            for (int i = 0; i < 200; i++) {
+                tx.putIndexEntry("c/i" + (i % 3), new byte[] {(byte) i}, utf8("id" + i));
+            }
+            return null;
+        });
+        storage.close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile())) {
+            try (Statement s = c.createStatement()) {
+                s.execute("ANALYZE"); // plans must hold with statistics too
+            }
+            for (boolean from : List.of(false, true)) {
+                for (boolean to : List.of(false, true)) {
+                    for (boolean reverse : List.of(false, true)) {
+                        SqliteSession.Sql sql = SqliteSession.indexScan(from, to, reverse);
+                        List<String> plan = new ArrayList<>();
+                        try (java.sql.PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql.text)) {
+                            int p = 1;
+                            ps.setString(p++, "c/i1");
+                            if (from) ps.setBytes(p++, new byte[] {10});
+                            if (to) ps.setBytes(p, new byte[] {100});
+                            try (ResultSet rs = ps.executeQuery()) {
+                                while (rs.next()) {
+                                    plan.add(rs.getString("detail"));
+                                }
+                            }
+                        }
+                        assertThat(plan).as("%s: %s", sql, plan).hasSize(1);
+                        assertThat(plan.get(0)).as("%s", sql)
+                                .startsWith("SEARCH idx USING PRIMARY KEY (name=?")
+                                .doesNotContain("TEMP B-TREE");
+                        // the bounds are part of the seek, not a filter over the whole index
+                        if (from) assertThat(plan.get(0)).as("%s", sql).contains("key>?");
+                        if (to) assertThat(plan.get(0)).as("%s", sql).contains("key<?");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void indexEntriesAreDurableAcrossReopen() {
+        SqliteStorage storage = open();
+        storage.write(tx -> {
+            tx.putIndexEntry("c/i", new byte[] {2}, utf8("b"));
+            tx.putIndexEntry("c/i", new byte[] {1}, utf8("a"));
+            tx.putIndexEntry("c/j", new byte[] {1}, utf8("a"));
+            return null;
+        });
+        storage.write(tx -> {
+            tx.dropIndex("c/j");
+            return null;
+        });
+        storage.close();
+        SqliteStorage reopened = open();
+        reopened.read(tx -> {
+            assertThat(entries(tx, "c/i")).containsExactly("01/61", "02/62");
+            assertThat(entries(tx, "c/j")).isEmpty();
+            return null;
+        });
     }
 
     // ---- sequence across restarts
