@@ -1,12 +1,18 @@
 package io.starling.internal.query;
 
 import io.starling.internal.core.Value;
+import io.starling.internal.index.IndexDefinition;
+import io.starling.internal.index.IndexRange;
+import java.util.List;
 import java.util.function.Predicate;
 
 /**
  * The documents of a store as the executor sees them; implemented by the engine over storage.
  * Implementations must be safe to call from the thread running the query; the executor never retains the
- * source after a call returns.
+ * source after a call returns. All methods see one consistent snapshot for the duration of a statement.
+ *
+ * <p>Orders are {@link io.starling.internal.core.ValueOrder}: "{@code _id} order" means ascending ValueOrder of the
+ * {@code _id} values, which is the order of query results without ORDER BY (see docs/QUERY-LANGUAGE.md).
  */
 public interface DocumentSource {
     /**
@@ -17,4 +23,39 @@ public interface DocumentSource {
 
     /** The live document with this {@code _id}, or null. */
     Value.Obj get(String collection, Value id);
+
+    /**
+     * The secondary indexes of a collection that {@link #scanIndex} can read, in any order; empty when there are
+     * none (the default: the planner then scans). Called once per statement, so it should be cheap.
+     */
+    default List<IndexDefinition> indexes(String collection) {
+        return List.of();
+    }
+
+    /**
+     * Visits the live documents whose key under {@code index} ({@link IndexDefinition#keyOf}) lies in
+     * {@code range}, until the visitor returns false, in index order: by key, component by component in
+     * {@link io.starling.internal.core.ValueOrder} (reversed for a descending component), documents with equal keys
+     * by {@code _id} in ascending ValueOrder. With {@code reverse} the order is exactly reversed (equal keys then by
+     * descending {@code _id}). Only called with an index that {@link #indexes} returned for the same statement.
+     *
+     * @throws UnsupportedOperationException by default: a source that returns indexes must implement this
+     */
+    default void scanIndex(IndexDefinition index, IndexRange range, boolean reverse, Predicate<Value.Obj> visitor) {
+        throw new UnsupportedOperationException(getClass().getName() + " returns indexes but cannot scan index "
+                + index.name());
+    }
+
+    /**
+     * The number of live documents in a collection (0 for a missing one), for {@code SELECT COUNT(*) FROM c}
+     * without WHERE. The default counts a {@link #scan}; a store should answer without reading documents.
+     */
+    default long count(String collection) {
+        long[] n = {0};
+        scan(collection, doc -> {
+            n[0]++;
+            return true;
+        });
+        return n[0];
+    }
 }

@@ -21,7 +21,7 @@ public final class DqlException extends RuntimeException {
         INVALID,
         /** A named argument ({@code :name}) was referenced but not supplied. */
         ARGUMENT,
-        /** Valid DQL that this version does not execute (CREATE/DROP INDEX, EXPLAIN). */
+        /** Valid DQL that this version does not execute (none in the query layer today; kept for the engine). */
         UNSUPPORTED
     }
 

@@ -58,6 +58,30 @@ final class LikePattern {
         return new LikePattern(Shape.GENERAL, "", program, ignoreCase);
     }
 
+    /** The literal text a pattern starts with, and whether that is the whole pattern (no wildcard at all). */
+    record Prefix(String text, boolean exact) {}
+
+    /**
+     * The literal prefix of a LIKE pattern: the characters before its first {@code %} or {@code _}, escapes
+     * resolved. Null when the pattern is malformed (ends with its escape character). Every string the pattern
+     * matches starts with the prefix; an exact pattern matches the prefix only.
+     */
+    static Prefix literalPrefix(String pattern, char escape) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < pattern.length(); i++) {
+            char c = pattern.charAt(i);
+            if (c == escape) {
+                if (++i >= pattern.length()) return null;
+                sb.append(pattern.charAt(i));
+            } else if (c == '%' || c == '_') {
+                return new Prefix(sb.toString(), false);
+            } else {
+                sb.append(c);
+            }
+        }
+        return new Prefix(sb.toString(), true);
+    }
+
     private static int fold(char c, boolean ignoreCase) {
         return ignoreCase ? Character.toLowerCase(Character.toUpperCase(c)) : c;
     }

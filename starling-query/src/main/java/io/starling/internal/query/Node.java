@@ -519,6 +519,27 @@ sealed interface Node extends Expr
             this.compiled = c;
         }
 
+        Node value() {
+            return value;
+        }
+
+        Node pattern() {
+            return pattern;
+        }
+
+        /** The ESCAPE operand, or null (backslash). */
+        Node escape() {
+            return escape;
+        }
+
+        boolean negated() {
+            return negated;
+        }
+
+        boolean ignoreCase() {
+            return ignoreCase;
+        }
+
         /** value, pattern and (when given) escape. */
         List<Node> parts() {
             return escape == null ? List.of(value, pattern) : List.of(value, pattern, escape);

@@ -2,6 +2,7 @@ package io.starling.internal.query;
 
 import io.starling.internal.core.Path;
 import io.starling.internal.core.Value;
+import io.starling.internal.index.IndexDefinition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -180,8 +181,11 @@ final class Parser {
         if (t.isWord("DROP")) return dropIndex();
         if (t.isWord("EXPLAIN")) {
             advance();
-            Statement inner = statement();
-            return new UnsupportedStatement(UnsupportedStatement.Kind.EXPLAIN, inner.collection(), null, inner, t.line(), t.column());
+            Token next = peek();
+            if (!next.isWord("SELECT") && !next.isWord("UPDATE") && !next.isWord("DELETE") && !next.isWord("EVICT")) {
+                throw expected("SELECT, UPDATE, DELETE or EVICT after EXPLAIN");
+            }
+            return new ExplainStatement(statement(), t.line(), t.column());
         }
         throw expected("SELECT, INSERT, UPDATE, DELETE, EVICT, CREATE, DROP or EXPLAIN");
     }
@@ -201,7 +205,14 @@ final class Parser {
                 && (peek(1).type() == Token.Type.QUOTED_IDENT
                         || (peek(1).type() == Token.Type.WORD && !Keywords.isReserved(peek(1).text())));
         if (declared) advance();
+        Token first = peek();
         String name = identifier("a collection name");
+        // system collections: system:indexes, system:collections, system:info (no spaces around ':')
+        if (first.isWord("system") && peek().isSymbol(":") && peek().start() == first.end()
+                && peek(1).type() == Token.Type.WORD && peek(1).start() == peek().end()) {
+            advance();
+            name = "system:" + advance().text().toLowerCase(java.util.Locale.ROOT);
+        }
         if (declared && acceptSymbol("(")) {
             do {
                 staticPath();
@@ -571,6 +582,11 @@ final class Parser {
 
     /** A path of field names and constant indexes: {@code a.b[0].`c d`} or {@code a['x']}. */
     private Path staticPath() {
+        return staticPath(true);
+    }
+
+    /** As {@link #staticPath()}; without {@code positions}, an array position is INVALID at its bracket. */
+    private Path staticPath(boolean positions) {
         List<Path.Segment> segs = new ArrayList<>();
         segs.add(new Path.Key(identifier("a field path")));
         while (true) {
@@ -583,6 +599,10 @@ final class Parser {
                 expectSymbol("]");
                 Path.Segment s = staticSegment(idx);
                 if (s == null) throw invalid(open, "a path here must be static: use a constant index or field name in [ ]");
+                if (!positions && s instanceof Path.Index) {
+                    throw invalid(open, "an index field is a field path without array positions, not "
+                            + pathText(new Path(segs).child(s)));
+                }
                 segs.add(s);
             } else {
                 break;
@@ -621,33 +641,62 @@ final class Parser {
                 : new EvictStatement(collection, where, argUses, frameSize);
     }
 
+    /**
+     * {@code CREATE INDEX [IF NOT EXISTS] name ON coll (path [ASC|DESC], …)}, or Ditto's {@code coll.name} form. The
+     * paths are field paths: an array position is INVALID at its bracket, a path listed twice at the second one.
+     */
     private Statement createIndex() {
         Token t = expectWord("CREATE");
         expectWord("INDEX");
-        if (acceptWord("IF")) {
+        boolean ifNotExists = false;
+        if (atIfClause()) {
+            advance();
             expectWord("NOT");
             expectWord("EXISTS");
+            ifNotExists = true;
         }
-        String name = identifier("an index name");
-        expectWord("ON");
-        String collection = collectionName();
+        String[] nameAndCollection = indexNameAndCollection();
         expectSymbol("(");
+        List<IndexDefinition.Field> fields = new ArrayList<>();
+        Set<Path> seen = new HashSet<>();
         do {
-            staticPath();
-            if (!acceptWord("ASC")) acceptWord("DESC");
+            Token at = peek();
+            Path path = staticPath(false);
+            if (!seen.add(path)) throw invalid(at, "index field " + pathText(path) + " is listed twice");
+            boolean descending = acceptWord("DESC");
+            if (!descending) acceptWord("ASC");
+            fields.add(new IndexDefinition.Field(path, descending));
         } while (acceptSymbol(","));
         expectSymbol(")");
-        return new UnsupportedStatement(UnsupportedStatement.Kind.CREATE_INDEX, collection, name, null, t.line(), t.column());
+        IndexDefinition index = new IndexDefinition(nameAndCollection[0], nameAndCollection[1], fields);
+        return new CreateIndexStatement(index, ifNotExists, t.line(), t.column());
     }
 
+    /** {@code DROP INDEX [IF EXISTS] name ON coll}, or {@code DROP INDEX [IF EXISTS] coll.name}. */
     private Statement dropIndex() {
         Token t = expectWord("DROP");
         expectWord("INDEX");
-        if (acceptWord("IF")) expectWord("EXISTS");
-        String name = identifier("an index name");
-        String collection = "";
-        if (acceptWord("ON")) collection = collectionName();
-        return new UnsupportedStatement(UnsupportedStatement.Kind.DROP_INDEX, collection, name, null, t.line(), t.column());
+        boolean ifExists = false;
+        if (atIfClause()) {
+            advance();
+            expectWord("EXISTS");
+            ifExists = true;
+        }
+        String[] nameAndCollection = indexNameAndCollection();
+        return new DropIndexStatement(nameAndCollection[0], nameAndCollection[1], ifExists, t.line(), t.column());
+    }
+
+    /** At IF that starts IF [NOT] EXISTS, rather than an index named {@code if} ({@code DROP INDEX if ON c}). */
+    private boolean atIfClause() {
+        return atWord("IF") && !peek(1).isWord("ON") && !peek(1).isSymbol(".") && !peek(1).isSymbol("(");
+    }
+
+    /** {@code name ON collection} or {@code collection.name}: returns {name, collection}. */
+    private String[] indexNameAndCollection() {
+        String first = identifier("an index name");
+        if (acceptSymbol(".")) return new String[] {identifier("an index name after '" + first + ".'"), first};
+        expectWord("ON");
+        return new String[] {first, identifier("a collection name")};
     }
 
     // ---------------------------------------------------------------------------------------------- expressions

@@ -6,8 +6,6 @@ import io.starling.internal.crdt.FieldOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.Predicate;
 
 /**
  * Runs parsed statements over a {@link DocumentSource}. Pure and stateless: no I/O of its own, no threads, no
@@ -15,10 +13,10 @@ import java.util.function.Predicate;
  * using its own frame. The engine handles ids, CRDT merging, conflicts, storage and atomicity.
  *
  * <p>Every method first checks that the statement's named arguments are supplied
- * ({@link DqlException.Kind#ARGUMENT}). Statements with {@code WHERE _id = <constant or :arg>} or
- * {@code WHERE _id IN <constants or :arg>} (possibly ANDed with other conditions) look documents up with
- * {@link DocumentSource#get} instead of scanning, and still apply the whole WHERE to what they find; results of
- * such lookups come in {@link ValueOrder} of the ids.
+ * ({@link DqlException.Kind#ARGUMENT}). SELECT, UPDATE, DELETE and EVICT read their documents the way the
+ * {@link Planner} chooses — {@code _id} lookups, index scans, a union of those, or a full scan — and always apply the
+ * whole WHERE to what they read. Results without ORDER BY come in {@code _id} order ({@link ValueOrder}) whatever
+ * the plan; ORDER BY ties are broken by {@code _id}.
  */
 public final class QueryExecutor {
     private QueryExecutor() {}
@@ -47,18 +45,31 @@ public final class QueryExecutor {
      * The documents the WHERE of an UPDATE, DELETE, EVICT (or SELECT) matches — all documents when there is no
      * WHERE — in {@code _id} order.
      *
-     * @throws IllegalArgumentException for INSERT and unsupported statements
+     * @throws IllegalArgumentException for INSERT, CREATE INDEX, DROP INDEX and EXPLAIN
      */
     public static List<Value.Obj> matching(Statement s, DocumentSource src, EvalContext ctx) {
         checkArguments(s, ctx.arguments());
         Node where = whereOf(s);
         List<Value.Obj> out = new ArrayList<>();
         Env env = new Env(ctx, ((BaseStatement) s).frameSize);
-        candidates(s.collection(), where, src, env, doc -> {
+        Planner.forMatching(s.collection(), where, src, env).forEachMatch(src, env, doc -> {
             out.add(doc);
             return true;
         });
         return out;
+    }
+
+    /**
+     * The plan a SELECT, UPDATE, DELETE or EVICT would run with, as one item {@code {"plan": operator}}: a tree of
+     * operators, each an object with an {@code "operator"} name, its details and its {@code "input"} (see
+     * docs/QUERY-LANGUAGE.md, "EXPLAIN"). Reads no document: only {@link DocumentSource#indexes}. LIMIT and OFFSET
+     * arguments are checked as when running.
+     */
+    public static Value.Obj explain(ExplainStatement s, DocumentSource src, EvalContext ctx) {
+        checkArguments(s, ctx.arguments());
+        Statement inner = s.explained();
+        Env env = new Env(ctx, ((BaseStatement) inner).frameSize);
+        return Explain.of(inner, src, env);
     }
 
     /**
@@ -135,86 +146,11 @@ public final class QueryExecutor {
         return (t.startsWith("a") || t.startsWith("o") ? "an " : "a ") + t;
     }
 
-    private static Node whereOf(Statement s) {
+    static Node whereOf(Statement s) {
         if (s instanceof SelectStatement x) return x.where;
         if (s instanceof UpdateStatement x) return x.where;
         if (s instanceof DeleteStatement x) return x.where;
         if (s instanceof EvictStatement x) return x.where;
         throw new IllegalArgumentException("matching() needs SELECT, UPDATE, DELETE or EVICT, not " + s);
-    }
-
-    /**
-     * Feeds the documents satisfying {@code where} to the visitor (until it returns false), using the {@code _id}
-     * fast path when the WHERE allows it.
-     */
-    static void candidates(String collection, Node where, DocumentSource src, Env env, Predicate<Value.Obj> visitor) {
-        List<Value> ids = where == null ? null : idLookup(where, env);
-        if (ids != null) {
-            for (Value id : ids) {
-                Value.Obj doc = src.get(collection, id);
-                if (doc == null) continue;
-                env.row = doc;
-                if (Comparisons.isTrue(where.eval(env)) && !visitor.test(doc)) return;
-            }
-            return;
-        }
-        src.scan(collection, doc -> {
-            env.row = doc;
-            if (where != null && !Comparisons.isTrue(where.eval(env))) return true;
-            return visitor.test(doc);
-        });
-    }
-
-    /** The ids named by an {@code _id = c} / {@code _id IN c} conjunct, sorted and distinct; null when there is none. */
-    static List<Value> idLookup(Node where, Env env) {
-        List<Node> conjuncts = new ArrayList<>();
-        flattenAnd(where, conjuncts);
-        for (Node c : conjuncts) {
-            Node constant = null;
-            boolean list = false;
-            if (c instanceof Node.Binary b && b.op() == Node.BinaryOp.EQ) {
-                if (isId(b.left()) && isConstant(b.right())) constant = b.right();
-                else if (isId(b.right()) && isConstant(b.left())) constant = b.left();
-            } else if (c instanceof Node.In in && !in.negated() && isId(in.value()) && isConstant(in.list())) {
-                constant = in.list();
-                list = true;
-            }
-            if (constant == null) continue;
-            env.row = Value.Obj.EMPTY;
-            Value v = constant.eval(env);
-            List<Value> raw = list && v instanceof Value.Arr arr ? arr.items() : List.of(v);
-            TreeMap<Value, Value> sorted = new TreeMap<>(ValueOrder.TOTAL);
-            for (Value id : raw) {
-                if (id.isAbsent()) continue;
-                Long integral = id instanceof Value.Dbl ? NumericFunctions.integral(id) : null;
-                Value key = integral != null ? Value.of(integral) : id;
-                sorted.putIfAbsent(key, key);
-            }
-            return new ArrayList<>(sorted.values());
-        }
-        return null;
-    }
-
-    private static void flattenAnd(Node n, List<Node> out) {
-        if (n instanceof Node.Binary b && b.op() == Node.BinaryOp.AND) {
-            flattenAnd(b.left(), out);
-            flattenAnd(b.right(), out);
-        } else {
-            out.add(n);
-        }
-    }
-
-    private static boolean isId(Node n) {
-        return n instanceof Node.Field f && f.path().length() == 1 && f.path().first() instanceof io.starling.internal.core.Path.Key k
-                && k.name().equals("_id");
-    }
-
-    /** Literals, arguments and constructors/negations of them: values that do not depend on the document. */
-    private static boolean isConstant(Node n) {
-        if (n instanceof Node.Literal || n instanceof Node.Arg) return true;
-        if (n instanceof Node.Neg neg) return isConstant(neg.operand());
-        if (n instanceof Node.ArrayCtor a) return a.items.stream().allMatch(QueryExecutor::isConstant);
-        if (n instanceof Node.ObjectCtor o) return o.entries.stream().allMatch(e -> isConstant(e.value()));
-        return false;
     }
 }

@@ -3,6 +3,7 @@ package io.starling.internal.query;
 import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueOrder;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,26 +13,30 @@ import java.util.Set;
 /**
  * The SELECT pipeline:
  * <pre>
- *   source (scan, or _id lookups) ─▶ WHERE ─▶ [GROUP BY + aggregates ─▶ HAVING] ─▶ projection (+ sort keys)
- *     ─▶ DISTINCT ─▶ ORDER BY (stable, ValueOrder) ─▶ OFFSET ─▶ LIMIT
+ *   access path (see Planner) ─▶ WHERE ─▶ [_id sort] ─▶ [GROUP BY + aggregates ─▶ HAVING] ─▶ projection (+ sort keys)
+ *     ─▶ DISTINCT ─▶ ORDER BY (stable, ValueOrder, ties by _id) ─▶ OFFSET ─▶ LIMIT
  * </pre>
- * A plain query (no grouping, DISTINCT or ORDER BY) streams: it stops scanning once OFFSET + LIMIT rows are out.
- * Without ORDER BY rows keep the source order ({@code _id} order; groups in order of their first row).
+ * Rows enter the pipeline in {@code _id} order whatever the access path (index candidates that come in another
+ * order are sorted first), so every plan gives the same result. Two shapes stream and stop reading early: a plain
+ * query (no grouping, DISTINCT or ORDER BY) once OFFSET + LIMIT rows are out, and a plain query whose ORDER BY the
+ * index order delivers, once OFFSET + LIMIT rows are out and the current tie group is complete.
  */
 final class SelectExecution {
     private SelectExecution() {}
 
-    /** A result row and the values it sorts by. */
-    private record Row(Value.Obj item, Value[] keys) {}
+    /** A result row, the values it sorts by, and the document's _id (null for a group). */
+    private record Row(Value.Obj item, Value[] keys, Value id) {}
 
     static List<Value.Obj> run(SelectStatement s, DocumentSource src, Env env) {
         long limit = bound(s.limit, "LIMIT", env, Long.MAX_VALUE);
         long offset = bound(s.offset, "OFFSET", env, 0);
         if (limit == 0) return List.of();
-        if (!s.isAggregate() && !s.distinct && s.orderBy.isEmpty()) {
+        QueryPlan plan = Planner.forSelect(s, src, env);
+        boolean plain = !s.isAggregate() && !s.distinct;
+        if (plain && s.orderBy.isEmpty()) {
             List<Value.Obj> out = new ArrayList<>();
             long[] skipped = {0};
-            QueryExecutor.candidates(s.collection(), s.where, src, env, doc -> {
+            plan.forEachMatch(src, env, doc -> {
                 if (skipped[0] < offset) {
                     skipped[0]++;
                     return true;
@@ -41,40 +46,83 @@ final class SelectExecution {
             });
             return out;
         }
-        List<Row> rows = s.isAggregate() ? grouped(s, src, env) : ungrouped(s, src, env);
+        if (plain && plan.orderedPrefix > 0) return ordered(s, plan, src, env, offset, limit);
+        List<Row> rows = s.isAggregate() ? grouped(s, plan, src, env) : ungrouped(s, plan, src, env);
         if (s.distinct) {
             Set<ValueKey> seen = new HashSet<>();
             List<Row> unique = new ArrayList<>(rows.size());
             for (Row r : rows) if (seen.add(new ValueKey(r.item()))) unique.add(r);
             rows = unique;
         }
-        if (!s.orderBy.isEmpty()) {
-            List<SelectStatement.OrderItem> order = s.orderBy;
-            rows.sort((a, b) -> {
-                for (int i = 0; i < order.size(); i++) {
-                    int c = ValueOrder.compare(a.keys()[i], b.keys()[i]);
-                    if (c != 0) return order.get(i).descending() ? -c : c;
-                }
-                return 0;
-            });
-        }
+        if (!s.orderBy.isEmpty()) rows.sort(byKeys(s.orderBy, 0, false));
         List<Value.Obj> out = new ArrayList<>();
         for (long i = offset; i < rows.size() && out.size() < limit; i++) out.add(rows.get((int) i).item());
         return out;
     }
 
-    private static List<Row> ungrouped(SelectStatement s, DocumentSource src, Env env) {
+    /**
+     * ORDER BY delivered by the index order: rows come sorted on the first {@code orderedPrefix} items; groups of
+     * rows equal on them are re-sorted (rest of the ORDER BY, then _id) when the plan says so. Stops once OFFSET +
+     * LIMIT rows are out and the group in progress is complete.
+     */
+    private static List<Value.Obj> ordered(SelectStatement s, QueryPlan plan, DocumentSource src, Env env, long offset,
+            long limit) {
+        long need = offset + limit < 0 ? Long.MAX_VALUE : offset + limit;
+        int prefix = plan.orderedPrefix;
+        Comparator<Row> withinGroup = byKeys(s.orderBy, prefix, true);
+        List<Row> out = new ArrayList<>();
+        List<Row> group = new ArrayList<>();
+        plan.forEachInAccessOrder(src, env, doc -> {
+            Row r = row(s, env, doc.get("_id"));
+            if (!plan.sortGroups) {
+                out.add(r);
+                return out.size() < need;
+            }
+            if (!group.isEmpty() && !equalOn(group.get(0), r, prefix)) {
+                group.sort(withinGroup);
+                out.addAll(group);
+                group.clear();
+                if (out.size() >= need) return false;
+            }
+            group.add(r);
+            return true;
+        });
+        group.sort(withinGroup);
+        out.addAll(group);
+        List<Value.Obj> items = new ArrayList<>();
+        for (long i = offset; i < out.size() && items.size() < limit; i++) items.add(out.get((int) i).item());
+        return items;
+    }
+
+    private static boolean equalOn(Row a, Row b, int prefix) {
+        for (int i = 0; i < prefix; i++) if (ValueOrder.compare(a.keys()[i], b.keys()[i]) != 0) return false;
+        return true;
+    }
+
+    /** ORDER BY items {@code from..} in their directions, then (with {@code byId}) _id ascending. */
+    private static Comparator<Row> byKeys(List<SelectStatement.OrderItem> order, int from, boolean byId) {
+        return (a, b) -> {
+            for (int i = from; i < order.size(); i++) {
+                int c = ValueOrder.compare(a.keys()[i], b.keys()[i]);
+                if (c != 0) return order.get(i).descending() ? -c : c;
+            }
+            return byId ? ValueOrder.compare(a.id(), b.id()) : 0;
+        };
+    }
+
+    private static List<Row> ungrouped(SelectStatement s, QueryPlan plan, DocumentSource src, Env env) {
         List<Row> rows = new ArrayList<>();
-        QueryExecutor.candidates(s.collection(), s.where, src, env, doc -> {
-            rows.add(row(s, env));
+        plan.forEachMatch(src, env, doc -> {
+            rows.add(row(s, env, null));
             return true;
         });
         return rows;
     }
 
-    private static List<Row> grouped(SelectStatement s, DocumentSource src, Env env) {
+    private static List<Row> grouped(SelectStatement s, QueryPlan plan, DocumentSource src, Env env) {
+        if (plan.isCountFastPath()) return counted(s, src, env);
         Map<List<ValueKey>, Group> groups = new LinkedHashMap<>();
-        QueryExecutor.candidates(s.collection(), s.where, src, env, doc -> {
+        plan.forEachMatch(src, env, doc -> {
             List<ValueKey> key = new ArrayList<>(s.groupBy.size());
             for (Node g : s.groupBy) key.add(new ValueKey(g.eval(env)));
             Group group = groups.computeIfAbsent(key, k -> new Group(doc, s.aggregates));
@@ -89,20 +137,33 @@ final class SelectExecution {
             env.row = g.first;
             env.aggregates = g.results();
             if (s.having != null && !Comparisons.isTrue(s.having.eval(env))) continue;
-            rows.add(row(s, env));
+            rows.add(row(s, env, null));
         }
         env.aggregates = null;
         return rows;
     }
 
-    private static Row row(SelectStatement s, Env env) {
+    /** {@code SELECT COUNT(*) … FROM c} without WHERE or GROUP BY: one group whose counts the source gives. */
+    private static List<Row> counted(SelectStatement s, DocumentSource src, Env env) {
+        Value n = Value.of(src.count(s.collection()));
+        Value[] results = new Value[s.aggregates.size()];
+        java.util.Arrays.fill(results, n);
+        env.row = Value.Obj.EMPTY;
+        env.aggregates = results;
+        List<Row> rows = new ArrayList<>(1);
+        if (s.having == null || Comparisons.isTrue(s.having.eval(env))) rows.add(row(s, env, null));
+        env.aggregates = null;
+        return rows;
+    }
+
+    private static Row row(SelectStatement s, Env env, Value id) {
         Value.Obj item = project(s, env);
         Value[] keys = new Value[s.orderBy.size()];
         for (int i = 0; i < keys.length; i++) {
             SelectStatement.OrderItem o = s.orderBy.get(i);
             keys[i] = o.projectionIndex() >= 0 ? item.get(s.projections.get(o.projectionIndex()).name()) : o.expr().eval(env);
         }
-        return new Row(item, keys);
+        return new Row(item, keys, id);
     }
 
     /** The result item of the current row: the whole document for *, else the projections minus MISSING ones. */
@@ -116,7 +177,7 @@ final class SelectExecution {
         return new Value.Obj(fields);
     }
 
-    private static long bound(SelectStatement.Bound b, String clause, Env env, long absent) {
+    static long bound(SelectStatement.Bound b, String clause, Env env, long absent) {
         if (b == null) return absent;
         Value v = b.expr().eval(env);
         Long n = NumericFunctions.integral(v);

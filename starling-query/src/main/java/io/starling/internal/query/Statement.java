@@ -5,11 +5,12 @@ package io.starling.internal.query;
  * {@link #toString()} prints the statement back as DQL.
  */
 public sealed interface Statement
-        permits SelectStatement, InsertStatement, UpdateStatement, DeleteStatement, EvictStatement, UnsupportedStatement {
+        permits SelectStatement, InsertStatement, UpdateStatement, DeleteStatement, EvictStatement, CreateIndexStatement,
+                DropIndexStatement, ExplainStatement {
 
-    /** The collection named in FROM / INTO / UPDATE (for EXPLAIN, the explained statement's; "" when none). */
+    /** The collection named in FROM / INTO / UPDATE / ON (for EXPLAIN, the explained statement's). */
     String collection();
 
-    /** True for INSERT, UPDATE, DELETE and EVICT. */
+    /** True for INSERT, UPDATE, DELETE, EVICT, CREATE INDEX and DROP INDEX: the engine runs them in a write transaction. */
     boolean isMutation();
 }

@@ -146,19 +146,22 @@ class ParserTest {
     }
 
     @Test
-    void unsupportedStatementsParse() {
-        UnsupportedStatement c = (UnsupportedStatement) Dql.parse("CREATE INDEX IF NOT EXISTS by_color ON cars (color ASC, a.b DESC)");
-        assertThat(c.kind()).isEqualTo(UnsupportedStatement.Kind.CREATE_INDEX);
+    void indexStatementsAndExplainParse() {
+        CreateIndexStatement c = (CreateIndexStatement) Dql.parse("CREATE INDEX IF NOT EXISTS by_color ON cars (color ASC, a.b DESC)");
         assertThat(c.collection()).isEqualTo("cars");
-        assertThat(c.indexName()).isEqualTo("by_color");
-        assertThat(c.isMutation()).isFalse();
-        assertThat(c.unsupported()).hasMessage("line 1, column 1: CREATE INDEX is not supported yet")
-                .matches(x -> x.kind() == DqlException.Kind.UNSUPPORTED);
-        UnsupportedStatement d = (UnsupportedStatement) Dql.parse("  DROP INDEX IF EXISTS by_color");
-        assertThat(d.kind()).isEqualTo(UnsupportedStatement.Kind.DROP_INDEX);
+        assertThat(c.name()).isEqualTo("by_color");
+        assertThat(c.ifNotExists()).isTrue();
+        assertThat(c.isMutation()).isTrue();
+        assertThat(c.index().fields()).extracting(f -> f.path().toString() + (f.descending() ? " DESC" : ""))
+                .containsExactly("color", "a.b DESC");
+        DropIndexStatement d = (DropIndexStatement) Dql.parse("  DROP INDEX IF EXISTS by_color ON cars");
+        assertThat(d.name()).isEqualTo("by_color");
+        assertThat(d.collection()).isEqualTo("cars");
+        assertThat(d.ifExists()).isTrue();
+        assertThat(d.isMutation()).isTrue();
         assertThat(d.column()).isEqualTo(3);
-        UnsupportedStatement x = (UnsupportedStatement) Dql.parse("EXPLAIN SELECT * FROM cars WHERE a = 1");
-        assertThat(x.kind()).isEqualTo(UnsupportedStatement.Kind.EXPLAIN);
+        ExplainStatement x = (ExplainStatement) Dql.parse("EXPLAIN SELECT * FROM cars WHERE a = 1");
+        assertThat(x.isMutation()).isFalse();
         assertThat(x.collection()).isEqualTo("cars");
         assertThat(x.explained()).isInstanceOf(SelectStatement.class);
         assertThat(error("CREATE INDEX i ON c color")).hasMessage("line 1, column 21: expected '(' but found 'color'");
