@@ -30,7 +30,7 @@ class ArchitectureTest {
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.starling");
 
-    static final String[] PURE = {"io.starling.internal.core..", "io.starling.internal.crdt..", "io.starling.internal.query.."};
+    static final String[] PURE = {"io.starling.internal.core..", "io.starling.internal.crdt..", "io.starling.internal.index..", "io.starling.internal.query.."};
 
     @Test
     void pureLayersDoNoIo() {
@@ -72,7 +72,7 @@ class ArchitectureTest {
 
     @Test
     void layersDependOneWay() {
-        check(noClasses().that().resideInAnyPackage("io.starling.internal.core..", "io.starling.internal.crdt..")
+        check(noClasses().that().resideInAnyPackage("io.starling.internal.core..", "io.starling.internal.crdt..", "io.starling.internal.index..")
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.starling.internal.query..", "io.starling.internal.storage..", "io.starling.internal.engine..", "io.starling"));
         check(noClasses().that().resideInAPackage("io.starling.internal.query..")

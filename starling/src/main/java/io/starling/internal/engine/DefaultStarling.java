@@ -88,7 +88,8 @@ public final class DefaultStarling implements Starling {
                 .siteId(identity.siteId)
                 .build();
         Timestamps timestamps = new Timestamps(identity.siteId, identity.hlc, config.maxClockDrift().toMillis(), clock);
-        DefaultStore store = new DefaultStore(storage, timestamps, new EngineMetrics());
+        DefaultStore store = new DefaultStore(storage, timestamps, new EngineMetrics(),
+                new SystemCollections.Info(dir, identity.siteId, identity.appId));
         log.info("opened {} (app {}, site {})", dir, identity.appId, Long.toUnsignedString(identity.siteId, 16));
         return new DefaultStarling(resolved, storage, store);
     }

@@ -43,6 +43,7 @@ final class DefaultStore implements Store {
     private final Timestamps timestamps;
     private final StatementRunner runner;
     private final DocumentCache cache = new DocumentCache();
+    private final IndexCatalog indexCatalog;
     private final ObserverRegistry observers;
     private final EngineMetrics metrics;
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
@@ -66,11 +67,12 @@ final class DefaultStore implements Store {
     /** A remote document state to merge (the sync engine's unit of transfer). */
     record RemoteDocument(String collection, Value id, DocumentState state) {}
 
-    DefaultStore(DocumentStorage storage, Timestamps timestamps, EngineMetrics metrics) {
+    DefaultStore(DocumentStorage storage, Timestamps timestamps, EngineMetrics metrics, SystemCollections.Info info) {
         this.storage = storage;
         this.timestamps = timestamps;
         this.metrics = metrics;
-        this.runner = new StatementRunner(timestamps, metrics, cache);
+        this.indexCatalog = new IndexCatalog(storage.read(IndexCatalog::load));
+        this.runner = new StatementRunner(timestamps, metrics, cache, indexCatalog, info);
         this.observers = new ObserverRegistry(this::evaluateLive, timestamps::nowMillis);
     }
 
@@ -115,7 +117,7 @@ final class DefaultStore implements Store {
 
     /** A live query's evaluation, on a fresh snapshot (runs on the observers' evaluation thread). */
     private List<Value.Obj> evaluateLive(SelectStatement statement, Map<String, Value> args) {
-        return storage.read(tx -> QueryExecutor.select(statement, new StatementRunner.Source(tx, cache),
+        return storage.read(tx -> QueryExecutor.select(statement, runner.source(tx),
                 new EvalContext(args, timestamps.nowMillis())));
     }
 
@@ -245,15 +247,18 @@ final class DefaultStore implements Store {
 
     private <T> T write(Function<DocumentWriter, T> body) {
         List<List<DocumentWriter.Change>> committed = new ArrayList<>(1);
+        List<DocumentWriter> writers = new ArrayList<>(1);
         T result = storage.write(tx -> {
-            DocumentWriter writer = new DocumentWriter(tx, metrics);
+            DocumentWriter writer = new DocumentWriter(tx, metrics, indexCatalog.forWrite(tx));
             T r = body.apply(writer);
             if (writer.usedStamps()) {
                 tx.putMeta(META_HLC, ByteBuffer.allocate(8).putLong(timestamps.last()).array());
             }
             committed.add(writer.changes());
+            writers.add(writer);
             return r;
         });
+        if (writers.get(0).indexesChanged()) indexCatalog.publish(writers.get(0).indexes());
         List<DocumentWriter.Change> changes = committed.get(0);
         if (!changes.isEmpty()) {
             observers.committed(changes);

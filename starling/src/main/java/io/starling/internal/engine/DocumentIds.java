@@ -3,13 +3,15 @@ package io.starling.internal.engine;
 import io.starling.ErrorCode;
 import io.starling.StarlingException;
 import io.starling.internal.core.Value;
-import io.starling.internal.core.ValueCodec;
+import io.starling.internal.index.IndexKeyCodec;
 import java.util.Map;
 
 /**
  * The rules for {@code _id} (DESIGN.md §2): a string, a 64-bit integer, a boolean, or an object of those
  * (a composite id, whose key order does not matter). Null, floats, binary and arrays are rejected. The
- * storage key is the canonical encoding, so composite ids with the same fields in any order are one id.
+ * storage key is a canonical, order-preserving encoding: composite ids with the same fields in any order
+ * are one id, and storage keeps rows in {@code ValueOrder} of their ids (the order of results without
+ * ORDER BY).
  */
 final class DocumentIds {
     private DocumentIds() {}
@@ -32,12 +34,13 @@ final class DocumentIds {
         return id instanceof Value.Obj ? decode(encode(id)) : id;
     }
 
+    /** The storage key: order-preserving, so that storage's id order is {@code ValueOrder} of ids. */
     static byte[] encode(Value id) {
-        return ValueCodec.encode(id);
+        return IndexKeyCodec.encodeId(id);
     }
 
     static Value decode(byte[] bytes) {
-        return ValueCodec.decode(bytes);
+        return IndexKeyCodec.decodeId(bytes);
     }
 
     private static String problem(Value id, int depth) {

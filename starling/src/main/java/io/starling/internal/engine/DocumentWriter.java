@@ -5,6 +5,8 @@ import io.starling.StarlingException;
 import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueCodec;
 import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.index.IndexDefinition;
+import io.starling.internal.index.IndexKeyCodec;
 import io.starling.internal.storage.DocumentStorage;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,10 +58,58 @@ final class DocumentWriter {
     private final List<Change> changes = new ArrayList<>();
     private final EngineMetrics metrics;
     private boolean wroteStamp;
+    /** The index definitions as this transaction sees them (it may create or drop some). */
+    private IndexCatalog.Version indexes;
+    private boolean indexesChanged;
 
-    DocumentWriter(DocumentStorage.WriteTx tx, EngineMetrics metrics) {
+    DocumentWriter(DocumentStorage.WriteTx tx, EngineMetrics metrics, IndexCatalog.Version indexes) {
         this.tx = tx;
         this.metrics = metrics;
+        this.indexes = indexes;
+    }
+
+    IndexCatalog.Version indexes() {
+        return indexes;
+    }
+
+    /** True when this transaction created or dropped an index: publish {@link #indexes()} after commit. */
+    boolean indexesChanged() {
+        return indexesChanged;
+    }
+
+    /** CREATE INDEX: stores the definition and indexes every live document of the collection. */
+    void createIndex(IndexDefinition index) {
+        indexes = indexes.with(index);
+        indexesChanged = true;
+        IndexCatalog.store(tx, indexes);
+        List<byte[][]> entries = new ArrayList<>();
+        tx.scan(index.collection(), true, row -> {
+            Value.Obj doc = DocumentState.decode(row.state()).document(DocumentIds.decode(row.id()));
+            if (doc != null) entries.add(new byte[][] {IndexKeyCodec.keyOf(index, doc), row.id()});
+            return true;
+        });
+        String name = IndexCatalog.storageName(index);
+        for (byte[][] e : entries) tx.putIndexEntry(name, e[0], e[1]);
+    }
+
+    /** DROP INDEX: removes the definition and every entry. */
+    void dropIndex(IndexDefinition index) {
+        indexes = indexes.without(index);
+        indexesChanged = true;
+        IndexCatalog.store(tx, indexes);
+        tx.dropIndex(IndexCatalog.storageName(index));
+    }
+
+    /** Moves a document's index entries from its old to its new visible state (either may be null). */
+    private void maintainIndexes(String collection, Value id, byte[] idBytes, Value.Obj before, Value.Obj after) {
+        for (IndexDefinition index : indexes.of(collection)) {
+            byte[] oldKey = before == null ? null : IndexKeyCodec.keyOf(index, before);
+            byte[] newKey = after == null ? null : IndexKeyCodec.keyOf(index, after);
+            if (oldKey != null && newKey != null && java.util.Arrays.equals(oldKey, newKey)) continue;
+            String name = IndexCatalog.storageName(index);
+            if (oldKey != null) tx.removeIndexEntry(name, oldKey, idBytes);
+            if (newKey != null) tx.putIndexEntry(name, newKey, idBytes);
+        }
     }
 
     DocumentStorage.WriteTx tx() {
@@ -74,6 +124,7 @@ final class DocumentWriter {
     void commit(String collection, Value id, byte[] idBytes, DocumentState before, DocumentState after, boolean local) {
         checkSize(collection, id, after, local);
         long seq = tx.put(collection, idBytes, after.exists(), after.encode());
+        if (!indexes.of(collection).isEmpty()) maintainIndexes(collection, id, idBytes, before.document(id), after.document(id));
         wroteStamp |= local;
         changes.add(new Change(collection, id, before, after, null, seq));
     }
@@ -91,8 +142,25 @@ final class DocumentWriter {
                 ? new long[] {tx.insertIfAbsent(collection, idBytes.get(0), true, states.get(0))}
                 : tx.insertAllIfAbsent(collection, idBytes, true, states);
         wroteStamp = true;
+        List<IndexDefinition> collectionIndexes = indexes.of(collection);
+        List<List<byte[]>> keys = new ArrayList<>(), keyIds = new ArrayList<>();
+        for (int k = 0; k < collectionIndexes.size(); k++) {
+            keys.add(new ArrayList<>());
+            keyIds.add(new ArrayList<>());
+        }
         for (int i = 0; i < ids.length; i++) {
-            if (seqs[i] >= 0) changes.add(new Change(collection, ids[i], DocumentState.empty(), null, states.get(i), seqs[i]));
+            if (seqs[i] < 0) continue;
+            Change change = new Change(collection, ids[i], DocumentState.empty(), null, states.get(i), seqs[i]);
+            changes.add(change);
+            if (collectionIndexes.isEmpty()) continue;
+            Value.Obj doc = change.after().document(ids[i]);
+            for (int k = 0; k < collectionIndexes.size(); k++) {
+                keys.get(k).add(IndexKeyCodec.keyOf(collectionIndexes.get(k), doc));
+                keyIds.get(k).add(idBytes.get(i));
+            }
+        }
+        for (int k = 0; k < collectionIndexes.size(); k++) {
+            tx.putIndexEntries(IndexCatalog.storageName(collectionIndexes.get(k)), keys.get(k), keyIds.get(k));
         }
         return seqs;
     }
@@ -100,6 +168,7 @@ final class DocumentWriter {
     /** EVICT: the row goes, with no tombstone. */
     boolean evict(String collection, Value id, byte[] idBytes, DocumentState before) {
         if (!tx.remove(collection, idBytes)) return false;
+        if (!indexes.of(collection).isEmpty()) maintainIndexes(collection, id, idBytes, before.document(id), null);
         changes.add(new Change(collection, id, before, DocumentState.empty(), null, -1));
         return true;
     }

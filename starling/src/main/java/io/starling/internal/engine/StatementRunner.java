@@ -8,15 +8,21 @@ import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentException;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.crdt.FieldOp;
+import io.starling.internal.query.CreateIndexStatement;
+import io.starling.internal.index.IndexDefinition;
+import io.starling.internal.index.IndexKeyCodec;
+import io.starling.internal.index.IndexRange;
 import io.starling.internal.query.DeleteStatement;
 import io.starling.internal.query.DocumentSource;
+import io.starling.internal.query.DqlException;
+import io.starling.internal.query.DropIndexStatement;
 import io.starling.internal.query.EvalContext;
 import io.starling.internal.query.EvictStatement;
+import io.starling.internal.query.ExplainStatement;
 import io.starling.internal.query.InsertStatement;
 import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
 import io.starling.internal.query.Statement;
-import io.starling.internal.query.UnsupportedStatement;
 import io.starling.internal.query.UpdateStatement;
 import io.starling.internal.storage.DocumentStorage;
 import java.util.ArrayList;
@@ -24,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -36,31 +43,61 @@ final class StatementRunner {
     private final Timestamps timestamps;
     private final EngineMetrics metrics;
     private final DocumentCache cache;
+    private final IndexCatalog catalog;
 
-    StatementRunner(Timestamps timestamps, EngineMetrics metrics, DocumentCache cache) {
+    private final SystemCollections.Info info;
+
+    StatementRunner(Timestamps timestamps, EngineMetrics metrics, DocumentCache cache, IndexCatalog catalog,
+            SystemCollections.Info info) {
         this.timestamps = timestamps;
         this.metrics = metrics;
         this.cache = cache;
+        this.catalog = catalog;
+        this.info = info;
     }
 
-    /** Runs a read-only statement in a read transaction (a committed snapshot). */
+    /** Runs a read-only statement (SELECT, EXPLAIN) in a read transaction (a committed snapshot). */
     DefaultQueryResult read(DocumentStorage.ReadTx tx, Statement statement, Map<String, Value> args) {
-        return query(tx, cache, statement, args);
+        if (SystemCollections.isSystem(statement.collection())) {
+            return query(statement, new SystemCollections(tx, IndexCatalog.load(tx), info), args);
+        }
+        return query(statement, new Source(tx, cache, collection -> catalog.forSnapshot(tx, collection)), args);
     }
 
-    private DefaultQueryResult query(DocumentStorage.ReadTx tx, DocumentCache cache, Statement statement, Map<String, Value> args) {
-        if (statement instanceof UnsupportedStatement unsupported) throw unsupported.unsupported();
+    /** The source a live query evaluates over, in a read transaction. */
+    Source source(DocumentStorage.ReadTx tx) {
+        return new Source(tx, cache, collection -> catalog.forSnapshot(tx, collection));
+    }
+
+    private DefaultQueryResult query(Statement statement, DocumentSource source, Map<String, Value> args) {
+        EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
+        if (statement instanceof ExplainStatement explain) {
+            return new DefaultQueryResult(List.of(QueryExecutor.explain(explain, source, ctx)), List.of());
+        }
         if (!(statement instanceof SelectStatement select)) {
             throw new IllegalStateException("not a query: " + statement.getClass().getSimpleName());
         }
-        EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
-        List<Value.Obj> items = QueryExecutor.select(select, new Source(tx, cache), ctx);
-        return new DefaultQueryResult(items, List.of());
+        return new DefaultQueryResult(QueryExecutor.select(select, source, ctx), List.of());
+    }
+
+    /** The source statements in a write transaction read: its own writes, its own index definitions, no cache. */
+    private static Source source(DocumentWriter writer) {
+        return new Source(writer.tx(), null, collection -> writer.indexes().of(collection));
     }
 
     /** Runs any statement in a write transaction. */
     DefaultQueryResult write(DocumentWriter writer, Statement statement, Map<String, Value> args) {
-        if (statement instanceof SelectStatement) return query(writer.tx(), null, statement, args);
+        boolean system = SystemCollections.isSystem(statement.collection());
+        if (!statement.isMutation()) {
+            return query(statement, system ? new SystemCollections(writer.tx(), writer.indexes(), info) : source(writer), args);
+        }
+        if (system) {
+            int[] at = position(statement);
+            throw new DqlException(DqlException.Kind.INVALID, at[0], at[1],
+                    statement.collection() + " is a read-only system collection");
+        }
+        if (statement instanceof CreateIndexStatement create) return createIndex(writer, create);
+        if (statement instanceof DropIndexStatement drop) return dropIndex(writer, drop);
         EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
         List<Value> mutated;
         try {
@@ -74,6 +111,35 @@ final class StatementRunner {
         }
         metrics.documentsWritten.add(mutated.size());
         return new DefaultQueryResult(List.of(), mutated);
+    }
+
+    /** Where a statement starts, for errors about the whole statement. */
+    private static int[] position(Statement s) {
+        if (s instanceof CreateIndexStatement c) return new int[] {c.line(), c.column()};
+        if (s instanceof DropIndexStatement d) return new int[] {d.line(), d.column()};
+        return new int[] {1, 1};
+    }
+
+    /** CREATE INDEX: IF NOT EXISTS leaves an index of that name as it is, whatever its fields (as Ditto does). */
+    private static DefaultQueryResult createIndex(DocumentWriter writer, CreateIndexStatement create) {
+        if (writer.indexes().find(create.collection(), create.name()) != null) {
+            if (create.ifNotExists()) return new DefaultQueryResult(List.of(), List.of());
+            throw new DqlException(DqlException.Kind.INVALID, create.line(), create.column(),
+                    "index " + create.name() + " already exists on " + create.collection() + " (use CREATE INDEX IF NOT EXISTS)");
+        }
+        writer.createIndex(create.index());
+        return new DefaultQueryResult(List.of(), List.of());
+    }
+
+    private static DefaultQueryResult dropIndex(DocumentWriter writer, DropIndexStatement drop) {
+        IndexDefinition existing = writer.indexes().find(drop.collection(), drop.name());
+        if (existing == null) {
+            if (drop.ifExists()) return new DefaultQueryResult(List.of(), List.of());
+            throw new DqlException(DqlException.Kind.INVALID, drop.line(), drop.column(),
+                    "there is no index " + drop.name() + " on " + drop.collection() + " (use DROP INDEX IF EXISTS)");
+        }
+        writer.dropIndex(existing);
+        return new DefaultQueryResult(List.of(), List.of());
     }
 
     /*
@@ -94,7 +160,7 @@ final class StatementRunner {
             if (!(docs.get(i) instanceof Value.Obj obj)) {
                 throw new StarlingException(ErrorCode.DOCUMENT_INVALID, "INSERT needs objects, got " + docs.get(i).typeName());
             }
-            checkFinite(obj, null);
+            checkStorable(obj, null);
             Value id = obj.get("_id");
             if (id.isMissing()) id = Value.of(UUID.randomUUID().toString());
             else DocumentIds.validate(id);
@@ -145,7 +211,7 @@ final class StatementRunner {
         return forEachMatch(writer, update, ctx, (doc, id, idBytes, before) -> {
             List<FieldOp> ops = QueryExecutor.updateOps(update, doc, ctx);
             for (FieldOp op : ops) {
-                if (op instanceof FieldOp.Set set) checkFinite(set.value(), op.path());
+                if (op instanceof FieldOp.Set set) checkStorable(set.value(), op.path());
             }
             writer.commit(update.collection(), id, idBytes, before, before.update(ops, timestamps.next()), true);
             return true;
@@ -173,7 +239,7 @@ final class StatementRunner {
     /** Finds the documents the WHERE matches (all of them first: no writing while scanning), then acts on each. */
     private static List<Value> forEachMatch(DocumentWriter writer, Statement statement, EvalContext ctx, MatchAction action) {
         List<Value> mutated = new ArrayList<>();
-        for (Value.Obj doc : QueryExecutor.matching(statement, new Source(writer.tx(), null), ctx)) {
+        for (Value.Obj doc : QueryExecutor.matching(statement, source(writer), ctx)) {
             Value id = doc.get("_id");
             byte[] idBytes = DocumentIds.encode(id);
             DocumentState before = load(writer.tx(), statement.collection(), idBytes);
@@ -204,42 +270,62 @@ final class StatementRunner {
         }
     }
 
-    /** NaN and infinities have no JSON form and no place in the order: refuse them at the door. */
-    private static void checkFinite(Value v, Object path) {
-        if (!isFinite(v)) {
-            throw new StarlingException(ErrorCode.DOCUMENT_INVALID, "field " + (path == null ? "of the document" : path)
-                    + " holds " + firstNonFinite(v) + "; only finite numbers can be stored");
+    /**
+     * What cannot be stored is refused at the door: NaN and infinities (no JSON form, no place in the order)
+     * and strings or field names that are not valid Unicode (a lone surrogate has no UTF-8 form).
+     */
+    private static void checkStorable(Value v, Object path) {
+        Value bad = firstUnstorable(v);
+        if (bad != null) {
+            String what = bad instanceof Value.Dbl ? "holds " + bad + "; only finite numbers can be stored"
+                    : "holds a string that is not valid Unicode (a lone surrogate)";
+            throw new StarlingException(ErrorCode.DOCUMENT_INVALID, "field " + (path == null ? "of the document" : path) + " " + what);
         }
     }
 
-    private static boolean isFinite(Value v) {
-        if (v instanceof Value.Dbl d) return Double.isFinite(d.value());
+    /** The first value that cannot be stored, or null. */
+    private static Value firstUnstorable(Value v) {
+        if (v instanceof Value.Dbl d) return Double.isFinite(d.value()) ? null : v;
+        if (v instanceof Value.Str s) return isValidUnicode(s.value()) ? null : v;
         if (v instanceof Value.Arr a) {
-            for (Value item : a.items()) if (!isFinite(item)) return false;
+            for (Value item : a.items()) {
+                Value bad = firstUnstorable(item);
+                if (bad != null) return bad;
+            }
         } else if (v instanceof Value.Obj o) {
-            for (Value field : o.fields().values()) if (!isFinite(field)) return false;
+            for (Map.Entry<String, Value> e : o.fields().entrySet()) {
+                if (!isValidUnicode(e.getKey())) return Value.of(e.getKey());
+                Value bad = firstUnstorable(e.getValue());
+                if (bad != null) return bad;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isValidUnicode(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) return false;
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
         }
         return true;
     }
 
-    private static Value firstNonFinite(Value v) {
-        if (v instanceof Value.Arr a) {
-            for (Value item : a.items()) if (!isFinite(item)) return firstNonFinite(item);
-        } else if (v instanceof Value.Obj o) {
-            for (Value field : o.fields().values()) if (!isFinite(field)) return firstNonFinite(field);
-        }
-        return v;
-    }
-
-    /** Live documents of a transaction, as the query executor reads them. */
+    /** Live documents of a transaction, and its indexes, as the query executor reads them. */
     static final class Source implements DocumentSource {
         private final DocumentStorage.ReadTx tx;
         /** Null inside write transactions (see DocumentCache). */
         private final DocumentCache cache;
+        private final Function<String, List<IndexDefinition>> indexes;
 
-        Source(DocumentStorage.ReadTx tx, DocumentCache cache) {
+        Source(DocumentStorage.ReadTx tx, DocumentCache cache, Function<String, List<IndexDefinition>> indexes) {
             this.tx = tx;
             this.cache = cache;
+            this.indexes = indexes;
         }
 
         @Override
@@ -255,6 +341,28 @@ final class StatementRunner {
             if (!DocumentIds.isValid(id)) return null;
             DocumentStorage.Row row = tx.get(collection, DocumentIds.encode(id));
             return row == null || !row.live() ? null : document(row);
+        }
+
+        @Override
+        public List<IndexDefinition> indexes(String collection) {
+            return indexes.apply(collection);
+        }
+
+        /** Entries lead to rows one by one, so a LIMIT that stops the visitor stops the scan. */
+        @Override
+        public void scanIndex(IndexDefinition index, IndexRange range, boolean reverse, Predicate<Value.Obj> visitor) {
+            byte[][] bounds = IndexKeyCodec.range(index, range);
+            tx.scanIndex(IndexCatalog.storageName(index), bounds[0], bounds[1], reverse, (key, id) -> {
+                DocumentStorage.Row row = tx.get(index.collection(), id);
+                if (row == null || !row.live()) return true; // entries follow rows in the same transaction
+                Value.Obj doc = document(row);
+                return doc == null || visitor.test(doc);
+            });
+        }
+
+        @Override
+        public long count(String collection) {
+            return tx.countLive(collection);
         }
 
         private Value.Obj document(DocumentStorage.Row row) {

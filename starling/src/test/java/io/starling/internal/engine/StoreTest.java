@@ -293,6 +293,20 @@ class StoreTest {
     }
 
     @Test
+    void stringsThatAreNotUnicodeAreRefused() {
+        Starling db = open();
+        assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("s", "x\uD800y"))))
+                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID))
+                .hasMessageContaining("not valid Unicode");
+        assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("k\uDC00", 1))))
+                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID));
+        db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("_id", 1, "s", "emoji \uD83D\uDE00 ok")));
+        assertThatThrownBy(() -> db.store().execute("UPDATE c SET s = :s", map("s", "\uDBFF")))
+                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID));
+        assertThat(db.store().execute("SELECT s FROM c").items().get(0).value().get("s")).isEqualTo("emoji \uD83D\uDE00 ok");
+    }
+
+    @Test
     void nonFiniteNumbersAreRefused() {
         Starling db = open();
         assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("v", Double.NaN))))
