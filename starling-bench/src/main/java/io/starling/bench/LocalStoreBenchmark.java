@@ -64,6 +64,7 @@ public final class LocalStoreBenchmark {
 
         double[] raw = new double[rounds], starling = new double[rounds], ratio = new double[rounds], perStatement = new double[rounds];
         double[] p50 = new double[rounds], p99 = new double[rounds], scan = new double[rounds];
+        double[] eqIndexed = new double[rounds], eqScan = new double[rounds];
         for (int round = -1; round < rounds; round++) {
             boolean warmUp = round < 0; // JIT compilation happens here; its figures are printed, not counted
             int at = Math.max(round, 0);
@@ -78,12 +79,16 @@ public final class LocalStoreBenchmark {
                     p50[at] = lat[0];
                     p99[at] = lat[1];
                     scan[at] = scanMillis(db);
+                    eqScan[at] = equalityMillis(db, 20);
+                    db.store().execute("CREATE INDEX by_score ON docs (score)");
+                    eqIndexed[at] = equalityMillis(db, 2_000);
                 }
             } finally {
                 delete(tmp);
             }
             System.out.printf((warmUp ? "warm-up" : "round " + (round + 1)) + ": raw %.0f docs/s, starling %.0f docs/s (%.0f%%), per-statement %.0f docs/s, _id lookup p50 %.1f µs p99 %.1f µs, scan %.1f ms%n",
                     raw[at], starling[at], 100 * ratio[at], perStatement[at], p50[at], p99[at], scan[at]);
+            System.out.printf("         score = :s  p50 %.3f ms indexed, %.1f ms without index%n", eqIndexed[at], eqScan[at]);
         }
         System.out.println();
         System.out.println("| metric | median | min | budget |");
@@ -95,6 +100,8 @@ public final class LocalStoreBenchmark {
         System.out.printf("| _id lookup p50, µs | %.1f | %.1f | ≤ 20 |%n", median(p50), min(p50));
         System.out.printf("| _id lookup p99, µs | %.1f | %.1f | |%n", median(p99), min(p99));
         System.out.printf("| filtered scan of %d docs, ms | %.1f | %.1f | |%n", docs, median(scan), min(scan));
+        System.out.printf("| equality `WHERE score = :s` on %d docs, indexed, p50 ms | %.3f | %.3f | ≤ 1 |%n", docs, median(eqIndexed), min(eqIndexed));
+        System.out.printf("| the same without the index, p50 ms | %.1f | %.1f | (%.0f× slower) |%n", median(eqScan), min(eqScan), median(eqScan) / median(eqIndexed));
     }
 
     /** Raw sqlite-jdbc: the same JSON bytes, same batches, WAL + synchronous=FULL like Starling's default. */
@@ -183,6 +190,20 @@ public final class LocalStoreBenchmark {
         }
         Arrays.sort(runs);
         return runs[runs.length / 2] / 1e6;
+    }
+
+    /** p50 of {@code SELECT * FROM docs WHERE score = :s} over random scores (about one match each), in ms. */
+    static double equalityMillis(Starling db, int n) {
+        Random r = new Random(11);
+        for (int i = 0; i < Math.min(n, 200); i++) db.store().execute("SELECT * FROM docs WHERE score = :s", Map.of("s", (long) r.nextInt(100_000)));
+        long[] nanos = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t = System.nanoTime();
+            db.store().execute("SELECT * FROM docs WHERE score = :s", Map.of("s", (long) r.nextInt(100_000)));
+            nanos[i] = System.nanoTime() - t;
+        }
+        Arrays.sort(nanos);
+        return nanos[n / 2] / 1e6;
     }
 
     static double median(double[] v) {
