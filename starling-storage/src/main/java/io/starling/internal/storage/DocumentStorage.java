@@ -67,8 +67,18 @@ public interface DocumentStorage extends AutoCloseable {
         T run(ReadTx tx);
     }
 
-    /** One stored row. {@code live} is false for a tombstone (a deleted document kept for sync). */
-    record Row(String collection, byte[] id, long sequence, boolean live, byte[] state) {}
+    /**
+     * One stored row. {@code live} is false for a tombstone (a deleted document kept for sync). {@code group}
+     * is the first sequence number taken by the write transaction that wrote the row, so that rows written
+     * together can be recognised (and kept together by sync); it equals {@code sequence} for the first row
+     * of a transaction and for rows written before schema version 3.
+     */
+    record Row(String collection, byte[] id, long sequence, boolean live, byte[] state, long group) {
+        /** A row that is the first (or only) of its group. */
+        public Row(String collection, byte[] id, long sequence, boolean live, byte[] state) {
+            this(collection, id, sequence, live, state, sequence);
+        }
+    }
 
     /** Receives rows of a scan; returns false to stop early. */
     @FunctionalInterface

@@ -204,7 +204,7 @@ public final class InMemoryStorage implements DocumentStorage {
     }
 
     private static Row copy(Row row) {
-        return new Row(row.collection(), row.id().clone(), row.sequence(), row.live(), row.state().clone());
+        return new Row(row.collection(), row.id().clone(), row.sequence(), row.live(), row.state().clone(), row.group());
     }
 
     /**
@@ -217,10 +217,13 @@ public final class InMemoryStorage implements DocumentStorage {
         boolean active = true;
         private int openScans;
         Snapshot state;
+        /** The first sequence number this transaction takes: the group of every row it writes. */
+        private final long group;
 
         Transaction(Snapshot state, boolean writable) {
             this.state = state;
             this.writable = writable;
+            this.group = state.lastSequence + 1;
         }
 
         private void checkUsable() {
@@ -372,7 +375,7 @@ public final class InMemoryStorage implements DocumentStorage {
             Snapshot s = state;
             long seq = s.lastSequence + 1;
             Key key = new Key(callerKey.collection, callerKey.id.clone());
-            Row row = new Row(key.collection, key.id, seq, live, value.clone());
+            Row row = new Row(key.collection, key.id, seq, live, value.clone(), group);
             PersistentSortedMap<Long, Key> bySequence = old == null ? s.bySequence : s.bySequence.remove(old.sequence());
             state = new Snapshot(
                     s.rows.put(key, row),

@@ -56,8 +56,19 @@ final class SqliteSchema {
         }
     });
 
+    /**
+     * Version 3: the write-transaction group of each row ({@code docs.grp}, the first sequence number the writing
+     * transaction took; NULL for older rows, read as the row's own sequence), so that sync can keep rows written
+     * together in one batch.
+     */
+    static final Migration WRITE_GROUPS = new Migration(2, 3, "write-transaction groups (docs.grp)", c -> {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("ALTER TABLE docs ADD COLUMN grp INTEGER");
+        }
+    });
+
     /** The schema this code reads and writes. Add migrations here, in order, when the layout changes. */
-    static final SqliteSchema CURRENT = new SqliteSchema(2, List.of(INDEX_ENTRIES));
+    static final SqliteSchema CURRENT = new SqliteSchema(3, List.of(INDEX_ENTRIES, WRITE_GROUPS));
 
     /** Returned by {@link #inspect} for a file that has no tables yet. */
     static final int EMPTY = -1;

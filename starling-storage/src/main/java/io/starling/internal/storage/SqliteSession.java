@@ -35,7 +35,7 @@ final class SqliteSession implements AutoCloseable {
         SCAN("SELECT seq, id, live, state FROM docs WHERE collection = ? ORDER BY id"),
         // live is tested on the table row before state is extracted, so tombstones cost no state copy
         SCAN_LIVE("SELECT seq, id, state FROM docs WHERE collection = ? AND live = 1 ORDER BY id"),
-        CHANGES("SELECT seq, collection, id, live, state FROM docs WHERE seq > ? ORDER BY seq LIMIT ?"),
+        CHANGES("SELECT seq, collection, id, live, state, coalesce(grp, seq) FROM docs WHERE seq > ? ORDER BY seq LIMIT ?"),
         // a skip scan over the (collection, id) index: one seek per collection instead of one step per row
         COLLECTIONS("WITH RECURSIVE names(name) AS ("
                 + " SELECT min(collection) FROM docs"
@@ -47,12 +47,12 @@ final class SqliteSession implements AutoCloseable {
         MAX_SEQ("SELECT max(seq) FROM docs"),
         META_GET("SELECT value FROM meta WHERE key = ?"),
         META_PUT("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-        INSERT_IF_ABSENT("INSERT INTO docs(seq, collection, id, live, state) VALUES (?, ?, ?, ?, ?)"
+        INSERT_IF_ABSENT("INSERT INTO docs(seq, collection, id, live, state, grp) VALUES (?, ?, ?, ?, ?, ?)"
                 + " ON CONFLICT(collection, id) DO NOTHING"),
         // changing seq (the rowid) moves the row to the end of the change order
-        PUT("INSERT INTO docs(seq, collection, id, live, state) VALUES (?, ?, ?, ?, ?)"
+        PUT("INSERT INTO docs(seq, collection, id, live, state, grp) VALUES (?, ?, ?, ?, ?, ?)"
                 + " ON CONFLICT(collection, id) DO UPDATE SET seq = excluded.seq, live = excluded.live,"
-                + " state = excluded.state"),
+                + " state = excluded.state, grp = excluded.grp"),
         REMOVE("DELETE FROM docs WHERE collection = ? AND id = ?"),
         // index entries: every scan is a range of the primary key (name, key, id), walked forwards or backwards;
         // one statement per combination of bounds, so that each is a plain index range with no OR to plan around
@@ -195,7 +195,7 @@ final class SqliteSession implements AutoCloseable {
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Row row = new Row(rs.getString(2), rs.getBytes(3), rs.getLong(1), rs.getInt(4) != 0, rs.getBytes(5));
+                    Row row = new Row(rs.getString(2), rs.getBytes(3), rs.getLong(1), rs.getInt(4) != 0, rs.getBytes(5), rs.getLong(6));
                     if (!visitor.visit(row)) {
                         return;
                     }
@@ -307,9 +307,9 @@ final class SqliteSession implements AutoCloseable {
     // ---- writes (inside BEGIN IMMEDIATE on the writer session)
 
     /** Returns whether a row was inserted. */
-    boolean insertIfAbsent(long seq, String collection, byte[] id, boolean live, byte[] state) {
+    boolean insertIfAbsent(long seq, long group, String collection, byte[] id, boolean live, byte[] state) {
         try {
-            return bindRow(statement(Sql.INSERT_IF_ABSENT), seq, collection, id, live, state).executeUpdate() == 1;
+            return bindRow(statement(Sql.INSERT_IF_ABSENT), seq, group, collection, id, live, state).executeUpdate() == 1;
         } catch (SQLException e) {
             throw failure(file, "insertIfAbsent", e);
         }
@@ -319,14 +319,14 @@ final class SqliteSession implements AutoCloseable {
      * One batch of {@code INSERT ... ON CONFLICT DO NOTHING}; row i takes sequence {@code firstSeq + i}.
      * Returns per row its sequence number, or -1 where the id existed.
      */
-    long[] insertAllIfAbsent(long firstSeq, String collection, List<byte[]> ids, boolean live, List<byte[]> states) {
+    long[] insertAllIfAbsent(long firstSeq, long group, String collection, List<byte[]> ids, boolean live, List<byte[]> states) {
         long[] seqs = new long[ids.size()];
         if (seqs.length == 0) return seqs;
         try {
             PreparedStatement ps = statement(Sql.INSERT_IF_ABSENT);
             try {
                 for (int i = 0; i < seqs.length; i++) {
-                    bindRow(ps, firstSeq + i, collection, Objects.requireNonNull(ids.get(i), "id"), live,
+                    bindRow(ps, firstSeq + i, group, collection, Objects.requireNonNull(ids.get(i), "id"), live,
                             Objects.requireNonNull(states.get(i), "state")).addBatch();
                 }
                 int[] counts = ps.executeBatch();
@@ -340,22 +340,23 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    void put(long seq, String collection, byte[] id, boolean live, byte[] state) {
+    void put(long seq, long group, String collection, byte[] id, boolean live, byte[] state) {
         try {
-            bindRow(statement(Sql.PUT), seq, collection, id, live, state).executeUpdate();
+            bindRow(statement(Sql.PUT), seq, group, collection, id, live, state).executeUpdate();
         } catch (SQLException e) {
             throw failure(file, "put", e);
         }
     }
 
     private static PreparedStatement bindRow(
-            PreparedStatement ps, long seq, String collection, byte[] id, boolean live, byte[] state)
+            PreparedStatement ps, long seq, long group, String collection, byte[] id, boolean live, byte[] state)
             throws SQLException {
         ps.setLong(1, seq);
         ps.setString(2, collection);
         ps.setBytes(3, id);
         ps.setInt(4, live ? 1 : 0);
         ps.setBytes(5, state);
+        ps.setLong(6, group);
         return ps;
     }
 

@@ -21,11 +21,14 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     /** Scans whose visitor is running: the store must not change under an open cursor. */
     private int openScans;
     private long lastSequence;
+    /** The first sequence number this transaction takes: the group of every row it writes. */
+    private final long group;
 
     SqliteTransaction(SqliteSession session, boolean writable, long lastSequence) {
         this.session = session;
         this.writable = writable;
         this.lastSequence = lastSequence;
+        this.group = lastSequence + 1;
     }
 
     /** Ends the transaction's validity; later calls on it throw. */
@@ -144,7 +147,7 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     public long insertIfAbsent(String collection, byte[] id, boolean live, byte[] state) {
         checkWritable();
         long seq = lastSequence + 1;
-        if (!session.insertIfAbsent(seq, Objects.requireNonNull(collection, "collection"),
+        if (!session.insertIfAbsent(seq, group, Objects.requireNonNull(collection, "collection"),
                 Objects.requireNonNull(id, "id"), live, Objects.requireNonNull(state, "state"))) {
             return -1;
         }
@@ -157,7 +160,7 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
         checkWritable();
         Objects.requireNonNull(collection, "collection");
         if (ids.size() != states.size()) throw new IllegalArgumentException("ids and states differ in length");
-        long[] seqs = session.insertAllIfAbsent(lastSequence + 1, collection, ids, live, states);
+        long[] seqs = session.insertAllIfAbsent(lastSequence + 1, group, collection, ids, live, states);
         for (long seq : seqs) if (seq > lastSequence) lastSequence = seq;
         return seqs;
     }
@@ -166,7 +169,7 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     public long put(String collection, byte[] id, boolean live, byte[] state) {
         checkWritable();
         long seq = lastSequence + 1;
-        session.put(seq, Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id"), live,
+        session.put(seq, group, Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id"), live,
                 Objects.requireNonNull(state, "state"));
         lastSequence = seq;
         return seq;

@@ -181,6 +181,24 @@ abstract class DocumentStorageContractTest {
     }
 
     @Test
+    void rowsWrittenByOneTransactionShareAGroup() {
+        storage.write(tx -> {
+            tx.put("c", utf8("a"), true, utf8("1"));
+            tx.insertIfAbsent("c", utf8("b"), true, utf8("2"));
+            tx.insertAllIfAbsent("d", java.util.List.of(utf8("x")), true, java.util.List.of(utf8("3")));
+            return null;
+        });
+        storage.write(tx -> tx.put("c", utf8("a"), false, utf8("gone")));
+        java.util.List<DocumentStorage.Row> rows = new java.util.ArrayList<>();
+        storage.read(tx -> {
+            tx.changesSince(0, 100, rows::add);
+            return null;
+        });
+        assertThat(rows).extracting(DocumentStorage.Row::sequence).containsExactly(2L, 3L, 4L);
+        assertThat(rows).extracting(DocumentStorage.Row::group).containsExactly(1L, 1L, 4L);
+    }
+
+    @Test
     void insertAllIfAbsentSkipsExistingAndRepeatedIds() {
         put("c", "old", "kept");
         long[] seqs = storage.write(tx -> tx.insertAllIfAbsent("c",
