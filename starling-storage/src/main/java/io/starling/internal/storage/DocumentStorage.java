@@ -104,6 +104,12 @@ public interface DocumentStorage extends AutoCloseable {
         void scan(String collection, boolean liveOnly, RowVisitor visitor);
 
         /**
+         * Like {@link #scan} but starting after {@code afterId} (exclusive; null = from the start): a scan
+         * that resumes where a previous one stopped, as sync backfills do in chunks.
+         */
+        void scanAfter(String collection, byte[] afterId, boolean liveOnly, RowVisitor visitor);
+
+        /**
          * Rows of every collection with sequence greater than {@code after}, ascending, at most {@code limit}
          * ({@code limit >= 0}).
          */

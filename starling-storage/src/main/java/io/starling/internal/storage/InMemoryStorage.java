@@ -257,12 +257,18 @@ public final class InMemoryStorage implements DocumentStorage {
 
         @Override
         public void scan(String collection, boolean liveOnly, RowVisitor visitor) {
+            scanAfter(collection, null, liveOnly, visitor);
+        }
+
+        @Override
+        public void scanAfter(String collection, byte[] afterId, boolean liveOnly, RowVisitor visitor) {
             checkUsable();
             Objects.requireNonNull(collection, "collection");
             Objects.requireNonNull(visitor, "visitor");
             openScans++;
             try {
-                state.rows.forEachFrom(new Key(collection, new byte[0]), true, (key, row) -> {
+                Key from = new Key(collection, afterId == null ? new byte[0] : afterId.clone());
+                state.rows.forEachFrom(from, afterId == null, (key, row) -> {
                     if (!key.collection.equals(collection)) {
                         return false;
                     }

@@ -35,6 +35,8 @@ final class SqliteSession implements AutoCloseable {
         SCAN("SELECT seq, id, live, state FROM docs WHERE collection = ? ORDER BY id"),
         // live is tested on the table row before state is extracted, so tombstones cost no state copy
         SCAN_LIVE("SELECT seq, id, state FROM docs WHERE collection = ? AND live = 1 ORDER BY id"),
+        SCAN_AFTER("SELECT seq, id, live, state FROM docs WHERE collection = ? AND id > ? ORDER BY id"),
+        SCAN_LIVE_AFTER("SELECT seq, id, state FROM docs WHERE collection = ? AND id > ? AND live = 1 ORDER BY id"),
         CHANGES("SELECT seq, collection, id, live, state, coalesce(grp, seq) FROM docs WHERE seq > ? ORDER BY seq LIMIT ?"),
         // a skip scan over the (collection, id) index: one seek per collection instead of one step per row
         COLLECTIONS("WITH RECURSIVE names(name) AS ("
@@ -166,11 +168,12 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    void scan(String collection, boolean liveOnly, RowVisitor visitor) {
-        Sql sql = liveOnly ? Sql.SCAN_LIVE : Sql.SCAN;
+    void scan(String collection, byte[] afterId, boolean liveOnly, RowVisitor visitor) {
+        Sql sql = afterId == null ? (liveOnly ? Sql.SCAN_LIVE : Sql.SCAN) : (liveOnly ? Sql.SCAN_LIVE_AFTER : Sql.SCAN_AFTER);
         PreparedStatement ps = acquire(sql);
         try {
             ps.setString(1, collection);
+            if (afterId != null) ps.setBytes(2, afterId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Row row = liveOnly

@@ -73,12 +73,17 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
 
     @Override
     public void scan(String collection, boolean liveOnly, DocumentStorage.RowVisitor visitor) {
+        scanAfter(collection, null, liveOnly, visitor);
+    }
+
+    @Override
+    public void scanAfter(String collection, byte[] afterId, boolean liveOnly, DocumentStorage.RowVisitor visitor) {
         checkUsable();
         Objects.requireNonNull(collection, "collection");
         Objects.requireNonNull(visitor, "visitor");
         openScans++;
         try {
-            session.scan(collection, liveOnly, visitor);
+            session.scan(collection, afterId, liveOnly, visitor);
         } finally {
             openScans--;
         }

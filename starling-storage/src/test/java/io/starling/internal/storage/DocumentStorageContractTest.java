@@ -181,6 +181,23 @@ abstract class DocumentStorageContractTest {
     }
 
     @Test
+    void scanAfterResumesAfterAnId() {
+        put("c", "a", "1");
+        put("c", "b", "2");
+        put("c", "d", "4");
+        put("e", "a", "9");
+        storage.write(tx -> tx.put("c", utf8("c"), false, utf8("tomb")));
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        storage.read(tx -> {
+            tx.scanAfter("c", utf8("a"), false, r -> ids.add(new String(r.id(), java.nio.charset.StandardCharsets.UTF_8)));
+            tx.scanAfter("c", utf8("bb"), true, r -> ids.add("live " + new String(r.id(), java.nio.charset.StandardCharsets.UTF_8)));
+            tx.scanAfter("c", null, true, r -> ids.add("all " + new String(r.id(), java.nio.charset.StandardCharsets.UTF_8)));
+            return null;
+        });
+        assertThat(ids).containsExactly("b", "c", "d", "live d", "all a", "all b", "all d");
+    }
+
+    @Test
     void rowsWrittenByOneTransactionShareAGroup() {
         storage.write(tx -> {
             tx.put("c", utf8("a"), true, utf8("1"));
