@@ -76,6 +76,15 @@ public final class SelectStatement extends BaseStatement implements Statement {
     }
 
     /** True when the statement groups rows (GROUP BY or an aggregate in the projections, HAVING or ORDER BY). */
+    /**
+     * True for {@code SELECT * FROM c [WHERE …]} and nothing more — no DISTINCT, grouping, aggregates,
+     * ordering, LIMIT or OFFSET: the form of a sync subscription.
+     */
+    public boolean isPlainFilter() {
+        return selectAll && !distinct && groupBy.isEmpty() && having == null && orderBy.isEmpty() && limit == null
+                && offset == null && aggregates.isEmpty();
+    }
+
     public boolean isAggregate() {
         return !groupBy.isEmpty() || !aggregates.isEmpty();
     }
