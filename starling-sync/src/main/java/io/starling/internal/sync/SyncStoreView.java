@@ -1,6 +1,8 @@
 package io.starling.internal.sync;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -8,6 +10,10 @@ import java.util.Set;
  * write path (and by fakes in tests). Calls are synchronous; the session calls them on the thread that
  * drives it. Ids are the store's encoded ids, states are encoded document states: the session never
  * decodes documents, it only routes them.
+ *
+ * <p>The session never calls back into itself from these methods, and the store must not call the
+ * session from inside them either: notify sessions ({@link SyncSession#onLocalChange()}) after the call
+ * returned.
  */
 public interface SyncStoreView {
 
@@ -27,28 +33,50 @@ public interface SyncStoreView {
 
     /**
      * Live documents matching {@code subscription} with id greater than {@code afterId} (null: from the
-     * start), in id order, at most {@code maxRows} — a resumable backfill scan.
+     * start), in id order (unsigned byte order of the encoded ids), at most {@code maxRows} — a resumable
+     * backfill scan for a subscription added to a collection that another subscription already covers.
+     * May use indexes.
      */
     List<Row> scanMatching(Subscription subscription, byte[] afterId, int maxRows);
 
-    /** True when the row is a live document that matches the subscription's WHERE. */
+    /**
+     * Every row of {@code collection} — live documents and tombstones — with id greater than {@code afterId}
+     * (null: from the start), in id order (unsigned byte order of the encoded ids), at most {@code maxRows}:
+     * the backfill scan for a collection that no covered subscription of the receiver reads yet (the
+     * session sends tombstones and hints as well as matching documents then).
+     */
+    List<Row> scanCollection(String collection, byte[] afterId, int maxRows);
+
+    /**
+     * True when the row is a live document that matches the subscription's WHERE. The subscription may come
+     * from a remote peer: a query the store cannot evaluate matches nothing (it must not throw).
+     */
     boolean matches(Subscription subscription, Row row);
 
+    /** The stored row of a document (live or tombstone), or null when the store has no row for it. */
+    Row rowOf(String collection, byte[] id);
+
     /** The stored state of a document (live or tombstone), or null when the store has no row for it. */
-    byte[] stateOf(String collection, byte[] id);
+    default byte[] stateOf(String collection, byte[] id) {
+        Row row = rowOf(collection, id);
+        return row == null ? null : row.state();
+    }
 
     /** True when the store holds at least one row in the collection. */
     boolean holdsAny(String collection);
 
     /**
      * Merges remote document states and, in the same local transaction, stores {@code checkpoint} (unless
-     * null). Atomic: all or nothing.
+     * null). Atomic: all or nothing. {@code docs} may be empty (only the checkpoint moves). A document may
+     * appear more than once (later states merge over earlier ones).
      *
-     * @return the ids refused as zombies (not held here and older than the tombstone horizon); empty usually
-     * @throws RemoteRejectedException when the store refuses the batch (e.g. a timestamp too far ahead);
-     *     nothing was applied
+     * @return the ids refused as zombies (not held here and older than the tombstone horizon), and the ids
+     *     whose stored state the merge left unchanged although it differs from the received one (the sender
+     *     lacks writes we hold); both usually empty
+     * @throws RemoteRejectedException when the store refuses the batch (e.g. a timestamp too far ahead, or a
+     *     state that does not decode: reason {@code malformed}); nothing was applied
      */
-    List<DocRef> apply(long fromPeer, List<Doc> docs, Checkpoint checkpoint);
+    ApplyResult apply(long fromPeer, List<Doc> docs, Checkpoint checkpoint);
 
     /** The checkpoint stored for a sender, or null. */
     Checkpoint checkpoint(long senderPeerId);
@@ -62,19 +90,79 @@ public interface SyncStoreView {
     /** One changed row, as storage returns it. {@code group} is the sequence that started its transaction. */
     record Row(long sequence, long group, String collection, byte[] id, boolean live, byte[] state) {}
 
-    /** A document state received from a peer. */
-    record Doc(String collection, byte[] id, byte[] state) {}
+    /** A document state received from a peer. Equality compares contents. */
+    record Doc(String collection, byte[] id, byte[] state) {
+        public Doc {
+            Objects.requireNonNull(collection, "collection");
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(state, "state");
+        }
 
-    /** A document reference. */
-    record DocRef(String collection, byte[] id) {}
+        public DocRef ref() {
+            return new DocRef(collection, id);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Doc d && collection.equals(d.collection) && Arrays.equals(id, d.id)
+                    && Arrays.equals(state, d.state);
+        }
+
+        @Override
+        public int hashCode() {
+            return (collection.hashCode() * 31 + Arrays.hashCode(id)) * 31 + Arrays.hashCode(state);
+        }
+
+        @Override
+        public String toString() {
+            return "Doc[" + collection + "/" + Hex.of(id) + ", " + state.length + " bytes]";
+        }
+    }
+
+    /** A document reference. Equality compares contents, so it can key maps. */
+    record DocRef(String collection, byte[] id) {
+        public DocRef {
+            Objects.requireNonNull(collection, "collection");
+            Objects.requireNonNull(id, "id");
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof DocRef d && collection.equals(d.collection) && Arrays.equals(id, d.id);
+        }
+
+        @Override
+        public int hashCode() {
+            return collection.hashCode() * 31 + Arrays.hashCode(id);
+        }
+
+        @Override
+        public String toString() {
+            return collection + "/" + Hex.of(id);
+        }
+    }
+
+    /** What {@link #apply} reports besides success. */
+    record ApplyResult(List<DocRef> zombies, List<DocRef> behind) {
+        public static final ApplyResult NONE = new ApplyResult(List.of(), List.of());
+
+        public ApplyResult {
+            zombies = List.copyOf(zombies);
+            behind = List.copyOf(behind);
+        }
+    }
 
     /**
      * What a receiver has of one sender: everything up to {@code sequence} of the sender's store
      * {@code incarnation}, for the subscriptions whose keys are in {@code covered}.
      */
-    record Checkpoint(long incarnation, long sequence, Set<SubscriptionKey> covered) {}
+    record Checkpoint(long incarnation, long sequence, Set<SubscriptionKey> covered) {
+        public Checkpoint {
+            covered = Set.copyOf(covered);
+        }
+    }
 
-    /** The store refused remote data as a whole (clock drift). */
+    /** The store refused remote data as a whole (clock drift, undecodable state). */
     final class RemoteRejectedException extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final String reason;

@@ -1,0 +1,233 @@
+package io.starling.internal.sync;
+
+import io.starling.internal.sync.SyncStoreView.DocRef;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The messages of the sync protocol, version 1 (docs/SYNC-PROTOCOL.md, "Messages"). Immutable values;
+ * {@link WireCodec} turns them into bytes and back. Byte arrays are not copied: whoever builds a message
+ * hands its arrays over and must not modify them afterwards. Equality compares contents, arrays included.
+ */
+public sealed interface Message
+        permits Message.Hello, Message.Subscriptions, Message.Batch, Message.Ack, Message.Request, Message.Docs,
+                Message.Zombies, Message.Close {
+
+    /**
+     * The first message of each side. {@code capabilities} is a bit set (version 1 defines none), {@code maxFrame}
+     * the largest frame this side accepts, {@code horizon} its tombstone horizon (0 = none).
+     */
+    record Hello(int version, String appId, long peerId, long incarnation, long capabilities, int maxFrame,
+            long horizon) implements Message {
+        public Hello {
+            Objects.requireNonNull(appId, "appId");
+            nonNegative(version, "version");
+            nonNegative(maxFrame, "maxFrame");
+            nonNegative(horizon, "horizon");
+        }
+    }
+
+    /**
+     * The whole set of subscriptions of the sending side (as a receiver), with its checkpoint for the other
+     * side and the subscribed collections in which it holds documents. Replaces the previous set.
+     */
+    record Subscriptions(long revision, long checkpointIncarnation, long checkpointSequence, List<Item> subscriptions,
+            List<String> held) implements Message {
+        public Subscriptions {
+            positive(revision, "revision");
+            nonNegative(checkpointSequence, "checkpointSequence");
+            subscriptions = List.copyOf(subscriptions);
+            held = List.copyOf(held);
+        }
+
+        /** One subscription and whether the checkpoint already covers it (no backfill needed). */
+        public record Item(Subscription subscription, boolean covered) {
+            public Item {
+                Objects.requireNonNull(subscription, "subscription");
+            }
+        }
+    }
+
+    /**
+     * Entries for the sender's change-sequence range ({@code fromSeq}, {@code toSeq}], produced under the
+     * receiver's subscription {@code revision}. {@code continued}: the last group (or document) goes on in the
+     * next batch. {@code done}: subscriptions whose backfill completes with this batch.
+     */
+    record Batch(long batchNo, long revision, long fromSeq, long toSeq, boolean continued, List<Entry> entries,
+            List<SubscriptionKey> done) implements Message {
+        public Batch {
+            positive(batchNo, "batchNo");
+            nonNegative(revision, "revision");
+            nonNegative(fromSeq, "fromSeq");
+            if (toSeq < fromSeq) throw new IllegalArgumentException("toSeq " + toSeq + " < fromSeq " + fromSeq);
+            entries = List.copyOf(entries);
+            done = List.copyOf(done);
+            if (continued && !done.isEmpty()) throw new IllegalArgumentException("a continued batch completes no backfill");
+            checkParts(entries, continued);
+        }
+    }
+
+    /** The receiver applied batch {@code batchNo} (and every batch before it) and stored its checkpoint. */
+    record Ack(long batchNo) implements Message {
+        public Ack {
+            positive(batchNo, "batchNo");
+        }
+    }
+
+    /** Asks for whole documents (after hints). */
+    record Request(long requestNo, List<DocRef> docs) implements Message {
+        public Request {
+            positive(requestNo, "requestNo");
+            docs = List.copyOf(docs);
+        }
+    }
+
+    /**
+     * Part {@code part} (from 0) of the answer to request {@code requestNo}; {@code more}: another part follows.
+     * Entries are {@link DocEntry} and {@link PartEntry} only.
+     */
+    record Docs(long requestNo, int part, boolean more, List<Entry> entries) implements Message {
+        public Docs {
+            positive(requestNo, "requestNo");
+            nonNegative(part, "part");
+            entries = List.copyOf(entries);
+            for (Entry e : entries) {
+                if (e instanceof HintEntry) throw new IllegalArgumentException("DOCS carries no hints");
+            }
+            checkParts(entries, more);
+        }
+    }
+
+    /** Documents the receiver refused as zombies: the holder evicts them. */
+    record Zombies(List<DocRef> docs) implements Message {
+        public Zombies {
+            docs = List.copyOf(docs);
+        }
+    }
+
+    /** The sender closes the connection; {@code reason} is one of the stable close reasons. */
+    record Close(String reason, String message) implements Message {
+        public Close {
+            Objects.requireNonNull(reason, "reason");
+            Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /** An entry of a {@link Batch} or {@link Docs}. */
+    sealed interface Entry permits DocEntry, HintEntry, PartEntry {
+        String collection();
+
+        byte[] id();
+
+        default DocRef ref() {
+            return new DocRef(collection(), id());
+        }
+
+        default boolean sameDocument(Entry o) {
+            return collection().equals(o.collection()) && Arrays.equals(id(), o.id());
+        }
+    }
+
+    /** A document's whole state (or the last piece of one sent in {@link PartEntry parts}). */
+    record DocEntry(String collection, byte[] id, long group, byte[] state) implements Entry {
+        public DocEntry {
+            Objects.requireNonNull(collection, "collection");
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(state, "state");
+            nonNegative(group, "group");
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof DocEntry e && group == e.group && collection.equals(e.collection)
+                    && Arrays.equals(id, e.id) && Arrays.equals(state, e.state);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(collection, Arrays.hashCode(id), group, Arrays.hashCode(state));
+        }
+
+        @Override
+        public String toString() {
+            return "DOC[" + collection + "/" + Hex.of(id) + " g" + group + ", " + state.length + " bytes]";
+        }
+    }
+
+    /** The document changed here and no longer matches: a receiver holding another state may request it. */
+    record HintEntry(String collection, byte[] id, long digest) implements Entry {
+        public HintEntry {
+            Objects.requireNonNull(collection, "collection");
+            Objects.requireNonNull(id, "id");
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof HintEntry e && digest == e.digest && collection.equals(e.collection)
+                    && Arrays.equals(id, e.id);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(collection, Arrays.hashCode(id), digest);
+        }
+
+        @Override
+        public String toString() {
+            return "HINT[" + collection + "/" + Hex.of(id) + " " + Long.toHexString(digest) + "]";
+        }
+    }
+
+    /**
+     * A leading piece of a state too large for one frame. The next entry — in the same message or at the start
+     * of the next one — continues the same document with another part or ends it with a {@link DocEntry}.
+     */
+    record PartEntry(String collection, byte[] id, long group, byte[] chunk) implements Entry {
+        public PartEntry {
+            Objects.requireNonNull(collection, "collection");
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(chunk, "chunk");
+            nonNegative(group, "group");
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PartEntry e && group == e.group && collection.equals(e.collection)
+                    && Arrays.equals(id, e.id) && Arrays.equals(chunk, e.chunk);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(collection, Arrays.hashCode(id), group, Arrays.hashCode(chunk));
+        }
+
+        @Override
+        public String toString() {
+            return "PART[" + collection + "/" + Hex.of(id) + " g" + group + ", " + chunk.length + " bytes]";
+        }
+    }
+
+    private static void nonNegative(long v, String name) {
+        if (v < 0) throw new IllegalArgumentException(name + " must not be negative: " + v);
+    }
+
+    private static void positive(long v, String name) {
+        if (v < 1) throw new IllegalArgumentException(name + " must be at least 1: " + v);
+    }
+
+    /** A part is followed by a part or a doc of the same document, or ends a message that goes on. */
+    private static void checkParts(List<Entry> entries, boolean goesOn) {
+        for (int i = 0; i < entries.size(); i++) {
+            if (!(entries.get(i) instanceof PartEntry p)) continue;
+            if (i + 1 == entries.size()) {
+                if (!goesOn) throw new IllegalArgumentException("a message ending with a part must be continued");
+            } else {
+                Entry next = entries.get(i + 1);
+                if (next instanceof HintEntry || !next.sameDocument(p)) {
+                    throw new IllegalArgumentException("a part must be followed by the rest of its document");
+                }
+            }
+        }
+    }
+}

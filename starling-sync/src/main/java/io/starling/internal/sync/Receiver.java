@@ -1,0 +1,447 @@
+package io.starling.internal.sync;
+
+import io.starling.internal.core.BinaryWriter;
+import io.starling.internal.core.CodecException;
+import io.starling.internal.sync.Message.Ack;
+import io.starling.internal.sync.Message.Batch;
+import io.starling.internal.sync.Message.DocEntry;
+import io.starling.internal.sync.Message.Docs;
+import io.starling.internal.sync.Message.Entry;
+import io.starling.internal.sync.Message.HintEntry;
+import io.starling.internal.sync.Message.PartEntry;
+import io.starling.internal.sync.Message.Request;
+import io.starling.internal.sync.Message.Subscriptions;
+import io.starling.internal.sync.Message.Zombies;
+import io.starling.internal.sync.SyncStoreView.ApplyResult;
+import io.starling.internal.sync.SyncStoreView.Checkpoint;
+import io.starling.internal.sync.SyncStoreView.Doc;
+import io.starling.internal.sync.SyncStoreView.DocRef;
+import io.starling.internal.sync.SyncStoreView.RemoteRejectedException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The receiving half of a session: our subscriptions, the remote's batches applied with our checkpoint, hints
+ * turned into requests. See the design note of {@link SyncSession}; the rules are those of
+ * docs/SYNC-PROTOCOL.md, "The receiver". Not thread-safe.
+ */
+final class Receiver {
+    /** Above this many hinted documents waiting for an answer, batches are acknowledged only as requests drain. */
+    static final int MAX_PENDING_HINTS = 4096;
+    static final int MAX_REQUEST_DOCS = 64;
+    /** Our SUBSCRIPTIONS must fit the smallest frame any peer may announce. */
+    static final int MAX_SUBSCRIPTIONS_BYTES = SessionConfig.MIN_FRAME / 2;
+    /** Batches whose checkpoint waits for obligations; beyond, new batches share the last one's. */
+    static final int MAX_HELD_BACK = 64;
+
+    private final SyncSession session;
+    private final SyncStoreView store;
+
+    private List<Subscription> subs = List.of();
+    private Set<SubscriptionKey> covered = new HashSet<>();
+    private final Map<SubscriptionKey, Long> since = new HashMap<>(); // revision at which a key was (re)added
+    private long revision;
+    private final Set<String> heldAnnounced = new HashSet<>();
+    private boolean announced; // the first SUBSCRIPTIONS went out
+
+    private long remoteIncarnation;
+    private Checkpoint durable; // the last checkpoint stored for this remote (of its current incarnation), or null
+    private long appliedSeq;
+    private long lastBatchNo;
+    private long lastRevisionSeen;
+    private long activity; // grows with every batch or DOCS part: the receiver's timeout watches it
+
+    // a continued group, held until it ends
+    private final List<Doc> holding = new ArrayList<>();
+    private long holdingBytes;
+    private InPartial partial;
+    private boolean groupWarned;
+
+    /**
+     * The checkpoint may not pass a batch until what the batch obliged us to do is done: the documents it hinted
+     * were fetched, the states we found it older than ours were pushed back and acknowledged. Otherwise a session
+     * that ends meanwhile would forget them (the next one starts past the batch).
+     */
+    static final class Obligation {
+        long toSeq;
+        Set<SubscriptionKey> covered = Set.of();
+        int remaining;
+    }
+
+    private Obligation groupOb; // the obligation of the group being received
+    private final ArrayDeque<Obligation> heldBack = new ArrayDeque<>();
+
+    private long ackOwed; // acknowledgement deferred while too many hints wait
+
+    private record HintInfo(int size, Obligation ob) {}
+
+    private final LinkedHashMap<DocRef, HintInfo> hints = new LinkedHashMap<>();
+    private final Map<DocRef, HintInfo> requested = new LinkedHashMap<>();
+    private long nextRequestNo = 1;
+    private long outstanding; // request waiting for DOCS, or 0
+    private int expectedPart;
+    private InPartial docsPartial;
+
+    Receiver(SyncSession session, SyncStoreView store) {
+        this.session = session;
+        this.store = store;
+    }
+
+    /** A state arriving in parts. */
+    private static final class InPartial {
+        final String collection;
+        final byte[] id;
+        final BinaryWriter bytes = new BinaryWriter(1 << 16);
+
+        InPartial(Entry first) {
+            collection = first.collection();
+            id = first.id();
+        }
+    }
+
+    long activity() {
+        return activity;
+    }
+
+    /** True while we wait for the remote: a request unanswered, or a subscription revision not yet acknowledged. */
+    boolean waiting() {
+        return outstanding != 0 || (announced && lastRevisionSeen < revision);
+    }
+
+    // ---- our subscriptions ----------------------------------------------------------------------------
+
+    void setSubscriptions(List<Subscription> list, List<Message> out) {
+        LinkedHashMap<SubscriptionKey, Subscription> unique = new LinkedHashMap<>();
+        for (Subscription s : list) unique.putIfAbsent(s.key(), s);
+        covered.retainAll(unique.keySet());
+        since.keySet().retainAll(unique.keySet());
+        for (SubscriptionKey k : unique.keySet()) {
+            if (!since.containsKey(k)) since.put(k, revision + 1);
+        }
+        subs = List.copyOf(unique.values());
+        if (announced) announce(out);
+    }
+
+    static void checkSize(List<Subscription> list) {
+        List<Subscriptions.Item> items = new ArrayList<>();
+        for (Subscription s : list) items.add(new Subscriptions.Item(s, false));
+        int size = WireCodec.encode(new Subscriptions(1, 0, Long.MAX_VALUE, items, List.of())).length;
+        for (Subscription s : list) size += WireCodec.stringSize(s.collection()); // held, at worst
+        if (size > MAX_SUBSCRIPTIONS_BYTES) {
+            throw new IllegalArgumentException(list.size() + " subscriptions take " + size
+                    + " bytes; at most " + MAX_SUBSCRIPTIONS_BYTES + " fit in a SUBSCRIPTIONS message");
+        }
+    }
+
+    /** Both HELLOs accepted: our first SUBSCRIPTIONS, with the checkpoint we hold for this remote. */
+    void established(long remotePeerId, long remoteIncarnation, List<Message> out) {
+        this.remoteIncarnation = remoteIncarnation;
+        Checkpoint ckpt = store.checkpoint(remotePeerId);
+        if (ckpt != null && ckpt.incarnation() == remoteIncarnation) {
+            durable = ckpt;
+            appliedSeq = ckpt.sequence();
+            covered = new HashSet<>(ckpt.covered());
+        } else { // no checkpoint, or one of a store that was replaced since: everything again, from 0
+            durable = null;
+            appliedSeq = 0;
+            covered = new HashSet<>();
+        }
+        Set<SubscriptionKey> keys = new HashSet<>();
+        for (Subscription s : subs) keys.add(s.key());
+        covered.retainAll(keys);
+        since.clear();
+        for (SubscriptionKey k : keys) since.put(k, 1L);
+        revision = 0;
+        announce(out);
+    }
+
+    private void announce(List<Message> out) {
+        revision++;
+        announced = true;
+        List<Subscriptions.Item> items = new ArrayList<>(subs.size());
+        Set<String> collections = new LinkedHashSet<>();
+        for (Subscription s : subs) {
+            items.add(new Subscriptions.Item(s, covered.contains(s.key())));
+            collections.add(s.collection());
+        }
+        List<String> held = new ArrayList<>();
+        for (String c : collections) {
+            if (heldAnnounced.contains(c) || store.holdsAny(c)) {
+                held.add(c);
+                heldAnnounced.add(c);
+            }
+        }
+        long ckptInc = durable != null ? durable.incarnation() : 0;
+        out.add(new Subscriptions(revision, ckptInc, durable != null ? durable.sequence() : 0, items, held));
+    }
+
+    /** Our store changed: if we now hold documents in a subscribed collection, the sender should hint there. */
+    void localChange(List<Message> out) {
+        if (!announced) return;
+        for (Subscription s : subs) {
+            String c = s.collection();
+            if (!heldAnnounced.contains(c) && store.holdsAny(c)) {
+                announce(out);
+                return;
+            }
+        }
+    }
+
+    // ---- batches --------------------------------------------------------------------------------------
+
+    void onBatch(Batch b, List<Message> out) {
+        if (b.batchNo() <= lastBatchNo) { // a duplicate: acknowledged again, otherwise ignored
+            if (ackOwed == 0) out.add(new Ack(b.batchNo()));
+            return;
+        }
+        if (b.batchNo() != lastBatchNo + 1) {
+            session.fail(SyncSession.OUT_OF_ORDER, "batch " + b.batchNo() + " after " + lastBatchNo);
+            return;
+        }
+        if (b.revision() > revision) {
+            session.fail(SyncSession.OUT_OF_ORDER, "batch for subscription revision " + b.revision() + ", never sent");
+            return;
+        }
+        lastBatchNo = b.batchNo();
+        lastRevisionSeen = Math.max(lastRevisionSeen, b.revision());
+        activity++;
+        if (groupOb == null) groupOb = heldBack.size() >= MAX_HELD_BACK ? heldBack.peekLast() : new Obligation();
+        for (Entry e : b.entries()) {
+            session.sender().remoteHolds(e.collection());
+            if (e instanceof HintEntry h) {
+                hint(h, groupOb);
+                continue;
+            }
+            Doc doc = reassemble(e, false);
+            if (session.isClosed()) return;
+            if (doc == null) continue;
+            holding.add(doc);
+            holdingBytes += doc.state().length;
+        }
+        long max = session.config().maxGroupBytes();
+        long partialBytes = partial == null ? 0 : partial.bytes.size();
+        if (partialBytes > max) {
+            session.fail(SyncSession.OVERSIZE, "a document state of more than " + max + " bytes");
+            return;
+        }
+        if (b.continued()) {
+            if (holdingBytes + partialBytes > max) {
+                if (!groupWarned) {
+                    groupWarned = true;
+                    session.warning("a transaction group of more than " + max + " bytes is applied in pieces, without atomicity");
+                }
+                if (apply(new ArrayList<>(holding), null, groupOb, out) == null) return;
+                holding.clear();
+                holdingBytes = 0;
+            }
+        } else {
+            if (partial != null) {
+                session.fail(SyncSession.MALFORMED, "a batch that is not continued leaves a document in parts");
+                return;
+            }
+            if (!endGroup(b, out)) return;
+        }
+        if (hints.size() + requested.size() > MAX_PENDING_HINTS) ackOwed = b.batchNo();
+        else out.add(new Ack(b.batchNo()));
+        maybeRequest(out);
+    }
+
+    /** Applies a complete group with its checkpoint, or holds the checkpoint back behind obligations. */
+    private boolean endGroup(Batch b, List<Message> out) {
+        Set<SubscriptionKey> next = new HashSet<>(covered);
+        for (SubscriptionKey k : b.done()) {
+            Long s = since.get(k);
+            if (s != null && b.revision() >= s) next.add(k); // a backfill of the subscription as it is now
+        }
+        Obligation ob = groupOb;
+        groupOb = null;
+        boolean shared = !heldBack.isEmpty() && heldBack.peekLast() == ob;
+        boolean hold = !heldBack.isEmpty() || ob.remaining > 0;
+        Checkpoint ckpt = new Checkpoint(remoteIncarnation, b.toSeq(), next);
+        boolean changed = durable == null || b.toSeq() != durable.sequence() || !next.equals(durable.covered());
+        if (hold) {
+            if (!holding.isEmpty() && apply(new ArrayList<>(holding), null, ob, out) == null) return false;
+        } else if (!holding.isEmpty() || changed) {
+            if (apply(new ArrayList<>(holding), ckpt, ob, out) == null) return false;
+            if (ob.remaining > 0) { // states pushed back are owed after all: the checkpoint must wait for them
+                if (!storeCheckpoint(durable != null ? durable : new Checkpoint(remoteIncarnation, 0, Set.of()), out)) return false;
+                hold = true;
+            } else {
+                durable = ckpt;
+            }
+        }
+        ob.toSeq = b.toSeq();
+        ob.covered = next;
+        if (hold && !shared) heldBack.addLast(ob);
+        appliedSeq = b.toSeq();
+        covered = next;
+        holding.clear();
+        holdingBytes = 0;
+        groupWarned = false;
+        return true;
+    }
+
+    /** One obligation met; the checkpoint moves over every batch at the head whose obligations are all met. */
+    void release(Obligation ob, List<Message> out) {
+        ob.remaining--;
+        Obligation last = null;
+        while (!heldBack.isEmpty() && heldBack.peekFirst().remaining == 0 && heldBack.peekFirst() != groupOb) {
+            last = heldBack.pollFirst();
+        }
+        if (last != null && !session.isClosed()) {
+            Checkpoint ckpt = new Checkpoint(remoteIncarnation, last.toSeq, last.covered);
+            if (storeCheckpoint(ckpt, out)) durable = ckpt;
+        }
+    }
+
+    private boolean storeCheckpoint(Checkpoint ckpt, List<Message> out) {
+        return apply(List.of(), ckpt, null, out) != null;
+    }
+
+    /** A whole state from a DOC entry, or null while parts of it are still arriving. */
+    private Doc reassemble(Entry e, boolean inDocs) {
+        InPartial current = inDocs ? docsPartial : partial;
+        if (current != null && !(current.collection.equals(e.collection()) && Arrays.equals(current.id, e.id()))) {
+            session.fail(SyncSession.MALFORMED, "a part of a document in " + current.collection + " is not followed by the rest of it");
+            return null;
+        }
+        if (e instanceof PartEntry p) {
+            InPartial ip = current != null ? current : new InPartial(p);
+            ip.bytes.writeRaw(p.chunk());
+            if (inDocs) docsPartial = ip;
+            else partial = ip;
+            return null;
+        }
+        DocEntry d = (DocEntry) e;
+        if (current == null) return new Doc(d.collection(), d.id(), d.state());
+        current.bytes.writeRaw(d.state());
+        if (inDocs) docsPartial = null;
+        else partial = null;
+        return new Doc(d.collection(), d.id(), current.bytes.toByteArray());
+    }
+
+    private void hint(HintEntry h, Obligation ob) {
+        DocRef ref = h.ref();
+        if (hints.containsKey(ref)) return; // to be requested later: the answer will be at least this new
+        byte[] ours = store.stateOf(h.collection(), h.id());
+        if (ours != null && Digests.of(ours) != h.digest()) {
+            hints.put(ref, new HintInfo(ours.length, ob));
+            ob.remaining++;
+        }
+    }
+
+    /**
+     * Applies documents (and a checkpoint) through the store's single write path, then reports zombies, records
+     * echo digests and hands the states found older than ours to our sender, as obligations of {@code ob}. Null
+     * when the store refused: the session is closed then.
+     */
+    private ApplyResult apply(List<Doc> docs, Checkpoint ckpt, Obligation ob, List<Message> out) {
+        ApplyResult result;
+        try {
+            result = store.apply(session.remotePeerId(), docs, ckpt);
+        } catch (RemoteRejectedException e) {
+            session.fail(e.reason(), e.getMessage() == null ? e.reason() : e.getMessage());
+            return null;
+        } catch (CodecException e) {
+            session.fail(SyncSession.MALFORMED, "a document state does not decode: " + e.getMessage());
+            return null;
+        }
+        for (Doc d : docs) {
+            session.echo().received(d.collection(), d.id(), d.state());
+            heldAnnounced.add(d.collection()); // the sender knows we hold it now
+        }
+        if (!docs.isEmpty()) session.sender().localChange();
+        if (!result.zombies().isEmpty()) out.add(new Zombies(result.zombies()));
+        for (DocRef ref : result.behind()) {
+            Obligation owner = ob;
+            if (owner == null) {
+                HintInfo info = requested.get(ref);
+                if (info == null) continue;
+                owner = info.ob();
+            }
+            session.sender().pushBack(ref, owner);
+        }
+        return result;
+    }
+
+    // ---- requests after hints -------------------------------------------------------------------------
+
+    void maybeRequest(List<Message> out) {
+        if (session.isClosed()) return;
+        if (outstanding == 0 && !hints.isEmpty()) {
+            List<DocRef> refs = new ArrayList<>();
+            long estimate = 0;
+            int bytes = 0;
+            int maxBytes = session.frameLimit() / 2;
+            for (Iterator<Map.Entry<DocRef, HintInfo>> it = hints.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<DocRef, HintInfo> e = it.next();
+                int n = WireCodec.refSize(e.getKey());
+                if (!refs.isEmpty() && (refs.size() == MAX_REQUEST_DOCS
+                        || estimate + e.getValue().size() > session.config().batchBytes() || bytes + n > maxBytes)) {
+                    break;
+                }
+                refs.add(e.getKey());
+                requested.put(e.getKey(), e.getValue());
+                estimate += e.getValue().size();
+                bytes += n;
+                it.remove();
+            }
+            outstanding = nextRequestNo++;
+            expectedPart = 0;
+            out.add(new Request(outstanding, refs));
+        }
+        if (ackOwed != 0 && hints.size() + requested.size() <= MAX_PENDING_HINTS) {
+            out.add(new Ack(ackOwed));
+            ackOwed = 0;
+        }
+    }
+
+    void onDocs(Docs d, List<Message> out) {
+        if (outstanding != 0 && d.requestNo() == outstanding) {
+            if (d.part() < expectedPart) return; // duplicate
+            if (d.part() > expectedPart) {
+                session.fail(SyncSession.OUT_OF_ORDER, "DOCS part " + d.part() + " of request " + d.requestNo() + ", expected " + expectedPart);
+                return;
+            }
+        } else if (d.requestNo() < nextRequestNo) {
+            return; // a duplicate of an answer already complete
+        } else {
+            session.fail(SyncSession.OUT_OF_ORDER, "DOCS for request " + d.requestNo() + ", never sent");
+            return;
+        }
+        expectedPart++;
+        activity++;
+        List<Doc> docs = new ArrayList<>();
+        for (Entry e : d.entries()) {
+            session.sender().remoteHolds(e.collection());
+            Doc doc = reassemble(e, true);
+            if (session.isClosed()) return;
+            if (doc != null) docs.add(doc);
+        }
+        if (docsPartial != null && docsPartial.bytes.size() > session.config().maxGroupBytes()) {
+            session.fail(SyncSession.OVERSIZE, "a document state of more than " + session.config().maxGroupBytes() + " bytes");
+            return;
+        }
+        if (!docs.isEmpty() && apply(docs, null, null, out) == null) return;
+        if (!d.more()) {
+            if (docsPartial != null) {
+                session.fail(SyncSession.MALFORMED, "the last DOCS part leaves a document in parts");
+                return;
+            }
+            outstanding = 0;
+            List<HintInfo> answered = new ArrayList<>(requested.values());
+            requested.clear();
+            for (HintInfo info : answered) release(info.ob(), out);
+        }
+        maybeRequest(out);
+    }
+}

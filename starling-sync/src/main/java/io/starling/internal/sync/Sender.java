@@ -1,0 +1,643 @@
+package io.starling.internal.sync;
+
+import io.starling.internal.sync.Message.Ack;
+import io.starling.internal.sync.Message.Batch;
+import io.starling.internal.sync.Message.DocEntry;
+import io.starling.internal.sync.Message.Docs;
+import io.starling.internal.sync.Message.Entry;
+import io.starling.internal.sync.Message.HintEntry;
+import io.starling.internal.sync.Message.PartEntry;
+import io.starling.internal.sync.Message.Request;
+import io.starling.internal.sync.Message.Subscriptions;
+import io.starling.internal.sync.SyncStoreView.DocRef;
+import io.starling.internal.sync.SyncStoreView.Row;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The sending half of a session: what the remote subscribes to, read from our store and sent in batches. See the
+ * design note of {@link SyncSession}; the rules are those of docs/SYNC-PROTOCOL.md, "The sender". Not thread-safe.
+ */
+final class Sender {
+    /** Results of filling a batch from one source. */
+    private static final int EXHAUSTED = 0, FULL = 1, CONTINUED = 2;
+
+    private static final int LIVE = 0, BACKFILL = 1, PUSH = 2;
+    private static final long NO_GROUP = -1;
+    /** Below this a piece of a large state is not worth starting in a batch that already holds entries. */
+    private static final int MIN_CHUNK = 1024;
+    /** Rows examined without anything to send before an empty batch moves the remote's checkpoint anyway. */
+    static final long PROGRESS_ROWS = 1024;
+    static final int MAX_PUSH = 65_536;
+
+    private final SyncSession session;
+    private final SyncStoreView store;
+
+    // the remote's subscriptions
+    private boolean started;
+    private boolean resumed;
+    private long revision;
+    private Map<SubscriptionKey, Subscription> subs = new LinkedHashMap<>();
+    private Map<String, List<Subscription>> byCollection = new HashMap<>();
+    private final Set<String> held = new HashSet<>();
+
+    // the live feed and the window
+    private long cursor; // rows up to here are sent or need nothing
+    private long sentSeq; // toSeq of the last batch sent
+    private long acked; // toSeq of the last acknowledged batch that ended a group
+    private boolean maybeChanges = true;
+    private boolean revisionAckOwed;
+    private long nextBatchNo = 1;
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    private long progress; // grows with every acknowledgement or request: the progress timeout watches it
+    private Cont cont; // the last batch was continued: how to go on
+
+    // coverage of the remote's subscriptions
+    private final Set<SubscriptionKey> doneReady = new LinkedHashSet<>();
+    private final ArrayDeque<Backfill> backfills = new ArrayDeque<>();
+    private final LinkedHashMap<DocRef, List<Receiver.Obligation>> push = new LinkedHashMap<>();
+    private boolean pushOverflowWarned;
+
+    private long lastRequestNo;
+    private double avgRowBytes = 512;
+
+    Sender(SyncSession session, SyncStoreView store) {
+        this.session = session;
+        this.store = store;
+    }
+
+    private record InFlight(long batchNo, long toSeq, boolean continued, List<Receiver.Obligation> releases) {}
+
+    /**
+     * A backfill: the documents that the live feed will not bring (rows up to {@code upTo}) for new subscriptions —
+     * all of one collection's subscriptions that no covered subscription reads yet, scanning the whole collection
+     * (tombstones and hints too), or a single subscription of an already covered collection, scanning its matches.
+     */
+    private static final class Backfill {
+        final String collection;
+        final List<Subscription> subs;
+        final boolean full;
+        final long upTo; // rows past this are examined by the live feed with the subscriptions in the set
+        byte[] afterId;
+
+        Backfill(String collection, List<Subscription> subs, boolean full, long upTo) {
+            this.collection = collection;
+            this.subs = new ArrayList<>(subs);
+            this.full = full;
+            this.upTo = upTo;
+        }
+
+        boolean covers(SubscriptionKey k) {
+            for (Subscription s : subs) {
+                if (s.key().equals(k)) return true;
+            }
+            return false;
+        }
+    }
+
+    /** A state too large for one batch, being sent in parts. */
+    private static final class OutPartial {
+        final String collection;
+        final byte[] id;
+        final long group;
+        final byte[] state;
+        final long seq; // LIVE: the row's sequence
+        final Backfill task; // BACKFILL: the task to advance when done
+        final List<Receiver.Obligation> releases = new ArrayList<>(); // PUSH: released once the whole state is acknowledged
+        int offset;
+
+        OutPartial(String collection, byte[] id, long group, byte[] state, long seq, Backfill task) {
+            this.collection = collection;
+            this.id = id;
+            this.group = group;
+            this.state = state;
+            this.seq = seq;
+            this.task = task;
+        }
+    }
+
+    private record Cont(int source, long group, OutPartial partial) {}
+
+    /** Entries of a batch being built, against a soft (batchBytes) and a hard (frame) limit. */
+    private static final class Builder {
+        final int soft, hard;
+        final List<Entry> entries = new ArrayList<>();
+        final List<Long> echoes = new ArrayList<>();
+        final List<Receiver.Obligation> releases = new ArrayList<>();
+        int size;
+
+        Builder(int soft, int hard) {
+            this.soft = soft;
+            this.hard = hard;
+        }
+
+        boolean isEmpty() {
+            return entries.isEmpty();
+        }
+
+        /** Whether {@code n} more bytes fit: under the soft limit, or the hard one in an empty batch. */
+        boolean takes(int n) {
+            return size + n <= (entries.isEmpty() ? hard : soft);
+        }
+
+        boolean fitsHard(int n) {
+            return size + n <= hard;
+        }
+
+        int roomHard() {
+            return hard - size;
+        }
+
+        void add(Entry e, int n) {
+            entries.add(e);
+            size += n;
+        }
+    }
+
+    /** One examined row of the group being gathered. */
+    private record Pending(Entry entry, long seq, int size, long echo) {}
+
+    // ---- state ----------------------------------------------------------------------------------------
+
+    boolean started() {
+        return started;
+    }
+
+    long ackedSequence() {
+        return acked;
+    }
+
+    int inFlight() {
+        return inFlight.size();
+    }
+
+    long progress() {
+        return progress;
+    }
+
+    List<Subscription> subscriptions() {
+        return List.copyOf(subs.values());
+    }
+
+    /** Our store has (or may have) new rows. */
+    void localChange() {
+        maybeChanges = true;
+    }
+
+    /** The remote holds documents of this collection (it sent us one): hints become useful there. */
+    void remoteHolds(String collection) {
+        held.add(collection);
+    }
+
+    /**
+     * The remote sent a state older than ours (the store left it unchanged): send ours back — as a DOC, whether it
+     * matches or not — unless the live feed will anyway (the row is past the cursor). {@code ob} is met once the
+     * remote acknowledged it.
+     */
+    void pushBack(DocRef ref, Receiver.Obligation ob) {
+        if (!byCollection.containsKey(ref.collection())) return; // not something the remote subscribes to
+        ob.remaining++;
+        List<Receiver.Obligation> obs = push.get(ref);
+        if (obs == null && push.size() >= MAX_PUSH) {
+            // never met in this session: the checkpoint stops before this batch, and the next session redoes it
+            if (!pushOverflowWarned) {
+                pushOverflowWarned = true;
+                session.warning("push-back queue full (" + MAX_PUSH + "): the checkpoint waits for the next session");
+            }
+            return;
+        }
+        if (obs == null) push.put(ref, obs = new ArrayList<>(1));
+        obs.add(ob);
+    }
+
+    // ---- messages -------------------------------------------------------------------------------------
+
+    void onSubscriptions(Subscriptions m, SessionListener listener) {
+        if (m.revision() <= revision) return; // a duplicate or a stale reordered copy: the newer set stands
+        int maxSubs = session.frameLimit() / 68;
+        if (m.subscriptions().size() > maxSubs) {
+            session.fail(SyncSession.MALFORMED, m.subscriptions().size() + " subscriptions, more than " + maxSubs);
+            return;
+        }
+        boolean first = !started;
+        if (first) {
+            started = true;
+            long seq = m.checkpointSequence();
+            resumed = m.checkpointIncarnation() == store.incarnation() && seq > 0 && seq <= store.lastSequence();
+            cursor = sentSeq = acked = resumed ? seq : 0;
+            maybeChanges = true;
+        }
+        revision = m.revision();
+        Map<SubscriptionKey, Subscription> old = subs;
+        Map<SubscriptionKey, Subscription> now = new LinkedHashMap<>();
+        Map<SubscriptionKey, Boolean> coveredFlag = new HashMap<>();
+        for (Subscriptions.Item item : m.subscriptions()) {
+            now.putIfAbsent(item.subscription().key(), item.subscription());
+            coveredFlag.merge(item.subscription().key(), item.covered(), Boolean::logicalAnd);
+        }
+        subs = now;
+        byCollection = new HashMap<>();
+        for (Subscription s : now.values()) byCollection.computeIfAbsent(s.collection(), c -> new ArrayList<>()).add(s);
+        for (SubscriptionKey k : old.keySet()) {
+            if (!now.containsKey(k)) cancel(k);
+        }
+        Map<SubscriptionKey, Subscription> starting = new LinkedHashMap<>();
+        for (Subscription s : now.values()) {
+            boolean covered = coveredFlag.get(s.key()) && (!first || resumed);
+            if (covered) cancel(s.key());
+            else if (first || !old.containsKey(s.key())) starting.put(s.key(), s);
+            // else: kept from the previous set, with whatever coverage is pending for it (or done already)
+        }
+        startCoverage(starting);
+        held.addAll(m.held());
+        revisionAckOwed = true;
+        if (first && acked > 0) listener.acknowledged(acked);
+        listener.remoteSubscriptionsChanged(List.copyOf(now.values()));
+    }
+
+    private void cancel(SubscriptionKey k) {
+        doneReady.remove(k);
+        for (Iterator<Backfill> it = backfills.iterator(); it.hasNext(); ) {
+            Backfill t = it.next();
+            t.subs.removeIf(s -> s.key().equals(k));
+            if (t.subs.isEmpty()) it.remove();
+        }
+    }
+
+    private boolean pending(SubscriptionKey k) {
+        if (doneReady.contains(k)) return true;
+        for (Backfill t : backfills) {
+            if (t.covers(k)) return true;
+        }
+        return false;
+    }
+
+    /** Subscriptions the remote reports not covered: backfills, unless no row was examined yet. */
+    private void startCoverage(Map<SubscriptionKey, Subscription> starting) {
+        for (SubscriptionKey k : starting.keySet()) cancel(k);
+        if (cursor == 0) { // no row examined yet: the live feed reads every row with these subscriptions in the set
+            doneReady.addAll(starting.keySet());
+            return;
+        }
+        Map<String, List<Subscription>> fresh = new LinkedHashMap<>();
+        for (Subscription s : starting.values()) {
+            boolean collectionCovered = false;
+            for (Subscription other : byCollection.get(s.collection())) {
+                if (!starting.containsKey(other.key()) && !pending(other.key())) collectionCovered = true;
+            }
+            if (collectionCovered) backfills.add(new Backfill(s.collection(), List.of(s), false, cursor));
+            else fresh.computeIfAbsent(s.collection(), c -> new ArrayList<>()).add(s);
+        }
+        fresh.forEach((c, list) -> backfills.add(new Backfill(c, list, true, cursor)));
+    }
+
+    void onAck(Ack a, List<Message> out) {
+        if (a.batchNo() >= nextBatchNo) {
+            session.fail(SyncSession.OUT_OF_ORDER, "ACK for batch " + a.batchNo() + ", never sent (last " + (nextBatchNo - 1) + ")");
+            return;
+        }
+        long to = -1;
+        while (!inFlight.isEmpty() && inFlight.peekFirst().batchNo() <= a.batchNo()) { // cumulative
+            InFlight f = inFlight.pollFirst();
+            if (!f.continued()) to = Math.max(to, f.toSeq());
+            progress++;
+            for (Receiver.Obligation ob : f.releases()) session.receiver().release(ob, out);
+        }
+        if (to > acked) {
+            acked = to;
+            session.listener().acknowledged(acked);
+        }
+    }
+
+    /** Answers a REQUEST with DOCS parts, each within a frame. */
+    void onRequest(Request r, List<Message> out) {
+        if (r.requestNo() <= lastRequestNo) return; // duplicate
+        if (r.requestNo() != lastRequestNo + 1) {
+            session.fail(SyncSession.OUT_OF_ORDER, "REQUEST " + r.requestNo() + " after " + lastRequestNo);
+            return;
+        }
+        if (r.docs().size() > Receiver.MAX_REQUEST_DOCS) { // an answer must stay small: it is built at once
+            session.fail(SyncSession.MALFORMED, "REQUEST of " + r.docs().size() + " documents, more than " + Receiver.MAX_REQUEST_DOCS);
+            return;
+        }
+        lastRequestNo = r.requestNo();
+        progress++;
+        int hard = session.frameLimit() - 32;
+        int part = 0;
+        List<Entry> entries = new ArrayList<>();
+        int size = 0;
+        for (DocRef ref : r.docs()) {
+            if (!byCollection.containsKey(ref.collection())) continue; // not something the remote subscribes to
+            Row row = store.rowOf(ref.collection(), ref.id());
+            if (row == null) continue;
+            int over = WireCodec.docEntryOverhead(row.collection(), row.id(), row.group());
+            int n = over + WireCodec.bytesSize(row.state().length);
+            if (size + n > hard && !entries.isEmpty()) {
+                out.add(new Docs(r.requestNo(), part++, true, entries));
+                entries = new ArrayList<>();
+                size = 0;
+            }
+            int offset = 0;
+            byte[] state = row.state();
+            while (size + over + WireCodec.bytesSize(state.length - offset) > hard) { // too large even alone
+                int room = hard - size - over - 5;
+                entries.add(new PartEntry(row.collection(), row.id(), row.group(), Arrays.copyOfRange(state, offset, offset + room)));
+                offset += room;
+                out.add(new Docs(r.requestNo(), part++, true, entries));
+                entries = new ArrayList<>();
+                size = 0;
+            }
+            byte[] rest = offset == 0 ? state : Arrays.copyOfRange(state, offset, state.length);
+            entries.add(new DocEntry(row.collection(), row.id(), row.group(), rest));
+            size += over + WireCodec.bytesSize(rest.length);
+        }
+        out.add(new Docs(r.requestNo(), part, false, entries));
+    }
+
+    // ---- producing batches ----------------------------------------------------------------------------
+
+    /** Sends batches while the window has room and there is something to send. */
+    void fill(List<Message> out) {
+        if (!started) return;
+        while (inFlight.size() < session.config().window() && !session.isClosed()) {
+            Batch b = next(out);
+            if (b == null) return;
+            out.add(b);
+        }
+    }
+
+    private Batch next(List<Message> out) {
+        int hard = session.frameLimit() - reserve();
+        int soft = Math.min(session.config().batchBytes() - reserve(), hard);
+        Builder b = new Builder(soft, hard);
+        int st = EXHAUSTED;
+        boolean liveDone = false;
+        if (cont != null) {
+            liveDone = cont.source() == LIVE;
+            st = resume(b);
+        }
+        if (st == EXHAUSTED && !liveDone && maybeChanges) st = fillLive(b, NO_GROUP);
+        if (st == EXHAUSTED) st = fillPush(b, out);
+        if (st == EXHAUSTED) st = fillBackfill(b);
+        return emit(b, st == CONTINUED);
+    }
+
+    /** Header bytes, and room for the done keys that this batch could carry. */
+    private int reserve() {
+        int candidates = Math.min(subs.size(), doneReady.size() + backfills.size());
+        return 64 + candidates * (1 + WireCodec.KEY_BYTES);
+    }
+
+    private Batch emit(Builder b, boolean continued) {
+        List<SubscriptionKey> done = List.of();
+        if (!continued) {
+            if (!doneReady.isEmpty()) {
+                List<SubscriptionKey> keys = new ArrayList<>();
+                for (SubscriptionKey k : doneReady) {
+                    if (subs.containsKey(k)) keys.add(k);
+                }
+                doneReady.clear();
+                done = keys;
+            }
+        }
+        boolean needed = !b.isEmpty() || continued || !done.isEmpty() || revisionAckOwed
+                || (cursor - sentSeq >= PROGRESS_ROWS && inFlight.isEmpty());
+        if (!needed) return null;
+        Batch batch = new Batch(nextBatchNo++, revision, sentSeq, cursor, continued, b.entries, done);
+        sentSeq = cursor;
+        revisionAckOwed = false;
+        inFlight.addLast(new InFlight(batch.batchNo(), batch.toSeq(), continued, List.copyOf(b.releases)));
+        for (Entry e : b.entries) {
+            if (!(e instanceof HintEntry)) held.add(e.collection());
+        }
+        for (long k : b.echoes) session.echo().consumed(k);
+        return batch;
+    }
+
+    private int resume(Builder b) {
+        Cont c = cont;
+        cont = null;
+        OutPartial p = c.partial();
+        if (p != null) {
+            if (!continuePartial(b, p, c)) return CONTINUED;
+            if (c.source() == LIVE) cursor = p.seq;
+            else if (c.source() == BACKFILL && backfills.contains(p.task)) p.task.afterId = p.id;
+            b.releases.addAll(p.releases);
+        }
+        if (c.source() == LIVE) return fillLive(b, c.group());
+        return EXHAUSTED;
+    }
+
+    private boolean continuePartial(Builder b, OutPartial p, Cont c) {
+        int over = WireCodec.docEntryOverhead(p.collection, p.id, p.group);
+        int rest = p.state.length - p.offset;
+        int n = over + WireCodec.bytesSize(rest);
+        if (b.fitsHard(n)) {
+            b.add(new DocEntry(p.collection, p.id, p.group, Arrays.copyOfRange(p.state, p.offset, p.state.length)), n);
+            return true;
+        }
+        int room = b.roomHard() - over - 5;
+        byte[] chunk = Arrays.copyOfRange(p.state, p.offset, p.offset + room);
+        b.add(new PartEntry(p.collection, p.id, p.group, chunk), over + WireCodec.bytesSize(chunk.length));
+        p.offset += room;
+        cont = c.partial() == p ? c : new Cont(c.source(), c.group(), p);
+        return false;
+    }
+
+    /**
+     * Adds an entry that may not fit, in a batch that must take it now (a group alone larger than a batch, or an
+     * empty batch): a state that does not fit is cut into parts. False when the batch ends here, continued.
+     */
+    private boolean addSplitting(Builder b, Entry e, int source, long group, long seq, Backfill task, List<Receiver.Obligation> releases) {
+        int n = WireCodec.entrySize(e);
+        if (b.fitsHard(n)) {
+            b.add(e, n);
+            b.releases.addAll(releases);
+            return true;
+        }
+        if (e instanceof DocEntry d) {
+            int over = WireCodec.docEntryOverhead(d.collection(), d.id(), d.group());
+            int room = b.roomHard() - over - 5;
+            if (room >= MIN_CHUNK || (b.isEmpty() && room > 0)) {
+                byte[] chunk = Arrays.copyOf(d.state(), room);
+                b.add(new PartEntry(d.collection(), d.id(), d.group(), chunk), over + WireCodec.bytesSize(chunk.length));
+                OutPartial p = new OutPartial(d.collection(), d.id(), d.group(), d.state(), seq, task);
+                p.releases.addAll(releases);
+                p.offset = room;
+                cont = new Cont(source, group, p);
+                return false;
+            }
+        }
+        // no room for a useful piece: the batch ends, and the row is read again for the next one
+        cont = new Cont(source, group, null);
+        return false;
+    }
+
+    private int chunkRows() {
+        return (int) Math.max(8, Math.min(512, session.config().batchBytes() / Math.max(1.0, avgRowBytes)));
+    }
+
+    private void observe(Row row) {
+        avgRowBytes = avgRowBytes * 0.9 + row.state().length * 0.1;
+    }
+
+    /**
+     * The live feed: rows past the cursor in sequence order, never splitting a group unless it alone is too big.
+     * Only rows that produce an entry (or suppress an echo) are kept while a group is gathered.
+     */
+    private int fillLive(Builder b, long tailGroup) {
+        long groupId = tailGroup;
+        boolean splitting = tailGroup != NO_GROUP; // entries of the current group go straight into the batch
+        List<Pending> group = new ArrayList<>();
+        int groupBytes = 0;
+        long groupLast = cursor; // the last row of the group being gathered
+        long readPos = cursor;
+        while (true) {
+            List<Row> rows = store.changesSince(readPos, chunkRows());
+            if (rows.isEmpty()) break;
+            for (Row row : rows) {
+                observe(row);
+                readPos = row.sequence();
+                if (row.group() != groupId) {
+                    if (splitting) splitting = false; // the group that went on from the last batch ends here
+                    else commit(b, group, groupLast);
+                    group.clear();
+                    groupBytes = 0;
+                    groupId = row.group();
+                }
+                long echo = 0;
+                Entry e = classifyLive(row);
+                if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0) e = null;
+                if (splitting) {
+                    if (e != null && !addSplitting(b, e, LIVE, groupId, row.sequence(), null, List.of())) return CONTINUED;
+                    if (echo != 0) b.echoes.add(echo);
+                    cursor = row.sequence();
+                    continue;
+                }
+                groupLast = row.sequence();
+                if (e == null && echo == 0) continue;
+                int n = e == null ? 0 : WireCodec.entrySize(e);
+                group.add(new Pending(e, row.sequence(), n, echo));
+                groupBytes += n;
+                if (!b.takes(groupBytes)) {
+                    if (!b.isEmpty()) return FULL; // ends before this group, which is read again next time
+                    splitting = true; // the group alone is larger than a frame
+                    for (Pending p : group) {
+                        if (p.entry() != null && !addSplitting(b, p.entry(), LIVE, groupId, p.seq(), null, List.of())) return CONTINUED;
+                        if (p.echo() != 0) b.echoes.add(p.echo());
+                        cursor = p.seq();
+                    }
+                    cursor = groupLast;
+                    group.clear();
+                    groupBytes = 0;
+                }
+            }
+        }
+        if (!splitting) commit(b, group, groupLast);
+        maybeChanges = false;
+        return EXHAUSTED;
+    }
+
+    private void commit(Builder b, List<Pending> group, long groupLast) {
+        for (Pending p : group) {
+            if (p.entry() != null) b.add(p.entry(), p.size());
+            if (p.echo() != 0) b.echoes.add(p.echo());
+        }
+        cursor = Math.max(cursor, groupLast);
+    }
+
+    /** DOC, HINT or nothing for a row, by the remote's subscriptions (echo suppression aside). */
+    private Entry classifyLive(Row row) {
+        List<Subscription> list = byCollection.get(row.collection());
+        if (list == null) return null;
+        boolean doc = !row.live() || matchesAny(list, row);
+        if (doc) return new DocEntry(row.collection(), row.id(), row.group(), row.state());
+        if (held.contains(row.collection())) return new HintEntry(row.collection(), row.id(), Digests.of(row.state()));
+        return null;
+    }
+
+    private boolean matchesAny(List<Subscription> list, Row row) {
+        for (Subscription s : list) {
+            if (store.matches(s, row)) return true;
+        }
+        return false;
+    }
+
+    /** Newer states for documents the remote just sent us older ones of. */
+    private int fillPush(Builder b, List<Message> out) {
+        while (!push.isEmpty()) {
+            Map.Entry<DocRef, List<Receiver.Obligation>> first = push.entrySet().iterator().next();
+            DocRef ref = first.getKey();
+            List<Receiver.Obligation> obs = first.getValue();
+            Row row = store.rowOf(ref.collection(), ref.id());
+            Entry e = null;
+            List<Subscription> list = byCollection.get(ref.collection());
+            if (row != null && row.sequence() <= cursor && list != null) { // else the live feed brings it
+                // the whole state even if it does not match: the remote holds the document, and its ACK must mean
+                // it has the state (a hint would be acknowledged before the remote fetched it)
+                e = new DocEntry(row.collection(), row.id(), row.group(), row.state());
+            }
+            if (e == null) {
+                push.remove(ref);
+                for (Receiver.Obligation ob : obs) session.receiver().release(ob, out);
+                continue;
+            }
+            int n = WireCodec.entrySize(e);
+            if (!b.takes(n)) {
+                if (!b.isEmpty()) return FULL;
+                push.remove(ref);
+                if (!addSplitting(b, e, PUSH, NO_GROUP, 0, null, obs)) return CONTINUED;
+                continue;
+            }
+            b.add(e, n);
+            b.releases.addAll(obs);
+            push.remove(ref);
+        }
+        return EXHAUSTED;
+    }
+
+    /** Backfills, one subscription at a time, by a resumable id cursor. */
+    private int fillBackfill(Builder b) {
+        while (!backfills.isEmpty()) {
+            Backfill t = backfills.peekFirst();
+            List<Row> rows = t.full
+                    ? store.scanCollection(t.collection, t.afterId, chunkRows())
+                    : store.scanMatching(t.subs.get(0), t.afterId, chunkRows());
+            if (rows.isEmpty()) {
+                backfills.pollFirst();
+                for (Subscription s : t.subs) doneReady.add(s.key());
+                continue;
+            }
+            for (Row row : rows) {
+                observe(row);
+                Entry e = null;
+                long echo = 0;
+                if (row.sequence() <= t.upTo) { // else the live feed brings it, or brought it
+                    e = t.full ? classifyLive(row) : new DocEntry(row.collection(), row.id(), row.group(), row.state());
+                    if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0) e = null;
+                }
+                if (e != null) {
+                    int n = WireCodec.entrySize(e);
+                    if (!b.takes(n)) {
+                        if (!b.isEmpty()) return FULL;
+                        if (!addSplitting(b, e, BACKFILL, NO_GROUP, 0, t, List.of())) return CONTINUED;
+                    } else {
+                        b.add(e, n);
+                    }
+                }
+                if (echo != 0) b.echoes.add(echo);
+                t.afterId = row.id();
+            }
+        }
+        return EXHAUSTED;
+    }
+}

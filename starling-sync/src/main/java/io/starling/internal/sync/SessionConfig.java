@@ -1,0 +1,157 @@
+package io.starling.internal.sync;
+
+/**
+ * Settings of a {@link SyncSession}, immutable. Build with {@link #builder()}; every setter rejects a bad value at
+ * once, naming it, and {@link Builder#build()} checks how values relate.
+ *
+ * <table>
+ *   <caption>Settings</caption>
+ *   <tr><th>setting</th><th>default</th><th>range</th></tr>
+ *   <tr><td>maxFrameBytes — the largest frame we accept (announced in HELLO)</td><td>1 MiB</td><td>64 KiB – 64 MiB</td></tr>
+ *   <tr><td>batchBytes — target size of a batch</td><td>256 KiB</td><td>4 KiB – 64 MiB</td></tr>
+ *   <tr><td>window — unacknowledged batches in flight</td><td>4</td><td>1 – 1024</td></tr>
+ *   <tr><td>maxGroupBytes — continued group held by the receiver before it applies without atomicity</td><td>64 MiB</td><td>≥ maxFrameBytes</td></tr>
+ *   <tr><td>helloTimeoutMillis — HELLO and first SUBSCRIPTIONS from the peer</td><td>10 s</td><td>&gt; 0</td></tr>
+ *   <tr><td>progressTimeoutMillis — no acknowledgement with batches in flight, no answer to a request</td><td>60 s</td><td>&gt; 0</td></tr>
+ *   <tr><td>echoEntries — digests remembered for echo suppression</td><td>100,000</td><td>0 – 10,000,000</td></tr>
+ * </table>
+ *
+ * <p>The progress timeout must exceed the time the slowest link takes to carry one batch (256 KiB at 20 KB/s
+ * is 13 s).
+ */
+public final class SessionConfig {
+    /** The protocol version this implementation speaks. */
+    public static final int PROTOCOL_VERSION = 1;
+    public static final int MIN_FRAME = 64 << 10, MAX_FRAME = 64 << 20;
+
+    private static final SessionConfig DEFAULTS = builder().build();
+
+    private final int maxFrameBytes;
+    private final int batchBytes;
+    private final int window;
+    private final long maxGroupBytes;
+    private final long helloTimeoutMillis;
+    private final long progressTimeoutMillis;
+    private final int echoEntries;
+
+    private SessionConfig(Builder b) {
+        maxFrameBytes = b.maxFrameBytes;
+        batchBytes = b.batchBytes;
+        window = b.window;
+        maxGroupBytes = b.maxGroupBytes;
+        helloTimeoutMillis = b.helloTimeoutMillis;
+        progressTimeoutMillis = b.progressTimeoutMillis;
+        echoEntries = b.echoEntries;
+    }
+
+    public static SessionConfig defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public int protocolVersion() {
+        return PROTOCOL_VERSION;
+    }
+
+    public int maxFrameBytes() {
+        return maxFrameBytes;
+    }
+
+    public int batchBytes() {
+        return batchBytes;
+    }
+
+    public int window() {
+        return window;
+    }
+
+    public long maxGroupBytes() {
+        return maxGroupBytes;
+    }
+
+    public long helloTimeoutMillis() {
+        return helloTimeoutMillis;
+    }
+
+    public long progressTimeoutMillis() {
+        return progressTimeoutMillis;
+    }
+
+    public int echoEntries() {
+        return echoEntries;
+    }
+
+    @Override
+    public String toString() {
+        return "SessionConfig[maxFrameBytes=" + maxFrameBytes + ", batchBytes=" + batchBytes + ", window=" + window
+                + ", maxGroupBytes=" + maxGroupBytes + ", helloTimeoutMillis=" + helloTimeoutMillis
+                + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries + "]";
+    }
+
+    public static final class Builder {
+        private int maxFrameBytes = 1 << 20;
+        private int batchBytes = 256 << 10;
+        private int window = 4;
+        private long maxGroupBytes = 64L << 20;
+        private long helloTimeoutMillis = 10_000;
+        private long progressTimeoutMillis = 60_000;
+        private int echoEntries = 100_000;
+
+        private Builder() {}
+
+        public Builder maxFrameBytes(int v) {
+            if (v < MIN_FRAME || v > MAX_FRAME) {
+                throw new IllegalArgumentException("maxFrameBytes must be between " + MIN_FRAME + " and " + MAX_FRAME + ": " + v);
+            }
+            maxFrameBytes = v;
+            return this;
+        }
+
+        public Builder batchBytes(int v) {
+            if (v < 4096 || v > MAX_FRAME) throw new IllegalArgumentException("batchBytes must be between 4096 and " + MAX_FRAME + ": " + v);
+            batchBytes = v;
+            return this;
+        }
+
+        public Builder window(int v) {
+            if (v < 1 || v > 1024) throw new IllegalArgumentException("window must be between 1 and 1024: " + v);
+            window = v;
+            return this;
+        }
+
+        public Builder maxGroupBytes(long v) {
+            if (v < MIN_FRAME) throw new IllegalArgumentException("maxGroupBytes must be at least " + MIN_FRAME + ": " + v);
+            maxGroupBytes = v;
+            return this;
+        }
+
+        public Builder helloTimeoutMillis(long v) {
+            if (v <= 0) throw new IllegalArgumentException("helloTimeoutMillis must be positive: " + v);
+            helloTimeoutMillis = v;
+            return this;
+        }
+
+        public Builder progressTimeoutMillis(long v) {
+            if (v <= 0) throw new IllegalArgumentException("progressTimeoutMillis must be positive: " + v);
+            progressTimeoutMillis = v;
+            return this;
+        }
+
+        public Builder echoEntries(int v) {
+            if (v < 0 || v > 10_000_000) throw new IllegalArgumentException("echoEntries must be between 0 and 10000000: " + v);
+            echoEntries = v;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException when maxGroupBytes is below maxFrameBytes */
+        public SessionConfig build() {
+            if (maxGroupBytes < maxFrameBytes) {
+                throw new IllegalArgumentException("maxGroupBytes (" + maxGroupBytes + ") must be at least maxFrameBytes (" + maxFrameBytes + ")");
+            }
+            return new SessionConfig(this);
+        }
+    }
+}

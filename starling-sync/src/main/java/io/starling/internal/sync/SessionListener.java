@@ -1,0 +1,32 @@
+package io.starling.internal.sync;
+
+import java.util.List;
+
+/**
+ * Events of one {@link SyncSession}, called synchronously on the thread that drives the session, from inside
+ * its methods. Implementations must be quick and must not call the session back. All methods default to no-ops.
+ */
+public interface SessionListener {
+    SessionListener NONE = new SessionListener() {};
+
+    /** Both HELLOs were accepted. */
+    default void established(long remotePeerId) {}
+
+    /** The remote acknowledged our change sequence up to {@code ackedSequence} (for "has my write reached it"). */
+    default void acknowledged(long ackedSequence) {}
+
+    /** The remote's subscriptions (what we send it) are now {@code subscriptions}. */
+    default void remoteSubscriptionsChanged(List<Subscription> subscriptions) {}
+
+    /**
+     * Something worth a log line that does not close the session (a continued group beyond maxGroupBytes applied
+     * without atomicity, a bounded queue that dropped work).
+     */
+    default void warning(String message) {}
+
+    /**
+     * The session closed, once. {@code reason} is one of the stable close reasons ({@link SyncSession#TIMEOUT},
+     * …, or what the remote sent); {@code byRemote} when the remote sent CLOSE.
+     */
+    default void closed(String reason, String message, boolean byRemote) {}
+}

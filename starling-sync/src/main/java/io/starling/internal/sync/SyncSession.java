@@ -1,0 +1,351 @@
+package io.starling.internal.sync;
+
+import io.starling.internal.sync.Message.Ack;
+import io.starling.internal.sync.Message.Batch;
+import io.starling.internal.sync.Message.Close;
+import io.starling.internal.sync.Message.Docs;
+import io.starling.internal.sync.Message.Hello;
+import io.starling.internal.sync.Message.Request;
+import io.starling.internal.sync.Message.Subscriptions;
+import io.starling.internal.sync.Message.Zombies;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/*
+ * Design note — the sync session.
+ *
+ * One SyncSession per connection, sans-I/O: it is fed what arrives (onMessage / onFrame), "the store has new
+ * rows" (onLocalChange), our subscription changes and clock ticks, and returns the messages to send, in order.
+ * It reads the clock only through onTick's argument and starts nothing. Each connection carries two independent
+ * directions, so the session is two halves sharing a handshake:
+ *
+ *                    +------------------ SyncSession ------------------+
+ *   our store  --->  | Sender: remote's subscriptions, live cursor,    |  ---> BATCH, DOCS
+ *   (SyncStoreView)  |   backfills, push-backs, window of batches      |  <--- SUBSCRIPTIONS, ACK, REQUEST
+ *                    |                 ^ behind refs | acks release    |
+ *                    |                 | (obligations) v               |
+ *   our store  <---  | Receiver: our subscriptions, checkpoint,        |  <--- BATCH, DOCS, ZOMBIES
+ *   (apply)          |   covered set, hints -> requests                |  ---> SUBSCRIPTIONS, ACK, REQUEST
+ *                    +--------------- EchoMap (shared) ----------------+
+ *
+ * Sender. Rows are read from the store's change sequence past the live cursor, which starts at the receiver's
+ * checkpoint when the checkpoint is of our store's incarnation, else at 0. A row of a subscribed collection is a
+ * DOC when it is a tombstone or matches a subscription, a HINT when it does not match but the receiver holds
+ * documents in that collection, else nothing; a row whose state is the one the receiver sent us last (EchoMap)
+ * is skipped. A batch takes whole transaction groups up to batchBytes (or one group up to a frame) and is split
+ * only for a group larger than a frame: then the batch is "continued", and a state larger than a frame travels
+ * as PART entries ending with a DOC. A subscription the receiver reports not covered is covered at once if no
+ * row was examined yet (cursor 0: the live feed reads everything with it); otherwise it gets a backfill by id
+ * cursor of the rows up to the cursor — the whole collection (tombstones, hints) when no covered subscription
+ * reads it yet, only its matches otherwise. At most `window` batches are unacknowledged; acknowledgements are
+ * cumulative, and the acknowledged sequence moves only with batches that end a group.
+ *
+ * Receiver. Batches must come in order (batch number + 1): a lower number is a duplicate, acknowledged again;
+ * a higher one means something was lost and closes the session (out-of-order). A batch is applied with the new
+ * checkpoint in one store transaction; a continued batch is held (up to maxGroupBytes) until its group ends. The
+ * covered set follows covered = (covered ∩ current keys) ∪ {done keys produced under a subscription revision at
+ * or after the one that (re)added them}. Hints whose digest differs from our state become REQUESTs, one at a
+ * time, of at most 64 documents; while more than 4,096 hinted documents wait, acknowledgements are deferred so
+ * that the sender slows down. Zombies refused by the store are reported back; documents whose state the merge
+ * left unchanged although it differed from the received one ("behind": the remote's copy is stale) are pushed
+ * back whole by our sender half.
+ *
+ * Obligations. A hint not yet answered, or a push-back not yet acknowledged, would be forgotten by a session
+ * that ends: the next one starts past the batch that caused it. So such a batch is applied without its
+ * checkpoint, and the checkpoint moves over leading batches once their obligations are met (Receiver.Obligation,
+ * released by DOCS answers and by ACKs of the batches carrying push-backs).
+ *
+ * Robustness. The session assumes an ordered, lossless stream and notices anything else: duplicates are
+ * ignored (and re-acknowledged), gaps and answers to what was never asked close with out-of-order, a stalled
+ * window or an unanswered request closes with timeout at the next tick. Nothing is lost by a close: the next
+ * session resumes from the receiver's durable checkpoint. Memory is bounded: window × batchBytes in flight,
+ * live and backfill reads in chunks, one continued group, bounded queues of hints, push-backs and echo digests.
+ */
+
+/**
+ * One sync connection's protocol state machine (docs/SYNC-PROTOCOL.md). Every method returns the messages to
+ * send, in order, and after the session closed every method returns an empty list. Not thread-safe: drive a
+ * session from one thread at a time, and never from inside a {@link SyncStoreView} or {@link SessionListener}
+ * call.
+ *
+ * <p>Timeouts are measured with the times passed to {@link #onTick}: call it right after {@link #start()} and
+ * then regularly (every second, say).
+ */
+public final class SyncSession {
+    /** Close reasons: stable strings, sent in CLOSE and reported to the listener. */
+    public static final String VERSION = "version", APP = "app", SELF = "self", MALFORMED = "malformed",
+            OUT_OF_ORDER = "out-of-order", CLOCK_DRIFT = "clock-drift", TIMEOUT = "timeout", OVERSIZE = "oversize",
+            CLOSED = "closed", INTERNAL = "internal";
+
+    private enum State { NEW, HELLO_SENT, ESTABLISHED, CLOSED }
+
+    private final SyncStoreView store;
+    private final SessionConfig config;
+    private final SessionListener listener;
+    private final EchoMap echo;
+    private final Sender sender;
+    private final Receiver receiver;
+
+    private State state = State.NEW;
+    private Hello remoteHello;
+    private int frameLimit;
+    private String closeReason;
+    private List<Message> out; // the output of the call in progress
+
+    // timeouts, on the clock of onTick
+    private long startTick = Long.MIN_VALUE;
+    private long senderSince, senderProgress = -1;
+    private long receiverSince, receiverActivity = -1;
+
+    public SyncSession(SyncStoreView store, SessionConfig config, SessionListener listener) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.config = Objects.requireNonNull(config, "config");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.echo = new EchoMap(config.echoEntries());
+        this.sender = new Sender(this, store);
+        this.receiver = new Receiver(this, store);
+        this.frameLimit = config.maxFrameBytes();
+    }
+
+    // ---- the API --------------------------------------------------------------------------------------
+
+    /** Our HELLO. Call once, first; SUBSCRIPTIONS follows once the remote's HELLO is accepted. */
+    public List<Message> start() {
+        if (state == State.CLOSED) return List.of();
+        if (state != State.NEW) throw new IllegalStateException("start() was already called");
+        return run(() -> {
+            state = State.HELLO_SENT;
+            out.add(new Hello(SessionConfig.PROTOCOL_VERSION, store.appId(), store.peerId(), store.incarnation(), 0,
+                    config.maxFrameBytes(), store.tombstoneHorizon()));
+        });
+    }
+
+    /** A message received, in the order received. */
+    public List<Message> onMessage(Message m) {
+        Objects.requireNonNull(m, "message");
+        if (state == State.NEW) throw new IllegalStateException("onMessage before start()");
+        return run(() -> {
+            dispatch(m);
+            pump();
+        });
+    }
+
+    /** The bytes of one frame received: decoded, then {@link #onMessage}; undecodable bytes close (malformed). */
+    public List<Message> onFrame(byte[] message) {
+        if (state == State.CLOSED) return List.of();
+        if (state == State.NEW) throw new IllegalStateException("onFrame before start()");
+        Message m;
+        try {
+            m = WireCodec.decode(message);
+        } catch (WireException e) {
+            return onWireError(e);
+        }
+        return onMessage(m);
+    }
+
+    /** The transport's frame decoder failed (malformed, oversize): closes with that reason. */
+    public List<Message> onWireError(WireException e) {
+        return run(() -> fail(e.reason(), e.getMessage()));
+    }
+
+    /** The store has new rows (a local write, or a merge from any session): send what the remote wants. */
+    public List<Message> onLocalChange() {
+        return run(() -> {
+            sender.localChange();
+            if (state == State.ESTABLISHED) receiver.localChange(out);
+            pump();
+        });
+    }
+
+    /**
+     * Our subscriptions are now {@code subscriptions} (the whole set). May be called before {@link #start()}.
+     *
+     * @throws IllegalArgumentException when they would not fit in one SUBSCRIPTIONS message (32 KiB)
+     */
+    public List<Message> setSubscriptions(List<Subscription> subscriptions) {
+        List<Subscription> copy = List.copyOf(subscriptions);
+        Receiver.checkSize(copy);
+        return run(() -> {
+            receiver.setSubscriptions(copy, state == State.ESTABLISHED ? out : new ArrayList<>());
+            pump();
+        });
+    }
+
+    /**
+     * The clock: closes with {@code timeout} when the remote's HELLO and first SUBSCRIPTIONS did not arrive within
+     * helloTimeoutMillis of the first tick, when batches stay unacknowledged with no progress for
+     * progressTimeoutMillis, or when a request or subscription change stays unanswered as long.
+     */
+    public List<Message> onTick(long nowMillis) {
+        return run(() -> {
+            if (startTick == Long.MIN_VALUE) startTick = nowMillis;
+            if ((state != State.ESTABLISHED || !sender.started()) && nowMillis - startTick > config.helloTimeoutMillis()) {
+                fail(TIMEOUT, state != State.ESTABLISHED ? "no HELLO within " + config.helloTimeoutMillis() + " ms"
+                        : "no SUBSCRIPTIONS within " + config.helloTimeoutMillis() + " ms");
+                return;
+            }
+            if (sender.inFlight() == 0 || sender.progress() != senderProgress) {
+                senderSince = nowMillis;
+                senderProgress = sender.progress();
+            } else if (nowMillis - senderSince > config.progressTimeoutMillis()) {
+                fail(TIMEOUT, sender.inFlight() + " batches unacknowledged for " + (nowMillis - senderSince) + " ms");
+                return;
+            }
+            if (!receiver.waiting() || receiver.activity() != receiverActivity) {
+                receiverSince = nowMillis;
+                receiverActivity = receiver.activity();
+            } else if (nowMillis - receiverSince > config.progressTimeoutMillis()) {
+                fail(TIMEOUT, "no answer from the remote for " + (nowMillis - receiverSince) + " ms");
+                return;
+            }
+            pump();
+        });
+    }
+
+    /** Closes the session from our side (reason {@code closed}): returns the CLOSE to send. */
+    public List<Message> close(String message) {
+        return run(() -> fail(CLOSED, message));
+    }
+
+    public boolean isClosed() {
+        return state == State.CLOSED;
+    }
+
+    /** The reason the session closed, or null while it is open. */
+    public String closeReason() {
+        return closeReason;
+    }
+
+    /** The remote's peer id, or 0 before its HELLO was accepted. */
+    public long remotePeerId() {
+        return remoteHello == null ? 0 : remoteHello.peerId();
+    }
+
+    /** The remote's tombstone horizon from its HELLO, or 0. */
+    public long remoteHorizon() {
+        return remoteHello == null ? 0 : remoteHello.horizon();
+    }
+
+    /** The highest of our change sequences the remote acknowledged (everything up to it that it subscribes to). */
+    public long ackedSequence() {
+        return sender.ackedSequence();
+    }
+
+    /** The remote's current subscriptions (what we send it). */
+    public List<Subscription> remoteSubscriptions() {
+        return sender.subscriptions();
+    }
+
+    // ---- inside ---------------------------------------------------------------------------------------
+
+    private List<Message> run(Runnable body) {
+        if (state == State.CLOSED) return List.of();
+        if (out != null) throw new IllegalStateException("a SyncSession method was called from inside another");
+        out = new ArrayList<>();
+        try {
+            body.run();
+            return out;
+        } catch (RuntimeException | Error e) {
+            if (state != State.CLOSED) {
+                state = State.CLOSED;
+                closeReason = INTERNAL;
+                listener.closed(INTERNAL, String.valueOf(e), false);
+            }
+            throw e;
+        } finally {
+            out = null;
+        }
+    }
+
+    private void dispatch(Message m) {
+        if (m instanceof Close c) {
+            state = State.CLOSED;
+            closeReason = c.reason();
+            listener.closed(c.reason(), c.message(), true);
+            return;
+        }
+        if (state == State.HELLO_SENT) {
+            if (m instanceof Hello h) handshake(h);
+            else fail(OUT_OF_ORDER, m.getClass().getSimpleName() + " before HELLO");
+            return;
+        }
+        if (m instanceof Hello h) {
+            if (!h.equals(remoteHello)) fail(MALFORMED, "a second, different HELLO");
+        } else if (m instanceof Subscriptions s) {
+            sender.onSubscriptions(s, listener);
+        } else if (m instanceof Batch b) {
+            receiver.onBatch(b, out);
+        } else if (m instanceof Ack a) {
+            sender.onAck(a, out);
+        } else if (m instanceof Request r) {
+            sender.onRequest(r, out);
+        } else if (m instanceof Docs d) {
+            receiver.onDocs(d, out);
+        } else if (m instanceof Zombies z) {
+            store.evict(z.docs());
+        }
+    }
+
+    private void handshake(Hello h) {
+        if (h.version() != SessionConfig.PROTOCOL_VERSION) {
+            fail(VERSION, "protocol version " + h.version() + " is not supported (this peer speaks " + SessionConfig.PROTOCOL_VERSION + ")");
+        } else if (!h.appId().equals(store.appId())) {
+            fail(APP, "app id '" + h.appId() + "' differs from ours ('" + store.appId() + "')");
+        } else if (h.peerId() == store.peerId()) {
+            fail(SELF, "connected to ourselves (peer id " + Long.toUnsignedString(h.peerId(), 16) + ")");
+        } else if (h.maxFrame() < SessionConfig.MIN_FRAME || h.maxFrame() > SessionConfig.MAX_FRAME) {
+            fail(MALFORMED, "maximum frame size " + h.maxFrame() + " out of range");
+        } else {
+            remoteHello = h;
+            frameLimit = Math.min(config.maxFrameBytes(), h.maxFrame());
+            state = State.ESTABLISHED;
+            listener.established(h.peerId());
+            receiver.established(h.peerId(), h.incarnation(), out);
+        }
+    }
+
+    /** Produces what can be sent now. */
+    private void pump() {
+        if (state != State.ESTABLISHED) return;
+        sender.fill(out);
+        receiver.maybeRequest(out);
+    }
+
+    /** Closes from our side with a reason, sending CLOSE. */
+    void fail(String reason, String message) {
+        if (state == State.CLOSED) return;
+        state = State.CLOSED;
+        closeReason = reason;
+        out.add(new Close(reason, message));
+        listener.closed(reason, message, false);
+    }
+
+    void warning(String message) {
+        listener.warning(message);
+    }
+
+    SessionConfig config() {
+        return config;
+    }
+
+    SessionListener listener() {
+        return listener;
+    }
+
+    EchoMap echo() {
+        return echo;
+    }
+
+    Sender sender() {
+        return sender;
+    }
+
+    Receiver receiver() {
+        return receiver;
+    }
+
+    int frameLimit() {
+        return frameLimit;
+    }
+}

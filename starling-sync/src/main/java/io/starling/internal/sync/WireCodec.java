@@ -1,0 +1,342 @@
+package io.starling.internal.sync;
+
+import io.starling.internal.core.BinaryReader;
+import io.starling.internal.core.BinaryWriter;
+import io.starling.internal.core.CodecException;
+import io.starling.internal.core.Value;
+import io.starling.internal.core.ValueCodec;
+import io.starling.internal.sync.Message.Ack;
+import io.starling.internal.sync.Message.Batch;
+import io.starling.internal.sync.Message.Close;
+import io.starling.internal.sync.Message.DocEntry;
+import io.starling.internal.sync.Message.Docs;
+import io.starling.internal.sync.Message.Entry;
+import io.starling.internal.sync.Message.Hello;
+import io.starling.internal.sync.Message.HintEntry;
+import io.starling.internal.sync.Message.PartEntry;
+import io.starling.internal.sync.Message.Request;
+import io.starling.internal.sync.Message.Subscriptions;
+import io.starling.internal.sync.Message.Zombies;
+import io.starling.internal.sync.SyncStoreView.DocRef;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The binary encoding of {@link Message}s (docs/SYNC-PROTOCOL.md, "Messages"): a type byte and the body,
+ * without the frame length ({@link FrameEncoder} adds it). Stateless and thread-safe.
+ *
+ * <p>{@link #decode} reads a message completely before returning it and refuses anything that is not
+ * exactly one valid message — unknown type, truncation, trailing bytes, lengths or counts past the end,
+ * out-of-range numbers, invalid UTF-8, a subscription key that is not 16 bytes, a part entry not followed by
+ * the rest of its document — with a {@link WireException}, and with no other exception. Allocation is bounded
+ * by the input size. Document states are opaque here: the store decodes them when it merges.
+ */
+public final class WireCodec {
+    static final int HELLO = 1, SUBSCRIPTIONS = 2, BATCH = 3, ACK = 4, REQUEST = 5, DOCS = 6, ZOMBIES = 7, CLOSE = 8;
+    static final int DOC = 1, HINT = 2, PART = 3;
+    static final int FLAG_CONTINUED = 1;
+    static final int KEY_BYTES = 16;
+
+    private WireCodec() {}
+
+    // ---- encoding -------------------------------------------------------------------------------------
+
+    /** The message bytes: type and body, without the frame length. */
+    public static byte[] encode(Message m) {
+        BinaryWriter w = new BinaryWriter(m instanceof Batch b ? batchSize(b) : 64);
+        if (m instanceof Hello h) {
+            w.writeByte(HELLO).writeVarLong(h.version()).writeString(h.appId()).writeFixedLong(h.peerId())
+                    .writeFixedLong(h.incarnation()).writeVarLong(h.capabilities()).writeVarLong(h.maxFrame())
+                    .writeVarLong(h.horizon());
+        } else if (m instanceof Subscriptions s) {
+            w.writeByte(SUBSCRIPTIONS).writeVarLong(s.revision()).writeFixedLong(s.checkpointIncarnation())
+                    .writeVarLong(s.checkpointSequence()).writeVarInt(s.subscriptions().size());
+            for (Subscriptions.Item item : s.subscriptions()) {
+                Subscription sub = item.subscription();
+                w.writeBytes(sub.key().bytes()).writeString(sub.collection()).writeString(sub.query());
+                ValueCodec.write(w, sub.args());
+                w.writeByte(item.covered() ? 1 : 0);
+            }
+            w.writeVarInt(s.held().size());
+            for (String c : s.held()) w.writeString(c);
+        } else if (m instanceof Batch b) {
+            w.writeByte(BATCH).writeVarLong(b.batchNo()).writeVarLong(b.revision()).writeVarLong(b.fromSeq())
+                    .writeVarLong(b.toSeq()).writeVarLong(b.continued() ? FLAG_CONTINUED : 0)
+                    .writeVarInt(b.entries().size());
+            for (Entry e : b.entries()) writeEntry(w, e);
+            w.writeVarInt(b.done().size());
+            for (SubscriptionKey k : b.done()) w.writeBytes(k.bytes());
+        } else if (m instanceof Ack a) {
+            w.writeByte(ACK).writeVarLong(a.batchNo());
+        } else if (m instanceof Request r) {
+            w.writeByte(REQUEST).writeVarLong(r.requestNo());
+            writeRefs(w, r.docs());
+        } else if (m instanceof Docs d) {
+            w.writeByte(DOCS).writeVarLong(d.requestNo()).writeVarLong(d.part())
+                    .writeVarLong(d.more() ? FLAG_CONTINUED : 0).writeVarInt(d.entries().size());
+            for (Entry e : d.entries()) writeEntry(w, e);
+        } else if (m instanceof Zombies z) {
+            w.writeByte(ZOMBIES);
+            writeRefs(w, z.docs());
+        } else if (m instanceof Close c) {
+            w.writeByte(CLOSE).writeString(c.reason()).writeString(c.message());
+        }
+        return w.toByteArray();
+    }
+
+    private static void writeEntry(BinaryWriter w, Entry e) {
+        if (e instanceof DocEntry d) {
+            w.writeByte(DOC).writeString(d.collection()).writeBytes(d.id()).writeVarLong(d.group()).writeBytes(d.state());
+        } else if (e instanceof HintEntry h) {
+            w.writeByte(HINT).writeString(h.collection()).writeBytes(h.id()).writeFixedLong(h.digest());
+        } else if (e instanceof PartEntry p) {
+            w.writeByte(PART).writeString(p.collection()).writeBytes(p.id()).writeVarLong(p.group()).writeBytes(p.chunk());
+        }
+    }
+
+    private static void writeRefs(BinaryWriter w, List<DocRef> refs) {
+        w.writeVarInt(refs.size());
+        for (DocRef r : refs) w.writeString(r.collection()).writeBytes(r.id());
+    }
+
+    // ---- sizes (exact, so that a sender can fill a frame without encoding twice) ------------------------
+
+    static int varLen(long v) {
+        int n = 1;
+        while ((v & ~0x7fL) != 0) {
+            v >>>= 7;
+            n++;
+        }
+        return n;
+    }
+
+    static int utf8Len(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n++;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else n += 3;
+        }
+        return n;
+    }
+
+    static int stringSize(String s) {
+        int n = utf8Len(s);
+        return varLen(n) + n;
+    }
+
+    static int bytesSize(int length) {
+        return varLen(length) + length;
+    }
+
+    /** Everything of a DOC or PART entry but the state or chunk bytes and their length. */
+    static int docEntryOverhead(String collection, byte[] id, long group) {
+        return 1 + stringSize(collection) + bytesSize(id.length) + varLen(group);
+    }
+
+    static int entrySize(Entry e) {
+        if (e instanceof DocEntry d) return docEntryOverhead(d.collection(), d.id(), d.group()) + bytesSize(d.state().length);
+        if (e instanceof PartEntry p) return docEntryOverhead(p.collection(), p.id(), p.group()) + bytesSize(p.chunk().length);
+        HintEntry h = (HintEntry) e;
+        return 1 + stringSize(h.collection()) + bytesSize(h.id().length) + 8;
+    }
+
+    static int refSize(DocRef r) {
+        return stringSize(r.collection()) + bytesSize(r.id().length);
+    }
+
+    static int batchSize(Batch b) {
+        int n = 1 + varLen(b.batchNo()) + varLen(b.revision()) + varLen(b.fromSeq()) + varLen(b.toSeq()) + 1
+                + varLen(b.entries().size()) + varLen(b.done().size()) + b.done().size() * (1 + KEY_BYTES);
+        for (Entry e : b.entries()) n += entrySize(e);
+        return n;
+    }
+
+    // ---- decoding -------------------------------------------------------------------------------------
+
+    /**
+     * Decodes exactly one message.
+     *
+     * @throws WireException (reason {@code malformed}) on anything that is not exactly one valid message
+     */
+    public static Message decode(byte[] bytes) {
+        if (bytes.length == 0) throw WireException.malformed("empty message");
+        BinaryReader r = new BinaryReader(bytes);
+        Message m;
+        boolean trailingAllowed = false;
+        try {
+            int type = r.readByte();
+            switch (type) {
+                case HELLO -> {
+                    Hello h = readHello(r);
+                    trailingAllowed = h.version() != 1; // a later version may append fields; it is refused anyway
+                    m = h;
+                }
+                case SUBSCRIPTIONS -> m = readSubscriptions(r);
+                case BATCH -> m = readBatch(r);
+                case ACK -> m = new Ack(positive(r, "batch number"));
+                case REQUEST -> m = new Request(positive(r, "request number"), readRefs(r));
+                case DOCS -> m = readDocs(r);
+                case ZOMBIES -> m = new Zombies(readRefs(r));
+                case CLOSE -> m = new Close(r.readString(), r.readString());
+                default -> throw WireException.malformed("unknown message type " + type);
+            }
+        } catch (CodecException e) {
+            throw WireException.malformed(e.getMessage());
+        } catch (IllegalArgumentException e) { // a record's own check: the reader's checks should come first
+            throw WireException.malformed(e.getMessage());
+        }
+        if (r.hasRemaining() && !trailingAllowed) {
+            throw WireException.malformed(r.remaining() + " trailing bytes after " + m.getClass().getSimpleName());
+        }
+        return m;
+    }
+
+    private static Hello readHello(BinaryReader r) {
+        int version = intValue(r, "version");
+        String appId = r.readString();
+        long peerId = r.readFixedLong();
+        long incarnation = r.readFixedLong();
+        long capabilities = r.readVarLong();
+        int maxFrame = intValue(r, "maximum frame size");
+        long horizon = nonNegative(r, "horizon");
+        return new Hello(version, appId, peerId, incarnation, capabilities, maxFrame, horizon);
+    }
+
+    private static Subscriptions readSubscriptions(BinaryReader r) {
+        long revision = positive(r, "revision");
+        long ckptIncarnation = r.readFixedLong();
+        long ckptSeq = nonNegative(r, "checkpoint sequence");
+        int n = r.readLength(r.remaining());
+        List<Subscriptions.Item> items = new ArrayList<>(Math.min(n, 256));
+        for (int i = 0; i < n; i++) {
+            SubscriptionKey key = readKey(r);
+            String collection = collection(r);
+            String query = r.readString();
+            Value args = ValueCodec.read(r);
+            if (!(args instanceof Value.Obj obj)) throw WireException.malformed("subscription arguments are not an object");
+            int covered = r.readByte();
+            if (covered > 1) throw WireException.malformed("covered flag " + covered);
+            items.add(new Subscriptions.Item(new Subscription(key, collection, query, obj), covered == 1));
+        }
+        int h = r.readLength(r.remaining());
+        List<String> held = new ArrayList<>(Math.min(h, 256));
+        for (int i = 0; i < h; i++) held.add(collection(r));
+        return new Subscriptions(revision, ckptIncarnation, ckptSeq, items, held);
+    }
+
+    private static Batch readBatch(BinaryReader r) {
+        long batchNo = positive(r, "batch number");
+        long revision = nonNegative(r, "revision");
+        long from = nonNegative(r, "fromSeq");
+        long to = nonNegative(r, "toSeq");
+        if (to < from) throw WireException.malformed("toSeq " + to + " below fromSeq " + from);
+        boolean continued = flag(r);
+        List<Entry> entries = readEntries(r, true);
+        int n = r.readLength(r.remaining());
+        List<SubscriptionKey> done = new ArrayList<>(Math.min(n, 256));
+        for (int i = 0; i < n; i++) done.add(readKey(r));
+        if (continued && !done.isEmpty()) throw WireException.malformed("a continued batch lists completed backfills");
+        checkParts(entries, continued);
+        return new Batch(batchNo, revision, from, to, continued, entries, done);
+    }
+
+    private static Docs readDocs(BinaryReader r) {
+        long requestNo = positive(r, "request number");
+        int part = intValue(r, "part");
+        boolean more = flag(r);
+        List<Entry> entries = readEntries(r, false);
+        checkParts(entries, more);
+        return new Docs(requestNo, part, more, entries);
+    }
+
+    private static List<Entry> readEntries(BinaryReader r, boolean hints) {
+        int n = r.readLength(r.remaining());
+        List<Entry> entries = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            int type = r.readByte();
+            String collection = collection(r);
+            byte[] id = id(r);
+            switch (type) {
+                case DOC -> entries.add(new DocEntry(collection, id, nonNegative(r, "group"), nonEmpty(r.readBytes(), "state")));
+                case PART -> entries.add(new PartEntry(collection, id, nonNegative(r, "group"), nonEmpty(r.readBytes(), "part")));
+                case HINT -> {
+                    if (!hints) throw WireException.malformed("a hint in DOCS");
+                    entries.add(new HintEntry(collection, id, r.readFixedLong()));
+                }
+                default -> throw WireException.malformed("unknown entry type " + type);
+            }
+        }
+        return entries;
+    }
+
+    private static void checkParts(List<Entry> entries, boolean goesOn) {
+        for (int i = 0; i < entries.size(); i++) {
+            if (!(entries.get(i) instanceof PartEntry p)) continue;
+            if (i + 1 == entries.size()) {
+                if (!goesOn) throw WireException.malformed("the last entry is a part but nothing follows");
+            } else {
+                Entry next = entries.get(i + 1);
+                if (next instanceof HintEntry || !next.sameDocument(p)) {
+                    throw WireException.malformed("a part is not followed by the rest of its document");
+                }
+            }
+        }
+    }
+
+    private static List<DocRef> readRefs(BinaryReader r) {
+        int n = r.readLength(r.remaining());
+        List<DocRef> refs = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) refs.add(new DocRef(collection(r), id(r)));
+        return refs;
+    }
+
+    private static SubscriptionKey readKey(BinaryReader r) {
+        byte[] k = r.readBytes();
+        if (k.length != KEY_BYTES) throw WireException.malformed("subscription key of " + k.length + " bytes");
+        return SubscriptionKey.fromBytes(k);
+    }
+
+    private static String collection(BinaryReader r) {
+        String c = r.readString();
+        if (c.isEmpty()) throw WireException.malformed("empty collection name");
+        return c;
+    }
+
+    private static byte[] id(BinaryReader r) {
+        return nonEmpty(r.readBytes(), "document id");
+    }
+
+    private static byte[] nonEmpty(byte[] b, String what) {
+        if (b.length == 0) throw WireException.malformed("empty " + what);
+        return b;
+    }
+
+    private static boolean flag(BinaryReader r) {
+        long f = r.readVarLong();
+        if ((f & ~FLAG_CONTINUED) != 0) throw WireException.malformed("unknown flags " + Long.toHexString(f));
+        return f == FLAG_CONTINUED;
+    }
+
+    private static long nonNegative(BinaryReader r, String what) {
+        long v = r.readVarLong();
+        if (v < 0) throw WireException.malformed(what + " out of range");
+        return v;
+    }
+
+    private static long positive(BinaryReader r, String what) {
+        long v = r.readVarLong();
+        if (v < 1) throw WireException.malformed(what + " out of range: " + Long.toUnsignedString(v));
+        return v;
+    }
+
+    private static int intValue(BinaryReader r, String what) {
+        long v = r.readVarLong();
+        if (v < 0 || v > Integer.MAX_VALUE) throw WireException.malformed(what + " out of range: " + Long.toUnsignedString(v));
+        return (int) v;
+    }
+}

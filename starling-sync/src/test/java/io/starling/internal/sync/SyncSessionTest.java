@@ -1,0 +1,954 @@
+package io.starling.internal.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.starling.internal.core.Value;
+import io.starling.internal.sync.Message.Ack;
+import io.starling.internal.sync.Message.Batch;
+import io.starling.internal.sync.Message.Close;
+import io.starling.internal.sync.Message.DocEntry;
+import io.starling.internal.sync.Message.Docs;
+import io.starling.internal.sync.Message.Entry;
+import io.starling.internal.sync.Message.Hello;
+import io.starling.internal.sync.Message.HintEntry;
+import io.starling.internal.sync.Message.PartEntry;
+import io.starling.internal.sync.Message.Request;
+import io.starling.internal.sync.Message.Subscriptions;
+import io.starling.internal.sync.Message.Zombies;
+import io.starling.internal.sync.SyncStoreView.Doc;
+import io.starling.internal.sync.SyncStoreView.DocRef;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Scenarios over two or three sessions wired back to back by {@link Net}: what each rule of docs/SYNC-PROTOCOL.md
+ * makes happen, counted in entries, applies and messages.
+ */
+class SyncSessionTest {
+    private long hlc = 100;
+
+    private long t() {
+        return hlc++;
+    }
+
+    /** {@code sub("cars", "*")} or {@code sub("cars", "k = 1")}: a subscription in the fake store's query language. */
+    static Subscription sub(String collection, String where) {
+        String q = "SELECT * FROM " + collection + (where.equals("*") ? "" : " WHERE " + where);
+        return Subscription.of(collection, q, Value.Obj.EMPTY);
+    }
+
+    static Value.Obj obj(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return (Value.Obj) Value.fromJava(m);
+    }
+
+    private void fill(FakeStore s, String c, int n) {
+        for (int i = 0; i < n; i++) s.insert(c, String.format("%s%04d", c, i), obj("k", i % 3, "name", "doc " + i), t());
+    }
+
+    private static void assertSame(FakeStore a, FakeStore b, String collection) {
+        Map<DocRef, byte[]> x = new LinkedHashMap<>(), y = new LinkedHashMap<>();
+        a.all().forEach((k, v) -> { if (k.collection().equals(collection)) x.put(k, v); });
+        b.all().forEach((k, v) -> { if (k.collection().equals(collection)) y.put(k, v); });
+        assertThat(y.keySet()).isEqualTo(x.keySet());
+        x.forEach((k, v) -> assertThat(y.get(k)).as("%s", k).isEqualTo(v));
+    }
+
+    private static List<Entry> entries(List<Message> sent) {
+        List<Entry> l = new ArrayList<>();
+        for (Message m : sent) {
+            if (m instanceof Batch b) l.addAll(b.entries());
+            if (m instanceof Docs d) l.addAll(d.entries());
+        }
+        return l;
+    }
+
+    private static <T> List<T> only(List<Message> sent, Class<T> type) {
+        List<T> l = new ArrayList<>();
+        for (Message m : sent) {
+            if (type.isInstance(m)) l.add(type.cast(m));
+        }
+        return l;
+    }
+
+    // ---- the basics -----------------------------------------------------------------------------------
+
+    @Test
+    void initialSyncSendsWhatTheReceiverSubscribesTo() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 300);
+        fill(a, "boats", 50);
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(1);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+
+        assertSame(a, b, "cars");
+        assertThat(b.holdsAny("boats")).isFalse();
+        assertThat(c.fromA.docs).isEqualTo(300);
+        assertThat(c.ra.established).isEqualTo(2);
+        assertThat(c.rb.established).isEqualTo(1);
+        assertThat(c.rb.remoteSubs).isEmpty();
+        assertThat(c.ra.remoteSubs).containsExactly(sub("cars", "*"));
+        // the session started from 0: the subscription is covered once the feed reached the end, no backfill
+        assertThat(b.checkpoint(1).sequence()).isEqualTo(a.lastSequence());
+        assertThat(b.checkpoint(1).covered()).containsExactly(sub("cars", "*").key());
+        assertThat(c.sa.ackedSequence()).isEqualTo(a.lastSequence());
+        assertThat(c.ra.acked).isEqualTo(a.lastSequence());
+        assertThat(c.sa.isClosed()).isFalse();
+        // wire bytes stay close to the payload
+        long payload = 0;
+        for (byte[] s : a.all().values()) payload += s.length;
+        assertThat(c.fromA.bytes).isLessThan((long) (payload * 1.3) + 2000);
+    }
+
+    @Test
+    void incrementalChangesFollow() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 20);
+        a.subscriptions = List.of(sub("cars", "*"));
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(2);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        int before = c.fromA.docs;
+
+        a.update("cars", "cars0003", "name", Value.of("changed"), t());
+        a.insert("cars", "new", obj("k", 1), t());
+        net.localChange(a);
+        net.runUntilQuiet();
+        assertThat(c.fromA.docs - before).isEqualTo(2);
+        assertThat(b.field("cars", "cars0003", "name")).isEqualTo(Value.of("changed"));
+        assertSame(a, b, "cars");
+
+        b.update("cars", "new", "k", Value.of(9), t()); // and the other way
+        net.localChange(b);
+        net.runUntilQuiet();
+        assertThat(a.field("cars", "new", "k")).isEqualTo(Value.of(9));
+        assertSame(a, b, "cars");
+    }
+
+    @Test
+    void aReconnectCostsOnlyTheChanges() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 2000);
+        a.subscriptions = List.of(sub("cars", "*"));
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(3);
+        Net.Conn first = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(first.fromB.docs).as("echo suppression: B sends nothing back").isZero();
+        first.disconnect();
+
+        for (int i = 0; i < 10; i++) a.update("cars", String.format("cars%04d", i * 7), "name", Value.of("v2"), t());
+        Net.Conn second = net.connect(a, b);
+        net.runUntilQuiet();
+
+        assertThat(second.fromA.docs).isEqualTo(10);
+        assertThat(second.fromB.docs).isZero();
+        assertThat(second.fromA.bytes + second.fromB.bytes).as("bytes exchanged").isLessThan(4000);
+        assertSame(a, b, "cars");
+    }
+
+    @Test
+    void deletesPropagateAsTombstones() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 5);
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net net = new Net(4);
+        net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(b.holds("cars", "cars0001")).isTrue();
+
+        a.delete("cars", "cars0001", t());
+        a.delete("cars", "cars0002", t()); // never matched: its tombstone is sent anyway (subscribed collection)
+        net.localChange(a);
+        net.runUntilQuiet();
+        assertThat(b.state("cars", "cars0001").isTombstone()).isTrue();
+        assertThat(b.state("cars", "cars0002").isTombstone()).isTrue();
+        assertThat(b.bytes(FakeStore.ref("cars", "cars0001"))).isEqualTo(a.bytes(FakeStore.ref("cars", "cars0001")));
+    }
+
+    @Test
+    void threeStoresRelay() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2), c = new FakeStore(3);
+        fill(a, "cars", 30);
+        b.subscriptions = List.of(sub("cars", "*"));
+        c.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(5);
+        net.connect(a, b);
+        Net.Conn bc = net.connect(b, c);
+        net.runUntilQuiet();
+        assertSame(a, c, "cars");
+
+        a.update("cars", "cars0007", "name", Value.of("relayed"), t());
+        net.localChange(a);
+        net.runUntilQuiet();
+        assertThat(c.field("cars", "cars0007", "name")).isEqualTo(Value.of("relayed"));
+        assertThat(bc.from(c).docs).as("C sends nothing back to B").isZero();
+    }
+
+    @Test
+    void echoSuppressionOnBothSides() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 100);
+        fill(b, "boats", 100);
+        a.subscriptions = List.of(sub("cars", "*"), sub("boats", "*"));
+        b.subscriptions = List.of(sub("cars", "*"), sub("boats", "*"));
+        Net net = new Net(6);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(c.fromA.docs).isEqualTo(100);
+        assertThat(c.fromB.docs).isEqualTo(100);
+        assertSame(a, b, "cars");
+        assertSame(a, b, "boats");
+    }
+
+    // ---- subscriptions and backfill -------------------------------------------------------------------
+
+    @Test
+    void aSubscriptionAddedMidSessionIsBackfilled() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 40);
+        fill(a, "boats", 40);
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(7);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(b.holdsAny("boats")).isFalse();
+
+        net.setSubscriptions(b, List.of(sub("cars", "*"), sub("boats", "k = 2")));
+        net.runUntilQuiet();
+        int boats = 0;
+        for (int i = 0; i < 40; i++) boats += i % 3 == 2 ? 1 : 0;
+        assertThat(entries(c.fromA.sent).stream().filter(e -> e.collection().equals("boats") && e instanceof DocEntry).count())
+                .isEqualTo(boats);
+        assertThat(b.checkpoint(1).covered()).containsExactlyInAnyOrder(sub("cars", "*").key(), sub("boats", "k = 2").key());
+        for (int i = 0; i < 40; i++) assertThat(b.holds("boats", String.format("boats%04d", i))).isEqualTo(i % 3 == 2);
+
+        // both covered now: a reconnect backfills nothing
+        c.disconnect();
+        Net.Conn again = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(again.fromA.entries()).isZero();
+    }
+
+    @Test
+    void aSubscriptionAddedWhileDisconnectedIsBackfilledAfterTheReconnect() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 40);
+        fill(a, "boats", 40);
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(8);
+        net.connect(a, b).disconnect();
+        net.runUntilQuiet();
+        Net.Conn c1 = net.connect(a, b);
+        net.runUntilQuiet();
+        c1.disconnect();
+
+        a.update("cars", "cars0001", "name", Value.of("x"), t());
+        b.subscriptions = List.of(sub("cars", "*"), sub("boats", "*"));
+        Net.Conn c2 = net.connect(a, b);
+        net.runUntilQuiet();
+        assertSame(a, b, "boats");
+        assertThat(c2.fromA.docs).isEqualTo(41); // the change, and the backfill
+        assertThat(b.checkpoint(1).covered()).hasSize(2);
+    }
+
+    @Test
+    void aBackfillOfANewCollectionBringsTombstonesToo() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 5);
+        b.insert("boats", "old", obj("k", 1), 1); // B holds a boat that A deleted meanwhile
+        a.delete("boats", "old", t());
+        fill(a, "boats", 3);
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(9);
+        net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(b.state("boats", "old").exists()).isTrue();
+
+        net.setSubscriptions(b, List.of(sub("cars", "*"), sub("boats", "k = 0")));
+        net.runUntilQuiet();
+        assertThat(b.state("boats", "old").isTombstone()).isTrue();
+        assertThat(b.holds("boats", "boats0000")).isTrue();
+        assertThat(b.holds("boats", "boats0001")).isFalse(); // does not match, and B held no boat of that id
+    }
+
+    @Test
+    void aSecondSubscriptionOnACoveredCollectionScansOnlyItsMatches() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 60);
+        a.delete("cars", "cars0000", t());
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net net = new Net(10);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        int tombstonesBefore = countTombstoneDocs(c.fromA.sent);
+        int docsBefore = c.fromA.docs;
+
+        net.setSubscriptions(b, List.of(sub("cars", "k = 1"), sub("cars", "k = 2")));
+        net.runUntilQuiet();
+        assertThat(c.fromA.docs - docsBefore).isEqualTo(20); // the k = 2 documents, nothing else
+        assertThat(countTombstoneDocs(c.fromA.sent)).isEqualTo(tombstonesBefore);
+        assertThat(b.checkpoint(1).covered()).hasSize(2);
+    }
+
+    private int countTombstoneDocs(List<Message> sent) {
+        int n = 0;
+        for (Entry e : entries(sent)) {
+            if (e instanceof DocEntry d && !io.starling.internal.crdt.DocumentState.decode(d.state()).exists()) n++;
+        }
+        return n;
+    }
+
+    @Test
+    void aDoneOfAnOlderRevisionDoesNotCoverASubscriptionAddedAgain() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        Subscription s = sub("cars", "*");
+        SyncSession sb = new SyncSession(b, SessionConfig.defaults(), SessionListener.NONE);
+        sb.start();
+        sb.onMessage(new Hello(1, "app", 1, a.incarnation, 0, 1 << 20, 0));
+        // revision 1: nothing; 2: s; 3: nothing; 4: s again
+        sb.setSubscriptions(List.of(s));
+        sb.setSubscriptions(List.of());
+        sb.setSubscriptions(List.of(s));
+        sb.onMessage(new Batch(1, 2, 0, 0, false, List.of(), List.of(s.key()))); // a backfill done under revision 2
+        assertThat(b.checkpoint(1) == null ? Set.of() : b.checkpoint(1).covered()).doesNotContain(s.key());
+        sb.onMessage(new Batch(2, 4, 0, 0, false, List.of(), List.of(s.key())));
+        assertThat(b.checkpoint(1).covered()).containsExactly(s.key());
+        sb.setSubscriptions(List.of()); // removed: no longer covered at the next batch
+        sb.onMessage(new Batch(3, 5, 0, 1, false, List.of(), List.of()));
+        assertThat(b.checkpoint(1).covered()).isEmpty();
+        assertThat(sb.isClosed()).isFalse();
+    }
+
+    // ---- hints ----------------------------------------------------------------------------------------
+
+    @Test
+    void aDocumentThatLeavesTheSubscriptionIsHintedAndRequested() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 9);
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net net = new Net(11);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(b.field("cars", "cars0004", "k")).isEqualTo(Value.of(1));
+
+        a.update("cars", "cars0004", "k", Value.of(2), t()); // leaves B's subscription
+        a.update("cars", "cars0005", "name", Value.of("x"), t()); // never matched: B does not hold it
+        net.localChange(a);
+        net.runUntilQuiet();
+
+        assertThat(c.fromA.hints).isEqualTo(2);
+        List<Request> requests = only(c.fromB.sent, Request.class);
+        assertThat(requests).hasSize(1);
+        assertThat(requests.get(0).docs()).containsExactly(FakeStore.ref("cars", "cars0004"));
+        assertThat(b.field("cars", "cars0004", "k")).isEqualTo(Value.of(2));
+        assertThat(b.bytes(FakeStore.ref("cars", "cars0004"))).isEqualTo(a.bytes(FakeStore.ref("cars", "cars0004")));
+        assertThat(b.holds("cars", "cars0005")).isFalse();
+    }
+
+    @Test
+    void noHintsForACollectionTheReceiverHoldsNothingIn() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 30);
+        b.subscriptions = List.of(sub("cars", "k = 7"));
+        Net net = new Net(12);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(c.fromA.entries()).isZero();
+
+        b.insert("cars", "mine", obj("k", 7), t()); // now B holds cars: it tells A, and hints begin
+        net.localChange(b);
+        net.runUntilQuiet();
+        assertThat(only(c.fromB.sent, Subscriptions.class)).hasSize(2);
+        assertThat(only(c.fromB.sent, Subscriptions.class).get(1).held()).containsExactly("cars");
+        a.update("cars", "cars0001", "name", Value.of("y"), t());
+        net.localChange(a);
+        net.runUntilQuiet();
+        assertThat(c.fromA.hints).isEqualTo(1);
+    }
+
+    @Test
+    void manyHintsAreRequestedInBoundedChunksWithAcknowledgementsDeferred() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        int n = Receiver.MAX_PENDING_HINTS + 1500;
+        for (int i = 0; i < n; i++) a.insert("cars", "c" + i, obj("k", 1), t());
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net net = new Net(13);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        var txn = a.txn();
+        for (int i = 0; i < n; i++) txn.update("cars", "c" + i, "k", Value.of(2), t());
+        net.localChange(a);
+        net.runUntilQuiet();
+
+        List<Request> requests = only(c.fromB.sent, Request.class);
+        assertThat(requests).allSatisfy(r -> assertThat(r.docs().size()).isLessThanOrEqualTo(Receiver.MAX_REQUEST_DOCS));
+        assertThat(requests.stream().mapToInt(r -> r.docs().size()).sum()).isEqualTo(n);
+        for (int i = 0; i < n; i += 97) assertThat(b.field("cars", "c" + i, "k")).isEqualTo(Value.of(2));
+        assertThat(c.sa.isClosed()).isFalse();
+        assertThat(c.sa.ackedSequence()).isEqualTo(a.lastSequence());
+    }
+
+    @Test
+    void aStaleCopyFromAThirdPeerIsCorrectedByPushBack() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2), c = new FakeStore(3);
+        a.insert("cars", "x", obj("k", 1), t());
+        c.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(14);
+        Net.Conn ac = net.connect(a, c);
+        net.runUntilQuiet();
+        ac.disconnect(); // C keeps k = 1
+        a.update("cars", "x", "k", Value.of(2), t());
+
+        a.subscriptions = List.of(sub("cars", "*"));
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net.Conn ab = net.connect(a, b); // A's x no longer matches, and B holds nothing yet: nothing sent
+        net.runUntilQuiet();
+        assertThat(b.holds("cars", "x")).isFalse();
+        net.connect(b, c); // B gets the stale copy from C
+        net.runUntilQuiet();
+        // B's copy reaches A, A finds it older than its own and pushes its state back, whole although it does not
+        // match B's subscription (B holds the document)
+        assertThat(b.bytes(FakeStore.ref("cars", "x"))).isEqualTo(a.bytes(FakeStore.ref("cars", "x")));
+        assertThat(b.field("cars", "x", "k")).isEqualTo(Value.of(2));
+        assertThat(ab.fromA.docs).isEqualTo(1);
+        assertThat(ab.fromA.hints).isZero();
+    }
+
+    @Test
+    void aHintWhoseAnswerIsLostIsNotForgotten() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 9);
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net net = new Net(33);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        long before = b.checkpoint(1).sequence();
+
+        a.update("cars", "cars0004", "k", Value.of(2), t());
+        a.insert("cars", "later", obj("k", 1), t()); // a batch after the hint's: applied, but the checkpoint waits
+        net.localChange(a);
+        while (net.step()) c.fromA.queue.removeIf(m -> m instanceof Docs); // every answer is lost
+        assertThat(only(c.fromB.sent, Request.class)).hasSize(1);
+        assertThat(b.holds("cars", "later")).isTrue();
+        assertThat(b.checkpoint(1).sequence()).as("held back before the hint").isEqualTo(before);
+        c.disconnect();
+
+        Net.Conn again = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(again.fromA.hints).isEqualTo(1);
+        assertThat(b.field("cars", "cars0004", "k")).isEqualTo(Value.of(2));
+        assertThat(b.checkpoint(1).sequence()).isEqualTo(a.lastSequence());
+    }
+
+    @Test
+    void aPushBackThatWasNotAcknowledgedIsRedone() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2), c = new FakeStore(3);
+        a.insert("cars", "x", obj("k", 1), t());
+        c.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(34);
+        net.connect(a, c);
+        net.runUntilQuiet();
+        net.open().forEach(Net.Conn::disconnect);
+        a.update("cars", "x", "k", Value.of(2), t());
+        a.subscriptions = List.of(sub("cars", "*"));
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net.Conn ab = net.connect(a, b);
+        net.runUntilQuiet();
+        Net.Conn bc = net.connect(b, c);
+        while (net.step()) { // A's push-back never reaches B
+            ab.fromA.queue.removeIf(m -> m instanceof Batch batch && !batch.entries().isEmpty());
+        }
+        assertThat(b.field("cars", "x", "k")).isEqualTo(Value.of(1));
+        assertThat(a.checkpoint(2) == null ? 0 : a.checkpoint(2).sequence()).as("A's checkpoint waits for the push-back")
+                .isLessThan(b.lastSequence());
+        ab.disconnect();
+        bc.disconnect();
+
+        Net.Conn again = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(again.fromA.docs).isEqualTo(1);
+        assertThat(b.bytes(FakeStore.ref("cars", "x"))).isEqualTo(a.bytes(FakeStore.ref("cars", "x")));
+    }
+
+    @Test
+    void newSubscriptionsOnANewCollectionShareOneScan() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 5);
+        fill(a, "boats", 30);
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(35);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        int before = c.fromA.docs;
+        net.setSubscriptions(b, List.of(sub("cars", "*"), sub("boats", "k = 0"), sub("boats", "k = 1"), sub("boats", "k = 0")));
+        net.runUntilQuiet();
+        assertThat(c.fromA.docs - before).isEqualTo(20);
+        Set<DocRef> seen = new java.util.HashSet<>();
+        for (Entry e : entries(c.fromA.sent)) assertThat(seen.add(e.ref())).as("sent once: %s", e).isTrue();
+        assertThat(b.checkpoint(1).covered()).hasSize(3);
+    }
+
+    // ---- groups, large states, flow control -----------------------------------------------------------
+
+    @Test
+    void aTransactionArrivesInOneApply() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        for (int i = 0; i < 50; i++) a.insert("cars", "single" + i, obj("pad", "x".repeat(300)), t());
+        var txn = a.txn();
+        for (int i = 0; i < 7; i++) txn.insert("cars", "tx" + i, obj("pad", "y".repeat(300)), t());
+        for (int i = 0; i < 50; i++) a.insert("cars", "after" + i, obj("pad", "z".repeat(300)), t());
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(15);
+        SessionConfig small = SessionConfig.builder().batchBytes(4096).build();
+        Net.Conn c = net.connect(a, b, small, false);
+        net.runUntilQuiet();
+
+        assertThat(c.fromA.batches).isGreaterThan(10);
+        assertThat(b.applyCalls).anySatisfy(call -> assertThat(ids(call)).containsAll(List.of("tx0", "tx1", "tx2", "tx3", "tx4", "tx5", "tx6")));
+        assertSame(a, b, "cars");
+    }
+
+    @Test
+    void aGroupLargerThanAFrameArrivesWholeAfterContinuation() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        a.insert("cars", "before", obj("k", 0), t());
+        var txn = a.txn();
+        for (int i = 0; i < 40; i++) txn.insert("cars", "big" + i, obj("pad", "p".repeat(4000)), t());
+        a.insert("cars", "after", obj("k", 0), t());
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(16);
+        SessionConfig cfg = SessionConfig.builder().maxFrameBytes(64 << 10).batchBytes(16 << 10).build();
+        Net.Conn c = net.connect(a, b, cfg, false);
+        net.runUntilQuiet();
+
+        List<Batch> batches = only(c.fromA.sent, Batch.class);
+        assertThat(batches).anySatisfy(x -> assertThat(x.continued()).isTrue());
+        assertThat(b.applyCalls).anySatisfy(call -> assertThat(ids(call)).hasSize(40).allMatch(id -> id.startsWith("big")));
+        assertSame(a, b, "cars");
+        assertThat(c.rb.warnings).isEmpty();
+    }
+
+    @Test
+    void aGroupBeyondMaxGroupBytesIsAppliedInPiecesWithAWarning() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        var txn = a.txn();
+        for (int i = 0; i < 60; i++) txn.insert("cars", "big" + i, obj("pad", "p".repeat(4000)), t());
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(17);
+        SessionConfig cfg = SessionConfig.builder().maxFrameBytes(64 << 10).maxGroupBytes(64 << 10).build();
+        Net.Conn c = net.connect(a, b, cfg, false);
+        net.runUntilQuiet();
+        assertThat(c.rb.warnings).hasSize(1);
+        assertThat(b.applyCalls.size()).isGreaterThan(1);
+        assertSame(a, b, "cars");
+    }
+
+    @Test
+    void aStateLargerThanAFrameTravelsInParts() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        a.insert("cars", "small", obj("k", 1), t());
+        a.insert("cars", "huge", obj("pad", "h".repeat(300_000)), t());
+        a.insert("cars", "small2", obj("k", 1), t());
+        b.subscriptions = List.of(sub("cars", "*"));
+        a.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(18);
+        SessionConfig cfg = SessionConfig.builder().maxFrameBytes(64 << 10).build();
+        Net.Conn c = net.connect(a, b, cfg, false);
+        net.runUntilQuiet();
+        assertThat(c.fromA.parts).isGreaterThanOrEqualTo(4);
+        assertSame(a, b, "cars");
+
+        // the same state answered to a request (DOCS in parts): B holds an older copy, A's changes stop matching
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        c.disconnect();
+        a.update("cars", "huge", "more", Value.of("m".repeat(100_000)), t());
+        Net.Conn d = net.connect(a, b, cfg, false);
+        net.runUntilQuiet();
+        assertThat(only(d.fromA.sent, Docs.class).size()).isGreaterThan(4);
+        assertSame(a, b, "cars");
+    }
+
+    @Test
+    void neverMoreThanWindowBatchesUnacknowledged() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 2000);
+        b.subscriptions = List.of(sub("cars", "*"));
+        for (int window : new int[] {1, 2, 4}) {
+            FakeStore fresh = new FakeStore(10 + window);
+            fresh.subscriptions = b.subscriptions;
+            Net net = new Net(19);
+            Net.Conn c = net.connect(a, fresh, SessionConfig.builder().batchBytes(4096).window(window).build(), false);
+            net.runUntilQuiet();
+            assertThat(c.fromA.batches).isGreaterThan(20);
+            assertThat(c.fromA.maxInFlight).isBetween(1, window);
+            if (window > 1) assertThat(c.fromA.maxInFlight).isEqualTo(window);
+            assertSame(a, fresh, "cars");
+        }
+    }
+
+    @Test
+    void readsAreBoundedChunks() {
+        FakeStore a = new FakeStore(1);
+        fill(a, "cars", 3000);
+        FakeStore b = new FakeStore(2);
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(20);
+        net.connect(a, b, SessionConfig.builder().batchBytes(8192).build(), false);
+        net.runUntilQuiet();
+        assertThat(a.maxRowsAsked).isBetween(1, 512);
+        assertThat(a.rowReads).isLessThan(3000 * 3);
+        assertSame(a, b, "cars");
+    }
+
+    private static Batch first(List<Message> sent) {
+        return only(sent, Batch.class).get(0);
+    }
+
+    private static List<String> ids(List<Doc> docs) {
+        List<String> l = new ArrayList<>();
+        for (Doc d : docs) l.add(new String(d.id(), java.nio.charset.StandardCharsets.UTF_8));
+        return l;
+    }
+
+    // ---- robustness -----------------------------------------------------------------------------------
+
+    @Test
+    void duplicatedAndReplayedMessagesChangeNothing() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 200);
+        fill(b, "cars", 10);
+        b.update("cars", "cars0001", "k", Value.of(5), t());
+        a.subscriptions = List.of(sub("cars", "k = 1"));
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(21).faults(0, 0.4, 0);
+        Net.Conn c = net.connect(a, b, SessionConfig.builder().batchBytes(4096).build(), true);
+        net.runUntilQuiet();
+        assertThat(c.sa.isClosed()).isFalse();
+        assertThat(c.sb.isClosed()).isFalse();
+        assertSame(a, b, "cars");
+
+        // replay everything each side ever sent, in order, twice
+        long va = a.version(), vb = b.version();
+        int appliesA = a.applyCalls.size(), appliesB = b.applyCalls.size();
+        for (int round = 0; round < 2; round++) {
+            for (Message m : new ArrayList<>(c.fromA.sent)) c.deliver(true, m);
+            for (Message m : new ArrayList<>(c.fromB.sent)) c.deliver(false, m);
+            net.runUntilQuiet();
+        }
+        assertThat(c.sa.isClosed()).isFalse();
+        assertThat(c.sb.isClosed()).isFalse();
+        assertThat(a.version()).isEqualTo(va);
+        assertThat(b.version()).isEqualTo(vb);
+        assertThat(a.applyCalls).hasSize(appliesA);
+        assertThat(b.applyCalls).hasSize(appliesB);
+    }
+
+    @Test
+    void gapsAndAnswersToNothingCloseOutOfOrder() {
+        assertClosesWith(new Batch(2, 1, 0, 0, false, List.of(), List.of()), SyncSession.OUT_OF_ORDER); // batch 1 missing
+        assertClosesWith(new Batch(1, 9, 0, 0, false, List.of(), List.of()), SyncSession.OUT_OF_ORDER); // revision never sent
+        assertClosesWith(new Ack(1), SyncSession.OUT_OF_ORDER); // nothing was sent
+        assertClosesWith(new Docs(1, 0, false, List.of()), SyncSession.OUT_OF_ORDER); // nothing was requested
+        assertClosesWith(new Request(2, List.of()), SyncSession.OUT_OF_ORDER); // request 1 missing
+        List<DocRef> many = new ArrayList<>();
+        for (int i = 0; i <= Receiver.MAX_REQUEST_DOCS; i++) many.add(FakeStore.ref("c", "d" + i));
+        assertClosesWith(new Request(1, many), SyncSession.MALFORMED); // too many at once
+        assertClosesWith(new Hello(1, "app", 1, 77, 0, 1 << 20, 0), SyncSession.MALFORMED); // a different second HELLO
+        // a part not followed by the rest of its document, across batches
+        FakeStore b = new FakeStore(2);
+        SyncSession s = established(b);
+        s.onMessage(new Batch(1, 1, 0, 0, true, List.of(new PartEntry("c", new byte[] {1}, 0, new byte[] {1})), List.of()));
+        List<Message> out = s.onMessage(new Batch(2, 1, 0, 0, false, List.of(new DocEntry("c", new byte[] {2}, 0, new byte[] {1})), List.of()));
+        assertThat(out).last().isEqualTo(new Close(SyncSession.MALFORMED, "a part of a document in c is not followed by the rest of it"));
+        assertThat(b.applyCalls).isEmpty();
+    }
+
+    @Test
+    void reorderedBatchesClose() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 500);
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(22);
+        Net.Conn c = net.connect(a, b, SessionConfig.builder().batchBytes(4096).build(), false);
+        // deliver until B applied a few batches and two more wait for it, then swap those two
+        while (c.fromA.lastAckReceived < 3 || only(c.fromA.queue, Batch.class).size() < 2) assertThat(net.step()).isTrue();
+        int i = c.fromA.queue.indexOf(only(c.fromA.queue, Batch.class).get(0));
+        int j = c.fromA.queue.indexOf(only(c.fromA.queue, Batch.class).get(1));
+        Message first = c.fromA.queue.get(i);
+        c.fromA.queue.set(i, c.fromA.queue.get(j));
+        c.fromA.queue.set(j, first);
+        net.runUntilQuiet();
+        assertThat(c.rb.closedReason).isEqualTo(SyncSession.OUT_OF_ORDER);
+        assertThat(c.ra.closedReason).isEqualTo(SyncSession.OUT_OF_ORDER);
+        assertThat(c.ra.closedByRemote).isTrue();
+
+        Net.Conn again = net.connect(a, b); // the next session resumes from B's checkpoint and completes
+        net.runUntilQuiet();
+        assertSame(a, b, "cars");
+        assertThat(again.fromA.docs).as("resumed, no backfill").isEqualTo(500 - (int) first(again.fromA.sent).fromSeq());
+    }
+
+    @Test
+    void aLostAcknowledgementTimesOutAndTheNextSessionResumes() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 500);
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(23);
+        SessionConfig cfg = SessionConfig.builder().batchBytes(4096).progressTimeoutMillis(30_000).build();
+        Net.Conn c = net.connect(a, b, cfg, false);
+        while (net.step()) {
+            if (c.fromA.lastAckReceived >= 3) c.fromB.queue.removeIf(m -> m instanceof Ack); // then every ACK is lost
+        }
+        assertThat(c.sa.isClosed()).isFalse();
+        net.tick(20_000);
+        assertThat(c.sa.isClosed()).isFalse();
+        net.tick(20_000);
+        assertThat(c.sa.isClosed()).isFalse(); // progress is measured from the first tick that saw the stall
+        net.tick(20_000);
+        assertThat(c.ra.closedReason).isEqualTo(SyncSession.TIMEOUT);
+        net.runUntilQuiet();
+        assertThat(c.sb.isClosed()).isTrue();
+
+        long resumeFrom = b.checkpoint(1).sequence();
+        assertThat(resumeFrom).isGreaterThan(0);
+        Net.Conn again = net.connect(a, b, cfg, false);
+        net.runUntilQuiet();
+        assertSame(a, b, "cars");
+        assertThat(only(again.fromA.sent, Batch.class).get(0).fromSeq()).isEqualTo(resumeFrom);
+    }
+
+    @Test
+    void anUnansweredRequestTimesOut() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 9);
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net net = new Net(24);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        a.update("cars", "cars0001", "k", Value.of(2), t());
+        net.localChange(a);
+        while (net.step()) c.fromB.queue.removeIf(m -> m instanceof Request);
+        assertThat(only(c.fromB.sent, Request.class)).hasSize(1);
+        net.tick(1);
+        net.tick(SessionConfig.defaults().progressTimeoutMillis() + 1);
+        assertThat(c.rb.closedReason).isEqualTo(SyncSession.TIMEOUT);
+    }
+
+    @Test
+    void helloAndSubscriptionsMustArriveInTime() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        Net net = new Net(25);
+        Net.Conn c = net.connect(a, b);
+        c.fromA.queue.clear(); // both HELLOs are lost
+        c.fromB.queue.clear();
+        net.tick(10_000);
+        assertThat(c.sa.isClosed()).isFalse();
+        net.tick(1);
+        assertThat(c.ra.closedReason).isEqualTo(SyncSession.TIMEOUT);
+        assertThat(c.ra.closedMessage).contains("no HELLO");
+
+        Net.Conn d = net.connect(a, b);
+        net.step();
+        net.step(); // both HELLOs delivered; the SUBSCRIPTIONS they produced are lost
+        d.fromA.queue.removeIf(m -> m instanceof Subscriptions);
+        d.fromB.queue.removeIf(m -> m instanceof Subscriptions);
+        net.runUntilQuiet();
+        assertThat(d.sa.isClosed()).isFalse();
+        net.tick(10_001);
+        assertThat(d.ra.closedReason).isEqualTo(SyncSession.TIMEOUT);
+        assertThat(d.ra.closedMessage).contains("no SUBSCRIPTIONS");
+    }
+
+    // ---- the handshake --------------------------------------------------------------------------------
+
+    @Test
+    void aDifferentAppIsRefused() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2, "other-app", 5);
+        Net net = new Net(26);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(c.ra.closedReason).isEqualTo(SyncSession.APP);
+        assertThat(c.rb.closedReason).isEqualTo(SyncSession.APP);
+        assertThat(c.ra.established).isZero();
+    }
+
+    @Test
+    void aConnectionToOurselvesIsRefused() {
+        FakeStore a = new FakeStore(1), twin = new FakeStore(1);
+        Net net = new Net(27);
+        Net.Conn c = net.connect(a, twin);
+        net.runUntilQuiet();
+        assertThat(c.ra.closedReason).isEqualTo(SyncSession.SELF);
+    }
+
+    @Test
+    void anotherVersionIsRefused() {
+        FakeStore a = new FakeStore(1);
+        SyncSession s = new SyncSession(a, SessionConfig.defaults(), SessionListener.NONE);
+        s.start();
+        List<Message> out = s.onMessage(new Hello(2, "app", 2, 3, 0, 1 << 20, 0));
+        assertThat(out).hasSize(1).first().isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo("version"));
+        assertThat(s.isClosed()).isTrue();
+        assertThat(s.closeReason()).isEqualTo("version");
+        assertThat(s.onMessage(new Hello(1, "app", 2, 3, 0, 1 << 20, 0))).isEmpty();
+        assertThat(s.onTick(1)).isEmpty();
+        assertThat(s.onLocalChange()).isEmpty();
+        assertThat(s.setSubscriptions(List.of())).isEmpty();
+    }
+
+    @Test
+    void malformedHelloesAreRefused() {
+        FakeStore a = new FakeStore(1);
+        SyncSession s1 = new SyncSession(a, SessionConfig.defaults(), SessionListener.NONE);
+        s1.start();
+        assertThat(s1.onFrame(new byte[] {1, 1, 3})).hasSize(1).first()
+                .isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.MALFORMED));
+
+        SyncSession s2 = new SyncSession(a, SessionConfig.defaults(), SessionListener.NONE);
+        s2.start();
+        assertThat(s2.onMessage(new Hello(1, "app", 2, 3, 0, 1000, 0))).first()
+                .isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.MALFORMED));
+
+        SyncSession s3 = new SyncSession(a, SessionConfig.defaults(), SessionListener.NONE);
+        s3.start();
+        assertThat(s3.onMessage(new Ack(1))).first()
+                .isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.OUT_OF_ORDER));
+
+        SyncSession s4 = new SyncSession(a, SessionConfig.defaults(), SessionListener.NONE);
+        s4.start();
+        assertThat(s4.onWireError(new WireException(SyncSession.OVERSIZE, "frame too big"))).first()
+                .isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.OVERSIZE));
+    }
+
+    @Test
+    void closeSendsCloseAndEndsEverything() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        Net net = new Net(28);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        List<Message> out = c.sa.close("shutting down");
+        assertThat(out).containsExactly(new Close(SyncSession.CLOSED, "shutting down"));
+        assertThat(c.ra.closedReason).isEqualTo(SyncSession.CLOSED);
+        assertThat(c.ra.closedByRemote).isFalse();
+        c.sb.onMessage(out.get(0));
+        assertThat(c.rb.closedReason).isEqualTo(SyncSession.CLOSED);
+        assertThat(c.rb.closedByRemote).isTrue();
+        assertThat(c.sb.close("again")).isEmpty();
+    }
+
+    // ---- the store refuses --------------------------------------------------------------------------
+
+    @Test
+    void clockDriftClosesWithoutApplying() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 20);
+        b.subscriptions = List.of(sub("cars", "*"));
+        b.rejectAll = true;
+        Net net = new Net(29);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(c.rb.closedReason).isEqualTo(SyncSession.CLOCK_DRIFT);
+        assertThat(c.ra.closedReason).isEqualTo(SyncSession.CLOCK_DRIFT);
+        assertThat(b.size()).isZero();
+        assertThat(b.checkpoint(1)).isNull();
+        assertThat(only(c.fromB.sent, Ack.class)).isEmpty();
+
+        b.rejectAll = false; // the clocks agree again
+        net.connect(a, b);
+        net.runUntilQuiet();
+        assertSame(a, b, "cars");
+    }
+
+    @Test
+    void zombiesAreRefusedAndEvictedByTheirHolder() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        a.insert("cars", "ancient", obj("k", 1), 5); // written long ago, below B's horizon
+        a.insert("cars", "recent", obj("k", 1), 5000);
+        b.insert("cars", "held", obj("k", 1), 6);
+        a.insert("cars", "held", obj("k", 2), 7); // old too, but B holds the document: merged
+        b.horizon = 1000;
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(30);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+
+        assertThat(b.holds("cars", "ancient")).isFalse();
+        assertThat(b.holds("cars", "recent")).isTrue();
+        assertThat(b.field("cars", "held", "k")).isEqualTo(Value.of(2));
+        assertThat(only(c.fromB.sent, Zombies.class)).hasSize(1).first()
+                .satisfies(z -> assertThat(z.docs()).containsExactly(FakeStore.ref("cars", "ancient")));
+        assertThat(a.holds("cars", "ancient")).as("evicted by its holder").isFalse();
+        assertThat(c.sa.remoteHorizon()).isEqualTo(1000);
+    }
+
+    @Test
+    void aReplacedStoreIsSyncedFromZero() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 50);
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(31);
+        net.connect(a, b).disconnect();
+        net.runUntilQuiet();
+        Net.Conn c1 = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(c1.fromA.docs).isEqualTo(50);
+        c1.disconnect();
+
+        a.newIncarnation(999); // restored from a backup: its sequence is another history
+        Net.Conn c2 = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(c2.fromA.docs).isEqualTo(50);
+        assertThat(b.checkpoint(1).incarnation()).isEqualTo(999);
+        assertSame(a, b, "cars");
+    }
+
+    @Test
+    void statusFollowsAcknowledgements() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 10);
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(32);
+        Net.Conn c = net.connect(a, b);
+        assertThat(c.sa.ackedSequence()).isZero();
+        net.runUntilQuiet();
+        assertThat(c.sa.ackedSequence()).isEqualTo(10);
+        a.insert("boats", "b", obj(), t()); // not subscribed: the sequence is not reported as reached
+        a.insert("cars", "c", obj(), t());
+        net.localChange(a);
+        net.runUntilQuiet();
+        assertThat(c.sa.ackedSequence()).isEqualTo(12);
+        assertThat(c.sa.remotePeerId()).isEqualTo(2);
+        assertThat(c.sa.remoteSubscriptions()).containsExactly(sub("cars", "*"));
+
+        c.disconnect();
+        Net.Conn again = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(again.sa.ackedSequence()).as("resumed from B's checkpoint").isEqualTo(12);
+        assertThat(again.ra.acked).isEqualTo(12);
+    }
+
+    private static SyncSession established(FakeStore store) {
+        SyncSession s = new SyncSession(store, SessionConfig.defaults(), SessionListener.NONE);
+        s.start();
+        s.onMessage(new Hello(1, store.appId, 1, 42, 0, 1 << 20, 0));
+        return s;
+    }
+
+    private static void assertClosesWith(Message m, String reason) {
+        FakeStore b = new FakeStore(2);
+        SyncSession s = established(b);
+        List<Message> out = s.onMessage(m);
+        assertThat(out).as("%s", m).last().isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(reason));
+        assertThat(s.isClosed()).isTrue();
+        assertThat(b.applyCalls).isEmpty();
+    }
+}

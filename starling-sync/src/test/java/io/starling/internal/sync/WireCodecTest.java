@@ -1,0 +1,272 @@
+package io.starling.internal.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.starling.internal.core.BinaryWriter;
+import io.starling.internal.core.Value;
+import io.starling.internal.core.ValueCodec;
+import io.starling.internal.sync.Message.Ack;
+import io.starling.internal.sync.Message.Batch;
+import io.starling.internal.sync.Message.Close;
+import io.starling.internal.sync.Message.DocEntry;
+import io.starling.internal.sync.Message.Docs;
+import io.starling.internal.sync.Message.Hello;
+import io.starling.internal.sync.Message.HintEntry;
+import io.starling.internal.sync.Message.PartEntry;
+import io.starling.internal.sync.Message.Request;
+import io.starling.internal.sync.Message.Subscriptions;
+import io.starling.internal.sync.Message.Zombies;
+import io.starling.internal.sync.SyncStoreView.DocRef;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The wire format: every message round-trips (random contents, every type), the encodings of a few messages are
+ * pinned byte for byte (compatibility), and random garbage, truncations and mutations of valid messages are refused
+ * with {@link WireException} and nothing else. The seed of a failing case is the jqwik sample.
+ */
+class WireCodecTest {
+    private static final HexFormat HEX = HexFormat.of();
+
+    @Property(tries = 1000)
+    void everyMessageTypeRoundTrips(@ForAll long seed) {
+        RandomMessages gen = new RandomMessages(seed);
+        for (int type = 1; type <= RandomMessages.TYPES; type++) {
+            Message m = gen.of(type);
+            byte[] bytes = WireCodec.encode(m);
+            Message back = WireCodec.decode(bytes);
+            assertThat(back).as("seed %d type %d", seed, type).isEqualTo(m);
+            assertThat(WireCodec.encode(back)).isEqualTo(bytes);
+            assertThat(bytes[0]).isEqualTo((byte) type);
+            if (m instanceof Batch b) assertThat(WireCodec.batchSize(b)).isEqualTo(bytes.length);
+            for (var e : m instanceof Batch b ? b.entries() : m instanceof Docs d ? d.entries() : List.<Message.Entry>of()) {
+                assertThat(e.hashCode()).isEqualTo(((Message.Entry) copyOf(e)).hashCode());
+            }
+        }
+    }
+
+    private static Object copyOf(Message.Entry e) {
+        Batch b = (Batch) WireCodec.decode(WireCodec.encode(new Batch(1, 0, 0, 0, e instanceof PartEntry, List.of(e), List.of())));
+        return b.entries().get(0);
+    }
+
+    @Property(tries = 4000)
+    void randomGarbageIsRefusedWithWireExceptionOnly(@ForAll long seed) {
+        Random r = new Random(seed);
+        byte[] bytes = new byte[r.nextInt(4) == 0 ? r.nextInt(3) : r.nextInt(300)];
+        r.nextBytes(bytes);
+        if (bytes.length > 0 && r.nextBoolean()) bytes[0] = (byte) (1 + r.nextInt(9)); // a known type: go deeper
+        decodeSafely(bytes, "seed " + seed);
+    }
+
+    @Property(tries = 6000)
+    void mutatedMessagesAreRefusedWithWireExceptionOnly(@ForAll long seed) {
+        Random r = new Random(seed);
+        byte[] bytes = WireCodec.encode(new RandomMessages(seed).any());
+        for (int k = 1 + r.nextInt(3); k > 0; k--) bytes = mutate(bytes, r);
+        decodeSafely(bytes, "seed " + seed);
+    }
+
+    @Property(tries = 300)
+    void everyTruncationIsRefused(@ForAll long seed) {
+        byte[] bytes = WireCodec.encode(new RandomMessages(seed).any());
+        for (int n = 0; n < bytes.length; n++) {
+            byte[] prefix = Arrays.copyOf(bytes, n);
+            assertThatThrownBy(() -> WireCodec.decode(prefix)).as("seed %d, %d of %d bytes", seed, n, bytes.length)
+                    .isInstanceOf(WireException.class)
+                    .satisfies(e -> assertThat(((WireException) e).reason()).isEqualTo("malformed"));
+        }
+    }
+
+    @Property(tries = 300)
+    void trailingBytesAreRefused(@ForAll long seed) {
+        Message m = new RandomMessages(seed).any();
+        if (m instanceof Hello h && h.version() != 1) return; // a later version may append fields (refused as "version")
+        byte[] bytes = WireCodec.encode(m);
+        byte[] longer = Arrays.copyOf(bytes, bytes.length + 1 + new Random(seed).nextInt(3));
+        assertThatThrownBy(() -> WireCodec.decode(longer)).isInstanceOf(WireException.class).hasMessageContaining("trailing");
+    }
+
+    /** Decodes; a success must be a valid message that round-trips, a failure a WireException. */
+    private static void decodeSafely(byte[] bytes, String what) {
+        Message m;
+        try {
+            m = WireCodec.decode(bytes);
+        } catch (WireException e) {
+            assertThat(e.reason()).as(what).isEqualTo(SyncSession.MALFORMED);
+            return;
+        } catch (Throwable t) {
+            throw new AssertionError(what + ": " + HEX.formatHex(bytes) + " threw " + t, t);
+        }
+        assertThat(WireCodec.decode(WireCodec.encode(m))).as(what).isEqualTo(m);
+    }
+
+    private static byte[] mutate(byte[] b, Random r) {
+        switch (r.nextInt(6)) {
+            case 0 -> { // flip a bit
+                if (b.length == 0) return new byte[] {(byte) r.nextInt()};
+                byte[] c = b.clone();
+                c[r.nextInt(c.length)] ^= (byte) (1 << r.nextInt(8));
+                return c;
+            }
+            case 1 -> { // a byte at an edge value
+                if (b.length == 0) return b;
+                byte[] c = b.clone();
+                int[] edges = {0, 1, 0x7f, 0x80, 0xff, 0x10};
+                c[r.nextInt(c.length)] = (byte) edges[r.nextInt(edges.length)];
+                return c;
+            }
+            case 2 -> { // insert
+                int at = r.nextInt(b.length + 1);
+                byte[] c = new byte[b.length + 1];
+                System.arraycopy(b, 0, c, 0, at);
+                c[at] = (byte) r.nextInt();
+                System.arraycopy(b, at, c, at + 1, b.length - at);
+                return c;
+            }
+            case 3 -> { // delete
+                if (b.length == 0) return b;
+                int at = r.nextInt(b.length);
+                byte[] c = new byte[b.length - 1];
+                System.arraycopy(b, 0, c, 0, at);
+                System.arraycopy(b, at + 1, c, at, b.length - at - 1);
+                return c;
+            }
+            case 4 -> { // a huge varint somewhere
+                int at = r.nextInt(b.length + 1);
+                byte[] v = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01};
+                byte[] c = new byte[b.length + v.length];
+                System.arraycopy(b, 0, c, 0, at);
+                System.arraycopy(v, 0, c, at, v.length);
+                System.arraycopy(b, at, c, at + v.length, b.length - at);
+                return c;
+            }
+            default -> { // truncate
+                return Arrays.copyOf(b, r.nextInt(b.length + 1));
+            }
+        }
+    }
+
+    // ---- pinned encodings: a change here breaks compatibility with deployed peers -----------------------
+
+    @Test
+    void encodingsArePinned() {
+        assertThat(hex(new Ack(1))).isEqualTo("0401");
+        assertThat(hex(new Ack(300))).isEqualTo("04ac02");
+        assertThat(hex(new Close("timeout", "x"))).isEqualTo("080774696d656f75740178");
+        assertThat(hex(new Hello(1, "app", 2, 3, 0, 1 << 20, 0)))
+                .isEqualTo("0101036170700000000000000002000000000000000300808040" + "00");
+        assertThat(hex(new Request(1, List.of(new DocRef("c", new byte[] {5}))))).isEqualTo("05010101630105");
+        assertThat(hex(new Zombies(List.of()))).isEqualTo("0700");
+        assertThat(hex(new Batch(1, 1, 0, 2, false,
+                List.of(new DocEntry("c", new byte[] {9}, 2, new byte[] {1, 0}), new HintEntry("c", new byte[] {8}, 0x0102030405060708L)),
+                List.of())))
+                .isEqualTo("03" + "01" + "01" + "00" + "02" + "00" + "02" + "01016301090202" + "0100" + "0201630108" + "0102030405060708" + "00");
+        assertThat(hex(new Docs(3, 0, true, List.of(new PartEntry("c", new byte[] {9}, 0, new byte[] {7})))))
+                .isEqualTo("06" + "03" + "00" + "01" + "01" + "03016301090001" + "07");
+        SubscriptionKey key = SubscriptionKey.fromBytes(new byte[16]);
+        assertThat(hex(new Subscriptions(1, 0, 5, List.of(new Subscriptions.Item(new Subscription(key, "c", "*", Value.Obj.EMPTY), true)),
+                List.of("c"))))
+                .isEqualTo("02" + "01" + "0000000000000000" + "05" + "01" + "10" + "00".repeat(16) + "0163" + "012a" + "0800" + "01" + "01" + "0163");
+    }
+
+    private static String hex(Message m) {
+        byte[] b = WireCodec.encode(m);
+        assertThat(WireCodec.decode(b)).isEqualTo(m);
+        return HEX.formatHex(b);
+    }
+
+    // ---- named refusals -------------------------------------------------------------------------------
+
+    @Test
+    void refusesWhatIsNotExactlyOneValidMessage() {
+        refused("", "empty");
+        refused("09", "unknown message type 9");
+        refused("00", "unknown message type 0");
+        refused("040100", "trailing");
+        refused("0400", "batch number out of range"); // batch numbers start at 1
+        refused("04ffffffffffffffffff01", "out of range"); // 2^64-1 as a sequence
+        refused("04ffffffffffffffffff7f", "overflows"); // more than 64 bits
+        refused("0702", "out of range"); // 2 refs announced, no bytes left for them
+        refused("07ffffffff0f", "out of range"); // a count past the input
+        refused("080274ff0178", "UTF-8"); // invalid UTF-8 in the reason
+        refused("08c0800178", "runs past"); // a length past the end
+        refused("0801", "runs past");
+    }
+
+    @Test
+    void refusesBadFieldsInsideMessages() {
+        // subscription key of 15 bytes
+        refused("02" + "01" + "0000000000000000" + "00" + "01" + "0f" + "00".repeat(15) + "0163" + "012a" + "0800" + "01" + "00", "key of 15 bytes");
+        // covered flag 2
+        refused("02" + "01" + "0000000000000000" + "00" + "01" + "10" + "00".repeat(16) + "0163" + "012a" + "0800" + "02" + "00", "covered flag");
+        // arguments not an object
+        refused("02" + "01" + "0000000000000000" + "00" + "01" + "10" + "00".repeat(16) + "0163" + "012a" + "0301" + "01" + "00", "not an object");
+        // empty collection name
+        refused("07" + "01" + "00" + "0105", "empty collection");
+        // empty id
+        refused("07" + "01" + "0163" + "00", "empty document id");
+        // toSeq below fromSeq
+        refused("03" + "01" + "01" + "05" + "04" + "00" + "00" + "00", "below fromSeq");
+        // unknown flag bit
+        refused("03" + "01" + "01" + "00" + "00" + "02" + "00" + "00", "unknown flags");
+        // a continued batch that completes a backfill
+        refused("03" + "01" + "01" + "00" + "00" + "01" + "00" + "01" + "10" + "00".repeat(16), "continued batch");
+        // unknown entry type
+        refused("03" + "01" + "01" + "00" + "00" + "00" + "01" + "04" + "0163" + "0109" + "00", "unknown entry type 4");
+        // a part at the end of a batch that is not continued
+        refused("03" + "01" + "01" + "00" + "00" + "00" + "01" + "03016301090001" + "07" + "00", "nothing follows");
+        // a part followed by another document
+        refused("03" + "01" + "01" + "00" + "00" + "00" + "02" + "03016301090001" + "07" + "01016301080001" + "07" + "00", "rest of its document");
+        // a hint in DOCS
+        refused("06" + "01" + "00" + "00" + "01" + "02016301090102030405060708", "hint in DOCS");
+        // an empty state
+        refused("06" + "01" + "00" + "00" + "01" + "010163010900" + "00", "empty state");
+        // HELLO: maximum frame size past an int
+        refused("01" + "01" + "00" + "00".repeat(16) + "00" + "ffffffff7f" + "00", "out of range");
+    }
+
+    @Test
+    void aHelloOfALaterVersionMayCarryMoreFields() {
+        byte[] v2 = WireCodec.encode(new Hello(2, "app", 2, 3, 0, 1 << 20, 0));
+        byte[] longer = Arrays.copyOf(v2, v2.length + 3);
+        assertThat(WireCodec.decode(longer)).isEqualTo(new Hello(2, "app", 2, 3, 0, 1 << 20, 0));
+    }
+
+    @Test
+    void subscriptionArgumentsRoundTripCanonically() {
+        Value.Obj args = (Value.Obj) Value.fromJava(java.util.Map.of("b", 1, "a", List.of("x", 2.5)));
+        Subscription s = Subscription.of("cars", "SELECT * FROM cars WHERE a = :a", args);
+        Subscriptions m = new Subscriptions(1, 0, 0, List.of(new Subscriptions.Item(s, false)), List.of());
+        Subscriptions back = (Subscriptions) WireCodec.decode(WireCodec.encode(m));
+        assertThat(back.subscriptions().get(0).subscription()).isEqualTo(s);
+        assertThat(back.subscriptions().get(0).subscription().key()).isEqualTo(SubscriptionKey.of(s.query(), args));
+        BinaryWriter w = new BinaryWriter();
+        ValueCodec.write(w, args);
+        assertThat(WireCodec.encode(m)).containsSubsequence(w.toByteArray());
+    }
+
+    @Test
+    void recordsRefuseInvalidContents() {
+        assertThatThrownBy(() -> new Ack(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Batch(1, 0, 5, 4, false, List.of(), List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Docs(1, 0, false, List.of(new HintEntry("c", new byte[] {1}, 0))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Batch(1, 0, 0, 0, false, List.of(new PartEntry("c", new byte[] {1}, 0, new byte[] {1})), List.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static void refused(String hex, String messagePart) {
+        byte[] bytes = HEX.parseHex(hex);
+        assertThatThrownBy(() -> WireCodec.decode(bytes)).as(hex)
+                .isInstanceOf(WireException.class)
+                .hasMessageContaining(messagePart)
+                .satisfies(e -> assertThat(((WireException) e).reason()).isEqualTo(SyncSession.MALFORMED));
+    }
+}
