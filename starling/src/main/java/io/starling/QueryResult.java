@@ -16,6 +16,12 @@ public interface QueryResult {
      */
     List<Object> mutatedDocumentIds();
 
+    /**
+     * The store's change sequence number after this statement's writes committed (the number of its last
+     * written document), or 0 when it wrote nothing. {@link Sync#hasReached} tells whether a peer has it.
+     */
+    long commitSequence();
+
     /** Exactly {@code {"items": [...], "mutatedDocumentIds": [...]}}, the shape of the HTTP API. */
     String toJson();
 }

@@ -32,6 +32,9 @@ public interface Starling extends AutoCloseable {
     /** The local document store. */
     Store store();
 
+    /** Replication with other peers: subscriptions and per-peer status. */
+    Sync sync();
+
     /** The configuration this instance was opened with, with the site id and app id resolved. */
     StarlingConfig config();
 

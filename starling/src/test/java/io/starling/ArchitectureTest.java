@@ -30,7 +30,7 @@ class ArchitectureTest {
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.starling");
 
-    static final String[] PURE = {"io.starling.internal.core..", "io.starling.internal.crdt..", "io.starling.internal.index..", "io.starling.internal.query.."};
+    static final String[] PURE = {"io.starling.internal.core..", "io.starling.internal.crdt..", "io.starling.internal.index..", "io.starling.internal.query..", "io.starling.internal.sync.."};
 
     @Test
     void pureLayersDoNoIo() {
@@ -82,6 +82,14 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage(
                         "io.starling.internal.core..", "io.starling.internal.crdt..", "io.starling.internal.query..",
                         "io.starling.internal.engine..", "io.starling"));
+    }
+
+    @Test
+    void theSyncProtocolKnowsOnlyTheCore() {
+        check(noClasses().that().resideInAPackage("io.starling.internal.sync..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.starling.internal.query..", "io.starling.internal.storage..", "io.starling.internal.engine..", "io.starling")
+                .because("sessions reach the store only through SyncStoreView"));
     }
 
     @Test

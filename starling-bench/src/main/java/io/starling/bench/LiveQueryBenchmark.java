@@ -66,7 +66,7 @@ public final class LiveQueryBenchmark {
         }
     }
 
-    static void load(Starling db, int docs) {
+    public static void load(Starling db, int docs) {
         DocumentGenerator gen = new DocumentGenerator(42);
         StringBuilder sql = new StringBuilder("INSERT INTO docs DOCUMENTS ");
         for (int i = 0; i < 1000; i++) sql.append(i == 0 ? "" : ", ").append("(:d").append(i).append(')');

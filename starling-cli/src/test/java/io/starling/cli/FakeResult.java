@@ -23,6 +23,11 @@ record FakeResult(List<QueryResultItem> items, List<Object> mutatedDocumentIds) 
     }
 
     @Override
+    public long commitSequence() {
+        return 0;
+    }
+
+    @Override
     public String toJson() {
         StringBuilder sb = new StringBuilder("{\"items\":[");
         for (int i = 0; i < items.size(); i++) {

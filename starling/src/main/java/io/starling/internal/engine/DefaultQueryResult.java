@@ -15,8 +15,14 @@ import java.util.Map;
 final class DefaultQueryResult implements QueryResult {
     private final List<QueryResultItem> items;
     private final List<Object> mutatedIds;
+    private final long commitSequence;
 
     DefaultQueryResult(List<Value.Obj> items, List<Value> mutatedIds) {
+        this(items, mutatedIds, 0);
+    }
+
+    DefaultQueryResult(List<Value.Obj> items, List<Value> mutatedIds, long commitSequence) {
+        this.commitSequence = commitSequence;
         List<QueryResultItem> wrapped = new ArrayList<>(items.size());
         for (Value.Obj o : items) wrapped.add(new Item(o));
         this.items = Collections.unmodifiableList(wrapped);
@@ -33,6 +39,11 @@ final class DefaultQueryResult implements QueryResult {
     @Override
     public List<Object> mutatedDocumentIds() {
         return mutatedIds;
+    }
+
+    @Override
+    public long commitSequence() {
+        return commitSequence;
     }
 
     @Override

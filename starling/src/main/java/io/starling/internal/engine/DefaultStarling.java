@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,12 +28,47 @@ public final class DefaultStarling implements Starling {
     private final StarlingConfig config;
     private final DocumentStorage storage;
     private final DefaultStore store;
+    private final DefaultSync sync;
+    private final EngineSyncStore syncStore;
+    private final Clock clock;
+    private SyncService syncService; // started with the first connection
     private volatile boolean closed;
 
-    private DefaultStarling(StarlingConfig config, DocumentStorage storage, DefaultStore store) {
+    private DefaultStarling(StarlingConfig config, DocumentStorage storage, DefaultStore store, long incarnation, Clock clock) {
         this.config = config;
         this.storage = storage;
         this.store = store;
+        this.clock = clock;
+        this.sync = new DefaultSync(store, clock::millis);
+        this.syncStore = new EngineSyncStore(store, config.siteId().getAsLong(), incarnation, config.appId(), clock::millis);
+        store.addChangeListener(changes -> {
+            SyncService s = syncService;
+            if (s != null) s.localChange();
+        });
+    }
+
+    /** The sync protocol's view of this store (the simulator drives sessions over it directly). */
+    public EngineSyncStore syncStore() {
+        checkOpen();
+        return syncStore;
+    }
+
+    /** The subscriptions the sessions announce. */
+    public List<io.starling.internal.sync.Subscription> currentSubscriptions() {
+        return sync.current();
+    }
+
+    /**
+     * Starts a sync session over a new connection (any transport) and returns where the connection's
+     * incoming messages must go.
+     */
+    public synchronized MessageChannel.Receiver connect(MessageChannel channel) {
+        checkOpen();
+        if (syncService == null) {
+            syncService = new SyncService(syncStore, sync, io.starling.internal.sync.SessionConfig.defaults(), clock::millis);
+            sync.attach(syncService);
+        }
+        return syncService.attach(channel);
     }
 
     public static Starling open(StarlingConfig config) {
@@ -40,6 +76,10 @@ public final class DefaultStarling implements Starling {
     }
 
     static DefaultStarling open(StarlingConfig config, Clock clock) {
+        return open(config, clock, new SecureRandom());
+    }
+
+    static DefaultStarling open(StarlingConfig config, Clock clock, java.util.Random random) {
         Path dir = config.databaseDirectory().toAbsolutePath().normalize();
         DocumentStorage storage;
         try {
@@ -51,7 +91,7 @@ public final class DefaultStarling implements Starling {
             throw Errors.storage(e);
         }
         try {
-            return open(config, dir, storage, clock);
+            return open(config, dir, storage, clock, random);
         } catch (RuntimeException e) {
             storage.close();
             throw Errors.translate(e);
@@ -60,6 +100,14 @@ public final class DefaultStarling implements Starling {
 
     /** Opens over any storage (the simulator uses in-memory storage). */
     static DefaultStarling open(StarlingConfig config, Path dir, DocumentStorage storage, Clock clock) {
+        return open(config, dir, storage, clock, new SecureRandom());
+    }
+
+    /**
+     * Opens over any storage with a given clock and source of randomness (site id, incarnation): the
+     * deterministic simulator passes seeded ones.
+     */
+    public static DefaultStarling open(StarlingConfig config, Path dir, DocumentStorage storage, Clock clock, java.util.Random random) {
         Identity identity = storage.write(tx -> {
             String storedApp = string(tx.meta(META_APP_ID));
             String app = config.appId();
@@ -72,7 +120,7 @@ public final class DefaultStarling implements Starling {
 
             long storedSite = longOrZero(tx.meta(META_SITE_ID));
             long site = config.siteId().orElse(storedSite);
-            if (site == 0) site = newSiteId();
+            if (site == 0) site = newSiteId(random);
             if (site != storedSite) {
                 if (storedSite != 0) {
                     log.warn("site id of {} changes from {} to {} as configured", dir,
@@ -80,7 +128,12 @@ public final class DefaultStarling implements Starling {
                 }
                 tx.putMeta(META_SITE_ID, ByteBuffer.allocate(8).putLong(site).array());
             }
-            return new Identity(app, site, longOrZero(tx.meta(DefaultStore.META_HLC)));
+            long incarnation = longOrZero(tx.meta(EngineSyncStore.META_INCARNATION));
+            if (incarnation == 0) {
+                incarnation = newSiteId(random);
+                tx.putMeta(EngineSyncStore.META_INCARNATION, ByteBuffer.allocate(8).putLong(incarnation).array());
+            }
+            return new Identity(app, site, longOrZero(tx.meta(DefaultStore.META_HLC)), incarnation);
         });
         StarlingConfig resolved = config.toBuilder()
                 .databaseDirectory(dir)
@@ -91,13 +144,12 @@ public final class DefaultStarling implements Starling {
         DefaultStore store = new DefaultStore(storage, timestamps, new EngineMetrics(),
                 new SystemCollections.Info(dir, identity.siteId, identity.appId));
         log.info("opened {} (app {}, site {})", dir, identity.appId, Long.toUnsignedString(identity.siteId, 16));
-        return new DefaultStarling(resolved, storage, store);
+        return new DefaultStarling(resolved, storage, store, identity.incarnation, clock);
     }
 
-    private record Identity(String appId, long siteId, long hlc) {}
+    private record Identity(String appId, long siteId, long hlc, long incarnation) {}
 
-    private static long newSiteId() {
-        SecureRandom random = new SecureRandom();
+    private static long newSiteId(java.util.Random random) {
         long id;
         do {
             id = random.nextLong();
@@ -121,8 +173,14 @@ public final class DefaultStarling implements Starling {
         return store;
     }
 
+    @Override
+    public io.starling.Sync sync() {
+        checkOpen();
+        return sync;
+    }
+
     /** The store with its internal entry points (remote merges). */
-    DefaultStore defaultStore() {
+    public DefaultStore defaultStore() {
         checkOpen();
         return store;
     }
@@ -136,6 +194,7 @@ public final class DefaultStarling implements Starling {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        if (syncService != null) syncService.close();
         store.markClosed();
         storage.close();
         log.info("closed {}", config.databaseDirectory());

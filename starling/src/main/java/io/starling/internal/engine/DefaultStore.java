@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import io.starling.ObserverCallback;
 import io.starling.SignalNextCallback;
@@ -35,7 +36,7 @@ import io.starling.internal.query.SelectStatement;
  * statement outside an explicit transaction gets its own transaction, which makes it atomic. Thread-safe:
  * the storage serialises writers and gives readers snapshots.
  */
-final class DefaultStore implements Store {
+public final class DefaultStore implements Store {
     static final String META_HLC = "hlc";
     private static final int STATEMENT_CACHE_SIZE = 512;
 
@@ -65,7 +66,7 @@ final class DefaultStore implements Store {
     }
 
     /** A remote document state to merge (the sync engine's unit of transfer). */
-    record RemoteDocument(String collection, Value id, DocumentState state) {}
+    public record RemoteDocument(String collection, Value id, DocumentState state) {}
 
     DefaultStore(DocumentStorage storage, Timestamps timestamps, EngineMetrics metrics, SystemCollections.Info info) {
         this.storage = storage;
@@ -201,36 +202,132 @@ final class DefaultStore implements Store {
      *     ahead of the local clock; nothing of the batch is applied
      */
     List<DocumentWriter.Change> mergeRemote(List<RemoteDocument> documents) {
+        List<List<DocumentWriter.Change>> changes = new ArrayList<>(1);
+        applyRemote(documents, 0, writer -> changes.add(new ArrayList<>(writer.changes())));
+        return changes.get(0);
+    }
+
+    /** What {@link #applyRemote} refused (zombies) and found behind (the sender lacks writes held here). */
+    record RemoteOutcome(List<RemoteDocument> zombies, List<RemoteDocument> behind) {}
+
+    /**
+     * The sync engine's entry point: merges remote states in one transaction through the same write path as
+     * local writes, refuses zombies (states of documents this store has no row for, entirely older than the
+     * tombstone {@code horizon}), and runs {@code alsoInTransaction} before commit (the checkpoint).
+     *
+     * @return the refused zombies, and the documents whose stored state already included the received one
+     *     but differs from it (the sender is behind)
+     */
+    RemoteOutcome applyRemote(List<RemoteDocument> documents, long horizon, Consumer<DocumentWriter> alsoInTransaction) {
         checkOpen();
         try {
             return write(writer -> {
+                List<RemoteDocument> zombies = new ArrayList<>();
+                List<RemoteDocument> behind = new ArrayList<>();
                 for (RemoteDocument doc : documents) {
                     DocumentIds.validate(doc.id());
+                    byte[] idBytes = DocumentIds.encode(doc.id());
+                    DocumentStorage.Row row = writer.tx().get(doc.collection(), idBytes);
+                    if (row == null && doc.state().maxStamp().hlc() < horizon) {
+                        zombies.add(doc);
+                        continue;
+                    }
                     timestamps.observe(doc.state().maxStamp());
                     writer.clockAdvanced();
-                    byte[] idBytes = DocumentIds.encode(doc.id());
-                    DocumentState before = StatementRunner.load(writer.tx(), doc.collection(), idBytes);
+                    DocumentState before = row == null ? DocumentState.empty() : StatementRunner.decode(row);
                     DocumentState after = before.merge(doc.state());
-                    if (after.equals(before)) continue;
+                    if (after.equals(before)) {
+                        if (!before.equals(doc.state())) behind.add(doc);
+                        continue;
+                    }
                     writer.commit(doc.collection(), doc.id(), idBytes, before, after, false);
                     metrics.documentsMerged.increment();
                 }
-                return new ArrayList<>(writer.changes());
+                alsoInTransaction.accept(writer);
+                return new RemoteOutcome(zombies, behind);
             });
         } catch (RuntimeException e) {
             throw Errors.translate(e);
         }
     }
 
+    /**
+     * Removes tombstones whose whole state is older than {@code horizonHlc} and raises the stored tombstone
+     * horizon to it (sync then refuses older states of documents it has no row for: SYNC-PROTOCOL.md,
+     * "Tombstone horizon"). Returns the number of tombstones removed.
+     */
+    long purgeTombstones(long horizonHlc) {
+        checkOpen();
+        return write(writer -> {
+            long current = longMeta(writer.tx(), EngineSyncStore.META_HORIZON);
+            long horizon = Math.max(current, horizonHlc);
+            long purged = 0;
+            for (String collection : writer.tx().collections()) {
+                List<DocumentStorage.Row> doomed = new ArrayList<>();
+                writer.tx().scan(collection, false, row -> {
+                    if (!row.live()) {
+                        DocumentState state = StatementRunner.decode(row);
+                        if (state.isTombstone() && state.maxStamp().hlc() < horizon) doomed.add(row);
+                    }
+                    return true;
+                });
+                for (DocumentStorage.Row row : doomed) {
+                    writer.tx().remove(collection, row.id());
+                    purged++;
+                }
+            }
+            writer.tx().putMeta(EngineSyncStore.META_HORIZON, ByteBuffer.allocate(8).putLong(horizon).array());
+            return purged;
+        });
+    }
+
+    private static long longMeta(DocumentStorage.ReadTx tx, String key) {
+        byte[] b = tx.meta(key);
+        return b == null ? 0 : ByteBuffer.wrap(b).getLong();
+    }
+
+    /** Runs a read against the storage (for the sync engine's store view). */
+    <T> T read(DocumentStorage.ReadWork<T> work) {
+        checkOpen();
+        try {
+            return storage.read(work);
+        } catch (RuntimeException e) {
+            throw Errors.translate(e);
+        }
+    }
+
+    /** EVICT of documents by id (sync's ZOMBIES): local copies go, nothing replicates. */
+    void evictLocal(List<RemoteDocument> documents) {
+        checkOpen();
+        write(writer -> {
+            for (RemoteDocument doc : documents) {
+                byte[] idBytes = DocumentIds.encode(doc.id());
+                DocumentStorage.Row row = writer.tx().get(doc.collection(), idBytes);
+                if (row != null) writer.evict(doc.collection(), doc.id(), idBytes, StatementRunner.decode(row));
+            }
+            return null;
+        });
+    }
+
+    /** Parses a statement with the store's cache (sync subscriptions). */
+    Statement parseStatement(String text) {
+        return parse(text);
+    }
+
+    /** Binds arguments as statements do. */
+    static Map<String, Value> bindArguments(Map<String, ?> arguments) {
+        return bind(arguments);
+    }
+
     /** The stored state of a document (live, tombstone or empty), for sync and tests. */
-    DocumentState documentState(String collection, Value id) {
+    public DocumentState documentState(String collection, Value id) {
         checkOpen();
         byte[] idBytes = DocumentIds.encode(id);
         return storage.read(tx -> StatementRunner.load(tx, collection, idBytes));
     }
 
     /** The highest change sequence number assigned so far. */
-    long lastSequence() {
+    public long lastSequence() {
         checkOpen();
         return storage.read(DocumentStorage.ReadTx::lastSequence);
     }

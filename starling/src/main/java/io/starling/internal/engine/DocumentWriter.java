@@ -187,6 +187,13 @@ final class DocumentWriter {
         return changes;
     }
 
+    /** The highest sequence number written among changes from index {@code from} on, or 0. */
+    long highestSequenceSince(int from) {
+        long max = 0;
+        for (int i = from; i < changes.size(); i++) max = Math.max(max, changes.get(i).sequence);
+        return max;
+    }
+
     private void checkSize(String collection, Value id, DocumentState after, boolean local) {
         // the state's encoding holds every visible value plus stamps, so it bounds the document's size
         if (after.encodedSize() <= WARN_BYTES) return;

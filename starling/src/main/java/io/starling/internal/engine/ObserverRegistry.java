@@ -81,11 +81,14 @@ final class ObserverRegistry {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
+
+    private java.util.concurrent.ThreadFactory daemon(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, name + (n.getAndIncrement() == 0 ? "" : "-" + n.get()));
             t.setDaemon(true);
+            threads.add(t);
             return t;
         };
     }
@@ -166,6 +169,7 @@ final class ObserverRegistry {
         try {
             e.awaitTermination(10, TimeUnit.SECONDS);
             d.awaitTermination(10, TimeUnit.SECONDS);
+            for (Thread t : threads) t.join(10_000); // gone when close() returns
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }

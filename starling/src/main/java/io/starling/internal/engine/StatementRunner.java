@@ -99,6 +99,7 @@ final class StatementRunner {
         if (statement instanceof CreateIndexStatement create) return createIndex(writer, create);
         if (statement instanceof DropIndexStatement drop) return dropIndex(writer, drop);
         EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
+        int changesBefore = writer.changes().size();
         List<Value> mutated;
         try {
             if (statement instanceof InsertStatement insert) mutated = insert(writer, insert, ctx);
@@ -110,7 +111,7 @@ final class StatementRunner {
             throw new StarlingException(ErrorCode.DOCUMENT_INVALID, e.getMessage(), e);
         }
         metrics.documentsWritten.add(mutated.size());
-        return new DefaultQueryResult(List.of(), mutated);
+        return new DefaultQueryResult(List.of(), mutated, writer.highestSequenceSince(changesBefore));
     }
 
     /** Where a statement starts, for errors about the whole statement. */

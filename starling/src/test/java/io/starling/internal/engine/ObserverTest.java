@@ -222,8 +222,8 @@ class ObserverTest {
         Recorder r = new Recorder();
         AtomicReference<StoreObserver> self = new AtomicReference<>();
         self.set(store.registerObserver("SELECT * FROM c", Map.of(), c -> {
-            r.accept(c);
             if (!c.isInitial()) self.get().close();
+            r.accept(c); // recorded after the close, so the test sees it closed
         }));
         r.await(QueryResultChange::isInitial);
         store.execute("INSERT INTO c DOCUMENTS ({'_id': 1})");

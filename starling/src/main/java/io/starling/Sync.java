@@ -1,0 +1,56 @@
+package io.starling;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Replication with other peers: what this peer asks for (subscriptions) and how far each connected peer has
+ * got (status). Thread-safe.
+ */
+public interface Sync {
+
+    /**
+     * Asks connected peers (now and later) for the documents matching {@code query}, which must be of the form
+     * {@code SELECT * FROM collection [WHERE condition]} — no projection, ORDER BY, LIMIT, GROUP BY or
+     * aggregates. Peers send matching documents, later changes to them, and their deletions. Closing the
+     * subscription stops asking; the documents already received stay in the local store (use EVICT to drop
+     * them).
+     *
+     * @throws QueryException for a statement of another form, a syntax error or a missing argument
+     */
+    SyncSubscription registerSubscription(String query, Map<String, ?> arguments);
+
+    /** The open subscriptions of this instance. */
+    List<SyncSubscription> subscriptions();
+
+    /** The peers this instance is connected to now, with how far each has acknowledged this store's changes. */
+    List<PeerStatus> peers();
+
+    /**
+     * True when the peer has acknowledged every local change up to {@code sequence} (a
+     * {@link QueryResult#commitSequence()}): a write it subscribes to has reached it.
+     */
+    boolean hasReached(long peerId, long sequence);
+
+    /**
+     * Removes tombstones (records of deleted documents) older than {@code retention}, to reclaim space. From
+     * then on this peer refuses, from any peer, states of documents it holds no record of that are entirely
+     * older than that horizon — so a peer that was offline for longer cannot resurrect deleted documents
+     * ("zombies"); it is told to drop them instead. Choose a retention longer than any peer stays offline:
+     * writes made offline for longer, to documents nobody else holds, are refused too. Returns the number of
+     * tombstones removed.
+     */
+    long purgeTombstones(java.time.Duration retention);
+
+    /** Calls {@code callback} with {@link #peers()} whenever it changes (connections, acknowledgements). */
+    AutoCloseable observePeers(Consumer<List<PeerStatus>> callback);
+
+    /** One connected peer. */
+    record PeerStatus(long peerId, boolean connected, long acknowledgedSequence) {
+        /** The peer id as printed in logs and the CLI: 16 hex digits. */
+        public String peerIdHex() {
+            return String.format("%016x", peerId);
+        }
+    }
+}

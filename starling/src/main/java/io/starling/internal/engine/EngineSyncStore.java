@@ -1,0 +1,236 @@
+package io.starling.internal.engine;
+
+import io.starling.StarlingException;
+import io.starling.ErrorCode;
+import io.starling.internal.core.BinaryReader;
+import io.starling.internal.core.BinaryWriter;
+import io.starling.internal.core.CodecException;
+import io.starling.internal.core.Value;
+import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.query.EvalContext;
+import io.starling.internal.query.QueryExecutor;
+import io.starling.internal.query.SelectStatement;
+import io.starling.internal.storage.DocumentStorage;
+import io.starling.internal.sync.Subscription;
+import io.starling.internal.sync.SubscriptionKey;
+import io.starling.internal.sync.SyncStoreView;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The store as the sync protocol sees it: change feed, backfill scans, subscription matching and the
+ * atomic "merge a batch and store the checkpoint" step, over the engine's one write path. Thread-safe (every
+ * call runs its own storage transaction).
+ */
+public final class EngineSyncStore implements SyncStoreView {
+    static final String META_INCARNATION = "incarnation";
+    static final String META_HORIZON = "sync.horizon";
+    static final String META_CHECKPOINT_PREFIX = "sync.checkpoint.";
+
+    private final DefaultStore store;
+    private final long peerId;
+    private final long incarnation;
+    private final String appId;
+    private final java.util.function.LongSupplier clock;
+    private final Map<String, SelectStatement> parsed = new ConcurrentHashMap<>();
+
+    EngineSyncStore(DefaultStore store, long peerId, long incarnation, String appId, java.util.function.LongSupplier clock) {
+        this.store = store;
+        this.peerId = peerId;
+        this.incarnation = incarnation;
+        this.appId = appId;
+        this.clock = clock;
+    }
+
+    @Override
+    public long peerId() {
+        return peerId;
+    }
+
+    @Override
+    public long incarnation() {
+        return incarnation;
+    }
+
+    @Override
+    public String appId() {
+        return appId;
+    }
+
+    @Override
+    public long lastSequence() {
+        return store.read(DocumentStorage.ReadTx::lastSequence);
+    }
+
+    @Override
+    public List<Row> changesSince(long after, int maxRows) {
+        return store.read(tx -> {
+            List<Row> rows = new ArrayList<>();
+            tx.changesSince(after, maxRows, r -> rows.add(new Row(r.sequence(), r.group(), r.collection(), r.id(), r.live(), r.state())));
+            return rows;
+        });
+    }
+
+    @Override
+    public List<Row> scanMatching(Subscription subscription, byte[] afterId, int maxRows) {
+        SelectStatement select = statement(subscription);
+        if (select == null) return List.of();
+        EvalContext ctx = context(subscription);
+        return store.read(tx -> {
+            List<Row> rows = new ArrayList<>();
+            tx.scanAfter(subscription.collection(), afterId, true, r -> {
+                Value.Obj doc = document(r.id(), r.state());
+                if (doc != null && QueryExecutor.matches(select, doc, ctx)) {
+                    rows.add(new Row(r.sequence(), r.group(), r.collection(), r.id(), true, r.state()));
+                }
+                return rows.size() < maxRows;
+            });
+            return rows;
+        });
+    }
+
+    @Override
+    public List<Row> scanCollection(String collection, byte[] afterId, int maxRows) {
+        return store.read(tx -> {
+            List<Row> rows = new ArrayList<>();
+            tx.scanAfter(collection, afterId, false, r -> {
+                rows.add(new Row(r.sequence(), r.group(), r.collection(), r.id(), r.live(), r.state()));
+                return rows.size() < maxRows;
+            });
+            return rows;
+        });
+    }
+
+    /** A remote peer's subscription that does not parse or evaluate here matches nothing (it never throws). */
+    @Override
+    public boolean matches(Subscription subscription, Row row) {
+        if (!row.live() || !row.collection().equals(subscription.collection())) return false;
+        Value.Obj doc = document(row.id(), row.state());
+        if (doc == null) return false;
+        try {
+            SelectStatement select = statement(subscription);
+            return select != null && QueryExecutor.matches(select, doc, context(subscription));
+        } catch (RuntimeException unusable) {
+            return false;
+        }
+    }
+
+    @Override
+    public Row rowOf(String collection, byte[] id) {
+        return store.read(tx -> {
+            DocumentStorage.Row r = tx.get(collection, id);
+            return r == null ? null : new Row(r.sequence(), r.group(), r.collection(), r.id(), r.live(), r.state());
+        });
+    }
+
+    @Override
+    public boolean holdsAny(String collection) {
+        return store.read(tx -> tx.collections().contains(collection));
+    }
+
+    @Override
+    public ApplyResult apply(long fromPeer, List<Doc> docs, Checkpoint checkpoint) {
+        List<DefaultStore.RemoteDocument> remote = new ArrayList<>(docs.size());
+        try {
+            for (Doc d : docs) {
+                remote.add(new DefaultStore.RemoteDocument(d.collection(), DocumentIds.decode(d.id()), DocumentState.decode(d.state())));
+            }
+        } catch (CodecException e) {
+            throw new RemoteRejectedException("malformed", "a document from peer " + hex(fromPeer) + " does not decode: " + e.getMessage());
+        }
+        long horizon = tombstoneHorizon();
+        try {
+            DefaultStore.RemoteOutcome outcome = store.applyRemote(remote, horizon, writer -> {
+                if (checkpoint != null) writer.tx().putMeta(META_CHECKPOINT_PREFIX + hex(fromPeer), encode(checkpoint));
+            });
+            if (outcome.zombies().isEmpty() && outcome.behind().isEmpty()) return ApplyResult.NONE;
+            return new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()));
+        } catch (StarlingException e) {
+            if (e.errorCode() == ErrorCode.CLOCK_DRIFT) throw new RemoteRejectedException("clock-drift", e.getMessage());
+            if (e.errorCode() == ErrorCode.DOCUMENT_INVALID_ID) throw new RemoteRejectedException("malformed", e.getMessage());
+            throw e;
+        }
+    }
+
+    private static List<DocRef> refs(List<DefaultStore.RemoteDocument> docs) {
+        List<DocRef> refs = new ArrayList<>(docs.size());
+        for (DefaultStore.RemoteDocument d : docs) refs.add(new DocRef(d.collection(), DocumentIds.encode(d.id())));
+        return refs;
+    }
+
+    @Override
+    public Checkpoint checkpoint(long senderPeerId) {
+        byte[] bytes = store.read(tx -> tx.meta(META_CHECKPOINT_PREFIX + hex(senderPeerId)));
+        return bytes == null ? null : decode(bytes);
+    }
+
+    @Override
+    public void evict(List<DocRef> docs) {
+        List<DefaultStore.RemoteDocument> ids = new ArrayList<>(docs.size());
+        for (DocRef d : docs) {
+            try {
+                ids.add(new DefaultStore.RemoteDocument(d.collection(), DocumentIds.decode(d.id()), DocumentState.empty()));
+            } catch (CodecException e) {
+                // an id that does not decode names nothing we hold
+            }
+        }
+        store.evictLocal(ids);
+    }
+
+    @Override
+    public long tombstoneHorizon() {
+        byte[] b = store.read(tx -> tx.meta(META_HORIZON));
+        return b == null ? 0 : ByteBuffer.wrap(b).getLong();
+    }
+
+    /** The subscription's parsed query; null when it is not a plain filter on its collection. */
+    private SelectStatement statement(Subscription s) {
+        return parsed.computeIfAbsent(s.query(), q -> {
+            try {
+                io.starling.internal.query.Statement st = store.parseStatement(q);
+                return st instanceof SelectStatement sel && sel.isPlainFilter() && sel.collection().equals(s.collection()) ? sel : null;
+            } catch (RuntimeException e) {
+                return null;
+            }
+        });
+    }
+
+    private EvalContext context(Subscription s) {
+        Map<String, Value> args = new java.util.LinkedHashMap<>(s.args().fields());
+        return new EvalContext(args, clock.getAsLong());
+    }
+
+    private static Value.Obj document(byte[] id, byte[] state) {
+        try {
+            return DocumentState.decode(state).document(DocumentIds.decode(id));
+        } catch (CodecException e) {
+            return null;
+        }
+    }
+
+    static String hex(long peer) {
+        return String.format("%016x", peer);
+    }
+
+    static byte[] encode(Checkpoint c) {
+        BinaryWriter w = new BinaryWriter(32 + c.covered().size() * 17);
+        w.writeFixedLong(c.incarnation()).writeVarLong(c.sequence()).writeVarInt(c.covered().size());
+        for (SubscriptionKey k : c.covered()) w.writeBytes(k.bytes());
+        return w.toByteArray();
+    }
+
+    static Checkpoint decode(byte[] bytes) {
+        BinaryReader r = new BinaryReader(bytes);
+        long inc = r.readFixedLong();
+        long seq = r.readVarLong();
+        int n = r.readLength(r.remaining() / 17);
+        Set<SubscriptionKey> keys = new HashSet<>();
+        for (int i = 0; i < n; i++) keys.add(SubscriptionKey.fromBytes(r.readBytes()));
+        return new Checkpoint(inc, seq, keys);
+    }
+}

@@ -1,0 +1,103 @@
+package io.starling.internal.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Connects two instances in one JVM, message for message, counting bytes and messages each way — for
+ * tests and byte-count benchmarks. Delivery is asynchronous (the receiving instance's sync thread picks the
+ * message up) and in order.
+ */
+public final class InMemoryTransport {
+    private InMemoryTransport() {}
+
+    /** Connects {@code a} and {@code b}: each starts a session. */
+    public static Link connect(DefaultStarling a, DefaultStarling b) {
+        Link link = new Link();
+        Outbound fromA = new Outbound(link, link.aToB, link.messagesAToB);
+        Outbound fromB = new Outbound(link, link.bToA, link.messagesBToA);
+        link.ends = List.of(fromA, fromB);
+        MessageChannel.Receiver intoA = a.connect(fromA);
+        MessageChannel.Receiver intoB = b.connect(fromB);
+        fromA.deliverTo(intoB);
+        fromB.deliverTo(intoA);
+        return link;
+    }
+
+    /** One connection. Closing it closes both sessions. */
+    public static final class Link implements AutoCloseable {
+        final AtomicLong aToB = new AtomicLong(), bToA = new AtomicLong();
+        final AtomicLong messagesAToB = new AtomicLong(), messagesBToA = new AtomicLong();
+        final AtomicBoolean closed = new AtomicBoolean();
+        List<Outbound> ends = List.of();
+
+        public long bytesAToB() {
+            return aToB.get();
+        }
+
+        public long bytesBToA() {
+            return bToA.get();
+        }
+
+        public long messagesAToB() {
+            return messagesAToB.get();
+        }
+
+        public long messagesBToA() {
+            return messagesBToA.get();
+        }
+
+        public boolean isClosed() {
+            return closed.get();
+        }
+
+        @Override
+        public void close() {
+            if (!closed.compareAndSet(false, true)) return;
+            for (Outbound e : ends) e.closed();
+        }
+    }
+
+    /** What one side sends on: counts, then hands each message to the other side's receiver. */
+    private static final class Outbound implements MessageChannel {
+        private final Link link;
+        private final AtomicLong bytes;
+        private final AtomicLong messages;
+        private MessageChannel.Receiver target; // guarded by this; null until both sides are attached
+        private List<byte[]> early = new ArrayList<>();
+
+        Outbound(Link link, AtomicLong bytes, AtomicLong messages) {
+            this.link = link;
+            this.bytes = bytes;
+            this.messages = messages;
+        }
+
+        synchronized void deliverTo(MessageChannel.Receiver receiver) {
+            target = receiver;
+            for (byte[] m : early) receiver.onMessage(m);
+            early = null;
+            if (link.closed.get()) receiver.onClosed();
+        }
+
+        @Override
+        public synchronized void send(byte[] message) {
+            if (link.closed.get()) return;
+            bytes.addAndGet(message.length);
+            messages.incrementAndGet();
+            if (target == null) early.add(message.clone());
+            else target.onMessage(message);
+        }
+
+        /** The link closed: the receiving side learns it. */
+        synchronized void closed() {
+            if (target != null) target.onClosed();
+        }
+
+        @Override
+        public void close() {
+            link.close();
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package io.starling.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.starling.ErrorCode;
+import io.starling.QueryException;
+import io.starling.QueryResult;
+import io.starling.QueryResultChange;
+import io.starling.StarlingConfig;
+import io.starling.StoreObserver;
+import io.starling.SyncSubscription;
+import io.starling.internal.core.Value;
+import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.storage.InMemoryStorage;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Two and three real stores syncing over the in-memory transport. */
+class SyncTest {
+    final List<DefaultStarling> peers = new ArrayList<>();
+    final List<InMemoryTransport.Link> links = new ArrayList<>();
+
+    DefaultStarling peer() {
+        DefaultStarling p = DefaultStarling.open(StarlingConfig.builder().appId("synctest").build(), Path.of("memory"),
+                new InMemoryStorage(), Clock.systemUTC());
+        peers.add(p);
+        return p;
+    }
+
+    InMemoryTransport.Link link(DefaultStarling a, DefaultStarling b) {
+        InMemoryTransport.Link l = InMemoryTransport.connect(a, b);
+        links.add(l);
+        return l;
+    }
+
+    @AfterEach
+    void closeAll() {
+        links.forEach(InMemoryTransport.Link::close);
+        peers.forEach(DefaultStarling::close);
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("starling-sync") && t.isAlive());
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waiting for: " + what).isLessThan(deadline);
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    static long count(DefaultStarling p, String collection) {
+        return (Long) p.store().execute("SELECT COUNT(*) AS n FROM " + collection).items().get(0).value().get("n");
+    }
+
+    static void insert(DefaultStarling p, String collection, int from, int n, String tag) {
+        StringBuilder sql = new StringBuilder("INSERT INTO " + collection + " DOCUMENTS ");
+        Map<String, Object> args = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            sql.append(i == 0 ? "" : ", ").append("(:d").append(i).append(')');
+            args.put("d" + i, Map.of("_id", from + i, "tag", tag, "payload", "x".repeat(150)));
+        }
+        p.store().execute(sql.toString(), args);
+    }
+
+    static void assertSameState(DefaultStarling a, DefaultStarling b, String collection, int id) {
+        DocumentState sa = a.defaultStore().documentState(collection, Value.of(id));
+        DocumentState sb = b.defaultStore().documentState(collection, Value.of(id));
+        assertThat(sb.encode()).as("%s/%s", collection, id).isEqualTo(sa.encode());
+    }
+
+    @Test
+    void initialSyncOfTenThousandDocumentsThenASmallReconnect() {
+        DefaultStarling a = peer(), b = peer();
+        for (int k = 0; k < 10; k++) insert(a, "docs", k * 1000, 1000, "t");
+        b.sync().registerSubscription("SELECT * FROM docs", Map.of());
+        InMemoryTransport.Link first = link(a, b);
+        await("10k documents at b", () -> count(b, "docs") == 10_000);
+        assertSameState(a, b, "docs", 0);
+        assertSameState(a, b, "docs", 9_999);
+        await("b acknowledged everything", () -> b.sync().peers().size() == 1 && a.sync().peers().get(0).acknowledgedSequence() >= 10_000);
+        first.close();
+        await("sessions gone", () -> a.sync().peers().isEmpty() && b.sync().peers().isEmpty());
+
+        for (int i = 0; i < 10; i++) a.store().execute("UPDATE docs SET tag = 'changed' WHERE _id = :id", Map.of("id", i * 997));
+        InMemoryTransport.Link second = link(a, b);
+        await("the 10 changes at b", () -> count(b, "docs WHERE tag = 'changed'") == 10);
+        assertSameState(a, b, "docs", 997);
+        long bytes = second.bytesAToB() + second.bytesBToA();
+        assertThat(bytes).as("a reconnect after 10 changes costs the changes, not the data set").isLessThan(16 * 1024);
+        assertThat(first.bytesAToB()).isGreaterThan(10_000L * 150);
+    }
+
+    @Test
+    void aSubscriptionAddedLaterIsBackfilledAndClosingOneKeepsTheData() {
+        DefaultStarling a = peer(), b = peer();
+        insert(a, "cars", 0, 50, "red");
+        insert(a, "boats", 0, 20, "blue");
+        SyncSubscription cars = b.sync().registerSubscription("SELECT * FROM cars WHERE tag = :t", Map.of("t", "red"));
+        a.sync().registerSubscription("SELECT * FROM markers", Map.of());
+        link(a, b);
+        await("cars at b", () -> count(b, "cars") == 50);
+        assertThat(count(b, "boats")).isZero();
+        b.sync().registerSubscription("SELECT * FROM boats", Map.of());
+        await("boats backfilled", () -> count(b, "boats") == 20);
+        cars.close();
+        assertThat(b.sync().subscriptions()).hasSize(1);
+        // b's messages to a are ordered: once a has b's marker, a has b's new subscriptions too
+        b.store().execute("INSERT INTO markers DOCUMENTS ({'_id': 1})");
+        await("marker at a", () -> count(a, "markers") == 1);
+        insert(a, "cars", 100, 5, "red");
+        insert(a, "boats", 100, 5, "blue");
+        await("new boats", () -> count(b, "boats") == 25);
+        assertThat(count(b, "cars")).as("kept after the subscription closed, no new ones").isEqualTo(50);
+    }
+
+    @Test
+    void documentsEnterAndLeaveASubscriptionAndDeletesPropagate() {
+        DefaultStarling a = peer(), b = peer();
+        insert(a, "c", 0, 10, "in");
+        insert(a, "c", 10, 10, "out");
+        b.sync().registerSubscription("SELECT * FROM c WHERE tag = 'in'", Map.of());
+        link(a, b);
+        await("matching documents", () -> count(b, "c") == 10);
+        a.store().execute("UPDATE c SET tag = 'in' WHERE _id = 15");   // enters
+        await("entered", () -> count(b, "c WHERE _id = 15") == 1);
+        a.store().execute("UPDATE c SET tag = 'out' WHERE _id = 3");   // leaves: b's copy must not stay stale
+        await("left", () -> count(b, "c WHERE _id = 3 AND tag = 'out'") == 1);
+        a.store().execute("DELETE FROM c WHERE _id = 4");
+        await("deleted", () -> count(b, "c WHERE _id = 4") == 0);
+        assertSameState(a, b, "c", 3);
+        assertSameState(a, b, "c", 4);
+        assertThat(b.defaultStore().documentState("c", Value.of(4)).isTombstone()).isTrue();
+    }
+
+    @Test
+    void writesFlowBothWaysAndMerge() {
+        DefaultStarling a = peer(), b = peer();
+        a.sync().registerSubscription("SELECT * FROM c", Map.of());
+        b.sync().registerSubscription("SELECT * FROM c", Map.of());
+        a.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'x': 'a'})");
+        b.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'y': 'b'}), ({'_id': 2})");
+        b.store().execute("UPDATE c APPLY n INCREMENT BY 2 WHERE _id = 1");
+        a.store().execute("UPDATE c APPLY n INCREMENT BY 3 WHERE _id = 1");
+        link(a, b);
+        await("merged at a", () -> count(a, "c WHERE x = 'a' AND y = 'b' AND n = 5") == 1 && count(a, "c") == 2);
+        await("merged at b", () -> count(b, "c WHERE x = 'a' AND y = 'b' AND n = 5") == 1);
+        assertSameState(a, b, "c", 1);
+    }
+
+    @Test
+    void threePeersInALineRelay() {
+        DefaultStarling a = peer(), b = peer(), c = peer();
+        b.sync().registerSubscription("SELECT * FROM c", Map.of());
+        c.sync().registerSubscription("SELECT * FROM c", Map.of());
+        a.sync().registerSubscription("SELECT * FROM c", Map.of());
+        insert(a, "c", 0, 100, "from-a");
+        link(a, b);
+        link(b, c);
+        await("relayed to c", () -> count(c, "c") == 100);
+        c.store().execute("UPDATE c SET tag = 'from-c' WHERE _id = 7");
+        await("back to a", () -> count(a, "c WHERE tag = 'from-c'") == 1);
+        assertSameState(a, c, "c", 7);
+    }
+
+    @Test
+    void aTransactionArrivesWhole() {
+        DefaultStarling a = peer(), b = peer();
+        b.sync().registerSubscription("SELECT * FROM orders", Map.of());
+        List<QueryResultChange> seen = new CopyOnWriteArrayList<>();
+        try (StoreObserver o = b.store().registerObserver("SELECT _id FROM orders", Map.of(), seen::add)) {
+            link(a, b);
+            for (int round = 0; round < 10; round++) {
+                int base = round * 5;
+                a.store().transaction(tx -> {
+                    for (int k = 0; k < 5; k++) tx.execute("INSERT INTO orders DOCUMENTS (:d)", Map.of("d", Map.of("_id", base + k)));
+                    return null;
+                });
+            }
+            await("all orders at b", () -> count(b, "orders") == 50);
+            await("delivered", () -> !seen.isEmpty() && seen.get(seen.size() - 1).items().size() == 50);
+            assertThat(seen).allSatisfy(c -> assertThat(c.items().size() % 5).as("a transaction never arrives in part").isZero());
+        }
+    }
+
+    @Test
+    void statusTellsWhetherAWriteReachedAPeer() {
+        DefaultStarling a = peer(), b = peer();
+        b.sync().registerSubscription("SELECT * FROM c", Map.of());
+        List<List<io.starling.Sync.PeerStatus>> updates = new CopyOnWriteArrayList<>();
+        a.sync().observePeers(updates::add);
+        link(a, b);
+        QueryResult write = a.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1})");
+        assertThat(write.commitSequence()).isPositive();
+        long peerB = b.config().siteId().getAsLong();
+        await("reached b", () -> a.sync().hasReached(peerB, write.commitSequence()));
+        assertThat(updates).isNotEmpty();
+        assertThat(a.sync().hasReached(peerB, write.commitSequence() + 1000)).isFalse();
+        assertThat(a.store().execute("SELECT * FROM c").commitSequence()).isZero();
+    }
+
+    /** A clock the test moves. */
+    static final class ManualClock extends Clock {
+        volatile long millis = System.currentTimeMillis();
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(millis);
+        }
+
+        @Override
+        public long millis() {
+            return millis;
+        }
+    }
+
+    @Test
+    void aPeerOfflineBeyondTheTombstoneHorizonCannotResurrectADeletedDocument() {
+        ManualClock clock = new ManualClock();
+        DefaultStarling a = DefaultStarling.open(StarlingConfig.builder().appId("synctest").build(), Path.of("memory"),
+                new InMemoryStorage(), clock);
+        DefaultStarling b = DefaultStarling.open(StarlingConfig.builder().appId("synctest").build(), Path.of("memory"),
+                new InMemoryStorage(), clock);
+        peers.add(a);
+        peers.add(b);
+        a.sync().registerSubscription("SELECT * FROM c", Map.of());
+        b.sync().registerSubscription("SELECT * FROM c", Map.of());
+        a.store().execute("INSERT INTO c DOCUMENTS ({'_id': 'old', 'v': 1}), ({'_id': 'kept', 'v': 1})");
+        InMemoryTransport.Link first = link(a, b);
+        await("b has both", () -> count(b, "c") == 2);
+        first.close();
+        await("apart", () -> a.sync().peers().isEmpty() && b.sync().peers().isEmpty());
+
+        a.store().execute("DELETE FROM c WHERE _id = 'old'");
+        clock.millis += TimeUnit.HOURS.toMillis(2);
+        assertThat(a.sync().purgeTombstones(java.time.Duration.ofHours(1))).isEqualTo(1);
+        assertThat(a.defaultStore().documentState("c", Value.of("old")).isEmpty()).as("tombstone gone").isTrue();
+        b.store().execute("INSERT INTO c DOCUMENTS ({'_id': 'fresh', 'v': 2})"); // newer than the horizon: welcome
+
+        link(a, b);
+        await("fresh reaches a", () -> count(a, "c WHERE _id = 'fresh'") == 1);
+        await("b dropped the zombie", () -> count(b, "c WHERE _id = 'old'") == 0);
+        assertThat(count(a, "c WHERE _id = 'old'")).as("not resurrected at a").isZero();
+        assertThat(count(a, "c")).isEqualTo(2);
+        assertThat(count(b, "c")).isEqualTo(2);
+    }
+
+    @Test
+    void onlyPlainFiltersCanBeSubscriptions() {
+        DefaultStarling a = peer();
+        for (String bad : new String[] {"SELECT a FROM c", "SELECT * FROM c ORDER BY a", "SELECT COUNT(*) FROM c", "DELETE FROM c"}) {
+            assertThatThrownBy(() -> a.sync().registerSubscription(bad, Map.of()))
+                    .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_INVALID));
+        }
+        assertThatThrownBy(() -> a.sync().registerSubscription("SELECT * FROM c WHERE a = :a", Map.of()))
+                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_ARGUMENT));
+    }
+
+    @Test
+    void peersOfAnotherAppAreRefused() {
+        DefaultStarling a = peer();
+        DefaultStarling other = DefaultStarling.open(StarlingConfig.builder().appId("other-app").build(), Path.of("memory"),
+                new InMemoryStorage(), Clock.systemUTC());
+        peers.add(other);
+        a.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1})");
+        other.sync().registerSubscription("SELECT * FROM c", Map.of());
+        InMemoryTransport.Link l = link(a, other);
+        await("refused", l::isClosed);
+        assertThat(count(other, "c")).isZero();
+    }
+}
