@@ -24,7 +24,7 @@ import java.util.TreeMap;
  *              array), a removal (UNSET; DELETE at the root) or a counter restart (RESTART WITH).
  *   mapStamp — "this path is an object as of stamp t": SET to an object, any SET/APPLY below the path
  *              (ancestors become objects), and INSERT at the root.
- *   contribution — a counter increment, folded into the writing site's running sum.
+ *   contribution — a counter increment, folded into a running sum of the writing site (a series).
  *
  * A path is visibly an object iff its mapStamp is later than its assignment; otherwise it shows the
  * assignment (or the counter total, or nothing). An assignment at stamp c makes everything at or below c
@@ -33,7 +33,7 @@ import java.util.TreeMap;
  * assignment (latest DELETE); an UPDATE never moves the root's mapStamp, so it never resurrects.
  *
  * Merge is union followed by normalisation. Union takes per-node maxima (LWW assignment, max mapStamp,
- * per-site latest contribution) and normalisation removes only writes dominated by some assignment, and
+ * latest state of each counter series) and normalisation removes only writes dominated by some assignment, and
  * since dominance is monotone in the union the result is the join of a semilattice: commutative,
  * associative and idempotent. The codec writes the normal form canonically (sorted keys, sorted stamp
  * table), so replicas that received the same writes hold byte-identical states.
@@ -147,9 +147,40 @@ public final class DocumentState {
      *     position on a non-array, a position past the end)
      */
     public DocumentState update(List<FieldOp> ops, Stamp stamp) {
+        return update(ops, stamp, (series, latest) -> true);
+    }
+
+    /**
+     * Which of its own counter series a site may continue. A site continues a series (adds to its running
+     * sum) only when its local copy of the series is the latest it wrote: a copy received back from a peer
+     * after the site evicted the document may be older, and continuing it would drop the increments in
+     * between, everywhere. The engine answers from what it wrote since it opened the store; any series it
+     * cannot vouch for gets a new series instead, which is always correct.
+     */
+    @FunctionalInterface
+    public interface SeriesPolicy {
+        boolean mayContinue(Stamp series, Stamp latestLocal);
+    }
+
+    /** {@link #update(List, Stamp)} with the engine's {@link SeriesPolicy}. */
+    public DocumentState update(List<FieldOp> ops, Stamp stamp, SeriesPolicy policy) {
         Node r = root.copy();
-        for (FieldOp op : ops) apply(r, op, stamp);
+        for (FieldOp op : ops) apply(r, op, stamp, policy);
         return normalized(r);
+    }
+
+    /** The counter series (their first stamps) that the write stamped {@code stamp} added to. */
+    public List<Stamp> seriesWrittenAt(Stamp stamp) {
+        List<Stamp> out = new ArrayList<>();
+        collectSeries(root, stamp, out);
+        return out;
+    }
+
+    private static void collectSeries(Node n, Stamp stamp, List<Stamp> out) {
+        if (n.contributions != null) {
+            for (Node.Contribution c : n.contributions.values()) if (c.stamp().equals(stamp)) out.add(c.series());
+        }
+        if (n.entries != null) for (Node c : n.entries.values()) collectSeries(c, stamp, out);
     }
 
     /** The join of two states: what a replica holds after receiving both. */
@@ -193,7 +224,7 @@ public final class DocumentState {
         return changed;
     }
 
-    private static void apply(Node root, FieldOp op, Stamp stamp) {
+    private static void apply(Node root, FieldOp op, Stamp stamp, SeriesPolicy policy) {
         List<Path.Segment> segs = op.path().segments();
         int firstIndex = firstIndexSegment(segs);
         if (!(segs.get(0) instanceof Path.Key)) throw new DocumentException("a path must start with a field name");
@@ -226,12 +257,20 @@ public final class DocumentState {
         } else if (op instanceof FieldOp.Increment inc) {
             Value current = target.visible(clear);
             if (target.isCounter() || current.isMissing()) {
-                Node.Contribution mine =
-                        target.contributions == null ? null : target.contributions.get(stamp.site());
-                Value sum = mine != null && mine.basis().equals(targetClear)
-                        ? Node.add(mine.sum(), inc.amount())
-                        : inc.amount();
-                target.contributionsForWrite().put(stamp.site(), new Node.Contribution(targetClear, stamp, sum));
+                // continue this site's series for the current basis if it holds one, else start a series
+                Node.Contribution mine = null;
+                if (target.contributions != null) {
+                    for (Node.Contribution c : target.contributions.values()) {
+                        if (c.series().site() == stamp.site() && c.basis().equals(targetClear)
+                                && policy.mayContinue(c.series(), c.stamp())) {
+                            mine = c; // the latest such series
+                        }
+                    }
+                }
+                Node.Contribution next = mine != null
+                        ? new Node.Contribution(targetClear, mine.series(), stamp, Node.add(mine.sum(), inc.amount()))
+                        : new Node.Contribution(targetClear, stamp, stamp, inc.amount());
+                target.contributionsForWrite().put(next.series(), next);
             } else if (current.isNumber()) {
                 target.assign(Node.COUNTER, stamp, Node.add(current, inc.amount()));
             } else {
@@ -339,7 +378,8 @@ public final class DocumentState {
      *          bit 2 has mapStamp, bit 3 has entries, bit 4 has contributions;
      *          the value follows for register (the value) and counter (its base)
      * entries  := varint-count (string node)*                    -- keys in String order
-     * contributions := varint-count (varint basis-index varint stamp-index value)*   -- sites in unsigned order
+     * contributions := varint-count (varint basis-index varint series-index varint stamp-index value)*
+     *                  -- series in stamp order
      */
 
     /**
@@ -447,6 +487,7 @@ public final class DocumentState {
         if (n.contributions != null) {
             for (Node.Contribution c : n.contributions.values()) {
                 out.add(c.basis());
+                out.add(c.series());
                 out.add(c.stamp());
             }
         }
@@ -472,7 +513,7 @@ public final class DocumentState {
         if (hasContribs) {
             w.writeVarInt(n.contributions.size());
             for (Node.Contribution c : n.contributions.values()) {
-                w.writeVarInt(index.indexOf(c.basis())).writeVarInt(index.indexOf(c.stamp()));
+                w.writeVarInt(index.indexOf(c.basis())).writeVarInt(index.indexOf(c.series())).writeVarInt(index.indexOf(c.stamp()));
                 ValueCodec.write(w, c.sum());
             }
         }
@@ -532,16 +573,15 @@ public final class DocumentState {
         }
         if ((flags & 16) != 0) {
             int size = r.readLength(r.remaining());
-            Long prevSite = null;
+            Stamp prevSeries = null;
             for (int i = 0; i < size; i++) {
-                Stamp basis = stamp(r, stamps), at = stamp(r, stamps);
+                Stamp basis = stamp(r, stamps), series = stamp(r, stamps), at = stamp(r, stamps);
                 Value sum = ValueCodec.read(r);
                 if (!sum.isNumber()) throw new CodecException("counter contribution is not a number");
-                if (prevSite != null && Long.compareUnsigned(prevSite, at.site()) >= 0) {
-                    throw new CodecException("contributions not sorted by site");
-                }
-                prevSite = at.site();
-                n.contributionsForWrite().put(at.site(), new Node.Contribution(basis, at, sum));
+                if (prevSeries != null && !series.after(prevSeries)) throw new CodecException("contributions not sorted by series");
+                if (series.site() != at.site() || at.compareTo(series) < 0) throw new CodecException("a counter series is inconsistent");
+                prevSeries = series;
+                n.contributionsForWrite().put(series, new Node.Contribution(basis, series, at, sum));
             }
         }
         return n;

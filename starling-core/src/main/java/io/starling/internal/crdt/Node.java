@@ -16,8 +16,11 @@ import java.util.TreeMap;
  *       removal (UNSET, or DELETE at the root) or a counter restart — with its stamp.
  *   <li>{@code mapStamp}: the latest stamp at which this path was made an object (an INSERT at the root).
  *   <li>{@code entries}: the children, for when the path is an object.
- *   <li>{@code contributions}: counter increments, one entry per site: the site's running sum since the
- *       clear it had seen ({@code basis}).
+ *   <li>{@code contributions}: counter increments, as running sums: each <em>series</em> is one site's
+ *       sum of increments since the clear it had seen ({@code basis}), keyed by the stamp of its first
+ *       increment. A site continues its series while it holds it; a site that does not (it evicted the
+ *       document, or never had its own series for this basis) starts a new one, so a sum never silently
+ *       replaces increments it does not include.
  * </ul>
  *
  * <p>Normal form ({@link #normalize}): everything at or below the <em>effective clear</em> {@code E} — the
@@ -34,13 +37,14 @@ final class Node {
     Value assignValue;
     Stamp mapStamp = Stamp.NONE;
     TreeMap<String, Node> entries;
-    /** site (unsigned order) to contribution. */
-    TreeMap<Long, Contribution> contributions;
+    /** series (the stamp of its first increment; its site is the writer) to contribution, in stamp order. */
+    TreeMap<Stamp, Contribution> contributions;
 
-    /** One site's increments since the clear {@code basis}; {@code stamp} is its latest increment. */
-    record Contribution(Stamp basis, Stamp stamp, Value sum) {}
-
-    static final java.util.Comparator<Long> UNSIGNED = Long::compareUnsigned;
+    /**
+     * One series: the increments of one site since the clear {@code basis}, started at {@code series};
+     * {@code stamp} is its latest increment and {@code sum} their total.
+     */
+    record Contribution(Stamp basis, Stamp series, Stamp stamp, Value sum) {}
 
     Node copy() {
         Node n = new Node();
@@ -63,8 +67,8 @@ final class Node {
                 && (contributions == null || contributions.isEmpty());
     }
 
-    TreeMap<Long, Contribution> contributionsForWrite() {
-        if (contributions == null) contributions = new TreeMap<>(UNSIGNED);
+    TreeMap<Stamp, Contribution> contributionsForWrite() {
+        if (contributions == null) contributions = new TreeMap<>();
         return contributions;
     }
 
@@ -142,7 +146,7 @@ final class Node {
             }
         }
         if (other.contributions != null) {
-            for (Map.Entry<Long, Contribution> e : other.contributions.entrySet()) {
+            for (Map.Entry<Stamp, Contribution> e : other.contributions.entrySet()) {
                 contributionsForWrite().merge(e.getKey(), e.getValue(), Node::laterContribution);
             }
         }

@@ -149,6 +149,32 @@ class DocumentStateTest {
     }
 
     @Test
+    void aSiteThatCannotVouchForItsSeriesStartsANewOneAndLosesNothing() {
+        DocumentState base = doc("n", "x");
+        DocumentState s1 = base.update(List.of(inc("c", 1)), at(2, A));   // reaches B
+        DocumentState atB = s1;
+        DocumentState s2 = s1.update(List.of(inc("c", 2)), at(3, A));     // only A has it
+        // A evicts, then gets B's older copy back: continuing its series from there would lose the 2
+        DocumentState forgetful = atB.update(List.of(inc("c", 1)), at(4, A));
+        assertThat(s2.merge(forgetful).fields().get("c")).as("continued from a stale copy").isEqualTo(Value.of(2));
+        // the engine's policy refuses to continue a series it did not write last: a new series starts
+        DocumentState careful = atB.update(List.of(inc("c", 1)), at(4, A), (series, latest) -> false);
+        assertThat(s2.merge(careful).fields().get("c")).isEqualTo(Value.of(4));
+        assertThat(careful.seriesWrittenAt(at(4, A))).containsExactly(at(4, A));
+        assertThat(s2.seriesWrittenAt(at(3, A))).containsExactly(at(2, A));
+    }
+
+    @Test
+    void aSiteWithoutItsSeriesStartsANewOneInsteadOfReplacingTheOld() {
+        DocumentState base = doc("n", "x");
+        DocumentState s1 = base.update(List.of(inc("c", 5)), at(2, A));
+        // A evicted everything (say, an older version without the series rule): it re-inserts and increments anew
+        DocumentState again = DocumentState.empty().insert(obj("n", "x"), at(3, A)).update(List.of(inc("c", 1)), at(4, A));
+        assertThat(s1.merge(again).fields().get("c")).isEqualTo(Value.of(6));
+        assertThat(again.merge(s1)).isEqualTo(s1.merge(again));
+    }
+
+    @Test
     void counterMixesIntegersAndFloats() {
         DocumentState s = doc().update(List.of(inc("c", 1)), at(2, A)).update(List.of(inc("c", 0.5)), at(3, A));
         assertThat(s.fields().get("c")).isEqualTo(Value.of(1.5));
