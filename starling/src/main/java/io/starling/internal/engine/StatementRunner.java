@@ -44,6 +44,7 @@ final class StatementRunner {
     private final EngineMetrics metrics;
     private final DocumentCache cache;
     private final IndexCatalog catalog;
+    private final SeriesLedger series = new SeriesLedger();
 
     private final SystemCollections.Info info;
 
@@ -214,7 +215,10 @@ final class StatementRunner {
             for (FieldOp op : ops) {
                 if (op instanceof FieldOp.Set set) checkStorable(set.value(), op.path());
             }
-            writer.commit(update.collection(), id, idBytes, before, before.update(ops, timestamps.next()), true);
+            Stamp stamp = timestamps.next();
+            DocumentState after = before.update(ops, stamp, series.policy(update.collection(), idBytes));
+            writer.commit(update.collection(), id, idBytes, before, after, true);
+            series.wrote(update.collection(), idBytes, after, stamp);
             return true;
         });
     }
