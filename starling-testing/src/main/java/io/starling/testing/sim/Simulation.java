@@ -1,0 +1,600 @@
+package io.starling.testing.sim;
+
+import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.sync.FrameDecoder;
+import io.starling.internal.sync.FrameEncoder;
+import io.starling.internal.sync.Message;
+import io.starling.internal.sync.SessionConfig;
+import io.starling.internal.sync.SessionListener;
+import io.starling.internal.sync.Subscription;
+import io.starling.internal.sync.SyncSession;
+import io.starling.internal.sync.WireCodec;
+import io.starling.internal.sync.WireException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Random;
+import java.util.TreeMap;
+
+/*
+ * Design note — the simulator.
+ *
+ * One run is a discrete-event simulation driven by one java.util.Random seeded with the run's seed: the event
+ * queue is ordered by (virtual time, insertion number), so ties never depend on anything but the order in which
+ * the run itself scheduled things, and every choice (which action, which peer, which delay, drop or not) is a
+ * draw from that one Random. Peers are full engines (DefaultStarling over InMemoryStorage) with virtual clocks;
+ * connections carry framed WireCodec bytes between SyncSessions that the simulator drives by hand (no threads).
+ *
+ *   chaos     `actions` workload and fault actions at random intervals, interleaved with message deliveries,
+ *             timer ticks (every virtual second per peer), reconnects, partition heals and peer restarts
+ *   quiesce   faults off, partitions healed, crashed peers restarted, every clock set to the most advanced one
+ *             and moved past the drift limit, everything reconnected; then events run until nothing is in
+ *             flight, every connection is up and a full progress timeout passes without a message (a cap on
+ *             events reports a livelock)
+ *   check     a FinalState snapshot goes to the Checker: convergence, no lost write, the reference model
+ *
+ * Connections have generations: a message sent in one generation is lost if the connection ended meanwhile. A
+ * session that closes (its own decision, or CLOSE from the remote) ends its side at once; what it had already
+ * sent is still delivered to the other side, then the connection ends (EOF) and is retried after a backoff.
+ */
+
+/** One deterministic simulated run. Not thread-safe; runs of different seeds may run on different threads. */
+public final class Simulation {
+    private static final int ACTION = 0, TICK = 1, DELIVER = 2, EOF = 3, RECONNECT = 4, HEAL = 5, RESTART = 6;
+    private static final String[] KIND = {"action", "tick", "deliver", "eof", "reconnect", "heal", "restart"};
+    private static final long START_TIME = 1_767_225_600_000L; // 2026-01-01T00:00:00Z, a fixed virtual epoch
+    static final long MAX_DRIFT_MILLIS = 10 * 60_000; // StarlingConfig's default maxClockDrift
+
+    private final SimulationOptions options;
+    final Topology topology;
+    final int peerCount;
+    final Random rnd;
+    final TraceHash trace = new TraceHash();
+    long now = START_TIME;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>();
+    private long nextSeq;
+    private int pendingNonTick;
+    final SimPeer[] peers;
+    final Link[] links;
+    private final List<int[]> partitions = new ArrayList<>(); // {id, kind, members bitmask}: kind 0 two-way, 1 one-way
+    private int nextPartition;
+    final Workload workload;
+    private final SessionConfig sessionConfig;
+    private boolean faultsOn = true;
+    private final double dropRate, duplicateRate, reorderRate, delayRate, faultShare;
+    private final long meanGap;
+    final Stats stats = new Stats();
+    /** Diagnosis: a document whose every change at every peer is printed, with the event that made it. */
+    private DocKey watched;
+    private PrintStream watchOut;
+    private byte[][] watchedStates;
+    private String lastEvent = "";
+
+    /** Counters of one run, for the report. */
+    public static final class Stats {
+        long messages, dropped, duplicated, lostInFlight, connects, crashes, partitions, disconnects;
+        long chaosEvents, quiesceEvents;
+        final Map<String, Integer> closes = new TreeMap<>();
+        /** Messages sent by type, and the entries they carried (doc, hint, part), continued batches, backfills done. */
+        final Map<String, Long> sent = new TreeMap<>();
+
+        void count(Message m) {
+            sent.merge(m.getClass().getSimpleName(), 1L, Long::sum);
+            List<Message.Entry> entries = m instanceof Message.Batch b ? b.entries() : m instanceof Message.Docs d ? d.entries() : List.of();
+            for (Message.Entry e : entries) sent.merge("." + e.getClass().getSimpleName(), 1L, Long::sum);
+            if (m instanceof Message.Batch b && b.continued()) sent.merge(".continued", 1L, Long::sum);
+            if (m instanceof Message.Batch b && !b.done().isEmpty()) sent.merge(".done", (long) b.done().size(), Long::sum);
+        }
+
+        /** Adds another run's counters (for totals over many seeds). */
+        void add(Stats o) {
+            messages += o.messages;
+            dropped += o.dropped;
+            duplicated += o.duplicated;
+            lostInFlight += o.lostInFlight;
+            connects += o.connects;
+            crashes += o.crashes;
+            partitions += o.partitions;
+            disconnects += o.disconnects;
+            chaosEvents += o.chaosEvents;
+            quiesceEvents += o.quiesceEvents;
+            o.closes.forEach((k, v) -> closes.merge(k, v, Integer::sum));
+            o.sent.forEach((k, v) -> sent.merge(k, v, Long::sum));
+        }
+
+        @Override
+        public String toString() {
+            return "messages " + messages + " (dropped " + dropped + ", duplicated " + duplicated + ", lost in flight "
+                    + lostInFlight + "), connects " + connects + ", crashes " + crashes + ", partitions " + partitions
+                    + ", disconnects " + disconnects + ", closes " + closes + ", sent " + sent + ", events " + chaosEvents
+                    + "+" + quiesceEvents;
+        }
+    }
+
+    private static final class Event implements Comparable<Event> {
+        final long time, seq;
+        final int kind, target, side;
+        final long generation;
+        final byte[] bytes;
+
+        Event(long time, long seq, int kind, int target, int side, long generation, byte[] bytes) {
+            this.time = time;
+            this.seq = seq;
+            this.kind = kind;
+            this.target = target;
+            this.side = side;
+            this.generation = generation;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public int compareTo(Event o) {
+            int c = Long.compare(time, o.time);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+
+    public Simulation(SimulationOptions options) {
+        this.options = options;
+        long seed = options.seed();
+        // topology and size come from their own stream, so that naming them explicitly replays the same run
+        Random setup = new Random(seed * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L);
+        this.topology = options.topology() != null ? options.topology() : Topology.forSeed(seed);
+        int drawn = topology.defaultPeers(setup);
+        this.peerCount = options.peers() != 0 ? options.peers() : drawn;
+        if (topology == Topology.PAIR && peerCount != 2) throw new IllegalArgumentException("the pair topology has 2 peers, not " + peerCount);
+        List<int[]> edges = topology.edges(peerCount, setup);
+
+        rnd = new Random(seed);
+        dropRate = 0.005 + rnd.nextDouble() * 0.04;
+        duplicateRate = 0.005 + rnd.nextDouble() * 0.04;
+        reorderRate = 0.005 + rnd.nextDouble() * 0.04;
+        delayRate = 0.01 + rnd.nextDouble() * 0.05;
+        faultShare = 0.08 + rnd.nextDouble() * 0.12;
+        meanGap = 20 + rnd.nextInt(600);
+        sessionConfig = SessionConfig.builder()
+                .maxFrameBytes(SessionConfig.MIN_FRAME)
+                .batchBytes(new int[] {4096, 8192, 65536}[rnd.nextInt(3)])
+                .window(1 + rnd.nextInt(4))
+                .helloTimeoutMillis(5_000 + rnd.nextInt(5_000))
+                .progressTimeoutMillis(rnd.nextBoolean() ? 15_000 : 60_000)
+                .echoEntries(new int[] {0, 4, 100_000}[rnd.nextInt(3)])
+                .build();
+
+        peers = new SimPeer[peerCount];
+        long[] sites = new long[peerCount];
+        boolean farAhead = options.has(Fault.CLOCK_SKEW) && rnd.nextDouble() < 0.3;
+        int aheadPeer = rnd.nextInt(peerCount);
+        for (int i = 0; i < peerCount; i++) {
+            long site;
+            do {
+                site = rnd.nextLong();
+            } while (site == 0 || contains(sites, i, site));
+            sites[i] = site;
+            long skew = 0;
+            if (options.has(Fault.CLOCK_SKEW)) {
+                double r = rnd.nextDouble();
+                long sign = rnd.nextBoolean() ? 1 : -1;
+                if (r < 0.45) skew = 0;
+                else if (r < 0.75) skew = sign * rnd.nextInt(5_000);
+                else if (r < 0.92) skew = sign * rnd.nextInt(9 * 60_000);
+                else skew = sign * 3_600_000L;
+                if (farAhead && i == aheadPeer) skew = 15 * 60_000 + rnd.nextInt(3 * 3_600_000);
+            }
+            peers[i] = new SimPeer(i, site, new VirtualClock(() -> now, skew), rnd.nextLong());
+        }
+        links = new Link[edges.size()];
+        for (int i = 0; i < links.length; i++) {
+            int[] e = edges.get(i);
+            links[i] = new Link(i, peers[e[0]], peers[e[1]]);
+            peers[e[0]].links.add(links[i]);
+            peers[e[1]].links.add(links[i]);
+        }
+        workload = new Workload(this, rnd);
+    }
+
+    private static boolean contains(long[] a, int n, long v) {
+        for (int i = 0; i < n; i++) if (a[i] == v) return true;
+        return false;
+    }
+
+    /** Prints every change of {@code doc} at every peer to {@code out}, with the event that caused it. */
+    public Simulation watch(DocKey doc, PrintStream out) {
+        this.watched = doc;
+        this.watchOut = out;
+        this.watchedStates = new byte[peerCount][];
+        return this;
+    }
+
+    private void watchCheck(String what) {
+        if (watched == null) return;
+        for (SimPeer p : peers) {
+            DocumentState st = Workload.storedState(p, watched);
+            byte[] b = st.isEmpty() ? null : st.encode();
+            if (!Arrays.equals(b, watchedStates[p.index])) {
+                watchedStates[p.index] = b;
+                watchOut.println("+" + (now - START_TIME) + " ms " + what + ": peer " + p.index + " now holds "
+                        + (st.isEmpty() ? "no row" : (st.exists() ? "live " + st.fields() : "tombstone") + " | "
+                        + st.toString().replace("\n", " ").trim()));
+            }
+        }
+    }
+
+    /** Runs the simulation: chaos, heal and quiesce, checks. */
+    public SimulationResult run() {
+        String failure = null;
+        FinalState state = null;
+        try {
+            for (SimPeer p : peers) {
+                workload.initialSubscriptions(p);
+                p.open();
+                trace.event("open", now).add(p.index).add(p.site).add(p.clock.skew());
+                schedule(TICK, now + rnd.nextInt(1000), p.index, 0, 0, null);
+            }
+            for (Link l : links) connect(l);
+            chaos();
+            failure = quiesce();
+            if (failure == null) state = FinalState.capture(this);
+        } catch (RuntimeException | AssertionError e) {
+            StringWriter sw = new StringWriter();
+            e.printStackTrace(new PrintWriter(sw));
+            failure = "internal error at virtual time +" + (now - START_TIME) + " ms: " + sw;
+        }
+        CheckReport report = state == null ? CheckReport.EMPTY : Checker.check(state);
+        return new SimulationResult(options.seed(), topology, peerCount, trace.hex(), failure, report,
+                workload.writes.size(), workload.statements, stats, options.replayCommand(topology, peerCount), state);
+    }
+
+    // ---- phases -----------------------------------------------------------------------------------------
+
+    private void chaos() {
+        schedule(ACTION, now + gap(), 0, 0, 0, null);
+        int done = 0;
+        while (done < options.actions()) {
+            Event e = queue.poll();
+            if (e == null) throw new IllegalStateException("the event queue ran dry");
+            stats.chaosEvents++;
+            if (e.kind == ACTION) {
+                pendingNonTick--;
+                now = Math.max(now, e.time);
+                trace.event("action", now);
+                action();
+                watchCheck("action " + lastEvent);
+                done++;
+                if (done < options.actions()) schedule(ACTION, now + gap(), 0, 0, 0, null);
+            } else {
+                process(e);
+            }
+        }
+    }
+
+    private long gap() {
+        return 1 + (long) (-Math.log(1 - rnd.nextDouble()) * meanGap);
+    }
+
+    /** Returns null when the peers went quiet, else why not (a livelock). */
+    private String quiesce() {
+        faultsOn = false;
+        partitions.clear();
+        trace.event("heal-all", now);
+        for (SimPeer p : peers) {
+            if (!p.up()) restart(p);
+        }
+        long maxSkew = Long.MIN_VALUE;
+        for (SimPeer p : peers) maxSkew = Math.max(maxSkew, p.clock.skew());
+        for (SimPeer p : peers) p.clock.setSkew(maxSkew);
+        now += MAX_DRIFT_MILLIS + 60_000;
+        trace.event("clocks", now).add(maxSkew);
+        for (Link l : links) {
+            if (l.state == Link.State.DOWN) connect(l);
+        }
+        long quietFor = sessionConfig.progressTimeoutMillis() + sessionConfig.helloTimeoutMillis() + 5_000;
+        long lastActivity = now;
+        long events = 0;
+        while (true) {
+            if (pendingNonTick == 0 && allUp() && now - lastActivity > quietFor) return null;
+            if (++events > options.maxQuiesceEvents()) {
+                return "livelock: not quiet after " + options.maxQuiesceEvents() + " events of the quiesce phase ("
+                        + pendingNonTick + " messages and timers pending, links " + linkStates() + ")";
+            }
+            Event e = queue.poll();
+            stats.quiesceEvents++;
+            long sent = stats.messages;
+            process(e);
+            if (e.kind != TICK || stats.messages != sent) lastActivity = now;
+        }
+    }
+
+    private boolean allUp() {
+        for (Link l : links) {
+            if (l.state != Link.State.UP || l.sessions[0] == null || l.sessions[1] == null) return false;
+        }
+        return true;
+    }
+
+    private String linkStates() {
+        StringBuilder sb = new StringBuilder();
+        for (Link l : links) sb.append(l.a.index).append('-').append(l.b.index).append(' ').append(l.state).append(' ');
+        return sb.toString().trim();
+    }
+
+    // ---- events -----------------------------------------------------------------------------------------
+
+    private void schedule(int kind, long time, int target, int side, long generation, byte[] bytes) {
+        queue.add(new Event(time, nextSeq++, kind, target, side, generation, bytes));
+        if (kind != TICK) pendingNonTick++;
+    }
+
+    private void process(Event e) {
+        now = Math.max(now, e.time);
+        if (e.kind != TICK) pendingNonTick--;
+        trace.event(KIND[e.kind], now).add(e.target).add(e.side).add(e.generation);
+        switch (e.kind) {
+            case TICK -> tick(peers[e.target]);
+            case DELIVER -> deliver(links[e.target], e.side, e.generation, e.bytes);
+            case EOF -> {
+                Link l = links[e.target];
+                if (l.generation == e.generation) teardown(l);
+            }
+            case RECONNECT -> reconnect(links[e.target]);
+            case HEAL -> partitions.removeIf(p -> p[0] == e.target);
+            case RESTART -> {
+                SimPeer p = peers[e.target];
+                if (!p.up()) restart(p);
+            }
+            default -> throw new IllegalStateException("event kind " + e.kind);
+        }
+        if (watched != null) {
+            watchCheck(KIND[e.kind] + " " + (e.kind == DELIVER || e.kind == EOF || e.kind == RECONNECT ? links[e.target] + " from side " + e.side
+                    + " (generation " + e.generation + ")" + (e.bytes == null ? "" : " " + describeFrame(e.bytes)) : "#" + e.target));
+        }
+    }
+
+    private static String describeFrame(byte[] frame) {
+        try {
+            List<byte[]> bodies = new FrameDecoder(SessionConfig.MAX_FRAME).feed(frame);
+            Message m = WireCodec.decode(bodies.get(0));
+            String s = m.toString();
+            return s.length() > 300 ? s.substring(0, 300) + "…" : s;
+        } catch (RuntimeException e) {
+            return "(undecodable)";
+        }
+    }
+
+    private void tick(SimPeer p) {
+        schedule(TICK, now + 1000, p.index, 0, 0, null);
+        if (!p.up()) return;
+        for (Link l : p.links) {
+            int side = l.sideOf(p);
+            SyncSession s = l.sessions[side];
+            if (s != null) after(l, side, s.onTick(p.clock.millis()));
+        }
+    }
+
+    private void deliver(Link l, int from, long generation, byte[] frame) {
+        int to = 1 - from;
+        SyncSession s = l.sessions[to];
+        if (generation != l.generation || s == null) {
+            stats.lostInFlight++;
+            return;
+        }
+        SimPeer receiver = l.peer(to);
+        if (blocked(l.peer(from).index, receiver.index)) {
+            stats.dropped++;
+            return;
+        }
+        long seq = receiver.lastSequence();
+        List<byte[]> frames;
+        try {
+            frames = l.decoders[to].feed(frame);
+        } catch (WireException bad) {
+            after(l, to, s.onWireError(bad));
+            return;
+        }
+        for (byte[] f : frames) {
+            if (l.sessions[to] == null) break;
+            after(l, to, s.onFrame(f));
+        }
+        if (receiver.up() && receiver.lastSequence() != seq) localChange(receiver);
+    }
+
+    /** Sends what a session returned, then ends its side if it closed. */
+    private void after(Link l, int side, List<Message> out) {
+        send(l, side, out);
+        SyncSession s = l.sessions[side];
+        if (s != null && s.isClosed()) closeSide(l, side);
+    }
+
+    private void send(Link l, int from, List<Message> out) {
+        for (Message m : out) {
+            byte[] frame = FrameEncoder.frame(m);
+            stats.messages++;
+            stats.count(m);
+            trace.event("send", now).add(l.index).add(from).add(l.generation).add(frame);
+            if (faultsOn && options.has(Fault.DROP) && rnd.nextDouble() < dropRate) {
+                stats.dropped++;
+                continue;
+            }
+            long at = now + 1 + rnd.nextInt(30);
+            if (faultsOn && options.has(Fault.DELAY) && rnd.nextDouble() < delayRate) at += 100 + rnd.nextInt(4_000);
+            boolean reorder = faultsOn && options.has(Fault.REORDER) && rnd.nextDouble() < reorderRate;
+            if (!reorder) {
+                at = Math.max(at, l.lastDelivery[from]);
+                l.lastDelivery[from] = at;
+            }
+            schedule(DELIVER, at, l.index, from, l.generation, frame);
+            if (faultsOn && options.has(Fault.DUPLICATE) && rnd.nextDouble() < duplicateRate) {
+                stats.duplicated++;
+                schedule(DELIVER, at + rnd.nextInt(200), l.index, from, l.generation, frame);
+            }
+        }
+    }
+
+    /** A session closed: its side is gone; what it sent still arrives, then the connection ends. */
+    private void closeSide(Link l, int side) {
+        l.sessions[side] = null;
+        if (l.state == Link.State.UP) {
+            l.state = Link.State.CLOSING;
+            schedule(EOF, Math.max(now, l.lastDelivery[side]) + 1, l.index, side, l.generation, null);
+        }
+    }
+
+    private void teardown(Link l) {
+        l.generation++;
+        l.sessions[0] = l.sessions[1] = null;
+        l.decoders[0] = l.decoders[1] = null;
+        l.state = Link.State.DOWN;
+        scheduleReconnect(l, 200 + rnd.nextInt(3_000));
+    }
+
+    private void scheduleReconnect(Link l, long delay) {
+        if (l.reconnectScheduled) return;
+        l.reconnectScheduled = true;
+        schedule(RECONNECT, now + delay, l.index, 0, 0, null);
+    }
+
+    private void reconnect(Link l) {
+        l.reconnectScheduled = false;
+        if (l.state != Link.State.DOWN) return;
+        if (!l.a.up() || !l.b.up() || (blocked(l.a.index, l.b.index) && blocked(l.b.index, l.a.index))) {
+            scheduleReconnect(l, 1_000 + rnd.nextInt(2_000));
+            return;
+        }
+        connect(l);
+    }
+
+    private void connect(Link l) {
+        l.generation++;
+        l.state = Link.State.UP;
+        l.connects++;
+        stats.connects++;
+        trace.event("connect", now).add(l.index).add(l.generation);
+        for (int side = 0; side < 2; side++) {
+            SimPeer p = l.peer(side);
+            l.sessions[side] = new SyncSession(p.db.syncStore(), sessionConfig, listener());
+            l.decoders[side] = new FrameDecoder(sessionConfig.maxFrameBytes());
+            l.lastDelivery[side] = now;
+        }
+        for (int side = 0; side < 2; side++) {
+            SimPeer p = l.peer(side);
+            SyncSession s = l.sessions[side];
+            if (s == null) continue;
+            send(l, side, s.start());
+            send(l, side, s.setSubscriptions(p.db.currentSubscriptions()));
+            after(l, side, s.onTick(p.clock.millis()));
+        }
+    }
+
+    private SessionListener listener() {
+        return new SessionListener() {
+            @Override
+            public void closed(String reason, String message, boolean byRemote) {
+                stats.closes.merge(reason + (byRemote ? " (remote)" : ""), 1, Integer::sum);
+            }
+        };
+    }
+
+    private boolean blocked(int from, int to) {
+        for (int[] p : partitions) {
+            boolean fromIn = (p[2] >> from & 1) != 0, toIn = (p[2] >> to & 1) != 0;
+            if (p[1] == 0 ? fromIn != toIn : fromIn && !toIn) return true;
+        }
+        return false;
+    }
+
+    // ---- actions ----------------------------------------------------------------------------------------
+
+    private void action() {
+        List<Fault> possible = new ArrayList<>();
+        for (Fault f : new Fault[] {Fault.DISCONNECT, Fault.PARTITION, Fault.ONE_WAY_PARTITION, Fault.CRASH}) {
+            if (options.has(f)) possible.add(f);
+        }
+        if (!possible.isEmpty() && rnd.nextDouble() < faultShare) {
+            fault(possible.get(rnd.nextInt(possible.size())));
+            return;
+        }
+        List<SimPeer> up = new ArrayList<>();
+        for (SimPeer p : peers) if (p.up()) up.add(p);
+        if (up.isEmpty()) return;
+        workload.act(up.get(rnd.nextInt(up.size())));
+    }
+
+    private void fault(Fault f) {
+        lastEvent = f.optionName();
+        switch (f) {
+            case DISCONNECT -> {
+                Link l = links[rnd.nextInt(links.length)];
+                trace.event("disconnect", now).add(l.index);
+                if (l.state != Link.State.DOWN) {
+                    stats.disconnects++;
+                    teardown(l);
+                }
+            }
+            case PARTITION, ONE_WAY_PARTITION -> {
+                int members = 0;
+                while (members == 0 || members == (1 << peerCount) - 1) members = rnd.nextInt(1 << peerCount);
+                int id = nextPartition++;
+                int kind = f == Fault.PARTITION ? 0 : 1;
+                partitions.add(new int[] {id, kind, members});
+                stats.partitions++;
+                trace.event("partition", now).add(id).add(kind).add(members);
+                for (Link l : links) { // a cut connection is often noticed at once
+                    boolean crosses = ((members >> l.a.index) & 1) != ((members >> l.b.index) & 1);
+                    if (crosses && l.state != Link.State.DOWN && rnd.nextBoolean()) teardown(l);
+                }
+                schedule(HEAL, now + 1_000 + rnd.nextInt(20_000), id, 0, 0, null);
+            }
+            case CRASH -> {
+                SimPeer p = peers[rnd.nextInt(peerCount)];
+                trace.event("crash", now).add(p.index);
+                if (!p.up()) return;
+                stats.crashes++;
+                for (Link l : p.links) {
+                    if (l.state != Link.State.DOWN) teardown(l);
+                }
+                p.crash();
+                schedule(RESTART, now + 200 + rnd.nextInt(10_000), p.index, 0, 0, null);
+            }
+            default -> throw new IllegalStateException(f.toString());
+        }
+    }
+
+    private void restart(SimPeer p) {
+        p.open();
+        trace.event("restarted", now).add(p.index).add(p.lastSequence());
+    }
+
+    // ---- called by the workload -------------------------------------------------------------------------
+
+    void noteAction(String what) {
+        lastEvent = what;
+    }
+
+    /** After a local statement: tell the peer's sessions if the store changed. */
+    void afterLocalWrite(SimPeer p, long sequenceBefore) {
+        if (p.lastSequence() != sequenceBefore) localChange(p);
+    }
+
+    /** The store of {@code p} has new rows: every session of the peer hears of it. */
+    private void localChange(SimPeer p) {
+        for (Link l : p.links) {
+            int side = l.sideOf(p);
+            SyncSession s = l.sessions[side];
+            if (s != null) after(l, side, s.onLocalChange());
+        }
+    }
+
+    void subscriptionsChanged(SimPeer p) {
+        List<Subscription> subs = p.db.currentSubscriptions();
+        for (Link l : p.links) {
+            int side = l.sideOf(p);
+            SyncSession s = l.sessions[side];
+            if (s != null) after(l, side, s.setSubscriptions(subs));
+        }
+    }
+}

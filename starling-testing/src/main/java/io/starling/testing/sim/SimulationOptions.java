@@ -1,0 +1,116 @@
+package io.starling.testing.sim;
+
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * What one simulated run does: the seed, how many peers in which topology, how long the chaos phase lasts and
+ * which faults it injects. Immutable; the {@code with*} methods return changed copies and reject bad values at
+ * once. Everything else (fault rates, clock skews, the workload's mix, session settings) is drawn from the seed.
+ */
+public final class SimulationOptions {
+    /** Actions (writes, subscription changes, faults) in the chaos phase, by default. */
+    public static final int DEFAULT_ACTIONS = 80;
+
+    private final long seed;
+    private final int peers; // 0: the topology's default (RANDOM: drawn from the seed)
+    private final Topology topology; // null: chosen by the seed
+    private final int actions;
+    private final Set<Fault> faults;
+    private final long maxQuiesceEvents;
+
+    private SimulationOptions(long seed, int peers, Topology topology, int actions, Set<Fault> faults, long maxQuiesceEvents) {
+        this.seed = seed;
+        this.peers = peers;
+        this.topology = topology;
+        this.actions = actions;
+        this.faults = faults;
+        this.maxQuiesceEvents = maxQuiesceEvents;
+    }
+
+    /** Every fault enabled, the topology chosen by the seed, {@value #DEFAULT_ACTIONS} actions. */
+    public static SimulationOptions seed(long seed) {
+        return new SimulationOptions(seed, 0, null, DEFAULT_ACTIONS, EnumSet.allOf(Fault.class), 200_000);
+    }
+
+    public SimulationOptions withSeed(long seed) {
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents);
+    }
+
+    /** 2 to 8 peers (PAIR needs exactly 2); 0 for the topology's default. */
+    public SimulationOptions withPeers(int peers) {
+        if (peers != 0 && (peers < 2 || peers > 8)) throw new IllegalArgumentException("peers must be between 2 and 8: " + peers);
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents);
+    }
+
+    /** Null: the seed chooses among pair, line, star and mesh. */
+    public SimulationOptions withTopology(Topology topology) {
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents);
+    }
+
+    public SimulationOptions withActions(int actions) {
+        if (actions < 0 || actions > 1_000_000) throw new IllegalArgumentException("actions must be between 0 and 1000000: " + actions);
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents);
+    }
+
+    public SimulationOptions withFaults(Set<Fault> faults) {
+        Objects.requireNonNull(faults, "faults");
+        return new SimulationOptions(seed, peers, topology, actions,
+                faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults), maxQuiesceEvents);
+    }
+
+    /** Events the heal-and-quiesce phase may take before the run is reported as a livelock. */
+    public SimulationOptions withMaxQuiesceEvents(long max) {
+        if (max < 10) throw new IllegalArgumentException("maxQuiesceEvents must be at least 10: " + max);
+        return new SimulationOptions(seed, peers, topology, actions, faults, max);
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public int peers() {
+        return peers;
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    public int actions() {
+        return actions;
+    }
+
+    public Set<Fault> faults() {
+        return faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults);
+    }
+
+    boolean has(Fault f) {
+        return faults.contains(f);
+    }
+
+    public long maxQuiesceEvents() {
+        return maxQuiesceEvents;
+    }
+
+    /** The command line that runs exactly this simulation again. */
+    public String replayCommand(Topology resolvedTopology, int resolvedPeers) {
+        StringBuilder sb = new StringBuilder("bin/simulate --seeds 1 --from ").append(seed)
+                .append(" --peers ").append(resolvedPeers)
+                .append(" --topology ").append(resolvedTopology.optionName());
+        if (actions != DEFAULT_ACTIONS) sb.append(" --actions ").append(actions);
+        if (!faults.equals(EnumSet.allOf(Fault.class))) {
+            sb.append(" --faults ").append(faults.isEmpty() ? "none"
+                    : faults.stream().map(Fault::optionName).collect(Collectors.joining(",")));
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "SimulationOptions[seed=" + seed + ", peers=" + peers + ", topology=" + topology + ", actions=" + actions
+                + ", faults=" + faults + "]";
+    }
+}

@@ -1,0 +1,31 @@
+package io.starling.testing.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Seeds that found bugs, kept as they were run (docs/SIMULATOR.md, "Bugs found"). Each is expected to pass once
+ * its bug is fixed. A seed replays the same run only with the simulator and engine it was found with; when either
+ * changes, a seed may stop reaching its bug — {@link EvictedCounterTest} holds the minimal reproductions.
+ */
+class RegressionSeedsTest {
+
+    @ParameterizedTest(name = "seed {0} ({1}, {2} peers, {3} actions, faults {4}): {5}")
+    @CsvSource(delimiter = '|', textBlock = """
+            33813 | line | 4 | 300 | all | EVICT, re-INSERT, INCREMENT: the site's replicated earlier increment is lost
+            30207 | mesh | 5 | 300 | all | EVICT, re-INSERT, INCREMENT: the site's replicated earlier increment is lost
+            21240 | pair | 2 | 300 | all | EVICT, re-INSERT, INCREMENT that missed the delete: merge drops a replicated contribution
+            """)
+    void keptSeedPasses(long seed, String topology, int peers, int actions, String faults, String bug) {
+        Set<Fault> f = EnumSet.noneOf(Fault.class);
+        if (faults.equals("all")) f = EnumSet.allOf(Fault.class);
+        else for (String s : faults.split(",")) f.add(Fault.fromOptionName(s));
+        SimulationResult r = new Simulation(SimulationOptions.seed(seed).withTopology(Topology.fromOptionName(topology))
+                .withPeers(peers).withActions(actions).withFaults(f)).run();
+        assertThat(r.passed()).as(() -> bug + "\n" + r.describe()).isTrue();
+    }
+}
