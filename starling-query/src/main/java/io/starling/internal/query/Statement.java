@@ -5,7 +5,7 @@ package io.starling.internal.query;
  * {@link #toString()} prints the statement back as DQL.
  */
 public sealed interface Statement
-        permits SelectStatement, InsertStatement, UpdateStatement, DeleteStatement, EvictStatement, CreateIndexStatement,
+        permits SelectStatement, InsertStatement, UpdateStatement, FilteredStatement, CreateIndexStatement,
                 DropIndexStatement, ExplainStatement {
 
     /** The collection named in FROM / INTO / UPDATE / ON (for EXPLAIN, the explained statement's). */
