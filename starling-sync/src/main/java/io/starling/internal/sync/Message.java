@@ -12,7 +12,7 @@ import java.util.Objects;
  */
 public sealed interface Message
         permits Message.Hello, Message.Subscriptions, Message.Batch, Message.Ack, Message.Request, Message.Docs,
-                Message.Zombies, Message.Close {
+                Message.Zombies, Message.Close, Message.Presence {
 
     /**
      * The first message of each side. {@code capabilities} is a bit set (version 1 defines none), {@code maxFrame}
@@ -111,6 +111,29 @@ public sealed interface Message
         public Close {
             Objects.requireNonNull(reason, "reason");
             Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /**
+     * Presence gossip: the sender's view of the mesh (peers, their metadata and connections), opaque to the
+     * session and handed to the engine ({@link SessionListener#presence}). At most 64 KiB.
+     */
+    record Presence(byte[] payload) implements Message {
+        public static final int MAX_BYTES = 64 << 10;
+
+        public Presence {
+            Objects.requireNonNull(payload, "payload");
+            if (payload.length > MAX_BYTES) throw new IllegalArgumentException("presence payload over 64 KiB: " + payload.length);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Presence p && java.util.Arrays.equals(payload, p.payload);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(payload);
         }
     }
 

@@ -24,6 +24,9 @@ public interface SessionListener {
      */
     default void warning(String message) {}
 
+    /** The remote sent its presence view (an opaque payload the engine encodes). */
+    default void presence(byte[] payload) {}
+
     /**
      * The session closed, once. {@code reason} is one of the stable close reasons ({@link SyncSession#TIMEOUT},
      * …, or what the remote sent); {@code byRemote} when the remote sent CLOSE.

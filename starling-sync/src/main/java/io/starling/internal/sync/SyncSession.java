@@ -5,6 +5,7 @@ import io.starling.internal.sync.Message.Batch;
 import io.starling.internal.sync.Message.Close;
 import io.starling.internal.sync.Message.Docs;
 import io.starling.internal.sync.Message.Hello;
+import io.starling.internal.sync.Message.Presence;
 import io.starling.internal.sync.Message.Request;
 import io.starling.internal.sync.Message.Subscriptions;
 import io.starling.internal.sync.Message.Zombies;
@@ -203,6 +204,17 @@ public final class SyncSession {
         });
     }
 
+    /**
+     * Our presence view changed: the PRESENCE to send once the session is established (empty before, and after
+     * a close). Presence is best effort: it is not acknowledged, and a newer view replaces an older one.
+     */
+    public List<Message> sendPresence(byte[] payload) {
+        Presence p = new Presence(payload);
+        return run(() -> {
+            if (state == State.ESTABLISHED) out.add(p);
+        });
+    }
+
     /** Closes the session from our side (reason {@code closed}): returns the CLOSE to send. */
     public List<Message> close(String message) {
         return run(() -> fail(CLOSED, message));
@@ -284,6 +296,8 @@ public final class SyncSession {
             receiver.onDocs(d, out);
         } else if (m instanceof Zombies z) {
             store.evict(z.docs());
+        } else if (m instanceof Presence p) {
+            listener.presence(p.payload());
         }
     }
 

@@ -12,6 +12,7 @@ import io.starling.internal.sync.Message.DocEntry;
 import io.starling.internal.sync.Message.Docs;
 import io.starling.internal.sync.Message.Entry;
 import io.starling.internal.sync.Message.Hello;
+import io.starling.internal.sync.Message.Presence;
 import io.starling.internal.sync.Message.HintEntry;
 import io.starling.internal.sync.Message.PartEntry;
 import io.starling.internal.sync.Message.Request;
@@ -32,7 +33,7 @@ import java.util.List;
  * by the input size. Document states are opaque here: the store decodes them when it merges.
  */
 public final class WireCodec {
-    static final int HELLO = 1, SUBSCRIPTIONS = 2, BATCH = 3, ACK = 4, REQUEST = 5, DOCS = 6, ZOMBIES = 7, CLOSE = 8;
+    static final int HELLO = 1, SUBSCRIPTIONS = 2, BATCH = 3, ACK = 4, REQUEST = 5, DOCS = 6, ZOMBIES = 7, CLOSE = 8, PRESENCE = 9;
     static final int DOC = 1, HINT = 2, PART = 3;
     static final int FLAG_CONTINUED = 1;
     static final int KEY_BYTES = 16;
@@ -80,6 +81,8 @@ public final class WireCodec {
             writeRefs(w, z.docs());
         } else if (m instanceof Close c) {
             w.writeByte(CLOSE).writeString(c.reason()).writeString(c.message());
+        } else if (m instanceof Presence p) {
+            w.writeByte(PRESENCE).writeBytes(p.payload());
         }
         return w.toByteArray();
     }
@@ -183,6 +186,11 @@ public final class WireCodec {
                 case DOCS -> m = readDocs(r);
                 case ZOMBIES -> m = new Zombies(readRefs(r));
                 case CLOSE -> m = new Close(r.readString(), r.readString());
+                case PRESENCE -> {
+                    byte[] payload = r.readBytes();
+                    if (payload.length > Presence.MAX_BYTES) throw WireException.malformed("presence payload over 64 KiB");
+                    m = new Presence(payload);
+                }
                 default -> throw WireException.malformed("unknown message type " + type);
             }
         } catch (CodecException e) {

@@ -27,7 +27,7 @@ final class RandomMessages {
         r = new Random(seed);
     }
 
-    static final int TYPES = 8;
+    static final int TYPES = 9;
 
     Message any() {
         return of(1 + r.nextInt(TYPES));
@@ -43,6 +43,11 @@ final class RandomMessages {
             case 5 -> new Request(positive(), refs());
             case 6 -> docs();
             case 7 -> new Zombies(refs());
+            case 9 -> {
+                byte[] payload = new byte[r.nextInt(4) == 0 ? r.nextInt(2000) : r.nextInt(20)];
+                r.nextBytes(payload);
+                yield new Message.Presence(payload);
+            }
             default -> new Close(text(), r.nextInt(5) == 0 ? text().repeat(50) : text());
         };
     }

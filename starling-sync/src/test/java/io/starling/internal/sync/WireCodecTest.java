@@ -187,7 +187,8 @@ class WireCodecTest {
     @Test
     void refusesWhatIsNotExactlyOneValidMessage() {
         refused("", "empty");
-        refused("09", "unknown message type 9");
+        refused("0a", "unknown message type 10");
+        refused("09", "truncated"); // PRESENCE without its payload
         refused("00", "unknown message type 0");
         refused("040100", "trailing");
         refused("0400", "batch number out of range"); // batch numbers start at 1
