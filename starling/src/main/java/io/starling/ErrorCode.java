@@ -40,6 +40,8 @@ public enum ErrorCode {
     STORE_IO("store/io", false),
     /** The instance is closed. */
     CLOSED("store/closed", false),
+    /** Networking failed to start: an address that cannot be bound, no network provider on the class path. */
+    NETWORK_IO("network/io", false),
     /** A remote write carries a timestamp too far ahead of this peer's clock. */
     CLOCK_DRIFT("sync/clock-drift", false),
     /** A failure inside application code run by a transaction. */

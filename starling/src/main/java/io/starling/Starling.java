@@ -35,6 +35,9 @@ public interface Starling extends AutoCloseable {
     /** Replication with other peers: subscriptions and per-peer status. */
     Sync sync();
 
+    /** The peers around: the presence graph, metadata, the connection-request hook. */
+    Presence presence();
+
     /** The configuration this instance was opened with, with the site id and app id resolved. */
     StarlingConfig config();
 

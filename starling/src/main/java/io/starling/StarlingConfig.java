@@ -2,6 +2,9 @@ package io.starling;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -20,7 +23,15 @@ import java.util.OptionalLong;
  *   <tr><td>{@link Builder#siteId}</td><td>STARLING_SITE_ID</td><td>generated once, then persisted</td></tr>
  *   <tr><td>{@link Builder#durability}</td><td></td><td>{@link Durability#FULL}</td></tr>
  *   <tr><td>{@link Builder#maxClockDrift}</td><td></td><td>10 minutes</td></tr>
+ *   <tr><td>{@link Builder#identity}</td><td>STARLING_SHARED_KEY (a key file)</td><td>playground</td></tr>
+ *   <tr><td>{@link Builder#listen}</td><td>STARLING_LISTEN (comma-separated endpoints)</td><td>none</td></tr>
+ *   <tr><td>{@link Builder#connect}</td><td>STARLING_CONNECT (comma-separated endpoints)</td><td>none</td></tr>
+ *   <tr><td>{@link Builder#lan}</td><td>STARLING_LAN ({@code true}/{@code false})</td><td>false</td></tr>
+ *   <tr><td>{@link Builder#maxConnections}</td><td></td><td>64</td></tr>
  * </table>
+ *
+ * <p>Networking starts when the instance opens if anything is listened on, connected to or LAN discovery is
+ * on; it needs a network provider ({@code starling-transport-netty}) on the class path.
  */
 public final class StarlingConfig {
 
@@ -34,6 +45,7 @@ public final class StarlingConfig {
 
     public static final String DEFAULT_DIRECTORY = "starling-data";
     public static final Duration DEFAULT_MAX_CLOCK_DRIFT = Duration.ofMinutes(10);
+    public static final int DEFAULT_MAX_CONNECTIONS = 64;
     static final int MAX_APP_ID_LENGTH = 128;
 
     private final Path databaseDirectory;
@@ -41,6 +53,11 @@ public final class StarlingConfig {
     private final long siteId;
     private final Durability durability;
     private final Duration maxClockDrift;
+    private final Identity identity;
+    private final List<Endpoint> listen;
+    private final List<Endpoint> connect;
+    private final boolean lan;
+    private final int maxConnections;
 
     private StarlingConfig(Builder b) {
         this.databaseDirectory = b.databaseDirectory;
@@ -48,6 +65,11 @@ public final class StarlingConfig {
         this.siteId = b.siteId;
         this.durability = b.durability;
         this.maxClockDrift = b.maxClockDrift;
+        this.identity = b.identity;
+        this.listen = List.copyOf(b.listen);
+        this.connect = List.copyOf(b.connect);
+        this.lan = b.lan;
+        this.maxConnections = b.maxConnections;
     }
 
     /** A builder with plain defaults; the environment is not read. */
@@ -73,7 +95,32 @@ public final class StarlingConfig {
         if (app != null && !app.isBlank()) b.appId(app);
         String site = env.get("STARLING_SITE_ID");
         if (site != null && !site.isBlank()) b.siteId(parseSiteId("STARLING_SITE_ID", site));
+        String key = env.get("STARLING_SHARED_KEY");
+        if (key != null && !key.isBlank()) b.identity(Identity.sharedKey(Path.of(key.trim())));
+        String listen = env.get("STARLING_LISTEN");
+        if (listen != null && !listen.isBlank()) b.listen(endpoints("STARLING_LISTEN", listen));
+        String connect = env.get("STARLING_CONNECT");
+        if (connect != null && !connect.isBlank()) b.connect(endpoints("STARLING_CONNECT", connect));
+        String lan = env.get("STARLING_LAN");
+        if (lan != null && !lan.isBlank()) {
+            String v = lan.trim().toLowerCase(Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false")) throw invalid("STARLING_LAN must be true or false, got '" + lan + "'");
+            b.lan(v.equals("true"));
+        }
         return b;
+    }
+
+    private static List<Endpoint> endpoints(String what, String text) {
+        List<Endpoint> out = new ArrayList<>();
+        for (String part : text.split(",")) {
+            if (part.isBlank()) continue;
+            try {
+                out.add(Endpoint.parse(part));
+            } catch (StarlingException e) {
+                throw invalid(what + ": " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     /**
@@ -116,6 +163,36 @@ public final class StarlingConfig {
         return maxClockDrift;
     }
 
+    /** How this peer proves it belongs to the app: playground (none) or a shared key. */
+    public Identity identity() {
+        return identity;
+    }
+
+    /** Where this peer accepts connections. */
+    public List<Endpoint> listen() {
+        return listen;
+    }
+
+    /** Where this peer keeps connecting to (reconnecting with backoff). */
+    public List<Endpoint> connect() {
+        return connect;
+    }
+
+    /** Whether this peer advertises itself and finds peers of its app on the local network (mDNS). */
+    public boolean lan() {
+        return lan;
+    }
+
+    /** The most connections (both directions) held at once; more are refused and logged. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** True when opening this configuration starts networking. */
+    public boolean networked() {
+        return !listen.isEmpty() || !connect.isEmpty() || lan;
+    }
+
     /** A builder holding this configuration's values. */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -124,6 +201,11 @@ public final class StarlingConfig {
         b.siteId = siteId;
         b.durability = durability;
         b.maxClockDrift = maxClockDrift;
+        b.identity = identity;
+        b.listen = new ArrayList<>(listen);
+        b.connect = new ArrayList<>(connect);
+        b.lan = lan;
+        b.maxConnections = maxConnections;
         return b;
     }
 
@@ -131,7 +213,8 @@ public final class StarlingConfig {
     public String toString() {
         return "StarlingConfig{databaseDirectory=" + databaseDirectory + ", appId=" + appId + ", siteId="
                 + (siteId == 0 ? "auto" : Long.toUnsignedString(siteId, 16)) + ", durability=" + durability
-                + ", maxClockDrift=" + maxClockDrift + '}';
+                + ", maxClockDrift=" + maxClockDrift + ", identity=" + identity + ", listen=" + listen
+                + ", connect=" + connect + ", lan=" + lan + ", maxConnections=" + maxConnections + '}';
     }
 
     private static StarlingException invalid(String message) {
@@ -145,6 +228,11 @@ public final class StarlingConfig {
         private long siteId;
         private Durability durability = Durability.FULL;
         private Duration maxClockDrift = DEFAULT_MAX_CLOCK_DRIFT;
+        private Identity identity = Identity.playground();
+        private List<Endpoint> listen = new ArrayList<>();
+        private List<Endpoint> connect = new ArrayList<>();
+        private boolean lan;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
 
         private Builder() {}
 
@@ -187,6 +275,55 @@ public final class StarlingConfig {
             }
             this.maxClockDrift = drift;
             return this;
+        }
+
+        public Builder identity(Identity identity) {
+            this.identity = Objects.requireNonNull(identity, "identity");
+            return this;
+        }
+
+        /** Endpoints to accept connections on (replacing any set before); port 0 picks a free port. */
+        public Builder listen(List<Endpoint> endpoints) {
+            this.listen = new ArrayList<>(endpoints);
+            return this;
+        }
+
+        /** Like {@link #listen(List)}, parsing each with {@link Endpoint#parse}. */
+        public Builder listen(String... endpoints) {
+            return listen(parseAll(endpoints));
+        }
+
+        /** Endpoints to keep connected to (replacing any set before). */
+        public Builder connect(List<Endpoint> endpoints) {
+            for (Endpoint e : endpoints) {
+                if (e.port() == 0) throw invalid("cannot connect to port 0: " + e);
+            }
+            this.connect = new ArrayList<>(endpoints);
+            return this;
+        }
+
+        /** Like {@link #connect(List)}, parsing each with {@link Endpoint#parse}. */
+        public Builder connect(String... endpoints) {
+            return connect(parseAll(endpoints));
+        }
+
+        /** LAN discovery over mDNS: advertise this peer and connect to peers of the same app. */
+        public Builder lan(boolean lan) {
+            this.lan = lan;
+            return this;
+        }
+
+        /** 1 to 10,000. */
+        public Builder maxConnections(int max) {
+            if (max < 1 || max > 10_000) throw invalid("maxConnections must be 1 to 10000, got " + max);
+            this.maxConnections = max;
+            return this;
+        }
+
+        private static List<Endpoint> parseAll(String... endpoints) {
+            List<Endpoint> out = new ArrayList<>();
+            for (String e : endpoints) out.add(Endpoint.parse(e));
+            return out;
         }
 
         public StarlingConfig build() {

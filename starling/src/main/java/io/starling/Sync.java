@@ -46,6 +46,22 @@ public interface Sync {
     /** Calls {@code callback} with {@link #peers()} whenever it changes (connections, acknowledgements). */
     AutoCloseable observePeers(Consumer<List<PeerStatus>> callback);
 
+    /** The endpoints this peer listens on, with the real port where port 0 was configured. */
+    List<Endpoint> listening();
+
+    /** Adds an address to keep connected to (with reconnect and backoff) for as long as this instance is open. */
+    void connect(Endpoint endpoint);
+
+    /** Counters and gauges of replication since this instance opened. */
+    Metrics metrics();
+
+    /**
+     * Replication counters. Bytes are counted on the network (after framing and encryption; messages for the
+     * in-memory transport); documents are document states sent in or applied from batches.
+     */
+    record Metrics(long bytesSent, long bytesReceived, long documentsSent, long documentsReceived, int connections,
+            long connectionsRefused) {}
+
     /** One connected peer. */
     record PeerStatus(long peerId, boolean connected, long acknowledgedSequence) {
         /** The peer id as printed in logs and the CLI: 16 hex digits. */

@@ -78,6 +78,12 @@ public final class SyncSession {
     public static final String VERSION = "version", APP = "app", SELF = "self", MALFORMED = "malformed",
             OUT_OF_ORDER = "out-of-order", CLOCK_DRIFT = "clock-drift", TIMEOUT = "timeout", OVERSIZE = "oversize",
             CLOSED = "closed", INTERNAL = "internal";
+    /**
+     * Close reasons the engine uses around the protocol: {@code duplicate} (another session with the same peer
+     * wins the tie-break), {@code denied} (the connection-request hook said no or did not answer),
+     * {@code unauthenticated} (the HELLO's peer id is not the one bound to the remote's certificate).
+     */
+    public static final String DUPLICATE = "duplicate", DENIED = "denied", UNAUTHENTICATED = "unauthenticated";
 
     private enum State { NEW, HELLO_SENT, ESTABLISHED, CLOSED }
 
@@ -218,6 +224,11 @@ public final class SyncSession {
     /** Closes the session from our side (reason {@code closed}): returns the CLOSE to send. */
     public List<Message> close(String message) {
         return run(() -> fail(CLOSED, message));
+    }
+
+    /** Closes the session from our side with a given reason (one of the stable strings above). */
+    public List<Message> close(String reason, String message) {
+        return run(() -> fail(reason, message));
     }
 
     public boolean isClosed() {

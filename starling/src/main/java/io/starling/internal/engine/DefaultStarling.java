@@ -1,10 +1,15 @@
 package io.starling.internal.engine;
 
 import io.starling.ErrorCode;
+import io.starling.Presence;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.StarlingException;
 import io.starling.Store;
+import io.starling.internal.net.ConnectionInfo;
+import io.starling.internal.net.Network;
+import io.starling.internal.net.NetworkHost;
+import io.starling.internal.net.NetworkProvider;
 import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.storage.SqliteStorage;
 import io.starling.internal.storage.StorageException;
@@ -14,6 +19,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
+import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +37,10 @@ public final class DefaultStarling implements Starling {
     private final DefaultSync sync;
     private final EngineSyncStore syncStore;
     private final Clock clock;
-    private SyncService syncService; // started with the first connection
+    private final SyncMetrics metrics = new SyncMetrics();
+    private final PresenceService presence;
+    private volatile SyncService syncService; // started with the first connection
+    private volatile Network network;
     private volatile boolean closed;
 
     private DefaultStarling(StarlingConfig config, DocumentStorage storage, DefaultStore store, long incarnation, Clock clock) {
@@ -39,7 +48,8 @@ public final class DefaultStarling implements Starling {
         this.storage = storage;
         this.store = store;
         this.clock = clock;
-        this.sync = new DefaultSync(store, clock::millis);
+        this.sync = new DefaultSync(store, clock::millis, this);
+        this.presence = new PresenceService(config.siteId().getAsLong(), clock::millis);
         this.syncStore = new EngineSyncStore(store, config.siteId().getAsLong(), incarnation, config.appId(), clock::millis);
         store.addChangeListener(changes -> {
             SyncService s = syncService;
@@ -62,13 +72,102 @@ public final class DefaultStarling implements Starling {
      * Starts a sync session over a new connection (any transport) and returns where the connection's
      * incoming messages must go.
      */
-    public synchronized MessageChannel.Receiver connect(MessageChannel channel) {
+    public MessageChannel.Receiver connect(MessageChannel channel) {
+        return connect(channel, ConnectionInfo.memory(false));
+    }
+
+    /** Like {@link #connect(MessageChannel)}, with what the transport knows about the connection. */
+    public synchronized MessageChannel.Receiver connect(MessageChannel channel, ConnectionInfo info) {
         checkOpen();
         if (syncService == null) {
-            syncService = new SyncService(syncStore, sync, io.starling.internal.sync.SessionConfig.defaults(), clock::millis);
+            syncService = new SyncService(syncStore, sync, io.starling.internal.sync.SessionConfig.defaults(), clock::millis,
+                    metrics, presence);
             sync.attach(syncService);
         }
-        return syncService.attach(channel);
+        return syncService.attach(channel, info);
+    }
+
+    /** Counts bytes of a transport that is not a {@link Network} (the in-memory one). */
+    void recordBytes(long sent, long received) {
+        metrics.bytesSent.add(sent);
+        metrics.bytesReceived.add(received);
+    }
+
+    io.starling.Sync.Metrics metrics() {
+        SyncService s = syncService;
+        return metrics.snapshot(s == null ? 0 : s.connections());
+    }
+
+    List<io.starling.Endpoint> listening() {
+        Network n = network;
+        return n == null ? List.of() : n.listening();
+    }
+
+    void connectTo(io.starling.Endpoint endpoint) {
+        checkOpen();
+        startNetwork().connect(endpoint);
+    }
+
+    /** Starts the network stack if it is not running (the first listen, connect or discovery asks for it). */
+    private synchronized Network startNetwork() {
+        if (network != null) return network;
+        NetworkProvider provider = ServiceLoader.load(NetworkProvider.class, DefaultStarling.class.getClassLoader())
+                .findFirst()
+                .orElseThrow(() -> new StarlingException(ErrorCode.NETWORK_IO, "networking is configured but no network "
+                        + "provider is on the class path: add the io.starling:starling-transport-netty dependency"));
+        if (config.identity().isPlayground()) {
+            log.warn("*** PLAYGROUND MODE *** peer {} syncs with no authentication and no encryption: any device that "
+                    + "can reach it can read and change this database. Use a shared key (starling keygen) outside "
+                    + "development.", EngineSyncStore.hex(syncStore.peerId()));
+        }
+        network = provider.start(new Host());
+        log.info("network started ({}): listening on {}, connecting to {}, LAN discovery {}", provider.name(),
+                network.listening(), config.connect(), config.lan() ? "on" : "off");
+        return network;
+    }
+
+    /** What the network stack sees of this instance. */
+    private final class Host implements NetworkHost {
+        @Override
+        public long peerId() {
+            return syncStore.peerId();
+        }
+
+        @Override
+        public String appId() {
+            return config.appId();
+        }
+
+        @Override
+        public int protocolVersion() {
+            return io.starling.internal.sync.SessionConfig.PROTOCOL_VERSION;
+        }
+
+        @Override
+        public StarlingConfig config() {
+            return config;
+        }
+
+        @Override
+        public MessageChannel.Receiver attach(MessageChannel channel, ConnectionInfo info) {
+            return connect(channel, info);
+        }
+
+        @Override
+        public boolean isConnected(long peerId) {
+            SyncService s = syncService;
+            return s != null && s.isConnected(peerId);
+        }
+
+        @Override
+        public void recordBytes(long sent, long received) {
+            DefaultStarling.this.recordBytes(sent, received);
+        }
+
+        @Override
+        public void recordRefused(String reason) {
+            metrics.connectionsRefused.increment();
+        }
     }
 
     public static Starling open(StarlingConfig config) {
@@ -76,7 +175,16 @@ public final class DefaultStarling implements Starling {
     }
 
     static DefaultStarling open(StarlingConfig config, Clock clock) {
-        return open(config, clock, new SecureRandom());
+        DefaultStarling db = open(config, clock, new SecureRandom());
+        if (config.networked()) {
+            try {
+                db.startNetwork();
+            } catch (RuntimeException e) {
+                db.close();
+                throw Errors.translate(e);
+            }
+        }
+        return db;
     }
 
     static DefaultStarling open(StarlingConfig config, Clock clock, java.util.Random random) {
@@ -186,6 +294,12 @@ public final class DefaultStarling implements Starling {
     }
 
     @Override
+    public Presence presence() {
+        checkOpen();
+        return presence;
+    }
+
+    @Override
     public StarlingConfig config() {
         return config;
     }
@@ -194,7 +308,9 @@ public final class DefaultStarling implements Starling {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        if (syncService != null) syncService.close();
+        if (syncService != null) syncService.close(); // each session sends CLOSE; channels flush, then close
+        Network n = network;
+        if (n != null) n.close(); // waits a grace period for those flushes, then stops the event loops
         store.markClosed();
         storage.close();
         log.info("closed {}", config.databaseDirectory());

@@ -26,11 +26,13 @@ final class DefaultSync implements Sync {
     private final List<Registered> subscriptions = new CopyOnWriteArrayList<>();
     private final List<Consumer<List<PeerStatus>>> peerObservers = new CopyOnWriteArrayList<>();
     private final java.util.function.LongSupplier clock;
+    private final DefaultStarling owner;
     private volatile SyncService service;
 
-    DefaultSync(DefaultStore store, java.util.function.LongSupplier clock) {
+    DefaultSync(DefaultStore store, java.util.function.LongSupplier clock, DefaultStarling owner) {
         this.store = store;
         this.clock = clock;
+        this.owner = owner;
     }
 
     void attach(SyncService service) {
@@ -87,6 +89,23 @@ final class DefaultSync implements Sync {
         if (retention.isNegative()) throw new IllegalArgumentException("retention must not be negative: " + retention);
         long horizonMillis = clock.getAsLong() - retention.toMillis();
         return store.purgeTombstones(io.starling.internal.core.HybridLogicalClock.pack(Math.max(0, horizonMillis), 0));
+    }
+
+    @Override
+    public List<io.starling.Endpoint> listening() {
+        return owner.listening();
+    }
+
+    @Override
+    public void connect(io.starling.Endpoint endpoint) {
+        java.util.Objects.requireNonNull(endpoint, "endpoint");
+        if (endpoint.port() == 0) throw new io.starling.StarlingException(ErrorCode.CONFIG_INVALID, "cannot connect to port 0: " + endpoint);
+        owner.connectTo(endpoint);
+    }
+
+    @Override
+    public Metrics metrics() {
+        return owner.metrics();
     }
 
     @Override

@@ -16,11 +16,11 @@ public final class InMemoryTransport {
     /** Connects {@code a} and {@code b}: each starts a session. */
     public static Link connect(DefaultStarling a, DefaultStarling b) {
         Link link = new Link();
-        Outbound fromA = new Outbound(link, link.aToB, link.messagesAToB);
-        Outbound fromB = new Outbound(link, link.bToA, link.messagesBToA);
+        Outbound fromA = new Outbound(link, link.aToB, link.messagesAToB, a, b);
+        Outbound fromB = new Outbound(link, link.bToA, link.messagesBToA, b, a);
         link.ends = List.of(fromA, fromB);
-        MessageChannel.Receiver intoA = a.connect(fromA);
-        MessageChannel.Receiver intoB = b.connect(fromB);
+        MessageChannel.Receiver intoA = a.connect(fromA, io.starling.internal.net.ConnectionInfo.memory(true));
+        MessageChannel.Receiver intoB = b.connect(fromB, io.starling.internal.net.ConnectionInfo.memory(false));
         fromA.deliverTo(intoB);
         fromB.deliverTo(intoA);
         return link;
@@ -65,13 +65,16 @@ public final class InMemoryTransport {
         private final Link link;
         private final AtomicLong bytes;
         private final AtomicLong messages;
+        private final DefaultStarling from, to;
         private MessageChannel.Receiver target; // guarded by this; null until both sides are attached
         private List<byte[]> early = new ArrayList<>();
 
-        Outbound(Link link, AtomicLong bytes, AtomicLong messages) {
+        Outbound(Link link, AtomicLong bytes, AtomicLong messages, DefaultStarling from, DefaultStarling to) {
             this.link = link;
             this.bytes = bytes;
             this.messages = messages;
+            this.from = from;
+            this.to = to;
         }
 
         synchronized void deliverTo(MessageChannel.Receiver receiver) {
@@ -86,6 +89,8 @@ public final class InMemoryTransport {
             if (link.closed.get()) return;
             bytes.addAndGet(message.length);
             messages.incrementAndGet();
+            from.recordBytes(message.length, 0);
+            to.recordBytes(0, message.length);
             if (target == null) early.add(message.clone());
             else target.onMessage(message);
         }

@@ -13,6 +13,16 @@ public interface MessageChannel {
     /** Closes the connection; the other side sees it closed. Idempotent. */
     void close();
 
+    /** The session on this channel identified its peer (HELLO accepted). Called on the sync thread. */
+    default void established(long remotePeerId) {}
+
+    /**
+     * The session on this channel ended with {@code reason} (a {@code SyncSession} close reason such as
+     * {@code duplicate}, {@code denied}, {@code app}, {@code self}); {@link #close()} follows. A dialer uses it to
+     * decide whether and when to dial again. Called on the sync thread.
+     */
+    default void sessionEnded(String reason) {}
+
     /** Receives what arrives on a channel. Called by the transport, one call at a time per channel. */
     interface Receiver {
         void onMessage(byte[] message);

@@ -1,20 +1,26 @@
 package io.starling.internal.engine;
 
+import io.starling.Presence;
 import io.starling.Sync;
+import io.starling.internal.net.ConnectionInfo;
 import io.starling.internal.sync.Message;
 import io.starling.internal.sync.SessionConfig;
 import io.starling.internal.sync.SessionListener;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SyncSession;
 import io.starling.internal.sync.WireCodec;
+import io.starling.internal.sync.WireException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,28 +33,45 @@ import org.slf4j.LoggerFactory;
  * thread-safe) is only ever touched by it, and the store sees sync writes one batch at a time. Transports
  * call in from their own threads and only enqueue. Local changes are coalesced: a burst of commits
  * schedules one "read the change feed" pass per session.
+ *
+ * Around each session the driver adds what the protocol leaves to the engine:
+ *  - authentication: a connection whose transport verified a certificate carries that peer id; a HELLO
+ *    claiming another id closes the session ("unauthenticated") before anything else is read;
+ *  - the connection-request hook: an incoming connection's HELLO is held (and nothing after it is read)
+ *    until the application's handler allows it; a denial or no answer in time closes it ("denied");
+ *  - one session per peer pair: when a second session with the same peer is established, the one dialed
+ *    by the peer with the lower id wins (both sides compute the same answer); two sessions dialed by the
+ *    same side are settled by that side, which closes the newer ("duplicate").
  */
 
 /** Runs the sync sessions of one instance over message channels. Thread-safe. */
 final class SyncService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SyncService.class);
     static final long TICK_MILLIS = 1000;
+    /** Messages an incoming connection may send while its HELLO waits for the connection-request hook. */
+    static final int MAX_HELD_MESSAGES = 64;
 
     private final EngineSyncStore view;
     private final DefaultSync sync;
     private final SessionConfig config;
     private final LongSupplier clock;
+    private final SyncMetrics metrics;
+    private final PresenceService presence;
     private final ScheduledExecutorService thread;
     private final Map<Driver, Boolean> drivers = new ConcurrentHashMap<>();
     private final AtomicBoolean changePending = new AtomicBoolean();
+    private final AtomicLong attachOrder = new AtomicLong();
     private volatile boolean closed;
     private volatile Thread worker;
 
-    SyncService(EngineSyncStore view, DefaultSync sync, SessionConfig config, LongSupplier clock) {
+    SyncService(EngineSyncStore view, DefaultSync sync, SessionConfig config, LongSupplier clock, SyncMetrics metrics,
+            PresenceService presence) {
         this.view = view;
         this.sync = sync;
         this.config = config;
         this.clock = clock;
+        this.metrics = metrics;
+        this.presence = presence;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "starling-sync");
             t.setDaemon(true);
@@ -56,11 +79,12 @@ final class SyncService implements AutoCloseable {
             return t;
         });
         thread.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        presence.attach(this);
     }
 
     /** A new connection: starts a session on it and returns where its incoming messages go. */
-    MessageChannel.Receiver attach(MessageChannel channel) {
-        Driver d = new Driver(channel);
+    MessageChannel.Receiver attach(MessageChannel channel, ConnectionInfo info) {
+        Driver d = new Driver(channel, info, attachOrder.incrementAndGet());
         drivers.put(d, true);
         run(d::start);
         return d;
@@ -81,15 +105,44 @@ final class SyncService implements AutoCloseable {
         });
     }
 
+    /** Sends this peer's presence view to every established session (on the sync thread). */
+    void broadcastPresence(byte[] payload) {
+        run(() -> {
+            for (Driver d : drivers.keySet()) {
+                if (d.established) d.feed(d.session.sendPresence(payload));
+            }
+        });
+    }
+
+    /** Runs a task on the sync thread. */
+    void execute(Runnable task) {
+        run(task);
+    }
+
+    /** The established sessions, one per peer. */
     List<Sync.PeerStatus> peers() {
-        List<Sync.PeerStatus> out = new ArrayList<>();
+        Map<Long, Sync.PeerStatus> out = new LinkedHashMap<>();
         for (Driver d : drivers.keySet()) {
-            if (d.established) out.add(new Sync.PeerStatus(d.remotePeer, true, d.acked));
+            if (d.established && !d.gone) out.putIfAbsent(d.remotePeer, new Sync.PeerStatus(d.remotePeer, true, d.acked));
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    /** The direct neighbours with the transport of their session, for presence. */
+    Map<Long, String> neighbours() {
+        Map<Long, String> out = new LinkedHashMap<>();
+        for (Driver d : drivers.keySet()) {
+            if (d.established && !d.gone) out.putIfAbsent(d.remotePeer, d.info.transport());
         }
         return out;
     }
 
-    /** Number of live connections (tests). */
+    boolean isConnected(long peerId) {
+        for (Driver d : drivers.keySet()) if (d.established && !d.gone && d.remotePeer == peerId) return true;
+        return false;
+    }
+
+    /** Number of live connections, established or not. */
     int connections() {
         return drivers.size();
     }
@@ -117,12 +170,16 @@ final class SyncService implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        thread.execute(() -> {
-            for (Driver d : new ArrayList<>(drivers.keySet())) {
-                d.feed(d.session.close("the instance is closing"));
-                d.shutdown("closed");
-            }
-        });
+        try {
+            thread.execute(() -> {
+                for (Driver d : new ArrayList<>(drivers.keySet())) {
+                    d.feed(d.session.close("the instance is closing"));
+                    d.shutdown("closed");
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException alreadyClosed) {
+            return;
+        }
         thread.shutdown();
         try {
             if (!thread.awaitTermination(10, TimeUnit.SECONDS)) thread.shutdownNow();
@@ -137,27 +194,33 @@ final class SyncService implements AutoCloseable {
     /** One connection and its session; touched only on the sync thread (receiver methods enqueue). */
     private final class Driver implements MessageChannel.Receiver, SessionListener {
         final MessageChannel channel;
+        final ConnectionInfo info;
+        final long order;
         final SyncSession session;
         volatile boolean established;
         volatile long remotePeer;
         volatile long acked;
-        private boolean gone;
+        volatile boolean gone;
+        private boolean helloSeen;
+        private boolean tieChecked;
+        private List<Message> held; // non-null while the connection-request hook decides
 
-        Driver(MessageChannel channel) {
+        Driver(MessageChannel channel, ConnectionInfo info, long order) {
             this.channel = channel;
+            this.info = info;
+            this.order = order;
             this.session = new SyncSession(view, config, this);
         }
 
         void start() {
             feed(session.start());
             feed(session.setSubscriptions(sync.current()));
+            feed(session.onTick(clock.getAsLong()));
         }
 
         @Override
         public void onMessage(byte[] bytes) {
-            run(() -> {
-                if (!gone) feed(session.onFrame(bytes)); // a malformed message closes the session, with a CLOSE
-            });
+            run(() -> received(bytes));
         }
 
         @Override
@@ -165,20 +228,144 @@ final class SyncService implements AutoCloseable {
             run(() -> shutdown("connection closed"));
         }
 
+        private void received(byte[] bytes) {
+            if (gone) return;
+            Message m;
+            try {
+                m = WireCodec.decode(bytes);
+            } catch (WireException e) {
+                feed(session.onWireError(e)); // a malformed message closes the session, with a CLOSE
+                return;
+            }
+            if (held != null) {
+                if (held.size() >= MAX_HELD_MESSAGES) {
+                    feed(session.close(SyncSession.DENIED, "more than " + MAX_HELD_MESSAGES + " messages before the connection was allowed"));
+                } else {
+                    held.add(m);
+                }
+                return;
+            }
+            if (!helloSeen && m instanceof Message.Hello h) {
+                helloSeen = true;
+                if (info.authenticatedPeerId() != 0 && h.peerId() != info.authenticatedPeerId()) {
+                    feed(session.close(SyncSession.UNAUTHENTICATED, "the HELLO names peer " + EngineSyncStore.hex(h.peerId())
+                            + " but the certificate belongs to peer " + EngineSyncStore.hex(info.authenticatedPeerId())));
+                    return;
+                }
+                if (!info.outgoing() && presence.hasConnectionRequestHandler()) {
+                    held = new ArrayList<>();
+                    held.add(m);
+                    askHandler(h.peerId());
+                    return;
+                }
+            }
+            deliver(m);
+        }
+
+        private void deliver(Message m) {
+            metrics.documentsReceived.add(documents(m));
+            feed(session.onMessage(m));
+        }
+
+        private void askHandler(long peerId) {
+            AtomicBoolean decided = new AtomicBoolean();
+            long timeoutMillis = presence.connectionRequestTimeout().toMillis();
+            java.util.function.BiConsumer<Boolean, String> decide = (allowed, why) -> {
+                if (!decided.compareAndSet(false, true)) return;
+                run(() -> decided(allowed, why));
+            };
+            try {
+                thread.schedule(() -> decide.accept(false, "no answer from the connection-request handler within "
+                        + timeoutMillis + " ms"), timeoutMillis, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                return;
+            }
+            Presence.ConnectionRequest request = new Presence.ConnectionRequest(peerId, info.transport(), info.remoteAddress());
+            try {
+                CompletionStage<Boolean> answer = presence.connectionRequestHandler().decide(request);
+                answer.whenComplete((allowed, error) -> {
+                    if (error != null) {
+                        log.warn("the connection-request handler failed for peer {}", EngineSyncStore.hex(peerId), error);
+                        decide.accept(false, "the connection-request handler failed: " + error);
+                    } else {
+                        decide.accept(Boolean.TRUE.equals(allowed), "the connection-request handler denied it");
+                    }
+                });
+            } catch (RuntimeException e) {
+                log.warn("the connection-request handler threw for peer {}", EngineSyncStore.hex(peerId), e);
+                decide.accept(false, "the connection-request handler threw: " + e);
+            }
+        }
+
+        private void decided(boolean allowed, String why) {
+            if (gone || held == null) return;
+            List<Message> pending = held;
+            held = null;
+            if (!allowed) {
+                log.info("refused the connection from {} ({}): {}", info.remoteAddress(), info.transport(), why);
+                feed(session.close(SyncSession.DENIED, "the peer does not accept this connection"));
+                return;
+            }
+            for (Message m : pending) {
+                if (gone) return;
+                deliver(m);
+            }
+        }
+
         void feed(List<Message> out) {
             if (gone) return;
-            for (Message m : out) channel.send(WireCodec.encode(m));
-            if (session.isClosed()) shutdown(session.closeReason());
+            for (Message m : out) {
+                metrics.documentsSent.add(documents(m));
+                channel.send(WireCodec.encode(m));
+            }
+            if (session.isClosed()) {
+                shutdown(session.closeReason());
+                return;
+            }
+            if (established && !tieChecked) {
+                tieChecked = true;
+                settleDuplicate();
+                byte[] view = presence.currentPayload();
+                if (!gone && view != null) feed(session.sendPresence(view));
+            }
+        }
+
+        /** Keeps one session per peer: see the design note. */
+        private void settleDuplicate() {
+            for (Driver other : drivers.keySet()) {
+                if (other == this || other.gone || !other.established || other.remotePeer != remotePeer) continue;
+                long local = view.peerId();
+                long mine = info.outgoing() ? local : remotePeer;
+                long theirs = other.info.outgoing() ? local : remotePeer;
+                Driver loser;
+                if (mine != theirs) {
+                    loser = Long.compareUnsigned(mine, theirs) < 0 ? other : this;
+                } else if (mine == local) {
+                    loser = other.order > order ? other : this;
+                } else {
+                    continue; // both dialed by the remote: it closes the newer one
+                }
+                Driver winner = loser == this ? other : this;
+                loser.feed(loser.session.close(SyncSession.DUPLICATE, "already connected to peer "
+                        + EngineSyncStore.hex(remotePeer) + " over " + winner.info.transport()));
+                return;
+            }
         }
 
         void shutdown(String reason) {
             if (gone) return;
             gone = true;
             drivers.remove(this);
+            channel.sessionEnded(reason);
             channel.close();
             if (established) {
-                log.info("sync session with {} ended: {}", peerName(), reason);
+                if (SyncSession.DUPLICATE.equals(reason)) {
+                    log.debug("duplicate session with {} closed", peerName());
+                } else {
+                    log.info("sync session with {} ended: {}", peerName(), reason);
+                }
                 sync.peersChanged();
+                presence.neighboursChanged();
             }
         }
 
@@ -192,8 +379,11 @@ final class SyncService implements AutoCloseable {
         public void established(long remotePeerId) {
             remotePeer = remotePeerId;
             established = true;
-            log.info("sync session with {} established", EngineSyncStore.hex(remotePeerId));
+            log.info("sync session with {} established ({} {}, {})", EngineSyncStore.hex(remotePeerId), info.transport(),
+                    info.outgoing() ? "to" : "from", info.remoteAddress());
+            channel.established(remotePeerId);
             sync.peersChanged();
+            presence.neighboursChanged();
         }
 
         @Override
@@ -204,12 +394,38 @@ final class SyncService implements AutoCloseable {
 
         @Override
         public void remoteSubscriptionsChanged(List<Subscription> subscriptions) {
-            // nothing to do here yet; presence (a later issue) will show them
+            // not shown anywhere yet
+        }
+
+        @Override
+        public void presence(byte[] payload) {
+            presence.received(remotePeer, payload);
+        }
+
+        @Override
+        public void warning(String message) {
+            log.warn("sync session with {}: {}", peerName(), message);
         }
 
         @Override
         public void closed(String reason, String message, boolean byRemote) {
-            log.info("sync session with {} closed {}: {} {}", peerName(), byRemote ? "by the peer" : "here", reason, message);
+            String line = "sync session with {} ({}, {}) closed {}: {} {}";
+            Object[] args = {peerName(), info.transport(), info.remoteAddress(), byRemote ? "by the peer" : "here", reason, message};
+            if (SyncSession.DUPLICATE.equals(reason) || SyncSession.CLOSED.equals(reason)) log.debug(line, args);
+            else if (SyncSession.DENIED.equals(reason) || SyncSession.UNAUTHENTICATED.equals(reason)
+                    || SyncSession.APP.equals(reason) || SyncSession.VERSION.equals(reason)) log.warn(line, args);
+            else log.info(line, args);
         }
+    }
+
+    /** Document states a message carries (for the documents counters). */
+    private static int documents(Message m) {
+        List<Message.Entry> entries;
+        if (m instanceof Message.Batch b) entries = b.entries();
+        else if (m instanceof Message.Docs d) entries = d.entries();
+        else return 0;
+        int n = 0;
+        for (Message.Entry e : entries) if (e instanceof Message.DocEntry) n++;
+        return n;
     }
 }

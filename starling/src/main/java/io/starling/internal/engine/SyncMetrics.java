@@ -1,0 +1,18 @@
+package io.starling.internal.engine;
+
+import io.starling.Sync;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Replication counters of one instance (what {@code /metrics} exports). Thread-safe. */
+final class SyncMetrics {
+    final LongAdder bytesSent = new LongAdder();
+    final LongAdder bytesReceived = new LongAdder();
+    final LongAdder documentsSent = new LongAdder();
+    final LongAdder documentsReceived = new LongAdder();
+    final LongAdder connectionsRefused = new LongAdder();
+
+    Sync.Metrics snapshot(int connections) {
+        return new Sync.Metrics(bytesSent.sum(), bytesReceived.sum(), documentsSent.sum(), documentsReceived.sum(),
+                connections, connectionsRefused.sum());
+    }
+}

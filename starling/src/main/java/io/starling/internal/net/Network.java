@@ -1,0 +1,21 @@
+package io.starling.internal.net;
+
+import io.starling.Endpoint;
+import java.util.List;
+
+/** A running network stack of one instance. Thread-safe. */
+public interface Network extends AutoCloseable {
+
+    /** The endpoints listened on, with the real port where port 0 was asked for. */
+    List<Endpoint> listening();
+
+    /** Adds an address to keep connected to (reconnecting with backoff) until the network closes. */
+    void connect(Endpoint endpoint);
+
+    /**
+     * Stops accepting and dialing, lets open connections flush what is queued (acknowledgements) for a short
+     * grace period, then closes them. Idempotent.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,36 @@
+package io.starling.internal.net;
+
+import io.starling.StarlingConfig;
+import io.starling.internal.engine.MessageChannel;
+
+/** What an instance offers its network stack. Thread-safe. */
+public interface NetworkHost {
+
+    /** This peer's id (its site id): the subject of its certificate in shared-key mode. */
+    long peerId();
+
+    /** The app id; LAN discovery advertises its hash and connects only to peers of the same app. */
+    String appId();
+
+    /** The sync protocol version this peer speaks (advertised by discovery). */
+    int protocolVersion();
+
+    /** The resolved configuration: identity, listen and connect endpoints, LAN, connection limit. */
+    StarlingConfig config();
+
+    /**
+     * A new connection (either direction), ready for messages: starts a sync session on it and returns where
+     * its incoming messages go. In shared-key mode {@code info.authenticatedPeerId()} is the peer id from the
+     * verified certificate and the session is refused unless the peer's HELLO carries the same id.
+     */
+    MessageChannel.Receiver attach(MessageChannel channel, ConnectionInfo info);
+
+    /** True while a sync session with {@code peerId} is established (a dialer waits instead of redialing). */
+    boolean isConnected(long peerId);
+
+    /** Bytes that crossed the network (after framing and encryption) — the {@code /metrics} byte counters. */
+    void recordBytes(long sent, long received);
+
+    /** A connection refused before a session started (limit, TLS, bad upgrade): counted and logged by the caller. */
+    void recordRefused(String reason);
+}
