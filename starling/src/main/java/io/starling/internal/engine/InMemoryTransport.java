@@ -13,14 +13,20 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class InMemoryTransport {
     private InMemoryTransport() {}
 
-    /** Connects {@code a} and {@code b}: each starts a session. */
+    /** Connects {@code a} and {@code b} ({@code a} dials): each starts a session. */
     public static Link connect(DefaultStarling a, DefaultStarling b) {
+        return connect(a, b, io.starling.internal.net.ConnectionInfo.memory(true), io.starling.internal.net.ConnectionInfo.memory(false));
+    }
+
+    /** Connects {@code a} and {@code b} with what each side is told about the connection. */
+    public static Link connect(DefaultStarling a, DefaultStarling b, io.starling.internal.net.ConnectionInfo infoA,
+            io.starling.internal.net.ConnectionInfo infoB) {
         Link link = new Link();
         Outbound fromA = new Outbound(link, link.aToB, link.messagesAToB, a, b);
         Outbound fromB = new Outbound(link, link.bToA, link.messagesBToA, b, a);
         link.ends = List.of(fromA, fromB);
-        MessageChannel.Receiver intoA = a.connect(fromA, io.starling.internal.net.ConnectionInfo.memory(true));
-        MessageChannel.Receiver intoB = b.connect(fromB, io.starling.internal.net.ConnectionInfo.memory(false));
+        MessageChannel.Receiver intoA = a.connect(fromA, infoA);
+        MessageChannel.Receiver intoB = b.connect(fromB, infoB);
         fromA.deliverTo(intoB);
         fromB.deliverTo(intoA);
         return link;
@@ -31,7 +37,13 @@ public final class InMemoryTransport {
         final AtomicLong aToB = new AtomicLong(), bToA = new AtomicLong();
         final AtomicLong messagesAToB = new AtomicLong(), messagesBToA = new AtomicLong();
         final AtomicBoolean closed = new AtomicBoolean();
+        final List<String> endReasons = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<Outbound> ends = List.of();
+
+        /** The reasons the sessions on this link ended with, as each side reported it. */
+        public List<String> endReasons() {
+            return List.copyOf(endReasons);
+        }
 
         public long bytesAToB() {
             return aToB.get();
@@ -98,6 +110,11 @@ public final class InMemoryTransport {
         /** The link closed: the receiving side learns it. */
         synchronized void closed() {
             if (target != null) target.onClosed();
+        }
+
+        @Override
+        public void sessionEnded(String reason) {
+            link.endReasons.add(reason);
         }
 
         @Override

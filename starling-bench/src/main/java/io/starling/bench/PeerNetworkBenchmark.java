@@ -1,0 +1,231 @@
+package io.starling.bench;
+
+import io.starling.Starling;
+import io.starling.StarlingConfig;
+import io.starling.internal.engine.DefaultStarling;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Sync between two peer processes ({@code starling peer}) over loopback TCP with TLS 1.3 (shared-key mode), the
+ * figures read from each peer's {@code /metrics}:
+ *
+ * <ul>
+ *   <li>initial sync of N documents of about 200 bytes from A to B — documents per second from B's first
+ *       received byte to its last document (budget ≥ 50,000/s), and wire bytes both ways (after TLS) against the
+ *       payload, the encoded ids and states (budget ≤ 1.3×);
+ *   <li>reconnect after 10 changes: B stops (SIGTERM), A changes 10 documents, B restarts — the bytes of the new
+ *       connection both ways, TLS handshake included (budget ≤ 16 KB).
+ * </ul>
+ *
+ * Usage: {@code bench/network [--n N] [--runs R]} (defaults 100000 and 3; medians and minimum reported).
+ */
+public final class PeerNetworkBenchmark {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Pattern LISTENING = Pattern.compile("(http|sync) listening on (\\S+)");
+
+    public static void main(String[] args) throws Exception {
+        int n = 100_000, runs = 3;
+        String jar = System.getProperty("starling.cli.jar");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--n" -> n = Integer.parseInt(args[++i]);
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (use --n N --runs R)");
+            }
+        }
+        if (jar == null || !Files.exists(Path.of(jar))) throw new IllegalStateException("set -Dstarling.cli.jar to the shaded CLI jar");
+        System.out.printf("machine: %d cores, java %s; two peer processes over loopback TCP + TLS 1.3 (shared key)%n%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        System.out.println("| run | documents | payload bytes | wire bytes (both ways) | ratio | sync seconds | docs/s | reconnect bytes | reconnect seconds |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        List<double[]> results = new ArrayList<>();
+        for (int r = 1; r <= runs; r++) results.add(run(Path.of(jar), n, r));
+        double[] rates = results.stream().mapToDouble(x -> x[0]).sorted().toArray();
+        double[] ratios = results.stream().mapToDouble(x -> x[1]).sorted().toArray();
+        double[] reconnect = results.stream().mapToDouble(x -> x[2]).sorted().toArray();
+        System.out.printf("%nmedian of %d: %.0f docs/s (min %.0f; budget ≥ 50,000), wire/payload %.3f× (budget ≤ 1.3×), "
+                + "reconnect %.0f bytes (max %.0f; budget ≤ 16,384)%n", runs, rates[rates.length / 2], rates[0],
+                ratios[ratios.length / 2], reconnect[reconnect.length / 2], reconnect[reconnect.length - 1]);
+    }
+
+    /** Returns {docs/s, wire ratio, reconnect bytes}. */
+    static double[] run(Path jar, int n, int runNo) throws Exception {
+        Path dir = Files.createTempDirectory("starling-net-bench");
+        List<Peer> peers = new ArrayList<>();
+        try {
+            Path key = dir.resolve("app.key");
+            exec(jar, dir, "keygen", key.toString());
+            long payload;
+            try (DefaultStarling a = (DefaultStarling) Starling.open(StarlingConfig.builder()
+                    .databaseDirectory(dir.resolve("a")).appId("bench").build())) {
+                LiveQueryBenchmark.load(a, n);
+                payload = SyncBenchmark.payload(a);
+            }
+            Peer a = Peer.start(jar, dir, "a", "--db", dir.resolve("a").toString(), "--app", "bench", "--listen", "127.0.0.1:0",
+                    "--http", "127.0.0.1:0", "--shared-key", key.toString());
+            peers.add(a);
+            String[] bArgs = {"--db", dir.resolve("b").toString(), "--app", "bench", "--connect", a.sync.replace("tcp://", ""),
+                "--http", "127.0.0.1:0", "--shared-key", key.toString(), "--subscribe", "SELECT * FROM docs"};
+            Peer b = Peer.start(jar, dir, "b", bArgs);
+            peers.add(b);
+
+            long first = 0;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            while (true) {
+                Map<String, Double> m = b.metrics();
+                long now = System.nanoTime();
+                if (first == 0 && m.getOrDefault("starling_sync_bytes_received_total", 0.0) > 0) first = now;
+                if (m.getOrDefault("starling_sync_documents_received_total", 0.0) >= n) break;
+                if (now > deadline) throw new IllegalStateException("sync did not finish in 10 minutes: " + m);
+                LockSupport.parkNanos(1_000_000);
+            }
+            double seconds = (System.nanoTime() - first) / 1e9;
+            Map<String, Double> ma = a.settledMetrics();
+            long wire = (long) (ma.get("starling_sync_bytes_sent_total") + ma.get("starling_sync_bytes_received_total"));
+
+            b.stop();
+            peers.remove(b);
+            for (int i = 0; i < 10; i++) {
+                a.execute("UPDATE docs SET score = " + (-1 - i) + " WHERE _id = '" + DocumentGenerator.id(i * (n / 10)) + "'");
+            }
+            long start = System.nanoTime();
+            Peer b2 = Peer.start(jar, dir, "b2", bArgs);
+            peers.add(b2);
+            long startupDone = System.nanoTime();
+            while (b2.metrics().getOrDefault("starling_sync_documents_received_total", 0.0) < 10) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("reconnect did not finish");
+                LockSupport.parkNanos(1_000_000);
+            }
+            double reconnectSeconds = (System.nanoTime() - startupDone) / 1e9;
+            Map<String, Double> mb = b2.settledMetrics();
+            long reconnectBytes = (long) (mb.get("starling_sync_bytes_sent_total") + mb.get("starling_sync_bytes_received_total"));
+            System.out.printf("| %d | %d | %d | %d | %.3f× | %.2f | %.0f | %d | %.3f |%n", runNo, n, payload, wire,
+                    (double) wire / payload, seconds, n / seconds, reconnectBytes, reconnectSeconds);
+            return new double[] {n / seconds, (double) wire / payload, reconnectBytes};
+        } finally {
+            for (Peer p : peers) p.kill();
+            try (Stream<Path> s = Files.walk(dir)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    static void exec(Path jar, Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("keygen.log").toFile()).start();
+        if (p.waitFor() != 0) throw new IllegalStateException("starling " + String.join(" ", args) + " failed: "
+                + Files.readString(dir.resolve("keygen.log")));
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** One peer process, its HTTP address and its sync endpoint. */
+    static final class Peer {
+        final Process process;
+        String http;
+        String sync;
+
+        private Peer(Process process) {
+            this.process = process;
+        }
+
+        static Peer start(Path jar, Path dir, String name, String... args) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx512m", "-jar", jar.toString(), "peer"));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+            Peer peer = new Peer(p);
+            Path log = dir.resolve(name + ".log");
+            CompletableFuture<Void> ready = new CompletableFuture<>();
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                        var out = Files.newBufferedWriter(log)) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        out.write(line);
+                        out.newLine();
+                        out.flush();
+                        Matcher m = LISTENING.matcher(line);
+                        if (m.find()) {
+                            if (m.group(1).equals("http")) peer.http = m.group(2);
+                            else if (peer.sync == null) peer.sync = m.group(2);
+                        }
+                        if (peer.http != null && (peer.sync != null || !List.of(args).contains("--listen"))) ready.complete(null);
+                    }
+                    ready.completeExceptionally(new IllegalStateException("peer " + name + " exited; see " + log));
+                } catch (IOException e) {
+                    ready.completeExceptionally(e);
+                }
+            }, "peer-" + name + "-output");
+            reader.setDaemon(true);
+            reader.start();
+            ready.get(60, TimeUnit.SECONDS);
+            return peer;
+        }
+
+        Map<String, Double> metrics() throws Exception {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(http + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Map<String, Double> out = new HashMap<>();
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith("#") || line.isBlank()) continue;
+                String[] parts = line.trim().split("\\s+");
+                out.put(parts[0], Double.parseDouble(parts[1]));
+            }
+            return out;
+        }
+
+        /** Metrics once the byte counters stop moving (acknowledgements and presence have crossed). */
+        Map<String, Double> settledMetrics() throws Exception {
+            Map<String, Double> last = metrics();
+            for (int stable = 0; stable < 5; ) {
+                LockSupport.parkNanos(100_000_000);
+                Map<String, Double> now = metrics();
+                stable = now.get("starling_sync_bytes_sent_total").equals(last.get("starling_sync_bytes_sent_total"))
+                        && now.get("starling_sync_bytes_received_total").equals(last.get("starling_sync_bytes_received_total")) ? stable + 1 : 0;
+                last = now;
+            }
+            return last;
+        }
+
+        void execute(String statement) throws Exception {
+            String body = "{\"statement\": " + com.fasterxml.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(statement) + "}";
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(http + "/api/v1/execute"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) throw new IllegalStateException("execute failed: " + r.statusCode() + " " + r.body());
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy(); // SIGTERM: a clean shutdown
+            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        }
+
+        void kill() throws InterruptedException {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
