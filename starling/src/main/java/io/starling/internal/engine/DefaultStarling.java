@@ -308,8 +308,9 @@ public final class DefaultStarling implements Starling {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        if (syncService != null) syncService.close(); // each session sends CLOSE; channels flush, then close
         Network n = network;
+        if (n != null) n.quiesce(); // nothing new comes in or goes out
+        if (syncService != null) syncService.close(); // each session sends CLOSE; channels flush, then close
         if (n != null) n.close(); // waits a grace period for those flushes, then stops the event loops
         store.markClosed();
         storage.close();

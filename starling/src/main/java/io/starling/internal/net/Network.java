@@ -13,7 +13,13 @@ public interface Network extends AutoCloseable {
     void connect(Endpoint endpoint);
 
     /**
-     * Stops accepting and dialing, lets open connections flush what is queued (acknowledgements) for a short
+     * Stops accepting, dialing and discovery; open connections stay, so that their sessions can still say
+     * goodbye. The instance calls it first when it closes. Idempotent.
+     */
+    default void quiesce() {}
+
+    /**
+     * Stops accepting and dialing (if {@link #quiesce()} has not), lets open connections flush what is queued (acknowledgements) for a short
      * grace period, then closes them. Idempotent.
      */
     @Override

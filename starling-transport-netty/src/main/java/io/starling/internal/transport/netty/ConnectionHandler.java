@@ -1,0 +1,302 @@
+package io.starling.internal.transport.netty;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.starling.internal.engine.MessageChannel;
+import io.starling.internal.net.ConnectionInfo;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Design note — one connection from socket to session.
+ *
+ * The pipelines (built by Pipelines) look like this, socket at the top:
+ *
+ *     socket
+ *       |  WireByteCounter        bytes that cross the wire (metrics)
+ *       |  SslHandler             shared-key mode only: TLS 1.3, mutual auth
+ *       |  FrameCodec             tcp: varint-length frames <-> byte[]
+ *       |  -- or --
+ *       |  Http codec + aggregator + WebSocket protocol handler + frame aggregator + WebSocketCodec
+ *       v  ConnectionHandler      this class: lifecycle, timers, refusals, the engine
+ *
+ * A connection goes through: active -> secured (TLS handshake done; at once in playground) -> ready (attached to
+ * the engine) -> closed. "Ready" is reached when:
+ *  - tcp, incoming or playground: as soon as it is secured;
+ *  - tcp, outgoing with TLS: when the server's first bytes arrive. In TLS 1.3 the client finishes its handshake
+ *    before the server has checked the client's certificate, so a server that refuses us is only visible as an
+ *    alert read afterwards; waiting for the server's HELLO keeps every refusal before the engine sees a session;
+ *  - websocket: when the upgrade completed (on the client, the server's 101 answer proves the same).
+ * Everything runs on the channel's event loop, so the engine's receiver gets onMessage calls one at a time and in
+ * order, and onClosed last. One ticker per connection checks the timers: secured-but-not-ready, keep-alive after
+ * a quiet write side, read timeout, and a partial frame pending too long (a trickling peer).
+ */
+
+/** Lifecycle, timers and refusals of one connection, and its bridge to the engine. One instance per channel. */
+final class ConnectionHandler extends ChannelDuplexHandler {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    private final NettyNetwork network;
+    private final NettyConnection connection;
+    private final boolean webSocket;
+    private final boolean outgoing;
+    private final boolean tls;
+    private final String target; // what was dialed, for logs; null for incoming
+    private final FrameCodec frames; // null for websocket
+
+    private String remote = "?";
+    private long authenticatedPeerId;
+    private long securedAt; // System.nanoTime() when secured; 0 before
+    private long lastRead;
+    private long lastWrite;
+    private boolean awaitingFirstData; // tls tcp client: attach on the server's first message
+    private boolean refusedLogged;
+    private boolean closingLogged;
+    private MessageChannel.Receiver receiver;
+    private ScheduledFuture<?> ticker;
+
+    ConnectionHandler(NettyNetwork network, NettyConnection connection, boolean webSocket, boolean outgoing, boolean tls,
+            String target, FrameCodec frames) {
+        this.network = network;
+        this.connection = connection;
+        this.webSocket = webSocket;
+        this.outgoing = outgoing;
+        this.tls = tls;
+        this.target = target;
+        this.frames = frames;
+    }
+
+    // ---- lifecycle
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        remote = address(ctx.channel().remoteAddress());
+        long now = System.nanoTime();
+        lastRead = now;
+        lastWrite = now;
+        long tick = network.settings().tick().toMillis();
+        ticker = ctx.executor().scheduleAtFixedRate(() -> tick(ctx), tick, tick, TimeUnit.MILLISECONDS);
+        if (!tls) secured(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void secured(ChannelHandlerContext ctx) {
+        securedAt = System.nanoTime();
+        if (webSocket) return; // ready when the upgrade completes
+        if (tls && outgoing) awaitingFirstData = true;
+        else attach(ctx);
+    }
+
+    private void attach(ChannelHandlerContext ctx) {
+        if (receiver != null || !ctx.channel().isActive()) return;
+        awaitingFirstData = false;
+        lastRead = System.nanoTime();
+        ConnectionInfo info = new ConnectionInfo(webSocket ? "websocket" : "tcp", remote, outgoing, authenticatedPeerId);
+        try {
+            receiver = network.host().attach(connection, info);
+            connection.attached(); // after: a failed attach leaves no session to wait for
+        } catch (RuntimeException e) { // the instance is closing
+            log.debug("connection {} {} not attached: {}", outgoing ? "to" : "from", who(), e.toString());
+            refusedLogged = true; // nothing to report: this side is going away
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (ticker != null) ticker.cancel(false);
+        if (receiver != null) {
+            receiver.onClosed();
+        } else if (tls && outgoing && securedAt != 0 && !refusedLogged && !network.isClosed()) {
+            refuse(ctx, "closed by the peer right after the TLS handshake — does it hold this app's shared key?");
+        } else if (!refusedLogged) {
+            log.debug("connection {} {} closed before a session started", outgoing ? "to" : "from", who());
+        }
+        connection.transportClosed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent done) {
+            if (done.isSuccess()) {
+                try {
+                    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+                    authenticatedPeerId = TlsIdentity.remotePeerId(ssl.engine().getSession());
+                    secured(ctx);
+                } catch (SSLPeerUnverifiedException e) {
+                    refuse(ctx, "TLS: " + e.getMessage());
+                }
+            } else {
+                refuse(ctx, tlsFailure(done.cause()));
+            }
+        } else if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            connection.upgraded();
+            attach(ctx);
+        } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+            connection.upgraded();
+            attach(ctx);
+        } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+            refuse(ctx, "WebSocket upgrade not completed within " + network.settings().upgradeTimeout().toMillis() + " ms");
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    // ---- data
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof byte[] message) {
+            lastRead = System.nanoTime();
+            if (awaitingFirstData) attach(ctx);
+            if (receiver != null) receiver.onMessage(message);
+        } else if (msg == Signal.KEEP_ALIVE) {
+            lastRead = System.nanoTime();
+        } else if (msg instanceof FullHttpRequest request) {
+            notFound(ctx, request); // the WebSocket handler passes on requests for other paths
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        lastWrite = System.nanoTime();
+        ctx.write(msg, promise);
+    }
+
+    private void notFound(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String uri = request.uri();
+        request.release();
+        FullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.NOT_FOUND,
+                Unpooled.copiedBuffer("not found\n", StandardCharsets.US_ASCII));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        refusedLogged = true;
+        String reason = "no WebSocket endpoint at " + sanitize(uri) + " (404)";
+        log.warn("refused connection from {}: {}", remote, reason);
+        network.host().recordRefused(reason);
+        connection.refused();
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    // ---- timers
+
+    private void tick(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive()) return;
+        NetSettings s = network.settings();
+        long now = System.nanoTime();
+        if (receiver == null) {
+            if (securedAt != 0 && now - securedAt > s.upgradeTimeout().toNanos()) {
+                refuse(ctx, webSocket
+                        ? "WebSocket upgrade not completed within " + s.upgradeTimeout().toMillis() + " ms"
+                        : "no data from the peer within " + s.upgradeTimeout().toMillis() + " ms after the TLS handshake");
+            }
+            return;
+        }
+        long partial = frames == null ? 0 : frames.partialSince();
+        if (partial != 0 && now - partial > s.partialFrameTimeout().toNanos()) {
+            closeWithWarning(ctx, "an incomplete frame was pending for more than " + s.partialFrameTimeout().toMillis()
+                    + " ms (a peer trickling bytes?)");
+        } else if (now - lastRead > s.readTimeout().toNanos()) {
+            closeWithWarning(ctx, "nothing read for " + s.readTimeout().toMillis() + " ms");
+        } else if (now - lastWrite >= s.keepAlive().toNanos()) {
+            lastWrite = now;
+            ctx.writeAndFlush(Signal.KEEP_ALIVE);
+        }
+    }
+
+    // ---- failures
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (receiver == null && root instanceof SSLException) {
+            refuse(ctx, tlsFailure(root));
+        } else if (root instanceof WebSocketClientHandshakeException) {
+            refuse(ctx, "WebSocket upgrade failed: " + root.getMessage());
+        } else if (root instanceof SSLException) {
+            closeWithWarning(ctx, "TLS error: " + root.getMessage());
+        } else if (root instanceof IOException) {
+            log.debug("connection {} {}: {}", outgoing ? "to" : "from", who(), root.toString());
+            ctx.close();
+        } else {
+            closeWithWarning(ctx, root.toString());
+        }
+    }
+
+    /** Refuses a connection before its session started: one WARN, counted by the host. */
+    private void refuse(ChannelHandlerContext ctx, String reason) {
+        if (!refusedLogged && receiver == null) {
+            refusedLogged = true;
+            connection.refused();
+            if (outgoing) log.warn("refused connection to {}: {}", who(), reason);
+            else log.warn("refused connection from {}: {}", remote, reason);
+            network.host().recordRefused(reason);
+        }
+        ctx.close();
+    }
+
+    private void closeWithWarning(ChannelHandlerContext ctx, String reason) {
+        if (!closingLogged && !refusedLogged) {
+            closingLogged = true;
+            log.warn("closing the connection {} {}: {}", outgoing ? "to" : "from", who(), reason);
+        }
+        ctx.close();
+    }
+
+    private static String tlsFailure(Throwable cause) {
+        Throwable t = cause;
+        while (t.getCause() != null && t.getCause() != t && (t.getMessage() == null || t instanceof DecoderException)) {
+            t = t.getCause();
+        }
+        String what;
+        if (t instanceof NotSslRecordException) what = "the peer does not speak TLS (a playground peer?)";
+        else if (t.getMessage() == null) what = t.getClass().getSimpleName();
+        else what = t.getMessage();
+        return "TLS handshake failed: " + what + " — does it hold this app's shared key?";
+    }
+
+    private String who() {
+        return target != null ? target + " (" + remote + ")" : remote;
+    }
+
+    static String address(SocketAddress address) {
+        if (address instanceof InetSocketAddress a) {
+            String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        }
+        return String.valueOf(address);
+    }
+
+    private static String sanitize(String uri) {
+        String s = uri.length() > 100 ? uri.substring(0, 100) + "..." : uri;
+        return s.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+}

@@ -1,0 +1,138 @@
+package io.starling.internal.transport.netty;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslHandler;
+import io.starling.Endpoint;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the pipeline of each connection (the diagram is in {@link ConnectionHandler}'s design note). Incoming
+ * connections over the limit are closed here, before any handler is added.
+ */
+final class Pipelines {
+    private static final Logger log = LoggerFactory.getLogger(Pipelines.class);
+    /** The largest HTTP upgrade request or response accepted. */
+    static final int MAX_UPGRADE_BYTES = 16 * 1024;
+
+    private final NettyNetwork network;
+
+    Pipelines(NettyNetwork network) {
+        this.network = network;
+    }
+
+    /** Accepts connections on a listener of {@code endpoint}'s scheme and path. */
+    ChannelInitializer<SocketChannel> server(Endpoint endpoint) {
+        boolean webSocket = endpoint.scheme() == Endpoint.Scheme.WS;
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ConnectionRegistry registry = network.registry();
+                if (network.isClosed()) {
+                    ch.close();
+                    return;
+                }
+                if (!registry.tryAdd(ch)) {
+                    String reason = "connection limit of " + registry.max() + " reached";
+                    log.warn("{}, refusing connection from {}", reason, ConnectionHandler.address(ch.remoteAddress()));
+                    network.host().recordRefused(reason);
+                    ch.close();
+                    return;
+                }
+                NettyConnection connection = new NettyConnection(ch, webSocket, outcome -> {});
+                ChannelPipeline p = ch.pipeline();
+                p.addLast("bytes", network.byteCounter());
+                TlsIdentity tls = network.tls();
+                if (tls != null) p.addLast("tls", sslHandler(tls.serverContext().newHandler(ch.alloc())));
+                FrameCodec frames = null;
+                if (webSocket) {
+                    int max = network.maxFrameBytes();
+                    p.addLast("http", new HttpServerCodec());
+                    p.addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_BYTES));
+                    p.addLast("websocket", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
+                            .websocketPath(endpoint.path())
+                            .checkStartsWith(false)
+                            .maxFramePayloadLength(max)
+                            .handshakeTimeoutMillis(network.settings().upgradeTimeout().toMillis())
+                            .dropPongFrames(false)
+                            .build()));
+                    p.addLast("websocket-aggregator", new WebSocketFrameAggregator(max));
+                    p.addLast("messages", new WebSocketCodec());
+                } else {
+                    frames = new FrameCodec(network.maxFrameBytes());
+                    p.addLast("frames", frames);
+                }
+                p.addLast("connection", new ConnectionHandler(network, connection, webSocket, false, tls != null, null, frames));
+            }
+        };
+    }
+
+    /**
+     * Dials {@code endpoint}: the channel joins the registry when it connects (closed at once if the limit was reached
+     * meanwhile). {@code onFinished} gets how the connection ended, if it connected (a failed connect is reported by
+     * the connect future only).
+     */
+    ChannelInitializer<Channel> client(Endpoint endpoint, Consumer<NettyConnection.Outcome> onFinished) {
+        boolean webSocket = endpoint.scheme() == Endpoint.Scheme.WS;
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                NettyConnection connection = new NettyConnection(ch, webSocket, onFinished);
+                ChannelPipeline p = ch.pipeline();
+                p.addLast("limit", new OutgoingLimit(network.registry(), endpoint.toString()));
+                p.addLast("bytes", network.byteCounter());
+                TlsIdentity tls = network.tls();
+                if (tls != null) {
+                    p.addLast("tls", sslHandler(tls.clientContext().newHandler(ch.alloc(), endpoint.host(), endpoint.port())));
+                }
+                FrameCodec frames = null;
+                if (webSocket) {
+                    int max = network.maxFrameBytes();
+                    p.addLast("http", new HttpClientCodec());
+                    p.addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_BYTES));
+                    p.addLast("websocket", new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                            .webSocketUri(uri(endpoint))
+                            .maxFramePayloadLength(max)
+                            .handshakeTimeoutMillis(network.settings().upgradeTimeout().toMillis())
+                            .dropPongFrames(false)
+                            .build()));
+                    p.addLast("websocket-aggregator", new WebSocketFrameAggregator(max));
+                    p.addLast("messages", new WebSocketCodec());
+                } else {
+                    frames = new FrameCodec(network.maxFrameBytes());
+                    p.addLast("frames", frames);
+                }
+                p.addLast("connection", new ConnectionHandler(network, connection, webSocket, true, tls != null,
+                        endpoint.toString(), frames));
+            }
+        };
+    }
+
+    private SslHandler sslHandler(SslHandler handler) {
+        handler.setHandshakeTimeoutMillis(network.settings().handshakeTimeout().toMillis());
+        handler.setCloseNotifyFlushTimeoutMillis(1000);
+        return handler;
+    }
+
+    static URI uri(Endpoint endpoint) {
+        try {
+            return new URI("ws", null, endpoint.host(), endpoint.port(), endpoint.path(), null, null);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a WebSocket address: " + endpoint, e);
+        }
+    }
+}
