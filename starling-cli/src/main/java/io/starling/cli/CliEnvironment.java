@@ -19,6 +19,8 @@ import java.util.function.Supplier;
  *     production, so that {@code STARLING_DB_PATH}, {@code STARLING_APP_ID} and {@code STARLING_SITE_ID} apply
  * @param terminals opens the shell's terminal
  * @param home the user's home directory, where the shell keeps {@code .starling/history}
+ * @param stopSignals gives a long-running command ({@code peer}, {@code watch}) its {@link StopSignal}; in
+ *     production one that fires on SIGINT and SIGTERM. Called at most once per command, when it starts
  */
 record CliEnvironment(
         InputStream in,
@@ -27,9 +29,13 @@ record CliEnvironment(
         Map<String, String> env,
         Supplier<StarlingConfig.Builder> configSource,
         TerminalFactory terminals,
-        Path home) {
+        Path home,
+        Supplier<StopSignal> stopSignals) {
 
-    /** The real process: its streams, {@link System#getenv()}, its console and {@code user.home}. */
+    /**
+     * The real process: its streams, {@link System#getenv()}, its console, {@code user.home}, and stop signals
+     * from SIGINT and SIGTERM.
+     */
     static CliEnvironment system() {
         return new CliEnvironment(
                 System.in,
@@ -38,6 +44,7 @@ record CliEnvironment(
                 System.getenv(),
                 StarlingConfig::fromEnvironment,
                 TerminalFactory.system(),
-                Path.of(System.getProperty("user.home")));
+                Path.of(System.getProperty("user.home")),
+                StopSignal::onJvmShutdown);
     }
 }

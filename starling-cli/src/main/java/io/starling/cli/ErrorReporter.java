@@ -30,6 +30,9 @@ final class ErrorReporter {
             status = e instanceof QueryException || e.isUserError()
                     ? CommandLine.ExitCode.USAGE
                     : CommandLine.ExitCode.SOFTWARE;
+        } else if (failure instanceof HttpApiException e) {
+            code = e.code();
+            status = e.isUserError() ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
         } else if (failure instanceof CliUsageException e) {
             code = e.code();
             status = CommandLine.ExitCode.USAGE;
@@ -41,7 +44,8 @@ final class ErrorReporter {
             status = CommandLine.ExitCode.SOFTWARE;
         }
         String message = failure.getMessage();
-        boolean unexpected = !(failure instanceof StarlingException || failure instanceof CliUsageException);
+        boolean unexpected = !(failure instanceof StarlingException || failure instanceof CliUsageException
+                || failure instanceof HttpApiException);
         // for an exception nobody meant to throw, its class is part of the story
         if (message == null || message.isBlank() || unexpected) message = String.valueOf(failure);
         err.println("error: " + code + ": " + message.replaceAll("\\s*\\R\\s*", " "));

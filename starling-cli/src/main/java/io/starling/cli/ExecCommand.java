@@ -12,17 +12,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code starling exec}: opens the database, runs one statement, prints the result, closes the database. */
+/**
+ * {@code starling exec}: opens the database, runs one statement, prints the result, closes the database; or, with
+ * {@code --url}, runs the statement on a running peer through its HTTP API and prints the same.
+ */
 @Command(
         name = "exec",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         sortOptions = false,
-        description = "Runs one DQL statement on a local database and prints its result.",
+        description = "Runs one DQL statement on a local database (--db) or on a running peer (--url) and prints its"
+                + " result.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",
-            "1:any other failure: database locked by another process, id conflict, I/O error",
+            "1:any other failure: database locked by another process, id conflict, I/O error, peer unreachable",
             "2:bad statement (the message gives line and column) or bad usage"
         })
 final class ExecCommand implements Callable<Integer> {
@@ -33,6 +37,18 @@ final class ExecCommand implements Callable<Integer> {
 
     @Mixin
     StoreOptions store = new StoreOptions();
+
+    @Option(
+            names = "--url",
+            paramLabel = "URL",
+            description = "Run the statement on the peer serving its HTTP API at http://HOST:PORT instead of --db.")
+    String url;
+
+    @Option(
+            names = "--token",
+            paramLabel = "TOKEN",
+            description = "Bearer token for --url (default: $" + HttpOptions.TOKEN_VARIABLE + ").")
+    String token;
 
     @Option(
             names = "--args",
@@ -58,13 +74,37 @@ final class ExecCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
+        if (url != null) return remote(out);
+        if (token != null) throw new CliUsageException("--token goes with --url");
         try (Starling db = Starling.open(store.config(environment.configSource()))) {
             QueryResult result = db.store().execute(statement, args.values());
             format.write(result, StatementKind.of(statement, result), out);
         }
         out.flush();
         return CommandLine.ExitCode.OK;
+    }
+
+    private int remote(PrintWriter out) throws InterruptedException {
+        if (store.given()) throw new CliUsageException("--url runs the statement on a peer: it cannot go with --db or --app");
+        HttpApiClient client = new HttpApiClient(HttpApiClient.parseUrl(url), token(environment, token));
+        HttpApiClient.Response response = client.execute(statement, args.values());
+        if (response.status() != 200) throw client.error(response.status(), response.body());
+        if (format == OutputFormat.JSON) {
+            out.print(response.body()); // exactly the body (DESIGN.md §8), ended by a newline as with --db
+            if (!response.body().endsWith("\n")) out.print('\n');
+        } else {
+            JsonQueryResult result = JsonQueryResult.parse(response.body());
+            format.write(result, StatementKind.of(statement, result), out);
+        }
+        out.flush();
+        return CommandLine.ExitCode.OK;
+    }
+
+    /** {@code --token}, else {@code $STARLING_HTTP_TOKEN}, else null. */
+    static String token(CliEnvironment environment, String option) {
+        String t = option != null ? option : environment.env().get(HttpOptions.TOKEN_VARIABLE);
+        return t == null || t.isBlank() ? null : t.strip();
     }
 }

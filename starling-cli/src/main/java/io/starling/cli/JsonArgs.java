@@ -1,10 +1,13 @@
 package io.starling.cli;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,9 +37,7 @@ final class JsonArgs {
         try {
             value = MAPPER.readValue(json, Object.class);
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-            throw new IllegalArgumentException("not valid JSON: " + oneLine(e.getOriginalMessage()) + where);
+            throw new IllegalArgumentException("not valid JSON: " + describe(e));
         }
         if (!(value instanceof Map<?, ?> map)) {
             throw new IllegalArgumentException("expected a JSON object such as {\"id\": 1}, got " + typeOf(value));
@@ -44,6 +45,48 @@ final class JsonArgs {
         Map<String, Object> args = new LinkedHashMap<>();
         map.forEach((k, v) -> args.put((String) k, v));
         return Collections.unmodifiableMap(args);
+    }
+
+    /** What is wrong with malformed JSON and where: {@code Unexpected end-of-input ... (line 1, column 7)}. */
+    static String describe(JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+        return oneLine(e.getOriginalMessage()) + where;
+    }
+
+    /**
+     * Reads JSON text (UTF-8) as a tree, with the same rules as {@link #parse}: one value, no duplicate keys.
+     *
+     * @throws JsonProcessingException for malformed JSON (see {@link #describe})
+     */
+    static JsonNode readTree(byte[] json) throws JsonProcessingException {
+        try {
+            JsonNode node = MAPPER.readTree(json);
+            if (node == null || node.isMissingNode()) throw new JsonParseException(null, "no JSON value");
+            return node;
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            // reading from a byte array fails only on malformed input
+            throw new JsonParseException(null, e.getMessage());
+        }
+    }
+
+    /** The plain Java values of a JSON object tree: ordered maps, lists, Long, Double, String, Boolean, null. */
+    static Map<String, Object> values(JsonNode object) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        object.properties().forEach(f -> values.put(f.getKey(), value(f.getValue())));
+        return Collections.unmodifiableMap(values);
+    }
+
+    /** The plain Java value of a JSON tree (as {@link #parse} makes them). */
+    static Object value(JsonNode node) {
+        return MAPPER.convertValue(node, Object.class);
+    }
+
+    /** The JSON tree of plain Java values (for a request body). */
+    static JsonNode tree(Object value) {
+        return MAPPER.valueToTree(value);
     }
 
     /** Compact JSON text of a plain Java value as {@code QueryResultItem.value()} holds them. */

@@ -1,17 +1,28 @@
 package io.starling.cli;
 
 import io.starling.QueryResult;
+import io.starling.QueryResultChange;
+import io.starling.QueryResultDiff;
+import io.starling.Starling;
 import io.starling.Store;
+import io.starling.StoreObserver;
+import io.starling.SyncSubscription;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
+import org.jline.terminal.Terminal.Signal;
+import org.jline.terminal.Terminal.SignalHandler;
 
 /**
  * One shell session over an open store: reads input through JLine, runs statements, prints results, until
@@ -21,6 +32,10 @@ import org.jline.terminal.Terminal;
  * statement's {@code ;} — then cut into statements by {@link StatementSplitter}. A failing statement prints
  * {@code error: <code>: <message>} on stderr and the session goes on. At the end of piped input, a last statement
  * that lacks its {@code ;} still runs; on a console, Ctrl-D on an empty line just leaves.
+ *
+ * <p>{@code .watch SELECT …} shows a live query until Ctrl-C: deliveries come from the observer's thread through a
+ * queue to the session's thread, which prints them (one at a time: the next delivery waits, coalescing what changed
+ * meanwhile) until the terminal's SIGINT handler puts the stop mark in the queue; then the shell goes on.
  *
  * <p>Not thread-safe: one session, one thread.
  */
@@ -34,11 +49,18 @@ final class Shell {
               .format [table|json|jsonl]   show or set the output format
               .args [JSON]                 named arguments for the following statements,
                                            e.g. .args {"make": "Ford"}; alone, clear them
+              .watch SELECT ...            show the query's result, then again after every
+                                           change (local or from peers), until Ctrl-C
+              .peers                       this peer, the peers around (with hops and
+                                           metadata) and the connections between them
+              .subscribe [SELECT ...]      ask peers for the documents matching
+                                           SELECT * FROM c [WHERE ...]; alone, list them
               .quit, .exit                 leave the shell
             Keys: Enter on an unfinished statement starts a new line; Ctrl-C clears the input;
             Ctrl-D on an empty line leaves; Up/Down and Ctrl-R search the history.
             """;
 
+    private final Starling db;
     private final Store store;
     private final Terminal terminal;
     private final boolean interactive;
@@ -52,9 +74,10 @@ final class Shell {
      * @param historyFile where to keep the history, or null for none
      * @param errors prints failures (on stderr)
      */
-    Shell(Store store, Terminal terminal, boolean interactive, Path historyFile, OutputFormat format,
+    Shell(Starling db, Terminal terminal, boolean interactive, Path historyFile, OutputFormat format,
             ErrorReporter errors) {
-        this.store = store;
+        this.db = db;
+        this.store = db.store();
         this.terminal = terminal;
         this.interactive = interactive;
         this.historyFile = historyFile;
@@ -168,10 +191,90 @@ final class Shell {
                     }
                 }
                 break;
+            case ".peers":
+                out.print(PresenceRenderer.text(db.presence().graph()));
+                break;
+            case ".watch":
+                if (argument.isEmpty()) errors.usage(".watch needs a query: .watch SELECT * FROM c");
+                else watch(argument);
+                break;
+            case ".subscribe":
+                subscribe(argument);
+                break;
             default:
                 errors.usage("unknown command '" + parts[0] + "'; .help lists the commands");
         }
         out.flush();
         return true;
+    }
+
+    private void subscribe(String query) {
+        if (query.isEmpty()) {
+            List<SyncSubscription> subscriptions = db.sync().subscriptions();
+            if (subscriptions.isEmpty()) out.println("no subscriptions");
+            for (SyncSubscription s : subscriptions) out.println(s.query());
+            return;
+        }
+        try {
+            db.sync().registerSubscription(query, args);
+        } catch (RuntimeException e) {
+            out.flush();
+            errors.report(e);
+        }
+    }
+
+    /** A delivery waiting to be printed, and how to ask for the next one. */
+    private record Delivery(QueryResultChange change, Runnable next) {}
+
+    /** Shows a live query until Ctrl-C (SIGINT on the terminal). */
+    private void watch(String query) {
+        BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        Object stop = new Object();
+        SignalHandler previous = terminal.handle(Signal.INT, signal -> events.add(stop));
+        try (StoreObserver observer = store.registerObserverWithSignalNext(query, args,
+                (change, next) -> events.add(new Delivery(change, next)))) {
+            if (interactive) {
+                out.println("watching " + observer.query() + "; Ctrl-C to stop");
+                out.flush();
+            }
+            for (Object event = events.take(); event != stop; event = events.take()) {
+                Delivery delivery = (Delivery) event;
+                print(delivery.change());
+                delivery.next().run();
+            }
+            if (interactive) out.println(); // the terminal echoed ^C; the prompt goes on a line of its own
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            out.flush();
+            errors.report(e);
+        } finally {
+            terminal.handle(Signal.INT, previous);
+        }
+    }
+
+    /**
+     * One delivery: {@code {"items":[...]}} on one line in the json and jsonl formats; in the table format, a table,
+     * after the first preceded by a line saying what changed.
+     */
+    private void print(QueryResultChange change) {
+        if (format == OutputFormat.TABLE) {
+            if (!change.isInitial()) out.print(describe(change.diff()));
+            out.print(TableRenderer.rows(change.items()));
+        } else {
+            out.print(HttpApi.itemsJson(change));
+            out.print('\n');
+        }
+        out.flush();
+    }
+
+    /** {@code -- changed: 1 inserted, 2 updated}. */
+    static String describe(QueryResultDiff diff) {
+        List<String> parts = new ArrayList<>();
+        if (!diff.insertions().isEmpty()) parts.add(diff.insertions().size() + " inserted");
+        if (!diff.deletions().isEmpty()) parts.add(diff.deletions().size() + " deleted");
+        if (!diff.updates().isEmpty()) parts.add(diff.updates().size() + " updated");
+        if (!diff.moves().isEmpty()) parts.add(diff.moves().size() + " moved");
+        return "-- changed: " + (parts.isEmpty() ? "nothing" : String.join(", ", parts)) + "\n";
     }
 }

@@ -3,6 +3,7 @@ package io.starling.cli;
 import io.starling.Starling;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -14,7 +15,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code starling shell}: opens the database and runs an interactive {@link Shell} session on it. */
+/**
+ * {@code starling shell}: opens the database — as a peer when sync options are given — and runs an interactive
+ * {@link Shell} session on it.
+ */
 @Command(
         name = "shell",
         mixinStandardHelpOptions = true,
@@ -23,7 +27,9 @@ import picocli.CommandLine.Spec;
         description = {
             "Runs DQL statements interactively, with line editing and a persistent history. Statements end with ';'"
                     + " and may span lines; .help lists the dot-commands.",
-            "With input piped in, runs the statements it reads and exits at its end."
+            "With input piped in, runs the statements it reads and exits at its end.",
+            "The sync options make the session a peer: it syncs while you type; .peers shows who is around and"
+                    + " .watch a live query."
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
@@ -42,6 +48,9 @@ final class ShellCommand implements Callable<Integer> {
 
     @Mixin
     StoreOptions store = new StoreOptions();
+
+    @Mixin
+    SyncOptions sync = new SyncOptions();
 
     @Option(
             names = "--format",
@@ -68,14 +77,24 @@ final class ShellCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path historyFile = historyFile();
-        try (Starling db = Starling.open(store.config(environment.configSource()))) {
+        try (Starling db = Starling.open(sync.apply(store.builder(environment.configSource())).build())) {
+            sync.subscribe(db);
             TerminalFactory.ShellTerminal shellTerminal =
                     environment.terminals().open(environment.in(), environment.out());
             try (Terminal terminal = shellTerminal.terminal()) {
-                String banner = "starling " + VersionProvider.version() + ", database "
-                        + db.config().databaseDirectory().toAbsolutePath() + " (app " + db.config().appId()
-                        + "). End statements with ';'; .help for help.";
-                new Shell(db.store(), terminal, shellTerminal.interactive(), historyFile, format, errors).run(banner);
+                StringWriter banner = new StringWriter();
+                banner.append("starling ").append(VersionProvider.version()).append(", database ")
+                        .append(db.config().databaseDirectory().toAbsolutePath().toString()).append(" (app ")
+                        .append(db.config().appId()).append("). End statements with ';'; .help for help.\n");
+                if (db.config().networked() || !db.sync().subscriptions().isEmpty()) {
+                    // on a console, part of the banner; with piped input, on stderr (stdout is for results only)
+                    PrintWriter status = shellTerminal.interactive()
+                            ? new PrintWriter(banner) : spec.commandLine().getErr();
+                    SyncOptions.printStatus(db, status);
+                    status.flush();
+                }
+                new Shell(db, terminal, shellTerminal.interactive(), historyFile, format, errors)
+                        .run(banner.toString().stripTrailing());
             }
         }
         return CommandLine.ExitCode.OK;

@@ -11,7 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code starling} command: {@code starling exec}, {@code starling shell}, {@code starling --version}.
+ * The {@code starling} command: {@code exec}, {@code shell}, {@code peer}, {@code watch}, {@code keygen},
+ * {@code --version}.
  *
  * <p>Exit status (DESIGN.md §8): 0 on success; 2 for a bad statement or bad usage — picocli's usage errors,
  * malformed {@code --args}, any {@link io.starling.StarlingException} that {@linkplain
@@ -23,7 +24,8 @@ import picocli.CommandLine.Spec;
         name = "starling",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Starling, the peer-to-peer document database: run DQL statements on a local database.",
+        description = "Starling, the peer-to-peer document database: run DQL statements, run a peer, watch live"
+                + " queries.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure", "2:bad statement or bad usage"},
         footerHeading = "%nEnvironment:%n",
@@ -31,6 +33,11 @@ import picocli.CommandLine.Spec;
             "  STARLING_DB_PATH       database directory when --db is not given",
             "  STARLING_APP_ID        app id when --app is not given",
             "  STARLING_SITE_ID       fixed site id (normally generated once and stored)",
+            "  STARLING_SHARED_KEY    shared key file when --shared-key is not given",
+            "  STARLING_LISTEN        sync endpoints to listen on (comma-separated)",
+            "  STARLING_CONNECT       sync endpoints to connect to (comma-separated)",
+            "  STARLING_LAN           true: LAN discovery",
+            "  STARLING_HTTP_TOKEN    bearer token of the HTTP API (peer --http, --url)",
             "  STARLING_LOG_LEVEL     error|warn|info|debug|trace (default warn), to stderr",
             "  STARLING_HISTORY_FILE  the shell's history file (default ~/.starling/history)",
             "  STARLING_JAVA_OPTS     JVM options for bin/starling"
@@ -63,12 +70,20 @@ public final class StarlingCli implements Callable<Integer> {
             CommandLine commandLine = new CommandLine(new StarlingCli())
                     .addSubcommand("exec", new ExecCommand(environment))
                     .addSubcommand("shell", new ShellCommand(environment, errors))
+                    .addSubcommand("peer", new PeerCommand(environment))
+                    .addSubcommand("watch", new WatchCommand(environment))
+                    .addSubcommand("keygen", new KeygenCommand())
                     .addSubcommand("help", new CommandLine.HelpCommand());
-            return commandLine
-                    .setOut(out)
-                    .setErr(err)
-                    .setExecutionExceptionHandler((e, cl, parsed) -> errors.report(e))
-                    .execute(args);
+            try {
+                return commandLine
+                        .setOut(out)
+                        .setErr(err)
+                        .setExecutionExceptionHandler((e, cl, parsed) -> errors.report(e))
+                        .execute(args);
+            } catch (Error e) {
+                // picocli hands only Exceptions to the handler; a broken class path deserves one line too
+                return errors.report(e);
+            }
         } finally {
             out.flush();
             err.flush();

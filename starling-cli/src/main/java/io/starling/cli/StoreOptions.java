@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.function.Supplier;
 import picocli.CommandLine.Option;
 
-/** The options that say which database to open, shared by {@code exec} and {@code shell}. */
+/** The options that say which database to open, shared by {@code exec}, {@code shell}, {@code peer} and {@code watch}. */
 final class StoreOptions {
     @Option(
             names = "--db",
@@ -26,9 +26,19 @@ final class StoreOptions {
      * @throws io.starling.StarlingException with {@code config/invalid} (a user error) for a malformed value
      */
     StarlingConfig config(Supplier<StarlingConfig.Builder> source) {
+        return builder(source).build();
+    }
+
+    /** As {@link #config}, still open for more settings (the sync options). */
+    StarlingConfig.Builder builder(Supplier<StarlingConfig.Builder> source) {
         StarlingConfig.Builder builder = source.get();
         if (database != null) builder.databaseDirectory(database);
         if (appId != null) builder.appId(appId);
-        return builder.build();
+        return builder;
+    }
+
+    /** True when {@code --db} or {@code --app} was given: they make no sense with {@code --url}. */
+    boolean given() {
+        return database != null || appId != null;
     }
 }

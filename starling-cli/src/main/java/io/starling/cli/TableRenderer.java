@@ -46,12 +46,18 @@ final class TableRenderer {
                 for (Object id : ids) sb.append("  ").append(cell(id)).append('\n');
                 break;
             case QUERY:
-                appendTable(sb, result.items());
-                sb.append('(').append(count(result.items().size(), "row", "rows")).append(")\n");
-                break;
+                return rows(result.items());
             default:
                 throw new AssertionError(kind);
         }
+        return sb.toString();
+    }
+
+    /** The rows of a query and the {@code (N rows)} footer. */
+    static String rows(List<QueryResultItem> items) {
+        StringBuilder sb = new StringBuilder();
+        appendTable(sb, items);
+        sb.append('(').append(count(items.size(), "row", "rows")).append(")\n");
         return sb.toString();
     }
 

@@ -1,0 +1,257 @@
+package io.starling.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starling.ErrorCode;
+import io.starling.QueryException;
+import io.starling.QueryResult;
+import io.starling.QueryResultChange;
+import io.starling.QueryResultItem;
+import io.starling.Starling;
+import io.starling.StarlingException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API of a peer, without the HTTP server: routes a {@link Request} to the instance and says what to answer.
+ * {@link HttpApiServer} carries it over Netty; docs/HTTP-API.md is the reference.
+ *
+ * <pre>
+ * POST /api/v1/execute    {"statement": "...", "args": {...}}  → {"items": [...], "mutatedDocumentIds": [...]}
+ * GET  /api/v1/presence   the presence graph
+ * GET  /api/v1/observe    ?statement=SELECT…&amp;args={…}: Server-Sent Events, one per live-query delivery
+ * GET  /metrics           Prometheus text
+ * GET  /healthz           ok
+ * </pre>
+ *
+ * <p>Errors are {@code {"error": {"code": "...", "message": "..."}}} with the library's {@link ErrorCode#code()}, or
+ * an {@code http/…} code for a request the API cannot take. Status: 400 for a user error (a bad statement, argument
+ * or document, a malformed request), 401 without the right bearer token, 404, 405, 409 for an id conflict, 413
+ * for a body over the limit, 503 once the instance is closing, 500 for anything else.
+ *
+ * <p>Thread-safe: holds nothing but the instance and the token. {@link #handle} may block on the store, so the
+ * server calls it off its I/O threads.
+ */
+final class HttpApi {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+    static final String EXECUTE = "/api/v1/execute";
+    static final String PRESENCE = "/api/v1/presence";
+    static final String OBSERVE = "/api/v1/observe";
+    static final String METRICS = "/metrics";
+    static final String HEALTH = "/healthz";
+
+    static final String JSON = "application/json; charset=utf-8";
+    static final String TEXT = "text/plain; charset=utf-8";
+
+    /** Codes of errors the HTTP layer finds itself; the library's {@link ErrorCode}s cover the rest. */
+    static final String BAD_REQUEST = "http/bad-request";
+    static final String UNAUTHORIZED = "http/unauthorized";
+    static final String NOT_FOUND = "http/not-found";
+    static final String METHOD_NOT_ALLOWED = "http/method-not-allowed";
+    static final String TOO_LARGE = "http/payload-too-large";
+    static final String OVERLOADED = "http/overloaded";
+
+    private final Starling db;
+    private final byte[] token;
+
+    /**
+     * @param token the bearer token every request but {@code /healthz} must carry, or null for none
+     */
+    HttpApi(Starling db, String token) {
+        this.db = db;
+        this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * One request, as the server hands it over.
+     *
+     * @param method upper case, such as {@code GET}
+     * @param path the decoded path, without the query string
+     * @param query the decoded query parameters
+     * @param authorization the {@code Authorization} header, or null
+     * @param body the request body (empty for none)
+     */
+    record Request(String method, String path, Map<String, List<String>> query, String authorization, byte[] body) {
+        String parameter(String name) {
+            List<String> values = query.get(name);
+            return values == null || values.isEmpty() ? null : values.get(0);
+        }
+    }
+
+    /** What to answer: a {@link Response}, or an {@link EventStream} to keep open. */
+    sealed interface Reply permits Response, EventStream {}
+
+    /**
+     * A complete response.
+     *
+     * @param headers extra headers ({@code Allow}, {@code WWW-Authenticate})
+     */
+    record Response(int status, String contentType, byte[] body, Map<String, String> headers) implements Reply {
+        static Response of(int status, String contentType, String body) {
+            return new Response(status, contentType, body.getBytes(StandardCharsets.UTF_8), Map.of());
+        }
+
+        Response withHeader(String name, String value) {
+            Map<String, String> h = new LinkedHashMap<>(headers);
+            h.put(name, value);
+            return new Response(status, contentType, body, Map.copyOf(h));
+        }
+
+        String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * A stream of Server-Sent Events. The server calls {@link #start} with a sink for the connection; it returns
+     * the handle to close when the client goes away, or throws a {@link StarlingException} (answered with
+     * {@link #error}) if the stream cannot start — then no event has been sent.
+     */
+    @FunctionalInterface
+    non-sealed interface EventStream extends Reply {
+        AutoCloseable start(EventSink sink);
+    }
+
+    /** Where an event stream writes. Thread-safe. */
+    interface EventSink {
+        /**
+         * Sends one event whose data is {@code data} (one line); runs {@code sent} once it is written, so that the
+         * source can send the next one (it is never run if the connection closes first).
+         */
+        void send(String data, Runnable sent);
+    }
+
+    /** Answers {@code request}. Never throws: a failure becomes an error response. */
+    Reply handle(Request request) {
+        try {
+            if (request.path().equals(HEALTH)) {
+                return method(request, "GET") ? Response.of(200, TEXT, "ok") : notAllowed("GET");
+            }
+            if (!authorized(request.authorization())) {
+                return error(401, UNAUTHORIZED, "this API needs 'Authorization: Bearer <token>' with the peer's token")
+                        .withHeader("WWW-Authenticate", "Bearer realm=\"starling\"");
+            }
+            switch (request.path()) {
+                case EXECUTE:
+                    return method(request, "POST") ? execute(request.body()) : notAllowed("POST");
+                case PRESENCE:
+                    return method(request, "GET")
+                            ? Response.of(200, JSON, PresenceRenderer.json(db.presence().graph()))
+                            : notAllowed("GET");
+                case OBSERVE:
+                    return method(request, "GET") ? observe(request) : notAllowed("GET");
+                case METRICS:
+                    return method(request, "GET")
+                            ? Response.of(200, PrometheusMetrics.CONTENT_TYPE, PrometheusMetrics.render(
+                                    db.sync().metrics(), db.presence().graph().remotePeers().size()))
+                            : notAllowed("GET");
+                default:
+                    return error(404, NOT_FOUND, "no such resource: " + request.path());
+            }
+        } catch (RuntimeException e) {
+            return error(e);
+        }
+    }
+
+    private Reply execute(byte[] body) {
+        JsonNode json;
+        try {
+            json = JsonArgs.readTree(body);
+        } catch (JsonProcessingException e) {
+            return badRequest("the body is not valid JSON: " + JsonArgs.describe(e));
+        }
+        if (!json.isObject()) {
+            return badRequest("the body must be a JSON object {\"statement\": \"...\", \"args\": {...}}");
+        }
+        if (!json.path("statement").isTextual()) {
+            return badRequest("the body must have \"statement\", a string");
+        }
+        Map<String, Object> args = Map.of();
+        if (json.has("args") && !json.get("args").isNull()) {
+            if (!json.get("args").isObject()) return badRequest("\"args\" must be a JSON object");
+            args = JsonArgs.values(json.get("args"));
+        }
+        QueryResult result = db.store().execute(json.get("statement").textValue(), args);
+        return Response.of(200, JSON, result.toJson());
+    }
+
+    private Reply observe(Request request) {
+        String statement = request.parameter("statement");
+        if (statement == null || statement.isBlank()) {
+            return badRequest("the query parameter 'statement' (a SELECT, URL-encoded) is missing");
+        }
+        Map<String, Object> args = Map.of();
+        String argsText = request.parameter("args");
+        if (argsText != null && !argsText.isBlank()) {
+            try {
+                args = JsonArgs.parse(argsText);
+            } catch (IllegalArgumentException e) {
+                return badRequest("the query parameter 'args': " + e.getMessage());
+            }
+        }
+        Map<String, Object> arguments = args;
+        return (EventStream) sink -> db.store().registerObserverWithSignalNext(statement, arguments,
+                (change, signalNext) -> sink.send(itemsJson(change), signalNext));
+    }
+
+    /** One delivery as the event data: {@code {"items":[...]}}, on one line. */
+    static String itemsJson(QueryResultChange change) {
+        StringBuilder sb = new StringBuilder("{\"items\":[");
+        List<QueryResultItem> items = change.items();
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append(items.get(i).json());
+        }
+        return sb.append("]}").toString();
+    }
+
+    private boolean authorized(String authorization) {
+        if (token == null) return true;
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
+        byte[] given = authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(given, token); // constant time: no timing oracle on the token
+    }
+
+    private static boolean method(Request request, String expected) {
+        return request.method().equals(expected);
+    }
+
+    private static Response notAllowed(String allowed) {
+        return error(405, METHOD_NOT_ALLOWED, "use " + allowed).withHeader("Allow", allowed);
+    }
+
+    private static Response badRequest(String message) {
+        return error(400, BAD_REQUEST, message);
+    }
+
+    /** The error response for a failure of the instance (or a bug). */
+    static Response error(RuntimeException e) {
+        if (e instanceof StarlingException s) {
+            ErrorCode code = s.errorCode();
+            int status;
+            if (s instanceof QueryException || s.isUserError()) status = 400;
+            else if (code == ErrorCode.DOCUMENT_ID_CONFLICT) status = 409;
+            else if (code == ErrorCode.CLOSED) status = 503;
+            else status = 500;
+            if (status == 500) log.error("request failed: {}", code.code(), e);
+            return error(status, code.code(), s.getMessage());
+        }
+        log.error("request failed with a bug", e);
+        return error(500, ErrorCode.INTERNAL.code(), String.valueOf(e));
+    }
+
+    /** {@code {"error": {"code": code, "message": message}}} with {@code status}. */
+    static Response error(int status, String code, String message) {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.putObject("error").put("code", code).put("message", message == null ? "" : message);
+        return Response.of(status, JSON, root.toString());
+    }
+}

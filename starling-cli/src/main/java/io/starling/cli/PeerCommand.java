@@ -1,0 +1,116 @@
+package io.starling.cli;
+
+import io.starling.ErrorCode;
+import io.starling.Starling;
+import io.starling.StarlingException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code starling peer}: opens the database as a peer (listening, connecting, discovering, subscribing as told),
+ * optionally serves the HTTP API, and runs until SIGINT or SIGTERM. Then it closes the HTTP server (running requests
+ * answer first), then the instance (each sync session says goodbye and flushes), and only then lets the JVM exit. A
+ * write is durable when it is acknowledged, so stopping never loses one.
+ *
+ * <p>What it prints on stderr, one fact a line, for people and for scripts:
+ *
+ * <pre>
+ * peer 3f2a9c0d11e4b7a2 (app tasks, database /home/ann/tasks)
+ * sync listening on tcp://127.0.0.1:40123
+ * identity: shared key app.key
+ * subscribed to SELECT * FROM tasks
+ * http listening on http://127.0.0.1:8080
+ * ready; stop with Ctrl-C or SIGTERM
+ * ...
+ * stopping
+ * stopped
+ * </pre>
+ */
+@Command(
+        name = "peer",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        description = {
+            "Runs a peer: syncs the database with other peers and serves the HTTP API, until SIGINT or SIGTERM.",
+            "Prints the peer id, 'sync listening on ENDPOINT' and 'http listening on URL' (with the real ports) on"
+                    + " stderr."
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:stopped cleanly (130 or 143 when stopped by SIGINT or SIGTERM, as the JVM reports signals)",
+            "1:could not start: database locked, address in use, no network provider, I/O error",
+            "2:bad usage: malformed option, bad --subscribe query, missing key file, public --http without a token"
+        })
+final class PeerCommand implements Callable<Integer> {
+    private final CliEnvironment environment;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    StoreOptions store = new StoreOptions();
+
+    @Mixin
+    SyncOptions sync = new SyncOptions();
+
+    @Mixin
+    HttpOptions http = new HttpOptions();
+
+    PeerCommand(CliEnvironment environment) {
+        this.environment = environment;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        HttpOptions.Binding binding = http.binding(environment.env()); // usage errors before anything opens
+        StopSignal stop = environment.stopSignals().get();
+        try {
+            try (Starling db = Starling.open(sync.apply(store.builder(environment.configSource())).build())) {
+                sync.subscribe(db);
+                SyncOptions.printStatus(db, err);
+                try (HttpApiServer server = binding == null ? null : startHttp(db, binding)) {
+                    if (server != null) {
+                        err.println("http listening on " + server.url());
+                        if (binding.token() != null) {
+                            err.println("http requires 'Authorization: Bearer <token>' on every request but /healthz");
+                        }
+                        if (!binding.loopback()) {
+                            err.println("http is reachable from other machines (bound to "
+                                    + binding.address().getAddress().getHostAddress() + "): the token is all that"
+                                    + " protects it, and it travels in clear text; put TLS in front of it");
+                        }
+                    }
+                    err.println("ready; stop with Ctrl-C or SIGTERM");
+                    err.flush();
+                    stop.awaitStop();
+                    err.println("stopping");
+                    err.flush();
+                }
+            }
+            err.println("stopped");
+            err.flush();
+            return CommandLine.ExitCode.OK;
+        } finally {
+            stop.finished();
+        }
+    }
+
+    private static HttpApiServer startHttp(Starling db, HttpOptions.Binding binding) throws InterruptedException {
+        try {
+            return HttpApiServer.start(db, binding.address(), binding.token(), HttpApiServer.DEFAULT_MAX_BODY);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) { // Netty rethrows the BindException undeclared
+            throw new StarlingException(ErrorCode.NETWORK_IO, "cannot serve the HTTP API on "
+                    + binding.address().getAddress().getHostAddress() + ":" + binding.address().getPort() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+}

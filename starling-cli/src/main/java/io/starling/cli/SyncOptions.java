@@ -1,0 +1,124 @@
+package io.starling.cli;
+
+import io.starling.Endpoint;
+import io.starling.Identity;
+import io.starling.Starling;
+import io.starling.StarlingConfig;
+import io.starling.StarlingException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * The options that make an opened database a peer, shared by {@code peer}, {@code shell} and {@code watch --db}:
+ * where to listen and connect, LAN discovery, the shared key, and what to subscribe to. Endpoints are checked by
+ * picocli (a malformed one is a usage error); the key file is checked by {@link #apply} before anything opens.
+ */
+final class SyncOptions {
+    @Option(
+            names = "--listen",
+            paramLabel = "ENDPOINT",
+            converter = EndpointConverter.class,
+            description = "Accept sync connections on HOST:PORT (TCP), tcp://HOST:PORT or ws://HOST:PORT[/sync]"
+                    + " (WebSocket); port 0 picks a free one. Repeatable. Default: $STARLING_LISTEN.")
+    List<Endpoint> listen = new ArrayList<>();
+
+    @Option(
+            names = "--connect",
+            paramLabel = "ENDPOINT",
+            converter = EndpointConverter.class,
+            description = "Keep connected to a peer at HOST:PORT, tcp://HOST:PORT or ws://HOST:PORT[/sync],"
+                    + " reconnecting with backoff. Repeatable. Default: $STARLING_CONNECT.")
+    List<Endpoint> connect = new ArrayList<>();
+
+    @Option(names = "--lan", description = "Find and sync with peers of the same app on the local network (mDNS).")
+    boolean lan;
+
+    @Option(
+            names = "--shared-key",
+            paramLabel = "FILE",
+            description = "The app's shared key (made by 'starling keygen'): mutual TLS, only peers holding the same"
+                    + " key can connect. Default: $STARLING_SHARED_KEY; without one, playground mode (no"
+                    + " authentication, no encryption: development only).")
+    Path sharedKey;
+
+    @Option(
+            names = "--subscribe",
+            paramLabel = "QUERY",
+            description = "Ask peers for the documents matching \"SELECT * FROM c [WHERE ...]\". Repeatable.")
+    List<String> subscriptions = new ArrayList<>();
+
+    /**
+     * Adds these options to {@code builder} (over what the environment set).
+     *
+     * @throws CliUsageException if the shared key file does not exist or cannot be read
+     */
+    StarlingConfig.Builder apply(StarlingConfig.Builder builder) {
+        if (!listen.isEmpty()) builder.listen(listen);
+        if (!connect.isEmpty()) builder.connect(connect);
+        if (lan) builder.lan(true);
+        if (sharedKey != null) {
+            if (!Files.isRegularFile(sharedKey)) {
+                throw new CliUsageException("config/invalid", "no shared key file at " + sharedKey
+                        + " (make one with 'starling keygen " + sharedKey + "' and copy it to every peer of the app)");
+            }
+            if (!Files.isReadable(sharedKey)) {
+                throw new CliUsageException("config/invalid", "cannot read the shared key file " + sharedKey);
+            }
+            builder.identity(Identity.sharedKey(sharedKey));
+        }
+        return builder;
+    }
+
+    /** True when any of these options was given: such options make no sense with {@code --url}. */
+    boolean given() {
+        return !listen.isEmpty() || !connect.isEmpty() || lan || sharedKey != null || !subscriptions.isEmpty();
+    }
+
+    /**
+     * Registers the {@code --subscribe} queries on {@code db}.
+     *
+     * @throws io.starling.QueryException for a query that is not of the form {@code SELECT * FROM c [WHERE ...]}
+     */
+    void subscribe(Starling db) {
+        for (String query : subscriptions) db.sync().registerSubscription(query, Map.of());
+    }
+
+    /**
+     * Prints what a peer tells the world when it starts, one fact a line, in a form that scripts and tests parse:
+     * {@code peer <16 hex digits>}, one {@code sync listening on <endpoint>} per listener (with the real port),
+     * {@code subscribed to <query>} per subscription, and the identity mode.
+     */
+    static void printStatus(Starling db, PrintWriter err) {
+        StarlingConfig config = db.config();
+        err.println("peer " + PresenceRenderer.hex(db.presence().graph().local().peerId()) + " (app " + config.appId()
+                + ", database " + config.databaseDirectory().toAbsolutePath() + ")");
+        for (Endpoint endpoint : db.sync().listening()) err.println("sync listening on " + endpoint);
+        for (Endpoint endpoint : config.connect()) err.println("sync connecting to " + endpoint);
+        if (config.lan()) err.println("sync discovering peers of app " + config.appId() + " on the local network");
+        if (config.networked()) {
+            err.println(config.identity().isPlayground()
+                    ? "identity: playground (no authentication, no encryption; use --shared-key outside development)"
+                    : "identity: shared key " + config.identity().keyFile());
+        }
+        db.sync().subscriptions().forEach(s -> err.println("subscribed to " + s.query()));
+        err.flush();
+    }
+
+    /** Lets picocli parse endpoints and report a malformed one as a usage error. */
+    static final class EndpointConverter implements CommandLine.ITypeConverter<Endpoint> {
+        @Override
+        public Endpoint convert(String value) {
+            try {
+                return Endpoint.parse(value);
+            } catch (StarlingException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package io.starling.cli;
+
+import io.starling.ObserverCallback;
+import io.starling.Presence;
+import io.starling.QueryResult;
+import io.starling.SignalNextCallback;
+import io.starling.Starling;
+import io.starling.StarlingConfig;
+import io.starling.Store;
+import io.starling.StoreObserver;
+import io.starling.Sync;
+import io.starling.TransactionWork;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real instance seen through a wrapper that counts the observers registered and not yet closed, so that tests can
+ * check that the HTTP API closes every observer it opens (an event stream whose client left must not leak one).
+ */
+final class CountingStarling implements Starling {
+    private final Starling delegate;
+    private final AtomicInteger openObservers = new AtomicInteger();
+    private final Store store;
+
+    CountingStarling(Starling delegate) {
+        this.delegate = delegate;
+        this.store = new CountingStore(delegate.store());
+    }
+
+    /** The wrapped instance. */
+    Starling delegate() {
+        return delegate;
+    }
+
+    /** Observers registered through this wrapper and not closed. */
+    int openObservers() {
+        return openObservers.get();
+    }
+
+    @Override
+    public Store store() {
+        return store;
+    }
+
+    @Override
+    public Sync sync() {
+        return delegate.sync();
+    }
+
+    @Override
+    public Presence presence() {
+        return delegate.presence();
+    }
+
+    @Override
+    public StarlingConfig config() {
+        return delegate.config();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+
+    private final class CountingStore implements Store {
+        private final Store store;
+
+        CountingStore(Store store) {
+            this.store = store;
+        }
+
+        @Override
+        public QueryResult execute(String statement) {
+            return store.execute(statement);
+        }
+
+        @Override
+        public QueryResult execute(String statement, Map<String, ?> arguments) {
+            return store.execute(statement, arguments);
+        }
+
+        @Override
+        public <T> T transaction(TransactionWork<T> work) {
+            return store.transaction(work);
+        }
+
+        @Override
+        public <T> T readTransaction(TransactionWork<T> work) {
+            return store.readTransaction(work);
+        }
+
+        @Override
+        public StoreObserver registerObserver(String query, Map<String, ?> arguments, ObserverCallback callback) {
+            return counted(store.registerObserver(query, arguments, callback));
+        }
+
+        @Override
+        public StoreObserver registerObserver(
+                String query, Map<String, ?> arguments, Executor executor, ObserverCallback callback) {
+            return counted(store.registerObserver(query, arguments, executor, callback));
+        }
+
+        @Override
+        public StoreObserver registerObserverWithSignalNext(
+                String query, Map<String, ?> arguments, SignalNextCallback callback) {
+            return counted(store.registerObserverWithSignalNext(query, arguments, callback));
+        }
+
+        @Override
+        public StoreObserver registerObserverWithSignalNext(
+                String query, Map<String, ?> arguments, Executor executor, SignalNextCallback callback) {
+            return counted(store.registerObserverWithSignalNext(query, arguments, executor, callback));
+        }
+
+        private StoreObserver counted(StoreObserver observer) {
+            openObservers.incrementAndGet();
+            return new StoreObserver() {
+                private final AtomicInteger closes = new AtomicInteger();
+
+                @Override
+                public String query() {
+                    return observer.query();
+                }
+
+                @Override
+                public boolean isClosed() {
+                    return observer.isClosed();
+                }
+
+                @Override
+                public void close() {
+                    observer.close();
+                    if (closes.getAndIncrement() == 0) openObservers.decrementAndGet();
+                }
+            };
+        }
+    }
+}
