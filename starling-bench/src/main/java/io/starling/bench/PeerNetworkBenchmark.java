@@ -37,9 +37,11 @@ import java.util.stream.Stream;
  *       connection both ways, TLS handshake included (budget ≤ 16 KB).
  * </ul>
  *
- * Usage: {@code bench/network [--n N] [--runs R]} (defaults 100000 and 3; medians and minimum reported).
+ * Usage: {@code bench/network [--n N] [--runs R]} (defaults 100000 and 3; medians and minimum reported). JVM
+ * options for the peer processes: {@code -Dstarling.peer.java.opts="..."} ({@code {name}} becomes a, b or b2).
  */
 public final class PeerNetworkBenchmark {
+    private static final boolean PROGRESS = Boolean.getBoolean("starling.bench.progress");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Pattern LISTENING = Pattern.compile("(http|sync) listening on (\\S+)");
 
@@ -89,12 +91,16 @@ public final class PeerNetworkBenchmark {
             Peer b = Peer.start(jar, dir, "b", bArgs);
             peers.add(b);
 
-            long first = 0;
+            long first = 0, lastProgress = 0;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
             while (true) {
                 Map<String, Double> m = b.metrics();
                 long now = System.nanoTime();
                 if (first == 0 && m.getOrDefault("starling_sync_bytes_received_total", 0.0) > 0) first = now;
+                if (PROGRESS && first != 0 && now - lastProgress > 250_000_000L) {
+                    lastProgress = now;
+                    System.out.printf("  %.2f s: %.0f documents%n", (now - first) / 1e9, m.getOrDefault("starling_sync_documents_received_total", 0.0));
+                }
                 if (m.getOrDefault("starling_sync_documents_received_total", 0.0) >= n) break;
                 if (now > deadline) throw new IllegalStateException("sync did not finish in 10 minutes: " + m);
                 LockSupport.parkNanos(1_000_000);
@@ -123,7 +129,7 @@ public final class PeerNetworkBenchmark {
                     (double) wire / payload, seconds, n / seconds, reconnectBytes, reconnectSeconds);
             return new double[] {n / seconds, (double) wire / payload, reconnectBytes};
         } finally {
-            for (Peer p : peers) p.kill();
+            for (Peer p : peers) p.stop();
             try (Stream<Path> s = Files.walk(dir)) {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
             }
@@ -154,7 +160,10 @@ public final class PeerNetworkBenchmark {
         }
 
         static Peer start(Path jar, Path dir, String name, String... args) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx512m", "-jar", jar.toString(), "peer"));
+            List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx512m"));
+            String opts = System.getProperty("starling.peer.java.opts", "").replace("{name}", name);
+            if (!opts.isBlank()) cmd.addAll(List.of(opts.trim().split("\\s+")));
+            cmd.addAll(List.of("-jar", jar.toString(), "peer"));
             cmd.addAll(List.of(args));
             Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
             Peer peer = new Peer(p);
