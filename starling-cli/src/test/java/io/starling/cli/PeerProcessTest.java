@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code starling peer} as separate processes syncing over loopback: TCP with TLS and a shared key, a wrong key,
  * WebSocket, a live query on one peer seeing a write on another, and a clean stop on SIGTERM. The longer scenarios
- * (relay over three peers, SIGKILL, offline edits) are in {@link PeerScenariosTest}, tagged slow.
+ * (relay over three peers, SIGKILL, offline edits) are in {@link PeerScenariosTest}.
  */
 class PeerProcessTest {
     static final Duration SYNC = Duration.ofSeconds(30);
