@@ -54,6 +54,8 @@ public final class DocumentState {
     private final Node root;
     /** The canonical encoding, computed once (the state is immutable). */
     private volatile byte[] encoded;
+    /** The greatest stamp, computed once (a merge asks for it several times). */
+    private volatile Stamp maxStamp;
 
     private DocumentState(Node root) {
         this.root = root;
@@ -98,7 +100,9 @@ public final class DocumentState {
 
     /** The greatest stamp in the state (the clock must be above it before writing). */
     public Stamp maxStamp() {
-        return root.maxStamp();
+        Stamp m = maxStamp;
+        if (m == null) maxStamp = m = root.maxStamp();
+        return m;
     }
 
     // ---- writes ----------------------------------------------------------------------------------------

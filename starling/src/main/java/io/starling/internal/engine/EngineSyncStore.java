@@ -83,9 +83,9 @@ public final class EngineSyncStore implements SyncStoreView {
         EvalContext ctx = context(subscription);
         return store.read(tx -> {
             List<Row> rows = new ArrayList<>();
+            boolean everything = select.where() == null;
             tx.scanAfter(subscription.collection(), afterId, true, r -> {
-                Value.Obj doc = document(r.id(), r.state());
-                if (doc != null && QueryExecutor.matches(select, doc, ctx)) {
+                if (everything || matchesDocument(select, r.id(), r.state(), ctx)) {
                     rows.add(new Row(r.sequence(), r.group(), r.collection(), r.id(), true, r.state()));
                 }
                 return rows.size() < maxRows;
@@ -110,11 +110,12 @@ public final class EngineSyncStore implements SyncStoreView {
     @Override
     public boolean matches(Subscription subscription, Row row) {
         if (!row.live() || !row.collection().equals(subscription.collection())) return false;
-        Value.Obj doc = document(row.id(), row.state());
-        if (doc == null) return false;
         try {
             SelectStatement select = statement(subscription);
-            return select != null && QueryExecutor.matches(select, doc, context(subscription));
+            if (select == null) return false;
+            if (select.where() == null) return true; // the whole collection: no need to decode the document
+            Value.Obj doc = document(row.id(), row.state());
+            return doc != null && QueryExecutor.matches(select, doc, context(subscription));
         } catch (RuntimeException unusable) {
             return false;
         }
@@ -203,6 +204,11 @@ public final class EngineSyncStore implements SyncStoreView {
     private EvalContext context(Subscription s) {
         Map<String, Value> args = new java.util.LinkedHashMap<>(s.args().fields());
         return new EvalContext(args, clock.getAsLong());
+    }
+
+    private static boolean matchesDocument(SelectStatement select, byte[] id, byte[] state, EvalContext ctx) {
+        Value.Obj doc = document(id, state);
+        return doc != null && QueryExecutor.matches(select, doc, ctx);
     }
 
     private static Value.Obj document(byte[] id, byte[] state) {
