@@ -31,9 +31,9 @@ import java.util.stream.Stream;
  * so that the link can be cut while both processes keep running.
  *
  * <ul>
- *   <li>initial sync of 2N documents of about 200 bytes from A to B, in one session: documents per second over
+ *   <li>initial sync of 3N documents of about 200 bytes from A to B, in one session: documents per second over
  *       the first N (from B's first received byte; both JVMs fresh, so this includes their JIT warm-up) and over
- *       the next N (warm JVMs, the steady state of a running peer) — budget ≥ 50,000/s; wire bytes both ways
+ *       the last N (warm JVMs, the steady state of a running peer) — budget ≥ 50,000/s; wire bytes both ways
  *       (after TLS) against the payload, the encoded ids and states (budget ≤ 1.3×);
  *   <li>reconnect after 10 changes: the relay cuts the link, A changes 10 documents, the link comes back — the
  *       bytes of the new connection both ways from B's /metrics, TLS handshake included (budget ≤ 16 KB), and the
@@ -68,8 +68,8 @@ public final class PeerNetworkBenchmark {
         if (jar == null || !Files.exists(Path.of(jar))) throw new IllegalStateException("set -Dstarling.cli.jar to the shaded CLI jar");
         System.out.printf("machine: %d cores, java %s; two peer processes over loopback TCP + TLS 1.3 (shared key)%n%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        System.out.println("| run | documents | payload bytes | wire bytes (both ways) | ratio | docs/s, first N (cold JVMs) "
-                + "| docs/s, next N (warm) | reconnect bytes (median of 3) | reconnect ms (median of 3) |");
+        System.out.println("| run | documents | payload bytes | wire bytes (both ways) | ratio | docs/s, first N (fresh JVMs) "
+                + "| docs/s, last N (warm) | reconnect bytes (median of 3) | reconnect ms (median of 3) |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         List<double[]> results = new ArrayList<>();
         for (int r = 1; r <= runs; r++) results.add(run(Path.of(jar), n, r));
@@ -92,7 +92,7 @@ public final class PeerNetworkBenchmark {
             long payload;
             try (DefaultStarling a = (DefaultStarling) Starling.open(StarlingConfig.builder()
                     .databaseDirectory(dir.resolve("a")).appId("bench").build())) {
-                LiveQueryBenchmark.load(a, 2 * n); // the first n measure cold processes, the next n warm ones
+                LiveQueryBenchmark.load(a, 3 * n); // the first n measure fresh processes, the last n warm ones
                 payload = SyncBenchmark.payload(a);
             }
             Peer a = Peer.start(jar, dir, "a", "--db", dir.resolve("a").toString(), "--app", "bench", "--listen", "127.0.0.1:0",
@@ -104,7 +104,7 @@ public final class PeerNetworkBenchmark {
                     proxy.address(), "--http", "127.0.0.1:0", "--shared-key", key.toString(), "--subscribe", "SELECT * FROM docs");
             peers.add(b);
 
-            long first = 0, half = 0, lastProgress = 0;
+            long first = 0, half = 0, twoThirds = 0, lastProgress = 0;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
             while (true) {
                 Map<String, Double> m = b.metrics();
@@ -112,16 +112,17 @@ public final class PeerNetworkBenchmark {
                 double docs = m.getOrDefault(DOCS_RECEIVED, 0.0);
                 if (first == 0 && m.getOrDefault(BYTES_RECEIVED, 0.0) > 0) first = now;
                 if (half == 0 && docs >= n) half = now;
+                if (twoThirds == 0 && docs >= 2 * n) twoThirds = now;
                 if (PROGRESS && first != 0 && now - lastProgress > 250_000_000L) {
                     lastProgress = now;
                     System.out.printf("  %.2f s: %.0f documents%n", (now - first) / 1e9, docs);
                 }
-                if (docs >= 2 * n) break;
+                if (docs >= 3 * n) break;
                 if (now > deadline) throw new IllegalStateException("sync did not finish in 10 minutes: " + m);
                 LockSupport.parkNanos(POLL_NANOS);
             }
             long end = System.nanoTime();
-            double cold = n / ((half - first) / 1e9), warm = n / ((end - half) / 1e9);
+            double cold = n / ((half - first) / 1e9), warm = n / ((end - twoThirds) / 1e9);
             Map<String, Double> ma = a.settledMetrics();
             long wire = (long) (ma.get(BYTES_SENT) + ma.get(BYTES_RECEIVED));
 
@@ -153,7 +154,7 @@ public final class PeerNetworkBenchmark {
             long reconnectBytes = (long) rbytes[1];
             double reconnectMs = rmillis[1];
             System.out.printf("| %d | %d | %d | %d | %.3f× | %.0f | %.0f | %d (relayed %d) | %.0f (max %.0f) |%n", runNo,
-                    2 * n, payload, wire, (double) wire / payload, cold, warm, reconnectBytes, relayed, reconnectMs, rmillis[2]);
+                    3 * n, payload, wire, (double) wire / payload, cold, warm, reconnectBytes, relayed, reconnectMs, rmillis[2]);
             return new double[] {cold, warm, (double) wire / payload, reconnectBytes, reconnectMs};
         } finally {
             if (proxy != null) proxy.close();
