@@ -38,17 +38,8 @@ final class ExecCommand implements Callable<Integer> {
     @Mixin
     StoreOptions store = new StoreOptions();
 
-    @Option(
-            names = "--url",
-            paramLabel = "URL",
-            description = "Run the statement on the peer serving its HTTP API at http://HOST:PORT instead of --db.")
-    String url;
-
-    @Option(
-            names = "--token",
-            paramLabel = "TOKEN",
-            description = "Bearer token for --url (default: $" + HttpOptions.TOKEN_VARIABLE + ").")
-    String token;
+    @Mixin
+    RemoteOptions remote = new RemoteOptions();
 
     @Option(
             names = "--args",
@@ -76,8 +67,8 @@ final class ExecCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        if (url != null) return remote(out);
-        if (token != null) throw new CliUsageException("--token goes with --url");
+        if (remote.given()) return remote(out);
+        remote.checkTokenNeedsUrl();
         try (Starling db = Starling.open(store.config(environment.configSource()))) {
             QueryResult result = db.store().execute(statement, args.values());
             format.write(result, StatementKind.of(statement, result), out);
@@ -88,7 +79,7 @@ final class ExecCommand implements Callable<Integer> {
 
     private int remote(PrintWriter out) throws InterruptedException {
         if (store.given()) throw new CliUsageException("--url runs the statement on a peer: it cannot go with --db or --app");
-        HttpApiClient client = new HttpApiClient(HttpApiClient.parseUrl(url), token(environment, token));
+        HttpApiClient client = remote.client(environment);
         HttpApiClient.Response response = client.execute(statement, args.values());
         if (response.status() != 200) throw client.error(response.status(), response.body());
         if (format == OutputFormat.JSON) {

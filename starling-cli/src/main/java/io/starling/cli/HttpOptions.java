@@ -1,5 +1,7 @@
 package io.starling.cli;
 
+import io.starling.Endpoint;
+import io.starling.StarlingException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -60,36 +62,20 @@ final class HttpOptions {
         return new Binding(address, bearer);
     }
 
-    /** {@code PORT}, {@code HOST:PORT} or {@code [IPv6]:PORT}. */
+    /** {@code PORT}, {@code HOST:PORT} or {@code [IPv6]:PORT} (parsed as a tcp {@link Endpoint}). */
     static InetSocketAddress parse(String text) {
         String t = text.strip();
-        String host;
-        String portText;
-        if (t.matches("\\d+")) {
-            host = "127.0.0.1";
-            portText = t;
-        } else if (t.startsWith("[")) {
-            int close = t.indexOf("]:");
-            if (close < 0) throw bad(text);
-            host = t.substring(1, close);
-            portText = t.substring(close + 2);
-        } else {
-            int colon = t.lastIndexOf(':');
-            if (colon <= 0 || t.indexOf(':') != colon) throw bad(text);
-            host = t.substring(0, colon);
-            portText = t.substring(colon + 1);
-        }
-        int port;
+        Endpoint e;
         try {
-            port = Integer.parseInt(portText);
-        } catch (NumberFormatException e) {
-            throw bad(text);
+            e = Endpoint.parse(t.matches("\\d+") ? "127.0.0.1:" + t : t);
+        } catch (StarlingException invalid) {
+            throw new CliUsageException("--http expects HOST:PORT or PORT, got '" + text + "': " + invalid.getMessage());
         }
-        if (port < 0 || port > 65535) throw new CliUsageException("--http: port " + port + " is outside 0..65535");
+        if (e.scheme() != Endpoint.Scheme.TCP) throw bad(text);
         try {
-            return new InetSocketAddress(InetAddress.getByName(host), port);
-        } catch (UnknownHostException e) {
-            throw new CliUsageException("--http: unknown host '" + host + "'");
+            return new InetSocketAddress(InetAddress.getByName(e.host()), e.port());
+        } catch (UnknownHostException unknown) {
+            throw new CliUsageException("--http: unknown host '" + e.host() + "'");
         }
     }
 

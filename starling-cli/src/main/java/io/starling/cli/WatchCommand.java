@@ -42,17 +42,8 @@ final class WatchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(
-            names = "--url",
-            paramLabel = "URL",
-            description = "Watch on the peer serving its HTTP API at http://HOST:PORT instead of a local database.")
-    String url;
-
-    @Option(
-            names = "--token",
-            paramLabel = "TOKEN",
-            description = "Bearer token for --url (default: $" + HttpOptions.TOKEN_VARIABLE + ").")
-    String token;
+    @Mixin
+    RemoteOptions remote = new RemoteOptions();
 
     @Mixin
     StoreOptions store = new StoreOptions();
@@ -77,12 +68,11 @@ final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        if (url != null && (store.given() || sync.given())) {
+        if (remote.given() && (store.given() || sync.given())) {
             throw new CliUsageException("--url watches a running peer: it cannot go with --db, --app or sync options");
         }
-        if (url == null && token != null) throw new CliUsageException("--token goes with --url");
-        HttpApiClient client = url == null ? null
-                : new HttpApiClient(HttpApiClient.parseUrl(url), ExecCommand.token(environment, token));
+        remote.checkTokenNeedsUrl();
+        HttpApiClient client = remote.given() ? remote.client(environment) : null;
         StopSignal stop = environment.stopSignals().get();
         try {
             return client != null ? remote(client, out, stop) : local(out, stop);

@@ -22,9 +22,11 @@ class HttpOptionsTest {
         assertThat(HttpOptions.parse("localhost:0").getAddress().isLoopbackAddress()).isTrue();
         assertThat(HttpOptions.parse("[::1]:9").getAddress().isLoopbackAddress()).isTrue();
         assertThat(HttpOptions.parse("[::1]:9").getPort()).isEqualTo(9);
-        for (String bad : new String[] {"", "host", "host:", ":80", "a:b:c", "[::1]", "h:-1", "h:x"}) {
-            assertThatThrownBy(() -> HttpOptions.parse(bad)).as(bad).isInstanceOf(CliUsageException.class);
+        for (String bad : new String[] {"", "host", "host:", ":80", "a:b:c", "[::1]", "h:-1", "h:x", "ws://h:1", "h:70000"}) {
+            assertThatThrownBy(() -> HttpOptions.parse(bad)).as(bad).isInstanceOf(CliUsageException.class)
+                    .hasMessageStartingWith("--http expects HOST:PORT or PORT, got");
         }
+        assertThatThrownBy(() -> HttpOptions.parse("h:70000")).hasMessageContaining("outside 0..65535");
     }
 
     @Test

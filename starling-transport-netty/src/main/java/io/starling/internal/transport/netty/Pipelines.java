@@ -1,6 +1,7 @@
 package io.starling.internal.transport.netty;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -58,27 +59,35 @@ final class Pipelines {
                 p.addLast("bytes", network.byteCounter());
                 TlsIdentity tls = network.tls();
                 if (tls != null) p.addLast("tls", sslHandler(tls.serverContext().newHandler(ch.alloc())));
-                FrameCodec frames = null;
-                if (webSocket) {
-                    int max = network.maxFrameBytes();
-                    p.addLast("http", new HttpServerCodec());
-                    p.addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_BYTES));
-                    p.addLast("websocket", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
-                            .websocketPath(endpoint.path())
-                            .checkStartsWith(false)
-                            .maxFramePayloadLength(max)
-                            .handshakeTimeoutMillis(network.settings().upgradeTimeout().toMillis())
-                            .dropPongFrames(false)
-                            .build()));
-                    p.addLast("websocket-aggregator", new WebSocketFrameAggregator(max));
-                    p.addLast("messages", new WebSocketCodec());
-                } else {
-                    frames = new FrameCodec(network.maxFrameBytes());
-                    p.addLast("frames", frames);
-                }
+                FrameCodec frames = messages(p, webSocket ? new HttpServerCodec() : null, () ->
+                        new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
+                                .websocketPath(endpoint.path())
+                                .checkStartsWith(false)
+                                .maxFramePayloadLength(network.maxFrameBytes())
+                                .handshakeTimeoutMillis(network.settings().upgradeTimeout().toMillis())
+                                .dropPongFrames(false)
+                                .build()));
                 p.addLast("connection", new ConnectionHandler(network, connection, webSocket, false, tls != null, null, frames));
             }
         };
+    }
+
+    /**
+     * The message layer: length-prefixed frames on a stream (returned, for the trickle timer), or — when
+     * {@code httpCodec} is given — HTTP for the upgrade, then one binary WebSocket message per protocol message.
+     */
+    private FrameCodec messages(ChannelPipeline p, ChannelHandler httpCodec, java.util.function.Supplier<ChannelHandler> webSocketProtocol) {
+        if (httpCodec == null) {
+            FrameCodec frames = new FrameCodec(network.maxFrameBytes());
+            p.addLast("frames", frames);
+            return frames;
+        }
+        p.addLast("http", httpCodec);
+        p.addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_BYTES));
+        p.addLast("websocket", webSocketProtocol.get());
+        p.addLast("websocket-aggregator", new WebSocketFrameAggregator(network.maxFrameBytes()));
+        p.addLast("messages", new WebSocketCodec());
+        return null;
     }
 
     /**
@@ -99,23 +108,13 @@ final class Pipelines {
                 if (tls != null) {
                     p.addLast("tls", sslHandler(tls.clientContext().newHandler(ch.alloc(), endpoint.host(), endpoint.port())));
                 }
-                FrameCodec frames = null;
-                if (webSocket) {
-                    int max = network.maxFrameBytes();
-                    p.addLast("http", new HttpClientCodec());
-                    p.addLast("http-aggregator", new HttpObjectAggregator(MAX_UPGRADE_BYTES));
-                    p.addLast("websocket", new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
-                            .webSocketUri(uri(endpoint))
-                            .maxFramePayloadLength(max)
-                            .handshakeTimeoutMillis(network.settings().upgradeTimeout().toMillis())
-                            .dropPongFrames(false)
-                            .build()));
-                    p.addLast("websocket-aggregator", new WebSocketFrameAggregator(max));
-                    p.addLast("messages", new WebSocketCodec());
-                } else {
-                    frames = new FrameCodec(network.maxFrameBytes());
-                    p.addLast("frames", frames);
-                }
+                FrameCodec frames = messages(p, webSocket ? new HttpClientCodec() : null, () ->
+                        new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                                .webSocketUri(uri(endpoint))
+                                .maxFramePayloadLength(network.maxFrameBytes())
+                                .handshakeTimeoutMillis(network.settings().upgradeTimeout().toMillis())
+                                .dropPongFrames(false)
+                                .build()));
                 p.addLast("connection", new ConnectionHandler(network, connection, webSocket, true, tls != null,
                         endpoint.toString(), frames));
             }
