@@ -1,0 +1,185 @@
+package io.starling.bench.suite;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.starling.Starling;
+import io.starling.StarlingConfig;
+import io.starling.internal.engine.DefaultStarling;
+import io.starling.internal.sync.SyncStoreView;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
+
+/** Helpers shared by the scenarios: opening peers, loading, awaiting, memory, percentiles. */
+final class Bench {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final int BATCH = 1000;
+    private static final String BATCH_INSERT;
+
+    static {
+        StringBuilder sql = new StringBuilder("INSERT INTO docs DOCUMENTS ");
+        for (int i = 0; i < BATCH; i++) sql.append(i == 0 ? "" : ", ").append("(:d").append(i).append(')');
+        BATCH_INSERT = sql.toString();
+    }
+
+    private Bench() {}
+
+    static DefaultStarling open(Path dir) {
+        return (DefaultStarling) Starling.open(StarlingConfig.builder().databaseDirectory(dir).appId("bench").build());
+    }
+
+    /** Inserts the documents with one 1,000-document INSERT statement per batch (the tail one by one). */
+    static void load(Starling db, List<Map<String, Object>> docs) {
+        int from = 0;
+        for (; from + BATCH <= docs.size(); from += BATCH) {
+            Map<String, Object> args = new HashMap<>(BATCH * 2);
+            for (int i = 0; i < BATCH; i++) args.put("d" + i, docs.get(from + i));
+            db.store().execute(BATCH_INSERT, args);
+        }
+        for (; from < docs.size(); from++) db.store().execute("INSERT INTO docs DOCUMENTS (:d)", Map.of("d", docs.get(from)));
+    }
+
+    /** The encoded ids and states of every row (what a sync must move at least), as SyncBenchmark.payload. */
+    static long payload(DefaultStarling db) {
+        long total = 0;
+        byte[] after = null;
+        while (true) {
+            List<SyncStoreView.Row> rows = db.syncStore().scanCollection("docs", after, 10_000);
+            if (rows.isEmpty()) return total;
+            for (SyncStoreView.Row r : rows) total += r.id().length + r.state().length;
+            after = rows.get(rows.size() - 1).id();
+        }
+    }
+
+    static long siteId(Starling db) {
+        return db.config().siteId().getAsLong();
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        await(what, condition, 600);
+    }
+
+    static void await(String what, BooleanSupplier condition, int seconds) {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException(what + ": not done in " + seconds + " s");
+            LockSupport.parkNanos(200_000);
+        }
+    }
+
+    /** Waits until {@code counter} has not changed for {@code quietMillis} (traffic after "done" counted too). */
+    static void awaitQuiet(LongSupplier counter, long quietMillis) {
+        long last = counter.getAsLong(), since = System.nanoTime(), deadline = since + 30_000_000_000L;
+        while (System.nanoTime() - since < quietMillis * 1_000_000L && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(2_000_000);
+            long now = counter.getAsLong();
+            if (now != last) {
+                last = now;
+                since = System.nanoTime();
+            }
+        }
+    }
+
+    static long usedHeapAfterGc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            LockSupport.parkNanos(20_000_000);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** VmRSS of this process from /proc/self/status, bytes (−1 where there is no /proc). */
+    static long rss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | NumberFormatException e) {
+            // no /proc
+        }
+        return -1;
+    }
+
+    static double mb(long bytes) {
+        return bytes / (1024.0 * 1024.0);
+    }
+
+    /** Percentile of sorted-in-place nanosecond samples. */
+    static long percentile(long[] nanos, double p) {
+        long[] s = nanos.clone();
+        Arrays.sort(s);
+        return s[Math.min(s.length - 1, (int) (s.length * p))];
+    }
+
+    static long directorySize(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    static void delete(Path p) {
+        if (p == null || !Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+        } catch (IOException e) {
+            System.err.println("could not delete " + p + ": " + e);
+        }
+    }
+
+    static long jsonBytes(List<Map<String, Object>> docs) {
+        long total = 0;
+        for (Map<String, Object> d : docs) {
+            try {
+                total += JSON.writeValueAsBytes(d).length;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return total;
+    }
+
+    /** Samples used heap on a background thread (whole JVM). */
+    static final class PeakHeap implements AutoCloseable {
+        private final AtomicLong peak = new AtomicLong();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+
+        PeakHeap() {
+            thread = new Thread(() -> {
+                while (running.get()) {
+                    long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+                    peak.accumulateAndGet(used, Math::max);
+                    LockSupport.parkNanos(5_000_000);
+                }
+            }, "heap-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        long stop() {
+            running.set(false);
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return peak.get();
+        }
+
+        @Override
+        public void close() {
+            stop();
+        }
+    }
+}
