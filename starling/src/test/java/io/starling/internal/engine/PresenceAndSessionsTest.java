@@ -85,7 +85,9 @@ class PresenceAndSessionsTest {
         await("d leaves a's graph", () -> remote(a, d) == null && remote(a, c) != null);
         assertThat(a.presence().graph().connections()).hasSize(2);
         await("and c's", () -> remote(c, d) == null);
-        assertThat(d.presence().graph().remotePeers()).isEmpty();
+        // d learns of the cut on its own sync thread: wait for it rather than assume it came first
+        await("d alone", () -> d.presence().graph().remotePeers().isEmpty());
+        assertThat(d.presence().graph().connections()).isEmpty();
     }
 
     @Test
@@ -101,8 +103,8 @@ class PresenceAndSessionsTest {
         assertThat(remote(a, c).hops()).isEqualTo(2);
         assertThat(remote(a, b).hops()).isEqualTo(1);
         assertThat(remote(a, d).hops()).isEqualTo(1);
-        assertThat(seen).isNotEmpty();
-        assertThat(seen.get(seen.size() - 1)).isEqualTo(a.presence().graph());
+        // observers run after the graph is published: the last one seen catches up with it
+        await("the observer saw the ring", () -> !seen.isEmpty() && seen.get(seen.size() - 1).equals(a.presence().graph()));
     }
 
     @Test
