@@ -105,7 +105,7 @@ public final class LocalStoreBenchmark {
     }
 
     /** Raw sqlite-jdbc: the same JSON bytes, same batches, WAL + synchronous=FULL like Starling's default. */
-    static double rawInserts(Path file, List<Map<String, Object>> data) throws SQLException, IOException {
+    public static double rawInserts(Path file, List<Map<String, Object>> data) throws SQLException, IOException {
         byte[][] bodies = new byte[data.size()][];
         for (int i = 0; i < data.size(); i++) bodies[i] = JSON.writeValueAsBytes(data.get(i));
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {

@@ -94,7 +94,7 @@ public final class SyncBenchmark {
     }
 
     /** The encoded ids and states of every row: what a sync must move at least. */
-    static long payload(DefaultStarling db) {
+    public static long payload(DefaultStarling db) {
         long total = 0;
         byte[] after = null;
         while (true) {

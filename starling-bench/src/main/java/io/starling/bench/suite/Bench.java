@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.internal.engine.DefaultStarling;
-import io.starling.internal.sync.SyncStoreView;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -50,16 +49,9 @@ final class Bench {
         for (; from < docs.size(); from++) db.store().execute("INSERT INTO docs DOCUMENTS (:d)", Map.of("d", docs.get(from)));
     }
 
-    /** The encoded ids and states of every row (what a sync must move at least), as SyncBenchmark.payload. */
+    /** The encoded ids and states of every row (what a sync must move at least). */
     static long payload(DefaultStarling db) {
-        long total = 0;
-        byte[] after = null;
-        while (true) {
-            List<SyncStoreView.Row> rows = db.syncStore().scanCollection("docs", after, 10_000);
-            if (rows.isEmpty()) return total;
-            for (SyncStoreView.Row r : rows) total += r.id().length + r.state().length;
-            after = rows.get(rows.size() - 1).id();
-        }
+        return io.starling.bench.SyncBenchmark.payload(db);
     }
 
     static long siteId(Starling db) {

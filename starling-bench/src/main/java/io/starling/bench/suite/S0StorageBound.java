@@ -2,10 +2,6 @@ package io.starling.bench.suite;
 
 import io.starling.internal.engine.DefaultStarling;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,28 +42,6 @@ final class S0StorageBound implements Scenario {
     }
 
     static double rawInserts(Path file, List<Map<String, Object>> data) throws Exception {
-        byte[][] bodies = new byte[data.size()][];
-        for (int i = 0; i < data.size(); i++) bodies[i] = Bench.JSON.writeValueAsBytes(data.get(i));
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
-            try (Statement s = c.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=FULL");
-                s.execute("CREATE TABLE docs (id TEXT PRIMARY KEY, body BLOB NOT NULL)");
-            }
-            c.setAutoCommit(false);
-            long start = System.nanoTime();
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO docs (id, body) VALUES (?, ?)")) {
-                for (int i = 0; i < data.size(); i++) {
-                    ps.setString(1, (String) data.get(i).get("_id"));
-                    ps.setBytes(2, bodies[i]);
-                    ps.addBatch();
-                    if ((i + 1) % Bench.BATCH == 0 || i == data.size() - 1) {
-                        ps.executeBatch();
-                        c.commit();
-                    }
-                }
-            }
-            return data.size() / ((System.nanoTime() - start) / 1e9);
-        }
+        return io.starling.bench.LocalStoreBenchmark.rawInserts(file, data); // the same raw path as bench/local-store
     }
 }
