@@ -10,24 +10,36 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A TCP relay on 127.0.0.1 between a dialing peer and a listening one, so that a benchmark can cut the link and
- * let it come back while both peer processes keep running (a phone losing and finding its Wi-Fi). Counts the
- * bytes it relays and notes when the last connection was accepted. While held, new connections are accepted
- * and closed at once.
+ * let it come back while both peers keep running (a phone losing and finding its Wi-Fi), or slow it down to a
+ * Bluetooth-class link. Counts the bytes it relays each way and notes when the last connection was accepted.
+ * While held, new connections are accepted and closed at once.
  */
-final class LoopbackProxy implements AutoCloseable {
+public final class LoopbackProxy implements AutoCloseable {
     private final ServerSocket server;
     private final InetSocketAddress target;
+    private final long bytesPerSecond; // 0: unlimited
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong toTarget = new AtomicLong(), fromTarget = new AtomicLong();
     private volatile boolean held;
     private volatile long acceptedAt;
     private volatile boolean closed;
 
-    LoopbackProxy(InetSocketAddress target) throws IOException {
+    /** An unlimited relay to {@code target}. */
+    public LoopbackProxy(InetSocketAddress target) throws IOException {
+        this(target, 0);
+    }
+
+    /**
+     * A relay limiting each direction to {@code bytesPerSecond} with a token bucket (burst: 1/20 s of tokens, at
+     * least 2 KB); 0 for no limit.
+     */
+    public LoopbackProxy(InetSocketAddress target, long bytesPerSecond) throws IOException {
         this.target = target;
+        this.bytesPerSecond = bytesPerSecond;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::acceptLoop, "proxy-accept");
         t.setDaemon(true);
@@ -35,27 +47,42 @@ final class LoopbackProxy implements AutoCloseable {
     }
 
     /** host:port to dial. */
-    String address() {
-        return "127.0.0.1:" + server.getLocalPort();
+    public String address() {
+        return "127.0.0.1:" + port();
     }
 
-    long bytes() {
-        return bytes.get();
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    /** Bytes relayed both ways. */
+    public long bytes() {
+        return toTarget.get() + fromTarget.get();
+    }
+
+    /** Bytes relayed from the dialer to the target. */
+    public long bytesToTarget() {
+        return toTarget.get();
+    }
+
+    /** Bytes relayed from the target to the dialer. */
+    public long bytesFromTarget() {
+        return fromTarget.get();
     }
 
     /** System.nanoTime() of the last connection relayed. */
-    long acceptedAt() {
+    public long acceptedAt() {
         return acceptedAt;
     }
 
     /** Cuts every relayed connection and refuses new ones until {@link #release()}. */
-    void cut() {
+    public void cut() {
         held = true;
         for (Socket s : sockets) closeQuietly(s);
         sockets.clear();
     }
 
-    void release() {
+    public void release() {
         held = false;
     }
 
@@ -73,22 +100,34 @@ final class LoopbackProxy implements AutoCloseable {
                 sockets.add(in);
                 sockets.add(out);
                 acceptedAt = System.nanoTime();
-                pump(in, out);
-                pump(out, in);
+                pump(in, out, toTarget);
+                pump(out, in, fromTarget);
             } catch (IOException e) {
                 if (!closed) System.err.println("proxy: " + e);
             }
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, AtomicLong counter) {
         Thread t = new Thread(() -> {
-            byte[] buf = new byte[64 << 10];
+            byte[] buf = new byte[bytesPerSecond > 0 ? 1024 : 64 << 10];
+            double burst = Math.max(bytesPerSecond / 20.0, 2 * buf.length), tokens = burst;
+            long last = System.nanoTime();
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    // token bucket: a chunk may leave once the bucket holds its size; it refills at the rate
+                    while (bytesPerSecond > 0) {
+                        long now = System.nanoTime();
+                        tokens = Math.min(burst, tokens + (now - last) / 1e9 * bytesPerSecond);
+                        last = now;
+                        if (tokens >= n) break;
+                        LockSupport.parkNanos((long) ((n - tokens) / bytesPerSecond * 1e9));
+                    }
+                    tokens -= n;
                     out.write(buf, 0, n);
-                    bytes.addAndGet(n);
+                    out.flush();
+                    counter.addAndGet(n);
                 }
             } catch (IOException gone) {
                 // cut, or the peer closed

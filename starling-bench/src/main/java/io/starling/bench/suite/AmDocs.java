@@ -47,6 +47,11 @@ final class AmDocs {
         return docs != null ? this : wrap(doc);
     }
 
+    /** All of {@code docs}, one transaction per batch of 1,000. */
+    void insertAll(List<Map<String, Object>> docs) {
+        for (int from = 0; from < docs.size(); from += Bench.BATCH) insert(docs.subList(from, Math.min(docs.size(), from + Bench.BATCH)));
+    }
+
     /** One transaction per batch of 1,000. */
     void insert(List<Map<String, Object>> batch) {
         try (Transaction tx = doc.startTransaction()) {

@@ -33,16 +33,8 @@ final class S1Local implements Scenario {
     @Override
     public List<BenchRecord> run(Context ctx, int n) throws Exception {
         List<BenchRecord> out = new ArrayList<>();
-        try {
-            out.addAll(starling(ctx, n));
-        } catch (Exception | Error e) {
-            out.add(BenchRecord.error(id(), "starling", n, e.toString()));
-        }
-        try {
-            out.addAll(automerge(ctx, n));
-        } catch (Exception | Error e) {
-            out.add(BenchRecord.error(id(), "automerge-jni", n, e.toString()));
-        }
+        measure(out, "starling", n, () -> starling(ctx, n));
+        measure(out, "automerge-jni", n, () -> automerge(ctx, n));
         return out;
     }
 
@@ -120,7 +112,7 @@ final class S1Local implements Scenario {
         AmDocs am = AmDocs.create();
         try {
             long start = System.nanoTime();
-            for (int from = 0; from < n; from += Bench.BATCH) am.insert(docs.subList(from, Math.min(n, from + Bench.BATCH)));
+            am.insertAll(docs);
             out.add(BenchRecord.of(id(), sys, n, "inserts_per_s", n / ((System.nanoTime() - start) / 1e9), "docs/s"));
             out.add(BenchRecord.of(id(), sys, n, "heap_mb", Bench.mb(Bench.usedHeapAfterGc() - heapBefore), "MB"));
             out.add(BenchRecord.of(id(), sys, n, "rss_mb", Bench.mb(Bench.rss()), "MB"));

@@ -45,17 +45,9 @@ final class S2InitialSync implements Scenario {
     @Override
     public List<BenchRecord> run(Context ctx, int n) throws Exception {
         List<BenchRecord> out = new ArrayList<>();
-        for (String sys : List.of("starling", "starling-tcp-tls", "automerge-jni")) {
-            try {
-                out.addAll(switch (sys) {
-                    case "starling" -> inMemory(ctx, n);
-                    case "starling-tcp-tls" -> tcpTls(ctx, n);
-                    default -> automerge(ctx, n);
-                });
-            } catch (Exception | Error e) {
-                out.add(BenchRecord.error(id(), sys, n, e.toString()));
-            }
-        }
+        measure(out, "starling", n, () -> inMemory(ctx, n));
+        measure(out, "starling-tcp-tls", n, () -> tcpTls(ctx, n));
+        measure(out, "automerge-jni", n, () -> automerge(ctx, n));
         return out;
     }
 
@@ -138,7 +130,7 @@ final class S2InitialSync implements Scenario {
         Document b = new Document();
         SyncState sa = new SyncState(), sb = new SyncState();
         try {
-            for (int from = 0; from < n; from += Bench.BATCH) a.insert(docs.subList(from, Math.min(n, from + Bench.BATCH)));
+            a.insertAll(docs);
             long heapBefore = Bench.usedHeapAfterGc();
             long rssBefore = Bench.rss();
             Bench.PeakHeap peak = new Bench.PeakHeap();

@@ -45,16 +45,8 @@ final class S3Reconnect implements Scenario {
     @Override
     public List<BenchRecord> run(Context ctx, int n) throws Exception {
         List<BenchRecord> out = new ArrayList<>();
-        try {
-            out.addAll(starling(ctx, n));
-        } catch (Exception | Error e) {
-            out.add(BenchRecord.error(id(), "starling", n, e.toString()));
-        }
-        try {
-            out.addAll(automerge(ctx, n));
-        } catch (Exception | Error e) {
-            out.add(BenchRecord.error(id(), "automerge-jni", n, e.toString()));
-        }
+        measure(out, "starling", n, () -> starling(ctx, n));
+        measure(out, "automerge-jni", n, () -> automerge(ctx, n));
         return out;
     }
 
@@ -118,7 +110,7 @@ final class S3Reconnect implements Scenario {
         Document b = new Document();
         SyncState sa = new SyncState(), sb = new SyncState();
         try {
-            for (int from = 0; from < n; from += Bench.BATCH) a.insert(docs.subList(from, Math.min(n, from + Bench.BATCH)));
+            a.insertAll(docs);
             AmDocs.sync(a.doc, sa, b, sb);
             int next = 0;
             for (int k : KS) {

@@ -46,16 +46,8 @@ final class S4Concurrent implements Scenario {
     @Override
     public List<BenchRecord> run(Context ctx, int n) throws Exception {
         List<BenchRecord> out = new ArrayList<>();
-        try {
-            out.addAll(starling(ctx, n));
-        } catch (Exception | Error e) {
-            out.add(BenchRecord.error(id(), "starling", n, e.toString()));
-        }
-        try {
-            out.addAll(automerge(n));
-        } catch (Exception | Error e) {
-            out.add(BenchRecord.error(id(), "automerge-jni", n, e.toString()));
-        }
+        measure(out, "starling", n, () -> starling(ctx, n));
+        measure(out, "automerge-jni", n, () -> automerge(n));
         return out;
     }
 

@@ -33,16 +33,8 @@ final class S6Tombstones implements Scenario {
     @Override
     public List<BenchRecord> run(Context ctx, int n) throws Exception {
         List<BenchRecord> out = new ArrayList<>();
-        try {
-            out.addAll(starling(ctx, n));
-        } catch (Exception | Error e) {
-            out.add(BenchRecord.error(id(), "starling", n, e.toString()));
-        }
-        try {
-            out.addAll(automerge(ctx, n));
-        } catch (Exception | Error e) {
-            out.add(BenchRecord.error(id(), "automerge-jni", n, e.toString()));
-        }
+        measure(out, "starling", n, () -> starling(ctx, n));
+        measure(out, "automerge-jni", n, () -> automerge(ctx, n));
         return out;
     }
 
@@ -79,7 +71,7 @@ final class S6Tombstones implements Scenario {
         Document f = new Document();
         SyncState sa = new SyncState(), sf = new SyncState();
         try {
-            for (int from = 0; from < n; from += Bench.BATCH) a.insert(docs.subList(from, Math.min(n, from + Bench.BATCH)));
+            a.insertAll(docs);
             List<org.automerge.ObjectId> ids = new ArrayList<>(n);
             for (int i = 0; i < n; i++) ids.add(a.docId(DocumentGenerator.id(i)));
             for (int round = 1; round <= 10; round++) {

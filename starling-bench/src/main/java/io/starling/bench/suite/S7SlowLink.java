@@ -1,5 +1,6 @@
 package io.starling.bench.suite;
 
+import io.starling.bench.LoopbackProxy;
 import io.starling.Endpoint;
 import io.starling.Identity;
 import io.starling.Starling;
@@ -13,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * S7, Starling only, over a 20 KB/s link (20,000 bytes/s each way, {@link ThrottledProxy}) between two in-JVM
+ * S7, Starling only, over a 20 KB/s link (20,000 bytes/s each way, {@link LoopbackProxy} with a rate limit) between two in-JVM
  * peers over loopback TCP in playground mode (no TLS: the certificates' handshake would be charged to every
  * reconnect here; S2's starling-tcp-tls shows the TLS cost). At N = 1,000 whatever --n says:
  * {@code sync_seconds_20kbps} and the bytes each way of an initial sync; {@code reconnect_seconds_k10_20kbps}
@@ -56,7 +57,7 @@ final class S7SlowLink implements Scenario {
         StarlingConfig.Builder cb = StarlingConfig.builder().databaseDirectory(dir.resolve("b")).appId("bench")
                 .identity(Identity.playground());
         try (Starling a = Starling.open(ca.build()); Starling b = Starling.open(cb.build());
-                ThrottledProxy proxy = new ThrottledProxy(new InetSocketAddress("127.0.0.1", a.sync().listening().get(0).port()), RATE)) {
+                LoopbackProxy proxy = new LoopbackProxy(new InetSocketAddress("127.0.0.1", a.sync().listening().get(0).port()), RATE)) {
             Bench.load(a, ctx.docs(n));
             b.sync().registerSubscription("SELECT * FROM docs", Map.of());
             long peerB = Bench.siteId(b);
@@ -65,9 +66,9 @@ final class S7SlowLink implements Scenario {
             b.sync().connect(Endpoint.tcp("127.0.0.1", proxy.port()));
             Bench.await("S7 sync", () -> a.sync().hasReached(peerB, seq));
             out.add(BenchRecord.of(id(), sys, n, "sync_seconds_20kbps", (System.nanoTime() - start) / 1e9, "s"));
-            Bench.awaitQuiet(() -> proxy.bytesToTarget.get() + proxy.bytesFromTarget.get(), 300);
-            out.add(BenchRecord.of(id(), sys, n, "sync_wire_bytes_a_to_b_20kbps", proxy.bytesFromTarget.get(), "B"));
-            out.add(BenchRecord.of(id(), sys, n, "sync_wire_bytes_b_to_a_20kbps", proxy.bytesToTarget.get(), "B"));
+            Bench.awaitQuiet(proxy::bytes, 300);
+            out.add(BenchRecord.of(id(), sys, n, "sync_wire_bytes_a_to_b_20kbps", proxy.bytesFromTarget(), "B"));
+            out.add(BenchRecord.of(id(), sys, n, "sync_wire_bytes_b_to_a_20kbps", proxy.bytesToTarget(), "B"));
 
             // a 1 KB change reaches the neighbour
             String blob = "x".repeat(1024);
@@ -85,21 +86,21 @@ final class S7SlowLink implements Scenario {
             out.add(BenchRecord.of(id(), sys, n, "change_1kb_latency_ms", lat.get(lat.size() / 2), "ms"));
 
             // reconnect after 10 changes made while the link was down
-            Bench.awaitQuiet(() -> proxy.bytesToTarget.get() + proxy.bytesFromTarget.get(), 300);
+            Bench.awaitQuiet(proxy::bytes, 300);
             proxy.cut();
             Bench.await("S7 cut", () -> a.sync().peers().isEmpty(), 60);
             for (int i = 0; i < 10; i++) {
                 a.store().execute("UPDATE docs SET score = :s WHERE _id = :id", Map.of("s", -1L - i, "id", DocumentGenerator.id(i * 50)));
             }
             long seq2 = ((DefaultStarling) a).defaultStore().lastSequence();
-            long before = proxy.bytesToTarget.get() + proxy.bytesFromTarget.get();
-            long cutAt = proxy.acceptedAt;
+            long before = proxy.bytes();
+            long cutAt = proxy.acceptedAt();
             proxy.release();
-            Bench.await("S7 reconnect", () -> proxy.acceptedAt != cutAt && a.sync().hasReached(peerB, seq2), 120);
-            double seconds = (System.nanoTime() - proxy.acceptedAt) / 1e9;
-            Bench.awaitQuiet(() -> proxy.bytesToTarget.get() + proxy.bytesFromTarget.get(), 300);
+            Bench.await("S7 reconnect", () -> proxy.acceptedAt() != cutAt && a.sync().hasReached(peerB, seq2), 120);
+            double seconds = (System.nanoTime() - proxy.acceptedAt()) / 1e9;
+            Bench.awaitQuiet(proxy::bytes, 300);
             out.add(BenchRecord.of(id(), sys, n, "reconnect_seconds_k10_20kbps", seconds, "s"));
-            out.add(BenchRecord.of(id(), sys, n, "reconnect_bytes_k10_20kbps", proxy.bytesToTarget.get() + proxy.bytesFromTarget.get() - before, "B"));
+            out.add(BenchRecord.of(id(), sys, n, "reconnect_bytes_k10_20kbps", proxy.bytes() - before, "B"));
         } finally {
             Bench.delete(dir);
         }

@@ -22,4 +22,19 @@ interface Scenario {
 
     /** One run at size {@code n}; records of every system. A system that fails gives an error record. */
     List<BenchRecord> run(Context ctx, int n) throws Exception;
+
+    /** One system's measurement. */
+    @FunctionalInterface
+    interface Measure {
+        List<BenchRecord> run() throws Exception;
+    }
+
+    /** Adds {@code measure}'s records to {@code out}, or an error record for {@code system} if it fails. */
+    default void measure(List<BenchRecord> out, String system, int n, Measure measure) {
+        try {
+            out.addAll(measure.run());
+        } catch (Exception | Error e) {
+            out.add(BenchRecord.error(id(), system, n, e.toString()));
+        }
+    }
 }
