@@ -92,10 +92,4 @@ final class ExecCommand implements Callable<Integer> {
         out.flush();
         return CommandLine.ExitCode.OK;
     }
-
-    /** {@code --token}, else {@code $STARLING_HTTP_TOKEN}, else null. */
-    static String token(CliEnvironment environment, String option) {
-        String t = option != null ? option : environment.env().get(HttpOptions.TOKEN_VARIABLE);
-        return t == null || t.isBlank() ? null : t.strip();
-    }
 }

@@ -27,6 +27,7 @@ final class RemoteOptions {
 
     /** The client for {@code --url}; the token is {@code --token}, else {@code $STARLING_HTTP_TOKEN}, else none. */
     HttpApiClient client(CliEnvironment environment) {
-        return new HttpApiClient(HttpApiClient.parseUrl(url), ExecCommand.token(environment, token));
+        String t = token != null ? token : environment.env().get(HttpOptions.TOKEN_VARIABLE);
+        return new HttpApiClient(HttpApiClient.parseUrl(url), t == null || t.isBlank() ? null : t.strip());
     }
 }
