@@ -12,10 +12,11 @@ import java.util.Objects;
  */
 public sealed interface Message
         permits Message.Hello, Message.Subscriptions, Message.Batch, Message.Ack, Message.Request, Message.Docs,
-                Message.Zombies, Message.Close, Message.Presence {
+                Message.Zombies, Message.Close, Message.Presence, Message.Summary {
 
     /**
-     * The first message of each side. {@code capabilities} is a bit set (version 1 defines none), {@code maxFrame}
+     * The first message of each side. {@code capabilities} is a bit set ({@link SessionConfig#CAP_SUMMARY}; unknown
+     * bits are ignored), {@code maxFrame}
      * the largest frame this side accepts, {@code horizon} its tombstone horizon (0 = none).
      */
     record Hello(int version, String appId, long peerId, long incarnation, long capabilities, int maxFrame,
@@ -134,6 +135,38 @@ public sealed interface Message
         @Override
         public int hashCode() {
             return java.util.Arrays.hashCode(payload);
+        }
+    }
+
+    /**
+     * What the receiver holds of one collection, sent before its first SUBSCRIPTIONS of a session it has no
+     * checkpoint for (and only to a peer announcing {@link SessionConfig#CAP_SUMMARY}): per bucket of document ids,
+     * the sum of its rows' hashes ({@link Summaries}). The sender skips the rows of every bucket whose sum equals
+     * its own: the receiver holds them already. {@code buckets.length} is a power of two up to
+     * {@link Summaries#MAX_BUCKETS}.
+     */
+    record Summary(String collection, long[] buckets) implements Message {
+        public Summary {
+            Objects.requireNonNull(collection, "collection");
+            Objects.requireNonNull(buckets, "buckets");
+            if (!Summaries.validBucketCount(buckets.length)) {
+                throw new IllegalArgumentException("bucket count " + buckets.length + " is not a power of two up to " + Summaries.MAX_BUCKETS);
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Summary s && collection.equals(s.collection) && Arrays.equals(buckets, s.buckets);
+        }
+
+        @Override
+        public int hashCode() {
+            return collection.hashCode() * 31 + Arrays.hashCode(buckets);
+        }
+
+        @Override
+        public String toString() {
+            return "Summary[" + collection + ", " + buckets.length + " buckets]";
         }
     }
 

@@ -11,6 +11,7 @@ import io.starling.internal.sync.Message.HintEntry;
 import io.starling.internal.sync.Message.PartEntry;
 import io.starling.internal.sync.Message.Request;
 import io.starling.internal.sync.Message.Subscriptions;
+import io.starling.internal.sync.Message.Summary;
 import io.starling.internal.sync.Message.Zombies;
 import io.starling.internal.sync.SyncStoreView.ApplyResult;
 import io.starling.internal.sync.SyncStoreView.Checkpoint;
@@ -142,8 +143,11 @@ final class Receiver {
         }
     }
 
-    /** Both HELLOs accepted: our first SUBSCRIPTIONS, with the checkpoint we hold for this remote. */
-    void established(long remotePeerId, long remoteIncarnation, List<Message> out) {
+    /**
+     * Both HELLOs accepted: our first SUBSCRIPTIONS, with the checkpoint we hold for this remote — preceded, when we
+     * hold none and the remote reads them, by a SUMMARY of each subscribed collection we hold documents in.
+     */
+    void established(long remotePeerId, long remoteIncarnation, long remoteCapabilities, List<Message> out) {
         this.remoteIncarnation = remoteIncarnation;
         Checkpoint ckpt = store.checkpoint(remotePeerId);
         if (ckpt != null && ckpt.incarnation() == remoteIncarnation) {
@@ -161,7 +165,21 @@ final class Receiver {
         since.clear();
         for (SubscriptionKey k : keys) since.put(k, 1L);
         revision = 0;
+        if ((durable == null || durable.sequence() == 0) && (remoteCapabilities & SessionConfig.CAP_SUMMARY) != 0) {
+            summarize(out);
+        }
         announce(out);
+    }
+
+    /** Peers that never met: what we hold already, so that the sender skips it (docs/SYNC-PROTOCOL.md). */
+    private void summarize(List<Message> out) {
+        Set<String> collections = new LinkedHashSet<>();
+        for (Subscription s : subs) collections.add(s.collection());
+        for (String c : collections) {
+            if (!store.holdsAny(c)) continue;
+            long[] sums = Summaries.ofCollection(store, c, session.frameLimit(), session.config().summaryRatio());
+            if (sums != null) out.add(new Summary(c, sums));
+        }
     }
 
     private void announce(List<Message> out) {

@@ -9,11 +9,13 @@ import io.starling.internal.sync.Message.HintEntry;
 import io.starling.internal.sync.Message.PartEntry;
 import io.starling.internal.sync.Message.Request;
 import io.starling.internal.sync.Message.Subscriptions;
+import io.starling.internal.sync.Message.Summary;
 import io.starling.internal.sync.SyncStoreView.DocRef;
 import io.starling.internal.sync.SyncStoreView.Row;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -38,6 +40,8 @@ final class Sender {
     /** Rows examined without anything to send before an empty batch moves the remote's checkpoint anyway. */
     static final long PROGRESS_ROWS = 1024;
     static final int MAX_PUSH = 65_536;
+    /** The buckets of all SUMMARY messages of a session together (2 MiB of sums). */
+    static final int MAX_SUMMARY_BUCKETS = 4 * Summaries.MAX_BUCKETS;
 
     private final SyncSession session;
     private final SyncStoreView store;
@@ -69,6 +73,16 @@ final class Sender {
 
     private long lastRequestNo;
     private double avgRowBytes = 512;
+
+    // peers that never met: the remote's summaries until the first SUBSCRIPTIONS, then the buckets they agree on
+    private final Map<String, long[]> remoteSummaries = new HashMap<>();
+    private int remoteSummaryBuckets;
+    private final Map<String, Skip> skips = new HashMap<>();
+    private long skipUpTo; // the buckets agreed on our rows as of this sequence
+    private long summarySkipped;
+
+    /** The buckets (of {@code buckets}) whose rows the remote holds already, byte for byte. */
+    private record Skip(BitSet same, int buckets) {}
 
     Sender(SyncSession session, SyncStoreView store) {
         this.session = session;
@@ -188,6 +202,11 @@ final class Sender {
         return List.copyOf(subs.values());
     }
 
+    /** Rows not sent because the remote's summary showed that it holds them already. */
+    long summarySkipped() {
+        return summarySkipped;
+    }
+
     /** Our store has (or may have) new rows. */
     void localChange() {
         maybeChanges = true;
@@ -221,6 +240,34 @@ final class Sender {
 
     // ---- messages -------------------------------------------------------------------------------------
 
+    /** A SUMMARY: kept until the first SUBSCRIPTIONS, which decides whether the session starts from 0. */
+    void onSummary(Summary m) {
+        if (started) return; // too late to matter (or a duplicate): the live feed has begun
+        long[] old = remoteSummaries.put(m.collection(), m.buckets());
+        remoteSummaryBuckets += m.buckets().length - (old == null ? 0 : old.length);
+        if (remoteSummaryBuckets > MAX_SUMMARY_BUCKETS) {
+            session.fail(SyncSession.MALFORMED, "summaries of more than " + MAX_SUMMARY_BUCKETS + " buckets");
+        }
+    }
+
+    /**
+     * A session from 0 with a remote that sent summaries: the buckets whose sums equal ours hold rows the remote has,
+     * so rows of theirs up to our current sequence need nothing. Later rows changed after the comparison.
+     */
+    private void compareSummaries() {
+        skipUpTo = store.lastSequence(); // read before the scan: a row at or below it did not change since
+        for (Map.Entry<String, long[]> e : remoteSummaries.entrySet()) {
+            if (!byCollection.containsKey(e.getKey())) continue;
+            long[] theirs = e.getValue();
+            long[] ours = Summaries.compute(store, e.getKey(), theirs.length);
+            BitSet same = new BitSet(theirs.length);
+            for (int i = 0; i < theirs.length; i++) {
+                if (ours[i] == theirs[i]) same.set(i);
+            }
+            if (!same.isEmpty()) skips.put(e.getKey(), new Skip(same, theirs.length));
+        }
+    }
+
     void onSubscriptions(Subscriptions m, SessionListener listener) {
         if (m.revision() <= revision) return; // a duplicate or a stale reordered copy: the newer set stands
         int maxSubs = session.frameLimit() / 68;
@@ -247,6 +294,10 @@ final class Sender {
         subs = now;
         byCollection = new HashMap<>();
         for (Subscription s : now.values()) byCollection.computeIfAbsent(s.collection(), c -> new ArrayList<>()).add(s);
+        if (first) {
+            if (!resumed && !remoteSummaries.isEmpty()) compareSummaries();
+            remoteSummaries.clear();
+        }
         for (SubscriptionKey k : old.keySet()) {
             if (!now.containsKey(k)) cancel(k);
         }
@@ -559,6 +610,13 @@ final class Sender {
     private Entry classifyLive(Row row) {
         List<Subscription> list = byCollection.get(row.collection());
         if (list == null) return null;
+        if (!skips.isEmpty() && row.sequence() <= skipUpTo) {
+            Skip skip = skips.get(row.collection());
+            if (skip != null && skip.same().get(Summaries.bucketOf(row.id(), skip.buckets()))) {
+                summarySkipped++;
+                return null; // the remote holds this very state
+            }
+        }
         boolean doc = !row.live() || matchesAny(list, row);
         if (doc) return new DocEntry(row.collection(), row.id(), row.group(), row.state());
         if (held.contains(row.collection())) return new HintEntry(row.collection(), row.id(), Digests.of(row.state()));

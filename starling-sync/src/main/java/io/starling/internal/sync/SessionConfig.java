@@ -23,6 +23,11 @@ public final class SessionConfig {
     /** The protocol version this implementation speaks. */
     public static final int PROTOCOL_VERSION = 1;
     public static final int MIN_FRAME = 64 << 10, MAX_FRAME = 64 << 20;
+    /**
+     * HELLO capability bit: this peer reads SUMMARY messages (and sends them as a receiver). A receiver sends a
+     * SUMMARY only to a peer that announced it, so a peer without it sees none.
+     */
+    public static final long CAP_SUMMARY = 1;
 
     private static final SessionConfig DEFAULTS = builder().build();
 
@@ -33,6 +38,7 @@ public final class SessionConfig {
     private final long helloTimeoutMillis;
     private final long progressTimeoutMillis;
     private final int echoEntries;
+    private final int summaryRatio;
 
     private SessionConfig(Builder b) {
         maxFrameBytes = b.maxFrameBytes;
@@ -42,6 +48,7 @@ public final class SessionConfig {
         helloTimeoutMillis = b.helloTimeoutMillis;
         progressTimeoutMillis = b.progressTimeoutMillis;
         echoEntries = b.echoEntries;
+        summaryRatio = b.summaryRatio;
     }
 
     public static SessionConfig defaults() {
@@ -84,11 +91,19 @@ public final class SessionConfig {
         return echoEntries;
     }
 
+    /**
+     * A receiver with no checkpoint sends a SUMMARY of a collection only when the collection's states take at least
+     * this many times the summary's size (0: always, when it holds any row).
+     */
+    public int summaryRatio() {
+        return summaryRatio;
+    }
+
     @Override
     public String toString() {
         return "SessionConfig[maxFrameBytes=" + maxFrameBytes + ", batchBytes=" + batchBytes + ", window=" + window
                 + ", maxGroupBytes=" + maxGroupBytes + ", helloTimeoutMillis=" + helloTimeoutMillis
-                + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries + "]";
+                + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries + ", summaryRatio=" + summaryRatio + "]";
     }
 
     public static final class Builder {
@@ -99,6 +114,7 @@ public final class SessionConfig {
         private long helloTimeoutMillis = 10_000;
         private long progressTimeoutMillis = 60_000;
         private int echoEntries = 100_000;
+        private int summaryRatio = 4;
 
         private Builder() {}
 
@@ -143,6 +159,12 @@ public final class SessionConfig {
         public Builder echoEntries(int v) {
             if (v < 0 || v > 10_000_000) throw new IllegalArgumentException("echoEntries must be between 0 and 10000000: " + v);
             echoEntries = v;
+            return this;
+        }
+
+        public Builder summaryRatio(int v) {
+            if (v < 0 || v > 1_000_000) throw new IllegalArgumentException("summaryRatio must be between 0 and 1000000: " + v);
+            summaryRatio = v;
             return this;
         }
 

@@ -8,6 +8,7 @@ import io.starling.internal.sync.Message.Hello;
 import io.starling.internal.sync.Message.Presence;
 import io.starling.internal.sync.Message.Request;
 import io.starling.internal.sync.Message.Subscriptions;
+import io.starling.internal.sync.Message.Summary;
 import io.starling.internal.sync.Message.Zombies;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,7 +124,7 @@ public final class SyncSession {
         if (state != State.NEW) throw new IllegalStateException("start() was already called");
         return run(() -> {
             state = State.HELLO_SENT;
-            out.add(new Hello(SessionConfig.PROTOCOL_VERSION, store.appId(), store.peerId(), store.incarnation(), 0,
+            out.add(new Hello(SessionConfig.PROTOCOL_VERSION, store.appId(), store.peerId(), store.incarnation(), SessionConfig.CAP_SUMMARY,
                     config.maxFrameBytes(), store.tombstoneHorizon()));
         });
     }
@@ -309,6 +310,8 @@ public final class SyncSession {
             store.evict(z.docs());
         } else if (m instanceof Presence p) {
             listener.presence(p.payload());
+        } else if (m instanceof Summary s) {
+            sender.onSummary(s);
         }
     }
 
@@ -326,7 +329,7 @@ public final class SyncSession {
             frameLimit = Math.min(config.maxFrameBytes(), h.maxFrame());
             state = State.ESTABLISHED;
             listener.established(h.peerId());
-            receiver.established(h.peerId(), h.incarnation(), out);
+            receiver.established(h.peerId(), h.incarnation(), h.capabilities(), out);
         }
     }
 

@@ -13,6 +13,7 @@ import io.starling.internal.sync.Message.Docs;
 import io.starling.internal.sync.Message.Entry;
 import io.starling.internal.sync.Message.Hello;
 import io.starling.internal.sync.Message.Presence;
+import io.starling.internal.sync.Message.Summary;
 import io.starling.internal.sync.Message.HintEntry;
 import io.starling.internal.sync.Message.PartEntry;
 import io.starling.internal.sync.Message.Request;
@@ -33,7 +34,8 @@ import java.util.List;
  * by the input size. Document states are opaque here: the store decodes them when it merges.
  */
 public final class WireCodec {
-    static final int HELLO = 1, SUBSCRIPTIONS = 2, BATCH = 3, ACK = 4, REQUEST = 5, DOCS = 6, ZOMBIES = 7, CLOSE = 8, PRESENCE = 9;
+    static final int HELLO = 1, SUBSCRIPTIONS = 2, BATCH = 3, ACK = 4, REQUEST = 5, DOCS = 6, ZOMBIES = 7, CLOSE = 8, PRESENCE = 9,
+            SUMMARY = 10;
     static final int DOC = 1, HINT = 2, PART = 3;
     static final int FLAG_CONTINUED = 1;
     static final int KEY_BYTES = 16;
@@ -83,6 +85,9 @@ public final class WireCodec {
             w.writeByte(CLOSE).writeString(c.reason()).writeString(c.message());
         } else if (m instanceof Presence p) {
             w.writeByte(PRESENCE).writeBytes(p.payload());
+        } else if (m instanceof Summary s) {
+            w.writeByte(SUMMARY).writeString(s.collection()).writeVarInt(s.buckets().length);
+            for (long b : s.buckets()) w.writeFixedLong(b);
         }
         return w.toByteArray();
     }
@@ -191,6 +196,7 @@ public final class WireCodec {
                     if (payload.length > Presence.MAX_BYTES) throw WireException.malformed("presence payload over 64 KiB");
                     m = new Presence(payload);
                 }
+                case SUMMARY -> m = readSummary(r);
                 default -> throw WireException.malformed("unknown message type " + type);
             }
         } catch (CodecException e) {
@@ -213,6 +219,15 @@ public final class WireCodec {
         int maxFrame = intValue(r, "maximum frame size");
         long horizon = nonNegative(r, "horizon");
         return new Hello(version, appId, peerId, incarnation, capabilities, maxFrame, horizon);
+    }
+
+    private static Summary readSummary(BinaryReader r) {
+        String collection = collection(r);
+        int n = r.readLength(r.remaining() / 8);
+        if (!Summaries.validBucketCount(n)) throw WireException.malformed("summary bucket count " + n + " is not a power of two up to " + Summaries.MAX_BUCKETS);
+        long[] buckets = new long[n];
+        for (int i = 0; i < n; i++) buckets[i] = r.readFixedLong();
+        return new Summary(collection, buckets);
     }
 
     private static Subscriptions readSubscriptions(BinaryReader r) {

@@ -27,7 +27,7 @@ final class RandomMessages {
         r = new Random(seed);
     }
 
-    static final int TYPES = 9;
+    static final int TYPES = 10;
 
     Message any() {
         return of(1 + r.nextInt(TYPES));
@@ -47,6 +47,11 @@ final class RandomMessages {
                 byte[] payload = new byte[r.nextInt(4) == 0 ? r.nextInt(2000) : r.nextInt(20)];
                 r.nextBytes(payload);
                 yield new Message.Presence(payload);
+            }
+            case 10 -> {
+                long[] buckets = new long[1 << r.nextInt(r.nextInt(8) == 0 ? 11 : 5)];
+                for (int i = 0; i < buckets.length; i++) buckets[i] = r.nextInt(3) == 0 ? 0 : r.nextLong();
+                yield new Message.Summary(collection(), buckets);
             }
             default -> new Close(text(), r.nextInt(5) == 0 ? text().repeat(50) : text());
         };

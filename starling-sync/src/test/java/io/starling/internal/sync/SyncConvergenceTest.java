@@ -49,6 +49,9 @@ class SyncConvergenceTest {
         }
         Statistics.label("requests answered").collect(net.conns.stream().anyMatch(c -> c.fromA.sent.stream().anyMatch(m -> m instanceof Message.Docs)));
         Statistics.label("states in parts").collect(net.conns.stream().anyMatch(c -> c.fromA.parts + c.fromB.parts > 0));
+        boolean skipped = net.conns.stream().anyMatch(c -> c.sa.sender().summarySkipped() + c.sb.sender().summarySkipped() > 0);
+        Statistics.label("rows skipped by a summary").collect(skipped);
+        Statistics.label("rows skipped by a summary").coverage(cov -> cov.check(true).count(k -> k > 10));
     }
 
     /** Many more histories, with {@code mvn -Pslow}. */
@@ -75,6 +78,7 @@ class SyncConvergenceTest {
                 .helloTimeoutMillis(3_000)
                 .progressTimeoutMillis(5_000)
                 .echoEntries(r.nextBoolean() ? 100 : 100_000)
+                .summaryRatio(Math.floorMod(seed, 3) == 0 ? 4 : 0) // small histories: summaries only when forced
                 .build();
         long[] hlc = {1000};
 

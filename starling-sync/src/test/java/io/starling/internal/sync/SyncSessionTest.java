@@ -936,6 +936,134 @@ class SyncSessionTest {
         assertThat(again.ra.acked).isEqualTo(12);
     }
 
+    // ---- peers that never met: summaries ------------------------------------------------------------
+
+    /** A holds {@code n} cars; D gets the same states through a relay C, so that A and D hold the same but never met. */
+    private FakeStore[] sameDataNeverMet(int n, Net net) {
+        FakeStore a = new FakeStore(1), c = new FakeStore(3), d = new FakeStore(4);
+        fill(a, "cars", n);
+        for (FakeStore s : new FakeStore[] {a, c, d}) s.subscriptions = List.of(sub("cars", "*"));
+        net.connect(a, c);
+        net.runUntilQuiet();
+        net.connect(c, d);
+        net.runUntilQuiet();
+        for (Net.Conn conn : net.open()) conn.disconnect();
+        assertSame(a, d, "cars");
+        return new FakeStore[] {a, d};
+    }
+
+    @Test
+    void peersThatNeverMetSendOnlyTheBucketsThatDiffer() {
+        Net net = new Net(40);
+        FakeStore[] ad = sameDataNeverMet(2000, net);
+        FakeStore a = ad[0], d = ad[1];
+        for (int i = 0; i < 10; i++) a.update("cars", String.format("cars%04d", i * 97), "name", Value.of("v2"), t());
+
+        Net.Conn c = net.connect(a, d);
+        net.runUntilQuiet();
+
+        assertSame(a, d, "cars");
+        int buckets = Summaries.bucketsFor(2000, 1 << 20);
+        assertThat(buckets).isEqualTo(512);
+        // each changed document takes its bucket along (about 2000 / 512 documents); everything else is skipped
+        assertThat(c.fromA.docs).isBetween(10, 10 * 12);
+        assertThat(c.fromB.docs).isBetween(10, 10 * 12); // D's copies of the same buckets, older: no harm, a join
+        assertThat(c.sa.sender().summarySkipped()).isGreaterThan(2000 - 10 * 12);
+        assertThat(only(c.fromB.sent, Message.Summary.class)).hasSize(1);
+        assertThat(c.fromA.bytes + c.fromB.bytes).as("bytes exchanged").isLessThan(40_000);
+        assertThat(d.checkpoint(1).sequence()).isEqualTo(a.lastSequence());
+
+        // the checkpoint holds from now on: the next session resumes, with no summary
+        c.disconnect();
+        a.update("cars", "cars0001", "name", Value.of("v3"), t());
+        Net.Conn again = net.connect(a, d);
+        net.runUntilQuiet();
+        assertThat(again.fromA.docs).isEqualTo(1);
+        assertThat(only(again.fromB.sent, Message.Summary.class)).isEmpty();
+        assertSame(a, d, "cars");
+    }
+
+    @Test
+    void identicalPeersThatNeverMetExchangeNoDocuments() {
+        Net net = new Net(41);
+        FakeStore[] ad = sameDataNeverMet(3000, net);
+        Net.Conn c = net.connect(ad[0], ad[1]);
+        net.runUntilQuiet();
+        assertThat(c.fromA.docs + c.fromB.docs).isZero();
+        assertThat(ad[1].checkpoint(1).sequence()).isEqualTo(ad[0].lastSequence());
+        assertThat(ad[0].checkpoint(4).sequence()).isEqualTo(ad[1].lastSequence());
+    }
+
+    @Test
+    void aRowChangedAfterTheComparisonIsSentThoughItsBucketAgreed() {
+        Net net = new Net(42);
+        FakeStore[] ad = sameDataNeverMet(2000, net);
+        FakeStore a = ad[0], d = ad[1];
+        Net.Conn c = net.connect(a, d);
+        while (c.ra.remoteSubs.isEmpty()) assertThat(c.deliverOne()).isTrue(); // A compared D's summary with its rows
+        a.update("cars", "cars0005", "name", Value.of("after"), t());
+        net.localChange(a);
+        net.runUntilQuiet();
+        assertThat(d.field("cars", "cars0005", "name")).isEqualTo(Value.of("after"));
+        assertSame(a, d, "cars");
+        assertThat(c.fromA.docs).isEqualTo(1);
+    }
+
+    @Test
+    void summariesGoOnlyToPeersThatReadThemAndOnlyWithoutACheckpoint() {
+        FakeStore b = new FakeStore(2);
+        fill(b, "cars", 1000);
+        b.subscriptions = List.of(sub("cars", "*"), sub("cars", "k = 1"), sub("boats", "*"));
+        for (long caps : new long[] {0, SessionConfig.CAP_SUMMARY, SessionConfig.CAP_SUMMARY | 6}) {
+            SyncSession s = new SyncSession(b, SessionConfig.defaults(), SessionListener.NONE);
+            s.setSubscriptions(b.subscriptions);
+            assertThat(s.start().get(0)).isInstanceOfSatisfying(Hello.class,
+                    h -> assertThat(h.capabilities()).isEqualTo(SessionConfig.CAP_SUMMARY));
+            List<Message> out = s.onMessage(new Hello(1, b.appId, 1, 42, caps, 1 << 20, 0));
+            List<Message.Summary> sums = only(out, Message.Summary.class);
+            if (caps == 0) {
+                assertThat(sums).isEmpty();
+            } else { // one per subscribed collection held here, before the SUBSCRIPTIONS
+                assertThat(sums).extracting(Message.Summary::collection).containsExactly("cars");
+                assertThat(sums.get(0).buckets()).hasSize(Summaries.bucketsFor(1000, 1 << 20));
+                assertThat(out.indexOf(sums.get(0))).isLessThan(out.indexOf(only(out, Subscriptions.class).get(0)));
+            }
+        }
+        b.apply(1, List.of(), new SyncStoreView.Checkpoint(42, 7, Set.of()));
+        SyncSession s = new SyncSession(b, SessionConfig.defaults(), SessionListener.NONE);
+        s.setSubscriptions(b.subscriptions);
+        s.start();
+        assertThat(only(s.onMessage(new Hello(1, b.appId, 1, 42, SessionConfig.CAP_SUMMARY, 1 << 20, 0)), Message.Summary.class))
+                .as("a checkpoint of this incarnation: the session resumes, no summary").isEmpty();
+    }
+
+    @Test
+    void aSummaryAfterTheFirstSubscriptionsIsIgnoredAndTooManyBucketsClose() {
+        FakeStore a = new FakeStore(2);
+        fill(a, "cars", 100);
+        SyncSession s = established(a);
+        s.onMessage(new Subscriptions(1, 0, 0, List.of(new Subscriptions.Item(sub("cars", "*"), false)), List.of("cars")));
+        List<Message> out = s.onMessage(new Message.Summary("cars", new long[64]));
+        assertThat(s.isClosed()).isFalse();
+        assertThat(out).isEmpty();
+
+        SyncSession t = established(new FakeStore(2));
+        for (int i = 0; i < 4; i++) t.onMessage(new Message.Summary("c" + i, new long[Summaries.MAX_BUCKETS]));
+        assertThat(t.isClosed()).isFalse();
+        assertThat(t.onMessage(new Message.Summary("c4", new long[1]))).last()
+                .isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.MALFORMED));
+    }
+
+    @Test
+    void bucketCountsGrowWithTheSquareRootAndFitTheFrame() {
+        assertThat(Summaries.bucketsFor(0, 1 << 20)).isEqualTo(8);
+        assertThat(Summaries.bucketsFor(10_000, 1 << 20)).isEqualTo(1024);
+        assertThat(Summaries.bucketsFor(100_000, 1 << 20)).isEqualTo(4096);
+        assertThat(Summaries.bucketsFor(100_000_000, 1 << 20)).isEqualTo(Summaries.MAX_BUCKETS);
+        assertThat(Summaries.bucketsFor(100_000_000, SessionConfig.MIN_FRAME)).isEqualTo(4096);
+        assertThat(Summaries.bucketOf(FakeStore.id("x"), 1)).isZero();
+    }
+
     private static SyncSession established(FakeStore store) {
         SyncSession s = new SyncSession(store, SessionConfig.defaults(), SessionListener.NONE);
         s.start();

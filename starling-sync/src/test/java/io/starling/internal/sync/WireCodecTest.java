@@ -61,7 +61,7 @@ class WireCodecTest {
         Random r = new Random(seed);
         byte[] bytes = new byte[r.nextInt(4) == 0 ? r.nextInt(3) : r.nextInt(300)];
         r.nextBytes(bytes);
-        if (bytes.length > 0 && r.nextBoolean()) bytes[0] = (byte) (1 + r.nextInt(9)); // a known type: go deeper
+        if (bytes.length > 0 && r.nextBoolean()) bytes[0] = (byte) (1 + r.nextInt(RandomMessages.TYPES)); // a known type: go deeper
         decodeSafely(bytes, "seed " + seed);
     }
 
@@ -174,6 +174,8 @@ class WireCodecTest {
         assertThat(hex(new Subscriptions(1, 0, 5, List.of(new Subscriptions.Item(new Subscription(key, "c", "*", Value.Obj.EMPTY), true)),
                 List.of("c"))))
                 .isEqualTo("02" + "01" + "0000000000000000" + "05" + "01" + "10" + "00".repeat(16) + "0163" + "012a" + "0800" + "01" + "01" + "0163");
+        assertThat(hex(new Message.Summary("c", new long[] {1, -1})))
+                .isEqualTo("0a" + "0163" + "02" + "0000000000000001" + "ffffffffffffffff");
     }
 
     private static String hex(Message m) {
@@ -182,12 +184,28 @@ class WireCodecTest {
         return HEX.formatHex(b);
     }
 
+    @Test
+    void summariesHoldUpToMaxBuckets() {
+        Message.Summary max = new Message.Summary("c", new long[Summaries.MAX_BUCKETS]);
+        assertThat(WireCodec.decode(WireCodec.encode(max))).isEqualTo(max);
+        byte[] over = WireCodec.encode(new Message.Summary("c", new long[Summaries.MAX_BUCKETS]));
+        over[3] = (byte) 0x80;
+        over[4] = (byte) 0x80;
+        over[5] = (byte) 0x08; // 2^17 buckets announced
+        assertThatThrownBy(() -> WireCodec.decode(Arrays.copyOf(over, over.length + (1 << 20))))
+                .isInstanceOf(WireException.class).hasMessageContaining("not a power of two up to 65536");
+    }
+
     // ---- named refusals -------------------------------------------------------------------------------
 
     @Test
     void refusesWhatIsNotExactlyOneValidMessage() {
         refused("", "empty");
-        refused("0a", "unknown message type 10");
+        refused("0b", "unknown message type 11");
+        refused("0a0163", "truncated"); // SUMMARY without its bucket count
+        refused("0a016303" + "00".repeat(24), "not a power of two"); // 3 buckets
+        refused("0a016300", "not a power of two"); // no bucket
+        refused("0a016302" + "00".repeat(8), "out of range"); // 2 buckets announced, 1 present
         refused("09", "truncated"); // PRESENCE without its payload
         refused("00", "unknown message type 0");
         refused("040100", "trailing");

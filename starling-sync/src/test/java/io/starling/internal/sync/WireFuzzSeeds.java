@@ -17,7 +17,7 @@ final class WireFuzzSeeds {
     /** Where Jazzer looks for the inputs of {@code WireFuzzTest.<method>}: relative to the test class. */
     static final String ROOT = "io/starling/internal/sync/WireFuzzTestInputs";
     static final String[] TYPE_NAMES = {"", "hello", "subscriptions", "batch", "ack", "request", "docs", "zombies",
-            "close", "presence"};
+            "close", "presence", "summary"};
 
     private WireFuzzSeeds() {}
 
@@ -39,7 +39,9 @@ final class WireFuzzSeeds {
             seeds.put("truncated-" + TYPE_NAMES[type], Arrays.copyOf(valid, valid.length / 2));
             seeds.put("trailing-" + TYPE_NAMES[type], Arrays.copyOf(valid, valid.length + 1));
         }
-        seeds.put("unknown-type", new byte[] {10, 1});
+        seeds.put("unknown-type", new byte[] {11, 1});
+        seeds.put("summary-three-buckets", bytes(10, 1, 0x63, 3, 0, 0, 0, 0, 0, 0, 0, 0));
+        seeds.put("summary-count-huge", bytes(10, 1, 0x63, 0xff, 0xff, 0xff, 0xff, 0x07));
         seeds.put("type-zero", new byte[] {0});
         // ACK 1 with a non-minimal varint: decodes, and re-encodes to the minimal form
         seeds.put("ack-overlong-varint", new byte[] {4, (byte) 0x81, (byte) 0x80, 0});
