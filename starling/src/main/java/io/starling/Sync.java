@@ -57,10 +57,11 @@ public interface Sync {
 
     /**
      * Replication counters. Bytes are counted on the network (after framing and encryption; messages for the
-     * in-memory transport); documents are document states sent in or applied from batches.
+     * in-memory transport); documents are document states sent in or applied from batches; messages are sync
+     * protocol messages (keep-alives and presence excluded).
      */
     record Metrics(long bytesSent, long bytesReceived, long documentsSent, long documentsReceived, int connections,
-            long connectionsRefused) {}
+            long connectionsRefused, long messagesSent, long messagesReceived) {}
 
     /** One connected peer. */
     record PeerStatus(long peerId, boolean connected, long acknowledgedSequence) {

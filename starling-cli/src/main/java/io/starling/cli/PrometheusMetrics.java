@@ -29,6 +29,10 @@ final class PrometheusMetrics {
                 "Document states sent to peers.", metrics.documentsSent());
         counter(sb, "starling_sync_documents_received_total",
                 "Document states received from peers and applied.", metrics.documentsReceived());
+        counter(sb, "starling_sync_messages_sent_total",
+                "Sync protocol messages sent to peers (presence and keep-alives excluded).", metrics.messagesSent());
+        counter(sb, "starling_sync_messages_received_total",
+                "Sync protocol messages received from peers (presence and keep-alives excluded).", metrics.messagesReceived());
         gauge(sb, "starling_connections", "Open sync sessions with peers.", metrics.connections());
         counter(sb, "starling_connections_refused_total",
                 "Connections refused before a sync session started (limit, TLS, identity, hook).",

@@ -25,7 +25,8 @@ import org.automerge.SyncState;
  *       documents' JSON (the Node side's definition). {@code receiver_peak_heap_mb} = the JVM's peak used heap
  *       during the sync minus before it (both peers live in this JVM).
  *   <li>{@code starling-tcp-tls}: the same over real loopback TCP with mutual TLS 1.3 (shared-key identity);
- *       bytes from {@code sync().metrics()} (counted at the socket, TLS included); time from B dialing.
+ *       bytes from {@code sync().metrics()} (counted at the socket, TLS included); time from B dialing;
+ *       {@code round_trips} = messages / 2, as above (from the same metrics).
  *   <li>{@code automerge-jni}: one Automerge document of N nested maps; B starts empty; Automerge's own sync
  *       protocol (generateSyncMessage/receiveSyncMessage with a SyncState per side) until neither side has a
  *       message; {@code round_trips} = turns in which a message went either way.
@@ -113,6 +114,8 @@ final class S2InitialSync implements Scenario {
             out.add(BenchRecord.of(id(), sys, n, "sync_seconds", seconds, "s"));
             out.add(BenchRecord.of(id(), sys, n, "wire_bytes_a_to_b", a.sync().metrics().bytesSent(), "B"));
             out.add(BenchRecord.of(id(), sys, n, "wire_bytes_b_to_a", a.sync().metrics().bytesReceived(), "B"));
+            out.add(BenchRecord.of(id(), sys, n, "round_trips",
+                    (a.sync().metrics().messagesSent() + a.sync().metrics().messagesReceived()) / 2.0, "count"));
             out.add(BenchRecord.of(id(), sys, n, "payload_bytes", Bench.payload((DefaultStarling) a), "B"));
             out.add(BenchRecord.of(id(), sys, n, "json_payload_bytes", Bench.jsonBytes(ctx.docs(n)), "B"));
             out.add(BenchRecord.of(id(), sys, n, "receiver_peak_heap_mb", Bench.mb(Math.max(0, peakHeap - heapBefore)), "MB"));

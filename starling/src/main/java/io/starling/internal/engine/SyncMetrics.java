@@ -10,9 +10,11 @@ final class SyncMetrics {
     final LongAdder documentsSent = new LongAdder();
     final LongAdder documentsReceived = new LongAdder();
     final LongAdder connectionsRefused = new LongAdder();
+    final LongAdder messagesSent = new LongAdder();
+    final LongAdder messagesReceived = new LongAdder();
 
     Sync.Metrics snapshot(int connections) {
         return new Sync.Metrics(bytesSent.sum(), bytesReceived.sum(), documentsSent.sum(), documentsReceived.sum(),
-                connections, connectionsRefused.sum());
+                connections, connectionsRefused.sum(), messagesSent.sum(), messagesReceived.sum());
     }
 }

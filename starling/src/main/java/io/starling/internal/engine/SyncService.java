@@ -264,6 +264,7 @@ final class SyncService implements AutoCloseable {
 
         private void deliver(Message m) {
             metrics.documentsReceived.add(documents(m));
+            if (!(m instanceof Message.Presence)) metrics.messagesReceived.increment();
             feed(session.onMessage(m));
         }
 
@@ -316,6 +317,7 @@ final class SyncService implements AutoCloseable {
             if (gone) return;
             for (Message m : out) {
                 metrics.documentsSent.add(documents(m));
+                if (!(m instanceof Message.Presence)) metrics.messagesSent.increment();
                 channel.send(WireCodec.encode(m));
             }
             if (session.isClosed()) {
