@@ -218,8 +218,11 @@ class PresenceAndSessionsTest {
         await("byte counters agree with the link", () -> {
             io.starling.Sync.Metrics x = a.sync().metrics(), y = b.sync().metrics();
             return y.bytesSent() == ab.bytesBToA() && x.bytesReceived() == ab.bytesBToA()
-                    && x.bytesSent() == ab.bytesAToB() && y.bytesReceived() == ab.bytesAToB();
+                    && x.bytesSent() == ab.bytesAToB() && y.bytesReceived() == ab.bytesAToB()
+                    && x.messagesReceived() == y.messagesSent() && y.messagesReceived() == x.messagesSent();
         });
         assertThat(a.sync().metrics().bytesReceived()).isPositive();
+        // HELLO, SUBSCRIPTIONS and at least one BATCH from B; presence is not counted, so the link saw more
+        assertThat(a.sync().metrics().messagesReceived()).isBetween(3L, ab.messagesBToA());
     }
 }
