@@ -28,6 +28,11 @@ public final class SessionConfig {
      * SUMMARY only to a peer that announced it, so a peer without it sees none.
      */
     public static final long CAP_SUMMARY = 1;
+    /**
+     * HELLO capability bit: this peer reads DEFLATE-compressed messages (type 11). BATCH and DOCS messages to a peer
+     * that announced it are compressed when that makes them smaller (and {@link #deflate()} is on).
+     */
+    public static final long CAP_DEFLATE = 2;
 
     private static final SessionConfig DEFAULTS = builder().build();
 
@@ -39,6 +44,7 @@ public final class SessionConfig {
     private final long progressTimeoutMillis;
     private final int echoEntries;
     private final int summaryRatio;
+    private final boolean deflate;
 
     private SessionConfig(Builder b) {
         maxFrameBytes = b.maxFrameBytes;
@@ -49,6 +55,7 @@ public final class SessionConfig {
         progressTimeoutMillis = b.progressTimeoutMillis;
         echoEntries = b.echoEntries;
         summaryRatio = b.summaryRatio;
+        deflate = b.deflate;
     }
 
     public static SessionConfig defaults() {
@@ -99,11 +106,16 @@ public final class SessionConfig {
         return summaryRatio;
     }
 
+    /** Whether to announce {@link #CAP_DEFLATE} and compress BATCH and DOCS to peers that announce it too. */
+    public boolean deflate() {
+        return deflate;
+    }
+
     @Override
     public String toString() {
         return "SessionConfig[maxFrameBytes=" + maxFrameBytes + ", batchBytes=" + batchBytes + ", window=" + window
                 + ", maxGroupBytes=" + maxGroupBytes + ", helloTimeoutMillis=" + helloTimeoutMillis
-                + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries + ", summaryRatio=" + summaryRatio + "]";
+                + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + "]";
     }
 
     public static final class Builder {
@@ -115,6 +127,7 @@ public final class SessionConfig {
         private long progressTimeoutMillis = 60_000;
         private int echoEntries = 100_000;
         private int summaryRatio = 4;
+        private boolean deflate = true;
 
         private Builder() {}
 
@@ -165,6 +178,11 @@ public final class SessionConfig {
         public Builder summaryRatio(int v) {
             if (v < 0 || v > 1_000_000) throw new IllegalArgumentException("summaryRatio must be between 0 and 1000000: " + v);
             summaryRatio = v;
+            return this;
+        }
+
+        public Builder deflate(boolean v) {
+            deflate = v;
             return this;
         }
 

@@ -58,6 +58,13 @@ import java.util.Objects;
  * checkpoint, and the checkpoint moves over leading batches once their obligations are met (Receiver.Obligation,
  * released by DOCS answers and by ACKs of the batches carrying push-backs).
  *
+ * Peers that never met. A receiver with no checkpoint for the sender sends a SUMMARY per subscribed collection
+ * (bucket sums of row hashes, Summaries) before its first SUBSCRIPTIONS; a sender starting from 0 skips rows of the
+ * buckets that agree, up to the sequence it compared at (Sender.compareSummaries).
+ *
+ * Encoding. encode() compresses BATCH and DOCS (DEFLATE, per message) for a peer that announced CAP_DEFLATE;
+ * decoding is transparent (WireCodec.decode inflates within our frame limit).
+ *
  * Robustness. The session assumes an ordered, lossless stream and notices anything else: duplicates are
  * ignored (and re-acknowledged), gaps and answers to what was never asked close with out-of-order, a stalled
  * window or an unanswered request closes with timeout at the next tick. Nothing is lost by a close: the next
@@ -124,7 +131,8 @@ public final class SyncSession {
         if (state != State.NEW) throw new IllegalStateException("start() was already called");
         return run(() -> {
             state = State.HELLO_SENT;
-            out.add(new Hello(SessionConfig.PROTOCOL_VERSION, store.appId(), store.peerId(), store.incarnation(), SessionConfig.CAP_SUMMARY,
+            out.add(new Hello(SessionConfig.PROTOCOL_VERSION, store.appId(), store.peerId(), store.incarnation(),
+                    SessionConfig.CAP_SUMMARY | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0),
                     config.maxFrameBytes(), store.tombstoneHorizon()));
         });
     }
@@ -145,11 +153,22 @@ public final class SyncSession {
         if (state == State.NEW) throw new IllegalStateException("onFrame before start()");
         Message m;
         try {
-            m = WireCodec.decode(message);
+            m = WireCodec.decode(message, config.maxFrameBytes());
         } catch (WireException e) {
             return onWireError(e);
         }
         return onMessage(m);
+    }
+
+    /**
+     * The bytes to send for a message this session returned: BATCH and DOCS DEFLATE-compressed when both sides
+     * announced {@link SessionConfig#CAP_DEFLATE} and that makes them smaller ({@link WireCodec#encodeDeflated}),
+     * everything else as {@link WireCodec#encode}. Call it on the thread that drives the session.
+     */
+    public byte[] encode(Message m) {
+        boolean deflate = config.deflate() && remoteHello != null && (remoteHello.capabilities() & SessionConfig.CAP_DEFLATE) != 0
+                && (m instanceof Batch || m instanceof Docs);
+        return deflate ? WireCodec.encodeDeflated(m) : WireCodec.encode(m);
     }
 
     /** The transport's frame decoder failed (malformed, oversize): closes with that reason. */

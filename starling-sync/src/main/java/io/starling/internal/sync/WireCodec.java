@@ -22,6 +22,9 @@ import io.starling.internal.sync.Message.Zombies;
 import io.starling.internal.sync.SyncStoreView.DocRef;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 
 /**
  * The binary encoding of {@link Message}s (docs/SYNC-PROTOCOL.md, "Messages"): a type byte and the body,
@@ -35,7 +38,9 @@ import java.util.List;
  */
 public final class WireCodec {
     static final int HELLO = 1, SUBSCRIPTIONS = 2, BATCH = 3, ACK = 4, REQUEST = 5, DOCS = 6, ZOMBIES = 7, CLOSE = 8, PRESENCE = 9,
-            SUMMARY = 10;
+            SUMMARY = 10, DEFLATED = 11;
+    /** Below this many bytes a message is not worth compressing. */
+    static final int MIN_DEFLATE = 256;
     static final int DOC = 1, HINT = 2, PART = 3;
     static final int FLAG_CONTINUED = 1;
     static final int KEY_BYTES = 16;
@@ -164,6 +169,29 @@ public final class WireCodec {
         return n;
     }
 
+    /**
+     * The bytes of a message DEFLATE-compressed (type 11: the raw length, then a raw DEFLATE stream of the plain
+     * encoding) when that is smaller, else the plain encoding. For a peer that announced
+     * {@link SessionConfig#CAP_DEFLATE}; {@link #decode} returns the inner message either way.
+     */
+    public static byte[] encodeDeflated(Message m) {
+        byte[] raw = encode(m);
+        if (raw.length < MIN_DEFLATE) return raw;
+        int header = 1 + varLen(raw.length);
+        byte[] buf = new byte[raw.length - header - 1]; // not smaller than that: not worth it
+        Deflater d = new Deflater(Deflater.BEST_SPEED, true);
+        int n = 0;
+        try {
+            d.setInput(raw);
+            d.finish();
+            while (!d.finished() && n < buf.length) n += d.deflate(buf, n, buf.length - n);
+            if (!d.finished()) return raw;
+        } finally {
+            d.end();
+        }
+        return new BinaryWriter(header + n).writeByte(DEFLATED).writeVarInt(raw.length).writeRaw(java.util.Arrays.copyOf(buf, n)).toByteArray();
+    }
+
     // ---- decoding -------------------------------------------------------------------------------------
 
     /**
@@ -172,6 +200,54 @@ public final class WireCodec {
      * @throws WireException (reason {@code malformed}) on anything that is not exactly one valid message
      */
     public static Message decode(byte[] bytes) {
+        return decode(bytes, SessionConfig.defaults().maxFrameBytes());
+    }
+
+    /**
+     * Decodes exactly one message; a compressed one (type 11) may inflate to at most {@code maxInflated} bytes
+     * (the receiver's own maximum frame size: no sender makes a larger message), which bounds what it allocates.
+     *
+     * @throws WireException (reason {@code malformed}) on anything that is not exactly one valid message
+     */
+    public static Message decode(byte[] bytes, int maxInflated) {
+        if (bytes.length > 0 && bytes[0] == DEFLATED) return decodePlain(inflate(bytes, maxInflated), "compressed ");
+        return decodePlain(bytes, "");
+    }
+
+    private static byte[] inflate(byte[] bytes, int maxInflated) {
+        BinaryReader r = new BinaryReader(bytes);
+        int length;
+        try {
+            r.readByte();
+            length = r.readLength(maxInflated);
+        } catch (CodecException e) {
+            throw WireException.malformed("compressed message: " + e.getMessage());
+        }
+        if (length == 0) throw WireException.malformed("compressed message of 0 bytes");
+        byte[] out = new byte[length];
+        Inflater inf = new Inflater(true);
+        try {
+            inf.setInput(bytes, r.position(), bytes.length - r.position());
+            int n = 0;
+            while (n < length) {
+                int k = inf.inflate(out, n, length - n);
+                if (k == 0 && (inf.finished() || inf.needsInput() || inf.needsDictionary())) break;
+                n += k;
+            }
+            if (n < length) throw WireException.malformed("compressed message inflates to " + n + " bytes, not " + length);
+            if (!inf.finished() && inf.inflate(new byte[1]) > 0) {
+                throw WireException.malformed("compressed message inflates to more than " + length + " bytes");
+            }
+            if (!inf.finished() || inf.getRemaining() > 0) throw WireException.malformed("compressed message: bytes after the stream");
+            return out;
+        } catch (DataFormatException e) {
+            throw WireException.malformed("compressed message: " + e.getMessage());
+        } finally {
+            inf.end();
+        }
+    }
+
+    private static Message decodePlain(byte[] bytes, String what) {
         if (bytes.length == 0) throw WireException.malformed("empty message");
         BinaryReader r = new BinaryReader(bytes);
         Message m;
@@ -197,7 +273,8 @@ public final class WireCodec {
                     m = new Presence(payload);
                 }
                 case SUMMARY -> m = readSummary(r);
-                default -> throw WireException.malformed("unknown message type " + type);
+                case DEFLATED -> throw WireException.malformed("a compressed message inside a compressed message");
+                default -> throw WireException.malformed("unknown " + what + "message type " + type);
             }
         } catch (CodecException e) {
             throw WireException.malformed(e.getMessage());

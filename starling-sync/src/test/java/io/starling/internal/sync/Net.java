@@ -143,10 +143,12 @@ final class Net {
         /** Sends what a session returned: checked against the frame limit, then queued (or dropped, duplicated). */
         void send(boolean byA, List<Message> messages) {
             Pipe p = byA ? fromA : fromB;
+            SyncSession session = byA ? sa : sb;
             for (Message m : messages) {
-                byte[] bytes = WireCodec.encode(m);
-                assertThat(bytes.length).as("%s fits a frame", m.getClass().getSimpleName()).isLessThanOrEqualTo(frameLimit);
-                if (m instanceof Batch batch) assertThat(WireCodec.batchSize(batch)).isEqualTo(bytes.length);
+                byte[] plain = WireCodec.encode(m), bytes = session.encode(m);
+                assertThat(plain.length).as("%s fits a frame", m.getClass().getSimpleName()).isLessThanOrEqualTo(frameLimit);
+                assertThat(bytes.length).as("compressed only when smaller").isLessThanOrEqualTo(plain.length);
+                if (m instanceof Batch batch) assertThat(WireCodec.batchSize(batch)).isEqualTo(plain.length);
                 p.sent.add(m);
                 p.bytes += bytes.length + WireCodec.varLen(bytes.length);
                 count(p, m);
@@ -190,7 +192,7 @@ final class Net {
             Pipe p = toB ? fromA : fromB;
             if (target.isClosed()) return;
             if (m instanceof Ack ack) (toB ? fromB : fromA).lastAckReceived = Math.max((toB ? fromB : fromA).lastAckReceived, ack.batchNo());
-            List<byte[]> frames = p.frames.feed(FrameEncoder.frame(m));
+            List<byte[]> frames = p.frames.feed(FrameEncoder.frame((toB ? sa : sb).encode(m))); // compressed as on the wire
             assertThat(frames).hasSize(1);
             long before = store.version();
             if (trace != null) trace.add("t" + now + " " + (toB ? a.peerId + "->" + b.peerId : b.peerId + "->" + a.peerId) + " " + m);

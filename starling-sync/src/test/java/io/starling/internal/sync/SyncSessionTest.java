@@ -1018,7 +1018,7 @@ class SyncSessionTest {
             SyncSession s = new SyncSession(b, SessionConfig.defaults(), SessionListener.NONE);
             s.setSubscriptions(b.subscriptions);
             assertThat(s.start().get(0)).isInstanceOfSatisfying(Hello.class,
-                    h -> assertThat(h.capabilities()).isEqualTo(SessionConfig.CAP_SUMMARY));
+                    h -> assertThat(h.capabilities()).isEqualTo(SessionConfig.CAP_SUMMARY | SessionConfig.CAP_DEFLATE));
             List<Message> out = s.onMessage(new Hello(1, b.appId, 1, 42, caps, 1 << 20, 0));
             List<Message.Summary> sums = only(out, Message.Summary.class);
             if (caps == 0) {

@@ -196,12 +196,73 @@ class WireCodecTest {
                 .isInstanceOf(WireException.class).hasMessageContaining("not a power of two up to 65536");
     }
 
+    // ---- compression --------------------------------------------------------------------------------
+
+    static Batch compressibleBatch(int docs) {
+        List<Message.Entry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < docs; i++) {
+            entries.add(new DocEntry("cars", ("car-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), i,
+                    ("{\"make\":\"Volvo\",\"model\":\"V" + (i % 9) + "0\",\"year\":20" + (10 + i % 15) + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return new Batch(1, 1, 0, docs, false, entries, List.of());
+    }
+
+    /** A type-11 message announcing {@code length} inflated bytes (-1: the true length) around {@code plain}, deflated. */
+    static byte[] deflatedClaiming(int length, byte[] plain) {
+        java.util.zip.Deflater d = new java.util.zip.Deflater(1, true);
+        d.setInput(plain);
+        d.finish();
+        byte[] buf = new byte[plain.length + 64];
+        int n = d.deflate(buf);
+        d.end();
+        io.starling.internal.core.BinaryWriter w = new io.starling.internal.core.BinaryWriter(n + 8);
+        w.writeByte(11).writeVarInt(length < 0 ? plain.length : length).writeRaw(Arrays.copyOf(buf, n));
+        return w.toByteArray();
+    }
+
+    @Test
+    void compressedMessagesDecodeToTheInnerMessage() {
+        Batch b = compressibleBatch(200);
+        byte[] plain = WireCodec.encode(b), deflated = WireCodec.encodeDeflated(b);
+        assertThat(deflated[0]).isEqualTo((byte) 11);
+        assertThat(deflated.length).isLessThan(plain.length / 3);
+        assertThat(WireCodec.decode(deflated)).isEqualTo(b);
+        // small or incompressible messages go as they are
+        assertThat(WireCodec.encodeDeflated(new Ack(1))).isEqualTo(WireCodec.encode(new Ack(1)));
+        byte[] noise = new byte[4000];
+        new Random(1).nextBytes(noise);
+        Batch random = new Batch(1, 1, 0, 1, false, List.of(new DocEntry("c", new byte[] {1}, 1, noise)), List.of());
+        assertThat(WireCodec.encodeDeflated(random)).isEqualTo(WireCodec.encode(random));
+    }
+
+    @Test
+    void compressedMessagesAreCheckedLikeOthers() {
+        byte[] plain = WireCodec.encode(compressibleBatch(100));
+        assertThatThrownBy(() -> WireCodec.decode(deflatedClaiming(-1, plain), plain.length - 1))
+                .isInstanceOf(WireException.class).hasMessageContaining("out of range"); // inflates past the caller's limit
+        assertThat(WireCodec.decode(deflatedClaiming(-1, plain), plain.length)).isEqualTo(compressibleBatch(100));
+        assertThatThrownBy(() -> WireCodec.decode(deflatedClaiming(64 << 20, new byte[4 << 20]), 1 << 20))
+                .isInstanceOf(WireException.class).hasMessageContaining("out of range"); // a bomb: refused before inflating
+        assertThatThrownBy(() -> WireCodec.decode(deflatedClaiming(plain.length + 1, plain)))
+                .isInstanceOf(WireException.class).hasMessageContaining("inflates to " + plain.length + " bytes, not");
+        assertThatThrownBy(() -> WireCodec.decode(deflatedClaiming(plain.length - 1, plain)))
+                .isInstanceOf(WireException.class).hasMessageContaining("more than");
+        assertThatThrownBy(() -> WireCodec.decode(deflatedClaiming(-1, WireCodec.encodeDeflated(compressibleBatch(100)))))
+                .isInstanceOf(WireException.class).hasMessageContaining("inside a compressed message");
+        byte[] trailing = Arrays.copyOf(deflatedClaiming(-1, plain), deflatedClaiming(-1, plain).length + 1);
+        assertThatThrownBy(() -> WireCodec.decode(trailing)).isInstanceOf(WireException.class).hasMessageContaining("after the stream");
+        assertThatThrownBy(() -> WireCodec.decode(HEX.parseHex("0b05ffffffff"))).isInstanceOf(WireException.class);
+        assertThatThrownBy(() -> WireCodec.decode(HEX.parseHex("0b00"))).isInstanceOf(WireException.class).hasMessageContaining("0 bytes");
+        byte[] badInner = deflatedClaiming(-1, HEX.parseHex("040100")); // ACK with a trailing byte
+        assertThatThrownBy(() -> WireCodec.decode(badInner)).isInstanceOf(WireException.class).hasMessageContaining("trailing");
+    }
+
     // ---- named refusals -------------------------------------------------------------------------------
 
     @Test
     void refusesWhatIsNotExactlyOneValidMessage() {
         refused("", "empty");
-        refused("0b", "unknown message type 11");
+        refused("0c", "unknown message type 12");
         refused("0a0163", "truncated"); // SUMMARY without its bucket count
         refused("0a016303" + "00".repeat(24), "not a power of two"); // 3 buckets
         refused("0a016300", "not a power of two"); // no bucket

@@ -39,10 +39,14 @@ final class WireFuzzSeeds {
             seeds.put("truncated-" + TYPE_NAMES[type], Arrays.copyOf(valid, valid.length / 2));
             seeds.put("trailing-" + TYPE_NAMES[type], Arrays.copyOf(valid, valid.length + 1));
         }
-        seeds.put("unknown-type", new byte[] {11, 1});
+        seeds.put("unknown-type", new byte[] {12, 1});
         seeds.put("summary-three-buckets", bytes(10, 1, 0x63, 3, 0, 0, 0, 0, 0, 0, 0, 0));
         seeds.put("summary-count-huge", bytes(10, 1, 0x63, 0xff, 0xff, 0xff, 0xff, 0x07));
         seeds.put("type-zero", new byte[] {0});
+        seeds.put("deflated-batch", WireCodec.encodeDeflated(WireCodecTest.compressibleBatch(40)));
+        seeds.put("deflated-bomb", WireCodecTest.deflatedClaiming(64 << 20, new byte[4 << 20]));
+        seeds.put("deflated-short", WireCodecTest.deflatedClaiming(1000, WireCodec.encode(new Message.Ack(1))));
+        seeds.put("deflated-nested", WireCodecTest.deflatedClaiming(-1, WireCodec.encodeDeflated(WireCodecTest.compressibleBatch(40))));
         // ACK 1 with a non-minimal varint: decodes, and re-encodes to the minimal form
         seeds.put("ack-overlong-varint", new byte[] {4, (byte) 0x81, (byte) 0x80, 0});
         seeds.put("ack-zero", new byte[] {4, 0});

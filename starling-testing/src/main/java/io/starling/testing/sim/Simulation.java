@@ -358,7 +358,7 @@ public final class Simulation {
     private static String describeFrame(byte[] frame) {
         try {
             List<byte[]> bodies = new FrameDecoder(SessionConfig.MAX_FRAME).feed(frame);
-            Message m = WireCodec.decode(bodies.get(0));
+            Message m = WireCodec.decode(bodies.get(0), SessionConfig.MAX_FRAME);
             String s = m.toString();
             return s.length() > 300 ? s.substring(0, 300) + "…" : s;
         } catch (RuntimeException e) {
@@ -411,8 +411,9 @@ public final class Simulation {
     }
 
     private void send(Link l, int from, List<Message> out) {
+        SyncSession session = l.sessions[from];
         for (Message m : out) {
-            byte[] frame = FrameEncoder.frame(m);
+            byte[] frame = FrameEncoder.frame(session != null ? session.encode(m) : WireCodec.encode(m));
             stats.messages++;
             stats.count(m);
             trace.event("send", now).add(l.index).add(from).add(l.generation).add(frame);

@@ -232,7 +232,7 @@ final class SyncService implements AutoCloseable {
             if (gone) return;
             Message m;
             try {
-                m = WireCodec.decode(bytes);
+                m = WireCodec.decode(bytes, config.maxFrameBytes());
             } catch (WireException e) {
                 feed(session.onWireError(e)); // a malformed message closes the session, with a CLOSE
                 return;
@@ -318,7 +318,7 @@ final class SyncService implements AutoCloseable {
             for (Message m : out) {
                 metrics.documentsSent.add(documents(m));
                 if (!(m instanceof Message.Presence)) metrics.messagesSent.increment();
-                channel.send(WireCodec.encode(m));
+                channel.send(session.encode(m));
             }
             if (session.isClosed()) {
                 shutdown(session.closeReason());

@@ -28,7 +28,8 @@ class WebSocketSyncTest extends NetworkTestBase {
         insert(client, "c", 100, 20);
         await("client has everything", () -> count(client, "c") == 50);
         await("server has everything", () -> count(server, "c") == 50);
-        assertThat(server.sync().metrics().bytesReceived()).isGreaterThan(20L * 100);
+        assertThat(server.sync().metrics().documentsReceived()).isGreaterThanOrEqualTo(20);
+        assertThat(server.sync().metrics().bytesReceived()).isGreaterThan(1000);
         await("wire bytes agree", () -> server.sync().metrics().bytesSent() == client.sync().metrics().bytesReceived()
                 && client.sync().metrics().bytesSent() == server.sync().metrics().bytesReceived());
     }
