@@ -42,11 +42,6 @@ final class S7SlowLink implements Scenario {
     }
 
     @Override
-    public int runs(int requested) {
-        return Math.min(requested, 3);
-    }
-
-    @Override
     public List<BenchRecord> run(Context ctx, int ignored) throws Exception {
         String sys = "starling";
         int n = N;
