@@ -30,7 +30,7 @@ class TcpSyncTest extends NetworkTestBase {
         // every document crossed (the bytes are fewer than the documents' size: batches are compressed)
         assertThat(ma.documentsSent()).isGreaterThanOrEqualTo(50);
         assertThat(mb.documentsSent()).isGreaterThanOrEqualTo(30);
-        assertThat(ma.bytesSent()).isGreaterThan(1000);
+        assertThat(ma.bytesSent()).isPositive();
         assertThat(ma.connections()).isEqualTo(1);
         // the same bytes, counted at both ends of the socket (once in-flight keep-alives and acks have landed)
         await("wire bytes agree", () -> a.sync().metrics().bytesSent() == b.sync().metrics().bytesReceived()

@@ -29,7 +29,7 @@ class WebSocketSyncTest extends NetworkTestBase {
         await("client has everything", () -> count(client, "c") == 50);
         await("server has everything", () -> count(server, "c") == 50);
         assertThat(server.sync().metrics().documentsReceived()).isGreaterThanOrEqualTo(20);
-        assertThat(server.sync().metrics().bytesReceived()).isGreaterThan(1000);
+        assertThat(server.sync().metrics().bytesReceived()).isPositive();
         await("wire bytes agree", () -> server.sync().metrics().bytesSent() == client.sync().metrics().bytesReceived()
                 && client.sync().metrics().bytesSent() == server.sync().metrics().bytesReceived());
     }
