@@ -5,15 +5,12 @@ import io.starling.StarlingConfig;
 import io.starling.internal.engine.DefaultStarling;
 import io.starling.internal.engine.InMemoryTransport;
 import io.starling.internal.sync.SyncStoreView;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -56,6 +53,7 @@ public final class SyncBenchmark {
             long payload = payload(a);
             b.sync().registerSubscription("SELECT * FROM docs", Map.of());
 
+            System.gc();
             PeakHeap peak = new PeakHeap();
             long start = System.nanoTime();
             InMemoryTransport.Link link = InMemoryTransport.connect(a, b);
@@ -110,32 +108,6 @@ public final class SyncBenchmark {
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new IllegalStateException("sync did not finish in 10 minutes");
             LockSupport.parkNanos(200_000);
-        }
-    }
-
-    /** Samples used heap on a background thread. */
-    static final class PeakHeap {
-        private final AtomicLong peak = new AtomicLong();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-
-        PeakHeap() {
-            System.gc();
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-                    peak.accumulateAndGet(used, Math::max);
-                    LockSupport.parkNanos(5_000_000);
-                }
-            }, "heap-sampler");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        long stop() throws InterruptedException {
-            running.set(false);
-            thread.join();
-            return peak.get();
         }
     }
 }

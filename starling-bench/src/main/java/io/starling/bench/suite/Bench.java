@@ -13,8 +13,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -141,37 +139,4 @@ final class Bench {
         return total;
     }
 
-    /** Samples used heap on a background thread (whole JVM). */
-    static final class PeakHeap implements AutoCloseable {
-        private final AtomicLong peak = new AtomicLong();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-
-        PeakHeap() {
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-                    peak.accumulateAndGet(used, Math::max);
-                    LockSupport.parkNanos(5_000_000);
-                }
-            }, "heap-sampler");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        long stop() {
-            running.set(false);
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return peak.get();
-        }
-
-        @Override
-        public void close() {
-            stop();
-        }
-    }
 }

@@ -3,6 +3,7 @@ package io.starling.bench.suite;
 import io.starling.Endpoint;
 import io.starling.Identity;
 import io.starling.Starling;
+import io.starling.bench.PeakHeap;
 import io.starling.StarlingConfig;
 import io.starling.internal.engine.DefaultStarling;
 import io.starling.internal.engine.InMemoryTransport;
@@ -61,7 +62,7 @@ final class S2InitialSync implements Scenario {
             long payload = Bench.payload(a);
             b.sync().registerSubscription("SELECT * FROM docs", Map.of());
             long heapBefore = Bench.usedHeapAfterGc();
-            Bench.PeakHeap peak = new Bench.PeakHeap();
+            PeakHeap peak = new PeakHeap();
             long start = System.nanoTime();
             InMemoryTransport.Link link = InMemoryTransport.connect(a, b);
             long seq = a.defaultStore().lastSequence();
@@ -104,7 +105,7 @@ final class S2InitialSync implements Scenario {
             long seq = ((DefaultStarling) a).defaultStore().lastSequence();
             long peerB = Bench.siteId(b);
             long heapBefore = Bench.usedHeapAfterGc();
-            Bench.PeakHeap peak = new Bench.PeakHeap();
+            PeakHeap peak = new PeakHeap();
             long start = System.nanoTime();
             b.sync().connect(Endpoint.tcp("127.0.0.1", port));
             Bench.await("S2 tcp sync", () -> a.sync().hasReached(peerB, seq));
@@ -136,7 +137,7 @@ final class S2InitialSync implements Scenario {
             a.insertAll(docs);
             long heapBefore = Bench.usedHeapAfterGc();
             long rssBefore = Bench.rss();
-            Bench.PeakHeap peak = new Bench.PeakHeap();
+            PeakHeap peak = new PeakHeap();
             long start = System.nanoTime();
             AmDocs.SyncStats s = AmDocs.sync(a.doc, sa, b, sb);
             double seconds = (System.nanoTime() - start) / 1e9;
