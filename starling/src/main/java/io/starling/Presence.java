@@ -52,7 +52,8 @@ public interface Presence {
      */
     record Peer(long peerId, int hops, Map<String, Object> metadata) {
         public Peer {
-            metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata)); // JSON null values allowed
+            metadata = java.util.Collections.unmodifiableMap(
+                    new java.util.LinkedHashMap<>(metadata)); // JSON null values allowed
         }
 
         public String peerIdHex() {

@@ -60,8 +60,11 @@ public final class QueryResultDiff {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof QueryResultDiff d && insertions.equals(d.insertions) && deletions.equals(d.deletions)
-                && updates.equals(d.updates) && moves.equals(d.moves);
+        return o instanceof QueryResultDiff d
+                && insertions.equals(d.insertions)
+                && deletions.equals(d.deletions)
+                && updates.equals(d.updates)
+                && moves.equals(d.moves);
     }
 
     @Override

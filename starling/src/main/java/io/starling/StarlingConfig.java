@@ -104,7 +104,8 @@ public final class StarlingConfig {
         String lan = env.get("STARLING_LAN");
         if (lan != null && !lan.isBlank()) {
             String v = lan.trim().toLowerCase(Locale.ROOT);
-            if (!v.equals("true") && !v.equals("false")) throw invalid("STARLING_LAN must be true or false, got '" + lan + "'");
+            if (!v.equals("true") && !v.equals("false"))
+                throw invalid("STARLING_LAN must be true or false, got '" + lan + "'");
             b.lan(v.equals("true"));
         }
         return b;
@@ -248,8 +249,8 @@ public final class StarlingConfig {
         public Builder appId(String appId) {
             Objects.requireNonNull(appId, "appId");
             if (appId.isEmpty() || appId.length() > MAX_APP_ID_LENGTH || !appId.matches("[A-Za-z0-9._-]+")) {
-                throw invalid("appId must be 1 to " + MAX_APP_ID_LENGTH
-                        + " characters from [A-Za-z0-9._-], got '" + appId + "'");
+                throw invalid("appId must be 1 to " + MAX_APP_ID_LENGTH + " characters from [A-Za-z0-9._-], got '"
+                        + appId + "'");
             }
             this.appId = appId;
             return this;

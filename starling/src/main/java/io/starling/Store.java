@@ -46,7 +46,8 @@ public interface Store {
     StoreObserver registerObserver(String query, Map<String, ?> arguments, ObserverCallback callback);
 
     /** As {@link #registerObserver(String, Map, ObserverCallback)}, with callbacks run by {@code executor} (one at a time). */
-    StoreObserver registerObserver(String query, Map<String, ?> arguments, Executor executor, ObserverCallback callback);
+    StoreObserver registerObserver(
+            String query, Map<String, ?> arguments, Executor executor, ObserverCallback callback);
 
     /**
      * As {@link #registerObserver(String, Map, ObserverCallback)}, but the next delivery waits until the

@@ -60,8 +60,15 @@ public interface Sync {
      * in-memory transport); documents are document states sent in or applied from batches; messages are sync
      * protocol messages (keep-alives and presence excluded).
      */
-    record Metrics(long bytesSent, long bytesReceived, long documentsSent, long documentsReceived, int connections,
-            long connectionsRefused, long messagesSent, long messagesReceived) {}
+    record Metrics(
+            long bytesSent,
+            long bytesReceived,
+            long documentsSent,
+            long documentsReceived,
+            int connections,
+            long connectionsRefused,
+            long messagesSent,
+            long messagesReceived) {}
 
     /** One connected peer. */
     record PeerStatus(long peerId, boolean connected, long acknowledgedSequence) {

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.TestFactory;
  * the diff line by line before committing it: the files are the specification.
  */
 class GoldenDqlTest {
-    private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.USE_LONG_FOR_INTS, true);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.USE_LONG_FOR_INTS, true);
     private static final boolean UPDATE = Boolean.getBoolean("golden.update");
     private static final java.util.regex.Pattern UUID =
             java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -58,11 +59,14 @@ class GoldenDqlTest {
         Path dir = Path.of(GoldenDqlTest.class.getResource("/dql").toURI());
         long cases;
         try (Stream<Path> s = Files.list(dir)) {
-            cases = s.filter(p -> p.toString().endsWith(".dql")).flatMap(GoldenDqlTest::lines)
-                    .filter(l -> l.startsWith("= ") || l.startsWith("! ")).count();
+            cases = s.filter(p -> p.toString().endsWith(".dql"))
+                    .flatMap(GoldenDqlTest::lines)
+                    .filter(l -> l.startsWith("= ") || l.startsWith("! "))
+                    .count();
         }
         long n = cases;
-        return Stream.of(DynamicTest.dynamicTest("at least 150 cases (" + n + ")", () -> assertThat(n).isGreaterThanOrEqualTo(150)));
+        return Stream.of(DynamicTest.dynamicTest(
+                "at least 150 cases (" + n + ")", () -> assertThat(n).isGreaterThanOrEqualTo(150)));
     }
 
     private static Stream<String> lines(Path p) {
@@ -78,7 +82,8 @@ class GoldenDqlTest {
         List<String> rewritten = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         Path db = Files.createTempDirectory("golden");
-        try (Starling starling = Starling.open(StarlingConfig.builder().databaseDirectory(db).build())) {
+        try (Starling starling =
+                Starling.open(StarlingConfig.builder().databaseDirectory(db).build())) {
             Map<String, Object> args = Map.of();
             int i = 0;
             while (i < lines.size()) {
@@ -105,13 +110,20 @@ class GoldenDqlTest {
                 }
                 String actual;
                 try {
-                    actual = "= " + starling.store().execute(statement.toString(), args).toJson();
+                    actual = "= "
+                            + starling.store()
+                                    .execute(statement.toString(), args)
+                                    .toJson();
                 } catch (StarlingException e) {
                     actual = "! " + e.errorCode().code() + ": " + e.getMessage();
                 }
                 actual = UUID.matcher(actual).replaceAll("<uuid>"); // generated ids differ run to run
                 args = Map.of();
-                String expected = i < lines.size() && (lines.get(i).startsWith("= ") || lines.get(i).startsWith("! ")) ? lines.get(i) : null;
+                String expected = i < lines.size()
+                                && (lines.get(i).startsWith("= ")
+                                        || lines.get(i).startsWith("! "))
+                        ? lines.get(i)
+                        : null;
                 if (expected != null) i++;
                 rewritten.add(actual);
                 if (!actual.equals(expected)) {

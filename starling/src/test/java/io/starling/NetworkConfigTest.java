@@ -54,17 +54,20 @@ class NetworkConfigTest {
         assertThat(StarlingConfig.builder().build().networked()).isFalse();
         assertThat(StarlingConfig.builder().build().identity().isPlayground()).isTrue();
 
-        assertThatThrownBy(() -> StarlingConfig.builder().connect("h:0")).hasMessageContaining("cannot connect to port 0");
-        assertThatThrownBy(() -> StarlingConfig.builder().maxConnections(0)).hasMessageContaining("maxConnections must be 1 to 10000");
+        assertThatThrownBy(() -> StarlingConfig.builder().connect("h:0"))
+                .hasMessageContaining("cannot connect to port 0");
+        assertThatThrownBy(() -> StarlingConfig.builder().maxConnections(0))
+                .hasMessageContaining("maxConnections must be 1 to 10000");
     }
 
     @Test
     void theEnvironmentConfiguresNetworking() {
         StarlingConfig c = StarlingConfig.fromEnvironment(Map.of(
-                "STARLING_LISTEN", "127.0.0.1:0, ws://127.0.0.1:0",
-                "STARLING_CONNECT", "a:1,b:2,",
-                "STARLING_LAN", "TRUE",
-                "STARLING_SHARED_KEY", "/keys/app.key")).build();
+                        "STARLING_LISTEN", "127.0.0.1:0, ws://127.0.0.1:0",
+                        "STARLING_CONNECT", "a:1,b:2,",
+                        "STARLING_LAN", "TRUE",
+                        "STARLING_SHARED_KEY", "/keys/app.key"))
+                .build();
         assertThat(c.listen()).hasSize(2);
         assertThat(c.connect()).extracting(Endpoint::host).isEqualTo(List.of("a", "b"));
         assertThat(c.lan()).isTrue();
@@ -79,12 +82,16 @@ class NetworkConfigTest {
     @Test
     void openingANetworkedConfigWithoutAProviderFailsClearly(@org.junit.jupiter.api.io.TempDir Path dir) {
         // this module's test class path has no network provider
-        assertThatThrownBy(() -> Starling.open(StarlingConfig.builder().databaseDirectory(dir).listen("127.0.0.1:0").build()))
+        assertThatThrownBy(() -> Starling.open(StarlingConfig.builder()
+                        .databaseDirectory(dir)
+                        .listen("127.0.0.1:0")
+                        .build()))
                 .isInstanceOf(StarlingException.class)
                 .satisfies(e -> assertThat(((StarlingException) e).errorCode()).isEqualTo(ErrorCode.NETWORK_IO))
                 .hasMessageContaining("starling-transport-netty");
         // and the directory is not left locked
-        try (Starling db = Starling.open(StarlingConfig.builder().databaseDirectory(dir).build())) {
+        try (Starling db =
+                Starling.open(StarlingConfig.builder().databaseDirectory(dir).build())) {
             assertThat(db.sync().listening()).isEmpty();
         }
     }

@@ -16,11 +16,15 @@ class ReadmeExampleTest {
     @Test
     void readmeExampleWorks(@TempDir Path data) throws Exception {
         List<QueryResultChange> seen = new CopyOnWriteArrayList<>();
-        try (Starling db = Starling.open(StarlingConfig.fromEnvironment().databaseDirectory(data).build())) {
+        try (Starling db = Starling.open(
+                StarlingConfig.fromEnvironment().databaseDirectory(data).build())) {
             Store store = db.store();
-            store.execute("INSERT INTO cars DOCUMENTS (:car)", Map.of("car", Map.of("_id", "c1", "make", "Ford", "year", 2019)));
+            store.execute(
+                    "INSERT INTO cars DOCUMENTS (:car)",
+                    Map.of("car", Map.of("_id", "c1", "make", "Ford", "year", 2019)));
 
-            for (QueryResultItem item : store.execute("SELECT * FROM cars WHERE year > :y", Map.of("y", 2000)).items()) {
+            for (QueryResultItem item : store.execute("SELECT * FROM cars WHERE year > :y", Map.of("y", 2000))
+                    .items()) {
                 assertThat(item.json()).isEqualTo("{\"_id\":\"c1\",\"make\":\"Ford\",\"year\":2019}");
                 assertThat(item.as(Car.class)).isEqualTo(new Car("Ford", 2019));
             }
@@ -33,7 +37,9 @@ class ReadmeExampleTest {
                 });
                 long deadline = System.nanoTime() + 30_000_000_000L;
                 while (seen.stream().noneMatch(c -> c.items().get(0).json().contains("sold"))) {
-                    assertThat(System.nanoTime()).as("the transaction is delivered").isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("the transaction is delivered")
+                            .isLessThan(deadline);
                     Thread.onSpinWait();
                 }
             }

@@ -10,8 +10,26 @@ import java.util.SplittableRandom;
  * Shared by every benchmark so that Starling and its baselines store the same bytes.
  */
 public final class DocumentGenerator {
-    private static final String[] WORDS = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
-        "hotel", "india", "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo"};
+    private static final String[] WORDS = {
+        "alpha",
+        "bravo",
+        "charlie",
+        "delta",
+        "echo",
+        "foxtrot",
+        "golf",
+        "hotel",
+        "india",
+        "juliet",
+        "kilo",
+        "lima",
+        "mike",
+        "november",
+        "oscar",
+        "papa",
+        "quebec",
+        "romeo"
+    };
 
     private final long seed;
 

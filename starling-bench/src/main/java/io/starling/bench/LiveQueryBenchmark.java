@@ -39,16 +39,23 @@ public final class LiveQueryBenchmark {
         int docs = 10_000, writes = 2_000;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--docs": docs = Integer.parseInt(args[++i]); break;
-                case "--writes": writes = Integer.parseInt(args[++i]); break;
-                default: throw new IllegalArgumentException("unknown option " + args[i] + " (use --docs N --writes W)");
+                case "--docs":
+                    docs = Integer.parseInt(args[++i]);
+                    break;
+                case "--writes":
+                    writes = Integer.parseInt(args[++i]);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option " + args[i] + " (use --docs N --writes W)");
             }
         }
         Path dir = Files.createTempDirectory("starling-live-bench");
-        try (Starling db = Starling.open(StarlingConfig.builder().databaseDirectory(dir).build())) {
+        try (Starling db =
+                Starling.open(StarlingConfig.builder().databaseDirectory(dir).build())) {
             load(db, docs);
-            System.out.printf("machine: %d cores, java %s; %d documents%n", Runtime.getRuntime().availableProcessors(),
-                    System.getProperty("java.version"), docs);
+            System.out.printf(
+                    "machine: %d cores, java %s; %d documents%n",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), docs);
             System.out.println();
             System.out.println("| metric | p50 | p99 | budget |");
             System.out.println("|---|---|---|---|");
@@ -69,7 +76,8 @@ public final class LiveQueryBenchmark {
     public static void load(Starling db, int docs) {
         DocumentGenerator gen = new DocumentGenerator(42);
         StringBuilder sql = new StringBuilder("INSERT INTO docs DOCUMENTS ");
-        for (int i = 0; i < 1000; i++) sql.append(i == 0 ? "" : ", ").append("(:d").append(i).append(')');
+        for (int i = 0; i < 1000; i++)
+            sql.append(i == 0 ? "" : ", ").append("(:d").append(i).append(')');
         for (int from = 0; from < docs; from += 1000) {
             Map<String, Object> args = new HashMap<>();
             for (int i = 0; i < 1000; i++) args.put("d" + i, gen.document(from + i));
@@ -81,14 +89,23 @@ public final class LiveQueryBenchmark {
     static void latency(Starling db, String query, int writes, String label, int docs) throws InterruptedException {
         BlockingQueue<Long> seen = new LinkedBlockingQueue<>();
         long[] nanos = new long[writes];
-        try (StoreObserver o = db.store().registerObserver(query, Map.of(), (QueryResultChange c) -> seen.add(System.nanoTime()))) {
+        try (StoreObserver o =
+                db.store().registerObserver(query, Map.of(), (QueryResultChange c) -> seen.add(System.nanoTime()))) {
             if (seen.poll(30, TimeUnit.SECONDS) == null) throw new IllegalStateException("no initial delivery");
             for (int i = 0; i < writes; i++) {
                 long start = System.nanoTime();
                 // category c3 documents are every 10th; bump the score of one of them so the top-20 changes
                 // ever-higher scores, across runs too, so that every write enters the top 20
-                db.store().execute("UPDATE docs SET score = :s WHERE _id = :id",
-                        Map.of("s", 200_000L + nextScore++, "id", query.contains("_id =") ? "doc-0000042" : DocumentGenerator.id(3 + 10 * (i % (docs / 10)))));
+                db.store()
+                        .execute(
+                                "UPDATE docs SET score = :s WHERE _id = :id",
+                                Map.of(
+                                        "s",
+                                        200_000L + nextScore++,
+                                        "id",
+                                        query.contains("_id =")
+                                                ? "doc-0000042"
+                                                : DocumentGenerator.id(3 + 10 * (i % (docs / 10)))));
                 Long at = seen.poll(30, TimeUnit.SECONDS);
                 if (at == null) throw new IllegalStateException("no delivery for write " + i);
                 nanos[i] = at - start;
@@ -98,7 +115,8 @@ public final class LiveQueryBenchmark {
         long[] measured = Arrays.copyOfRange(nanos, writes / 10, writes);
         Arrays.sort(measured);
         double p50 = measured[measured.length / 2] / 1e6, p99 = measured[(int) (measured.length * 0.99)] / 1e6;
-        System.out.printf("| write → callback, %s (%d writes), ms | %.2f | %.2f | p99 ≤ 5 |%n", label, measured.length, p50, p99);
+        System.out.printf(
+                "| write → callback, %s (%d writes), ms | %.2f | %.2f | p99 ≤ 5 |%n", label, measured.length, p50, p99);
     }
 
     static void memory(Starling db, int docs) throws InterruptedException {
@@ -120,9 +138,13 @@ public final class LiveQueryBenchmark {
 
         System.out.println("| heap | MB | per observer |");
         System.out.println("|---|---|---|");
-        System.out.printf("| one materialised result of SELECT * (%d docs), baseline | %.1f | |%n", docs, oneResult / 1e6);
-        System.out.printf("| 100 observers of SELECT * (one shared evaluation) | %.1f | %.1f KB |%n", sameQuery / 1e6, sameQuery / 1e3 / 100);
-        System.out.printf("| 100 observers of 100 different SELECT * … WHERE score >= k | %.1f | %.1f KB (%.3f× one result each) |%n",
+        System.out.printf(
+                "| one materialised result of SELECT * (%d docs), baseline | %.1f | |%n", docs, oneResult / 1e6);
+        System.out.printf(
+                "| 100 observers of SELECT * (one shared evaluation) | %.1f | %.1f KB |%n",
+                sameQuery / 1e6, sameQuery / 1e3 / 100);
+        System.out.printf(
+                "| 100 observers of 100 different SELECT * … WHERE score >= k | %.1f | %.1f KB (%.3f× one result each) |%n",
                 differentQueries / 1e6, differentQueries / 1e3 / 100, differentQueries / 100.0 / oneResult);
     }
 

@@ -45,9 +45,14 @@ public final class LocalStoreBenchmark {
         int docs = 100_000, rounds = 5;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--docs": docs = Integer.parseInt(args[++i]); break;
-                case "--rounds": rounds = Integer.parseInt(args[++i]); break;
-                default: throw new IllegalArgumentException("unknown option " + args[i] + " (use --docs N --rounds R)");
+                case "--docs":
+                    docs = Integer.parseInt(args[++i]);
+                    break;
+                case "--rounds":
+                    rounds = Integer.parseInt(args[++i]);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option " + args[i] + " (use --docs N --rounds R)");
             }
         }
         DocumentGenerator gen = new DocumentGenerator(42);
@@ -58,11 +63,19 @@ public final class LocalStoreBenchmark {
             data.add(d);
             payload += JSON.writeValueAsBytes(d).length;
         }
-        System.out.printf("machine: %d cores, java %s, max heap %d MB%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
-        System.out.printf("data: %d documents, %.0f bytes of JSON each on average, batches of %d%n", docs, (double) payload / docs, BATCH);
+        System.out.printf(
+                "machine: %d cores, java %s, max heap %d MB%n",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"),
+                Runtime.getRuntime().maxMemory() >> 20);
+        System.out.printf(
+                "data: %d documents, %.0f bytes of JSON each on average, batches of %d%n",
+                docs, (double) payload / docs, BATCH);
 
-        double[] raw = new double[rounds], starling = new double[rounds], ratio = new double[rounds], perStatement = new double[rounds];
+        double[] raw = new double[rounds],
+                starling = new double[rounds],
+                ratio = new double[rounds],
+                perStatement = new double[rounds];
         double[] p50 = new double[rounds], p99 = new double[rounds], scan = new double[rounds];
         double[] eqIndexed = new double[rounds], eqScan = new double[rounds];
         for (int round = -1; round < rounds; round++) {
@@ -71,7 +84,9 @@ public final class LocalStoreBenchmark {
             Path tmp = Files.createTempDirectory("starling-bench");
             try {
                 raw[at] = rawInserts(tmp.resolve("raw.db"), data);
-                try (Starling db = Starling.open(StarlingConfig.builder().databaseDirectory(tmp.resolve("starling")).build())) {
+                try (Starling db = Starling.open(StarlingConfig.builder()
+                        .databaseDirectory(tmp.resolve("starling"))
+                        .build())) {
                     starling[at] = starlingInserts(db, data);
                     ratio[at] = starling[at] / raw[at];
                     perStatement[at] = starlingStatementInserts(db, data);
@@ -86,22 +101,39 @@ public final class LocalStoreBenchmark {
             } finally {
                 delete(tmp);
             }
-            System.out.printf((warmUp ? "warm-up" : "round " + (round + 1)) + ": raw %.0f docs/s, starling %.0f docs/s (%.0f%%), per-statement %.0f docs/s, _id lookup p50 %.1f µs p99 %.1f µs, scan %.1f ms%n",
-                    raw[at], starling[at], 100 * ratio[at], perStatement[at], p50[at], p99[at], scan[at]);
-            System.out.printf("         score = :s  p50 %.3f ms indexed, %.1f ms without index%n", eqIndexed[at], eqScan[at]);
+            System.out.printf(
+                    (warmUp ? "warm-up" : "round " + (round + 1))
+                            + ": raw %.0f docs/s, starling %.0f docs/s (%.0f%%), per-statement %.0f docs/s, _id lookup p50 %.1f µs p99 %.1f µs, scan %.1f ms%n",
+                    raw[at],
+                    starling[at],
+                    100 * ratio[at],
+                    perStatement[at],
+                    p50[at],
+                    p99[at],
+                    scan[at]);
+            System.out.printf(
+                    "         score = :s  p50 %.3f ms indexed, %.1f ms without index%n", eqIndexed[at], eqScan[at]);
         }
         System.out.println();
         System.out.println("| metric | median | min | budget |");
         System.out.println("|---|---|---|---|");
         System.out.printf("| raw sqlite-jdbc inserts, docs/s | %.0f | %.0f | baseline |%n", median(raw), min(raw));
-        System.out.printf("| Starling inserts (1,000-document INSERT statements), docs/s | %.0f | %.0f | |%n", median(starling), min(starling));
+        System.out.printf(
+                "| Starling inserts (1,000-document INSERT statements), docs/s | %.0f | %.0f | |%n",
+                median(starling), min(starling));
         System.out.printf("| Starling / raw | %.0f%% | %.0f%% | ≥ 50%% |%n", 100 * median(ratio), 100 * min(ratio));
-        System.out.printf("| Starling inserts (transactions of 1,000 one-document statements), docs/s | %.0f | %.0f | |%n", median(perStatement), min(perStatement));
+        System.out.printf(
+                "| Starling inserts (transactions of 1,000 one-document statements), docs/s | %.0f | %.0f | |%n",
+                median(perStatement), min(perStatement));
         System.out.printf("| _id lookup p50, µs | %.1f | %.1f | ≤ 20 |%n", median(p50), min(p50));
         System.out.printf("| _id lookup p99, µs | %.1f | %.1f | |%n", median(p99), min(p99));
         System.out.printf("| filtered scan of %d docs, ms | %.1f | %.1f | |%n", docs, median(scan), min(scan));
-        System.out.printf("| equality `WHERE score = :s` on %d docs, indexed, p50 ms | %.3f | %.3f | ≤ 1 |%n", docs, median(eqIndexed), min(eqIndexed));
-        System.out.printf("| the same without the index, p50 ms | %.1f | %.1f | (%.0f× slower) |%n", median(eqScan), min(eqScan), median(eqScan) / median(eqIndexed));
+        System.out.printf(
+                "| equality `WHERE score = :s` on %d docs, indexed, p50 ms | %.3f | %.3f | ≤ 1 |%n",
+                docs, median(eqIndexed), min(eqIndexed));
+        System.out.printf(
+                "| the same without the index, p50 ms | %.1f | %.1f | (%.0f× slower) |%n",
+                median(eqScan), min(eqScan), median(eqScan) / median(eqIndexed));
     }
 
     /** Raw sqlite-jdbc: the same JSON bytes, same batches, WAL + synchronous=FULL like Starling's default. */
@@ -134,7 +166,8 @@ public final class LocalStoreBenchmark {
     /** One INSERT statement per batch of 1,000 documents. */
     static double starlingInserts(Starling db, List<Map<String, Object>> data) {
         StringBuilder sql = new StringBuilder("INSERT INTO docs DOCUMENTS ");
-        for (int i = 0; i < BATCH; i++) sql.append(i == 0 ? "" : ", ").append("(:d").append(i).append(')');
+        for (int i = 0; i < BATCH; i++)
+            sql.append(i == 0 ? "" : ", ").append("(:d").append(i).append(')');
         String statement = sql.toString();
         long start = System.nanoTime();
         for (int from = 0; from + BATCH <= data.size(); from += BATCH) {
@@ -174,7 +207,11 @@ public final class LocalStoreBenchmark {
     }
 
     private static void lookup(Starling db, int k) {
-        if (db.store().execute("SELECT * FROM docs WHERE _id = :id", Map.of("id", DocumentGenerator.id(k))).items().size() != 1) {
+        if (db.store()
+                        .execute("SELECT * FROM docs WHERE _id = :id", Map.of("id", DocumentGenerator.id(k)))
+                        .items()
+                        .size()
+                != 1) {
             throw new IllegalStateException("lookup of " + k + " found nothing");
         }
     }
@@ -195,7 +232,8 @@ public final class LocalStoreBenchmark {
     /** p50 of {@code SELECT * FROM docs WHERE score = :s} over random scores (about one match each), in ms. */
     static double equalityMillis(Starling db, int n) {
         Random r = new Random(11);
-        for (int i = 0; i < Math.min(n, 200); i++) db.store().execute("SELECT * FROM docs WHERE score = :s", Map.of("s", (long) r.nextInt(100_000)));
+        for (int i = 0; i < Math.min(n, 200); i++)
+            db.store().execute("SELECT * FROM docs WHERE score = :s", Map.of("s", (long) r.nextInt(100_000)));
         long[] nanos = new long[n];
         for (int i = 0; i < n; i++) {
             long t = System.nanoTime();

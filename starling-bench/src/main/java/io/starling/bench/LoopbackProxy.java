@@ -109,33 +109,36 @@ public final class LoopbackProxy implements AutoCloseable {
     }
 
     private void pump(Socket from, Socket to, AtomicLong counter) {
-        Thread t = new Thread(() -> {
-            byte[] buf = new byte[bytesPerSecond > 0 ? 1024 : 64 << 10];
-            double burst = Math.max(bytesPerSecond / 20.0, 2 * buf.length), tokens = burst;
-            long last = System.nanoTime();
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                    // token bucket: a chunk may leave once the bucket holds its size; it refills at the rate
-                    while (bytesPerSecond > 0) {
-                        long now = System.nanoTime();
-                        tokens = Math.min(burst, tokens + (now - last) / 1e9 * bytesPerSecond);
-                        last = now;
-                        if (tokens >= n) break;
-                        LockSupport.parkNanos((long) ((n - tokens) / bytesPerSecond * 1e9));
+        Thread t = new Thread(
+                () -> {
+                    byte[] buf = new byte[bytesPerSecond > 0 ? 1024 : 64 << 10];
+                    double burst = Math.max(bytesPerSecond / 20.0, 2 * buf.length), tokens = burst;
+                    long last = System.nanoTime();
+                    try (InputStream in = from.getInputStream();
+                            OutputStream out = to.getOutputStream()) {
+                        int n;
+                        while ((n = in.read(buf)) >= 0) {
+                            // token bucket: a chunk may leave once the bucket holds its size; it refills at the rate
+                            while (bytesPerSecond > 0) {
+                                long now = System.nanoTime();
+                                tokens = Math.min(burst, tokens + (now - last) / 1e9 * bytesPerSecond);
+                                last = now;
+                                if (tokens >= n) break;
+                                LockSupport.parkNanos((long) ((n - tokens) / bytesPerSecond * 1e9));
+                            }
+                            tokens -= n;
+                            out.write(buf, 0, n);
+                            out.flush();
+                            counter.addAndGet(n);
+                        }
+                    } catch (IOException gone) {
+                        // cut, or the peer closed
+                    } finally {
+                        closeQuietly(from);
+                        closeQuietly(to);
                     }
-                    tokens -= n;
-                    out.write(buf, 0, n);
-                    out.flush();
-                    counter.addAndGet(n);
-                }
-            } catch (IOException gone) {
-                // cut, or the peer closed
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-            }
-        }, "proxy-pump");
+                },
+                "proxy-pump");
         t.setDaemon(true);
         t.start();
     }

@@ -12,13 +12,17 @@ public final class PeakHeap implements AutoCloseable {
     private final Thread thread;
 
     public PeakHeap() {
-        thread = new Thread(() -> {
-            while (running.get()) {
-                long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-                peak.accumulateAndGet(used, Math::max);
-                LockSupport.parkNanos(5_000_000);
-            }
-        }, "heap-sampler");
+        thread = new Thread(
+                () -> {
+                    while (running.get()) {
+                        long used = ManagementFactory.getMemoryMXBean()
+                                .getHeapMemoryUsage()
+                                .getUsed();
+                        peak.accumulateAndGet(used, Math::max);
+                        LockSupport.parkNanos(5_000_000);
+                    }
+                },
+                "heap-sampler");
         thread.setDaemon(true);
         thread.start();
     }

@@ -49,6 +49,7 @@ public final class PeerNetworkBenchmark {
     private static final boolean PROGRESS = Boolean.getBoolean("starling.bench.progress");
     /** How often /metrics is polled: often enough for 1% precision, rarely enough not to steal the peers' CPU. */
     private static final long POLL_NANOS = 20_000_000;
+
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String BYTES_SENT = "starling_sync_bytes_sent_total";
     private static final String BYTES_RECEIVED = "starling_sync_bytes_received_total";
@@ -65,20 +66,33 @@ public final class PeerNetworkBenchmark {
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (use --n N --runs R)");
             }
         }
-        if (jar == null || !Files.exists(Path.of(jar))) throw new IllegalStateException("set -Dstarling.cli.jar to the shaded CLI jar");
-        System.out.printf("machine: %d cores, java %s; two peer processes over loopback TCP + TLS 1.3 (shared key)%n%n",
+        if (jar == null || !Files.exists(Path.of(jar)))
+            throw new IllegalStateException("set -Dstarling.cli.jar to the shaded CLI jar");
+        System.out.printf(
+                "machine: %d cores, java %s; two peer processes over loopback TCP + TLS 1.3 (shared key)%n%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        System.out.println("| run | documents | payload bytes | wire bytes (both ways) | ratio | docs/s, first N (fresh JVMs) "
-                + "| docs/s, last N (warm) | reconnect bytes (median of 3) | reconnect ms (median of 3) |");
+        System.out.println(
+                "| run | documents | payload bytes | wire bytes (both ways) | ratio | docs/s, first N (fresh JVMs) "
+                        + "| docs/s, last N (warm) | reconnect bytes (median of 3) | reconnect ms (median of 3) |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         List<double[]> results = new ArrayList<>();
         for (int r = 1; r <= runs; r++) results.add(run(Path.of(jar), n, r));
         double[] cold = sorted(results, 0), warm = sorted(results, 1), ratios = sorted(results, 2);
         double[] bytes = sorted(results, 3), millis = sorted(results, 4);
-        System.out.printf("%nmedian of %d runs (min): initial sync %.0f docs/s (%.0f) in fresh JVMs, %.0f docs/s (%.0f) warm "
-                + "[budget ≥ 50,000]; wire/payload %.3f× [≤ 1.3×]; reconnect after 10 changes %.0f bytes (max %.0f) "
-                + "[≤ 16,384], %.0f ms (max %.0f) [≤ 100]%n", runs, median(cold), cold[0], median(warm), warm[0],
-                median(ratios), median(bytes), bytes[bytes.length - 1], median(millis), millis[millis.length - 1]);
+        System.out.printf(
+                "%nmedian of %d runs (min): initial sync %.0f docs/s (%.0f) in fresh JVMs, %.0f docs/s (%.0f) warm "
+                        + "[budget ≥ 50,000]; wire/payload %.3f× [≤ 1.3×]; reconnect after 10 changes %.0f bytes (max %.0f) "
+                        + "[≤ 16,384], %.0f ms (max %.0f) [≤ 100]%n",
+                runs,
+                median(cold),
+                cold[0],
+                median(warm),
+                warm[0],
+                median(ratios),
+                median(bytes),
+                bytes[bytes.length - 1],
+                median(millis),
+                millis[millis.length - 1]);
     }
 
     /** Returns {cold docs/s, warm docs/s, wire ratio, reconnect bytes, reconnect ms}. */
@@ -91,17 +105,45 @@ public final class PeerNetworkBenchmark {
             exec(jar, dir, "keygen", key.toString());
             long payload;
             try (DefaultStarling a = (DefaultStarling) Starling.open(StarlingConfig.builder()
-                    .databaseDirectory(dir.resolve("a")).appId("bench").build())) {
+                    .databaseDirectory(dir.resolve("a"))
+                    .appId("bench")
+                    .build())) {
                 LiveQueryBenchmark.load(a, 3 * n); // the first n measure fresh processes, the last n warm ones
                 payload = SyncBenchmark.payload(a);
             }
-            Peer a = Peer.start(jar, dir, "a", "--db", dir.resolve("a").toString(), "--app", "bench", "--listen", "127.0.0.1:0",
-                    "--http", "127.0.0.1:0", "--shared-key", key.toString());
+            Peer a = Peer.start(
+                    jar,
+                    dir,
+                    "a",
+                    "--db",
+                    dir.resolve("a").toString(),
+                    "--app",
+                    "bench",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--http",
+                    "127.0.0.1:0",
+                    "--shared-key",
+                    key.toString());
             peers.add(a);
             java.net.URI sync = java.net.URI.create(a.sync);
             proxy = new LoopbackProxy(new java.net.InetSocketAddress("127.0.0.1", sync.getPort()));
-            Peer b = Peer.start(jar, dir, "b", "--db", dir.resolve("b").toString(), "--app", "bench", "--connect",
-                    proxy.address(), "--http", "127.0.0.1:0", "--shared-key", key.toString(), "--subscribe", "SELECT * FROM docs");
+            Peer b = Peer.start(
+                    jar,
+                    dir,
+                    "b",
+                    "--db",
+                    dir.resolve("b").toString(),
+                    "--app",
+                    "bench",
+                    "--connect",
+                    proxy.address(),
+                    "--http",
+                    "127.0.0.1:0",
+                    "--shared-key",
+                    key.toString(),
+                    "--subscribe",
+                    "SELECT * FROM docs");
             peers.add(b);
 
             long first = 0, half = 0, twoThirds = 0, lastProgress = 0;
@@ -146,15 +188,29 @@ public final class PeerNetworkBenchmark {
                 }
                 rmillis[round] = (System.nanoTime() - proxy.acceptedAt()) / 1e6;
                 Map<String, Double> after = b.settledMetrics();
-                rbytes[round] = after.get(BYTES_SENT) + after.get(BYTES_RECEIVED) - before.get(BYTES_SENT) - before.get(BYTES_RECEIVED);
+                rbytes[round] = after.get(BYTES_SENT)
+                        + after.get(BYTES_RECEIVED)
+                        - before.get(BYTES_SENT)
+                        - before.get(BYTES_RECEIVED);
                 relayed = proxy.bytes() - proxyBefore;
             }
             java.util.Arrays.sort(rbytes);
             java.util.Arrays.sort(rmillis);
             long reconnectBytes = (long) rbytes[1];
             double reconnectMs = rmillis[1];
-            System.out.printf("| %d | %d | %d | %d | %.3f× | %.0f | %.0f | %d (relayed %d) | %.0f (max %.0f) |%n", runNo,
-                    3 * n, payload, wire, (double) wire / payload, cold, warm, reconnectBytes, relayed, reconnectMs, rmillis[2]);
+            System.out.printf(
+                    "| %d | %d | %d | %d | %.3f× | %.0f | %.0f | %d (relayed %d) | %.0f (max %.0f) |%n",
+                    runNo,
+                    3 * n,
+                    payload,
+                    wire,
+                    (double) wire / payload,
+                    cold,
+                    warm,
+                    reconnectBytes,
+                    relayed,
+                    reconnectMs,
+                    rmillis[2]);
             return new double[] {cold, warm, (double) wire / payload, reconnectBytes, reconnectMs};
         } finally {
             if (proxy != null) proxy.close();
@@ -176,10 +232,14 @@ public final class PeerNetworkBenchmark {
     static void exec(Path jar, Path dir, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(java(), "-jar", jar.toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("keygen.log").toFile()).start();
-        if (p.waitFor() != 0) throw new IllegalStateException("starling " + String.join(" ", args) + " failed: "
-                + Files.readString(dir.resolve("keygen.log")));
+        Process p = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("keygen.log").toFile())
+                .start();
+        if (p.waitFor() != 0)
+            throw new IllegalStateException(
+                    "starling " + String.join(" ", args) + " failed: " + Files.readString(dir.resolve("keygen.log")));
     }
 
     static String java() {
@@ -202,30 +262,39 @@ public final class PeerNetworkBenchmark {
             if (!opts.isBlank()) cmd.addAll(List.of(opts.trim().split("\\s+")));
             cmd.addAll(List.of("-jar", jar.toString(), "peer"));
             cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(cmd)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             Peer peer = new Peer(p);
             Path log = dir.resolve(name + ".log");
             CompletableFuture<Void> ready = new CompletableFuture<>();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                        var out = Files.newBufferedWriter(log)) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        out.write(line);
-                        out.newLine();
-                        out.flush();
-                        Matcher m = LISTENING.matcher(line);
-                        if (m.find()) {
-                            if (m.group(1).equals("http")) peer.http = m.group(2);
-                            else if (peer.sync == null) peer.sync = m.group(2);
+            Thread reader = new Thread(
+                    () -> {
+                        try (BufferedReader r = new BufferedReader(
+                                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                                var out = Files.newBufferedWriter(log)) {
+                            String line;
+                            while ((line = r.readLine()) != null) {
+                                out.write(line);
+                                out.newLine();
+                                out.flush();
+                                Matcher m = LISTENING.matcher(line);
+                                if (m.find()) {
+                                    if (m.group(1).equals("http")) peer.http = m.group(2);
+                                    else if (peer.sync == null) peer.sync = m.group(2);
+                                }
+                                if (peer.http != null
+                                        && (peer.sync != null || !List.of(args).contains("--listen")))
+                                    ready.complete(null);
+                            }
+                            ready.completeExceptionally(
+                                    new IllegalStateException("peer " + name + " exited; see " + log));
+                        } catch (IOException e) {
+                            ready.completeExceptionally(e);
                         }
-                        if (peer.http != null && (peer.sync != null || !List.of(args).contains("--listen"))) ready.complete(null);
-                    }
-                    ready.completeExceptionally(new IllegalStateException("peer " + name + " exited; see " + log));
-                } catch (IOException e) {
-                    ready.completeExceptionally(e);
-                }
-            }, "peer-" + name + "-output");
+                    },
+                    "peer-" + name + "-output");
             reader.setDaemon(true);
             reader.start();
             ready.get(60, TimeUnit.SECONDS);
@@ -233,7 +302,8 @@ public final class PeerNetworkBenchmark {
         }
 
         Map<String, Double> metrics() throws Exception {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(http + "/metrics")).build(),
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(http + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString());
             Map<String, Double> out = new HashMap<>();
             for (String line : r.body().split("\n")) {
@@ -251,23 +321,34 @@ public final class PeerNetworkBenchmark {
                 LockSupport.parkNanos(100_000_000);
                 Map<String, Double> now = metrics();
                 stable = now.get("starling_sync_bytes_sent_total").equals(last.get("starling_sync_bytes_sent_total"))
-                        && now.get("starling_sync_bytes_received_total").equals(last.get("starling_sync_bytes_received_total")) ? stable + 1 : 0;
+                                && now.get("starling_sync_bytes_received_total")
+                                        .equals(last.get("starling_sync_bytes_received_total"))
+                        ? stable + 1
+                        : 0;
                 last = now;
             }
             return last;
         }
 
         void execute(String statement) throws Exception {
-            String body = "{\"statement\": " + com.fasterxml.jackson.databind.json.JsonMapper.builder().build().writeValueAsString(statement) + "}";
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(http + "/api/v1/execute"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            String body = "{\"statement\": "
+                    + com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                            .build()
+                            .writeValueAsString(statement) + "}";
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(http + "/api/v1/execute"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) throw new IllegalStateException("execute failed: " + r.statusCode() + " " + r.body());
+            if (r.statusCode() != 200)
+                throw new IllegalStateException("execute failed: " + r.statusCode() + " " + r.body());
         }
 
         void stop() throws InterruptedException {
             process.destroy(); // SIGTERM: a clean shutdown
-            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+            if (!process.waitFor(30, TimeUnit.SECONDS))
+                process.destroyForcibly().waitFor();
         }
 
         void kill() throws InterruptedException {

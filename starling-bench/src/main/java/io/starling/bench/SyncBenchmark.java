@@ -8,7 +8,6 @@ import io.starling.internal.sync.SyncStoreView;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
@@ -36,9 +35,13 @@ public final class SyncBenchmark {
             if (args[i].equals("--max")) max = Integer.parseInt(args[++i]);
             else throw new IllegalArgumentException("unknown option " + args[i] + " (use --max N)");
         }
-        System.out.printf("machine: %d cores, java %s, max heap %d MB%n%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
-        System.out.println("| scenario | documents | payload bytes | wire bytes (both ways) | ratio | messages | seconds | docs/s | peak heap MB |");
+        System.out.printf(
+                "machine: %d cores, java %s, max heap %d MB%n%n",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"),
+                Runtime.getRuntime().maxMemory() >> 20);
+        System.out.println(
+                "| scenario | documents | payload bytes | wire bytes (both ways) | ratio | messages | seconds | docs/s | peak heap MB |");
         System.out.println("|---|---|---|---|---|---|---|---|---|");
         for (int n : new int[] {10_000, 100_000}) {
             if (n > max) continue;
@@ -48,7 +51,8 @@ public final class SyncBenchmark {
 
     static void run(int n) throws Exception {
         Path dir = Files.createTempDirectory("starling-sync-bench");
-        try (DefaultStarling a = open(dir.resolve("a")); DefaultStarling b = open(dir.resolve("b"))) {
+        try (DefaultStarling a = open(dir.resolve("a"));
+                DefaultStarling b = open(dir.resolve("b"))) {
             LiveQueryBenchmark.load(a, n);
             long payload = payload(a);
             b.sync().registerSubscription("SELECT * FROM docs", Map.of());
@@ -63,13 +67,24 @@ public final class SyncBenchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             long peakMb = peak.stop() >> 20;
             long wire = link.bytesAToB() + link.bytesBToA();
-            System.out.printf("| initial sync | %d | %d | %d | %.3f× | %d | %.2f | %.0f | %d |%n", n, payload, wire,
-                    (double) wire / payload, link.messagesAToB() + link.messagesBToA(), seconds, n / seconds, peakMb);
+            System.out.printf(
+                    "| initial sync | %d | %d | %d | %.3f× | %d | %.2f | %.0f | %d |%n",
+                    n,
+                    payload,
+                    wire,
+                    (double) wire / payload,
+                    link.messagesAToB() + link.messagesBToA(),
+                    seconds,
+                    n / seconds,
+                    peakMb);
             link.close();
             await(() -> a.sync().peers().isEmpty() && b.sync().peers().isEmpty());
 
             for (int i = 0; i < 10; i++) {
-                a.store().execute("UPDATE docs SET score = :s WHERE _id = :id", Map.of("s", -1L - i, "id", DocumentGenerator.id(i * (n / 10))));
+                a.store()
+                        .execute(
+                                "UPDATE docs SET score = :s WHERE _id = :id",
+                                Map.of("s", -1L - i, "id", DocumentGenerator.id(i * (n / 10))));
             }
             long seq2 = a.defaultStore().lastSequence();
             start = System.nanoTime();
@@ -77,8 +92,9 @@ public final class SyncBenchmark {
             await(() -> a.sync().hasReached(peerB, seq2));
             double reconnect = (System.nanoTime() - start) / 1e9;
             long bytes = again.bytesAToB() + again.bytesBToA();
-            System.out.printf("| reconnect after 10 changes | %d | | %d | (budget ≤ 16,384 B) | %d | %.3f | | |%n", n, bytes,
-                    again.messagesAToB() + again.messagesBToA(), reconnect);
+            System.out.printf(
+                    "| reconnect after 10 changes | %d | | %d | (budget ≤ 16,384 B) | %d | %.3f | | |%n",
+                    n, bytes, again.messagesAToB() + again.messagesBToA(), reconnect);
             again.close();
         } finally {
             try (Stream<Path> s = Files.walk(dir)) {
@@ -88,7 +104,8 @@ public final class SyncBenchmark {
     }
 
     static DefaultStarling open(Path dir) {
-        return (DefaultStarling) Starling.open(StarlingConfig.builder().databaseDirectory(dir).appId("bench").build());
+        return (DefaultStarling) Starling.open(
+                StarlingConfig.builder().databaseDirectory(dir).appId("bench").build());
     }
 
     /** The encoded ids and states of every row: what a sync must move at least. */

@@ -44,7 +44,8 @@ final class ErrorReporter {
             status = CommandLine.ExitCode.SOFTWARE;
         }
         String message = failure.getMessage();
-        boolean unexpected = !(failure instanceof StarlingException || failure instanceof CliUsageException
+        boolean unexpected = !(failure instanceof StarlingException
+                || failure instanceof CliUsageException
                 || failure instanceof HttpApiException);
         // for an exception nobody meant to throw, its class is part of the story
         if (message == null || message.isBlank() || unexpected) message = String.valueOf(failure);

@@ -78,7 +78,8 @@ final class ExecCommand implements Callable<Integer> {
     }
 
     private int remote(PrintWriter out) throws InterruptedException {
-        if (store.given()) throw new CliUsageException("--url runs the statement on a peer: it cannot go with --db or --app");
+        if (store.given())
+            throw new CliUsageException("--url runs the statement on a peer: it cannot go with --db or --app");
         HttpApiClient client = remote.client(environment);
         HttpApiClient.Response response = client.execute(statement, args.values());
         if (response.status() != 200) throw client.error(response.status(), response.body());

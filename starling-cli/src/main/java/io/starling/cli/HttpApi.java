@@ -53,6 +53,7 @@ final class HttpApi {
 
     /** Codes of errors the HTTP layer finds itself; the library's {@link ErrorCode}s cover the rest. */
     static final String BAD_REQUEST = "http/bad-request";
+
     static final String UNAUTHORIZED = "http/unauthorized";
     static final String NOT_FOUND = "http/not-found";
     static final String METHOD_NOT_ALLOWED = "http/method-not-allowed";
@@ -144,14 +145,21 @@ final class HttpApi {
                     return method(request, "POST") ? execute(request.body()) : notAllowed("POST");
                 case PRESENCE:
                     return method(request, "GET")
-                            ? Response.of(200, JSON, PresenceRenderer.json(db.presence().graph()))
+                            ? Response.of(
+                                    200,
+                                    JSON,
+                                    PresenceRenderer.json(db.presence().graph()))
                             : notAllowed("GET");
                 case OBSERVE:
                     return method(request, "GET") ? observe(request) : notAllowed("GET");
                 case METRICS:
                     return method(request, "GET")
-                            ? Response.of(200, PrometheusMetrics.CONTENT_TYPE, PrometheusMetrics.render(
-                                    db.sync().metrics(), db.presence().graph().remotePeers().size()))
+                            ? Response.of(
+                                    200,
+                                    PrometheusMetrics.CONTENT_TYPE,
+                                    PrometheusMetrics.render(
+                                            db.sync().metrics(),
+                                            db.presence().graph().remotePeers().size()))
                             : notAllowed("GET");
                 default:
                     return error(404, NOT_FOUND, "no such resource: " + request.path());
@@ -198,8 +206,9 @@ final class HttpApi {
             }
         }
         Map<String, Object> arguments = args;
-        return (EventStream) sink -> db.store().registerObserverWithSignalNext(statement, arguments,
-                (change, signalNext) -> sink.send(itemsJson(change), signalNext));
+        return (EventStream) sink -> db.store()
+                .registerObserverWithSignalNext(
+                        statement, arguments, (change, signalNext) -> sink.send(itemsJson(change), signalNext));
     }
 
     /** One delivery as the event data: {@code {"items":[...]}}, on one line. */

@@ -18,8 +18,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -59,7 +59,8 @@ final class HttpApiClient {
             throw new CliUsageException("--url is not a URL: " + e.getMessage());
         }
         String scheme = uri.getScheme();
-        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+        if (scheme == null
+                || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
                 || uri.getHost() == null) {
             throw new CliUsageException("--url expects http://HOST:PORT, got '" + text + "'");
         }
@@ -87,7 +88,8 @@ final class HttpApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8))
                 .build();
         try {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> response =
+                    client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             return new Response(response.statusCode(), response.body());
         } catch (IOException e) {
             throw unreachable(e);
@@ -103,7 +105,10 @@ final class HttpApiClient {
     Stream observe(String statement, Map<String, Object> args, Consumer<String> onEvent) {
         String query = "?statement=" + URLEncoder.encode(statement, StandardCharsets.UTF_8)
                 + (args.isEmpty() ? "" : "&args=" + URLEncoder.encode(JsonArgs.write(args), StandardCharsets.UTF_8));
-        HttpRequest request = request(HttpApi.OBSERVE + query).header("Accept", "text/event-stream").GET().build();
+        HttpRequest request = request(HttpApi.OBSERVE + query)
+                .header("Accept", "text/event-stream")
+                .GET()
+                .build();
         EventParser events = new EventParser(onEvent);
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicBoolean answered = new AtomicBoolean();
@@ -116,20 +121,21 @@ final class HttpApiClient {
                 .whenComplete((response, failure) -> {
                     if (failure != null) {
                         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                                ? failure.getCause() : failure;
+                                ? failure.getCause()
+                                : failure;
                         if (!(cause instanceof IOException io)) {
                             done.completeExceptionally(cause);
                         } else if (answered.get()) {
-                            done.completeExceptionally(new HttpApiException(0, "io", "the stream from the peer at "
-                                    + base + " broke: " + io.getMessage()));
+                            done.completeExceptionally(new HttpApiException(
+                                    0, "io", "the stream from the peer at " + base + " broke: " + io.getMessage()));
                         } else {
                             done.completeExceptionally(unreachable(io));
                         }
                     } else if (response.statusCode() != 200) {
                         done.completeExceptionally(error(response.statusCode(), response.body()));
                     } else {
-                        done.completeExceptionally(new HttpApiException(500, "io", "the peer at " + base
-                                + " ended the stream"));
+                        done.completeExceptionally(
+                                new HttpApiException(500, "io", "the peer at " + base + " ended the stream"));
                     }
                 });
         return new Stream(events, done);
@@ -167,15 +173,20 @@ final class HttpApiClient {
             JsonNode json = JsonArgs.readTree(body.getBytes(StandardCharsets.UTF_8));
             JsonNode error = json.path("error");
             if (error.path("code").isTextual()) {
-                return new HttpApiException(status, error.path("code").textValue(), error.path("message").asText(""));
+                return new HttpApiException(
+                        status,
+                        error.path("code").textValue(),
+                        error.path("message").asText(""));
             }
         } catch (JsonProcessingException e) {
             // not the API's error shape: say what came back
         }
         String text = body.strip();
         if (text.length() > 200) text = text.substring(0, 200) + "…";
-        return new HttpApiException(status, "http/" + status, "the peer at " + base + " answered HTTP " + status
-                + (text.isEmpty() ? "" : ": " + text));
+        return new HttpApiException(
+                status,
+                "http/" + status,
+                "the peer at " + base + " answered HTTP " + status + (text.isEmpty() ? "" : ": " + text));
     }
 
     private HttpRequest.Builder request(String pathAndQuery) {
@@ -185,7 +196,8 @@ final class HttpApiClient {
     }
 
     private HttpApiException unreachable(IOException e) {
-        String why = e instanceof ConnectException ? "connection refused"
+        String why = e instanceof ConnectException
+                ? "connection refused"
                 : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         return new HttpApiException(0, "io", "cannot reach the peer at " + base + ": " + why);
     }

@@ -85,11 +85,16 @@ final class HttpApiServer implements AutoCloseable {
     private HttpApiServer(HttpApi api, InetSocketAddress address, int maxBody) throws InterruptedException {
         this.api = api;
         this.maxBody = maxBody;
-        this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("starling-http-accept", true),
-                NioIoHandler.newFactory());
-        this.io = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("starling-http-io", true),
-                NioIoHandler.newFactory());
-        this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
+        this.boss = new MultiThreadIoEventLoopGroup(
+                1, new DefaultThreadFactory("starling-http-accept", true), NioIoHandler.newFactory());
+        this.io = new MultiThreadIoEventLoopGroup(
+                2, new DefaultThreadFactory("starling-http-io", true), NioIoHandler.newFactory());
+        this.workers = new ThreadPoolExecutor(
+                WORKERS,
+                WORKERS,
+                30,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(QUEUE),
                 new DefaultThreadFactory("starling-http-worker", true));
         ((ThreadPoolExecutor) workers).allowCoreThreadTimeOut(true);
         try {
@@ -176,19 +181,31 @@ final class HttpApiServer implements AutoCloseable {
             Channel channel = ctx.channel();
             if (Boolean.TRUE.equals(channel.attr(STREAMING).get())) return; // an event stream takes no more requests
             if (!request.decoderResult().isSuccess()) {
-                write(channel, HttpApi.error(400, HttpApi.BAD_REQUEST, "malformed HTTP request: "
-                        + request.decoderResult().cause()), false);
+                write(
+                        channel,
+                        HttpApi.error(
+                                400,
+                                HttpApi.BAD_REQUEST,
+                                "malformed HTTP request: "
+                                        + request.decoderResult().cause()),
+                        false);
                 return;
             }
             QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-            HttpApi.Request apiRequest = new HttpApi.Request(request.method().name(), uri.path(), uri.parameters(),
-                    request.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(request.content()));
+            HttpApi.Request apiRequest = new HttpApi.Request(
+                    request.method().name(),
+                    uri.path(),
+                    uri.parameters(),
+                    request.headers().get(HttpHeaderNames.AUTHORIZATION),
+                    ByteBufUtil.getBytes(request.content()));
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             channel.config().setAutoRead(false); // one request at a time per connection
             try {
                 workers.execute(() -> answer(channel, apiRequest, keepAlive));
             } catch (RejectedExecutionException e) {
-                write(channel, HttpApi.error(503, HttpApi.OVERLOADED, "too many requests at once; retry later"),
+                write(
+                        channel,
+                        HttpApi.error(503, HttpApi.OVERLOADED, "too many requests at once; retry later"),
                         keepAlive);
             }
         }
@@ -227,8 +244,8 @@ final class HttpApiServer implements AutoCloseable {
         channel.attr(STREAMING).set(true);
         sink.open();
         channel.config().setAutoRead(true); // to notice the client closing
-        var keepalive = channel.eventLoop().scheduleAtFixedRate(
-                sink::keepalive, KEEPALIVE_SECONDS, KEEPALIVE_SECONDS, TimeUnit.SECONDS);
+        var keepalive = channel.eventLoop()
+                .scheduleAtFixedRate(sink::keepalive, KEEPALIVE_SECONDS, KEEPALIVE_SECONDS, TimeUnit.SECONDS);
         channel.closeFuture().addListener(f -> {
             keepalive.cancel(false);
             try {
@@ -255,11 +272,14 @@ final class HttpApiServer implements AutoCloseable {
     }
 
     private static FullHttpResponse toNetty(HttpApi.Response response) {
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(response.body()));
+        FullHttpResponse res = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(response.status()),
+                Unpooled.wrappedBuffer(response.body()));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
-        for (Map.Entry<String, String> h : response.headers().entrySet()) res.headers().set(h.getKey(), h.getValue());
+        for (Map.Entry<String, String> h : response.headers().entrySet())
+            res.headers().set(h.getKey(), h.getValue());
         return res;
     }
 
@@ -278,8 +298,8 @@ final class HttpApiServer implements AutoCloseable {
                 super.handleOversizedMessage(ctx, oversized);
                 return;
             }
-            FullHttpResponse res = toNetty(HttpApi.error(413, HttpApi.TOO_LARGE,
-                    "the request body is larger than the limit of " + limit + " bytes"));
+            FullHttpResponse res = toNetty(HttpApi.error(
+                    413, HttpApi.TOO_LARGE, "the request body is larger than the limit of " + limit + " bytes"));
             // As Netty does: once body bytes were read, or nobody will reuse the connection, close it; otherwise
             // the aggregator skips the rest of the body and the connection serves the next request.
             if (oversized instanceof FullHttpMessage

@@ -69,7 +69,8 @@ final class HttpOptions {
         try {
             e = Endpoint.parse(t.matches("\\d+") ? "127.0.0.1:" + t : t);
         } catch (StarlingException invalid) {
-            throw new CliUsageException("--http expects HOST:PORT or PORT, got '" + text + "': " + invalid.getMessage());
+            throw new CliUsageException(
+                    "--http expects HOST:PORT or PORT, got '" + text + "': " + invalid.getMessage());
         }
         if (e.scheme() != Endpoint.Scheme.TCP) throw bad(text);
         try {

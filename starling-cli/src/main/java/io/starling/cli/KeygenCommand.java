@@ -54,8 +54,10 @@ final class KeygenCommand implements Callable<Integer> {
             return CommandLine.ExitCode.OK;
         }
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new CliUsageException("config/invalid", file + " exists; keygen never overwrites a key (peers"
-                    + " holding it would be locked out). Choose another file name, or delete it first");
+            throw new CliUsageException(
+                    "config/invalid",
+                    file + " exists; keygen never overwrites a key (peers"
+                            + " holding it would be locked out). Choose another file name, or delete it first");
         }
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {

@@ -28,8 +28,9 @@ final class Logging {
         if (value == null || value.isBlank()) return DEFAULT_LEVEL;
         String level = value.strip().toLowerCase(Locale.ROOT);
         if (!LEVELS.contains(level)) {
-            throw new CliUsageException("config/invalid", LEVEL_VARIABLE + " must be one of "
-                    + String.join(", ", LEVELS) + ", got '" + value + "'");
+            throw new CliUsageException(
+                    "config/invalid",
+                    LEVEL_VARIABLE + " must be one of " + String.join(", ", LEVELS) + ", got '" + value + "'");
         }
         return level;
     }

@@ -72,7 +72,8 @@ final class PeerCommand implements Callable<Integer> {
         HttpOptions.Binding binding = http.binding(environment.env()); // usage errors before anything opens
         StopSignal stop = environment.stopSignals().get();
         try {
-            try (Starling db = Starling.open(sync.apply(store.builder(environment.configSource())).build())) {
+            try (Starling db = Starling.open(
+                    sync.apply(store.builder(environment.configSource())).build())) {
                 sync.subscribe(db);
                 SyncOptions.printStatus(db, err);
                 try (HttpApiServer server = binding == null ? null : startHttp(db, binding)) {
@@ -108,9 +109,13 @@ final class PeerCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) { // Netty rethrows the BindException undeclared
-            throw new StarlingException(ErrorCode.NETWORK_IO, "cannot serve the HTTP API on "
-                    + binding.address().getAddress().getHostAddress() + ":" + binding.address().getPort() + ": "
-                    + e.getMessage(), e);
+            throw new StarlingException(
+                    ErrorCode.NETWORK_IO,
+                    "cannot serve the HTTP API on "
+                            + binding.address().getAddress().getHostAddress() + ":"
+                            + binding.address().getPort() + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 }

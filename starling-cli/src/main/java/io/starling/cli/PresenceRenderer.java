@@ -35,12 +35,15 @@ final class PresenceRenderer {
      */
     static String text(Presence.Graph graph) {
         StringBuilder sb = new StringBuilder();
-        sb.append("this peer ").append(hex(graph.local().peerId())).append(metadata(graph.local().metadata()))
+        sb.append("this peer ")
+                .append(hex(graph.local().peerId()))
+                .append(metadata(graph.local().metadata()))
                 .append('\n');
         if (graph.remotePeers().isEmpty()) {
             sb.append("no remote peers\n");
         } else {
-            sb.append(count(graph.remotePeers().size(), "remote peer", "remote peers")).append(":\n");
+            sb.append(count(graph.remotePeers().size(), "remote peer", "remote peers"))
+                    .append(":\n");
             for (Presence.Peer peer : graph.remotePeers()) {
                 String line = "  " + hex(peer.peerId()) + "  " + count(peer.hops(), "hop", "hops");
                 if (!peer.metadata().isEmpty()) line = String.format("%-27s %s", line, JsonArgs.write(peer.metadata()));
@@ -50,10 +53,16 @@ final class PresenceRenderer {
         if (graph.connections().isEmpty()) {
             sb.append("no connections\n");
         } else {
-            sb.append(count(graph.connections().size(), "connection", "connections")).append(":\n");
+            sb.append(count(graph.connections().size(), "connection", "connections"))
+                    .append(":\n");
             for (Presence.Connection c : graph.connections()) {
-                sb.append("  ").append(hex(c.peerA())).append(" - ").append(hex(c.peerB())).append("  ")
-                        .append(c.transport()).append('\n');
+                sb.append("  ")
+                        .append(hex(c.peerA()))
+                        .append(" - ")
+                        .append(hex(c.peerB()))
+                        .append("  ")
+                        .append(c.transport())
+                        .append('\n');
             }
         }
         return sb.toString();
@@ -75,7 +84,8 @@ final class PresenceRenderer {
         graph.remotePeers().forEach(p -> remote.add(peer(p)));
         ArrayNode connections = root.putArray("connections");
         for (Presence.Connection c : graph.connections()) {
-            connections.addObject()
+            connections
+                    .addObject()
                     .put("peerA", hex(c.peerA()))
                     .put("peerB", hex(c.peerB()))
                     .put("transport", c.transport());

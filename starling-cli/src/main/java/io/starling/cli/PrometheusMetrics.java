@@ -21,23 +21,42 @@ final class PrometheusMetrics {
      */
     static String render(Sync.Metrics metrics, int presencePeers) {
         StringBuilder sb = new StringBuilder(1024);
-        counter(sb, "starling_sync_bytes_sent_total",
-                "Bytes sent to peers on the network, after framing and encryption.", metrics.bytesSent());
-        counter(sb, "starling_sync_bytes_received_total",
-                "Bytes received from peers on the network, before decryption and unframing.", metrics.bytesReceived());
-        counter(sb, "starling_sync_documents_sent_total",
-                "Document states sent to peers.", metrics.documentsSent());
-        counter(sb, "starling_sync_documents_received_total",
-                "Document states received from peers and applied.", metrics.documentsReceived());
-        counter(sb, "starling_sync_messages_sent_total",
-                "Sync protocol messages sent to peers (presence and keep-alives excluded).", metrics.messagesSent());
-        counter(sb, "starling_sync_messages_received_total",
-                "Sync protocol messages received from peers (presence and keep-alives excluded).", metrics.messagesReceived());
+        counter(
+                sb,
+                "starling_sync_bytes_sent_total",
+                "Bytes sent to peers on the network, after framing and encryption.",
+                metrics.bytesSent());
+        counter(
+                sb,
+                "starling_sync_bytes_received_total",
+                "Bytes received from peers on the network, before decryption and unframing.",
+                metrics.bytesReceived());
+        counter(sb, "starling_sync_documents_sent_total", "Document states sent to peers.", metrics.documentsSent());
+        counter(
+                sb,
+                "starling_sync_documents_received_total",
+                "Document states received from peers and applied.",
+                metrics.documentsReceived());
+        counter(
+                sb,
+                "starling_sync_messages_sent_total",
+                "Sync protocol messages sent to peers (presence and keep-alives excluded).",
+                metrics.messagesSent());
+        counter(
+                sb,
+                "starling_sync_messages_received_total",
+                "Sync protocol messages received from peers (presence and keep-alives excluded).",
+                metrics.messagesReceived());
         gauge(sb, "starling_connections", "Open sync sessions with peers.", metrics.connections());
-        counter(sb, "starling_connections_refused_total",
+        counter(
+                sb,
+                "starling_connections_refused_total",
                 "Connections refused before a sync session started (limit, TLS, identity, hook).",
                 metrics.connectionsRefused());
-        gauge(sb, "starling_presence_peers", "Remote peers in the presence graph, direct and multi-hop.",
+        gauge(
+                sb,
+                "starling_presence_peers",
+                "Remote peers in the presence graph, direct and multi-hop.",
                 presencePeers);
         return sb.toString();
     }

@@ -74,7 +74,12 @@ final class Shell {
      * @param historyFile where to keep the history, or null for none
      * @param errors prints failures (on stderr)
      */
-    Shell(Starling db, Terminal terminal, boolean interactive, Path historyFile, OutputFormat format,
+    Shell(
+            Starling db,
+            Terminal terminal,
+            boolean interactive,
+            Path historyFile,
+            OutputFormat format,
             ErrorReporter errors) {
         this.db = db;
         this.store = db.store();
@@ -231,8 +236,8 @@ final class Shell {
         BlockingQueue<Object> events = new LinkedBlockingQueue<>();
         Object stop = new Object();
         SignalHandler previous = terminal.handle(Signal.INT, signal -> events.add(stop));
-        try (StoreObserver observer = store.registerObserverWithSignalNext(query, args,
-                (change, next) -> events.add(new Delivery(change, next)))) {
+        try (StoreObserver observer = store.registerObserverWithSignalNext(
+                query, args, (change, next) -> events.add(new Delivery(change, next)))) {
             if (interactive) {
                 out.println("watching " + observer.query() + "; Ctrl-C to stop");
                 out.flush();

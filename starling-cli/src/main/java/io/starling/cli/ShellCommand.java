@@ -77,19 +77,25 @@ final class ShellCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path historyFile = historyFile();
-        try (Starling db = Starling.open(sync.apply(store.builder(environment.configSource())).build())) {
+        try (Starling db = Starling.open(
+                sync.apply(store.builder(environment.configSource())).build())) {
             sync.subscribe(db);
             TerminalFactory.ShellTerminal shellTerminal =
                     environment.terminals().open(environment.in(), environment.out());
             try (Terminal terminal = shellTerminal.terminal()) {
                 StringWriter banner = new StringWriter();
-                banner.append("starling ").append(VersionProvider.version()).append(", database ")
-                        .append(db.config().databaseDirectory().toAbsolutePath().toString()).append(" (app ")
-                        .append(db.config().appId()).append("). End statements with ';'; .help for help.\n");
+                banner.append("starling ")
+                        .append(VersionProvider.version())
+                        .append(", database ")
+                        .append(db.config().databaseDirectory().toAbsolutePath().toString())
+                        .append(" (app ")
+                        .append(db.config().appId())
+                        .append("). End statements with ';'; .help for help.\n");
                 if (db.config().networked() || !db.sync().subscriptions().isEmpty()) {
                     // on a console, part of the banner; with piped input, on stderr (stdout is for results only)
                     PrintWriter status = shellTerminal.interactive()
-                            ? new PrintWriter(banner) : spec.commandLine().getErr();
+                            ? new PrintWriter(banner)
+                            : spec.commandLine().getErr();
                     SyncOptions.printStatus(db, status);
                     status.flush();
                 }

@@ -32,10 +32,12 @@ final class StopSignal {
      */
     static StopSignal onJvmShutdown() {
         StopSignal signal = new StopSignal();
-        Thread hook = new Thread(() -> {
-            signal.requestStop();
-            signal.awaitFinished(SHUTDOWN_GRACE);
-        }, "starling-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    signal.requestStop();
+                    signal.awaitFinished(SHUTDOWN_GRACE);
+                },
+                "starling-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         return signal;
     }

@@ -64,8 +64,10 @@ final class SyncOptions {
         if (lan) builder.lan(true);
         if (sharedKey != null) {
             if (!Files.isRegularFile(sharedKey)) {
-                throw new CliUsageException("config/invalid", "no shared key file at " + sharedKey
-                        + " (make one with 'starling keygen " + sharedKey + "' and copy it to every peer of the app)");
+                throw new CliUsageException(
+                        "config/invalid",
+                        "no shared key file at " + sharedKey + " (make one with 'starling keygen " + sharedKey
+                                + "' and copy it to every peer of the app)");
             }
             if (!Files.isReadable(sharedKey)) {
                 throw new CliUsageException("config/invalid", "cannot read the shared key file " + sharedKey);
@@ -102,9 +104,10 @@ final class SyncOptions {
         for (Endpoint endpoint : config.connect()) err.println("sync connecting to " + endpoint);
         if (config.lan()) err.println("sync discovering peers of app " + config.appId() + " on the local network");
         if (config.networked()) {
-            err.println(config.identity().isPlayground()
-                    ? "identity: playground (no authentication, no encryption; use --shared-key outside development)"
-                    : "identity: shared key " + config.identity().keyFile());
+            err.println(
+                    config.identity().isPlayground()
+                            ? "identity: playground (no authentication, no encryption; use --shared-key outside development)"
+                            : "identity: shared key " + config.identity().keyFile());
         }
         db.sync().subscriptions().forEach(s -> err.println("subscribed to " + s.query()));
         err.flush();

@@ -42,8 +42,8 @@ interface TerminalFactory {
 
     /** A dumb, non-interactive terminal over the given streams: no prompts, no echo, no escape sequences. */
     static TerminalFactory piped() {
-        return (in, out) ->
-                new ShellTerminal(new DumbTerminal("starling", Terminal.TYPE_DUMB, in, out, StandardCharsets.UTF_8), false);
+        return (in, out) -> new ShellTerminal(
+                new DumbTerminal("starling", Terminal.TYPE_DUMB, in, out, StandardCharsets.UTF_8), false);
     }
 
     /**

@@ -58,7 +58,10 @@ final class WatchCommand implements Callable<Integer> {
             description = "Named arguments as a JSON object, e.g. '{\"done\": false}' for :done.")
     JsonArgs.NamedArgs args = JsonArgs.NamedArgs.NONE;
 
-    @Parameters(index = "0", paramLabel = "QUERY", description = "A SELECT, e.g. \"SELECT * FROM tasks WHERE done = false\".")
+    @Parameters(
+            index = "0",
+            paramLabel = "QUERY",
+            description = "A SELECT, e.g. \"SELECT * FROM tasks WHERE done = false\".")
     String statement;
 
     WatchCommand(CliEnvironment environment) {
@@ -96,11 +99,13 @@ final class WatchCommand implements Callable<Integer> {
 
     @SuppressWarnings("try") // the observer is only held open
     private int local(PrintWriter out, StopSignal stop) throws InterruptedException {
-        try (Starling db = Starling.open(sync.apply(store.builder(environment.configSource())).build())) {
+        try (Starling db = Starling.open(
+                sync.apply(store.builder(environment.configSource())).build())) {
             sync.subscribe(db);
-            if (db.config().networked()) SyncOptions.printStatus(db, spec.commandLine().getErr());
-            try (StoreObserver observer = db.store().registerObserver(statement, args.values(),
-                    change -> print(out, HttpApi.itemsJson(change)))) {
+            if (db.config().networked())
+                SyncOptions.printStatus(db, spec.commandLine().getErr());
+            try (StoreObserver observer = db.store()
+                    .registerObserver(statement, args.values(), change -> print(out, HttpApi.itemsJson(change)))) {
                 stop.awaitStop();
             }
         }

@@ -78,15 +78,16 @@ final class CliRunner {
 
     /** A command running in the background, with its output so far. */
     static final class Background implements AutoCloseable {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream(); // synchronized: safe to read while written
+        private final ByteArrayOutputStream out =
+                new ByteArrayOutputStream(); // synchronized: safe to read while written
         private final ByteArrayOutputStream err = new ByteArrayOutputStream();
         private final StopSignal stop = StopSignal.manual();
         private final CompletableFuture<Integer> status;
 
         private Background(CliRunner runner, String[] args) {
             CliEnvironment environment = runner.environment(out, err, stop);
-            status = CompletableFuture.supplyAsync(() -> StarlingCli.run(args, environment),
-                    r -> new Thread(r, "cli-" + args[0]).start());
+            status = CompletableFuture.supplyAsync(
+                    () -> StarlingCli.run(args, environment), r -> new Thread(r, "cli-" + args[0]).start());
         }
 
         String out() {
@@ -103,10 +104,13 @@ final class CliRunner {
 
         /** Waits until {@code condition} holds (or the command ends, or 30 s pass: then fails with the output). */
         Background await(String what, BooleanSupplier condition) {
-            Polling.await(what + "; stdout: " + out() + "; stderr: " + err(), Duration.ofSeconds(30),
+            Polling.await(
+                    what + "; stdout: " + out() + "; stderr: " + err(),
+                    Duration.ofSeconds(30),
                     () -> condition.getAsBoolean() || status.isDone());
             if (!condition.getAsBoolean()) {
-                throw new AssertionError("the command ended before " + what + "; stdout: " + out() + "; stderr: " + err());
+                throw new AssertionError(
+                        "the command ended before " + what + "; stdout: " + out() + "; stderr: " + err());
             }
             return this;
         }
@@ -114,14 +118,20 @@ final class CliRunner {
         /** Waits for a line of stderr that starts with {@code prefix} and returns the rest of it. */
         String awaitErrLine(String prefix) {
             await("a line '" + prefix + "…' on stderr", () -> err().lines().anyMatch(l -> l.startsWith(prefix)));
-            return err().lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow().substring(prefix.length());
+            return err().lines()
+                    .filter(l -> l.startsWith(prefix))
+                    .findFirst()
+                    .orElseThrow()
+                    .substring(prefix.length());
         }
 
         /** Asks the command to stop and waits for it: its exit status and output. */
         Result stop() throws Exception {
             stop.requestStop();
             int code = status.get(30, TimeUnit.SECONDS);
-            assertThat(stop.awaitFinished(Duration.ofSeconds(1))).as("the command released its stop signal").isTrue();
+            assertThat(stop.awaitFinished(Duration.ofSeconds(1)))
+                    .as("the command released its stop signal")
+                    .isTrue();
             return new Result(code, out(), err());
         }
 

@@ -72,7 +72,8 @@ class CliUsageTest {
     void argsThatAreNotAnObjectAreAUsageError() {
         Result r = cli().run("exec", "--db", dir.toString(), "--args", "[1, 2]", "SELECT * FROM c");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("Invalid value for option '--args': expected a JSON object")
+        assertThat(r.err())
+                .contains("Invalid value for option '--args': expected a JSON object")
                 .contains("got an array");
     }
 
@@ -88,14 +89,17 @@ class CliUsageTest {
         Result r = cli().env("STARLING_LOG_LEVEL", "loud").run("--version");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).isEqualTo(
-                "error: config/invalid: STARLING_LOG_LEVEL must be one of error, warn, info, debug, trace, got 'loud'\n");
+        assertThat(r.err())
+                .isEqualTo(
+                        "error: config/invalid: STARLING_LOG_LEVEL must be one of error, warn, info, debug, trace, got 'loud'\n");
     }
 
     @Test
     void logLevelIsCaseInsensitive() {
-        assertThat(cli().env("STARLING_LOG_LEVEL", "WARN").run("--version").exitCode()).isZero();
-        assertThat(cli().env("STARLING_LOG_LEVEL", "").run("--version").exitCode()).isZero();
+        assertThat(cli().env("STARLING_LOG_LEVEL", "WARN").run("--version").exitCode())
+                .isZero();
+        assertThat(cli().env("STARLING_LOG_LEVEL", "").run("--version").exitCode())
+                .isZero();
     }
 
     @Test

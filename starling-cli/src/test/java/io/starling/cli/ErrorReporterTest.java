@@ -26,9 +26,12 @@ class ErrorReporterTest {
 
     @Test
     void theErrorCodeDecidesBetweenOneAndTwo() {
-        assertThat(report(new StarlingException(ErrorCode.DOCUMENT_INVALID, "not an object"), false)).isEqualTo(2);
-        assertThat(report(new StarlingException(ErrorCode.STORE_LOCKED, "in use"), false)).isEqualTo(1);
-        assertThat(report(new StarlingException(ErrorCode.INTERNAL, "internal error: boom"), false)).isEqualTo(1);
+        assertThat(report(new StarlingException(ErrorCode.DOCUMENT_INVALID, "not an object"), false))
+                .isEqualTo(2);
+        assertThat(report(new StarlingException(ErrorCode.STORE_LOCKED, "in use"), false))
+                .isEqualTo(1);
+        assertThat(report(new StarlingException(ErrorCode.INTERNAL, "internal error: boom"), false))
+                .isEqualTo(1);
         assertThat(text.toString()).isEqualTo("""
                 error: document/invalid: not an object
                 error: store/locked: in use

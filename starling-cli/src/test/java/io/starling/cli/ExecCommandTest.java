@@ -54,7 +54,9 @@ class ExecCommandTest {
 
     @Test
     void insertThenSelectAsJsonLines() {
-        Result insert = exec("--format", "jsonl",
+        Result insert = exec(
+                "--format",
+                "jsonl",
                 "INSERT INTO cars DOCUMENTS ({'_id': 'a', 'make': 'Ford'}), ({'_id': 7, 'make': 'VW'})");
         assertOk(insert);
         assertThat(insert.out()).isEqualTo("\"a\"\n7\n");
@@ -82,23 +84,31 @@ class ExecCommandTest {
                 c   |      | 2024
                 (3 rows)
                 """);
-        assertThat(exec("--format", "table", "SELECT * FROM cars WHERE year > 3000").out()).isEqualTo("(0 rows)\n");
-        assertThat(exec("--format", "table", "UPDATE cars SET make = 'x' WHERE year > 3000").out())
+        assertThat(exec("--format", "table", "SELECT * FROM cars WHERE year > 3000")
+                        .out())
+                .isEqualTo("(0 rows)\n");
+        assertThat(exec("--format", "table", "UPDATE cars SET make = 'x' WHERE year > 3000")
+                        .out())
                 .isEqualTo("0 documents mutated\n");
     }
 
     @Test
     void namedArgumentsAreBound() {
-        Result insert = exec("--args", "{\"car\": {\"_id\": \"z\", \"make\": \"Fiat\", \"year\": 1970, \"tags\": [\"small\"]}}",
+        Result insert = exec(
+                "--args",
+                "{\"car\": {\"_id\": \"z\", \"make\": \"Fiat\", \"year\": 1970, \"tags\": [\"small\"]}}",
                 "INSERT INTO cars DOCUMENTS (:car)");
         assertOk(insert);
         assertThat(insert.out()).isEqualTo("{\"items\":[],\"mutatedDocumentIds\":[\"z\"]}\n");
 
         // 1970 arrives as a Long and matches the stored integer
-        Result select = exec("--args", "{\"year\": 1970, \"make\": \"Fiat\"}",
+        Result select = exec(
+                "--args",
+                "{\"year\": 1970, \"make\": \"Fiat\"}",
                 "SELECT _id, tags FROM cars WHERE year = :year AND make = :make");
         assertOk(select);
-        assertThat(select.out()).isEqualTo("{\"items\":[{\"_id\":\"z\",\"tags\":[\"small\"]}],\"mutatedDocumentIds\":[]}\n");
+        assertThat(select.out())
+                .isEqualTo("{\"items\":[{\"_id\":\"z\",\"tags\":[\"small\"]}],\"mutatedDocumentIds\":[]}\n");
     }
 
     @Test
@@ -136,7 +146,8 @@ class ExecCommandTest {
 
     @Test
     void lockedDatabaseExitsWithOne() {
-        try (Starling other = Starling.open(StarlingConfig.builder().databaseDirectory(dir).build())) {
+        try (Starling other =
+                Starling.open(StarlingConfig.builder().databaseDirectory(dir).build())) {
             Result r = exec("SELECT * FROM cars");
             assertThat(r.exitCode()).isEqualTo(1);
             assertThat(r.out()).isEmpty();

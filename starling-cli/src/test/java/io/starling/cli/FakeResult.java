@@ -34,7 +34,10 @@ record FakeResult(List<QueryResultItem> items, List<Object> mutatedDocumentIds) 
             if (i > 0) sb.append(',');
             sb.append(items.get(i).json());
         }
-        return sb.append("],\"mutatedDocumentIds\":").append(JsonArgs.write(mutatedDocumentIds)).append('}').toString();
+        return sb.append("],\"mutatedDocumentIds\":")
+                .append(JsonArgs.write(mutatedDocumentIds))
+                .append('}')
+                .toString();
     }
 
     record Item(Map<String, Object> value) implements QueryResultItem {

@@ -46,7 +46,8 @@ class HttpApiServerTest {
 
     @BeforeEach
     void open() {
-        db = new CountingStarling(Starling.open(StarlingConfig.builder().databaseDirectory(dir.resolve("db")).build()));
+        db = new CountingStarling(Starling.open(
+                StarlingConfig.builder().databaseDirectory(dir.resolve("db")).build()));
     }
 
     @AfterEach
@@ -71,7 +72,8 @@ class HttpApiServerTest {
     }
 
     private HttpResponse<String> get(HttpApiServer server, String path) throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(server.url() + path)).GET().build());
+        return send(
+                HttpRequest.newBuilder(URI.create(server.url() + path)).GET().build());
     }
 
     private HttpResponse<String> post(HttpApiServer server, String path, String body) throws Exception {
@@ -96,18 +98,25 @@ class HttpApiServerTest {
     @Test
     void executeWritesAndReads() throws Exception {
         HttpApiServer server = server();
-        HttpResponse<String> insert = post(server, HttpApi.EXECUTE,
+        HttpResponse<String> insert = post(
+                server,
+                HttpApi.EXECUTE,
                 "{\"statement\": \"INSERT INTO cars DOCUMENTS (:car)\", \"args\": {\"car\": {\"_id\": \"a\", \"year\": 1999}}}");
         assertThat(insert.statusCode()).isEqualTo(200);
         assertThat(insert.headers().firstValue("Content-Type")).hasValue(HttpApi.JSON);
         assertThat(insert.body()).isEqualTo("{\"items\":[],\"mutatedDocumentIds\":[\"a\"]}");
 
-        HttpResponse<String> select = post(server, HttpApi.EXECUTE,
+        HttpResponse<String> select = post(
+                server,
+                HttpApi.EXECUTE,
                 "{\"statement\": \"SELECT * FROM cars WHERE year > :y\", \"args\": {\"y\": 1990}}");
         assertThat(select.statusCode()).isEqualTo(200);
         assertThat(select.body()).isEqualTo("{\"items\":[{\"_id\":\"a\",\"year\":1999}],\"mutatedDocumentIds\":[]}");
         // the same as the library's own JSON
-        assertThat(select.body()).isEqualTo(db.store().execute("SELECT * FROM cars WHERE year > 1990").toJson());
+        assertThat(select.body())
+                .isEqualTo(db.store()
+                        .execute("SELECT * FROM cars WHERE year > 1990")
+                        .toJson());
     }
 
     @Test
@@ -125,7 +134,8 @@ class HttpApiServerTest {
     @Test
     void idConflictIs409() throws Exception {
         HttpApiServer server = server();
-        assertThat(execute(server, "INSERT INTO cars DOCUMENTS ({'_id': 'a'})").statusCode()).isEqualTo(200);
+        assertThat(execute(server, "INSERT INTO cars DOCUMENTS ({'_id': 'a'})").statusCode())
+                .isEqualTo(200);
         assertError(execute(server, "INSERT INTO cars DOCUMENTS ({'_id': 'a'})"), 409, "document/id-conflict");
     }
 
@@ -139,7 +149,9 @@ class HttpApiServerTest {
         assertError(post(server, HttpApi.EXECUTE, "[1]"), 400, HttpApi.BAD_REQUEST);
         assertError(post(server, HttpApi.EXECUTE, "{\"args\": {}}"), 400, HttpApi.BAD_REQUEST);
         assertError(post(server, HttpApi.EXECUTE, "{\"statement\": 7}"), 400, HttpApi.BAD_REQUEST);
-        assertError(post(server, HttpApi.EXECUTE, "{\"statement\": \"SELECT * FROM c\", \"args\": [1]}"), 400,
+        assertError(
+                post(server, HttpApi.EXECUTE, "{\"statement\": \"SELECT * FROM c\", \"args\": [1]}"),
+                400,
                 HttpApi.BAD_REQUEST);
         // the connection survives its errors
         assertThat(execute(server, "SELECT * FROM c").statusCode()).isEqualTo(200);
@@ -179,11 +191,14 @@ class HttpApiServerTest {
         HttpResponse<String> r = get(server(), HttpApi.METRICS);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValue(PrometheusMetrics.CONTENT_TYPE);
-        for (String counter : List.of("starling_sync_bytes_sent_total", "starling_sync_bytes_received_total",
-                "starling_sync_documents_sent_total", "starling_sync_documents_received_total",
+        for (String counter : List.of(
+                "starling_sync_bytes_sent_total",
+                "starling_sync_bytes_received_total",
+                "starling_sync_documents_sent_total",
+                "starling_sync_documents_received_total",
                 "starling_connections_refused_total")) {
-            assertThat(r.body()).contains("# HELP " + counter + " ", "# TYPE " + counter + " counter\n",
-                    "\n" + counter + " 0\n");
+            assertThat(r.body())
+                    .contains("# HELP " + counter + " ", "# TYPE " + counter + " counter\n", "\n" + counter + " 0\n");
         }
         assertThat(r.body()).contains("# TYPE starling_connections gauge\n", "\nstarling_connections 0\n");
         // every sample line is "name value", every other line a comment
@@ -207,22 +222,28 @@ class HttpApiServerTest {
     @Test
     @SuppressWarnings("try") // the link is only held open
     void presenceShowsConnectedPeersWithMetadata() throws Exception {
-        try (Starling other = Starling.open(StarlingConfig.builder().databaseDirectory(dir.resolve("other")).build())) {
+        try (Starling other = Starling.open(
+                StarlingConfig.builder().databaseDirectory(dir.resolve("other")).build())) {
             other.presence().setMetadata(Map.of("name", "bob"));
             HttpApiServer server = server();
             long otherId = other.presence().graph().local().peerId();
-            try (InMemoryTransport.Link link = InMemoryTransport.connect(
-                    (DefaultStarling) db.delegate(), (DefaultStarling) other)) {
-                Polling.await("the other peer in the presence graph", Duration.ofSeconds(20),
-                        () -> db.presence().graph().remotePeers().stream().anyMatch(
-                                p -> p.peerId() == otherId && "bob".equals(p.metadata().get("name"))));
+            try (InMemoryTransport.Link link =
+                    InMemoryTransport.connect((DefaultStarling) db.delegate(), (DefaultStarling) other)) {
+                Polling.await(
+                        "the other peer in the presence graph",
+                        Duration.ofSeconds(20),
+                        () -> db.presence().graph().remotePeers().stream()
+                                .anyMatch(p -> p.peerId() == otherId
+                                        && "bob".equals(p.metadata().get("name"))));
                 JsonNode graph = JSON.readTree(get(server, HttpApi.PRESENCE).body());
                 JsonNode peer = graph.get("remotePeers").get(0);
                 assertThat(peer.get("peerId").asText()).isEqualTo(String.format("%016x", otherId));
                 assertThat(peer.get("hops").asInt()).isEqualTo(1);
                 assertThat(peer.at("/metadata/name").asText()).isEqualTo("bob");
                 JsonNode connection = graph.get("connections").get(0);
-                assertThat(List.of(connection.get("peerA").asText(), connection.get("peerB").asText()))
+                assertThat(List.of(
+                                connection.get("peerA").asText(),
+                                connection.get("peerB").asText()))
                         .contains(String.format("%016x", otherId));
                 assertThat(connection.get("transport").asText()).isEqualTo("memory");
             }
@@ -234,9 +255,14 @@ class HttpApiServerTest {
         HttpApiServer server = server("s3cret", HttpApiServer.DEFAULT_MAX_BODY);
         HttpResponse<String> none = execute(server, "SELECT * FROM c");
         assertError(none, 401, HttpApi.UNAUTHORIZED);
-        assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
-        assertError(send(HttpRequest.newBuilder(URI.create(server.url() + HttpApi.METRICS))
-                .header("Authorization", "Bearer wrong").build()), 401, HttpApi.UNAUTHORIZED);
+        assertThat(none.headers().firstValue("WWW-Authenticate"))
+                .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertError(
+                send(HttpRequest.newBuilder(URI.create(server.url() + HttpApi.METRICS))
+                        .header("Authorization", "Bearer wrong")
+                        .build()),
+                401,
+                HttpApi.UNAUTHORIZED);
         assertError(get(server, HttpApi.PRESENCE), 401, HttpApi.UNAUTHORIZED);
         assertError(get(server, HttpApi.OBSERVE + "?statement=SELECT%20*%20FROM%20c"), 401, HttpApi.UNAUTHORIZED);
 
@@ -245,16 +271,20 @@ class HttpApiServerTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"statement\": \"SELECT * FROM c\"}"))
                 .build());
         assertThat(right.statusCode()).isEqualTo(200);
-        assertThat(get(server, HttpApi.HEALTH).statusCode()).as("health checks need no token").isEqualTo(200);
+        assertThat(get(server, HttpApi.HEALTH).statusCode())
+                .as("health checks need no token")
+                .isEqualTo(200);
     }
 
     @Test
     void observeStreamsTheInitialResultThenEveryChange() throws Exception {
         HttpApiServer server = server();
         execute(server, "INSERT INTO tasks DOCUMENTS ({'_id': 'a', 'done': false})");
-        try (EventStreamClient events = new EventStreamClient(server, "SELECT * FROM tasks WHERE done = :d ORDER BY _id",
-                "{\"d\": false}")) {
-            assertThat(events.headers()).contains("HTTP/1.1 200 OK").containsIgnoringCase("content-type: text/event-stream");
+        try (EventStreamClient events =
+                new EventStreamClient(server, "SELECT * FROM tasks WHERE done = :d ORDER BY _id", "{\"d\": false}")) {
+            assertThat(events.headers())
+                    .contains("HTTP/1.1 200 OK")
+                    .containsIgnoringCase("content-type: text/event-stream");
             assertThat(events.next()).isEqualTo("{\"items\":[{\"_id\":\"a\",\"done\":false}]}");
             execute(server, "INSERT INTO tasks DOCUMENTS ({'_id': 'b', 'done': false})");
             assertThat(events.next())
@@ -263,17 +293,20 @@ class HttpApiServerTest {
             assertThat(events.next()).isEqualTo("{\"items\":[{\"_id\":\"b\",\"done\":false}]}");
             assertThat(db.openObservers()).isEqualTo(1);
         }
-        Polling.await("the observer of the closed stream to close", Duration.ofSeconds(10),
-                () -> db.openObservers() == 0);
+        Polling.await(
+                "the observer of the closed stream to close", Duration.ofSeconds(10), () -> db.openObservers() == 0);
     }
 
     @Test
     void observeRefusesWhatIsNotAValidSelect() throws Exception {
         HttpApiServer server = server();
         assertError(get(server, HttpApi.OBSERVE), 400, HttpApi.BAD_REQUEST);
-        assertError(get(server, HttpApi.OBSERVE + "?statement=" + encode("SELECT * FORM c")), 400, "query/syntax-error");
-        assertError(get(server, HttpApi.OBSERVE + "?statement=" + encode("SELECT * FROM c") + "&args=" + encode("[1]")),
-                400, HttpApi.BAD_REQUEST);
+        assertError(
+                get(server, HttpApi.OBSERVE + "?statement=" + encode("SELECT * FORM c")), 400, "query/syntax-error");
+        assertError(
+                get(server, HttpApi.OBSERVE + "?statement=" + encode("SELECT * FROM c") + "&args=" + encode("[1]")),
+                400,
+                HttpApi.BAD_REQUEST);
         assertThat(db.openObservers()).isZero();
     }
 
@@ -301,7 +334,8 @@ class HttpApiServerTest {
         EventStreamClient(HttpApiServer server, String statement, String args) throws Exception {
             socket = new Socket("127.0.0.1", server.address().getPort());
             socket.setSoTimeout(20_000);
-            String path = HttpApi.OBSERVE + "?statement=" + encode(statement) + (args == null ? "" : "&args=" + encode(args));
+            String path =
+                    HttpApi.OBSERVE + "?statement=" + encode(statement) + (args == null ? "" : "&args=" + encode(args));
             OutputStream out = socket.getOutputStream();
             out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));

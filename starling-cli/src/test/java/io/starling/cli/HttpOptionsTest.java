@@ -19,11 +19,16 @@ class HttpOptionsTest {
     void parsesPortHostPortAndIpv6() {
         assertThat(HttpOptions.parse("8080").getAddress().getHostAddress()).isEqualTo("127.0.0.1");
         assertThat(HttpOptions.parse("8080").getPort()).isEqualTo(8080);
-        assertThat(HttpOptions.parse("localhost:0").getAddress().isLoopbackAddress()).isTrue();
-        assertThat(HttpOptions.parse("[::1]:9").getAddress().isLoopbackAddress()).isTrue();
+        assertThat(HttpOptions.parse("localhost:0").getAddress().isLoopbackAddress())
+                .isTrue();
+        assertThat(HttpOptions.parse("[::1]:9").getAddress().isLoopbackAddress())
+                .isTrue();
         assertThat(HttpOptions.parse("[::1]:9").getPort()).isEqualTo(9);
-        for (String bad : new String[] {"", "host", "host:", ":80", "a:b:c", "[::1]", "h:-1", "h:x", "ws://h:1", "h:70000"}) {
-            assertThatThrownBy(() -> HttpOptions.parse(bad)).as(bad).isInstanceOf(CliUsageException.class)
+        for (String bad :
+                new String[] {"", "host", "host:", ":80", "a:b:c", "[::1]", "h:-1", "h:x", "ws://h:1", "h:70000"}) {
+            assertThatThrownBy(() -> HttpOptions.parse(bad))
+                    .as(bad)
+                    .isInstanceOf(CliUsageException.class)
                     .hasMessageStartingWith("--http expects HOST:PORT or PORT, got");
         }
         assertThatThrownBy(() -> HttpOptions.parse("h:70000")).hasMessageContaining("outside 0..65535");
@@ -46,14 +51,18 @@ class HttpOptionsTest {
         HttpOptions.Binding b = options("0.0.0.0:8080", "t0k3n").binding(Map.of());
         assertThat(b.loopback()).isFalse();
         assertThat(b.token()).isEqualTo("t0k3n");
-        assertThat(options("0.0.0.0:8080", null).binding(Map.of(HttpOptions.TOKEN_VARIABLE, "from-env")).token())
+        assertThat(options("0.0.0.0:8080", null)
+                        .binding(Map.of(HttpOptions.TOKEN_VARIABLE, "from-env"))
+                        .token())
                 .isEqualTo("from-env");
     }
 
     @Test
     void aTokenWithoutHttpIsAMistake() {
-        assertThatThrownBy(() -> options(null, "t").binding(Map.of())).hasMessage("--http-token needs --http HOST:PORT");
+        assertThatThrownBy(() -> options(null, "t").binding(Map.of()))
+                .hasMessage("--http-token needs --http HOST:PORT");
         // but the variable alone is fine: it may be set for exec --url
-        assertThat(options(null, null).binding(Map.of(HttpOptions.TOKEN_VARIABLE, "t"))).isNull();
+        assertThat(options(null, null).binding(Map.of(HttpOptions.TOKEN_VARIABLE, "t")))
+                .isNull();
     }
 }

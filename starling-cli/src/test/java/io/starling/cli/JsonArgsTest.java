@@ -28,7 +28,8 @@ class JsonArgsTest {
 
     @Test
     void anythingButAnObjectIsRefused() {
-        assertThatThrownBy(() -> JsonArgs.parse("[1]")).hasMessageStartingWith("expected a JSON object")
+        assertThatThrownBy(() -> JsonArgs.parse("[1]"))
+                .hasMessageStartingWith("expected a JSON object")
                 .hasMessageEndingWith("got an array");
         assertThatThrownBy(() -> JsonArgs.parse("42")).hasMessageEndingWith("got a number");
         assertThatThrownBy(() -> JsonArgs.parse("null")).hasMessageEndingWith("got null");

@@ -23,11 +23,14 @@ class KeygenCommandTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.exitCode()).isZero();
         String fingerprint = SharedKeys.describe(key);
-        assertThat(r.out()).startsWith("wrote a new shared key to " + key + "\nfingerprint " + fingerprint + "\n")
-                .contains("to every peer of the app").contains("--shared-key " + key);
+        assertThat(r.out())
+                .startsWith("wrote a new shared key to " + key + "\nfingerprint " + fingerprint + "\n")
+                .contains("to every peer of the app")
+                .contains("--shared-key " + key);
         assertThat(fingerprint).matches("[0-9a-f]{16}");
         if (Files.getFileStore(key).supportsFileAttributeView("posix")) {
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+                    .isEqualTo("rw-------");
         }
 
         Result print = cli().run("keygen", "--fingerprint", key.toString());
@@ -55,7 +58,8 @@ class KeygenCommandTest {
 
     @Test
     void aMissingDirectoryOrANonKeyIsAUsageError() throws Exception {
-        assertThat(cli().run("keygen", dir.resolve("no/such/dir/app.key").toString()).err())
+        assertThat(cli().run("keygen", dir.resolve("no/such/dir/app.key").toString())
+                        .err())
                 .startsWith("error: config/invalid: no directory ");
         Path notAKey = Files.writeString(dir.resolve("notes.txt"), "hello");
         Result r = cli().run("keygen", "--fingerprint", notAKey.toString());

@@ -31,7 +31,9 @@ class LauncherScriptTest {
     /** The repository root: surefire runs in the module directory. */
     private static Path repositoryRoot() {
         Path root = Path.of("").toAbsolutePath().getParent();
-        assertThat(root.resolve("bin").resolve("starling")).as("bin/starling under " + root).isExecutable();
+        assertThat(root.resolve("bin").resolve("starling"))
+                .as("bin/starling under " + root)
+                .isExecutable();
         return root;
     }
 
@@ -54,7 +56,9 @@ class LauncherScriptTest {
             throw new AssertionError("bin/starling " + String.join(" ", args) + " did not finish in "
                     + PROCESS_TIMEOUT_MINUTES + " minutes; stderr: " + Files.readString(err));
         }
-        return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        return new Run(
+                process.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
     }
 
@@ -66,14 +70,19 @@ class LauncherScriptTest {
         Path db = dir.resolve("db");
 
         // first run: may build (one line on stderr), then runs; --db defaults to STARLING_DB_PATH
-        Run insert = run(link, Map.of("STARLING_DB_PATH", db.toString()), "",
-                "exec", "INSERT INTO cars DOCUMENTS ({'_id': 'a', 'make': 'Ford'})");
+        Run insert = run(
+                link,
+                Map.of("STARLING_DB_PATH", db.toString()),
+                "",
+                "exec",
+                "INSERT INTO cars DOCUMENTS ({'_id': 'a', 'make': 'Ford'})");
         assertThat(insert.exitCode()).as(insert.err()).isZero();
         assertThat(insert.out()).isEqualTo("{\"items\":[],\"mutatedDocumentIds\":[\"a\"]}\n");
         assertThat(insert.err()).matches("((re)?building starling [^\n]*…\n)?");
 
         // now the jar is fresh: nothing but the output
-        Run select = run(script, Map.of(), "", "exec", "--db", db.toString(), "--format", "table", "SELECT * FROM cars");
+        Run select =
+                run(script, Map.of(), "", "exec", "--db", db.toString(), "--format", "table", "SELECT * FROM cars");
         assertThat(select.err()).isEmpty();
         assertThat(select.exitCode()).isZero();
         assertThat(select.out()).isEqualTo("_id | make\n----+-----\na   | Ford\n(1 row)\n");
@@ -92,8 +101,8 @@ class LauncherScriptTest {
         assertThat(unknown.err()).contains("Unknown option: '--nope'");
 
         // the shell with piped input: results only, no terminal junk, history kept where asked
-        Run shell = run(script, Map.of("STARLING_DB_PATH", db.toString()), "SELECT _id\n  FROM cars;\n.quit\n",
-                "shell");
+        Run shell =
+                run(script, Map.of("STARLING_DB_PATH", db.toString()), "SELECT _id\n  FROM cars;\n.quit\n", "shell");
         assertThat(shell.err()).isEmpty();
         assertThat(shell.exitCode()).isZero();
         assertThat(shell.out()).isEqualTo("_id\n---\na\n(1 row)\n");

@@ -62,7 +62,8 @@ class OutputFormatTest {
 
     @Test
     void jsonlPrintsNothingForNoRows() {
-        assertThat(print(OutputFormat.JSONL, FakeResult.rows(), StatementKind.QUERY)).isEmpty();
+        assertThat(print(OutputFormat.JSONL, FakeResult.rows(), StatementKind.QUERY))
+                .isEmpty();
     }
 
     @Test
@@ -79,7 +80,8 @@ class OutputFormatTest {
 
     @Test
     void tableCountsOneRow() {
-        assertThat(print(OutputFormat.TABLE, FakeResult.rows(row("n", 1L)), StatementKind.QUERY)).isEqualTo("""
+        assertThat(print(OutputFormat.TABLE, FakeResult.rows(row("n", 1L)), StatementKind.QUERY))
+                .isEqualTo("""
                 n
                 -
                 1
@@ -89,7 +91,8 @@ class OutputFormatTest {
 
     @Test
     void tableOfNothingIsJustTheCount() {
-        assertThat(print(OutputFormat.TABLE, FakeResult.rows(), StatementKind.QUERY)).isEqualTo("(0 rows)\n");
+        assertThat(print(OutputFormat.TABLE, FakeResult.rows(), StatementKind.QUERY))
+                .isEqualTo("(0 rows)\n");
         assertThat(print(OutputFormat.TABLE, FakeResult.rows(row(), row()), StatementKind.QUERY))
                 .isEqualTo("(2 rows)\n");
     }
@@ -128,7 +131,8 @@ class OutputFormatTest {
 
     @Test
     void tableOfAMutationCountsAndListsTheIds() {
-        assertThat(print(OutputFormat.TABLE, FakeResult.mutated("a", 2L), StatementKind.MUTATION)).isEqualTo("""
+        assertThat(print(OutputFormat.TABLE, FakeResult.mutated("a", 2L), StatementKind.MUTATION))
+                .isEqualTo("""
                 2 documents mutated
                   a
                   2
@@ -141,7 +145,8 @@ class OutputFormatTest {
 
     @Test
     void tableOfADefinitionSaysOk() {
-        assertThat(print(OutputFormat.TABLE, FakeResult.rows(), StatementKind.DEFINITION)).isEqualTo("OK\n");
+        assertThat(print(OutputFormat.TABLE, FakeResult.rows(), StatementKind.DEFINITION))
+                .isEqualTo("OK\n");
     }
 
     @Test
@@ -149,7 +154,8 @@ class OutputFormatTest {
         assertThat(StatementKind.of("SELECT * FROM c", FakeResult.rows())).isEqualTo(StatementKind.QUERY);
         assertThat(StatementKind.of("update c SET a = 1", FakeResult.rows())).isEqualTo(StatementKind.MUTATION);
         assertThat(StatementKind.of("/* x */ EVICT FROM c", FakeResult.rows())).isEqualTo(StatementKind.MUTATION);
-        assertThat(StatementKind.of("CREATE INDEX i ON c (a)", FakeResult.rows())).isEqualTo(StatementKind.DEFINITION);
+        assertThat(StatementKind.of("CREATE INDEX i ON c (a)", FakeResult.rows()))
+                .isEqualTo(StatementKind.DEFINITION);
         assertThat(StatementKind.of("whatever", FakeResult.mutated("a"))).isEqualTo(StatementKind.MUTATION);
     }
 
@@ -158,7 +164,6 @@ class OutputFormatTest {
         assertThat(OutputFormat.parse("JSONL")).isEqualTo(OutputFormat.JSONL);
         assertThat(Arrays.stream(OutputFormat.values()).map(OutputFormat::label))
                 .containsExactly("json", "jsonl", "table");
-        assertThatThrownBy(() -> OutputFormat.parse("csv"))
-                .hasMessage("expected json, jsonl or table, got 'csv'");
+        assertThatThrownBy(() -> OutputFormat.parse("csv")).hasMessage("expected json, jsonl or table, got 'csv'");
     }
 }

@@ -42,36 +42,49 @@ class PeerCommandTest {
     @Test
     void printsWhatItIsAndStopsCleanly() throws Exception {
         Background peer = peer("--subscribe", "SELECT * FROM tasks");
-        assertThat(peer.err()).matches("(?s)peer [0-9a-f]{16} \\(app default, database .*db\\)\n"
-                + "subscribed to SELECT \\* FROM tasks\n"
-                + "http listening on http://127\\.0\\.0\\.1:\\d+\n"
-                + "ready; stop with Ctrl-C or SIGTERM\n");
+        assertThat(peer.err())
+                .matches("(?s)peer [0-9a-f]{16} \\(app default, database .*db\\)\n"
+                        + "subscribed to SELECT \\* FROM tasks\n"
+                        + "http listening on http://127\\.0\\.0\\.1:\\d+\n"
+                        + "ready; stop with Ctrl-C or SIGTERM\n");
         Result stopped = peer.stop();
         assertThat(stopped.exitCode()).isZero();
         assertThat(stopped.err()).endsWith("ready; stop with Ctrl-C or SIGTERM\nstopping\nstopped\n");
         assertThat(stopped.out()).isEmpty();
         // the database was closed: another instance can open it
-        assertThat(cli().run("exec", "--db", db(), "SELECT * FROM tasks").exitCode()).isZero();
+        assertThat(cli().run("exec", "--db", db(), "SELECT * FROM tasks").exitCode())
+                .isZero();
     }
 
     @Test
     void execThroughTheHttpApiPrintsWhatExecOnTheDatabaseWould() throws Exception {
         try (Background peer = peer()) {
             String url = url(peer);
-            Result insert = cli().run("exec", "--url", url,
-                    "INSERT INTO cars DOCUMENTS ({'_id': 'a', 'make': 'Ford', 'year': 1999}), ({'_id': 'b', 'make': 'VW'})");
+            Result insert = cli().run(
+                            "exec",
+                            "--url",
+                            url,
+                            "INSERT INTO cars DOCUMENTS ({'_id': 'a', 'make': 'Ford', 'year': 1999}), ({'_id': 'b', 'make': 'VW'})");
             assertThat(insert.err()).isEmpty();
             assertThat(insert.exitCode()).isZero();
             assertThat(insert.out()).isEqualTo("{\"items\":[],\"mutatedDocumentIds\":[\"a\",\"b\"]}\n");
 
-            Result json = cli().run("exec", "--url", url + "/", "--args", "{\"y\": 1990}",
-                    "SELECT * FROM cars WHERE year > :y");
-            assertThat(json.out()).isEqualTo(
-                    "{\"items\":[{\"_id\":\"a\",\"make\":\"Ford\",\"year\":1999}],\"mutatedDocumentIds\":[]}\n");
+            Result json = cli().run(
+                            "exec",
+                            "--url",
+                            url + "/",
+                            "--args",
+                            "{\"y\": 1990}",
+                            "SELECT * FROM cars WHERE year > :y");
+            assertThat(json.out())
+                    .isEqualTo(
+                            "{\"items\":[{\"_id\":\"a\",\"make\":\"Ford\",\"year\":1999}],\"mutatedDocumentIds\":[]}\n");
 
-            assertThat(cli().run("exec", "--url", url, "--format", "jsonl", "SELECT _id, make FROM cars ORDER BY _id").out())
+            assertThat(cli().run("exec", "--url", url, "--format", "jsonl", "SELECT _id, make FROM cars ORDER BY _id")
+                            .out())
                     .isEqualTo("{\"_id\":\"a\",\"make\":\"Ford\"}\n{\"_id\":\"b\",\"make\":\"VW\"}\n");
-            assertThat(cli().run("exec", "--url", url, "--format", "table", "SELECT * FROM cars ORDER BY _id").out())
+            assertThat(cli().run("exec", "--url", url, "--format", "table", "SELECT * FROM cars ORDER BY _id")
+                            .out())
                     .isEqualTo("""
                             _id | make | year
                             ----+------+-----
@@ -79,7 +92,8 @@ class PeerCommandTest {
                             b   | VW   |
                             (2 rows)
                             """);
-            assertThat(cli().run("exec", "--url", url, "--format", "table", "DELETE FROM cars WHERE _id = 'b'").out())
+            assertThat(cli().run("exec", "--url", url, "--format", "table", "DELETE FROM cars WHERE _id = 'b'")
+                            .out())
                     .isEqualTo("1 document mutated\n  b\n");
         }
     }
@@ -91,10 +105,12 @@ class PeerCommandTest {
             Result syntax = cli().run("exec", "--url", url, "SELECT * FORM cars");
             assertThat(syntax.exitCode()).isEqualTo(2);
             assertThat(syntax.out()).isEmpty();
-            assertThat(syntax.err()).isEqualTo(
-                    "error: query/syntax-error: line 1, column 10: expected FROM but found 'FORM'\n");
+            assertThat(syntax.err())
+                    .isEqualTo("error: query/syntax-error: line 1, column 10: expected FROM but found 'FORM'\n");
 
-            assertThat(cli().run("exec", "--url", url, "INSERT INTO cars DOCUMENTS ({'_id': 'a'})").exitCode()).isZero();
+            assertThat(cli().run("exec", "--url", url, "INSERT INTO cars DOCUMENTS ({'_id': 'a'})")
+                            .exitCode())
+                    .isZero();
             Result conflict = cli().run("exec", "--url", url, "INSERT INTO cars DOCUMENTS ({'_id': 'a'})");
             assertThat(conflict.exitCode()).isEqualTo(1);
             assertThat(conflict.err()).startsWith("error: document/id-conflict: ");
@@ -109,11 +125,15 @@ class PeerCommandTest {
             Result none = cli().run("exec", "--url", url, "SELECT * FROM c");
             assertThat(none.exitCode()).isEqualTo(2);
             assertThat(none.err()).startsWith("error: http/unauthorized: ");
-            assertThat(cli().run("exec", "--url", url, "--token", "wrong", "SELECT * FROM c").exitCode()).isEqualTo(2);
+            assertThat(cli().run("exec", "--url", url, "--token", "wrong", "SELECT * FROM c")
+                            .exitCode())
+                    .isEqualTo(2);
             Result right = cli().run("exec", "--url", url, "--token", "s3cret", "SELECT * FROM c");
             assertThat(right.err()).isEmpty();
             assertThat(right.exitCode()).isZero();
-            assertThat(cli().env("STARLING_HTTP_TOKEN", "s3cret").run("exec", "--url", url, "SELECT * FROM c").exitCode())
+            assertThat(cli().env("STARLING_HTTP_TOKEN", "s3cret")
+                            .run("exec", "--url", url, "SELECT * FROM c")
+                            .exitCode())
                     .isZero();
         }
     }
@@ -126,38 +146,49 @@ class PeerCommandTest {
         }
         Result r = cli().run("exec", "--url", "http://127.0.0.1:" + port, "SELECT * FROM c");
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("error: io: cannot reach the peer at http://127.0.0.1:" + port
-                + ": connection refused\n");
+        assertThat(r.err())
+                .isEqualTo("error: io: cannot reach the peer at http://127.0.0.1:" + port + ": connection refused\n");
     }
 
     @Test
     void execUrlMistakesAreUsageErrors() {
         assertUsage(cli().run("exec", "--url", "ftp://x:1", "SELECT 1"), "--url expects http://HOST:PORT");
         assertUsage(cli().run("exec", "--url", "http://127.0.0.1:1/api", "SELECT 1"), "the peer's address only");
-        assertUsage(cli().run("exec", "--url", "http://127.0.0.1:1", "--db", db(), "SELECT 1"),
-                "cannot go with --db");
+        assertUsage(cli().run("exec", "--url", "http://127.0.0.1:1", "--db", db(), "SELECT 1"), "cannot go with --db");
         assertUsage(cli().run("exec", "--db", db(), "--token", "t", "SELECT 1"), "--token goes with --url");
     }
 
     @Test
     void flagMistakesAreUsageErrorsThatOpenNothing() {
         assertThat(cli().run("peer", "--db", db(), "--listen", "nowhere").err())
-                .contains("Invalid value for option '--listen'").contains("expected host:port");
-        assertThat(cli().run("peer", "--db", db(), "--connect", "udp://h:1").exitCode()).isEqualTo(2);
-        assertUsage(cli().run("peer", "--db", db(), "--shared-key", dir.resolve("nope.key").toString()),
+                .contains("Invalid value for option '--listen'")
+                .contains("expected host:port");
+        assertThat(cli().run("peer", "--db", db(), "--connect", "udp://h:1").exitCode())
+                .isEqualTo(2);
+        assertUsage(
+                cli().run(
+                                "peer",
+                                "--db",
+                                db(),
+                                "--shared-key",
+                                dir.resolve("nope.key").toString()),
                 "no shared key file at");
         assertUsage(cli().run("peer", "--db", db(), "--http", "localhost"), "--http expects HOST:PORT or PORT");
         assertUsage(cli().run("peer", "--db", db(), "--http", "127.0.0.1:70000"), "outside 0..65535");
         assertUsage(cli().run("peer", "--db", db(), "--http-token", "t"), "--http-token needs --http");
         assertUsage(cli().run("peer", "--db", db(), "--http", "0.0.0.0:0"), "is not a loopback address");
-        assertUsage(cli().run("peer", "--db", db(), "--http", "127.0.0.1:0", "--http-token", "two words"),
+        assertUsage(
+                cli().run("peer", "--db", db(), "--http", "127.0.0.1:0", "--http-token", "two words"),
                 "printable ASCII");
-        assertThat(Files.exists(dir.resolve("db"))).as("no database opened for a bad flag").isFalse();
+        assertThat(Files.exists(dir.resolve("db")))
+                .as("no database opened for a bad flag")
+                .isFalse();
         // a subscription is checked by the library, so the database opens, then closes again
         Result subscribe = cli().run("peer", "--db", db(), "--subscribe", "SELECT make FROM cars");
         assertThat(subscribe.exitCode()).isEqualTo(2);
         assertThat(subscribe.err()).startsWith("error: query/").doesNotContain("\tat ");
-        assertThat(cli().run("exec", "--db", db(), "SELECT * FROM c").exitCode()).isZero();
+        assertThat(cli().run("exec", "--db", db(), "SELECT * FROM c").exitCode())
+                .isZero();
     }
 
     @Test
@@ -165,11 +196,13 @@ class PeerCommandTest {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Result r = cli().run("peer", "--db", db(), "--http", "127.0.0.1:" + taken.getLocalPort());
             assertThat(r.exitCode()).isEqualTo(1);
-            assertThat(r.err()).contains("error: network/io: cannot serve the HTTP API on 127.0.0.1:"
-                    + taken.getLocalPort()).doesNotContain("\tat ");
+            assertThat(r.err())
+                    .contains("error: network/io: cannot serve the HTTP API on 127.0.0.1:" + taken.getLocalPort())
+                    .doesNotContain("\tat ");
         }
         // and the database was closed on the way out
-        assertThat(cli().run("exec", "--db", db(), "SELECT * FROM c").exitCode()).isZero();
+        assertThat(cli().run("exec", "--db", db(), "SELECT * FROM c").exitCode())
+                .isZero();
     }
 
     private static void assertUsage(Result r, String message) {

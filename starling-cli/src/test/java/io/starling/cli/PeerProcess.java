@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 final class PeerProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String name;
     private final Process process;
@@ -53,9 +54,14 @@ final class PeerProcess implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m",
                 "-XX:TieredStopAtLevel=1", // starts faster; these peers do little work
-                "-cp", System.getProperty("java.class.path"),
+                "-cp",
+                System.getProperty("java.class.path"),
                 StarlingCli.class.getName(),
-                "peer", "--db", dir.resolve(name).toString(), "--http", "127.0.0.1:0"));
+                "peer",
+                "--db",
+                dir.resolve(name).toString(),
+                "--http",
+                "127.0.0.1:0"));
         command.addAll(List.of(args));
         Path err = dir.resolve(name + ".err");
         Path out = dir.resolve(name + ".out");
@@ -68,7 +74,9 @@ final class PeerProcess implements AutoCloseable {
         pb.environment().put("STARLING_LOG_LEVEL", "info");
         Process process = pb.start();
         try {
-            Polling.await(name + " to be ready; its stderr: " + tail(err, offset), START_TIMEOUT,
+            Polling.await(
+                    name + " to be ready; its stderr: " + tail(err, offset),
+                    START_TIMEOUT,
                     () -> !process.isAlive() || lines(err, offset).stream().anyMatch(l -> l.startsWith("ready;")));
         } catch (AssertionError e) {
             process.destroyForcibly();
@@ -87,14 +95,19 @@ final class PeerProcess implements AutoCloseable {
     }
 
     private static List<String> after(List<String> lines, String prefix) {
-        return lines.stream().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length())).toList();
+        return lines.stream()
+                .filter(l -> l.startsWith(prefix))
+                .map(l -> l.substring(prefix.length()))
+                .toList();
     }
 
     private static List<String> lines(Path file, long offset) {
         try {
             if (!Files.exists(file)) return List.of();
             byte[] all = Files.readAllBytes(file);
-            return new String(all, (int) offset, all.length - (int) offset, StandardCharsets.UTF_8).lines().toList();
+            return new String(all, (int) offset, all.length - (int) offset, StandardCharsets.UTF_8)
+                    .lines()
+                    .toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -118,16 +131,20 @@ final class PeerProcess implements AutoCloseable {
     /** Runs a statement through the HTTP API; fails unless it answers 200. Returns the body. */
     JsonNode execute(String statement) throws Exception {
         HttpResponse<String> r = post(statement, Map.of());
-        assertThat(r.statusCode()).as(name + ": " + statement + " → " + r.body()).isEqualTo(200);
+        assertThat(r.statusCode())
+                .as(name + ": " + statement + " → " + r.body())
+                .isEqualTo(200);
         return JSON.readTree(r.body());
     }
 
     HttpResponse<String> post(String statement, Map<String, Object> args) throws Exception {
         String body = JSON.writeValueAsString(Map.of("statement", statement, "args", args));
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url + HttpApi.EXECUTE))
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .timeout(Duration.ofSeconds(30))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(url + HttpApi.EXECUTE))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** The items of a query. */
@@ -137,16 +154,25 @@ final class PeerProcess implements AutoCloseable {
 
     /** {@code GET /api/v1/presence}. */
     JsonNode presence() throws Exception {
-        return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(url + HttpApi.PRESENCE)).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
+        return JSON.readTree(HTTP.send(
+                        HttpRequest.newBuilder(URI.create(url + HttpApi.PRESENCE))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body());
     }
 
     /** One sample of {@code /metrics}. */
     long metric(String name) throws Exception {
-        String text = HTTP.send(HttpRequest.newBuilder(URI.create(url + HttpApi.METRICS)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return text.lines().filter(l -> l.startsWith(name + " ")).mapToLong(l -> Long.parseLong(l.substring(name.length() + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError("no metric " + name + " in " + text));
+        String text = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(url + HttpApi.METRICS))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        return text.lines()
+                .filter(l -> l.startsWith(name + " "))
+                .mapToLong(l -> Long.parseLong(l.substring(name.length() + 1)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no metric " + name + " in " + text));
     }
 
     /** Waits until {@code statement} returns exactly {@code expected} items (as JSON text). */
@@ -169,7 +195,8 @@ final class PeerProcess implements AutoCloseable {
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new AssertionError(name + " did not stop within 60 s of SIGTERM; stderr: " + Files.readString(stderr));
+            throw new AssertionError(
+                    name + " did not stop within 60 s of SIGTERM; stderr: " + Files.readString(stderr));
         }
         return process.exitValue();
     }

@@ -65,21 +65,24 @@ class PeerProcessTest {
         assertThat(b.stop()).isEqualTo(143);
         assertThat(b.stderr()).contains("\nstopping\n").endsWith("\nstopped\n").doesNotContain("Exception");
         // the acknowledged write survived, and the database is free for the next process
-        Result read = cli().run("exec", "--db", dir.resolve("b").toString(), "SELECT title FROM tasks WHERE _id = 'from-a'");
+        Result read =
+                cli().run("exec", "--db", dir.resolve("b").toString(), "SELECT title FROM tasks WHERE _id = 'from-a'");
         assertThat(read.err()).isEmpty();
         assertThat(read.out()).isEqualTo("{\"items\":[{\"title\":\"oat milk\"}],\"mutatedDocumentIds\":[]}\n");
     }
 
     @Test
     void aPeerWithAnotherKeyGetsNoDocument() throws Exception {
-        PeerProcess a = peer("a", "--listen", "127.0.0.1:0", "--shared-key", key("a.key").toString(), "--subscribe", TASKS);
+        PeerProcess a = peer(
+                "a", "--listen", "127.0.0.1:0", "--shared-key", key("a.key").toString(), "--subscribe", TASKS);
         a.execute("INSERT INTO tasks DOCUMENTS ({'_id': 'secret', 'title': 'x'})");
-        PeerProcess b = peer("b", "--connect", a.syncEndpoint(), "--shared-key", key("b.key").toString(),
-                "--subscribe", TASKS);
+        PeerProcess b = peer(
+                "b", "--connect", a.syncEndpoint(), "--shared-key", key("b.key").toString(), "--subscribe", TASKS);
         // wait for the proof that b tried and was turned away, then check that nothing came through
         Polling.await("a refused connection", SYNC, () -> {
             try {
-                return a.metric("starling_connections_refused_total") + b.metric("starling_connections_refused_total") > 0;
+                return a.metric("starling_connections_refused_total") + b.metric("starling_connections_refused_total")
+                        > 0;
             } catch (Exception e) {
                 return false;
             }
@@ -93,9 +96,11 @@ class PeerProcessTest {
     @Test
     void webSocketPeersSync() throws Exception {
         String key = key("app.key").toString();
-        PeerProcess server = peer("server", "--listen", "ws://127.0.0.1:0/sync", "--shared-key", key, "--subscribe", TASKS);
+        PeerProcess server =
+                peer("server", "--listen", "ws://127.0.0.1:0/sync", "--shared-key", key, "--subscribe", TASKS);
         assertThat(server.syncEndpoint()).matches("ws://127\\.0\\.0\\.1:\\d+/sync");
-        PeerProcess client = peer("client", "--connect", server.syncEndpoint(), "--shared-key", key, "--subscribe", TASKS);
+        PeerProcess client =
+                peer("client", "--connect", server.syncEndpoint(), "--shared-key", key, "--subscribe", TASKS);
         client.execute("INSERT INTO tasks DOCUMENTS ({'_id': 'ws', 'n': 1})");
         server.awaitItems(TASKS, "[{\"_id\":\"ws\",\"n\":1}]", SYNC);
         server.execute("UPDATE tasks SET n = 2 WHERE _id = 'ws'");
@@ -112,7 +117,8 @@ class PeerProcessTest {
             running.add(watch);
             watch.await("the initial delivery", () -> watch.out().equals("{\"items\":[]}\n"));
             a.execute("INSERT INTO tasks DOCUMENTS ({'_id': 't1', 'done': false})");
-            watch.await("the write on a", () -> watch.out().contains("{\"items\":[{\"_id\":\"t1\",\"done\":false}]}\n"));
+            watch.await(
+                    "the write on a", () -> watch.out().contains("{\"items\":[{\"_id\":\"t1\",\"done\":false}]}\n"));
             Result stopped = watch.stop();
             assertThat(stopped.exitCode()).isZero();
             assertThat(stopped.err()).isEmpty();

@@ -74,14 +74,17 @@ class PeerScenariosTest {
         a.awaitItems(TASKS + " ORDER BY _id", "[{\"_id\":\"before\",\"author\":\"b\"}]", PeerProcessTest.SYNC);
 
         b.kill();
-        for (int i = 0; i < 20; i++) a.execute("INSERT INTO tasks DOCUMENTS ({'_id': 'while-" + (100 + i) + "', 'author': 'a'})");
+        for (int i = 0; i < 20; i++)
+            a.execute("INSERT INTO tasks DOCUMENTS ({'_id': 'while-" + (100 + i) + "', 'author': 'a'})");
         a.execute("UPDATE tasks SET author = 'a too' WHERE _id = 'before'");
 
         PeerProcess b2 = peer("b", "--connect", a.syncEndpoint());
         Polling.await("b to catch up", PeerProcessTest.SYNC, () -> {
             try {
                 return b2.query(TASKS).size() == 21
-                        && b2.query("SELECT author FROM tasks WHERE _id = 'before'").toString().equals("[{\"author\":\"a too\"}]");
+                        && b2.query("SELECT author FROM tasks WHERE _id = 'before'")
+                                .toString()
+                                .equals("[{\"author\":\"a too\"}]");
             } catch (Exception e) {
                 return false;
             }
@@ -120,17 +123,18 @@ class PeerScenariosTest {
 
     @Test
     void twoShellsSyncAsTheQuickStartShows() throws Exception {
-        try (ShellProcess a = ShellProcess.start(dir, "shell-a", "--listen", "127.0.0.1:0", "--shared-key", key(),
-                        "--subscribe", TASKS);
-                ShellProcess b = ShellProcess.start(dir, "shell-b", "--connect", a.syncEndpoint(), "--shared-key", key(),
-                        "--subscribe", TASKS)) {
+        try (ShellProcess a = ShellProcess.start(
+                        dir, "shell-a", "--listen", "127.0.0.1:0", "--shared-key", key(), "--subscribe", TASKS);
+                ShellProcess b = ShellProcess.start(
+                        dir, "shell-b", "--connect", a.syncEndpoint(), "--shared-key", key(), "--subscribe", TASKS)) {
             a.type("INSERT INTO tasks DOCUMENTS ({'_id': 't1', 'title': 'buy milk'});");
             Polling.await("the task in shell b", PeerProcessTest.SYNC, () -> {
                 b.type("SELECT title FROM tasks;");
                 return b.out().contains("{\"title\":\"buy milk\"}");
             });
             b.type(".peers");
-            Polling.await(".peers in shell b", PeerProcessTest.SYNC, () -> b.out().contains("1 remote peer:"));
+            Polling.await(
+                    ".peers in shell b", PeerProcessTest.SYNC, () -> b.out().contains("1 remote peer:"));
             assertThat(b.out()).contains("  tcp\n");
         }
     }
@@ -144,32 +148,47 @@ class PeerScenariosTest {
 
         private ShellProcess(Process process, Path out, Path err) {
             this.process = process;
-            this.in = new java.io.OutputStreamWriter(process.getOutputStream(), java.nio.charset.StandardCharsets.UTF_8);
+            this.in =
+                    new java.io.OutputStreamWriter(process.getOutputStream(), java.nio.charset.StandardCharsets.UTF_8);
             this.out = out;
             this.err = err;
         }
 
         static ShellProcess start(Path dir, String name, String... args) throws Exception {
             List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                    "-cp", System.getProperty("java.class.path"), StarlingCli.class.getName(),
-                    "shell", "--no-history", "--format", "jsonl", "--db", dir.resolve(name).toString()));
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    StarlingCli.class.getName(),
+                    "shell",
+                    "--no-history",
+                    "--format",
+                    "jsonl",
+                    "--db",
+                    dir.resolve(name).toString()));
             command.addAll(List.of(args));
             Path out = dir.resolve(name + ".out");
             Path err = dir.resolve(name + ".err");
-            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            ProcessBuilder pb =
+                    new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().keySet().removeIf(k -> k.startsWith("STARLING_"));
             ShellProcess shell = new ShellProcess(pb.start(), out, err);
             // with piped input the shell reports its status on stderr
-            Polling.await(name + " to start", PeerProcessTest.SYNC, () -> shell.stderr().contains("subscribed to")
-                    || !shell.process.isAlive());
+            Polling.await(
+                    name + " to start",
+                    PeerProcessTest.SYNC,
+                    () -> shell.stderr().contains("subscribed to") || !shell.process.isAlive());
             assertThat(shell.process.isAlive()).as(shell.stderr()).isTrue();
             return shell;
         }
 
         String syncEndpoint() {
-            return stderr().lines().filter(l -> l.startsWith("sync listening on "))
-                    .map(l -> l.substring("sync listening on ".length())).findFirst().orElseThrow();
+            return stderr().lines()
+                    .filter(l -> l.startsWith("sync listening on "))
+                    .map(l -> l.substring("sync listening on ".length()))
+                    .findFirst()
+                    .orElseThrow();
         }
 
         void type(String line) {

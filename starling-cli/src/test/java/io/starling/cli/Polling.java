@@ -12,7 +12,8 @@ final class Polling {
         long deadline = System.nanoTime() + timeout.toNanos();
         long pause = 1;
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            if (System.nanoTime() - deadline > 0)
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
             try {
                 Thread.sleep(pause); // a poll interval, not a synchronisation: the condition decides
             } catch (InterruptedException e) {

@@ -186,19 +186,24 @@ class ShellCommandTest {
         String text = Files.readString(history, StandardCharsets.UTF_8);
         assertThat(text).contains("SELECT * FROM c;").contains("INSERT INTO c");
         // a multi-line statement is one entry
-        assertThat(text.lines().filter(l -> l.contains("INSERT INTO c"))).singleElement()
-                .asString().contains("DOCUMENTS");
+        assertThat(text.lines().filter(l -> l.contains("INSERT INTO c")))
+                .singleElement()
+                .asString()
+                .contains("DOCUMENTS");
     }
 
     @Test
     void historyFileCanBeChosen() {
         Path file = dir.resolve("nested").resolve("hist");
-        assertThat(shell("SELECT * FROM c;\n", "--history", file.toString()).exitCode()).isZero();
+        assertThat(shell("SELECT * FROM c;\n", "--history", file.toString()).exitCode())
+                .isZero();
         assertThat(file).exists().content().contains("SELECT * FROM c;");
         assertThat(home.resolve(".starling")).doesNotExist();
 
         Path fromEnv = dir.resolve("env-hist");
-        Result r = cli().home(home).env("STARLING_HISTORY_FILE", fromEnv.toString()).stdin("SELECT 1 AS one FROM c;\n")
+        Result r = cli().home(home)
+                .env("STARLING_HISTORY_FILE", fromEnv.toString())
+                .stdin("SELECT 1 AS one FROM c;\n")
                 .run("shell", "--db", dir.resolve("db").toString());
         assertThat(r.exitCode()).isZero();
         assertThat(fromEnv).exists().content().contains("SELECT 1 AS one FROM c;");
@@ -213,7 +218,8 @@ class ShellCommandTest {
     @Test
     void lockedDatabaseFailsAtStartup() {
         Path db = dir.resolve("db");
-        try (Starling other = Starling.open(StarlingConfig.builder().databaseDirectory(db).build())) {
+        try (Starling other =
+                Starling.open(StarlingConfig.builder().databaseDirectory(db).build())) {
             Result r = shell("SELECT * FROM c;\n");
             assertThat(r.exitCode()).isEqualTo(1);
             assertThat(r.out()).isEmpty();
@@ -225,10 +231,15 @@ class ShellCommandTest {
     void onAConsoleThereArePromptsAndABanner() {
         TerminalFactory console = (in, out) -> new TerminalFactory.ShellTerminal(
                 new DumbTerminal("test", Terminal.TYPE_DUMB, in, out, StandardCharsets.UTF_8), true);
-        Result r = cli().home(home).terminals(console).stdin("SELECT * FROM c;\n")
+        Result r = cli().home(home)
+                .terminals(console)
+                .stdin("SELECT * FROM c;\n")
                 .run("shell", "--db", dir.resolve("db").toString());
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).startsWith("starling ").contains(".help for help.\n").contains(Shell.PROMPT)
+        assertThat(r.out())
+                .startsWith("starling ")
+                .contains(".help for help.\n")
+                .contains(Shell.PROMPT)
                 .contains("(0 rows)\n");
     }
 
@@ -243,7 +254,8 @@ class ShellCommandTest {
             terminal.setAttributes(attributes);
             return new TerminalFactory.ShellTerminal(terminal, true);
         };
-        Result r = cli().home(home).terminals(console)
+        Result r = cli().home(home)
+                .terminals(console)
                 // ends with .quit: after an interrupt, JLine's dumb terminal does not notice the end of its input
                 .stdin("INSERT INTO c DOCUMENTS ({'_id': 1})\n\u0003SELECT _id FROM c;\n.quit\n")
                 .run("shell", "--db", dir.resolve("db").toString(), "--format", "jsonl");

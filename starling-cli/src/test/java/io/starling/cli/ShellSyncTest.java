@@ -61,7 +61,8 @@ class ShellSyncTest {
         Result r = shell(".subscribe\n", "--subscribe", "SELECT * FROM tasks");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).isEqualTo("SELECT * FROM tasks\n");
-        assertThat(r.err()).matches("peer [0-9a-f]{16} \\(app default, database .*\\)\nsubscribed to SELECT \\* FROM tasks\n");
+        assertThat(r.err())
+                .matches("peer [0-9a-f]{16} \\(app default, database .*\\)\nsubscribed to SELECT \\* FROM tasks\n");
     }
 
     @Test
@@ -85,8 +86,12 @@ class ShellSyncTest {
         final CompletableFuture<Void> done;
 
         Session(CountingStarling db, OutputFormat format, String input) throws Exception {
-            terminal = new DumbTerminal("test", Terminal.TYPE_DUMB,
-                    new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), out, StandardCharsets.UTF_8);
+            terminal = new DumbTerminal(
+                    "test",
+                    Terminal.TYPE_DUMB,
+                    new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                    out,
+                    StandardCharsets.UTF_8);
             Shell shell = new Shell(db, terminal, false, null, format, new ErrorReporter(new PrintWriter(err), false));
             done = CompletableFuture.runAsync(() -> shell.run(""), r -> new Thread(r, "shell").start());
         }
@@ -105,7 +110,9 @@ class ShellSyncTest {
 
     @BeforeEach
     void open() {
-        raw = Starling.open(StarlingConfig.builder().databaseDirectory(dir.resolve("watched")).build());
+        raw = Starling.open(StarlingConfig.builder()
+                .databaseDirectory(dir.resolve("watched"))
+                .build());
         db = new CountingStarling(raw);
     }
 
@@ -117,7 +124,8 @@ class ShellSyncTest {
     @Test
     void watchPrintsEachDeliveryUntilCtrlCAndTheShellGoesOn() throws Exception {
         raw.store().execute("INSERT INTO tasks DOCUMENTS ({'_id': 'a', 'done': false})");
-        Session s = new Session(db, OutputFormat.JSON, ".watch SELECT * FROM tasks ORDER BY _id;\nSELECT COUNT(*) AS n FROM tasks;\n");
+        Session s = new Session(
+                db, OutputFormat.JSON, ".watch SELECT * FROM tasks ORDER BY _id;\nSELECT COUNT(*) AS n FROM tasks;\n");
         s.await("the initial delivery", () -> s.out().equals("{\"items\":[{\"_id\":\"a\",\"done\":false}]}\n"));
         raw.store().execute("INSERT INTO tasks DOCUMENTS ({'_id': 'b', 'done': true})");
         s.await("the insert", () -> s.out().lines().count() == 2);
@@ -162,8 +170,11 @@ class ShellSyncTest {
 
     @Test
     void describeNamesEveryKindOfChange() {
-        assertThat(Shell.describe(new io.starling.QueryResultDiff(java.util.List.of(0, 1), java.util.List.of(2),
-                java.util.List.of(), java.util.List.of(new io.starling.QueryResultDiff.Move(0, 1)))))
+        assertThat(Shell.describe(new io.starling.QueryResultDiff(
+                        java.util.List.of(0, 1),
+                        java.util.List.of(2),
+                        java.util.List.of(),
+                        java.util.List.of(new io.starling.QueryResultDiff.Move(0, 1)))))
                 .isEqualTo("-- changed: 2 inserted, 1 deleted, 1 moved\n");
     }
 }

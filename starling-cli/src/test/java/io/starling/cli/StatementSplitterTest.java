@@ -100,8 +100,7 @@ class StatementSplitterTest {
 
     @Test
     void lineCommentEndsAtTheNewline() {
-        assertThat(split("SELECT 1 -- note\n; SELECT 2;").statements())
-                .containsExactly("SELECT 1 -- note", "SELECT 2");
+        assertThat(split("SELECT 1 -- note\n; SELECT 2;").statements()).containsExactly("SELECT 1 -- note", "SELECT 2");
     }
 
     @Test
@@ -148,8 +147,10 @@ class StatementSplitterTest {
 
     @Test
     void firstKeywordSkipsWhitespaceAndComments() {
-        assertThat(StatementSplitter.firstKeyword("  insert into c documents ({})")).isEqualTo("INSERT");
-        assertThat(StatementSplitter.firstKeyword("-- a\n/* b */ Update c SET a = 1")).isEqualTo("UPDATE");
+        assertThat(StatementSplitter.firstKeyword("  insert into c documents ({})"))
+                .isEqualTo("INSERT");
+        assertThat(StatementSplitter.firstKeyword("-- a\n/* b */ Update c SET a = 1"))
+                .isEqualTo("UPDATE");
         assertThat(StatementSplitter.firstKeyword("/* never closed")).isEmpty();
         assertThat(StatementSplitter.firstKeyword("(SELECT 1)")).isEmpty();
     }
@@ -170,8 +171,8 @@ class StatementSplitterTest {
                 Arbitraries.of("SELECT", "*", "FROM", "c", "WHERE", "a", "=", "1", "(", ")", "-", "/", "\n", " "),
                 Arbitraries.of("'x;y'", "'it''s;'", "\"q;\"\"\"", "'a\\';'", "`id;``x`", "'--;'", "'/*'"),
                 Arbitraries.of("-- c;'\n", "/* c; ' \" ` */"));
-        Arbitrary<String> statement = fragment.list().ofMinSize(1).ofMaxSize(12)
-                .map(parts -> "SELECT " + String.join(" ", parts));
+        Arbitrary<String> statement =
+                fragment.list().ofMinSize(1).ofMaxSize(12).map(parts -> "SELECT " + String.join(" ", parts));
         return statement.list().ofMinSize(1).ofMaxSize(5);
     }
 }

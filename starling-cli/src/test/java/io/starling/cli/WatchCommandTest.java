@@ -25,10 +25,18 @@ class WatchCommandTest {
         try (Background peer = peer()) {
             String url = peer.awaitErrLine("http listening on ");
             assertThat(cli().run("exec", "--url", url, "INSERT INTO tasks DOCUMENTS ({'_id': 'a', 'done': false})")
-                    .exitCode()).isZero();
-            try (Background watch = cli().start("watch", "--url", url, "--args", "{\"done\": false}",
-                    "SELECT * FROM tasks WHERE done = :done ORDER BY _id")) {
-                watch.await("the initial delivery", () -> watch.out().equals("{\"items\":[{\"_id\":\"a\",\"done\":false}]}\n"));
+                            .exitCode())
+                    .isZero();
+            try (Background watch = cli().start(
+                            "watch",
+                            "--url",
+                            url,
+                            "--args",
+                            "{\"done\": false}",
+                            "SELECT * FROM tasks WHERE done = :done ORDER BY _id")) {
+                watch.await(
+                        "the initial delivery",
+                        () -> watch.out().equals("{\"items\":[{\"_id\":\"a\",\"done\":false}]}\n"));
                 cli().run("exec", "--url", url, "INSERT INTO tasks DOCUMENTS ({'_id': 'b', 'done': false})");
                 watch.await("the insert", () -> watch.out().lines().count() == 2);
                 cli().run("exec", "--url", url, "UPDATE tasks SET done = true WHERE _id = 'a'");
@@ -52,7 +60,8 @@ class WatchCommandTest {
             Result r = cli().start("watch", "--url", url, "SELECT * FORM tasks").join();
             assertThat(r.exitCode()).isEqualTo(2);
             assertThat(r.out()).isEmpty();
-            assertThat(r.err()).isEqualTo("error: query/syntax-error: line 1, column 10: expected FROM but found 'FORM'\n");
+            assertThat(r.err())
+                    .isEqualTo("error: query/syntax-error: line 1, column 10: expected FROM but found 'FORM'\n");
         }
     }
 
@@ -75,7 +84,8 @@ class WatchCommandTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        Result r = cli().start("watch", "--url", "http://127.0.0.1:" + port, "SELECT * FROM tasks").join();
+        Result r = cli().start("watch", "--url", "http://127.0.0.1:" + port, "SELECT * FROM tasks")
+                .join();
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).startsWith("error: io: cannot reach the peer at http://127.0.0.1:" + port);
     }
@@ -83,7 +93,8 @@ class WatchCommandTest {
     @Test
     void watchesALocalDatabase() throws Exception {
         Path db = dir.resolve("local");
-        assertThat(cli().run("exec", "--db", db.toString(), "INSERT INTO tasks DOCUMENTS ({'_id': 'a'})").exitCode())
+        assertThat(cli().run("exec", "--db", db.toString(), "INSERT INTO tasks DOCUMENTS ({'_id': 'a'})")
+                        .exitCode())
                 .isZero();
         try (Background watch = cli().start("watch", "--db", db.toString(), "SELECT * FROM tasks")) {
             watch.await("the initial delivery", () -> watch.out().equals("{\"items\":[{\"_id\":\"a\"}]}\n"));
@@ -92,17 +103,23 @@ class WatchCommandTest {
             assertThat(r.err()).isEmpty();
         }
         // closed on the way out
-        assertThat(cli().run("exec", "--db", db.toString(), "SELECT * FROM tasks").exitCode()).isZero();
+        assertThat(cli().run("exec", "--db", db.toString(), "SELECT * FROM tasks")
+                        .exitCode())
+                .isZero();
     }
 
     @Test
     void urlAndLocalOptionsDoNotMix() {
         Result r = cli().run("watch", "--url", "http://127.0.0.1:1", "--listen", "127.0.0.1:0", "SELECT * FROM c");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("error: cli/usage: --url watches a running peer: it cannot go with --db, --app"
-                + " or sync options\n");
-        assertThat(cli().run("watch", "--db", dir.toString(), "--token", "t", "SELECT * FROM c").exitCode()).isEqualTo(2);
-        assertThat(cli().run("watch", "--db", dir.resolve("x").toString(), "UPDATE c SET a = 1").err())
+        assertThat(r.err())
+                .isEqualTo("error: cli/usage: --url watches a running peer: it cannot go with --db, --app"
+                        + " or sync options\n");
+        assertThat(cli().run("watch", "--db", dir.toString(), "--token", "t", "SELECT * FROM c")
+                        .exitCode())
+                .isEqualTo(2);
+        assertThat(cli().run("watch", "--db", dir.resolve("x").toString(), "UPDATE c SET a = 1")
+                        .err())
                 .startsWith("error: query/");
     }
 }

@@ -61,7 +61,8 @@ record Advertisement(String appHash, long peerId, int protocolVersion) {
         if (proto.isEmpty() || proto.length() > 9 || !proto.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("TXT proto=" + proto + " is not a decimal number");
         }
-        return new Advertisement(app.toLowerCase(Locale.ROOT), Long.parseUnsignedLong(peer, 16), Integer.parseInt(proto));
+        return new Advertisement(
+                app.toLowerCase(Locale.ROOT), Long.parseUnsignedLong(peer, 16), Integer.parseInt(proto));
     }
 
     private static String required(Function<String, String> property, String key) {

@@ -62,11 +62,13 @@ public final class LanDiscovery implements AutoCloseable {
         public Options {
             Objects.requireNonNull(appId, "appId");
             if (appId.isBlank()) throw new IllegalArgumentException("appId must not be blank");
-            if (protocolVersion < 0) throw new IllegalArgumentException("protocolVersion must not be negative: " + protocolVersion);
+            if (protocolVersion < 0)
+                throw new IllegalArgumentException("protocolVersion must not be negative: " + protocolVersion);
             if (port < 1 || port > 0xffff) throw new IllegalArgumentException("port must be 1 to 65535: " + port);
             if (bindAddress != null && (bindAddress.isAnyLocalAddress() || bindAddress.isMulticastAddress())) {
-                throw new IllegalArgumentException("bindAddress must be a unicast address of this host (null means every "
-                        + "suitable interface): " + bindAddress.getHostAddress());
+                throw new IllegalArgumentException(
+                        "bindAddress must be a unicast address of this host (null means every "
+                                + "suitable interface): " + bindAddress.getHostAddress());
             }
         }
     }
@@ -109,7 +111,8 @@ public final class LanDiscovery implements AutoCloseable {
                 : List.of(checkLocal(options.bindAddress()));
         Advertisement ad = Advertisement.of(options);
         AtomicBoolean closed = new AtomicBoolean();
-        PeerResolver.Context context = new PeerResolver.Context(ad, new PeerAddresses(), onFound, onIgnored, closed::get);
+        PeerResolver.Context context =
+                new PeerResolver.Context(ad, new PeerAddresses(), onFound, onIgnored, closed::get);
         if (addresses.size() == 1) {
             InetAddress address = addresses.get(0);
             PeerResolver browser = new PeerResolver(0, address, context);
@@ -120,7 +123,8 @@ public final class LanDiscovery implements AutoCloseable {
         for (int i = 0; i < addresses.size(); i++) {
             InetAddress address = addresses.get(i);
             PeerResolver browser = new PeerResolver(i, address, context);
-            starting.add(CompletableFuture.supplyAsync(() -> Responder.start(address, ad, options.port(), browser),
+            starting.add(CompletableFuture.supplyAsync(
+                    () -> Responder.start(address, ad, options.port(), browser),
                     task -> daemon(task, "starling-mdns-start").start()));
         }
         List<Responder> started = new ArrayList<>();
@@ -164,8 +168,10 @@ public final class LanDiscovery implements AutoCloseable {
                 deadline = System.nanoTime(); // stop waiting for the others too
             }
             if (t.isAlive()) {
-                LOG.warn("LAN discovery: mDNS on {} did not stop within {} ms; leaving it to finish in the background",
-                        responders.get(i).description(), CLOSE_TIMEOUT.toMillis());
+                LOG.warn(
+                        "LAN discovery: mDNS on {} did not stop within {} ms; leaving it to finish in the background",
+                        responders.get(i).description(),
+                        CLOSE_TIMEOUT.toMillis());
             }
         }
         if (interrupted) Thread.currentThread().interrupt();
@@ -175,7 +181,8 @@ public final class LanDiscovery implements AutoCloseable {
     private static InetAddress checkLocal(InetAddress address) {
         try {
             if (NetworkInterface.getByInetAddress(address) == null) {
-                throw new IllegalArgumentException("bindAddress " + address.getHostAddress() + " is not an address of this host");
+                throw new IllegalArgumentException(
+                        "bindAddress " + address.getHostAddress() + " is not an address of this host");
             }
         } catch (SocketException e) {
             throw new UncheckedIOException("cannot look up the interface of " + address.getHostAddress(), e);

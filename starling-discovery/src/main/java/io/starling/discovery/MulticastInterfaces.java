@@ -27,7 +27,11 @@ final class MulticastInterfaces {
         List<String> skipped = new ArrayList<>();
         try {
             for (NetworkInterface nif : NetworkInterface.networkInterfaces().toList()) {
-                if (!nif.isUp() || nif.isLoopback() || nif.isPointToPoint() || nif.isVirtual() || !nif.supportsMulticast()) {
+                if (!nif.isUp()
+                        || nif.isLoopback()
+                        || nif.isPointToPoint()
+                        || nif.isVirtual()
+                        || !nif.supportsMulticast()) {
                     skipped.add(nif.getName());
                     continue;
                 }

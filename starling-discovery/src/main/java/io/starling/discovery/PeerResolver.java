@@ -37,8 +37,12 @@ final class PeerResolver implements ServiceListener {
      * @param onIgnored (instance name, why) for each resolved instance that is not reported; for tests
      * @param closed true once the owner closes: nothing is reported from then on
      */
-    record Context(Advertisement own, PeerAddresses book, Consumer<LanDiscovery.Found> onFound,
-            BiConsumer<String, String> onIgnored, BooleanSupplier closed) {}
+    record Context(
+            Advertisement own,
+            PeerAddresses book,
+            Consumer<LanDiscovery.Found> onFound,
+            BiConsumer<String, String> onIgnored,
+            BooleanSupplier closed) {}
 
     private final int responder;
     private final InetAddress bound;
@@ -112,10 +116,14 @@ final class PeerResolver implements ServiceListener {
         if (theirs.peerId() == own.peerId()) {
             ignore(name, "it is this peer (" + peer + ")");
         } else if (!theirs.appHash().equals(own.appHash())) {
-            ignore(name, "peer " + peer + " is of another app (hash " + theirs.appHash() + ", ours " + own.appHash() + ")");
+            ignore(
+                    name,
+                    "peer " + peer + " is of another app (hash " + theirs.appHash() + ", ours " + own.appHash() + ")");
         } else if (theirs.protocolVersion() != own.protocolVersion()) {
-            ignore(name, "peer " + peer + " speaks protocol version " + theirs.protocolVersion() + ", ours is "
-                    + own.protocolVersion());
+            ignore(
+                    name,
+                    "peer " + peer + " speaks protocol version " + theirs.protocolVersion() + ", ours is "
+                            + own.protocolVersion());
         } else if (port < 1 || port > 0xffff) {
             ignore(name, "peer " + peer + " advertises port " + port);
         } else if (addresses.isEmpty()) {
@@ -132,7 +140,8 @@ final class PeerResolver implements ServiceListener {
     }
 
     private InetAddress scoped(InetAddress a) {
-        if (scope == null || !(a instanceof Inet6Address v6) || !v6.isLinkLocalAddress() || v6.getScopeId() != 0) return a;
+        if (scope == null || !(a instanceof Inet6Address v6) || !v6.isLinkLocalAddress() || v6.getScopeId() != 0)
+            return a;
         try {
             return Inet6Address.getByAddress(null, v6.getAddress(), scope);
         } catch (UnknownHostException e) {

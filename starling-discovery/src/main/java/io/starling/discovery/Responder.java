@@ -42,8 +42,14 @@ final class Responder {
             jmdns.addServiceListener(Advertisement.SERVICE_TYPE, browser);
             ServiceInfo info = ServiceInfo.create(Advertisement.SERVICE_TYPE, ad.instanceName(), port, 0, 0, ad.txt());
             jmdns.registerService(info);
-            LOG.info("LAN discovery: advertising {} on {} port {} (TXT app={} peer={} proto={})", info.getQualifiedName(),
-                    where, port, ad.appHash(), Advertisement.peerHex(ad.peerId()), ad.protocolVersion());
+            LOG.info(
+                    "LAN discovery: advertising {} on {} port {} (TXT app={} peer={} proto={})",
+                    info.getQualifiedName(),
+                    where,
+                    port,
+                    ad.appHash(),
+                    Advertisement.peerHex(ad.peerId()),
+                    ad.protocolVersion());
         } catch (IOException | RuntimeException e) {
             closeQuietly(jmdns, where);
             if (e instanceof IOException io) {

@@ -58,7 +58,8 @@ class AdvertisementTest {
     }
 
     private static void assertRefused(Map<String, String> txt, String message) {
-        assertThatThrownBy(() -> Advertisement.parse(txt::get)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Advertisement.parse(txt::get))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
     }
 }

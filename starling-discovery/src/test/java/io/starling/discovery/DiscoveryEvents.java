@@ -42,13 +42,14 @@ final class DiscoveryEvents {
     }
 
     /** Waits until {@code condition} holds, at most {@code timeout}; fails the test with {@code what} and the state. */
-    synchronized void await(String what, Duration timeout, Predicate<DiscoveryEvents> condition) throws InterruptedException {
+    synchronized void await(String what, Duration timeout, Predicate<DiscoveryEvents> condition)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.test(this)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new AssertionError(owner + ": " + what + " not within " + timeout + "; found " + found
-                        + ", ignored " + ignored);
+                throw new AssertionError(
+                        owner + ": " + what + " not within " + timeout + "; found " + found + ", ignored " + ignored);
             }
             wait(Math.max(1, left / 1_000_000));
         }

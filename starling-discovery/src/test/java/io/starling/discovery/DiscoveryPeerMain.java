@@ -17,12 +17,13 @@ public final class DiscoveryPeerMain {
     public static void main(String[] args) throws IOException {
         PrintStream out = System.out;
         InetAddress bind = args[3].equals("null") ? null : InetAddress.getByName(args[3]);
-        LanDiscovery.Options options = new LanDiscovery.Options(args[0], Long.parseUnsignedLong(args[1], 16),
-                1, Integer.parseInt(args[2]), bind);
+        LanDiscovery.Options options = new LanDiscovery.Options(
+                args[0], Long.parseUnsignedLong(args[1], 16), 1, Integer.parseInt(args[2]), bind);
         LanDiscovery discovery = LanDiscovery.start(options, f -> {
             synchronized (out) {
                 out.println("FOUND " + Advertisement.peerHex(f.peerId()) + " "
-                        + f.addresses().stream().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort())
+                        + f.addresses().stream()
+                                .map(a -> a.getAddress().getHostAddress() + ":" + a.getPort())
                                 .collect(Collectors.joining(",")));
                 out.flush();
             }

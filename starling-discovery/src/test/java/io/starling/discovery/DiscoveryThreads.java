@@ -8,9 +8,11 @@ final class DiscoveryThreads {
     private DiscoveryThreads() {}
 
     static List<String> alive() {
-        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+        return Thread.getAllStackTraces().keySet().stream()
+                .map(Thread::getName)
                 .filter(n -> n.contains("JmDNS") || n.startsWith("SocketListener") || n.startsWith("starling-mdns"))
-                .sorted().toList();
+                .sorted()
+                .toList();
     }
 
     /** Waits (joining the threads, no sleeping) until none is left; fails naming them after {@code timeout}. */
@@ -18,7 +20,8 @@ final class DiscoveryThreads {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             List<Thread> left = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> alive().contains(t.getName())).toList();
+                    .filter(t -> alive().contains(t.getName()))
+                    .toList();
             if (left.isEmpty()) return;
             long ms = (deadline - System.nanoTime()) / 1_000_000;
             if (ms <= 0) throw new AssertionError("threads still running after close: " + alive());

@@ -31,7 +31,8 @@ class LoopbackDiscoveryTest {
 
     @BeforeEach // not @BeforeAll: surefire reports a class-level assumption as "0 tests", without the reason
     void loopbackMulticastWorks() {
-        assumeTrue(LoopbackMulticast.unavailable().isEmpty(),
+        assumeTrue(
+                LoopbackMulticast.unavailable().isEmpty(),
                 () -> "skipped: " + LoopbackMulticast.unavailable().orElseThrow() + " (docs/DISCOVERY.md)");
     }
 
@@ -59,17 +60,27 @@ class LoopbackDiscoveryTest {
             List<Long> others = List.of(a, b, c).stream().filter(p -> p != self).toList();
             // found the other two, and has seen (and dropped) the other app and the other version: so it has had
             // every chance to report them
-            events[i].await("finding " + others + " and ignoring the others", DISCOVERY, e -> e.found().keySet().containsAll(others)
-                    && ignoredFor(e, otherApp, "another app") && ignoredFor(e, otherVersion, "protocol version"));
+            events[i].await(
+                    "finding " + others + " and ignoring the others",
+                    DISCOVERY,
+                    e -> e.found().keySet().containsAll(others)
+                            && ignoredFor(e, otherApp, "another app")
+                            && ignoredFor(e, otherVersion, "protocol version"));
             assertThat(events[i].found()).containsOnlyKeys(others);
             for (long peer : others) {
-                assertThat(events[i].found().get(peer)).containsExactly(new InetSocketAddress(LOOPBACK, ports.get(peer)));
+                assertThat(events[i].found().get(peer))
+                        .containsExactly(new InetSocketAddress(LOOPBACK, ports.get(peer)));
             }
         }
-        events[3].await("ignoring every other peer as another app", DISCOVERY, e -> List.of(a, b, c, otherVersion).stream()
-                .allMatch(p -> ignoredFor(e, p, "another app")));
-        events[4].await("ignoring the peers of another version", DISCOVERY, e -> List.of(a, b, c).stream()
-                .allMatch(p -> ignoredFor(e, p, "protocol version")) && ignoredFor(e, otherApp, "another app"));
+        events[3].await(
+                "ignoring every other peer as another app",
+                DISCOVERY,
+                e -> List.of(a, b, c, otherVersion).stream().allMatch(p -> ignoredFor(e, p, "another app")));
+        events[4].await(
+                "ignoring the peers of another version",
+                DISCOVERY,
+                e -> List.of(a, b, c).stream().allMatch(p -> ignoredFor(e, p, "protocol version"))
+                        && ignoredFor(e, otherApp, "another app"));
         assertThat(events[3].found()).isEmpty();
         assertThat(events[4].found()).isEmpty();
     }
@@ -78,7 +89,8 @@ class LoopbackDiscoveryTest {
     void closeIsBoundedIdempotentAndStopsReporting() throws Exception {
         String app = "loopback-test-" + UUID.randomUUID();
         long base = ThreadLocalRandom.current().nextLong() & ~0xffL;
-        DiscoveryEvents[] events = startInParallel(new LanDiscovery.Options(app, base + 1, 1, 40001, LOOPBACK),
+        DiscoveryEvents[] events = startInParallel(
+                new LanDiscovery.Options(app, base + 1, 1, 40001, LOOPBACK),
                 new LanDiscovery.Options(app, base + 2, 1, 40002, LOOPBACK));
         events[0].await("finding the other peer", DISCOVERY, e -> e.found().containsKey(base + 2));
 
@@ -111,12 +123,15 @@ class LoopbackDiscoveryTest {
     }
 
     static void closeInParallel(List<? extends AutoCloseable> closeables) {
-        CompletableFuture.allOf(closeables.stream().map(c -> CompletableFuture.runAsync(() -> {
-            try {
-                c.close();
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        })).toArray(CompletableFuture[]::new)).join();
+        CompletableFuture.allOf(closeables.stream()
+                        .map(c -> CompletableFuture.runAsync(() -> {
+                            try {
+                                c.close();
+                            } catch (Exception e) {
+                                throw new AssertionError(e);
+                            }
+                        }))
+                        .toArray(CompletableFuture[]::new))
+                .join();
     }
 }

@@ -32,7 +32,9 @@ class LoopbackIsolationTest {
 
     @BeforeEach // not @BeforeAll: surefire reports a class-level assumption as "0 tests", without the reason
     void createNamespaces() throws IOException {
-        assumeTrue(NetworkNamespaces.unavailable().isEmpty(), () -> "skipped: " + NetworkNamespaces.unavailable().orElseThrow());
+        assumeTrue(
+                NetworkNamespaces.unavailable().isEmpty(),
+                () -> "skipped: " + NetworkNamespaces.unavailable().orElseThrow());
         ns = NetworkNamespaces.create();
     }
 
@@ -49,22 +51,37 @@ class LoopbackIsolationTest {
         long before = ns.hostTxPackets();
 
         PeerProcess a = peer(ns.host, base + 1, 40021, "127.0.0.1"), b = peer(ns.host, base + 2, 40022, "127.0.0.1");
-        a.await("finding its loopback neighbour", DISCOVERY, ("FOUND " + Advertisement.peerHex(base + 2) + " 127.0.0.1:40022")::equals);
-        b.await("finding its loopback neighbour", DISCOVERY, ("FOUND " + Advertisement.peerHex(base + 1) + " 127.0.0.1:40021")::equals);
-        PeerProcess lanHost = child(NetworkNamespaces.exec(ns.lan), MdnsQueryMain.class, "query", HOST_ADDRESS, LAN_ADDRESS, "4");
-        assertThat(lanHost.await("its queries", DISCOVERY, l -> l.startsWith("RESPONSES "))).isEqualTo("RESPONSES 0");
+        a.await(
+                "finding its loopback neighbour",
+                DISCOVERY,
+                ("FOUND " + Advertisement.peerHex(base + 2) + " 127.0.0.1:40022")::equals);
+        b.await(
+                "finding its loopback neighbour",
+                DISCOVERY,
+                ("FOUND " + Advertisement.peerHex(base + 1) + " 127.0.0.1:40021")::equals);
+        PeerProcess lanHost =
+                child(NetworkNamespaces.exec(ns.lan), MdnsQueryMain.class, "query", HOST_ADDRESS, LAN_ADDRESS, "4");
+        assertThat(lanHost.await("its queries", DISCOVERY, l -> l.startsWith("RESPONSES ")))
+                .isEqualTo("RESPONSES 0");
         assertThat(a.stop(Duration.ofSeconds(15))).isZero(); // goodbye packets: loopback too
         assertThat(b.stop(Duration.ofSeconds(15))).isZero();
 
-        assertThat(ns.hostTxPackets()).as("packets sent on the host's LAN interface").isEqualTo(before);
+        assertThat(ns.hostTxPackets())
+                .as("packets sent on the host's LAN interface")
+                .isEqualTo(before);
 
         // the control: bound to the LAN address, a peer is found from the LAN and answers the same queries, so
         // the count above could have moved
-        PeerProcess onLan = peer(ns.host, base + 3, 40023, HOST_ADDRESS), remote = peer(ns.lan, base + 4, 40024, LAN_ADDRESS);
-        remote.await("finding the host's LAN-bound peer", DISCOVERY,
+        PeerProcess onLan = peer(ns.host, base + 3, 40023, HOST_ADDRESS),
+                remote = peer(ns.lan, base + 4, 40024, LAN_ADDRESS);
+        remote.await(
+                "finding the host's LAN-bound peer",
+                DISCOVERY,
                 ("FOUND " + Advertisement.peerHex(base + 3) + " " + HOST_ADDRESS + ":40023")::equals);
-        PeerProcess lanHost2 = child(NetworkNamespaces.exec(ns.lan), MdnsQueryMain.class, "query", HOST_ADDRESS, LAN_ADDRESS, "4");
-        assertThat(lanHost2.await("its queries", DISCOVERY, l -> l.startsWith("RESPONSES "))).isNotEqualTo("RESPONSES 0");
+        PeerProcess lanHost2 =
+                child(NetworkNamespaces.exec(ns.lan), MdnsQueryMain.class, "query", HOST_ADDRESS, LAN_ADDRESS, "4");
+        assertThat(lanHost2.await("its queries", DISCOVERY, l -> l.startsWith("RESPONSES ")))
+                .isNotEqualTo("RESPONSES 0");
         assertThat(ns.hostTxPackets()).isGreaterThan(before);
         assertThat(onLan.stop(Duration.ofSeconds(15))).isZero();
     }
@@ -72,8 +89,14 @@ class LoopbackIsolationTest {
     @Test
     void peersOnEveryInterfaceFindEachOtherAcrossTheLan() throws Exception {
         PeerProcess host = peer(ns.host, base + 1, 40031, "null"), lan = peer(ns.lan, base + 2, 40032, "null");
-        host.await("finding the LAN peer", DISCOVERY, ("FOUND " + Advertisement.peerHex(base + 2) + " " + LAN_ADDRESS + ":40032")::equals);
-        lan.await("finding the host peer", DISCOVERY, ("FOUND " + Advertisement.peerHex(base + 1) + " " + HOST_ADDRESS + ":40031")::equals);
+        host.await(
+                "finding the LAN peer",
+                DISCOVERY,
+                ("FOUND " + Advertisement.peerHex(base + 2) + " " + LAN_ADDRESS + ":40032")::equals);
+        lan.await(
+                "finding the host peer",
+                DISCOVERY,
+                ("FOUND " + Advertisement.peerHex(base + 1) + " " + HOST_ADDRESS + ":40031")::equals);
         assertThat(host.stop(Duration.ofSeconds(15))).isZero();
         assertThat(lan.stop(Duration.ofSeconds(15))).isZero();
     }

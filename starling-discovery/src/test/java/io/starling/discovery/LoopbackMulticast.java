@@ -35,8 +35,10 @@ final class LoopbackMulticast {
             if (lo == null) return Optional.of("no interface holds " + loopback.getHostAddress());
             flag = " (" + lo.getName() + (lo.supportsMulticast() ? " has" : " lacks") + " the MULTICAST flag)";
             byte[] token = UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII);
-            try (MulticastSocket rx = new MulticastSocket(0); MulticastSocket tx = new MulticastSocket(0)) {
-                InetSocketAddress group = new InetSocketAddress(InetAddress.getByName("224.0.0.251"), rx.getLocalPort());
+            try (MulticastSocket rx = new MulticastSocket(0);
+                    MulticastSocket tx = new MulticastSocket(0)) {
+                InetSocketAddress group =
+                        new InetSocketAddress(InetAddress.getByName("224.0.0.251"), rx.getLocalPort());
                 rx.joinGroup(group, lo);
                 rx.setSoTimeout(2000);
                 tx.setNetworkInterface(lo);

@@ -38,7 +38,8 @@ final class NetworkNamespaces implements AutoCloseable {
 
     private static Optional<String> probe() {
         try {
-            String probe = "starling-probe-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
+            String probe = "starling-probe-"
+                    + Integer.toHexString(ThreadLocalRandom.current().nextInt());
             run("ip", "netns", "add", probe);
             run("ip", "netns", "del", probe);
             return Optional.empty();
@@ -55,16 +56,64 @@ final class NetworkNamespaces implements AutoCloseable {
             run("ip", "netns", "add", ns.lan);
             for (String n : List.of(ns.host, ns.lan)) {
                 // no IPv6 (router solicitations, MLD) and no IGMP reports for 224.0.0.x (the joined mDNS group)
-                run("ip", "netns", "exec", n, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                        "net.ipv6.conf.default.disable_ipv6=1", "net.ipv4.igmp_link_local_mcast_reports=0");
+                run(
+                        "ip",
+                        "netns",
+                        "exec",
+                        n,
+                        "sysctl",
+                        "-qw",
+                        "net.ipv6.conf.all.disable_ipv6=1",
+                        "net.ipv6.conf.default.disable_ipv6=1",
+                        "net.ipv4.igmp_link_local_mcast_reports=0");
                 run("ip", "-n", n, "link", "set", "lo", "up");
             }
-            run("ip", "-n", ns.host, "link", "add", "vA", "address", "02:00:00:00:00:0a", "type", "veth", "peer", "name",
-                    "vB", "address", "02:00:00:00:00:0b", "netns", ns.lan);
+            run(
+                    "ip",
+                    "-n",
+                    ns.host,
+                    "link",
+                    "add",
+                    "vA",
+                    "address",
+                    "02:00:00:00:00:0a",
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    "vB",
+                    "address",
+                    "02:00:00:00:00:0b",
+                    "netns",
+                    ns.lan);
             run("ip", "-n", ns.host, "addr", "add", HOST_ADDRESS + "/24", "dev", "vA");
             run("ip", "-n", ns.lan, "addr", "add", LAN_ADDRESS + "/24", "dev", "vB");
-            run("ip", "-n", ns.host, "neigh", "replace", LAN_ADDRESS, "lladdr", "02:00:00:00:00:0b", "dev", "vA", "nud", "permanent");
-            run("ip", "-n", ns.lan, "neigh", "replace", HOST_ADDRESS, "lladdr", "02:00:00:00:00:0a", "dev", "vB", "nud", "permanent");
+            run(
+                    "ip",
+                    "-n",
+                    ns.host,
+                    "neigh",
+                    "replace",
+                    LAN_ADDRESS,
+                    "lladdr",
+                    "02:00:00:00:00:0b",
+                    "dev",
+                    "vA",
+                    "nud",
+                    "permanent");
+            run(
+                    "ip",
+                    "-n",
+                    ns.lan,
+                    "neigh",
+                    "replace",
+                    HOST_ADDRESS,
+                    "lladdr",
+                    "02:00:00:00:00:0a",
+                    "dev",
+                    "vB",
+                    "nud",
+                    "permanent");
             run("ip", "-n", ns.host, "link", "set", "vA", "up");
             run("ip", "-n", ns.lan, "link", "set", "vB", "up");
             // Java counts an interface as up once it is RUNNING too, which the kernel sets a little later
@@ -80,7 +129,8 @@ final class NetworkNamespaces implements AutoCloseable {
     private static void awaitRunning(String namespace, String device) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!run("ip", "-n", namespace, "-j", "link", "show", device).contains("\"operstate\":\"UP\"")) {
-            if (System.nanoTime() > deadline) throw new IllegalStateException(device + " in " + namespace + " is not running");
+            if (System.nanoTime() > deadline)
+                throw new IllegalStateException(device + " in " + namespace + " is not running");
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // polling the kernel's state: no event to wait on
         }
     }
@@ -110,7 +160,9 @@ final class NetworkNamespaces implements AutoCloseable {
     }
 
     private static String run(String... command) throws IOException {
-        Process p = new ProcessBuilder(new ArrayList<>(List.of(command))).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(new ArrayList<>(List.of(command)))
+                .redirectErrorStream(true)
+                .start();
         try {
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -14,18 +14,23 @@ class OptionsTest {
 
     @Test
     void refusesBadValuesSayingWhich() throws Exception {
-        assertThatThrownBy(() -> new LanDiscovery.Options(null, 1, 1, 4000, null)).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> new LanDiscovery.Options(null, 1, 1, 4000, null))
+                .isInstanceOf(NullPointerException.class)
                 .hasMessage("appId");
-        assertThatThrownBy(() -> new LanDiscovery.Options(" ", 1, 1, 4000, null)).hasMessage("appId must not be blank");
+        assertThatThrownBy(() -> new LanDiscovery.Options(" ", 1, 1, 4000, null))
+                .hasMessage("appId must not be blank");
         assertThatThrownBy(() -> new LanDiscovery.Options("a", 1, -1, 4000, null))
                 .hasMessage("protocolVersion must not be negative: -1");
         assertThatThrownBy(() -> new LanDiscovery.Options("a", 1, 1, 0, null)).hasMessage("port must be 1 to 65535: 0");
-        assertThatThrownBy(() -> new LanDiscovery.Options("a", 1, 1, 65536, null)).hasMessage("port must be 1 to 65535: 65536");
+        assertThatThrownBy(() -> new LanDiscovery.Options("a", 1, 1, 65536, null))
+                .hasMessage("port must be 1 to 65535: 65536");
         InetAddress any = InetAddress.getByName("0.0.0.0");
         assertThatThrownBy(() -> new LanDiscovery.Options("a", 1, 1, 4000, any)).hasMessageContaining("0.0.0.0");
         InetAddress group = InetAddress.getByName("224.0.0.251");
-        assertThatThrownBy(() -> new LanDiscovery.Options("a", 1, 1, 4000, group)).hasMessageContaining("224.0.0.251");
-        assertThat(new LanDiscovery.Options("a", -1, 0, 65535, LOOPBACK).bindAddress()).isEqualTo(LOOPBACK);
+        assertThatThrownBy(() -> new LanDiscovery.Options("a", 1, 1, 4000, group))
+                .hasMessageContaining("224.0.0.251");
+        assertThat(new LanDiscovery.Options("a", -1, 0, 65535, LOOPBACK).bindAddress())
+                .isEqualTo(LOOPBACK);
     }
 
     @Test
@@ -33,7 +38,8 @@ class OptionsTest {
         // TEST-NET-3 (RFC 5737): never assigned to a host; nothing is sent, the check is a local lookup
         InetAddress foreign = InetAddress.getByName("203.0.113.77");
         LanDiscovery.Options options = new LanDiscovery.Options("a", 1, 1, 4000, foreign);
-        assertThatThrownBy(() -> LanDiscovery.start(options, f -> {})).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> LanDiscovery.start(options, f -> {}))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bindAddress 203.0.113.77 is not an address of this host");
     }
 

@@ -31,7 +31,8 @@ final class PeerProcess implements AutoCloseable {
 
     /** A {@link DiscoveryPeerMain}: app id, peer id, advertised port, bind address or {@code "null"}. */
     static PeerProcess start(List<String> prefix, String appId, long peerId, int port, String bind) throws IOException {
-        return start(prefix, DiscoveryPeerMain.class, appId, Advertisement.peerHex(peerId), Integer.toString(port), bind);
+        return start(
+                prefix, DiscoveryPeerMain.class, appId, Advertisement.peerHex(peerId), Integer.toString(port), bind);
     }
 
     /** Any main class of the test class path, with {@code args}. */
@@ -48,7 +49,8 @@ final class PeerProcess implements AutoCloseable {
     }
 
     private void readOutput() {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 synchronized (this) {
                     lines.add(line);
@@ -71,8 +73,8 @@ final class PeerProcess implements AutoCloseable {
             for (String line : lines) if (p.test(line)) return line;
             long left = deadline - System.nanoTime();
             if (left <= 0 || ended) {
-                throw new AssertionError(name + ": " + what + (ended ? " never came, it ended" : " not within "
-                        + timeout) + "; output " + lines);
+                throw new AssertionError(name + ": " + what
+                        + (ended ? " never came, it ended" : " not within " + timeout) + "; output " + lines);
             }
             wait(Math.max(1, left / 1_000_000));
         }

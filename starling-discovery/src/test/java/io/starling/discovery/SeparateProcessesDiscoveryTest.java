@@ -23,7 +23,8 @@ class SeparateProcessesDiscoveryTest {
 
     @BeforeEach // not @BeforeAll: surefire reports a class-level assumption as "0 tests", without the reason
     void loopbackMulticastWorks() {
-        assumeTrue(LoopbackMulticast.unavailable().isEmpty(),
+        assumeTrue(
+                LoopbackMulticast.unavailable().isEmpty(),
                 () -> "skipped: " + LoopbackMulticast.unavailable().orElseThrow() + " (docs/DISCOVERY.md)");
     }
 
@@ -42,17 +43,33 @@ class SeparateProcessesDiscoveryTest {
         children.add(PeerProcess.start(List.of(), app, first, 40012, "127.0.0.1"));
         children.add(PeerProcess.start(List.of(), app, second, 40013, "127.0.0.1"));
         DiscoveryEvents events = new DiscoveryEvents("this JVM");
-        here = LanDiscovery.start(new LanDiscovery.Options(app, me, 1, 40011, LoopbackDiscoveryTest.LOOPBACK),
-                events::found, events::ignored);
+        here = LanDiscovery.start(
+                new LanDiscovery.Options(app, me, 1, 40011, LoopbackDiscoveryTest.LOOPBACK),
+                events::found,
+                events::ignored);
 
         events.await("finding both children", DISCOVERY, e -> e.found().keySet().containsAll(List.of(first, second)));
-        assertThat(events.found().get(first)).containsExactly(new InetSocketAddress(LoopbackDiscoveryTest.LOOPBACK, 40012));
-        assertThat(events.found().get(second)).containsExactly(new InetSocketAddress(LoopbackDiscoveryTest.LOOPBACK, 40013));
+        assertThat(events.found().get(first))
+                .containsExactly(new InetSocketAddress(LoopbackDiscoveryTest.LOOPBACK, 40012));
+        assertThat(events.found().get(second))
+                .containsExactly(new InetSocketAddress(LoopbackDiscoveryTest.LOOPBACK, 40013));
         PeerProcess a = children.get(0), b = children.get(1);
-        a.await("finding this JVM", DISCOVERY, line -> line.equals("FOUND " + Advertisement.peerHex(me) + " 127.0.0.1:40011"));
-        a.await("finding its sibling", DISCOVERY, line -> line.equals("FOUND " + Advertisement.peerHex(second) + " 127.0.0.1:40013"));
-        b.await("finding this JVM", DISCOVERY, line -> line.equals("FOUND " + Advertisement.peerHex(me) + " 127.0.0.1:40011"));
-        b.await("finding its sibling", DISCOVERY, line -> line.equals("FOUND " + Advertisement.peerHex(first) + " 127.0.0.1:40012"));
+        a.await(
+                "finding this JVM",
+                DISCOVERY,
+                line -> line.equals("FOUND " + Advertisement.peerHex(me) + " 127.0.0.1:40011"));
+        a.await(
+                "finding its sibling",
+                DISCOVERY,
+                line -> line.equals("FOUND " + Advertisement.peerHex(second) + " 127.0.0.1:40013"));
+        b.await(
+                "finding this JVM",
+                DISCOVERY,
+                line -> line.equals("FOUND " + Advertisement.peerHex(me) + " 127.0.0.1:40011"));
+        b.await(
+                "finding its sibling",
+                DISCOVERY,
+                line -> line.equals("FOUND " + Advertisement.peerHex(first) + " 127.0.0.1:40012"));
 
         assertThat(a.stop(Duration.ofSeconds(15))).isZero();
         assertThat(b.stop(Duration.ofSeconds(15))).isZero();

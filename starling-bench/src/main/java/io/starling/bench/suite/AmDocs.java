@@ -49,7 +49,8 @@ final class AmDocs {
 
     /** All of {@code docs}, one transaction per batch of 1,000. */
     void insertAll(List<Map<String, Object>> docs) {
-        for (int from = 0; from < docs.size(); from += Bench.BATCH) insert(docs.subList(from, Math.min(docs.size(), from + Bench.BATCH)));
+        for (int from = 0; from < docs.size(); from += Bench.BATCH)
+            insert(docs.subList(from, Math.min(docs.size(), from + Bench.BATCH)));
     }
 
     /** One transaction per batch of 1,000. */

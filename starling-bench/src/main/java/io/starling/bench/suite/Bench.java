@@ -26,14 +26,16 @@ final class Bench {
 
     static {
         StringBuilder sql = new StringBuilder("INSERT INTO docs DOCUMENTS ");
-        for (int i = 0; i < BATCH; i++) sql.append(i == 0 ? "" : ", ").append("(:d").append(i).append(')');
+        for (int i = 0; i < BATCH; i++)
+            sql.append(i == 0 ? "" : ", ").append("(:d").append(i).append(')');
         BATCH_INSERT = sql.toString();
     }
 
     private Bench() {}
 
     static DefaultStarling open(Path dir) {
-        return (DefaultStarling) Starling.open(StarlingConfig.builder().databaseDirectory(dir).appId("bench").build());
+        return (DefaultStarling) Starling.open(
+                StarlingConfig.builder().databaseDirectory(dir).appId("bench").build());
     }
 
     /** Inserts the documents with one 1,000-document INSERT statement per batch (the tail one by one). */
@@ -44,7 +46,8 @@ final class Bench {
             for (int i = 0; i < BATCH; i++) args.put("d" + i, docs.get(from + i));
             db.store().execute(BATCH_INSERT, args);
         }
-        for (; from < docs.size(); from++) db.store().execute("INSERT INTO docs DOCUMENTS (:d)", Map.of("d", docs.get(from)));
+        for (; from < docs.size(); from++)
+            db.store().execute("INSERT INTO docs DOCUMENTS (:d)", Map.of("d", docs.get(from)));
     }
 
     /** The encoded ids and states of every row (what a sync must move at least). */
@@ -114,7 +117,9 @@ final class Bench {
 
     static long directorySize(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            return s.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
         }
     }
 
@@ -138,5 +143,4 @@ final class Bench {
         }
         return total;
     }
-
 }

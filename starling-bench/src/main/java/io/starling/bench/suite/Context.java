@@ -19,6 +19,7 @@ final class Context {
     final Path tmp;
     /** The sizes of this run, smallest first (scenarios that do not depend on N run at the first). */
     List<Integer> sizes = List.of();
+
     private final Map<Integer, List<Map<String, Object>>> data = new HashMap<>();
 
     Context(boolean quick, Path tmp) {

@@ -24,7 +24,10 @@ final class Results {
         Map<String, List<BenchRecord>> byKey = new LinkedHashMap<>();
         for (List<BenchRecord> run : runs) {
             for (BenchRecord r : run) {
-                byKey.computeIfAbsent(r.scenario() + '\0' + r.system() + '\0' + r.n() + '\0' + r.metric(), k -> new ArrayList<>()).add(r);
+                byKey.computeIfAbsent(
+                                r.scenario() + '\0' + r.system() + '\0' + r.n() + '\0' + r.metric(),
+                                k -> new ArrayList<>())
+                        .add(r);
             }
         }
         List<BenchRecord> out = new ArrayList<>();
@@ -38,8 +41,10 @@ final class Results {
             double[] v = rs.stream().mapToDouble(BenchRecord::number).sorted().toArray();
             double median = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
             double best = higher ? v[v.length - 1] : v[0];
-            out.add(new BenchRecord(first.scenario(), first.system(), first.n(), first.metric(), round(median), first.unit()));
-            out.add(new BenchRecord(first.scenario(), first.system(), first.n(), first.metric() + "_min", round(best), first.unit()));
+            out.add(new BenchRecord(
+                    first.scenario(), first.system(), first.n(), first.metric(), round(median), first.unit()));
+            out.add(new BenchRecord(
+                    first.scenario(), first.system(), first.n(), first.metric() + "_min", round(best), first.unit()));
         }
         return out;
     }
@@ -75,10 +80,16 @@ final class Results {
         List<BenchRecord> out = new ArrayList<>();
         for (JsonNode o : root) {
             JsonNode v = o.path("value");
-            Object value = v.isNumber() ? (v.isIntegralNumber() ? (Object) v.asLong() : (Object) v.asDouble())
+            Object value = v.isNumber()
+                    ? (v.isIntegralNumber() ? (Object) v.asLong() : (Object) v.asDouble())
                     : v.isBoolean() ? (Object) (v.asBoolean() ? 1L : 0L) : v.asText();
-            out.add(new BenchRecord(o.path("scenario").asText(), o.path("system").asText(), o.path("n").asInt(),
-                    o.path("metric").asText(), value, o.path("unit").asText("")));
+            out.add(new BenchRecord(
+                    o.path("scenario").asText(),
+                    o.path("system").asText(),
+                    o.path("n").asInt(),
+                    o.path("metric").asText(),
+                    value,
+                    o.path("unit").asText("")));
         }
         return out;
     }

@@ -29,11 +29,13 @@ final class S0StorageBound implements Scenario {
         List<BenchRecord> out = new ArrayList<>();
         Path dir = ctx.newDir("s0");
         try {
-            out.add(BenchRecord.of(id(), "sqlite-jdbc", n, "inserts_per_s", rawInserts(dir.resolve("raw.db"), docs), "docs/s"));
+            out.add(BenchRecord.of(
+                    id(), "sqlite-jdbc", n, "inserts_per_s", rawInserts(dir.resolve("raw.db"), docs), "docs/s"));
             try (DefaultStarling db = Bench.open(dir.resolve("starling"))) {
                 long start = System.nanoTime();
                 Bench.load(db, docs);
-                out.add(BenchRecord.of(id(), "starling", n, "inserts_per_s", n / ((System.nanoTime() - start) / 1e9), "docs/s"));
+                out.add(BenchRecord.of(
+                        id(), "starling", n, "inserts_per_s", n / ((System.nanoTime() - start) / 1e9), "docs/s"));
             }
         } finally {
             Bench.delete(dir);

@@ -75,20 +75,35 @@ final class S1Local implements Scenario {
             long t0 = System.nanoTime();
             for (int i = 0; i < lat.length; i++) {
                 long t = System.nanoTime();
-                db.store().execute("UPDATE docs SET score = :s WHERE _id = :id", Map.of("s", (long) i, "id", plan.updates().get(i)));
+                db.store()
+                        .execute(
+                                "UPDATE docs SET score = :s WHERE _id = :id",
+                                Map.of("s", (long) i, "id", plan.updates().get(i)));
                 lat[i] = System.nanoTime() - t;
             }
             perOp(out, sys, n, "update", lat, System.nanoTime() - t0);
 
             t0 = System.nanoTime();
             for (String d : plan.deletes()) db.store().execute("DELETE FROM docs WHERE _id = :id", Map.of("id", d));
-            out.add(BenchRecord.of(id(), sys, n, "delete_ops_per_s", plan.deletes().size() / ((System.nanoTime() - t0) / 1e9), "ops/s"));
+            out.add(BenchRecord.of(
+                    id(),
+                    sys,
+                    n,
+                    "delete_ops_per_s",
+                    plan.deletes().size() / ((System.nanoTime() - t0) / 1e9),
+                    "ops/s"));
 
             lat = new long[plan.lookups().size()];
             t0 = System.nanoTime();
             for (int i = 0; i < lat.length; i++) {
                 long t = System.nanoTime();
-                if (db.store().execute("SELECT * FROM docs WHERE _id = :id", Map.of("id", plan.lookups().get(i))).items().size() != 1) {
+                if (db.store()
+                                .execute(
+                                        "SELECT * FROM docs WHERE _id = :id",
+                                        Map.of("id", plan.lookups().get(i)))
+                                .items()
+                                .size()
+                        != 1) {
                     throw new IllegalStateException("lookup found nothing");
                 }
                 lat[i] = System.nanoTime() - t;
@@ -129,7 +144,13 @@ final class S1Local implements Scenario {
 
             t0 = System.nanoTime();
             for (String d : plan.deletes()) am.delete(d);
-            out.add(BenchRecord.of(id(), sys, n, "delete_ops_per_s", plan.deletes().size() / ((System.nanoTime() - t0) / 1e9), "ops/s"));
+            out.add(BenchRecord.of(
+                    id(),
+                    sys,
+                    n,
+                    "delete_ops_per_s",
+                    plan.deletes().size() / ((System.nanoTime() - t0) / 1e9),
+                    "ops/s"));
 
             lat = new long[plan.lookups().size()];
             t0 = System.nanoTime();
@@ -167,5 +188,4 @@ final class S1Local implements Scenario {
         out.add(BenchRecord.of(id(), sys, n, "query_ops_per_s", times / ((System.nanoTime() - t0) / 1e9), "ops/s"));
         out.add(BenchRecord.of(id(), sys, n, "query_p50_ms", Bench.percentile(lat, 0.5) / 1e6, "ms"));
     }
-
 }

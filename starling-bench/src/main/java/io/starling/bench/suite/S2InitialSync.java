@@ -3,8 +3,8 @@ package io.starling.bench.suite;
 import io.starling.Endpoint;
 import io.starling.Identity;
 import io.starling.Starling;
-import io.starling.bench.PeakHeap;
 import io.starling.StarlingConfig;
+import io.starling.bench.PeakHeap;
 import io.starling.internal.engine.DefaultStarling;
 import io.starling.internal.engine.InMemoryTransport;
 import io.starling.transport.SharedKeys;
@@ -57,7 +57,8 @@ final class S2InitialSync implements Scenario {
         String sys = "starling";
         List<BenchRecord> out = new ArrayList<>();
         Path dir = ctx.newDir("s2");
-        try (DefaultStarling a = Bench.open(dir.resolve("a")); DefaultStarling b = Bench.open(dir.resolve("b"))) {
+        try (DefaultStarling a = Bench.open(dir.resolve("a"));
+                DefaultStarling b = Bench.open(dir.resolve("b"))) {
             Bench.load(a, ctx.docs(n));
             long payload = Bench.payload(a);
             b.sync().registerSubscription("SELECT * FROM docs", Map.of());
@@ -76,8 +77,10 @@ final class S2InitialSync implements Scenario {
             out.add(BenchRecord.of(id(), sys, n, "wire_bytes_b_to_a", link.bytesBToA(), "B"));
             out.add(BenchRecord.of(id(), sys, n, "payload_bytes", payload, "B"));
             out.add(BenchRecord.of(id(), sys, n, "json_payload_bytes", Bench.jsonBytes(ctx.docs(n)), "B"));
-            out.add(BenchRecord.of(id(), sys, n, "round_trips", (link.messagesAToB() + link.messagesBToA()) / 2.0, "count"));
-            out.add(BenchRecord.of(id(), sys, n, "receiver_peak_heap_mb", Bench.mb(Math.max(0, peakHeap - heapBefore)), "MB"));
+            out.add(BenchRecord.of(
+                    id(), sys, n, "round_trips", (link.messagesAToB() + link.messagesBToA()) / 2.0, "count"));
+            out.add(BenchRecord.of(
+                    id(), sys, n, "receiver_peak_heap_mb", Bench.mb(Math.max(0, peakHeap - heapBefore)), "MB"));
             link.close();
         } finally {
             Bench.delete(dir);
@@ -87,7 +90,8 @@ final class S2InitialSync implements Scenario {
 
     /** Opens a peer with the shared-key identity; {@code listen} true: on 127.0.0.1 at a free port. */
     static Starling openTls(Path dir, Path key, boolean listen) {
-        StarlingConfig.Builder c = StarlingConfig.builder().databaseDirectory(dir).appId("bench").identity(Identity.sharedKey(key));
+        StarlingConfig.Builder c =
+                StarlingConfig.builder().databaseDirectory(dir).appId("bench").identity(Identity.sharedKey(key));
         if (listen) c.listen("127.0.0.1:0");
         return Starling.open(c.build());
     }
@@ -98,7 +102,8 @@ final class S2InitialSync implements Scenario {
         Path dir = ctx.newDir("s2tls");
         Path key = dir.resolve("shared.key");
         SharedKeys.generate(key);
-        try (Starling a = openTls(dir.resolve("a"), key, true); Starling b = openTls(dir.resolve("b"), key, false)) {
+        try (Starling a = openTls(dir.resolve("a"), key, true);
+                Starling b = openTls(dir.resolve("b"), key, false)) {
             Bench.load(a, ctx.docs(n));
             b.sync().registerSubscription("SELECT * FROM docs", Map.of());
             int port = a.sync().listening().get(0).port();
@@ -111,15 +116,24 @@ final class S2InitialSync implements Scenario {
             Bench.await("S2 tcp sync", () -> a.sync().hasReached(peerB, seq));
             double seconds = (System.nanoTime() - start) / 1e9;
             long peakHeap = peak.stop();
-            Bench.awaitQuiet(() -> a.sync().metrics().bytesSent() + a.sync().metrics().bytesReceived(), 100);
+            Bench.awaitQuiet(
+                    () -> a.sync().metrics().bytesSent() + a.sync().metrics().bytesReceived(), 100);
             out.add(BenchRecord.of(id(), sys, n, "sync_seconds", seconds, "s"));
-            out.add(BenchRecord.of(id(), sys, n, "wire_bytes_a_to_b", a.sync().metrics().bytesSent(), "B"));
-            out.add(BenchRecord.of(id(), sys, n, "wire_bytes_b_to_a", a.sync().metrics().bytesReceived(), "B"));
-            out.add(BenchRecord.of(id(), sys, n, "round_trips",
-                    (a.sync().metrics().messagesSent() + a.sync().metrics().messagesReceived()) / 2.0, "count"));
+            out.add(BenchRecord.of(
+                    id(), sys, n, "wire_bytes_a_to_b", a.sync().metrics().bytesSent(), "B"));
+            out.add(BenchRecord.of(
+                    id(), sys, n, "wire_bytes_b_to_a", a.sync().metrics().bytesReceived(), "B"));
+            out.add(BenchRecord.of(
+                    id(),
+                    sys,
+                    n,
+                    "round_trips",
+                    (a.sync().metrics().messagesSent() + a.sync().metrics().messagesReceived()) / 2.0,
+                    "count"));
             out.add(BenchRecord.of(id(), sys, n, "payload_bytes", Bench.payload((DefaultStarling) a), "B"));
             out.add(BenchRecord.of(id(), sys, n, "json_payload_bytes", Bench.jsonBytes(ctx.docs(n)), "B"));
-            out.add(BenchRecord.of(id(), sys, n, "receiver_peak_heap_mb", Bench.mb(Math.max(0, peakHeap - heapBefore)), "MB"));
+            out.add(BenchRecord.of(
+                    id(), sys, n, "receiver_peak_heap_mb", Bench.mb(Math.max(0, peakHeap - heapBefore)), "MB"));
         } finally {
             Bench.delete(dir);
         }
@@ -143,7 +157,9 @@ final class S2InitialSync implements Scenario {
             double seconds = (System.nanoTime() - start) / 1e9;
             long peakHeap = peak.stop();
             long rssAfter = Bench.rss();
-            if (AmDocs.wrap(b).size() != n) throw new IllegalStateException("automerge B holds " + AmDocs.wrap(b).size() + " of " + n);
+            if (AmDocs.wrap(b).size() != n)
+                throw new IllegalStateException(
+                        "automerge B holds " + AmDocs.wrap(b).size() + " of " + n);
             out.add(BenchRecord.of(id(), sys, n, "sync_seconds", seconds, "s"));
             out.add(BenchRecord.of(id(), sys, n, "wire_bytes_a_to_b", s.bytesAToB(), "B"));
             out.add(BenchRecord.of(id(), sys, n, "wire_bytes_b_to_a", s.bytesBToA(), "B"));
@@ -152,8 +168,10 @@ final class S2InitialSync implements Scenario {
             out.add(BenchRecord.of(id(), sys, n, "json_payload_bytes", json, "B"));
             out.add(BenchRecord.of(id(), sys, n, "encoded_bytes", a.doc.save().length, "B"));
             out.add(BenchRecord.of(id(), sys, n, "round_trips", s.roundTrips(), "count"));
-            out.add(BenchRecord.of(id(), sys, n, "receiver_peak_heap_mb", Bench.mb(Math.max(0, peakHeap - heapBefore)), "MB"));
-            out.add(BenchRecord.of(id(), sys, n, "receiver_native_rss_growth_mb", Bench.mb(rssAfter - rssBefore), "MB"));
+            out.add(BenchRecord.of(
+                    id(), sys, n, "receiver_peak_heap_mb", Bench.mb(Math.max(0, peakHeap - heapBefore)), "MB"));
+            out.add(BenchRecord.of(
+                    id(), sys, n, "receiver_native_rss_growth_mb", Bench.mb(rssAfter - rssBefore), "MB"));
         } finally {
             sa.free();
             sb.free();

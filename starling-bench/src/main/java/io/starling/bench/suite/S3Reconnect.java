@@ -69,7 +69,8 @@ final class S3Reconnect implements Scenario {
         String sys = "starling";
         List<BenchRecord> out = new ArrayList<>();
         Path dir = ctx.newDir("s3");
-        try (DefaultStarling a = Bench.open(dir.resolve("a")); DefaultStarling b = Bench.open(dir.resolve("b"));
+        try (DefaultStarling a = Bench.open(dir.resolve("a"));
+                DefaultStarling b = Bench.open(dir.resolve("b"));
                 DefaultStarling c = Bench.open(dir.resolve("c"))) {
             Bench.load(a, ctx.docs(n));
             b.sync().registerSubscription("SELECT * FROM docs", Map.of());
@@ -83,8 +84,11 @@ final class S3Reconnect implements Scenario {
                     d.sync().registerSubscription("SELECT * FROM docs", Map.of());
                     syncOnce(c, d); // D_k holds A's data, never met A
                     for (int i = 0; i < k; i++) {
-                        a.store().execute("UPDATE docs SET score = :s WHERE _id = :id",
-                                Map.of("s", -1L - next, "id", DocumentGenerator.id((int) ((next * 7919L) % n))));
+                        a.store()
+                                .execute(
+                                        "UPDATE docs SET score = :s WHERE _id = :id",
+                                        Map.of("s", -1L - next, "id", DocumentGenerator.id((int)
+                                                ((next * 7919L) % n))));
                         next++;
                     }
                     double[] warm = syncOnce(a, b);
@@ -123,14 +127,21 @@ final class S3Reconnect implements Scenario {
                     long start = System.nanoTime();
                     AmDocs.SyncStats warm = AmDocs.sync(a.doc, sa, b, sb);
                     double warmSeconds = (System.nanoTime() - start) / 1e9;
-                    out.add(BenchRecord.of(id(), sys, n, "reconnect_bytes_k" + k + "_warm", warm.bytesAToB() + warm.bytesBToA(), "B"));
+                    out.add(BenchRecord.of(
+                            id(), sys, n, "reconnect_bytes_k" + k + "_warm", warm.bytesAToB() + warm.bytesBToA(), "B"));
                     out.add(BenchRecord.of(id(), sys, n, "reconnect_seconds_k" + k + "_warm", warmSeconds, "s"));
                     SyncState ca = new SyncState(), cd = new SyncState();
                     try {
                         start = System.nanoTime();
                         AmDocs.SyncStats cold = AmDocs.sync(a.doc, ca, d, cd);
                         double coldSeconds = (System.nanoTime() - start) / 1e9;
-                        out.add(BenchRecord.of(id(), sys, n, "reconnect_bytes_k" + k + "_cold", cold.bytesAToB() + cold.bytesBToA(), "B"));
+                        out.add(BenchRecord.of(
+                                id(),
+                                sys,
+                                n,
+                                "reconnect_bytes_k" + k + "_cold",
+                                cold.bytesAToB() + cold.bytesBToA(),
+                                "B"));
                         out.add(BenchRecord.of(id(), sys, n, "reconnect_seconds_k" + k + "_cold", coldSeconds, "s"));
                     } finally {
                         ca.free();

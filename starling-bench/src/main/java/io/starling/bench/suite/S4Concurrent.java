@@ -58,7 +58,9 @@ final class S4Concurrent implements Scenario {
     }
 
     private static Map<String, Object> get(DefaultStarling db, String id) {
-        var items = db.store().execute("SELECT * FROM docs WHERE _id = :id", Map.of("id", id)).items();
+        var items = db.store()
+                .execute("SELECT * FROM docs WHERE _id = :id", Map.of("id", id))
+                .items();
         return items.isEmpty() ? null : items.get(0).value();
     }
 
@@ -66,17 +68,24 @@ final class S4Concurrent implements Scenario {
         String sys = "starling";
         List<BenchRecord> out = new ArrayList<>();
         Path dir = ctx.newDir("s4");
-        try (DefaultStarling a = Bench.open(dir.resolve("a")); DefaultStarling b = Bench.open(dir.resolve("b"))) {
+        try (DefaultStarling a = Bench.open(dir.resolve("a"));
+                DefaultStarling b = Bench.open(dir.resolve("b"))) {
             a.sync().registerSubscription("SELECT * FROM docs", Map.of());
             b.sync().registerSubscription("SELECT * FROM docs", Map.of());
             for (String c : CASES) {
-                a.store().execute("INSERT INTO docs DOCUMENTS (:d)", Map.of("d", Map.of("_id", c, "name", "start", "score", 0L)));
+                a.store()
+                        .execute(
+                                "INSERT INTO docs DOCUMENTS (:d)",
+                                Map.of("d", Map.of("_id", c, "name", "start", "score", 0L)));
             }
             a.store().execute("UPDATE docs APPLY hits INCREMENT BY 1 WHERE _id = 'counter'");
             InMemoryTransport.Link link = InMemoryTransport.connect(a, b);
             both(a, b);
             link.close();
-            Bench.await("S4 disconnect", () -> a.sync().peers().isEmpty() && b.sync().peers().isEmpty(), 60);
+            Bench.await(
+                    "S4 disconnect",
+                    () -> a.sync().peers().isEmpty() && b.sync().peers().isEmpty(),
+                    60);
 
             a.store().execute("UPDATE docs SET name = 'from-A' WHERE _id = 'same_field'");
             a.store().execute("UPDATE docs SET name = 'from-A' WHERE _id = 'different_fields'");
@@ -90,17 +99,26 @@ final class S4Concurrent implements Scenario {
 
             link = InMemoryTransport.connect(a, b);
             both(a, b);
-            Bench.awaitQuiet(() -> a.defaultStore().lastSequence() + b.defaultStore().lastSequence(), 100);
+            Bench.awaitQuiet(
+                    () -> a.defaultStore().lastSequence() + b.defaultStore().lastSequence(), 100);
             both(a, b);
             for (String c : CASES) {
                 Map<String, Object> da = get(a, c), db = get(b, c);
                 out.add(BenchRecord.of(id(), sys, n, "converged_" + c, Objects.equals(da, db) ? 1 : 0, "bool"));
                 String rule = switch (c) {
-                    case "same_field" -> da == null ? "lost" : "LWW by HLC stamp: '" + da.get("name") + "' kept (the later write)";
-                    case "different_fields" -> da != null && "from-A".equals(da.get("name")) && da.get("score") instanceof Number x && x.doubleValue() == 7
-                            ? "both kept (per-field merge)" : "one lost: " + da;
-                    case "delete_vs_update" -> da == null ? "delete wins (the later update stays hidden in the tombstone)"
-                            : "update wins: " + da;
+                    case "same_field" ->
+                        da == null ? "lost" : "LWW by HLC stamp: '" + da.get("name") + "' kept (the later write)";
+                    case "different_fields" ->
+                        da != null
+                                        && "from-A".equals(da.get("name"))
+                                        && da.get("score") instanceof Number x
+                                        && x.doubleValue() == 7
+                                ? "both kept (per-field merge)"
+                                : "one lost: " + da;
+                    case "delete_vs_update" ->
+                        da == null
+                                ? "delete wins (the later update stays hidden in the tombstone)"
+                                : "update wins: " + da;
                     default -> da == null ? "lost" : "counter " + da.get("hits") + " (increments add up)";
                 };
                 out.add(BenchRecord.text(id(), sys, n, "rule_" + c, rule));
@@ -150,12 +168,22 @@ final class S4Concurrent implements Scenario {
                 Map<String, Object> da = a.lookup(c), db = b.lookup(c);
                 out.add(BenchRecord.of(id(), sys, n, "converged_" + c, Objects.equals(da, db) ? 1 : 0, "bool"));
                 String rule = switch (c) {
-                    case "same_field" -> da == null ? "lost" : "LWW by (Lamport counter, actor id): '" + da.get("name")
-                            + "' shown (the other stays readable as a conflict)";
-                    case "different_fields" -> da != null && "from-A".equals(da.get("name")) && da.get("score") instanceof Number x && x.doubleValue() == 7
-                            ? "both kept (per-field merge)" : "one lost: " + da;
-                    case "delete_vs_update" -> da == null ? "delete wins (the key stays deleted; the nested update is orphaned)"
-                            : "update wins: " + da;
+                    case "same_field" ->
+                        da == null
+                                ? "lost"
+                                : "LWW by (Lamport counter, actor id): '" + da.get("name")
+                                        + "' shown (the other stays readable as a conflict)";
+                    case "different_fields" ->
+                        da != null
+                                        && "from-A".equals(da.get("name"))
+                                        && da.get("score") instanceof Number x
+                                        && x.doubleValue() == 7
+                                ? "both kept (per-field merge)"
+                                : "one lost: " + da;
+                    case "delete_vs_update" ->
+                        da == null
+                                ? "delete wins (the key stays deleted; the nested update is orphaned)"
+                                : "update wins: " + da;
                     default -> da == null ? "lost" : "counter " + da.get("hits") + " (increments add up)";
                 };
                 out.add(BenchRecord.text(id(), sys, n, "rule_" + c, rule));

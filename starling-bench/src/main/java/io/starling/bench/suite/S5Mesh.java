@@ -80,11 +80,21 @@ final class S5Mesh implements Scenario {
             List<int[]> pairs = links(topology, count);
             long start = System.nanoTime();
             for (int[] l : pairs) links.add(InMemoryTransport.connect(peers.get(l[0]), peers.get(l[1])));
-            Bench.await("S5 " + tag, () -> peers.stream().skip(1).allMatch(p -> p.sync().metrics().documentsReceived() >= n), 300);
+            Bench.await(
+                    "S5 " + tag,
+                    () -> peers.stream()
+                            .skip(1)
+                            .allMatch(p -> p.sync().metrics().documentsReceived() >= n),
+                    300);
             Bench.await("S5 " + tag, () -> peers.stream().allMatch(p -> count(p) == n), 300);
             double seconds = (System.nanoTime() - start) / 1e9;
-            Bench.awaitQuiet(() -> links.stream().mapToLong(l -> l.bytesAToB() + l.bytesBToA()).sum(), 100);
-            long bytes = links.stream().mapToLong(l -> l.bytesAToB() + l.bytesBToA()).sum();
+            Bench.awaitQuiet(
+                    () -> links.stream()
+                            .mapToLong(l -> l.bytesAToB() + l.bytesBToA())
+                            .sum(),
+                    100);
+            long bytes =
+                    links.stream().mapToLong(l -> l.bytesAToB() + l.bytesBToA()).sum();
             out.add(BenchRecord.of(id(), sys, n, "converge_seconds_" + tag, seconds, "s"));
             out.add(BenchRecord.of(id(), sys, n, "total_bytes_" + tag, bytes, "B"));
             out.add(BenchRecord.of(id(), sys, n, "ideal_bytes_" + tag, (double) (count - 1) * payload, "B"));
@@ -97,6 +107,12 @@ final class S5Mesh implements Scenario {
     }
 
     private static int count(DefaultStarling p) {
-        return ((Number) p.store().execute("SELECT COUNT(*) AS c FROM docs").items().get(0).value().get("c")).intValue();
+        return ((Number) p.store()
+                        .execute("SELECT COUNT(*) AS c FROM docs")
+                        .items()
+                        .get(0)
+                        .value()
+                        .get("c"))
+                .intValue();
     }
 }

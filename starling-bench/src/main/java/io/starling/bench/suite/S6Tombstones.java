@@ -43,7 +43,8 @@ final class S6Tombstones implements Scenario {
         List<BenchRecord> out = new ArrayList<>();
         Path dir = ctx.newDir("s6");
         try {
-            try (DefaultStarling a = Bench.open(dir.resolve("a")); DefaultStarling f = Bench.open(dir.resolve("fresh"))) {
+            try (DefaultStarling a = Bench.open(dir.resolve("a"));
+                    DefaultStarling f = Bench.open(dir.resolve("fresh"))) {
                 Bench.load(a, ctx.docs(n));
                 for (int i = 0; i < 10; i++) a.store().execute("UPDATE docs SET score = score + 1");
                 a.store().execute("DELETE FROM docs WHERE category != 'c0'");
@@ -78,7 +79,10 @@ final class S6Tombstones implements Scenario {
                 for (int from = 0; from < n; from += Bench.BATCH) {
                     try (Transaction tx = a.doc.startTransaction()) {
                         for (int i = from; i < Math.min(n, from + Bench.BATCH); i++) {
-                            tx.set(ids.get(i), "score", NewValue.integer((Long) docs.get(i).get("score") + round));
+                            tx.set(
+                                    ids.get(i),
+                                    "score",
+                                    NewValue.integer((Long) docs.get(i).get("score") + round));
                         }
                         tx.commit();
                     }
@@ -86,7 +90,8 @@ final class S6Tombstones implements Scenario {
             }
             for (int from = 0; from < n; from += Bench.BATCH) {
                 try (Transaction tx = a.doc.startTransaction()) {
-                    for (int i = from; i < Math.min(n, from + Bench.BATCH); i++) if (i % 10 != 0) tx.delete(a.docs, DocumentGenerator.id(i));
+                    for (int i = from; i < Math.min(n, from + Bench.BATCH); i++)
+                        if (i % 10 != 0) tx.delete(a.docs, DocumentGenerator.id(i));
                     tx.commit();
                 }
             }

@@ -1,11 +1,11 @@
 package io.starling.bench.suite;
 
-import io.starling.bench.LoopbackProxy;
 import io.starling.Endpoint;
 import io.starling.Identity;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.bench.DocumentGenerator;
+import io.starling.bench.LoopbackProxy;
 import io.starling.internal.engine.DefaultStarling;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -47,12 +47,21 @@ final class S7SlowLink implements Scenario {
         int n = N;
         List<BenchRecord> out = new ArrayList<>();
         Path dir = ctx.newDir("s7");
-        StarlingConfig.Builder ca = StarlingConfig.builder().databaseDirectory(dir.resolve("a")).appId("bench")
-                .identity(Identity.playground()).listen("127.0.0.1:0");
-        StarlingConfig.Builder cb = StarlingConfig.builder().databaseDirectory(dir.resolve("b")).appId("bench")
+        StarlingConfig.Builder ca = StarlingConfig.builder()
+                .databaseDirectory(dir.resolve("a"))
+                .appId("bench")
+                .identity(Identity.playground())
+                .listen("127.0.0.1:0");
+        StarlingConfig.Builder cb = StarlingConfig.builder()
+                .databaseDirectory(dir.resolve("b"))
+                .appId("bench")
                 .identity(Identity.playground());
-        try (Starling a = Starling.open(ca.build()); Starling b = Starling.open(cb.build());
-                LoopbackProxy proxy = new LoopbackProxy(new InetSocketAddress("127.0.0.1", a.sync().listening().get(0).port()), RATE)) {
+        try (Starling a = Starling.open(ca.build());
+                Starling b = Starling.open(cb.build());
+                LoopbackProxy proxy = new LoopbackProxy(
+                        new InetSocketAddress(
+                                "127.0.0.1", a.sync().listening().get(0).port()),
+                        RATE)) {
             Bench.load(a, ctx.docs(n));
             b.sync().registerSubscription("SELECT * FROM docs", Map.of());
             long peerB = Bench.siteId(b);
@@ -73,8 +82,15 @@ final class S7SlowLink implements Scenario {
                 String value = i + blob.substring(String.valueOf(i).length());
                 long t = System.nanoTime();
                 a.store().execute("UPDATE docs SET blob = :v WHERE _id = :id", Map.of("v", value, "id", id));
-                Bench.await("S7 1 KB change", () -> value.equals(
-                        b.store().execute("SELECT blob FROM docs WHERE _id = :id", Map.of("id", id)).items().get(0).value().get("blob")), 60);
+                Bench.await(
+                        "S7 1 KB change",
+                        () -> value.equals(b.store()
+                                .execute("SELECT blob FROM docs WHERE _id = :id", Map.of("id", id))
+                                .items()
+                                .get(0)
+                                .value()
+                                .get("blob")),
+                        60);
                 lat.add((System.nanoTime() - t) / 1e6);
             }
             lat.sort(null);
@@ -85,13 +101,19 @@ final class S7SlowLink implements Scenario {
             proxy.cut();
             Bench.await("S7 cut", () -> a.sync().peers().isEmpty(), 60);
             for (int i = 0; i < 10; i++) {
-                a.store().execute("UPDATE docs SET score = :s WHERE _id = :id", Map.of("s", -1L - i, "id", DocumentGenerator.id(i * 50)));
+                a.store()
+                        .execute(
+                                "UPDATE docs SET score = :s WHERE _id = :id",
+                                Map.of("s", -1L - i, "id", DocumentGenerator.id(i * 50)));
             }
             long seq2 = ((DefaultStarling) a).defaultStore().lastSequence();
             long before = proxy.bytes();
             long cutAt = proxy.acceptedAt();
             proxy.release();
-            Bench.await("S7 reconnect", () -> proxy.acceptedAt() != cutAt && a.sync().hasReached(peerB, seq2), 120);
+            Bench.await(
+                    "S7 reconnect",
+                    () -> proxy.acceptedAt() != cutAt && a.sync().hasReached(peerB, seq2),
+                    120);
             double seconds = (System.nanoTime() - proxy.acceptedAt()) / 1e9;
             Bench.awaitQuiet(proxy::bytes, 300);
             out.add(BenchRecord.of(id(), sys, n, "reconnect_seconds_k10_20kbps", seconds, "s"));

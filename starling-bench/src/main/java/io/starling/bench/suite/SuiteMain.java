@@ -20,8 +20,15 @@ import java.util.stream.Collectors;
  * </pre>
  */
 public final class SuiteMain {
-    static final List<Scenario> ALL = List.of(new S0StorageBound(), new S1Local(), new S2InitialSync(), new S3Reconnect(),
-            new S4Concurrent(), new S5Mesh(), new S6Tombstones(), new S7SlowLink());
+    static final List<Scenario> ALL = List.of(
+            new S0StorageBound(),
+            new S1Local(),
+            new S2InitialSync(),
+            new S3Reconnect(),
+            new S4Concurrent(),
+            new S5Mesh(),
+            new S6Tombstones(),
+            new S7SlowLink());
 
     public static void main(String[] args) throws Exception {
         boolean quick = false;
@@ -33,9 +40,14 @@ public final class SuiteMain {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
-                case "--n" -> ns = Arrays.stream(args[++i].split(",")).map(String::trim).map(SuiteMain::parseN).toList();
+                case "--n" ->
+                    ns = Arrays.stream(args[++i].split(","))
+                            .map(String::trim)
+                            .map(SuiteMain::parseN)
+                            .toList();
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
-                case "--scenarios" -> only = Arrays.stream(args[++i].split(",")).map(String::trim).collect(Collectors.toSet());
+                case "--scenarios" ->
+                    only = Arrays.stream(args[++i].split(",")).map(String::trim).collect(Collectors.toSet());
                 case "--merge" -> merge.add(Path.of(args[++i]));
                 case "--out" -> out = Path.of(args[++i]);
                 case "--write-data" -> writeData = Path.of(args[++i]);
@@ -59,8 +71,14 @@ public final class SuiteMain {
                 for (int n : ns) ctx.writeJsonl(writeData, n);
                 return;
             }
-            System.err.printf("machine: %d cores, java %s, max heap %d MB; N=%s, %d run(s)%s%n", Runtime.getRuntime().availableProcessors(),
-                    System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20, ns, runs, quick ? ", quick" : "");
+            System.err.printf(
+                    "machine: %d cores, java %s, max heap %d MB; N=%s, %d run(s)%s%n",
+                    Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("java.version"),
+                    Runtime.getRuntime().maxMemory() >> 20,
+                    ns,
+                    runs,
+                    quick ? ", quick" : "");
             List<BenchRecord> records = new ArrayList<>();
             for (Scenario s : ALL) {
                 if (only != null && !only.contains(s.id())) continue;
@@ -82,8 +100,10 @@ public final class SuiteMain {
                     }
                     List<BenchRecord> agg = Results.aggregate(results);
                     records.addAll(agg);
-                    System.err.printf("%s N=%d: %d run(s) in %.1f s%n", s.id(), n, r, (System.nanoTime() - start) / 1e9);
-                    for (BenchRecord e : agg) if (e.unit().equals("error")) System.err.println("  error: " + e.system() + ": " + e.value());
+                    System.err.printf(
+                            "%s N=%d: %d run(s) in %.1f s%n", s.id(), n, r, (System.nanoTime() - start) / 1e9);
+                    for (BenchRecord e : agg)
+                        if (e.unit().equals("error")) System.err.println("  error: " + e.system() + ": " + e.value());
                 }
             }
             for (Path m : merge) {

@@ -19,12 +19,19 @@ final class Table {
 
     static void print(List<BenchRecord> records, Map<String, String> titles, PrintStream out) {
         Map<String, List<BenchRecord>> byScenario = new LinkedHashMap<>();
-        for (BenchRecord r : records) byScenario.computeIfAbsent(r.scenario(), k -> new ArrayList<>()).add(r);
+        for (BenchRecord r : records)
+            byScenario.computeIfAbsent(r.scenario(), k -> new ArrayList<>()).add(r);
         for (String scenario : new TreeSet<>(byScenario.keySet())) {
             List<BenchRecord> rs = byScenario.get(scenario);
             Set<String> systems = new LinkedHashSet<>();
-            rs.stream().map(BenchRecord::system).filter(s -> s.equals("starling")).forEach(systems::add);
-            rs.stream().map(BenchRecord::system).sorted((a, b) -> rank(a) - rank(b)).forEach(systems::add);
+            rs.stream()
+                    .map(BenchRecord::system)
+                    .filter(s -> s.equals("starling"))
+                    .forEach(systems::add);
+            rs.stream()
+                    .map(BenchRecord::system)
+                    .sorted((a, b) -> rank(a) - rank(b))
+                    .forEach(systems::add);
             boolean hasStarling = systems.contains("starling");
             out.println();
             out.println("### " + scenario + (titles.containsKey(scenario) ? " — " + titles.get(scenario) : ""));
@@ -39,13 +46,17 @@ final class Table {
             out.println(rule);
             // rows: (n, metric) in first-seen order, by n
             Map<String, Map<String, BenchRecord>> rows = new LinkedHashMap<>();
-            rs.stream().filter(r -> !r.metric().endsWith("_min")).sorted((a, b) -> Integer.compare(a.n(), b.n()))
-                    .forEach(r -> rows.computeIfAbsent(r.n() + "\0" + r.metric(), k -> new LinkedHashMap<>()).put(r.system(), r));
+            rs.stream()
+                    .filter(r -> !r.metric().endsWith("_min"))
+                    .sorted((a, b) -> Integer.compare(a.n(), b.n()))
+                    .forEach(r -> rows.computeIfAbsent(r.n() + "\0" + r.metric(), k -> new LinkedHashMap<>())
+                            .put(r.system(), r));
             for (Map.Entry<String, Map<String, BenchRecord>> row : rows.entrySet()) {
                 BenchRecord any = row.getValue().values().iterator().next();
                 Boolean higher = BenchRecord.higherIsBetter(any.unit());
                 String dir = higher == null ? "" : higher ? " (↑)" : " (↓)";
-                StringBuilder line = new StringBuilder("| " + any.n() + " | " + any.metric() + " | " + any.unit() + dir + " |");
+                StringBuilder line =
+                        new StringBuilder("| " + any.n() + " | " + any.metric() + " | " + any.unit() + dir + " |");
                 BenchRecord base = hasStarling ? row.getValue().get("starling") : null;
                 for (String s : systems) {
                     BenchRecord r = row.getValue().get(s);
@@ -53,7 +64,11 @@ final class Table {
                     if (r == null) line.append('–');
                     else {
                         line.append(format(r));
-                        if (!s.equals("starling") && base != null && r.numeric() && base.numeric() && base.number() != 0
+                        if (!s.equals("starling")
+                                && base != null
+                                && r.numeric()
+                                && base.numeric()
+                                && base.number() != 0
                                 && higher != null) {
                             line.append(String.format(Locale.ROOT, " (%s×)", ratio(r.number() / base.number())));
                         }
@@ -64,7 +79,8 @@ final class Table {
             }
         }
         out.println();
-        out.println("Ratios are value / Starling's value for the same N and metric; (↑) higher is better, (↓) lower is better.");
+        out.println(
+                "Ratios are value / Starling's value for the same N and metric; (↑) higher is better, (↓) lower is better.");
     }
 
     private static int rank(String system) {

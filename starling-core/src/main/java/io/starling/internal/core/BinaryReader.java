@@ -53,7 +53,8 @@ public final class BinaryReader {
     /** A non-negative int, at most {@code max}. */
     public int readLength(int max) {
         long v = readVarLong();
-        if (v < 0 || v > max) throw new CodecException("length " + v + " out of range (max " + max + ") at byte " + pos);
+        if (v < 0 || v > max)
+            throw new CodecException("length " + v + " out of range (max " + max + ") at byte " + pos);
         return (int) v;
     }
 
@@ -72,7 +73,8 @@ public final class BinaryReader {
     /** A length-prefixed byte run; the length is checked against what is left after the prefix. */
     private int readRunLength() {
         long n = readVarLong();
-        if (n < 0 || n > remaining()) throw new CodecException("length " + n + " runs past the end of the input at byte " + pos);
+        if (n < 0 || n > remaining())
+            throw new CodecException("length " + n + " runs past the end of the input at byte " + pos);
         return (int) n;
     }
 
@@ -86,7 +88,8 @@ public final class BinaryReader {
     public String readString() {
         int n = readRunLength();
         try {
-            String s = StandardCharsets.UTF_8.newDecoder()
+            String s = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(buf, pos, n))

@@ -90,7 +90,8 @@ public final class BinaryWriter {
 
     private static byte[] utf8(String s) {
         try {
-            java.nio.ByteBuffer b = StandardCharsets.UTF_8.newEncoder()
+            java.nio.ByteBuffer b = StandardCharsets.UTF_8
+                    .newEncoder()
                     .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                     .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
                     .encode(java.nio.CharBuffer.wrap(s));

@@ -43,8 +43,8 @@ public final class HybridLogicalClock {
     public void checkDrift(long remote, long wallMillis) {
         long limit = pack(Math.max(0, wallMillis) + maxDriftMillis, 0xffff);
         if (remote > limit) {
-            throw new ClockDriftException("remote timestamp " + format(remote) + " is more than "
-                    + maxDriftMillis + " ms ahead of the local clock " + format(pack(wallMillis, 0)));
+            throw new ClockDriftException("remote timestamp " + format(remote) + " is more than " + maxDriftMillis
+                    + " ms ahead of the local clock " + format(pack(wallMillis, 0)));
         }
     }
 

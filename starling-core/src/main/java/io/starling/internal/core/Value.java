@@ -23,7 +23,14 @@ import java.util.Objects;
  * kept (projections keep their column order) but ignored by equality, as for any {@link Map}.
  */
 public sealed interface Value
-        permits Value.Missing, Value.Null, Value.Bool, Value.Int, Value.Dbl, Value.Str, Value.Bin, Value.Arr,
+        permits Value.Missing,
+                Value.Null,
+                Value.Bool,
+                Value.Int,
+                Value.Dbl,
+                Value.Str,
+                Value.Bin,
+                Value.Arr,
                 Value.Obj {
 
     Missing MISSING = Missing.INSTANCE;
@@ -119,7 +126,8 @@ public sealed interface Value
         if (o instanceof Character c) return new Str(c.toString());
         if (o instanceof byte[] bytes) return new Bin(bytes);
         if (o instanceof Object[] arr) return fromJava(Arrays.asList(arr));
-        throw new IllegalArgumentException("unsupported value type " + o.getClass().getName());
+        throw new IllegalArgumentException(
+                "unsupported value type " + o.getClass().getName());
     }
 
     /**
@@ -442,7 +450,8 @@ public sealed interface Value
         @Override
         public Object toJava() {
             LinkedHashMap<String, Object> out = new LinkedHashMap<>();
-            for (Map.Entry<String, Value> e : fields.entrySet()) out.put(e.getKey(), e.getValue().toJava());
+            for (Map.Entry<String, Value> e : fields.entrySet())
+                out.put(e.getKey(), e.getValue().toJava());
             return Collections.unmodifiableMap(out);
         }
 

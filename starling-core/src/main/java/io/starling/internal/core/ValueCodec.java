@@ -3,7 +3,6 @@ package io.starling.internal.core;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The canonical binary encoding of values. Object fields are written in sorted order, so that values that
@@ -79,17 +78,23 @@ public final class ValueCodec {
         if (depth > MAX_DEPTH) throw new CodecException("value nested deeper than " + MAX_DEPTH);
         int tag = r.readByte();
         switch (tag) {
-            case NULL: return Value.NULL;
-            case FALSE: return Value.FALSE;
-            case TRUE: return Value.TRUE;
-            case INT: return new Value.Int(r.readSignedVarLong());
+            case NULL:
+                return Value.NULL;
+            case FALSE:
+                return Value.FALSE;
+            case TRUE:
+                return Value.TRUE;
+            case INT:
+                return new Value.Int(r.readSignedVarLong());
             case DBL: {
                 double d = Double.longBitsToDouble(r.readFixedLong());
                 if (Double.isNaN(d) || Double.isInfinite(d)) throw new CodecException("non-finite number");
                 return new Value.Dbl(d);
             }
-            case STR: return new Value.Str(r.readString());
-            case BIN: return new Value.Bin(r.readBytes());
+            case STR:
+                return new Value.Str(r.readString());
+            case BIN:
+                return new Value.Bin(r.readBytes());
             case ARR: {
                 int n = r.readLength(r.remaining());
                 ArrayList<Value> items = new ArrayList<>(Math.min(n, 1024));

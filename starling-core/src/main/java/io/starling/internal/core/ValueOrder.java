@@ -30,7 +30,8 @@ public final class ValueOrder {
         int ra = rank(a), rb = rank(b);
         if (ra != rb) return Integer.compare(ra, rb);
         switch (ra) {
-            case 0: case 1:
+            case 0:
+            case 1:
                 return 0;
             case 2:
                 return Boolean.compare(((Value.Bool) a).value(), ((Value.Bool) b).value());

@@ -265,7 +265,8 @@ public final class DocumentState {
                 Node.Contribution mine = null;
                 if (target.contributions != null) {
                     for (Node.Contribution c : target.contributions.values()) {
-                        if (c.series().site() == stamp.site() && c.basis().equals(targetClear)
+                        if (c.series().site() == stamp.site()
+                                && c.basis().equals(targetClear)
                                 && policy.mayContinue(c.series(), c.stamp())) {
                             mine = c; // the latest such series
                         }
@@ -318,17 +319,21 @@ public final class DocumentState {
         Path.Segment s = segs.get(0);
         List<Path.Segment> rest = segs.subList(1, segs.size());
         if (s instanceof Path.Key k) {
-            Map<String, Value> fields = current instanceof Value.Obj o ? new LinkedHashMap<>(o.fields()) : new LinkedHashMap<>();
-            fields.put(k.name(), setIn(current instanceof Value.Obj o ? o.get(k.name()) : Value.MISSING, rest, v, whole));
+            Map<String, Value> fields =
+                    current instanceof Value.Obj o ? new LinkedHashMap<>(o.fields()) : new LinkedHashMap<>();
+            fields.put(
+                    k.name(), setIn(current instanceof Value.Obj o ? o.get(k.name()) : Value.MISSING, rest, v, whole));
             return new Value.Obj(fields);
         }
         if (!(current instanceof Value.Arr a)) {
-            throw new DocumentException("cannot SET " + whole + ": " + (current.isMissing() ? "the array does not exist" : "not an array"));
+            throw new DocumentException(
+                    "cannot SET " + whole + ": " + (current.isMissing() ? "the array does not exist" : "not an array"));
         }
         int i = ((Path.Index) s).index();
         if (i < 0) i += a.size();
         if (i < 0 || i > a.size()) {
-            throw new DocumentException("cannot SET " + whole + ": position out of range (the array has " + a.size() + " items)");
+            throw new DocumentException(
+                    "cannot SET " + whole + ": position out of range (the array has " + a.size() + " items)");
         }
         List<Value> items = new ArrayList<>(a.items());
         if (i == items.size()) items.add(setIn(Value.MISSING, rest, v, whole));
@@ -517,7 +522,9 @@ public final class DocumentState {
         if (hasContribs) {
             w.writeVarInt(n.contributions.size());
             for (Node.Contribution c : n.contributions.values()) {
-                w.writeVarInt(index.indexOf(c.basis())).writeVarInt(index.indexOf(c.series())).writeVarInt(index.indexOf(c.stamp()));
+                w.writeVarInt(index.indexOf(c.basis()))
+                        .writeVarInt(index.indexOf(c.series()))
+                        .writeVarInt(index.indexOf(c.stamp()));
                 ValueCodec.write(w, c.sum());
             }
         }
@@ -549,7 +556,8 @@ public final class DocumentState {
     }
 
     private static Node readNode(BinaryReader r, Stamp[] stamps, int depth) {
-        if (depth > ValueCodec.MAX_DEPTH) throw new CodecException("document nested deeper than " + ValueCodec.MAX_DEPTH);
+        if (depth > ValueCodec.MAX_DEPTH)
+            throw new CodecException("document nested deeper than " + ValueCodec.MAX_DEPTH);
         int flags = r.readByte();
         if ((flags & ~31) != 0) throw new CodecException("bad node flags " + flags);
         Node n = new Node();
@@ -582,8 +590,10 @@ public final class DocumentState {
                 Stamp basis = stamp(r, stamps), series = stamp(r, stamps), at = stamp(r, stamps);
                 Value sum = ValueCodec.read(r);
                 if (!sum.isNumber()) throw new CodecException("counter contribution is not a number");
-                if (prevSeries != null && !series.after(prevSeries)) throw new CodecException("contributions not sorted by series");
-                if (series.site() != at.site() || at.compareTo(series) < 0) throw new CodecException("a counter series is inconsistent");
+                if (prevSeries != null && !series.after(prevSeries))
+                    throw new CodecException("contributions not sorted by series");
+                if (series.site() != at.site() || at.compareTo(series) < 0)
+                    throw new CodecException("a counter series is inconsistent");
                 prevSeries = series;
                 n.contributionsForWrite().put(series, new Node.Contribution(basis, series, at, sum));
             }
@@ -626,13 +636,16 @@ public final class DocumentState {
     private static void dump(StringBuilder sb, String key, Node n, int depth) {
         sb.append("  ".repeat(depth)).append(key).append(':');
         if (n.assignKind != Node.NONE) {
-            sb.append(" ").append(new String[] {"", "register", "removed", "counter"}[n.assignKind])
-                    .append('@').append(n.assignStamp);
+            sb.append(" ")
+                    .append(new String[] {"", "register", "removed", "counter"}[n.assignKind])
+                    .append('@')
+                    .append(n.assignStamp);
             if (n.assignValue != null) sb.append('=').append(n.assignValue);
         }
         if (!n.mapStamp.isNone()) sb.append(" map@").append(n.mapStamp);
         if (n.contributions != null) sb.append(" contributions=").append(n.contributions.values());
         sb.append('\n');
-        if (n.entries != null) for (Map.Entry<String, Node> e : n.entries.entrySet()) dump(sb, e.getKey(), e.getValue(), depth + 1);
+        if (n.entries != null)
+            for (Map.Entry<String, Node> e : n.entries.entrySet()) dump(sb, e.getKey(), e.getValue(), depth + 1);
     }
 }

@@ -35,6 +35,7 @@ final class Node {
     Stamp assignStamp = Stamp.NONE;
     /** The register value, or the counter's base (Int or Dbl). Null unless REGISTER or COUNTER. */
     Value assignValue;
+
     Stamp mapStamp = Stamp.NONE;
     TreeMap<String, Node> entries;
     /** series (the stamp of its first increment; its site is the writer) to contribution, in stamp order. */
@@ -54,7 +55,8 @@ final class Node {
         n.mapStamp = mapStamp;
         if (entries != null) {
             n.entries = new TreeMap<>();
-            for (Map.Entry<String, Node> e : entries.entrySet()) n.entries.put(e.getKey(), e.getValue().copy());
+            for (Map.Entry<String, Node> e : entries.entrySet())
+                n.entries.put(e.getKey(), e.getValue().copy());
         }
         if (contributions != null) n.contributions = new TreeMap<>(contributions);
         return n;
@@ -175,7 +177,8 @@ final class Node {
     Value visible(Stamp parentClear) {
         Stamp clear = effectiveClear(parentClear);
         if (isMap()) {
-            java.util.LinkedHashMap<String, Value> fields = new java.util.LinkedHashMap<>(entries == null ? 2 : entries.size() * 2);
+            java.util.LinkedHashMap<String, Value> fields =
+                    new java.util.LinkedHashMap<>(entries == null ? 2 : entries.size() * 2);
             if (entries != null) {
                 for (Map.Entry<String, Node> e : entries.entrySet()) {
                     Value v = e.getValue().visible(clear);

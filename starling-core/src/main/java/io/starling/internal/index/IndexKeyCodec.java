@@ -86,6 +86,7 @@ public final class IndexKeyCodec {
     static final int ESCAPED_ZERO = 0xFF, TERMINATOR = 0x01;
     /** e + 1075 is 1..2098 for every double and long. */
     static final int EXPONENT_BIAS = 1075;
+
     static final int MIN_EXPONENT = -1074, MAX_EXPONENT = 1023;
     /** Counts below this are one byte. */
     static final int COUNT_ONE_BYTE_LIMIT = 0xF8;
@@ -307,7 +308,9 @@ public final class IndexKeyCodec {
         }
         Out prefix = new Out(32);
         for (int i = 0; i < k; i++) {
-            writeComponent(prefix, Objects.requireNonNull(range.equal().get(i), "equal value"),
+            writeComponent(
+                    prefix,
+                    Objects.requireNonNull(range.equal().get(i), "equal value"),
                     fields.get(i).descending());
         }
         byte[] p = prefix.toByteArray();
@@ -430,28 +433,39 @@ public final class IndexKeyCodec {
                 case MISSING:
                     if (!missingAllowed) throw new CodecException("MISSING not allowed here, at byte " + at);
                     return Value.MISSING;
-                case NULL: return Value.NULL;
-                case FALSE: return Value.FALSE;
-                case TRUE: return Value.TRUE;
-                case NEG_INF: return Value.of(Double.NEGATIVE_INFINITY);
-                case POS_INF: return Value.of(Double.POSITIVE_INFINITY);
-                case NAN: return Value.of(Double.NaN);
+                case NULL:
+                    return Value.NULL;
+                case FALSE:
+                    return Value.FALSE;
+                case TRUE:
+                    return Value.TRUE;
+                case NEG_INF:
+                    return Value.of(Double.NEGATIVE_INFINITY);
+                case POS_INF:
+                    return Value.of(Double.POSITIVE_INFINITY);
+                case NAN:
+                    return Value.of(Double.NaN);
                 case ZERO: {
                     int kind = next();
                     if (kind == KIND_INT) return Value.of(0L);
                     if (kind == KIND_DBL) return Value.of(0.0d);
                     throw new CodecException("unknown number kind " + kind + " at byte " + (pos - 1));
                 }
-                case NEG: case POS: return readMagnitude(tag == NEG, at);
-                case STR: return Value.of(readString());
-                case BIN: return new Value.Bin(readEscapedBytes());
+                case NEG:
+                case POS:
+                    return readMagnitude(tag == NEG, at);
+                case STR:
+                    return Value.of(readString());
+                case BIN:
+                    return new Value.Bin(readEscapedBytes());
                 case ARR: {
                     ArrayList<Value> items = new ArrayList<>();
                     while (peek() != END) items.add(readValue(depth + 1, false));
                     pos++;
                     return Value.Arr.ofOwned(items);
                 }
-                case OBJ: return readObject(depth);
+                case OBJ:
+                    return readObject(depth);
                 default:
                     throw new CodecException("unknown key tag " + tag + " at byte " + at);
             }

@@ -31,11 +31,19 @@ class DocumentStateLawsTest {
         List<DocumentState> states = h.allStates;
         for (int i = 0; i < 20; i++) {
             DocumentState a = pick(states, r), b = pick(states, r), c = pick(states, r);
-            assertThat(a.merge(b).encode()).as("commutative").isEqualTo(b.merge(a).encode());
-            assertThat(a.merge(b).merge(c).encode()).as("associative").isEqualTo(a.merge(b.merge(c)).encode());
+            assertThat(a.merge(b).encode())
+                    .as("commutative")
+                    .isEqualTo(b.merge(a).encode());
+            assertThat(a.merge(b).merge(c).encode())
+                    .as("associative")
+                    .isEqualTo(a.merge(b.merge(c)).encode());
             assertThat(a.merge(a).encode()).as("idempotent").isEqualTo(a.encode());
-            assertThat(a.merge(b).merge(a).encode()).as("upper bound").isEqualTo(a.merge(b).encode());
-            assertThat(DocumentState.decode(a.encode()).encode()).as("codec round trip").isEqualTo(a.encode());
+            assertThat(a.merge(b).merge(a).encode())
+                    .as("upper bound")
+                    .isEqualTo(a.merge(b).encode());
+            assertThat(DocumentState.decode(a.encode()).encode())
+                    .as("codec round trip")
+                    .isEqualTo(a.encode());
         }
     }
 
@@ -114,10 +122,12 @@ class DocumentStateLawsTest {
         Random r = new Random(seed);
         Map<String, Value> fields = new LinkedHashMap<>();
         if (r.nextBoolean()) fields.put("_id", Value.of("ignored"));
-        for (int i = r.nextInt(8); i > 0; i--) fields.put("f" + r.nextInt(20) + (r.nextBoolean() ? "é" : ""), randomNested(r, 3));
+        for (int i = r.nextInt(8); i > 0; i--)
+            fields.put("f" + r.nextInt(20) + (r.nextBoolean() ? "é" : ""), randomNested(r, 3));
         Value.Obj obj = new Value.Obj(fields);
         Stamp stamp = new Stamp(r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(1 << 30), 1 + r.nextInt(1000));
-        assertThat(DocumentState.encodeInserted(obj, stamp)).isEqualTo(DocumentState.empty().insert(obj, stamp).encode());
+        assertThat(DocumentState.encodeInserted(obj, stamp))
+                .isEqualTo(DocumentState.empty().insert(obj, stamp).encode());
     }
 
     private static Value randomNested(Random r, int depth) {
@@ -144,7 +154,14 @@ class DocumentStateLawsTest {
 
     // ---- the random history ------------------------------------------------------------------------------
 
-    enum Kind { INSERT, DELETE, SET, UNSET, INCREMENT, RESTART }
+    enum Kind {
+        INSERT,
+        DELETE,
+        SET,
+        UNSET,
+        INCREMENT,
+        RESTART
+    }
 
     /** One write as the reference model sees it. */
     record Write(Kind kind, Stamp stamp, String field, Value value, Map<String, Value> fields, Stamp observedClear) {}
@@ -172,7 +189,9 @@ class DocumentStateLawsTest {
             History h = new History();
             Random r = new Random(seed);
             int n = 2 + r.nextInt(2);
-            for (int i = 0; i < n; i++) h.replicas.add(new Replica((i + 1L) * (r.nextBoolean() ? 1 : -1))); // distinct, some above 2^63 unsigned
+            for (int i = 0; i < n; i++)
+                h.replicas.add(
+                        new Replica((i + 1L) * (r.nextBoolean() ? 1 : -1))); // distinct, some above 2^63 unsigned
             long clock = 1;
             int steps = 5 + r.nextInt(30);
             for (int step = 0; step < steps; step++) {
@@ -184,7 +203,10 @@ class DocumentStateLawsTest {
                     h.write(rep, stamp, r, nested);
                 }
                 h.allStates.add(rep.state);
-                if (!nested) assertThat(visible(rep.state)).as("replica %s after step %s", rep.site, step).isEqualTo(Model.view(rep.seen));
+                if (!nested)
+                    assertThat(visible(rep.state))
+                            .as("replica %s after step %s", rep.site, step)
+                            .isEqualTo(Model.view(rep.seen));
             }
             return h;
         }
@@ -214,7 +236,8 @@ class DocumentStateLawsTest {
             }
             Value current = view == null ? Value.MISSING : view.get(f);
             switch (choice % 4) {
-                case 0: case 2: {
+                case 0:
+                case 2: {
                     Value v = randomValue(r, nested);
                     rep.state = rep.state.update(List.of(new FieldOp.Set(Path.of(f), v)), stamp);
                     rep.seen.add(new Write(Kind.SET, stamp, f, v, null, null));
@@ -230,8 +253,11 @@ class DocumentStateLawsTest {
                     if (r.nextInt(5) == 0) {
                         rep.state = rep.state.update(List.of(new FieldOp.Restart(Path.of(f), by)), stamp);
                         rep.seen.add(new Write(Kind.RESTART, stamp, f, by, null, null));
-                    } else if (current instanceof Value.Str || current instanceof Value.Obj || current instanceof Value.Arr
-                            || current instanceof Value.Null || current instanceof Value.Bool) {
+                    } else if (current instanceof Value.Str
+                            || current instanceof Value.Obj
+                            || current instanceof Value.Arr
+                            || current instanceof Value.Null
+                            || current instanceof Value.Bool) {
                         DocumentState before = rep.state;
                         assertThatThrownBy(() -> before.update(List.of(new FieldOp.Increment(Path.of(f), by)), stamp))
                                 .isInstanceOf(DocumentException.class);
@@ -263,12 +289,18 @@ class DocumentStateLawsTest {
 
     static Value randomValue(Random r, boolean nested) {
         switch (r.nextInt(nested ? 6 : 4)) {
-            case 0: return Value.of(r.nextInt(5));
-            case 1: return Value.of("s" + r.nextInt(3));
-            case 2: return Value.NULL;
-            case 3: return Value.of(r.nextBoolean());
-            case 4: return new Value.Arr(List.of(Value.of(r.nextInt(3))));
-            default: return new Value.Obj(Map.of("x", Value.of(r.nextInt(3))));
+            case 0:
+                return Value.of(r.nextInt(5));
+            case 1:
+                return Value.of("s" + r.nextInt(3));
+            case 2:
+                return Value.NULL;
+            case 3:
+                return Value.of(r.nextBoolean());
+            case 4:
+                return new Value.Arr(List.of(Value.of(r.nextInt(3))));
+            default:
+                return new Value.Obj(Map.of("x", Value.of(r.nextInt(3))));
         }
     }
 
@@ -302,7 +334,8 @@ class DocumentStateLawsTest {
             if (a != null && a.kind == Kind.RESTART) return true;
             if (a != null && a.kind != Kind.UNSET) return false;
             Stamp e = clear(ws, f);
-            for (Write w : ws) if (w.kind == Kind.INCREMENT && w.field.equals(f) && w.observedClear.equals(e)) return true;
+            for (Write w : ws)
+                if (w.kind == Kind.INCREMENT && w.field.equals(f) && w.observedClear.equals(e)) return true;
             return false;
         }
 

@@ -151,12 +151,14 @@ class DocumentStateTest {
     @Test
     void aSiteThatCannotVouchForItsSeriesStartsANewOneAndLosesNothing() {
         DocumentState base = doc("n", "x");
-        DocumentState s1 = base.update(List.of(inc("c", 1)), at(2, A));   // reaches B
+        DocumentState s1 = base.update(List.of(inc("c", 1)), at(2, A)); // reaches B
         DocumentState atB = s1;
-        DocumentState s2 = s1.update(List.of(inc("c", 2)), at(3, A));     // only A has it
+        DocumentState s2 = s1.update(List.of(inc("c", 2)), at(3, A)); // only A has it
         // A evicts, then gets B's older copy back: continuing its series from there would lose the 2
         DocumentState forgetful = atB.update(List.of(inc("c", 1)), at(4, A));
-        assertThat(s2.merge(forgetful).fields().get("c")).as("continued from a stale copy").isEqualTo(Value.of(2));
+        assertThat(s2.merge(forgetful).fields().get("c"))
+                .as("continued from a stale copy")
+                .isEqualTo(Value.of(2));
         // the engine's policy refuses to continue a series it did not write last: a new series starts
         DocumentState careful = atB.update(List.of(inc("c", 1)), at(4, A), (series, latest) -> false);
         assertThat(s2.merge(careful).fields().get("c")).isEqualTo(Value.of(4));
@@ -169,7 +171,8 @@ class DocumentStateTest {
         DocumentState base = doc("n", "x");
         DocumentState s1 = base.update(List.of(inc("c", 5)), at(2, A));
         // A evicted everything (say, an older version without the series rule): it re-inserts and increments anew
-        DocumentState again = DocumentState.empty().insert(obj("n", "x"), at(3, A)).update(List.of(inc("c", 1)), at(4, A));
+        DocumentState again =
+                DocumentState.empty().insert(obj("n", "x"), at(3, A)).update(List.of(inc("c", 1)), at(4, A));
         assertThat(s1.merge(again).fields().get("c")).isEqualTo(Value.of(6));
         assertThat(again.merge(s1)).isEqualTo(s1.merge(again));
     }
@@ -222,7 +225,8 @@ class DocumentStateTest {
     @Test
     void insertChangedFieldsWritesOnlyDifferences() {
         DocumentState s = doc("a", 1, "o", Map.of("x", 1, "y", 2));
-        assertThat(s.insertChangedFields(obj("a", 1, "o", Map.of("x", 1)), at(2, A))).isSameAs(s);
+        assertThat(s.insertChangedFields(obj("a", 1, "o", Map.of("x", 1)), at(2, A)))
+                .isSameAs(s);
         DocumentState changed = s.insertChangedFields(obj("a", 1, "o", Map.of("x", 5)), at(2, A));
         assertThat(changed.fields().toJava()).isEqualTo(Map.of("a", 1L, "o", Map.of("x", 5L, "y", 2L)));
         // only o.x carries the new stamp: a concurrent newer write of a wins
@@ -233,12 +237,29 @@ class DocumentStateTest {
     @Test
     void arrayPositionsReadModifyWriteTheArray() {
         DocumentState s = doc("tags", List.of("a", "b"));
-        assertThat(s.update(List.of(set("tags[1]", "B")), at(2, A)).fields().get("tags").toJava()).isEqualTo(List.of("a", "B"));
-        assertThat(s.update(List.of(set("tags[2]", "c")), at(2, A)).fields().get("tags").toJava()).isEqualTo(List.of("a", "b", "c"));
-        assertThat(s.update(List.of(set("tags[-1]", "z")), at(2, A)).fields().get("tags").toJava()).isEqualTo(List.of("a", "z"));
-        assertThat(s.update(List.of(new FieldOp.Unset(parse("tags[0]"))), at(2, A)).fields().get("tags").toJava()).isEqualTo(List.of("b"));
+        assertThat(s.update(List.of(set("tags[1]", "B")), at(2, A))
+                        .fields()
+                        .get("tags")
+                        .toJava())
+                .isEqualTo(List.of("a", "B"));
+        assertThat(s.update(List.of(set("tags[2]", "c")), at(2, A))
+                        .fields()
+                        .get("tags")
+                        .toJava())
+                .isEqualTo(List.of("a", "b", "c"));
+        assertThat(s.update(List.of(set("tags[-1]", "z")), at(2, A))
+                        .fields()
+                        .get("tags")
+                        .toJava())
+                .isEqualTo(List.of("a", "z"));
+        assertThat(s.update(List.of(new FieldOp.Unset(parse("tags[0]"))), at(2, A))
+                        .fields()
+                        .get("tags")
+                        .toJava())
+                .isEqualTo(List.of("b"));
         assertThatThrownBy(() -> s.update(List.of(set("tags[5]", "x")), at(2, A)))
-                .isInstanceOf(DocumentException.class).hasMessageContaining("out of range");
+                .isInstanceOf(DocumentException.class)
+                .hasMessageContaining("out of range");
     }
 
     @Test

@@ -61,7 +61,9 @@ class IndexKeyCodecPropertyTest {
     @Property(tries = 3000)
     void numbersInterleaveExactly(@ForAll("numbers") Value a, @ForAll("numbers") Value b) {
         assertThat(signum(Arrays.compareUnsigned(key(a, false), key(b, false))))
-                .as("%s (%s) vs %s (%s)", a, a.getClass().getSimpleName(), b, b.getClass().getSimpleName())
+                .as(
+                        "%s (%s) vs %s (%s)",
+                        a, a.getClass().getSimpleName(), b, b.getClass().getSimpleName())
                 .isEqualTo(signum(ValueOrder.compare(a, b)));
     }
 
@@ -116,7 +118,8 @@ class IndexKeyCodecPropertyTest {
             assertThat(Arrays.copyOf(whole, prefix.length)).isEqualTo(prefix);
             if (i < a.size()) {
                 byte[] component = key(a.get(i), dirs.get(i));
-                assertThat(Arrays.copyOfRange(whole, offset, offset + component.length)).isEqualTo(component);
+                assertThat(Arrays.copyOfRange(whole, offset, offset + component.length))
+                        .isEqualTo(component);
                 offset += component.length;
             }
         }
@@ -188,7 +191,8 @@ class IndexKeyCodecPropertyTest {
                     .isEqualTo(expected);
         }
         Statistics.label("keys in range").collect(hits == 0 ? "none" : hits < 10 ? "1-9" : "10+");
-        Statistics.label("shape").collect("equal " + k + (lower != null ? " lower" : "") + (upper != null ? " upper" : ""));
+        Statistics.label("shape")
+                .collect("equal " + k + (lower != null ? " lower" : "") + (upper != null ? " upper" : ""));
     }
 
     /** A document whose fields f0, f1, ... hold the key (MISSING components are left out, as keyOf finds them). */
@@ -307,15 +311,19 @@ class IndexKeyCodecPropertyTest {
     @Provide
     Arbitrary<byte[]> garbage() {
         Arbitrary<Byte> alphabet = Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.of(bytesOf(0x00, 0x01, 0x04, 0x08, 0x0C, 0x0D, 0x10, 0x11, 0x12, 0x13, 0x14,
-                        0x15, 0x20, 0x30, 0x40, 0x50, 0x61, 0x80, 0xC0, 0xED, 0xF0, 0xF8, 0xFB, 0xFF, 0x04, 0x33))),
+                Tuple.of(
+                        3,
+                        Arbitraries.of(bytesOf(
+                                0x00, 0x01, 0x04, 0x08, 0x0C, 0x0D, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x20, 0x30,
+                                0x40, 0x50, 0x61, 0x80, 0xC0, 0xED, 0xF0, 0xF8, 0xFB, 0xFF, 0x04, 0x33))),
                 Tuple.of(1, Arbitraries.bytes()));
         Arbitrary<byte[]> random = alphabet.list().ofMaxSize(40).map(IndexKeyCodecPropertyTest::toArray);
         Arbitrary<byte[]> mutated = Combinators.combine(
                         KeyArbitraries.components().list().ofMinSize(1).ofMaxSize(3),
                         KeyArbitraries.directions(3),
                         Arbitraries.longs())
-                .as((key, dirs, seed) -> mutate(IndexKeyCodec.encodeKey(key, dirs.subList(0, key.size())), new Random(seed)));
+                .as((key, dirs, seed) ->
+                        mutate(IndexKeyCodec.encodeKey(key, dirs.subList(0, key.size())), new Random(seed)));
         return Arbitraries.frequencyOf(Tuple.of(1, random), Tuple.of(2, mutated));
     }
 
@@ -327,11 +335,19 @@ class IndexKeyCodecPropertyTest {
             int op = random.nextInt(5);
             int at = b.isEmpty() ? 0 : random.nextInt(b.size());
             switch (op) {
-                case 0 -> { if (!b.isEmpty()) b.set(at, (byte) (b.get(at) ^ (1 << random.nextInt(8)))); }
-                case 1 -> { if (!b.isEmpty()) b.remove(at); }
+                case 0 -> {
+                    if (!b.isEmpty()) b.set(at, (byte) (b.get(at) ^ (1 << random.nextInt(8))));
+                }
+                case 1 -> {
+                    if (!b.isEmpty()) b.remove(at);
+                }
                 case 2 -> b.add(at, (byte) random.nextInt(256));
-                case 3 -> { while (b.size() > at) b.remove(b.size() - 1); }
-                default -> { if (!b.isEmpty()) b.set(at, (byte) ~b.get(at)); }
+                case 3 -> {
+                    while (b.size() > at) b.remove(b.size() - 1);
+                }
+                default -> {
+                    if (!b.isEmpty()) b.set(at, (byte) ~b.get(at));
+                }
             }
         }
         return toArray(b);

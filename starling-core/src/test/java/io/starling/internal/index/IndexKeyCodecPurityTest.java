@@ -20,17 +20,35 @@ import org.junit.jupiter.api.Test;
  */
 class IndexKeyCodecPurityTest {
     static final List<String> FORBIDDEN = List.of(
-            "java/io/", "java/nio/file/", "java/nio/channels/", "java/net/", "java/sql/", "java/util/logging/",
-            "org/slf4j/", "java/lang/Thread", "java/util/concurrent/", "java/util/Random", "java/security/SecureRandom",
-            "java/time/", "currentTimeMillis", "nanoTime", "java/lang/Math.random", "java/util/UUID");
+            "java/io/",
+            "java/nio/file/",
+            "java/nio/channels/",
+            "java/net/",
+            "java/sql/",
+            "java/util/logging/",
+            "org/slf4j/",
+            "java/lang/Thread",
+            "java/util/concurrent/",
+            "java/util/Random",
+            "java/security/SecureRandom",
+            "java/time/",
+            "currentTimeMillis",
+            "nanoTime",
+            "java/lang/Math.random",
+            "java/util/UUID");
 
     @Test
     void theCodecReferencesNoIoThreadsClockOrRandomness() throws IOException, URISyntaxException {
-        Path dir = Path.of(IndexKeyCodec.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        Path dir = Path.of(IndexKeyCodec.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
                 .resolve("io/starling/internal/index");
         List<Path> classes = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            files.filter(p -> p.getFileName().toString().startsWith("IndexKeyCodec")).forEach(classes::add);
+            files.filter(p -> p.getFileName().toString().startsWith("IndexKeyCodec"))
+                    .forEach(classes::add);
         }
         assertThat(classes).as("the codec's class files").isNotEmpty();
         for (Path c : classes) {
@@ -43,7 +61,8 @@ class IndexKeyCodecPurityTest {
                 assertThat(pool).as("%s refers to %s", c.getFileName(), f).doesNotContain(f);
             }
             assertThat(pool.contains("java/lang/Math") && pool.contains("random"))
-                    .as("%s calls Math.random", c.getFileName()).isFalse();
+                    .as("%s calls Math.random", c.getFileName())
+                    .isFalse();
         }
     }
 }

@@ -55,10 +55,14 @@ class IndexKeyCodecTest {
         for (int i = 1; i < values.size(); i++) {
             Value a = values.get(i - 1), b = values.get(i);
             assertThat(ValueOrder.compare(a, b)).as("ValueOrder: %s < %s", a, b).isNegative();
-            assertThat(Arrays.compareUnsigned(asc(a), asc(b))).as("bytes: %s < %s", a, b).isNegative();
+            assertThat(Arrays.compareUnsigned(asc(a), asc(b)))
+                    .as("bytes: %s < %s", a, b)
+                    .isNegative();
             byte[] da = IndexKeyCodec.encodeKey(List.of(a), List.of(true));
             byte[] db = IndexKeyCodec.encodeKey(List.of(b), List.of(true));
-            assertThat(Arrays.compareUnsigned(da, db)).as("descending bytes: %s > %s", a, b).isPositive();
+            assertThat(Arrays.compareUnsigned(da, db))
+                    .as("descending bytes: %s > %s", a, b)
+                    .isPositive();
         }
     }
 
@@ -66,10 +70,25 @@ class IndexKeyCodecTest {
 
     @Test
     void typesSortInValueOrderRanks() {
-        assertStrictlyIncreasing(List.of(Value.MISSING, Value.NULL, Value.FALSE, Value.TRUE,
-                Value.of(Double.NEGATIVE_INFINITY), Value.of(-1L), Value.of(0L), Value.of(1L),
-                Value.of(Double.POSITIVE_INFINITY), Value.of(Double.NaN), Value.of(""), Value.of("z"),
-                arr(), arr(Value.NULL), obj(), obj("a", Value.NULL), bin(), bin(0)));
+        assertStrictlyIncreasing(List.of(
+                Value.MISSING,
+                Value.NULL,
+                Value.FALSE,
+                Value.TRUE,
+                Value.of(Double.NEGATIVE_INFINITY),
+                Value.of(-1L),
+                Value.of(0L),
+                Value.of(1L),
+                Value.of(Double.POSITIVE_INFINITY),
+                Value.of(Double.NaN),
+                Value.of(""),
+                Value.of("z"),
+                arr(),
+                arr(Value.NULL),
+                obj(),
+                obj("a", Value.NULL),
+                bin(),
+                bin(0)));
     }
 
     @Test
@@ -80,32 +99,72 @@ class IndexKeyCodecTest {
                 Value.of(-Double.MAX_VALUE),
                 Value.of(-0x1p64),
                 Value.of(Math.nextDown(-0x1p63)),
-                Value.of(Long.MIN_VALUE), Value.of(-0x1p63),
+                Value.of(Long.MIN_VALUE),
+                Value.of(-0x1p63),
                 Value.of(Long.MIN_VALUE + 1),
-                Value.of(-(double) p53 - 2), Value.of(-p53 - 1), Value.of((double) -p53), Value.of(-p53 + 1),
-                Value.of(-1L), Value.of(-1.0), Value.of(-0.5),
-                Value.of(-Double.MIN_NORMAL), Value.of(-Double.MIN_VALUE),
-                Value.of(0L), Value.of(-0.0), // -0.0 is 0.0
-                Value.of(Double.MIN_VALUE), Value.of(2 * Double.MIN_VALUE), Value.of(Double.MIN_NORMAL),
-                Value.of(1e-300), Value.of(0.5), Value.of(1L), Value.of(1.0), Value.of(1.5), Value.of(2L),
-                Value.of(p53 - 1), Value.of(p53), Value.of((double) p53), Value.of(p53 + 1), Value.of(p53 + 2),
-                Value.of((double) (p53 + 2)), Value.of(p53 + 3),
-                Value.of(Long.MAX_VALUE - 1), Value.of(Long.MAX_VALUE), Value.of(0x1p63),
-                Value.of(Math.nextUp(0x1p63)), Value.of(1e300), Value.of(Double.MAX_VALUE),
-                Value.of(Double.POSITIVE_INFINITY), Value.of(Double.NaN)));
+                Value.of(-(double) p53 - 2),
+                Value.of(-p53 - 1),
+                Value.of((double) -p53),
+                Value.of(-p53 + 1),
+                Value.of(-1L),
+                Value.of(-1.0),
+                Value.of(-0.5),
+                Value.of(-Double.MIN_NORMAL),
+                Value.of(-Double.MIN_VALUE),
+                Value.of(0L),
+                Value.of(-0.0), // -0.0 is 0.0
+                Value.of(Double.MIN_VALUE),
+                Value.of(2 * Double.MIN_VALUE),
+                Value.of(Double.MIN_NORMAL),
+                Value.of(1e-300),
+                Value.of(0.5),
+                Value.of(1L),
+                Value.of(1.0),
+                Value.of(1.5),
+                Value.of(2L),
+                Value.of(p53 - 1),
+                Value.of(p53),
+                Value.of((double) p53),
+                Value.of(p53 + 1),
+                Value.of(p53 + 2),
+                Value.of((double) (p53 + 2)),
+                Value.of(p53 + 3),
+                Value.of(Long.MAX_VALUE - 1),
+                Value.of(Long.MAX_VALUE),
+                Value.of(0x1p63),
+                Value.of(Math.nextUp(0x1p63)),
+                Value.of(1e300),
+                Value.of(Double.MAX_VALUE),
+                Value.of(Double.POSITIVE_INFINITY),
+                Value.of(Double.NaN)));
         assertThat(asc(Value.of(-0.0))).isEqualTo(asc(Value.of(0.0)));
         assertThat(asc(Value.of(Double.longBitsToDouble(0x7ff8000000000123L)))).isEqualTo(asc(Value.of(Double.NaN)));
     }
 
     @Test
     void stringsSortByCodePointAndNeverCollideOnAPrefix() {
-        assertStrictlyIncreasing(List.of(Value.of(""), Value.of("\u0000"), Value.of("\u0000\u0000"),
-                Value.of("\u0001"), Value.of("a"), Value.of("a\u0000"), Value.of("a\u0000\u0000"), Value.of("a\u0000b"),
-                Value.of("a\u0001"), Value.of("ab"), Value.of("b"), Value.of("\u007f"), Value.of("\u0080"),
-                Value.of("\u07ff"), Value.of("\u0800"), Value.of("\uD800"), // a lone surrogate, by its code point
-                Value.of("\uE000"), Value.of("\uFFFF"),
+        assertStrictlyIncreasing(List.of(
+                Value.of(""),
+                Value.of("\u0000"),
+                Value.of("\u0000\u0000"),
+                Value.of("\u0001"),
+                Value.of("a"),
+                Value.of("a\u0000"),
+                Value.of("a\u0000\u0000"),
+                Value.of("a\u0000b"),
+                Value.of("a\u0001"),
+                Value.of("ab"),
+                Value.of("b"),
+                Value.of("\u007f"),
+                Value.of("\u0080"),
+                Value.of("\u07ff"),
+                Value.of("\u0800"),
+                Value.of("\uD800"), // a lone surrogate, by its code point
+                Value.of("\uE000"),
+                Value.of("\uFFFF"),
                 // above U+FFFF by code point, although its UTF-16 units (D83D...) sort below U+E000
-                Value.of("\uD83D\uDE00"), Value.of("\uDBFF\uDFFF")));
+                Value.of("\uD83D\uDE00"),
+                Value.of("\uDBFF\uDFFF")));
         assertThat(hex(asc(Value.of("a")))).isEqualTo("20 61 00 01");
         assertThat(hex(asc(Value.of("a\u0000")))).isEqualTo("20 61 00 ff 00 01");
         assertThat(hex(asc(Value.of("ab")))).isEqualTo("20 61 62 00 01");
@@ -113,24 +172,40 @@ class IndexKeyCodecTest {
 
     @Test
     void arraysCompareElementWiseThenShorterFirst() {
-        assertStrictlyIncreasing(List.of(arr(), arr(Value.NULL), arr(Value.NULL, Value.NULL), arr(Value.of(1L)),
-                arr(Value.of(1L), Value.NULL), arr(Value.of(1L), Value.of(2L)), arr(Value.of(1.0)), arr(Value.of(2L)),
-                arr(Value.of("")), arr(arr()), arr(arr(), Value.NULL), arr(arr(Value.NULL))));
+        assertStrictlyIncreasing(List.of(
+                arr(),
+                arr(Value.NULL),
+                arr(Value.NULL, Value.NULL),
+                arr(Value.of(1L)),
+                arr(Value.of(1L), Value.NULL),
+                arr(Value.of(1L), Value.of(2L)),
+                arr(Value.of(1.0)),
+                arr(Value.of(2L)),
+                arr(Value.of("")),
+                arr(arr()),
+                arr(arr(), Value.NULL),
+                arr(arr(Value.NULL))));
     }
 
     @Test
     void objectsCompareByCountThenNamesThenValuesWhateverTheInsertionOrder() {
-        assertStrictlyIncreasing(List.of(obj(), obj("a", Value.of(9L)), obj("b", Value.NULL),
-                obj("a", Value.NULL, "b", Value.NULL), obj("b", Value.of(0L), "a", Value.of(1L)),
-                obj("a", Value.of(1L), "b", Value.of(1L)), obj("a", Value.NULL, "c", Value.NULL),
+        assertStrictlyIncreasing(List.of(
+                obj(),
+                obj("a", Value.of(9L)),
+                obj("b", Value.NULL),
+                obj("a", Value.NULL, "b", Value.NULL),
+                obj("b", Value.of(0L), "a", Value.of(1L)),
+                obj("a", Value.of(1L), "b", Value.of(1L)),
+                obj("a", Value.NULL, "c", Value.NULL),
                 obj("a", Value.NULL, "b", Value.NULL, "c", Value.NULL)));
-        assertThat(asc(obj("x", Value.of(1L), "y", Value.TRUE))).isEqualTo(asc(obj("y", Value.TRUE, "x", Value.of(1L))));
+        assertThat(asc(obj("x", Value.of(1L), "y", Value.TRUE)))
+                .isEqualTo(asc(obj("y", Value.TRUE, "x", Value.of(1L))));
     }
 
     @Test
     void binaryComparesUnsignedThenShorterFirst() {
-        assertStrictlyIncreasing(List.of(bin(), bin(0), bin(0, 0), bin(0, 1), bin(1), bin(0x7f), bin(0x80),
-                bin(0xff), bin(0xff, 0)));
+        assertStrictlyIncreasing(
+                List.of(bin(), bin(0), bin(0, 0), bin(0, 1), bin(1), bin(0x7f), bin(0x80), bin(0xff), bin(0xff, 0)));
     }
 
     // ---- pinned bytes (the on-disk format)
@@ -174,7 +249,8 @@ class IndexKeyCodecTest {
     void aCompositeIdIsCanonicalAndDecodesWithSortedNames() {
         Value id = obj("z", Value.of(1L), "a", Value.of("x"), "m", Value.TRUE);
         byte[] bytes = IndexKeyCodec.encodeId(id);
-        assertThat(bytes).isEqualTo(IndexKeyCodec.encodeId(obj("a", Value.of("x"), "m", Value.TRUE, "z", Value.of(1L))));
+        assertThat(bytes)
+                .isEqualTo(IndexKeyCodec.encodeId(obj("a", Value.of("x"), "m", Value.TRUE, "z", Value.of(1L))));
         Value back = IndexKeyCodec.decodeId(bytes);
         assertThat(back).isEqualTo(id);
         assertThat(((Value.Obj) back).fields().keySet()).containsExactly("a", "m", "z");
@@ -182,11 +258,26 @@ class IndexKeyCodecTest {
 
     @Test
     void idsOfEveryScalarTypeRoundTrip() {
-        for (Value id : List.of(Value.of("user-1"), Value.of(""), Value.of("\u0000"), Value.of("\uD800x"),
-                Value.of(Long.MIN_VALUE), Value.of(Long.MAX_VALUE), Value.of(0L), Value.TRUE, Value.FALSE,
-                Value.of(0.1), Value.of(Double.MIN_VALUE), Value.of(-Double.MAX_VALUE), Value.of(Double.NaN),
-                Value.NULL, bin(0, 0xff), arr(obj("k", arr())))) {
-            assertThat(IndexKeyCodec.decodeId(IndexKeyCodec.encodeId(id))).as("%s", id).isEqualTo(id);
+        for (Value id : List.of(
+                Value.of("user-1"),
+                Value.of(""),
+                Value.of("\u0000"),
+                Value.of("\uD800x"),
+                Value.of(Long.MIN_VALUE),
+                Value.of(Long.MAX_VALUE),
+                Value.of(0L),
+                Value.TRUE,
+                Value.FALSE,
+                Value.of(0.1),
+                Value.of(Double.MIN_VALUE),
+                Value.of(-Double.MAX_VALUE),
+                Value.of(Double.NaN),
+                Value.NULL,
+                bin(0, 0xff),
+                arr(obj("k", arr())))) {
+            assertThat(IndexKeyCodec.decodeId(IndexKeyCodec.encodeId(id)))
+                    .as("%s", id)
+                    .isEqualTo(id);
         }
     }
 
@@ -194,13 +285,16 @@ class IndexKeyCodecTest {
     void keysWithMixedDirectionsRoundTrip() {
         List<Value> key = List.of(Value.MISSING, Value.of(-2.5), Value.of("a\u0000"), obj("k", arr(Value.of(7L))));
         List<Boolean> dirs = List.of(true, false, true, true);
-        assertThat(IndexKeyCodec.decodeKey(IndexKeyCodec.encodeKey(key, dirs), dirs)).isEqualTo(key);
+        assertThat(IndexKeyCodec.decodeKey(IndexKeyCodec.encodeKey(key, dirs), dirs))
+                .isEqualTo(key);
     }
 
     // ---- ranges
 
-    static final IndexDefinition AB = new IndexDefinition("ab", "c", List.of(
-            new IndexDefinition.Field(Path.of("a"), false), new IndexDefinition.Field(Path.of("b"), true)));
+    static final IndexDefinition AB = new IndexDefinition(
+            "ab",
+            "c",
+            List.of(new IndexDefinition.Field(Path.of("a"), false), new IndexDefinition.Field(Path.of("b"), true)));
 
     static byte[] keyAB(Value a, Value b) {
         return IndexKeyCodec.encodeKey(List.of(a, b), List.of(false, true));
@@ -224,7 +318,9 @@ class IndexKeyCodecTest {
         assertThat(in(keyAB(Value.of(1L), Value.MISSING), r)).isTrue();
         assertThat(in(keyAB(Value.of(1L), Value.of(Double.NaN)), r)).isTrue();
         assertThat(in(keyAB(Value.of(1L), bin(0xff, 0xff)), r)).isTrue();
-        assertThat(in(keyAB(Value.of(1.0), Value.NULL), r)).as("Dbl(1.0) is not Int(1)").isFalse();
+        assertThat(in(keyAB(Value.of(1.0), Value.NULL), r))
+                .as("Dbl(1.0) is not Int(1)")
+                .isFalse();
         assertThat(in(keyAB(Value.of(0L), Value.NULL), r)).isFalse();
         assertThat(in(keyAB(Value.of(2L), Value.MISSING), r)).isFalse();
     }
@@ -232,13 +328,19 @@ class IndexKeyCodecTest {
     @Test
     void boundsOnADescendingComponentSwapEnds() {
         // a = 1 AND 5 <= b < 10, b descending
-        byte[][] r = IndexKeyCodec.range(AB, new IndexRange(List.of(Value.of(1L)),
-                new IndexRange.Bound(Value.of(5L), true), new IndexRange.Bound(Value.of(10L), false)));
+        byte[][] r = IndexKeyCodec.range(
+                AB,
+                new IndexRange(
+                        List.of(Value.of(1L)),
+                        new IndexRange.Bound(Value.of(5L), true),
+                        new IndexRange.Bound(Value.of(10L), false)));
         assertThat(in(keyAB(Value.of(1L), Value.of(5L)), r)).isTrue();
         assertThat(in(keyAB(Value.of(1L), Value.of(9.5)), r)).isTrue();
         assertThat(in(keyAB(Value.of(1L), Value.of(4.999)), r)).isFalse();
         assertThat(in(keyAB(Value.of(1L), Value.of(10L)), r)).isFalse();
-        assertThat(in(keyAB(Value.of(1L), Value.of(10.0)), r)).as("above Int(10) in ValueOrder").isFalse();
+        assertThat(in(keyAB(Value.of(1L), Value.of(10.0)), r))
+                .as("above Int(10) in ValueOrder")
+                .isFalse();
         assertThat(in(keyAB(Value.of(2L), Value.of(7L)), r)).isFalse();
         // in byte order the larger b comes first
         assertThat(Arrays.compareUnsigned(keyAB(Value.of(1L), Value.of(9L)), keyAB(Value.of(1L), Value.of(5L))))
@@ -248,10 +350,19 @@ class IndexKeyCodecTest {
     @Test
     void numericEqualityIsTheRangeFromTheIntToTheDouble() {
         IndexDefinition a = new IndexDefinition("a", "c", List.of(new IndexDefinition.Field(Path.of("a"), false)));
-        byte[][] r = IndexKeyCodec.range(a, new IndexRange(List.of(),
-                new IndexRange.Bound(Value.of(3L), true), new IndexRange.Bound(Value.of(3.0), true)));
+        byte[][] r = IndexKeyCodec.range(
+                a,
+                new IndexRange(
+                        List.of(),
+                        new IndexRange.Bound(Value.of(3L), true),
+                        new IndexRange.Bound(Value.of(3.0), true)));
         List<Value> inside = new ArrayList<>();
-        for (Value v : List.of(Value.of(2L), Value.of(2.9999), Value.of(3L), Value.of(3.0), Value.of(Math.nextUp(3.0)),
+        for (Value v : List.of(
+                Value.of(2L),
+                Value.of(2.9999),
+                Value.of(3L),
+                Value.of(3.0),
+                Value.of(Math.nextUp(3.0)),
                 Value.of(4L))) {
             if (in(IndexKeyCodec.encodeKey(List.of(v), List.of(false)), r)) inside.add(v);
         }
@@ -261,18 +372,24 @@ class IndexKeyCodecTest {
     @Test
     void anEmptyRangeGivesAnEmptyInterval() {
         IndexDefinition a = new IndexDefinition("a", "c", List.of(new IndexDefinition.Field(Path.of("a"), true)));
-        byte[][] r = IndexKeyCodec.range(a, new IndexRange(List.of(),
-                new IndexRange.Bound(Value.of(5L), false), new IndexRange.Bound(Value.of(5L), true)));
+        byte[][] r = IndexKeyCodec.range(
+                a,
+                new IndexRange(
+                        List.of(),
+                        new IndexRange.Bound(Value.of(5L), false),
+                        new IndexRange.Bound(Value.of(5L), true)));
         assertThat(Arrays.compareUnsigned(r[0], r[1])).isGreaterThanOrEqualTo(0);
     }
 
     @Test
     void aRangeMayNotConstrainMoreComponentsThanTheIndexHas() {
-        assertThatThrownBy(() -> IndexKeyCodec.range(AB, new IndexRange(List.of(Value.NULL, Value.NULL),
-                        new IndexRange.Bound(Value.NULL, true), null)))
+        assertThatThrownBy(() -> IndexKeyCodec.range(
+                        AB,
+                        new IndexRange(List.of(Value.NULL, Value.NULL), new IndexRange.Bound(Value.NULL, true), null)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("3 components");
-        assertThatThrownBy(() -> IndexKeyCodec.range(AB, IndexRange.equalTo(List.of(Value.NULL, Value.NULL, Value.NULL))))
+        assertThatThrownBy(
+                        () -> IndexKeyCodec.range(AB, IndexRange.equalTo(List.of(Value.NULL, Value.NULL, Value.NULL))))
                 .isInstanceOf(IllegalArgumentException.class);
         // every component equal is fine: the keys of that value, any document id
         byte[][] r = IndexKeyCodec.range(AB, IndexRange.equalTo(List.of(Value.NULL, Value.TRUE)));
@@ -308,8 +425,13 @@ class IndexKeyCodecTest {
                 "", // nothing
                 "04", // MISSING is not an id
                 "08 08", // trailing bytes
-                "ff", "00", "16", // unknown tags
-                "13 04", "13 04 33", "13 04 33 01", "13 04 33 00", // truncated numbers
+                "ff",
+                "00",
+                "16", // unknown tags
+                "13 04",
+                "13 04 33",
+                "13 04 33 01",
+                "13 04 33 00", // truncated numbers
                 "13 04 33 01 00 00", // a trailing zero group: non-canonical
                 "13 04 33 00 07", // unknown kind
                 "13 04 73 00 00", // 2^64 as an Int
@@ -317,7 +439,9 @@ class IndexKeyCodecTest {
                 "13 08 33 00 01", // exponent beyond double range
                 "13 04 33 ff ff ff ff ff ff ff ff ff 00 01", // mantissa longer than 63 bits
                 "13 04 33 ff ff ff ff ff ff ff fe 01", // 57 fraction bits in a double
-                "20 61", "20 61 00", "20 61 00 02", // unterminated string, bad escape
+                "20 61",
+                "20 61 00",
+                "20 61 00 02", // unterminated string, bad escape
                 "20 c0 80 00 01", // overlong UTF-8
                 "20 80 00 01", // stray continuation byte
                 "20 f4 90 80 80 00 01", // above U+10FFFF
@@ -330,7 +454,8 @@ class IndexKeyCodecTest {
                 "40 f8 01 61 00 01 08", // a count in the long form that fits one byte
                 "40 fb ff ff ff ff", // a huge count
                 "40 fc", // a bad count prefix
-                "50 00", "50 00 00 01"); // unterminated binary, bad escape
+                "50 00",
+                "50 00 00 01"); // unterminated binary, bad escape
         for (String hex : bad) {
             assertThatThrownBy(() -> IndexKeyCodec.decodeId(bytes(hex)))
                     .as("decodeId(%s)", hex)
@@ -363,6 +488,7 @@ class IndexKeyCodecTest {
     void aKeyDecodedWithTheWrongDirectionsIsRefusedOrDifferent() {
         byte[] key = IndexKeyCodec.encodeKey(List.of(Value.of("x")), List.of(false));
         assertThatThrownBy(() -> IndexKeyCodec.decodeKey(key, List.of(true))).isInstanceOf(CodecException.class);
-        assertThatThrownBy(() -> IndexKeyCodec.decodeKey(key, List.of(false, false))).isInstanceOf(CodecException.class);
+        assertThatThrownBy(() -> IndexKeyCodec.decodeKey(key, List.of(false, false)))
+                .isInstanceOf(CodecException.class);
     }
 }

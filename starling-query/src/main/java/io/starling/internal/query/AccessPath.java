@@ -103,18 +103,30 @@ sealed interface AccessPath {
         @Override
         public Value.Obj explain() {
             List<Value> fields = new ArrayList<>();
-            for (IndexDefinition.Field f : index.fields()) fields.add(Value.of(text(f.path()) + (f.descending() ? " DESC" : "")));
+            for (IndexDefinition.Field f : index.fields())
+                fields.add(Value.of(text(f.path()) + (f.descending() ? " DESC" : "")));
             List<Value> shown = new ArrayList<>(ranges.size());
             for (IndexRange r : ranges) shown.add(describe(r));
-            return Explain.op("IndexScan", "index", Value.of(index.name()), "collection", Value.of(index.collection()),
-                    "fields", new Value.Arr(fields), "ranges", new Value.Arr(shown), "reverse", Value.of(reverse));
+            return Explain.op(
+                    "IndexScan",
+                    "index",
+                    Value.of(index.name()),
+                    "collection",
+                    Value.of(index.collection()),
+                    "fields",
+                    new Value.Arr(fields),
+                    "ranges",
+                    new Value.Arr(shown),
+                    "reverse",
+                    Value.of(reverse));
         }
 
         /** {@code {"make": "'Ford'", "year": "(2000, *)"}}: each constrained component, in key order. */
         private Value describe(IndexRange r) {
             Map<String, Value> m = new LinkedHashMap<>();
             List<IndexDefinition.Field> fields = index.fields();
-            for (int i = 0; i < r.equal().size(); i++) m.put(text(fields.get(i).path()), literal(r.equal().get(i)));
+            for (int i = 0; i < r.equal().size(); i++)
+                m.put(text(fields.get(i).path()), literal(r.equal().get(i)));
             if (r.lower() != null || r.upper() != null) {
                 StringBuilder sb = new StringBuilder();
                 ValueSet.appendInterval(sb, r.lower(), r.upper());

@@ -17,11 +17,21 @@ abstract class Accumulator {
     static Accumulator of(Node.Aggregate a) {
         Accumulator acc;
         switch (a.kind()) {
-            case COUNT: acc = a.argument() == null ? new CountAll() : new Count(); break;
-            case SUM: acc = new Sum(false); break;
-            case AVG: acc = new Sum(true); break;
-            case MIN: acc = new Extreme(-1); break;
-            default: acc = new Extreme(1); break;
+            case COUNT:
+                acc = a.argument() == null ? new CountAll() : new Count();
+                break;
+            case SUM:
+                acc = new Sum(false);
+                break;
+            case AVG:
+                acc = new Sum(true);
+                break;
+            case MIN:
+                acc = new Extreme(-1);
+                break;
+            default:
+                acc = new Extreme(1);
+                break;
         }
         return a.distinct() ? new Distinct(acc) : acc;
     }

@@ -17,7 +17,11 @@ final class Arithmetic {
     private Arithmetic() {}
 
     enum Op {
-        ADD("+"), SUB("-"), MUL("*"), DIV("/"), MOD("%");
+        ADD("+"),
+        SUB("-"),
+        MUL("*"),
+        DIV("/"),
+        MOD("%");
 
         final String symbol;
 
@@ -64,11 +68,16 @@ final class Arithmetic {
 
     private static double doubles(Op op, double x, double y) {
         switch (op) {
-            case ADD: return x + y;
-            case SUB: return x - y;
-            case MUL: return x * y;
-            case DIV: return y == 0 ? Double.NaN : x / y;
-            default: return y == 0 ? Double.NaN : x % y;
+            case ADD:
+                return x + y;
+            case SUB:
+                return x - y;
+            case MUL:
+                return x * y;
+            case DIV:
+                return y == 0 ? Double.NaN : x / y;
+            default:
+                return y == 0 ? Double.NaN : x % y;
         }
     }
 

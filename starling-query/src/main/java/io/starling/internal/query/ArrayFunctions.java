@@ -12,8 +12,17 @@ final class ArrayFunctions {
     private ArrayFunctions() {}
 
     static void register(FunctionRegistry.Builder b) {
-        b.fn("array_contains", 2, 2, (env, a) -> a[0] instanceof Value.Arr arr ? Comparisons.bool(Comparisons.contains(arr, a[1])) : Value.NULL);
-        b.fn("array_length", 1, 1, (env, a) -> a[0] instanceof Value.Arr arr ? Value.of((long) arr.size()) : Value.NULL);
+        b.fn(
+                "array_contains",
+                2,
+                2,
+                (env, a) ->
+                        a[0] instanceof Value.Arr arr ? Comparisons.bool(Comparisons.contains(arr, a[1])) : Value.NULL);
+        b.fn(
+                "array_length",
+                1,
+                1,
+                (env, a) -> a[0] instanceof Value.Arr arr ? Value.of((long) arr.size()) : Value.NULL);
         b.fn("array_sum", 1, 1, (env, a) -> {
             if (!(a[0] instanceof Value.Arr arr)) return Value.NULL;
             NumericSum s = new NumericSum();

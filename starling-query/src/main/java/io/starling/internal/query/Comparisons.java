@@ -40,7 +40,8 @@ final class Comparisons {
     /** Structural equality with numbers by value; MISSING equals MISSING, NULL equals NULL. */
     static boolean deepEquals(Value a, Value b) {
         if (a == b) return true;
-        if (a instanceof Value.Str sa) return b instanceof Value.Str sb && sa.value().equals(sb.value());
+        if (a instanceof Value.Str sa)
+            return b instanceof Value.Str sb && sa.value().equals(sb.value());
         if (a.isNumber()) return b.isNumber() && ValueOrder.compareNumbers(a, b) == 0;
         if (a instanceof Value.Bool ba) return b instanceof Value.Bool bb && ba.value() == bb.value();
         if (a instanceof Value.Arr aa) {
@@ -76,7 +77,8 @@ final class Comparisons {
         }
         if (v instanceof Value.Obj o) {
             int h = 0;
-            for (Map.Entry<String, Value> e : o.fields().entrySet()) h += e.getKey().hashCode() ^ deepHash(e.getValue());
+            for (Map.Entry<String, Value> e : o.fields().entrySet())
+                h += e.getKey().hashCode() ^ deepHash(e.getValue());
             return h;
         }
         return v.hashCode();

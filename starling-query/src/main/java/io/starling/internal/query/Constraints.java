@@ -57,9 +57,14 @@ final class Constraints {
                     }
                     return out;
                 }
-                case EQ: case LT: case LE: case GT: case GE: {
+                case EQ:
+                case LT:
+                case LE:
+                case GT:
+                case GE: {
                     Path left = path(b.left(), paths), right = path(b.right(), paths);
-                    if (left != null && isConstant(b.right())) return Map.of(left, compare(b.op(), eval(b.right(), env)));
+                    if (left != null && isConstant(b.right()))
+                        return Map.of(left, compare(b.op(), eval(b.right(), env)));
                     if (right != null && isConstant(b.left())) {
                         return Map.of(right, compare(flip(b.op()), eval(b.left(), env)));
                     }
@@ -72,8 +77,10 @@ final class Constraints {
         if (condition instanceof Node.Between bt) {
             Path p = path(bt.value(), paths);
             if (p == null || bt.negated() || !isConstant(bt.low()) || !isConstant(bt.high())) return Map.of();
-            return Map.of(p, compare(Node.BinaryOp.GE, eval(bt.low(), env))
-                    .intersect(compare(Node.BinaryOp.LE, eval(bt.high(), env))));
+            return Map.of(
+                    p,
+                    compare(Node.BinaryOp.GE, eval(bt.low(), env))
+                            .intersect(compare(Node.BinaryOp.LE, eval(bt.high(), env))));
         }
         if (condition instanceof Node.In in) {
             Path p = path(in.value(), paths);
@@ -86,7 +93,10 @@ final class Constraints {
         }
         if (condition instanceof Node.Like like) {
             Path p = path(like.value(), paths);
-            if (p == null || like.negated() || like.ignoreCase() || !isConstant(like.pattern())
+            if (p == null
+                    || like.negated()
+                    || like.ignoreCase()
+                    || !isConstant(like.pattern())
                     || (like.escape() != null && !isConstant(like.escape()))) {
                 return Map.of();
             }
@@ -120,11 +130,16 @@ final class Constraints {
 
     private static Node.BinaryOp flip(Node.BinaryOp op) {
         switch (op) {
-            case LT: return Node.BinaryOp.GT;
-            case LE: return Node.BinaryOp.GE;
-            case GT: return Node.BinaryOp.LT;
-            case GE: return Node.BinaryOp.LE;
-            default: return op;
+            case LT:
+                return Node.BinaryOp.GT;
+            case LE:
+                return Node.BinaryOp.GE;
+            case GT:
+                return Node.BinaryOp.LT;
+            case GE:
+                return Node.BinaryOp.LE;
+            default:
+                return op;
         }
     }
 
@@ -136,7 +151,10 @@ final class Constraints {
         if (n instanceof Node.ObjectCtor o) return o.entries.stream().allMatch(e -> isConstant(e.value()));
         if (n instanceof Node.Call c) return c.args.stream().allMatch(Constraints::isConstant);
         if (n instanceof Node.Binary b) {
-            return b.op() != Node.BinaryOp.AND && b.op() != Node.BinaryOp.OR && isConstant(b.left()) && isConstant(b.right());
+            return b.op() != Node.BinaryOp.AND
+                    && b.op() != Node.BinaryOp.OR
+                    && isConstant(b.left())
+                    && isConstant(b.right());
         }
         return false;
     }
@@ -167,10 +185,18 @@ final class Constraints {
         boolean widen = !c.isNumber() && !low.equals(high);
         ValueSet s;
         switch (op) {
-            case LT: s = ValueSet.between(null, widen ? new Bound(high, true) : new Bound(low, false)); break;
-            case LE: s = ValueSet.between(null, new Bound(high, true)); break;
-            case GT: s = ValueSet.between(widen ? new Bound(low, true) : new Bound(high, false), null); break;
-            default: s = ValueSet.between(new Bound(low, true), null); break;
+            case LT:
+                s = ValueSet.between(null, widen ? new Bound(high, true) : new Bound(low, false));
+                break;
+            case LE:
+                s = ValueSet.between(null, new Bound(high, true));
+                break;
+            case GT:
+                s = ValueSet.between(widen ? new Bound(low, true) : new Bound(high, false), null);
+                break;
+            default:
+                s = ValueSet.between(new Bound(low, true), null);
+                break;
         }
         return s.intersect(sameType(c));
     }
@@ -179,9 +205,12 @@ final class Constraints {
     static ValueSet sameType(Value c) {
         if (c instanceof Value.Bool) return ValueSet.between(new Bound(Value.FALSE, true), new Bound(Value.TRUE, true));
         if (c.isNumber()) return ValueSet.between(TRUE_EXCLUSIVE, new Bound(Value.of(""), false));
-        if (c instanceof Value.Str) return ValueSet.between(new Bound(Value.of(""), true), new Bound(Value.Arr.EMPTY, false));
-        if (c instanceof Value.Arr) return ValueSet.between(new Bound(Value.Arr.EMPTY, true), new Bound(Value.Obj.EMPTY, false));
-        if (c instanceof Value.Obj) return ValueSet.between(new Bound(Value.Obj.EMPTY, true), new Bound(EMPTY_BINARY, false));
+        if (c instanceof Value.Str)
+            return ValueSet.between(new Bound(Value.of(""), true), new Bound(Value.Arr.EMPTY, false));
+        if (c instanceof Value.Arr)
+            return ValueSet.between(new Bound(Value.Arr.EMPTY, true), new Bound(Value.Obj.EMPTY, false));
+        if (c instanceof Value.Obj)
+            return ValueSet.between(new Bound(Value.Obj.EMPTY, true), new Bound(EMPTY_BINARY, false));
         if (c instanceof Value.Bin) return ValueSet.between(new Bound(EMPTY_BINARY, true), null);
         return ValueSet.NONE;
     }
@@ -209,8 +238,8 @@ final class Constraints {
         }
         if (text.isEmpty()) return null;
         String next = successor(text);
-        return ValueSet.between(new Bound(Value.of(text), true),
-                new Bound(next == null ? Value.Arr.EMPTY : Value.of(next), false));
+        return ValueSet.between(
+                new Bound(Value.of(text), true), new Bound(next == null ? Value.Arr.EMPTY : Value.of(next), false));
     }
 
     /**

@@ -29,15 +29,23 @@ import java.util.Locale;
 final class DateFunctions {
     private DateFunctions() {}
 
-    private static final DateTimeFormatter CANONICAL =
-            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter CANONICAL = DateTimeFormatter.ofPattern(
+                    "uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter WITH_OFFSET =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX", Locale.ROOT);
 
     /** Units of date_add / date_sub / date_diff / date_trunc. */
     enum Unit {
-        MILLISECOND(1L), SECOND(1_000L), MINUTE(60_000L), HOUR(3_600_000L), DAY(86_400_000L), WEEK(604_800_000L),
-        MONTH(0), QUARTER(0), YEAR(0);
+        MILLISECOND(1L),
+        SECOND(1_000L),
+        MINUTE(60_000L),
+        HOUR(3_600_000L),
+        DAY(86_400_000L),
+        WEEK(604_800_000L),
+        MONTH(0),
+        QUARTER(0),
+        YEAR(0);
 
         final long millis;
 
@@ -50,16 +58,36 @@ final class DateFunctions {
             String u = s.value().trim().toLowerCase(Locale.ROOT);
             if (u.endsWith("s") && u.length() > 2) u = u.substring(0, u.length() - 1);
             switch (u) {
-                case "ms": case "millisecond": case "milli": return MILLISECOND;
-                case "s": case "second": case "sec": return SECOND;
-                case "minute": case "min": return MINUTE;
-                case "hour": case "h": return HOUR;
-                case "day": case "d": return DAY;
-                case "week": case "w": return WEEK;
-                case "month": case "mon": return MONTH;
-                case "quarter": return QUARTER;
-                case "year": case "y": return YEAR;
-                default: return null;
+                case "ms":
+                case "millisecond":
+                case "milli":
+                    return MILLISECOND;
+                case "s":
+                case "second":
+                case "sec":
+                    return SECOND;
+                case "minute":
+                case "min":
+                    return MINUTE;
+                case "hour":
+                case "h":
+                    return HOUR;
+                case "day":
+                case "d":
+                    return DAY;
+                case "week":
+                case "w":
+                    return WEEK;
+                case "month":
+                case "mon":
+                    return MONTH;
+                case "quarter":
+                    return QUARTER;
+                case "year":
+                case "y":
+                    return YEAR;
+                default:
+                    return null;
             }
         }
     }
@@ -67,10 +95,15 @@ final class DateFunctions {
     static void register(FunctionRegistry.Builder b) {
         b.fn("clock", 0, 0, (env, a) -> Value.of(canonical(env.nowMillis)), "now_str");
         b.fn("now_millis", 0, 0, (env, a) -> Value.of(env.nowMillis));
-        b.fn("millis", 1, 1, (env, a) -> {
-            Long m = millis(a[0]);
-            return m == null ? Value.NULL : Value.of(m);
-        }, "str_to_millis");
+        b.fn(
+                "millis",
+                1,
+                1,
+                (env, a) -> {
+                    Long m = millis(a[0]);
+                    return m == null ? Value.NULL : Value.of(m);
+                },
+                "str_to_millis");
         b.fn("date_add", 3, 3, (env, a) -> add(a, 1));
         b.fn("date_sub", 3, 3, (env, a) -> add(a, -1));
         b.fn("date_diff", 3, 3, (env, a) -> diff(a));
@@ -110,7 +143,10 @@ final class DateFunctions {
                 return LocalDateTime.parse(s).toInstant(ZoneOffset.UTC).toEpochMilli();
             } catch (DateTimeException notLocal) {
                 try {
-                    return LocalDate.parse(s).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+                    return LocalDate.parse(s)
+                            .atStartOfDay(ZoneOffset.UTC)
+                            .toInstant()
+                            .toEpochMilli();
                 } catch (DateTimeException notDate) {
                     return null;
                 }
@@ -150,7 +186,9 @@ final class DateFunctions {
                 result = Math.addExact(m, Math.multiplyExact(amount, u.millis));
             } else {
                 ZonedDateTime z = Instant.ofEpochMilli(m).atZone(ZoneOffset.UTC);
-                z = u == Unit.YEAR ? z.plusYears(amount) : z.plusMonths(u == Unit.QUARTER ? Math.multiplyExact(amount, 3) : amount);
+                z = u == Unit.YEAR
+                        ? z.plusYears(amount)
+                        : z.plusMonths(u == Unit.QUARTER ? Math.multiplyExact(amount, 3) : amount);
                 result = z.toInstant().toEpochMilli();
             }
             return like(a[0], result);
@@ -166,7 +204,8 @@ final class DateFunctions {
         if (m1 == null || m2 == null || u == null) return Value.NULL;
         try {
             if (u.millis > 0) return Value.of(Math.subtractExact(m1, m2) / u.millis);
-            ZonedDateTime z1 = Instant.ofEpochMilli(m1).atZone(ZoneOffset.UTC), z2 = Instant.ofEpochMilli(m2).atZone(ZoneOffset.UTC);
+            ZonedDateTime z1 = Instant.ofEpochMilli(m1).atZone(ZoneOffset.UTC),
+                    z2 = Instant.ofEpochMilli(m2).atZone(ZoneOffset.UTC);
             long months = ChronoUnit.MONTHS.between(z2, z1);
             return Value.of(u == Unit.MONTH ? months : u == Unit.QUARTER ? months / 3 : months / 12);
         } catch (ArithmeticException | DateTimeException outOfRange) {
@@ -180,20 +219,38 @@ final class DateFunctions {
         if (m == null || zone == null || !(a[1] instanceof Value.Str p)) return Value.NULL;
         ZonedDateTime z = Instant.ofEpochMilli(m).atZone(zone);
         switch (p.value().trim().toLowerCase(Locale.ROOT)) {
-            case "year": return Value.of((long) z.getYear());
-            case "quarter": return Value.of((long) z.get(IsoFields.QUARTER_OF_YEAR));
-            case "month": return Value.of((long) z.getMonthValue());
-            case "week": case "iso_week": return Value.of((long) z.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR));
-            case "day": return Value.of((long) z.getDayOfMonth());
-            case "dow": case "day_of_week": case "weekday": return Value.of((long) z.getDayOfWeek().getValue());
-            case "doy": case "day_of_year": return Value.of((long) z.getDayOfYear());
-            case "hour": return Value.of((long) z.getHour());
-            case "minute": return Value.of((long) z.getMinute());
-            case "second": return Value.of((long) z.getSecond());
-            case "millisecond": return Value.of((long) (z.getNano() / 1_000_000));
-            case "epoch": return Value.of(Math.floorDiv(m, 1000L));
-            case "epoch_ms": return Value.of(m);
-            default: return Value.NULL;
+            case "year":
+                return Value.of((long) z.getYear());
+            case "quarter":
+                return Value.of((long) z.get(IsoFields.QUARTER_OF_YEAR));
+            case "month":
+                return Value.of((long) z.getMonthValue());
+            case "week":
+            case "iso_week":
+                return Value.of((long) z.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR));
+            case "day":
+                return Value.of((long) z.getDayOfMonth());
+            case "dow":
+            case "day_of_week":
+            case "weekday":
+                return Value.of((long) z.getDayOfWeek().getValue());
+            case "doy":
+            case "day_of_year":
+                return Value.of((long) z.getDayOfYear());
+            case "hour":
+                return Value.of((long) z.getHour());
+            case "minute":
+                return Value.of((long) z.getMinute());
+            case "second":
+                return Value.of((long) z.getSecond());
+            case "millisecond":
+                return Value.of((long) (z.getNano() / 1_000_000));
+            case "epoch":
+                return Value.of(Math.floorDiv(m, 1000L));
+            case "epoch_ms":
+                return Value.of(m);
+            default:
+                return Value.NULL;
         }
     }
 
@@ -204,15 +261,32 @@ final class DateFunctions {
         if (m == null || u == null || zone == null) return Value.NULL;
         ZonedDateTime z = Instant.ofEpochMilli(m).atZone(zone);
         switch (u) {
-            case MILLISECOND: break;
-            case SECOND: z = z.truncatedTo(ChronoUnit.SECONDS); break;
-            case MINUTE: z = z.truncatedTo(ChronoUnit.MINUTES); break;
-            case HOUR: z = z.truncatedTo(ChronoUnit.HOURS); break;
-            case DAY: z = z.truncatedTo(ChronoUnit.DAYS); break;
-            case WEEK: z = z.truncatedTo(ChronoUnit.DAYS).minusDays(z.getDayOfWeek().getValue() - 1L); break;
-            case MONTH: z = z.truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1); break;
-            case QUARTER: z = z.truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1).withMonth(((z.getMonthValue() - 1) / 3) * 3 + 1); break;
-            default: z = z.truncatedTo(ChronoUnit.DAYS).withDayOfYear(1); break;
+            case MILLISECOND:
+                break;
+            case SECOND:
+                z = z.truncatedTo(ChronoUnit.SECONDS);
+                break;
+            case MINUTE:
+                z = z.truncatedTo(ChronoUnit.MINUTES);
+                break;
+            case HOUR:
+                z = z.truncatedTo(ChronoUnit.HOURS);
+                break;
+            case DAY:
+                z = z.truncatedTo(ChronoUnit.DAYS);
+                break;
+            case WEEK:
+                z = z.truncatedTo(ChronoUnit.DAYS).minusDays(z.getDayOfWeek().getValue() - 1L);
+                break;
+            case MONTH:
+                z = z.truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1);
+                break;
+            case QUARTER:
+                z = z.truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1).withMonth(((z.getMonthValue() - 1) / 3) * 3 + 1);
+                break;
+            default:
+                z = z.truncatedTo(ChronoUnit.DAYS).withDayOfYear(1);
+                break;
         }
         return like(a[0], z.toInstant().toEpochMilli());
     }
@@ -238,26 +312,71 @@ final class DateFunctions {
             }
             if (++i >= fmt.length()) return null;
             switch (fmt.charAt(i)) {
-                case 'Y': pad(sb, z.getYear(), 4); break;
-                case 'y': pad(sb, Math.floorMod(z.getYear(), 100), 2); break;
-                case 'm': pad(sb, z.getMonthValue(), 2); break;
-                case 'd': pad(sb, z.getDayOfMonth(), 2); break;
-                case 'e': if (z.getDayOfMonth() < 10) sb.append(' '); sb.append(z.getDayOfMonth()); break;
-                case 'H': pad(sb, z.getHour(), 2); break;
-                case 'I': pad(sb, (z.getHour() + 11) % 12 + 1, 2); break;
-                case 'M': pad(sb, z.getMinute(), 2); break;
-                case 'S': pad(sb, z.getSecond(), 2); break;
-                case 'L': pad(sb, z.getNano() / 1_000_000, 3); break;
-                case 'f': pad(sb, z.getNano() / 1_000, 6); break;
-                case 'p': sb.append(z.getHour() < 12 ? "AM" : "PM"); break;
-                case 'j': pad(sb, z.getDayOfYear(), 3); break;
-                case 'a': sb.append(z.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ENGLISH)); break;
-                case 'A': sb.append(z.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH)); break;
-                case 'b': case 'h': sb.append(z.getMonth().getDisplayName(TextStyle.SHORT, Locale.ENGLISH)); break;
-                case 'B': sb.append(z.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH)); break;
-                case 'u': sb.append(z.getDayOfWeek().getValue()); break;
-                case 'w': sb.append(z.getDayOfWeek() == DayOfWeek.SUNDAY ? 0 : z.getDayOfWeek().getValue()); break;
-                case 'V': pad(sb, z.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR), 2); break;
+                case 'Y':
+                    pad(sb, z.getYear(), 4);
+                    break;
+                case 'y':
+                    pad(sb, Math.floorMod(z.getYear(), 100), 2);
+                    break;
+                case 'm':
+                    pad(sb, z.getMonthValue(), 2);
+                    break;
+                case 'd':
+                    pad(sb, z.getDayOfMonth(), 2);
+                    break;
+                case 'e':
+                    if (z.getDayOfMonth() < 10) sb.append(' ');
+                    sb.append(z.getDayOfMonth());
+                    break;
+                case 'H':
+                    pad(sb, z.getHour(), 2);
+                    break;
+                case 'I':
+                    pad(sb, (z.getHour() + 11) % 12 + 1, 2);
+                    break;
+                case 'M':
+                    pad(sb, z.getMinute(), 2);
+                    break;
+                case 'S':
+                    pad(sb, z.getSecond(), 2);
+                    break;
+                case 'L':
+                    pad(sb, z.getNano() / 1_000_000, 3);
+                    break;
+                case 'f':
+                    pad(sb, z.getNano() / 1_000, 6);
+                    break;
+                case 'p':
+                    sb.append(z.getHour() < 12 ? "AM" : "PM");
+                    break;
+                case 'j':
+                    pad(sb, z.getDayOfYear(), 3);
+                    break;
+                case 'a':
+                    sb.append(z.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ENGLISH));
+                    break;
+                case 'A':
+                    sb.append(z.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
+                    break;
+                case 'b':
+                case 'h':
+                    sb.append(z.getMonth().getDisplayName(TextStyle.SHORT, Locale.ENGLISH));
+                    break;
+                case 'B':
+                    sb.append(z.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH));
+                    break;
+                case 'u':
+                    sb.append(z.getDayOfWeek().getValue());
+                    break;
+                case 'w':
+                    sb.append(
+                            z.getDayOfWeek() == DayOfWeek.SUNDAY
+                                    ? 0
+                                    : z.getDayOfWeek().getValue());
+                    break;
+                case 'V':
+                    pad(sb, z.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR), 2);
+                    break;
                 case 'z': {
                     int secs = z.getOffset().getTotalSeconds();
                     sb.append(secs < 0 ? '-' : '+');
@@ -265,15 +384,35 @@ final class DateFunctions {
                     pad(sb, Math.abs(secs) / 60 % 60, 2);
                     break;
                 }
-                case 'Z': sb.append(z.getZone() instanceof ZoneOffset o && o.getTotalSeconds() == 0 ? "UTC" : z.getZone().getId()); break;
-                case 's': sb.append(z.toEpochSecond()); break;
-                case 'F': sb.append(strftime(z, "%Y-%m-%d")); break;
-                case 'T': sb.append(strftime(z, "%H:%M:%S")); break;
-                case 'D': sb.append(strftime(z, "%m/%d/%y")); break;
-                case 'n': sb.append('\n'); break;
-                case 't': sb.append('\t'); break;
-                case '%': sb.append('%'); break;
-                default: return null;
+                case 'Z':
+                    sb.append(
+                            z.getZone() instanceof ZoneOffset o && o.getTotalSeconds() == 0
+                                    ? "UTC"
+                                    : z.getZone().getId());
+                    break;
+                case 's':
+                    sb.append(z.toEpochSecond());
+                    break;
+                case 'F':
+                    sb.append(strftime(z, "%Y-%m-%d"));
+                    break;
+                case 'T':
+                    sb.append(strftime(z, "%H:%M:%S"));
+                    break;
+                case 'D':
+                    sb.append(strftime(z, "%m/%d/%y"));
+                    break;
+                case 'n':
+                    sb.append('\n');
+                    break;
+                case 't':
+                    sb.append('\t');
+                    break;
+                case '%':
+                    sb.append('%');
+                    break;
+                default:
+                    return null;
             }
         }
         return sb.toString();
@@ -316,19 +455,69 @@ final class DateFunctions {
             if (++i >= fmt.length()) return null;
             char spec = fmt.charAt(i);
             switch (spec) {
-                case 'Y': { Long v = digits(text, pos, 4, true); if (v == null) return null; f[0] = v.intValue(); break; }
-                case 'y': { Long v = digits(text, pos, 2, false); if (v == null) return null; f[0] = 2000 + v.intValue(); break; }
-                case 'm': { Long v = digits(text, pos, 2, false); if (v == null) return null; f[1] = v.intValue(); break; }
-                case 'd': case 'e': {
-                    if (spec == 'e' && pos[0] < text.length() && text.charAt(pos[0]) == ' ') pos[0]++;
-                    Long v = digits(text, pos, 2, false); if (v == null) return null; f[2] = v.intValue(); break;
+                case 'Y': {
+                    Long v = digits(text, pos, 4, true);
+                    if (v == null) return null;
+                    f[0] = v.intValue();
+                    break;
                 }
-                case 'H': case 'I': { Long v = digits(text, pos, 2, false); if (v == null) return null; f[3] = v.intValue(); break; }
-                case 'M': { Long v = digits(text, pos, 2, false); if (v == null) return null; f[4] = v.intValue(); break; }
-                case 'S': { Long v = digits(text, pos, 2, false); if (v == null) return null; f[5] = v.intValue(); break; }
-                case 'L': { Long v = digits(text, pos, 3, false); if (v == null) return null; f[6] = v.intValue() * 1_000_000; break; }
-                case 'f': { Long v = digits(text, pos, 9, false); if (v == null) return null; f[6] = v.intValue() * 1_000; break; }
-                case 'j': { Long v = digits(text, pos, 3, false); if (v == null) return null; doy = v.intValue(); break; }
+                case 'y': {
+                    Long v = digits(text, pos, 2, false);
+                    if (v == null) return null;
+                    f[0] = 2000 + v.intValue();
+                    break;
+                }
+                case 'm': {
+                    Long v = digits(text, pos, 2, false);
+                    if (v == null) return null;
+                    f[1] = v.intValue();
+                    break;
+                }
+                case 'd':
+                case 'e': {
+                    if (spec == 'e' && pos[0] < text.length() && text.charAt(pos[0]) == ' ') pos[0]++;
+                    Long v = digits(text, pos, 2, false);
+                    if (v == null) return null;
+                    f[2] = v.intValue();
+                    break;
+                }
+                case 'H':
+                case 'I': {
+                    Long v = digits(text, pos, 2, false);
+                    if (v == null) return null;
+                    f[3] = v.intValue();
+                    break;
+                }
+                case 'M': {
+                    Long v = digits(text, pos, 2, false);
+                    if (v == null) return null;
+                    f[4] = v.intValue();
+                    break;
+                }
+                case 'S': {
+                    Long v = digits(text, pos, 2, false);
+                    if (v == null) return null;
+                    f[5] = v.intValue();
+                    break;
+                }
+                case 'L': {
+                    Long v = digits(text, pos, 3, false);
+                    if (v == null) return null;
+                    f[6] = v.intValue() * 1_000_000;
+                    break;
+                }
+                case 'f': {
+                    Long v = digits(text, pos, 9, false);
+                    if (v == null) return null;
+                    f[6] = v.intValue() * 1_000;
+                    break;
+                }
+                case 'j': {
+                    Long v = digits(text, pos, 3, false);
+                    if (v == null) return null;
+                    doy = v.intValue();
+                    break;
+                }
                 case 'p': {
                     if (pos[0] + 2 > text.length()) return null;
                     String ap = text.substring(pos[0], pos[0] + 2).toUpperCase(Locale.ROOT);
@@ -337,7 +526,9 @@ final class DateFunctions {
                     pos[0] += 2;
                     break;
                 }
-                case 'b': case 'h': case 'B': {
+                case 'b':
+                case 'h':
+                case 'B': {
                     int month = monthName(text, pos);
                     if (month < 0) return null;
                     f[1] = month;
@@ -361,9 +552,17 @@ final class DateFunctions {
                     f[7] = (sign == '-' ? -1 : 1) * (int) (hh * 3600 + mm * 60);
                     break;
                 }
-                case 's': { Long v = digits(text, pos, 19, true); if (v == null) return null; epochSeconds = v; break; }
-                case '%': if (pos[0] >= text.length() || text.charAt(pos[0]++) != '%') return null; break;
-                default: return null;
+                case 's': {
+                    Long v = digits(text, pos, 19, true);
+                    if (v == null) return null;
+                    epochSeconds = v;
+                    break;
+                }
+                case '%':
+                    if (pos[0] >= text.length() || text.charAt(pos[0]++) != '%') return null;
+                    break;
+                default:
+                    return null;
             }
         }
         if (pos[0] != text.length()) return null;

@@ -42,8 +42,8 @@ public interface DocumentSource {
      * @throws UnsupportedOperationException by default: a source that returns indexes must implement this
      */
     default void scanIndex(IndexDefinition index, IndexRange range, boolean reverse, Predicate<Value.Obj> visitor) {
-        throw new UnsupportedOperationException(getClass().getName() + " returns indexes but cannot scan index "
-                + index.name());
+        throw new UnsupportedOperationException(
+                getClass().getName() + " returns indexes but cannot scan index " + index.name());
     }
 
     /**

@@ -15,6 +15,7 @@ final class Env {
     final long nowMillis;
     /** The document (or projected row) paths are resolved against. */
     Value row = Value.Obj.EMPTY;
+
     final Value[] vars;
     /** The current group's aggregate values, indexed by {@code Node.Aggregate#slot}; null outside grouping. */
     Value[] aggregates;

@@ -53,7 +53,9 @@ final class Explain {
             List<String> keys = new ArrayList<>();
             for (SelectStatement.OrderItem o : s.orderBy) {
                 StringBuilder sb = new StringBuilder();
-                if (o.projectionIndex() >= 0) Keywords.appendIdentifier(sb, s.projections.get(o.projectionIndex()).name());
+                if (o.projectionIndex() >= 0)
+                    Keywords.appendIdentifier(
+                            sb, s.projections.get(o.projectionIndex()).name());
                 else o.expr().print(sb);
                 keys.add(sb.append(o.descending() ? " DESC" : "").toString());
             }
@@ -63,13 +65,31 @@ final class Explain {
                 rest.add("_id");
                 tieGroups = strings(rest);
             }
-            t = op("Sort", "keys", strings(keys), "avoided", Value.of(byIndex), "tieGroupsSortedBy", tieGroups, "input", t);
+            t = op(
+                    "Sort",
+                    "keys",
+                    strings(keys),
+                    "avoided",
+                    Value.of(byIndex),
+                    "tieGroupsSortedBy",
+                    tieGroups,
+                    "input",
+                    t);
         }
         if (s.limit != null || s.offset != null) {
-            boolean pushed = s.limit != null && plain
+            boolean pushed = s.limit != null
+                    && plain
                     && (byIndex || (s.orderBy.isEmpty() && !plan.isCountFastPath() && !plan.sortsById()));
-            t = op("Limit", "count", s.limit == null ? null : Value.of(limit), "offset",
-                    s.offset == null ? null : Value.of(offset), "pushedDown", Value.of(pushed), "input", t);
+            t = op(
+                    "Limit",
+                    "count",
+                    s.limit == null ? null : Value.of(limit),
+                    "offset",
+                    s.offset == null ? null : Value.of(offset),
+                    "pushedDown",
+                    Value.of(pushed),
+                    "input",
+                    t);
         }
         return t;
     }

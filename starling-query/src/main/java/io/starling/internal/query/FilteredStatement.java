@@ -3,7 +3,8 @@ package io.starling.internal.query;
 import java.util.List;
 
 /** {@code VERB FROM coll [WHERE cond]}: the shape DELETE and EVICT share. */
-abstract sealed class FilteredStatement extends BaseStatement implements Statement permits DeleteStatement, EvictStatement {
+abstract sealed class FilteredStatement extends BaseStatement implements Statement
+        permits DeleteStatement, EvictStatement {
     private final String verb;
     private final String collection;
     final Node where;

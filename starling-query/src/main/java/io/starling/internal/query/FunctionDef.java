@@ -30,6 +30,7 @@ final class FunctionDef {
     final int minArgs;
     /** -1 for no upper bound. */
     final int maxArgs;
+
     final boolean absentPropagates;
     final Binder binder;
 

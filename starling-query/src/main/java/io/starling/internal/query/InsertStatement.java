@@ -25,11 +25,18 @@ public final class InsertStatement extends BaseStatement implements Statement {
     private final List<Node> documents;
     /** {line, column} of each document expression. */
     final List<int[]> positions;
+
     private final OnIdConflict onIdConflict;
     private final boolean initial;
 
-    InsertStatement(String collection, List<Node> documents, List<int[]> positions, OnIdConflict onIdConflict,
-            boolean initial, List<ArgUse> argUses, int frameSize) {
+    InsertStatement(
+            String collection,
+            List<Node> documents,
+            List<int[]> positions,
+            OnIdConflict onIdConflict,
+            boolean initial,
+            List<ArgUse> argUses,
+            int frameSize) {
         super(argUses, frameSize);
         this.collection = collection;
         this.documents = List.copyOf(documents);
@@ -76,8 +83,9 @@ public final class InsertStatement extends BaseStatement implements Statement {
             if (i > 0) sb.append(", ");
             sb.append('(').append(documents.get(i).toDql()).append(')');
         }
-        if (onIdConflict != OnIdConflict.FAIL) sb.append(" ON ID CONFLICT ").append(onIdConflict.name().replace('_', ' ')
-                .replace("UPDATE LOCAL DIFF", "UPDATE_LOCAL_DIFF"));
+        if (onIdConflict != OnIdConflict.FAIL)
+            sb.append(" ON ID CONFLICT ")
+                    .append(onIdConflict.name().replace('_', ' ').replace("UPDATE LOCAL DIFF", "UPDATE_LOCAL_DIFF"));
         return sb.toString();
     }
 }

@@ -12,10 +12,54 @@ final class Keywords {
     private Keywords() {}
 
     static final Set<String> RESERVED = Set.of(
-            "ALL", "AND", "ANY", "APPLY", "ARRAY", "AS", "ASC", "BETWEEN", "BY", "CASE", "CREATE", "DELETE", "DESC",
-            "DISTINCT", "DROP", "ELSE", "END", "EVERY", "EVICT", "EXPLAIN", "FALSE", "FOR", "FROM", "GROUP", "HAVING",
-            "ILIKE", "IN", "INSERT", "INTO", "IS", "LIKE", "LIMIT", "MISSING", "NOT", "NULL", "OFFSET", "ON", "OR",
-            "ORDER", "SATISFIES", "SELECT", "SET", "THEN", "TRUE", "UNSET", "UPDATE", "WHEN", "WHERE");
+            "ALL",
+            "AND",
+            "ANY",
+            "APPLY",
+            "ARRAY",
+            "AS",
+            "ASC",
+            "BETWEEN",
+            "BY",
+            "CASE",
+            "CREATE",
+            "DELETE",
+            "DESC",
+            "DISTINCT",
+            "DROP",
+            "ELSE",
+            "END",
+            "EVERY",
+            "EVICT",
+            "EXPLAIN",
+            "FALSE",
+            "FOR",
+            "FROM",
+            "GROUP",
+            "HAVING",
+            "ILIKE",
+            "IN",
+            "INSERT",
+            "INTO",
+            "IS",
+            "LIKE",
+            "LIMIT",
+            "MISSING",
+            "NOT",
+            "NULL",
+            "OFFSET",
+            "ON",
+            "OR",
+            "ORDER",
+            "SATISFIES",
+            "SELECT",
+            "SET",
+            "THEN",
+            "TRUE",
+            "UNSET",
+            "UPDATE",
+            "WHEN",
+            "WHERE");
 
     static boolean isReserved(String word) {
         return RESERVED.contains(word.toUpperCase(Locale.ROOT));
@@ -40,11 +84,21 @@ final class Keywords {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
-                case '\'': sb.append("''"); break;
-                case '\\': sb.append("\\\\"); break;
-                case '\n': sb.append("\\n"); break;
-                case '\r': sb.append("\\r"); break;
-                case '\t': sb.append("\\t"); break;
+                case '\'':
+                    sb.append("''");
+                    break;
+                case '\\':
+                    sb.append("\\\\");
+                    break;
+                case '\n':
+                    sb.append("\\n");
+                    break;
+                case '\r':
+                    sb.append("\\r");
+                    break;
+                case '\t':
+                    sb.append("\\t");
+                    break;
                 default:
                     if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
                     else sb.append(c);

@@ -114,7 +114,12 @@ final class Lexer {
         if (c == '`') return quotedIdent(start, startCol);
         String two = pos + 1 < src.length() ? src.substring(pos, pos + 2) : "";
         switch (two) {
-            case "==": case "!=": case "<>": case "<=": case ">=": case "||":
+            case "==":
+            case "!=":
+            case "<>":
+            case "<=":
+            case ">=":
+            case "||":
                 pos += 2;
                 return new Token(Token.Type.SYMBOL, two, start, pos, startLine, startCol);
             default:
@@ -124,7 +129,11 @@ final class Lexer {
             pos++;
             return new Token(Token.Type.SYMBOL, String.valueOf(c), start, pos, startLine, startCol);
         }
-        throw error(start, line, lineStart, "unexpected character '" + new String(Character.toChars(src.codePointAt(pos))) + "'");
+        throw error(
+                start,
+                line,
+                lineStart,
+                "unexpected character '" + new String(Character.toChars(src.codePointAt(pos))) + "'");
     }
 
     private Token number(int start, int startCol) {
@@ -148,12 +157,19 @@ final class Lexer {
             while (pos < src.length() && isDigit(src.charAt(pos))) pos++;
             decimal = true;
         }
-        boolean glued = pos < src.length() && (isIdentPart(src.charAt(pos)) || (src.charAt(pos) == '.' && isDigit(peek(1))));
+        boolean glued =
+                pos < src.length() && (isIdentPart(src.charAt(pos)) || (src.charAt(pos) == '.' && isDigit(peek(1))));
         if (glued) {
             while (pos < src.length() && (isIdentPart(src.charAt(pos)) || src.charAt(pos) == '.')) pos++;
             throw error(start, line, lineStart, "malformed number '" + src.substring(start, pos) + "'");
         }
-        return new Token(decimal ? Token.Type.DECIMAL : Token.Type.INTEGER, src.substring(start, pos), start, pos, line, startCol);
+        return new Token(
+                decimal ? Token.Type.DECIMAL : Token.Type.INTEGER,
+                src.substring(start, pos),
+                start,
+                pos,
+                line,
+                startCol);
     }
 
     private Token string(char quote, int start, int startCol) {
@@ -175,12 +191,27 @@ final class Lexer {
             if (c == '\\' && pos + 1 < src.length()) {
                 char e = src.charAt(pos + 1);
                 switch (e) {
-                    case 'n': sb.append('\n'); break;
-                    case 't': sb.append('\t'); break;
-                    case 'r': sb.append('\r'); break;
-                    case 'b': sb.append('\b'); break;
-                    case 'f': sb.append('\f'); break;
-                    case '\\': case '\'': case '"': case '/': sb.append(e); break;
+                    case 'n':
+                        sb.append('\n');
+                        break;
+                    case 't':
+                        sb.append('\t');
+                        break;
+                    case 'r':
+                        sb.append('\r');
+                        break;
+                    case 'b':
+                        sb.append('\b');
+                        break;
+                    case 'f':
+                        sb.append('\f');
+                        break;
+                    case '\\':
+                    case '\'':
+                    case '"':
+                    case '/':
+                        sb.append(e);
+                        break;
                     case 'u': {
                         if (pos + 6 > src.length() || !isHex(src, pos + 2, 4)) {
                             throw error(pos, line, lineStart, "malformed \\u escape in string");

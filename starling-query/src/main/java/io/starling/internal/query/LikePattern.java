@@ -10,7 +10,13 @@ final class LikePattern {
     private static final int ANY_ONE = -1;
     private static final int ANY_SEQ = -2;
 
-    private enum Shape { EXACT, PREFIX, SUFFIX, CONTAINS, GENERAL }
+    private enum Shape {
+        EXACT,
+        PREFIX,
+        SUFFIX,
+        CONTAINS,
+        GENERAL
+    }
 
     private final Shape shape;
     private final String literal;
@@ -133,6 +139,8 @@ final class LikePattern {
     }
 
     private static int charCount(String s, int i) {
-        return Character.isHighSurrogate(s.charAt(i)) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1)) ? 2 : 1;
+        return Character.isHighSurrogate(s.charAt(i)) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+                ? 2
+                : 1;
     }
 }

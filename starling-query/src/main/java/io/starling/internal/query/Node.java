@@ -35,9 +35,26 @@ import java.util.Set;
 
 /** An AST node: evaluation and printing. See the design note above. */
 sealed interface Node extends Expr
-        permits Node.Literal, Node.Arg, Node.Field, Node.VarPath, Node.Member, Node.Element, Node.Neg, Node.Not,
-                Node.Binary, Node.Between, Node.In, Node.Like, Node.Is, Node.Case, Node.ArrayCtor, Node.ObjectCtor,
-                Node.Call, Node.Aggregate, Node.Quantified, Node.ArrayFor {
+        permits Node.Literal,
+                Node.Arg,
+                Node.Field,
+                Node.VarPath,
+                Node.Member,
+                Node.Element,
+                Node.Neg,
+                Node.Not,
+                Node.Binary,
+                Node.Between,
+                Node.In,
+                Node.Like,
+                Node.Is,
+                Node.Case,
+                Node.ArrayCtor,
+                Node.ObjectCtor,
+                Node.Call,
+                Node.Aggregate,
+                Node.Quantified,
+                Node.ArrayFor {
 
     /** Evaluates against the frame. Never returns Java null. */
     Value eval(Env env);
@@ -245,8 +262,12 @@ sealed interface Node extends Expr
         }
 
         static void printBase(StringBuilder sb, Node base) {
-            boolean bare = base instanceof Field || base instanceof VarPath || base instanceof Member
-                    || base instanceof Element || base instanceof Call || base instanceof Arg;
+            boolean bare = base instanceof Field
+                    || base instanceof VarPath
+                    || base instanceof Member
+                    || base instanceof Element
+                    || base instanceof Call
+                    || base instanceof Arg;
             if (!bare) sb.append('(');
             base.print(sb);
             if (!bare) sb.append(')');
@@ -332,8 +353,20 @@ sealed interface Node extends Expr
     }
 
     enum BinaryOp {
-        OR("OR"), AND("AND"), EQ("="), NE("!="), LT("<"), LE("<="), GT(">"), GE(">="), CONCAT("||"),
-        ADD("+"), SUB("-"), MUL("*"), DIV("/"), MOD("%");
+        OR("OR"),
+        AND("AND"),
+        EQ("="),
+        NE("!="),
+        LT("<"),
+        LE("<="),
+        GT(">"),
+        GE(">="),
+        CONCAT("||"),
+        ADD("+"),
+        SUB("-"),
+        MUL("*"),
+        DIV("/"),
+        MOD("%");
 
         final String symbol;
 
@@ -361,18 +394,30 @@ sealed interface Node extends Expr
             }
             Value l = left.eval(env), r = right.eval(env);
             switch (op) {
-                case EQ: return Comparisons.equal(l, r);
-                case NE: return not(Comparisons.equal(l, r));
-                case LT: return Comparisons.order(l, r, -1, false);
-                case LE: return Comparisons.order(l, r, -1, true);
-                case GT: return Comparisons.order(l, r, 1, false);
-                case GE: return Comparisons.order(l, r, 1, true);
-                case CONCAT: return Arithmetic.concat(l, r);
-                case ADD: return Arithmetic.apply(Arithmetic.Op.ADD, l, r);
-                case SUB: return Arithmetic.apply(Arithmetic.Op.SUB, l, r);
-                case MUL: return Arithmetic.apply(Arithmetic.Op.MUL, l, r);
-                case DIV: return Arithmetic.apply(Arithmetic.Op.DIV, l, r);
-                default: return Arithmetic.apply(Arithmetic.Op.MOD, l, r);
+                case EQ:
+                    return Comparisons.equal(l, r);
+                case NE:
+                    return not(Comparisons.equal(l, r));
+                case LT:
+                    return Comparisons.order(l, r, -1, false);
+                case LE:
+                    return Comparisons.order(l, r, -1, true);
+                case GT:
+                    return Comparisons.order(l, r, 1, false);
+                case GE:
+                    return Comparisons.order(l, r, 1, true);
+                case CONCAT:
+                    return Arithmetic.concat(l, r);
+                case ADD:
+                    return Arithmetic.apply(Arithmetic.Op.ADD, l, r);
+                case SUB:
+                    return Arithmetic.apply(Arithmetic.Op.SUB, l, r);
+                case MUL:
+                    return Arithmetic.apply(Arithmetic.Op.MUL, l, r);
+                case DIV:
+                    return Arithmetic.apply(Arithmetic.Op.DIV, l, r);
+                default:
+                    return Arithmetic.apply(Arithmetic.Op.MOD, l, r);
             }
         }
 
@@ -511,7 +556,8 @@ sealed interface Node extends Expr
             this.negated = negated;
             this.ignoreCase = ignoreCase;
             LikePattern c = null;
-            if (pattern instanceof Literal p && p.value() instanceof Value.Str ps
+            if (pattern instanceof Literal p
+                    && p.value() instanceof Value.Str ps
                     && (escape == null || escape instanceof Literal)) {
                 char esc = escapeChar(escape == null ? null : ((Literal) escape).value());
                 if (esc != 0) c = LikePattern.compile(ps.value(), esc, ignoreCase);
@@ -548,7 +594,9 @@ sealed interface Node extends Expr
         /** The parse-time check: null when fine, else why the constant pattern or escape is invalid. */
         String constantProblem() {
             if (escape instanceof Literal e && escapeChar(e.value()) == 0) return "ESCAPE must be a single character";
-            if (pattern instanceof Literal p && p.value() instanceof Value.Str && compiled == null
+            if (pattern instanceof Literal p
+                    && p.value() instanceof Value.Str
+                    && compiled == null
                     && (escape == null || escape instanceof Literal)) {
                 return "LIKE pattern ends with its escape character";
             }
@@ -558,7 +606,9 @@ sealed interface Node extends Expr
         /** The escape char, 0 when the value is not a one-character string. */
         private static char escapeChar(Value v) {
             if (v == null) return '\\';
-            return v instanceof Value.Str s && s.value().length() == 1 ? s.value().charAt(0) : 0;
+            return v instanceof Value.Str s && s.value().length() == 1
+                    ? s.value().charAt(0)
+                    : 0;
         }
 
         @Override
@@ -598,8 +648,12 @@ sealed interface Node extends Expr
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Like l && negated == l.negated && ignoreCase == l.ignoreCase && value.equals(l.value)
-                    && pattern.equals(l.pattern) && Objects.equals(escape, l.escape);
+            return o instanceof Like l
+                    && negated == l.negated
+                    && ignoreCase == l.ignoreCase
+                    && value.equals(l.value)
+                    && pattern.equals(l.pattern)
+                    && Objects.equals(escape, l.escape);
         }
 
         @Override
@@ -613,7 +667,11 @@ sealed interface Node extends Expr
         }
     }
 
-    enum IsKind { NULL, MISSING, VALUED }
+    enum IsKind {
+        NULL,
+        MISSING,
+        VALUED
+    }
 
     /**
      * {@code v IS [NOT] NULL|MISSING|VALUED}. IS NULL of MISSING is MISSING (SQL++); IS MISSING and IS VALUED
@@ -660,7 +718,8 @@ sealed interface Node extends Expr
             Value x = operand == null ? null : operand.eval(env);
             for (WhenThen w : whens) {
                 Value c = w.when().eval(env);
-                if (Comparisons.isTrue(x == null ? c : Comparisons.equal(x, c))) return w.then().eval(env);
+                if (Comparisons.isTrue(x == null ? c : Comparisons.equal(x, c)))
+                    return w.then().eval(env);
             }
             return otherwise == null ? Value.NULL : otherwise.eval(env);
         }
@@ -850,7 +909,13 @@ sealed interface Node extends Expr
         }
     }
 
-    enum AggregateKind { COUNT, SUM, AVG, MIN, MAX }
+    enum AggregateKind {
+        COUNT,
+        SUM,
+        AVG,
+        MIN,
+        MAX
+    }
 
     /**
      * An aggregate ({@code COUNT(*)} has a null argument). It reads its group's result from

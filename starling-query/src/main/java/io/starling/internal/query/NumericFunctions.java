@@ -18,23 +18,56 @@ final class NumericFunctions {
             if (a[0] instanceof Value.Int i) return i.value() >= 0 ? a[0] : Arithmetic.negate(a[0]);
             return a[0] instanceof Value.Dbl d ? Value.of(Math.abs(d.value())) : Value.NULL;
         });
-        b.fn("ceil", 1, 1, (env, a) -> a[0] instanceof Value.Dbl d ? integral(Math.ceil(d.value())) : intOrNull(a[0]), "ceiling");
-        b.fn("floor", 1, 1, (env, a) -> a[0] instanceof Value.Dbl d ? integral(Math.floor(d.value())) : intOrNull(a[0]));
+        b.fn(
+                "ceil",
+                1,
+                1,
+                (env, a) -> a[0] instanceof Value.Dbl d ? integral(Math.ceil(d.value())) : intOrNull(a[0]),
+                "ceiling");
+        b.fn(
+                "floor",
+                1,
+                1,
+                (env, a) -> a[0] instanceof Value.Dbl d ? integral(Math.floor(d.value())) : intOrNull(a[0]));
         b.fn("round", 1, 2, (env, a) -> scale(a, RoundingMode.HALF_UP));
         b.fn("trunc", 1, 2, (env, a) -> scale(a, RoundingMode.DOWN), "truncate");
-        b.fn("sqrt", 1, 1, (env, a) -> a[0].isNumber() ? Arithmetic.dbl(Math.sqrt(Arithmetic.toDouble(a[0]))) : Value.NULL);
+        b.fn(
+                "sqrt",
+                1,
+                1,
+                (env, a) -> a[0].isNumber() ? Arithmetic.dbl(Math.sqrt(Arithmetic.toDouble(a[0]))) : Value.NULL);
         b.fn("power", 2, 2, (env, a) -> power(a[0], a[1]), "pow");
-        b.fn("sign", 1, 1, (env, a) -> a[0].isNumber() ? Value.of((long) Math.signum(Arithmetic.toDouble(a[0]))) : Value.NULL);
-        b.fn("exp", 1, 1, (env, a) -> a[0].isNumber() ? Arithmetic.dbl(Math.exp(Arithmetic.toDouble(a[0]))) : Value.NULL);
-        b.fn("ln", 1, 1, (env, a) -> a[0].isNumber() ? Arithmetic.dbl(Math.log(Arithmetic.toDouble(a[0]))) : Value.NULL);
-        b.fn("log", 1, 1, (env, a) -> a[0].isNumber() ? Arithmetic.dbl(Math.log10(Arithmetic.toDouble(a[0]))) : Value.NULL, "log10");
+        b.fn(
+                "sign",
+                1,
+                1,
+                (env, a) -> a[0].isNumber() ? Value.of((long) Math.signum(Arithmetic.toDouble(a[0]))) : Value.NULL);
+        b.fn(
+                "exp",
+                1,
+                1,
+                (env, a) -> a[0].isNumber() ? Arithmetic.dbl(Math.exp(Arithmetic.toDouble(a[0]))) : Value.NULL);
+        b.fn(
+                "ln",
+                1,
+                1,
+                (env, a) -> a[0].isNumber() ? Arithmetic.dbl(Math.log(Arithmetic.toDouble(a[0]))) : Value.NULL);
+        b.fn(
+                "log",
+                1,
+                1,
+                (env, a) -> a[0].isNumber() ? Arithmetic.dbl(Math.log10(Arithmetic.toDouble(a[0]))) : Value.NULL,
+                "log10");
         b.fn("pi", 0, 0, (env, a) -> Value.of(Math.PI));
     }
 
     /** The value as a long when it is an integer or an integral float in range; else null. */
     static Long integral(Value v) {
         if (v instanceof Value.Int i) return i.value();
-        if (v instanceof Value.Dbl d && d.value() == Math.rint(d.value()) && d.value() >= -0x1p63 && d.value() < 0x1p63) {
+        if (v instanceof Value.Dbl d
+                && d.value() == Math.rint(d.value())
+                && d.value() >= -0x1p63
+                && d.value() < 0x1p63) {
             return (long) d.value();
         }
         return null;

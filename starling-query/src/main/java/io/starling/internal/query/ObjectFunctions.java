@@ -12,12 +12,17 @@ final class ObjectFunctions {
     private ObjectFunctions() {}
 
     static void register(FunctionRegistry.Builder b) {
-        b.fn("object_keys", 1, 1, (env, a) -> {
-            if (!(a[0] instanceof Value.Obj o)) return Value.NULL;
-            List<Value> out = new ArrayList<>();
-            for (String k : Comparisons.sortedKeys(o)) out.add(Value.of(k));
-            return new Value.Arr(out);
-        }, "object_names");
+        b.fn(
+                "object_keys",
+                1,
+                1,
+                (env, a) -> {
+                    if (!(a[0] instanceof Value.Obj o)) return Value.NULL;
+                    List<Value> out = new ArrayList<>();
+                    for (String k : Comparisons.sortedKeys(o)) out.add(Value.of(k));
+                    return new Value.Arr(out);
+                },
+                "object_names");
         b.fn("object_values", 1, 1, (env, a) -> {
             if (!(a[0] instanceof Value.Obj o)) return Value.NULL;
             List<Value> out = new ArrayList<>();

@@ -52,6 +52,7 @@ final class Parser {
 
     /** Where aggregates may appear right now (null: not allowed; the text names the clause for the error). */
     private String aggregateContext;
+
     private String noAggregatesClause = "this clause";
     private boolean insideAggregate;
     private List<Node.Aggregate> aggregates = new ArrayList<>();
@@ -88,7 +89,8 @@ final class Parser {
 
     private void expectEnd() {
         Token t = peek();
-        if (t.type() != Token.Type.EOF) throw syntax(t, "unexpected " + t.describe() + " after the end of the statement");
+        if (t.type() != Token.Type.EOF)
+            throw syntax(t, "unexpected " + t.describe() + " after the end of the statement");
     }
 
     // ---------------------------------------------------------------------------------------------- tokens
@@ -163,7 +165,10 @@ final class Parser {
         int depth = 1;
         for (Node c : children(n)) depth = Math.max(depth, depths.getOrDefault(c, 1) + 1);
         if (depth > MAX_DEPTH) {
-            throw syntax(t, "expression is more than " + MAX_DEPTH + " levels deep; split it, or use IN (…) for long lists of alternatives");
+            throw syntax(
+                    t,
+                    "expression is more than " + MAX_DEPTH
+                            + " levels deep; split it, or use IN (…) for long lists of alternatives");
         }
         if (depth > 1) depths.put(n, depth);
         return n;
@@ -208,8 +213,11 @@ final class Parser {
         Token first = peek();
         String name = identifier("a collection name");
         // system collections: system:indexes, system:collections, system:info (no spaces around ':')
-        if (first.isWord("system") && peek().isSymbol(":") && peek().start() == first.end()
-                && peek(1).type() == Token.Type.WORD && peek(1).start() == peek().end()) {
+        if (first.isWord("system")
+                && peek().isSymbol(":")
+                && peek().start() == first.end()
+                && peek(1).type() == Token.Type.WORD
+                && peek(1).start() == peek().end()) {
             advance();
             name = "system:" + advance().text().toLowerCase(java.util.Locale.ROOT);
         }
@@ -338,13 +346,26 @@ final class Parser {
             }
             if (having != null) checkGroupSafe(having, groupBy, havingToken);
             for (int i = 0; i < orderBy.size(); i++) {
-                if (orderBy.get(i).projectionIndex() < 0) checkGroupSafe(orderBy.get(i).expr(), groupBy, orderTokens.get(i));
+                if (orderBy.get(i).projectionIndex() < 0)
+                    checkGroupSafe(orderBy.get(i).expr(), groupBy, orderTokens.get(i));
             }
         } else if (having != null) {
             throw invalid(havingToken, "HAVING needs GROUP BY or an aggregate");
         }
-        return new SelectStatement(collection, distinct, all, projections, where, groupBy, having, orderBy, limit,
-                offset, aggregates, argUses, frameSize);
+        return new SelectStatement(
+                collection,
+                distinct,
+                all,
+                projections,
+                where,
+                groupBy,
+                having,
+                orderBy,
+                limit,
+                offset,
+                aggregates,
+                argUses,
+                frameSize);
     }
 
     /** The name a projection gets without an alias: the last field name of a path, else null. */
@@ -356,7 +377,8 @@ final class Parser {
 
     /** The projection a GROUP BY item names when it is a bare identifier equal to an alias. */
     private static SelectStatement.Projection aliasTarget(Node e, List<SelectStatement.Projection> projections) {
-        if (!(e instanceof Node.Field f) || f.path().length() != 1 || !(f.path().first() instanceof Path.Key k)) return null;
+        if (!(e instanceof Node.Field f) || f.path().length() != 1 || !(f.path().first() instanceof Path.Key k))
+            return null;
         for (SelectStatement.Projection pr : projections) {
             if (pr.aliased() && pr.name().equals(k.name())) return pr;
         }
@@ -384,12 +406,16 @@ final class Parser {
     }
 
     private void checkGroupSafe(Node n, List<Node> groupBy, Token fallback) {
-        if (groupBy.contains(n) || n instanceof Node.Aggregate || n instanceof Node.Literal || n instanceof Node.Arg
+        if (groupBy.contains(n)
+                || n instanceof Node.Aggregate
+                || n instanceof Node.Literal
+                || n instanceof Node.Arg
                 || n instanceof Node.VarPath) {
             return;
         }
         if (n instanceof Node.Field f) {
-            throw invalid(positionOf(n, fallback), "'" + f.toDql() + "' must appear in GROUP BY or inside an aggregate");
+            throw invalid(
+                    positionOf(n, fallback), "'" + f.toDql() + "' must appear in GROUP BY or inside an aggregate");
         }
         for (Node c : children(n)) checkGroupSafe(c, groupBy, positionOf(n, fallback));
     }
@@ -404,24 +430,40 @@ final class Parser {
     static List<Node> children(Node n) {
         List<Node> out = new ArrayList<>();
         if (n instanceof Node.Member m) out.add(m.base());
-        else if (n instanceof Node.Element e) { out.add(e.base()); out.add(e.index()); }
-        else if (n instanceof Node.Neg x) out.add(x.operand());
+        else if (n instanceof Node.Element e) {
+            out.add(e.base());
+            out.add(e.index());
+        } else if (n instanceof Node.Neg x) out.add(x.operand());
         else if (n instanceof Node.Not x) out.add(x.operand());
-        else if (n instanceof Node.Binary b) { out.add(b.left()); out.add(b.right()); }
-        else if (n instanceof Node.Between b) { out.add(b.value()); out.add(b.low()); out.add(b.high()); }
-        else if (n instanceof Node.In i) { out.add(i.value()); out.add(i.list()); }
-        else if (n instanceof Node.Like) out.addAll(((Node.Like) n).parts());
+        else if (n instanceof Node.Binary b) {
+            out.add(b.left());
+            out.add(b.right());
+        } else if (n instanceof Node.Between b) {
+            out.add(b.value());
+            out.add(b.low());
+            out.add(b.high());
+        } else if (n instanceof Node.In i) {
+            out.add(i.value());
+            out.add(i.list());
+        } else if (n instanceof Node.Like) out.addAll(((Node.Like) n).parts());
         else if (n instanceof Node.Is i) out.add(i.value());
         else if (n instanceof Node.Case c) {
             if (c.operand() != null) out.add(c.operand());
-            for (Node.WhenThen w : c.whens()) { out.add(w.when()); out.add(w.then()); }
+            for (Node.WhenThen w : c.whens()) {
+                out.add(w.when());
+                out.add(w.then());
+            }
             if (c.otherwise() != null) out.add(c.otherwise());
         } else if (n instanceof Node.ArrayCtor a) out.addAll(a.items);
-        else if (n instanceof Node.ObjectCtor o) { for (Node.Entry e : o.entries) out.add(e.value()); }
-        else if (n instanceof Node.Call c) out.addAll(c.args);
-        else if (n instanceof Node.Aggregate a) { if (a.argument() != null) out.add(a.argument()); }
-        else if (n instanceof Node.Quantified q) { out.add(q.source()); out.add(q.condition()); }
-        else if (n instanceof Node.ArrayFor f) {
+        else if (n instanceof Node.ObjectCtor o) {
+            for (Node.Entry e : o.entries) out.add(e.value());
+        } else if (n instanceof Node.Call c) out.addAll(c.args);
+        else if (n instanceof Node.Aggregate a) {
+            if (a.argument() != null) out.add(a.argument());
+        } else if (n instanceof Node.Quantified q) {
+            out.add(q.source());
+            out.add(q.condition());
+        } else if (n instanceof Node.ArrayFor f) {
             out.add(f.mapping());
             out.add(f.source());
             if (f.condition() != null) out.add(f.condition());
@@ -445,7 +487,8 @@ final class Parser {
             Token start = peek();
             Node d = noAggregates("INSERT", this::expr);
             expectSymbol(")");
-            Value constant = d instanceof Node.Literal l ? l.value() : d instanceof Node.ArrayCtor ? Value.Arr.EMPTY : null;
+            Value constant =
+                    d instanceof Node.Literal l ? l.value() : d instanceof Node.ArrayCtor ? Value.Arr.EMPTY : null;
             if (constant != null && !(constant instanceof Value.Obj)) {
                 throw invalid(start, "DOCUMENTS needs objects but got " + QueryExecutor.describe(constant));
             }
@@ -468,7 +511,9 @@ final class Parser {
             } else {
                 throw expected("FAIL or DO");
             }
-            if (initial) throw invalid(on, "INITIAL DOCUMENTS cannot have an ON ID CONFLICT clause; it never overrides a document");
+            if (initial)
+                throw invalid(
+                        on, "INITIAL DOCUMENTS cannot have an ON ID CONFLICT clause; it never overrides a document");
         }
         return new InsertStatement(collection, docs, docPositions, policy, initial, argUses, frameSize);
     }
@@ -503,8 +548,10 @@ final class Parser {
                     Path path = updatePath(written, "APPLY", at);
                     for (Path.Segment seg : path.segments()) {
                         if (seg instanceof Path.Index) {
-                            throw invalid(at, "APPLY needs a field path without array positions, not " + pathText(path)
-                                    + " (a counter cannot live inside an array)");
+                            throw invalid(
+                                    at,
+                                    "APPLY needs a field path without array positions, not " + pathText(path)
+                                            + " (a counter cannot live inside an array)");
                         }
                     }
                     if (acceptWord("INCREMENT") || acceptWord("PN_INCREMENT")) {
@@ -514,8 +561,12 @@ final class Parser {
                         if (acceptWord("WITH")) {
                             clauses.add(applyClause(path, UpdateStatement.ApplyKind.RESTART, "RESTART WITH"));
                         } else {
-                            clauses.add(new UpdateStatement.Apply(path, UpdateStatement.ApplyKind.RESTART,
-                                    new Node.Literal(Value.of(0L)), at.line(), at.column()));
+                            clauses.add(new UpdateStatement.Apply(
+                                    path,
+                                    UpdateStatement.ApplyKind.RESTART,
+                                    new Node.Literal(Value.of(0L)),
+                                    at.line(),
+                                    at.column()));
                         }
                     } else {
                         throw expected("INCREMENT BY, PN_INCREMENT BY or RESTART");
@@ -552,8 +603,10 @@ final class Parser {
         for (Written w : written) {
             if (overlaps(w.path(), path)) {
                 String how = w.path().equals(path) ? "is already written" : "overlaps " + pathText(w.path());
-                throw invalid(at, clause + " " + pathText(path) + " " + how + " by " + w.clause() + " at line "
-                        + w.at().line() + ", column " + w.at().column() + "; a statement may write each field once");
+                throw invalid(
+                        at,
+                        clause + " " + pathText(path) + " " + how + " by " + w.clause() + " at line " + w.at().line()
+                                + ", column " + w.at().column() + "; a statement may write each field once");
             }
         }
         written.add(new Written(path, clause, at));
@@ -598,10 +651,13 @@ final class Parser {
                 Node idx = expr();
                 expectSymbol("]");
                 Path.Segment s = staticSegment(idx);
-                if (s == null) throw invalid(open, "a path here must be static: use a constant index or field name in [ ]");
+                if (s == null)
+                    throw invalid(open, "a path here must be static: use a constant index or field name in [ ]");
                 if (!positions && s instanceof Path.Index) {
-                    throw invalid(open, "an index field is a field path without array positions, not "
-                            + pathText(new Path(segs).child(s)));
+                    throw invalid(
+                            open,
+                            "an index field is a field path without array positions, not "
+                                    + pathText(new Path(segs).child(s)));
                 }
                 segs.add(s);
             } else {
@@ -781,8 +837,11 @@ final class Parser {
                 continue;
             }
             boolean negated = false;
-            if (t.isWord("NOT") && (peek(1).isWord("BETWEEN") || peek(1).isWord("IN") || peek(1).isWord("LIKE")
-                    || peek(1).isWord("ILIKE"))) {
+            if (t.isWord("NOT")
+                    && (peek(1).isWord("BETWEEN")
+                            || peek(1).isWord("IN")
+                            || peek(1).isWord("LIKE")
+                            || peek(1).isWord("ILIKE"))) {
                 advance();
                 negated = true;
                 t = peek();
@@ -821,13 +880,22 @@ final class Parser {
     private static Node.BinaryOp comparisonOp(Token t) {
         if (t.type() != Token.Type.SYMBOL) return null;
         switch (t.text()) {
-            case "=": case "==": return Node.BinaryOp.EQ;
-            case "!=": case "<>": return Node.BinaryOp.NE;
-            case "<": return Node.BinaryOp.LT;
-            case "<=": return Node.BinaryOp.LE;
-            case ">": return Node.BinaryOp.GT;
-            case ">=": return Node.BinaryOp.GE;
-            default: return null;
+            case "=":
+            case "==":
+                return Node.BinaryOp.EQ;
+            case "!=":
+            case "<>":
+                return Node.BinaryOp.NE;
+            case "<":
+                return Node.BinaryOp.LT;
+            case "<=":
+                return Node.BinaryOp.LE;
+            case ">":
+                return Node.BinaryOp.GT;
+            case ">=":
+                return Node.BinaryOp.GE;
+            default:
+                return null;
         }
     }
 
@@ -841,7 +909,8 @@ final class Parser {
         advance();
         List<Node> items = new ArrayList<>();
         if (!peek().isSymbol(")")) {
-            do items.add(expr()); while (acceptSymbol(","));
+            do items.add(expr());
+            while (acceptSymbol(","));
         }
         expectSymbol(")");
         return at(open, new Node.ArrayCtor(items));
@@ -878,7 +947,10 @@ final class Parser {
         Node left = multiplicative();
         while (peek().isSymbol("+") || peek().isSymbol("-")) {
             Token t = advance();
-            left = at(t, new Node.Binary(t.text().equals("+") ? Node.BinaryOp.ADD : Node.BinaryOp.SUB, left, multiplicative()));
+            left = at(
+                    t,
+                    new Node.Binary(
+                            t.text().equals("+") ? Node.BinaryOp.ADD : Node.BinaryOp.SUB, left, multiplicative()));
         }
         return left;
     }
@@ -887,7 +959,9 @@ final class Parser {
         Node left = unary();
         while (peek().isSymbol("*") || peek().isSymbol("/") || peek().isSymbol("%")) {
             Token t = advance();
-            Node.BinaryOp op = t.text().equals("*") ? Node.BinaryOp.MUL : t.text().equals("/") ? Node.BinaryOp.DIV : Node.BinaryOp.MOD;
+            Node.BinaryOp op = t.text().equals("*")
+                    ? Node.BinaryOp.MUL
+                    : t.text().equals("/") ? Node.BinaryOp.DIV : Node.BinaryOp.MOD;
             left = at(t, new Node.Binary(op, left, unary()));
         }
         return left;
@@ -1010,7 +1084,8 @@ final class Parser {
                 advance();
                 List<Node> items = new ArrayList<>();
                 if (!peek().isSymbol("]")) {
-                    do items.add(expr()); while (acceptSymbol(","));
+                    do items.add(expr());
+                    while (acceptSymbol(","));
                 }
                 expectSymbol("]");
                 return at(t, new Node.ArrayCtor(items));
@@ -1043,7 +1118,9 @@ final class Parser {
             do {
                 Token k = peek();
                 String key;
-                if (k.type() == Token.Type.STRING || k.type() == Token.Type.QUOTED_IDENT || k.type() == Token.Type.WORD) {
+                if (k.type() == Token.Type.STRING
+                        || k.type() == Token.Type.QUOTED_IDENT
+                        || k.type() == Token.Type.WORD) {
                     advance();
                     key = k.text();
                 } else {
@@ -1061,14 +1138,27 @@ final class Parser {
     private Node wordPrimary(Token t) {
         String upper = t.text().toUpperCase(Locale.ROOT);
         switch (upper) {
-            case "TRUE": advance(); return at(t, new Node.Literal(Value.TRUE));
-            case "FALSE": advance(); return at(t, new Node.Literal(Value.FALSE));
-            case "NULL": advance(); return at(t, new Node.Literal(Value.NULL));
-            case "MISSING": advance(); return at(t, new Node.Literal(Value.MISSING));
-            case "CASE": return caseExpr();
-            case "ANY": case "EVERY": return quantified();
-            case "ARRAY": return arrayFor();
-            default: break;
+            case "TRUE":
+                advance();
+                return at(t, new Node.Literal(Value.TRUE));
+            case "FALSE":
+                advance();
+                return at(t, new Node.Literal(Value.FALSE));
+            case "NULL":
+                advance();
+                return at(t, new Node.Literal(Value.NULL));
+            case "MISSING":
+                advance();
+                return at(t, new Node.Literal(Value.MISSING));
+            case "CASE":
+                return caseExpr();
+            case "ANY":
+            case "EVERY":
+                return quantified();
+            case "ARRAY":
+                return arrayFor();
+            default:
+                break;
         }
         if (peek(1).isSymbol("(")) return call();
         if (Keywords.isReserved(t.text())) throw expected("an expression");
@@ -1093,7 +1183,11 @@ final class Parser {
         String name = nameTok.text().toLowerCase(Locale.ROOT);
         expectSymbol("(");
         switch (name) {
-            case "count": case "sum": case "avg": case "min": case "max":
+            case "count":
+            case "sum":
+            case "avg":
+            case "min":
+            case "max":
                 return aggregate(nameTok, Node.AggregateKind.valueOf(name.toUpperCase(Locale.ROOT)));
             default:
                 break;
@@ -1102,18 +1196,21 @@ final class Parser {
         if (fn == null) throw invalid(nameTok, "unknown function '" + nameTok.text() + "'");
         List<Node> args = new ArrayList<>();
         if (!peek().isSymbol(")")) {
-            do args.add(expr()); while (acceptSymbol(","));
+            do args.add(expr());
+            while (acceptSymbol(","));
             if (name.equals("cast") && args.size() == 1 && atWord("AS")) {
                 advance();
                 Token type = peek();
-                if (type.type() != Token.Type.WORD && type.type() != Token.Type.STRING) throw expected("a type name after AS");
+                if (type.type() != Token.Type.WORD && type.type() != Token.Type.STRING)
+                    throw expected("a type name after AS");
                 advance();
                 args.add(new Node.Literal(Value.of(type.text().toLowerCase(Locale.ROOT))));
             }
         }
         expectSymbol(")");
         if (!fn.accepts(args.size())) {
-            throw invalid(nameTok, "function '" + nameTok.text() + "' takes " + fn.arity() + " but was given " + args.size());
+            throw invalid(
+                    nameTok, "function '" + nameTok.text() + "' takes " + fn.arity() + " but was given " + args.size());
         }
         try {
             return at(nameTok, new Node.Call(fn, args));
@@ -1124,8 +1221,10 @@ final class Parser {
 
     private Node aggregate(Token nameTok, Node.AggregateKind kind) {
         String upper = kind.name();
-        if (insideAggregate) throw invalid(nameTok, "aggregate " + upper + " cannot be nested inside another aggregate");
-        if (aggregateContext == null) throw invalid(nameTok, "aggregate " + upper + " is not allowed in " + noAggregatesClause);
+        if (insideAggregate)
+            throw invalid(nameTok, "aggregate " + upper + " cannot be nested inside another aggregate");
+        if (aggregateContext == null)
+            throw invalid(nameTok, "aggregate " + upper + " is not allowed in " + noAggregatesClause);
         Node arg = null;
         boolean distinct = false;
         if (peek().isSymbol("*")) {
@@ -1140,7 +1239,8 @@ final class Parser {
                 insideAggregate = false;
             }
             if (peek().isSymbol(",")) {
-                String hint = kind == Node.AggregateKind.MIN ? "; for the smaller of two values use a CASE"
+                String hint = kind == Node.AggregateKind.MIN
+                        ? "; for the smaller of two values use a CASE"
                         : kind == Node.AggregateKind.MAX ? "; for the larger of two values use a CASE" : "";
                 throw invalid(nameTok, "aggregate " + upper + " takes 1 argument" + hint);
             }
@@ -1232,7 +1332,8 @@ final class Parser {
             else if (t.isWord("END")) blocks--;
             else if (t.isWord("FOR") && depth == 0 && blocks == 0) {
                 Token name = toks.get(i + 1);
-                if (name.type() == Token.Type.QUOTED_IDENT || (name.type() == Token.Type.WORD && !Keywords.isReserved(name.text()))) {
+                if (name.type() == Token.Type.QUOTED_IDENT
+                        || (name.type() == Token.Type.WORD && !Keywords.isReserved(name.text()))) {
                     return name.text();
                 }
                 throw syntax(name, "expected a variable name but found " + name.describe());

@@ -98,6 +98,7 @@ final class Planner {
     private final List<IndexDefinition> indexes;
     /** The paths constraints are worth computing for: index fields and _id. */
     private final Set<Path> paths = new HashSet<>();
+
     private int steps;
 
     private Planner(String collection, DocumentSource src, Env env) {
@@ -148,7 +149,9 @@ final class Planner {
     private static List<OrderKey> orderKeys(SelectStatement s) {
         List<OrderKey> keys = new ArrayList<>();
         for (SelectStatement.OrderItem o : s.orderBy) {
-            Node e = o.projectionIndex() >= 0 ? s.projections.get(o.projectionIndex()).expr() : o.expr();
+            Node e = o.projectionIndex() >= 0
+                    ? s.projections.get(o.projectionIndex()).expr()
+                    : o.expr();
             if (!(e instanceof Node.Field f)) break;
             keys.add(new OrderKey(f.path(), o.descending()));
         }
@@ -184,8 +187,8 @@ final class Planner {
         for (Node c : conjuncts) constraints = Constraints.intersect(constraints, Constraints.of(c, paths, env));
         for (Map.Entry<Path, ValueSet> e : constraints.entrySet()) {
             if (e.getValue().isEmpty()) {
-                return new Choice(new AccessPath.Empty("no value of " + AccessPath.IndexScan.text(e.getKey())
-                        + " satisfies the WHERE"));
+                return new Choice(new AccessPath.Empty(
+                        "no value of " + AccessPath.IndexScan.text(e.getKey()) + " satisfies the WHERE"));
             }
         }
         ValueSet id = constraints.get(ID);
@@ -270,8 +273,7 @@ final class Planner {
     }
 
     /** Among whole-index scans for order: longest delivered prefix, no group sorting, fewest fields, name. */
-    private static final Comparator<Candidate> ORDER_ONLY = Comparator
-            .comparingInt((Candidate c) -> -c.orderedPrefix)
+    private static final Comparator<Candidate> ORDER_ONLY = Comparator.comparingInt((Candidate c) -> -c.orderedPrefix)
             .thenComparing(c -> c.sortGroups)
             .thenComparingInt(c -> c.index.fields().size())
             .thenComparing(c -> c.index.name());
@@ -283,6 +285,7 @@ final class Planner {
         final List<List<Value>> points;
         /** The intervals of the component after the prefix, ascending; null when none. */
         final List<ValueSet.Interval> range;
+
         final long rangeCount;
         boolean reverse;
         boolean idOrdered;
@@ -306,7 +309,8 @@ final class Planner {
             Set<Path> pinned = new HashSet<>();
             List<IndexDefinition.Field> free = new ArrayList<>();
             for (int j = 0; j < fields.size(); j++) {
-                if (j < points.size() && points.get(j).size() == 1) pinned.add(fields.get(j).path());
+                if (j < points.size() && points.get(j).size() == 1)
+                    pinned.add(fields.get(j).path());
                 else free.add(fields.get(j));
             }
             idOrdered = free.isEmpty();
@@ -331,7 +335,9 @@ final class Planner {
         }
 
         Choice choice() {
-            return new Choice(new AccessPath.IndexScan(index, ranges(), reverse, idOrdered && !reverse), orderedPrefix,
+            return new Choice(
+                    new AccessPath.IndexScan(index, ranges(), reverse, idOrdered && !reverse),
+                    orderedPrefix,
                     sortGroups);
         }
 
@@ -384,7 +390,10 @@ final class Planner {
             if (c instanceof Node.Binary b && b.op() == Node.BinaryOp.EQ) {
                 if (isId(b.left()) && Constraints.isConstant(b.right())) constant = b.right();
                 else if (isId(b.right()) && Constraints.isConstant(b.left())) constant = b.left();
-            } else if (c instanceof Node.In in && !in.negated() && isId(in.value()) && Constraints.isConstant(in.list())) {
+            } else if (c instanceof Node.In in
+                    && !in.negated()
+                    && isId(in.value())
+                    && Constraints.isConstant(in.list())) {
                 constant = in.list();
                 list = true;
             }

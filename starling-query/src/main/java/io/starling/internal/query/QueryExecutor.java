@@ -29,7 +29,10 @@ public final class QueryExecutor {
     public static void checkArguments(Statement s, Map<String, Value> args) {
         for (ArgUse u : ((BaseStatement) s).argUses) {
             if (!args.containsKey(u.name())) {
-                throw new DqlException(DqlException.Kind.ARGUMENT, u.line(), u.column(),
+                throw new DqlException(
+                        DqlException.Kind.ARGUMENT,
+                        u.line(),
+                        u.column(),
                         "argument :" + u.name() + " was not supplied");
             }
         }
@@ -107,7 +110,10 @@ public final class QueryExecutor {
                 Value v = a.amount().eval(env);
                 boolean increment = a.kind() == UpdateStatement.ApplyKind.INCREMENT;
                 if (!v.isNumber()) {
-                    throw new DqlException(DqlException.Kind.INVALID, a.line(), a.column(),
+                    throw new DqlException(
+                            DqlException.Kind.INVALID,
+                            a.line(),
+                            a.column(),
                             (increment ? "INCREMENT BY" : "RESTART WITH") + " needs a number but got " + describe(v));
                 }
                 ops.add(increment ? new FieldOp.Increment(a.path(), v) : new FieldOp.Restart(a.path(), v));
@@ -130,7 +136,8 @@ public final class QueryExecutor {
             Value v = docs.get(i).eval(env);
             if (!(v instanceof Value.Obj)) {
                 int[] pos = s.positions.get(i);
-                throw new DqlException(DqlException.Kind.INVALID, pos[0], pos[1], "DOCUMENTS needs objects but got " + describe(v));
+                throw new DqlException(
+                        DqlException.Kind.INVALID, pos[0], pos[1], "DOCUMENTS needs objects but got " + describe(v));
             }
             out.add(v);
         }

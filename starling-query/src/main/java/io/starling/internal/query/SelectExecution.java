@@ -56,7 +56,8 @@ final class SelectExecution {
         }
         if (!s.orderBy.isEmpty()) rows.sort(byKeys(s.orderBy, 0, false));
         List<Value.Obj> out = new ArrayList<>();
-        for (long i = offset; i < rows.size() && out.size() < limit; i++) out.add(rows.get((int) i).item());
+        for (long i = offset; i < rows.size() && out.size() < limit; i++)
+            out.add(rows.get((int) i).item());
         return out;
     }
 
@@ -65,8 +66,8 @@ final class SelectExecution {
      * rows equal on them are re-sorted (rest of the ORDER BY, then _id) when the plan says so. Stops once OFFSET +
      * LIMIT rows are out and the group in progress is complete.
      */
-    private static List<Value.Obj> ordered(SelectStatement s, QueryPlan plan, DocumentSource src, Env env, long offset,
-            long limit) {
+    private static List<Value.Obj> ordered(
+            SelectStatement s, QueryPlan plan, DocumentSource src, Env env, long offset, long limit) {
         long need = offset + limit < 0 ? Long.MAX_VALUE : offset + limit;
         int prefix = plan.orderedPrefix;
         Comparator<Row> withinGroup = byKeys(s.orderBy, prefix, true);
@@ -90,7 +91,8 @@ final class SelectExecution {
         group.sort(withinGroup);
         out.addAll(group);
         List<Value.Obj> items = new ArrayList<>();
-        for (long i = offset; i < out.size() && items.size() < limit; i++) items.add(out.get((int) i).item());
+        for (long i = offset; i < out.size() && items.size() < limit; i++)
+            items.add(out.get((int) i).item());
         return items;
     }
 
@@ -161,7 +163,9 @@ final class SelectExecution {
         Value[] keys = new Value[s.orderBy.size()];
         for (int i = 0; i < keys.length; i++) {
             SelectStatement.OrderItem o = s.orderBy.get(i);
-            keys[i] = o.projectionIndex() >= 0 ? item.get(s.projections.get(o.projectionIndex()).name()) : o.expr().eval(env);
+            keys[i] = o.projectionIndex() >= 0
+                    ? item.get(s.projections.get(o.projectionIndex()).name())
+                    : o.expr().eval(env);
         }
         return new Row(item, keys, id);
     }
@@ -182,8 +186,13 @@ final class SelectExecution {
         Value v = b.expr().eval(env);
         Long n = NumericFunctions.integral(v);
         if (n == null || n < 0) {
-            String shown = b.expr() instanceof Node.Arg a ? ":" + a.name() + " was " + describe(v) : b.expr().toDql();
-            throw new DqlException(DqlException.Kind.INVALID, b.line(), b.column(),
+            String shown = b.expr() instanceof Node.Arg a
+                    ? ":" + a.name() + " was " + describe(v)
+                    : b.expr().toDql();
+            throw new DqlException(
+                    DqlException.Kind.INVALID,
+                    b.line(),
+                    b.column(),
                     clause + " must be a non-negative integer but " + shown);
         }
         return n;

@@ -31,9 +31,20 @@ public final class SelectStatement extends BaseStatement implements Statement {
     /** The aggregates of projections, HAVING and ORDER BY, indexed by slot. */
     final List<Node.Aggregate> aggregates;
 
-    SelectStatement(String collection, boolean distinct, boolean selectAll, List<Projection> projections, Node where,
-            List<Node> groupBy, Node having, List<OrderItem> orderBy, Bound limit, Bound offset,
-            List<Node.Aggregate> aggregates, List<ArgUse> argUses, int frameSize) {
+    SelectStatement(
+            String collection,
+            boolean distinct,
+            boolean selectAll,
+            List<Projection> projections,
+            Node where,
+            List<Node> groupBy,
+            Node having,
+            List<OrderItem> orderBy,
+            Bound limit,
+            Bound offset,
+            List<Node.Aggregate> aggregates,
+            List<ArgUse> argUses,
+            int frameSize) {
         super(argUses, frameSize);
         this.collection = collection;
         this.distinct = distinct;
@@ -81,8 +92,14 @@ public final class SelectStatement extends BaseStatement implements Statement {
      * ordering, LIMIT or OFFSET: the form of a sync subscription.
      */
     public boolean isPlainFilter() {
-        return selectAll && !distinct && groupBy.isEmpty() && having == null && orderBy.isEmpty() && limit == null
-                && offset == null && aggregates.isEmpty();
+        return selectAll
+                && !distinct
+                && groupBy.isEmpty()
+                && having == null
+                && orderBy.isEmpty()
+                && limit == null
+                && offset == null
+                && aggregates.isEmpty();
     }
 
     public boolean isAggregate() {
@@ -115,7 +132,9 @@ public final class SelectStatement extends BaseStatement implements Statement {
         for (int i = 0; i < orderBy.size(); i++) {
             OrderItem o = orderBy.get(i);
             sb.append(i == 0 ? " ORDER BY " : ", ");
-            if (o.projectionIndex() >= 0) Keywords.appendIdentifier(sb, projections.get(o.projectionIndex()).name());
+            if (o.projectionIndex() >= 0)
+                Keywords.appendIdentifier(
+                        sb, projections.get(o.projectionIndex()).name());
             else o.expr().print(sb);
             if (o.descending()) sb.append(" DESC");
         }

@@ -5,8 +5,13 @@ package io.starling.internal.query;
  * {@link #toString()} prints the statement back as DQL.
  */
 public sealed interface Statement
-        permits SelectStatement, InsertStatement, UpdateStatement, FilteredStatement, CreateIndexStatement,
-                DropIndexStatement, ExplainStatement {
+        permits SelectStatement,
+                InsertStatement,
+                UpdateStatement,
+                FilteredStatement,
+                CreateIndexStatement,
+                DropIndexStatement,
+                ExplainStatement {
 
     /** The collection named in FROM / INTO / UPDATE / ON (for EXPLAIN, the explained statement's). */
     String collection();

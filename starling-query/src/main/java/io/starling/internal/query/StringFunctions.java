@@ -15,12 +15,26 @@ final class StringFunctions {
     private StringFunctions() {}
 
     static void register(FunctionRegistry.Builder b) {
-        b.fn("lower", 1, 1, (env, a) -> str(a[0]) == null ? Value.NULL : Value.of(str(a[0]).toLowerCase(Locale.ROOT)));
-        b.fn("upper", 1, 1, (env, a) -> str(a[0]) == null ? Value.NULL : Value.of(str(a[0]).toUpperCase(Locale.ROOT)));
-        b.fn("char_length", 1, 1, (env, a) -> {
-            String s = str(a[0]);
-            return s == null ? Value.NULL : Value.of((long) s.codePointCount(0, s.length()));
-        }, "character_length", "length");
+        b.fn(
+                "lower",
+                1,
+                1,
+                (env, a) -> str(a[0]) == null ? Value.NULL : Value.of(str(a[0]).toLowerCase(Locale.ROOT)));
+        b.fn(
+                "upper",
+                1,
+                1,
+                (env, a) -> str(a[0]) == null ? Value.NULL : Value.of(str(a[0]).toUpperCase(Locale.ROOT)));
+        b.fn(
+                "char_length",
+                1,
+                1,
+                (env, a) -> {
+                    String s = str(a[0]);
+                    return s == null ? Value.NULL : Value.of((long) s.codePointCount(0, s.length()));
+                },
+                "character_length",
+                "length");
         b.fn("byte_length", 1, 1, (env, a) -> {
             String s = str(a[0]);
             return s == null ? Value.NULL : Value.of(utf8Length(s));
@@ -56,7 +70,9 @@ final class StringFunctions {
         });
         b.fn("reverse", 1, 1, (env, a) -> {
             String s = str(a[0]);
-            return s == null ? Value.NULL : Value.of(new StringBuilder(s).reverse().toString());
+            return s == null
+                    ? Value.NULL
+                    : Value.of(new StringBuilder(s).reverse().toString());
         });
         b.bound("regexp_like", 2, -1, true, StringFunctions::bindRegexpLike);
     }
@@ -169,7 +185,9 @@ final class StringFunctions {
                 throw new IllegalArgumentException("regexp_like needs string pattern and flags");
             }
             Pattern regex = compile(pattern, flags.toString(), true);
-            return (env, a) -> a[0] instanceof Value.Str s ? Comparisons.bool(regex.matcher(s.value()).find()) : Value.NULL;
+            return (env, a) -> a[0] instanceof Value.Str s
+                    ? Comparisons.bool(regex.matcher(s.value()).find())
+                    : Value.NULL;
         }
         return new FunctionDef.Impl() {
             private volatile Compiled last;
@@ -188,7 +206,9 @@ final class StringFunctions {
                     c = new Compiled(pattern, flags.toString(), compile(pattern, flags.toString(), false));
                     last = c;
                 }
-                return c.regex == null ? Value.NULL : Comparisons.bool(c.regex.matcher(s).find());
+                return c.regex == null
+                        ? Value.NULL
+                        : Comparisons.bool(c.regex.matcher(s).find());
             }
         };
     }
@@ -202,13 +222,25 @@ final class StringFunctions {
         int f = 0;
         for (char c : flags.toCharArray()) {
             switch (c) {
-                case 'i': f |= Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE; break;
-                case 'c': f &= ~(Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE); break;
-                case 'm': f |= Pattern.MULTILINE; break;
-                case 's': f |= Pattern.DOTALL; break;
-                case 'x': f |= Pattern.COMMENTS; break;
+                case 'i':
+                    f |= Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
+                    break;
+                case 'c':
+                    f &= ~(Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+                    break;
+                case 'm':
+                    f |= Pattern.MULTILINE;
+                    break;
+                case 's':
+                    f |= Pattern.DOTALL;
+                    break;
+                case 'x':
+                    f |= Pattern.COMMENTS;
+                    break;
                 default:
-                    if (strict) throw new IllegalArgumentException("unknown regexp_like flag '" + c + "' (expected i, c, m, s or x)");
+                    if (strict)
+                        throw new IllegalArgumentException(
+                                "unknown regexp_like flag '" + c + "' (expected i, c, m, s or x)");
                     return null;
             }
         }

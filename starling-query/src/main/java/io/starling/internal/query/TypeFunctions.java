@@ -16,18 +16,40 @@ final class TypeFunctions {
 
     /** Cast target types by accepted spelling. */
     enum Target {
-        STRING, NUMBER, INT, FLOAT, BOOLEAN, ARRAY, OBJECT;
+        STRING,
+        NUMBER,
+        INT,
+        FLOAT,
+        BOOLEAN,
+        ARRAY,
+        OBJECT;
 
         static Target of(String name) {
             switch (name.toLowerCase(Locale.ROOT)) {
-                case "string": case "str": case "text": return STRING;
-                case "number": case "numeric": return NUMBER;
-                case "int": case "integer": case "bigint": return INT;
-                case "float": case "double": case "real": return FLOAT;
-                case "boolean": case "bool": return BOOLEAN;
-                case "array": return ARRAY;
-                case "object": return OBJECT;
-                default: return null;
+                case "string":
+                case "str":
+                case "text":
+                    return STRING;
+                case "number":
+                case "numeric":
+                    return NUMBER;
+                case "int":
+                case "integer":
+                case "bigint":
+                    return INT;
+                case "float":
+                case "double":
+                case "real":
+                    return FLOAT;
+                case "boolean":
+                case "bool":
+                    return BOOLEAN;
+                case "array":
+                    return ARRAY;
+                case "object":
+                    return OBJECT;
+                default:
+                    return null;
             }
         }
     }

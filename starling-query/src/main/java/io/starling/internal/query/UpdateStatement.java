@@ -19,7 +19,10 @@ public final class UpdateStatement extends BaseStatement implements Statement {
 
     record Unset(Path path) implements Clause {}
 
-    enum ApplyKind { INCREMENT, RESTART }
+    enum ApplyKind {
+        INCREMENT,
+        RESTART
+    }
 
     /** {@code APPLY path INCREMENT BY amount} / {@code RESTART WITH amount}; amount's position for errors. */
     record Apply(Path path, ApplyKind kind, Node amount, int line, int column) implements Clause {}
@@ -66,7 +69,8 @@ public final class UpdateStatement extends BaseStatement implements Statement {
                 Apply a = (Apply) c;
                 sb.append("APPLY ");
                 Node.printSegments(sb, a.path().segments(), false);
-                sb.append(a.kind() == ApplyKind.INCREMENT ? " INCREMENT BY " : " RESTART WITH ").append(a.amount().toDql());
+                sb.append(a.kind() == ApplyKind.INCREMENT ? " INCREMENT BY " : " RESTART WITH ")
+                        .append(a.amount().toDql());
             }
         }
         if (where != null) sb.append(" WHERE ").append(where.toDql());

@@ -15,7 +15,10 @@ final class ValueSet {
     /** One interval; lower/upper null when unbounded. Never empty. */
     record Interval(Bound lower, Bound upper) {
         boolean isPoint() {
-            return lower != null && upper != null && lower.inclusive() && upper.inclusive()
+            return lower != null
+                    && upper != null
+                    && lower.inclusive()
+                    && upper.inclusive()
                     && ValueOrder.compare(lower.value(), upper.value()) == 0;
         }
 
@@ -80,7 +83,8 @@ final class ValueSet {
 
     /** The smallest single interval containing the set (the set must not be empty). */
     Interval hull() {
-        return new Interval(intervals.get(0).lower(), intervals.get(intervals.size() - 1).upper());
+        return new Interval(
+                intervals.get(0).lower(), intervals.get(intervals.size() - 1).upper());
     }
 
     boolean contains(Value v) {
@@ -174,7 +178,10 @@ final class ValueSet {
     }
 
     static void appendInterval(StringBuilder sb, Bound lower, Bound upper) {
-        if (lower != null && upper != null && lower.inclusive() && upper.inclusive()
+        if (lower != null
+                && upper != null
+                && lower.inclusive()
+                && upper.inclusive()
                 && ValueOrder.compare(lower.value(), upper.value()) == 0) {
             appendLiteral(sb, lower.value());
             return;

@@ -15,7 +15,8 @@ class ExplainTest {
 
     @BeforeEach
     void setUp() {
-        src = new InMemorySource().add("cars", "{'_id': 1, 'make': 'Ford', 'year': 2019}")
+        src = new InMemorySource()
+                .add("cars", "{'_id': 1, 'make': 'Ford', 'year': 2019}")
                 .index("CREATE INDEX by_make ON cars (make)")
                 .index("CREATE INDEX by_make_year ON cars (make, year DESC)")
                 .index("CREATE INDEX by_color ON cars (color)");
@@ -23,7 +24,9 @@ class ExplainTest {
 
     @AfterEach
     void readNothing() {
-        assertThat(src.scans + src.gets + src.indexScans + src.counts).as("documents read by EXPLAIN").isZero();
+        assertThat(src.scans + src.gets + src.indexScans + src.counts)
+                .as("documents read by EXPLAIN")
+                .isZero();
     }
 
     private String explain(String dql) {
@@ -44,8 +47,10 @@ class ExplainTest {
 
     @Test
     void indexScanWithRangesSortAvoidedAndLimitPushedDown() {
-        assertThat(explain("EXPLAIN SELECT * FROM cars WHERE make = 'Ford' AND year BETWEEN 2000 AND 2010 "
-                + "ORDER BY year DESC LIMIT :n OFFSET 2", Map.of("n", Value.of(3L))))
+        assertThat(explain(
+                        "EXPLAIN SELECT * FROM cars WHERE make = 'Ford' AND year BETWEEN 2000 AND 2010 "
+                                + "ORDER BY year DESC LIMIT :n OFFSET 2",
+                        Map.of("n", Value.of(3L))))
                 .isEqualTo("{\"plan\":{\"operator\":\"Limit\",\"count\":3,\"offset\":2,\"pushedDown\":true,"
                         + "\"input\":{\"operator\":\"Sort\",\"keys\":[\"year DESC\"],\"avoided\":true,"
                         + "\"input\":{\"operator\":\"Project\",\"columns\":\"*\","
@@ -64,27 +69,29 @@ class ExplainTest {
     @Test
     void unionOfIndexScansAndIdLookups() {
         assertThat(explain("EXPLAIN SELECT DISTINCT color FROM cars WHERE make = 'Ford' OR color = 'red' OR _id = 7"))
-                .isEqualTo("{\"plan\":{\"operator\":\"Distinct\",\"input\":{\"operator\":\"Project\",\"columns\":[\"color\"],"
-                        + "\"input\":{\"operator\":\"Filter\",\"condition\":\"(((make = 'Ford') OR (color = 'red')) OR (_id = 7))\","
-                        + "\"input\":{\"operator\":\"Union\",\"dedupe\":\"_id\",\"inputs\":["
-                        + "{\"operator\":\"IndexScan\",\"index\":\"by_make\",\"collection\":\"cars\",\"fields\":[\"make\"],"
-                        + "\"ranges\":[{\"make\":\"'Ford'\"}],\"reverse\":false},"
-                        + "{\"operator\":\"IndexScan\",\"index\":\"by_color\",\"collection\":\"cars\",\"fields\":[\"color\"],"
-                        + "\"ranges\":[{\"color\":\"'red'\"}],\"reverse\":false},"
-                        + "{\"operator\":\"IdLookup\",\"collection\":\"cars\",\"ids\":[7]}]}}}}}");
+                .isEqualTo(
+                        "{\"plan\":{\"operator\":\"Distinct\",\"input\":{\"operator\":\"Project\",\"columns\":[\"color\"],"
+                                + "\"input\":{\"operator\":\"Filter\",\"condition\":\"(((make = 'Ford') OR (color = 'red')) OR (_id = 7))\","
+                                + "\"input\":{\"operator\":\"Union\",\"dedupe\":\"_id\",\"inputs\":["
+                                + "{\"operator\":\"IndexScan\",\"index\":\"by_make\",\"collection\":\"cars\",\"fields\":[\"make\"],"
+                                + "\"ranges\":[{\"make\":\"'Ford'\"}],\"reverse\":false},"
+                                + "{\"operator\":\"IndexScan\",\"index\":\"by_color\",\"collection\":\"cars\",\"fields\":[\"color\"],"
+                                + "\"ranges\":[{\"color\":\"'red'\"}],\"reverse\":false},"
+                                + "{\"operator\":\"IdLookup\",\"collection\":\"cars\",\"ids\":[7]}]}}}}}");
     }
 
     @Test
     void countFastPath() {
         assertThat(explain("EXPLAIN SELECT COUNT(*) AS n FROM cars"))
-                .isEqualTo("{\"plan\":{\"operator\":\"Project\",\"columns\":[\"n\"],"
-                        + "\"input\":{\"operator\":\"CountFastPath\",\"collection\":\"cars\",\"aggregates\":[\"count(*)\"]}}}");
+                .isEqualTo(
+                        "{\"plan\":{\"operator\":\"Project\",\"columns\":[\"n\"],"
+                                + "\"input\":{\"operator\":\"CountFastPath\",\"collection\":\"cars\",\"aggregates\":[\"count(*)\"]}}}");
     }
 
     @Test
     void groupingHavingAndAFullSort() {
         assertThat(explain("EXPLAIN SELECT make, COUNT(*) AS n FROM cars WHERE year > 2000 GROUP BY make "
-                + "HAVING COUNT(*) > 1 ORDER BY n DESC LIMIT 5"))
+                        + "HAVING COUNT(*) > 1 ORDER BY n DESC LIMIT 5"))
                 .isEqualTo("{\"plan\":{\"operator\":\"Limit\",\"count\":5,\"pushedDown\":false,"
                         + "\"input\":{\"operator\":\"Sort\",\"keys\":[\"n DESC\"],\"avoided\":false,"
                         + "\"input\":{\"operator\":\"Project\",\"columns\":[\"make\",\"n\"],"
@@ -108,10 +115,11 @@ class ExplainTest {
     @Test
     void mutationsAndTheEmptyPlan() {
         assertThat(explain("EXPLAIN UPDATE cars SET a = 1 WHERE make LIKE 'F%'"))
-                .isEqualTo("{\"plan\":{\"operator\":\"Update\",\"collection\":\"cars\",\"input\":{\"operator\":\"Sort\","
-                        + "\"keys\":[\"_id\"],\"input\":{\"operator\":\"Filter\",\"condition\":\"(make LIKE 'F%')\","
-                        + "\"input\":{\"operator\":\"IndexScan\",\"index\":\"by_make\",\"collection\":\"cars\","
-                        + "\"fields\":[\"make\"],\"ranges\":[{\"make\":\"['F', 'G')\"}],\"reverse\":false}}}}}");
+                .isEqualTo(
+                        "{\"plan\":{\"operator\":\"Update\",\"collection\":\"cars\",\"input\":{\"operator\":\"Sort\","
+                                + "\"keys\":[\"_id\"],\"input\":{\"operator\":\"Filter\",\"condition\":\"(make LIKE 'F%')\","
+                                + "\"input\":{\"operator\":\"IndexScan\",\"index\":\"by_make\",\"collection\":\"cars\","
+                                + "\"fields\":[\"make\"],\"ranges\":[{\"make\":\"['F', 'G')\"}],\"reverse\":false}}}}}");
         assertThat(explain("EXPLAIN DELETE FROM cars WHERE color = NULL"))
                 .isEqualTo("{\"plan\":{\"operator\":\"Delete\",\"collection\":\"cars\","
                         + "\"input\":{\"operator\":\"Empty\",\"reason\":\"no value of color satisfies the WHERE\"}}}");
@@ -123,7 +131,8 @@ class ExplainTest {
     @Test
     void missingAndNullKeysAreShownAsKeywords() {
         assertThat(explain("EXPLAIN SELECT * FROM cars WHERE make IS MISSING AND color IN ['a', 5]"))
-                .contains("\"index\":\"by_make\"").contains("\"ranges\":[{\"make\":\"MISSING\"}]");
+                .contains("\"index\":\"by_make\"")
+                .contains("\"ranges\":[{\"make\":\"MISSING\"}]");
         assertThat(explain("EXPLAIN SELECT * FROM cars WHERE color IN ['a', 5] AND make IS NOT MISSING"))
                 .contains("\"ranges\":[{\"color\":\"5\"},{\"color\":\"5.0\"},{\"color\":\"'a'\"}]");
     }
@@ -131,15 +140,18 @@ class ExplainTest {
     @Test
     void argumentsAreCheckedAsWhenRunning() {
         assertThatThrownBy(() -> explain("EXPLAIN SELECT * FROM cars WHERE make = :m"))
-                .isInstanceOf(DqlException.class).hasMessage("line 1, column 41: argument :m was not supplied");
+                .isInstanceOf(DqlException.class)
+                .hasMessage("line 1, column 41: argument :m was not supplied");
         assertThatThrownBy(() -> explain("EXPLAIN SELECT * FROM cars LIMIT :n", Map.of("n", Value.of(-1L))))
-                .isInstanceOf(DqlException.class).hasMessageContaining("LIMIT must be a non-negative integer");
+                .isInstanceOf(DqlException.class)
+                .hasMessageContaining("LIMIT must be a non-negative integer");
     }
 
     @Test
     void explainIsNotAMutationWhateverItExplains() {
         assertThat(Dql.parse("EXPLAIN DELETE FROM cars").isMutation()).isFalse();
         assertThat(Dql.parse("EXPLAIN DELETE FROM cars").collection()).isEqualTo("cars");
-        assertThat(Dql.parse("EXPLAIN DELETE FROM cars WHERE a = :x").toString()).isEqualTo("EXPLAIN DELETE FROM cars WHERE (a = :x)");
+        assertThat(Dql.parse("EXPLAIN DELETE FROM cars WHERE a = :x").toString())
+                .isEqualTo("EXPLAIN DELETE FROM cars WHERE (a = :x)");
     }
 }

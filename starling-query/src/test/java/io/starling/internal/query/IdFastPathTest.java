@@ -17,9 +17,13 @@ class IdFastPathTest {
 
     @BeforeEach
     void setUp() {
-        src = new InMemorySource().add("c",
-                "{'_id': 1, 'v': 'one'}", "{'_id': 2, 'v': 'two'}", "{'_id': 'k', 'v': 'kay'}",
-                "{'_id': {'a': 1, 'b': 2}, 'v': 'composite'}");
+        src = new InMemorySource()
+                .add(
+                        "c",
+                        "{'_id': 1, 'v': 'one'}",
+                        "{'_id': 2, 'v': 'two'}",
+                        "{'_id': 'k', 'v': 'kay'}",
+                        "{'_id': {'a': 1, 'b': 2}, 'v': 'composite'}");
     }
 
     private List<Value.Obj> run(String dql, Map<String, Value> args) {
@@ -35,17 +39,18 @@ class IdFastPathTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "SELECT v FROM c WHERE _id = 2",
-        "SELECT v FROM c WHERE 2 = _id",
-        "SELECT v FROM c WHERE _id == :id",
-        "SELECT v FROM c WHERE _id = :id AND v LIKE 't%'",
-        "SELECT v FROM c WHERE v IS VALUED AND (_id = :id)",
-        "SELECT v FROM c WHERE _id = 2.0",
-        "DELETE FROM c WHERE _id = :id",
-        "EVICT FROM c WHERE _id = 2",
-        "UPDATE c SET x = 1 WHERE _id = :id",
-    })
+    @ValueSource(
+            strings = {
+                "SELECT v FROM c WHERE _id = 2",
+                "SELECT v FROM c WHERE 2 = _id",
+                "SELECT v FROM c WHERE _id == :id",
+                "SELECT v FROM c WHERE _id = :id AND v LIKE 't%'",
+                "SELECT v FROM c WHERE v IS VALUED AND (_id = :id)",
+                "SELECT v FROM c WHERE _id = 2.0",
+                "DELETE FROM c WHERE _id = :id",
+                "EVICT FROM c WHERE _id = 2",
+                "UPDATE c SET x = 1 WHERE _id = :id",
+            })
     void equalityUsesGet(String dql) {
         List<Value.Obj> rows = run(dql, Map.of("id", Value.of(2L)));
         assertThat(rows).hasSize(1);
@@ -63,7 +68,8 @@ class IdFastPathTest {
         assertThat(run("DELETE FROM c WHERE _id = 'nope'", Map.of())).isEmpty();
         assertNoScan(1);
         assertThat(run("SELECT * FROM c WHERE _id = NULL", Map.of())).isEmpty();
-        assertThat(run("SELECT * FROM c WHERE _id = :id", Map.of("id", Value.MISSING))).isEmpty();
+        assertThat(run("SELECT * FROM c WHERE _id = :id", Map.of("id", Value.MISSING)))
+                .isEmpty();
         assertNoScan(1);
     }
 
@@ -76,15 +82,19 @@ class IdFastPathTest {
 
     @Test
     void inWithArgumentsAndParenthesisedLists() {
-        assertThat(run("SELECT v FROM c WHERE _id IN :ids", Map.of("ids", Value.fromJava(List.of(1, "k"))))).hasSize(2);
-        assertThat(run("SELECT v FROM c WHERE _id IN (1, :x)", Map.of("x", Value.of(2L)))).hasSize(2);
-        assertThat(run("SELECT v FROM c WHERE _id IN (:ids)", Map.of("ids", Value.fromJava(List.of(1, 2))))).hasSize(2);
+        assertThat(run("SELECT v FROM c WHERE _id IN :ids", Map.of("ids", Value.fromJava(List.of(1, "k")))))
+                .hasSize(2);
+        assertThat(run("SELECT v FROM c WHERE _id IN (1, :x)", Map.of("x", Value.of(2L))))
+                .hasSize(2);
+        assertThat(run("SELECT v FROM c WHERE _id IN (:ids)", Map.of("ids", Value.fromJava(List.of(1, 2)))))
+                .hasSize(2);
         assertNoScan(6);
     }
 
     @Test
     void compositeIds() {
-        assertThat(dql(run("SELECT v FROM c WHERE _id = {'b': 2, 'a': 1}", Map.of()))).isEqualTo("{'v': 'composite'}");
+        assertThat(dql(run("SELECT v FROM c WHERE _id = {'b': 2, 'a': 1}", Map.of())))
+                .isEqualTo("{'v': 'composite'}");
         assertThat(dql(run("SELECT v FROM c WHERE _id = :id", Map.of("id", Value.fromJava(Map.of("a", 1, "b", 2))))))
                 .isEqualTo("{'v': 'composite'}");
         assertNoScan(2);
@@ -103,7 +113,8 @@ class IdFastPathTest {
 
     @Test
     void aggregatesOverTheFastPath() {
-        assertThat(dql(run("SELECT COUNT(*) AS n FROM c WHERE _id IN [1, 2, 3]", Map.of()))).isEqualTo("{'n': 2}");
+        assertThat(dql(run("SELECT COUNT(*) AS n FROM c WHERE _id IN [1, 2, 3]", Map.of())))
+                .isEqualTo("{'n': 2}");
         assertNoScan(3);
     }
 }

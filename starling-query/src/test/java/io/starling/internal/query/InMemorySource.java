@@ -25,9 +25,11 @@ final class InMemorySource implements DocumentSource {
     int gets;
     /** Documents handed to visitors by scan (and by get). */
     int visited;
+
     int indexScans;
     /** Documents handed to visitors by scanIndex. */
     int indexVisited;
+
     int counts;
     /** The ranges of every scanIndex call, in call order. */
     final List<IndexRange> rangesScanned = new ArrayList<>();
@@ -35,7 +37,9 @@ final class InMemorySource implements DocumentSource {
     InMemorySource add(String collection, Value.Obj doc) {
         Value id = doc.get("_id");
         if (id.isAbsent()) throw new IllegalArgumentException("test documents need an _id: " + doc);
-        collections.computeIfAbsent(collection, c -> new TreeMap<>(ValueOrder.TOTAL)).put(id, doc);
+        collections
+                .computeIfAbsent(collection, c -> new TreeMap<>(ValueOrder.TOTAL))
+                .put(id, doc);
         return this;
     }
 
@@ -84,7 +88,9 @@ final class InMemorySource implements DocumentSource {
     @Override
     public void scan(String collection, Predicate<Value.Obj> visitor) {
         scans++;
-        for (Value.Obj doc : collections.getOrDefault(collection, new TreeMap<>(ValueOrder.TOTAL)).values()) {
+        for (Value.Obj doc : collections
+                .getOrDefault(collection, new TreeMap<>(ValueOrder.TOTAL))
+                .values()) {
             visited++;
             if (!visitor.test(doc)) return;
         }
@@ -116,7 +122,9 @@ final class InMemorySource implements DocumentSource {
         indexScans++;
         rangesScanned.add(range);
         List<Value.Obj> hits = new ArrayList<>();
-        for (Value.Obj doc : collections.getOrDefault(index.collection(), new TreeMap<>(ValueOrder.TOTAL)).values()) {
+        for (Value.Obj doc : collections
+                .getOrDefault(index.collection(), new TreeMap<>(ValueOrder.TOTAL))
+                .values()) {
             if (inRange(index.keyOf(doc), range)) hits.add(doc);
         }
         hits.sort(indexOrder(index));

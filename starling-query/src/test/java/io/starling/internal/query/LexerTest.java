@@ -26,10 +26,13 @@ class LexerTest {
         assertThat(kinds("SELECT a.b, `x y` FROM c WHERE n >= 1.5e3 || 'q'"))
                 .isEqualTo("WORD:SELECT WORD:a SYMBOL:. WORD:b SYMBOL:, QUOTED_IDENT:x y WORD:FROM WORD:c WORD:WHERE "
                         + "WORD:n SYMBOL:>= DECIMAL:1.5e3 SYMBOL:|| STRING:q EOF:");
-        assertThat(kinds("a==b!=c<>d<=e<f>g>=h")).contains("SYMBOL:== ", "SYMBOL:!= ", "SYMBOL:<> ", "SYMBOL:<= ", "SYMBOL:< ",
-                "SYMBOL:> ", "SYMBOL:>= ");
-        assertThat(kinds("42 4.2 4e2 4E-2 4.5E+3")).isEqualTo("INTEGER:42 DECIMAL:4.2 DECIMAL:4e2 DECIMAL:4E-2 DECIMAL:4.5E+3 EOF:");
-        assertThat(kinds(":name {'k': 1}")).isEqualTo("SYMBOL:: WORD:name SYMBOL:{ STRING:k SYMBOL:: INTEGER:1 SYMBOL:} EOF:");
+        assertThat(kinds("a==b!=c<>d<=e<f>g>=h"))
+                .contains(
+                        "SYMBOL:== ", "SYMBOL:!= ", "SYMBOL:<> ", "SYMBOL:<= ", "SYMBOL:< ", "SYMBOL:> ", "SYMBOL:>= ");
+        assertThat(kinds("42 4.2 4e2 4E-2 4.5E+3"))
+                .isEqualTo("INTEGER:42 DECIMAL:4.2 DECIMAL:4e2 DECIMAL:4E-2 DECIMAL:4.5E+3 EOF:");
+        assertThat(kinds(":name {'k': 1}"))
+                .isEqualTo("SYMBOL:: WORD:name SYMBOL:{ STRING:k SYMBOL:: INTEGER:1 SYMBOL:} EOF:");
     }
 
     @Test
@@ -45,7 +48,9 @@ class LexerTest {
         assertThat(only("'a\\'b'").text()).isEqualTo("a'b");
         assertThat(only("'\\n\\t\\r\\b\\f\\\\\\/\\\"'").text()).isEqualTo("\n\t\r\b\f\\/\"");
         assertThat(only("'\\u00e9\\u0041'").text()).isEqualTo("éA");
-        assertThat(only("'\\d+\\.'").text()).as("unknown escapes are kept verbatim").isEqualTo("\\d+\\.");
+        assertThat(only("'\\d+\\.'").text())
+                .as("unknown escapes are kept verbatim")
+                .isEqualTo("\\d+\\.");
         assertThat(only("'two\nlines'").text()).isEqualTo("two\nlines");
         assertThat(only("\"double\"").type()).isEqualTo(Token.Type.STRING);
     }
@@ -69,22 +74,25 @@ class LexerTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', quoteCharacter = '^', value = {
-        "SELECT 'abc                | line 1, column 8: unterminated string",
-        "SELECT \"abc               | line 1, column 8: unterminated string",
-        "SELECT `abc                | line 1, column 8: unterminated quoted identifier",
-        "SELECT /* never closed     | line 1, column 8: unterminated comment",
-        "SELECT 1abc                | line 1, column 8: malformed number '1abc'",
-        "SELECT 1.2.3               | line 1, column 8: malformed number '1.2.3'",
-        "SELECT 1e                  | line 1, column 8: malformed number '1e'",
-        "SELECT 1e+ FROM c          | line 1, column 8: malformed number '1e+'",
-        "SELECT 1e-x                | line 1, column 8: malformed number '1e-'",
-        "SELECT 1else               | line 1, column 8: malformed number '1else'",
-        "SELECT a ! b               | line 1, column 10: unexpected character '!'",
-        "SELECT a & b               | line 1, column 10: unexpected character '&'",
-        "SELECT '\\u12'             | line 1, column 9: malformed \\u escape in string",
-        "SELECT ``                  | line 1, column 8: empty quoted identifier",
-    })
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '^',
+            value = {
+                "SELECT 'abc                | line 1, column 8: unterminated string",
+                "SELECT \"abc               | line 1, column 8: unterminated string",
+                "SELECT `abc                | line 1, column 8: unterminated quoted identifier",
+                "SELECT /* never closed     | line 1, column 8: unterminated comment",
+                "SELECT 1abc                | line 1, column 8: malformed number '1abc'",
+                "SELECT 1.2.3               | line 1, column 8: malformed number '1.2.3'",
+                "SELECT 1e                  | line 1, column 8: malformed number '1e'",
+                "SELECT 1e+ FROM c          | line 1, column 8: malformed number '1e+'",
+                "SELECT 1e-x                | line 1, column 8: malformed number '1e-'",
+                "SELECT 1else               | line 1, column 8: malformed number '1else'",
+                "SELECT a ! b               | line 1, column 10: unexpected character '!'",
+                "SELECT a & b               | line 1, column 10: unexpected character '&'",
+                "SELECT '\\u12'             | line 1, column 9: malformed \\u escape in string",
+                "SELECT ``                  | line 1, column 8: empty quoted identifier",
+            })
     void errorsAreSyntaxWithPosition(String src, String message) {
         assertThatThrownBy(() -> Lexer.tokenize(src))
                 .isInstanceOf(DqlException.class)

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class MutationTest {
 
-    private static final Value.Obj DOC = (Value.Obj) Eval.value(
-            "{'_id': 'a', 'n': 5, 'name': 'x', 'stats': {'views': 1}, 'list': [1, 2]}");
+    private static final Value.Obj DOC =
+            (Value.Obj) Eval.value("{'_id': 'a', 'n': 5, 'name': 'x', 'stats': {'views': 1}, 'list': [1, 2]}");
 
     private static List<FieldOp> ops(String dql, Map<String, Value> args) {
         return QueryExecutor.updateOps((UpdateStatement) Dql.parse(dql), DOC, Eval.ctx(args));
@@ -23,32 +23,36 @@ class MutationTest {
 
     @Test
     void updateOpsEvaluateAgainstTheDocumentBeforeTheUpdate() {
-        List<FieldOp> ops = ops("UPDATE c SET n = n + 1, old = n, name = upper(name) || :suffix UNSET gone "
-                + "APPLY stats.views INCREMENT BY n, counter PN_INCREMENT BY 1.5, k RESTART WITH :k, z RESTART WHERE _id = 'a'",
+        List<FieldOp> ops = ops(
+                "UPDATE c SET n = n + 1, old = n, name = upper(name) || :suffix UNSET gone "
+                        + "APPLY stats.views INCREMENT BY n, counter PN_INCREMENT BY 1.5, k RESTART WITH :k, z RESTART WHERE _id = 'a'",
                 Map.of("suffix", Value.of("!"), "k", Value.of(10L)));
-        assertThat(ops).containsExactly(
-                new FieldOp.Set(Path.of("n"), Value.of(6L)),
-                new FieldOp.Set(Path.of("old"), Value.of(5L)),
-                new FieldOp.Set(Path.of("name"), Value.of("X!")),
-                new FieldOp.Unset(Path.of("gone")),
-                new FieldOp.Increment(Path.of("stats", "views"), Value.of(5L)),
-                new FieldOp.Increment(Path.of("counter"), Value.of(1.5)),
-                new FieldOp.Restart(Path.of("k"), Value.of(10L)),
-                new FieldOp.Restart(Path.of("z"), Value.of(0L)));
+        assertThat(ops)
+                .containsExactly(
+                        new FieldOp.Set(Path.of("n"), Value.of(6L)),
+                        new FieldOp.Set(Path.of("old"), Value.of(5L)),
+                        new FieldOp.Set(Path.of("name"), Value.of("X!")),
+                        new FieldOp.Unset(Path.of("gone")),
+                        new FieldOp.Increment(Path.of("stats", "views"), Value.of(5L)),
+                        new FieldOp.Increment(Path.of("counter"), Value.of(1.5)),
+                        new FieldOp.Restart(Path.of("k"), Value.of(10L)),
+                        new FieldOp.Restart(Path.of("z"), Value.of(0L)));
     }
 
     @Test
     void setToMissingUnsetsAndObjectsAndNullsAreValues() {
-        assertThat(ops("UPDATE c SET a = nope, b = NULL, c = {'x': [1]}, list[1] = 9", Map.of())).containsExactly(
-                new FieldOp.Unset(Path.of("a")),
-                new FieldOp.Set(Path.of("b"), Value.NULL),
-                new FieldOp.Set(Path.of("c"), Eval.value("{'x': [1]}")),
-                new FieldOp.Set(new Path(List.of(new Path.Key("list"), new Path.Index(1))), Value.of(9L)));
+        assertThat(ops("UPDATE c SET a = nope, b = NULL, c = {'x': [1]}, list[1] = 9", Map.of()))
+                .containsExactly(
+                        new FieldOp.Unset(Path.of("a")),
+                        new FieldOp.Set(Path.of("b"), Value.NULL),
+                        new FieldOp.Set(Path.of("c"), Eval.value("{'x': [1]}")),
+                        new FieldOp.Set(new Path(List.of(new Path.Key("list"), new Path.Index(1))), Value.of(9L)));
     }
 
     @Test
     void nonNumericAmountsAreInvalidAtTheAmount() {
-        DqlException e = catchThrowableOfType(DqlException.class, () -> ops("UPDATE c APPLY n INCREMENT BY name", Map.of()));
+        DqlException e =
+                catchThrowableOfType(DqlException.class, () -> ops("UPDATE c APPLY n INCREMENT BY name", Map.of()));
         assertThat(e).hasMessage("line 1, column 31: INCREMENT BY needs a number but got a string");
         assertThat(e.kind()).isEqualTo(DqlException.Kind.INVALID);
         assertThatThrownBy(() -> ops("UPDATE c APPLY n RESTART WITH :v", Map.of("v", Value.fromJava(List.of()))))
@@ -61,8 +65,15 @@ class MutationTest {
     void insertDocuments() {
         InsertStatement s = (InsertStatement) Dql.parse(
                 "INSERT INTO c DOCUMENTS ({'_id': :id, 'n': 1 + 1, 'when': clock(), 'skip': :none}), (:doc), ({})");
-        List<Value> docs = QueryExecutor.insertDocuments(s, Eval.ctx(Map.of(
-                "id", Value.of("k1"), "none", Value.MISSING, "doc", Value.fromJava(Map.of("a", List.of(1, 2))))));
+        List<Value> docs = QueryExecutor.insertDocuments(
+                s,
+                Eval.ctx(Map.of(
+                        "id",
+                        Value.of("k1"),
+                        "none",
+                        Value.MISSING,
+                        "doc",
+                        Value.fromJava(Map.of("a", List.of(1, 2))))));
         assertThat(docs).hasSize(3);
         assertThat(dql(docs.get(0))).isEqualTo("{'_id': 'k1', 'n': 2, 'when': '2024-06-01T12:00:00.000Z'}");
         assertThat(dql(docs.get(1))).isEqualTo("{'a': [1, 2]}");
@@ -72,7 +83,8 @@ class MutationTest {
     @Test
     void insertedValuesThatAreNotObjectsAreInvalidAtTheirExpression() {
         InsertStatement s = (InsertStatement) Dql.parse("INSERT INTO c DOCUMENTS ({'a': 1}),\n  (:doc)");
-        DqlException e = catchThrowableOfType(DqlException.class, () -> QueryExecutor.insertDocuments(s, Eval.ctx(Map.of("doc", Value.of("text")))));
+        DqlException e = catchThrowableOfType(
+                DqlException.class, () -> QueryExecutor.insertDocuments(s, Eval.ctx(Map.of("doc", Value.of("text")))));
         assertThat(e).hasMessage("line 2, column 4: DOCUMENTS needs objects but got a string");
         assertThat(e.kind()).isEqualTo(DqlException.Kind.INVALID);
         assertThatThrownBy(() -> QueryExecutor.insertDocuments(s, Eval.ctx(Map.of("doc", Value.NULL))))
@@ -83,14 +95,16 @@ class MutationTest {
     void checkArgumentsNamesTheFirstMissingReference() {
         Statement s = Dql.parse("SELECT * FROM people WHERE age > :min AND city = :city");
         QueryExecutor.checkArguments(s, Map.of("min", Value.of(1L), "city", Value.NULL));
-        DqlException e = catchThrowableOfType(DqlException.class, () -> QueryExecutor.checkArguments(s, Map.of("min", Value.of(1L))));
+        DqlException e = catchThrowableOfType(
+                DqlException.class, () -> QueryExecutor.checkArguments(s, Map.of("min", Value.of(1L))));
         assertThat(e).hasMessage("line 1, column 50: argument :city was not supplied");
         assertThat(e.kind()).isEqualTo(DqlException.Kind.ARGUMENT);
         assertThat(e.line()).isEqualTo(1);
         assertThat(e.column()).isEqualTo(50);
         assertThatThrownBy(() -> QueryExecutor.checkArguments(Dql.parse("INSERT INTO c DOCUMENTS (:d)"), Map.of()))
                 .hasMessage("line 1, column 26: argument :d was not supplied");
-        assertThatThrownBy(() -> QueryExecutor.checkArguments(Dql.parse("UPDATE c SET a = 1 WHERE _id = :id"), Map.of()))
+        assertThatThrownBy(
+                        () -> QueryExecutor.checkArguments(Dql.parse("UPDATE c SET a = 1 WHERE _id = :id"), Map.of()))
                 .hasMessage("line 1, column 32: argument :id was not supplied");
         QueryExecutor.checkArguments(Dql.parse("SELECT * FROM c"), Map.of());
     }
@@ -100,22 +114,33 @@ class MutationTest {
         InMemorySource src = new InMemorySource();
         assertThatThrownBy(() -> QueryExecutor.matching(Dql.parse("DELETE FROM c WHERE a = :x"), src, Eval.ctx()))
                 .hasMessageContaining("argument :x was not supplied");
-        assertThatThrownBy(() -> QueryExecutor.updateOps((UpdateStatement) Dql.parse("UPDATE c SET a = :x"), DOC, Eval.ctx()))
+        assertThatThrownBy(() ->
+                        QueryExecutor.updateOps((UpdateStatement) Dql.parse("UPDATE c SET a = :x"), DOC, Eval.ctx()))
                 .hasMessageContaining("argument :x was not supplied");
-        assertThatThrownBy(() -> QueryExecutor.insertDocuments((InsertStatement) Dql.parse("INSERT INTO c DOCUMENTS (:x)"), Eval.ctx()))
+        assertThatThrownBy(() -> QueryExecutor.insertDocuments(
+                        (InsertStatement) Dql.parse("INSERT INTO c DOCUMENTS (:x)"), Eval.ctx()))
                 .hasMessageContaining("argument :x was not supplied");
     }
 
     @Test
     void matchingReturnsWhereMatchesOrEverything() {
-        InMemorySource src = new InMemorySource().add("c", "{'_id': 3, 'done': TRUE}", "{'_id': 1, 'done': FALSE}",
-                "{'_id': 2, 'done': TRUE}", "{'_id': 4}");
+        InMemorySource src = new InMemorySource()
+                .add(
+                        "c",
+                        "{'_id': 3, 'done': TRUE}",
+                        "{'_id': 1, 'done': FALSE}",
+                        "{'_id': 2, 'done': TRUE}",
+                        "{'_id': 4}");
         assertThat(QueryExecutor.matching(Dql.parse("DELETE FROM c WHERE done"), src, Eval.ctx()))
-                .extracting(d -> d.get("_id")).containsExactly(Value.of(2L), Value.of(3L));
-        assertThat(QueryExecutor.matching(Dql.parse("EVICT FROM c"), src, Eval.ctx())).hasSize(4);
+                .extracting(d -> d.get("_id"))
+                .containsExactly(Value.of(2L), Value.of(3L));
+        assertThat(QueryExecutor.matching(Dql.parse("EVICT FROM c"), src, Eval.ctx()))
+                .hasSize(4);
         assertThat(QueryExecutor.matching(Dql.parse("UPDATE c SET x = 1 WHERE done IS MISSING"), src, Eval.ctx()))
-                .extracting(d -> d.get("_id")).containsExactly(Value.of(4L));
-        assertThat(QueryExecutor.matching(Dql.parse("SELECT x FROM c WHERE NOT done"), src, Eval.ctx())).hasSize(1);
+                .extracting(d -> d.get("_id"))
+                .containsExactly(Value.of(4L));
+        assertThat(QueryExecutor.matching(Dql.parse("SELECT x FROM c WHERE NOT done"), src, Eval.ctx()))
+                .hasSize(1);
         assertThatThrownBy(() -> QueryExecutor.matching(Dql.parse("INSERT INTO c DOCUMENTS ({})"), src, Eval.ctx()))
                 .isInstanceOf(IllegalArgumentException.class);
     }

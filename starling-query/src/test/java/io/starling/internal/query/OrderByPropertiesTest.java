@@ -28,8 +28,7 @@ class OrderByPropertiesTest {
             src.add("c", new Value.Obj(doc));
         }
         List<Value.Obj> out = Eval.select("SELECT * FROM c ORDER BY x" + (descending ? " DESC" : ""), src);
-        assertThat(out).extracting(d -> d.get("_id")).containsExactlyInAnyOrderElementsOf(
-                ids(xs.size()));
+        assertThat(out).extracting(d -> d.get("_id")).containsExactlyInAnyOrderElementsOf(ids(xs.size()));
         for (int i = 1; i < out.size(); i++) {
             int c = ValueOrder.compare(out.get(i - 1).get("x"), out.get(i).get("x"));
             assertThat(descending ? -c : c).as("rows %d and %d", i - 1, i).isLessThanOrEqualTo(0);
@@ -49,15 +48,21 @@ class OrderByPropertiesTest {
                 Arbitraries.longs().between(-5, 5).map(Value::of),
                 Arbitraries.doubles().between(-5, 5).map(Value::of),
                 Arbitraries.strings().withChars("aAb").ofMaxLength(3).map(Value::of));
-        Arbitrary<Value> array = scalar.filter(v -> v != Value.MISSING).list().ofMaxSize(2).map(Value.Arr::new);
+        Arbitrary<Value> array =
+                scalar.filter(v -> v != Value.MISSING).list().ofMaxSize(2).map(Value.Arr::new);
         Arbitrary<Value> object = scalar.map(v -> (Value) new Value.Obj(Map.of("k", v)));
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, scalar), net.jqwik.api.Tuple.of(1, array), net.jqwik.api.Tuple.of(1, object))
-                .list().ofMaxSize(25);
+                        net.jqwik.api.Tuple.of(6, scalar),
+                        net.jqwik.api.Tuple.of(1, array),
+                        net.jqwik.api.Tuple.of(1, object))
+                .list()
+                .ofMaxSize(25);
     }
 
     @Property(tries = 1000)
-    void likeAgreesWithARegexModel(@ForAll("likePatterns") String pattern, @ForAll("likeSubjects") String subject,
+    void likeAgreesWithARegexModel(
+            @ForAll("likePatterns") String pattern,
+            @ForAll("likeSubjects") String subject,
             @ForAll boolean ignoreCase) {
         StringBuilder regex = new StringBuilder();
         for (char c : pattern.toCharArray()) {
@@ -66,8 +71,10 @@ class OrderByPropertiesTest {
             else regex.append(Pattern.quote(String.valueOf(c)));
         }
         int flags = Pattern.DOTALL | (ignoreCase ? Pattern.CASE_INSENSITIVE : 0);
-        boolean expected = Pattern.compile(regex.toString(), flags).matcher(subject).matches();
-        assertThat(LikePattern.compile(pattern, '\\', ignoreCase).matches(subject)).as("%s LIKE %s", subject, pattern)
+        boolean expected =
+                Pattern.compile(regex.toString(), flags).matcher(subject).matches();
+        assertThat(LikePattern.compile(pattern, '\\', ignoreCase).matches(subject))
+                .as("%s LIKE %s", subject, pattern)
                 .isEqualTo(expected);
     }
 

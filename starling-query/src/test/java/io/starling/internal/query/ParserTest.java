@@ -37,8 +37,10 @@ class ParserTest {
         assertThat(s.limit.expr()).isEqualTo(new Node.Literal(Value.of(10L)));
         assertThat(s.offset.expr()).isEqualTo(new Node.Arg("skip"));
         assertThat(s.isAggregate()).isTrue();
-        assertThat(s.toString()).isEqualTo("SELECT DISTINCT a.b, c AS total, d AS e, lower(f) FROM `my coll` WHERE (x > 1) "
-                + "GROUP BY a.b, c, d, lower(f) HAVING (count(*) > 2) ORDER BY total DESC, a.b LIMIT 10 OFFSET :skip");
+        assertThat(s.toString())
+                .isEqualTo(
+                        "SELECT DISTINCT a.b, c AS total, d AS e, lower(f) FROM `my coll` WHERE (x > 1) "
+                                + "GROUP BY a.b, c, d, lower(f) HAVING (count(*) > 2) ORDER BY total DESC, a.b LIMIT 10 OFFSET :skip");
     }
 
     @Test
@@ -67,10 +69,12 @@ class ParserTest {
 
     @Test
     void dittoCollectionDeclarationsAreAcceptedAndIgnored() {
-        Statement s = Dql.parse("SELECT * FROM COLLECTION cars (features MAP, stats.count COUNTER) WHERE features.seats = 'leather'");
+        Statement s = Dql.parse(
+                "SELECT * FROM COLLECTION cars (features MAP, stats.count COUNTER) WHERE features.seats = 'leather'");
         assertThat(s.collection()).isEqualTo("cars");
         assertThat(Dql.parse("SELECT * FROM collection").collection()).isEqualTo("collection");
-        assertThat(Dql.parse("UPDATE COLLECTION products (viewCount COUNTER) APPLY viewCount INCREMENT BY 1").collection())
+        assertThat(Dql.parse("UPDATE COLLECTION products (viewCount COUNTER) APPLY viewCount INCREMENT BY 1")
+                        .collection())
                 .isEqualTo("products");
     }
 
@@ -84,8 +88,9 @@ class ParserTest {
         assertThat(s.documents().get(1).toDql()).isEqualTo(":doc");
         assertThat(s.onIdConflict()).isEqualTo(InsertStatement.OnIdConflict.DO_UPDATE_LOCAL_DIFF);
         assertThat(s.initial()).isFalse();
-        assertThat(s.toString()).isEqualTo(
-                "INSERT INTO cars DOCUMENTS ({'_id': 1, 'color': 'blue'}), (:doc) ON ID CONFLICT DO UPDATE_LOCAL_DIFF");
+        assertThat(s.toString())
+                .isEqualTo(
+                        "INSERT INTO cars DOCUMENTS ({'_id': 1, 'color': 'blue'}), (:doc) ON ID CONFLICT DO UPDATE_LOCAL_DIFF");
     }
 
     @ParameterizedTest
@@ -116,22 +121,25 @@ class ParserTest {
         assertThat(s.collection()).isEqualTo("cars");
         assertThat(s.isMutation()).isTrue();
         assertThat(s.clauses).hasSize(9);
-        assertThat(s.clauses.get(1).path()).isEqualTo(new Path(List.of(new Path.Key("a"), new Path.Key("b"), new Path.Index(2),
-                new Path.Key("c"))));
+        assertThat(s.clauses.get(1).path())
+                .isEqualTo(
+                        new Path(List.of(new Path.Key("a"), new Path.Key("b"), new Path.Index(2), new Path.Key("c"))));
         assertThat(s.clauses.get(3).path()).isEqualTo(Path.of("we ird"));
         assertThat(((UpdateStatement.Apply) s.clauses.get(5)).kind()).isEqualTo(UpdateStatement.ApplyKind.INCREMENT);
         UpdateStatement.Apply restart = (UpdateStatement.Apply) s.clauses.get(7);
         assertThat(restart.amount()).isEqualTo(new Node.Literal(Value.of(0L)));
         assertThat(s.where().toDql()).isEqualTo("(_id = :id)");
-        assertThat(s.toString()).isEqualTo("UPDATE cars SET color = 'red' SET a.b[2].c = (a.x + 1) UNSET old UNSET `we ird` "
-                + "APPLY n INCREMENT BY 2 APPLY m INCREMENT BY 1.5 APPLY k RESTART WITH 0 APPLY z RESTART WITH 0 SET d = 1 "
-                + "WHERE (_id = :id)");
+        assertThat(s.toString())
+                .isEqualTo("UPDATE cars SET color = 'red' SET a.b[2].c = (a.x + 1) UNSET old UNSET `we ird` "
+                        + "APPLY n INCREMENT BY 2 APPLY m INCREMENT BY 1.5 APPLY k RESTART WITH 0 APPLY z RESTART WITH 0 SET d = 1 "
+                        + "WHERE (_id = :id)");
     }
 
     @Test
     void updatePathsWithStringIndexesAreStatic() {
         UpdateStatement s = (UpdateStatement) Dql.parse("UPDATE c SET a['x y'][-1] = 1");
-        assertThat(s.clauses.get(0).path()).isEqualTo(new Path(List.of(new Path.Key("a"), new Path.Key("x y"), new Path.Index(-1))));
+        assertThat(s.clauses.get(0).path())
+                .isEqualTo(new Path(List.of(new Path.Key("a"), new Path.Key("x y"), new Path.Index(-1))));
     }
 
     @Test
@@ -147,12 +155,14 @@ class ParserTest {
 
     @Test
     void indexStatementsAndExplainParse() {
-        CreateIndexStatement c = (CreateIndexStatement) Dql.parse("CREATE INDEX IF NOT EXISTS by_color ON cars (color ASC, a.b DESC)");
+        CreateIndexStatement c =
+                (CreateIndexStatement) Dql.parse("CREATE INDEX IF NOT EXISTS by_color ON cars (color ASC, a.b DESC)");
         assertThat(c.collection()).isEqualTo("cars");
         assertThat(c.name()).isEqualTo("by_color");
         assertThat(c.ifNotExists()).isTrue();
         assertThat(c.isMutation()).isTrue();
-        assertThat(c.index().fields()).extracting(f -> f.path().toString() + (f.descending() ? " DESC" : ""))
+        assertThat(c.index().fields())
+                .extracting(f -> f.path().toString() + (f.descending() ? " DESC" : ""))
                 .containsExactly("color", "a.b DESC");
         DropIndexStatement d = (DropIndexStatement) Dql.parse("  DROP INDEX IF EXISTS by_color ON cars");
         assertThat(d.name()).isEqualTo("by_color");
@@ -177,7 +187,8 @@ class ParserTest {
 
     @Test
     void contextualKeywordsStayUsableAsFieldNames() {
-        Dql.parse("SELECT documents, conflict, id, valued, increment, restart, type, count, value FROM c WHERE index = 1");
+        Dql.parse(
+                "SELECT documents, conflict, id, valued, increment, restart, type, count, value FROM c WHERE index = 1");
         Dql.parse("SELECT a.from, a.`order` FROM c");
     }
 
@@ -190,58 +201,61 @@ class ParserTest {
     // ---------------------------------------------------------------------------------------------- expressions
 
     @ParameterizedTest
-    @CsvSource(delimiterString = " | ", quoteCharacter = '^', value = {
-        "a OR b AND c                     | (a OR (b AND c))",
-        "NOT a = b                        | (NOT (a = b))",
-        "NOT a AND b                      | ((NOT a) AND b)",
-        "a = 1 OR b <> 2                  | ((a = 1) OR (b != 2))",
-        "a == 1                           | (a = 1)",
-        "1 + 2 * 3 - 4 / 5 % 6            | ((1 + (2 * 3)) - ((4 / 5) % 6))",
-        "'a' || b + 1                     | ('a' || (b + 1))",
-        "a || b = c                       | ((a || b) = c)",
-        "-a.b                             | -(a.b)",
-        "- 5                              | -5",
-        "-(5)                             | -(5)",
-        "+x                               | x",
-        "-9223372036854775808             | -9223372036854775808",
-        "9223372036854775808              | 9.223372036854776E18",
-        "2.50                             | 2.5",
-        "x BETWEEN 1 AND 2 AND y          | ((x BETWEEN 1 AND 2) AND y)",
-        "x NOT BETWEEN a + 1 AND 5        | (x NOT BETWEEN (a + 1) AND 5)",
-        "x IN (1, 2, 3)                   | (x IN [1, 2, 3])",
-        "x IN (1)                         | (x IN 1)",
-        "x NOT IN :list                   | (x NOT IN :list)",
-        "x IN ['a', :b]                   | (x IN ['a', :b])",
-        "x IN tags                        | (x IN tags)",
-        "name LIKE 'a%' ESCAPE '!'        | (name LIKE 'a%' ESCAPE '!')",
-        "name NOT ILIKE :p                | (name NOT ILIKE :p)",
-        "a IS NULL OR b IS NOT MISSING    | ((a IS NULL) OR (b IS NOT MISSING))",
-        "a IS VALUED                      | (a IS VALUED)",
-        "a.b[0].`c d`.e                   | a.b[0].`c d`.e",
-        "a['b'][-1]                       | a.b[-1]",
-        "(a).b                            | a.b",
-        "a[:i].b[0]                       | a[:i].b[0]",
-        "a[i + 1]                         | a[(i + 1)]",
-        "lower(name).x                    | lower(name).x",
-        "[1, 2][0]                        | ([1, 2])[0]",
-        "{'a': 1}.a                       | ({'a': 1}).a",
-        "{a: 1, \"b\": 'x', `c d`: TRUE}  | {'a': 1, 'b': 'x', 'c d': TRUE}",
-        "[]                               | []",
-        "{}                               | {}",
-        "LOWER(x)                         | lower(x)",
-        "substring(x, 1)                  | substr(x, 1)",
-        "cast(x AS string)                | cast(x, 'string')",
-        "CAST(x, 'INT')                   | cast(x, 'INT')",
-        "CASE WHEN a THEN 1 ELSE 2 END    | CASE WHEN a THEN 1 ELSE 2 END",
-        "case x when 1 then 'a' end       | CASE x WHEN 1 THEN 'a' END",
-        "ANY v IN a SATISFIES v.x = 1 END | ANY v IN a SATISFIES (v.x = 1) END",
-        "EVERY v IN a SATISFIES v > a END | EVERY v IN a SATISFIES (v > a) END",
-        "ARRAY v.x FOR v IN a WHEN v.y END | ARRAY v.x FOR v IN a WHEN v.y END",
-        "ARRAY ARRAY w FOR w IN v END FOR v IN a END | ARRAY ARRAY w FOR w IN v END FOR v IN a END",
-        "ARRAY CASE WHEN v THEN 1 END FOR v IN a END | ARRAY CASE WHEN v THEN 1 END FOR v IN a END",
-        "'it''s' || \"q\"                 | ('it''s' || 'q')",
-        "TRUE AND false OR NULL AND missing | ((TRUE AND FALSE) OR (NULL AND MISSING))",
-    })
+    @CsvSource(
+            delimiterString = " | ",
+            quoteCharacter = '^',
+            value = {
+                "a OR b AND c                     | (a OR (b AND c))",
+                "NOT a = b                        | (NOT (a = b))",
+                "NOT a AND b                      | ((NOT a) AND b)",
+                "a = 1 OR b <> 2                  | ((a = 1) OR (b != 2))",
+                "a == 1                           | (a = 1)",
+                "1 + 2 * 3 - 4 / 5 % 6            | ((1 + (2 * 3)) - ((4 / 5) % 6))",
+                "'a' || b + 1                     | ('a' || (b + 1))",
+                "a || b = c                       | ((a || b) = c)",
+                "-a.b                             | -(a.b)",
+                "- 5                              | -5",
+                "-(5)                             | -(5)",
+                "+x                               | x",
+                "-9223372036854775808             | -9223372036854775808",
+                "9223372036854775808              | 9.223372036854776E18",
+                "2.50                             | 2.5",
+                "x BETWEEN 1 AND 2 AND y          | ((x BETWEEN 1 AND 2) AND y)",
+                "x NOT BETWEEN a + 1 AND 5        | (x NOT BETWEEN (a + 1) AND 5)",
+                "x IN (1, 2, 3)                   | (x IN [1, 2, 3])",
+                "x IN (1)                         | (x IN 1)",
+                "x NOT IN :list                   | (x NOT IN :list)",
+                "x IN ['a', :b]                   | (x IN ['a', :b])",
+                "x IN tags                        | (x IN tags)",
+                "name LIKE 'a%' ESCAPE '!'        | (name LIKE 'a%' ESCAPE '!')",
+                "name NOT ILIKE :p                | (name NOT ILIKE :p)",
+                "a IS NULL OR b IS NOT MISSING    | ((a IS NULL) OR (b IS NOT MISSING))",
+                "a IS VALUED                      | (a IS VALUED)",
+                "a.b[0].`c d`.e                   | a.b[0].`c d`.e",
+                "a['b'][-1]                       | a.b[-1]",
+                "(a).b                            | a.b",
+                "a[:i].b[0]                       | a[:i].b[0]",
+                "a[i + 1]                         | a[(i + 1)]",
+                "lower(name).x                    | lower(name).x",
+                "[1, 2][0]                        | ([1, 2])[0]",
+                "{'a': 1}.a                       | ({'a': 1}).a",
+                "{a: 1, \"b\": 'x', `c d`: TRUE}  | {'a': 1, 'b': 'x', 'c d': TRUE}",
+                "[]                               | []",
+                "{}                               | {}",
+                "LOWER(x)                         | lower(x)",
+                "substring(x, 1)                  | substr(x, 1)",
+                "cast(x AS string)                | cast(x, 'string')",
+                "CAST(x, 'INT')                   | cast(x, 'INT')",
+                "CASE WHEN a THEN 1 ELSE 2 END    | CASE WHEN a THEN 1 ELSE 2 END",
+                "case x when 1 then 'a' end       | CASE x WHEN 1 THEN 'a' END",
+                "ANY v IN a SATISFIES v.x = 1 END | ANY v IN a SATISFIES (v.x = 1) END",
+                "EVERY v IN a SATISFIES v > a END | EVERY v IN a SATISFIES (v > a) END",
+                "ARRAY v.x FOR v IN a WHEN v.y END | ARRAY v.x FOR v IN a WHEN v.y END",
+                "ARRAY ARRAY w FOR w IN v END FOR v IN a END | ARRAY ARRAY w FOR w IN v END FOR v IN a END",
+                "ARRAY CASE WHEN v THEN 1 END FOR v IN a END | ARRAY CASE WHEN v THEN 1 END FOR v IN a END",
+                "'it''s' || \"q\"                 | ('it''s' || 'q')",
+                "TRUE AND false OR NULL AND missing | ((TRUE AND FALSE) OR (NULL AND MISSING))",
+            })
     void expressionShapes(String src, String printed) {
         assertThat(Dql.parseExpression(src).toDql()).isEqualTo(printed);
     }
@@ -256,7 +270,8 @@ class ParserTest {
         assertThat(inner.source()).isEqualTo(new Node.VarPath(0, "v", List.of(new Path.Key("b"))));
         assertThat(((Node.Binary) inner.condition()).left()).isEqualTo(new Node.VarPath(1, "v", List.of()));
         assertThat(Parser.parseExpression("ARRAY v FOR v IN v END").toString())
-                .as("the source of ARRAY is outside the variable's scope").isEqualTo("ARRAY v FOR v IN v END");
+                .as("the source of ARRAY is outside the variable's scope")
+                .isEqualTo("ARRAY v FOR v IN v END");
         Node.ArrayFor f = (Node.ArrayFor) Parser.parseExpression("ARRAY v FOR v IN v END");
         assertThat(f.mapping()).isInstanceOf(Node.VarPath.class);
         assertThat(f.source()).isInstanceOf(Node.Field.class);
@@ -268,87 +283,91 @@ class ParserTest {
         assertThat(Dql.parseExpression(":`odd name`")).isEqualTo(new Node.Arg("odd name"));
         assertThat(Dql.parseExpression("{'k'::v}").toDql()).isEqualTo("{'k': :v}");
         assertThat(Dql.parseExpression("{'flag':true}").toDql()).isEqualTo("{'flag': TRUE}");
-        assertThatThrownBy(() -> Dql.parseExpression(": a")).hasMessage("line 1, column 1: expected an argument name right after ':'");
+        assertThatThrownBy(() -> Dql.parseExpression(": a"))
+                .hasMessage("line 1, column 1: expected an argument name right after ':'");
     }
 
     // ---------------------------------------------------------------------------------------------- errors
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', quoteCharacter = '^', value = {
-        "SELECT * FORM c                        | SYNTAX  | line 1, column 10: expected FROM but found 'FORM'",
-        "SELECT a FROM                          | SYNTAX  | line 1, column 14: expected a collection name but found end of input",
-        "SELECT a, FROM c                       | SYNTAX  | line 1, column 11: expected an expression but found 'FROM'",
-        "^^                                     | SYNTAX  | line 1, column 1: empty statement",
-        "^   -- nothing^                        | SYNTAX  | line 1, column 14: empty statement",
-        ";                                      | SYNTAX  | line 1, column 1: empty statement",
-        "SELECT * FROM c WHERE                  | SYNTAX  | line 1, column 22: expected an expression but found end of input",
-        "SELECT * FROM c WHERE a = 1 b          | SYNTAX  | line 1, column 29: unexpected 'b' after the end of the statement",
-        "SELECT * FROM c;;                      | SYNTAX  | line 1, column 17: unexpected ';' after the end of the statement",
-        "SELECT * FROM c WHERE (a = 1           | SYNTAX  | line 1, column 29: expected ')' but found end of input",
-        "SELECT * FROM c WHERE a IS 5           | SYNTAX  | line 1, column 28: expected NULL, MISSING or VALUED after IS but found '5'",
-        "SELECT * FROM c WHERE a BETWEEN 1 OR 2 | SYNTAX  | line 1, column 35: expected AND but found 'OR'",
-        "SELECT * FROM c WHERE CASE a END       | SYNTAX  | line 1, column 30: expected WHEN but found 'END'",
-        "SELECT * FROM c LIMIT x                | SYNTAX  | line 1, column 23: expected an integer or an :argument after LIMIT but found 'x'",
-        "SELECT * FROM c LIMIT -1               | INVALID | line 1, column 23: LIMIT must be a non-negative integer but was -1",
-        "SELECT * FROM c OFFSET 1.5             | INVALID | line 1, column 24: OFFSET must be a non-negative integer but was 1.5",
-        "SELEC * FROM c                         | SYNTAX  | line 1, column 1: expected SELECT, INSERT, UPDATE, DELETE, EVICT, CREATE, DROP or EXPLAIN but found 'SELEC'",
-        "SELECT * FROM c WHERE a.               | SYNTAX  | line 1, column 25: expected a field name after '.' but found end of input",
-        "SELECT * FROM c WHERE lenght(a) > 1    | INVALID | line 1, column 23: unknown function 'lenght'",
-        "SELECT * FROM c WHERE lower(a, b)      | INVALID | line 1, column 23: function 'lower' takes 1 argument but was given 2",
-        "SELECT * FROM c WHERE substr(a)        | INVALID | line 1, column 23: function 'substr' takes 2 to 3 arguments but was given 1",
-        "SELECT * FROM c WHERE concat(a)        | INVALID | line 1, column 23: function 'concat' takes at least 2 arguments but was given 1",
-        "SELECT * FROM c WHERE cast(a AS blob)  | INVALID | line 1, column 23: unknown cast type 'blob' (expected string, number, int, float, boolean, array or object)",
-        "SELECT * FROM c WHERE regexp_like(a, '(') | INVALID | line 1, column 23: invalid regular expression: Unclosed group",
-        "SELECT * FROM c WHERE regexp_like(a, 'x', 'q') | INVALID | line 1, column 23: unknown regexp_like flag 'q' (expected i, c, m, s or x)",
-        "SELECT * FROM c WHERE a LIKE 'x!' ESCAPE '!' | INVALID | line 1, column 25: LIKE pattern ends with its escape character",
-        "SELECT * FROM c WHERE a LIKE 'x' ESCAPE 'ab' | INVALID | line 1, column 25: ESCAPE must be a single character",
-        "SELECT * FROM c WHERE count(*) > 1     | INVALID | line 1, column 23: aggregate COUNT is not allowed in WHERE",
-        "SELECT * FROM c GROUP BY count(a)      | INVALID | line 1, column 26: aggregate COUNT is not allowed in GROUP BY",
-        "SELECT sum(count(a)) FROM c            | INVALID | line 1, column 12: aggregate COUNT cannot be nested inside another aggregate",
-        "SELECT max(a, b) FROM c                | INVALID | line 1, column 8: aggregate MAX takes 1 argument; for the larger of two values use a CASE",
-        "SELECT sum(*) FROM c                   | INVALID | line 1, column 12: SUM(*) is not valid; only COUNT(*) is",
-        "SELECT * FROM c GROUP BY a             | INVALID | line 1, column 8: SELECT * cannot be combined with GROUP BY or aggregates",
-        "SELECT DISTINCT * FROM c WHERE count(*) > 0 | INVALID | line 1, column 32: aggregate COUNT is not allowed in WHERE",
-        "SELECT DISTINCT * FROM c HAVING count(*) > 0 | INVALID | line 1, column 17: SELECT * cannot be combined with GROUP BY or aggregates",
-        "SELECT count(a, b) FROM c              | INVALID | line 1, column 8: aggregate COUNT takes 1 argument",
-        "SELECT min(a, b) FROM c                | INVALID | line 1, column 8: aggregate MIN takes 1 argument; for the smaller of two values use a CASE",
-        "SELECT length(a, a) FROM c             | INVALID | line 1, column 8: function 'length' takes 1 argument but was given 2",
-        "SELECT Char_Length() FROM c            | INVALID | line 1, column 8: function 'Char_Length' takes 1 argument but was given 0",
-        "SELECT coalesce() FROM c               | INVALID | line 1, column 8: function 'coalesce' takes at least 1 argument but was given 0",
-        "UPDATE c APPLY a[0] INCREMENT BY 1     | INVALID | line 1, column 16: APPLY needs a field path without array positions, not a[0] (a counter cannot live inside an array)",
-        "UPDATE c SET x = 1 APPLY a.b[-1].c RESTART | INVALID | line 1, column 26: APPLY needs a field path without array positions, not a.b[-1].c (a counter cannot live inside an array)",
-        "SELECT a, count(*) FROM c              | INVALID | line 1, column 8: 'a' must appear in GROUP BY or inside an aggregate",
-        "SELECT status, customerId, COUNT(*) FROM orders GROUP BY status | INVALID | line 1, column 16: 'customerId' must appear in GROUP BY or inside an aggregate",
-        "SELECT a FROM c GROUP BY a ORDER BY b  | INVALID | line 1, column 37: 'b' must appear in GROUP BY or inside an aggregate",
-        "SELECT a FROM c GROUP BY a HAVING b > 1 | INVALID | line 1, column 35: 'b' must appear in GROUP BY or inside an aggregate",
-        "SELECT a FROM c HAVING a > 1           | INVALID | line 1, column 17: HAVING needs GROUP BY or an aggregate",
-        "SELECT count(*) AS n FROM c GROUP BY n | INVALID | line 1, column 38: cannot GROUP BY 'n', it is an aggregate",
-        "SELECT a.x, b.x FROM c                 | INVALID | line 1, column 13: duplicate result name 'x'; give one of them an alias with AS",
-        "SELECT * FROM c WHERE {'a': 1, 'a': 2} | INVALID | line 1, column 32: duplicate field 'a' in object literal",
-        "SELECT * FROM c WHERE ARRAY v END      | SYNTAX  | line 1, column 23: ARRAY needs FOR variable IN source … END",
-        "SELECT * FROM c WHERE ANY IN a SATISFIES TRUE END | SYNTAX | line 1, column 27: expected a variable name but found 'IN'",
-        "INSERT INTO c DOCUMENTS (5)            | INVALID | line 1, column 26: DOCUMENTS needs objects but got a number",
-        "INSERT INTO c DOCUMENTS ({'a': 1}), ([1]) | INVALID | line 1, column 38: DOCUMENTS needs objects but got an array",
-        "INSERT INTO c DOCUMENTS ({'a': b})     | INVALID | line 1, column 32: field 'b' cannot be used in INSERT; pass values as named arguments (:name)",
-        "INSERT INTO c DOCUMENTS ({'n': count(*)}) | INVALID | line 1, column 32: aggregate COUNT is not allowed in INSERT",
-        "INSERT INTO c VALUES (1)               | SYNTAX  | line 1, column 15: expected DOCUMENTS or INITIAL DOCUMENTS but found 'VALUES'",
-        "INSERT INTO c DOCUMENTS ({}) ON ID CONFLICT DO IT | SYNTAX | line 1, column 48: expected NOTHING, UPDATE or UPDATE_LOCAL_DIFF but found 'IT'",
-        "INSERT INTO c INITIAL DOCUMENTS ({}) ON ID CONFLICT DO NOTHING | INVALID | line 1, column 38: INITIAL DOCUMENTS cannot have an ON ID CONFLICT clause; it never overrides a document",
-        "UPDATE c WHERE a = 1                   | SYNTAX  | line 1, column 10: expected SET, UNSET or APPLY but found 'WHERE'",
-        "UPDATE c SET _id = 2                   | INVALID | line 1, column 14: _id is immutable; it cannot be changed by SET",
-        "UPDATE c UNSET _id                     | INVALID | line 1, column 16: _id is immutable; it cannot be changed by UNSET",
-        "UPDATE c APPLY _id.n INCREMENT BY 1    | INVALID | line 1, column 16: _id is immutable; it cannot be changed by APPLY",
-        "UPDATE c SET a = 1, a = 2              | INVALID | line 1, column 21: SET a is already written by SET at line 1, column 14; a statement may write each field once",
-        "UPDATE c SET a.b = 1 UNSET a           | INVALID | line 1, column 28: UNSET a overlaps a.b by SET at line 1, column 14; a statement may write each field once",
-        "UPDATE c APPLY n INCREMENT BY 1 SET n.x = 1 | INVALID | line 1, column 37: SET n.x overlaps n by APPLY at line 1, column 16; a statement may write each field once",
-        "UPDATE c SET a[0] = 1, a[-1] = 2       | INVALID | line 1, column 24: SET a[-1] overlaps a[0] by SET at line 1, column 14; a statement may write each field once",
-        "UPDATE c APPLY n INCREMENT BY 'x'      | INVALID | line 1, column 31: INCREMENT BY needs a number but got 'x'",
-        "UPDATE c APPLY n RESTART WITH NULL     | INVALID | line 1, column 31: RESTART WITH needs a number but got NULL",
-        "UPDATE c APPLY n DECREMENT BY 1        | SYNTAX  | line 1, column 18: expected INCREMENT BY, PN_INCREMENT BY or RESTART but found 'DECREMENT'",
-        "UPDATE c SET a[:i] = 1                 | INVALID | line 1, column 15: a path here must be static: use a constant index or field name in [ ]",
-        "UPDATE c SET a = count(*)              | INVALID | line 1, column 18: aggregate COUNT is not allowed in UPDATE",
-        "DELETE c WHERE a = 1                   | SYNTAX  | line 1, column 8: expected FROM but found 'c'",
-    })
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '^',
+            value = {
+                "SELECT * FORM c                        | SYNTAX  | line 1, column 10: expected FROM but found 'FORM'",
+                "SELECT a FROM                          | SYNTAX  | line 1, column 14: expected a collection name but found end of input",
+                "SELECT a, FROM c                       | SYNTAX  | line 1, column 11: expected an expression but found 'FROM'",
+                "^^                                     | SYNTAX  | line 1, column 1: empty statement",
+                "^   -- nothing^                        | SYNTAX  | line 1, column 14: empty statement",
+                ";                                      | SYNTAX  | line 1, column 1: empty statement",
+                "SELECT * FROM c WHERE                  | SYNTAX  | line 1, column 22: expected an expression but found end of input",
+                "SELECT * FROM c WHERE a = 1 b          | SYNTAX  | line 1, column 29: unexpected 'b' after the end of the statement",
+                "SELECT * FROM c;;                      | SYNTAX  | line 1, column 17: unexpected ';' after the end of the statement",
+                "SELECT * FROM c WHERE (a = 1           | SYNTAX  | line 1, column 29: expected ')' but found end of input",
+                "SELECT * FROM c WHERE a IS 5           | SYNTAX  | line 1, column 28: expected NULL, MISSING or VALUED after IS but found '5'",
+                "SELECT * FROM c WHERE a BETWEEN 1 OR 2 | SYNTAX  | line 1, column 35: expected AND but found 'OR'",
+                "SELECT * FROM c WHERE CASE a END       | SYNTAX  | line 1, column 30: expected WHEN but found 'END'",
+                "SELECT * FROM c LIMIT x                | SYNTAX  | line 1, column 23: expected an integer or an :argument after LIMIT but found 'x'",
+                "SELECT * FROM c LIMIT -1               | INVALID | line 1, column 23: LIMIT must be a non-negative integer but was -1",
+                "SELECT * FROM c OFFSET 1.5             | INVALID | line 1, column 24: OFFSET must be a non-negative integer but was 1.5",
+                "SELEC * FROM c                         | SYNTAX  | line 1, column 1: expected SELECT, INSERT, UPDATE, DELETE, EVICT, CREATE, DROP or EXPLAIN but found 'SELEC'",
+                "SELECT * FROM c WHERE a.               | SYNTAX  | line 1, column 25: expected a field name after '.' but found end of input",
+                "SELECT * FROM c WHERE lenght(a) > 1    | INVALID | line 1, column 23: unknown function 'lenght'",
+                "SELECT * FROM c WHERE lower(a, b)      | INVALID | line 1, column 23: function 'lower' takes 1 argument but was given 2",
+                "SELECT * FROM c WHERE substr(a)        | INVALID | line 1, column 23: function 'substr' takes 2 to 3 arguments but was given 1",
+                "SELECT * FROM c WHERE concat(a)        | INVALID | line 1, column 23: function 'concat' takes at least 2 arguments but was given 1",
+                "SELECT * FROM c WHERE cast(a AS blob)  | INVALID | line 1, column 23: unknown cast type 'blob' (expected string, number, int, float, boolean, array or object)",
+                "SELECT * FROM c WHERE regexp_like(a, '(') | INVALID | line 1, column 23: invalid regular expression: Unclosed group",
+                "SELECT * FROM c WHERE regexp_like(a, 'x', 'q') | INVALID | line 1, column 23: unknown regexp_like flag 'q' (expected i, c, m, s or x)",
+                "SELECT * FROM c WHERE a LIKE 'x!' ESCAPE '!' | INVALID | line 1, column 25: LIKE pattern ends with its escape character",
+                "SELECT * FROM c WHERE a LIKE 'x' ESCAPE 'ab' | INVALID | line 1, column 25: ESCAPE must be a single character",
+                "SELECT * FROM c WHERE count(*) > 1     | INVALID | line 1, column 23: aggregate COUNT is not allowed in WHERE",
+                "SELECT * FROM c GROUP BY count(a)      | INVALID | line 1, column 26: aggregate COUNT is not allowed in GROUP BY",
+                "SELECT sum(count(a)) FROM c            | INVALID | line 1, column 12: aggregate COUNT cannot be nested inside another aggregate",
+                "SELECT max(a, b) FROM c                | INVALID | line 1, column 8: aggregate MAX takes 1 argument; for the larger of two values use a CASE",
+                "SELECT sum(*) FROM c                   | INVALID | line 1, column 12: SUM(*) is not valid; only COUNT(*) is",
+                "SELECT * FROM c GROUP BY a             | INVALID | line 1, column 8: SELECT * cannot be combined with GROUP BY or aggregates",
+                "SELECT DISTINCT * FROM c WHERE count(*) > 0 | INVALID | line 1, column 32: aggregate COUNT is not allowed in WHERE",
+                "SELECT DISTINCT * FROM c HAVING count(*) > 0 | INVALID | line 1, column 17: SELECT * cannot be combined with GROUP BY or aggregates",
+                "SELECT count(a, b) FROM c              | INVALID | line 1, column 8: aggregate COUNT takes 1 argument",
+                "SELECT min(a, b) FROM c                | INVALID | line 1, column 8: aggregate MIN takes 1 argument; for the smaller of two values use a CASE",
+                "SELECT length(a, a) FROM c             | INVALID | line 1, column 8: function 'length' takes 1 argument but was given 2",
+                "SELECT Char_Length() FROM c            | INVALID | line 1, column 8: function 'Char_Length' takes 1 argument but was given 0",
+                "SELECT coalesce() FROM c               | INVALID | line 1, column 8: function 'coalesce' takes at least 1 argument but was given 0",
+                "UPDATE c APPLY a[0] INCREMENT BY 1     | INVALID | line 1, column 16: APPLY needs a field path without array positions, not a[0] (a counter cannot live inside an array)",
+                "UPDATE c SET x = 1 APPLY a.b[-1].c RESTART | INVALID | line 1, column 26: APPLY needs a field path without array positions, not a.b[-1].c (a counter cannot live inside an array)",
+                "SELECT a, count(*) FROM c              | INVALID | line 1, column 8: 'a' must appear in GROUP BY or inside an aggregate",
+                "SELECT status, customerId, COUNT(*) FROM orders GROUP BY status | INVALID | line 1, column 16: 'customerId' must appear in GROUP BY or inside an aggregate",
+                "SELECT a FROM c GROUP BY a ORDER BY b  | INVALID | line 1, column 37: 'b' must appear in GROUP BY or inside an aggregate",
+                "SELECT a FROM c GROUP BY a HAVING b > 1 | INVALID | line 1, column 35: 'b' must appear in GROUP BY or inside an aggregate",
+                "SELECT a FROM c HAVING a > 1           | INVALID | line 1, column 17: HAVING needs GROUP BY or an aggregate",
+                "SELECT count(*) AS n FROM c GROUP BY n | INVALID | line 1, column 38: cannot GROUP BY 'n', it is an aggregate",
+                "SELECT a.x, b.x FROM c                 | INVALID | line 1, column 13: duplicate result name 'x'; give one of them an alias with AS",
+                "SELECT * FROM c WHERE {'a': 1, 'a': 2} | INVALID | line 1, column 32: duplicate field 'a' in object literal",
+                "SELECT * FROM c WHERE ARRAY v END      | SYNTAX  | line 1, column 23: ARRAY needs FOR variable IN source … END",
+                "SELECT * FROM c WHERE ANY IN a SATISFIES TRUE END | SYNTAX | line 1, column 27: expected a variable name but found 'IN'",
+                "INSERT INTO c DOCUMENTS (5)            | INVALID | line 1, column 26: DOCUMENTS needs objects but got a number",
+                "INSERT INTO c DOCUMENTS ({'a': 1}), ([1]) | INVALID | line 1, column 38: DOCUMENTS needs objects but got an array",
+                "INSERT INTO c DOCUMENTS ({'a': b})     | INVALID | line 1, column 32: field 'b' cannot be used in INSERT; pass values as named arguments (:name)",
+                "INSERT INTO c DOCUMENTS ({'n': count(*)}) | INVALID | line 1, column 32: aggregate COUNT is not allowed in INSERT",
+                "INSERT INTO c VALUES (1)               | SYNTAX  | line 1, column 15: expected DOCUMENTS or INITIAL DOCUMENTS but found 'VALUES'",
+                "INSERT INTO c DOCUMENTS ({}) ON ID CONFLICT DO IT | SYNTAX | line 1, column 48: expected NOTHING, UPDATE or UPDATE_LOCAL_DIFF but found 'IT'",
+                "INSERT INTO c INITIAL DOCUMENTS ({}) ON ID CONFLICT DO NOTHING | INVALID | line 1, column 38: INITIAL DOCUMENTS cannot have an ON ID CONFLICT clause; it never overrides a document",
+                "UPDATE c WHERE a = 1                   | SYNTAX  | line 1, column 10: expected SET, UNSET or APPLY but found 'WHERE'",
+                "UPDATE c SET _id = 2                   | INVALID | line 1, column 14: _id is immutable; it cannot be changed by SET",
+                "UPDATE c UNSET _id                     | INVALID | line 1, column 16: _id is immutable; it cannot be changed by UNSET",
+                "UPDATE c APPLY _id.n INCREMENT BY 1    | INVALID | line 1, column 16: _id is immutable; it cannot be changed by APPLY",
+                "UPDATE c SET a = 1, a = 2              | INVALID | line 1, column 21: SET a is already written by SET at line 1, column 14; a statement may write each field once",
+                "UPDATE c SET a.b = 1 UNSET a           | INVALID | line 1, column 28: UNSET a overlaps a.b by SET at line 1, column 14; a statement may write each field once",
+                "UPDATE c APPLY n INCREMENT BY 1 SET n.x = 1 | INVALID | line 1, column 37: SET n.x overlaps n by APPLY at line 1, column 16; a statement may write each field once",
+                "UPDATE c SET a[0] = 1, a[-1] = 2       | INVALID | line 1, column 24: SET a[-1] overlaps a[0] by SET at line 1, column 14; a statement may write each field once",
+                "UPDATE c APPLY n INCREMENT BY 'x'      | INVALID | line 1, column 31: INCREMENT BY needs a number but got 'x'",
+                "UPDATE c APPLY n RESTART WITH NULL     | INVALID | line 1, column 31: RESTART WITH needs a number but got NULL",
+                "UPDATE c APPLY n DECREMENT BY 1        | SYNTAX  | line 1, column 18: expected INCREMENT BY, PN_INCREMENT BY or RESTART but found 'DECREMENT'",
+                "UPDATE c SET a[:i] = 1                 | INVALID | line 1, column 15: a path here must be static: use a constant index or field name in [ ]",
+                "UPDATE c SET a = count(*)              | INVALID | line 1, column 18: aggregate COUNT is not allowed in UPDATE",
+                "DELETE c WHERE a = 1                   | SYNTAX  | line 1, column 8: expected FROM but found 'c'",
+            })
     void errorMessagesAndPositions(String dql, DqlException.Kind kind, String message) {
         DqlException e = error(dql);
         assertThat(e).as(dql).isNotNull();

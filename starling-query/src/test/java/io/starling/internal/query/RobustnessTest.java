@@ -19,13 +19,104 @@ import org.junit.jupiter.api.Test;
  */
 class RobustnessTest {
     private static final List<String> TOKENS = List.of(
-            "SELECT", "*", "FROM", "c", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT", "OFFSET", "DISTINCT", "AS",
-            "a", "b", "_id", "`x y`", "tags", "v", "(", ")", "[", "]", "{", "}", ",", ":", ":p", ".", ";", "=", "!=", "<",
-            ">=", "+", "-", "*", "/", "%", "||", "AND", "OR", "NOT", "IN", "BETWEEN", "LIKE", "ILIKE", "ESCAPE", "IS",
-            "NULL", "MISSING", "VALUED", "TRUE", "FALSE", "CASE", "WHEN", "THEN", "ELSE", "END", "ANY", "EVERY", "ARRAY",
-            "FOR", "SATISFIES", "COUNT", "SUM", "MAX", "lower", "coalesce", "substr", "date_add", "cast", "1", "0", "-1",
-            "2.5", "1e3", "'s'", "'%'", "\"d\"", "'it''s'", "INSERT", "INTO", "DOCUMENTS", "UPDATE", "SET", "UNSET",
-            "APPLY", "INCREMENT", "RESTART", "WITH", "DELETE", "EVICT", "ON", "ID", "CONFLICT", "DO", "NOTHING");
+            "SELECT",
+            "*",
+            "FROM",
+            "c",
+            "WHERE",
+            "GROUP",
+            "BY",
+            "HAVING",
+            "ORDER",
+            "LIMIT",
+            "OFFSET",
+            "DISTINCT",
+            "AS",
+            "a",
+            "b",
+            "_id",
+            "`x y`",
+            "tags",
+            "v",
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            ":",
+            ":p",
+            ".",
+            ";",
+            "=",
+            "!=",
+            "<",
+            ">=",
+            "+",
+            "-",
+            "*",
+            "/",
+            "%",
+            "||",
+            "AND",
+            "OR",
+            "NOT",
+            "IN",
+            "BETWEEN",
+            "LIKE",
+            "ILIKE",
+            "ESCAPE",
+            "IS",
+            "NULL",
+            "MISSING",
+            "VALUED",
+            "TRUE",
+            "FALSE",
+            "CASE",
+            "WHEN",
+            "THEN",
+            "ELSE",
+            "END",
+            "ANY",
+            "EVERY",
+            "ARRAY",
+            "FOR",
+            "SATISFIES",
+            "COUNT",
+            "SUM",
+            "MAX",
+            "lower",
+            "coalesce",
+            "substr",
+            "date_add",
+            "cast",
+            "1",
+            "0",
+            "-1",
+            "2.5",
+            "1e3",
+            "'s'",
+            "'%'",
+            "\"d\"",
+            "'it''s'",
+            "INSERT",
+            "INTO",
+            "DOCUMENTS",
+            "UPDATE",
+            "SET",
+            "UNSET",
+            "APPLY",
+            "INCREMENT",
+            "RESTART",
+            "WITH",
+            "DELETE",
+            "EVICT",
+            "ON",
+            "ID",
+            "CONFLICT",
+            "DO",
+            "NOTHING");
 
     @Provide
     Arbitrary<String> soup() {
@@ -49,8 +140,11 @@ class RobustnessTest {
         }
         String printed = s.toString();
         assertThat(Dql.parse(printed).toString()).as(text).isEqualTo(printed);
-        InMemorySource src = new InMemorySource().add("c",
-                "{'_id': 1, 'a': 1, 'b': 's', 'tags': ['s'], 'v': NULL}", "{'_id': 2, 'a': 'x', 'b': [1], 'tags': 5}");
+        InMemorySource src = new InMemorySource()
+                .add(
+                        "c",
+                        "{'_id': 1, 'a': 1, 'b': 's', 'tags': ['s'], 'v': NULL}",
+                        "{'_id': 2, 'a': 'x', 'b': [1], 'tags': 5}");
         EvalContext ctx = Eval.ctx(Map.of("p", Value.of(1L)));
         try {
             if (s instanceof SelectStatement sel) QueryExecutor.select(sel, src, ctx);
@@ -58,7 +152,8 @@ class RobustnessTest {
                 for (Value.Obj d : QueryExecutor.matching(u, src, ctx)) QueryExecutor.updateOps(u, d, ctx);
             } else if (s instanceof InsertStatement i) QueryExecutor.insertDocuments(i, ctx);
             else if (s instanceof ExplainStatement x) QueryExecutor.explain(x, src, ctx);
-            else if (!(s instanceof CreateIndexStatement) && !(s instanceof DropIndexStatement)) QueryExecutor.matching(s, src, ctx);
+            else if (!(s instanceof CreateIndexStatement) && !(s instanceof DropIndexStatement))
+                QueryExecutor.matching(s, src, ctx);
         } catch (DqlException fine) {
             // e.g. a non-numeric INCREMENT amount, a non-object document
         }
@@ -70,10 +165,12 @@ class RobustnessTest {
         assertThatThrownBy(() -> Dql.parseExpression(deep))
                 .isInstanceOf(DqlException.class)
                 .hasMessageContaining("nested more than 256 levels deep");
-        assertThatThrownBy(() -> Dql.parseExpression("NOT ".repeat(50_000) + "TRUE")).isInstanceOf(DqlException.class);
+        assertThatThrownBy(() -> Dql.parseExpression("NOT ".repeat(50_000) + "TRUE"))
+                .isInstanceOf(DqlException.class);
         assertThatThrownBy(() -> Dql.parseExpression("- ".repeat(50_000) + "x")).isInstanceOf(DqlException.class);
         assertThatThrownBy(() -> Dql.parseExpression("+ ".repeat(50_000) + "x")).isInstanceOf(DqlException.class);
-        assertThat(Dql.parseExpression("(".repeat(200) + "1" + ")".repeat(200)).toDql()).isEqualTo("1");
+        assertThat(Dql.parseExpression("(".repeat(200) + "1" + ")".repeat(200)).toDql())
+                .isEqualTo("1");
     }
 
     @Test
@@ -86,7 +183,10 @@ class RobustnessTest {
                 .isInstanceOf(DqlException.class)
                 .hasMessageContaining("more than 1000 levels deep");
         assertThatThrownBy(() -> Dql.parseExpression("a" + ".b".repeat(2_000) + "[:i]" + ".c".repeat(2_000)))
-                .as("computed steps nest").isInstanceOf(DqlException.class);
-        assertThat(Dql.parseExpression("a" + ".b".repeat(5_000))).as("a static path is one node").isInstanceOf(Node.Field.class);
+                .as("computed steps nest")
+                .isInstanceOf(DqlException.class);
+        assertThat(Dql.parseExpression("a" + ".b".repeat(5_000)))
+                .as("a static path is one node")
+                .isInstanceOf(Node.Field.class);
     }
 }

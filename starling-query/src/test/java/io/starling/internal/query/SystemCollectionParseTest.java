@@ -9,7 +9,9 @@ class SystemCollectionParseTest {
     @Test
     void systemCollectionsAreNamedWithAColon() {
         assertThat(Dql.parse("SELECT * FROM system:indexes").collection()).isEqualTo("system:indexes");
-        assertThat(Dql.parse("SELECT name FROM SYSTEM:Collections WHERE documents > 0").collection()).isEqualTo("system:collections");
+        assertThat(Dql.parse("SELECT name FROM SYSTEM:Collections WHERE documents > 0")
+                        .collection())
+                .isEqualTo("system:collections");
         assertThat(Dql.parse("SELECT * FROM system").collection()).isEqualTo("system");
     }
 

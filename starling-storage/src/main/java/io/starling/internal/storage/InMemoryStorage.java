@@ -32,6 +32,7 @@ public final class InMemoryStorage implements DocumentStorage {
     private final ReentrantLock writeLock = new ReentrantLock(true);
     /** Read callbacks running on each thread, to refuse write() from inside one like SqliteStorage does. */
     private final ThreadLocal<int[]> readDepth = ThreadLocal.withInitial(() -> new int[1]);
+
     private volatile Snapshot committed = Snapshot.EMPTY;
     private volatile boolean closed;
 
@@ -204,7 +205,13 @@ public final class InMemoryStorage implements DocumentStorage {
     }
 
     private static Row copy(Row row) {
-        return new Row(row.collection(), row.id().clone(), row.sequence(), row.live(), row.state().clone(), row.group());
+        return new Row(
+                row.collection(),
+                row.id().clone(),
+                row.sequence(),
+                row.live(),
+                row.state().clone(),
+                row.group());
     }
 
     /**
@@ -250,8 +257,8 @@ public final class InMemoryStorage implements DocumentStorage {
         @Override
         public Row get(String collection, byte[] id) {
             checkUsable();
-            Row row = state.rows.get(new Key(
-                    Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id")));
+            Row row = state.rows.get(
+                    new Key(Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id")));
             return row == null ? null : copy(row);
         }
 
@@ -292,8 +299,8 @@ public final class InMemoryStorage implements DocumentStorage {
             openScans++;
             try {
                 int[] visited = {0};
-                state.bySequence.forEachFrom(after, false, (seq, key) ->
-                        visitor.visit(copy(state.rows.get(key))) && ++visited[0] < limit);
+                state.bySequence.forEachFrom(
+                        after, false, (seq, key) -> visitor.visit(copy(state.rows.get(key))) && ++visited[0] < limit);
             } finally {
                 openScans--;
             }
@@ -343,14 +350,18 @@ public final class InMemoryStorage implements DocumentStorage {
                 if (!reverse) {
                     // (from, no id) is the first entry whose key is >= from: the empty id sorts first
                     Entry start = fromInclusive == null ? null : new Entry(fromInclusive, Entry.NO_ID);
-                    entries.forEachFrom(start, true, (e, unused) ->
-                            (toExclusive == null || Arrays.compareUnsigned(e.key, toExclusive) < 0)
+                    entries.forEachFrom(
+                            start,
+                            true,
+                            (e, unused) -> (toExclusive == null || Arrays.compareUnsigned(e.key, toExclusive) < 0)
                                     && visitor.visit(e.key.clone(), e.id.clone()));
                 } else {
                     // entries below (to, no id) are exactly those whose key is < to
                     Entry start = toExclusive == null ? null : new Entry(toExclusive, Entry.NO_ID);
-                    entries.forEachDescendingFrom(start, false, (e, unused) ->
-                            (fromInclusive == null || Arrays.compareUnsigned(e.key, fromInclusive) >= 0)
+                    entries.forEachDescendingFrom(
+                            start,
+                            false,
+                            (e, unused) -> (fromInclusive == null || Arrays.compareUnsigned(e.key, fromInclusive) >= 0)
                                     && visitor.visit(e.key.clone(), e.id.clone()));
                 }
             } finally {
@@ -382,11 +393,16 @@ public final class InMemoryStorage implements DocumentStorage {
             long seq = s.lastSequence + 1;
             Key key = new Key(callerKey.collection, callerKey.id.clone());
             Row row = new Row(key.collection, key.id, seq, live, value.clone(), group);
-            PersistentSortedMap<Long, Key> bySequence = old == null ? s.bySequence : s.bySequence.remove(old.sequence());
+            PersistentSortedMap<Long, Key> bySequence =
+                    old == null ? s.bySequence : s.bySequence.remove(old.sequence());
             state = new Snapshot(
                     s.rows.put(key, row),
                     bySequence.put(seq, key),
-                    count(s.counts, key.collection, old == null ? 1 : 0, (live ? 1 : 0) - (old != null && old.live() ? 1 : 0)),
+                    count(
+                            s.counts,
+                            key.collection,
+                            old == null ? 1 : 0,
+                            (live ? 1 : 0) - (old != null && old.live() ? 1 : 0)),
                     s.meta,
                     s.indexes,
                     seq);
@@ -436,8 +452,9 @@ public final class InMemoryStorage implements DocumentStorage {
         public void putIndexEntry(String index, byte[] key, byte[] id) {
             checkWritable();
             Objects.requireNonNull(index, "index");
-            Entry entry =
-                    new Entry(Objects.requireNonNull(key, "key").clone(), Objects.requireNonNull(id, "id").clone());
+            Entry entry = new Entry(
+                    Objects.requireNonNull(key, "key").clone(),
+                    Objects.requireNonNull(id, "id").clone());
             PersistentSortedMap<Entry, Boolean> entries = state.indexes.get(index);
             if (entries == null) {
                 entries = NO_ENTRIES;

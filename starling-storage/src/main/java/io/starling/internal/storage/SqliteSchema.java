@@ -106,8 +106,8 @@ final class SqliteSchema {
         List<Migration> chain = List.copyOf(migrations);
         for (int i = 1; i < chain.size(); i++) {
             if (chain.get(i - 1).to() != chain.get(i).from()) {
-                throw new IllegalArgumentException("migration chain has a gap between " + chain.get(i - 1) + " and "
-                        + chain.get(i));
+                throw new IllegalArgumentException(
+                        "migration chain has a gap between " + chain.get(i - 1) + " and " + chain.get(i));
             }
         }
         int end = chain.isEmpty() ? BASE_VERSION : chain.get(chain.size() - 1).to();
@@ -115,8 +115,9 @@ final class SqliteSchema {
             throw new IllegalArgumentException("migration chain ends at " + end + ", not at version " + version);
         }
         if (!chain.isEmpty() && chain.get(0).from() > BASE_VERSION) {
-            throw new IllegalArgumentException("migration chain starts at " + chain.get(0).from()
-                    + ", after the base version " + BASE_VERSION + " that new files are created at");
+            throw new IllegalArgumentException(
+                    "migration chain starts at " + chain.get(0).from() + ", after the base version " + BASE_VERSION
+                            + " that new files are created at");
         }
         this.version = version;
         this.migrations = chain;
@@ -188,7 +189,10 @@ final class SqliteSchema {
             throw new StorageException(
                     StorageException.Code.IO,
                     file + " has schema version " + found + " and there is no migration from it (this Starling"
-                            + " migrates from " + (migrations.isEmpty() ? version : migrations.get(0).from())
+                            + " migrates from "
+                            + (migrations.isEmpty()
+                                    ? version
+                                    : migrations.get(0).from())
                             + " to " + version + ")");
         }
         return found;
@@ -207,7 +211,12 @@ final class SqliteSchema {
         if (header.length == 0) {
             return false;
         }
-        if (!Arrays.equals(header, 0, Math.min(header.length, SQLITE_MAGIC.length), SQLITE_MAGIC, 0,
+        if (!Arrays.equals(
+                header,
+                0,
+                Math.min(header.length, SQLITE_MAGIC.length),
+                SQLITE_MAGIC,
+                0,
                 Math.min(header.length, SQLITE_MAGIC.length))) {
             throw notStarling(file, "it is not an SQLite database file (wrong header)", null);
         }
@@ -228,12 +237,14 @@ final class SqliteSchema {
             try (ResultSet rs = s.executeQuery("PRAGMA application_id")) {
                 rs.next();
                 if (rs.getInt(1) != APPLICATION_ID) {
-                    throw notStarling(file, "it is another application's SQLite database (application_id "
-                            + rs.getInt(1) + ")", null);
+                    throw notStarling(
+                            file,
+                            "it is another application's SQLite database (application_id " + rs.getInt(1) + ")",
+                            null);
                 }
             }
-            try (ResultSet rs = s.executeQuery(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")) {
+            try (ResultSet rs =
+                    s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")) {
                 rs.next();
                 if (rs.getLong(1) == 0) {
                     throw notStarling(file, "it has no meta table", null);
@@ -321,10 +332,18 @@ final class SqliteSchema {
                 throw new StorageException(StorageException.Code.IO, "no migration from schema version " + at);
             }
             if (newFile) {
-                log.debug("bringing new file {} from schema version {} to {}: {}", writer.file(), m.from(), m.to(),
+                log.debug(
+                        "bringing new file {} from schema version {} to {}: {}",
+                        writer.file(),
+                        m.from(),
+                        m.to(),
                         m.description());
             } else {
-                log.info("migrating {} from schema version {} to {}: {}", writer.file(), m.from(), m.to(),
+                log.info(
+                        "migrating {} from schema version {} to {}: {}",
+                        writer.file(),
+                        m.from(),
+                        m.to(),
                         m.description());
             }
             runInTransaction(writer, "migration " + m.from() + " -> " + m.to() + " (" + m.description() + ")", c -> {
@@ -362,8 +381,8 @@ final class SqliteSchema {
         } catch (StorageException e) {
             failure = e;
         } catch (RuntimeException e) {
-            failure = new StorageException(
-                    StorageException.Code.IO, what + " failed on " + writer.file() + ": " + e, e);
+            failure =
+                    new StorageException(StorageException.Code.IO, what + " failed on " + writer.file() + ": " + e, e);
         } catch (Error e) {
             writer.rollbackQuietly(e);
             throw e;

@@ -37,7 +37,8 @@ final class SqliteSession implements AutoCloseable {
         SCAN_LIVE("SELECT seq, id, state FROM docs WHERE collection = ? AND live = 1 ORDER BY id"),
         SCAN_AFTER("SELECT seq, id, live, state FROM docs WHERE collection = ? AND id > ? ORDER BY id"),
         SCAN_LIVE_AFTER("SELECT seq, id, state FROM docs WHERE collection = ? AND id > ? AND live = 1 ORDER BY id"),
-        CHANGES("SELECT seq, collection, id, live, state, coalesce(grp, seq) FROM docs WHERE seq > ? ORDER BY seq LIMIT ?"),
+        CHANGES(
+                "SELECT seq, collection, id, live, state, coalesce(grp, seq) FROM docs WHERE seq > ? ORDER BY seq LIMIT ?"),
         // a skip scan over the (collection, id) index: one seek per collection instead of one step per row
         COLLECTIONS("WITH RECURSIVE names(name) AS ("
                 + " SELECT min(collection) FROM docs"
@@ -169,7 +170,9 @@ final class SqliteSession implements AutoCloseable {
     }
 
     void scan(String collection, byte[] afterId, boolean liveOnly, RowVisitor visitor) {
-        Sql sql = afterId == null ? (liveOnly ? Sql.SCAN_LIVE : Sql.SCAN) : (liveOnly ? Sql.SCAN_LIVE_AFTER : Sql.SCAN_AFTER);
+        Sql sql = afterId == null
+                ? (liveOnly ? Sql.SCAN_LIVE : Sql.SCAN)
+                : (liveOnly ? Sql.SCAN_LIVE_AFTER : Sql.SCAN_AFTER);
         PreparedStatement ps = acquire(sql);
         try {
             ps.setString(1, collection);
@@ -198,7 +201,13 @@ final class SqliteSession implements AutoCloseable {
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Row row = new Row(rs.getString(2), rs.getBytes(3), rs.getLong(1), rs.getInt(4) != 0, rs.getBytes(5), rs.getLong(6));
+                    Row row = new Row(
+                            rs.getString(2),
+                            rs.getBytes(3),
+                            rs.getLong(1),
+                            rs.getInt(4) != 0,
+                            rs.getBytes(5),
+                            rs.getLong(6));
                     if (!visitor.visit(row)) {
                         return;
                     }
@@ -312,7 +321,9 @@ final class SqliteSession implements AutoCloseable {
     /** Returns whether a row was inserted. */
     boolean insertIfAbsent(long seq, long group, String collection, byte[] id, boolean live, byte[] state) {
         try {
-            return bindRow(statement(Sql.INSERT_IF_ABSENT), seq, group, collection, id, live, state).executeUpdate() == 1;
+            return bindRow(statement(Sql.INSERT_IF_ABSENT), seq, group, collection, id, live, state)
+                            .executeUpdate()
+                    == 1;
         } catch (SQLException e) {
             throw failure(file, "insertIfAbsent", e);
         }
@@ -322,15 +333,23 @@ final class SqliteSession implements AutoCloseable {
      * One batch of {@code INSERT ... ON CONFLICT DO NOTHING}; row i takes sequence {@code firstSeq + i}.
      * Returns per row its sequence number, or -1 where the id existed.
      */
-    long[] insertAllIfAbsent(long firstSeq, long group, String collection, List<byte[]> ids, boolean live, List<byte[]> states) {
+    long[] insertAllIfAbsent(
+            long firstSeq, long group, String collection, List<byte[]> ids, boolean live, List<byte[]> states) {
         long[] seqs = new long[ids.size()];
         if (seqs.length == 0) return seqs;
         try {
             PreparedStatement ps = statement(Sql.INSERT_IF_ABSENT);
             try {
                 for (int i = 0; i < seqs.length; i++) {
-                    bindRow(ps, firstSeq + i, group, collection, Objects.requireNonNull(ids.get(i), "id"), live,
-                            Objects.requireNonNull(states.get(i), "state")).addBatch();
+                    bindRow(
+                                    ps,
+                                    firstSeq + i,
+                                    group,
+                                    collection,
+                                    Objects.requireNonNull(ids.get(i), "id"),
+                                    live,
+                                    Objects.requireNonNull(states.get(i), "state"))
+                            .addBatch();
                 }
                 int[] counts = ps.executeBatch();
                 for (int i = 0; i < seqs.length; i++) seqs[i] = counts[i] == 1 ? firstSeq + i : -1;

@@ -228,8 +228,14 @@ public final class SqliteStorage implements DocumentStorage {
             }
             schema.migrate(writer, found, newFile);
             long last = loadLastSequence(writer);
-            log.debug("opened {} (schema version {}, journal_mode {}, synchronous {}, last sequence {}, {})", file,
-                    schema.version(), journalMode, options.durability(), last, options);
+            log.debug(
+                    "opened {} (schema version {}, journal_mode {}, synchronous {}, last sequence {}, {})",
+                    file,
+                    schema.version(),
+                    journalMode,
+                    options.durability(),
+                    last,
+                    options);
             return new SqliteStorage(directory, file, options, lock, writer, last);
         } catch (RuntimeException | Error e) {
             if (writer != null) {
@@ -255,8 +261,12 @@ public final class SqliteStorage implements DocumentStorage {
             long stored = writer.metaLong(SqliteSchema.KEY_LAST_SEQUENCE, 0);
             long max = writer.maxSequence();
             if (max > stored) {
-                log.warn("{}: {} was {} but a row has sequence {}; repaired", writer.file(),
-                        SqliteSchema.KEY_LAST_SEQUENCE, stored, max);
+                log.warn(
+                        "{}: {} was {} but a row has sequence {}; repaired",
+                        writer.file(),
+                        SqliteSchema.KEY_LAST_SEQUENCE,
+                        stored,
+                        max);
                 writer.putMetaLong(SqliteSchema.KEY_LAST_SEQUENCE, max);
             }
             writer.execute(SqliteSession.Sql.COMMIT);

@@ -20,6 +20,7 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     private boolean active = true;
     /** Scans whose visitor is running: the store must not change under an open cursor. */
     private int openScans;
+
     private long lastSequence;
     /** The first sequence number this transaction takes: the group of every row it writes. */
     private final long group;
@@ -41,8 +42,8 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
             throw new IllegalStateException("transaction used after its callback returned");
         }
         if (Thread.currentThread() != owner) {
-            throw new IllegalStateException(
-                    "transaction of thread " + owner.getName() + " used from thread " + Thread.currentThread().getName());
+            throw new IllegalStateException("transaction of thread " + owner.getName() + " used from thread "
+                    + Thread.currentThread().getName());
         }
     }
 
@@ -52,16 +53,16 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
             throw new IllegalStateException("read transaction: writes are not allowed");
         }
         if (openScans > 0) {
-            throw new IllegalStateException("cannot modify the store from inside a scan, changesSince or scanIndex visitor");
+            throw new IllegalStateException(
+                    "cannot modify the store from inside a scan, changesSince or scanIndex visitor");
         }
     }
 
     private static void checkMetaKey(String key) {
         Objects.requireNonNull(key, "key");
         if (key.startsWith(DocumentStorage.RESERVED_META_PREFIX)) {
-            throw new IllegalArgumentException(
-                    "meta key '" + key + "' is reserved: keys starting with '" + DocumentStorage.RESERVED_META_PREFIX
-                            + "' belong to the storage");
+            throw new IllegalArgumentException("meta key '" + key + "' is reserved: keys starting with '"
+                    + DocumentStorage.RESERVED_META_PREFIX + "' belong to the storage");
         }
     }
 
@@ -136,7 +137,11 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
 
     @Override
     public void scanIndex(
-            String index, byte[] fromInclusive, byte[] toExclusive, boolean reverse, DocumentStorage.IndexVisitor visitor) {
+            String index,
+            byte[] fromInclusive,
+            byte[] toExclusive,
+            boolean reverse,
+            DocumentStorage.IndexVisitor visitor) {
         checkUsable();
         Objects.requireNonNull(index, "index");
         Objects.requireNonNull(visitor, "visitor");
@@ -152,8 +157,13 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     public long insertIfAbsent(String collection, byte[] id, boolean live, byte[] state) {
         checkWritable();
         long seq = lastSequence + 1;
-        if (!session.insertIfAbsent(seq, group, Objects.requireNonNull(collection, "collection"),
-                Objects.requireNonNull(id, "id"), live, Objects.requireNonNull(state, "state"))) {
+        if (!session.insertIfAbsent(
+                seq,
+                group,
+                Objects.requireNonNull(collection, "collection"),
+                Objects.requireNonNull(id, "id"),
+                live,
+                Objects.requireNonNull(state, "state"))) {
             return -1;
         }
         lastSequence = seq;
@@ -174,7 +184,12 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     public long put(String collection, byte[] id, boolean live, byte[] state) {
         checkWritable();
         long seq = lastSequence + 1;
-        session.put(seq, group, Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id"), live,
+        session.put(
+                seq,
+                group,
+                Objects.requireNonNull(collection, "collection"),
+                Objects.requireNonNull(id, "id"),
+                live,
                 Objects.requireNonNull(state, "state"));
         lastSequence = seq;
         return seq;
@@ -196,7 +211,9 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     @Override
     public void putIndexEntry(String index, byte[] key, byte[] id) {
         checkWritable();
-        session.putIndexEntry(Objects.requireNonNull(index, "index"), Objects.requireNonNull(key, "key"),
+        session.putIndexEntry(
+                Objects.requireNonNull(index, "index"),
+                Objects.requireNonNull(key, "key"),
                 Objects.requireNonNull(id, "id"));
     }
 
@@ -211,7 +228,9 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     @Override
     public void removeIndexEntry(String index, byte[] key, byte[] id) {
         checkWritable();
-        session.removeIndexEntry(Objects.requireNonNull(index, "index"), Objects.requireNonNull(key, "key"),
+        session.removeIndexEntry(
+                Objects.requireNonNull(index, "index"),
+                Objects.requireNonNull(key, "key"),
                 Objects.requireNonNull(id, "id"));
     }
 

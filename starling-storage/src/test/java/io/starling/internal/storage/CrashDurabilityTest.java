@@ -66,7 +66,9 @@ final class CrashDurabilityTest {
                 List<long[]> acks = new ArrayList<>();
                 while (acks.size() < acksBeforeKill) {
                     String line = child.awaitLine(DEADLINE);
-                    assertThat(line).as("child output (%s); stderr:%n%s", context, child.stderr()).isNotNull();
+                    assertThat(line)
+                            .as("child output (%s); stderr:%n%s", context, child.stderr())
+                            .isNotNull();
                     acks.add(parseAck(line, context));
                 }
                 child.kill();
@@ -108,21 +110,30 @@ final class CrashDurabilityTest {
         try (SqliteStorage storage = SqliteStorage.open(dir, SqliteStorage.Options.defaults())) {
             long committed = storage.read(tx -> {
                 Row counter = tx.get(COUNTER, CrashWriterMain.id(0));
-                long last = counter == null ? 0 : ByteBuffer.wrap(counter.state()).getLong();
-                assertThat(last).as("last committed transaction (%s)", context).isGreaterThanOrEqualTo(lastAckedCounter);
+                long last =
+                        counter == null ? 0 : ByteBuffer.wrap(counter.state()).getLong();
+                assertThat(last)
+                        .as("last committed transaction (%s)", context)
+                        .isGreaterThanOrEqualTo(lastAckedCounter);
                 List<Long> numbers = new ArrayList<>();
                 tx.scan(DOCS, false, row -> {
                     long n = Long.parseLong(new String(row.id(), StandardCharsets.US_ASCII));
-                    assertThat(row.state()).as("document %d intact (%s)", n, context).isEqualTo(CrashWriterMain.state(n));
+                    assertThat(row.state())
+                            .as("document %d intact (%s)", n, context)
+                            .isEqualTo(CrashWriterMain.state(n));
                     assertThat(row.live()).isTrue();
                     numbers.add(n);
                     return true;
                 });
                 numbers.sort(null); // ids are decimal strings: byte order is not numeric order
                 for (int i = 0; i < numbers.size(); i++) {
-                    assertThat(numbers.get(i)).as("documents 1..%d without a gap (%s)", last, context).isEqualTo(i + 1L);
+                    assertThat(numbers.get(i))
+                            .as("documents 1..%d without a gap (%s)", last, context)
+                            .isEqualTo(i + 1L);
                 }
-                assertThat((long) numbers.size()).as("documents present (%s)", context).isEqualTo(last);
+                assertThat((long) numbers.size())
+                        .as("documents present (%s)", context)
+                        .isEqualTo(last);
                 assertThat(tx.countLive(DOCS)).isEqualTo(last);
                 assertThat(tx.lastSequence()).as(context).isGreaterThanOrEqualTo(lastAckedSequence);
                 return last;

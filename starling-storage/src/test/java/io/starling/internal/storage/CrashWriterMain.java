@@ -19,7 +19,8 @@ public final class CrashWriterMain {
     private CrashWriterMain() {}
 
     public static void main(String[] args) {
-        SqliteStorage storage = SqliteStorage.open(Path.of(args[0]),
+        SqliteStorage storage = SqliteStorage.open(
+                Path.of(args[0]),
                 SqliteStorage.Options.defaults().withDurability(SqliteStorage.Durability.valueOf(args[1])));
         for (long n = Long.parseLong(args[2]); ; n++) {
             long counter = n;
@@ -27,7 +28,11 @@ public final class CrashWriterMain {
                 if (tx.insertIfAbsent(DOCS, id(counter), true, state(counter)) < 0) {
                     throw new IllegalStateException("document " + counter + " already exists");
                 }
-                tx.put(COUNTER, id(0), true, ByteBuffer.allocate(8).putLong(counter).array());
+                tx.put(
+                        COUNTER,
+                        id(0),
+                        true,
+                        ByteBuffer.allocate(8).putLong(counter).array());
                 return tx.lastSequence();
             });
             System.out.println("ACK " + n + " " + seq + " END");

@@ -49,7 +49,8 @@ abstract class DocumentStorageContractTest {
     @AfterEach
     void closeStorage() throws InterruptedException {
         executor.shutdownNow();
-        assertThat(executor.awaitTermination(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(executor.awaitTermination(DEADLINE.toSeconds(), TimeUnit.SECONDS))
+                .isTrue();
         if (storage != null) {
             storage.close();
             assertReleased(storage);
@@ -102,7 +103,9 @@ abstract class DocumentStorageContractTest {
 
     static void await(CountDownLatch latch) {
         try {
-            assertThat(latch.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).as("latch reached in time").isTrue();
+            assertThat(latch.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+                    .as("latch reached in time")
+                    .isTrue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
@@ -117,7 +120,9 @@ abstract class DocumentStorageContractTest {
     static void awaitBlocked(Thread thread) {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
-            assertThat(System.nanoTime()).as("thread %s blocks in time", thread.getName()).isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("thread %s blocks in time", thread.getName())
+                    .isLessThan(deadline);
             Thread.onSpinWait();
         }
     }
@@ -140,9 +145,12 @@ abstract class DocumentStorageContractTest {
 
     @Test
     void putStoresARowAndReplacesItWithTheNextSequence() {
-        assertThat(storage.<Long>write(tx -> tx.put("c", utf8("a"), true, utf8("v1")))).isEqualTo(1);
-        assertThat(storage.<Long>write(tx -> tx.put("c", utf8("b"), true, utf8("v1")))).isEqualTo(2);
-        assertThat(storage.<Long>write(tx -> tx.put("c", utf8("a"), false, utf8("v2")))).isEqualTo(3);
+        assertThat(storage.<Long>write(tx -> tx.put("c", utf8("a"), true, utf8("v1"))))
+                .isEqualTo(1);
+        assertThat(storage.<Long>write(tx -> tx.put("c", utf8("b"), true, utf8("v1"))))
+                .isEqualTo(2);
+        assertThat(storage.<Long>write(tx -> tx.put("c", utf8("a"), false, utf8("v2"))))
+                .isEqualTo(3);
 
         storage.read(tx -> {
             Row a = tx.get("c", utf8("a"));
@@ -170,8 +178,10 @@ abstract class DocumentStorageContractTest {
             assertThat(tx.insertIfAbsent("c", utf8("b"), true, utf8("revive"))).isEqualTo(-1);
             return null;
         });
-        assertThat(storage.<Long>write(tx -> tx.insertIfAbsent("c", utf8("a"), true, utf8("third")))).isEqualTo(-1);
-        assertThat(storage.<Long>write(tx -> tx.insertIfAbsent("d", utf8("a"), true, utf8("other")))).isEqualTo(3);
+        assertThat(storage.<Long>write(tx -> tx.insertIfAbsent("c", utf8("a"), true, utf8("third"))))
+                .isEqualTo(-1);
+        assertThat(storage.<Long>write(tx -> tx.insertIfAbsent("d", utf8("a"), true, utf8("other"))))
+                .isEqualTo(3);
         storage.read(tx -> {
             assertThat(tx.get("c", utf8("a")).state()).isEqualTo(utf8("first"));
             assertThat(tx.get("c", utf8("b")).live()).isFalse();
@@ -189,9 +199,18 @@ abstract class DocumentStorageContractTest {
         storage.write(tx -> tx.put("c", utf8("c"), false, utf8("tomb")));
         java.util.List<String> ids = new java.util.ArrayList<>();
         storage.read(tx -> {
-            tx.scanAfter("c", utf8("a"), false, r -> ids.add(new String(r.id(), java.nio.charset.StandardCharsets.UTF_8)));
-            tx.scanAfter("c", utf8("bb"), true, r -> ids.add("live " + new String(r.id(), java.nio.charset.StandardCharsets.UTF_8)));
-            tx.scanAfter("c", null, true, r -> ids.add("all " + new String(r.id(), java.nio.charset.StandardCharsets.UTF_8)));
+            tx.scanAfter(
+                    "c", utf8("a"), false, r -> ids.add(new String(r.id(), java.nio.charset.StandardCharsets.UTF_8)));
+            tx.scanAfter(
+                    "c",
+                    utf8("bb"),
+                    true,
+                    r -> ids.add("live " + new String(r.id(), java.nio.charset.StandardCharsets.UTF_8)));
+            tx.scanAfter(
+                    "c",
+                    null,
+                    true,
+                    r -> ids.add("all " + new String(r.id(), java.nio.charset.StandardCharsets.UTF_8)));
             return null;
         });
         assertThat(ids).containsExactly("b", "c", "d", "live d", "all a", "all b", "all d");
@@ -218,8 +237,10 @@ abstract class DocumentStorageContractTest {
     @Test
     void insertAllIfAbsentSkipsExistingAndRepeatedIds() {
         put("c", "old", "kept");
-        long[] seqs = storage.write(tx -> tx.insertAllIfAbsent("c",
-                java.util.List.of(utf8("x"), utf8("old"), utf8("y"), utf8("x")), true,
+        long[] seqs = storage.write(tx -> tx.insertAllIfAbsent(
+                "c",
+                java.util.List.of(utf8("x"), utf8("old"), utf8("y"), utf8("x")),
+                true,
                 java.util.List.of(utf8("x1"), utf8("old2"), utf8("y1"), utf8("x2"))));
         assertThat(seqs[1]).isEqualTo(-1);
         assertThat(seqs[3]).isEqualTo(-1);
@@ -304,8 +325,16 @@ abstract class DocumentStorageContractTest {
 
     @Test
     void scanOrdersIdsAsUnsignedBytes() {
-        List<byte[]> shuffled = List.of(bytes(0x80), bytes(0x7f), bytes(), bytes(0xff), bytes(0x00, 0x00),
-                bytes(0x00), bytes(0x01), bytes(0xff, 0x00), bytes(0x7f, 0xff));
+        List<byte[]> shuffled = List.of(
+                bytes(0x80),
+                bytes(0x7f),
+                bytes(),
+                bytes(0xff),
+                bytes(0x00, 0x00),
+                bytes(0x00),
+                bytes(0x01),
+                bytes(0xff, 0x00),
+                bytes(0x7f, 0xff));
         storage.write(tx -> {
             for (byte[] id : shuffled) {
                 tx.put("c", id, true, id);
@@ -315,8 +344,18 @@ abstract class DocumentStorageContractTest {
             return null;
         });
         List<Row> rows = storage.read(tx -> scan(tx, "c", false));
-        assertThat(rows).extracting(Row::id).containsExactly(bytes(), bytes(0x00), bytes(0x00, 0x00), bytes(0x01),
-                bytes(0x7f), bytes(0x7f, 0xff), bytes(0x80), bytes(0xff), bytes(0xff, 0x00));
+        assertThat(rows)
+                .extracting(Row::id)
+                .containsExactly(
+                        bytes(),
+                        bytes(0x00),
+                        bytes(0x00, 0x00),
+                        bytes(0x01),
+                        bytes(0x7f),
+                        bytes(0x7f, 0xff),
+                        bytes(0x80),
+                        bytes(0xff),
+                        bytes(0xff, 0x00));
         assertThat(rows).allSatisfy(r -> assertThat(r.collection()).isEqualTo("c"));
     }
 
@@ -616,10 +655,12 @@ abstract class DocumentStorageContractTest {
         }));
         await(firstInside);
         AtomicReference<Boolean> secondSawFirstDone = new AtomicReference<>();
-        Thread second = new Thread(() -> storage.write(tx -> {
-            secondSawFirstDone.set(firstDone.get());
-            return tx.put("c", utf8("b"), true, utf8("2"));
-        }), "second-writer");
+        Thread second = new Thread(
+                () -> storage.write(tx -> {
+                    secondSawFirstDone.set(firstDone.get());
+                    return tx.put("c", utf8("b"), true, utf8("2"));
+                }),
+                "second-writer");
         second.start();
         awaitBlocked(second);
         releaseFirst.countDown();
@@ -695,8 +736,11 @@ abstract class DocumentStorageContractTest {
             List<String> pairs = new ArrayList<>();
             tx.scan("c", false, outer -> {
                 // nested scans and point reads use their own cursors
-                tx.scan("d", false, inner -> pairs.add(new String(outer.id(), StandardCharsets.UTF_8) + "/"
-                        + new String(inner.id(), StandardCharsets.UTF_8)));
+                tx.scan(
+                        "d",
+                        false,
+                        inner -> pairs.add(new String(outer.id(), StandardCharsets.UTF_8) + "/"
+                                + new String(inner.id(), StandardCharsets.UTF_8)));
                 assertThat(tx.get("c", outer.id())).isNotNull();
                 tx.changesSince(0, 1, r -> true);
                 return true;
@@ -763,7 +807,8 @@ abstract class DocumentStorageContractTest {
         storage.write(tx -> {
             for (String entry : keySlashIds) {
                 String[] parts = entry.split("/", -1);
-                tx.putIndexEntry(index, HexFormat.of().parseHex(parts[0]), HexFormat.of().parseHex(parts[1]));
+                tx.putIndexEntry(
+                        index, HexFormat.of().parseHex(parts[0]), HexFormat.of().parseHex(parts[1]));
             }
             return null;
         });
@@ -772,13 +817,15 @@ abstract class DocumentStorageContractTest {
     @Test
     void indexScansOrderByUnsignedKeyThenUnsignedId() {
         // shuffled on purpose; 80 > 7f as unsigned bytes, a prefix sorts first, ties are broken by id
-        putEntries("c/i", "80/01", "10/80", "7f/01", "/01", "10/7f", "ff/01", "00/01", "10/", "0000/01", "10/01",
+        putEntries(
+                "c/i", "80/01", "10/80", "7f/01", "/01", "10/7f", "ff/01", "00/01", "10/", "0000/01", "10/01",
                 "7fff/01", "10/8000");
         putEntries("c/i2", "00/ff");
         putEntries("c", "00/fe");
         putEntries("d/i", "00/fd");
-        List<String> expected = List.of("/01", "00/01", "0000/01", "10/", "10/01", "10/7f", "10/80", "10/8000",
-                "7f/01", "7fff/01", "80/01", "ff/01");
+        List<String> expected = List.of(
+                "/01", "00/01", "0000/01", "10/", "10/01", "10/7f", "10/80", "10/8000", "7f/01", "7fff/01", "80/01",
+                "ff/01");
         storage.read(tx -> {
             assertThat(scanIndex(tx, "c/i", null, null, false)).containsExactlyElementsOf(expected);
             assertThat(scanIndex(tx, "c/i", null, null, true)).containsExactlyElementsOf(reversed(expected));
@@ -847,7 +894,8 @@ abstract class DocumentStorageContractTest {
             return null;
         });
         putEntries("i", "01/61");
-        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false))).containsExactly("01/61", "01/62", "02/61");
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false)))
+                .containsExactly("01/61", "01/62", "02/61");
         storage.write(tx -> {
             tx.removeIndexEntry("i", bytes(1), utf8("zz")); // absent: nothing happens
             tx.removeIndexEntry("i", bytes(3), utf8("a"));
@@ -870,7 +918,9 @@ abstract class DocumentStorageContractTest {
     void putIndexEntriesAddsManyAtOnceIdempotently() {
         putEntries("i", "02/aa");
         storage.write(tx -> {
-            tx.putIndexEntries("i", List.of(bytes(3), bytes(2), bytes(1), bytes(3)),
+            tx.putIndexEntries(
+                    "i",
+                    List.of(bytes(3), bytes(2), bytes(1), bytes(3)),
                     List.of(bytes(0xaa), bytes(0xaa), bytes(0xbb), bytes(0xaa)));
             tx.putIndexEntries("i", List.of(), List.of());
             assertThatThrownBy(() -> tx.putIndexEntries("i", List.of(bytes(1)), List.of()))
@@ -928,7 +978,8 @@ abstract class DocumentStorageContractTest {
             return null;
         });
         putEntries("c/a", "03/cc");
-        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "c/a", null, null, true))).containsExactly("03/cc");
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "c/a", null, null, true)))
+                .containsExactly("03/cc");
     }
 
     @Test
@@ -946,7 +997,8 @@ abstract class DocumentStorageContractTest {
                     assertThat(scanIndex(tx, "j", null, null, false)).isEmpty();
                     assertThat(scanIndex(tx, "k", null, null, false)).containsExactly("09/aa");
                     // a read inside the write sees the committed state
-                    assertThat(storage.<List<String>>read(r -> scanIndex(r, "i", null, null, false))).containsExactly("01/aa", "02/aa");
+                    assertThat(storage.<List<String>>read(r -> scanIndex(r, "i", null, null, false)))
+                            .containsExactly("01/aa", "02/aa");
                     throw boom;
                 }))
                 .isSameAs(boom);
@@ -967,8 +1019,11 @@ abstract class DocumentStorageContractTest {
         Future<List<List<String>>> reader = executor.submit(() -> storage.read(tx -> {
             readStarted.countDown();
             await(committed);
-            return List.of(scanIndex(tx, "i", null, null, false), scanIndex(tx, "i", null, null, true),
-                    scanIndex(tx, "j", null, null, false), scanIndex(tx, "k", null, null, false));
+            return List.of(
+                    scanIndex(tx, "i", null, null, false),
+                    scanIndex(tx, "i", null, null, true),
+                    scanIndex(tx, "j", null, null, false),
+                    scanIndex(tx, "k", null, null, false));
         }));
         await(readStarted);
         storage.write(tx -> {
@@ -979,9 +1034,10 @@ abstract class DocumentStorageContractTest {
             return null;
         });
         committed.countDown();
-        assertThat(get(reader)).containsExactly(List.of("01/aa", "02/aa"), List.of("02/aa", "01/aa"), List.of("01/aa"),
-                List.of());
-        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false))).containsExactly("02/aa", "03/aa");
+        assertThat(get(reader))
+                .containsExactly(List.of("01/aa", "02/aa"), List.of("02/aa", "01/aa"), List.of("01/aa"), List.of());
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false)))
+                .containsExactly("02/aa", "03/aa");
     }
 
     @Test
@@ -997,10 +1053,12 @@ abstract class DocumentStorageContractTest {
             return null;
         }));
         await(written);
-        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false))).containsExactly("01/aa");
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false)))
+                .containsExactly("01/aa");
         readDone.countDown();
         get(writer);
-        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false))).containsExactly("02/aa");
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false)))
+                .containsExactly("02/aa");
     }
 
     @Test
@@ -1059,7 +1117,8 @@ abstract class DocumentStorageContractTest {
             for (byte[] key : keys) tx.putIndexEntry("copy", key, bytes(0));
             return null;
         });
-        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "copy", null, null, false))).containsExactly("01/00", "02/00");
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "copy", null, null, false)))
+                .containsExactly("01/00", "02/00");
     }
 
     @Test
@@ -1067,7 +1126,8 @@ abstract class DocumentStorageContractTest {
         putEntries("i", "01/aa");
         storage.read(tx -> {
             if (tx instanceof WriteTx w) {
-                assertThatThrownBy(() -> w.putIndexEntry("i", bytes(2), bytes(0))).isInstanceOf(IllegalStateException.class);
+                assertThatThrownBy(() -> w.putIndexEntry("i", bytes(2), bytes(0)))
+                        .isInstanceOf(IllegalStateException.class);
                 assertThatThrownBy(() -> w.removeIndexEntry("i", bytes(1), bytes(0xaa)))
                         .isInstanceOf(IllegalStateException.class);
                 assertThatThrownBy(() -> w.dropIndex("i")).isInstanceOf(IllegalStateException.class);
@@ -1078,9 +1138,11 @@ abstract class DocumentStorageContractTest {
         assertThatThrownBy(() -> leaked.scanIndex("i", null, null, false, (k, id) -> true))
                 .isInstanceOf(IllegalStateException.class);
         WriteTx leakedWrite = storage.write(tx -> tx);
-        assertThatThrownBy(() -> leakedWrite.putIndexEntry("i", bytes(2), bytes(0))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> leakedWrite.putIndexEntry("i", bytes(2), bytes(0)))
+                .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> leakedWrite.dropIndex("i")).isInstanceOf(IllegalStateException.class);
-        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false))).containsExactly("01/aa");
+        assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false)))
+                .containsExactly("01/aa");
     }
 
     @Test
@@ -1102,11 +1164,13 @@ abstract class DocumentStorageContractTest {
             assertThat(scanIndex(tx, "i", null, null, false)).containsExactly("01/aa");
             assertThatThrownBy(() -> tx.scanIndex(null, null, null, false, (k, i) -> true))
                     .isInstanceOf(NullPointerException.class);
-            assertThatThrownBy(() -> tx.scanIndex("i", null, null, false, null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.scanIndex("i", null, null, false, null))
+                    .isInstanceOf(NullPointerException.class);
             return null;
         });
         storage.write(tx -> {
-            assertThatThrownBy(() -> tx.putIndexEntry(null, bytes(1), bytes(1))).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tx.putIndexEntry(null, bytes(1), bytes(1)))
+                    .isInstanceOf(NullPointerException.class);
             assertThatThrownBy(() -> tx.putIndexEntry("i", null, bytes(1))).isInstanceOf(NullPointerException.class);
             assertThatThrownBy(() -> tx.putIndexEntry("i", bytes(1), null)).isInstanceOf(NullPointerException.class);
             assertThatThrownBy(() -> tx.removeIndexEntry("i", null, bytes(1))).isInstanceOf(NullPointerException.class);
@@ -1124,11 +1188,11 @@ abstract class DocumentStorageContractTest {
         storage.close();
         storage.close();
         assertThatThrownBy(() -> storage.read(tx -> null))
-                .isInstanceOfSatisfying(StorageException.class,
-                        e -> assertThat(e.code()).isEqualTo(StorageException.Code.CLOSED));
+                .isInstanceOfSatisfying(
+                        StorageException.class, e -> assertThat(e.code()).isEqualTo(StorageException.Code.CLOSED));
         assertThatThrownBy(() -> storage.write(tx -> null))
-                .isInstanceOfSatisfying(StorageException.class,
-                        e -> assertThat(e.code()).isEqualTo(StorageException.Code.CLOSED));
+                .isInstanceOfSatisfying(
+                        StorageException.class, e -> assertThat(e.code()).isEqualTo(StorageException.Code.CLOSED));
     }
 
     @Test

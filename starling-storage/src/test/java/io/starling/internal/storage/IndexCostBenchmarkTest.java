@@ -40,6 +40,7 @@ final class IndexCostBenchmarkTest {
     private final byte[][] keys = new byte[BATCH * BATCHES][];
     /** Keys in insertion order (a timestamp or a counter): every entry lands at the end of the index. */
     private final byte[][] increasingKeys = new byte[BATCH * BATCHES][];
+
     private final byte[][] bodies = new byte[BATCH * BATCHES][];
     private int run;
 
@@ -56,8 +57,10 @@ final class IndexCostBenchmarkTest {
             bodies[i] = new byte[200];
             random.nextBytes(bodies[i]);
         }
-        System.out.printf("%d batches of %d x 200-byte documents, one index entry per document, %d rounds (the first"
-                + " is warm-up), seed %d%n", BATCHES, BATCH, ROUNDS, seed);
+        System.out.printf(
+                "%d batches of %d x 200-byte documents, one index entry per document, %d rounds (the first"
+                        + " is warm-up), seed %d%n",
+                BATCHES, BATCH, ROUNDS, seed);
         // {batched documents, batched entries, increasing keys}
         boolean[][] scenarios = {
             {false, false, false}, {true, false, false}, {true, true, false}, {true, false, true}, {true, true, true}
@@ -79,12 +82,18 @@ final class IndexCostBenchmarkTest {
                 }
             }
             double p = median(plain), x = median(indexed);
-            System.out.printf("%s + %s, %s keys: without index %,.0f docs/s (%.2f ms per batch), with one entry per"
+            System.out.printf(
+                    "%s + %s, %s keys: without index %,.0f docs/s (%.2f ms per batch), with one entry per"
                             + " doc %,.0f docs/s (%.2f ms per batch): %.0f%% of the throughput, +%.2f us per entry%n",
                     batched ? "insertAllIfAbsent" : "insertIfAbsent",
-                    batchedEntries ? "putIndexEntries" : "putIndexEntry", scenario[2] ? "increasing" : "random", p,
-                    1e3 * BATCH / p, x,
-                    1e3 * BATCH / x, 100 * x / p, 1e6 / x - 1e6 / p);
+                    batchedEntries ? "putIndexEntries" : "putIndexEntry",
+                    scenario[2] ? "increasing" : "random",
+                    p,
+                    1e3 * BATCH / p,
+                    x,
+                    1e3 * BATCH / x,
+                    100 * x / p,
+                    1e6 / x - 1e6 / p);
         }
     }
 
@@ -124,13 +133,18 @@ final class IndexCostBenchmarkTest {
                 int from = b * BATCH, to = from + BATCH;
                 storage.write(tx -> {
                     if (batched) {
-                        tx.insertAllIfAbsent("bench", Arrays.asList(ids).subList(from, to), true,
+                        tx.insertAllIfAbsent(
+                                "bench",
+                                Arrays.asList(ids).subList(from, to),
+                                true,
                                 Arrays.asList(bodies).subList(from, to));
                     } else {
                         for (int i = from; i < to; i++) tx.insertIfAbsent("bench", ids[i], true, bodies[i]);
                     }
                     if (indexKeys != null && batchedEntries) {
-                        tx.putIndexEntries(INDEX, Arrays.asList(indexKeys).subList(from, to),
+                        tx.putIndexEntries(
+                                INDEX,
+                                Arrays.asList(indexKeys).subList(from, to),
                                 Arrays.asList(ids).subList(from, to));
                     } else if (indexKeys != null) {
                         for (int i = from; i < to; i++) tx.putIndexEntry(INDEX, indexKeys[i], ids[i]);
@@ -149,9 +163,15 @@ final class IndexCostBenchmarkTest {
             for (int b = 0; b < BATCHES; b++) {
                 int from = b * BATCH, to = from + BATCH;
                 storage.write(tx -> {
-                    tx.insertAllIfAbsent("bench", Arrays.asList(ids).subList(from, to), true,
+                    tx.insertAllIfAbsent(
+                            "bench",
+                            Arrays.asList(ids).subList(from, to),
+                            true,
                             Arrays.asList(bodies).subList(from, to));
-                    tx.putIndexEntries(INDEX, Arrays.asList(keys).subList(from, to), Arrays.asList(ids).subList(from, to));
+                    tx.putIndexEntries(
+                            INDEX,
+                            Arrays.asList(keys).subList(from, to),
+                            Arrays.asList(ids).subList(from, to));
                     return null;
                 });
             }
@@ -201,11 +221,18 @@ final class IndexCostBenchmarkTest {
                     assertThat(rows).isEqualTo(hits.size()).isPositive();
                 }
                 if (pass == 1) {
-                    System.out.printf("point range scan among %,d entries (unique keys): inside an open read p50 %.1f us,"
+                    System.out.printf(
+                            "point range scan among %,d entries (unique keys): inside an open read p50 %.1f us,"
                                     + " p99 %.1f us; reverse p50 %.1f us; a whole read(tx -> scanIndex) p50 %.1f us,"
                                     + " p99 %.1f us; read with scanIndex + get of the row p50 %.1f us, p99 %.1f us%n",
-                            keys.length, p(inRead, 50), p(inRead, 99), p(inReadReverse, 50), p(wholeRead, 50),
-                            p(wholeRead, 99), p(withRow, 50), p(withRow, 99));
+                            keys.length,
+                            p(inRead, 50),
+                            p(inRead, 99),
+                            p(inReadReverse, 50),
+                            p(wholeRead, 50),
+                            p(wholeRead, 99),
+                            p(withRow, 50),
+                            p(withRow, 99));
                 }
             }
         }

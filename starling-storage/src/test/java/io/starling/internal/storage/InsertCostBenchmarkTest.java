@@ -48,7 +48,8 @@ final class InsertCostBenchmarkTest {
             bodies[i] = new byte[200];
             random.nextBytes(bodies[i]);
         }
-        System.out.printf("%d batches of %d x 200-byte documents, %d rounds (the first one is warm-up), seed %d%n",
+        System.out.printf(
+                "%d batches of %d x 200-byte documents, %d rounds (the first one is warm-up), seed %d%n",
                 BATCHES, BATCH, ROUNDS, seed);
         for (Durability durability : Durability.values()) {
             double[] raw = new double[ROUNDS - 1];
@@ -72,11 +73,18 @@ final class InsertCostBenchmarkTest {
             double oursMedian = median(ours);
             double[] sortedRatios = ratios.clone();
             Arrays.sort(sortedRatios);
-            System.out.printf("synchronous=%s: raw sqlite-jdbc %,.0f docs/s, SqliteStorage %,.0f docs/s (medians);"
+            System.out.printf(
+                    "synchronous=%s: raw sqlite-jdbc %,.0f docs/s, SqliteStorage %,.0f docs/s (medians);"
                             + " per batch of 1,000: raw %.2f ms, SqliteStorage %.2f ms;"
                             + " SqliteStorage/raw per round: median %.0f%%, min %.0f%%, max %.0f%%%n",
-                    durability, rawMedian, oursMedian, 1e3 * BATCH / rawMedian, 1e3 * BATCH / oursMedian,
-                    100 * median(ratios), 100 * sortedRatios[0], 100 * sortedRatios[sortedRatios.length - 1]);
+                    durability,
+                    rawMedian,
+                    oursMedian,
+                    1e3 * BATCH / rawMedian,
+                    1e3 * BATCH / oursMedian,
+                    100 * median(ratios),
+                    100 * sortedRatios[0],
+                    100 * sortedRatios[sortedRatios.length - 1]);
         }
         pointReads();
     }
@@ -171,9 +179,13 @@ final class InsertCostBenchmarkTest {
             });
             perRead.sort(null);
             perGet.sort(null);
-            System.out.printf("warm point read of %,d docs: read(tx -> tx.get) p50 %.1f us, p99 %.1f us;"
+            System.out.printf(
+                    "warm point read of %,d docs: read(tx -> tx.get) p50 %.1f us, p99 %.1f us;"
                             + " tx.get inside one read p50 %.1f us, p99 %.1f us%n",
-                    ids.length, perRead.get(n / 2) / 1e3, perRead.get(n * 99 / 100) / 1e3, perGet.get(n / 2) / 1e3,
+                    ids.length,
+                    perRead.get(n / 2) / 1e3,
+                    perRead.get(n * 99 / 100) / 1e3,
+                    perGet.get(n / 2) / 1e3,
                     perGet.get(n * 99 / 100) / 1e3);
             for (int i = 0; i < 3; i++) {
                 long t0 = System.nanoTime();
@@ -188,7 +200,8 @@ final class InsertCostBenchmarkTest {
                 long collections = storage.read(tx -> tx.collections().size());
                 long t3 = System.nanoTime();
                 if (i == 2) {
-                    System.out.printf("%,d live docs: countLive %.1f ms, live scan %.1f ms, collections() %.3f ms%n",
+                    System.out.printf(
+                            "%,d live docs: countLive %.1f ms, live scan %.1f ms, collections() %.3f ms%n",
                             live, (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
                 }
                 assertThat(scanned[0]).isEqualTo(live);

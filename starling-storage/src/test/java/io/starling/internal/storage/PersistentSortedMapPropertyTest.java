@@ -47,14 +47,18 @@ class PersistentSortedMapPropertyTest {
             PersistentSortedMap<Integer, Integer> version = versions.get(i);
             TreeMap<Integer, Integer> expected = models.get(i);
             assertThat(entries(version, null, true)).isEqualTo(new ArrayList<>(expected.entrySet()));
-            assertThat(entries(version, from, true)).isEqualTo(new ArrayList<>(expected.tailMap(from, true).entrySet()));
+            assertThat(entries(version, from, true))
+                    .isEqualTo(new ArrayList<>(expected.tailMap(from, true).entrySet()));
             assertThat(entries(version, from, false))
                     .isEqualTo(new ArrayList<>(expected.tailMap(from, false).entrySet()));
-            assertThat(descending(version, null, true)).isEqualTo(new ArrayList<>(expected.descendingMap().entrySet()));
+            assertThat(descending(version, null, true))
+                    .isEqualTo(new ArrayList<>(expected.descendingMap().entrySet()));
             assertThat(descending(version, from, true))
-                    .isEqualTo(new ArrayList<>(expected.headMap(from, true).descendingMap().entrySet()));
+                    .isEqualTo(new ArrayList<>(
+                            expected.headMap(from, true).descendingMap().entrySet()));
             assertThat(descending(version, from, false))
-                    .isEqualTo(new ArrayList<>(expected.headMap(from, false).descendingMap().entrySet()));
+                    .isEqualTo(new ArrayList<>(
+                            expected.headMap(from, false).descendingMap().entrySet()));
             assertThat(version.isEmpty()).isEqualTo(expected.isEmpty());
         }
     }
@@ -85,8 +89,8 @@ class PersistentSortedMapPropertyTest {
         }
         List<Integer> seen = new ArrayList<>();
         boolean completed = map.forEachDescendingFrom(null, true, (k, v) -> seen.add(k) && seen.size() < limit);
-        List<Integer> expected = new ArrayList<>(model.descendingKeySet())
-                .subList(0, Math.min(Math.max(limit, 1), model.size()));
+        List<Integer> expected =
+                new ArrayList<>(model.descendingKeySet()).subList(0, Math.min(Math.max(limit, 1), model.size()));
         assertThat(seen).isEqualTo(expected);
         assertThat(completed).isEqualTo(model.size() < Math.max(limit, 1));
     }

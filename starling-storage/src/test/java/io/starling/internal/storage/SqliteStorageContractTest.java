@@ -19,6 +19,7 @@ final class SqliteStorageContractTest extends DocumentStorageContractTest {
     protected void assertReleased(DocumentStorage closed) {
         assertThat(((SqliteStorage) closed).openConnectionCount()).isZero();
         // the lock is free again: the directory can be opened (and closed) at once
-        SqliteStorage.open(directory.resolve("db"), SqliteStorage.Options.defaults()).close();
+        SqliteStorage.open(directory.resolve("db"), SqliteStorage.Options.defaults())
+                .close();
     }
 }

@@ -185,22 +185,34 @@ final class SqliteStorageTest {
 
     static Stream<Arguments> foreignDatabases() {
         return Stream.of(
-                Arguments.of(new String[] {"CREATE TABLE users (name TEXT)", "INSERT INTO users VALUES ('ann')"},
+                Arguments.of(
+                        new String[] {"CREATE TABLE users (name TEXT)", "INSERT INTO users VALUES ('ann')"},
                         "another application's SQLite database (application_id 0)"),
-                Arguments.of(new String[] {"PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
-                                "CREATE TABLE users (name TEXT)"},
+                Arguments.of(
+                        new String[] {
+                            "PRAGMA application_id = " + SqliteSchema.APPLICATION_ID, "CREATE TABLE users (name TEXT)"
+                        },
                         "it has no meta table"),
-                Arguments.of(new String[] {"PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
-                                "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
-                                "INSERT INTO meta VALUES ('theme', 'dark')"},
+                Arguments.of(
+                        new String[] {
+                            "PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
+                            "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
+                            "INSERT INTO meta VALUES ('theme', 'dark')"
+                        },
                         "it has no Starling format marker"),
-                Arguments.of(new String[] {"PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
-                                "CREATE TABLE meta (name TEXT, setting TEXT)"},
+                Arguments.of(
+                        new String[] {
+                            "PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
+                            "CREATE TABLE meta (name TEXT, setting TEXT)"
+                        },
                         "its meta table is not Starling's"),
-                Arguments.of(new String[] {"PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
-                                "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
-                                "INSERT INTO meta VALUES ('storage.format', 'starling')",
-                                "INSERT INTO meta VALUES ('storage.schema_version', 'one')"},
+                Arguments.of(
+                        new String[] {
+                            "PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
+                            "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
+                            "INSERT INTO meta VALUES ('storage.format', 'starling')",
+                            "INSERT INTO meta VALUES ('storage.schema_version', 'one')"
+                        },
                         "storage.schema_version is missing or not an integer"));
     }
 
@@ -258,7 +270,8 @@ final class SqliteStorageTest {
     /** A pretend version 0, before tombstones had a live flag: a tombstone was a row with a NULL state. */
     private void createVersion0() throws Exception {
         Files.createDirectories(dir());
-        sql(dbFile(),
+        sql(
+                dbFile(),
                 "PRAGMA application_id = " + SqliteSchema.APPLICATION_ID,
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB)",
                 "INSERT INTO meta VALUES ('storage.format', 'starling'), ('storage.schema_version', 0)",
@@ -267,8 +280,8 @@ final class SqliteStorageTest {
                 "INSERT INTO docs VALUES (1, 'c', x'61', x'41'), (2, 'c', x'62', NULL), (5, 'd', x'63', x'43')");
     }
 
-    private static final SqliteSchema.Migration LIVE_FLAG = new SqliteSchema.Migration(0, 1, "tombstones get a live flag",
-            c -> {
+    private static final SqliteSchema.Migration LIVE_FLAG =
+            new SqliteSchema.Migration(0, 1, "tombstones get a live flag", c -> {
                 try (Statement s = c.createStatement()) {
                     s.executeUpdate("ALTER TABLE docs ADD COLUMN live INTEGER NOT NULL DEFAULT 1");
                     s.executeUpdate("UPDATE docs SET live = 0, state = x'' WHERE state IS NULL");
@@ -295,10 +308,12 @@ final class SqliteStorageTest {
             return null;
         });
         storage.close(); // (writing needs the current layout: the next open brings it up to date)
-        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(1);
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'"))
+                .isEqualTo(1);
         // the next open with the current schema continues the chain, and the file takes writes
         SqliteStorage current = open();
-        assertThat(current.<Long>write(tx -> tx.put("d", utf8("n"), true, utf8("new")))).isEqualTo(6L);
+        assertThat(current.<Long>write(tx -> tx.put("d", utf8("n"), true, utf8("new"))))
+                .isEqualTo(6L);
         assertThat(current.<Row>read(tx -> tx.get("d", utf8("n")))).isNotNull();
     }
 
@@ -319,25 +334,29 @@ final class SqliteStorageTest {
             }
             throw new SQLException("boom");
         });
-        assertThatThrownBy(() -> SqliteStorage.open(dir(), Options.defaults(),
-                        new SqliteSchema(3, List.of(LIVE_FLAG, addExtra, failing))))
+        assertThatThrownBy(() -> SqliteStorage.open(
+                        dir(), Options.defaults(), new SqliteSchema(3, List.of(LIVE_FLAG, addExtra, failing))))
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining("migration 2 -> 3 (fails half-way)")
                 .hasRootCauseMessage("boom")
                 .satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.IO));
         assertThat(ran).containsExactly("1->2", "2->3 failing");
-        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(2);
-        assertThat(query(dbFile(), "SELECT count(*) FROM sqlite_master WHERE name = 'extra'")).isEqualTo(1);
-        assertThat(query(dbFile(), "SELECT count(*) FROM sqlite_master WHERE name = 'half'")).isEqualTo(0);
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'"))
+                .isEqualTo(2);
+        assertThat(query(dbFile(), "SELECT count(*) FROM sqlite_master WHERE name = 'extra'"))
+                .isEqualTo(1);
+        assertThat(query(dbFile(), "SELECT count(*) FROM sqlite_master WHERE name = 'half'"))
+                .isEqualTo(0);
 
         ran.clear();
         SqliteSchema.Migration fixed = new SqliteSchema.Migration(2, 3, "fixed", c -> ran.add("2->3"));
-        SqliteStorage storage = SqliteStorage.open(dir(), Options.defaults(),
-                new SqliteSchema(3, List.of(LIVE_FLAG, addExtra, fixed)));
+        SqliteStorage storage =
+                SqliteStorage.open(dir(), Options.defaults(), new SqliteSchema(3, List.of(LIVE_FLAG, addExtra, fixed)));
         opened.add(storage);
         assertThat(ran).containsExactly("2->3");
         storage.close();
-        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(3);
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'"))
+                .isEqualTo(3);
     }
 
     @Test
@@ -354,15 +373,17 @@ final class SqliteStorageTest {
     @Test
     void aMigrationChainMustBeContiguousAndEndAtItsVersion() {
         SqliteSchema.Step nothing = c -> {};
-        assertThatThrownBy(() -> new SqliteSchema(3,
-                        List.of(new SqliteSchema.Migration(0, 1, "a", nothing), new SqliteSchema.Migration(2, 3, "b", nothing))))
+        assertThatThrownBy(() -> new SqliteSchema(
+                        3,
+                        List.of(
+                                new SqliteSchema.Migration(0, 1, "a", nothing),
+                                new SqliteSchema.Migration(2, 3, "b", nothing))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("gap");
         assertThatThrownBy(() -> new SqliteSchema(2, List.of(new SqliteSchema.Migration(0, 1, "a", nothing))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ends at 1");
-        assertThatThrownBy(() -> new SqliteSchema(2, List.of()))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SqliteSchema(2, List.of())).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new SqliteSchema.Migration(2, 2, "still", nothing))
                 .isInstanceOf(IllegalArgumentException.class);
     }
@@ -392,7 +413,8 @@ final class SqliteStorageTest {
     void aNewDatabaseHasTheCurrentSchemaWithTheIndexTable() throws Exception {
         assertThat(SqliteSchema.CURRENT.version()).isEqualTo(3);
         open().close();
-        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(3);
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'"))
+                .isEqualTo(3);
         assertThat(tables()).containsExactly("docs", "idx", "meta");
         assertThat((String) query(dbFile(), "SELECT sql FROM sqlite_master WHERE name = 'idx'"))
                 .contains("PRIMARY KEY (name, key, id)")
@@ -404,11 +426,13 @@ final class SqliteStorageTest {
         SqliteStorage v1 = SqliteStorage.open(dir(), Options.defaults(), VERSION_1);
         v1.close();
         // rows as the version 1 code wrote them (its SQL had no group column)
-        sql(dbFile(),
+        sql(
+                dbFile(),
                 "INSERT INTO docs(seq, collection, id, live, state) VALUES (1, 'c', x'61', 1, x'41'), (3, 'd', x'80', 1, x'44')",
                 "INSERT INTO meta VALUES ('storage.last_seq', 3) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 "INSERT INTO meta VALUES ('engine', x'65')");
-        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(1);
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'"))
+                .isEqualTo(1);
         assertThat(tables()).containsExactly("docs", "meta");
 
         SqliteStorage storage = open();
@@ -426,7 +450,8 @@ final class SqliteStorageTest {
             return tx.put("c", utf8("new"), true, utf8("N"));
         });
         storage.close();
-        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(3);
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'"))
+                .isEqualTo(3);
         assertThat(tables()).containsExactly("docs", "idx", "meta");
         SqliteStorage reopened = open();
         reopened.read(tx -> {
@@ -449,11 +474,13 @@ final class SqliteStorageTest {
             assertThat(in).as("fixture").isNotNull();
             Files.copy(in, dbFile());
         }
-        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(1);
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'"))
+                .isEqualTo(1);
         SqliteStorage storage = open();
         storage.read(tx -> {
             assertThat(tx.collections()).containsExactly("orders", "users");
-            assertThat(hexIds(DocumentStorageContractTest.scan(tx, "users", false))).containsExactly("626f62", "8000");
+            assertThat(hexIds(DocumentStorageContractTest.scan(tx, "users", false)))
+                    .containsExactly("626f62", "8000");
             assertThat(tx.get("users", utf8("bob")).state()).isEqualTo(utf8("state-bob-2"));
             assertThat(tx.get("users", utf8("bob")).sequence()).isEqualTo(6);
             assertThat(tx.get("users", utf8("alice"))).isNull();
@@ -468,9 +495,11 @@ final class SqliteStorageTest {
             assertThat(tx.put("users", utf8("carol"), true, utf8("c"))).isEqualTo(7);
             return null;
         });
-        assertThat(storage.<List<String>>read(tx -> entries(tx, "users/by_name"))).containsExactly("626f62/626f62");
+        assertThat(storage.<List<String>>read(tx -> entries(tx, "users/by_name")))
+                .containsExactly("626f62/626f62");
         storage.close();
-        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'")).isEqualTo(3);
+        assertThat(query(dbFile(), "SELECT value FROM meta WHERE key = 'storage.schema_version'"))
+                .isEqualTo(3);
     }
 
     private static List<String> hexIds(List<Row> rows) {
@@ -512,7 +541,8 @@ final class SqliteStorageTest {
                             }
                         }
                         assertThat(plan).as("%s: %s", sql, plan).hasSize(1);
-                        assertThat(plan.get(0)).as("%s", sql)
+                        assertThat(plan.get(0))
+                                .as("%s", sql)
                                 .startsWith("SEARCH idx USING PRIMARY KEY (name=?")
                                 .doesNotContain("TEMP B-TREE");
                         // the bounds are part of the seek, not a filter over the whole index
@@ -561,7 +591,8 @@ final class SqliteStorageTest {
         storage.close();
         SqliteStorage reopened = open();
         assertThat(reopened.<Long>read(DocumentStorage.ReadTx::lastSequence)).isEqualTo(3);
-        assertThat(reopened.<Long>write(tx -> tx.put("c", utf8("d"), true, utf8("4")))).isEqualTo(4L);
+        assertThat(reopened.<Long>write(tx -> tx.put("c", utf8("d"), true, utf8("4"))))
+                .isEqualTo(4L);
         assertThat(reopened.<byte[]>read(tx -> tx.get("c", utf8("b")).state())).isEqualTo(utf8("2"));
     }
 
@@ -578,7 +609,8 @@ final class SqliteStorageTest {
         sql(dbFile(), "UPDATE meta SET value = 1 WHERE key = 'storage.last_seq'");
         SqliteStorage reopened = open();
         assertThat(reopened.<Long>read(DocumentStorage.ReadTx::lastSequence)).isEqualTo(5);
-        assertThat(reopened.<Long>write(tx -> tx.put("c", utf8("new"), true, utf8("s")))).isEqualTo(6L);
+        assertThat(reopened.<Long>write(tx -> tx.put("c", utf8("new"), true, utf8("s"))))
+                .isEqualTo(6L);
     }
 
     // ---- options and pragmas
@@ -647,7 +679,8 @@ final class SqliteStorageTest {
             assertThat(storage.openConnectionCount()).isEqualTo(3);
         } finally {
             executor.shutdownNow();
-            assertThat(executor.awaitTermination(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(executor.awaitTermination(DEADLINE.toSeconds(), TimeUnit.SECONDS))
+                    .isTrue();
         }
     }
 
@@ -692,16 +725,20 @@ final class SqliteStorageTest {
     @Test
     void sqliteResultCodesMapToStorageCodes() {
         Path file = Path.of("x.db");
-        assertThat(SqliteSession.failure(file, "a", new SQLiteException("m", SQLiteErrorCode.SQLITE_CORRUPT)).code())
+        assertThat(SqliteSession.failure(file, "a", new SQLiteException("m", SQLiteErrorCode.SQLITE_CORRUPT))
+                        .code())
                 .isEqualTo(StorageException.Code.CORRUPT);
         assertThat(SqliteSession.failure(file, "a", new SQLiteException("m", SQLiteErrorCode.SQLITE_CORRUPT_INDEX))
                         .code())
                 .isEqualTo(StorageException.Code.CORRUPT);
-        assertThat(SqliteSession.failure(file, "a", new SQLiteException("m", SQLiteErrorCode.SQLITE_NOTADB)).code())
+        assertThat(SqliteSession.failure(file, "a", new SQLiteException("m", SQLiteErrorCode.SQLITE_NOTADB))
+                        .code())
                 .isEqualTo(StorageException.Code.CORRUPT);
-        assertThat(SqliteSession.failure(file, "a", new SQLiteException("m", SQLiteErrorCode.SQLITE_BUSY)).code())
+        assertThat(SqliteSession.failure(file, "a", new SQLiteException("m", SQLiteErrorCode.SQLITE_BUSY))
+                        .code())
                 .isEqualTo(StorageException.Code.LOCKED);
-        StorageException io = SqliteSession.failure(file, "put", new SQLiteException("m", SQLiteErrorCode.SQLITE_IOERR_FSYNC));
+        StorageException io =
+                SqliteSession.failure(file, "put", new SQLiteException("m", SQLiteErrorCode.SQLITE_IOERR_FSYNC));
         assertThat(io.code()).isEqualTo(StorageException.Code.IO);
         assertThat(io).hasMessage("put failed on x.db: m").hasCauseInstanceOf(SQLiteException.class);
     }

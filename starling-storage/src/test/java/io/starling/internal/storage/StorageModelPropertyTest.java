@@ -35,16 +35,24 @@ import net.jqwik.api.Tuple;
 class StorageModelPropertyTest {
 
     /** Few keys, so that operations collide: ids chosen to exercise unsigned order and prefixes. */
-    static final List<byte[]> IDS = List.of(new byte[0], new byte[] {0}, new byte[] {0, 0}, new byte[] {1},
-            new byte[] {0x7f}, new byte[] {(byte) 0x80}, new byte[] {(byte) 0xff}, new byte[] {(byte) 0xff, 0});
+    static final List<byte[]> IDS = List.of(
+            new byte[0],
+            new byte[] {0},
+            new byte[] {0, 0},
+            new byte[] {1},
+            new byte[] {0x7f},
+            new byte[] {(byte) 0x80},
+            new byte[] {(byte) 0xff},
+            new byte[] {(byte) 0xff, 0});
     /** Include a supplementary character: it sorts differently by UTF-16 unit and by code point. */
     static final List<String> COLLECTIONS = List.of("a", "b", "\uFFFD", "\uD834\uDD1E");
+
     static final List<String> META_KEYS = List.of("site", "hlc");
     /** Index names that are prefixes of each other: the storage must treat names as exact. */
     static final List<String> INDEXES = List.of("a/x", "a/xy", "b/x");
 
-    sealed interface Op permits Put, Insert, Remove, PutMeta, Verify, PutEntry, PutEntries, RemoveEntry, DropIndex,
-            ScanIndex {}
+    sealed interface Op
+            permits Put, Insert, Remove, PutMeta, Verify, PutEntry, PutEntries, RemoveEntry, DropIndex, ScanIndex {}
 
     record Put(String collection, int id, boolean live, int state) implements Op {}
 
@@ -84,14 +92,24 @@ class StorageModelPropertyTest {
                 Tuple.of(5, Combinators.combine(collection, id, live, state).as(Put::new)),
                 Tuple.of(4, Combinators.combine(collection, id, live, state).as(Insert::new)),
                 Tuple.of(3, Combinators.combine(collection, id).as(Remove::new)),
-                Tuple.of(1, Combinators.combine(Arbitraries.of(META_KEYS), state).as(PutMeta::new)),
+                Tuple.of(
+                        1, Combinators.combine(Arbitraries.of(META_KEYS), state).as(PutMeta::new)),
                 Tuple.of(1, Arbitraries.just(new Verify())),
                 Tuple.of(6, Combinators.combine(index, id, id).as(PutEntry::new)),
-                Tuple.of(2, Combinators.combine(index, id.list().ofMaxSize(3), id).as(PutEntries::new)),
+                Tuple.of(
+                        2,
+                        Combinators.combine(index, id.list().ofMaxSize(3), id).as(PutEntries::new)),
                 Tuple.of(3, Combinators.combine(index, id, id).as(RemoveEntry::new)),
                 Tuple.of(1, index.map(DropIndex::new)),
-                Tuple.of(2, Combinators.combine(index, bound, bound, Arbitraries.of(true, false),
-                        Arbitraries.integers().between(0, 5)).as(ScanIndex::new)));
+                Tuple.of(
+                        2,
+                        Combinators.combine(
+                                        index,
+                                        bound,
+                                        bound,
+                                        Arbitraries.of(true, false),
+                                        Arbitraries.integers().between(0, 5))
+                                .as(ScanIndex::new)));
         Arbitrary<Tx> tx = Combinators.combine(
                         op.list().ofMaxSize(8),
                         Arbitraries.integers().between(0, 4).map(i -> i == 0),
@@ -162,9 +180,11 @@ class StorageModelPropertyTest {
     static final class Model {
         /** Collections by the byte order of their UTF-8 form, ids by unsigned byte order. */
         TreeMap<byte[], TreeMap<byte[], Row>> rows = new TreeMap<>(Arrays::compareUnsigned);
+
         Map<String, byte[]> meta = new HashMap<>();
         /** Index entries as [key, id] pairs, by unsigned key then unsigned id. */
         Map<String, TreeSet<byte[][]>> indexes = new HashMap<>();
+
         long lastSequence;
 
         static final Comparator<byte[][]> ENTRY_ORDER = (a, b) -> {
@@ -221,7 +241,8 @@ class StorageModelPropertyTest {
         }
 
         private TreeMap<byte[], Row> collection(String name) {
-            return rows.computeIfAbsent(name.getBytes(StandardCharsets.UTF_8), k -> new TreeMap<>(Arrays::compareUnsigned));
+            return rows.computeIfAbsent(
+                    name.getBytes(StandardCharsets.UTF_8), k -> new TreeMap<>(Arrays::compareUnsigned));
         }
 
         static byte[] state(int value) {
@@ -231,15 +252,20 @@ class StorageModelPropertyTest {
         void apply(WriteTx w, Op op) {
             if (op instanceof Put p) {
                 lastSequence++;
-                collection(p.collection()).put(IDS.get(p.id()),
-                        new Row(p.collection(), IDS.get(p.id()), lastSequence, p.live(), state(p.state())));
-                assertThat(w.put(p.collection(), IDS.get(p.id()), p.live(), state(p.state()))).isEqualTo(lastSequence);
+                collection(p.collection())
+                        .put(
+                                IDS.get(p.id()),
+                                new Row(p.collection(), IDS.get(p.id()), lastSequence, p.live(), state(p.state())));
+                assertThat(w.put(p.collection(), IDS.get(p.id()), p.live(), state(p.state())))
+                        .isEqualTo(lastSequence);
             } else if (op instanceof Insert i) {
                 long expected = -1;
                 if (!collection(i.collection()).containsKey(IDS.get(i.id()))) {
                     expected = ++lastSequence;
-                    collection(i.collection()).put(IDS.get(i.id()),
-                            new Row(i.collection(), IDS.get(i.id()), lastSequence, i.live(), state(i.state())));
+                    collection(i.collection())
+                            .put(
+                                    IDS.get(i.id()),
+                                    new Row(i.collection(), IDS.get(i.id()), lastSequence, i.live(), state(i.state())));
                 }
                 assertThat(w.insertIfAbsent(i.collection(), IDS.get(i.id()), i.live(), state(i.state())))
                         .isEqualTo(expected);
@@ -270,7 +296,8 @@ class StorageModelPropertyTest {
             } else if (op instanceof ScanIndex q) {
                 assertThat(scan(w, q.index(), bound(q.from()), bound(q.to()), q.reverse(), q.limit()))
                         .as("%s", q)
-                        .containsExactlyElementsOf(scan(q.index(), bound(q.from()), bound(q.to()), q.reverse(), q.limit()));
+                        .containsExactlyElementsOf(
+                                scan(q.index(), bound(q.from()), bound(q.to()), q.reverse(), q.limit()));
             } else {
                 verify(w);
             }

@@ -52,8 +52,10 @@ public final class FrameDecoder {
                 this.length |= (long) (b & 0x7f) << shift;
                 shift += 7;
                 if (this.length > maxFrameBytes) {
-                    throw fail(new WireException(SyncSession.OVERSIZE, "frame of " + (((b & 0x80) != 0) ? "more than " : "")
-                            + this.length + " bytes exceeds the maximum of " + maxFrameBytes));
+                    throw fail(new WireException(
+                            SyncSession.OVERSIZE,
+                            "frame of " + (((b & 0x80) != 0) ? "more than " : "") + this.length
+                                    + " bytes exceeds the maximum of " + maxFrameBytes));
                 }
                 if ((b & 0x80) != 0) {
                     if (shift >= 35) throw fail(WireException.malformed("frame length varint longer than 5 bytes"));

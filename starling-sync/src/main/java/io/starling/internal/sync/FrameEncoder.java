@@ -8,7 +8,10 @@ public final class FrameEncoder {
 
     /** One frame: the varint length of {@code message}, then its bytes. */
     public static byte[] frame(byte[] message) {
-        return new BinaryWriter(message.length + 5).writeVarInt(message.length).writeRaw(message).toByteArray();
+        return new BinaryWriter(message.length + 5)
+                .writeVarInt(message.length)
+                .writeRaw(message)
+                .toByteArray();
     }
 
     /** {@code frame(WireCodec.encode(message))}. */

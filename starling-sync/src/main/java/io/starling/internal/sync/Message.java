@@ -11,16 +11,25 @@ import java.util.Objects;
  * hands its arrays over and must not modify them afterwards. Equality compares contents, arrays included.
  */
 public sealed interface Message
-        permits Message.Hello, Message.Subscriptions, Message.Batch, Message.Ack, Message.Request, Message.Docs,
-                Message.Zombies, Message.Close, Message.Presence, Message.Summary {
+        permits Message.Hello,
+                Message.Subscriptions,
+                Message.Batch,
+                Message.Ack,
+                Message.Request,
+                Message.Docs,
+                Message.Zombies,
+                Message.Close,
+                Message.Presence,
+                Message.Summary {
 
     /**
      * The first message of each side. {@code capabilities} is a bit set ({@link SessionConfig#CAP_SUMMARY}; unknown
      * bits are ignored), {@code maxFrame}
      * the largest frame this side accepts, {@code horizon} its tombstone horizon (0 = none).
      */
-    record Hello(int version, String appId, long peerId, long incarnation, long capabilities, int maxFrame,
-            long horizon) implements Message {
+    record Hello(
+            int version, String appId, long peerId, long incarnation, long capabilities, int maxFrame, long horizon)
+            implements Message {
         public Hello {
             Objects.requireNonNull(appId, "appId");
             nonNegative(version, "version");
@@ -33,8 +42,13 @@ public sealed interface Message
      * The whole set of subscriptions of the sending side (as a receiver), with its checkpoint for the other
      * side and the subscribed collections in which it holds documents. Replaces the previous set.
      */
-    record Subscriptions(long revision, long checkpointIncarnation, long checkpointSequence, List<Item> subscriptions,
-            List<String> held) implements Message {
+    record Subscriptions(
+            long revision,
+            long checkpointIncarnation,
+            long checkpointSequence,
+            List<Item> subscriptions,
+            List<String> held)
+            implements Message {
         public Subscriptions {
             positive(revision, "revision");
             nonNegative(checkpointSequence, "checkpointSequence");
@@ -55,8 +69,15 @@ public sealed interface Message
      * receiver's subscription {@code revision}. {@code continued}: the last group (or document) goes on in the
      * next batch. {@code done}: subscriptions whose backfill completes with this batch.
      */
-    record Batch(long batchNo, long revision, long fromSeq, long toSeq, boolean continued, List<Entry> entries,
-            List<SubscriptionKey> done) implements Message {
+    record Batch(
+            long batchNo,
+            long revision,
+            long fromSeq,
+            long toSeq,
+            boolean continued,
+            List<Entry> entries,
+            List<SubscriptionKey> done)
+            implements Message {
         public Batch {
             positive(batchNo, "batchNo");
             nonNegative(revision, "revision");
@@ -64,7 +85,8 @@ public sealed interface Message
             if (toSeq < fromSeq) throw new IllegalArgumentException("toSeq " + toSeq + " < fromSeq " + fromSeq);
             entries = List.copyOf(entries);
             done = List.copyOf(done);
-            if (continued && !done.isEmpty()) throw new IllegalArgumentException("a continued batch completes no backfill");
+            if (continued && !done.isEmpty())
+                throw new IllegalArgumentException("a continued batch completes no backfill");
             checkParts(entries, continued);
         }
     }
@@ -124,7 +146,8 @@ public sealed interface Message
 
         public Presence {
             Objects.requireNonNull(payload, "payload");
-            if (payload.length > MAX_BYTES) throw new IllegalArgumentException("presence payload over 64 KiB: " + payload.length);
+            if (payload.length > MAX_BYTES)
+                throw new IllegalArgumentException("presence payload over 64 KiB: " + payload.length);
         }
 
         @Override
@@ -150,7 +173,8 @@ public sealed interface Message
             Objects.requireNonNull(collection, "collection");
             Objects.requireNonNull(buckets, "buckets");
             if (!Summaries.validBucketCount(buckets.length)) {
-                throw new IllegalArgumentException("bucket count " + buckets.length + " is not a power of two up to " + Summaries.MAX_BUCKETS);
+                throw new IllegalArgumentException(
+                        "bucket count " + buckets.length + " is not a power of two up to " + Summaries.MAX_BUCKETS);
             }
         }
 
@@ -196,8 +220,11 @@ public sealed interface Message
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof DocEntry e && group == e.group && collection.equals(e.collection)
-                    && Arrays.equals(id, e.id) && Arrays.equals(state, e.state);
+            return o instanceof DocEntry e
+                    && group == e.group
+                    && collection.equals(e.collection)
+                    && Arrays.equals(id, e.id)
+                    && Arrays.equals(state, e.state);
         }
 
         @Override
@@ -220,7 +247,9 @@ public sealed interface Message
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof HintEntry e && digest == e.digest && collection.equals(e.collection)
+            return o instanceof HintEntry e
+                    && digest == e.digest
+                    && collection.equals(e.collection)
                     && Arrays.equals(id, e.id);
         }
 
@@ -249,8 +278,11 @@ public sealed interface Message
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof PartEntry e && group == e.group && collection.equals(e.collection)
-                    && Arrays.equals(id, e.id) && Arrays.equals(chunk, e.chunk);
+            return o instanceof PartEntry e
+                    && group == e.group
+                    && collection.equals(e.collection)
+                    && Arrays.equals(id, e.id)
+                    && Arrays.equals(chunk, e.chunk);
         }
 
         @Override

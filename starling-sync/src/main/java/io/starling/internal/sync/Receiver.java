@@ -38,6 +38,7 @@ import java.util.Set;
 final class Receiver {
     /** Above this many hinted documents waiting for an answer, batches are acknowledged only as requests drain. */
     static final int MAX_PENDING_HINTS = 4096;
+
     static final int MAX_REQUEST_DOCS = 64;
     /** Our SUBSCRIPTIONS must fit the smallest frame any peer may announce. */
     static final int MAX_SUBSCRIPTIONS_BYTES = SessionConfig.MIN_FRAME / 2;
@@ -138,8 +139,8 @@ final class Receiver {
         int size = WireCodec.encode(new Subscriptions(1, 0, Long.MAX_VALUE, items, List.of())).length;
         for (Subscription s : list) size += WireCodec.stringSize(s.collection()); // held, at worst
         if (size > MAX_SUBSCRIPTIONS_BYTES) {
-            throw new IllegalArgumentException(list.size() + " subscriptions take " + size
-                    + " bytes; at most " + MAX_SUBSCRIPTIONS_BYTES + " fit in a SUBSCRIPTIONS message");
+            throw new IllegalArgumentException(list.size() + " subscriptions take " + size + " bytes; at most "
+                    + MAX_SUBSCRIPTIONS_BYTES + " fit in a SUBSCRIPTIONS message");
         }
     }
 
@@ -177,7 +178,8 @@ final class Receiver {
         for (Subscription s : subs) collections.add(s.collection());
         for (String c : collections) {
             if (!store.holdsAny(c)) continue;
-            long[] sums = Summaries.ofCollection(store, c, session.frameLimit(), session.config().summaryRatio());
+            long[] sums = Summaries.ofCollection(
+                    store, c, session.frameLimit(), session.config().summaryRatio());
             if (sums != null) out.add(new Summary(c, sums));
         }
     }
@@ -255,7 +257,8 @@ final class Receiver {
             if (holdingBytes + partialBytes > max) {
                 if (!groupWarned) {
                     groupWarned = true;
-                    session.warning("a transaction group of more than " + max + " bytes is applied in pieces, without atomicity");
+                    session.warning("a transaction group of more than " + max
+                            + " bytes is applied in pieces, without atomicity");
                 }
                 if (apply(new ArrayList<>(holding), null, groupOb, out) == null) return;
                 holding.clear();
@@ -291,7 +294,8 @@ final class Receiver {
         } else if (!holding.isEmpty() || changed) {
             if (apply(new ArrayList<>(holding), ckpt, ob, out) == null) return false;
             if (ob.remaining > 0) { // states pushed back are owed after all: the checkpoint must wait for them
-                if (!storeCheckpoint(durable != null ? durable : new Checkpoint(remoteIncarnation, 0, Set.of()), out)) return false;
+                if (!storeCheckpoint(durable != null ? durable : new Checkpoint(remoteIncarnation, 0, Set.of()), out))
+                    return false;
                 hold = true;
             } else {
                 durable = ckpt;
@@ -329,7 +333,9 @@ final class Receiver {
     private Doc reassemble(Entry e, boolean inDocs) {
         InPartial current = inDocs ? docsPartial : partial;
         if (current != null && !(current.collection.equals(e.collection()) && Arrays.equals(current.id, e.id()))) {
-            session.fail(SyncSession.MALFORMED, "a part of a document in " + current.collection + " is not followed by the rest of it");
+            session.fail(
+                    SyncSession.MALFORMED,
+                    "a part of a document in " + current.collection + " is not followed by the rest of it");
             return null;
         }
         if (e instanceof PartEntry p) {
@@ -403,8 +409,11 @@ final class Receiver {
             for (Iterator<Map.Entry<DocRef, HintInfo>> it = hints.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<DocRef, HintInfo> e = it.next();
                 int n = WireCodec.refSize(e.getKey());
-                if (!refs.isEmpty() && (refs.size() == MAX_REQUEST_DOCS
-                        || estimate + e.getValue().size() > session.config().batchBytes() || bytes + n > maxBytes)) {
+                if (!refs.isEmpty()
+                        && (refs.size() == MAX_REQUEST_DOCS
+                                || estimate + e.getValue().size()
+                                        > session.config().batchBytes()
+                                || bytes + n > maxBytes)) {
                     break;
                 }
                 refs.add(e.getKey());
@@ -427,7 +436,9 @@ final class Receiver {
         if (outstanding != 0 && d.requestNo() == outstanding) {
             if (d.part() < expectedPart) return; // duplicate
             if (d.part() > expectedPart) {
-                session.fail(SyncSession.OUT_OF_ORDER, "DOCS part " + d.part() + " of request " + d.requestNo() + ", expected " + expectedPart);
+                session.fail(
+                        SyncSession.OUT_OF_ORDER,
+                        "DOCS part " + d.part() + " of request " + d.requestNo() + ", expected " + expectedPart);
                 return;
             }
         } else if (d.requestNo() < nextRequestNo) {
@@ -446,7 +457,9 @@ final class Receiver {
             if (doc != null) docs.add(doc);
         }
         if (docsPartial != null && docsPartial.bytes.size() > session.config().maxGroupBytes()) {
-            session.fail(SyncSession.OVERSIZE, "a document state of more than " + session.config().maxGroupBytes() + " bytes");
+            session.fail(
+                    SyncSession.OVERSIZE,
+                    "a document state of more than " + session.config().maxGroupBytes() + " bytes");
             return;
         }
         if (!docs.isEmpty() && apply(docs, null, null, out) == null) return;

@@ -18,9 +18,9 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,6 +39,7 @@ final class Sender {
     private static final int MIN_CHUNK = 1024;
     /** Rows examined without anything to send before an empty batch moves the remote's checkpoint anyway. */
     static final long PROGRESS_ROWS = 1024;
+
     static final int MAX_PUSH = 65_536;
     /** The buckets of all SUMMARY messages of a session together (2 MiB of sums). */
     static final int MAX_SUMMARY_BUCKETS = 4 * Summaries.MAX_BUCKETS;
@@ -126,7 +127,8 @@ final class Sender {
         final byte[] state;
         final long seq; // LIVE: the row's sequence
         final Backfill task; // BACKFILL: the task to advance when done
-        final List<Receiver.Obligation> releases = new ArrayList<>(); // PUSH: released once the whole state is acknowledged
+        final List<Receiver.Obligation> releases =
+                new ArrayList<>(); // PUSH: released once the whole state is acknowledged
         int offset;
 
         OutPartial(String collection, byte[] id, long group, byte[] state, long seq, Backfill task) {
@@ -293,7 +295,8 @@ final class Sender {
         }
         subs = now;
         byCollection = new HashMap<>();
-        for (Subscription s : now.values()) byCollection.computeIfAbsent(s.collection(), c -> new ArrayList<>()).add(s);
+        for (Subscription s : now.values())
+            byCollection.computeIfAbsent(s.collection(), c -> new ArrayList<>()).add(s);
         if (first) {
             if (!resumed && !remoteSummaries.isEmpty()) compareSummaries();
             remoteSummaries.clear();
@@ -353,7 +356,9 @@ final class Sender {
 
     void onAck(Ack a, List<Message> out) {
         if (a.batchNo() >= nextBatchNo) {
-            session.fail(SyncSession.OUT_OF_ORDER, "ACK for batch " + a.batchNo() + ", never sent (last " + (nextBatchNo - 1) + ")");
+            session.fail(
+                    SyncSession.OUT_OF_ORDER,
+                    "ACK for batch " + a.batchNo() + ", never sent (last " + (nextBatchNo - 1) + ")");
             return;
         }
         long to = -1;
@@ -377,7 +382,9 @@ final class Sender {
             return;
         }
         if (r.docs().size() > Receiver.MAX_REQUEST_DOCS) { // an answer must stay small: it is built at once
-            session.fail(SyncSession.MALFORMED, "REQUEST of " + r.docs().size() + " documents, more than " + Receiver.MAX_REQUEST_DOCS);
+            session.fail(
+                    SyncSession.MALFORMED,
+                    "REQUEST of " + r.docs().size() + " documents, more than " + Receiver.MAX_REQUEST_DOCS);
             return;
         }
         lastRequestNo = r.requestNo();
@@ -401,7 +408,8 @@ final class Sender {
             byte[] state = row.state();
             while (size + over + WireCodec.bytesSize(state.length - offset) > hard) { // too large even alone
                 int room = hard - size - over - 5;
-                entries.add(new PartEntry(row.collection(), row.id(), row.group(), Arrays.copyOfRange(state, offset, offset + room)));
+                entries.add(new PartEntry(
+                        row.collection(), row.id(), row.group(), Arrays.copyOfRange(state, offset, offset + room)));
                 offset += room;
                 out.add(new Docs(r.requestNo(), part++, true, entries));
                 entries = new ArrayList<>();
@@ -460,7 +468,10 @@ final class Sender {
                 done = keys;
             }
         }
-        boolean needed = !b.isEmpty() || continued || !done.isEmpty() || revisionAckOwed
+        boolean needed = !b.isEmpty()
+                || continued
+                || !done.isEmpty()
+                || revisionAckOwed
                 || (cursor - sentSeq >= PROGRESS_ROWS && inFlight.isEmpty());
         if (!needed) return null;
         Batch batch = new Batch(nextBatchNo++, revision, sentSeq, cursor, continued, b.entries, done);
@@ -508,7 +519,8 @@ final class Sender {
      * Adds an entry that may not fit, in a batch that must take it now (a group alone larger than a batch, or an
      * empty batch): a state that does not fit is cut into parts. False when the batch ends here, continued.
      */
-    private boolean addSplitting(Builder b, Entry e, int source, long group, long seq, Backfill task, List<Receiver.Obligation> releases) {
+    private boolean addSplitting(
+            Builder b, Entry e, int source, long group, long seq, Backfill task, List<Receiver.Obligation> releases) {
         int n = WireCodec.entrySize(e);
         if (b.fitsHard(n)) {
             b.add(e, n);
@@ -520,7 +532,9 @@ final class Sender {
             int room = b.roomHard() - over - 5;
             if (room >= MIN_CHUNK || (b.isEmpty() && room > 0)) {
                 byte[] chunk = Arrays.copyOf(d.state(), room);
-                b.add(new PartEntry(d.collection(), d.id(), d.group(), chunk), over + WireCodec.bytesSize(chunk.length));
+                b.add(
+                        new PartEntry(d.collection(), d.id(), d.group(), chunk),
+                        over + WireCodec.bytesSize(chunk.length));
                 OutPartial p = new OutPartial(d.collection(), d.id(), d.group(), d.state(), seq, task);
                 p.releases.addAll(releases);
                 p.offset = room;
@@ -567,9 +581,11 @@ final class Sender {
                 }
                 long echo = 0;
                 Entry e = classifyLive(row);
-                if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0) e = null;
+                if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0)
+                    e = null;
                 if (splitting) {
-                    if (e != null && !addSplitting(b, e, LIVE, groupId, row.sequence(), null, List.of())) return CONTINUED;
+                    if (e != null && !addSplitting(b, e, LIVE, groupId, row.sequence(), null, List.of()))
+                        return CONTINUED;
                     if (echo != 0) b.echoes.add(echo);
                     cursor = row.sequence();
                     continue;
@@ -583,7 +599,8 @@ final class Sender {
                     if (!b.isEmpty()) return FULL; // ends before this group, which is read again next time
                     splitting = true; // the group alone is larger than a frame
                     for (Pending p : group) {
-                        if (p.entry() != null && !addSplitting(b, p.entry(), LIVE, groupId, p.seq(), null, List.of())) return CONTINUED;
+                        if (p.entry() != null && !addSplitting(b, p.entry(), LIVE, groupId, p.seq(), null, List.of()))
+                            return CONTINUED;
                         if (p.echo() != 0) b.echoes.add(p.echo());
                         cursor = p.seq();
                     }
@@ -633,7 +650,8 @@ final class Sender {
     /** Newer states for documents the remote just sent us older ones of. */
     private int fillPush(Builder b, List<Message> out) {
         while (!push.isEmpty()) {
-            Map.Entry<DocRef, List<Receiver.Obligation>> first = push.entrySet().iterator().next();
+            Map.Entry<DocRef, List<Receiver.Obligation>> first =
+                    push.entrySet().iterator().next();
             DocRef ref = first.getKey();
             List<Receiver.Obligation> obs = first.getValue();
             Row row = store.rowOf(ref.collection(), ref.id());
@@ -681,7 +699,8 @@ final class Sender {
                 long echo = 0;
                 if (row.sequence() <= t.upTo) { // else the live feed brings it, or brought it
                     e = t.full ? classifyLive(row) : new DocEntry(row.collection(), row.id(), row.group(), row.state());
-                    if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0) e = null;
+                    if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0)
+                        e = null;
                 }
                 if (e != null) {
                     int n = WireCodec.entrySize(e);

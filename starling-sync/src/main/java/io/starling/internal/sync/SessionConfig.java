@@ -22,6 +22,7 @@ package io.starling.internal.sync;
 public final class SessionConfig {
     /** The protocol version this implementation speaks. */
     public static final int PROTOCOL_VERSION = 1;
+
     public static final int MIN_FRAME = 64 << 10, MAX_FRAME = 64 << 20;
     /**
      * HELLO capability bit: this peer reads SUMMARY messages (and sends them as a receiver). A receiver sends a
@@ -115,7 +116,8 @@ public final class SessionConfig {
     public String toString() {
         return "SessionConfig[maxFrameBytes=" + maxFrameBytes + ", batchBytes=" + batchBytes + ", window=" + window
                 + ", maxGroupBytes=" + maxGroupBytes + ", helloTimeoutMillis=" + helloTimeoutMillis
-                + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + "]";
+                + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries
+                + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + "]";
     }
 
     public static final class Builder {
@@ -133,14 +135,16 @@ public final class SessionConfig {
 
         public Builder maxFrameBytes(int v) {
             if (v < MIN_FRAME || v > MAX_FRAME) {
-                throw new IllegalArgumentException("maxFrameBytes must be between " + MIN_FRAME + " and " + MAX_FRAME + ": " + v);
+                throw new IllegalArgumentException(
+                        "maxFrameBytes must be between " + MIN_FRAME + " and " + MAX_FRAME + ": " + v);
             }
             maxFrameBytes = v;
             return this;
         }
 
         public Builder batchBytes(int v) {
-            if (v < 4096 || v > MAX_FRAME) throw new IllegalArgumentException("batchBytes must be between 4096 and " + MAX_FRAME + ": " + v);
+            if (v < 4096 || v > MAX_FRAME)
+                throw new IllegalArgumentException("batchBytes must be between 4096 and " + MAX_FRAME + ": " + v);
             batchBytes = v;
             return this;
         }
@@ -152,7 +156,8 @@ public final class SessionConfig {
         }
 
         public Builder maxGroupBytes(long v) {
-            if (v < MIN_FRAME) throw new IllegalArgumentException("maxGroupBytes must be at least " + MIN_FRAME + ": " + v);
+            if (v < MIN_FRAME)
+                throw new IllegalArgumentException("maxGroupBytes must be at least " + MIN_FRAME + ": " + v);
             maxGroupBytes = v;
             return this;
         }
@@ -170,13 +175,15 @@ public final class SessionConfig {
         }
 
         public Builder echoEntries(int v) {
-            if (v < 0 || v > 10_000_000) throw new IllegalArgumentException("echoEntries must be between 0 and 10000000: " + v);
+            if (v < 0 || v > 10_000_000)
+                throw new IllegalArgumentException("echoEntries must be between 0 and 10000000: " + v);
             echoEntries = v;
             return this;
         }
 
         public Builder summaryRatio(int v) {
-            if (v < 0 || v > 1_000_000) throw new IllegalArgumentException("summaryRatio must be between 0 and 1000000: " + v);
+            if (v < 0 || v > 1_000_000)
+                throw new IllegalArgumentException("summaryRatio must be between 0 and 1000000: " + v);
             summaryRatio = v;
             return this;
         }
@@ -189,7 +196,8 @@ public final class SessionConfig {
         /** @throws IllegalArgumentException when maxGroupBytes is below maxFrameBytes */
         public SessionConfig build() {
             if (maxGroupBytes < maxFrameBytes) {
-                throw new IllegalArgumentException("maxGroupBytes (" + maxGroupBytes + ") must be at least maxFrameBytes (" + maxFrameBytes + ")");
+                throw new IllegalArgumentException(
+                        "maxGroupBytes (" + maxGroupBytes + ") must be at least maxFrameBytes (" + maxFrameBytes + ")");
             }
             return new SessionConfig(this);
         }

@@ -26,7 +26,8 @@ public final class SubscriptionKey {
     }
 
     public static SubscriptionKey fromBytes(byte[] bytes) {
-        if (bytes.length != 16) throw new IllegalArgumentException("a subscription key has 16 bytes, not " + bytes.length);
+        if (bytes.length != 16)
+            throw new IllegalArgumentException("a subscription key has 16 bytes, not " + bytes.length);
         return new SubscriptionKey(bytes.clone());
     }
 

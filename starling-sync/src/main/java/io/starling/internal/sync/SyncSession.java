@@ -83,9 +83,16 @@ import java.util.Objects;
  */
 public final class SyncSession {
     /** Close reasons: stable strings, sent in CLOSE and reported to the listener. */
-    public static final String VERSION = "version", APP = "app", SELF = "self", MALFORMED = "malformed",
-            OUT_OF_ORDER = "out-of-order", CLOCK_DRIFT = "clock-drift", TIMEOUT = "timeout", OVERSIZE = "oversize",
-            CLOSED = "closed", INTERNAL = "internal";
+    public static final String VERSION = "version",
+            APP = "app",
+            SELF = "self",
+            MALFORMED = "malformed",
+            OUT_OF_ORDER = "out-of-order",
+            CLOCK_DRIFT = "clock-drift",
+            TIMEOUT = "timeout",
+            OVERSIZE = "oversize",
+            CLOSED = "closed",
+            INTERNAL = "internal";
     /**
      * Close reasons the engine uses around the protocol: {@code duplicate} (another session with the same peer
      * wins the tie-break), {@code denied} (the connection-request hook said no or did not answer),
@@ -93,7 +100,12 @@ public final class SyncSession {
      */
     public static final String DUPLICATE = "duplicate", DENIED = "denied", UNAUTHENTICATED = "unauthenticated";
 
-    private enum State { NEW, HELLO_SENT, ESTABLISHED, CLOSED }
+    private enum State {
+        NEW,
+        HELLO_SENT,
+        ESTABLISHED,
+        CLOSED
+    }
 
     private final SyncStoreView store;
     private final SessionConfig config;
@@ -131,9 +143,14 @@ public final class SyncSession {
         if (state != State.NEW) throw new IllegalStateException("start() was already called");
         return run(() -> {
             state = State.HELLO_SENT;
-            out.add(new Hello(SessionConfig.PROTOCOL_VERSION, store.appId(), store.peerId(), store.incarnation(),
+            out.add(new Hello(
+                    SessionConfig.PROTOCOL_VERSION,
+                    store.appId(),
+                    store.peerId(),
+                    store.incarnation(),
                     SessionConfig.CAP_SUMMARY | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0),
-                    config.maxFrameBytes(), store.tombstoneHorizon()));
+                    config.maxFrameBytes(),
+                    store.tombstoneHorizon()));
         });
     }
 
@@ -166,7 +183,9 @@ public final class SyncSession {
      * everything else as {@link WireCodec#encode}. Call it on the thread that drives the session.
      */
     public byte[] encode(Message m) {
-        boolean deflate = config.deflate() && remoteHello != null && (remoteHello.capabilities() & SessionConfig.CAP_DEFLATE) != 0
+        boolean deflate = config.deflate()
+                && remoteHello != null
+                && (remoteHello.capabilities() & SessionConfig.CAP_DEFLATE) != 0
                 && (m instanceof Batch || m instanceof Docs);
         return deflate ? WireCodec.encodeDeflated(m) : WireCodec.encode(m);
     }
@@ -207,9 +226,13 @@ public final class SyncSession {
     public List<Message> onTick(long nowMillis) {
         return run(() -> {
             if (startTick == Long.MIN_VALUE) startTick = nowMillis;
-            if ((state != State.ESTABLISHED || !sender.started()) && nowMillis - startTick > config.helloTimeoutMillis()) {
-                fail(TIMEOUT, state != State.ESTABLISHED ? "no HELLO within " + config.helloTimeoutMillis() + " ms"
-                        : "no SUBSCRIPTIONS within " + config.helloTimeoutMillis() + " ms");
+            if ((state != State.ESTABLISHED || !sender.started())
+                    && nowMillis - startTick > config.helloTimeoutMillis()) {
+                fail(
+                        TIMEOUT,
+                        state != State.ESTABLISHED
+                                ? "no HELLO within " + config.helloTimeoutMillis() + " ms"
+                                : "no SUBSCRIPTIONS within " + config.helloTimeoutMillis() + " ms");
                 return;
             }
             if (sender.inFlight() == 0 || sender.progress() != senderProgress) {
@@ -336,7 +359,10 @@ public final class SyncSession {
 
     private void handshake(Hello h) {
         if (h.version() != SessionConfig.PROTOCOL_VERSION) {
-            fail(VERSION, "protocol version " + h.version() + " is not supported (this peer speaks " + SessionConfig.PROTOCOL_VERSION + ")");
+            fail(
+                    VERSION,
+                    "protocol version " + h.version() + " is not supported (this peer speaks "
+                            + SessionConfig.PROTOCOL_VERSION + ")");
         } else if (!h.appId().equals(store.appId())) {
             fail(APP, "app id '" + h.appId() + "' differs from ours ('" + store.appId() + "')");
         } else if (h.peerId() == store.peerId()) {

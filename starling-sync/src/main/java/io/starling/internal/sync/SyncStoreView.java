@@ -104,7 +104,9 @@ public interface SyncStoreView {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Doc d && collection.equals(d.collection) && Arrays.equals(id, d.id)
+            return o instanceof Doc d
+                    && collection.equals(d.collection)
+                    && Arrays.equals(id, d.id)
                     && Arrays.equals(state, d.state);
         }
 

@@ -12,12 +12,12 @@ import io.starling.internal.sync.Message.DocEntry;
 import io.starling.internal.sync.Message.Docs;
 import io.starling.internal.sync.Message.Entry;
 import io.starling.internal.sync.Message.Hello;
-import io.starling.internal.sync.Message.Presence;
-import io.starling.internal.sync.Message.Summary;
 import io.starling.internal.sync.Message.HintEntry;
 import io.starling.internal.sync.Message.PartEntry;
+import io.starling.internal.sync.Message.Presence;
 import io.starling.internal.sync.Message.Request;
 import io.starling.internal.sync.Message.Subscriptions;
+import io.starling.internal.sync.Message.Summary;
 import io.starling.internal.sync.Message.Zombies;
 import io.starling.internal.sync.SyncStoreView.DocRef;
 import java.util.ArrayList;
@@ -37,10 +37,20 @@ import java.util.zip.Inflater;
  * by the input size. Document states are opaque here: the store decodes them when it merges.
  */
 public final class WireCodec {
-    static final int HELLO = 1, SUBSCRIPTIONS = 2, BATCH = 3, ACK = 4, REQUEST = 5, DOCS = 6, ZOMBIES = 7, CLOSE = 8, PRESENCE = 9,
-            SUMMARY = 10, DEFLATED = 11;
+    static final int HELLO = 1,
+            SUBSCRIPTIONS = 2,
+            BATCH = 3,
+            ACK = 4,
+            REQUEST = 5,
+            DOCS = 6,
+            ZOMBIES = 7,
+            CLOSE = 8,
+            PRESENCE = 9,
+            SUMMARY = 10,
+            DEFLATED = 11;
     /** Below this many bytes a message is not worth compressing. */
     static final int MIN_DEFLATE = 256;
+
     static final int DOC = 1, HINT = 2, PART = 3;
     static final int FLAG_CONTINUED = 1;
     static final int KEY_BYTES = 16;
@@ -53,12 +63,20 @@ public final class WireCodec {
     public static byte[] encode(Message m) {
         BinaryWriter w = new BinaryWriter(m instanceof Batch b ? batchSize(b) : 64);
         if (m instanceof Hello h) {
-            w.writeByte(HELLO).writeVarLong(h.version()).writeString(h.appId()).writeFixedLong(h.peerId())
-                    .writeFixedLong(h.incarnation()).writeVarLong(h.capabilities()).writeVarLong(h.maxFrame())
+            w.writeByte(HELLO)
+                    .writeVarLong(h.version())
+                    .writeString(h.appId())
+                    .writeFixedLong(h.peerId())
+                    .writeFixedLong(h.incarnation())
+                    .writeVarLong(h.capabilities())
+                    .writeVarLong(h.maxFrame())
                     .writeVarLong(h.horizon());
         } else if (m instanceof Subscriptions s) {
-            w.writeByte(SUBSCRIPTIONS).writeVarLong(s.revision()).writeFixedLong(s.checkpointIncarnation())
-                    .writeVarLong(s.checkpointSequence()).writeVarInt(s.subscriptions().size());
+            w.writeByte(SUBSCRIPTIONS)
+                    .writeVarLong(s.revision())
+                    .writeFixedLong(s.checkpointIncarnation())
+                    .writeVarLong(s.checkpointSequence())
+                    .writeVarInt(s.subscriptions().size());
             for (Subscriptions.Item item : s.subscriptions()) {
                 Subscription sub = item.subscription();
                 w.writeBytes(sub.key().bytes()).writeString(sub.collection()).writeString(sub.query());
@@ -68,8 +86,12 @@ public final class WireCodec {
             w.writeVarInt(s.held().size());
             for (String c : s.held()) w.writeString(c);
         } else if (m instanceof Batch b) {
-            w.writeByte(BATCH).writeVarLong(b.batchNo()).writeVarLong(b.revision()).writeVarLong(b.fromSeq())
-                    .writeVarLong(b.toSeq()).writeVarLong(b.continued() ? FLAG_CONTINUED : 0)
+            w.writeByte(BATCH)
+                    .writeVarLong(b.batchNo())
+                    .writeVarLong(b.revision())
+                    .writeVarLong(b.fromSeq())
+                    .writeVarLong(b.toSeq())
+                    .writeVarLong(b.continued() ? FLAG_CONTINUED : 0)
                     .writeVarInt(b.entries().size());
             for (Entry e : b.entries()) writeEntry(w, e);
             w.writeVarInt(b.done().size());
@@ -80,8 +102,11 @@ public final class WireCodec {
             w.writeByte(REQUEST).writeVarLong(r.requestNo());
             writeRefs(w, r.docs());
         } else if (m instanceof Docs d) {
-            w.writeByte(DOCS).writeVarLong(d.requestNo()).writeVarLong(d.part())
-                    .writeVarLong(d.more() ? FLAG_CONTINUED : 0).writeVarInt(d.entries().size());
+            w.writeByte(DOCS)
+                    .writeVarLong(d.requestNo())
+                    .writeVarLong(d.part())
+                    .writeVarLong(d.more() ? FLAG_CONTINUED : 0)
+                    .writeVarInt(d.entries().size());
             for (Entry e : d.entries()) writeEntry(w, e);
         } else if (m instanceof Zombies z) {
             w.writeByte(ZOMBIES);
@@ -99,11 +124,19 @@ public final class WireCodec {
 
     private static void writeEntry(BinaryWriter w, Entry e) {
         if (e instanceof DocEntry d) {
-            w.writeByte(DOC).writeString(d.collection()).writeBytes(d.id()).writeVarLong(d.group()).writeBytes(d.state());
+            w.writeByte(DOC)
+                    .writeString(d.collection())
+                    .writeBytes(d.id())
+                    .writeVarLong(d.group())
+                    .writeBytes(d.state());
         } else if (e instanceof HintEntry h) {
             w.writeByte(HINT).writeString(h.collection()).writeBytes(h.id()).writeFixedLong(h.digest());
         } else if (e instanceof PartEntry p) {
-            w.writeByte(PART).writeString(p.collection()).writeBytes(p.id()).writeVarLong(p.group()).writeBytes(p.chunk());
+            w.writeByte(PART)
+                    .writeString(p.collection())
+                    .writeBytes(p.id())
+                    .writeVarLong(p.group())
+                    .writeBytes(p.chunk());
         }
     }
 
@@ -152,8 +185,10 @@ public final class WireCodec {
     }
 
     static int entrySize(Entry e) {
-        if (e instanceof DocEntry d) return docEntryOverhead(d.collection(), d.id(), d.group()) + bytesSize(d.state().length);
-        if (e instanceof PartEntry p) return docEntryOverhead(p.collection(), p.id(), p.group()) + bytesSize(p.chunk().length);
+        if (e instanceof DocEntry d)
+            return docEntryOverhead(d.collection(), d.id(), d.group()) + bytesSize(d.state().length);
+        if (e instanceof PartEntry p)
+            return docEntryOverhead(p.collection(), p.id(), p.group()) + bytesSize(p.chunk().length);
         HintEntry h = (HintEntry) e;
         return 1 + stringSize(h.collection()) + bytesSize(h.id().length) + 8;
     }
@@ -163,8 +198,15 @@ public final class WireCodec {
     }
 
     static int batchSize(Batch b) {
-        int n = 1 + varLen(b.batchNo()) + varLen(b.revision()) + varLen(b.fromSeq()) + varLen(b.toSeq()) + 1
-                + varLen(b.entries().size()) + varLen(b.done().size()) + b.done().size() * (1 + KEY_BYTES);
+        int n = 1
+                + varLen(b.batchNo())
+                + varLen(b.revision())
+                + varLen(b.fromSeq())
+                + varLen(b.toSeq())
+                + 1
+                + varLen(b.entries().size())
+                + varLen(b.done().size())
+                + b.done().size() * (1 + KEY_BYTES);
         for (Entry e : b.entries()) n += entrySize(e);
         return n;
     }
@@ -189,7 +231,11 @@ public final class WireCodec {
         } finally {
             d.end();
         }
-        return new BinaryWriter(header + n).writeByte(DEFLATED).writeVarInt(raw.length).writeRaw(java.util.Arrays.copyOf(buf, n)).toByteArray();
+        return new BinaryWriter(header + n)
+                .writeByte(DEFLATED)
+                .writeVarInt(raw.length)
+                .writeRaw(java.util.Arrays.copyOf(buf, n))
+                .toByteArray();
     }
 
     // ---- decoding -------------------------------------------------------------------------------------
@@ -234,11 +280,13 @@ public final class WireCodec {
                 if (k == 0 && (inf.finished() || inf.needsInput() || inf.needsDictionary())) break;
                 n += k;
             }
-            if (n < length) throw WireException.malformed("compressed message inflates to " + n + " bytes, not " + length);
+            if (n < length)
+                throw WireException.malformed("compressed message inflates to " + n + " bytes, not " + length);
             if (!inf.finished() && inf.inflate(new byte[1]) > 0) {
                 throw WireException.malformed("compressed message inflates to more than " + length + " bytes");
             }
-            if (!inf.finished() || inf.getRemaining() > 0) throw WireException.malformed("compressed message: bytes after the stream");
+            if (!inf.finished() || inf.getRemaining() > 0)
+                throw WireException.malformed("compressed message: bytes after the stream");
             return out;
         } catch (DataFormatException e) {
             throw WireException.malformed("compressed message: " + e.getMessage());
@@ -269,7 +317,8 @@ public final class WireCodec {
                 case CLOSE -> m = new Close(r.readString(), r.readString());
                 case PRESENCE -> {
                     byte[] payload = r.readBytes();
-                    if (payload.length > Presence.MAX_BYTES) throw WireException.malformed("presence payload over 64 KiB");
+                    if (payload.length > Presence.MAX_BYTES)
+                        throw WireException.malformed("presence payload over 64 KiB");
                     m = new Presence(payload);
                 }
                 case SUMMARY -> m = readSummary(r);
@@ -282,7 +331,8 @@ public final class WireCodec {
             throw WireException.malformed(e.getMessage());
         }
         if (r.hasRemaining() && !trailingAllowed) {
-            throw WireException.malformed(r.remaining() + " trailing bytes after " + m.getClass().getSimpleName());
+            throw WireException.malformed(
+                    r.remaining() + " trailing bytes after " + m.getClass().getSimpleName());
         }
         return m;
     }
@@ -301,7 +351,9 @@ public final class WireCodec {
     private static Summary readSummary(BinaryReader r) {
         String collection = collection(r);
         int n = r.readLength(r.remaining() / 8);
-        if (!Summaries.validBucketCount(n)) throw WireException.malformed("summary bucket count " + n + " is not a power of two up to " + Summaries.MAX_BUCKETS);
+        if (!Summaries.validBucketCount(n))
+            throw WireException.malformed(
+                    "summary bucket count " + n + " is not a power of two up to " + Summaries.MAX_BUCKETS);
         long[] buckets = new long[n];
         for (int i = 0; i < n; i++) buckets[i] = r.readFixedLong();
         return new Summary(collection, buckets);
@@ -318,7 +370,8 @@ public final class WireCodec {
             String collection = collection(r);
             String query = r.readString();
             Value args = ValueCodec.read(r);
-            if (!(args instanceof Value.Obj obj)) throw WireException.malformed("subscription arguments are not an object");
+            if (!(args instanceof Value.Obj obj))
+                throw WireException.malformed("subscription arguments are not an object");
             int covered = r.readByte();
             if (covered > 1) throw WireException.malformed("covered flag " + covered);
             items.add(new Subscriptions.Item(new Subscription(key, collection, query, obj), covered == 1));
@@ -362,8 +415,12 @@ public final class WireCodec {
             String collection = collection(r);
             byte[] id = id(r);
             switch (type) {
-                case DOC -> entries.add(new DocEntry(collection, id, nonNegative(r, "group"), nonEmpty(r.readBytes(), "state")));
-                case PART -> entries.add(new PartEntry(collection, id, nonNegative(r, "group"), nonEmpty(r.readBytes(), "part")));
+                case DOC ->
+                    entries.add(
+                            new DocEntry(collection, id, nonNegative(r, "group"), nonEmpty(r.readBytes(), "state")));
+                case PART ->
+                    entries.add(
+                            new PartEntry(collection, id, nonNegative(r, "group"), nonEmpty(r.readBytes(), "part")));
                 case HINT -> {
                     if (!hints) throw WireException.malformed("a hint in DOCS");
                     entries.add(new HintEntry(collection, id, r.readFixedLong()));
@@ -436,7 +493,8 @@ public final class WireCodec {
 
     private static int intValue(BinaryReader r, String what) {
         long v = r.readVarLong();
-        if (v < 0 || v > Integer.MAX_VALUE) throw WireException.malformed(what + " out of range: " + Long.toUnsignedString(v));
+        if (v < 0 || v > Integer.MAX_VALUE)
+            throw WireException.malformed(what + " out of range: " + Long.toUnsignedString(v));
         return (int) v;
     }
 }

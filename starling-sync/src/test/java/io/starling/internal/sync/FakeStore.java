@@ -39,6 +39,7 @@ final class FakeStore implements SyncStoreView {
     List<Subscription> subscriptions = List.of();
     /** Every apply call: the documents, and whether a checkpoint went with them. */
     final List<List<Doc>> applyCalls = new ArrayList<>();
+
     int rowReads;
     /** The largest maxRows any read asked for. */
     int maxRowsAsked;
@@ -212,7 +213,9 @@ final class FakeStore implements SyncStoreView {
         maxRowsAsked = Math.max(maxRowsAsked, maxRows);
         List<Rec> recs = new ArrayList<>();
         for (Rec r : docs.values()) {
-            if (r.collection.equals(collection) && (afterId == null || Arrays.compareUnsigned(r.id, afterId) > 0) && filter.test(r)) {
+            if (r.collection.equals(collection)
+                    && (afterId == null || Arrays.compareUnsigned(r.id, afterId) > 0)
+                    && filter.test(r)) {
                 recs.add(r);
             }
         }
@@ -268,7 +271,8 @@ final class FakeStore implements SyncStoreView {
 
     @Override
     public ApplyResult apply(long fromPeer, List<Doc> batch, Checkpoint checkpoint) {
-        if (rejectAll) throw new RemoteRejectedException(SyncSession.CLOCK_DRIFT, "a timestamp is too far ahead of our clock");
+        if (rejectAll)
+            throw new RemoteRejectedException(SyncSession.CLOCK_DRIFT, "a timestamp is too far ahead of our clock");
         List<DocumentState> decoded = new ArrayList<>();
         for (Doc d : batch) {
             try {

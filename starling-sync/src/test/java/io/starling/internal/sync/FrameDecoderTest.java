@@ -119,7 +119,9 @@ class FrameDecoderTest {
 
     @Test
     void frameEncoderPrefixesTheLength() {
-        assertThat(FrameEncoder.frame(new byte[300])).startsWith((byte) 0xac, (byte) 0x02).hasSize(302);
+        assertThat(FrameEncoder.frame(new byte[300]))
+                .startsWith((byte) 0xac, (byte) 0x02)
+                .hasSize(302);
         assertThat(FrameEncoder.frame(new Message.Ack(1))).containsExactly(2, 4, 1);
     }
 }

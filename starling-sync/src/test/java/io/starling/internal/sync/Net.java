@@ -146,9 +146,12 @@ final class Net {
             SyncSession session = byA ? sa : sb;
             for (Message m : messages) {
                 byte[] plain = WireCodec.encode(m), bytes = session.encode(m);
-                assertThat(plain.length).as("%s fits a frame", m.getClass().getSimpleName()).isLessThanOrEqualTo(frameLimit);
+                assertThat(plain.length)
+                        .as("%s fits a frame", m.getClass().getSimpleName())
+                        .isLessThanOrEqualTo(frameLimit);
                 assertThat(bytes.length).as("compressed only when smaller").isLessThanOrEqualTo(plain.length);
-                if (m instanceof Batch batch) assertThat(WireCodec.batchSize(batch)).isEqualTo(plain.length);
+                if (m instanceof Batch batch)
+                    assertThat(WireCodec.batchSize(batch)).isEqualTo(plain.length);
                 p.sent.add(m);
                 p.bytes += bytes.length + WireCodec.varLen(bytes.length);
                 count(p, m);
@@ -180,7 +183,9 @@ final class Net {
             else if (fromB.queue.isEmpty()) toB = true;
             else toB = random.nextBoolean();
             Pipe p = toB ? fromA : fromB;
-            int i = faulty && p.queue.size() > 1 && random.nextDouble() < reorder ? random.nextInt(Math.min(4, p.queue.size())) : 0;
+            int i = faulty && p.queue.size() > 1 && random.nextDouble() < reorder
+                    ? random.nextInt(Math.min(4, p.queue.size()))
+                    : 0;
             Message m = p.queue.remove(i);
             deliver(toB, m);
             return true;
@@ -191,11 +196,14 @@ final class Net {
             FakeStore store = toB ? b : a;
             Pipe p = toB ? fromA : fromB;
             if (target.isClosed()) return;
-            if (m instanceof Ack ack) (toB ? fromB : fromA).lastAckReceived = Math.max((toB ? fromB : fromA).lastAckReceived, ack.batchNo());
-            List<byte[]> frames = p.frames.feed(FrameEncoder.frame((toB ? sa : sb).encode(m))); // compressed as on the wire
+            if (m instanceof Ack ack)
+                (toB ? fromB : fromA).lastAckReceived = Math.max((toB ? fromB : fromA).lastAckReceived, ack.batchNo());
+            List<byte[]> frames =
+                    p.frames.feed(FrameEncoder.frame((toB ? sa : sb).encode(m))); // compressed as on the wire
             assertThat(frames).hasSize(1);
             long before = store.version();
-            if (trace != null) trace.add("t" + now + " " + (toB ? a.peerId + "->" + b.peerId : b.peerId + "->" + a.peerId) + " " + m);
+            if (trace != null)
+                trace.add("t" + now + " " + (toB ? a.peerId + "->" + b.peerId : b.peerId + "->" + a.peerId) + " " + m);
             List<Message> out = target.onFrame(frames.get(0));
             send(!toB, out);
             changed(store, before, target);

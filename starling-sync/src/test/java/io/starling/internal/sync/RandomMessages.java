@@ -35,8 +35,15 @@ final class RandomMessages {
 
     Message of(int type) {
         return switch (type) {
-            case 1 -> new Hello(r.nextInt(4) == 0 ? 1 : (int) nonNegative() & Integer.MAX_VALUE, text(), r.nextLong(), r.nextLong(),
-                    r.nextBoolean() ? 0 : r.nextLong(), (int) (nonNegative() & Integer.MAX_VALUE), nonNegative());
+            case 1 ->
+                new Hello(
+                        r.nextInt(4) == 0 ? 1 : (int) nonNegative() & Integer.MAX_VALUE,
+                        text(),
+                        r.nextLong(),
+                        r.nextLong(),
+                        r.nextBoolean() ? 0 : r.nextLong(),
+                        (int) (nonNegative() & Integer.MAX_VALUE),
+                        nonNegative());
             case 2 -> subscriptions();
             case 3 -> batch();
             case 4 -> new Ack(positive());
@@ -168,11 +175,13 @@ final class RandomMessages {
         if (!continued) {
             for (int i = r.nextInt(3); i > 0; i--) done.add(SubscriptionKey.fromBytes(bytes(16, 16)));
         }
-        return new Batch(positive(), nonNegative(), from, to, continued, entries(true, continued && r.nextBoolean()), done);
+        return new Batch(
+                positive(), nonNegative(), from, to, continued, entries(true, continued && r.nextBoolean()), done);
     }
 
     Docs docs() {
         boolean more = r.nextBoolean();
-        return new Docs(positive(), (int) (nonNegative() & Integer.MAX_VALUE), more, entries(false, more && r.nextBoolean()));
+        return new Docs(
+                positive(), (int) (nonNegative() & Integer.MAX_VALUE), more, entries(false, more && r.nextBoolean()));
     }
 }

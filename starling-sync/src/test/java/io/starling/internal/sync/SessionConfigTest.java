@@ -23,21 +23,36 @@ class SessionConfigTest {
 
     @Test
     void badValuesAreRefusedAtOnceNamingThem() {
-        assertThatThrownBy(() -> SessionConfig.builder().maxFrameBytes(1000)).hasMessageContaining("maxFrameBytes").hasMessageContaining("1000");
-        assertThatThrownBy(() -> SessionConfig.builder().maxFrameBytes((64 << 20) + 1)).hasMessageContaining("maxFrameBytes");
-        assertThatThrownBy(() -> SessionConfig.builder().batchBytes(100)).hasMessageContaining("batchBytes").hasMessageContaining("100");
+        assertThatThrownBy(() -> SessionConfig.builder().maxFrameBytes(1000))
+                .hasMessageContaining("maxFrameBytes")
+                .hasMessageContaining("1000");
+        assertThatThrownBy(() -> SessionConfig.builder().maxFrameBytes((64 << 20) + 1))
+                .hasMessageContaining("maxFrameBytes");
+        assertThatThrownBy(() -> SessionConfig.builder().batchBytes(100))
+                .hasMessageContaining("batchBytes")
+                .hasMessageContaining("100");
         assertThatThrownBy(() -> SessionConfig.builder().window(0)).hasMessageContaining("window");
         assertThatThrownBy(() -> SessionConfig.builder().maxGroupBytes(10)).hasMessageContaining("maxGroupBytes");
-        assertThatThrownBy(() -> SessionConfig.builder().helloTimeoutMillis(0)).hasMessageContaining("helloTimeoutMillis");
-        assertThatThrownBy(() -> SessionConfig.builder().progressTimeoutMillis(-1)).hasMessageContaining("progressTimeoutMillis");
+        assertThatThrownBy(() -> SessionConfig.builder().helloTimeoutMillis(0))
+                .hasMessageContaining("helloTimeoutMillis");
+        assertThatThrownBy(() -> SessionConfig.builder().progressTimeoutMillis(-1))
+                .hasMessageContaining("progressTimeoutMillis");
         assertThatThrownBy(() -> SessionConfig.builder().echoEntries(-1)).hasMessageContaining("echoEntries");
     }
 
     @Test
     void buildChecksHowValuesRelate() {
-        assertThatThrownBy(() -> SessionConfig.builder().maxFrameBytes(4 << 20).maxGroupBytes(1 << 20).build())
+        assertThatThrownBy(() -> SessionConfig.builder()
+                        .maxFrameBytes(4 << 20)
+                        .maxGroupBytes(1 << 20)
+                        .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxGroupBytes (1048576) must be at least maxFrameBytes (4194304)");
-        assertThat(SessionConfig.builder().maxFrameBytes(64 << 10).maxGroupBytes(64 << 10).build().maxGroupBytes()).isEqualTo(64 << 10);
+        assertThat(SessionConfig.builder()
+                        .maxFrameBytes(64 << 10)
+                        .maxGroupBytes(64 << 10)
+                        .build()
+                        .maxGroupBytes())
+                .isEqualTo(64 << 10);
     }
 }

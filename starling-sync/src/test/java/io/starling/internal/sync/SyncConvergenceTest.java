@@ -35,8 +35,12 @@ import net.jqwik.api.statistics.Statistics;
 class SyncConvergenceTest {
     private static final String[] COLLECTIONS = {"a", "b"};
     private static final List<Subscription> MENU = List.of(
-            SyncSessionTest.sub("a", "*"), SyncSessionTest.sub("a", "k = 0"), SyncSessionTest.sub("a", "k = 1"),
-            SyncSessionTest.sub("b", "*"), SyncSessionTest.sub("b", "k = 2"), SyncSessionTest.sub("b", "k = 0"));
+            SyncSessionTest.sub("a", "*"),
+            SyncSessionTest.sub("a", "k = 0"),
+            SyncSessionTest.sub("a", "k = 1"),
+            SyncSessionTest.sub("b", "*"),
+            SyncSessionTest.sub("b", "k = 2"),
+            SyncSessionTest.sub("b", "k = 0"));
 
     @Property(tries = 250)
     void storesConverge(@ForAll long seed) {
@@ -44,14 +48,20 @@ class SyncConvergenceTest {
         // what the runs went through (jqwik prints the table): closes by reason, requests, parts
         for (Net.Conn c : net.conns) {
             for (Net.Recorder rec : List.of(c.ra, c.rb)) {
-                if (rec.closedReason != null && !rec.closedByRemote) Statistics.label("closed").collect(rec.closedReason);
+                if (rec.closedReason != null && !rec.closedByRemote)
+                    Statistics.label("closed").collect(rec.closedReason);
             }
         }
-        Statistics.label("requests answered").collect(net.conns.stream().anyMatch(c -> c.fromA.sent.stream().anyMatch(m -> m instanceof Message.Docs)));
-        Statistics.label("states in parts").collect(net.conns.stream().anyMatch(c -> c.fromA.parts + c.fromB.parts > 0));
-        boolean skipped = net.conns.stream().anyMatch(c -> c.sa.sender().summarySkipped() + c.sb.sender().summarySkipped() > 0);
+        Statistics.label("requests answered")
+                .collect(net.conns.stream()
+                        .anyMatch(c -> c.fromA.sent.stream().anyMatch(m -> m instanceof Message.Docs)));
+        Statistics.label("states in parts")
+                .collect(net.conns.stream().anyMatch(c -> c.fromA.parts + c.fromB.parts > 0));
+        boolean skipped = net.conns.stream()
+                .anyMatch(c -> c.sa.sender().summarySkipped() + c.sb.sender().summarySkipped() > 0);
         Statistics.label("rows skipped by a summary").collect(skipped);
-        Statistics.label("rows skipped by a summary").coverage(cov -> cov.check(true).count(k -> k > 10));
+        Statistics.label("rows skipped by a summary")
+                .coverage(cov -> cov.check(true).count(k -> k > 10));
     }
 
     /** Many more histories, with {@code mvn -Pslow}. */
@@ -122,7 +132,9 @@ class SyncConvergenceTest {
             assertThat(round).as("seed %d: quiet within 50 rounds", seed).isLessThan(50);
         }
         for (Net.Conn c : net.open()) {
-            assertThat(c.sa.isClosed() || c.sb.isClosed()).as("seed %d: reliable sessions stay open: %s %s", seed, c.ra.events, c.rb.events).isFalse();
+            assertThat(c.sa.isClosed() || c.sb.isClosed())
+                    .as("seed %d: reliable sessions stay open: %s %s", seed, c.ra.events, c.rb.events)
+                    .isFalse();
         }
         check(seed, stores);
         return net;
@@ -157,7 +169,9 @@ class SyncConvergenceTest {
             String id = "d" + r.nextInt(8);
             int op = r.nextInt(10);
             if (op < 4) {
-                Object pad = r.nextInt(60) == 0 ? "x".repeat(70_000 + r.nextInt(20_000)) : "v" + r.nextInt(100); // now and then larger than a frame
+                Object pad = r.nextInt(60) == 0
+                        ? "x".repeat(70_000 + r.nextInt(20_000))
+                        : "v" + r.nextInt(100); // now and then larger than a frame
                 txn.insert(c, id, SyncSessionTest.obj("k", r.nextInt(3), "v", pad), hlc[0]++);
             } else if (op < 8) {
                 txn.update(c, id, r.nextBoolean() ? "k" : "w", Value.of(r.nextInt(3)), hlc[0]++);
@@ -193,16 +207,26 @@ class SyncConvergenceTest {
                 for (FakeStore other : stores) {
                     if (other == holder) continue;
                     byte[] ours = other.bytes(ref);
-                    String what = "seed " + seed + ": " + ref + " held by " + holder + " (" + DocumentState.decode(theirs)
-                            + "), at " + other + " " + (ours == null ? "absent" : DocumentState.decode(ours).toString())
+                    String what = "seed " + seed + ": " + ref + " held by " + holder + " ("
+                            + DocumentState.decode(theirs)
+                            + "), at " + other + " "
+                            + (ours == null
+                                    ? "absent"
+                                    : DocumentState.decode(ours).toString())
                             + "; subscriptions " + other.subscriptions.size() + "/" + holder.subscriptions.size();
                     if (wants(other, ref, theirs)) {
                         assertThat(ours).as("1. delivered: " + what).isNotNull();
-                        byte[] merged = DocumentState.decode(ours).merge(DocumentState.decode(theirs)).encode();
+                        byte[] merged = DocumentState.decode(ours)
+                                .merge(DocumentState.decode(theirs))
+                                .encode();
                         assertThat(merged).as("1. absorbed: " + what).isEqualTo(ours);
                     }
-                    if (ours != null && subscribesTo(other, ref.collection()) && subscribesTo(holder, ref.collection())) {
-                        assertThat(Arrays.equals(ours, theirs)).as("2. identical: " + what).isTrue();
+                    if (ours != null
+                            && subscribesTo(other, ref.collection())
+                            && subscribesTo(holder, ref.collection())) {
+                        assertThat(Arrays.equals(ours, theirs))
+                                .as("2. identical: " + what)
+                                .isTrue();
                     }
                 }
             }

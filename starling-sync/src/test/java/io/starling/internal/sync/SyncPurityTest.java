@@ -28,40 +28,89 @@ class SyncPurityTest {
 
     @Test
     void noIoNoThreadsNoLogging() {
-        noClasses().should().dependOnClassesThat().resideInAnyPackage("java.io..", "java.nio.file..", "java.nio.channels..",
-                        "java.net..", "java.sql..", "java.util.logging..", "org.slf4j..", "java.util.concurrent..")
-                .orShould().dependOnClassesThat().areAssignableTo(Thread.class)
-                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.ThreadLocal")
+        noClasses()
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "java.io..",
+                        "java.nio.file..",
+                        "java.nio.channels..",
+                        "java.net..",
+                        "java.sql..",
+                        "java.util.logging..",
+                        "org.slf4j..",
+                        "java.util.concurrent..")
+                .orShould()
+                .dependOnClassesThat()
+                .areAssignableTo(Thread.class)
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("java.lang.ThreadLocal")
                 .because("the protocol is a state machine fed messages and ticks")
                 .check(CLASSES);
     }
 
     @Test
     void noClockNoUnseededRandomness() {
-        noClasses().should().callMethod(System.class, "currentTimeMillis")
-                .orShould().callMethod(System.class, "nanoTime")
-                .orShould().callMethod(Instant.class, "now")
-                .orShould().callMethod(LocalDateTime.class, "now")
-                .orShould().callMethod(Clock.class, "systemUTC")
-                .orShould().callMethod(Math.class, "random")
-                .orShould().callMethod(UUID.class, "randomUUID")
-                .orShould().callConstructor(Random.class)
-                .orShould().dependOnClassesThat().areAssignableTo(SecureRandom.class)
-                .orShould().accessField(System.class, "out")
-                .orShould().accessField(System.class, "err")
+        noClasses()
+                .should()
+                .callMethod(System.class, "currentTimeMillis")
+                .orShould()
+                .callMethod(System.class, "nanoTime")
+                .orShould()
+                .callMethod(Instant.class, "now")
+                .orShould()
+                .callMethod(LocalDateTime.class, "now")
+                .orShould()
+                .callMethod(Clock.class, "systemUTC")
+                .orShould()
+                .callMethod(Math.class, "random")
+                .orShould()
+                .callMethod(UUID.class, "randomUUID")
+                .orShould()
+                .callConstructor(Random.class)
+                .orShould()
+                .dependOnClassesThat()
+                .areAssignableTo(SecureRandom.class)
+                .orShould()
+                .accessField(System.class, "out")
+                .orShould()
+                .accessField(System.class, "err")
                 .because("time comes in as onTick's argument")
                 .check(CLASSES);
     }
 
     @Test
     void smallPublicSurface() {
-        Set<String> allowed = Set.of("SyncSession", "SessionConfig", "SessionConfig$Builder", "SessionListener", "SyncStoreView",
-                "Message", "WireCodec", "WireException", "FrameDecoder", "FrameEncoder", "Subscription", "SubscriptionKey");
-        classes().that().arePublic().and().areTopLevelClasses()
-                .should().haveNameMatching("io\\.starling\\.internal\\.sync\\.(" + String.join("|", allowed).replace("$", "\\$") + ")")
+        Set<String> allowed = Set.of(
+                "SyncSession",
+                "SessionConfig",
+                "SessionConfig$Builder",
+                "SessionListener",
+                "SyncStoreView",
+                "Message",
+                "WireCodec",
+                "WireException",
+                "FrameDecoder",
+                "FrameEncoder",
+                "Subscription",
+                "SubscriptionKey");
+        classes()
+                .that()
+                .arePublic()
+                .and()
+                .areTopLevelClasses()
+                .should()
+                .haveNameMatching("io\\.starling\\.internal\\.sync\\.("
+                        + String.join("|", allowed).replace("$", "\\$") + ")")
                 .check(CLASSES);
-        classes().that().areNotPublic().and().areTopLevelClasses()
-                .should().haveModifier(JavaModifier.FINAL)
+        classes()
+                .that()
+                .areNotPublic()
+                .and()
+                .areTopLevelClasses()
+                .should()
+                .haveModifier(JavaModifier.FINAL)
                 .because("internals are package-private final classes")
                 .check(CLASSES);
     }

@@ -10,7 +10,6 @@ import io.starling.internal.sync.Message.DocEntry;
 import io.starling.internal.sync.Message.Docs;
 import io.starling.internal.sync.Message.Entry;
 import io.starling.internal.sync.Message.Hello;
-import io.starling.internal.sync.Message.HintEntry;
 import io.starling.internal.sync.Message.PartEntry;
 import io.starling.internal.sync.Message.Request;
 import io.starling.internal.sync.Message.Subscriptions;
@@ -48,13 +47,18 @@ class SyncSessionTest {
     }
 
     private void fill(FakeStore s, String c, int n) {
-        for (int i = 0; i < n; i++) s.insert(c, String.format("%s%04d", c, i), obj("k", i % 3, "name", "doc " + i), t());
+        for (int i = 0; i < n; i++)
+            s.insert(c, String.format("%s%04d", c, i), obj("k", i % 3, "name", "doc " + i), t());
     }
 
     private static void assertSame(FakeStore a, FakeStore b, String collection) {
         Map<DocRef, byte[]> x = new LinkedHashMap<>(), y = new LinkedHashMap<>();
-        a.all().forEach((k, v) -> { if (k.collection().equals(collection)) x.put(k, v); });
-        b.all().forEach((k, v) -> { if (k.collection().equals(collection)) y.put(k, v); });
+        a.all().forEach((k, v) -> {
+            if (k.collection().equals(collection)) x.put(k, v);
+        });
+        b.all().forEach((k, v) -> {
+            if (k.collection().equals(collection)) y.put(k, v);
+        });
         assertThat(y.keySet()).isEqualTo(x.keySet());
         x.forEach((k, v) -> assertThat(y.get(k)).as("%s", k).isEqualTo(v));
     }
@@ -142,7 +146,9 @@ class SyncSessionTest {
         Net net = new Net(3);
         Net.Conn first = net.connect(a, b);
         net.runUntilQuiet();
-        assertThat(first.fromB.docs).as("echo suppression: B sends nothing back").isZero();
+        assertThat(first.fromB.docs)
+                .as("echo suppression: B sends nothing back")
+                .isZero();
         first.disconnect();
 
         for (int i = 0; i < 10; i++) a.update("cars", String.format("cars%04d", i * 7), "name", Value.of("v2"), t());
@@ -151,7 +157,9 @@ class SyncSessionTest {
 
         assertThat(second.fromA.docs).isEqualTo(10);
         assertThat(second.fromB.docs).isZero();
-        assertThat(second.fromA.bytes + second.fromB.bytes).as("bytes exchanged").isLessThan(4000);
+        assertThat(second.fromA.bytes + second.fromB.bytes)
+                .as("bytes exchanged")
+                .isLessThan(4000);
         assertSame(a, b, "cars");
     }
 
@@ -226,10 +234,15 @@ class SyncSessionTest {
         net.runUntilQuiet();
         int boats = 0;
         for (int i = 0; i < 40; i++) boats += i % 3 == 2 ? 1 : 0;
-        assertThat(entries(c.fromA.sent).stream().filter(e -> e.collection().equals("boats") && e instanceof DocEntry).count())
+        assertThat(entries(c.fromA.sent).stream()
+                        .filter(e -> e.collection().equals("boats") && e instanceof DocEntry)
+                        .count())
                 .isEqualTo(boats);
-        assertThat(b.checkpoint(1).covered()).containsExactlyInAnyOrder(sub("cars", "*").key(), sub("boats", "k = 2").key());
-        for (int i = 0; i < 40; i++) assertThat(b.holds("boats", String.format("boats%04d", i))).isEqualTo(i % 3 == 2);
+        assertThat(b.checkpoint(1).covered())
+                .containsExactlyInAnyOrder(
+                        sub("cars", "*").key(), sub("boats", "k = 2").key());
+        for (int i = 0; i < 40; i++)
+            assertThat(b.holds("boats", String.format("boats%04d", i))).isEqualTo(i % 3 == 2);
 
         // both covered now: a reconnect backfills nothing
         c.disconnect();
@@ -302,7 +315,9 @@ class SyncSessionTest {
     private int countTombstoneDocs(List<Message> sent) {
         int n = 0;
         for (Entry e : entries(sent)) {
-            if (e instanceof DocEntry d && !io.starling.internal.crdt.DocumentState.decode(d.state()).exists()) n++;
+            if (e instanceof DocEntry d
+                    && !io.starling.internal.crdt.DocumentState.decode(d.state())
+                            .exists()) n++;
         }
         return n;
     }
@@ -319,7 +334,8 @@ class SyncSessionTest {
         sb.setSubscriptions(List.of());
         sb.setSubscriptions(List.of(s));
         sb.onMessage(new Batch(1, 2, 0, 0, false, List.of(), List.of(s.key()))); // a backfill done under revision 2
-        assertThat(b.checkpoint(1) == null ? Set.of() : b.checkpoint(1).covered()).doesNotContain(s.key());
+        assertThat(b.checkpoint(1) == null ? Set.of() : b.checkpoint(1).covered())
+                .doesNotContain(s.key());
         sb.onMessage(new Batch(2, 4, 0, 0, false, List.of(), List.of(s.key())));
         assertThat(b.checkpoint(1).covered()).containsExactly(s.key());
         sb.setSubscriptions(List.of()); // removed: no longer covered at the next batch
@@ -390,9 +406,11 @@ class SyncSessionTest {
         net.runUntilQuiet();
 
         List<Request> requests = only(c.fromB.sent, Request.class);
-        assertThat(requests).allSatisfy(r -> assertThat(r.docs().size()).isLessThanOrEqualTo(Receiver.MAX_REQUEST_DOCS));
+        assertThat(requests)
+                .allSatisfy(r -> assertThat(r.docs().size()).isLessThanOrEqualTo(Receiver.MAX_REQUEST_DOCS));
         assertThat(requests.stream().mapToInt(r -> r.docs().size()).sum()).isEqualTo(n);
-        for (int i = 0; i < n; i += 97) assertThat(b.field("cars", "c" + i, "k")).isEqualTo(Value.of(2));
+        for (int i = 0; i < n; i += 97)
+            assertThat(b.field("cars", "c" + i, "k")).isEqualTo(Value.of(2));
         assertThat(c.sa.isClosed()).isFalse();
         assertThat(c.sa.ackedSequence()).isEqualTo(a.lastSequence());
     }
@@ -465,10 +483,12 @@ class SyncSessionTest {
         net.runUntilQuiet();
         Net.Conn bc = net.connect(b, c);
         while (net.step()) { // A's push-back never reaches B
-            ab.fromA.queue.removeIf(m -> m instanceof Batch batch && !batch.entries().isEmpty());
+            ab.fromA.queue.removeIf(
+                    m -> m instanceof Batch batch && !batch.entries().isEmpty());
         }
         assertThat(b.field("cars", "x", "k")).isEqualTo(Value.of(1));
-        assertThat(a.checkpoint(2) == null ? 0 : a.checkpoint(2).sequence()).as("A's checkpoint waits for the push-back")
+        assertThat(a.checkpoint(2) == null ? 0 : a.checkpoint(2).sequence())
+                .as("A's checkpoint waits for the push-back")
                 .isLessThan(b.lastSequence());
         ab.disconnect();
         bc.disconnect();
@@ -489,11 +509,13 @@ class SyncSessionTest {
         Net.Conn c = net.connect(a, b);
         net.runUntilQuiet();
         int before = c.fromA.docs;
-        net.setSubscriptions(b, List.of(sub("cars", "*"), sub("boats", "k = 0"), sub("boats", "k = 1"), sub("boats", "k = 0")));
+        net.setSubscriptions(
+                b, List.of(sub("cars", "*"), sub("boats", "k = 0"), sub("boats", "k = 1"), sub("boats", "k = 0")));
         net.runUntilQuiet();
         assertThat(c.fromA.docs - before).isEqualTo(20);
         Set<DocRef> seen = new java.util.HashSet<>();
-        for (Entry e : entries(c.fromA.sent)) assertThat(seen.add(e.ref())).as("sent once: %s", e).isTrue();
+        for (Entry e : entries(c.fromA.sent))
+            assertThat(seen.add(e.ref())).as("sent once: %s", e).isTrue();
         assertThat(b.checkpoint(1).covered()).hasSize(3);
     }
 
@@ -513,7 +535,9 @@ class SyncSessionTest {
         net.runUntilQuiet();
 
         assertThat(c.fromA.batches).isGreaterThan(10);
-        assertThat(b.applyCalls).anySatisfy(call -> assertThat(ids(call)).containsAll(List.of("tx0", "tx1", "tx2", "tx3", "tx4", "tx5", "tx6")));
+        assertThat(b.applyCalls)
+                .anySatisfy(call ->
+                        assertThat(ids(call)).containsAll(List.of("tx0", "tx1", "tx2", "tx3", "tx4", "tx5", "tx6")));
         assertSame(a, b, "cars");
     }
 
@@ -526,13 +550,17 @@ class SyncSessionTest {
         a.insert("cars", "after", obj("k", 0), t());
         b.subscriptions = List.of(sub("cars", "*"));
         Net net = new Net(16);
-        SessionConfig cfg = SessionConfig.builder().maxFrameBytes(64 << 10).batchBytes(16 << 10).build();
+        SessionConfig cfg = SessionConfig.builder()
+                .maxFrameBytes(64 << 10)
+                .batchBytes(16 << 10)
+                .build();
         Net.Conn c = net.connect(a, b, cfg, false);
         net.runUntilQuiet();
 
         List<Batch> batches = only(c.fromA.sent, Batch.class);
         assertThat(batches).anySatisfy(x -> assertThat(x.continued()).isTrue());
-        assertThat(b.applyCalls).anySatisfy(call -> assertThat(ids(call)).hasSize(40).allMatch(id -> id.startsWith("big")));
+        assertThat(b.applyCalls)
+                .anySatisfy(call -> assertThat(ids(call)).hasSize(40).allMatch(id -> id.startsWith("big")));
         assertSame(a, b, "cars");
         assertThat(c.rb.warnings).isEmpty();
     }
@@ -544,7 +572,10 @@ class SyncSessionTest {
         for (int i = 0; i < 60; i++) txn.insert("cars", "big" + i, obj("pad", "p".repeat(4000)), t());
         b.subscriptions = List.of(sub("cars", "*"));
         Net net = new Net(17);
-        SessionConfig cfg = SessionConfig.builder().maxFrameBytes(64 << 10).maxGroupBytes(64 << 10).build();
+        SessionConfig cfg = SessionConfig.builder()
+                .maxFrameBytes(64 << 10)
+                .maxGroupBytes(64 << 10)
+                .build();
         Net.Conn c = net.connect(a, b, cfg, false);
         net.runUntilQuiet();
         assertThat(c.rb.warnings).hasSize(1);
@@ -586,7 +617,11 @@ class SyncSessionTest {
             FakeStore fresh = new FakeStore(10 + window);
             fresh.subscriptions = b.subscriptions;
             Net net = new Net(19);
-            Net.Conn c = net.connect(a, fresh, SessionConfig.builder().batchBytes(4096).window(window).build(), false);
+            Net.Conn c = net.connect(
+                    a,
+                    fresh,
+                    SessionConfig.builder().batchBytes(4096).window(window).build(),
+                    false);
             net.runUntilQuiet();
             assertThat(c.fromA.batches).isGreaterThan(20);
             assertThat(c.fromA.maxInFlight).isBetween(1, window);
@@ -654,8 +689,10 @@ class SyncSessionTest {
 
     @Test
     void gapsAndAnswersToNothingCloseOutOfOrder() {
-        assertClosesWith(new Batch(2, 1, 0, 0, false, List.of(), List.of()), SyncSession.OUT_OF_ORDER); // batch 1 missing
-        assertClosesWith(new Batch(1, 9, 0, 0, false, List.of(), List.of()), SyncSession.OUT_OF_ORDER); // revision never sent
+        assertClosesWith(
+                new Batch(2, 1, 0, 0, false, List.of(), List.of()), SyncSession.OUT_OF_ORDER); // batch 1 missing
+        assertClosesWith(
+                new Batch(1, 9, 0, 0, false, List.of(), List.of()), SyncSession.OUT_OF_ORDER); // revision never sent
         assertClosesWith(new Ack(1), SyncSession.OUT_OF_ORDER); // nothing was sent
         assertClosesWith(new Docs(1, 0, false, List.of()), SyncSession.OUT_OF_ORDER); // nothing was requested
         assertClosesWith(new Request(2, List.of()), SyncSession.OUT_OF_ORDER); // request 1 missing
@@ -666,9 +703,14 @@ class SyncSessionTest {
         // a part not followed by the rest of its document, across batches
         FakeStore b = new FakeStore(2);
         SyncSession s = established(b);
-        s.onMessage(new Batch(1, 1, 0, 0, true, List.of(new PartEntry("c", new byte[] {1}, 0, new byte[] {1})), List.of()));
-        List<Message> out = s.onMessage(new Batch(2, 1, 0, 0, false, List.of(new DocEntry("c", new byte[] {2}, 0, new byte[] {1})), List.of()));
-        assertThat(out).last().isEqualTo(new Close(SyncSession.MALFORMED, "a part of a document in c is not followed by the rest of it"));
+        s.onMessage(
+                new Batch(1, 1, 0, 0, true, List.of(new PartEntry("c", new byte[] {1}, 0, new byte[] {1})), List.of()));
+        List<Message> out = s.onMessage(
+                new Batch(2, 1, 0, 0, false, List.of(new DocEntry("c", new byte[] {2}, 0, new byte[] {1})), List.of()));
+        assertThat(out)
+                .last()
+                .isEqualTo(new Close(
+                        SyncSession.MALFORMED, "a part of a document in c is not followed by the rest of it"));
         assertThat(b.applyCalls).isEmpty();
     }
 
@@ -680,7 +722,8 @@ class SyncSessionTest {
         Net net = new Net(22);
         Net.Conn c = net.connect(a, b, SessionConfig.builder().batchBytes(4096).build(), false);
         // deliver until B applied a few batches and two more wait for it, then swap those two
-        while (c.fromA.lastAckReceived < 3 || only(c.fromA.queue, Batch.class).size() < 2) assertThat(net.step()).isTrue();
+        while (c.fromA.lastAckReceived < 3 || only(c.fromA.queue, Batch.class).size() < 2)
+            assertThat(net.step()).isTrue();
         int i = c.fromA.queue.indexOf(only(c.fromA.queue, Batch.class).get(0));
         int j = c.fromA.queue.indexOf(only(c.fromA.queue, Batch.class).get(1));
         Message first = c.fromA.queue.get(i);
@@ -694,7 +737,9 @@ class SyncSessionTest {
         Net.Conn again = net.connect(a, b); // the next session resumes from B's checkpoint and completes
         net.runUntilQuiet();
         assertSame(a, b, "cars");
-        assertThat(again.fromA.docs).as("resumed, no backfill").isEqualTo(500 - (int) first(again.fromA.sent).fromSeq());
+        assertThat(again.fromA.docs)
+                .as("resumed, no backfill")
+                .isEqualTo(500 - (int) first(again.fromA.sent).fromSeq());
     }
 
     @Test
@@ -703,7 +748,10 @@ class SyncSessionTest {
         fill(a, "cars", 500);
         b.subscriptions = List.of(sub("cars", "*"));
         Net net = new Net(23);
-        SessionConfig cfg = SessionConfig.builder().batchBytes(4096).progressTimeoutMillis(30_000).build();
+        SessionConfig cfg = SessionConfig.builder()
+                .batchBytes(4096)
+                .progressTimeoutMillis(30_000)
+                .build();
         Net.Conn c = net.connect(a, b, cfg, false);
         while (net.step()) {
             if (c.fromA.lastAckReceived >= 3) c.fromB.queue.removeIf(m -> m instanceof Ack); // then every ACK is lost
@@ -796,7 +844,11 @@ class SyncSessionTest {
         SyncSession s = new SyncSession(a, SessionConfig.defaults(), SessionListener.NONE);
         s.start();
         List<Message> out = s.onMessage(new Hello(2, "app", 2, 3, 0, 1 << 20, 0));
-        assertThat(out).hasSize(1).first().isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo("version"));
+        assertThat(out)
+                .hasSize(1)
+                .first()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo("version"));
         assertThat(s.isClosed()).isTrue();
         assertThat(s.closeReason()).isEqualTo("version");
         assertThat(s.onMessage(new Hello(1, "app", 2, 3, 0, 1 << 20, 0))).isEmpty();
@@ -810,23 +862,32 @@ class SyncSessionTest {
         FakeStore a = new FakeStore(1);
         SyncSession s1 = new SyncSession(a, SessionConfig.defaults(), SessionListener.NONE);
         s1.start();
-        assertThat(s1.onFrame(new byte[] {1, 1, 3})).hasSize(1).first()
-                .isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.MALFORMED));
+        assertThat(s1.onFrame(new byte[] {1, 1, 3}))
+                .hasSize(1)
+                .first()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.MALFORMED));
 
         SyncSession s2 = new SyncSession(a, SessionConfig.defaults(), SessionListener.NONE);
         s2.start();
-        assertThat(s2.onMessage(new Hello(1, "app", 2, 3, 0, 1000, 0))).first()
-                .isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.MALFORMED));
+        assertThat(s2.onMessage(new Hello(1, "app", 2, 3, 0, 1000, 0)))
+                .first()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.MALFORMED));
 
         SyncSession s3 = new SyncSession(a, SessionConfig.defaults(), SessionListener.NONE);
         s3.start();
-        assertThat(s3.onMessage(new Ack(1))).first()
-                .isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.OUT_OF_ORDER));
+        assertThat(s3.onMessage(new Ack(1)))
+                .first()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.OUT_OF_ORDER));
 
         SyncSession s4 = new SyncSession(a, SessionConfig.defaults(), SessionListener.NONE);
         s4.start();
-        assertThat(s4.onWireError(new WireException(SyncSession.OVERSIZE, "frame too big"))).first()
-                .isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.OVERSIZE));
+        assertThat(s4.onWireError(new WireException(SyncSession.OVERSIZE, "frame too big")))
+                .first()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.OVERSIZE));
     }
 
     @Test
@@ -884,7 +945,9 @@ class SyncSessionTest {
         assertThat(b.holds("cars", "ancient")).isFalse();
         assertThat(b.holds("cars", "recent")).isTrue();
         assertThat(b.field("cars", "held", "k")).isEqualTo(Value.of(2));
-        assertThat(only(c.fromB.sent, Zombies.class)).hasSize(1).first()
+        assertThat(only(c.fromB.sent, Zombies.class))
+                .hasSize(1)
+                .first()
                 .satisfies(z -> assertThat(z.docs()).containsExactly(FakeStore.ref("cars", "ancient")));
         assertThat(a.holds("cars", "ancient")).as("evicted by its holder").isFalse();
         assertThat(c.sa.remoteHorizon()).isEqualTo(1000);
@@ -1017,8 +1080,11 @@ class SyncSessionTest {
         for (long caps : new long[] {0, SessionConfig.CAP_SUMMARY, SessionConfig.CAP_SUMMARY | 6}) {
             SyncSession s = new SyncSession(b, SessionConfig.defaults(), SessionListener.NONE);
             s.setSubscriptions(b.subscriptions);
-            assertThat(s.start().get(0)).isInstanceOfSatisfying(Hello.class,
-                    h -> assertThat(h.capabilities()).isEqualTo(SessionConfig.CAP_SUMMARY | SessionConfig.CAP_DEFLATE));
+            assertThat(s.start().get(0))
+                    .isInstanceOfSatisfying(
+                            Hello.class,
+                            h -> assertThat(h.capabilities())
+                                    .isEqualTo(SessionConfig.CAP_SUMMARY | SessionConfig.CAP_DEFLATE));
             List<Message> out = s.onMessage(new Hello(1, b.appId, 1, 42, caps, 1 << 20, 0));
             List<Message.Summary> sums = only(out, Message.Summary.class);
             if (caps == 0) {
@@ -1026,15 +1092,19 @@ class SyncSessionTest {
             } else { // one per subscribed collection held here, before the SUBSCRIPTIONS
                 assertThat(sums).extracting(Message.Summary::collection).containsExactly("cars");
                 assertThat(sums.get(0).buckets()).hasSize(Summaries.bucketsFor(1000, 1 << 20));
-                assertThat(out.indexOf(sums.get(0))).isLessThan(out.indexOf(only(out, Subscriptions.class).get(0)));
+                assertThat(out.indexOf(sums.get(0)))
+                        .isLessThan(out.indexOf(only(out, Subscriptions.class).get(0)));
             }
         }
         b.apply(1, List.of(), new SyncStoreView.Checkpoint(42, 7, Set.of()));
         SyncSession s = new SyncSession(b, SessionConfig.defaults(), SessionListener.NONE);
         s.setSubscriptions(b.subscriptions);
         s.start();
-        assertThat(only(s.onMessage(new Hello(1, b.appId, 1, 42, SessionConfig.CAP_SUMMARY, 1 << 20, 0)), Message.Summary.class))
-                .as("a checkpoint of this incarnation: the session resumes, no summary").isEmpty();
+        assertThat(only(
+                        s.onMessage(new Hello(1, b.appId, 1, 42, SessionConfig.CAP_SUMMARY, 1 << 20, 0)),
+                        Message.Summary.class))
+                .as("a checkpoint of this incarnation: the session resumes, no summary")
+                .isEmpty();
     }
 
     @Test
@@ -1042,7 +1112,8 @@ class SyncSessionTest {
         FakeStore a = new FakeStore(2);
         fill(a, "cars", 100);
         SyncSession s = established(a);
-        s.onMessage(new Subscriptions(1, 0, 0, List.of(new Subscriptions.Item(sub("cars", "*"), false)), List.of("cars")));
+        s.onMessage(
+                new Subscriptions(1, 0, 0, List.of(new Subscriptions.Item(sub("cars", "*"), false)), List.of("cars")));
         List<Message> out = s.onMessage(new Message.Summary("cars", new long[64]));
         assertThat(s.isClosed()).isFalse();
         assertThat(out).isEmpty();
@@ -1050,8 +1121,10 @@ class SyncSessionTest {
         SyncSession t = established(new FakeStore(2));
         for (int i = 0; i < 4; i++) t.onMessage(new Message.Summary("c" + i, new long[Summaries.MAX_BUCKETS]));
         assertThat(t.isClosed()).isFalse();
-        assertThat(t.onMessage(new Message.Summary("c4", new long[1]))).last()
-                .isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.MALFORMED));
+        assertThat(t.onMessage(new Message.Summary("c4", new long[1])))
+                .last()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.MALFORMED));
     }
 
     @Test
@@ -1075,7 +1148,11 @@ class SyncSessionTest {
         FakeStore b = new FakeStore(2);
         SyncSession s = established(b);
         List<Message> out = s.onMessage(m);
-        assertThat(out).as("%s", m).last().isInstanceOfSatisfying(Close.class, cl -> assertThat(cl.reason()).isEqualTo(reason));
+        assertThat(out)
+                .as("%s", m)
+                .last()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo(reason));
         assertThat(s.isClosed()).isTrue();
         assertThat(b.applyCalls).isEmpty();
     }

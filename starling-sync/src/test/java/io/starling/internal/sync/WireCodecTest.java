@@ -45,14 +45,16 @@ class WireCodecTest {
             assertThat(WireCodec.encode(back)).isEqualTo(bytes);
             assertThat(bytes[0]).isEqualTo((byte) type);
             if (m instanceof Batch b) assertThat(WireCodec.batchSize(b)).isEqualTo(bytes.length);
-            for (var e : m instanceof Batch b ? b.entries() : m instanceof Docs d ? d.entries() : List.<Message.Entry>of()) {
+            for (var e :
+                    m instanceof Batch b ? b.entries() : m instanceof Docs d ? d.entries() : List.<Message.Entry>of()) {
                 assertThat(e.hashCode()).isEqualTo(((Message.Entry) copyOf(e)).hashCode());
             }
         }
     }
 
     private static Object copyOf(Message.Entry e) {
-        Batch b = (Batch) WireCodec.decode(WireCodec.encode(new Batch(1, 0, 0, 0, e instanceof PartEntry, List.of(e), List.of())));
+        Batch b = (Batch) WireCodec.decode(
+                WireCodec.encode(new Batch(1, 0, 0, 0, e instanceof PartEntry, List.of(e), List.of())));
         return b.entries().get(0);
     }
 
@@ -61,7 +63,8 @@ class WireCodecTest {
         Random r = new Random(seed);
         byte[] bytes = new byte[r.nextInt(4) == 0 ? r.nextInt(3) : r.nextInt(300)];
         r.nextBytes(bytes);
-        if (bytes.length > 0 && r.nextBoolean()) bytes[0] = (byte) (1 + r.nextInt(RandomMessages.TYPES)); // a known type: go deeper
+        if (bytes.length > 0 && r.nextBoolean())
+            bytes[0] = (byte) (1 + r.nextInt(RandomMessages.TYPES)); // a known type: go deeper
         decodeSafely(bytes, "seed " + seed);
     }
 
@@ -78,7 +81,8 @@ class WireCodecTest {
         byte[] bytes = WireCodec.encode(new RandomMessages(seed).any());
         for (int n = 0; n < bytes.length; n++) {
             byte[] prefix = Arrays.copyOf(bytes, n);
-            assertThatThrownBy(() -> WireCodec.decode(prefix)).as("seed %d, %d of %d bytes", seed, n, bytes.length)
+            assertThatThrownBy(() -> WireCodec.decode(prefix))
+                    .as("seed %d, %d of %d bytes", seed, n, bytes.length)
                     .isInstanceOf(WireException.class)
                     .satisfies(e -> assertThat(((WireException) e).reason()).isEqualTo("malformed"));
         }
@@ -87,10 +91,13 @@ class WireCodecTest {
     @Property(tries = 300)
     void trailingBytesAreRefused(@ForAll long seed) {
         Message m = new RandomMessages(seed).any();
-        if (m instanceof Hello h && h.version() != 1) return; // a later version may append fields (refused as "version")
+        if (m instanceof Hello h && h.version() != 1)
+            return; // a later version may append fields (refused as "version")
         byte[] bytes = WireCodec.encode(m);
         byte[] longer = Arrays.copyOf(bytes, bytes.length + 1 + new Random(seed).nextInt(3));
-        assertThatThrownBy(() -> WireCodec.decode(longer)).isInstanceOf(WireException.class).hasMessageContaining("trailing");
+        assertThatThrownBy(() -> WireCodec.decode(longer))
+                .isInstanceOf(WireException.class)
+                .hasMessageContaining("trailing");
     }
 
     /** Decodes; a success must be a valid message that round-trips, a failure a WireException. */
@@ -140,7 +147,18 @@ class WireCodecTest {
             }
             case 4 -> { // a huge varint somewhere
                 int at = r.nextInt(b.length + 1);
-                byte[] v = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01};
+                byte[] v = {
+                    (byte) 0xff,
+                    (byte) 0xff,
+                    (byte) 0xff,
+                    (byte) 0xff,
+                    (byte) 0xff,
+                    (byte) 0xff,
+                    (byte) 0xff,
+                    (byte) 0xff,
+                    (byte) 0xff,
+                    0x01
+                };
                 byte[] c = new byte[b.length + v.length];
                 System.arraycopy(b, 0, c, 0, at);
                 System.arraycopy(v, 0, c, at, v.length);
@@ -162,18 +180,32 @@ class WireCodecTest {
         assertThat(hex(new Close("timeout", "x"))).isEqualTo("080774696d656f75740178");
         assertThat(hex(new Hello(1, "app", 2, 3, 0, 1 << 20, 0)))
                 .isEqualTo("0101036170700000000000000002000000000000000300808040" + "00");
-        assertThat(hex(new Request(1, List.of(new DocRef("c", new byte[] {5}))))).isEqualTo("05010101630105");
+        assertThat(hex(new Request(1, List.of(new DocRef("c", new byte[] {5})))))
+                .isEqualTo("05010101630105");
         assertThat(hex(new Zombies(List.of()))).isEqualTo("0700");
-        assertThat(hex(new Batch(1, 1, 0, 2, false,
-                List.of(new DocEntry("c", new byte[] {9}, 2, new byte[] {1, 0}), new HintEntry("c", new byte[] {8}, 0x0102030405060708L)),
-                List.of())))
-                .isEqualTo("03" + "01" + "01" + "00" + "02" + "00" + "02" + "01016301090202" + "0100" + "0201630108" + "0102030405060708" + "00");
+        assertThat(hex(new Batch(
+                        1,
+                        1,
+                        0,
+                        2,
+                        false,
+                        List.of(
+                                new DocEntry("c", new byte[] {9}, 2, new byte[] {1, 0}),
+                                new HintEntry("c", new byte[] {8}, 0x0102030405060708L)),
+                        List.of())))
+                .isEqualTo("03" + "01" + "01" + "00" + "02" + "00" + "02" + "01016301090202" + "0100" + "0201630108"
+                        + "0102030405060708" + "00");
         assertThat(hex(new Docs(3, 0, true, List.of(new PartEntry("c", new byte[] {9}, 0, new byte[] {7})))))
                 .isEqualTo("06" + "03" + "00" + "01" + "01" + "03016301090001" + "07");
         SubscriptionKey key = SubscriptionKey.fromBytes(new byte[16]);
-        assertThat(hex(new Subscriptions(1, 0, 5, List.of(new Subscriptions.Item(new Subscription(key, "c", "*", Value.Obj.EMPTY), true)),
-                List.of("c"))))
-                .isEqualTo("02" + "01" + "0000000000000000" + "05" + "01" + "10" + "00".repeat(16) + "0163" + "012a" + "0800" + "01" + "01" + "0163");
+        assertThat(hex(new Subscriptions(
+                        1,
+                        0,
+                        5,
+                        List.of(new Subscriptions.Item(new Subscription(key, "c", "*", Value.Obj.EMPTY), true)),
+                        List.of("c"))))
+                .isEqualTo("02" + "01" + "0000000000000000" + "05" + "01" + "10" + "00".repeat(16) + "0163" + "012a"
+                        + "0800" + "01" + "01" + "0163");
         assertThat(hex(new Message.Summary("c", new long[] {1, -1})))
                 .isEqualTo("0a" + "0163" + "02" + "0000000000000001" + "ffffffffffffffff");
     }
@@ -193,7 +225,8 @@ class WireCodecTest {
         over[4] = (byte) 0x80;
         over[5] = (byte) 0x08; // 2^17 buckets announced
         assertThatThrownBy(() -> WireCodec.decode(Arrays.copyOf(over, over.length + (1 << 20))))
-                .isInstanceOf(WireException.class).hasMessageContaining("not a power of two up to 65536");
+                .isInstanceOf(WireException.class)
+                .hasMessageContaining("not a power of two up to 65536");
     }
 
     // ---- compression --------------------------------------------------------------------------------
@@ -201,8 +234,12 @@ class WireCodecTest {
     static Batch compressibleBatch(int docs) {
         List<Message.Entry> entries = new java.util.ArrayList<>();
         for (int i = 0; i < docs; i++) {
-            entries.add(new DocEntry("cars", ("car-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), i,
-                    ("{\"make\":\"Volvo\",\"model\":\"V" + (i % 9) + "0\",\"year\":20" + (10 + i % 15) + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            entries.add(new DocEntry(
+                    "cars",
+                    ("car-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    i,
+                    ("{\"make\":\"Volvo\",\"model\":\"V" + (i % 9) + "0\",\"year\":20" + (10 + i % 15) + "}")
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
         return new Batch(1, 1, 0, docs, false, entries, List.of());
     }
@@ -239,22 +276,34 @@ class WireCodecTest {
     void compressedMessagesAreCheckedLikeOthers() {
         byte[] plain = WireCodec.encode(compressibleBatch(100));
         assertThatThrownBy(() -> WireCodec.decode(deflatedClaiming(-1, plain), plain.length - 1))
-                .isInstanceOf(WireException.class).hasMessageContaining("out of range"); // inflates past the caller's limit
+                .isInstanceOf(WireException.class)
+                .hasMessageContaining("out of range"); // inflates past the caller's limit
         assertThat(WireCodec.decode(deflatedClaiming(-1, plain), plain.length)).isEqualTo(compressibleBatch(100));
         assertThatThrownBy(() -> WireCodec.decode(deflatedClaiming(64 << 20, new byte[4 << 20]), 1 << 20))
-                .isInstanceOf(WireException.class).hasMessageContaining("out of range"); // a bomb: refused before inflating
+                .isInstanceOf(WireException.class)
+                .hasMessageContaining("out of range"); // a bomb: refused before inflating
         assertThatThrownBy(() -> WireCodec.decode(deflatedClaiming(plain.length + 1, plain)))
-                .isInstanceOf(WireException.class).hasMessageContaining("inflates to " + plain.length + " bytes, not");
+                .isInstanceOf(WireException.class)
+                .hasMessageContaining("inflates to " + plain.length + " bytes, not");
         assertThatThrownBy(() -> WireCodec.decode(deflatedClaiming(plain.length - 1, plain)))
-                .isInstanceOf(WireException.class).hasMessageContaining("more than");
-        assertThatThrownBy(() -> WireCodec.decode(deflatedClaiming(-1, WireCodec.encodeDeflated(compressibleBatch(100)))))
-                .isInstanceOf(WireException.class).hasMessageContaining("inside a compressed message");
+                .isInstanceOf(WireException.class)
+                .hasMessageContaining("more than");
+        assertThatThrownBy(
+                        () -> WireCodec.decode(deflatedClaiming(-1, WireCodec.encodeDeflated(compressibleBatch(100)))))
+                .isInstanceOf(WireException.class)
+                .hasMessageContaining("inside a compressed message");
         byte[] trailing = Arrays.copyOf(deflatedClaiming(-1, plain), deflatedClaiming(-1, plain).length + 1);
-        assertThatThrownBy(() -> WireCodec.decode(trailing)).isInstanceOf(WireException.class).hasMessageContaining("after the stream");
+        assertThatThrownBy(() -> WireCodec.decode(trailing))
+                .isInstanceOf(WireException.class)
+                .hasMessageContaining("after the stream");
         assertThatThrownBy(() -> WireCodec.decode(HEX.parseHex("0b05ffffffff"))).isInstanceOf(WireException.class);
-        assertThatThrownBy(() -> WireCodec.decode(HEX.parseHex("0b00"))).isInstanceOf(WireException.class).hasMessageContaining("0 bytes");
+        assertThatThrownBy(() -> WireCodec.decode(HEX.parseHex("0b00")))
+                .isInstanceOf(WireException.class)
+                .hasMessageContaining("0 bytes");
         byte[] badInner = deflatedClaiming(-1, HEX.parseHex("040100")); // ACK with a trailing byte
-        assertThatThrownBy(() -> WireCodec.decode(badInner)).isInstanceOf(WireException.class).hasMessageContaining("trailing");
+        assertThatThrownBy(() -> WireCodec.decode(badInner))
+                .isInstanceOf(WireException.class)
+                .hasMessageContaining("trailing");
     }
 
     // ---- named refusals -------------------------------------------------------------------------------
@@ -283,11 +332,20 @@ class WireCodecTest {
     @Test
     void refusesBadFieldsInsideMessages() {
         // subscription key of 15 bytes
-        refused("02" + "01" + "0000000000000000" + "00" + "01" + "0f" + "00".repeat(15) + "0163" + "012a" + "0800" + "01" + "00", "key of 15 bytes");
+        refused(
+                "02" + "01" + "0000000000000000" + "00" + "01" + "0f" + "00".repeat(15) + "0163" + "012a" + "0800"
+                        + "01" + "00",
+                "key of 15 bytes");
         // covered flag 2
-        refused("02" + "01" + "0000000000000000" + "00" + "01" + "10" + "00".repeat(16) + "0163" + "012a" + "0800" + "02" + "00", "covered flag");
+        refused(
+                "02" + "01" + "0000000000000000" + "00" + "01" + "10" + "00".repeat(16) + "0163" + "012a" + "0800"
+                        + "02" + "00",
+                "covered flag");
         // arguments not an object
-        refused("02" + "01" + "0000000000000000" + "00" + "01" + "10" + "00".repeat(16) + "0163" + "012a" + "0301" + "01" + "00", "not an object");
+        refused(
+                "02" + "01" + "0000000000000000" + "00" + "01" + "10" + "00".repeat(16) + "0163" + "012a" + "0301"
+                        + "01" + "00",
+                "not an object");
         // empty collection name
         refused("07" + "01" + "00" + "0105", "empty collection");
         // empty id
@@ -303,7 +361,10 @@ class WireCodecTest {
         // a part at the end of a batch that is not continued
         refused("03" + "01" + "01" + "00" + "00" + "00" + "01" + "03016301090001" + "07" + "00", "nothing follows");
         // a part followed by another document
-        refused("03" + "01" + "01" + "00" + "00" + "00" + "02" + "03016301090001" + "07" + "01016301080001" + "07" + "00", "rest of its document");
+        refused(
+                "03" + "01" + "01" + "00" + "00" + "00" + "02" + "03016301090001" + "07" + "01016301080001" + "07"
+                        + "00",
+                "rest of its document");
         // a hint in DOCS
         refused("06" + "01" + "00" + "00" + "01" + "02016301090102030405060708", "hint in DOCS");
         // an empty state
@@ -335,16 +396,19 @@ class WireCodecTest {
     @Test
     void recordsRefuseInvalidContents() {
         assertThatThrownBy(() -> new Ack(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Batch(1, 0, 5, 4, false, List.of(), List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Batch(1, 0, 5, 4, false, List.of(), List.of()))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Docs(1, 0, false, List.of(new HintEntry("c", new byte[] {1}, 0))))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Batch(1, 0, 0, 0, false, List.of(new PartEntry("c", new byte[] {1}, 0, new byte[] {1})), List.of()))
+        assertThatThrownBy(() -> new Batch(
+                        1, 0, 0, 0, false, List.of(new PartEntry("c", new byte[] {1}, 0, new byte[] {1})), List.of()))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
     private static void refused(String hex, String messagePart) {
         byte[] bytes = HEX.parseHex(hex);
-        assertThatThrownBy(() -> WireCodec.decode(bytes)).as(hex)
+        assertThatThrownBy(() -> WireCodec.decode(bytes))
+                .as(hex)
                 .isInstanceOf(WireException.class)
                 .hasMessageContaining(messagePart)
                 .satisfies(e -> assertThat(((WireException) e).reason()).isEqualTo(SyncSession.MALFORMED));

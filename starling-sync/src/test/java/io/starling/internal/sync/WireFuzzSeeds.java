@@ -16,8 +16,10 @@ import java.util.Map;
 final class WireFuzzSeeds {
     /** Where Jazzer looks for the inputs of {@code WireFuzzTest.<method>}: relative to the test class. */
     static final String ROOT = "io/starling/internal/sync/WireFuzzTestInputs";
-    static final String[] TYPE_NAMES = {"", "hello", "subscriptions", "batch", "ack", "request", "docs", "zombies",
-            "close", "presence", "summary"};
+
+    static final String[] TYPE_NAMES = {
+        "", "hello", "subscriptions", "batch", "ack", "request", "docs", "zombies", "close", "presence", "summary"
+    };
 
     private WireFuzzSeeds() {}
 
@@ -31,7 +33,9 @@ final class WireFuzzSeeds {
         Map<String, byte[]> seeds = new LinkedHashMap<>();
         for (int type = 1; type <= RandomMessages.TYPES; type++) {
             for (long seed = 1; seed <= 3; seed++) {
-                seeds.put("valid-" + TYPE_NAMES[type] + "-" + seed, WireCodec.encode(new RandomMessages(seed * 31 + type).of(type)));
+                seeds.put(
+                        "valid-" + TYPE_NAMES[type] + "-" + seed,
+                        WireCodec.encode(new RandomMessages(seed * 31 + type).of(type)));
             }
         }
         for (int type = 1; type <= RandomMessages.TYPES; type++) {
@@ -46,7 +50,9 @@ final class WireFuzzSeeds {
         seeds.put("deflated-batch", WireCodec.encodeDeflated(WireCodecTest.compressibleBatch(40)));
         seeds.put("deflated-bomb", WireCodecTest.deflatedClaiming(64 << 20, new byte[4 << 20]));
         seeds.put("deflated-short", WireCodecTest.deflatedClaiming(1000, WireCodec.encode(new Message.Ack(1))));
-        seeds.put("deflated-nested", WireCodecTest.deflatedClaiming(-1, WireCodec.encodeDeflated(WireCodecTest.compressibleBatch(40))));
+        seeds.put(
+                "deflated-nested",
+                WireCodecTest.deflatedClaiming(-1, WireCodec.encodeDeflated(WireCodecTest.compressibleBatch(40))));
         // ACK 1 with a non-minimal varint: decodes, and re-encodes to the minimal form
         seeds.put("ack-overlong-varint", new byte[] {4, (byte) 0x81, (byte) 0x80, 0});
         seeds.put("ack-zero", new byte[] {4, 0});
@@ -83,7 +89,12 @@ final class WireFuzzSeeds {
         seeds.put("frame-cut-in-body", Arrays.copyOf(batch, batch.length / 2));
         seeds.put("frame-empty", new byte[] {0});
         seeds.put("frame-empty-then-ack", bytes(0, 2, 4, 1));
-        seeds.put("length-small-max-plus-1", new BinaryWriter().writeVarInt(WireFuzzTest.SMALL_MAX + 1).writeRaw(new byte[8]).toByteArray());
+        seeds.put(
+                "length-small-max-plus-1",
+                new BinaryWriter()
+                        .writeVarInt(WireFuzzTest.SMALL_MAX + 1)
+                        .writeRaw(new byte[8])
+                        .toByteArray());
         seeds.put("length-2g", bytes(0xff, 0xff, 0xff, 0xff, 0x07, 1, 2, 3));
         seeds.put("length-varint-6-bytes", bytes(0x80, 0x80, 0x80, 0x80, 0x80, 0x01));
         seeds.put("length-5-byte-zero", bytes(0x80, 0x80, 0x80, 0x80, 0x00, 2, 4, 1));
@@ -94,13 +105,22 @@ final class WireFuzzSeeds {
 
     private static byte[] helloV2WithTrailingBytes() {
         Message.Hello h = new Message.Hello(2, "app", 7, 9, 0, 1 << 20, 0);
-        return new BinaryWriter().writeRaw(WireCodec.encode(h)).writeRaw(new byte[] {1, 2, 3}).toByteArray();
+        return new BinaryWriter()
+                .writeRaw(WireCodec.encode(h))
+                .writeRaw(new byte[] {1, 2, 3})
+                .toByteArray();
     }
 
     /** A SUBSCRIPTIONS whose arguments object holds arrays nested {@code depth} deep (the decoder allows 128). */
     private static byte[] subscriptionsWithNestedArgs(int depth) {
-        BinaryWriter w = new BinaryWriter().writeByte(WireCodec.SUBSCRIPTIONS).writeVarLong(1).writeFixedLong(0)
-                .writeVarLong(0).writeVarInt(1).writeBytes(new byte[WireCodec.KEY_BYTES]).writeString("cars")
+        BinaryWriter w = new BinaryWriter()
+                .writeByte(WireCodec.SUBSCRIPTIONS)
+                .writeVarLong(1)
+                .writeFixedLong(0)
+                .writeVarLong(0)
+                .writeVarInt(1)
+                .writeBytes(new byte[WireCodec.KEY_BYTES])
+                .writeString("cars")
                 .writeString("SELECT * FROM cars");
         w.writeByte(8).writeVarInt(1).writeString("a"); // object {a: [[[...]]]}
         for (int i = 1; i < depth; i++) w.writeByte(7).writeVarInt(1);

@@ -29,7 +29,10 @@ class WireFuzzSeedsTest {
             for (Map.Entry<String, byte[]> seed : method.getValue().entrySet()) {
                 Path file = dir.resolve(seed.getKey());
                 if (write) Files.write(file, seed.getValue());
-                assertThat(file).as("seed %s (regenerate: see the class comment)", file).exists().hasBinaryContent(seed.getValue());
+                assertThat(file)
+                        .as("seed %s (regenerate: see the class comment)", file)
+                        .exists()
+                        .hasBinaryContent(seed.getValue());
             }
         }
     }
@@ -40,8 +43,9 @@ class WireFuzzSeedsTest {
             // what Jazzer does: <simple class name>Inputs/<method>, resolved against the test class
             URL dir = WireFuzzTest.class.getResource("WireFuzzTestInputs/" + method);
             assertThat(dir).as(method).isNotNull();
-            assertThat(Path.of(dir.toURI())).isDirectoryContaining(p -> p.getFileName().toString().startsWith("valid-")
-                    || p.getFileName().toString().startsWith("frame-"));
+            assertThat(Path.of(dir.toURI()))
+                    .isDirectoryContaining(p -> p.getFileName().toString().startsWith("valid-")
+                            || p.getFileName().toString().startsWith("frame-"));
         }
     }
 
@@ -56,6 +60,7 @@ class WireFuzzSeedsTest {
         }
         assertThat(types).hasSize(RandomMessages.TYPES);
         FrameDecoder frames = new FrameDecoder(SessionConfig.defaults().maxFrameBytes());
-        assertThat(frames.feed(WireFuzzSeeds.streamSeeds().get("stream-every-type"))).hasSize(RandomMessages.TYPES);
+        assertThat(frames.feed(WireFuzzSeeds.streamSeeds().get("stream-every-type")))
+                .hasSize(RandomMessages.TYPES);
     }
 }

@@ -21,6 +21,7 @@ import java.util.SplittableRandom;
 class WireFuzzTest {
     /** Small enough that fuzzed inputs reach the oversize check with a two-byte length. */
     static final int SMALL_MAX = 4096;
+
     private static final int DEFAULT_MAX = SessionConfig.defaults().maxFrameBytes();
     /** How long JAZZER_FUZZ=1 fuzzes one target: under the build's 5-minute JUnit timeout, which bounds it too. */
     static final String FUZZ_FOR = "4m";
@@ -29,17 +30,18 @@ class WireFuzzTest {
         // load every class the targets touch (the seeds reach every message type and failure) before measuring
         Allocations.warmUp(() -> {
             WireFuzzTest t = new WireFuzzTest();
-            WireFuzzSeeds.all().forEach((method, seeds) -> seeds.values().forEach(seed -> {
-                try {
-                    switch (method) {
-                        case "frameDecoder" -> t.frameDecoder(seed);
-                        case "decode" -> t.decode(seed);
-                        default -> t.roundTrip(seed);
-                    }
-                } catch (RuntimeException | AssertionError e) {
-                    // a finding: the replay of that seed reports it
-                }
-            }));
+            WireFuzzSeeds.all()
+                    .forEach((method, seeds) -> seeds.values().forEach(seed -> {
+                        try {
+                            switch (method) {
+                                case "frameDecoder" -> t.frameDecoder(seed);
+                                case "decode" -> t.decode(seed);
+                                default -> t.roundTrip(seed);
+                            }
+                        } catch (RuntimeException | AssertionError e) {
+                            // a finding: the replay of that seed reports it
+                        }
+                    }));
         });
     }
 
@@ -51,19 +53,23 @@ class WireFuzzTest {
     void frameDecoder(byte[] stream) {
         for (int max : new int[] {SMALL_MAX, DEFAULT_MAX}) {
             Outcome reference = Allocations.bounded(max + 64L * stream.length, () -> feed(stream, max, new int[] {1}));
-            Outcome whole = Allocations.bounded(max + 64L * stream.length, () -> feed(stream, max, new int[] {stream.length}));
+            Outcome whole =
+                    Allocations.bounded(max + 64L * stream.length, () -> feed(stream, max, new int[] {stream.length}));
             Outcome random = feed(stream, max, randomChunks(stream));
 
             for (byte[] frame : reference.frames) assertThat(frame.length).isLessThanOrEqualTo(max);
             for (Outcome o : List.of(whole, random)) {
                 assertThat(o.failure()).isEqualTo(reference.failure());
                 if (reference.failure() == null) {
-                    assertThat(o.frames).usingElementComparator(Arrays::compare).containsExactlyElementsOf(reference.frames);
+                    assertThat(o.frames)
+                            .usingElementComparator(Arrays::compare)
+                            .containsExactlyElementsOf(reference.frames);
                     assertThat(o.atBoundary).isEqualTo(reference.atBoundary);
                 } else {
                     // frames completed before the failing chunk are delivered; those in it are not
                     assertThat(reference.frames.subList(0, Math.min(o.frames.size(), reference.frames.size())))
-                            .usingElementComparator(Arrays::compare).containsExactlyElementsOf(o.frames);
+                            .usingElementComparator(Arrays::compare)
+                            .containsExactlyElementsOf(o.frames);
                 }
             }
             if (max == SMALL_MAX) reference.frames.forEach(WireFuzzTest::decodeFrame);
@@ -94,7 +100,8 @@ class WireFuzzTest {
         assertThat(WireCodec.encode(back)).isEqualTo(canonical);
         if (m instanceof Message.Batch b) assertThat(WireCodec.batchSize(b)).isEqualTo(canonical.length);
         assertThat(new FrameDecoder(Math.max(1, canonical.length)).feed(FrameEncoder.frame(canonical)))
-                .singleElement().isEqualTo(canonical);
+                .singleElement()
+                .isEqualTo(canonical);
     }
 
     private static void decodeFrame(byte[] message) {

@@ -24,8 +24,16 @@ public final class AckedWrite {
     /** Set when the writer evicted the document after this write: where the write had got to by then. */
     Set<Integer> heldAtEviction;
 
-    AckedWrite(int index, int peer, long site, DocKey doc, DocOp op, Stamp stamp, DocumentState before,
-            DocumentState after, long time) {
+    AckedWrite(
+            int index,
+            int peer,
+            long site,
+            DocKey doc,
+            DocOp op,
+            Stamp stamp,
+            DocumentState before,
+            DocumentState after,
+            long time) {
         this.index = index;
         this.peer = peer;
         this.site = site;

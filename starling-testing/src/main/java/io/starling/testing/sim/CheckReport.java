@@ -11,9 +11,14 @@ import java.util.TreeSet;
  * reference model computes from the writes the replica holds (each counts as a lost write: a write's effect is
  * missing or wrong).
  */
-public record CheckReport(List<String> divergences, Set<Integer> lostWrites, List<String> lostWriteDetails,
-        List<String> modelProblems, Coverage coverage) {
-    static final CheckReport EMPTY = new CheckReport(List.of(), Set.of(), List.of(), List.of(), new Coverage(0, 0, 0, 0, 0));
+public record CheckReport(
+        List<String> divergences,
+        Set<Integer> lostWrites,
+        List<String> lostWriteDetails,
+        List<String> modelProblems,
+        Coverage coverage) {
+    static final CheckReport EMPTY =
+            new CheckReport(List.of(), Set.of(), List.of(), List.of(), new Coverage(0, 0, 0, 0, 0));
 
     /**
      * How much the checks looked at: documents, replica pairs found identical within groups of interested peers,

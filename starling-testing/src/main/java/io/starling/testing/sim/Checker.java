@@ -1,6 +1,5 @@
 package io.starling.testing.sim;
 
-import io.starling.internal.core.Stamp;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.query.Dql;
@@ -92,9 +91,14 @@ public final class Checker {
                 for (AckedWrite w : ws) lostWrite(w, states);
                 model(d, states, ws);
             }
-            if (divergenceCount > divergences.size()) divergences.add("… " + (divergenceCount - divergences.size()) + " more");
+            if (divergenceCount > divergences.size())
+                divergences.add("… " + (divergenceCount - divergences.size()) + " more");
             documents = docs.size();
-            return new CheckReport(divergences, lost, lostDetails, modelProblems,
+            return new CheckReport(
+                    divergences,
+                    lost,
+                    lostDetails,
+                    modelProblems,
                     new CheckReport.Coverage(documents, identicalPairs, deliveries, inclusions, modelComparisons));
         }
 
@@ -174,8 +178,9 @@ public final class Checker {
                 for (int x : group) {
                     if (x != first && states[x].equals(states[first])) identicalPairs++;
                     if (!states[x].equals(states[first])) {
-                        divergence(d + ": peers " + first + " and " + x + " (connected through peers that must agree on it: "
-                                + group + ") hold different states" + everyone(d, states));
+                        divergence(d + ": peers " + first + " and " + x
+                                + " (connected through peers that must agree on it: " + group
+                                + ") hold different states" + everyone(d, states));
                     }
                 }
             }
@@ -240,7 +245,9 @@ public final class Checker {
         private void model(DocKey d, DocumentState[] states, List<AckedWrite> ws) {
             if (ws.isEmpty()) {
                 for (int p = 0; p < n; p++) {
-                    if (!states[p].isEmpty()) problem(d + ": peer " + p + " holds " + describe(d, states[p]) + " but no write to it was acknowledged");
+                    if (!states[p].isEmpty())
+                        problem(d + ": peer " + p + " holds " + describe(d, states[p])
+                                + " but no write to it was acknowledged");
                 }
                 return;
             }
@@ -248,15 +255,18 @@ public final class Checker {
             Map<Integer, ReferenceModel.ModelWrite> modelled = new TreeMap<>();
             for (AckedWrite w : ws) {
                 List<ReferenceModel.ModelWrite> known = new ArrayList<>();
-                for (AckedWrite k : ReferenceModel.includedIn(w.before, modelled.isEmpty() ? List.of() : earlier(ws, w))) {
+                for (AckedWrite k :
+                        ReferenceModel.includedIn(w.before, modelled.isEmpty() ? List.of() : earlier(ws, w))) {
                     known.add(modelled.get(k.index));
                 }
                 Value.Obj expected = ReferenceModel.document(known);
                 Value.Obj actual = w.before.fields();
                 if (!Objects.equals(expected, actual)) {
-                    StringBuilder sb = new StringBuilder("before " + w + ":\n  the writer showed " + actual + " | "
-                            + describe(d, w.before) + "\n  the model of the " + known.size() + " writes it held gives " + expected);
-                    for (ReferenceModel.ModelWrite m : known) sb.append("\n    ").append(m.source()).append(" -> ").append(m.effects());
+                    StringBuilder sb = new StringBuilder(
+                            "before " + w + ":\n  the writer showed " + actual + " | " + describe(d, w.before)
+                                    + "\n  the model of the " + known.size() + " writes it held gives " + expected);
+                    for (ReferenceModel.ModelWrite m : known)
+                        sb.append("\n    ").append(m.source()).append(" -> ").append(m.effects());
                     problems.add(sb.toString());
                 }
                 modelled.put(w.index, ReferenceModel.derive(w, known, problems));
@@ -270,9 +280,10 @@ public final class Checker {
                 Value.Obj actual = states[p].fields();
                 modelComparisons++;
                 if (!Objects.equals(expected, actual)) {
-                    StringBuilder sb = new StringBuilder(d + " at peer " + p + " shows " + actual + "; the model of the "
-                            + known.size() + " writes it holds gives " + expected);
-                    for (ReferenceModel.ModelWrite m : known) sb.append("\n    ").append(m.source()).append(" -> ").append(m.effects());
+                    StringBuilder sb = new StringBuilder(d + " at peer " + p + " shows " + actual
+                            + "; the model of the " + known.size() + " writes it holds gives " + expected);
+                    for (ReferenceModel.ModelWrite m : known)
+                        sb.append("\n    ").append(m.source()).append(" -> ").append(m.effects());
                     problems.add(sb.toString());
                 }
             }
@@ -306,12 +317,14 @@ public final class Checker {
                 List<ReferenceModel.Effect> chain = entry.getValue();
                 for (int k = 0; k < chain.size(); k++) {
                     ReferenceModel.Effect x = chain.get(k);
-                    Value continued = k == 0 ? x.value() : ReferenceModel.add(chain.get(k - 1).runningSum(), x.value());
+                    Value continued = k == 0
+                            ? x.value()
+                            : ReferenceModel.add(chain.get(k - 1).runningSum(), x.value());
                     if (x.runningSum().equals(continued)) continue;
                     AckedWrite w = writers.get(entry.getKey()).get(k).source();
                     if (lost.add(w.index) && lostDetails.size() < MAX_MESSAGES) {
-                        lostDetails.add(w + "\n  restarted or skipped its counter series " + entry.getKey() + ": running sum "
-                                + x.runningSum() + " instead of " + continued + evictionsOf(d));
+                        lostDetails.add(w + "\n  restarted or skipped its counter series " + entry.getKey()
+                                + ": running sum " + x.runningSum() + " instead of " + continued + evictionsOf(d));
                     }
                 }
             }
@@ -335,10 +348,18 @@ public final class Checker {
             for (int p = 0; p < n; p++) {
                 List<String> subs = new ArrayList<>();
                 for (Subscription sub : s.peers.get(p).subscriptions()) {
-                    if (sub.collection().equals(d.collection())) subs.add(sub.query() + (sub.args().size() == 0 ? "" : " " + sub.args()));
+                    if (sub.collection().equals(d.collection()))
+                        subs.add(sub.query() + (sub.args().size() == 0 ? "" : " " + sub.args()));
                 }
-                sb.append("\n  peer ").append(p).append(" (neighbours ").append(neighbours.get(p)).append(", subscribes ")
-                        .append(subs).append(evictedEver(p, d) ? ", evicted it" : "").append("): ").append(describe(d, states[p]));
+                sb.append("\n  peer ")
+                        .append(p)
+                        .append(" (neighbours ")
+                        .append(neighbours.get(p))
+                        .append(", subscribes ")
+                        .append(subs)
+                        .append(evictedEver(p, d) ? ", evicted it" : "")
+                        .append("): ")
+                        .append(describe(d, states[p]));
             }
             return sb.toString();
         }
@@ -346,15 +367,20 @@ public final class Checker {
         private String evictionsOf(DocKey d) {
             StringBuilder sb = new StringBuilder();
             for (Workload.Eviction e : s.evictions) {
-                if (e.doc().equals(d)) sb.append(sb.length() == 0 ? "\n  evicted by: " : ", ").append("peer ").append(e.peer())
-                        .append(" after write #").append(e.writesBefore() - 1);
+                if (e.doc().equals(d))
+                    sb.append(sb.length() == 0 ? "\n  evicted by: " : ", ")
+                            .append("peer ")
+                            .append(e.peer())
+                            .append(" after write #")
+                            .append(e.writesBefore() - 1);
             }
             return sb.toString();
         }
 
         private static String describe(DocKey d, DocumentState st) {
             if (st.isEmpty()) return "no row";
-            return (st.exists() ? "live " + st.fields() : "tombstone") + " | " + st.toString().replace("\n", " ").trim();
+            return (st.exists() ? "live " + st.fields() : "tombstone") + " | "
+                    + st.toString().replace("\n", " ").trim();
         }
     }
 }

@@ -30,7 +30,10 @@ public enum Fault {
         for (Fault f : values()) {
             if (f.optionName().equals(s)) return f;
         }
-        throw new IllegalArgumentException("unknown fault '" + s + "'; known: " + java.util.Arrays.stream(values())
-                .map(Fault::optionName).reduce((a, b) -> a + ", " + b).orElse(""));
+        throw new IllegalArgumentException("unknown fault '" + s + "'; known: "
+                + java.util.Arrays.stream(values())
+                        .map(Fault::optionName)
+                        .reduce((a, b) -> a + ", " + b)
+                        .orElse(""));
     }
 }

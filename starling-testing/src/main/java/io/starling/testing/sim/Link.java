@@ -9,7 +9,11 @@ import io.starling.internal.sync.SyncSession;
  * when it ended. Side 0 is {@link #a}, side 1 is {@link #b}; direction {@code d} carries messages from side d.
  */
 final class Link {
-    enum State { DOWN, UP, CLOSING }
+    enum State {
+        DOWN,
+        UP,
+        CLOSING
+    }
 
     final int index;
     final SimPeer a, b;
@@ -21,6 +25,7 @@ final class Link {
     final FrameDecoder[] decoders = new FrameDecoder[2];
     /** Latest delivery time scheduled per direction, for FIFO delivery. */
     final long[] lastDelivery = new long[2];
+
     boolean reconnectScheduled;
     int connects;
 

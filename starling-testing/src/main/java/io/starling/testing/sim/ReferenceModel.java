@@ -55,7 +55,8 @@ final class ReferenceModel {
         public String toString() {
             String k = new String[] {"MAP", "REGISTER", "REMOVED", "COUNTER", "INC"}[kind];
             return String.join(".", path) + " " + k + (value == null ? "" : " " + value)
-                    + (basis == null ? "" : " basis " + basis) + (runningSum == null ? "" : " running sum " + runningSum);
+                    + (basis == null ? "" : " basis " + basis)
+                    + (runningSum == null ? "" : " running sum " + runningSum);
         }
     }
 
@@ -90,7 +91,8 @@ final class ReferenceModel {
                 problems.add(w + ": INSERT " + ins.onConflict() + " wrote although the writer held the document");
             }
             if (exists && ins.onConflict().equals("DO_UPDATE_LOCAL_DIFF")) {
-                if (!diff(root, ins.fields(), view, effects)) problems.add(w + ": DO UPDATE_LOCAL_DIFF wrote although nothing differs");
+                if (!diff(root, ins.fields(), view, effects))
+                    problems.add(w + ": DO UPDATE_LOCAL_DIFF wrote although nothing differs");
             } else {
                 effects.add(new Effect(root, MAP, null, null));
                 for (Map.Entry<String, Value> e : ins.fields().fields().entrySet()) {
@@ -121,17 +123,27 @@ final class ReferenceModel {
                     boolean counter = at.node != null && isCounter(at.node, at.parentClear);
                     if (counter || current.isMissing()) {
                         Stamp basis = clearOf(at);
-                        StateCodecReader.Contribution c = StateCodecReader.contribution(w.after.encode(), p, w.site, w.stamp);
-                        if (c == null || !c.stamp().equals(w.stamp) || !c.basis().equals(basis)) {
-                            problems.add(w + ": the writer's state holds " + c + " for the increment of " + String.join(".", p)
-                                    + "; the model expects a contribution at " + w.stamp + " with basis " + basis);
+                        StateCodecReader.Contribution c =
+                                StateCodecReader.contribution(w.after.encode(), p, w.site, w.stamp);
+                        if (c == null
+                                || !c.stamp().equals(w.stamp)
+                                || !c.basis().equals(basis)) {
+                            problems.add(w + ": the writer's state holds " + c + " for the increment of "
+                                    + String.join(".", p) + "; the model expects a contribution at " + w.stamp
+                                    + " with basis " + basis);
                         }
-                        effects.add(new Effect(p, INC, inc.amount(), basis, c == null ? inc.amount() : c.sum(),
+                        effects.add(new Effect(
+                                p,
+                                INC,
+                                inc.amount(),
+                                basis,
+                                c == null ? inc.amount() : c.sum(),
                                 c == null ? w.stamp : c.series()));
                     } else if (current.isNumber()) {
                         effects.add(new Effect(p, COUNTER, add(current, inc.amount()), null));
                     } else {
-                        problems.add(w + ": INCREMENT of " + String.join(".", p) + " holding " + current + " was accepted");
+                        problems.add(
+                                w + ": INCREMENT of " + String.join(".", p) + " holding " + current + " was accepted");
                     }
                 }
             }
@@ -142,7 +154,8 @@ final class ReferenceModel {
     private static void writeValue(List<String> path, Value v, List<Effect> effects) {
         if (v instanceof Value.Obj o) {
             effects.add(new Effect(path, MAP, null, null));
-            for (Map.Entry<String, Value> e : o.fields().entrySet()) writeValue(append(path, e.getKey()), e.getValue(), effects);
+            for (Map.Entry<String, Value> e : o.fields().entrySet())
+                writeValue(append(path, e.getKey()), e.getValue(), effects);
         } else {
             effects.add(new Effect(path, REGISTER, v, null));
         }

@@ -34,6 +34,7 @@ final class SimPeer {
     private final StarlingConfig config;
     /** The application's subscriptions, in registration order. */
     final List<SubscriptionSpec> subscriptions = new ArrayList<>();
+
     private final Map<SubscriptionSpec, SyncSubscription> handles = new LinkedHashMap<>();
     final List<Link> links = new ArrayList<>();
     DefaultStarling db;

@@ -60,9 +60,13 @@ public final class SimulateMain {
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
-            SimulationOptions base = SimulationOptions.seed(from).withPeers(peers).withTopology(topology)
-                    .withActions(actions).withFaults(faults);
-            if (topology == Topology.PAIR && peers != 0 && peers != 2) throw new IllegalArgumentException("the pair topology has 2 peers");
+            SimulationOptions base = SimulationOptions.seed(from)
+                    .withPeers(peers)
+                    .withTopology(topology)
+                    .withActions(actions)
+                    .withFaults(faults);
+            if (topology == Topology.PAIR && peers != 0 && peers != 2)
+                throw new IllegalArgumentException("the pair topology has 2 peers");
             if (watch != null) { // diagnosis of one seed: every change of one document, then the findings
                 SimulationResult r = new Simulation(base).watch(watch, out).run();
                 out.println(r.passed() ? "seed " + from + " passed" : r.describe());
@@ -81,7 +85,8 @@ public final class SimulateMain {
                             + r.lostWrites() + " lost writes): " + r.replayCommand());
                 } else if (perSeed) {
                     out.println("seed " + r.seed() + " ok (" + r.topology().optionName() + ", " + r.peers() + " peers, "
-                            + r.acknowledgedWrites() + " writes, trace " + r.traceHash().substring(0, 16) + "; " + r.stats() + "; checked "
+                            + r.acknowledgedWrites() + " writes, trace "
+                            + r.traceHash().substring(0, 16) + "; " + r.stats() + "; checked "
                             + r.report().coverage() + ")");
                 }
                 if (total >= 1000 && done[0] % (total / 10) == 0 && done[0] < total) {
@@ -90,8 +95,9 @@ public final class SimulateMain {
             });
             double secs = (System.nanoTime() - started) / 1e9;
             if (seeds > 1) {
-                err.printf("%d seeds in %.1f s (%.1f seeds/s on %d threads), %d acknowledged writes, %d messages%n", seeds,
-                        secs, seeds / secs, threads, summary.writes(), summary.messages());
+                err.printf(
+                        "%d seeds in %.1f s (%.1f seeds/s on %d threads), %d acknowledged writes, %d messages%n",
+                        seeds, secs, seeds / secs, threads, summary.writes(), summary.messages());
                 if (verbose) err.println("totals: " + summary.totals());
             }
             out.println(summary.line());
@@ -105,7 +111,8 @@ public final class SimulateMain {
 
     private static String usage() {
         StringBuilder names = new StringBuilder();
-        for (Fault f : Fault.values()) names.append(names.length() == 0 ? "" : ", ").append(f.optionName());
+        for (Fault f : Fault.values())
+            names.append(names.length() == 0 ? "" : ", ").append(f.optionName());
         return String.format(USAGE, SimulationOptions.DEFAULT_ACTIONS, names);
     }
 

@@ -71,6 +71,7 @@ public final class Simulation {
     final Stats stats = new Stats();
     /** Diagnosis: a document whose every change at every peer is printed, with the event that made it. */
     private DocKey watched;
+
     private PrintStream watchOut;
     private byte[][] watchedStates;
     private String lastEvent = "";
@@ -85,10 +86,12 @@ public final class Simulation {
 
         void count(Message m) {
             sent.merge(m.getClass().getSimpleName(), 1L, Long::sum);
-            List<Message.Entry> entries = m instanceof Message.Batch b ? b.entries() : m instanceof Message.Docs d ? d.entries() : List.of();
+            List<Message.Entry> entries =
+                    m instanceof Message.Batch b ? b.entries() : m instanceof Message.Docs d ? d.entries() : List.of();
             for (Message.Entry e : entries) sent.merge("." + e.getClass().getSimpleName(), 1L, Long::sum);
             if (m instanceof Message.Batch b && b.continued()) sent.merge(".continued", 1L, Long::sum);
-            if (m instanceof Message.Batch b && !b.done().isEmpty()) sent.merge(".done", (long) b.done().size(), Long::sum);
+            if (m instanceof Message.Batch b && !b.done().isEmpty())
+                sent.merge(".done", (long) b.done().size(), Long::sum);
         }
 
         /** Adds another run's counters (for totals over many seeds). */
@@ -111,7 +114,8 @@ public final class Simulation {
         public String toString() {
             return "messages " + messages + " (dropped " + dropped + ", duplicated " + duplicated + ", lost in flight "
                     + lostInFlight + "), connects " + connects + ", crashes " + crashes + ", partitions " + partitions
-                    + ", disconnects " + disconnects + ", closes " + closes + ", sent " + sent + ", events " + chaosEvents
+                    + ", disconnects " + disconnects + ", closes " + closes + ", sent " + sent + ", events "
+                    + chaosEvents
                     + "+" + quiesceEvents;
         }
     }
@@ -147,7 +151,8 @@ public final class Simulation {
         this.topology = options.topology() != null ? options.topology() : Topology.forSeed(seed);
         int drawn = topology.defaultPeers(setup);
         this.peerCount = options.peers() != 0 ? options.peers() : drawn;
-        if (topology == Topology.PAIR && peerCount != 2) throw new IllegalArgumentException("the pair topology has 2 peers, not " + peerCount);
+        if (topology == Topology.PAIR && peerCount != 2)
+            throw new IllegalArgumentException("the pair topology has 2 peers, not " + peerCount);
         List<int[]> edges = topology.edges(peerCount, setup);
 
         rnd = new Random(seed);
@@ -219,8 +224,10 @@ public final class Simulation {
             if (!Arrays.equals(b, watchedStates[p.index])) {
                 watchedStates[p.index] = b;
                 watchOut.println("+" + (now - START_TIME) + " ms " + what + ": peer " + p.index + " now holds "
-                        + (st.isEmpty() ? "no row" : (st.exists() ? "live " + st.fields() : "tombstone") + " | "
-                        + st.toString().replace("\n", " ").trim()));
+                        + (st.isEmpty()
+                                ? "no row"
+                                : (st.exists() ? "live " + st.fields() : "tombstone") + " | "
+                                        + st.toString().replace("\n", " ").trim()));
             }
         }
     }
@@ -246,8 +253,18 @@ public final class Simulation {
             failure = "internal error at virtual time +" + (now - START_TIME) + " ms: " + sw;
         }
         CheckReport report = state == null ? CheckReport.EMPTY : Checker.check(state);
-        return new SimulationResult(options.seed(), topology, peerCount, trace.hex(), failure, report,
-                workload.writes.size(), workload.statements, stats, options.replayCommand(topology, peerCount), state);
+        return new SimulationResult(
+                options.seed(),
+                topology,
+                peerCount,
+                trace.hex(),
+                failure,
+                report,
+                workload.writes.size(),
+                workload.statements,
+                stats,
+                options.replayCommand(topology, peerCount),
+                state);
     }
 
     // ---- phases -----------------------------------------------------------------------------------------
@@ -319,7 +336,13 @@ public final class Simulation {
 
     private String linkStates() {
         StringBuilder sb = new StringBuilder();
-        for (Link l : links) sb.append(l.a.index).append('-').append(l.b.index).append(' ').append(l.state).append(' ');
+        for (Link l : links)
+            sb.append(l.a.index)
+                    .append('-')
+                    .append(l.b.index)
+                    .append(' ')
+                    .append(l.state)
+                    .append(' ');
         return sb.toString().trim();
     }
 
@@ -350,8 +373,11 @@ public final class Simulation {
             default -> throw new IllegalStateException("event kind " + e.kind);
         }
         if (watched != null) {
-            watchCheck(KIND[e.kind] + " " + (e.kind == DELIVER || e.kind == EOF || e.kind == RECONNECT ? links[e.target] + " from side " + e.side
-                    + " (generation " + e.generation + ")" + (e.bytes == null ? "" : " " + describeFrame(e.bytes)) : "#" + e.target));
+            watchCheck(KIND[e.kind] + " "
+                    + (e.kind == DELIVER || e.kind == EOF || e.kind == RECONNECT
+                            ? links[e.target] + " from side " + e.side + " (generation " + e.generation + ")"
+                                    + (e.bytes == null ? "" : " " + describeFrame(e.bytes))
+                            : "#" + e.target));
         }
     }
 

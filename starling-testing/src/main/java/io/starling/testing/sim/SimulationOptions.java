@@ -21,7 +21,8 @@ public final class SimulationOptions {
     private final Set<Fault> faults;
     private final long maxQuiesceEvents;
 
-    private SimulationOptions(long seed, int peers, Topology topology, int actions, Set<Fault> faults, long maxQuiesceEvents) {
+    private SimulationOptions(
+            long seed, int peers, Topology topology, int actions, Set<Fault> faults, long maxQuiesceEvents) {
         this.seed = seed;
         this.peers = peers;
         this.topology = topology;
@@ -41,7 +42,8 @@ public final class SimulationOptions {
 
     /** 2 to 8 peers (PAIR needs exactly 2); 0 for the topology's default. */
     public SimulationOptions withPeers(int peers) {
-        if (peers != 0 && (peers < 2 || peers > 8)) throw new IllegalArgumentException("peers must be between 2 and 8: " + peers);
+        if (peers != 0 && (peers < 2 || peers > 8))
+            throw new IllegalArgumentException("peers must be between 2 and 8: " + peers);
         return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents);
     }
 
@@ -51,14 +53,20 @@ public final class SimulationOptions {
     }
 
     public SimulationOptions withActions(int actions) {
-        if (actions < 0 || actions > 1_000_000) throw new IllegalArgumentException("actions must be between 0 and 1000000: " + actions);
+        if (actions < 0 || actions > 1_000_000)
+            throw new IllegalArgumentException("actions must be between 0 and 1000000: " + actions);
         return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents);
     }
 
     public SimulationOptions withFaults(Set<Fault> faults) {
         Objects.requireNonNull(faults, "faults");
-        return new SimulationOptions(seed, peers, topology, actions,
-                faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults), maxQuiesceEvents);
+        return new SimulationOptions(
+                seed,
+                peers,
+                topology,
+                actions,
+                faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults),
+                maxQuiesceEvents);
     }
 
     /** Events the heal-and-quiesce phase may take before the run is reported as a livelock. */
@@ -97,13 +105,19 @@ public final class SimulationOptions {
 
     /** The command line that runs exactly this simulation again. */
     public String replayCommand(Topology resolvedTopology, int resolvedPeers) {
-        StringBuilder sb = new StringBuilder("bin/simulate --seeds 1 --from ").append(seed)
-                .append(" --peers ").append(resolvedPeers)
-                .append(" --topology ").append(resolvedTopology.optionName());
+        StringBuilder sb = new StringBuilder("bin/simulate --seeds 1 --from ")
+                .append(seed)
+                .append(" --peers ")
+                .append(resolvedPeers)
+                .append(" --topology ")
+                .append(resolvedTopology.optionName());
         if (actions != DEFAULT_ACTIONS) sb.append(" --actions ").append(actions);
         if (!faults.equals(EnumSet.allOf(Fault.class))) {
-            sb.append(" --faults ").append(faults.isEmpty() ? "none"
-                    : faults.stream().map(Fault::optionName).collect(Collectors.joining(",")));
+            sb.append(" --faults ")
+                    .append(
+                            faults.isEmpty()
+                                    ? "none"
+                                    : faults.stream().map(Fault::optionName).collect(Collectors.joining(",")));
         }
         return sb.toString();
     }

@@ -1,8 +1,17 @@
 package io.starling.testing.sim;
 
 /** The outcome of one simulated run. */
-public record SimulationResult(long seed, Topology topology, int peers, String traceHash, String failure,
-        CheckReport report, int acknowledgedWrites, int statements, Simulation.Stats stats, String replayCommand,
+public record SimulationResult(
+        long seed,
+        Topology topology,
+        int peers,
+        String traceHash,
+        String failure,
+        CheckReport report,
+        int acknowledgedWrites,
+        int statements,
+        Simulation.Stats stats,
+        String replayCommand,
         FinalState finalState) {
 
     /** The run failed to converge: a divergence, a livelock or an internal error. */
@@ -22,7 +31,12 @@ public record SimulationResult(long seed, Topology topology, int peers, String t
     public String describe() {
         if (passed()) return "";
         StringBuilder sb = new StringBuilder();
-        sb.append("seed ").append(seed).append(" (").append(topology.optionName()).append(", ").append(peers)
+        sb.append("seed ")
+                .append(seed)
+                .append(" (")
+                .append(topology.optionName())
+                .append(", ")
+                .append(peers)
                 .append(" peers): ");
         if (failure != null) sb.append(failure).append('\n');
         for (String d : report.divergences()) sb.append("DIVERGENCE ").append(d).append('\n');

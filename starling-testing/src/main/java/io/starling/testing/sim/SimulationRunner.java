@@ -15,8 +15,14 @@ import java.util.function.LongFunction;
  */
 public final class SimulationRunner {
     /** Totals of a batch of seeds; {@code failures} keeps the failed runs (without their final state). */
-    public record Summary(int seeds, int divergent, int lostWrites, List<SimulationResult> failures, long writes,
-            long messages, Simulation.Stats totals) {
+    public record Summary(
+            int seeds,
+            int divergent,
+            int lostWrites,
+            List<SimulationResult> failures,
+            long writes,
+            long messages,
+            Simulation.Stats totals) {
         /** The last line bin/simulate prints. */
         public String line() {
             return "simulated " + seeds + " seeds: " + divergent + " divergent, " + lostWrites + " lost writes";
@@ -29,7 +35,11 @@ public final class SimulationRunner {
      * Runs {@code count} seeds from {@code from}; {@code optionsFor} gives each seed's options. {@code each} sees
      * every result in seed order (on the calling thread).
      */
-    public static Summary run(long from, int count, int threads, LongFunction<SimulationOptions> optionsFor,
+    public static Summary run(
+            long from,
+            int count,
+            int threads,
+            LongFunction<SimulationOptions> optionsFor,
             Consumer<SimulationResult> each) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
             Thread t = new Thread(r, "simulation");
@@ -68,8 +78,18 @@ public final class SimulationRunner {
     /** Drops the final state of passing runs (memory, over thousands of seeds). */
     private static SimulationResult strip(SimulationResult r) {
         if (!r.passed()) return r;
-        return new SimulationResult(r.seed(), r.topology(), r.peers(), r.traceHash(), r.failure(), r.report(),
-                r.acknowledgedWrites(), r.statements(), r.stats(), r.replayCommand(), null);
+        return new SimulationResult(
+                r.seed(),
+                r.topology(),
+                r.peers(),
+                r.traceHash(),
+                r.failure(),
+                r.report(),
+                r.acknowledgedWrites(),
+                r.statements(),
+                r.stats(),
+                r.replayCommand(),
+                null);
     }
 
     private static SimulationResult get(Future<SimulationResult> f) {

@@ -49,7 +49,8 @@ final class StateCodecReader {
     }
 
     /** Reads one node; returns the wanted contribution if it lies in this subtree. */
-    private static Contribution node(BinaryReader r, Stamp[] stamps, List<String> path, int depth, long site, Stamp stamp) {
+    private static Contribution node(
+            BinaryReader r, Stamp[] stamps, List<String> path, int depth, long site, Stamp stamp) {
         int flags = r.readByte();
         int kind = flags & 3;
         if (kind != 0) {
@@ -63,7 +64,8 @@ final class StateCodecReader {
             for (int i = 0; i < n; i++) {
                 String key = r.readString();
                 boolean onPath = depth < path.size() && path.get(depth).equals(key);
-                Contribution c = node(r, stamps, onPath ? path : List.of(), onPath ? depth + 1 : Integer.MAX_VALUE, site, stamp);
+                Contribution c =
+                        node(r, stamps, onPath ? path : List.of(), onPath ? depth + 1 : Integer.MAX_VALUE, site, stamp);
                 if (onPath) found = c;
             }
         }
@@ -74,7 +76,8 @@ final class StateCodecReader {
                 Stamp series = stamps[r.readLength(Integer.MAX_VALUE)];
                 Stamp at = stamps[r.readLength(Integer.MAX_VALUE)];
                 Value sum = ValueCodec.read(r);
-                if (depth == path.size() && at.site() == site && at.equals(stamp)) found = new Contribution(basis, series, at, sum);
+                if (depth == path.size() && at.site() == site && at.equals(stamp))
+                    found = new Contribution(basis, series, at, sum);
             }
         }
         return found;

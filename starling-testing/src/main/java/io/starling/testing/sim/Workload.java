@@ -45,6 +45,7 @@ final class Workload {
 
     /** {@code peer} evicted {@code doc} after {@code writesBefore} acknowledged writes (of any document). */
     record Eviction(int peer, DocKey doc, int writesBefore) {}
+
     int statements, refused, transactions;
 
     /** Some seeds write documents larger than a frame (64 KiB), which travel in parts and continued batches. */
@@ -69,8 +70,9 @@ final class Workload {
         if (rnd.nextDouble() < 0.5) p.subscribe(CATALOG.get(5 + rnd.nextInt(2)));
     }
 
-    static final String[] ACTIONS = {"insert", "update", "increment", "delete", "evict", "update many", "transaction",
-        "subscription change"};
+    static final String[] ACTIONS = {
+        "insert", "update", "increment", "delete", "evict", "update many", "transaction", "subscription change"
+    };
     private static final double[] BASE_WEIGHTS = {26, 22, 12, 8, 3, 4, 15, 10};
 
     /** This seed's mix of actions: the base weights, each scaled by a factor from 1/4 to 4. */
@@ -133,10 +135,16 @@ final class Workload {
         String[] modes = {"FAIL", "DO_NOTHING", "DO_UPDATE", "DO_UPDATE_LOCAL_DIFF"};
         int m = rnd.nextInt(100);
         String mode = modes[m < 30 ? 0 : m < 45 ? 1 : m < 85 ? 2 : 3];
-        String clause = mode.equals("FAIL") && rnd.nextBoolean() ? ""
-                : " ON ID CONFLICT " + mode.replace("DO_UPDATE_LOCAL_DIFF", "DO UPDATE_LOCAL_DIFF").replace("DO_", "DO ");
+        String clause = mode.equals("FAIL") && rnd.nextBoolean()
+                ? ""
+                : " ON ID CONFLICT "
+                        + mode.replace("DO_UPDATE_LOCAL_DIFF", "DO UPDATE_LOCAL_DIFF")
+                                .replace("DO_", "DO ");
         Value.Obj fields = new Value.Obj(doc);
-        return new Stmt(c, "INSERT INTO " + c + " DOCUMENTS (:doc)" + clause, Map.of("doc", fields),
+        return new Stmt(
+                c,
+                "INSERT INTO " + c + " DOCUMENTS (:doc)" + clause,
+                Map.of("doc", fields),
                 Map.of(id, new DocOp.Insert(fields, mode)));
     }
 
@@ -191,11 +199,15 @@ final class Workload {
         }
         for (int i = 0; i < sets.size(); i++) {
             DocOp.Set s = (DocOp.Set) sets.get(i);
-            sql.append(i == 0 ? " SET " : ", ").append(String.join(".", s.path())).append(" = :v").append(a);
+            sql.append(i == 0 ? " SET " : ", ")
+                    .append(String.join(".", s.path()))
+                    .append(" = :v")
+                    .append(a);
             args.put("v" + a++, s.value());
         }
         for (int i = 0; i < unsets.size(); i++) {
-            sql.append(i == 0 ? " UNSET " : ", ").append(String.join(".", unsets.get(i).path()));
+            sql.append(i == 0 ? " UNSET " : ", ")
+                    .append(String.join(".", unsets.get(i).path()));
         }
         sql.append(" WHERE _id = :id");
         return new Stmt(c, sql.toString(), args, Map.of(id, new DocOp.Update(all)));
@@ -209,8 +221,11 @@ final class Workload {
     private Stmt incrementStmt(String c, long id) {
         List<String> path = rnd.nextInt(5) == 0 ? List.of("o", "c") : List.of("n");
         Value amount = amount();
-        return new Stmt(c, "UPDATE " + c + " APPLY " + String.join(".", path) + " INCREMENT BY :k WHERE _id = :id",
-                Map.of("k", amount, "id", id), Map.of(id, new DocOp.Update(List.of(new DocOp.Increment(path, amount)))));
+        return new Stmt(
+                c,
+                "UPDATE " + c + " APPLY " + String.join(".", path) + " INCREMENT BY :k WHERE _id = :id",
+                Map.of("k", amount, "id", id),
+                Map.of(id, new DocOp.Update(List.of(new DocOp.Increment(path, amount)))));
     }
 
     private Stmt deleteStmt(String c, long id) {
@@ -280,7 +295,10 @@ final class Workload {
             long id = id();
             if (!used.add(new DocKey(c, id))) continue;
             int r = rnd.nextInt(10);
-            stmts.add(r < 4 ? insertStmt(c, id) : r < 7 ? updateStmt(c, id) : r < 9 ? incrementStmt(c, id) : deleteStmt(c, id));
+            stmts.add(
+                    r < 4
+                            ? insertStmt(c, id)
+                            : r < 7 ? updateStmt(c, id) : r < 9 ? incrementStmt(c, id) : deleteStmt(c, id));
         }
         transactions++;
         run(p, stmts);
@@ -292,7 +310,12 @@ final class Workload {
         long seq = p.lastSequence();
         QueryResult r = p.db.store().execute("EVICT FROM " + c + " WHERE _id = :id", Map.of("id", id));
         statements++;
-        sim.trace.event("evict", sim.now).add(p.index).add(c).add(id).add(r.mutatedDocumentIds().size());
+        sim.trace
+                .event("evict", sim.now)
+                .add(p.index)
+                .add(c)
+                .add(id)
+                .add(r.mutatedDocumentIds().size());
         for (Object o : r.mutatedDocumentIds()) {
             DocKey d = new DocKey(c, ((Number) o).longValue());
             evictions.add(new Eviction(p.index, d, writes.size()));
@@ -352,7 +375,8 @@ final class Workload {
         statements += stmts.size();
         try {
             if (stmts.size() == 1) {
-                results.add(p.db.store().execute(stmts.get(0).text(), stmts.get(0).args()));
+                results.add(
+                        p.db.store().execute(stmts.get(0).text(), stmts.get(0).args()));
             } else {
                 p.db.store().transaction(tx -> {
                     for (Stmt s : stmts) results.add(tx.execute(s.text(), s.args()));
@@ -365,7 +389,8 @@ final class Workload {
             refused++;
             sim.trace.event("refused", sim.now).add(p.index).add(code.code());
             if (p.lastSequence() != seq) {
-                throw new IllegalStateException("a refused statement changed the store of " + p + ": " + e.getMessage());
+                throw new IllegalStateException(
+                        "a refused statement changed the store of " + p + ": " + e.getMessage());
             }
             return;
         }
@@ -374,7 +399,8 @@ final class Workload {
             for (Object o : results.get(i).mutatedDocumentIds()) {
                 long id = ((Number) o).longValue();
                 DocOp op = s.ops().get(id);
-                if (op == null) throw new IllegalStateException(s.text() + " changed document " + id + ", which it does not name");
+                if (op == null)
+                    throw new IllegalStateException(s.text() + " changed document " + id + ", which it does not name");
                 DocKey d = new DocKey(s.collection(), id);
                 record(p, d, op, before.get(d), p.db.defaultStore().documentState(d.collection(), d.idValue()));
             }
@@ -384,7 +410,12 @@ final class Workload {
 
     private void record(SimPeer p, DocKey d, DocOp op, DocumentState before, DocumentState after) {
         Stamp stamp = after.maxStamp();
-        sim.trace.event("ack", sim.now).add(p.index).add(d.collection()).add(d.id()).add(after.encode());
+        sim.trace
+                .event("ack", sim.now)
+                .add(p.index)
+                .add(d.collection())
+                .add(d.id())
+                .add(after.encode());
         if (!stamp.after(before.maxStamp())) return; // it stored nothing new (UNSET below a non-object)
         writes.add(new AckedWrite(writes.size(), p.index, p.site, d, op, stamp, before, after, sim.now));
     }

@@ -50,7 +50,8 @@ class CheckerTest {
         AckedWrite last = lastWriteHeldByTwo(s);
         FinalState planted = s.copy();
         for (FinalState.PeerState p : planted.peers()) {
-            if (p.rows().containsKey(last.doc)) planted.plant(p.index(), last.doc, last.before.isEmpty() ? null : last.before.encode());
+            if (p.rows().containsKey(last.doc))
+                planted.plant(p.index(), last.doc, last.before.isEmpty() ? null : last.before.encode());
         }
 
         CheckReport report = Checker.check(planted);
@@ -66,21 +67,38 @@ class CheckerTest {
             FinalState s = converged(seed);
             for (int i = s.writes().size() - 1; i >= 0; i--) {
                 AckedWrite w = s.writes().get(i);
-                if (!(w.op instanceof DocOp.Update u) || u.changes().size() != 1
-                        || !(u.changes().get(0) instanceof DocOp.Set set) || !set.path().equals(List.of("x"))) {
+                if (!(w.op instanceof DocOp.Update u)
+                        || u.changes().size() != 1
+                        || !(u.changes().get(0) instanceof DocOp.Set set)
+                        || !set.path().equals(List.of("x"))) {
                     continue;
                 }
-                if (!isLastWrite(s, w) || w.after.fields() == null || !w.after.fields().get("x").equals(set.value())) continue;
+                if (!isLastWrite(s, w)
+                        || w.after.fields() == null
+                        || !w.after.fields().get("x").equals(set.value())) continue;
                 FinalState planted = s.copy();
                 Value other = Value.of("not " + set.value());
-                planted.writes().set(i, new AckedWrite(w.index, w.peer, w.site, w.doc,
-                        new DocOp.Update(List.of(new DocOp.Set(List.of("x"), other))), w.stamp, w.before, w.after, w.time));
+                planted.writes()
+                        .set(
+                                i,
+                                new AckedWrite(
+                                        w.index,
+                                        w.peer,
+                                        w.site,
+                                        w.doc,
+                                        new DocOp.Update(List.of(new DocOp.Set(List.of("x"), other))),
+                                        w.stamp,
+                                        w.before,
+                                        w.after,
+                                        w.time));
 
                 CheckReport report = Checker.check(planted);
                 assertThat(report.divergences()).isEmpty();
                 assertThat(report.lostWrites()).isEmpty();
                 assertThat(report.modelProblems()).isNotEmpty();
-                assertThat(report.modelProblems().get(0)).contains(w.doc.toString()).contains(other.toString());
+                assertThat(report.modelProblems().get(0))
+                        .contains(w.doc.toString())
+                        .contains(other.toString());
                 return;
             }
         }
@@ -99,10 +117,18 @@ class CheckerTest {
                 FinalState planted = s.copy();
                 // pretend the second increment was made from a state that had lost the first: its running sum
                 // restarts, as it does when EVICT dropped the site's own contribution
-                DocOp.Increment inc = (DocOp.Increment) ((DocOp.Update) second.op).changes().get(0);
-                AckedWrite fake = new AckedWrite(second.index, second.peer, second.site, second.doc,
-                        new DocOp.Update(List.of(new DocOp.Increment(inc.path(), Value.of(1_000_000)))), second.stamp,
-                        second.before, second.after, second.time);
+                DocOp.Increment inc =
+                        (DocOp.Increment) ((DocOp.Update) second.op).changes().get(0);
+                AckedWrite fake = new AckedWrite(
+                        second.index,
+                        second.peer,
+                        second.site,
+                        second.doc,
+                        new DocOp.Update(List.of(new DocOp.Increment(inc.path(), Value.of(1_000_000)))),
+                        second.stamp,
+                        second.before,
+                        second.after,
+                        second.time);
                 planted.writes().set(second.index, fake);
 
                 // reported where a replica still counts the sum (else the rules superseded it, and nothing is lost)
@@ -113,7 +139,9 @@ class CheckerTest {
     }
 
     private static boolean isIncrement(AckedWrite w) {
-        return w.op instanceof DocOp.Update u && u.changes().size() == 1 && u.changes().get(0) instanceof DocOp.Increment
+        return w.op instanceof DocOp.Update u
+                && u.changes().size() == 1
+                && u.changes().get(0) instanceof DocOp.Increment
                 && w.after.fields() != null;
     }
 
@@ -121,7 +149,9 @@ class CheckerTest {
         List<String> path = ((DocOp.Update) w.op).changes().get(0).path();
         for (int i = w.index - 1; i >= 0; i--) {
             AckedWrite x = s.writes().get(i);
-            if (x.doc.equals(w.doc) && x.site == w.site && isIncrement(x)
+            if (x.doc.equals(w.doc)
+                    && x.site == w.site
+                    && isIncrement(x)
                     && ((DocOp.Update) x.op).changes().get(0).path().equals(path)) {
                 return x;
             }
@@ -142,7 +172,10 @@ class CheckerTest {
     private static AckedWrite lastWriteHeldByTwo(FinalState s) {
         for (int i = s.writes().size() - 1; i >= 0; i--) {
             AckedWrite w = s.writes().get(i);
-            if (isLastWrite(s, w) && !w.before.equals(w.after) && !evicted(s, w.doc) && otherHolderOrNegative(s, w) >= 0) return w;
+            if (isLastWrite(s, w)
+                    && !w.before.equals(w.after)
+                    && !evicted(s, w.doc)
+                    && otherHolderOrNegative(s, w) >= 0) return w;
         }
         throw new AssertionError("no write held by two peers");
     }
@@ -156,7 +189,8 @@ class CheckerTest {
         if (mine == null || !DocumentState.decode(mine).merge(w.after).equals(DocumentState.decode(mine))) return -1;
         for (FinalState.PeerState p : s.peers()) {
             if (p.index() == w.peer || !java.util.Arrays.equals(p.rows().get(w.doc), mine)) continue;
-            if (p.subscriptions().stream().anyMatch(sub -> sub.collection().equals(w.doc.collection()))) return p.index();
+            if (p.subscriptions().stream().anyMatch(sub -> sub.collection().equals(w.doc.collection())))
+                return p.index();
         }
         return -1;
     }

@@ -28,28 +28,34 @@ class DeterminismTest {
     void theReplayCommandsOptionsReproduceTheRun() {
         // by default seed 6 picks its topology (star) and size (6); naming them must replay the same run
         SimulationResult byDefault = new Simulation(SimulationOptions.seed(6)).run();
-        SimulationResult named = new Simulation(SimulationOptions.seed(6).withTopology(byDefault.topology())
-                .withPeers(byDefault.peers())).run();
+        SimulationResult named = new Simulation(SimulationOptions.seed(6)
+                        .withTopology(byDefault.topology())
+                        .withPeers(byDefault.peers()))
+                .run();
         assertThat(named.traceHash()).isEqualTo(byDefault.traceHash());
-        assertThat(byDefault.replayCommand()).isEqualTo("bin/simulate --seeds 1 --from 6 --peers "
-                + byDefault.peers() + " --topology " + byDefault.topology().optionName());
+        assertThat(byDefault.replayCommand())
+                .isEqualTo("bin/simulate --seeds 1 --from 6 --peers " + byDefault.peers() + " --topology "
+                        + byDefault.topology().optionName());
 
         SimulationResult random = new Simulation(SimulationOptions.seed(9).withTopology(Topology.RANDOM)).run();
-        SimulationResult randomNamed = new Simulation(SimulationOptions.seed(9).withTopology(Topology.RANDOM)
-                .withPeers(random.peers())).run();
+        SimulationResult randomNamed = new Simulation(
+                        SimulationOptions.seed(9).withTopology(Topology.RANDOM).withPeers(random.peers()))
+                .run();
         assertThat(randomNamed.traceHash()).isEqualTo(random.traceHash());
     }
 
     @Test
     void runsOnOtherThreadsAndInParallelGiveTheSameHashes() throws Exception {
         List<String> serial = new ArrayList<>();
-        for (long seed = 10; seed < 18; seed++) serial.add(new Simulation(SimulationOptions.seed(seed)).run().traceHash());
+        for (long seed = 10; seed < 18; seed++)
+            serial.add(new Simulation(SimulationOptions.seed(seed)).run().traceHash());
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<String>> futures = new ArrayList<>();
             for (long seed = 17; seed >= 10; seed--) { // other order, other threads, concurrently
                 long s = seed;
-                futures.add(pool.submit(() -> new Simulation(SimulationOptions.seed(s)).run().traceHash()));
+                futures.add(pool.submit(
+                        () -> new Simulation(SimulationOptions.seed(s)).run().traceHash()));
             }
             List<String> parallel = new ArrayList<>();
             for (Future<String> f : futures) parallel.add(0, f.get());
@@ -63,7 +69,8 @@ class DeterminismTest {
     void differentSeedsAndOptionsGiveDifferentRuns() {
         String a = new Simulation(SimulationOptions.seed(5)).run().traceHash();
         String b = new Simulation(SimulationOptions.seed(9)).run().traceHash(); // same topology (line), other seed
-        String c = new Simulation(SimulationOptions.seed(5).withActions(81)).run().traceHash();
+        String c =
+                new Simulation(SimulationOptions.seed(5).withActions(81)).run().traceHash();
         assertThat(a).isNotEqualTo(b).isNotEqualTo(c);
     }
 }

@@ -45,8 +45,12 @@ class EvictedCounterTest {
 
     private DefaultStarling peer(long site) {
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z").plusSeconds(site), ZoneOffset.UTC);
-        DefaultStarling db = DefaultStarling.open(StarlingConfig.builder().appId("evict").siteId(site).build(),
-                Path.of("memory-" + site), new InMemoryStorage(), clock, new Random(site));
+        DefaultStarling db = DefaultStarling.open(
+                StarlingConfig.builder().appId("evict").siteId(site).build(),
+                Path.of("memory-" + site),
+                new InMemoryStorage(),
+                clock,
+                new Random(site));
         open.add(db);
         return db;
     }
@@ -59,7 +63,12 @@ class EvictedCounterTest {
     }
 
     private static Object n(DefaultStarling db) {
-        return db.store().execute("SELECT n FROM c WHERE _id = 1").items().get(0).value().get("n");
+        return db.store()
+                .execute("SELECT n FROM c WHERE _id = 1")
+                .items()
+                .get(0)
+                .value()
+                .get("n");
     }
 
     @Test
@@ -100,7 +109,11 @@ class EvictedCounterTest {
 
         // merge is a join: x's state after merging includes x's state before
         io.starling.internal.crdt.DocumentState after = x.defaultStore().documentState("c", Value.of(1));
-        assertThat(after.merge(before)).as("merging x's earlier state into its current one").isEqualTo(after);
-        assertThat(n(x)).as("the counter at x: the restart's 4 plus a's increment of 5 that saw it").isEqualTo(9L);
+        assertThat(after.merge(before))
+                .as("merging x's earlier state into its current one")
+                .isEqualTo(after);
+        assertThat(n(x))
+                .as("the counter at x: the restart's 4 plus a's increment of 5 that saw it")
+                .isEqualTo(9L);
     }
 }

@@ -24,8 +24,12 @@ class RegressionSeedsTest {
         Set<Fault> f = EnumSet.noneOf(Fault.class);
         if (faults.equals("all")) f = EnumSet.allOf(Fault.class);
         else for (String s : faults.split(",")) f.add(Fault.fromOptionName(s));
-        SimulationResult r = new Simulation(SimulationOptions.seed(seed).withTopology(Topology.fromOptionName(topology))
-                .withPeers(peers).withActions(actions).withFaults(f)).run();
+        SimulationResult r = new Simulation(SimulationOptions.seed(seed)
+                        .withTopology(Topology.fromOptionName(topology))
+                        .withPeers(peers)
+                        .withActions(actions)
+                        .withFaults(f))
+                .run();
         assertThat(r.passed()).as(() -> bug + "\n" + r.describe()).isTrue();
     }
 }

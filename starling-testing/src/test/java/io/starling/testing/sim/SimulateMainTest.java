@@ -12,7 +12,9 @@ class SimulateMainTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
 
     private int run(String... args) {
-        return SimulateMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return SimulateMain.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -29,9 +31,23 @@ class SimulateMainTest {
 
     @Test
     void optionsNameTopologyPeersAndFaults() {
-        assertThat(run("--seeds", "2", "--from", "40", "--topology", "random", "--peers", "7", "--faults", "drop,crash",
-                "--actions", "30", "--verbose")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("seed 40 ok (random, 7 peers")
+        assertThat(run(
+                        "--seeds",
+                        "2",
+                        "--from",
+                        "40",
+                        "--topology",
+                        "random",
+                        "--peers",
+                        "7",
+                        "--faults",
+                        "drop,crash",
+                        "--actions",
+                        "30",
+                        "--verbose"))
+                .isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("seed 40 ok (random, 7 peers")
                 .endsWith("simulated 2 seeds: 0 divergent, 0 lost writes\n");
     }
 
@@ -47,17 +63,22 @@ class SimulateMainTest {
 
     @Test
     void aFailingSeedPrintsTheCommandThatReplaysIt() {
-        SimulationOptions o = SimulationOptions.seed(123).withTopology(Topology.STAR).withPeers(3).withActions(50)
+        SimulationOptions o = SimulationOptions.seed(123)
+                .withTopology(Topology.STAR)
+                .withPeers(3)
+                .withActions(50)
                 .withFaults(java.util.EnumSet.of(Fault.DROP, Fault.CRASH));
         assertThat(o.replayCommand(Topology.STAR, 3))
-                .isEqualTo("bin/simulate --seeds 1 --from 123 --peers 3 --topology star --actions 50 --faults drop,crash");
+                .isEqualTo(
+                        "bin/simulate --seeds 1 --from 123 --peers 3 --topology star --actions 50 --faults drop,crash");
         assertThat(SimulationOptions.seed(5).replayCommand(Topology.LINE, 4))
                 .isEqualTo("bin/simulate --seeds 1 --from 5 --peers 4 --topology line");
     }
 
     @Test
     void aRunThatDoesNotGoQuietIsReportedAsALivelock() {
-        SimulationOptions o = SimulationOptions.seed(3).withTopology(Topology.MESH).withActions(150);
+        SimulationOptions o =
+                SimulationOptions.seed(3).withTopology(Topology.MESH).withActions(150);
         SimulationResult normal = new Simulation(o).run();
         assertThat(normal.passed()).as(normal::describe).isTrue();
         assertThat(normal.stats().quiesceEvents).isGreaterThan(100);

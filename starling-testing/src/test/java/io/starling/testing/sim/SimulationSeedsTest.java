@@ -14,12 +14,14 @@ class SimulationSeedsTest {
 
     @Test
     void fiveHundredSeedsConvergeAndLoseNoAcknowledgedWrite() {
-        SimulationRunner.Summary summary = SimulationRunner.run(1, SEEDS, Runtime.getRuntime().availableProcessors(),
-                SimulationOptions::seed, r -> {});
+        SimulationRunner.Summary summary = SimulationRunner.run(
+                1, SEEDS, Runtime.getRuntime().availableProcessors(), SimulationOptions::seed, r -> {});
 
         assertThat(summary.failures())
-                .as(() -> summary.line() + "\n" + summary.failures().stream().map(SimulationResult::describe)
-                        .collect(Collectors.joining("\n\n")))
+                .as(() -> summary.line() + "\n"
+                        + summary.failures().stream()
+                                .map(SimulationResult::describe)
+                                .collect(Collectors.joining("\n\n")))
                 .isEmpty();
         assertThat(summary.divergent()).isZero();
         assertThat(summary.lostWrites()).isZero();
@@ -32,13 +34,25 @@ class SimulationSeedsTest {
         assertThat(t.crashes).as("crashes").isPositive();
         assertThat(t.partitions).as("partitions").isPositive();
         assertThat(t.disconnects).as("disconnects").isPositive();
-        assertThat(t.closes).as("sessions closed by reason")
-                .containsKeys("clock-drift", "out-of-order", "timeout");
-        assertThat(t.sent).as("messages and entries sent")
-                .containsKeys("Hello", "Subscriptions", "Batch", "Ack", "Request", "Docs", "Close",
-                        ".DocEntry", ".HintEntry", ".PartEntry", ".continued", ".done");
+        assertThat(t.closes).as("sessions closed by reason").containsKeys("clock-drift", "out-of-order", "timeout");
+        assertThat(t.sent)
+                .as("messages and entries sent")
+                .containsKeys(
+                        "Hello",
+                        "Subscriptions",
+                        "Batch",
+                        "Ack",
+                        "Request",
+                        "Docs",
+                        "Close",
+                        ".DocEntry",
+                        ".HintEntry",
+                        ".PartEntry",
+                        ".continued",
+                        ".done");
 
         // the simulator drives sessions itself: no engine thread was ever started
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(th -> th.getName().startsWith("starling"));
+        assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(th -> th.getName().startsWith("starling"));
     }
 }

@@ -12,11 +12,14 @@ class SlowSeedsTest {
 
     @Test
     void tenThousandSeeds() {
-        SimulationRunner.Summary summary = SimulationRunner.run(1, 10_000, Runtime.getRuntime().availableProcessors(),
-                SimulationOptions::seed, r -> {});
+        SimulationRunner.Summary summary = SimulationRunner.run(
+                1, 10_000, Runtime.getRuntime().availableProcessors(), SimulationOptions::seed, r -> {});
         assertThat(summary.failures())
-                .as(() -> summary.line() + "\n" + summary.failures().stream().limit(20).map(SimulationResult::describe)
-                        .collect(Collectors.joining("\n\n")))
+                .as(() -> summary.line() + "\n"
+                        + summary.failures().stream()
+                                .limit(20)
+                                .map(SimulationResult::describe)
+                                .collect(Collectors.joining("\n\n")))
                 .isEmpty();
     }
 }

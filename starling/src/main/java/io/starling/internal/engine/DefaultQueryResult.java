@@ -89,8 +89,10 @@ final class DefaultQueryResult implements QueryResult {
             try {
                 return Json.MAPPER.convertValue(new LinkedHashMap<>(value()), type);
             } catch (IllegalArgumentException e) {
-                throw new StarlingException(ErrorCode.DOCUMENT_INVALID,
-                        "cannot map result item to " + type.getName() + ": " + e.getMessage(), e);
+                throw new StarlingException(
+                        ErrorCode.DOCUMENT_INVALID,
+                        "cannot map result item to " + type.getName() + ": " + e.getMessage(),
+                        e);
             }
         }
 

@@ -43,14 +43,16 @@ public final class DefaultStarling implements Starling {
     private volatile Network network;
     private volatile boolean closed;
 
-    private DefaultStarling(StarlingConfig config, DocumentStorage storage, DefaultStore store, long incarnation, Clock clock) {
+    private DefaultStarling(
+            StarlingConfig config, DocumentStorage storage, DefaultStore store, long incarnation, Clock clock) {
         this.config = config;
         this.storage = storage;
         this.store = store;
         this.clock = clock;
         this.sync = new DefaultSync(store, clock::millis, this);
         this.presence = new PresenceService(config.siteId().getAsLong(), clock::millis);
-        this.syncStore = new EngineSyncStore(store, config.siteId().getAsLong(), incarnation, config.appId(), clock::millis);
+        this.syncStore =
+                new EngineSyncStore(store, config.siteId().getAsLong(), incarnation, config.appId(), clock::millis);
         store.addChangeListener(changes -> {
             SyncService s = syncService;
             if (s != null) s.localChange();
@@ -80,8 +82,13 @@ public final class DefaultStarling implements Starling {
     public synchronized MessageChannel.Receiver connect(MessageChannel channel, ConnectionInfo info) {
         checkOpen();
         if (syncService == null) {
-            syncService = new SyncService(syncStore, sync, io.starling.internal.sync.SessionConfig.defaults(), clock::millis,
-                    metrics, presence);
+            syncService = new SyncService(
+                    syncStore,
+                    sync,
+                    io.starling.internal.sync.SessionConfig.defaults(),
+                    clock::millis,
+                    metrics,
+                    presence);
             sync.attach(syncService);
         }
         return syncService.attach(channel, info);
@@ -113,16 +120,25 @@ public final class DefaultStarling implements Starling {
         if (network != null) return network;
         NetworkProvider provider = ServiceLoader.load(NetworkProvider.class, DefaultStarling.class.getClassLoader())
                 .findFirst()
-                .orElseThrow(() -> new StarlingException(ErrorCode.NETWORK_IO, "networking is configured but no network "
-                        + "provider is on the class path: add the io.starling:starling-transport-netty dependency"));
+                .orElseThrow(
+                        () -> new StarlingException(
+                                ErrorCode.NETWORK_IO,
+                                "networking is configured but no network "
+                                        + "provider is on the class path: add the io.starling:starling-transport-netty dependency"));
         if (config.identity().isPlayground()) {
-            log.warn("*** PLAYGROUND MODE *** peer {} syncs with no authentication and no encryption: any device that "
-                    + "can reach it can read and change this database. Use a shared key (starling keygen) outside "
-                    + "development.", EngineSyncStore.hex(syncStore.peerId()));
+            log.warn(
+                    "*** PLAYGROUND MODE *** peer {} syncs with no authentication and no encryption: any device that "
+                            + "can reach it can read and change this database. Use a shared key (starling keygen) outside "
+                            + "development.",
+                    EngineSyncStore.hex(syncStore.peerId()));
         }
         network = provider.start(new Host());
-        log.info("network started ({}): listening on {}, connecting to {}, LAN discovery {}", provider.name(),
-                network.listening(), config.connect(), config.lan() ? "on" : "off");
+        log.info(
+                "network started ({}): listening on {}, connecting to {}, LAN discovery {}",
+                provider.name(),
+                network.listening(),
+                config.connect(),
+                config.lan() ? "on" : "off");
         return network;
     }
 
@@ -191,10 +207,13 @@ public final class DefaultStarling implements Starling {
         Path dir = config.databaseDirectory().toAbsolutePath().normalize();
         DocumentStorage storage;
         try {
-            storage = SqliteStorage.open(dir, SqliteStorage.Options.defaults().withDurability(
-                    config.durability() == StarlingConfig.Durability.FULL
-                            ? SqliteStorage.Durability.FULL
-                            : SqliteStorage.Durability.NORMAL));
+            storage = SqliteStorage.open(
+                    dir,
+                    SqliteStorage.Options.defaults()
+                            .withDurability(
+                                    config.durability() == StarlingConfig.Durability.FULL
+                                            ? SqliteStorage.Durability.FULL
+                                            : SqliteStorage.Durability.NORMAL));
         } catch (StorageException e) {
             throw Errors.storage(e);
         }
@@ -215,13 +234,15 @@ public final class DefaultStarling implements Starling {
      * Opens over any storage with a given clock and source of randomness (site id, incarnation): the
      * deterministic simulator passes seeded ones.
      */
-    public static DefaultStarling open(StarlingConfig config, Path dir, DocumentStorage storage, Clock clock, java.util.Random random) {
+    public static DefaultStarling open(
+            StarlingConfig config, Path dir, DocumentStorage storage, Clock clock, java.util.Random random) {
         Identity identity = storage.write(tx -> {
             String storedApp = string(tx.meta(META_APP_ID));
             String app = config.appId();
             if (storedApp != null && app != null && !storedApp.equals(app)) {
-                throw new StarlingException(ErrorCode.STORE_APP_MISMATCH, "the database in " + dir
-                        + " belongs to app '" + storedApp + "', not '" + app + "'");
+                throw new StarlingException(
+                        ErrorCode.STORE_APP_MISMATCH,
+                        "the database in " + dir + " belongs to app '" + storedApp + "', not '" + app + "'");
             }
             if (app == null) app = storedApp != null ? storedApp : DEFAULT_APP_ID;
             if (storedApp == null) tx.putMeta(META_APP_ID, app.getBytes(StandardCharsets.UTF_8));
@@ -231,15 +252,20 @@ public final class DefaultStarling implements Starling {
             if (site == 0) site = newSiteId(random);
             if (site != storedSite) {
                 if (storedSite != 0) {
-                    log.warn("site id of {} changes from {} to {} as configured", dir,
-                            Long.toUnsignedString(storedSite, 16), Long.toUnsignedString(site, 16));
+                    log.warn(
+                            "site id of {} changes from {} to {} as configured",
+                            dir,
+                            Long.toUnsignedString(storedSite, 16),
+                            Long.toUnsignedString(site, 16));
                 }
                 tx.putMeta(META_SITE_ID, ByteBuffer.allocate(8).putLong(site).array());
             }
             long incarnation = longOrZero(tx.meta(EngineSyncStore.META_INCARNATION));
             if (incarnation == 0) {
                 incarnation = newSiteId(random);
-                tx.putMeta(EngineSyncStore.META_INCARNATION, ByteBuffer.allocate(8).putLong(incarnation).array());
+                tx.putMeta(
+                        EngineSyncStore.META_INCARNATION,
+                        ByteBuffer.allocate(8).putLong(incarnation).array());
             }
             return new Identity(app, site, longOrZero(tx.meta(DefaultStore.META_HLC)), incarnation);
         });
@@ -248,8 +274,12 @@ public final class DefaultStarling implements Starling {
                 .appId(identity.appId)
                 .siteId(identity.siteId)
                 .build();
-        Timestamps timestamps = new Timestamps(identity.siteId, identity.hlc, config.maxClockDrift().toMillis(), clock);
-        DefaultStore store = new DefaultStore(storage, timestamps, new EngineMetrics(),
+        Timestamps timestamps = new Timestamps(
+                identity.siteId, identity.hlc, config.maxClockDrift().toMillis(), clock);
+        DefaultStore store = new DefaultStore(
+                storage,
+                timestamps,
+                new EngineMetrics(),
                 new SystemCollections.Info(dir, identity.siteId, identity.appId));
         log.info("opened {} (app {}, site {})", dir, identity.appId, Long.toUnsignedString(identity.siteId, 16));
         return new DefaultStarling(resolved, storage, store, identity.incarnation, clock);
@@ -271,7 +301,8 @@ public final class DefaultStarling implements Starling {
 
     private static long longOrZero(byte[] b) {
         if (b == null) return 0;
-        if (b.length != 8) throw new StarlingException(ErrorCode.STORE_CORRUPT, "malformed meta value of " + b.length + " bytes");
+        if (b.length != 8)
+            throw new StarlingException(ErrorCode.STORE_CORRUPT, "malformed meta value of " + b.length + " bytes");
         return ByteBuffer.wrap(b).getLong();
     }
 

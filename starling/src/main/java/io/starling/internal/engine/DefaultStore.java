@@ -1,16 +1,22 @@
 package io.starling.internal.engine;
 
 import io.starling.ErrorCode;
+import io.starling.ObserverCallback;
 import io.starling.QueryException;
 import io.starling.QueryResult;
+import io.starling.SignalNextCallback;
 import io.starling.StarlingException;
 import io.starling.Store;
+import io.starling.StoreObserver;
 import io.starling.Transaction;
 import io.starling.TransactionWork;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.query.Dql;
 import io.starling.internal.query.DqlException;
+import io.starling.internal.query.EvalContext;
+import io.starling.internal.query.QueryExecutor;
+import io.starling.internal.query.SelectStatement;
 import io.starling.internal.query.Statement;
 import io.starling.internal.storage.DocumentStorage;
 import java.nio.ByteBuffer;
@@ -19,17 +25,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import io.starling.ObserverCallback;
-import io.starling.SignalNextCallback;
-import io.starling.StoreObserver;
-import io.starling.internal.query.EvalContext;
-import io.starling.internal.query.QueryExecutor;
-import io.starling.internal.query.SelectStatement;
 
 /**
  * The store: parses (with a cache), binds arguments and runs statements in storage transactions. Every
@@ -49,8 +49,8 @@ public final class DefaultStore implements Store {
     private final EngineMetrics metrics;
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Boolean> inTransaction = ThreadLocal.withInitial(() -> false);
-    private final Map<String, Statement> statementCache = Collections.synchronizedMap(
-            new LinkedHashMap<>(64, 0.75f, true) {
+    private final Map<String, Statement> statementCache =
+            Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
                 private static final long serialVersionUID = 1L;
 
                 @Override
@@ -83,25 +83,39 @@ public final class DefaultStore implements Store {
     }
 
     @Override
-    public StoreObserver registerObserver(String query, Map<String, ?> arguments, Executor executor, ObserverCallback callback) {
-        return register(query, arguments, Objects.requireNonNull(executor, "executor"),
-                Objects.requireNonNull(callback, "callback"), null);
+    public StoreObserver registerObserver(
+            String query, Map<String, ?> arguments, Executor executor, ObserverCallback callback) {
+        return register(
+                query,
+                arguments,
+                Objects.requireNonNull(executor, "executor"),
+                Objects.requireNonNull(callback, "callback"),
+                null);
     }
 
     @Override
-    public StoreObserver registerObserverWithSignalNext(String query, Map<String, ?> arguments, SignalNextCallback callback) {
+    public StoreObserver registerObserverWithSignalNext(
+            String query, Map<String, ?> arguments, SignalNextCallback callback) {
         return register(query, arguments, null, null, Objects.requireNonNull(callback, "callback"));
     }
 
     @Override
     public StoreObserver registerObserverWithSignalNext(
             String query, Map<String, ?> arguments, Executor executor, SignalNextCallback callback) {
-        return register(query, arguments, Objects.requireNonNull(executor, "executor"), null,
+        return register(
+                query,
+                arguments,
+                Objects.requireNonNull(executor, "executor"),
+                null,
                 Objects.requireNonNull(callback, "callback"));
     }
 
-    private StoreObserver register(String text, Map<String, ?> arguments, Executor executor,
-            ObserverCallback plain, SignalNextCallback withSignal) {
+    private StoreObserver register(
+            String text,
+            Map<String, ?> arguments,
+            Executor executor,
+            ObserverCallback plain,
+            SignalNextCallback withSignal) {
         checkOpen();
         Statement statement = parse(text);
         if (!(statement instanceof SelectStatement select)) {
@@ -118,8 +132,8 @@ public final class DefaultStore implements Store {
 
     /** A live query's evaluation, on a fresh snapshot (runs on the observers' evaluation thread). */
     private List<Value.Obj> evaluateLive(SelectStatement statement, Map<String, Value> args) {
-        return storage.read(tx -> QueryExecutor.select(statement, runner.source(tx),
-                new EvalContext(args, timestamps.nowMillis())));
+        return storage.read(tx ->
+                QueryExecutor.select(statement, runner.source(tx), new EvalContext(args, timestamps.nowMillis())));
     }
 
     /** Runs a SELECT the way a live query does (tests compare deliveries with it). */
@@ -186,7 +200,8 @@ public final class DefaultStore implements Store {
         try {
             return body.get();
         } catch (WorkFailed e) {
-            throw new StarlingException(ErrorCode.TRANSACTION_FAILED, "transaction failed: " + e.getCause(), e.getCause());
+            throw new StarlingException(
+                    ErrorCode.TRANSACTION_FAILED, "transaction failed: " + e.getCause(), e.getCause());
         } catch (io.starling.internal.storage.StorageException e) {
             throw Errors.storage(e);
         } finally {
@@ -218,7 +233,8 @@ public final class DefaultStore implements Store {
      * @return the refused zombies, and the documents whose stored state already included the received one
      *     but differs from it (the sender is behind)
      */
-    RemoteOutcome applyRemote(List<RemoteDocument> documents, long horizon, Consumer<DocumentWriter> alsoInTransaction) {
+    RemoteOutcome applyRemote(
+            List<RemoteDocument> documents, long horizon, Consumer<DocumentWriter> alsoInTransaction) {
         checkOpen();
         try {
             return write(writer -> {
@@ -276,7 +292,10 @@ public final class DefaultStore implements Store {
                     purged++;
                 }
             }
-            writer.tx().putMeta(EngineSyncStore.META_HORIZON, ByteBuffer.allocate(8).putLong(horizon).array());
+            writer.tx()
+                    .putMeta(
+                            EngineSyncStore.META_HORIZON,
+                            ByteBuffer.allocate(8).putLong(horizon).array());
             return purged;
         });
     }
@@ -349,7 +368,9 @@ public final class DefaultStore implements Store {
             DocumentWriter writer = new DocumentWriter(tx, metrics, indexCatalog.forWrite(tx));
             T r = body.apply(writer);
             if (writer.usedStamps()) {
-                tx.putMeta(META_HLC, ByteBuffer.allocate(8).putLong(timestamps.last()).array());
+                tx.putMeta(
+                        META_HLC,
+                        ByteBuffer.allocate(8).putLong(timestamps.last()).array());
             }
             committed.add(writer.changes());
             writers.add(writer);
@@ -384,8 +405,11 @@ public final class DefaultStore implements Store {
                 try {
                     args.put(e.getKey(), Value.fromJava(e.getValue()));
                 } catch (IllegalArgumentException bad) {
-                    throw new QueryException(ErrorCode.QUERY_ARGUMENT,
-                            "argument :" + e.getKey() + " has a value DQL cannot use: " + bad.getMessage(), 0, 0);
+                    throw new QueryException(
+                            ErrorCode.QUERY_ARGUMENT,
+                            "argument :" + e.getKey() + " has a value DQL cannot use: " + bad.getMessage(),
+                            0,
+                            0);
                 }
             }
         }
@@ -396,7 +420,8 @@ public final class DefaultStore implements Store {
     private void checkUsable() {
         checkOpen();
         if (inTransaction.get()) {
-            throw new StarlingException(ErrorCode.TRANSACTION_FAILED,
+            throw new StarlingException(
+                    ErrorCode.TRANSACTION_FAILED,
                     "the store was called from inside a transaction callback; use the Transaction passed to the callback");
         }
     }
@@ -435,15 +460,19 @@ public final class DefaultStore implements Store {
         public QueryResult execute(String text, Map<String, ?> arguments) {
             if (ended) throw new StarlingException(ErrorCode.TRANSACTION_FAILED, "this transaction has ended");
             if (Thread.currentThread() != owner) {
-                throw new StarlingException(ErrorCode.TRANSACTION_FAILED, "a transaction may only be used on the thread that runs its callback");
+                throw new StarlingException(
+                        ErrorCode.TRANSACTION_FAILED,
+                        "a transaction may only be used on the thread that runs its callback");
             }
             checkOpen();
             Statement statement = parse(text);
             Map<String, Value> args = bind(arguments);
             metrics.statements.increment();
             if (statement.isMutation() && writer == null) {
-                throw new StarlingException(ErrorCode.TRANSACTION_READ_ONLY,
-                        "cannot run " + text.strip().split("\\s+")[0].toUpperCase(java.util.Locale.ROOT) + " in a read-only transaction");
+                throw new StarlingException(
+                        ErrorCode.TRANSACTION_READ_ONLY,
+                        "cannot run " + text.strip().split("\\s+")[0].toUpperCase(java.util.Locale.ROOT)
+                                + " in a read-only transaction");
             }
             try {
                 return writer != null ? runner.write(writer, statement, args) : runner.read(readTx, statement, args);

@@ -43,8 +43,11 @@ final class DefaultSync implements Sync {
     public SyncSubscription registerSubscription(String query, Map<String, ?> arguments) {
         Statement statement = store.parseStatement(query);
         if (!(statement instanceof SelectStatement select) || !select.isPlainFilter()) {
-            throw new QueryException(ErrorCode.QUERY_INVALID,
-                    "a subscription must be SELECT * FROM collection [WHERE condition], with nothing else", 1, 1);
+            throw new QueryException(
+                    ErrorCode.QUERY_INVALID,
+                    "a subscription must be SELECT * FROM collection [WHERE condition], with nothing else",
+                    1,
+                    1);
         }
         Map<String, Value> args = DefaultStore.bindArguments(arguments);
         try {
@@ -99,7 +102,8 @@ final class DefaultSync implements Sync {
     @Override
     public void connect(io.starling.Endpoint endpoint) {
         java.util.Objects.requireNonNull(endpoint, "endpoint");
-        if (endpoint.port() == 0) throw new io.starling.StarlingException(ErrorCode.CONFIG_INVALID, "cannot connect to port 0: " + endpoint);
+        if (endpoint.port() == 0)
+            throw new io.starling.StarlingException(ErrorCode.CONFIG_INVALID, "cannot connect to port 0: " + endpoint);
         owner.connectTo(endpoint);
     }
 
@@ -139,7 +143,9 @@ final class DefaultSync implements Sync {
 
         Registered(Subscription subscription, Map<String, ?> arguments) {
             this.subscription = subscription;
-            this.arguments = arguments == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(arguments));
+            this.arguments = arguments == null
+                    ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(arguments));
         }
 
         @Override

@@ -57,7 +57,8 @@ final class DocumentIds {
         if (id instanceof Value.Dbl) return "an _id must not be a float (use an integer or a string)";
         if (id.isNull()) return "an _id must not be null";
         String type = id.typeName();
-        return "an _id must be a string, an integer, a boolean or an object, not " + (type.startsWith("a") ? "an " : "a ") + type;
+        return "an _id must be a string, an integer, a boolean or an object, not "
+                + (type.startsWith("a") ? "an " : "a ") + type;
     }
 
     private static String describe(Value id) {

@@ -38,7 +38,13 @@ final class DocumentWriter {
         private DocumentState after;
         private final byte[] afterBytes;
 
-        Change(String collection, Value id, DocumentState before, DocumentState after, byte[] afterBytes, long sequence) {
+        Change(
+                String collection,
+                Value id,
+                DocumentState before,
+                DocumentState after,
+                byte[] afterBytes,
+                long sequence) {
             this.collection = collection;
             this.id = id;
             this.before = before;
@@ -60,6 +66,7 @@ final class DocumentWriter {
     private boolean wroteStamp;
     /** The index definitions as this transaction sees them (it may create or drop some). */
     private IndexCatalog.Version indexes;
+
     private boolean indexesChanged;
 
     DocumentWriter(DocumentStorage.WriteTx tx, EngineMetrics metrics, IndexCatalog.Version indexes) {
@@ -124,7 +131,8 @@ final class DocumentWriter {
     void commit(String collection, Value id, byte[] idBytes, DocumentState before, DocumentState after, boolean local) {
         checkSize(collection, id, after, local);
         long seq = tx.put(collection, idBytes, after.exists(), after.encode());
-        if (!indexes.of(collection).isEmpty()) maintainIndexes(collection, id, idBytes, before.document(id), after.document(id));
+        if (!indexes.of(collection).isEmpty())
+            maintainIndexes(collection, id, idBytes, before.document(id), after.document(id));
         wroteStamp |= local;
         changes.add(new Change(collection, id, before, after, null, seq));
     }
@@ -136,7 +144,8 @@ final class DocumentWriter {
      */
     long[] insertNew(String collection, Value[] ids, List<byte[]> idBytes, List<byte[]> states) {
         for (int i = 0; i < ids.length; i++) {
-            if (states.get(i).length > WARN_BYTES) checkSize(collection, ids[i], DocumentState.decode(states.get(i)), true);
+            if (states.get(i).length > WARN_BYTES)
+                checkSize(collection, ids[i], DocumentState.decode(states.get(i)), true);
         }
         long[] seqs = ids.length == 1 // a one-row batch costs more than a plain insert
                 ? new long[] {tx.insertIfAbsent(collection, idBytes.get(0), true, states.get(0))}
@@ -202,13 +211,18 @@ final class DocumentWriter {
         int size = ValueCodec.encode(fields).length;
         if (size <= WARN_BYTES) return;
         if (local && size > MAX_LOCAL_BYTES) {
-            throw new StarlingException(ErrorCode.DOCUMENT_TOO_LARGE, "document " + id + " in " + collection
-                    + " would be " + size + " bytes; the limit for a local write is " + MAX_LOCAL_BYTES + " bytes (5 MiB)");
+            throw new StarlingException(
+                    ErrorCode.DOCUMENT_TOO_LARGE,
+                    "document " + id + " in " + collection + " would be " + size
+                            + " bytes; the limit for a local write is " + MAX_LOCAL_BYTES + " bytes (5 MiB)");
         }
         if (!local && size > MAX_LOCAL_BYTES) {
             metrics.oversizeMerges.increment();
-            log.warn("merged document {} in {} is {} bytes, above the 5 MiB limit for local writes; kept to stay convergent",
-                    id, collection, size);
+            log.warn(
+                    "merged document {} in {} is {} bytes, above the 5 MiB limit for local writes; kept to stay convergent",
+                    id,
+                    collection,
+                    size);
         } else {
             log.warn("document {} in {} is {} bytes, above the recommended 256 KiB", id, collection, size);
         }

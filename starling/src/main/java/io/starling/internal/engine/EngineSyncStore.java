@@ -1,7 +1,7 @@
 package io.starling.internal.engine;
 
-import io.starling.StarlingException;
 import io.starling.ErrorCode;
+import io.starling.StarlingException;
 import io.starling.internal.core.BinaryReader;
 import io.starling.internal.core.BinaryWriter;
 import io.starling.internal.core.CodecException;
@@ -39,7 +39,8 @@ public final class EngineSyncStore implements SyncStoreView {
     private final java.util.function.LongSupplier clock;
     private final Map<String, SelectStatement> parsed = new ConcurrentHashMap<>();
 
-    EngineSyncStore(DefaultStore store, long peerId, long incarnation, String appId, java.util.function.LongSupplier clock) {
+    EngineSyncStore(
+            DefaultStore store, long peerId, long incarnation, String appId, java.util.function.LongSupplier clock) {
         this.store = store;
         this.peerId = peerId;
         this.incarnation = incarnation;
@@ -71,7 +72,10 @@ public final class EngineSyncStore implements SyncStoreView {
     public List<Row> changesSince(long after, int maxRows) {
         return store.read(tx -> {
             List<Row> rows = new ArrayList<>();
-            tx.changesSince(after, maxRows, r -> rows.add(new Row(r.sequence(), r.group(), r.collection(), r.id(), r.live(), r.state())));
+            tx.changesSince(
+                    after,
+                    maxRows,
+                    r -> rows.add(new Row(r.sequence(), r.group(), r.collection(), r.id(), r.live(), r.state())));
             return rows;
         });
     }
@@ -139,10 +143,12 @@ public final class EngineSyncStore implements SyncStoreView {
         List<DefaultStore.RemoteDocument> remote = new ArrayList<>(docs.size());
         try {
             for (Doc d : docs) {
-                remote.add(new DefaultStore.RemoteDocument(d.collection(), DocumentIds.decode(d.id()), DocumentState.decode(d.state())));
+                remote.add(new DefaultStore.RemoteDocument(
+                        d.collection(), DocumentIds.decode(d.id()), DocumentState.decode(d.state())));
             }
         } catch (CodecException e) {
-            throw new RemoteRejectedException("malformed", "a document from peer " + hex(fromPeer) + " does not decode: " + e.getMessage());
+            throw new RemoteRejectedException(
+                    "malformed", "a document from peer " + hex(fromPeer) + " does not decode: " + e.getMessage());
         }
         long horizon = tombstoneHorizon();
         try {
@@ -152,8 +158,10 @@ public final class EngineSyncStore implements SyncStoreView {
             if (outcome.zombies().isEmpty() && outcome.behind().isEmpty()) return ApplyResult.NONE;
             return new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()));
         } catch (StarlingException e) {
-            if (e.errorCode() == ErrorCode.CLOCK_DRIFT) throw new RemoteRejectedException("clock-drift", e.getMessage());
-            if (e.errorCode() == ErrorCode.DOCUMENT_INVALID_ID) throw new RemoteRejectedException("malformed", e.getMessage());
+            if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
+                throw new RemoteRejectedException("clock-drift", e.getMessage());
+            if (e.errorCode() == ErrorCode.DOCUMENT_INVALID_ID)
+                throw new RemoteRejectedException("malformed", e.getMessage());
             throw e;
         }
     }
@@ -175,7 +183,8 @@ public final class EngineSyncStore implements SyncStoreView {
         List<DefaultStore.RemoteDocument> ids = new ArrayList<>(docs.size());
         for (DocRef d : docs) {
             try {
-                ids.add(new DefaultStore.RemoteDocument(d.collection(), DocumentIds.decode(d.id()), DocumentState.empty()));
+                ids.add(new DefaultStore.RemoteDocument(
+                        d.collection(), DocumentIds.decode(d.id()), DocumentState.empty()));
             } catch (CodecException e) {
                 // an id that does not decode names nothing we hold
             }
@@ -194,7 +203,11 @@ public final class EngineSyncStore implements SyncStoreView {
         return parsed.computeIfAbsent(s.query(), q -> {
             try {
                 io.starling.internal.query.Statement st = store.parseStatement(q);
-                return st instanceof SelectStatement sel && sel.isPlainFilter() && sel.collection().equals(s.collection()) ? sel : null;
+                return st instanceof SelectStatement sel
+                                && sel.isPlainFilter()
+                                && sel.collection().equals(s.collection())
+                        ? sel
+                        : null;
             } catch (RuntimeException e) {
                 return null;
             }
@@ -225,7 +238,9 @@ public final class EngineSyncStore implements SyncStoreView {
 
     static byte[] encode(Checkpoint c) {
         BinaryWriter w = new BinaryWriter(32 + c.covered().size() * 17);
-        w.writeFixedLong(c.incarnation()).writeVarLong(c.sequence()).writeVarInt(c.covered().size());
+        w.writeFixedLong(c.incarnation())
+                .writeVarLong(c.sequence())
+                .writeVarInt(c.covered().size());
         for (SubscriptionKey k : c.covered()) w.writeBytes(k.bytes());
         return w.toByteArray();
     }

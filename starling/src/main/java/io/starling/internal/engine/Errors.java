@@ -24,10 +24,17 @@ final class Errors {
     static QueryException query(DqlException e) {
         ErrorCode code;
         switch (e.kind()) {
-            case SYNTAX: code = ErrorCode.QUERY_SYNTAX; break;
-            case ARGUMENT: code = ErrorCode.QUERY_ARGUMENT; break;
-            case UNSUPPORTED: code = ErrorCode.QUERY_UNSUPPORTED; break;
-            default: code = ErrorCode.QUERY_INVALID;
+            case SYNTAX:
+                code = ErrorCode.QUERY_SYNTAX;
+                break;
+            case ARGUMENT:
+                code = ErrorCode.QUERY_ARGUMENT;
+                break;
+            case UNSUPPORTED:
+                code = ErrorCode.QUERY_UNSUPPORTED;
+                break;
+            default:
+                code = ErrorCode.QUERY_INVALID;
         }
         return new QueryException(code, e.getMessage(), e.line(), e.column(), e);
     }
@@ -35,11 +42,20 @@ final class Errors {
     static StarlingException storage(StorageException e) {
         ErrorCode code;
         switch (e.code()) {
-            case LOCKED: code = ErrorCode.STORE_LOCKED; break;
-            case CORRUPT: code = ErrorCode.STORE_CORRUPT; break;
-            case NEWER_SCHEMA: code = ErrorCode.STORE_NEWER_SCHEMA; break;
-            case CLOSED: code = ErrorCode.CLOSED; break;
-            default: code = ErrorCode.STORE_IO;
+            case LOCKED:
+                code = ErrorCode.STORE_LOCKED;
+                break;
+            case CORRUPT:
+                code = ErrorCode.STORE_CORRUPT;
+                break;
+            case NEWER_SCHEMA:
+                code = ErrorCode.STORE_NEWER_SCHEMA;
+                break;
+            case CLOSED:
+                code = ErrorCode.CLOSED;
+                break;
+            default:
+                code = ErrorCode.STORE_IO;
         }
         return new StarlingException(code, e.getMessage(), e);
     }

@@ -15,11 +15,18 @@ public final class InMemoryTransport {
 
     /** Connects {@code a} and {@code b} ({@code a} dials): each starts a session. */
     public static Link connect(DefaultStarling a, DefaultStarling b) {
-        return connect(a, b, io.starling.internal.net.ConnectionInfo.memory(true), io.starling.internal.net.ConnectionInfo.memory(false));
+        return connect(
+                a,
+                b,
+                io.starling.internal.net.ConnectionInfo.memory(true),
+                io.starling.internal.net.ConnectionInfo.memory(false));
     }
 
     /** Connects {@code a} and {@code b} with what each side is told about the connection. */
-    public static Link connect(DefaultStarling a, DefaultStarling b, io.starling.internal.net.ConnectionInfo infoA,
+    public static Link connect(
+            DefaultStarling a,
+            DefaultStarling b,
+            io.starling.internal.net.ConnectionInfo infoA,
             io.starling.internal.net.ConnectionInfo infoB) {
         Link link = new Link();
         Outbound fromA = new Outbound(link, link.aToB, link.messagesAToB, a, b);

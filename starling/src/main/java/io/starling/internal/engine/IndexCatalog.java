@@ -58,7 +58,8 @@ final class IndexCatalog {
 
         static Version of(List<IndexDefinition> definitions) {
             Map<String, List<IndexDefinition>> by = new LinkedHashMap<>();
-            for (IndexDefinition d : definitions) by.computeIfAbsent(d.collection(), c -> new ArrayList<>()).add(d);
+            for (IndexDefinition d : definitions)
+                by.computeIfAbsent(d.collection(), c -> new ArrayList<>()).add(d);
             by.replaceAll((c, l) -> List.copyOf(l));
             return new Version(definitions.isEmpty() ? null : encode(definitions), Map.copyOf(by));
         }
@@ -119,7 +120,8 @@ final class IndexCatalog {
             for (IndexDefinition.Field f : d.fields()) {
                 List<Value> segments = new ArrayList<>();
                 for (Path.Segment s : f.path().segments()) segments.add(Value.of(((Path.Key) s).name()));
-                fields.add(new Value.Obj(Map.of("path", new Value.Arr(segments), "descending", Value.of(f.descending()))));
+                fields.add(
+                        new Value.Obj(Map.of("path", new Value.Arr(segments), "descending", Value.of(f.descending()))));
             }
             Map<String, Value> m = new LinkedHashMap<>();
             m.put("name", Value.of(d.name()));
@@ -140,10 +142,12 @@ final class IndexCatalog {
                 for (Value f : ((Value.Arr) o.get("fields")).items()) {
                     Value.Obj fo = (Value.Obj) f;
                     List<Path.Segment> segs = new ArrayList<>();
-                    for (Value s : ((Value.Arr) fo.get("path")).items()) segs.add(new Path.Key(((Value.Str) s).value()));
+                    for (Value s : ((Value.Arr) fo.get("path")).items())
+                        segs.add(new Path.Key(((Value.Str) s).value()));
                     fields.add(new IndexDefinition.Field(new Path(segs), ((Value.Bool) fo.get("descending")).value()));
                 }
-                out.add(new IndexDefinition(((Value.Str) o.get("name")).value(), ((Value.Str) o.get("collection")).value(), fields));
+                out.add(new IndexDefinition(
+                        ((Value.Str) o.get("name")).value(), ((Value.Str) o.get("collection")).value(), fields));
             }
             Version v = Version.of(out);
             return new Version(bytes, v.byCollection());

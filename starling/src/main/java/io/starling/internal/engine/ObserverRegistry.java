@@ -93,8 +93,13 @@ final class ObserverRegistry {
         };
     }
 
-    StoreObserver register(String text, SelectStatement statement, Map<String, Value> args, Executor executor,
-            ObserverCallback plain, SignalNextCallback withSignal) {
+    StoreObserver register(
+            String text,
+            SelectStatement statement,
+            Map<String, Value> args,
+            Executor executor,
+            ObserverCallback plain,
+            SignalNextCallback withSignal) {
         if (closed) throw new IllegalStateException("closed");
         startThreads();
         Observer observer;
@@ -102,7 +107,9 @@ final class ObserverRegistry {
             String key = text + '\u0000' + args;
             LiveQuery live = byKey.computeIfAbsent(key, k -> {
                 LiveQuery q = new LiveQuery(k, text, statement, args);
-                byCollection.computeIfAbsent(statement.collection(), c -> new CopyOnWriteArrayList<>()).add(q);
+                byCollection
+                        .computeIfAbsent(statement.collection(), c -> new CopyOnWriteArrayList<>())
+                        .add(q);
                 return q;
             });
             observer = new Observer(live, executor == null ? delivery : executor, plain, withSignal);
@@ -118,7 +125,8 @@ final class ObserverRegistry {
         if (closed || byCollection.isEmpty()) return;
         Map<String, List<DocumentWriter.Change>> grouped = new java.util.HashMap<>();
         for (DocumentWriter.Change c : changes) {
-            if (byCollection.containsKey(c.collection)) grouped.computeIfAbsent(c.collection, k -> new ArrayList<>()).add(c);
+            if (byCollection.containsKey(c.collection))
+                grouped.computeIfAbsent(c.collection, k -> new ArrayList<>()).add(c);
         }
         for (Map.Entry<String, List<DocumentWriter.Change>> e : grouped.entrySet()) {
             for (LiveQuery q : byCollection.getOrDefault(e.getKey(), List.of())) q.offer(e.getValue());
@@ -440,5 +448,4 @@ final class ObserverRegistry {
             return "QueryResultChange{initial=" + initial + ", items=" + items.size() + ", diff=" + diff + '}';
         }
     }
-
 }

@@ -93,13 +93,16 @@ final class PresenceService implements Presence {
         try {
             byte[] encoded = Json.MAPPER.writeValueAsBytes(metadata);
             if (encoded.length > MAX_METADATA_BYTES) {
-                throw new StarlingException(ErrorCode.CONFIG_INVALID, "peer metadata is " + encoded.length
-                        + " bytes encoded; the limit is " + MAX_METADATA_BYTES);
+                throw new StarlingException(
+                        ErrorCode.CONFIG_INVALID,
+                        "peer metadata is " + encoded.length + " bytes encoded; the limit is " + MAX_METADATA_BYTES);
             }
             copy = Json.MAPPER.readValue(encoded, new TypeReference<LinkedHashMap<String, Object>>() {});
         } catch (IOException e) {
-            throw new StarlingException(ErrorCode.CONFIG_INVALID, "peer metadata must be JSON-like (maps, lists, "
-                    + "strings, numbers, booleans, null): " + e.getMessage());
+            throw new StarlingException(
+                    ErrorCode.CONFIG_INVALID,
+                    "peer metadata must be JSON-like (maps, lists, " + "strings, numbers, booleans, null): "
+                            + e.getMessage());
         }
         synchronized (this) {
             this.metadata = copy;
@@ -113,7 +116,8 @@ final class PresenceService implements Presence {
         if (handler != null) {
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isNegative() || timeout.isZero()) {
-                throw new StarlingException(ErrorCode.CONFIG_INVALID, "the connection-request timeout must be positive: " + timeout);
+                throw new StarlingException(
+                        ErrorCode.CONFIG_INVALID, "the connection-request timeout must be positive: " + timeout);
             }
             handlerTimeout = timeout;
         }
@@ -154,7 +158,10 @@ final class PresenceService implements Presence {
         try {
             records = decode(bytes);
         } catch (IOException | RuntimeException e) {
-            log.warn("ignoring a malformed presence view from peer {}: {}", EngineSyncStore.hex(fromPeer), e.getMessage());
+            log.warn(
+                    "ignoring a malformed presence view from peer {}: {}",
+                    EngineSyncStore.hex(fromPeer),
+                    e.getMessage());
             return;
         }
         boolean changed = false;
@@ -162,7 +169,8 @@ final class PresenceService implements Presence {
             for (Record r : records) {
                 if (r.origin == localPeer) continue;
                 Record old = known.get(r.origin);
-                // the origin itself is the authority on its record, whatever the sequence (a restart with a clock behind)
+                // the origin itself is the authority on its record, whatever the sequence (a restart with a clock
+                // behind)
                 if (old == null || r.sequence > old.sequence || (r.origin == fromPeer && r.sequence != old.sequence)) {
                     known.put(r.origin, r);
                     changed = true;
@@ -278,7 +286,8 @@ final class PresenceService implements Presence {
     @SuppressWarnings("unchecked")
     private static List<Record> decode(byte[] bytes) throws IOException {
         Map<String, Object> root = Json.MAPPER.readValue(bytes, new TypeReference<Map<String, Object>>() {});
-        if (!Objects.equals(((Number) root.getOrDefault("v", 0)).intValue(), 1)) throw new IOException("unknown presence version " + root.get("v"));
+        if (!Objects.equals(((Number) root.getOrDefault("v", 0)).intValue(), 1))
+            throw new IOException("unknown presence version " + root.get("v"));
         List<Record> out = new ArrayList<>();
         for (Object o : (List<Object>) root.get("records")) {
             Map<String, Object> m = (Map<String, Object>) o;
@@ -286,7 +295,8 @@ final class PresenceService implements Presence {
             long seq = ((Number) m.get("seq")).longValue();
             Map<String, Object> meta = (Map<String, Object>) m.getOrDefault("meta", Map.of());
             Map<Long, String> links = new LinkedHashMap<>();
-            ((Map<String, Object>) m.getOrDefault("links", Map.of())).forEach((k, v) -> links.put(Long.parseUnsignedLong(k, 16), (String) v));
+            ((Map<String, Object>) m.getOrDefault("links", Map.of()))
+                    .forEach((k, v) -> links.put(Long.parseUnsignedLong(k, 16), (String) v));
             out.add(new Record(origin, seq, meta == null ? Map.of() : meta, links));
         }
         return out;

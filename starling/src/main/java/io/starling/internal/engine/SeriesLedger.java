@@ -18,7 +18,10 @@ final class SeriesLedger {
     private record Key(String collection, byte[] id, Stamp series) {
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key k && collection.equals(k.collection) && Arrays.equals(id, k.id) && series.equals(k.series);
+            return o instanceof Key k
+                    && collection.equals(k.collection)
+                    && Arrays.equals(id, k.id)
+                    && series.equals(k.series);
         }
 
         @Override

@@ -8,10 +8,10 @@ import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentException;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.crdt.FieldOp;
-import io.starling.internal.query.CreateIndexStatement;
 import io.starling.internal.index.IndexDefinition;
 import io.starling.internal.index.IndexKeyCodec;
 import io.starling.internal.index.IndexRange;
+import io.starling.internal.query.CreateIndexStatement;
 import io.starling.internal.query.DeleteStatement;
 import io.starling.internal.query.DocumentSource;
 import io.starling.internal.query.DqlException;
@@ -26,7 +26,6 @@ import io.starling.internal.query.Statement;
 import io.starling.internal.query.UpdateStatement;
 import io.starling.internal.storage.DocumentStorage;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -48,7 +47,11 @@ final class StatementRunner {
 
     private final SystemCollections.Info info;
 
-    StatementRunner(Timestamps timestamps, EngineMetrics metrics, DocumentCache cache, IndexCatalog catalog,
+    StatementRunner(
+            Timestamps timestamps,
+            EngineMetrics metrics,
+            DocumentCache cache,
+            IndexCatalog catalog,
             SystemCollections.Info info) {
         this.timestamps = timestamps;
         this.metrics = metrics;
@@ -76,7 +79,8 @@ final class StatementRunner {
             return new DefaultQueryResult(List.of(QueryExecutor.explain(explain, source, ctx)), List.of());
         }
         if (!(statement instanceof SelectStatement select)) {
-            throw new IllegalStateException("not a query: " + statement.getClass().getSimpleName());
+            throw new IllegalStateException(
+                    "not a query: " + statement.getClass().getSimpleName());
         }
         return new DefaultQueryResult(QueryExecutor.select(select, source, ctx), List.of());
     }
@@ -90,11 +94,17 @@ final class StatementRunner {
     DefaultQueryResult write(DocumentWriter writer, Statement statement, Map<String, Value> args) {
         boolean system = SystemCollections.isSystem(statement.collection());
         if (!statement.isMutation()) {
-            return query(statement, system ? new SystemCollections(writer.tx(), writer.indexes(), info) : source(writer), args);
+            return query(
+                    statement,
+                    system ? new SystemCollections(writer.tx(), writer.indexes(), info) : source(writer),
+                    args);
         }
         if (system) {
             int[] at = position(statement);
-            throw new DqlException(DqlException.Kind.INVALID, at[0], at[1],
+            throw new DqlException(
+                    DqlException.Kind.INVALID,
+                    at[0],
+                    at[1],
                     statement.collection() + " is a read-only system collection");
         }
         if (statement instanceof CreateIndexStatement create) return createIndex(writer, create);
@@ -107,7 +117,9 @@ final class StatementRunner {
             else if (statement instanceof UpdateStatement update) mutated = update(writer, update, ctx);
             else if (statement instanceof DeleteStatement delete) mutated = delete(writer, delete, ctx);
             else if (statement instanceof EvictStatement evict) mutated = evict(writer, evict, ctx);
-            else throw new IllegalStateException("unexpected statement " + statement.getClass().getSimpleName());
+            else
+                throw new IllegalStateException(
+                        "unexpected statement " + statement.getClass().getSimpleName());
         } catch (DocumentException e) {
             throw new StarlingException(ErrorCode.DOCUMENT_INVALID, e.getMessage(), e);
         }
@@ -126,8 +138,12 @@ final class StatementRunner {
     private static DefaultQueryResult createIndex(DocumentWriter writer, CreateIndexStatement create) {
         if (writer.indexes().find(create.collection(), create.name()) != null) {
             if (create.ifNotExists()) return new DefaultQueryResult(List.of(), List.of());
-            throw new DqlException(DqlException.Kind.INVALID, create.line(), create.column(),
-                    "index " + create.name() + " already exists on " + create.collection() + " (use CREATE INDEX IF NOT EXISTS)");
+            throw new DqlException(
+                    DqlException.Kind.INVALID,
+                    create.line(),
+                    create.column(),
+                    "index " + create.name() + " already exists on " + create.collection()
+                            + " (use CREATE INDEX IF NOT EXISTS)");
         }
         writer.createIndex(create.index());
         return new DefaultQueryResult(List.of(), List.of());
@@ -137,7 +153,10 @@ final class StatementRunner {
         IndexDefinition existing = writer.indexes().find(drop.collection(), drop.name());
         if (existing == null) {
             if (drop.ifExists()) return new DefaultQueryResult(List.of(), List.of());
-            throw new DqlException(DqlException.Kind.INVALID, drop.line(), drop.column(),
+            throw new DqlException(
+                    DqlException.Kind.INVALID,
+                    drop.line(),
+                    drop.column(),
                     "there is no index " + drop.name() + " on " + drop.collection() + " (use DROP INDEX IF EXISTS)");
         }
         writer.dropIndex(existing);
@@ -160,7 +179,9 @@ final class StatementRunner {
         List<byte[]> states = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             if (!(docs.get(i) instanceof Value.Obj obj)) {
-                throw new StarlingException(ErrorCode.DOCUMENT_INVALID, "INSERT needs objects, got " + docs.get(i).typeName());
+                throw new StarlingException(
+                        ErrorCode.DOCUMENT_INVALID,
+                        "INSERT needs objects, got " + docs.get(i).typeName());
             }
             checkStorable(obj, null);
             Value id = obj.get("_id");
@@ -188,8 +209,10 @@ final class StatementRunner {
             } else {
                 switch (insert.onIdConflict()) {
                     case FAIL:
-                        throw new StarlingException(ErrorCode.DOCUMENT_ID_CONFLICT, "a document with _id " + ids[i]
-                                + " already exists in " + collection + " (use ON ID CONFLICT DO UPDATE or DO NOTHING)");
+                        throw new StarlingException(
+                                ErrorCode.DOCUMENT_ID_CONFLICT,
+                                "a document with _id " + ids[i] + " already exists in " + collection
+                                        + " (use ON ID CONFLICT DO UPDATE or DO NOTHING)");
                     case DO_NOTHING:
                         continue;
                     case DO_UPDATE:
@@ -231,7 +254,10 @@ final class StatementRunner {
     }
 
     private List<Value> evict(DocumentWriter writer, EvictStatement evict, EvalContext ctx) {
-        return forEachMatch(writer, evict, ctx,
+        return forEachMatch(
+                writer,
+                evict,
+                ctx,
                 (doc, id, idBytes, before) -> writer.evict(evict.collection(), id, idBytes, before));
     }
 
@@ -242,7 +268,8 @@ final class StatementRunner {
     }
 
     /** Finds the documents the WHERE matches (all of them first: no writing while scanning), then acts on each. */
-    private static List<Value> forEachMatch(DocumentWriter writer, Statement statement, EvalContext ctx, MatchAction action) {
+    private static List<Value> forEachMatch(
+            DocumentWriter writer, Statement statement, EvalContext ctx, MatchAction action) {
         List<Value> mutated = new ArrayList<>();
         for (Value.Obj doc : QueryExecutor.matching(statement, source(writer), ctx)) {
             Value id = doc.get("_id");
@@ -262,8 +289,10 @@ final class StatementRunner {
         try {
             return DocumentState.decode(row.state());
         } catch (CodecException e) {
-            throw new StarlingException(ErrorCode.STORE_CORRUPT, "document " + safeId(row.id()) + " in "
-                    + row.collection() + " is damaged: " + e.getMessage(), e);
+            throw new StarlingException(
+                    ErrorCode.STORE_CORRUPT,
+                    "document " + safeId(row.id()) + " in " + row.collection() + " is damaged: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -282,9 +311,11 @@ final class StatementRunner {
     private static void checkStorable(Value v, Object path) {
         Value bad = firstUnstorable(v);
         if (bad != null) {
-            String what = bad instanceof Value.Dbl ? "holds " + bad + "; only finite numbers can be stored"
+            String what = bad instanceof Value.Dbl
+                    ? "holds " + bad + "; only finite numbers can be stored"
                     : "holds a string that is not valid Unicode (a lone surrogate)";
-            throw new StarlingException(ErrorCode.DOCUMENT_INVALID, "field " + (path == null ? "of the document" : path) + " " + what);
+            throw new StarlingException(
+                    ErrorCode.DOCUMENT_INVALID, "field " + (path == null ? "of the document" : path) + " " + what);
         }
     }
 
@@ -325,6 +356,7 @@ final class StatementRunner {
         private final DocumentStorage.ReadTx tx;
         /** Null inside write transactions (see DocumentCache). */
         private final DocumentCache cache;
+
         private final Function<String, List<IndexDefinition>> indexes;
 
         Source(DocumentStorage.ReadTx tx, DocumentCache cache, Function<String, List<IndexDefinition>> indexes) {

@@ -14,7 +14,14 @@ final class SyncMetrics {
     final LongAdder messagesReceived = new LongAdder();
 
     Sync.Metrics snapshot(int connections) {
-        return new Sync.Metrics(bytesSent.sum(), bytesReceived.sum(), documentsSent.sum(), documentsReceived.sum(),
-                connections, connectionsRefused.sum(), messagesSent.sum(), messagesReceived.sum());
+        return new Sync.Metrics(
+                bytesSent.sum(),
+                bytesReceived.sum(),
+                documentsSent.sum(),
+                documentsReceived.sum(),
+                connections,
+                connectionsRefused.sum(),
+                messagesSent.sum(),
+                messagesReceived.sum());
     }
 }

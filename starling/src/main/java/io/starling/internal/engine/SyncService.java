@@ -64,7 +64,12 @@ final class SyncService implements AutoCloseable {
     private volatile boolean closed;
     private volatile Thread worker;
 
-    SyncService(EngineSyncStore view, DefaultSync sync, SessionConfig config, LongSupplier clock, SyncMetrics metrics,
+    SyncService(
+            EngineSyncStore view,
+            DefaultSync sync,
+            SessionConfig config,
+            LongSupplier clock,
+            SyncMetrics metrics,
             PresenceService presence) {
         this.view = view;
         this.sync = sync;
@@ -123,7 +128,8 @@ final class SyncService implements AutoCloseable {
     List<Sync.PeerStatus> peers() {
         Map<Long, Sync.PeerStatus> out = new LinkedHashMap<>();
         for (Driver d : drivers.keySet()) {
-            if (d.established && !d.gone) out.putIfAbsent(d.remotePeer, new Sync.PeerStatus(d.remotePeer, true, d.acked));
+            if (d.established && !d.gone)
+                out.putIfAbsent(d.remotePeer, new Sync.PeerStatus(d.remotePeer, true, d.acked));
         }
         return new ArrayList<>(out.values());
     }
@@ -239,7 +245,9 @@ final class SyncService implements AutoCloseable {
             }
             if (held != null) {
                 if (held.size() >= MAX_HELD_MESSAGES) {
-                    feed(session.close(SyncSession.DENIED, "more than " + MAX_HELD_MESSAGES + " messages before the connection was allowed"));
+                    feed(session.close(
+                            SyncSession.DENIED,
+                            "more than " + MAX_HELD_MESSAGES + " messages before the connection was allowed"));
                 } else {
                     held.add(m);
                 }
@@ -248,8 +256,11 @@ final class SyncService implements AutoCloseable {
             if (!helloSeen && m instanceof Message.Hello h) {
                 helloSeen = true;
                 if (info.authenticatedPeerId() != 0 && h.peerId() != info.authenticatedPeerId()) {
-                    feed(session.close(SyncSession.UNAUTHENTICATED, "the HELLO names peer " + EngineSyncStore.hex(h.peerId())
-                            + " but the certificate belongs to peer " + EngineSyncStore.hex(info.authenticatedPeerId())));
+                    feed(session.close(
+                            SyncSession.UNAUTHENTICATED,
+                            "the HELLO names peer " + EngineSyncStore.hex(h.peerId())
+                                    + " but the certificate belongs to peer "
+                                    + EngineSyncStore.hex(info.authenticatedPeerId())));
                     return;
                 }
                 if (!info.outgoing() && presence.hasConnectionRequestHandler()) {
@@ -276,17 +287,25 @@ final class SyncService implements AutoCloseable {
                 run(() -> decided(allowed, why));
             };
             try {
-                thread.schedule(() -> decide.accept(false, "no answer from the connection-request handler within "
-                        + timeoutMillis + " ms"), timeoutMillis, TimeUnit.MILLISECONDS);
+                thread.schedule(
+                        () -> decide.accept(
+                                false, "no answer from the connection-request handler within " + timeoutMillis + " ms"),
+                        timeoutMillis,
+                        TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException closing) {
                 return;
             }
-            Presence.ConnectionRequest request = new Presence.ConnectionRequest(peerId, info.transport(), info.remoteAddress());
+            Presence.ConnectionRequest request =
+                    new Presence.ConnectionRequest(peerId, info.transport(), info.remoteAddress());
             try {
-                CompletionStage<Boolean> answer = presence.connectionRequestHandler().decide(request);
+                CompletionStage<Boolean> answer =
+                        presence.connectionRequestHandler().decide(request);
                 answer.whenComplete((allowed, error) -> {
                     if (error != null) {
-                        log.warn("the connection-request handler failed for peer {}", EngineSyncStore.hex(peerId), error);
+                        log.warn(
+                                "the connection-request handler failed for peer {}",
+                                EngineSyncStore.hex(peerId),
+                                error);
                         decide.accept(false, "the connection-request handler failed: " + error);
                     } else {
                         decide.accept(Boolean.TRUE.equals(allowed), "the connection-request handler denied it");
@@ -348,8 +367,10 @@ final class SyncService implements AutoCloseable {
                     continue; // both dialed by the remote: it closes the newer one
                 }
                 Driver winner = loser == this ? other : this;
-                loser.feed(loser.session.close(SyncSession.DUPLICATE, "already connected to peer "
-                        + EngineSyncStore.hex(remotePeer) + " over " + winner.info.transport()));
+                loser.feed(loser.session.close(
+                        SyncSession.DUPLICATE,
+                        "already connected to peer " + EngineSyncStore.hex(remotePeer) + " over "
+                                + winner.info.transport()));
                 return;
             }
         }
@@ -381,8 +402,12 @@ final class SyncService implements AutoCloseable {
         public void established(long remotePeerId) {
             remotePeer = remotePeerId;
             established = true;
-            log.info("sync session with {} established ({} {}, {})", EngineSyncStore.hex(remotePeerId), info.transport(),
-                    info.outgoing() ? "to" : "from", info.remoteAddress());
+            log.info(
+                    "sync session with {} established ({} {}, {})",
+                    EngineSyncStore.hex(remotePeerId),
+                    info.transport(),
+                    info.outgoing() ? "to" : "from",
+                    info.remoteAddress());
             channel.established(remotePeerId);
             sync.peersChanged();
             presence.neighboursChanged();
@@ -412,10 +437,14 @@ final class SyncService implements AutoCloseable {
         @Override
         public void closed(String reason, String message, boolean byRemote) {
             String line = "sync session with {} ({}, {}) closed {}: {} {}";
-            Object[] args = {peerName(), info.transport(), info.remoteAddress(), byRemote ? "by the peer" : "here", reason, message};
+            Object[] args = {
+                peerName(), info.transport(), info.remoteAddress(), byRemote ? "by the peer" : "here", reason, message
+            };
             if (SyncSession.DUPLICATE.equals(reason) || SyncSession.CLOSED.equals(reason)) log.debug(line, args);
-            else if (SyncSession.DENIED.equals(reason) || SyncSession.UNAUTHENTICATED.equals(reason)
-                    || SyncSession.APP.equals(reason) || SyncSession.VERSION.equals(reason)) log.warn(line, args);
+            else if (SyncSession.DENIED.equals(reason)
+                    || SyncSession.UNAUTHENTICATED.equals(reason)
+                    || SyncSession.APP.equals(reason)
+                    || SyncSession.VERSION.equals(reason)) log.warn(line, args);
             else log.info(line, args);
         }
     }

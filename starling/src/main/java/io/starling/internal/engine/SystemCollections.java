@@ -69,15 +69,22 @@ final class SystemCollections implements DocumentSource {
                 break;
             case "system:collections":
                 for (String name : tx.collections()) {
-                    docs.add(obj("_id", Value.of(name), "name", Value.of(name), "documents", Value.of(tx.countLive(name))));
+                    docs.add(obj(
+                            "_id", Value.of(name), "name", Value.of(name), "documents", Value.of(tx.countLive(name))));
                 }
                 break;
             case "system:info":
-                docs.add(obj("_id", Value.of("info"),
-                        "path", Value.of(info.directory().toString()),
-                        "siteId", Value.of(Long.toUnsignedString(info.siteId(), 16)),
-                        "appId", Value.of(info.appId()),
-                        "bytesOnDisk", Value.of(bytesOnDisk(info.directory()))));
+                docs.add(obj(
+                        "_id",
+                        Value.of("info"),
+                        "path",
+                        Value.of(info.directory().toString()),
+                        "siteId",
+                        Value.of(Long.toUnsignedString(info.siteId(), 16)),
+                        "appId",
+                        Value.of(info.appId()),
+                        "bytesOnDisk",
+                        Value.of(bytesOnDisk(info.directory()))));
                 break;
             default:
                 break; // an unknown system collection is empty, like any collection never written
@@ -91,8 +98,15 @@ final class SystemCollections implements DocumentSource {
         for (IndexDefinition.Field f : d.fields()) {
             fields.add(obj("path", Value.of(pathText(f.path())), "order", Value.of(f.descending() ? "DESC" : "ASC")));
         }
-        return obj("_id", obj("collection", Value.of(d.collection()), "name", Value.of(d.name())),
-                "name", Value.of(d.name()), "collection", Value.of(d.collection()), "fields", new Value.Arr(fields));
+        return obj(
+                "_id",
+                obj("collection", Value.of(d.collection()), "name", Value.of(d.name())),
+                "name",
+                Value.of(d.name()),
+                "collection",
+                Value.of(d.collection()),
+                "fields",
+                new Value.Arr(fields));
     }
 
     private static String pathText(Path p) {
@@ -102,13 +116,15 @@ final class SystemCollections implements DocumentSource {
     private static long bytesOnDisk(java.nio.file.Path dir) {
         if (dir == null || !Files.isDirectory(dir)) return 0;
         try (Stream<java.nio.file.Path> files = Files.list(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(f -> {
-                try {
-                    return Files.size(f);
-                } catch (IOException gone) {
-                    return 0;
-                }
-            }).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(f -> {
+                        try {
+                            return Files.size(f);
+                        } catch (IOException gone) {
+                            return 0;
+                        }
+                    })
+                    .sum();
         } catch (IOException e) {
             return 0;
         }

@@ -15,7 +15,8 @@ class DocumentCacheTest {
     @Test
     void readsShareDecodedDocumentsUntilTheRowChanges() {
         InMemoryStorage storage = new InMemoryStorage();
-        try (DefaultStarling db = DefaultStarling.open(StarlingConfig.builder().build(), Path.of("memory"), storage, Clock.systemUTC())) {
+        try (DefaultStarling db =
+                DefaultStarling.open(StarlingConfig.builder().build(), Path.of("memory"), storage, Clock.systemUTC())) {
             DefaultStore store = db.defaultStore();
             store.execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'v': 'a'}), ({'_id': 2, 'v': 'b'})");
             Value.Obj first = read(storage, store, 1);
@@ -30,7 +31,8 @@ class DocumentCacheTest {
     }
 
     private static Value.Obj read(InMemoryStorage storage, DefaultStore store, int id) {
-        return storage.read(tx -> new StatementRunner.Source(tx, store.cache(), c -> java.util.List.of()).get("c", Value.of(id)));
+        return storage.read(
+                tx -> new StatementRunner.Source(tx, store.cache(), c -> java.util.List.of()).get("c", Value.of(id)));
     }
 
     private static void assertThatNoCacheInWrites(DefaultStore store) {

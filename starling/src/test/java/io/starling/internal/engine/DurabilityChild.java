@@ -16,7 +16,8 @@ public final class DurabilityChild {
         PrintStream out = System.out;
         PrintStream acks = new PrintStream(new java.io.FileOutputStream(args[2], true), false, "UTF-8");
         long next = Long.parseLong(args[1]);
-        try (Starling db = Starling.open(StarlingConfig.builder().databaseDirectory(Path.of(args[0])).build())) {
+        try (Starling db = Starling.open(
+                StarlingConfig.builder().databaseDirectory(Path.of(args[0])).build())) {
             db.store().execute("INSERT INTO counters DOCUMENTS ({'_id': 'n'}) ON ID CONFLICT DO NOTHING");
             out.println("ready");
             out.flush();
@@ -27,8 +28,12 @@ public final class DurabilityChild {
                     acks.flush();
                     out.println("inc " + next);
                 } else {
-                    db.store().execute("INSERT INTO docs DOCUMENTS (:d)",
-                            Map.of("d", Map.of("_id", next, "payload", "p".repeat((int) (next % 200)), "n", next)));
+                    db.store()
+                            .execute(
+                                    "INSERT INTO docs DOCUMENTS (:d)",
+                                    Map.of(
+                                            "d",
+                                            Map.of("_id", next, "payload", "p".repeat((int) (next % 200)), "n", next)));
                     acks.println("doc " + next);
                     acks.flush();
                     out.println("doc " + next);

@@ -39,13 +39,15 @@ class IndexMaintenanceTest {
     };
 
     static DefaultStarling memoryStore() {
-        return DefaultStarling.open(StarlingConfig.builder().build(), Path.of("memory"), new InMemoryStorage(), Clock.systemUTC());
+        return DefaultStarling.open(
+                StarlingConfig.builder().build(), Path.of("memory"), new InMemoryStorage(), Clock.systemUTC());
     }
 
     @Property(tries = 150)
     void indexedAndUnindexedStoresAnswerAlike(@ForAll long seed) {
         Random r = new Random(seed);
-        try (DefaultStarling indexed = memoryStore(); DefaultStarling plain = memoryStore()) {
+        try (DefaultStarling indexed = memoryStore();
+                DefaultStarling plain = memoryStore()) {
             // some indexes exist before the data, some are created (back-filled) halfway
             indexed.store().execute("CREATE INDEX by_a ON c (a)");
             for (int step = 0; step < 60; step++) {
@@ -70,22 +72,38 @@ class IndexMaintenanceTest {
         if (r.nextBoolean()) doc.put("b", Map.of("n", (long) r.nextInt(8)));
         if (r.nextBoolean()) doc.put("s", r.nextBoolean() ? "abc" + r.nextInt(3) : "zz");
         long remoteHlc = (System.currentTimeMillis() << 16) + step;
-        DocumentState remote = DocumentState.empty().insert((Value.Obj) Value.fromJava(doc), new Stamp(remoteHlc, 424242));
+        DocumentState remote =
+                DocumentState.empty().insert((Value.Obj) Value.fromJava(doc), new Stamp(remoteHlc, 424242));
         int kind = r.nextInt(8);
         for (DefaultStore store : stores) {
             switch (kind) {
-                case 0: store.execute("INSERT INTO c DOCUMENTS (:d) ON ID CONFLICT DO UPDATE", Map.of("d", doc)); break;
-                case 1: store.execute("INSERT INTO c DOCUMENTS (:d) ON ID CONFLICT DO NOTHING", Map.of("d", doc)); break;
-                case 2: store.execute("UPDATE c SET a = :a WHERE _id = :id", Map.of("a", (long) (step % 4), "id", id)); break;
-                case 3: store.execute("UPDATE c UNSET a, b WHERE _id = :id", Map.of("id", id)); break;
-                case 4: store.execute("DELETE FROM c WHERE _id = :id", Map.of("id", id)); break;
-                case 5: store.execute("EVICT FROM c WHERE _id = :id", Map.of("id", id)); break;
-                case 6: store.mergeRemote(List.of(new DefaultStore.RemoteDocument("c", Value.of(id), remote))); break;
+                case 0:
+                    store.execute("INSERT INTO c DOCUMENTS (:d) ON ID CONFLICT DO UPDATE", Map.of("d", doc));
+                    break;
+                case 1:
+                    store.execute("INSERT INTO c DOCUMENTS (:d) ON ID CONFLICT DO NOTHING", Map.of("d", doc));
+                    break;
+                case 2:
+                    store.execute("UPDATE c SET a = :a WHERE _id = :id", Map.of("a", (long) (step % 4), "id", id));
+                    break;
+                case 3:
+                    store.execute("UPDATE c UNSET a, b WHERE _id = :id", Map.of("id", id));
+                    break;
+                case 4:
+                    store.execute("DELETE FROM c WHERE _id = :id", Map.of("id", id));
+                    break;
+                case 5:
+                    store.execute("EVICT FROM c WHERE _id = :id", Map.of("id", id));
+                    break;
+                case 6:
+                    store.mergeRemote(List.of(new DefaultStore.RemoteDocument("c", Value.of(id), remote)));
+                    break;
                 default:
                     assertThatThrownBy(() -> store.transaction(tx -> {
-                        tx.execute("INSERT INTO c DOCUMENTS (:d) ON ID CONFLICT DO UPDATE", Map.of("d", doc));
-                        throw new IllegalStateException("roll back (seed " + seed + ")");
-                    })).isInstanceOf(IllegalStateException.class);
+                                tx.execute("INSERT INTO c DOCUMENTS (:d) ON ID CONFLICT DO UPDATE", Map.of("d", doc));
+                                throw new IllegalStateException("roll back (seed " + seed + ")");
+                            }))
+                            .isInstanceOf(IllegalStateException.class);
             }
         }
     }
@@ -101,10 +119,15 @@ class IndexMaintenanceTest {
         try (DefaultStarling db = memoryStore()) {
             db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 1})");
             assertThatThrownBy(() -> db.store().transaction(tx -> {
-                tx.execute("CREATE INDEX by_a ON c (a)");
-                assertThat(tx.execute("EXPLAIN SELECT * FROM c WHERE a = 1").items().get(0).json()).contains("IndexScan");
-                throw new IllegalStateException("no");
-            })).isInstanceOf(IllegalStateException.class);
+                        tx.execute("CREATE INDEX by_a ON c (a)");
+                        assertThat(tx.execute("EXPLAIN SELECT * FROM c WHERE a = 1")
+                                        .items()
+                                        .get(0)
+                                        .json())
+                                .contains("IndexScan");
+                        throw new IllegalStateException("no");
+                    }))
+                    .isInstanceOf(IllegalStateException.class);
             assertThat(json(db, "SELECT name FROM system:indexes")).isEmpty();
             assertThat(json(db, "EXPLAIN SELECT * FROM c WHERE a = 1")).contains("FullScan");
             db.store().execute("CREATE INDEX by_a ON c (a)"); // the name is free

@@ -2,9 +2,9 @@ package io.starling.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.starling.QueryResultItem;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
-import io.starling.QueryResultItem;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * acknowledged write. The seed is printed; the slow variant kills 200 times.
  */
 class KillDurabilityTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void everyAcknowledgedWriteSurvivesSigkill() throws Exception {
@@ -47,14 +48,24 @@ class KillDurabilityTest {
         for (int kill = 0; kill < kills; kill++) {
             int writesBeforeKill = 1 + random.nextInt(60);
             Process child = new ProcessBuilder(
-                            javaBinary(), "-cp", System.getProperty("java.class.path"),
-                            DurabilityChild.class.getName(), dir.resolve("db").toString(), Long.toString(next), ackFile.toString())
+                            javaBinary(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            DurabilityChild.class.getName(),
+                            dir.resolve("db").toString(),
+                            Long.toString(next),
+                            ackFile.toString())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                assertThat(out.readLine()).as("child start (seed %s, kill %s)", seed, kill).isEqualTo("ready");
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                assertThat(out.readLine())
+                        .as("child start (seed %s, kill %s)", seed, kill)
+                        .isEqualTo("ready");
                 for (int acks = 0; acks < writesBeforeKill; acks++) {
-                    assertThat(out.readLine()).as("child died early (seed %s)", seed).isNotNull();
+                    assertThat(out.readLine())
+                            .as("child died early (seed %s)", seed)
+                            .isNotNull();
                 }
                 child.destroyForcibly(); // SIGKILL: no shutdown hooks, no close()
                 assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -75,9 +86,11 @@ class KillDurabilityTest {
     }
 
     private void verify(Set<Long> docs, long increments, long seed, int kill) {
-        try (Starling db = Starling.open(StarlingConfig.builder().databaseDirectory(dir.resolve("db")).build())) {
+        try (Starling db = Starling.open(
+                StarlingConfig.builder().databaseDirectory(dir.resolve("db")).build())) {
             Set<Long> present = new HashSet<>();
-            for (QueryResultItem item : db.store().execute("SELECT _id, payload, n FROM docs").items()) {
+            for (QueryResultItem item :
+                    db.store().execute("SELECT _id, payload, n FROM docs").items()) {
                 Map<String, Object> v = item.value();
                 long id = (Long) v.get("_id");
                 assertThat(v.get("n")).as("intact document %s", id).isEqualTo(id);
@@ -85,7 +98,12 @@ class KillDurabilityTest {
                 present.add(id);
             }
             assertThat(present).as("seed %s, after kill %s", seed, kill).containsAll(docs);
-            long n = (Long) db.store().execute("SELECT n FROM counters").items().get(0).value().getOrDefault("n", 0L);
+            long n = (Long) db.store()
+                    .execute("SELECT n FROM counters")
+                    .items()
+                    .get(0)
+                    .value()
+                    .getOrDefault("n", 0L);
             // an increment may have committed just before the kill without being acknowledged
             assertThat(n).as("counter (seed %s)", seed).isBetween(increments, increments + kill + 1);
         }

@@ -40,7 +40,8 @@ class ObserverPropertyTest {
     @Property(tries = 200)
     void diffsAreExactAndNothingIsLost(@ForAll long seed) throws Exception {
         Random r = new Random(seed);
-        DefaultStarling db = DefaultStarling.open(StarlingConfig.builder().build(), Path.of("memory"), new InMemoryStorage(), Clock.systemUTC());
+        DefaultStarling db = DefaultStarling.open(
+                StarlingConfig.builder().build(), Path.of("memory"), new InMemoryStorage(), Clock.systemUTC());
         try {
             DefaultStore store = db.defaultStore();
             String query = QUERIES[r.nextInt(QUERIES.length)];
@@ -54,7 +55,8 @@ class ObserverPropertyTest {
                     })) {
                 for (int step = 0; step < 30; step++) {
                     randomWrite(store, r);
-                    if (r.nextInt(4) == 0 && signal.get() != null) signal.getAndSet(null).run();
+                    if (r.nextInt(4) == 0 && signal.get() != null)
+                        signal.getAndSet(null).run();
                 }
                 List<Value.Obj> expected = store.evaluateForTest(query);
                 // the plain observer converges by itself; the signalNext one once it is signalled
@@ -68,14 +70,21 @@ class ObserverPropertyTest {
         }
     }
 
-    private static void awaitLast(DefaultStore store, List<QueryResultChange> deliveries, List<Value.Obj> expected,
-            AtomicReference<Runnable> signal) throws Exception {
+    private static void awaitLast(
+            DefaultStore store,
+            List<QueryResultChange> deliveries,
+            List<Value.Obj> expected,
+            AtomicReference<Runnable> signal)
+            throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {
             store.observers().awaitEvaluations();
             if (signal != null && signal.get() != null) signal.getAndSet(null).run();
-            if (!deliveries.isEmpty() && items(deliveries.get(deliveries.size() - 1)).equals(expected)) return;
-            assertThat(System.nanoTime()).as("final state delivered within 30 s").isLessThan(deadline);
+            if (!deliveries.isEmpty()
+                    && items(deliveries.get(deliveries.size() - 1)).equals(expected)) return;
+            assertThat(System.nanoTime())
+                    .as("final state delivered within 30 s")
+                    .isLessThan(deadline);
             Thread.onSpinWait();
         }
     }
@@ -126,7 +135,8 @@ class ObserverPropertyTest {
         assertThat(ResultDiffer.apply(previous, d, current)).isEqualTo(current);
         assertThat(ResultDiffer.diff(current, current).isEmpty()).isTrue();
         assertThat(d.deletions().size() + d.moves().size()).isLessThanOrEqualTo(previous.size());
-        assertThat(d.insertions().size() + (current.size() - d.insertions().size())).isEqualTo(current.size());
+        assertThat(d.insertions().size() + (current.size() - d.insertions().size()))
+                .isEqualTo(current.size());
     }
 
     private static List<Value.Obj> randomList(Random r) {

@@ -16,8 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,13 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Live queries over a real store. Waits are on deliveries with deadlines; nothing sleeps. */
 class ObserverTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     DefaultStarling db;
     DefaultStore store;
 
     @BeforeEach
     void open() {
-        db = DefaultStarling.open(StarlingConfig.builder().databaseDirectory(dir).build(), java.time.Clock.systemUTC());
+        db = DefaultStarling.open(
+                StarlingConfig.builder().databaseDirectory(dir).build(), java.time.Clock.systemUTC());
         store = db.defaultStore();
     }
 
@@ -45,7 +48,8 @@ class ObserverTest {
         assertThat(registry.observers()).as("observers left open by the test").isZero();
         assertThat(registry.liveQueries()).as("live queries left behind").isZero();
         db.close();
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("starling-observer") && t.isAlive());
+        assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(t -> t.getName().startsWith("starling-observer") && t.isAlive());
     }
 
     /** Records deliveries; await(p) waits for one that satisfies p. */
@@ -112,12 +116,16 @@ class ObserverTest {
             for (int round = 0; round < 20; round++) {
                 int base = round * 3;
                 store.transaction(tx -> {
-                    for (int k = 0; k < 3; k++) tx.execute("INSERT INTO c DOCUMENTS (:d)", Map.of("d", Map.of("_id", base + k)));
+                    for (int k = 0; k < 3; k++)
+                        tx.execute("INSERT INTO c DOCUMENTS (:d)", Map.of("d", Map.of("_id", base + k)));
                     return null;
                 });
             }
             r.await(c -> c.items().size() == 60);
-            assertThat(r.all).allSatisfy(c -> assertThat(c.items().size() % 3).as("never part of a transaction").isZero());
+            assertThat(r.all)
+                    .allSatisfy(c -> assertThat(c.items().size() % 3)
+                            .as("never part of a transaction")
+                            .isZero());
         }
     }
 
@@ -127,7 +135,8 @@ class ObserverTest {
         try (StoreObserver o = store.registerObserver("SELECT * FROM c WHERE v > 1", Map.of(), r::accept)) {
             r.await(QueryResultChange::isInitial);
             long hlc = System.currentTimeMillis() << 16;
-            DocumentState remote = DocumentState.empty().insert((Value.Obj) Value.fromJava(Map.of("v", 5)), new Stamp(hlc, 99));
+            DocumentState remote =
+                    DocumentState.empty().insert((Value.Obj) Value.fromJava(Map.of("v", 5)), new Stamp(hlc, 99));
             store.mergeRemote(List.of(new DefaultStore.RemoteDocument("c", Value.of("r1"), remote)));
             QueryResultChange c = r.await(x -> x.items().size() == 1);
             assertThat(json(c)).containsExactly("{\"_id\":\"r1\",\"v\":5}");
@@ -158,10 +167,11 @@ class ObserverTest {
     void signalNextCoalescesEverythingUntilSignalled() throws Exception {
         BlockingQueue<QueryResultChange> deliveries = new LinkedBlockingQueue<>();
         AtomicReference<Runnable> signal = new AtomicReference<>();
-        try (StoreObserver o = store.registerObserverWithSignalNext("SELECT _id FROM c ORDER BY _id", Map.of(), (c, next) -> {
-            deliveries.add(c);
-            signal.set(next);
-        })) {
+        try (StoreObserver o =
+                store.registerObserverWithSignalNext("SELECT _id FROM c ORDER BY _id", Map.of(), (c, next) -> {
+                    deliveries.add(c);
+                    signal.set(next);
+                })) {
             assertThat(deliveries.poll(30, TimeUnit.SECONDS).isInitial()).isTrue();
             for (int i = 0; i < 10; i++) store.execute("INSERT INTO c DOCUMENTS (:d)", Map.of("d", Map.of("_id", i)));
             store.observers().awaitEvaluations();
@@ -234,11 +244,14 @@ class ObserverTest {
     @Test
     void onlyValidSelectsCanBeObserved() {
         assertThatThrownBy(() -> store.registerObserver("DELETE FROM c", Map.of(), c -> {}))
-                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_INVALID));
+                .isInstanceOfSatisfying(
+                        QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_INVALID));
         assertThatThrownBy(() -> store.registerObserver("SELECT * FROM c WHERE a = :a", Map.of(), c -> {}))
-                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_ARGUMENT));
+                .isInstanceOfSatisfying(
+                        QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_ARGUMENT));
         assertThatThrownBy(() -> store.registerObserver("SELEC", Map.of(), c -> {}))
-                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_SYNTAX));
+                .isInstanceOfSatisfying(
+                        QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_SYNTAX));
     }
 
     @Test

@@ -30,8 +30,11 @@ class PresenceAndSessionsTest {
     final List<InMemoryTransport.Link> links = new ArrayList<>();
 
     DefaultStarling peer() {
-        DefaultStarling p = DefaultStarling.open(StarlingConfig.builder().appId("presence").build(), Path.of("memory"),
-                new InMemoryStorage(), Clock.systemUTC());
+        DefaultStarling p = DefaultStarling.open(
+                StarlingConfig.builder().appId("presence").build(),
+                Path.of("memory"),
+                new InMemoryStorage(),
+                Clock.systemUTC());
         peers.add(p);
         return p;
     }
@@ -57,7 +60,10 @@ class PresenceAndSessionsTest {
     }
 
     static Presence.Peer remote(DefaultStarling at, DefaultStarling who) {
-        return at.presence().graph().remotePeers().stream().filter(p -> p.peerId() == id(who)).findFirst().orElse(null);
+        return at.presence().graph().remotePeers().stream()
+                .filter(p -> p.peerId() == id(who))
+                .findFirst()
+                .orElse(null);
     }
 
     @Test
@@ -68,18 +74,25 @@ class PresenceAndSessionsTest {
         link(b, c);
         InMemoryTransport.Link cd = link(c, d);
 
-        await("a sees d three hops away", () -> remote(a, d) != null && remote(a, d).hops() == 3);
+        await(
+                "a sees d three hops away",
+                () -> remote(a, d) != null && remote(a, d).hops() == 3);
         Presence.Graph g = a.presence().graph();
         assertThat(g.local().peerId()).isEqualTo(id(a));
         assertThat(g.local().hops()).isZero();
-        assertThat(g.remotePeers()).extracting(Presence.Peer::peerId, Presence.Peer::hops)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(id(b), 1), org.assertj.core.groups.Tuple.tuple(id(c), 2),
+        assertThat(g.remotePeers())
+                .extracting(Presence.Peer::peerId, Presence.Peer::hops)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(id(b), 1),
+                        org.assertj.core.groups.Tuple.tuple(id(c), 2),
                         org.assertj.core.groups.Tuple.tuple(id(d), 3));
         assertThat(remote(a, d).metadata()).isEqualTo(Map.of("name", "dee", "tags", List.of("x", "y")));
         assertThat(g.connections()).hasSize(3).allMatch(conn -> conn.transport().equals("memory"));
 
         d.presence().setMetadata(Map.of("name", "dee 2"));
-        await("new metadata reaches a", () -> remote(a, d) != null && remote(a, d).metadata().equals(Map.of("name", "dee 2")));
+        await(
+                "new metadata reaches a",
+                () -> remote(a, d) != null && remote(a, d).metadata().equals(Map.of("name", "dee 2")));
 
         cd.close();
         await("d leaves a's graph", () -> remote(a, d) == null && remote(a, c) != null);
@@ -104,7 +117,10 @@ class PresenceAndSessionsTest {
         assertThat(remote(a, b).hops()).isEqualTo(1);
         assertThat(remote(a, d).hops()).isEqualTo(1);
         // observers run after the graph is published: the last one seen catches up with it
-        await("the observer saw the ring", () -> !seen.isEmpty() && seen.get(seen.size() - 1).equals(a.presence().graph()));
+        await(
+                "the observer saw the ring",
+                () -> !seen.isEmpty()
+                        && seen.get(seen.size() - 1).equals(a.presence().graph()));
     }
 
     @Test
@@ -125,10 +141,13 @@ class PresenceAndSessionsTest {
     void theConnectionRequestHandlerAllowsOrDeniesIncomingConnections() {
         DefaultStarling a = peer(), b = peer(), c = peer();
         List<Presence.ConnectionRequest> asked = new CopyOnWriteArrayList<>();
-        b.presence().setConnectionRequestHandler(request -> {
-            asked.add(request);
-            return CompletableFuture.completedFuture(request.peerId() == id(a));
-        }, Duration.ofSeconds(5));
+        b.presence()
+                .setConnectionRequestHandler(
+                        request -> {
+                            asked.add(request);
+                            return CompletableFuture.completedFuture(request.peerId() == id(a));
+                        },
+                        Duration.ofSeconds(5));
         a.sync().registerSubscription("SELECT * FROM docs", Map.of());
         c.sync().registerSubscription("SELECT * FROM docs", Map.of());
         insert(b, "docs", 0, 5, "b");
@@ -161,7 +180,8 @@ class PresenceAndSessionsTest {
         a.sync().registerSubscription("SELECT * FROM docs", Map.of());
         insert(b, "docs", 0, 3, "b");
         // b's transport "verified" a certificate of some other peer: a's HELLO must not be believed
-        InMemoryTransport.Link ab = link(a, b, ConnectionInfo.memory(true), new ConnectionInfo("memory", "test", false, 42));
+        InMemoryTransport.Link ab =
+                link(a, b, ConnectionInfo.memory(true), new ConnectionInfo("memory", "test", false, 42));
         await("refused", ab::isClosed);
         assertThat(ab.endReasons()).contains(SyncSession.UNAUTHENTICATED);
         assertThat(count(a, "docs")).isZero();
@@ -194,7 +214,9 @@ class PresenceAndSessionsTest {
     void twoConnectionsDialedBySameSideKeepTheOlder() {
         DefaultStarling a = peer(), b = peer();
         InMemoryTransport.Link first = link(a, b);
-        await("first established", () -> a.sync().peers().size() == 1 && b.sync().peers().size() == 1);
+        await(
+                "first established",
+                () -> a.sync().peers().size() == 1 && b.sync().peers().size() == 1);
         InMemoryTransport.Link second = link(a, b);
         await("the newer closes", second::isClosed);
         assertThat(second.endReasons()).contains(SyncSession.DUPLICATE);
@@ -208,8 +230,11 @@ class PresenceAndSessionsTest {
         a.sync().registerSubscription("SELECT * FROM docs", Map.of());
         insert(b, "docs", 0, 20, "b");
         InMemoryTransport.Link ab = link(a, b);
-        await("synced", () -> count(a, "docs") == 20 && b.sync().peers().size() == 1
-                && b.sync().peers().get(0).acknowledgedSequence() >= 20);
+        await(
+                "synced",
+                () -> count(a, "docs") == 20
+                        && b.sync().peers().size() == 1
+                        && b.sync().peers().get(0).acknowledgedSequence() >= 20);
         io.starling.Sync.Metrics ma = a.sync().metrics(), mb = b.sync().metrics();
         assertThat(ma.documentsReceived()).isEqualTo(20);
         assertThat(mb.documentsSent()).isEqualTo(20);
@@ -217,9 +242,12 @@ class PresenceAndSessionsTest {
         // acknowledgements and presence may still be crossing: compare once the counters agree, then for good
         await("byte counters agree with the link", () -> {
             io.starling.Sync.Metrics x = a.sync().metrics(), y = b.sync().metrics();
-            return y.bytesSent() == ab.bytesBToA() && x.bytesReceived() == ab.bytesBToA()
-                    && x.bytesSent() == ab.bytesAToB() && y.bytesReceived() == ab.bytesAToB()
-                    && x.messagesReceived() == y.messagesSent() && y.messagesReceived() == x.messagesSent();
+            return y.bytesSent() == ab.bytesBToA()
+                    && x.bytesReceived() == ab.bytesBToA()
+                    && x.bytesSent() == ab.bytesAToB()
+                    && y.bytesReceived() == ab.bytesAToB()
+                    && x.messagesReceived() == y.messagesSent()
+                    && y.messagesReceived() == x.messagesSent();
         });
         assertThat(a.sync().metrics().bytesReceived()).isPositive();
         // HELLO, SUBSCRIPTIONS and at least one BATCH from B; presence is not counted, so the link saw more

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class StoreTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     final List<Starling> opened = new ArrayList<>();
 
     Starling open() {
@@ -41,7 +43,8 @@ class StoreTest {
     }
 
     DefaultStarling open(Clock clock) {
-        DefaultStarling s = DefaultStarling.open(StarlingConfig.builder().databaseDirectory(dir).build(), clock);
+        DefaultStarling s = DefaultStarling.open(
+                StarlingConfig.builder().databaseDirectory(dir).build(), clock);
         opened.add(s);
         return s;
     }
@@ -60,13 +63,17 @@ class StoreTest {
     @Test
     void insertsAndReadsBack() {
         Starling db = open();
-        QueryResult r = db.store().execute("INSERT INTO cars DOCUMENTS (:car)", map("car", map("_id", "c1", "make", "Ford", "year", 2020)));
+        QueryResult r = db.store()
+                .execute(
+                        "INSERT INTO cars DOCUMENTS (:car)",
+                        map("car", map("_id", "c1", "make", "Ford", "year", 2020)));
         assertThat(r.mutatedDocumentIds()).containsExactly("c1");
         assertThat(r.items()).isEmpty();
         QueryResult s = db.store().execute("SELECT * FROM cars");
         assertThat(s.items()).hasSize(1);
         assertThat(s.items().get(0).json()).isEqualTo("{\"_id\":\"c1\",\"make\":\"Ford\",\"year\":2020}");
-        assertThat(s.toJson()).isEqualTo("{\"items\":[{\"_id\":\"c1\",\"make\":\"Ford\",\"year\":2020}],\"mutatedDocumentIds\":[]}");
+        assertThat(s.toJson())
+                .isEqualTo("{\"items\":[{\"_id\":\"c1\",\"make\":\"Ford\",\"year\":2020}],\"mutatedDocumentIds\":[]}");
         assertThat(s.items().get(0).value()).isEqualTo(map("_id", "c1", "make", "Ford", "year", 2020L));
     }
 
@@ -76,25 +83,32 @@ class StoreTest {
     void itemsMapToRecords() {
         Starling db = open();
         db.store().execute("INSERT INTO cars DOCUMENTS ({'make': 'Saab', 'year': 1999, 'extra': true})");
-        assertThat(db.store().execute("SELECT * FROM cars").items().get(0).as(Car.class)).isEqualTo(new Car("Saab", 1999));
+        assertThat(db.store().execute("SELECT * FROM cars").items().get(0).as(Car.class))
+                .isEqualTo(new Car("Saab", 1999));
     }
 
     @Test
     void generatesUuidIdsWhenOmitted() {
         Starling db = open();
         QueryResult r = db.store().execute("INSERT INTO c DOCUMENTS ({'a': 1}), ({'a': 2})");
-        assertThat(r.mutatedDocumentIds()).hasSize(2).allSatisfy(id ->
-                assertThat((String) id).matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"));
+        assertThat(r.mutatedDocumentIds())
+                .hasSize(2)
+                .allSatisfy(id -> assertThat((String) id)
+                        .matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"));
     }
 
     @Test
     void compositeIdsIgnoreKeyOrder() {
         Starling db = open();
         db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("_id", map("a", 1, "b", "x"), "v", 1)));
-        assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("_id", map("b", "x", "a", 1), "v", 2))))
+        assertThatThrownBy(() -> db.store()
+                        .execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("_id", map("b", "x", "a", 1), "v", 2))))
                 .isInstanceOf(StarlingException.class)
-                .extracting(e -> ((StarlingException) e).errorCode()).isEqualTo(ErrorCode.DOCUMENT_ID_CONFLICT);
-        assertThat(db.store().execute("SELECT v FROM c WHERE _id = :id", map("id", map("b", "x", "a", 1))).items())
+                .extracting(e -> ((StarlingException) e).errorCode())
+                .isEqualTo(ErrorCode.DOCUMENT_ID_CONFLICT);
+        assertThat(db.store()
+                        .execute("SELECT v FROM c WHERE _id = :id", map("id", map("b", "x", "a", 1)))
+                        .items())
                 .hasSize(1);
     }
 
@@ -118,7 +132,8 @@ class StoreTest {
         Starling db = open();
         db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 2, 'v': 'old'})");
         assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1}), ({'_id': 2}), ({'_id': 3})"))
-                .isInstanceOf(StarlingException.class).hasMessageContaining("already exists");
+                .isInstanceOf(StarlingException.class)
+                .hasMessageContaining("already exists");
         assertThat(db.store().execute("SELECT _id FROM c").items()).hasSize(1); // 1 was rolled back
     }
 
@@ -126,11 +141,24 @@ class StoreTest {
     void onIdConflictModes() {
         Starling db = open();
         db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 1, 'b': 1})");
-        assertThat(db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 9}) ON ID CONFLICT DO NOTHING").mutatedDocumentIds()).isEmpty();
-        assertThat(db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 2}) ON ID CONFLICT DO UPDATE").mutatedDocumentIds()).containsExactly(1L);
-        assertThat(db.store().execute("SELECT * FROM c").items().get(0).value()).isEqualTo(map("_id", 1L, "a", 2L, "b", 1L));
-        assertThat(db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 2}) ON ID CONFLICT DO UPDATE_LOCAL_DIFF").mutatedDocumentIds()).isEmpty();
-        assertThat(db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 3}) ON ID CONFLICT DO UPDATE_LOCAL_DIFF").mutatedDocumentIds()).containsExactly(1L);
+        assertThat(db.store()
+                        .execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 9}) ON ID CONFLICT DO NOTHING")
+                        .mutatedDocumentIds())
+                .isEmpty();
+        assertThat(db.store()
+                        .execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 2}) ON ID CONFLICT DO UPDATE")
+                        .mutatedDocumentIds())
+                .containsExactly(1L);
+        assertThat(db.store().execute("SELECT * FROM c").items().get(0).value())
+                .isEqualTo(map("_id", 1L, "a", 2L, "b", 1L));
+        assertThat(db.store()
+                        .execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 2}) ON ID CONFLICT DO UPDATE_LOCAL_DIFF")
+                        .mutatedDocumentIds())
+                .isEmpty();
+        assertThat(db.store()
+                        .execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 3}) ON ID CONFLICT DO UPDATE_LOCAL_DIFF")
+                        .mutatedDocumentIds())
+                .containsExactly(1L);
     }
 
     @Test
@@ -138,9 +166,12 @@ class StoreTest {
         Starling db = open();
         db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 'real'})");
         db.store().execute("DELETE FROM c WHERE _id = 1");
-        QueryResult r = db.store().execute("INSERT INTO c INITIAL DOCUMENTS ({'_id': 1, 'a': 'init'}), ({'_id': 2, 'a': 'init'})");
+        QueryResult r = db.store()
+                .execute("INSERT INTO c INITIAL DOCUMENTS ({'_id': 1, 'a': 'init'}), ({'_id': 2, 'a': 'init'})");
         assertThat(r.mutatedDocumentIds()).containsExactly(2L);
-        assertThat(db.store().execute("SELECT * FROM c").items()).extracting(i -> i.json()).containsExactly("{\"_id\":2,\"a\":\"init\"}");
+        assertThat(db.store().execute("SELECT * FROM c").items())
+                .extracting(i -> i.json())
+                .containsExactly("{\"_id\":2,\"a\":\"init\"}");
         DefaultStore store = ((DefaultStarling) db).defaultStore();
         DocumentState initial = store.documentState("c", Value.of(2));
         assertThat(initial.maxStamp().hlc()).isZero();
@@ -150,7 +181,8 @@ class StoreTest {
     void updateSetUnsetApply() {
         Starling db = open();
         db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 'x', 'a': 1, 'o': {'p': 1, 'q': 2}, 'gone': true})");
-        QueryResult r = db.store().execute("UPDATE c APPLY n INCREMENT BY 5 SET a = a + 1, o = {'p': 10} UNSET gone WHERE _id = 'x'");
+        QueryResult r = db.store()
+                .execute("UPDATE c APPLY n INCREMENT BY 5 SET a = a + 1, o = {'p': 10} UNSET gone WHERE _id = 'x'");
         assertThat(r.mutatedDocumentIds()).containsExactly("x");
         db.store().execute("UPDATE c APPLY n INCREMENT BY 2");
         assertThat(db.store().execute("SELECT * FROM c").items().get(0).value())
@@ -163,8 +195,10 @@ class StoreTest {
     void deleteThenUpdateDoesNotResurrectAndReinsertStartsClean() {
         Starling db = open();
         db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'a': 1, 'b': 2})");
-        assertThat(db.store().execute("DELETE FROM c WHERE _id = 1").mutatedDocumentIds()).containsExactly(1L);
-        assertThat(db.store().execute("UPDATE c SET a = 5 WHERE _id = 1").mutatedDocumentIds()).isEmpty();
+        assertThat(db.store().execute("DELETE FROM c WHERE _id = 1").mutatedDocumentIds())
+                .containsExactly(1L);
+        assertThat(db.store().execute("UPDATE c SET a = 5 WHERE _id = 1").mutatedDocumentIds())
+                .isEmpty();
         assertThat(db.store().execute("SELECT * FROM c").items()).isEmpty();
         db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'c': 3})");
         assertThat(db.store().execute("SELECT * FROM c").items().get(0).value()).isEqualTo(map("_id", 1L, "c", 3L));
@@ -174,7 +208,8 @@ class StoreTest {
     void evictRemovesTheRowWithoutATombstone() {
         Starling db = open();
         db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1}), ({'_id': 2})");
-        assertThat(db.store().execute("EVICT FROM c WHERE _id = 1").mutatedDocumentIds()).containsExactly(1L);
+        assertThat(db.store().execute("EVICT FROM c WHERE _id = 1").mutatedDocumentIds())
+                .containsExactly(1L);
         DefaultStore store = ((DefaultStarling) db).defaultStore();
         assertThat(store.documentState("c", Value.of(1)).isEmpty()).isTrue();
         assertThat(db.store().execute("SELECT _id FROM c").items()).hasSize(1);
@@ -189,15 +224,21 @@ class StoreTest {
             return tx.execute("INSERT INTO c DOCUMENTS ({'_id': 2})");
         });
         assertThatThrownBy(() -> db.store().transaction(tx -> {
-            tx.execute("INSERT INTO c DOCUMENTS ({'_id': 3})");
-            throw new IllegalStateException("app failure");
-        })).isInstanceOf(IllegalStateException.class).hasMessage("app failure");
+                    tx.execute("INSERT INTO c DOCUMENTS ({'_id': 3})");
+                    throw new IllegalStateException("app failure");
+                }))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("app failure");
         assertThatThrownBy(() -> db.store().transaction(tx -> {
-            tx.execute("INSERT INTO c DOCUMENTS ({'_id': 4})");
-            throw new java.io.IOException("checked");
-        })).isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.TRANSACTION_FAILED))
+                    tx.execute("INSERT INTO c DOCUMENTS ({'_id': 4})");
+                    throw new java.io.IOException("checked");
+                }))
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.TRANSACTION_FAILED))
                 .hasRootCauseInstanceOf(java.io.IOException.class);
-        assertThat(db.store().execute("SELECT _id FROM c").items()).extracting(i -> i.value().get("_id")).containsExactly(1L, 2L);
+        assertThat(db.store().execute("SELECT _id FROM c").items())
+                .extracting(i -> i.value().get("_id"))
+                .containsExactly(1L, 2L);
     }
 
     @Test
@@ -205,7 +246,9 @@ class StoreTest {
         Starling db = open();
         db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1})");
         assertThatThrownBy(() -> db.store().readTransaction(tx -> tx.execute("DELETE FROM c")))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.TRANSACTION_READ_ONLY));
+                .isInstanceOfSatisfying(
+                        StarlingException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.TRANSACTION_READ_ONLY));
         java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
         List<Integer> counts = db.store().readTransaction(tx -> {
             int before = tx.execute("SELECT _id FROM c").items().size();
@@ -214,7 +257,8 @@ class StoreTest {
                 written.countDown();
             });
             writer.start();
-            assertThat(written.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue(); // readers do not block writers
+            assertThat(written.await(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .isTrue(); // readers do not block writers
             return List.of(before, tx.execute("SELECT _id FROM c").items().size());
         });
         assertThat(counts).containsExactly(1, 1);
@@ -232,7 +276,8 @@ class StoreTest {
                     assertThat(e.getMessage()).startsWith("line 1, column 10: ");
                 });
         assertThatThrownBy(() -> db.store().execute("SELECT * FROM c WHERE a = :missing"))
-                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_ARGUMENT))
+                .isInstanceOfSatisfying(
+                        QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_ARGUMENT))
                 .hasMessageContaining(":missing");
     }
 
@@ -240,17 +285,25 @@ class StoreTest {
     void oversizeDocumentsAreRefusedAndNothingIsWritten() {
         Starling db = open();
         String big = "x".repeat(5 * 1024 * 1024 + 1);
-        assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1}), (:d)", map("d", map("_id", 2, "big", big))))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_TOO_LARGE));
+        assertThatThrownBy(() -> db.store()
+                        .execute("INSERT INTO c DOCUMENTS ({'_id': 1}), (:d)", map("d", map("_id", 2, "big", big))))
+                .isInstanceOfSatisfying(
+                        StarlingException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_TOO_LARGE));
         assertThat(db.store().execute("SELECT * FROM c").items()).isEmpty();
         String fine = "x".repeat(300 * 1024); // above the warning threshold only
-        assertThat(db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("_id", 3, "big", fine))).mutatedDocumentIds()).hasSize(1);
+        assertThat(db.store()
+                        .execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("_id", 3, "big", fine)))
+                        .mutatedDocumentIds())
+                .hasSize(1);
     }
 
     @Test
     void aFailureHalfwayThroughAnUpdateLeavesNothingWritten() {
         Starling db = open();
-        db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'n': 1}), ({'_id': 2, 'n': 'text'}), ({'_id': 3, 'n': 3})");
+        db.store()
+                .execute(
+                        "INSERT INTO c DOCUMENTS ({'_id': 1, 'n': 1}), ({'_id': 2, 'n': 'text'}), ({'_id': 3, 'n': 3})");
         assertThatThrownBy(() -> db.store().execute("UPDATE c APPLY n INCREMENT BY 1"))
                 .isInstanceOfSatisfying(StarlingException.class, e -> {
                     assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID);
@@ -266,13 +319,18 @@ class StoreTest {
         Starling db = open();
         db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1})");
         assertThatThrownBy(() -> db.store().execute("SELECT * FROM c LIMIT :n", map("n", "ten")))
-                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.isUserError()).isTrue());
+                .isInstanceOfSatisfying(
+                        QueryException.class, e -> assertThat(e.isUserError()).isTrue());
         assertThatThrownBy(() -> db.store().execute("UPDATE c APPLY n INCREMENT BY :by", map("by", "one")))
-                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.isUserError()).isTrue());
+                .isInstanceOfSatisfying(
+                        QueryException.class, e -> assertThat(e.isUserError()).isTrue());
         assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", 42)))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.isUserError()).isTrue());
+                .isInstanceOfSatisfying(
+                        StarlingException.class,
+                        e -> assertThat(e.isUserError()).isTrue());
         assertThatThrownBy(() -> db.store().execute("SELECT * FROM c WHERE a = :a", map("a", new Object())))
-                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_ARGUMENT))
+                .isInstanceOfSatisfying(
+                        QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_ARGUMENT))
                 .hasMessageContaining(":a");
         assertThat(db.store().execute("SELECT * FROM c").items()).hasSize(1);
     }
@@ -287,7 +345,8 @@ class StoreTest {
         }
         byte[] before = Files.readAllBytes(file);
         assertThatThrownBy(this::open)
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORE_CORRUPT))
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORE_CORRUPT))
                 .hasMessageContaining("not a Starling database");
         assertThat(Files.readAllBytes(file)).isEqualTo(before);
     }
@@ -296,36 +355,47 @@ class StoreTest {
     void stringsThatAreNotUnicodeAreRefused() {
         Starling db = open();
         assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("s", "x\uD800y"))))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID))
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID))
                 .hasMessageContaining("not valid Unicode");
         assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("k\uDC00", 1))))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID));
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID));
         db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("_id", 1, "s", "emoji \uD83D\uDE00 ok")));
         assertThatThrownBy(() -> db.store().execute("UPDATE c SET s = :s", map("s", "\uDBFF")))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID));
-        assertThat(db.store().execute("SELECT s FROM c").items().get(0).value().get("s")).isEqualTo("emoji \uD83D\uDE00 ok");
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID));
+        assertThat(db.store().execute("SELECT s FROM c").items().get(0).value().get("s"))
+                .isEqualTo("emoji \uD83D\uDE00 ok");
     }
 
     @Test
     void nonFiniteNumbersAreRefused() {
         Starling db = open();
         assertThatThrownBy(() -> db.store().execute("INSERT INTO c DOCUMENTS (:d)", map("d", map("v", Double.NaN))))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID));
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.DOCUMENT_INVALID));
     }
 
     @Test
     void secondOpenOfTheSameDirectoryFailsClearly() {
         open();
         assertThatThrownBy(this::open)
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORE_LOCKED))
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORE_LOCKED))
                 .hasMessageContaining(dir.getFileName().toString());
     }
 
     @Test
     void corruptOrForeignDatabaseFileFailsClearly() throws Exception {
-        Files.write(dir.resolve("starling.db"), "this is not a database, just some text padding it out...".repeat(100).getBytes());
+        Files.write(
+                dir.resolve("starling.db"),
+                "this is not a database, just some text padding it out..."
+                        .repeat(100)
+                        .getBytes());
         assertThatThrownBy(this::open)
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORE_CORRUPT));
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORE_CORRUPT));
         // and the directory is not left locked
         Files.delete(dir.resolve("starling.db"));
         open().close();
@@ -333,12 +403,18 @@ class StoreTest {
 
     @Test
     void appIdIsPersistedAndChecked() {
-        open(StarlingConfig.builder().databaseDirectory(dir).appId("shop").build()).close();
+        open(StarlingConfig.builder().databaseDirectory(dir).appId("shop").build())
+                .close();
         Starling again = open(StarlingConfig.builder().databaseDirectory(dir).build());
         assertThat(again.config().appId()).isEqualTo("shop");
         again.close();
-        assertThatThrownBy(() -> open(StarlingConfig.builder().databaseDirectory(dir).appId("other").build()))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORE_APP_MISMATCH));
+        assertThatThrownBy(() -> open(StarlingConfig.builder()
+                        .databaseDirectory(dir)
+                        .appId("other")
+                        .build()))
+                .isInstanceOfSatisfying(
+                        StarlingException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORE_APP_MISMATCH));
     }
 
     @Test
@@ -375,13 +451,16 @@ class StoreTest {
         long nowHlc = store.documentState("c", Value.of(1)).maxStamp().hlc();
         DocumentState remote = DocumentState.empty()
                 .insert((Value.Obj) Value.fromJava(map("b", 2)), new Stamp(nowHlc + 5, remoteSite));
-        List<DocumentWriter.Change> changes = store.mergeRemote(List.of(new DefaultStore.RemoteDocument("c", Value.of(1), remote)));
+        List<DocumentWriter.Change> changes =
+                store.mergeRemote(List.of(new DefaultStore.RemoteDocument("c", Value.of(1), remote)));
         assertThat(changes).hasSize(1);
         assertThat(store.lastSequence()).isEqualTo(seqBefore + 1);
         assertThat(seen).hasSize(2);
-        assertThat(db.store().execute("SELECT * FROM c").items().get(0).value()).isEqualTo(map("_id", 1L, "a", 1L, "b", 2L));
+        assertThat(db.store().execute("SELECT * FROM c").items().get(0).value())
+                .isEqualTo(map("_id", 1L, "a", 1L, "b", 2L));
         // replay: nothing changes, no sequence number is used
-        assertThat(store.mergeRemote(List.of(new DefaultStore.RemoteDocument("c", Value.of(1), remote)))).isEmpty();
+        assertThat(store.mergeRemote(List.of(new DefaultStore.RemoteDocument("c", Value.of(1), remote))))
+                .isEmpty();
         assertThat(store.lastSequence()).isEqualTo(seqBefore + 1);
         // local writes after the merge are stamped above it
         db.store().execute("UPDATE c SET a = 2 WHERE _id = 1");
@@ -397,8 +476,10 @@ class StoreTest {
         DocumentState ok = DocumentState.empty().insert(Value.Obj.EMPTY, new Stamp(now.toEpochMilli() << 16, 5));
         DocumentState bad = DocumentState.empty().insert(Value.Obj.EMPTY, new Stamp(future, 5));
         assertThatThrownBy(() -> store.mergeRemote(List.of(
-                        new DefaultStore.RemoteDocument("c", Value.of(1), ok), new DefaultStore.RemoteDocument("c", Value.of(2), bad))))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CLOCK_DRIFT));
+                        new DefaultStore.RemoteDocument("c", Value.of(1), ok),
+                        new DefaultStore.RemoteDocument("c", Value.of(2), bad))))
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CLOCK_DRIFT));
         assertThat(db.store().execute("SELECT * FROM c").items()).isEmpty();
     }
 
@@ -408,13 +489,15 @@ class StoreTest {
         db.close();
         db.close(); // idempotent
         assertThatThrownBy(() -> db.store().execute("SELECT * FROM c"))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CLOSED));
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CLOSED));
     }
 
     @Test
     void nestedStoreCallInsideATransactionIsRefusedNotDeadlocked() {
         Starling db = open();
         assertThatThrownBy(() -> db.store().transaction(tx -> db.store().execute("SELECT * FROM c")))
-                .isInstanceOf(StarlingException.class).hasMessageContaining("use the Transaction passed to the callback");
+                .isInstanceOf(StarlingException.class)
+                .hasMessageContaining("use the Transaction passed to the callback");
     }
 }

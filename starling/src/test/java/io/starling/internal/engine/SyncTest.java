@@ -32,8 +32,11 @@ class SyncTest {
     final List<InMemoryTransport.Link> links = new ArrayList<>();
 
     DefaultStarling peer() {
-        DefaultStarling p = DefaultStarling.open(StarlingConfig.builder().appId("synctest").build(), Path.of("memory"),
-                new InMemoryStorage(), Clock.systemUTC());
+        DefaultStarling p = DefaultStarling.open(
+                StarlingConfig.builder().appId("synctest").build(),
+                Path.of("memory"),
+                new InMemoryStorage(),
+                Clock.systemUTC());
         peers.add(p);
         return p;
     }
@@ -48,7 +51,8 @@ class SyncTest {
     void closeAll() {
         links.forEach(InMemoryTransport.Link::close);
         peers.forEach(DefaultStarling::close);
-        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("starling-sync") && t.isAlive());
+        assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(t -> t.getName().equals("starling-sync") && t.isAlive());
     }
 
     static void await(String what, BooleanSupplier condition) {
@@ -60,7 +64,12 @@ class SyncTest {
     }
 
     static long count(DefaultStarling p, String collection) {
-        return (Long) p.store().execute("SELECT COUNT(*) AS n FROM " + collection).items().get(0).value().get("n");
+        return (Long) p.store()
+                .execute("SELECT COUNT(*) AS n FROM " + collection)
+                .items()
+                .get(0)
+                .value()
+                .get("n");
     }
 
     static void insert(DefaultStarling p, String collection, int from, int n, String tag) {
@@ -88,16 +97,23 @@ class SyncTest {
         await("10k documents at b", () -> count(b, "docs") == 10_000);
         assertSameState(a, b, "docs", 0);
         assertSameState(a, b, "docs", 9_999);
-        await("b acknowledged everything", () -> b.sync().peers().size() == 1 && a.sync().peers().get(0).acknowledgedSequence() >= 10_000);
+        await(
+                "b acknowledged everything",
+                () -> b.sync().peers().size() == 1 && a.sync().peers().get(0).acknowledgedSequence() >= 10_000);
         first.close();
-        await("sessions gone", () -> a.sync().peers().isEmpty() && b.sync().peers().isEmpty());
+        await(
+                "sessions gone",
+                () -> a.sync().peers().isEmpty() && b.sync().peers().isEmpty());
 
-        for (int i = 0; i < 10; i++) a.store().execute("UPDATE docs SET tag = 'changed' WHERE _id = :id", Map.of("id", i * 997));
+        for (int i = 0; i < 10; i++)
+            a.store().execute("UPDATE docs SET tag = 'changed' WHERE _id = :id", Map.of("id", i * 997));
         InMemoryTransport.Link second = link(a, b);
         await("the 10 changes at b", () -> count(b, "docs WHERE tag = 'changed'") == 10);
         assertSameState(a, b, "docs", 997);
         long bytes = second.bytesAToB() + second.bytesBToA();
-        assertThat(bytes).as("a reconnect after 10 changes costs the changes, not the data set").isLessThan(16 * 1024);
+        assertThat(bytes)
+                .as("a reconnect after 10 changes costs the changes, not the data set")
+                .isLessThan(16 * 1024);
         // the first sync carried every document (compressed: these test documents differ by a counter only)
         assertThat(a.sync().metrics().documentsSent()).isGreaterThanOrEqualTo(10_000);
         assertThat(first.bytesAToB()).isGreaterThan(10_000L);
@@ -123,7 +139,9 @@ class SyncTest {
         insert(a, "cars", 100, 5, "red");
         insert(a, "boats", 100, 5, "blue");
         await("new boats", () -> count(b, "boats") == 25);
-        assertThat(count(b, "cars")).as("kept after the subscription closed, no new ones").isEqualTo(50);
+        assertThat(count(b, "cars"))
+                .as("kept after the subscription closed, no new ones")
+                .isEqualTo(50);
     }
 
     @Test
@@ -134,15 +152,16 @@ class SyncTest {
         b.sync().registerSubscription("SELECT * FROM c WHERE tag = 'in'", Map.of());
         link(a, b);
         await("matching documents", () -> count(b, "c") == 10);
-        a.store().execute("UPDATE c SET tag = 'in' WHERE _id = 15");   // enters
+        a.store().execute("UPDATE c SET tag = 'in' WHERE _id = 15"); // enters
         await("entered", () -> count(b, "c WHERE _id = 15") == 1);
-        a.store().execute("UPDATE c SET tag = 'out' WHERE _id = 3");   // leaves: b's copy must not stay stale
+        a.store().execute("UPDATE c SET tag = 'out' WHERE _id = 3"); // leaves: b's copy must not stay stale
         await("left", () -> count(b, "c WHERE _id = 3 AND tag = 'out'") == 1);
         a.store().execute("DELETE FROM c WHERE _id = 4");
         await("deleted", () -> count(b, "c WHERE _id = 4") == 0);
         assertSameState(a, b, "c", 3);
         assertSameState(a, b, "c", 4);
-        assertThat(b.defaultStore().documentState("c", Value.of(4)).isTombstone()).isTrue();
+        assertThat(b.defaultStore().documentState("c", Value.of(4)).isTombstone())
+                .isTrue();
     }
 
     @Test
@@ -185,13 +204,19 @@ class SyncTest {
             for (int round = 0; round < 10; round++) {
                 int base = round * 5;
                 a.store().transaction(tx -> {
-                    for (int k = 0; k < 5; k++) tx.execute("INSERT INTO orders DOCUMENTS (:d)", Map.of("d", Map.of("_id", base + k)));
+                    for (int k = 0; k < 5; k++)
+                        tx.execute("INSERT INTO orders DOCUMENTS (:d)", Map.of("d", Map.of("_id", base + k)));
                     return null;
                 });
             }
             await("all orders at b", () -> count(b, "orders") == 50);
-            await("delivered", () -> !seen.isEmpty() && seen.get(seen.size() - 1).items().size() == 50);
-            assertThat(seen).allSatisfy(c -> assertThat(c.items().size() % 5).as("a transaction never arrives in part").isZero());
+            await(
+                    "delivered",
+                    () -> !seen.isEmpty() && seen.get(seen.size() - 1).items().size() == 50);
+            assertThat(seen)
+                    .allSatisfy(c -> assertThat(c.items().size() % 5)
+                            .as("a transaction never arrives in part")
+                            .isZero());
         }
     }
 
@@ -239,10 +264,10 @@ class SyncTest {
     @Test
     void aPeerOfflineBeyondTheTombstoneHorizonCannotResurrectADeletedDocument() {
         ManualClock clock = new ManualClock();
-        DefaultStarling a = DefaultStarling.open(StarlingConfig.builder().appId("synctest").build(), Path.of("memory"),
-                new InMemoryStorage(), clock);
-        DefaultStarling b = DefaultStarling.open(StarlingConfig.builder().appId("synctest").build(), Path.of("memory"),
-                new InMemoryStorage(), clock);
+        DefaultStarling a = DefaultStarling.open(
+                StarlingConfig.builder().appId("synctest").build(), Path.of("memory"), new InMemoryStorage(), clock);
+        DefaultStarling b = DefaultStarling.open(
+                StarlingConfig.builder().appId("synctest").build(), Path.of("memory"), new InMemoryStorage(), clock);
         peers.add(a);
         peers.add(b);
         a.sync().registerSubscription("SELECT * FROM c", Map.of());
@@ -256,7 +281,9 @@ class SyncTest {
         a.store().execute("DELETE FROM c WHERE _id = 'old'");
         clock.millis += TimeUnit.HOURS.toMillis(2);
         assertThat(a.sync().purgeTombstones(java.time.Duration.ofHours(1))).isEqualTo(1);
-        assertThat(a.defaultStore().documentState("c", Value.of("old")).isEmpty()).as("tombstone gone").isTrue();
+        assertThat(a.defaultStore().documentState("c", Value.of("old")).isEmpty())
+                .as("tombstone gone")
+                .isTrue();
         b.store().execute("INSERT INTO c DOCUMENTS ({'_id': 'fresh', 'v': 2})"); // newer than the horizon: welcome
 
         link(a, b);
@@ -270,19 +297,26 @@ class SyncTest {
     @Test
     void onlyPlainFiltersCanBeSubscriptions() {
         DefaultStarling a = peer();
-        for (String bad : new String[] {"SELECT a FROM c", "SELECT * FROM c ORDER BY a", "SELECT COUNT(*) FROM c", "DELETE FROM c"}) {
+        for (String bad :
+                new String[] {"SELECT a FROM c", "SELECT * FROM c ORDER BY a", "SELECT COUNT(*) FROM c", "DELETE FROM c"
+                }) {
             assertThatThrownBy(() -> a.sync().registerSubscription(bad, Map.of()))
-                    .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_INVALID));
+                    .isInstanceOfSatisfying(
+                            QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_INVALID));
         }
         assertThatThrownBy(() -> a.sync().registerSubscription("SELECT * FROM c WHERE a = :a", Map.of()))
-                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_ARGUMENT));
+                .isInstanceOfSatisfying(
+                        QueryException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.QUERY_ARGUMENT));
     }
 
     @Test
     void peersOfAnotherAppAreRefused() {
         DefaultStarling a = peer();
-        DefaultStarling other = DefaultStarling.open(StarlingConfig.builder().appId("other-app").build(), Path.of("memory"),
-                new InMemoryStorage(), Clock.systemUTC());
+        DefaultStarling other = DefaultStarling.open(
+                StarlingConfig.builder().appId("other-app").build(),
+                Path.of("memory"),
+                new InMemoryStorage(),
+                Clock.systemUTC());
         peers.add(other);
         a.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1})");
         other.sync().registerSubscription("SELECT * FROM c", Map.of());

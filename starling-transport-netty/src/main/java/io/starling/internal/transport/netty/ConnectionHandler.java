@@ -80,8 +80,14 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     private MessageChannel.Receiver receiver;
     private ScheduledFuture<?> ticker;
 
-    ConnectionHandler(NettyNetwork network, NettyConnection connection, boolean webSocket, boolean outgoing, boolean tls,
-            String target, FrameCodec frames) {
+    ConnectionHandler(
+            NettyNetwork network,
+            NettyConnection connection,
+            boolean webSocket,
+            boolean outgoing,
+            boolean tls,
+            String target,
+            FrameCodec frames) {
         this.network = network;
         this.connection = connection;
         this.webSocket = webSocket;
@@ -116,7 +122,8 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         if (receiver != null || !ctx.channel().isActive()) return;
         awaitingFirstData = false;
         lastRead = System.nanoTime();
-        ConnectionInfo info = new ConnectionInfo(webSocket ? "websocket" : "tcp", remote, outgoing, authenticatedPeerId);
+        ConnectionInfo info =
+                new ConnectionInfo(webSocket ? "websocket" : "tcp", remote, outgoing, authenticatedPeerId);
         try {
             receiver = network.host().attach(connection, info);
             connection.attached(); // after: a failed attach leaves no session to wait for
@@ -162,7 +169,10 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             connection.upgraded();
             attach(ctx);
         } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-            refuse(ctx, "WebSocket upgrade not completed within " + network.settings().upgradeTimeout().toMillis() + " ms");
+            refuse(
+                    ctx,
+                    "WebSocket upgrade not completed within "
+                            + network.settings().upgradeTimeout().toMillis() + " ms");
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -193,10 +203,13 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     private void notFound(ChannelHandlerContext ctx, FullHttpRequest request) {
         String uri = request.uri();
         request.release();
-        FullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.NOT_FOUND,
+        FullHttpResponse response = new DefaultFullHttpResponse(
+                request.protocolVersion(),
+                HttpResponseStatus.NOT_FOUND,
                 Unpooled.copiedBuffer("not found\n", StandardCharsets.US_ASCII));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
-        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        response.headers()
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         refusedLogged = true;
         String reason = "no WebSocket endpoint at " + sanitize(uri) + " (404)";
@@ -214,16 +227,22 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         long now = System.nanoTime();
         if (receiver == null) {
             if (securedAt != 0 && now - securedAt > s.upgradeTimeout().toNanos()) {
-                refuse(ctx, webSocket
-                        ? "WebSocket upgrade not completed within " + s.upgradeTimeout().toMillis() + " ms"
-                        : "no data from the peer within " + s.upgradeTimeout().toMillis() + " ms after the TLS handshake");
+                refuse(
+                        ctx,
+                        webSocket
+                                ? "WebSocket upgrade not completed within "
+                                        + s.upgradeTimeout().toMillis() + " ms"
+                                : "no data from the peer within "
+                                        + s.upgradeTimeout().toMillis() + " ms after the TLS handshake");
             }
             return;
         }
         long partial = frames == null ? 0 : frames.partialSince();
         if (partial != 0 && now - partial > s.partialFrameTimeout().toNanos()) {
-            closeWithWarning(ctx, "an incomplete frame was pending for more than " + s.partialFrameTimeout().toMillis()
-                    + " ms (a peer trickling bytes?)");
+            closeWithWarning(
+                    ctx,
+                    "an incomplete frame was pending for more than "
+                            + s.partialFrameTimeout().toMillis() + " ms (a peer trickling bytes?)");
         } else if (now - lastRead > s.readTimeout().toNanos()) {
             closeWithWarning(ctx, "nothing read for " + s.readTimeout().toMillis() + " ms");
         } else if (now - lastWrite >= s.keepAlive().toNanos()) {

@@ -57,8 +57,15 @@ final class Dialer {
     private boolean inFlight;
     private ScheduledFuture<?> next;
 
-    Dialer(String name, Dial dial, NetworkHost host, ConnectionRegistry registry, EventExecutor executor, Backoff backoff,
-            long lanPeer, Consumer<Dialer> onStopped) {
+    Dialer(
+            String name,
+            Dial dial,
+            NetworkHost host,
+            ConnectionRegistry registry,
+            EventExecutor executor,
+            Backoff backoff,
+            long lanPeer,
+            Consumer<Dialer> onStopped) {
         this.name = name;
         this.dial = dial;
         this.host = host;
@@ -127,10 +134,11 @@ final class Dialer {
             return;
         }
         f.addListener(done -> {
-            if (!done.isSuccess()) run(() -> {
-                inFlight = false;
-                failed(done.cause());
-            });
+            if (!done.isSuccess())
+                run(() -> {
+                    inFlight = false;
+                    failed(done.cause());
+                });
         });
     }
 
@@ -171,8 +179,11 @@ final class Dialer {
         } else if (SyncSession.APP.equals(reason) || SyncSession.VERSION.equals(reason)) {
             if (!mismatchLogged) {
                 mismatchLogged = true;
-                log.warn("{} is a peer of another {}; retrying every {} s or so", name,
-                        SyncSession.APP.equals(reason) ? "app" : "protocol version", backoff.atMaxMillis() / 1000);
+                log.warn(
+                        "{} is a peer of another {}; retrying every {} s or so",
+                        name,
+                        SyncSession.APP.equals(reason) ? "app" : "protocol version",
+                        backoff.atMaxMillis() / 1000);
             }
             schedule(backoff.atMaxMillis());
         } else if (lanPeer != 0 && failuresInARow >= LAN_ATTEMPTS) {

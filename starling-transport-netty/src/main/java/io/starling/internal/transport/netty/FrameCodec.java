@@ -59,9 +59,14 @@ final class FrameCodec extends ChannelDuplexHandler {
         } catch (WireException e) {
             broken = true;
             partialSince = 0;
-            log.warn("closing the connection with {}: {} ({})", ctx.channel().remoteAddress(), e.getMessage(), e.reason());
+            log.warn(
+                    "closing the connection with {}: {} ({})",
+                    ctx.channel().remoteAddress(),
+                    e.getMessage(),
+                    e.reason());
             byte[] close = FrameEncoder.frame(WireCodec.encode(new Message.Close(e.reason(), e.getMessage())));
-            ctx.writeAndFlush(ctx.alloc().buffer(close.length).writeBytes(close)).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(ctx.alloc().buffer(close.length).writeBytes(close))
+                    .addListener(ChannelFutureListener.CLOSE);
             return;
         } finally {
             buf.release();

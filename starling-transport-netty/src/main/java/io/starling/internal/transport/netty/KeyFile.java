@@ -85,7 +85,9 @@ public final class KeyFile {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(caCertificate.getEncoded());
             StringBuilder hex = new StringBuilder(16);
-            for (int i = 0; i < 8; i++) hex.append(Character.forDigit((digest[i] >> 4) & 0xf, 16)).append(Character.forDigit(digest[i] & 0xf, 16));
+            for (int i = 0; i < 8; i++)
+                hex.append(Character.forDigit((digest[i] >> 4) & 0xf, 16))
+                        .append(Character.forDigit(digest[i] & 0xf, 16));
             return hex.toString();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 is not available", e);
@@ -116,7 +118,8 @@ public final class KeyFile {
         try {
             text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
         } catch (NoSuchFileException e) {
-            throw invalid("shared key file " + file + " does not exist (create one with 'starling keygen " + file + "')", e);
+            throw invalid(
+                    "shared key file " + file + " does not exist (create one with 'starling keygen " + file + "')", e);
         } catch (IOException e) {
             throw invalid("cannot read shared key file " + file + ": " + e, e);
         }
@@ -131,7 +134,8 @@ public final class KeyFile {
     static KeyFile parse(String text) {
         PrivateKey key = null;
         X509CertificateHolder cert = null;
-        try (Reader r = new StringReader(text); PEMParser parser = new PEMParser(r)) {
+        try (Reader r = new StringReader(text);
+                PEMParser parser = new PEMParser(r)) {
             Object o;
             while ((o = parser.readObject()) != null) {
                 if (o instanceof PrivateKeyInfo info && key == null) {
@@ -156,7 +160,8 @@ public final class KeyFile {
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("unreadable certificate (" + e.getMessage() + ")", e);
         }
-        if (x509.getBasicConstraints() < 0) throw new IllegalArgumentException("the certificate is not a CA certificate");
+        if (x509.getBasicConstraints() < 0)
+            throw new IllegalArgumentException("the certificate is not a CA certificate");
         if (!matches(key, x509)) throw new IllegalArgumentException("the private key does not match the certificate");
         return new KeyFile(key, x509);
     }
@@ -182,8 +187,12 @@ public final class KeyFile {
             KeyPair pair = ecKeyPair();
             Instant now = Instant.now();
             X500Name subject = new X500Name(CA_SUBJECT);
-            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(),
-                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(CA_VALIDITY)), subject,
+            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    subject,
+                    serial(),
+                    Date.from(now.minus(Duration.ofHours(1))),
+                    Date.from(now.plus(CA_VALIDITY)),
+                    subject,
                     pair.getPublic());
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
@@ -226,7 +235,9 @@ public final class KeyFile {
         Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         boolean posix = posix(file);
         FileAttribute<?>[] attrs = posix
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                ? new FileAttribute<?>[] {
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))
+                }
                 : new FileAttribute<?>[0];
         boolean created = false;
         try (SeekableByteChannel ch = Files.newByteChannel(file, options, attrs)) {
@@ -251,7 +262,10 @@ public final class KeyFile {
     private static boolean posix(Path file) {
         Path dir = file.toAbsolutePath().getParent();
         try {
-            return (dir != null ? dir : file).getFileSystem().supportedFileAttributeViews().contains("posix");
+            return (dir != null ? dir : file)
+                    .getFileSystem()
+                    .supportedFileAttributeViews()
+                    .contains("posix");
         } catch (RuntimeException e) {
             return false;
         }

@@ -35,9 +35,13 @@ final class LanHook implements AutoCloseable {
                 new LanDiscovery.Options(host.appId(), host.peerId(), host.protocolVersion(), port, bindAddress());
         try {
             LanDiscovery d = LanDiscovery.start(options, found -> onFound.accept(found.peerId(), found.addresses()));
-            log.info("LAN discovery on{}: advertising peer {} on TCP port {}",
-                    options.bindAddress() == null ? " every interface" : " " + options.bindAddress().getHostAddress(),
-                    TlsIdentity.peerName(host.peerId()), port);
+            log.info(
+                    "LAN discovery on{}: advertising peer {} on TCP port {}",
+                    options.bindAddress() == null
+                            ? " every interface"
+                            : " " + options.bindAddress().getHostAddress(),
+                    TlsIdentity.peerName(host.peerId()),
+                    port);
             return new LanHook(d);
         } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             log.warn("LAN discovery could not start, continuing without it: {}", e.getMessage());
@@ -55,7 +59,8 @@ final class LanHook implements AutoCloseable {
         try {
             return InetAddress.getByName(v.trim());
         } catch (UnknownHostException e) {
-            throw new StarlingException(ErrorCode.CONFIG_INVALID, "system property " + BIND_PROPERTY + " is not an address: " + v, e);
+            throw new StarlingException(
+                    ErrorCode.CONFIG_INVALID, "system property " + BIND_PROPERTY + " is not an address: " + v, e);
         }
     }
 

@@ -21,15 +21,30 @@ import java.time.Duration;
  * @param backoffMax the largest reconnect delay bound
  * @param tick how often each connection checks its timers
  */
-record NetSettings(Duration handshakeTimeout, Duration upgradeTimeout, Duration keepAlive, Duration readTimeout,
-        Duration partialFrameTimeout, Duration closeGrace, Duration backoffMin, Duration backoffMax, Duration tick) {
+record NetSettings(
+        Duration handshakeTimeout,
+        Duration upgradeTimeout,
+        Duration keepAlive,
+        Duration readTimeout,
+        Duration partialFrameTimeout,
+        Duration closeGrace,
+        Duration backoffMin,
+        Duration backoffMax,
+        Duration tick) {
 
     static final String PROPERTY_PREFIX = "starling.net.";
 
     static NetSettings defaults() {
-        return new NetSettings(Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
-                Duration.ofSeconds(45), Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofMillis(250),
-                Duration.ofSeconds(30), Duration.ofSeconds(1));
+        return new NetSettings(
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(45),
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(2),
+                Duration.ofMillis(250),
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(1));
     }
 
     /** The defaults, each overridden by its {@code starling.net.<name>Millis} system property when set. */
@@ -57,7 +72,8 @@ record NetSettings(Duration handshakeTimeout, Duration upgradeTimeout, Duration 
         } catch (NumberFormatException ignored) {
             // fall through
         }
-        throw new StarlingException(ErrorCode.CONFIG_INVALID, "system property " + key + " must be a positive number of milliseconds, got '"
-                + v + "'");
+        throw new StarlingException(
+                ErrorCode.CONFIG_INVALID,
+                "system property " + key + " must be a positive number of milliseconds, got '" + v + "'");
     }
 }

@@ -67,7 +67,9 @@ final class NettyConnection implements MessageChannel {
     @Override
     public void close() {
         if (!closing.compareAndSet(false, true)) return;
-        Object last = webSocket && upgraded ? new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE) : Unpooled.EMPTY_BUFFER;
+        Object last = webSocket && upgraded
+                ? new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE)
+                : Unpooled.EMPTY_BUFFER;
         channel.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
 

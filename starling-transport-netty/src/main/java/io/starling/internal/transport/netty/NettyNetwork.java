@@ -63,8 +63,8 @@ final class NettyNetwork implements Network {
         this.tls = tls;
         this.maxFrameBytes = SessionConfig.defaults().maxFrameBytes();
         int threads = Math.max(2, Math.min(4, Runtime.getRuntime().availableProcessors()));
-        this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("starling-net", true),
-                NioIoHandler.newFactory());
+        this.group = new MultiThreadIoEventLoopGroup(
+                threads, new DefaultThreadFactory("starling-net", true), NioIoHandler.newFactory());
         this.registry = new ConnectionRegistry(host.config().maxConnections());
         this.byteCounter = new WireByteCounter(host);
         this.pipelines = new Pipelines(this);
@@ -79,16 +79,22 @@ final class NettyNetwork implements Network {
      */
     static NettyNetwork start(NetworkHost host, NetSettings settings) {
         StarlingConfig config = host.config();
-        TlsIdentity tls = config.identity().isPlayground() ? null : TlsIdentity.load(config.identity().keyFile(), host.peerId());
+        TlsIdentity tls = config.identity().isPlayground()
+                ? null
+                : TlsIdentity.load(config.identity().keyFile(), host.peerId());
         NettyNetwork network = new NettyNetwork(host, settings, tls);
         try {
             if (tls != null) {
-                log.info("shared-key mode: TLS 1.3 with mutual authentication, key {} (fingerprint {}), certificate CN={}",
-                        config.identity().keyFile(), tls.fingerprint(), TlsIdentity.peerName(host.peerId()));
+                log.info(
+                        "shared-key mode: TLS 1.3 with mutual authentication, key {} (fingerprint {}), certificate CN={}",
+                        config.identity().keyFile(),
+                        tls.fingerprint(),
+                        TlsIdentity.peerName(host.peerId()));
             }
             for (Endpoint e : config.listen()) network.listen(e);
             if (config.lan() && network.listening.stream().noneMatch(e -> e.scheme() == Endpoint.Scheme.TCP)) {
-                String bind = LanHook.bindAddress() != null ? LanHook.bindAddress().getHostAddress() : "0.0.0.0";
+                String bind =
+                        LanHook.bindAddress() != null ? LanHook.bindAddress().getHostAddress() : "0.0.0.0";
                 Endpoint auto = Endpoint.tcp(bind, 0);
                 log.info("LAN discovery needs a TCP listener; listening on {}", auto);
                 network.listen(auto);
@@ -115,8 +121,15 @@ final class NettyNetwork implements Network {
         if (endpoint.port() == 0) {
             throw new StarlingException(ErrorCode.CONFIG_INVALID, "cannot connect to port 0: " + endpoint);
         }
-        Dialer d = new Dialer(endpoint.toString(), (attempt, onFinished) -> dial(endpoint, onFinished), host, registry,
-                group.next(), newBackoff(), 0, dialers::remove);
+        Dialer d = new Dialer(
+                endpoint.toString(),
+                (attempt, onFinished) -> dial(endpoint, onFinished),
+                host,
+                registry,
+                group.next(),
+                newBackoff(),
+                0,
+                dialers::remove);
         dialers.put(d, true);
         d.start();
     }
@@ -173,8 +186,10 @@ final class NettyNetwork implements Network {
         ChannelFuture f = b.bind(endpoint.host(), endpoint.port()).awaitUninterruptibly();
         if (!f.isSuccess()) {
             Throwable c = f.cause();
-            throw new StarlingException(ErrorCode.NETWORK_IO, "cannot listen on " + endpoint + ": "
-                    + (c.getMessage() != null ? c.getMessage() : c.toString()), c);
+            throw new StarlingException(
+                    ErrorCode.NETWORK_IO,
+                    "cannot listen on " + endpoint + ": " + (c.getMessage() != null ? c.getMessage() : c.toString()),
+                    c);
         }
         Channel ch = f.channel();
         listeners.add(ch);
@@ -188,7 +203,8 @@ final class NettyNetwork implements Network {
         return bootstrap(endpoint, onFinished).connect(endpoint.host(), endpoint.port());
     }
 
-    private ChannelFuture dial(Endpoint endpoint, InetSocketAddress address, Consumer<NettyConnection.Outcome> onFinished) {
+    private ChannelFuture dial(
+            Endpoint endpoint, InetSocketAddress address, Consumer<NettyConnection.Outcome> onFinished) {
         return bootstrap(endpoint, onFinished).connect(address);
     }
 
@@ -197,14 +213,19 @@ final class NettyNetwork implements Network {
                 .group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.handshakeTimeout().toMillis())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        settings.handshakeTimeout().toMillis())
                 .handler(pipelines.client(endpoint, onFinished));
     }
 
     // ---- LAN discovery
 
     private void startLan() {
-        int port = listening.stream().filter(e -> e.scheme() == Endpoint.Scheme.TCP).findFirst().orElseThrow().port();
+        int port = listening.stream()
+                .filter(e -> e.scheme() == Endpoint.Scheme.TCP)
+                .findFirst()
+                .orElseThrow()
+                .port();
         lan = LanHook.start(host, port, this::found);
     }
 
@@ -215,11 +236,19 @@ final class NettyNetwork implements Network {
         if (existing != null && !existing.isStopped()) return;
         List<InetSocketAddress> targets = List.copyOf(addresses);
         String name = "LAN peer " + TlsIdentity.peerName(peerId) + " " + targets;
-        Dialer d = new Dialer(name, (attempt, onFinished) -> {
-            InetSocketAddress a = targets.get(attempt % targets.size());
-            Endpoint e = Endpoint.tcp(a.getAddress().getHostAddress(), a.getPort());
-            return dial(e, a, onFinished);
-        }, host, registry, group.next(), newBackoff(), peerId, stopped -> lanDialers.remove(peerId, stopped));
+        Dialer d = new Dialer(
+                name,
+                (attempt, onFinished) -> {
+                    InetSocketAddress a = targets.get(attempt % targets.size());
+                    Endpoint e = Endpoint.tcp(a.getAddress().getHostAddress(), a.getPort());
+                    return dial(e, a, onFinished);
+                },
+                host,
+                registry,
+                group.next(),
+                newBackoff(),
+                peerId,
+                stopped -> lanDialers.remove(peerId, stopped));
         if (lanDialers.compute(peerId, (k, old) -> old != null && !old.isStopped() ? old : d) != d) return;
         log.info("LAN discovery found peer {} at {}", TlsIdentity.peerName(peerId), targets);
         d.start();

@@ -59,15 +59,20 @@ final class Pipelines {
                 p.addLast("bytes", network.byteCounter());
                 TlsIdentity tls = network.tls();
                 if (tls != null) p.addLast("tls", sslHandler(tls.serverContext().newHandler(ch.alloc())));
-                FrameCodec frames = messages(p, webSocket ? new HttpServerCodec() : null, () ->
-                        new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
+                FrameCodec frames = messages(
+                        p,
+                        webSocket ? new HttpServerCodec() : null,
+                        () -> new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                                 .websocketPath(endpoint.path())
                                 .checkStartsWith(false)
                                 .maxFramePayloadLength(network.maxFrameBytes())
-                                .handshakeTimeoutMillis(network.settings().upgradeTimeout().toMillis())
+                                .handshakeTimeoutMillis(
+                                        network.settings().upgradeTimeout().toMillis())
                                 .dropPongFrames(false)
                                 .build()));
-                p.addLast("connection", new ConnectionHandler(network, connection, webSocket, false, tls != null, null, frames));
+                p.addLast(
+                        "connection",
+                        new ConnectionHandler(network, connection, webSocket, false, tls != null, null, frames));
             }
         };
     }
@@ -76,7 +81,10 @@ final class Pipelines {
      * The message layer: length-prefixed frames on a stream (returned, for the trickle timer), or — when
      * {@code httpCodec} is given — HTTP for the upgrade, then one binary WebSocket message per protocol message.
      */
-    private FrameCodec messages(ChannelPipeline p, ChannelHandler httpCodec, java.util.function.Supplier<ChannelHandler> webSocketProtocol) {
+    private FrameCodec messages(
+            ChannelPipeline p,
+            ChannelHandler httpCodec,
+            java.util.function.Supplier<ChannelHandler> webSocketProtocol) {
         if (httpCodec == null) {
             FrameCodec frames = new FrameCodec(network.maxFrameBytes());
             p.addLast("frames", frames);
@@ -106,17 +114,24 @@ final class Pipelines {
                 p.addLast("bytes", network.byteCounter());
                 TlsIdentity tls = network.tls();
                 if (tls != null) {
-                    p.addLast("tls", sslHandler(tls.clientContext().newHandler(ch.alloc(), endpoint.host(), endpoint.port())));
+                    p.addLast(
+                            "tls",
+                            sslHandler(tls.clientContext().newHandler(ch.alloc(), endpoint.host(), endpoint.port())));
                 }
-                FrameCodec frames = messages(p, webSocket ? new HttpClientCodec() : null, () ->
-                        new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                FrameCodec frames = messages(
+                        p,
+                        webSocket ? new HttpClientCodec() : null,
+                        () -> new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
                                 .webSocketUri(uri(endpoint))
                                 .maxFramePayloadLength(network.maxFrameBytes())
-                                .handshakeTimeoutMillis(network.settings().upgradeTimeout().toMillis())
+                                .handshakeTimeoutMillis(
+                                        network.settings().upgradeTimeout().toMillis())
                                 .dropPongFrames(false)
                                 .build()));
-                p.addLast("connection", new ConnectionHandler(network, connection, webSocket, true, tls != null,
-                        endpoint.toString(), frames));
+                p.addLast(
+                        "connection",
+                        new ConnectionHandler(
+                                network, connection, webSocket, true, tls != null, endpoint.toString(), frames));
             }
         };
     }

@@ -123,18 +123,26 @@ final class TlsIdentity {
     /** A leaf certificate for {@code peerId}, signed by the shared CA key. */
     static X509Certificate leafCertificate(KeyFile ca, KeyPair pair, long peerId, Instant now)
             throws GeneralSecurityException, OperatorCreationException, IOException {
-        X500Name issuer = X500Name.getInstance(ca.caCertificate().getSubjectX500Principal().getEncoded());
+        X500Name issuer = X500Name.getInstance(
+                ca.caCertificate().getSubjectX500Principal().getEncoded());
         X500Name subject = new X500Name("CN=" + peerName(peerId));
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, KeyFile.serial(),
-                Date.from(now.minus(BACKDATE)), Date.from(now.plus(LEAF_VALIDITY)), subject, pair.getPublic());
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                issuer,
+                KeyFile.serial(),
+                Date.from(now.minus(BACKDATE)),
+                Date.from(now.plus(LEAF_VALIDITY)),
+                subject,
+                pair.getPublic());
         JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-        b.addExtension(Extension.extendedKeyUsage, false,
-                new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+        b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+            KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+        }));
         b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca.caCertificate()));
         b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
-        X509CertificateHolder holder = b.build(new JcaContentSignerBuilder(KeyFile.SIGNATURE_ALGORITHM).build(ca.caKey()));
+        X509CertificateHolder holder =
+                b.build(new JcaContentSignerBuilder(KeyFile.SIGNATURE_ALGORITHM).build(ca.caKey()));
         return new JcaX509CertificateConverter().getCertificate(holder);
     }
 

@@ -48,9 +48,11 @@ final class WebSocketCodec extends ChannelDuplexHandler {
                 ctx.fireChannelRead(Signal.KEEP_ALIVE);
             } else if (frame instanceof TextWebSocketFrame) {
                 broken = true;
-                log.warn("closing the WebSocket connection with {}: a text message (only binary messages are allowed)",
+                log.warn(
+                        "closing the WebSocket connection with {}: a text message (only binary messages are allowed)",
                         ctx.channel().remoteAddress());
-                ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.POLICY_VIOLATION, "binary messages only"))
+                ctx.writeAndFlush(
+                                new CloseWebSocketFrame(WebSocketCloseStatus.POLICY_VIOLATION, "binary messages only"))
                         .addListener(ChannelFutureListener.CLOSE);
             } else if (frame instanceof CloseWebSocketFrame) {
                 ctx.close(); // when the protocol handler does not answer close frames itself

@@ -35,7 +35,8 @@ class FrameCodecTest {
         System.arraycopy(big, 0, stream, one.length + 1, big.length);
         for (int i = 0; i < stream.length; i++) {
             ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {stream[i]}));
-            if (i == one.length + 5) assertThat(codec.partialSince()).as("a frame is pending").isNotZero();
+            if (i == one.length + 5)
+                assertThat(codec.partialSince()).as("a frame is pending").isNotZero();
         }
         assertThat((byte[]) ch.readInbound()).containsExactly(8, 1, 2, 3);
         assertThat((Object) ch.readInbound()).isSameAs(Signal.KEEP_ALIVE);
@@ -70,7 +71,9 @@ class FrameCodecTest {
         assertThat((Object) ch.readOutbound()).isNull();
         byte[] body = Arrays.copyOfRange(frame, varintLength(frame), frame.length);
         Message m = WireCodec.decode(body);
-        assertThat(m).isInstanceOfSatisfying(Message.Close.class, c -> assertThat(c.reason()).isEqualTo(SyncSession.OVERSIZE));
+        assertThat(m)
+                .isInstanceOfSatisfying(
+                        Message.Close.class, c -> assertThat(c.reason()).isEqualTo(SyncSession.OVERSIZE));
         assertThat((Object) ch.readInbound()).isNull();
         ch.finishAndReleaseAll();
     }

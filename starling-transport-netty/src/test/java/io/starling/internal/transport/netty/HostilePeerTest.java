@@ -49,7 +49,8 @@ class HostilePeerTest extends NetworkTestBase {
         try (RawPeer raw = new RawPeer(port)) {
             byte[] http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(10).getBytes(StandardCharsets.US_ASCII);
             raw.send(http);
-            assertThat(RawPeer.closeReason(RawPeer.messages(raw.readUntilClosed()))).isEqualTo(SyncSession.MALFORMED);
+            assertThat(RawPeer.closeReason(RawPeer.messages(raw.readUntilClosed())))
+                    .isEqualTo(SyncSession.MALFORMED);
         }
         onlyTheGoodPeerLeft();
     }
@@ -58,7 +59,8 @@ class HostilePeerTest extends NetworkTestBase {
     void aLengthVarintLongerThanFiveBytesClosesTheConnection() throws IOException {
         try (RawPeer raw = new RawPeer(port)) {
             raw.send(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x00});
-            assertThat(RawPeer.closeReason(RawPeer.messages(raw.readUntilClosed()))).isEqualTo(SyncSession.MALFORMED);
+            assertThat(RawPeer.closeReason(RawPeer.messages(raw.readUntilClosed())))
+                    .isEqualTo(SyncSession.MALFORMED);
         }
         onlyTheGoodPeerLeft();
     }
@@ -67,7 +69,8 @@ class HostilePeerTest extends NetworkTestBase {
     void anOversizeFrameLengthIsRefusedBeforeItsBody() throws IOException {
         try (RawPeer raw = new RawPeer(port)) {
             raw.send(RawPeer.varint(1L << 30));
-            assertThat(RawPeer.closeReason(RawPeer.messages(raw.readUntilClosed()))).isEqualTo(SyncSession.OVERSIZE);
+            assertThat(RawPeer.closeReason(RawPeer.messages(raw.readUntilClosed())))
+                    .isEqualTo(SyncSession.OVERSIZE);
         }
         onlyTheGoodPeerLeft();
     }
@@ -84,22 +87,25 @@ class HostilePeerTest extends NetworkTestBase {
     void aTricklingPeerIsClosed() throws Exception {
         try (RawPeer raw = new RawPeer(port)) {
             raw.send(RawPeer.varint(1000));
-            Thread trickle = new Thread(() -> {
-                try {
-                    for (int i = 0; i < 200; i++) {
-                        raw.send(new byte[] {1});
-                        Thread.sleep(50); // the hostile peer's pace, not test synchronisation
-                    }
-                } catch (IOException | InterruptedException closed) {
-                    // the server hung up: expected
-                }
-            }, "trickler");
+            Thread trickle = new Thread(
+                    () -> {
+                        try {
+                            for (int i = 0; i < 200; i++) {
+                                raw.send(new byte[] {1});
+                                Thread.sleep(50); // the hostile peer's pace, not test synchronisation
+                            }
+                        } catch (IOException | InterruptedException closed) {
+                            // the server hung up: expected
+                        }
+                    },
+                    "trickler");
             trickle.setDaemon(true);
             trickle.start();
             long start = System.nanoTime();
             raw.readUntilClosed();
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertThat(millis).as("closed after the partial-frame timeout, well before the trickle ends")
+            assertThat(millis)
+                    .as("closed after the partial-frame timeout, well before the trickle ends")
                     .isLessThan(8_000);
             trickle.interrupt();
         }
@@ -110,7 +116,8 @@ class HostilePeerTest extends NetworkTestBase {
     void aHelloOfAnotherAppIsClosedWithApp() throws IOException {
         try (RawPeer raw = new RawPeer(port)) {
             raw.send(new Message.Hello(SessionConfig.PROTOCOL_VERSION, "another-app", 42, 7, 0, 1 << 20, 0));
-            assertThat(RawPeer.closeReason(RawPeer.messages(raw.readUntilClosed()))).isEqualTo(SyncSession.APP);
+            assertThat(RawPeer.closeReason(RawPeer.messages(raw.readUntilClosed())))
+                    .isEqualTo(SyncSession.APP);
         }
         onlyTheGoodPeerLeft();
     }
@@ -119,7 +126,8 @@ class HostilePeerTest extends NetworkTestBase {
     void aHelloOfAnotherProtocolVersionIsClosedWithVersion() throws IOException {
         try (RawPeer raw = new RawPeer(port)) {
             raw.send(new Message.Hello(SessionConfig.PROTOCOL_VERSION + 1, APP, 42, 7, 0, 1 << 20, 0));
-            assertThat(RawPeer.closeReason(RawPeer.messages(raw.readUntilClosed()))).isEqualTo(SyncSession.VERSION);
+            assertThat(RawPeer.closeReason(RawPeer.messages(raw.readUntilClosed())))
+                    .isEqualTo(SyncSession.VERSION);
         }
         onlyTheGoodPeerLeft();
     }

@@ -36,7 +36,11 @@ class LanDiscoveryTest extends NetworkTestBase {
         insert(b, "c", 10, 10);
         await("found each other and synced", 30, () -> count(a, "c") == 20 && count(b, "c") == 20);
         // both found each other and may both have dialed: still one session per pair
-        await("one session each", () -> peers(a) == 1 && peers(b) == 1 && a.sync().metrics().connections() == 1
-                && b.sync().metrics().connections() == 1);
+        await(
+                "one session each",
+                () -> peers(a) == 1
+                        && peers(b) == 1
+                        && a.sync().metrics().connections() == 1
+                        && b.sync().metrics().connections() == 1);
     }
 }

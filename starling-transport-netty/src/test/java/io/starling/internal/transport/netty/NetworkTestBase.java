@@ -40,7 +40,9 @@ abstract class NetworkTestBase {
         System.setProperty("starling.net.closeGraceMillis", "1000");
     }
 
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     private final List<Starling> open = Collections.synchronizedList(new ArrayList<>());
     private int dirs;
 
@@ -76,8 +78,10 @@ abstract class NetworkTestBase {
         }
         Collections.reverse(all);
         all.forEach(Starling::close);
-        await("no network threads left", () -> Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(t -> t.isAlive() && t.getName().startsWith("starling-net")));
+        await(
+                "no network threads left",
+                () -> Thread.getAllStackTraces().keySet().stream()
+                        .noneMatch(t -> t.isAlive() && t.getName().startsWith("starling-net")));
     }
 
     static Endpoint endpoint(Starling s) {
@@ -106,7 +110,12 @@ abstract class NetworkTestBase {
     }
 
     static long count(Starling p, String collection) {
-        return (Long) p.store().execute("SELECT COUNT(*) AS n FROM " + collection).items().get(0).value().get("n");
+        return (Long) p.store()
+                .execute("SELECT COUNT(*) AS n FROM " + collection)
+                .items()
+                .get(0)
+                .value()
+                .get("n");
     }
 
     static void insert(Starling p, String collection, int from, int n) {

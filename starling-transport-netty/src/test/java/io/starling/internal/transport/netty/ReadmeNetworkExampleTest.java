@@ -20,8 +20,10 @@ class ReadmeNetworkExampleTest extends NetworkTestBase {
     void readmeNetworkExampleWorks() {
         Path key = tmp.resolve("app.key");
         SharedKeys.generate(key);
-        Starling server = peer(b -> b.appId("com.example.tasks").identity(Identity.sharedKey(key)).listen("127.0.0.1:0"));
-        Starling db = peer(b -> b.appId("com.example.tasks").identity(Identity.sharedKey(key))
+        Starling server = peer(b ->
+                b.appId("com.example.tasks").identity(Identity.sharedKey(key)).listen("127.0.0.1:0"));
+        Starling db = peer(b -> b.appId("com.example.tasks")
+                .identity(Identity.sharedKey(key))
                 .connect(endpoint(server).host() + ":" + endpoint(server).port()));
 
         List<Presence.Graph> graphs = new CopyOnWriteArrayList<>();
@@ -33,8 +35,12 @@ class ReadmeNetworkExampleTest extends NetworkTestBase {
         long serverId = server.config().siteId().getAsLong();
         await("the write reached the server", () -> db.sync().hasReached(serverId, r.commitSequence()));
         assertThat(count(server, "tasks")).isEqualTo(1);
-        await("presence saw the server", () -> !graphs.isEmpty() && graphs.get(graphs.size() - 1).remotePeers().size() == 1);
-        assertThat(db.presence().graph().connections()).singleElement()
+        await(
+                "presence saw the server",
+                () -> !graphs.isEmpty()
+                        && graphs.get(graphs.size() - 1).remotePeers().size() == 1);
+        assertThat(db.presence().graph().connections())
+                .singleElement()
                 .satisfies(c -> assertThat(c.transport()).isEqualTo("tcp"));
     }
 }

@@ -22,11 +22,20 @@ class ReconnectTest extends NetworkTestBase {
         subscribe(b, "c");
         insert(a, "c", 0, 10);
         await("synced", () -> count(b, "c") == 10);
-        await("one session each", () -> peers(a) == 1 && peers(b) == 1
-                && a.sync().metrics().connections() == 1 && b.sync().metrics().connections() == 1);
+        await(
+                "one session each",
+                () -> peers(a) == 1
+                        && peers(b) == 1
+                        && a.sync().metrics().connections() == 1
+                        && b.sync().metrics().connections() == 1);
         // stable: the losing dialer waits while the other session holds instead of redialing
-        holds("still exactly one session each", 1500, () -> peers(a) == 1 && peers(b) == 1
-                && a.sync().metrics().connections() == 1 && b.sync().metrics().connections() == 1);
+        holds(
+                "still exactly one session each",
+                1500,
+                () -> peers(a) == 1
+                        && peers(b) == 1
+                        && a.sync().metrics().connections() == 1
+                        && b.sync().metrics().connections() == 1);
         insert(b, "c", 100, 5);
         await("still syncing", () -> count(a, "c") == 15);
     }
@@ -34,7 +43,8 @@ class ReconnectTest extends NetworkTestBase {
     @Test
     void aDialerReconnectsAfterTheListenerRestartsAndCatchesUp() {
         Path dir = tmp.resolve("server");
-        StarlingConfig.Builder serverConfig = StarlingConfig.builder().appId(APP).databaseDirectory(dir).listen("127.0.0.1:0");
+        StarlingConfig.Builder serverConfig =
+                StarlingConfig.builder().appId(APP).databaseDirectory(dir).listen("127.0.0.1:0");
         Starling server = open(serverConfig);
         int port = endpoint(server).port();
         Starling client = peer(c -> c.connect(Endpoint.tcp("127.0.0.1", port).toString()));
@@ -58,6 +68,9 @@ class ReconnectTest extends NetworkTestBase {
         await("b connected", () -> peers(a) == 1 && peers(b) == 1);
         // the self-connection never became a session and is not dialed again: only b's connection remains
         await("the self connection is gone", () -> a.sync().metrics().connections() == 1);
-        holds("no new connection to itself", 500, () -> peers(a) == 1 && a.sync().metrics().connections() == 1);
+        holds(
+                "no new connection to itself",
+                500,
+                () -> peers(a) == 1 && a.sync().metrics().connections() == 1);
     }
 }

@@ -7,11 +7,11 @@ import io.starling.ErrorCode;
 import io.starling.Identity;
 import io.starling.Starling;
 import io.starling.StarlingException;
-import io.starling.transport.SharedKeys;
 import io.starling.internal.sync.FrameEncoder;
 import io.starling.internal.sync.Message;
 import io.starling.internal.sync.SessionConfig;
 import io.starling.internal.sync.SyncSession;
+import io.starling.transport.SharedKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -47,8 +47,10 @@ class SharedKeySyncTest extends NetworkTestBase {
         await("a has everything", () -> count(a, "c") == 80);
         assertThat(a.sync().metrics().connectionsRefused()).isZero();
         assertThat(b.sync().metrics().connectionsRefused()).isZero();
-        await("wire bytes agree", () -> a.sync().metrics().bytesSent() == b.sync().metrics().bytesReceived()
-                && b.sync().metrics().bytesSent() == a.sync().metrics().bytesReceived());
+        await(
+                "wire bytes agree",
+                () -> a.sync().metrics().bytesSent() == b.sync().metrics().bytesReceived()
+                        && b.sync().metrics().bytesSent() == a.sync().metrics().bytesReceived());
     }
 
     @Test
@@ -56,7 +58,8 @@ class SharedKeySyncTest extends NetworkTestBase {
         Starling a = listener(newKey("app"), "tcp");
         subscribe(a, "c");
         insert(a, "c", 0, 20);
-        Starling stranger = peer(c -> c.identity(newKey("other")).connect(endpoint(a).toString()));
+        Starling stranger =
+                peer(c -> c.identity(newKey("other")).connect(endpoint(a).toString()));
         subscribe(stranger, "c");
         await("the listener refused", () -> a.sync().metrics().connectionsRefused() >= 2);
         await("the stranger refused", () -> stranger.sync().metrics().connectionsRefused() >= 2);
@@ -79,12 +82,17 @@ class SharedKeySyncTest extends NetworkTestBase {
     @Test
     void aMissingOrCorruptKeyFileIsAConfigurationError() throws Exception {
         Path missing = tmp.resolve("nope.key");
-        assertThatThrownBy(() -> peer(c -> c.identity(Identity.sharedKey(missing)).listen("127.0.0.1:0")))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CONFIG_INVALID))
+        assertThatThrownBy(
+                        () -> peer(c -> c.identity(Identity.sharedKey(missing)).listen("127.0.0.1:0")))
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CONFIG_INVALID))
                 .hasMessageContaining(missing.toString());
-        Path corrupt = Files.writeString(tmp.resolve("corrupt.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
-        assertThatThrownBy(() -> peer(c -> c.identity(Identity.sharedKey(corrupt)).listen("127.0.0.1:0")))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CONFIG_INVALID))
+        Path corrupt = Files.writeString(
+                tmp.resolve("corrupt.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        assertThatThrownBy(
+                        () -> peer(c -> c.identity(Identity.sharedKey(corrupt)).listen("127.0.0.1:0")))
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CONFIG_INVALID))
                 .hasMessageContaining(corrupt.toString());
     }
 
@@ -108,13 +116,15 @@ class SharedKeySyncTest extends NetworkTestBase {
         tmf.init(trust);
         SSLContext tls = SSLContext.getInstance("TLSv1.3");
         tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        try (SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", endpoint(a).port())) {
+        try (SSLSocket s = (SSLSocket)
+                tls.getSocketFactory().createSocket("127.0.0.1", endpoint(a).port())) {
             s.setSoTimeout(15_000);
             s.setEnabledProtocols(new String[] {"TLSv1.3"});
             s.startHandshake();
             long claimed = certified + 1;
-            s.getOutputStream().write(FrameEncoder.frame(
-                    new Message.Hello(SessionConfig.PROTOCOL_VERSION, APP, claimed, 7, 0, 1 << 20, 0)));
+            s.getOutputStream()
+                    .write(FrameEncoder.frame(
+                            new Message.Hello(SessionConfig.PROTOCOL_VERSION, APP, claimed, 7, 0, 1 << 20, 0)));
             s.getOutputStream().flush();
             byte[] received = s.getInputStream().readAllBytes();
             assertThat(RawPeer.closeReason(RawPeer.messages(received))).isEqualTo(SyncSession.UNAUTHENTICATED);

@@ -19,11 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Key files: generation, fingerprints, and clear errors for every way a file can be unusable. */
 class SharedKeysTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static void assertConfigInvalid(Runnable r, String... fragments) {
         assertThatThrownBy(r::run)
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CONFIG_INVALID))
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CONFIG_INVALID))
                 .hasMessageContainingAll(fragments);
     }
 
@@ -36,7 +38,8 @@ class SharedKeysTest {
         String pem = Files.readString(file);
         assertThat(pem).contains("-----BEGIN PRIVATE KEY-----", "-----BEGIN CERTIFICATE-----");
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                    .isEqualTo("rw-------");
         }
         assertThat(SharedKeys.generate(dir.resolve("other.key"))).isNotEqualTo(fingerprint);
     }
@@ -58,7 +61,8 @@ class SharedKeysTest {
         assertConfigInvalid(() -> SharedKeys.describe(missing), missing.toString(), "does not exist");
         Path text = Files.writeString(dir.resolve("text.key"), "hello");
         assertConfigInvalid(() -> SharedKeys.describe(text), text.toString(), "no PRIVATE KEY");
-        Path corrupt = Files.writeString(dir.resolve("corrupt.key"), "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n");
+        Path corrupt = Files.writeString(
+                dir.resolve("corrupt.key"), "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n");
         assertConfigInvalid(() -> SharedKeys.describe(corrupt), corrupt.toString());
         Path binary = Files.write(dir.resolve("binary.key"), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1});
         assertConfigInvalid(() -> SharedKeys.describe(binary), binary.toString());
@@ -89,6 +93,7 @@ class SharedKeysTest {
         assertThat(leaf.getNotAfter().toInstant()).isAfter(now.plusSeconds(29L * 24 * 3600));
         assertThat(leaf.getBasicConstraints()).isEqualTo(-1);
         assertThat(leaf.getExtendedKeyUsage()).containsAll(List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"));
-        assertThat(TlsIdentity.peerIdFromSubject(TlsIdentity.leafCertificate(key, pair, -1L, now))).isEqualTo(-1L);
+        assertThat(TlsIdentity.peerIdFromSubject(TlsIdentity.leafCertificate(key, pair, -1L, now)))
+                .isEqualTo(-1L);
     }
 }

@@ -33,8 +33,10 @@ class TcpSyncTest extends NetworkTestBase {
         assertThat(ma.bytesSent()).isPositive();
         assertThat(ma.connections()).isEqualTo(1);
         // the same bytes, counted at both ends of the socket (once in-flight keep-alives and acks have landed)
-        await("wire bytes agree", () -> a.sync().metrics().bytesSent() == b.sync().metrics().bytesReceived()
-                && b.sync().metrics().bytesSent() == a.sync().metrics().bytesReceived());
+        await(
+                "wire bytes agree",
+                () -> a.sync().metrics().bytesSent() == b.sync().metrics().bytesReceived()
+                        && b.sync().metrics().bytesSent() == a.sync().metrics().bytesReceived());
     }
 
     @Test
@@ -42,7 +44,8 @@ class TcpSyncTest extends NetworkTestBase {
         Starling a = listener(Identity.playground(), "tcp");
         String taken = endpoint(a).toString();
         assertThatThrownBy(() -> peer(c -> c.listen(taken)))
-                .isInstanceOfSatisfying(StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.NETWORK_IO))
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.NETWORK_IO))
                 .hasMessageContaining("cannot listen on " + taken);
     }
 }

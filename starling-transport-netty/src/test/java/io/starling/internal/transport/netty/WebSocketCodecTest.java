@@ -35,8 +35,11 @@ class WebSocketCodecTest {
     @Test
     void aTextMessageClosesWithPolicyViolation() {
         EmbeddedChannel ch = new EmbeddedChannel(new WebSocketCodec());
-        ch.writeInbound(new TextWebSocketFrame("hello"), new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1})));
-        assertThat((Object) ch.readInbound()).as("nothing delivered after the violation").isNull();
+        ch.writeInbound(
+                new TextWebSocketFrame("hello"), new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1})));
+        assertThat((Object) ch.readInbound())
+                .as("nothing delivered after the violation")
+                .isNull();
         CloseWebSocketFrame close = ch.readOutbound();
         assertThat(close.statusCode()).isEqualTo(WebSocketCloseStatus.POLICY_VIOLATION.code());
         close.release();

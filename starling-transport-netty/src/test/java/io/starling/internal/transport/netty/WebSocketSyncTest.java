@@ -30,8 +30,12 @@ class WebSocketSyncTest extends NetworkTestBase {
         await("server has everything", () -> count(server, "c") == 50);
         assertThat(server.sync().metrics().documentsReceived()).isGreaterThanOrEqualTo(20);
         assertThat(server.sync().metrics().bytesReceived()).isPositive();
-        await("wire bytes agree", () -> server.sync().metrics().bytesSent() == client.sync().metrics().bytesReceived()
-                && client.sync().metrics().bytesSent() == server.sync().metrics().bytesReceived());
+        await(
+                "wire bytes agree",
+                () -> server.sync().metrics().bytesSent()
+                                == client.sync().metrics().bytesReceived()
+                        && client.sync().metrics().bytesSent()
+                                == server.sync().metrics().bytesReceived());
     }
 
     @Test
@@ -53,7 +57,7 @@ class WebSocketSyncTest extends NetworkTestBase {
         try (Socket s = new Socket("127.0.0.1", ws.port())) {
             OutputStream out = s.getOutputStream();
             out.write(("GET /other HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
@@ -66,10 +70,13 @@ class WebSocketSyncTest extends NetworkTestBase {
     @Test
     void aClientDialingAWrongPathKeepsRetryingWithoutSyncing() {
         Starling server = listener(Identity.playground(), "ws");
-        Endpoint wrong = new Endpoint(Endpoint.Scheme.WS, "127.0.0.1", endpoint(server).port(), "/elsewhere");
+        Endpoint wrong =
+                new Endpoint(Endpoint.Scheme.WS, "127.0.0.1", endpoint(server).port(), "/elsewhere");
         Starling client = peer(c -> c.connect(wrong.toString()));
-        await("refused twice", () -> server.sync().metrics().connectionsRefused() >= 2
-                && client.sync().metrics().connectionsRefused() >= 2);
+        await(
+                "refused twice",
+                () -> server.sync().metrics().connectionsRefused() >= 2
+                        && client.sync().metrics().connectionsRefused() >= 2);
         assertThat(peers(server)).isZero();
     }
 
