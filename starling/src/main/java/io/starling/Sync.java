@@ -58,7 +58,9 @@ public interface Sync {
     /**
      * Replication counters. Bytes are counted on the network (after framing and encryption; messages for the
      * in-memory transport); documents are document states sent in or applied from batches; messages are sync
-     * protocol messages (keep-alives and presence excluded).
+     * protocol messages (keep-alives and presence excluded); refused documents are states received from peers
+     * that this peer can never accept (they do not decode, or break the data model's limits) and refused one by
+     * one while the rest of their batch was applied.
      */
     record Metrics(
             long bytesSent,
@@ -68,7 +70,8 @@ public interface Sync {
             int connections,
             long connectionsRefused,
             long messagesSent,
-            long messagesReceived) {}
+            long messagesReceived,
+            long documentsRefused) {}
 
     /** One connected peer. */
     record PeerStatus(long peerId, boolean connected, long acknowledgedSequence) {

@@ -39,6 +39,11 @@ final class PrometheusMetrics {
                 metrics.documentsReceived());
         counter(
                 sb,
+                "starling_sync_documents_refused_total",
+                "Document states received from peers and refused one by one (undecodable, or beyond the data model's limits).",
+                metrics.documentsRefused());
+        counter(
+                sb,
                 "starling_sync_messages_sent_total",
                 "Sync protocol messages sent to peers (presence and keep-alives excluded).",
                 metrics.messagesSent());

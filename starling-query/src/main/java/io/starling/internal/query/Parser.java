@@ -1,5 +1,6 @@
 package io.starling.internal.query;
 
+import io.starling.internal.core.Limits;
 import io.starling.internal.core.Path;
 import io.starling.internal.core.Value;
 import io.starling.internal.index.IndexDefinition;
@@ -198,10 +199,21 @@ final class Parser {
     private String identifier(String what) {
         Token t = peek();
         if (t.type() == Token.Type.QUOTED_IDENT || (t.type() == Token.Type.WORD && !Keywords.isReserved(t.text()))) {
+            String problem = Limits.fieldNameProblem(t.text()); // every identifier may name a field
+            if (problem != null) throw invalid(t, problem.replaceFirst("^field name", what));
             advance();
             return t.text();
         }
         throw expected(what);
+    }
+
+    /** A collection or index name: an identifier that also follows the rules for names (Limits#nameProblem). */
+    private String name(String what, String expected) {
+        Token t = peek();
+        String name = identifier(expected);
+        String problem = Limits.nameProblem(what, name);
+        if (problem != null) throw invalid(t, problem);
+        return name;
     }
 
     /** {@code [COLLECTION] name [(path type, …)]}; Ditto's type declarations are accepted and ignored. */
@@ -211,7 +223,7 @@ final class Parser {
                         || (peek(1).type() == Token.Type.WORD && !Keywords.isReserved(peek(1).text())));
         if (declared) advance();
         Token first = peek();
-        String name = identifier("a collection name");
+        String name = name("collection name", "a collection name");
         // system collections: system:indexes, system:collections, system:info (no spaces around ':')
         if (first.isWord("system")
                 && peek().isSymbol(":")
@@ -749,10 +761,17 @@ final class Parser {
 
     /** {@code name ON collection} or {@code collection.name}: returns {name, collection}. */
     private String[] indexNameAndCollection() {
+        Token at = peek();
         String first = identifier("an index name");
-        if (acceptSymbol(".")) return new String[] {identifier("an index name after '" + first + ".'"), first};
+        if (acceptSymbol(".")) {
+            String problem = Limits.nameProblem("collection name", first);
+            if (problem != null) throw invalid(at, problem);
+            return new String[] {name("index name", "an index name after '" + first + ".'"), first};
+        }
+        String problem = Limits.nameProblem("index name", first);
+        if (problem != null) throw invalid(at, problem);
         expectWord("ON");
-        return new String[] {first, identifier("a collection name")};
+        return new String[] {first, name("collection name", "a collection name")};
     }
 
     // ---------------------------------------------------------------------------------------------- expressions
@@ -773,12 +792,27 @@ final class Parser {
         }
     }
 
-    /** Deeper parser recursion (parentheses, NOT, unary minus) is refused: hostile input cannot overflow the stack. */
-    static final int MAX_NESTING = 256;
+    /**
+     * Deeper parser recursion (parentheses, NOT, unary minus) is refused: hostile input cannot overflow the stack.
+     * Room for object and array literals as deep as a document may be, inside an expression or two.
+     */
+    static final int MAX_NESTING = 2 * Limits.MAX_DEPTH;
     /** The deepest expression tree accepted (evaluation and printing recurse over it). */
     static final int MAX_DEPTH = 1000;
 
     private int nesting;
+    /** Object and array literals open around the current token. */
+    private int literalDepth;
+
+    /** A literal nested deeper than a document may be could never be stored: refused where it starts. */
+    private void enterLiteral(Token open) {
+        if (++literalDepth > Limits.MAX_DEPTH) {
+            throw invalid(
+                    open,
+                    "object and array literals nest more than " + Limits.MAX_DEPTH
+                            + " levels deep (the limit of a document)");
+        }
+    }
 
     Node expr() {
         enter();
@@ -1082,16 +1116,22 @@ final class Parser {
             }
             case "[": {
                 advance();
+                enterLiteral(t);
                 List<Node> items = new ArrayList<>();
                 if (!peek().isSymbol("]")) {
                     do items.add(expr());
                     while (acceptSymbol(","));
                 }
                 expectSymbol("]");
+                literalDepth--;
                 return at(t, new Node.ArrayCtor(items));
             }
-            case "{":
-                return objectLiteral();
+            case "{": {
+                enterLiteral(t);
+                Node object = objectLiteral();
+                literalDepth--;
+                return object;
+            }
             case ":":
                 return argument();
             default:
@@ -1127,6 +1167,8 @@ final class Parser {
                     throw expected("a field name in an object literal");
                 }
                 if (!keys.add(key)) throw invalid(k, "duplicate field '" + key + "' in object literal");
+                String problem = Limits.fieldNameProblem(key);
+                if (problem != null) throw invalid(k, problem);
                 expectSymbol(":");
                 entries.add(new Node.Entry(key, expr()));
             } while (acceptSymbol(","));

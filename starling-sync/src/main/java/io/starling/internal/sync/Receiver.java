@@ -1,7 +1,6 @@
 package io.starling.internal.sync;
 
 import io.starling.internal.core.BinaryWriter;
-import io.starling.internal.core.CodecException;
 import io.starling.internal.sync.Message.Ack;
 import io.starling.internal.sync.Message.Batch;
 import io.starling.internal.sync.Message.DocEntry;
@@ -364,9 +363,10 @@ final class Receiver {
     }
 
     /**
-     * Applies documents (and a checkpoint) through the store's single write path, then reports zombies, records
-     * echo digests and hands the states found older than ours to our sender, as obligations of {@code ob}. Null
-     * when the store refused: the session is closed then.
+     * Applies documents (and a checkpoint) through the store's single write path, then reports zombies and
+     * refusals, records echo digests and hands the states found older than ours to our sender, as obligations of
+     * {@code ob}. Null when the store refused the batch as a whole: the session is closed then. A document refused
+     * alone is only reported: the checkpoint moves past it (it would be refused again), sync goes on.
      */
     private ApplyResult apply(List<Doc> docs, Checkpoint ckpt, Obligation ob, List<Message> out) {
         ApplyResult result;
@@ -375,11 +375,12 @@ final class Receiver {
         } catch (RemoteRejectedException e) {
             session.fail(e.reason(), e.getMessage() == null ? e.reason() : e.getMessage());
             return null;
-        } catch (CodecException e) {
-            session.fail(SyncSession.MALFORMED, "a document state does not decode: " + e.getMessage());
-            return null;
         }
+        Set<DocRef> refused = new HashSet<>();
+        for (SyncStoreView.Refusal r : result.refused()) refused.add(r.doc());
+        if (!refused.isEmpty()) session.listener().refused(result.refused());
         for (Doc d : docs) {
+            if (!refused.isEmpty() && refused.contains(d.ref())) continue; // we do not hold what it sent
             session.echo().received(d.collection(), d.id(), d.state());
             heldAnnounced.add(d.collection()); // the sender knows we hold it now
         }

@@ -108,6 +108,11 @@ final class FakeStore implements SyncStoreView {
         return new Txn();
     }
 
+    /** Stores bytes as a document's state as they are (a damaged row, or one an older version wrote). */
+    void putRaw(String c, String id, byte[] state) {
+        write(new DocRef(c, id(id)), state, true, seq + 1);
+    }
+
     void insert(String c, String id, Value.Obj fields, long hlc) {
         txn().insert(c, id, fields, hlc);
     }
@@ -273,22 +278,20 @@ final class FakeStore implements SyncStoreView {
     public ApplyResult apply(long fromPeer, List<Doc> batch, Checkpoint checkpoint) {
         if (rejectAll)
             throw new RemoteRejectedException(SyncSession.CLOCK_DRIFT, "a timestamp is too far ahead of our clock");
-        List<DocumentState> decoded = new ArrayList<>();
-        for (Doc d : batch) {
-            try {
-                decoded.add(DocumentState.decode(d.state()));
-            } catch (CodecException e) {
-                throw new RemoteRejectedException(SyncSession.MALFORMED, "state of " + d.ref() + ": " + e.getMessage());
-            }
-        }
         List<DocRef> zombies = new ArrayList<>();
         List<DocRef> behind = new ArrayList<>();
+        List<SyncStoreView.Refusal> refused = new ArrayList<>();
         long group = seq + 1;
-        for (int i = 0; i < batch.size(); i++) {
-            Doc d = batch.get(i);
+        for (Doc d : batch) {
             DocRef ref = d.ref();
             Rec r = docs.get(ref);
-            DocumentState remote = decoded.get(i);
+            DocumentState remote;
+            try {
+                remote = DocumentState.decode(d.state());
+            } catch (CodecException e) { // refused alone, as the engine does
+                refused.add(new SyncStoreView.Refusal(ref, "state does not decode: " + e.getMessage()));
+                continue;
+            }
             if (r == null && horizon > 0 && remote.maxStamp().hlc() < horizon) {
                 zombies.add(ref);
                 continue;
@@ -304,7 +307,7 @@ final class FakeStore implements SyncStoreView {
         }
         if (checkpoint != null) checkpoints.put(fromPeer, checkpoint);
         applyCalls.add(List.copyOf(batch));
-        return new ApplyResult(zombies, behind);
+        return new ApplyResult(zombies, behind, refused);
     }
 
     @Override

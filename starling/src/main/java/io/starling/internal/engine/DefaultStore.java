@@ -222,8 +222,12 @@ public final class DefaultStore implements Store {
         return changes.get(0);
     }
 
-    /** What {@link #applyRemote} refused (zombies) and found behind (the sender lacks writes held here). */
-    record RemoteOutcome(List<RemoteDocument> zombies, List<RemoteDocument> behind) {}
+    /**
+     * What {@link #applyRemote} refused as zombies, found behind (the sender lacks writes held here), and could not
+     * merge because the local copy is damaged (with why).
+     */
+    record RemoteOutcome(
+            List<RemoteDocument> zombies, List<RemoteDocument> behind, Map<RemoteDocument, String> damaged) {}
 
     /**
      * The sync engine's entry point: merges remote states in one transaction through the same write path as
@@ -240,6 +244,7 @@ public final class DefaultStore implements Store {
             return write(writer -> {
                 List<RemoteDocument> zombies = new ArrayList<>();
                 List<RemoteDocument> behind = new ArrayList<>();
+                Map<RemoteDocument, String> damaged = new LinkedHashMap<>();
                 for (RemoteDocument doc : documents) {
                     DocumentIds.validate(doc.id());
                     byte[] idBytes = DocumentIds.encode(doc.id());
@@ -248,9 +253,16 @@ public final class DefaultStore implements Store {
                         zombies.add(doc);
                         continue;
                     }
+                    DocumentState before = DocumentState.empty();
+                    if (row != null) {
+                        before = runner.decodeOrReport(row);
+                        if (before == null) { // nothing can merge into it; EVICT removes it, and sync brings it back
+                            damaged.put(doc, "the local copy is damaged (EVICT it to take the peer's copy)");
+                            continue;
+                        }
+                    }
                     timestamps.observe(doc.state().maxStamp());
                     writer.clockAdvanced();
-                    DocumentState before = row == null ? DocumentState.empty() : StatementRunner.decode(row);
                     DocumentState after = before.merge(doc.state());
                     if (after.equals(before)) {
                         if (!before.equals(doc.state())) behind.add(doc);
@@ -260,7 +272,7 @@ public final class DefaultStore implements Store {
                     metrics.documentsMerged.increment();
                 }
                 alsoInTransaction.accept(writer);
-                return new RemoteOutcome(zombies, behind);
+                return new RemoteOutcome(zombies, behind, damaged);
             });
         } catch (RuntimeException e) {
             throw Errors.translate(e);
@@ -282,8 +294,10 @@ public final class DefaultStore implements Store {
                 List<DocumentStorage.Row> doomed = new ArrayList<>();
                 writer.tx().scan(collection, false, row -> {
                     if (!row.live()) {
-                        DocumentState state = StatementRunner.decode(row);
-                        if (state.isTombstone() && state.maxStamp().hlc() < horizon) doomed.add(row);
+                        DocumentState state = runner.decodeOrReport(row);
+                        if (state != null
+                                && state.isTombstone()
+                                && state.maxStamp().hlc() < horizon) doomed.add(row);
                     }
                     return true;
                 });
@@ -305,6 +319,11 @@ public final class DefaultStore implements Store {
         return b == null ? 0 : ByteBuffer.wrap(b).getLong();
     }
 
+    /** The statement runner (for tests of the document cache). */
+    StatementRunner runner() {
+        return runner;
+    }
+
     /** Runs a read against the storage (for the sync engine's store view). */
     <T> T read(DocumentStorage.ReadWork<T> work) {
         checkOpen();
@@ -322,7 +341,10 @@ public final class DefaultStore implements Store {
             for (RemoteDocument doc : documents) {
                 byte[] idBytes = DocumentIds.encode(doc.id());
                 DocumentStorage.Row row = writer.tx().get(doc.collection(), idBytes);
-                if (row != null) writer.evict(doc.collection(), doc.id(), idBytes, StatementRunner.decode(row));
+                if (row == null) continue;
+                DocumentState before = runner.decodeOrReport(row);
+                if (before != null) writer.evict(doc.collection(), doc.id(), idBytes, before);
+                else writer.evictDamaged(doc.collection(), doc.id(), idBytes);
             }
             return null;
         });

@@ -2,6 +2,7 @@ package io.starling.internal.engine;
 
 import io.starling.ErrorCode;
 import io.starling.StarlingException;
+import io.starling.internal.core.Limits;
 import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueCodec;
 import io.starling.internal.crdt.DocumentState;
@@ -23,8 +24,8 @@ import org.slf4j.LoggerFactory;
 final class DocumentWriter {
     private static final Logger log = LoggerFactory.getLogger(DocumentWriter.class);
 
-    static final int WARN_BYTES = 256 * 1024;
-    static final int MAX_LOCAL_BYTES = 5 * 1024 * 1024;
+    static final int WARN_BYTES = Limits.WARN_DOCUMENT_BYTES;
+    static final int MAX_LOCAL_BYTES = Limits.MAX_DOCUMENT_BYTES;
 
     /**
      * One committed document change. {@code before} is {@link DocumentState#empty()} for a new row and
@@ -179,6 +180,25 @@ final class DocumentWriter {
         if (!tx.remove(collection, idBytes)) return false;
         if (!indexes.of(collection).isEmpty()) maintainIndexes(collection, id, idBytes, before.document(id), null);
         changes.add(new Change(collection, id, before, DocumentState.empty(), null, -1));
+        return true;
+    }
+
+    /**
+     * EVICT of a row whose state does not decode: the row goes, and so do its index entries, found by scanning each
+     * index of the collection for the id (the keys they were made from cannot be computed any more).
+     */
+    boolean evictDamaged(String collection, Value id, byte[] idBytes) {
+        if (!tx.remove(collection, idBytes)) return false;
+        for (IndexDefinition index : indexes.of(collection)) {
+            String name = IndexCatalog.storageName(index);
+            List<byte[]> keys = new ArrayList<>();
+            tx.scanIndex(name, null, null, false, (key, entryId) -> {
+                if (java.util.Arrays.equals(entryId, idBytes)) keys.add(key);
+                return true;
+            });
+            for (byte[] key : keys) tx.removeIndexEntry(name, key, idBytes);
+        }
+        changes.add(new Change(collection, id, DocumentState.empty(), DocumentState.empty(), null, -1));
         return true;
     }
 

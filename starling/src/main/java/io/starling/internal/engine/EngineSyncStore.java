@@ -5,6 +5,7 @@ import io.starling.StarlingException;
 import io.starling.internal.core.BinaryReader;
 import io.starling.internal.core.BinaryWriter;
 import io.starling.internal.core.CodecException;
+import io.starling.internal.core.Limits;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.query.EvalContext;
@@ -14,6 +15,7 @@ import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SubscriptionKey;
 import io.starling.internal.sync.SyncStoreView;
+import io.starling.internal.sync.SyncStoreView.Refusal;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -140,28 +142,40 @@ public final class EngineSyncStore implements SyncStoreView {
 
     @Override
     public ApplyResult apply(long fromPeer, List<Doc> docs, Checkpoint checkpoint) {
+        // Each document is checked alone: one that can never be accepted here is refused and reported, the rest
+        // of the batch is applied and the checkpoint moves past it (refusing it again later would change nothing).
         List<DefaultStore.RemoteDocument> remote = new ArrayList<>(docs.size());
-        try {
-            for (Doc d : docs) {
-                remote.add(new DefaultStore.RemoteDocument(
-                        d.collection(), DocumentIds.decode(d.id()), DocumentState.decode(d.state())));
+        List<Refusal> refused = new ArrayList<>();
+        for (Doc d : docs) {
+            String problem = Limits.nameProblem("collection name", d.collection());
+            DefaultStore.RemoteDocument doc = null;
+            if (problem == null) {
+                try {
+                    Value id = DocumentIds.decode(d.id());
+                    problem = DocumentIds.problem(id);
+                    if (problem == null) {
+                        doc = new DefaultStore.RemoteDocument(d.collection(), id, DocumentState.decode(d.state()));
+                    }
+                } catch (CodecException e) {
+                    problem = "it does not decode: " + e.getMessage();
+                }
             }
-        } catch (CodecException e) {
-            throw new RemoteRejectedException(
-                    "malformed", "a document from peer " + hex(fromPeer) + " does not decode: " + e.getMessage());
+            if (doc != null) remote.add(doc);
+            else refused.add(new Refusal(d.ref(), problem));
         }
         long horizon = tombstoneHorizon();
         try {
             DefaultStore.RemoteOutcome outcome = store.applyRemote(remote, horizon, writer -> {
                 if (checkpoint != null) writer.tx().putMeta(META_CHECKPOINT_PREFIX + hex(fromPeer), encode(checkpoint));
             });
-            if (outcome.zombies().isEmpty() && outcome.behind().isEmpty()) return ApplyResult.NONE;
-            return new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()));
+            outcome.damaged()
+                    .forEach((doc, why) ->
+                            refused.add(new Refusal(new DocRef(doc.collection(), DocumentIds.encode(doc.id())), why)));
+            ApplyResult result = new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()), refused);
+            return result.isNone() ? ApplyResult.NONE : result;
         } catch (StarlingException e) {
             if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
                 throw new RemoteRejectedException("clock-drift", e.getMessage());
-            if (e.errorCode() == ErrorCode.DOCUMENT_INVALID_ID)
-                throw new RemoteRejectedException("malformed", e.getMessage());
             throw e;
         }
     }

@@ -3,6 +3,8 @@ package io.starling.internal.engine;
 import io.starling.ErrorCode;
 import io.starling.StarlingException;
 import io.starling.internal.core.CodecException;
+import io.starling.internal.core.Limits;
+import io.starling.internal.core.Path;
 import io.starling.internal.core.Stamp;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentException;
@@ -31,6 +33,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one parsed statement inside a storage transaction: reads through a {@link DocumentSource} over the
@@ -44,6 +47,7 @@ final class StatementRunner {
     private final DocumentCache cache;
     private final IndexCatalog catalog;
     private final SeriesLedger series = new SeriesLedger();
+    private final RateLimitedLog damaged = new RateLimitedLog(LoggerFactory.getLogger(StatementRunner.class));
 
     private final SystemCollections.Info info;
 
@@ -65,12 +69,12 @@ final class StatementRunner {
         if (SystemCollections.isSystem(statement.collection())) {
             return query(statement, new SystemCollections(tx, IndexCatalog.load(tx), info), args);
         }
-        return query(statement, new Source(tx, cache, collection -> catalog.forSnapshot(tx, collection)), args);
+        return query(statement, source(tx), args);
     }
 
     /** The source a live query evaluates over, in a read transaction. */
     Source source(DocumentStorage.ReadTx tx) {
-        return new Source(tx, cache, collection -> catalog.forSnapshot(tx, collection));
+        return new Source(this, tx, cache, collection -> catalog.forSnapshot(tx, collection), false);
     }
 
     private DefaultQueryResult query(Statement statement, DocumentSource source, Map<String, Value> args) {
@@ -86,8 +90,9 @@ final class StatementRunner {
     }
 
     /** The source statements in a write transaction read: its own writes, its own index definitions, no cache. */
-    private static Source source(DocumentWriter writer) {
-        return new Source(writer.tx(), null, collection -> writer.indexes().of(collection));
+    private Source source(DocumentWriter writer) {
+        return new Source(
+                this, writer.tx(), null, collection -> writer.indexes().of(collection), false);
     }
 
     /** Runs any statement in a write transaction. */
@@ -237,6 +242,7 @@ final class StatementRunner {
             List<FieldOp> ops = QueryExecutor.updateOps(update, doc, ctx);
             for (FieldOp op : ops) {
                 if (op instanceof FieldOp.Set set) checkStorable(set.value(), op.path());
+                else checkPath(op.path());
             }
             Stamp stamp = timestamps.next();
             DocumentState after = before.update(ops, stamp, series.policy(update.collection(), idBytes));
@@ -253,12 +259,24 @@ final class StatementRunner {
         });
     }
 
+    /** EVICT also finds damaged rows (as {@code {_id}} alone): it is how a user gets rid of one. */
     private List<Value> evict(DocumentWriter writer, EvictStatement evict, EvalContext ctx) {
-        return forEachMatch(
-                writer,
-                evict,
-                ctx,
-                (doc, id, idBytes, before) -> writer.evict(evict.collection(), id, idBytes, before));
+        String collection = evict.collection();
+        Source source =
+                new Source(this, writer.tx(), null, c -> writer.indexes().of(c), true);
+        List<Value> evicted = new ArrayList<>();
+        for (Value.Obj doc : QueryExecutor.matching(evict, source, ctx)) {
+            Value id = doc.get("_id");
+            byte[] idBytes = DocumentIds.encode(id);
+            DocumentStorage.Row row = writer.tx().get(collection, idBytes);
+            if (row == null) continue;
+            DocumentState before = decodeOrReport(row);
+            boolean removed = before != null
+                    ? writer.evict(collection, id, idBytes, before)
+                    : writer.evictDamaged(collection, id, idBytes);
+            if (removed) evicted.add(id);
+        }
+        return evicted;
     }
 
     /** What UPDATE, DELETE and EVICT do to each matching document; returns whether it was mutated. */
@@ -268,8 +286,7 @@ final class StatementRunner {
     }
 
     /** Finds the documents the WHERE matches (all of them first: no writing while scanning), then acts on each. */
-    private static List<Value> forEachMatch(
-            DocumentWriter writer, Statement statement, EvalContext ctx, MatchAction action) {
+    private List<Value> forEachMatch(DocumentWriter writer, Statement statement, EvalContext ctx, MatchAction action) {
         List<Value> mutated = new ArrayList<>();
         for (Value.Obj doc : QueryExecutor.matching(statement, source(writer), ctx)) {
             Value id = doc.get("_id");
@@ -283,6 +300,25 @@ final class StatementRunner {
     static DocumentState load(DocumentStorage.ReadTx tx, String collection, byte[] idBytes) {
         DocumentStorage.Row row = tx.get(collection, idBytes);
         return row == null ? DocumentState.empty() : decode(row);
+    }
+
+    /**
+     * The row's state, or null when it does not decode: the row is damaged (or was written by a version that did not
+     * enforce today's limits). Counted and logged, a minute apart at most; readers skip such rows, so that one
+     * damaged document cannot make its whole collection unreadable.
+     */
+    DocumentState decodeOrReport(DocumentStorage.Row row) {
+        try {
+            return DocumentState.decode(row.state());
+        } catch (CodecException e) {
+            metrics.damagedDocuments.increment();
+            damaged.warn(
+                    "damaged:" + row.collection(),
+                    "document " + safeId(row.id()) + " in " + row.collection() + " is damaged and is skipped: "
+                            + e.getMessage() + " (EVICT FROM " + row.collection()
+                            + " WHERE _id = … removes it; sync then brings a peer's copy)");
+            return null;
+        }
     }
 
     static DocumentState decode(DocumentStorage.Row row) {
@@ -305,64 +341,60 @@ final class StatementRunner {
     }
 
     /**
-     * What cannot be stored is refused at the door: NaN and infinities (no JSON form, no place in the order)
-     * and strings or field names that are not valid Unicode (a lone surrogate has no UTF-8 form).
+     * What cannot be stored is refused at the door, with the field it is in (docs/DATA-MODEL.md, "Limits"): a
+     * value nested deeper than a document may be, counting the levels of the path it is written at; NaN and
+     * infinities (no JSON form, no place in the order); strings or field names that are not valid Unicode (a lone
+     * surrogate has no UTF-8 form) or too long. The codec refuses the same on encoding, so nothing that slips
+     * past is ever written either.
      */
-    private static void checkStorable(Value v, Object path) {
-        Value bad = firstUnstorable(v);
-        if (bad != null) {
-            String what = bad instanceof Value.Dbl
-                    ? "holds " + bad + "; only finite numbers can be stored"
-                    : "holds a string that is not valid Unicode (a lone surrogate)";
+    private static void checkStorable(Value v, Path path) {
+        int levels = path == null ? 0 : path.length(); // a document at the root; a SET value inside its path
+        if (path != null) checkPath(path);
+        String problem = Limits.valueProblem(v, Limits.MAX_DEPTH - levels);
+        if (problem != null) {
             throw new StarlingException(
-                    ErrorCode.DOCUMENT_INVALID, "field " + (path == null ? "of the document" : path) + " " + what);
+                    ErrorCode.DOCUMENT_INVALID, (path == null ? "the document " : "field " + path + " ") + problem);
         }
     }
 
-    /** The first value that cannot be stored, or null. */
-    private static Value firstUnstorable(Value v) {
-        if (v instanceof Value.Dbl d) return Double.isFinite(d.value()) ? null : v;
-        if (v instanceof Value.Str s) return isValidUnicode(s.value()) ? null : v;
-        if (v instanceof Value.Arr a) {
-            for (Value item : a.items()) {
-                Value bad = firstUnstorable(item);
-                if (bad != null) return bad;
-            }
-        } else if (v instanceof Value.Obj o) {
-            for (Map.Entry<String, Value> e : o.fields().entrySet()) {
-                if (!isValidUnicode(e.getKey())) return Value.of(e.getKey());
-                Value bad = firstUnstorable(e.getValue());
-                if (bad != null) return bad;
+    /** A path written to: no longer than a document is deep, each name a valid field name. */
+    private static void checkPath(Path path) {
+        if (path.length() > Limits.MAX_PATH_SEGMENTS) {
+            throw new StarlingException(
+                    ErrorCode.DOCUMENT_INVALID,
+                    "a path has " + path.length() + " segments; documents nest at most " + Limits.MAX_DEPTH
+                            + " levels deep");
+        }
+        for (Path.Segment segment : path.segments()) {
+            if (segment instanceof Path.Key key) {
+                String problem = Limits.fieldNameProblem(key.name());
+                if (problem != null) throw new StarlingException(ErrorCode.DOCUMENT_INVALID, problem);
             }
         }
-        return null;
-    }
-
-    private static boolean isValidUnicode(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) return false;
-                i++;
-            } else if (Character.isLowSurrogate(c)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Live documents of a transaction, and its indexes, as the query executor reads them. */
     static final class Source implements DocumentSource {
+        private final StatementRunner runner;
         private final DocumentStorage.ReadTx tx;
         /** Null inside write transactions (see DocumentCache). */
         private final DocumentCache cache;
 
         private final Function<String, List<IndexDefinition>> indexes;
+        /** Show a damaged row as its {@code _id} alone (for EVICT), rather than skipping it. */
+        private final boolean damagedAsIds;
 
-        Source(DocumentStorage.ReadTx tx, DocumentCache cache, Function<String, List<IndexDefinition>> indexes) {
+        Source(
+                StatementRunner runner,
+                DocumentStorage.ReadTx tx,
+                DocumentCache cache,
+                Function<String, List<IndexDefinition>> indexes,
+                boolean damagedAsIds) {
+            this.runner = runner;
             this.tx = tx;
             this.cache = cache;
             this.indexes = indexes;
+            this.damagedAsIds = damagedAsIds;
         }
 
         @Override
@@ -407,7 +439,16 @@ final class StatementRunner {
                 Value.Obj cached = cache.get(row.collection(), row.id(), row.sequence());
                 if (cached != null) return cached;
             }
-            Value.Obj doc = decode(row).document(DocumentIds.decode(row.id()));
+            DocumentState state = runner.decodeOrReport(row);
+            if (state == null) {
+                if (!damagedAsIds) return null;
+                try {
+                    return new Value.Obj(Map.of("_id", DocumentIds.decode(row.id())));
+                } catch (CodecException idToo) {
+                    return null; // no statement can name it
+                }
+            }
+            Value.Obj doc = state.document(DocumentIds.decode(row.id()));
             if (cache != null && doc != null) cache.put(row.collection(), row.id(), row.sequence(), doc);
             return doc;
         }

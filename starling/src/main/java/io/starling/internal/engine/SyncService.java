@@ -8,6 +8,7 @@ import io.starling.internal.sync.SessionConfig;
 import io.starling.internal.sync.SessionListener;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SyncSession;
+import io.starling.internal.sync.SyncStoreView;
 import io.starling.internal.sync.WireCodec;
 import io.starling.internal.sync.WireException;
 import java.util.ArrayList;
@@ -47,6 +48,9 @@ import org.slf4j.LoggerFactory;
 /** Runs the sync sessions of one instance over message channels. Thread-safe. */
 final class SyncService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SyncService.class);
+    /** A peer that keeps sending documents we refuse is reported once a minute, not once a batch. */
+    private final RateLimitedLog refusals = new RateLimitedLog(log);
+
     static final long TICK_MILLIS = 1000;
     /** Messages an incoming connection may send while its HELLO waits for the connection-request hook. */
     static final int MAX_HELD_MESSAGES = 64;
@@ -432,6 +436,16 @@ final class SyncService implements AutoCloseable {
         @Override
         public void warning(String message) {
             log.warn("sync session with {}: {}", peerName(), message);
+        }
+
+        @Override
+        public void refused(List<SyncStoreView.Refusal> refused) {
+            metrics.documentsRefused.add(refused.size());
+            SyncStoreView.Refusal first = refused.get(0);
+            refusals.warn(
+                    "refused:" + peerName(),
+                    "refused " + refused.size() + " document(s) from " + peerName() + ", such as " + first.doc() + ": "
+                            + first.reason() + " (counted in starling_sync_documents_refused_total; sync goes on)");
         }
 
         @Override

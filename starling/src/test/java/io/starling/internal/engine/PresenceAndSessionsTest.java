@@ -226,7 +226,7 @@ class PresenceAndSessionsTest {
     @Test
     void metricsCountBytesDocumentsAndConnections() {
         DefaultStarling a = peer(), b = peer();
-        assertThat(a.sync().metrics()).isEqualTo(new io.starling.Sync.Metrics(0, 0, 0, 0, 0, 0, 0, 0));
+        assertThat(a.sync().metrics()).isEqualTo(new io.starling.Sync.Metrics(0, 0, 0, 0, 0, 0, 0, 0, 0));
         a.sync().registerSubscription("SELECT * FROM docs", Map.of());
         insert(b, "docs", 0, 20, "b");
         InMemoryTransport.Link ab = link(a, b);
