@@ -188,10 +188,10 @@ final class StatementRunner {
                         ErrorCode.DOCUMENT_INVALID,
                         "INSERT needs objects, got " + docs.get(i).typeName());
             }
-            checkStorable(obj, null);
             Value id = obj.get("_id");
             if (id.isMissing()) id = Value.of(UUID.randomUUID().toString());
             else DocumentIds.validate(id);
+            checkStorable(obj, null);
             ids[i] = DocumentIds.canonical(id);
             objs[i] = obj; // DocumentState ignores _id: the id is the row's key
             stamps[i] = insert.initial() ? new Stamp(0, timestamps.site()) : timestamps.next();
