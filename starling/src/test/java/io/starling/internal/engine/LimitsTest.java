@@ -330,6 +330,30 @@ class LimitsTest {
                 .isEqualTo(42);
     }
 
+    @Test
+    void aPeerHoldingADamagedRowDoesNotStallSyncOfEverythingElse() {
+        DefaultStarling a = peer(), b = peer();
+        a.store().execute("INSERT INTO c DOCUMENTS ({'_id': 'bad'})");
+        storages.get(a).write(tx -> tx.put("c", DocumentIds.encode(Value.of("bad")), true, tooDeepState()));
+        for (int i = 0; i < 50; i++) a.store().execute("INSERT INTO c DOCUMENTS ({'_id': :id})", Map.of("id", i));
+        b.sync().registerSubscription("SELECT * FROM c", Map.of());
+        InMemoryTransport.Link link = InMemoryTransport.connect(a, b);
+        try {
+            SyncTest.await("the 50 good documents at b", () -> count(b, "c") == 50);
+            SyncTest.await("the refusal counted", () -> b.sync().metrics().documentsRefused() == 1);
+            assertThat(b.sync().peers())
+                    .singleElement()
+                    .satisfies(p -> assertThat(p.connected()).isTrue());
+            a.store().execute("INSERT INTO c DOCUMENTS ({'_id': 'after'})");
+            SyncTest.await("a later write at b", () -> count(b, "c") == 51);
+            assertThat(b.sync().metrics().documentsRefused())
+                    .as("not sent again")
+                    .isEqualTo(1);
+        } finally {
+            link.close();
+        }
+    }
+
     /** A state whose objects nest one level deeper than the limit (the codec refuses to make one). */
     static byte[] tooDeepState() {
         io.starling.internal.core.BinaryWriter w = new io.starling.internal.core.BinaryWriter();
