@@ -33,6 +33,9 @@ final class Errors {
             case UNSUPPORTED:
                 code = ErrorCode.QUERY_UNSUPPORTED;
                 break;
+            case TIMEOUT:
+                code = ErrorCode.QUERY_TIMEOUT;
+                break;
             default:
                 code = ErrorCode.QUERY_INVALID;
         }
