@@ -51,7 +51,13 @@ final class RunningStatements {
 
     /** A statement starts now: its deadline, registered until {@link #finish}. */
     Deadline start() {
-        Deadline d = new Deadline(nanoTime.getAsLong() + limit.toNanos());
+        return start(limit);
+    }
+
+    /** As {@link #start()}, with a shorter limit of its own (never a longer one than the configured limit). */
+    Deadline start(Duration shorter) {
+        Duration own = shorter.compareTo(limit) < 0 ? shorter : limit;
+        Deadline d = new Deadline(nanoTime.getAsLong() + own.toNanos(), own);
         running.add(d);
         if (closing) d.cancel(); // close() may have run between the flag test and the add: cancel either way
         return d;
@@ -75,10 +81,12 @@ final class RunningStatements {
     /** One statement's deadline and cancel flag. Polled by its own thread, cancelled from any. */
     final class Deadline implements Cancellation {
         private final long deadlineNanos;
+        private final Duration own;
         private volatile boolean cancelled;
 
-        private Deadline(long deadlineNanos) {
+        private Deadline(long deadlineNanos, Duration own) {
             this.deadlineNanos = deadlineNanos;
+            this.own = own;
         }
 
         void cancel() {
@@ -98,7 +106,7 @@ final class RunningStatements {
             if (nanoTime.getAsLong() - deadlineNanos > 0) {
                 throw new DqlException(
                         DqlException.Kind.TIMEOUT,
-                        "the statement ran longer than its time limit of " + text(limit)
+                        "the statement ran longer than its time limit of " + text(own)
                                 + " and was stopped; nothing it changed was kept (the limit is"
                                 + " StarlingConfig.statementTimeout, --statement-timeout on the command line)");
             }
