@@ -23,9 +23,9 @@ import java.util.function.LongSupplier;
  * one born cancelled: statements stop at their next poll with store/closed, so a runaway statement cannot hold up
  * shutdown (or the writer lock storage.close() waits for).
  *
- * The clock is System.nanoTime (monotonic); tests inject a ticker. Polling reads it once per poll — the query layer
- * polls once per document and every few thousand steps of inner loops, so the cost is negligible next to decoding a
- * document.
+ * The clock is System.nanoTime (monotonic). A poll reads the volatile cancel flag, and the clock every eighth poll
+ * only — the query layer polls once per document and every few thousand steps of inner loops, so the cost is
+ * negligible next to decoding a document.
  */
 
 /** The statements running on one store, each with its deadline; see the design note above. Thread-safe. */
@@ -39,6 +39,7 @@ final class RunningStatements {
         this(limit, System::nanoTime);
     }
 
+    /** With another clock (tests). */
     RunningStatements(Duration limit, LongSupplier nanoTime) {
         this.limit = limit;
         this.nanoTime = nanoTime;
@@ -78,11 +79,19 @@ final class RunningStatements {
         return running.size();
     }
 
+    /**
+     * Polls between two reads of the clock: the query layer polls once per document, so this keeps the clock's cost
+     * out of scans while a deadline is still noticed within a few documents.
+     */
+    static final int CLOCK_EVERY = 8;
+
     /** One statement's deadline and cancel flag. Polled by its own thread, cancelled from any. */
     final class Deadline implements Cancellation {
         private final long deadlineNanos;
         private final Duration own;
         private volatile boolean cancelled;
+        /** Polls so far; the clock is read on every {@link #CLOCK_EVERY}th (only the owning thread polls). */
+        private int polls;
 
         private Deadline(long deadlineNanos, Duration own) {
             this.deadlineNanos = deadlineNanos;
@@ -103,6 +112,7 @@ final class RunningStatements {
                 throw new StarlingException(
                         ErrorCode.CLOSED, "the statement was stopped: this Starling instance is closing");
             }
+            if ((polls++ & (CLOCK_EVERY - 1)) != 0) return;
             if (nanoTime.getAsLong() - deadlineNanos > 0) {
                 throw new DqlException(
                         DqlException.Kind.TIMEOUT,
