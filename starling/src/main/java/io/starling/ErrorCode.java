@@ -16,6 +16,12 @@ public enum ErrorCode {
     QUERY_ARGUMENT("query/argument", true),
     /** The statement is valid DQL that this version does not execute yet. */
     QUERY_UNSUPPORTED("query/unsupported", true),
+    /**
+     * The statement ran longer than its time limit ({@link StarlingConfig#statementTimeout()}) and was stopped; a
+     * write statement was rolled back. The message names the limit. A user error: the statement asks for more work
+     * than the limit allows (an unindexed filter over a large collection, a backtracking regular expression).
+     */
+    QUERY_TIMEOUT("query/timeout", true),
     /** INSERT with ON ID CONFLICT FAIL (the default) found a document with that id. */
     DOCUMENT_ID_CONFLICT("document/id-conflict", false),
     /** An {@code _id} that is null, a float, binary or an array, or an attempt to change an {@code _id}. */

@@ -19,7 +19,9 @@ public interface Store {
      * Runs one statement. {@code arguments} supplies the named arguments ({@code :name}); values are plain
      * Java values (null, Boolean, Number, String, byte[], Map, List) as Jackson would read them from JSON.
      *
-     * @throws QueryException for a statement that does not parse or cannot run, or a missing argument
+     * @throws QueryException for a statement that does not parse or cannot run, or a missing argument; with
+     *     {@link ErrorCode#QUERY_TIMEOUT} for one that ran longer than {@link StarlingConfig#statementTimeout()}
+     *     (nothing it wrote is kept)
      * @throws StarlingException for everything else, with its {@link ErrorCode}
      */
     QueryResult execute(String statement, Map<String, ?> arguments);
@@ -28,6 +30,12 @@ public interface Store {
      * Runs {@code work} in one serializable read-write transaction: all its writes commit together when it
      * returns, or none do if it throws (the exception is rethrown; a checked one wrapped in a
      * {@link StarlingException} with {@link ErrorCode#TRANSACTION_FAILED}). Blocks other writers meanwhile.
+     *
+     * <p>Each statement of the transaction has its own time limit; the callback's own code has none. A statement
+     * that fails after writing part of its work (a timeout in the middle of an UPDATE, for example) breaks the
+     * transaction: later statements fail with {@link ErrorCode#TRANSACTION_FAILED} and everything rolls back when the
+     * callback returns, even if it caught the failure. A statement that fails before writing anything (a syntax
+     * error, an id conflict of a one-document INSERT) leaves the transaction usable.
      */
     <T> T transaction(TransactionWork<T> work);
 

@@ -13,6 +13,8 @@ import java.util.Map;
 final class Env {
     final Map<String, Value> arguments;
     final long nowMillis;
+    /** Polled at the evaluator's loop points (see {@link Cancellation}). */
+    final Cancellation cancellation;
     /** The document (or projected row) paths are resolved against. */
     Value row = Value.Obj.EMPTY;
 
@@ -23,6 +25,7 @@ final class Env {
     Env(EvalContext ctx, int frameSize) {
         this.arguments = ctx.arguments();
         this.nowMillis = ctx.nowMillis();
+        this.cancellation = ctx.cancellation();
         this.vars = new Value[frameSize];
     }
 

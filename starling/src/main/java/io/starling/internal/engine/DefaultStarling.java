@@ -280,7 +280,8 @@ public final class DefaultStarling implements Starling {
                 storage,
                 timestamps,
                 new EngineMetrics(),
-                new SystemCollections.Info(dir, identity.siteId, identity.appId));
+                new SystemCollections.Info(dir, identity.siteId, identity.appId),
+                new RunningStatements(config.statementTimeout()));
         log.info("opened {} (app {}, site {})", dir, identity.appId, Long.toUnsignedString(identity.siteId, 16));
         return new DefaultStarling(resolved, storage, store, identity.incarnation, clock);
     }
@@ -339,6 +340,7 @@ public final class DefaultStarling implements Starling {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        store.cancelRunning(); // first: a running statement must not hold up sync, the network or the writer lock
         Network n = network;
         if (n != null) n.quiesce(); // nothing new comes in or goes out
         if (syncService != null) syncService.close(); // each session sends CLOSE; channels flush, then close

@@ -5,6 +5,7 @@ import io.starling.ObserverCallback;
 import io.starling.QueryException;
 import io.starling.QueryResult;
 import io.starling.SignalNextCallback;
+import io.starling.StarlingConfig;
 import io.starling.StarlingException;
 import io.starling.Store;
 import io.starling.StoreObserver;
@@ -12,6 +13,7 @@ import io.starling.Transaction;
 import io.starling.TransactionWork;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.query.Cancellation;
 import io.starling.internal.query.Dql;
 import io.starling.internal.query.DqlException;
 import io.starling.internal.query.EvalContext;
@@ -39,6 +41,11 @@ import java.util.function.Function;
 public final class DefaultStore implements Store {
     static final String META_HLC = "hlc";
     private static final int STATEMENT_CACHE_SIZE = 512;
+    /**
+     * Longer statement texts are parsed each time rather than cached: the cache holds at most 512 statements, and
+     * this keeps its memory small whatever clients send (typical statements are far shorter).
+     */
+    static final int MAX_CACHED_STATEMENT_LENGTH = 4096;
 
     private final DocumentStorage storage;
     private final Timestamps timestamps;
@@ -47,6 +54,7 @@ public final class DefaultStore implements Store {
     private final IndexCatalog indexCatalog;
     private final ObserverRegistry observers;
     private final EngineMetrics metrics;
+    private final RunningStatements running;
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Boolean> inTransaction = ThreadLocal.withInitial(() -> false);
     private final Map<String, Statement> statementCache =
@@ -69,12 +77,22 @@ public final class DefaultStore implements Store {
     public record RemoteDocument(String collection, Value id, DocumentState state) {}
 
     DefaultStore(DocumentStorage storage, Timestamps timestamps, EngineMetrics metrics, SystemCollections.Info info) {
+        this(storage, timestamps, metrics, info, new RunningStatements(StarlingConfig.DEFAULT_STATEMENT_TIMEOUT));
+    }
+
+    DefaultStore(
+            DocumentStorage storage,
+            Timestamps timestamps,
+            EngineMetrics metrics,
+            SystemCollections.Info info,
+            RunningStatements running) {
         this.storage = storage;
         this.timestamps = timestamps;
         this.metrics = metrics;
+        this.running = running;
         this.indexCatalog = new IndexCatalog(storage.read(IndexCatalog::load));
         this.runner = new StatementRunner(timestamps, metrics, cache, indexCatalog, info);
-        this.observers = new ObserverRegistry(this::evaluateLive, timestamps::nowMillis);
+        this.observers = new ObserverRegistry(this::evaluateLive, timestamps::nowMillis, running);
     }
 
     @Override
@@ -131,14 +149,38 @@ public final class DefaultStore implements Store {
     }
 
     /** A live query's evaluation, on a fresh snapshot (runs on the observers' evaluation thread). */
-    private List<Value.Obj> evaluateLive(SelectStatement statement, Map<String, Value> args) {
-        return storage.read(tx ->
-                QueryExecutor.select(statement, runner.source(tx), new EvalContext(args, timestamps.nowMillis())));
+    private List<Value.Obj> evaluateLive(
+            SelectStatement statement, Map<String, Value> args, Cancellation cancellation) {
+        return storage.read(tx -> QueryExecutor.select(
+                statement, runner.source(tx), new EvalContext(args, timestamps.nowMillis(), cancellation)));
     }
 
     /** Runs a SELECT the way a live query does (tests compare deliveries with it). */
     List<Value.Obj> evaluateForTest(String select) {
-        return evaluateLive((SelectStatement) parse(select), Map.of());
+        return evaluateLive((SelectStatement) parse(select), Map.of(), Cancellation.NONE);
+    }
+
+    /** The running statements and their deadlines (tests). */
+    RunningStatements running() {
+        return running;
+    }
+
+    /**
+     * Stops every running statement at its next poll (it fails with {@code store/closed}; a write rolls back) and
+     * every statement started from now on: the first step of closing, so that no statement holds up shutdown.
+     */
+    void cancelRunning() {
+        running.cancelAll();
+    }
+
+    /** Runs one statement under a fresh deadline. */
+    private <T> T timed(Function<Cancellation, T> body) {
+        RunningStatements.Deadline deadline = running.start();
+        try {
+            return body.apply(deadline);
+        } finally {
+            running.finish(deadline);
+        }
     }
 
     /** The decoded-document cache (tests). */
@@ -163,8 +205,10 @@ public final class DefaultStore implements Store {
         Map<String, Value> args = bind(arguments);
         metrics.statements.increment();
         try {
-            if (!statement.isMutation()) return storage.read(tx -> runner.read(tx, statement, args));
-            return write(writer -> runner.write(writer, statement, args));
+            if (!statement.isMutation()) {
+                return storage.read(tx -> timed(deadline -> runner.read(tx, statement, args, deadline)));
+            }
+            return write(writer -> timed(deadline -> runner.write(writer, statement, args, deadline)));
         } catch (RuntimeException e) {
             throw Errors.translate(e);
         }
@@ -173,7 +217,12 @@ public final class DefaultStore implements Store {
     @Override
     public <T> T transaction(TransactionWork<T> work) {
         checkUsable();
-        return runWork(() -> write(writer -> runView(new TxView(writer, null), work)));
+        return runWork(() -> write(writer -> {
+            TxView view = new TxView(writer, null);
+            T result = runView(view, work);
+            view.rollBackIfBroken(); // throwing here rolls the whole transaction back
+            return result;
+        }));
     }
 
     @Override
@@ -413,7 +462,7 @@ public final class DefaultStore implements Store {
         if (cached != null) return cached;
         try {
             Statement parsed = Dql.parse(text);
-            statementCache.put(text, parsed);
+            if (text.length() <= MAX_CACHED_STATEMENT_LENGTH) statementCache.put(text, parsed);
             return parsed;
         } catch (DqlException e) {
             throw Errors.query(e);
@@ -461,12 +510,21 @@ public final class DefaultStore implements Store {
         }
     }
 
-    /** The Transaction handed to application code: valid during the callback, on its thread. */
+    /**
+     * The Transaction handed to application code: valid during the callback, on its thread.
+     *
+     * <p>There are no savepoints, so a statement that fails after writing part of its work (a timeout, an id conflict
+     * in the middle of a batch) breaks the transaction: later statements are refused and the whole transaction rolls
+     * back when the callback returns, even if the application caught the exception. A statement that fails before
+     * writing anything leaves the transaction usable.
+     */
     private final class TxView implements Transaction {
         private final DocumentWriter writer;
         private final DocumentStorage.ReadTx readTx;
         private final Thread owner = Thread.currentThread();
         private boolean ended;
+        /** The failure that broke this transaction, or null. */
+        private StarlingException broken;
 
         TxView(DocumentWriter writer, DocumentStorage.ReadTx readTx) {
             this.writer = writer;
@@ -487,6 +545,13 @@ public final class DefaultStore implements Store {
                         "a transaction may only be used on the thread that runs its callback");
             }
             checkOpen();
+            if (broken != null) {
+                throw new StarlingException(
+                        ErrorCode.TRANSACTION_FAILED,
+                        "this transaction will roll back: an earlier statement failed after writing part of its"
+                                + " work (" + broken.getMessage() + ")",
+                        broken);
+            }
             Statement statement = parse(text);
             Map<String, Value> args = bind(arguments);
             metrics.statements.increment();
@@ -496,10 +561,30 @@ public final class DefaultStore implements Store {
                         "cannot run " + text.strip().split("\\s+")[0].toUpperCase(java.util.Locale.ROOT)
                                 + " in a read-only transaction");
             }
+            int writesBefore = writer == null ? 0 : writer.mutations();
             try {
-                return writer != null ? runner.write(writer, statement, args) : runner.read(readTx, statement, args);
+                return timed(deadline -> writer != null
+                        ? runner.write(writer, statement, args, deadline)
+                        : runner.read(readTx, statement, args, deadline));
             } catch (RuntimeException e) {
-                throw Errors.translate(e);
+                RuntimeException translated = Errors.translate(e);
+                if (writer != null && writer.mutations() != writesBefore) {
+                    broken = translated instanceof StarlingException s
+                            ? s
+                            : new StarlingException(ErrorCode.INTERNAL, translated.toString(), translated);
+                }
+                throw translated;
+            }
+        }
+
+        /** After the callback: a broken transaction rolls back whatever the callback did with the failure. */
+        void rollBackIfBroken() {
+            if (broken != null) {
+                throw new StarlingException(
+                        ErrorCode.TRANSACTION_FAILED,
+                        "the transaction was rolled back: a statement failed after writing part of its work ("
+                                + broken.getMessage() + ")",
+                        broken);
             }
         }
 

@@ -69,6 +69,8 @@ final class DocumentWriter {
     private IndexCatalog.Version indexes;
 
     private boolean indexesChanged;
+    /** CREATE and DROP INDEX operations, counted with the changes in {@link #mutations()}. */
+    private int indexOperations;
 
     DocumentWriter(DocumentStorage.WriteTx tx, EngineMetrics metrics, IndexCatalog.Version indexes) {
         this.tx = tx;
@@ -85,13 +87,18 @@ final class DocumentWriter {
         return indexesChanged;
     }
 
-    /** CREATE INDEX: stores the definition and indexes every live document of the collection. */
-    void createIndex(IndexDefinition index) {
+    /**
+     * CREATE INDEX: stores the definition and indexes every live document of the collection, polling
+     * {@code cancellation} for each.
+     */
+    void createIndex(IndexDefinition index, io.starling.internal.query.Cancellation cancellation) {
         indexes = indexes.with(index);
         indexesChanged = true;
+        indexOperations++;
         IndexCatalog.store(tx, indexes);
         List<byte[][]> entries = new ArrayList<>();
         tx.scan(index.collection(), true, row -> {
+            cancellation.check();
             Value.Obj doc = DocumentState.decode(row.state()).document(DocumentIds.decode(row.id()));
             if (doc != null) entries.add(new byte[][] {IndexKeyCodec.keyOf(index, doc), row.id()});
             return true;
@@ -104,6 +111,7 @@ final class DocumentWriter {
     void dropIndex(IndexDefinition index) {
         indexes = indexes.without(index);
         indexesChanged = true;
+        indexOperations++;
         IndexCatalog.store(tx, indexes);
         tx.dropIndex(IndexCatalog.storageName(index));
     }
@@ -214,6 +222,14 @@ final class DocumentWriter {
 
     List<Change> changes() {
         return changes;
+    }
+
+    /**
+     * How many writes this transaction made so far (document changes and index operations): a statement that fails
+     * after this number grew has written part of its work.
+     */
+    int mutations() {
+        return changes.size() + indexOperations;
     }
 
     /** The highest sequence number written among changes from index {@code from} on, or 0. */

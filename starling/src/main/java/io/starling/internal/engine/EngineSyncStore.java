@@ -41,6 +41,23 @@ public final class EngineSyncStore implements SyncStoreView {
     private final java.util.function.LongSupplier clock;
     private final Map<String, SelectStatement> parsed = new ConcurrentHashMap<>();
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EngineSyncStore.class);
+
+    /**
+     * The longest a remote subscription's WHERE may take on one document (or the statement time limit, if shorter).
+     * Matching runs on the sync thread that serves every peer, and a per-document test normally takes microseconds:
+     * a subscription that needs longer (a backtracking regular expression, say) would stall all of sync.
+     */
+    static final java.time.Duration MATCH_LIMIT = java.time.Duration.ofMillis(250);
+
+    /** Subscriptions that ran past {@link #MATCH_LIMIT}: they match nothing from then on (logged once). */
+    private final Set<String> tooSlow = ConcurrentHashMap.newKeySet();
+
+    /** The subscriptions stopped for running past {@link #MATCH_LIMIT} (tests). */
+    Set<String> tooSlow() {
+        return Set.copyOf(tooSlow);
+    }
+
     EngineSyncStore(
             DefaultStore store, long peerId, long incarnation, String appId, java.util.function.LongSupplier clock) {
         this.store = store;
@@ -86,12 +103,11 @@ public final class EngineSyncStore implements SyncStoreView {
     public List<Row> scanMatching(Subscription subscription, byte[] afterId, int maxRows) {
         SelectStatement select = statement(subscription);
         if (select == null) return List.of();
-        EvalContext ctx = context(subscription);
         return store.read(tx -> {
             List<Row> rows = new ArrayList<>();
             boolean everything = select.where() == null;
             tx.scanAfter(subscription.collection(), afterId, true, r -> {
-                if (everything || matchesDocument(select, r.id(), r.state(), ctx)) {
+                if (everything || matchesDocument(subscription, select, r.id(), r.state())) {
                     rows.add(new Row(r.sequence(), r.group(), r.collection(), r.id(), true, r.state()));
                 }
                 return rows.size() < maxRows;
@@ -120,8 +136,7 @@ public final class EngineSyncStore implements SyncStoreView {
             SelectStatement select = statement(subscription);
             if (select == null) return false;
             if (select.where() == null) return true; // the whole collection: no need to decode the document
-            Value.Obj doc = document(row.id(), row.state());
-            return doc != null && QueryExecutor.matches(select, doc, context(subscription));
+            return matchesDocument(subscription, select, row.id(), row.state());
         } catch (RuntimeException unusable) {
             return false;
         }
@@ -228,14 +243,33 @@ public final class EngineSyncStore implements SyncStoreView {
         });
     }
 
-    private EvalContext context(Subscription s) {
-        Map<String, Value> args = new java.util.LinkedHashMap<>(s.args().fields());
-        return new EvalContext(args, clock.getAsLong());
-    }
-
-    private static boolean matchesDocument(SelectStatement select, byte[] id, byte[] state, EvalContext ctx) {
-        Value.Obj doc = document(id, state);
-        return doc != null && QueryExecutor.matches(select, doc, ctx);
+    /**
+     * Whether a stored document matches a remote subscription, never throwing: a document the WHERE cannot be
+     * evaluated on matches nothing, and a subscription whose test runs past {@link #MATCH_LIMIT} matches nothing from
+     * then on.
+     */
+    private boolean matchesDocument(Subscription s, SelectStatement select, byte[] id, byte[] state) {
+        if (tooSlow.contains(s.query())) return false;
+        RunningStatements.Deadline deadline = store.running().start(MATCH_LIMIT);
+        try {
+            Value.Obj doc = document(id, state);
+            return doc != null
+                    && QueryExecutor.matches(
+                            select, doc, new EvalContext(s.args().fields(), clock.getAsLong(), deadline));
+        } catch (io.starling.internal.query.DqlException e) {
+            if (e.kind() == io.starling.internal.query.DqlException.Kind.TIMEOUT && tooSlow.add(s.query())) {
+                log.warn(
+                        "a peer's subscription '{}' took longer than {} to test one document; it matches nothing"
+                                + " here from now on",
+                        s.query(),
+                        RunningStatements.text(MATCH_LIMIT));
+            }
+            return false;
+        } catch (RuntimeException unusable) {
+            return false;
+        } finally {
+            store.running().finish(deadline);
+        }
     }
 
     private static Value.Obj document(byte[] id, byte[] state) {

@@ -36,6 +36,9 @@ final class Errors {
             case UNSUPPORTED:
                 code = ErrorCode.QUERY_UNSUPPORTED;
                 break;
+            case TIMEOUT:
+                code = ErrorCode.QUERY_TIMEOUT;
+                break;
             default:
                 code = ErrorCode.QUERY_INVALID;
         }

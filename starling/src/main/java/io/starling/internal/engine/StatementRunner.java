@@ -13,6 +13,7 @@ import io.starling.internal.crdt.FieldOp;
 import io.starling.internal.index.IndexDefinition;
 import io.starling.internal.index.IndexKeyCodec;
 import io.starling.internal.index.IndexRange;
+import io.starling.internal.query.Cancellation;
 import io.starling.internal.query.CreateIndexStatement;
 import io.starling.internal.query.DeleteStatement;
 import io.starling.internal.query.DocumentSource;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * Runs one parsed statement inside a storage transaction: reads through a {@link DocumentSource} over the
  * transaction, and turns INSERT / UPDATE / DELETE / EVICT into document states written through the
  * {@link DocumentWriter}. The statement's atomicity comes from the enclosing transaction: any exception
- * here rolls back everything the statement wrote.
+ * here rolls back everything the statement wrote. Every method takes the statement's {@link Cancellation}: the query
+ * layer polls it while it reads, and this class between the documents it writes.
  */
 final class StatementRunner {
     private final Timestamps timestamps;
@@ -65,11 +67,12 @@ final class StatementRunner {
     }
 
     /** Runs a read-only statement (SELECT, EXPLAIN) in a read transaction (a committed snapshot). */
-    DefaultQueryResult read(DocumentStorage.ReadTx tx, Statement statement, Map<String, Value> args) {
+    DefaultQueryResult read(
+            DocumentStorage.ReadTx tx, Statement statement, Map<String, Value> args, Cancellation cancellation) {
         if (SystemCollections.isSystem(statement.collection())) {
-            return query(statement, new SystemCollections(tx, IndexCatalog.load(tx), info), args);
+            return query(statement, new SystemCollections(tx, IndexCatalog.load(tx), info), args, cancellation);
         }
-        return query(statement, source(tx), args);
+        return query(statement, source(tx), args, cancellation);
     }
 
     /** The source a live query evaluates over, in a read transaction. */
@@ -77,8 +80,9 @@ final class StatementRunner {
         return new Source(this, tx, cache, collection -> catalog.forSnapshot(tx, collection), false);
     }
 
-    private DefaultQueryResult query(Statement statement, DocumentSource source, Map<String, Value> args) {
-        EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
+    private DefaultQueryResult query(
+            Statement statement, DocumentSource source, Map<String, Value> args, Cancellation cancellation) {
+        EvalContext ctx = new EvalContext(args, timestamps.nowMillis(), cancellation);
         if (statement instanceof ExplainStatement explain) {
             return new DefaultQueryResult(List.of(QueryExecutor.explain(explain, source, ctx)), List.of());
         }
@@ -96,13 +100,15 @@ final class StatementRunner {
     }
 
     /** Runs any statement in a write transaction. */
-    DefaultQueryResult write(DocumentWriter writer, Statement statement, Map<String, Value> args) {
+    DefaultQueryResult write(
+            DocumentWriter writer, Statement statement, Map<String, Value> args, Cancellation cancellation) {
         boolean system = SystemCollections.isSystem(statement.collection());
         if (!statement.isMutation()) {
             return query(
                     statement,
                     system ? new SystemCollections(writer.tx(), writer.indexes(), info) : source(writer),
-                    args);
+                    args,
+                    cancellation);
         }
         if (system) {
             int[] at = position(statement);
@@ -112,9 +118,9 @@ final class StatementRunner {
                     at[1],
                     statement.collection() + " is a read-only system collection");
         }
-        if (statement instanceof CreateIndexStatement create) return createIndex(writer, create);
+        if (statement instanceof CreateIndexStatement create) return createIndex(writer, create, cancellation);
         if (statement instanceof DropIndexStatement drop) return dropIndex(writer, drop);
-        EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
+        EvalContext ctx = new EvalContext(args, timestamps.nowMillis(), cancellation);
         int changesBefore = writer.changes().size();
         List<Value> mutated;
         try {
@@ -140,7 +146,8 @@ final class StatementRunner {
     }
 
     /** CREATE INDEX: IF NOT EXISTS leaves an index of that name as it is, whatever its fields (as Ditto does). */
-    private static DefaultQueryResult createIndex(DocumentWriter writer, CreateIndexStatement create) {
+    private static DefaultQueryResult createIndex(
+            DocumentWriter writer, CreateIndexStatement create, Cancellation cancellation) {
         if (writer.indexes().find(create.collection(), create.name()) != null) {
             if (create.ifNotExists()) return new DefaultQueryResult(List.of(), List.of());
             throw new DqlException(
@@ -150,7 +157,7 @@ final class StatementRunner {
                     "index " + create.name() + " already exists on " + create.collection()
                             + " (use CREATE INDEX IF NOT EXISTS)");
         }
-        writer.createIndex(create.index());
+        writer.createIndex(create.index(), cancellation);
         return new DefaultQueryResult(List.of(), List.of());
     }
 
@@ -183,6 +190,7 @@ final class StatementRunner {
         List<byte[]> idBytes = new ArrayList<>(n);
         List<byte[]> states = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
+            ctx.cancellation().check();
             if (!(docs.get(i) instanceof Value.Obj obj)) {
                 throw new StarlingException(
                         ErrorCode.DOCUMENT_INVALID,
@@ -202,6 +210,7 @@ final class StatementRunner {
         // an id given twice (ON ID CONFLICT DO UPDATE) is one mutated document
         java.util.LinkedHashSet<Value> mutated = new java.util.LinkedHashSet<>(n * 2);
         for (int i = 0; i < n; i++) {
+            ctx.cancellation().check();
             if (seqs[i] >= 0) {
                 mutated.add(ids[i]);
                 continue;
@@ -266,6 +275,7 @@ final class StatementRunner {
                 new Source(this, writer.tx(), null, c -> writer.indexes().of(c), true);
         List<Value> evicted = new ArrayList<>();
         for (Value.Obj doc : QueryExecutor.matching(evict, source, ctx)) {
+            ctx.cancellation().check();
             Value id = doc.get("_id");
             byte[] idBytes = DocumentIds.encode(id);
             DocumentStorage.Row row = writer.tx().get(collection, idBytes);
@@ -289,6 +299,7 @@ final class StatementRunner {
     private List<Value> forEachMatch(DocumentWriter writer, Statement statement, EvalContext ctx, MatchAction action) {
         List<Value> mutated = new ArrayList<>();
         for (Value.Obj doc : QueryExecutor.matching(statement, source(writer), ctx)) {
+            ctx.cancellation().check();
             Value id = doc.get("_id");
             byte[] idBytes = DocumentIds.encode(id);
             DocumentState before = load(writer.tx(), statement.collection(), idBytes);
