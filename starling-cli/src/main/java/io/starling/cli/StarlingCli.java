@@ -64,7 +64,7 @@ public final class StarlingCli implements Callable<Integer> {
             } catch (CliUsageException e) {
                 return new ErrorReporter(err, false).report(e);
             }
-            Logging.configure(level); // before anything creates a logger
+            Logging.configure(level);
             ErrorReporter errors = new ErrorReporter(err, Logging.verbose(level));
 
             CommandLine commandLine = new CommandLine(new StarlingCli())
