@@ -71,7 +71,7 @@ final class ExecCommand implements Callable<Integer> {
         remote.checkTokenNeedsUrl();
         try (Starling db = Starling.open(store.config(environment.configSource()))) {
             QueryResult result = db.store().execute(statement, args.values());
-            format.write(result, StatementKind.of(statement, result), out);
+            format.write(result, statement, 0, out);
         }
         out.flush();
         return CommandLine.ExitCode.OK;
@@ -88,7 +88,7 @@ final class ExecCommand implements Callable<Integer> {
             if (!response.body().endsWith("\n")) out.print('\n');
         } else {
             JsonQueryResult result = JsonQueryResult.parse(response.body());
-            format.write(result, StatementKind.of(statement, result), out);
+            format.write(result, statement, 0, out);
         }
         out.flush();
         return CommandLine.ExitCode.OK;

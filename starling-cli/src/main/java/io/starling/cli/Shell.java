@@ -141,6 +141,11 @@ final class Shell {
         }
     }
 
+    /** The width tables wrap at: the terminal's on a console, none for piped output (nothing is ever cut). */
+    private int width() {
+        return interactive ? Math.max(0, terminal.getWidth()) : 0;
+    }
+
     /** Runs one unit of input. Returns false when the session is to end. */
     boolean handle(String input) {
         if (isDotCommand(input)) return dotCommand(input.strip());
@@ -153,7 +158,7 @@ final class Shell {
     private void execute(String statement) {
         try {
             QueryResult result = store.execute(statement, args);
-            format.write(result, StatementKind.of(statement, result), out);
+            format.write(result, statement, width(), out);
         } catch (RuntimeException e) {
             out.flush(); // what was printed so far comes before the error
             errors.report(e);
@@ -244,7 +249,7 @@ final class Shell {
             }
             for (Object event = events.take(); event != stop; event = events.take()) {
                 Delivery delivery = (Delivery) event;
-                print(delivery.change());
+                print(query, delivery.change());
                 delivery.next().run();
             }
             if (interactive) out.println(); // the terminal echoed ^C; the prompt goes on a line of its own
@@ -262,10 +267,10 @@ final class Shell {
      * One delivery: {@code {"items":[...]}} on one line in the json and jsonl formats; in the table format, a table,
      * after the first preceded by a line saying what changed.
      */
-    private void print(QueryResultChange change) {
+    private void print(String query, QueryResultChange change) {
         if (format == OutputFormat.TABLE) {
             if (!change.isInitial()) out.print(describe(change.diff()));
-            out.print(TableRenderer.rows(change.items()));
+            out.print(TableRenderer.rows(change.items(), TableRenderer.Layout.of(query, width())));
         } else {
             out.print(HttpApi.itemsJson(change));
             out.print('\n');
