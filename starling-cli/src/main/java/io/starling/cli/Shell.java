@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,8 +19,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
-import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
+import org.jline.reader.impl.history.DefaultHistory;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.Terminal.Signal;
 import org.jline.terminal.Terminal.SignalHandler;
@@ -69,6 +70,7 @@ final class Shell {
     private final PrintWriter out;
     private OutputFormat format;
     private Map<String, Object> args = Map.of();
+    private ShellLineReader reader; // while run() runs
 
     /**
      * @param historyFile where to keep the history, or null for none
@@ -91,30 +93,44 @@ final class Shell {
         this.out = terminal.writer();
     }
 
+    /** The line reader of the session, once {@link #run} has started (for tests). */
+    ShellLineReader lineReader() {
+        return reader;
+    }
+
     static boolean isDotCommand(String input) {
         return input.stripLeading().startsWith(".");
     }
 
     /** Runs the session to its end. {@code banner} is printed first on a console. */
     void run(String banner) {
-        LineReaderBuilder builder = LineReaderBuilder.builder()
-                .appName("starling")
-                .terminal(terminal)
-                .parser(new ShellLineParser())
-                .variable(LineReader.SECONDARY_PROMPT_PATTERN, interactive ? CONTINUATION_PROMPT : "")
-                // `!=` is an operator, not a history reference
-                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
-                // there is no completion; a tab in piped input is part of the statement
-                .option(LineReader.Option.INSERT_TAB, true);
-        if (historyFile != null) builder.variable(LineReader.HISTORY_FILE, historyFile);
-        else builder.variable(LineReader.DISABLE_HISTORY, true);
-        LineReader reader = builder.build();
+        Map<String, Object> variables = new HashMap<>();
+        variables.put(LineReader.SECONDARY_PROMPT_PATTERN, interactive ? CONTINUATION_PROMPT : "");
+        if (historyFile != null) variables.put(LineReader.HISTORY_FILE, historyFile);
+        else variables.put(LineReader.DISABLE_HISTORY, true);
+        ShellLineReader reader = new ShellLineReader(terminal, variables);
+        reader.setHistory(new DefaultHistory());
+        reader.setParser(new ShellLineParser());
+        // `!=` is an operator, not a history reference
+        reader.option(LineReader.Option.DISABLE_EVENT_EXPANSION, true);
+        if (interactive) {
+            reader.setCompleter(new ShellCompleter(store));
+            // complete what the word starts with (any case), not what it might be a typo of
+            reader.option(LineReader.Option.CASE_INSENSITIVE, true);
+            reader.option(LineReader.Option.COMPLETE_MATCHER_TYPO, false);
+            reader.option(LineReader.Option.COMPLETE_MATCHER_CAMELCASE, false);
+        } else {
+            reader.option(LineReader.Option.INSERT_TAB, true); // a tab in piped input is part of the statement
+        }
+        this.reader = reader;
 
         String prompt = interactive ? PROMPT : "";
         if (interactive) {
             out.println(banner);
             out.flush();
         }
+        // on a console, log lines (a refused peer, a dropped connection) go above the prompt, not through the input
+        Logging.Redirect logs = interactive ? Logging.printTo(reader::printAbove) : () -> {};
         try {
             while (true) {
                 String input;
@@ -130,6 +146,7 @@ final class Shell {
                 if (!handle(input)) break;
             }
         } finally {
+            logs.close();
             out.flush();
             if (historyFile != null) {
                 try {
