@@ -342,6 +342,11 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         if (differentKey(cause)) {
             return "it holds a different shared key" + ownKey();
         }
+        for (Throwable c = cause; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.nio.channels.ClosedChannelException) {
+                return "the connection closed during the TLS handshake (the peer stopped?)";
+            }
+        }
         return "TLS handshake failed: " + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
     }
 
