@@ -57,8 +57,9 @@ final class Shell {
               .subscribe [SELECT ...]      ask peers for the documents matching
                                            SELECT * FROM c [WHERE ...]; alone, list them
               .quit, .exit                 leave the shell
-            Keys: Enter on an unfinished statement starts a new line; Ctrl-C clears the input;
-            Ctrl-D on an empty line leaves; Up/Down and Ctrl-R search the history.
+            Keys: Enter on an unfinished statement starts a new line; Tab completes keywords,
+            collections and fields; Ctrl-C clears the input; Ctrl-D on an empty line leaves;
+            Up/Down and Ctrl-R search the history (one per database).
             """;
 
     private final Starling db;
