@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
             "  STARLING_LAN           true: LAN discovery",
             "  STARLING_HTTP_TOKEN    bearer token of the HTTP API (peer --http, --url)",
             "  STARLING_LOG_LEVEL     error|warn|info|debug|trace (default warn), to stderr",
-            "  STARLING_HISTORY_FILE  the shell's history file (default ~/.starling/history)",
+            "  STARLING_HISTORY_FILE  the shell's history file (default: one per database in ~/.starling/shell-history)",
             "  STARLING_JAVA_OPTS     JVM options for bin/starling"
         })
 public final class StarlingCli implements Callable<Integer> {
