@@ -84,7 +84,7 @@ final class ExecCommand implements Callable<Integer> {
         if (statementTimeout != null) config.statementTimeout(statementTimeout);
         try (Starling db = Starling.open(config.build())) {
             QueryResult result = db.store().execute(statement, args.values());
-            format.write(result, StatementKind.of(statement, result), out);
+            format.write(result, statement, 0, out);
         }
         out.flush();
         return CommandLine.ExitCode.OK;
@@ -105,7 +105,7 @@ final class ExecCommand implements Callable<Integer> {
             if (!response.body().endsWith("\n")) out.print('\n');
         } else {
             JsonQueryResult result = JsonQueryResult.parse(response.body());
-            format.write(result, StatementKind.of(statement, result), out);
+            format.write(result, statement, 0, out);
         }
         out.flush();
         return CommandLine.ExitCode.OK;

@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
             "  STARLING_LAN           true: LAN discovery",
             "  STARLING_HTTP_TOKEN    bearer token of the HTTP API (peer --http, --url)",
             "  STARLING_LOG_LEVEL     error|warn|info|debug|trace (default warn), to stderr",
-            "  STARLING_HISTORY_FILE  the shell's history file (default ~/.starling/history)",
+            "  STARLING_HISTORY_FILE  the shell's history file (default: one per database in ~/.starling/shell-history)",
             "  STARLING_JAVA_OPTS     JVM options for bin/starling"
         })
 public final class StarlingCli implements Callable<Integer> {
@@ -64,7 +64,7 @@ public final class StarlingCli implements Callable<Integer> {
             } catch (CliUsageException e) {
                 return new ErrorReporter(err, false).report(e);
             }
-            Logging.configure(level); // before anything creates a logger
+            Logging.configure(level);
             ErrorReporter errors = new ErrorReporter(err, Logging.verbose(level));
 
             CommandLine commandLine = new CommandLine(new StarlingCli())

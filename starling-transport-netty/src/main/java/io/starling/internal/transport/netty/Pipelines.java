@@ -58,6 +58,7 @@ final class Pipelines {
                 ChannelPipeline p = ch.pipeline();
                 p.addLast("bytes", network.byteCounter());
                 TlsIdentity tls = network.tls();
+                p.addLast("probe", new ModeProbe(tls != null, webSocket, tls != null ? tls.fingerprint() : null));
                 if (tls != null) p.addLast("tls", sslHandler(tls.serverContext().newHandler(ch.alloc())));
                 FrameCodec frames = messages(
                         p,

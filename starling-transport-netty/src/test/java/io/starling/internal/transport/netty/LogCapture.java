@@ -1,0 +1,69 @@
+package io.starling.internal.transport.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Captures what the tests' logging backend (slf4j-simple, which writes to the current {@link System#err}) prints
+ * while it is open, and still passes it on to the real stderr. Lines of every instance in the JVM land here: tests
+ * tell the two sides of a connection apart by what the lines say.
+ */
+final class LogCapture implements AutoCloseable {
+    private final PrintStream original = System.err;
+    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+
+    LogCapture() {
+        OutputStream tee = new OutputStream() {
+            @Override
+            public void write(int b) {
+                synchronized (captured) {
+                    captured.write(b);
+                }
+                original.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                synchronized (captured) {
+                    captured.write(b, off, len);
+                }
+                original.write(b, off, len);
+            }
+        };
+        System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
+    }
+
+    List<String> lines() {
+        synchronized (captured) {
+            return captured.toString(StandardCharsets.UTF_8).lines().toList();
+        }
+    }
+
+    /** Waits (up to 20 s) for a line that contains every one of {@code parts}, and returns it. */
+    String await(String... parts) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            for (String line : lines()) {
+                boolean all = true;
+                for (String p : parts) all &= line.contains(p);
+                if (all) return line;
+            }
+            assertThat(System.nanoTime())
+                    .as("waiting for a log line with " + List.of(parts) + "; got: " + String.join("\n", lines()))
+                    .isLessThan(deadline);
+            LockSupport.parkNanos(5_000_000);
+        }
+    }
+
+    @Override
+    public void close() {
+        System.setErr(original);
+    }
+}
