@@ -162,6 +162,7 @@ public final class EngineSyncStore implements SyncStoreView {
                 throw new RemoteRejectedException("clock-drift", e.getMessage());
             if (e.errorCode() == ErrorCode.DOCUMENT_INVALID_ID)
                 throw new RemoteRejectedException("malformed", e.getMessage());
+            if (e.errorCode() == ErrorCode.STORE_FULL) throw new StoreFullException(e.getMessage());
             throw e;
         }
     }
@@ -189,7 +190,14 @@ public final class EngineSyncStore implements SyncStoreView {
                 // an id that does not decode names nothing we hold
             }
         }
-        store.evictLocal(ids);
+        try {
+            store.evictLocal(ids);
+        } catch (RuntimeException e) {
+            if (Errors.translate(e) instanceof StarlingException s && s.errorCode() == ErrorCode.STORE_FULL) {
+                throw new StoreFullException(s.getMessage());
+            }
+            throw e;
+        }
     }
 
     @Override

@@ -444,7 +444,8 @@ final class SyncService implements AutoCloseable {
             else if (SyncSession.DENIED.equals(reason)
                     || SyncSession.UNAUTHENTICATED.equals(reason)
                     || SyncSession.APP.equals(reason)
-                    || SyncSession.VERSION.equals(reason)) log.warn(line, args);
+                    || SyncSession.VERSION.equals(reason)
+                    || SyncSession.STORE_FULL.equals(reason)) log.warn(line, args);
             else log.info(line, args);
         }
     }

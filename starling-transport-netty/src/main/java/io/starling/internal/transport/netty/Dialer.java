@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  *    It does so for any peer it has reached before: if the peer dialed us meanwhile, there is nothing to do.
  *  - "app" / "version": a peer of another app or protocol version. Retried at the maximum delay (it may be
  *    upgraded or replaced), logged once.
+ *  - "store-full": one side has no disk space left for what the other sends. Retried at the maximum delay (space
+ *    is not freed in a moment; dialing at once would only repeat the same batch); the engine logs each close.
  *  - anything else (refused, broken, connect failed): the next backoff step.
  * All of this runs on one event executor, so the dialer's state needs no locks.
  */
@@ -185,6 +187,8 @@ final class Dialer {
                         SyncSession.APP.equals(reason) ? "app" : "protocol version",
                         backoff.atMaxMillis() / 1000);
             }
+            schedule(backoff.atMaxMillis());
+        } else if (SyncSession.STORE_FULL.equals(reason)) {
             schedule(backoff.atMaxMillis());
         } else if (lanPeer != 0 && failuresInARow >= LAN_ATTEMPTS) {
             log.info("{}: no session after {} attempts, waiting for discovery to find it again", name, failuresInARow);
