@@ -11,6 +11,7 @@ import io.starling.QueryResultChange;
 import io.starling.QueryResultItem;
 import io.starling.Starling;
 import io.starling.StarlingException;
+import io.starling.Store;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
@@ -28,13 +29,13 @@ import org.slf4j.LoggerFactory;
  * GET  /api/v1/presence   the presence graph
  * GET  /api/v1/observe    ?statement=SELECT…&amp;args={…}: Server-Sent Events, one per live-query delivery
  * GET  /metrics           Prometheus text
- * GET  /healthz           ok
+ * GET  /healthz           ok, or 503 with the store's problem (a full disk)
  * </pre>
  *
  * <p>Errors are {@code {"error": {"code": "...", "message": "..."}}} with the library's {@link ErrorCode#code()}, or
  * an {@code http/…} code for a request the API cannot take. Status: 400 for a user error (a bad statement, argument
  * or document, a malformed request), 401 without the right bearer token, 404, 405, 409 for an id conflict, 413
- * for a body over the limit, 503 once the instance is closing, 500 for anything else.
+ * for a body over the limit, 503 once the instance is closing, 507 when the disk is full, 500 for anything else.
  *
  * <p>Thread-safe: holds nothing but the instance and the token. {@link #handle} may block on the store, so the
  * server calls it off its I/O threads.
@@ -134,7 +135,7 @@ final class HttpApi {
     Reply handle(Request request) {
         try {
             if (request.path().equals(HEALTH)) {
-                return method(request, "GET") ? Response.of(200, TEXT, "ok") : notAllowed("GET");
+                return method(request, "GET") ? health(authorized(request.authorization())) : notAllowed("GET");
             }
             if (!authorized(request.authorization())) {
                 return error(401, UNAUTHORIZED, "this API needs 'Authorization: Bearer <token>' with the peer's token")
@@ -159,7 +160,8 @@ final class HttpApi {
                                     PrometheusMetrics.CONTENT_TYPE,
                                     PrometheusMetrics.render(
                                             db.sync().metrics(),
-                                            db.presence().graph().remotePeers().size()))
+                                            db.presence().graph().remotePeers().size(),
+                                            db.store().health()))
                             : notAllowed("GET");
                 default:
                     return error(404, NOT_FOUND, "no such resource: " + request.path());
@@ -167,6 +169,21 @@ final class HttpApi {
         } catch (RuntimeException e) {
             return error(e);
         }
+    }
+
+    /**
+     * 200 {@code ok} while writes succeed; 503 with the store's problem while they fail (a full disk). The details
+     * (they name the database file) only for a client that could read them anyway: no token, or the right one.
+     */
+    private Response health(boolean authorized) {
+        Store.Health health = db.store().health();
+        if (health.isHealthy()) return Response.of(200, TEXT, "ok");
+        String message = authorized
+                ? health.message()
+                : health.problem() == ErrorCode.STORE_FULL
+                        ? "writes are failing: no space left on the disk of the database"
+                        : "writes are failing: " + health.problem().code();
+        return error(503, health.problem().code(), message);
     }
 
     private Reply execute(byte[] body) {
@@ -248,8 +265,10 @@ final class HttpApi {
             int status;
             if (s instanceof QueryException || s.isUserError()) status = 400;
             else if (code == ErrorCode.DOCUMENT_ID_CONFLICT) status = 409;
+            else if (code == ErrorCode.STORE_FULL) status = 507;
             else if (code == ErrorCode.CLOSED) status = 503;
             else status = 500;
+            // a full disk (507) is logged by the storage when it starts and ends, not at every refused write
             if (status == 500) log.error("request failed: {}", code.code(), e);
             return error(status, code.code(), s.getMessage());
         }

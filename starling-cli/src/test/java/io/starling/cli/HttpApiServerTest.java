@@ -8,6 +8,7 @@ import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.internal.engine.DefaultStarling;
 import io.starling.internal.engine.InMemoryTransport;
+import io.starling.internal.storage.SqliteStorage;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -187,6 +188,38 @@ class HttpApiServerTest {
     }
 
     @Test
+    void aFullDiskIs507AndHealthIs503UntilAWriteSucceedsAgain() throws Exception {
+        HttpApiServer server = server();
+        SqliteStorage storage = (SqliteStorage) ((DefaultStarling) db.delegate()).storage();
+        storage.setMaxPageCountForTesting(storage.pageCountForTesting() + 4);
+        String insert = "{\"statement\": \"INSERT INTO c DOCUMENTS (:d)\", \"args\": {\"d\": {\"_id\": %d,"
+                + " \"payload\": \"" + "x".repeat(3000) + "\"}}}";
+        HttpResponse<String> full = null;
+        for (int i = 0; i < 1000 && full == null; i++) {
+            HttpResponse<String> r = post(server, HttpApi.EXECUTE, String.format(insert, i));
+            if (r.statusCode() != 200) full = r;
+        }
+        assertThat(full).as("the capped store never filled").isNotNull();
+        assertError(full, 507, "store/full");
+        assertThat(full.body()).contains("no space left");
+
+        HttpResponse<String> health = get(server, HttpApi.HEALTH);
+        assertError(health, 503, "store/full");
+        assertThat(health.body()).contains("no space left");
+        String metrics = get(server, HttpApi.METRICS).body();
+        assertThat(metrics).contains("\nstarling_store_healthy 0\n", "\nstarling_store_full 1\n");
+        // later writes keep failing the same way (not with a transaction-state error)
+        assertError(post(server, HttpApi.EXECUTE, String.format(insert, 10_000)), 507, "store/full");
+
+        storage.setMaxPageCountForTesting(0); // space freed: the next write succeeds, without a restart
+        assertThat(post(server, HttpApi.EXECUTE, String.format(insert, 10_001)).statusCode())
+                .isEqualTo(200);
+        assertThat(get(server, HttpApi.HEALTH).body()).isEqualTo("ok");
+        assertThat(get(server, HttpApi.METRICS).body())
+                .contains("\nstarling_store_healthy 1\n", "\nstarling_store_full 0\n");
+    }
+
+    @Test
     void metricsInPrometheusTextFormat() throws Exception {
         HttpResponse<String> r = get(server(), HttpApi.METRICS);
         assertThat(r.statusCode()).isEqualTo(200);
@@ -201,6 +234,8 @@ class HttpApiServerTest {
                     .contains("# HELP " + counter + " ", "# TYPE " + counter + " counter\n", "\n" + counter + " 0\n");
         }
         assertThat(r.body()).contains("# TYPE starling_connections gauge\n", "\nstarling_connections 0\n");
+        assertThat(r.body()).contains("# TYPE starling_store_healthy gauge\n", "\nstarling_store_healthy 1\n");
+        assertThat(r.body()).contains("# TYPE starling_store_full gauge\n", "\nstarling_store_full 0\n");
         // every sample line is "name value", every other line a comment
         for (String line : r.body().split("\n")) assertThat(line).matches("# (HELP|TYPE) .+|[a-z_]+ \\d+");
     }
