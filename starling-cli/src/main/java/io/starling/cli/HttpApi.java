@@ -56,20 +56,36 @@ final class HttpApi {
     static final String BAD_REQUEST = "http/bad-request";
 
     static final String UNAUTHORIZED = "http/unauthorized";
+    static final String FORBIDDEN_HOST = "http/forbidden-host";
+    static final String FORBIDDEN_ORIGIN = "http/forbidden-origin";
     static final String NOT_FOUND = "http/not-found";
     static final String METHOD_NOT_ALLOWED = "http/method-not-allowed";
+    static final String REQUEST_TIMEOUT = "http/request-timeout";
     static final String TOO_LARGE = "http/payload-too-large";
+    static final String URI_TOO_LONG = "http/uri-too-long";
+    static final String UNSUPPORTED_MEDIA_TYPE = "http/unsupported-media-type";
+    static final String EXPECTATION_FAILED = "http/expectation-failed";
+    static final String HEADERS_TOO_LARGE = "http/headers-too-large";
     static final String OVERLOADED = "http/overloaded";
+
+    /** The request headers the API reads (the server hands over these, by lower-case name). */
+    static final List<String> HEADERS = List.of("authorization", "host", "origin", "sec-fetch-site", "content-type");
 
     private final Starling db;
     private final byte[] token;
+    private final BrowserGuard guard;
+    private final RefusalLog refusals;
 
     /**
      * @param token the bearer token every request but {@code /healthz} must carry, or null for none
+     * @param guard the rules for {@code Host} and {@code Origin}
+     * @param refusals where refusals worth an operator's attention are logged (401, 403)
      */
-    HttpApi(Starling db, String token) {
+    HttpApi(Starling db, String token, BrowserGuard guard, RefusalLog refusals) {
         this.db = db;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.guard = guard;
+        this.refusals = refusals;
     }
 
     /**
@@ -78,13 +94,25 @@ final class HttpApi {
      * @param method upper case, such as {@code GET}
      * @param path the decoded path, without the query string
      * @param query the decoded query parameters
-     * @param authorization the {@code Authorization} header, or null
+     * @param headers the headers of {@link #HEADERS} that the request has, by lower-case name (the first value)
      * @param body the request body (empty for none)
+     * @param remote the client's address, for logs
      */
-    record Request(String method, String path, Map<String, List<String>> query, String authorization, byte[] body) {
+    record Request(
+            String method,
+            String path,
+            Map<String, List<String>> query,
+            Map<String, String> headers,
+            byte[] body,
+            String remote) {
         String parameter(String name) {
             List<String> values = query.get(name);
             return values == null || values.isEmpty() ? null : values.get(0);
+        }
+
+        /** A header of {@link #HEADERS}, or null. */
+        String header(String lowerCaseName) {
+            return headers.get(lowerCaseName);
         }
     }
 
@@ -131,19 +159,42 @@ final class HttpApi {
         void send(String data, Runnable sent);
     }
 
-    /** Answers {@code request}. Never throws: a failure becomes an error response. */
+    /**
+     * Answers {@code request}. Never throws: a failure becomes an error response. Checks come in this order, for
+     * every path: {@code Host} and {@code Origin} (400, 403: nothing of the request is looked at for a web page of
+     * another origin), the token (401; not for {@code /healthz}), the path (404), the method (405), the content
+     * type of a body (415).
+     */
     Reply handle(Request request) {
         try {
-            if (request.path().equals(HEALTH)) {
-                return method(request, "GET") ? health(authorized(request.authorization())) : notAllowed("GET");
+            BrowserGuard.Verdict verdict =
+                    guard.check(request.header("host"), request.header("origin"), request.header("sec-fetch-site"));
+            if (verdict != null) {
+                if (verdict.refusal() == BrowserGuard.Refusal.MISSING_HOST) return badRequest(verdict.message());
+                boolean host = verdict.refusal() == BrowserGuard.Refusal.FOREIGN_HOST;
+                refusals.refused(
+                        host ? "foreign Host" : "foreign Origin",
+                        request.method() + " " + request.path() + " from " + request.remote() + ": "
+                                + verdict.message());
+                return error(403, host ? FORBIDDEN_HOST : FORBIDDEN_ORIGIN, verdict.message());
             }
-            if (!authorized(request.authorization())) {
+            String authorization = request.header("authorization");
+            if (request.path().equals(HEALTH)) {
+                return method(request, "GET") ? health(authorized(authorization)) : notAllowed("GET");
+            }
+            if (!authorized(authorization)) {
+                refusals.refused(
+                        "missing or wrong token",
+                        request.method() + " " + request.path() + " from " + request.remote()
+                                + (authorization == null ? " without a token" : " with a wrong token"));
                 return error(401, UNAUTHORIZED, "this API needs 'Authorization: Bearer <token>' with the peer's token")
                         .withHeader("WWW-Authenticate", "Bearer realm=\"starling\"");
             }
             switch (request.path()) {
                 case EXECUTE:
-                    return method(request, "POST") ? execute(request.body()) : notAllowed("POST");
+                    if (!method(request, "POST")) return notAllowed("POST");
+                    Response unsupported = jsonBodyRequired(request.header("content-type"));
+                    return unsupported != null ? unsupported : execute(request.body());
                 case PRESENCE:
                     return method(request, "GET")
                             ? Response.of(
@@ -244,6 +295,37 @@ final class HttpApi {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
         byte[] given = authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
         return MessageDigest.isEqual(given, token); // constant time: no timing oracle on the token
+    }
+
+    /**
+     * Null when {@code contentType} is {@code application/json} (any parameters; a charset must be UTF-8), else the
+     * 415 to answer: a web page of another origin can send a body of any other type without the browser asking.
+     */
+    static Response jsonBodyRequired(String contentType) {
+        String why = null;
+        if (contentType == null || contentType.isBlank()) {
+            why = "the request has no Content-Type";
+        } else {
+            String[] parts = contentType.split(";");
+            if (!parts[0].strip().equalsIgnoreCase("application/json")) {
+                why = "the Content-Type is '" + contentType.strip() + "'";
+            } else {
+                for (int i = 1; i < parts.length; i++) {
+                    String p = parts[i].strip();
+                    int eq = p.indexOf('=');
+                    if (eq > 0 && p.substring(0, eq).strip().equalsIgnoreCase("charset")) {
+                        String charset = p.substring(eq + 1).strip().replace("\"", "");
+                        if (!charset.equalsIgnoreCase("utf-8")) why = "the body must be UTF-8, not " + charset;
+                    }
+                }
+            }
+        }
+        if (why == null) return null;
+        return error(
+                415,
+                UNSUPPORTED_MEDIA_TYPE,
+                why
+                        + ": send the body as 'Content-Type: application/json' (curl: -H 'Content-Type: application/json')");
     }
 
     private static boolean method(Request request, String expected) {

@@ -58,14 +58,14 @@ class HttpApiServerTest {
         db.close();
     }
 
-    private HttpApiServer server(String token, int maxBody) throws Exception {
-        HttpApiServer server = HttpApiServer.start(db, new InetSocketAddress("127.0.0.1", 0), token, maxBody);
+    private HttpApiServer server(HttpApiServer.Settings settings) throws Exception {
+        HttpApiServer server = HttpApiServer.start(db, new InetSocketAddress("127.0.0.1", 0), settings);
         closeables.add(server);
         return server;
     }
 
     private HttpApiServer server() throws Exception {
-        return server(null, HttpApiServer.DEFAULT_MAX_BODY);
+        return server(HttpApiServer.Settings.defaults());
     }
 
     private HttpResponse<String> send(HttpRequest request) throws Exception {
@@ -160,7 +160,7 @@ class HttpApiServerTest {
 
     @Test
     void bodyOverTheLimitIs413AndTheServerGoesOn() throws Exception {
-        HttpApiServer server = server(null, 1024);
+        HttpApiServer server = server(HttpApiServer.Settings.defaults().withMaxBody(1024));
         String big = "{\"statement\": \"SELECT * FROM c\", \"pad\": \"" + "x".repeat(4096) + "\"}";
         assertError(post(server, HttpApi.EXECUTE, big), 413, HttpApi.TOO_LARGE);
         assertThat(execute(server, "SELECT * FROM c").statusCode()).isEqualTo(200);
@@ -287,7 +287,7 @@ class HttpApiServerTest {
 
     @Test
     void tokenIsRequiredWhenConfigured() throws Exception {
-        HttpApiServer server = server("s3cret", HttpApiServer.DEFAULT_MAX_BODY);
+        HttpApiServer server = server(HttpApiServer.Settings.defaults().withToken("s3cret"));
         HttpResponse<String> none = execute(server, "SELECT * FROM c");
         assertError(none, 401, HttpApi.UNAUTHORIZED);
         assertThat(none.headers().firstValue("WWW-Authenticate"))
@@ -303,6 +303,7 @@ class HttpApiServerTest {
 
         HttpResponse<String> right = send(HttpRequest.newBuilder(URI.create(server.url() + HttpApi.EXECUTE))
                 .header("Authorization", "Bearer s3cret")
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"statement\": \"SELECT * FROM c\"}"))
                 .build());
         assertThat(right.statusCode()).isEqualTo(200);
