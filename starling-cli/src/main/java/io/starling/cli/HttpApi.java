@@ -12,6 +12,7 @@ import io.starling.QueryResultItem;
 import io.starling.Starling;
 import io.starling.StarlingException;
 import io.starling.Store;
+import io.starling.internal.net.RefusalLog;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;

@@ -45,6 +45,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.Starling;
+import io.starling.internal.net.RefusalLog;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.starling.cli;
+package io.starling.internal.net;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -10,9 +10,9 @@ import java.util.function.LongSupplier;
 
 /**
  * Logs refusals at a rate, not one line each: a flood of refused connections or requests (a script gone wrong, a
- * scan, an attack) must not turn into a flood of log lines. Every place the HTTP server refuses something worth an
- * operator's attention logs it here, under a <em>kind</em> (a short stable phrase such as {@code "too many
- * connections"}).
+ * scan, an attack) must not turn into a flood of log lines. The servers of a peer — the sync listeners and the CLI's
+ * HTTP API — log every refusal worth an operator's attention here, under a <em>kind</em> (a short stable phrase such
+ * as {@code "too many connections"}), each server through its own instance.
  *
  * <p>Per kind: the first refusal after a quiet period is logged at once, with its detail. Further ones within the
  * window (10 s) are only counted; when the window ends, one line says how many:
@@ -28,9 +28,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Thread-safe. The clock is injected, so that tests need no waiting.
  */
-final class RefusalLog {
-    static final Duration WINDOW = Duration.ofSeconds(10);
-    static final int MAX_DETAIL = 500;
+public final class RefusalLog {
+    public static final Duration WINDOW = Duration.ofSeconds(10);
+    public static final int MAX_DETAIL = 500;
 
     private final Consumer<String> sink;
     private final LongSupplier nanoTime;
@@ -49,9 +49,10 @@ final class RefusalLog {
 
     /**
      * @param sink where lines go (the server's logger at WARN)
+     * @param window how long refusals of a kind are counted before their number is logged
      * @param nanoTime a monotonic clock, {@link System#nanoTime()} outside tests
      */
-    RefusalLog(Consumer<String> sink, LongSupplier nanoTime, Duration window) {
+    public RefusalLog(Consumer<String> sink, LongSupplier nanoTime, Duration window) {
         this.sink = Objects.requireNonNull(sink, "sink");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
         this.windowNanos = window.toNanos();
@@ -59,7 +60,7 @@ final class RefusalLog {
     }
 
     /** One refusal of {@code kind}; {@code detail} (who, why) is logged only if this one is logged in full. */
-    void refused(String kind, String detail) {
+    public void refused(String kind, String detail) {
         String line = null;
         String summary;
         synchronized (this) {
@@ -78,7 +79,7 @@ final class RefusalLog {
     }
 
     /** Writes the count of every window that has ended. */
-    void flush() {
+    public void flush() {
         StringBuilder lines = new StringBuilder();
         synchronized (this) {
             long now = nanoTime.getAsLong();
@@ -113,7 +114,7 @@ final class RefusalLog {
      * The detail as one line of at most {@value #MAX_DETAIL} characters: it carries what clients sent (a path, a
      * header), which must not forge log lines or flood the log.
      */
-    static String printable(String detail) {
+    public static String printable(String detail) {
         String d = detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) + "…" : detail;
         StringBuilder sb = new StringBuilder(d.length());
         for (int i = 0; i < d.length(); i++) {

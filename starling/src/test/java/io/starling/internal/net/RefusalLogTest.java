@@ -1,4 +1,4 @@
-package io.starling.cli;
+package io.starling.internal.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
