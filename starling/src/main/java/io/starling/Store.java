@@ -66,4 +66,36 @@ public interface Store {
     /** As {@link #registerObserverWithSignalNext(String, Map, SignalNextCallback)}, on {@code executor}. */
     StoreObserver registerObserverWithSignalNext(
             String query, Map<String, ?> arguments, Executor executor, SignalNextCallback callback);
+
+    /**
+     * Whether writes are succeeding, for health checks (the CLI's HTTP API answers {@code /healthz} from it).
+     * Healthy until a write transaction — a statement, a {@link #transaction}, data merged from a peer — fails for
+     * a condition of the storage itself: no space left ({@link ErrorCode#STORE_FULL}), an I/O error
+     * ({@link ErrorCode#STORE_IO}) or a damaged file ({@link ErrorCode#STORE_CORRUPT}); healthy again as soon as a
+     * later write commits a change. A user error (a bad statement or document) does not change it. Cheap: no I/O.
+     */
+    Health health();
+
+    /**
+     * The condition of a store: {@link #isHealthy()}, or the error of the last write and its message.
+     *
+     * @param problem null while healthy; else the code of the failure of the last write
+     * @param message empty while healthy; else what failed, for people (it names the database file)
+     */
+    record Health(ErrorCode problem, String message) {
+        private static final Health HEALTHY = new Health(null, "");
+
+        public Health {
+            java.util.Objects.requireNonNull(message, "message");
+        }
+
+        /** The health of a store whose writes succeed. */
+        public static Health healthy() {
+            return HEALTHY;
+        }
+
+        public boolean isHealthy() {
+            return problem == null;
+        }
+    }
 }

@@ -141,6 +141,7 @@ final class PeerProcess implements AutoCloseable {
         String body = JSON.writeValueAsString(Map.of("statement", statement, "args", args));
         return HTTP.send(
                 HttpRequest.newBuilder(URI.create(url + HttpApi.EXECUTE))
+                        .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .timeout(Duration.ofSeconds(30))
                         .build(),

@@ -185,6 +185,19 @@ public interface SyncStoreView {
         }
     }
 
+    /**
+     * The local store cannot take writes now: no space is left. The session closes with
+     * {@link SyncSession#STORE_FULL}; nothing of the remote's data is lost (what was not applied is not
+     * acknowledged, and is sent again by a later session), and peers reconnect slowly until space is freed.
+     */
+    final class StoreFullException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public StoreFullException(String message) {
+            super(message);
+        }
+    }
+
     /** The store refused remote data as a whole, for now (clock drift). */
     final class RemoteRejectedException extends RuntimeException {
         private static final long serialVersionUID = 1L;

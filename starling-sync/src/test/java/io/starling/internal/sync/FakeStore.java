@@ -35,6 +35,8 @@ final class FakeStore implements SyncStoreView {
     private final Map<Long, Checkpoint> checkpoints = new HashMap<>();
     long horizon;
     boolean rejectAll;
+    /** No space left: every apply throws {@link StoreFullException}. */
+    boolean full;
     /** Subscriptions the application registered (the harness gives them to every session). */
     List<Subscription> subscriptions = List.of();
     /** Every apply call: the documents, and whether a checkpoint went with them. */
@@ -278,6 +280,7 @@ final class FakeStore implements SyncStoreView {
     public ApplyResult apply(long fromPeer, List<Doc> batch, Checkpoint checkpoint) {
         if (rejectAll)
             throw new RemoteRejectedException(SyncSession.CLOCK_DRIFT, "a timestamp is too far ahead of our clock");
+        if (full) throw new StoreFullException("no space left to write the database");
         List<DocRef> zombies = new ArrayList<>();
         List<DocRef> behind = new ArrayList<>();
         List<SyncStoreView.Refusal> refused = new ArrayList<>();

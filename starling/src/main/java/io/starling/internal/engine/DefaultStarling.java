@@ -319,6 +319,11 @@ public final class DefaultStarling implements Starling {
         return sync;
     }
 
+    /** The storage under the store (tests reach its hooks through it, such as a size cap that makes it "full"). */
+    public DocumentStorage storage() {
+        return storage;
+    }
+
     /** The store with its internal entry points (remote merges). */
     public DefaultStore defaultStore() {
         checkOpen();

@@ -148,6 +148,13 @@ public final class DefaultStore implements Store {
         return observers.register(text, select, args, executor, plain, withSignal);
     }
 
+    @Override
+    public Health health() {
+        io.starling.internal.storage.StorageException failure = storage.writeFailure();
+        if (failure == null) return Health.healthy();
+        return new Health(Errors.storage(failure).errorCode(), failure.getMessage());
+    }
+
     /** A live query's evaluation, on a fresh snapshot (runs on the observers' evaluation thread). */
     private List<Value.Obj> evaluateLive(
             SelectStatement statement, Map<String, Value> args, Cancellation cancellation) {

@@ -191,6 +191,7 @@ public final class EngineSyncStore implements SyncStoreView {
         } catch (StarlingException e) {
             if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
                 throw new RemoteRejectedException("clock-drift", e.getMessage());
+            if (e.errorCode() == ErrorCode.STORE_FULL) throw new StoreFullException(e.getMessage());
             throw e;
         }
     }
@@ -218,7 +219,14 @@ public final class EngineSyncStore implements SyncStoreView {
                 // an id that does not decode names nothing we hold
             }
         }
-        store.evictLocal(ids);
+        try {
+            store.evictLocal(ids);
+        } catch (RuntimeException e) {
+            if (Errors.translate(e) instanceof StarlingException s && s.errorCode() == ErrorCode.STORE_FULL) {
+                throw new StoreFullException(s.getMessage());
+            }
+            throw e;
+        }
     }
 
     @Override

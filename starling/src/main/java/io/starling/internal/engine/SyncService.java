@@ -477,14 +477,17 @@ final class SyncService implements AutoCloseable {
                     // closed by the remote before any session: it refused us, whatever its reason code
                     || (byRemote && !established && !SyncSession.SELF.equals(reason));
             if (!refusal) {
-                log.info(
-                        "sync session with {} ({}, {}) closed {} ({}): {}",
-                        peerName(),
-                        info.transport(),
-                        info.remoteAddress(),
-                        byRemote ? "by the peer" : "here",
-                        reason,
-                        message);
+                String line = "sync session with {} ({}, {}) closed {} ({}): {}";
+                Object[] args = {
+                    peerName(),
+                    info.transport(),
+                    info.remoteAddress(),
+                    byRemote ? "by the peer" : "here",
+                    reason,
+                    message
+                };
+                if (SyncSession.STORE_FULL.equals(reason)) log.warn(line, args); // the disk needs attention
+                else log.info(line, args);
             } else if (byRemote) {
                 log.warn("{} refused this peer: {}", info.remoteAddress(), message);
             } else if (SyncSession.DENIED.equals(reason)) {
