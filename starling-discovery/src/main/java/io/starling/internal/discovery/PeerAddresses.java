@@ -1,4 +1,4 @@
-package io.starling.discovery;
+package io.starling.internal.discovery;
 
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;

@@ -1,7 +1,7 @@
-package io.starling.discovery;
+package io.starling.internal.discovery;
 
-import static io.starling.discovery.NetworkNamespaces.HOST_ADDRESS;
-import static io.starling.discovery.NetworkNamespaces.LAN_ADDRESS;
+import static io.starling.internal.discovery.NetworkNamespaces.HOST_ADDRESS;
+import static io.starling.internal.discovery.NetworkNamespaces.LAN_ADDRESS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

@@ -1,4 +1,4 @@
-package io.starling.discovery;
+package io.starling.internal.discovery;
 
 import java.io.IOException;
 import java.net.DatagramPacket;

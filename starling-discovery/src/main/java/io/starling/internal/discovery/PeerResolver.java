@@ -1,4 +1,4 @@
-package io.starling.discovery;
+package io.starling.internal.discovery;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;

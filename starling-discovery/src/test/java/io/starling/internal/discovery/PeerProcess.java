@@ -1,4 +1,4 @@
-package io.starling.discovery;
+package io.starling.internal.discovery;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.starling.discovery;
+package io.starling.internal.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
