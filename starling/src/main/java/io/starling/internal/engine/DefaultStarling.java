@@ -7,6 +7,7 @@ import io.starling.StarlingConfig;
 import io.starling.StarlingException;
 import io.starling.Store;
 import io.starling.internal.net.ConnectionInfo;
+import io.starling.internal.net.MessageChannel;
 import io.starling.internal.net.Network;
 import io.starling.internal.net.NetworkHost;
 import io.starling.internal.net.NetworkProvider;

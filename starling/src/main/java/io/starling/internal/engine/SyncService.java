@@ -3,6 +3,7 @@ package io.starling.internal.engine;
 import io.starling.Presence;
 import io.starling.Sync;
 import io.starling.internal.net.ConnectionInfo;
+import io.starling.internal.net.MessageChannel;
 import io.starling.internal.sync.Message;
 import io.starling.internal.sync.SessionConfig;
 import io.starling.internal.sync.SessionListener;

@@ -1,4 +1,4 @@
-package io.starling.internal.engine;
+package io.starling.internal.net;
 
 /**
  * The transport SPI as the sync engine sees one connection: whole protocol messages out, whole messages
