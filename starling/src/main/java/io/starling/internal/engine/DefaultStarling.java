@@ -344,6 +344,8 @@ public final class DefaultStarling implements Starling {
         if (n != null) n.quiesce(); // nothing new comes in or goes out
         if (syncService != null) syncService.close(); // each session sends CLOSE; channels flush, then close
         if (n != null) n.close(); // waits a grace period for those flushes, then stops the event loops
+        sync.closeObservers();
+        presence.closeObservers();
         store.markClosed();
         storage.close();
         log.info("closed {}", config.databaseDirectory());
