@@ -253,7 +253,9 @@ public final class ChildJvm implements AutoCloseable {
      * a JVM that was sent SIGTERM). If it is still running after {@code timeout}, it is killed and the test fails.
      */
     public int stop(Duration timeout) {
-        process.destroy();
+        // through the handle: Process.destroy() would also close our ends of its output, losing what it prints
+        // while it stops
+        process.toHandle().destroy();
         try {
             return awaitExit(timeout);
         } catch (AssertionError e) {

@@ -76,6 +76,9 @@ class ChildJvmTest {
         try (ChildJvm child = ChildJvm.builder(ChildMain.class).args("ready").start()) {
             assertThat(child.nextLine(START)).isEqualTo("ready");
             assertThat(child.stop(START)).isEqualTo(143); // 128 + SIGTERM: the JVM ran its shutdown
+            assertThat(child.lines(Output.STDERR))
+                    .as("what it printed while stopping")
+                    .contains("shutdown hook ran");
         }
     }
 

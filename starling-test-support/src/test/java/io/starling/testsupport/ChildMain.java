@@ -6,12 +6,14 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The child of {@link ChildJvmTest}: prints its arguments on stdout, one a line, and {@code err:} lines on stderr,
- * then echoes stdin lines back upper-cased until end of file (or until a line {@code exit N}, exit status N).
+ * then echoes stdin lines back upper-cased until end of file (or until a line {@code exit N}, exit status N). Its
+ * shutdown hook prints {@code shutdown hook ran} on stderr.
  */
 public final class ChildMain {
     private ChildMain() {}
 
     public static void main(String[] args) throws Exception {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("shutdown hook ran")));
         for (String a : args) System.out.println(a);
         System.err.println("err: started with " + args.length + " arguments");
         System.err.println("tmpdir " + System.getProperty("java.io.tmpdir"));
