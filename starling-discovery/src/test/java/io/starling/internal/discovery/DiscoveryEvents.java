@@ -1,5 +1,6 @@
 package io.starling.internal.discovery;
 
+import io.starling.testsupport.Await;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -7,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
-/** What one {@link LanDiscovery} reported, with a wait for a condition on it (no sleeping). Thread-safe. */
+/** What one {@link LanDiscovery} reported, with a wait for a condition on it. Thread-safe. */
 final class DiscoveryEvents {
     private final String owner;
     private final Map<Long, List<InetSocketAddress>> found = new HashMap<>();
@@ -21,12 +22,10 @@ final class DiscoveryEvents {
     synchronized void found(LanDiscovery.Found f) {
         found.put(f.peerId(), f.addresses());
         foundCalls++;
-        notifyAll();
     }
 
     synchronized void ignored(String instance, String why) {
         ignored.put(instance, why);
-        notifyAll();
     }
 
     synchronized Map<Long, List<InetSocketAddress>> found() {
@@ -42,17 +41,8 @@ final class DiscoveryEvents {
     }
 
     /** Waits until {@code condition} holds, at most {@code timeout}; fails the test with {@code what} and the state. */
-    synchronized void await(String what, Duration timeout, Predicate<DiscoveryEvents> condition)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.test(this)) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new AssertionError(
-                        owner + ": " + what + " not within " + timeout + "; found " + found + ", ignored " + ignored);
-            }
-            wait(Math.max(1, left / 1_000_000));
-        }
+    void await(String what, Duration timeout, Predicate<DiscoveryEvents> condition) {
+        Await.until(owner + ": " + what, timeout, () -> condition.test(this), this::toString);
     }
 
     @Override

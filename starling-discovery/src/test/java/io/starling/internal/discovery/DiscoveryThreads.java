@@ -1,5 +1,6 @@
 package io.starling.internal.discovery;
 
+import io.starling.testsupport.Await;
 import java.time.Duration;
 import java.util.List;
 
@@ -15,22 +16,12 @@ final class DiscoveryThreads {
                 .toList();
     }
 
-    /** Waits (joining the threads, no sleeping) until none is left; fails naming them after {@code timeout}. */
+    /** Waits until none is left; fails naming them after {@code timeout}. */
     static void awaitNone(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            List<Thread> left = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> alive().contains(t.getName()))
-                    .toList();
-            if (left.isEmpty()) return;
-            long ms = (deadline - System.nanoTime()) / 1_000_000;
-            if (ms <= 0) throw new AssertionError("threads still running after close: " + alive());
-            try {
-                left.get(0).join(ms);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting for " + alive(), e);
-            }
-        }
+        Await.until(
+                "the discovery threads to end after close",
+                timeout,
+                () -> alive().isEmpty(),
+                () -> "still running: " + alive());
     }
 }

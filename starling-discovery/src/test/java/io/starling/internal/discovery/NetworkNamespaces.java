@@ -1,13 +1,15 @@
 package io.starling.internal.discovery;
 
+import io.starling.testsupport.Await;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -119,20 +121,22 @@ final class NetworkNamespaces implements AutoCloseable {
             // Java counts an interface as up once it is RUNNING too, which the kernel sets a little later
             awaitRunning(ns.host, "vA");
             awaitRunning(ns.lan, "vB");
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | AssertionError e) {
             ns.close();
             throw e;
         }
         return ns;
     }
 
-    private static void awaitRunning(String namespace, String device) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!run("ip", "-n", namespace, "-j", "link", "show", device).contains("\"operstate\":\"UP\"")) {
-            if (System.nanoTime() > deadline)
-                throw new IllegalStateException(device + " in " + namespace + " is not running");
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // polling the kernel's state: no event to wait on
-        }
+    private static void awaitRunning(String namespace, String device) {
+        // polling the kernel's state: there is no event to wait on
+        Await.until(device + " in " + namespace + " to be up", Duration.ofSeconds(10), () -> {
+            try {
+                return run("ip", "-n", namespace, "-j", "link", "show", device).contains("\"operstate\":\"UP\"");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /** The command prefix that runs a program inside namespace {@code name}. */
