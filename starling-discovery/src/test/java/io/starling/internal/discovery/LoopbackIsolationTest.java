@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 @Tag("netns")
 class LoopbackIsolationTest {
     private static final Duration DISCOVERY = LoopbackDiscoveryTest.DISCOVERY;
-    private final List<PeerProcess> processes = new ArrayList<>();
+    private final List<DiscoveryProcess> processes = new ArrayList<>();
     private final String app = "netns-test-" + UUID.randomUUID();
     private final long base = ThreadLocalRandom.current().nextLong() & ~0xffL;
     private NetworkNamespaces ns;
@@ -40,17 +40,18 @@ class LoopbackIsolationTest {
 
     @AfterEach
     void cleanUp() {
-        processes.forEach(PeerProcess::close);
+        processes.forEach(DiscoveryProcess::close);
         if (ns != null) ns.close();
     }
 
     @Test
     void peersBoundToLoopbackSendNothingOnTheLanInterface() throws Exception {
-        PeerProcess daemon = child(NetworkNamespaces.exec(ns.host), MdnsQueryMain.class, "join", HOST_ADDRESS);
+        DiscoveryProcess daemon = child(NetworkNamespaces.exec(ns.host), MdnsQueryMain.class, "join", HOST_ADDRESS);
         daemon.await("joining the group on vA", DISCOVERY, "READY"::equals);
         long before = ns.hostTxPackets();
 
-        PeerProcess a = peer(ns.host, base + 1, 40021, "127.0.0.1"), b = peer(ns.host, base + 2, 40022, "127.0.0.1");
+        DiscoveryProcess a = peer(ns.host, base + 1, 40021, "127.0.0.1"),
+                b = peer(ns.host, base + 2, 40022, "127.0.0.1");
         a.await(
                 "finding its loopback neighbour",
                 DISCOVERY,
@@ -59,7 +60,7 @@ class LoopbackIsolationTest {
                 "finding its loopback neighbour",
                 DISCOVERY,
                 ("FOUND " + Advertisement.peerHex(base + 1) + " 127.0.0.1:40021")::equals);
-        PeerProcess lanHost =
+        DiscoveryProcess lanHost =
                 child(NetworkNamespaces.exec(ns.lan), MdnsQueryMain.class, "query", HOST_ADDRESS, LAN_ADDRESS, "4");
         assertThat(lanHost.await("its queries", DISCOVERY, l -> l.startsWith("RESPONSES ")))
                 .isEqualTo("RESPONSES 0");
@@ -72,13 +73,13 @@ class LoopbackIsolationTest {
 
         // the control: bound to the LAN address, a peer is found from the LAN and answers the same queries, so
         // the count above could have moved
-        PeerProcess onLan = peer(ns.host, base + 3, 40023, HOST_ADDRESS),
+        DiscoveryProcess onLan = peer(ns.host, base + 3, 40023, HOST_ADDRESS),
                 remote = peer(ns.lan, base + 4, 40024, LAN_ADDRESS);
         remote.await(
                 "finding the host's LAN-bound peer",
                 DISCOVERY,
                 ("FOUND " + Advertisement.peerHex(base + 3) + " " + HOST_ADDRESS + ":40023")::equals);
-        PeerProcess lanHost2 =
+        DiscoveryProcess lanHost2 =
                 child(NetworkNamespaces.exec(ns.lan), MdnsQueryMain.class, "query", HOST_ADDRESS, LAN_ADDRESS, "4");
         assertThat(lanHost2.await("its queries", DISCOVERY, l -> l.startsWith("RESPONSES ")))
                 .isNotEqualTo("RESPONSES 0");
@@ -88,7 +89,7 @@ class LoopbackIsolationTest {
 
     @Test
     void peersOnEveryInterfaceFindEachOtherAcrossTheLan() throws Exception {
-        PeerProcess host = peer(ns.host, base + 1, 40031, "null"), lan = peer(ns.lan, base + 2, 40032, "null");
+        DiscoveryProcess host = peer(ns.host, base + 1, 40031, "null"), lan = peer(ns.lan, base + 2, 40032, "null");
         host.await(
                 "finding the LAN peer",
                 DISCOVERY,
@@ -101,14 +102,14 @@ class LoopbackIsolationTest {
         assertThat(lan.stop(Duration.ofSeconds(15))).isZero();
     }
 
-    private PeerProcess peer(String namespace, long peerId, int port, String bind) throws IOException {
-        PeerProcess p = PeerProcess.start(NetworkNamespaces.exec(namespace), app, peerId, port, bind);
+    private DiscoveryProcess peer(String namespace, long peerId, int port, String bind) throws IOException {
+        DiscoveryProcess p = DiscoveryProcess.start(NetworkNamespaces.exec(namespace), app, peerId, port, bind);
         processes.add(p);
         return p;
     }
 
-    private PeerProcess child(List<String> prefix, Class<?> main, String... args) throws IOException {
-        PeerProcess p = PeerProcess.start(prefix, main, args);
+    private DiscoveryProcess child(List<String> prefix, Class<?> main, String... args) throws IOException {
+        DiscoveryProcess p = DiscoveryProcess.start(prefix, main, args);
         processes.add(p);
         return p;
     }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 @Tag("lan")
 class SeparateProcessesDiscoveryTest {
     private static final Duration DISCOVERY = LoopbackDiscoveryTest.DISCOVERY;
-    private final List<PeerProcess> children = new ArrayList<>();
+    private final List<DiscoveryProcess> children = new ArrayList<>();
     private LanDiscovery here;
 
     @BeforeEach // not @BeforeAll: surefire reports a class-level assumption as "0 tests", without the reason
@@ -30,7 +30,7 @@ class SeparateProcessesDiscoveryTest {
 
     @AfterEach
     void stopAll() {
-        children.forEach(PeerProcess::close);
+        children.forEach(DiscoveryProcess::close);
         if (here != null) here.close();
         DiscoveryThreads.awaitNone(Duration.ofSeconds(10));
     }
@@ -40,8 +40,8 @@ class SeparateProcessesDiscoveryTest {
         String app = "process-test-" + UUID.randomUUID();
         long base = ThreadLocalRandom.current().nextLong() & ~0xffL;
         long me = base + 1, first = base + 2, second = base + 3;
-        children.add(PeerProcess.start(List.of(), app, first, 40012, "127.0.0.1"));
-        children.add(PeerProcess.start(List.of(), app, second, 40013, "127.0.0.1"));
+        children.add(DiscoveryProcess.start(List.of(), app, first, 40012, "127.0.0.1"));
+        children.add(DiscoveryProcess.start(List.of(), app, second, 40013, "127.0.0.1"));
         DiscoveryEvents events = new DiscoveryEvents("this JVM");
         here = LanDiscovery.start(
                 new LanDiscovery.Options(app, me, 1, 40011, LoopbackDiscoveryTest.LOOPBACK),
@@ -53,7 +53,7 @@ class SeparateProcessesDiscoveryTest {
                 .containsExactly(new InetSocketAddress(LoopbackDiscoveryTest.LOOPBACK, 40012));
         assertThat(events.found().get(second))
                 .containsExactly(new InetSocketAddress(LoopbackDiscoveryTest.LOOPBACK, 40013));
-        PeerProcess a = children.get(0), b = children.get(1);
+        DiscoveryProcess a = children.get(0), b = children.get(1);
         a.await(
                 "finding this JVM",
                 DISCOVERY,

@@ -11,22 +11,23 @@ import java.util.function.Predicate;
  * A {@link DiscoveryPeerMain} (or another main class) in a child JVM, optionally run under a prefix such as {@code ip
  * netns exec <ns>}, whose stdout lines are waited on. {@link #close} ends it: stdin closed, then killed if it lingers.
  */
-final class PeerProcess implements AutoCloseable {
+final class DiscoveryProcess implements AutoCloseable {
     private final ChildJvm process;
 
-    private PeerProcess(ChildJvm process) {
+    private DiscoveryProcess(ChildJvm process) {
         this.process = process;
     }
 
     /** A {@link DiscoveryPeerMain}: app id, peer id, advertised port, bind address or {@code "null"}. */
-    static PeerProcess start(List<String> prefix, String appId, long peerId, int port, String bind) throws IOException {
+    static DiscoveryProcess start(List<String> prefix, String appId, long peerId, int port, String bind)
+            throws IOException {
         return start(
                 prefix, DiscoveryPeerMain.class, appId, Advertisement.peerHex(peerId), Integer.toString(port), bind);
     }
 
     /** Any main class of the test class path, with {@code args}. */
-    static PeerProcess start(List<String> prefix, Class<?> main, String... args) throws IOException {
-        return new PeerProcess(ChildJvm.builder(main)
+    static DiscoveryProcess start(List<String> prefix, Class<?> main, String... args) throws IOException {
+        return new DiscoveryProcess(ChildJvm.builder(main)
                 .name(main.getSimpleName() + " " + String.join(" ", args))
                 .prefix(prefix)
                 .jvmOptions("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
