@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The longer multi-process scenarios (about 30 s, in the default run because they are what the networking
- * issue must show): a write relayed over a line of three peers, a peer killed with SIGKILL that catches up when
+ * The longer multi-process scenarios (about 30 s, in the default run because they are what networking must show
+ * working end to end): a write relayed over a line of three peers, a peer killed with SIGKILL that catches up when
  * restarted, edits made offline on two peers that merge to one state on both, and the README's two shells
  * syncing.
  */

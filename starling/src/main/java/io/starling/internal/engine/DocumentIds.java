@@ -7,7 +7,7 @@ import io.starling.internal.index.IndexKeyCodec;
 import java.util.Map;
 
 /**
- * The rules for {@code _id} (DESIGN.md §2): a string, a 64-bit integer, a boolean, or an object of those
+ * The rules for {@code _id} (docs/DATA-MODEL.md): a string, a 64-bit integer, a boolean, or an object of those
  * (a composite id, whose key order does not matter). Null, floats, binary and arrays are rejected. The
  * storage key is a canonical, order-preserving encoding: composite ids with the same fields in any order
  * are one id, and storage keeps rows in {@code ValueOrder} of their ids (the order of results without
