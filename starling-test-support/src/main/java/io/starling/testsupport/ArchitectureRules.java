@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -477,10 +476,5 @@ public final class ArchitectureRules {
                 .because("its users need the session API, the messages, the codec and the framing; the rest is"
                         + " package-private")
                 .allowEmptyShould(true);
-    }
-
-    /** The names of {@code classes}, for messages. */
-    static String names(Collection<JavaClass> classes) {
-        return classes.stream().map(JavaClass::getName).sorted().collect(Collectors.joining(", "));
     }
 }
