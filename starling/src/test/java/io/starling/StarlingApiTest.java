@@ -3,11 +3,11 @@ package io.starling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.testsupport.ApiSnapshot;
+import io.starling.testsupport.BuildPaths;
 import io.starling.testsupport.StarlingModule;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -164,16 +164,6 @@ class StarlingApiTest {
     }
 
     private static Path moduleDirectory() {
-        try {
-            return Path.of(StarlingApiTest.class
-                            .getProtectionDomain()
-                            .getCodeSource()
-                            .getLocation()
-                            .toURI())
-                    .getParent()
-                    .getParent();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return BuildPaths.moduleDirectory(StarlingApiTest.class);
     }
 }

@@ -11,7 +11,6 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Type;
 import java.lang.reflect.TypeVariable;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,24 +49,40 @@ public final class ApiSnapshot {
      */
     public static void check(StarlingModule module, Class<?> testClass, String... packages) {
         String now = describe(ArchitectureRules.mainClasses(testClass), Set.of(packages));
-        Path file = snapshotFile(module, testClass);
-        if (Boolean.getBoolean(ACCEPT_PROPERTY)) {
+        if (now.isEmpty()) {
+            throw new IllegalStateException("no public type in " + Set.of(packages) + " of " + module.artifactId());
+        }
+        compare(
+                snapshotFile(module, testClass),
+                now,
+                module.artifactId(),
+                acceptCommand(module, testClass),
+                Boolean.getBoolean(ACCEPT_PROPERTY));
+    }
+
+    /** Compares {@code now} with the snapshot {@code file}, or rewrites the file when {@code accept}. */
+    static void compare(Path file, String now, String artifactId, String acceptCommand, boolean accept) {
+        if (accept) {
             write(file, now);
             System.out.println("ApiSnapshot: wrote " + file);
             return;
         }
+        if (!Files.exists(file)) {
+            throw new AssertionError("The public API of " + artifactId + " has no snapshot yet (" + file
+                    + "). Write it, review it and commit it:\n  " + acceptCommand + "\n");
+        }
         String committed;
         try {
-            committed = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+            committed = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         if (!committed.equals(now)) {
-            throw new AssertionError("The public API of " + module.artifactId() + " differs from its snapshot "
-                    + file + " (- snapshot, + now):\n"
+            throw new AssertionError("The public API of " + artifactId + " differs from its snapshot " + file
+                    + " (- snapshot, + now):\n"
                     + diff(committed, now)
-                    + "\nIf the change is meant, accept it and commit the snapshot with it:\n  "
-                    + acceptCommand(module, testClass) + "\n");
+                    + "\nIf the change is meant, accept it and commit the snapshot with it:\n  " + acceptCommand
+                    + "\n");
         }
     }
 
@@ -79,17 +94,7 @@ public final class ApiSnapshot {
 
     /** {@code <module>/api/<module>.api}, found from where the test classes are. */
     static Path snapshotFile(StarlingModule module, Class<?> testClass) {
-        try {
-            Path testClasses = Path.of(testClass
-                    .getProtectionDomain()
-                    .getCodeSource()
-                    .getLocation()
-                    .toURI());
-            // <module>/target/test-classes
-            return testClasses.getParent().getParent().resolve("api").resolve(module.artifactId() + ".api");
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return BuildPaths.moduleDirectory(testClass).resolve("api").resolve(module.artifactId() + ".api");
     }
 
     private static void write(Path file, String text) {

@@ -18,7 +18,6 @@ import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -103,16 +102,7 @@ public final class ArchitectureRules {
      * target/test-classes} the test class was loaded from.
      */
     public static JavaClasses mainClasses(Class<?> testClass) {
-        Path testClasses;
-        try {
-            testClasses = Path.of(testClass
-                    .getProtectionDomain()
-                    .getCodeSource()
-                    .getLocation()
-                    .toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException("where " + testClass + " was loaded from", e);
-        }
+        Path testClasses = BuildPaths.classesDirectory(testClass);
         Path main = testClasses.resolveSibling("classes");
         if (!Files.isDirectory(main)) {
             throw new IllegalStateException("no main classes at " + main + " (next to " + testClasses + ")");

@@ -14,7 +14,6 @@ import io.starling.testsupport.fixture.app.EntryPoint;
 import io.starling.testsupport.fixture.app.other.Shared;
 import io.starling.testsupport.fixture.pure.PureFixtures;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -151,17 +150,7 @@ class ArchitectureRulesTest {
         }
     }
 
-    /** The repository root: two levels above this module's target/test-classes. */
     private static Path root() {
-        try {
-            Path testClasses = Path.of(ArchitectureRulesTest.class
-                    .getProtectionDomain()
-                    .getCodeSource()
-                    .getLocation()
-                    .toURI());
-            return testClasses.getParent().getParent().getParent();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return BuildPaths.repositoryRoot(ArchitectureRulesTest.class);
     }
 }

@@ -3,7 +3,6 @@ package io.starling.testsupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,17 +90,6 @@ class DocsStandAloneTest {
     }
 
     private static Path root() {
-        try {
-            return Path.of(DocsStandAloneTest.class
-                            .getProtectionDomain()
-                            .getCodeSource()
-                            .getLocation()
-                            .toURI())
-                    .getParent()
-                    .getParent()
-                    .getParent();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return BuildPaths.repositoryRoot(DocsStandAloneTest.class);
     }
 }

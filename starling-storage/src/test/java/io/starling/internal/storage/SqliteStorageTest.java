@@ -129,16 +129,21 @@ final class SqliteStorageTest {
         assertThat(open().<Row>read(tx -> tx.get("c", utf8("a")))).isNotNull();
     }
 
-    @Test
-    @Timeout(60)
-    void anotherProcessHoldingTheLockLocksUsOut() throws Exception {
-        Files.createDirectories(dir());
-        try (ChildJvm child = ChildJvm.builder(LockHolderMain.class)
+    /** {@link LockHolderMain} on this test's directory, in a JVM of its own. */
+    private ChildJvm lockHolder() throws java.io.IOException {
+        return ChildJvm.builder(LockHolderMain.class)
                 .fastStart()
                 .jvmOptions("-Xmx128m")
                 .temporaryFiles(tmp.resolve("child-tmp"))
                 .args(dir().toString())
-                .start()) {
+                .start();
+    }
+
+    @Test
+    @Timeout(60)
+    void anotherProcessHoldingTheLockLocksUsOut() throws Exception {
+        Files.createDirectories(dir());
+        try (ChildJvm child = lockHolder()) {
             assertThat(child.nextLine(DEADLINE)).isEqualTo("HELD");
             assertThatThrownBy(() -> open())
                     .isInstanceOf(StorageException.class)
@@ -157,12 +162,7 @@ final class SqliteStorageTest {
         open();
         // on POSIX, closing any descriptor of the lock file would drop our lock: the refused open must not touch it
         assertThatThrownBy(() -> open()).satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.LOCKED));
-        try (ChildJvm child = ChildJvm.builder(LockHolderMain.class)
-                .fastStart()
-                .jvmOptions("-Xmx128m")
-                .temporaryFiles(tmp.resolve("child-tmp"))
-                .args(dir().toString())
-                .start()) {
+        try (ChildJvm child = lockHolder()) {
             assertThat(child.nextLine(DEADLINE)).startsWith("LOCKED database directory ");
             assertThat(child.awaitExit(DEADLINE)).isEqualTo(3);
         }
