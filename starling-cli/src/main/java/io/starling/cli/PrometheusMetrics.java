@@ -6,8 +6,8 @@ import io.starling.Sync;
 
 /**
  * {@code GET /metrics}: the peer's replication counters in the Prometheus text exposition format (version
- * 0.0.4), each with its {@code # HELP} and {@code # TYPE} lines. The names are part of the interface (DESIGN.md
- * §8); new ones may be added, existing ones keep their meaning.
+ * 0.0.4), each with its {@code # HELP} and {@code # TYPE} lines. The names are part of the interface
+ * (docs/HTTP-API.md); new ones may be added, existing ones keep their meaning.
  */
 final class PrometheusMetrics {
     /** The content type Prometheus expects for this format. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
+import io.starling.testsupport.Await;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -211,7 +212,7 @@ class HttpApiBrowserTest {
             db.store().execute("INSERT INTO tasks DOCUMENTS ({'_id': 'new'})");
             assertThat(events.poll(20, TimeUnit.SECONDS)).contains("\"_id\":\"new\"");
         }
-        Polling.await("the stream's observer to close", Duration.ofSeconds(20), () -> db.openObservers() == 0);
+        Await.until("the stream's observer to close", Duration.ofSeconds(20), () -> db.openObservers() == 0);
     }
 
     @Test

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.internal.net.RefusalLog;
+import io.starling.testsupport.Await;
 import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -191,12 +192,12 @@ class HttpApiRefusalsTest {
         HttpApiServer one =
                 server(HttpApiServer.Settings.defaults().withMaxConnections(1).withMaxStreams(1));
         RawHttp held = connect(one);
-        Polling.await("the first connection to be served", DEADLINE, () -> one.openConnections() == 1);
+        Await.until("the first connection to be served", DEADLINE, () -> one.openConnections() == 1);
         RawHttp.Answer busy = ask(one, get(HttpApi.HEALTH));
         assertThat(assertError(busy, 503, HttpApi.OVERLOADED)).contains("too many connections");
         assertThat(busy.header("retry-after")).isEqualTo("1");
         held.close();
-        Polling.await("the held connection to be gone", DEADLINE, () -> one.openConnections() == 0);
+        Await.until("the held connection to be gone", DEADLINE, () -> one.openConnections() == 0);
         RawHttp stream = connect(one).send(get(HttpApi.OBSERVE + "?statement=" + encode("SELECT * FROM c")));
         assertThat(stream.read().status()).isEqualTo(200);
         HttpApiServer two = server(HttpApiServer.Settings.defaults().withMaxStreams(1));
@@ -215,7 +216,7 @@ class HttpApiRefusalsTest {
         HttpApiServer s = server(HttpApiServer.Settings.defaults().withMaxConnections(2));
         List<RawHttp> held = new ArrayList<>();
         for (int i = 0; i < 2; i++) held.add(connect(s));
-        Polling.await("two connections served", DEADLINE, () -> s.openConnections() == 2);
+        Await.until("two connections served", DEADLINE, () -> s.openConnections() == 2);
         for (int i = 0; i < 40; i++) {
             RawHttp.Answer a = ask(s, get(HttpApi.HEALTH));
             assertError(a, 503, HttpApi.OVERLOADED);
@@ -232,8 +233,8 @@ class HttpApiRefusalsTest {
                 .startsWith("refused (too many connections): a connection from 127.0.0.1:")
                 .endsWith("; the limit is 2 (--http-max-connections)");
         held.get(1).close();
-        Polling.await("a slot to free up", DEADLINE, () -> s.openConnections() <= 2);
-        Polling.await("a new connection served again", DEADLINE, () -> {
+        Await.until("a slot to free up", DEADLINE, () -> s.openConnections() <= 2);
+        Await.until("a new connection served again", DEADLINE, () -> {
             try {
                 return ask(s, get(HttpApi.HEALTH)).status() == 200;
             } catch (Exception e) {
@@ -250,7 +251,7 @@ class HttpApiRefusalsTest {
         assertThat(used.send(get(HttpApi.HEALTH)).read().status()).isEqualTo(200); // then idle too
         assertThat(silent.closedByServer()).isTrue();
         assertThat(used.closedByServer()).isTrue();
-        Polling.await("no connection left", DEADLINE, () -> s.openConnections() == 0);
+        Await.until("no connection left", DEADLINE, () -> s.openConnections() == 0);
         assertThat(logged).as("closing an idle connection is not a refusal").isEmpty();
     }
 
@@ -273,7 +274,7 @@ class HttpApiRefusalsTest {
         RawHttp reader = new RawHttp(s.address().getPort(), 4096);
         closeables.add(reader);
         reader.send(get(HttpApi.OBSERVE + "?statement=" + encode("SELECT * FROM big ORDER BY _id")));
-        Polling.await("the stream to start", DEADLINE, () -> s.openStreams() == 1 && db.openObservers() == 1);
+        Await.until("the stream to start", DEADLINE, () -> s.openStreams() == 1 && db.openObservers() == 1);
 
         String payload = "p".repeat(64 * 1024);
         long largestEvent = 0;
@@ -287,8 +288,7 @@ class HttpApiRefusalsTest {
         // every change sent would be 64 KiB × (1 + 2 + … + 120), about 460 MiB; what waits is never more than the
         // latest result (coalesced), plus a little
         assertThat(mostPending).isLessThanOrEqualTo(largestEvent + 64 * 1024);
-        Polling.await(
-                "the unread stream to be dropped", DEADLINE, () -> s.openStreams() == 0 && db.openObservers() == 0);
+        Await.until("the unread stream to be dropped", DEADLINE, () -> s.openStreams() == 0 && db.openObservers() == 0);
         assertThat(s.pendingStreamBytes()).isZero();
         assertThat(logged)
                 .anySatisfy(line -> assertThat(line)

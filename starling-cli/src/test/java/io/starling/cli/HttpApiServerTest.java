@@ -9,6 +9,7 @@ import io.starling.StarlingConfig;
 import io.starling.internal.engine.DefaultStarling;
 import io.starling.internal.engine.InMemoryTransport;
 import io.starling.internal.storage.SqliteStorage;
+import io.starling.testsupport.Await;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -264,7 +265,7 @@ class HttpApiServerTest {
             long otherId = other.presence().graph().local().peerId();
             try (InMemoryTransport.Link link =
                     InMemoryTransport.connect((DefaultStarling) db.delegate(), (DefaultStarling) other)) {
-                Polling.await(
+                Await.until(
                         "the other peer in the presence graph",
                         Duration.ofSeconds(20),
                         () -> db.presence().graph().remotePeers().stream()
@@ -329,7 +330,7 @@ class HttpApiServerTest {
             assertThat(events.next()).isEqualTo("{\"items\":[{\"_id\":\"b\",\"done\":false}]}");
             assertThat(db.openObservers()).isEqualTo(1);
         }
-        Polling.await(
+        Await.until(
                 "the observer of the closed stream to close", Duration.ofSeconds(10), () -> db.openObservers() == 0);
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.internal.storage.DocumentStorage.Row;
 import io.starling.internal.storage.SqliteStorage.Durability;
+import io.starling.testsupport.ChildJvm;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -61,19 +62,23 @@ final class CrashDurabilityTest {
             int acksBeforeKill = random.nextInt(8) == 0 ? 0 : 1 + random.nextInt(maxAcksBeforeKill);
             String context = "seed=" + seed + " cycle=" + cycle + " durability=" + durability + " kill after "
                     + acksBeforeKill + " acks";
-            try (ChildJvm child = ChildJvm.start(
-                    tmp, CrashWriterMain.class, dir.toString(), durability.name(), Long.toString(next))) {
+            try (ChildJvm child = ChildJvm.builder(CrashWriterMain.class)
+                    .fastStart()
+                    .jvmOptions("-Xmx128m")
+                    .temporaryFiles(tmp.resolve("child-tmp"))
+                    .args(dir.toString(), durability.name(), Long.toString(next))
+                    .start()) {
                 List<long[]> acks = new ArrayList<>();
                 while (acks.size() < acksBeforeKill) {
-                    String line = child.awaitLine(DEADLINE);
+                    String line = child.nextLine(DEADLINE);
                     assertThat(line)
-                            .as("child output (%s); stderr:%n%s", context, child.stderr())
+                            .as("child output (%s)%n%s", context, child.describeOutput())
                             .isNotNull();
                     acks.add(parseAck(line, context));
                 }
                 child.kill();
                 // lines written before the kill were acknowledged too; a torn last line was not
-                for (String line = child.awaitLine(DEADLINE); line != null; line = child.awaitLine(DEADLINE)) {
+                for (String line = child.nextLine(DEADLINE); line != null; line = child.nextLine(DEADLINE)) {
                     if (line.endsWith(" END")) {
                         acks.add(parseAck(line, context));
                     }
