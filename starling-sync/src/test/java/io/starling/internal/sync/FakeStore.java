@@ -292,7 +292,7 @@ final class FakeStore implements SyncStoreView {
                 refused.add(new SyncStoreView.Refusal(ref, "state does not decode: " + e.getMessage()));
                 continue;
             }
-            if (r == null && horizon > 0 && remote.maxStamp().hlc() < horizon) {
+            if (ZombieRule.refuses(r != null, remote, horizon)) { // the engine's rule itself
                 zombies.add(ref);
                 continue;
             }

@@ -94,7 +94,8 @@ class SyncPurityTest {
                 "FrameDecoder",
                 "FrameEncoder",
                 "Subscription",
-                "SubscriptionKey");
+                "SubscriptionKey",
+                "ZombieRule");
         classes()
                 .that()
                 .arePublic()

@@ -21,6 +21,7 @@ import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
 import io.starling.internal.query.Statement;
 import io.starling.internal.storage.DocumentStorage;
+import io.starling.internal.sync.ZombieRule;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -298,7 +299,7 @@ public final class DefaultStore implements Store {
                     DocumentIds.validate(doc.id());
                     byte[] idBytes = DocumentIds.encode(doc.id());
                     DocumentStorage.Row row = writer.tx().get(doc.collection(), idBytes);
-                    if (row == null && doc.state().maxStamp().hlc() < horizon) {
+                    if (ZombieRule.refuses(row != null, doc.state(), horizon)) {
                         zombies.add(doc);
                         continue;
                     }
@@ -344,9 +345,7 @@ public final class DefaultStore implements Store {
                 writer.tx().scan(collection, false, row -> {
                     if (!row.live()) {
                         DocumentState state = runner.decodeOrReport(row);
-                        if (state != null
-                                && state.isTombstone()
-                                && state.maxStamp().hlc() < horizon) doomed.add(row);
+                        if (state != null && ZombieRule.purges(state, horizon)) doomed.add(row);
                     }
                     return true;
                 });
