@@ -113,6 +113,21 @@ final class Receiver {
         return activity;
     }
 
+    /** Batches whose checkpoint waits for their obligations (at most {@link #MAX_HELD_BACK}); for tests. */
+    int heldBackBatches() {
+        return heldBack.size();
+    }
+
+    /** Hinted documents not answered yet (waiting for a REQUEST, or requested); for tests. */
+    int hintsWaiting() {
+        return hints.size() + requested.size();
+    }
+
+    /** True between the batches of a continued group (its entries held until it ends); for tests. */
+    boolean inGroup() {
+        return groupOb != null;
+    }
+
     /** True while we wait for the remote: a request unanswered, or a subscription revision not yet acknowledged. */
     boolean waiting() {
         return outstanding != 0 || (announced && lastRevisionSeen < revision);

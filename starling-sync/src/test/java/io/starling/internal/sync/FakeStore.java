@@ -167,6 +167,13 @@ final class FakeStore implements SyncStoreView {
         return m;
     }
 
+    /** Every row with a sequence at or below {@code seq}, by sequence (not counted as a read of the session's). */
+    List<Row> rowsUpTo(long seq) {
+        List<Row> rows = new ArrayList<>();
+        for (Rec r : bySeq.headMap(seq, true).values()) rows.add(r.row());
+        return rows;
+    }
+
     long version() {
         return version;
     }
