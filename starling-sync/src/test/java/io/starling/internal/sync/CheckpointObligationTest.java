@@ -322,7 +322,9 @@ class CheckpointObligationTest {
         long before = r.checkpoint();
         assertThat(before).isPositive();
 
-        r.batch(r.doc("p")); // A's p is older than B's: B pushes its state back
+        r.a.insert(CARS, "m1", obj("k", 1), r.t());
+        r.batch(r.doc("p"), r.doc("m1")); // A's p is older than B's: B pushes its state back
+        assertThat(r.b.holds(CARS, "m1")).isTrue();
         assertThat(r.pushBacks()).hasSize(1);
         Batch push = r.pushBacks().get(0);
         assertThat(push.entries())

@@ -15,6 +15,8 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Tag;
 import net.jqwik.api.statistics.Statistics;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Convergence under hostile conditions: 2–4 fake stores with random local writes (insert, update, delete, small
@@ -62,6 +64,36 @@ class SyncConvergenceTest {
         Statistics.label("rows skipped by a summary").collect(skipped);
         Statistics.label("rows skipped by a summary")
                 .coverage(cov -> cov.check(true).count(k -> k > 10));
+    }
+
+    /**
+     * Histories kept because they once failed, replayed by every build (docs/TESTING.md): the seed, then what it
+     * caught. The planted bugs are those of docs/SYNC-PROTOCOL.md, "Testing the checkpoint".
+     */
+    @ParameterizedTest(name = "seed {0}: {1}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "-79   | planted: the checkpoint stored with its batch, obligations ignored",
+                "13391 | planted: a hint counted as met when requested",
+                "-3923 | planted: a hint not counted as an obligation"
+            })
+    void keptHistories(long seed, String caught) {
+        run(seed);
+    }
+
+    /** As {@link #keptHistories}, for the workload of documents moving in and out of subscriptions. */
+    @ParameterizedTest(name = "seed {0}: {1}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "8170  | planted: the checkpoint stored with its batch, obligations ignored",
+                "5442  | planted: the checkpoint stored with its batch, obligations ignored",
+                "-1231 | planted: a hint counted as met when requested",
+                "90954 | planted: a hint not counted as an obligation"
+            })
+    void keptMovingHistories(long seed, String caught) {
+        runMoving(seed);
     }
 
     /** Many more histories, with {@code mvn -Pslow}. */
