@@ -39,6 +39,8 @@ final class FakeStore implements SyncStoreView {
     List<Subscription> subscriptions = List.of();
     /** Every apply call: the documents, and whether a checkpoint went with them. */
     final List<List<Doc>> applyCalls = new ArrayList<>();
+    /** Every checkpoint stored, in order: what a crash at any moment could leave behind. */
+    final List<Checkpoint> checkpointWrites = new ArrayList<>();
 
     int rowReads;
     /** The largest maxRows any read asked for. */
@@ -312,7 +314,10 @@ final class FakeStore implements SyncStoreView {
             }
             write(ref, bytes, merged.exists(), group);
         }
-        if (checkpoint != null) checkpoints.put(fromPeer, checkpoint);
+        if (checkpoint != null && behind.isEmpty()) { // as the engine: not past a push-back owed
+            checkpoints.put(fromPeer, checkpoint);
+            checkpointWrites.add(checkpoint);
+        }
         applyCalls.add(List.copyOf(batch));
         return new ApplyResult(zombies, behind, refused);
     }

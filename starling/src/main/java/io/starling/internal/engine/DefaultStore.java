@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -268,7 +268,7 @@ public final class DefaultStore implements Store {
      */
     List<DocumentWriter.Change> mergeRemote(List<RemoteDocument> documents) {
         List<List<DocumentWriter.Change>> changes = new ArrayList<>(1);
-        applyRemote(documents, 0, writer -> changes.add(new ArrayList<>(writer.changes())));
+        applyRemote(documents, 0, (writer, outcome) -> changes.add(new ArrayList<>(writer.changes())));
         return changes.get(0);
     }
 
@@ -282,13 +282,14 @@ public final class DefaultStore implements Store {
     /**
      * The sync engine's entry point: merges remote states in one transaction through the same write path as
      * local writes, refuses zombies (states of documents this store has no row for, entirely older than the
-     * tombstone {@code horizon}), and runs {@code alsoInTransaction} before commit (the checkpoint).
+     * tombstone {@code horizon}), and runs {@code alsoInTransaction} before commit, with what the merge found (the
+     * checkpoint, unless a document is behind).
      *
      * @return the refused zombies, and the documents whose stored state already included the received one
      *     but differs from it (the sender is behind)
      */
     RemoteOutcome applyRemote(
-            List<RemoteDocument> documents, long horizon, Consumer<DocumentWriter> alsoInTransaction) {
+            List<RemoteDocument> documents, long horizon, BiConsumer<DocumentWriter, RemoteOutcome> alsoInTransaction) {
         checkOpen();
         try {
             return write(writer -> {
@@ -321,8 +322,9 @@ public final class DefaultStore implements Store {
                     writer.commit(doc.collection(), doc.id(), idBytes, before, after, false);
                     metrics.documentsMerged.increment();
                 }
-                alsoInTransaction.accept(writer);
-                return new RemoteOutcome(zombies, behind, damaged);
+                RemoteOutcome outcome = new RemoteOutcome(zombies, behind, damaged);
+                alsoInTransaction.accept(writer, outcome);
+                return outcome;
             });
         } catch (RuntimeException e) {
             throw Errors.translate(e);
