@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.starling.internal.storage.DocumentStorage.Row;
 import io.starling.internal.storage.SqliteStorage.Durability;
 import io.starling.internal.storage.SqliteStorage.Options;
+import io.starling.testsupport.Seed;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -160,9 +161,7 @@ final class SqliteStorageTest {
     // ---- files that are not ours
 
     @Test
-    void aGarbageFileIsCorruptAndLeftUntouched() throws IOException {
-        long seed = new Random().nextLong();
-        System.out.println("aGarbageFileIsCorruptAndLeftUntouched seed=" + seed);
+    void aGarbageFileIsCorruptAndLeftUntouched(@Seed long seed) throws IOException {
         byte[] garbage = new byte[8192];
         new Random(seed).nextBytes(garbage);
         assertNotStarling(garbage, "it is not an SQLite database file");

@@ -32,7 +32,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  *       in particular every document both subscribe to.</li>
  * </ol>
  *
- * The seed of a failing run is the jqwik sample ({@code seed}); the assertion messages name the stores and the document.
+ * The history of a failing run is the jqwik sample ({@code seed}), named in the assertion messages with the stores and
+ * the document; the failure names the jqwik seed and the command that replays the property (docs/TESTING.md), and a
+ * sample that caught a bug is kept in {@link #keptHistories}.
  */
 class SyncConvergenceTest {
     private static final String[] COLLECTIONS = {"a", "b"};
