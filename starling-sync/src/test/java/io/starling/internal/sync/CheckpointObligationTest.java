@@ -19,6 +19,7 @@ import io.starling.internal.sync.Message.Subscriptions;
 import io.starling.internal.sync.SyncStoreView.Checkpoint;
 import io.starling.internal.sync.SyncStoreView.DocRef;
 import io.starling.internal.sync.SyncStoreView.Row;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -160,7 +161,7 @@ class CheckpointObligationTest {
         /** A's answer to a request: its states of the documents, in one DOCS part. */
         List<Message> answer(Request r) {
             List<Entry> entries = new ArrayList<>();
-            for (DocRef d : r.docs()) entries.add(doc(new String(d.id(), java.nio.charset.StandardCharsets.UTF_8)));
+            for (DocRef d : r.docs()) entries.add(doc(new String(d.id(), StandardCharsets.UTF_8)));
             return feed(new Docs(r.requestNo(), 0, false, entries));
         }
 
