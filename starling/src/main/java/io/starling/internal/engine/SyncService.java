@@ -83,6 +83,7 @@ final class SyncService implements AutoCloseable {
             worker = t;
             return t;
         });
+        // tick() never throws: a periodic task that throws once is never run again (no more keep-alives or timeouts)
         thread.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         presence.attach(this);
     }
@@ -154,8 +155,12 @@ final class SyncService implements AutoCloseable {
     }
 
     private void tick() {
-        long now = clock.getAsLong();
-        for (Driver d : drivers.keySet()) d.feed(d.session.onTick(now));
+        try {
+            long now = clock.getAsLong();
+            for (Driver d : drivers.keySet()) d.feed(d.session.onTick(now));
+        } catch (RuntimeException e) {
+            log.error("sync tick failed", e);
+        }
     }
 
     private void run(Runnable task) {
