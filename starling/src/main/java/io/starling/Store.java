@@ -2,6 +2,7 @@ package io.starling;
 
 import java.util.Map;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The local document store: runs DQL statements against this replica. Thread-safe.
@@ -29,10 +30,10 @@ public interface Store {
      * returns, or none do if it throws (the exception is rethrown; a checked one wrapped in a
      * {@link StarlingException} with {@link ErrorCode#TRANSACTION_FAILED}). Blocks other writers meanwhile.
      */
-    <T> T transaction(TransactionWork<T> work);
+    <T extends @Nullable Object> T transaction(TransactionWork<T> work);
 
     /** Runs {@code work} on one consistent snapshot; writes inside it fail. Does not block writers. */
-    <T> T readTransaction(TransactionWork<T> work);
+    <T extends @Nullable Object> T readTransaction(TransactionWork<T> work);
 
     /**
      * Observes a SELECT: {@code callback} gets the current result at once (the initial delivery) and again

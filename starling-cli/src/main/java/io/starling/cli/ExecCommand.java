@@ -55,9 +55,11 @@ final class ExecCommand implements Callable<Integer> {
             defaultValue = "json",
             description = "json (default): {\"items\":[...],\"mutatedDocumentIds\":[...]}; jsonl: one item (or"
                     + " mutated id) per line; table: an aligned table.")
+    @SuppressWarnings("NullAway.Init") // has a default value: picocli sets it before call()
     OutputFormat format;
 
     @Parameters(index = "0", paramLabel = "STATEMENT", description = "One DQL statement, e.g. \"SELECT * FROM cars\".")
+    @SuppressWarnings("NullAway.Init") // a required parameter: picocli sets it before call()
     String statement;
 
     ExecCommand(CliEnvironment environment) {

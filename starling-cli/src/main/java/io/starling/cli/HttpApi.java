@@ -16,6 +16,7 @@ import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,12 +62,12 @@ final class HttpApi {
     static final String OVERLOADED = "http/overloaded";
 
     private final Starling db;
-    private final byte[] token;
+    private final byte @Nullable [] token;
 
     /**
      * @param token the bearer token every request but {@code /healthz} must carry, or null for none
      */
-    HttpApi(Starling db, String token) {
+    HttpApi(Starling db, @Nullable String token) {
         this.db = db;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     }
@@ -81,6 +82,7 @@ final class HttpApi {
      * @param body the request body (empty for none)
      */
     record Request(String method, String path, Map<String, List<String>> query, String authorization, byte[] body) {
+        @Nullable
         String parameter(String name) {
             List<String> values = query.get(name);
             return values == null || values.isEmpty() ? null : values.get(0);
@@ -251,7 +253,7 @@ final class HttpApi {
             else if (code == ErrorCode.CLOSED) status = 503;
             else status = 500;
             if (status == 500) log.error("request failed: {}", code.code(), e);
-            return error(status, code.code(), s.getMessage());
+            return error(status, code.code(), String.valueOf(s.getMessage()));
         }
         log.error("request failed with a bug", e);
         return error(500, ErrorCode.INTERNAL.code(), String.valueOf(e));

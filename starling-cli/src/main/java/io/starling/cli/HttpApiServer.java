@@ -41,6 +41,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,12 +122,12 @@ final class HttpApiServer implements AutoCloseable {
     }
 
     /**
-     * Starts serving {@code db}'s API on {@code address} (port 0 picks a free port).
+     * Starts serving {@code db}'s API on {@code address} (port 0 picks a free port). Throws {@link
+     * java.io.IOException} (undeclared, as Netty throws it) if the address cannot be bound.
      *
      * @param token the bearer token to require, or null for none
-     * @throws java.io.IOException (possibly undeclared, as Netty throws it) if the address cannot be bound
      */
-    static HttpApiServer start(Starling db, InetSocketAddress address, String token, int maxBody)
+    static HttpApiServer start(Starling db, InetSocketAddress address, @Nullable String token, int maxBody)
             throws InterruptedException {
         return new HttpApiServer(new HttpApi(db, token), address, maxBody);
     }
@@ -303,7 +304,7 @@ final class HttpApiServer implements AutoCloseable {
             // As Netty does: once body bytes were read, or nobody will reuse the connection, close it; otherwise
             // the aggregator skips the rest of the body and the connection serves the next request.
             if (oversized instanceof FullHttpMessage
-                    || !HttpUtil.is100ContinueExpected(oversized) && !HttpUtil.isKeepAlive(oversized)) {
+                    || (!HttpUtil.is100ContinueExpected(oversized) && !HttpUtil.isKeepAlive(oversized))) {
                 res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                 ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
             } else {

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,6 +22,7 @@ final class HttpOptions {
             paramLabel = "HOST:PORT",
             description = "Serve the HTTP API (docs/HTTP-API.md) on HOST:PORT, or PORT alone for 127.0.0.1:PORT;"
                     + " port 0 picks a free one. A host other than a loopback address needs --http-token.")
+    @Nullable
     String http;
 
     @Option(
@@ -28,10 +30,11 @@ final class HttpOptions {
             paramLabel = "TOKEN",
             description = "Require 'Authorization: Bearer TOKEN' on every request but /healthz (default: $"
                     + TOKEN_VARIABLE + ").")
+    @Nullable
     String token;
 
     /** The settings checked and resolved: null when {@code --http} was not given. */
-    record Binding(InetSocketAddress address, String token) {
+    record Binding(InetSocketAddress address, @Nullable String token) {
         boolean loopback() {
             return address.getAddress().isLoopbackAddress();
         }
@@ -43,6 +46,7 @@ final class HttpOptions {
      * @throws CliUsageException for a malformed {@code --http}, an unknown host, a non-loopback address without a
      *     token, or a token without {@code --http}
      */
+    @Nullable
     Binding binding(Map<String, String> env) {
         String bearer = token != null ? token : env.get(TOKEN_VARIABLE);
         if (bearer != null && bearer.isBlank()) bearer = null;

@@ -23,6 +23,7 @@ import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.Terminal.Signal;
 import org.jline.terminal.Terminal.SignalHandler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One shell session over an open store: reads input through JLine, runs statements, prints results, until
@@ -64,7 +65,7 @@ final class Shell {
     private final Store store;
     private final Terminal terminal;
     private final boolean interactive;
-    private final Path historyFile;
+    private final @Nullable Path historyFile;
     private final ErrorReporter errors;
     private final PrintWriter out;
     private OutputFormat format;
@@ -78,7 +79,7 @@ final class Shell {
             Starling db,
             Terminal terminal,
             boolean interactive,
-            Path historyFile,
+            @Nullable Path historyFile,
             OutputFormat format,
             ErrorReporter errors) {
         this.db = db;

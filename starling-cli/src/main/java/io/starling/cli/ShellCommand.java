@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.jline.terminal.Terminal;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,12 +59,14 @@ final class ShellCommand implements Callable<Integer> {
             converter = OutputFormat.Converter.class,
             defaultValue = "table",
             description = "table (default), json or jsonl; .format changes it.")
+    @SuppressWarnings("NullAway.Init") // has a default value: picocli sets it before call()
     OutputFormat format;
 
     @Option(
             names = "--history",
             paramLabel = "FILE",
             description = "History file (default: $" + HISTORY_VARIABLE + ", else ~/.starling/history).")
+    @Nullable
     Path history;
 
     @Option(names = "--no-history", description = "Keep no history.")
@@ -107,7 +110,7 @@ final class ShellCommand implements Callable<Integer> {
     }
 
     /** The history file, its directory created; null if there is to be none. */
-    private Path historyFile() {
+    private @Nullable Path historyFile() {
         if (noHistory) return null;
         Path file = history;
         if (file == null) {

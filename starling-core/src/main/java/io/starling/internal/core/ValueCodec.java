@@ -3,6 +3,7 @@ package io.starling.internal.core;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The canonical binary encoding of values. Object fields are written in sorted order, so that values that
@@ -63,7 +64,7 @@ public final class ValueCodec {
             keys.sort(ValueOrder::compareStrings);
             for (String k : keys) {
                 w.writeString(k);
-                write(w, o.fields().get(k), depth + 1);
+                write(w, Objects.requireNonNull(o.fields().get(k)), depth + 1);
             }
         } else {
             throw new IllegalArgumentException("MISSING cannot be stored");

@@ -10,7 +10,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Parser design note
@@ -51,14 +53,14 @@ final class Parser {
     private final IdentityHashMap<Node, Integer> depths = new IdentityHashMap<>();
 
     /** Where aggregates may appear right now (null: not allowed; the text names the clause for the error). */
-    private String aggregateContext;
+    private @Nullable String aggregateContext;
 
     private String noAggregatesClause = "this clause";
     private boolean insideAggregate;
     private List<Node.Aggregate> aggregates = new ArrayList<>();
     private boolean fieldsAllowed = true;
     /** While parsing HAVING and ORDER BY: explicit projection aliases usable as names (null otherwise). */
-    private Map<String, Node> aliasScope;
+    private @Nullable Map<String, Node> aliasScope;
 
     private Parser(String text) {
         this.toks = Lexer.tokenize(text);
@@ -279,7 +281,6 @@ final class Parser {
         Node where = null;
         if (acceptWord("WHERE")) where = noAggregates("WHERE", this::expr);
         List<Node> groupBy = new ArrayList<>();
-        List<Token> groupTokens = new ArrayList<>();
         if (atWord("GROUP")) {
             advance();
             expectWord("BY");
@@ -294,7 +295,6 @@ final class Parser {
                     g = aliasOf.expr();
                 }
                 groupBy.add(g);
-                groupTokens.add(start);
             } while (acceptSymbol(","));
         }
         Node having = null;
@@ -340,17 +340,17 @@ final class Parser {
         }
         boolean grouping = !groupBy.isEmpty() || !aggregates.isEmpty();
         if (grouping) {
-            if (all) throw invalid(star, "SELECT * cannot be combined with GROUP BY or aggregates");
+            if (star != null) throw invalid(star, "SELECT * cannot be combined with GROUP BY or aggregates");
             for (int i = 0; i < projections.size(); i++) {
                 checkGroupSafe(projections.get(i).expr(), groupBy, projectionTokens.get(i));
             }
-            if (having != null) checkGroupSafe(having, groupBy, havingToken);
+            if (having != null) checkGroupSafe(having, groupBy, Objects.requireNonNull(havingToken));
             for (int i = 0; i < orderBy.size(); i++) {
                 if (orderBy.get(i).projectionIndex() < 0)
                     checkGroupSafe(orderBy.get(i).expr(), groupBy, orderTokens.get(i));
             }
         } else if (having != null) {
-            throw invalid(havingToken, "HAVING needs GROUP BY or an aggregate");
+            throw invalid(Objects.requireNonNull(havingToken), "HAVING needs GROUP BY or an aggregate");
         }
         return new SelectStatement(
                 collection,
@@ -369,14 +369,15 @@ final class Parser {
     }
 
     /** The name a projection gets without an alias: the last field name of a path, else null. */
-    private static String derivedName(Node e) {
+    private static @Nullable String derivedName(Node e) {
         if (e instanceof Node.Field f && f.path().last() instanceof Path.Key k) return k.name();
         if (e instanceof Node.Member m) return m.name();
         return null;
     }
 
     /** The projection a GROUP BY item names when it is a bare identifier equal to an alias. */
-    private static SelectStatement.Projection aliasTarget(Node e, List<SelectStatement.Projection> projections) {
+    private static SelectStatement.@Nullable Projection aliasTarget(
+            Node e, List<SelectStatement.Projection> projections) {
         if (!(e instanceof Node.Field f) || f.path().length() != 1 || !(f.path().first() instanceof Path.Key k))
             return null;
         for (SelectStatement.Projection pr : projections) {
@@ -445,7 +446,7 @@ final class Parser {
         } else if (n instanceof Node.In i) {
             out.add(i.value());
             out.add(i.list());
-        } else if (n instanceof Node.Like) out.addAll(((Node.Like) n).parts());
+        } else if (n instanceof Node.Like l) out.addAll(l.parts());
         else if (n instanceof Node.Is i) out.add(i.value());
         else if (n instanceof Node.Case c) {
             if (c.operand() != null) out.add(c.operand());
@@ -676,7 +677,7 @@ final class Parser {
         throw expected("a field name after '.'");
     }
 
-    private static Path.Segment staticSegment(Node idx) {
+    private static Path.@Nullable Segment staticSegment(Node idx) {
         if (idx instanceof Node.Literal l) {
             if (l.value() instanceof Value.Int i && i.value() >= Integer.MIN_VALUE && i.value() <= Integer.MAX_VALUE) {
                 return new Path.Index((int) i.value());
@@ -877,7 +878,7 @@ final class Parser {
         }
     }
 
-    private static Node.BinaryOp comparisonOp(Token t) {
+    private static Node.@Nullable BinaryOp comparisonOp(Token t) {
         if (t.type() != Token.Type.SYMBOL) return null;
         switch (t.text()) {
             case "=":
@@ -1037,7 +1038,7 @@ final class Parser {
      * Appends a static step: a Field or VarPath grows (so {@code (a).b} and {@code a.b} are the same tree); on any
      * other base a key becomes a Member and an index an Element.
      */
-    private static Node extend(Node base, Path.Segment s, Node indexExpr) {
+    private static Node extend(Node base, Path.Segment s, @Nullable Node indexExpr) {
         if (base instanceof Node.Field f) return new Node.Field(f.path().child(s));
         if (base instanceof Node.VarPath v) {
             List<Path.Segment> rest = new ArrayList<>(v.rest());
@@ -1045,7 +1046,7 @@ final class Parser {
             return new Node.VarPath(v.slot(), v.name(), rest);
         }
         if (s instanceof Path.Key k) return new Node.Member(base, k.name());
-        return new Node.Element(base, indexExpr);
+        return new Node.Element(base, Objects.requireNonNull(indexExpr, "index expression"));
     }
 
     private Node primary() {
@@ -1215,7 +1216,8 @@ final class Parser {
         try {
             return at(nameTok, new Node.Call(fn, args));
         } catch (IllegalArgumentException bad) {
-            throw invalid(nameTok, bad.getMessage());
+            throw invalid(
+                    nameTok, Objects.requireNonNullElse(bad.getMessage(), "invalid arguments to " + nameTok.text()));
         }
     }
 

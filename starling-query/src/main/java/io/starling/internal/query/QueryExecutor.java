@@ -6,6 +6,7 @@ import io.starling.internal.crdt.FieldOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs parsed statements over a {@link DocumentSource}. Pure and stateless: no I/O of its own, no threads, no
@@ -153,7 +154,7 @@ public final class QueryExecutor {
         return (t.startsWith("a") || t.startsWith("o") ? "an " : "a ") + t;
     }
 
-    static Node whereOf(Statement s) {
+    static @Nullable Node whereOf(Statement s) {
         if (s instanceof SelectStatement x) return x.where;
         if (s instanceof UpdateStatement x) return x.where;
         if (s instanceof DeleteStatement x) return x.where;

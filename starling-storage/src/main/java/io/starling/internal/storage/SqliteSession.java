@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -91,7 +92,7 @@ final class SqliteSession implements AutoCloseable {
     private final boolean[] busy = new boolean[ALL.length];
 
     /** The thread running a read on this session while it is borrowed, so close() can refuse a self-deadlock. */
-    volatile Thread user;
+    volatile @Nullable Thread user;
 
     private SqliteSession(Path file, Connection connection) {
         this.file = file;
@@ -153,6 +154,7 @@ final class SqliteSession implements AutoCloseable {
 
     // ---- reads
 
+    @Nullable
     Row get(String collection, byte[] id) {
         try {
             PreparedStatement ps = statement(Sql.GET);
@@ -169,7 +171,7 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    void scan(String collection, byte[] afterId, boolean liveOnly, RowVisitor visitor) {
+    void scan(String collection, byte @Nullable [] afterId, boolean liveOnly, RowVisitor visitor) {
         Sql sql = afterId == null
                 ? (liveOnly ? Sql.SCAN_LIVE : Sql.SCAN)
                 : (liveOnly ? Sql.SCAN_LIVE_AFTER : Sql.SCAN_AFTER);
@@ -253,7 +255,12 @@ final class SqliteSession implements AutoCloseable {
         return reverse ? Sql.INDEX_SCAN_REVERSE : Sql.INDEX_SCAN;
     }
 
-    void scanIndex(String index, byte[] fromInclusive, byte[] toExclusive, boolean reverse, IndexVisitor visitor) {
+    void scanIndex(
+            String index,
+            byte @Nullable [] fromInclusive,
+            byte @Nullable [] toExclusive,
+            boolean reverse,
+            IndexVisitor visitor) {
         if (fromInclusive != null && toExclusive != null && Arrays.compareUnsigned(fromInclusive, toExclusive) >= 0) {
             return; // empty range
         }
@@ -291,7 +298,7 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    byte[] meta(String key) {
+    byte @Nullable [] meta(String key) {
         try {
             PreparedStatement ps = statement(Sql.META_GET);
             ps.setString(1, key);
@@ -471,6 +478,7 @@ final class SqliteSession implements AutoCloseable {
      * Runs {@code PRAGMA name} (or {@code PRAGMA name = value}) and returns the first column of its first row, or
      * null when it returns none.
      */
+    @Nullable
     String pragma(String pragma) {
         try (Statement s = connection.createStatement()) {
             if (!s.execute("PRAGMA " + pragma)) {
@@ -486,6 +494,7 @@ final class SqliteSession implements AutoCloseable {
 
     // ---- statement cache
 
+    @SuppressWarnings("EnumOrdinal") // the ordinal indexes this session's statement cache; it is never stored
     private PreparedStatement statement(Sql sql) throws SQLException {
         PreparedStatement ps = statements[sql.ordinal()];
         if (ps == null) {
@@ -496,6 +505,7 @@ final class SqliteSession implements AutoCloseable {
     }
 
     /** The cached statement, or a fresh one when the cached one is inside an unfinished scan (nested scans). */
+    @SuppressWarnings("EnumOrdinal") // as in statement()
     private PreparedStatement acquire(Sql sql) {
         try {
             if (busy[sql.ordinal()]) {
@@ -509,6 +519,7 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("EnumOrdinal") // as in statement()
     private void release(Sql sql, PreparedStatement ps) {
         if (ps == statements[sql.ordinal()]) {
             busy[sql.ordinal()] = false;
@@ -545,7 +556,7 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    private static SQLException addTo(SQLException first, SQLException next) {
+    private static SQLException addTo(@Nullable SQLException first, SQLException next) {
         if (first == null) {
             return next;
         }

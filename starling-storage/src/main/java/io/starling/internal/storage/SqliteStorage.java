@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -419,6 +420,7 @@ public final class SqliteStorage implements DocumentStorage {
         }
     }
 
+    @SuppressWarnings("LockNotBeforeTry") // lock() then unlock() at once: waits for the running write to end
     private void closeOnce() {
         closed = true;
         // wait for the running write; later writers see `closed` once they get the lock
@@ -460,7 +462,7 @@ public final class SqliteStorage implements DocumentStorage {
         }
     }
 
-    private static RuntimeException chain(RuntimeException first, RuntimeException next) {
+    private static RuntimeException chain(@Nullable RuntimeException first, RuntimeException next) {
         if (first == null) {
             return next;
         }
@@ -476,6 +478,7 @@ public final class SqliteStorage implements DocumentStorage {
     }
 
     /** Runs a pragma on the writer connection (e.g. {@code "synchronous"}), under the write lock. */
+    @Nullable
     String writerPragma(String pragma) {
         writeLock.lock();
         try {

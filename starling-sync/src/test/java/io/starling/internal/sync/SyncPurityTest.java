@@ -109,6 +109,8 @@ class SyncPurityTest {
                 .areNotPublic()
                 .and()
                 .areTopLevelClasses()
+                .and()
+                .doNotHaveSimpleName("package-info") // the package's annotations (@NullMarked)
                 .should()
                 .haveModifier(JavaModifier.FINAL)
                 .because("internals are package-private final classes")

@@ -30,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The store: parses (with a cache), binds arguments and runs statements in storage transactions. Every
@@ -113,9 +114,9 @@ public final class DefaultStore implements Store {
     private StoreObserver register(
             String text,
             Map<String, ?> arguments,
-            Executor executor,
-            ObserverCallback plain,
-            SignalNextCallback withSignal) {
+            @Nullable Executor executor,
+            @Nullable ObserverCallback plain,
+            @Nullable SignalNextCallback withSignal) {
         checkOpen();
         Statement statement = parse(text);
         if (!(statement instanceof SelectStatement select)) {
@@ -441,12 +442,12 @@ public final class DefaultStore implements Store {
 
     /** The Transaction handed to application code: valid during the callback, on its thread. */
     private final class TxView implements Transaction {
-        private final DocumentWriter writer;
-        private final DocumentStorage.ReadTx readTx;
+        private final @Nullable DocumentWriter writer;
+        private final DocumentStorage.@Nullable ReadTx readTx;
         private final Thread owner = Thread.currentThread();
         private boolean ended;
 
-        TxView(DocumentWriter writer, DocumentStorage.ReadTx readTx) {
+        TxView(@Nullable DocumentWriter writer, DocumentStorage.@Nullable ReadTx readTx) {
             this.writer = writer;
             this.readTx = readTx;
         }
@@ -471,11 +472,13 @@ public final class DefaultStore implements Store {
             if (statement.isMutation() && writer == null) {
                 throw new StarlingException(
                         ErrorCode.TRANSACTION_READ_ONLY,
-                        "cannot run " + text.strip().split("\\s+")[0].toUpperCase(java.util.Locale.ROOT)
+                        "cannot run " + text.strip().split("\\s+", 2)[0].toUpperCase(java.util.Locale.ROOT)
                                 + " in a read-only transaction");
             }
             try {
-                return writer != null ? runner.write(writer, statement, args) : runner.read(readTx, statement, args);
+                return writer != null
+                        ? runner.write(writer, statement, args)
+                        : runner.read(Objects.requireNonNull(readTx), statement, args);
             } catch (RuntimeException e) {
                 throw Errors.translate(e);
             }

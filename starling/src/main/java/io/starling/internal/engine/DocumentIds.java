@@ -5,6 +5,7 @@ import io.starling.StarlingException;
 import io.starling.internal.core.Value;
 import io.starling.internal.index.IndexKeyCodec;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rules for {@code _id} (DESIGN.md §2): a string, a 64-bit integer, a boolean, or an object of those
@@ -43,7 +44,7 @@ final class DocumentIds {
         return IndexKeyCodec.decodeId(bytes);
     }
 
-    private static String problem(Value id, int depth) {
+    private static @Nullable String problem(Value id, int depth) {
         if (depth > 16) return "a composite _id may nest at most 16 levels";
         if (id instanceof Value.Str || id instanceof Value.Int || id instanceof Value.Bool) return null;
         if (id instanceof Value.Obj o) {

@@ -19,8 +19,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The store as the sync protocol sees it: change feed, backfill scans, subscription matching and the
@@ -81,7 +83,7 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public List<Row> scanMatching(Subscription subscription, byte[] afterId, int maxRows) {
+    public List<Row> scanMatching(Subscription subscription, byte @Nullable [] afterId, int maxRows) {
         SelectStatement select = statement(subscription);
         if (select == null) return List.of();
         EvalContext ctx = context(subscription);
@@ -99,7 +101,7 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public List<Row> scanCollection(String collection, byte[] afterId, int maxRows) {
+    public List<Row> scanCollection(String collection, byte @Nullable [] afterId, int maxRows) {
         return store.read(tx -> {
             List<Row> rows = new ArrayList<>();
             tx.scanAfter(collection, afterId, false, r -> {
@@ -126,11 +128,10 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public Row rowOf(String collection, byte[] id) {
-        return store.read(tx -> {
-            DocumentStorage.Row r = tx.get(collection, id);
-            return r == null ? null : new Row(r.sequence(), r.group(), r.collection(), r.id(), r.live(), r.state());
-        });
+    public @Nullable Row rowOf(String collection, byte[] id) {
+        return store.read(tx -> Optional.ofNullable(tx.get(collection, id))
+                        .map(r -> new Row(r.sequence(), r.group(), r.collection(), r.id(), r.live(), r.state())))
+                .orElse(null);
     }
 
     @Override
@@ -139,7 +140,7 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public ApplyResult apply(long fromPeer, List<Doc> docs, Checkpoint checkpoint) {
+    public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint) {
         List<DefaultStore.RemoteDocument> remote = new ArrayList<>(docs.size());
         try {
             for (Doc d : docs) {
@@ -159,9 +160,9 @@ public final class EngineSyncStore implements SyncStoreView {
             return new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()));
         } catch (StarlingException e) {
             if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
-                throw new RemoteRejectedException("clock-drift", e.getMessage());
+                throw new RemoteRejectedException("clock-drift", String.valueOf(e.getMessage()));
             if (e.errorCode() == ErrorCode.DOCUMENT_INVALID_ID)
-                throw new RemoteRejectedException("malformed", e.getMessage());
+                throw new RemoteRejectedException("malformed", String.valueOf(e.getMessage()));
             throw e;
         }
     }
@@ -173,8 +174,8 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public Checkpoint checkpoint(long senderPeerId) {
-        byte[] bytes = store.read(tx -> tx.meta(META_CHECKPOINT_PREFIX + hex(senderPeerId)));
+    public @Nullable Checkpoint checkpoint(long senderPeerId) {
+        byte[] bytes = meta(META_CHECKPOINT_PREFIX + hex(senderPeerId));
         return bytes == null ? null : decode(bytes);
     }
 
@@ -194,8 +195,12 @@ public final class EngineSyncStore implements SyncStoreView {
 
     @Override
     public long tombstoneHorizon() {
-        byte[] b = store.read(tx -> tx.meta(META_HORIZON));
+        byte[] b = meta(META_HORIZON);
         return b == null ? 0 : ByteBuffer.wrap(b).getLong();
+    }
+
+    private byte @Nullable [] meta(String key) {
+        return store.read(tx -> Optional.ofNullable(tx.meta(key))).orElse(null);
     }
 
     /** The subscription's parsed query; null when it is not a plain filter on its collection. */
@@ -224,7 +229,7 @@ public final class EngineSyncStore implements SyncStoreView {
         return doc != null && QueryExecutor.matches(select, doc, ctx);
     }
 
-    private static Value.Obj document(byte[] id, byte[] state) {
+    private static Value.@Nullable Obj document(byte[] id, byte[] state) {
         try {
             return DocumentState.decode(state).document(DocumentIds.decode(id));
         } catch (CodecException e) {

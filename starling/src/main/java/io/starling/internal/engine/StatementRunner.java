@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs one parsed statement inside a storage transaction: reads through a {@link DocumentSource} over the
@@ -121,7 +122,7 @@ final class StatementRunner {
                 throw new IllegalStateException(
                         "unexpected statement " + statement.getClass().getSimpleName());
         } catch (DocumentException e) {
-            throw new StarlingException(ErrorCode.DOCUMENT_INVALID, e.getMessage(), e);
+            throw new StarlingException(ErrorCode.DOCUMENT_INVALID, String.valueOf(e.getMessage()), e);
         }
         metrics.documentsWritten.add(mutated.size());
         return new DefaultQueryResult(List.of(), mutated, writer.highestSequenceSince(changesBefore));
@@ -168,6 +169,8 @@ final class StatementRunner {
      * one), then the ids that were taken are resolved one by one, in statement order, by the ON ID CONFLICT
      * rule. A conflict that fails the statement rolls back the batch with it: the statement is atomic.
      */
+    // insertChangedFields returns the very same state when no field changes: == is the "nothing changed" test
+    @SuppressWarnings("ReferenceEquality")
     private List<Value> insert(DocumentWriter writer, InsertStatement insert, EvalContext ctx) {
         String collection = insert.collection();
         List<Value> docs = QueryExecutor.insertDocuments(insert, ctx);
@@ -308,7 +311,7 @@ final class StatementRunner {
      * What cannot be stored is refused at the door: NaN and infinities (no JSON form, no place in the order)
      * and strings or field names that are not valid Unicode (a lone surrogate has no UTF-8 form).
      */
-    private static void checkStorable(Value v, Object path) {
+    private static void checkStorable(Value v, @Nullable Object path) {
         Value bad = firstUnstorable(v);
         if (bad != null) {
             String what = bad instanceof Value.Dbl
@@ -320,7 +323,7 @@ final class StatementRunner {
     }
 
     /** The first value that cannot be stored, or null. */
-    private static Value firstUnstorable(Value v) {
+    private static @Nullable Value firstUnstorable(Value v) {
         if (v instanceof Value.Dbl d) return Double.isFinite(d.value()) ? null : v;
         if (v instanceof Value.Str s) return isValidUnicode(s.value()) ? null : v;
         if (v instanceof Value.Arr a) {
@@ -355,11 +358,14 @@ final class StatementRunner {
     static final class Source implements DocumentSource {
         private final DocumentStorage.ReadTx tx;
         /** Null inside write transactions (see DocumentCache). */
-        private final DocumentCache cache;
+        private final @Nullable DocumentCache cache;
 
         private final Function<String, List<IndexDefinition>> indexes;
 
-        Source(DocumentStorage.ReadTx tx, DocumentCache cache, Function<String, List<IndexDefinition>> indexes) {
+        Source(
+                DocumentStorage.ReadTx tx,
+                @Nullable DocumentCache cache,
+                Function<String, List<IndexDefinition>> indexes) {
             this.tx = tx;
             this.cache = cache;
             this.indexes = indexes;
@@ -374,7 +380,7 @@ final class StatementRunner {
         }
 
         @Override
-        public Value.Obj get(String collection, Value id) {
+        public Value.@Nullable Obj get(String collection, Value id) {
             if (!DocumentIds.isValid(id)) return null;
             DocumentStorage.Row row = tx.get(collection, DocumentIds.encode(id));
             return row == null || !row.live() ? null : document(row);
@@ -402,7 +408,7 @@ final class StatementRunner {
             return tx.countLive(collection);
         }
 
-        private Value.Obj document(DocumentStorage.Row row) {
+        private Value.@Nullable Obj document(DocumentStorage.Row row) {
             if (cache != null) {
                 Value.Obj cached = cache.get(row.collection(), row.id(), row.sequence());
                 if (cached != null) return cached;

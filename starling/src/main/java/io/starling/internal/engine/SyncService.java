@@ -18,10 +18,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +64,7 @@ final class SyncService implements AutoCloseable {
     private final AtomicBoolean changePending = new AtomicBoolean();
     private final AtomicLong attachOrder = new AtomicLong();
     private volatile boolean closed;
-    private volatile Thread worker;
+    private volatile @Nullable Thread worker;
 
     SyncService(
             EngineSyncStore view,
@@ -84,7 +86,8 @@ final class SyncService implements AutoCloseable {
             return t;
         });
         // tick() never throws: a periodic task that throws once is never run again (no more keep-alives or timeouts)
-        thread.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> unusedTicker =
+                thread.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         presence.attach(this);
     }
 
@@ -214,7 +217,7 @@ final class SyncService implements AutoCloseable {
         volatile boolean gone;
         private boolean helloSeen;
         private boolean tieChecked;
-        private List<Message> held; // non-null while the connection-request hook decides
+        private @Nullable List<Message> held; // non-null while the connection-request hook decides
 
         Driver(MessageChannel channel, ConnectionInfo info, long order) {
             this.channel = channel;
@@ -292,7 +295,8 @@ final class SyncService implements AutoCloseable {
                 run(() -> decided(allowed, why));
             };
             try {
-                thread.schedule(
+                // the task only hands over to run(), which logs what throws
+                ScheduledFuture<?> unusedTimeout = thread.schedule(
                         () -> decide.accept(
                                 false, "no answer from the connection-request handler within " + timeoutMillis + " ms"),
                         timeoutMillis,
@@ -345,7 +349,7 @@ final class SyncService implements AutoCloseable {
                 channel.send(session.encode(m));
             }
             if (session.isClosed()) {
-                shutdown(session.closeReason());
+                shutdown(String.valueOf(session.closeReason()));
                 return;
             }
             if (established && !tieChecked) {

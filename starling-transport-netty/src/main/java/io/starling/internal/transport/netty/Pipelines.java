@@ -18,6 +18,7 @@ import io.starling.Endpoint;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,9 +82,9 @@ final class Pipelines {
      * The message layer: length-prefixed frames on a stream (returned, for the trickle timer), or — when
      * {@code httpCodec} is given — HTTP for the upgrade, then one binary WebSocket message per protocol message.
      */
-    private FrameCodec messages(
+    private @Nullable FrameCodec messages(
             ChannelPipeline p,
-            ChannelHandler httpCodec,
+            @Nullable ChannelHandler httpCodec,
             java.util.function.Supplier<ChannelHandler> webSocketProtocol) {
         if (httpCodec == null) {
             FrameCodec frames = new FrameCodec(network.maxFrameBytes());

@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.discovery;
+
+import org.jspecify.annotations.NullMarked;
