@@ -16,6 +16,12 @@ public enum ErrorCode {
     QUERY_ARGUMENT("query/argument", true),
     /** The statement is valid DQL that this version does not execute yet. */
     QUERY_UNSUPPORTED("query/unsupported", true),
+    /**
+     * The statement ran longer than its time limit ({@link StarlingConfig#statementTimeout()}) and was stopped; a
+     * write statement was rolled back. The message names the limit. A user error: the statement asks for more work
+     * than the limit allows (an unindexed filter over a large collection, a backtracking regular expression).
+     */
+    QUERY_TIMEOUT("query/timeout", true),
     /** INSERT with ON ID CONFLICT FAIL (the default) found a document with that id. */
     DOCUMENT_ID_CONFLICT("document/id-conflict", false),
     /** An {@code _id} that is null, a float, binary or an array, or an attempt to change an {@code _id}. */
@@ -38,6 +44,12 @@ public enum ErrorCode {
     STORE_APP_MISMATCH("store/app-mismatch", false),
     /** An I/O or SQLite failure. */
     STORE_IO("store/io", false),
+    /**
+     * No space left to write the database: the disk (or the user's quota) is full. The write was rolled back and
+     * nothing of it applied; writes succeed again once space is freed, without a restart. Until then
+     * {@link Store#health()} reports it.
+     */
+    STORE_FULL("store/full", false),
     /** The instance is closed. */
     CLOSED("store/closed", false),
     /** Networking failed to start: an address that cannot be bound, no network provider on the class path. */

@@ -42,8 +42,10 @@ public interface Starling extends AutoCloseable {
     StarlingConfig config();
 
     /**
-     * Closes the database and releases the directory lock. Idempotent. Waits for a running write to finish;
-     * later calls on this instance fail with {@link ErrorCode#CLOSED}.
+     * Closes the database and releases the directory lock. Idempotent. Statements still running are stopped first
+     * (they fail with {@link ErrorCode#CLOSED}; a write rolls back), so closing is prompt whatever they were doing;
+     * application code inside {@link Store#transaction} is waited for. Later calls on this instance fail with
+     * {@link ErrorCode#CLOSED}.
      */
     @Override
     void close();

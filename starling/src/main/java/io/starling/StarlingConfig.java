@@ -29,6 +29,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#connect}</td><td>STARLING_CONNECT (comma-separated endpoints)</td><td>none</td></tr>
  *   <tr><td>{@link Builder#lan}</td><td>STARLING_LAN ({@code true}/{@code false})</td><td>false</td></tr>
  *   <tr><td>{@link Builder#maxConnections}</td><td></td><td>64</td></tr>
+ *   <tr><td>{@link Builder#statementTimeout}</td><td></td><td>60 seconds</td></tr>
  * </table>
  *
  * <p>Networking starts when the instance opens if anything is listened on, connected to or LAN discovery is
@@ -47,6 +48,14 @@ public final class StarlingConfig {
     public static final String DEFAULT_DIRECTORY = "starling-data";
     public static final Duration DEFAULT_MAX_CLOCK_DRIFT = Duration.ofMinutes(10);
     public static final int DEFAULT_MAX_CONNECTIONS = 64;
+    /**
+     * The default statement time limit: far above what a statement needs on a local store (an unindexed filter over
+     * a million documents takes about a second), yet a runaway statement — a backtracking regular expression, a
+     * cross-join-like ANY over huge arrays — gives the writer lock and its thread back within a minute.
+     */
+    public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(60);
+
+    static final Duration MAX_STATEMENT_TIMEOUT = Duration.ofHours(24);
     static final int MAX_APP_ID_LENGTH = 128;
 
     private final Path databaseDirectory;
@@ -59,6 +68,7 @@ public final class StarlingConfig {
     private final List<Endpoint> connect;
     private final boolean lan;
     private final int maxConnections;
+    private final Duration statementTimeout;
 
     private StarlingConfig(Builder b) {
         this.databaseDirectory = b.databaseDirectory;
@@ -71,6 +81,7 @@ public final class StarlingConfig {
         this.connect = List.copyOf(b.connect);
         this.lan = b.lan;
         this.maxConnections = b.maxConnections;
+        this.statementTimeout = b.statementTimeout;
     }
 
     /** A builder with plain defaults; the environment is not read. */
@@ -128,7 +139,7 @@ public final class StarlingConfig {
     /**
      * Parses a site id written in decimal (signed or unsigned 64-bit) or as hex with a {@code 0x} prefix.
      */
-    public static long parseSiteId(String what, String text) {
+    private static long parseSiteId(String what, String text) {
         String t = text.trim();
         try {
             long v = t.startsWith("0x") || t.startsWith("0X")
@@ -190,6 +201,16 @@ public final class StarlingConfig {
         return maxConnections;
     }
 
+    /**
+     * How long one statement may run before it is stopped with {@link ErrorCode#QUERY_TIMEOUT} (a write rolls
+     * back). It applies to every statement: {@link Store#execute}, each statement of a transaction, and each
+     * evaluation of a live query. It counts from when the statement starts running (for a write, once it holds the
+     * writer lock); application code inside {@link Store#transaction} is not limited.
+     */
+    public Duration statementTimeout() {
+        return statementTimeout;
+    }
+
     /** True when opening this configuration starts networking. */
     public boolean networked() {
         return !listen.isEmpty() || !connect.isEmpty() || lan;
@@ -208,6 +229,7 @@ public final class StarlingConfig {
         b.connect = new ArrayList<>(connect);
         b.lan = lan;
         b.maxConnections = maxConnections;
+        b.statementTimeout = statementTimeout;
         return b;
     }
 
@@ -216,7 +238,8 @@ public final class StarlingConfig {
         return "StarlingConfig{databaseDirectory=" + databaseDirectory + ", appId=" + appId + ", siteId="
                 + (siteId == 0 ? "auto" : Long.toUnsignedString(siteId, 16)) + ", durability=" + durability
                 + ", maxClockDrift=" + maxClockDrift + ", identity=" + identity + ", listen=" + listen
-                + ", connect=" + connect + ", lan=" + lan + ", maxConnections=" + maxConnections + '}';
+                + ", connect=" + connect + ", lan=" + lan + ", maxConnections=" + maxConnections
+                + ", statementTimeout=" + statementTimeout + '}';
     }
 
     private static StarlingException invalid(String message) {
@@ -235,6 +258,7 @@ public final class StarlingConfig {
         private List<Endpoint> connect = new ArrayList<>();
         private boolean lan;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
 
         private Builder() {}
 
@@ -319,6 +343,19 @@ public final class StarlingConfig {
         public Builder maxConnections(int max) {
             if (max < 1 || max > 10_000) throw invalid("maxConnections must be 1 to 10000, got " + max);
             this.maxConnections = max;
+            return this;
+        }
+
+        /**
+         * How long one statement may run before it is stopped ({@link StarlingConfig#statementTimeout()}): 1 ms to
+         * 24 hours. Default {@link #DEFAULT_STATEMENT_TIMEOUT}.
+         */
+        public Builder statementTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "statementTimeout");
+            if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(MAX_STATEMENT_TIMEOUT) > 0) {
+                throw invalid("statementTimeout must be 1 ms to 24 hours, got " + timeout);
+            }
+            this.statementTimeout = timeout;
             return this;
         }
 

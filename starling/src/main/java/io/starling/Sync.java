@@ -43,8 +43,15 @@ public interface Sync {
      */
     long purgeTombstones(java.time.Duration retention);
 
-    /** Calls {@code callback} with {@link #peers()} whenever it changes (connections, acknowledgements). */
-    AutoCloseable observePeers(Consumer<List<PeerStatus>> callback);
+    /**
+     * Calls {@code callback} with {@link #peers()} whenever it changes (connections, acknowledgements); close the
+     * returned handle to stop.
+     *
+     * <p>Thread: the instance's sync thread ({@code starling-sync}); calls never overlap. The callback must return
+     * quickly and must not block: it holds up replication with every peer while it runs. Hand longer work to an
+     * executor of your own. An exception it throws is logged and the registration stays.
+     */
+    ObserverHandle observePeers(Consumer<List<PeerStatus>> callback);
 
     /** The endpoints this peer listens on, with the real port where port 0 was configured. */
     List<Endpoint> listening();
@@ -58,7 +65,9 @@ public interface Sync {
     /**
      * Replication counters. Bytes are counted on the network (after framing and encryption; messages for the
      * in-memory transport); documents are document states sent in or applied from batches; messages are sync
-     * protocol messages (keep-alives and presence excluded).
+     * protocol messages (keep-alives and presence excluded); refused documents are states received from peers
+     * that this peer can never accept (they do not decode, or break the data model's limits) and refused one by
+     * one while the rest of their batch was applied.
      */
     record Metrics(
             long bytesSent,
@@ -68,7 +77,8 @@ public interface Sync {
             int connections,
             long connectionsRefused,
             long messagesSent,
-            long messagesReceived) {}
+            long messagesReceived,
+            long documentsRefused) {}
 
     /** One connected peer. */
     record PeerStatus(long peerId, boolean connected, long acknowledgedSequence) {

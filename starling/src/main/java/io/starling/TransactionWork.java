@@ -1,8 +1,10 @@
 package io.starling;
 
-import org.jspecify.annotations.Nullable;
-
-/** Application code run inside a transaction; it may return null (a {@code TransactionWork<Void>} does). */
+/**
+ * Application code run inside a transaction, on the thread that called {@link Store#transaction} or {@link
+ * Store#readTransaction}; it must use only the {@link Transaction} it is given (calling the {@code Store} from
+ * inside is refused).
+ */
 @FunctionalInterface
 public interface TransactionWork<T extends @Nullable Object> {
     T run(Transaction tx) throws Exception;

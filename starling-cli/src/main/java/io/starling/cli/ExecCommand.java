@@ -2,7 +2,9 @@ package io.starling.cli;
 
 import io.starling.QueryResult;
 import io.starling.Starling;
+import io.starling.StarlingConfig;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -58,6 +60,15 @@ final class ExecCommand implements Callable<Integer> {
     @SuppressWarnings("NullAway.Init") // has a default value: picocli sets it before call()
     OutputFormat format;
 
+    @Option(
+            names = "--statement-timeout",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "Stop the statement if it runs longer, e.g. 500ms, 30s, 5m (default: 60s). A stopped"
+                    + " statement fails with query/timeout and changes nothing. With --url the peer's own"
+                    + " --statement-timeout applies.")
+    Duration statementTimeout;
+
     @Parameters(index = "0", paramLabel = "STATEMENT", description = "One DQL statement, e.g. \"SELECT * FROM cars\".")
     @SuppressWarnings("NullAway.Init") // a required parameter: picocli sets it before call()
     String statement;
@@ -71,9 +82,11 @@ final class ExecCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (remote.given()) return remote(out);
         remote.checkTokenNeedsUrl();
-        try (Starling db = Starling.open(store.config(environment.configSource()))) {
+        StarlingConfig.Builder config = store.builder(environment.configSource());
+        if (statementTimeout != null) config.statementTimeout(statementTimeout);
+        try (Starling db = Starling.open(config.build())) {
             QueryResult result = db.store().execute(statement, args.values());
-            format.write(result, StatementKind.of(statement, result), out);
+            format.write(result, statement, 0, out);
         }
         out.flush();
         return CommandLine.ExitCode.OK;
@@ -82,15 +95,19 @@ final class ExecCommand implements Callable<Integer> {
     private int remote(PrintWriter out) throws InterruptedException {
         if (store.given())
             throw new CliUsageException("--url runs the statement on a peer: it cannot go with --db or --app");
+        if (statementTimeout != null) {
+            throw new CliUsageException("--statement-timeout applies to --db; with --url the statement runs under the"
+                    + " peer's own limit (starling peer --statement-timeout)");
+        }
         HttpApiClient client = remote.client(environment);
         HttpApiClient.Response response = client.execute(statement, args.values());
         if (response.status() != 200) throw client.error(response.status(), response.body());
         if (format == OutputFormat.JSON) {
-            out.print(response.body()); // exactly the body (DESIGN.md §8), ended by a newline as with --db
+            out.print(response.body()); // exactly the body (docs/HTTP-API.md), ended by a newline as with --db
             if (!response.body().endsWith("\n")) out.print('\n');
         } else {
             JsonQueryResult result = JsonQueryResult.parse(response.body());
-            format.write(result, StatementKind.of(statement, result), out);
+            format.write(result, statement, 0, out);
         }
         out.flush();
         return CommandLine.ExitCode.OK;

@@ -14,7 +14,7 @@ enum OutputFormat {
     /** Exactly {@link QueryResult#toJson()}: the body of the HTTP API, on one line. */
     JSON {
         @Override
-        void write(QueryResult result, StatementKind kind, PrintWriter out) {
+        void write(QueryResult result, StatementKind kind, TableRenderer.Layout layout, PrintWriter out) {
             out.print(result.toJson());
             out.print('\n');
         }
@@ -25,7 +25,7 @@ enum OutputFormat {
      */
     JSONL {
         @Override
-        void write(QueryResult result, StatementKind kind, PrintWriter out) {
+        void write(QueryResult result, StatementKind kind, TableRenderer.Layout layout, PrintWriter out) {
             for (QueryResultItem item : result.items()) {
                 out.print(item.json());
                 out.print('\n');
@@ -39,13 +39,29 @@ enum OutputFormat {
     /** An aligned text table for people; see {@link TableRenderer}. */
     TABLE {
         @Override
-        void write(QueryResult result, StatementKind kind, PrintWriter out) {
-            out.print(TableRenderer.render(result, kind));
+        void write(QueryResult result, StatementKind kind, TableRenderer.Layout layout, PrintWriter out) {
+            out.print(TableRenderer.render(result, kind, layout));
         }
     };
 
-    /** Prints {@code result}; {@code kind} says what the statement was. Does not flush. */
-    abstract void write(QueryResult result, StatementKind kind, PrintWriter out);
+    /**
+     * Prints {@code result}; {@code kind} says what the statement was, {@code layout} how a table is laid out (the
+     * other formats ignore it). Does not flush.
+     */
+    abstract void write(QueryResult result, StatementKind kind, TableRenderer.Layout layout, PrintWriter out);
+
+    /** Prints {@code result} with a plain table layout (the items' keys, no wrapping). Does not flush. */
+    void write(QueryResult result, StatementKind kind, PrintWriter out) {
+        write(result, kind, TableRenderer.Layout.PLAIN, out);
+    }
+
+    /**
+     * Prints the result of {@code statement}: a table follows its projection and wraps at {@code width} display
+     * columns (0: no wrapping). Does not flush.
+     */
+    void write(QueryResult result, String statement, int width, PrintWriter out) {
+        write(result, StatementKind.of(statement, result), TableRenderer.Layout.of(statement, width), out);
+    }
 
     /** The name users type: {@code json}, {@code jsonl} or {@code table}. */
     String label() {

@@ -4,18 +4,20 @@ import io.starling.ErrorCode;
 import io.starling.Starling;
 import io.starling.StarlingException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code starling peer}: opens the database as a peer (listening, connecting, discovering, subscribing as told),
- * optionally serves the HTTP API, and runs until SIGINT or SIGTERM. Then it closes the HTTP server (running requests
- * answer first), then the instance (each sync session says goodbye and flushes), and only then lets the JVM exit. A
- * write is durable when it is acknowledged, so stopping never loses one.
+ * optionally serves the HTTP API, and runs until SIGINT or SIGTERM. Then it closes the instance (running statements
+ * are stopped and answered {@code 503 store/closed}; each sync session says goodbye and flushes), then the HTTP
+ * server, and only then lets the JVM exit. A write is durable when it is acknowledged, so stopping never loses one.
  *
  * <p>What it prints on stderr, one fact a line, for people and for scripts:
  *
@@ -62,6 +64,18 @@ final class PeerCommand implements Callable<Integer> {
     @Mixin
     HttpOptions http = new HttpOptions();
 
+    /** Shorter than the library's default: HTTP clients wait on the answer, and each request holds a worker. */
+    static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(10);
+
+    @Option(
+            names = "--statement-timeout",
+            paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "Stop any statement that runs longer, e.g. 500ms, 30s, 5m (default: 10s): statements of"
+                    + " the HTTP API, live queries and subscriptions alike. A stopped statement fails with"
+                    + " query/timeout and changes nothing.")
+    Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
+
     PeerCommand(CliEnvironment environment) {
         this.environment = environment;
     }
@@ -72,8 +86,9 @@ final class PeerCommand implements Callable<Integer> {
         HttpOptions.Binding binding = http.binding(environment.env()); // usage errors before anything opens
         StopSignal stop = environment.stopSignals().get();
         try {
-            try (Starling db = Starling.open(
-                    sync.apply(store.builder(environment.configSource())).build())) {
+            try (Starling db = Starling.open(sync.apply(store.builder(environment.configSource()))
+                    .statementTimeout(statementTimeout)
+                    .build())) {
                 sync.subscribe(db);
                 SyncOptions.printStatus(db, err);
                 try (HttpApiServer server = binding == null ? null : startHttp(db, binding)) {
@@ -93,6 +108,9 @@ final class PeerCommand implements Callable<Integer> {
                     stop.awaitStop();
                     err.println("stopping");
                     err.flush();
+                    // the instance first: running statements stop at once (their requests are answered 503), so a
+                    // runaway statement cannot hold up the HTTP server's drain
+                    db.close();
                 }
             }
             err.println("stopped");
@@ -105,7 +123,7 @@ final class PeerCommand implements Callable<Integer> {
 
     private static HttpApiServer startHttp(Starling db, HttpOptions.Binding binding) throws InterruptedException {
         try {
-            return HttpApiServer.start(db, binding.address(), binding.token(), HttpApiServer.DEFAULT_MAX_BODY);
+            return HttpApiServer.start(db, binding.address(), binding.settings());
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) { // Netty rethrows the BindException undeclared

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,8 +19,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
-import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
+import org.jline.reader.impl.history.DefaultHistory;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.Terminal.Signal;
 import org.jline.terminal.Terminal.SignalHandler;
@@ -57,8 +58,9 @@ final class Shell {
               .subscribe [SELECT ...]      ask peers for the documents matching
                                            SELECT * FROM c [WHERE ...]; alone, list them
               .quit, .exit                 leave the shell
-            Keys: Enter on an unfinished statement starts a new line; Ctrl-C clears the input;
-            Ctrl-D on an empty line leaves; Up/Down and Ctrl-R search the history.
+            Keys: Enter on an unfinished statement starts a new line; Tab completes keywords,
+            collections and fields; Ctrl-C clears the input; Ctrl-D on an empty line leaves;
+            Up/Down and Ctrl-R search the history (one per database).
             """;
 
     private final Starling db;
@@ -70,6 +72,7 @@ final class Shell {
     private final PrintWriter out;
     private OutputFormat format;
     private Map<String, Object> args = Map.of();
+    private ShellLineReader reader; // while run() runs
 
     /**
      * @param historyFile where to keep the history, or null for none
@@ -92,30 +95,44 @@ final class Shell {
         this.out = terminal.writer();
     }
 
+    /** The line reader of the session, once {@link #run} has started (for tests). */
+    ShellLineReader lineReader() {
+        return reader;
+    }
+
     static boolean isDotCommand(String input) {
         return input.stripLeading().startsWith(".");
     }
 
     /** Runs the session to its end. {@code banner} is printed first on a console. */
     void run(String banner) {
-        LineReaderBuilder builder = LineReaderBuilder.builder()
-                .appName("starling")
-                .terminal(terminal)
-                .parser(new ShellLineParser())
-                .variable(LineReader.SECONDARY_PROMPT_PATTERN, interactive ? CONTINUATION_PROMPT : "")
-                // `!=` is an operator, not a history reference
-                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
-                // there is no completion; a tab in piped input is part of the statement
-                .option(LineReader.Option.INSERT_TAB, true);
-        if (historyFile != null) builder.variable(LineReader.HISTORY_FILE, historyFile);
-        else builder.variable(LineReader.DISABLE_HISTORY, true);
-        LineReader reader = builder.build();
+        Map<String, Object> variables = new HashMap<>();
+        variables.put(LineReader.SECONDARY_PROMPT_PATTERN, interactive ? CONTINUATION_PROMPT : "");
+        if (historyFile != null) variables.put(LineReader.HISTORY_FILE, historyFile);
+        else variables.put(LineReader.DISABLE_HISTORY, true);
+        ShellLineReader reader = new ShellLineReader(terminal, variables);
+        reader.setHistory(new DefaultHistory());
+        reader.setParser(new ShellLineParser());
+        // `!=` is an operator, not a history reference
+        reader.option(LineReader.Option.DISABLE_EVENT_EXPANSION, true);
+        if (interactive) {
+            reader.setCompleter(new ShellCompleter(store));
+            // complete what the word starts with (any case), not what it might be a typo of
+            reader.option(LineReader.Option.CASE_INSENSITIVE, true);
+            reader.option(LineReader.Option.COMPLETE_MATCHER_TYPO, false);
+            reader.option(LineReader.Option.COMPLETE_MATCHER_CAMELCASE, false);
+        } else {
+            reader.option(LineReader.Option.INSERT_TAB, true); // a tab in piped input is part of the statement
+        }
+        this.reader = reader;
 
         String prompt = interactive ? PROMPT : "";
         if (interactive) {
             out.println(banner);
             out.flush();
         }
+        // on a console, log lines (a refused peer, a dropped connection) go above the prompt, not through the input
+        Logging.Redirect logs = interactive ? Logging.printTo(reader::printAbove) : () -> {};
         try {
             while (true) {
                 String input;
@@ -131,6 +148,7 @@ final class Shell {
                 if (!handle(input)) break;
             }
         } finally {
+            logs.close();
             out.flush();
             if (historyFile != null) {
                 try {
@@ -140,6 +158,11 @@ final class Shell {
                 }
             }
         }
+    }
+
+    /** The width tables wrap at: the terminal's on a console, none for piped output (nothing is ever cut). */
+    private int width() {
+        return interactive ? Math.max(0, terminal.getWidth()) : 0;
     }
 
     /** Runs one unit of input. Returns false when the session is to end. */
@@ -154,7 +177,7 @@ final class Shell {
     private void execute(String statement) {
         try {
             QueryResult result = store.execute(statement, args);
-            format.write(result, StatementKind.of(statement, result), out);
+            format.write(result, statement, width(), out);
         } catch (RuntimeException e) {
             out.flush(); // what was printed so far comes before the error
             errors.report(e);
@@ -245,7 +268,7 @@ final class Shell {
             }
             for (Object event = events.take(); event != stop; event = events.take()) {
                 Delivery delivery = (Delivery) event;
-                print(delivery.change());
+                print(query, delivery.change());
                 delivery.next().run();
             }
             if (interactive) out.println(); // the terminal echoed ^C; the prompt goes on a line of its own
@@ -263,10 +286,10 @@ final class Shell {
      * One delivery: {@code {"items":[...]}} on one line in the json and jsonl formats; in the table format, a table,
      * after the first preceded by a line saying what changed.
      */
-    private void print(QueryResultChange change) {
+    private void print(String query, QueryResultChange change) {
         if (format == OutputFormat.TABLE) {
             if (!change.isInitial()) out.print(describe(change.diff()));
-            out.print(TableRenderer.rows(change.items()));
+            out.print(TableRenderer.rows(change.items(), TableRenderer.Layout.of(query, width())));
         } else {
             out.print(HttpApi.itemsJson(change));
             out.print('\n');

@@ -4,8 +4,14 @@ import io.starling.Starling;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import org.jline.terminal.Terminal;
 import org.jspecify.annotations.Nullable;
@@ -65,8 +71,8 @@ final class ShellCommand implements Callable<Integer> {
     @Option(
             names = "--history",
             paramLabel = "FILE",
-            description = "History file (default: $" + HISTORY_VARIABLE + ", else ~/.starling/history).")
-    @Nullable
+            description = "History file (default: $" + HISTORY_VARIABLE + ", else one per database under"
+                    + " ~/.starling/shell-history/, readable by you only).")
     Path history;
 
     @Option(names = "--no-history", description = "Keep no history.")
@@ -79,10 +85,10 @@ final class ShellCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path historyFile = historyFile();
         try (Starling db = Starling.open(
                 sync.apply(store.builder(environment.configSource())).build())) {
             sync.subscribe(db);
+            Path historyFile = historyFile(db.config().databaseDirectory());
             TerminalFactory.ShellTerminal shellTerminal =
                     environment.terminals().open(environment.in(), environment.out());
             try (Terminal terminal = shellTerminal.terminal()) {
@@ -109,25 +115,82 @@ final class ShellCommand implements Callable<Integer> {
         return CommandLine.ExitCode.OK;
     }
 
-    /** The history file, its directory created; null if there is to be none. */
-    private @Nullable Path historyFile() {
+    /**
+     * The history file, created if absent (readable and writable by its owner only), or null if there is to be
+     * none. By default each database has its own, {@code ~/.starling/shell-history/<name>-<hash>}: statements hold
+     * data, so one database's history is not shown in another's session, and nobody else can read it.
+     */
+    private Path historyFile(Path database) {
         if (noHistory) return null;
-        Path file = history;
-        if (file == null) {
-            String fromEnv = environment.env().get(HISTORY_VARIABLE);
-            file = fromEnv != null && !fromEnv.isBlank()
-                    ? Path.of(fromEnv)
-                    : environment.home().resolve(".starling").resolve("history");
-        }
-        Path dir = file.toAbsolutePath().getParent();
+        Path chosen = history != null ? history : fromEnvironment();
+        Path file = chosen != null ? chosen : defaultHistoryFile(environment.home(), database);
         try {
-            if (dir != null) Files.createDirectories(dir);
-        } catch (IOException e) {
+            if (chosen != null) {
+                Path dir = file.toAbsolutePath().getParent();
+                if (dir != null) Files.createDirectories(dir);
+            } else {
+                ownerOnlyDirectory(environment.home().resolve(".starling"));
+                ownerOnlyDirectory(file.getParent());
+            }
+            ownerOnlyFile(file);
+        } catch (IOException | UncheckedIOException e) {
             PrintWriter err = spec.commandLine().getErr();
-            err.println("warning: no history: cannot create " + dir + ": " + e);
+            err.println("warning: no history: cannot create " + file + ": " + e);
             err.flush();
             return null;
         }
         return file;
+    }
+
+    /** {@code $STARLING_HISTORY_FILE}, or null when it is unset or blank. */
+    private Path fromEnvironment() {
+        String fromEnv = environment.env().get(HISTORY_VARIABLE);
+        return fromEnv != null && !fromEnv.isBlank() ? Path.of(fromEnv) : null;
+    }
+
+    /**
+     * {@code home/.starling/shell-history/<name>-<hash>}: the database directory's name (letters, digits, {@code .},
+     * {@code _} and {@code -} kept) and the first 12 hex digits of the SHA-256 of its absolute path.
+     */
+    static Path defaultHistoryFile(Path home, Path database) {
+        Path absolute = database.toAbsolutePath().normalize();
+        Path last = absolute.getFileName();
+        String name = last == null ? "root" : last.toString().replaceAll("[^A-Za-z0-9._-]", "_");
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(absolute.toString().getBytes(StandardCharsets.UTF_8));
+            String hash = HexFormat.of().formatHex(digest, 0, 6);
+            return home.resolve(".starling").resolve("shell-history").resolve(name + "-" + hash);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    /** Creates {@code dir} (and its parents) if absent; a directory this CLI owns is made {@code 700}. */
+    private static void ownerOnlyDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+        }
+        setPermissions(dir, "rwx------");
+    }
+
+    /** Creates {@code file} if absent, readable and writable by its owner only ({@code 600}). */
+    private static void ownerOnlyFile(Path file) throws IOException {
+        if (Files.exists(file)) {
+            return;
+        }
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException notPosix) {
+            Files.createFile(file);
+        }
+    }
+
+    private static void setPermissions(Path path, String permissions) throws IOException {
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
+        } catch (UnsupportedOperationException notPosix) {
+            // Windows: the user's profile directory is private already
+        }
     }
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
  * The {@code starling} command: {@code exec}, {@code shell}, {@code peer}, {@code watch}, {@code keygen},
  * {@code --version}.
  *
- * <p>Exit status (DESIGN.md §8): 0 on success; 2 for a bad statement or bad usage — picocli's usage errors,
+ * <p>Exit status (docs/CLI.md): 0 on success; 2 for a bad statement or bad usage — picocli's usage errors,
  * malformed {@code --args}, any {@link io.starling.StarlingException} that {@linkplain
  * io.starling.StarlingException#isUserError() is a user error}; 1 for everything else. Errors are one line on
  * stderr, {@code error: <code>: <message>}, with a stack trace only when {@code STARLING_LOG_LEVEL} is debug or
@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
             "  STARLING_LAN           true: LAN discovery",
             "  STARLING_HTTP_TOKEN    bearer token of the HTTP API (peer --http, --url)",
             "  STARLING_LOG_LEVEL     error|warn|info|debug|trace (default warn), to stderr",
-            "  STARLING_HISTORY_FILE  the shell's history file (default ~/.starling/history)",
+            "  STARLING_HISTORY_FILE  the shell's history file (default: one per database in ~/.starling/shell-history)",
             "  STARLING_JAVA_OPTS     JVM options for bin/starling"
         })
 public final class StarlingCli implements Callable<Integer> {
@@ -64,7 +64,7 @@ public final class StarlingCli implements Callable<Integer> {
             } catch (CliUsageException e) {
                 return new ErrorReporter(err, false).report(e);
             }
-            Logging.configure(level); // before anything creates a logger
+            Logging.configure(level);
             ErrorReporter errors = new ErrorReporter(err, Logging.verbose(level));
 
             CommandLine commandLine = new CommandLine(new StarlingCli())

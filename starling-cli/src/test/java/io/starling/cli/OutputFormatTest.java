@@ -98,19 +98,132 @@ class OutputFormatTest {
     }
 
     @Test
-    void tableCutsLongCellsWithAnEllipsis() {
-        String longText = "x".repeat(100);
+    void tableNeverCutsALongCell() {
+        String longText = "x".repeat(300);
         String out = print(OutputFormat.TABLE, FakeResult.rows(row("t", longText)), StatementKind.QUERY);
-        String cell = "x".repeat(TableRenderer.MAX_CELL_WIDTH - 1) + "…";
-        assertThat(out).isEqualTo("t\n" + "-".repeat(TableRenderer.MAX_CELL_WIDTH) + "\n" + cell + "\n(1 row)\n");
+        assertThat(out).isEqualTo("t\n" + "-".repeat(300) + "\n" + longText + "\n(1 row)\n");
+    }
+
+    private static String table(QueryResult result, String statement, int width) {
+        StringWriter text = new StringWriter();
+        PrintWriter out = new PrintWriter(text);
+        OutputFormat.TABLE.write(result, statement, width, out);
+        out.flush();
+        return text.toString();
     }
 
     @Test
-    void tableCutsByCodePointsNotChars() {
-        String emoji = "\uD83D\uDE00".repeat(60); // 60 code points, 120 chars
-        String cell = TableRenderer.truncate(emoji);
-        assertThat(cell.codePointCount(0, cell.length())).isEqualTo(TableRenderer.MAX_CELL_WIDTH);
-        assertThat(cell).endsWith("\uD83D\uDE00…");
+    void tableWrapsLongCellsWithinTheWidthAndLosesNothing() {
+        String words = "the quick brown fox jumps over the lazy dog and keeps running far away";
+        QueryResult result = FakeResult.rows(row("_id", "a", "text", words, "n", 12345L));
+        String out = table(result, "SELECT _id, text, n FROM c", 40);
+        assertThat(out.lines())
+                .allSatisfy(l -> assertThat(TableRenderer.width(l)).isLessThanOrEqualTo(40));
+        assertThat(out).isEqualTo("""
+                _id | text                       | n
+                ----+----------------------------+------
+                a   | the quick brown fox jumps  | 12345
+                    | over the lazy dog and      |
+                    | keeps running far away     |
+                (1 row)
+                """);
+        // every character of the cell is still there, in order
+        String text = out.lines()
+                .skip(2)
+                .limit(3)
+                .map(l -> l.split("\\|")[1].strip())
+                .reduce((x, y) -> x + " " + y)
+                .orElseThrow();
+        assertThat(text).isEqualTo(words);
+    }
+
+    @Test
+    void tableWrapsAWordLongerThanTheColumnAtTheWidth() {
+        assertThat(TableRenderer.wrap("abcdefghij", 4)).containsExactly("abcd", "efgh", "ij");
+        assertThat(TableRenderer.wrap("[1,2,3,4,5,6,7]", 8)).containsExactly("[1,2,3,", "4,5,6,7]");
+        assertThat(TableRenderer.wrap("short", 8)).containsExactly("short");
+        // a wide character is never split across lines nor lets a line overflow
+        assertThat(TableRenderer.wrap("東京タワー", 4)).containsExactly("東京", "タワ", "ー");
+        assertThat(TableRenderer.wrap("\uD83D\uDE00\uD83D\uDE00\uD83D\uDE00", 3))
+                .containsExactly("\uD83D\uDE00", "\uD83D\uDE00", "\uD83D\uDE00");
+    }
+
+    @Test
+    void aNarrowTerminalKeepsColumnsReadable() {
+        int[] widths = TableRenderer.fit(new int[] {3, 50, 60}, 20);
+        assertThat(widths[0]).isEqualTo(3);
+        assertThat(widths[1]).isEqualTo(TableRenderer.MIN_COLUMN_WIDTH);
+        assertThat(widths[2]).isEqualTo(TableRenderer.MIN_COLUMN_WIDTH);
+        assertThat(TableRenderer.fit(new int[] {10, 10}, 0)).containsExactly(10, 10);
+        assertThat(TableRenderer.fit(new int[] {10, 10}, 23)).containsExactly(10, 10);
+        assertThat(TableRenderer.fit(new int[] {10, 30}, 33)).containsExactly(10, 20);
+    }
+
+    @Test
+    void wideCharactersStayAligned() {
+        QueryResult result = FakeResult.rows(
+                row("name", "東京タワー", "_id", "c1"),
+                row("name", "abc", "_id", "c2"),
+                row("name", "e\u0301t\u00e9", "_id", "c3"));
+        assertThat(table(result, "SELECT name, _id FROM cars", 0)).isEqualTo("""
+                name       | _id
+                -----------+----
+                東京タワー | c1
+                abc        | c2
+                e\u0301té        | c3
+                (3 rows)
+                """);
+        assertThat(TableRenderer.width("東京タワー")).isEqualTo(10);
+        assertThat(TableRenderer.width("e\u0301")).isEqualTo(1);
+    }
+
+    @Test
+    void columnsFollowTheProjectionWithTheSourceTextOfUnnamedExpressions() {
+        // the first item lacks `make` (MISSING): its keys alone would put ($1) first
+        QueryResult result = FakeResult.rows(
+                row("($1)", 2001L, "y", 2000L),
+                row("make", "Ford", "($1)", 2020L, "($2)", "FORD", "m", "Ford", "y", 2019L));
+        assertThat(table(result, "SELECT make, year+1, upper(make), make AS m, year y FROM cars", 0))
+                .isEqualTo("""
+                make | year+1 | upper(make) | m    | y
+                -----+--------+-------------+------+-----
+                     |   2001 |             |      | 2000
+                Ford |   2020 | FORD        | Ford | 2019
+                (2 rows)
+                """);
+    }
+
+    @Test
+    void columnsFallBackToTheKeysWhenTheProjectionDoesNotMatchThem() {
+        QueryResult result = FakeResult.rows(row("b", 1L, "a", 2L));
+        assertThat(table(result, "SELECT * FROM c", 0)).startsWith("b | a\n");
+        assertThat(table(result, "SELECT x, y FROM c", 0)).startsWith("b | a\n");
+    }
+
+    @Test
+    void explainShowsThePlanAsIndentedJson() {
+        Map<String, Object> plan = row(
+                "operator",
+                "Limit",
+                "count",
+                3L,
+                "input",
+                row("operator", "IndexScan", "index", "by_year", "fields", List.of("year", "make")));
+        String out = table(FakeResult.rows(row("plan", plan)), "EXPLAIN SELECT * FROM cars LIMIT 3", 0);
+        assertThat(out).isEqualTo("""
+                plan
+                -----------------------------
+                {
+                  "operator": "Limit",
+                  "count": 3,
+                  "input": {
+                    "operator": "IndexScan",
+                    "index": "by_year",
+                    "fields": ["year","make"]
+                  }
+                }
+                (1 row)
+                """);
     }
 
     @Test

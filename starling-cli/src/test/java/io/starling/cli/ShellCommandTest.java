@@ -8,8 +8,10 @@ import io.starling.StarlingConfig;
 import io.starling.cli.CliRunner.Result;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.jline.terminal.Attributes;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.impl.DumbTerminal;
@@ -178,10 +180,12 @@ class ShellCommandTest {
     }
 
     @Test
-    void historyIsWrittenToTheDefaultFile() throws IOException {
+    void historyIsWrittenToTheDefaultFileOfTheDatabase() throws IOException {
         Result r = shell("INSERT INTO c\n  DOCUMENTS ({'_id': 1});\nSELECT * FROM c;\n");
         assertThat(r.exitCode()).isZero();
-        Path history = home.resolve(".starling").resolve("history");
+        Path history = ShellCommand.defaultHistoryFile(home, dir.resolve("db"));
+        assertThat(history.getParent()).isEqualTo(home.resolve(".starling").resolve("shell-history"));
+        assertThat(history.getFileName().toString()).matches("db-[0-9a-f]{12}");
         assertThat(history).exists();
         String text = Files.readString(history, StandardCharsets.UTF_8);
         assertThat(text).contains("SELECT * FROM c;").contains("INSERT INTO c");
@@ -190,6 +194,39 @@ class ShellCommandTest {
                 .singleElement()
                 .asString()
                 .contains("DOCUMENTS");
+    }
+
+    @Test
+    void eachDatabaseHasItsOwnHistoryReadableByItsOwnerOnly() throws IOException {
+        Path other = dir.resolve("elsewhere").resolve("db"); // the same name, another directory
+        assertThat(shell("SELECT 1 AS one FROM first;\n").exitCode()).isZero();
+        Result r = cli().home(home).stdin("SELECT 2 AS two FROM second;\n").run("shell", "--db", other.toString());
+        assertThat(r.exitCode()).isZero();
+
+        Path mine = ShellCommand.defaultHistoryFile(home, dir.resolve("db"));
+        Path theirs = ShellCommand.defaultHistoryFile(home, other);
+        assertThat(mine).isNotEqualTo(theirs);
+        assertThat(mine).content().contains("FROM first").doesNotContain("FROM second");
+        assertThat(theirs).content().contains("FROM second").doesNotContain("FROM first");
+        // the same directory, however it is written, is the same history
+        assertThat(ShellCommand.defaultHistoryFile(
+                        home, dir.resolve("x").resolve("..").resolve("db")))
+                .isEqualTo(mine);
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(mine)))
+                    .isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(mine.getParent())))
+                    .isEqualTo("rwx------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve(".starling"))))
+                    .isEqualTo("rwx------");
+            // a chosen file is created private too
+            Path chosen = dir.resolve("chosen-history");
+            assertThat(shell("SELECT * FROM c;\n", "--history", chosen.toString())
+                            .exitCode())
+                    .isZero();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(chosen)))
+                    .isEqualTo("rw-------");
+        }
     }
 
     @Test

@@ -14,7 +14,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A DQL value: the data model of DESIGN.md §2 plus {@link #MISSING}, the value of an absent field.
+ * A DQL value — null, boolean, 64-bit integer, 64-bit float, string, binary, array, object (docs/DATA-MODEL.md) —
+ * plus {@link #MISSING}, the value of an absent field.
  *
  * <p>MISSING is not NULL: it is what a path that leads nowhere evaluates to, it is never stored, and an
  * object never holds a MISSING field (constructors drop them). Values are immutable and thread-safe.
@@ -95,25 +96,35 @@ public sealed interface Value
      * @throws IllegalArgumentException naming the unsupported type or value
      */
     static Value fromJava(Object o) {
+        return fromJava(o, 0);
+    }
+
+    /**
+     * {@link #fromJava(Object)} of a value inside {@code enclosing} levels of containers: nesting deeper than
+     * {@link Limits#MAX_DEPTH} (or a map that contains itself) is refused before it can exhaust the stack.
+     */
+    private static Value fromJava(Object o, int enclosing) {
         // most frequent types first: this runs for every field of every argument
         if (o instanceof String s) return new Str(s);
         if (o instanceof Long || o instanceof Integer) return new Int(((Number) o).longValue());
         if (o == null) return NULL;
         if (o instanceof Map<?, ?> m) {
+            checkNesting(enclosing + 1);
             LinkedHashMap<String, Value> fields = new LinkedHashMap<>(Math.max(4, m.size() * 2));
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 if (!(e.getKey() instanceof String key)) {
                     throw new IllegalArgumentException("object keys must be strings, got " + e.getKey());
                 }
-                fields.put(key, fromJava(e.getValue()));
+                fields.put(key, fromJava(e.getValue(), enclosing + 1));
             }
             return Obj.ofOwned(fields);
         }
         if (o instanceof Boolean b) return of(b);
         if (o instanceof Double || o instanceof Float) return new Dbl(((Number) o).doubleValue());
         if (o instanceof List<?> l) {
+            checkNesting(enclosing + 1);
             ArrayList<Value> items = new ArrayList<>(l.size());
-            for (Object item : l) items.add(fromJava(item));
+            for (Object item : l) items.add(fromJava(item, enclosing + 1));
             return Arr.ofOwned(items);
         }
         if (o instanceof Value v) return v;
@@ -132,9 +143,16 @@ public sealed interface Value
         if (o instanceof CharSequence s) return new Str(s.toString());
         if (o instanceof Character c) return new Str(c.toString());
         if (o instanceof byte[] bytes) return new Bin(bytes);
-        if (o instanceof Object[] arr) return fromJava(Arrays.asList(arr));
+        if (o instanceof Object[] arr) return fromJava(Arrays.asList(arr), enclosing);
         throw new IllegalArgumentException(
                 "unsupported value type " + o.getClass().getName());
+    }
+
+    private static void checkNesting(int level) {
+        if (level > Limits.MAX_DEPTH) {
+            throw new IllegalArgumentException("objects and arrays nested more than " + Limits.MAX_DEPTH
+                    + " levels deep (the limit of a document)");
+        }
     }
 
     /**

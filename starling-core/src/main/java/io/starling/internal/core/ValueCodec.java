@@ -17,13 +17,19 @@ import java.util.Objects;
  * </pre>
  */
 public final class ValueCodec {
-    /** Nesting deeper than this is refused when decoding (and when encoding, to stay symmetric). */
-    public static final int MAX_DEPTH = 128;
+    /** Containers nest at most this deep ({@link Limits#MAX_DEPTH}), on encoding and on decoding alike. */
+    public static final int MAX_DEPTH = Limits.MAX_DEPTH;
 
     static final int NULL = 0, FALSE = 1, TRUE = 2, INT = 3, DBL = 4, STR = 5, BIN = 6, ARR = 7, OBJ = 8;
 
     private ValueCodec() {}
 
+    /**
+     * The canonical encoding of a value that stands alone (its outermost container is at level 1).
+     *
+     * @throws CodecException for a value that could not be decoded again: nested deeper than {@link #MAX_DEPTH},
+     *     a NaN or infinite number, MISSING, or a string that is not valid Unicode
+     */
     public static byte[] encode(Value v) {
         BinaryWriter w = new BinaryWriter();
         write(w, v);
@@ -37,12 +43,19 @@ public final class ValueCodec {
         return v;
     }
 
+    /** {@link #encode} into a writer. */
     public static void write(BinaryWriter w, Value v) {
         write(w, v, 0);
     }
 
-    private static void write(BinaryWriter w, Value v, int depth) {
-        if (depth > MAX_DEPTH) throw new IllegalArgumentException("value nested deeper than " + MAX_DEPTH);
+    /**
+     * Writes a value that sits inside {@code enclosing} levels of containers (a field of a document's root
+     * object: 1), so that the depth limit counts the whole document. Refuses exactly what {@link #read(BinaryReader,
+     * int)} would refuse.
+     *
+     * @throws CodecException see {@link #encode}
+     */
+    public static void write(BinaryWriter w, Value v, int enclosing) {
         if (v instanceof Value.Null) {
             w.writeByte(NULL);
         } else if (v instanceof Value.Bool b) {
@@ -50,34 +63,53 @@ public final class ValueCodec {
         } else if (v instanceof Value.Int i) {
             w.writeByte(INT).writeSignedVarLong(i.value());
         } else if (v instanceof Value.Dbl d) {
+            if (!Double.isFinite(d.value())) throw new CodecException("cannot encode the non-finite number " + d);
             w.writeByte(DBL).writeFixedLong(Double.doubleToLongBits(d.value()));
         } else if (v instanceof Value.Str s) {
-            w.writeByte(STR).writeString(s.value());
+            w.writeByte(STR);
+            writeString(w, s.value());
         } else if (v instanceof Value.Bin b) {
             w.writeByte(BIN).writeBytes(b.bytes());
         } else if (v instanceof Value.Arr a) {
+            checkDepth(enclosing + 1);
             w.writeByte(ARR).writeVarInt(a.size());
-            for (Value item : a.items()) write(w, item, depth + 1);
+            for (Value item : a.items()) write(w, item, enclosing + 1);
         } else if (v instanceof Value.Obj o) {
+            checkDepth(enclosing + 1);
             w.writeByte(OBJ).writeVarInt(o.size());
             List<String> keys = new ArrayList<>(o.fields().keySet());
             keys.sort(ValueOrder::compareStrings);
             for (String k : keys) {
-                w.writeString(k);
-                write(w, Objects.requireNonNull(o.fields().get(k)), depth + 1);
+                writeString(w, k);
+                write(w, o.fields().get(k), enclosing + 1);
             }
         } else {
-            throw new IllegalArgumentException("MISSING cannot be stored");
+            throw new CodecException("MISSING cannot be stored");
         }
+    }
+
+    /** A string in UTF-8; one that has no UTF-8 form (a lone surrogate) cannot be stored. */
+    public static void writeString(BinaryWriter w, String s) {
+        try {
+            w.writeString(s);
+        } catch (IllegalArgumentException notUnicode) {
+            throw new CodecException("cannot encode a string that is not valid Unicode (a lone surrogate)");
+        }
+    }
+
+    private static void checkDepth(int level) {
+        if (level > MAX_DEPTH) throw new CodecException("value nested deeper than " + MAX_DEPTH + " levels");
     }
 
     public static Value read(BinaryReader r) {
         return read(r, 0);
     }
 
-    private static Value read(BinaryReader r, int depth) {
-        if (depth > MAX_DEPTH) throw new CodecException("value nested deeper than " + MAX_DEPTH);
+    /** Reads a value that sits inside {@code enclosing} levels of containers (see {@link #write(BinaryWriter, Value, int)}). */
+    public static Value read(BinaryReader r, int enclosing) {
         int tag = r.readByte();
+        if (tag == ARR || tag == OBJ) checkDepth(enclosing + 1);
+        int depth = enclosing;
         switch (tag) {
             case NULL:
                 return Value.NULL;

@@ -3,6 +3,7 @@ package io.starling.internal.crdt;
 import io.starling.internal.core.BinaryReader;
 import io.starling.internal.core.BinaryWriter;
 import io.starling.internal.core.CodecException;
+import io.starling.internal.core.Limits;
 import io.starling.internal.core.Path;
 import io.starling.internal.core.Stamp;
 import io.starling.internal.core.Value;
@@ -261,9 +262,13 @@ public final class DocumentState {
                 writeValue(target, updated, stamp);
             }
         } else if (op instanceof FieldOp.Increment inc) {
+            checkFinite(inc.amount(), op);
             Value current = target.visible(clear);
-            if (target.isCounter() || current.isMissing()) {
-                // continue this site's series for the current basis if it holds one, else start a series
+            boolean plainNumber = target.assignKind == Node.REGISTER && current.isNumber();
+            if (target.isCounter() || current.isMissing() || plainNumber) {
+                // A plain number counts as the counter's base: increments that saw it add up (each site's
+                // series has the number's assignment as its basis), and a later assignment clears them.
+                // Continue this site's series for the current basis if it holds one, else start a series.
                 Node.Contribution mine = null;
                 if (target.contributions != null) {
                     for (Node.Contribution c : target.contributions.values()) {
@@ -274,18 +279,34 @@ public final class DocumentState {
                         }
                     }
                 }
+                Value sum = mine != null ? Node.add(mine.sum(), inc.amount()) : inc.amount();
+                Value total = Node.add(current.isMissing() ? new Value.Int(0) : current, inc.amount());
+                if (!isFinite(sum) || !isFinite(total)) {
+                    throw new DocumentException("cannot INCREMENT " + op.path() + " by " + inc.amount()
+                            + ": the counter would overflow the range of a float");
+                }
                 Node.Contribution next = mine != null
-                        ? new Node.Contribution(targetClear, mine.series(), stamp, Node.add(mine.sum(), inc.amount()))
-                        : new Node.Contribution(targetClear, stamp, stamp, inc.amount());
+                        ? new Node.Contribution(targetClear, mine.series(), stamp, sum)
+                        : new Node.Contribution(targetClear, stamp, stamp, sum);
                 target.contributionsForWrite().put(next.series(), next);
-            } else if (current.isNumber()) {
-                target.assign(Node.COUNTER, stamp, Node.add(current, inc.amount()));
             } else {
                 throw new DocumentException(
                         "cannot INCREMENT " + op.path() + ": it holds " + article(current.typeName()));
             }
         } else if (op instanceof FieldOp.Restart restart) {
+            checkFinite(restart.value(), op);
             target.assign(Node.COUNTER, stamp, restart.value());
+        }
+    }
+
+    private static boolean isFinite(Value number) {
+        return !(number instanceof Value.Dbl d) || Double.isFinite(d.value());
+    }
+
+    private static void checkFinite(Value number, FieldOp op) {
+        if (!isFinite(number)) {
+            throw new DocumentException(
+                    "cannot apply " + number + " to " + op.path() + ": only finite numbers can be stored");
         }
     }
 
@@ -401,11 +422,22 @@ public final class DocumentState {
         if (stamp.isNone()) throw new IllegalArgumentException("a write needs a stamp above NONE");
         BinaryWriter w = new BinaryWriter(64 + fields.size() * 24);
         w.writeByte(FORMAT_VERSION).writeVarInt(1).writeVarLong(stamp.hlc()).writeFixedLong(stamp.site());
-        writeInsertedMap(w, fields, true);
+        try {
+            writeInsertedMap(w, fields, 0);
+        } catch (CodecException e) {
+            throw unstorable(e);
+        }
         return w.toByteArray();
     }
 
-    private static void writeInsertedMap(BinaryWriter w, Value.Obj obj, boolean root) {
+    /** A state that could not be read back is never written: the write fails as a whole. */
+    private static DocumentException unstorable(CodecException e) {
+        return new DocumentException("the document cannot be stored: " + e.getMessage());
+    }
+
+    /** Writes an inserted object at tree depth {@code depth} (the root: 0; the object is level depth + 1). */
+    private static void writeInsertedMap(BinaryWriter w, Value.Obj obj, int depth) {
+        boolean root = depth == 0;
         boolean skipId = root && obj.fields().containsKey(ID);
         int n = obj.size() - (skipId ? 1 : 0);
         String[] keys = new String[n];
@@ -414,15 +446,16 @@ public final class DocumentState {
         Arrays.sort(keys); // the entries' TreeMap order
         w.writeByte(4 | (n > 0 ? 8 : 0)).writeVarInt(0);
         if (n == 0) return;
+        checkDepth(depth + 1);
         w.writeVarInt(n);
         for (String key : keys) {
-            w.writeString(key);
-            Value v = Objects.requireNonNull(obj.fields().get(key));
+            ValueCodec.writeString(w, key);
+            Value v = obj.fields().get(key);
             if (v instanceof Value.Obj o) {
-                writeInsertedMap(w, o, false);
+                writeInsertedMap(w, o, depth + 1);
             } else {
                 w.writeByte(Node.REGISTER).writeVarInt(0);
-                ValueCodec.write(w, v);
+                ValueCodec.write(w, v, depth + 1);
             }
         }
     }
@@ -453,8 +486,22 @@ public final class DocumentState {
             w.writeVarLong(s.hlc() - prev).writeFixedLong(s.site());
             prev = s.hlc();
         }
-        writeNode(w, root, stamps);
+        try {
+            writeNode(w, root, stamps, 0);
+        } catch (CodecException e) {
+            throw unstorable(e);
+        }
         return w.toByteArray();
+    }
+
+    /**
+     * The tree's depth limit: a node at depth {@code d} (the root: 0) stands for a value inside {@code d} levels
+     * of objects, so its entries are a container at level {@code d + 1} ({@link Limits#MAX_DEPTH}).
+     */
+    private static void checkDepth(int level) {
+        if (level > Limits.MAX_DEPTH) {
+            throw new CodecException("document nested deeper than " + Limits.MAX_DEPTH + " levels");
+        }
     }
 
     /**
@@ -504,22 +551,24 @@ public final class DocumentState {
         }
     }
 
-    private static void writeNode(BinaryWriter w, Node n, StampTable index) {
+    private static void writeNode(BinaryWriter w, Node n, StampTable index, int depth) {
         boolean hasMap = !n.mapStamp.isNone();
         boolean hasEntries = n.entries != null && !n.entries.isEmpty();
         boolean hasContribs = n.contributions != null && !n.contributions.isEmpty();
         w.writeByte(n.assignKind | (hasMap ? 4 : 0) | (hasEntries ? 8 : 0) | (hasContribs ? 16 : 0));
         if (n.assignKind != Node.NONE) {
             w.writeVarInt(index.indexOf(n.assignStamp));
-            if (n.assignKind == Node.REGISTER || n.assignKind == Node.COUNTER)
-                ValueCodec.write(w, Objects.requireNonNull(n.assignValue));
+            if (n.assignKind == Node.REGISTER || n.assignKind == Node.COUNTER) {
+                ValueCodec.write(w, n.assignValue, depth);
+            }
         }
         if (hasMap) w.writeVarInt(index.indexOf(n.mapStamp));
-        if (hasEntries && n.entries != null) {
+        if (hasEntries) {
+            checkDepth(depth + 1);
             w.writeVarInt(n.entries.size());
             for (Map.Entry<String, Node> e : n.entries.entrySet()) {
-                w.writeString(e.getKey());
-                writeNode(w, e.getValue(), index);
+                ValueCodec.writeString(w, e.getKey());
+                writeNode(w, e.getValue(), index, depth + 1);
             }
         }
         if (hasContribs && n.contributions != null) {
@@ -528,7 +577,7 @@ public final class DocumentState {
                 w.writeVarInt(index.indexOf(c.basis()))
                         .writeVarInt(index.indexOf(c.series()))
                         .writeVarInt(index.indexOf(c.stamp()));
-                ValueCodec.write(w, c.sum());
+                ValueCodec.write(w, c.sum(), depth);
             }
         }
     }
@@ -568,14 +617,15 @@ public final class DocumentState {
         if (n.assignKind != Node.NONE) {
             n.assignStamp = stamp(r, stamps);
             if (n.assignKind == Node.REGISTER) {
-                n.assignValue = ValueCodec.read(r);
+                n.assignValue = ValueCodec.read(r, depth);
             } else if (n.assignKind == Node.COUNTER) {
-                n.assignValue = ValueCodec.read(r);
+                n.assignValue = ValueCodec.read(r, depth);
                 if (!n.assignValue.isNumber()) throw new CodecException("counter base is not a number");
             }
         }
         if ((flags & 4) != 0) n.mapStamp = stamp(r, stamps);
         if ((flags & 8) != 0) {
+            checkDepth(depth + 1);
             int size = r.readLength(r.remaining());
             n.entries = new TreeMap<>();
             String prev = null;
@@ -591,7 +641,7 @@ public final class DocumentState {
             Stamp prevSeries = null;
             for (int i = 0; i < size; i++) {
                 Stamp basis = stamp(r, stamps), series = stamp(r, stamps), at = stamp(r, stamps);
-                Value sum = ValueCodec.read(r);
+                Value sum = ValueCodec.read(r, depth);
                 if (!sum.isNumber()) throw new CodecException("counter contribution is not a number");
                 if (prevSeries != null && !series.after(prevSeries))
                     throw new CodecException("contributions not sorted by series");

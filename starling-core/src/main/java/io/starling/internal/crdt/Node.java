@@ -194,19 +194,30 @@ final class Node {
             }
             return Value.Obj.ofOwned(fields);
         }
-        if (assignKind == REGISTER) return Objects.requireNonNull(assignValue, "register without a value");
-        if (assignKind == COUNTER || contributions != null) {
-            Value total = assignKind == COUNTER
-                    ? Objects.requireNonNull(assignValue, "counter without a base")
-                    : new Value.Int(0);
+        if (assignKind == REGISTER && (contributions == null || !assignValue.isNumber())) return assignValue;
+        if (assignKind == REGISTER || assignKind == COUNTER || contributions != null) {
+            // a counter: its base (a restart, a plain number, or 0) plus the series that counted toward it
+            Value total = assignKind == REGISTER || assignKind == COUNTER ? assignValue : new Value.Int(0);
             if (contributions != null) {
                 for (Contribution c : contributions.values()) {
                     if (c.basis().equals(clear)) total = add(total, c.sum());
                 }
             }
-            return total;
+            return finite(total);
         }
         return Value.MISSING;
+    }
+
+    /**
+     * Every series is finite (a local increment that would overflow is refused), but the sum of several sites'
+     * series may not be: it saturates at the largest float, the same on every replica (series are summed in
+     * stamp order), so that a non-finite number never shows.
+     */
+    private static Value finite(Value total) {
+        if (total instanceof Value.Dbl d && !Double.isFinite(d.value())) {
+            return new Value.Dbl(d.value() > 0 ? Double.MAX_VALUE : -Double.MAX_VALUE);
+        }
+        return total;
     }
 
     /** True when this path is visibly a counter. */

@@ -261,9 +261,6 @@ class DocumentStateLawsTest {
                         DocumentState before = rep.state;
                         assertThatThrownBy(() -> before.update(List.of(new FieldOp.Increment(Path.of(f), by)), stamp))
                                 .isInstanceOf(DocumentException.class);
-                    } else if (current.isNumber() && !Model.isCounter(rep.seen, f)) {
-                        rep.state = rep.state.update(List.of(new FieldOp.Increment(Path.of(f), by)), stamp);
-                        rep.seen.add(new Write(Kind.RESTART, stamp, f, Node.add(current, by), null, null));
                     } else {
                         rep.state = rep.state.update(List.of(new FieldOp.Increment(Path.of(f), by)), stamp);
                         rep.seen.add(new Write(Kind.INCREMENT, stamp, f, by, null, Model.clear(rep.seen, f)));
@@ -329,16 +326,6 @@ class DocumentStateLawsTest {
             return a == null ? lastDelete(ws) : a.stamp;
         }
 
-        static boolean isCounter(List<Write> ws, String f) {
-            Write a = assignment(ws, f);
-            if (a != null && a.kind == Kind.RESTART) return true;
-            if (a != null && a.kind != Kind.UNSET) return false;
-            Stamp e = clear(ws, f);
-            for (Write w : ws)
-                if (w.kind == Kind.INCREMENT && w.field.equals(f) && w.observedClear.equals(e)) return true;
-            return false;
-        }
-
         static Map<String, Object> view(List<Write> ws) {
             Value.Obj fields = fields(ws);
             return fields == null ? null : castMap((Map<?, ?>) fields.toJava());
@@ -352,19 +339,22 @@ class DocumentStateLawsTest {
             for (String f : FIELDS) {
                 Write a = assignment(ws, f);
                 Stamp e = clear(ws, f);
-                Value v = Value.MISSING;
-                if (a != null && a.kind == Kind.SET) v = a.value;
-                else if (a != null && a.kind == Kind.INSERT) v = a.fields.get(f);
-                else {
+                // the assigned value (a SET, an INSERT naming the field, a RESTART), or MISSING
+                Value v = a == null
+                        ? Value.MISSING
+                        : a.kind == Kind.INSERT ? a.fields.get(f) : a.kind == Kind.UNSET ? Value.MISSING : a.value;
+                // a counter: a number or nothing as its base, plus every increment made while it was the latest
+                // assignment (an increment of a plain number counts on top of it, as concurrent ones do)
+                if (v.isNumber() || v.isMissing()) {
+                    Value total = v.isMissing() ? Value.of(0) : v;
                     boolean counted = false;
-                    Value total = a != null && a.kind == Kind.RESTART ? a.value : Value.of(0);
                     for (Write w : ws) {
                         if (w.kind == Kind.INCREMENT && w.field.equals(f) && w.observedClear.equals(e)) {
                             total = Node.add(total, w.value);
                             counted = true;
                         }
                     }
-                    if (counted || (a != null && a.kind == Kind.RESTART)) v = total;
+                    if (counted) v = total;
                 }
                 out.put(f, v);
             }

@@ -149,6 +149,112 @@ class DocumentStateTest {
     }
 
     @Test
+    void concurrentFirstIncrementsOfAPlainNumberAddUp() {
+        DocumentState base = doc("n", 0);
+        DocumentState a = base.update(List.of(inc("n", 5)), at(2, A));
+        DocumentState b = base.update(List.of(inc("n", 10)), at(3, B));
+        assertThat(a.merge(b).fields().get("n")).isEqualTo(Value.of(15));
+        assertThat(b.merge(a)).isEqualTo(a.merge(b));
+        // each site goes on counting on top of the number
+        DocumentState more = a.merge(b).update(List.of(inc("n", 1)), at(4, A));
+        assertThat(more.fields().get("n")).isEqualTo(Value.of(16));
+        assertThat(DocumentState.decode(more.encode()).fields().get("n")).isEqualTo(Value.of(16));
+    }
+
+    @Test
+    void aLaterAssignmentOfTheNumberClearsTheIncrementsThatCountedOnIt() {
+        DocumentState base = doc("n", 0);
+        DocumentState counted = base.update(List.of(inc("n", 5)), at(2, A));
+        DocumentState reset = base.update(List.of(set("n", 100)), at(3, B));
+        assertThat(counted.merge(reset).fields().get("n")).isEqualTo(Value.of(100));
+        // an increment that saw the new value counts on top of it
+        DocumentState after = counted.merge(reset).update(List.of(inc("n", 1)), at(4, A));
+        assertThat(after.merge(counted).fields().get("n")).isEqualTo(Value.of(101));
+    }
+
+    @Test
+    void aLocalIncrementThatWouldOverflowIsRefused() {
+        DocumentState s = doc("n", 1.0e308);
+        assertThatThrownBy(() -> s.update(List.of(inc("n", 1.0e308)), at(2, A)))
+                .isInstanceOf(DocumentException.class)
+                .hasMessageContaining("overflow");
+        DocumentState counter = doc().update(List.of(inc("c", 1.0e308)), at(2, A));
+        assertThatThrownBy(() -> counter.update(List.of(inc("c", 1.0e308)), at(3, A)))
+                .isInstanceOf(DocumentException.class)
+                .hasMessageContaining("overflow");
+        assertThatThrownBy(() -> s.update(List.of(inc("n", Double.POSITIVE_INFINITY)), at(2, A)))
+                .isInstanceOf(DocumentException.class)
+                .hasMessageContaining("finite");
+        assertThatThrownBy(() -> s.update(List.of(new FieldOp.Restart(Path.of("n"), Value.of(Double.NaN))), at(2, A)))
+                .isInstanceOf(DocumentException.class)
+                .hasMessageContaining("finite");
+    }
+
+    @Test
+    void concurrentIncrementsWhoseSumOverflowsSaturateAtTheLargestFloatEverywhere() {
+        DocumentState base = doc("n", "x");
+        DocumentState a = base.update(List.of(inc("c", 1.5e308)), at(2, A));
+        DocumentState b = base.update(List.of(inc("c", 1.5e308)), at(3, B));
+        DocumentState merged = a.merge(b);
+        assertThat(merged.fields().get("c")).isEqualTo(Value.of(Double.MAX_VALUE));
+        assertThat(DocumentState.decode(merged.encode()).fields().get("c")).isEqualTo(Value.of(Double.MAX_VALUE));
+        DocumentState negative = base.update(List.of(inc("c", -1.5e308)), at(4, A))
+                .merge(base.update(List.of(inc("c", -1.5e308)), at(5, B)));
+        assertThat(negative.fields().get("c")).isEqualTo(Value.of(-Double.MAX_VALUE));
+        // the total is the true sum, shown saturated: counting down shows again once the sum is in range
+        DocumentState down = merged.update(List.of(inc("c", -1.0e308)), at(6, A));
+        assertThat(down.fields().get("c")).isEqualTo(Value.of(Double.MAX_VALUE)); // 2e308, still out of range
+        DocumentState inRange = down.update(List.of(inc("c", -1.0e308)), at(7, A));
+        assertThat(((Value.Dbl) inRange.fields().get("c")).value())
+                .isCloseTo(1.0e308, org.assertj.core.data.Percentage.withPercentage(1e-9));
+    }
+
+    @Test
+    void documentsNestAtMostTheDepthLimitAndWhatIsWrittenDecodes() {
+        int max = io.starling.internal.core.Limits.MAX_DEPTH;
+        Value.Obj atLimit = new Value.Obj(Map.of("a", nested(max - 1))); // the root object is level 1
+        DocumentState ok = DocumentState.empty().insert(atLimit, at(1, A));
+        assertThat(DocumentState.decode(ok.encode()).fields()).isEqualTo(ok.fields());
+        assertThat(DocumentState.encodeInserted(atLimit, at(1, A))).isEqualTo(ok.encode());
+
+        Value.Obj tooDeep = new Value.Obj(Map.of("a", nested(max)));
+        assertThatThrownBy(() -> DocumentState.empty().insert(tooDeep, at(1, A)).encode())
+                .isInstanceOf(DocumentException.class)
+                .hasMessageContaining("deeper than " + max);
+        assertThatThrownBy(() -> DocumentState.encodeInserted(tooDeep, at(1, A)))
+                .isInstanceOf(DocumentException.class)
+                .hasMessageContaining("deeper than " + max);
+        // arrays count as levels too, and a register's value counts on top of the objects around it
+        Value arrays = new Value.Arr(List.of(nested(max - 2)));
+        DocumentState viaSet = doc().update(List.of(new FieldOp.Set(Path.of("x"), arrays)), at(2, A));
+        assertThat(DocumentState.decode(viaSet.encode()).fields()).isEqualTo(viaSet.fields());
+        assertThatThrownBy(() -> doc().update(List.of(new FieldOp.Set(Path.of("x", "y"), arrays)), at(2, A))
+                        .encode())
+                .isInstanceOf(DocumentException.class);
+    }
+
+    @Test
+    void stateBytesNestedBeyondTheLimitAreRefusedOnDecoding() {
+        int max = io.starling.internal.core.Limits.MAX_DEPTH;
+        // hand-made bytes: max + 1 levels of objects, one stamp, each node "map at stamp 0, with entries"
+        io.starling.internal.core.BinaryWriter w = new io.starling.internal.core.BinaryWriter();
+        w.writeByte(1).writeVarInt(1).writeVarLong(1).writeFixedLong(A);
+        for (int level = 0; level < max + 1; level++)
+            w.writeByte(4 | 8).writeVarInt(0).writeVarInt(1).writeString("a");
+        w.writeByte(1).writeVarInt(0).writeByte(0); // a register holding null
+        assertThatThrownBy(() -> DocumentState.decode(w.toByteArray()))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("deeper than " + max);
+    }
+
+    /** An object {@code {"a": {"a": … 1}}} that is {@code levels} deep. */
+    static Value nested(int levels) {
+        Value v = Value.of(1);
+        for (int i = 0; i < levels; i++) v = new Value.Obj(Map.of("a", v));
+        return v;
+    }
+
+    @Test
     void aSiteThatCannotVouchForItsSeriesStartsANewOneAndLosesNothing() {
         DocumentState base = doc("n", "x");
         DocumentState s1 = base.update(List.of(inc("c", 1)), at(2, A)); // reaches B

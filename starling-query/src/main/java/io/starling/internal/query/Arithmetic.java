@@ -98,7 +98,10 @@ final class Arithmetic {
     /** {@code a || b}: two strings concatenate; MISSING → MISSING; anything else → NULL. */
     static Value concat(Value a, Value b) {
         if (a == Value.MISSING || b == Value.MISSING) return Value.MISSING;
-        if (a instanceof Value.Str sa && b instanceof Value.Str sb) return Value.of(sa.value() + sb.value());
+        if (a instanceof Value.Str sa && b instanceof Value.Str sb) {
+            ValueSize.check((long) sa.value().length() + sb.value().length(), "||");
+            return Value.of(sa.value() + sb.value());
+        }
         return Value.NULL;
     }
 }

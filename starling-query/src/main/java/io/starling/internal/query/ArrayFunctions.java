@@ -51,11 +51,14 @@ final class ArrayFunctions {
             return new Value.Arr(out);
         });
         b.fn("array_concat", 2, -1, (env, a) -> {
-            List<Value> out = new ArrayList<>();
+            long size = 1;
             for (Value v : a) {
                 if (!(v instanceof Value.Arr arr)) return Value.NULL;
-                out.addAll(arr.items());
+                size += ValueSize.of(arr, ValueSize.MAX - size + 1) - 1; // the array itself is not an item
+                ValueSize.check(size, "array_concat");
             }
+            List<Value> out = new ArrayList<>();
+            for (Value v : a) out.addAll(((Value.Arr) v).items());
             return new Value.Arr(out);
         });
         b.fn("array_position", 2, 2, (env, a) -> {

@@ -88,9 +88,9 @@ final class Constraints {
             if (p == null || in.negated() || !isConstant(in.list())) return Map.of();
             Value list = eval(in.list(), env);
             if (!(list instanceof Value.Arr arr)) return Map.of(p, equal(list));
-            ValueSet s = ValueSet.NONE;
-            for (Value item : arr.items()) s = s.union(equal(item));
-            return Map.of(p, s);
+            List<ValueSet> items = new ArrayList<>(arr.size());
+            for (Value item : arr.items()) items.add(equal(item));
+            return Map.of(p, ValueSet.unionAll(items));
         }
         if (condition instanceof Node.Like like) {
             Path p = path(like.value(), paths);

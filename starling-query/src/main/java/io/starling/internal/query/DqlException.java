@@ -22,7 +22,12 @@ public final class DqlException extends RuntimeException {
         /** A named argument ({@code :name}) was referenced but not supplied. */
         ARGUMENT,
         /** Valid DQL that this version does not execute (none in the query layer today; kept for the engine). */
-        UNSUPPORTED
+        UNSUPPORTED,
+        /**
+         * The statement ran past its time limit and was stopped. Raised by the engine's {@link Cancellation}, never
+         * by the query layer itself (it reads no clock); the message names the limit.
+         */
+        TIMEOUT
     }
 
     private final Kind kind;
@@ -42,6 +47,13 @@ public final class DqlException extends RuntimeException {
     /** An error without a position. */
     public DqlException(Kind kind, String detail) {
         this(kind, 0, 0, detail);
+    }
+
+    /** The same error at a position, for an error raised where the position was not known. */
+    public DqlException at(int line, int column) {
+        DqlException positioned = new DqlException(kind, line, column, detail);
+        positioned.setStackTrace(getStackTrace());
+        return positioned;
     }
 
     public Kind kind() {

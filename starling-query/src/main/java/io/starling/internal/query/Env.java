@@ -14,6 +14,8 @@ import org.jspecify.annotations.Nullable;
 final class Env {
     final Map<String, Value> arguments;
     final long nowMillis;
+    /** Polled at the evaluator's loop points (see {@link Cancellation}). */
+    final Cancellation cancellation;
     /** The document (or projected row) paths are resolved against. */
     Value row = Value.Obj.EMPTY;
 
@@ -24,6 +26,7 @@ final class Env {
     Env(EvalContext ctx, int frameSize) {
         this.arguments = ctx.arguments();
         this.nowMillis = ctx.nowMillis();
+        this.cancellation = ctx.cancellation();
         this.vars = new Value[frameSize];
     }
 

@@ -8,13 +8,36 @@ import java.util.Map;
 final class JsonText {
     private JsonText() {}
 
+    /** The whole JSON text of a value (EXPLAIN plans, tests). */
     static String write(Value v) {
         StringBuilder sb = new StringBuilder();
-        write(sb, v);
+        write(sb, v, Long.MAX_VALUE);
         return sb.toString();
     }
 
-    private static void write(StringBuilder sb, Value v) {
+    /**
+     * The JSON text of a value built by {@code what} (a conversion to string).
+     *
+     * @throws DqlException INVALID when the text would be longer than {@link ValueSize#MAX} characters
+     */
+    static String write(Value v, String what) {
+        StringBuilder sb = new StringBuilder();
+        if (!write(sb, v, ValueSize.MAX)) throw ValueSize.tooLarge(sb.length(), what);
+        return sb.toString();
+    }
+
+    /** The JSON text of a value for a message: at most about {@code max} characters, then an ellipsis. */
+    static String abbreviated(Value v, int max) {
+        StringBuilder sb = new StringBuilder();
+        if (!write(sb, v, max)) {
+            sb.setLength(Math.min(sb.length(), max));
+            sb.append('…');
+        }
+        return sb.toString();
+    }
+
+    /** Appends the text; false (with the text cut anywhere past {@code limit}) once it is longer than that. */
+    private static boolean write(StringBuilder sb, Value v, long limit) {
         if (v.isAbsent()) sb.append("null");
         else if (v instanceof Value.Bool b) sb.append(b.value());
         else if (v.isNumber()) sb.append(TypeFunctions.numberText(v));
@@ -23,7 +46,7 @@ final class JsonText {
             sb.append('[');
             for (int i = 0; i < a.size(); i++) {
                 if (i > 0) sb.append(',');
-                write(sb, a.items().get(i));
+                if (!write(sb, a.items().get(i), limit)) return false;
             }
             sb.append(']');
         } else if (v instanceof Value.Obj o) {
@@ -34,12 +57,13 @@ final class JsonText {
                 first = false;
                 string(sb, e.getKey());
                 sb.append(':');
-                write(sb, e.getValue());
+                if (!write(sb, e.getValue(), limit)) return false;
             }
             sb.append('}');
         } else {
             string(sb, Base64.getEncoder().encodeToString(((Value.Bin) v).bytes()));
         }
+        return sb.length() <= limit;
     }
 
     private static void string(StringBuilder sb, String s) {

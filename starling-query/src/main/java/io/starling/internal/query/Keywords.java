@@ -61,8 +61,28 @@ final class Keywords {
             "WHEN",
             "WHERE");
 
+    /** Longer than any reserved word: such a word is never one (and is not upper-cased to find out). */
+    private static final int LONGEST_RESERVED =
+            RESERVED.stream().mapToInt(String::length).max().orElse(0);
+
     static boolean isReserved(String word) {
-        return RESERVED.contains(word.toUpperCase(Locale.ROOT));
+        return word.length() <= LONGEST_RESERVED && RESERVED.contains(word.toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * {@code s} as a DQL string literal for a message, cut after {@code max} characters with an ellipsis: an error
+     * about a megabyte-long string should not repeat it.
+     */
+    static String abbreviatedString(String s, int max) {
+        StringBuilder sb = new StringBuilder();
+        if (s.length() <= max) {
+            appendString(sb, s);
+        } else {
+            int cut = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+            appendString(sb, s.substring(0, cut));
+            sb.insert(sb.length() - 1, '…');
+        }
+        return sb.toString();
     }
 
     /** True when {@code name} can be written without backticks. */

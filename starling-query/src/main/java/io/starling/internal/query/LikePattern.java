@@ -6,7 +6,8 @@ import org.jspecify.annotations.Nullable;
  * A compiled LIKE / ILIKE pattern: {@code %} matches any sequence, {@code _} exactly one character, and the
  * escape character (backslash unless {@code ESCAPE} names another) makes the next character literal.
  * Plain shapes ({@code 'abc'}, {@code 'abc%'}, {@code '%abc'}, {@code '%abc%'}) compile to string tests; other
- * patterns run a linear-time wildcard matcher without backtracking blow-up or allocation. Immutable.
+ * patterns run a wildcard matcher that backtracks only to the last {@code %} (at most length × pattern-length steps,
+ * never exponential) and allocates nothing. Immutable.
  */
 final class LikePattern {
     private static final int ANY_ONE = -1;
@@ -95,6 +96,14 @@ final class LikePattern {
     }
 
     boolean matches(String s) {
+        return matches(s, Cancellation.NONE);
+    }
+
+    /**
+     * Whether the whole of {@code s} matches. The general matcher backtracks to the last {@code %} and so may take
+     * up to length × pattern-length steps; it polls {@code cancellation} every {@link Interruptible#EVERY} steps.
+     */
+    boolean matches(String s, Cancellation cancellation) {
         switch (shape) {
             case EXACT:
                 return ignoreCase ? s.equalsIgnoreCase(literal) : s.equals(literal);
@@ -106,19 +115,21 @@ final class LikePattern {
             case CONTAINS:
                 if (!ignoreCase) return s.contains(literal);
                 for (int i = 0; i + literal.length() <= s.length(); i++) {
+                    if ((i & (Interruptible.EVERY - 1)) == Interruptible.EVERY - 1) cancellation.check();
                     if (s.regionMatches(true, i, literal, 0, literal.length())) return true;
                 }
                 return false;
             default:
-                return general(s);
+                return general(s, cancellation);
         }
     }
 
-    private boolean general(String str) {
+    private boolean general(String str, Cancellation cancellation) {
         int[] pat = program;
         int n = str.length(), m = pat.length;
-        int s = 0, p = 0, starP = -1, starS = -1;
+        int s = 0, p = 0, starP = -1, starS = -1, steps = 0;
         while (s < n) {
+            if ((++steps & (Interruptible.EVERY - 1)) == 0) cancellation.check();
             if (p < m && pat[p] == ANY_ONE) {
                 s += charCount(str, s);
                 p++;

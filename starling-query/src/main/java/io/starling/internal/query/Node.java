@@ -634,7 +634,7 @@ sealed interface Node extends Expr
                 lp = c.compiled;
                 if (lp == null) return Value.NULL;
             }
-            return Comparisons.bool(lp.matches(s.value()) != negated);
+            return Comparisons.bool(lp.matches(s.value(), env.cancellation) != negated);
         }
 
         @Override
@@ -780,7 +780,13 @@ sealed interface Node extends Expr
         public Value eval(Env env) {
             if (constant != null) return constant;
             List<Value> values = new ArrayList<>(items.size());
-            for (Node n : items) values.add(n.eval(env));
+            long size = 1;
+            for (Node n : items) {
+                Value v = n.eval(env);
+                size += ValueSize.of(v, ValueSize.MAX - size);
+                ValueSize.check(size, "an array constructor [...]");
+                values.add(v);
+            }
             return new Value.Arr(values);
         }
 
@@ -829,7 +835,13 @@ sealed interface Node extends Expr
         public Value eval(Env env) {
             if (constant != null) return constant;
             Map<String, Value> m = new LinkedHashMap<>();
-            for (Entry e : entries) m.put(e.key(), e.value().eval(env));
+            long size = 1;
+            for (Entry e : entries) {
+                Value v = e.value().eval(env);
+                size += e.key().length() + ValueSize.of(v, ValueSize.MAX - size);
+                ValueSize.check(size, "an object constructor {...}");
+                m.put(e.key(), v);
+            }
             return new Value.Obj(m);
         }
 
@@ -863,16 +875,27 @@ sealed interface Node extends Expr
 
     // ---------------------------------------------------------------------------------------------- calls
 
-    /** A scalar function call, resolved and specialised at parse time. */
+    /**
+     * A scalar function call, resolved and specialised at parse time. It keeps the position of its name (not part of
+     * equality) for errors its function raises while running, such as a value too large to build.
+     */
     final class Call implements Node {
         final FunctionDef fn;
         final List<Node> args;
         private final FunctionDef.Impl impl;
+        private final int line;
+        private final int column;
 
         Call(FunctionDef fn, List<Node> args) {
+            this(fn, args, 0, 0);
+        }
+
+        Call(FunctionDef fn, List<Node> args, int line, int column) {
             this.fn = fn;
             this.args = List.copyOf(args);
             this.impl = fn.binder.bind(this.args);
+            this.line = line;
+            this.column = column;
         }
 
         @Override
@@ -890,7 +913,12 @@ sealed interface Node extends Expr
                 if (missing) return Value.MISSING;
                 if (nul) return Value.NULL;
             }
-            return impl.apply(env, vals);
+            try {
+                return impl.apply(env, vals);
+            } catch (DqlException e) {
+                if (line > 0 && e.line() == 0 && e.kind() == DqlException.Kind.INVALID) throw e.at(line, column);
+                throw e;
+            }
         }
 
         @Override
@@ -967,6 +995,7 @@ sealed interface Node extends Expr
             Value saved = env.vars[slot];
             try {
                 for (Value item : arr.items()) {
+                    env.cancellation.check();
                     env.vars[slot] = item;
                     boolean t = Comparisons.isTrue(condition.eval(env));
                     if (every && !t) return Value.FALSE;
@@ -1013,11 +1042,16 @@ sealed interface Node extends Expr
             Value saved = env.vars[slot];
             try {
                 List<Value> out = new ArrayList<>(arr.size());
+                long size = 1;
                 for (Value item : arr.items()) {
+                    env.cancellation.check();
                     env.vars[slot] = item;
                     if (condition != null && !Comparisons.isTrue(condition.eval(env))) continue;
                     Value m = mapping.eval(env);
-                    if (m != Value.MISSING) out.add(m);
+                    if (m == Value.MISSING) continue;
+                    size += ValueSize.of(m, ValueSize.MAX - size);
+                    ValueSize.check(size, "ARRAY … FOR");
+                    out.add(m);
                 }
                 return new Value.Arr(out);
             } finally {

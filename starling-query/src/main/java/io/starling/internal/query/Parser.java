@@ -1,5 +1,6 @@
 package io.starling.internal.query;
 
+import io.starling.internal.core.Limits;
 import io.starling.internal.core.Path;
 import io.starling.internal.core.Value;
 import io.starling.internal.index.IndexDefinition;
@@ -69,24 +70,68 @@ final class Parser {
     // ---------------------------------------------------------------------------------------------- entry points
 
     static Statement parseStatement(String text) {
-        Parser ps = new Parser(text);
-        if (ps.peek().type() == Token.Type.EOF || ps.peek().isSymbol(";")) {
-            throw ps.syntax(ps.peek(), "empty statement");
+        checkLength(text, "statement");
+        try {
+            Parser ps = new Parser(text);
+            if (ps.peek().type() == Token.Type.EOF || ps.peek().isSymbol(";")) {
+                throw ps.syntax(ps.peek(), "empty statement");
+            }
+            Statement s = ps.statement();
+            ps.acceptSymbol(";");
+            ps.expectEnd();
+            return s;
+        } catch (StackOverflowError tooDeep) {
+            throw tooDeep("statement");
         }
-        Statement s = ps.statement();
-        ps.acceptSymbol(";");
-        ps.expectEnd();
-        return s;
     }
 
     static Node parseExpression(String text) {
-        Parser ps = new Parser(text);
-        if (ps.peek().type() == Token.Type.EOF) throw ps.syntax(ps.peek(), "empty expression");
-        ps.aggregateContext = null;
-        ps.noAggregatesClause = "a standalone expression";
-        Node n = ps.expr();
-        ps.expectEnd();
-        return n;
+        checkLength(text, "expression");
+        try {
+            Parser ps = new Parser(text);
+            if (ps.peek().type() == Token.Type.EOF) throw ps.syntax(ps.peek(), "empty expression");
+            ps.aggregateContext = null;
+            ps.noAggregatesClause = "a standalone expression";
+            Node n = ps.expr();
+            ps.expectEnd();
+            return n;
+        } catch (StackOverflowError tooDeep) {
+            throw tooDeep("expression");
+        }
+    }
+
+    /**
+     * {@link #MAX_NESTING} keeps the recursion of the parser (a dozen frames per level) within the default thread
+     * stack, but a thread made with a smaller stack may still run out: that is reported like any nesting beyond the
+     * limit, not as an Error that would end the thread.
+     */
+    private static DqlException tooDeep(String what) {
+        return new DqlException(
+                DqlException.Kind.SYNTAX,
+                "the " + what + " is nested too deeply for this thread's stack; nest fewer parentheses, brackets or"
+                        + " sub-expressions");
+    }
+
+    /**
+     * The longest statement text accepted, in UTF-16 characters (as SQLite's default {@code SQLITE_MAX_SQL_LENGTH}).
+     * Parsing is linear in the text, but its tokens and tree take memory several times its size; large values belong
+     * in named arguments, which are not parsed.
+     */
+    static final int MAX_TEXT_LENGTH = 1 << 20;
+
+    /**
+     * The most steps a path may have ({@code a.b[0].c} has four): {@link Limits#MAX_PATH_SEGMENTS}. No stored document
+     * is deeper (every layer refuses deeper ones), so a longer path could never name a field.
+     */
+    static final int MAX_PATH_STEPS = Limits.MAX_PATH_SEGMENTS;
+
+    private static void checkLength(String text, String what) {
+        if (text.length() > MAX_TEXT_LENGTH) {
+            throw new DqlException(
+                    DqlException.Kind.SYNTAX,
+                    "the " + what + " is " + text.length() + " characters long; the limit is " + MAX_TEXT_LENGTH
+                            + ": pass large values as named arguments (:name) instead of writing them in the text");
+        }
     }
 
     private void expectEnd() {
@@ -200,10 +245,21 @@ final class Parser {
     private String identifier(String what) {
         Token t = peek();
         if (t.type() == Token.Type.QUOTED_IDENT || (t.type() == Token.Type.WORD && !Keywords.isReserved(t.text()))) {
+            String problem = Limits.fieldNameProblem(t.text()); // every identifier may name a field
+            if (problem != null) throw invalid(t, problem.replaceFirst("^field name", what));
             advance();
             return t.text();
         }
         throw expected(what);
+    }
+
+    /** A collection or index name: an identifier that also follows the rules for names (Limits#nameProblem). */
+    private String name(String what, String expected) {
+        Token t = peek();
+        String name = identifier(expected);
+        String problem = Limits.nameProblem(what, name);
+        if (problem != null) throw invalid(t, problem);
+        return name;
     }
 
     /** {@code [COLLECTION] name [(path type, …)]}; Ditto's type declarations are accepted and ignored. */
@@ -213,7 +269,7 @@ final class Parser {
                         || (peek(1).type() == Token.Type.WORD && !Keywords.isReserved(peek(1).text())));
         if (declared) advance();
         Token first = peek();
-        String name = identifier("a collection name");
+        String name = name("collection name", "a collection name");
         // system collections: system:indexes, system:collections, system:info (no spaces around ':')
         if (first.isWord("system")
                 && peek().isSymbol(":")
@@ -281,13 +337,23 @@ final class Parser {
         Node where = null;
         if (acceptWord("WHERE")) where = noAggregates("WHERE", this::expr);
         List<Node> groupBy = new ArrayList<>();
+        List<Token> groupTokens = new ArrayList<>();
+        Map<String, SelectStatement.Projection> aliased = new HashMap<>();
+        IdentityHashMap<Node, Integer> aliasedIndex = new IdentityHashMap<>();
+        for (int i = 0; i < projections.size(); i++) {
+            SelectStatement.Projection pr = projections.get(i);
+            if (pr.aliased()) {
+                aliased.put(pr.name(), pr);
+                aliasedIndex.put(pr.expr(), i);
+            }
+        }
         if (atWord("GROUP")) {
             advance();
             expectWord("BY");
             do {
                 Token start = peek();
                 Node g = noAggregates("GROUP BY", this::expr);
-                SelectStatement.Projection aliasOf = aliasTarget(g, projections);
+                SelectStatement.Projection aliasOf = aliasTarget(g, aliased);
                 if (aliasOf != null) {
                     if (containsAggregate(aliasOf.expr())) {
                         throw invalid(start, "cannot GROUP BY '" + aliasOf.name() + "', it is an aggregate");
@@ -318,11 +384,8 @@ final class Parser {
                 boolean desc = false;
                 if (acceptWord("DESC")) desc = true;
                 else acceptWord("ASC");
-                int index = -1;
-                for (int i = 0; i < projections.size(); i++) {
-                    if (projections.get(i).aliased() && projections.get(i).expr() == e) index = i; // a bare alias
-                }
-                orderBy.add(new SelectStatement.OrderItem(e, desc, index));
+                Integer alias = aliasedIndex.get(e); // a bare alias resolves to its projection's very node
+                orderBy.add(new SelectStatement.OrderItem(e, desc, alias == null ? -1 : alias));
                 orderTokens.add(start);
             } while (acceptSymbol(","));
         }
@@ -340,14 +403,15 @@ final class Parser {
         }
         boolean grouping = !groupBy.isEmpty() || !aggregates.isEmpty();
         if (grouping) {
-            if (star != null) throw invalid(star, "SELECT * cannot be combined with GROUP BY or aggregates");
+            if (all) throw invalid(star, "SELECT * cannot be combined with GROUP BY or aggregates");
+            Set<Node> groupKeys = new HashSet<>(groupBy);
             for (int i = 0; i < projections.size(); i++) {
-                checkGroupSafe(projections.get(i).expr(), groupBy, projectionTokens.get(i));
+                checkGroupSafe(projections.get(i).expr(), groupKeys, projectionTokens.get(i));
             }
-            if (having != null) checkGroupSafe(having, groupBy, Objects.requireNonNull(havingToken));
+            if (having != null) checkGroupSafe(having, groupKeys, havingToken);
             for (int i = 0; i < orderBy.size(); i++) {
                 if (orderBy.get(i).projectionIndex() < 0)
-                    checkGroupSafe(orderBy.get(i).expr(), groupBy, orderTokens.get(i));
+                    checkGroupSafe(orderBy.get(i).expr(), groupKeys, orderTokens.get(i));
             }
         } else if (having != null) {
             throw invalid(Objects.requireNonNull(havingToken), "HAVING needs GROUP BY or an aggregate");
@@ -376,14 +440,10 @@ final class Parser {
     }
 
     /** The projection a GROUP BY item names when it is a bare identifier equal to an alias. */
-    private static SelectStatement.@Nullable Projection aliasTarget(
-            Node e, List<SelectStatement.Projection> projections) {
+    private static SelectStatement.Projection aliasTarget(Node e, Map<String, SelectStatement.Projection> aliased) {
         if (!(e instanceof Node.Field f) || f.path().length() != 1 || !(f.path().first() instanceof Path.Key k))
             return null;
-        for (SelectStatement.Projection pr : projections) {
-            if (pr.aliased() && pr.name().equals(k.name())) return pr;
-        }
-        return null;
+        return aliased.get(k.name());
     }
 
     private SelectStatement.Bound bound(String clause) {
@@ -406,7 +466,7 @@ final class Parser {
         return new SelectStatement.Bound(n, t.line(), t.column());
     }
 
-    private void checkGroupSafe(Node n, List<Node> groupBy, Token fallback) {
+    private void checkGroupSafe(Node n, Set<Node> groupBy, Token fallback) {
         if (groupBy.contains(n)
                 || n instanceof Node.Aggregate
                 || n instanceof Node.Literal
@@ -489,10 +549,9 @@ final class Parser {
             Node d = noAggregates("INSERT", this::expr);
             expectSymbol(")");
             Value constant =
-                    d instanceof Node.Literal l ? l.value() : d instanceof Node.ArrayCtor ? Value.Arr.EMPTY : null;
-            if (constant != null && !(constant instanceof Value.Obj)) {
-                throw invalid(start, "DOCUMENTS needs objects but got " + QueryExecutor.describe(constant));
-            }
+                    d instanceof Node.Literal l ? l.value() : d instanceof Node.ArrayCtor a ? a.constant : null;
+            String problem = constant == null ? null : QueryExecutor.documentsProblem(constant);
+            if (problem != null) throw invalid(start, problem);
             docs.add(d);
             docPositions.add(new int[] {start.line(), start.column()});
         } while (acceptSymbol(","));
@@ -526,7 +585,7 @@ final class Parser {
         expectWord("UPDATE");
         String collection = collectionName();
         List<UpdateStatement.Clause> clauses = new ArrayList<>();
-        List<Written> written = new ArrayList<>();
+        WrittenPaths written = new WrittenPaths();
         String previousAggregateClause = noAggregatesClause;
         noAggregatesClause = "UPDATE";
         aggregateContext = null;
@@ -596,22 +655,90 @@ final class Parser {
         return new UpdateStatement.Apply(path, kind, amount, at.line(), at.column());
     }
 
-    private Path updatePath(List<Written> written, String clause, Token at) {
+    private Path updatePath(WrittenPaths written, String clause, Token at) {
         Path path = staticPath();
         if (path.first() instanceof Path.Key k && k.name().equals("_id")) {
             throw invalid(at, "_id is immutable; it cannot be changed by " + clause);
         }
-        for (Written w : written) {
-            if (overlaps(w.path(), path)) {
-                String how = w.path().equals(path) ? "is already written" : "overlaps " + pathText(w.path());
-                throw invalid(
-                        at,
-                        clause + " " + pathText(path) + " " + how + " by " + w.clause() + " at line " + w.at().line()
-                                + ", column " + w.at().column() + "; a statement may write each field once");
-            }
+        Written w = written.overlapping(path);
+        if (w == WrittenPaths.TOO_MANY) {
+            throw invalid(
+                    at,
+                    "this UPDATE writes too many paths with negative array positions to check them for overlaps;"
+                            + " split it into several statements");
+        }
+        if (w != null) {
+            String how = w.path().equals(path) ? "is already written" : "overlaps " + pathText(w.path());
+            throw invalid(
+                    at,
+                    clause + " " + pathText(path) + " " + how + " by " + w.clause() + " at line " + w.at().line()
+                            + ", column " + w.at().column() + "; a statement may write each field once");
         }
         written.add(new Written(path, clause, at));
         return path;
+    }
+
+    /**
+     * The paths an UPDATE wrote so far, as a trie, so that each new path is checked against all of them in time
+     * proportional to its own length (a pairwise check is quadratic in the number of clauses). Two paths overlap
+     * when one is a prefix of the other, positions compared as {@link #overlaps} does: all negative positions share
+     * one child (a negative position aliases every position, including another negative one), and a new negative
+     * position is compared with every position child — the only search that fans out, so it has a budget.
+     */
+    private static final class WrittenPaths {
+        static final Written TOO_MANY = new Written(Path.of("_"), "", null);
+        private static final int BUDGET = 1 << 20;
+
+        private final Step root = new Step();
+        private int steps;
+
+        private static final class Step {
+            final Map<String, Step> keys = new HashMap<>();
+            final Map<Integer, Step> positions = new HashMap<>();
+            Step negative;
+            /** A written path that ends here. */
+            Written here;
+            /** The first written path that ends here or below. */
+            Written below;
+        }
+
+        void add(Written w) {
+            Step n = root;
+            for (Path.Segment s : w.path().segments()) {
+                if (n.below == null) n.below = w;
+                if (s instanceof Path.Key k) n = n.keys.computeIfAbsent(k.name(), x -> new Step());
+                else if (((Path.Index) s).index() < 0) n = n.negative == null ? (n.negative = new Step()) : n.negative;
+                else n = n.positions.computeIfAbsent(((Path.Index) s).index(), x -> new Step());
+            }
+            if (n.below == null) n.below = w;
+            if (n.here == null) n.here = w;
+        }
+
+        /** A written path overlapping {@code p}, null when none does, {@link #TOO_MANY} when the budget ran out. */
+        Written overlapping(Path p) {
+            return find(root, p.segments(), 0);
+        }
+
+        private Written find(Step n, List<Path.Segment> segs, int i) {
+            if (n == null) return null;
+            if (++steps > BUDGET) return TOO_MANY;
+            if (n.here != null) return n.here; // a written path is a prefix of p (or p itself)
+            if (i == segs.size()) return n.below; // p is a prefix of a written path
+            Path.Segment s = segs.get(i);
+            if (s instanceof Path.Key k) return find(n.keys.get(k.name()), segs, i + 1);
+            int index = ((Path.Index) s).index();
+            if (index >= 0) {
+                Written w = find(n.positions.get(index), segs, i + 1);
+                return w != null ? w : find(n.negative, segs, i + 1);
+            }
+            Written w = find(n.negative, segs, i + 1);
+            if (w != null) return w;
+            for (Step child : n.positions.values()) {
+                w = find(child, segs, i + 1);
+                if (w != null) return w;
+            }
+            return null;
+        }
     }
 
     /** True when one path is a prefix of the other (a negative index may alias any index). */
@@ -644,6 +771,7 @@ final class Parser {
         List<Path.Segment> segs = new ArrayList<>();
         segs.add(new Path.Key(identifier("a field path")));
         while (true) {
+            if (peek().isSymbol(".") || peek().isSymbol("[")) checkPathLength(segs.size(), peek());
             if (peek().isSymbol(".")) {
                 advance();
                 segs.add(new Path.Key(fieldNameAfterDot()));
@@ -666,6 +794,16 @@ final class Parser {
             }
         }
         return new Path(segs);
+    }
+
+    /** Refuses a path step past {@link #MAX_PATH_STEPS} (at the token of the step). */
+    private void checkPathLength(int steps, Token at) {
+        if (steps >= MAX_PATH_STEPS) {
+            throw syntax(
+                    at,
+                    "path has more than " + MAX_PATH_STEPS + " steps; no document is that deep, so it could never"
+                            + " name a field");
+        }
     }
 
     private String fieldNameAfterDot() {
@@ -750,10 +888,17 @@ final class Parser {
 
     /** {@code name ON collection} or {@code collection.name}: returns {name, collection}. */
     private String[] indexNameAndCollection() {
+        Token at = peek();
         String first = identifier("an index name");
-        if (acceptSymbol(".")) return new String[] {identifier("an index name after '" + first + ".'"), first};
+        if (acceptSymbol(".")) {
+            String problem = Limits.nameProblem("collection name", first);
+            if (problem != null) throw invalid(at, problem);
+            return new String[] {name("index name", "an index name after '" + first + ".'"), first};
+        }
+        String problem = Limits.nameProblem("index name", first);
+        if (problem != null) throw invalid(at, problem);
         expectWord("ON");
-        return new String[] {first, identifier("a collection name")};
+        return new String[] {first, name("collection name", "a collection name")};
     }
 
     // ---------------------------------------------------------------------------------------------- expressions
@@ -774,12 +919,27 @@ final class Parser {
         }
     }
 
-    /** Deeper parser recursion (parentheses, NOT, unary minus) is refused: hostile input cannot overflow the stack. */
-    static final int MAX_NESTING = 256;
+    /**
+     * Deeper parser recursion (parentheses, NOT, unary minus) is refused: hostile input cannot overflow the stack.
+     * Room for object and array literals as deep as a document may be, inside an expression or two.
+     */
+    static final int MAX_NESTING = 2 * Limits.MAX_DEPTH;
     /** The deepest expression tree accepted (evaluation and printing recurse over it). */
     static final int MAX_DEPTH = 1000;
 
     private int nesting;
+    /** Object and array literals open around the current token. */
+    private int literalDepth;
+
+    /** A literal nested deeper than a document may be could never be stored: refused where it starts. */
+    private void enterLiteral(Token open) {
+        if (++literalDepth > Limits.MAX_DEPTH) {
+            throw invalid(
+                    open,
+                    "object and array literals nest more than " + Limits.MAX_DEPTH
+                            + " levels deep (the limit of a document)");
+        }
+    }
 
     Node expr() {
         enter();
@@ -919,20 +1079,63 @@ final class Parser {
 
     /** At a '(': true when the group is empty or has a comma at its top level. */
     private boolean parenthesisedList() {
-        int depth = 0;
-        for (int i = p; i < toks.size(); i++) {
+        return groups().list[p];
+    }
+
+    /**
+     * What the parser needs to know ahead of the token it is at, computed in one pass over the tokens the first time
+     * it is asked for (a scan ahead at each {@code (} or {@code ARRAY} would make nested ones quadratic):
+     * <ul>
+     *   <li>{@code list[i]} for a {@code (} at {@code i}: the group is empty or has a comma at its top level;
+     *   <li>{@code forOf[i]} for an {@code ARRAY} at {@code i}: the index of the {@code FOR} that belongs to it — the
+     *       first one outside any bracket or {@code CASE/ANY/EVERY/ARRAY … END} block opened after it — or -1.
+     * </ul>
+     * Brackets of any kind nest together; a closing bracket or an {@code END} that meets an unfinished
+     * {@code ARRAY} ends its search.
+     */
+    private record Groups(boolean[] list, int[] forOf) {}
+
+    private Groups groups;
+
+    private Groups groups() {
+        if (groups != null) return groups;
+        int n = toks.size();
+        boolean[] list = new boolean[n];
+        int[] forOf = new int[n];
+        java.util.Arrays.fill(forOf, -1);
+        // one stack of open constructs: BRACKET, BLOCK (CASE, ANY, EVERY, or an ARRAY whose FOR was found), or the
+        // token index of an ARRAY still looking for its FOR
+        final int bracket = -1, block = -2;
+        int[] stack = new int[n];
+        int[] opener = new int[n]; // for a BRACKET entry: the token index of its opening bracket
+        int top = 0;
+        for (int i = 0; i < n; i++) {
             Token t = toks.get(i);
-            if (t.isSymbol("(") || t.isSymbol("[") || t.isSymbol("{")) depth++;
-            else if (t.isSymbol(")") || t.isSymbol("]") || t.isSymbol("}")) {
-                depth--;
-                if (depth == 0) return i == p + 1;
-            } else if (t.isSymbol(",") && depth == 1) {
-                return true;
-            } else if (t.type() == Token.Type.EOF) {
-                return false;
+            if (t.type() == Token.Type.EOF) break;
+            if (t.isSymbol("(") || t.isSymbol("[") || t.isSymbol("{")) {
+                opener[top] = i;
+                stack[top++] = bracket;
+            } else if (t.isSymbol(")") || t.isSymbol("]") || t.isSymbol("}")) {
+                while (top > 0 && stack[top - 1] != bracket) top--; // unfinished blocks inside end here
+                if (top > 0) {
+                    int open = opener[--top];
+                    if (i == open + 1) list[open] = true;
+                }
+            } else if (t.isSymbol(",")) {
+                if (top > 0 && stack[top - 1] == bracket) list[opener[top - 1]] = true;
+            } else if (t.isWord("CASE") || t.isWord("ANY") || t.isWord("EVERY")) {
+                stack[top++] = block;
+            } else if (t.isWord("ARRAY")) {
+                stack[top++] = i;
+            } else if (t.isWord("END")) {
+                if (top > 0 && stack[top - 1] != bracket) top--;
+            } else if (t.isWord("FOR") && top > 0 && stack[top - 1] >= 0) {
+                forOf[stack[top - 1]] = i;
+                stack[top - 1] = block;
             }
         }
-        return false;
+        groups = new Groups(list, forOf);
+        return groups;
     }
 
     private Node concat() {
@@ -1000,12 +1203,20 @@ final class Parser {
         return postfix(primary());
     }
 
+    /**
+     * An integer literal: a 64-bit integer, or a syntax error when out of range. It never silently becomes a float
+     * (which would lose digits); a float is written with a point or an exponent.
+     */
     private Node.Literal integerLiteral(Token t, boolean negative) {
         String text = negative ? "-" + t.text() : t.text();
         try {
             return new Node.Literal(Value.of(Long.parseLong(text)));
         } catch (NumberFormatException tooBig) {
-            return decimalLiteral(t, negative);
+            String shown = text.length() > 40 ? text.substring(0, 40) + "…" : text;
+            throw syntax(
+                    t,
+                    "integer " + shown + " is out of the 64-bit range (" + Long.MIN_VALUE + " to " + Long.MAX_VALUE
+                            + "); write a float with a point or an exponent (" + shown + ".0) if that is meant");
         }
     }
 
@@ -1015,38 +1226,67 @@ final class Parser {
         return new Node.Literal(Value.of(negative ? -d : d));
     }
 
-    /** Postfix steps: static ones extend a path, computed ones wrap the base. */
+    /**
+     * Postfix steps: static ones extend a path, computed ones wrap the base. On a Field or VarPath base the static
+     * steps are gathered and the path is built once (so {@code (a).b} and {@code a.b} are the same tree, and a long
+     * path costs time in proportion to its length); on any other base a key becomes a Member and an index an Element.
+     */
     private Node postfix(Node base) {
+        List<Path.Segment> pending = new ArrayList<>(); // static steps not yet applied to a Field/VarPath base
+        Token last = null;
         while (true) {
             Token t = peek();
+            boolean grows = base instanceof Node.Field || base instanceof Node.VarPath;
             if (t.isSymbol(".")) {
+                if (grows) checkPathLength(pathLength(base) + pending.size(), t);
                 advance();
-                base = at(t, extend(base, new Path.Key(fieldNameAfterDot()), null));
+                Path.Segment s = new Path.Key(fieldNameAfterDot());
+                if (grows) {
+                    pending.add(s);
+                    last = t;
+                } else {
+                    base = at(t, new Node.Member(base, ((Path.Key) s).name()));
+                }
             } else if (t.isSymbol("[")) {
                 advance();
                 Node idx = expr();
                 expectSymbol("]");
                 Path.Segment s = staticSegment(idx);
-                base = at(t, s != null ? extend(base, s, idx) : new Node.Element(base, idx));
+                if (s != null && grows) {
+                    checkPathLength(pathLength(base) + pending.size(), t);
+                    pending.add(s);
+                    last = t;
+                } else {
+                    if (!pending.isEmpty()) {
+                        base = at(last, extend(base, pending));
+                        pending.clear();
+                    }
+                    base = at(
+                            t, s instanceof Path.Key k ? new Node.Member(base, k.name()) : new Node.Element(base, idx));
+                }
             } else {
-                return base;
+                return pending.isEmpty() ? base : at(last, extend(base, pending));
             }
         }
     }
 
-    /**
-     * Appends a static step: a Field or VarPath grows (so {@code (a).b} and {@code a.b} are the same tree); on any
-     * other base a key becomes a Member and an index an Element.
-     */
-    private static Node extend(Node base, Path.Segment s, @Nullable Node indexExpr) {
-        if (base instanceof Node.Field f) return new Node.Field(f.path().child(s));
-        if (base instanceof Node.VarPath v) {
-            List<Path.Segment> rest = new ArrayList<>(v.rest());
-            rest.add(s);
-            return new Node.VarPath(v.slot(), v.name(), rest);
+    private static int pathLength(Node base) {
+        return base instanceof Node.Field f
+                ? f.path().length()
+                : 1 + ((Node.VarPath) base).rest().size();
+    }
+
+    /** A Field or VarPath with static steps appended. */
+    private static Node extend(Node base, List<Path.Segment> steps) {
+        if (base instanceof Node.Field f) {
+            List<Path.Segment> all = new ArrayList<>(f.path().segments());
+            all.addAll(steps);
+            return new Node.Field(new Path(all));
         }
-        if (s instanceof Path.Key k) return new Node.Member(base, k.name());
-        return new Node.Element(base, Objects.requireNonNull(indexExpr, "index expression"));
+        Node.VarPath v = (Node.VarPath) base;
+        List<Path.Segment> rest = new ArrayList<>(v.rest());
+        rest.addAll(steps);
+        return new Node.VarPath(v.slot(), v.name(), rest);
     }
 
     private Node primary() {
@@ -1083,16 +1323,22 @@ final class Parser {
             }
             case "[": {
                 advance();
+                enterLiteral(t);
                 List<Node> items = new ArrayList<>();
                 if (!peek().isSymbol("]")) {
                     do items.add(expr());
                     while (acceptSymbol(","));
                 }
                 expectSymbol("]");
+                literalDepth--;
                 return at(t, new Node.ArrayCtor(items));
             }
-            case "{":
-                return objectLiteral();
+            case "{": {
+                enterLiteral(t);
+                Node object = objectLiteral();
+                literalDepth--;
+                return object;
+            }
             case ":":
                 return argument();
             default:
@@ -1128,6 +1374,8 @@ final class Parser {
                     throw expected("a field name in an object literal");
                 }
                 if (!keys.add(key)) throw invalid(k, "duplicate field '" + key + "' in object literal");
+                String problem = Limits.fieldNameProblem(key);
+                if (problem != null) throw invalid(k, problem);
                 expectSymbol(":");
                 entries.add(new Node.Entry(key, expr()));
             } while (acceptSymbol(","));
@@ -1214,7 +1462,7 @@ final class Parser {
                     nameTok, "function '" + nameTok.text() + "' takes " + fn.arity() + " but was given " + args.size());
         }
         try {
-            return at(nameTok, new Node.Call(fn, args));
+            return at(nameTok, new Node.Call(fn, args, nameTok.line(), nameTok.column()));
         } catch (IllegalArgumentException bad) {
             throw invalid(
                     nameTok, Objects.requireNonNullElse(bad.getMessage(), "invalid arguments to " + nameTok.text()));
@@ -1324,25 +1572,14 @@ final class Parser {
 
     /** ARRAY's variable follows its mapping: find the FOR that belongs to this ARRAY and read the name after it. */
     private String lookAheadForVariable(Token arrayTok) {
-        int depth = 0, blocks = 0;
-        for (int i = p; i < toks.size(); i++) {
-            Token t = toks.get(i);
-            if (t.type() == Token.Type.EOF) break;
-            if (t.isSymbol("(") || t.isSymbol("[") || t.isSymbol("{")) depth++;
-            else if (t.isSymbol(")") || t.isSymbol("]") || t.isSymbol("}")) depth--;
-            else if (t.isWord("CASE") || t.isWord("ANY") || t.isWord("EVERY") || t.isWord("ARRAY")) blocks++;
-            else if (t.isWord("END")) blocks--;
-            else if (t.isWord("FOR") && depth == 0 && blocks == 0) {
-                Token name = toks.get(i + 1);
-                if (name.type() == Token.Type.QUOTED_IDENT
-                        || (name.type() == Token.Type.WORD && !Keywords.isReserved(name.text()))) {
-                    return name.text();
-                }
-                throw syntax(name, "expected a variable name but found " + name.describe());
-            }
-            if (depth < 0 || blocks < 0) break;
+        int f = groups().forOf[p - 1]; // the parser has just consumed the ARRAY token
+        if (f < 0) throw syntax(arrayTok, "ARRAY needs FOR variable IN source … END");
+        Token name = toks.get(f + 1);
+        if (name.type() == Token.Type.QUOTED_IDENT
+                || (name.type() == Token.Type.WORD && !Keywords.isReserved(name.text()))) {
+            return name.text();
         }
-        throw syntax(arrayTok, "ARRAY needs FOR variable IN source … END");
+        throw syntax(name, "expected a variable name but found " + name.describe());
     }
 
     private int push(String var) {

@@ -42,7 +42,7 @@ public final class QueryExecutor {
     /** Runs a SELECT: the result items in order (see docs/QUERY-LANGUAGE.md for the pipeline). */
     public static List<Value.Obj> select(SelectStatement s, DocumentSource src, EvalContext ctx) {
         checkArguments(s, ctx.arguments());
-        return SelectExecution.run(s, src, new Env(ctx, s.frameSize));
+        return SelectExecution.run(s, Interruptible.source(src, ctx.cancellation()), new Env(ctx, s.frameSize));
     }
 
     /**
@@ -56,7 +56,8 @@ public final class QueryExecutor {
         Node where = whereOf(s);
         List<Value.Obj> out = new ArrayList<>();
         Env env = new Env(ctx, ((BaseStatement) s).frameSize);
-        Planner.forMatching(s.collection(), where, src, env).forEachMatch(src, env, doc -> {
+        DocumentSource polled = Interruptible.source(src, ctx.cancellation());
+        Planner.forMatching(s.collection(), where, polled, env).forEachMatch(polled, env, doc -> {
             out.add(doc);
             return true;
         });
@@ -124,9 +125,10 @@ public final class QueryExecutor {
     }
 
     /**
-     * The evaluated DOCUMENTS of an INSERT, in order; each is an object.
+     * The evaluated DOCUMENTS of an INSERT, in order; each is an object. A DOCUMENTS expression that evaluates to an
+     * array ({@code DOCUMENTS (:docs)}) contributes each of its items, in order.
      *
-     * @throws DqlException INVALID at the expression when a document is not an object
+     * @throws DqlException INVALID at the expression when it is neither an object nor an array of objects
      */
     public static List<Value> insertDocuments(InsertStatement s, EvalContext ctx) {
         checkArguments(s, ctx.arguments());
@@ -135,14 +137,30 @@ public final class QueryExecutor {
         List<Value> out = new ArrayList<>(docs.size());
         for (int i = 0; i < docs.size(); i++) {
             Value v = docs.get(i).eval(env);
-            if (!(v instanceof Value.Obj)) {
+            String problem = documentsProblem(v);
+            if (problem != null) {
                 int[] pos = s.positions.get(i);
-                throw new DqlException(
-                        DqlException.Kind.INVALID, pos[0], pos[1], "DOCUMENTS needs objects but got " + describe(v));
+                throw new DqlException(DqlException.Kind.INVALID, pos[0], pos[1], problem);
             }
-            out.add(v);
+            if (v instanceof Value.Arr arr) out.addAll(arr.items());
+            else out.add(v);
         }
         return out;
+    }
+
+    /** Why a DOCUMENTS value cannot be inserted, or null: it must be an object or an array of objects. */
+    static String documentsProblem(Value v) {
+        if (v instanceof Value.Obj) return null;
+        if (v instanceof Value.Arr arr) {
+            for (int i = 0; i < arr.size(); i++) {
+                Value item = arr.items().get(i);
+                if (!(item instanceof Value.Obj)) {
+                    return "DOCUMENTS needs objects, but item " + i + " of the array is " + describe(item);
+                }
+            }
+            return null;
+        }
+        return "DOCUMENTS needs an object or an array of objects but got " + describe(v);
     }
 
     // ---------------------------------------------------------------------------------------------- internals

@@ -74,8 +74,9 @@ final class QueryPlan {
             docs.add(doc);
             return true;
         });
-        docs.sort(BY_ID);
+        docs.sort(Interruptible.comparator(BY_ID, env.cancellation));
         for (Value.Obj doc : docs) {
+            env.cancellation.check();
             env.row = doc;
             if (!visitor.test(doc)) return;
         }

@@ -54,10 +54,13 @@ final class SelectExecution {
         if (s.distinct) {
             Set<ValueKey> seen = new HashSet<>();
             List<Row> unique = new ArrayList<>(rows.size());
-            for (Row r : rows) if (seen.add(new ValueKey(r.item()))) unique.add(r);
+            for (Row r : rows) {
+                env.cancellation.check();
+                if (seen.add(new ValueKey(r.item()))) unique.add(r);
+            }
             rows = unique;
         }
-        if (!s.orderBy.isEmpty()) rows.sort(byKeys(s.orderBy, 0, false));
+        if (!s.orderBy.isEmpty()) rows.sort(Interruptible.comparator(byKeys(s.orderBy, 0, false), env.cancellation));
         List<Value.Obj> out = new ArrayList<>();
         for (long i = offset; i < rows.size() && out.size() < limit; i++)
             out.add(rows.get((int) i).item());
@@ -73,7 +76,7 @@ final class SelectExecution {
             SelectStatement s, QueryPlan plan, DocumentSource src, Env env, long offset, long limit) {
         long need = offset + limit < 0 ? Long.MAX_VALUE : offset + limit;
         int prefix = plan.orderedPrefix;
-        Comparator<Row> withinGroup = byKeys(s.orderBy, prefix, true);
+        Comparator<Row> withinGroup = Interruptible.comparator(byKeys(s.orderBy, prefix, true), env.cancellation);
         List<Row> out = new ArrayList<>();
         List<Row> group = new ArrayList<>();
         plan.forEachInAccessOrder(src, env, doc -> {
@@ -139,6 +142,7 @@ final class SelectExecution {
         }
         List<Row> rows = new ArrayList<>(groups.size());
         for (Group g : groups.values()) {
+            env.cancellation.check();
             env.row = g.first;
             env.aggregates = g.results();
             if (s.having != null && !Comparisons.isTrue(s.having.eval(env))) continue;
@@ -202,7 +206,9 @@ final class SelectExecution {
     }
 
     private static String describe(Value v) {
-        return v.isAbsent() || v.isNumber() ? v.toString() : QueryExecutor.describe(v) + " " + JsonText.write(v);
+        return v.isAbsent() || v.isNumber()
+                ? v.toString()
+                : QueryExecutor.describe(v) + " " + JsonText.abbreviated(v, 80);
     }
 
     /** One group: its first row (which group-key expressions are evaluated against) and its accumulators. */

@@ -21,12 +21,12 @@ final class StringFunctions {
                 "lower",
                 1,
                 1,
-                (env, a) -> a[0] instanceof Value.Str s ? Value.of(s.value().toLowerCase(Locale.ROOT)) : Value.NULL);
+                (env, a) -> str(a[0]) == null ? Value.NULL : built(str(a[0]).toLowerCase(Locale.ROOT), "lower"));
         b.fn(
                 "upper",
                 1,
                 1,
-                (env, a) -> a[0] instanceof Value.Str s ? Value.of(s.value().toUpperCase(Locale.ROOT)) : Value.NULL);
+                (env, a) -> str(a[0]) == null ? Value.NULL : built(str(a[0]).toUpperCase(Locale.ROOT), "upper"));
         b.fn(
                 "char_length",
                 1,
@@ -45,12 +45,15 @@ final class StringFunctions {
         b.fn("starts_with", 2, 2, (env, a) -> test(a, 1));
         b.fn("ends_with", 2, 2, (env, a) -> test(a, 2));
         b.fn("substr", 2, 3, (env, a) -> substr(a), "substring");
-        b.fn("concat", 2, -1, (env, a) -> {
-            StringBuilder sb = new StringBuilder();
+        b.fn("concat", 1, -1, (env, a) -> {
+            long length = 0;
             for (Value v : a) {
                 if (!(v instanceof Value.Str s)) return Value.NULL;
-                sb.append(s.value());
+                length += s.value().length();
             }
+            ValueSize.check(length, "concat");
+            StringBuilder sb = new StringBuilder((int) length);
+            for (Value v : a) sb.append(((Value.Str) v).value());
             return Value.of(sb.toString());
         });
         b.fn("trim", 1, 2, (env, a) -> trim(a, true, true));
@@ -67,7 +70,8 @@ final class StringFunctions {
         b.fn("repeat", 2, 2, (env, a) -> {
             String s = str(a[0]);
             Long n = NumericFunctions.integral(a[1]);
-            if (s == null || n == null || n < 0 || (long) s.length() * n > 10_000_000L) return Value.NULL;
+            if (s == null || n == null || n < 0) return Value.NULL;
+            ValueSize.check(ValueSize.times(s.length(), n), "repeat");
             return Value.of(s.repeat(n.intValue()));
         });
         b.fn("reverse", 1, 1, (env, a) -> {
@@ -79,7 +83,13 @@ final class StringFunctions {
         b.bound("regexp_like", 2, -1, true, StringFunctions::bindRegexpLike);
     }
 
-    static @Nullable String str(Value v) {
+    /** A string a function built, refused when larger than {@link ValueSize#MAX}. */
+    private static Value built(String s, String function) {
+        ValueSize.check(s.length(), function);
+        return Value.of(s);
+    }
+
+    static String str(Value v) {
         return v instanceof Value.Str s ? s.value() : null;
     }
 
@@ -144,6 +154,7 @@ final class StringFunctions {
         while (done < max) {
             int j = s.indexOf(from, i);
             if (j < 0) break;
+            ValueSize.check((long) sb.length() + (j - i) + to.length(), "replace");
             sb.append(s, i, j).append(to);
             i = j + from.length();
             done++;
@@ -158,9 +169,32 @@ final class StringFunctions {
         if (s == null || (a.length > 1 && (sep == null || sep.isEmpty()))) return Value.NULL;
         List<Value> parts = new ArrayList<>();
         if (sep == null) {
-            for (String p : s.trim().split("\\s+", -1)) if (!p.isEmpty()) parts.add(Value.of(p));
+            String t = s.trim();
+            long size = 1;
+            for (int i = 0; i < t.length(); ) { // counted first, as below
+                int end = i;
+                while (end < t.length() && !isSpace(t.charAt(end))) end++;
+                if (end > i) size += 1 + (end - i);
+                i = end + 1;
+            }
+            ValueSize.check(size, "split");
+            for (int i = 0; i < t.length(); ) {
+                int end = i;
+                while (end < t.length() && !isSpace(t.charAt(end))) end++;
+                if (end > i) parts.add(Value.of(t.substring(i, end)));
+                i = end + 1;
+            }
         } else {
+            long size = 1; // counted first: many empty parts cost memory although the text is short
             int i = 0;
+            while (true) {
+                int j = s.indexOf(sep, i);
+                size += 1 + Math.max(1, (j < 0 ? s.length() : j) - i);
+                if (j < 0) break;
+                i = j + sep.length();
+            }
+            ValueSize.check(size, "split");
+            i = 0;
             while (true) {
                 int j = s.indexOf(sep, i);
                 if (j < 0) break;
@@ -170,6 +204,11 @@ final class StringFunctions {
             parts.add(Value.of(s.substring(i)));
         }
         return new Value.Arr(parts);
+    }
+
+    /** The white space {@code split} without a separator splits on (the regex class {@code \\s}). */
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
     }
 
     // ---------------------------------------------------------------------------------------------- regexp_like
@@ -187,10 +226,8 @@ final class StringFunctions {
             if (pattern == null || args.subList(2, args.size()).stream().anyMatch(n -> literalString(n) == null)) {
                 throw new IllegalArgumentException("regexp_like needs string pattern and flags");
             }
-            Pattern regex = Objects.requireNonNull(compile(pattern, flags.toString(), true)); // strict: throws instead
-            return (env, a) -> a[0] instanceof Value.Str s
-                    ? Comparisons.bool(regex.matcher(s.value()).find())
-                    : Value.NULL;
+            Pattern regex = compile(pattern, flags.toString(), true);
+            return (env, a) -> a[0] instanceof Value.Str s ? find(regex, s.value(), env) : Value.NULL;
         }
         return new FunctionDef.Impl() {
             private volatile @Nullable Compiled last;
@@ -209,14 +246,30 @@ final class StringFunctions {
                     c = new Compiled(pattern, flags.toString(), compile(pattern, flags.toString(), false));
                     last = c;
                 }
-                return c.regex == null
-                        ? Value.NULL
-                        : Comparisons.bool(c.regex.matcher(s).find());
+                return c.regex == null ? Value.NULL : find(c.regex, s, env);
             }
         };
     }
 
-    private static @Nullable String literalString(Node n) {
+    /**
+     * Whether the regex matches somewhere in {@code s}. Backtracking can take exponential time, so the matcher reads
+     * the text through {@link Interruptible#chars}, which stops it when the statement must stop; its recursion can
+     * also outgrow the thread's stack on long inputs, which is reported as an error of the statement.
+     */
+    private static Value find(Pattern regex, String s, Env env) {
+        try {
+            return Comparisons.bool(
+                    regex.matcher(Interruptible.chars(s, env.cancellation)).find());
+        } catch (StackOverflowError tooDeep) {
+            throw new DqlException(
+                    DqlException.Kind.INVALID,
+                    "regexp_like: the regular expression " + Keywords.abbreviatedString(regex.pattern(), 40)
+                            + " recursed too deeply on a string of " + s.length()
+                            + " characters; simplify the pattern (fewer nested groups or alternations)");
+        }
+    }
+
+    private static String literalString(Node n) {
         return n instanceof Node.Literal l && l.value() instanceof Value.Str s ? s.value() : null;
     }
 

@@ -29,17 +29,22 @@ record Token(Type type, String text, int start, int end, int line, int column) {
         return type == Type.WORD && text.equalsIgnoreCase(kw);
     }
 
-    /** How the token reads in an error message. */
+    /** At most 40 characters of a token's text for a message, then an ellipsis. */
+    private static String abbreviated(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "…";
+    }
+
+    /** How the token reads in an error message (a long string or word is cut). */
     String describe() {
         switch (type) {
             case EOF:
                 return "end of input";
             case STRING:
-                return "string '" + text + "'";
+                return "string " + Keywords.abbreviatedString(text, 40);
             case QUOTED_IDENT:
-                return "`" + text + "`";
+                return "`" + abbreviated(text) + "`";
             default:
-                return "'" + text + "'";
+                return "'" + abbreviated(text) + "'";
         }
     }
 }

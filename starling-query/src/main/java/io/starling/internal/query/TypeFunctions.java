@@ -89,7 +89,7 @@ final class TypeFunctions {
             case STRING:
                 if (v instanceof Value.Str) return v;
                 if (v instanceof Value.Bin) return Value.NULL;
-                return Value.of(v.isNumber() ? numberText(v) : JsonText.write(v));
+                return Value.of(v.isNumber() ? numberText(v) : JsonText.write(v, "a conversion to string"));
             case NUMBER:
                 if (v.isNumber()) return v;
                 if (v instanceof Value.Bool b) return Value.of(b.value() ? 1L : 0L);

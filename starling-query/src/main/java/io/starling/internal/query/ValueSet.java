@@ -56,9 +56,19 @@ final class ValueSet {
     }
 
     static ValueSet ofPoints(List<Value> values) {
-        ValueSet s = NONE;
-        for (Value v : values) s = s.union(point(v));
-        return s;
+        List<ValueSet> points = new ArrayList<>(values.size());
+        for (Value v : values) points.add(point(v));
+        return unionAll(points);
+    }
+
+    /**
+     * The union of many sets in one sort of all their intervals: O(n log n) for n intervals, where folding
+     * {@link #union} over a long IN list would sort the growing set again for every item.
+     */
+    static ValueSet unionAll(List<ValueSet> sets) {
+        List<Interval> all = new ArrayList<>();
+        for (ValueSet s : sets) all.addAll(s.intervals);
+        return all.isEmpty() ? NONE : new ValueSet(merged(all));
     }
 
     List<Interval> intervals() {
@@ -113,6 +123,11 @@ final class ValueSet {
         if (intervals.isEmpty()) return other;
         List<Interval> all = new ArrayList<>(intervals);
         all.addAll(other.intervals);
+        return new ValueSet(merged(all));
+    }
+
+    /** Sorted, with overlapping or adjoining intervals joined; {@code all} must not be empty. */
+    private static List<Interval> merged(List<Interval> all) {
         all.sort((a, b) -> compareLower(a.lower(), b.lower()));
         List<Interval> out = new ArrayList<>();
         Interval cur = all.get(0);
@@ -126,7 +141,7 @@ final class ValueSet {
             }
         }
         out.add(cur);
-        return new ValueSet(out);
+        return out;
     }
 
     /** True when an interval ending at {@code upper} overlaps or adjoins one starting at {@code lower}. */

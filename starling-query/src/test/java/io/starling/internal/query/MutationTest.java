@@ -85,10 +85,25 @@ class MutationTest {
         InsertStatement s = (InsertStatement) Dql.parse("INSERT INTO c DOCUMENTS ({'a': 1}),\n  (:doc)");
         DqlException e = catchThrowableOfType(
                 DqlException.class, () -> QueryExecutor.insertDocuments(s, Eval.ctx(Map.of("doc", Value.of("text")))));
-        assertThat(e).hasMessage("line 2, column 4: DOCUMENTS needs objects but got a string");
+        assertThat(e).hasMessage("line 2, column 4: DOCUMENTS needs an object or an array of objects but got a string");
         assertThat(e.kind()).isEqualTo(DqlException.Kind.INVALID);
         assertThatThrownBy(() -> QueryExecutor.insertDocuments(s, Eval.ctx(Map.of("doc", Value.NULL))))
-                .hasMessage("line 2, column 4: DOCUMENTS needs objects but got NULL");
+                .hasMessage("line 2, column 4: DOCUMENTS needs an object or an array of objects but got NULL");
+        Value mixed = Value.fromJava(List.of(Map.of("a", 1), "text"));
+        assertThatThrownBy(() -> QueryExecutor.insertDocuments(s, Eval.ctx(Map.of("doc", mixed))))
+                .as("an array argument must hold objects only")
+                .hasMessage("line 2, column 4: DOCUMENTS needs objects, but item 1 of the array is a string");
+    }
+
+    @Test
+    void anArrayOfDocumentsInsertsEachOfItsObjects() {
+        InsertStatement s = (InsertStatement) Dql.parse("INSERT INTO c DOCUMENTS ({'a': 0}), (:docs), ([{'a': 3}])");
+        Value docs = Value.fromJava(List.of(Map.of("a", 1), Map.of("a", 2)));
+        List<Value> out = QueryExecutor.insertDocuments(s, Eval.ctx(Map.of("docs", docs)));
+        assertThat(out).extracting(Eval::dql).containsExactly("{'a': 0}", "{'a': 1}", "{'a': 2}", "{'a': 3}");
+        assertThat(QueryExecutor.insertDocuments(s, Eval.ctx(Map.of("docs", Value.Arr.EMPTY))))
+                .as("an empty array inserts nothing")
+                .hasSize(2);
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.starling.internal.sync;
 
 import io.starling.internal.core.BinaryWriter;
-import io.starling.internal.core.CodecException;
 import io.starling.internal.sync.Message.Ack;
 import io.starling.internal.sync.Message.Batch;
 import io.starling.internal.sync.Message.DocEntry;
@@ -114,6 +113,21 @@ final class Receiver {
 
     long activity() {
         return activity;
+    }
+
+    /** Batches whose checkpoint waits for their obligations (at most {@link #MAX_HELD_BACK}); for tests. */
+    int heldBackBatches() {
+        return heldBack.size();
+    }
+
+    /** Hinted documents not answered yet (waiting for a REQUEST, or requested); for tests. */
+    int hintsWaiting() {
+        return hints.size() + requested.size();
+    }
+
+    /** True between the batches of a continued group (its entries held until it ends); for tests. */
+    boolean inGroup() {
+        return groupOb != null;
     }
 
     /** True while we wait for the remote: a request unanswered, or a subscription revision not yet acknowledged. */
@@ -292,11 +306,13 @@ final class Receiver {
         if (hold) {
             if (!holding.isEmpty() && apply(new ArrayList<>(holding), null, ob, out) == null) return false;
         } else if (!holding.isEmpty() || changed) {
-            if (apply(new ArrayList<>(holding), ckpt, ob, out) == null) return false;
-            if (ob.remaining > 0) { // states pushed back are owed after all: the checkpoint must wait for them
-                if (!storeCheckpoint(durable != null ? durable : new Checkpoint(remoteIncarnation, 0, Set.of()), out))
-                    return false;
+            ApplyResult result = apply(new ArrayList<>(holding), ckpt, ob, out);
+            if (result == null) return false;
+            if (ob.remaining > 0) { // states to push back: the store left the checkpoint out, it waits for them
                 hold = true;
+            } else if (!result.behind().isEmpty()) { // left out, but nothing is owed to this remote
+                if (!storeCheckpoint(ckpt, out)) return false;
+                durable = ckpt;
             } else {
                 durable = ckpt;
             }
@@ -363,9 +379,10 @@ final class Receiver {
     }
 
     /**
-     * Applies documents (and a checkpoint) through the store's single write path, then reports zombies, records
-     * echo digests and hands the states found older than ours to our sender, as obligations of {@code ob}. Null
-     * when the store refused: the session is closed then.
+     * Applies documents (and a checkpoint) through the store's single write path, then reports zombies and
+     * refusals, records echo digests and hands the states found older than ours to our sender, as obligations of
+     * {@code ob}. Null when the store refused the batch as a whole: the session is closed then. A document refused
+     * alone is only reported: the checkpoint moves past it (it would be refused again), sync goes on.
      */
     private @Nullable ApplyResult apply(
             List<Doc> docs, @Nullable Checkpoint ckpt, @Nullable Obligation ob, List<Message> out) {
@@ -375,11 +392,12 @@ final class Receiver {
         } catch (RemoteRejectedException e) {
             session.fail(e.reason(), e.getMessage() == null ? e.reason() : e.getMessage());
             return null;
-        } catch (CodecException e) {
-            session.fail(SyncSession.MALFORMED, "a document state does not decode: " + e.getMessage());
-            return null;
         }
+        Set<DocRef> refused = new HashSet<>();
+        for (SyncStoreView.Refusal r : result.refused()) refused.add(r.doc());
+        if (!refused.isEmpty()) session.listener().refused(result.refused());
         for (Doc d : docs) {
+            if (!refused.isEmpty() && refused.contains(d.ref())) continue; // we do not hold what it sent
             session.echo().received(d.collection(), d.id(), d.state());
             heldAnnounced.add(d.collection()); // the sender knows we hold it now
         }

@@ -24,6 +24,12 @@ public interface SessionListener {
      */
     default void warning(String message) {}
 
+    /**
+     * Documents the remote sent that the store refused one by one ({@link SyncStoreView#apply}); the rest of
+     * their batch was applied and sync goes on.
+     */
+    default void refused(List<SyncStoreView.Refusal> refused) {}
+
     /** The remote sent its presence view (an opaque payload the engine encodes). */
     default void presence(byte[] payload) {}
 

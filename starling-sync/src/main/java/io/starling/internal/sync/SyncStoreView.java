@@ -69,14 +69,20 @@ public interface SyncStoreView {
 
     /**
      * Merges remote document states and, in the same local transaction, stores {@code checkpoint} (unless
-     * null). Atomic: all or nothing. {@code docs} may be empty (only the checkpoint moves). A document may
-     * appear more than once (later states merge over earlier ones).
+     * null) — unless a document is behind (see below): then the checkpoint is not stored, since the receiver owes
+     * the sender our newer state first, and a checkpoint stored and taken back in a second transaction would leave
+     * a crash between the two past that obligation. Atomic: all or nothing. {@code docs} may be empty (only the
+     * checkpoint moves). A document may appear more than once (later states merge over earlier ones).
      *
-     * @return the ids refused as zombies (not held here and older than the tombstone horizon), and the ids
-     *     whose stored state the merge left unchanged although it differs from the received one (the sender
-     *     lacks writes we hold); both usually empty
-     * @throws RemoteRejectedException when the store refuses the batch (e.g. a timestamp too far ahead, or a
-     *     state that does not decode: reason {@code malformed}); nothing was applied
+     * <p>A document the store can never accept — a state or id that does not decode, a collection name or id
+     * outside the data model's limits — is refused alone and reported in {@link ApplyResult#refused()}: the rest
+     * of the batch is applied and the checkpoint moves past it, so that one bad document never stalls sync.
+     *
+     * @return the ids refused as zombies (not held here and older than the tombstone horizon), the ids whose
+     *     stored state the merge left unchanged although it differs from the received one (the sender lacks
+     *     writes we hold), and the documents refused; all usually empty
+     * @throws RemoteRejectedException when the store refuses the batch as a whole for now (a timestamp too far
+     *     ahead of our clock: reason {@code clock-drift}); nothing was applied
      */
     ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint);
 
@@ -148,12 +154,29 @@ public interface SyncStoreView {
     }
 
     /** What {@link #apply} reports besides success. */
-    record ApplyResult(List<DocRef> zombies, List<DocRef> behind) {
-        public static final ApplyResult NONE = new ApplyResult(List.of(), List.of());
+    record ApplyResult(List<DocRef> zombies, List<DocRef> behind, List<Refusal> refused) {
+        public static final ApplyResult NONE = new ApplyResult(List.of(), List.of(), List.of());
 
         public ApplyResult {
             zombies = List.copyOf(zombies);
             behind = List.copyOf(behind);
+            refused = List.copyOf(refused);
+        }
+
+        public ApplyResult(List<DocRef> zombies, List<DocRef> behind) {
+            this(zombies, behind, List.of());
+        }
+
+        public boolean isNone() {
+            return zombies.isEmpty() && behind.isEmpty() && refused.isEmpty();
+        }
+    }
+
+    /** A received document the store refused, and why (for logs: names the problem, not the content). */
+    record Refusal(DocRef doc, String reason) {
+        public Refusal {
+            Objects.requireNonNull(doc, "doc");
+            Objects.requireNonNull(reason, "reason");
         }
     }
 
@@ -167,7 +190,20 @@ public interface SyncStoreView {
         }
     }
 
-    /** The store refused remote data as a whole (clock drift, undecodable state). */
+    /**
+     * The local store cannot take writes now: no space is left. The session closes with
+     * {@link SyncSession#STORE_FULL}; nothing of the remote's data is lost (what was not applied is not
+     * acknowledged, and is sent again by a later session), and peers reconnect slowly until space is freed.
+     */
+    final class StoreFullException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public StoreFullException(String message) {
+            super(message);
+        }
+    }
+
+    /** The store refused remote data as a whole, for now (clock drift). */
     final class RemoteRejectedException extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final String reason;

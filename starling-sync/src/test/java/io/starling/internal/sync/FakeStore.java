@@ -35,10 +35,14 @@ final class FakeStore implements SyncStoreView {
     private final Map<Long, Checkpoint> checkpoints = new HashMap<>();
     long horizon;
     boolean rejectAll;
+    /** No space left: every apply throws {@link StoreFullException}. */
+    boolean full;
     /** Subscriptions the application registered (the harness gives them to every session). */
     List<Subscription> subscriptions = List.of();
     /** Every apply call: the documents, and whether a checkpoint went with them. */
     final List<List<Doc>> applyCalls = new ArrayList<>();
+    /** Every checkpoint stored, in order: what a crash at any moment could leave behind. */
+    final List<Checkpoint> checkpointWrites = new ArrayList<>();
 
     int rowReads;
     /** The largest maxRows any read asked for. */
@@ -108,6 +112,11 @@ final class FakeStore implements SyncStoreView {
         return new Txn();
     }
 
+    /** Stores bytes as a document's state as they are (a damaged row, or one an older version wrote). */
+    void putRaw(String c, String id, byte[] state) {
+        write(new DocRef(c, id(id)), state, true, seq + 1);
+    }
+
     void insert(String c, String id, Value.Obj fields, long hlc) {
         txn().insert(c, id, fields, hlc);
     }
@@ -160,6 +169,13 @@ final class FakeStore implements SyncStoreView {
         Map<DocRef, byte[]> m = new LinkedHashMap<>();
         for (Rec r : bySeq.values()) m.put(new DocRef(r.collection, r.id), r.state);
         return m;
+    }
+
+    /** Every row with a sequence at or below {@code seq}, by sequence (not counted as a read of the session's). */
+    List<Row> rowsUpTo(long seq) {
+        List<Row> rows = new ArrayList<>();
+        for (Rec r : bySeq.headMap(seq, true).values()) rows.add(r.row());
+        return rows;
     }
 
     long version() {
@@ -273,23 +289,22 @@ final class FakeStore implements SyncStoreView {
     public ApplyResult apply(long fromPeer, List<Doc> batch, Checkpoint checkpoint) {
         if (rejectAll)
             throw new RemoteRejectedException(SyncSession.CLOCK_DRIFT, "a timestamp is too far ahead of our clock");
-        List<DocumentState> decoded = new ArrayList<>();
-        for (Doc d : batch) {
-            try {
-                decoded.add(DocumentState.decode(d.state()));
-            } catch (CodecException e) {
-                throw new RemoteRejectedException(SyncSession.MALFORMED, "state of " + d.ref() + ": " + e.getMessage());
-            }
-        }
+        if (full) throw new StoreFullException("no space left to write the database");
         List<DocRef> zombies = new ArrayList<>();
         List<DocRef> behind = new ArrayList<>();
+        List<SyncStoreView.Refusal> refused = new ArrayList<>();
         long group = seq + 1;
-        for (int i = 0; i < batch.size(); i++) {
-            Doc d = batch.get(i);
+        for (Doc d : batch) {
             DocRef ref = d.ref();
             Rec r = docs.get(ref);
-            DocumentState remote = decoded.get(i);
-            if (r == null && horizon > 0 && remote.maxStamp().hlc() < horizon) {
+            DocumentState remote;
+            try {
+                remote = DocumentState.decode(d.state());
+            } catch (CodecException e) { // refused alone, as the engine does
+                refused.add(new SyncStoreView.Refusal(ref, "state does not decode: " + e.getMessage()));
+                continue;
+            }
+            if (ZombieRule.refuses(r != null, remote, horizon)) { // the engine's rule itself
                 zombies.add(ref);
                 continue;
             }
@@ -302,9 +317,12 @@ final class FakeStore implements SyncStoreView {
             }
             write(ref, bytes, merged.exists(), group);
         }
-        if (checkpoint != null) checkpoints.put(fromPeer, checkpoint);
+        if (checkpoint != null && behind.isEmpty()) { // as the engine: not past a push-back owed
+            checkpoints.put(fromPeer, checkpoint);
+            checkpointWrites.add(checkpoint);
+        }
         applyCalls.add(List.copyOf(batch));
-        return new ApplyResult(zombies, behind);
+        return new ApplyResult(zombies, behind, refused);
     }
 
     @Override

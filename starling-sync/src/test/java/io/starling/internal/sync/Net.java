@@ -48,6 +48,12 @@ final class Net {
         boolean closedByRemote;
         List<Subscription> remoteSubs = List.of();
         final List<String> warnings = new ArrayList<>();
+        final List<SyncStoreView.Refusal> refused = new ArrayList<>();
+
+        @Override
+        public void refused(List<SyncStoreView.Refusal> docs) {
+            refused.addAll(docs);
+        }
 
         @Override
         public void established(long remotePeerId) {

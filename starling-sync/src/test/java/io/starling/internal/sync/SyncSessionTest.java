@@ -930,6 +930,63 @@ class SyncSessionTest {
     }
 
     @Test
+    void aDocumentTheStoreCannotAcceptIsRefusedAloneAndSyncGoesOn() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 10);
+        a.putRaw("cars", "poison", new byte[] {1, 0, 31}); // no state decodes from this
+        fill(a, "cars", 20); // rewrites 0-9 after it, adds 10-19
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(31);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+
+        assertThat(c.rb.closedReason).isNull();
+        assertThat(c.ra.closedReason).isNull();
+        assertThat(c.rb.refused)
+                .extracting(SyncStoreView.Refusal::doc)
+                .containsExactly(new DocRef("cars", FakeStore.id("poison")));
+        assertThat(c.rb.refused.get(0).reason()).contains("does not decode");
+        assertThat(b.size()).isEqualTo(20);
+        assertThat(b.checkpoint(1).sequence())
+                .as("the checkpoint moves past it")
+                .isEqualTo(a.lastSequence());
+
+        // later writes flow, and a new session does not bring the refused document again
+        a.insert("cars", "later", obj("k", 9), t());
+        net.localChange(a);
+        net.runUntilQuiet();
+        assertThat(b.state("cars", "later").exists()).isTrue();
+        c.disconnect();
+        Net.Conn again = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(again.rb.refused).isEmpty();
+        assertThat(again.rb.closedReason).isNull();
+    }
+
+    @Test
+    void aFullStoreClosesWithStoreFullAcknowledgesNothingAndCatchesUpOnceItHasSpace() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 20);
+        b.subscriptions = List.of(sub("cars", "*"));
+        b.full = true;
+        Net net = new Net(31);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet(); // no exception escapes: a full store is a condition of this peer, not a bug
+        assertThat(c.rb.closedReason).isEqualTo(SyncSession.STORE_FULL);
+        assertThat(c.rb.closedByRemote).isFalse();
+        assertThat(c.ra.closedReason).isEqualTo(SyncSession.STORE_FULL);
+        assertThat(c.ra.closedByRemote).isTrue();
+        assertThat(b.size()).isZero();
+        assertThat(b.checkpoint(1)).isNull();
+        assertThat(only(c.fromB.sent, Ack.class)).isEmpty();
+
+        b.full = false; // space freed
+        net.connect(a, b);
+        net.runUntilQuiet();
+        assertSame(a, b, "cars");
+    }
+
+    @Test
     void zombiesAreRefusedAndEvictedByTheirHolder() {
         FakeStore a = new FakeStore(1), b = new FakeStore(2);
         a.insert("cars", "ancient", obj("k", 1), 5); // written long ago, below B's horizon

@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  *   MAP      the path is made an object (INSERT at the root, SET p = {...}, ancestors of any SET/APPLY)
  *   REGISTER the path is assigned a scalar or array (last writer wins)
  *   REMOVED  the path is removed (UNSET; DELETE at the root)
- *   COUNTER  the path is assigned a counter base (RESTART WITH, or INCREMENT of a plain number)
+ *   COUNTER  the path is assigned a counter base (RESTART WITH); a plain number register is a base too
  *   INC      an increment by the writer's site, with the clear it saw (basis)
  *
  * Visibility of a path under its parent's clear c (the latest assignment on an ancestor): its assignment a counts
@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  * increment by increment: Checker's running-sum check.)
  *
  * A write's effects depend on what the writer knew (UNSET below a non-object does nothing, INCREMENT of a plain
- * number restarts the counter, DO UPDATE_LOCAL_DIFF writes only what differs, an increment's basis): the model
+ * number counts on top of it, DO UPDATE_LOCAL_DIFF writes only what differs, an increment's basis): the model
  * takes "what the writer knew" to be the acknowledged writes whose resulting state the writer's state before the
  * write includes (in the join order of document states), and evaluates itself over them.
  */
@@ -129,7 +129,8 @@ final class ReferenceModel {
                     Lookup at = lookup(trie, p);
                     Value current = at.node == null ? Value.MISSING : visible(at.node, at.parentClear);
                     boolean counter = at.node != null && isCounter(at.node, at.parentClear);
-                    if (counter || current.isMissing()) {
+                    // a plain number is the base increments count on (DATA-MODEL.md, "Counters")
+                    if (counter || current.isMissing() || current.isNumber()) {
                         Stamp basis = clearOf(at);
                         StateCodecReader.Contribution c =
                                 StateCodecReader.contribution(w.after.encode(), p, w.site, w.stamp);
@@ -147,8 +148,6 @@ final class ReferenceModel {
                                 basis,
                                 c == null ? inc.amount() : c.sum(),
                                 c == null ? w.stamp : c.series()));
-                    } else if (current.isNumber()) {
-                        effects.add(new Effect(p, COUNTER, add(current, inc.amount()), null));
                     } else {
                         problems.add(
                                 w + ": INCREMENT of " + String.join(".", p) + " holding " + current + " was accepted");
@@ -311,8 +310,9 @@ final class ReferenceModel {
             }
             return new Value.Obj(fields);
         }
-        if (counts && n.assignKind == REGISTER) return Objects.requireNonNull(n.assignValue, "a register has a value");
-        Value total = counts && n.assignKind == COUNTER ? n.assignValue : null;
+        if (counts && n.assignKind == REGISTER && !n.assignValue.isNumber()) return n.assignValue;
+        // a counter's base: a restart, or a plain number the increments count on
+        Value total = counts && (n.assignKind == COUNTER || n.assignKind == REGISTER) ? n.assignValue : null;
         for (List<Inc> list : n.incs.values()) {
             // a series counts with its running sum as of its latest increment; Checker verifies separately that
             // running sums continue from one increment of the series to the next

@@ -3,7 +3,7 @@ package io.starling.testing.sim;
 import org.jspecify.annotations.Nullable;
 
 /** The outcome of one simulated run. */
-public record SimulationResult(
+record SimulationResult(
         long seed,
         Topology topology,
         int peers,

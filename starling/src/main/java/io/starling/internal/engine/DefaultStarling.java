@@ -7,6 +7,7 @@ import io.starling.StarlingConfig;
 import io.starling.StarlingException;
 import io.starling.Store;
 import io.starling.internal.net.ConnectionInfo;
+import io.starling.internal.net.MessageChannel;
 import io.starling.internal.net.Network;
 import io.starling.internal.net.NetworkHost;
 import io.starling.internal.net.NetworkProvider;
@@ -286,7 +287,8 @@ public final class DefaultStarling implements Starling {
                 storage,
                 timestamps,
                 new EngineMetrics(),
-                new SystemCollections.Info(dir, identity.siteId, identity.appId));
+                new SystemCollections.Info(dir, identity.siteId, identity.appId),
+                new RunningStatements(config.statementTimeout()));
         log.info("opened {} (app {}, site {})", dir, identity.appId, Long.toUnsignedString(identity.siteId, 16));
         return new DefaultStarling(resolved, storage, store, identity.incarnation, clock);
     }
@@ -324,6 +326,11 @@ public final class DefaultStarling implements Starling {
         return sync;
     }
 
+    /** The storage under the store (tests reach its hooks through it, such as a size cap that makes it "full"). */
+    public DocumentStorage storage() {
+        return storage;
+    }
+
     /** The store with its internal entry points (remote merges). */
     public DefaultStore defaultStore() {
         checkOpen();
@@ -345,10 +352,13 @@ public final class DefaultStarling implements Starling {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        store.cancelRunning(); // first: a running statement must not hold up sync, the network or the writer lock
         Network n = network;
         if (n != null) n.quiesce(); // nothing new comes in or goes out
         if (syncService != null) syncService.close(); // each session sends CLOSE; channels flush, then close
         if (n != null) n.close(); // waits a grace period for those flushes, then stops the event loops
+        sync.closeObservers();
+        presence.closeObservers();
         store.markClosed();
         storage.close();
         log.info("closed {}", config.databaseDirectory());

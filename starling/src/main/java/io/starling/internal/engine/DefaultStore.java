@@ -5,6 +5,7 @@ import io.starling.ObserverCallback;
 import io.starling.QueryException;
 import io.starling.QueryResult;
 import io.starling.SignalNextCallback;
+import io.starling.StarlingConfig;
 import io.starling.StarlingException;
 import io.starling.Store;
 import io.starling.StoreObserver;
@@ -12,6 +13,7 @@ import io.starling.Transaction;
 import io.starling.TransactionWork;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.query.Cancellation;
 import io.starling.internal.query.Dql;
 import io.starling.internal.query.DqlException;
 import io.starling.internal.query.EvalContext;
@@ -19,6 +21,7 @@ import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
 import io.starling.internal.query.Statement;
 import io.starling.internal.storage.DocumentStorage;
+import io.starling.internal.sync.ZombieRule;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -28,7 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -40,6 +43,11 @@ import org.jspecify.annotations.Nullable;
 public final class DefaultStore implements Store {
     static final String META_HLC = "hlc";
     private static final int STATEMENT_CACHE_SIZE = 512;
+    /**
+     * Longer statement texts are parsed each time rather than cached: the cache holds at most 512 statements, and
+     * this keeps its memory small whatever clients send (typical statements are far shorter).
+     */
+    static final int MAX_CACHED_STATEMENT_LENGTH = 4096;
 
     private final DocumentStorage storage;
     private final Timestamps timestamps;
@@ -48,6 +56,7 @@ public final class DefaultStore implements Store {
     private final IndexCatalog indexCatalog;
     private final ObserverRegistry observers;
     private final EngineMetrics metrics;
+    private final RunningStatements running;
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Boolean> inTransaction = ThreadLocal.withInitial(() -> false);
     private final Map<String, Statement> statementCache =
@@ -70,12 +79,22 @@ public final class DefaultStore implements Store {
     public record RemoteDocument(String collection, Value id, DocumentState state) {}
 
     DefaultStore(DocumentStorage storage, Timestamps timestamps, EngineMetrics metrics, SystemCollections.Info info) {
+        this(storage, timestamps, metrics, info, new RunningStatements(StarlingConfig.DEFAULT_STATEMENT_TIMEOUT));
+    }
+
+    DefaultStore(
+            DocumentStorage storage,
+            Timestamps timestamps,
+            EngineMetrics metrics,
+            SystemCollections.Info info,
+            RunningStatements running) {
         this.storage = storage;
         this.timestamps = timestamps;
         this.metrics = metrics;
+        this.running = running;
         this.indexCatalog = new IndexCatalog(storage.read(IndexCatalog::load));
         this.runner = new StatementRunner(timestamps, metrics, cache, indexCatalog, info);
-        this.observers = new ObserverRegistry(this::evaluateLive, timestamps::nowMillis);
+        this.observers = new ObserverRegistry(this::evaluateLive, timestamps::nowMillis, running);
     }
 
     @Override
@@ -131,15 +150,46 @@ public final class DefaultStore implements Store {
         return observers.register(text, select, args, executor, plain, withSignal);
     }
 
+    @Override
+    public Health health() {
+        io.starling.internal.storage.StorageException failure = storage.writeFailure();
+        if (failure == null) return Health.healthy();
+        return new Health(Errors.storage(failure).errorCode(), failure.getMessage());
+    }
+
     /** A live query's evaluation, on a fresh snapshot (runs on the observers' evaluation thread). */
-    private List<Value.Obj> evaluateLive(SelectStatement statement, Map<String, Value> args) {
-        return storage.read(tx ->
-                QueryExecutor.select(statement, runner.source(tx), new EvalContext(args, timestamps.nowMillis())));
+    private List<Value.Obj> evaluateLive(
+            SelectStatement statement, Map<String, Value> args, Cancellation cancellation) {
+        return storage.read(tx -> QueryExecutor.select(
+                statement, runner.source(tx), new EvalContext(args, timestamps.nowMillis(), cancellation)));
     }
 
     /** Runs a SELECT the way a live query does (tests compare deliveries with it). */
     List<Value.Obj> evaluateForTest(String select) {
-        return evaluateLive((SelectStatement) parse(select), Map.of());
+        return evaluateLive((SelectStatement) parse(select), Map.of(), Cancellation.NONE);
+    }
+
+    /** The running statements and their deadlines (tests). */
+    RunningStatements running() {
+        return running;
+    }
+
+    /**
+     * Stops every running statement at its next poll (it fails with {@code store/closed}; a write rolls back) and
+     * every statement started from now on: the first step of closing, so that no statement holds up shutdown.
+     */
+    void cancelRunning() {
+        running.cancelAll();
+    }
+
+    /** Runs one statement under a fresh deadline. */
+    private <T> T timed(Function<Cancellation, T> body) {
+        RunningStatements.Deadline deadline = running.start();
+        try {
+            return body.apply(deadline);
+        } finally {
+            running.finish(deadline);
+        }
     }
 
     /** The decoded-document cache (tests). */
@@ -164,8 +214,10 @@ public final class DefaultStore implements Store {
         Map<String, Value> args = bind(arguments);
         metrics.statements.increment();
         try {
-            if (!statement.isMutation()) return storage.read(tx -> runner.read(tx, statement, args));
-            return write(writer -> runner.write(writer, statement, args));
+            if (!statement.isMutation()) {
+                return storage.read(tx -> timed(deadline -> runner.read(tx, statement, args, deadline)));
+            }
+            return write(writer -> timed(deadline -> runner.write(writer, statement, args, deadline)));
         } catch (RuntimeException e) {
             throw Errors.translate(e);
         }
@@ -174,7 +226,12 @@ public final class DefaultStore implements Store {
     @Override
     public <T> T transaction(TransactionWork<T> work) {
         checkUsable();
-        return runWork(() -> write(writer -> runView(new TxView(writer, null), work)));
+        return runWork(() -> write(writer -> {
+            TxView view = new TxView(writer, null);
+            T result = runView(view, work);
+            view.rollBackIfBroken(); // throwing here rolls the whole transaction back
+            return result;
+        }));
     }
 
     @Override
@@ -219,39 +276,52 @@ public final class DefaultStore implements Store {
      */
     List<DocumentWriter.Change> mergeRemote(List<RemoteDocument> documents) {
         List<List<DocumentWriter.Change>> changes = new ArrayList<>(1);
-        applyRemote(documents, 0, writer -> changes.add(new ArrayList<>(writer.changes())));
+        applyRemote(documents, 0, (writer, outcome) -> changes.add(new ArrayList<>(writer.changes())));
         return changes.get(0);
     }
 
-    /** What {@link #applyRemote} refused (zombies) and found behind (the sender lacks writes held here). */
-    record RemoteOutcome(List<RemoteDocument> zombies, List<RemoteDocument> behind) {}
+    /**
+     * What {@link #applyRemote} refused as zombies, found behind (the sender lacks writes held here), and could not
+     * merge because the local copy is damaged (with why).
+     */
+    record RemoteOutcome(
+            List<RemoteDocument> zombies, List<RemoteDocument> behind, Map<RemoteDocument, String> damaged) {}
 
     /**
      * The sync engine's entry point: merges remote states in one transaction through the same write path as
      * local writes, refuses zombies (states of documents this store has no row for, entirely older than the
-     * tombstone {@code horizon}), and runs {@code alsoInTransaction} before commit (the checkpoint).
+     * tombstone {@code horizon}), and runs {@code alsoInTransaction} before commit, with what the merge found (the
+     * checkpoint, unless a document is behind).
      *
      * @return the refused zombies, and the documents whose stored state already included the received one
      *     but differs from it (the sender is behind)
      */
     RemoteOutcome applyRemote(
-            List<RemoteDocument> documents, long horizon, Consumer<DocumentWriter> alsoInTransaction) {
+            List<RemoteDocument> documents, long horizon, BiConsumer<DocumentWriter, RemoteOutcome> alsoInTransaction) {
         checkOpen();
         try {
             return write(writer -> {
                 List<RemoteDocument> zombies = new ArrayList<>();
                 List<RemoteDocument> behind = new ArrayList<>();
+                Map<RemoteDocument, String> damaged = new LinkedHashMap<>();
                 for (RemoteDocument doc : documents) {
                     DocumentIds.validate(doc.id());
                     byte[] idBytes = DocumentIds.encode(doc.id());
                     DocumentStorage.Row row = writer.tx().get(doc.collection(), idBytes);
-                    if (row == null && doc.state().maxStamp().hlc() < horizon) {
+                    if (ZombieRule.refuses(row != null, doc.state(), horizon)) {
                         zombies.add(doc);
                         continue;
                     }
+                    DocumentState before = DocumentState.empty();
+                    if (row != null) {
+                        before = runner.decodeOrReport(row);
+                        if (before == null) { // nothing can merge into it; EVICT removes it, and sync brings it back
+                            damaged.put(doc, "the local copy is damaged (EVICT it to take the peer's copy)");
+                            continue;
+                        }
+                    }
                     timestamps.observe(doc.state().maxStamp());
                     writer.clockAdvanced();
-                    DocumentState before = row == null ? DocumentState.empty() : StatementRunner.decode(row);
                     DocumentState after = before.merge(doc.state());
                     if (after.equals(before)) {
                         if (!before.equals(doc.state())) behind.add(doc);
@@ -260,8 +330,9 @@ public final class DefaultStore implements Store {
                     writer.commit(doc.collection(), doc.id(), idBytes, before, after, false);
                     metrics.documentsMerged.increment();
                 }
-                alsoInTransaction.accept(writer);
-                return new RemoteOutcome(zombies, behind);
+                RemoteOutcome outcome = new RemoteOutcome(zombies, behind, damaged);
+                alsoInTransaction.accept(writer, outcome);
+                return outcome;
             });
         } catch (RuntimeException e) {
             throw Errors.translate(e);
@@ -283,8 +354,8 @@ public final class DefaultStore implements Store {
                 List<DocumentStorage.Row> doomed = new ArrayList<>();
                 writer.tx().scan(collection, false, row -> {
                     if (!row.live()) {
-                        DocumentState state = StatementRunner.decode(row);
-                        if (state.isTombstone() && state.maxStamp().hlc() < horizon) doomed.add(row);
+                        DocumentState state = runner.decodeOrReport(row);
+                        if (state != null && ZombieRule.purges(state, horizon)) doomed.add(row);
                     }
                     return true;
                 });
@@ -306,6 +377,11 @@ public final class DefaultStore implements Store {
         return b == null ? 0 : ByteBuffer.wrap(b).getLong();
     }
 
+    /** The statement runner (for tests of the document cache). */
+    StatementRunner runner() {
+        return runner;
+    }
+
     /** Runs a read against the storage (for the sync engine's store view). */
     <T> T read(DocumentStorage.ReadWork<T> work) {
         checkOpen();
@@ -323,7 +399,10 @@ public final class DefaultStore implements Store {
             for (RemoteDocument doc : documents) {
                 byte[] idBytes = DocumentIds.encode(doc.id());
                 DocumentStorage.Row row = writer.tx().get(doc.collection(), idBytes);
-                if (row != null) writer.evict(doc.collection(), doc.id(), idBytes, StatementRunner.decode(row));
+                if (row == null) continue;
+                DocumentState before = runner.decodeOrReport(row);
+                if (before != null) writer.evict(doc.collection(), doc.id(), idBytes, before);
+                else writer.evictDamaged(doc.collection(), doc.id(), idBytes);
             }
             return null;
         });
@@ -392,7 +471,7 @@ public final class DefaultStore implements Store {
         if (cached != null) return cached;
         try {
             Statement parsed = Dql.parse(text);
-            statementCache.put(text, parsed);
+            if (text.length() <= MAX_CACHED_STATEMENT_LENGTH) statementCache.put(text, parsed);
             return parsed;
         } catch (DqlException e) {
             throw Errors.query(e);
@@ -440,12 +519,21 @@ public final class DefaultStore implements Store {
         }
     }
 
-    /** The Transaction handed to application code: valid during the callback, on its thread. */
+    /**
+     * The Transaction handed to application code: valid during the callback, on its thread.
+     *
+     * <p>There are no savepoints, so a statement that fails after writing part of its work (a timeout, an id conflict
+     * in the middle of a batch) breaks the transaction: later statements are refused and the whole transaction rolls
+     * back when the callback returns, even if the application caught the exception. A statement that fails before
+     * writing anything leaves the transaction usable.
+     */
     private final class TxView implements Transaction {
         private final @Nullable DocumentWriter writer;
         private final DocumentStorage.@Nullable ReadTx readTx;
         private final Thread owner = Thread.currentThread();
         private boolean ended;
+        /** The failure that broke this transaction, or null. */
+        private StarlingException broken;
 
         TxView(@Nullable DocumentWriter writer, DocumentStorage.@Nullable ReadTx readTx) {
             this.writer = writer;
@@ -466,6 +554,13 @@ public final class DefaultStore implements Store {
                         "a transaction may only be used on the thread that runs its callback");
             }
             checkOpen();
+            if (broken != null) {
+                throw new StarlingException(
+                        ErrorCode.TRANSACTION_FAILED,
+                        "this transaction will roll back: an earlier statement failed after writing part of its"
+                                + " work (" + broken.getMessage() + ")",
+                        broken);
+            }
             Statement statement = parse(text);
             Map<String, Value> args = bind(arguments);
             metrics.statements.increment();
@@ -475,12 +570,30 @@ public final class DefaultStore implements Store {
                         "cannot run " + text.strip().split("\\s+", 2)[0].toUpperCase(java.util.Locale.ROOT)
                                 + " in a read-only transaction");
             }
+            int writesBefore = writer == null ? 0 : writer.mutations();
             try {
-                return writer != null
-                        ? runner.write(writer, statement, args)
-                        : runner.read(Objects.requireNonNull(readTx), statement, args);
+                return timed(deadline -> writer != null
+                        ? runner.write(writer, statement, args, deadline)
+                        : runner.read(readTx, statement, args, deadline));
             } catch (RuntimeException e) {
-                throw Errors.translate(e);
+                RuntimeException translated = Errors.translate(e);
+                if (writer != null && writer.mutations() != writesBefore) {
+                    broken = translated instanceof StarlingException s
+                            ? s
+                            : new StarlingException(ErrorCode.INTERNAL, translated.toString(), translated);
+                }
+                throw translated;
+            }
+        }
+
+        /** After the callback: a broken transaction rolls back whatever the callback did with the failure. */
+        void rollBackIfBroken() {
+            if (broken != null) {
+                throw new StarlingException(
+                        ErrorCode.TRANSACTION_FAILED,
+                        "the transaction was rolled back: a statement failed after writing part of its work ("
+                                + broken.getMessage() + ")",
+                        broken);
             }
         }
 

@@ -2,6 +2,7 @@ package io.starling.internal.engine;
 
 import io.starling.ErrorCode;
 import io.starling.StarlingException;
+import io.starling.internal.core.Limits;
 import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueCodec;
 import io.starling.internal.crdt.DocumentState;
@@ -25,8 +26,8 @@ import org.slf4j.LoggerFactory;
 final class DocumentWriter {
     private static final Logger log = LoggerFactory.getLogger(DocumentWriter.class);
 
-    static final int WARN_BYTES = 256 * 1024;
-    static final int MAX_LOCAL_BYTES = 5 * 1024 * 1024;
+    static final int WARN_BYTES = Limits.WARN_DOCUMENT_BYTES;
+    static final int MAX_LOCAL_BYTES = Limits.MAX_DOCUMENT_BYTES;
 
     /**
      * One committed document change. {@code before} is {@link DocumentState#empty()} for a new row and
@@ -70,6 +71,8 @@ final class DocumentWriter {
     private IndexCatalog.Version indexes;
 
     private boolean indexesChanged;
+    /** CREATE and DROP INDEX operations, counted with the changes in {@link #mutations()}. */
+    private int indexOperations;
 
     DocumentWriter(DocumentStorage.WriteTx tx, EngineMetrics metrics, IndexCatalog.Version indexes) {
         this.tx = tx;
@@ -86,13 +89,18 @@ final class DocumentWriter {
         return indexesChanged;
     }
 
-    /** CREATE INDEX: stores the definition and indexes every live document of the collection. */
-    void createIndex(IndexDefinition index) {
+    /**
+     * CREATE INDEX: stores the definition and indexes every live document of the collection, polling
+     * {@code cancellation} for each.
+     */
+    void createIndex(IndexDefinition index, io.starling.internal.query.Cancellation cancellation) {
         indexes = indexes.with(index);
         indexesChanged = true;
+        indexOperations++;
         IndexCatalog.store(tx, indexes);
         List<byte[][]> entries = new ArrayList<>();
         tx.scan(index.collection(), true, row -> {
+            cancellation.check();
             Value.Obj doc = DocumentState.decode(row.state()).document(DocumentIds.decode(row.id()));
             if (doc != null) entries.add(new byte[][] {IndexKeyCodec.keyOf(index, doc), row.id()});
             return true;
@@ -105,6 +113,7 @@ final class DocumentWriter {
     void dropIndex(IndexDefinition index) {
         indexes = indexes.without(index);
         indexesChanged = true;
+        indexOperations++;
         IndexCatalog.store(tx, indexes);
         tx.dropIndex(IndexCatalog.storageName(index));
     }
@@ -185,6 +194,25 @@ final class DocumentWriter {
         return true;
     }
 
+    /**
+     * EVICT of a row whose state does not decode: the row goes, and so do its index entries, found by scanning each
+     * index of the collection for the id (the keys they were made from cannot be computed any more).
+     */
+    boolean evictDamaged(String collection, Value id, byte[] idBytes) {
+        if (!tx.remove(collection, idBytes)) return false;
+        for (IndexDefinition index : indexes.of(collection)) {
+            String name = IndexCatalog.storageName(index);
+            List<byte[]> keys = new ArrayList<>();
+            tx.scanIndex(name, null, null, false, (key, entryId) -> {
+                if (java.util.Arrays.equals(entryId, idBytes)) keys.add(key);
+                return true;
+            });
+            for (byte[] key : keys) tx.removeIndexEntry(name, key, idBytes);
+        }
+        changes.add(new Change(collection, id, DocumentState.empty(), DocumentState.empty(), null, -1));
+        return true;
+    }
+
     /** Notes that the clock moved (a remote stamp was observed), so it is persisted with this transaction. */
     void clockAdvanced() {
         wroteStamp = true;
@@ -197,6 +225,14 @@ final class DocumentWriter {
 
     List<Change> changes() {
         return changes;
+    }
+
+    /**
+     * How many writes this transaction made so far (document changes and index operations): a statement that fails
+     * after this number grew has written part of its work.
+     */
+    int mutations() {
+        return changes.size() + indexOperations;
     }
 
     /** The highest sequence number written among changes from index {@code from} on, or 0. */

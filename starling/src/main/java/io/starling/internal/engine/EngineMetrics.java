@@ -8,4 +8,6 @@ final class EngineMetrics {
     final LongAdder documentsWritten = new LongAdder();
     final LongAdder documentsMerged = new LongAdder();
     final LongAdder oversizeMerges = new LongAdder();
+    /** Rows whose stored state does not decode, met by scans (skipped) or by merges (refused). */
+    final LongAdder damagedDocuments = new LongAdder();
 }

@@ -5,6 +5,7 @@ import io.starling.StarlingException;
 import io.starling.internal.core.BinaryReader;
 import io.starling.internal.core.BinaryWriter;
 import io.starling.internal.core.CodecException;
+import io.starling.internal.core.Limits;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.query.EvalContext;
@@ -14,6 +15,7 @@ import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SubscriptionKey;
 import io.starling.internal.sync.SyncStoreView;
+import io.starling.internal.sync.SyncStoreView.Refusal;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,6 +42,23 @@ public final class EngineSyncStore implements SyncStoreView {
     private final String appId;
     private final java.util.function.LongSupplier clock;
     private final Map<String, SelectStatement> parsed = new ConcurrentHashMap<>();
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EngineSyncStore.class);
+
+    /**
+     * The longest a remote subscription's WHERE may take on one document (or the statement time limit, if shorter).
+     * Matching runs on the sync thread that serves every peer, and a per-document test normally takes microseconds:
+     * a subscription that needs longer (a backtracking regular expression, say) would stall all of sync.
+     */
+    static final java.time.Duration MATCH_LIMIT = java.time.Duration.ofMillis(250);
+
+    /** Subscriptions that ran past {@link #MATCH_LIMIT}: they match nothing from then on (logged once). */
+    private final Set<String> tooSlow = ConcurrentHashMap.newKeySet();
+
+    /** The subscriptions stopped for running past {@link #MATCH_LIMIT} (tests). */
+    Set<String> tooSlow() {
+        return Set.copyOf(tooSlow);
+    }
 
     EngineSyncStore(
             DefaultStore store, long peerId, long incarnation, String appId, java.util.function.LongSupplier clock) {
@@ -86,12 +105,11 @@ public final class EngineSyncStore implements SyncStoreView {
     public List<Row> scanMatching(Subscription subscription, byte @Nullable [] afterId, int maxRows) {
         SelectStatement select = statement(subscription);
         if (select == null) return List.of();
-        EvalContext ctx = context(subscription);
         return store.read(tx -> {
             List<Row> rows = new ArrayList<>();
             boolean everything = select.where() == null;
             tx.scanAfter(subscription.collection(), afterId, true, r -> {
-                if (everything || matchesDocument(select, r.id(), r.state(), ctx)) {
+                if (everything || matchesDocument(subscription, select, r.id(), r.state())) {
                     rows.add(new Row(r.sequence(), r.group(), r.collection(), r.id(), true, r.state()));
                 }
                 return rows.size() < maxRows;
@@ -120,8 +138,7 @@ public final class EngineSyncStore implements SyncStoreView {
             SelectStatement select = statement(subscription);
             if (select == null) return false;
             if (select.where() == null) return true; // the whole collection: no need to decode the document
-            Value.Obj doc = document(row.id(), row.state());
-            return doc != null && QueryExecutor.matches(select, doc, context(subscription));
+            return matchesDocument(subscription, select, row.id(), row.state());
         } catch (RuntimeException unusable) {
             return false;
         }
@@ -140,29 +157,44 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint) {
+    public ApplyResult apply(long fromPeer, List<Doc> docs, Checkpoint checkpoint) {
+        // Each document is checked alone: one that can never be accepted here is refused and reported, the rest
+        // of the batch is applied and the checkpoint moves past it (refusing it again later would change nothing).
         List<DefaultStore.RemoteDocument> remote = new ArrayList<>(docs.size());
-        try {
-            for (Doc d : docs) {
-                remote.add(new DefaultStore.RemoteDocument(
-                        d.collection(), DocumentIds.decode(d.id()), DocumentState.decode(d.state())));
+        List<Refusal> refused = new ArrayList<>();
+        for (Doc d : docs) {
+            String problem = Limits.nameProblem("collection name", d.collection());
+            DefaultStore.RemoteDocument doc = null;
+            if (problem == null) {
+                try {
+                    Value id = DocumentIds.decode(d.id());
+                    problem = DocumentIds.problem(id);
+                    if (problem == null) {
+                        doc = new DefaultStore.RemoteDocument(d.collection(), id, DocumentState.decode(d.state()));
+                    }
+                } catch (CodecException e) {
+                    problem = "it does not decode: " + e.getMessage();
+                }
             }
-        } catch (CodecException e) {
-            throw new RemoteRejectedException(
-                    "malformed", "a document from peer " + hex(fromPeer) + " does not decode: " + e.getMessage());
+            if (doc != null) remote.add(doc);
+            else refused.add(new Refusal(d.ref(), problem));
         }
         long horizon = tombstoneHorizon();
         try {
-            DefaultStore.RemoteOutcome outcome = store.applyRemote(remote, horizon, writer -> {
-                if (checkpoint != null) writer.tx().putMeta(META_CHECKPOINT_PREFIX + hex(fromPeer), encode(checkpoint));
+            DefaultStore.RemoteOutcome outcome = store.applyRemote(remote, horizon, (writer, found) -> {
+                // not past a document we hold newer: the session owes it back first (SyncStoreView.apply)
+                if (checkpoint != null && found.behind().isEmpty())
+                    writer.tx().putMeta(META_CHECKPOINT_PREFIX + hex(fromPeer), encode(checkpoint));
             });
-            if (outcome.zombies().isEmpty() && outcome.behind().isEmpty()) return ApplyResult.NONE;
-            return new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()));
+            outcome.damaged()
+                    .forEach((doc, why) ->
+                            refused.add(new Refusal(new DocRef(doc.collection(), DocumentIds.encode(doc.id())), why)));
+            ApplyResult result = new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()), refused);
+            return result.isNone() ? ApplyResult.NONE : result;
         } catch (StarlingException e) {
             if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
-                throw new RemoteRejectedException("clock-drift", String.valueOf(e.getMessage()));
-            if (e.errorCode() == ErrorCode.DOCUMENT_INVALID_ID)
-                throw new RemoteRejectedException("malformed", String.valueOf(e.getMessage()));
+                throw new RemoteRejectedException("clock-drift", e.getMessage());
+            if (e.errorCode() == ErrorCode.STORE_FULL) throw new StoreFullException(e.getMessage());
             throw e;
         }
     }
@@ -190,7 +222,14 @@ public final class EngineSyncStore implements SyncStoreView {
                 // an id that does not decode names nothing we hold
             }
         }
-        store.evictLocal(ids);
+        try {
+            store.evictLocal(ids);
+        } catch (RuntimeException e) {
+            if (Errors.translate(e) instanceof StarlingException s && s.errorCode() == ErrorCode.STORE_FULL) {
+                throw new StoreFullException(s.getMessage());
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -219,14 +258,33 @@ public final class EngineSyncStore implements SyncStoreView {
         });
     }
 
-    private EvalContext context(Subscription s) {
-        Map<String, Value> args = new java.util.LinkedHashMap<>(s.args().fields());
-        return new EvalContext(args, clock.getAsLong());
-    }
-
-    private static boolean matchesDocument(SelectStatement select, byte[] id, byte[] state, EvalContext ctx) {
-        Value.Obj doc = document(id, state);
-        return doc != null && QueryExecutor.matches(select, doc, ctx);
+    /**
+     * Whether a stored document matches a remote subscription, never throwing: a document the WHERE cannot be
+     * evaluated on matches nothing, and a subscription whose test runs past {@link #MATCH_LIMIT} matches nothing from
+     * then on.
+     */
+    private boolean matchesDocument(Subscription s, SelectStatement select, byte[] id, byte[] state) {
+        if (tooSlow.contains(s.query())) return false;
+        RunningStatements.Deadline deadline = store.running().start(MATCH_LIMIT);
+        try {
+            Value.Obj doc = document(id, state);
+            return doc != null
+                    && QueryExecutor.matches(
+                            select, doc, new EvalContext(s.args().fields(), clock.getAsLong(), deadline));
+        } catch (io.starling.internal.query.DqlException e) {
+            if (e.kind() == io.starling.internal.query.DqlException.Kind.TIMEOUT && tooSlow.add(s.query())) {
+                log.warn(
+                        "a peer's subscription '{}' took longer than {} to test one document; it matches nothing"
+                                + " here from now on",
+                        s.query(),
+                        RunningStatements.text(MATCH_LIMIT));
+            }
+            return false;
+        } catch (RuntimeException unusable) {
+            return false;
+        } finally {
+            store.running().finish(deadline);
+        }
     }
 
     private static Value.@Nullable Obj document(byte[] id, byte[] state) {

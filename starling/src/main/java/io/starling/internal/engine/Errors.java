@@ -4,6 +4,7 @@ import io.starling.ErrorCode;
 import io.starling.QueryException;
 import io.starling.StarlingException;
 import io.starling.internal.core.HybridLogicalClock;
+import io.starling.internal.crdt.DocumentException;
 import io.starling.internal.query.DqlException;
 import io.starling.internal.storage.StorageException;
 
@@ -15,6 +16,8 @@ final class Errors {
         if (e instanceof StarlingException) return e;
         if (e instanceof DqlException q) return query(q);
         if (e instanceof StorageException s) return storage(s);
+        if (e instanceof DocumentException d)
+            return new StarlingException(ErrorCode.DOCUMENT_INVALID, d.getMessage(), d);
         if (e instanceof HybridLogicalClock.ClockDriftException c) {
             return new StarlingException(ErrorCode.CLOCK_DRIFT, String.valueOf(c.getMessage()), c);
         }
@@ -32,6 +35,9 @@ final class Errors {
                 break;
             case UNSUPPORTED:
                 code = ErrorCode.QUERY_UNSUPPORTED;
+                break;
+            case TIMEOUT:
+                code = ErrorCode.QUERY_TIMEOUT;
                 break;
             default:
                 code = ErrorCode.QUERY_INVALID;
@@ -53,6 +59,9 @@ final class Errors {
                 break;
             case CLOSED:
                 code = ErrorCode.CLOSED;
+                break;
+            case FULL:
+                code = ErrorCode.STORE_FULL;
                 break;
             default:
                 code = ErrorCode.STORE_IO;

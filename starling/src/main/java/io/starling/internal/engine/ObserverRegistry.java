@@ -8,6 +8,8 @@ import io.starling.SignalNextCallback;
 import io.starling.StoreObserver;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.query.Cancellation;
+import io.starling.internal.query.DqlException;
 import io.starling.internal.query.EvalContext;
 import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
@@ -49,6 +51,11 @@ import org.slf4j.LoggerFactory;
  * last saw. Memory per live query is therefore bounded: pending changes are capped (beyond the cap, the
  * query is simply marked for re-evaluation and the changes dropped) and each observer holds at most two
  * results. The writer is never blocked by observers.
+ *
+ * Time limit. Each evaluation (the relevance checks and the re-run) runs under one statement deadline (see
+ * RunningStatements), so a live query whose WHERE is very slow cannot stall the evaluation thread, and with it every
+ * other live query of the instance: it is stopped, logged, keeps its last result, and is tried again after the next
+ * relevant change.
  */
 
 /** The live queries of one store. Thread-safe. */
@@ -57,13 +64,14 @@ final class ObserverRegistry {
     /** Beyond this many pending changes a live query stops tracking them and re-evaluates unconditionally. */
     static final int MAX_PENDING_CHANGES = 10_000;
 
-    /** Runs a SELECT on a fresh snapshot; supplied by the store. */
+    /** Runs a SELECT on a fresh snapshot, polling {@code cancellation}; supplied by the store. */
     interface Evaluator {
-        List<Value.Obj> evaluate(SelectStatement statement, Map<String, Value> args);
+        List<Value.Obj> evaluate(SelectStatement statement, Map<String, Value> args, Cancellation cancellation);
     }
 
     private final Evaluator evaluator;
     private final LongSupplier clock;
+    private final RunningStatements running;
     private final Map<String, LiveQuery> byKey = new ConcurrentHashMap<>();
     private final Map<String, List<LiveQuery>> byCollection = new ConcurrentHashMap<>();
     // created with the first observer, so that an instance without observers runs no threads
@@ -71,9 +79,10 @@ final class ObserverRegistry {
     private @Nullable ExecutorService delivery;
     private volatile boolean closed;
 
-    ObserverRegistry(Evaluator evaluator, LongSupplier clock) {
+    ObserverRegistry(Evaluator evaluator, LongSupplier clock, RunningStatements running) {
         this.evaluator = evaluator;
         this.clock = clock;
+        this.running = running;
     }
 
     private synchronized void startThreads() {
@@ -138,6 +147,14 @@ final class ObserverRegistry {
 
     /** Evaluations run so far — tests use it to see that irrelevant changes are skipped. */
     final java.util.concurrent.atomic.AtomicLong evaluations = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Evaluations stopped by the statement time limit (tests). */
+    final java.util.concurrent.atomic.AtomicLong timeouts = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The failure of a statement stopped because the instance is closing. */
+    private static boolean isClosing(RuntimeException e) {
+        return e instanceof io.starling.StarlingException s && s.errorCode() == io.starling.ErrorCode.CLOSED;
+    }
 
     /** Waits until the evaluation thread has handled everything queued before this call (tests). */
     void awaitEvaluations() throws InterruptedException {
@@ -268,30 +285,44 @@ final class ObserverRegistry {
                 overflowed = false;
             }
             if (observers.isEmpty()) return;
+            RunningStatements.Deadline deadline = running.start();
             try {
-                if (unconditional || relevant(changes)) {
+                if (unconditional || relevant(changes, deadline)) {
                     evaluations.incrementAndGet();
-                    List<Value.Obj> items = Collections.unmodifiableList(evaluator.evaluate(statement, args));
+                    List<Value.Obj> items = Collections.unmodifiableList(evaluator.evaluate(statement, args, deadline));
                     Result previous = current;
                     if (previous == null || !previous.items().equals(items)) {
                         current = new Result(previous == null ? 1 : previous.version() + 1, items);
                     }
                 }
             } catch (RuntimeException e) {
-                if (closed) return;
-                log.warn("live query '{}' could not be re-evaluated: {}", text, e.toString());
+                if (closed || isClosing(e)) return;
+                if (e instanceof DqlException q && q.kind() == DqlException.Kind.TIMEOUT) {
+                    timeouts.incrementAndGet();
+                    log.warn(
+                            "live query '{}' was stopped after the statement time limit of {}; its observers keep"
+                                    + " their last result and it is evaluated again after the next change that can"
+                                    + " affect it",
+                            text,
+                            RunningStatements.text(running.limit()));
+                } else {
+                    log.warn("live query '{}' could not be re-evaluated: {}", text, e.toString());
+                }
                 return;
+            } finally {
+                running.finish(deadline);
             }
             Result result = current;
             if (result == null) return;
             for (Observer o : observers) o.offer(result);
         }
 
-        private boolean relevant(List<DocumentWriter.Change> changes) {
+        private boolean relevant(List<DocumentWriter.Change> changes, Cancellation cancellation) {
             if (changes.isEmpty()) return false;
             if (anyChangeMatters) return true;
-            EvalContext ctx = new EvalContext(args, clock.getAsLong());
+            EvalContext ctx = new EvalContext(args, clock.getAsLong(), cancellation);
             for (DocumentWriter.Change c : changes) {
+                cancellation.check();
                 if (matches(c.before, c.id, ctx) || matches(c.after(), c.id, ctx)) return true;
             }
             return false;

@@ -3,6 +3,8 @@ package io.starling.internal.engine;
 import io.starling.ErrorCode;
 import io.starling.StarlingException;
 import io.starling.internal.core.CodecException;
+import io.starling.internal.core.Limits;
+import io.starling.internal.core.Path;
 import io.starling.internal.core.Stamp;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentException;
@@ -11,6 +13,8 @@ import io.starling.internal.crdt.FieldOp;
 import io.starling.internal.index.IndexDefinition;
 import io.starling.internal.index.IndexKeyCodec;
 import io.starling.internal.index.IndexRange;
+import io.starling.internal.net.RefusalLog;
+import io.starling.internal.query.Cancellation;
 import io.starling.internal.query.CreateIndexStatement;
 import io.starling.internal.query.DeleteStatement;
 import io.starling.internal.query.DocumentSource;
@@ -32,12 +36,14 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one parsed statement inside a storage transaction: reads through a {@link DocumentSource} over the
  * transaction, and turns INSERT / UPDATE / DELETE / EVICT into document states written through the
  * {@link DocumentWriter}. The statement's atomicity comes from the enclosing transaction: any exception
- * here rolls back everything the statement wrote.
+ * here rolls back everything the statement wrote. Every method takes the statement's {@link Cancellation}: the query
+ * layer polls it while it reads, and this class between the documents it writes.
  */
 final class StatementRunner {
     private final Timestamps timestamps;
@@ -45,6 +51,9 @@ final class StatementRunner {
     private final DocumentCache cache;
     private final IndexCatalog catalog;
     private final SeriesLedger series = new SeriesLedger();
+    /** A damaged row met by every scan is reported once a minute per collection, not once a scan. */
+    private final RefusalLog damaged = new RefusalLog(
+            LoggerFactory.getLogger(StatementRunner.class)::warn, System::nanoTime, java.time.Duration.ofMinutes(1));
 
     private final SystemCollections.Info info;
 
@@ -62,20 +71,22 @@ final class StatementRunner {
     }
 
     /** Runs a read-only statement (SELECT, EXPLAIN) in a read transaction (a committed snapshot). */
-    DefaultQueryResult read(DocumentStorage.ReadTx tx, Statement statement, Map<String, Value> args) {
+    DefaultQueryResult read(
+            DocumentStorage.ReadTx tx, Statement statement, Map<String, Value> args, Cancellation cancellation) {
         if (SystemCollections.isSystem(statement.collection())) {
-            return query(statement, new SystemCollections(tx, IndexCatalog.load(tx), info), args);
+            return query(statement, new SystemCollections(tx, IndexCatalog.load(tx), info), args, cancellation);
         }
-        return query(statement, new Source(tx, cache, collection -> catalog.forSnapshot(tx, collection)), args);
+        return query(statement, source(tx), args, cancellation);
     }
 
     /** The source a live query evaluates over, in a read transaction. */
     Source source(DocumentStorage.ReadTx tx) {
-        return new Source(tx, cache, collection -> catalog.forSnapshot(tx, collection));
+        return new Source(this, tx, cache, collection -> catalog.forSnapshot(tx, collection), false);
     }
 
-    private DefaultQueryResult query(Statement statement, DocumentSource source, Map<String, Value> args) {
-        EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
+    private DefaultQueryResult query(
+            Statement statement, DocumentSource source, Map<String, Value> args, Cancellation cancellation) {
+        EvalContext ctx = new EvalContext(args, timestamps.nowMillis(), cancellation);
         if (statement instanceof ExplainStatement explain) {
             return new DefaultQueryResult(List.of(QueryExecutor.explain(explain, source, ctx)), List.of());
         }
@@ -87,18 +98,21 @@ final class StatementRunner {
     }
 
     /** The source statements in a write transaction read: its own writes, its own index definitions, no cache. */
-    private static Source source(DocumentWriter writer) {
-        return new Source(writer.tx(), null, collection -> writer.indexes().of(collection));
+    private Source source(DocumentWriter writer) {
+        return new Source(
+                this, writer.tx(), null, collection -> writer.indexes().of(collection), false);
     }
 
     /** Runs any statement in a write transaction. */
-    DefaultQueryResult write(DocumentWriter writer, Statement statement, Map<String, Value> args) {
+    DefaultQueryResult write(
+            DocumentWriter writer, Statement statement, Map<String, Value> args, Cancellation cancellation) {
         boolean system = SystemCollections.isSystem(statement.collection());
         if (!statement.isMutation()) {
             return query(
                     statement,
                     system ? new SystemCollections(writer.tx(), writer.indexes(), info) : source(writer),
-                    args);
+                    args,
+                    cancellation);
         }
         if (system) {
             int[] at = position(statement);
@@ -108,9 +122,9 @@ final class StatementRunner {
                     at[1],
                     statement.collection() + " is a read-only system collection");
         }
-        if (statement instanceof CreateIndexStatement create) return createIndex(writer, create);
+        if (statement instanceof CreateIndexStatement create) return createIndex(writer, create, cancellation);
         if (statement instanceof DropIndexStatement drop) return dropIndex(writer, drop);
-        EvalContext ctx = new EvalContext(args, timestamps.nowMillis());
+        EvalContext ctx = new EvalContext(args, timestamps.nowMillis(), cancellation);
         int changesBefore = writer.changes().size();
         List<Value> mutated;
         try {
@@ -136,7 +150,8 @@ final class StatementRunner {
     }
 
     /** CREATE INDEX: IF NOT EXISTS leaves an index of that name as it is, whatever its fields (as Ditto does). */
-    private static DefaultQueryResult createIndex(DocumentWriter writer, CreateIndexStatement create) {
+    private static DefaultQueryResult createIndex(
+            DocumentWriter writer, CreateIndexStatement create, Cancellation cancellation) {
         if (writer.indexes().find(create.collection(), create.name()) != null) {
             if (create.ifNotExists()) return new DefaultQueryResult(List.of(), List.of());
             throw new DqlException(
@@ -146,7 +161,7 @@ final class StatementRunner {
                     "index " + create.name() + " already exists on " + create.collection()
                             + " (use CREATE INDEX IF NOT EXISTS)");
         }
-        writer.createIndex(create.index());
+        writer.createIndex(create.index(), cancellation);
         return new DefaultQueryResult(List.of(), List.of());
     }
 
@@ -181,15 +196,16 @@ final class StatementRunner {
         List<byte[]> idBytes = new ArrayList<>(n);
         List<byte[]> states = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
+            ctx.cancellation().check();
             if (!(docs.get(i) instanceof Value.Obj obj)) {
                 throw new StarlingException(
                         ErrorCode.DOCUMENT_INVALID,
                         "INSERT needs objects, got " + docs.get(i).typeName());
             }
-            checkStorable(obj, null);
             Value id = obj.get("_id");
             if (id.isMissing()) id = Value.of(UUID.randomUUID().toString());
             else DocumentIds.validate(id);
+            checkStorable(obj, null);
             ids[i] = DocumentIds.canonical(id);
             objs[i] = obj; // DocumentState ignores _id: the id is the row's key
             stamps[i] = insert.initial() ? new Stamp(0, timestamps.site()) : timestamps.next();
@@ -200,6 +216,7 @@ final class StatementRunner {
         // an id given twice (ON ID CONFLICT DO UPDATE) is one mutated document
         java.util.LinkedHashSet<Value> mutated = new java.util.LinkedHashSet<>(n * 2);
         for (int i = 0; i < n; i++) {
+            ctx.cancellation().check();
             if (seqs[i] >= 0) {
                 mutated.add(ids[i]);
                 continue;
@@ -240,6 +257,7 @@ final class StatementRunner {
             List<FieldOp> ops = QueryExecutor.updateOps(update, doc, ctx);
             for (FieldOp op : ops) {
                 if (op instanceof FieldOp.Set set) checkStorable(set.value(), op.path());
+                else checkPath(op.path());
             }
             Stamp stamp = timestamps.next();
             DocumentState after = before.update(ops, stamp, series.policy(update.collection(), idBytes));
@@ -256,12 +274,25 @@ final class StatementRunner {
         });
     }
 
+    /** EVICT also finds damaged rows (as {@code {_id}} alone): it is how a user gets rid of one. */
     private List<Value> evict(DocumentWriter writer, EvictStatement evict, EvalContext ctx) {
-        return forEachMatch(
-                writer,
-                evict,
-                ctx,
-                (doc, id, idBytes, before) -> writer.evict(evict.collection(), id, idBytes, before));
+        String collection = evict.collection();
+        Source source =
+                new Source(this, writer.tx(), null, c -> writer.indexes().of(c), true);
+        List<Value> evicted = new ArrayList<>();
+        for (Value.Obj doc : QueryExecutor.matching(evict, source, ctx)) {
+            ctx.cancellation().check();
+            Value id = doc.get("_id");
+            byte[] idBytes = DocumentIds.encode(id);
+            DocumentStorage.Row row = writer.tx().get(collection, idBytes);
+            if (row == null) continue;
+            DocumentState before = decodeOrReport(row);
+            boolean removed = before != null
+                    ? writer.evict(collection, id, idBytes, before)
+                    : writer.evictDamaged(collection, id, idBytes);
+            if (removed) evicted.add(id);
+        }
+        return evicted;
     }
 
     /** What UPDATE, DELETE and EVICT do to each matching document; returns whether it was mutated. */
@@ -271,10 +302,10 @@ final class StatementRunner {
     }
 
     /** Finds the documents the WHERE matches (all of them first: no writing while scanning), then acts on each. */
-    private static List<Value> forEachMatch(
-            DocumentWriter writer, Statement statement, EvalContext ctx, MatchAction action) {
+    private List<Value> forEachMatch(DocumentWriter writer, Statement statement, EvalContext ctx, MatchAction action) {
         List<Value> mutated = new ArrayList<>();
         for (Value.Obj doc : QueryExecutor.matching(statement, source(writer), ctx)) {
+            ctx.cancellation().check();
             Value id = doc.get("_id");
             byte[] idBytes = DocumentIds.encode(id);
             DocumentState before = load(writer.tx(), statement.collection(), idBytes);
@@ -286,6 +317,30 @@ final class StatementRunner {
     static DocumentState load(DocumentStorage.ReadTx tx, String collection, byte[] idBytes) {
         DocumentStorage.Row row = tx.get(collection, idBytes);
         return row == null ? DocumentState.empty() : decode(row);
+    }
+
+    /**
+     * The row's state, or null when it does not decode: the row is damaged (or was written by a version that did not
+     * enforce today's limits). Counted and logged, a minute apart at most; readers skip such rows, so that one
+     * damaged document cannot make its whole collection unreadable.
+     */
+    DocumentState decodeOrReport(DocumentStorage.Row row) {
+        try {
+            return DocumentState.decode(row.state());
+        } catch (CodecException e) {
+            metrics.damagedDocuments.increment();
+            damaged.refused(
+                    "damaged documents in " + row.collection(),
+                    "document " + safeId(row.id()) + " does not decode and is skipped: " + e.getMessage()
+                            + " (EVICT FROM " + row.collection()
+                            + " WHERE _id = … removes it; sync then brings a peer's copy)");
+            return null;
+        }
+    }
+
+    /** How many damaged rows readers have met (and skipped) since the store opened. */
+    long damagedCount() {
+        return metrics.damagedDocuments.sum();
     }
 
     static DocumentState decode(DocumentStorage.Row row) {
@@ -308,67 +363,60 @@ final class StatementRunner {
     }
 
     /**
-     * What cannot be stored is refused at the door: NaN and infinities (no JSON form, no place in the order)
-     * and strings or field names that are not valid Unicode (a lone surrogate has no UTF-8 form).
+     * What cannot be stored is refused at the door, with the field it is in (docs/DATA-MODEL.md, "Limits"): a
+     * value nested deeper than a document may be, counting the levels of the path it is written at; NaN and
+     * infinities (no JSON form, no place in the order); strings or field names that are not valid Unicode (a lone
+     * surrogate has no UTF-8 form) or too long. The codec refuses the same on encoding, so nothing that slips
+     * past is ever written either.
      */
-    private static void checkStorable(Value v, @Nullable Object path) {
-        Value bad = firstUnstorable(v);
-        if (bad != null) {
-            String what = bad instanceof Value.Dbl
-                    ? "holds " + bad + "; only finite numbers can be stored"
-                    : "holds a string that is not valid Unicode (a lone surrogate)";
+    private static void checkStorable(Value v, Path path) {
+        int levels = path == null ? 0 : path.length(); // a document at the root; a SET value inside its path
+        if (path != null) checkPath(path);
+        String problem = Limits.valueProblem(v, Limits.MAX_DEPTH - levels);
+        if (problem != null) {
             throw new StarlingException(
-                    ErrorCode.DOCUMENT_INVALID, "field " + (path == null ? "of the document" : path) + " " + what);
+                    ErrorCode.DOCUMENT_INVALID, (path == null ? "the document " : "field " + path + " ") + problem);
         }
     }
 
-    /** The first value that cannot be stored, or null. */
-    private static @Nullable Value firstUnstorable(Value v) {
-        if (v instanceof Value.Dbl d) return Double.isFinite(d.value()) ? null : v;
-        if (v instanceof Value.Str s) return isValidUnicode(s.value()) ? null : v;
-        if (v instanceof Value.Arr a) {
-            for (Value item : a.items()) {
-                Value bad = firstUnstorable(item);
-                if (bad != null) return bad;
-            }
-        } else if (v instanceof Value.Obj o) {
-            for (Map.Entry<String, Value> e : o.fields().entrySet()) {
-                if (!isValidUnicode(e.getKey())) return Value.of(e.getKey());
-                Value bad = firstUnstorable(e.getValue());
-                if (bad != null) return bad;
+    /** A path written to: no longer than a document is deep, each name a valid field name. */
+    private static void checkPath(Path path) {
+        if (path.length() > Limits.MAX_PATH_SEGMENTS) {
+            throw new StarlingException(
+                    ErrorCode.DOCUMENT_INVALID,
+                    "a path has " + path.length() + " segments; documents nest at most " + Limits.MAX_DEPTH
+                            + " levels deep");
+        }
+        for (Path.Segment segment : path.segments()) {
+            if (segment instanceof Path.Key key) {
+                String problem = Limits.fieldNameProblem(key.name());
+                if (problem != null) throw new StarlingException(ErrorCode.DOCUMENT_INVALID, problem);
             }
         }
-        return null;
-    }
-
-    private static boolean isValidUnicode(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (Character.isHighSurrogate(c)) {
-                if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) return false;
-                i++;
-            } else if (Character.isLowSurrogate(c)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Live documents of a transaction, and its indexes, as the query executor reads them. */
     static final class Source implements DocumentSource {
+        private final StatementRunner runner;
         private final DocumentStorage.ReadTx tx;
         /** Null inside write transactions (see DocumentCache). */
         private final @Nullable DocumentCache cache;
 
         private final Function<String, List<IndexDefinition>> indexes;
+        /** Show a damaged row as its {@code _id} alone (for EVICT), rather than skipping it. */
+        private final boolean damagedAsIds;
 
         Source(
+                StatementRunner runner,
                 DocumentStorage.ReadTx tx,
-                @Nullable DocumentCache cache,
-                Function<String, List<IndexDefinition>> indexes) {
+                DocumentCache cache,
+                Function<String, List<IndexDefinition>> indexes,
+                boolean damagedAsIds) {
+            this.runner = runner;
             this.tx = tx;
             this.cache = cache;
             this.indexes = indexes;
+            this.damagedAsIds = damagedAsIds;
         }
 
         @Override
@@ -413,7 +461,16 @@ final class StatementRunner {
                 Value.Obj cached = cache.get(row.collection(), row.id(), row.sequence());
                 if (cached != null) return cached;
             }
-            Value.Obj doc = decode(row).document(DocumentIds.decode(row.id()));
+            DocumentState state = runner.decodeOrReport(row);
+            if (state == null) {
+                if (!damagedAsIds) return null;
+                try {
+                    return new Value.Obj(Map.of("_id", DocumentIds.decode(row.id())));
+                } catch (CodecException idToo) {
+                    return null; // no statement can name it
+                }
+            }
+            Value.Obj doc = state.document(DocumentIds.decode(row.id()));
             if (cache != null && doc != null) cache.put(row.collection(), row.id(), row.sequence(), doc);
             return doc;
         }

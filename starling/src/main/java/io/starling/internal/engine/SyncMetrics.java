@@ -12,6 +12,7 @@ final class SyncMetrics {
     final LongAdder connectionsRefused = new LongAdder();
     final LongAdder messagesSent = new LongAdder();
     final LongAdder messagesReceived = new LongAdder();
+    final LongAdder documentsRefused = new LongAdder();
 
     Sync.Metrics snapshot(int connections) {
         return new Sync.Metrics(
@@ -22,6 +23,7 @@ final class SyncMetrics {
                 connections,
                 connectionsRefused.sum(),
                 messagesSent.sum(),
-                messagesReceived.sum());
+                messagesReceived.sum(),
+                documentsRefused.sum());
     }
 }

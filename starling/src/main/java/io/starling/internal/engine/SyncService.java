@@ -3,11 +3,14 @@ package io.starling.internal.engine;
 import io.starling.Presence;
 import io.starling.Sync;
 import io.starling.internal.net.ConnectionInfo;
+import io.starling.internal.net.MessageChannel;
+import io.starling.internal.net.RefusalLog;
 import io.starling.internal.sync.Message;
 import io.starling.internal.sync.SessionConfig;
 import io.starling.internal.sync.SessionListener;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SyncSession;
+import io.starling.internal.sync.SyncStoreView;
 import io.starling.internal.sync.WireCodec;
 import io.starling.internal.sync.WireException;
 import java.util.ArrayList;
@@ -49,6 +52,9 @@ import org.slf4j.LoggerFactory;
 /** Runs the sync sessions of one instance over message channels. Thread-safe. */
 final class SyncService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SyncService.class);
+    /** A peer that keeps sending documents we refuse is reported once a minute, not once a batch. */
+    private final RefusalLog refusals = new RefusalLog(log::warn, System::nanoTime, java.time.Duration.ofMinutes(1));
+
     static final long TICK_MILLIS = 1000;
     /** Messages an incoming connection may send while its HELLO waits for the connection-request hook. */
     static final int MAX_HELD_MESSAGES = 64;
@@ -216,6 +222,7 @@ final class SyncService implements AutoCloseable {
         volatile long acked;
         volatile boolean gone;
         private boolean helloSeen;
+        private Message.Hello remoteHello; // the first HELLO received, to say why a session was refused
         private boolean tieChecked;
         private @Nullable List<Message> held; // non-null while the connection-request hook decides
 
@@ -263,6 +270,7 @@ final class SyncService implements AutoCloseable {
             }
             if (!helloSeen && m instanceof Message.Hello h) {
                 helloSeen = true;
+                remoteHello = h;
                 if (info.authenticatedPeerId() != 0 && h.peerId() != info.authenticatedPeerId()) {
                     feed(session.close(
                             SyncSession.UNAUTHENTICATED,
@@ -331,8 +339,9 @@ final class SyncService implements AutoCloseable {
             List<Message> pending = held;
             held = null;
             if (!allowed) {
-                log.info("refused the connection from {} ({}): {}", info.remoteAddress(), info.transport(), why);
-                feed(session.close(SyncSession.DENIED, "the peer does not accept this connection"));
+                log.info("refused a connection from {} ({}): {}", info.remoteAddress(), info.transport(), why);
+                // read by the remote as "ADDRESS refused this peer: …"
+                feed(session.close(SyncSession.DENIED, "its connection-request handler did not allow this connection"));
                 return;
             }
             for (Message m : pending) {
@@ -443,18 +452,77 @@ final class SyncService implements AutoCloseable {
             log.warn("sync session with {}: {}", peerName(), message);
         }
 
+        /**
+         * Logs the end of a session. A refusal — another app, another protocol version, a HELLO that does not match
+         * the certificate, the connection-request hook — is a WARN in plain words, on both sides: {@code cannot sync
+         * with ADDRESS: WHY} (dialled) or {@code refused a connection from ADDRESS: WHY} (accepted) where this side
+         * decided, {@code ADDRESS refused this peer: WHY} where the remote did and said why in its CLOSE.
+         */
+        @Override
+        public void refused(List<SyncStoreView.Refusal> refused) {
+            metrics.documentsRefused.add(refused.size());
+            SyncStoreView.Refusal first = refused.get(0);
+            refusals.refused(
+                    "documents from " + peerName(),
+                    refused.size() + " document(s), such as " + first.doc() + ": " + first.reason()
+                            + " (counted in starling_sync_documents_refused_total; sync goes on)");
+        }
+
         @Override
         public void closed(String reason, String message, boolean byRemote) {
-            String line = "sync session with {} ({}, {}) closed {}: {} {}";
-            Object[] args = {
-                peerName(), info.transport(), info.remoteAddress(), byRemote ? "by the peer" : "here", reason, message
-            };
-            if (SyncSession.DUPLICATE.equals(reason) || SyncSession.CLOSED.equals(reason)) log.debug(line, args);
-            else if (SyncSession.DENIED.equals(reason)
+            if (SyncSession.DUPLICATE.equals(reason) || SyncSession.CLOSED.equals(reason)) {
+                log.debug(
+                        "sync session with {} ({}, {}) closed {} ({}): {}",
+                        peerName(),
+                        info.transport(),
+                        info.remoteAddress(),
+                        byRemote ? "by the peer" : "here",
+                        reason,
+                        message);
+                return;
+            }
+            boolean refusal = SyncSession.DENIED.equals(reason)
                     || SyncSession.UNAUTHENTICATED.equals(reason)
                     || SyncSession.APP.equals(reason)
-                    || SyncSession.VERSION.equals(reason)) log.warn(line, args);
-            else log.info(line, args);
+                    || SyncSession.VERSION.equals(reason)
+                    // closed by the remote before any session: it refused us, whatever its reason code
+                    || (byRemote && !established && !SyncSession.SELF.equals(reason));
+            if (!refusal) {
+                String line = "sync session with {} ({}, {}) closed {} ({}): {}";
+                Object[] args = {
+                    peerName(),
+                    info.transport(),
+                    info.remoteAddress(),
+                    byRemote ? "by the peer" : "here",
+                    reason,
+                    message
+                };
+                if (SyncSession.STORE_FULL.equals(reason)) log.warn(line, args); // the disk needs attention
+                else log.info(line, args);
+            } else if (byRemote) {
+                log.warn("{} refused this peer: {}", info.remoteAddress(), message);
+            } else if (SyncSession.DENIED.equals(reason)) {
+                log.debug("denied {}: {}", info.remoteAddress(), message); // decided() logged why
+            } else if (info.outgoing()) {
+                log.warn("cannot sync with {}: {}", info.remoteAddress(), why(reason, message));
+            } else {
+                log.warn("refused a connection from {}: {}", info.remoteAddress(), why(reason, message));
+            }
+        }
+
+        /** A refusal decided here, from the remote's HELLO, in words that say what to check. */
+        private String why(String reason, String message) {
+            Message.Hello h = remoteHello;
+            if (h == null) return message;
+            if (SyncSession.APP.equals(reason)) {
+                return "it is a peer of app '" + h.appId() + "' and this peer is of app '" + view.appId()
+                        + "'; peers sync only within one app (check --app or STARLING_APP_ID on both sides)";
+            }
+            if (SyncSession.VERSION.equals(reason)) {
+                return "it speaks sync protocol version " + h.version() + " and this peer speaks version "
+                        + io.starling.internal.sync.SessionConfig.PROTOCOL_VERSION + " (upgrade the older one)";
+            }
+            return message;
         }
     }
 

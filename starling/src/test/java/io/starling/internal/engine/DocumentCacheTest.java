@@ -31,8 +31,7 @@ class DocumentCacheTest {
     }
 
     private static Value.Obj read(InMemoryStorage storage, DefaultStore store, int id) {
-        return storage.read(
-                tx -> new StatementRunner.Source(tx, store.cache(), c -> java.util.List.of()).get("c", Value.of(id)));
+        return storage.read(tx -> store.runner().source(tx).get("c", Value.of(id)));
     }
 
     private static void assertThatNoCacheInWrites(DefaultStore store) {

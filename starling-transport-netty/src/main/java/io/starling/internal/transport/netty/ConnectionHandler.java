@@ -20,8 +20,8 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.starling.internal.engine.MessageChannel;
 import io.starling.internal.net.ConnectionInfo;
+import io.starling.internal.net.MessageChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  *     socket
  *       |  WireByteCounter        bytes that cross the wire (metrics)
+ *       |  ModeProbe              incoming only: refuses, with a reason the dialler can read, a remote that
+ *       |                         speaks another identity mode (TLS or not) or transport (HTTP or frames)
  *       |  SslHandler             shared-key mode only: TLS 1.3, mutual auth
  *       |  FrameCodec             tcp: varint-length frames <-> byte[]
  *       |  -- or --
@@ -48,7 +50,9 @@ import org.slf4j.LoggerFactory;
  *
  * A connection goes through: active -> secured (TLS handshake done; at once in playground) -> ready (attached to
  * the engine) -> closed. "Ready" is reached when:
- *  - tcp, incoming or playground: as soon as it is secured;
+ *  - tcp, incoming with TLS, or outgoing in playground: as soon as it is secured;
+ *  - tcp, incoming in playground: when the client's first bytes passed ModeProbe, so that a client refused for
+ *    speaking TLS or HTTP reads the refusal and not our HELLO first;
  *  - tcp, outgoing with TLS: when the server's first bytes arrive. In TLS 1.3 the client finishes its handshake
  *    before the server has checked the client's certificate, so a server that refuses us is only visible as an
  *    alert read afterwards; waiting for the server's HELLO keeps every refusal before the engine sees a session;
@@ -116,6 +120,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         securedAt = System.nanoTime();
         if (webSocket) return; // ready when the upgrade completes
         if (tls && outgoing) awaitingFirstData = true;
+        else if (!tls && !outgoing) return; // ready when the probe has seen the remote's first bytes
         else attach(ctx);
     }
 
@@ -141,7 +146,10 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         if (receiver != null) {
             receiver.onClosed();
         } else if (tls && outgoing && securedAt != 0 && !refusedLogged && !network.isClosed()) {
-            refuse(ctx, "closed by the peer right after the TLS handshake — does it hold this app's shared key?");
+            refuse(
+                    ctx,
+                    "it closed the connection right after the TLS handshake; it may hold a different shared key"
+                            + ownKey());
         } else if (!refusedLogged) {
             log.debug("connection {} {} closed before a session started", outgoing ? "to" : "from", who());
         }
@@ -169,6 +177,14 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
             connection.upgraded();
             attach(ctx);
+        } else if (evt == ModeProbe.PASSED) {
+            if (!tls && !webSocket) attach(ctx);
+        } else if (evt instanceof ModeProbe.Refused refused) {
+            // the probe refused an incoming connection (a playground session may already be attached: log anyway)
+            refusedLogged = true;
+            connection.refused();
+            log.warn("refused a connection from {}: {}", remote, refused.reason());
+            network.host().recordRefused(refused.reason());
         } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
             refuse(
                     ctx,
@@ -214,7 +230,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         refusedLogged = true;
         String reason = "no WebSocket endpoint at " + sanitize(uri) + " (404)";
-        log.warn("refused connection from {}: {}", remote, reason);
+        log.warn("refused a connection from {}: {}", remote, reason);
         network.host().recordRefused(reason);
         connection.refused();
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -234,7 +250,8 @@ final class ConnectionHandler extends ChannelDuplexHandler {
                                 ? "WebSocket upgrade not completed within "
                                         + s.upgradeTimeout().toMillis() + " ms"
                                 : "no data from the peer within "
-                                        + s.upgradeTimeout().toMillis() + " ms after the TLS handshake");
+                                        + s.upgradeTimeout().toMillis() + " ms"
+                                        + (tls ? " after the TLS handshake" : ""));
             }
             return;
         }
@@ -259,8 +276,10 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (receiver == null && root instanceof SSLException) {
             refuse(ctx, tlsFailure(root));
-        } else if (root instanceof WebSocketClientHandshakeException) {
-            refuse(ctx, "WebSocket upgrade failed: " + root.getMessage());
+        } else if (root instanceof WebSocketClientHandshakeException e) {
+            String why = e.response() != null ? e.response().headers().get(ModeProbe.REASON_HEADER) : null;
+            if (why != null) refuseByRemote(ctx, sanitize(why, 500));
+            else refuse(ctx, "the WebSocket upgrade failed: " + root.getMessage());
         } else if (root instanceof SSLException) {
             closeWithWarning(ctx, "TLS error: " + root.getMessage());
         } else if (root instanceof IOException) {
@@ -271,13 +290,28 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** Refuses a connection before its session started: one WARN, counted by the host. */
+    /**
+     * Refuses a connection before its session started, for a reason found on this side: one WARN ({@code cannot
+     * sync with ADDRESS: REASON} when dialling, {@code refused a connection from ADDRESS: REASON} when accepting),
+     * counted by the host.
+     */
     private void refuse(ChannelHandlerContext ctx, String reason) {
         if (!refusedLogged && receiver == null) {
             refusedLogged = true;
             connection.refused();
-            if (outgoing) log.warn("refused connection to {}: {}", who(), reason);
-            else log.warn("refused connection from {}: {}", remote, reason);
+            if (outgoing) log.warn("cannot sync with {}: {}", who(), reason);
+            else log.warn("refused a connection from {}: {}", remote, reason);
+            network.host().recordRefused(reason);
+        }
+        ctx.close();
+    }
+
+    /** The remote refused this dialler and said why: {@code ADDRESS refused this peer: REASON}. */
+    private void refuseByRemote(ChannelHandlerContext ctx, String reason) {
+        if (!refusedLogged && receiver == null) {
+            refusedLogged = true;
+            connection.refused();
+            log.warn("{} refused this peer: {}", who(), reason);
             network.host().recordRefused(reason);
         }
         ctx.close();
@@ -291,20 +325,66 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         ctx.close();
     }
 
-    private static String tlsFailure(Throwable cause) {
+    /**
+     * Why a TLS handshake failed, in plain words: the remote does not speak TLS (a playground peer), or holds
+     * another shared key (its certificate does not chain to ours, or it rejected ours), or the raw TLS message.
+     */
+    private String tlsFailure(Throwable cause) {
         Throwable t = cause;
         while (t.getCause() != null && t.getCause() != t && (t.getMessage() == null || t instanceof DecoderException)) {
             t = t.getCause();
         }
-        String what;
-        if (t instanceof NotSslRecordException) what = "the peer does not speak TLS (a playground peer?)";
-        else if (t.getMessage() == null) what = t.getClass().getSimpleName();
-        else what = t.getMessage();
-        return "TLS handshake failed: " + what + " — does it hold this app's shared key?";
+        if (t instanceof NotSslRecordException) {
+            return outgoing
+                    ? "it runs in playground mode, without a shared key, and this peer holds one (give both peers the"
+                            + " same --shared-key file, or neither)"
+                    : "it does not speak TLS (a peer in playground mode?) and this peer requires its shared key";
+        }
+        if (differentKey(cause)) {
+            return "it holds a different shared key" + ownKey();
+        }
+        for (Throwable c = cause; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.nio.channels.ClosedChannelException) {
+                return "the connection closed during the TLS handshake (the peer stopped?)";
+            }
+        }
+        return "TLS handshake failed: " + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
     }
 
+    /** What to check when the keys differ, with this peer's key fingerprint to compare. */
+    private String ownKey() {
+        TlsIdentity identity = network.tls();
+        String fingerprint = identity != null ? ", fingerprint " + identity.fingerprint() : "";
+        return " (check --shared-key on both sides: this peer's key" + fingerprint
+                + "; 'starling keygen --fingerprint FILE' prints the other's)";
+    }
+
+    /**
+     * True when a handshake failed over certificates: ours did not verify the remote's chain (PKIX), or the remote
+     * rejected ours with an alert. With certificates signed by the app's shared key, that means another key.
+     */
+    private static boolean differentKey(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.security.cert.CertPathValidatorException
+                    || t instanceof java.security.cert.CertPathBuilderException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (m != null
+                    && (m.contains("certificate_unknown")
+                            || m.contains("bad_certificate")
+                            || m.contains("unknown_ca")
+                            || m.contains("PKIX path"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What was dialled, with the address it resolved to when that is not already plain in it. */
     private String who() {
-        return target != null ? target + " (" + remote + ")" : remote;
+        if (target == null) return remote;
+        return target.contains(remote) ? target : target + " (" + remote + ")";
     }
 
     static String address(SocketAddress address) {
@@ -316,7 +396,12 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     }
 
     private static String sanitize(String uri) {
-        String s = uri.length() > 100 ? uri.substring(0, 100) + "..." : uri;
+        return sanitize(uri, 100);
+    }
+
+    /** Text from the remote, fit for a log line: printable ASCII, at most {@code max} characters. */
+    private static String sanitize(String text, int max) {
+        String s = text.length() > max ? text.substring(0, max) + "..." : text;
         return s.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }

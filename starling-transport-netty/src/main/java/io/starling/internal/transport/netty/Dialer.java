@@ -22,8 +22,12 @@ import org.slf4j.LoggerFactory;
  *  - "duplicate": the engine kept another session with that peer. Dialing again at once would only churn, so
  *    before each attempt the dialer checks host.isConnected(peer) and waits another backoff step while it holds.
  *    It does so for any peer it has reached before: if the peer dialed us meanwhile, there is nothing to do.
- *  - "app" / "version": a peer of another app or protocol version. Retried at the maximum delay (it may be
- *    upgraded or replaced), logged once.
+ *  - "app" / "version" / "unauthenticated": a peer of another app or protocol version, or one that refused this
+ *    peer's identity (a shared-key listener refusing a playground dialler says so in its CLOSE). Retried at the
+ *    maximum delay (it may be upgraded or reconfigured); the engine has logged why, the dialer logs once that it
+ *    keeps trying.
+ *  - "store-full": one side has no disk space left for what the other sends. Retried at the maximum delay (space
+ *    is not freed in a moment; dialing at once would only repeat the same batch); the engine logs each close.
  *  - anything else (refused, broken, connect failed): the next backoff step.
  * All of this runs on one event executor, so the dialer's state needs no locks.
  */
@@ -177,15 +181,19 @@ final class Dialer {
             stop();
         } else if (SyncSession.DUPLICATE.equals(reason)) {
             schedule(backoff.nextMillis()); // attempt() waits while the other session holds
-        } else if (SyncSession.APP.equals(reason) || SyncSession.VERSION.equals(reason)) {
+        } else if (SyncSession.APP.equals(reason)
+                || SyncSession.VERSION.equals(reason)
+                || SyncSession.UNAUTHENTICATED.equals(reason)) {
             if (!mismatchLogged) {
                 mismatchLogged = true;
-                log.warn(
-                        "{} is a peer of another {}; retrying every {} s or so",
+                log.info(
+                        "{} refused a session ({}); retrying every {} s or so",
                         name,
-                        SyncSession.APP.equals(reason) ? "app" : "protocol version",
+                        reason,
                         backoff.atMaxMillis() / 1000);
             }
+            schedule(backoff.atMaxMillis());
+        } else if (SyncSession.STORE_FULL.equals(reason)) {
             schedule(backoff.atMaxMillis());
         } else if (lanPeer != 0 && failuresInARow >= LAN_ATTEMPTS) {
             log.info("{}: no session after {} attempts, waiting for discovery to find it again", name, failuresInARow);

@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
  * connections over the limit are closed here, before any handler is added.
  */
 final class Pipelines {
-    private static final Logger log = LoggerFactory.getLogger(Pipelines.class);
     /** The largest HTTP upgrade request or response accepted. */
     static final int MAX_UPGRADE_BYTES = 16 * 1024;
 
@@ -50,7 +49,11 @@ final class Pipelines {
                 }
                 if (!registry.tryAdd(ch)) {
                     String reason = "connection limit of " + registry.max() + " reached";
-                    log.warn("{}, refusing connection from {}", reason, ConnectionHandler.address(ch.remoteAddress()));
+                    network.refusals()
+                            .refused(
+                                    "connection limit",
+                                    "a connection from " + ConnectionHandler.address(ch.remoteAddress()) + ": "
+                                            + reason);
                     network.host().recordRefused(reason);
                     ch.close();
                     return;
@@ -59,6 +62,7 @@ final class Pipelines {
                 ChannelPipeline p = ch.pipeline();
                 p.addLast("bytes", network.byteCounter());
                 TlsIdentity tls = network.tls();
+                p.addLast("probe", new ModeProbe(tls != null, webSocket, tls != null ? tls.fingerprint() : null));
                 if (tls != null) p.addLast("tls", sslHandler(tls.serverContext().newHandler(ch.alloc())));
                 FrameCodec frames = messages(
                         p,

@@ -47,10 +47,24 @@ class HostilePeerTest extends NetworkTestBase {
     @Test
     void garbageBytesAreAnsweredWithCloseMalformed() throws IOException {
         try (RawPeer raw = new RawPeer(port)) {
-            byte[] http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(10).getBytes(StandardCharsets.US_ASCII);
-            raw.send(http);
+            byte[] garbage = "hello, this is not a sync frame\r\n".repeat(10).getBytes(StandardCharsets.US_ASCII);
+            raw.send(garbage);
             assertThat(RawPeer.closeReason(RawPeer.messages(raw.readUntilClosed())))
                     .isEqualTo(SyncSession.MALFORMED);
+        }
+        onlyTheGoodPeerLeft();
+    }
+
+    @Test
+    void anHttpRequestIsAnsweredInHttpWithTheReason() throws IOException {
+        try (RawPeer raw = new RawPeer(port)) {
+            byte[] http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(10).getBytes(StandardCharsets.US_ASCII);
+            raw.send(http);
+            String answer = new String(raw.readUntilClosed(), StandardCharsets.UTF_8);
+            assertThat(answer)
+                    .startsWith("HTTP/1.1 400 ")
+                    .contains(ModeProbe.REASON_HEADER
+                            + ": it is a TCP listener (dial it as HOST:PORT or tcp://HOST:PORT)");
         }
         onlyTheGoodPeerLeft();
     }

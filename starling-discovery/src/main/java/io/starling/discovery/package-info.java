@@ -1,4 +1,0 @@
-@NullMarked
-package io.starling.discovery;
-
-import org.jspecify.annotations.NullMarked;
