@@ -51,7 +51,7 @@ public interface Store {
      * <p>Thread: {@code work} runs on the calling thread, and must use only the {@link Transaction} it is given,
      * on that thread, and only until it returns; calling this {@code Store} from inside it is refused.
      */
-    <T> T readTransaction(TransactionWork<T> work);
+    <T extends @Nullable Object> T readTransaction(TransactionWork<T> work);
 
     /**
      * Observes a SELECT: {@code callback} gets the current result at once (the initial delivery) and again
@@ -113,7 +113,7 @@ public interface Store {
      * @param problem null while healthy; else the code of the failure of the last write
      * @param message empty while healthy; else what failed, for people (it names the database file)
      */
-    record Health(ErrorCode problem, String message) {
+    record Health(@Nullable ErrorCode problem, String message) {
         private static final Health HEALTHY = new Health(null, "");
 
         public Health {

@@ -81,7 +81,7 @@ public final class ValueCodec {
             keys.sort(ValueOrder::compareStrings);
             for (String k : keys) {
                 writeString(w, k);
-                write(w, o.fields().get(k), enclosing + 1);
+                write(w, Objects.requireNonNull(o.fields().get(k)), enclosing + 1);
             }
         } else {
             throw new CodecException("MISSING cannot be stored");

@@ -450,7 +450,7 @@ public final class DocumentState {
         w.writeVarInt(n);
         for (String key : keys) {
             ValueCodec.writeString(w, key);
-            Value v = obj.fields().get(key);
+            Value v = Objects.requireNonNull(obj.fields().get(key));
             if (v instanceof Value.Obj o) {
                 writeInsertedMap(w, o, depth + 1);
             } else {
@@ -559,11 +559,11 @@ public final class DocumentState {
         if (n.assignKind != Node.NONE) {
             w.writeVarInt(index.indexOf(n.assignStamp));
             if (n.assignKind == Node.REGISTER || n.assignKind == Node.COUNTER) {
-                ValueCodec.write(w, n.assignValue, depth);
+                ValueCodec.write(w, Objects.requireNonNull(n.assignValue), depth);
             }
         }
         if (hasMap) w.writeVarInt(index.indexOf(n.mapStamp));
-        if (hasEntries) {
+        if (hasEntries && n.entries != null) {
             checkDepth(depth + 1);
             w.writeVarInt(n.entries.size());
             for (Map.Entry<String, Node> e : n.entries.entrySet()) {

@@ -194,10 +194,14 @@ final class Node {
             }
             return Value.Obj.ofOwned(fields);
         }
-        if (assignKind == REGISTER && (contributions == null || !assignValue.isNumber())) return assignValue;
-        if (assignKind == REGISTER || assignKind == COUNTER || contributions != null) {
+        Value assigned = assignKind == REGISTER || assignKind == COUNTER
+                ? Objects.requireNonNull(assignValue, "a register or counter without a value")
+                : null;
+        if (assigned != null && assignKind == REGISTER && (contributions == null || !assigned.isNumber()))
+            return assigned;
+        if (assigned != null || contributions != null) {
             // a counter: its base (a restart, a plain number, or 0) plus the series that counted toward it
-            Value total = assignKind == REGISTER || assignKind == COUNTER ? assignValue : new Value.Int(0);
+            Value total = assigned != null ? assigned : new Value.Int(0);
             if (contributions != null) {
                 for (Contribution c : contributions.values()) {
                     if (c.basis().equals(clear)) total = add(total, c.sum());

@@ -337,7 +337,6 @@ final class Parser {
         Node where = null;
         if (acceptWord("WHERE")) where = noAggregates("WHERE", this::expr);
         List<Node> groupBy = new ArrayList<>();
-        List<Token> groupTokens = new ArrayList<>();
         Map<String, SelectStatement.Projection> aliased = new HashMap<>();
         IdentityHashMap<Node, Integer> aliasedIndex = new IdentityHashMap<>();
         for (int i = 0; i < projections.size(); i++) {
@@ -403,12 +402,12 @@ final class Parser {
         }
         boolean grouping = !groupBy.isEmpty() || !aggregates.isEmpty();
         if (grouping) {
-            if (all) throw invalid(star, "SELECT * cannot be combined with GROUP BY or aggregates");
+            if (star != null) throw invalid(star, "SELECT * cannot be combined with GROUP BY or aggregates");
             Set<Node> groupKeys = new HashSet<>(groupBy);
             for (int i = 0; i < projections.size(); i++) {
                 checkGroupSafe(projections.get(i).expr(), groupKeys, projectionTokens.get(i));
             }
-            if (having != null) checkGroupSafe(having, groupKeys, havingToken);
+            if (having != null) checkGroupSafe(having, groupKeys, Objects.requireNonNull(havingToken));
             for (int i = 0; i < orderBy.size(); i++) {
                 if (orderBy.get(i).projectionIndex() < 0)
                     checkGroupSafe(orderBy.get(i).expr(), groupKeys, orderTokens.get(i));
@@ -440,7 +439,8 @@ final class Parser {
     }
 
     /** The projection a GROUP BY item names when it is a bare identifier equal to an alias. */
-    private static SelectStatement.Projection aliasTarget(Node e, Map<String, SelectStatement.Projection> aliased) {
+    private static SelectStatement.@Nullable Projection aliasTarget(
+            Node e, Map<String, SelectStatement.Projection> aliased) {
         if (!(e instanceof Node.Field f) || f.path().length() != 1 || !(f.path().first() instanceof Path.Key k))
             return null;
         return aliased.get(k.name());
@@ -661,7 +661,7 @@ final class Parser {
             throw invalid(at, "_id is immutable; it cannot be changed by " + clause);
         }
         Written w = written.overlapping(path);
-        if (w == WrittenPaths.TOO_MANY) {
+        if (WrittenPaths.TOO_MANY.equals(w)) {
             throw invalid(
                     at,
                     "this UPDATE writes too many paths with negative array positions to check them for overlaps;"
@@ -686,7 +686,7 @@ final class Parser {
      * position is compared with every position child — the only search that fans out, so it has a budget.
      */
     private static final class WrittenPaths {
-        static final Written TOO_MANY = new Written(Path.of("_"), "", null);
+        static final Written TOO_MANY = new Written(Path.of("_"), "", new Token(Token.Type.EOF, "", 0, 0, 0, 0));
         private static final int BUDGET = 1 << 20;
 
         private final Step root = new Step();
@@ -695,10 +695,14 @@ final class Parser {
         private static final class Step {
             final Map<String, Step> keys = new HashMap<>();
             final Map<Integer, Step> positions = new HashMap<>();
+
+            @Nullable
             Step negative;
             /** A written path that ends here. */
+            @Nullable
             Written here;
             /** The first written path that ends here or below. */
+            @Nullable
             Written below;
         }
 
@@ -707,19 +711,22 @@ final class Parser {
             for (Path.Segment s : w.path().segments()) {
                 if (n.below == null) n.below = w;
                 if (s instanceof Path.Key k) n = n.keys.computeIfAbsent(k.name(), x -> new Step());
-                else if (((Path.Index) s).index() < 0) n = n.negative == null ? (n.negative = new Step()) : n.negative;
-                else n = n.positions.computeIfAbsent(((Path.Index) s).index(), x -> new Step());
+                else if (((Path.Index) s).index() < 0) {
+                    if (n.negative == null) n.negative = new Step();
+                    n = n.negative;
+                } else n = n.positions.computeIfAbsent(((Path.Index) s).index(), x -> new Step());
             }
             if (n.below == null) n.below = w;
             if (n.here == null) n.here = w;
         }
 
         /** A written path overlapping {@code p}, null when none does, {@link #TOO_MANY} when the budget ran out. */
+        @Nullable
         Written overlapping(Path p) {
             return find(root, p.segments(), 0);
         }
 
-        private Written find(Step n, List<Path.Segment> segs, int i) {
+        private @Nullable Written find(@Nullable Step n, List<Path.Segment> segs, int i) {
             if (n == null) return null;
             if (++steps > BUDGET) return TOO_MANY;
             if (n.here != null) return n.here; // a written path is a prefix of p (or p itself)
@@ -1095,7 +1102,7 @@ final class Parser {
      */
     private record Groups(boolean[] list, int[] forOf) {}
 
-    private Groups groups;
+    private @Nullable Groups groups;
 
     private Groups groups() {
         if (groups != null) return groups;
@@ -1134,8 +1141,9 @@ final class Parser {
                 stack[top - 1] = block;
             }
         }
-        groups = new Groups(list, forOf);
-        return groups;
+        Groups computed = new Groups(list, forOf);
+        groups = computed;
+        return computed;
     }
 
     private Node concat() {
@@ -1233,7 +1241,7 @@ final class Parser {
      */
     private Node postfix(Node base) {
         List<Path.Segment> pending = new ArrayList<>(); // static steps not yet applied to a Field/VarPath base
-        Token last = null;
+        Token last = null; // the token of the latest pending step
         while (true) {
             Token t = peek();
             boolean grows = base instanceof Node.Field || base instanceof Node.VarPath;
@@ -1258,14 +1266,16 @@ final class Parser {
                     last = t;
                 } else {
                     if (!pending.isEmpty()) {
-                        base = at(last, extend(base, pending));
+                        base = at(Objects.requireNonNull(last, "pending steps have a token"), extend(base, pending));
                         pending.clear();
                     }
                     base = at(
                             t, s instanceof Path.Key k ? new Node.Member(base, k.name()) : new Node.Element(base, idx));
                 }
             } else {
-                return pending.isEmpty() ? base : at(last, extend(base, pending));
+                return pending.isEmpty()
+                        ? base
+                        : at(Objects.requireNonNull(last, "pending steps have a token"), extend(base, pending));
             }
         }
     }

@@ -149,7 +149,7 @@ public final class QueryExecutor {
     }
 
     /** Why a DOCUMENTS value cannot be inserted, or null: it must be an object or an array of objects. */
-    static String documentsProblem(Value v) {
+    static @Nullable String documentsProblem(Value v) {
         if (v instanceof Value.Obj) return null;
         if (v instanceof Value.Arr arr) {
             for (int i = 0; i < arr.size(); i++) {

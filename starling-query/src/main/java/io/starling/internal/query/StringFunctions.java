@@ -21,12 +21,14 @@ final class StringFunctions {
                 "lower",
                 1,
                 1,
-                (env, a) -> str(a[0]) == null ? Value.NULL : built(str(a[0]).toLowerCase(Locale.ROOT), "lower"));
+                (env, a) ->
+                        a[0] instanceof Value.Str s ? built(s.value().toLowerCase(Locale.ROOT), "lower") : Value.NULL);
         b.fn(
                 "upper",
                 1,
                 1,
-                (env, a) -> str(a[0]) == null ? Value.NULL : built(str(a[0]).toUpperCase(Locale.ROOT), "upper"));
+                (env, a) ->
+                        a[0] instanceof Value.Str s ? built(s.value().toUpperCase(Locale.ROOT), "upper") : Value.NULL);
         b.fn(
                 "char_length",
                 1,
@@ -89,7 +91,7 @@ final class StringFunctions {
         return Value.of(s);
     }
 
-    static String str(Value v) {
+    static @Nullable String str(Value v) {
         return v instanceof Value.Str s ? s.value() : null;
     }
 
@@ -226,7 +228,7 @@ final class StringFunctions {
             if (pattern == null || args.subList(2, args.size()).stream().anyMatch(n -> literalString(n) == null)) {
                 throw new IllegalArgumentException("regexp_like needs string pattern and flags");
             }
-            Pattern regex = compile(pattern, flags.toString(), true);
+            Pattern regex = Objects.requireNonNull(compile(pattern, flags.toString(), true)); // strict: throws instead
             return (env, a) -> a[0] instanceof Value.Str s ? find(regex, s.value(), env) : Value.NULL;
         }
         return new FunctionDef.Impl() {
@@ -269,7 +271,7 @@ final class StringFunctions {
         }
     }
 
-    private static String literalString(Node n) {
+    private static @Nullable String literalString(Node n) {
         return n instanceof Node.Literal l && l.value() instanceof Value.Str s ? s.value() : null;
     }
 

@@ -64,7 +64,7 @@ public interface DocumentStorage extends AutoCloseable {
      * that cannot be written ({@link StorageException.Code#IO}), damage ({@link StorageException.Code#CORRUPT}) —
      * until a later write transaction commits a change; null while writes succeed. Cheap (no I/O), thread-safe.
      */
-    default StorageException writeFailure() {
+    default @Nullable StorageException writeFailure() {
         return null;
     }
 

@@ -102,7 +102,7 @@ final class SqliteSession implements AutoCloseable {
      * the whole transaction by itself (after SQLITE_FULL or an I/O error it may, or may not), and a later statement
      * would then run, and commit, on its own. So after a failure only ROLLBACK runs until the transaction ends.
      */
-    private StorageException aborted;
+    private @Nullable StorageException aborted;
 
     private SqliteSession(Path file, Connection connection) {
         this.file = file;
@@ -150,6 +150,7 @@ final class SqliteSession implements AutoCloseable {
     }
 
     /** The failure that aborted the open transaction (it can only roll back), or null. */
+    @Nullable
     StorageException abortedBy() {
         return aborted;
     }
@@ -567,7 +568,7 @@ final class SqliteSession implements AutoCloseable {
      *
      * @param sql the cached statement that failed, or null for one that is not cached
      */
-    private StorageException fail(Sql sql, String action, SQLException e) {
+    private StorageException fail(@Nullable Sql sql, String action, SQLException e) {
         if (sql != null) forget(sql);
         StorageException failure = failure(file, action, e);
         if (inTransaction && aborted == null) aborted = failure;
@@ -575,6 +576,7 @@ final class SqliteSession implements AutoCloseable {
     }
 
     /** Closes and drops a cached statement; the next use prepares it again. */
+    @SuppressWarnings("EnumOrdinal") // as in statement()
     private void forget(Sql sql) {
         PreparedStatement ps = statements[sql.ordinal()];
         statements[sql.ordinal()] = null;

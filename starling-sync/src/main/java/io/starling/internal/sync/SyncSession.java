@@ -94,7 +94,7 @@ public final class SyncSession {
             OVERSIZE = "oversize",
             CLOSED = "closed",
             INTERNAL = "internal",
-            /** This peer's store has no space left for what the remote sends: retry much later. */
+            // this peer's store has no space left for what the remote sends: retry much later
             STORE_FULL = "store-full";
     /**
      * Close reasons the engine uses around the protocol: {@code duplicate} (another session with the same peer
@@ -315,11 +315,11 @@ public final class SyncSession {
         out = result;
         try {
             body.run();
-            return out;
+            return result;
         } catch (SyncStoreView.StoreFullException e) {
             // a condition of this peer, not a protocol failure: close cleanly, telling the remote why
-            fail(STORE_FULL, e.getMessage());
-            return out;
+            fail(STORE_FULL, Objects.requireNonNullElse(e.getMessage(), "this peer's store is full"));
+            return result;
         } catch (RuntimeException | Error e) {
             if (state != State.CLOSED) {
                 state = State.CLOSED;

@@ -310,7 +310,10 @@ final class ReferenceModel {
             }
             return new Value.Obj(fields);
         }
-        if (counts && n.assignKind == REGISTER && !n.assignValue.isNumber()) return n.assignValue;
+        if (counts && n.assignKind == REGISTER) {
+            Value assigned = Objects.requireNonNull(n.assignValue, "a register has a value");
+            if (!assigned.isNumber()) return assigned;
+        }
         // a counter's base: a restart, or a plain number the increments count on
         Value total = counts && (n.assignKind == COUNTER || n.assignKind == REGISTER) ? n.assignValue : null;
         for (List<Inc> list : n.incs.values()) {

@@ -154,7 +154,9 @@ public final class DefaultStore implements Store {
     public Health health() {
         io.starling.internal.storage.StorageException failure = storage.writeFailure();
         if (failure == null) return Health.healthy();
-        return new Health(Errors.storage(failure).errorCode(), failure.getMessage());
+        return new Health(
+                Errors.storage(failure).errorCode(),
+                Objects.requireNonNullElse(failure.getMessage(), failure.toString()));
     }
 
     /** A live query's evaluation, on a fresh snapshot (runs on the observers' evaluation thread). */
@@ -533,7 +535,7 @@ public final class DefaultStore implements Store {
         private final Thread owner = Thread.currentThread();
         private boolean ended;
         /** The failure that broke this transaction, or null. */
-        private StarlingException broken;
+        private @Nullable StarlingException broken;
 
         TxView(@Nullable DocumentWriter writer, DocumentStorage.@Nullable ReadTx readTx) {
             this.writer = writer;
@@ -574,7 +576,7 @@ public final class DefaultStore implements Store {
             try {
                 return timed(deadline -> writer != null
                         ? runner.write(writer, statement, args, deadline)
-                        : runner.read(readTx, statement, args, deadline));
+                        : runner.read(Objects.requireNonNull(readTx), statement, args, deadline));
             } catch (RuntimeException e) {
                 RuntimeException translated = Errors.translate(e);
                 if (writer != null && writer.mutations() != writesBefore) {

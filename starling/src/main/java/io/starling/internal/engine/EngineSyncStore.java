@@ -157,7 +157,7 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public ApplyResult apply(long fromPeer, List<Doc> docs, Checkpoint checkpoint) {
+    public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint) {
         // Each document is checked alone: one that can never be accepted here is refused and reported, the rest
         // of the batch is applied and the checkpoint moves past it (refusing it again later would change nothing).
         List<DefaultStore.RemoteDocument> remote = new ArrayList<>(docs.size());
@@ -177,7 +177,7 @@ public final class EngineSyncStore implements SyncStoreView {
                 }
             }
             if (doc != null) remote.add(doc);
-            else refused.add(new Refusal(d.ref(), problem));
+            else refused.add(new Refusal(d.ref(), java.util.Objects.requireNonNull(problem, "why it is refused")));
         }
         long horizon = tombstoneHorizon();
         try {
@@ -193,8 +193,8 @@ public final class EngineSyncStore implements SyncStoreView {
             return result.isNone() ? ApplyResult.NONE : result;
         } catch (StarlingException e) {
             if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
-                throw new RemoteRejectedException("clock-drift", e.getMessage());
-            if (e.errorCode() == ErrorCode.STORE_FULL) throw new StoreFullException(e.getMessage());
+                throw new RemoteRejectedException("clock-drift", String.valueOf(e.getMessage()));
+            if (e.errorCode() == ErrorCode.STORE_FULL) throw new StoreFullException(String.valueOf(e.getMessage()));
             throw e;
         }
     }
@@ -226,7 +226,7 @@ public final class EngineSyncStore implements SyncStoreView {
             store.evictLocal(ids);
         } catch (RuntimeException e) {
             if (Errors.translate(e) instanceof StarlingException s && s.errorCode() == ErrorCode.STORE_FULL) {
-                throw new StoreFullException(s.getMessage());
+                throw new StoreFullException(String.valueOf(s.getMessage()));
             }
             throw e;
         }

@@ -17,7 +17,7 @@ final class Errors {
         if (e instanceof DqlException q) return query(q);
         if (e instanceof StorageException s) return storage(s);
         if (e instanceof DocumentException d)
-            return new StarlingException(ErrorCode.DOCUMENT_INVALID, d.getMessage(), d);
+            return new StarlingException(ErrorCode.DOCUMENT_INVALID, String.valueOf(d.getMessage()), d);
         if (e instanceof HybridLogicalClock.ClockDriftException c) {
             return new StarlingException(ErrorCode.CLOCK_DRIFT, String.valueOf(c.getMessage()), c);
         }

@@ -51,8 +51,8 @@ final class PresenceService implements Presence {
     private final long localPeer;
     private final LongSupplier clock;
     private final CallbackList<Graph> observers = new CallbackList<>("a presence observer", log);
-    private volatile SyncService service;
-    private volatile ConnectionRequestHandler handler;
+    private volatile @Nullable SyncService service;
+    private volatile @Nullable ConnectionRequestHandler handler;
     private volatile Duration handlerTimeout = DEFAULT_REQUEST_TIMEOUT;
 
     // guarded by this

@@ -324,6 +324,7 @@ final class StatementRunner {
      * enforce today's limits). Counted and logged, a minute apart at most; readers skip such rows, so that one
      * damaged document cannot make its whole collection unreadable.
      */
+    @Nullable
     DocumentState decodeOrReport(DocumentStorage.Row row) {
         try {
             return DocumentState.decode(row.state());
@@ -369,7 +370,7 @@ final class StatementRunner {
      * surrogate has no UTF-8 form) or too long. The codec refuses the same on encoding, so nothing that slips
      * past is ever written either.
      */
-    private static void checkStorable(Value v, Path path) {
+    private static void checkStorable(Value v, @Nullable Path path) {
         int levels = path == null ? 0 : path.length(); // a document at the root; a SET value inside its path
         if (path != null) checkPath(path);
         String problem = Limits.valueProblem(v, Limits.MAX_DEPTH - levels);
@@ -409,7 +410,7 @@ final class StatementRunner {
         Source(
                 StatementRunner runner,
                 DocumentStorage.ReadTx tx,
-                DocumentCache cache,
+                @Nullable DocumentCache cache,
                 Function<String, List<IndexDefinition>> indexes,
                 boolean damagedAsIds) {
             this.runner = runner;

@@ -222,7 +222,7 @@ final class SyncService implements AutoCloseable {
         volatile long acked;
         volatile boolean gone;
         private boolean helloSeen;
-        private Message.Hello remoteHello; // the first HELLO received, to say why a session was refused
+        private Message.@Nullable Hello remoteHello; // the first HELLO received, to say why a session was refused
         private boolean tieChecked;
         private @Nullable List<Message> held; // non-null while the connection-request hook decides
 

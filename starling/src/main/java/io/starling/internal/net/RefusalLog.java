@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Logs refusals at a rate, not one line each: a flood of refused connections or requests (a script gone wrong, a
@@ -92,7 +93,7 @@ public final class RefusalLog {
     }
 
     /** If {@code kind}'s window ended: the line with its count (or null), and the next window or none. */
-    private String endWindow(String kind, long now) {
+    private @Nullable String endWindow(String kind, long now) {
         Episode episode = episodes.get(kind);
         if (episode == null || now - episode.windowStart < windowNanos) return null;
         if (episode.suppressed == 0) {
