@@ -6,6 +6,7 @@ import io.starling.StarlingConfig;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,6 +68,7 @@ final class ExecCommand implements Callable<Integer> {
             description = "Stop the statement if it runs longer, e.g. 500ms, 30s, 5m (default: 60s). A stopped"
                     + " statement fails with query/timeout and changes nothing. With --url the peer's own"
                     + " --statement-timeout applies.")
+    @Nullable
     Duration statementTimeout;
 
     @Parameters(index = "0", paramLabel = "STATEMENT", description = "One DQL statement, e.g. \"SELECT * FROM cars\".")

@@ -45,6 +45,7 @@ final class HttpOptions {
             paramLabel = "N",
             description = "Serve at most N connections at once; more are answered 503 and closed (default: "
                     + HttpApiServer.DEFAULT_MAX_CONNECTIONS + ").")
+    @Nullable
     Integer maxConnections;
 
     @Option(
@@ -52,6 +53,7 @@ final class HttpOptions {
             paramLabel = "N",
             description = "Allow at most N live-query event streams (/api/v1/observe) at once; more are answered 503"
                     + " (default: " + HttpApiServer.DEFAULT_MAX_STREAMS + ").")
+    @Nullable
     Integer maxStreams;
 
     @Option(
@@ -59,6 +61,7 @@ final class HttpOptions {
             paramLabel = "DURATION",
             description = "Close a connection that sends no request for this long, and an event stream whose client"
                     + " reads nothing for this long (default: 60s; 500ms, 30s, 5m or plain seconds).")
+    @Nullable
     String idleTimeout;
 
     @Option(
@@ -66,6 +69,7 @@ final class HttpOptions {
             paramLabel = "DURATION",
             description = "Answer 408 and close when a request (head and body) has not arrived completely this long"
                     + " after its first byte (default: 30s).")
+    @Nullable
     String requestTimeout;
 
     @Option(
@@ -83,7 +87,7 @@ final class HttpOptions {
     List<String> allowedOrigins = new ArrayList<>();
 
     /** The settings checked and resolved: null when {@code --http} was not given. */
-    record Binding(InetSocketAddress address, String token, HttpApiServer.Settings settings) {
+    record Binding(InetSocketAddress address, @Nullable String token, HttpApiServer.Settings settings) {
         boolean loopback() {
             return address.getAddress().isLoopbackAddress();
         }
@@ -143,7 +147,7 @@ final class HttpOptions {
     }
 
     /** The first {@code --http-…} option given, or null (without {@code --http} they would be ignored). */
-    private String optionGivenWithoutHttp() {
+    private @Nullable String optionGivenWithoutHttp() {
         if (token != null) return "--http-token";
         if (maxConnections != null) return "--http-max-connections";
         if (maxStreams != null) return "--http-max-streams";

@@ -72,7 +72,7 @@ final class Shell {
     private final PrintWriter out;
     private OutputFormat format;
     private Map<String, Object> args = Map.of();
-    private ShellLineReader reader; // while run() runs
+    private @Nullable ShellLineReader reader; // while run() runs
 
     /**
      * @param historyFile where to keep the history, or null for none
@@ -96,6 +96,7 @@ final class Shell {
     }
 
     /** The line reader of the session, once {@link #run} has started (for tests). */
+    @Nullable
     ShellLineReader lineReader() {
         return reader;
     }
