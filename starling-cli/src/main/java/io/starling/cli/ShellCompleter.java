@@ -174,7 +174,7 @@ final class ShellCompleter implements Completer {
             String path = prefix + quoted(e.getKey());
             paths.add(path);
             if (depth < DEPTH && e.getValue() instanceof Map<?, ?> nested) {
-                @SuppressWarnings("unchecked")
+                @SuppressWarnings("unchecked") // a nested document object: its keys are field names (strings)
                 Map<String, Object> map = (Map<String, Object>) nested;
                 addPaths(paths, path + ".", map, depth + 1);
             }

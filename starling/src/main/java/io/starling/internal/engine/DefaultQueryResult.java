@@ -80,7 +80,7 @@ final class DefaultQueryResult implements QueryResult {
         }
 
         @Override
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings("unchecked") // a result item is an object, and toJava() of an object is a Map<String, Object>
         public Map<String, Object> value() {
             return (Map<String, Object>) value.toJava();
         }

@@ -280,7 +280,7 @@ final class PresenceService implements Presence {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // JSON objects as Jackson reads them: Map<String, Object>; a wrong type throws
     private static List<Record> decode(byte[] bytes) throws IOException {
         Map<String, Object> root = Json.MAPPER.readValue(bytes, new TypeReference<Map<String, Object>>() {});
         if (((Number) root.getOrDefault("v", 0)).intValue() != 1)
