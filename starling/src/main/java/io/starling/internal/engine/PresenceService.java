@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +51,8 @@ final class PresenceService implements Presence {
     private final long localPeer;
     private final LongSupplier clock;
     private final CallbackList<Graph> observers = new CallbackList<>("a presence observer", log);
-    private volatile SyncService service;
-    private volatile ConnectionRequestHandler handler;
+    private volatile @Nullable SyncService service;
+    private volatile @Nullable ConnectionRequestHandler handler;
     private volatile Duration handlerTimeout = DEFAULT_REQUEST_TIMEOUT;
 
     // guarded by this
@@ -60,7 +61,7 @@ final class PresenceService implements Presence {
     private Map<Long, String> neighbours = Map.of();
     private final Map<Long, Record> known = new HashMap<>();
     private Graph graph;
-    private byte[] payload;
+    private byte @Nullable [] payload;
 
     PresenceService(long localPeer, LongSupplier clock) {
         this.localPeer = localPeer;
@@ -184,7 +185,7 @@ final class PresenceService implements Presence {
     }
 
     /** The view to send a newly established neighbour, or null before there is one. */
-    synchronized byte[] currentPayload() {
+    synchronized byte @Nullable [] currentPayload() {
         return payload;
     }
 
@@ -212,7 +213,7 @@ final class PresenceService implements Presence {
                     if (other == null || !other.links.containsKey(at)) continue;
                     if (Long.compareUnsigned(at, to) < 0) connections.add(new Connection(at, to, link.getValue()));
                     if (!hops.containsKey(to)) {
-                        hops.put(to, hops.get(at) + 1);
+                        hops.put(to, Objects.requireNonNull(hops.get(at)) + 1);
                         queue.add(to);
                     }
                 }
@@ -249,6 +250,7 @@ final class PresenceService implements Presence {
 
     // ---- the PRESENCE payload: JSON, {"v":1,"records":[{"origin":"hex","seq":n,"meta":{},"links":{"hex":"tcp"}}]}
 
+    @SuppressWarnings("JavaLangClash") // private to this class, which never uses java.lang.Record
     private record Record(long origin, long sequence, Map<String, Object> metadata, Map<Long, String> links) {}
 
     private static byte[] encode(List<Record> records) {
@@ -278,21 +280,22 @@ final class PresenceService implements Presence {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // JSON objects as Jackson reads them: Map<String, Object>; a wrong type throws
     private static List<Record> decode(byte[] bytes) throws IOException {
         Map<String, Object> root = Json.MAPPER.readValue(bytes, new TypeReference<Map<String, Object>>() {});
-        if (!Objects.equals(((Number) root.getOrDefault("v", 0)).intValue(), 1))
+        if (((Number) root.getOrDefault("v", 0)).intValue() != 1)
             throw new IOException("unknown presence version " + root.get("v"));
         List<Record> out = new ArrayList<>();
-        for (Object o : (List<Object>) root.get("records")) {
+        if (!(root.get("records") instanceof List<?> records)) throw new IOException("presence without records");
+        for (Object o : records) {
             Map<String, Object> m = (Map<String, Object>) o;
             long origin = Long.parseUnsignedLong((String) m.get("origin"), 16);
-            long seq = ((Number) m.get("seq")).longValue();
+            if (!(m.get("seq") instanceof Number seq)) throw new IOException("presence record without seq");
             Map<String, Object> meta = (Map<String, Object>) m.getOrDefault("meta", Map.of());
             Map<Long, String> links = new LinkedHashMap<>();
             ((Map<String, Object>) m.getOrDefault("links", Map.of()))
                     .forEach((k, v) -> links.put(Long.parseUnsignedLong(k, 16), (String) v));
-            out.add(new Record(origin, seq, meta == null ? Map.of() : meta, links));
+            out.add(new Record(origin, seq.longValue(), meta == null ? Map.of() : meta, links));
         }
         return out;
     }
