@@ -3,6 +3,7 @@ package io.starling.testing.sim;
 import io.starling.StarlingConfig;
 import io.starling.SyncSubscription;
 import io.starling.internal.engine.DefaultStarling;
+import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.storage.InMemoryStorage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,18 +33,23 @@ final class SimPeer {
     final VirtualClock clock;
     private final Random engineRandom;
     private final StarlingConfig config;
+    private final Simulation sim;
     /** The application's subscriptions, in registration order. */
     final List<SubscriptionSpec> subscriptions = new ArrayList<>();
 
     private final Map<SubscriptionSpec, SyncSubscription> handles = new LinkedHashMap<>();
     final List<Link> links = new ArrayList<>();
     DefaultStarling db;
+    /** The store the peer's sessions use: the engine's, watched by the simulator. */
+    TrackedStore store;
+
     int crashes;
 
-    SimPeer(int index, long site, VirtualClock clock, long engineSeed) {
+    SimPeer(int index, long site, VirtualClock clock, long engineSeed, Simulation sim) {
         this.index = index;
         this.site = site;
         this.clock = clock;
+        this.sim = sim;
         this.engineRandom = new Random(engineSeed);
         this.config = StarlingConfig.builder()
                 .appId("sim")
@@ -59,12 +65,14 @@ final class SimPeer {
     void open() {
         if (db != null) throw new IllegalStateException("peer " + index + " is already up");
         db = DefaultStarling.open(config, config.databaseDirectory(), disk, clock, engineRandom);
+        store = new TrackedStore(db.syncStore(), this, sim);
         for (SubscriptionSpec s : subscriptions) handles.put(s, db.sync().registerSubscription(s.query(), s.args()));
     }
 
     /** The process dies: the engine is dropped as it is, never closed; the storage keeps what was committed. */
     void crash() {
         db = null;
+        store = null;
         handles.clear();
         crashes++;
     }
@@ -83,6 +91,13 @@ final class SimPeer {
 
     long lastSequence() {
         return db.defaultStore().lastSequence();
+    }
+
+    /** The committed state of a document (null: no row); readable while the peer is down, too. */
+    byte[] stateOf(DocKey d) {
+        byte[] id = d.encodedId();
+        DocumentStorage.Row row = disk.read(tx -> tx.get(d.collection(), id));
+        return row == null ? null : row.state();
     }
 
     @Override
