@@ -153,6 +153,20 @@ public final class DocumentModel {
         return true;
     }
 
+    /**
+     * Whether the received write {@code w} still shapes what this replica shows: one of its effects is not superseded
+     * here (the latest assignment of its path, counted under its parent; the latest "make object" of an object; an
+     * increment toward the path's current clear). False for a write not received.
+     */
+    public boolean shows(ModelWrite w) {
+        if (!writes.containsKey(w.id())) return false;
+        Tree t = tree();
+        for (Effect e : w.effects()) {
+            if (t.alive(e, w.stamp())) return true;
+        }
+        return false;
+    }
+
     /** Whether this knowledge includes every write of {@code other} ({@link #includes(ModelWrite)}). */
     public boolean includes(DocumentModel other) {
         return notIncluded(other).isEmpty();

@@ -219,6 +219,28 @@ class DocumentModelTest {
     }
 
     @Test
+    void aWriteShowsWhileOneOfItsEffectsIsNotSuperseded() {
+        DocumentModel doc = DocumentModel.empty();
+        ModelWrite created = write(doc, insert(Map.of("x", 1L, "y", 1L)), at(1, 1));
+        doc = doc.with(created);
+        ModelWrite setX = write(doc, set("x", 2L), at(2, 1));
+        ModelWrite count = write(doc, inc("n", 1L), at(3, 1));
+        DocumentModel all = doc.with(setX).with(count);
+        assertThat(all.shows(created)).isTrue(); // its y and its root object
+        assertThat(all.shows(setX)).isTrue();
+        assertThat(all.shows(count)).isTrue();
+        ModelWrite overX = write(all, set("x", 3L), at(4, 2));
+        assertThat(all.with(overX).shows(setX)).isFalse();
+        ModelWrite delete = write(all, new ModelOp.Delete(), at(5, 1));
+        ModelWrite again = write(all.with(delete), insert(Map.of("z", 1L)), at(6, 1));
+        DocumentModel reborn = all.with(delete).with(again);
+        assertThat(reborn.shows(created)).isFalse();
+        assertThat(reborn.shows(count)).isFalse(); // toward a clear the delete replaced
+        assertThat(reborn.shows(again)).isTrue();
+        assertThat(doc.shows(setX)).isFalse(); // not received
+    }
+
+    @Test
     void whatAReplicaShowsDependsOnlyOnTheSetOfWritesItReceived() {
         // a random history at three sites; every order of the same writes shows the same document
         Random rnd = new Random(42);
