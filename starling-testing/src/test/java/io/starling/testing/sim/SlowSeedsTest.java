@@ -12,8 +12,20 @@ class SlowSeedsTest {
 
     @Test
     void tenThousandSeeds() {
+        long start = System.nanoTime(); // the run's own figures, outside every run (which never reads a clock)
         SimulationRunner.Summary summary = SimulationRunner.run(
                 1, 10_000, Runtime.getRuntime().availableProcessors(), SimulationOptions::seed, r -> {});
+        double secs = (System.nanoTime() - start) / 1e9;
+        System.out.printf(
+                "SlowSeedsTest: %s in %.0f s (%.1f seeds/s on %d threads), %d acknowledged writes, %d messages%n"
+                        + "SlowSeedsTest: checked %s%n",
+                summary.line(),
+                secs,
+                10_000 / secs,
+                Runtime.getRuntime().availableProcessors(),
+                summary.writes(),
+                summary.messages(),
+                summary.coverage());
         assertThat(summary.failures())
                 .as(() -> summary.line() + "\n"
                         + summary.failures().stream()
