@@ -22,25 +22,33 @@ import java.util.TreeMap;
  *
  * <p>Each write's effects are derived from its statement and the model of what its writer held ({@link
  * DocumentModel#plan}), never from the engine's states. A statement the model says writes nothing (it changes
- * nothing, does not match or is refused) is not recorded: {@link #add} returns that plan, and a checker that was
- * told the statement wrote the document should report the disagreement. Not thread-safe.
+ * nothing, does not match or is refused) contributes nothing wherever it is held: {@link #add} returns that plan
+ * (and {@link #plan} keeps it), and a checker that was told the statement wrote the document should report the
+ * disagreement. Not thread-safe.
  */
 public final class DocumentHistory {
     private final TreeMap<Integer, ModelWrite> writes = new TreeMap<>();
+    private final TreeMap<Integer, Plan> plans = new TreeMap<>();
 
     /**
      * Records write {@code id}: plans {@code op} against the recorded writes {@code knownBefore} and, if the plan
      * writes, binds it to {@code stamp}.
      *
      * @return the plan: {@link Plan#writes()} when the write was recorded
-     * @throws IllegalArgumentException if {@code id} was recorded already, or {@code knownBefore} names a write that
-     *     was not recorded (every write the writer held must be added before the writes that depend on it)
+     * @throws IllegalArgumentException if {@code id} was added already, or {@code knownBefore} names a write that
+     *     was not added (every write the writer held must be added before the writes that depend on it)
      */
     public Plan add(int id, ModelStamp stamp, ModelOp op, Collection<Integer> knownBefore, String label) {
-        if (writes.containsKey(id)) throw new IllegalArgumentException("write " + id + " is recorded already");
+        if (plans.containsKey(id)) throw new IllegalArgumentException("write " + id + " is recorded already");
         Plan plan = replica(knownBefore).plan(op);
+        plans.put(id, plan);
         if (plan.writes()) writes.put(id, plan.bind(id, stamp, label));
         return plan;
+    }
+
+    /** What the model made of write {@code id} when it was added, or null if it never was. */
+    public Plan plan(int id) {
+        return plans.get(id);
     }
 
     /** The recorded write {@code id}, or null (never added, or its plan wrote nothing). */
@@ -54,16 +62,16 @@ public final class DocumentHistory {
     }
 
     /**
-     * The model of a replica that holds exactly the recorded writes {@code held}.
+     * The model of a replica that holds exactly the writes {@code held} (those whose plan wrote nothing add nothing).
      *
-     * @throws IllegalArgumentException if {@code held} names a write that was not recorded
+     * @throws IllegalArgumentException if {@code held} names a write that was not added
      */
     public DocumentModel replica(Collection<Integer> held) {
         List<ModelWrite> out = new ArrayList<>(held.size());
         for (int i : held) {
+            if (!plans.containsKey(i)) throw new IllegalArgumentException("write " + i + " was not added");
             ModelWrite w = writes.get(i);
-            if (w == null) throw new IllegalArgumentException("write " + i + " was not recorded (or wrote nothing)");
-            out.add(w);
+            if (w != null) out.add(w);
         }
         return DocumentModel.of(out);
     }
