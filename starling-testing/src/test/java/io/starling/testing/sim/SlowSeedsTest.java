@@ -2,15 +2,18 @@ package io.starling.testing.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The 10,000-seed profile: {@code mvn -Pslow test} (or {@code bin/simulate --seeds 10000}). */
 @Tag("slow")
 class SlowSeedsTest {
 
     @Test
+    @Timeout(value = 2, unit = TimeUnit.HOURS) // minutes on an idle machine; a shared one is slower
     void tenThousandSeeds() {
         long start = System.nanoTime(); // the run's own figures, outside every run (which never reads a clock)
         SimulationRunner.Summary summary = SimulationRunner.run(
