@@ -124,10 +124,11 @@ final class Workload {
             double r = rnd.nextDouble();
             Object id;
             if (r < intShare) {
-                long[] special = {-7, 1L << 40, Long.MIN_VALUE, Long.MAX_VALUE};
+                // 2^53 + 1 is the first integer a double cannot hold: an id passed through a float would change
+                long[] special = {-7, 1L << 40, (1L << 53) + 1, Long.MIN_VALUE, Long.MAX_VALUE};
                 id = rnd.nextInt(6) == 0 ? special[rnd.nextInt(special.length)] : (long) rnd.nextInt(10);
             } else if (r < intShare + strShare) {
-                id = new String[] {"s0", "s1", "s2", "é-3", "10"}[rnd.nextInt(5)];
+                id = new String[] {"s0", "s1", "", "é-3", "10", "日本\uD83D\uDE00"}[rnd.nextInt(6)];
             } else if (r < intShare + strShare + 0.1) {
                 id = rnd.nextBoolean();
             } else if (rnd.nextBoolean()) {
