@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The acknowledged writes to one document, recorded as they were issued — the model's entry point for a checker that
@@ -47,12 +48,12 @@ public final class DocumentHistory {
     }
 
     /** What the model made of write {@code id} when it was added, or null if it never was. */
-    public Plan plan(int id) {
+    public @Nullable Plan plan(int id) {
         return plans.get(id);
     }
 
     /** The recorded write {@code id}, or null (never added, or its plan wrote nothing). */
-    public ModelWrite write(int id) {
+    public @Nullable ModelWrite write(int id) {
         return writes.get(id);
     }
 
@@ -80,7 +81,7 @@ public final class DocumentHistory {
      * The document a replica holding exactly {@code held} shows, without {@code _id}, as plain Java values (sorted,
      * immutable maps); null when it does not exist there (never inserted, or deleted and not inserted again).
      */
-    public Map<String, Object> visible(Collection<Integer> held) {
+    public @Nullable Map<String, Object> visible(Collection<Integer> held) {
         return replica(held).visible();
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — the independent model of one document.
@@ -51,7 +52,7 @@ public final class DocumentModel {
     private static final DocumentModel EMPTY = new DocumentModel(new TreeMap<>());
 
     private final TreeMap<Integer, ModelWrite> writes;
-    private volatile Tree tree;
+    private volatile @Nullable Tree tree;
 
     private DocumentModel(TreeMap<Integer, ModelWrite> writes) {
         this.writes = writes;
@@ -115,12 +116,12 @@ public final class DocumentModel {
     }
 
     /** The visible document without {@code _id} (sorted, immutable), or null when it does not exist. */
-    public Map<String, Object> visible() {
+    public @Nullable Map<String, Object> visible() {
         return tree().document();
     }
 
     /** The visible value at a path (MISSING when the document does not exist or the path leads nowhere). */
-    public Object valueAt(List<String> path) {
+    public @Nullable Object valueAt(List<String> path) {
         return tree().valueAt(path);
     }
 
@@ -225,7 +226,8 @@ public final class DocumentModel {
                                 Plan.Outcome.REFUSED_INVALID,
                                 "INCREMENT of " + String.join(".", p) + ", which holds " + ModelValues.text(current));
                     }
-                    Object total = ModelValues.add(current == ModelValues.MISSING ? 0L : current, inc.amount());
+                    Object total = ModelValues.add(
+                            current == ModelValues.MISSING ? 0L : Objects.requireNonNull(current), inc.amount());
                     if (!ModelValues.isFinite(total)) {
                         return Plan.of(
                                 Plan.Outcome.REFUSED_INVALID,
@@ -251,7 +253,7 @@ public final class DocumentModel {
             add(t, effects, new Effect(path.subList(0, i), Effect.Kind.OBJECT, null, null));
     }
 
-    private static void writeValue(Tree t, List<Effect> effects, List<String> path, Object v) {
+    private static void writeValue(Tree t, List<Effect> effects, List<String> path, @Nullable Object v) {
         if (v instanceof Map<?, ?> m) {
             add(t, effects, new Effect(path, Effect.Kind.OBJECT, null, null));
             for (Map.Entry<?, ?> e : m.entrySet())
@@ -336,7 +338,8 @@ public final class DocumentModel {
                         n.assignValue = e.value();
                     }
                 }
-                case INCREMENT -> n.incs.add(new Inc(stamp, e.basis(), e.value()));
+                case INCREMENT ->
+                    n.incs.add(new Inc(stamp, Objects.requireNonNull(e.basis()), Objects.requireNonNull(e.value())));
             }
         }
 
@@ -345,10 +348,12 @@ public final class DocumentModel {
         }
 
         @SuppressWarnings("unchecked")
+        @Nullable
         Map<String, Object> document() {
             return exists() ? (Map<String, Object>) root.visible(ModelStamp.ZERO) : null;
         }
 
+        @Nullable
         Object valueAt(List<String> path) {
             Object v = exists() ? root.visible(ModelStamp.ZERO) : ModelValues.MISSING;
             for (String k : path) {
@@ -376,13 +381,13 @@ public final class DocumentModel {
             ModelStamp parentClear = ModelStamp.ZERO;
             for (String k : e.path()) {
                 parentClear = n.clear(parentClear);
-                n = n.children.get(k);
+                n = java.util.Objects.requireNonNull(n.children.get(k), "a path of a received write");
             }
             ModelStamp own = n.clear(parentClear);
             return switch (e.kind()) {
                 case VALUE, REMOVE, RESTART -> stamp.equals(n.assignStamp) && stamp.after(parentClear);
                 case OBJECT -> stamp.equals(n.objectStamp) && stamp.after(own);
-                case INCREMENT -> e.basis().equals(own);
+                case INCREMENT -> own.equals(e.basis());
             };
         }
     }
@@ -391,10 +396,18 @@ public final class DocumentModel {
 
     private static final class Node {
         final TreeMap<String, Node> children = new TreeMap<>();
+
+        @Nullable
         ModelStamp assignStamp;
-        Effect.Kind assignKind;
+
+        Effect.@Nullable Kind assignKind;
+
+        @Nullable
         Object assignValue;
+
+        @Nullable
         ModelStamp objectStamp;
+
         final List<Inc> incs = new ArrayList<>(0);
 
         Node child(String k) {
@@ -410,6 +423,7 @@ public final class DocumentModel {
             return objectStamp != null && objectStamp.after(clear(parentClear));
         }
 
+        @Nullable
         Object visible(ModelStamp parentClear) {
             ModelStamp e = clear(parentClear);
             if (isObject(parentClear)) {

@@ -1,6 +1,7 @@
 package io.starling.testing.model;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One effect of a write on one path (docs/DATA-MODEL.md, "The merge rules"): make it an {@link Kind#OBJECT}; assign
@@ -9,7 +10,11 @@ import java.util.List;
  * ({@code basis}: the latest assignment of the path or an ancestor in the writer's view): it counts only while that
  * is still the path's clear.
  */
-public record Effect(List<String> path, Kind kind, Object value, ModelStamp basis) {
+public record Effect(
+        List<String> path,
+        Kind kind,
+        @Nullable Object value,
+        @Nullable ModelStamp basis) {
     public enum Kind {
         OBJECT,
         VALUE,

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /** Where two documents differ, path by path: what a comparison of a replica with the model reports. */
 public final class ModelDiff {
@@ -17,7 +18,7 @@ public final class ModelDiff {
      * {@code path: expected … , actual …}; empty when they are equal. Values are compared as plain Java values
      * ({@link ModelValues#canonical}): key order does not matter, {@code 1L} is not {@code 1.0}.
      */
-    public static List<String> differences(Map<String, ?> expected, Map<String, ?> actual) {
+    public static List<String> differences(@Nullable Map<String, ?> expected, @Nullable Map<String, ?> actual) {
         List<String> out = new ArrayList<>();
         if (expected == null || actual == null) {
             if (expected != actual)
@@ -29,7 +30,7 @@ public final class ModelDiff {
         return out;
     }
 
-    private static void walk(String path, Object e, Object a, List<String> out) {
+    private static void walk(String path, @Nullable Object e, @Nullable Object a, List<String> out) {
         if (out.size() >= MAX) return;
         if (e instanceof Map<?, ?> em && a instanceof Map<?, ?> am) {
             TreeSet<String> keys = new TreeSet<>();

@@ -2,6 +2,7 @@ package io.starling.testing.model;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one statement asks of one document, as the application wrote it (not as the engine stored it): the model
@@ -14,7 +15,7 @@ public sealed interface ModelOp {
     record Insert(Map<String, Object> fields, Conflict onConflict) implements ModelOp {
         @SuppressWarnings("unchecked")
         public Insert {
-            fields = (Map<String, Object>) ModelValues.canonical(fields);
+            fields = (Map<String, Object>) java.util.Objects.requireNonNull(ModelValues.canonical(fields));
             if (fields.containsKey("_id")) throw new IllegalArgumentException("fields must not hold _id");
         }
     }
@@ -43,7 +44,7 @@ public sealed interface ModelOp {
     }
 
     /** {@code SET path = value}: an object value merges into the path key by key. */
-    record Set(List<String> path, Object value) implements Change {
+    record Set(List<String> path, @Nullable Object value) implements Change {
         public Set {
             path = List.copyOf(path);
             value = ModelValues.canonical(value);

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Values as the model holds them: plain Java, the way the public API returns documents
@@ -28,7 +29,7 @@ public final class ModelValues {
      *
      * @throws IllegalArgumentException for anything else (binary values are not modelled)
      */
-    public static Object canonical(Object v) {
+    public static @Nullable Object canonical(@Nullable Object v) {
         if (v == null || v instanceof String || v instanceof Boolean || v instanceof Long || v instanceof Double)
             return v;
         if (v instanceof Integer || v instanceof Short || v instanceof Byte) return ((Number) v).longValue();
@@ -51,7 +52,7 @@ public final class ModelValues {
                 "the model does not hold " + v.getClass().getName() + " values: " + v);
     }
 
-    public static boolean isNumber(Object v) {
+    public static boolean isNumber(@Nullable Object v) {
         return v instanceof Long || v instanceof Double;
     }
 
@@ -102,19 +103,19 @@ public final class ModelValues {
     }
 
     /** Compact JSON-like text (strings quoted, maps sorted), for reports and for ordering ids. */
-    public static String text(Object v) {
+    public static String text(@Nullable Object v) {
         StringBuilder sb = new StringBuilder();
         append(sb, v);
         return sb.toString();
     }
 
     /** {@link #text}, cut to a few hundred characters (documents may hold 100 KB strings). */
-    public static String brief(Object v) {
+    public static String brief(@Nullable Object v) {
         String t = v instanceof String s ? s : text(v);
         return t.length() <= 300 ? t : t.substring(0, 300) + "… (" + t.length() + " characters)";
     }
 
-    private static void append(StringBuilder sb, Object v) {
+    private static void append(StringBuilder sb, @Nullable Object v) {
         if (v == MISSING) {
             sb.append("MISSING");
         } else if (v instanceof String s) {

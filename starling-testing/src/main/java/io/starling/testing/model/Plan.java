@@ -2,6 +2,7 @@ package io.starling.testing.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a statement does to one document, given what its writer knew ({@link DocumentModel#plan}): it writes (and
@@ -10,7 +11,8 @@ import java.util.List;
  * conflict, or an invalid write (an INCREMENT of a non-number or beyond the float range); a refused statement
  * writes nothing at all, in any document.
  */
-public record Plan(Outcome outcome, List<Effect> effects, String reason) {
+public record Plan(
+        Outcome outcome, List<Effect> effects, @Nullable String reason) {
     public enum Outcome {
         WRITE,
         NO_CHANGE,

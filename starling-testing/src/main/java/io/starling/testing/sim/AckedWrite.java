@@ -2,6 +2,7 @@ package io.starling.testing.sim;
 
 import io.starling.testing.model.ModelOp;
 import io.starling.testing.model.ModelWrite;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One acknowledged write: a statement that returned normally and, by the model, wrote a document. {@code write} is
@@ -16,7 +17,7 @@ final class AckedWrite {
     final DocKey doc;
     final ModelOp op;
     final ModelWrite write;
-    final byte[] before;
+    final byte @Nullable [] before; // null: the writer held no row
     final byte[] after;
     final long time;
 
@@ -27,7 +28,7 @@ final class AckedWrite {
             DocKey doc,
             ModelOp op,
             ModelWrite write,
-            byte[] before,
+            byte @Nullable [] before,
             byte[] after,
             long time) {
         this.index = index;

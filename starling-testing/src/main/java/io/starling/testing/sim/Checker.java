@@ -256,7 +256,7 @@ final class Checker {
         /** What a sender at any peer sends {@code p} of a document it shows so: a tombstone, or a live match. */
         private boolean qualifies(Observed state, int p, DocKey d) {
             if (!state.held() || !subscribesTo(p, d.collection())) return false;
-            return !state.live() || matchesAny(p, d, state.document());
+            return !state.live() || matchesAny(p, d, java.util.Objects.requireNonNull(state.document()));
         }
 
         /** A replica that removed its row (EVICT, purge, zombie eviction) and has not received the document since. */

@@ -18,7 +18,7 @@ final class DocKey implements Comparable<DocKey> {
 
     DocKey(String collection, Object id) {
         this.collection = collection;
-        this.id = ModelValues.canonical(id);
+        this.id = java.util.Objects.requireNonNull(ModelValues.canonical(id), "an id is never null");
         if (!(this.id instanceof Long
                 || this.id instanceof String
                 || this.id instanceof Boolean
@@ -46,7 +46,10 @@ final class DocKey implements Comparable<DocKey> {
 
     /** The document an encoded id names (as storage and sync carry it). */
     static DocKey decode(String collection, byte[] encodedId) {
-        return new DocKey(collection, IndexKeyCodec.decodeId(encodedId).toJava());
+        return new DocKey(
+                collection,
+                java.util.Objects.requireNonNull(
+                        IndexKeyCodec.decodeId(encodedId).toJava()));
     }
 
     @Override

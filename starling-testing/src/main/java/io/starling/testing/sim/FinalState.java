@@ -54,13 +54,13 @@ final class FinalState {
         for (SimPeer p : sim.peers) {
             TreeMap<DocKey, byte[]> rows = new TreeMap<>();
             for (String c : Workload.COLLECTIONS) {
-                for (SyncStoreView.Row r : p.store.scanCollection(c, null, Integer.MAX_VALUE))
+                for (SyncStoreView.Row r : p.store().scanCollection(c, null, Integer.MAX_VALUE))
                     rows.put(DocKey.decode(c, r.id()), r.state());
             }
             peers.add(new PeerState(
                     p.index,
                     p.site,
-                    List.copyOf(p.db.currentSubscriptions()),
+                    List.copyOf(p.db().currentSubscriptions()),
                     rows,
                     new TreeMap<>(sim.knowledge.all(p.index)),
                     sim.knowledge.horizon(p.index)));

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — what each replica has received.
@@ -54,7 +55,7 @@ final class Knowledge {
     }
 
     /** The replica now holds {@code state} of {@code doc}, and knows {@code known}. */
-    void set(int peer, DocKey doc, DocumentModel known, byte[] state) {
+    void set(int peer, DocKey doc, DocumentModel known, byte @Nullable [] state) {
         if (known.isEmpty()) current.get(peer).remove(doc);
         else current.get(peer).put(doc, known);
         if (state != null)
@@ -62,6 +63,7 @@ final class Knowledge {
     }
 
     /** The knowledge the replica had when it held exactly {@code state} of {@code doc}; null if it never held it. */
+    @Nullable
     DocumentModel heldAs(int peer, DocKey doc, byte[] state) {
         Map<Long, DocumentModel> h = history.get(peer).get(doc);
         return h == null ? null : h.get(fingerprint(state));

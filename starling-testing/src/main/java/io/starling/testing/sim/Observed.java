@@ -2,6 +2,7 @@ package io.starling.testing.sim;
 
 import io.starling.internal.crdt.DocumentState;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a replica shows of one stored row, as the engine reads it: whether the row is live and its visible document
@@ -9,15 +10,20 @@ import java.util.Map;
  * states — to observe them, never to compute what they should be (that is the model's job, in
  * {@code io.starling.testing.model}, which does not use the engine).
  */
-record Observed(boolean live, Map<String, Object> document, DocumentState state) {
+record Observed(
+        boolean live,
+        @Nullable Map<String, Object> document,
+        @Nullable DocumentState state) {
     static final Observed NONE = new Observed(false, null, null);
 
     @SuppressWarnings("unchecked")
-    static Observed of(byte[] state) {
+    static Observed of(byte @Nullable [] state) {
         if (state == null) return NONE;
         DocumentState st = DocumentState.decode(state);
-        Map<String, Object> doc =
-                st.exists() ? (Map<String, Object>) st.fields().toJava() : null;
+        Map<String, Object> doc = st.exists()
+                ? (Map<String, Object>) java.util.Objects.requireNonNull(
+                        java.util.Objects.requireNonNull(st.fields()).toJava())
+                : null;
         return new Observed(st.exists(), doc, st);
     }
 
@@ -27,7 +33,7 @@ record Observed(boolean live, Map<String, Object> document, DocumentState state)
     }
 
     boolean held() {
-        return this != NONE;
+        return state != null;
     }
 
     @Override

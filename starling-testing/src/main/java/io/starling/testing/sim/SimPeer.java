@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One simulated replica: a durable in-memory store, a virtual clock, the application's subscriptions and, while
@@ -39,9 +40,23 @@ final class SimPeer {
 
     private final Map<SubscriptionSpec, SyncSubscription> handles = new LinkedHashMap<>();
     final List<Link> links = new ArrayList<>();
-    DefaultStarling db;
-    /** The store the peer's sessions use: the engine's, watched by the simulator. */
+
+    @Nullable
+    DefaultStarling db; // null while crashed
+
+    /** The store the peer's sessions use: the engine's, watched by the simulator (null while crashed). */
+    @Nullable
     TrackedStore store;
+
+    /** The running engine; the peer must be up. */
+    DefaultStarling db() {
+        return java.util.Objects.requireNonNull(db, this + " is down");
+    }
+
+    /** The store the peer's sessions use; the peer must be up. */
+    TrackedStore store() {
+        return java.util.Objects.requireNonNull(store, this + " is down");
+    }
 
     int crashes;
 
@@ -64,9 +79,11 @@ final class SimPeer {
 
     void open() {
         if (db != null) throw new IllegalStateException("peer " + index + " is already up");
-        db = DefaultStarling.open(config, config.databaseDirectory(), disk, clock, engineRandom);
-        store = new TrackedStore(db.syncStore(), this, sim);
-        for (SubscriptionSpec s : subscriptions) handles.put(s, db.sync().registerSubscription(s.query(), s.args()));
+        DefaultStarling opened = DefaultStarling.open(config, config.databaseDirectory(), disk, clock, engineRandom);
+        db = opened;
+        store = new TrackedStore(opened.syncStore(), this, sim);
+        for (SubscriptionSpec s : subscriptions)
+            handles.put(s, opened.sync().registerSubscription(s.query(), s.args()));
     }
 
     /** The process dies: the engine is dropped as it is, never closed; the storage keeps what was committed. */
@@ -80,7 +97,8 @@ final class SimPeer {
     void subscribe(SubscriptionSpec s) {
         if (subscriptions.contains(s)) return;
         subscriptions.add(s);
-        if (db != null) handles.put(s, db.sync().registerSubscription(s.query(), s.args()));
+        DefaultStarling running = db;
+        if (running != null) handles.put(s, running.sync().registerSubscription(s.query(), s.args()));
     }
 
     void unsubscribe(SubscriptionSpec s) {
@@ -90,14 +108,15 @@ final class SimPeer {
     }
 
     long lastSequence() {
-        return db.defaultStore().lastSequence();
+        return db().defaultStore().lastSequence();
     }
 
     /** The committed state of a document (null: no row); readable while the peer is down, too. */
-    byte[] stateOf(DocKey d) {
+    byte @Nullable [] stateOf(DocKey d) {
         byte[] id = d.encodedId();
-        DocumentStorage.Row row = disk.read(tx -> tx.get(d.collection(), id));
-        return row == null ? null : row.state();
+        java.util.Optional<DocumentStorage.Row> row =
+                disk.read(tx -> java.util.Optional.ofNullable(tx.get(d.collection(), id)));
+        return row.map(DocumentStorage.Row::state).orElse(null);
     }
 
     @Override

@@ -131,7 +131,7 @@ public final class SimulateMain {
         if (v.equals("all")) return EnumSet.allOf(Fault.class);
         if (v.equals("none")) return EnumSet.noneOf(Fault.class);
         Set<Fault> out = EnumSet.noneOf(Fault.class);
-        for (String s : v.split(",")) out.add(Fault.fromOptionName(s.trim()));
+        for (String s : v.split(",", -1)) out.add(Fault.fromOptionName(s.trim()));
         return out;
     }
 }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — the simulator.
@@ -79,7 +80,7 @@ final class Simulation {
     private final long meanGap;
     final Stats stats = new Stats();
     /** Diagnosis: a document whose every change at every peer is printed, with the event that made it. */
-    private DocKey watched;
+    private @Nullable DocKey watched;
     /** What each replica has received, followed from the data flow (not read from the engine). */
     final Knowledge knowledge;
     /** Engine misbehaviour found while the run went on (statements, zombie and purge rules). */
@@ -87,8 +88,8 @@ final class Simulation {
 
     int problemCount;
 
-    private PrintStream watchOut;
-    private byte[][] watchedStates;
+    private @Nullable PrintStream watchOut;
+    private byte @Nullable [][] watchedStates;
     private String lastEvent = "";
 
     /** Counters of one run, for the report. */
@@ -152,9 +153,9 @@ final class Simulation {
         final long time, seq;
         final int kind, target, side;
         final long generation;
-        final byte[] bytes;
+        final byte @Nullable [] bytes;
 
-        Event(long time, long seq, int kind, int target, int side, long generation, byte[] bytes) {
+        Event(long time, long seq, int kind, int target, int side, long generation, byte @Nullable [] bytes) {
             this.time = time;
             this.seq = seq;
             this.kind = kind;
@@ -189,7 +190,7 @@ final class Simulation {
         reorderRate = 0.005 + rnd.nextDouble() * 0.04;
         delayRate = 0.01 + rnd.nextDouble() * 0.05;
         faultShare = 0.08 + rnd.nextDouble() * 0.12;
-        meanGap = 20 + rnd.nextInt(600);
+        meanGap = 20L + rnd.nextInt(600);
         sessionConfig = SessionConfig.builder()
                 .maxFrameBytes(SessionConfig.MIN_FRAME)
                 .batchBytes(new int[] {4096, 8192, 65536}[rnd.nextInt(3)])
@@ -223,7 +224,7 @@ final class Simulation {
                 else if (r < 0.75) skew = sign * rnd.nextInt(5_000);
                 else if (r < 0.92) skew = sign * rnd.nextInt(9 * 60_000);
                 else skew = sign * 3_600_000L;
-                if (farAhead && i == aheadPeer) skew = 15 * 60_000 + rnd.nextInt(3 * 3_600_000);
+                if (farAhead && i == aheadPeer) skew = 15 * 60_000L + rnd.nextInt(3 * 3_600_000);
                 if (retentionMillis > 0) skew = Math.max(-retentionMillis / 4, Math.min(retentionMillis / 4, skew));
             }
             peers[i] = new SimPeer(i, site, new VirtualClock(() -> now, skew), rnd.nextLong(), this);
@@ -254,7 +255,11 @@ final class Simulation {
      * difference is caught where it starts (the final checks would see it too, unless later writes hide it).
      */
     void compareWithModel(
-            SimPeer p, DocKey d, DocumentModel known, byte[] state, java.util.function.Supplier<String> when) {
+            SimPeer p,
+            DocKey d,
+            DocumentModel known,
+            byte @Nullable [] state,
+            java.util.function.Supplier<String> when) {
         Observed shown = Observed.of(state);
         boolean same = known.isEmpty()
                 ? !shown.held()
@@ -300,7 +305,7 @@ final class Simulation {
     }
 
     private void watchCheck(String what) {
-        if (watched == null) return;
+        if (watched == null || watchedStates == null || watchOut == null) return;
         for (SimPeer p : peers) {
             byte[] b = p.stateOf(watched);
             if (!Arrays.equals(b, watchedStates[p.index])) {
@@ -374,7 +379,7 @@ final class Simulation {
     }
 
     /** Returns null when the peers went quiet, else why not (a livelock). */
-    private String quiesce() {
+    private @Nullable String quiesce() {
         faultsOn = false;
         partitions.clear();
         trace.event("heal-all", now);
@@ -427,7 +432,7 @@ final class Simulation {
 
     // ---- events -----------------------------------------------------------------------------------------
 
-    private void schedule(int kind, long time, int target, int side, long generation, byte[] bytes) {
+    private void schedule(int kind, long time, int target, int side, long generation, byte @Nullable [] bytes) {
         queue.add(new Event(time, nextSeq++, kind, target, side, generation, bytes));
         if (kind != TICK) pendingNonTick++;
     }
@@ -438,7 +443,7 @@ final class Simulation {
         trace.event(KIND[e.kind], now).add(e.target).add(e.side).add(e.generation);
         switch (e.kind) {
             case TICK -> tick(peers[e.target]);
-            case DELIVER -> deliver(links[e.target], e.side, e.generation, e.bytes);
+            case DELIVER -> deliver(links[e.target], e.side, e.generation, java.util.Objects.requireNonNull(e.bytes));
             case EOF -> {
                 Link l = links[e.target];
                 if (l.generation == e.generation) teardown(l);
@@ -582,7 +587,7 @@ final class Simulation {
         trace.event("connect", now).add(l.index).add(l.generation);
         for (int side = 0; side < 2; side++) {
             SimPeer p = l.peer(side);
-            l.sessions[side] = new SyncSession(p.store, sessionConfig, listener());
+            l.sessions[side] = new SyncSession(p.store(), sessionConfig, listener());
             l.decoders[side] = new FrameDecoder(sessionConfig.maxFrameBytes());
             l.lastDelivery[side] = now;
         }
@@ -591,7 +596,7 @@ final class Simulation {
             SyncSession s = l.sessions[side];
             if (s == null) continue;
             send(l, side, s.start());
-            send(l, side, s.setSubscriptions(p.db.currentSubscriptions()));
+            send(l, side, s.setSubscriptions(p.db().currentSubscriptions()));
             after(l, side, s.onTick(p.clock.millis()));
         }
     }
@@ -653,7 +658,7 @@ final class Simulation {
                     boolean crosses = ((members >> l.a.index) & 1) != ((members >> l.b.index) & 1);
                     if (crosses && l.state != Link.State.DOWN && rnd.nextBoolean()) teardown(l);
                 }
-                long lasts = 1_000 + rnd.nextInt(20_000);
+                long lasts = 1_000L + rnd.nextInt(20_000);
                 if (retentionMillis > 0 && rnd.nextBoolean()) lasts += 2 * retentionMillis;
                 schedule(HEAL, now + lasts, id, 0, 0, null);
             }
@@ -666,7 +671,7 @@ final class Simulation {
                     if (l.state != Link.State.DOWN) teardown(l);
                 }
                 p.crash();
-                long down = 200 + rnd.nextInt(10_000);
+                long down = 200L + rnd.nextInt(10_000);
                 if (retentionMillis > 0 && rnd.nextBoolean()) down += 2 * retentionMillis; // back beyond the horizon
                 schedule(RESTART, now + down, p.index, 0, 0, null);
             }
@@ -700,7 +705,7 @@ final class Simulation {
     }
 
     void subscriptionsChanged(SimPeer p) {
-        List<Subscription> subs = p.db.currentSubscriptions();
+        List<Subscription> subs = p.db().currentSubscriptions();
         for (Link l : p.links) {
             int side = l.sideOf(p);
             SyncSession s = l.sessions[side];

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The store a simulated peer's sessions use: the engine's own {@link SyncStoreView}, watched. Every state a session
@@ -30,7 +31,7 @@ final class TrackedStore implements SyncStoreView {
     }
 
     @Override
-    public ApplyResult apply(long fromPeer, List<Doc> docs, Checkpoint checkpoint) {
+    public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint) {
         SimPeer from = sim.peerBySite(fromPeer);
         Knowledge k = sim.knowledge;
         long horizon = k.horizon(peer.index);
@@ -100,7 +101,7 @@ final class TrackedStore implements SyncStoreView {
         return DocumentState.decode(state);
     }
 
-    private byte[] stateOf(DocKey key) {
+    private byte @Nullable [] stateOf(DocKey key) {
         return engine.stateOf(key.collection(), key.encodedId());
     }
 
@@ -153,12 +154,12 @@ final class TrackedStore implements SyncStoreView {
     }
 
     @Override
-    public List<Row> scanMatching(Subscription subscription, byte[] afterId, int maxRows) {
+    public List<Row> scanMatching(Subscription subscription, byte @Nullable [] afterId, int maxRows) {
         return engine.scanMatching(subscription, afterId, maxRows);
     }
 
     @Override
-    public List<Row> scanCollection(String collection, byte[] afterId, int maxRows) {
+    public List<Row> scanCollection(String collection, byte @Nullable [] afterId, int maxRows) {
         return engine.scanCollection(collection, afterId, maxRows);
     }
 
@@ -168,12 +169,12 @@ final class TrackedStore implements SyncStoreView {
     }
 
     @Override
-    public Row rowOf(String collection, byte[] id) {
+    public @Nullable Row rowOf(String collection, byte[] id) {
         return engine.rowOf(collection, id);
     }
 
     @Override
-    public byte[] stateOf(String collection, byte[] id) {
+    public byte @Nullable [] stateOf(String collection, byte[] id) {
         return engine.stateOf(collection, id);
     }
 
@@ -183,7 +184,7 @@ final class TrackedStore implements SyncStoreView {
     }
 
     @Override
-    public Checkpoint checkpoint(long senderPeerId) {
+    public @Nullable Checkpoint checkpoint(long senderPeerId) {
         return engine.checkpoint(senderPeerId);
     }
 

@@ -27,6 +27,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — the workload and what it expects.
@@ -207,7 +208,7 @@ final class Workload {
     }
 
     /** An id as the application passes it: composite ids with their keys in a random order (which must not matter). */
-    private Object shuffled(Object id) {
+    private @Nullable Object shuffled(@Nullable Object id) {
         if (!(id instanceof Map<?, ?> m)) return id;
         List<String> keys = new ArrayList<>();
         for (Object k : m.keySet()) keys.add((String) k);
@@ -338,7 +339,7 @@ final class Workload {
                 c, "DELETE FROM " + c + " WHERE _id = :id", args, Map.of(new DocKey(c, id), new ModelOp.Delete()));
     }
 
-    private Object scalar() {
+    private @Nullable Object scalar() {
         return switch (rnd.nextInt(6)) {
             case 0, 1 -> (long) (rnd.nextInt(20) - 5);
             case 2 -> "s" + rnd.nextInt(8);
@@ -458,7 +459,7 @@ final class Workload {
         long seq = p.lastSequence();
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("id", shuffled(d.id()));
-        QueryResult r = p.db.store().execute("EVICT FROM " + d.collection() + " WHERE _id = :id", args);
+        QueryResult r = p.db().store().execute("EVICT FROM " + d.collection() + " WHERE _id = :id", args);
         statements++;
         boolean evicted = false;
         for (Object o : r.mutatedDocumentIds()) {
@@ -501,7 +502,7 @@ final class Workload {
         purges++;
         long horizon = Math.max(sim.knowledge.horizon(p.index), Math.max(0, p.clock.millis() - retentionMillis) << 16);
         Map<DocKey, SyncStoreView.Row> before = rows(p);
-        long purged = p.db.sync().purgeTombstones(Duration.ofMillis(retentionMillis));
+        long purged = p.db().sync().purgeTombstones(Duration.ofMillis(retentionMillis));
         Map<DocKey, SyncStoreView.Row> after = rows(p);
         sim.trace.event("purge", sim.now).add(p.index).add(purged);
         int removed = 0;
@@ -523,16 +524,16 @@ final class Workload {
             sim.problem("a purge at " + p + " reported " + purged + " tombstones, removed " + removed);
         if (!before.keySet().containsAll(after.keySet())) sim.problem("a purge at " + p + " added rows");
         sim.knowledge.raiseHorizon(p.index, horizon);
-        if (p.store.tombstoneHorizon() != horizon) {
-            sim.problem(
-                    "after a purge, " + p + " reports the horizon " + p.store.tombstoneHorizon() + ", not " + horizon);
+        if (p.store().tombstoneHorizon() != horizon) {
+            sim.problem("after a purge, " + p + " reports the horizon "
+                    + p.store().tombstoneHorizon() + ", not " + horizon);
         }
     }
 
     private static Map<DocKey, SyncStoreView.Row> rows(SimPeer p) {
         Map<DocKey, SyncStoreView.Row> out = new TreeMap<>();
         for (String c : COLLECTIONS) {
-            for (SyncStoreView.Row r : p.store.scanCollection(c, null, Integer.MAX_VALUE))
+            for (SyncStoreView.Row r : p.store().scanCollection(c, null, Integer.MAX_VALUE))
                 out.put(DocKey.decode(c, r.id()), r);
         }
         return out;
@@ -575,10 +576,14 @@ final class Workload {
             if (stmts.size() == 1) {
                 results.add(execute(p, stmts.get(0), null));
             } else {
-                p.db.store().transaction(tx -> {
+                // returns null, as TransactionWork<T extends @Nullable Object> allows; NullAway checks that bound
+                // only in its JSpecify mode
+                @SuppressWarnings("NullAway")
+                io.starling.TransactionWork<@Nullable Void> all = tx -> {
                     for (Stmt s : stmts) results.add(execute(p, s, tx));
                     return null;
-                });
+                };
+                p.db().store().transaction(all);
             }
         } catch (StarlingException e) {
             ErrorCode code = e.errorCode();
@@ -637,7 +642,8 @@ final class Workload {
     }
 
     /** Checks one document's outcome against its plan; a write joins the writer's knowledge. */
-    private void record(SimPeer p, Stmt s, DocKey d, Plan plan, boolean reported, byte[] before) {
+    private void record(SimPeer p, Stmt s, DocKey d, Plan plan, boolean reported, byte @Nullable [] before) {
+        ModelOp op = java.util.Objects.requireNonNull(s.ops().get(d));
         Knowledge k = sim.knowledge;
         DocumentModel known = k.of(p.index, d);
         byte[] after = p.stateOf(d);
@@ -666,21 +672,20 @@ final class Workload {
             sim.problem(
                     what.get() + ": the stamp " + newest + " is not above the writer's earlier " + lastStamp[p.index]);
         statementStamps.add(newest);
-        String label = s.text().substring(0, s.text().indexOf(' ')) + " at peer " + p.index + " "
-                + opText(s.ops().get(d));
+        String label = s.text().substring(0, s.text().indexOf(' ')) + " at peer " + p.index + " " + opText(op);
         List<Integer> held = new ArrayList<>();
         for (ModelWrite v : known.writes()) held.add(v.id());
         // recorded as the soak records its writes: the statement, the stamp and the writes its writer held
-        Plan recorded = histories
-                .computeIfAbsent(d, x -> new DocumentHistory())
-                .add(writes.size(), newest, s.ops().get(d), held, label);
+        Plan recorded =
+                histories.computeIfAbsent(d, x -> new DocumentHistory()).add(writes.size(), newest, op, held, label);
         if (!recorded.equals(plan))
             throw new IllegalStateException(
                     "the model planned " + what.get() + " twice differently: " + plan + ", " + recorded);
-        ModelWrite w = histories.get(d).write(writes.size());
+        ModelWrite w = java.util.Objects.requireNonNull(histories.get(d)).write(writes.size());
+        if (w == null) throw new IllegalStateException("the model recorded no write for " + what.get());
         DocumentModel now = known.with(w);
         k.set(p.index, d, now, after);
-        writes.add(new AckedWrite(writes.size(), p.index, p.site, d, s.ops().get(d), w, before, after, sim.now));
+        writes.add(new AckedWrite(writes.size(), p.index, p.site, d, op, w, before, after, sim.now));
         sim.compareWithModel(p, d, now, after, () -> "after " + w);
     }
 
@@ -702,7 +707,7 @@ final class Workload {
     }
 
     /** Runs a statement, with a planted engine fault if the options ask for one. */
-    private QueryResult execute(SimPeer p, Stmt s, io.starling.Transaction tx) {
+    private QueryResult execute(SimPeer p, Stmt s, io.starling.@Nullable Transaction tx) {
         String text = s.text();
         Map<String, Object> args = s.args();
         EngineFault fault = sim.options().engineFault();
@@ -716,7 +721,8 @@ final class Workload {
                 && op instanceof ModelOp.Update up
                 && setsX(up)
                 && shown.live()
-                && !java.util.Objects.equals(shown.document().get("x"), valueOfX(up))) {
+                && !java.util.Objects.equals(
+                        java.util.Objects.requireNonNull(shown.document()).get("x"), valueOfX(up))) {
             sim.stats.plantedFaults++; // planted: SET x is not stored, and the statement still says it wrote
             Map<String, Object> a = new LinkedHashMap<>();
             a.put("id", args.get("id"));
@@ -734,10 +740,10 @@ final class Workload {
                 args = Map.of("doc", doc);
             }
         }
-        return tx == null ? p.db.store().execute(text, args) : tx.execute(text, args);
+        return tx == null ? p.db().store().execute(text, args) : tx.execute(text, args);
     }
 
-    private static Object valueOfX(ModelOp.Update up) {
+    private static @Nullable Object valueOfX(ModelOp.Update up) {
         for (ModelOp.Change ch : up.changes())
             if (ch instanceof ModelOp.Set s && s.path().equals(List.of("x"))) return s.value();
         return null;
