@@ -155,6 +155,19 @@ class DocumentStateCodecTest {
     }
 
     @Test
+    void aRegisterThatIsNotANumberShowsItselfWhateverCountsTowardIt() {
+        // corrupt input: increments counted toward a string (no replica writes that: it refuses such increments)
+        BinaryWriter w =
+                state(0, 0, 1, A).writeByte(MAP | ENTRIES).writeVarInt(1).writeVarInt(1);
+        ValueCodec.writeString(w, "n");
+        w.writeByte(REGISTER | CONTRIBUTIONS).writeVarInt(1);
+        ValueCodec.write(w, Value.of("seven"));
+        w.writeVarInt(1).writeVarInt(1).writeVarInt(1).writeVarInt(1);
+        ValueCodec.write(w, Value.of(3));
+        assertThat(DocumentState.decode(w.toByteArray()).fields().get("n")).isEqualTo(Value.of("seven"));
+    }
+
+    @Test
     void aStampIndexOutOfTheTableIsRefused() {
         refused(state(1, A).writeByte(REMOVED).writeVarInt(1), "stamp index 1 out of range");
     }

@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Tag;
 
 /**
  * The merge contract as properties over random write histories of 2–4 replicas: merge is a join (commutative,
@@ -106,6 +107,13 @@ class DocumentStateLawsTest {
         for (Replica rep : h.replicas) {
             assertThat(rep.state.merge(converged).encode()).isEqualTo(converged.encode());
         }
+    }
+
+    /** The model property over many more histories: mvn -Pslow. */
+    @Tag("slow")
+    @Property(tries = 50_000)
+    void replicasMatchTheReferenceModelOverManyHistories(@ForAll long seed) {
+        replicasMatchTheReferenceModelAfterEveryStep(seed);
     }
 
     @Property(tries = 1000)

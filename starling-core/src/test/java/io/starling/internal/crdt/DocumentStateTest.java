@@ -178,6 +178,25 @@ class DocumentStateTest {
         assertThatThrownBy(() -> doc("c", "seven").update(List.of(inc("c", 3)), at(2, A)))
                 .isInstanceOf(DocumentException.class)
                 .hasMessageContaining("cannot INCREMENT c: it holds a string");
+        assertThatThrownBy(() -> doc("c", List.of(7)).update(List.of(inc("c", 3)), at(2, A)))
+                .isInstanceOf(DocumentException.class)
+                .hasMessage("cannot INCREMENT c: it holds an array");
+        assertThatThrownBy(() -> doc("c", Map.of()).update(List.of(inc("c", 3)), at(2, A)))
+                .isInstanceOf(DocumentException.class)
+                .hasMessage("cannot INCREMENT c: it holds an object");
+        assertThatThrownBy(() -> doc("c", true).update(List.of(inc("c", 3)), at(2, A)))
+                .isInstanceOf(DocumentException.class)
+                .hasMessage("cannot INCREMENT c: it holds a boolean");
+    }
+
+    @Test
+    void integerCountersThatLeave64BitsBecomeFloats() {
+        DocumentState up = doc("n", Long.MAX_VALUE).update(List.of(inc("n", Long.MAX_VALUE)), at(2, A));
+        assertThat(up.fields().get("n")).isEqualTo(Value.of(2.0 * Long.MAX_VALUE));
+        DocumentState down = doc("n", Long.MIN_VALUE).update(List.of(inc("n", -1)), at(2, A));
+        assertThat(down.fields().get("n")).isEqualTo(Value.of((double) Long.MIN_VALUE - 1));
+        DocumentState inRange = doc("n", Long.MAX_VALUE).update(List.of(inc("n", -1)), at(2, A));
+        assertThat(inRange.fields().get("n")).isEqualTo(Value.of(Long.MAX_VALUE - 1));
     }
 
     @Test
@@ -443,6 +462,12 @@ class DocumentStateTest {
                         .get("tags")
                         .toJava())
                 .isEqualTo(List.of(Map.of("k", 0L, "j", 2L), Map.of("k", 1L)));
+        DocumentState deep = doc("tags", List.of(Map.of("k", Map.of("y", 2))));
+        assertThat(deep.update(List.of(set("tags[0].k.x", 1)), at(2, A))
+                        .fields()
+                        .get("tags")
+                        .toJava())
+                .isEqualTo(List.of(Map.of("k", Map.of("y", 2L, "x", 1L))));
         assertThat(s.update(List.of(set("tags[0]", "first")), at(2, A))
                         .fields()
                         .get("tags")
@@ -570,6 +595,7 @@ class DocumentStateTest {
     @Test
     void identityIsTheCanonicalEncoding() {
         DocumentState a = doc("a", 1), same = doc("a", 1), other = doc("a", 2);
+        assertThat(a.equals(a)).isTrue();
         assertThat(a)
                 .isEqualTo(same)
                 .hasSameHashCodeAs(same)
@@ -609,6 +635,7 @@ class DocumentStateTest {
                 base.update(List.of(set("a", 1)), s),
                 base.update(List.of(set("a", "one")), s),
                 base.update(List.of(new FieldOp.Unset(Path.of("a"))), s),
+                base.update(List.of(new FieldOp.Unset(Path.of("a")), set("b", 1)), s),
                 base.update(List.of(new FieldOp.Restart(Path.of("a"), Value.of(1))), s),
                 base.update(List.of(new FieldOp.Restart(Path.of("a"), Value.of(2))), s),
                 base.update(List.of(inc("c", 1)), s),
