@@ -1,4 +1,4 @@
-// Node.js side of the Starling benchmark suite (issue 6, DESIGN.md §10).
+// Node.js side of the Starling benchmark suite (docs/BENCHMARKS.md).
 //
 //   node bench/node/run.mjs --data FILE --n N --runs R \
 //        --scenarios S1,S2,S3,S4,S5,S6 --systems yjs,automerge-js,pouchdb [--quick]

@@ -44,6 +44,12 @@ public enum ErrorCode {
     STORE_APP_MISMATCH("store/app-mismatch", false),
     /** An I/O or SQLite failure. */
     STORE_IO("store/io", false),
+    /**
+     * No space left to write the database: the disk (or the user's quota) is full. The write was rolled back and
+     * nothing of it applied; writes succeed again once space is freed, without a restart. Until then
+     * {@link Store#health()} reports it.
+     */
+    STORE_FULL("store/full", false),
     /** The instance is closed. */
     CLOSED("store/closed", false),
     /** Networking failed to start: an address that cannot be bound, no network provider on the class path. */

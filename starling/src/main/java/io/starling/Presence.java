@@ -15,8 +15,16 @@ public interface Presence {
     /** The current graph. */
     Graph graph();
 
-    /** Calls {@code callback} with the graph whenever it changes; close the handle to stop. */
-    AutoCloseable observe(Consumer<Graph> callback);
+    /**
+     * Calls {@code callback} with the graph whenever it changes; close the returned handle to stop.
+     *
+     * <p>Thread: the instance's sync thread ({@code starling-sync}) for changes that come from the network, or the
+     * thread that called {@link #setMetadata} for a change of this peer's metadata; calls never overlap, and each
+     * gets the latest graph. The callback must return quickly and must not block: on the sync thread it holds up
+     * replication with every peer. Hand longer work to an executor of your own. An exception it throws is logged
+     * and the registration stays.
+     */
+    ObserverHandle observe(Consumer<Graph> callback);
 
     /**
      * This peer's metadata, shown to every peer in the mesh: a small JSON-like map (at most 4 KiB encoded;
@@ -27,14 +35,24 @@ public interface Presence {
     /**
      * Decides on every incoming connection once the peer has identified itself: the handler answers with
      * {@code true} to allow; no answer within {@code timeout} denies. Null removes the handler (all allowed).
+     *
+     * <p>Thread: {@link ConnectionRequestHandler#decide} is called on the instance's sync thread ({@code
+     * starling-sync}). It must return at once — with a stage completed later, from any thread, if the decision
+     * takes time (asking a user, a server) — and must not block: it holds up replication with every peer. A
+     * handler that throws, or a stage that completes exceptionally, denies the connection.
      */
     void setConnectionRequestHandler(ConnectionRequestHandler handler, Duration timeout);
 
     /** A connection that asks to be accepted. */
     record ConnectionRequest(long peerId, String transport, String remoteAddress) {}
 
+    /** Decides on incoming connections; see {@link #setConnectionRequestHandler} for the thread it runs on. */
     @FunctionalInterface
     interface ConnectionRequestHandler {
+        /**
+         * Answers {@code true} to allow the connection. Called on the sync thread: return at once, completing the
+         * stage later if the decision takes time; never block.
+         */
         CompletionStage<Boolean> decide(ConnectionRequest request);
     }
 

@@ -138,7 +138,7 @@ public final class StarlingConfig {
     /**
      * Parses a site id written in decimal (signed or unsigned 64-bit) or as hex with a {@code 0x} prefix.
      */
-    public static long parseSiteId(String what, String text) {
+    private static long parseSiteId(String what, String text) {
         String t = text.trim();
         try {
             long v = t.startsWith("0x") || t.startsWith("0X")

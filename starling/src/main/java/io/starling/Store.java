@@ -36,34 +36,96 @@ public interface Store {
      * transaction: later statements fail with {@link ErrorCode#TRANSACTION_FAILED} and everything rolls back when the
      * callback returns, even if it caught the failure. A statement that fails before writing anything (a syntax
      * error, an id conflict of a one-document INSERT) leaves the transaction usable.
+     *
+     * <p>Thread: {@code work} runs on the calling thread, holding the store's writer lock. It must use only the
+     * {@link Transaction} it is given, on that thread, and only until it returns; calling this {@code Store} from
+     * inside it is refused with an error (it would wait for the lock it holds). Keep it short: every other write
+     * waits for it.
      */
     <T> T transaction(TransactionWork<T> work);
 
-    /** Runs {@code work} on one consistent snapshot; writes inside it fail. Does not block writers. */
+    /**
+     * Runs {@code work} on one consistent snapshot; writes inside it fail. Does not block writers.
+     *
+     * <p>Thread: {@code work} runs on the calling thread, and must use only the {@link Transaction} it is given,
+     * on that thread, and only until it returns; calling this {@code Store} from inside it is refused.
+     */
     <T> T readTransaction(TransactionWork<T> work);
 
     /**
      * Observes a SELECT: {@code callback} gets the current result at once (the initial delivery) and again
      * after every committed change that can affect it — local statements (once per transaction) and data
      * merged from peers — with the diff against its previous delivery. If the callback is slower than the
-     * changes, intermediate results are skipped: each delivery is the latest result. Callbacks run on one
-     * serial delivery thread of this instance, never on the writing thread.
+     * changes, intermediate results are skipped: each delivery is the latest result.
+     *
+     * <p>Thread: the instance's one delivery thread ({@code starling-observer-delivery}), shared by every observer
+     * registered without an executor, and never the thread that wrote. Calls of one observer never overlap. The
+     * callback may read and write the store and may close its own observer; it should return quickly, since
+     * every other observer of the instance waits while it runs — pass an executor for slow work. An exception it
+     * throws is logged and the observer stays registered.
      *
      * @throws QueryException for a statement that is not a valid SELECT or lacks an argument
      */
     StoreObserver registerObserver(String query, Map<String, ?> arguments, ObserverCallback callback);
 
-    /** As {@link #registerObserver(String, Map, ObserverCallback)}, with callbacks run by {@code executor} (one at a time). */
+    /**
+     * As {@link #registerObserver(String, Map, ObserverCallback)}, with the callback run by {@code executor}.
+     *
+     * <p>Thread: whatever thread {@code executor} runs it on; calls of this observer never overlap (the next is
+     * handed to the executor after the previous one returned). The callback may read and write the store.
+     */
     StoreObserver registerObserver(
             String query, Map<String, ?> arguments, Executor executor, ObserverCallback callback);
 
     /**
      * As {@link #registerObserver(String, Map, ObserverCallback)}, but the next delivery waits until the
      * callback's {@code signalNext} has been run; changes meanwhile are coalesced.
+     *
+     * <p>Thread: the instance's delivery thread ({@code starling-observer-delivery}), as for {@link
+     * #registerObserver(String, Map, ObserverCallback)}; {@code signalNext} may be run later from any thread. The
+     * callback should return quickly (every other observer of the instance waits while it runs) and must not wait
+     * for its own next delivery.
      */
     StoreObserver registerObserverWithSignalNext(String query, Map<String, ?> arguments, SignalNextCallback callback);
 
-    /** As {@link #registerObserverWithSignalNext(String, Map, SignalNextCallback)}, on {@code executor}. */
+    /**
+     * As {@link #registerObserverWithSignalNext(String, Map, SignalNextCallback)}, on {@code executor}.
+     *
+     * <p>Thread: whatever thread {@code executor} runs the callback on; calls of this observer never overlap, and
+     * {@code signalNext} may be run from any thread.
+     */
     StoreObserver registerObserverWithSignalNext(
             String query, Map<String, ?> arguments, Executor executor, SignalNextCallback callback);
+
+    /**
+     * Whether writes are succeeding, for health checks (the CLI's HTTP API answers {@code /healthz} from it).
+     * Healthy until a write transaction — a statement, a {@link #transaction}, data merged from a peer — fails for
+     * a condition of the storage itself: no space left ({@link ErrorCode#STORE_FULL}), an I/O error
+     * ({@link ErrorCode#STORE_IO}) or a damaged file ({@link ErrorCode#STORE_CORRUPT}); healthy again as soon as a
+     * later write commits a change. A user error (a bad statement or document) does not change it. Cheap: no I/O.
+     */
+    Health health();
+
+    /**
+     * The condition of a store: {@link #isHealthy()}, or the error of the last write and its message.
+     *
+     * @param problem null while healthy; else the code of the failure of the last write
+     * @param message empty while healthy; else what failed, for people (it names the database file)
+     */
+    record Health(ErrorCode problem, String message) {
+        private static final Health HEALTHY = new Health(null, "");
+
+        public Health {
+            java.util.Objects.requireNonNull(message, "message");
+        }
+
+        /** The health of a store whose writes succeed. */
+        public static Health healthy() {
+            return HEALTHY;
+        }
+
+        public boolean isHealthy() {
+            return problem == null;
+        }
+    }
 }

@@ -5,13 +5,15 @@ package io.starling;
  * observer starts, and one running on another thread has finished (close from inside the callback is
  * allowed). Closing releases everything the observer holds. Thread-safe; idempotent.
  */
-public interface StoreObserver extends AutoCloseable {
+public interface StoreObserver extends ObserverHandle {
 
     /** The observed statement. */
     String query();
 
+    @Override
     boolean isClosed();
 
+    /** Stops deliveries. Idempotent; throws nothing. */
     @Override
     void close();
 }

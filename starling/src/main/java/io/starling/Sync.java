@@ -43,8 +43,15 @@ public interface Sync {
      */
     long purgeTombstones(java.time.Duration retention);
 
-    /** Calls {@code callback} with {@link #peers()} whenever it changes (connections, acknowledgements). */
-    AutoCloseable observePeers(Consumer<List<PeerStatus>> callback);
+    /**
+     * Calls {@code callback} with {@link #peers()} whenever it changes (connections, acknowledgements); close the
+     * returned handle to stop.
+     *
+     * <p>Thread: the instance's sync thread ({@code starling-sync}); calls never overlap. The callback must return
+     * quickly and must not block: it holds up replication with every peer while it runs. Hand longer work to an
+     * executor of your own. An exception it throws is logged and the registration stays.
+     */
+    ObserverHandle observePeers(Consumer<List<PeerStatus>> callback);
 
     /** The endpoints this peer listens on, with the real port where port 0 was configured. */
     List<Endpoint> listening();

@@ -11,6 +11,7 @@ public interface SyncSubscription extends AutoCloseable {
 
     boolean isClosed();
 
+    /** Stops asking peers for its documents. Idempotent; throws nothing. */
     @Override
     void close();
 }

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Live-query budgets of DESIGN.md §10 and issue 3:
+ * Live-query budgets (docs/BENCHMARKS.md, "Budgets"):
  *
  * <ol>
  *   <li>local write → observer callback latency (p50/p99; budget p99 ≤ 5 ms): one UPDATE, then wait for the

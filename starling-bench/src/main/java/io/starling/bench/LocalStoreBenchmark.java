@@ -20,7 +20,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 /**
- * The local-store budgets of DESIGN.md §10, measured against a baseline in the same run:
+ * The local-store budgets (docs/BENCHMARKS.md, "Budgets"), measured against a baseline in the same run:
  *
  * <ol>
  *   <li>inserts of ~200-byte documents in batches of 1,000 through Starling, against raw sqlite-jdbc

@@ -15,7 +15,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
- * Sync budgets of issue 4, from byte-counting transports (two SQLite-backed peers in one JVM over the
+ * Sync budgets (docs/BENCHMARKS.md, "Budgets"), from byte-counting transports (two SQLite-backed peers in one JVM over the
  * in-memory transport):
  *
  * <ol>

@@ -8,7 +8,7 @@ import java.io.UncheckedIOException;
 import picocli.CommandLine;
 
 /**
- * Turns a failure into one line on stderr, {@code error: <code>: <message>}, and an exit status (DESIGN.md §8):
+ * Turns a failure into one line on stderr, {@code error: <code>: <message>}, and an exit status (docs/CLI.md):
  * 2 for a user error (a bad statement, argument, document or option), 1 for everything else. A stack trace follows
  * only at log level debug or trace: a user mistake deserves a message, not a trace.
  */

@@ -101,7 +101,7 @@ final class ExecCommand implements Callable<Integer> {
         HttpApiClient.Response response = client.execute(statement, args.values());
         if (response.status() != 200) throw client.error(response.status(), response.body());
         if (format == OutputFormat.JSON) {
-            out.print(response.body()); // exactly the body (DESIGN.md §8), ended by a newline as with --db
+            out.print(response.body()); // exactly the body (docs/HTTP-API.md), ended by a newline as with --db
             if (!response.body().endsWith("\n")) out.print('\n');
         } else {
             JsonQueryResult result = JsonQueryResult.parse(response.body());

@@ -11,6 +11,8 @@ import io.starling.QueryResultChange;
 import io.starling.QueryResultItem;
 import io.starling.Starling;
 import io.starling.StarlingException;
+import io.starling.Store;
+import io.starling.internal.net.RefusalLog;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
@@ -28,13 +30,13 @@ import org.slf4j.LoggerFactory;
  * GET  /api/v1/presence   the presence graph
  * GET  /api/v1/observe    ?statement=SELECT…&amp;args={…}: Server-Sent Events, one per live-query delivery
  * GET  /metrics           Prometheus text
- * GET  /healthz           ok
+ * GET  /healthz           ok, or 503 with the store's problem (a full disk)
  * </pre>
  *
  * <p>Errors are {@code {"error": {"code": "...", "message": "..."}}} with the library's {@link ErrorCode#code()}, or
  * an {@code http/…} code for a request the API cannot take. Status: 400 for a user error (a bad statement, argument
  * or document, a malformed request), 401 without the right bearer token, 404, 405, 409 for an id conflict, 413
- * for a body over the limit, 503 once the instance is closing, 500 for anything else.
+ * for a body over the limit, 503 once the instance is closing, 507 when the disk is full, 500 for anything else.
  *
  * <p>Thread-safe: holds nothing but the instance and the token. {@link #handle} may block on the store, so the
  * server calls it off its I/O threads.
@@ -55,20 +57,36 @@ final class HttpApi {
     static final String BAD_REQUEST = "http/bad-request";
 
     static final String UNAUTHORIZED = "http/unauthorized";
+    static final String FORBIDDEN_HOST = "http/forbidden-host";
+    static final String FORBIDDEN_ORIGIN = "http/forbidden-origin";
     static final String NOT_FOUND = "http/not-found";
     static final String METHOD_NOT_ALLOWED = "http/method-not-allowed";
+    static final String REQUEST_TIMEOUT = "http/request-timeout";
     static final String TOO_LARGE = "http/payload-too-large";
+    static final String URI_TOO_LONG = "http/uri-too-long";
+    static final String UNSUPPORTED_MEDIA_TYPE = "http/unsupported-media-type";
+    static final String EXPECTATION_FAILED = "http/expectation-failed";
+    static final String HEADERS_TOO_LARGE = "http/headers-too-large";
     static final String OVERLOADED = "http/overloaded";
+
+    /** The request headers the API reads (the server hands over these, by lower-case name). */
+    static final List<String> HEADERS = List.of("authorization", "host", "origin", "sec-fetch-site", "content-type");
 
     private final Starling db;
     private final byte[] token;
+    private final BrowserGuard guard;
+    private final RefusalLog refusals;
 
     /**
      * @param token the bearer token every request but {@code /healthz} must carry, or null for none
+     * @param guard the rules for {@code Host} and {@code Origin}
+     * @param refusals where refusals worth an operator's attention are logged (401, 403)
      */
-    HttpApi(Starling db, String token) {
+    HttpApi(Starling db, String token, BrowserGuard guard, RefusalLog refusals) {
         this.db = db;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.guard = guard;
+        this.refusals = refusals;
     }
 
     /**
@@ -77,13 +95,25 @@ final class HttpApi {
      * @param method upper case, such as {@code GET}
      * @param path the decoded path, without the query string
      * @param query the decoded query parameters
-     * @param authorization the {@code Authorization} header, or null
+     * @param headers the headers of {@link #HEADERS} that the request has, by lower-case name (the first value)
      * @param body the request body (empty for none)
+     * @param remote the client's address, for logs
      */
-    record Request(String method, String path, Map<String, List<String>> query, String authorization, byte[] body) {
+    record Request(
+            String method,
+            String path,
+            Map<String, List<String>> query,
+            Map<String, String> headers,
+            byte[] body,
+            String remote) {
         String parameter(String name) {
             List<String> values = query.get(name);
             return values == null || values.isEmpty() ? null : values.get(0);
+        }
+
+        /** A header of {@link #HEADERS}, or null. */
+        String header(String lowerCaseName) {
+            return headers.get(lowerCaseName);
         }
     }
 
@@ -130,19 +160,42 @@ final class HttpApi {
         void send(String data, Runnable sent);
     }
 
-    /** Answers {@code request}. Never throws: a failure becomes an error response. */
+    /**
+     * Answers {@code request}. Never throws: a failure becomes an error response. Checks come in this order, for
+     * every path: {@code Host} and {@code Origin} (400, 403: nothing of the request is looked at for a web page of
+     * another origin), the token (401; not for {@code /healthz}), the path (404), the method (405), the content
+     * type of a body (415).
+     */
     Reply handle(Request request) {
         try {
-            if (request.path().equals(HEALTH)) {
-                return method(request, "GET") ? Response.of(200, TEXT, "ok") : notAllowed("GET");
+            BrowserGuard.Verdict verdict =
+                    guard.check(request.header("host"), request.header("origin"), request.header("sec-fetch-site"));
+            if (verdict != null) {
+                if (verdict.refusal() == BrowserGuard.Refusal.MISSING_HOST) return badRequest(verdict.message());
+                boolean host = verdict.refusal() == BrowserGuard.Refusal.FOREIGN_HOST;
+                refusals.refused(
+                        host ? "foreign Host" : "foreign Origin",
+                        request.method() + " " + request.path() + " from " + request.remote() + ": "
+                                + verdict.message());
+                return error(403, host ? FORBIDDEN_HOST : FORBIDDEN_ORIGIN, verdict.message());
             }
-            if (!authorized(request.authorization())) {
+            String authorization = request.header("authorization");
+            if (request.path().equals(HEALTH)) {
+                return method(request, "GET") ? health(authorized(authorization)) : notAllowed("GET");
+            }
+            if (!authorized(authorization)) {
+                refusals.refused(
+                        "missing or wrong token",
+                        request.method() + " " + request.path() + " from " + request.remote()
+                                + (authorization == null ? " without a token" : " with a wrong token"));
                 return error(401, UNAUTHORIZED, "this API needs 'Authorization: Bearer <token>' with the peer's token")
                         .withHeader("WWW-Authenticate", "Bearer realm=\"starling\"");
             }
             switch (request.path()) {
                 case EXECUTE:
-                    return method(request, "POST") ? execute(request.body()) : notAllowed("POST");
+                    if (!method(request, "POST")) return notAllowed("POST");
+                    Response unsupported = jsonBodyRequired(request.header("content-type"));
+                    return unsupported != null ? unsupported : execute(request.body());
                 case PRESENCE:
                     return method(request, "GET")
                             ? Response.of(
@@ -159,7 +212,8 @@ final class HttpApi {
                                     PrometheusMetrics.CONTENT_TYPE,
                                     PrometheusMetrics.render(
                                             db.sync().metrics(),
-                                            db.presence().graph().remotePeers().size()))
+                                            db.presence().graph().remotePeers().size(),
+                                            db.store().health()))
                             : notAllowed("GET");
                 default:
                     return error(404, NOT_FOUND, "no such resource: " + request.path());
@@ -167,6 +221,21 @@ final class HttpApi {
         } catch (RuntimeException e) {
             return error(e);
         }
+    }
+
+    /**
+     * 200 {@code ok} while writes succeed; 503 with the store's problem while they fail (a full disk). The details
+     * (they name the database file) only for a client that could read them anyway: no token, or the right one.
+     */
+    private Response health(boolean authorized) {
+        Store.Health health = db.store().health();
+        if (health.isHealthy()) return Response.of(200, TEXT, "ok");
+        String message = authorized
+                ? health.message()
+                : health.problem() == ErrorCode.STORE_FULL
+                        ? "writes are failing: no space left on the disk of the database"
+                        : "writes are failing: " + health.problem().code();
+        return error(503, health.problem().code(), message);
     }
 
     private Reply execute(byte[] body) {
@@ -229,6 +298,37 @@ final class HttpApi {
         return MessageDigest.isEqual(given, token); // constant time: no timing oracle on the token
     }
 
+    /**
+     * Null when {@code contentType} is {@code application/json} (any parameters; a charset must be UTF-8), else the
+     * 415 to answer: a web page of another origin can send a body of any other type without the browser asking.
+     */
+    static Response jsonBodyRequired(String contentType) {
+        String why = null;
+        if (contentType == null || contentType.isBlank()) {
+            why = "the request has no Content-Type";
+        } else {
+            String[] parts = contentType.split(";");
+            if (!parts[0].strip().equalsIgnoreCase("application/json")) {
+                why = "the Content-Type is '" + contentType.strip() + "'";
+            } else {
+                for (int i = 1; i < parts.length; i++) {
+                    String p = parts[i].strip();
+                    int eq = p.indexOf('=');
+                    if (eq > 0 && p.substring(0, eq).strip().equalsIgnoreCase("charset")) {
+                        String charset = p.substring(eq + 1).strip().replace("\"", "");
+                        if (!charset.equalsIgnoreCase("utf-8")) why = "the body must be UTF-8, not " + charset;
+                    }
+                }
+            }
+        }
+        if (why == null) return null;
+        return error(
+                415,
+                UNSUPPORTED_MEDIA_TYPE,
+                why
+                        + ": send the body as 'Content-Type: application/json' (curl: -H 'Content-Type: application/json')");
+    }
+
     private static boolean method(Request request, String expected) {
         return request.method().equals(expected);
     }
@@ -248,8 +348,10 @@ final class HttpApi {
             int status;
             if (s instanceof QueryException || s.isUserError()) status = 400;
             else if (code == ErrorCode.DOCUMENT_ID_CONFLICT) status = 409;
+            else if (code == ErrorCode.STORE_FULL) status = 507;
             else if (code == ErrorCode.CLOSED) status = 503;
             else status = 500;
+            // a full disk (507) is logged by the storage when it starts and ends, not at every refused write
             if (status == 500) log.error("request failed: {}", code.code(), e);
             return error(status, code.code(), s.getMessage());
         }

@@ -1,12 +1,17 @@
 package io.starling.cli;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -16,48 +21,94 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.Starling;
+import io.starling.internal.net.RefusalLog;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+/*
+ * Design note — what bounds the server.
+ *
+ * Every resource a client can make the server hold has a limit, and every limit answers with the API's error shape
+ * where an answer is possible:
+ *
+ *  - Connections: at most maxConnections are served. Beyond that, as many again (at least 64) are answered 503
+ *    (their request head is read, then the answer is written and the connection closed, within a short linger);
+ *    beyond that, a new connection is closed at once. So file descriptors stay bounded before any token is checked.
+ *  - Time: a connection waiting for its next request is closed after idleTimeout; a request must arrive completely,
+ *    head and body, within requestTimeout of its first byte (else 408: slowloris, or a body trickled a byte at a
+ *    time). While a statement runs, no timer: how long a statement may run is the store's business.
+ *  - Memory per request: the request line (64 KiB: an observed SELECT travels in the query string), the headers
+ *    (16 KiB) and the body (maxBody) are bounded by the codec and the aggregator.
+ *  - Event streams: at most maxStreams at once (503 beyond). Each holds at most one event in memory: the observer
+ *    delivers the next result only once the previous event has been written to the socket, coalescing changes
+ *    meanwhile into the latest result (registerObserverWithSignalNext), and keep-alive comments are not queued
+ *    behind an unwritten event. A client that reads nothing for idleTimeout while an event waits is dropped, with a
+ *    logged reason, and its observer closed.
+ *  - Workers: 8 run statements, 256 requests may wait; beyond that, 503.
+ *
+ * Refusals that an operator should see (limits, timeouts, foreign Host or Origin, a wrong token) go through one
+ * RefusalLog: one line for the first, then a count every 10 s, not a line each.
+ *
+ * Per connection, the Deadlines handler keeps the phase: IDLE (waiting for a request: idle timer), READING (the
+ * first byte came: request timer), BUSY (the request is with a worker: no timer), STREAMING (an event stream: the
+ * sink's stall timer instead). It sits before the codec, so that it sees the first raw byte of a request, not only
+ * a complete head.
+ */
 
 /**
  * The HTTP/1.1 server of {@code starling peer}: carries {@link HttpApi} over Netty.
  *
  * <pre>
- *  socket ─► HttpServerCodec ─► BodyLimit (413 over the limit) ─► ApiHandler ─► worker pool ─► HttpApi
- *                                                                     ▲                           │
- *                                   response (or SSE headers, then one chunk per event) ◄─────────┘
+ *  socket ─► Deadlines ─► HttpServerCodec ─► BodyLimit (413) ─► ApiHandler ─► worker pool ─► HttpApi
+ *              (idle / request timers)                              ▲                           │
+ *                                 response (or SSE headers, then one chunk per event) ◄──────────┘
+ *  over the connection limit: HttpServerCodec ─► Refuser (503, then close)
  * </pre>
  *
  * <p>Netty's I/O threads only parse and write; {@link HttpApi#handle} runs on a small bounded pool, since
  * statements block on the store (a full pool answers 503). A connection handles one request at a time (reading
  * pauses until the answer is written), so responses keep request order. An event stream ({@code /api/v1/observe})
  * owns its connection until the client leaves; its observer is closed as soon as the connection closes, and a
- * comment line every {@link #KEEPALIVE_SECONDS} seconds finds clients that vanished without closing.
+ * comment line every {@link #KEEPALIVE_SECONDS} seconds finds clients that vanished without closing. The limits are
+ * in the design note above and in docs/HTTP-API.md.
  *
  * <p>{@link #close()} stops accepting, lets running requests finish and answer, closes every connection (and so
  * every observer of an event stream), then stops the threads. Thread-safe.
@@ -68,23 +119,200 @@ final class HttpApiServer implements AutoCloseable {
     /** Request bodies larger than this are refused with 413. */
     static final int DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 
+    static final int DEFAULT_MAX_CONNECTIONS = 128;
+    static final int DEFAULT_MAX_STREAMS = 32;
+    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    /** The longest request line: an observed SELECT and its arguments travel in the query string. */
+    static final int MAX_REQUEST_LINE = 64 * 1024;
+
+    static final int MAX_HEADERS = 16 * 1024;
+    /** Connections over the limit answered 503 at once, at least (as many as the limit if it is higher). */
+    static final int MIN_REFUSING = 64;
+
+    /** How long a refused connection may take to send its request head and read the 503. */
+    static final Duration REFUSAL_LINGER = Duration.ofSeconds(2);
+
     static final int KEEPALIVE_SECONDS = 15;
     private static final int WORKERS = 8;
     private static final int QUEUE = 256;
     private static final AttributeKey<Boolean> STREAMING = AttributeKey.valueOf("starling.streaming");
 
+    /**
+     * What the server is told: the token, the limits and the browser rule. Immutable; the {@code with} methods
+     * check their value and return a copy.
+     *
+     * @param token the bearer token to require, or null for none
+     * @param maxBody the largest request body, in bytes
+     * @param maxConnections connections served at once (as many again are answered 503, then closed)
+     * @param maxStreams event streams at once
+     * @param idleTimeout how long a connection may wait for its next request, and an event stream may leave an event
+     *     unread
+     * @param requestTimeout how long a request may take to arrive completely, head and body, from its first byte
+     * @param allowedHosts names accepted in {@code Host} besides IP literals and {@code localhost}
+     * @param allowedOrigins origins accepted in {@code Origin} besides the request's own
+     */
+    record Settings(
+            String token,
+            int maxBody,
+            int maxConnections,
+            int maxStreams,
+            Duration idleTimeout,
+            Duration requestTimeout,
+            Set<String> allowedHosts,
+            Set<String> allowedOrigins) {
+        Settings {
+            positive("maxBody", maxBody);
+            positive("maxConnections", maxConnections);
+            positive("maxStreams", maxStreams);
+            positive("idleTimeout", idleTimeout);
+            positive("requestTimeout", requestTimeout);
+            allowedHosts = Set.copyOf(allowedHosts);
+            allowedOrigins = Set.copyOf(allowedOrigins);
+            for (String o : allowedOrigins) BrowserGuard.normalizeOrigin(o);
+        }
+
+        static Settings defaults() {
+            return new Settings(
+                    null,
+                    DEFAULT_MAX_BODY,
+                    DEFAULT_MAX_CONNECTIONS,
+                    DEFAULT_MAX_STREAMS,
+                    DEFAULT_IDLE_TIMEOUT,
+                    DEFAULT_REQUEST_TIMEOUT,
+                    Set.of(),
+                    Set.of());
+        }
+
+        Settings withToken(String token) {
+            return new Settings(
+                    token,
+                    maxBody,
+                    maxConnections,
+                    maxStreams,
+                    idleTimeout,
+                    requestTimeout,
+                    allowedHosts,
+                    allowedOrigins);
+        }
+
+        Settings withMaxBody(int maxBody) {
+            return new Settings(
+                    token,
+                    maxBody,
+                    maxConnections,
+                    maxStreams,
+                    idleTimeout,
+                    requestTimeout,
+                    allowedHosts,
+                    allowedOrigins);
+        }
+
+        Settings withMaxConnections(int maxConnections) {
+            return new Settings(
+                    token,
+                    maxBody,
+                    maxConnections,
+                    maxStreams,
+                    idleTimeout,
+                    requestTimeout,
+                    allowedHosts,
+                    allowedOrigins);
+        }
+
+        Settings withMaxStreams(int maxStreams) {
+            return new Settings(
+                    token,
+                    maxBody,
+                    maxConnections,
+                    maxStreams,
+                    idleTimeout,
+                    requestTimeout,
+                    allowedHosts,
+                    allowedOrigins);
+        }
+
+        Settings withIdleTimeout(Duration idleTimeout) {
+            return new Settings(
+                    token,
+                    maxBody,
+                    maxConnections,
+                    maxStreams,
+                    idleTimeout,
+                    requestTimeout,
+                    allowedHosts,
+                    allowedOrigins);
+        }
+
+        Settings withRequestTimeout(Duration requestTimeout) {
+            return new Settings(
+                    token,
+                    maxBody,
+                    maxConnections,
+                    maxStreams,
+                    idleTimeout,
+                    requestTimeout,
+                    allowedHosts,
+                    allowedOrigins);
+        }
+
+        Settings withAllowedHosts(Set<String> allowedHosts) {
+            return new Settings(
+                    token,
+                    maxBody,
+                    maxConnections,
+                    maxStreams,
+                    idleTimeout,
+                    requestTimeout,
+                    allowedHosts,
+                    allowedOrigins);
+        }
+
+        Settings withAllowedOrigins(Set<String> allowedOrigins) {
+            return new Settings(
+                    token,
+                    maxBody,
+                    maxConnections,
+                    maxStreams,
+                    idleTimeout,
+                    requestTimeout,
+                    allowedHosts,
+                    allowedOrigins);
+        }
+
+        private static void positive(String name, long value) {
+            if (value <= 0) throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+
+        private static void positive(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, got " + value);
+            }
+        }
+    }
+
     private final HttpApi api;
-    private final int maxBody;
+    private final Settings settings;
+    private final RefusalLog refusals;
     private final EventLoopGroup boss;
     private final EventLoopGroup io;
     private final ExecutorService workers;
     private final ChannelGroup channels = new DefaultChannelGroup("starling-http", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger served = new AtomicInteger();
+    private final AtomicInteger refusing = new AtomicInteger();
+    private final AtomicInteger streams = new AtomicInteger();
     private final Channel server;
+    private final ScheduledFuture<?> refusalFlush;
     private boolean closed;
 
-    private HttpApiServer(HttpApi api, InetSocketAddress address, int maxBody) throws InterruptedException {
-        this.api = api;
-        this.maxBody = maxBody;
+    private HttpApiServer(Starling db, InetSocketAddress address, Settings settings, RefusalLog refusals)
+            throws InterruptedException {
+        this.settings = settings;
+        this.refusals = refusals;
+        this.api = new HttpApi(
+                db, settings.token(), new BrowserGuard(settings.allowedHosts(), settings.allowedOrigins()), refusals);
         this.boss = new MultiThreadIoEventLoopGroup(
                 1, new DefaultThreadFactory("starling-http-accept", true), NioIoHandler.newFactory());
         this.io = new MultiThreadIoEventLoopGroup(
@@ -104,31 +332,35 @@ final class HttpApiServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            channels.add(ch);
-                            ch.pipeline()
-                                    .addLast(new HttpServerCodec())
-                                    .addLast(new BodyLimit(HttpApiServer.this.maxBody))
-                                    .addLast(new ApiHandler());
+                            accepted(ch);
                         }
                     })
                     .bind(address)
                     .sync()
                     .channel();
+            // after the acceptor (which pauses accepting for a second on a failed accept): no warning a failure
+            server.pipeline().addLast(new AcceptFailures());
         } catch (RuntimeException | InterruptedException e) {
             shutdownThreads();
             throw e;
         }
+        long window = RefusalLog.WINDOW.toNanos();
+        this.refusalFlush = boss.next().scheduleAtFixedRate(refusals::flush, window, window, TimeUnit.NANOSECONDS);
     }
 
     /**
      * Starts serving {@code db}'s API on {@code address} (port 0 picks a free port).
      *
-     * @param token the bearer token to require, or null for none
      * @throws java.io.IOException (possibly undeclared, as Netty throws it) if the address cannot be bound
      */
-    static HttpApiServer start(Starling db, InetSocketAddress address, String token, int maxBody)
+    static HttpApiServer start(Starling db, InetSocketAddress address, Settings settings) throws InterruptedException {
+        return start(db, address, settings, new RefusalLog(log::warn, System::nanoTime, RefusalLog.WINDOW));
+    }
+
+    /** As {@link #start(Starling, InetSocketAddress, Settings)}, logging refusals to {@code refusals} (tests). */
+    static HttpApiServer start(Starling db, InetSocketAddress address, Settings settings, RefusalLog refusals)
             throws InterruptedException {
-        return new HttpApiServer(new HttpApi(db, token), address, maxBody);
+        return new HttpApiServer(db, address, settings, refusals);
     }
 
     /** The address bound, with the real port. */
@@ -142,6 +374,31 @@ final class HttpApiServer implements AutoCloseable {
         String host = a.getAddress().getHostAddress();
         if (host.indexOf(':') >= 0) host = "[" + host + "]";
         return "http://" + host + ":" + a.getPort();
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    /** Open connections: served, and being refused (tests). */
+    int openConnections() {
+        return served.get() + refusing.get();
+    }
+
+    /** Event streams open now (tests). */
+    int openStreams() {
+        return streams.get();
+    }
+
+    /** Bytes written to event streams and not yet taken by the socket, over all streams (tests). */
+    long pendingStreamBytes() {
+        long total = 0;
+        for (Channel ch : channels) {
+            if (!Boolean.TRUE.equals(ch.attr(STREAMING).get())) continue;
+            ChannelOutboundBuffer buffer = ch.unsafe().outboundBuffer();
+            if (buffer != null) total += buffer.totalPendingWriteBytes();
+        }
+        return total;
     }
 
     @Override
@@ -165,6 +422,8 @@ final class HttpApiServer implements AutoCloseable {
             if (Boolean.TRUE.equals(ch.attr(STREAMING).get())) ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         channels.close().awaitUninterruptibly();
+        refusalFlush.cancel(false);
+        refusals.flush();
         shutdownThreads();
     }
 
@@ -174,38 +433,245 @@ final class HttpApiServer implements AutoCloseable {
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    /** A new connection: served, refused with an answer, or (beyond twice the limit) closed at once. */
+    private void accepted(SocketChannel ch) {
+        channels.add(ch);
+        if (served.incrementAndGet() <= settings.maxConnections()) {
+            ch.closeFuture().addListener(f -> served.decrementAndGet());
+            ch.pipeline()
+                    .addLast(new Deadlines())
+                    .addLast(new HttpServerCodec(new HttpDecoderConfig()
+                            .setMaxInitialLineLength(MAX_REQUEST_LINE)
+                            .setMaxHeaderSize(MAX_HEADERS)))
+                    .addLast(new BodyLimit(settings.maxBody()))
+                    .addLast(new ApiHandler());
+            return;
+        }
+        served.decrementAndGet();
+        String detail = "a connection from " + address(ch.remoteAddress()) + "; the limit is "
+                + settings.maxConnections() + " (--http-max-connections)";
+        refusals.refused("too many connections", detail);
+        if (refusing.incrementAndGet() > Math.max(settings.maxConnections(), MIN_REFUSING)) {
+            refusing.decrementAndGet();
+            ch.close(); // a flood: no answer, the file descriptor back at once
+            return;
+        }
+        ch.closeFuture().addListener(f -> refusing.decrementAndGet());
+        long linger =
+                Math.min(REFUSAL_LINGER.toNanos(), settings.requestTimeout().toNanos());
+        var timer = ch.eventLoop().schedule(() -> ch.close(), linger, TimeUnit.NANOSECONDS);
+        ch.closeFuture().addListener(f -> timer.cancel(false));
+        ch.pipeline().addLast(new HttpServerCodec()).addLast(new Refuser());
+    }
+
+    static String address(SocketAddress a) {
+        if (a instanceof InetSocketAddress i && i.getAddress() != null) {
+            String host = i.getAddress().getHostAddress();
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + i.getPort();
+        }
+        return String.valueOf(a);
+    }
+
+    /** Answers the first request of a connection over the limit with 503, then closes it. */
+    private final class Refuser extends ChannelInboundHandlerAdapter {
+        private boolean answered;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (answered || !(msg instanceof HttpRequest)) return;
+                answered = true;
+                FullHttpResponse res = toNetty(HttpApi.error(
+                                503,
+                                HttpApi.OVERLOADED,
+                                "too many connections to this peer's HTTP API (the limit is "
+                                        + settings.maxConnections() + "); retry later")
+                        .withHeader("Retry-After", "1"));
+                res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                // then half-close and keep reading until the client closes (or the linger ends): closing with a
+                // request body unread could reset the connection before the client has read the answer
+                ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess() && f.channel() instanceof SocketChannel s) s.shutdownOutput();
+                    else f.channel().close();
+                });
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** Accept failures (out of file descriptors): logged at a rate; Netty pauses accepting for a second itself. */
+    private final class AcceptFailures extends ChannelInboundHandlerAdapter {
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            refusals.refused("cannot accept connections", String.valueOf(cause));
+        }
+    }
+
+    /** Where a connection is in its life, for its timers. */
+    private enum Phase {
+        /** Waiting for the next request: closed after the idle timeout. */
+        IDLE,
+        /** A request's first byte came: it must be complete within the request timeout (else 408). */
+        READING,
+        /** The request is with a worker: no timer. */
+        BUSY,
+        /** An event stream: the sink watches for a client that reads nothing. */
+        STREAMING
+    }
+
+    /** The idle and request timers of one connection. Runs on the connection's event loop only. */
+    private final class Deadlines extends ChannelDuplexHandler {
+        private Phase phase = Phase.BUSY;
+        private ScheduledFuture<?> timer;
+        private ChannelHandlerContext ctx;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            idle();
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (phase == Phase.IDLE && msg instanceof ByteBuf b && b.isReadable()) {
+                phase = Phase.READING;
+                arm(settings.requestTimeout(), this::requestTimedOut);
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            cancel();
+            ctx.fireChannelInactive();
+        }
+
+        /** The whole request arrived and goes to a worker. */
+        void received() {
+            phase = Phase.BUSY;
+            cancel();
+        }
+
+        /** The answer was written; the connection waits for the next request. */
+        void idle() {
+            phase = Phase.IDLE;
+            arm(settings.idleTimeout(), () -> {
+                log.debug(
+                        "closing the idle HTTP connection from {}",
+                        address(ctx.channel().remoteAddress()));
+                ctx.close();
+            });
+        }
+
+        void streaming() {
+            phase = Phase.STREAMING;
+            cancel();
+        }
+
+        private void requestTimedOut() {
+            if (phase != Phase.READING) return;
+            refusals.refused(
+                    "request too slow",
+                    "a request from " + address(ctx.channel().remoteAddress()) + " did not arrive completely within "
+                            + seconds(settings.requestTimeout()) + " (--http-request-timeout)");
+            phase = Phase.BUSY;
+            FullHttpResponse res = toNetty(HttpApi.error(
+                    408,
+                    HttpApi.REQUEST_TIMEOUT,
+                    "the request did not arrive completely within " + seconds(settings.requestTimeout())));
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.channel().writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        private void arm(Duration delay, Runnable action) {
+            cancel();
+            timer = ctx.executor().schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        private void cancel() {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+        }
+    }
+
+    static String seconds(Duration d) {
+        long millis = d.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
+    }
+
+    private static Deadlines deadlines(Channel channel) {
+        return channel.pipeline().get(Deadlines.class);
+    }
+
     /** Turns Netty requests into {@link HttpApi.Request}s, runs them on the workers, writes the answers. */
     private final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             Channel channel = ctx.channel();
             if (Boolean.TRUE.equals(channel.attr(STREAMING).get())) return; // an event stream takes no more requests
+            deadlines(channel).received();
             if (!request.decoderResult().isSuccess()) {
+                write(channel, malformed(request.decoderResult().cause()), false);
+                return;
+            }
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            String path;
+            Map<String, List<String>> query;
+            try {
+                QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+                path = uri.path();
+                query = uri.parameters();
+            } catch (IllegalArgumentException e) { // a malformed percent-encoding
                 write(
                         channel,
                         HttpApi.error(
                                 400,
                                 HttpApi.BAD_REQUEST,
-                                "malformed HTTP request: "
-                                        + request.decoderResult().cause()),
-                        false);
+                                "the request target is not properly percent-encoded: " + e.getMessage()),
+                        keepAlive);
                 return;
             }
-            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (String name : HttpApi.HEADERS) {
+                String value = request.headers().get(name);
+                if (value != null) headers.put(name, value);
+            }
+            if (!headers.containsKey("host") && request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                // HTTP/1.0 has no Host (old health checkers still speak it); no browser sends such a request
+                headers.put("host", address((InetSocketAddress) channel.localAddress()));
+            }
             HttpApi.Request apiRequest = new HttpApi.Request(
                     request.method().name(),
-                    uri.path(),
-                    uri.parameters(),
-                    request.headers().get(HttpHeaderNames.AUTHORIZATION),
-                    ByteBufUtil.getBytes(request.content()));
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
+                    path,
+                    query,
+                    headers,
+                    ByteBufUtil.getBytes(request.content()),
+                    address(channel.remoteAddress()));
             channel.config().setAutoRead(false); // one request at a time per connection
             try {
                 workers.execute(() -> answer(channel, apiRequest, keepAlive));
             } catch (RejectedExecutionException e) {
+                refusals.refused(
+                        "too many requests at once",
+                        apiRequest.method() + " " + path + " from " + apiRequest.remote() + ": " + WORKERS
+                                + " running and " + QUEUE + " waiting");
                 write(
                         channel,
-                        HttpApi.error(503, HttpApi.OVERLOADED, "too many requests at once; retry later"),
+                        HttpApi.error(503, HttpApi.OVERLOADED, "too many requests at once; retry later")
+                                .withHeader("Retry-After", "1"),
                         keepAlive);
             }
         }
@@ -217,13 +683,29 @@ final class HttpApiServer implements AutoCloseable {
         }
     }
 
+    /** The answer to a request the codec could not parse. */
+    private static HttpApi.Response malformed(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return HttpApi.error(
+                    414,
+                    HttpApi.URI_TOO_LONG,
+                    "the request line is longer than " + MAX_REQUEST_LINE + " bytes (an observed statement that"
+                            + " long belongs in a POST to /api/v1/execute)");
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return HttpApi.error(
+                    431, HttpApi.HEADERS_TOO_LARGE, "the request headers are larger than " + MAX_HEADERS + " bytes");
+        }
+        return HttpApi.error(400, HttpApi.BAD_REQUEST, "malformed HTTP request: " + cause.getMessage());
+    }
+
     private void answer(Channel channel, HttpApi.Request request, boolean keepAlive) {
         try {
             HttpApi.Reply reply = api.handle(request);
             if (reply instanceof HttpApi.Response response) {
                 write(channel, response, keepAlive);
             } else {
-                stream(channel, (HttpApi.EventStream) reply, keepAlive);
+                stream(channel, request, (HttpApi.EventStream) reply, keepAlive);
             }
         } catch (Throwable t) { // handle() answers every failure it expects; never leave a client hanging
             log.error("HTTP request {} {} failed", request.method(), request.path(), t);
@@ -232,21 +714,50 @@ final class HttpApiServer implements AutoCloseable {
         }
     }
 
-    private void stream(Channel channel, HttpApi.EventStream stream, boolean keepAlive) {
-        EventStreamSink sink = new EventStreamSink(channel);
+    private void stream(Channel channel, HttpApi.Request request, HttpApi.EventStream stream, boolean keepAlive) {
+        if (streams.incrementAndGet() > settings.maxStreams()) {
+            streams.decrementAndGet();
+            refusals.refused(
+                    "too many event streams",
+                    "an event stream for " + request.remote() + "; the limit is " + settings.maxStreams()
+                            + " (--http-max-streams)");
+            write(
+                    channel,
+                    HttpApi.error(
+                                    503,
+                                    HttpApi.OVERLOADED,
+                                    "too many event streams at once (the limit is " + settings.maxStreams()
+                                            + "); retry later")
+                            .withHeader("Retry-After", "5"),
+                    keepAlive);
+            return;
+        }
+        EventStreamSink sink = new EventStreamSink(
+                channel,
+                settings.idleTimeout(),
+                () -> refusals.refused(
+                        "event stream not read",
+                        "closed the event stream of " + request.remote() + ": it read nothing for "
+                                + seconds(settings.idleTimeout()) + " while an event waited (--http-idle-timeout)"));
         AutoCloseable handle;
         try {
             handle = stream.start(sink);
         } catch (RuntimeException e) {
+            streams.decrementAndGet();
             write(channel, HttpApi.error(e), keepAlive); // nothing has been sent yet
             return;
         }
         channel.attr(STREAMING).set(true);
+        channel.eventLoop().execute(() -> {
+            Deadlines d = deadlines(channel);
+            if (d != null) d.streaming();
+        });
         sink.open();
         channel.config().setAutoRead(true); // to notice the client closing
         var keepalive = channel.eventLoop()
                 .scheduleAtFixedRate(sink::keepalive, KEEPALIVE_SECONDS, KEEPALIVE_SECONDS, TimeUnit.SECONDS);
         channel.closeFuture().addListener(f -> {
+            streams.decrementAndGet();
             keepalive.cancel(false);
             try {
                 handle.close();
@@ -262,8 +773,13 @@ final class HttpApiServer implements AutoCloseable {
         if (keepAlive) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             channel.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) f.channel().config().setAutoRead(true);
-                else f.channel().close();
+                if (f.isSuccess()) {
+                    Deadlines d = deadlines(f.channel());
+                    if (d != null) d.idle();
+                    f.channel().config().setAutoRead(true);
+                } else {
+                    f.channel().close();
+                }
             });
         } else {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -283,13 +799,40 @@ final class HttpApiServer implements AutoCloseable {
         return res;
     }
 
-    /** The aggregator, answering an oversized body with the API's JSON error instead of an empty 413. */
+    /**
+     * The aggregator, answering with the API's JSON error instead of Netty's empty ones: 413 for a body over the
+     * limit (announced by {@code Content-Length}, with or without {@code Expect: 100-continue}, or found while
+     * reading a chunked one) and 417 for an expectation other than {@code 100-continue}. Both close the connection.
+     */
     private static final class BodyLimit extends HttpObjectAggregator {
         private final int limit;
 
         BodyLimit(int limit) {
-            super(limit);
+            super(limit, true); // close the connection after refusing an expectation: its body would follow
             this.limit = limit;
+        }
+
+        private HttpApi.Response tooLarge() {
+            return HttpApi.error(
+                    413, HttpApi.TOO_LARGE, "the request body is larger than the limit of " + limit + " bytes");
+        }
+
+        @Override
+        protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+            Object netty = super.newContinueResponse(start, maxContentLength, pipeline);
+            if (!(netty instanceof HttpResponse r) || r.status().codeClass() != HttpStatusClass.CLIENT_ERROR) {
+                return netty; // 100 Continue, or nothing to say
+            }
+            ReferenceCountUtil.release(netty);
+            HttpApi.Response error = r.status().code() == 413
+                    ? tooLarge()
+                    : HttpApi.error(
+                            417,
+                            HttpApi.EXPECTATION_FAILED,
+                            "the only expectation this API meets is 'Expect: 100-continue'");
+            FullHttpResponse res = toNetty(error);
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            return res;
         }
 
         @Override
@@ -298,17 +841,10 @@ final class HttpApiServer implements AutoCloseable {
                 super.handleOversizedMessage(ctx, oversized);
                 return;
             }
-            FullHttpResponse res = toNetty(HttpApi.error(
-                    413, HttpApi.TOO_LARGE, "the request body is larger than the limit of " + limit + " bytes"));
-            // As Netty does: once body bytes were read, or nobody will reuse the connection, close it; otherwise
-            // the aggregator skips the rest of the body and the connection serves the next request.
-            if (oversized instanceof FullHttpMessage
-                    || !HttpUtil.is100ContinueExpected(oversized) && !HttpUtil.isKeepAlive(oversized)) {
-                res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
-            } else {
-                ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-            }
+            // then close: reading (and dropping) the rest of a body of any size would only keep the connection busy
+            FullHttpResponse res = toNetty(tooLarge());
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
         }
     }
 }

@@ -5,13 +5,20 @@ import io.starling.StarlingException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --http} and {@code --http-token} of {@code starling peer}: where the HTTP API listens and the bearer token
- * it requires. The API is bound to the loopback interface unless {@code --http} names another host, and a
- * non-loopback bind is refused without a token: the API can read and write every document.
+ * The {@code --http…} options of {@code starling peer}: where the HTTP API listens, the bearer token it requires, its
+ * limits, and the names and origins it accepts from browsers. The API is bound to the loopback interface unless
+ * {@code --http} names another host, and a non-loopback bind is refused without a token: the API can read and write
+ * every document.
  */
 final class HttpOptions {
     static final String TOKEN_VARIABLE = "STARLING_HTTP_TOKEN";
@@ -30,8 +37,50 @@ final class HttpOptions {
                     + TOKEN_VARIABLE + ").")
     String token;
 
+    @Option(
+            names = "--http-max-connections",
+            paramLabel = "N",
+            description = "Serve at most N connections at once; more are answered 503 and closed (default: "
+                    + HttpApiServer.DEFAULT_MAX_CONNECTIONS + ").")
+    Integer maxConnections;
+
+    @Option(
+            names = "--http-max-streams",
+            paramLabel = "N",
+            description = "Allow at most N live-query event streams (/api/v1/observe) at once; more are answered 503"
+                    + " (default: " + HttpApiServer.DEFAULT_MAX_STREAMS + ").")
+    Integer maxStreams;
+
+    @Option(
+            names = "--http-idle-timeout",
+            paramLabel = "DURATION",
+            description = "Close a connection that sends no request for this long, and an event stream whose client"
+                    + " reads nothing for this long (default: 60s; 500ms, 30s, 5m or plain seconds).")
+    String idleTimeout;
+
+    @Option(
+            names = "--http-request-timeout",
+            paramLabel = "DURATION",
+            description = "Answer 408 and close when a request (head and body) has not arrived completely this long"
+                    + " after its first byte (default: 30s).")
+    String requestTimeout;
+
+    @Option(
+            names = "--http-allow-host",
+            paramLabel = "NAME",
+            description = "Also accept requests whose Host header names NAME (repeatable): the public name of a"
+                    + " reverse proxy that passes Host through. IP addresses and localhost are always accepted.")
+    List<String> allowedHosts = new ArrayList<>();
+
+    @Option(
+            names = "--http-allow-origin",
+            paramLabel = "ORIGIN",
+            description = "Also accept requests from web pages of ORIGIN, scheme://host[:port] (repeatable): for a"
+                    + " reverse proxy that rewrites Host. Pages of other origins are refused.")
+    List<String> allowedOrigins = new ArrayList<>();
+
     /** The settings checked and resolved: null when {@code --http} was not given. */
-    record Binding(InetSocketAddress address, String token) {
+    record Binding(InetSocketAddress address, String token, HttpApiServer.Settings settings) {
         boolean loopback() {
             return address.getAddress().isLoopbackAddress();
         }
@@ -47,7 +96,8 @@ final class HttpOptions {
         String bearer = token != null ? token : env.get(TOKEN_VARIABLE);
         if (bearer != null && bearer.isBlank()) bearer = null;
         if (http == null) {
-            if (token != null) throw new CliUsageException("--http-token needs --http HOST:PORT");
+            String given = optionGivenWithoutHttp();
+            if (given != null) throw new CliUsageException(given + " needs --http HOST:PORT");
             return null;
         }
         if (bearer != null && !bearer.matches("[\\x21-\\x7e]+")) {
@@ -59,7 +109,76 @@ final class HttpOptions {
                     + " read and write every document. Give --http-token TOKEN (or $" + TOKEN_VARIABLE
                     + "), or bind to 127.0.0.1");
         }
-        return new Binding(address, bearer);
+        HttpApiServer.Settings settings = HttpApiServer.Settings.defaults().withToken(bearer);
+        if (maxConnections != null)
+            settings = settings.withMaxConnections(positive("--http-max-connections", maxConnections));
+        if (maxStreams != null) settings = settings.withMaxStreams(positive("--http-max-streams", maxStreams));
+        if (idleTimeout != null) settings = settings.withIdleTimeout(duration("--http-idle-timeout", idleTimeout));
+        if (requestTimeout != null) {
+            settings = settings.withRequestTimeout(duration("--http-request-timeout", requestTimeout));
+        }
+        List<String> hosts = new ArrayList<>();
+        for (String h : allowedHosts) {
+            String name = h.strip();
+            if (name.isEmpty() || !name.matches("[A-Za-z0-9.-]+")) {
+                throw new CliUsageException(
+                        "--http-allow-host expects a host name (letters, digits, '.', '-'), got '" + h + "'");
+            }
+            hosts.add(name);
+        }
+        List<String> origins = new ArrayList<>();
+        for (String o : allowedOrigins) {
+            try {
+                origins.add(BrowserGuard.normalizeOrigin(o));
+            } catch (IllegalArgumentException e) {
+                throw new CliUsageException("--http-allow-origin: " + e.getMessage());
+            }
+        }
+        settings = settings.withAllowedHosts(Set.copyOf(hosts)).withAllowedOrigins(Set.copyOf(origins));
+        return new Binding(address, bearer, settings);
+    }
+
+    /** The first {@code --http-…} option given, or null (without {@code --http} they would be ignored). */
+    private String optionGivenWithoutHttp() {
+        if (token != null) return "--http-token";
+        if (maxConnections != null) return "--http-max-connections";
+        if (maxStreams != null) return "--http-max-streams";
+        if (idleTimeout != null) return "--http-idle-timeout";
+        if (requestTimeout != null) return "--http-request-timeout";
+        if (!allowedHosts.isEmpty()) return "--http-allow-host";
+        if (!allowedOrigins.isEmpty()) return "--http-allow-origin";
+        return null;
+    }
+
+    private static int positive(String option, int value) {
+        if (value < 1) throw new CliUsageException(option + " must be at least 1, got " + value);
+        return value;
+    }
+
+    /**
+     * A duration: a number with a unit, {@code ms}, {@code s}, {@code m} or {@code h} ({@code 500ms}, {@code 30s},
+     * {@code 5m}), or a plain number of seconds. Positive, at most a day.
+     *
+     * @throws CliUsageException naming the option otherwise
+     */
+    static Duration duration(String option, String text) {
+        Matcher m = Pattern.compile("(\\d{1,9})(ms|s|m|h)?").matcher(text.strip());
+        if (!m.matches()) {
+            throw new CliUsageException(
+                    option + " expects a duration such as 500ms, 30s, 5m or a number of seconds, got '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        Duration d = switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+        if (d.isZero() || d.compareTo(Duration.ofDays(1)) > 0) {
+            throw new CliUsageException(option + " must be more than 0 and at most a day, got '" + text + "'");
+        }
+        return d;
     }
 
     /** {@code PORT}, {@code HOST:PORT} or {@code [IPv6]:PORT} (parsed as a tcp {@link Endpoint}). */

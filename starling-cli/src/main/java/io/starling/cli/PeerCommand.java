@@ -123,7 +123,7 @@ final class PeerCommand implements Callable<Integer> {
 
     private static HttpApiServer startHttp(Starling db, HttpOptions.Binding binding) throws InterruptedException {
         try {
-            return HttpApiServer.start(db, binding.address(), binding.token(), HttpApiServer.DEFAULT_MAX_BODY);
+            return HttpApiServer.start(db, binding.address(), binding.settings());
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) { // Netty rethrows the BindException undeclared

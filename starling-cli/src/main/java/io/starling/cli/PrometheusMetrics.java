@@ -1,11 +1,13 @@
 package io.starling.cli;
 
+import io.starling.ErrorCode;
+import io.starling.Store;
 import io.starling.Sync;
 
 /**
  * {@code GET /metrics}: the peer's replication counters in the Prometheus text exposition format (version
- * 0.0.4), each with its {@code # HELP} and {@code # TYPE} lines. The names are part of the interface (DESIGN.md
- * §8); new ones may be added, existing ones keep their meaning.
+ * 0.0.4), each with its {@code # HELP} and {@code # TYPE} lines. The names are part of the interface
+ * (docs/HTTP-API.md); new ones may be added, existing ones keep their meaning.
  */
 final class PrometheusMetrics {
     /** The content type Prometheus expects for this format. */
@@ -18,8 +20,9 @@ final class PrometheusMetrics {
      *
      * @param metrics the instance's counters
      * @param presencePeers how many remote peers the presence graph holds (direct and multi-hop)
+     * @param health the store's health
      */
-    static String render(Sync.Metrics metrics, int presencePeers) {
+    static String render(Sync.Metrics metrics, int presencePeers, Store.Health health) {
         StringBuilder sb = new StringBuilder(1024);
         counter(
                 sb,
@@ -63,6 +66,17 @@ final class PrometheusMetrics {
                 "starling_presence_peers",
                 "Remote peers in the presence graph, direct and multi-hop.",
                 presencePeers);
+        gauge(
+                sb,
+                "starling_store_healthy",
+                "1 while writes to the store succeed; 0 while they fail for a condition of the storage (disk full,"
+                        + " I/O error, damage) until a write succeeds again.",
+                health.isHealthy() ? 1 : 0);
+        gauge(
+                sb,
+                "starling_store_full",
+                "1 while writes fail because the disk is full (store/full), until a write succeeds again.",
+                health.problem() == ErrorCode.STORE_FULL ? 1 : 0);
         return sb.toString();
     }
 

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
  * The {@code starling} command: {@code exec}, {@code shell}, {@code peer}, {@code watch}, {@code keygen},
  * {@code --version}.
  *
- * <p>Exit status (DESIGN.md §8): 0 on success; 2 for a bad statement or bad usage — picocli's usage errors,
+ * <p>Exit status (docs/CLI.md): 0 on success; 2 for a bad statement or bad usage — picocli's usage errors,
  * malformed {@code --args}, any {@link io.starling.StarlingException} that {@linkplain
  * io.starling.StarlingException#isUserError() is a user error}; 1 for everything else. Errors are one line on
  * stderr, {@code error: <code>: <message>}, with a stack trace only when {@code STARLING_LOG_LEVEL} is debug or

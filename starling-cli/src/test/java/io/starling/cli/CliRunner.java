@@ -3,6 +3,7 @@ package io.starling.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.StarlingConfig;
+import io.starling.testsupport.Await;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -104,10 +105,11 @@ final class CliRunner {
 
         /** Waits until {@code condition} holds (or the command ends, or 30 s pass: then fails with the output). */
         Background await(String what, BooleanSupplier condition) {
-            Polling.await(
-                    what + "; stdout: " + out() + "; stderr: " + err(),
+            Await.until(
+                    what,
                     Duration.ofSeconds(30),
-                    () -> condition.getAsBoolean() || status.isDone());
+                    () -> condition.getAsBoolean() || status.isDone(),
+                    () -> "stdout: " + out() + "; stderr: " + err());
             if (!condition.getAsBoolean()) {
                 throw new AssertionError(
                         "the command ended before " + what + "; stdout: " + out() + "; stderr: " + err());

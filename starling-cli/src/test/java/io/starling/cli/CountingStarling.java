@@ -113,6 +113,11 @@ final class CountingStarling implements Starling {
             return counted(store.registerObserverWithSignalNext(query, arguments, executor, callback));
         }
 
+        @Override
+        public Health health() {
+            return store.health();
+        }
+
         private StoreObserver counted(StoreObserver observer) {
             openObservers.incrementAndGet();
             return new StoreObserver() {

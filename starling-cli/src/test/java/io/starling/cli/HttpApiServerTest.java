@@ -8,6 +8,8 @@ import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.internal.engine.DefaultStarling;
 import io.starling.internal.engine.InMemoryTransport;
+import io.starling.internal.storage.SqliteStorage;
+import io.starling.testsupport.Await;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -57,14 +59,14 @@ class HttpApiServerTest {
         db.close();
     }
 
-    private HttpApiServer server(String token, int maxBody) throws Exception {
-        HttpApiServer server = HttpApiServer.start(db, new InetSocketAddress("127.0.0.1", 0), token, maxBody);
+    private HttpApiServer server(HttpApiServer.Settings settings) throws Exception {
+        HttpApiServer server = HttpApiServer.start(db, new InetSocketAddress("127.0.0.1", 0), settings);
         closeables.add(server);
         return server;
     }
 
     private HttpApiServer server() throws Exception {
-        return server(null, HttpApiServer.DEFAULT_MAX_BODY);
+        return server(HttpApiServer.Settings.defaults());
     }
 
     private HttpResponse<String> send(HttpRequest request) throws Exception {
@@ -159,7 +161,7 @@ class HttpApiServerTest {
 
     @Test
     void bodyOverTheLimitIs413AndTheServerGoesOn() throws Exception {
-        HttpApiServer server = server(null, 1024);
+        HttpApiServer server = server(HttpApiServer.Settings.defaults().withMaxBody(1024));
         String big = "{\"statement\": \"SELECT * FROM c\", \"pad\": \"" + "x".repeat(4096) + "\"}";
         assertError(post(server, HttpApi.EXECUTE, big), 413, HttpApi.TOO_LARGE);
         assertThat(execute(server, "SELECT * FROM c").statusCode()).isEqualTo(200);
@@ -187,6 +189,38 @@ class HttpApiServerTest {
     }
 
     @Test
+    void aFullDiskIs507AndHealthIs503UntilAWriteSucceedsAgain() throws Exception {
+        HttpApiServer server = server();
+        SqliteStorage storage = (SqliteStorage) ((DefaultStarling) db.delegate()).storage();
+        storage.setMaxPageCountForTesting(storage.pageCountForTesting() + 4);
+        String insert = "{\"statement\": \"INSERT INTO c DOCUMENTS (:d)\", \"args\": {\"d\": {\"_id\": %d,"
+                + " \"payload\": \"" + "x".repeat(3000) + "\"}}}";
+        HttpResponse<String> full = null;
+        for (int i = 0; i < 1000 && full == null; i++) {
+            HttpResponse<String> r = post(server, HttpApi.EXECUTE, String.format(insert, i));
+            if (r.statusCode() != 200) full = r;
+        }
+        assertThat(full).as("the capped store never filled").isNotNull();
+        assertError(full, 507, "store/full");
+        assertThat(full.body()).contains("no space left");
+
+        HttpResponse<String> health = get(server, HttpApi.HEALTH);
+        assertError(health, 503, "store/full");
+        assertThat(health.body()).contains("no space left");
+        String metrics = get(server, HttpApi.METRICS).body();
+        assertThat(metrics).contains("\nstarling_store_healthy 0\n", "\nstarling_store_full 1\n");
+        // later writes keep failing the same way (not with a transaction-state error)
+        assertError(post(server, HttpApi.EXECUTE, String.format(insert, 10_000)), 507, "store/full");
+
+        storage.setMaxPageCountForTesting(0); // space freed: the next write succeeds, without a restart
+        assertThat(post(server, HttpApi.EXECUTE, String.format(insert, 10_001)).statusCode())
+                .isEqualTo(200);
+        assertThat(get(server, HttpApi.HEALTH).body()).isEqualTo("ok");
+        assertThat(get(server, HttpApi.METRICS).body())
+                .contains("\nstarling_store_healthy 1\n", "\nstarling_store_full 0\n");
+    }
+
+    @Test
     void metricsInPrometheusTextFormat() throws Exception {
         HttpResponse<String> r = get(server(), HttpApi.METRICS);
         assertThat(r.statusCode()).isEqualTo(200);
@@ -201,6 +235,8 @@ class HttpApiServerTest {
                     .contains("# HELP " + counter + " ", "# TYPE " + counter + " counter\n", "\n" + counter + " 0\n");
         }
         assertThat(r.body()).contains("# TYPE starling_connections gauge\n", "\nstarling_connections 0\n");
+        assertThat(r.body()).contains("# TYPE starling_store_healthy gauge\n", "\nstarling_store_healthy 1\n");
+        assertThat(r.body()).contains("# TYPE starling_store_full gauge\n", "\nstarling_store_full 0\n");
         // every sample line is "name value", every other line a comment
         for (String line : r.body().split("\n")) assertThat(line).matches("# (HELP|TYPE) .+|[a-z_]+ \\d+");
     }
@@ -229,7 +265,7 @@ class HttpApiServerTest {
             long otherId = other.presence().graph().local().peerId();
             try (InMemoryTransport.Link link =
                     InMemoryTransport.connect((DefaultStarling) db.delegate(), (DefaultStarling) other)) {
-                Polling.await(
+                Await.until(
                         "the other peer in the presence graph",
                         Duration.ofSeconds(20),
                         () -> db.presence().graph().remotePeers().stream()
@@ -252,7 +288,7 @@ class HttpApiServerTest {
 
     @Test
     void tokenIsRequiredWhenConfigured() throws Exception {
-        HttpApiServer server = server("s3cret", HttpApiServer.DEFAULT_MAX_BODY);
+        HttpApiServer server = server(HttpApiServer.Settings.defaults().withToken("s3cret"));
         HttpResponse<String> none = execute(server, "SELECT * FROM c");
         assertError(none, 401, HttpApi.UNAUTHORIZED);
         assertThat(none.headers().firstValue("WWW-Authenticate"))
@@ -268,6 +304,7 @@ class HttpApiServerTest {
 
         HttpResponse<String> right = send(HttpRequest.newBuilder(URI.create(server.url() + HttpApi.EXECUTE))
                 .header("Authorization", "Bearer s3cret")
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"statement\": \"SELECT * FROM c\"}"))
                 .build());
         assertThat(right.statusCode()).isEqualTo(200);
@@ -293,7 +330,7 @@ class HttpApiServerTest {
             assertThat(events.next()).isEqualTo("{\"items\":[{\"_id\":\"b\",\"done\":false}]}");
             assertThat(db.openObservers()).isEqualTo(1);
         }
-        Polling.await(
+        Await.until(
                 "the observer of the closed stream to close", Duration.ofSeconds(10), () -> db.openObservers() == 0);
     }
 

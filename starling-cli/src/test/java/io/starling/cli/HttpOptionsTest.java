@@ -3,6 +3,8 @@ package io.starling.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +57,58 @@ class HttpOptionsTest {
                         .binding(Map.of(HttpOptions.TOKEN_VARIABLE, "from-env"))
                         .token())
                 .isEqualTo("from-env");
+    }
+
+    @Test
+    void limitsAndBrowserOptionsBecomeTheServersSettings() {
+        HttpOptions o = options("127.0.0.1:0", "t");
+        o.maxConnections = 10;
+        o.maxStreams = 3;
+        o.idleTimeout = "500ms";
+        o.requestTimeout = "2m";
+        o.allowedHosts = List.of("db.example.com");
+        o.allowedOrigins = List.of("HTTPS://App.Example.com");
+        HttpApiServer.Settings s = o.binding(Map.of()).settings();
+        assertThat(s.token()).isEqualTo("t");
+        assertThat(s.maxConnections()).isEqualTo(10);
+        assertThat(s.maxStreams()).isEqualTo(3);
+        assertThat(s.idleTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(s.requestTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(s.allowedHosts()).containsExactly("db.example.com");
+        assertThat(s.allowedOrigins()).containsExactly("https://app.example.com");
+
+        HttpApiServer.Settings defaults =
+                options("127.0.0.1:0", null).binding(Map.of()).settings();
+        assertThat(defaults).isEqualTo(HttpApiServer.Settings.defaults());
+        assertThat(defaults.maxConnections()).isEqualTo(128);
+        assertThat(defaults.maxStreams()).isEqualTo(32);
+        assertThat(defaults.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(defaults.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void badLimitsAndNamesAreUsageErrors() {
+        assertThat(HttpOptions.duration("--x", "45")).isEqualTo(Duration.ofSeconds(45));
+        assertThat(HttpOptions.duration("--x", " 1h ")).isEqualTo(Duration.ofHours(1));
+        for (String bad : new String[] {"", "0", "0s", "-1s", "1.5s", "10 s", "2d", "25h", "s"}) {
+            assertThatThrownBy(() -> HttpOptions.duration("--http-idle-timeout", bad))
+                    .as(bad)
+                    .isInstanceOf(CliUsageException.class)
+                    .hasMessageStartingWith("--http-idle-timeout ");
+        }
+        HttpOptions zero = options("127.0.0.1:0", null);
+        zero.maxConnections = 0;
+        assertThatThrownBy(() -> zero.binding(Map.of())).hasMessage("--http-max-connections must be at least 1, got 0");
+        HttpOptions host = options("127.0.0.1:0", null);
+        host.allowedHosts = List.of("db.example.com:8080");
+        assertThatThrownBy(() -> host.binding(Map.of())).hasMessageContaining("--http-allow-host expects a host name");
+        HttpOptions origin = options("127.0.0.1:0", null);
+        origin.allowedOrigins = List.of("app.example.com");
+        assertThatThrownBy(() -> origin.binding(Map.of()))
+                .hasMessageStartingWith("--http-allow-origin: an origin is scheme://host[:port]");
+        HttpOptions withoutHttp = options(null, null);
+        withoutHttp.maxStreams = 4;
+        assertThatThrownBy(() -> withoutHttp.binding(Map.of())).hasMessage("--http-max-streams needs --http HOST:PORT");
     }
 
     @Test

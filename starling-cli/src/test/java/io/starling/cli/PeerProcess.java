@@ -4,41 +4,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.starling.testsupport.Await;
+import io.starling.testsupport.ChildJvm;
+import io.starling.testsupport.ChildJvm.Output;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code starling peer} in a JVM of its own ({@code java -cp <the test class path> io.starling.cli.StarlingCli peer
- * …}), with its HTTP API on a free loopback port: the real thing, signals and crashes included. Its stderr goes to a
- * file, from which {@link #start} reads the ports it printed.
+ * …}), with its HTTP API on a free loopback port: the real thing, signals and crashes included. {@link #start} waits
+ * for the {@code ready;} line on its stderr and reads the ports it printed there.
  */
 final class PeerProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String name;
-    private final Process process;
-    private final Path stderr;
+    private final ChildJvm process;
     private final String url;
     private final List<String> syncEndpoints;
 
-    private PeerProcess(String name, Process process, Path stderr, String url, List<String> syncEndpoints) {
+    private PeerProcess(String name, ChildJvm process, String url, List<String> syncEndpoints) {
         this.name = name;
         this.process = process;
-        this.stderr = stderr;
         this.url = url;
         this.syncEndpoints = syncEndpoints;
     }
@@ -46,52 +45,30 @@ final class PeerProcess implements AutoCloseable {
     /**
      * Starts {@code starling peer --db <dir>/<name> --http 127.0.0.1:0 <args>} and waits until it is ready.
      *
-     * @param dir holds the database ({@code <name>}) and the output ({@code <name>.out}, {@code <name>.err}, the
-     *     latter appended to across restarts)
+     * @param dir holds the database ({@code <name>}) and the child's temporary files ({@code <name>-tmp})
      */
     static PeerProcess start(Path dir, String name, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-XX:TieredStopAtLevel=1", // starts faster; these peers do little work
-                "-cp",
-                System.getProperty("java.class.path"),
-                StarlingCli.class.getName(),
-                "peer",
-                "--db",
-                dir.resolve(name).toString(),
-                "--http",
-                "127.0.0.1:0"));
+        List<String> command =
+                new ArrayList<>(List.of("peer", "--db", dir.resolve(name).toString(), "--http", "127.0.0.1:0"));
         command.addAll(List.of(args));
-        Path err = dir.resolve(name + ".err");
-        Path out = dir.resolve(name + ".out");
-        long offset = Files.exists(err) ? Files.size(err) : 0;
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
-                .redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
-        pb.environment().keySet().removeIf(k -> k.startsWith("STARLING_"));
-        pb.environment().put("STARLING_LOG_LEVEL", "info");
-        Process process = pb.start();
+        ChildJvm process = ChildJvm.builder(StarlingCli.class)
+                .name(name)
+                .jvmOptions("-Xmx256m", "-XX:TieredStopAtLevel=1") // starts faster; these peers do little work
+                .temporaryFiles(dir.resolve(name + "-tmp"))
+                .args(command.toArray(String[]::new))
+                .removeEnvironment(k -> k.startsWith("STARLING_"))
+                .environment("STARLING_LOG_LEVEL", "info")
+                .stdinFromNull()
+                .start();
         try {
-            Polling.await(
-                    name + " to be ready; its stderr: " + tail(err, offset),
-                    START_TIMEOUT,
-                    () -> !process.isAlive() || lines(err, offset).stream().anyMatch(l -> l.startsWith("ready;")));
+            process.awaitLine(Output.STDERR, "the ready line", START_TIMEOUT, l -> l.startsWith("ready;"));
         } catch (AssertionError e) {
-            process.destroyForcibly();
+            process.close();
             throw e;
         }
-        if (!process.isAlive()) {
-            throw new AssertionError(name + " exited with " + process.exitValue() + " at start: " + tail(err, offset));
-        }
-        List<String> printed = lines(err, offset);
+        List<String> printed = process.lines(Output.STDERR);
         String url = after(printed, "http listening on ").get(0);
-        return new PeerProcess(name, process, err, url, after(printed, "sync listening on "));
-    }
-
-    private static java.io.File nullDevice() {
-        return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+        return new PeerProcess(name, process, url, after(printed, "sync listening on "));
     }
 
     private static List<String> after(List<String> lines, String prefix) {
@@ -99,22 +76,6 @@ final class PeerProcess implements AutoCloseable {
                 .filter(l -> l.startsWith(prefix))
                 .map(l -> l.substring(prefix.length()))
                 .toList();
-    }
-
-    private static List<String> lines(Path file, long offset) {
-        try {
-            if (!Files.exists(file)) return List.of();
-            byte[] all = Files.readAllBytes(file);
-            return new String(all, (int) offset, all.length - (int) offset, StandardCharsets.UTF_8)
-                    .lines()
-                    .toList();
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    private static String tail(Path file, long offset) {
-        return String.join("\n", lines(file, offset));
     }
 
     /** The HTTP API, {@code http://127.0.0.1:PORT}. */
@@ -141,6 +102,7 @@ final class PeerProcess implements AutoCloseable {
         String body = JSON.writeValueAsString(Map.of("statement", statement, "args", args));
         return HTTP.send(
                 HttpRequest.newBuilder(URI.create(url + HttpApi.EXECUTE))
+                        .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .timeout(Duration.ofSeconds(30))
                         .build(),
@@ -178,46 +140,39 @@ final class PeerProcess implements AutoCloseable {
     /** Waits until {@code statement} returns exactly {@code expected} items (as JSON text). */
     PeerProcess awaitItems(String statement, String expectedItemsJson, Duration timeout) {
         String[] last = {null};
-        Polling.await(name + " to answer " + statement + " with " + expectedItemsJson, timeout, () -> {
-            try {
-                last[0] = query(statement).toString();
-                return last[0].equals(expectedItemsJson);
-            } catch (Exception e) {
-                last[0] = e.toString();
-                return false;
-            }
-        });
+        Await.until(
+                name + " to answer " + statement + " with " + expectedItemsJson,
+                timeout,
+                () -> {
+                    try {
+                        last[0] = query(statement).toString();
+                        return last[0].equals(expectedItemsJson);
+                    } catch (Exception e) {
+                        last[0] = e.toString();
+                        return false;
+                    }
+                },
+                () -> "its last answer: " + last[0]);
         return this;
     }
 
     /** SIGTERM, then waits for the exit: returns the exit status (143 after a clean stop). */
-    int stop() throws Exception {
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError(
-                    name + " did not stop within 60 s of SIGTERM; stderr: " + Files.readString(stderr));
-        }
-        return process.exitValue();
+    int stop() {
+        return process.stop(STOP_TIMEOUT);
     }
 
     /** SIGKILL: a crash. */
     void kill() {
-        process.destroyForcibly();
-        try {
-            process.waitFor(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        process.kill();
     }
 
-    /** Everything it printed on stderr (over all its runs with this name). */
-    String stderr() throws IOException {
-        return Files.readString(stderr);
+    /** Everything it printed on stderr. */
+    String stderr() {
+        return process.text(Output.STDERR);
     }
 
     @Override
     public void close() {
-        if (process.isAlive()) kill();
+        process.close();
     }
 }

@@ -4,6 +4,7 @@ import static io.starling.cli.CliRunner.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.cli.CliRunner.Result;
+import io.starling.testsupport.Await;
 import io.starling.transport.SharedKeys;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,7 +80,7 @@ class PeerProcessTest {
         PeerProcess b = peer(
                 "b", "--connect", a.syncEndpoint(), "--shared-key", key("b.key").toString(), "--subscribe", TASKS);
         // wait for the proof that b tried and was turned away, then check that nothing came through
-        Polling.await("a refused connection", SYNC, () -> {
+        Await.until("a refused connection", SYNC, () -> {
             try {
                 return a.metric("starling_connections_refused_total") + b.metric("starling_connections_refused_total")
                         > 0;

@@ -2,8 +2,11 @@ package io.starling.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.starling.testsupport.Await;
+import io.starling.testsupport.ChildJvm;
 import io.starling.transport.SharedKeys;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -11,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The longer multi-process scenarios (about 30 s, in the default run because they are what the networking
- * issue must show): a write relayed over a line of three peers, a peer killed with SIGKILL that catches up when
+ * The longer multi-process scenarios (about 30 s, in the default run because they are what networking must show
+ * working end to end): a write relayed over a line of three peers, a peer killed with SIGKILL that catches up when
  * restarted, edits made offline on two peers that merge to one state on both, and the README's two shells
  * syncing.
  */
@@ -57,7 +60,7 @@ class PeerScenariosTest {
         c.execute("UPDATE tasks SET origin = 'c' WHERE _id = 'a1'");
         a.awaitItems(TASKS, "[{\"_id\":\"a1\",\"origin\":\"c\"}]", PeerProcessTest.SYNC);
         // c sees a two hops away, through b
-        Polling.await("a two hops from c in c's presence graph", PeerProcessTest.SYNC, () -> {
+        Await.until("a two hops from c in c's presence graph", PeerProcessTest.SYNC, () -> {
             try {
                 return c.presence().get("remotePeers").findValuesAsText("hops").contains("2");
             } catch (Exception e) {
@@ -79,7 +82,7 @@ class PeerScenariosTest {
         a.execute("UPDATE tasks SET author = 'a too' WHERE _id = 'before'");
 
         PeerProcess b2 = peer("b", "--connect", a.syncEndpoint());
-        Polling.await("b to catch up", PeerProcessTest.SYNC, () -> {
+        Await.until("b to catch up", PeerProcessTest.SYNC, () -> {
             try {
                 return b2.query(TASKS).size() == 21
                         && b2.query("SELECT author FROM tasks WHERE _id = 'before'")
@@ -128,39 +131,26 @@ class PeerScenariosTest {
                 ShellProcess b = ShellProcess.start(
                         dir, "shell-b", "--connect", a.syncEndpoint(), "--shared-key", key(), "--subscribe", TASKS)) {
             a.type("INSERT INTO tasks DOCUMENTS ({'_id': 't1', 'title': 'buy milk'});");
-            Polling.await("the task in shell b", PeerProcessTest.SYNC, () -> {
+            Await.until("the task in shell b", PeerProcessTest.SYNC, () -> {
                 b.type("SELECT title FROM tasks;");
                 return b.out().contains("{\"title\":\"buy milk\"}");
             });
             b.type(".peers");
-            Polling.await(
-                    ".peers in shell b", PeerProcessTest.SYNC, () -> b.out().contains("1 remote peer:"));
+            Await.until(".peers in shell b", PeerProcessTest.SYNC, () -> b.out().contains("1 remote peer:"));
             assertThat(b.out()).contains("  tcp\n");
         }
     }
 
     /** {@code starling shell} in its own process, typed at through a pipe, output in JSON lines. */
     private static final class ShellProcess implements AutoCloseable {
-        private final Process process;
-        private final java.io.Writer in;
-        private final Path out;
-        private final Path err;
+        private final ChildJvm process;
 
-        private ShellProcess(Process process, Path out, Path err) {
+        private ShellProcess(ChildJvm process) {
             this.process = process;
-            this.in =
-                    new java.io.OutputStreamWriter(process.getOutputStream(), java.nio.charset.StandardCharsets.UTF_8);
-            this.out = out;
-            this.err = err;
         }
 
         static ShellProcess start(Path dir, String name, String... args) throws Exception {
             List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    StarlingCli.class.getName(),
                     "shell",
                     "--no-history",
                     "--format",
@@ -168,64 +158,49 @@ class PeerScenariosTest {
                     "--db",
                     dir.resolve(name).toString()));
             command.addAll(List.of(args));
-            Path out = dir.resolve(name + ".out");
-            Path err = dir.resolve(name + ".err");
-            ProcessBuilder pb =
-                    new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-            pb.environment().keySet().removeIf(k -> k.startsWith("STARLING_"));
-            ShellProcess shell = new ShellProcess(pb.start(), out, err);
+            ShellProcess shell = new ShellProcess(ChildJvm.builder(StarlingCli.class)
+                    .name(name)
+                    .jvmOptions("-Xmx256m")
+                    .temporaryFiles(dir.resolve(name + "-tmp"))
+                    .args(command.toArray(String[]::new))
+                    .removeEnvironment(k -> k.startsWith("STARLING_"))
+                    .start());
             // with piped input the shell reports its status on stderr
-            Polling.await(
-                    name + " to start",
-                    PeerProcessTest.SYNC,
-                    () -> shell.stderr().contains("subscribed to") || !shell.process.isAlive());
-            assertThat(shell.process.isAlive()).as(shell.stderr()).isTrue();
+            shell.process.awaitLine(
+                    ChildJvm.Output.STDERR, name + " to start", PeerProcessTest.SYNC, l -> l.contains("subscribed to"));
             return shell;
         }
 
         String syncEndpoint() {
-            return stderr().lines()
-                    .filter(l -> l.startsWith("sync listening on "))
-                    .map(l -> l.substring("sync listening on ".length()))
+            return after("sync listening on ");
+        }
+
+        private String after(String prefix) {
+            return process.lines(ChildJvm.Output.STDERR).stream()
+                    .filter(l -> l.startsWith(prefix))
+                    .map(l -> l.substring(prefix.length()))
                     .findFirst()
-                    .orElseThrow();
+                    .orElseThrow(() -> new AssertionError("no line '" + prefix + "…'\n" + process.describeOutput()));
         }
 
         void type(String line) {
-            try {
-                in.write(line + "\n");
-                in.flush();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            process.writeLine(line);
         }
 
         String out() {
-            return read(out);
-        }
-
-        String stderr() {
-            return read(err);
-        }
-
-        private static String read(Path file) {
-            try {
-                return java.nio.file.Files.readString(file);
-            } catch (java.io.IOException e) {
-                return "";
-            }
+            return process.text(ChildJvm.Output.STDOUT);
         }
 
         @Override
-        public void close() throws java.io.IOException {
-            type(".quit");
+        public void close() {
             try {
-                if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                process.destroyForcibly();
+                type(".quit");
+                assertThat(process.awaitExit(Duration.ofSeconds(30)))
+                        .as(process.describeOutput())
+                        .isZero();
+            } finally {
+                process.close();
             }
-            assertThat(process.exitValue()).as(stderr()).isZero();
         }
     }
 }

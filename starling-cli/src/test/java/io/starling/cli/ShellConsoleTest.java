@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.Starling;
 import io.starling.StarlingConfig;
+import io.starling.testsupport.Await;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -73,14 +74,23 @@ class ShellConsoleTest {
         CompletableFuture<Void> session = CompletableFuture.runAsync(() -> shell.run("banner"));
 
         type(keys, "SELECT _id FR");
-        Polling.await("the input is shown", Duration.ofSeconds(20), () -> screen().contains("SELECT _id FR"));
+        // the terminal may echo the keys before the shell reads them: wait for them at the shell's prompt, which is
+        // drawn only once the shell reads its line (and sends log lines above it)
+        Await.until(
+                "the input at the prompt",
+                Duration.ofSeconds(20),
+                () -> screen().contains(Shell.PROMPT + "SELECT _id FR"));
         int before = screen().length();
         LoggerFactory.getLogger("io.starling.test").warn("127.0.0.1:7400 refused this peer: another key");
-        Polling.await("the log line and the input redrawn under it", Duration.ofSeconds(20), () -> {
-            String after = screen().substring(before);
-            int log = after.indexOf("[WARN] 127.0.0.1:7400 refused this peer: another key");
-            return log >= 0 && after.indexOf(Shell.PROMPT + "SELECT _id FR", log) > log;
-        });
+        Await.until(
+                "the log line and the input redrawn under it",
+                Duration.ofSeconds(20),
+                () -> {
+                    String after = screen().substring(before);
+                    int log = after.indexOf("[WARN] 127.0.0.1:7400 refused this peer: another key");
+                    return log >= 0 && after.indexOf(Shell.PROMPT + "SELECT _id FR", log) > log;
+                },
+                () -> "; the screen since: " + screen().substring(before).replace("\u001b", "ESC"));
 
         type(keys, "OM c;\n.quit\n");
         session.get(30, TimeUnit.SECONDS);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.cli.CliRunner.Result;
+import io.starling.testsupport.Await;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
@@ -101,7 +102,7 @@ class ShellSyncTest {
         }
 
         void await(String what, java.util.function.BooleanSupplier condition) {
-            Polling.await(what + "; out: " + out() + "; err: " + err, Duration.ofSeconds(20), condition);
+            Await.until(what, Duration.ofSeconds(20), condition, () -> "out: " + out() + "; err: " + err);
         }
     }
 

@@ -112,7 +112,7 @@ class StatementTimeoutCliTest {
                         .statementTimeout(Duration.ofMillis(300))
                         .build());
                 HttpApiServer server = HttpApiServer.start(
-                        db, new InetSocketAddress("127.0.0.1", 0), null, HttpApiServer.DEFAULT_MAX_BODY)) {
+                        db, new InetSocketAddress("127.0.0.1", 0), HttpApiServer.Settings.defaults())) {
             HttpResponse<String> r = execute(server.url(), RUNAWAY);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
             JsonNode error = error(r);
@@ -129,7 +129,7 @@ class StatementTimeoutCliTest {
                 .statementTimeout(Duration.ofHours(1)) // the runaway can only end by being stopped
                 .build());
         try (HttpApiServer server =
-                HttpApiServer.start(db, new InetSocketAddress("127.0.0.1", 0), null, HttpApiServer.DEFAULT_MAX_BODY)) {
+                HttpApiServer.start(db, new InetSocketAddress("127.0.0.1", 0), HttpApiServer.Settings.defaults())) {
             CompletableFuture<HttpResponse<String>> runaway = CompletableFuture.supplyAsync(() -> {
                 try {
                     return execute(server.url(), RUNAWAY);

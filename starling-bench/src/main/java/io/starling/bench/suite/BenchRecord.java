@@ -4,7 +4,7 @@ package io.starling.bench.suite;
  * One measured figure: {@code {"scenario", "system", "n", "metric", "value", "unit"}}. {@code value} is a
  * {@link Number} or, for the units {@code text} and {@code error}, a {@link String}.
  */
-public record BenchRecord(String scenario, String system, int n, String metric, Object value, String unit) {
+record BenchRecord(String scenario, String system, int n, String metric, Object value, String unit) {
     public static BenchRecord of(String scenario, String system, int n, String metric, double value, String unit) {
         return new BenchRecord(scenario, system, n, metric, value, unit);
     }

@@ -20,7 +20,7 @@ import java.util.Map;
  * {@code sync_seconds_20kbps} and the bytes each way of an initial sync; {@code reconnect_seconds_k10_20kbps}
  * (from the proxy accepting B's new connection to A seeing B's acknowledgement of 10 changes made while the
  * link was cut) and its bytes; {@code change_1kb_latency_ms}: a 1 KB field written on A until B's store shows
- * it (median of 5; DESIGN budget ≤ 1 s).
+ * it (median of 5; budget ≤ 1 s, docs/BENCHMARKS.md).
  */
 final class S7SlowLink implements Scenario {
     static final int N = 1000;

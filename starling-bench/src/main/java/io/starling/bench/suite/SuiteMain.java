@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The benchmark suite against Starling's peers (issue 6), JVM side; {@code bench/run} drives it.
+ * The benchmark suite against Starling's peers (docs/BENCHMARKS.md), JVM side; {@code bench/run} drives it.
  *
  * <pre>
  * SuiteMain --write-data DIR --n 1000,10000        writes DIR/docs-N.jsonl for the Node side, then exits

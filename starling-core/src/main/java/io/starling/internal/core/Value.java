@@ -13,7 +13,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A DQL value: the data model of docs/DATA-MODEL.md plus {@link #MISSING}, the value of an absent field.
+ * A DQL value — null, boolean, 64-bit integer, 64-bit float, string, binary, array, object (docs/DATA-MODEL.md) —
+ * plus {@link #MISSING}, the value of an absent field.
  *
  * <p>MISSING is not NULL: it is what a path that leads nowhere evaluates to, it is never stored, and an
  * object never holds a MISSING field (constructors drop them). Values are immutable and thread-safe.

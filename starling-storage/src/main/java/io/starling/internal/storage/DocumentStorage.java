@@ -46,12 +46,26 @@ public interface DocumentStorage extends AutoCloseable {
      * Runs {@code work} in an exclusive write transaction. Commits when it returns (durably, as the
      * storage's durability option says) and rolls back when it throws; the exception propagates unchanged.
      *
+     * <p>A transaction in which a storage operation failed (a {@link StorageException} was thrown by one of its
+     * calls) can only roll back: later calls on it throw that failure again, and if {@code work} returns anyway,
+     * nothing is committed and the failure is thrown. Whatever failed, the next write starts afresh.
+     *
      * @throws StorageException for storage failures (the transaction is rolled back)
      */
     <T> T write(WriteWork<T> work);
 
     /** Runs {@code work} on a consistent snapshot. */
     <T> T read(ReadWork<T> work);
+
+    /**
+     * Why writes are failing, for health checks: the failure of the last write transaction if it failed for a
+     * condition of the storage itself — no space left ({@link StorageException.Code#FULL}), an I/O error or a file
+     * that cannot be written ({@link StorageException.Code#IO}), damage ({@link StorageException.Code#CORRUPT}) —
+     * until a later write transaction commits a change; null while writes succeed. Cheap (no I/O), thread-safe.
+     */
+    default StorageException writeFailure() {
+        return null;
+    }
 
     /** Closes connections and releases the directory lock. Idempotent. */
     @Override

@@ -82,6 +82,7 @@ final class SqliteSession implements AutoCloseable {
     private static final Sql[] ALL = Sql.values();
     private static final int SQLITE_BUSY = 5;
     private static final int SQLITE_CORRUPT = 11;
+    private static final int SQLITE_FULL = 13;
     private static final int SQLITE_NOTADB = 26;
 
     private final Path file;
@@ -92,6 +93,15 @@ final class SqliteSession implements AutoCloseable {
 
     /** The thread running a read on this session while it is borrowed, so close() can refuse a self-deadlock. */
     volatile Thread user;
+
+    /** Whether a BEGIN ran that no COMMIT or ROLLBACK has ended yet. */
+    private boolean inTransaction;
+    /**
+     * The failure that aborted the open transaction, or null: once a statement failed, SQLite may have rolled back
+     * the whole transaction by itself (after SQLITE_FULL or an I/O error it may, or may not), and a later statement
+     * would then run, and commit, on its own. So after a failure only ROLLBACK runs until the transaction ends.
+     */
+    private StorageException aborted;
 
     private SqliteSession(Path file, Connection connection) {
         this.file = file;
@@ -124,31 +134,51 @@ final class SqliteSession implements AutoCloseable {
 
     // ---- transactions
 
+    /** Runs a transaction statement (BEGIN, COMMIT; ROLLBACK goes through {@link #rollbackQuietly}). */
     void execute(Sql sql) {
         try {
             statement(sql).execute();
         } catch (SQLException e) {
-            throw failure(file, sql.text, e);
+            throw fail(sql, sql.text, e);
         }
+        if (sql == Sql.BEGIN_READ || sql == Sql.BEGIN_WRITE) {
+            inTransaction = true;
+        } else if (sql == Sql.COMMIT || sql == Sql.ROLLBACK) {
+            inTransaction = false;
+        }
+    }
+
+    /** The failure that aborted the open transaction (it can only roll back), or null. */
+    StorageException abortedBy() {
+        return aborted;
     }
 
     /**
      * Rolls back after {@code cause}, never throwing: a rollback failure is attached to {@code cause}.
      *
-     * @return whether the connection is known to be out of any transaction (safe to reuse)
+     * @return whether the connection is known to be out of any transaction (safe to reuse); when false, the caller
+     *     must not run another transaction on it (closing the connection rolls back whatever it holds)
      */
     boolean rollbackQuietly(Throwable cause) {
         try {
             statement(Sql.ROLLBACK).execute();
+            ended();
             return true;
         } catch (SQLException e) {
+            forget(Sql.ROLLBACK);
             // SQLite already rolled back by itself after some errors (IOERR, FULL, CORRUPT...)
             if (e.getMessage() != null && e.getMessage().contains("no transaction is active")) {
+                ended();
                 return true;
             }
             cause.addSuppressed(failure(file, "ROLLBACK", e));
             return false;
         }
+    }
+
+    private void ended() {
+        inTransaction = false;
+        aborted = null;
     }
 
     // ---- reads
@@ -165,7 +195,7 @@ final class SqliteSession implements AutoCloseable {
                 return new Row(collection, id.clone(), rs.getLong(1), rs.getInt(2) != 0, rs.getBytes(3));
             }
         } catch (SQLException e) {
-            throw failure(file, "get", e);
+            throw fail(Sql.GET, "get", e);
         }
     }
 
@@ -188,7 +218,7 @@ final class SqliteSession implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw failure(file, "scan", e);
+            throw fail(sql, "scan", e);
         } finally {
             release(sql, ps);
         }
@@ -214,7 +244,7 @@ final class SqliteSession implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw failure(file, "changesSince", e);
+            throw fail(Sql.CHANGES, "changesSince", e);
         } finally {
             release(Sql.CHANGES, ps);
         }
@@ -228,7 +258,7 @@ final class SqliteSession implements AutoCloseable {
             }
             return names;
         } catch (SQLException e) {
-            throw failure(file, "collections", e);
+            throw fail(Sql.COLLECTIONS, "collections", e);
         }
     }
 
@@ -241,7 +271,7 @@ final class SqliteSession implements AutoCloseable {
                 return rs.getLong(1);
             }
         } catch (SQLException e) {
-            throw failure(file, "countLive", e);
+            throw fail(Sql.COUNT_LIVE, "countLive", e);
         }
     }
 
@@ -272,7 +302,7 @@ final class SqliteSession implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw failure(file, "scanIndex", e);
+            throw fail(sql, "scanIndex", e);
         } finally {
             release(sql, ps);
         }
@@ -287,7 +317,7 @@ final class SqliteSession implements AutoCloseable {
             rs.next();
             return rs.getLong(1); // 0 for an empty table (NULL)
         } catch (SQLException e) {
-            throw failure(file, "max(seq)", e);
+            throw fail(Sql.MAX_SEQ, "max(seq)", e);
         }
     }
 
@@ -299,7 +329,7 @@ final class SqliteSession implements AutoCloseable {
                 return rs.next() ? rs.getBytes(1) : null;
             }
         } catch (SQLException e) {
-            throw failure(file, "meta", e);
+            throw fail(Sql.META_GET, "meta", e);
         }
     }
 
@@ -312,7 +342,7 @@ final class SqliteSession implements AutoCloseable {
                 return rs.next() ? rs.getLong(1) : absent;
             }
         } catch (SQLException e) {
-            throw failure(file, "meta", e);
+            throw fail(Sql.META_GET, "meta", e);
         }
     }
 
@@ -325,7 +355,7 @@ final class SqliteSession implements AutoCloseable {
                             .executeUpdate()
                     == 1;
         } catch (SQLException e) {
-            throw failure(file, "insertIfAbsent", e);
+            throw fail(Sql.INSERT_IF_ABSENT, "insertIfAbsent", e);
         }
     }
 
@@ -358,7 +388,7 @@ final class SqliteSession implements AutoCloseable {
                 ps.clearBatch();
             }
         } catch (SQLException e) {
-            throw failure(file, "insertAllIfAbsent", e);
+            throw fail(Sql.INSERT_IF_ABSENT, "insertAllIfAbsent", e);
         }
     }
 
@@ -366,7 +396,7 @@ final class SqliteSession implements AutoCloseable {
         try {
             bindRow(statement(Sql.PUT), seq, group, collection, id, live, state).executeUpdate();
         } catch (SQLException e) {
-            throw failure(file, "put", e);
+            throw fail(Sql.PUT, "put", e);
         }
     }
 
@@ -389,7 +419,7 @@ final class SqliteSession implements AutoCloseable {
             ps.setBytes(2, id);
             return ps.executeUpdate() == 1;
         } catch (SQLException e) {
-            throw failure(file, "remove", e);
+            throw fail(Sql.REMOVE, "remove", e);
         }
     }
 
@@ -414,7 +444,7 @@ final class SqliteSession implements AutoCloseable {
                 ps.clearBatch();
             }
         } catch (SQLException e) {
-            throw failure(file, "putIndexEntries", e);
+            throw fail(Sql.INDEX_PUT, "putIndexEntries", e);
         }
     }
 
@@ -430,7 +460,7 @@ final class SqliteSession implements AutoCloseable {
             ps.setBytes(3, id);
             ps.executeUpdate();
         } catch (SQLException e) {
-            throw failure(file, action, e);
+            throw fail(sql, action, e);
         }
     }
 
@@ -440,7 +470,7 @@ final class SqliteSession implements AutoCloseable {
             ps.setString(1, index);
             ps.executeUpdate();
         } catch (SQLException e) {
-            throw failure(file, "dropIndex", e);
+            throw fail(Sql.INDEX_DROP, "dropIndex", e);
         }
     }
 
@@ -451,7 +481,7 @@ final class SqliteSession implements AutoCloseable {
             ps.setBytes(2, value);
             ps.executeUpdate();
         } catch (SQLException e) {
-            throw failure(file, "putMeta", e);
+            throw fail(Sql.META_PUT, "putMeta", e);
         }
     }
 
@@ -463,7 +493,7 @@ final class SqliteSession implements AutoCloseable {
             ps.setLong(2, value);
             ps.executeUpdate();
         } catch (SQLException e) {
-            throw failure(file, "putMeta", e);
+            throw fail(Sql.META_PUT, "putMeta", e);
         }
     }
 
@@ -480,13 +510,14 @@ final class SqliteSession implements AutoCloseable {
                 return rs.next() ? rs.getString(1) : null;
             }
         } catch (SQLException e) {
-            throw failure(file, "PRAGMA " + pragma, e);
+            throw fail(null, "PRAGMA " + pragma, e);
         }
     }
 
     // ---- statement cache
 
     private PreparedStatement statement(Sql sql) throws SQLException {
+        checkNotAborted(sql);
         PreparedStatement ps = statements[sql.ordinal()];
         if (ps == null) {
             ps = connection.prepareStatement(sql.text);
@@ -497,6 +528,7 @@ final class SqliteSession implements AutoCloseable {
 
     /** The cached statement, or a fresh one when the cached one is inside an unfinished scan (nested scans). */
     private PreparedStatement acquire(Sql sql) {
+        checkNotAborted(sql);
         try {
             if (busy[sql.ordinal()]) {
                 return connection.prepareStatement(sql.text);
@@ -505,7 +537,44 @@ final class SqliteSession implements AutoCloseable {
             return statement(sql);
         } catch (SQLException e) {
             busy[sql.ordinal()] = false;
-            throw failure(file, "preparing " + sql, e);
+            throw fail(sql, "preparing " + sql, e);
+        }
+    }
+
+    private void checkNotAborted(Sql sql) {
+        if (aborted != null && sql != Sql.ROLLBACK) {
+            throw new StorageException(
+                    aborted.code(),
+                    "the transaction failed earlier and can only roll back: " + aborted.getMessage(),
+                    aborted);
+        }
+    }
+
+    /**
+     * The storage exception for a failed statement. The statement is dropped from the cache (sqlite-jdbc finalizes
+     * a statement that failed with anything but BUSY, LOCKED, CONSTRAINT or MISUSE, and a finalized statement fails
+     * every later use with "statement is not executing"), and an open transaction is marked aborted.
+     *
+     * @param sql the cached statement that failed, or null for one that is not cached
+     */
+    private StorageException fail(Sql sql, String action, SQLException e) {
+        if (sql != null) forget(sql);
+        StorageException failure = failure(file, action, e);
+        if (inTransaction && aborted == null) aborted = failure;
+        return failure;
+    }
+
+    /** Closes and drops a cached statement; the next use prepares it again. */
+    private void forget(Sql sql) {
+        PreparedStatement ps = statements[sql.ordinal()];
+        statements[sql.ordinal()] = null;
+        busy[sql.ordinal()] = false;
+        if (ps != null) {
+            try {
+                ps.close();
+            } catch (SQLException ignored) {
+                // already finalized: nothing left to release
+            }
         }
     }
 
@@ -517,7 +586,7 @@ final class SqliteSession implements AutoCloseable {
         try {
             ps.close();
         } catch (SQLException e) {
-            throw failure(file, "closing a statement", e);
+            throw fail(null, "closing a statement", e);
         }
     }
 
@@ -556,11 +625,18 @@ final class SqliteSession implements AutoCloseable {
     /**
      * Maps an SQLite failure to a storage exception, keeping the cause: SQLITE_CORRUPT and SQLITE_NOTADB
      * become {@code CORRUPT}, SQLITE_BUSY (the busy timeout expired while another process held the database)
-     * becomes {@code LOCKED}, anything else {@code IO}.
+     * becomes {@code LOCKED}, SQLITE_FULL (no space on the disk, or the database at its size limit) {@code FULL},
+     * anything else {@code IO}.
      */
     static StorageException failure(Path file, String action, SQLException e) {
         int primary = e.getErrorCode() & 0xff; // extended result codes keep the primary code in the low byte
         switch (primary) {
+            case SQLITE_FULL:
+                return new StorageException(
+                        StorageException.Code.FULL,
+                        "no space left to write database file " + file + " (" + action + "); free some disk space: "
+                                + e.getMessage(),
+                        e);
             case SQLITE_CORRUPT:
             case SQLITE_NOTADB:
                 return new StorageException(

@@ -3,6 +3,7 @@ package io.starling.internal.storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -48,6 +49,16 @@ import org.slf4j.LoggerFactory;
  * what a row's id index entry costs: one more b-tree insert, cheap when keys arrive in order, a dirty page per entry
  * when they are random (see docs/STORAGE.md for the figures).
  *
+ * Failed writes. Whatever fails inside a write transaction, the writer connection is usable by the next one. A
+ * statement that fails aborts its transaction (SqliteSession refuses everything but ROLLBACK until it ends, because
+ * after SQLITE_FULL or an I/O error SQLite may already have rolled the whole transaction back, and a later statement
+ * would run and commit on its own); sqlite-jdbc finalizes a statement that failed, so the session drops it from its
+ * cache and prepares it again. If even ROLLBACK fails, the writer connection is closed (which rolls back whatever it
+ * held) and the next write opens a new one. The last such failure of the storage itself (no space, an I/O error,
+ * damage: not a constraint or a lock) is kept
+ * for health checks until a write transaction commits a change: a commit that wrote nothing proves nothing about
+ * the space left.
+ *
  * Closing. close() marks the instance closed (new calls fail with CLOSED, nested calls too, so none can block),
  * waits for the running write by taking and releasing the write lock, waits for running reads by taking every
  * reader permit, closes readers and then the writer (the last connection checkpoints and removes the WAL), and
@@ -75,6 +86,9 @@ public final class SqliteStorage implements DocumentStorage {
 
     private static final Logger log = LoggerFactory.getLogger(SqliteStorage.class);
     private static final long WAL_SIZE_LIMIT = 64L << 20;
+    private static final int SQLITE_READONLY = 8;
+    private static final int SQLITE_IOERR = 10;
+    private static final int SQLITE_CANTOPEN = 14;
 
     /** What an acknowledged write survives. */
     public enum Durability {
@@ -156,8 +170,12 @@ public final class SqliteStorage implements DocumentStorage {
     private final DirectoryLock directoryLock;
 
     private final ReentrantLock writeLock = new ReentrantLock(true);
-    /** Guarded by writeLock. */
-    private final SqliteSession writer;
+    /** Guarded by writeLock; null after a failed rollback closed it, until the next write opens a new one. */
+    private SqliteSession writer;
+    /** Test hook: the max_page_count set on the writer connection, 0 for SQLite's default. Guarded by writeLock. */
+    private long maxPageCount;
+    /** The failure of the last write transaction if it was the storage's own (see writeFailure()), else null. */
+    private volatile StorageException writeFailure;
     /** The last assigned sequence number; guarded by writeLock. */
     private long lastSequence;
 
@@ -213,14 +231,7 @@ public final class SqliteStorage implements DocumentStorage {
             Path file = directory.toAbsolutePath().resolve(DATABASE_FILE);
             int found = schema.inspect(file, options.busyTimeout());
             writer = SqliteSession.open(file, false, options.busyTimeout());
-            String journalMode = writer.pragma("journal_mode = WAL");
-            if (!"wal".equalsIgnoreCase(journalMode)) {
-                throw new StorageException(
-                        StorageException.Code.IO, "cannot switch " + file + " to WAL mode (got " + journalMode + ")");
-            }
-            writer.pragma("synchronous = " + options.durability().name());
-            // after a large transaction, give the disk space of the WAL back once it is checkpointed
-            writer.pragma("journal_size_limit = " + WAL_SIZE_LIMIT);
+            String journalMode = configureWriter(writer, options);
             boolean newFile = found == SqliteSchema.EMPTY;
             if (newFile) {
                 SqliteSchema.createBase(writer);
@@ -252,6 +263,20 @@ public final class SqliteStorage implements DocumentStorage {
             }
             throw e;
         }
+    }
+
+    /** Switches the writer connection to WAL (a no-op once the file is in WAL mode) and sets its pragmas. */
+    private static String configureWriter(SqliteSession writer, Options options) {
+        String journalMode = writer.pragma("journal_mode = WAL");
+        if (!"wal".equalsIgnoreCase(journalMode)) {
+            throw new StorageException(
+                    StorageException.Code.IO,
+                    "cannot switch " + writer.file() + " to WAL mode (got " + journalMode + ")");
+        }
+        writer.pragma("synchronous = " + options.durability().name());
+        // after a large transaction, give the disk space of the WAL back once it is checkpointed
+        writer.pragma("journal_size_limit = " + WAL_SIZE_LIMIT);
+        return journalMode;
     }
 
     /** max(meta, max(seq)); repairs meta if a row is above it, so that readers see the same number. */
@@ -300,26 +325,108 @@ public final class SqliteStorage implements DocumentStorage {
         writeLock.lock();
         try {
             ensureOpen();
-            writer.execute(SqliteSession.Sql.BEGIN_WRITE);
-            SqliteTransaction tx = new SqliteTransaction(writer, true, lastSequence);
+            SqliteSession session = writer();
+            try {
+                session.execute(SqliteSession.Sql.BEGIN_WRITE);
+            } catch (StorageException e) {
+                noteWriteFailure(e);
+                throw e;
+            }
+            SqliteTransaction tx = new SqliteTransaction(session, true, lastSequence);
             T result;
             try {
                 result = work.run(tx);
                 tx.end();
-                if (tx.sequenceForCommit() != lastSequence) {
-                    writer.putMetaLong(SqliteSchema.KEY_LAST_SEQUENCE, tx.sequenceForCommit());
+                StorageException aborted = session.abortedBy();
+                if (aborted != null) {
+                    // work caught a storage failure and returned anyway: what it wrote may be half gone already
+                    throw new StorageException(
+                            aborted.code(),
+                            "nothing was committed: a storage operation of the transaction failed: "
+                                    + aborted.getMessage(),
+                            aborted);
                 }
-                writer.execute(SqliteSession.Sql.COMMIT);
+                if (tx.sequenceForCommit() != lastSequence) {
+                    session.putMetaLong(SqliteSchema.KEY_LAST_SEQUENCE, tx.sequenceForCommit());
+                }
+                session.execute(SqliteSession.Sql.COMMIT);
             } catch (Throwable t) {
                 tx.end();
-                writer.rollbackQuietly(t);
+                StorageException cause = session.abortedBy();
+                if (!session.rollbackQuietly(t)) dropWriter(t);
+                noteWriteFailure(cause != null ? cause : t);
                 throw t;
             }
             lastSequence = tx.sequenceForCommit();
+            if (tx.modified() && writeFailure != null) {
+                writeFailure = null;
+                log.warn("{}: writes succeed again", file);
+            }
             return result;
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** The writer connection, opened again if a failed rollback closed it. Under the write lock. */
+    private SqliteSession writer() {
+        if (writer != null) return writer;
+        SqliteSession session = SqliteSession.open(file, false, options.busyTimeout());
+        try {
+            configureWriter(session, options);
+            if (maxPageCount > 0) session.pragma("max_page_count = " + maxPageCount);
+        } catch (RuntimeException e) {
+            try {
+                session.close();
+            } catch (RuntimeException closeFailure) {
+                e.addSuppressed(closeFailure);
+            }
+            throw e;
+        }
+        log.info("{}: opened a new writer connection after the last one failed", file);
+        writer = session;
+        return session;
+    }
+
+    /** Closes a writer connection whose transaction could not be rolled back: closing rolls it back. */
+    private void dropWriter(Throwable cause) {
+        SqliteSession broken = writer;
+        writer = null;
+        log.warn("{}: ROLLBACK failed after {}; closing the writer connection", file, cause.toString());
+        try {
+            broken.close();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private void noteWriteFailure(Throwable t) {
+        if (t instanceof StorageException e && isConditionOfTheStorage(e)) {
+            if (writeFailure == null) log.warn("{}: writes are failing: {}", file, e.getMessage());
+            writeFailure = e;
+        }
+    }
+
+    /**
+     * Whether a failure is a condition of the disk or the file (no space, an I/O error, a file that cannot be
+     * opened or written, damage) rather than of one transaction (a constraint, a lock held by another process).
+     */
+    private static boolean isConditionOfTheStorage(StorageException e) {
+        switch (e.code()) {
+            case FULL:
+            case CORRUPT:
+                return true;
+            case IO:
+                int primary = e.getCause() instanceof SQLException s ? s.getErrorCode() & 0xff : -1;
+                return primary == SQLITE_READONLY || primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN;
+            default:
+                return false;
+        }
+    }
+
+    @Override
+    public StorageException writeFailure() {
+        return writeFailure;
     }
 
     @Override
@@ -439,7 +546,7 @@ public final class SqliteStorage implements DocumentStorage {
             idleReaders.clear();
             writeLock.lock();
             try {
-                writer.close(); // the last connection: checkpoints and removes the WAL
+                if (writer != null) writer.close(); // the last connection: checkpoints and removes the WAL
             } catch (RuntimeException e) {
                 failure = chain(failure, e);
             } finally {
@@ -472,7 +579,7 @@ public final class SqliteStorage implements DocumentStorage {
 
     /** Open SQLite connections: the writer (until closed) and every pooled reader. */
     int openConnectionCount() {
-        return readers.size() + (writerClosed ? 0 : 1);
+        return readers.size() + (writerClosed || writer == null ? 0 : 1);
     }
 
     /** Runs a pragma on the writer connection (e.g. {@code "synchronous"}), under the write lock. */
@@ -480,7 +587,39 @@ public final class SqliteStorage implements DocumentStorage {
         writeLock.lock();
         try {
             ensureOpen();
-            return writer.pragma(pragma);
+            return writer().pragma(pragma);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Test hook: caps the database file at {@code pages} pages ({@code PRAGMA max_page_count}), so that tests can
+     * make the store "full" at a chosen size without filling a disk; a write that needs more pages fails with
+     * {@link StorageException.Code#FULL}, as on a full disk. 0 restores SQLite's default. The cap holds until the
+     * storage is closed.
+     *
+     * @return the cap now in effect, in pages (SQLite never sets it below the file's current size)
+     */
+    public long setMaxPageCountForTesting(long pages) {
+        if (pages < 0) throw new IllegalArgumentException("pages must be >= 0, got " + pages);
+        writeLock.lock();
+        try {
+            ensureOpen();
+            long effective = Long.parseLong(writer().pragma("max_page_count = " + (pages == 0 ? 4294967294L : pages)));
+            maxPageCount = pages;
+            return effective;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** The number of pages the database file holds now (tests size their caps with it). */
+    public long pageCountForTesting() {
+        writeLock.lock();
+        try {
+            ensureOpen();
+            return Long.parseLong(writer().pragma("page_count"));
         } finally {
             writeLock.unlock();
         }

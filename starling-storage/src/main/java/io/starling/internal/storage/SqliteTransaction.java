@@ -20,6 +20,8 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     private boolean active = true;
     /** Scans whose visitor is running: the store must not change under an open cursor. */
     private int openScans;
+    /** A write operation was called. */
+    private boolean modified;
 
     private long lastSequence;
     /** The first sequence number this transaction takes: the group of every row it writes. */
@@ -30,6 +32,11 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
         this.writable = writable;
         this.lastSequence = lastSequence;
         this.group = lastSequence + 1;
+    }
+
+    /** The session (tests reach the raw connection through it to make a commit fail). */
+    SqliteSession session() {
+        return session;
     }
 
     /** Ends the transaction's validity; later calls on it throw. */
@@ -56,6 +63,12 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
             throw new IllegalStateException(
                     "cannot modify the store from inside a scan, changesSince or scanIndex visitor");
         }
+        modified = true;
+    }
+
+    /** Whether a write operation was called (so a commit of this transaction wrote to the file). */
+    boolean modified() {
+        return modified;
     }
 
     private static void checkMetaKey(String key) {

@@ -11,6 +11,11 @@ public final class StorageException extends RuntimeException {
         CORRUPT,
         /** The database schema is newer than this code supports. */
         NEWER_SCHEMA,
+        /**
+         * No space left: the disk (or the file system's quota) is full, or the database reached a size limit.
+         * The failed transaction was rolled back; writes succeed again once space is freed.
+         */
+        FULL,
         /** Any other I/O or SQLite failure. */
         IO,
         /** The storage is closed. */

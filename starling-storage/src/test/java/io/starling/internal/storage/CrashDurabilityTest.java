@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.internal.storage.DocumentStorage.Row;
 import io.starling.internal.storage.SqliteStorage.Durability;
+import io.starling.testsupport.ChildJvm;
+import io.starling.testsupport.Seed;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * last document), and that sequence numbers continue above the last acknowledged one. Both durability modes are
  * exercised: each survives a process crash (NORMAL only gives up on power loss).
  *
- * <p>Rerun a failure with {@code -Dstarling.seed=<seed printed>}.
+ * <p>The seed is printed, and named in a failure with the command that replays it ({@code -Dstarling.seed=…},
+ * docs/TESTING.md).
  */
 final class CrashDurabilityTest {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
@@ -36,19 +39,18 @@ final class CrashDurabilityTest {
 
     @Test
     @Timeout(180)
-    void acknowledgedWritesSurviveSigkill() throws Exception {
-        killCycles(20, 120);
+    void acknowledgedWritesSurviveSigkill(@Seed long seed) throws Exception {
+        killCycles(seed, 20, 120);
     }
 
     @Test
     @Tag("slow")
     @Timeout(3600)
-    void acknowledgedWritesSurviveManySigkills() throws Exception {
-        killCycles(300, 2000);
+    void acknowledgedWritesSurviveManySigkills(@Seed long seed) throws Exception {
+        killCycles(seed, 300, 2000);
     }
 
-    private void killCycles(int cycles, int maxAcksBeforeKill) throws Exception {
-        long seed = Long.getLong("starling.seed", System.nanoTime());
+    private void killCycles(long seed, int cycles, int maxAcksBeforeKill) throws Exception {
         System.out.println("CrashDurabilityTest: " + cycles + " kill cycles, seed=" + seed);
         Random random = new Random(seed);
         Path dir = tmp.resolve("db");
@@ -61,19 +63,23 @@ final class CrashDurabilityTest {
             int acksBeforeKill = random.nextInt(8) == 0 ? 0 : 1 + random.nextInt(maxAcksBeforeKill);
             String context = "seed=" + seed + " cycle=" + cycle + " durability=" + durability + " kill after "
                     + acksBeforeKill + " acks";
-            try (ChildJvm child = ChildJvm.start(
-                    tmp, CrashWriterMain.class, dir.toString(), durability.name(), Long.toString(next))) {
+            try (ChildJvm child = ChildJvm.builder(CrashWriterMain.class)
+                    .fastStart()
+                    .jvmOptions("-Xmx128m")
+                    .temporaryFiles(tmp.resolve("child-tmp"))
+                    .args(dir.toString(), durability.name(), Long.toString(next))
+                    .start()) {
                 List<long[]> acks = new ArrayList<>();
                 while (acks.size() < acksBeforeKill) {
-                    String line = child.awaitLine(DEADLINE);
+                    String line = child.nextLine(DEADLINE);
                     assertThat(line)
-                            .as("child output (%s); stderr:%n%s", context, child.stderr())
+                            .as("child output (%s)%n%s", context, child.describeOutput())
                             .isNotNull();
                     acks.add(parseAck(line, context));
                 }
                 child.kill();
                 // lines written before the kill were acknowledged too; a torn last line was not
-                for (String line = child.awaitLine(DEADLINE); line != null; line = child.awaitLine(DEADLINE)) {
+                for (String line = child.nextLine(DEADLINE); line != null; line = child.nextLine(DEADLINE)) {
                     if (line.endsWith(" END")) {
                         acks.add(parseAck(line, context));
                     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.starling.internal.storage.DocumentStorage.ReadTx;
 import io.starling.internal.storage.DocumentStorage.Row;
 import io.starling.internal.storage.DocumentStorage.WriteTx;
+import io.starling.testsupport.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,30 +102,8 @@ abstract class DocumentStorageContractTest {
         return storage.write(tx -> tx.put(collection, utf8(id), true, utf8(state)));
     }
 
-    static void await(CountDownLatch latch) {
-        try {
-            assertThat(latch.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
-                    .as("latch reached in time")
-                    .isTrue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
     static <T> T get(Future<T> future) throws Exception {
         return future.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** Spins until {@code thread} is parked (blocked on a lock or a wait), with a deadline. */
-    static void awaitBlocked(Thread thread) {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
-            assertThat(System.nanoTime())
-                    .as("thread %s blocks in time", thread.getName())
-                    .isLessThan(deadline);
-            Thread.onSpinWait();
-        }
     }
 
     // ---- basics
@@ -578,10 +557,10 @@ abstract class DocumentStorageContractTest {
             tx.put("c", utf8("a"), true, utf8("v2"));
             tx.put("c", utf8("b"), true, utf8("new"));
             written.countDown();
-            await(readDone);
+            Await.latch("readDone", DEADLINE, readDone);
             return null;
         }));
-        await(written);
+        Await.latch("written", DEADLINE, written);
         storage.read(tx -> {
             assertThat(tx.get("c", utf8("a")).state()).isEqualTo(utf8("v1"));
             assertThat(tx.get("c", utf8("b"))).isNull();
@@ -603,7 +582,7 @@ abstract class DocumentStorageContractTest {
         Future<List<Object>> reader = executor.submit(() -> storage.read(tx -> {
             // nothing read yet: the snapshot is still the one of the read() call
             readStarted.countDown();
-            await(committed);
+            Await.latch("committed", DEADLINE, committed);
             List<Object> seen = new ArrayList<>();
             seen.add(new String(tx.get("c", utf8("a")).state(), StandardCharsets.UTF_8));
             seen.add(tx.get("c", utf8("b")));
@@ -613,7 +592,7 @@ abstract class DocumentStorageContractTest {
             seen.add(scan(tx, "c", false).size());
             return seen;
         }));
-        await(readStarted);
+        Await.latch("readStarted", DEADLINE, readStarted);
         storage.write(tx -> {
             tx.put("c", utf8("a"), true, utf8("v2"));
             tx.put("c", utf8("b"), true, utf8("new"));
@@ -632,7 +611,7 @@ abstract class DocumentStorageContractTest {
         for (int i = 0; i < 2; i++) {
             reads.add(executor.submit(() -> storage.read(tx -> {
                 bothInside.countDown();
-                await(bothInside); // only returns if the other read runs at the same time
+                Await.latch("bothInside", DEADLINE, bothInside); // only returns if the other read runs at the same time
                 return tx.get("c", utf8("a")).state();
             })));
         }
@@ -648,12 +627,12 @@ abstract class DocumentStorageContractTest {
         AtomicBoolean firstDone = new AtomicBoolean();
         Future<Long> first = executor.submit(() -> storage.write(tx -> {
             firstInside.countDown();
-            await(releaseFirst);
+            Await.latch("releaseFirst", DEADLINE, releaseFirst);
             long seq = tx.put("c", utf8("a"), true, utf8("1"));
             firstDone.set(true);
             return seq;
         }));
-        await(firstInside);
+        Await.latch("firstInside", DEADLINE, firstInside);
         AtomicReference<Boolean> secondSawFirstDone = new AtomicReference<>();
         Thread second = new Thread(
                 () -> storage.write(tx -> {
@@ -662,7 +641,7 @@ abstract class DocumentStorageContractTest {
                 }),
                 "second-writer");
         second.start();
-        awaitBlocked(second);
+        Await.parked(second.getName() + " blocks", DEADLINE, second);
         releaseFirst.countDown();
         second.join(DEADLINE.toMillis());
         assertThat(second.isAlive()).isFalse();
@@ -1018,14 +997,14 @@ abstract class DocumentStorageContractTest {
         CountDownLatch committed = new CountDownLatch(1);
         Future<List<List<String>>> reader = executor.submit(() -> storage.read(tx -> {
             readStarted.countDown();
-            await(committed);
+            Await.latch("committed", DEADLINE, committed);
             return List.of(
                     scanIndex(tx, "i", null, null, false),
                     scanIndex(tx, "i", null, null, true),
                     scanIndex(tx, "j", null, null, false),
                     scanIndex(tx, "k", null, null, false));
         }));
-        await(readStarted);
+        Await.latch("readStarted", DEADLINE, readStarted);
         storage.write(tx -> {
             tx.putIndexEntry("i", bytes(3), bytes(0xaa));
             tx.removeIndexEntry("i", bytes(1), bytes(0xaa));
@@ -1049,10 +1028,10 @@ abstract class DocumentStorageContractTest {
             tx.putIndexEntry("i", bytes(2), bytes(0xaa));
             tx.removeIndexEntry("i", bytes(1), bytes(0xaa));
             written.countDown();
-            await(readDone);
+            Await.latch("readDone", DEADLINE, readDone);
             return null;
         }));
-        await(written);
+        Await.latch("written", DEADLINE, written);
         assertThat(storage.<List<String>>read(tx -> scanIndex(tx, "i", null, null, false)))
                 .containsExactly("01/aa");
         readDone.countDown();
@@ -1221,13 +1200,13 @@ abstract class DocumentStorageContractTest {
         CountDownLatch release = new CountDownLatch(1);
         Future<Long> write = executor.submit(() -> storage.write(tx -> {
             inside.countDown();
-            await(release);
+            Await.latch("release", DEADLINE, release);
             return tx.put("c", utf8("a"), true, utf8("committed before close"));
         }));
-        await(inside);
+        Await.latch("inside", DEADLINE, inside);
         Thread closer = new Thread(storage::close, "closer");
         closer.start();
-        awaitBlocked(closer);
+        Await.parked(closer.getName() + " blocks", DEADLINE, closer);
         release.countDown();
         assertThat(get(write)).isEqualTo(1);
         closer.join(DEADLINE.toMillis());

@@ -1,7 +1,6 @@
 package io.starling.internal.storage;
 
 import static io.starling.internal.storage.DocumentStorageContractTest.DEADLINE;
-import static io.starling.internal.storage.DocumentStorageContractTest.awaitBlocked;
 import static io.starling.internal.storage.DocumentStorageContractTest.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.starling.internal.storage.DocumentStorage.Row;
 import io.starling.internal.storage.SqliteStorage.Durability;
 import io.starling.internal.storage.SqliteStorage.Options;
+import io.starling.testsupport.Await;
+import io.starling.testsupport.ChildJvm;
+import io.starling.testsupport.Seed;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -128,18 +130,28 @@ final class SqliteStorageTest {
         assertThat(open().<Row>read(tx -> tx.get("c", utf8("a")))).isNotNull();
     }
 
+    /** {@link LockHolderMain} on this test's directory, in a JVM of its own. */
+    private ChildJvm lockHolder() throws java.io.IOException {
+        return ChildJvm.builder(LockHolderMain.class)
+                .fastStart()
+                .jvmOptions("-Xmx128m")
+                .temporaryFiles(tmp.resolve("child-tmp"))
+                .args(dir().toString())
+                .start();
+    }
+
     @Test
     @Timeout(60)
     void anotherProcessHoldingTheLockLocksUsOut() throws Exception {
         Files.createDirectories(dir());
-        try (ChildJvm child = ChildJvm.start(tmp, LockHolderMain.class, dir().toString())) {
-            assertThat(child.awaitLine(DEADLINE)).isEqualTo("HELD");
+        try (ChildJvm child = lockHolder()) {
+            assertThat(child.nextLine(DEADLINE)).isEqualTo("HELD");
             assertThatThrownBy(() -> open())
                     .isInstanceOf(StorageException.class)
                     .hasMessage("database directory " + dir() + " is in use by another Starling instance or process")
                     .satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.LOCKED));
             child.closeStdin();
-            assertThat(child.awaitLine(DEADLINE)).isEqualTo("RELEASED");
+            assertThat(child.nextLine(DEADLINE)).isEqualTo("RELEASED");
             assertThat(child.awaitExit(DEADLINE)).isZero();
         }
         open().close();
@@ -151,8 +163,8 @@ final class SqliteStorageTest {
         open();
         // on POSIX, closing any descriptor of the lock file would drop our lock: the refused open must not touch it
         assertThatThrownBy(() -> open()).satisfies(e -> assertThat(code(e)).isEqualTo(StorageException.Code.LOCKED));
-        try (ChildJvm child = ChildJvm.start(tmp, LockHolderMain.class, dir().toString())) {
-            assertThat(child.awaitLine(DEADLINE)).startsWith("LOCKED database directory ");
+        try (ChildJvm child = lockHolder()) {
+            assertThat(child.nextLine(DEADLINE)).startsWith("LOCKED database directory ");
             assertThat(child.awaitExit(DEADLINE)).isEqualTo(3);
         }
     }
@@ -160,9 +172,7 @@ final class SqliteStorageTest {
     // ---- files that are not ours
 
     @Test
-    void aGarbageFileIsCorruptAndLeftUntouched() throws IOException {
-        long seed = new Random().nextLong();
-        System.out.println("aGarbageFileIsCorruptAndLeftUntouched seed=" + seed);
+    void aGarbageFileIsCorruptAndLeftUntouched(@Seed long seed) throws IOException {
         byte[] garbage = new byte[8192];
         new Random(seed).nextBytes(garbage);
         assertNotStarling(garbage, "it is not an SQLite database file");
@@ -657,15 +667,16 @@ final class SqliteStorageTest {
             for (int i = 0; i < 2; i++) {
                 reads.add(executor.submit(() -> storage.read(tx -> {
                     twoInside.countDown();
-                    DocumentStorageContractTest.await(release);
+                    Await.latch("release", DEADLINE, release);
                     return tx.get("c", utf8("a"));
                 })));
             }
-            DocumentStorageContractTest.await(twoInside);
+            Await.latch("twoInside", DEADLINE, twoInside);
             assertThat(storage.openConnectionCount()).isEqualTo(3);
             Thread third = new Thread(() -> storage.read(tx -> tx.get("c", utf8("a"))), "third-reader");
             third.start();
-            awaitBlocked(third); // no third connection: it waits for one of the two
+            Await.parked(
+                    third.getName() + " blocks", DEADLINE, third); // no third connection: it waits for one of the two
             assertThat(storage.openConnectionCount()).isEqualTo(3);
             release.countDown();
             third.join(DEADLINE.toMillis());

@@ -92,7 +92,9 @@ public final class SyncSession {
             TIMEOUT = "timeout",
             OVERSIZE = "oversize",
             CLOSED = "closed",
-            INTERNAL = "internal";
+            INTERNAL = "internal",
+            /** This peer's store has no space left for what the remote sends: retry much later. */
+            STORE_FULL = "store-full";
     /**
      * Close reasons the engine uses around the protocol: {@code duplicate} (another session with the same peer
      * wins the tie-break), {@code denied} (the connection-request hook said no or did not answer),
@@ -311,6 +313,10 @@ public final class SyncSession {
         out = new ArrayList<>();
         try {
             body.run();
+            return out;
+        } catch (SyncStoreView.StoreFullException e) {
+            // a condition of this peer, not a protocol failure: close cleanly, telling the remote why
+            fail(STORE_FULL, e.getMessage());
             return out;
         } catch (RuntimeException | Error e) {
             if (state != State.CLOSED) {

@@ -67,8 +67,10 @@ public interface SyncStoreView {
 
     /**
      * Merges remote document states and, in the same local transaction, stores {@code checkpoint} (unless
-     * null). Atomic: all or nothing. {@code docs} may be empty (only the checkpoint moves). A document may
-     * appear more than once (later states merge over earlier ones).
+     * null) — unless a document is behind (see below): then the checkpoint is not stored, since the receiver owes
+     * the sender our newer state first, and a checkpoint stored and taken back in a second transaction would leave
+     * a crash between the two past that obligation. Atomic: all or nothing. {@code docs} may be empty (only the
+     * checkpoint moves). A document may appear more than once (later states merge over earlier ones).
      *
      * <p>A document the store can never accept — a state or id that does not decode, a collection name or id
      * outside the data model's limits — is refused alone and reported in {@link ApplyResult#refused()}: the rest
@@ -182,6 +184,19 @@ public interface SyncStoreView {
     record Checkpoint(long incarnation, long sequence, Set<SubscriptionKey> covered) {
         public Checkpoint {
             covered = Set.copyOf(covered);
+        }
+    }
+
+    /**
+     * The local store cannot take writes now: no space is left. The session closes with
+     * {@link SyncSession#STORE_FULL}; nothing of the remote's data is lost (what was not applied is not
+     * acknowledged, and is sent again by a later session), and peers reconnect slowly until space is freed.
+     */
+    final class StoreFullException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public StoreFullException(String message) {
+            super(message);
         }
     }
 

@@ -964,6 +964,29 @@ class SyncSessionTest {
     }
 
     @Test
+    void aFullStoreClosesWithStoreFullAcknowledgesNothingAndCatchesUpOnceItHasSpace() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        fill(a, "cars", 20);
+        b.subscriptions = List.of(sub("cars", "*"));
+        b.full = true;
+        Net net = new Net(31);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet(); // no exception escapes: a full store is a condition of this peer, not a bug
+        assertThat(c.rb.closedReason).isEqualTo(SyncSession.STORE_FULL);
+        assertThat(c.rb.closedByRemote).isFalse();
+        assertThat(c.ra.closedReason).isEqualTo(SyncSession.STORE_FULL);
+        assertThat(c.ra.closedByRemote).isTrue();
+        assertThat(b.size()).isZero();
+        assertThat(b.checkpoint(1)).isNull();
+        assertThat(only(c.fromB.sent, Ack.class)).isEmpty();
+
+        b.full = false; // space freed
+        net.connect(a, b);
+        net.runUntilQuiet();
+        assertSame(a, b, "cars");
+    }
+
+    @Test
     void zombiesAreRefusedAndEvictedByTheirHolder() {
         FakeStore a = new FakeStore(1), b = new FakeStore(2);
         a.insert("cars", "ancient", obj("k", 1), 5); // written long ago, below B's horizon

@@ -11,7 +11,7 @@ import java.util.TreeSet;
  * write's stamp (the newest in {@code after}, newer than everything in {@code before}). The {@code after} state
  * is what every replica that received the write must include (in the join order of document states).
  */
-public final class AckedWrite {
+final class AckedWrite {
     final int index;
     final int peer;
     final long site;

@@ -11,7 +11,7 @@ import java.util.TreeSet;
  * reference model computes from the writes the replica holds (each counts as a lost write: a write's effect is
  * missing or wrong).
  */
-public record CheckReport(
+record CheckReport(
         List<String> divergences,
         Set<Integer> lostWrites,
         List<String> lostWriteDetails,

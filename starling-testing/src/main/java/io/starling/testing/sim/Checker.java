@@ -40,7 +40,7 @@ import java.util.TreeSet;
  */
 
 /** Runs the checks of docs/SIMULATOR.md over a {@link FinalState}. Stateless. */
-public final class Checker {
+final class Checker {
     static final int MAX_MESSAGES = 20;
 
     private Checker() {}

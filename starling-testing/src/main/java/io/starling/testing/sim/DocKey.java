@@ -3,7 +3,7 @@ package io.starling.testing.sim;
 import io.starling.internal.core.Value;
 
 /** A document of the simulation: a collection and an integer id from the workload's small id space. */
-public record DocKey(String collection, long id) implements Comparable<DocKey> {
+record DocKey(String collection, long id) implements Comparable<DocKey> {
     @Override
     public int compareTo(DocKey o) {
         int c = collection.compareTo(o.collection);

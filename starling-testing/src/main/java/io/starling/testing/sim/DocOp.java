@@ -7,7 +7,7 @@ import java.util.List;
  * What an acknowledged statement did to one document, as the workload asked for it: the reference model derives
  * the write's effect on each path from this and from what the writer knew (docs/SIMULATOR.md).
  */
-public sealed interface DocOp {
+sealed interface DocOp {
 
     /** INSERT with the given ON ID CONFLICT policy (FAIL, DO_NOTHING, DO_UPDATE, DO_UPDATE_LOCAL_DIFF). */
     record Insert(Value.Obj fields, String onConflict) implements DocOp {}

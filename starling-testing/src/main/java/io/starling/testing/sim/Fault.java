@@ -1,7 +1,7 @@
 package io.starling.testing.sim;
 
 /** The faults the simulator can inject; each one is enabled or not by {@link SimulationOptions#faults()}. */
-public enum Fault {
+enum Fault {
     /** Long delivery delays (hundreds of milliseconds to seconds) on top of the normal 1–30 ms. */
     DELAY,
     /** A message's delivery time is drawn on its own, so it may overtake earlier ones on its connection. */

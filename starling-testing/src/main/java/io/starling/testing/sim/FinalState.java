@@ -13,7 +13,7 @@ import java.util.TreeMap;
  * tombstones included) and subscriptions, the topology, the acknowledged writes and the evictions. A plain value
  * detached from the engines, so that tests can plant a divergence or a lost write in a copy.
  */
-public final class FinalState {
+final class FinalState {
     /** One peer's final state. {@code rows} maps each document it holds to its encoded state. */
     public record PeerState(int index, long site, List<Subscription> subscriptions, TreeMap<DocKey, byte[]> rows) {}
 

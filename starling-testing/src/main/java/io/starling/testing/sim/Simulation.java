@@ -44,7 +44,7 @@ import java.util.TreeMap;
  */
 
 /** One deterministic simulated run. Not thread-safe; runs of different seeds may run on different threads. */
-public final class Simulation {
+final class Simulation {
     private static final int ACTION = 0, TICK = 1, DELIVER = 2, EOF = 3, RECONNECT = 4, HEAL = 5, RESTART = 6;
     private static final String[] KIND = {"action", "tick", "deliver", "eof", "reconnect", "heal", "restart"};
     private static final long START_TIME = 1_767_225_600_000L; // 2026-01-01T00:00:00Z, a fixed virtual epoch

@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
  * which faults it injects. Immutable; the {@code with*} methods return changed copies and reject bad values at
  * once. Everything else (fault rates, clock skews, the workload's mix, session settings) is drawn from the seed.
  */
-public final class SimulationOptions {
+final class SimulationOptions {
     /** Actions (writes, subscription changes, faults) in the chaos phase, by default. */
     public static final int DEFAULT_ACTIONS = 80;
 

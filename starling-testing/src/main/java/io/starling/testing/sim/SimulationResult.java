@@ -1,7 +1,7 @@
 package io.starling.testing.sim;
 
 /** The outcome of one simulated run. */
-public record SimulationResult(
+record SimulationResult(
         long seed,
         Topology topology,
         int peers,

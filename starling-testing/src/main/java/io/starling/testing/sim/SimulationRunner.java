@@ -13,7 +13,7 @@ import java.util.function.LongFunction;
  * Runs many seeds, each on one thread of a pool (a run is single-threaded and shares nothing with the others, so
  * parallelism cannot change any run's result), and reports them in seed order.
  */
-public final class SimulationRunner {
+final class SimulationRunner {
     /** Totals of a batch of seeds; {@code failures} keeps the failed runs (without their final state). */
     public record Summary(
             int seeds,

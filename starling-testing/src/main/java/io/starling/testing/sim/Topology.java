@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Random;
 
 /** How the simulated peers are connected: every edge is one connection that the simulator keeps (re)connecting. */
-public enum Topology {
+enum Topology {
     /** Two peers, one connection. */
     PAIR(2),
     /** A chain: 0 - 1 - 2 - 3; data for the ends relays through the middle. */

@@ -2,29 +2,30 @@ package io.starling.testing.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
  * The default run: 500 seeds (seeds 1–500, 125 in each of the pair, line, star and mesh topologies) with every
- * fault enabled. A failure prints each failing seed's findings and the command that replays it.
+ * fault enabled, and then a fresh slice of {@value #SLICE_SEEDS} seeds from a random base, different in every build,
+ * so that builds keep exploring. The slice is printed (where the build log shows it) with the command that replays
+ * it; a failure prints each failing seed's findings and the command that replays that seed alone.
  */
 class SimulationSeedsTest {
     static final int SEEDS = 500;
+    static final int SLICE_SEEDS = 100;
+    /** The random slice starts between these, far from the fixed seeds and the regression seeds. */
+    static final long SLICE_BASE_MIN = 1_000_000L;
+
+    static final long SLICE_BASE_MAX = 1_000_000_000_000L;
 
     @Test
     void fiveHundredSeedsConvergeAndLoseNoAcknowledgedWrite() {
         SimulationRunner.Summary summary = SimulationRunner.run(
                 1, SEEDS, Runtime.getRuntime().availableProcessors(), SimulationOptions::seed, r -> {});
 
-        assertThat(summary.failures())
-                .as(() -> summary.line() + "\n"
-                        + summary.failures().stream()
-                                .map(SimulationResult::describe)
-                                .collect(Collectors.joining("\n\n")))
-                .isEmpty();
-        assertThat(summary.divergent()).isZero();
-        assertThat(summary.lostWrites()).isZero();
+        assertPassed(summary, "seeds 1.." + SEEDS);
 
         // the run did what it claims: every fault happened, and the protocol's paths were used
         Simulation.Stats t = summary.totals();
@@ -54,5 +55,78 @@ class SimulationSeedsTest {
         // the simulator drives sessions itself: no engine thread was ever started
         assertThat(Thread.getAllStackTraces().keySet())
                 .noneMatch(th -> th.getName().startsWith("starling"));
+    }
+
+    /**
+     * Seeds nobody has run before: {@code starling.sim.sliceSeeds} seeds (default {@value #SLICE_SEEDS}; 0 skips
+     * the slice) from {@code starling.sim.base}, or from a random base when that is not set.
+     */
+    @Test
+    void aFreshSliceOfRandomSeedsConvergesAndLosesNoAcknowledgedWrite() {
+        int count = Integer.getInteger("starling.sim.sliceSeeds", SLICE_SEEDS);
+        if (count <= 0) {
+            System.out.println("SimulationSeedsTest: random slice off (-Dstarling.sim.sliceSeeds=" + count + ")");
+            return;
+        }
+        String fixed = System.getProperty("starling.sim.base");
+        long base = fixed != null && !fixed.isBlank()
+                ? Long.parseLong(fixed.trim())
+                : ThreadLocalRandom.current().nextLong(SLICE_BASE_MIN, SLICE_BASE_MAX);
+        String slice = "seeds " + base + ".." + (base + count - 1);
+        System.out.println("SimulationSeedsTest: random slice, " + slice + " (replay the slice: "
+                + replaySlice(base, count) + ")");
+
+        SimulationRunner.Summary summary = SimulationRunner.run(
+                base, count, Runtime.getRuntime().availableProcessors(), SimulationOptions::seed, r -> {});
+
+        assertPassed(summary, "the random slice, " + slice + "; replay the slice: " + replaySlice(base, count));
+        assertThat(summary.writes()).as("acknowledged writes").isGreaterThan(count * 20L);
+    }
+
+    @Test
+    void aFailingSeedIsReportedWithTheCommandThatReplaysIt() {
+        // a run cut off before it goes quiet is a livelock: a failure of seed 3
+        SimulationRunner.Summary summary = SimulationRunner.run(
+                3,
+                1,
+                1,
+                seed -> SimulationOptions.seed(seed)
+                        .withTopology(Topology.MESH)
+                        .withActions(150)
+                        .withMaxQuiesceEvents(100),
+                r -> {});
+        assertThat(summary.failures()).hasSize(1);
+        String report = failureReport("the random slice, seeds 3..3; replay the slice: " + replaySlice(3, 1), summary);
+        assertThat(report)
+                .startsWith("the random slice, seeds 3..3; replay the slice: mvn -B -pl starling-testing -am verify"
+                        + " -Dtest=SimulationSeedsTest -Dsurefire.failIfNoSpecifiedTests=false -Dstarling.sim.base=3"
+                        + " -Dstarling.sim.sliceSeeds=1: simulated 1 seeds: 1 divergent, 0 lost writes\n")
+                .contains("seed 3 (mesh, 5 peers): livelock: not quiet after 100 events")
+                .endsWith("replay one seed: " + summary.failures().get(0).replayCommand());
+        assertThat(summary.failures().get(0).replayCommand()).startsWith("bin/simulate --seeds 1 --from 3 ");
+    }
+
+    /** The command that runs the slice of {@code count} seeds from {@code base} again. */
+    static String replaySlice(long base, int count) {
+        return "mvn -B -pl starling-testing -am verify -Dtest=SimulationSeedsTest"
+                + " -Dsurefire.failIfNoSpecifiedTests=false -Dstarling.sim.base=" + base
+                + (count == SLICE_SEEDS ? "" : " -Dstarling.sim.sliceSeeds=" + count);
+    }
+
+    /** No failure; else every failing seed's findings, each ending with the command that replays it alone. */
+    private static void assertPassed(SimulationRunner.Summary summary, String what) {
+        assertThat(summary.failures()).as(() -> failureReport(what, summary)).isEmpty();
+        assertThat(summary.divergent()).isZero();
+        assertThat(summary.lostWrites()).isZero();
+    }
+
+    /** What a failing batch of seeds says: which batch, its summary, each failure, and one replay command each. */
+    static String failureReport(String what, SimulationRunner.Summary summary) {
+        return what + ": " + summary.line() + "\n"
+                + summary.failures().stream().map(SimulationResult::describe).collect(Collectors.joining("\n\n"))
+                + "\n\nreplay one seed: "
+                + summary.failures().stream()
+                        .map(SimulationResult::replayCommand)
+                        .collect(Collectors.joining("\n                 "));
     }
 }

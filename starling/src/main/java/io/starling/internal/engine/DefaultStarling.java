@@ -7,6 +7,7 @@ import io.starling.StarlingConfig;
 import io.starling.StarlingException;
 import io.starling.Store;
 import io.starling.internal.net.ConnectionInfo;
+import io.starling.internal.net.MessageChannel;
 import io.starling.internal.net.Network;
 import io.starling.internal.net.NetworkHost;
 import io.starling.internal.net.NetworkProvider;
@@ -319,6 +320,11 @@ public final class DefaultStarling implements Starling {
         return sync;
     }
 
+    /** The storage under the store (tests reach its hooks through it, such as a size cap that makes it "full"). */
+    public DocumentStorage storage() {
+        return storage;
+    }
+
     /** The store with its internal entry points (remote merges). */
     public DefaultStore defaultStore() {
         checkOpen();
@@ -345,6 +351,8 @@ public final class DefaultStarling implements Starling {
         if (n != null) n.quiesce(); // nothing new comes in or goes out
         if (syncService != null) syncService.close(); // each session sends CLOSE; channels flush, then close
         if (n != null) n.close(); // waits a grace period for those flushes, then stops the event loops
+        sync.closeObservers();
+        presence.closeObservers();
         store.markClosed();
         storage.close();
         log.info("closed {}", config.databaseDirectory());

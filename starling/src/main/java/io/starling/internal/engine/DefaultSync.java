@@ -1,6 +1,7 @@
 package io.starling.internal.engine;
 
 import io.starling.ErrorCode;
+import io.starling.ObserverHandle;
 import io.starling.QueryException;
 import io.starling.Sync;
 import io.starling.SyncSubscription;
@@ -24,7 +25,7 @@ final class DefaultSync implements Sync {
 
     private final DefaultStore store;
     private final List<Registered> subscriptions = new CopyOnWriteArrayList<>();
-    private final List<Consumer<List<PeerStatus>>> peerObservers = new CopyOnWriteArrayList<>();
+    private final CallbackList<List<PeerStatus>> peerObservers = new CallbackList<>("a peer status observer", log);
     private final java.util.function.LongSupplier clock;
     private final DefaultStarling owner;
     private volatile SyncService service;
@@ -113,22 +114,18 @@ final class DefaultSync implements Sync {
     }
 
     @Override
-    public AutoCloseable observePeers(Consumer<List<PeerStatus>> callback) {
-        peerObservers.add(callback);
-        return () -> peerObservers.remove(callback);
+    public ObserverHandle observePeers(Consumer<List<PeerStatus>> callback) {
+        return peerObservers.add(callback);
     }
 
     /** Called by the service (on its thread) when a connection or an acknowledgement changed. */
     void peersChanged() {
-        if (peerObservers.isEmpty()) return;
-        List<PeerStatus> now = peers();
-        for (Consumer<List<PeerStatus>> o : peerObservers) {
-            try {
-                o.accept(now);
-            } catch (RuntimeException e) {
-                log.warn("peer status observer threw", e);
-            }
-        }
+        peerObservers.deliver(this::peers);
+    }
+
+    /** The instance is closing: no observer is called again. */
+    void closeObservers() {
+        peerObservers.closeAll();
     }
 
     private void changed() {

@@ -180,8 +180,10 @@ public final class EngineSyncStore implements SyncStoreView {
         }
         long horizon = tombstoneHorizon();
         try {
-            DefaultStore.RemoteOutcome outcome = store.applyRemote(remote, horizon, writer -> {
-                if (checkpoint != null) writer.tx().putMeta(META_CHECKPOINT_PREFIX + hex(fromPeer), encode(checkpoint));
+            DefaultStore.RemoteOutcome outcome = store.applyRemote(remote, horizon, (writer, found) -> {
+                // not past a document we hold newer: the session owes it back first (SyncStoreView.apply)
+                if (checkpoint != null && found.behind().isEmpty())
+                    writer.tx().putMeta(META_CHECKPOINT_PREFIX + hex(fromPeer), encode(checkpoint));
             });
             outcome.damaged()
                     .forEach((doc, why) ->
@@ -191,6 +193,7 @@ public final class EngineSyncStore implements SyncStoreView {
         } catch (StarlingException e) {
             if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
                 throw new RemoteRejectedException("clock-drift", e.getMessage());
+            if (e.errorCode() == ErrorCode.STORE_FULL) throw new StoreFullException(e.getMessage());
             throw e;
         }
     }
@@ -218,7 +221,14 @@ public final class EngineSyncStore implements SyncStoreView {
                 // an id that does not decode names nothing we hold
             }
         }
-        store.evictLocal(ids);
+        try {
+            store.evictLocal(ids);
+        } catch (RuntimeException e) {
+            if (Errors.translate(e) instanceof StarlingException s && s.errorCode() == ErrorCode.STORE_FULL) {
+                throw new StoreFullException(s.getMessage());
+            }
+            throw e;
+        }
     }
 
     @Override

@@ -60,6 +60,9 @@ final class Errors {
             case CLOSED:
                 code = ErrorCode.CLOSED;
                 break;
+            case FULL:
+                code = ErrorCode.STORE_FULL;
+                break;
             default:
                 code = ErrorCode.STORE_IO;
         }

@@ -1,5 +1,6 @@
 package io.starling.internal.engine;
 
+import io.starling.internal.net.MessageChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -3,6 +3,7 @@ package io.starling.internal.engine;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.starling.ErrorCode;
+import io.starling.ObserverHandle;
 import io.starling.Presence;
 import io.starling.StarlingException;
 import io.starling.internal.sync.Message;
@@ -16,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -49,7 +49,7 @@ final class PresenceService implements Presence {
 
     private final long localPeer;
     private final LongSupplier clock;
-    private final List<Consumer<Graph>> observers = new CopyOnWriteArrayList<>();
+    private final CallbackList<Graph> observers = new CallbackList<>("a presence observer", log);
     private volatile SyncService service;
     private volatile ConnectionRequestHandler handler;
     private volatile Duration handlerTimeout = DEFAULT_REQUEST_TIMEOUT;
@@ -80,10 +80,13 @@ final class PresenceService implements Presence {
     }
 
     @Override
-    public AutoCloseable observe(Consumer<Graph> callback) {
-        Objects.requireNonNull(callback, "callback");
-        observers.add(callback);
-        return () -> observers.remove(callback);
+    public ObserverHandle observe(Consumer<Graph> callback) {
+        return observers.add(callback);
+    }
+
+    /** The instance is closing: no observer is called again. */
+    void closeObservers() {
+        observers.closeAll();
     }
 
     @Override
@@ -237,15 +240,7 @@ final class PresenceService implements Presence {
         }
         SyncService s = service;
         if (p != null && s != null) s.broadcastPresence(p);
-        if (graphChanged) {
-            for (Consumer<Graph> o : observers) {
-                try {
-                    o.accept(g);
-                } catch (RuntimeException e) {
-                    log.warn("a presence observer threw", e);
-                }
-            }
-        }
+        if (graphChanged) observers.deliver(this::graph); // the latest graph, even if another change overtook g
     }
 
     private long nextSequence() {

@@ -13,6 +13,7 @@ import io.starling.internal.crdt.FieldOp;
 import io.starling.internal.index.IndexDefinition;
 import io.starling.internal.index.IndexKeyCodec;
 import io.starling.internal.index.IndexRange;
+import io.starling.internal.net.RefusalLog;
 import io.starling.internal.query.Cancellation;
 import io.starling.internal.query.CreateIndexStatement;
 import io.starling.internal.query.DeleteStatement;
@@ -49,7 +50,9 @@ final class StatementRunner {
     private final DocumentCache cache;
     private final IndexCatalog catalog;
     private final SeriesLedger series = new SeriesLedger();
-    private final RateLimitedLog damaged = new RateLimitedLog(LoggerFactory.getLogger(StatementRunner.class));
+    /** A damaged row met by every scan is reported once a minute per collection, not once a scan. */
+    private final RefusalLog damaged = new RefusalLog(
+            LoggerFactory.getLogger(StatementRunner.class)::warn, System::nanoTime, java.time.Duration.ofMinutes(1));
 
     private final SystemCollections.Info info;
 
@@ -323,13 +326,18 @@ final class StatementRunner {
             return DocumentState.decode(row.state());
         } catch (CodecException e) {
             metrics.damagedDocuments.increment();
-            damaged.warn(
-                    "damaged:" + row.collection(),
-                    "document " + safeId(row.id()) + " in " + row.collection() + " is damaged and is skipped: "
-                            + e.getMessage() + " (EVICT FROM " + row.collection()
+            damaged.refused(
+                    "damaged documents in " + row.collection(),
+                    "document " + safeId(row.id()) + " does not decode and is skipped: " + e.getMessage()
+                            + " (EVICT FROM " + row.collection()
                             + " WHERE _id = … removes it; sync then brings a peer's copy)");
             return null;
         }
+    }
+
+    /** How many damaged rows readers have met (and skipped) since the store opened. */
+    long damagedCount() {
+        return metrics.damagedDocuments.sum();
     }
 
     static DocumentState decode(DocumentStorage.Row row) {

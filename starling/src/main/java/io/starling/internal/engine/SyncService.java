@@ -3,6 +3,8 @@ package io.starling.internal.engine;
 import io.starling.Presence;
 import io.starling.Sync;
 import io.starling.internal.net.ConnectionInfo;
+import io.starling.internal.net.MessageChannel;
+import io.starling.internal.net.RefusalLog;
 import io.starling.internal.sync.Message;
 import io.starling.internal.sync.SessionConfig;
 import io.starling.internal.sync.SessionListener;
@@ -49,7 +51,7 @@ import org.slf4j.LoggerFactory;
 final class SyncService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SyncService.class);
     /** A peer that keeps sending documents we refuse is reported once a minute, not once a batch. */
-    private final RateLimitedLog refusals = new RateLimitedLog(log);
+    private final RefusalLog refusals = new RefusalLog(log::warn, System::nanoTime, java.time.Duration.ofMinutes(1));
 
     static final long TICK_MILLIS = 1000;
     /** Messages an incoming connection may send while its HELLO waits for the connection-request hook. */
@@ -451,10 +453,10 @@ final class SyncService implements AutoCloseable {
         public void refused(List<SyncStoreView.Refusal> refused) {
             metrics.documentsRefused.add(refused.size());
             SyncStoreView.Refusal first = refused.get(0);
-            refusals.warn(
-                    "refused:" + peerName(),
-                    "refused " + refused.size() + " document(s) from " + peerName() + ", such as " + first.doc() + ": "
-                            + first.reason() + " (counted in starling_sync_documents_refused_total; sync goes on)");
+            refusals.refused(
+                    "documents from " + peerName(),
+                    refused.size() + " document(s), such as " + first.doc() + ": " + first.reason()
+                            + " (counted in starling_sync_documents_refused_total; sync goes on)");
         }
 
         @Override
@@ -477,14 +479,17 @@ final class SyncService implements AutoCloseable {
                     // closed by the remote before any session: it refused us, whatever its reason code
                     || (byRemote && !established && !SyncSession.SELF.equals(reason));
             if (!refusal) {
-                log.info(
-                        "sync session with {} ({}, {}) closed {} ({}): {}",
-                        peerName(),
-                        info.transport(),
-                        info.remoteAddress(),
-                        byRemote ? "by the peer" : "here",
-                        reason,
-                        message);
+                String line = "sync session with {} ({}, {}) closed {} ({}): {}";
+                Object[] args = {
+                    peerName(),
+                    info.transport(),
+                    info.remoteAddress(),
+                    byRemote ? "by the peer" : "here",
+                    reason,
+                    message
+                };
+                if (SyncSession.STORE_FULL.equals(reason)) log.warn(line, args); // the disk needs attention
+                else log.info(line, args);
             } else if (byRemote) {
                 log.warn("{} refused this peer: {}", info.remoteAddress(), message);
             } else if (SyncSession.DENIED.equals(reason)) {

@@ -1,7 +1,6 @@
 package io.starling.internal.net;
 
 import io.starling.StarlingConfig;
-import io.starling.internal.engine.MessageChannel;
 
 /** What an instance offers its network stack. Thread-safe. */
 public interface NetworkHost {

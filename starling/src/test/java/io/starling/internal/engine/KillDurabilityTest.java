@@ -5,17 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.starling.QueryResultItem;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import io.starling.testsupport.ChildJvm;
+import io.starling.testsupport.Seed;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,54 +21,46 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A child JVM writes through the public API in a loop and is killed with SIGKILL at a random moment
  * (after a random number of acknowledged writes); after each kill the store must open and hold every
- * acknowledged write. The seed is printed; the slow variant kills 200 times.
+ * acknowledged write. The seed is printed and named in a failure, with the command that replays it
+ * ({@code -Dstarling.seed}, docs/TESTING.md); the slow variant kills 200 times.
  */
 class KillDurabilityTest {
+    private static final Duration START = Duration.ofSeconds(60);
+
     @TempDir
     Path dir;
 
     @Test
-    void everyAcknowledgedWriteSurvivesSigkill() throws Exception {
-        run(20, System.nanoTime());
+    void everyAcknowledgedWriteSurvivesSigkill(@Seed long seed) throws Exception {
+        run(20, seed);
     }
 
     @Test
     @Tag("slow")
-    void everyAcknowledgedWriteSurvivesManySigkills() throws Exception {
-        run(200, System.nanoTime());
+    void everyAcknowledgedWriteSurvivesManySigkills(@Seed long seed) throws Exception {
+        run(200, seed);
     }
 
     private void run(int kills, long seed) throws Exception {
-        System.out.println("KillDurabilityTest seed=" + seed + " kills=" + kills);
+        System.out.println("KillDurabilityTest: seed " + seed + ", " + kills + " kills");
         Random random = new Random(seed);
         Path ackFile = dir.resolve("acks.txt");
         long next = 1;
         for (int kill = 0; kill < kills; kill++) {
             int writesBeforeKill = 1 + random.nextInt(60);
-            Process child = new ProcessBuilder(
-                            javaBinary(),
-                            "-cp",
-                            System.getProperty("java.class.path"),
-                            DurabilityChild.class.getName(),
-                            dir.resolve("db").toString(),
-                            Long.toString(next),
-                            ackFile.toString())
-                    .redirectError(ProcessBuilder.Redirect.INHERIT)
-                    .start();
-            try (BufferedReader out =
-                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                assertThat(out.readLine())
-                        .as("child start (seed %s, kill %s)", seed, kill)
+            try (ChildJvm child = ChildJvm.builder(DurabilityChild.class)
+                    .temporaryFiles(dir.resolve("child-tmp"))
+                    .args(dir.resolve("db").toString(), Long.toString(next), ackFile.toString())
+                    .start()) {
+                assertThat(child.nextLine(START))
+                        .as("child start (seed %s, kill %s)%n%s", seed, kill, child.describeOutput())
                         .isEqualTo("ready");
                 for (int acks = 0; acks < writesBeforeKill; acks++) {
-                    assertThat(out.readLine())
-                            .as("child died early (seed %s)", seed)
+                    assertThat(child.nextLine(START))
+                            .as("child died early (seed %s)%n%s", seed, child.describeOutput())
                             .isNotNull();
                 }
-                child.destroyForcibly(); // SIGKILL: no shutdown hooks, no close()
-                assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            } finally {
-                child.destroyForcibly();
+                child.kill(); // SIGKILL: no shutdown hooks, no close()
             }
             // every write the child acknowledged, up to the moment it died, is in the acknowledgement file
             Set<Long> docs = new HashSet<>();
@@ -107,9 +97,5 @@ class KillDurabilityTest {
             // an increment may have committed just before the kill without being acknowledged
             assertThat(n).as("counter (seed %s)", seed).isBetween(increments, increments + kill + 1);
         }
-    }
-
-    private static String javaBinary() {
-        return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     }
 }

@@ -9,8 +9,10 @@ import io.starling.StarlingConfig;
 import io.starling.StoreObserver;
 import io.starling.internal.core.Value;
 import io.starling.internal.storage.InMemoryStorage;
+import io.starling.testsupport.Await;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,19 +76,25 @@ class ObserverPropertyTest {
             DefaultStore store,
             List<QueryResultChange> deliveries,
             List<Value.Obj> expected,
-            AtomicReference<Runnable> signal)
-            throws Exception {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (true) {
-            store.observers().awaitEvaluations();
-            if (signal != null && signal.get() != null) signal.getAndSet(null).run();
-            if (!deliveries.isEmpty()
-                    && items(deliveries.get(deliveries.size() - 1)).equals(expected)) return;
-            assertThat(System.nanoTime())
-                    .as("final state delivered within 30 s")
-                    .isLessThan(deadline);
-            Thread.onSpinWait();
-        }
+            AtomicReference<Runnable> signal) {
+        Await.until(
+                "the final state delivered",
+                Duration.ofSeconds(30),
+                () -> {
+                    try {
+                        store.observers().awaitEvaluations();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new AssertionError(e);
+                    }
+                    if (signal != null && signal.get() != null)
+                        signal.getAndSet(null).run();
+                    return !deliveries.isEmpty()
+                            && items(deliveries.get(deliveries.size() - 1)).equals(expected);
+                },
+                () -> "the last delivery holds "
+                        + (deliveries.isEmpty() ? "nothing" : items(deliveries.get(deliveries.size() - 1)))
+                        + ", expected " + expected);
     }
 
     private static void checkChain(List<QueryResultChange> deliveries) {

@@ -241,6 +241,24 @@ class ObserverTest {
         assertThat(self.get().isClosed()).isTrue();
     }
 
+    /** Store.registerObserver's javadoc says so: the delivery thread holds no lock a statement needs. */
+    @Test
+    void aCallbackMayReadAndWriteTheStore() throws Exception {
+        Recorder r = new Recorder();
+        try (StoreObserver o = store.registerObserver("SELECT * FROM c", Map.of(), c -> {
+            if (c.items().size() == 1) {
+                long n = store.execute("SELECT * FROM log").items().size();
+                store.execute("INSERT INTO log DOCUMENTS (:d)", Map.of("d", Map.of("_id", n)));
+            }
+            r.accept(c);
+        })) {
+            r.await(QueryResultChange::isInitial);
+            store.execute("INSERT INTO c DOCUMENTS ({'_id': 1})");
+            r.await(c -> c.items().size() == 1);
+            assertThat(store.execute("SELECT _id FROM log").items()).hasSize(1);
+        }
+    }
+
     @Test
     void onlyValidSelectsCanBeObserved() {
         assertThatThrownBy(() -> store.registerObserver("DELETE FROM c", Map.of(), c -> {}))

@@ -13,15 +13,16 @@ import io.starling.SyncSubscription;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.storage.InMemoryStorage;
+import io.starling.testsupport.Await;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -55,12 +56,9 @@ class SyncTest {
                 .noneMatch(t -> t.getName().equals("starling-sync") && t.isAlive());
     }
 
+    /** Waits for {@code condition} with this suite's deadline (60 s). */
     static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for: " + what).isLessThan(deadline);
-            LockSupport.parkNanos(1_000_000);
-        }
+        Await.until(what, Duration.ofSeconds(60), condition);
     }
 
     static long count(DefaultStarling p, String collection) {

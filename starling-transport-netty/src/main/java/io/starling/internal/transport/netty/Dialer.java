@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  *    peer's identity (a shared-key listener refusing a playground dialler says so in its CLOSE). Retried at the
  *    maximum delay (it may be upgraded or reconfigured); the engine has logged why, the dialer logs once that it
  *    keeps trying.
+ *  - "store-full": one side has no disk space left for what the other sends. Retried at the maximum delay (space
+ *    is not freed in a moment; dialing at once would only repeat the same batch); the engine logs each close.
  *  - anything else (refused, broken, connect failed): the next backoff step.
  * All of this runs on one event executor, so the dialer's state needs no locks.
  */
@@ -189,6 +191,8 @@ final class Dialer {
                         reason,
                         backoff.atMaxMillis() / 1000);
             }
+            schedule(backoff.atMaxMillis());
+        } else if (SyncSession.STORE_FULL.equals(reason)) {
             schedule(backoff.atMaxMillis());
         } else if (lanPeer != 0 && failuresInARow >= LAN_ATTEMPTS) {
             log.info("{}: no session after {} attempts, waiting for discovery to find it again", name, failuresInARow);

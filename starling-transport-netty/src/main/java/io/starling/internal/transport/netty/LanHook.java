@@ -2,7 +2,7 @@ package io.starling.internal.transport.netty;
 
 import io.starling.ErrorCode;
 import io.starling.StarlingException;
-import io.starling.discovery.LanDiscovery;
+import io.starling.internal.discovery.LanDiscovery;
 import io.starling.internal.net.NetworkHost;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

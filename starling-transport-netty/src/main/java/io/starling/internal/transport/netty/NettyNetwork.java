@@ -17,6 +17,7 @@ import io.starling.StarlingConfig;
 import io.starling.StarlingException;
 import io.starling.internal.net.Network;
 import io.starling.internal.net.NetworkHost;
+import io.starling.internal.net.RefusalLog;
 import io.starling.internal.sync.SessionConfig;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -47,6 +48,9 @@ final class NettyNetwork implements Network {
     private final ConnectionRegistry registry;
     private final WireByteCounter byteCounter;
     private final Pipelines pipelines;
+    /** Refusals of incoming connections, logged at a rate: a flood of them must not flood the log. */
+    private final RefusalLog refusals = new RefusalLog(log::warn, System::nanoTime, RefusalLog.WINDOW);
+
     private final Random random = new SecureRandom();
     private final List<Endpoint> listening = new CopyOnWriteArrayList<>();
     private final List<Channel> listeners = new CopyOnWriteArrayList<>();
@@ -68,6 +72,8 @@ final class NettyNetwork implements Network {
         this.registry = new ConnectionRegistry(host.config().maxConnections());
         this.byteCounter = new WireByteCounter(host);
         this.pipelines = new Pipelines(this);
+        long window = RefusalLog.WINDOW.toNanos();
+        group.next().scheduleAtFixedRate(refusals::flush, window, window, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -169,6 +175,7 @@ final class NettyNetwork implements Network {
             }
         }
         for (Channel c : registry.channels()) c.close();
+        refusals.flush();
         var terminated = group.shutdownGracefully(10, graceMillis, TimeUnit.MILLISECONDS);
         if (!onLoop) terminated.awaitUninterruptibly(graceMillis + 1000);
         log.debug("network closed");
@@ -271,6 +278,10 @@ final class NettyNetwork implements Network {
 
     int maxFrameBytes() {
         return maxFrameBytes;
+    }
+
+    RefusalLog refusals() {
+        return refusals;
     }
 
     ConnectionRegistry registry() {

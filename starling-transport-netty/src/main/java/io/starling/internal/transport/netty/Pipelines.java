@@ -18,15 +18,12 @@ import io.starling.Endpoint;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Builds the pipeline of each connection (the diagram is in {@link ConnectionHandler}'s design note). Incoming
  * connections over the limit are closed here, before any handler is added.
  */
 final class Pipelines {
-    private static final Logger log = LoggerFactory.getLogger(Pipelines.class);
     /** The largest HTTP upgrade request or response accepted. */
     static final int MAX_UPGRADE_BYTES = 16 * 1024;
 
@@ -49,7 +46,11 @@ final class Pipelines {
                 }
                 if (!registry.tryAdd(ch)) {
                     String reason = "connection limit of " + registry.max() + " reached";
-                    log.warn("{}, refusing connection from {}", reason, ConnectionHandler.address(ch.remoteAddress()));
+                    network.refusals()
+                            .refused(
+                                    "connection limit",
+                                    "a connection from " + ConnectionHandler.address(ch.remoteAddress()) + ": "
+                                            + reason);
                     network.host().recordRefused(reason);
                     ch.close();
                     return;

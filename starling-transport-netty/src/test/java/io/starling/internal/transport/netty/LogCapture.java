@@ -1,14 +1,10 @@
 package io.starling.internal.transport.netty;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Captures what the tests' logging backend (slf4j-simple, which writes to the current {@link System#err}) prints
@@ -48,18 +44,18 @@ final class LogCapture implements AutoCloseable {
 
     /** Waits (up to 20 s) for a line that contains every one of {@code parts}, and returns it. */
     String await(String... parts) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
-            for (String line : lines()) {
-                boolean all = true;
-                for (String p : parts) all &= line.contains(p);
-                if (all) return line;
-            }
-            assertThat(System.nanoTime())
-                    .as("waiting for a log line with " + List.of(parts) + "; got: " + String.join("\n", lines()))
-                    .isLessThan(deadline);
-            LockSupport.parkNanos(5_000_000);
-        }
+        return io.starling.testsupport.Await.value(
+                "a log line with " + List.of(parts),
+                java.time.Duration.ofSeconds(20),
+                () -> {
+                    for (String line : lines()) {
+                        boolean all = true;
+                        for (String p : parts) all &= line.contains(p);
+                        if (all) return line;
+                    }
+                    return null;
+                },
+                java.util.Objects::nonNull);
     }
 
     @Override

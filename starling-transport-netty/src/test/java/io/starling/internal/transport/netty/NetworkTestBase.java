@@ -6,7 +6,9 @@ import io.starling.Endpoint;
 import io.starling.Identity;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
+import io.starling.testsupport.Await;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -88,16 +90,13 @@ abstract class NetworkTestBase {
         return s.sync().listening().get(0);
     }
 
+    /** Waits for {@code condition} with this suite's deadline (20 s). */
     static void await(String what, BooleanSupplier condition) {
         await(what, 20, condition);
     }
 
     static void await(String what, int seconds, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for: " + what).isLessThan(deadline);
-            LockSupport.parkNanos(2_000_000);
-        }
+        Await.until(what, Duration.ofSeconds(seconds), condition);
     }
 
     /** Asserts that {@code condition} keeps holding for {@code millis} (checked continuously, not slept over). */

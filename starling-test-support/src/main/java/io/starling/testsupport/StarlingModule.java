@@ -1,0 +1,130 @@
+package io.starling.testsupport;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The modules of the build and the one-way graph between them (docs/ARCHITECTURE.md), as the architecture rules
+ * read it: the packages each module holds and the packages of other modules its main code may use. A module may
+ * use only what its Maven dependencies give it, and of that only the packages listed here: the application modules
+ * see the library through its public API, the library modules see each other only where the graph says so.
+ */
+public enum StarlingModule {
+    /** Values, ids, the hybrid logical clock, the document CRDT, index keys. Pure. Knows no other module. */
+    CORE(
+            Kind.LIBRARY,
+            packages("io.starling.internal.core..", "io.starling.internal.crdt..", "io.starling.internal.index.."),
+            List.of()),
+    /** The DQL lexer, parser, planner and evaluator. Pure. Knows only the core. */
+    QUERY(Kind.LIBRARY, packages("io.starling.internal.query.."), List.of(CORE)),
+    /** The storage SPI, SQLite and in-memory. Knows no other module: ids and states are opaque bytes to it. */
+    STORAGE(Kind.LIBRARY, packages("io.starling.internal.storage.."), List.of()),
+    /** The sync protocol: messages, codec, framing and sans-I/O sessions. Pure. Knows only the core. */
+    SYNC(Kind.LIBRARY, packages("io.starling.internal.sync.."), List.of(CORE)),
+    /** The library: the public API {@code io.starling}, the engine and the network SPI. */
+    STARLING(
+            Kind.LIBRARY,
+            packages("io.starling", "io.starling.internal.engine..", "io.starling.internal.net.."),
+            List.of(CORE, QUERY, STORAGE, SYNC)),
+    /** LAN discovery over mDNS/DNS-SD. Knows no other module. */
+    DISCOVERY(Kind.LIBRARY, packages("io.starling.internal.discovery.."), List.of()),
+    /**
+     * The network stack: a {@code NetworkProvider} of the network SPI. It uses the public API, the network SPI, the
+     * sync module's wire format (a stream transport frames messages itself) and discovery; not the engine, the
+     * query layer, storage or the core.
+     */
+    TRANSPORT_NETTY(
+            Kind.LIBRARY,
+            packages("io.starling.transport", "io.starling.internal.transport.."),
+            packages("io.starling", "io.starling.internal.net..", "io.starling.internal.sync.."),
+            List.of(DISCOVERY)),
+    /**
+     * The command line. An application of the public API (and of the shared-key files of the transport); its HTTP
+     * server is one of the peer's servers, so it shares their refusal log from the network SPI package.
+     */
+    CLI(
+            Kind.APPLICATION,
+            packages("io.starling.cli.."),
+            packages("io.starling", "io.starling.transport", "io.starling.internal.net.."),
+            List.of()),
+    /** Benchmarks: they measure internals too, so they may use every module they depend on. */
+    BENCH(Kind.APPLICATION, packages("io.starling.bench.."), List.of(STARLING, TRANSPORT_NETTY)),
+    /** The deterministic simulator: it drives engines and sessions itself, so it may use the library's internals. */
+    TESTING(Kind.APPLICATION, packages("io.starling.testing.."), List.of(STARLING)),
+    /** This module: test support, a test-scoped dependency of every module. Knows no other module. */
+    TEST_SUPPORT(Kind.TEST_SUPPORT, packages("io.starling.testsupport.."), List.of());
+
+    /** What a module is for, which decides some of the rules. */
+    public enum Kind {
+        /** Shipped in applications: logs only through SLF4J, uses only APIs Android has. */
+        LIBRARY,
+        /** A program (CLI, benchmarks, simulator): may print, may use any JDK API. */
+        APPLICATION,
+        /** Test-scoped support; never shipped. */
+        TEST_SUPPORT
+    }
+
+    /** The packages of the public API, whose types are locked by a snapshot. */
+    public static final List<String> API_PACKAGES = List.of("io.starling", "io.starling.transport");
+
+    /** Packages whose code is pure: no I/O, threads, clock or unseeded randomness. */
+    public static final List<String> PURE_PACKAGES = List.of(
+            "io.starling.internal.core..",
+            "io.starling.internal.crdt..",
+            "io.starling.internal.index..",
+            "io.starling.internal.query..",
+            "io.starling.internal.sync..");
+
+    private final Kind kind;
+    private final List<String> packages;
+    private final List<String> reachablePackages;
+
+    StarlingModule(Kind kind, List<String> packages, List<StarlingModule> usesWhole) {
+        this(kind, packages, List.of(), usesWhole);
+    }
+
+    StarlingModule(Kind kind, List<String> packages, List<String> reaches, List<StarlingModule> usesWhole) {
+        this.kind = kind;
+        this.packages = packages;
+        List<String> r = new ArrayList<>(reaches);
+        for (StarlingModule m : usesWhole) {
+            r.addAll(m.packages);
+            r.addAll(m.kind == Kind.APPLICATION ? List.of() : m.reachablePackages);
+        }
+        this.reachablePackages = List.copyOf(r);
+    }
+
+    private static List<String> packages(String... patterns) {
+        return List.of(patterns);
+    }
+
+    /** The artifact id and directory name: {@code starling-core}. */
+    public String artifactId() {
+        return switch (this) {
+            case STARLING -> "starling";
+            case TRANSPORT_NETTY -> "starling-transport-netty";
+            case TEST_SUPPORT -> "starling-test-support";
+            default -> "starling-" + name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The module's own packages, as ArchUnit package patterns ({@code io.starling.internal.core..}). */
+    public List<String> packages() {
+        return packages;
+    }
+
+    /** The packages of other modules its main code may use, as ArchUnit package patterns. */
+    public List<String> reachablePackages() {
+        return reachablePackages;
+    }
+
+    /** The module whose directory is {@code artifactId}, or null. */
+    public static StarlingModule byArtifactId(String artifactId) {
+        for (StarlingModule m : values()) if (m.artifactId().equals(artifactId)) return m;
+        return null;
+    }
+}

@@ -1,0 +1,33 @@
+package io.starling.internal.net;
+
+/**
+ * The transport SPI as the sync engine sees one connection: whole protocol messages out, whole messages
+ * in. Stream transports (TCP) frame messages themselves (`FrameDecoder`); message transports (WebSocket,
+ * in-memory, the simulator) carry them as they are.
+ */
+public interface MessageChannel {
+
+    /** Sends one message. May be called from any thread; must not block for long. */
+    void send(byte[] message);
+
+    /** Closes the connection; the other side sees it closed. Idempotent. */
+    void close();
+
+    /** The session on this channel identified its peer (HELLO accepted). Called on the sync thread. */
+    default void established(long remotePeerId) {}
+
+    /**
+     * The session on this channel ended with {@code reason} (a {@code SyncSession} close reason such as
+     * {@code duplicate}, {@code denied}, {@code app}, {@code self}); {@link #close()} follows. A dialer uses it to
+     * decide whether and when to dial again. Called on the sync thread.
+     */
+    default void sessionEnded(String reason) {}
+
+    /** Receives what arrives on a channel. Called by the transport, one call at a time per channel. */
+    interface Receiver {
+        void onMessage(byte[] message);
+
+        /** The connection is gone (closed by either side, or broken). */
+        void onClosed();
+    }
+}
