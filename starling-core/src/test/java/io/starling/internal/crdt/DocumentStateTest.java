@@ -56,6 +56,13 @@ class DocumentStateTest {
     }
 
     @Test
+    void aDocumentWithNoFieldsIsItsIdAlone() {
+        DocumentState s = DocumentState.empty().insert(Value.Obj.EMPTY, at(1, A));
+        assertThat(s.exists()).isTrue();
+        assertThat(s.document(Value.of(7)).toJava()).isEqualTo(Map.of("_id", 7L));
+    }
+
+    @Test
     void registerIsLastWriterWinsBySiteOnTies() {
         // at one HLC the greater site wins, sites read as unsigned numbers: -2 is 2^64 - 2, above 2^63 - 1
         // (the signed order would say the opposite); and the winning value sorts first, so no order of values
@@ -389,6 +396,35 @@ class DocumentStateTest {
         // only o.x carries the new stamp: a concurrent newer write of a wins
         DocumentState other = s.update(List.of(set("a", 42)), at(3, B));
         assertThat(changed.merge(other).fields().get("a")).isEqualTo(Value.of(42));
+    }
+
+    /**
+     * After a delete and a re-insert, a counter's series count toward the re-insert's incarnation; the diff must
+     * read them so, or it would rewrite an unchanged counter as a plain number and drop concurrent increments.
+     */
+    @Test
+    void insertChangedFieldsReadsCountersOfAReinsertedDocument() {
+        DocumentState s =
+                doc("a", 1).delete(at(2, A)).insert(obj("a", 1), at(3, A)).update(List.of(inc("n", 5)), at(4, A));
+        assertThat(s.fields().toJava()).isEqualTo(Map.of("a", 1L, "n", 5L));
+        assertThat(s.insertChangedFields(obj("a", 1, "n", 5), at(5, A))).isSameAs(s);
+        DocumentState concurrent = s.update(List.of(inc("n", 2)), at(5, B));
+        DocumentState diffed = s.insertChangedFields(obj("n", 5), at(6, A));
+        assertThat(diffed.merge(concurrent).fields().get("n")).isEqualTo(Value.of(7));
+    }
+
+    /**
+     * One UPDATE that removes a path and then writes below it: the removal and the "make object" carry one stamp, so
+     * the path is not an object (it is an object only when made one later than its assignment) and the field
+     * written below it is gone for good — a later write into the path does not bring it back.
+     */
+    @Test
+    void aFieldWrittenAtTheStampOfItsParentsRemovalStaysGone() {
+        DocumentState s =
+                doc("a", Map.of("x", 1)).update(List.of(new FieldOp.Unset(Path.of("a")), set("a.b", 1)), at(2, A));
+        assertThat(s.fields().toJava()).isEqualTo(Map.of());
+        DocumentState later = s.update(List.of(set("a.c", 2)), at(3, A));
+        assertThat(later.fields().toJava()).isEqualTo(Map.of("a", Map.of("c", 2L)));
     }
 
     @Test
