@@ -21,10 +21,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,8 @@ final class SyncService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SyncService.class);
     /** A peer that keeps sending documents we refuse is reported once a minute, not once a batch. */
     private final RefusalLog refusals = new RefusalLog(log::warn, System::nanoTime, java.time.Duration.ofMinutes(1));
+    /** Refused connections, counted per reason: whoever reaches a listener can open them as fast as it likes. */
+    private final RefusalLog connectionRefusals = new RefusalLog(log::warn, System::nanoTime, RefusalLog.WINDOW);
 
     static final long TICK_MILLIS = 1000;
     /** Messages an incoming connection may send while its HELLO waits for the connection-request hook. */
@@ -68,7 +72,7 @@ final class SyncService implements AutoCloseable {
     private final AtomicBoolean changePending = new AtomicBoolean();
     private final AtomicLong attachOrder = new AtomicLong();
     private volatile boolean closed;
-    private volatile Thread worker;
+    private volatile @Nullable Thread worker;
 
     SyncService(
             EngineSyncStore view,
@@ -89,7 +93,9 @@ final class SyncService implements AutoCloseable {
             worker = t;
             return t;
         });
-        thread.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        // tick() never throws: a periodic task that throws once is never run again (no more keep-alives or timeouts)
+        ScheduledFuture<?> unusedTicker =
+                thread.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         presence.attach(this);
     }
 
@@ -160,8 +166,14 @@ final class SyncService implements AutoCloseable {
     }
 
     private void tick() {
-        long now = clock.getAsLong();
-        for (Driver d : drivers.keySet()) d.feed(d.session.onTick(now));
+        try {
+            long now = clock.getAsLong();
+            for (Driver d : drivers.keySet()) d.feed(d.session.onTick(now));
+            refusals.flush();
+            connectionRefusals.flush();
+        } catch (RuntimeException e) {
+            log.error("sync tick failed", e);
+        }
     }
 
     private void run(Runnable task) {
@@ -197,6 +209,8 @@ final class SyncService implements AutoCloseable {
             if (!thread.awaitTermination(10, TimeUnit.SECONDS)) thread.shutdownNow();
             Thread t = worker;
             if (t != null) t.join(10_000); // gone when close() returns, not merely finishing
+            refusals.close();
+            connectionRefusals.close();
         } catch (InterruptedException e) {
             thread.shutdownNow();
             Thread.currentThread().interrupt();
@@ -214,9 +228,9 @@ final class SyncService implements AutoCloseable {
         volatile long acked;
         volatile boolean gone;
         private boolean helloSeen;
-        private Message.Hello remoteHello; // the first HELLO received, to say why a session was refused
+        private Message.@Nullable Hello remoteHello; // the first HELLO received, to say why a session was refused
         private boolean tieChecked;
-        private List<Message> held; // non-null while the connection-request hook decides
+        private @Nullable List<Message> held; // non-null while the connection-request hook decides
 
         Driver(MessageChannel channel, ConnectionInfo info, long order) {
             this.channel = channel;
@@ -295,7 +309,8 @@ final class SyncService implements AutoCloseable {
                 run(() -> decided(allowed, why));
             };
             try {
-                thread.schedule(
+                // the task only hands over to run(), which logs what throws
+                ScheduledFuture<?> unusedTimeout = thread.schedule(
                         () -> decide.accept(
                                 false, "no answer from the connection-request handler within " + timeoutMillis + " ms"),
                         timeoutMillis,
@@ -349,7 +364,7 @@ final class SyncService implements AutoCloseable {
                 channel.send(session.encode(m));
             }
             if (session.isClosed()) {
-                shutdown(session.closeReason());
+                shutdown(String.valueOf(session.closeReason()));
                 return;
             }
             if (established && !tieChecked) {
@@ -497,7 +512,9 @@ final class SyncService implements AutoCloseable {
             } else if (info.outgoing()) {
                 log.warn("cannot sync with {}: {}", info.remoteAddress(), why(reason, message));
             } else {
-                log.warn("refused a connection from {}: {}", info.remoteAddress(), why(reason, message));
+                String why = why(reason, message);
+                connectionRefusals.refusedWithLine(
+                        RefusalLog.kindOf(why), "refused a connection from " + info.remoteAddress() + ": " + why);
             }
         }
 

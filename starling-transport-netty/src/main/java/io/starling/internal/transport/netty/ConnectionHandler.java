@@ -22,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.internal.net.ConnectionInfo;
 import io.starling.internal.net.MessageChannel;
+import io.starling.internal.net.RefusalLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -29,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,8 +72,8 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     private final boolean webSocket;
     private final boolean outgoing;
     private final boolean tls;
-    private final String target; // what was dialed, for logs; null for incoming
-    private final FrameCodec frames; // null for websocket
+    private final @Nullable String target; // what was dialed, for logs; null for incoming
+    private final @Nullable FrameCodec frames; // null for websocket
 
     private String remote = "?";
     private long authenticatedPeerId;
@@ -81,8 +83,8 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     private boolean awaitingFirstData; // tls tcp client: attach on the server's first message
     private boolean refusedLogged;
     private boolean closingLogged;
-    private MessageChannel.Receiver receiver;
-    private ScheduledFuture<?> ticker;
+    private MessageChannel.@Nullable Receiver receiver;
+    private @Nullable ScheduledFuture<?> ticker;
 
     ConnectionHandler(
             NettyNetwork network,
@@ -90,8 +92,8 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             boolean webSocket,
             boolean outgoing,
             boolean tls,
-            String target,
-            FrameCodec frames) {
+            @Nullable String target,
+            @Nullable FrameCodec frames) {
         this.network = network;
         this.connection = connection;
         this.webSocket = webSocket;
@@ -182,7 +184,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             // the probe refused an incoming connection (a playground session may already be attached: log anyway)
             refusedLogged = true;
             connection.refused();
-            log.warn("refused a connection from {}: {}", remote, refused.reason());
+            logIncomingRefusal(RefusalLog.kindOf(refused.reason()), refused.reason());
             network.host().recordRefused(refused.reason());
         } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
             refuse(
@@ -229,7 +231,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         refusedLogged = true;
         String reason = "no WebSocket endpoint at " + sanitize(uri) + " (404)";
-        log.warn("refused a connection from {}: {}", remote, reason);
+        logIncomingRefusal("no WebSocket endpoint", reason);
         network.host().recordRefused(reason);
         connection.refused();
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -299,10 +301,19 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             refusedLogged = true;
             connection.refused();
             if (outgoing) log.warn("cannot sync with {}: {}", who(), reason);
-            else log.warn("refused a connection from {}: {}", remote, reason);
+            else logIncomingRefusal(RefusalLog.kindOf(reason), reason);
             network.host().recordRefused(reason);
         }
         ctx.close();
+    }
+
+    /**
+     * {@code refused a connection from ADDRESS: WHY}, at a rate: anyone who reaches the port can open connections
+     * that fail, so the first of a kind is logged in full and the rest are counted per window (a dialler's own
+     * refusals need no such care: its backoff paces them).
+     */
+    private void logIncomingRefusal(String kind, String reason) {
+        network.refusals().refusedWithLine(kind, "refused a connection from " + remote + ": " + reason);
     }
 
     /** The remote refused this dialler and said why: {@code ADDRESS refused this peer: REASON}. */
