@@ -250,22 +250,4 @@ final class Node {
         if (contributions != null) for (Contribution c : contributions.values()) m = Stamp.max(m, c.stamp());
         return m;
     }
-
-    // ---- structural equality (for tests and the join laws) ----------------------------------------------
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof Node n)) return false;
-        return assignKind == n.assignKind
-                && assignStamp.equals(n.assignStamp)
-                && java.util.Objects.equals(assignValue, n.assignValue)
-                && mapStamp.equals(n.mapStamp)
-                && java.util.Objects.equals(entries, n.entries)
-                && java.util.Objects.equals(contributions, n.contributions);
-    }
-
-    @Override
-    public int hashCode() {
-        return java.util.Objects.hash(assignKind, assignStamp, mapStamp, entries);
-    }
 }

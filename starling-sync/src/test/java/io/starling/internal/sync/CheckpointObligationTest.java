@@ -521,6 +521,80 @@ class CheckpointObligationTest {
         assertThat(r.checkpoint()).isEqualTo(r.a.lastSequence());
     }
 
+    /**
+     * The receiver waits for its remote while its SUBSCRIPTIONS is unacknowledged or a request is unanswered, and
+     * times out only after a whole progressTimeoutMillis in which nothing arrived: every batch or DOCS part starts
+     * the wait anew, and with nothing asked there is nothing to wait for.
+     */
+    @Test
+    void theReceiverTimesOutOnlyAfterAWholeProgressTimeoutWithoutAnswers() {
+        Receiving unacknowledged = new Receiving();
+        long p = unacknowledged.config.progressTimeoutMillis();
+        unacknowledged.connect();
+        unacknowledged.aSubscribesToEverything();
+        unacknowledged.session.onTick(0);
+        unacknowledged.session.onTick(p);
+        assertThat(unacknowledged.session.isClosed())
+                .as("SUBSCRIPTIONS unacknowledged for exactly the timeout")
+                .isFalse();
+        unacknowledged.session.onTick(p + 1);
+        assertThat(unacknowledged.session.closeReason()).isEqualTo(SyncSession.TIMEOUT);
+        assertThat(unacknowledged.events.closedMessage).contains("no answer");
+
+        Receiving r = new Receiving();
+        r.shared("h");
+        r.connect();
+        r.aSubscribesToEverything();
+        r.session.onTick(0);
+        r.batch(); // acknowledges B's subscriptions
+        r.session.onTick(10 * p);
+        r.session.onTick(20 * p);
+        assertThat(r.session.isClosed())
+                .as("nothing asked, nothing to wait for")
+                .isFalse();
+
+        r.leaves("h");
+        r.batch(r.hint("h"));
+        Request request = r.lastRequest();
+        r.session.onTick(20 * p + 1);
+        r.session.onTick(21 * p + 1);
+        assertThat(r.session.isClosed())
+                .as("the request waited exactly the timeout")
+                .isFalse();
+        byte[] state = r.a.bytes(ref("h"));
+        byte[] id = FakeStore.id("h");
+        long group = r.a.rowOf(CARS, id).group();
+        r.feed(new Docs(
+                request.requestNo(),
+                0,
+                true,
+                List.of(new PartEntry(CARS, id, group, Arrays.copyOf(state, state.length / 2)))));
+        r.session.onTick(22 * p);
+        r.session.onTick(23 * p);
+        assertThat(r.session.isClosed())
+                .as("a DOCS part is an answer: the wait starts anew")
+                .isFalse();
+        r.session.onTick(23 * p + 1);
+        assertThat(r.session.closeReason()).isEqualTo(SyncSession.TIMEOUT);
+        assertThat(r.checkpoint()).as("the hint was never met").isLessThan(r.a.lastSequence());
+    }
+
+    /** A batch that arrives twice (the remote resent it after a lost ACK) is acknowledged again and applied once. */
+    @Test
+    void aDuplicateBatchIsAcknowledgedAgainAndChangesNothing() {
+        Receiving r = new Receiving();
+        r.a.insert(CARS, "m0", obj("k", 1), r.t());
+        r.connect();
+        Batch first = new Batch(1, 1, 0, r.a.lastSequence(), false, List.of(r.doc("m0")), List.of());
+        assertThat(r.feed(first)).contains(new Ack(1));
+        long checkpoint = r.checkpoint();
+        byte[] held = r.b.bytes(ref("m0"));
+        assertThat(r.feed(first)).as("acknowledged again").containsExactly(new Ack(1));
+        assertThat(r.checkpoint()).isEqualTo(checkpoint);
+        assertThat(r.b.bytes(ref("m0"))).isEqualTo(held);
+        assertThat(r.session.isClosed()).isFalse();
+    }
+
     // ---- a disconnect at every step -------------------------------------------------------------------
 
     private static final SessionConfig SMALL = SessionConfig.builder()

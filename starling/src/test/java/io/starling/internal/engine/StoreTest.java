@@ -204,6 +204,30 @@ class StoreTest {
         assertThat(db.store().execute("SELECT * FROM c").items().get(0).value()).isEqualTo(map("_id", 1L, "c", 3L));
     }
 
+    /**
+     * After EVICT and an older copy received back, this store holds an older copy of its own counter series: its next
+     * increment must start a new series (the series ledger), or the sum it writes would replace the newer one held
+     * elsewhere and lose the increments in between.
+     */
+    @Test
+    void afterEvictAndAnOlderCopyBackAnIncrementStartsANewSeries() {
+        Starling db = open();
+        DefaultStore store = ((DefaultStarling) db).defaultStore();
+        db.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 'n': 0})");
+        db.store().execute("UPDATE c APPLY n INCREMENT BY 1 WHERE _id = 1");
+        DocumentState older = store.documentState("c", Value.of(1)); // n = 1: what one peer holds
+        db.store().execute("UPDATE c APPLY n INCREMENT BY 10 WHERE _id = 1");
+        DocumentState newer = store.documentState("c", Value.of(1)); // n = 11: what another peer holds
+        db.store().execute("EVICT FROM c WHERE _id = 1");
+        store.mergeRemote(List.of(new DefaultStore.RemoteDocument("c", Value.of(1), older)));
+        db.store().execute("UPDATE c APPLY n INCREMENT BY 100 WHERE _id = 1");
+        DocumentState mine = store.documentState("c", Value.of(1));
+        assertThat(mine.fields().get("n")).isEqualTo(Value.of(101));
+        assertThat(mine.merge(newer).fields().get("n"))
+                .as("every increment counts once")
+                .isEqualTo(Value.of(111));
+    }
+
     @Test
     void evictRemovesTheRowWithoutATombstone() {
         Starling db = open();
