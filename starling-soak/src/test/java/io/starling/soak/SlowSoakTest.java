@@ -1,0 +1,32 @@
+package io.starling.soak;
+
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The long soak ({@code mvn -Pslow test}): the long profile — 4 to 6 peers, 3 to 6 SIGKILLs, 45 s of chaos each —
+ * over seeds 1 to {@code starling.soak.slowSeeds} (default {@value #SEEDS}), then one fresh seed.
+ */
+@Tag("slow")
+class SlowSoakTest {
+    static final int SEEDS = 6;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.MINUTES)
+    void longRunsConvergeAndLoseNoAcknowledgedWrite() throws Exception {
+        int seeds = Integer.getInteger("starling.soak.slowSeeds", SEEDS);
+        for (long seed = 1; seed <= seeds; seed++) {
+            SoakRuns.runAndCheck(SoakOptions.of(SoakOptions.Profile.LONG, seed), dir);
+        }
+        long fresh = ThreadLocalRandom.current().nextLong(1_000_000L, 1L << 40);
+        SoakRuns.runAndCheck(SoakOptions.of(SoakOptions.Profile.LONG, fresh), dir);
+    }
+}
