@@ -84,6 +84,30 @@ final class SoakChecks {
         return null;
     }
 
+    /**
+     * Check (b) at a restart: the acknowledged writes of the restarted peer that its store, read before networking
+     * (so that no neighbour can have sent them back), does not include — unless the peer evicted the document after
+     * the write.
+     */
+    static List<String> keptAfterRestart(
+            FinalState.PeerState stored, List<SoakWrite> writes, List<FinalState.Eviction> evictions) {
+        List<String> lost = new ArrayList<>();
+        for (SoakWrite w : writes) {
+            if (w.peer() != stored.index()) continue;
+            boolean evicted = false;
+            for (FinalState.Eviction e : evictions) {
+                evicted |= e.peer() == w.peer() && e.doc().equals(w.doc()) && e.writesBefore() > w.index();
+            }
+            if (evicted) continue;
+            DocumentState st = stored.state(w.doc());
+            if (!st.merge(w.after()).equals(st)) {
+                lost.add(w + "\n  is missing from the store of peer " + w.peer()
+                        + " after a SIGKILL and restart (read before networking): " + describe(st));
+            }
+        }
+        return lost;
+    }
+
     private static final class Run {
         final FinalState s;
         final int n;

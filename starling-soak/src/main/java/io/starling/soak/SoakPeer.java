@@ -102,12 +102,23 @@ final class SoakPeer implements AutoCloseable {
         nextRequest = 1;
     }
 
-    /** Waits for the child's ready line and reads its listening ports from it. */
-    void awaitReady() {
+    /** Waits for the child's first line: its store is open, without networking. */
+    void awaitOffline() {
         String line = child.nextLine(START);
-        if (line == null || !line.startsWith(SoakPeerMain.READY)) {
+        if (line == null || !line.startsWith(SoakPeerMain.OFFLINE)) {
             throw new AssertionError(
                     "peer " + index + " did not start: its first line was " + line + "\n" + child.describeOutput());
+        }
+    }
+
+    /** Opens the store again with networking, waits for the ready line and reads the listening ports from it. */
+    void goOnline() {
+        JsonNode r = call(request("online"));
+        if (!r.path("ok").asBoolean()) throw new AssertionError("peer " + index + " could not go online: " + r);
+        String line = child.nextLine(START);
+        if (line == null || !line.startsWith(SoakPeerMain.READY)) {
+            throw new AssertionError("peer " + index + " did not open with networking: its line was " + line + "\n"
+                    + child.describeOutput());
         }
         JsonNode ready = parse(line.substring(SoakPeerMain.READY.length()));
         tcpPort = ready.path("tcp").asInt();

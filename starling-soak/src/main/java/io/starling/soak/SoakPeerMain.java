@@ -41,7 +41,7 @@ import java.util.Map;
  *
  * <pre>
  * java io.starling.soak.SoakPeerMain --db DIR --site HEX --key FILE [--durability FULL|NORMAL] [--connect URL]...
- * stdout: ready {"site": "...", "tcp": PORT, "ws": PORT}
+ * stdout: offline {"site": "..."}              the store is open without networking, as the last life left it
  * stdin → stdout, in order:
  *   {"n":1,"cmd":"exec","statement":"…","args":{…},"doc":{"collection":"a","id":…}}
  *       → {"n":1,"ok":true,"mutated":[…],"seq":S,"before":B64|null,"after":B64|null,"afterSeq":S}
@@ -50,19 +50,25 @@ import java.util.Map;
  *   {"n":3,"cmd":"rows","collection":"a","ids":[…]}               → {"n":3,"ok":true,"states":[B64|null,…]}
  *   {"n":4,"cmd":"status"}   → {"n":4,"ok":true,"lastSeq":S,"peers":[{"peer":"hex","acked":S}],"metrics":{…}}
  *   {"n":5,"cmd":"dump","collections":[…]} → {"n":5,"ok":true,"rows":[{"c","id","state"}],"subs":[…],"lastSeq":S}
- *   {"n":6,"cmd":"exit"}     → {"n":6,"ok":true}, then the engine closes and the JVM exits 0
+ *   {"n":6,"cmd":"online"}   → {"n":6,"ok":true}, then the engine closes and opens again with networking:
+ *                               ready {"site": "...", "tcp": PORT, "ws": PORT}
+ *   {"n":7,"cmd":"exit"}     → {"n":7,"ok":true}, then the engine closes and the JVM exits 0
  * </pre>
+ *
+ * <p>The offline start lets the soak read what a restarted peer's own store kept of its acknowledged writes before
+ * sync could bring any of it back from a neighbour: a write lost by the SIGKILL would otherwise be hidden.
  *
  * Logs go to stderr (slf4j-simple), which the soak quotes when a run fails. End of stdin closes the engine too.
  */
 public final class SoakPeerMain {
+    static final String OFFLINE = "offline ";
     static final String READY = "ready ";
     static final String APP = "soak";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Base64.Encoder B64 = Base64.getEncoder();
 
-    private final DefaultStarling db;
+    private DefaultStarling db;
     private final PrintStream out;
     private final Map<String, SyncSubscription> subscriptions = new LinkedHashMap<>();
 
@@ -74,24 +80,54 @@ public final class SoakPeerMain {
     public static void main(String[] args) throws IOException {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         StarlingConfig config = config(args);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        // first offline: the store exactly as the last life left it, before any peer can send anything back
+        SoakPeerMain peer = new SoakPeerMain(
+                open(config.toBuilder().listen(List.of()).connect(List.of()).build()), out);
+        out.println(OFFLINE + JSON.writeValueAsString(identity(peer.db)));
+        boolean online;
+        try {
+            online = peer.serve(in) == Ending.ONLINE;
+        } finally {
+            peer.db.close();
+        }
+        if (online) {
+            peer.db = open(config);
+            ObjectNode ready = identity(peer.db);
+            for (Endpoint e : peer.db.sync().listening()) {
+                ready.put(e.scheme() == Endpoint.Scheme.TCP ? "tcp" : "ws", e.port());
+            }
+            out.println(READY + JSON.writeValueAsString(ready));
+            try {
+                peer.serve(in);
+            } finally {
+                peer.db.close();
+            }
+        }
+        System.exit(0);
+    }
+
+    private static DefaultStarling open(StarlingConfig config) {
         Starling opened = Starling.open(config);
         if (!(opened instanceof DefaultStarling db)) {
+            opened.close();
             throw new IllegalStateException("the soak reads the engine's stored states: expected DefaultStarling, got "
                     + opened.getClass().getName());
         }
-        SoakPeerMain peer = new SoakPeerMain(db, out);
-        ObjectNode ready = JSON.createObjectNode();
-        ready.put("site", Long.toUnsignedString(db.config().siteId().orElseThrow(), 16));
-        for (Endpoint e : db.sync().listening()) {
-            ready.put(e.scheme() == Endpoint.Scheme.TCP ? "tcp" : "ws", e.port());
-        }
-        out.println(READY + JSON.writeValueAsString(ready));
-        try {
-            peer.serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
-        } finally {
-            db.close();
-        }
-        System.exit(0);
+        return db;
+    }
+
+    private static ObjectNode identity(DefaultStarling db) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("site", Long.toUnsignedString(db.config().siteId().orElseThrow(), 16));
+        return n;
+    }
+
+    /** Why {@link #serve} returned. */
+    private enum Ending {
+        EXIT,
+        ONLINE,
+        END_OF_INPUT
     }
 
     static StarlingConfig config(String[] args) {
@@ -114,13 +150,13 @@ public final class SoakPeerMain {
         return b.build();
     }
 
-    private void serve(BufferedReader in) throws IOException {
+    private Ending serve(BufferedReader in) throws IOException {
         for (String line; (line = in.readLine()) != null; ) {
             if (line.isBlank()) continue;
             JsonNode cmd = JSON.readTree(line);
             ObjectNode reply = JSON.createObjectNode();
             reply.put("n", cmd.path("n").asLong());
-            boolean exit = false;
+            Ending end = null;
             try {
                 switch (cmd.path("cmd").asText()) {
                     case "exec" -> exec(cmd, reply);
@@ -129,7 +165,8 @@ public final class SoakPeerMain {
                     case "rows" -> rows(cmd, reply);
                     case "status" -> status(reply);
                     case "dump" -> dump(cmd, reply);
-                    case "exit" -> exit = true;
+                    case "online" -> end = Ending.ONLINE;
+                    case "exit" -> end = Ending.EXIT;
                     default -> throw new IllegalArgumentException("unknown command " + cmd.path("cmd"));
                 }
                 reply.put("ok", true);
@@ -145,8 +182,9 @@ public final class SoakPeerMain {
                 reply.put("message", trace.toString());
             }
             out.println(JSON.writeValueAsString(reply));
-            if (exit) return;
+            if (end != null) return end;
         }
+        return Ending.END_OF_INPUT;
     }
 
     private void exec(JsonNode cmd, ObjectNode reply) {

@@ -14,6 +14,7 @@ import java.util.Map;
 record SoakResult(
         SoakOptions options,
         SoakChecks.Findings findings,
+        List<String> lostAtRestart,
         ModelCheck.Result model,
         List<String> failures,
         Figures figures,
@@ -34,11 +35,12 @@ record SoakResult(
             int subscriptionChanges,
             int kills,
             int restarts,
+            int keptChecks,
             Map<SoakPlan.FaultKind, Integer> faults,
             FaultyRelay.Stats relays) {}
 
     boolean passed() {
-        return failures.isEmpty() && findings.passed() && (!model.ran() || model.passed());
+        return failures.isEmpty() && findings.passed() && lostAtRestart.isEmpty() && (!model.ran() || model.passed());
     }
 
     long totalMillis() {
@@ -56,7 +58,8 @@ record SoakResult(
                 + " answered just before a SIGKILL, " + f.inexactStates() + " read after a merge), " + f.refused()
                 + " refused, " + f.noChange() + " changed nothing, " + f.skippedPeerDown() + " skipped (peer down), "
                 + f.indeterminate() + " lost in a SIGKILL, " + f.evictions() + " evictions, " + f.subscriptionChanges()
-                + " subscription changes; " + f.kills() + " SIGKILLs, " + f.restarts() + " restarts; faults "
+                + " subscription changes; " + f.kills() + " SIGKILLs, " + f.restarts() + " restarts (" + f.keptChecks()
+                + " writes found kept offline after them); faults "
                 + f.faults() + "; relays: " + f.relays().connections() + " connections, "
                 + f.relays().refused()
                 + " refused, " + f.relays().cuts() + " cuts, " + f.relays().corrupted() + " corrupted, "
@@ -77,6 +80,7 @@ record SoakResult(
         section(parts, "failures", failures);
         section(parts, "(a) divergences", findings.divergences());
         section(parts, "(b) lost writes", findings.lostWrites());
+        section(parts, "(b) writes a restarted peer's store did not keep", lostAtRestart);
         section(parts, "(b) writes that stored nothing of their own", findings.writeProblems());
         if (model.ran()) section(parts, "(c) model", model.problems());
         if (!passed()) parts.add(logs);

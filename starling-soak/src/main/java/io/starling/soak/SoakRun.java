@@ -79,6 +79,10 @@ final class SoakRun implements AutoCloseable {
     private final List<FinalState.Eviction> evictions = new ArrayList<>();
     private final List<FinalState.Indeterminate> indeterminate = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
+    /** Acknowledged writes a restarted peer's own store did not have (check (b), read offline at each restart). */
+    private final List<String> lostAtRestart = new ArrayList<>();
+
+    private int keptChecks;
     private final Map<SoakPlan.FaultKind, Integer> faults = new EnumMap<>(SoakPlan.FaultKind.class);
     private int storedNothing, noChange, refused, skipped, ackedBeforeKill, inexact, subscriptionChanges;
     private int kills, restarts;
@@ -128,9 +132,11 @@ final class SoakRun implements AutoCloseable {
                 subscriptionChanges,
                 kills,
                 restarts,
+                keptChecks,
                 Map.copyOf(faults),
                 relayStats);
-        return new SoakResult(options, findings, model, List.copyOf(failures), figures, phases, logs());
+        return new SoakResult(
+                options, findings, List.copyOf(lostAtRestart), model, List.copyOf(failures), figures, phases, logs());
     }
 
     private static long phase(Map<String, Long> phases, String name, long since) {
@@ -163,9 +169,15 @@ final class SoakRun implements AutoCloseable {
         for (SoakPeer p : peers) ready(p);
     }
 
-    /** Waits for a started peer, points the relays of the links it listens on at it, registers its subscriptions. */
+    /**
+     * Waits for a started peer; after a restart, checks that its store kept every write it acknowledged (read offline,
+     * before sync could bring anything back); then opens it with networking, points the relays of the links it
+     * listens on at it and registers its subscriptions.
+     */
     private void ready(SoakPeer p) {
-        p.awaitReady();
+        p.awaitOffline();
+        if (p.starts > 1) checkKept(p);
+        p.goOnline();
         for (SoakPlan.Link l : plan.links) {
             if (l.listener() == p.index) {
                 relays.get(l.index())
@@ -173,6 +185,15 @@ final class SoakRun implements AutoCloseable {
             }
         }
         for (SoakPlan.SubSpec s : subscriptions.get(p.index)) subscribe(p, s, "sub");
+    }
+
+    /** Every write the peer acknowledged is in its store after a SIGKILL and restart, unless the peer evicted it. */
+    private void checkKept(SoakPeer p) {
+        FinalState.PeerState stored = dump(p);
+        for (SoakWrite w : writes) if (w.peer() == p.index) keptChecks++;
+        for (String lost : SoakChecks.keptAfterRestart(stored, writes, evictions)) {
+            if (lostAtRestart.size() < SoakChecks.MAX_MESSAGES) lostAtRestart.add(lost + " (restart " + p.starts + ")");
+        }
     }
 
     private static void subscribe(SoakPeer p, SoakPlan.SubSpec s, String cmd) {
@@ -455,29 +476,32 @@ final class SoakRun implements AutoCloseable {
 
     private FinalState capture() {
         List<FinalState.PeerState> states = new ArrayList<>();
-        for (SoakPeer p : peers) {
-            ObjectNode req = p.request("dump");
-            for (String c : SoakPlan.COLLECTIONS) req.withArray("collections").add(c);
-            JsonNode dump = p.call(req);
-            TreeMap<DocRef, byte[]> rows = new TreeMap<>();
-            for (JsonNode r : dump.path("rows")) {
-                rows.put(
-                        DocRef.ofEncoded(
-                                r.path("c").asText(),
-                                Base64.getDecoder().decode(r.path("id").asText())),
-                        Base64.getDecoder().decode(r.path("state").asText()));
-            }
-            List<Subscription> subs = new ArrayList<>();
-            for (JsonNode s : dump.path("subs")) {
-                subs.add(Subscription.of(
-                        s.path("collection").asText(), s.path("query").asText(), (Value.Obj)
-                                Value.fromJava(JSON.convertValue(s.path("args"), Map.class))));
-            }
-            states.add(new FinalState.PeerState(p.index, p.site, List.copyOf(subs), rows));
-        }
+        for (SoakPeer p : peers) states.add(dump(p));
         List<int[]> edges = new ArrayList<>();
         for (SoakPlan.Link l : plan.links) edges.add(new int[] {l.dialler(), l.listener()});
         return new FinalState(states, edges, List.copyOf(writes), List.copyOf(evictions), List.copyOf(indeterminate));
+    }
+
+    /** A peer's stored rows of every collection, and its subscriptions. */
+    private static FinalState.PeerState dump(SoakPeer p) {
+        ObjectNode req = p.request("dump");
+        for (String c : SoakPlan.COLLECTIONS) req.withArray("collections").add(c);
+        JsonNode dump = p.call(req);
+        TreeMap<DocRef, byte[]> rows = new TreeMap<>();
+        for (JsonNode r : dump.path("rows")) {
+            rows.put(
+                    DocRef.ofEncoded(
+                            r.path("c").asText(),
+                            Base64.getDecoder().decode(r.path("id").asText())),
+                    Base64.getDecoder().decode(r.path("state").asText()));
+        }
+        List<Subscription> subs = new ArrayList<>();
+        for (JsonNode s : dump.path("subs")) {
+            subs.add(Subscription.of(
+                    s.path("collection").asText(), s.path("query").asText(), (Value.Obj)
+                            Value.fromJava(JSON.convertValue(s.path("args"), Map.class))));
+        }
+        return new FinalState.PeerState(p.index, p.site, List.copyOf(subs), rows);
     }
 
     // ---- stop

@@ -124,6 +124,25 @@ class SoakChecksTest {
     }
 
     @Test
+    void aRestartedPeerMustHaveKeptItsAcknowledgedWrites() {
+        FinalState s = converged(updated, List.of());
+        FinalState.PeerState peer2 = s.peers().get(2);
+        assertThat(SoakChecks.keptAfterRestart(peer2, s.writes(), List.of())).isEmpty();
+        s.plant(2, DOC, inserted.encode()); // the update, acknowledged by peer 2, did not survive
+        assertThat(SoakChecks.keptAfterRestart(peer2, s.writes(), List.of()))
+                .singleElement()
+                .asString()
+                .contains("write #1 by peer 2")
+                .contains("after a SIGKILL and restart");
+        // peer 0's writes are not peer 2's business; an eviction after the write excuses it
+        assertThat(SoakChecks.keptAfterRestart(s.peers().get(0), s.writes(), List.of()))
+                .isEmpty();
+        FinalState.Eviction evicted = new FinalState.Eviction(2, DOC, 2, Map.of());
+        assertThat(SoakChecks.keptAfterRestart(peer2, s.writes(), List.of(evicted)))
+                .isEmpty();
+    }
+
+    @Test
     void reportsShortenTheBlobs() {
         DocumentState blob = DocumentState.empty().insert(obj("blob", "b" + "-".repeat(50_000)), new Stamp(1, 1));
         assertThat(SoakChecks.describe(blob)).contains("b-…×").hasSizeLessThan(500);
