@@ -8,6 +8,7 @@ import io.starling.StarlingConfig;
 import io.starling.testsupport.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -185,7 +186,13 @@ final class SoakPeer implements AutoCloseable {
         if (inFlight == null) return null;
         for (String line : c.lines(ChildJvm.Output.STDOUT)) {
             if (!line.startsWith("{")) continue;
-            JsonNode r = parse(line);
+            JsonNode r;
+            try {
+                r = JSON.readTree(line);
+            } catch (JsonProcessingException torn) {
+                // the kill came while the answer was being printed: it never reached the application
+                continue;
+            }
             if (r.path("n").asLong() == inFlight.path("n").asLong()) return r;
         }
         return null;
@@ -230,8 +237,8 @@ final class SoakPeer implements AutoCloseable {
             sb.append("--- ").append(c.name()).append(" ---\n").append(c.text(ChildJvm.Output.STDERR));
         }
         try {
-            java.nio.file.Files.createDirectories(directory);
-            java.nio.file.Files.writeString(directory.resolve("stderr.log"), sb.toString());
+            Files.createDirectories(directory);
+            Files.writeString(directory.resolve("stderr.log"), sb.toString());
         } catch (IOException e) {
             // the log is a convenience: a run does not fail for it
         }
@@ -241,7 +248,8 @@ final class SoakPeer implements AutoCloseable {
         try {
             return JSON.readTree(line);
         } catch (JsonProcessingException e) {
-            throw new AssertionError("not JSON: " + line, e);
+            String head = line.length() > 300 ? line.substring(0, 300) + "…(" + line.length() + " chars)" : line;
+            throw new AssertionError("not JSON: " + head, e);
         }
     }
 

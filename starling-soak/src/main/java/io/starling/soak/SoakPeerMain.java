@@ -21,8 +21,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -49,7 +52,8 @@ import java.util.Map;
  *   {"n":2,"cmd":"sub"|"unsub","query":"…","args":{…}}          → {"n":2,"ok":true}
  *   {"n":3,"cmd":"rows","collection":"a","ids":[…]}               → {"n":3,"ok":true,"states":[B64|null,…]}
  *   {"n":4,"cmd":"status"}   → {"n":4,"ok":true,"lastSeq":S,"peers":[{"peer":"hex","acked":S}],"metrics":{…}}
- *   {"n":5,"cmd":"dump","collections":[…]} → {"n":5,"ok":true,"rows":[{"c","id","state"}],"subs":[…],"lastSeq":S}
+ *   {"n":5,"cmd":"dump","collections":[…],"file":F} → {"n":5,"ok":true}; F holds {"rows":[{"c","id","state"}],
+ *                               "subs":[…],"lastSeq":S}
  *   {"n":6,"cmd":"online"}   → {"n":6,"ok":true}, then the engine closes and opens again with networking:
  *                               ready {"site": "...", "tcp": PORT, "ws": PORT}
  *   {"n":7,"cmd":"exit"}     → {"n":7,"ok":true}, then the engine closes and the JVM exits 0
@@ -251,8 +255,13 @@ public final class SoakPeerMain {
         metrics.put("bytesReceived", m.bytesReceived());
     }
 
+    /**
+     * Writes every row of the collections, the subscriptions and the last sequence to the file the command names (not
+     * to stdout: the soak keeps every line a peer prints, and dumps are large and frequent while it waits for quiet).
+     */
     private void dump(JsonNode cmd, ObjectNode reply) {
-        ArrayNode rows = reply.putArray("rows");
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode rows = out.putArray("rows");
         for (JsonNode c : cmd.path("collections")) {
             byte[] after = null;
             while (true) {
@@ -267,14 +276,23 @@ public final class SoakPeerMain {
                 after = page.get(page.size() - 1).id();
             }
         }
-        ArrayNode subs = reply.putArray("subs");
+        ArrayNode subs = out.putArray("subs");
         for (Subscription s : db.currentSubscriptions()) {
             ObjectNode n = subs.addObject();
             n.put("collection", s.collection());
             n.put("query", s.query());
             n.set("args", JSON.valueToTree(s.args().toJava()));
         }
-        reply.put("lastSeq", db.defaultStore().lastSequence());
+        out.put("lastSeq", db.defaultStore().lastSequence());
+        Path file = Path.of(cmd.path("file").asText());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            JSON.writeValue(tmp.toFile(), out);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the dump to " + file, e);
+        }
+        reply.put("file", file.toString());
     }
 
     @SuppressWarnings("unchecked")

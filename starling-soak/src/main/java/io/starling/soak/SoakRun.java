@@ -486,7 +486,16 @@ final class SoakRun implements AutoCloseable {
     private static FinalState.PeerState dump(SoakPeer p) {
         ObjectNode req = p.request("dump");
         for (String c : SoakPlan.COLLECTIONS) req.withArray("collections").add(c);
-        JsonNode dump = p.call(req);
+        Path file = p.directory.resolve("dump.json");
+        req.put("file", file.toString());
+        JsonNode reply = p.call(req);
+        if (!reply.path("ok").asBoolean()) throw new AssertionError(p + " could not dump its rows: " + reply);
+        JsonNode dump;
+        try {
+            dump = JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the dump of " + p, e);
+        }
         TreeMap<DocRef, byte[]> rows = new TreeMap<>();
         for (JsonNode r : dump.path("rows")) {
             rows.put(
