@@ -83,6 +83,7 @@ public final class ArchitectureRules {
             "Message",
             "WireCodec",
             "WireException",
+            "ZombieRule",
             "FrameDecoder",
             "FrameEncoder",
             "Subscription",

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.starling.internal.storage.DocumentStorage.Row;
 import io.starling.internal.storage.SqliteStorage.Durability;
 import io.starling.testsupport.ChildJvm;
+import io.starling.testsupport.Seed;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * last document), and that sequence numbers continue above the last acknowledged one. Both durability modes are
  * exercised: each survives a process crash (NORMAL only gives up on power loss).
  *
- * <p>Rerun a failure with {@code -Dstarling.seed=<seed printed>}.
+ * <p>The seed is printed, and named in a failure with the command that replays it ({@code -Dstarling.seed=…},
+ * docs/TESTING.md).
  */
 final class CrashDurabilityTest {
     private static final Duration DEADLINE = Duration.ofSeconds(60);
@@ -37,19 +39,18 @@ final class CrashDurabilityTest {
 
     @Test
     @Timeout(180)
-    void acknowledgedWritesSurviveSigkill() throws Exception {
-        killCycles(20, 120);
+    void acknowledgedWritesSurviveSigkill(@Seed long seed) throws Exception {
+        killCycles(seed, 20, 120);
     }
 
     @Test
     @Tag("slow")
     @Timeout(3600)
-    void acknowledgedWritesSurviveManySigkills() throws Exception {
-        killCycles(300, 2000);
+    void acknowledgedWritesSurviveManySigkills(@Seed long seed) throws Exception {
+        killCycles(seed, 300, 2000);
     }
 
-    private void killCycles(int cycles, int maxAcksBeforeKill) throws Exception {
-        long seed = Long.getLong("starling.seed", System.nanoTime());
+    private void killCycles(long seed, int cycles, int maxAcksBeforeKill) throws Exception {
         System.out.println("CrashDurabilityTest: " + cycles + " kill cycles, seed=" + seed);
         Random random = new Random(seed);
         Path dir = tmp.resolve("db");

@@ -10,6 +10,7 @@ import io.starling.internal.storage.SqliteStorage.Durability;
 import io.starling.internal.storage.SqliteStorage.Options;
 import io.starling.testsupport.Await;
 import io.starling.testsupport.ChildJvm;
+import io.starling.testsupport.Seed;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -171,9 +172,7 @@ final class SqliteStorageTest {
     // ---- files that are not ours
 
     @Test
-    void aGarbageFileIsCorruptAndLeftUntouched() throws IOException {
-        long seed = new Random().nextLong();
-        System.out.println("aGarbageFileIsCorruptAndLeftUntouched seed=" + seed);
+    void aGarbageFileIsCorruptAndLeftUntouched(@Seed long seed) throws IOException {
         byte[] garbage = new byte[8192];
         new Random(seed).nextBytes(garbage);
         assertNotStarling(garbage, "it is not an SQLite database file");

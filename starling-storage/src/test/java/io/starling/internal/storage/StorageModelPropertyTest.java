@@ -30,7 +30,7 @@ import net.jqwik.api.Tuple;
 /**
  * Random histories of transactions (put, insertIfAbsent, remove, putMeta, index entry put/remove/drop, some rolled
  * back, for SQLite some followed by a reopen) checked against a plain {@link TreeMap} model after every transaction
- * and, inside transactions, at random points (full and bounded index scans in both directions included). jqwik prints the seed of every run; rerun one with {@code @Property(seed = "...")}.
+ * and, inside transactions, at random points (full and bounded index scans in both directions included). jqwik prints the seed of every run, and a failure names it with the command that replays it ({@code -Dstarling.seed}, docs/TESTING.md).
  */
 class StorageModelPropertyTest {
 

@@ -113,6 +113,21 @@ final class Receiver {
         return activity;
     }
 
+    /** Batches whose checkpoint waits for their obligations (at most {@link #MAX_HELD_BACK}); for tests. */
+    int heldBackBatches() {
+        return heldBack.size();
+    }
+
+    /** Hinted documents not answered yet (waiting for a REQUEST, or requested); for tests. */
+    int hintsWaiting() {
+        return hints.size() + requested.size();
+    }
+
+    /** True between the batches of a continued group (its entries held until it ends); for tests. */
+    boolean inGroup() {
+        return groupOb != null;
+    }
+
     /** True while we wait for the remote: a request unanswered, or a subscription revision not yet acknowledged. */
     boolean waiting() {
         return outstanding != 0 || (announced && lastRevisionSeen < revision);
@@ -291,11 +306,13 @@ final class Receiver {
         if (hold) {
             if (!holding.isEmpty() && apply(new ArrayList<>(holding), null, ob, out) == null) return false;
         } else if (!holding.isEmpty() || changed) {
-            if (apply(new ArrayList<>(holding), ckpt, ob, out) == null) return false;
-            if (ob.remaining > 0) { // states pushed back are owed after all: the checkpoint must wait for them
-                if (!storeCheckpoint(durable != null ? durable : new Checkpoint(remoteIncarnation, 0, Set.of()), out))
-                    return false;
+            ApplyResult result = apply(new ArrayList<>(holding), ckpt, ob, out);
+            if (result == null) return false;
+            if (ob.remaining > 0) { // states to push back: the store left the checkpoint out, it waits for them
                 hold = true;
+            } else if (!result.behind().isEmpty()) { // left out, but nothing is owed to this remote
+                if (!storeCheckpoint(ckpt, out)) return false;
+                durable = ckpt;
             } else {
                 durable = ckpt;
             }

@@ -41,6 +41,8 @@ final class FakeStore implements SyncStoreView {
     List<Subscription> subscriptions = List.of();
     /** Every apply call: the documents, and whether a checkpoint went with them. */
     final List<List<Doc>> applyCalls = new ArrayList<>();
+    /** Every checkpoint stored, in order: what a crash at any moment could leave behind. */
+    final List<Checkpoint> checkpointWrites = new ArrayList<>();
 
     int rowReads;
     /** The largest maxRows any read asked for. */
@@ -169,6 +171,13 @@ final class FakeStore implements SyncStoreView {
         return m;
     }
 
+    /** Every row with a sequence at or below {@code seq}, by sequence (not counted as a read of the session's). */
+    List<Row> rowsUpTo(long seq) {
+        List<Row> rows = new ArrayList<>();
+        for (Rec r : bySeq.headMap(seq, true).values()) rows.add(r.row());
+        return rows;
+    }
+
     long version() {
         return version;
     }
@@ -295,7 +304,7 @@ final class FakeStore implements SyncStoreView {
                 refused.add(new SyncStoreView.Refusal(ref, "state does not decode: " + e.getMessage()));
                 continue;
             }
-            if (r == null && horizon > 0 && remote.maxStamp().hlc() < horizon) {
+            if (ZombieRule.refuses(r != null, remote, horizon)) { // the engine's rule itself
                 zombies.add(ref);
                 continue;
             }
@@ -308,7 +317,10 @@ final class FakeStore implements SyncStoreView {
             }
             write(ref, bytes, merged.exists(), group);
         }
-        if (checkpoint != null) checkpoints.put(fromPeer, checkpoint);
+        if (checkpoint != null && behind.isEmpty()) { // as the engine: not past a push-back owed
+            checkpoints.put(fromPeer, checkpoint);
+            checkpointWrites.add(checkpoint);
+        }
         applyCalls.add(List.copyOf(batch));
         return new ApplyResult(zombies, behind, refused);
     }

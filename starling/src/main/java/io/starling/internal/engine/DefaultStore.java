@@ -21,6 +21,7 @@ import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
 import io.starling.internal.query.Statement;
 import io.starling.internal.storage.DocumentStorage;
+import io.starling.internal.sync.ZombieRule;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,7 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -274,7 +275,7 @@ public final class DefaultStore implements Store {
      */
     List<DocumentWriter.Change> mergeRemote(List<RemoteDocument> documents) {
         List<List<DocumentWriter.Change>> changes = new ArrayList<>(1);
-        applyRemote(documents, 0, writer -> changes.add(new ArrayList<>(writer.changes())));
+        applyRemote(documents, 0, (writer, outcome) -> changes.add(new ArrayList<>(writer.changes())));
         return changes.get(0);
     }
 
@@ -288,13 +289,14 @@ public final class DefaultStore implements Store {
     /**
      * The sync engine's entry point: merges remote states in one transaction through the same write path as
      * local writes, refuses zombies (states of documents this store has no row for, entirely older than the
-     * tombstone {@code horizon}), and runs {@code alsoInTransaction} before commit (the checkpoint).
+     * tombstone {@code horizon}), and runs {@code alsoInTransaction} before commit, with what the merge found (the
+     * checkpoint, unless a document is behind).
      *
      * @return the refused zombies, and the documents whose stored state already included the received one
      *     but differs from it (the sender is behind)
      */
     RemoteOutcome applyRemote(
-            List<RemoteDocument> documents, long horizon, Consumer<DocumentWriter> alsoInTransaction) {
+            List<RemoteDocument> documents, long horizon, BiConsumer<DocumentWriter, RemoteOutcome> alsoInTransaction) {
         checkOpen();
         try {
             return write(writer -> {
@@ -305,7 +307,7 @@ public final class DefaultStore implements Store {
                     DocumentIds.validate(doc.id());
                     byte[] idBytes = DocumentIds.encode(doc.id());
                     DocumentStorage.Row row = writer.tx().get(doc.collection(), idBytes);
-                    if (row == null && doc.state().maxStamp().hlc() < horizon) {
+                    if (ZombieRule.refuses(row != null, doc.state(), horizon)) {
                         zombies.add(doc);
                         continue;
                     }
@@ -327,8 +329,9 @@ public final class DefaultStore implements Store {
                     writer.commit(doc.collection(), doc.id(), idBytes, before, after, false);
                     metrics.documentsMerged.increment();
                 }
-                alsoInTransaction.accept(writer);
-                return new RemoteOutcome(zombies, behind, damaged);
+                RemoteOutcome outcome = new RemoteOutcome(zombies, behind, damaged);
+                alsoInTransaction.accept(writer, outcome);
+                return outcome;
             });
         } catch (RuntimeException e) {
             throw Errors.translate(e);
@@ -351,9 +354,7 @@ public final class DefaultStore implements Store {
                 writer.tx().scan(collection, false, row -> {
                     if (!row.live()) {
                         DocumentState state = runner.decodeOrReport(row);
-                        if (state != null
-                                && state.isTombstone()
-                                && state.maxStamp().hlc() < horizon) doomed.add(row);
+                        if (state != null && ZombieRule.purges(state, horizon)) doomed.add(row);
                     }
                     return true;
                 });

@@ -180,8 +180,10 @@ public final class EngineSyncStore implements SyncStoreView {
         }
         long horizon = tombstoneHorizon();
         try {
-            DefaultStore.RemoteOutcome outcome = store.applyRemote(remote, horizon, writer -> {
-                if (checkpoint != null) writer.tx().putMeta(META_CHECKPOINT_PREFIX + hex(fromPeer), encode(checkpoint));
+            DefaultStore.RemoteOutcome outcome = store.applyRemote(remote, horizon, (writer, found) -> {
+                // not past a document we hold newer: the session owes it back first (SyncStoreView.apply)
+                if (checkpoint != null && found.behind().isEmpty())
+                    writer.tx().putMeta(META_CHECKPOINT_PREFIX + hex(fromPeer), encode(checkpoint));
             });
             outcome.damaged()
                     .forEach((doc, why) ->

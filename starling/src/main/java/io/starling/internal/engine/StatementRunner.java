@@ -335,6 +335,11 @@ final class StatementRunner {
         }
     }
 
+    /** How many damaged rows readers have met (and skipped) since the store opened. */
+    long damagedCount() {
+        return metrics.damagedDocuments.sum();
+    }
+
     static DocumentState decode(DocumentStorage.Row row) {
         try {
             return DocumentState.decode(row.state());

@@ -6,6 +6,7 @@ import io.starling.QueryResultItem;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.testsupport.ChildJvm;
+import io.starling.testsupport.Seed;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A child JVM writes through the public API in a loop and is killed with SIGKILL at a random moment
  * (after a random number of acknowledged writes); after each kill the store must open and hold every
- * acknowledged write. The seed is printed; the slow variant kills 200 times.
+ * acknowledged write. The seed is printed and named in a failure, with the command that replays it
+ * ({@code -Dstarling.seed}, docs/TESTING.md); the slow variant kills 200 times.
  */
 class KillDurabilityTest {
     private static final Duration START = Duration.ofSeconds(60);
@@ -29,18 +31,18 @@ class KillDurabilityTest {
     Path dir;
 
     @Test
-    void everyAcknowledgedWriteSurvivesSigkill() throws Exception {
-        run(20, System.nanoTime());
+    void everyAcknowledgedWriteSurvivesSigkill(@Seed long seed) throws Exception {
+        run(20, seed);
     }
 
     @Test
     @Tag("slow")
-    void everyAcknowledgedWriteSurvivesManySigkills() throws Exception {
-        run(200, System.nanoTime());
+    void everyAcknowledgedWriteSurvivesManySigkills(@Seed long seed) throws Exception {
+        run(200, seed);
     }
 
     private void run(int kills, long seed) throws Exception {
-        System.out.println("KillDurabilityTest seed=" + seed + " kills=" + kills);
+        System.out.println("KillDurabilityTest: seed " + seed + ", " + kills + " kills");
         Random random = new Random(seed);
         Path ackFile = dir.resolve("acks.txt");
         long next = 1;

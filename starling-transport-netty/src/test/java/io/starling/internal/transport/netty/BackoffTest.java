@@ -2,6 +2,7 @@ package io.starling.internal.transport.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.starling.testsupport.Seed;
 import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -9,8 +10,7 @@ import org.junit.jupiter.api.Test;
 class BackoffTest {
 
     @Test
-    void boundsDoubleUpToTheMaximumWithFullJitterAndResetToTheMinimum() {
-        long seed = new Random().nextLong();
+    void boundsDoubleUpToTheMaximumWithFullJitterAndResetToTheMinimum(@Seed long seed) {
         Backoff b = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30), new Random(seed));
         long[] expectedCeilings = {250, 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
         for (long ceiling : expectedCeilings) {

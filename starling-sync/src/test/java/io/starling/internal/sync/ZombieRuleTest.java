@@ -1,0 +1,64 @@
+package io.starling.internal.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.starling.internal.core.Path;
+import io.starling.internal.core.Stamp;
+import io.starling.internal.core.Value;
+import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.crdt.FieldOp;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The tombstone horizon's rule at its edges; the engine and {@link FakeStore} both apply exactly this. */
+class ZombieRuleTest {
+    private static final long HORIZON = 1000;
+
+    private static DocumentState live(long hlc) {
+        return DocumentState.empty().insert(SyncSessionTest.obj("k", 1), new Stamp(hlc, 7));
+    }
+
+    @Test
+    void aStateEntirelyOlderThanTheHorizonOfADocumentNotHeldIsRefused() {
+        assertThat(ZombieRule.refuses(false, live(HORIZON - 1), HORIZON)).isTrue();
+        assertThat(ZombieRule.refuses(false, live(1), HORIZON)).isTrue();
+        assertThat(ZombieRule.refuses(false, live(1).delete(new Stamp(2, 7)), HORIZON))
+                .as("a tombstone too: it would bring back nothing, but its purge already happened")
+                .isTrue();
+    }
+
+    @Test
+    void anyWriteAtOrAboveTheHorizonMakesTheStateAcceptable() {
+        assertThat(ZombieRule.refuses(false, live(HORIZON), HORIZON)).isFalse();
+        assertThat(ZombieRule.refuses(false, live(HORIZON + 1), HORIZON)).isFalse();
+        DocumentState oldInsertNewUpdate =
+                live(5).update(List.of(new FieldOp.Set(Path.of("k"), Value.of(2))), new Stamp(HORIZON + 50, 9));
+        assertThat(ZombieRule.refuses(false, oldInsertNewUpdate, HORIZON))
+                .as("the greatest stamp decides")
+                .isFalse();
+    }
+
+    @Test
+    void aDocumentTheStoreHoldsARowForIsNeverAZombie() {
+        assertThat(ZombieRule.refuses(true, live(1), HORIZON)).isFalse();
+    }
+
+    @Test
+    void withoutAHorizonNothingIsRefused() {
+        assertThat(ZombieRule.refuses(false, live(0), 0)).isFalse();
+        assertThat(ZombieRule.refuses(false, DocumentState.empty(), 0)).isFalse();
+    }
+
+    @Test
+    void thePurgeRemovesExactlyTheTombstonesTheRuleStandsInFor() {
+        DocumentState oldTombstone = live(1).delete(new Stamp(HORIZON - 1, 7));
+        DocumentState recentTombstone = live(1).delete(new Stamp(HORIZON, 7));
+        assertThat(ZombieRule.purges(oldTombstone, HORIZON)).isTrue();
+        assertThat(ZombieRule.purges(recentTombstone, HORIZON)).isFalse();
+        assertThat(ZombieRule.purges(live(1), HORIZON))
+                .as("live documents are never purged")
+                .isFalse();
+        // what was purged is refused when an older copy comes back
+        assertThat(ZombieRule.refuses(false, live(1), HORIZON)).isTrue();
+    }
+}
