@@ -423,7 +423,7 @@ final class HttpApiServer implements AutoCloseable {
         }
         channels.close().awaitUninterruptibly();
         refusalFlush.cancel(false);
-        refusals.flush();
+        refusals.close();
         shutdownThreads();
     }
 

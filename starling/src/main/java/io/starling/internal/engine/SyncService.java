@@ -52,6 +52,8 @@ final class SyncService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SyncService.class);
     /** A peer that keeps sending documents we refuse is reported once a minute, not once a batch. */
     private final RefusalLog refusals = new RefusalLog(log::warn, System::nanoTime, java.time.Duration.ofMinutes(1));
+    /** Refused connections, counted per reason: whoever reaches a listener can open them as fast as it likes. */
+    private final RefusalLog connectionRefusals = new RefusalLog(log::warn, System::nanoTime, RefusalLog.WINDOW);
 
     static final long TICK_MILLIS = 1000;
     /** Messages an incoming connection may send while its HELLO waits for the connection-request hook. */
@@ -162,6 +164,8 @@ final class SyncService implements AutoCloseable {
     private void tick() {
         long now = clock.getAsLong();
         for (Driver d : drivers.keySet()) d.feed(d.session.onTick(now));
+        refusals.flush();
+        connectionRefusals.flush();
     }
 
     private void run(Runnable task) {
@@ -197,6 +201,8 @@ final class SyncService implements AutoCloseable {
             if (!thread.awaitTermination(10, TimeUnit.SECONDS)) thread.shutdownNow();
             Thread t = worker;
             if (t != null) t.join(10_000); // gone when close() returns, not merely finishing
+            refusals.close();
+            connectionRefusals.close();
         } catch (InterruptedException e) {
             thread.shutdownNow();
             Thread.currentThread().interrupt();
@@ -497,7 +503,9 @@ final class SyncService implements AutoCloseable {
             } else if (info.outgoing()) {
                 log.warn("cannot sync with {}: {}", info.remoteAddress(), why(reason, message));
             } else {
-                log.warn("refused a connection from {}: {}", info.remoteAddress(), why(reason, message));
+                String why = why(reason, message);
+                connectionRefusals.refusedWithLine(
+                        RefusalLog.kindOf(why), "refused a connection from " + info.remoteAddress() + ": " + why);
             }
         }
 

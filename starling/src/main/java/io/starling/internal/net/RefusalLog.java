@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Logs refusals at a rate, not one line each: a flood of refused connections or requests (a script gone wrong, a
@@ -31,6 +32,13 @@ import java.util.function.LongSupplier;
 public final class RefusalLog {
     public static final Duration WINDOW = Duration.ofSeconds(10);
     public static final int MAX_DETAIL = 500;
+    /**
+     * Kinds counted at once; a refusal of a new kind beyond them is counted under {@value #OTHER}, so that kinds made
+     * from what clients send cannot grow the log's memory.
+     */
+    public static final int MAX_KINDS = 64;
+
+    static final String OTHER = "other reasons";
 
     private final Consumer<String> sink;
     private final LongSupplier nanoTime;
@@ -61,15 +69,43 @@ public final class RefusalLog {
 
     /** One refusal of {@code kind}; {@code detail} (who, why) is logged only if this one is logged in full. */
     public void refused(String kind, String detail) {
+        record(kind, k -> "refused (" + k + "): " + printable(detail));
+    }
+
+    /**
+     * One refusal of {@code kind} whose full line the caller words itself (the sync listeners keep their {@code
+     * refused a connection from ADDRESS: WHY}); the counts of a window read as for {@link #refused(String, String)}.
+     */
+    public void refusedWithLine(String kind, String line) {
+        record(kind, k -> printable(line));
+    }
+
+    /**
+     * A kind made from a reason in words: its first clause (up to a parenthesis or a semicolon, where reasons put
+     * their advice and fingerprints), so that a count reads {@code refused (it holds a different shared key): … and
+     * 12 more like it}.
+     */
+    public static String kindOf(String reason) {
+        int cut = reason.length();
+        for (String stop : new String[] {" (", "; ", ": "}) {
+            int i = reason.indexOf(stop);
+            if (i > 0 && i < cut) cut = i;
+        }
+        return reason.substring(0, Math.min(cut, 120));
+    }
+
+    private void record(String kind, UnaryOperator<String> fullLine) {
         String line = null;
         String summary;
         synchronized (this) {
             long now = nanoTime.getAsLong();
-            summary = endWindow(kind, now);
-            Episode episode = episodes.get(kind);
+            String k = printable(kind.length() > 160 ? kind.substring(0, 160) : kind);
+            if (!episodes.containsKey(k) && episodes.size() >= MAX_KINDS) k = OTHER;
+            summary = endWindow(k, now);
+            Episode episode = episodes.get(k);
             if (episode == null) {
-                episodes.put(kind, new Episode(now));
-                line = "refused (" + kind + "): " + printable(detail);
+                episodes.put(k, new Episode(now));
+                line = fullLine.apply(k);
             } else {
                 episode.suppressed++;
             }
@@ -80,21 +116,37 @@ public final class RefusalLog {
 
     /** Writes the count of every window that has ended. */
     public void flush() {
+        flush(false);
+    }
+
+    /** Writes the count of every window, ended or not: the server is closing, and nothing counted goes unsaid. */
+    public void close() {
+        flush(true);
+    }
+
+    private void flush(boolean all) {
         StringBuilder lines = new StringBuilder();
         synchronized (this) {
             long now = nanoTime.getAsLong();
             for (String kind : episodes.keySet().toArray(new String[0])) {
-                String summary = endWindow(kind, now);
+                String summary = endWindow(kind, now, all);
                 if (summary != null) lines.append(summary).append('\n');
             }
         }
         if (lines.length() > 0) lines.toString().lines().forEach(sink);
     }
 
-    /** If {@code kind}'s window ended: the line with its count (or null), and the next window or none. */
     private String endWindow(String kind, long now) {
+        return endWindow(kind, now, false);
+    }
+
+    /**
+     * If {@code kind}'s window ended (or {@code force}): the line with its count (or null), and the next window or
+     * none.
+     */
+    private String endWindow(String kind, long now, boolean force) {
         Episode episode = episodes.get(kind);
-        if (episode == null || now - episode.windowStart < windowNanos) return null;
+        if (episode == null || (!force && now - episode.windowStart < windowNanos)) return null;
         if (episode.suppressed == 0) {
             episodes.remove(kind); // a quiet window: the next refusal is logged in full
             return null;
@@ -125,6 +177,7 @@ public final class RefusalLog {
     }
 
     private static String seconds(long nanos) {
-        return Math.round(nanos / 1e9) + " s";
+        long s = Math.round(nanos / 1e9);
+        return s < 1 ? "second" : s + " s";
     }
 }

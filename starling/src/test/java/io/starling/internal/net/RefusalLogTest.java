@@ -84,4 +84,60 @@ class RefusalLogTest {
         log.flush();
         assertThat(lines).endsWith("refused (a): … and 1 more like it in the last 10 s");
     }
+
+    @Test
+    void aCallerWordedLineIsLoggedInFullOnceThenCounted() {
+        for (int i = 0; i < 3; i++) {
+            log.refusedWithLine(
+                    "it holds a different shared key",
+                    "refused a connection from 127.0.0.1:" + (5000 + i) + ": it holds a different shared key");
+        }
+        advance(Duration.ofSeconds(11));
+        log.flush();
+        assertThat(lines)
+                .containsExactly(
+                        "refused a connection from 127.0.0.1:5000: it holds a different shared key",
+                        "refused (it holds a different shared key): … and 2 more like it in the last 11 s");
+    }
+
+    @Test
+    void kindsMadeFromWhatClientsSendAreBoundedAndTheRestCountedTogether() {
+        for (int i = 0; i < RefusalLog.MAX_KINDS + 100; i++) {
+            log.refused("no endpoint /path" + i, "a connection from 127.0.0.1:1");
+        }
+        // every kind up to the bound logged once; the rest share one kind: one line, then a count
+        assertThat(lines).hasSize(RefusalLog.MAX_KINDS + 1);
+        assertThat(lines.get(RefusalLog.MAX_KINDS)).isEqualTo("refused (other reasons): a connection from 127.0.0.1:1");
+        advance(Duration.ofSeconds(10));
+        log.flush();
+        assertThat(lines).last().isEqualTo("refused (other reasons): … and 99 more like it in the last 10 s");
+    }
+
+    @Test
+    void aKindCannotForgeALine() {
+        log.refusedWithLine("x\nFAKE", "refused a connection from 1.2.3.4:5: bad\n[INFO] all is well");
+        assertThat(lines).containsExactly("refused a connection from 1.2.3.4:5: bad?[INFO] all is well");
+    }
+
+    @Test
+    void closingSaysWhatTheOpenWindowCounted() {
+        log.refused("too many connections", "a connection from 127.0.0.1:1");
+        log.refused("too many connections", "a connection from 127.0.0.1:2");
+        advance(Duration.ofSeconds(3));
+        log.flush();
+        assertThat(lines).hasSize(1);
+        log.close();
+        assertThat(lines).last().isEqualTo("refused (too many connections): … and 1 more like it in the last 3 s");
+    }
+
+    @Test
+    void aKindIsTheFirstClauseOfAReason() {
+        assertThat(RefusalLog.kindOf(
+                        "it holds a different shared key (check --shared-key on both sides: fingerprint 1)"))
+                .isEqualTo("it holds a different shared key");
+        assertThat(RefusalLog.kindOf("it is a peer of app 'x' and this peer is of app 'y'; peers sync only within"))
+                .isEqualTo("it is a peer of app 'x' and this peer is of app 'y'");
+        assertThat(RefusalLog.kindOf("TLS: bad_record_mac")).isEqualTo("TLS");
+        assertThat(RefusalLog.kindOf("x".repeat(500))).hasSize(120);
+    }
 }

@@ -22,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.internal.net.ConnectionInfo;
 import io.starling.internal.net.MessageChannel;
+import io.starling.internal.net.RefusalLog;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -182,7 +183,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             // the probe refused an incoming connection (a playground session may already be attached: log anyway)
             refusedLogged = true;
             connection.refused();
-            log.warn("refused a connection from {}: {}", remote, refused.reason());
+            logIncomingRefusal(RefusalLog.kindOf(refused.reason()), refused.reason());
             network.host().recordRefused(refused.reason());
         } else if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
             refuse(
@@ -229,7 +230,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         refusedLogged = true;
         String reason = "no WebSocket endpoint at " + sanitize(uri) + " (404)";
-        log.warn("refused a connection from {}: {}", remote, reason);
+        logIncomingRefusal("no WebSocket endpoint", reason);
         network.host().recordRefused(reason);
         connection.refused();
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -299,10 +300,19 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             refusedLogged = true;
             connection.refused();
             if (outgoing) log.warn("cannot sync with {}: {}", who(), reason);
-            else log.warn("refused a connection from {}: {}", remote, reason);
+            else logIncomingRefusal(RefusalLog.kindOf(reason), reason);
             network.host().recordRefused(reason);
         }
         ctx.close();
+    }
+
+    /**
+     * {@code refused a connection from ADDRESS: WHY}, at a rate: anyone who reaches the port can open connections
+     * that fail, so the first of a kind is logged in full and the rest are counted per window (a dialler's own
+     * refusals need no such care: its backoff paces them).
+     */
+    private void logIncomingRefusal(String kind, String reason) {
+        network.refusals().refusedWithLine(kind, "refused a connection from " + remote + ": " + reason);
     }
 
     /** The remote refused this dialler and said why: {@code ADDRESS refused this peer: REASON}. */

@@ -175,7 +175,7 @@ final class NettyNetwork implements Network {
             }
         }
         for (Channel c : registry.channels()) c.close();
-        refusals.flush();
+        refusals.close();
         var terminated = group.shutdownGracefully(10, graceMillis, TimeUnit.MILLISECONDS);
         if (!onLoop) terminated.awaitUninterruptibly(graceMillis + 1000);
         log.debug("network closed");

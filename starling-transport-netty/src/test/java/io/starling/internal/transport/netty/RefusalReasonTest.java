@@ -14,6 +14,8 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -186,5 +188,40 @@ class RefusalReasonTest extends NetworkTestBase {
         peer(c -> c.connect("ws://" + tcpAddress));
         logs.await("refused a connection from 127.0.0.1:", "it speaks WebSocket and this address is a TCP listener");
         logs.await("ws://" + tcpAddress + "/sync refused this peer: it is a TCP listener");
+    }
+
+    @Test
+    void aFloodOfRefusedConnectionsIsOneLineThenACount() throws IOException {
+        Starling a = listener(newKey("app"), "tcp");
+        int port = endpoint(a).port();
+        int flood = 40;
+        for (int i = 0; i < flood; i++) {
+            // plain bytes at a TLS listener: the probe refuses each one, as it would a scan or a script gone wrong
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                s.setSoTimeout(15_000);
+                s.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                InputStream in = s.getInputStream();
+                while (in.read() >= 0) {
+                    // read the refusal until the listener closes
+                }
+            } catch (SocketException reset) {
+                // closed with a reset: refused all the same
+            }
+        }
+        io.starling.testsupport.Await.until(
+                "every connection counted as refused",
+                java.time.Duration.ofSeconds(20),
+                () -> a.sync().metrics().connectionsRefused() >= flood);
+        // one full line for the episode; the rest are counted and summed up when the window ends
+        assertThat(logs.lines().stream().filter(l -> l.contains("refused a connection from 127.0.0.1:")))
+                .hasSize(1);
+        close(a); // closing writes the count of the open window
+        long counted = logs.lines().stream()
+                .map(l -> java.util.regex.Pattern.compile("… and ([0-9,]+) more like it in the last")
+                        .matcher(l))
+                .filter(java.util.regex.Matcher::find)
+                .mapToLong(m -> Long.parseLong(m.group(1).replace(",", "")))
+                .sum();
+        assertThat(counted).isEqualTo(flood - 1);
     }
 }
