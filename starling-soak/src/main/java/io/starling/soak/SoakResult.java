@@ -57,7 +57,8 @@ record SoakResult(
                 + phaseMillis + "; " + f.acknowledged() + " acknowledged writes (" + f.ackedJustBeforeKill()
                 + " answered just before a SIGKILL, " + f.inexactStates() + " read after a merge), " + f.refused()
                 + " refused, " + f.noChange() + " changed nothing, " + f.skippedPeerDown() + " skipped (peer down), "
-                + f.indeterminate() + " unanswered at a SIGKILL (fate unknown), " + f.evictions() + " evictions, " + f.subscriptionChanges()
+                + f.indeterminate() + " unanswered at a SIGKILL (fate unknown), " + f.evictions() + " evictions, "
+                + f.subscriptionChanges()
                 + " subscription changes; " + f.kills() + " SIGKILLs, " + f.restarts() + " restarts (" + f.keptChecks()
                 + " writes found kept offline after them); faults "
                 + f.faults() + "; relays: " + f.relays().connections() + " connections, "
