@@ -2,6 +2,7 @@ package io.starling;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How peers of an app recognise each other. Immutable.
@@ -15,9 +16,9 @@ import java.util.Objects;
  * </ul>
  */
 public final class Identity {
-    private final Path keyFile;
+    private final @Nullable Path keyFile;
 
-    private Identity(Path keyFile) {
+    private Identity(@Nullable Path keyFile) {
         this.keyFile = keyFile;
     }
 
@@ -34,7 +35,7 @@ public final class Identity {
     }
 
     /** The shared key file, or null in playground mode. */
-    public Path keyFile() {
+    public @Nullable Path keyFile() {
         return keyFile;
     }
 

@@ -1,5 +1,7 @@
 package io.starling;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A statement that cannot run: a syntax error, an invalid expression or a missing argument. When the
  * problem has a place in the statement, {@link #line()} and {@link #column()} give it (1-based) and the
@@ -15,7 +17,7 @@ public final class QueryException extends StarlingException {
         this(code, message, line, column, null);
     }
 
-    public QueryException(ErrorCode code, String message, int line, int column, Throwable cause) {
+    public QueryException(ErrorCode code, String message, int line, int column, @Nullable Throwable cause) {
         super(code, message, cause);
         this.line = line;
         this.column = column;

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configuration of one Starling instance. Immutable; build it with {@link #builder()} (plain defaults) or
@@ -58,7 +59,7 @@ public final class StarlingConfig {
     static final int MAX_APP_ID_LENGTH = 128;
 
     private final Path databaseDirectory;
-    private final String appId;
+    private final @Nullable String appId;
     private final long siteId;
     private final Durability durability;
     private final Duration maxClockDrift;
@@ -124,7 +125,7 @@ public final class StarlingConfig {
 
     private static List<Endpoint> endpoints(String what, String text) {
         List<Endpoint> out = new ArrayList<>();
-        for (String part : text.split(",")) {
+        for (String part : text.split(",", -1)) {
             if (part.isBlank()) continue;
             try {
                 out.add(Endpoint.parse(part));
@@ -157,7 +158,7 @@ public final class StarlingConfig {
     }
 
     /** The app id, or null when it is to be taken from the database (or be {@code default} for a new one). */
-    public String appId() {
+    public @Nullable String appId() {
         return appId;
     }
 
@@ -248,7 +249,7 @@ public final class StarlingConfig {
     /** Builds a {@link StarlingConfig}. Not thread-safe. */
     public static final class Builder {
         private Path databaseDirectory = Path.of(DEFAULT_DIRECTORY);
-        private String appId;
+        private @Nullable String appId;
         private long siteId;
         private Durability durability = Durability.FULL;
         private Duration maxClockDrift = DEFAULT_MAX_CLOCK_DRIFT;

@@ -1,5 +1,7 @@
 package io.starling;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The one exception family of the Starling API. Every failure a caller can see is a StarlingException
  * (or a subclass) with a stable {@link ErrorCode}; the cause, if any, is kept.
@@ -13,7 +15,7 @@ public class StarlingException extends RuntimeException {
         this(errorCode, message, null);
     }
 
-    public StarlingException(ErrorCode errorCode, String message, Throwable cause) {
+    public StarlingException(ErrorCode errorCode, String message, @Nullable Throwable cause) {
         super(message, cause);
         this.errorCode = errorCode;
     }

@@ -2,6 +2,7 @@ package io.starling;
 
 import java.util.Map;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The local document store: runs DQL statements against this replica. Thread-safe.
@@ -42,7 +43,7 @@ public interface Store {
      * inside it is refused with an error (it would wait for the lock it holds). Keep it short: every other write
      * waits for it.
      */
-    <T> T transaction(TransactionWork<T> work);
+    <T extends @Nullable Object> T transaction(TransactionWork<T> work);
 
     /**
      * Runs {@code work} on one consistent snapshot; writes inside it fail. Does not block writers.
@@ -50,7 +51,7 @@ public interface Store {
      * <p>Thread: {@code work} runs on the calling thread, and must use only the {@link Transaction} it is given,
      * on that thread, and only until it returns; calling this {@code Store} from inside it is refused.
      */
-    <T> T readTransaction(TransactionWork<T> work);
+    <T extends @Nullable Object> T readTransaction(TransactionWork<T> work);
 
     /**
      * Observes a SELECT: {@code callback} gets the current result at once (the initial delivery) and again
@@ -112,7 +113,7 @@ public interface Store {
      * @param problem null while healthy; else the code of the failure of the last write
      * @param message empty while healthy; else what failed, for people (it names the database file)
      */
-    record Health(ErrorCode problem, String message) {
+    record Health(@Nullable ErrorCode problem, String message) {
         private static final Health HEALTHY = new Health(null, "");
 
         public Health {

@@ -166,7 +166,7 @@ public final class PeerNetworkBenchmark {
             long end = System.nanoTime();
             double cold = n / ((half - first) / 1e9), warm = n / ((end - twoThirds) / 1e9);
             Map<String, Double> ma = a.settledMetrics();
-            long wire = (long) (ma.get(BYTES_SENT) + ma.get(BYTES_RECEIVED));
+            long wire = (long) (metric(ma, BYTES_SENT) + metric(ma, BYTES_RECEIVED));
 
             // reconnect, three times: the link drops, A changes 10 documents, the link comes back; both processes keep
             // running. The first reconnect runs the TLS handshake code for the first time since start-up.
@@ -182,16 +182,16 @@ public final class PeerNetworkBenchmark {
                 }
                 long proxyBefore = proxy.bytes();
                 proxy.release();
-                while (b.metrics().getOrDefault(DOCS_RECEIVED, 0.0) < before.get(DOCS_RECEIVED) + 10) {
+                while (b.metrics().getOrDefault(DOCS_RECEIVED, 0.0) < metric(before, DOCS_RECEIVED) + 10) {
                     if (System.nanoTime() > deadline) throw new IllegalStateException("reconnect did not finish");
                     LockSupport.parkNanos(1_000_000);
                 }
                 rmillis[round] = (System.nanoTime() - proxy.acceptedAt()) / 1e6;
                 Map<String, Double> after = b.settledMetrics();
-                rbytes[round] = after.get(BYTES_SENT)
-                        + after.get(BYTES_RECEIVED)
-                        - before.get(BYTES_SENT)
-                        - before.get(BYTES_RECEIVED);
+                rbytes[round] = metric(after, BYTES_SENT)
+                        + metric(after, BYTES_RECEIVED)
+                        - metric(before, BYTES_SENT)
+                        - metric(before, BYTES_RECEIVED);
                 relayed = proxy.bytes() - proxyBefore;
             }
             java.util.Arrays.sort(rbytes);
@@ -246,10 +246,22 @@ public final class PeerNetworkBenchmark {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /** A metric the peer must report. */
+    static double metric(Map<String, Double> metrics, String name) {
+        Double v = metrics.get(name);
+        if (v == null)
+            throw new IllegalStateException("the peer reports no " + name + " (it has " + metrics.keySet() + ")");
+        return v;
+    }
+
     /** One peer process, its HTTP address and its sync endpoint. */
     static final class Peer {
         final Process process;
+
+        @SuppressWarnings("NullAway.Init") // set by start() before it returns the peer
         String http;
+
+        @SuppressWarnings("NullAway.Init") // as http
         String sync;
 
         private Peer(Process process) {
@@ -306,9 +318,9 @@ public final class PeerNetworkBenchmark {
                     HttpRequest.newBuilder(URI.create(http + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString());
             Map<String, Double> out = new HashMap<>();
-            for (String line : r.body().split("\n")) {
+            for (String line : r.body().split("\n", -1)) {
                 if (line.startsWith("#") || line.isBlank()) continue;
-                String[] parts = line.trim().split("\\s+");
+                String[] parts = line.trim().split("\\s+", -1);
                 out.put(parts[0], Double.parseDouble(parts[1]));
             }
             return out;
@@ -320,9 +332,8 @@ public final class PeerNetworkBenchmark {
             for (int stable = 0; stable < 5; ) {
                 LockSupport.parkNanos(100_000_000);
                 Map<String, Double> now = metrics();
-                stable = now.get("starling_sync_bytes_sent_total").equals(last.get("starling_sync_bytes_sent_total"))
-                                && now.get("starling_sync_bytes_received_total")
-                                        .equals(last.get("starling_sync_bytes_received_total"))
+                stable = metric(now, BYTES_SENT) == metric(last, BYTES_SENT)
+                                && metric(now, BYTES_RECEIVED) == metric(last, BYTES_RECEIVED)
                         ? stable + 1
                         : 0;
                 last = now;

@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — why these rules.
@@ -82,7 +83,8 @@ final class BrowserGuard {
      * @param fetchSite the {@code Sec-Fetch-Site} header, or null
      * @return null when the request may proceed
      */
-    Verdict check(String host, String origin, String fetchSite) {
+    @Nullable
+    Verdict check(@Nullable String host, @Nullable String origin, @Nullable String fetchSite) {
         if (host == null || host.isBlank()) {
             return new Verdict(Refusal.MISSING_HOST, "the request has no Host header");
         }
@@ -165,7 +167,7 @@ final class BrowserGuard {
     }
 
     /** {@code scheme://host[:port]} in lower case, or null if {@code origin} is not of that form ("null" is not). */
-    private static String normalizeOriginOrNull(String origin) {
+    private static @Nullable String normalizeOriginOrNull(String origin) {
         URI uri;
         try {
             uri = new URI(origin.strip());
@@ -181,7 +183,7 @@ final class BrowserGuard {
 
     /** A Host header, parsed: the host (lower case; IPv6 in brackets) and the port, or -1. */
     record HostPort(String host, int port) {
-        static HostPort parse(String header) {
+        static @Nullable HostPort parse(String header) {
             String host;
             String port = null;
             if (header.startsWith("[")) {

@@ -2,6 +2,7 @@ package io.starling.cli;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
 import org.slf4j.Logger;
@@ -97,7 +98,7 @@ public final class CliLogProvider implements SLF4JServiceProvider {
         }
 
         @Override
-        protected String getFullyQualifiedCallerName() {
+        protected @Nullable String getFullyQualifiedCallerName() {
             return null;
         }
 

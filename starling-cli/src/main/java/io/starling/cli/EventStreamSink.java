@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes Server-Sent Events ({@code text/event-stream}) on one HTTP connection: the response headers once, then
@@ -37,7 +38,7 @@ final class EventStreamSink implements HttpApi.EventSink {
     private final AtomicBoolean stalled = new AtomicBoolean();
     private boolean headersSent;
     /** The last write; the client has taken everything once it is done. */
-    private ChannelFuture lastWrite;
+    private @Nullable ChannelFuture lastWrite;
 
     /**
      * @param stallTimeout how long a write may wait for the client to read before the connection is closed

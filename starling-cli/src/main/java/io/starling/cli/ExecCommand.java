@@ -6,6 +6,7 @@ import io.starling.StarlingConfig;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,6 +58,7 @@ final class ExecCommand implements Callable<Integer> {
             defaultValue = "json",
             description = "json (default): {\"items\":[...],\"mutatedDocumentIds\":[...]}; jsonl: one item (or"
                     + " mutated id) per line; table: an aligned table.")
+    @SuppressWarnings("NullAway.Init") // has a default value: picocli sets it before call()
     OutputFormat format;
 
     @Option(
@@ -66,9 +68,11 @@ final class ExecCommand implements Callable<Integer> {
             description = "Stop the statement if it runs longer, e.g. 500ms, 30s, 5m (default: 60s). A stopped"
                     + " statement fails with query/timeout and changes nothing. With --url the peer's own"
                     + " --statement-timeout applies.")
+    @Nullable
     Duration statementTimeout;
 
     @Parameters(index = "0", paramLabel = "STATEMENT", description = "One DQL statement, e.g. \"SELECT * FROM cars\".")
+    @SuppressWarnings("NullAway.Init") // a required parameter: picocli sets it before call()
     String statement;
 
     ExecCommand(CliEnvironment environment) {

@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +74,7 @@ final class HttpApi {
     static final List<String> HEADERS = List.of("authorization", "host", "origin", "sec-fetch-site", "content-type");
 
     private final Starling db;
-    private final byte[] token;
+    private final byte @Nullable [] token;
     private final BrowserGuard guard;
     private final RefusalLog refusals;
 
@@ -82,7 +83,7 @@ final class HttpApi {
      * @param guard the rules for {@code Host} and {@code Origin}
      * @param refusals where refusals worth an operator's attention are logged (401, 403)
      */
-    HttpApi(Starling db, String token, BrowserGuard guard, RefusalLog refusals) {
+    HttpApi(Starling db, @Nullable String token, BrowserGuard guard, RefusalLog refusals) {
         this.db = db;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
         this.guard = guard;
@@ -106,12 +107,14 @@ final class HttpApi {
             Map<String, String> headers,
             byte[] body,
             String remote) {
+        @Nullable
         String parameter(String name) {
             List<String> values = query.get(name);
             return values == null || values.isEmpty() ? null : values.get(0);
         }
 
         /** A header of {@link #HEADERS}, or null. */
+        @Nullable
         String header(String lowerCaseName) {
             return headers.get(lowerCaseName);
         }
@@ -229,13 +232,14 @@ final class HttpApi {
      */
     private Response health(boolean authorized) {
         Store.Health health = db.store().health();
-        if (health.isHealthy()) return Response.of(200, TEXT, "ok");
+        ErrorCode problem = health.problem();
+        if (problem == null) return Response.of(200, TEXT, "ok"); // healthy
         String message = authorized
                 ? health.message()
-                : health.problem() == ErrorCode.STORE_FULL
+                : problem == ErrorCode.STORE_FULL
                         ? "writes are failing: no space left on the disk of the database"
-                        : "writes are failing: " + health.problem().code();
-        return error(503, health.problem().code(), message);
+                        : "writes are failing: " + problem.code();
+        return error(503, problem.code(), message);
     }
 
     private Reply execute(byte[] body) {
@@ -291,7 +295,7 @@ final class HttpApi {
         return sb.append("]}").toString();
     }
 
-    private boolean authorized(String authorization) {
+    private boolean authorized(@Nullable String authorization) {
         if (token == null) return true;
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
         byte[] given = authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
@@ -302,12 +306,12 @@ final class HttpApi {
      * Null when {@code contentType} is {@code application/json} (any parameters; a charset must be UTF-8), else the
      * 415 to answer: a web page of another origin can send a body of any other type without the browser asking.
      */
-    static Response jsonBodyRequired(String contentType) {
+    static @Nullable Response jsonBodyRequired(@Nullable String contentType) {
         String why = null;
         if (contentType == null || contentType.isBlank()) {
             why = "the request has no Content-Type";
         } else {
-            String[] parts = contentType.split(";");
+            String[] parts = contentType.split(";", -1);
             if (!parts[0].strip().equalsIgnoreCase("application/json")) {
                 why = "the Content-Type is '" + contentType.strip() + "'";
             } else {
@@ -353,7 +357,7 @@ final class HttpApi {
             else status = 500;
             // a full disk (507) is logged by the storage when it starts and ends, not at every refused write
             if (status == 500) log.error("request failed: {}", code.code(), e);
-            return error(status, code.code(), s.getMessage());
+            return error(status, code.code(), String.valueOf(s.getMessage()));
         }
         log.error("request failed with a bug", e);
         return error(500, ErrorCode.INTERNAL.code(), String.valueOf(e));

@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The client side of the HTTP API ({@code exec --url}, {@code watch --url}), over {@link HttpClient} — fine in the
@@ -32,14 +33,14 @@ final class HttpApiClient {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final URI base;
-    private final String token;
+    private final @Nullable String token;
     private final HttpClient client;
 
     /**
      * @param base the peer's URL, {@code http://HOST:PORT} (see {@link #parseUrl})
      * @param token the bearer token to send, or null
      */
-    HttpApiClient(URI base, String token) {
+    HttpApiClient(URI base, @Nullable String token) {
         this.base = base;
         this.token = token;
         this.client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
@@ -206,7 +207,7 @@ final class HttpApiClient {
     private static final class EventParser implements Flow.Subscriber<String> {
         private final Consumer<String> onEvent;
         private final StringBuilder data = new StringBuilder();
-        private volatile Flow.Subscription subscription;
+        private volatile Flow.@Nullable Subscription subscription;
         private volatile boolean cancelled;
 
         EventParser(Consumer<String> onEvent) {

@@ -60,6 +60,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,7 +155,7 @@ final class HttpApiServer implements AutoCloseable {
      * @param allowedOrigins origins accepted in {@code Origin} besides the request's own
      */
     record Settings(
-            String token,
+            @Nullable String token,
             int maxBody,
             int maxConnections,
             int maxStreams,
@@ -185,7 +186,7 @@ final class HttpApiServer implements AutoCloseable {
                     Set.of());
         }
 
-        Settings withToken(String token) {
+        Settings withToken(@Nullable String token) {
             return new Settings(
                     token,
                     maxBody,
@@ -349,9 +350,9 @@ final class HttpApiServer implements AutoCloseable {
     }
 
     /**
-     * Starts serving {@code db}'s API on {@code address} (port 0 picks a free port).
+     * Starts serving {@code db}'s API on {@code address} (port 0 picks a free port). Throws {@link
+     * java.io.IOException} (undeclared, as Netty throws it) if the address cannot be bound.
      *
-     * @throws java.io.IOException (possibly undeclared, as Netty throws it) if the address cannot be bound
      */
     static HttpApiServer start(Starling db, InetSocketAddress address, Settings settings) throws InterruptedException {
         return start(db, address, settings, new RefusalLog(log::warn, System::nanoTime, RefusalLog.WINDOW));
@@ -528,7 +529,9 @@ final class HttpApiServer implements AutoCloseable {
     /** The idle and request timers of one connection. Runs on the connection's event loop only. */
     private final class Deadlines extends ChannelDuplexHandler {
         private Phase phase = Phase.BUSY;
-        private ScheduledFuture<?> timer;
+        private @Nullable ScheduledFuture<?> timer;
+
+        @SuppressWarnings("NullAway.Init") // Netty calls handlerAdded before any event reaches the handler
         private ChannelHandlerContext ctx;
 
         @Override

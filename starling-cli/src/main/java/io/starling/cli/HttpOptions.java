@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,6 +29,7 @@ final class HttpOptions {
             paramLabel = "HOST:PORT",
             description = "Serve the HTTP API (docs/HTTP-API.md) on HOST:PORT, or PORT alone for 127.0.0.1:PORT;"
                     + " port 0 picks a free one. A host other than a loopback address needs --http-token.")
+    @Nullable
     String http;
 
     @Option(
@@ -35,6 +37,7 @@ final class HttpOptions {
             paramLabel = "TOKEN",
             description = "Require 'Authorization: Bearer TOKEN' on every request but /healthz (default: $"
                     + TOKEN_VARIABLE + ").")
+    @Nullable
     String token;
 
     @Option(
@@ -42,6 +45,7 @@ final class HttpOptions {
             paramLabel = "N",
             description = "Serve at most N connections at once; more are answered 503 and closed (default: "
                     + HttpApiServer.DEFAULT_MAX_CONNECTIONS + ").")
+    @Nullable
     Integer maxConnections;
 
     @Option(
@@ -49,6 +53,7 @@ final class HttpOptions {
             paramLabel = "N",
             description = "Allow at most N live-query event streams (/api/v1/observe) at once; more are answered 503"
                     + " (default: " + HttpApiServer.DEFAULT_MAX_STREAMS + ").")
+    @Nullable
     Integer maxStreams;
 
     @Option(
@@ -56,6 +61,7 @@ final class HttpOptions {
             paramLabel = "DURATION",
             description = "Close a connection that sends no request for this long, and an event stream whose client"
                     + " reads nothing for this long (default: 60s; 500ms, 30s, 5m or plain seconds).")
+    @Nullable
     String idleTimeout;
 
     @Option(
@@ -63,6 +69,7 @@ final class HttpOptions {
             paramLabel = "DURATION",
             description = "Answer 408 and close when a request (head and body) has not arrived completely this long"
                     + " after its first byte (default: 30s).")
+    @Nullable
     String requestTimeout;
 
     @Option(
@@ -80,7 +87,7 @@ final class HttpOptions {
     List<String> allowedOrigins = new ArrayList<>();
 
     /** The settings checked and resolved: null when {@code --http} was not given. */
-    record Binding(InetSocketAddress address, String token, HttpApiServer.Settings settings) {
+    record Binding(InetSocketAddress address, @Nullable String token, HttpApiServer.Settings settings) {
         boolean loopback() {
             return address.getAddress().isLoopbackAddress();
         }
@@ -92,6 +99,7 @@ final class HttpOptions {
      * @throws CliUsageException for a malformed {@code --http}, an unknown host, a non-loopback address without a
      *     token, or a token without {@code --http}
      */
+    @Nullable
     Binding binding(Map<String, String> env) {
         String bearer = token != null ? token : env.get(TOKEN_VARIABLE);
         if (bearer != null && bearer.isBlank()) bearer = null;
@@ -139,7 +147,7 @@ final class HttpOptions {
     }
 
     /** The first {@code --http-…} option given, or null (without {@code --http} they would be ignored). */
-    private String optionGivenWithoutHttp() {
+    private @Nullable String optionGivenWithoutHttp() {
         if (token != null) return "--http-token";
         if (maxConnections != null) return "--http-max-connections";
         if (maxStreams != null) return "--http-max-streams";

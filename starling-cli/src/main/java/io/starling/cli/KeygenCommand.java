@@ -43,6 +43,7 @@ final class KeygenCommand implements Callable<Integer> {
     boolean fingerprint;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "The key file, e.g. app.key.")
+    @SuppressWarnings("NullAway.Init") // a required parameter: picocli sets it before call()
     Path file;
 
     @Override

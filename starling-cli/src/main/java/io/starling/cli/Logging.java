@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.event.Level;
 
 /**
@@ -28,18 +29,11 @@ final class Logging {
     /** Repeats of a line within this window are folded into one summary line. */
     static final long REPEAT_WINDOW_SECONDS = 60;
 
-    private static final Consumer<String> STDERR = line -> {
-        synchronized (System.err) {
-            System.err.println(line);
-            System.err.flush();
-        }
-    };
-
     private static volatile Level threshold = Level.WARN;
-    private static volatile Consumer<String> printer = STDERR;
+    private static volatile Consumer<String> printer = Logging::printToStderr;
     private static final RepeatFilter repeats =
             new RepeatFilter(TimeUnit.SECONDS.toNanos(REPEAT_WINDOW_SECONDS), System::nanoTime);
-    private static ScheduledExecutorService flusher; // guarded by Logging.class
+    private static @Nullable ScheduledExecutorService flusher; // guarded by Logging.class
 
     private Logging() {}
 
@@ -114,19 +108,27 @@ final class Logging {
             try {
                 target.accept(l);
             } catch (RuntimeException e) {
-                STDERR.accept(l); // a closed terminal must not lose the line, nor fail the caller
+                printToStderr(l); // a closed terminal must not lose the line, nor fail the caller
             }
+        }
+    }
+
+    private static void printToStderr(String line) {
+        synchronized (System.err) {
+            System.err.println(line);
+            System.err.flush();
         }
     }
 
     /** Prints the summaries of repeats once their window ends, even if the line never comes again. */
     private static synchronized void startFlusher() {
         if (flusher != null) return;
-        flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "starling-log");
             t.setDaemon(true);
             return t;
         });
-        flusher.scheduleWithFixedDelay(() -> emit(repeats.flush()), 1, 1, TimeUnit.SECONDS);
+        flusher = started;
+        started.scheduleWithFixedDelay(() -> emit(repeats.flush()), 1, 1, TimeUnit.SECONDS);
     }
 }

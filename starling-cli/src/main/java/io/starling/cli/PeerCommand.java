@@ -92,7 +92,7 @@ final class PeerCommand implements Callable<Integer> {
                 sync.subscribe(db);
                 SyncOptions.printStatus(db, err);
                 try (HttpApiServer server = binding == null ? null : startHttp(db, binding)) {
-                    if (server != null) {
+                    if (server != null && binding != null) {
                         err.println("http listening on " + server.url());
                         if (binding.token() != null) {
                             err.println("http requires 'Authorization: Bearer <token>' on every request but /healthz");

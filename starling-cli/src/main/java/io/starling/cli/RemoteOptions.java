@@ -1,5 +1,7 @@
 package io.starling.cli;
 
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** {@code --url} and {@code --token}: talk to a running peer through its HTTP API instead of a local database. */
@@ -8,12 +10,14 @@ final class RemoteOptions {
             names = "--url",
             paramLabel = "URL",
             description = "Use the peer serving its HTTP API at http://HOST:PORT instead of a local database.")
+    @Nullable
     String url;
 
     @Option(
             names = "--token",
             paramLabel = "TOKEN",
             description = "Bearer token for --url (default: $" + HttpOptions.TOKEN_VARIABLE + ").")
+    @Nullable
     String token;
 
     boolean given() {
@@ -28,6 +32,8 @@ final class RemoteOptions {
     /** The client for {@code --url}; the token is {@code --token}, else {@code $STARLING_HTTP_TOKEN}, else none. */
     HttpApiClient client(CliEnvironment environment) {
         String t = token != null ? token : environment.env().get(HttpOptions.TOKEN_VARIABLE);
-        return new HttpApiClient(HttpApiClient.parseUrl(url), t == null || t.isBlank() ? null : t.strip());
+        return new HttpApiClient(
+                HttpApiClient.parseUrl(Objects.requireNonNull(url, "--url")),
+                t == null || t.isBlank() ? null : t.strip());
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The columns a SELECT asks for, read from its text: for each projection, in order, the name its values carry in
@@ -176,7 +177,7 @@ final class ResultColumns {
      * The name of an expression without an alias: its last field when it is a path or a member access (a primary
      * followed only by {@code .name} and {@code [index]} steps), the name inside redundant parentheses; else null.
      */
-    private static String derivedName(List<Token> p, int from, int to) {
+    private static @Nullable String derivedName(List<Token> p, int from, int to) {
         if (to - from >= 2 && p.get(from).is("(") && closing(p, from) == to - 1)
             return derivedName(p, from + 1, to - 1);
         int i = from;

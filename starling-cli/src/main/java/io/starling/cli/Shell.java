@@ -24,6 +24,7 @@ import org.jline.reader.impl.history.DefaultHistory;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.Terminal.Signal;
 import org.jline.terminal.Terminal.SignalHandler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One shell session over an open store: reads input through JLine, runs statements, prints results, until
@@ -66,12 +67,12 @@ final class Shell {
     private final Store store;
     private final Terminal terminal;
     private final boolean interactive;
-    private final Path historyFile;
+    private final @Nullable Path historyFile;
     private final ErrorReporter errors;
     private final PrintWriter out;
     private OutputFormat format;
     private Map<String, Object> args = Map.of();
-    private ShellLineReader reader; // while run() runs
+    private @Nullable ShellLineReader reader; // while run() runs
 
     /**
      * @param historyFile where to keep the history, or null for none
@@ -81,7 +82,7 @@ final class Shell {
             Starling db,
             Terminal terminal,
             boolean interactive,
-            Path historyFile,
+            @Nullable Path historyFile,
             OutputFormat format,
             ErrorReporter errors) {
         this.db = db;
@@ -95,6 +96,7 @@ final class Shell {
     }
 
     /** The line reader of the session, once {@link #run} has started (for tests). */
+    @Nullable
     ShellLineReader lineReader() {
         return reader;
     }

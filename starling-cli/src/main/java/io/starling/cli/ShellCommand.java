@@ -12,8 +12,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.jline.terminal.Terminal;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,6 +66,7 @@ final class ShellCommand implements Callable<Integer> {
             converter = OutputFormat.Converter.class,
             defaultValue = "table",
             description = "table (default), json or jsonl; .format changes it.")
+    @SuppressWarnings("NullAway.Init") // has a default value: picocli sets it before call()
     OutputFormat format;
 
     @Option(
@@ -71,6 +74,7 @@ final class ShellCommand implements Callable<Integer> {
             paramLabel = "FILE",
             description = "History file (default: $" + HISTORY_VARIABLE + ", else one per database under"
                     + " ~/.starling/shell-history/, readable by you only).")
+    @Nullable
     Path history;
 
     @Option(names = "--no-history", description = "Keep no history.")
@@ -118,7 +122,7 @@ final class ShellCommand implements Callable<Integer> {
      * none. By default each database has its own, {@code ~/.starling/shell-history/<name>-<hash>}: statements hold
      * data, so one database's history is not shown in another's session, and nobody else can read it.
      */
-    private Path historyFile(Path database) {
+    private @Nullable Path historyFile(Path database) {
         if (noHistory) return null;
         Path chosen = history != null ? history : fromEnvironment();
         Path file = chosen != null ? chosen : defaultHistoryFile(environment.home(), database);
@@ -128,7 +132,8 @@ final class ShellCommand implements Callable<Integer> {
                 if (dir != null) Files.createDirectories(dir);
             } else {
                 ownerOnlyDirectory(environment.home().resolve(".starling"));
-                ownerOnlyDirectory(file.getParent());
+                ownerOnlyDirectory(
+                        Objects.requireNonNull(file.getParent(), "the default history file has a directory"));
             }
             ownerOnlyFile(file);
         } catch (IOException | UncheckedIOException e) {
@@ -141,7 +146,7 @@ final class ShellCommand implements Callable<Integer> {
     }
 
     /** {@code $STARLING_HISTORY_FILE}, or null when it is unset or blank. */
-    private Path fromEnvironment() {
+    private @Nullable Path fromEnvironment() {
         String fromEnv = environment.env().get(HISTORY_VARIABLE);
         return fromEnv != null && !fromEnv.isBlank() ? Path.of(fromEnv) : null;
     }

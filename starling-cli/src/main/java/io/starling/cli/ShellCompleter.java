@@ -12,6 +12,7 @@ import org.jline.reader.Candidate;
 import org.jline.reader.Completer;
 import org.jline.reader.LineReader;
 import org.jline.reader.ParsedLine;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Tab completion in the shell: dot-commands at the start of the input (and the formats after {@code .format});
@@ -114,7 +115,7 @@ final class ShellCompleter implements Completer {
     }
 
     /** The collection a statement names (after FROM, INTO, UPDATE or ON), or null. */
-    static String collectionOf(String statement) {
+    static @Nullable String collectionOf(String statement) {
         List<ResultColumns.Token> tokens = ResultColumns.tokens(statement);
         for (int i = 0; i + 1 < tokens.size(); i++) {
             ResultColumns.Token t = tokens.get(i);
@@ -173,7 +174,7 @@ final class ShellCompleter implements Completer {
             String path = prefix + quoted(e.getKey());
             paths.add(path);
             if (depth < DEPTH && e.getValue() instanceof Map<?, ?> nested) {
-                @SuppressWarnings("unchecked")
+                @SuppressWarnings("unchecked") // a nested document object: its keys are field names (strings)
                 Map<String, Object> map = (Map<String, Object>) nested;
                 addPaths(paths, path + ".", map, depth + 1);
             }

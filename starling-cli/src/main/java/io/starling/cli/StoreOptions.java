@@ -3,6 +3,7 @@ package io.starling.cli;
 import io.starling.StarlingConfig;
 import java.nio.file.Path;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** The options that say which database to open, shared by {@code exec}, {@code shell}, {@code peer} and {@code watch}. */
@@ -11,6 +12,7 @@ final class StoreOptions {
             names = "--db",
             paramLabel = "DIR",
             description = "Database directory, created if absent (default: $STARLING_DB_PATH, else ./starling-data).")
+    @Nullable
     Path database;
 
     @Option(
@@ -18,6 +20,7 @@ final class StoreOptions {
             paramLabel = "ID",
             description = "App id (default: $STARLING_APP_ID, else the one stored in the database; 'default' for a"
                     + " new one). A database refuses to open under another app's id.")
+    @Nullable
     String appId;
 
     /**

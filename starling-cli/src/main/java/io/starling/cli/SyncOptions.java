@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -45,6 +46,7 @@ final class SyncOptions {
             description = "The app's shared key (made by 'starling keygen'): mutual TLS, only peers holding the same"
                     + " key can connect. Default: $STARLING_SHARED_KEY; without one, playground mode (no"
                     + " authentication, no encryption: development only).")
+    @Nullable
     Path sharedKey;
 
     @Option(

@@ -131,7 +131,8 @@ final class TableRenderer {
             rightAligned.add(right);
         }
         String[][] headers = new String[n][];
-        for (int c = 0; c < n; c++) headers[c] = new String[] {escapeControls(columns.get(names.get(c)))};
+        List<String> titles = new ArrayList<>(columns.values()); // in the order of names
+        for (int c = 0; c < n; c++) headers[c] = new String[] {escapeControls(titles.get(c))};
 
         int[] widths = fit(naturalWidths(headers, cells), layout.width());
         appendRow(sb, headers, new boolean[n], widths);

@@ -50,6 +50,7 @@ interface TerminalFactory {
      * True when both standard input and output are a terminal. Java 22 and later return a {@link Console} even
      * for redirected streams and tell them apart with {@code Console.isTerminal()}, which Java 17 lacks.
      */
+    @SuppressWarnings("SystemConsoleNull") // handled below: isTerminal() where it exists (Java 22+), else null
     private static boolean hasConsole() {
         Console console = System.console();
         if (console == null) return false;

@@ -62,6 +62,7 @@ final class WatchCommand implements Callable<Integer> {
             index = "0",
             paramLabel = "QUERY",
             description = "A SELECT, e.g. \"SELECT * FROM tasks WHERE done = false\".")
+    @SuppressWarnings("NullAway.Init") // a required parameter: picocli sets it before call()
     String statement;
 
     WatchCommand(CliEnvironment environment) {

@@ -460,7 +460,7 @@ public final class ArchitectureRules {
                 while (files.hasMoreElements()) {
                     try (java.io.InputStream in = files.nextElement().openStream()) {
                         String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                        for (String line : text.split("\\R")) {
+                        for (String line : (Iterable<String>) text.lines()::iterator) {
                             if (line.replaceAll("#.*", "").trim().equals(c.getName())) return true;
                         }
                     }

@@ -21,11 +21,17 @@ public final class BuildPaths {
 
     /** {@code <module>}, the directory of the module that holds {@code testClass}. */
     public static Path moduleDirectory(Class<?> testClass) {
-        return classesDirectory(testClass).getParent().getParent();
+        return parent(parent(classesDirectory(testClass)));
     }
 
     /** The repository root, the parent of every module's directory. */
     public static Path repositoryRoot(Class<?> testClass) {
-        return moduleDirectory(testClass).getParent();
+        return parent(moduleDirectory(testClass));
+    }
+
+    private static Path parent(Path p) {
+        Path parent = p.getParent();
+        if (parent == null) throw new IllegalStateException(p + " has no parent: not a build's classes directory");
+        return parent;
     }
 }

@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@code main} class of the test class path in a JVM of its own: for what one JVM cannot show (a SIGKILL in the
@@ -57,18 +57,14 @@ public final class ChildJvm implements AutoCloseable {
 
     private final String name;
     private final Process process;
-    private final Map<Output, List<String>> lines = new EnumMap<>(Output.class);
-    private final Map<Output, Boolean> ended = new EnumMap<>(Output.class);
+    private final Captured stdout = new Captured();
+    private final Captured stderr = new Captured();
     private final List<Thread> pumps = new ArrayList<>();
     private int nextStdout; // the cursor of nextLine
 
     private ChildJvm(String name, Process process) {
         this.name = name;
         this.process = process;
-        for (Output o : Output.values()) {
-            lines.put(o, new ArrayList<>());
-            ended.put(o, false);
-        }
         pump(Output.STDOUT, process.getInputStream());
         pump(Output.STDERR, process.getErrorStream());
         RUNNING.add(this);
@@ -95,13 +91,23 @@ public final class ChildJvm implements AutoCloseable {
 
     // ---- output
 
+    /** One output stream as read so far; guarded by the ChildJvm's monitor. */
+    private static final class Captured {
+        final List<String> lines = new ArrayList<>();
+        boolean ended;
+    }
+
+    private Captured captured(Output output) {
+        return output == Output.STDOUT ? stdout : stderr;
+    }
+
     private void pump(Output output, InputStream in) {
         Thread t = new Thread(
                 () -> {
                     try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
                         for (String line; (line = r.readLine()) != null; ) {
                             synchronized (this) {
-                                lines.get(output).add(line);
+                                captured(output).lines.add(line);
                                 notifyAll();
                             }
                         }
@@ -109,7 +115,7 @@ public final class ChildJvm implements AutoCloseable {
                         // the stream breaks when the child is killed: that is the end of its output
                     } finally {
                         synchronized (this) {
-                            ended.put(output, true);
+                            captured(output).ended = true;
                             notifyAll();
                         }
                     }
@@ -126,11 +132,11 @@ public final class ChildJvm implements AutoCloseable {
      *
      * @throws AssertionError if no line comes within {@code timeout}
      */
-    public synchronized String nextLine(Duration timeout) {
+    public synchronized @Nullable String nextLine(Duration timeout) {
         long end = System.nanoTime() + timeout.toNanos();
-        List<String> out = lines.get(Output.STDOUT);
+        List<String> out = stdout.lines;
         while (nextStdout >= out.size()) {
-            if (ended.get(Output.STDOUT)) return null;
+            if (stdout.ended) return null;
             waitUntil(end, () -> "no line on stdout of " + name + " within " + Await.format(timeout));
         }
         return out.get(nextStdout++);
@@ -145,12 +151,12 @@ public final class ChildJvm implements AutoCloseable {
     public synchronized String awaitLine(Output output, String what, Duration timeout, Predicate<String> matches) {
         long end = System.nanoTime() + timeout.toNanos();
         int seen = 0;
-        List<String> all = lines.get(output);
+        List<String> all = captured(output).lines;
         while (true) {
             for (; seen < all.size(); seen++) {
                 if (matches.test(all.get(seen))) return all.get(seen);
             }
-            if (ended.get(output)) {
+            if (captured(output).ended) {
                 throw new AssertionError(name + ": " + what + " never came on " + output + ", the stream ended"
                         + exitNote() + "\n" + describeOutput());
             }
@@ -172,13 +178,13 @@ public final class ChildJvm implements AutoCloseable {
 
     /** The lines of {@code output} so far. */
     public synchronized List<String> lines(Output output) {
-        return List.copyOf(lines.get(output));
+        return List.copyOf(captured(output).lines);
     }
 
     /** The text of {@code output} so far, each line ended by a newline. */
     public synchronized String text(Output output) {
         StringBuilder sb = new StringBuilder();
-        for (String l : lines.get(output)) sb.append(l).append('\n');
+        for (String l : captured(output).lines) sb.append(l).append('\n');
         return sb.toString();
     }
 
@@ -318,7 +324,7 @@ public final class ChildJvm implements AutoCloseable {
         private final List<String> jvmOptions = new ArrayList<>();
         private final List<String> args = new ArrayList<>();
         private String classPath = testClassPath();
-        private Path directory;
+        private @Nullable Path directory;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Predicate<String> removeFromEnvironment = n -> false;
         private boolean stdinFromNull;

@@ -2,6 +2,7 @@ package io.starling.testsupport;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Seeds of randomized tests: the system property that replays one, and the command that does.
@@ -19,7 +20,7 @@ public final class Seeds {
     private Seeds() {}
 
     /** The seed {@code -Dstarling.seed} names, or null when it is not set. */
-    public static String requested() {
+    public static @Nullable String requested() {
         String s = System.getProperty(PROPERTY);
         if (s == null || s.isBlank()) return null;
         return s.trim();

@@ -2,6 +2,7 @@ package io.starling.testsupport;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The modules of the build and the one-way graph between them (docs/ARCHITECTURE.md), as the architecture rules
@@ -85,7 +86,11 @@ public enum StarlingModule {
             "io.starling.internal.sync..");
 
     private final Kind kind;
+    // Both lists are unmodifiable (List.of, List.copyOf); ImmutableEnumChecker only trusts Guava's immutable types.
+    @SuppressWarnings("ImmutableEnumChecker")
     private final List<String> packages;
+
+    @SuppressWarnings("ImmutableEnumChecker") // unmodifiable: List.copyOf
     private final List<String> reachablePackages;
 
     StarlingModule(Kind kind, List<String> packages, List<StarlingModule> usesWhole) {
@@ -132,7 +137,7 @@ public enum StarlingModule {
     }
 
     /** The module whose directory is {@code artifactId}, or null. */
-    public static StarlingModule byArtifactId(String artifactId) {
+    public static @Nullable StarlingModule byArtifactId(String artifactId) {
         for (StarlingModule m : values()) if (m.artifactId().equals(artifactId)) return m;
         return null;
     }

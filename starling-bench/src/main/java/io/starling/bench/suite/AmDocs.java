@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.automerge.AmValue;
 import org.automerge.Document;
@@ -13,6 +14,7 @@ import org.automerge.ObjectId;
 import org.automerge.ObjectType;
 import org.automerge.SyncState;
 import org.automerge.Transaction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The documents in one Automerge document (org.automerge:automerge 0.0.7, JNI): a root map {@code docs} of
@@ -20,9 +22,9 @@ import org.automerge.Transaction;
  */
 final class AmDocs {
     final Document doc;
-    final ObjectId docs;
+    final @Nullable ObjectId docs; // null until a sync brings the map: see resolved()
 
-    private AmDocs(Document doc, ObjectId docs) {
+    private AmDocs(Document doc, @Nullable ObjectId docs) {
         this.doc = doc;
         this.docs = docs;
     }
@@ -37,7 +39,7 @@ final class AmDocs {
         return new AmDocs(doc, docs);
     }
 
-    /** Wraps a document that holds (or will hold, after a sync) the {@code docs} map. */
+    /** Wraps a document that holds (or will hold, after a sync) the "docs" map. */
     static AmDocs wrap(Document doc) {
         Optional<AmValue> v = doc.get(ObjectId.ROOT, "docs");
         return new AmDocs(doc, v.isPresent() ? ((AmValue.Map) v.get()).getId() : null);
@@ -56,7 +58,8 @@ final class AmDocs {
     /** One transaction per batch of 1,000. */
     void insert(List<Map<String, Object>> batch) {
         try (Transaction tx = doc.startTransaction()) {
-            for (Map<String, Object> d : batch) put(tx, docs, d);
+            ObjectId map = Objects.requireNonNull(docs, "no docs map yet: resolved() after a sync");
+            for (Map<String, Object> d : batch) put(tx, map, d);
             tx.commit();
         }
     }
@@ -77,13 +80,14 @@ final class AmDocs {
         }
     }
 
+    @Nullable
     ObjectId docId(String id) {
         Optional<AmValue> v = doc.get(docs, id);
         return v.isPresent() && v.get() instanceof AmValue.Map m ? m.getId() : null;
     }
 
     void setScore(String id, long score) {
-        ObjectId m = docId(id);
+        ObjectId m = Objects.requireNonNull(docId(id), id);
         try (Transaction tx = doc.startTransaction()) {
             tx.set(m, "score", NewValue.integer(score));
             tx.commit();
@@ -98,6 +102,7 @@ final class AmDocs {
     }
 
     /** The document as a Java map (what SELECT * returns), or null. */
+    @Nullable
     Map<String, Object> lookup(String id) {
         ObjectId m = docId(id);
         return m == null ? null : materialize(id, m);

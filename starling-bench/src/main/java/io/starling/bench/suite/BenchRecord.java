@@ -1,5 +1,7 @@
 package io.starling.bench.suite;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One measured figure: {@code {"scenario", "system", "n", "metric", "value", "unit"}}. {@code value} is a
  * {@link Number} or, for the units {@code text} and {@code error}, a {@link String}.
@@ -7,6 +9,11 @@ package io.starling.bench.suite;
 record BenchRecord(String scenario, String system, int n, String metric, Object value, String unit) {
     public static BenchRecord of(String scenario, String system, int n, String metric, double value, String unit) {
         return new BenchRecord(scenario, system, n, metric, value, unit);
+    }
+
+    /** A count of bytes or documents: recorded as a double, like every other figure (exact below 2^53). */
+    public static BenchRecord of(String scenario, String system, int n, String metric, long value, String unit) {
+        return of(scenario, system, n, metric, (double) value, unit);
     }
 
     public static BenchRecord text(String scenario, String system, int n, String metric, String value) {
@@ -26,7 +33,7 @@ record BenchRecord(String scenario, String system, int n, String metric, Object 
     }
 
     /** Whether a larger value is better for this unit (throughput), false for times, bytes and memory. */
-    public static Boolean higherIsBetter(String unit) {
+    public static @Nullable Boolean higherIsBetter(@Nullable String unit) {
         if (unit == null) return null;
         if (unit.endsWith("/s")) return true;
         if (unit.equals("bool") || unit.equals("text") || unit.equals("error") || unit.equals("count")) return null;

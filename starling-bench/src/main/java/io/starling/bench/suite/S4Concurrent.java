@@ -12,6 +12,7 @@ import org.automerge.NewValue;
 import org.automerge.ObjectId;
 import org.automerge.SyncState;
 import org.automerge.Transaction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * S4, concurrent edits on two disconnected replicas of one document, then a sync: does each system converge
@@ -57,7 +58,7 @@ final class S4Concurrent implements Scenario {
         Bench.await("S4 sync", () -> a.sync().hasReached(idB, seqA) && b.sync().hasReached(idA, seqB), 60);
     }
 
-    private static Map<String, Object> get(DefaultStarling db, String id) {
+    private static @Nullable Map<String, Object> get(DefaultStarling db, String id) {
         var items = db.store()
                 .execute("SELECT * FROM docs WHERE _id = :id", Map.of("id", id))
                 .items();
@@ -136,7 +137,7 @@ final class S4Concurrent implements Scenario {
         AmDocs a = AmDocs.create();
         try (Transaction tx = a.doc.startTransaction()) {
             for (String c : CASES) {
-                AmDocs.put(tx, a.docs, Map.of("_id", c, "name", "start", "score", 0L));
+                AmDocs.put(tx, Objects.requireNonNull(a.docs), Map.of("_id", c, "name", "start", "score", 0L));
             }
             tx.commit();
         }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * S5, a mesh of 3 and 6 Starling peers over the in-memory transport as a line (0-1-…-k), a ring (the line plus
@@ -107,12 +108,12 @@ final class S5Mesh implements Scenario {
     }
 
     private static int count(DefaultStarling p) {
-        return ((Number) p.store()
+        return ((Number) Objects.requireNonNull(p.store()
                         .execute("SELECT COUNT(*) AS c FROM docs")
                         .items()
                         .get(0)
                         .value()
-                        .get("c"))
+                        .get("c")))
                 .intValue();
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.automerge.Document;
 import org.automerge.NewValue;
 import org.automerge.SyncState;
@@ -82,7 +83,9 @@ final class S6Tombstones implements Scenario {
                             tx.set(
                                     ids.get(i),
                                     "score",
-                                    NewValue.integer((Long) docs.get(i).get("score") + round));
+                                    NewValue.integer((Long) Objects.requireNonNull(
+                                                    docs.get(i).get("score"))
+                                            + round));
                         }
                         tx.commit();
                     }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -125,7 +126,7 @@ public final class SuiteMain {
     }
 
     private static int parseN(String s) {
-        s = s.toLowerCase();
+        s = s.toLowerCase(Locale.ROOT);
         if (s.endsWith("k")) return Integer.parseInt(s.substring(0, s.length() - 1)) * 1000;
         return Integer.parseInt(s);
     }

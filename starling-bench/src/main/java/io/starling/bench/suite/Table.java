@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -22,7 +23,7 @@ final class Table {
         for (BenchRecord r : records)
             byScenario.computeIfAbsent(r.scenario(), k -> new ArrayList<>()).add(r);
         for (String scenario : new TreeSet<>(byScenario.keySet())) {
-            List<BenchRecord> rs = byScenario.get(scenario);
+            List<BenchRecord> rs = Objects.requireNonNull(byScenario.get(scenario));
             Set<String> systems = new LinkedHashSet<>();
             rs.stream()
                     .map(BenchRecord::system)

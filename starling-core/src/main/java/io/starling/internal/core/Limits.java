@@ -2,6 +2,7 @@ package io.starling.internal.core;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The limits of the data model, each one value enforced at every entry point — local writes, DQL literals and
@@ -48,7 +49,7 @@ public final class Limits {
      *
      * @param what what the name names, for the message ("collection name", "index name")
      */
-    public static String nameProblem(String what, String name) {
+    public static @Nullable String nameProblem(String what, String name) {
         if (name.isEmpty()) return "a " + what + " must not be empty";
         int surrogate = loneSurrogateAt(name);
         if (surrogate >= 0)
@@ -68,7 +69,7 @@ public final class Limits {
     }
 
     /** What is wrong with a field name, or null: valid Unicode of at most {@link #MAX_FIELD_NAME_BYTES} bytes. */
-    public static String fieldNameProblem(String name) {
+    public static @Nullable String fieldNameProblem(String name) {
         int surrogate = loneSurrogateAt(name);
         if (surrogate >= 0) {
             return "field name " + quoted(name) + " is not valid Unicode (a lone surrogate at " + surrogate + ")";
@@ -87,11 +88,11 @@ public final class Limits {
      * is not valid Unicode, a field name that is too long. MISSING inside arrays is a problem too; objects never
      * hold it.
      */
-    public static String valueProblem(Value v, int maxDepth) {
+    public static @Nullable String valueProblem(Value v, int maxDepth) {
         return problem(v, maxDepth, 0);
     }
 
-    private static String problem(Value v, int maxDepth, int level) {
+    private static @Nullable String problem(Value v, int maxDepth, int level) {
         if (v instanceof Value.Str s) {
             int at = loneSurrogateAt(s.value());
             return at < 0 ? null : "holds a string that is not valid Unicode (a lone surrogate at " + at + ")";

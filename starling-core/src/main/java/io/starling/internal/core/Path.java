@@ -3,6 +3,7 @@ package io.starling.internal.core;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A path into a document: field names and array positions, such as {@code a.b[0].c}. Never empty.
@@ -47,7 +48,7 @@ public record Path(List<Segment> segments) {
     }
 
     /** The path without its first segment, or null for a one-segment path. */
-    public Path tail() {
+    public @Nullable Path tail() {
         return segments.size() == 1 ? null : new Path(segments.subList(1, segments.size()));
     }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A DQL value — null, boolean, 64-bit integer, 64-bit float, string, binary, array, object (docs/DATA-MODEL.md) —
@@ -19,10 +20,15 @@ import java.util.Objects;
  * <p>MISSING is not NULL: it is what a path that leads nowhere evaluates to, it is never stored, and an
  * object never holds a MISSING field (constructors drop them). Values are immutable and thread-safe.
  *
- * <p>{@link #equals(Object)} is structural and type-exact ({@code Int(1)} is not {@code Dbl(1.0)});
+ * <p>{@code equals} is structural and type-exact ({@code Int(1)} is not {@code Dbl(1.0)});
  * query comparison, which treats numbers by value, lives in {@link ValueOrder}. Object field order is
  * kept (projections keep their column order) but ignored by equality, as for any {@link Map}.
  */
+// Value's constants are instances of its own subtypes: a thread initialising Value while another initialises one
+// of those subtypes first could deadlock. Missing and Null cannot go first (private constructors, instances reached
+// only through Value); main code reaches Bool only through TRUE and FALSE, so Value is always initialised first.
+// Keep it so: build booleans with Value.TRUE / Value.FALSE, not new Value.Bool(..).
+@SuppressWarnings("ClassInitializationDeadlock")
 public sealed interface Value
         permits Value.Missing,
                 Value.Null,
@@ -63,6 +69,7 @@ public sealed interface Value
      * Converts to plain Java: {@code null} (for NULL and MISSING), Boolean, Long, Double, String, byte[],
      * an unmodifiable List, or an unmodifiable insertion-ordered Map.
      */
+    @Nullable
     Object toJava();
 
     static Bool of(boolean b) {
@@ -198,7 +205,7 @@ public sealed interface Value
         }
 
         @Override
-        public Object toJava() {
+        public @Nullable Object toJava() {
             return null;
         }
 
@@ -219,7 +226,7 @@ public sealed interface Value
         }
 
         @Override
-        public Object toJava() {
+        public @Nullable Object toJava() {
             return null;
         }
 
@@ -366,7 +373,8 @@ public sealed interface Value
             this(new ArrayList<>(items), true);
         }
 
-        private Arr(ArrayList<Value> owned, boolean owns) {
+        // owns only tells this constructor apart from the public copying one
+        private Arr(ArrayList<Value> owned, @SuppressWarnings("UnusedVariable") boolean owns) {
             for (int i = 0; i < owned.size(); i++) {
                 Value v = Objects.requireNonNull(owned.get(i), "item");
                 if (v == MISSING) owned.set(i, NULL);
@@ -432,7 +440,8 @@ public sealed interface Value
             this(new LinkedHashMap<>(fields), true);
         }
 
-        private Obj(LinkedHashMap<String, Value> owned, boolean owns) {
+        // owns only tells this constructor apart from the public copying one
+        private Obj(LinkedHashMap<String, Value> owned, @SuppressWarnings("UnusedVariable") boolean owns) {
             for (Iterator<Map.Entry<String, Value>> it = owned.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<String, Value> e = it.next();
                 Objects.requireNonNull(e.getKey(), "field name");

@@ -3,6 +3,7 @@ package io.starling.internal.core;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The canonical binary encoding of values. Object fields are written in sorted order, so that values that
@@ -80,7 +81,7 @@ public final class ValueCodec {
             keys.sort(ValueOrder::compareStrings);
             for (String k : keys) {
                 writeString(w, k);
-                write(w, o.fields().get(k), enclosing + 1);
+                write(w, Objects.requireNonNull(o.fields().get(k)), enclosing + 1);
             }
         } else {
             throw new CodecException("MISSING cannot be stored");

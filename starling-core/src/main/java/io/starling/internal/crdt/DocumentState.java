@@ -13,7 +13,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — the document CRDT.
@@ -54,9 +56,9 @@ public final class DocumentState {
 
     private final Node root;
     /** The canonical encoding, computed once (the state is immutable). */
-    private volatile byte[] encoded;
+    private volatile byte @Nullable [] encoded;
     /** The greatest stamp, computed once (a merge asks for it several times). */
-    private volatile Stamp maxStamp;
+    private volatile @Nullable Stamp maxStamp;
 
     private DocumentState(Node root) {
         this.root = root;
@@ -83,12 +85,12 @@ public final class DocumentState {
     }
 
     /** The visible fields (without {@code _id}), or null when the document does not exist. */
-    public Value.Obj fields() {
+    public Value.@Nullable Obj fields() {
         return exists() ? (Value.Obj) root.visible(Stamp.NONE) : null;
     }
 
     /** The visible document with {@code _id} first, or null when it does not exist. */
-    public Value.Obj document(Value id) {
+    public Value.@Nullable Obj document(Value id) {
         Value.Obj fields = fields();
         if (fields == null) return null;
         LinkedHashMap<String, Value> doc = new LinkedHashMap<>(fields.size() * 2 + 2);
@@ -218,7 +220,7 @@ public final class DocumentState {
         for (Map.Entry<String, Value> e : v.fields().entrySet()) {
             Node child = node.existingChild(e.getKey());
             Value current = child == null ? Value.MISSING : child.visible(clear);
-            if (e.getValue() instanceof Value.Obj o && current instanceof Value.Obj) {
+            if (child != null && e.getValue() instanceof Value.Obj o && current instanceof Value.Obj) {
                 changed |= writeDiff(child, o, stamp, child.effectiveClear(clear));
             } else if (!e.getValue().equals(current)) {
                 writeValue(node.child(e.getKey()), e.getValue(), stamp);
@@ -448,7 +450,7 @@ public final class DocumentState {
         w.writeVarInt(n);
         for (String key : keys) {
             ValueCodec.writeString(w, key);
-            Value v = obj.fields().get(key);
+            Value v = Objects.requireNonNull(obj.fields().get(key));
             if (v instanceof Value.Obj o) {
                 writeInsertedMap(w, o, depth + 1);
             } else {
@@ -557,11 +559,11 @@ public final class DocumentState {
         if (n.assignKind != Node.NONE) {
             w.writeVarInt(index.indexOf(n.assignStamp));
             if (n.assignKind == Node.REGISTER || n.assignKind == Node.COUNTER) {
-                ValueCodec.write(w, n.assignValue, depth);
+                ValueCodec.write(w, Objects.requireNonNull(n.assignValue), depth);
             }
         }
         if (hasMap) w.writeVarInt(index.indexOf(n.mapStamp));
-        if (hasEntries) {
+        if (hasEntries && n.entries != null) {
             checkDepth(depth + 1);
             w.writeVarInt(n.entries.size());
             for (Map.Entry<String, Node> e : n.entries.entrySet()) {
@@ -569,7 +571,7 @@ public final class DocumentState {
                 writeNode(w, e.getValue(), index, depth + 1);
             }
         }
-        if (hasContribs) {
+        if (hasContribs && n.contributions != null) {
             w.writeVarInt(n.contributions.size());
             for (Node.Contribution c : n.contributions.values()) {
                 w.writeVarInt(index.indexOf(c.basis()))

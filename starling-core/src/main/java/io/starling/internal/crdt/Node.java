@@ -5,7 +5,9 @@ import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueOrder;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One node of a document's CRDT tree: the state of one path. Mutable, package-private; {@link
@@ -34,11 +36,15 @@ final class Node {
     int assignKind = NONE;
     Stamp assignStamp = Stamp.NONE;
     /** The register value, or the counter's base (Int or Dbl). Null unless REGISTER or COUNTER. */
+    @Nullable
     Value assignValue;
 
     Stamp mapStamp = Stamp.NONE;
+
+    @Nullable
     TreeMap<String, Node> entries;
     /** series (the stamp of its first increment; its site is the writer) to contribution, in stamp order. */
+    @Nullable
     TreeMap<Stamp, Contribution> contributions;
 
     /**
@@ -75,7 +81,7 @@ final class Node {
     }
 
     /** Makes this path a plain assignment (register, removal or counter restart) at {@code stamp}. */
-    void assign(int kind, Stamp stamp, Value value) {
+    void assign(int kind, Stamp stamp, @Nullable Value value) {
         assignKind = kind;
         assignStamp = stamp;
         assignValue = value;
@@ -90,6 +96,7 @@ final class Node {
         return entries.computeIfAbsent(key, k -> new Node());
     }
 
+    @Nullable
     Node existingChild(String key) {
         return entries == null ? null : entries.get(key);
     }
@@ -187,10 +194,14 @@ final class Node {
             }
             return Value.Obj.ofOwned(fields);
         }
-        if (assignKind == REGISTER && (contributions == null || !assignValue.isNumber())) return assignValue;
-        if (assignKind == REGISTER || assignKind == COUNTER || contributions != null) {
+        Value assigned = assignKind == REGISTER || assignKind == COUNTER
+                ? Objects.requireNonNull(assignValue, "a register or counter without a value")
+                : null;
+        if (assigned != null && assignKind == REGISTER && (contributions == null || !assigned.isNumber()))
+            return assigned;
+        if (assigned != null || contributions != null) {
             // a counter: its base (a restart, a plain number, or 0) plus the series that counted toward it
-            Value total = assignKind == REGISTER || assignKind == COUNTER ? assignValue : new Value.Int(0);
+            Value total = assigned != null ? assigned : new Value.Int(0);
             if (contributions != null) {
                 for (Contribution c : contributions.values()) {
                     if (c.basis().equals(clear)) total = add(total, c.sum());

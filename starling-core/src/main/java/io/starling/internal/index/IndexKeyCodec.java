@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note
@@ -240,17 +241,17 @@ public final class IndexKeyCodec {
                 out.put(END);
                 out.put(ESCAPED_ZERO);
             } else if (cp < 0x800) {
-                out.put(0xC0 | cp >>> 6);
-                out.put(0x80 | cp & 0x3F);
+                out.put(0xC0 | (cp >>> 6));
+                out.put(0x80 | (cp & 0x3F));
             } else if (cp < 0x10000) {
-                out.put(0xE0 | cp >>> 12);
-                out.put(0x80 | cp >>> 6 & 0x3F);
-                out.put(0x80 | cp & 0x3F);
+                out.put(0xE0 | (cp >>> 12));
+                out.put(0x80 | ((cp >>> 6) & 0x3F));
+                out.put(0x80 | (cp & 0x3F));
             } else {
-                out.put(0xF0 | cp >>> 18);
-                out.put(0x80 | cp >>> 12 & 0x3F);
-                out.put(0x80 | cp >>> 6 & 0x3F);
-                out.put(0x80 | cp & 0x3F);
+                out.put(0xF0 | (cp >>> 18));
+                out.put(0x80 | ((cp >>> 12) & 0x3F));
+                out.put(0x80 | ((cp >>> 6) & 0x3F));
+                out.put(0x80 | (cp & 0x3F));
             }
         }
         out.put(END);
@@ -268,7 +269,8 @@ public final class IndexKeyCodec {
         out.put(OBJ);
         writeCount(out, names.length);
         for (String name : names) writeString(out, name);
-        for (String name : names) writeValue(out, o.fields().get(name), depth + 1);
+        for (String name : names)
+            writeValue(out, Objects.requireNonNull(o.fields().get(name)), depth + 1);
     }
 
     private static void writeCount(Out out, int n) {
@@ -346,7 +348,7 @@ public final class IndexKeyCodec {
      * The smallest byte string greater than every string starting with {@code prefix}, or null when there is none
      * (the prefix is empty or all 0xFF: every key is below "unbounded").
      */
-    static byte[] successor(byte[] prefix) {
+    static byte @Nullable [] successor(byte[] prefix) {
         int i = prefix.length - 1;
         while (i >= 0 && prefix[i] == (byte) 0xFF) i--;
         if (i < 0) return null;
@@ -578,7 +580,7 @@ public final class IndexKeyCodec {
          * The common case: plain ASCII (01..7F) up to the terminator, read without copying through a buffer. Returns
          * null, having consumed nothing, for anything else.
          */
-        private String readAsciiString() {
+        private @Nullable String readAsciiString() {
             int i = pos;
             while (i < buf.length) {
                 int b = (buf[i] & 0xff) ^ mask;

@@ -3,6 +3,7 @@ package io.starling.internal.index;
 import io.starling.internal.core.Value;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A contiguous range of an index, in value terms: the first {@code equal.size()} key components equal the
@@ -11,7 +12,8 @@ import java.util.Objects;
  * components are unconstrained. Ranges talk about values, never about directions: a range on a descending
  * component means the same set of keys as on an ascending one; only the byte encoding differs.
  */
-public record IndexRange(List<Value> equal, Bound lower, Bound upper) {
+public record IndexRange(
+        List<Value> equal, @Nullable Bound lower, @Nullable Bound upper) {
 
     /** One end of a range. */
     public record Bound(Value value, boolean inclusive) {

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +59,12 @@ public final class LanDiscovery implements AutoCloseable {
      * @param bindAddress the one local address to run mDNS on (for instance the loopback address in tests), or
      *     null for every interface that is up, multicast-capable, not loopback, not point-to-point and not virtual
      */
-    public record Options(String appId, long peerId, int protocolVersion, int port, InetAddress bindAddress) {
+    public record Options(
+            String appId,
+            long peerId,
+            int protocolVersion,
+            int port,
+            @Nullable InetAddress bindAddress) {
         public Options {
             Objects.requireNonNull(appId, "appId");
             if (appId.isBlank()) throw new IllegalArgumentException("appId must not be blank");

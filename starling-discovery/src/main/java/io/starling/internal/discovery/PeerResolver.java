@@ -16,6 +16,7 @@ import java.util.function.Function;
 import javax.jmdns.ServiceEvent;
 import javax.jmdns.ServiceInfo;
 import javax.jmdns.ServiceListener;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +47,7 @@ final class PeerResolver implements ServiceListener {
 
     private final int responder;
     private final InetAddress bound;
-    private final NetworkInterface scope;
+    private final @Nullable NetworkInterface scope;
     private final Context context;
 
     /**
@@ -62,7 +63,7 @@ final class PeerResolver implements ServiceListener {
         this.context = context;
     }
 
-    private static NetworkInterface interfaceOf(InetAddress address) {
+    private static @Nullable NetworkInterface interfaceOf(InetAddress address) {
         try {
             return NetworkInterface.getByInetAddress(address);
         } catch (SocketException e) {
@@ -108,7 +109,7 @@ final class PeerResolver implements ServiceListener {
         try {
             theirs = Advertisement.parse(txt);
         } catch (IllegalArgumentException e) {
-            ignore(name, e.getMessage());
+            ignore(name, String.valueOf(e.getMessage()));
             return;
         }
         Advertisement own = context.own();

@@ -4,6 +4,7 @@ import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueOrder;
 import java.util.HashSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The running state of one aggregate in one group. MISSING and NULL inputs are ignored by all of them except
@@ -86,7 +87,7 @@ abstract class Accumulator {
 
     private static final class Extreme extends Accumulator {
         private final int sign;
-        private Value best;
+        private @Nullable Value best;
 
         Extreme(int sign) {
             this.sign = sign;

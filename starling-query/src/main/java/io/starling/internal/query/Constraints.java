@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a WHERE says about the values at some paths: for each path, a {@link ValueSet} that holds the path's value
@@ -124,7 +125,7 @@ final class Constraints {
     }
 
     /** The path of a field reference the planner cares about, else null. */
-    private static Path path(Node n, Set<Path> paths) {
+    private static @Nullable Path path(Node n, Set<Path> paths) {
         return n instanceof Node.Field f && paths.contains(f.path()) ? f.path() : null;
     }
 
@@ -221,7 +222,7 @@ final class Constraints {
      * The strings a constant LIKE pattern can match, as a range; null when the pattern says nothing usable
      * (not a string, a bad escape, or a leading wildcard).
      */
-    static ValueSet likePrefix(Value pattern, Value escape) {
+    static @Nullable ValueSet likePrefix(Value pattern, @Nullable Value escape) {
         if (!(pattern instanceof Value.Str ps)) return null;
         char esc = '\\';
         if (escape != null) {
@@ -246,7 +247,7 @@ final class Constraints {
      * The smallest string, by code point, greater than every string starting with {@code prefix}: the prefix with
      * its last code point below U+10FFFF incremented and what follows dropped; null when there is none.
      */
-    static String successor(String prefix) {
+    static @Nullable String successor(String prefix) {
         int[] cps = prefix.codePoints().toArray();
         for (int k = cps.length - 1; k >= 0; k--) {
             if (cps[k] < Character.MAX_CODE_POINT) {

@@ -15,6 +15,7 @@ import java.time.format.TextStyle;
 import java.time.temporal.ChronoUnit;
 import java.time.temporal.IsoFields;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Date and time functions, in {@code java.time}, UTC unless a zone argument is given. The current time is the
@@ -53,7 +54,7 @@ final class DateFunctions {
             this.millis = millis;
         }
 
-        static Unit of(Value v) {
+        static @Nullable Unit of(Value v) {
             if (!(v instanceof Value.Str s)) return null;
             String u = s.value().trim().toLowerCase(Locale.ROOT);
             if (u.endsWith("s") && u.length() > 2) u = u.substring(0, u.length() - 1);
@@ -126,14 +127,14 @@ final class DateFunctions {
     }
 
     /** Epoch milliseconds of a date value, or null. */
-    static Long millis(Value v) {
+    static @Nullable Long millis(Value v) {
         if (v instanceof Value.Int i) return i.value();
         if (v instanceof Value.Dbl d) return Double.isFinite(d.value()) ? (long) Math.floor(d.value()) : null;
         if (v instanceof Value.Str s) return parseIso(s.value());
         return null;
     }
 
-    static Long parseIso(String text) {
+    static @Nullable Long parseIso(String text) {
         String s = text.trim();
         if (s.length() > 10 && s.charAt(10) == ' ') s = s.substring(0, 10) + 'T' + s.substring(11);
         try {
@@ -159,7 +160,7 @@ final class DateFunctions {
         return input.isNumber() ? Value.of(millis) : Value.of(canonical(millis));
     }
 
-    private static ZoneId zone(Value v) {
+    private static @Nullable ZoneId zone(Value v) {
         if (!(v instanceof Value.Str s)) return null;
         try {
             return ZoneId.of(s.value().trim());
@@ -168,7 +169,7 @@ final class DateFunctions {
         }
     }
 
-    private static ZoneId zoneArg(Value[] a, int i) {
+    private static @Nullable ZoneId zoneArg(Value[] a, int i) {
         return a.length > i ? zone(a[i]) : ZoneOffset.UTC;
     }
 
@@ -302,7 +303,7 @@ final class DateFunctions {
     }
 
     /** Formats with strftime specifiers; null on an unknown specifier. */
-    static String strftime(ZonedDateTime z, String fmt) {
+    static @Nullable String strftime(ZonedDateTime z, String fmt) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < fmt.length(); i++) {
             char c = fmt.charAt(i);
@@ -439,7 +440,7 @@ final class DateFunctions {
     }
 
     /** Parses with strftime specifiers (%Y %m %d %e %H %I %M %S %L %f %p %j %b %B %y %z %F %T %s %%); null on mismatch. */
-    static Long strptime(String text, String format) {
+    static @Nullable Long strptime(String text, String format) {
         String fmt = format.replace("%F", "%Y-%m-%d").replace("%T", "%H:%M:%S");
         int[] f = {1970, 1, 1, 0, 0, 0, 0, 0, -1}; // year month day hour minute second nanos offsetSecs pm(-1 none)
         int doy = -1;
@@ -581,7 +582,7 @@ final class DateFunctions {
         }
     }
 
-    private static Long digits(String text, int[] pos, int max, boolean signed) {
+    private static @Nullable Long digits(String text, int[] pos, int max, boolean signed) {
         int start = pos[0], i = start;
         boolean neg = false;
         if (signed && i < text.length() && (text.charAt(i) == '-' || text.charAt(i) == '+')) {

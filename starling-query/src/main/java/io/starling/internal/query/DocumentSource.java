@@ -5,6 +5,7 @@ import io.starling.internal.index.IndexDefinition;
 import io.starling.internal.index.IndexRange;
 import java.util.List;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The documents of a store as the executor sees them; implemented by the engine over storage.
@@ -22,7 +23,7 @@ public interface DocumentSource {
     void scan(String collection, Predicate<Value.Obj> visitor);
 
     /** The live document with this {@code _id}, or null. */
-    Value.Obj get(String collection, Value id);
+    Value.@Nullable Obj get(String collection, Value id);
 
     /**
      * The secondary indexes of a collection that {@link #scanIndex} can read, in any order; empty when there are

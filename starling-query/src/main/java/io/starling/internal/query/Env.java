@@ -2,6 +2,7 @@ package io.starling.internal.query;
 
 import io.starling.internal.core.Value;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The mutable frame of one evaluation: the current row, the statement's arguments, the time, the slots of
@@ -20,7 +21,7 @@ final class Env {
 
     final Value[] vars;
     /** The current group's aggregate values, indexed by {@code Node.Aggregate#slot}; null outside grouping. */
-    Value[] aggregates;
+    Value @Nullable [] aggregates;
 
     Env(EvalContext ctx, int frameSize) {
         this.arguments = ctx.arguments();

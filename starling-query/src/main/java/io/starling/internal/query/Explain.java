@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds the EXPLAIN item: {@code {"plan": operator}}, where each operator is an object with its name under
@@ -101,7 +103,7 @@ final class Explain {
     }
 
     private static Value.Obj filtered(QueryPlan plan) {
-        Value.Obj t = plan.access.explain();
+        Value.Obj t = Objects.requireNonNull(plan.access).explain();
         if (plan.where != null && !(plan.access instanceof AccessPath.Empty)) {
             t = op("Filter", "condition", Value.of(plan.where.toDql()), "input", t);
         }
@@ -109,7 +111,7 @@ final class Explain {
     }
 
     /** An operator object; {@code kv} alternates names and values, null values are left out. */
-    static Value.Obj op(String name, Object... kv) {
+    static Value.Obj op(@Nullable String name, @Nullable Object... kv) {
         LinkedHashMap<String, Value> m = new LinkedHashMap<>();
         if (name != null) m.put("operator", Value.of(name));
         for (int i = 0; i < kv.length; i += 2) {

@@ -1,15 +1,16 @@
 package io.starling.internal.query;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** {@code VERB FROM coll [WHERE cond]}: the shape DELETE and EVICT share. */
 abstract sealed class FilteredStatement extends BaseStatement implements Statement
         permits DeleteStatement, EvictStatement {
     private final String verb;
     private final String collection;
-    final Node where;
+    final @Nullable Node where;
 
-    FilteredStatement(String verb, String collection, Node where, List<ArgUse> argUses, int frameSize) {
+    FilteredStatement(String verb, String collection, @Nullable Node where, List<ArgUse> argUses, int frameSize) {
         super(argUses, frameSize);
         this.verb = verb;
         this.collection = collection;
@@ -27,7 +28,7 @@ abstract sealed class FilteredStatement extends BaseStatement implements Stateme
     }
 
     /** The condition, or null when every document matches. */
-    public Expr where() {
+    public @Nullable Expr where() {
         return where;
     }
 

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The built-in scalar functions by (case-insensitive) name. Each function family registers itself; aliases map to
@@ -30,7 +31,7 @@ final class FunctionRegistry {
     }
 
     /** The function, or null when there is none of that name. */
-    static FunctionDef lookup(String name) {
+    static @Nullable FunctionDef lookup(String name) {
         return BY_NAME.get(name.toLowerCase(Locale.ROOT));
     }
 

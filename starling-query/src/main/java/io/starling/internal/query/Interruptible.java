@@ -6,6 +6,7 @@ import io.starling.internal.index.IndexRange;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Wrappers that poll a {@link Cancellation} from inside work the evaluator does not loop over itself: a sort (the
@@ -93,7 +94,7 @@ final class Interruptible {
         }
 
         @Override
-        public Value.Obj get(String collection, Value id) {
+        public Value.@Nullable Obj get(String collection, Value id) {
             cancellation.check();
             return src.get(collection, id);
         }

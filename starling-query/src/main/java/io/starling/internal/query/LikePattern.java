@@ -1,5 +1,7 @@
 package io.starling.internal.query;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A compiled LIKE / ILIKE pattern: {@code %} matches any sequence, {@code _} exactly one character, and the
  * escape character (backslash unless {@code ESCAPE} names another) makes the next character literal.
@@ -32,7 +34,7 @@ final class LikePattern {
     }
 
     /** Compiles a pattern, or returns null when it is malformed (an escape character at the very end). */
-    static LikePattern compile(String pattern, char escape, boolean ignoreCase) {
+    static @Nullable LikePattern compile(String pattern, char escape, boolean ignoreCase) {
         int[] prog = new int[pattern.length()];
         int n = 0;
         for (int i = 0; i < pattern.length(); i++) {
@@ -73,7 +75,7 @@ final class LikePattern {
      * resolved. Null when the pattern is malformed (ends with its escape character). Every string the pattern
      * matches starts with the prefix; an exact pattern matches the prefix only.
      */
-    static Prefix literalPrefix(String pattern, char escape) {
+    static @Nullable Prefix literalPrefix(String pattern, char escape) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < pattern.length(); i++) {
             char c = pattern.charAt(i);

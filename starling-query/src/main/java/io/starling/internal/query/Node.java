@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Evaluator design note
@@ -471,7 +472,7 @@ sealed interface Node extends Expr
         private final Node value;
         private final Node list;
         private final boolean negated;
-        private final Set<ValueKey> constantSet;
+        private final @Nullable Set<ValueKey> constantSet;
 
         In(Node value, Node list, boolean negated) {
             this.value = value;
@@ -541,15 +542,16 @@ sealed interface Node extends Expr
     final class Like implements Node {
         private final Node value;
         private final Node pattern;
-        private final Node escape; // nullable: backslash
+        private final @Nullable Node escape; // null: backslash
         private final boolean negated;
         private final boolean ignoreCase;
-        private final LikePattern compiled; // for a constant pattern and escape
-        private volatile Cached cache; // last dynamic pattern (an :argument usually stays the same)
+        private final @Nullable LikePattern compiled; // for a constant pattern and escape
+        private volatile @Nullable Cached cache; // last dynamic pattern (an :argument usually stays the same)
 
-        private record Cached(String pattern, char escape, LikePattern compiled) {}
+        private record Cached(
+                String pattern, char escape, @Nullable LikePattern compiled) {}
 
-        Like(Node value, Node pattern, Node escape, boolean negated, boolean ignoreCase) {
+        Like(Node value, Node pattern, @Nullable Node escape, boolean negated, boolean ignoreCase) {
             this.value = value;
             this.pattern = pattern;
             this.escape = escape;
@@ -574,6 +576,7 @@ sealed interface Node extends Expr
         }
 
         /** The ESCAPE operand, or null (backslash). */
+        @Nullable
         Node escape() {
             return escape;
         }
@@ -592,6 +595,7 @@ sealed interface Node extends Expr
         }
 
         /** The parse-time check: null when fine, else why the constant pattern or escape is invalid. */
+        @Nullable
         String constantProblem() {
             if (escape instanceof Literal e && escapeChar(e.value()) == 0) return "ESCAPE must be a single character";
             if (pattern instanceof Literal p
@@ -604,7 +608,7 @@ sealed interface Node extends Expr
         }
 
         /** The escape char, 0 when the value is not a one-character string. */
-        private static char escapeChar(Value v) {
+        private static char escapeChar(@Nullable Value v) {
             if (v == null) return '\\';
             return v instanceof Value.Str s && s.value().length() == 1
                     ? s.value().charAt(0)
@@ -708,7 +712,10 @@ sealed interface Node extends Expr
     record WhenThen(Node when, Node then) {}
 
     /** Searched ({@code operand == null}) or simple CASE; no match and no ELSE gives NULL. */
-    record Case(Node operand, List<WhenThen> whens, Node otherwise) implements Node {
+    record Case(
+            @Nullable Node operand,
+            List<WhenThen> whens,
+            @Nullable Node otherwise) implements Node {
         public Case {
             whens = List.copyOf(whens);
         }
@@ -755,7 +762,7 @@ sealed interface Node extends Expr
     /** {@code [a, b, …]}; MISSING items become NULL. Precomputed when every item is a literal. */
     final class ArrayCtor implements Node {
         final List<Node> items;
-        final Value constant;
+        final @Nullable Value constant;
 
         ArrayCtor(List<Node> items) {
             this.items = List.copyOf(items);
@@ -811,7 +818,7 @@ sealed interface Node extends Expr
     /** {@code {'k': v, …}}; a field whose value is MISSING is left out. Precomputed when all values are literals. */
     final class ObjectCtor implements Node {
         final List<Entry> entries;
-        private final Value constant;
+        private final @Nullable Value constant;
 
         ObjectCtor(List<Entry> entries) {
             this.entries = List.copyOf(entries);
@@ -949,7 +956,7 @@ sealed interface Node extends Expr
      * An aggregate ({@code COUNT(*)} has a null argument). It reads its group's result from
      * {@code env.aggregates[slot]}; the executor computes those (see SelectExecution).
      */
-    record Aggregate(AggregateKind kind, Node argument, boolean distinct, int slot) implements Node {
+    record Aggregate(AggregateKind kind, @Nullable Node argument, boolean distinct, int slot) implements Node {
         @Override
         public Value eval(Env env) {
             return env.aggregates == null ? Value.MISSING : env.aggregates[slot];
@@ -1021,7 +1028,12 @@ sealed interface Node extends Expr
      * {@code ARRAY mapping FOR v IN source [WHEN condition] END}: maps the items for which the condition is
      * TRUE; mapped MISSING values are left out. Non-array sources as for {@link Quantified}.
      */
-    record ArrayFor(Node mapping, int slot, String variable, Node source, Node condition) implements Node {
+    record ArrayFor(
+            Node mapping,
+            int slot,
+            String variable,
+            Node source,
+            @Nullable Node condition) implements Node {
         @Override
         public Value eval(Env env) {
             Value src = source.eval(env);

@@ -3,6 +3,7 @@ package io.starling.internal.query;
 import io.starling.internal.core.Value;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Math functions. Integer inputs stay integers where the result is integral ({@code abs}, {@code sign},
@@ -62,7 +63,7 @@ final class NumericFunctions {
     }
 
     /** The value as a long when it is an integer or an integral float in range; else null. */
-    static Long integral(Value v) {
+    static @Nullable Long integral(Value v) {
         if (v instanceof Value.Int i) return i.value();
         if (v instanceof Value.Dbl d
                 && d.value() == Math.rint(d.value())
@@ -88,7 +89,7 @@ final class NumericFunctions {
         if (!x.isNumber()) return Value.NULL;
         Long digits = a.length > 1 ? integral(a[1]) : Long.valueOf(0);
         if (digits == null || Math.abs(digits) > 300) return Value.NULL;
-        if (x instanceof Value.Int i && digits == 0) return x;
+        if (x instanceof Value.Int && digits == 0) return x;
         double d = Arithmetic.toDouble(x);
         if (!Double.isFinite(d)) return Value.NULL;
         BigDecimal bd = (x instanceof Value.Int i ? BigDecimal.valueOf(i.value()) : BigDecimal.valueOf(d))

@@ -11,7 +11,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Parser design note
@@ -52,14 +54,14 @@ final class Parser {
     private final IdentityHashMap<Node, Integer> depths = new IdentityHashMap<>();
 
     /** Where aggregates may appear right now (null: not allowed; the text names the clause for the error). */
-    private String aggregateContext;
+    private @Nullable String aggregateContext;
 
     private String noAggregatesClause = "this clause";
     private boolean insideAggregate;
     private List<Node.Aggregate> aggregates = new ArrayList<>();
     private boolean fieldsAllowed = true;
     /** While parsing HAVING and ORDER BY: explicit projection aliases usable as names (null otherwise). */
-    private Map<String, Node> aliasScope;
+    private @Nullable Map<String, Node> aliasScope;
 
     private Parser(String text) {
         this.toks = Lexer.tokenize(text);
@@ -335,7 +337,6 @@ final class Parser {
         Node where = null;
         if (acceptWord("WHERE")) where = noAggregates("WHERE", this::expr);
         List<Node> groupBy = new ArrayList<>();
-        List<Token> groupTokens = new ArrayList<>();
         Map<String, SelectStatement.Projection> aliased = new HashMap<>();
         IdentityHashMap<Node, Integer> aliasedIndex = new IdentityHashMap<>();
         for (int i = 0; i < projections.size(); i++) {
@@ -359,7 +360,6 @@ final class Parser {
                     g = aliasOf.expr();
                 }
                 groupBy.add(g);
-                groupTokens.add(start);
             } while (acceptSymbol(","));
         }
         Node having = null;
@@ -402,18 +402,18 @@ final class Parser {
         }
         boolean grouping = !groupBy.isEmpty() || !aggregates.isEmpty();
         if (grouping) {
-            if (all) throw invalid(star, "SELECT * cannot be combined with GROUP BY or aggregates");
+            if (star != null) throw invalid(star, "SELECT * cannot be combined with GROUP BY or aggregates");
             Set<Node> groupKeys = new HashSet<>(groupBy);
             for (int i = 0; i < projections.size(); i++) {
                 checkGroupSafe(projections.get(i).expr(), groupKeys, projectionTokens.get(i));
             }
-            if (having != null) checkGroupSafe(having, groupKeys, havingToken);
+            if (having != null) checkGroupSafe(having, groupKeys, Objects.requireNonNull(havingToken));
             for (int i = 0; i < orderBy.size(); i++) {
                 if (orderBy.get(i).projectionIndex() < 0)
                     checkGroupSafe(orderBy.get(i).expr(), groupKeys, orderTokens.get(i));
             }
         } else if (having != null) {
-            throw invalid(havingToken, "HAVING needs GROUP BY or an aggregate");
+            throw invalid(Objects.requireNonNull(havingToken), "HAVING needs GROUP BY or an aggregate");
         }
         return new SelectStatement(
                 collection,
@@ -432,14 +432,15 @@ final class Parser {
     }
 
     /** The name a projection gets without an alias: the last field name of a path, else null. */
-    private static String derivedName(Node e) {
+    private static @Nullable String derivedName(Node e) {
         if (e instanceof Node.Field f && f.path().last() instanceof Path.Key k) return k.name();
         if (e instanceof Node.Member m) return m.name();
         return null;
     }
 
     /** The projection a GROUP BY item names when it is a bare identifier equal to an alias. */
-    private static SelectStatement.Projection aliasTarget(Node e, Map<String, SelectStatement.Projection> aliased) {
+    private static SelectStatement.@Nullable Projection aliasTarget(
+            Node e, Map<String, SelectStatement.Projection> aliased) {
         if (!(e instanceof Node.Field f) || f.path().length() != 1 || !(f.path().first() instanceof Path.Key k))
             return null;
         return aliased.get(k.name());
@@ -505,7 +506,7 @@ final class Parser {
         } else if (n instanceof Node.In i) {
             out.add(i.value());
             out.add(i.list());
-        } else if (n instanceof Node.Like) out.addAll(((Node.Like) n).parts());
+        } else if (n instanceof Node.Like l) out.addAll(l.parts());
         else if (n instanceof Node.Is i) out.add(i.value());
         else if (n instanceof Node.Case c) {
             if (c.operand() != null) out.add(c.operand());
@@ -660,7 +661,7 @@ final class Parser {
             throw invalid(at, "_id is immutable; it cannot be changed by " + clause);
         }
         Written w = written.overlapping(path);
-        if (w == WrittenPaths.TOO_MANY) {
+        if (WrittenPaths.TOO_MANY.equals(w)) {
             throw invalid(
                     at,
                     "this UPDATE writes too many paths with negative array positions to check them for overlaps;"
@@ -685,7 +686,7 @@ final class Parser {
      * position is compared with every position child — the only search that fans out, so it has a budget.
      */
     private static final class WrittenPaths {
-        static final Written TOO_MANY = new Written(Path.of("_"), "", null);
+        static final Written TOO_MANY = new Written(Path.of("_"), "", new Token(Token.Type.EOF, "", 0, 0, 0, 0));
         private static final int BUDGET = 1 << 20;
 
         private final Step root = new Step();
@@ -694,10 +695,14 @@ final class Parser {
         private static final class Step {
             final Map<String, Step> keys = new HashMap<>();
             final Map<Integer, Step> positions = new HashMap<>();
+
+            @Nullable
             Step negative;
             /** A written path that ends here. */
+            @Nullable
             Written here;
             /** The first written path that ends here or below. */
+            @Nullable
             Written below;
         }
 
@@ -706,19 +711,22 @@ final class Parser {
             for (Path.Segment s : w.path().segments()) {
                 if (n.below == null) n.below = w;
                 if (s instanceof Path.Key k) n = n.keys.computeIfAbsent(k.name(), x -> new Step());
-                else if (((Path.Index) s).index() < 0) n = n.negative == null ? (n.negative = new Step()) : n.negative;
-                else n = n.positions.computeIfAbsent(((Path.Index) s).index(), x -> new Step());
+                else if (((Path.Index) s).index() < 0) {
+                    if (n.negative == null) n.negative = new Step();
+                    n = n.negative;
+                } else n = n.positions.computeIfAbsent(((Path.Index) s).index(), x -> new Step());
             }
             if (n.below == null) n.below = w;
             if (n.here == null) n.here = w;
         }
 
         /** A written path overlapping {@code p}, null when none does, {@link #TOO_MANY} when the budget ran out. */
+        @Nullable
         Written overlapping(Path p) {
             return find(root, p.segments(), 0);
         }
 
-        private Written find(Step n, List<Path.Segment> segs, int i) {
+        private @Nullable Written find(@Nullable Step n, List<Path.Segment> segs, int i) {
             if (n == null) return null;
             if (++steps > BUDGET) return TOO_MANY;
             if (n.here != null) return n.here; // a written path is a prefix of p (or p itself)
@@ -814,7 +822,7 @@ final class Parser {
         throw expected("a field name after '.'");
     }
 
-    private static Path.Segment staticSegment(Node idx) {
+    private static Path.@Nullable Segment staticSegment(Node idx) {
         if (idx instanceof Node.Literal l) {
             if (l.value() instanceof Value.Int i && i.value() >= Integer.MIN_VALUE && i.value() <= Integer.MAX_VALUE) {
                 return new Path.Index((int) i.value());
@@ -1037,7 +1045,7 @@ final class Parser {
         }
     }
 
-    private static Node.BinaryOp comparisonOp(Token t) {
+    private static Node.@Nullable BinaryOp comparisonOp(Token t) {
         if (t.type() != Token.Type.SYMBOL) return null;
         switch (t.text()) {
             case "=":
@@ -1094,7 +1102,7 @@ final class Parser {
      */
     private record Groups(boolean[] list, int[] forOf) {}
 
-    private Groups groups;
+    private @Nullable Groups groups;
 
     private Groups groups() {
         if (groups != null) return groups;
@@ -1133,8 +1141,9 @@ final class Parser {
                 stack[top - 1] = block;
             }
         }
-        groups = new Groups(list, forOf);
-        return groups;
+        Groups computed = new Groups(list, forOf);
+        groups = computed;
+        return computed;
     }
 
     private Node concat() {
@@ -1232,7 +1241,7 @@ final class Parser {
      */
     private Node postfix(Node base) {
         List<Path.Segment> pending = new ArrayList<>(); // static steps not yet applied to a Field/VarPath base
-        Token last = null;
+        Token last = null; // the token of the latest pending step
         while (true) {
             Token t = peek();
             boolean grows = base instanceof Node.Field || base instanceof Node.VarPath;
@@ -1257,14 +1266,16 @@ final class Parser {
                     last = t;
                 } else {
                     if (!pending.isEmpty()) {
-                        base = at(last, extend(base, pending));
+                        base = at(Objects.requireNonNull(last, "pending steps have a token"), extend(base, pending));
                         pending.clear();
                     }
                     base = at(
                             t, s instanceof Path.Key k ? new Node.Member(base, k.name()) : new Node.Element(base, idx));
                 }
             } else {
-                return pending.isEmpty() ? base : at(last, extend(base, pending));
+                return pending.isEmpty()
+                        ? base
+                        : at(Objects.requireNonNull(last, "pending steps have a token"), extend(base, pending));
             }
         }
     }
@@ -1463,7 +1474,8 @@ final class Parser {
         try {
             return at(nameTok, new Node.Call(fn, args, nameTok.line(), nameTok.column()));
         } catch (IllegalArgumentException bad) {
-            throw invalid(nameTok, bad.getMessage());
+            throw invalid(
+                    nameTok, Objects.requireNonNullElse(bad.getMessage(), "invalid arguments to " + nameTok.text()));
         }
     }
 

@@ -11,8 +11,10 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Planner design note
@@ -79,7 +81,7 @@ final class Planner {
      * @param orderOnlyPays a plain query with ORDER BY and LIMIT: scanning a whole index for its order can stop early
      * @param orderBySize the number of ORDER BY items
      */
-    record Wish(List<OrderKey> orderKeys, boolean idOrderPays, boolean orderOnlyPays, int orderBySize) {
+    record Wish(@Nullable List<OrderKey> orderKeys, boolean idOrderPays, boolean orderOnlyPays, int orderBySize) {
         static final Wish NONE = new Wish(null, false, false, 0);
     }
 
@@ -131,7 +133,7 @@ final class Planner {
     }
 
     /** The plan that finds the documents a statement's WHERE matches (UPDATE, DELETE, EVICT, SELECT), in _id order. */
-    static QueryPlan forMatching(String collection, Node where, DocumentSource src, Env env) {
+    static QueryPlan forMatching(String collection, @Nullable Node where, DocumentSource src, Env env) {
         Planner p = new Planner(collection, src, env);
         return new QueryPlan(collection, p.choose(where, Wish.NONE).access(), where, 0, false);
     }
@@ -160,7 +162,7 @@ final class Planner {
 
     // ---------------------------------------------------------------------------------------------- choosing
 
-    private Choice choose(Node where, Wish wish) {
+    private Choice choose(@Nullable Node where, Wish wish) {
         if (where != null) {
             Choice c = filtering(flattenAnd(where), wish);
             if (c != null) return c;
@@ -179,7 +181,7 @@ final class Planner {
     }
 
     /** Steps 1 to 4 of the design note; null when only a full scan (or a whole-index scan) would do. */
-    private Choice filtering(List<Node> conjuncts, Wish wish) {
+    private @Nullable Choice filtering(List<Node> conjuncts, Wish wish) {
         if (++steps > MAX_PLANNING_STEPS) return null;
         List<Value> ids = idLookup(conjuncts, env);
         if (ids != null) return new Choice(new AccessPath.IdLookup(collection, ids));
@@ -205,7 +207,7 @@ final class Planner {
     }
 
     /** A Union over the first OR conjunct whose every branch, with the other conjuncts, has an access path. */
-    private Choice union(List<Node> conjuncts) {
+    private @Nullable Choice union(List<Node> conjuncts) {
         for (int i = 0; i < conjuncts.size(); i++) {
             if (!(conjuncts.get(i) instanceof Node.Binary b) || b.op() != Node.BinaryOp.OR) continue;
             List<Node> rest = new ArrayList<>(conjuncts);
@@ -231,7 +233,7 @@ final class Planner {
     }
 
     /** The equality prefix and range an index gets from the constraints; null when its first component has none. */
-    private static Candidate candidate(IndexDefinition d, Map<Path, ValueSet> constraints) {
+    private static @Nullable Candidate candidate(IndexDefinition d, Map<Path, ValueSet> constraints) {
         List<List<Value>> points = new ArrayList<>();
         List<ValueSet.Interval> range = null;
         long count = 1;
@@ -284,7 +286,7 @@ final class Planner {
         /** Per equality component, its exact values ascending. */
         final List<List<Value>> points;
         /** The intervals of the component after the prefix, ascending; null when none. */
-        final List<ValueSet.Interval> range;
+        final @Nullable List<ValueSet.Interval> range;
 
         final long rangeCount;
         boolean reverse;
@@ -292,7 +294,11 @@ final class Planner {
         int orderedPrefix;
         boolean sortGroups;
 
-        Candidate(IndexDefinition index, List<List<Value>> points, List<ValueSet.Interval> range, long rangeCount) {
+        Candidate(
+                IndexDefinition index,
+                List<List<Value>> points,
+                @Nullable List<ValueSet.Interval> range,
+                long rangeCount) {
             this.index = index;
             this.points = points;
             this.range = range;
@@ -366,7 +372,7 @@ final class Planner {
                     for (ValueSet.Interval iv : tail) {
                         if (iv.isPoint()) {
                             List<Value> e = new ArrayList<>(equal);
-                            e.add(iv.lower().value());
+                            e.add(Objects.requireNonNull(iv.lower()).value());
                             out.add(IndexRange.equalTo(e));
                         } else {
                             out.add(new IndexRange(equal, iv.lower(), iv.upper()));
@@ -383,7 +389,7 @@ final class Planner {
     // ---------------------------------------------------------------------------------------------- helpers
 
     /** The ids named by an {@code _id = c} / {@code _id IN c} conjunct, sorted and distinct; null when there is none. */
-    static List<Value> idLookup(List<Node> conjuncts, Env env) {
+    static @Nullable List<Value> idLookup(List<Node> conjuncts, Env env) {
         for (Node c : conjuncts) {
             Node constant = null;
             boolean list = false;

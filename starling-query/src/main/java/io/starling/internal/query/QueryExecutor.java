@@ -6,6 +6,7 @@ import io.starling.internal.crdt.FieldOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs parsed statements over a {@link DocumentSource}. Pure and stateless: no I/O of its own, no threads, no
@@ -148,7 +149,7 @@ public final class QueryExecutor {
     }
 
     /** Why a DOCUMENTS value cannot be inserted, or null: it must be an object or an array of objects. */
-    static String documentsProblem(Value v) {
+    static @Nullable String documentsProblem(Value v) {
         if (v instanceof Value.Obj) return null;
         if (v instanceof Value.Arr arr) {
             for (int i = 0; i < arr.size(); i++) {
@@ -171,7 +172,7 @@ public final class QueryExecutor {
         return (t.startsWith("a") || t.startsWith("o") ? "an " : "a ") + t;
     }
 
-    static Node whereOf(Statement s) {
+    static @Nullable Node whereOf(Statement s) {
         if (s instanceof SelectStatement x) return x.where;
         if (s instanceof UpdateStatement x) return x.where;
         if (s instanceof DeleteStatement x) return x.where;

@@ -5,7 +5,9 @@ import io.starling.internal.core.ValueOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How one execution reads its documents: the access path chosen by the {@link Planner}, the WHERE every candidate
@@ -17,15 +19,20 @@ final class QueryPlan {
 
     final String collection;
     /** Null for the COUNT(*) fast path, which reads no document. */
-    final AccessPath access;
+    final @Nullable AccessPath access;
     /** The full WHERE, or null. */
-    final Node where;
+    final @Nullable Node where;
     /** How many leading ORDER BY items the access order delivers (0: sort as usual). */
     final int orderedPrefix;
     /** With {@link #orderedPrefix}: rows equal on the delivered items must be re-sorted (rest of ORDER BY, _id). */
     final boolean sortGroups;
 
-    QueryPlan(String collection, AccessPath access, Node where, int orderedPrefix, boolean sortGroups) {
+    QueryPlan(
+            String collection,
+            @Nullable AccessPath access,
+            @Nullable Node where,
+            int orderedPrefix,
+            boolean sortGroups) {
         this.collection = collection;
         this.access = access;
         this.where = where;
@@ -47,16 +54,18 @@ final class QueryPlan {
      */
     void forEachInAccessOrder(DocumentSource src, Env env, Predicate<Value.Obj> visitor) {
         Node w = where;
-        access.visit(src, doc -> {
-            env.row = doc;
-            if (w != null && !Comparisons.isTrue(w.eval(env))) return true;
-            return visitor.test(doc);
-        });
+        Objects.requireNonNull(access, "the count fast path visits no documents")
+                .visit(src, doc -> {
+                    env.row = doc;
+                    if (w != null && !Comparisons.isTrue(w.eval(env))) return true;
+                    return visitor.test(doc);
+                });
     }
 
     /** As {@link #forEachInAccessOrder}, but always in {@code _id} order (index candidates are sorted first). */
     void forEachMatch(DocumentSource src, Env env, Predicate<Value.Obj> visitor) {
-        if (access.idOrdered()) {
+        if (Objects.requireNonNull(access, "the count fast path visits no documents")
+                .idOrdered()) {
             forEachInAccessOrder(src, env, visitor);
             return;
         }

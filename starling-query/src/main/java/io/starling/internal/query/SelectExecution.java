@@ -8,7 +8,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SELECT pipeline:
@@ -25,7 +27,8 @@ final class SelectExecution {
     private SelectExecution() {}
 
     /** A result row, the values it sorts by, and the document's _id (null for a group). */
-    private record Row(Value.Obj item, Value[] keys, Value id) {}
+    private record Row(
+            Value.Obj item, Value[] keys, @Nullable Value id) {}
 
     static List<Value.Obj> run(SelectStatement s, DocumentSource src, Env env) {
         long limit = bound(s.limit, "LIMIT", env, Long.MAX_VALUE);
@@ -111,7 +114,7 @@ final class SelectExecution {
                 int c = ValueOrder.compare(a.keys()[i], b.keys()[i]);
                 if (c != 0) return order.get(i).descending() ? -c : c;
             }
-            return byId ? ValueOrder.compare(a.id(), b.id()) : 0;
+            return byId ? ValueOrder.compare(Objects.requireNonNull(a.id()), Objects.requireNonNull(b.id())) : 0;
         };
     }
 
@@ -162,7 +165,7 @@ final class SelectExecution {
         return rows;
     }
 
-    private static Row row(SelectStatement s, Env env, Value id) {
+    private static Row row(SelectStatement s, Env env, @Nullable Value id) {
         Value.Obj item = project(s, env);
         Value[] keys = new Value[s.orderBy.size()];
         for (int i = 0; i < keys.length; i++) {
@@ -185,7 +188,7 @@ final class SelectExecution {
         return new Value.Obj(fields);
     }
 
-    static long bound(SelectStatement.Bound b, String clause, Env env, long absent) {
+    static long bound(SelectStatement.@Nullable Bound b, String clause, Env env, long absent) {
         if (b == null) return absent;
         Value v = b.expr().eval(env);
         Long n = NumericFunctions.integral(v);

@@ -2,6 +2,7 @@ package io.starling.internal.query;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code SELECT [DISTINCT] projections | * FROM coll [WHERE …] [GROUP BY …] [HAVING …] [ORDER BY …] [LIMIT n]
@@ -22,12 +23,12 @@ public final class SelectStatement extends BaseStatement implements Statement {
     final boolean distinct;
     final boolean selectAll;
     final List<Projection> projections;
-    final Node where;
+    final @Nullable Node where;
     final List<Node> groupBy;
-    final Node having;
+    final @Nullable Node having;
     final List<OrderItem> orderBy;
-    final Bound limit;
-    final Bound offset;
+    final @Nullable Bound limit;
+    final @Nullable Bound offset;
     /** The aggregates of projections, HAVING and ORDER BY, indexed by slot. */
     final List<Node.Aggregate> aggregates;
 
@@ -36,12 +37,12 @@ public final class SelectStatement extends BaseStatement implements Statement {
             boolean distinct,
             boolean selectAll,
             List<Projection> projections,
-            Node where,
+            @Nullable Node where,
             List<Node> groupBy,
-            Node having,
+            @Nullable Node having,
             List<OrderItem> orderBy,
-            Bound limit,
-            Bound offset,
+            @Nullable Bound limit,
+            @Nullable Bound offset,
             List<Node.Aggregate> aggregates,
             List<ArgUse> argUses,
             int frameSize) {
@@ -70,7 +71,7 @@ public final class SelectStatement extends BaseStatement implements Statement {
     }
 
     /** The WHERE condition, or null. */
-    public Expr where() {
+    public @Nullable Expr where() {
         return where;
     }
 

@@ -2,7 +2,7 @@ package io.starling.internal.query;
 
 /**
  * A parsed DQL statement: immutable and thread-safe, so the engine parses a text once and caches the result.
- * {@link #toString()} prints the statement back as DQL.
+ * {@code toString()} prints the statement back as DQL.
  */
 public sealed interface Statement
         permits SelectStatement,

@@ -4,8 +4,10 @@ import io.starling.internal.core.Value;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * String functions. Positions and lengths count Unicode code points and are 0-based (SQL++'s SUBSTR);
@@ -19,12 +21,14 @@ final class StringFunctions {
                 "lower",
                 1,
                 1,
-                (env, a) -> str(a[0]) == null ? Value.NULL : built(str(a[0]).toLowerCase(Locale.ROOT), "lower"));
+                (env, a) ->
+                        a[0] instanceof Value.Str s ? built(s.value().toLowerCase(Locale.ROOT), "lower") : Value.NULL);
         b.fn(
                 "upper",
                 1,
                 1,
-                (env, a) -> str(a[0]) == null ? Value.NULL : built(str(a[0]).toUpperCase(Locale.ROOT), "upper"));
+                (env, a) ->
+                        a[0] instanceof Value.Str s ? built(s.value().toUpperCase(Locale.ROOT), "upper") : Value.NULL);
         b.fn(
                 "char_length",
                 1,
@@ -87,7 +91,7 @@ final class StringFunctions {
         return Value.of(s);
     }
 
-    static String str(Value v) {
+    static @Nullable String str(Value v) {
         return v instanceof Value.Str s ? s.value() : null;
     }
 
@@ -136,7 +140,7 @@ final class StringFunctions {
         return Value.of(s.substring(from, to));
     }
 
-    private static boolean trimmed(char c, String chars) {
+    private static boolean trimmed(char c, @Nullable String chars) {
         return chars == null ? Character.isWhitespace(c) : chars.indexOf(c) >= 0;
     }
 
@@ -212,7 +216,8 @@ final class StringFunctions {
     // ---------------------------------------------------------------------------------------------- regexp_like
 
     /** A compiled regular expression for one pattern text and flag set; the last one is cached per call site. */
-    private record Compiled(String pattern, String flags, Pattern regex) {}
+    private record Compiled(
+            String pattern, String flags, @Nullable Pattern regex) {}
 
     private static FunctionDef.Impl bindRegexpLike(List<Node> args) {
         boolean constant = args.subList(1, args.size()).stream().allMatch(n -> n instanceof Node.Literal);
@@ -223,11 +228,11 @@ final class StringFunctions {
             if (pattern == null || args.subList(2, args.size()).stream().anyMatch(n -> literalString(n) == null)) {
                 throw new IllegalArgumentException("regexp_like needs string pattern and flags");
             }
-            Pattern regex = compile(pattern, flags.toString(), true);
+            Pattern regex = Objects.requireNonNull(compile(pattern, flags.toString(), true)); // strict: throws instead
             return (env, a) -> a[0] instanceof Value.Str s ? find(regex, s.value(), env) : Value.NULL;
         }
         return new FunctionDef.Impl() {
-            private volatile Compiled last;
+            private volatile @Nullable Compiled last;
 
             @Override
             public Value apply(Env env, Value[] a) {
@@ -266,14 +271,15 @@ final class StringFunctions {
         }
     }
 
-    private static String literalString(Node n) {
+    private static @Nullable String literalString(Node n) {
         return n instanceof Node.Literal l && l.value() instanceof Value.Str s ? s.value() : null;
     }
 
     /** Compiles; on a bad pattern or flag throws (strict, at parse time) or returns null (at run time). */
-    private static Pattern compile(String pattern, String flags, boolean strict) {
+    private static @Nullable Pattern compile(String pattern, String flags, boolean strict) {
         int f = 0;
-        for (char c : flags.toCharArray()) {
+        for (int i = 0; i < flags.length(); i++) {
+            char c = flags.charAt(i);
             switch (c) {
                 case 'i':
                     f |= Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;

@@ -4,6 +4,7 @@ import io.starling.internal.core.Value;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Type tests and conversions: {@code type()}, {@code is_number()} and friends, {@code cast()},
@@ -24,7 +25,7 @@ final class TypeFunctions {
         ARRAY,
         OBJECT;
 
-        static Target of(String name) {
+        static @Nullable Target of(String name) {
             switch (name.toLowerCase(Locale.ROOT)) {
                 case "string":
                 case "str":

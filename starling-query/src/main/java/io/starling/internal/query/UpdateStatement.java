@@ -2,6 +2,7 @@ package io.starling.internal.query;
 
 import io.starling.internal.core.Path;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code UPDATE coll [APPLY path INCREMENT BY e | APPLY path RESTART [WITH e], …] [SET path = e, …]
@@ -29,9 +30,10 @@ public final class UpdateStatement extends BaseStatement implements Statement {
 
     private final String collection;
     final List<Clause> clauses;
-    final Node where;
+    final @Nullable Node where;
 
-    UpdateStatement(String collection, List<Clause> clauses, Node where, List<ArgUse> argUses, int frameSize) {
+    UpdateStatement(
+            String collection, List<Clause> clauses, @Nullable Node where, List<ArgUse> argUses, int frameSize) {
         super(argUses, frameSize);
         this.collection = collection;
         this.clauses = List.copyOf(clauses);
@@ -49,7 +51,7 @@ public final class UpdateStatement extends BaseStatement implements Statement {
     }
 
     /** The condition, or null when every document matches. */
-    public Expr where() {
+    public @Nullable Expr where() {
         return where;
     }
 

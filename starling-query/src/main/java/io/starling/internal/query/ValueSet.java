@@ -5,6 +5,8 @@ import io.starling.internal.core.ValueOrder;
 import io.starling.internal.index.IndexRange.Bound;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A set of values as a sorted list of disjoint, non-empty intervals in {@link ValueOrder}: what the planner knows
@@ -13,7 +15,7 @@ import java.util.List;
  */
 final class ValueSet {
     /** One interval; lower/upper null when unbounded. Never empty. */
-    record Interval(Bound lower, Bound upper) {
+    record Interval(@Nullable Bound lower, @Nullable Bound upper) {
         boolean isPoint() {
             return lower != null
                     && upper != null
@@ -49,7 +51,7 @@ final class ValueSet {
     }
 
     /** The values between two bounds (null: unbounded); NONE when that is empty. */
-    static ValueSet between(Bound lower, Bound upper) {
+    static ValueSet between(@Nullable Bound lower, @Nullable Bound upper) {
         return empty(lower, upper) ? NONE : new ValueSet(List.of(new Interval(lower, upper)));
     }
 
@@ -87,7 +89,7 @@ final class ValueSet {
     /** The exact values of a {@link #isPoints()} set, ascending. */
     List<Value> points() {
         List<Value> out = new ArrayList<>(intervals.size());
-        for (Interval i : intervals) out.add(i.lower().value());
+        for (Interval i : intervals) out.add(Objects.requireNonNull(i.lower()).value());
         return out;
     }
 
@@ -143,20 +145,20 @@ final class ValueSet {
     }
 
     /** True when an interval ending at {@code upper} overlaps or adjoins one starting at {@code lower}. */
-    private static boolean touches(Bound upper, Bound lower) {
+    private static boolean touches(@Nullable Bound upper, @Nullable Bound lower) {
         if (upper == null || lower == null) return true;
         int c = ValueOrder.compare(lower.value(), upper.value());
         return c < 0 || (c == 0 && (lower.inclusive() || upper.inclusive()));
     }
 
-    private static boolean empty(Bound lower, Bound upper) {
+    private static boolean empty(@Nullable Bound lower, @Nullable Bound upper) {
         if (lower == null || upper == null) return false;
         int c = ValueOrder.compare(lower.value(), upper.value());
         return c > 0 || (c == 0 && !(lower.inclusive() && upper.inclusive()));
     }
 
     /** Lower bounds: unbounded first; at equal values an inclusive bound starts earlier. */
-    private static int compareLower(Bound a, Bound b) {
+    private static int compareLower(@Nullable Bound a, @Nullable Bound b) {
         if (a == null || b == null) return a == null ? (b == null ? 0 : -1) : 1;
         int c = ValueOrder.compare(a.value(), b.value());
         if (c != 0) return c;
@@ -164,7 +166,7 @@ final class ValueSet {
     }
 
     /** Upper bounds: unbounded last; at equal values an exclusive bound ends earlier. */
-    private static int compareUpper(Bound a, Bound b) {
+    private static int compareUpper(@Nullable Bound a, @Nullable Bound b) {
         if (a == null || b == null) return a == null ? (b == null ? 0 : 1) : -1;
         int c = ValueOrder.compare(a.value(), b.value());
         if (c != 0) return c;
@@ -192,7 +194,7 @@ final class ValueSet {
         return intervals.isEmpty() ? "∅" : sb.toString();
     }
 
-    static void appendInterval(StringBuilder sb, Bound lower, Bound upper) {
+    static void appendInterval(StringBuilder sb, @Nullable Bound lower, @Nullable Bound upper) {
         if (lower != null
                 && upper != null
                 && lower.inclusive()

@@ -10,4 +10,7 @@
  * immutable or stateless, hence thread-safe. The language is specified in docs/QUERY-LANGUAGE.md; the design
  * notes are at the top of {@code Parser}, {@code Node} and {@code Planner}.
  */
+@NullMarked
 package io.starling.internal.query;
+
+import org.jspecify.annotations.NullMarked;

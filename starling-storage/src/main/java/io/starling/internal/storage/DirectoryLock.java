@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Exclusive ownership of a database directory for the lifetime of one storage instance.
@@ -78,7 +79,7 @@ final class DirectoryLock implements AutoCloseable {
     }
 
     /** Undoes a failed acquire. */
-    private static void forget(Path key, FileChannel channel, Throwable failure) {
+    private static void forget(Path key, @Nullable FileChannel channel, Throwable failure) {
         if (channel != null) {
             try {
                 channel.close();

@@ -1,6 +1,7 @@
 package io.starling.internal.storage;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The storage SPI: durable rows of (collection, id, state) with a per-store change sequence, plus a small
@@ -63,7 +64,7 @@ public interface DocumentStorage extends AutoCloseable {
      * that cannot be written ({@link StorageException.Code#IO}), damage ({@link StorageException.Code#CORRUPT}) —
      * until a later write transaction commits a change; null while writes succeed. Cheap (no I/O), thread-safe.
      */
-    default StorageException writeFailure() {
+    default @Nullable StorageException writeFailure() {
         return null;
     }
 
@@ -108,6 +109,7 @@ public interface DocumentStorage extends AutoCloseable {
 
     interface ReadTx {
         /** The row, or null. */
+        @Nullable
         Row get(String collection, byte[] id);
 
         /**
@@ -121,7 +123,7 @@ public interface DocumentStorage extends AutoCloseable {
          * Like {@link #scan} but starting after {@code afterId} (exclusive; null = from the start): a scan
          * that resumes where a previous one stopped, as sync backfills do in chunks.
          */
-        void scanAfter(String collection, byte[] afterId, boolean liveOnly, RowVisitor visitor);
+        void scanAfter(String collection, byte @Nullable [] afterId, boolean liveOnly, RowVisitor visitor);
 
         /**
          * Rows of every collection with sequence greater than {@code after}, ascending, at most {@code limit}
@@ -145,7 +147,7 @@ public interface DocumentStorage extends AutoCloseable {
         long lastSequence();
 
         /** A meta value, or null. See {@link DocumentStorage#RESERVED_META_PREFIX}. */
-        byte[] meta(String key);
+        byte @Nullable [] meta(String key);
 
         /**
          * Visits the entries of one index with {@code fromInclusive <= key < toExclusive} in unsigned byte order,
@@ -156,7 +158,12 @@ public interface DocumentStorage extends AutoCloseable {
          * @param index the index name (opaque to the storage)
          * @param visitor receives each entry; returns false to stop
          */
-        void scanIndex(String index, byte[] fromInclusive, byte[] toExclusive, boolean reverse, IndexVisitor visitor);
+        void scanIndex(
+                String index,
+                byte @Nullable [] fromInclusive,
+                byte @Nullable [] toExclusive,
+                boolean reverse,
+                IndexVisitor visitor);
     }
 
     interface WriteTx extends ReadTx {

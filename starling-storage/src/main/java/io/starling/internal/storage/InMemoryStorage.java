@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link DocumentStorage} in memory, for tests and the deterministic simulator: the same contract and the same
@@ -82,6 +83,7 @@ public final class InMemoryStorage implements DocumentStorage {
 
     /** Waits for a running write; later calls fail with {@code CLOSED}. Idempotent. */
     @Override
+    @SuppressWarnings("LockNotBeforeTry") // lock() then unlock() at once: waits for the running write to end
     public void close() {
         if (writeLock.isHeldByCurrentThread()) {
             throw new IllegalStateException("close() called from inside a write transaction");
@@ -138,7 +140,7 @@ public final class InMemoryStorage implements DocumentStorage {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key && ((Key) o).collection.equals(collection) && Arrays.equals(((Key) o).id, id);
+            return o instanceof Key k && k.collection.equals(collection) && Arrays.equals(k.id, id);
         }
 
         @Override
@@ -255,7 +257,7 @@ public final class InMemoryStorage implements DocumentStorage {
         }
 
         @Override
-        public Row get(String collection, byte[] id) {
+        public @Nullable Row get(String collection, byte[] id) {
             checkUsable();
             Row row = state.rows.get(
                     new Key(Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id")));
@@ -268,7 +270,7 @@ public final class InMemoryStorage implements DocumentStorage {
         }
 
         @Override
-        public void scanAfter(String collection, byte[] afterId, boolean liveOnly, RowVisitor visitor) {
+        public void scanAfter(String collection, byte @Nullable [] afterId, boolean liveOnly, RowVisitor visitor) {
             checkUsable();
             Objects.requireNonNull(collection, "collection");
             Objects.requireNonNull(visitor, "visitor");
@@ -300,7 +302,10 @@ public final class InMemoryStorage implements DocumentStorage {
             try {
                 int[] visited = {0};
                 state.bySequence.forEachFrom(
-                        after, false, (seq, key) -> visitor.visit(copy(state.rows.get(key))) && ++visited[0] < limit);
+                        after,
+                        false,
+                        (seq, key) -> visitor.visit(copy(Objects.requireNonNull(state.rows.get(key))))
+                                && ++visited[0] < limit);
             } finally {
                 openScans--;
             }
@@ -328,7 +333,7 @@ public final class InMemoryStorage implements DocumentStorage {
         }
 
         @Override
-        public byte[] meta(String key) {
+        public byte @Nullable [] meta(String key) {
             checkUsable();
             checkMetaKey(key);
             byte[] value = state.meta.get(key);
@@ -337,7 +342,11 @@ public final class InMemoryStorage implements DocumentStorage {
 
         @Override
         public void scanIndex(
-                String index, byte[] fromInclusive, byte[] toExclusive, boolean reverse, IndexVisitor visitor) {
+                String index,
+                byte @Nullable [] fromInclusive,
+                byte @Nullable [] toExclusive,
+                boolean reverse,
+                IndexVisitor visitor) {
             checkUsable();
             Objects.requireNonNull(index, "index");
             Objects.requireNonNull(visitor, "visitor");
@@ -388,7 +397,7 @@ public final class InMemoryStorage implements DocumentStorage {
             return store(key, this.state.rows.get(key), live, state);
         }
 
-        private long store(Key callerKey, Row old, boolean live, byte[] value) {
+        private long store(Key callerKey, @Nullable Row old, boolean live, byte[] value) {
             Snapshot s = state;
             long seq = s.lastSequence + 1;
             Key key = new Key(callerKey.collection, callerKey.id.clone());

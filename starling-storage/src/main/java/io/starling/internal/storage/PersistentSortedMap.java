@@ -3,6 +3,7 @@ package io.starling.internal.storage;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.function.BiPredicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable sorted map whose updates return a new map sharing all untouched nodes with the old one
@@ -20,10 +21,10 @@ final class PersistentSortedMap<K, V> {
         final K key;
         final V value;
         final int priority;
-        final Node<K, V> left;
-        final Node<K, V> right;
+        final @Nullable Node<K, V> left;
+        final @Nullable Node<K, V> right;
 
-        Node(K key, V value, int priority, Node<K, V> left, Node<K, V> right) {
+        Node(K key, V value, int priority, @Nullable Node<K, V> left, @Nullable Node<K, V> right) {
             this.key = key;
             this.value = value;
             this.priority = priority;
@@ -31,16 +32,16 @@ final class PersistentSortedMap<K, V> {
             this.right = right;
         }
 
-        Node<K, V> with(Node<K, V> newLeft, Node<K, V> newRight) {
+        Node<K, V> with(@Nullable Node<K, V> newLeft, @Nullable Node<K, V> newRight) {
             return new Node<>(key, value, priority, newLeft, newRight);
         }
     }
 
     private final Comparator<? super K> comparator;
-    private final Node<K, V> root;
+    private final @Nullable Node<K, V> root;
     private final int size;
 
-    private PersistentSortedMap(Comparator<? super K> comparator, Node<K, V> root, int size) {
+    private PersistentSortedMap(Comparator<? super K> comparator, @Nullable Node<K, V> root, int size) {
         this.comparator = comparator;
         this.root = root;
         this.size = size;
@@ -54,6 +55,7 @@ final class PersistentSortedMap<K, V> {
         return size;
     }
 
+    @Nullable
     V get(K key) {
         Node<K, V> n = root;
         while (n != null) {
@@ -74,7 +76,7 @@ final class PersistentSortedMap<K, V> {
         return new PersistentSortedMap<>(comparator, insert(root, key, value, priority(key)), size + (added ? 1 : 0));
     }
 
-    private Node<K, V> insert(Node<K, V> n, K key, V value, int priority) {
+    private Node<K, V> insert(@Nullable Node<K, V> n, K key, V value, int priority) {
         if (n == null) {
             return new Node<>(key, value, priority, null, null);
         }
@@ -99,7 +101,10 @@ final class PersistentSortedMap<K, V> {
         return new PersistentSortedMap<>(comparator, delete(root, key), size - 1);
     }
 
-    private Node<K, V> delete(Node<K, V> n, K key) {
+    private @Nullable Node<K, V> delete(@Nullable Node<K, V> n, K key) {
+        if (n == null) {
+            return null; // not reached: remove() deletes only a key that is present
+        }
         int c = comparator.compare(key, n.key);
         if (c == 0) {
             return merge(n.left, n.right);
@@ -108,7 +113,7 @@ final class PersistentSortedMap<K, V> {
     }
 
     /** Joins two treaps whose keys are all smaller in {@code a} than in {@code b}. */
-    private static <K, V> Node<K, V> merge(Node<K, V> a, Node<K, V> b) {
+    private static <K, V> @Nullable Node<K, V> merge(@Nullable Node<K, V> a, @Nullable Node<K, V> b) {
         if (a == null) {
             return b;
         }
@@ -124,11 +129,12 @@ final class PersistentSortedMap<K, V> {
      *
      * @return false if the visitor stopped the iteration
      */
-    boolean forEachFrom(K from, boolean inclusive, BiPredicate<? super K, ? super V> visitor) {
+    boolean forEachFrom(@Nullable K from, boolean inclusive, BiPredicate<? super K, ? super V> visitor) {
         return visit(root, from, inclusive, visitor);
     }
 
-    private boolean visit(Node<K, V> n, K from, boolean inclusive, BiPredicate<? super K, ? super V> visitor) {
+    private boolean visit(
+            @Nullable Node<K, V> n, @Nullable K from, boolean inclusive, BiPredicate<? super K, ? super V> visitor) {
         while (n != null) {
             int c = from == null ? 1 : comparator.compare(n.key, from);
             if (c > 0 || (c == 0 && inclusive)) {
@@ -147,12 +153,12 @@ final class PersistentSortedMap<K, V> {
      *
      * @return false if the visitor stopped the iteration
      */
-    boolean forEachDescendingFrom(K from, boolean inclusive, BiPredicate<? super K, ? super V> visitor) {
+    boolean forEachDescendingFrom(@Nullable K from, boolean inclusive, BiPredicate<? super K, ? super V> visitor) {
         return visitDescending(root, from, inclusive, visitor);
     }
 
     private boolean visitDescending(
-            Node<K, V> n, K from, boolean inclusive, BiPredicate<? super K, ? super V> visitor) {
+            @Nullable Node<K, V> n, @Nullable K from, boolean inclusive, BiPredicate<? super K, ? super V> visitor) {
         while (n != null) {
             int c = from == null ? -1 : comparator.compare(n.key, from);
             if (c < 0 || (c == 0 && inclusive)) {

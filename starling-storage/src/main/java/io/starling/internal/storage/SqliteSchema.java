@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -277,14 +278,14 @@ final class SqliteSchema {
         return ((Number) version).intValue();
     }
 
-    private static Object metaValue(PreparedStatement ps, String key) throws SQLException {
+    private static @Nullable Object metaValue(PreparedStatement ps, String key) throws SQLException {
         ps.setString(1, key);
         try (ResultSet rs = ps.executeQuery()) {
             return rs.next() ? rs.getObject(1) : null;
         }
     }
 
-    private static StorageException notStarling(Path file, String why, Throwable cause) {
+    private static StorageException notStarling(Path file, String why, @Nullable Throwable cause) {
         return new StorageException(StorageException.Code.CORRUPT, file + " is not a Starling database: " + why, cause);
     }
 
@@ -360,7 +361,7 @@ final class SqliteSchema {
         }
     }
 
-    private Migration migrationFrom(int from) {
+    private @Nullable Migration migrationFrom(int from) {
         for (Migration m : migrations) {
             if (m.from() == from) {
                 return m;

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -92,7 +93,7 @@ final class SqliteSession implements AutoCloseable {
     private final boolean[] busy = new boolean[ALL.length];
 
     /** The thread running a read on this session while it is borrowed, so close() can refuse a self-deadlock. */
-    volatile Thread user;
+    volatile @Nullable Thread user;
 
     /** Whether a BEGIN ran that no COMMIT or ROLLBACK has ended yet. */
     private boolean inTransaction;
@@ -101,7 +102,7 @@ final class SqliteSession implements AutoCloseable {
      * the whole transaction by itself (after SQLITE_FULL or an I/O error it may, or may not), and a later statement
      * would then run, and commit, on its own. So after a failure only ROLLBACK runs until the transaction ends.
      */
-    private StorageException aborted;
+    private @Nullable StorageException aborted;
 
     private SqliteSession(Path file, Connection connection) {
         this.file = file;
@@ -149,6 +150,7 @@ final class SqliteSession implements AutoCloseable {
     }
 
     /** The failure that aborted the open transaction (it can only roll back), or null. */
+    @Nullable
     StorageException abortedBy() {
         return aborted;
     }
@@ -183,6 +185,7 @@ final class SqliteSession implements AutoCloseable {
 
     // ---- reads
 
+    @Nullable
     Row get(String collection, byte[] id) {
         try {
             PreparedStatement ps = statement(Sql.GET);
@@ -199,7 +202,7 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    void scan(String collection, byte[] afterId, boolean liveOnly, RowVisitor visitor) {
+    void scan(String collection, byte @Nullable [] afterId, boolean liveOnly, RowVisitor visitor) {
         Sql sql = afterId == null
                 ? (liveOnly ? Sql.SCAN_LIVE : Sql.SCAN)
                 : (liveOnly ? Sql.SCAN_LIVE_AFTER : Sql.SCAN_AFTER);
@@ -283,7 +286,12 @@ final class SqliteSession implements AutoCloseable {
         return reverse ? Sql.INDEX_SCAN_REVERSE : Sql.INDEX_SCAN;
     }
 
-    void scanIndex(String index, byte[] fromInclusive, byte[] toExclusive, boolean reverse, IndexVisitor visitor) {
+    void scanIndex(
+            String index,
+            byte @Nullable [] fromInclusive,
+            byte @Nullable [] toExclusive,
+            boolean reverse,
+            IndexVisitor visitor) {
         if (fromInclusive != null && toExclusive != null && Arrays.compareUnsigned(fromInclusive, toExclusive) >= 0) {
             return; // empty range
         }
@@ -321,7 +329,7 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    byte[] meta(String key) {
+    byte @Nullable [] meta(String key) {
         try {
             PreparedStatement ps = statement(Sql.META_GET);
             ps.setString(1, key);
@@ -501,6 +509,7 @@ final class SqliteSession implements AutoCloseable {
      * Runs {@code PRAGMA name} (or {@code PRAGMA name = value}) and returns the first column of its first row, or
      * null when it returns none.
      */
+    @Nullable
     String pragma(String pragma) {
         try (Statement s = connection.createStatement()) {
             if (!s.execute("PRAGMA " + pragma)) {
@@ -516,6 +525,7 @@ final class SqliteSession implements AutoCloseable {
 
     // ---- statement cache
 
+    @SuppressWarnings("EnumOrdinal") // the ordinal indexes this session's statement cache; it is never stored
     private PreparedStatement statement(Sql sql) throws SQLException {
         checkNotAborted(sql);
         PreparedStatement ps = statements[sql.ordinal()];
@@ -527,6 +537,7 @@ final class SqliteSession implements AutoCloseable {
     }
 
     /** The cached statement, or a fresh one when the cached one is inside an unfinished scan (nested scans). */
+    @SuppressWarnings("EnumOrdinal") // as in statement()
     private PreparedStatement acquire(Sql sql) {
         checkNotAborted(sql);
         try {
@@ -557,7 +568,7 @@ final class SqliteSession implements AutoCloseable {
      *
      * @param sql the cached statement that failed, or null for one that is not cached
      */
-    private StorageException fail(Sql sql, String action, SQLException e) {
+    private StorageException fail(@Nullable Sql sql, String action, SQLException e) {
         if (sql != null) forget(sql);
         StorageException failure = failure(file, action, e);
         if (inTransaction && aborted == null) aborted = failure;
@@ -565,6 +576,7 @@ final class SqliteSession implements AutoCloseable {
     }
 
     /** Closes and drops a cached statement; the next use prepares it again. */
+    @SuppressWarnings("EnumOrdinal") // as in statement()
     private void forget(Sql sql) {
         PreparedStatement ps = statements[sql.ordinal()];
         statements[sql.ordinal()] = null;
@@ -578,6 +590,7 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("EnumOrdinal") // as in statement()
     private void release(Sql sql, PreparedStatement ps) {
         if (ps == statements[sql.ordinal()]) {
             busy[sql.ordinal()] = false;
@@ -614,7 +627,7 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    private static SQLException addTo(SQLException first, SQLException next) {
+    private static SQLException addTo(@Nullable SQLException first, SQLException next) {
         if (first == null) {
             return next;
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,11 +172,11 @@ public final class SqliteStorage implements DocumentStorage {
 
     private final ReentrantLock writeLock = new ReentrantLock(true);
     /** Guarded by writeLock; null after a failed rollback closed it, until the next write opens a new one. */
-    private SqliteSession writer;
+    private @Nullable SqliteSession writer;
     /** Test hook: the max_page_count set on the writer connection, 0 for SQLite's default. Guarded by writeLock. */
     private long maxPageCount;
     /** The failure of the last write transaction if it was the storage's own (see writeFailure()), else null. */
-    private volatile StorageException writeFailure;
+    private volatile @Nullable StorageException writeFailure;
     /** The last assigned sequence number; guarded by writeLock. */
     private long lastSequence;
 
@@ -268,7 +269,7 @@ public final class SqliteStorage implements DocumentStorage {
     /** Switches the writer connection to WAL (a no-op once the file is in WAL mode) and sets its pragmas. */
     private static String configureWriter(SqliteSession writer, Options options) {
         String journalMode = writer.pragma("journal_mode = WAL");
-        if (!"wal".equalsIgnoreCase(journalMode)) {
+        if (journalMode == null || !"wal".equalsIgnoreCase(journalMode)) {
             throw new StorageException(
                     StorageException.Code.IO,
                     "cannot switch " + writer.file() + " to WAL mode (got " + journalMode + ")");
@@ -391,6 +392,7 @@ public final class SqliteStorage implements DocumentStorage {
     /** Closes a writer connection whose transaction could not be rolled back: closing rolls it back. */
     private void dropWriter(Throwable cause) {
         SqliteSession broken = writer;
+        if (broken == null) return; // already dropped
         writer = null;
         log.warn("{}: ROLLBACK failed after {}; closing the writer connection", file, cause.toString());
         try {
@@ -425,7 +427,7 @@ public final class SqliteStorage implements DocumentStorage {
     }
 
     @Override
-    public StorageException writeFailure() {
+    public @Nullable StorageException writeFailure() {
         return writeFailure;
     }
 
@@ -526,6 +528,7 @@ public final class SqliteStorage implements DocumentStorage {
         }
     }
 
+    @SuppressWarnings("LockNotBeforeTry") // lock() then unlock() at once: waits for the running write to end
     private void closeOnce() {
         closed = true;
         // wait for the running write; later writers see `closed` once they get the lock
@@ -567,7 +570,7 @@ public final class SqliteStorage implements DocumentStorage {
         }
     }
 
-    private static RuntimeException chain(RuntimeException first, RuntimeException next) {
+    private static RuntimeException chain(@Nullable RuntimeException first, RuntimeException next) {
         if (first == null) {
             return next;
         }
@@ -583,6 +586,7 @@ public final class SqliteStorage implements DocumentStorage {
     }
 
     /** Runs a pragma on the writer connection (e.g. {@code "synchronous"}), under the write lock. */
+    @Nullable
     String writerPragma(String pragma) {
         writeLock.lock();
         try {

@@ -2,6 +2,7 @@ package io.starling.internal.storage;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A read or write transaction of {@link SqliteStorage}, bound to one session, one thread and one callback.
@@ -80,7 +81,7 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     }
 
     @Override
-    public DocumentStorage.Row get(String collection, byte[] id) {
+    public DocumentStorage.@Nullable Row get(String collection, byte[] id) {
         checkUsable();
         return session.get(Objects.requireNonNull(collection, "collection"), Objects.requireNonNull(id, "id"));
     }
@@ -91,7 +92,8 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     }
 
     @Override
-    public void scanAfter(String collection, byte[] afterId, boolean liveOnly, DocumentStorage.RowVisitor visitor) {
+    public void scanAfter(
+            String collection, byte @Nullable [] afterId, boolean liveOnly, DocumentStorage.RowVisitor visitor) {
         checkUsable();
         Objects.requireNonNull(collection, "collection");
         Objects.requireNonNull(visitor, "visitor");
@@ -142,7 +144,7 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     }
 
     @Override
-    public byte[] meta(String key) {
+    public byte @Nullable [] meta(String key) {
         checkUsable();
         checkMetaKey(key);
         return session.meta(key);
@@ -151,8 +153,8 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     @Override
     public void scanIndex(
             String index,
-            byte[] fromInclusive,
-            byte[] toExclusive,
+            byte @Nullable [] fromInclusive,
+            byte @Nullable [] toExclusive,
             boolean reverse,
             DocumentStorage.IndexVisitor visitor) {
         checkUsable();

@@ -1,5 +1,7 @@
 package io.starling.internal.storage;
 
+import org.jspecify.annotations.Nullable;
+
 /** A storage failure with a stable code; the facade maps it to the public error codes. */
 public final class StorageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -24,7 +26,7 @@ public final class StorageException extends RuntimeException {
 
     private final Code code;
 
-    public StorageException(Code code, String message, Throwable cause) {
+    public StorageException(Code code, String message, @Nullable Throwable cause) {
         super(message, cause);
         this.code = code;
     }

@@ -2,6 +2,7 @@ package io.starling.internal.sync;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Cuts a byte stream into frames ({@code varint length} then {@code length} bytes, docs/SYNC-PROTOCOL.md
@@ -18,9 +19,9 @@ public final class FrameDecoder {
     private final int maxFrameBytes;
     private long length; // the varint being read
     private int shift;
-    private byte[] body; // null while reading a length
+    private byte @Nullable [] body; // null while reading a length
     private int filled;
-    private WireException broken;
+    private @Nullable WireException broken;
 
     /** @param maxFrameBytes the largest frame body accepted (normally {@link SessionConfig#maxFrameBytes()}) */
     public FrameDecoder(int maxFrameBytes) {

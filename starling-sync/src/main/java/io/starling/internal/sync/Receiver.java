@@ -27,7 +27,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The receiving half of a session: our subscriptions, the remote's batches applied with our checkpoint, hints
@@ -55,8 +57,8 @@ final class Receiver {
     private boolean announced; // the first SUBSCRIPTIONS went out
 
     private long remoteIncarnation;
-    private Checkpoint durable; // the last checkpoint stored for this remote (of its current incarnation), or null
-    private long appliedSeq;
+    private @Nullable Checkpoint
+            durable; // the last checkpoint stored for this remote (of its current incarnation), or null
     private long lastBatchNo;
     private long lastRevisionSeen;
     private long activity; // grows with every batch or DOCS part: the receiver's timeout watches it
@@ -64,7 +66,7 @@ final class Receiver {
     // a continued group, held until it ends
     private final List<Doc> holding = new ArrayList<>();
     private long holdingBytes;
-    private InPartial partial;
+    private @Nullable InPartial partial;
     private boolean groupWarned;
 
     /**
@@ -78,7 +80,7 @@ final class Receiver {
         int remaining;
     }
 
-    private Obligation groupOb; // the obligation of the group being received
+    private @Nullable Obligation groupOb; // the obligation of the group being received
     private final ArrayDeque<Obligation> heldBack = new ArrayDeque<>();
 
     private long ackOwed; // acknowledgement deferred while too many hints wait
@@ -90,7 +92,7 @@ final class Receiver {
     private long nextRequestNo = 1;
     private long outstanding; // request waiting for DOCS, or 0
     private int expectedPart;
-    private InPartial docsPartial;
+    private @Nullable InPartial docsPartial;
 
     Receiver(SyncSession session, SyncStoreView store) {
         this.session = session;
@@ -167,11 +169,9 @@ final class Receiver {
         Checkpoint ckpt = store.checkpoint(remotePeerId);
         if (ckpt != null && ckpt.incarnation() == remoteIncarnation) {
             durable = ckpt;
-            appliedSeq = ckpt.sequence();
             covered = new HashSet<>(ckpt.covered());
         } else { // no checkpoint, or one of a store that was replaced since: everything again, from 0
             durable = null;
-            appliedSeq = 0;
             covered = new HashSet<>();
         }
         Set<SubscriptionKey> keys = new HashSet<>();
@@ -297,7 +297,7 @@ final class Receiver {
             Long s = since.get(k);
             if (s != null && b.revision() >= s) next.add(k); // a backfill of the subscription as it is now
         }
-        Obligation ob = groupOb;
+        Obligation ob = Objects.requireNonNull(groupOb, "onBatch starts every group's obligation");
         groupOb = null;
         boolean shared = !heldBack.isEmpty() && heldBack.peekLast() == ob;
         boolean hold = !heldBack.isEmpty() || ob.remaining > 0;
@@ -320,7 +320,6 @@ final class Receiver {
         ob.toSeq = b.toSeq();
         ob.covered = next;
         if (hold && !shared) heldBack.addLast(ob);
-        appliedSeq = b.toSeq();
         covered = next;
         holding.clear();
         holdingBytes = 0;
@@ -346,7 +345,7 @@ final class Receiver {
     }
 
     /** A whole state from a DOC entry, or null while parts of it are still arriving. */
-    private Doc reassemble(Entry e, boolean inDocs) {
+    private @Nullable Doc reassemble(Entry e, boolean inDocs) {
         InPartial current = inDocs ? docsPartial : partial;
         if (current != null && !(current.collection.equals(e.collection()) && Arrays.equals(current.id, e.id()))) {
             session.fail(
@@ -385,7 +384,8 @@ final class Receiver {
      * {@code ob}. Null when the store refused the batch as a whole: the session is closed then. A document refused
      * alone is only reported: the checkpoint moves past it (it would be refused again), sync goes on.
      */
-    private ApplyResult apply(List<Doc> docs, Checkpoint ckpt, Obligation ob, List<Message> out) {
+    private @Nullable ApplyResult apply(
+            List<Doc> docs, @Nullable Checkpoint ckpt, @Nullable Obligation ob, List<Message> out) {
         ApplyResult result;
         try {
             result = store.apply(session.remotePeerId(), docs, ckpt);

@@ -23,7 +23,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The sending half of a session: what the remote subscribes to, read from our store and sent in batches. See the
@@ -64,7 +66,7 @@ final class Sender {
     private long nextBatchNo = 1;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private long progress; // grows with every acknowledgement or request: the progress timeout watches it
-    private Cont cont; // the last batch was continued: how to go on
+    private @Nullable Cont cont; // the last batch was continued: how to go on
 
     // coverage of the remote's subscriptions
     private final Set<SubscriptionKey> doneReady = new LinkedHashSet<>();
@@ -102,7 +104,7 @@ final class Sender {
         final List<Subscription> subs;
         final boolean full;
         final long upTo; // rows past this are examined by the live feed with the subscriptions in the set
-        byte[] afterId;
+        byte @Nullable [] afterId;
 
         Backfill(String collection, List<Subscription> subs, boolean full, long upTo) {
             this.collection = collection;
@@ -126,12 +128,12 @@ final class Sender {
         final long group;
         final byte[] state;
         final long seq; // LIVE: the row's sequence
-        final Backfill task; // BACKFILL: the task to advance when done
+        final @Nullable Backfill task; // BACKFILL: the task to advance when done
         final List<Receiver.Obligation> releases =
                 new ArrayList<>(); // PUSH: released once the whole state is acknowledged
         int offset;
 
-        OutPartial(String collection, byte[] id, long group, byte[] state, long seq, Backfill task) {
+        OutPartial(String collection, byte[] id, long group, byte[] state, long seq, @Nullable Backfill task) {
             this.collection = collection;
             this.id = id;
             this.group = group;
@@ -141,7 +143,7 @@ final class Sender {
         }
     }
 
-    private record Cont(int source, long group, OutPartial partial) {}
+    private record Cont(int source, long group, @Nullable OutPartial partial) {}
 
     /** Entries of a batch being built, against a soft (batchBytes) and a hard (frame) limit. */
     private static final class Builder {
@@ -180,7 +182,7 @@ final class Sender {
     }
 
     /** One examined row of the group being gathered. */
-    private record Pending(Entry entry, long seq, int size, long echo) {}
+    private record Pending(@Nullable Entry entry, long seq, int size, long echo) {}
 
     // ---- state ----------------------------------------------------------------------------------------
 
@@ -236,7 +238,10 @@ final class Sender {
             }
             return;
         }
-        if (obs == null) push.put(ref, obs = new ArrayList<>(1));
+        if (obs == null) {
+            obs = new ArrayList<>(1);
+            push.put(ref, obs);
+        }
         obs.add(ob);
     }
 
@@ -306,7 +311,7 @@ final class Sender {
         }
         Map<SubscriptionKey, Subscription> starting = new LinkedHashMap<>();
         for (Subscription s : now.values()) {
-            boolean covered = coveredFlag.get(s.key()) && (!first || resumed);
+            boolean covered = Boolean.TRUE.equals(coveredFlag.get(s.key())) && (!first || resumed);
             if (covered) cancel(s.key());
             else if (first || !old.containsKey(s.key())) starting.put(s.key(), s);
             // else: kept from the previous set, with whatever coverage is pending for it (or done already)
@@ -345,7 +350,7 @@ final class Sender {
         Map<String, List<Subscription>> fresh = new LinkedHashMap<>();
         for (Subscription s : starting.values()) {
             boolean collectionCovered = false;
-            for (Subscription other : byCollection.get(s.collection())) {
+            for (Subscription other : Objects.requireNonNull(byCollection.get(s.collection()))) {
                 if (!starting.containsKey(other.key()) && !pending(other.key())) collectionCovered = true;
             }
             if (collectionCovered) backfills.add(new Backfill(s.collection(), List.of(s), false, cursor));
@@ -434,7 +439,7 @@ final class Sender {
         }
     }
 
-    private Batch next(List<Message> out) {
+    private @Nullable Batch next(List<Message> out) {
         int hard = session.frameLimit() - reserve();
         int soft = Math.min(session.config().batchBytes() - reserve(), hard);
         Builder b = new Builder(soft, hard);
@@ -456,7 +461,7 @@ final class Sender {
         return 64 + candidates * (1 + WireCodec.KEY_BYTES);
     }
 
-    private Batch emit(Builder b, boolean continued) {
+    private @Nullable Batch emit(Builder b, boolean continued) {
         List<SubscriptionKey> done = List.of();
         if (!continued) {
             if (!doneReady.isEmpty()) {
@@ -486,13 +491,13 @@ final class Sender {
     }
 
     private int resume(Builder b) {
-        Cont c = cont;
+        Cont c = Objects.requireNonNull(cont, "resume() follows a continued batch");
         cont = null;
         OutPartial p = c.partial();
         if (p != null) {
             if (!continuePartial(b, p, c)) return CONTINUED;
             if (c.source() == LIVE) cursor = p.seq;
-            else if (c.source() == BACKFILL && backfills.contains(p.task)) p.task.afterId = p.id;
+            else if (c.source() == BACKFILL && p.task != null && backfills.contains(p.task)) p.task.afterId = p.id;
             b.releases.addAll(p.releases);
         }
         if (c.source() == LIVE) return fillLive(b, c.group());
@@ -520,7 +525,13 @@ final class Sender {
      * empty batch): a state that does not fit is cut into parts. False when the batch ends here, continued.
      */
     private boolean addSplitting(
-            Builder b, Entry e, int source, long group, long seq, Backfill task, List<Receiver.Obligation> releases) {
+            Builder b,
+            Entry e,
+            int source,
+            long group,
+            long seq,
+            @Nullable Backfill task,
+            List<Receiver.Obligation> releases) {
         int n = WireCodec.entrySize(e);
         if (b.fitsHard(n)) {
             b.add(e, n);
@@ -624,7 +635,7 @@ final class Sender {
     }
 
     /** DOC, HINT or nothing for a row, by the remote's subscriptions (echo suppression aside). */
-    private Entry classifyLive(Row row) {
+    private @Nullable Entry classifyLive(Row row) {
         List<Subscription> list = byCollection.get(row.collection());
         if (list == null) return null;
         if (!skips.isEmpty() && row.sequence() <= skipUpTo) {

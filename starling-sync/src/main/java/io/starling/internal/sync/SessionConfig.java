@@ -193,7 +193,11 @@ public final class SessionConfig {
             return this;
         }
 
-        /** @throws IllegalArgumentException when maxGroupBytes is below maxFrameBytes */
+        /**
+         * Builds the configuration.
+         *
+         * @throws IllegalArgumentException when maxGroupBytes is below maxFrameBytes
+         */
         public SessionConfig build() {
             if (maxGroupBytes < maxFrameBytes) {
                 throw new IllegalArgumentException(

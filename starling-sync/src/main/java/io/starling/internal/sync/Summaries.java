@@ -4,6 +4,7 @@ import io.starling.internal.sync.SyncStoreView.Row;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Collection summaries for peers that never met (docs/SYNC-PROTOCOL.md, "Peers that never met"): the rows of a
@@ -70,7 +71,7 @@ final class Summaries {
      * Our summary of a collection for a remote that never met us, or null when it is not worth sending (the
      * collection is empty or its states take less than {@code minRatio} times the summary's size).
      */
-    static long[] ofCollection(SyncStoreView store, String collection, int frameLimit, int minRatio) {
+    static long @Nullable [] ofCollection(SyncStoreView store, String collection, int frameLimit, int minRatio) {
         long[] fine = new long[MAX_BUCKETS];
         long[] counts = scan(store, collection, fine);
         long rows = counts[0], bytes = counts[1];

@@ -13,6 +13,7 @@ import io.starling.internal.sync.Message.Zombies;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — the sync session.
@@ -93,7 +94,7 @@ public final class SyncSession {
             OVERSIZE = "oversize",
             CLOSED = "closed",
             INTERNAL = "internal",
-            /** This peer's store has no space left for what the remote sends: retry much later. */
+            // this peer's store has no space left for what the remote sends: retry much later
             STORE_FULL = "store-full";
     /**
      * Close reasons the engine uses around the protocol: {@code duplicate} (another session with the same peer
@@ -117,10 +118,10 @@ public final class SyncSession {
     private final Receiver receiver;
 
     private State state = State.NEW;
-    private Hello remoteHello;
+    private @Nullable Hello remoteHello;
     private int frameLimit;
-    private String closeReason;
-    private List<Message> out; // the output of the call in progress
+    private @Nullable String closeReason;
+    private @Nullable List<Message> out; // the output of the call in progress
 
     // timeouts, on the clock of onTick
     private long startTick = Long.MIN_VALUE;
@@ -145,7 +146,7 @@ public final class SyncSession {
         if (state != State.NEW) throw new IllegalStateException("start() was already called");
         return run(() -> {
             state = State.HELLO_SENT;
-            out.add(new Hello(
+            out().add(new Hello(
                     SessionConfig.PROTOCOL_VERSION,
                     store.appId(),
                     store.peerId(),
@@ -194,14 +195,14 @@ public final class SyncSession {
 
     /** The transport's frame decoder failed (malformed, oversize): closes with that reason. */
     public List<Message> onWireError(WireException e) {
-        return run(() -> fail(e.reason(), e.getMessage()));
+        return run(() -> fail(e.reason(), Objects.requireNonNullElse(e.getMessage(), e.reason())));
     }
 
     /** The store has new rows (a local write, or a merge from any session): send what the remote wants. */
     public List<Message> onLocalChange() {
         return run(() -> {
             sender.localChange();
-            if (state == State.ESTABLISHED) receiver.localChange(out);
+            if (state == State.ESTABLISHED) receiver.localChange(out());
             pump();
         });
     }
@@ -215,7 +216,7 @@ public final class SyncSession {
         List<Subscription> copy = List.copyOf(subscriptions);
         Receiver.checkSize(copy);
         return run(() -> {
-            receiver.setSubscriptions(copy, state == State.ESTABLISHED ? out : new ArrayList<>());
+            receiver.setSubscriptions(copy, state == State.ESTABLISHED ? out() : new ArrayList<>());
             pump();
         });
     }
@@ -262,7 +263,7 @@ public final class SyncSession {
     public List<Message> sendPresence(byte[] payload) {
         Presence p = new Presence(payload);
         return run(() -> {
-            if (state == State.ESTABLISHED) out.add(p);
+            if (state == State.ESTABLISHED) out().add(p);
         });
     }
 
@@ -281,7 +282,7 @@ public final class SyncSession {
     }
 
     /** The reason the session closed, or null while it is open. */
-    public String closeReason() {
+    public @Nullable String closeReason() {
         return closeReason;
     }
 
@@ -310,14 +311,15 @@ public final class SyncSession {
     private List<Message> run(Runnable body) {
         if (state == State.CLOSED) return List.of();
         if (out != null) throw new IllegalStateException("a SyncSession method was called from inside another");
-        out = new ArrayList<>();
+        List<Message> result = new ArrayList<>();
+        out = result;
         try {
             body.run();
-            return out;
+            return result;
         } catch (SyncStoreView.StoreFullException e) {
             // a condition of this peer, not a protocol failure: close cleanly, telling the remote why
-            fail(STORE_FULL, e.getMessage());
-            return out;
+            fail(STORE_FULL, Objects.requireNonNullElse(e.getMessage(), "this peer's store is full"));
+            return result;
         } catch (RuntimeException | Error e) {
             if (state != State.CLOSED) {
                 state = State.CLOSED;
@@ -328,6 +330,11 @@ public final class SyncSession {
         } finally {
             out = null;
         }
+    }
+
+    /** The output of the call in progress: only inside {@link #run}. */
+    private List<Message> out() {
+        return Objects.requireNonNull(out, "outside a SyncSession call");
     }
 
     private void dispatch(Message m) {
@@ -347,13 +354,13 @@ public final class SyncSession {
         } else if (m instanceof Subscriptions s) {
             sender.onSubscriptions(s, listener);
         } else if (m instanceof Batch b) {
-            receiver.onBatch(b, out);
+            receiver.onBatch(b, out());
         } else if (m instanceof Ack a) {
-            sender.onAck(a, out);
+            sender.onAck(a, out());
         } else if (m instanceof Request r) {
-            sender.onRequest(r, out);
+            sender.onRequest(r, out());
         } else if (m instanceof Docs d) {
-            receiver.onDocs(d, out);
+            receiver.onDocs(d, out());
         } else if (m instanceof Zombies z) {
             store.evict(z.docs());
         } else if (m instanceof Presence p) {
@@ -380,15 +387,15 @@ public final class SyncSession {
             frameLimit = Math.min(config.maxFrameBytes(), h.maxFrame());
             state = State.ESTABLISHED;
             listener.established(h.peerId());
-            receiver.established(h.peerId(), h.incarnation(), h.capabilities(), out);
+            receiver.established(h.peerId(), h.incarnation(), h.capabilities(), out());
         }
     }
 
     /** Produces what can be sent now. */
     private void pump() {
         if (state != State.ESTABLISHED) return;
-        sender.fill(out);
-        receiver.maybeRequest(out);
+        sender.fill(out());
+        receiver.maybeRequest(out());
     }
 
     /** Closes from our side with a reason, sending CLOSE. */
@@ -396,7 +403,7 @@ public final class SyncSession {
         if (state == State.CLOSED) return;
         state = State.CLOSED;
         closeReason = reason;
-        out.add(new Close(reason, message));
+        out().add(new Close(reason, message));
         listener.closed(reason, message, false);
     }
 

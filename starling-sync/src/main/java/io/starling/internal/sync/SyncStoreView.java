@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link SyncSession} needs from the local store. Implemented by the engine over its storage and
@@ -37,7 +38,7 @@ public interface SyncStoreView {
      * backfill scan for a subscription added to a collection that another subscription already covers.
      * May use indexes.
      */
-    List<Row> scanMatching(Subscription subscription, byte[] afterId, int maxRows);
+    List<Row> scanMatching(Subscription subscription, byte @Nullable [] afterId, int maxRows);
 
     /**
      * Every row of {@code collection} — live documents and tombstones — with id greater than {@code afterId}
@@ -45,7 +46,7 @@ public interface SyncStoreView {
      * the backfill scan for a collection that no covered subscription of the receiver reads yet (the
      * session sends tombstones and hints as well as matching documents then).
      */
-    List<Row> scanCollection(String collection, byte[] afterId, int maxRows);
+    List<Row> scanCollection(String collection, byte @Nullable [] afterId, int maxRows);
 
     /**
      * True when the row is a live document that matches the subscription's WHERE. The subscription may come
@@ -54,10 +55,11 @@ public interface SyncStoreView {
     boolean matches(Subscription subscription, Row row);
 
     /** The stored row of a document (live or tombstone), or null when the store has no row for it. */
+    @Nullable
     Row rowOf(String collection, byte[] id);
 
     /** The stored state of a document (live or tombstone), or null when the store has no row for it. */
-    default byte[] stateOf(String collection, byte[] id) {
+    default byte @Nullable [] stateOf(String collection, byte[] id) {
         Row row = rowOf(collection, id);
         return row == null ? null : row.state();
     }
@@ -82,9 +84,10 @@ public interface SyncStoreView {
      * @throws RemoteRejectedException when the store refuses the batch as a whole for now (a timestamp too far
      *     ahead of our clock: reason {@code clock-drift}); nothing was applied
      */
-    ApplyResult apply(long fromPeer, List<Doc> docs, Checkpoint checkpoint);
+    ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint);
 
     /** The checkpoint stored for a sender, or null. */
+    @Nullable
     Checkpoint checkpoint(long senderPeerId);
 
     /** Evicts local copies (ZOMBIES): no tombstone, local only. */

@@ -22,6 +22,7 @@ import io.starling.internal.sync.Message.Zombies;
 import io.starling.internal.sync.SyncStoreView.DocRef;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -326,9 +327,9 @@ public final class WireCodec {
                 default -> throw WireException.malformed("unknown " + what + "message type " + type);
             }
         } catch (CodecException e) {
-            throw WireException.malformed(e.getMessage());
+            throw WireException.malformed(Objects.requireNonNullElse(e.getMessage(), e.toString()));
         } catch (IllegalArgumentException e) { // a record's own check: the reader's checks should come first
-            throw WireException.malformed(e.getMessage());
+            throw WireException.malformed(Objects.requireNonNullElse(e.getMessage(), e.toString()));
         }
         if (r.hasRemaining() && !trailingAllowed) {
             throw WireException.malformed(

@@ -4,6 +4,7 @@ import io.starling.internal.core.Stamp;
 import io.starling.internal.crdt.DocumentState;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One acknowledged write: a statement that returned normally and changed a document. {@code before} and
@@ -22,6 +23,7 @@ final class AckedWrite {
     final DocumentState after;
     final long time;
     /** Set when the writer evicted the document after this write: where the write had got to by then. */
+    @Nullable
     Set<Integer> heldAtEviction;
 
     AckedWrite(

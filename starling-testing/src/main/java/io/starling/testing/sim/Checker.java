@@ -220,7 +220,7 @@ final class Checker {
                     if (!states[x].merge(w.before).equals(states[x])) return;
                     if (lost.add(w.index) && lostDetails.size() < MAX_MESSAGES) {
                         lostDetails.add(w + "\n  is missing at peer " + x + "; the writer's state after it: "
-                                + describe(w.doc, w.after) + everyone(w.doc, states) + evictionsOf(w.doc));
+                                + describe(w.after) + everyone(w.doc, states) + evictionsOf(w.doc));
                     }
                     return;
                 }
@@ -246,7 +246,7 @@ final class Checker {
             if (ws.isEmpty()) {
                 for (int p = 0; p < n; p++) {
                     if (!states[p].isEmpty())
-                        problem(d + ": peer " + p + " holds " + describe(d, states[p])
+                        problem(d + ": peer " + p + " holds " + describe(states[p])
                                 + " but no write to it was acknowledged");
                 }
                 return;
@@ -263,7 +263,7 @@ final class Checker {
                 Value.Obj actual = w.before.fields();
                 if (!Objects.equals(expected, actual)) {
                     StringBuilder sb = new StringBuilder(
-                            "before " + w + ":\n  the writer showed " + actual + " | " + describe(d, w.before)
+                            "before " + w + ":\n  the writer showed " + actual + " | " + describe(w.before)
                                     + "\n  the model of the " + known.size() + " writes it held gives " + expected);
                     for (ReferenceModel.ModelWrite m : known)
                         sb.append("\n    ").append(m.source()).append(" -> ").append(m.effects());
@@ -317,11 +317,15 @@ final class Checker {
                 List<ReferenceModel.Effect> chain = entry.getValue();
                 for (int k = 0; k < chain.size(); k++) {
                     ReferenceModel.Effect x = chain.get(k);
+                    Value amount = Objects.requireNonNull(x.value()), sum = Objects.requireNonNull(x.runningSum());
                     Value continued = k == 0
-                            ? x.value()
-                            : ReferenceModel.add(chain.get(k - 1).runningSum(), x.value());
-                    if (x.runningSum().equals(continued)) continue;
-                    AckedWrite w = writers.get(entry.getKey()).get(k).source();
+                            ? amount
+                            : ReferenceModel.add(
+                                    Objects.requireNonNull(chain.get(k - 1).runningSum()), amount);
+                    if (sum.equals(continued)) continue;
+                    AckedWrite w = Objects.requireNonNull(writers.get(entry.getKey()))
+                            .get(k)
+                            .source();
                     if (lost.add(w.index) && lostDetails.size() < MAX_MESSAGES) {
                         lostDetails.add(w + "\n  restarted or skipped its counter series " + entry.getKey()
                                 + ": running sum " + x.runningSum() + " instead of " + continued + evictionsOf(d));
@@ -359,7 +363,7 @@ final class Checker {
                         .append(subs)
                         .append(evictedEver(p, d) ? ", evicted it" : "")
                         .append("): ")
-                        .append(describe(d, states[p]));
+                        .append(describe(states[p]));
             }
             return sb.toString();
         }
@@ -377,7 +381,7 @@ final class Checker {
             return sb.toString();
         }
 
-        private static String describe(DocKey d, DocumentState st) {
+        private static String describe(DocumentState st) {
             if (st.isEmpty()) return "no row";
             return (st.exists() ? "live " + st.fields() : "tombstone") + " | "
                     + st.toString().replace("\n", " ").trim();

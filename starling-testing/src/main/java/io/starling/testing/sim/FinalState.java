@@ -33,14 +33,14 @@ final class FinalState {
         List<PeerState> peers = new ArrayList<>();
         for (SimPeer p : sim.peers) {
             TreeMap<DocKey, byte[]> rows = new TreeMap<>();
-            SyncStoreView view = p.db.syncStore();
+            SyncStoreView view = p.db().syncStore();
             for (String c : Workload.COLLECTIONS) {
                 for (SyncStoreView.Row r : view.scanCollection(c, null, Integer.MAX_VALUE)) {
                     Value id = IndexKeyCodec.decodeId(r.id());
                     rows.put(new DocKey(c, ((Value.Int) id).value()), r.state());
                 }
             }
-            peers.add(new PeerState(p.index, p.site, List.copyOf(p.db.currentSubscriptions()), rows));
+            peers.add(new PeerState(p.index, p.site, List.copyOf(p.db().currentSubscriptions()), rows));
         }
         List<int[]> edges = new ArrayList<>();
         for (Link l : sim.links) edges.add(new int[] {l.a.index, l.b.index});

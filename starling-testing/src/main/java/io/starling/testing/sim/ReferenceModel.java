@@ -8,7 +8,9 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — the reference model.
@@ -46,8 +48,14 @@ final class ReferenceModel {
      * One effect of a write on one path. For INC: {@code value} is the amount, {@code basis} the clear the writer
      * saw, {@code runningSum} the writer site's running sum after it (read from the writer's state).
      */
-    record Effect(List<String> path, int kind, Value value, Stamp basis, Value runningSum, Stamp series) {
-        Effect(List<String> path, int kind, Value value, Stamp basis) {
+    record Effect(
+            List<String> path,
+            int kind,
+            @Nullable Value value,
+            @Nullable Stamp basis,
+            @Nullable Value runningSum,
+            @Nullable Stamp series) {
+        Effect(List<String> path, int kind, @Nullable Value value, @Nullable Stamp basis) {
             this(path, kind, value, basis, null, null);
         }
 
@@ -190,7 +198,7 @@ final class ReferenceModel {
     // ---- evaluating ------------------------------------------------------------------------------------
 
     /** The visible document's fields (without _id), or null when it does not exist. */
-    static Value.Obj document(Collection<ModelWrite> writes) {
+    static Value.@Nullable Obj document(Collection<ModelWrite> writes) {
         Node root = build(writes);
         Value v = visible(root, Stamp.NONE);
         return v instanceof Value.Obj o ? o : null;
@@ -201,7 +209,10 @@ final class ReferenceModel {
         final TreeMap<String, Node> children = new TreeMap<>();
         int assignKind = -1;
         Stamp assignStamp = Stamp.NONE;
+
+        @Nullable
         Value assignValue;
+
         Stamp mapStamp = Stamp.NONE;
         /** Per counter series (its first stamp), its increments in stamp order. */
         final TreeMap<Stamp, List<Inc>> incs = new TreeMap<>();
@@ -226,7 +237,12 @@ final class ReferenceModel {
                     }
                     case INC -> {
                         List<Inc> list = n.incs.computeIfAbsent(e.series(), x -> new ArrayList<>());
-                        list.add(new Inc(w.stamp(), e.basis(), e.value(), e.runningSum()));
+                        list.add(
+                                new Inc( // an INC effect has all four
+                                        w.stamp(),
+                                        Objects.requireNonNull(e.basis()),
+                                        Objects.requireNonNull(e.value()),
+                                        Objects.requireNonNull(e.runningSum())));
                         list.sort((a, b) -> a.stamp().compareTo(b.stamp()));
                     }
                     default -> throw new IllegalStateException("effect kind " + e.kind());
@@ -236,7 +252,7 @@ final class ReferenceModel {
         return root;
     }
 
-    private record Lookup(Node node, Stamp parentClear, Stamp pathClear) {}
+    private record Lookup(@Nullable Node node, Stamp parentClear, Stamp pathClear) {}
 
     /** The node at a path (null if nothing was written there), with its parent's clear. */
     private static Lookup lookup(Node root, List<String> path) {
@@ -294,7 +310,10 @@ final class ReferenceModel {
             }
             return new Value.Obj(fields);
         }
-        if (counts && n.assignKind == REGISTER && !n.assignValue.isNumber()) return n.assignValue;
+        if (counts && n.assignKind == REGISTER) {
+            Value assigned = Objects.requireNonNull(n.assignValue, "a register has a value");
+            if (!assigned.isNumber()) return assigned;
+        }
         // a counter's base: a restart, or a plain number the increments count on
         Value total = counts && (n.assignKind == COUNTER || n.assignKind == REGISTER) ? n.assignValue : null;
         for (List<Inc> list : n.incs.values()) {

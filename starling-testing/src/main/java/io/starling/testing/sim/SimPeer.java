@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One simulated replica: a durable in-memory store, a virtual clock, the application's subscriptions and, while
@@ -37,7 +39,10 @@ final class SimPeer {
 
     private final Map<SubscriptionSpec, SyncSubscription> handles = new LinkedHashMap<>();
     final List<Link> links = new ArrayList<>();
-    DefaultStarling db;
+
+    @Nullable
+    DefaultStarling db; // null while crashed
+
     int crashes;
 
     SimPeer(int index, long site, VirtualClock clock, long engineSeed) {
@@ -81,8 +86,13 @@ final class SimPeer {
         if (h != null) h.close();
     }
 
+    /** The running engine; the peer must be up. */
+    DefaultStarling db() {
+        return Objects.requireNonNull(db, this + " is down");
+    }
+
     long lastSequence() {
-        return db.defaultStore().lastSequence();
+        return db().defaultStore().lastSequence();
     }
 
     @Override

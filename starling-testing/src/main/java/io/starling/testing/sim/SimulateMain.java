@@ -50,7 +50,10 @@ public final class SimulateMain {
                     case "--threads" -> threads = positive(a, value(args, ++i, a));
                     case "--verbose" -> verbose = true;
                     case "--watch" -> {
-                        String[] parts = value(args, ++i, a).split("/");
+                        String v = value(args, ++i, a);
+                        String[] parts = v.split("/", -1);
+                        if (parts.length != 2)
+                            throw new IllegalArgumentException("--watch needs C/ID, got '" + v + "'");
                         watch = new DocKey(parts[0], Long.parseLong(parts[1]));
                     }
                     case "--help", "-h" -> {
@@ -131,7 +134,7 @@ public final class SimulateMain {
         if (v.equals("all")) return EnumSet.allOf(Fault.class);
         if (v.equals("none")) return EnumSet.noneOf(Fault.class);
         Set<Fault> out = EnumSet.noneOf(Fault.class);
-        for (String s : v.split(",")) out.add(Fault.fromOptionName(s.trim()));
+        for (String s : v.split(",", -1)) out.add(Fault.fromOptionName(s.trim()));
         return out;
     }
 }

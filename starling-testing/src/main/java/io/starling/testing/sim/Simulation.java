@@ -17,9 +17,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — the simulator.
@@ -70,10 +72,10 @@ final class Simulation {
     private final long meanGap;
     final Stats stats = new Stats();
     /** Diagnosis: a document whose every change at every peer is printed, with the event that made it. */
-    private DocKey watched;
+    private @Nullable DocKey watched;
 
-    private PrintStream watchOut;
-    private byte[][] watchedStates;
+    private @Nullable PrintStream watchOut;
+    private byte @Nullable [][] watchedStates;
     private String lastEvent = "";
 
     /** Counters of one run, for the report. */
@@ -124,9 +126,9 @@ final class Simulation {
         final long time, seq;
         final int kind, target, side;
         final long generation;
-        final byte[] bytes;
+        final byte @Nullable [] bytes;
 
-        Event(long time, long seq, int kind, int target, int side, long generation, byte[] bytes) {
+        Event(long time, long seq, int kind, int target, int side, long generation, byte @Nullable [] bytes) {
             this.time = time;
             this.seq = seq;
             this.kind = kind;
@@ -161,7 +163,7 @@ final class Simulation {
         reorderRate = 0.005 + rnd.nextDouble() * 0.04;
         delayRate = 0.01 + rnd.nextDouble() * 0.05;
         faultShare = 0.08 + rnd.nextDouble() * 0.12;
-        meanGap = 20 + rnd.nextInt(600);
+        meanGap = 20L + rnd.nextInt(600);
         sessionConfig = SessionConfig.builder()
                 .maxFrameBytes(SessionConfig.MIN_FRAME)
                 .batchBytes(new int[] {4096, 8192, 65536}[rnd.nextInt(3)])
@@ -189,7 +191,7 @@ final class Simulation {
                 else if (r < 0.75) skew = sign * rnd.nextInt(5_000);
                 else if (r < 0.92) skew = sign * rnd.nextInt(9 * 60_000);
                 else skew = sign * 3_600_000L;
-                if (farAhead && i == aheadPeer) skew = 15 * 60_000 + rnd.nextInt(3 * 3_600_000);
+                if (farAhead && i == aheadPeer) skew = 15 * 60_000L + rnd.nextInt(3 * 3_600_000);
             }
             peers[i] = new SimPeer(i, site, new VirtualClock(() -> now, skew), rnd.nextLong());
         }
@@ -217,7 +219,7 @@ final class Simulation {
     }
 
     private void watchCheck(String what) {
-        if (watched == null) return;
+        if (watched == null || watchedStates == null || watchOut == null) return;
         for (SimPeer p : peers) {
             DocumentState st = Workload.storedState(p, watched);
             byte[] b = st.isEmpty() ? null : st.encode();
@@ -295,7 +297,7 @@ final class Simulation {
     }
 
     /** Returns null when the peers went quiet, else why not (a livelock). */
-    private String quiesce() {
+    private @Nullable String quiesce() {
         faultsOn = false;
         partitions.clear();
         trace.event("heal-all", now);
@@ -348,7 +350,7 @@ final class Simulation {
 
     // ---- events -----------------------------------------------------------------------------------------
 
-    private void schedule(int kind, long time, int target, int side, long generation, byte[] bytes) {
+    private void schedule(int kind, long time, int target, int side, long generation, byte @Nullable [] bytes) {
         queue.add(new Event(time, nextSeq++, kind, target, side, generation, bytes));
         if (kind != TICK) pendingNonTick++;
     }
@@ -359,7 +361,7 @@ final class Simulation {
         trace.event(KIND[e.kind], now).add(e.target).add(e.side).add(e.generation);
         switch (e.kind) {
             case TICK -> tick(peers[e.target]);
-            case DELIVER -> deliver(links[e.target], e.side, e.generation, e.bytes);
+            case DELIVER -> deliver(links[e.target], e.side, e.generation, Objects.requireNonNull(e.bytes));
             case EOF -> {
                 Link l = links[e.target];
                 if (l.generation == e.generation) teardown(l);
@@ -503,7 +505,7 @@ final class Simulation {
         trace.event("connect", now).add(l.index).add(l.generation);
         for (int side = 0; side < 2; side++) {
             SimPeer p = l.peer(side);
-            l.sessions[side] = new SyncSession(p.db.syncStore(), sessionConfig, listener());
+            l.sessions[side] = new SyncSession(p.db().syncStore(), sessionConfig, listener());
             l.decoders[side] = new FrameDecoder(sessionConfig.maxFrameBytes());
             l.lastDelivery[side] = now;
         }
@@ -512,7 +514,7 @@ final class Simulation {
             SyncSession s = l.sessions[side];
             if (s == null) continue;
             send(l, side, s.start());
-            send(l, side, s.setSubscriptions(p.db.currentSubscriptions()));
+            send(l, side, s.setSubscriptions(p.db().currentSubscriptions()));
             after(l, side, s.onTick(p.clock.millis()));
         }
     }
@@ -617,7 +619,7 @@ final class Simulation {
     }
 
     void subscriptionsChanged(SimPeer p) {
-        List<Subscription> subs = p.db.currentSubscriptions();
+        List<Subscription> subs = p.db().currentSubscriptions();
         for (Link l : p.links) {
             int side = l.sideOf(p);
             SyncSession s = l.sessions[side];

@@ -4,6 +4,7 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one simulated run does: the seed, how many peers in which topology, how long the chaos phase lasts and
@@ -16,13 +17,13 @@ final class SimulationOptions {
 
     private final long seed;
     private final int peers; // 0: the topology's default (RANDOM: drawn from the seed)
-    private final Topology topology; // null: chosen by the seed
+    private final @Nullable Topology topology; // null: chosen by the seed
     private final int actions;
     private final Set<Fault> faults;
     private final long maxQuiesceEvents;
 
     private SimulationOptions(
-            long seed, int peers, Topology topology, int actions, Set<Fault> faults, long maxQuiesceEvents) {
+            long seed, int peers, @Nullable Topology topology, int actions, Set<Fault> faults, long maxQuiesceEvents) {
         this.seed = seed;
         this.peers = peers;
         this.topology = topology;
@@ -48,7 +49,7 @@ final class SimulationOptions {
     }
 
     /** Null: the seed chooses among pair, line, star and mesh. */
-    public SimulationOptions withTopology(Topology topology) {
+    public SimulationOptions withTopology(@Nullable Topology topology) {
         return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents);
     }
 
@@ -83,7 +84,7 @@ final class SimulationOptions {
         return peers;
     }
 
-    public Topology topology() {
+    public @Nullable Topology topology() {
         return topology;
     }
 

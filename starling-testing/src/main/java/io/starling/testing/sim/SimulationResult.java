@@ -1,18 +1,20 @@
 package io.starling.testing.sim;
 
+import org.jspecify.annotations.Nullable;
+
 /** The outcome of one simulated run. */
 record SimulationResult(
         long seed,
         Topology topology,
         int peers,
         String traceHash,
-        String failure,
+        @Nullable String failure,
         CheckReport report,
         int acknowledgedWrites,
         int statements,
         Simulation.Stats stats,
         String replayCommand,
-        FinalState finalState) {
+        @Nullable FinalState finalState) {
 
     /** The run failed to converge: a divergence, a livelock or an internal error. */
     public boolean divergent() {

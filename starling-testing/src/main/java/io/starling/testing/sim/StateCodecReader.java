@@ -5,6 +5,7 @@ import io.starling.internal.core.Stamp;
 import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueCodec;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads counter contributions out of an encoded document state, following the format documented in
@@ -35,7 +36,7 @@ final class StateCodecReader {
     }
 
     /** The series of {@code site} at {@code path} whose latest increment is {@code stamp}, or null. */
-    static Contribution contribution(byte[] state, List<String> path, long site, Stamp stamp) {
+    static @Nullable Contribution contribution(byte[] state, List<String> path, long site, Stamp stamp) {
         BinaryReader r = new BinaryReader(state);
         if (r.readByte() != 1) throw new IllegalArgumentException("state format version is not 1");
         int count = r.readLength(r.remaining());
@@ -49,7 +50,7 @@ final class StateCodecReader {
     }
 
     /** Reads one node; returns the wanted contribution if it lies in this subtree. */
-    private static Contribution node(
+    private static @Nullable Contribution node(
             BinaryReader r, Stamp[] stamps, List<String> path, int depth, long site, Stamp stamp) {
         int flags = r.readByte();
         int kind = flags & 3;

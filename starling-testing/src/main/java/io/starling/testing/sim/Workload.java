@@ -3,6 +3,7 @@ package io.starling.testing.sim;
 import io.starling.ErrorCode;
 import io.starling.QueryResult;
 import io.starling.StarlingException;
+import io.starling.TransactionWork;
 import io.starling.internal.core.Stamp;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
@@ -13,10 +14,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The application side of the simulation: random statements at random peers over a small id space (so that
@@ -308,7 +311,7 @@ final class Workload {
         String c = collection();
         long id = id();
         long seq = p.lastSequence();
-        QueryResult r = p.db.store().execute("EVICT FROM " + c + " WHERE _id = :id", Map.of("id", id));
+        QueryResult r = p.db().store().execute("EVICT FROM " + c + " WHERE _id = :id", Map.of("id", id));
         statements++;
         sim.trace
                 .event("evict", sim.now)
@@ -353,8 +356,10 @@ final class Workload {
     /** The committed state of a document in a peer's storage (readable while the peer is down, too). */
     static DocumentState storedState(SimPeer q, DocKey d) {
         byte[] id = IndexKeyCodec.encodeId(d.idValue());
-        DocumentStorage.Row row = q.disk.read(tx -> tx.get(d.collection(), id));
-        return row == null ? DocumentState.empty() : DocumentState.decode(row.state());
+        return q.disk.read(tx -> {
+            DocumentStorage.Row row = tx.get(d.collection(), id);
+            return row == null ? DocumentState.empty() : DocumentState.decode(row.state());
+        });
     }
 
     /**
@@ -367,7 +372,7 @@ final class Workload {
         for (Stmt s : stmts) {
             for (long id : s.ops().keySet()) {
                 DocKey d = new DocKey(s.collection(), id);
-                before.put(d, p.db.defaultStore().documentState(d.collection(), d.idValue()));
+                before.put(d, p.db().defaultStore().documentState(d.collection(), d.idValue()));
             }
         }
         long seq = p.lastSequence();
@@ -376,12 +381,16 @@ final class Workload {
         try {
             if (stmts.size() == 1) {
                 results.add(
-                        p.db.store().execute(stmts.get(0).text(), stmts.get(0).args()));
+                        p.db().store().execute(stmts.get(0).text(), stmts.get(0).args()));
             } else {
-                p.db.store().transaction(tx -> {
+                // returns null, as TransactionWork<T extends @Nullable Object> allows; NullAway checks that bound
+                // only in its JSpecify mode
+                @SuppressWarnings("NullAway")
+                TransactionWork<@Nullable Void> all = tx -> {
                     for (Stmt s : stmts) results.add(tx.execute(s.text(), s.args()));
                     return null;
-                });
+                };
+                p.db().store().transaction(all);
             }
         } catch (StarlingException e) {
             ErrorCode code = e.errorCode();
@@ -402,7 +411,12 @@ final class Workload {
                 if (op == null)
                     throw new IllegalStateException(s.text() + " changed document " + id + ", which it does not name");
                 DocKey d = new DocKey(s.collection(), id);
-                record(p, d, op, before.get(d), p.db.defaultStore().documentState(d.collection(), d.idValue()));
+                record(
+                        p,
+                        d,
+                        op,
+                        Objects.requireNonNull(before.get(d)),
+                        p.db().defaultStore().documentState(d.collection(), d.idValue()));
             }
         }
         sim.afterLocalWrite(p, seq);

@@ -58,6 +58,8 @@ class SimulateMainTest {
         assertThat(run("--faults", "gremlins")).isEqualTo(2);
         assertThat(run("--peers", "9")).isEqualTo(2);
         assertThat(run("--topology", "pair", "--peers", "3")).isEqualTo(2);
+        assertThat(run("--watch", "a")).isEqualTo(2); // not C/ID: was an ArrayIndexOutOfBoundsException
+        assertThat(run("--watch", "a/")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: bin/simulate");
     }
 

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** Immutable result; JSON text and Java maps are made on demand. */
 final class DefaultQueryResult implements QueryResult {
@@ -65,7 +66,7 @@ final class DefaultQueryResult implements QueryResult {
 
     static final class Item implements QueryResultItem {
         private final Value.Obj value;
-        private volatile String json;
+        private volatile @Nullable String json;
 
         Item(Value.Obj value) {
             this.value = value;
@@ -79,7 +80,7 @@ final class DefaultQueryResult implements QueryResult {
         }
 
         @Override
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings("unchecked") // a result item is an object, and toJava() of an object is a Map<String, Object>
         public Map<String, Object> value() {
             return (Map<String, Object>) value.toJava();
         }

@@ -20,7 +20,9 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
+import java.util.Objects;
 import java.util.ServiceLoader;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +42,8 @@ public final class DefaultStarling implements Starling {
     private final Clock clock;
     private final SyncMetrics metrics = new SyncMetrics();
     private final PresenceService presence;
-    private volatile SyncService syncService; // started with the first connection
-    private volatile Network network;
+    private volatile @Nullable SyncService syncService; // started with the first connection
+    private volatile @Nullable Network network;
     private volatile boolean closed;
 
     private DefaultStarling(
@@ -52,8 +54,12 @@ public final class DefaultStarling implements Starling {
         this.clock = clock;
         this.sync = new DefaultSync(store, clock::millis, this);
         this.presence = new PresenceService(config.siteId().getAsLong(), clock::millis);
-        this.syncStore =
-                new EngineSyncStore(store, config.siteId().getAsLong(), incarnation, config.appId(), clock::millis);
+        this.syncStore = new EngineSyncStore(
+                store,
+                config.siteId().getAsLong(),
+                incarnation,
+                Objects.requireNonNull(config.appId(), "the opened instance's config names its app"),
+                clock::millis);
         store.addChangeListener(changes -> {
             SyncService s = syncService;
             if (s != null) s.localChange();
@@ -152,7 +158,7 @@ public final class DefaultStarling implements Starling {
 
         @Override
         public String appId() {
-            return config.appId();
+            return syncStore.appId();
         }
 
         @Override
@@ -297,11 +303,11 @@ public final class DefaultStarling implements Starling {
         return id;
     }
 
-    private static String string(byte[] b) {
+    private static @Nullable String string(byte @Nullable [] b) {
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 
-    private static long longOrZero(byte[] b) {
+    private static long longOrZero(byte @Nullable [] b) {
         if (b == null) return 0;
         if (b.length != 8)
             throw new StarlingException(ErrorCode.STORE_CORRUPT, "malformed meta value of " + b.length + " bytes");

@@ -33,6 +33,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The store: parses (with a cache), binds arguments and runs statements in storage transactions. Every
@@ -132,9 +133,9 @@ public final class DefaultStore implements Store {
     private StoreObserver register(
             String text,
             Map<String, ?> arguments,
-            Executor executor,
-            ObserverCallback plain,
-            SignalNextCallback withSignal) {
+            @Nullable Executor executor,
+            @Nullable ObserverCallback plain,
+            @Nullable SignalNextCallback withSignal) {
         checkOpen();
         Statement statement = parse(text);
         if (!(statement instanceof SelectStatement select)) {
@@ -153,7 +154,9 @@ public final class DefaultStore implements Store {
     public Health health() {
         io.starling.internal.storage.StorageException failure = storage.writeFailure();
         if (failure == null) return Health.healthy();
-        return new Health(Errors.storage(failure).errorCode(), failure.getMessage());
+        return new Health(
+                Errors.storage(failure).errorCode(),
+                Objects.requireNonNullElse(failure.getMessage(), failure.toString()));
     }
 
     /** A live query's evaluation, on a fresh snapshot (runs on the observers' evaluation thread). */
@@ -527,14 +530,14 @@ public final class DefaultStore implements Store {
      * writing anything leaves the transaction usable.
      */
     private final class TxView implements Transaction {
-        private final DocumentWriter writer;
-        private final DocumentStorage.ReadTx readTx;
+        private final @Nullable DocumentWriter writer;
+        private final DocumentStorage.@Nullable ReadTx readTx;
         private final Thread owner = Thread.currentThread();
         private boolean ended;
         /** The failure that broke this transaction, or null. */
-        private StarlingException broken;
+        private @Nullable StarlingException broken;
 
-        TxView(DocumentWriter writer, DocumentStorage.ReadTx readTx) {
+        TxView(@Nullable DocumentWriter writer, DocumentStorage.@Nullable ReadTx readTx) {
             this.writer = writer;
             this.readTx = readTx;
         }
@@ -566,14 +569,14 @@ public final class DefaultStore implements Store {
             if (statement.isMutation() && writer == null) {
                 throw new StarlingException(
                         ErrorCode.TRANSACTION_READ_ONLY,
-                        "cannot run " + text.strip().split("\\s+")[0].toUpperCase(java.util.Locale.ROOT)
+                        "cannot run " + text.strip().split("\\s+", 2)[0].toUpperCase(java.util.Locale.ROOT)
                                 + " in a read-only transaction");
             }
             int writesBefore = writer == null ? 0 : writer.mutations();
             try {
                 return timed(deadline -> writer != null
                         ? runner.write(writer, statement, args, deadline)
-                        : runner.read(readTx, statement, args, deadline));
+                        : runner.read(Objects.requireNonNull(readTx), statement, args, deadline));
             } catch (RuntimeException e) {
                 RuntimeException translated = Errors.translate(e);
                 if (writer != null && writer.mutations() != writesBefore) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,7 @@ final class DefaultSync implements Sync {
     private final CallbackList<List<PeerStatus>> peerObservers = new CallbackList<>("a peer status observer", log);
     private final java.util.function.LongSupplier clock;
     private final DefaultStarling owner;
-    private volatile SyncService service;
+    private volatile @Nullable SyncService service;
 
     DefaultSync(DefaultStore store, java.util.function.LongSupplier clock, DefaultStarling owner) {
         this.store = store;

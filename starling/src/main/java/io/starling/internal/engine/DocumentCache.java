@@ -5,6 +5,7 @@ import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decoded documents of committed rows, keyed by (collection, id) and valid for one change sequence number,
@@ -48,7 +49,7 @@ final class DocumentCache {
     }
 
     /** The cached document of this row version, or null. */
-    Value.Obj get(String collection, byte[] id, long sequence) {
+    Value.@Nullable Obj get(String collection, byte[] id, long sequence) {
         Entry e = entries.get(Key.of(collection, id));
         return e != null && e.sequence == sequence ? e.get() : null;
     }

@@ -6,6 +6,7 @@ import io.starling.internal.core.Limits;
 import io.starling.internal.core.Value;
 import io.starling.internal.index.IndexKeyCodec;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rules for {@code _id} (docs/DATA-MODEL.md, "Documents and ids"): a string, a 64-bit integer, a boolean, or
@@ -26,7 +27,7 @@ final class DocumentIds {
     }
 
     /** What is wrong with an id (naming it), or null. */
-    static String problem(Value id) {
+    static @Nullable String problem(Value id) {
         String problem = problem(id, 0);
         if (problem == null && encode(id).length > Limits.MAX_ID_BYTES) {
             problem = "an _id may take at most " + Limits.MAX_ID_BYTES + " bytes";
@@ -53,7 +54,7 @@ final class DocumentIds {
         return IndexKeyCodec.decodeId(bytes);
     }
 
-    private static String problem(Value id, int depth) {
+    private static @Nullable String problem(Value id, int depth) {
         if (depth > Limits.MAX_ID_DEPTH) return "a composite _id may nest at most " + Limits.MAX_ID_DEPTH + " levels";
         if (id instanceof Value.Str s) {
             return Limits.loneSurrogateAt(s.value()) < 0

@@ -11,6 +11,8 @@ import io.starling.internal.index.IndexKeyCodec;
 import io.starling.internal.storage.DocumentStorage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,15 +38,15 @@ final class DocumentWriter {
         final Value id;
         final DocumentState before;
         final long sequence;
-        private DocumentState after;
-        private final byte[] afterBytes;
+        private @Nullable DocumentState after;
+        private final byte @Nullable [] afterBytes;
 
         Change(
                 String collection,
                 Value id,
                 DocumentState before,
-                DocumentState after,
-                byte[] afterBytes,
+                @Nullable DocumentState after,
+                byte @Nullable [] afterBytes,
                 long sequence) {
             this.collection = collection;
             this.id = id;
@@ -56,7 +58,7 @@ final class DocumentWriter {
 
         /** The new state (decoded on first use for batch-inserted documents). */
         synchronized DocumentState after() {
-            if (after == null) after = DocumentState.decode(afterBytes);
+            if (after == null) after = DocumentState.decode(Objects.requireNonNull(afterBytes));
             return after;
         }
     }
@@ -117,7 +119,8 @@ final class DocumentWriter {
     }
 
     /** Moves a document's index entries from its old to its new visible state (either may be null). */
-    private void maintainIndexes(String collection, Value id, byte[] idBytes, Value.Obj before, Value.Obj after) {
+    private void maintainIndexes(
+            String collection, byte[] idBytes, Value.@Nullable Obj before, Value.@Nullable Obj after) {
         for (IndexDefinition index : indexes.of(collection)) {
             byte[] oldKey = before == null ? null : IndexKeyCodec.keyOf(index, before);
             byte[] newKey = after == null ? null : IndexKeyCodec.keyOf(index, after);
@@ -141,7 +144,7 @@ final class DocumentWriter {
         checkSize(collection, id, after, local);
         long seq = tx.put(collection, idBytes, after.exists(), after.encode());
         if (!indexes.of(collection).isEmpty())
-            maintainIndexes(collection, id, idBytes, before.document(id), after.document(id));
+            maintainIndexes(collection, idBytes, before.document(id), after.document(id));
         wroteStamp |= local;
         changes.add(new Change(collection, id, before, after, null, seq));
     }
@@ -173,7 +176,7 @@ final class DocumentWriter {
             if (collectionIndexes.isEmpty()) continue;
             Value.Obj doc = change.after().document(ids[i]);
             for (int k = 0; k < collectionIndexes.size(); k++) {
-                keys.get(k).add(IndexKeyCodec.keyOf(collectionIndexes.get(k), doc));
+                keys.get(k).add(IndexKeyCodec.keyOf(collectionIndexes.get(k), Objects.requireNonNull(doc)));
                 keyIds.get(k).add(idBytes.get(i));
             }
         }
@@ -186,7 +189,7 @@ final class DocumentWriter {
     /** EVICT: the row goes, with no tombstone. */
     boolean evict(String collection, Value id, byte[] idBytes, DocumentState before) {
         if (!tx.remove(collection, idBytes)) return false;
-        if (!indexes.of(collection).isEmpty()) maintainIndexes(collection, id, idBytes, before.document(id), null);
+        if (!indexes.of(collection).isEmpty()) maintainIndexes(collection, idBytes, before.document(id), null);
         changes.add(new Change(collection, id, before, DocumentState.empty(), null, -1));
         return true;
     }

@@ -21,8 +21,10 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The store as the sync protocol sees it: change feed, backfill scans, subscription matching and the
@@ -100,7 +102,7 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public List<Row> scanMatching(Subscription subscription, byte[] afterId, int maxRows) {
+    public List<Row> scanMatching(Subscription subscription, byte @Nullable [] afterId, int maxRows) {
         SelectStatement select = statement(subscription);
         if (select == null) return List.of();
         return store.read(tx -> {
@@ -117,7 +119,7 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public List<Row> scanCollection(String collection, byte[] afterId, int maxRows) {
+    public List<Row> scanCollection(String collection, byte @Nullable [] afterId, int maxRows) {
         return store.read(tx -> {
             List<Row> rows = new ArrayList<>();
             tx.scanAfter(collection, afterId, false, r -> {
@@ -143,11 +145,10 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public Row rowOf(String collection, byte[] id) {
-        return store.read(tx -> {
-            DocumentStorage.Row r = tx.get(collection, id);
-            return r == null ? null : new Row(r.sequence(), r.group(), r.collection(), r.id(), r.live(), r.state());
-        });
+    public @Nullable Row rowOf(String collection, byte[] id) {
+        return store.read(tx -> Optional.ofNullable(tx.get(collection, id))
+                        .map(r -> new Row(r.sequence(), r.group(), r.collection(), r.id(), r.live(), r.state())))
+                .orElse(null);
     }
 
     @Override
@@ -156,7 +157,7 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public ApplyResult apply(long fromPeer, List<Doc> docs, Checkpoint checkpoint) {
+    public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint) {
         // Each document is checked alone: one that can never be accepted here is refused and reported, the rest
         // of the batch is applied and the checkpoint moves past it (refusing it again later would change nothing).
         List<DefaultStore.RemoteDocument> remote = new ArrayList<>(docs.size());
@@ -176,7 +177,7 @@ public final class EngineSyncStore implements SyncStoreView {
                 }
             }
             if (doc != null) remote.add(doc);
-            else refused.add(new Refusal(d.ref(), problem));
+            else refused.add(new Refusal(d.ref(), java.util.Objects.requireNonNull(problem, "why it is refused")));
         }
         long horizon = tombstoneHorizon();
         try {
@@ -192,8 +193,8 @@ public final class EngineSyncStore implements SyncStoreView {
             return result.isNone() ? ApplyResult.NONE : result;
         } catch (StarlingException e) {
             if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
-                throw new RemoteRejectedException("clock-drift", e.getMessage());
-            if (e.errorCode() == ErrorCode.STORE_FULL) throw new StoreFullException(e.getMessage());
+                throw new RemoteRejectedException("clock-drift", String.valueOf(e.getMessage()));
+            if (e.errorCode() == ErrorCode.STORE_FULL) throw new StoreFullException(String.valueOf(e.getMessage()));
             throw e;
         }
     }
@@ -205,8 +206,8 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
-    public Checkpoint checkpoint(long senderPeerId) {
-        byte[] bytes = store.read(tx -> tx.meta(META_CHECKPOINT_PREFIX + hex(senderPeerId)));
+    public @Nullable Checkpoint checkpoint(long senderPeerId) {
+        byte[] bytes = meta(META_CHECKPOINT_PREFIX + hex(senderPeerId));
         return bytes == null ? null : decode(bytes);
     }
 
@@ -225,7 +226,7 @@ public final class EngineSyncStore implements SyncStoreView {
             store.evictLocal(ids);
         } catch (RuntimeException e) {
             if (Errors.translate(e) instanceof StarlingException s && s.errorCode() == ErrorCode.STORE_FULL) {
-                throw new StoreFullException(s.getMessage());
+                throw new StoreFullException(String.valueOf(s.getMessage()));
             }
             throw e;
         }
@@ -233,8 +234,12 @@ public final class EngineSyncStore implements SyncStoreView {
 
     @Override
     public long tombstoneHorizon() {
-        byte[] b = store.read(tx -> tx.meta(META_HORIZON));
+        byte[] b = meta(META_HORIZON);
         return b == null ? 0 : ByteBuffer.wrap(b).getLong();
+    }
+
+    private byte @Nullable [] meta(String key) {
+        return store.read(tx -> Optional.ofNullable(tx.meta(key))).orElse(null);
     }
 
     /** The subscription's parsed query; null when it is not a plain filter on its collection. */
@@ -282,7 +287,7 @@ public final class EngineSyncStore implements SyncStoreView {
         }
     }
 
-    private static Value.Obj document(byte[] id, byte[] state) {
+    private static Value.@Nullable Obj document(byte[] id, byte[] state) {
         try {
             return DocumentState.decode(state).document(DocumentIds.decode(id));
         } catch (CodecException e) {

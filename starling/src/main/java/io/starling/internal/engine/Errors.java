@@ -17,9 +17,9 @@ final class Errors {
         if (e instanceof DqlException q) return query(q);
         if (e instanceof StorageException s) return storage(s);
         if (e instanceof DocumentException d)
-            return new StarlingException(ErrorCode.DOCUMENT_INVALID, d.getMessage(), d);
+            return new StarlingException(ErrorCode.DOCUMENT_INVALID, String.valueOf(d.getMessage()), d);
         if (e instanceof HybridLogicalClock.ClockDriftException c) {
-            return new StarlingException(ErrorCode.CLOCK_DRIFT, c.getMessage(), c);
+            return new StarlingException(ErrorCode.CLOCK_DRIFT, String.valueOf(c.getMessage()), c);
         }
         return new StarlingException(ErrorCode.INTERNAL, "internal error: " + e, e);
     }
@@ -42,7 +42,7 @@ final class Errors {
             default:
                 code = ErrorCode.QUERY_INVALID;
         }
-        return new QueryException(code, e.getMessage(), e.line(), e.column(), e);
+        return new QueryException(code, String.valueOf(e.getMessage()), e.line(), e.column(), e);
     }
 
     static StarlingException storage(StorageException e) {
@@ -66,6 +66,6 @@ final class Errors {
             default:
                 code = ErrorCode.STORE_IO;
         }
-        return new StarlingException(code, e.getMessage(), e);
+        return new StarlingException(code, String.valueOf(e.getMessage()), e);
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Connects two instances in one JVM, message for message, counting bytes and messages each way — for
@@ -86,8 +87,8 @@ public final class InMemoryTransport {
         private final AtomicLong bytes;
         private final AtomicLong messages;
         private final DefaultStarling from, to;
-        private MessageChannel.Receiver target; // guarded by this; null until both sides are attached
-        private List<byte[]> early = new ArrayList<>();
+        private MessageChannel.@Nullable Receiver target; // guarded by this; null until both sides are attached
+        private @Nullable List<byte[]> early = new ArrayList<>();
 
         Outbound(Link link, AtomicLong bytes, AtomicLong messages, DefaultStarling from, DefaultStarling to) {
             this.link = link;
@@ -99,7 +100,7 @@ public final class InMemoryTransport {
 
         synchronized void deliverTo(MessageChannel.Receiver receiver) {
             target = receiver;
-            for (byte[] m : early) receiver.onMessage(m);
+            if (early != null) for (byte[] m : early) receiver.onMessage(m);
             early = null;
             if (link.closed.get()) receiver.onClosed();
         }
@@ -111,8 +112,8 @@ public final class InMemoryTransport {
             messages.incrementAndGet();
             from.recordBytes(message.length, 0);
             to.recordBytes(0, message.length);
-            if (target == null) early.add(message.clone());
-            else target.onMessage(message);
+            if (target != null) target.onMessage(message);
+            else if (early != null) early.add(message.clone());
         }
 
         /** The link closed: the receiving side learns it. */

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The secondary indexes of a store. The definitions are stored in the meta entry {@code indexes} (so they
@@ -26,13 +27,14 @@ final class IndexCatalog {
     static final String META_KEY = "indexes";
 
     /** One decoded version of the catalog. Immutable. */
-    record Version(byte[] bytes, Map<String, List<IndexDefinition>> byCollection) {
+    record Version(byte @Nullable [] bytes, Map<String, List<IndexDefinition>> byCollection) {
         static final Version EMPTY = new Version(null, Map.of());
 
         List<IndexDefinition> of(String collection) {
             return byCollection.getOrDefault(collection, List.of());
         }
 
+        @Nullable
         IndexDefinition find(String collection, String name) {
             for (IndexDefinition d : of(collection)) if (d.name().equals(name)) return d;
             return null;
@@ -132,7 +134,7 @@ final class IndexCatalog {
         return ValueCodec.encode(new Value.Arr(items));
     }
 
-    private static Version decode(byte[] bytes) {
+    private static Version decode(byte @Nullable [] bytes) {
         if (bytes == null) return Version.EMPTY;
         try {
             List<IndexDefinition> out = new ArrayList<>();

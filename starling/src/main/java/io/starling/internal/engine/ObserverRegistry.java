@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -25,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,8 +75,8 @@ final class ObserverRegistry {
     private final Map<String, LiveQuery> byKey = new ConcurrentHashMap<>();
     private final Map<String, List<LiveQuery>> byCollection = new ConcurrentHashMap<>();
     // created with the first observer, so that an instance without observers runs no threads
-    private ExecutorService evaluation;
-    private ExecutorService delivery;
+    private @Nullable ExecutorService evaluation;
+    private @Nullable ExecutorService delivery;
     private volatile boolean closed;
 
     ObserverRegistry(Evaluator evaluator, LongSupplier clock, RunningStatements running) {
@@ -106,9 +108,9 @@ final class ObserverRegistry {
             String text,
             SelectStatement statement,
             Map<String, Value> args,
-            Executor executor,
-            ObserverCallback plain,
-            SignalNextCallback withSignal) {
+            @Nullable Executor executor,
+            @Nullable ObserverCallback plain,
+            @Nullable SignalNextCallback withSignal) {
         if (closed) throw new IllegalStateException("closed");
         startThreads();
         Observer observer;
@@ -121,7 +123,8 @@ final class ObserverRegistry {
                         .add(q);
                 return q;
             });
-            observer = new Observer(live, executor == null ? delivery : executor, plain, withSignal);
+            observer = new Observer(
+                    live, executor == null ? Objects.requireNonNull(delivery) : executor, plain, withSignal);
             live.observers.add(observer);
         }
         // the first delivery: the live query's current result if it has one, else after a first evaluation
@@ -188,7 +191,7 @@ final class ObserverRegistry {
             e = evaluation;
             d = delivery;
         }
-        if (e == null) return;
+        if (e == null || d == null) return;
         e.shutdownNow();
         d.shutdownNow();
         try {
@@ -229,7 +232,7 @@ final class ObserverRegistry {
         private List<DocumentWriter.Change> pending = new ArrayList<>();
         private boolean overflowed;
         private boolean scheduled;
-        private volatile Result current;
+        private volatile @Nullable Result current;
 
         LiveQuery(String key, String text, SelectStatement statement, Map<String, Value> args) {
             this.key = key;
@@ -260,7 +263,8 @@ final class ObserverRegistry {
             if (scheduled || closed) return;
             scheduled = true;
             try {
-                evaluation.execute(this::evaluate);
+                Objects.requireNonNull(evaluation, "started with the first observer")
+                        .execute(this::evaluate);
             } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
                 scheduled = false;
             }
@@ -334,16 +338,20 @@ final class ObserverRegistry {
     private final class Observer implements StoreObserver {
         final LiveQuery live;
         private final Executor executor;
-        private final ObserverCallback plain;
-        private final SignalNextCallback withSignal;
+        private final @Nullable ObserverCallback plain;
+        private final @Nullable SignalNextCallback withSignal;
         private final Object callbackLock = new Object();
         // guarded by this
-        private Result delivered;
-        private Result waiting;
+        private @Nullable Result delivered;
+        private @Nullable Result waiting;
         private boolean busy;
         private volatile boolean closed;
 
-        Observer(LiveQuery live, Executor executor, ObserverCallback plain, SignalNextCallback withSignal) {
+        Observer(
+                LiveQuery live,
+                Executor executor,
+                @Nullable ObserverCallback plain,
+                @Nullable SignalNextCallback withSignal) {
             this.live = live;
             this.executor = executor;
             this.plain = plain;
@@ -393,7 +401,8 @@ final class ObserverRegistry {
                         plain.onChange(change);
                         signalled = true;
                     } else {
-                        withSignal.onChange(change, this::signalNext);
+                        Objects.requireNonNull(withSignal, "an observer has one of the two callbacks")
+                                .onChange(change, this::signalNext);
                         signalled = false;
                     }
                 } catch (RuntimeException e) {
@@ -451,7 +460,7 @@ final class ObserverRegistry {
         private final QueryResultDiff diff;
         private final boolean initial;
 
-        Change(Result previous, Result next) {
+        Change(@Nullable Result previous, Result next) {
             this.initial = previous == null;
             List<QueryResultItem> wrapped = new ArrayList<>(next.items().size());
             for (Value.Obj o : next.items()) wrapped.add(new DefaultQueryResult.Item(o));

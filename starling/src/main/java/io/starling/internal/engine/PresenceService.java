@@ -6,6 +6,7 @@ import io.starling.ErrorCode;
 import io.starling.ObserverHandle;
 import io.starling.Presence;
 import io.starling.StarlingException;
+import io.starling.internal.net.RefusalLog;
 import io.starling.internal.sync.Message;
 import java.io.IOException;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +52,8 @@ final class PresenceService implements Presence {
     private final long localPeer;
     private final LongSupplier clock;
     private final CallbackList<Graph> observers = new CallbackList<>("a presence observer", log);
-    private volatile SyncService service;
-    private volatile ConnectionRequestHandler handler;
+    private volatile @Nullable SyncService service;
+    private volatile @Nullable ConnectionRequestHandler handler;
     private volatile Duration handlerTimeout = DEFAULT_REQUEST_TIMEOUT;
 
     // guarded by this
@@ -60,11 +62,15 @@ final class PresenceService implements Presence {
     private Map<Long, String> neighbours = Map.of();
     private final Map<Long, Record> known = new HashMap<>();
     private Graph graph;
-    private byte[] payload;
+    private byte @Nullable [] payload;
+    private final java.util.concurrent.atomic.AtomicLong malformed = new java.util.concurrent.atomic.AtomicLong();
+    /** Malformed views are logged at a rate: a peer could send one after another. */
+    private final RefusalLog malformedLog;
 
     PresenceService(long localPeer, LongSupplier clock) {
         this.localPeer = localPeer;
         this.clock = clock;
+        this.malformedLog = new RefusalLog(log::warn, () -> clock.getAsLong() * 1_000_000L, RefusalLog.WINDOW);
         this.graph = new Graph(new Peer(localPeer, 0, Map.of()), List.of(), List.of());
     }
 
@@ -155,16 +161,23 @@ final class PresenceService implements Presence {
         recompute();
     }
 
-    /** A neighbour's PRESENCE. Malformed views are ignored (presence is best effort) with a warning. */
+    /** Malformed views refused so far (tests). */
+    long malformedViews() {
+        return malformed.get();
+    }
+
+    /**
+     * A neighbour's PRESENCE. A malformed view is ignored whole (presence is best effort), counted and logged at a
+     * rate; sync goes on.
+     */
     void received(long fromPeer, byte[] bytes) {
         List<Record> records;
         try {
             records = decode(bytes);
         } catch (IOException | RuntimeException e) {
-            log.warn(
-                    "ignoring a malformed presence view from peer {}: {}",
-                    EngineSyncStore.hex(fromPeer),
-                    e.getMessage());
+            malformed.incrementAndGet();
+            malformedLog.refused(
+                    "malformed presence view", "from peer " + EngineSyncStore.hex(fromPeer) + ": " + e.getMessage());
             return;
         }
         boolean changed = false;
@@ -184,7 +197,7 @@ final class PresenceService implements Presence {
     }
 
     /** The view to send a newly established neighbour, or null before there is one. */
-    synchronized byte[] currentPayload() {
+    synchronized byte @Nullable [] currentPayload() {
         return payload;
     }
 
@@ -212,7 +225,7 @@ final class PresenceService implements Presence {
                     if (other == null || !other.links.containsKey(at)) continue;
                     if (Long.compareUnsigned(at, to) < 0) connections.add(new Connection(at, to, link.getValue()));
                     if (!hops.containsKey(to)) {
-                        hops.put(to, hops.get(at) + 1);
+                        hops.put(to, Objects.requireNonNull(hops.get(at)) + 1);
                         queue.add(to);
                     }
                 }
@@ -249,7 +262,8 @@ final class PresenceService implements Presence {
 
     // ---- the PRESENCE payload: JSON, {"v":1,"records":[{"origin":"hex","seq":n,"meta":{},"links":{"hex":"tcp"}}]}
 
-    private record Record(long origin, long sequence, Map<String, Object> metadata, Map<Long, String> links) {}
+    @SuppressWarnings("JavaLangClash") // private to this class, which never uses java.lang.Record
+    record Record(long origin, long sequence, Map<String, Object> metadata, Map<Long, String> links) {}
 
     private static byte[] encode(List<Record> records) {
         List<Map<String, Object>> out = new ArrayList<>();
@@ -278,22 +292,74 @@ final class PresenceService implements Presence {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<Record> decode(byte[] bytes) throws IOException {
-        Map<String, Object> root = Json.MAPPER.readValue(bytes, new TypeReference<Map<String, Object>>() {});
-        if (!Objects.equals(((Number) root.getOrDefault("v", 0)).intValue(), 1))
-            throw new IOException("unknown presence version " + root.get("v"));
+    /**
+     * Reads a neighbour's PRESENCE. Everything in it is checked, since a peer may send anything: the version, every
+     * record's shape and types, peer ids as 16 hex digits, and each record's metadata within the size a peer may set
+     * for itself ({@value #MAX_METADATA_BYTES} bytes encoded). A view with anything wrong is refused whole, with a
+     * message that says what and where.
+     */
+    static List<Record> decode(byte[] bytes) throws IOException {
+        Object parsed = Json.MAPPER.readValue(bytes, Object.class);
+        Map<?, ?> root = object(parsed, "the presence view");
+        Long version = integer(root.get("v"));
+        if (version == null || version != 1)
+            throw new IOException("unknown presence version " + printable(root.get("v")));
+        if (!(root.get("records") instanceof List<?> records))
+            throw new IOException("the presence view has no list of records");
         List<Record> out = new ArrayList<>();
-        for (Object o : (List<Object>) root.get("records")) {
-            Map<String, Object> m = (Map<String, Object>) o;
-            long origin = Long.parseUnsignedLong((String) m.get("origin"), 16);
-            long seq = ((Number) m.get("seq")).longValue();
-            Map<String, Object> meta = (Map<String, Object>) m.getOrDefault("meta", Map.of());
+        for (int i = 0; i < records.size(); i++) {
+            String where = "record " + i;
+            Map<?, ?> m = object(records.get(i), where);
+            long origin = peerId(m.get("origin"), where + ": origin");
+            Object seqValue = m.get("seq");
+            Long seq = integer(seqValue);
+            if (seq == null) throw new IOException(where + ": seq is not a 64-bit integer");
+            Object metaValue = m.get("meta");
+            Map<String, Object> meta = new LinkedHashMap<>();
+            if (metaValue != null) {
+                object(metaValue, where + ": meta").forEach((k, val) -> meta.put((String) k, val));
+                int size = Json.MAPPER.writeValueAsBytes(meta).length;
+                if (size > MAX_METADATA_BYTES)
+                    throw new IOException(
+                            where + ": metadata of " + size + " bytes; the limit is " + MAX_METADATA_BYTES);
+            }
             Map<Long, String> links = new LinkedHashMap<>();
-            ((Map<String, Object>) m.getOrDefault("links", Map.of()))
-                    .forEach((k, v) -> links.put(Long.parseUnsignedLong(k, 16), (String) v));
-            out.add(new Record(origin, seq, meta == null ? Map.of() : meta, links));
+            Object linksValue = m.get("links");
+            if (linksValue != null) {
+                for (Map.Entry<?, ?> e : object(linksValue, where + ": links").entrySet()) {
+                    if (!(e.getValue() instanceof String transport) || transport.length() > 32)
+                        throw new IOException(where + ": the transport of a link is not a short string");
+                    links.put(peerId(e.getKey(), where + ": a link's peer"), transport);
+                }
+            }
+            out.add(new Record(origin, seq, meta, links));
         }
         return out;
+    }
+
+    /** A JSON integer that fits 64 bits, as the mapper reads it (bigger ones become BigInteger), or null. */
+    private static @Nullable Long integer(@Nullable Object value) {
+        return value instanceof Long || value instanceof Integer ? ((Number) value).longValue() : null;
+    }
+
+    private static Map<?, ?> object(@Nullable Object value, String what) throws IOException {
+        if (value instanceof Map<?, ?> m) return m;
+        throw new IOException(what + " is not an object");
+    }
+
+    private static long peerId(@Nullable Object value, String what) throws IOException {
+        if (value instanceof String hex && hex.length() == 16) {
+            try {
+                return Long.parseUnsignedLong(hex, 16);
+            } catch (NumberFormatException notHex) {
+                // said below
+            }
+        }
+        throw new IOException(what + " is not a peer id (16 hex digits): " + printable(value));
+    }
+
+    private static String printable(@Nullable Object value) {
+        String text = String.valueOf(value);
+        return RefusalLog.printable(text.length() > 40 ? text.substring(0, 40) + "…" : text);
     }
 }

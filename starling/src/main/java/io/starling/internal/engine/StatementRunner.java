@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -135,7 +136,7 @@ final class StatementRunner {
                 throw new IllegalStateException(
                         "unexpected statement " + statement.getClass().getSimpleName());
         } catch (DocumentException e) {
-            throw new StarlingException(ErrorCode.DOCUMENT_INVALID, e.getMessage(), e);
+            throw new StarlingException(ErrorCode.DOCUMENT_INVALID, String.valueOf(e.getMessage()), e);
         }
         metrics.documentsWritten.add(mutated.size());
         return new DefaultQueryResult(List.of(), mutated, writer.highestSequenceSince(changesBefore));
@@ -183,6 +184,8 @@ final class StatementRunner {
      * one), then the ids that were taken are resolved one by one, in statement order, by the ON ID CONFLICT
      * rule. A conflict that fails the statement rolls back the batch with it: the statement is atomic.
      */
+    // insertChangedFields returns the very same state when no field changes: == is the "nothing changed" test
+    @SuppressWarnings("ReferenceEquality")
     private List<Value> insert(DocumentWriter writer, InsertStatement insert, EvalContext ctx) {
         String collection = insert.collection();
         List<Value> docs = QueryExecutor.insertDocuments(insert, ctx);
@@ -321,6 +324,7 @@ final class StatementRunner {
      * enforce today's limits). Counted and logged, a minute apart at most; readers skip such rows, so that one
      * damaged document cannot make its whole collection unreadable.
      */
+    @Nullable
     DocumentState decodeOrReport(DocumentStorage.Row row) {
         try {
             return DocumentState.decode(row.state());
@@ -366,7 +370,7 @@ final class StatementRunner {
      * surrogate has no UTF-8 form) or too long. The codec refuses the same on encoding, so nothing that slips
      * past is ever written either.
      */
-    private static void checkStorable(Value v, Path path) {
+    private static void checkStorable(Value v, @Nullable Path path) {
         int levels = path == null ? 0 : path.length(); // a document at the root; a SET value inside its path
         if (path != null) checkPath(path);
         String problem = Limits.valueProblem(v, Limits.MAX_DEPTH - levels);
@@ -397,7 +401,7 @@ final class StatementRunner {
         private final StatementRunner runner;
         private final DocumentStorage.ReadTx tx;
         /** Null inside write transactions (see DocumentCache). */
-        private final DocumentCache cache;
+        private final @Nullable DocumentCache cache;
 
         private final Function<String, List<IndexDefinition>> indexes;
         /** Show a damaged row as its {@code _id} alone (for EVICT), rather than skipping it. */
@@ -406,7 +410,7 @@ final class StatementRunner {
         Source(
                 StatementRunner runner,
                 DocumentStorage.ReadTx tx,
-                DocumentCache cache,
+                @Nullable DocumentCache cache,
                 Function<String, List<IndexDefinition>> indexes,
                 boolean damagedAsIds) {
             this.runner = runner;
@@ -425,7 +429,7 @@ final class StatementRunner {
         }
 
         @Override
-        public Value.Obj get(String collection, Value id) {
+        public Value.@Nullable Obj get(String collection, Value id) {
             if (!DocumentIds.isValid(id)) return null;
             DocumentStorage.Row row = tx.get(collection, DocumentIds.encode(id));
             return row == null || !row.live() ? null : document(row);
@@ -453,7 +457,7 @@ final class StatementRunner {
             return tx.countLive(collection);
         }
 
-        private Value.Obj document(DocumentStorage.Row row) {
+        private Value.@Nullable Obj document(DocumentStorage.Row row) {
             if (cache != null) {
                 Value.Obj cached = cache.get(row.collection(), row.id(), row.sequence());
                 if (cached != null) return cached;

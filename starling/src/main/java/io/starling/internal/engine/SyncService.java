@@ -21,10 +21,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +72,7 @@ final class SyncService implements AutoCloseable {
     private final AtomicBoolean changePending = new AtomicBoolean();
     private final AtomicLong attachOrder = new AtomicLong();
     private volatile boolean closed;
-    private volatile Thread worker;
+    private volatile @Nullable Thread worker;
 
     SyncService(
             EngineSyncStore view,
@@ -91,7 +93,9 @@ final class SyncService implements AutoCloseable {
             worker = t;
             return t;
         });
-        thread.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        // tick() never throws: a periodic task that throws once is never run again (no more keep-alives or timeouts)
+        ScheduledFuture<?> unusedTicker =
+                thread.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         presence.attach(this);
     }
 
@@ -162,10 +166,14 @@ final class SyncService implements AutoCloseable {
     }
 
     private void tick() {
-        long now = clock.getAsLong();
-        for (Driver d : drivers.keySet()) d.feed(d.session.onTick(now));
-        refusals.flush();
-        connectionRefusals.flush();
+        try {
+            long now = clock.getAsLong();
+            for (Driver d : drivers.keySet()) d.feed(d.session.onTick(now));
+            refusals.flush();
+            connectionRefusals.flush();
+        } catch (RuntimeException e) {
+            log.error("sync tick failed", e);
+        }
     }
 
     private void run(Runnable task) {
@@ -220,9 +228,9 @@ final class SyncService implements AutoCloseable {
         volatile long acked;
         volatile boolean gone;
         private boolean helloSeen;
-        private Message.Hello remoteHello; // the first HELLO received, to say why a session was refused
+        private Message.@Nullable Hello remoteHello; // the first HELLO received, to say why a session was refused
         private boolean tieChecked;
-        private List<Message> held; // non-null while the connection-request hook decides
+        private @Nullable List<Message> held; // non-null while the connection-request hook decides
 
         Driver(MessageChannel channel, ConnectionInfo info, long order) {
             this.channel = channel;
@@ -301,7 +309,8 @@ final class SyncService implements AutoCloseable {
                 run(() -> decided(allowed, why));
             };
             try {
-                thread.schedule(
+                // the task only hands over to run(), which logs what throws
+                ScheduledFuture<?> unusedTimeout = thread.schedule(
                         () -> decide.accept(
                                 false, "no answer from the connection-request handler within " + timeoutMillis + " ms"),
                         timeoutMillis,
@@ -355,7 +364,7 @@ final class SyncService implements AutoCloseable {
                 channel.send(session.encode(m));
             }
             if (session.isClosed()) {
-                shutdown(session.closeReason());
+                shutdown(String.valueOf(session.closeReason()));
                 return;
             }
             if (established && !tieChecked) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The read-only {@code system:} collections, computed from the transaction's snapshot on each query:
@@ -51,7 +52,7 @@ final class SystemCollections implements DocumentSource {
     }
 
     @Override
-    public Value.Obj get(String collection, Value id) {
+    public Value.@Nullable Obj get(String collection, Value id) {
         for (Value.Obj doc : documents(collection)) if (ValueOrder.compare(doc.get("_id"), id) == 0) return doc;
         return null;
     }

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Logs refusals at a rate, not one line each: a flood of refused connections or requests (a script gone wrong, a
@@ -95,8 +96,8 @@ public final class RefusalLog {
     }
 
     private void record(String kind, UnaryOperator<String> fullLine) {
-        String line = null;
-        String summary;
+        @Nullable String line = null;
+        @Nullable String summary;
         synchronized (this) {
             long now = nanoTime.getAsLong();
             String k = printable(kind.length() > 160 ? kind.substring(0, 160) : kind);
@@ -136,7 +137,7 @@ public final class RefusalLog {
         if (lines.length() > 0) lines.toString().lines().forEach(sink);
     }
 
-    private String endWindow(String kind, long now) {
+    private @Nullable String endWindow(String kind, long now) {
         return endWindow(kind, now, false);
     }
 
@@ -144,7 +145,7 @@ public final class RefusalLog {
      * If {@code kind}'s window ended (or {@code force}): the line with its count (or null), and the next window or
      * none.
      */
-    private String endWindow(String kind, long now, boolean force) {
+    private @Nullable String endWindow(String kind, long now, boolean force) {
         Episode episode = episodes.get(kind);
         if (episode == null || (!force && now - episode.windowStart < windowNanos)) return null;
         if (episode.suppressed == 0) {

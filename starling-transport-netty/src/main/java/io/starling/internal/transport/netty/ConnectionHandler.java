@@ -30,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,8 +72,8 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     private final boolean webSocket;
     private final boolean outgoing;
     private final boolean tls;
-    private final String target; // what was dialed, for logs; null for incoming
-    private final FrameCodec frames; // null for websocket
+    private final @Nullable String target; // what was dialed, for logs; null for incoming
+    private final @Nullable FrameCodec frames; // null for websocket
 
     private String remote = "?";
     private long authenticatedPeerId;
@@ -82,8 +83,8 @@ final class ConnectionHandler extends ChannelDuplexHandler {
     private boolean awaitingFirstData; // tls tcp client: attach on the server's first message
     private boolean refusedLogged;
     private boolean closingLogged;
-    private MessageChannel.Receiver receiver;
-    private ScheduledFuture<?> ticker;
+    private MessageChannel.@Nullable Receiver receiver;
+    private @Nullable ScheduledFuture<?> ticker;
 
     ConnectionHandler(
             NettyNetwork network,
@@ -91,8 +92,8 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             boolean webSocket,
             boolean outgoing,
             boolean tls,
-            String target,
-            FrameCodec frames) {
+            @Nullable String target,
+            @Nullable FrameCodec frames) {
         this.network = network;
         this.connection = connection;
         this.webSocket = webSocket;

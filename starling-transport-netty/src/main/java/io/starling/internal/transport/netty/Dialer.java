@@ -8,6 +8,7 @@ import io.starling.internal.sync.SyncSession;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +60,7 @@ final class Dialer {
     private boolean mismatchLogged;
     private boolean limitLogged;
     private boolean inFlight;
-    private ScheduledFuture<?> next;
+    private @Nullable ScheduledFuture<?> next;
 
     Dialer(
             String name,

@@ -64,7 +64,8 @@ final class FrameCodec extends ChannelDuplexHandler {
                     ctx.channel().remoteAddress(),
                     e.getMessage(),
                     e.reason());
-            byte[] close = FrameEncoder.frame(WireCodec.encode(new Message.Close(e.reason(), e.getMessage())));
+            byte[] close =
+                    FrameEncoder.frame(WireCodec.encode(new Message.Close(e.reason(), String.valueOf(e.getMessage()))));
             ctx.writeAndFlush(ctx.alloc().buffer(close.length).writeBytes(close))
                     .addListener(ChannelFutureListener.CLOSE);
             return;

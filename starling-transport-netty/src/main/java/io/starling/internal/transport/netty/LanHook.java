@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +31,7 @@ final class LanHook implements AutoCloseable {
     }
 
     /** Starts discovery, or returns null (logged) when it cannot start. {@code onFound} runs on a discovery thread. */
-    static LanHook start(NetworkHost host, int port, BiConsumer<Long, List<InetSocketAddress>> onFound) {
+    static @Nullable LanHook start(NetworkHost host, int port, BiConsumer<Long, List<InetSocketAddress>> onFound) {
         LanDiscovery.Options options =
                 new LanDiscovery.Options(host.appId(), host.peerId(), host.protocolVersion(), port, bindAddress());
         try {
@@ -53,7 +54,7 @@ final class LanHook implements AutoCloseable {
     }
 
     /** The address of {@value #BIND_PROPERTY}, or null for every interface. */
-    static InetAddress bindAddress() {
+    static @Nullable InetAddress bindAddress() {
         String v = System.getProperty(BIND_PROPERTY);
         if (v == null || v.trim().isEmpty()) return null;
         try {

@@ -9,6 +9,7 @@ import io.starling.internal.sync.FrameEncoder;
 import io.starling.internal.sync.Message;
 import io.starling.internal.sync.SyncSession;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The first handler of an incoming connection: it looks at the first bytes the remote sends and refuses, in words
@@ -56,10 +57,10 @@ final class ModeProbe extends ChannelInboundHandlerAdapter {
 
     private final boolean tls;
     private final boolean webSocket;
-    private final String fingerprint; // of this peer's shared key, or null in playground
-    private ByteBuf head;
+    private final @Nullable String fingerprint; // of this peer's shared key, or null in playground
+    private @Nullable ByteBuf head; // the first bytes, while fewer than NEEDED have come
 
-    ModeProbe(boolean tls, boolean webSocket, String fingerprint) {
+    ModeProbe(boolean tls, boolean webSocket, @Nullable String fingerprint) {
         this.tls = tls;
         this.webSocket = webSocket;
         this.fingerprint = fingerprint;
@@ -93,9 +94,7 @@ final class ModeProbe extends ChannelInboundHandlerAdapter {
         }
         first.release();
         ctx.fireUserEventTriggered(new Refused(refusal));
-        ByteBuf reply = reply(speaks, refusal);
-        if (reply == null) ctx.close();
-        else ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(reply(speaks)).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
@@ -123,7 +122,7 @@ final class ModeProbe extends ChannelInboundHandlerAdapter {
     }
 
     /** Why the remote does not fit this listener (as the listener logs it), or null when it fits. */
-    private String refusal(Speaks speaks) {
+    private @Nullable String refusal(Speaks speaks) {
         if (tls) {
             if (speaks == Speaks.TLS) return null;
             return "it runs in playground mode, without a shared key, and this peer requires one (start it with"
@@ -148,7 +147,7 @@ final class ModeProbe extends ChannelInboundHandlerAdapter {
      * client, plain bytes to a TLS client (its TLS layer then reports a peer that does not speak TLS). The reason
      * is worded for the dialler's log: "ADDRESS refused this peer: REASON".
      */
-    private ByteBuf reply(Speaks speaks, String refusal) {
+    private ByteBuf reply(Speaks speaks) {
         String reason;
         if (tls) {
             reason = "it requires a shared key and this peer runs in playground mode, without one (give both peers"

@@ -9,6 +9,7 @@ import io.netty.util.AttributeKey;
 import io.starling.internal.net.MessageChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One connection as the engine sees it ({@link MessageChannel}), plus what a dialer needs to know once it is over:
@@ -26,7 +27,11 @@ final class NettyConnection implements MessageChannel {
      *     closed before or without one (refused, broken)
      * @param refused whether the connection was refused before its session started (TLS, limit, upgrade)
      */
-    record Outcome(long remotePeerId, boolean established, String reason, boolean refused) {}
+    record Outcome(
+            long remotePeerId,
+            boolean established,
+            @Nullable String reason,
+            boolean refused) {}
 
     /** Where a channel keeps its connection. */
     static final AttributeKey<NettyConnection> KEY = AttributeKey.valueOf(NettyConnection.class, "connection");
@@ -42,7 +47,7 @@ final class NettyConnection implements MessageChannel {
     private volatile boolean refused;
     private volatile long remotePeerId;
     private volatile boolean established;
-    private volatile String endReason;
+    private volatile @Nullable String endReason;
     private volatile boolean sessionEnded;
 
     /** @param onFinished called once, on any thread, when the connection is closed and its session (if any) ended */

@@ -20,6 +20,7 @@ import io.starling.internal.net.NetworkHost;
 import io.starling.internal.net.RefusalLog;
 import io.starling.internal.sync.SessionConfig;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +44,7 @@ final class NettyNetwork implements Network {
 
     private final NetworkHost host;
     private final NetSettings settings;
-    private final TlsIdentity tls;
+    private final @Nullable TlsIdentity tls;
     private final int maxFrameBytes;
     private final EventLoopGroup group;
     private final ConnectionRegistry registry;
@@ -56,12 +58,12 @@ final class NettyNetwork implements Network {
     private final List<Channel> listeners = new CopyOnWriteArrayList<>();
     private final Map<Dialer, Boolean> dialers = new ConcurrentHashMap<>();
     private final Map<Long, Dialer> lanDialers = new ConcurrentHashMap<>();
-    private volatile LanHook lan;
+    private volatile @Nullable LanHook lan;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean quiescing = new AtomicBoolean();
     private volatile boolean closed;
 
-    private NettyNetwork(NetworkHost host, NetSettings settings, TlsIdentity tls) {
+    private NettyNetwork(NetworkHost host, NetSettings settings, @Nullable TlsIdentity tls) {
         this.host = host;
         this.settings = settings;
         this.tls = tls;
@@ -85,9 +87,8 @@ final class NettyNetwork implements Network {
      */
     static NettyNetwork start(NetworkHost host, NetSettings settings) {
         StarlingConfig config = host.config();
-        TlsIdentity tls = config.identity().isPlayground()
-                ? null
-                : TlsIdentity.load(config.identity().keyFile(), host.peerId());
+        Path keyFile = config.identity().keyFile(); // null in playground mode
+        TlsIdentity tls = keyFile == null ? null : TlsIdentity.load(keyFile, host.peerId());
         NettyNetwork network = new NettyNetwork(host, settings, tls);
         try {
             if (tls != null) {
@@ -272,6 +273,7 @@ final class NettyNetwork implements Network {
     }
 
     /** This peer's TLS identity, or null in playground mode. */
+    @Nullable
     TlsIdentity tls() {
         return tls;
     }

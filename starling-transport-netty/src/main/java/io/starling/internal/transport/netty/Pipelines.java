@@ -18,6 +18,7 @@ import io.starling.Endpoint;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds the pipeline of each connection (the diagram is in {@link ConnectionHandler}'s design note). Incoming
@@ -83,9 +84,9 @@ final class Pipelines {
      * The message layer: length-prefixed frames on a stream (returned, for the trickle timer), or — when
      * {@code httpCodec} is given — HTTP for the upgrade, then one binary WebSocket message per protocol message.
      */
-    private FrameCodec messages(
+    private @Nullable FrameCodec messages(
             ChannelPipeline p,
-            ChannelHandler httpCodec,
+            @Nullable ChannelHandler httpCodec,
             java.util.function.Supplier<ChannelHandler> webSocketProtocol) {
         if (httpCodec == null) {
             FrameCodec frames = new FrameCodec(network.maxFrameBytes());

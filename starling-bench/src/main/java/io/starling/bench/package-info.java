@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.bench;
+
+import org.jspecify.annotations.NullMarked;

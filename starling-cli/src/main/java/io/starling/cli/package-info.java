@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.cli;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.internal.core;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.internal.crdt;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.internal.index;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.internal.discovery;
+
+import org.jspecify.annotations.NullMarked;

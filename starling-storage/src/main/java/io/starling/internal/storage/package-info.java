@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.internal.storage;
+
+import org.jspecify.annotations.NullMarked;

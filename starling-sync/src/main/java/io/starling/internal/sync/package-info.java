@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.internal.sync;
+
+import org.jspecify.annotations.NullMarked;

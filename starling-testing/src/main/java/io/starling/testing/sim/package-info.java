@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.testing.sim;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.internal.transport.netty;
+
+import org.jspecify.annotations.NullMarked;

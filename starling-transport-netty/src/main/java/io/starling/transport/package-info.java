@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.transport;
+
+import org.jspecify.annotations.NullMarked;

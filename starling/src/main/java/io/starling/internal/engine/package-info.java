@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.internal.engine;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.internal.net;
+
+import org.jspecify.annotations.NullMarked;

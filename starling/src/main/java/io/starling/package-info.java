@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling;
+
+import org.jspecify.annotations.NullMarked;
