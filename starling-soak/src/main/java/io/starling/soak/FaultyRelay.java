@@ -11,11 +11,14 @@ import java.net.SocketException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — the fault-injecting relay.
@@ -75,7 +78,7 @@ final class FaultyRelay implements AutoCloseable {
     private final Thread acceptor;
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final List<Thread> threads = new ArrayList<>(); // guarded by this
-    private volatile InetSocketAddress target;
+    private volatile @Nullable InetSocketAddress target;
     private volatile boolean closed; // set under this monitor
 
     // faults, guarded by this
@@ -84,18 +87,20 @@ final class FaultyRelay implements AutoCloseable {
     private boolean stalled;
     private long refuseUntil = Long.MIN_VALUE;
     private boolean refusing;
-    private final Integer[] corruptAt = new Integer[2];
-    private final Integer[] truncateAt = new Integer[2];
+    // the one-shot faults waiting for the next chunk in each direction: the position to flip or to cut at
+    private final Map<Direction, Integer> corruptAt = new EnumMap<>(Direction.class);
+    private final Map<Direction, Integer> truncateAt = new EnumMap<>(Direction.class);
 
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong refusedCount = new AtomicLong();
-    private final AtomicLong[] bytes = {new AtomicLong(), new AtomicLong()};
+    private final AtomicLong bytesToListener = new AtomicLong();
+    private final AtomicLong bytesToDialler = new AtomicLong();
     private final AtomicLong cuts = new AtomicLong();
     private final AtomicLong corrupted = new AtomicLong();
     private final AtomicLong truncated = new AtomicLong();
 
     /** Starts listening on 127.0.0.1 (a free port) and forwarding to {@code target} (null: nowhere yet). */
-    FaultyRelay(String name, InetSocketAddress target) throws IOException {
+    FaultyRelay(String name, @Nullable InetSocketAddress target) throws IOException {
         this.name = name;
         this.target = target;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -118,7 +123,7 @@ final class FaultyRelay implements AutoCloseable {
     }
 
     /** Where new connections go from now on; null while the listening peer is down (connections are reset). */
-    void retarget(InetSocketAddress newTarget) {
+    void retarget(@Nullable InetSocketAddress newTarget) {
         this.target = newTarget;
     }
 
@@ -156,7 +161,7 @@ final class FaultyRelay implements AutoCloseable {
 
     /** Flips one byte (at {@code position} modulo the chunk's length) of the next chunk written in {@code d}. */
     synchronized void corrupt(Direction d, int position) {
-        corruptAt[d.ordinal()] = Math.max(0, position);
+        corruptAt.put(d, Math.max(0, position));
     }
 
     /**
@@ -164,7 +169,7 @@ final class FaultyRelay implements AutoCloseable {
      * connection.
      */
     synchronized void truncate(Direction d, int position) {
-        truncateAt[d.ordinal()] = Math.max(0, position);
+        truncateAt.put(d, Math.max(0, position));
     }
 
     /**
@@ -176,23 +181,23 @@ final class FaultyRelay implements AutoCloseable {
             delayNanos = 0;
             stalled = false;
             refusing = false;
-            Arrays.fill(corruptAt, null);
-            Arrays.fill(truncateAt, null);
+            corruptAt.clear();
+            truncateAt.clear();
         }
         for (Connection c : open) c.flush();
     }
 
     /** Whether some one-shot fault still waits for a chunk to apply to. */
     synchronized boolean hasPendingFaults() {
-        return corruptAt[0] != null || corruptAt[1] != null || truncateAt[0] != null || truncateAt[1] != null;
+        return !corruptAt.isEmpty() || !truncateAt.isEmpty();
     }
 
     Stats stats() {
         return new Stats(
                 connections.get(),
                 refusedCount.get(),
-                bytes[0].get(),
-                bytes[1].get(),
+                bytesToListener.get(),
+                bytesToDialler.get(),
                 cuts.get(),
                 corrupted.get(),
                 truncated.get());
@@ -223,20 +228,23 @@ final class FaultyRelay implements AutoCloseable {
         return Math.max(0, left);
     }
 
+    private AtomicLong bytesTo(Direction d) {
+        return switch (d) {
+            case TO_LISTENER -> bytesToListener;
+            case TO_DIALLER -> bytesToDialler;
+        };
+    }
+
     private synchronized long delayNanos() {
         return delayNanos;
     }
 
-    private synchronized Integer takeCorruption(Direction d) {
-        Integer p = corruptAt[d.ordinal()];
-        corruptAt[d.ordinal()] = null;
-        return p;
+    private synchronized @Nullable Integer takeCorruption(Direction d) {
+        return corruptAt.remove(d);
     }
 
-    private synchronized Integer takeTruncation(Direction d) {
-        Integer p = truncateAt[d.ordinal()];
-        truncateAt[d.ordinal()] = null;
-        return p;
+    private synchronized @Nullable Integer takeTruncation(Direction d) {
+        return truncateAt.remove(d);
     }
 
     /** Wakes every writer to look at the faults again. Never called holding the relay's monitor (lock order: a pipe's
@@ -476,7 +484,7 @@ final class FaultyRelay implements AutoCloseable {
         }
 
         /** The next chunk once it is due and the link is not stalled; null at the end of the stream or when stopped. */
-        private synchronized Chunk next() throws InterruptedException {
+        private synchronized @Nullable Chunk next() throws InterruptedException {
             while (true) {
                 if (stopped) return null;
                 Chunk head = queue.peek();
@@ -516,14 +524,14 @@ final class FaultyRelay implements AutoCloseable {
                         int keep = cutAt % data.length;
                         out.write(data, 0, keep);
                         out.flush();
-                        bytes[direction.ordinal()].addAndGet(keep);
+                        bytesTo(direction).addAndGet(keep);
                         truncated.incrementAndGet();
                         connection.close();
                         return;
                     }
                     out.write(data);
                     out.flush();
-                    bytes[direction.ordinal()].addAndGet(data.length);
+                    bytesTo(direction).addAndGet(data.length);
                 }
                 boolean end;
                 synchronized (this) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the checks look at, captured once the healed peers are quiet: every peer's stored rows (encoded document
@@ -51,7 +52,7 @@ record FinalState(
     }
 
     /** Replaces (or, with null, removes) a peer's stored state of a document. */
-    void plant(int peer, DocRef doc, byte[] state) {
+    void plant(int peer, DocRef doc, byte @Nullable [] state) {
         if (state == null) peers.get(peer).rows().remove(doc);
         else peers.get(peer).rows().put(doc, state);
     }

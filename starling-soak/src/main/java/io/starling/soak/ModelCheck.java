@@ -1,5 +1,6 @@
 package io.starling.soak;
 
+import io.starling.internal.core.Stamp;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Check (c): at every replica, the visible document equals what the reference model computes from the acknowledged
@@ -22,7 +24,7 @@ import java.util.TreeSet;
  */
 final class ModelCheck {
     /** What check (c) did: whether it ran (and why not), what it found, how much it compared. */
-    record Result(String notRun, List<String> problems, int comparisons, int documentsSkipped) {
+    record Result(@Nullable String notRun, List<String> problems, int comparisons, int documentsSkipped) {
         boolean ran() {
             return notRun == null;
         }
@@ -68,8 +70,9 @@ final class ModelCheck {
                 for (SoakWrite v : ws) {
                     if (v.index() < w.index() && includes(w.before(), v.after())) known.add(v.index());
                 }
+                Stamp stamp = Objects.requireNonNull(w.stamp(), "documents with a write of unknown stamp are skipped");
                 modelled.add(new MergeModel.Write(
-                        w.index(), w.site(), w.stamp(), w.stmt().op(), known));
+                        w.index(), w.site(), stamp, w.stmt().op(), known));
             }
             for (FinalState.PeerState p : s.peers()) {
                 DocumentState state = p.state(d);

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — the soak's checks (the same rules as the simulator's, docs/SIMULATOR.md "The checks").
@@ -69,7 +70,7 @@ final class SoakChecks {
      * The checks of one acknowledged write that need nothing but the write: it stored something new of its own. Null
      * when it did; else what is wrong.
      */
-    static String writeProblem(SoakWrite w) {
+    static @Nullable String writeProblem(SoakWrite w) {
         if (w.after().equals(w.before())) {
             return w + ": acknowledged, but the writer's state did not change";
         }
@@ -166,7 +167,7 @@ final class SoakChecks {
         }
 
         /** Peer {@code p} evicted {@code d} after {@code writesBefore} writes had been acknowledged. */
-        private FinalState.Eviction evictedAfter(int p, DocRef d, int writesBefore) {
+        private FinalState.@Nullable Eviction evictedAfter(int p, DocRef d, int writesBefore) {
             for (FinalState.Eviction e : s.evictions()) {
                 if (e.peer() == p && e.doc().equals(d) && e.writesBefore() > writesBefore) return e;
             }

@@ -2,6 +2,7 @@ package io.starling.soak;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a workload statement asks for, per document, in the statement's own terms (not in the engine's): the input
@@ -40,7 +41,7 @@ sealed interface SoakOp {
         List<String> path();
     }
 
-    record Set(List<String> path, Object value) implements Clause {}
+    record Set(List<String> path, @Nullable Object value) implements Clause {}
 
     record Unset(List<String> path) implements Clause {}
 

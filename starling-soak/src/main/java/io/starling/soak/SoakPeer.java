@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The soak's side of one peer: its database directory (kept across restarts), the child JVM running
@@ -46,7 +47,8 @@ final class SoakPeer implements AutoCloseable {
     private final Path keyFile;
     private final StarlingConfig.Durability durability;
     private final List<String> connect;
-    private ChildJvm child;
+    /** The running child JVM; null while the peer is down (before its first start, after a kill or a stop). */
+    private @Nullable ChildJvm child;
     /** Every child this peer ran, the dead ones too: their output is quoted when a run fails. */
     private final List<ChildJvm> lives = new ArrayList<>();
 
@@ -70,7 +72,7 @@ final class SoakPeer implements AutoCloseable {
         this.connect = List.copyOf(connect);
     }
 
-    /** Starts the child JVM; {@link #awaitReady} waits for it. */
+    /** Starts the child JVM; {@link #awaitOffline} waits for it. */
     void start() throws IOException {
         if (child != null) throw new IllegalStateException("peer " + index + " is running");
         List<String> args = new ArrayList<>(List.of(
@@ -103,12 +105,20 @@ final class SoakPeer implements AutoCloseable {
         nextRequest = 1;
     }
 
+    /** The running child; the soak never talks to a peer it knows to be down. */
+    private ChildJvm running() {
+        ChildJvm c = child;
+        if (c == null) throw new IllegalStateException("peer " + index + " is down");
+        return c;
+    }
+
     /** Waits for the child's first line: its store is open, without networking. */
     void awaitOffline() {
-        String line = child.nextLine(START);
+        ChildJvm c = running();
+        String line = c.nextLine(START);
         if (line == null || !line.startsWith(SoakPeerMain.OFFLINE)) {
             throw new AssertionError(
-                    "peer " + index + " did not start: its first line was " + line + "\n" + child.describeOutput());
+                    "peer " + index + " did not start: its first line was " + line + "\n" + c.describeOutput());
         }
     }
 
@@ -116,10 +126,11 @@ final class SoakPeer implements AutoCloseable {
     void goOnline() {
         JsonNode r = call(request("online"));
         if (!r.path("ok").asBoolean()) throw new AssertionError("peer " + index + " could not go online: " + r);
-        String line = child.nextLine(START);
+        ChildJvm c = running();
+        String line = c.nextLine(START);
         if (line == null || !line.startsWith(SoakPeerMain.READY)) {
             throw new AssertionError("peer " + index + " did not open with networking: its line was " + line + "\n"
-                    + child.describeOutput());
+                    + c.describeOutput());
         }
         JsonNode ready = parse(line.substring(SoakPeerMain.READY.length()));
         tcpPort = ready.path("tcp").asInt();
@@ -150,19 +161,20 @@ final class SoakPeer implements AutoCloseable {
     }
 
     void send(ObjectNode request) {
-        if (child == null) throw new IllegalStateException("peer " + index + " is down");
+        ChildJvm c = running();
         try {
-            child.writeLine(JSON.writeValueAsString(request));
+            c.writeLine(JSON.writeValueAsString(request));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     JsonNode reply(ObjectNode request) {
-        String line = child.nextLine(REPLY);
+        ChildJvm c = running();
+        String line = c.nextLine(REPLY);
         if (line == null) {
             throw new AssertionError(
-                    "peer " + index + " ended without answering " + request + "\n" + child.describeOutput());
+                    "peer " + index + " ended without answering " + request + "\n" + c.describeOutput());
         }
         JsonNode reply = parse(line);
         if (reply.path("n").asLong() != request.path("n").asLong()) {
@@ -179,8 +191,9 @@ final class SoakPeer implements AutoCloseable {
      * SIGKILL, then the reply to {@code inFlight} if the child printed it before it died (null otherwise: the
      * statement may or may not have committed).
      */
-    JsonNode kill(ObjectNode inFlight) {
-        ChildJvm c = child;
+    @Nullable
+    JsonNode kill(@Nullable ObjectNode inFlight) {
+        ChildJvm c = running();
         child = null;
         c.kill();
         if (inFlight == null) return null;

@@ -193,14 +193,15 @@ public final class SoakPeerMain {
 
     private void exec(JsonNode cmd, ObjectNode reply) {
         Map<String, Object> args = toJava(cmd.path("args"));
+        // the document whose stored states the answer carries, when the request names one (an EVICT's does not)
         JsonNode doc = cmd.path("doc");
-        String collection = doc.isMissingNode() ? null : doc.path("collection").asText();
-        byte[] id = doc.isMissingNode() ? null : IndexKeyCodec.encodeId(Value.fromJava(toJavaValue(doc.get("id"))));
-        SyncStoreView.Row before = collection == null ? null : db.syncStore().rowOf(collection, id);
+        String collection = doc.path("collection").asText();
+        byte[] id = doc.isMissingNode() ? null : IndexKeyCodec.encodeId(Value.fromJava(toJavaValue(doc.path("id"))));
+        SyncStoreView.Row before = id == null ? null : db.syncStore().rowOf(collection, id);
         QueryResult result = db.store().execute(cmd.path("statement").asText(), args);
         // read right after the statement: when the row still carries the statement's sequence, nothing merged into
         // it in between and this is exactly the state the write left
-        SyncStoreView.Row after = collection == null ? null : db.syncStore().rowOf(collection, id);
+        SyncStoreView.Row after = id == null ? null : db.syncStore().rowOf(collection, id);
         ArrayNode mutated = reply.putArray("mutated");
         for (Object o : result.mutatedDocumentIds()) mutated.add(JSON.valueToTree(o));
         reply.put("seq", result.commitSequence());
@@ -295,7 +296,7 @@ public final class SoakPeerMain {
         reply.put("file", file.toString());
     }
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // a JSON object converts to a Map keyed by its field names (strings)
     private static Map<String, Object> toJava(JsonNode node) {
         if (node == null || node.isMissingNode() || node.isNull()) return Map.of();
         return (Map<String, Object>) JSON.convertValue(node, Map.class);

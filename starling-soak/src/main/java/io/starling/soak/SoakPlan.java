@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything a soak run does, drawn from its seed before anything starts: the topology (which peer dials which,
@@ -100,7 +101,7 @@ final class SoakPlan {
             implements Action {}
 
     /** SIGKILL; with {@code inFlight}, that statement is sent first and the peer killed without waiting for it. */
-    record Kill(int peer, Stmt inFlight) implements Action {}
+    record Kill(int peer, @Nullable Stmt inFlight) implements Action {}
 
     record Restart(int peer) implements Action {}
 
@@ -164,7 +165,7 @@ final class SoakPlan {
             int peer = rnd.nextInt(n);
             for (int tries = 0; tries < n && downUntil[peer] > at - 500; tries++) peer = (peer + 1) % n;
             if (downUntil[peer] > at - 500) at = downUntil[peer] + 500;
-            long down = 300 + rnd.nextInt(2_200);
+            long down = 300L + rnd.nextInt(2_200);
             Stmt inFlight = rnd.nextBoolean() ? w.statement() : null;
             steps.add(new Step(at, new Kill(peer, inFlight)));
             steps.add(new Step(at + down, new Restart(peer)));
@@ -264,7 +265,8 @@ final class SoakPlan {
         int r = rnd.nextInt(100);
         int k = 0;
         while (r >= weights[k]) r -= weights[k++];
-        FaultyRelay.Direction d = FaultyRelay.Direction.values()[rnd.nextInt(2)];
+        FaultyRelay.Direction d =
+                rnd.nextInt(2) == 0 ? FaultyRelay.Direction.TO_LISTENER : FaultyRelay.Direction.TO_DIALLER;
         return switch (kinds[k]) {
             case DELAY -> new Fault(link, FaultKind.DELAY, rnd.nextInt(4) == 0 ? 0 : rnd.nextInt(250), d, 0);
             case STALL -> new Fault(link, FaultKind.STALL, 200 + rnd.nextInt(2_800), d, 0);
@@ -405,7 +407,7 @@ final class SoakPlan {
             if (id instanceof Long l) return Math.floorMod(l, 2L);
             if (id instanceof String s) return s.length() % 2;
             if (id instanceof Boolean b) return b ? 1 : 0;
-            if (id instanceof Map<?, ?> m) return Math.floorMod((Long) m.get("k"), 2L);
+            if (id instanceof Map<?, ?> m && m.get("k") instanceof Long k) return Math.floorMod(k, 2L);
             throw new IllegalArgumentException("id " + id);
         }
 
@@ -535,7 +537,8 @@ final class SoakPlan {
             return new Stmt(c, id, "DELETE FROM " + c + " WHERE _id = :id", args, new SoakOp.Delete());
         }
 
-        private Object scalar() {
+        /** A field value: an integer, a string, a boolean, null or a float. */
+        private @Nullable Object scalar() {
             return switch (rnd.nextInt(6)) {
                 case 0, 1 -> (long) (rnd.nextInt(20) - 5);
                 case 2 -> "s" + rnd.nextInt(8);

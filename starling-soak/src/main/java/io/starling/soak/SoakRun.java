@@ -22,6 +22,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -29,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — one soak run.
@@ -87,7 +89,7 @@ final class SoakRun implements AutoCloseable {
     private int storedNothing, noChange, refused, skipped, ackedBeforeKill, inexact, subscriptionChanges;
     private int kills, restarts;
     private long chaosStart;
-    private volatile Throwable planFailure;
+    private volatile @Nullable Throwable planFailure;
 
     SoakRun(SoakOptions options, Path dir, PrintStream log) {
         this.options = options;
@@ -206,6 +208,7 @@ final class SoakRun implements AutoCloseable {
 
     // ---- chaos
 
+    @SuppressWarnings("FutureReturnValueIgnored") // runStep keeps every failure in planFailure, rethrown below
     private void chaos() {
         CountDownLatch done = new CountDownLatch(1);
         chaosStart = System.nanoTime();
@@ -219,8 +222,9 @@ final class SoakRun implements AutoCloseable {
                 "the chaos phase of " + options,
                 Duration.ofMillis(options.chaosMillis()).plus(Duration.ofMinutes(3)),
                 done);
-        if (planFailure != null) {
-            throw new AssertionError("the plan of " + options + " failed: " + planFailure, planFailure);
+        Throwable failure = planFailure;
+        if (failure != null) {
+            throw new AssertionError("the plan of " + options + " failed: " + failure, failure);
         }
     }
 
@@ -289,14 +293,18 @@ final class SoakRun implements AutoCloseable {
         SoakPeer p = peers.get(k.peer());
         if (!p.up()) return;
         kills++;
-        ObjectNode inFlight = k.inFlight() == null ? null : exec(p, k.inFlight());
-        if (inFlight != null) p.send(inFlight);
+        SoakPlan.Stmt stmt = k.inFlight();
+        if (stmt == null) {
+            p.kill(null);
+            return;
+        }
+        ObjectNode inFlight = exec(p, stmt);
+        p.send(inFlight);
         JsonNode reply = p.kill(inFlight);
-        if (inFlight == null) return;
         if (reply == null) {
-            indeterminate.add(new FinalState.Indeterminate(p.index, k.inFlight().doc(), k.inFlight()));
+            indeterminate.add(new FinalState.Indeterminate(p.index, stmt.doc(), stmt));
         } else {
-            record(p, k.inFlight(), reply, true);
+            record(p, stmt, reply, true);
         }
     }
 
@@ -384,7 +392,10 @@ final class SoakRun implements AutoCloseable {
                 rows.putArray("ids").add(JSON.valueToTree(e.id()));
                 DocumentState st = state(q.call(rows).path("states").get(0));
                 for (SoakWrite w : mine) {
-                    if (st.merge(w.after()).equals(st)) heldAt.get(w.index()).add(q.index);
+                    if (st.merge(w.after()).equals(st)) {
+                        Objects.requireNonNull(heldAt.get(w.index()), "every write of the evicting peer has an entry")
+                                .add(q.index);
+                    }
                 }
             }
         }
@@ -418,7 +429,9 @@ final class SoakRun implements AutoCloseable {
 
     /** The state of the wait for quiet: what the peers looked like at the last poll, and since when. */
     private final class Settle {
-        private List<Long> fingerprint;
+        /** The counters of the last poll while every link was connected; null after a poll that found otherwise. */
+        private @Nullable List<Long> fingerprint;
+
         private long stableSince;
         private String last = "nothing polled yet";
 

@@ -2,6 +2,7 @@ package io.starling.soak;
 
 import io.starling.internal.core.Stamp;
 import io.starling.internal.crdt.DocumentState;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One acknowledged write: a statement whose reply came back saying it changed its document. {@code before} and
@@ -29,6 +30,7 @@ record SoakWrite(
         long atMillis) {
 
     /** The write's stamp (its clock value and site) when {@code after} is exact: the newest stamp in it; else null. */
+    @Nullable
     Stamp stamp() {
         return exact ? after.maxStamp() : null;
     }
