@@ -8,19 +8,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The short soak of the default build: three real peers on SQLite in child JVMs, over TCP+TLS and WebSocket through
  * fault-injecting relays, one SIGKILL and restart, then healed and checked (docs/SIMULATOR.md, "Real stack under
- * faults"). A fixed seed, then a fresh seed different in every build ({@code -Dstarling.seed=S} replays S), printed
- * with both commands that replay it: this test, and {@code bin/soak}.
+ * faults"). One fresh seed, different in every build ({@code -Dstarling.seed=S} replays S), printed with both commands
+ * that replay it: this test, and {@code bin/soak}. The fixed short seed runs with the long ones in {@link
+ * SlowSoakTest}: a run costs about 20 s of the default build, mostly starting JVMs, and a fresh seed explores where a
+ * fixed one only repeats.
  */
 class SoakTest {
-    static final long FIXED_SEED = 1;
-
     @TempDir
     Path dir;
-
-    @Test
-    void aFixedSeedConvergesAndLosesNoAcknowledgedWrite() throws Exception {
-        SoakRuns.runAndCheck(SoakOptions.of(SoakOptions.Profile.SHORT, FIXED_SEED), dir);
-    }
 
     @Test
     void aFreshSeedConvergesAndLosesNoAcknowledgedWrite(@Seed long seed) throws Exception {
