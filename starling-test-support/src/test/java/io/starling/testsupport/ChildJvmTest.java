@@ -49,6 +49,8 @@ class ChildJvmTest {
     void aLineThatNeverComesFailsQuotingTheOutput() throws Exception {
         try (ChildJvm child =
                 ChildJvm.builder(ChildMain.class).name("echo").args("only").start()) {
+            // the output is there first (a JVM can take longer than 200 ms to start on a loaded machine)
+            child.awaitLine(Output.STDOUT, "the first line", START, "only"::equals);
             assertThatThrownBy(() -> child.awaitLine(Output.STDOUT, "the word", Duration.ofMillis(200), "word"::equals))
                     .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("echo: the word not on STDOUT within 200 ms")

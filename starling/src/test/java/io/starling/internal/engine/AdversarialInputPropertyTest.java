@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 
@@ -78,13 +77,7 @@ class AdversarialInputPropertyTest {
             // hostile states from a peer: refused alone, the rest applied
             mergeHostileStates(a, r);
             // everything accepted syncs, byte for byte
-            InMemoryTransport.Link link = InMemoryTransport.connect(a, b);
-            try {
-                SyncTest.await("b holds what a holds", () -> states(b).equals(states(a)));
-            } finally {
-                link.close();
-            }
-            assertThat(b.sync().metrics().documentsRefused()).isZero();
+            SyncTest.syncsByteForByte(a, b, "t");
         } finally {
             a.close();
             b.close();
@@ -177,13 +170,7 @@ class AdversarialInputPropertyTest {
 
     /** Every row's state (base64), by id: the whole store as sync would compare it. */
     static Map<String, String> states(DefaultStarling p) {
-        Map<String, String> out = new TreeMap<>();
-        p.syncStore()
-                .scanCollection("t", null, Integer.MAX_VALUE)
-                .forEach(row -> out.put(
-                        DocumentIds.decode(row.id()).toString(),
-                        java.util.Base64.getEncoder().encodeToString(row.state())));
-        return out;
+        return SyncTest.storedStates(p, "t");
     }
 
     // ---- generators ------------------------------------------------------------------------------------------

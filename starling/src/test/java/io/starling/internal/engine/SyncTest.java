@@ -61,6 +61,35 @@ class SyncTest {
         Await.until(what, Duration.ofSeconds(60), condition);
     }
 
+    /** Every stored row's state (base64) of {@code collections}, by collection and id: what sync compares. */
+    static java.util.Map<String, String> storedStates(DefaultStarling p, String... collections) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        for (String c : collections) {
+            p.syncStore()
+                    .scanCollection(c, null, Integer.MAX_VALUE)
+                    .forEach(row -> out.put(
+                            c + "/" + DocumentIds.decode(row.id()),
+                            java.util.Base64.getEncoder().encodeToString(row.state())));
+        }
+        return out;
+    }
+
+    /**
+     * Connects {@code a} and {@code b} in memory until {@code b} holds {@code a}'s rows of {@code collections} byte
+     * for byte, and checks that {@code b} refused none of them.
+     */
+    static void syncsByteForByte(DefaultStarling a, DefaultStarling b, String... collections) {
+        InMemoryTransport.Link link = InMemoryTransport.connect(a, b);
+        try {
+            await("b holds what a holds", () -> storedStates(b, collections).equals(storedStates(a, collections)));
+        } finally {
+            link.close();
+        }
+        org.assertj.core.api.Assertions.assertThat(b.sync().metrics().documentsRefused())
+                .as("documents b refused")
+                .isZero();
+    }
+
     static long count(DefaultStarling p, String collection) {
         return (Long) p.store()
                 .execute("SELECT COUNT(*) AS n FROM " + collection)
