@@ -28,12 +28,33 @@ interface MergeModel {
      * @param op what the statement asked for
      * @param knownBefore the indexes of the earlier writes to this document that the writer's state held before it
      */
-    record Write(int index, long site, Stamp stamp, SoakOp op, Set<Integer> knownBefore) {}
+    record Write(int index, long site, Stamp stamp, SoakOp op, Set<Integer> knownBefore) {
+        @Override
+        public String toString() {
+            return "write #" + index + " by site " + Long.toUnsignedString(site, 16) + " at " + stamp + ": "
+                    + op.summary() + ", its writer holding " + knownBefore;
+        }
+    }
 
     /**
      * The document a replica shows when it holds exactly {@code held} of the acknowledged writes to {@code doc} (in
      * acknowledgement order), without {@code _id}; empty when the document does not exist there (never inserted, or
      * deleted and not inserted again). Values are plain Java values (null, Boolean, Long, Double, String, List, Map).
+     *
+     * @throws Disagreement when the model says one of the held writes writes nothing
      */
     Optional<Map<String, Object>> visible(DocRef doc, List<Write> held);
+
+    /**
+     * The model disagrees with an acknowledged write itself: by its rules the statement, given what its writer held,
+     * does not write the document (it changes nothing, does not match or is refused), while the engine answered that
+     * it changed it. {@link ModelCheck} reports it as a problem of check (c).
+     */
+    final class Disagreement extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Disagreement(String message) {
+            super(message);
+        }
+    }
 }

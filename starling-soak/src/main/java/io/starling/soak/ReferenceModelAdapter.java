@@ -1,44 +1,88 @@
 package io.starling.soak;
 
+import io.starling.testing.model.DocumentHistory;
+import io.starling.testing.model.ModelOp;
+import io.starling.testing.model.ModelStamp;
+import io.starling.testing.model.Plan;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
-/*
- * ADAPTER PENDING — check (c) of the soak is wired up to here and no further.
+/**
+ * Check (c)'s model: the independent model of the merge contract ({@code io.starling.testing.model}, module
+ * starling-testing, JDK only) behind the soak's {@link MergeModel}. It translates each acknowledged write — its
+ * stamp, its statement ({@link SoakOp}) and the earlier writes its writer held — into the model's terms, lets the
+ * model derive the write's effects from the statement and from the model of what the writer held (never from the
+ * engine's states), and returns what the model says a replica holding exactly those writes shows.
  *
- * The soak consults the reference model of the merge contract through MergeModel: "a replica holds these
- * acknowledged writes to one document — what must it show?". ModelCheck asks that question for every replica and
- * every document and compares the answer with the replica's visible document; it is tested with stand-in models
- * (ModelCheckTest). What is missing is the model itself.
- *
- * The model to plug in is the simulator's, io.starling.testing.sim.ReferenceModel (module starling-testing), which is
- * being rewritten into an independent implementation of docs/DATA-MODEL.md with a small public API. The current one
- * cannot serve: it is package-private, it keys documents by integer ids only, and it derives a write's effects from
- * the engine's own before/after states (AckedWrite), which is what the rewrite removes. To finish check (c):
- *
- *  1. implement MergeModel.visible(doc, held) here on top of the new API: translate each MergeModel.Write — its
- *     stamp (clock value and site), its SoakOp (Insert with fields and ON ID CONFLICT policy; Update with SET, UNSET,
- *     INCREMENT BY and RESTART WITH clauses in clause order; Delete) and knownBefore (the earlier writes its writer
- *     held, which decide DO UPDATE_LOCAL_DIFF, INCREMENT of a plain number and UNSET under a non-object) — into the
- *     model's writes, and return the model's visible document as plain Java values (Value.toJava of an object);
- *  2. return Optional.of(that model) from create();
- *  3. run bin/soak --seeds 20 and mvn -B -q -pl starling-soak -am verify -Dtest='SoakTest,ModelCheckTest'
- *     -Dsurefire.failIfNoSpecifiedTests=false: the soak then prints "(c) model: N comparisons" instead of "not run".
- *
- * Counters: a replica's counter is the sum of per-series running sums (DATA-MODEL.md "Counters"); the soak's stamps
- * come from the writer's state after the write, which also holds the write's running sum if the model needs it
- * (SoakWrite.after()).
+ * <p>Stateless: every question builds the document's history from the writes it names, in acknowledgement order
+ * (a replica that holds a write holds every write its writer held, since states travel whole, so the history is
+ * complete). Thread-safe.
  */
-
-/** Where the soak finds the reference model; see the note above for what is left to do. */
-final class ReferenceModelAdapter {
-    /** Why check (c) does not run yet, as the soak prints it. */
-    static final String NOT_YET = "not run: the independent reference model has no API the soak can call yet"
-            + " (see ReferenceModelAdapter)";
-
+final class ReferenceModelAdapter implements MergeModel {
     private ReferenceModelAdapter() {}
 
-    /** The model, once the adapter is written; empty until then, and the soak says so in every report. */
-    static Optional<MergeModel> create() {
-        return Optional.empty();
+    /** The model the soak checks every replica against. */
+    static MergeModel create() {
+        return new ReferenceModelAdapter();
+    }
+
+    @Override
+    public Optional<Map<String, Object>> visible(DocRef doc, List<Write> held) {
+        List<Write> ordered = new ArrayList<>(held);
+        ordered.sort(Comparator.comparingInt(Write::index));
+        Set<Integer> added = new TreeSet<>();
+        DocumentHistory history = new DocumentHistory();
+        for (Write w : ordered) {
+            if (!added.containsAll(w.knownBefore())) {
+                Set<Integer> missing = new TreeSet<>(w.knownBefore());
+                missing.removeAll(added);
+                throw new IllegalArgumentException(doc + ": a replica holds " + w + " but not the writes " + missing
+                        + " its writer held (states travel whole: this cannot be)");
+            }
+            Plan plan = history.add(
+                    w.index(),
+                    new ModelStamp(w.stamp().hlc(), w.stamp().site()),
+                    op(w.op()),
+                    w.knownBefore(),
+                    label(w));
+            if (!plan.writes()) {
+                throw new Disagreement(doc + ": the engine acknowledged " + label(w) + " as a change; the model of the "
+                        + w.knownBefore().size() + " writes its writer held says " + plan);
+            }
+            added.add(w.index());
+        }
+        return Optional.ofNullable(history.visible(added));
+    }
+
+    /** The statement in the model's terms: the same fields, paths and values, clause for clause. */
+    static ModelOp op(SoakOp op) {
+        if (op instanceof SoakOp.Insert ins) {
+            return new ModelOp.Insert(ins.fields(), ModelOp.Conflict.valueOf(ins.onConflict()));
+        }
+        if (op instanceof SoakOp.Update up) {
+            List<ModelOp.Change> changes = new ArrayList<>(up.clauses().size());
+            for (SoakOp.Clause c : up.clauses()) changes.add(change(c));
+            return new ModelOp.Update(changes);
+        }
+        if (op instanceof SoakOp.Delete) return new ModelOp.Delete();
+        throw new IllegalArgumentException("no model statement for " + op);
+    }
+
+    private static ModelOp.Change change(SoakOp.Clause c) {
+        if (c instanceof SoakOp.Set s) return new ModelOp.Set(s.path(), s.value());
+        if (c instanceof SoakOp.Unset u) return new ModelOp.Unset(u.path());
+        if (c instanceof SoakOp.Increment i) return new ModelOp.Increment(i.path(), i.amount());
+        if (c instanceof SoakOp.Restart r) return new ModelOp.Restart(r.path(), r.value());
+        throw new IllegalArgumentException("no model clause for " + c);
+    }
+
+    private static String label(Write w) {
+        return "write #" + w.index() + " by site " + Long.toUnsignedString(w.site(), 16) + " (" + w.op().summary()
+                + ")";
     }
 }

@@ -1,5 +1,6 @@
 package io.starling.soak;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -10,6 +11,25 @@ import org.jspecify.annotations.Nullable;
  * the statement's arguments carry them (null, Boolean, Long, Double, String, List, Map).
  */
 sealed interface SoakOp {
+
+    /** The statement in one line for a report, long strings (the blobs) shortened. */
+    default String summary() {
+        if (this instanceof Insert i) {
+            return "INSERT " + SoakPlan.abbreviate(i.fields()) + " ON ID CONFLICT " + i.onConflict();
+        }
+        if (this instanceof Update u) {
+            List<String> clauses = new ArrayList<>();
+            for (Clause c : u.clauses()) {
+                String path = String.join(".", c.path());
+                if (c instanceof Set s) clauses.add("SET " + path + " = " + SoakPlan.abbreviate(s.value()));
+                else if (c instanceof Unset) clauses.add("UNSET " + path);
+                else if (c instanceof Increment inc) clauses.add("APPLY " + path + " INCREMENT BY " + inc.amount());
+                else if (c instanceof Restart r) clauses.add("APPLY " + path + " RESTART WITH " + r.value());
+            }
+            return "UPDATE " + String.join(", ", clauses);
+        }
+        return "DELETE";
+    }
 
     /**
      * {@code INSERT … DOCUMENTS (:doc) ON ID CONFLICT <onConflict>}; {@code fields} without {@code _id}.

@@ -62,7 +62,7 @@ final class SoakPlan {
     }
 
     /** A value for a report: strings longer than 40 characters shortened (the blobs). */
-    static Object abbreviate(Object v) {
+    static @Nullable Object abbreviate(@Nullable Object v) {
         if (v instanceof String s && s.length() > 40) return s.substring(0, 8) + "…(" + s.length() + " chars)";
         if (v instanceof Map<?, ?> m) {
             Map<Object, Object> out = new LinkedHashMap<>();

@@ -40,7 +40,7 @@ record SoakResult(
             FaultyRelay.Stats relays) {}
 
     boolean passed() {
-        return failures.isEmpty() && findings.passed() && lostAtRestart.isEmpty() && (!model.ran() || model.passed());
+        return failures.isEmpty() && findings.passed() && lostAtRestart.isEmpty() && model.passed();
     }
 
     long totalMillis() {
@@ -68,9 +68,7 @@ record SoakResult(
                 + (f.relays().bytesToListener() + f.relays().bytesToDialler())
                 + " bytes; checks: " + c.documents() + " documents, " + c.identicalPairs() + " identical pairs, "
                 + c.deliveries() + " deliveries, " + c.inclusions() + " write inclusions; (c) model: "
-                + (model.ran()
-                        ? model.comparisons() + " comparisons (" + model.documentsSkipped() + " documents skipped)"
-                        : model.notRun());
+                + model.comparisons() + " comparisons (" + model.documentsSkipped() + " documents skipped)";
     }
 
     /** Everything a failure should say: the findings, the command that replays the seed, the peers' last log lines. */
@@ -83,7 +81,7 @@ record SoakResult(
         section(parts, "(b) lost writes", findings.lostWrites());
         section(parts, "(b) writes a restarted peer's store did not keep", lostAtRestart);
         section(parts, "(b) writes that stored nothing of their own", findings.writeProblems());
-        if (model.ran()) section(parts, "(c) model", model.problems());
+        section(parts, "(c) model", model.problems());
         if (!passed()) parts.add(logs);
         parts.add("replay: " + options.replayCommand());
         return String.join("\n", parts);

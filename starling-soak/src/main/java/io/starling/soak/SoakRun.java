@@ -113,9 +113,7 @@ final class SoakRun implements AutoCloseable {
         t = phase(phases, "settle", t);
         FinalState end = capture();
         SoakChecks.Findings findings = SoakChecks.check(end);
-        ModelCheck.Result model = ReferenceModelAdapter.create()
-                .map(m -> ModelCheck.run(end, m))
-                .orElse(ModelCheck.Result.notRun(ReferenceModelAdapter.NOT_YET));
+        ModelCheck.Result model = ModelCheck.run(end, ReferenceModelAdapter.create());
         t = phase(phases, "check", t);
         stopPeers();
         FaultyRelay.Stats relayStats = relayTotals();

@@ -35,7 +35,6 @@ class ModelCheckTest {
         FinalState s = fixture.converged(fixture.updated, List.of());
         s.plant(0, SoakChecksTest.DOC, fixture.inserted.encode());
         ModelCheck.Result r = ModelCheck.run(s, recording);
-        assertThat(r.ran()).isTrue();
         assertThat(r.passed()).as(r.problems().toString()).isTrue();
         assertThat(r.comparisons()).isEqualTo(3);
         assertThat(asked).containsExactly(List.of(0), List.of(0, 1), List.of(0, 1));
@@ -67,6 +66,17 @@ class ModelCheckTest {
                 .first()
                 .asString()
                 .contains("gives no document");
+    }
+
+    @Test
+    void aWriteTheModelSaysWritesNothingIsReportedOncePerDocument() {
+        MergeModel refusing = (doc, held) -> {
+            throw new MergeModel.Disagreement(doc + ": write #1 writes nothing by the model's rules");
+        };
+        ModelCheck.Result r = ModelCheck.run(fixture.converged(fixture.updated, List.of()), refusing);
+        assertThat(r.problems()).containsExactly("a/1: write #1 writes nothing by the model's rules");
+        assertThat(r.passed()).isFalse();
+        assertThat(r.comparisons()).isZero();
     }
 
     @Test

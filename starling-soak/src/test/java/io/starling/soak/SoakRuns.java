@@ -34,6 +34,9 @@ final class SoakRuns {
                 .isGreaterThan(options.peers() - 1);
         assertThat(result.findings().coverage().identicalPairs()).as(why).isPositive();
         assertThat(result.findings().coverage().inclusions()).as(why).isGreaterThan(f.acknowledged() / 2);
+        assertThat(result.model().comparisons())
+                .as("(c) model comparisons: " + why)
+                .isPositive();
 
         // and nothing it started outlives it
         Await.until(
