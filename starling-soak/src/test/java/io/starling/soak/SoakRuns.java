@@ -25,7 +25,9 @@ final class SoakRuns {
         // the run did what it claims: writes, a kill and a restart, faults, reconnections, and the checks looked
         SoakResult.Figures f = result.figures();
         String why = result.summary() + "\nreplay: " + options.replayCommand();
-        assertThat(f.acknowledged()).as(why).isGreaterThan(options.steps() / 10);
+        // a floor against a driver that acknowledges nothing, not a quota: a seed's mix can make most statements
+        // UPDATEs of documents nobody inserted (seed 371732342384 acknowledged 15 writes in 160 steps)
+        assertThat(f.acknowledged()).as(why).isGreaterThanOrEqualTo(options.steps() / 40);
         assertThat(f.kills()).as(why).isEqualTo(options.kills());
         assertThat(f.restarts()).as(why).isGreaterThanOrEqualTo(options.kills());
         assertThat(f.faults()).as(why).isNotEmpty();
