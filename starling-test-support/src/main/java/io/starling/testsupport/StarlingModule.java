@@ -52,6 +52,15 @@ public enum StarlingModule {
     BENCH(Kind.APPLICATION, packages("io.starling.bench.."), List.of(STARLING, TRANSPORT_NETTY)),
     /** The deterministic simulator: it drives engines and sessions itself, so it may use the library's internals. */
     TESTING(Kind.APPLICATION, packages("io.starling.testing.."), List.of(STARLING)),
+    /**
+     * The soak: real peers in child JVMs over the real network stack through a fault-injecting relay. Its driver reads
+     * the engine's stored states, its checks use the simulator's model, and it is made of child JVMs and deadlines.
+     */
+    SOAK(
+            Kind.APPLICATION,
+            packages("io.starling.soak.."),
+            packages("io.starling.testsupport.."),
+            List.of(STARLING, TRANSPORT_NETTY, TESTING)),
     /** This module: test support, a test-scoped dependency of every module. Knows no other module. */
     TEST_SUPPORT(Kind.TEST_SUPPORT, packages("io.starling.testsupport.."), List.of());
 

@@ -1,0 +1,4 @@
+@NullMarked
+package io.starling.soak;
+
+import org.jspecify.annotations.NullMarked;
