@@ -574,20 +574,32 @@ class CheckpointObligationTest {
             b.subscriptions = List.of(sub(CARS, "*"));
         }
 
-        /** A session in which every ZOMBIES that B sends is lost on its way, and every other message arrives. */
+        /**
+         * A session in which every ZOMBIES that B sends is lost on its way, and every other message arrives; A writes
+         * once more after the zombie's batch was acknowledged, so a later batch must wait behind it too.
+         */
         Net.Conn sessionLosingZombies() {
             Net.Conn c = net.connect(a, b);
+            int lost = runLosingZombies(c);
+            a.insert(CARS, "later", obj("k", 1), 5500);
+            net.localChange(a);
+            lost += runLosingZombies(c);
+            assertThat(b.holds(CARS, "later")).isTrue();
+            assertThat(lost).as("ZOMBIES lost").isEqualTo(1);
+            assertThat(c.fromA.lastAckReceived).as("A's batches acknowledged").isEqualTo(c.fromA.lastBatchSent);
+            assertThat(c.sa.ackedSequence()).isEqualTo(a.lastSequence());
+            c.disconnect();
+            return c;
+        }
+
+        private int runLosingZombies(Net.Conn c) {
             int lost = 0;
             do {
                 int queued = c.fromB.queue.size();
                 c.fromB.queue.removeIf(m -> m instanceof Zombies);
                 lost += queued - c.fromB.queue.size();
             } while (net.step());
-            assertThat(lost).as("ZOMBIES lost").isEqualTo(1);
-            assertThat(c.fromA.lastAckReceived).as("A's batches acknowledged").isEqualTo(c.fromA.lastBatchSent);
-            assertThat(c.sa.ackedSequence()).isEqualTo(a.lastSequence());
-            c.disconnect();
-            return c;
+            return lost;
         }
 
         Net.Conn session() {
