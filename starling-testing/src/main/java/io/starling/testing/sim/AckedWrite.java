@@ -1,57 +1,45 @@
 package io.starling.testing.sim;
 
-import io.starling.internal.core.Stamp;
-import io.starling.internal.crdt.DocumentState;
-import java.util.Set;
-import java.util.TreeSet;
+import io.starling.testing.model.ModelOp;
+import io.starling.testing.model.ModelWrite;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One acknowledged write: a statement that returned normally and changed a document. {@code before} and
- * {@code after} are the writer's stored state of the document right before and after it; {@code stamp} is the
- * write's stamp (the newest in {@code after}, newer than everything in {@code before}). The {@code after} state
- * is what every replica that received the write must include (in the join order of document states).
+ * One acknowledged write: a statement that returned normally and, by the model, wrote a document. {@code write} is
+ * the model's write (its stamp, read from the writer's state right after it, and its effects, derived from the
+ * statement and from the model of what the writer knew); {@code op} is what the statement asked; {@code before} and
+ * {@code after} are the writer's stored states around it (diagnosis, and planted failures in tests).
  */
 final class AckedWrite {
     final int index;
     final int peer;
     final long site;
     final DocKey doc;
-    final DocOp op;
-    final Stamp stamp;
-    final DocumentState before;
-    final DocumentState after;
+    final ModelOp op;
+    final ModelWrite write;
+    final byte @Nullable [] before; // null: the writer held no row
+    final byte[] after;
     final long time;
-    /** Set when the writer evicted the document after this write: where the write had got to by then. */
-    @Nullable
-    Set<Integer> heldAtEviction;
 
     AckedWrite(
             int index,
             int peer,
             long site,
             DocKey doc,
-            DocOp op,
-            Stamp stamp,
-            DocumentState before,
-            DocumentState after,
+            ModelOp op,
+            ModelWrite write,
+            byte @Nullable [] before,
+            byte[] after,
             long time) {
         this.index = index;
         this.peer = peer;
         this.site = site;
         this.doc = doc;
         this.op = op;
-        this.stamp = stamp;
+        this.write = write;
         this.before = before;
         this.after = after;
         this.time = time;
-    }
-
-    /** A copy (the checker's tests plant failures in copies). */
-    AckedWrite copy() {
-        AckedWrite w = new AckedWrite(index, peer, site, doc, op, stamp, before, after, time);
-        w.heldAtEviction = heldAtEviction == null ? null : new TreeSet<>(heldAtEviction);
-        return w;
     }
 
     public int index() {
@@ -64,6 +52,6 @@ final class AckedWrite {
 
     @Override
     public String toString() {
-        return "write #" + index + " by peer " + peer + " at " + stamp + " to " + doc + ": " + op;
+        return "write #" + index + " by peer " + peer + " at " + write.stamp() + " to " + doc + ": " + write.label();
     }
 }

@@ -3,13 +3,13 @@ package io.starling.testing.sim;
 import io.starling.StarlingConfig;
 import io.starling.SyncSubscription;
 import io.starling.internal.engine.DefaultStarling;
+import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.storage.InMemoryStorage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import org.jspecify.annotations.Nullable;
 
@@ -34,6 +34,7 @@ final class SimPeer {
     final VirtualClock clock;
     private final Random engineRandom;
     private final StarlingConfig config;
+    private final Simulation sim;
     /** The application's subscriptions, in registration order. */
     final List<SubscriptionSpec> subscriptions = new ArrayList<>();
 
@@ -43,12 +44,27 @@ final class SimPeer {
     @Nullable
     DefaultStarling db; // null while crashed
 
+    /** The store the peer's sessions use: the engine's, watched by the simulator (null while crashed). */
+    @Nullable
+    TrackedStore store;
+
+    /** The running engine; the peer must be up. */
+    DefaultStarling db() {
+        return java.util.Objects.requireNonNull(db, this + " is down");
+    }
+
+    /** The store the peer's sessions use; the peer must be up. */
+    TrackedStore store() {
+        return java.util.Objects.requireNonNull(store, this + " is down");
+    }
+
     int crashes;
 
-    SimPeer(int index, long site, VirtualClock clock, long engineSeed) {
+    SimPeer(int index, long site, VirtualClock clock, long engineSeed, Simulation sim) {
         this.index = index;
         this.site = site;
         this.clock = clock;
+        this.sim = sim;
         this.engineRandom = new Random(engineSeed);
         this.config = StarlingConfig.builder()
                 .appId("sim")
@@ -63,13 +79,17 @@ final class SimPeer {
 
     void open() {
         if (db != null) throw new IllegalStateException("peer " + index + " is already up");
-        db = DefaultStarling.open(config, config.databaseDirectory(), disk, clock, engineRandom);
-        for (SubscriptionSpec s : subscriptions) handles.put(s, db.sync().registerSubscription(s.query(), s.args()));
+        DefaultStarling opened = DefaultStarling.open(config, config.databaseDirectory(), disk, clock, engineRandom);
+        db = opened;
+        store = new TrackedStore(opened.syncStore(), this, sim);
+        for (SubscriptionSpec s : subscriptions)
+            handles.put(s, opened.sync().registerSubscription(s.query(), s.args()));
     }
 
     /** The process dies: the engine is dropped as it is, never closed; the storage keeps what was committed. */
     void crash() {
         db = null;
+        store = null;
         handles.clear();
         crashes++;
     }
@@ -77,7 +97,8 @@ final class SimPeer {
     void subscribe(SubscriptionSpec s) {
         if (subscriptions.contains(s)) return;
         subscriptions.add(s);
-        if (db != null) handles.put(s, db.sync().registerSubscription(s.query(), s.args()));
+        DefaultStarling running = db;
+        if (running != null) handles.put(s, running.sync().registerSubscription(s.query(), s.args()));
     }
 
     void unsubscribe(SubscriptionSpec s) {
@@ -86,13 +107,16 @@ final class SimPeer {
         if (h != null) h.close();
     }
 
-    /** The running engine; the peer must be up. */
-    DefaultStarling db() {
-        return Objects.requireNonNull(db, this + " is down");
-    }
-
     long lastSequence() {
         return db().defaultStore().lastSequence();
+    }
+
+    /** The committed state of a document (null: no row); readable while the peer is down, too. */
+    byte @Nullable [] stateOf(DocKey d) {
+        byte[] id = d.encodedId();
+        java.util.Optional<DocumentStorage.Row> row =
+                disk.read(tx -> java.util.Optional.ofNullable(tx.get(d.collection(), id)));
+        return row.map(DocumentStorage.Row::state).orElse(null);
     }
 
     @Override

@@ -23,6 +23,7 @@ public final class SimulateMain {
               --threads T    seeds run in parallel (default: available processors)
               --verbose      print every failure in full (a single seed always does) and one line per seed
               --watch C/ID   runs the --from seed only, printing every change of document C/ID at every peer
+                             (ID: 3, true, s1 or "s1", {"k":1,"r":"x"})
             """;
 
     public static void main(String[] args) {
@@ -50,11 +51,7 @@ public final class SimulateMain {
                     case "--threads" -> threads = positive(a, value(args, ++i, a));
                     case "--verbose" -> verbose = true;
                     case "--watch" -> {
-                        String v = value(args, ++i, a);
-                        String[] parts = v.split("/", -1);
-                        if (parts.length != 2)
-                            throw new IllegalArgumentException("--watch needs C/ID, got '" + v + "'");
-                        watch = new DocKey(parts[0], Long.parseLong(parts[1]));
+                        watch = DocKey.parse(value(args, ++i, a));
                     }
                     case "--help", "-h" -> {
                         out.print(usage());
@@ -101,7 +98,7 @@ public final class SimulateMain {
                 err.printf(
                         "%d seeds in %.1f s (%.1f seeds/s on %d threads), %d acknowledged writes, %d messages%n",
                         seeds, secs, seeds / secs, threads, summary.writes(), summary.messages());
-                if (verbose) err.println("totals: " + summary.totals());
+                if (verbose) err.println("totals: " + summary.totals() + "\nchecked: " + summary.coverage());
             }
             out.println(summary.line());
             return summary.divergent() == 0 && summary.lostWrites() == 0 ? 0 : 1;

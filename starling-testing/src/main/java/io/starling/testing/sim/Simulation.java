@@ -1,6 +1,5 @@
 package io.starling.testing.sim;
 
-import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.sync.FrameDecoder;
 import io.starling.internal.sync.FrameEncoder;
 import io.starling.internal.sync.Message;
@@ -10,6 +9,8 @@ import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SyncSession;
 import io.starling.internal.sync.WireCodec;
 import io.starling.internal.sync.WireException;
+import io.starling.testing.model.DocumentModel;
+import io.starling.testing.model.ModelWrite;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.TreeMap;
@@ -38,11 +38,16 @@ import org.jspecify.annotations.Nullable;
  *             and moved past the drift limit, everything reconnected; then events run until nothing is in
  *             flight, every connection is up and a full progress timeout passes without a message (a cap on
  *             events reports a livelock)
- *   check     a FinalState snapshot goes to the Checker: convergence, no lost write, the reference model
+ *   check     a FinalState snapshot goes to the Checker: convergence, delivery, every replica against the
+ *             independent model of the writes it received (Knowledge), no resurrection after a purge
  *
  * Connections have generations: a message sent in one generation is lost if the connection ended meanwhile. A
  * session that closes (its own decision, or CLOSE from the remote) ends its side at once; what it had already
  * sent is still delivered to the other side, then the connection ends (EOF) and is retried after a backoff.
+ *
+ * Besides the final checks, the run checks the engine as it goes: every statement against the model's plan
+ * (Workload), every applied batch against the zombie rule and every purge against the purge rule (TrackedStore,
+ * Workload.purge). What they find is a "problem" of the run, reported with the final findings.
  */
 
 /** One deterministic simulated run. Not thread-safe; runs of different seeds may run on different threads. */
@@ -69,10 +74,19 @@ final class Simulation {
     private final SessionConfig sessionConfig;
     private boolean faultsOn = true;
     private final double dropRate, duplicateRate, reorderRate, delayRate, faultShare;
+    /** Tombstones older than this are purged in the chaos phase (0: this seed never purges). */
+    final long retentionMillis;
+
     private final long meanGap;
     final Stats stats = new Stats();
     /** Diagnosis: a document whose every change at every peer is printed, with the event that made it. */
     private @Nullable DocKey watched;
+    /** What each replica has received, followed from the data flow (not read from the engine). */
+    final Knowledge knowledge;
+    /** Engine misbehaviour found while the run went on (statements, zombie and purge rules). */
+    final List<String> problems = new ArrayList<>();
+
+    int problemCount;
 
     private @Nullable PrintStream watchOut;
     private byte @Nullable [][] watchedStates;
@@ -81,6 +95,11 @@ final class Simulation {
     /** Counters of one run, for the report. */
     public static final class Stats {
         long messages, dropped, duplicated, lostInFlight, connects, crashes, partitions, disconnects;
+        /** Zombie refusals (and those that refused live data no delete hides), rows evicted as zombies, purges. */
+        long zombiesRefused, liveDataRefused, zombiesEvicted, tombstonesPurged;
+        /** How often a planted engine fault (EngineFault) changed what the engine did. */
+        long plantedFaults;
+
         long chaosEvents, quiesceEvents;
         final Map<String, Integer> closes = new TreeMap<>();
         /** Messages sent by type, and the entries they carried (doc, hint, part), continued batches, backfills done. */
@@ -107,6 +126,11 @@ final class Simulation {
             partitions += o.partitions;
             disconnects += o.disconnects;
             chaosEvents += o.chaosEvents;
+            zombiesRefused += o.zombiesRefused;
+            liveDataRefused += o.liveDataRefused;
+            zombiesEvicted += o.zombiesEvicted;
+            tombstonesPurged += o.tombstonesPurged;
+            plantedFaults += o.plantedFaults;
             quiesceEvents += o.quiesceEvents;
             o.closes.forEach((k, v) -> closes.merge(k, v, Integer::sum));
             o.sent.forEach((k, v) -> sent.merge(k, v, Long::sum));
@@ -116,7 +140,10 @@ final class Simulation {
         public String toString() {
             return "messages " + messages + " (dropped " + dropped + ", duplicated " + duplicated + ", lost in flight "
                     + lostInFlight + "), connects " + connects + ", crashes " + crashes + ", partitions " + partitions
-                    + ", disconnects " + disconnects + ", closes " + closes + ", sent " + sent + ", events "
+                    + ", disconnects " + disconnects + ", tombstones purged " + tombstonesPurged + ", zombies refused "
+                    + zombiesRefused + " (" + liveDataRefused
+                    + " of them live data no delete hides), rows evicted as zombies "
+                    + zombiesEvicted + ", closes " + closes + ", sent " + sent + ", events "
                     + chaosEvents
                     + "+" + quiesceEvents;
         }
@@ -177,10 +204,16 @@ final class Simulation {
         long[] sites = new long[peerCount];
         boolean farAhead = options.has(Fault.CLOCK_SKEW) && rnd.nextDouble() < 0.3;
         int aheadPeer = rnd.nextInt(peerCount);
+        // some seeds purge tombstones older than a few seconds; their clocks then agree within a quarter of that
+        // (with a 30-day retention, an hour of skew is nothing; with seconds, it would make every write look old)
+        retentionMillis = rnd.nextDouble() < 0.3 ? 2_000 + rnd.nextInt(10_000) : 0;
+        // some seeds draw site ids from the ends of the 64-bit range, where signed and unsigned order disagree
+        boolean edgeSites = rnd.nextDouble() < 0.25;
+        long[] edges64 = {1, 2, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1, -2, -1};
         for (int i = 0; i < peerCount; i++) {
             long site;
             do {
-                site = rnd.nextLong();
+                site = edgeSites ? edges64[rnd.nextInt(edges64.length)] : rnd.nextLong();
             } while (site == 0 || contains(sites, i, site));
             sites[i] = site;
             long skew = 0;
@@ -192,9 +225,11 @@ final class Simulation {
                 else if (r < 0.92) skew = sign * rnd.nextInt(9 * 60_000);
                 else skew = sign * 3_600_000L;
                 if (farAhead && i == aheadPeer) skew = 15 * 60_000L + rnd.nextInt(3 * 3_600_000);
+                if (retentionMillis > 0) skew = Math.max(-retentionMillis / 4, Math.min(retentionMillis / 4, skew));
             }
-            peers[i] = new SimPeer(i, site, new VirtualClock(() -> now, skew), rnd.nextLong());
+            peers[i] = new SimPeer(i, site, new VirtualClock(() -> now, skew), rnd.nextLong(), this);
         }
+        knowledge = new Knowledge(peerCount);
         links = new Link[edges.size()];
         for (int i = 0; i < links.length; i++) {
             int[] e = edges.get(i);
@@ -202,7 +237,58 @@ final class Simulation {
             peers[e[0]].links.add(links[i]);
             peers[e[1]].links.add(links[i]);
         }
-        workload = new Workload(this, rnd);
+        workload = new Workload(this, rnd, retentionMillis);
+    }
+
+    SimulationOptions options() {
+        return options;
+    }
+
+    /** Records engine misbehaviour found during the run (the run fails). */
+    void problem(String message) {
+        if (problemCount++ < Checker.MAX_MESSAGES) problems.add("+" + (now - START_TIME) + " ms: " + message);
+    }
+
+    /**
+     * The replica must show what the model of the writes it received gives: a row iff it received any, live iff the
+     * document exists, the same visible document. Checked after every write and every applied batch, so that a
+     * difference is caught where it starts (the final checks would see it too, unless later writes hide it).
+     */
+    void compareWithModel(
+            SimPeer p,
+            DocKey d,
+            DocumentModel known,
+            byte @Nullable [] state,
+            java.util.function.Supplier<String> when) {
+        Observed shown = Observed.of(state);
+        boolean same = known.isEmpty()
+                ? !shown.held()
+                : shown.held()
+                        && shown.live() == known.exists()
+                        && io.starling.testing.model.ModelDiff.differences(known.visible(), shown.document())
+                                .isEmpty();
+        if (!same) {
+            problem(when.get() + ", " + d + " at " + p + " shows " + shown + "; the model of the " + known.size()
+                    + " writes it received gives "
+                    + (known.isEmpty()
+                            ? "no row"
+                            : known.exists()
+                                    ? io.starling.testing.model.ModelValues.brief(known.visible())
+                                    : "a tombstone")
+                    + known.describe());
+        }
+    }
+
+    SimPeer peerBySite(long site) {
+        for (SimPeer p : peers) if (p.site == site) return p;
+        throw new IllegalStateException("no peer has site " + Long.toUnsignedString(site, 16));
+    }
+
+    /** Whether the acknowledged DELETEs of {@code doc} hide everything {@code known} holds (a true zombie). */
+    boolean hiddenByADelete(DocKey doc, DocumentModel known) {
+        List<ModelWrite> deletes = new ArrayList<>();
+        for (AckedWrite w : workload.writes) if (w.doc.equals(doc) && w.write.isDelete()) deletes.add(w.write);
+        return !known.union(DocumentModel.of(deletes)).exists();
     }
 
     private static boolean contains(long[] a, int n, long v) {
@@ -221,15 +307,11 @@ final class Simulation {
     private void watchCheck(String what) {
         if (watched == null || watchedStates == null || watchOut == null) return;
         for (SimPeer p : peers) {
-            DocumentState st = Workload.storedState(p, watched);
-            byte[] b = st.isEmpty() ? null : st.encode();
+            byte[] b = p.stateOf(watched);
             if (!Arrays.equals(b, watchedStates[p.index])) {
                 watchedStates[p.index] = b;
                 watchOut.println("+" + (now - START_TIME) + " ms " + what + ": peer " + p.index + " now holds "
-                        + (st.isEmpty()
-                                ? "no row"
-                                : (st.exists() ? "live " + st.fields() : "tombstone") + " | "
-                                        + st.toString().replace("\n", " ").trim()));
+                        + Observed.of(b) + "; it has received " + knowledge.of(p.index, watched));
             }
         }
     }
@@ -254,7 +336,7 @@ final class Simulation {
             e.printStackTrace(new PrintWriter(sw));
             failure = "internal error at virtual time +" + (now - START_TIME) + " ms: " + sw;
         }
-        CheckReport report = state == null ? CheckReport.EMPTY : Checker.check(state);
+        CheckReport report = state == null ? CheckReport.ofProblems(problems, problemCount) : Checker.check(state);
         return new SimulationResult(
                 options.seed(),
                 topology,
@@ -361,7 +443,7 @@ final class Simulation {
         trace.event(KIND[e.kind], now).add(e.target).add(e.side).add(e.generation);
         switch (e.kind) {
             case TICK -> tick(peers[e.target]);
-            case DELIVER -> deliver(links[e.target], e.side, e.generation, Objects.requireNonNull(e.bytes));
+            case DELIVER -> deliver(links[e.target], e.side, e.generation, java.util.Objects.requireNonNull(e.bytes));
             case EOF -> {
                 Link l = links[e.target];
                 if (l.generation == e.generation) teardown(l);
@@ -505,7 +587,7 @@ final class Simulation {
         trace.event("connect", now).add(l.index).add(l.generation);
         for (int side = 0; side < 2; side++) {
             SimPeer p = l.peer(side);
-            l.sessions[side] = new SyncSession(p.db().syncStore(), sessionConfig, listener());
+            l.sessions[side] = new SyncSession(p.store(), sessionConfig, listener());
             l.decoders[side] = new FrameDecoder(sessionConfig.maxFrameBytes());
             l.lastDelivery[side] = now;
         }
@@ -576,7 +658,9 @@ final class Simulation {
                     boolean crosses = ((members >> l.a.index) & 1) != ((members >> l.b.index) & 1);
                     if (crosses && l.state != Link.State.DOWN && rnd.nextBoolean()) teardown(l);
                 }
-                schedule(HEAL, now + 1_000 + rnd.nextInt(20_000), id, 0, 0, null);
+                long lasts = 1_000L + rnd.nextInt(20_000);
+                if (retentionMillis > 0 && rnd.nextBoolean()) lasts += 2 * retentionMillis;
+                schedule(HEAL, now + lasts, id, 0, 0, null);
             }
             case CRASH -> {
                 SimPeer p = peers[rnd.nextInt(peerCount)];
@@ -587,7 +671,9 @@ final class Simulation {
                     if (l.state != Link.State.DOWN) teardown(l);
                 }
                 p.crash();
-                schedule(RESTART, now + 200 + rnd.nextInt(10_000), p.index, 0, 0, null);
+                long down = 200L + rnd.nextInt(10_000);
+                if (retentionMillis > 0 && rnd.nextBoolean()) down += 2 * retentionMillis; // back beyond the horizon
+                schedule(RESTART, now + down, p.index, 0, 0, null);
             }
             default -> throw new IllegalStateException(f.toString());
         }

@@ -21,42 +21,51 @@ final class SimulationOptions {
     private final int actions;
     private final Set<Fault> faults;
     private final long maxQuiesceEvents;
+    private final EngineFault engineFault;
 
     private SimulationOptions(
-            long seed, int peers, @Nullable Topology topology, int actions, Set<Fault> faults, long maxQuiesceEvents) {
+            long seed,
+            int peers,
+            @Nullable Topology topology,
+            int actions,
+            Set<Fault> faults,
+            long maxQuiesceEvents,
+            EngineFault engineFault) {
         this.seed = seed;
         this.peers = peers;
         this.topology = topology;
         this.actions = actions;
         this.faults = faults;
         this.maxQuiesceEvents = maxQuiesceEvents;
+        this.engineFault = engineFault;
     }
 
     /** Every fault enabled, the topology chosen by the seed, {@value #DEFAULT_ACTIONS} actions. */
     public static SimulationOptions seed(long seed) {
-        return new SimulationOptions(seed, 0, null, DEFAULT_ACTIONS, EnumSet.allOf(Fault.class), 200_000);
+        return new SimulationOptions(
+                seed, 0, null, DEFAULT_ACTIONS, EnumSet.allOf(Fault.class), 200_000, EngineFault.NONE);
     }
 
     public SimulationOptions withSeed(long seed) {
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents);
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault);
     }
 
     /** 2 to 8 peers (PAIR needs exactly 2); 0 for the topology's default. */
     public SimulationOptions withPeers(int peers) {
         if (peers != 0 && (peers < 2 || peers > 8))
             throw new IllegalArgumentException("peers must be between 2 and 8: " + peers);
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents);
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault);
     }
 
     /** Null: the seed chooses among pair, line, star and mesh. */
     public SimulationOptions withTopology(@Nullable Topology topology) {
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents);
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault);
     }
 
     public SimulationOptions withActions(int actions) {
         if (actions < 0 || actions > 1_000_000)
             throw new IllegalArgumentException("actions must be between 0 and 1000000: " + actions);
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents);
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault);
     }
 
     public SimulationOptions withFaults(Set<Fault> faults) {
@@ -67,13 +76,23 @@ final class SimulationOptions {
                 topology,
                 actions,
                 faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults),
-                maxQuiesceEvents);
+                maxQuiesceEvents,
+                engineFault);
     }
 
     /** Events the heal-and-quiesce phase may take before the run is reported as a livelock. */
     public SimulationOptions withMaxQuiesceEvents(long max) {
         if (max < 10) throw new IllegalArgumentException("maxQuiesceEvents must be at least 10: " + max);
-        return new SimulationOptions(seed, peers, topology, actions, faults, max);
+        return new SimulationOptions(seed, peers, topology, actions, faults, max, engineFault);
+    }
+
+    /** Plants a bug in the engine the run drives (to show that the checks catch it); not a command-line option. */
+    SimulationOptions withEngineFault(EngineFault fault) {
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, fault);
+    }
+
+    EngineFault engineFault() {
+        return engineFault;
     }
 
     public long seed() {

@@ -44,6 +44,11 @@ record SimulationResult(
         for (String d : report.divergences()) sb.append("DIVERGENCE ").append(d).append('\n');
         for (String l : report.lostWriteDetails()) sb.append("LOST ").append(l).append('\n');
         for (String m : report.modelProblems()) sb.append("MODEL ").append(m).append('\n');
+        for (String m : report.runProblems()) sb.append("ENGINE ").append(m).append('\n');
+        if (report.runProblemCount() > report.runProblems().size())
+            sb.append("ENGINE … ")
+                    .append(report.runProblemCount() - report.runProblems().size())
+                    .append(" more\n");
         sb.append("replay: ").append(replayCommand);
         return sb.toString();
     }

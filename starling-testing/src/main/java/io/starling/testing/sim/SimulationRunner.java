@@ -22,7 +22,8 @@ final class SimulationRunner {
             List<SimulationResult> failures,
             long writes,
             long messages,
-            Simulation.Stats totals) {
+            Simulation.Stats totals,
+            CheckReport.Coverage coverage) {
         /** The last line bin/simulate prints. */
         public String line() {
             return "simulated " + seeds + " seeds: " + divergent + " divergent, " + lostWrites + " lost writes";
@@ -52,6 +53,7 @@ final class SimulationRunner {
             int divergent = 0, lost = 0;
             long writes = 0, messages = 0;
             Simulation.Stats totals = new Simulation.Stats();
+            CheckReport.Coverage coverage = CheckReport.Coverage.NONE;
             List<SimulationResult> failures = new ArrayList<>();
             long next = from;
             long end = from + count;
@@ -66,10 +68,11 @@ final class SimulationRunner {
                 writes += r.acknowledgedWrites();
                 messages += r.stats().messages;
                 totals.add(r.stats());
+                coverage = coverage.plus(r.report().coverage());
                 if (!r.passed()) failures.add(r);
                 each.accept(r);
             }
-            return new Summary(count, divergent, lost, failures, writes, messages, totals);
+            return new Summary(count, divergent, lost, failures, writes, messages, totals, coverage);
         } finally {
             pool.shutdownNow();
         }

@@ -3,28 +3,50 @@ package io.starling.testing.sim;
 import io.starling.ErrorCode;
 import io.starling.QueryResult;
 import io.starling.StarlingException;
-import io.starling.TransactionWork;
-import io.starling.internal.core.Stamp;
-import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
-import io.starling.internal.index.IndexKeyCodec;
-import io.starling.internal.storage.DocumentStorage;
+import io.starling.internal.sync.SyncStoreView;
+import io.starling.internal.sync.ZombieRule;
+import io.starling.testing.model.DocumentHistory;
+import io.starling.testing.model.DocumentModel;
+import io.starling.testing.model.EncodedState;
+import io.starling.testing.model.ModelOp;
+import io.starling.testing.model.ModelStamp;
+import io.starling.testing.model.ModelValues;
+import io.starling.testing.model.ModelWrite;
+import io.starling.testing.model.Plan;
 import io.starling.testing.sim.SimPeer.SubscriptionSpec;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
+/*
+ * Design note — the workload and what it expects.
+ *
+ * Every statement is issued with its meaning for each document it may touch (a ModelOp). Before it runs, the model
+ * plans it against the writer's knowledge (Knowledge: the writes that replica has received, followed by the
+ * simulator, not read from the engine): will it write, change nothing, not match, or be refused — and with which
+ * effects. The statement's outcome must agree: a refusal the model predicts and no other, exactly the mutated ids
+ * the model says, a new stamp in the writer's state for every document written (read with the model's own codec
+ * reader: newer than the state before, the writer's site, not behind its clock, above its previous stamps), nothing
+ * changed elsewhere, and then the writer's visible document equal to the model's. Any disagreement is a problem of
+ * the run. Only then does the write join the writer's knowledge, with the effects the model derived.
+ */
+
 /**
- * The application side of the simulation: random statements at random peers over a small id space (so that
- * documents collide), transactions, evictions and subscription changes. Every statement that returns normally
- * and changes a document becomes an {@link AckedWrite}; a refused statement must leave the store untouched.
+ * The application side of the simulation: random statements at random peers over a small id space of mixed id kinds
+ * (so that documents collide), transactions, evictions, subscription changes, simultaneous writes at peers whose
+ * clocks agree (stamp ties), tombstone purges and, in some seeds, documents moving in and out of filtered
+ * subscriptions (hints).
  */
 final class Workload {
     static final String[] COLLECTIONS = {"a", "b", "c"};
@@ -39,50 +61,109 @@ final class Workload {
             new SubscriptionSpec("c", "SELECT * FROM c", Map.of()),
             new SubscriptionSpec("c", "SELECT * FROM c WHERE x IS NOT MISSING", Map.of()));
 
+    static final String[] ACTIONS = {
+        "insert",
+        "update",
+        "increment",
+        "delete",
+        "evict",
+        "update many",
+        "transaction",
+        "subscription change",
+        "simultaneous writes",
+        "purge",
+        "move in or out of a filter"
+    };
+    private static final double[] BASE_WEIGHTS = {26, 22, 12, 8, 3, 4, 15, 10, 6, 0, 0};
+
     private final Simulation sim;
     private final Random rnd;
-    final int idSpace;
+    /** This seed's document ids: integers, strings, booleans and composite ids, mixed. */
+    final List<Object> ids;
+
     final List<AckedWrite> writes = new ArrayList<>();
-    /** Every eviction, in order: the peer, the document, and how many writes had been acknowledged by then. */
-    final List<Eviction> evictions = new ArrayList<>();
+    /** Per document, its acknowledged writes as issued (the model's record of them). */
+    private final Map<DocKey, DocumentHistory> histories = new TreeMap<>();
 
-    /** {@code peer} evicted {@code doc} after {@code writesBefore} acknowledged writes (of any document). */
-    record Eviction(int peer, DocKey doc, int writesBefore) {}
-
-    int statements, refused, transactions;
+    int statements, refused, transactions, bursts, purges;
 
     /** Some seeds write documents larger than a frame (64 KiB), which travel in parts and continued batches. */
     private final boolean bigDocuments;
-    /** Relative frequencies of {@link #ACTIONS}, drawn per seed: some seeds are heavy on counters, some on evictions. */
+    /** Some seeds move documents in and out of filtered subscriptions all the time: many hints. */
+    final boolean manyHints;
+    /** Some seeds purge tombstones older than this (0: never). */
+    final long retentionMillis;
+    /** Some seeds use amounts near the float range (one sign per seed), so that totals saturate. */
+    private final double huge;
+    /** Relative frequencies of {@link #ACTIONS}, drawn per seed. */
     private final double[] weights;
 
-    Workload(Simulation sim, Random rnd) {
+    /** Per peer, the greatest stamp of its earlier statements: a site's stamps only grow, across restarts too. */
+    private final ModelStamp[] lastStamp;
+    /** The stamps of the statement (or transaction) being recorded: each document gets a fresh one. */
+    private final List<ModelStamp> statementStamps = new ArrayList<>();
+
+    Workload(Simulation sim, Random rnd, long retentionMillis) {
         this.sim = sim;
         this.rnd = rnd;
-        this.idSpace = 3 + rnd.nextInt(6);
+        this.ids = drawIds(3 + rnd.nextInt(6));
         this.bigDocuments = rnd.nextDouble() < 0.15;
+        this.manyHints = rnd.nextDouble() < 0.2;
+        this.huge = rnd.nextDouble() < 0.1 ? (rnd.nextBoolean() ? 1.5e308 : -1.5e308) : 0;
+        this.retentionMillis = retentionMillis;
         this.weights = mix();
+        this.lastStamp = new ModelStamp[sim.peerCount];
+        Arrays.fill(lastStamp, ModelStamp.ZERO);
     }
 
-    /** The subscriptions a peer starts with. */
-    void initialSubscriptions(SimPeer p) {
-        if (rnd.nextDouble() < 0.85) p.subscribe(CATALOG.get(0));
-        else p.subscribe(CATALOG.get(1 + rnd.nextInt(2)));
-        if (rnd.nextDouble() < 0.6) p.subscribe(CATALOG.get(3));
-        else if (rnd.nextDouble() < 0.5) p.subscribe(CATALOG.get(4));
-        if (rnd.nextDouble() < 0.5) p.subscribe(CATALOG.get(5 + rnd.nextInt(2)));
+    /** Ids of every kind the data model allows; each seed mixes them differently. */
+    private List<Object> drawIds(int n) {
+        double intShare = rnd.nextDouble(), strShare = rnd.nextDouble() * (1 - intShare);
+        List<Object> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        while (out.size() < n) {
+            double r = rnd.nextDouble();
+            Object id;
+            if (r < intShare) {
+                // 2^53 + 1 is the first integer a double cannot hold: an id passed through a float would change
+                long[] special = {-7, 1L << 40, (1L << 53) + 1, Long.MIN_VALUE, Long.MAX_VALUE};
+                id = rnd.nextInt(6) == 0 ? special[rnd.nextInt(special.length)] : (long) rnd.nextInt(10);
+            } else if (r < intShare + strShare) {
+                id = new String[] {"s0", "s1", "", "é-3", "10", "日本\uD83D\uDE00"}[rnd.nextInt(6)];
+            } else if (r < intShare + strShare + 0.1) {
+                id = rnd.nextBoolean();
+            } else if (rnd.nextBoolean()) {
+                id = Map.of("k", (long) rnd.nextInt(3), "r", new String[] {"x", "y"}[rnd.nextInt(2)]);
+            } else {
+                id = Map.of("a", Map.of("b", (long) rnd.nextInt(2)), "t", rnd.nextBoolean());
+            }
+            if (seen.add(ModelValues.text(ModelValues.canonical(id)))) out.add(ModelValues.canonical(id));
+        }
+        return out;
     }
-
-    static final String[] ACTIONS = {
-        "insert", "update", "increment", "delete", "evict", "update many", "transaction", "subscription change"
-    };
-    private static final double[] BASE_WEIGHTS = {26, 22, 12, 8, 3, 4, 15, 10};
 
     /** This seed's mix of actions: the base weights, each scaled by a factor from 1/4 to 4. */
     private double[] mix() {
         double[] w = new double[BASE_WEIGHTS.length];
         for (int i = 0; i < w.length; i++) w[i] = BASE_WEIGHTS[i] * Math.pow(4, 2 * rnd.nextDouble() - 1);
+        if (retentionMillis > 0) w[9] = 4 + rnd.nextInt(8);
+        if (manyHints) w[10] = 30 + rnd.nextInt(40);
         return w;
+    }
+
+    /** The subscriptions a peer starts with. */
+    void initialSubscriptions(SimPeer p) {
+        if (manyHints) { // filters that documents move in and out of, next to whole collections
+            p.subscribe(CATALOG.get(rnd.nextInt(3)));
+            p.subscribe(CATALOG.get(rnd.nextInt(4) == 0 ? 3 : 4));
+            p.subscribe(CATALOG.get(rnd.nextInt(4) == 0 ? 5 : 6));
+            return;
+        }
+        if (rnd.nextDouble() < 0.85) p.subscribe(CATALOG.get(0));
+        else p.subscribe(CATALOG.get(1 + rnd.nextInt(2)));
+        if (rnd.nextDouble() < 0.6) p.subscribe(CATALOG.get(3));
+        else if (rnd.nextDouble() < 0.5) p.subscribe(CATALOG.get(4));
+        if (rnd.nextDouble() < 0.5) p.subscribe(CATALOG.get(5 + rnd.nextInt(2)));
     }
 
     /** One random application action at {@code p} (which is up). */
@@ -94,65 +175,84 @@ final class Workload {
         while (kind < weights.length - 1 && r >= weights[kind]) r -= weights[kind++];
         sim.noteAction("at peer " + p.index + " (" + ACTIONS[kind] + ")");
         switch (kind) {
-            case 0 -> insert(p);
-            case 1 -> update(p);
-            case 2 -> increment(p);
-            case 3 -> delete(p);
+            case 0 -> run(p, List.of(insertStmt(collection(), id())));
+            case 1 -> run(p, List.of(updateStmt(collection(), id())));
+            case 2 -> run(p, List.of(incrementStmt(collection(), id())));
+            case 3 -> run(p, List.of(deleteStmt(collection(), id())));
             case 4 -> evict(p);
             case 5 -> updateMany(p);
             case 6 -> transaction(p);
-            default -> changeSubscription(p);
+            case 7 -> changeSubscription(p);
+            case 8 -> simultaneous(p);
+            case 9 -> purge(p);
+            default -> moveAcrossFilters(p);
         }
     }
 
     // ---- statements -------------------------------------------------------------------------------------
 
-    /** A statement on documents of one collection, with what it means for each document it may change. */
-    private record Stmt(String collection, String text, Map<String, Object> args, Map<Long, DocOp> ops) {}
+    /** A statement on documents of one collection, with what it asks of each document it may change. */
+    private record Stmt(String collection, String text, Map<String, Object> args, Map<DocKey, ModelOp> ops) {}
 
     private String collection() {
         return COLLECTIONS[rnd.nextInt(COLLECTIONS.length)];
     }
 
-    private long id() {
-        return rnd.nextInt(idSpace);
+    private Object id() {
+        return ids.get(rnd.nextInt(ids.size()));
     }
 
-    private Stmt insertStmt(String c, long id) {
-        LinkedHashMap<String, Value> doc = new LinkedHashMap<>();
-        doc.put("_id", Value.of(id));
-        doc.put("grp", Value.of(id % 2));
-        if (rnd.nextDouble() < 0.7) doc.put("x", scalar());
-        if (rnd.nextDouble() < 0.5) doc.put("y", scalar());
-        if (rnd.nextDouble() < 0.5) doc.put("n", Value.of(rnd.nextInt(10)));
-        if (rnd.nextDouble() < 0.4) {
-            LinkedHashMap<String, Value> o = new LinkedHashMap<>();
-            if (rnd.nextBoolean()) o.put("p", scalar());
-            if (rnd.nextBoolean()) o.put("q", scalar());
-            doc.put("o", new Value.Obj(o));
-        }
-        if (rnd.nextDouble() < 0.25) doc.put("tags", array());
+    /** The document's group (0 or 1, never changed): its position in this seed's ids, mod 2. */
+    private long grp(Object id) {
+        return ids.indexOf(id) % 2;
+    }
+
+    /** An id as the application passes it: composite ids with their keys in a random order (which must not matter). */
+    private @Nullable Object shuffled(@Nullable Object id) {
+        if (!(id instanceof Map<?, ?> m)) return id;
+        List<String> keys = new ArrayList<>();
+        for (Object k : m.keySet()) keys.add((String) k);
+        Collections.shuffle(keys, rnd);
+        LinkedHashMap<String, Object> out = new LinkedHashMap<>();
+        for (String k : keys) out.put(k, shuffled(m.get(k)));
+        return out;
+    }
+
+    private Stmt insertStmt(String c, Object id) {
+        TreeMap<String, Object> fields = new TreeMap<>();
+        fields.put("grp", grp(id));
+        if (rnd.nextDouble() < 0.7) fields.put("x", scalar());
+        if (rnd.nextDouble() < 0.5) fields.put("y", scalar());
+        if (rnd.nextDouble() < 0.5) fields.put("n", number());
+        if (rnd.nextDouble() < 0.4) fields.put("o", object());
+        if (rnd.nextDouble() < 0.25) fields.put("tags", array());
         if (bigDocuments && rnd.nextDouble() < 0.1) {
-            doc.put("blob", Value.of((char) ('a' + rnd.nextInt(26)) + "-".repeat(10_000 + rnd.nextInt(90_000))));
+            fields.put("blob", (char) ('a' + rnd.nextInt(26)) + "-".repeat(10_000 + rnd.nextInt(90_000)));
         }
-        String[] modes = {"FAIL", "DO_NOTHING", "DO_UPDATE", "DO_UPDATE_LOCAL_DIFF"};
         int m = rnd.nextInt(100);
-        String mode = modes[m < 30 ? 0 : m < 45 ? 1 : m < 85 ? 2 : 3];
-        String clause = mode.equals("FAIL") && rnd.nextBoolean()
+        ModelOp.Conflict mode = m < 30
+                ? ModelOp.Conflict.FAIL
+                : m < 45
+                        ? ModelOp.Conflict.DO_NOTHING
+                        : m < 85 ? ModelOp.Conflict.DO_UPDATE : ModelOp.Conflict.DO_UPDATE_LOCAL_DIFF;
+        String clause = mode == ModelOp.Conflict.FAIL && rnd.nextBoolean()
                 ? ""
                 : " ON ID CONFLICT "
-                        + mode.replace("DO_UPDATE_LOCAL_DIFF", "DO UPDATE_LOCAL_DIFF")
+                        + mode.name()
+                                .replace("DO_UPDATE_LOCAL_DIFF", "DO UPDATE_LOCAL_DIFF")
                                 .replace("DO_", "DO ");
-        Value.Obj fields = new Value.Obj(doc);
+        LinkedHashMap<String, Object> doc = new LinkedHashMap<>();
+        doc.put("_id", shuffled(id));
+        doc.putAll(fields);
         return new Stmt(
                 c,
                 "INSERT INTO " + c + " DOCUMENTS (:doc)" + clause,
-                Map.of("doc", fields),
-                Map.of(id, new DocOp.Insert(fields, mode)));
+                Map.of("doc", doc),
+                Map.of(new DocKey(c, id), new ModelOp.Insert(fields, mode)));
     }
 
-    private Stmt updateStmt(String c, long id) {
-        List<DocOp.FieldChange> applies = new ArrayList<>(), sets = new ArrayList<>(), unsets = new ArrayList<>();
+    private Stmt updateStmt(String c, Object id) {
+        List<ModelOp.Change> applies = new ArrayList<>(), sets = new ArrayList<>(), unsets = new ArrayList<>();
         boolean[] groups = new boolean[5];
         int k = 1 + rnd.nextInt(3);
         for (int i = 0; i < k; i++) groups[rnd.nextInt(5)] = true;
@@ -160,132 +260,136 @@ final class Workload {
         if (groups[1]) field(List.of("y"), sets, unsets);
         if (groups[2]) {
             int r = rnd.nextInt(10);
-            if (r < 5) applies.add(new DocOp.Increment(List.of("n"), amount()));
-            else if (r < 7) applies.add(new DocOp.Restart(List.of("n"), Value.of(rnd.nextInt(5))));
-            else sets.add(new DocOp.Set(List.of("n"), Value.of(rnd.nextInt(10))));
+            if (r < 5) applies.add(new ModelOp.Increment(List.of("n"), amount()));
+            else if (r < 7) applies.add(new ModelOp.Restart(List.of("n"), (long) rnd.nextInt(5)));
+            else sets.add(new ModelOp.Set(List.of("n"), number()));
         }
-        if (groups[3]) sets.add(new DocOp.Set(List.of("tags"), array()));
+        if (groups[3]) sets.add(new ModelOp.Set(List.of("tags"), array()));
         if (groups[4]) {
-            int r = rnd.nextInt(10);
-            if (r < 2) {
-                LinkedHashMap<String, Value> o = new LinkedHashMap<>();
-                if (rnd.nextBoolean()) o.put("p", scalar());
-                o.put("q", scalar());
-                sets.add(new DocOp.Set(List.of("o"), new Value.Obj(o)));
-            } else if (r < 3) {
-                sets.add(new DocOp.Set(List.of("o"), scalar()));
-            } else if (r < 4) {
-                unsets.add(new DocOp.Unset(List.of("o")));
-            } else if (r < 5) {
-                applies.add(new DocOp.Increment(List.of("o", "c"), amount()));
-            } else {
+            int r = rnd.nextInt(12);
+            if (r < 2) sets.add(new ModelOp.Set(List.of("o"), object()));
+            else if (r < 3) sets.add(new ModelOp.Set(List.of("o"), scalar()));
+            else if (r < 4) unsets.add(new ModelOp.Unset(List.of("o")));
+            else if (r < 5) applies.add(new ModelOp.Increment(List.of("o", "c"), amount()));
+            else if (r < 6) applies.add(new ModelOp.Increment(List.of("o", "r", "s"), amount()));
+            else if (r < 7) field(List.of("o", "r", "s"), sets, unsets);
+            else if (r < 8) sets.add(new ModelOp.Set(List.of("o", "r"), rnd.nextBoolean() ? object() : scalar()));
+            else {
                 field(List.of("o", "p"), sets, unsets);
                 if (rnd.nextBoolean()) field(List.of("o", "q"), sets, unsets);
             }
         }
-        List<DocOp.FieldChange> all = new ArrayList<>(applies);
+        List<ModelOp.Change> all = new ArrayList<>(applies);
         all.addAll(sets);
         all.addAll(unsets);
+        ModelOp.Update op = new ModelOp.Update(all);
         Map<String, Object> args = new LinkedHashMap<>();
-        args.put("id", id);
-        StringBuilder sql = new StringBuilder("UPDATE ").append(c);
+        args.put("id", shuffled(id));
+        return new Stmt(c, updateText(c, op, args, false) + " WHERE _id = :id", args, Map.of(new DocKey(c, id), op));
+    }
+
+    /** {@code UPDATE c APPLY … SET … UNSET …} (without WHERE), its values put in {@code args}. */
+    private static String updateText(String c, ModelOp.Update op, Map<String, Object> args, boolean dropSetOfX) {
+        StringBuilder apply = new StringBuilder(), set = new StringBuilder(), unset = new StringBuilder();
         int a = 0;
-        for (DocOp.FieldChange ch : applies) {
-            sql.append(" APPLY ").append(String.join(".", ch.path()));
-            if (ch instanceof DocOp.Increment inc) {
-                sql.append(" INCREMENT BY :v").append(a);
+        for (ModelOp.Change ch : op.changes()) {
+            String path = String.join(".", ch.path());
+            if (ch instanceof ModelOp.Increment inc) {
+                apply.append(" APPLY ").append(path).append(" INCREMENT BY :v").append(a);
                 args.put("v" + a++, inc.amount());
+            } else if (ch instanceof ModelOp.Restart r) {
+                apply.append(" APPLY ").append(path).append(" RESTART WITH :v").append(a);
+                args.put("v" + a++, r.value());
+            } else if (ch instanceof ModelOp.Set s) {
+                if (dropSetOfX && path.equals("x")) continue;
+                set.append(set.length() == 0 ? " SET " : ", ")
+                        .append(path)
+                        .append(" = :v")
+                        .append(a);
+                args.put("v" + a++, s.value());
             } else {
-                sql.append(" RESTART WITH :v").append(a);
-                args.put("v" + a++, ((DocOp.Restart) ch).value());
+                unset.append(unset.length() == 0 ? " UNSET " : ", ").append(path);
             }
         }
-        for (int i = 0; i < sets.size(); i++) {
-            DocOp.Set s = (DocOp.Set) sets.get(i);
-            sql.append(i == 0 ? " SET " : ", ")
-                    .append(String.join(".", s.path()))
-                    .append(" = :v")
-                    .append(a);
-            args.put("v" + a++, s.value());
-        }
-        for (int i = 0; i < unsets.size(); i++) {
-            sql.append(i == 0 ? " UNSET " : ", ")
-                    .append(String.join(".", unsets.get(i).path()));
-        }
-        sql.append(" WHERE _id = :id");
-        return new Stmt(c, sql.toString(), args, Map.of(id, new DocOp.Update(all)));
+        if (apply.length() + set.length() + unset.length() == 0) unset.append(" UNSET zz.zz"); // stores nothing
+        return "UPDATE " + c + apply + set + unset;
     }
 
-    private void field(List<String> path, List<DocOp.FieldChange> sets, List<DocOp.FieldChange> unsets) {
-        if (rnd.nextInt(4) == 0) unsets.add(new DocOp.Unset(path));
-        else sets.add(new DocOp.Set(path, scalar()));
+    private void field(List<String> path, List<ModelOp.Change> sets, List<ModelOp.Change> unsets) {
+        if (rnd.nextInt(4) == 0) unsets.add(new ModelOp.Unset(path));
+        else sets.add(new ModelOp.Set(path, scalar()));
     }
 
-    private Stmt incrementStmt(String c, long id) {
-        List<String> path = rnd.nextInt(5) == 0 ? List.of("o", "c") : List.of("n");
-        Value amount = amount();
+    private Stmt incrementStmt(String c, Object id) {
+        int r = rnd.nextInt(10);
+        List<String> path = r < 2 ? List.of("o", "c") : r < 3 ? List.of("o", "r", "s") : List.of("n");
+        return updateStmt(c, id, new ModelOp.Update(List.of(new ModelOp.Increment(path, amount()))));
+    }
+
+    private Stmt updateStmt(String c, Object id, ModelOp.Update op) {
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("id", shuffled(id));
+        return new Stmt(c, updateText(c, op, args, false) + " WHERE _id = :id", args, Map.of(new DocKey(c, id), op));
+    }
+
+    private Stmt deleteStmt(String c, Object id) {
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("id", shuffled(id));
         return new Stmt(
-                c,
-                "UPDATE " + c + " APPLY " + String.join(".", path) + " INCREMENT BY :k WHERE _id = :id",
-                Map.of("k", amount, "id", id),
-                Map.of(id, new DocOp.Update(List.of(new DocOp.Increment(path, amount)))));
+                c, "DELETE FROM " + c + " WHERE _id = :id", args, Map.of(new DocKey(c, id), new ModelOp.Delete()));
     }
 
-    private Stmt deleteStmt(String c, long id) {
-        return new Stmt(c, "DELETE FROM " + c + " WHERE _id = :id", Map.of("id", id), Map.of(id, new DocOp.Delete()));
-    }
-
-    private Value scalar() {
+    private @Nullable Object scalar() {
         return switch (rnd.nextInt(6)) {
-            case 0, 1 -> Value.of(rnd.nextInt(20) - 5);
-            case 2 -> Value.of("s" + rnd.nextInt(8));
-            case 3 -> Value.of(rnd.nextBoolean());
-            case 4 -> Value.NULL;
-            default -> Value.of(rnd.nextInt(8) + 0.5);
+            case 0, 1 -> (long) (rnd.nextInt(20) - 5);
+            case 2 -> "s" + rnd.nextInt(8);
+            case 3 -> rnd.nextBoolean();
+            case 4 -> null;
+            default -> rnd.nextInt(8) + 0.5;
         };
     }
 
-    private Value array() {
-        List<Value> items = new ArrayList<>();
-        int n = rnd.nextInt(4);
-        for (int i = 0; i < n; i++) items.add(scalar());
-        return new Value.Arr(items);
+    private Object number() {
+        if (huge != 0 && rnd.nextInt(4) == 0) return huge * 1.1;
+        return rnd.nextInt(3) == 0 ? rnd.nextInt(10) + 0.25 : (long) rnd.nextInt(10);
     }
 
-    private Value amount() {
-        return rnd.nextInt(8) == 0 ? Value.of(0.5) : Value.of(rnd.nextInt(9) - 3);
+    private Map<String, Object> object() {
+        TreeMap<String, Object> o = new TreeMap<>();
+        if (rnd.nextBoolean()) o.put("p", scalar());
+        o.put("q", scalar());
+        if (rnd.nextInt(4) == 0) o.put("r", rnd.nextBoolean() ? Map.of() : Map.of("s", number()));
+        return o;
+    }
+
+    private List<Object> array() {
+        List<Object> items = new ArrayList<>();
+        int n = rnd.nextInt(4);
+        for (int i = 0; i < n; i++) items.add(scalar());
+        return items;
+    }
+
+    private Object amount() {
+        if (huge != 0 && rnd.nextInt(5) == 0) return huge;
+        int r = rnd.nextInt(8);
+        return r == 0 ? 0.5 : r == 1 ? -1.25 : (Object) (long) (rnd.nextInt(9) - 3);
     }
 
     // ---- actions ----------------------------------------------------------------------------------------
 
-    private void insert(SimPeer p) {
-        String c = collection();
-        run(p, List.of(insertStmt(c, id())));
-    }
-
-    private void update(SimPeer p) {
-        String c = collection();
-        run(p, List.of(updateStmt(c, id())));
-    }
-
-    private void increment(SimPeer p) {
-        String c = collection();
-        run(p, List.of(incrementStmt(c, id())));
-    }
-
-    private void delete(SimPeer p) {
-        String c = collection();
-        run(p, List.of(deleteStmt(c, id())));
-    }
-
-    /** UPDATE … WHERE grp = :g: one statement writing several documents. */
+    /** UPDATE … WHERE grp = :g: one statement writing several documents (those that exist, for the writer). */
     private void updateMany(SimPeer p) {
         String c = collection();
         long g = rnd.nextInt(2);
-        Value v = scalar();
-        Map<Long, DocOp> ops = new TreeMap<>();
-        for (long id = g; id < idSpace; id += 2) ops.put(id, new DocOp.Update(List.of(new DocOp.Set(List.of("x"), v))));
-        run(p, List.of(new Stmt(c, "UPDATE " + c + " SET x = :v WHERE grp = :g", Map.of("v", v, "g", g), ops)));
+        Object v = scalar();
+        Map<DocKey, ModelOp> ops = new TreeMap<>();
+        for (Object id : ids) {
+            if (grp(id) == g) ops.put(new DocKey(c, id), new ModelOp.Update(List.of(new ModelOp.Set(List.of("x"), v))));
+        }
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("v", v);
+        args.put("g", g);
+        run(p, List.of(new Stmt(c, "UPDATE " + c + " SET x = :v WHERE grp = :g", args, ops)));
     }
 
     /** Two to four statements on distinct documents, in one transaction. */
@@ -295,7 +399,7 @@ final class Workload {
         Set<DocKey> used = new TreeSet<>();
         for (int i = 0; i < n; i++) {
             String c = collection();
-            long id = id();
+            Object id = id();
             if (!used.add(new DocKey(c, id))) continue;
             int r = rnd.nextInt(10);
             stmts.add(
@@ -307,34 +411,69 @@ final class Workload {
         run(p, stmts);
     }
 
-    private void evict(SimPeer p) {
+    /**
+     * Two or three peers whose clocks read the same millisecond write the same document at the same virtual
+     * instant: their stamps usually tie on the hlc, and the site ids (compared unsigned) decide.
+     */
+    private void simultaneous(SimPeer first) {
+        List<SimPeer> same = new ArrayList<>();
+        for (SimPeer q : sim.peers) {
+            if (q.up() && q.clock.millis() == first.clock.millis()) same.add(q);
+        }
+        if (same.size() < 2) {
+            run(first, List.of(updateStmt(collection(), id())));
+            return;
+        }
+        Collections.shuffle(same, rnd);
+        bursts++;
         String c = collection();
-        long id = id();
+        Object id = id();
+        int kind = rnd.nextInt(4);
+        for (SimPeer q : same.subList(0, Math.min(same.size(), 2 + rnd.nextInt(2)))) {
+            Stmt s = switch (kind) {
+                case 0 -> updateStmt(c, id, new ModelOp.Update(List.of(new ModelOp.Set(List.of("x"), scalar()))));
+                case 1 -> updateStmt(c, id, new ModelOp.Update(List.of(new ModelOp.Set(List.of("o", "p"), scalar()))));
+                case 2 -> incrementStmt(c, id);
+                default -> insertStmt(c, id);
+            };
+            run(q, List.of(s));
+        }
+    }
+
+    /** Seeds with many hints: a document moves in or out of the filters {@code n > 2} and {@code x IS NOT MISSING}. */
+    private void moveAcrossFilters(SimPeer p) {
+        Object id = id();
+        if (rnd.nextBoolean()) {
+            ModelOp.Change ch = new ModelOp.Set(List.of("n"), rnd.nextBoolean() ? 0L : 5L);
+            run(p, List.of(updateStmt("b", id, new ModelOp.Update(List.of(ch)))));
+        } else {
+            ModelOp.Change ch =
+                    rnd.nextBoolean() ? new ModelOp.Unset(List.of("x")) : new ModelOp.Set(List.of("x"), scalar());
+            run(p, List.of(updateStmt("c", id, new ModelOp.Update(List.of(ch)))));
+        }
+    }
+
+    private void evict(SimPeer p) {
+        DocKey d = new DocKey(collection(), id());
+        DocumentModel known = sim.knowledge.of(p.index, d);
         long seq = p.lastSequence();
-        QueryResult r = p.db().store().execute("EVICT FROM " + c + " WHERE _id = :id", Map.of("id", id));
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("id", shuffled(d.id()));
+        QueryResult r = p.db().store().execute("EVICT FROM " + d.collection() + " WHERE _id = :id", args);
         statements++;
-        sim.trace
-                .event("evict", sim.now)
-                .add(p.index)
-                .add(c)
-                .add(id)
-                .add(r.mutatedDocumentIds().size());
+        boolean evicted = false;
         for (Object o : r.mutatedDocumentIds()) {
-            DocKey d = new DocKey(c, ((Number) o).longValue());
-            evictions.add(new Eviction(p.index, d, writes.size()));
-            for (AckedWrite w : writes) {
-                if (w.peer != p.index || !w.doc.equals(d) || w.heldAtEviction != null) continue;
-                // where the write got to: held there, and not merely superseded (its stamp is still in the state;
-                // what superseded it may be discarded by evictions later, and then the write never escaped)
-                Set<Integer> held = new TreeSet<>();
-                for (SimPeer q : sim.peers) {
-                    DocumentState st = storedState(q, d);
-                    if (q != p && st.merge(w.after).equals(st) && StateCodecReader.holdsStamp(st.encode(), w.stamp)) {
-                        held.add(q.index);
-                    }
-                }
-                w.heldAtEviction = held;
-            }
+            if (new DocKey(d.collection(), o).equals(d)) evicted = true;
+            else sim.problem("EVICT of " + d + " at " + p + " reported evicting " + o);
+        }
+        sim.trace.event("evict", sim.now).add(p.index).add(d.toString()).add(evicted ? 1 : 0);
+        if (evicted != known.exists()) {
+            sim.problem("EVICT of " + d + " at " + p + (evicted ? " evicted it, which" : " did not evict it, which")
+                    + " the model says " + (known.exists() ? "exists" : "does not exist") + " there");
+        }
+        if (evicted) {
+            if (p.stateOf(d) != null) sim.problem("EVICT of " + d + " at " + p + " left a row");
+            sim.knowledge.remove(p.index, d, Knowledge.RemovalKind.EVICT, writes.size(), sim.now);
         }
         sim.afterLocalWrite(p, seq);
     }
@@ -353,41 +492,95 @@ final class Workload {
         sim.subscriptionsChanged(p);
     }
 
-    /** The committed state of a document in a peer's storage (readable while the peer is down, too). */
-    static DocumentState storedState(SimPeer q, DocKey d) {
-        byte[] id = IndexKeyCodec.encodeId(d.idValue());
-        return q.disk.read(tx -> {
-            DocumentStorage.Row row = tx.get(d.collection(), id);
-            return row == null ? DocumentState.empty() : DocumentState.decode(row.state());
-        });
+    /**
+     * {@code purgeTombstones(retention)} at {@code p}, checked against the rule (docs/SYNC-PROTOCOL.md, "Tombstone
+     * horizon"; {@link ZombieRule#purges}): exactly the tombstones entirely older than the horizon go, live documents
+     * stay, and the horizon is the one the simulator expects (now minus the retention, never lower than before).
+     */
+    private void purge(SimPeer p) {
+        if (retentionMillis == 0) return;
+        purges++;
+        long horizon = Math.max(sim.knowledge.horizon(p.index), Math.max(0, p.clock.millis() - retentionMillis) << 16);
+        Map<DocKey, SyncStoreView.Row> before = rows(p);
+        long purged = p.db().sync().purgeTombstones(Duration.ofMillis(retentionMillis));
+        Map<DocKey, SyncStoreView.Row> after = rows(p);
+        sim.trace.event("purge", sim.now).add(p.index).add(purged);
+        int removed = 0;
+        for (Map.Entry<DocKey, SyncStoreView.Row> e : before.entrySet()) {
+            SyncStoreView.Row row = e.getValue();
+            boolean doomed = ZombieRule.purges(DocumentState.decode(row.state()), horizon);
+            if (!after.containsKey(e.getKey())) {
+                removed++;
+                if (!doomed)
+                    sim.problem("a purge at " + p + " removed " + e.getKey() + ", which is "
+                            + (row.live() ? "live" : "a tombstone not older than the horizon"));
+                sim.knowledge.remove(p.index, e.getKey(), Knowledge.RemovalKind.PURGE, writes.size(), sim.now);
+                sim.stats.tombstonesPurged++;
+            } else if (doomed) {
+                sim.problem("a purge at " + p + " kept " + e.getKey() + ", a tombstone older than the horizon");
+            }
+        }
+        if (removed != purged)
+            sim.problem("a purge at " + p + " reported " + purged + " tombstones, removed " + removed);
+        if (!before.keySet().containsAll(after.keySet())) sim.problem("a purge at " + p + " added rows");
+        sim.knowledge.raiseHorizon(p.index, horizon);
+        if (p.store().tombstoneHorizon() != horizon) {
+            sim.problem("after a purge, " + p + " reports the horizon "
+                    + p.store().tombstoneHorizon() + ", not " + horizon);
+        }
     }
 
+    private static Map<DocKey, SyncStoreView.Row> rows(SimPeer p) {
+        Map<DocKey, SyncStoreView.Row> out = new TreeMap<>();
+        for (String c : COLLECTIONS) {
+            for (SyncStoreView.Row r : p.store().scanCollection(c, null, Integer.MAX_VALUE))
+                out.put(DocKey.decode(c, r.id()), r);
+        }
+        return out;
+    }
+
+    // ---- running statements ------------------------------------------------------------------------------
+
     /**
-     * Runs statements (one alone, several in a transaction) and records what they acknowledged. A refused
-     * statement (an id conflict, an increment of a non-number) must change nothing at all.
+     * Runs statements (one alone, several in a transaction) and checks their outcome against the model's plan for
+     * each document, then records what they acknowledged (see the design note).
      */
     private void run(SimPeer p, List<Stmt> stmts) {
         if (stmts.isEmpty()) return;
-        Map<DocKey, DocumentState> before = new TreeMap<>();
+        Knowledge k = sim.knowledge;
+        Map<DocKey, byte[]> before = new TreeMap<>();
+        List<Map<DocKey, Plan>> plans = new ArrayList<>();
+        Plan refusal = null;
+        String refusedText = null;
         for (Stmt s : stmts) {
-            for (long id : s.ops().keySet()) {
-                DocKey d = new DocKey(s.collection(), id);
-                before.put(d, p.db().defaultStore().documentState(d.collection(), d.idValue()));
+            Map<DocKey, Plan> byDoc = new TreeMap<>();
+            for (Map.Entry<DocKey, ModelOp> e : s.ops().entrySet()) {
+                DocKey d = e.getKey();
+                before.put(d, p.stateOf(d));
+                DocumentModel known = k.of(p.index, d);
+                Plan plan = isUpdateMany(s) && !Long.valueOf(grp(d.id())).equals(known.valueAt(List.of("grp")))
+                        ? new Plan(Plan.Outcome.NOT_MATCHED, List.of(), "grp differs")
+                        : known.plan(e.getValue());
+                byDoc.put(d, plan);
+                if (plan.refused() && refusal == null) {
+                    refusal = plan;
+                    refusedText = s.text() + " on " + d;
+                }
             }
+            plans.add(byDoc);
         }
         long seq = p.lastSequence();
         List<QueryResult> results = new ArrayList<>();
         statements += stmts.size();
         try {
             if (stmts.size() == 1) {
-                results.add(
-                        p.db().store().execute(stmts.get(0).text(), stmts.get(0).args()));
+                results.add(execute(p, stmts.get(0), null));
             } else {
                 // returns null, as TransactionWork<T extends @Nullable Object> allows; NullAway checks that bound
                 // only in its JSpecify mode
                 @SuppressWarnings("NullAway")
-                TransactionWork<@Nullable Void> all = tx -> {
-                    for (Stmt s : stmts) results.add(tx.execute(s.text(), s.args()));
+                io.starling.TransactionWork<@Nullable Void> all = tx -> {
+                    for (Stmt s : stmts) results.add(execute(p, s, tx));
                     return null;
                 };
                 p.db().store().transaction(all);
@@ -401,36 +594,164 @@ final class Workload {
                 throw new IllegalStateException(
                         "a refused statement changed the store of " + p + ": " + e.getMessage());
             }
+            ErrorCode expected = refusal == null
+                    ? null
+                    : refusal.outcome() == Plan.Outcome.REFUSED_CONFLICT
+                            ? ErrorCode.DOCUMENT_ID_CONFLICT
+                            : ErrorCode.DOCUMENT_INVALID;
+            if (code != expected) {
+                sim.problem(p + " refused " + stmtsText(stmts) + " (" + code.code() + ": " + e.getMessage() + "); "
+                        + (refusal == null
+                                ? "the model accepts it"
+                                : "the model refuses " + refusedText + ": " + refusal));
+            }
             return;
         }
+        if (refusal != null) {
+            sim.problem(p + " accepted " + refusedText + ", which the model refuses: " + refusal);
+        }
+        statementStamps.clear();
         for (int i = 0; i < stmts.size(); i++) {
             Stmt s = stmts.get(i);
+            Set<DocKey> mutated = new TreeSet<>();
             for (Object o : results.get(i).mutatedDocumentIds()) {
-                long id = ((Number) o).longValue();
-                DocOp op = s.ops().get(id);
-                if (op == null)
-                    throw new IllegalStateException(s.text() + " changed document " + id + ", which it does not name");
-                DocKey d = new DocKey(s.collection(), id);
-                record(
-                        p,
-                        d,
-                        op,
-                        Objects.requireNonNull(before.get(d)),
-                        p.db().defaultStore().documentState(d.collection(), d.idValue()));
+                DocKey d = new DocKey(s.collection(), o);
+                mutated.add(d);
+                if (!s.ops().containsKey(d))
+                    sim.problem(s.text() + " at " + p + " wrote " + d + ", which it does not name");
+            }
+            for (Map.Entry<DocKey, Plan> e : plans.get(i).entrySet()) {
+                record(p, s, e.getKey(), e.getValue(), mutated.contains(e.getKey()), before.get(e.getKey()));
             }
         }
+        if (new HashSet<>(statementStamps).size() != statementStamps.size())
+            sim.problem(stmtsText(stmts) + " at " + p + " gave two documents one stamp: " + statementStamps);
+        for (ModelStamp st : statementStamps) lastStamp[p.index] = ModelStamp.max(lastStamp[p.index], st);
         sim.afterLocalWrite(p, seq);
     }
 
-    private void record(SimPeer p, DocKey d, DocOp op, DocumentState before, DocumentState after) {
-        Stamp stamp = after.maxStamp();
-        sim.trace
-                .event("ack", sim.now)
-                .add(p.index)
-                .add(d.collection())
-                .add(d.id())
-                .add(after.encode());
-        if (!stamp.after(before.maxStamp())) return; // it stored nothing new (UNSET below a non-object)
-        writes.add(new AckedWrite(writes.size(), p.index, p.site, d, op, stamp, before, after, sim.now));
+    private static boolean isUpdateMany(Stmt s) {
+        return s.text().endsWith("WHERE grp = :g");
+    }
+
+    private static String stmtsText(List<Stmt> stmts) {
+        StringBuilder sb = new StringBuilder();
+        for (Stmt s : stmts)
+            sb.append(sb.length() == 0 ? "" : "; ").append(s.text()).append(' ').append(s.args());
+        return stmts.size() == 1 ? sb.toString() : "the transaction [" + sb + "]";
+    }
+
+    /** Checks one document's outcome against its plan; a write joins the writer's knowledge. */
+    private void record(SimPeer p, Stmt s, DocKey d, Plan plan, boolean reported, byte @Nullable [] before) {
+        ModelOp op = java.util.Objects.requireNonNull(s.ops().get(d));
+        Knowledge k = sim.knowledge;
+        DocumentModel known = k.of(p.index, d);
+        byte[] after = p.stateOf(d);
+        java.util.function.Supplier<String> what =
+                () -> s.text() + " " + ModelValues.brief(s.args()) + " at " + p + " on " + d;
+        sim.trace.event("ack", sim.now).add(p.index).add(d.toString()).add(after == null ? new byte[0] : after);
+        if (!plan.writes()) {
+            if (reported && plan.outcome() == Plan.Outcome.NOT_MATCHED)
+                sim.problem(what.get() + " reported writing it, but " + plan.reason() + " for the writer (the model)");
+            if (!Arrays.equals(before, after))
+                sim.problem(what.get() + " changed the stored document although the model says " + plan);
+            return;
+        }
+        if (!reported) sim.problem(what.get() + " did not report writing it; the model says " + plan);
+        ModelStamp newest = after == null ? ModelStamp.ZERO : EncodedState.newest(after);
+        ModelStamp previous = before == null ? ModelStamp.ZERO : EncodedState.newest(before);
+        if (after == null || !newest.after(previous)) {
+            sim.problem(what.get() + " reported success but stored nothing new; the model says " + plan);
+            return;
+        }
+        if (newest.site() != p.site)
+            sim.problem(what.get() + ": the new stamp " + newest + " is not the writer's site");
+        if (newest.millis() < p.clock.millis())
+            sim.problem(what.get() + ": the stamp " + newest + " is behind the clock");
+        if (!newest.after(lastStamp[p.index]))
+            sim.problem(
+                    what.get() + ": the stamp " + newest + " is not above the writer's earlier " + lastStamp[p.index]);
+        statementStamps.add(newest);
+        String label = s.text().substring(0, s.text().indexOf(' ')) + " at peer " + p.index + " " + opText(op);
+        List<Integer> held = new ArrayList<>();
+        for (ModelWrite v : known.writes()) held.add(v.id());
+        // recorded as the soak records its writes: the statement, the stamp and the writes its writer held
+        Plan recorded =
+                histories.computeIfAbsent(d, x -> new DocumentHistory()).add(writes.size(), newest, op, held, label);
+        if (!recorded.equals(plan))
+            throw new IllegalStateException(
+                    "the model planned " + what.get() + " twice differently: " + plan + ", " + recorded);
+        ModelWrite w = java.util.Objects.requireNonNull(histories.get(d)).write(writes.size());
+        if (w == null) throw new IllegalStateException("the model recorded no write for " + what.get());
+        DocumentModel now = known.with(w);
+        k.set(p.index, d, now, after);
+        writes.add(new AckedWrite(writes.size(), p.index, p.site, d, op, w, before, after, sim.now));
+        sim.compareWithModel(p, d, now, after, () -> "after " + w);
+    }
+
+    /** A short account of what the statement asked of the document (values cut short). */
+    private static String opText(ModelOp op) {
+        if (op instanceof ModelOp.Insert ins) return ins.onConflict() + " " + ModelValues.brief(ins.fields());
+        if (op instanceof ModelOp.Update up) {
+            StringBuilder sb = new StringBuilder();
+            for (ModelOp.Change ch : up.changes()) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(String.join(".", ch.path()));
+                if (ch instanceof ModelOp.Set set) sb.append(" = ").append(ModelValues.brief(set.value()));
+                else if (ch instanceof ModelOp.Increment inc) sb.append(" += ").append(inc.amount());
+                else if (ch instanceof ModelOp.Restart r) sb.append(" restart ").append(r.value());
+                else sb.append(" unset");
+            }
+            return sb.toString();
+        }
+        return "";
+    }
+
+    /** Runs a statement, with a planted engine fault if the options ask for one. */
+    private QueryResult execute(SimPeer p, Stmt s, io.starling.@Nullable Transaction tx) {
+        String text = s.text();
+        Map<String, Object> args = s.args();
+        EngineFault fault = sim.options().engineFault();
+        ModelOp op = s.ops().size() == 1 && !isUpdateMany(s)
+                ? s.ops().values().iterator().next()
+                : null;
+        Observed shown = op == null
+                ? Observed.NONE
+                : Observed.of(p.stateOf(s.ops().keySet().iterator().next()));
+        if (fault == EngineFault.DROP_SET
+                && op instanceof ModelOp.Update up
+                && setsX(up)
+                && shown.live()
+                && !java.util.Objects.equals(
+                        java.util.Objects.requireNonNull(shown.document()).get("x"), valueOfX(up))) {
+            sim.stats.plantedFaults++; // planted: SET x is not stored, and the statement still says it wrote
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("id", args.get("id"));
+            text = updateText(s.collection(), up, a, true) + " WHERE _id = :id";
+            args = a;
+        } else if (fault == EngineFault.RESURRECT_ON_UPDATE && op instanceof ModelOp.Update up) {
+            if (shown.held() && !shown.live()) {
+                sim.stats.plantedFaults++; // planted: the update brings the deleted document back
+                LinkedHashMap<String, Object> doc = new LinkedHashMap<>();
+                doc.put("_id", args.get("id"));
+                for (ModelOp.Change ch : up.changes())
+                    if (ch instanceof ModelOp.Set set && set.path().size() == 1)
+                        doc.put(set.path().get(0), set.value());
+                text = "INSERT INTO " + s.collection() + " DOCUMENTS (:doc) ON ID CONFLICT DO UPDATE";
+                args = Map.of("doc", doc);
+            }
+        }
+        return tx == null ? p.db().store().execute(text, args) : tx.execute(text, args);
+    }
+
+    private static @Nullable Object valueOfX(ModelOp.Update up) {
+        for (ModelOp.Change ch : up.changes())
+            if (ch instanceof ModelOp.Set s && s.path().equals(List.of("x"))) return s.value();
+        return null;
+    }
+
+    private static boolean setsX(ModelOp.Update up) {
+        for (ModelOp.Change ch : up.changes())
+            if (ch instanceof ModelOp.Set s && s.path().equals(List.of("x"))) return true;
+        return false;
     }
 }

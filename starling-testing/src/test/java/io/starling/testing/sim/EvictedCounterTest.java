@@ -93,6 +93,25 @@ class EvictedCounterTest {
     }
 
     @Test
+    void aStaleCopyOfASeriesReceivedBackAfterAnEvictionIsNeverContinued() {
+        DefaultStarling a = peer(1), x = peer(2), z = peer(3);
+        a.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1})");
+        a.store().execute("UPDATE c APPLY n INCREMENT BY 1 WHERE _id = 1"); // a's series: 1
+        send(a, z); // z holds the series at 1
+        a.store().execute("UPDATE c APPLY n INCREMENT BY 2 WHERE _id = 1"); // a's series: 3
+        send(a, x); // x holds it at 3
+        assertThat(n(x)).isEqualTo(3L);
+
+        a.store().execute("EVICT FROM c WHERE _id = :id", Map.of("id", 1));
+        send(z, a); // a gets its own series back, stale: 1
+        a.store().execute("UPDATE c APPLY n INCREMENT BY 4 WHERE _id = 1"); // acknowledged
+        send(a, x);
+
+        // continuing the stale copy would make the series 5, newer than x's 3, and replace it: the 2 would be lost
+        assertThat(n(x)).as("the counter at x after a's three increments").isEqualTo(7L);
+    }
+
+    @Test
     void mergingAStateOfASiteThatForgotARestartKeepsWhatTheReplicaHad() {
         DefaultStarling a = peer(1), x = peer(2);
         a.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1})");

@@ -52,6 +52,27 @@ class SimulationSeedsTest {
                         ".continued",
                         ".done");
 
+        // and the workload made what the checks are for: stamp ties (also across the sign bit of the site id),
+        // nested writes, floats and counters, ids of every kind, tombstone purges and zombie refusals, many hints
+        CheckReport.Coverage c = summary.coverage();
+        System.out.println("SimulationSeedsTest: seeds 1.." + SEEDS + " checked " + c);
+        assertThat(c.stampTies())
+                .as("writes to one document with one hlc at two sites")
+                .isGreaterThan(20);
+        assertThat(c.unsignedTies())
+                .as("of them, sites on both sides of the sign bit")
+                .isPositive();
+        assertThat(c.nestedEffects()).as("effects below the top level").isGreaterThan(500);
+        assertThat(c.incrementEffects()).as("increments").isGreaterThan(500);
+        assertThat(c.floatEffects()).as("float values and amounts").isGreaterThan(500);
+        assertThat(c.writesToOtherIds())
+                .as("writes to string, boolean and composite ids")
+                .isGreaterThan(1_000);
+        assertThat(c.tombstonesPurged()).as("tombstones purged").isPositive();
+        assertThat(c.zombiesRefused()).as("states refused as zombies").isPositive();
+        assertThat(c.hints()).as("hints sent").isGreaterThan(1_000);
+        assertThat(c.modelComparisons()).as("replicas compared with the model").isGreaterThan(SEEDS * 10);
+
         // the simulator drives sessions itself: no engine thread was ever started
         assertThat(Thread.getAllStackTraces().keySet())
                 .noneMatch(th -> th.getName().startsWith("starling"));

@@ -1,0 +1,17 @@
+package io.starling.testing.sim;
+
+/**
+ * Bugs the simulator can plant in the engine it drives, to show that its checks catch them (PlantedBugsTest). The
+ * engine itself is untouched: each fault is a wrapper around how the simulator calls it.
+ */
+enum EngineFault {
+    NONE,
+    /** An UPDATE's {@code SET x = …} is not stored, and the statement still reports the document written. */
+    DROP_SET,
+    /** An UPDATE of a deleted document makes it live again with the updated fields (a husk), and says so. */
+    RESURRECT_ON_UPDATE,
+    /** A receiving store skips the last document of a batch of several, and reports nothing. */
+    LOSE_MERGED_DOC,
+    /** A holder told that its copies are zombies keeps them. */
+    IGNORE_ZOMBIES
+}

@@ -1,0 +1,195 @@
+package io.starling.testing.sim;
+
+import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.sync.Subscription;
+import io.starling.internal.sync.SyncStoreView;
+import io.starling.internal.sync.ZombieRule;
+import io.starling.testing.model.DocumentModel;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The store a simulated peer's sessions use: the engine's own {@link SyncStoreView}, watched. Every state a session
+ * applies moves the sender's knowledge of it to the receiver ({@link Knowledge}); ZOMBIES evictions empty it. It
+ * also checks that the engine refuses as zombies exactly the states {@link ZombieRule#refuses} refuses (the rule's
+ * one implementation, docs/SYNC-PROTOCOL.md "Tombstone horizon") — against the horizon the simulator expects from
+ * the purges it made, not the one the engine reports.
+ */
+final class TrackedStore implements SyncStoreView {
+    private final SyncStoreView engine;
+    private final SimPeer peer;
+    private final Simulation sim;
+
+    TrackedStore(SyncStoreView engine, SimPeer peer, Simulation sim) {
+        this.engine = engine;
+        this.peer = peer;
+        this.sim = sim;
+    }
+
+    @Override
+    public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint) {
+        SimPeer from = sim.peerBySite(fromPeer);
+        Knowledge k = sim.knowledge;
+        long horizon = k.horizon(peer.index);
+        Set<DocRef> held = new HashSet<>(); // for the zombie rule, which only applies below a horizon
+        if (horizon > 0) for (Doc d : docs) if (engine.rowOf(d.collection(), d.id()) != null) held.add(d.ref());
+        List<Doc> passed = docs;
+        if (sim.options().engineFault() == EngineFault.LOSE_MERGED_DOC && docs.size() >= 2) {
+            passed = docs.subList(0, docs.size() - 1); // planted: the store skips a document and says nothing
+            Doc skipped = docs.get(docs.size() - 1);
+            DocKey key = DocKey.decode(skipped.collection(), skipped.id());
+            DocumentModel sent = k.heldAs(from.index, key, skipped.state());
+            boolean elsewhere = false;
+            for (Doc d : passed) elsewhere |= d.ref().equals(skipped.ref());
+            if (sent != null && !elsewhere && !k.of(peer.index, key).includes(sent)) sim.stats.plantedFaults++;
+        }
+        ApplyResult result = engine.apply(fromPeer, passed, checkpoint); // throws: nothing was applied
+        Set<DocRef> zombies = new HashSet<>(result.zombies());
+        Set<DocRef> refused = new HashSet<>();
+        for (Refusal r : result.refused()) refused.add(r.doc());
+        Set<DocKey> changed = new LinkedHashSet<>();
+        Set<DocRef> counted = new HashSet<>();
+        for (Doc d : docs) {
+            DocRef ref = d.ref();
+            DocKey key = DocKey.decode(d.collection(), d.id());
+            boolean zombieByRule = horizon > 0 && ZombieRule.refuses(held.contains(ref), decode(d.state()), horizon);
+            DocumentModel sent = k.heldAs(from.index, key, d.state());
+            if (zombies.contains(ref)) {
+                boolean first = counted.add(ref);
+                if (!zombieByRule && first) {
+                    sim.problem(peer + " refused a state of " + key + " from " + from + " as a zombie, but it "
+                            + (held.contains(ref) ? "holds a row of it" : "is not older than the horizon"));
+                }
+                if (first) {
+                    sim.stats.zombiesRefused++;
+                    // a true zombie is hidden by some acknowledged delete; anything else is live data the rule refused
+                    if (sent != null && !sim.hiddenByADelete(key, sent)) sim.stats.liveDataRefused++;
+                }
+                continue;
+            }
+            if (refused.contains(ref)) {
+                sim.problem(peer + " refused a valid state of " + key + " from " + from + ": " + result.refused());
+                continue;
+            }
+            if (zombieByRule) {
+                sim.problem(peer + " accepted a zombie: a state of " + key + " from " + from
+                        + " that is older than its horizon, for a document it held no row of");
+            }
+            if (sent == null) {
+                sim.problem(peer + " applied a state of " + key + " that its sender " + from + " never held");
+                continue;
+            }
+            held.add(ref);
+            k.set(peer.index, key, k.of(peer.index, key).union(sent), null);
+            changed.add(key);
+        }
+        for (DocKey key : changed) {
+            byte[] state = stateOf(key);
+            DocumentModel known = k.of(peer.index, key);
+            k.set(peer.index, key, known, state);
+            sim.compareWithModel(peer, key, known, state, () -> "after a batch from " + from);
+        }
+        return result;
+    }
+
+    /** The state as the engine reads it (only for the zombie rule's question: is every stamp below the horizon). */
+    private static DocumentState decode(byte[] state) {
+        return DocumentState.decode(state);
+    }
+
+    private byte @Nullable [] stateOf(DocKey key) {
+        return engine.stateOf(key.collection(), key.encodedId());
+    }
+
+    @Override
+    public void evict(List<DocRef> docs) {
+        List<DocKey> had = new ArrayList<>();
+        for (DocRef d : docs) {
+            if (engine.rowOf(d.collection(), d.id()) != null) had.add(DocKey.decode(d.collection(), d.id()));
+        }
+        if (sim.options().engineFault() == EngineFault.IGNORE_ZOMBIES && !had.isEmpty()) {
+            sim.stats.plantedFaults++; // planted: the holder keeps what it was told is a zombie
+        } else {
+            engine.evict(docs);
+        }
+        for (DocKey key : had) {
+            if (stateOf(key) != null) {
+                sim.problem(peer + " was told " + key + " is a zombie and still holds it");
+                continue;
+            }
+            sim.knowledge.remove(peer.index, key, Knowledge.RemovalKind.ZOMBIE, sim.workload.writes.size(), sim.now);
+            sim.stats.zombiesEvicted++;
+        }
+    }
+
+    // ---- plain delegation ----------------------------------------------------------------------------------
+
+    @Override
+    public long peerId() {
+        return engine.peerId();
+    }
+
+    @Override
+    public long incarnation() {
+        return engine.incarnation();
+    }
+
+    @Override
+    public String appId() {
+        return engine.appId();
+    }
+
+    @Override
+    public long lastSequence() {
+        return engine.lastSequence();
+    }
+
+    @Override
+    public List<Row> changesSince(long after, int maxRows) {
+        return engine.changesSince(after, maxRows);
+    }
+
+    @Override
+    public List<Row> scanMatching(Subscription subscription, byte @Nullable [] afterId, int maxRows) {
+        return engine.scanMatching(subscription, afterId, maxRows);
+    }
+
+    @Override
+    public List<Row> scanCollection(String collection, byte @Nullable [] afterId, int maxRows) {
+        return engine.scanCollection(collection, afterId, maxRows);
+    }
+
+    @Override
+    public boolean matches(Subscription subscription, Row row) {
+        return engine.matches(subscription, row);
+    }
+
+    @Override
+    public @Nullable Row rowOf(String collection, byte[] id) {
+        return engine.rowOf(collection, id);
+    }
+
+    @Override
+    public byte @Nullable [] stateOf(String collection, byte[] id) {
+        return engine.stateOf(collection, id);
+    }
+
+    @Override
+    public boolean holdsAny(String collection) {
+        return engine.holdsAny(collection);
+    }
+
+    @Override
+    public @Nullable Checkpoint checkpoint(long senderPeerId) {
+        return engine.checkpoint(senderPeerId);
+    }
+
+    @Override
+    public long tombstoneHorizon() {
+        return engine.tombstoneHorizon();
+    }
+}
