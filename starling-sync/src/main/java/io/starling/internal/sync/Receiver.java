@@ -72,7 +72,10 @@ final class Receiver {
     /**
      * The checkpoint may not pass a batch until what the batch obliged us to do is done: the documents it hinted
      * were fetched, the states we found it older than ours were pushed back and acknowledged. Otherwise a session
-     * that ends meanwhile would forget them (the next one starts past the batch).
+     * that ends meanwhile would forget them (the next one starts past the batch). A document refused as a zombie
+     * is an obligation never met in the session: ZOMBIES is neither numbered nor acknowledged, so we cannot know
+     * that the holder evicted its copy, and only a resend of the batch (the next session starts before it) refuses
+     * it again — or finds it gone, or no longer a zombie.
      */
     static final class Obligation {
         long toSeq;
@@ -308,7 +311,7 @@ final class Receiver {
         } else if (!holding.isEmpty() || changed) {
             ApplyResult result = apply(new ArrayList<>(holding), ckpt, ob, out);
             if (result == null) return false;
-            if (ob.remaining > 0) { // states to push back: the store left the checkpoint out, it waits for them
+            if (ob.remaining > 0) { // states to push back or zombies: the store left the checkpoint out, it waits
                 hold = true;
             } else if (!result.behind().isEmpty()) { // left out, but nothing is owed to this remote
                 if (!storeCheckpoint(ckpt, out)) return false;
@@ -381,8 +384,10 @@ final class Receiver {
     /**
      * Applies documents (and a checkpoint) through the store's single write path, then reports zombies and
      * refusals, records echo digests and hands the states found older than ours to our sender, as obligations of
-     * {@code ob}. Null when the store refused the batch as a whole: the session is closed then. A document refused
-     * alone is only reported: the checkpoint moves past it (it would be refused again), sync goes on.
+     * {@code ob} (or, for a DOCS answer, of the batch that hinted the document); a zombie is an obligation of it
+     * that stays owed for the rest of the session. Null when the store refused the batch as a whole: the session
+     * is closed then. A document refused alone is only reported: the checkpoint moves past it (it would be refused
+     * again), sync goes on.
      */
     private @Nullable ApplyResult apply(
             List<Doc> docs, @Nullable Checkpoint ckpt, @Nullable Obligation ob, List<Message> out) {
@@ -393,9 +398,9 @@ final class Receiver {
             session.fail(e.reason(), e.getMessage() == null ? e.reason() : e.getMessage());
             return null;
         }
-        Set<DocRef> refused = new HashSet<>();
+        Set<DocRef> refused = new HashSet<>(result.zombies());
         for (SyncStoreView.Refusal r : result.refused()) refused.add(r.doc());
-        if (!refused.isEmpty()) session.listener().refused(result.refused());
+        if (!result.refused().isEmpty()) session.listener().refused(result.refused());
         for (Doc d : docs) {
             if (!refused.isEmpty() && refused.contains(d.ref())) continue; // we do not hold what it sent
             session.echo().received(d.collection(), d.id(), d.state());
@@ -403,16 +408,22 @@ final class Receiver {
         }
         if (!docs.isEmpty()) session.sender().localChange();
         if (!result.zombies().isEmpty()) out.add(new Zombies(result.zombies()));
+        for (DocRef ref : result.zombies()) {
+            Obligation owner = owner(ref, ob);
+            if (owner != null) owner.remaining++; // never released: the store left the checkpoint out
+        }
         for (DocRef ref : result.behind()) {
-            Obligation owner = ob;
-            if (owner == null) {
-                HintInfo info = requested.get(ref);
-                if (info == null) continue;
-                owner = info.ob();
-            }
-            session.sender().pushBack(ref, owner);
+            Obligation owner = owner(ref, ob);
+            if (owner != null) session.sender().pushBack(ref, owner);
         }
         return result;
+    }
+
+    /** The obligation a document's outcome belongs to: the batch's, or for a DOCS answer the hint's batch's. */
+    private @Nullable Obligation owner(DocRef ref, @Nullable Obligation ob) {
+        if (ob != null) return ob;
+        HintInfo info = requested.get(ref);
+        return info == null ? null : info.ob();
     }
 
     // ---- requests after hints -------------------------------------------------------------------------

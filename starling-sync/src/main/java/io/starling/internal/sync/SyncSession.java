@@ -57,7 +57,9 @@ import org.jspecify.annotations.Nullable;
  * Obligations. A hint not yet answered, or a push-back not yet acknowledged, would be forgotten by a session
  * that ends: the next one starts past the batch that caused it. So such a batch is applied without its
  * checkpoint, and the checkpoint moves over leading batches once their obligations are met (Receiver.Obligation,
- * released by DOCS answers and by ACKs of the batches carrying push-backs).
+ * released by DOCS answers and by ACKs of the batches carrying push-backs). A zombie refused is an obligation
+ * that stays owed until the session ends: ZOMBIES is not acknowledged, so only the next session's resend of the
+ * batch can refuse it again (or find that the holder evicted it, or that we hold a row of it by now).
  *
  * Peers that never met. A receiver with no checkpoint for the sender sends a SUMMARY per subscribed collection
  * (bucket sums of row hashes, Summaries) before its first SUBSCRIPTIONS; a sender starting from 0 skips rows of the

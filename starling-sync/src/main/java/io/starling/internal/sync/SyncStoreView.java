@@ -69,10 +69,12 @@ public interface SyncStoreView {
 
     /**
      * Merges remote document states and, in the same local transaction, stores {@code checkpoint} (unless
-     * null) — unless a document is behind (see below): then the checkpoint is not stored, since the receiver owes
-     * the sender our newer state first, and a checkpoint stored and taken back in a second transaction would leave
-     * a crash between the two past that obligation. Atomic: all or nothing. {@code docs} may be empty (only the
-     * checkpoint moves). A document may appear more than once (later states merge over earlier ones).
+     * null) — unless a document is behind or refused as a zombie (see below): then the checkpoint is not stored,
+     * since the receiver owes the sender our newer state first, or must refuse the zombie again in a later session
+     * (the holder may not have heard of the refusal), and a checkpoint stored and taken back in a second
+     * transaction would leave a crash between the two past that obligation. Atomic: all or nothing. {@code docs}
+     * may be empty (only the checkpoint moves). A document may appear more than once (later states merge over
+     * earlier ones).
      *
      * <p>A document the store can never accept — a state or id that does not decode, a collection name or id
      * outside the data model's limits — is refused alone and reported in {@link ApplyResult#refused()}: the rest

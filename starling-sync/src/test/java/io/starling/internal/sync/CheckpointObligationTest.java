@@ -16,12 +16,15 @@ import io.starling.internal.sync.Message.HintEntry;
 import io.starling.internal.sync.Message.PartEntry;
 import io.starling.internal.sync.Message.Request;
 import io.starling.internal.sync.Message.Subscriptions;
+import io.starling.internal.sync.Message.Zombies;
 import io.starling.internal.sync.SyncStoreView.Checkpoint;
 import io.starling.internal.sync.SyncStoreView.DocRef;
 import io.starling.internal.sync.SyncStoreView.Row;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -593,6 +596,174 @@ class CheckpointObligationTest {
         assertThat(r.checkpoint()).isEqualTo(checkpoint);
         assertThat(r.b.bytes(ref("m0"))).isEqualTo(held);
         assertThat(r.session.isClosed()).isFalse();
+    }
+
+    // ---- zombies ----------------------------------------------------------------------------------------
+
+    @Test
+    void aRefusedZombieHoldsTheCheckpointForTheRestOfTheSession() {
+        Receiving r = new Receiving();
+        r.b.horizon = 50; // B purged tombstones older than 50 and holds no row of "ghost", written at 5
+        r.a.insert(CARS, "m0", obj("k", 1), r.t());
+        r.a.insert(CARS, "ghost", obj("k", 1), 5);
+        r.a.insert(CARS, "m1", obj("k", 1), r.t());
+        r.connect();
+        r.batch(r.seqOf("m0"), false, r.doc("m0"));
+        long before = r.checkpoint();
+        assertThat(before).isEqualTo(r.seqOf("m0"));
+
+        List<Message> sent = r.batch(r.seqOf("ghost"), false, r.doc("ghost"));
+        assertThat(only(sent, Zombies.class))
+                .singleElement()
+                .satisfies(z -> assertThat(z.docs()).containsExactly(ref("ghost")));
+        assertThat(only(sent, Ack.class)).as("acknowledged all the same").hasSize(1);
+        assertThat(r.b.holds(CARS, "ghost")).isFalse();
+        assertThat(r.checkpoint())
+                .as("not past the zombie: A may never hear of it")
+                .isEqualTo(before);
+
+        r.batch(r.doc("m1")); // later batches are applied, and wait behind it for the rest of the session
+        assertThat(r.b.holds(CARS, "m1")).isTrue();
+        assertThat(r.checkpoint()).isEqualTo(before);
+        assertThat(r.b.checkpointWrites).allMatch(c -> c.sequence() <= before, "no checkpoint written past it");
+
+        r.session.close("done");
+        assertThat(r.connect().checkpointSequence())
+                .as("the next session resends the zombie's batch")
+                .isEqualTo(before);
+    }
+
+    /**
+     * A holds "ghost", written long ago (at 5), and "fresh"; B purged tombstones older than 1,000, holds no row of
+     * ghost and subscribes to every car, so it refuses A's ghost as a zombie and answers ZOMBIES.
+     */
+    private static final class Zombie {
+        final Net net = new Net(40);
+        final FakeStore a = new FakeStore(1), b = new FakeStore(2);
+
+        Zombie() {
+            a.insert(CARS, "ghost", obj("k", 1, "y", 2.5), 5);
+            a.insert(CARS, "fresh", obj("k", 1), 5000);
+            b.horizon = 1000;
+            b.subscriptions = List.of(sub(CARS, "*"));
+        }
+
+        /**
+         * A session in which every ZOMBIES that B sends is lost on its way, and every other message arrives; A writes
+         * once more after the zombie's batch was acknowledged, so a later batch must wait behind it too.
+         */
+        Net.Conn sessionLosingZombies() {
+            Net.Conn c = net.connect(a, b);
+            int lost = runLosingZombies(c);
+            a.insert(CARS, "later", obj("k", 1), 5500);
+            net.localChange(a);
+            lost += runLosingZombies(c);
+            assertThat(b.holds(CARS, "later")).isTrue();
+            assertThat(lost).as("ZOMBIES lost").isEqualTo(1);
+            assertThat(c.fromA.lastAckReceived).as("A's batches acknowledged").isEqualTo(c.fromA.lastBatchSent);
+            assertThat(c.sa.ackedSequence()).isEqualTo(a.lastSequence());
+            c.disconnect();
+            return c;
+        }
+
+        private int runLosingZombies(Net.Conn c) {
+            int lost = 0;
+            do {
+                int queued = c.fromB.queue.size();
+                c.fromB.queue.removeIf(m -> m instanceof Zombies);
+                lost += queued - c.fromB.queue.size();
+            } while (net.step());
+            return lost;
+        }
+
+        Net.Conn session() {
+            Net.Conn c = net.connect(a, b);
+            net.runUntilQuiet();
+            assertThat(c.open()).isTrue();
+            return c;
+        }
+
+        long checkpoint() {
+            Checkpoint c = b.checkpoint(a.peerId);
+            return c == null ? 0 : c.sequence();
+        }
+
+        /** A never heard of the refusal and still holds its copy; B's checkpoint stayed below it. */
+        void aStillHoldsTheZombie() {
+            assertThat(a.holds(CARS, "ghost")).isTrue();
+            assertThat(b.holds(CARS, "fresh"))
+                    .as("the rest of the batch applied")
+                    .isTrue();
+            assertThat(b.holds(CARS, "ghost")).isFalse();
+            assertThat(checkpoint())
+                    .as("B's checkpoint of A stays below the zombie")
+                    .isLessThan(a.rowOf(CARS, FakeStore.id("ghost")).sequence());
+        }
+
+        /** The next session tells A again and A evicts its copy; the one after finds nothing left to refuse. */
+        void theNextSessionsTellAAgain() {
+            Net.Conn second = session();
+            assertThat(only(second.fromB.sent, Zombies.class))
+                    .as("ZOMBIES repeated")
+                    .singleElement()
+                    .satisfies(z -> assertThat(z.docs()).containsExactly(ref("ghost")));
+            assertThat(a.holds(CARS, "ghost")).as("A evicted its copy").isFalse();
+            second.disconnect();
+
+            Net.Conn third = session();
+            assertThat(only(third.fromB.sent, Zombies.class)).isEmpty();
+            assertThat(checkpoint()).as("B's checkpoint moved on").isEqualTo(a.lastSequence());
+            assertThat(contents(b)).isEqualTo(contents(a));
+        }
+    }
+
+    /** Every document a store holds, with its state in hex (arrays compare by identity). */
+    private static Map<DocRef, String> contents(FakeStore s) {
+        Map<DocRef, String> m = new LinkedHashMap<>();
+        s.all().forEach((k, v) -> m.put(k, HexFormat.of().formatHex(v)));
+        return m;
+    }
+
+    @Test
+    void aLostZombiesAnswerIsRepeatedInTheNextSession() {
+        Zombie z = new Zombie();
+        z.sessionLosingZombies();
+        z.aStillHoldsTheZombie();
+        z.theNextSessionsTellAAgain();
+    }
+
+    @Test
+    void aConnectionBrokenAfterTheRefusalWasCommittedAndBeforeZombiesWasSentRepeatsIt() {
+        Zombie z = new Zombie();
+        Net.Conn c = z.net.connect(z.a, z.b);
+        while (only(c.fromB.sent, Zombies.class).isEmpty()) {
+            assertThat(z.net.step()).as("B refuses the zombie").isTrue();
+        }
+        c.disconnect(); // B committed the batch; its ZOMBIES and ACK never reach the wire
+        z.aStillHoldsTheZombie();
+        z.theNextSessionsTellAAgain();
+    }
+
+    @Test
+    void aZombieTheRefusingPeerLaterWritesItselfIsMergedNotRefusedAgain() {
+        Zombie z = new Zombie();
+        z.sessionLosingZombies(); // A subscribes to nothing: B's own writes do not reach it
+        z.aStillHoldsTheZombie();
+        z.b.insert(CARS, "ghost", obj("k", 1, "z", 1), 6000); // B holds a row of it now: A's copy is no zombie
+
+        Net.Conn second = z.session();
+        assertThat(only(second.fromB.sent, Zombies.class))
+                .as("the stale refusal not repeated")
+                .isEmpty();
+        assertThat(z.a.holds(CARS, "ghost")).isTrue();
+        assertThat(z.b.field(CARS, "ghost", "y")).as("B got A's write").isEqualTo(Value.of(2.5));
+        assertThat(z.checkpoint()).as("B's checkpoint moved on").isEqualTo(z.a.lastSequence());
+
+        z.net.setSubscriptions(z.a, List.of(sub(CARS, "*"))); // now A wants B's cars too
+        z.net.runUntilQuiet();
+        assertThat(contents(z.a)).isEqualTo(contents(z.b));
+        assertThat(z.a.field(CARS, "ghost", "y")).isEqualTo(Value.of(2.5));
+        assertThat(z.a.field(CARS, "ghost", "z")).isEqualTo(Value.of(1));
     }
 
     // ---- a disconnect at every step -------------------------------------------------------------------

@@ -317,7 +317,8 @@ final class FakeStore implements SyncStoreView {
             }
             write(ref, bytes, merged.exists(), group);
         }
-        if (checkpoint != null && behind.isEmpty()) { // as the engine: not past a push-back owed
+        if (checkpoint != null && behind.isEmpty() && zombies.isEmpty()) { // as the engine: not past a push-back
+            // owed, nor past a zombie refused (a later session must refuse it again)
             checkpoints.put(fromPeer, checkpoint);
             checkpointWrites.add(checkpoint);
         }

@@ -293,7 +293,7 @@ public final class DefaultStore implements Store {
      * The sync engine's entry point: merges remote states in one transaction through the same write path as
      * local writes, refuses zombies (states of documents this store has no row for, entirely older than the
      * tombstone {@code horizon}), and runs {@code alsoInTransaction} before commit, with what the merge found (the
-     * checkpoint, unless a document is behind).
+     * checkpoint, unless a document is behind or refused as a zombie).
      *
      * @return the refused zombies, and the documents whose stored state already included the received one
      *     but differs from it (the sender is behind)

@@ -182,8 +182,11 @@ public final class EngineSyncStore implements SyncStoreView {
         long horizon = tombstoneHorizon();
         try {
             DefaultStore.RemoteOutcome outcome = store.applyRemote(remote, horizon, (writer, found) -> {
-                // not past a document we hold newer: the session owes it back first (SyncStoreView.apply)
-                if (checkpoint != null && found.behind().isEmpty())
+                // not past a document we hold newer (the session owes it back first), nor past a zombie (the
+                // holder may never hear of the refusal; a later session must refuse it again): SyncStoreView.apply
+                if (checkpoint != null
+                        && found.behind().isEmpty()
+                        && found.zombies().isEmpty())
                     writer.tx().putMeta(META_CHECKPOINT_PREFIX + hex(fromPeer), encode(checkpoint));
             });
             outcome.damaged()

@@ -10,9 +10,11 @@ import io.starling.QueryResultChange;
 import io.starling.StarlingConfig;
 import io.starling.StoreObserver;
 import io.starling.SyncSubscription;
+import io.starling.internal.core.Stamp;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.storage.InMemoryStorage;
+import io.starling.internal.sync.SyncStoreView;
 import io.starling.testsupport.Await;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -319,6 +322,30 @@ class SyncTest {
         assertThat(count(a, "c WHERE _id = 'old'")).as("not resurrected at a").isZero();
         assertThat(count(a, "c")).isEqualTo(2);
         assertThat(count(b, "c")).isEqualTo(2);
+    }
+
+    @Test
+    void theStoreLeavesTheCheckpointOutOfABatchWithAZombie() {
+        DefaultStarling a = peer();
+        a.defaultStore().purgeTombstones(1000); // nothing to purge: the horizon is 1000 from now on
+        SyncStoreView.Doc zombie = remoteDoc("old", 5), fresh = remoteDoc("new", 5000);
+        SyncStoreView.ApplyResult result =
+                a.syncStore().apply(7, List.of(zombie, fresh), new SyncStoreView.Checkpoint(1, 42, Set.of()));
+        assertThat(result.zombies()).containsExactly(zombie.ref());
+        assertThat(count(a, "c")).as("the rest of the batch applied").isEqualTo(1);
+        assertThat(a.syncStore().checkpoint(7))
+                .as("not past a zombie: its holder may never hear of the refusal, a later session repeats it")
+                .isNull();
+
+        a.syncStore().apply(7, List.of(fresh), new SyncStoreView.Checkpoint(1, 43, Set.of()));
+        assertThat(a.syncStore().checkpoint(7).sequence()).isEqualTo(43);
+    }
+
+    private static SyncStoreView.Doc remoteDoc(String id, long hlc) {
+        byte[] state = DocumentState.empty()
+                .insert((Value.Obj) Value.fromJava(Map.of("v", 1)), new Stamp(hlc, 7))
+                .encode();
+        return new SyncStoreView.Doc("c", DocumentIds.encode(Value.of(id)), state);
     }
 
     @Test
