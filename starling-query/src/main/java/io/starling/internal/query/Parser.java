@@ -86,6 +86,14 @@ final class Parser {
     }
 
     static Node parseExpression(String text) {
+        return parseStandalone(text).node();
+    }
+
+    /** A standalone expression with what evaluating it needs: its argument references and its variable frame size. */
+    record Standalone(Node node, List<ArgUse> argUses, int frameSize) {}
+
+    /** {@link #parseExpression}, keeping the argument references and the frame size for evaluation. */
+    static Standalone parseStandalone(String text) {
         checkLength(text, "expression");
         try {
             Parser ps = new Parser(text);
@@ -94,7 +102,7 @@ final class Parser {
             ps.noAggregatesClause = "a standalone expression";
             Node n = ps.expr();
             ps.expectEnd();
-            return n;
+            return new Standalone(n, List.copyOf(ps.argUses), ps.frameSize);
         } catch (StackOverflowError tooDeep) {
             throw tooDeep("expression");
         }
