@@ -526,6 +526,22 @@ class ReceiverHostilePeerTest {
         assertThat(checkpoint()).isEqualTo(1);
     }
 
+    /** The same once the checkpoint was stored by an obligation met late: the session knows what it stored. */
+    @Test
+    void aBatchThatMovesNothingAfterACheckpointMovedByAnAnswerWritesNothing() {
+        b.insert(CARS, "h", obj("k", 0), hlc++);
+        connect();
+        batch(false, hint("h"));
+        assertThat(checkpoint()).isZero();
+        answerEmpty(lastRequest());
+        assertThat(checkpoint()).isEqualTo(1);
+        int applies = store.applies;
+        batchNo++;
+        List<Message> sent = feed(new Batch(batchNo, 1, seq, seq, false, List.of(), List.of()));
+        assertThat(sent).containsExactly(new Ack(batchNo));
+        assertThat(store.applies).isEqualTo(applies);
+    }
+
     @Test
     void aStoreThatRefusesABatchHeldBehindAnObligationClosesAndAcknowledgesNothing() {
         b.insert(CARS, "h", obj("k", 0), hlc++);
