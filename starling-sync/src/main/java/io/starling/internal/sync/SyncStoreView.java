@@ -157,20 +157,10 @@ public interface SyncStoreView {
 
     /** What {@link #apply} reports besides success. */
     record ApplyResult(List<DocRef> zombies, List<DocRef> behind, List<Refusal> refused) {
-        public static final ApplyResult NONE = new ApplyResult(List.of(), List.of(), List.of());
-
         public ApplyResult {
             zombies = List.copyOf(zombies);
             behind = List.copyOf(behind);
             refused = List.copyOf(refused);
-        }
-
-        public ApplyResult(List<DocRef> zombies, List<DocRef> behind) {
-            this(zombies, behind, List.of());
-        }
-
-        public boolean isNone() {
-            return zombies.isEmpty() && behind.isEmpty() && refused.isEmpty();
         }
     }
 
