@@ -16,7 +16,9 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /*
- * Design note — the soak's checks (the same rules as the simulator's, docs/SIMULATOR.md "The checks").
+ * Design note — the soak's checks (the same rules as the simulator's, docs/SIMULATOR.md "The checks", applied by the
+ * same code: io.starling.testing.check's ReplicaGraph for who must agree and what is owed, WriteStamp for what an
+ * acknowledged write stored).
  *
  * Two neighbours "must agree" on a document d when both subscribe to d's collection, neither ever evicted d, and
  * either each one's state is what the protocol sends the other (a tombstone, or live and matching one of the other's

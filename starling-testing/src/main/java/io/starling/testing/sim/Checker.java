@@ -40,7 +40,9 @@ import java.util.TreeSet;
  *     it came with a newer write of d (a known limit of the engine's zombie rule: counted as a husk, not failed).
  *
  * The engine's states are only observed here (Observed); the expectations come from the model
- * (io.starling.testing.model), which does not use the engine.
+ * (io.starling.testing.model), which does not use the engine. What the soak checks by the same rules is applied by
+ * the same code (io.starling.testing.check: ReplicaGraph for who must agree and what is owed, ModelComparison for
+ * check 1); only the exemptions (removals, the zombie rule) and the knowledge are the simulator's own.
  */
 
 /** Runs the checks of docs/SIMULATOR.md over a {@link FinalState}. Stateless. */
