@@ -1,6 +1,7 @@
 package io.starling.soak;
 
 import io.starling.internal.core.Stamp;
+import io.starling.testing.model.ModelOp;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,14 +26,14 @@ interface MergeModel {
      * @param index the write's number in acknowledgement order (the soak's {@link SoakWrite#index()})
      * @param site the writer's site id
      * @param stamp the write's stamp (clock value and site): the total order of writes
-     * @param op what the statement asked for
+     * @param op what the statement asked for (the op the statement was rendered from)
      * @param knownBefore the indexes of the earlier writes to this document that the writer's state held before it
      */
-    record Write(int index, long site, Stamp stamp, SoakOp op, Set<Integer> knownBefore) {
+    record Write(int index, long site, Stamp stamp, ModelOp op, Set<Integer> knownBefore) {
         @Override
         public String toString() {
             return "write #" + index + " by site " + Long.toUnsignedString(site, 16) + " at " + stamp + ": "
-                    + op.summary() + ", its writer holding " + knownBefore;
+                    + SoakPlan.summary(op) + ", its writer holding " + knownBefore;
         }
     }
 

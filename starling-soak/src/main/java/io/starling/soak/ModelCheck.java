@@ -1,8 +1,9 @@
 package io.starling.soak;
 
 import io.starling.internal.core.Stamp;
-import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
+import io.starling.testing.check.ModelComparison;
+import io.starling.testing.check.Observed;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,14 +80,11 @@ final class ModelCheck {
                     if (!problems.contains(e.getMessage())) problems.add(e.getMessage());
                     continue;
                 }
-                Value.Obj want =
-                        expected.map(m -> (Value.Obj) Value.fromJava(m)).orElse(null);
-                Value.Obj actual = state.exists() ? state.fields() : null;
+                Observed shown = Observed.of(p.rows().get(d));
                 comparisons++;
-                if (!Objects.equals(want, actual)) {
-                    StringBuilder sb = new StringBuilder(d + " at peer " + p.index() + " shows "
-                            + (actual == null ? "no document" : actual) + "; the model of the " + held.size()
-                            + " writes it holds gives " + (want == null ? "no document" : want));
+                if (!ModelComparison.shows(expected.orElse(null), shown)) {
+                    StringBuilder sb = new StringBuilder(d + " at peer " + p.index() + " "
+                            + SoakChecks.shorten(ModelComparison.mismatch(expected.orElse(null), held.size(), shown)));
                     for (MergeModel.Write h : held) sb.append("\n    ").append(h);
                     problems.add(sb.toString());
                 }

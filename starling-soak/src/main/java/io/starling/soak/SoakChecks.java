@@ -1,24 +1,24 @@
 package io.starling.soak;
 
-import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
-import io.starling.internal.query.Dql;
-import io.starling.internal.query.EvalContext;
-import io.starling.internal.query.QueryExecutor;
-import io.starling.internal.query.Statement;
 import io.starling.internal.sync.Subscription;
+import io.starling.testing.check.Observed;
+import io.starling.testing.check.ReplicaGraph;
+import io.starling.testing.check.WriteStamp;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /*
- * Design note — the soak's checks (the same rules as the simulator's, docs/SIMULATOR.md "The checks").
+ * Design note — the soak's checks (the same rules as the simulator's, docs/SIMULATOR.md "The checks", applied by the
+ * same code: io.starling.testing.check's ReplicaGraph for who must agree and what is owed, WriteStamp for what an
+ * acknowledged write stored).
  *
  * Two neighbours "must agree" on a document d when both subscribe to d's collection, neither ever evicted d, and
  * either each one's state is what the protocol sends the other (a tombstone, or live and matching one of the other's
@@ -75,14 +75,15 @@ final class SoakChecks {
             return w + ": acknowledged, but the writer's state did not change";
         }
         if (w.exact()) {
-            var stamp = w.after().maxStamp();
-            if (stamp.site() != w.site() || !stamp.after(w.before().maxStamp())) {
-                return w + ": the newest stamp after it is " + stamp + ", not a new one of the writer's site "
-                        + Long.toUnsignedString(w.site(), 16) + " (newest before: "
-                        + w.before().maxStamp() + ")";
-            }
+            String problem =
+                    WriteStamp.read(encoded(w.before()), encoded(w.after())).problem(w.site());
+            if (problem != null) return w + ": acknowledged, but it " + problem;
         }
         return null;
+    }
+
+    private static byte @Nullable [] encoded(DocumentState st) {
+        return st.isEmpty() ? null : st.encode();
     }
 
     /**
@@ -112,22 +113,19 @@ final class SoakChecks {
     private static final class Run {
         final FinalState s;
         final int n;
-        final List<List<Integer>> neighbours = new ArrayList<>();
+        final ReplicaGraph graph;
         final List<String> divergences = new ArrayList<>();
         final List<String> lostWrites = new ArrayList<>();
         final List<String> writeProblems = new ArrayList<>();
-        final Map<String, Statement> parsed = new HashMap<>();
         int divergenceCount, lostCount;
         int identicalPairs, deliveries, inclusions;
 
         Run(FinalState s) {
             this.s = s;
             this.n = s.peers().size();
-            for (int i = 0; i < n; i++) neighbours.add(new ArrayList<>());
-            for (int[] e : s.edges()) {
-                neighbours.get(e[0]).add(e[1]);
-                neighbours.get(e[1]).add(e[0]);
-            }
+            List<List<Subscription>> subscriptions = new ArrayList<>();
+            for (FinalState.PeerState p : s.peers()) subscriptions.add(p.subscriptions());
+            this.graph = new ReplicaGraph(subscriptions, s.edges());
         }
 
         Findings check() {
@@ -141,11 +139,20 @@ final class SoakChecks {
                 if (problem != null && writeProblems.size() < MAX_MESSAGES) writeProblems.add(problem);
             }
             for (DocRef d : docs) {
+                byte[][] bytes = new byte[n][];
+                Observed[] shown = new Observed[n];
                 DocumentState[] states = new DocumentState[n];
-                for (int i = 0; i < n; i++) states[i] = s.peers().get(i).state(d);
-                convergence(d, states);
-                delivery(d, states);
-                for (SoakWrite w : writesByDoc.getOrDefault(d, List.of())) lostWrite(w, states);
+                for (int i = 0; i < n; i++) {
+                    bytes[i] = s.peers().get(i).rows().get(d);
+                    shown[i] = Observed.of(bytes[i]);
+                    DocumentState st = shown[i].state();
+                    states[i] = st == null ? DocumentState.empty() : st;
+                }
+                Doc doc = new Doc(
+                        d, Objects.requireNonNull(d.id().toJava(), "an id is never null"), bytes, shown, states);
+                convergence(doc);
+                delivery(doc);
+                for (SoakWrite w : writesByDoc.getOrDefault(d, List.of())) lostWrite(w, doc);
             }
             if (divergenceCount > divergences.size())
                 divergences.add("… " + (divergenceCount - divergences.size()) + " more");
@@ -178,84 +185,44 @@ final class SoakChecks {
             return evictedAfter(p, d, -1) != null;
         }
 
-        private boolean subscribesTo(int p, String collection) {
-            for (Subscription sub : s.peers().get(p).subscriptions()) {
-                if (sub.collection().equals(collection)) return true;
-            }
-            return false;
+        /**
+         * One document at every peer: its stored bytes (null: no row), what each peer shows of it and its state there
+         * (empty: no row).
+         */
+        private record Doc(DocRef ref, Object id, byte[][] bytes, Observed[] shown, DocumentState[] states) {}
+
+        /** The rules both checkers share ({@link ReplicaGraph#mustAgree}), except at a peer that ever evicted d. */
+        private boolean mustAgree(int x, int y, Doc d) {
+            if (evictedEver(x, d.ref()) || evictedEver(y, d.ref())) return false;
+            return graph.mustAgree(x, y, d.ref().collection(), d.id(), d.shown());
         }
 
-        private boolean matchesAny(int p, DocRef d, DocumentState state) {
-            Value.Obj doc = state.document(d.id());
-            if (doc == null) return false;
-            for (Subscription sub : s.peers().get(p).subscriptions()) {
-                if (!sub.collection().equals(d.collection())) continue;
-                Statement st = parsed.computeIfAbsent(sub.query(), Dql::parse);
-                if (QueryExecutor.matches(st, doc, new EvalContext(sub.args().fields(), 0))) return true;
-            }
-            return false;
+        /** What a sender at any peer sends {@code p} of the document in the state {@code x} holds. */
+        private boolean sends(int x, int p, Doc d) {
+            return graph.sends(d.shown()[x], p, d.ref().collection(), d.id());
         }
 
-        /** What a sender at any peer sends {@code p} of a document in this state. */
-        private boolean qualifies(DocumentState state, int p, DocRef d) {
-            if (state.isEmpty() || !subscribesTo(p, d.collection())) return false;
-            return !state.exists() || matchesAny(p, d, state);
+        private void convergence(Doc d) {
+            ReplicaGraph.Convergence c = graph.convergence((x, y) -> mustAgree(x, y, d), d.bytes());
+            identicalPairs += c.identicalPairs();
+            for (ReplicaGraph.Divergence v : c.divergences()) divergence(v.describe(d.ref()) + everyone(d));
         }
 
-        private boolean mustAgree(int x, int y, DocRef d, DocumentState[] states) {
-            if (evictedEver(x, d) || evictedEver(y, d)) return false;
-            if (!subscribesTo(x, d.collection()) || !subscribesTo(y, d.collection())) return false;
-            if (!states[x].isEmpty() && !states[y].isEmpty()) return true;
-            boolean xy = states[x].isEmpty() || qualifies(states[x], y, d);
-            boolean yx = states[y].isEmpty() || qualifies(states[y], x, d);
-            return xy && yx && !(states[x].isEmpty() && states[y].isEmpty());
-        }
-
-        private void convergence(DocRef d, DocumentState[] states) {
-            boolean[] seen = new boolean[n];
-            for (int start = 0; start < n; start++) {
-                if (seen[start]) continue;
-                List<Integer> group = new ArrayList<>();
-                ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(start));
-                seen[start] = true;
-                while (!todo.isEmpty()) {
-                    int x = todo.poll();
-                    group.add(x);
-                    for (int y : neighbours.get(x)) {
-                        if (!seen[y] && mustAgree(x, y, d, states)) {
-                            seen[y] = true;
-                            todo.add(y);
-                        }
-                    }
-                }
-                int first = group.get(0);
-                for (int x : group) {
-                    if (x == first) continue;
-                    if (states[x].equals(states[first])) {
-                        identicalPairs++;
-                    } else {
-                        divergence(d + ": peers " + first + " and " + x
-                                + " (connected through peers that must agree on it: " + group
-                                + ") hold different states" + everyone(d, states));
-                    }
+        private void delivery(Doc d) {
+            DocumentState[] states = d.states();
+            for (int[] xy : graph.deliveries(d.ref().collection(), d.id(), d.shown())) {
+                int x = xy[0], y = xy[1];
+                if (evictedEver(y, d.ref())) continue;
+                deliveries++;
+                if (!states[y].merge(states[x]).equals(states[y])) {
+                    divergence(d.ref() + ": peer " + y + " subscribes to it but lacks what its neighbour " + x
+                            + " holds" + everyone(d));
                 }
             }
         }
 
-        private void delivery(DocRef d, DocumentState[] states) {
-            for (int x = 0; x < n; x++) {
-                for (int y : neighbours.get(x)) {
-                    if (evictedEver(y, d) || !qualifies(states[x], y, d)) continue;
-                    deliveries++;
-                    if (!states[y].merge(states[x]).equals(states[y])) {
-                        divergence(d + ": peer " + y + " subscribes to it but lacks what its neighbour " + x + " holds"
-                                + everyone(d, states));
-                    }
-                }
-            }
-        }
-
-        private void lostWrite(SoakWrite w, DocumentState[] states) {
+        private void lostWrite(SoakWrite w, Doc d) {
+            DocumentState[] states = d.states();
             List<Integer> seeds = new ArrayList<>();
             FinalState.Eviction byWriter = evictedAfter(w.peer(), w.doc(), w.index());
             if (byWriter == null) seeds.add(w.peer());
@@ -277,12 +244,12 @@ final class SoakChecks {
                     if (!states[x].merge(w.before()).equals(states[x])) return;
                     if (lostCount++ < MAX_MESSAGES) {
                         lostWrites.add(w + "\n  is missing at peer " + x + "; the writer's state after it: "
-                                + describe(w.after()) + everyone(w.doc(), states) + evictionsOf(w.doc()));
+                                + describe(w.after()) + everyone(d) + evictionsOf(w.doc()));
                     }
                     return;
                 }
-                for (int y : neighbours.get(x)) {
-                    if (!seen[y] && !excused(y, w, states) && qualifies(states[x], y, w.doc())) {
+                for (int y : graph.neighbours(x)) {
+                    if (!seen[y] && !excused(y, w, states) && sends(x, y, d)) {
                         seen[y] = true;
                         todo.add(y);
                     }
@@ -300,25 +267,11 @@ final class SoakChecks {
         }
 
         /** Every peer's subscriptions to the document's collection and state of it, for a report. */
-        private String everyone(DocRef d, DocumentState[] states) {
-            StringBuilder sb = new StringBuilder();
-            for (int p = 0; p < n; p++) {
-                List<String> subs = new ArrayList<>();
-                for (Subscription sub : s.peers().get(p).subscriptions()) {
-                    if (sub.collection().equals(d.collection()))
-                        subs.add(sub.query() + (sub.args().size() == 0 ? "" : " " + sub.args()));
-                }
-                sb.append("\n  peer ")
-                        .append(p)
-                        .append(" (neighbours ")
-                        .append(neighbours.get(p))
-                        .append(", subscribes ")
-                        .append(subs)
-                        .append(evictedEver(p, d) ? ", evicted it" : "")
-                        .append("): ")
-                        .append(describe(states[p]));
-            }
-            return sb.toString();
+        private String everyone(Doc d) {
+            return graph.describePeers(
+                    d.ref().collection(),
+                    p -> evictedEver(p, d.ref()) ? ", evicted it" : "",
+                    p -> describe(d.states()[p]));
         }
 
         private String evictionsOf(DocRef d) {

@@ -1,6 +1,9 @@
 package io.starling.soak;
 
 import io.starling.StarlingConfig;
+import io.starling.testing.model.ModelOp;
+import io.starling.testing.model.ModelStatement;
+import io.starling.testing.model.RandomOps;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -49,16 +52,43 @@ final class SoakPlan {
         }
     }
 
-    /** A statement on one document. */
-    record Stmt(String collection, Object id, String text, Map<String, Object> args, SoakOp op) {
+    /** A statement on one document: what it asks ({@code op}) and how it is spelled ({@link ModelStatement}). */
+    record Stmt(String collection, Object id, String text, Map<String, Object> args, ModelOp op) {
+        Stmt(String collection, Object id, ModelStatement statement, ModelOp op) {
+            this(collection, id, statement.text(), statement.args(), op);
+        }
+
         DocRef doc() {
             return DocRef.of(collection, id);
+        }
+
+        /** What the statement asks, for reports: {@code UPDATE x = 1, n += 2}. */
+        String summary() {
+            return SoakPlan.summary(op);
         }
 
         @Override
         public String toString() {
             return text + " " + abbreviate(args);
         }
+    }
+
+    /** What a statement asks, for reports: its kind and {@link ModelOp#summary()}. */
+    static String summary(ModelOp op) {
+        String kind = op instanceof ModelOp.Insert ? "INSERT " : op instanceof ModelOp.Update ? "UPDATE " : "DELETE";
+        return kind + op.summary();
+    }
+
+    /**
+     * Whether an UPDATE's only clauses are UNSETs of nested paths: the one update that may rightly store nothing (its
+     * parent is no object).
+     */
+    static boolean onlyNestedUnsets(ModelOp op) {
+        if (!(op instanceof ModelOp.Update up)) return false;
+        for (ModelOp.Change c : up.changes()) {
+            if (!(c instanceof ModelOp.Unset) || c.path().size() < 2) return false;
+        }
+        return true;
     }
 
     /** A value for a report: strings longer than 40 characters shortened (the blobs). */
@@ -309,11 +339,16 @@ final class SoakPlan {
         return sb.toString();
     }
 
-    /** The workload: statements over a small id space (so that documents collide), evictions, subscription changes. */
+    /**
+     * The workload: statements over a small id space (so that documents collide), drawn by the simulator's {@link
+     * RandomOps}, evictions, subscription changes.
+     */
     static final class Workload {
         private final Random rnd;
         private final List<Object> ids;
         private final double[] weights;
+        /** The statements on one document: the simulator's, with a rare blob. */
+        private final RandomOps draw;
 
         /** insert, update, increment, delete, evict, subscription change; each scaled per seed by 1/3 to 3. */
         private static final double[] BASE_WEIGHTS = {32, 22, 12, 7, 3, 7};
@@ -324,6 +359,8 @@ final class SoakPlan {
             this.weights = new double[BASE_WEIGHTS.length];
             for (int i = 0; i < weights.length; i++)
                 weights[i] = BASE_WEIGHTS[i] * Math.pow(3, 2 * rnd.nextDouble() - 1);
+            // a blob is larger than a TLS record and than the relay's chunks: it crosses the relay in pieces
+            this.draw = new RandomOps(rnd, 0, 0.03, 20_000, 80_000);
         }
 
         /**
@@ -412,151 +449,24 @@ final class SoakPlan {
         }
 
         Stmt insert(String c, Object id) {
-            Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("grp", grp(id));
-            if (rnd.nextDouble() < 0.7) fields.put("x", scalar());
-            if (rnd.nextDouble() < 0.5) fields.put("y", scalar());
-            if (rnd.nextDouble() < 0.5) fields.put("n", (long) rnd.nextInt(10));
-            if (rnd.nextDouble() < 0.4) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                if (rnd.nextBoolean()) o.put("p", scalar());
-                if (rnd.nextBoolean()) o.put("q", scalar());
-                fields.put("o", o);
-            }
-            if (rnd.nextDouble() < 0.25) fields.put("tags", array());
-            if (rnd.nextDouble() < 0.03) {
-                // larger than a TLS record and than the relay's chunks: it crosses the relay in pieces
-                fields.put("blob", (char) ('a' + rnd.nextInt(26)) + "-".repeat(20_000 + rnd.nextInt(60_000)));
-            }
-            String[] modes = {"FAIL", "DO_NOTHING", "DO_UPDATE", "DO_UPDATE_LOCAL_DIFF"};
-            int m = rnd.nextInt(100);
-            String mode = modes[m < 30 ? 0 : m < 45 ? 1 : m < 85 ? 2 : 3];
-            String clause = mode.equals("FAIL") && rnd.nextBoolean()
-                    ? ""
-                    : " ON ID CONFLICT "
-                            + mode.replace("DO_UPDATE_LOCAL_DIFF", "DO UPDATE_LOCAL_DIFF")
-                                    .replace("DO_", "DO ");
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("_id", id);
-            doc.putAll(fields);
-            return new Stmt(
-                    c,
-                    id,
-                    "INSERT INTO " + c + " DOCUMENTS (:doc)" + clause,
-                    Map.of("doc", doc),
-                    new SoakOp.Insert(fields, mode));
+            RandomOps.DrawnInsert ins = draw.insert(grp(id));
+            return new Stmt(c, id, ModelStatement.insert(c, id, ins.op(), ins.conflictClause()), ins.op());
         }
 
         Stmt update(String c, Object id) {
-            List<SoakOp.Clause> applies = new ArrayList<>(), sets = new ArrayList<>(), unsets = new ArrayList<>();
-            boolean[] groups = new boolean[5];
-            int k = 1 + rnd.nextInt(3);
-            for (int i = 0; i < k; i++) groups[rnd.nextInt(5)] = true;
-            if (groups[0]) field(List.of("x"), sets, unsets);
-            if (groups[1]) field(List.of("y"), sets, unsets);
-            if (groups[2]) {
-                int r = rnd.nextInt(10);
-                if (r < 5) applies.add(new SoakOp.Increment(List.of("n"), amount()));
-                else if (r < 7) applies.add(new SoakOp.Restart(List.of("n"), (long) rnd.nextInt(5)));
-                else sets.add(new SoakOp.Set(List.of("n"), (long) rnd.nextInt(10)));
-            }
-            if (groups[3]) sets.add(new SoakOp.Set(List.of("tags"), array()));
-            if (groups[4]) {
-                int r = rnd.nextInt(10);
-                if (r < 2) {
-                    Map<String, Object> o = new LinkedHashMap<>();
-                    if (rnd.nextBoolean()) o.put("p", scalar());
-                    o.put("q", scalar());
-                    sets.add(new SoakOp.Set(List.of("o"), o));
-                } else if (r < 3) {
-                    sets.add(new SoakOp.Set(List.of("o"), scalar()));
-                } else if (r < 4) {
-                    unsets.add(new SoakOp.Unset(List.of("o")));
-                } else if (r < 5) {
-                    applies.add(new SoakOp.Increment(List.of("o", "c"), amount()));
-                } else {
-                    field(List.of("o", "p"), sets, unsets);
-                    if (rnd.nextBoolean()) field(List.of("o", "q"), sets, unsets);
-                }
-            }
-            List<SoakOp.Clause> all = new ArrayList<>(applies);
-            all.addAll(sets);
-            all.addAll(unsets);
-            Map<String, Object> args = new LinkedHashMap<>();
-            args.put("id", id);
-            StringBuilder sql = new StringBuilder("UPDATE ").append(c);
-            int a = 0;
-            for (SoakOp.Clause ch : applies) {
-                sql.append(" APPLY ").append(String.join(".", ch.path()));
-                if (ch instanceof SoakOp.Increment inc) {
-                    sql.append(" INCREMENT BY :v").append(a);
-                    args.put("v" + a++, inc.amount());
-                } else {
-                    sql.append(" RESTART WITH :v").append(a);
-                    args.put("v" + a++, ((SoakOp.Restart) ch).value());
-                }
-            }
-            for (int i = 0; i < sets.size(); i++) {
-                SoakOp.Set s = (SoakOp.Set) sets.get(i);
-                sql.append(i == 0 ? " SET " : ", ")
-                        .append(String.join(".", s.path()))
-                        .append(" = :v")
-                        .append(a);
-                args.put("v" + a++, s.value());
-            }
-            for (int i = 0; i < unsets.size(); i++) {
-                sql.append(i == 0 ? " UNSET " : ", ")
-                        .append(String.join(".", unsets.get(i).path()));
-            }
-            sql.append(" WHERE _id = :id");
-            return new Stmt(c, id, sql.toString(), args, new SoakOp.Update(all));
-        }
-
-        private void field(List<String> path, List<SoakOp.Clause> sets, List<SoakOp.Clause> unsets) {
-            if (rnd.nextInt(4) == 0) unsets.add(new SoakOp.Unset(path));
-            else sets.add(new SoakOp.Set(path, scalar()));
+            return update(c, id, draw.update());
         }
 
         Stmt increment(String c, Object id) {
-            List<String> path = rnd.nextInt(5) == 0 ? List.of("o", "c") : List.of("n");
-            Number amount = amount();
-            Map<String, Object> args = new LinkedHashMap<>();
-            args.put("k", amount);
-            args.put("id", id);
-            return new Stmt(
-                    c,
-                    id,
-                    "UPDATE " + c + " APPLY " + String.join(".", path) + " INCREMENT BY :k WHERE _id = :id",
-                    args,
-                    new SoakOp.Update(List.of(new SoakOp.Increment(path, amount))));
+            return update(c, id, draw.increment());
+        }
+
+        private static Stmt update(String c, Object id, ModelOp.Update op) {
+            return new Stmt(c, id, ModelStatement.update(c, id, op), op);
         }
 
         Stmt delete(String c, Object id) {
-            Map<String, Object> args = new LinkedHashMap<>();
-            args.put("id", id);
-            return new Stmt(c, id, "DELETE FROM " + c + " WHERE _id = :id", args, new SoakOp.Delete());
-        }
-
-        /** A field value: an integer, a string, a boolean, null or a float. */
-        private @Nullable Object scalar() {
-            return switch (rnd.nextInt(6)) {
-                case 0, 1 -> (long) (rnd.nextInt(20) - 5);
-                case 2 -> "s" + rnd.nextInt(8);
-                case 3 -> rnd.nextBoolean();
-                case 4 -> null;
-                default -> rnd.nextInt(8) + 0.5;
-            };
-        }
-
-        private List<Object> array() {
-            List<Object> items = new ArrayList<>();
-            int n = rnd.nextInt(4);
-            for (int i = 0; i < n; i++) items.add(scalar());
-            return items;
-        }
-
-        private Number amount() {
-            return rnd.nextInt(8) == 0 ? (Number) 0.5 : (Number) (long) (rnd.nextInt(9) - 3);
+            return new Stmt(c, id, ModelStatement.delete(c, id), new ModelOp.Delete());
         }
     }
 }

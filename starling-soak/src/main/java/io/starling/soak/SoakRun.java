@@ -345,7 +345,7 @@ final class SoakRun implements AutoCloseable {
         boolean exact = reply.path("seq").asLong() != 0
                 && reply.path("afterSeq").asLong() == reply.path("seq").asLong();
         SoakWrite w = new SoakWrite(writes.size(), p.index, p.site, doc, stmt, before, after, exact, now());
-        if (after.equals(before) && stmt.op() instanceof SoakOp.Update u && u.onlyNestedUnsets()) {
+        if (after.equals(before) && SoakPlan.onlyNestedUnsets(stmt.op())) {
             storedNothing++; // UNSET o.p where o is no object: nothing to store, rightly
             return;
         }

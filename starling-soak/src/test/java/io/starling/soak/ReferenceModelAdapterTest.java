@@ -10,6 +10,7 @@ import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.crdt.FieldOp;
 import io.starling.internal.sync.Subscription;
 import io.starling.testing.model.ModelOp;
+import io.starling.testing.model.ModelStatement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,10 +21,9 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * Check (c)'s model as the soak calls it: statements translate clause for clause, the model's answers follow the
- * merge rules (hand-computed here), a write the model says writes nothing is a disagreement, and — in miniature, on
- * the engine's own document states — the check passes where the engine follows the rules and fails where it does
- * not.
+ * Check (c)'s model as the soak calls it: the model's answers follow the merge rules (hand-computed here), a write
+ * the model says writes nothing is a disagreement, and — in miniature, on the engine's own document states — the
+ * check passes where the engine follows the rules and fails where it does not.
  */
 class ReferenceModelAdapterTest {
     static final long A = 0x11L, B = 0x8000_0000_0000_0011L, C = 0x33L;
@@ -31,7 +31,7 @@ class ReferenceModelAdapterTest {
 
     final MergeModel model = ReferenceModelAdapter.create();
 
-    static MergeModel.Write write(int index, long site, long hlc, SoakOp op, Integer... knownBefore) {
+    static MergeModel.Write write(int index, long site, long hlc, ModelOp op, Integer... knownBefore) {
         return new MergeModel.Write(index, site, new Stamp(hlc, site), op, new TreeSet<>(Arrays.asList(knownBefore)));
     }
 
@@ -41,40 +41,21 @@ class ReferenceModelAdapterTest {
         return m;
     }
 
-    static SoakOp.Update increment(String field, long by) {
-        return new SoakOp.Update(List.of(new SoakOp.Increment(List.of(field), by)));
+    static ModelOp.Update increment(String field, long by) {
+        return new ModelOp.Update(List.of(new ModelOp.Increment(List.of(field), by)));
     }
 
-    static SoakOp.Update set(String field, Object value) {
-        return new SoakOp.Update(List.of(new SoakOp.Set(List.of(field), value)));
+    static ModelOp.Update set(String field, Object value) {
+        return new ModelOp.Update(List.of(new ModelOp.Set(List.of(field), value)));
     }
 
-    @Test
-    void everyStatementTranslatesClauseForClause() {
-        Map<String, Object> doc = fields("grp", 1L, "x", null, "o", fields("p", "s1"), "tags", List.of(1L, "a"));
-        for (String conflict : List.of("FAIL", "DO_NOTHING", "DO_UPDATE", "DO_UPDATE_LOCAL_DIFF")) {
-            assertThat(ReferenceModelAdapter.op(new SoakOp.Insert(doc, conflict)))
-                    .isEqualTo(new ModelOp.Insert(doc, ModelOp.Conflict.valueOf(conflict)));
-        }
-        SoakOp.Update update = new SoakOp.Update(List.of(
-                new SoakOp.Increment(List.of("o", "c"), 0.5),
-                new SoakOp.Restart(List.of("n"), 3L),
-                new SoakOp.Set(List.of("o"), fields("q", true)),
-                new SoakOp.Set(List.of("x"), null),
-                new SoakOp.Unset(List.of("o", "p"))));
-        assertThat(ReferenceModelAdapter.op(update))
-                .isEqualTo(new ModelOp.Update(List.of(
-                        new ModelOp.Increment(List.of("o", "c"), 0.5),
-                        new ModelOp.Restart(List.of("n"), 3L),
-                        new ModelOp.Set(List.of("o"), fields("q", true)),
-                        new ModelOp.Set(List.of("x"), null),
-                        new ModelOp.Unset(List.of("o", "p")))));
-        assertThat(ReferenceModelAdapter.op(new SoakOp.Delete())).isEqualTo(new ModelOp.Delete());
+    static ModelOp.Insert insert(Map<String, Object> fields) {
+        return new ModelOp.Insert(fields, ModelOp.Conflict.FAIL);
     }
 
     @Test
     void concurrentIncrementsOfAPlainNumberAddUpWhereBothAreHeld() {
-        MergeModel.Write insert = write(0, A, 100, new SoakOp.Insert(fields("grp", 1L, "n", 0L), "FAIL"));
+        MergeModel.Write insert = write(0, A, 100, insert(fields("grp", 1L, "n", 0L)));
         MergeModel.Write plus5 = write(1, B, 200, increment("n", 5), 0);
         MergeModel.Write plus10 = write(2, C, 300, increment("n", 10), 0);
         assertThat(model.visible(DOC, List.of(insert))).contains(Map.of("grp", 1L, "n", 0L));
@@ -85,7 +66,7 @@ class ReferenceModelAdapterTest {
 
     @Test
     void ofTwoConcurrentSetsTheLaterStampWinsAndEqualClocksGoToTheHigherUnsignedSite() {
-        MergeModel.Write insert = write(0, A, 100, new SoakOp.Insert(fields("x", 0L), "FAIL"));
+        MergeModel.Write insert = write(0, A, 100, insert(fields("x", 0L)));
         MergeModel.Write byA = write(1, A, 200, set("x", "a"), 0);
         MergeModel.Write byB = write(2, B, 200, set("x", "b"), 0); // B is above A as an unsigned number
         MergeModel.Write laterByC = write(3, C, 201, set("x", "c"), 0);
@@ -95,17 +76,17 @@ class ReferenceModelAdapterTest {
 
     @Test
     void aDeleteHidesTheDocumentUntilALaterInsert() {
-        MergeModel.Write insert = write(0, A, 100, new SoakOp.Insert(fields("x", 1L), "FAIL"));
-        MergeModel.Write delete = write(1, B, 200, new SoakOp.Delete(), 0);
-        MergeModel.Write again = write(2, C, 300, new SoakOp.Insert(fields("y", 2L), "FAIL"), 0, 1);
+        MergeModel.Write insert = write(0, A, 100, insert(fields("x", 1L)));
+        MergeModel.Write delete = write(1, B, 200, new ModelOp.Delete(), 0);
+        MergeModel.Write again = write(2, C, 300, insert(fields("y", 2L)), 0, 1);
         assertThat(model.visible(DOC, List.of(insert, delete))).isEmpty();
         assertThat(model.visible(DOC, List.of(insert, delete, again))).contains(Map.of("y", 2L));
     }
 
     @Test
     void aWriteTheModelSaysWritesNothingIsADisagreement() {
-        MergeModel.Write insert = write(0, A, 100, new SoakOp.Insert(fields("x", 1L), "FAIL"));
-        MergeModel.Write delete = write(1, A, 200, new SoakOp.Delete(), 0);
+        MergeModel.Write insert = write(0, A, 100, insert(fields("x", 1L)));
+        MergeModel.Write delete = write(1, A, 200, new ModelOp.Delete(), 0);
         MergeModel.Write updateOfTheDeleted = write(2, B, 300, set("x", 2L), 0, 1);
         assertThatThrownBy(() -> model.visible(DOC, List.of(insert, delete, updateOfTheDeleted)))
                 .isInstanceOf(MergeModel.Disagreement.class)
@@ -116,7 +97,7 @@ class ReferenceModelAdapterTest {
 
     @Test
     void aReplicaHoldingAWriteButNotWhatItsWriterHeldIsRefused() {
-        MergeModel.Write insert = write(0, A, 100, new SoakOp.Insert(fields("x", 1L), "FAIL"));
+        MergeModel.Write insert = write(0, A, 100, insert(fields("x", 1L)));
         MergeModel.Write update = write(1, B, 200, set("x", 2L), 0);
         assertThatThrownBy(() -> model.visible(DOC, List.of(update)))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -147,7 +128,7 @@ class ReferenceModelAdapterTest {
                         0,
                         A,
                         DOC,
-                        stmt(new SoakOp.Insert(fields("grp", 1L, "n", 0L), "FAIL")),
+                        stmt(insert(fields("grp", 1L, "n", 0L))),
                         DocumentState.empty(),
                         inserted,
                         true,
@@ -166,8 +147,8 @@ class ReferenceModelAdapterTest {
         return new FinalState(peers, List.of(new int[] {0, 1}, new int[] {1, 2}), writes, List.of(), List.of());
     }
 
-    static SoakPlan.Stmt stmt(SoakOp op) {
-        return new SoakPlan.Stmt("b", 7L, op.summary(), Map.of(), op);
+    static SoakPlan.Stmt stmt(ModelOp op) {
+        return new SoakPlan.Stmt("b", 7L, ModelStatement.of("b", 7L, op), op);
     }
 
     @Test
@@ -185,7 +166,8 @@ class ReferenceModelAdapterTest {
         ModelCheck.Result r = ModelCheck.run(concurrentIncrements(lastWriterWins), model);
         assertThat(r.problems()).hasSize(3);
         assertThat(r.problems().get(0))
-                .contains("b/7 at peer 0 shows {\"grp\":1,\"n\":10}")
-                .contains("the model of the 3 writes it holds gives {\"grp\":1,\"n\":15}");
+                .contains("b/7 at peer 0 shows live {\"grp\": 1, \"n\": 10}")
+                .contains("the model of the 3 writes it holds gives live {\"grp\": 1, \"n\": 15}")
+                .contains("n: expected 15, actual 10");
     }
 }

@@ -8,6 +8,8 @@ import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.crdt.FieldOp;
 import io.starling.internal.sync.Subscription;
+import io.starling.testing.model.ModelOp;
+import io.starling.testing.model.ModelStatement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,14 +26,12 @@ import org.junit.jupiter.api.Test;
 class SoakChecksTest {
     static final long[] SITES = {0x11L, 0x8000_0000_0000_0011L, 0x33L};
     static final DocRef DOC = DocRef.of("a", 1L);
-    static final SoakPlan.Stmt INSERT = new SoakPlan.Stmt(
-            "a", 1L, "INSERT INTO a DOCUMENTS (:doc)", Map.of(), new SoakOp.Insert(Map.of("x", 1L), "FAIL"));
-    static final SoakPlan.Stmt UPDATE = new SoakPlan.Stmt(
-            "a",
-            1L,
-            "UPDATE a SET x = :v WHERE _id = :id",
-            Map.of(),
-            new SoakOp.Update(List.of(new SoakOp.Set(List.of("x"), 2L))));
+    static final SoakPlan.Stmt INSERT = stmt(new ModelOp.Insert(Map.of("grp", 1L, "x", 1L), ModelOp.Conflict.FAIL));
+    static final SoakPlan.Stmt UPDATE = stmt(new ModelOp.Update(List.of(new ModelOp.Set(List.of("x"), 2L))));
+
+    static SoakPlan.Stmt stmt(ModelOp op) {
+        return new SoakPlan.Stmt("a", 1L, ModelStatement.of("a", 1L, op), op);
+    }
 
     final DocumentState inserted = DocumentState.empty().insert(obj("grp", 1L, "x", 1L), new Stamp(100, SITES[0]));
     final DocumentState updated =
@@ -112,7 +112,10 @@ class SoakChecksTest {
         assertThat(SoakChecks.writeProblem(empty)).contains("did not change");
         // exact, but the newest stamp is another site's: the write stored nothing of its own
         SoakWrite foreign = new SoakWrite(2, 1, SITES[1], DOC, UPDATE, inserted, updated, true, 30);
-        assertThat(SoakChecks.writeProblem(foreign)).contains("not a new one of the writer's site");
+        assertThat(SoakChecks.writeProblem(foreign)).contains("is not of the writer's site");
+        // exact, and the newest stamp after it is older than the one before: it stored nothing new
+        SoakWrite older = new SoakWrite(2, 0, SITES[0], DOC, UPDATE, updated, inserted, true, 30);
+        assertThat(SoakChecks.writeProblem(older)).contains("stored nothing new");
         assertThat(SoakChecks.writeProblem(update)).isNull();
         FinalState s = converged(updated, List.of());
         List<SoakWrite> ws = new ArrayList<>(s.writes());

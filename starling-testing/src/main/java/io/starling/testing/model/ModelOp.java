@@ -11,6 +11,26 @@ import org.jspecify.annotations.Nullable;
  */
 public sealed interface ModelOp {
 
+    /**
+     * A short account of what the statement asks of the document, for reports: an INSERT's conflict policy and
+     * fields, an UPDATE's clauses ({@code x = 1, n += 2, o.p unset}), nothing for a DELETE; values cut short.
+     */
+    default String summary() {
+        if (this instanceof Insert ins) return ins.onConflict() + " " + ModelValues.brief(ins.fields());
+        if (this instanceof Update up) {
+            StringBuilder sb = new StringBuilder();
+            for (Change ch : up.changes()) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(String.join(".", ch.path()));
+                if (ch instanceof Set set) sb.append(" = ").append(ModelValues.brief(set.value()));
+                else if (ch instanceof Increment inc) sb.append(" += ").append(inc.amount());
+                else if (ch instanceof Restart r) sb.append(" restart ").append(r.value());
+                else sb.append(" unset");
+            }
+            return sb.toString();
+        }
+        return "";
+    }
+
     /** {@code INSERT … DOCUMENTS (:doc) [ON ID CONFLICT …]}: {@code fields} without {@code _id}. */
     record Insert(Map<String, Object> fields, Conflict onConflict) implements ModelOp {
         @SuppressWarnings("unchecked")

@@ -1,24 +1,16 @@
 package io.starling.testing.sim;
 
-import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
-import io.starling.internal.query.Dql;
-import io.starling.internal.query.EvalContext;
-import io.starling.internal.query.QueryExecutor;
-import io.starling.internal.query.Statement;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.ZombieRule;
+import io.starling.testing.check.ModelComparison;
+import io.starling.testing.check.Observed;
+import io.starling.testing.check.ReplicaGraph;
 import io.starling.testing.model.DocumentModel;
 import io.starling.testing.model.Effect;
-import io.starling.testing.model.ModelDiff;
 import io.starling.testing.model.ModelStamp;
-import io.starling.testing.model.ModelValues;
 import io.starling.testing.model.ModelWrite;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,7 +40,9 @@ import java.util.TreeSet;
  *     it came with a newer write of d (a known limit of the engine's zombie rule: counted as a husk, not failed).
  *
  * The engine's states are only observed here (Observed); the expectations come from the model
- * (io.starling.testing.model), which does not use the engine.
+ * (io.starling.testing.model), which does not use the engine. What the soak checks by the same rules is applied by
+ * the same code (io.starling.testing.check: ReplicaGraph for who must agree and what is owed, ModelComparison for
+ * check 1); only the exemptions (removals, the zombie rule) and the knowledge are the simulator's own.
  */
 
 /** Runs the checks of docs/SIMULATOR.md over a {@link FinalState}. Stateless. */
@@ -64,12 +58,11 @@ final class Checker {
     private static final class Run {
         final FinalState s;
         final int n;
-        final List<List<Integer>> neighbours = new ArrayList<>();
+        final ReplicaGraph graph;
         final List<String> divergences = new ArrayList<>();
         final TreeSet<Integer> lost = new TreeSet<>();
         final List<String> lostDetails = new ArrayList<>();
         final List<String> modelProblems = new ArrayList<>();
-        final Map<String, Statement> parsed = new HashMap<>();
         int divergenceCount;
         int documents, identicalPairs, deliveries, modelComparisons, zombieChecks, husks, zombieExemptions;
         final List<String> huskDetails = new ArrayList<>();
@@ -77,11 +70,9 @@ final class Checker {
         Run(FinalState s) {
             this.s = s;
             this.n = s.peers.size();
-            for (int i = 0; i < n; i++) neighbours.add(new ArrayList<>());
-            for (int[] e : s.edges) {
-                neighbours.get(e[0]).add(e[1]);
-                neighbours.get(e[1]).add(e[0]);
-            }
+            List<List<Subscription>> subscriptions = new ArrayList<>();
+            for (FinalState.PeerState p : s.peers) subscriptions.add(p.subscriptions());
+            this.graph = new ReplicaGraph(subscriptions, s.edges);
         }
 
         CheckReport check() {
@@ -184,42 +175,22 @@ final class Checker {
                             d + " at peer " + p + " shows " + o + ", but the peer has received no write of it");
                     continue;
                 }
-                if (matches(k, o)) continue;
+                if (ModelComparison.matches(k, o)) continue;
                 // one missing write explains it: that write is lost here
-                List<ModelWrite> culprits = new ArrayList<>();
-                for (ModelWrite w : k.writes()) if (matches(k.without(w), o)) culprits.add(w);
-                if (!o.held()) culprits = k.writes();
+                List<ModelWrite> culprits = ModelComparison.missing(k, o);
                 if (!culprits.isEmpty()) {
                     for (ModelWrite w : culprits) lost.add(w.id());
                     if (lostDetails.size() < MAX_MESSAGES) {
                         lostDetails.add(describe(culprits) + (culprits.size() == 1 ? " is" : " are")
                                 + " missing at peer "
-                                + p + ", which received " + (culprits.size() == 1 ? "it" : "them") + ": it shows " + o
-                                + "; the model of the " + k.size() + " writes it received gives "
-                                + expected(k) + differences(k, o) + k.describe() + removals(d));
+                                + p + ", which received " + (culprits.size() == 1 ? "it" : "them") + ": it "
+                                + ModelComparison.mismatch(k, o) + k.describe() + removals(d));
                     }
                 } else {
-                    modelProblems.add(d + " at peer " + p + " shows " + o + "; the model of the " + k.size()
-                            + " writes it received gives " + expected(k) + differences(k, o) + k.describe()
-                            + removals(d));
+                    modelProblems.add(
+                            d + " at peer " + p + " " + ModelComparison.mismatch(k, o) + k.describe() + removals(d));
                 }
             }
-        }
-
-        private static boolean matches(DocumentModel k, Observed o) {
-            if (k.isEmpty() != !o.held()) return false;
-            if (k.isEmpty()) return true;
-            return k.exists() == o.live()
-                    && ModelDiff.differences(k.visible(), o.document()).isEmpty();
-        }
-
-        private static String expected(DocumentModel k) {
-            return k.isEmpty() ? "no row" : k.exists() ? "live " + ModelValues.brief(k.visible()) : "a tombstone";
-        }
-
-        private static String differences(DocumentModel k, Observed o) {
-            if (k.isEmpty() || !o.held() || k.exists() != o.live()) return "";
-            return " " + ModelDiff.differences(k.visible(), o.document());
         }
 
         private String describe(List<ModelWrite> ws) {
@@ -233,32 +204,6 @@ final class Checker {
 
         // ---- 2. convergence -----------------------------------------------------------------------------------
 
-        private boolean subscribesTo(int p, String collection) {
-            for (Subscription sub : s.peers.get(p).subscriptions()) {
-                if (sub.collection().equals(collection)) return true;
-            }
-            return false;
-        }
-
-        private boolean matchesAny(int p, DocKey d, Map<String, Object> document) {
-            LinkedHashMap<String, Object> withId = new LinkedHashMap<>();
-            withId.put("_id", d.id());
-            withId.putAll(document);
-            Value.Obj doc = (Value.Obj) Value.fromJava(withId);
-            for (Subscription sub : s.peers.get(p).subscriptions()) {
-                if (!sub.collection().equals(d.collection())) continue;
-                Statement st = parsed.computeIfAbsent(sub.query(), Dql::parse);
-                if (QueryExecutor.matches(st, doc, new EvalContext(sub.args().fields(), 0))) return true;
-            }
-            return false;
-        }
-
-        /** What a sender at any peer sends {@code p} of a document it shows so: a tombstone, or a live match. */
-        private boolean qualifies(Observed state, int p, DocKey d) {
-            if (!state.held() || !subscribesTo(p, d.collection())) return false;
-            return !state.live() || matchesAny(p, d, java.util.Objects.requireNonNull(state.document()));
-        }
-
         /** A replica that removed its row (EVICT, purge, zombie eviction) and has not received the document since. */
         private boolean goneAfterRemoval(int p, DocKey d, Observed[] shown) {
             return !shown[p].held() && s.removedEver(p, d);
@@ -267,61 +212,31 @@ final class Checker {
         private boolean mustAgree(int x, int y, DocKey d, byte[][] bytes, Observed[] shown) {
             if (goneAfterRemoval(x, d, shown) || goneAfterRemoval(y, d, shown)) return false;
             if (refusesAsZombie(y, bytes[x], shown[y]) || refusesAsZombie(x, bytes[y], shown[x])) return false;
-            if (!subscribesTo(x, d.collection()) || !subscribesTo(y, d.collection())) return false;
-            if (shown[x].held() && shown[y].held()) return true;
-            boolean xy = !shown[x].held() || qualifies(shown[x], y, d);
-            boolean yx = !shown[y].held() || qualifies(shown[y], x, d);
-            return xy && yx && (shown[x].held() || shown[y].held());
+            return graph.mustAgree(x, y, d.collection(), d.id(), shown);
         }
 
         private void convergence(DocKey d, byte[][] bytes, Observed[] shown) {
-            boolean[] seen = new boolean[n];
-            for (int start = 0; start < n; start++) {
-                if (seen[start]) continue;
-                List<Integer> group = new ArrayList<>();
-                ArrayDeque<Integer> todo = new ArrayDeque<>(List.of(start));
-                seen[start] = true;
-                while (!todo.isEmpty()) {
-                    int x = todo.poll();
-                    group.add(x);
-                    for (int y : neighbours.get(x)) {
-                        if (!seen[y] && mustAgree(x, y, d, bytes, shown)) {
-                            seen[y] = true;
-                            todo.add(y);
-                        }
-                    }
-                }
-                int first = group.get(0);
-                for (int x : group) {
-                    if (x == first) continue;
-                    if (Arrays.equals(bytes[x], bytes[first])) identicalPairs++;
-                    else {
-                        divergence(d + ": peers " + first + " and " + x
-                                + " (connected through peers that must agree on it: " + group
-                                + ") hold different states" + everyone(d, shown));
-                    }
-                }
-            }
+            ReplicaGraph.Convergence c = graph.convergence((x, y) -> mustAgree(x, y, d, bytes, shown), bytes);
+            identicalPairs += c.identicalPairs();
+            for (ReplicaGraph.Divergence v : c.divergences()) divergence(v.describe(d) + everyone(d, shown));
         }
 
         // ---- 3. delivery ----------------------------------------------------------------------------------------
 
         private void delivery(DocKey d, byte[][] bytes, Observed[] shown, DocumentModel[] known) {
-            for (int x = 0; x < n; x++) {
-                for (int y : neighbours.get(x)) {
-                    if (!qualifies(shown[x], y, d)) continue;
-                    if (refusesAsZombie(y, bytes[x], shown[y])) {
-                        zombieExemptions++;
-                        continue;
-                    }
-                    if (goneAfterRemoval(y, d, shown)) continue;
-                    deliveries++;
-                    List<ModelWrite> missing = known[y].notIncluded(known[x]);
-                    missing.removeIf(w -> dropped(y, d, w));
-                    if (!missing.isEmpty()) {
-                        divergence(d + ": peer " + y + " subscribes to it but has not received " + describe(missing)
-                                + ", which its neighbour " + x + " holds" + everyone(d, shown));
-                    }
+            for (int[] xy : graph.deliveries(d.collection(), d.id(), shown)) {
+                int x = xy[0], y = xy[1];
+                if (refusesAsZombie(y, bytes[x], shown[y])) {
+                    zombieExemptions++;
+                    continue;
+                }
+                if (goneAfterRemoval(y, d, shown)) continue;
+                deliveries++;
+                List<ModelWrite> missing = known[y].notIncluded(known[x]);
+                missing.removeIf(w -> dropped(y, d, w));
+                if (!missing.isEmpty()) {
+                    divergence(d + ": peer " + y + " subscribes to it but has not received " + describe(missing)
+                            + ", which its neighbour " + x + " holds" + everyone(d, shown));
                 }
             }
         }
@@ -402,26 +317,12 @@ final class Checker {
 
         /** Every peer's subscriptions to the document's collection and state of it, for a divergence report. */
         private String everyone(DocKey d, Observed[] shown) {
-            StringBuilder sb = new StringBuilder();
-            for (int p = 0; p < n; p++) {
-                List<String> subs = new ArrayList<>();
-                for (Subscription sub : s.peers.get(p).subscriptions()) {
-                    if (sub.collection().equals(d.collection()))
-                        subs.add(sub.query() + (sub.args().size() == 0 ? "" : " " + sub.args()));
-                }
-                sb.append("\n  peer ")
-                        .append(p)
-                        .append(" (neighbours ")
-                        .append(neighbours.get(p))
-                        .append(", subscribes ")
-                        .append(subs)
-                        .append(s.removedEver(p, d) ? ", removed it once" : "")
-                        .append("): ")
-                        .append(shown[p])
-                        .append("; received ")
-                        .append(s.peers.get(p).known().getOrDefault(d, DocumentModel.empty()));
-            }
-            return sb.toString() + removals(d);
+            return graph.describePeers(
+                            d.collection(),
+                            p -> s.removedEver(p, d) ? ", removed it once" : "",
+                            p -> shown[p] + "; received "
+                                    + s.peers.get(p).known().getOrDefault(d, DocumentModel.empty()))
+                    + removals(d);
         }
 
         private String removals(DocKey d) {

@@ -9,6 +9,7 @@ import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SyncSession;
 import io.starling.internal.sync.WireCodec;
 import io.starling.internal.sync.WireException;
+import io.starling.testing.check.Observed;
 import io.starling.testing.model.DocumentModel;
 import io.starling.testing.model.ModelWrite;
 import java.io.PrintStream;

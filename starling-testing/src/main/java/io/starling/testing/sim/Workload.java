@@ -6,14 +6,17 @@ import io.starling.StarlingException;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.sync.SyncStoreView;
 import io.starling.internal.sync.ZombieRule;
+import io.starling.testing.check.Observed;
+import io.starling.testing.check.WriteStamp;
 import io.starling.testing.model.DocumentHistory;
 import io.starling.testing.model.DocumentModel;
-import io.starling.testing.model.EncodedState;
 import io.starling.testing.model.ModelOp;
 import io.starling.testing.model.ModelStamp;
+import io.starling.testing.model.ModelStatement;
 import io.starling.testing.model.ModelValues;
 import io.starling.testing.model.ModelWrite;
 import io.starling.testing.model.Plan;
+import io.starling.testing.model.RandomOps;
 import io.starling.testing.sim.SimPeer.SubscriptionSpec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,14 +90,12 @@ final class Workload {
 
     int statements, refused, transactions, bursts, purges;
 
-    /** Some seeds write documents larger than a frame (64 KiB), which travel in parts and continued batches. */
-    private final boolean bigDocuments;
     /** Some seeds move documents in and out of filtered subscriptions all the time: many hints. */
     final boolean manyHints;
     /** Some seeds purge tombstones older than this (0: never). */
     final long retentionMillis;
-    /** Some seeds use amounts near the float range (one sign per seed), so that totals saturate. */
-    private final double huge;
+    /** The statements on one document; some seeds use amounts near the float range (one sign per seed). */
+    private final RandomOps draw;
     /** Relative frequencies of {@link #ACTIONS}, drawn per seed. */
     private final double[] weights;
 
@@ -107,9 +108,11 @@ final class Workload {
         this.sim = sim;
         this.rnd = rnd;
         this.ids = drawIds(3 + rnd.nextInt(6));
-        this.bigDocuments = rnd.nextDouble() < 0.15;
+        boolean bigDocuments = rnd.nextDouble() < 0.15;
         this.manyHints = rnd.nextDouble() < 0.2;
-        this.huge = rnd.nextDouble() < 0.1 ? (rnd.nextBoolean() ? 1.5e308 : -1.5e308) : 0;
+        double huge = rnd.nextDouble() < 0.1 ? (rnd.nextBoolean() ? 1.5e308 : -1.5e308) : 0;
+        // some seeds write documents larger than a frame (64 KiB), which travel in parts and continued batches
+        this.draw = new RandomOps(rnd, huge, bigDocuments ? 0.1 : 0, 10_000, 100_000);
         this.retentionMillis = retentionMillis;
         this.weights = mix();
         this.lastStamp = new ModelStamp[sim.peerCount];
@@ -208,171 +211,43 @@ final class Workload {
     }
 
     /** An id as the application passes it: composite ids with their keys in a random order (which must not matter). */
-    private @Nullable Object shuffled(@Nullable Object id) {
+    private Object shuffled(Object id) {
         if (!(id instanceof Map<?, ?> m)) return id;
         List<String> keys = new ArrayList<>();
         for (Object k : m.keySet()) keys.add((String) k);
         Collections.shuffle(keys, rnd);
         LinkedHashMap<String, Object> out = new LinkedHashMap<>();
-        for (String k : keys) out.put(k, shuffled(m.get(k)));
+        for (String k : keys) out.put(k, shuffled(java.util.Objects.requireNonNull(m.get(k))));
         return out;
     }
 
     private Stmt insertStmt(String c, Object id) {
-        TreeMap<String, Object> fields = new TreeMap<>();
-        fields.put("grp", grp(id));
-        if (rnd.nextDouble() < 0.7) fields.put("x", scalar());
-        if (rnd.nextDouble() < 0.5) fields.put("y", scalar());
-        if (rnd.nextDouble() < 0.5) fields.put("n", number());
-        if (rnd.nextDouble() < 0.4) fields.put("o", object());
-        if (rnd.nextDouble() < 0.25) fields.put("tags", array());
-        if (bigDocuments && rnd.nextDouble() < 0.1) {
-            fields.put("blob", (char) ('a' + rnd.nextInt(26)) + "-".repeat(10_000 + rnd.nextInt(90_000)));
-        }
-        int m = rnd.nextInt(100);
-        ModelOp.Conflict mode = m < 30
-                ? ModelOp.Conflict.FAIL
-                : m < 45
-                        ? ModelOp.Conflict.DO_NOTHING
-                        : m < 85 ? ModelOp.Conflict.DO_UPDATE : ModelOp.Conflict.DO_UPDATE_LOCAL_DIFF;
-        String clause = mode == ModelOp.Conflict.FAIL && rnd.nextBoolean()
-                ? ""
-                : " ON ID CONFLICT "
-                        + mode.name()
-                                .replace("DO_UPDATE_LOCAL_DIFF", "DO UPDATE_LOCAL_DIFF")
-                                .replace("DO_", "DO ");
-        LinkedHashMap<String, Object> doc = new LinkedHashMap<>();
-        doc.put("_id", shuffled(id));
-        doc.putAll(fields);
-        return new Stmt(
-                c,
-                "INSERT INTO " + c + " DOCUMENTS (:doc)" + clause,
-                Map.of("doc", doc),
-                Map.of(new DocKey(c, id), new ModelOp.Insert(fields, mode)));
+        RandomOps.DrawnInsert ins = draw.insert(grp(id));
+        return stmt(c, id, ModelStatement.insert(c, shuffled(id), ins.op(), ins.conflictClause()), ins.op());
+    }
+
+    private static Stmt stmt(String c, Object id, ModelStatement s, ModelOp op) {
+        return new Stmt(c, s.text(), s.args(), Map.of(new DocKey(c, id), op));
     }
 
     private Stmt updateStmt(String c, Object id) {
-        List<ModelOp.Change> applies = new ArrayList<>(), sets = new ArrayList<>(), unsets = new ArrayList<>();
-        boolean[] groups = new boolean[5];
-        int k = 1 + rnd.nextInt(3);
-        for (int i = 0; i < k; i++) groups[rnd.nextInt(5)] = true;
-        if (groups[0]) field(List.of("x"), sets, unsets);
-        if (groups[1]) field(List.of("y"), sets, unsets);
-        if (groups[2]) {
-            int r = rnd.nextInt(10);
-            if (r < 5) applies.add(new ModelOp.Increment(List.of("n"), amount()));
-            else if (r < 7) applies.add(new ModelOp.Restart(List.of("n"), (long) rnd.nextInt(5)));
-            else sets.add(new ModelOp.Set(List.of("n"), number()));
-        }
-        if (groups[3]) sets.add(new ModelOp.Set(List.of("tags"), array()));
-        if (groups[4]) {
-            int r = rnd.nextInt(12);
-            if (r < 2) sets.add(new ModelOp.Set(List.of("o"), object()));
-            else if (r < 3) sets.add(new ModelOp.Set(List.of("o"), scalar()));
-            else if (r < 4) unsets.add(new ModelOp.Unset(List.of("o")));
-            else if (r < 5) applies.add(new ModelOp.Increment(List.of("o", "c"), amount()));
-            else if (r < 6) applies.add(new ModelOp.Increment(List.of("o", "r", "s"), amount()));
-            else if (r < 7) field(List.of("o", "r", "s"), sets, unsets);
-            else if (r < 8) sets.add(new ModelOp.Set(List.of("o", "r"), rnd.nextBoolean() ? object() : scalar()));
-            else {
-                field(List.of("o", "p"), sets, unsets);
-                if (rnd.nextBoolean()) field(List.of("o", "q"), sets, unsets);
-            }
-        }
-        List<ModelOp.Change> all = new ArrayList<>(applies);
-        all.addAll(sets);
-        all.addAll(unsets);
-        ModelOp.Update op = new ModelOp.Update(all);
-        Map<String, Object> args = new LinkedHashMap<>();
-        args.put("id", shuffled(id));
-        return new Stmt(c, updateText(c, op, args, false) + " WHERE _id = :id", args, Map.of(new DocKey(c, id), op));
-    }
-
-    /** {@code UPDATE c APPLY … SET … UNSET …} (without WHERE), its values put in {@code args}. */
-    private static String updateText(String c, ModelOp.Update op, Map<String, Object> args, boolean dropSetOfX) {
-        StringBuilder apply = new StringBuilder(), set = new StringBuilder(), unset = new StringBuilder();
-        int a = 0;
-        for (ModelOp.Change ch : op.changes()) {
-            String path = String.join(".", ch.path());
-            if (ch instanceof ModelOp.Increment inc) {
-                apply.append(" APPLY ").append(path).append(" INCREMENT BY :v").append(a);
-                args.put("v" + a++, inc.amount());
-            } else if (ch instanceof ModelOp.Restart r) {
-                apply.append(" APPLY ").append(path).append(" RESTART WITH :v").append(a);
-                args.put("v" + a++, r.value());
-            } else if (ch instanceof ModelOp.Set s) {
-                if (dropSetOfX && path.equals("x")) continue;
-                set.append(set.length() == 0 ? " SET " : ", ")
-                        .append(path)
-                        .append(" = :v")
-                        .append(a);
-                args.put("v" + a++, s.value());
-            } else {
-                unset.append(unset.length() == 0 ? " UNSET " : ", ").append(path);
-            }
-        }
-        if (apply.length() + set.length() + unset.length() == 0) unset.append(" UNSET zz.zz"); // stores nothing
-        return "UPDATE " + c + apply + set + unset;
-    }
-
-    private void field(List<String> path, List<ModelOp.Change> sets, List<ModelOp.Change> unsets) {
-        if (rnd.nextInt(4) == 0) unsets.add(new ModelOp.Unset(path));
-        else sets.add(new ModelOp.Set(path, scalar()));
+        return updateStmt(c, id, draw.update());
     }
 
     private Stmt incrementStmt(String c, Object id) {
-        int r = rnd.nextInt(10);
-        List<String> path = r < 2 ? List.of("o", "c") : r < 3 ? List.of("o", "r", "s") : List.of("n");
-        return updateStmt(c, id, new ModelOp.Update(List.of(new ModelOp.Increment(path, amount()))));
+        return updateStmt(c, id, draw.increment());
     }
 
     private Stmt updateStmt(String c, Object id, ModelOp.Update op) {
-        Map<String, Object> args = new LinkedHashMap<>();
-        args.put("id", shuffled(id));
-        return new Stmt(c, updateText(c, op, args, false) + " WHERE _id = :id", args, Map.of(new DocKey(c, id), op));
+        return stmt(c, id, ModelStatement.update(c, shuffled(id), op), op);
     }
 
     private Stmt deleteStmt(String c, Object id) {
-        Map<String, Object> args = new LinkedHashMap<>();
-        args.put("id", shuffled(id));
-        return new Stmt(
-                c, "DELETE FROM " + c + " WHERE _id = :id", args, Map.of(new DocKey(c, id), new ModelOp.Delete()));
+        return stmt(c, id, ModelStatement.delete(c, shuffled(id)), new ModelOp.Delete());
     }
 
     private @Nullable Object scalar() {
-        return switch (rnd.nextInt(6)) {
-            case 0, 1 -> (long) (rnd.nextInt(20) - 5);
-            case 2 -> "s" + rnd.nextInt(8);
-            case 3 -> rnd.nextBoolean();
-            case 4 -> null;
-            default -> rnd.nextInt(8) + 0.5;
-        };
-    }
-
-    private Object number() {
-        if (huge != 0 && rnd.nextInt(4) == 0) return huge * 1.1;
-        return rnd.nextInt(3) == 0 ? rnd.nextInt(10) + 0.25 : (long) rnd.nextInt(10);
-    }
-
-    private Map<String, Object> object() {
-        TreeMap<String, Object> o = new TreeMap<>();
-        if (rnd.nextBoolean()) o.put("p", scalar());
-        o.put("q", scalar());
-        if (rnd.nextInt(4) == 0) o.put("r", rnd.nextBoolean() ? Map.of() : Map.of("s", number()));
-        return o;
-    }
-
-    private List<Object> array() {
-        List<Object> items = new ArrayList<>();
-        int n = rnd.nextInt(4);
-        for (int i = 0; i < n; i++) items.add(scalar());
-        return items;
-    }
-
-    private Object amount() {
-        if (huge != 0 && rnd.nextInt(5) == 0) return huge;
-        int r = rnd.nextInt(8);
-        return r == 0 ? 0.5 : r == 1 ? -1.25 : (Object) (long) (rnd.nextInt(9) - 3);
+        return draw.scalar();
     }
 
     // ---- actions ----------------------------------------------------------------------------------------
@@ -658,21 +533,19 @@ final class Workload {
             return;
         }
         if (!reported) sim.problem(what.get() + " did not report writing it; the model says " + plan);
-        ModelStamp newest = after == null ? ModelStamp.ZERO : EncodedState.newest(after);
-        ModelStamp previous = before == null ? ModelStamp.ZERO : EncodedState.newest(before);
-        if (after == null || !newest.after(previous)) {
-            sim.problem(what.get() + " reported success but stored nothing new; the model says " + plan);
-            return;
-        }
-        if (newest.site() != p.site)
-            sim.problem(what.get() + ": the new stamp " + newest + " is not the writer's site");
+        WriteStamp stamped = WriteStamp.read(before, after);
+        String stampProblem = stamped.problem(p.site);
+        if (stampProblem != null)
+            sim.problem(what.get() + " reported success but " + stampProblem + "; the model says " + plan);
+        if (after == null || !stamped.storedNew()) return;
+        ModelStamp newest = stamped.newest();
         if (newest.millis() < p.clock.millis())
             sim.problem(what.get() + ": the stamp " + newest + " is behind the clock");
         if (!newest.after(lastStamp[p.index]))
             sim.problem(
                     what.get() + ": the stamp " + newest + " is not above the writer's earlier " + lastStamp[p.index]);
         statementStamps.add(newest);
-        String label = s.text().substring(0, s.text().indexOf(' ')) + " at peer " + p.index + " " + opText(op);
+        String label = s.text().substring(0, s.text().indexOf(' ')) + " at peer " + p.index + " " + op.summary();
         List<Integer> held = new ArrayList<>();
         for (ModelWrite v : known.writes()) held.add(v.id());
         // recorded as the soak records its writes: the statement, the stamp and the writes its writer held
@@ -687,23 +560,6 @@ final class Workload {
         k.set(p.index, d, now, after);
         writes.add(new AckedWrite(writes.size(), p.index, p.site, d, op, w, before, after, sim.now));
         sim.compareWithModel(p, d, now, after, () -> "after " + w);
-    }
-
-    /** A short account of what the statement asked of the document (values cut short). */
-    private static String opText(ModelOp op) {
-        if (op instanceof ModelOp.Insert ins) return ins.onConflict() + " " + ModelValues.brief(ins.fields());
-        if (op instanceof ModelOp.Update up) {
-            StringBuilder sb = new StringBuilder();
-            for (ModelOp.Change ch : up.changes()) {
-                sb.append(sb.length() == 0 ? "" : ", ").append(String.join(".", ch.path()));
-                if (ch instanceof ModelOp.Set set) sb.append(" = ").append(ModelValues.brief(set.value()));
-                else if (ch instanceof ModelOp.Increment inc) sb.append(" += ").append(inc.amount());
-                else if (ch instanceof ModelOp.Restart r) sb.append(" restart ").append(r.value());
-                else sb.append(" unset");
-            }
-            return sb.toString();
-        }
-        return "";
     }
 
     /** Runs a statement, with a planted engine fault if the options ask for one. */
@@ -724,10 +580,12 @@ final class Workload {
                 && !java.util.Objects.equals(
                         java.util.Objects.requireNonNull(shown.document()).get("x"), valueOfX(up))) {
             sim.stats.plantedFaults++; // planted: SET x is not stored, and the statement still says it wrote
-            Map<String, Object> a = new LinkedHashMap<>();
-            a.put("id", args.get("id"));
-            text = updateText(s.collection(), up, a, true) + " WHERE _id = :id";
-            args = a;
+            List<ModelOp.Change> kept = new ArrayList<>(up.changes());
+            kept.removeIf(ch -> ch instanceof ModelOp.Set set && set.path().equals(List.of("x")));
+            ModelStatement dropped = ModelStatement.update(
+                    s.collection(), java.util.Objects.requireNonNull(args.get("id")), new ModelOp.Update(kept));
+            text = dropped.text();
+            args = dropped.args();
         } else if (fault == EngineFault.RESURRECT_ON_UPDATE && op instanceof ModelOp.Update up) {
             if (shown.held() && !shown.live()) {
                 sim.stats.plantedFaults++; // planted: the update brings the deleted document back
