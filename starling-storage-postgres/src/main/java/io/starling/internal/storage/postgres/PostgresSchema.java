@@ -43,8 +43,11 @@ final class PostgresSchema {
                             + "value JSONB, "
                             + "PRIMARY KEY (collection, id))",
                     "CREATE UNIQUE INDEX starling_docs_seq ON starling_docs (seq)",
+                    // entries are ordered by (key, id) through skp, an order-preserving prefix of both: a b-tree
+                    // entry is limited to about 2.7 KB, keys are not (PostgresTransaction.sortPrefix)
                     "CREATE TABLE starling_idx ("
-                            + "name TEXT NOT NULL, key BYTEA NOT NULL, id BYTEA NOT NULL, PRIMARY KEY (name, key, id))",
+                            + "name TEXT NOT NULL, skp BYTEA NOT NULL, key BYTEA NOT NULL, id BYTEA NOT NULL)",
+                    "CREATE INDEX starling_idx_order ON starling_idx (name, skp)",
                     "CREATE TABLE starling_meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL)")));
 
     /** The schema version this code writes. */

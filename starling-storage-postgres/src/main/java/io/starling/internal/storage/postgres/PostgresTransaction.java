@@ -53,9 +53,24 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
     private static final String PUT = INSERT + "ON CONFLICT (collection, id) DO UPDATE SET seq = excluded.seq, "
             + "grp = excluded.grp, live = excluded.live, state = excluded.state, value = excluded.value";
     private static final String REMOVE = "DELETE FROM starling_docs WHERE collection = ? AND id = ?";
-    private static final String PUT_ENTRY =
-            "INSERT INTO starling_idx (name, key, id) VALUES (?, ?, ?) " + "ON CONFLICT DO NOTHING";
-    private static final String REMOVE_ENTRY = "DELETE FROM starling_idx WHERE name = ? AND key = ? AND id = ?";
+    /*
+     * Index entries. A b-tree entry is limited to about 2.7 KB, and keys (a long indexed string) and ids are not, so
+     * the order of (key, id) is carried by skp, a prefix of at most SORT_PREFIX_BYTES of an order-preserving encoding
+     * of the pair: key with each 0x00 written as 0x00 0x01, then 0x00 0x00, then id. Comparing encodings byte by
+     * byte compares (key, id) as unsigned bytes, and a prefix of it is monotone: entries in skp order are in (key, id)
+     * order except among entries whose encodings share their first SORT_PREFIX_BYTES bytes (long keys with a long
+     * common prefix), which ORDER BY skp, key, id sorts among themselves. Short keys have distinct skp values, so an
+     * index scan streams in order. A bound on key becomes an index range on skp (the escaped bound, truncated) plus
+     * the exact comparison on key. There is no unique constraint to lean on: putIndexEntry inserts only where the
+     * entry is absent, which is exact because every write transaction holds the counter row (one writer at a time
+     * on the whole database).
+     */
+    static final int SORT_PREFIX_BYTES = 1024;
+
+    private static final String PUT_ENTRY = "INSERT INTO starling_idx (name, skp, key, id) SELECT ?, ?, ?, ? "
+            + "WHERE NOT EXISTS (SELECT 1 FROM starling_idx WHERE name = ? AND skp = ? AND key = ? AND id = ?)";
+    private static final String REMOVE_ENTRY =
+            "DELETE FROM starling_idx WHERE name = ? AND skp = ? AND key = ? AND id = ?";
     private static final String DROP_INDEX = "DELETE FROM starling_idx WHERE name = ?";
 
     private final Connection connection;
@@ -283,16 +298,22 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
         Objects.requireNonNull(index, "index");
         Objects.requireNonNull(visitor, "visitor");
         String sql = "SELECT key, id FROM starling_idx WHERE name = ?"
-                + (fromInclusive != null ? " AND key >= ?" : "")
-                + (toExclusive != null ? " AND key < ?" : "")
-                + (reverse ? " ORDER BY key DESC, id DESC" : " ORDER BY key, id");
+                + (fromInclusive != null ? " AND skp >= ? AND key >= ?" : "")
+                + (toExclusive != null ? " AND skp <= ? AND key < ?" : "")
+                + (reverse ? " ORDER BY skp DESC, key DESC, id DESC" : " ORDER BY skp, key, id");
         openScans++;
         try (PreparedStatement s = connection.prepareStatement(sql)) {
             s.setFetchSize(FETCH_SIZE);
             int p = 1;
             s.setString(p++, index);
-            if (fromInclusive != null) s.setBytes(p++, fromInclusive);
-            if (toExclusive != null) s.setBytes(p, toExclusive);
+            if (fromInclusive != null) {
+                s.setBytes(p++, sortPrefix(fromInclusive, null));
+                s.setBytes(p++, fromInclusive);
+            }
+            if (toExclusive != null) {
+                s.setBytes(p++, sortPrefix(toExclusive, null));
+                s.setBytes(p, toExclusive);
+            }
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     if (!visitor.visit(rs.getBytes(1), rs.getBytes(2))) return;
@@ -434,6 +455,46 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
         }
     }
 
+    /** Binds PUT_ENTRY: the row, then the same values for the NOT EXISTS check. */
+    private static void bindEntry(PreparedStatement s, String index, byte[] key, byte[] id) throws SQLException {
+        byte[] skp = sortPrefix(key, id);
+        for (int offset : new int[] {0, 4}) {
+            s.setString(offset + 1, index);
+            s.setBytes(offset + 2, skp);
+            s.setBytes(offset + 3, key);
+            s.setBytes(offset + 4, id);
+        }
+    }
+
+    /**
+     * The first {@link #SORT_PREFIX_BYTES} bytes of the order-preserving encoding of (key, id): key with 0x00 escaped
+     * as 0x00 0x01, the terminator 0x00 0x00, then id. With a null id, the encoding of a bound on key alone (no
+     * terminator): for every id, {@code key >= bound} exactly when the pair's encoding is {@code >=} it, and {@code
+     * key < bound} exactly when it is {@code <} it.
+     */
+    static byte[] sortPrefix(byte[] key, byte @Nullable [] id) {
+        byte[] out = new byte[SORT_PREFIX_BYTES];
+        int n = 0;
+        for (byte b : key) {
+            if (n == out.length) return out;
+            out[n++] = b;
+            if (b == 0) {
+                if (n == out.length) return out;
+                out[n++] = 1;
+            }
+        }
+        if (id == null) return Arrays.copyOf(out, n);
+        for (int i = 0; i < 2; i++) {
+            if (n == out.length) return out;
+            out[n++] = 0;
+        }
+        for (byte b : id) {
+            if (n == out.length) return out;
+            out[n++] = b;
+        }
+        return Arrays.copyOf(out, n);
+    }
+
     @Override
     public void putIndexEntry(String index, byte[] key, byte[] id) {
         checkWritable();
@@ -441,9 +502,7 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(id, "id");
         try (PreparedStatement s = connection.prepareStatement(PUT_ENTRY)) {
-            s.setString(1, index);
-            s.setBytes(2, key);
-            s.setBytes(3, id);
+            bindEntry(s, index, key, id);
             s.executeUpdate();
         } catch (SQLException e) {
             throw failed(e, "putIndexEntry");
@@ -458,9 +517,8 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
         if (keys.isEmpty()) return;
         try (PreparedStatement s = connection.prepareStatement(PUT_ENTRY)) {
             for (int i = 0; i < keys.size(); i++) {
-                s.setString(1, index);
-                s.setBytes(2, Objects.requireNonNull(keys.get(i), "key"));
-                s.setBytes(3, Objects.requireNonNull(ids.get(i), "id"));
+                bindEntry(
+                        s, index, Objects.requireNonNull(keys.get(i), "key"), Objects.requireNonNull(ids.get(i), "id"));
                 s.addBatch();
             }
             s.executeBatch();
@@ -477,8 +535,9 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
         Objects.requireNonNull(id, "id");
         try (PreparedStatement s = connection.prepareStatement(REMOVE_ENTRY)) {
             s.setString(1, index);
-            s.setBytes(2, key);
-            s.setBytes(3, id);
+            s.setBytes(2, sortPrefix(key, id));
+            s.setBytes(3, key);
+            s.setBytes(4, id);
             s.executeUpdate();
         } catch (SQLException e) {
             throw failed(e, "removeIndexEntry");

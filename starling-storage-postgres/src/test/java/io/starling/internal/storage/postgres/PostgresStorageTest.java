@@ -9,6 +9,7 @@ import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.index.IndexKeyCodec;
 import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.storage.StorageException;
+import io.starling.testsupport.Seed;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -244,6 +245,140 @@ class PostgresStorageTest {
                             .contains("127.0.0.1:" + closedPort + "/db")
                             .doesNotContain("secret");
                 });
+    }
+
+    /**
+     * A statement the server refuses aborts the transaction: later calls in it throw the same failure, a callback
+     * that swallows it commits nothing, and the next write works. The refusal here: text holding U+0000, which
+     * PostgreSQL's text types cannot store.
+     */
+    @Test
+    void aRefusedStatementAbortsItsTransactionOnly() {
+        try (PostgresStorage storage =
+                PostgresStorage.open(TestPostgres.newSchemaUrl(), PostgresStorage.Options.defaults())) {
+            assertThatThrownBy(() -> storage.write(tx -> {
+                        tx.put("c", utf8("kept?"), true, utf8("s"));
+                        StorageException refused = null;
+                        try {
+                            tx.put("c\0d", utf8("a"), true, utf8("s"));
+                        } catch (StorageException e) {
+                            refused = e;
+                        }
+                        assertThat(refused).isNotNull();
+                        assertThat(refused.code()).isEqualTo(StorageException.Code.IO);
+                        assertThat(refused.getMessage()).contains("put failed").contains("SQLSTATE");
+                        StorageException first = refused;
+                        assertThatThrownBy(() -> tx.get("c", utf8("kept?"))).isSameAs(first);
+                        return null; // swallowed: nothing may be committed
+                    }))
+                    .isInstanceOfSatisfying(
+                            StorageException.class,
+                            e -> assertThat(e.getMessage()).startsWith("nothing was committed"));
+            storage.read(tx -> {
+                assertThat(tx.get("c", utf8("kept?"))).isNull();
+                assertThat(tx.lastSequence()).isZero();
+                return null;
+            });
+            assertThat(storage.<Long>write(tx -> tx.put("c", utf8("a"), true, utf8("s"))))
+                    .isEqualTo(1);
+            assertThat(storage.writeFailure())
+                    .as("a refused statement is not a condition of the server")
+                    .isNull();
+        }
+    }
+
+    // ---- index entries beyond PostgreSQL's b-tree limit
+
+    /**
+     * Index keys of any length (PostgreSQL refuses b-tree entries above about 2.7 KB) are stored, found, removed and
+     * ordered exactly by (key, id), forwards and backwards, within any bounds. The keys are incompressible and many
+     * share long prefixes, so that entries tie on the stored sort prefix and the exact comparison has to decide;
+     * checked against a sorted-set model.
+     */
+    @Test
+    void longKeysAreEntriesLikeAnyOtherInExactOrder(@Seed long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        byte[] common = new byte[PostgresTransaction.SORT_PREFIX_BYTES + 200];
+        random.nextBytes(common);
+        java.util.Comparator<byte[][]> order = (a, b) -> {
+            int c = java.util.Arrays.compareUnsigned(a[0], b[0]);
+            return c != 0 ? c : java.util.Arrays.compareUnsigned(a[1], b[1]);
+        };
+        java.util.TreeSet<byte[][]> model = new java.util.TreeSet<>(order);
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int length = random.nextInt(4) == 0 ? random.nextInt(8) : 2000 + random.nextInt(6000);
+            byte[] key = new byte[length];
+            random.nextBytes(key);
+            // most long keys share more than the sort prefix (they tie on it, and the exact comparison decides);
+            // some share a shorter prefix; some hold zero bytes (escaped in the sort prefix)
+            if (length > common.length && random.nextInt(5) < 3) {
+                int cut = PostgresTransaction.SORT_PREFIX_BYTES
+                        - 8
+                        + random.nextInt(common.length - PostgresTransaction.SORT_PREFIX_BYTES + 9);
+                System.arraycopy(common, 0, key, 0, cut);
+            } else if (length > common.length && random.nextBoolean()) {
+                System.arraycopy(common, 0, key, 0, random.nextInt(common.length));
+            }
+            if (length > 3 && random.nextInt(4) == 0) key[random.nextInt(length)] = 0;
+            keys.add(key);
+        }
+        try (PostgresStorage storage =
+                PostgresStorage.open(TestPostgres.newSchemaUrl(), PostgresStorage.Options.defaults())) {
+            storage.write(tx -> {
+                for (byte[] key : keys) {
+                    int entries = 1 + random.nextInt(3);
+                    for (int e = 0; e < entries; e++) {
+                        byte[] id = new byte[random.nextInt(3000)];
+                        random.nextBytes(id);
+                        tx.putIndexEntry("i", key, id);
+                        tx.putIndexEntry("i", key, id); // idempotent
+                        model.add(new byte[][] {key, id});
+                    }
+                }
+                return null;
+            });
+            // remove a few
+            List<byte[][]> all = new ArrayList<>(model);
+            storage.write(tx -> {
+                for (int r = 0; r < 10; r++) {
+                    byte[][] gone = all.get(random.nextInt(all.size()));
+                    tx.removeIndexEntry("i", gone[0], gone[1]);
+                    model.remove(gone);
+                }
+                return null;
+            });
+            for (int round = 0; round < 20; round++) {
+                byte[] from = random.nextInt(4) == 0 ? null : keys.get(random.nextInt(keys.size()));
+                byte[] to = random.nextInt(4) == 0 ? null : keys.get(random.nextInt(keys.size()));
+                if (from != null && random.nextBoolean())
+                    from = java.util.Arrays.copyOf(from, random.nextInt(from.length + 1));
+                boolean reverse = random.nextBoolean();
+                List<String> expected = new ArrayList<>();
+                for (byte[][] entry : model) {
+                    if (from != null && java.util.Arrays.compareUnsigned(entry[0], from) < 0) continue;
+                    if (to != null && java.util.Arrays.compareUnsigned(entry[0], to) >= 0) continue;
+                    expected.add(hex(entry[0]) + "/" + hex(entry[1]));
+                }
+                if (reverse) java.util.Collections.reverse(expected);
+                byte[] f = from;
+                byte[] t = to;
+                List<String> actual = storage.read(tx -> {
+                    List<String> seen = new ArrayList<>();
+                    tx.scanIndex("i", f, t, reverse, (k, id) -> seen.add(hex(k) + "/" + hex(id)));
+                    return seen;
+                });
+                assertThat(actual)
+                        .as(
+                                "round %d (seed %d): from %s, to %s, reverse %s",
+                                round, seed, f == null ? "-" : f.length, t == null ? "-" : t.length, reverse)
+                        .isEqualTo(expected);
+            }
+        }
+    }
+
+    private static String hex(byte[] b) {
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     @Test
