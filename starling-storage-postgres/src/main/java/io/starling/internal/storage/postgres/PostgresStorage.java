@@ -196,6 +196,8 @@ public final class PostgresStorage implements DocumentStorage {
         config.setAutoCommit(false);
         config.setConnectionTimeout(options.connectTimeout().toMillis());
         config.setInitializationFailTimeout(options.connectTimeout().toMillis());
+        // how the connections show in pg_stat_activity, unless the URL names them itself (its parameters win)
+        config.addDataSourceProperty("ApplicationName", "starling");
         HikariDataSource pool;
         try {
             pool = new HikariDataSource(config);

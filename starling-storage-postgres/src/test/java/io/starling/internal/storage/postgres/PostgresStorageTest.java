@@ -287,6 +287,52 @@ class PostgresStorageTest {
         }
     }
 
+    /**
+     * A connection lost in the middle of a write (here: its backend terminated by an administrator): the write fails
+     * with IO and commits nothing, health reports it, and the next write runs on a new connection and clears it.
+     */
+    @Test
+    void aConnectionLostInAWriteFailsThatWriteOnlyAndHealthRecoversWithTheNextOne() {
+        String name = "starling-killed-" + System.nanoTime();
+        String url = TestPostgres.newSchemaUrl() + "&ApplicationName=" + name;
+        try (PostgresStorage storage = PostgresStorage.open(url, PostgresStorage.Options.defaults())) {
+            assertThatThrownBy(() -> storage.write(tx -> {
+                        tx.put("c", utf8("lost"), true, utf8("s"));
+                        assertThat(query(
+                                        TestPostgres.baseUrl(),
+                                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                                                + " WHERE application_name = '" + name + "'"))
+                                .containsExactly(List.of("1"));
+                        return tx.put("c", utf8("lost too"), true, utf8("s"));
+                    }))
+                    .isInstanceOfSatisfying(
+                            StorageException.class, e -> assertThat(e.code()).isEqualTo(StorageException.Code.IO));
+            assertThat(storage.writeFailure())
+                    .as("a lost connection is a condition of the server")
+                    .isNotNull();
+            assertThat(storage.<Long>write(tx -> tx.put("c", utf8("a"), true, utf8("s"))))
+                    .isEqualTo(1);
+            assertThat(storage.writeFailure()).isNull();
+            assertThat(storage.<DocumentStorage.Row>read(tx -> tx.get("c", utf8("lost"))))
+                    .isNull();
+        }
+    }
+
+    @Test
+    void connectionsShowAsStarlingInPgStatActivityUnlessTheUrlNamesThem() {
+        String url = TestPostgres.newSchemaUrl();
+        try (PostgresStorage storage = PostgresStorage.open(url, PostgresStorage.Options.defaults())) {
+            storage.read(tx -> {
+                assertThat(query(
+                                TestPostgres.baseUrl(),
+                                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'starling'"
+                                        + " AND state LIKE 'idle in transaction%'"))
+                        .containsExactly(List.of("1"));
+                return null;
+            });
+        }
+    }
+
     // ---- index entries beyond PostgreSQL's b-tree limit
 
     /**
