@@ -51,12 +51,24 @@ final class PostgresSchema {
                     "CREATE TABLE starling_meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL)")));
 
     /** The schema version this code writes. */
-    static final int CURRENT = MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+    static final int CURRENT = checkedChain(MIGRATIONS);
 
     private static final String SQLSTATE_UNIQUE_VIOLATION = "23505";
     private static final String SQLSTATE_DUPLICATE_TABLE = "42P07";
+    private static final String SQLSTATE_DUPLICATE_OBJECT = "42710";
 
     private PostgresSchema() {}
+
+    /** The last version of a chain that must run 1, 2, 3, … without a gap (migrate() indexes it by version). */
+    private static int checkedChain(List<Migration> migrations) {
+        for (int i = 0; i < migrations.size(); i++) {
+            if (migrations.get(i).version() != i + 1) {
+                throw new IllegalStateException("migration " + (i + 1) + " has version "
+                        + migrations.get(i).version() + ": versions must run 1, 2, 3, … without a gap");
+            }
+        }
+        return migrations.size();
+    }
 
     /**
      * Brings the database to {@link #CURRENT}. The connection must be in auto-commit mode; it is left so.
@@ -139,8 +151,10 @@ final class PostgresSchema {
                 return;
             } catch (SQLException e) {
                 // two nodes creating the table at the same instant: PostgreSQL lets one of them fail on its catalog
+                // (the table's row type, or a catalog index); the table is there when it tries again
                 boolean race = SQLSTATE_UNIQUE_VIOLATION.equals(e.getSQLState())
-                        || SQLSTATE_DUPLICATE_TABLE.equals(e.getSQLState());
+                        || SQLSTATE_DUPLICATE_TABLE.equals(e.getSQLState())
+                        || SQLSTATE_DUPLICATE_OBJECT.equals(e.getSQLState());
                 if (!race || attempt >= 3) throw e;
             }
         }

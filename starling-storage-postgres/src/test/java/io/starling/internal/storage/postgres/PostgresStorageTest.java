@@ -96,10 +96,13 @@ class PostgresStorageTest {
         assertThat(query(url, "SELECT max(version) FROM starling_migrations")).containsExactly(List.of("99"));
     }
 
+    /** Nodes started together on a new database: each opens it, and the schema is created once (five rounds). */
     @Test
     void nodesOpeningANewDatabaseAtOnceCreateTheSchemaOnce() throws Exception {
-        String url = TestPostgres.newSchemaUrl();
-        int nodes = 4;
+        for (int round = 0; round < 5; round++) openAtOnce(TestPostgres.newSchemaUrl(), 4);
+    }
+
+    private static void openAtOnce(String url, int nodes) throws Exception {
         ExecutorService executor = Executors.newFixedThreadPool(nodes);
         CountDownLatch start = new CountDownLatch(1);
         List<Future<PostgresStorage>> opened = new ArrayList<>();
