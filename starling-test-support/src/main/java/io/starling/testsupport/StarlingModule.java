@@ -20,6 +20,11 @@ public enum StarlingModule {
     QUERY(Kind.LIBRARY, packages("io.starling.internal.query.."), List.of(CORE)),
     /** The storage SPI, SQLite and in-memory. Knows no other module: ids and states are opaque bytes to it. */
     STORAGE(Kind.LIBRARY, packages("io.starling.internal.storage.."), List.of()),
+    /**
+     * The storage SPI on PostgreSQL. Knows the storage SPI, and the core only to decode a document's state into the
+     * JSON value it keeps beside it.
+     */
+    STORAGE_POSTGRES(Kind.LIBRARY, packages("io.starling.internal.storage.postgres.."), List.of(STORAGE, CORE)),
     /** The sync protocol: messages, codec, framing and sans-I/O sessions. Pure. Knows only the core. */
     SYNC(Kind.LIBRARY, packages("io.starling.internal.sync.."), List.of(CORE)),
     /** The library: the public API {@code io.starling}, the engine and the network SPI. */
@@ -117,6 +122,7 @@ public enum StarlingModule {
         return switch (this) {
             case STARLING -> "starling";
             case TRANSPORT_NETTY -> "starling-transport-netty";
+            case STORAGE_POSTGRES -> "starling-storage-postgres";
             case TEST_SUPPORT -> "starling-test-support";
             default -> "starling-" + name().toLowerCase(java.util.Locale.ROOT);
         };
