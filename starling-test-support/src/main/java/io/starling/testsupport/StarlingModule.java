@@ -47,8 +47,7 @@ public enum StarlingModule {
     /**
      * The command line. An application of the public API (and of the shared-key files of the transport); its HTTP
      * server is one of the peer's servers, so it shares their refusal log from the network SPI package. A peer
-     * started as an authority issues certificates through the auth module (its permission sets are the query
-     * layer's).
+     * started as an authority issues certificates through the auth module.
      */
     CLI(
             Kind.APPLICATION,
@@ -57,9 +56,7 @@ public enum StarlingModule {
                     "io.starling",
                     "io.starling.transport",
                     "io.starling.internal.net..",
-                    "io.starling.internal.auth..",
-                    "io.starling.internal.query..",
-                    "io.starling.internal.core.."),
+                    "io.starling.internal.auth.."),
             List.of()),
     /** Benchmarks: they measure internals too, so they may use every module they depend on. */
     BENCH(Kind.APPLICATION, packages("io.starling.bench.."), List.of(STARLING, TRANSPORT_NETTY)),
