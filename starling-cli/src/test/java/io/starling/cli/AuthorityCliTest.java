@@ -174,7 +174,7 @@ class AuthorityCliTest {
                 .isEqualTo("error: cli/usage: --auth-config needs --http: devices log in over the" + " HTTP API\n");
 
         Path config = dir.resolve("auth.json");
-        Files.writeString(config, "{\"authority\": \"nowhere\", \"providers\": {\"dev\": {\"type\": \"jwt\"}}}");
+        Files.writeString(config, "{\"authority\": \"nowhere\", \"providers\": {\"dev\": {\"type\": \"ldap\"}}}");
         Result bad = cli().run(
                         "peer",
                         "--db",
@@ -185,8 +185,8 @@ class AuthorityCliTest {
                         config.toString());
         assertThat(bad.exitCode()).isEqualTo(2);
         assertThat(bad.err())
-                .isEqualTo("error: auth/config-invalid: auth-config file " + config + ": providers.dev.type \"jwt\" is"
-                        + " not supported yet by this version; use \"static\" or \"webhook\"\n");
+                .isEqualTo("error: auth/config-invalid: auth-config file " + config + ": providers.dev.type \"ldap\" is"
+                        + " not a provider type; expected \"static\", \"webhook\" or \"jwt\"\n");
 
         Files.writeString(
                 config,

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An auth-config file (docs/AUTH.md): where the authority's directory is and which login providers it offers.
@@ -25,10 +26,11 @@ import java.util.regex.Pattern;
  *  "providers": {
  *    "dev":  {"type": "static", "tokens": {"tok-a": {"userId": "alice", "expirationSeconds": 3600,
  *             "permissions": {...}, "metadata": {"team": "north"}}}},
- *    "corp": {"type": "webhook", "url": "https://…", "secretFile": "webhook.secret"}}}
+ *    "corp": {"type": "webhook", "url": "https://…", "secretFile": "webhook.secret"},
+ *    "sso":  {"type": "jwt", "jwks": "jwks.json or https://…", "userIdClaim": "sub", "permissionsClaim": "starling"}}}
  * }</pre>
  *
- * Relative paths ({@code authority}, {@code secretFile}) are relative to the config file's directory. The whole file
+ * Relative paths ({@code authority}, {@code secretFile}, a {@code jwks} file) are relative to the config file's directory. The whole file
  * is checked when it is loaded, and refused with a message naming the file and the member that is wrong; nothing
  * in a message quotes a token or a secret. Immutable.
  */
@@ -158,8 +160,7 @@ public final class AuthConfig {
             case "webhook":
                 return webhookProvider(where, name, o, base, clock);
             case "jwt":
-                throw new IllegalArgumentException(where + ".type \"jwt\" is not supported yet by this version;"
-                        + " use \"static\" or \"webhook\"");
+                return jwtProvider(where, name, o, base, clock);
             default:
                 throw new IllegalArgumentException(where + ".type \"" + printable(type.value())
                         + "\" is not a provider type; expected \"static\", \"webhook\" or \"jwt\"");
@@ -230,6 +231,83 @@ public final class AuthConfig {
             timeout = Duration.ofSeconds(ti.value());
         }
         return new WebhookProvider(name, uri, secret.getBytes(StandardCharsets.UTF_8), timeout, clock);
+    }
+
+    private static JwtProvider jwtProvider(String where, String name, Value.Obj o, Path base, Clock clock) {
+        onlyMembers(
+                where,
+                o,
+                Set.of(
+                        "type",
+                        "jwks",
+                        "userIdClaim",
+                        "permissionsClaim",
+                        "metadataClaim",
+                        "issuer",
+                        "audience",
+                        "expirationSeconds"));
+        if (!(o.get("jwks") instanceof Value.Str jwks) || jwks.value().isBlank()) {
+            throw new IllegalArgumentException(
+                    where + ".jwks must name a JWK set: a file, or an http:// or https:// URL");
+        }
+        var keys = jwks.value().startsWith("https://") || jwks.value().startsWith("http://")
+                ? JwtProvider.keysAt(where + ".jwks", uri(where + ".jwks", jwks.value()))
+                : JwtProvider.keysOf(
+                        where + ".jwks " + base.resolve(jwks.value()).normalize(),
+                        new String(
+                                read(
+                                        base.resolve(jwks.value()).normalize(),
+                                        JwtProvider.MAX_JWKS_BYTES,
+                                        where + ".jwks"),
+                                StandardCharsets.UTF_8));
+        Duration validity = null;
+        Value seconds = o.get("expirationSeconds");
+        if (!seconds.isAbsent()) {
+            long max = Authority.MAX_VALIDITY.toSeconds();
+            if (!(seconds instanceof Value.Int s) || s.value() < 1 || s.value() > max) {
+                throw new IllegalArgumentException(
+                        where + ".expirationSeconds must be a whole number of seconds from 1 to " + max);
+            }
+            validity = Duration.ofSeconds(s.value());
+        }
+        return new JwtProvider(
+                name,
+                keys,
+                stringOr(where, o, "userIdClaim", "sub"),
+                stringOr(where, o, "permissionsClaim", "permissions"),
+                optionalString(where, o, "metadataClaim"),
+                optionalString(where, o, "issuer"),
+                optionalString(where, o, "audience"),
+                validity,
+                clock);
+    }
+
+    private static String stringOr(String where, Value.Obj o, String member, String fallback) {
+        String s = optionalString(where, o, member);
+        return s == null ? fallback : s;
+    }
+
+    private static @Nullable String optionalString(String where, Value.Obj o, String member) {
+        Value v = o.get(member);
+        if (v.isAbsent()) return null;
+        if (!(v instanceof Value.Str s) || s.value().isEmpty()) {
+            throw new IllegalArgumentException(where + "." + member + " must be a non-empty string");
+        }
+        return s.value();
+    }
+
+    private static URI uri(String where, String text) {
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(where + " is not a URL (" + e.getReason() + ")", e);
+        }
+        if (uri.getHost() == null || uri.getUserInfo() != null) {
+            throw new IllegalArgumentException(
+                    where + " must be an absolute http:// or https:// URL without a user name or password");
+        }
+        return uri;
     }
 
     private static void onlyMembers(String where, Value.Obj o, Set<String> allowed) {

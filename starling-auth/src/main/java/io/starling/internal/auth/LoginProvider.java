@@ -1,11 +1,11 @@
 package io.starling.internal.auth;
 
 /** One named login provider of an auth-config file: it turns a token into a grant, or says why not. */
-sealed interface LoginProvider permits StaticProvider, WebhookProvider {
+sealed interface LoginProvider permits StaticProvider, WebhookProvider, JwtProvider {
     /** The provider's name in the config file ({@code "dev"}). */
     String name();
 
-    /** The provider's type: {@code static}, {@code webhook}. */
+    /** The provider's type: {@code static}, {@code webhook}, {@code jwt}. */
     String type();
 
     /**

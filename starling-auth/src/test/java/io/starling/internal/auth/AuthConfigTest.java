@@ -70,7 +70,7 @@ class AuthConfigTest {
                 "providers.p.type \"ldap\" is not a provider type");
         expect(
                 "{\"authority\": \"a\", \"providers\": {\"p\": {\"type\": \"jwt\", \"jwks\": \"x\"}}}",
-                "providers.p.type \"jwt\" is not supported yet");
+                "providers.p.jwks " + dir.resolve("x") + " does not exist");
         expect(
                 "{\"authority\": \"a\", \"providers\": {\"p\": {\"type\": \"static\", \"tokens\": {\"secret-tok\":"
                         + " {\"userId\": \"alice\", \"permissions\": {}}}}}}",
