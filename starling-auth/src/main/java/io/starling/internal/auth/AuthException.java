@@ -21,6 +21,8 @@ public final class AuthException extends RuntimeException {
         PROVIDER_UNAVAILABLE(502),
         /** The provider answered, but not in the documented shape (or with claims past the limits). */
         PROVIDER_BAD_ANSWER(502),
+        /** A device cannot reach the authority's login endpoint, or it answers something other than the API's. */
+        AUTHORITY_UNAVAILABLE(502),
         /** An authority directory or auth-config file is missing, unreadable, corrupt or unsafe. */
         CONFIG_INVALID(500),
         /** A device certificate is refused: it does not chain to this peer's trust anchor. */
