@@ -77,17 +77,29 @@ final class HttpApi {
     private final byte @Nullable [] token;
     private final BrowserGuard guard;
     private final RefusalLog refusals;
+    private final @Nullable LoginEndpoint login;
+
+    HttpApi(Starling db, @Nullable String token, BrowserGuard guard, RefusalLog refusals) {
+        this(db, token, guard, refusals, null);
+    }
 
     /**
      * @param token the bearer token every request but {@code /healthz} must carry, or null for none
      * @param guard the rules for {@code Host} and {@code Origin}
      * @param refusals where refusals worth an operator's attention are logged (401, 403)
+     * @param login the login endpoint of a peer that is an authority, or null
      */
-    HttpApi(Starling db, @Nullable String token, BrowserGuard guard, RefusalLog refusals) {
+    HttpApi(
+            Starling db,
+            @Nullable String token,
+            BrowserGuard guard,
+            RefusalLog refusals,
+            @Nullable LoginEndpoint login) {
         this.db = db;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
         this.guard = guard;
         this.refusals = refusals;
+        this.login = login;
     }
 
     /**
@@ -186,6 +198,8 @@ final class HttpApi {
             if (request.path().equals(HEALTH)) {
                 return method(request, "GET") ? health(authorized(authorization)) : notAllowed("GET");
             }
+            // devices log in without the admin token (they have none); the endpoint bounds itself
+            if (login != null && request.path().equals(LoginEndpoint.PATH)) return login.handle(request);
             if (!authorized(authorization)) {
                 refusals.refused(
                         "missing or wrong token",

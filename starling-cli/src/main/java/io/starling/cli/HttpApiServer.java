@@ -45,6 +45,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.Starling;
+import io.starling.internal.auth.LoginService;
 import io.starling.internal.net.RefusalLog;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -308,12 +309,21 @@ final class HttpApiServer implements AutoCloseable {
     private final ScheduledFuture<?> refusalFlush;
     private boolean closed;
 
-    private HttpApiServer(Starling db, InetSocketAddress address, Settings settings, RefusalLog refusals)
+    private HttpApiServer(
+            Starling db,
+            InetSocketAddress address,
+            Settings settings,
+            RefusalLog refusals,
+            @Nullable LoginService login)
             throws InterruptedException {
         this.settings = settings;
         this.refusals = refusals;
         this.api = new HttpApi(
-                db, settings.token(), new BrowserGuard(settings.allowedHosts(), settings.allowedOrigins()), refusals);
+                db,
+                settings.token(),
+                new BrowserGuard(settings.allowedHosts(), settings.allowedOrigins()),
+                refusals,
+                login == null ? null : new LoginEndpoint(login, refusals, System::nanoTime));
         this.boss = new MultiThreadIoEventLoopGroup(
                 1, new DefaultThreadFactory("starling-http-accept", true), NioIoHandler.newFactory());
         this.io = new MultiThreadIoEventLoopGroup(
@@ -361,7 +371,17 @@ final class HttpApiServer implements AutoCloseable {
     /** As {@link #start(Starling, InetSocketAddress, Settings)}, logging refusals to {@code refusals} (tests). */
     static HttpApiServer start(Starling db, InetSocketAddress address, Settings settings, RefusalLog refusals)
             throws InterruptedException {
-        return new HttpApiServer(db, address, settings, refusals);
+        return new HttpApiServer(db, address, settings, refusals, null);
+    }
+
+    /**
+     * As {@link #start(Starling, InetSocketAddress, Settings)}, also serving {@code POST /api/v1/auth/login} with
+     * {@code login} when it is not null (a peer that is an authority).
+     */
+    static HttpApiServer start(Starling db, InetSocketAddress address, Settings settings, @Nullable LoginService login)
+            throws InterruptedException {
+        return new HttpApiServer(
+                db, address, settings, new RefusalLog(log::warn, System::nanoTime, RefusalLog.WINDOW), login);
     }
 
     /** The address bound, with the real port. */

@@ -3,9 +3,16 @@ package io.starling.cli;
 import io.starling.ErrorCode;
 import io.starling.Starling;
 import io.starling.StarlingException;
+import io.starling.internal.auth.AuthConfig;
+import io.starling.internal.auth.AuthException;
+import io.starling.internal.auth.Authority;
+import io.starling.internal.auth.LoginService;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,7 +54,8 @@ import picocli.CommandLine.Spec;
         exitCodeList = {
             "0:stopped cleanly (130 or 143 when stopped by SIGINT or SIGTERM, as the JVM reports signals)",
             "1:could not start: database locked, address in use, no network provider, I/O error",
-            "2:bad usage: malformed option, bad --subscribe query, missing key file, public --http without a token"
+            "2:bad usage: malformed option, bad --subscribe query, missing key file, public --http without a token,"
+                    + " bad --auth-config file or authority"
         })
 final class PeerCommand implements Callable<Integer> {
     private final CliEnvironment environment;
@@ -76,6 +84,15 @@ final class PeerCommand implements Callable<Integer> {
                     + " query/timeout and changes nothing.")
     Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
 
+    @Option(
+            names = "--auth-config",
+            paramLabel = "FILE",
+            description = "Make this peer the app's authority: its HTTP API (--http) serves POST /api/v1/auth/login,"
+                    + " which checks a device's token with a provider of FILE and issues it a certificate"
+                    + " (docs/AUTH.md).")
+    @Nullable
+    Path authConfig;
+
     PeerCommand(CliEnvironment environment) {
         this.environment = environment;
     }
@@ -84,6 +101,8 @@ final class PeerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         HttpOptions.Binding binding = http.binding(environment.env()); // usage errors before anything opens
+        AuthConfig auth = authConfig == null ? null : loadAuthConfig(authConfig, binding);
+        Authority authority = auth == null ? null : loadAuthority(auth);
         StopSignal stop = environment.stopSignals().get();
         try {
             try (Starling db = Starling.open(sync.apply(store.builder(environment.configSource()))
@@ -91,7 +110,18 @@ final class PeerCommand implements Callable<Integer> {
                     .build())) {
                 sync.subscribe(db);
                 SyncOptions.printStatus(db, err);
-                try (HttpApiServer server = binding == null ? null : startHttp(db, binding)) {
+                LoginService login = null;
+                if (auth != null && authority != null) {
+                    login = new LoginService(authority, auth, appId(db), Clock.systemUTC());
+                    err.println("authority " + authority.fingerprint().substring(0, 16) + " (" + auth.file() + "):"
+                            + " devices log in with POST " + LoginEndpoint.PATH + ", providers "
+                            + String.join(
+                                    ", ",
+                                    auth.providerNames().stream()
+                                            .map(n -> n + " (" + auth.providerType(n) + ")")
+                                            .toList()));
+                }
+                try (HttpApiServer server = binding == null ? null : startHttp(db, binding, login)) {
                     if (server != null && binding != null) {
                         err.println("http listening on " + server.url());
                         if (binding.token() != null) {
@@ -121,9 +151,35 @@ final class PeerCommand implements Callable<Integer> {
         }
     }
 
-    private static HttpApiServer startHttp(Starling db, HttpOptions.Binding binding) throws InterruptedException {
+    private static AuthConfig loadAuthConfig(Path file, HttpOptions.@Nullable Binding binding) {
+        if (binding == null) {
+            throw new CliUsageException("--auth-config needs --http: devices log in over the HTTP API");
+        }
         try {
-            return HttpApiServer.start(db, binding.address(), binding.settings());
+            return AuthConfig.load(file, Clock.systemUTC());
+        } catch (AuthException e) {
+            throw new CliUsageException(e.code().id(), String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static Authority loadAuthority(AuthConfig config) {
+        try {
+            return Authority.load(config.authorityDirectory());
+        } catch (AuthException e) {
+            throw new CliUsageException(e.code().id(), "the authority of " + config.file() + ": " + e.getMessage());
+        }
+    }
+
+    /** The app id the webhook is told: the one the database holds (the instance has resolved it by now). */
+    private static String appId(Starling db) {
+        String app = db.config().appId();
+        return app == null ? "" : app;
+    }
+
+    private static HttpApiServer startHttp(Starling db, HttpOptions.Binding binding, @Nullable LoginService login)
+            throws InterruptedException {
+        try {
+            return HttpApiServer.start(db, binding.address(), binding.settings(), login);
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) { // Netty rethrows the BindException undeclared

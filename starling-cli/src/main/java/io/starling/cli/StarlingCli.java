@@ -73,6 +73,7 @@ public final class StarlingCli implements Callable<Integer> {
                     .addSubcommand("peer", new PeerCommand(environment))
                     .addSubcommand("watch", new WatchCommand(environment))
                     .addSubcommand("keygen", new KeygenCommand())
+                    .addSubcommand("authority", new AuthorityCommand())
                     .addSubcommand("help", new CommandLine.HelpCommand());
             try {
                 return commandLine

@@ -27,6 +27,11 @@ public enum StarlingModule {
     STORAGE_POSTGRES(Kind.LIBRARY, packages("io.starling.internal.storage.postgres.."), List.of(STORAGE, CORE)),
     /** The sync protocol: messages, codec, framing and sans-I/O sessions. Pure. Knows only the core. */
     SYNC(Kind.LIBRARY, packages("io.starling.internal.sync.."), List.of(CORE)),
+    /**
+     * Online identity: the app's authority key, device certificates and the login providers. Knows the core (values)
+     * and the query layer (permission sets); not the engine, so that the library can use it.
+     */
+    AUTH(Kind.LIBRARY, packages("io.starling.internal.auth.."), List.of(CORE, QUERY)),
     /** The library: the public API {@code io.starling}, the engine and the network SPI. */
     STARLING(
             Kind.LIBRARY,
@@ -46,12 +51,17 @@ public enum StarlingModule {
             List.of(DISCOVERY)),
     /**
      * The command line. An application of the public API (and of the shared-key files of the transport); its HTTP
-     * server is one of the peer's servers, so it shares their refusal log from the network SPI package.
+     * server is one of the peer's servers, so it shares their refusal log from the network SPI package. A peer
+     * started as an authority issues certificates through the auth module.
      */
     CLI(
             Kind.APPLICATION,
             packages("io.starling.cli.."),
-            packages("io.starling", "io.starling.transport", "io.starling.internal.net.."),
+            packages(
+                    "io.starling",
+                    "io.starling.transport",
+                    "io.starling.internal.net..",
+                    "io.starling.internal.auth.."),
             List.of()),
     /** Benchmarks: they measure internals too, so they may use every module they depend on. */
     BENCH(Kind.APPLICATION, packages("io.starling.bench.."), List.of(STARLING, TRANSPORT_NETTY)),

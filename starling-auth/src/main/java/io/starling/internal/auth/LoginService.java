@@ -1,0 +1,151 @@
+package io.starling.internal.auth;
+
+import io.starling.internal.core.Value;
+import io.starling.internal.query.Permissions;
+import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The authority's login: a request {@code {"provider", "token", "publicKey"}} in, a device certificate out (docs/AUTH.md).
+ * The provider named by the request checks the token; the authority signs a certificate binding the device's public
+ * key (PEM, or base64 of its DER SubjectPublicKeyInfo; EC P-256) to what the provider granted. Each login and each
+ * refusal is logged at INFO with the provider, the user or the reason and the device key's fingerprint, never the
+ * token. Thread-safe.
+ */
+public final class LoginService {
+    private static final Logger LOG = LoggerFactory.getLogger(LoginService.class);
+
+    /** The largest login request read: a token, a provider name and a P-256 public key fit many times over. */
+    public static final int MAX_REQUEST_BYTES = 16 * 1024;
+
+    private final Authority authority;
+    private final AuthConfig config;
+    private final String appId;
+    private final Clock clock;
+
+    public LoginService(Authority authority, AuthConfig config, String appId, Clock clock) {
+        this.authority = authority;
+        this.config = config;
+        this.appId = appId;
+        this.clock = clock;
+    }
+
+    public Authority authority() {
+        return authority;
+    }
+
+    /** A certificate issued, with what it says. */
+    public record Issued(
+            X509Certificate certificate,
+            String userId,
+            Instant expiresAt,
+            Permissions permissions,
+            Value.Obj metadata) {
+        /**
+         * The login answer: {@code {"certificate": PEM, "userId", "expiresAt": ISO-8601 UTC, "permissions",
+         * "metadata"}}.
+         */
+        public String toJson() {
+            LinkedHashMap<String, Value> o = new LinkedHashMap<>();
+            o.put("certificate", Value.of(Pem.certificate(certificate)));
+            o.put("userId", Value.of(userId));
+            o.put("expiresAt", Value.of(expiresAt.toString()));
+            o.put("permissions", permissions.toValue());
+            o.put("metadata", metadata);
+            return AuthJson.write(Value.Obj.ofOwned(o));
+        }
+    }
+
+    /**
+     * Handles one login request body.
+     *
+     * @throws AuthException {@code BAD_REQUEST} (malformed request, unknown provider, bad public key), {@code
+     *     BAD_TOKEN}, {@code DENIED}, {@code PROVIDER_UNAVAILABLE} or {@code PROVIDER_BAD_ANSWER}
+     */
+    public Issued login(byte[] requestBody) {
+        if (requestBody.length > MAX_REQUEST_BYTES) {
+            throw badRequest(
+                    "the login request is " + requestBody.length + " bytes; the limit is " + MAX_REQUEST_BYTES);
+        }
+        Value v;
+        try {
+            v = AuthJson.parse(requestBody);
+        } catch (IllegalArgumentException e) {
+            throw badRequest("the login request " + e.getMessage());
+        }
+        if (!(v instanceof Value.Obj o)) throw badRequest("the login request must be a JSON object");
+        for (String k : o.fields().keySet()) {
+            if (!k.equals("provider") && !k.equals("token") && !k.equals("publicKey")) {
+                throw badRequest("the login request has an unknown member \"" + AuthConfig.printable(k)
+                        + "\" (expected provider, token, publicKey)");
+            }
+        }
+        if (!(o.get("provider") instanceof Value.Str provider)) throw badRequest("\"provider\" must be a string");
+        if (!(o.get("token") instanceof Value.Str token)) throw badRequest("\"token\" must be a string");
+        if (!(o.get("publicKey") instanceof Value.Str publicKey)) {
+            throw badRequest("\"publicKey\" must be a string: the device's public key, PEM or base64 of its DER"
+                    + " SubjectPublicKeyInfo");
+        }
+        LoginProvider p = config.provider(provider.value());
+        PublicKey deviceKey;
+        try {
+            deviceKey = Pem.devicePublicKey(publicKey.value());
+        } catch (IllegalArgumentException e) {
+            throw badRequest("\"publicKey\" " + e.getMessage());
+        }
+        String device = Pem.fingerprint(deviceKey).substring(0, 16);
+        String t = token.value();
+        try {
+            if (t.isEmpty() || t.length() > AuthConfig.MAX_TOKEN_CHARS) {
+                throw new AuthException(
+                        AuthException.Code.BAD_TOKEN, "a token is 1 to " + AuthConfig.MAX_TOKEN_CHARS + " characters");
+            }
+            ProviderGrant grant = p.authenticate(appId, t);
+            Instant now = clock.instant();
+            X509Certificate cert;
+            try {
+                cert = authority.issue(
+                        deviceKey, grant.userId(), grant.permissions(), grant.metadata(), grant.validity(), now);
+            } catch (IllegalArgumentException e) {
+                throw new AuthException(
+                        AuthException.Code.PROVIDER_BAD_ANSWER,
+                        "provider \"" + p.name() + "\" granted what a certificate cannot carry: " + e.getMessage());
+            }
+            Instant expiresAt = cert.getNotAfter().toInstant();
+            LOG.info(
+                    "login: provider {} issued user {} a certificate for device {} until {}",
+                    p.name(),
+                    AuthConfig.printable(grant.userId()),
+                    device,
+                    expiresAt);
+            return new Issued(cert, grant.userId(), expiresAt, grant.permissions(), grant.metadata());
+        } catch (AuthException e) {
+            LOG.info(
+                    "login refused: provider {}, device {}: {} ({})",
+                    p.name(),
+                    device,
+                    e.getMessage(),
+                    e.code().id());
+            throw e;
+        }
+    }
+
+    private static AuthException badRequest(String message) {
+        return new AuthException(AuthException.Code.BAD_REQUEST, message);
+    }
+
+    /** The body of a login request, as a device sends it. */
+    public static byte[] request(String provider, String token, PublicKey publicKey) {
+        LinkedHashMap<String, Value> o = new LinkedHashMap<>();
+        o.put("provider", Value.of(provider));
+        o.put("token", Value.of(token));
+        o.put("publicKey", Value.of(Pem.publicKey(publicKey)));
+        return AuthJson.write(Value.Obj.ofOwned(o)).getBytes(StandardCharsets.UTF_8);
+    }
+}

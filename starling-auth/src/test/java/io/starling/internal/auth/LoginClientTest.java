@@ -1,0 +1,185 @@
+package io.starling.internal.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A device logging in to an authority over HTTP on 127.0.0.1 (a small server in front of {@link LoginService}, as the
+ * CLI's endpoint is), checking what it gets, keeping it on disk and renewing it.
+ */
+class LoginClientTest {
+    static final Instant NOW = Instant.parse("2026-12-05T10:00:00Z");
+    static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    Authority authority;
+    LoginService service;
+    HttpServer server;
+    URI url;
+    volatile boolean evil;
+
+    @BeforeEach
+    void start() throws Exception {
+        authority = Authority.init(dir.resolve("authority"), NOW);
+        Files.writeString(
+                dir.resolve("auth.json"),
+                "{\"authority\": \"authority\", \"providers\": {\"dev\": {\"type\": \"static\", \"tokens\": {"
+                        + "\"tok-a\": {\"userId\": \"alice\", \"expirationSeconds\": 3600, \"permissions\": {}}}}}}");
+        service = new LoginService(authority, AuthConfig.load(dir.resolve("auth.json"), CLOCK), "app", CLOCK);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/api/v1/auth/login", this::handle);
+        server.start();
+        url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    void handle(HttpExchange ex) throws IOException {
+        byte[] body = ex.getRequestBody().readAllBytes();
+        int status;
+        String answer;
+        try {
+            if (evil) { // a certificate, but for a key the device does not hold
+                body = LoginService.request(
+                        "dev", "tok-a", DeviceCredentials.newKeyPair().getPublic());
+            }
+            answer = service.login(body).toJson();
+            status = 200;
+        } catch (AuthException e) {
+            status = e.code().httpStatus();
+            answer = "{\"error\": {\"code\": \"" + e.code().id() + "\", \"message\": \""
+                    + e.getMessage().replace("\"", "'") + "\"}}";
+        }
+        byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Test
+    void aDeviceLogsInKeepsItsCredentialsAndRenewsWithTheSameKey() throws Exception {
+        KeyPair keys = DeviceCredentials.newKeyPair();
+        DeviceCredentials creds = LoginClient.login(url, "dev", "tok-a", keys, authority.anchor(), NOW, TIMEOUT);
+        assertThat(creds.identity(authority.anchor(), NOW).userId()).isEqualTo("alice");
+        assertThat(creds.expiresAt()).isEqualTo(NOW.plusSeconds(3600));
+        assertThat(creds.renewAt()).isEqualTo(NOW.plusSeconds(2400));
+
+        Path db = Files.createDirectories(dir.resolve("db"));
+        assertThat(DeviceCredentials.load(db)).isNull();
+        creds.save(db);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db.resolve("device.key"))))
+                .isEqualTo("rw-------");
+        DeviceCredentials loaded = DeviceCredentials.load(db);
+        assertThat(loaded).isNotNull();
+        assertThat(loaded.certificate()).isEqualTo(creds.certificate());
+        assertThat(loaded.keyPair().getPublic()).isEqualTo(keys.getPublic());
+        assertThat(loaded.keyPair().getPrivate().getEncoded())
+                .isEqualTo(keys.getPrivate().getEncoded());
+
+        DeviceCredentials renewed =
+                LoginClient.login(url, "dev", "tok-a", loaded.keyPair(), authority.anchor(), NOW, TIMEOUT);
+        assertThat(renewed.certificate()).isNotEqualTo(creds.certificate());
+        assertThat(renewed.identity(authority.anchor(), NOW).deviceKeyFingerprint())
+                .isEqualTo(creds.identity(authority.anchor(), NOW).deviceKeyFingerprint());
+        renewed.save(db);
+        assertThat(DeviceCredentials.load(db).certificate()).isEqualTo(renewed.certificate());
+        try (var files = Files.list(db)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("device.key", "device.pem");
+        }
+    }
+
+    @Test
+    void refusalsKeepTheAuthoritysCodeAndBadCertificatesAreNotKept() throws Exception {
+        KeyPair keys = DeviceCredentials.newKeyPair();
+        expect(
+                () -> LoginClient.login(url, "dev", "tok-x", keys, authority.anchor(), NOW, TIMEOUT),
+                AuthException.Code.BAD_TOKEN,
+                "refused the login (auth/bad-token): provider 'dev' does not know this token");
+        expect(
+                () -> LoginClient.login(url, "nope", "tok-a", keys, authority.anchor(), NOW, TIMEOUT),
+                AuthException.Code.BAD_REQUEST,
+                "provider 'nope' is not configured here");
+        Authority other = Authority.init(dir.resolve("other"), NOW);
+        expect(
+                () -> LoginClient.login(url, "dev", "tok-a", keys, other.anchor(), NOW, TIMEOUT),
+                AuthException.Code.CERTIFICATE_OTHER_AUTHORITY,
+                "issued by another authority");
+        evil = true;
+        expect(
+                () -> LoginClient.login(url, "dev", "tok-a", keys, authority.anchor(), NOW, TIMEOUT),
+                AuthException.Code.CERTIFICATE_MALFORMED,
+                "issued a certificate for another key than this device's");
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        expect(
+                () -> LoginClient.login(
+                        URI.create("http://127.0.0.1:" + closed),
+                        "dev",
+                        "tok-a",
+                        keys,
+                        authority.anchor(),
+                        NOW,
+                        TIMEOUT),
+                AuthException.Code.AUTHORITY_UNAVAILABLE,
+                "the authority at http://127.0.0.1:" + closed + " is unreachable");
+    }
+
+    @Test
+    void brokenCredentialFilesAreReported() throws Exception {
+        Path db = Files.createDirectories(dir.resolve("db"));
+        Files.writeString(db.resolve("device.key"), "x");
+        assertThatThrownBy(() -> DeviceCredentials.load(db))
+                .hasMessageContaining("without " + db.resolve("device.pem"));
+        LoginClient.login(url, "dev", "tok-a", DeviceCredentials.newKeyPair(), authority.anchor(), NOW, TIMEOUT)
+                .save(db);
+        Files.writeString(
+                db.resolve("device.key"),
+                Pem.write(
+                        "PRIVATE KEY",
+                        DeviceCredentials.newKeyPair().getPrivate().getEncoded()));
+        assertThatThrownBy(() -> DeviceCredentials.load(db)).hasMessageContaining("does not match");
+        Files.writeString(db.resolve("device.key"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        assertThatThrownBy(() -> DeviceCredentials.load(db)).hasMessageContaining("device.key is corrupt");
+    }
+
+    static void expect(
+            org.assertj.core.api.ThrowableAssert.ThrowingCallable call, AuthException.Code code, String message) {
+        assertThatThrownBy(call)
+                .isInstanceOf(AuthException.class)
+                .hasMessageContaining(message)
+                .satisfies(e -> assertThat(((AuthException) e).code()).isEqualTo(code))
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("tok-"));
+    }
+}

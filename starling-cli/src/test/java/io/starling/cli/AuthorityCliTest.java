@@ -1,0 +1,238 @@
+package io.starling.cli;
+
+import static io.starling.cli.CliRunner.cli;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.starling.cli.CliRunner.Background;
+import io.starling.cli.CliRunner.Result;
+import io.starling.internal.auth.Authority;
+import io.starling.internal.auth.DeviceCertificates;
+import io.starling.internal.auth.Pem;
+import io.starling.internal.auth.VerifiedIdentity;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Instant;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code starling authority init}, and a peer started with {@code --auth-config} logging devices in over its HTTP API
+ * on 127.0.0.1: certificates for good tokens, each kind of refusal with its code, the admin token still required
+ * everywhere else.
+ */
+class AuthorityCliTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void initMakesTheFilesSaysWhereEachGoesAndNeverOverwrites() throws Exception {
+        Path auth = dir.resolve("auth");
+        Result made = cli().run("authority", "init", auth.toString());
+        assertThat(made.err()).isEmpty();
+        assertThat(made.exitCode()).isZero();
+        String fingerprint = Authority.load(auth).fingerprint();
+        assertThat(made.out())
+                .isEqualTo("made a new authority in " + auth + "\n"
+                        + "  " + auth + "/authority.key  the private key (mode 600): keep it on the authority only;"
+                        + " whoever holds it can issue certificates\n"
+                        + "  " + auth + "/authority.pem  the trust anchor: give it to every peer of the app (--trust "
+                        + auth + "/authority.pem)\n"
+                        + "fingerprint " + fingerprint + "\n"
+                        + "Next: write an auth-config file whose \"authority\" is " + auth + " and start the"
+                        + " authority with 'starling peer --auth-config FILE --http ADDRESS' (docs/AUTH.md).\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(auth.resolve("authority.key"))))
+                .isEqualTo("rw-------");
+        byte[] key = Files.readAllBytes(auth.resolve("authority.key"));
+
+        Result again = cli().run("authority", "init", auth.toString());
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.out()).isEmpty();
+        assertThat(again.err())
+                .startsWith("error: auth/config-invalid: " + auth + "/authority.key already exists; refusing to"
+                        + " overwrite an authority")
+                .doesNotContain("\tat ");
+        assertThat(Files.readAllBytes(auth.resolve("authority.key"))).isEqualTo(key);
+    }
+
+    @Test
+    void aPeerWithAnAuthConfigLogsDevicesInWithoutTheAdminToken() throws Exception {
+        Path auth = dir.resolve("auth");
+        assertThat(cli().run("authority", "init", auth.toString()).exitCode()).isZero();
+        HttpServer webhook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        webhook.createContext("/no", ex -> {
+            ex.getRequestBody().readAllBytes();
+            byte[] no = "{\"authenticated\": false}".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, no.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(no);
+            }
+        });
+        webhook.start();
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Files.writeString(dir.resolve("webhook.secret"), "0123456789abcdef0123456789abcdef\n");
+        Path config = dir.resolve("auth.json");
+        Files.writeString(
+                config,
+                "{\"authority\": \"auth\", \"providers\": {"
+                        + "\"dev\": {\"type\": \"static\", \"tokens\": {\"tok-a\": {\"userId\": \"alice\","
+                        + " \"expirationSeconds\": 3600, \"permissions\": {\"read\": {\"queriesByCollection\":"
+                        + " {\"tasks\": [\"owner = :userId\"]}}}, \"metadata\": {\"team\": \"north\"}}}},"
+                        + "\"corp\": {\"type\": \"webhook\", \"url\": \"http://127.0.0.1:"
+                        + webhook.getAddress().getPort() + "/no\", \"secretFile\": \"webhook.secret\"},"
+                        + "\"down\": {\"type\": \"webhook\", \"url\": \"http://127.0.0.1:" + closed + "/\","
+                        + " \"secretFile\": \"webhook.secret\", \"timeoutSeconds\": 5}}}");
+        try (Background peer = cli().start(
+                        "peer",
+                        "--db",
+                        dir.resolve("db").toString(),
+                        "--http",
+                        "127.0.0.1:0",
+                        "--http-token",
+                        "admin-secret",
+                        "--auth-config",
+                        config.toString())) {
+            peer.await("ready", () -> peer.err().contains("\nready; stop with Ctrl-C or SIGTERM\n"));
+            String url = peer.awaitErrLine("http listening on ");
+            assertThat(peer.err())
+                    .contains("authority " + Authority.load(auth).fingerprint().substring(0, 16) + " (" + config
+                            + "): devices log in with POST /api/v1/auth/login, providers dev (static), corp"
+                            + " (webhook), down (webhook)\n");
+
+            KeyPair device = p256();
+            String key = Pem.publicKey(device.getPublic());
+            HttpResponse<String> ok = login(url, "dev", "tok-a", key);
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            JsonNode answer = JSON.readTree(ok.body());
+            assertThat(answer.get("userId").asText()).isEqualTo("alice");
+            assertThat(answer.get("permissions").toString())
+                    .isEqualTo("{\"read\":{\"everything\":false,\"queriesByCollection\":{\"tasks\":[\"owner ="
+                            + " :userId\"]}},\"write\":{\"everything\":false,\"queriesByCollection\":{}}}");
+            X509Certificate cert =
+                    Pem.certificates(answer.get("certificate").asText()).get(0);
+            VerifiedIdentity id =
+                    DeviceCertificates.verify(cert, Authority.readAnchor(auth.resolve("authority.pem")), Instant.now());
+            assertThat(id.userId()).isEqualTo("alice");
+            assertThat(id.expiresAt())
+                    .isEqualTo(Instant.parse(answer.get("expiresAt").asText()));
+            assertThat(cert.getPublicKey()).isEqualTo(device.getPublic());
+
+            // base64 of the DER key works as well as PEM
+            String b64 = Base64.getEncoder().encodeToString(device.getPublic().getEncoded());
+            assertThat(login(url, "dev", "tok-a", b64).statusCode()).isEqualTo(200);
+
+            expectError(login(url, "dev", "tok-wrong", key), 401, "auth/bad-token", "does not know this token");
+            expectError(login(url, "corp", "tok-a", key), 403, "auth/denied", "did not authenticate the token");
+            expectError(login(url, "down", "tok-a", key), 502, "auth/provider-unavailable", "is unreachable");
+            expectError(
+                    login(url, "sso", "tok-a", key),
+                    400,
+                    "auth/bad-request",
+                    "provider \"sso\" is not configured here (providers: dev, corp, down)");
+            expectError(login(url, "dev", "tok-a", "AAAA"), 400, "auth/bad-request", "\"publicKey\"");
+            expectError(post(url + "/api/v1/auth/login", "x".repeat(20_000)), 413, "http/payload-too-large", "16384");
+
+            // everything else still needs the admin token
+            expectError(
+                    post(url + "/api/v1/execute", "{\"statement\": \"SELECT * FROM tasks\"}"),
+                    401,
+                    "http/unauthorized",
+                    "Bearer");
+            assertThat(peer.err()).doesNotContain("tok-a").doesNotContain("tok-wrong");
+        } finally {
+            webhook.stop(0);
+        }
+    }
+
+    @Test
+    void aBadAuthConfigIsAUsageError() throws Exception {
+        Result noHttp = cli().run("peer", "--db", dir.resolve("db").toString(), "--auth-config", "x.json");
+        assertThat(noHttp.exitCode()).isEqualTo(2);
+        assertThat(noHttp.err())
+                .isEqualTo("error: cli/usage: --auth-config needs --http: devices log in over the" + " HTTP API\n");
+
+        Path config = dir.resolve("auth.json");
+        Files.writeString(config, "{\"authority\": \"nowhere\", \"providers\": {\"dev\": {\"type\": \"ldap\"}}}");
+        Result bad = cli().run(
+                        "peer",
+                        "--db",
+                        dir.resolve("db").toString(),
+                        "--http",
+                        "127.0.0.1:0",
+                        "--auth-config",
+                        config.toString());
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err())
+                .isEqualTo("error: auth/config-invalid: auth-config file " + config + ": providers.dev.type \"ldap\" is"
+                        + " not a provider type; expected \"static\", \"webhook\" or \"jwt\"\n");
+
+        Files.writeString(
+                config,
+                "{\"authority\": \"nowhere\", \"providers\": {\"dev\": {\"type\": \"static\", \"tokens\": {\"t\":"
+                        + " {\"userId\": \"a\", \"expirationSeconds\": 60, \"permissions\": {}}}}}}");
+        Result noAuthority = cli().run(
+                        "peer",
+                        "--db",
+                        dir.resolve("db").toString(),
+                        "--http",
+                        "127.0.0.1:0",
+                        "--auth-config",
+                        config.toString());
+        assertThat(noAuthority.exitCode()).isEqualTo(2);
+        assertThat(noAuthority.err())
+                .isEqualTo("error: auth/config-invalid: the authority of " + config + ": authority directory "
+                        + dir.resolve("nowhere") + " does not exist (create one with 'starling authority init "
+                        + dir.resolve("nowhere") + "')\n");
+    }
+
+    static KeyPair p256() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        return g.generateKeyPair();
+    }
+
+    static HttpResponse<String> login(String url, String provider, String token, String publicKey) throws Exception {
+        String body =
+                JSON.writeValueAsString(java.util.Map.of("provider", provider, "token", token, "publicKey", publicKey));
+        return post(url + "/api/v1/auth/login", body);
+    }
+
+    static HttpResponse<String> post(String url, String body) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        return client.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void expectError(HttpResponse<String> res, int status, String code, String message) throws Exception {
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(status);
+        JsonNode error = JSON.readTree(res.body()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo(code);
+        assertThat(error.get("message").asText()).contains(message).doesNotContain("tok-");
+    }
+}
