@@ -738,8 +738,7 @@ class SenderTest {
             stale.add(new DocEntry(CARS, FakeStore.id(id), 1, older.encode()));
         }
         s.connect();
-        s.subscribe(s.a.lastSequence(), List.of(item(ALL, true))); // the window (1 of 4) … stays open: fill it
-        s.a.insert(BIKES, "filler", obj("k", 1), s.t());
+        s.subscribe(s.a.lastSequence(), List.of(item(ALL, true))); // one batch in flight: fill the window
         for (int i = 0; i < 8; i++) { // four batches in flight, unacknowledged: no push-back is sent meanwhile
             s.a.insert(CARS, "w" + i, obj("k", 1, "pad", "w".repeat(200_000)), s.t());
         }
