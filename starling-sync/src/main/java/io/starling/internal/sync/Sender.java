@@ -478,6 +478,8 @@ final class Sender {
                 || !done.isEmpty()
                 || revisionAckOwed
                 || (cursor - sentSeq >= PROGRESS_ROWS && inFlight.isEmpty());
+        // the cursor is past the suppressed rows whether a batch goes now or later: the suppressions are used up
+        for (long k : b.echoes) session.echo().consumed(k);
         if (!needed) return null;
         Batch batch = new Batch(nextBatchNo++, revision, sentSeq, cursor, continued, b.entries, done);
         sentSeq = cursor;
@@ -486,7 +488,6 @@ final class Sender {
         for (Entry e : b.entries) {
             if (!(e instanceof HintEntry)) held.add(e.collection());
         }
-        for (long k : b.echoes) session.echo().consumed(k);
         return batch;
     }
 
