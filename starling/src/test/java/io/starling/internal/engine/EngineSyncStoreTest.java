@@ -134,6 +134,31 @@ class EngineSyncStoreTest {
     }
 
     @Test
+    void changesSinceListsEveryChangeAfterASequenceInOrderAtMostAPage() {
+        DefaultStarling a = withFive(peer());
+        EngineSyncStore s = a.syncStore();
+        List<Row> all = s.changesSince(0, 100);
+        assertThat(ids(all)).containsExactly(1L, 2L, 4L, 5L, 3L); // the delete of 3 came last
+        assertThat(all).extracting(Row::sequence).isSorted().doesNotHaveDuplicates();
+        assertThat(all.get(4).live()).isFalse();
+        assertThat(all.get(4).sequence()).isEqualTo(s.lastSequence());
+        assertThat(ids(s.changesSince(0, 3))).containsExactly(1L, 2L, 4L);
+        assertThat(ids(s.changesSince(all.get(2).sequence(), 100))).containsExactly(5L, 3L);
+        assertThat(s.changesSince(s.lastSequence(), 100)).isEmpty();
+    }
+
+    @Test
+    void matchingWhileTheStoreClosesMatchesNothingAndDoesNotThrow() {
+        DefaultStarling a = peer();
+        a.store().execute("INSERT INTO c DOCUMENTS ({'_id': 1, 's': :s})", Map.of("s", StatementTimeoutTest.FORTY_AS));
+        String query = "SELECT * FROM c WHERE regexp_like(s, " + StatementTimeoutTest.CATASTROPHIC + ") OR true";
+        a.defaultStore().cancelRunning(); // the first step of closing: every evaluation stops at its first poll
+        assertThat(a.syncStore().matches(sub("c", query), row(a, "c", 1))).isFalse();
+        assertThat(a.syncStore().tooSlow()).as("stopped, not too slow").isEmpty();
+        assertThat(a.defaultStore().running().size()).isZero();
+    }
+
+    @Test
     void scanCollectionPagesThroughLiveRowsAndTombstonesInIdOrder() {
         DefaultStarling a = withFive(peer());
         List<Row> first = a.syncStore().scanCollection("c", null, 2);
