@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.starling.ErrorCode;
 import io.starling.StarlingException;
+import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.storage.InMemoryStorage;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,9 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The polls of the write phases that nothing else polls: CREATE INDEX's scan of the collection, and the loop of
- * UPDATE and DELETE that writes the matched documents. Deterministic: the store's deadline clock and wall clock are
- * the test's, so the deadline passes, or the store starts closing, exactly where the test says.
+ * The polls of the write phases that nothing else polls: CREATE INDEX's scan of the collection, the loops of
+ * UPDATE, DELETE and EVICT that write the matched documents, and INSERT's resolution of its ids. Deterministic: the
+ * store's deadline clock, wall clock and storage are the test's, so the deadline passes, or the store starts
+ * closing, exactly where the test says.
  */
 class StatementCancellationPointsTest {
     static final long SITE = 0x5eed;
@@ -55,12 +59,49 @@ class StatementCancellationPointsTest {
 
     final InMemoryStorage storage = new InMemoryStorage();
 
+    /** Once this reaches 0 on a row removal, the store starts closing (EVICT reads no clock to hook instead). */
+    final AtomicInteger removesUntilClose = new AtomicInteger(-1);
+
+    /** The storage, with {@link #removesUntilClose} counted down before each row removal. */
+    final DocumentStorage hooked = new DocumentStorage() {
+        @Override
+        public <T> T write(WriteWork<T> work) {
+            return storage.write(tx -> work.run(withRemoveHook(tx)));
+        }
+
+        @Override
+        public <T> T read(ReadWork<T> work) {
+            return storage.read(work);
+        }
+
+        @Override
+        public void close() {
+            storage.close();
+        }
+    };
+
+    private DocumentStorage.WriteTx withRemoveHook(DocumentStorage.WriteTx tx) {
+        return (DocumentStorage.WriteTx) Proxy.newProxyInstance(
+                DocumentStorage.WriteTx.class.getClassLoader(),
+                new Class<?>[] {DocumentStorage.WriteTx.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("remove") && removesUntilClose.getAndDecrement() == 1) {
+                        store.cancelRunning();
+                    }
+                    try {
+                        return method.invoke(tx, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
     final java.util.List<DefaultStore> stores = new java.util.ArrayList<>();
 
     /** A store over the test's storage, with the test's clocks (a closing store stays closing: one per close). */
     DefaultStore open(Clock clock) {
         DefaultStore s = new DefaultStore(
-                storage,
+                hooked,
                 new Timestamps(SITE, 0, 60_000, clock),
                 new EngineMetrics(),
                 new SystemCollections.Info(Path.of("memory"), SITE, "cancel"),
@@ -125,5 +166,16 @@ class StatementCancellationPointsTest {
                         StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CLOSED));
         assertThat(readsUntilClose.get()).isZero();
         assertThat(open(Clock.systemUTC()).execute("SELECT _id FROM c").items()).isEmpty();
+    }
+
+    @Test
+    void evictStopsBetweenTheDocumentsItRemoves() {
+        store.execute("INSERT INTO c DOCUMENTS ({'_id': 1}), ({'_id': 2}), ({'_id': 3})");
+        removesUntilClose.set(1); // the store starts closing as the first document is removed
+        assertThatThrownBy(() -> store.execute("EVICT FROM c"))
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.CLOSED));
+        assertThat(removesUntilClose.get()).as("one removal began").isZero();
+        assertThat(open(Clock.systemUTC()).execute("SELECT _id FROM c").items()).hasSize(3);
     }
 }
