@@ -130,18 +130,17 @@ public final class EngineSyncStore implements SyncStoreView {
         });
     }
 
-    /** A remote peer's subscription that does not parse or evaluate here matches nothing (it never throws). */
+    /**
+     * A remote peer's subscription that does not parse or evaluate here matches nothing (it never throws: {@link
+     * #statement} and {@link #matchesDocument} catch every failure).
+     */
     @Override
     public boolean matches(Subscription subscription, Row row) {
         if (!row.live() || !row.collection().equals(subscription.collection())) return false;
-        try {
-            SelectStatement select = statement(subscription);
-            if (select == null) return false;
-            if (select.where() == null) return true; // the whole collection: no need to decode the document
-            return matchesDocument(subscription, select, row.id(), row.state());
-        } catch (RuntimeException unusable) {
-            return false;
-        }
+        SelectStatement select = statement(subscription);
+        if (select == null) return false;
+        if (select.where() == null) return true; // the whole collection: no need to decode the document
+        return matchesDocument(subscription, select, row.id(), row.state());
     }
 
     @Override
