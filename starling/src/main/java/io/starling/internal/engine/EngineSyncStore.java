@@ -191,8 +191,7 @@ public final class EngineSyncStore implements SyncStoreView {
             outcome.damaged()
                     .forEach((doc, why) ->
                             refused.add(new Refusal(new DocRef(doc.collection(), DocumentIds.encode(doc.id())), why)));
-            ApplyResult result = new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()), refused);
-            return result.isNone() ? ApplyResult.NONE : result;
+            return new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()), refused);
         } catch (StarlingException e) {
             if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
                 throw new RemoteRejectedException("clock-drift", String.valueOf(e.getMessage()));

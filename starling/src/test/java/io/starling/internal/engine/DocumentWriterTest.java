@@ -13,6 +13,7 @@ import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueCodec;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.storage.InMemoryStorage;
+import io.starling.internal.sync.SyncStoreView.ApplyResult;
 import io.starling.internal.sync.SyncStoreView.Doc;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -167,10 +168,8 @@ class DocumentWriterTest {
         byte[] state = DocumentState.empty()
                 .insert((Value.Obj) Value.fromJava(Map.of("s", big.get("s"))), new Stamp(1 << 16, 9))
                 .encode();
-        assertThat(a.syncStore()
-                        .apply(9, List.of(new Doc("c", id(1), state)), null)
-                        .isNone())
-                .isTrue();
+        assertThat(a.syncStore().apply(9, List.of(new Doc("c", id(1), state)), null))
+                .isEqualTo(new ApplyResult(List.of(), List.of(), List.of()));
         assertThat(DocumentState.decode(a.syncStore().stateOf("c", id(1))).document(Value.of(1)))
                 .isEqualTo(DocumentState.decode(state).document(Value.of(1)));
     }

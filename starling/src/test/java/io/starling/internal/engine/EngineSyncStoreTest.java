@@ -14,6 +14,7 @@ import io.starling.internal.storage.StorageException;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SubscriptionKey;
 import io.starling.internal.sync.SyncStoreView;
+import io.starling.internal.sync.SyncStoreView.ApplyResult;
 import io.starling.internal.sync.SyncStoreView.Checkpoint;
 import io.starling.internal.sync.SyncStoreView.Doc;
 import io.starling.internal.sync.SyncStoreView.DocRef;
@@ -307,7 +308,7 @@ class EngineSyncStoreTest {
         // the same state we hold is not behind, and the checkpoint moves
         byte[] same = row(a, "c", 1).state();
         result = a.syncStore().apply(7, List.of(new Doc("c", id(1), same)), new Checkpoint(1, 6, Set.of()));
-        assertThat(result.isNone()).isTrue();
+        assertThat(result).isEqualTo(new ApplyResult(List.of(), List.of(), List.of()));
         assertThat(a.syncStore().checkpoint(7).sequence()).isEqualTo(6);
     }
 
