@@ -193,7 +193,7 @@ public final class EngineSyncStore implements SyncStoreView {
                     .forEach((doc, why) ->
                             refused.add(new Refusal(new DocRef(doc.collection(), DocumentIds.encode(doc.id())), why)));
             ApplyResult result = new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()), refused);
-            return result.isNone() ? ApplyResult.NONE : result;
+            return result;
         } catch (StarlingException e) {
             if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
                 throw new RemoteRejectedException("clock-drift", String.valueOf(e.getMessage()));
