@@ -50,6 +50,7 @@ public final class StarlingCli implements Callable<Integer> {
     private StarlingCli() {}
 
     public static void main(String[] args) {
+        NativeLibraryCache.useFromSystemProperty(); // bin/starling's cache: no extraction per run
         System.exit(run(args, CliEnvironment.system()));
     }
 
@@ -67,7 +68,7 @@ public final class StarlingCli implements Callable<Integer> {
             Logging.configure(level);
             ErrorReporter errors = new ErrorReporter(err, Logging.verbose(level));
 
-            CommandLine commandLine = new CommandLine(new StarlingCli())
+            CommandLine commandLine = new RequestedSubcommandLine(new StarlingCli(), args)
                     .addSubcommand("exec", new ExecCommand(environment))
                     .addSubcommand("shell", new ShellCommand(environment, errors))
                     .addSubcommand("peer", new PeerCommand(environment))
