@@ -74,6 +74,12 @@ class DefaultStoreGuardsTest {
         assertFails(ErrorCode.CLOSED, closed, sync::lastSequence);
         assertFails(ErrorCode.CLOSED, closed, () -> sync.evict(List.of(new DocRef("c", id(1)))));
         assertFails(ErrorCode.CLOSED, closed, () -> sync.apply(7, List.of(), null));
+        assertFails(ErrorCode.CLOSED, closed, () -> store.registerObserver("SELECT * FROM c", Map.of(), change -> {}));
+        assertFails(
+                ErrorCode.CLOSED,
+                closed,
+                () -> store.registerObserverWithSignalNext(
+                        "SELECT * FROM c", Map.of(), Runnable::run, (change, signalNext) -> {}));
         assertThat((Object) p.storage().read(tx -> tx.get("c", id(1))))
                 .as("still there")
                 .isNotNull();
