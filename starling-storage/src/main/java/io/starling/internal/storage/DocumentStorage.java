@@ -44,6 +44,20 @@ public interface DocumentStorage extends AutoCloseable {
     String RESERVED_META_PREFIX = "storage.";
 
     /**
+     * Checks a meta key an engine passes: not null and not under {@link #RESERVED_META_PREFIX}. Every implementation
+     * calls it before reading or writing a meta value.
+     *
+     * @throws IllegalArgumentException for a reserved key
+     */
+    static void checkMetaKey(String key) {
+        java.util.Objects.requireNonNull(key, "key");
+        if (key.startsWith(RESERVED_META_PREFIX)) {
+            throw new IllegalArgumentException("meta key '" + key + "' is reserved: keys starting with '"
+                    + RESERVED_META_PREFIX + "' belong to the storage");
+        }
+    }
+
+    /**
      * Runs {@code work} in an exclusive write transaction. Commits when it returns (durably, as the
      * storage's durability option says) and rolls back when it throws; the exception propagates unchanged.
      *

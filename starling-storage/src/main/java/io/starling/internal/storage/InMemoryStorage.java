@@ -335,7 +335,7 @@ public final class InMemoryStorage implements DocumentStorage {
         @Override
         public byte @Nullable [] meta(String key) {
             checkUsable();
-            checkMetaKey(key);
+            DocumentStorage.checkMetaKey(key);
             byte[] value = state.meta.get(key);
             return value == null ? null : value.clone();
         }
@@ -451,7 +451,7 @@ public final class InMemoryStorage implements DocumentStorage {
         @Override
         public void putMeta(String key, byte[] value) {
             checkWritable();
-            checkMetaKey(key);
+            DocumentStorage.checkMetaKey(key);
             Snapshot s = state;
             byte[] copy = Objects.requireNonNull(value, "value").clone();
             state = new Snapshot(s.rows, s.bySequence, s.counts, s.meta.put(key, copy), s.indexes, s.lastSequence);
@@ -491,14 +491,6 @@ public final class InMemoryStorage implements DocumentStorage {
             checkWritable();
             Objects.requireNonNull(index, "index");
             state = state.withIndexes(state.indexes.remove(index));
-        }
-
-        private static void checkMetaKey(String key) {
-            Objects.requireNonNull(key, "key");
-            if (key.startsWith(RESERVED_META_PREFIX)) {
-                throw new IllegalArgumentException("meta key '" + key + "' is reserved: keys starting with '"
-                        + RESERVED_META_PREFIX + "' belong to the storage");
-            }
         }
     }
 }

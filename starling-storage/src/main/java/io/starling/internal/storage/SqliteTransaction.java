@@ -72,14 +72,6 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
         return modified;
     }
 
-    private static void checkMetaKey(String key) {
-        Objects.requireNonNull(key, "key");
-        if (key.startsWith(DocumentStorage.RESERVED_META_PREFIX)) {
-            throw new IllegalArgumentException("meta key '" + key + "' is reserved: keys starting with '"
-                    + DocumentStorage.RESERVED_META_PREFIX + "' belong to the storage");
-        }
-    }
-
     @Override
     public DocumentStorage.@Nullable Row get(String collection, byte[] id) {
         checkUsable();
@@ -146,7 +138,7 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     @Override
     public byte @Nullable [] meta(String key) {
         checkUsable();
-        checkMetaKey(key);
+        DocumentStorage.checkMetaKey(key);
         return session.meta(key);
     }
 
@@ -219,7 +211,7 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     @Override
     public void putMeta(String key, byte[] value) {
         checkWritable();
-        checkMetaKey(key);
+        DocumentStorage.checkMetaKey(key);
         session.putMeta(key, Objects.requireNonNull(value, "value"));
     }
 

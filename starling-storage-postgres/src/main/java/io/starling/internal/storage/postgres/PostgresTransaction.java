@@ -145,14 +145,6 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
         return failure;
     }
 
-    private static void checkMetaKey(String key) {
-        Objects.requireNonNull(key, "key");
-        if (key.startsWith(DocumentStorage.RESERVED_META_PREFIX)) {
-            throw new IllegalArgumentException("meta key '" + key + "' is reserved: keys starting with '"
-                    + DocumentStorage.RESERVED_META_PREFIX + "' belong to the storage");
-        }
-    }
-
     // ---- reads
 
     @Override
@@ -276,7 +268,7 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
     @Override
     public byte @Nullable [] meta(String key) {
         checkUsable();
-        checkMetaKey(key);
+        DocumentStorage.checkMetaKey(key);
         try (PreparedStatement s = connection.prepareStatement(META)) {
             s.setString(1, key);
             try (ResultSet rs = s.executeQuery()) {
@@ -444,7 +436,7 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
     @Override
     public void putMeta(String key, byte[] value) {
         checkWritable();
-        checkMetaKey(key);
+        DocumentStorage.checkMetaKey(key);
         Objects.requireNonNull(value, "value");
         try (PreparedStatement s = connection.prepareStatement(PUT_META)) {
             s.setString(1, key);
