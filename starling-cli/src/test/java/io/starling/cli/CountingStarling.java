@@ -118,6 +118,16 @@ final class CountingStarling implements Starling {
             return store.health();
         }
 
+        @Override
+        public io.starling.StoreChange.Page changes(long after, int max, java.util.Set<String> collections) {
+            return store.changes(after, max, collections);
+        }
+
+        @Override
+        public io.starling.ObserverHandle observeCommits(Runnable callback) {
+            return store.observeCommits(callback);
+        }
+
         private StoreObserver counted(StoreObserver observer) {
             openObservers.incrementAndGet();
             return new StoreObserver() {
