@@ -125,7 +125,21 @@ final class CountingStarling implements Starling {
 
         @Override
         public io.starling.ObserverHandle observeCommits(Runnable callback) {
-            return store.observeCommits(callback);
+            io.starling.ObserverHandle handle = store.observeCommits(callback);
+            openObservers.incrementAndGet();
+            AtomicInteger closes = new AtomicInteger();
+            return new io.starling.ObserverHandle() {
+                @Override
+                public boolean isClosed() {
+                    return handle.isClosed();
+                }
+
+                @Override
+                public void close() {
+                    handle.close();
+                    if (closes.getAndIncrement() == 0) openObservers.decrementAndGet();
+                }
+            };
         }
 
         private StoreObserver counted(StoreObserver observer) {
