@@ -337,7 +337,9 @@ final class HttpApi implements AutoCloseable {
     private Reply changes(Request request) {
         String lastEventId = request.header("last-event-id");
         String since = lastEventId != null && !lastEventId.isBlank() ? lastEventId : request.parameter("since");
-        String sinceName = lastEventId != null && !lastEventId.isBlank() ? "the header 'Last-Event-ID'" : "'since'";
+        String sinceName = lastEventId != null && !lastEventId.isBlank()
+                ? "the header 'Last-Event-ID'"
+                : "the query parameter 'since'";
         long cursor = 0;
         if (since != null) {
             String s = since.strip();
@@ -357,14 +359,15 @@ final class HttpApi implements AutoCloseable {
             for (String name : list.split(",", -1)) {
                 String n = name.strip();
                 if (n.isEmpty()) {
-                    return badRequest("'collections' must be a comma-separated list of collection names, without"
-                            + " empty names: '" + abbreviate(list) + "'");
+                    return badRequest(
+                            "the query parameter 'collections' must be a comma-separated list of collection names, without"
+                                    + " empty names: '" + abbreviate(list) + "'");
                 }
                 only.add(n);
             }
             if (only.size() > MAX_FEED_COLLECTIONS) {
-                return badRequest("'collections' names " + only.size() + " collections; at most " + MAX_FEED_COLLECTIONS
-                        + " (leave it out for every collection)");
+                return badRequest("the query parameter 'collections' names " + only.size() + " collections; at most "
+                        + MAX_FEED_COLLECTIONS + " (leave it out for every collection)");
             }
         }
         return new ChangeFeedStream(db.store(), cursor, only, feeds);
