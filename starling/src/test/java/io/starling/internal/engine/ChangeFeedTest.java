@@ -233,6 +233,53 @@ class ChangeFeedTest {
     }
 
     @Test
+    void changesMergedFromAPeerWakeCommitObserversAndEnterTheFeed() {
+        DefaultStarling a = memoryPeer(), b = memoryPeer();
+        try {
+            AtomicInteger wakes = new AtomicInteger();
+            ObserverHandle h = b.store().observeCommits(wakes::incrementAndGet);
+            b.sync().registerSubscription("SELECT * FROM cars", Map.of());
+            a.store().execute("INSERT INTO cars DOCUMENTS ({'_id': 'remote', 'n': 1})");
+            try (InMemoryTransport.Link link = InMemoryTransport.connect(a, b)) {
+                io.starling.testsupport.Await.until(
+                        "the merged document in b's feed",
+                        java.time.Duration.ofSeconds(60),
+                        () -> !b.store()
+                                .changes(0, 10, Set.of("cars"))
+                                .changes()
+                                .isEmpty());
+                StoreChange merged =
+                        b.store().changes(0, 10, Set.of("cars")).changes().get(0);
+                assertThat(merged.valueJson()).isEqualTo("{\"_id\":\"remote\",\"n\":1}");
+                // the HLC is the writer's, carried by sync
+                assertThat(merged.hlc())
+                        .isEqualTo(a.store()
+                                .changes(0, 10, Set.of())
+                                .changes()
+                                .get(0)
+                                .hlc());
+                // told after the commit, so possibly a moment after the feed shows it
+                io.starling.testsupport.Await.until(
+                        "the merge's commit to wake the observer",
+                        java.time.Duration.ofSeconds(60),
+                        () -> wakes.get() > 0);
+            }
+            h.close();
+        } finally {
+            a.close();
+            b.close();
+        }
+    }
+
+    private static DefaultStarling memoryPeer() {
+        return DefaultStarling.open(
+                StarlingConfig.builder().appId("feedtest").build(),
+                Path.of("memory"),
+                new io.starling.internal.storage.InMemoryStorage(),
+                java.time.Clock.systemUTC());
+    }
+
+    @Test
     void theFeedCannotBeReadFromInsideATransaction() {
         assertThatThrownBy(() -> store.transaction(tx -> store.changes(0, 1, Set.of())))
                 .isInstanceOfSatisfying(
