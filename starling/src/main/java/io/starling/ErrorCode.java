@@ -34,6 +34,11 @@ public enum ErrorCode {
     TRANSACTION_READ_ONLY("transaction/read-only", true),
     /** Configuration rejected before anything was opened. */
     CONFIG_INVALID("config/invalid", true),
+    /**
+     * A change-feed cursor ({@link Store#changes}) that this store never gave: negative, or beyond the last change
+     * committed (a cursor of another database).
+     */
+    CHANGES_CURSOR("store/invalid-cursor", true),
     /** The database directory is held by another Starling instance or process. */
     STORE_LOCKED("store/locked", false),
     /** The database file is damaged, or is not a Starling database. */

@@ -99,6 +99,40 @@ public interface Store {
             String query, Map<String, ?> arguments, Executor executor, SignalNextCallback callback);
 
     /**
+     * Reads the change feed: the latest state of every document committed after {@code after}, in commit order,
+     * one entry per document (a document written again moves to the end with a new cursor, so intermediate
+     * versions may be skipped, but a document's entries never go back in time). Deletes are entries too (until the
+     * tombstone is purged); EVICT removes local copies without an entry. A reader that stores the cursor of the
+     * last entry it processed and reads again from it gets every later change at least once: this is change data
+     * capture. Entries of damaged documents (which do not decode) are skipped and reported in the log.
+     *
+     * <p>Costs one storage read of at most {@code max} entries; it stops early once the values returned reach
+     * about 1 MiB, so that a page of large documents stays small (at least one entry is returned when one
+     * follows). Read the next page from {@link StoreChange.Page#cursor()}. Thread-safe; may be called from any
+     * thread but not from inside a transaction callback.
+     *
+     * @param after a cursor this feed gave ({@link StoreChange#cursor()} or {@link StoreChange.Page#cursor()}), or 0
+     *     for the beginning
+     * @param max the most entries to examine, 1 to 10,000
+     * @param collections the collections to return entries of; empty for every collection
+     * @throws StarlingException {@link ErrorCode#CHANGES_CURSOR} for a negative cursor or one beyond the last
+     *     committed change (a cursor of another database)
+     * @throws IllegalArgumentException for {@code max} out of range
+     */
+    StoreChange.Page changes(long after, int max, java.util.Set<String> collections);
+
+    /**
+     * Calls {@code callback} after each write transaction that changed documents has committed — local
+     * statements and transactions, and data merged from peers — so that a reader of {@link #changes} can wait for
+     * more instead of polling. The call carries nothing: read the feed from the last cursor to see what changed.
+     *
+     * <p>Thread: the thread that committed (the application's, or a sync thread), after the commit and before the
+     * write returns to its caller; calls never overlap. The callback must return quickly and must not read or
+     * write the store (hand the work to another thread). An exception it throws is logged and it stays registered.
+     */
+    ObserverHandle observeCommits(Runnable callback);
+
+    /**
      * Whether writes are succeeding, for health checks (the CLI's HTTP API answers {@code /healthz} from it).
      * Healthy until a write transaction — a statement, a {@link #transaction}, data merged from a peer — fails for
      * a condition of the storage itself: no space left ({@link ErrorCode#STORE_FULL}), an I/O error

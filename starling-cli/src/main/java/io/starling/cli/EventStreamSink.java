@@ -63,9 +63,14 @@ final class EventStreamSink implements HttpApi.EventSink {
     }
 
     @Override
-    public synchronized void send(String data, Runnable sent) {
+    public void send(String data, Runnable sent) {
+        sendEvents("data: " + data + "\n\n", sent);
+    }
+
+    @Override
+    public synchronized void sendEvents(String events, Runnable sent) {
         open();
-        write(chunk("data: " + data + "\n\n")).addListener((ChannelFutureListener) f -> {
+        write(chunk(events)).addListener((ChannelFutureListener) f -> {
             if (f.isSuccess()) sent.run();
             else f.channel().close();
         });

@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  * POST /api/v1/execute    {"statement": "...", "args": {...}}  → {"items": [...], "mutatedDocumentIds": [...]}
  * GET  /api/v1/presence   the presence graph
  * GET  /api/v1/observe    ?statement=SELECT…&amp;args={…}: Server-Sent Events, one per live-query delivery
+ * GET  /api/v1/changes    ?since=CURSOR&amp;collections=a,b: Server-Sent Events, one per change, then live
  * GET  /metrics           Prometheus text
  * GET  /healthz           ok, or 503 with the store's problem (a full disk)
  * </pre>
@@ -39,15 +40,16 @@ import org.slf4j.LoggerFactory;
  * or document, a malformed request), 401 without the right bearer token, 404, 405, 409 for an id conflict, 413
  * for a body over the limit, 503 once the instance is closing, 507 when the disk is full, 500 for anything else.
  *
- * <p>Thread-safe: holds nothing but the instance and the token. {@link #handle} may block on the store, so the
- * server calls it off its I/O threads.
+ * <p>Thread-safe: holds nothing but the instance, the token and the threads that read change streams (stopped by
+ * {@link #close()}). {@link #handle} may block on the store, so the server calls it off its I/O threads.
  */
-final class HttpApi {
+final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
     static final String EXECUTE = "/api/v1/execute";
     static final String PRESENCE = "/api/v1/presence";
     static final String OBSERVE = "/api/v1/observe";
+    static final String CHANGES = "/api/v1/changes";
     static final String METRICS = "/metrics";
     static final String HEALTH = "/healthz";
 
@@ -71,13 +73,19 @@ final class HttpApi {
     static final String OVERLOADED = "http/overloaded";
 
     /** The request headers the API reads (the server hands over these, by lower-case name). */
-    static final List<String> HEADERS = List.of("authorization", "host", "origin", "sec-fetch-site", "content-type");
+    static final List<String> HEADERS =
+            List.of("authorization", "host", "origin", "sec-fetch-site", "content-type", "last-event-id");
+
+    /** The most collections one change stream may name. */
+    static final int MAX_FEED_COLLECTIONS = 100;
 
     private final Starling db;
     private final byte @Nullable [] token;
     private final BrowserGuard guard;
     private final RefusalLog refusals;
     private final @Nullable LoginEndpoint login;
+    /** Runs the store reads of change streams: each has at most one task queued or running. */
+    private final java.util.concurrent.ThreadPoolExecutor feeds;
 
     HttpApi(Starling db, @Nullable String token, BrowserGuard guard, RefusalLog refusals) {
         this(db, token, guard, refusals, null);
@@ -100,6 +108,22 @@ final class HttpApi {
         this.guard = guard;
         this.refusals = refusals;
         this.login = login;
+        this.feeds = new java.util.concurrent.ThreadPoolExecutor(
+                FEED_THREADS,
+                FEED_THREADS,
+                30,
+                java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(),
+                new io.netty.util.concurrent.DefaultThreadFactory("starling-http-changes", true));
+        feeds.allowCoreThreadTimeOut(true);
+    }
+
+    private static final int FEED_THREADS = 2;
+
+    /** Stops the threads of change streams (the server closes their connections). */
+    @Override
+    public void close() {
+        feeds.shutdownNow();
     }
 
     /**
@@ -173,6 +197,12 @@ final class HttpApi {
          * source can send the next one (it is never run if the connection closes first).
          */
         void send(String data, Runnable sent);
+
+        /**
+         * Sends {@code events}, one or more complete events in the Server-Sent Events format (each ends with a
+         * blank line), in one write; runs {@code sent} once they are written, as {@link #send} does.
+         */
+        void sendEvents(String events, Runnable sent);
     }
 
     /**
@@ -222,6 +252,8 @@ final class HttpApi {
                             : notAllowed("GET");
                 case OBSERVE:
                     return method(request, "GET") ? observe(request) : notAllowed("GET");
+                case CHANGES:
+                    return method(request, "GET") ? changes(request) : notAllowed("GET");
                 case METRICS:
                     return method(request, "GET")
                             ? Response.of(
@@ -296,6 +328,53 @@ final class HttpApi {
         return (EventStream) sink -> db.store()
                 .registerObserverWithSignalNext(
                         statement, arguments, (change, signalNext) -> sink.send(itemsJson(change), signalNext));
+    }
+
+    /**
+     * The change feed from {@code since} (or {@code Last-Event-ID}, which an {@code EventSource} sends when it
+     * reconnects, and which wins), of every collection or of those listed in {@code collections}.
+     */
+    private Reply changes(Request request) {
+        String lastEventId = request.header("last-event-id");
+        String since = lastEventId != null && !lastEventId.isBlank() ? lastEventId : request.parameter("since");
+        String sinceName = lastEventId != null && !lastEventId.isBlank()
+                ? "the header 'Last-Event-ID'"
+                : "the query parameter 'since'";
+        long cursor = 0;
+        if (since != null) {
+            String s = since.strip();
+            if (s.isEmpty() || s.length() > 19 || !s.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+                return badRequest(sinceName + " must be a cursor the change feed gave (decimal digits), not '"
+                        + abbreviate(since) + "'");
+            }
+            try {
+                cursor = Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                return badRequest(sinceName + " is out of range: '" + s + "'");
+            }
+        }
+        java.util.Set<String> only = new java.util.LinkedHashSet<>();
+        String list = request.parameter("collections");
+        if (list != null) {
+            for (String name : list.split(",", -1)) {
+                String n = name.strip();
+                if (n.isEmpty()) {
+                    return badRequest(
+                            "the query parameter 'collections' must be a comma-separated list of collection names, without"
+                                    + " empty names: '" + abbreviate(list) + "'");
+                }
+                only.add(n);
+            }
+            if (only.size() > MAX_FEED_COLLECTIONS) {
+                return badRequest("the query parameter 'collections' names " + only.size() + " collections; at most "
+                        + MAX_FEED_COLLECTIONS + " (leave it out for every collection)");
+            }
+        }
+        return new ChangeFeedStream(db.store(), cursor, only, feeds);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
     }
 
     /** One delivery as the event data: {@code {"items":[...]}}, on one line. */

@@ -443,6 +443,7 @@ final class HttpApiServer implements AutoCloseable {
             if (Boolean.TRUE.equals(ch.attr(STREAMING).get())) ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
         channels.close().awaitUninterruptibly();
+        api.close();
         refusalFlush.cancel(false);
         refusals.close();
         shutdownThreads();

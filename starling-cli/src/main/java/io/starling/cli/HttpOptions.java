@@ -51,8 +51,10 @@ final class HttpOptions {
     @Option(
             names = "--http-max-streams",
             paramLabel = "N",
-            description = "Allow at most N live-query event streams (/api/v1/observe) at once; more are answered 503"
-                    + " (default: " + HttpApiServer.DEFAULT_MAX_STREAMS + ").")
+            description =
+                    "Allow at most N event streams (/api/v1/observe and /api/v1/changes together) at once; more are"
+                            + " answered 503"
+                            + " (default: " + HttpApiServer.DEFAULT_MAX_STREAMS + ").")
     @Nullable
     Integer maxStreams;
 

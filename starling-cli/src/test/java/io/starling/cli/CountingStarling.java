@@ -118,6 +118,30 @@ final class CountingStarling implements Starling {
             return store.health();
         }
 
+        @Override
+        public io.starling.StoreChange.Page changes(long after, int max, java.util.Set<String> collections) {
+            return store.changes(after, max, collections);
+        }
+
+        @Override
+        public io.starling.ObserverHandle observeCommits(Runnable callback) {
+            io.starling.ObserverHandle handle = store.observeCommits(callback);
+            openObservers.incrementAndGet();
+            AtomicInteger closes = new AtomicInteger();
+            return new io.starling.ObserverHandle() {
+                @Override
+                public boolean isClosed() {
+                    return handle.isClosed();
+                }
+
+                @Override
+                public void close() {
+                    handle.close();
+                    if (closes.getAndIncrement() == 0) openObservers.decrementAndGet();
+                }
+            };
+        }
+
         private StoreObserver counted(StoreObserver observer) {
             openObservers.incrementAndGet();
             return new StoreObserver() {

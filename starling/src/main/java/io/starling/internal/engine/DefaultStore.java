@@ -2,12 +2,14 @@ package io.starling.internal.engine;
 
 import io.starling.ErrorCode;
 import io.starling.ObserverCallback;
+import io.starling.ObserverHandle;
 import io.starling.QueryException;
 import io.starling.QueryResult;
 import io.starling.SignalNextCallback;
 import io.starling.StarlingConfig;
 import io.starling.StarlingException;
 import io.starling.Store;
+import io.starling.StoreChange;
 import io.starling.StoreObserver;
 import io.starling.Transaction;
 import io.starling.TransactionWork;
@@ -29,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
@@ -49,6 +52,13 @@ public final class DefaultStore implements Store {
      */
     static final int MAX_CACHED_STATEMENT_LENGTH = 4096;
 
+    /** The most entries one {@link #changes} call examines. */
+    static final int MAX_CHANGES_PAGE = 10_000;
+    /** A {@link #changes} page stops once the JSON of its entries reaches this many characters. */
+    static final int CHANGES_PAGE_CHARS = 1 << 20;
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DefaultStore.class);
+
     private final DocumentStorage storage;
     private final Timestamps timestamps;
     private final StatementRunner runner;
@@ -58,6 +68,7 @@ public final class DefaultStore implements Store {
     private final EngineMetrics metrics;
     private final RunningStatements running;
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+    private final CallbackList<Boolean> commitObservers = new CallbackList<>("a commit observer", log);
     private final ThreadLocal<Boolean> inTransaction = ThreadLocal.withInitial(() -> false);
     private final Map<String, Statement> statementCache =
             Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
@@ -148,6 +159,54 @@ public final class DefaultStore implements Store {
             throw Errors.query(e);
         }
         return observers.register(text, select, args, executor, plain, withSignal);
+    }
+
+    @Override
+    public StoreChange.Page changes(long after, int max, Set<String> collections) {
+        checkUsable();
+        Set<String> only = Set.copyOf(Objects.requireNonNull(collections, "collections"));
+        if (max < 1 || max > MAX_CHANGES_PAGE) {
+            throw new IllegalArgumentException("max must be 1 to " + MAX_CHANGES_PAGE + ", got " + max);
+        }
+        return read(tx -> {
+            long last = tx.lastSequence();
+            if (after < 0 || after > last) {
+                throw new StarlingException(
+                        ErrorCode.CHANGES_CURSOR,
+                        "the change cursor " + after + " was not given by this database ("
+                                + (after < 0 ? "a cursor is never negative" : "its last change is " + last) + ")");
+            }
+            List<StoreChange> out = new ArrayList<>();
+            long[] cursor = {after};
+            long[] chars = {0};
+            tx.changesSince(after, max, row -> {
+                cursor[0] = row.sequence();
+                if (!only.isEmpty() && !only.contains(row.collection())) return true;
+                DocumentState state = runner.decodeOrReport(row);
+                if (state == null) return true; // damaged: reported by decodeOrReport, nothing to show
+                Value id = DocumentIds.decode(row.id());
+                Value.Obj document = state.document(id);
+                String value = document == null ? null : Json.write(document.toJava());
+                String idJson = Json.write(Objects.requireNonNull(id.toJava(), "id")); // ids are never null
+                out.add(new StoreChange(
+                        row.sequence(),
+                        row.collection(),
+                        idJson,
+                        value == null,
+                        value,
+                        state.maxStamp().hlc()));
+                chars[0] += idJson.length() + (value == null ? 0 : value.length());
+                return chars[0] < CHANGES_PAGE_CHARS;
+            });
+            return new StoreChange.Page(out, cursor[0]);
+        });
+    }
+
+    @Override
+    public ObserverHandle observeCommits(Runnable callback) {
+        checkOpen();
+        Objects.requireNonNull(callback, "callback");
+        return commitObservers.add(ignored -> callback.run());
     }
 
     @Override
@@ -441,6 +500,7 @@ public final class DefaultStore implements Store {
     void markClosed() {
         closed = true;
         observers.close();
+        commitObservers.closeAll();
     }
 
     private <T> T write(Function<DocumentWriter, T> body) {
@@ -463,6 +523,7 @@ public final class DefaultStore implements Store {
         if (!changes.isEmpty()) {
             observers.committed(changes);
             for (ChangeListener l : listeners) l.committed(changes);
+            commitObservers.deliver(() -> Boolean.TRUE);
         }
         return result;
     }
