@@ -39,6 +39,12 @@ public enum ErrorCode {
      * committed (a cursor of another database).
      */
     CHANGES_CURSOR("store/invalid-cursor", true),
+    /**
+     * A change-feed cursor ({@link Store#changes}) older than tombstones this store has purged since: deletes after
+     * it are gone from the feed, so reading on from it would miss them. Start again from 0 (the current state of every
+     * document) and reconcile.
+     */
+    CHANGES_CURSOR_EXPIRED("store/cursor-expired", true),
     /** The database directory is held by another Starling instance or process. */
     STORE_LOCKED("store/locked", false),
     /** The database file is damaged, or is not a Starling database. */

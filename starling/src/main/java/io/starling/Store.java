@@ -101,8 +101,8 @@ public interface Store {
     /**
      * Reads the change feed: the latest state of every document committed after {@code after}, in commit order,
      * one entry per document (a document written again moves to the end with a new cursor, so intermediate
-     * versions may be skipped, but a document's entries never go back in time). Deletes are entries too (until the
-     * tombstone is purged); EVICT removes local copies without an entry. A reader that stores the cursor of the
+     * versions may be skipped, but a document's entries never go back in time). Deletes are entries too; once a
+     * tombstone is purged, a cursor older than it is refused rather than silently skipping the delete; EVICT removes local copies without an entry. A reader that stores the cursor of the
      * last entry it processed and reads again from it gets every later change at least once: this is change data
      * capture. Entries of damaged documents (which do not decode) are skipped and reported in the log.
      *
@@ -116,7 +116,9 @@ public interface Store {
      * @param max the most entries to examine, 1 to 10,000
      * @param collections the collections to return entries of; empty for every collection
      * @throws StarlingException {@link ErrorCode#CHANGES_CURSOR} for a negative cursor or one beyond the last
-     *     committed change (a cursor of another database)
+     *     committed change (a cursor of another database);
+     *     {@link ErrorCode#CHANGES_CURSOR_EXPIRED} for a cursor (other than 0) older than a tombstone purged since
+     *     ({@link Sync#purgeTombstones}): the deletes it would have missed are gone
      * @throws IllegalArgumentException for {@code max} out of range
      */
     StoreChange.Page changes(long after, int max, java.util.Set<String> collections);

@@ -443,7 +443,8 @@ final class HttpApi implements AutoCloseable {
         if (e instanceof StarlingException s) {
             ErrorCode code = s.errorCode();
             int status;
-            if (s instanceof QueryException || s.isUserError()) status = 400;
+            if (code == ErrorCode.CHANGES_CURSOR_EXPIRED) status = 410;
+            else if (s instanceof QueryException || s.isUserError()) status = 400;
             else if (code == ErrorCode.DOCUMENT_ID_CONFLICT) status = 409;
             else if (code == ErrorCode.STORE_FULL) status = 507;
             else if (code == ErrorCode.CLOSED) status = 503;

@@ -179,6 +179,23 @@ class HttpApiChangesTest {
     }
 
     @Test
+    void aCursorOlderThanAPurgedDeleteIs410Gone() throws Exception {
+        HttpApiServer server = server();
+        insert("cars", "a", Map.of());
+        insert("cars", "b", Map.of());
+        long beforeDelete = db.store().changes(0, 10, java.util.Set.of()).cursor();
+        db.store().execute("DELETE FROM cars WHERE _id = 'a'");
+        // a retention of zero purges tombstones older than this millisecond: the delete's must have passed
+        Await.until("the tombstone purged", DEADLINE, () -> db.sync().purgeTombstones(java.time.Duration.ZERO) > 0);
+        assertError(
+                get(server, HttpApi.CHANGES + "?since=" + beforeDelete, null),
+                410,
+                "store/cursor-expired",
+                "older than deletes purged");
+        assertThat(server.openStreams()).isZero();
+    }
+
+    @Test
     void badCursorsAndCollectionListsAre400WithTheDocumentedError() throws Exception {
         HttpApiServer server = server();
         insert("cars", "a", Map.of());

@@ -57,6 +57,12 @@ public final class DefaultStore implements Store {
     /** A {@link #changes} page stops once the JSON of its entries reaches this many characters. */
     static final int CHANGES_PAGE_CHARS = 1 << 20;
 
+    /**
+     * Meta key: the greatest change sequence of a tombstone purged so far. A change-feed cursor below it would miss
+     * that delete, so {@link #changes} refuses it.
+     */
+    static final String META_PURGED_THROUGH = "changes.purgedThrough";
+
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DefaultStore.class);
 
     private final DocumentStorage storage;
@@ -175,6 +181,14 @@ public final class DefaultStore implements Store {
                         ErrorCode.CHANGES_CURSOR,
                         "the change cursor " + after + " was not given by this database ("
                                 + (after < 0 ? "a cursor is never negative" : "its last change is " + last) + ")");
+            }
+            long purgedThrough = longMeta(tx, META_PURGED_THROUGH);
+            if (after != 0 && after < purgedThrough) {
+                throw new StarlingException(
+                        ErrorCode.CHANGES_CURSOR_EXPIRED,
+                        "the change cursor " + after + " is older than deletes purged from this database (through"
+                                + " change " + purgedThrough + "): reading on from it would miss them; read again"
+                                + " from 0 (the current state of every document) and reconcile");
             }
             List<StoreChange> out = new ArrayList<>();
             long[] cursor = {after};
@@ -411,6 +425,7 @@ public final class DefaultStore implements Store {
             long current = longMeta(writer.tx(), EngineSyncStore.META_HORIZON);
             long horizon = Math.max(current, horizonHlc);
             long purged = 0;
+            long purgedThrough = 0;
             for (String collection : writer.tx().collections()) {
                 List<DocumentStorage.Row> doomed = new ArrayList<>();
                 writer.tx().scan(collection, false, row -> {
@@ -422,8 +437,15 @@ public final class DefaultStore implements Store {
                 });
                 for (DocumentStorage.Row row : doomed) {
                     writer.tx().remove(collection, row.id());
+                    purgedThrough = Math.max(purgedThrough, row.sequence());
                     purged++;
                 }
+            }
+            if (purgedThrough > longMeta(writer.tx(), META_PURGED_THROUGH)) {
+                writer.tx()
+                        .putMeta(
+                                META_PURGED_THROUGH,
+                                ByteBuffer.allocate(8).putLong(purgedThrough).array());
             }
             writer.tx()
                     .putMeta(

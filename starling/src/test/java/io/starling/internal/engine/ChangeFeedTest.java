@@ -175,6 +175,40 @@ class ChangeFeedTest {
     }
 
     @Test
+    void aCursorOlderThanAPurgedDeleteIsRefusedInsteadOfSkippingIt() {
+        insert("cars", "a", 1);
+        insert("cars", "b", 2);
+        long beforeDelete = store.changes(0, 10, Set.of()).cursor();
+        store.execute("DELETE FROM cars WHERE _id = 'a'");
+        long afterDelete = store.changes(0, 10, Set.of()).cursor();
+        insert("cars", "c", 3);
+        assertThat(all(beforeDelete, 10, Set.of()))
+                .extracting(StoreChange::deleted)
+                .containsExactly(true, false);
+
+        // purge every tombstone: the delete of 'a' leaves the feed
+        DefaultStore internal = ((DefaultStarling) db).defaultStore();
+        assertThat(internal.purgeTombstones(Long.MAX_VALUE)).isEqualTo(1);
+
+        assertThatThrownBy(() -> store.changes(beforeDelete, 10, Set.of()))
+                .isInstanceOfSatisfying(StarlingException.class, e -> {
+                    assertThat(e.errorCode()).isEqualTo(ErrorCode.CHANGES_CURSOR_EXPIRED);
+                    assertThat(e.errorCode().code()).isEqualTo("store/cursor-expired");
+                })
+                .hasMessageContaining("cursor " + beforeDelete + " is older than deletes purged")
+                .hasMessageContaining("read again from 0");
+        // a reader that had seen the delete reads on; one that starts over gets the current state
+        assertThat(all(afterDelete, 10, Set.of()))
+                .extracting(StoreChange::idJson)
+                .containsExactly("\"c\"");
+        assertThat(all(0, 10, Set.of())).extracting(StoreChange::idJson).containsExactly("\"b\"", "\"c\"");
+
+        // a later purge that removes nothing does not move the bound back
+        assertThat(internal.purgeTombstones(Long.MAX_VALUE)).isZero();
+        assertThatThrownBy(() -> store.changes(beforeDelete, 10, Set.of())).isInstanceOf(StarlingException.class);
+    }
+
+    @Test
     void theCursorsSurviveARestart() {
         insert("cars", "a", 1);
         long cursor = store.changes(0, 10, Set.of()).cursor();
