@@ -68,8 +68,7 @@ final class AuthorityCommand implements Callable<Integer> {
             out.println("made a new authority in " + dir);
             out.println("  " + key + "  the private key (mode 600): keep it on the authority only; whoever holds it"
                     + " can issue certificates");
-            out.println(
-                    "  " + anchor + "  the trust anchor: give it to every peer of the app (--trust " + anchor + ")");
+            out.println("  " + anchor + "  the trust anchor: give it to every peer of the app (it is public)");
             out.println("fingerprint " + authority.fingerprint());
             out.println("Next: write an auth-config file whose \"authority\" is " + dir + " and start the authority"
                     + " with 'starling peer --auth-config FILE --http ADDRESS' (docs/AUTH.md).");

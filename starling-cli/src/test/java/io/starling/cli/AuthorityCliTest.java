@@ -55,8 +55,8 @@ class AuthorityCliTest {
                 .isEqualTo("made a new authority in " + auth + "\n"
                         + "  " + auth + "/authority.key  the private key (mode 600): keep it on the authority only;"
                         + " whoever holds it can issue certificates\n"
-                        + "  " + auth + "/authority.pem  the trust anchor: give it to every peer of the app (--trust "
-                        + auth + "/authority.pem)\n"
+                        + "  " + auth + "/authority.pem  the trust anchor: give it to every peer of the app (it is"
+                        + " public)\n"
                         + "fingerprint " + fingerprint + "\n"
                         + "Next: write an auth-config file whose \"authority\" is " + auth + " and start the"
                         + " authority with 'starling peer --auth-config FILE --http ADDRESS' (docs/AUTH.md).\n");
