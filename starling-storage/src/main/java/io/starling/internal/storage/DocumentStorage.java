@@ -131,7 +131,9 @@ public interface DocumentStorage extends AutoCloseable {
          *
          * @param liveOnly when true, tombstones are skipped cheaply (without reading their state)
          */
-        void scan(String collection, boolean liveOnly, RowVisitor visitor);
+        default void scan(String collection, boolean liveOnly, RowVisitor visitor) {
+            scanAfter(collection, null, liveOnly, visitor);
+        }
 
         /**
          * Like {@link #scan} but starting after {@code afterId} (exclusive; null = from the start): a scan

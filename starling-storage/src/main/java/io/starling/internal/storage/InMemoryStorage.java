@@ -265,11 +265,6 @@ public final class InMemoryStorage implements DocumentStorage {
         }
 
         @Override
-        public void scan(String collection, boolean liveOnly, RowVisitor visitor) {
-            scanAfter(collection, null, liveOnly, visitor);
-        }
-
-        @Override
         public void scanAfter(String collection, byte @Nullable [] afterId, boolean liveOnly, RowVisitor visitor) {
             checkUsable();
             Objects.requireNonNull(collection, "collection");

@@ -79,11 +79,6 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     }
 
     @Override
-    public void scan(String collection, boolean liveOnly, DocumentStorage.RowVisitor visitor) {
-        scanAfter(collection, null, liveOnly, visitor);
-    }
-
-    @Override
     public void scanAfter(
             String collection, byte @Nullable [] afterId, boolean liveOnly, DocumentStorage.RowVisitor visitor) {
         checkUsable();
