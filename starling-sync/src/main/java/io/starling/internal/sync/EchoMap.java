@@ -1,18 +1,29 @@
 package io.starling.internal.sync;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Echo suppression for one session: the digest of the last state received from the remote per document, so
  * that the sender does not send a document back while its state is still the one the remote sent. Bounded,
  * least recently used first out; an entry is dropped once it suppressed a send. Documents are keyed by a 64-bit
  * hash of (collection, id): a collision could only suppress a send if the two states were also identical.
- * Not thread-safe.
+ *
+ * <p>Suppression assumes the remote still holds what it sent. A remote we told that its copy of a document is a
+ * zombie removes that copy when the notice reaches it, and a state of that document it sent before then may still
+ * arrive and be accepted here (it carries a newer write): the document is then {@linkplain #distrust distrusted}
+ * and never suppressed again in this session. Past {@code capacity} distrusted documents, suppression is off for
+ * the rest of the session (a suppression is only a saving; sending again is always correct). Not thread-safe.
  */
 final class EchoMap {
     private final int capacity;
     private final LinkedHashMap<Long, Long> digests;
+    /** Documents the remote may no longer hold what it sent of (it was told they are zombies). */
+    private final Set<Long> distrusted = new HashSet<>();
+    /** More documents were distrusted than {@code capacity}: nothing is suppressed any more. */
+    private boolean off;
 
     EchoMap(int capacity) {
         this.capacity = capacity;
@@ -28,7 +39,25 @@ final class EchoMap {
 
     /** The remote sent this state of the document. */
     void received(String collection, byte[] id, byte[] state) {
-        if (capacity > 0) digests.put(key(collection, id), Digests.of(state));
+        if (capacity == 0 || off) return;
+        long key = key(collection, id);
+        if (!distrusted.contains(key)) digests.put(key, Digests.of(state));
+    }
+
+    /**
+     * We told the remote that its copy of the document is a zombie: whatever it sent of it, in flight or later, is
+     * not proof that it holds it, so the document is never suppressed again in this session.
+     */
+    void distrust(String collection, byte[] id) {
+        if (capacity == 0 || off) return;
+        long key = key(collection, id);
+        digests.remove(key);
+        distrusted.add(key);
+        if (distrusted.size() > capacity) {
+            off = true;
+            digests.clear();
+            distrusted.clear();
+        }
     }
 
     /** The echo key of the document when {@code state} is what the remote last sent, else 0. */

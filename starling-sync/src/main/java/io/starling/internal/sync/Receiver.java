@@ -401,6 +401,8 @@ final class Receiver {
         Set<DocRef> refused = new HashSet<>(result.zombies());
         for (SyncStoreView.Refusal r : result.refused()) refused.add(r.doc());
         if (!result.refused().isEmpty()) session.listener().refused(result.refused());
+        // the remote removes these when our ZOMBIES reaches it: what it sent of them proves nothing from now on
+        for (DocRef ref : result.zombies()) session.echo().distrust(ref.collection(), ref.id());
         for (Doc d : docs) {
             if (!refused.isEmpty() && refused.contains(d.ref())) continue; // we do not hold what it sent
             session.echo().received(d.collection(), d.id(), d.state());

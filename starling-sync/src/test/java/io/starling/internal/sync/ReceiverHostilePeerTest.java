@@ -673,6 +673,36 @@ class ReceiverHostilePeerTest {
                 .satisfies(x -> assertThat(x.held()).isEmpty());
     }
 
+    /**
+     * Regression (simulator seed 867469774042, star of 6): a remote told its copy is a zombie removes it when the
+     * notice arrives, but a newer state it sent before that may still arrive and be accepted. That state is no proof
+     * that the remote holds it any more, so it is sent back instead of being suppressed as an echo — else the remote
+     * never gets its own write back and the two peers diverge for good.
+     */
+    @Test
+    void aStateOfADocumentToldToBeAZombieIsNotSuppressedAsAnEcho() {
+        b.horizon = 1000;
+        connect();
+        aSubscribes(sub(CARS, "*"));
+        a.insert(CARS, "ghost", obj("k", 1), 5);
+        List<Message> sent = batch(false, aState("ghost"));
+        assertThat(only(sent, Zombies.class))
+                .singleElement()
+                .satisfies(z -> assertThat(z.docs()).containsExactly(ref("ghost")));
+        a.update(CARS, "ghost", "k", Value.of(2), 2000); // written before the notice reached A: above the horizon
+        int before = only(out, Batch.class).size();
+        batch(false, aState("ghost"));
+        acknowledgeB();
+        assertThat(b.holds(CARS, "ghost")).isTrue();
+        List<Batch> since =
+                only(out, Batch.class).subList(before, only(out, Batch.class).size());
+        assertThat(since)
+                .as("A removed its copy on our notice: B's copy goes back to it")
+                .flatExtracting(Batch::entries)
+                .extracting(Entry::ref)
+                .containsExactly(ref("ghost"));
+    }
+
     // ---- what the remote's documents tell our sender ------------------------------------------------------
 
     /**
