@@ -2,13 +2,17 @@ package io.starling.cli;
 
 import io.starling.internal.auth.AuthException;
 import io.starling.internal.auth.Authority;
+import io.starling.internal.auth.RevocationList;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -23,7 +27,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Manages the app's authority, which issues device certificates to online peers.",
-        subcommands = {AuthorityCommand.Init.class})
+        subcommands = {AuthorityCommand.Init.class, AuthorityCommand.Revoke.class, AuthorityCommand.Revocations.class})
 final class AuthorityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -74,6 +78,132 @@ final class AuthorityCommand implements Callable<Integer> {
                     + " with 'starling peer --auth-config FILE --http ADDRESS' (docs/AUTH.md).");
             out.flush();
             return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(
+            name = "revoke",
+            mixinStandardHelpOptions = true,
+            versionProvider = VersionProvider.class,
+            description = {
+                "Revokes a user (every device of theirs) or one device key: signs the next revocation list into"
+                        + " DIR/" + RevocationList.FILE + " (docs/AUTH.md, \"Revocation\", says how it reaches the"
+                        + " peers of the app)."
+            },
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:success", "2:bad usage, or the authority or its list cannot be read or written"})
+    static final class Revoke implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "The authority's directory.")
+        @SuppressWarnings("NullAway.Init") // a required parameter: picocli sets it before call()
+        Path dir;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        @SuppressWarnings("NullAway.Init") // multiplicity 1: picocli sets it before call()
+        Target target;
+
+        static final class Target {
+            @Option(names = "--user", paramLabel = "USER_ID", description = "Revoke every device of this user.")
+            @Nullable
+            String user;
+
+            @Option(
+                    names = "--device",
+                    paramLabel = "FINGERPRINT",
+                    description = "Revoke one device key: its SHA-256 fingerprint, 64 hex digits (as peers log it).")
+            @Nullable
+            String device;
+        }
+
+        @Override
+        public Integer call() {
+            Authority authority = load(dir);
+            Path file = dir.resolve(RevocationList.FILE);
+            RevocationList list = read(file, authority);
+            RevocationList next;
+            String what;
+            try {
+                if (target.user != null) {
+                    if (list.users().contains(target.user)) return already(list, "user " + target.user);
+                    next = list.revokeUser(target.user, authority, Instant.now());
+                    what = "user " + target.user;
+                } else {
+                    String fp = RevocationList.deviceFingerprint(String.valueOf(target.device));
+                    if (list.devices().contains(fp)) return already(list, "device " + fp);
+                    next = list.revokeDevice(fp, authority, Instant.now());
+                    what = "device " + fp;
+                }
+            } catch (IllegalArgumentException e) {
+                throw new CliUsageException(CliUsageException.USAGE, String.valueOf(e.getMessage()));
+            }
+            try {
+                next.save(file);
+            } catch (AuthException e) {
+                throw new CliUsageException(e.code().id(), String.valueOf(e.getMessage()));
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("revoked " + what + ": " + file + " is now list " + next.serial() + " ("
+                    + next.users().size() + " users, " + next.devices().size() + " devices)");
+            out.flush();
+            return CommandLine.ExitCode.OK;
+        }
+
+        private Integer already(RevocationList list, String what) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(what + " is revoked already (list " + list.serial() + "); nothing changed");
+            out.flush();
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(
+            name = "revocations",
+            mixinStandardHelpOptions = true,
+            versionProvider = VersionProvider.class,
+            description = "Prints the authority's revocation list: its number, when it was signed, every revoked user"
+                    + " and device.",
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:success", "2:the authority or its list cannot be read"})
+    static final class Revocations implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "The authority's directory.")
+        @SuppressWarnings("NullAway.Init") // a required parameter: picocli sets it before call()
+        Path dir;
+
+        @Override
+        public Integer call() {
+            Authority authority = load(dir);
+            RevocationList list = read(dir.resolve(RevocationList.FILE), authority);
+            PrintWriter out = spec.commandLine().getOut();
+            if (list.serial() == 0) {
+                out.println("nothing is revoked (no " + RevocationList.FILE + " in " + dir + ")");
+            } else {
+                out.println("revocation list " + list.serial() + ", signed " + list.issuedAt());
+                for (String u : list.users()) out.println("  user    " + u);
+                for (String d : list.devices()) out.println("  device  " + d);
+            }
+            out.flush();
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    private static Authority load(Path dir) {
+        try {
+            return Authority.load(dir);
+        } catch (AuthException e) {
+            throw new CliUsageException(e.code().id(), String.valueOf(e.getMessage()));
+        }
+    }
+
+    private static RevocationList read(Path file, Authority authority) {
+        try {
+            return RevocationList.load(file, authority.anchor());
+        } catch (AuthException e) {
+            throw new CliUsageException(e.code().id(), String.valueOf(e.getMessage()));
         }
     }
 }

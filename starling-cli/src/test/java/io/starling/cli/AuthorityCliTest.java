@@ -11,6 +11,7 @@ import io.starling.cli.CliRunner.Result;
 import io.starling.internal.auth.Authority;
 import io.starling.internal.auth.DeviceCertificates;
 import io.starling.internal.auth.Pem;
+import io.starling.internal.auth.RevocationList;
 import io.starling.internal.auth.VerifiedIdentity;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -72,6 +73,48 @@ class AuthorityCliTest {
                         + " overwrite an authority")
                 .doesNotContain("\tat ");
         assertThat(Files.readAllBytes(auth.resolve("authority.key"))).isEqualTo(key);
+    }
+
+    @Test
+    void revokeSignsTheNextListAndRevocationsPrintsIt() throws Exception {
+        Path auth = dir.resolve("auth");
+        assertThat(cli().run("authority", "init", auth.toString()).exitCode()).isZero();
+        assertThat(cli().run("authority", "revocations", auth.toString()).out())
+                .isEqualTo("nothing is revoked (no revocations.bin in " + auth + ")\n");
+
+        Result bob = cli().run("authority", "revoke", auth.toString(), "--user", "bob");
+        assertThat(bob.exitCode()).isZero();
+        assertThat(bob.out())
+                .isEqualTo("revoked user bob: " + auth + "/revocations.bin is now list 1 (1 users, 0 devices)\n");
+        assertThat(cli().run("authority", "revoke", auth.toString(), "--user", "bob")
+                        .out())
+                .isEqualTo("user bob is revoked already (list 1); nothing changed\n");
+        String device = "AB:".repeat(31) + "AB";
+        assertThat(cli().run("authority", "revoke", auth.toString(), "--device", device)
+                        .exitCode())
+                .isZero();
+
+        RevocationList list = RevocationList.load(
+                auth.resolve(RevocationList.FILE), Authority.load(auth).anchor());
+        assertThat(list.serial()).isEqualTo(2);
+        assertThat(list.users()).containsExactly("bob");
+        assertThat(list.devices()).containsExactly("ab".repeat(32));
+        assertThat(cli().run("authority", "revocations", auth.toString()).out())
+                .startsWith("revocation list 2, signed ")
+                .endsWith("\n  user    bob\n  device  " + "ab".repeat(32) + "\n");
+
+        Result bad = cli().run("authority", "revoke", auth.toString(), "--device", "abc");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err())
+                .isEqualTo("error: cli/usage: a device fingerprint is 64 hex digits (SHA-256 of the device's public"
+                        + " key, as the peer logs it); got \"abc\"\n");
+        Result neither = cli().run("authority", "revoke", auth.toString());
+        assertThat(neither.exitCode()).isEqualTo(2);
+        assertThat(neither.err()).contains("Missing required argument (specify one of these)");
+        Files.write(auth.resolve(RevocationList.FILE), new byte[] {1});
+        assertThat(cli().run("authority", "revocations", auth.toString()).err())
+                .isEqualTo("error: auth/revocation-list-invalid: " + auth
+                        + "/revocations.bin: the revocation list is not a Starling revocation list\n");
     }
 
     @Test

@@ -33,6 +33,13 @@ public final class AuthException extends RuntimeException {
         CERTIFICATE_NOT_YET_VALID(403),
         /** A device certificate is refused: it is not a device certificate, or its claims are malformed. */
         CERTIFICATE_MALFORMED(403),
+        /**
+         * A revocation list that cannot be trusted: not a list, another authority's, a bad signature, not canonical,
+         * past a limit.
+         */
+        REVOCATION_LIST_INVALID(400),
+        /** The certificate is valid but the authority revoked its user or its device key. */
+        CERTIFICATE_REVOKED(403),
         /** Something that cannot go wrong did (a JCA algorithm the platform must have is missing). */
         INTERNAL(500);
 
