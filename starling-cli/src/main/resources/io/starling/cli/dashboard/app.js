@@ -119,6 +119,7 @@
     if (typeof v === 'boolean') return h('span', { class: 'v-bool' }, String(v));
     if (typeof v === 'string') return h('span', { class: 'v-str' }, v);
     const n = Array.isArray(v) ? v.length : Object.keys(v).length;
+    if (n === 0) return h('span', { class: 'v-null' }, Array.isArray(v) ? '[]' : '{}');
     const label = Array.isArray(v) ? `[ ${n} item${n === 1 ? '' : 's'} ]` : `{ ${n} field${n === 1 ? '' : 's'} }`;
     return h('details', { class: 'nested' }, h('summary', {}, label), h('pre', {}, JSON.stringify(v, null, 2)));
   }
@@ -269,6 +270,7 @@
     function setMode(m) { mode = m; for (const k in tabs) tabs[k].classList.toggle('on', k === m); render(); }
     async function run(explain) {
       clearMark();
+      if (cm.state.completionActive) cm.state.completionActive.close();
       let statement = cm.getValue().trim();
       if (!statement) return;
       if (explain && !/^\s*explain\b/i.test(statement)) statement = 'EXPLAIN ' + statement;
@@ -428,7 +430,7 @@
         try { await execute(`DELETE FROM ${ident(current)} WHERE _id = :id`, { id: doc._id }); close(); loadList(); } catch (e) { msg.className = 'status error'; msg.textContent = errorText(e); }
       }
       editorBox.replaceChildren(h('div', { class: 'card' },
-        h('h3', {}, 'Document ' + JSON.stringify(doc._id)), text, msg,
+        h('h2', { class: 'doc-title' }, 'Document ' + JSON.stringify(doc._id)), text, msg,
         h('div', { class: 'row' }, h('button', { class: 'primary', onclick: save }, 'Save'),
           h('button', { class: 'danger', onclick: remove }, 'Delete…'), h('button', { onclick: close }, 'Close'))));
     }
@@ -527,15 +529,15 @@
       chart.setOption({
         series: [{
           type: 'graph', layout: 'force', roam: true, draggable: true,
-          force: { repulsion: 380, edgeLength: [90, 160], gravity: 0.08 },
+          force: { repulsion: 900, edgeLength: [150, 220], gravity: 0.06 },
           categories: [{ name: 'this peer' }, { name: 'direct' }, { name: 'multi-hop' }],
-          label: { show: true, position: 'bottom', fontSize: 11, fontFamily: 'monospace' },
-          edgeLabel: { show: true, formatter: p => p.data.transport, fontSize: 11, color: '#5d6b7a' },
+          label: { show: true, position: 'bottom', fontSize: 12, fontFamily: 'monospace' },
+          edgeLabel: { show: true, formatter: p => p.data.transport, fontSize: 12, color: '#34495e' },
           lineStyle: { width: 2, color: '#9aa8b6', curveness: 0.05 },
           data: peers.map(p => ({
             id: p.peerId, name: p.peerId, value: p.hops, peer: p,
             category: p.hops === 0 ? 0 : p.hops === 1 ? 1 : 2,
-            symbolSize: p.hops === 0 ? 34 : 24, label: { formatter: label(p) },
+            symbolSize: p.hops === 0 ? 44 : 32, label: { formatter: label(p) },
             itemStyle: { color: COLORS[p.hops === 0 ? 0 : p.hops === 1 ? 1 : 2] }
           })),
           links: g.connections.map(c => ({ source: c.peerA, target: c.peerB, transport: c.transport }))
@@ -621,8 +623,8 @@
       const m = samples[samples.length - 1];
       if (!m || !totals) return;
       totals.replaceChildren(...[
-        ['sent', bytes(m.bytesSent) + ' · ' + num(m.documentsSent) + ' docs'],
-        ['received', bytes(m.bytesReceived) + ' · ' + num(m.documentsReceived) + ' docs'],
+        ['bytes sent', bytes(m.bytesSent)], ['bytes received', bytes(m.bytesReceived)],
+        ['documents sent', num(m.documentsSent)], ['documents received', num(m.documentsReceived)],
         ['sync sessions', num(m.connections)], ['refused documents', num(m.documentsRefused)]
       ].map(([l, n]) => h('div', { class: 'tile' }, h('div', { class: 'n' }, n), h('div', { class: 'l' }, l))));
     }
@@ -686,7 +688,7 @@
           title: { text: spec.title, left: 10, top: 8, textStyle: { fontSize: 13 } },
           tooltip: { trigger: 'axis' }, legend: { top: 8, right: 10 }, animation: false,
           grid: { left: 56, right: 16, top: 44, bottom: 28 },
-          xAxis: { type: 'time' }, yAxis: { type: 'value', name: spec.unit, nameTextStyle: { fontSize: 11 }, minInterval: spec.rate ? 0 : 1 },
+          xAxis: { type: 'time', splitNumber: 4, axisLabel: { hideOverlap: true, formatter: '{HH}:{mm}:{ss}' } }, yAxis: { type: 'value', name: spec.unit, nameTextStyle: { fontSize: 11 }, minInterval: spec.rate ? 0 : 1 },
           series: spec.series.map(([name]) => ({ name, type: 'line', showSymbol: false, data: [] }))
         });
         charts.push(c);
