@@ -182,6 +182,12 @@ test('completion offers keywords and collection names', async () => {
   const hints = await page.$$eval('.CodeMirror-hint', li => li.map(l => l.textContent));
   assert.ok(hints.includes('cars'), hints.join(','));
   await page.keyboard.press('Escape');
+  await typeInEditor('#view-query', 'SELECT * FROM cars WHE');
+  await page.keyboard.press('Control+Space');
+  await page.waitForSelector('.CodeMirror-hints');
+  const keywords = await page.$$eval('.CodeMirror-hint', li => li.map(l => l.textContent.toUpperCase()));
+  assert.ok(keywords.includes('WHERE'), keywords.join(','));
+  await page.keyboard.press('Escape');
 });
 
 test('a document written on another peer appears in the Live view without a reload', async () => {

@@ -526,10 +526,13 @@
       const peers = [g.local].concat(g.remotePeers);
       info.textContent = `${peers.length} peer${peers.length === 1 ? '' : 's'} · ${g.connections.length} connection${g.connections.length === 1 ? '' : 's'} · updated ${new Date().toLocaleTimeString()}`;
       const label = p => (p.metadata && p.metadata.name ? p.metadata.name + '\n' : '') + p.peerId.slice(0, 8);
+      // the layout's scale follows the box, so that a narrow window keeps every peer in view
+      const size = Math.min(el.querySelector('.graph').clientWidth, el.querySelector('.graph').clientHeight) || 400;
+      const edge = Math.max(50, Math.min(200, size / (2 + Math.sqrt(peers.length))));
       chart.setOption({
         series: [{
           type: 'graph', layout: 'force', roam: true, draggable: true,
-          force: { repulsion: 900, edgeLength: [150, 220], gravity: 0.06 },
+          force: { repulsion: edge * 5, edgeLength: [edge * 0.8, edge * 1.2], gravity: 0.1 },
           categories: [{ name: 'this peer' }, { name: 'direct' }, { name: 'multi-hop' }],
           label: { show: true, position: 'bottom', fontSize: 12, fontFamily: 'monospace' },
           edgeLabel: { show: true, formatter: p => p.data.transport, fontSize: 12, color: '#34495e' },
@@ -573,7 +576,7 @@
           }
         }
       });
-      window.addEventListener('resize', () => chart.resize());
+      window.addEventListener('resize', () => { chart.resize(); if (!el.hidden) load(); });
     }
     return {
       show() { if (!el) build(); el.hidden = false; chart.resize(); load(); timer = setInterval(load, 2000); },
