@@ -689,8 +689,8 @@
         const c = echarts.init(div);
         c.setOption({
           title: { text: spec.title, left: 10, top: 8, textStyle: { fontSize: 13 } },
-          tooltip: { trigger: 'axis' }, legend: { top: 8, right: 10 }, animation: false,
-          grid: { left: 56, right: 16, top: 44, bottom: 28 },
+          tooltip: { trigger: 'axis' }, legend: { top: 30, left: 6, itemHeight: 8, textStyle: { fontSize: 11 } }, animation: false,
+          grid: { left: 56, right: 20, top: 74, bottom: 28 },
           xAxis: { type: 'time', splitNumber: 4, axisLabel: { hideOverlap: true, formatter: '{HH}:{mm}:{ss}' } }, yAxis: { type: 'value', name: spec.unit, nameTextStyle: { fontSize: 11 }, minInterval: spec.rate ? 0 : 1 },
           series: spec.series.map(([name]) => ({ name, type: 'line', showSymbol: false, data: [] }))
         });
@@ -760,7 +760,10 @@
     const view = views[name] ? name : 'query';
     if (active && active !== view) views[active].hide();
     active = view;
-    for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.view === view);
+    for (const a of document.querySelectorAll('#nav a')) {
+      a.classList.toggle('active', a.dataset.view === view);
+      if (a.dataset.view === view) a.scrollIntoView({ block: 'nearest', inline: 'nearest' }); // a narrow window scrolls the tabs
+    }
     views[view].show();
   }
   let loggingOut = false;
