@@ -204,6 +204,10 @@ test('a document written on another peer appears in the Live view without a relo
   await page.waitForSelector('#view-live tbody tr[data-key=\'"t005"\'] td.changed', { timeout: 30_000 });
   assert.match(await page.textContent('#view-live tbody tr[data-key=\'"t005"\']'), /changed on B/);
   await shoot('live');
+  // a row that leaves stays a moment where it was, struck through, then goes
+  await exec(peers.b, 'DELETE FROM tasks WHERE _id = \'from-c\'');
+  await page.waitForSelector('#view-live tbody tr.removed[data-key=\'"from-c"\']', { timeout: 30_000 });
+  await page.waitForSelector('#view-live tbody tr[data-key=\'"from-c"\']', { state: 'detached', timeout: 30_000 });
   await page.click('#view-live button:has-text("Stop")');
 });
 
@@ -220,7 +224,7 @@ test('the Collections view shows counts and a document written on another peer w
   await page.waitForSelector('#view-collections tr[data-id=\'"t000"\']');
   await exec(peers.b, 'INSERT INTO tasks DOCUMENTS (:d)', { d: { _id: 'a-from-b', title: 'written on B', n: 2000 } });
   await page.waitForSelector('#view-collections .docs tr[data-id=\'"a-from-b"\']', { timeout: 30_000 });
-  await until('the count to include it', async () => /122/.test(await page.textContent('#view-collections tr[data-collection="tasks"]')));
+  await until('the count to include it', async () => /121/.test(await page.textContent('#view-collections tr[data-collection="tasks"]')));
   // filter, open, edit, delete with confirmation
   await page.fill('#view-collections input[aria-label=filter]', 'n = 7');
   await page.click('#view-collections button:has-text("Apply")');

@@ -480,7 +480,10 @@
       prev = next; prevOrder = [...next.keys()];
       status.className = 'status';
       status.textContent = `Live · ${num(items.length)} row${items.length === 1 ? '' : 's'} · update ${updates} at ${new Date().toLocaleTimeString()}`;
-      if (ghosts.length) setTimeout(() => { if (stop && ghosts.some(g => g.until <= Date.now())) renderDelivery([...prev.values()]); updates--; }, 2600);
+      // once the struck-through rows have had their moment, draw again without them (not a delivery: no count)
+      if (ghosts.length) setTimeout(() => {
+        if (stop && ghosts.some(g => g.until <= Date.now())) { updates--; renderDelivery([...prev.values()]); }
+      }, 2600);
     }
     function watch() {
       unwatch();
