@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * GET  /api/v1/presence   the presence graph
  * GET  /api/v1/observe    ?statement=SELECT…&amp;args={…}: Server-Sent Events, one per live-query delivery
  * GET  /api/v1/changes    ?since=CURSOR&amp;collections=a,b: Server-Sent Events, one per change, then live
+ * GET  /api/v1/sync       per remote peer: connected, acknowledged, transport; the subscriptions (StatusEndpoints)
+ * GET  /api/v1/metrics    the counters of /metrics as JSON (StatusEndpoints)
+ * GET  /                  the web dashboard, and its files under /dashboard/ (DashboardAssets; no token)
  * GET  /metrics           Prometheus text
  * GET  /healthz           ok, or 503 with the store's problem (a full disk)
  * </pre>
@@ -84,6 +87,7 @@ final class HttpApi implements AutoCloseable {
     private final BrowserGuard guard;
     private final RefusalLog refusals;
     private final @Nullable LoginEndpoint login;
+    private final DashboardAssets assets = new DashboardAssets();
     /** Runs the store reads of change streams: each has at most one task queued or running. */
     private final java.util.concurrent.ThreadPoolExecutor feeds;
 
@@ -228,6 +232,8 @@ final class HttpApi implements AutoCloseable {
             if (request.path().equals(HEALTH)) {
                 return method(request, "GET") ? health(authorized(authorization)) : notAllowed("GET");
             }
+            // the dashboard's page and files hold no data: a browser opening the page cannot send the token yet
+            if (DashboardAssets.serves(request.path())) return assets.handle(request);
             // devices log in without the admin token (they have none); the endpoint bounds itself
             if (login != null && request.path().equals(LoginEndpoint.PATH)) return login.handle(request);
             if (!authorized(authorization)) {
@@ -265,6 +271,7 @@ final class HttpApi implements AutoCloseable {
                                             db.store().health()))
                             : notAllowed("GET");
                 default:
+                    if (StatusEndpoints.serves(request.path())) return StatusEndpoints.handle(request, db);
                     return error(404, NOT_FOUND, "no such resource: " + request.path());
             }
         } catch (RuntimeException e) {

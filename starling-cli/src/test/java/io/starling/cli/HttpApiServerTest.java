@@ -172,7 +172,7 @@ class HttpApiServerTest {
     void unknownPathIs404AndWrongMethodIs405() throws Exception {
         HttpApiServer server = server();
         assertError(get(server, "/api/v1/nothing"), 404, HttpApi.NOT_FOUND);
-        assertError(get(server, "/"), 404, HttpApi.NOT_FOUND);
+        assertError(get(server, "/index.html"), 404, HttpApi.NOT_FOUND);
         HttpResponse<String> getExecute = get(server, HttpApi.EXECUTE);
         assertError(getExecute, 405, HttpApi.METHOD_NOT_ALLOWED);
         assertThat(getExecute.headers().firstValue("Allow")).hasValue("POST");
