@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  *   <caption>Settings</caption>
  *   <tr><th>setting</th><th>environment default</th><th>default</th></tr>
  *   <tr><td>{@link Builder#databaseDirectory}</td><td>STARLING_DB_PATH</td><td>{@code starling-data}</td></tr>
+ *   <tr><td>{@link Builder#storageUrl}</td><td></td><td>none: SQLite in the database directory</td></tr>
  *   <tr><td>{@link Builder#appId}</td><td>STARLING_APP_ID</td><td>the one stored in the database, or
  *       {@code default} for a new one</td></tr>
  *   <tr><td>{@link Builder#siteId}</td><td>STARLING_SITE_ID</td><td>generated once, then persisted</td></tr>
@@ -59,6 +60,7 @@ public final class StarlingConfig {
     static final int MAX_APP_ID_LENGTH = 128;
 
     private final Path databaseDirectory;
+    private final @Nullable String storageUrl;
     private final @Nullable String appId;
     private final long siteId;
     private final Durability durability;
@@ -72,6 +74,7 @@ public final class StarlingConfig {
 
     private StarlingConfig(Builder b) {
         this.databaseDirectory = b.databaseDirectory;
+        this.storageUrl = b.storageUrl;
         this.appId = b.appId;
         this.siteId = b.siteId;
         this.durability = b.durability;
@@ -157,6 +160,14 @@ public final class StarlingConfig {
         return databaseDirectory;
     }
 
+    /**
+     * The shared storage this instance is a node of ({@code jdbc:postgresql:...}), or null for SQLite in {@link
+     * #databaseDirectory()}. See {@link Builder#storageUrl}.
+     */
+    public @Nullable String storageUrl() {
+        return storageUrl;
+    }
+
     /** The app id, or null when it is to be taken from the database (or be {@code default} for a new one). */
     public @Nullable String appId() {
         return appId;
@@ -220,6 +231,7 @@ public final class StarlingConfig {
     public Builder toBuilder() {
         Builder b = new Builder();
         b.databaseDirectory = databaseDirectory;
+        b.storageUrl = storageUrl;
         b.appId = appId;
         b.siteId = siteId;
         b.durability = durability;
@@ -235,11 +247,19 @@ public final class StarlingConfig {
 
     @Override
     public String toString() {
-        return "StarlingConfig{databaseDirectory=" + databaseDirectory + ", appId=" + appId + ", siteId="
+        return "StarlingConfig{databaseDirectory=" + databaseDirectory
+                + (storageUrl == null ? "" : ", storageUrl=" + withoutParameters(storageUrl)) + ", appId=" + appId
+                + ", siteId="
                 + (siteId == 0 ? "auto" : Long.toUnsignedString(siteId, 16)) + ", durability=" + durability
                 + ", maxClockDrift=" + maxClockDrift + ", identity=" + identity + ", listen=" + listen
                 + ", connect=" + connect + ", lan=" + lan + ", maxConnections=" + maxConnections
                 + ", statementTimeout=" + statementTimeout + '}';
+    }
+
+    /** A storage URL as messages show it: without its parameters, which may hold a password. */
+    static String withoutParameters(String url) {
+        int q = url.indexOf('?');
+        return q < 0 ? url : url.substring(0, q) + "?…";
     }
 
     private static StarlingException invalid(String message) {
@@ -249,6 +269,7 @@ public final class StarlingConfig {
     /** Builds a {@link StarlingConfig}. Not thread-safe. */
     public static final class Builder {
         private Path databaseDirectory = Path.of(DEFAULT_DIRECTORY);
+        private @Nullable String storageUrl;
         private @Nullable String appId;
         private long siteId;
         private Durability durability = Durability.FULL;
@@ -264,6 +285,23 @@ public final class StarlingConfig {
 
         public Builder databaseDirectory(Path dir) {
             this.databaseDirectory = Objects.requireNonNull(dir, "databaseDirectory");
+            return this;
+        }
+
+        /**
+         * Keep the data in a shared storage named by URL instead of SQLite in the database directory:
+         * {@code jdbc:postgresql://host:5432/db?user=…&password=…&currentSchema=…} with {@code
+         * io.starling:starling-storage-postgres} on the class path. Several instances given the same URL are
+         * <em>nodes</em> of one logical peer: one peer id toward other peers, one change log, checkpoints valid on
+         * every node, each node with a site id of its own for its write stamps (docs/SERVER.md). The database
+         * directory is then not used. Null (the default) means SQLite.
+         */
+        public Builder storageUrl(@Nullable String url) {
+            if (url != null && (url.isBlank() || !url.startsWith("jdbc:"))) {
+                throw invalid("storageUrl must be a JDBC URL such as jdbc:postgresql://host:5432/db, got '"
+                        + withoutParameters(url) + "'");
+            }
+            this.storageUrl = url;
             return this;
         }
 

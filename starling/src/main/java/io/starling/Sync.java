@@ -63,6 +63,17 @@ public interface Sync {
     Metrics metrics();
 
     /**
+     * Stops replicating, before a stop, so that peers go elsewhere: stops accepting connections, dialing and LAN
+     * discovery, and closes every session with the close reason {@code going-away} (docs/SYNC-PROTOCOL.md) once the
+     * batch it may be applying is stored and acknowledged; connections that arrive later are refused. Reading and
+     * writing the store go on working; {@link Starling#close()} ends the rest. Idempotent; blocks until the sessions
+     * are closed (at most about 10 seconds).
+     *
+     * @throws StarlingException with {@link ErrorCode#CLOSED} if the instance is closed
+     */
+    void drain();
+
+    /**
      * Replication counters. Bytes are counted on the network (after framing and encryption; messages for the
      * in-memory transport); documents are document states sent in or applied from batches; messages are sync
      * protocol messages (keep-alives and presence excluded); refused documents are states received from peers

@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * GET  /                  the web dashboard, and its files under /dashboard/ (DashboardAssets; no token)
  * GET  /metrics           Prometheus text
  * GET  /healthz           ok, or 503 with the store's problem (a full disk)
+ * GET  /readyz            ready, or 503 while starting or draining
  * </pre>
  *
  * <p>Errors are {@code {"error": {"code": "...", "message": "..."}}} with the library's {@link ErrorCode#code()}, or
@@ -55,6 +56,9 @@ final class HttpApi implements AutoCloseable {
     static final String CHANGES = "/api/v1/changes";
     static final String METRICS = "/metrics";
     static final String HEALTH = "/healthz";
+    static final String READY = "/readyz";
+    /** The code of a 503 from {@code /readyz}. */
+    static final String NOT_READY = "http/not-ready";
 
     static final String JSON = "application/json; charset=utf-8";
     static final String TEXT = "text/plain; charset=utf-8";
@@ -88,11 +92,12 @@ final class HttpApi implements AutoCloseable {
     private final RefusalLog refusals;
     private final @Nullable LoginEndpoint login;
     private final DashboardAssets assets = new DashboardAssets();
+    private final Readiness readiness;
     /** Runs the store reads of change streams: each has at most one task queued or running. */
     private final java.util.concurrent.ThreadPoolExecutor feeds;
 
     HttpApi(Starling db, @Nullable String token, BrowserGuard guard, RefusalLog refusals) {
-        this(db, token, guard, refusals, null);
+        this(db, token, guard, refusals, null, Readiness.ready());
     }
 
     /**
@@ -100,13 +105,16 @@ final class HttpApi implements AutoCloseable {
      * @param guard the rules for {@code Host} and {@code Origin}
      * @param refusals where refusals worth an operator's attention are logged (401, 403)
      * @param login the login endpoint of a peer that is an authority, or null
+     * @param readiness what {@code /readyz} answers
      */
     HttpApi(
             Starling db,
             @Nullable String token,
             BrowserGuard guard,
             RefusalLog refusals,
-            @Nullable LoginEndpoint login) {
+            @Nullable LoginEndpoint login,
+            Readiness readiness) {
+        this.readiness = readiness;
         this.db = db;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
         this.guard = guard;
@@ -234,6 +242,11 @@ final class HttpApi implements AutoCloseable {
             }
             // the dashboard's page and files hold no data: a browser opening the page cannot send the token yet
             if (DashboardAssets.serves(request.path())) return assets.handle(request);
+            if (request.path().equals(READY)) {
+                if (!method(request, "GET")) return notAllowed("GET");
+                String problem = readiness.problem();
+                return problem == null ? Response.of(200, TEXT, "ready") : error(503, NOT_READY, problem);
+            }
             // devices log in without the admin token (they have none); the endpoint bounds itself
             if (login != null && request.path().equals(LoginEndpoint.PATH)) return login.handle(request);
             if (!authorized(authorization)) {

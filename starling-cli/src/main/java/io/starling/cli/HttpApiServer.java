@@ -314,7 +314,8 @@ final class HttpApiServer implements AutoCloseable {
             InetSocketAddress address,
             Settings settings,
             RefusalLog refusals,
-            @Nullable LoginService login)
+            @Nullable LoginService login,
+            Readiness readiness)
             throws InterruptedException {
         this.settings = settings;
         this.refusals = refusals;
@@ -323,7 +324,8 @@ final class HttpApiServer implements AutoCloseable {
                 settings.token(),
                 new BrowserGuard(settings.allowedHosts(), settings.allowedOrigins()),
                 refusals,
-                login == null ? null : new LoginEndpoint(login, refusals, System::nanoTime));
+                login == null ? null : new LoginEndpoint(login, refusals, System::nanoTime),
+                readiness);
         this.boss = new MultiThreadIoEventLoopGroup(
                 1, new DefaultThreadFactory("starling-http-accept", true), NioIoHandler.newFactory());
         this.io = new MultiThreadIoEventLoopGroup(
@@ -371,7 +373,7 @@ final class HttpApiServer implements AutoCloseable {
     /** As {@link #start(Starling, InetSocketAddress, Settings)}, logging refusals to {@code refusals} (tests). */
     static HttpApiServer start(Starling db, InetSocketAddress address, Settings settings, RefusalLog refusals)
             throws InterruptedException {
-        return new HttpApiServer(db, address, settings, refusals, null);
+        return new HttpApiServer(db, address, settings, refusals, null, Readiness.ready());
     }
 
     /**
@@ -380,8 +382,24 @@ final class HttpApiServer implements AutoCloseable {
      */
     static HttpApiServer start(Starling db, InetSocketAddress address, Settings settings, @Nullable LoginService login)
             throws InterruptedException {
+        return start(db, address, settings, login, Readiness.ready());
+    }
+
+    /** As {@link #start(Starling, InetSocketAddress, Settings, LoginService)}; {@code /readyz} answers {@code readiness}. */
+    static HttpApiServer start(
+            Starling db,
+            InetSocketAddress address,
+            Settings settings,
+            @Nullable LoginService login,
+            Readiness readiness)
+            throws InterruptedException {
         return new HttpApiServer(
-                db, address, settings, new RefusalLog(log::warn, System::nanoTime, RefusalLog.WINDOW), login);
+                db,
+                address,
+                settings,
+                new RefusalLog(log::warn, System::nanoTime, RefusalLog.WINDOW),
+                login,
+                readiness);
     }
 
     /** The address bound, with the real port. */

@@ -2,6 +2,7 @@ package io.starling.cli;
 
 import io.starling.ErrorCode;
 import io.starling.Starling;
+import io.starling.StarlingConfig;
 import io.starling.StarlingException;
 import io.starling.internal.auth.AuthConfig;
 import io.starling.internal.auth.AuthException;
@@ -57,8 +58,11 @@ import picocli.CommandLine.Spec;
             "2:bad usage: malformed option, bad --subscribe query, missing key file, public --http without a token,"
                     + " bad --auth-config file or authority"
         })
-final class PeerCommand implements Callable<Integer> {
-    private final CliEnvironment environment;
+class PeerCommand implements Callable<Integer> {
+    final CliEnvironment environment;
+
+    /** What {@code /readyz} answers: ready once everything listens, not ready once stopping. */
+    final Readiness readiness = Readiness.starting();
 
     @Spec
     CommandSpec spec;
@@ -103,12 +107,13 @@ final class PeerCommand implements Callable<Integer> {
         HttpOptions.Binding binding = http.binding(environment.env()); // usage errors before anything opens
         AuthConfig auth = authConfig == null ? null : loadAuthConfig(authConfig, binding);
         Authority authority = auth == null ? null : loadAuthority(auth);
-        StopSignal stop = environment.stopSignals().get();
+        StopSignal stop = stopSignal();
         try {
-            try (Starling db = Starling.open(sync.apply(store.builder(environment.configSource()))
-                    .statementTimeout(statementTimeout)
-                    .build())) {
+            StarlingConfig.Builder builder = configure(
+                    sync.apply(store.builder(environment.configSource())).statementTimeout(statementTimeout));
+            try (Starling db = Starling.open(builder.build())) {
                 sync.subscribe(db);
+                started(db, err);
                 SyncOptions.printStatus(db, err);
                 LoginService login = null;
                 if (auth != null && authority != null) {
@@ -121,7 +126,7 @@ final class PeerCommand implements Callable<Integer> {
                                             .map(n -> n + " (" + auth.providerType(n) + ")")
                                             .toList()));
                 }
-                try (HttpApiServer server = binding == null ? null : startHttp(db, binding, login)) {
+                try (HttpApiServer server = binding == null ? null : startHttp(db, binding, login, readiness)) {
                     if (server != null && binding != null) {
                         err.println("http listening on " + server.url());
                         if (binding.token() != null) {
@@ -133,14 +138,14 @@ final class PeerCommand implements Callable<Integer> {
                                     + " protects it, and it travels in clear text; put TLS in front of it");
                         }
                     }
+                    readiness.markReady();
                     err.println("ready; stop with Ctrl-C or SIGTERM");
                     err.flush();
                     stop.awaitStop();
+                    readiness.markDraining();
                     err.println("stopping");
                     err.flush();
-                    // the instance first: running statements stop at once (their requests are answered 503), so a
-                    // runaway statement cannot hold up the HTTP server's drain
-                    db.close();
+                    stop(db, server, err);
                 }
             }
             err.println("stopped");
@@ -149,6 +154,28 @@ final class PeerCommand implements Callable<Integer> {
         } finally {
             stop.finished();
         }
+    }
+
+    /** The signal that stops this command. */
+    StopSignal stopSignal() {
+        return environment.stopSignals().get();
+    }
+
+    /** Adds what this command configures beyond the shared options (the server: its storage, its limits). */
+    StarlingConfig.Builder configure(StarlingConfig.Builder builder) {
+        return builder;
+    }
+
+    /** Called once the instance is open and subscribed, before the status lines are printed. */
+    void started(Starling db, PrintWriter err) {}
+
+    /**
+     * Stops, once asked to. A peer closes the instance first: running statements stop at once (their requests are
+     * answered 503), so a runaway statement cannot hold up the HTTP server's drain; the server (closed by the
+     * caller) then ends its event streams.
+     */
+    void stop(Starling db, @Nullable HttpApiServer server, PrintWriter err) {
+        db.close();
     }
 
     private static AuthConfig loadAuthConfig(Path file, HttpOptions.@Nullable Binding binding) {
@@ -176,10 +203,11 @@ final class PeerCommand implements Callable<Integer> {
         return app == null ? "" : app;
     }
 
-    private static HttpApiServer startHttp(Starling db, HttpOptions.Binding binding, @Nullable LoginService login)
+    private static HttpApiServer startHttp(
+            Starling db, HttpOptions.Binding binding, @Nullable LoginService login, Readiness readiness)
             throws InterruptedException {
         try {
-            return HttpApiServer.start(db, binding.address(), binding.settings(), login);
+            return HttpApiServer.start(db, binding.address(), binding.settings(), login, readiness);
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) { // Netty rethrows the BindException undeclared

@@ -11,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code starling} command: {@code exec}, {@code shell}, {@code peer}, {@code watch}, {@code keygen},
+ * The {@code starling} command: {@code exec}, {@code shell}, {@code peer}, {@code server}, {@code watch}, {@code keygen},
  * {@code --version}.
  *
  * <p>Exit status (docs/CLI.md): 0 on success; 2 for a bad statement or bad usage — picocli's usage errors,
@@ -72,6 +72,7 @@ public final class StarlingCli implements Callable<Integer> {
                     .addSubcommand("exec", new ExecCommand(environment))
                     .addSubcommand("shell", new ShellCommand(environment, errors))
                     .addSubcommand("peer", new PeerCommand(environment))
+                    .addSubcommand("server", new ServerCommand(environment))
                     .addSubcommand("watch", new WatchCommand(environment))
                     .addSubcommand("keygen", new KeygenCommand())
                     .addSubcommand("authority", new AuthorityCommand())

@@ -34,12 +34,27 @@ final class StopSignal {
         StopSignal signal = new StopSignal();
         Thread hook = new Thread(
                 () -> {
+                    boolean stoppedBySignal = signal.finished.getCount() > 0; // not the command's own System.exit
                     signal.requestStop();
-                    signal.awaitFinished(SHUTDOWN_GRACE);
+                    if (signal.awaitFinished(SHUTDOWN_GRACE) && stoppedBySignal && signal.exitZeroOnSignal) {
+                        // a drained stop is a clean stop: 0 rather than the JVM's 143 for SIGTERM (other shutdown
+                        // hooks are skipped; the command has closed everything it opened)
+                        Runtime.getRuntime().halt(0);
+                    }
                 },
                 "starling-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         return signal;
+    }
+
+    private volatile boolean exitZeroOnSignal;
+
+    /**
+     * Makes the process exit with 0 instead of 130 or 143 when the signal stopped the command and it finished within
+     * the grace period ({@code starling server}: a drain on SIGTERM is the normal way to stop it).
+     */
+    void exitZeroOnSignal() {
+        exitZeroOnSignal = true;
     }
 
     /** Asks the command to stop. Idempotent; any thread. */

@@ -100,8 +100,12 @@ final class SyncOptions {
      */
     static void printStatus(Starling db, PrintWriter err) {
         StarlingConfig config = db.config();
+        String url = config.storageUrl();
         err.println("peer " + PresenceRenderer.hex(db.presence().graph().local().peerId()) + " (app " + config.appId()
-                + ", database " + config.databaseDirectory().toAbsolutePath() + ")");
+                + (url == null
+                        ? ", database " + config.databaseDirectory().toAbsolutePath()
+                        : ", shared storage " + withoutParameters(url))
+                + ")");
         for (Endpoint endpoint : db.sync().listening()) err.println("sync listening on " + endpoint);
         for (Endpoint endpoint : config.connect()) err.println("sync connecting to " + endpoint);
         if (config.lan()) err.println("sync discovering peers of app " + config.appId() + " on the local network");
@@ -113,6 +117,12 @@ final class SyncOptions {
         }
         db.sync().subscriptions().forEach(s -> err.println("subscribed to " + s.query()));
         err.flush();
+    }
+
+    /** A storage URL as it is printed: without its parameters, which may hold a password. */
+    static String withoutParameters(String url) {
+        int q = url.indexOf('?');
+        return q < 0 ? url : url.substring(0, q);
     }
 
     /** Lets picocli parse endpoints and report a malformed one as a usage error. */

@@ -51,6 +51,20 @@ final class PeerProcess implements AutoCloseable {
         List<String> command =
                 new ArrayList<>(List.of("peer", "--db", dir.resolve(name).toString(), "--http", "127.0.0.1:0"));
         command.addAll(List.of(args));
+        return launch(dir, name, command);
+    }
+
+    /**
+     * Starts {@code starling server --http 127.0.0.1:0 <args>} (the storage, {@code --db} or {@code --postgres}, comes
+     * in {@code args}) and waits until it is ready.
+     */
+    static PeerProcess startServer(Path dir, String name, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("server", "--http", "127.0.0.1:0"));
+        command.addAll(List.of(args));
+        return launch(dir, name, command);
+    }
+
+    private static PeerProcess launch(Path dir, String name, List<String> command) throws IOException {
         ChildJvm process = ChildJvm.builder(StarlingCli.class)
                 .name(name)
                 .jvmOptions("-Xmx256m", "-XX:TieredStopAtLevel=1") // starts faster; these peers do little work

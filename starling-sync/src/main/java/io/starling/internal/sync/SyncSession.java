@@ -101,9 +101,13 @@ public final class SyncSession {
     /**
      * Close reasons the engine uses around the protocol: {@code duplicate} (another session with the same peer
      * wins the tie-break), {@code denied} (the connection-request hook said no or did not answer),
-     * {@code unauthenticated} (the HELLO's peer id is not the one bound to the remote's certificate).
+     * {@code unauthenticated} (the HELLO's peer id is not the one bound to the remote's certificate), {@code
+     * going-away} (this peer is draining before it stops: reconnect at once, to another node of it if there is one).
      */
-    public static final String DUPLICATE = "duplicate", DENIED = "denied", UNAUTHENTICATED = "unauthenticated";
+    public static final String DUPLICATE = "duplicate",
+            DENIED = "denied",
+            UNAUTHENTICATED = "unauthenticated",
+            GOING_AWAY = "going-away";
 
     private enum State {
         NEW,

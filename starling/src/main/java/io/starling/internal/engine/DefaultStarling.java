@@ -14,6 +14,7 @@ import io.starling.internal.net.NetworkProvider;
 import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.storage.SqliteStorage;
 import io.starling.internal.storage.StorageException;
+import io.starling.internal.storage.StorageProvider;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -44,11 +45,19 @@ public final class DefaultStarling implements Starling {
     private final PresenceService presence;
     private volatile @Nullable SyncService syncService; // started with the first connection
     private volatile @Nullable Network network;
+    private final @Nullable NodeTail tail; // a node of a shared storage: finds the other nodes' commits
     private volatile boolean closed;
+    private volatile boolean drained;
 
     private DefaultStarling(
-            StarlingConfig config, DocumentStorage storage, DefaultStore store, long incarnation, Clock clock) {
+            StarlingConfig config,
+            DocumentStorage storage,
+            DefaultStore store,
+            long incarnation,
+            Clock clock,
+            @Nullable NodeTail tail) {
         this.config = config;
+        this.tail = tail;
         this.storage = storage;
         this.store = store;
         this.clock = clock;
@@ -88,6 +97,9 @@ public final class DefaultStarling implements Starling {
     /** Like {@link #connect(MessageChannel)}, with what the transport knows about the connection. */
     public synchronized MessageChannel.Receiver connect(MessageChannel channel, ConnectionInfo info) {
         checkOpen();
+        if (drained) {
+            throw new StarlingException(ErrorCode.NETWORK_IO, "this peer is draining: it accepts no new sync session");
+        }
         if (syncService == null) {
             syncService = new SyncService(
                     syncStore,
@@ -211,6 +223,8 @@ public final class DefaultStarling implements Starling {
     }
 
     static DefaultStarling open(StarlingConfig config, Clock clock, java.util.Random random) {
+        String url = config.storageUrl();
+        if (url != null) return openNode(config, url, clock, random);
         Path dir = config.databaseDirectory().toAbsolutePath().normalize();
         DocumentStorage storage;
         try {
@@ -232,6 +246,42 @@ public final class DefaultStarling implements Starling {
         }
     }
 
+    /**
+     * Opens a node of the shared storage at {@code url} through the {@link StorageProvider} that accepts it (found with
+     * {@link ServiceLoader}, so the engine depends on no driver).
+     */
+    private static DefaultStarling openNode(StarlingConfig config, String url, Clock clock, java.util.Random random) {
+        int q = url.indexOf('?');
+        String where = q < 0 ? url : url.substring(0, q); // the parameters may hold a password
+        StorageProvider provider = null;
+        for (StorageProvider p : ServiceLoader.load(StorageProvider.class, DefaultStarling.class.getClassLoader())) {
+            if (p.accepts(url)) {
+                provider = p;
+                break;
+            }
+        }
+        if (provider == null) {
+            throw new StarlingException(
+                    ErrorCode.CONFIG_INVALID,
+                    "no storage on the class path opens " + where
+                            + " (for jdbc:postgresql: add the io.starling:starling-storage-postgres dependency)");
+        }
+        DocumentStorage storage;
+        try {
+            storage = provider.open(url);
+        } catch (StorageException e) {
+            throw Errors.storage(e);
+        } catch (IllegalArgumentException e) {
+            throw new StarlingException(ErrorCode.CONFIG_INVALID, String.valueOf(e.getMessage()), e);
+        }
+        try {
+            return open(config, Path.of(where), storage, clock, random, true);
+        } catch (RuntimeException e) {
+            storage.close();
+            throw Errors.translate(e);
+        }
+    }
+
     /** Opens over any storage (the simulator uses in-memory storage). */
     static DefaultStarling open(StarlingConfig config, Path dir, DocumentStorage storage, Clock clock) {
         return open(config, dir, storage, clock, new SecureRandom());
@@ -243,6 +293,21 @@ public final class DefaultStarling implements Starling {
      */
     public static DefaultStarling open(
             StarlingConfig config, Path dir, DocumentStorage storage, Clock clock, java.util.Random random) {
+        return open(config, dir, storage, clock, random, false);
+    }
+
+    /**
+     * As above; {@code node}: the storage is shared with other engines (nodes of one logical peer). The stored site id
+     * is then the peer id every node presents, while this node stamps its writes with a site id of its own, new on
+     * every open, so that two nodes never take the same stamp (docs/SERVER.md).
+     */
+    public static DefaultStarling open(
+            StarlingConfig config,
+            Path dir,
+            DocumentStorage storage,
+            Clock clock,
+            java.util.Random random,
+            boolean node) {
         Identity identity = storage.write(tx -> {
             String storedApp = string(tx.meta(META_APP_ID));
             String app = config.appId();
@@ -281,25 +346,44 @@ public final class DefaultStarling implements Starling {
                 .appId(identity.appId)
                 .siteId(identity.siteId)
                 .build();
-        Timestamps timestamps = new Timestamps(
-                identity.siteId, identity.hlc, config.maxClockDrift().toMillis(), clock);
+        long stampSite = node ? newSiteId(random, identity.siteId) : identity.siteId;
+        Timestamps timestamps =
+                new Timestamps(stampSite, identity.hlc, config.maxClockDrift().toMillis(), clock);
         DefaultStore store = new DefaultStore(
                 storage,
                 timestamps,
                 new EngineMetrics(),
                 new SystemCollections.Info(dir, identity.siteId, identity.appId),
                 new RunningStatements(config.statementTimeout()));
-        log.info("opened {} (app {}, site {})", dir, identity.appId, Long.toUnsignedString(identity.siteId, 16));
-        return new DefaultStarling(resolved, storage, store, identity.incarnation, clock);
+        NodeTail tail = null;
+        if (node) {
+            tail = new NodeTail(storage, store.lastSequence(), NodeTail.DEFAULT_INTERVAL);
+            store.becomeNode(tail);
+            log.info(
+                    "opened {} as a node of peer {} (app {}, this node's site {})",
+                    dir,
+                    Long.toUnsignedString(identity.siteId, 16),
+                    identity.appId,
+                    Long.toUnsignedString(stampSite, 16));
+        } else {
+            log.info("opened {} (app {}, site {})", dir, identity.appId, Long.toUnsignedString(identity.siteId, 16));
+        }
+        DefaultStarling db = new DefaultStarling(resolved, storage, store, identity.incarnation, clock, tail);
+        if (tail != null) tail.start(store);
+        return db;
     }
 
     private record Identity(String appId, long siteId, long hlc, long incarnation) {}
 
     private static long newSiteId(java.util.Random random) {
+        return newSiteId(random, 0);
+    }
+
+    private static long newSiteId(java.util.Random random, long not) {
         long id;
         do {
             id = random.nextLong();
-        } while (id == 0);
+        } while (id == 0 || id == not);
         return id;
     }
 
@@ -359,9 +443,25 @@ public final class DefaultStarling implements Starling {
         if (n != null) n.close(); // waits a grace period for those flushes, then stops the event loops
         sync.closeObservers();
         presence.closeObservers();
+        if (tail != null) tail.close();
         store.markClosed();
         storage.close();
         log.info("closed {}", config.databaseDirectory());
+    }
+
+    /**
+     * Stops syncing so that peers go elsewhere ({@link io.starling.Sync#drain}): nothing new is accepted or dialed,
+     * and every session closes with {@code going-away} once what it was applying is stored. The store stays usable.
+     */
+    synchronized void drain() {
+        checkOpen();
+        if (drained) return;
+        drained = true;
+        Network n = network;
+        if (n != null) n.quiesce();
+        SyncService s = syncService;
+        if (s != null) s.goAway();
+        log.info("drained: sync sessions closed with going-away, no new connections");
     }
 
     private void checkOpen() {

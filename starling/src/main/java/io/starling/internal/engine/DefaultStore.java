@@ -86,6 +86,7 @@ public final class DefaultStore implements Store {
                 }
             });
     private volatile boolean closed;
+    private volatile @Nullable NodeTail node;
 
     /** Told about the documents each committed write transaction changed, after it committed. */
     interface ChangeListener {
@@ -514,6 +515,30 @@ public final class DefaultStore implements Store {
         return storage.read(DocumentStorage.ReadTx::lastSequence);
     }
 
+    /**
+     * Makes this store a node of a shared storage: its write transactions start from the stored clock, and {@code
+     * tail} learns which changes were committed here (so it does not announce them twice). Called once, before use.
+     */
+    void becomeNode(NodeTail tail) {
+        this.node = tail;
+    }
+
+    /**
+     * Announces commits made by other nodes of a shared storage (found by {@link NodeTail}) as if they had been made
+     * here: live queries of those collections are evaluated again, change listeners (sync) and commit observers
+     * (change feed readers) are woken.
+     */
+    void committedElsewhere(java.util.Set<String> collections) {
+        if (closed) return;
+        observers.changedElsewhere(collections);
+        for (ChangeListener l : listeners) l.committed(List.of());
+        commitObservers.deliver(() -> Boolean.TRUE);
+    }
+
+    private static long longMeta(byte @Nullable [] b) {
+        return b == null || b.length != 8 ? 0 : ByteBuffer.wrap(b).getLong();
+    }
+
     void addChangeListener(ChangeListener listener) {
         listeners.add(listener);
     }
@@ -529,6 +554,12 @@ public final class DefaultStore implements Store {
         List<List<DocumentWriter.Change>> committed = new ArrayList<>(1);
         List<DocumentWriter> writers = new ArrayList<>(1);
         T result = storage.write(tx -> {
+            if (node != null) {
+                // a node of a shared storage: the stored clock is every node's high-water mark (write transactions
+                // on the database run one at a time), so a stamp taken here is above every stamp committed before
+                long stored = longMeta(tx.meta(META_HLC));
+                if (stored > 0) timestamps.observeStored(stored);
+            }
             DocumentWriter writer = new DocumentWriter(tx, metrics, indexCatalog.forWrite(tx));
             T r = body.apply(writer);
             if (writer.usedStamps()) {
@@ -542,6 +573,8 @@ public final class DefaultStore implements Store {
         });
         if (writers.get(0).indexesChanged()) indexCatalog.publish(writers.get(0).indexes());
         List<DocumentWriter.Change> changes = committed.get(0);
+        NodeTail tail = node;
+        if (tail != null) tail.committedHere(changes);
         if (!changes.isEmpty()) {
             observers.committed(changes);
             for (ChangeListener l : listeners) l.committed(changes);

@@ -102,6 +102,11 @@ final class DefaultSync implements Sync {
     }
 
     @Override
+    public void drain() {
+        owner.drain();
+    }
+
+    @Override
     public void connect(io.starling.Endpoint endpoint) {
         java.util.Objects.requireNonNull(endpoint, "endpoint");
         if (endpoint.port() == 0)

@@ -145,6 +145,18 @@ final class ObserverRegistry {
         }
     }
 
+    /**
+     * Documents of {@code collections} were changed by another node of a shared storage: what they were before is not
+     * known here, so every live query of those collections is evaluated again (its result is delivered only if it
+     * differs).
+     */
+    void changedElsewhere(java.util.Set<String> collections) {
+        if (closed || byCollection.isEmpty()) return;
+        for (String collection : collections) {
+            for (LiveQuery q : byCollection.getOrDefault(collection, List.of())) q.reevaluate();
+        }
+    }
+
     /** Evaluations run so far — tests use it to see that irrelevant changes are skipped. */
     final java.util.concurrent.atomic.AtomicLong evaluations = new java.util.concurrent.atomic.AtomicLong();
 
@@ -251,6 +263,13 @@ final class ObserverRegistry {
             } else {
                 pending.addAll(changes);
             }
+            scheduleEvaluationLocked();
+        }
+
+        /** Evaluates again whatever the pending changes say (they cannot tell what changed elsewhere). */
+        synchronized void reevaluate() {
+            overflowed = true;
+            pending = new ArrayList<>();
             scheduleEvaluationLocked();
         }
 

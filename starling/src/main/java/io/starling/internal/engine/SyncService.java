@@ -191,6 +191,31 @@ final class SyncService implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes every session with {@code going-away} (this peer is draining). Runs on the sync thread, after whatever
+     * it is doing, so a batch being applied is stored and acknowledged first. Returns once the sessions are closed.
+     */
+    void goAway() {
+        if (closed) return;
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        run(() -> {
+            try {
+                for (Driver d : new ArrayList<>(drivers.keySet())) {
+                    d.feed(d.session.close(
+                            SyncSession.GOING_AWAY, "this peer is stopping; reconnect (to another node, if any)"));
+                    d.shutdown(SyncSession.GOING_AWAY);
+                }
+            } finally {
+                done.countDown();
+            }
+        });
+        try {
+            if (!done.await(10, TimeUnit.SECONDS)) log.warn("sync sessions did not close within 10 s of draining");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         closed = true;

@@ -29,6 +29,14 @@ final class Timestamps {
         hlc.observe(remote.hlc(), wall.millis());
     }
 
+    /**
+     * Makes later local stamps exceed {@code hlc}, a clock value another node of the same shared storage stored. Its
+     * drift is checked like a remote peer's: nodes' clocks must agree within the allowed drift.
+     */
+    synchronized void observeStored(long stored) {
+        hlc.observe(stored, wall.millis());
+    }
+
     synchronized long last() {
         return hlc.last();
     }

@@ -76,6 +76,8 @@ import org.slf4j.LoggerFactory;
 public final class PostgresStorage implements DocumentStorage {
     private static final Logger log = LoggerFactory.getLogger(PostgresStorage.class);
     private static final AtomicInteger POOLS = new AtomicInteger();
+    /** How every URL this storage opens starts. */
+    static final String URL_PREFIX = "jdbc:postgresql:";
 
     /** Immutable options; each {@code with*} method validates its value and returns a copy. */
     public static final class Options {
@@ -183,7 +185,7 @@ public final class PostgresStorage implements DocumentStorage {
     public static PostgresStorage open(String jdbcUrl, Options options) {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         Objects.requireNonNull(options, "options");
-        if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+        if (!jdbcUrl.startsWith(URL_PREFIX)) {
             throw new IllegalArgumentException("a PostgreSQL JDBC URL starts with jdbc:postgresql:, got "
                     + (jdbcUrl.isEmpty() ? "an empty string" : "'" + redact(jdbcUrl) + "'"));
         }
