@@ -84,6 +84,8 @@ final class HttpApi implements AutoCloseable {
     private final BrowserGuard guard;
     private final RefusalLog refusals;
     private final @Nullable LoginEndpoint login;
+    /** More samples for {@code /metrics} (the Kafka sink's), in the exposition format; empty by default. */
+    private volatile java.util.function.Supplier<String> moreMetrics = () -> "";
     /** Runs the store reads of change streams: each has at most one task queued or running. */
     private final java.util.concurrent.ThreadPoolExecutor feeds;
 
@@ -119,6 +121,12 @@ final class HttpApi implements AutoCloseable {
     }
 
     private static final int FEED_THREADS = 2;
+
+    /** Adds {@code samples} (Prometheus text, each with its HELP and TYPE lines) to every {@code /metrics} answer. */
+    void addMetrics(java.util.function.Supplier<String> samples) {
+        java.util.function.Supplier<String> before = moreMetrics;
+        moreMetrics = () -> before.get() + samples.get();
+    }
 
     /** Stops the threads of change streams (the server closes their connections). */
     @Override
@@ -260,9 +268,13 @@ final class HttpApi implements AutoCloseable {
                                     200,
                                     PrometheusMetrics.CONTENT_TYPE,
                                     PrometheusMetrics.render(
-                                            db.sync().metrics(),
-                                            db.presence().graph().remotePeers().size(),
-                                            db.store().health()))
+                                                    db.sync().metrics(),
+                                                    db.presence()
+                                                            .graph()
+                                                            .remotePeers()
+                                                            .size(),
+                                                    db.store().health())
+                                            + moreMetrics.get())
                             : notAllowed("GET");
                 default:
                     return error(404, NOT_FOUND, "no such resource: " + request.path());

@@ -384,6 +384,11 @@ final class HttpApiServer implements AutoCloseable {
                 db, address, settings, new RefusalLog(log::warn, System::nanoTime, RefusalLog.WINDOW), login);
     }
 
+    /** Adds {@code samples} (Prometheus text) to every {@code /metrics} answer: the Kafka sink's, say. */
+    void addMetrics(java.util.function.Supplier<String> samples) {
+        api.addMetrics(samples);
+    }
+
     /** The address bound, with the real port. */
     InetSocketAddress address() {
         return (InetSocketAddress) server.localAddress();

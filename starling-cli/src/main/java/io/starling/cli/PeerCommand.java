@@ -7,6 +7,7 @@ import io.starling.internal.auth.AuthConfig;
 import io.starling.internal.auth.AuthException;
 import io.starling.internal.auth.Authority;
 import io.starling.internal.auth.LoginService;
+import io.starling.internal.cdc.kafka.KafkaChangeSink;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,6 +34,7 @@ import picocli.CommandLine.Spec;
  * sync listening on tcp://127.0.0.1:40123
  * identity: shared key app.key
  * subscribed to SELECT * FROM tasks
+ * kafka sink: changes to topic:tasks at 127.0.0.1:9092, from cursor 0 (kept in /home/ann/tasks/kafka-sink.cursor)
  * http listening on http://127.0.0.1:8080
  * ready; stop with Ctrl-C or SIGTERM
  * ...
@@ -55,7 +57,7 @@ import picocli.CommandLine.Spec;
             "0:stopped cleanly (130 or 143 when stopped by SIGINT or SIGTERM, as the JVM reports signals)",
             "1:could not start: database locked, address in use, no network provider, I/O error",
             "2:bad usage: malformed option, bad --subscribe query, missing key file, public --http without a token,"
-                    + " bad --auth-config file or authority"
+                    + " bad --auth-config file or authority, bad --kafka options or cursor file"
         })
 final class PeerCommand implements Callable<Integer> {
     private final CliEnvironment environment;
@@ -71,6 +73,9 @@ final class PeerCommand implements Callable<Integer> {
 
     @Mixin
     HttpOptions http = new HttpOptions();
+
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions();
 
     /** Shorter than the library's default: HTTP clients wait on the answer, and each request holds a worker. */
     static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(10);
@@ -101,6 +106,7 @@ final class PeerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         HttpOptions.Binding binding = http.binding(environment.env()); // usage errors before anything opens
+        kafka.check();
         AuthConfig auth = authConfig == null ? null : loadAuthConfig(authConfig, binding);
         Authority authority = auth == null ? null : loadAuthority(auth);
         StopSignal stop = environment.stopSignals().get();
@@ -121,8 +127,10 @@ final class PeerCommand implements Callable<Integer> {
                                             .map(n -> n + " (" + auth.providerType(n) + ")")
                                             .toList()));
                 }
-                try (HttpApiServer server = binding == null ? null : startHttp(db, binding, login)) {
+                try (KafkaChangeSink sink = kafka.start(db, err);
+                        HttpApiServer server = binding == null ? null : startHttp(db, binding, login)) {
                     if (server != null && binding != null) {
+                        if (sink != null) server.addMetrics(() -> PrometheusMetrics.render(sink.status()));
                         err.println("http listening on " + server.url());
                         if (binding.token() != null) {
                             err.println("http requires 'Authorization: Bearer <token>' on every request but /healthz");
@@ -138,6 +146,8 @@ final class PeerCommand implements Callable<Integer> {
                     stop.awaitStop();
                     err.println("stopping");
                     err.flush();
+                    // the sink before the instance: the page in flight gets its moment to be acknowledged
+                    if (sink != null) sink.close();
                     // the instance first: running statements stop at once (their requests are answered 503), so a
                     // runaway statement cannot hold up the HTTP server's drain
                     db.close();
