@@ -83,6 +83,9 @@ public final class KafkaChangeSink implements AutoCloseable {
     /** How long a page may wait for acknowledgements before the sink reports itself stalled. */
     static final Duration STALL_AFTER = Duration.ofSeconds(5);
 
+    /** The longest a send waits for the brokers' metadata before the sink counts a failure. */
+    static final Duration MAX_BLOCK = Duration.ofSeconds(10);
+
     /** How long {@link #close} lets the page in flight finish before it aborts the producer. */
     static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
@@ -200,7 +203,8 @@ public final class KafkaChangeSink implements AutoCloseable {
         p.put(ProducerConfig.LINGER_MS_CONFIG, Long.toString(linger));
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(request));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(delivery));
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(delivery));
+        // a send waits this long for the brokers' metadata (while none answers): a failure, then, that shows soon
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(Math.min(delivery, MAX_BLOCK.toMillis())));
         // a document may hold 5 MiB (more as JSON): let the brokers judge; a topic that refuses it is reported
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(16 << 20));
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "5000");
@@ -381,7 +385,7 @@ public final class KafkaChangeSink implements AutoCloseable {
                     page.changes().size(),
                     cursor,
                     failure,
-                    backoff);
+                    human(backoff));
             pause(backoff);
             backoff = next(backoff);
         }
@@ -444,10 +448,10 @@ public final class KafkaChangeSink implements AutoCloseable {
             if (wait <= 0 && state != State.STALLED && state != State.RETRYING) {
                 state = State.STALLED;
                 log.warn(
-                        "kafka sink: Kafka at {} has not acknowledged for {}s; the producer keeps trying (until {})",
+                        "kafka sink: Kafka at {} has not acknowledged for {}; the producer keeps trying for up to {}",
                         config.bootstrap(),
-                        STALL_AFTER.toSeconds(),
-                        config.deliveryTimeout());
+                        human(STALL_AFTER),
+                        human(config.deliveryTimeout()));
             }
             try {
                 ack.get(Math.max(wait, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
@@ -456,6 +460,12 @@ public final class KafkaChangeSink implements AutoCloseable {
                 // not yet: report the stall once, and keep waiting (the producer fails it at its delivery timeout)
             }
         }
+    }
+
+    /** {@code 500ms}, {@code 4s}: how a person writes a pause. */
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     private static String describe(Throwable e) {

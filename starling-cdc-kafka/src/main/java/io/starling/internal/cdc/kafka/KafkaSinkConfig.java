@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * @param tombstones whether a delete is followed by a Kafka tombstone (the same key, a null value), so that a
  *     compacted topic forgets the document in the end
  * @param deliveryTimeout how long the producer tries to deliver a record before the sink counts a failure and
- *     starts over from its stored cursor (also the longest a send waits for the brokers' metadata)
+ *     starts over from its stored cursor (a send waits for the brokers' metadata for this long, 10 s at most)
  * @param minBackoff the first pause after a failure; it doubles with each failure in a row
  * @param maxBackoff the longest pause after a failure
  */

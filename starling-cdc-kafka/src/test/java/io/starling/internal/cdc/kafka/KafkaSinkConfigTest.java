@@ -74,7 +74,12 @@ class KafkaSinkConfigTest {
                 .containsEntry("acks", "all")
                 .containsEntry("enable.idempotence", "true")
                 .containsEntry("delivery.timeout.ms", "30000")
-                .containsEntry("max.block.ms", "30000");
+                .containsEntry("max.block.ms", "10000");
+        assertThat(KafkaChangeSink.producerProperties(KafkaSinkConfig.of("k:1", TOPIC, null)
+                        .withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(2))))
+                .containsEntry("max.block.ms", "3000");
+        assertThat(KafkaChangeSink.human(Duration.ofMillis(1500))).isEqualTo("1500ms");
+        assertThat(KafkaChangeSink.human(Duration.ofSeconds(60))).isEqualTo("60s");
         long request = Long.parseLong((String) p.get("request.timeout.ms"));
         long linger = Long.parseLong((String) p.get("linger.ms"));
         assertThat(request + linger).isLessThanOrEqualTo(30000); // what the producer requires of the delivery timeout
