@@ -337,7 +337,13 @@ public final class KafkaChangeSink implements AutoCloseable {
                     continue;
                 }
                 if (isClosed() || e.errorCode() == ErrorCode.CLOSED) break;
-                log.warn("kafka sink: reading the change feed failed; trying again in {}", backoff, e);
+                log.warn("kafka sink: reading the change feed failed; trying again in {}", human(backoff), e);
+                pause(backoff);
+                backoff = next(backoff);
+                continue;
+            } catch (RuntimeException e) { // the thread must not die of it: the peer would never know
+                if (isClosed()) break;
+                log.warn("kafka sink: reading the change feed failed; trying again in {}", human(backoff), e);
                 pause(backoff);
                 backoff = next(backoff);
                 continue;
