@@ -35,6 +35,23 @@ public record StoreChange(
     }
 
     /**
+     * This change as one line of JSON, the shape every change-data-capture consumer sees (the HTTP change feed's
+     * {@code data:} lines, the values of the Kafka sink's records): {@code {"cursor":"17","collection":"cars",
+     * "id":"a","op":"upsert","value":{…},"hlc":…}}. {@code cursor} is a string of decimal digits; {@code op} is
+     * {@code delete} and {@code value} null for a deleted document.
+     */
+    public String toJson() {
+        StringBuilder sb = new StringBuilder(64 + idJson.length() + (valueJson == null ? 0 : valueJson.length()));
+        sb.append("{\"cursor\":\"").append(cursor).append("\",\"collection\":\"");
+        com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(collection, sb);
+        sb.append("\",\"id\":").append(idJson);
+        sb.append(",\"op\":\"").append(deleted ? "delete" : "upsert").append('"');
+        sb.append(",\"value\":").append(deleted ? "null" : valueJson);
+        sb.append(",\"hlc\":").append(hlc).append('}');
+        return sb.toString();
+    }
+
+    /**
      * A page of the change feed.
      *
      * @param changes the entries, in cursor order (empty when nothing later matches)

@@ -1,6 +1,5 @@
 package io.starling.cli;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.starling.ObserverHandle;
 import io.starling.Store;
 import io.starling.StoreChange;
@@ -135,8 +134,7 @@ final class ChangeFeedStream implements HttpApi.EventStream {
             StringBuilder events = new StringBuilder();
             for (StoreChange c : page.changes()) {
                 events.append("id: ").append(c.cursor()).append("\ndata: ");
-                json(events, c);
-                events.append("\n\n");
+                events.append(c.toJson()).append("\n\n");
             }
             synchronized (lock) {
                 if (closed) return;
@@ -155,18 +153,5 @@ final class ChangeFeedStream implements HttpApi.EventStream {
             }
         }
         schedule();
-    }
-
-    /**
-     * One change as JSON: {@code {"cursor":"17","collection":"cars","id":"a","op":"upsert","value":{…},
-     * "hlc":…}}; {@code op} is {@code delete} and {@code value} null for a deleted document.
-     */
-    static void json(StringBuilder sb, StoreChange c) {
-        sb.append("{\"cursor\":\"").append(c.cursor()).append("\",\"collection\":\"");
-        JsonStringEncoder.getInstance().quoteAsString(c.collection(), sb);
-        sb.append("\",\"id\":").append(c.idJson());
-        sb.append(",\"op\":\"").append(c.deleted() ? "delete" : "upsert").append('"');
-        sb.append(",\"value\":").append(c.deleted() ? "null" : c.valueJson());
-        sb.append(",\"hlc\":").append(c.hlc()).append('}');
     }
 }

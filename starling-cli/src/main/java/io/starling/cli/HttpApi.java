@@ -93,6 +93,8 @@ final class HttpApi implements AutoCloseable {
     private final @Nullable LoginEndpoint login;
     private final DashboardAssets assets = new DashboardAssets();
     private final Readiness readiness;
+    /** More samples for {@code /metrics} (the Kafka sink's), in the exposition format; empty by default. */
+    private volatile java.util.function.Supplier<String> moreMetrics = () -> "";
     /** Runs the store reads of change streams: each has at most one task queued or running. */
     private final java.util.concurrent.ThreadPoolExecutor feeds;
 
@@ -131,6 +133,12 @@ final class HttpApi implements AutoCloseable {
     }
 
     private static final int FEED_THREADS = 2;
+
+    /** Adds {@code samples} (Prometheus text, each with its HELP and TYPE lines) to every {@code /metrics} answer. */
+    void addMetrics(java.util.function.Supplier<String> samples) {
+        java.util.function.Supplier<String> before = moreMetrics;
+        moreMetrics = () -> before.get() + samples.get();
+    }
 
     /** Stops the threads of change streams (the server closes their connections). */
     @Override
@@ -279,9 +287,13 @@ final class HttpApi implements AutoCloseable {
                                     200,
                                     PrometheusMetrics.CONTENT_TYPE,
                                     PrometheusMetrics.render(
-                                            db.sync().metrics(),
-                                            db.presence().graph().remotePeers().size(),
-                                            db.store().health()))
+                                                    db.sync().metrics(),
+                                                    db.presence()
+                                                            .graph()
+                                                            .remotePeers()
+                                                            .size(),
+                                                    db.store().health())
+                                            + moreMetrics.get())
                             : notAllowed("GET");
                 default:
                     if (StatusEndpoints.serves(request.path())) return StatusEndpoints.handle(request, db);

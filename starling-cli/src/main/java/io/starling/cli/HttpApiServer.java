@@ -402,6 +402,11 @@ final class HttpApiServer implements AutoCloseable {
                 readiness);
     }
 
+    /** Adds {@code samples} (Prometheus text) to every {@code /metrics} answer: the Kafka sink's, say. */
+    void addMetrics(java.util.function.Supplier<String> samples) {
+        api.addMetrics(samples);
+    }
+
     /** The address bound, with the real port. */
     InetSocketAddress address() {
         return (InetSocketAddress) server.localAddress();

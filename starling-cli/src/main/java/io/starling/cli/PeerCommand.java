@@ -8,6 +8,7 @@ import io.starling.internal.auth.AuthConfig;
 import io.starling.internal.auth.AuthException;
 import io.starling.internal.auth.Authority;
 import io.starling.internal.auth.LoginService;
+import io.starling.internal.cdc.kafka.KafkaChangeSink;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Spec;
  * sync listening on tcp://127.0.0.1:40123
  * identity: shared key app.key
  * subscribed to SELECT * FROM tasks
+ * kafka sink: changes to topic:tasks at 127.0.0.1:9092, from cursor 0 (kept in /home/ann/tasks/kafka-sink.cursor)
  * http listening on http://127.0.0.1:8080
  * ready; stop with Ctrl-C or SIGTERM
  * ...
@@ -56,7 +58,7 @@ import picocli.CommandLine.Spec;
             "0:stopped cleanly (130 or 143 when stopped by SIGINT or SIGTERM, as the JVM reports signals)",
             "1:could not start: database locked, address in use, no network provider, I/O error",
             "2:bad usage: malformed option, bad --subscribe query, missing key file, public --http without a token,"
-                    + " bad --auth-config file or authority"
+                    + " bad --auth-config file or authority, bad --kafka options or cursor file"
         })
 class PeerCommand implements Callable<Integer> {
     final CliEnvironment environment;
@@ -75,6 +77,9 @@ class PeerCommand implements Callable<Integer> {
 
     @Mixin
     HttpOptions http = new HttpOptions();
+
+    @Mixin
+    KafkaOptions kafka = new KafkaOptions();
 
     /** Shorter than the library's default: HTTP clients wait on the answer, and each request holds a worker. */
     static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(10);
@@ -105,6 +110,7 @@ class PeerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         HttpOptions.Binding binding = http.binding(environment.env()); // usage errors before anything opens
+        kafka.check();
         AuthConfig auth = authConfig == null ? null : loadAuthConfig(authConfig, binding);
         Authority authority = auth == null ? null : loadAuthority(auth);
         StopSignal stop = stopSignal();
@@ -126,8 +132,10 @@ class PeerCommand implements Callable<Integer> {
                                             .map(n -> n + " (" + auth.providerType(n) + ")")
                                             .toList()));
                 }
-                try (HttpApiServer server = binding == null ? null : startHttp(db, binding, login, readiness)) {
+                try (KafkaChangeSink sink = kafka.start(db, err);
+                        HttpApiServer server = binding == null ? null : startHttp(db, binding, login, readiness)) {
                     if (server != null && binding != null) {
+                        if (sink != null) server.addMetrics(() -> PrometheusMetrics.render(sink.status()));
                         err.println("http listening on " + server.url());
                         if (binding.token() != null) {
                             err.println("http requires 'Authorization: Bearer <token>' on every request but /healthz");
@@ -145,6 +153,8 @@ class PeerCommand implements Callable<Integer> {
                     readiness.markDraining();
                     err.println("stopping");
                     err.flush();
+                    // the sink before the instance: the page in flight gets its moment to be acknowledged
+                    if (sink != null) sink.close();
                     stop(db, server, err);
                 }
             }

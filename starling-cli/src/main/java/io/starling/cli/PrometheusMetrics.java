@@ -3,6 +3,7 @@ package io.starling.cli;
 import io.starling.ErrorCode;
 import io.starling.Store;
 import io.starling.Sync;
+import io.starling.internal.cdc.kafka.KafkaChangeSink;
 
 /**
  * {@code GET /metrics}: the peer's replication counters in the Prometheus text exposition format (version
@@ -77,6 +78,64 @@ final class PrometheusMetrics {
                 "starling_store_full",
                 "1 while writes fail because the disk is full (store/full), until a write succeeds again.",
                 health.problem() == ErrorCode.STORE_FULL ? 1 : 0);
+        return sb.toString();
+    }
+
+    /** The samples of the Kafka sink (docs/CDC.md), appended to the others when the peer runs one. */
+    static String render(KafkaChangeSink.Status s) {
+        StringBuilder sb = new StringBuilder(1024);
+        gauge(
+                sb,
+                "starling_kafka_sink_up",
+                "1 while the Kafka sink delivers (or waits for changes); 0 while Kafka does not acknowledge (stalled or"
+                        + " retrying after a failure).",
+                s.state() == KafkaChangeSink.State.STALLED || s.state() == KafkaChangeSink.State.RETRYING ? 0 : 1);
+        String state = "starling_kafka_sink_state";
+        sb.append("# HELP ").append(state).append(" What the Kafka sink is doing: 1 for the current state.\n");
+        sb.append("# TYPE ").append(state).append(" gauge\n");
+        for (KafkaChangeSink.State st : KafkaChangeSink.State.values()) {
+            sb.append(state)
+                    .append("{state=\"")
+                    .append(st.name().toLowerCase(java.util.Locale.ROOT))
+                    .append("\"} ")
+                    .append(st == s.state() ? 1 : 0)
+                    .append('\n');
+        }
+        String lag = "starling_kafka_sink_lag_seconds";
+        sb.append("# HELP ")
+                .append(lag)
+                .append(" How long the Kafka sink has been behind the store: 0 when caught up.\n");
+        sb.append("# TYPE ").append(lag).append(" gauge\n");
+        sb.append(lag)
+                .append(' ')
+                .append(String.format(java.util.Locale.ROOT, "%.3f", s.lagSeconds()))
+                .append('\n');
+        gauge(
+                sb,
+                "starling_kafka_sink_cursor",
+                "The change-feed cursor up to which Kafka acknowledged every change (the sink's stored position).",
+                s.cursor());
+        counter(
+                sb,
+                "starling_kafka_sink_records_sent_total",
+                "Records Kafka acknowledged (a delete and its tombstone are two).",
+                s.recordsSent());
+        counter(
+                sb,
+                "starling_kafka_sink_delivery_failures_total",
+                "Pages of changes whose delivery failed and was started over from the stored cursor.",
+                s.deliveryFailures());
+        counter(
+                sb,
+                "starling_kafka_sink_records_skipped_total",
+                "Records Kafka refused for good (larger than the topic allows) and the sink skipped, each logged.",
+                s.recordsSkipped());
+        counter(
+                sb,
+                "starling_kafka_sink_cursor_resets_total",
+                "Times the stored cursor had expired (purged deletes) or was unknown, and the sink sent everything"
+                        + " again from the start.",
+                s.cursorResets());
         return sb.toString();
     }
 

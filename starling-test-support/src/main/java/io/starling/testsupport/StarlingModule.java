@@ -50,9 +50,15 @@ public enum StarlingModule {
             packages("io.starling", "io.starling.internal.net..", "io.starling.internal.sync.."),
             List.of(DISCOVERY)),
     /**
+     * Change data capture to Kafka: a sink that tails the store's change feed through the public API and produces
+     * it to Kafka topics. A library (the CLI's peer runs it), on the public API alone.
+     */
+    CDC_KAFKA(Kind.LIBRARY, packages("io.starling.internal.cdc.kafka.."), packages("io.starling"), List.of()),
+    /**
      * The command line. An application of the public API (and of the shared-key files of the transport); its HTTP
      * server is one of the peer's servers, so it shares their refusal log from the network SPI package. A peer
-     * started as an authority issues certificates through the auth module.
+     * started as an authority issues certificates through the auth module, and one given a Kafka broker runs the
+     * change-data-capture sink.
      */
     CLI(
             Kind.APPLICATION,
@@ -61,7 +67,8 @@ public enum StarlingModule {
                     "io.starling",
                     "io.starling.transport",
                     "io.starling.internal.net..",
-                    "io.starling.internal.auth.."),
+                    "io.starling.internal.auth..",
+                    "io.starling.internal.cdc.kafka.."),
             List.of()),
     /** Benchmarks: they measure internals too, so they may use every module they depend on. */
     BENCH(Kind.APPLICATION, packages("io.starling.bench.."), List.of(STARLING, TRANSPORT_NETTY)),
@@ -133,6 +140,7 @@ public enum StarlingModule {
             case STARLING -> "starling";
             case TRANSPORT_NETTY -> "starling-transport-netty";
             case STORAGE_POSTGRES -> "starling-storage-postgres";
+            case CDC_KAFKA -> "starling-cdc-kafka";
             case TEST_SUPPORT -> "starling-test-support";
             default -> "starling-" + name().toLowerCase(java.util.Locale.ROOT);
         };

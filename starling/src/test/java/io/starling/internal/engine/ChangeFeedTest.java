@@ -71,6 +71,16 @@ class ChangeFeedTest {
     }
 
     @Test
+    void aChangeIsOneLineOfJsonInTheFeedsShape() {
+        assertThat(new StoreChange(17, "c\"a\nr", "{\"k\":1}", false, "{\"_id\":{\"k\":1},\"n\":2}", 42).toJson())
+                .isEqualTo("{\"cursor\":\"17\",\"collection\":\"c\\\"a\\nr\",\"id\":{\"k\":1},\"op\":\"upsert\","
+                        + "\"value\":{\"_id\":{\"k\":1},\"n\":2},\"hlc\":42}");
+        assertThat(new StoreChange(3, "cars", "\"a\"", true, null, 7).toJson())
+                .isEqualTo("{\"cursor\":\"3\",\"collection\":\"cars\",\"id\":\"a\",\"op\":\"delete\","
+                        + "\"value\":null,\"hlc\":7}");
+    }
+
+    @Test
     void entriesCarryTheLatestValueAndComeInCommitOrder() {
         insert("cars", "a", 1);
         insert("cars", "b", 2);
