@@ -35,8 +35,9 @@ abstract class NetworkTestBase {
         System.setProperty("starling.net.keepAliveMillis", "300");
         System.setProperty("starling.net.readTimeoutMillis", "2000");
         System.setProperty("starling.net.partialFrameTimeoutMillis", "1000");
-        System.setProperty("starling.net.upgradeTimeoutMillis", "1000");
-        System.setProperty("starling.net.handshakeTimeoutMillis", "2000");
+        // generous enough for a loaded machine (a 1 s upgrade limit failed a build); no test waits for these to pass
+        System.setProperty("starling.net.upgradeTimeoutMillis", "4000");
+        System.setProperty("starling.net.handshakeTimeoutMillis", "4000");
         System.setProperty("starling.net.backoffMinMillis", "50");
         System.setProperty("starling.net.backoffMaxMillis", "400");
         System.setProperty("starling.net.closeGraceMillis", "1000");
