@@ -109,6 +109,7 @@ final class PeerCommand implements Callable<Integer> {
                     .statementTimeout(statementTimeout)
                     .build())) {
                 sync.subscribe(db);
+                SyncOptions.checkLogin(db, err);
                 SyncOptions.printStatus(db, err);
                 LoginService login = null;
                 if (auth != null && authority != null) {

@@ -90,6 +90,7 @@ final class ShellCommand implements Callable<Integer> {
         try (Starling db = Starling.open(
                 sync.apply(store.builder(environment.configSource())).build())) {
             sync.subscribe(db);
+            SyncOptions.checkLogin(db, spec.commandLine().getErr());
             Path historyFile = historyFile(db.config().databaseDirectory());
             TerminalFactory.ShellTerminal shellTerminal =
                     environment.terminals().open(environment.in(), environment.out());
@@ -102,7 +103,9 @@ final class ShellCommand implements Callable<Integer> {
                         .append(" (app ")
                         .append(db.config().appId())
                         .append("). End statements with ';'; .help for help.\n");
-                if (db.config().networked() || !db.sync().subscriptions().isEmpty()) {
+                if (db.config().networked()
+                        || !db.sync().subscriptions().isEmpty()
+                        || db.sync().deviceStatus() != null) {
                     // on a console, part of the banner; with piped input, on stderr (stdout is for results only)
                     PrintWriter status = shellTerminal.interactive()
                             ? new PrintWriter(banner)
