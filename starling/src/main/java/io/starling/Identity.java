@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
 public final class Identity {
     private final @Nullable Path keyFile;
     private final @Nullable Online online;
+    private final @Nullable Path authorityDirectory;
 
     /** The login of the online mode. The token is never printed. */
     private record Online(URI authority, String provider, String token, Path trustAnchor) {
@@ -32,18 +33,32 @@ public final class Identity {
         }
     }
 
-    private Identity(@Nullable Path keyFile, @Nullable Online online) {
+    private Identity(@Nullable Path keyFile, @Nullable Online online, @Nullable Path authorityDirectory) {
         this.keyFile = keyFile;
         this.online = online;
+        this.authorityDirectory = authorityDirectory;
     }
 
     public static Identity playground() {
-        return new Identity(null, null);
+        return new Identity(null, null, null);
     }
 
     public static Identity sharedKey(Path keyFile) {
-        return new Identity(Objects.requireNonNull(keyFile, "keyFile"), null);
+        return new Identity(Objects.requireNonNull(keyFile, "keyFile"), null, null);
     }
+
+    /**
+     * The online mode for the app's authority itself (the directory made by {@code starling authority init}): instead
+     * of logging in, the instance issues its own device certificate — user {@value #AUTHORITY_USER_ID}, every
+     * permission — with the authority key, keeps it like a device does, and reissues it before it expires. Its peers
+     * are held to the same rules as any online peer.
+     */
+    public static Identity authority(Path authorityDirectory) {
+        return new Identity(null, null, Objects.requireNonNull(authorityDirectory, "authorityDirectory"));
+    }
+
+    /** The user id of the certificate an authority issues itself. */
+    public static final String AUTHORITY_USER_ID = "authority";
 
     /**
      * The online mode. When the instance opens it uses the device key and certificate kept in its database directory
@@ -78,16 +93,21 @@ public final class Identity {
         }
         if (provider.isBlank()) throw new IllegalArgumentException("the login provider is empty");
         if (token.isEmpty()) throw new IllegalArgumentException("the login token is empty");
-        return new Identity(null, new Online(authority, provider, token, trustAnchor));
+        return new Identity(null, new Online(authority, provider, token, trustAnchor), null);
     }
 
     public boolean isPlayground() {
-        return keyFile == null && online == null;
+        return keyFile == null && online == null && authorityDirectory == null;
     }
 
-    /** True in the online mode. */
+    /** True in the online mode, for a device that logs in or for the authority itself. */
     public boolean isOnline() {
-        return online != null;
+        return online != null || authorityDirectory != null;
+    }
+
+    /** The authority's directory when this instance is the authority ({@link #authority(Path)}), or null. */
+    public @Nullable Path authorityDirectory() {
+        return authorityDirectory;
     }
 
     /** The shared key file, or null in the other modes. */
@@ -112,21 +132,26 @@ public final class Identity {
 
     /** The authority's certificate ({@code authority.pem}) in the online mode, or null. */
     public @Nullable Path trustAnchor() {
+        if (authorityDirectory != null) return authorityDirectory.resolve("authority.pem");
         return online == null ? null : online.trustAnchor();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Identity i && Objects.equals(keyFile, i.keyFile) && Objects.equals(online, i.online);
+        return o instanceof Identity i
+                && Objects.equals(keyFile, i.keyFile)
+                && Objects.equals(online, i.online)
+                && Objects.equals(authorityDirectory, i.authorityDirectory);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(keyFile, online);
+        return Objects.hash(keyFile, online, authorityDirectory);
     }
 
     @Override
     public String toString() {
+        if (authorityDirectory != null) return "online authority " + authorityDirectory;
         if (online != null) {
             return "online " + online.authority() + " provider " + online.provider() + " trust " + online.trustAnchor();
         }

@@ -1,7 +1,9 @@
 package io.starling.cli;
 
 import io.starling.ErrorCode;
+import io.starling.Identity;
 import io.starling.Starling;
+import io.starling.StarlingConfig;
 import io.starling.StarlingException;
 import io.starling.internal.auth.AuthConfig;
 import io.starling.internal.auth.AuthException;
@@ -105,9 +107,18 @@ final class PeerCommand implements Callable<Integer> {
         Authority authority = auth == null ? null : loadAuthority(auth);
         StopSignal stop = environment.stopSignals().get();
         try {
-            try (Starling db = Starling.open(sync.apply(store.builder(environment.configSource()))
-                    .statementTimeout(statementTimeout)
-                    .build())) {
+            StarlingConfig.Builder config =
+                    sync.apply(store.builder(environment.configSource())).statementTimeout(statementTimeout);
+            if (auth != null) {
+                if (sync.loginGiven()) {
+                    throw new CliUsageException("--auth-config makes this peer the authority, which issues its own"
+                            + " certificate: drop --login, --provider, --token and --trust");
+                }
+                // the authority syncs in the online mode with a certificate it issues itself (every permission), unless
+                // the peers of the app still use a shared key
+                if (sync.sharedKey == null) config.identity(Identity.authority(auth.authorityDirectory()));
+            }
+            try (Starling db = Starling.open(config.build())) {
                 sync.subscribe(db);
                 SyncOptions.checkLogin(db, err);
                 SyncOptions.printStatus(db, err);

@@ -140,6 +140,10 @@ final class SyncOptions {
                     "no trust anchor at " + trust + " (--trust is the authority.pem that 'starling authority init'"
                             + " made; copy it from the authority)");
         }
+        if (!login.contains("://")) {
+            throw new CliUsageException("--login must be the authority's HTTP base URL, such as http://127.0.0.1:8080,"
+                    + " not '" + login + "'");
+        }
         URI url;
         try {
             url = new URI(login);
@@ -174,6 +178,11 @@ final class SyncOptions {
                         : "")
                 + "cannot log in: " + problem + " (retrying; this peer syncs as soon as a login succeeds)");
         err.flush();
+    }
+
+    /** True when any of the online login options was given. */
+    boolean loginGiven() {
+        return login != null || provider != null || token != null || trust != null;
     }
 
     /** True when any of these options was given: such options make no sense with {@code --url}. */

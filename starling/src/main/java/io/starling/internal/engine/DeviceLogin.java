@@ -10,8 +10,10 @@ import io.starling.internal.auth.DeviceCertificates;
 import io.starling.internal.auth.DeviceCredentials;
 import io.starling.internal.auth.LoginClient;
 import io.starling.internal.auth.VerifiedIdentity;
+import io.starling.internal.core.Value;
 import io.starling.internal.net.DeviceTls;
 import io.starling.internal.net.RemoteIdentity;
+import io.starling.internal.query.Permissions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -56,10 +58,13 @@ final class DeviceLogin implements AutoCloseable {
     static final Duration MIN_RETRY = Duration.ofSeconds(2);
     static final Duration MAX_RETRY = Duration.ofMinutes(5);
     static final Duration CHECK_EVERY = Duration.ofSeconds(1);
+    /** How long the certificate the authority issues itself is valid (it reissues at two thirds, as a device renews). */
+    static final Duration SELF_VALIDITY = Duration.ofDays(30);
 
     private final Path dir;
-    private final URI authority;
-    private final String provider;
+    private final @Nullable URI authority; // null for the authority itself
+    private final @Nullable String provider;
+    private final @Nullable Authority self; // the authority itself: it issues its own certificate
     private final X509Certificate anchor;
     private final Clock clock;
     private final Runnable onExpired;
@@ -74,11 +79,19 @@ final class DeviceLogin implements AutoCloseable {
     private volatile @Nullable Instant nextLogin; // when to renew or retry, or null
     private volatile boolean closed;
 
-    private DeviceLogin(Path dir, Identity identity, X509Certificate anchor, Clock clock, Runnable onExpired) {
+    private DeviceLogin(
+            Path dir,
+            Identity identity,
+            @Nullable Authority self,
+            X509Certificate anchor,
+            Clock clock,
+            Runnable onExpired) {
         this.dir = dir;
-        this.authority = Objects.requireNonNull(identity.authority());
-        this.provider = Objects.requireNonNull(identity.provider());
-        this.token = Objects.requireNonNull(identity.token());
+        this.self = self;
+        this.authority = identity.authority();
+        this.provider = identity.provider();
+        String given = identity.token();
+        this.token = given == null ? "" : given;
         this.anchor = anchor;
         this.clock = clock;
         this.onExpired = onExpired;
@@ -106,13 +119,20 @@ final class DeviceLogin implements AutoCloseable {
     static DeviceLogin start(Path dir, Identity identity, Clock clock, Runnable onExpired, Duration checkEvery) {
         X509Certificate anchor;
         DeviceCredentials stored;
+        Authority self = null;
         try {
-            anchor = Authority.readAnchor(Objects.requireNonNull(identity.trustAnchor()));
+            Path authorityDirectory = identity.authorityDirectory();
+            if (authorityDirectory != null) {
+                self = Authority.load(authorityDirectory);
+                anchor = self.anchor();
+            } else {
+                anchor = Authority.readAnchor(Objects.requireNonNull(identity.trustAnchor()));
+            }
             stored = DeviceCredentials.load(dir);
         } catch (AuthException e) {
             throw new StarlingException(ErrorCode.CONFIG_INVALID, String.valueOf(e.getMessage()), e);
         }
-        DeviceLogin login = new DeviceLogin(dir, identity, anchor, clock, onExpired);
+        DeviceLogin login = new DeviceLogin(dir, identity, self, anchor, clock, onExpired);
         login.begin(stored);
         long every = Math.max(1, checkEvery.toMillis());
         try {
@@ -238,7 +258,24 @@ final class DeviceLogin implements AutoCloseable {
         KeyPair pair = current != null ? current.keyPair() : DeviceCredentials.newKeyPair();
         Instant now = clock.instant();
         try {
-            DeviceCredentials fresh = LoginClient.login(authority, provider, token, pair, anchor, now, LOGIN_TIMEOUT);
+            DeviceCredentials fresh = self != null
+                    ? new DeviceCredentials(
+                            pair,
+                            self.issue(
+                                    pair.getPublic(),
+                                    Identity.AUTHORITY_USER_ID,
+                                    Permissions.everything(),
+                                    Value.Obj.EMPTY,
+                                    SELF_VALIDITY,
+                                    now))
+                    : LoginClient.login(
+                            Objects.requireNonNull(authority),
+                            Objects.requireNonNull(provider),
+                            token,
+                            pair,
+                            anchor,
+                            now,
+                            LOGIN_TIMEOUT);
             fresh.save(dir);
             VerifiedIdentity id = fresh.identity(anchor, now);
             use(fresh, id);
@@ -246,9 +283,9 @@ final class DeviceLogin implements AutoCloseable {
             log.info(
                     "online identity: logged in to {} as user {} (provider {}, device key {}); certificate valid until {},"
                             + " renewal at {}",
-                    authority,
+                    self != null ? "itself (the authority)" : authority,
                     id.userId(),
-                    provider,
+                    self != null ? "none" : provider,
                     id.deviceKeyFingerprint().substring(0, 16),
                     fresh.expiresAt(),
                     fresh.renewAt());
