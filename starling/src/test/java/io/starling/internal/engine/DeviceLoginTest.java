@@ -215,7 +215,7 @@ class DeviceLoginTest {
     }
 
     /** A clock the test moves. */
-    static final class FakeClock extends Clock {
+    static final class FakeClock extends Clock { // shared with RemoteIdentitySessionTest
         private volatile Instant now;
 
         FakeClock(Instant now) {
