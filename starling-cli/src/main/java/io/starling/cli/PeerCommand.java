@@ -72,6 +72,9 @@ final class PeerCommand implements Callable<Integer> {
     SyncOptions sync = new SyncOptions();
 
     @Mixin
+    LoginOptions login = new LoginOptions();
+
+    @Mixin
     HttpOptions http = new HttpOptions();
 
     /** Shorter than the library's default: HTTP clients wait on the answer, and each request holds a worker. */
@@ -107,10 +110,11 @@ final class PeerCommand implements Callable<Integer> {
         Authority authority = auth == null ? null : loadAuthority(auth);
         StopSignal stop = environment.stopSignals().get();
         try {
-            StarlingConfig.Builder config =
-                    sync.apply(store.builder(environment.configSource())).statementTimeout(statementTimeout);
+            StarlingConfig.Builder config = login.apply(
+                            sync.apply(store.builder(environment.configSource())), sync.sharedKey != null)
+                    .statementTimeout(statementTimeout);
             if (auth != null) {
-                if (sync.loginGiven()) {
+                if (login.loginGiven()) {
                     throw new CliUsageException("--auth-config makes this peer the authority, which issues its own"
                             + " certificate: drop --login, --provider, --token and --trust");
                 }

@@ -60,6 +60,9 @@ final class ShellCommand implements Callable<Integer> {
     @Mixin
     SyncOptions sync = new SyncOptions();
 
+    @Mixin
+    LoginOptions login = new LoginOptions();
+
     @Option(
             names = "--format",
             paramLabel = "FORMAT",
@@ -87,8 +90,9 @@ final class ShellCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (Starling db = Starling.open(
-                sync.apply(store.builder(environment.configSource())).build())) {
+        try (Starling db =
+                Starling.open(login.apply(sync.apply(store.builder(environment.configSource())), sync.sharedKey != null)
+                        .build())) {
             sync.subscribe(db);
             SyncOptions.checkLogin(db, spec.commandLine().getErr());
             Path historyFile = historyFile(db.config().databaseDirectory());
