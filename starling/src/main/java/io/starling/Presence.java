@@ -1,10 +1,12 @@
 package io.starling;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who is around: this peer, the peers it is connected to, and the peers those know (with their distance in
@@ -43,8 +45,47 @@ public interface Presence {
      */
     void setConnectionRequestHandler(ConnectionRequestHandler handler, Duration timeout);
 
-    /** A connection that asks to be accepted. */
-    record ConnectionRequest(long peerId, String transport, String remoteAddress) {}
+    /**
+     * A connection that asks to be accepted.
+     *
+     * @param certificate in the online identity mode, the remote's verified device certificate (its user and
+     *     metadata); null in the other modes
+     */
+    record ConnectionRequest(
+            long peerId,
+            String transport,
+            String remoteAddress,
+            @Nullable PeerCertificate certificate) {
+        /** A request without a certificate (playground and shared-key modes). */
+        public ConnectionRequest(long peerId, String transport, String remoteAddress) {
+            this(peerId, transport, remoteAddress, null);
+        }
+    }
+
+    /**
+     * What a remote's device certificate says, verified by this peer in the TLS handshake (online identity mode): the
+     * user it was issued to, the metadata the login provider gave, its validity, serial number and issuer (the
+     * authority), and the fingerprint of the device's key (SHA-256 of its public key, 64 hex digits; the same across
+     * renewals). Immutable.
+     */
+    record PeerCertificate(
+            String userId,
+            Map<String, Object> metadata,
+            Instant notBefore,
+            Instant expiresAt,
+            String serialNumber,
+            String issuer,
+            String deviceKeyFingerprint) {
+        public PeerCertificate {
+            java.util.Objects.requireNonNull(userId, "userId");
+            metadata = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metadata));
+            java.util.Objects.requireNonNull(notBefore, "notBefore");
+            java.util.Objects.requireNonNull(expiresAt, "expiresAt");
+            java.util.Objects.requireNonNull(serialNumber, "serialNumber");
+            java.util.Objects.requireNonNull(issuer, "issuer");
+            java.util.Objects.requireNonNull(deviceKeyFingerprint, "deviceKeyFingerprint");
+        }
+    }
 
     /** Decides on incoming connections; see {@link #setConnectionRequestHandler} for the thread it runs on. */
     @FunctionalInterface
@@ -65,13 +106,24 @@ public interface Presence {
     }
 
     /**
-     * A peer: its id, its distance from this peer in hops (0 for this peer, 1 for a direct neighbour) and its
-     * metadata.
+     * A peer: its id, its distance from this peer in hops (0 for this peer, 1 for a direct neighbour), its metadata
+     * (what it set with {@link #setMetadata}: self-declared, not verified) and, for a direct neighbour in the online
+     * identity mode, its verified device certificate (null otherwise: a peer further away is known only from what
+     * others relay, which this peer cannot verify).
      */
-    record Peer(long peerId, int hops, Map<String, Object> metadata) {
+    record Peer(
+            long peerId,
+            int hops,
+            Map<String, Object> metadata,
+            @Nullable PeerCertificate certificate) {
         public Peer {
             metadata = java.util.Collections.unmodifiableMap(
                     new java.util.LinkedHashMap<>(metadata)); // JSON null values allowed
+        }
+
+        /** A peer without a verified certificate. */
+        public Peer(long peerId, int hops, Map<String, Object> metadata) {
+            this(peerId, hops, metadata, null);
         }
 
         public String peerIdHex() {

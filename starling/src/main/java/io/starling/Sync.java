@@ -1,8 +1,10 @@
 package io.starling;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Replication with other peers: what this peer asks for (subscriptions) and how far each connected peer has
@@ -90,6 +92,68 @@ public interface Sync {
             long messagesSent,
             long messagesReceived,
             long documentsRefused) {}
+
+    /**
+     * In the online identity mode, the state of this device's certificate: whether it may sync, as whom, until when,
+     * and the last login problem; null in the other modes.
+     */
+    @Nullable
+    DeviceStatus deviceStatus();
+
+    /**
+     * Online identity mode: sets what is asked for a token when the device certificate is about to expire (two thirds
+     * of its validity have passed) and when a login must be retried; null removes it (the token given to {@link
+     * Identity#online} is used again). Like Ditto's expiration handler: an app whose tokens are short-lived fetches a
+     * fresh one here.
+     *
+     * <p>Thread: a thread of the instance's own ({@code starling-login}), never the sync thread; it may block for a
+     * while (fetching a token), and the renewal waits for it.
+     */
+    void setExpirationHandler(@Nullable ExpirationHandler handler);
+
+    /** Gives a fresh token for a renewal; see {@link #setExpirationHandler}. */
+    @FunctionalInterface
+    interface ExpirationHandler {
+        /**
+         * The certificate expires at {@code status.expiresAt()} (null before the first login): return the token to log
+         * in with, or null to reuse the last one. An exception thrown is logged and the last token used.
+         */
+        @Nullable
+        String renewalToken(DeviceStatus status);
+    }
+
+    /** Where a device of the online mode stands. */
+    enum DeviceState {
+        /** It has never logged in, or its stored certificate is of another authority: it does not sync. */
+        NOT_LOGGED_IN,
+        /** Its certificate is valid: it syncs (and renews before expiry). */
+        VALID,
+        /** Its certificate expired and no renewal succeeded: it does not sync until a login succeeds. */
+        EXPIRED
+    }
+
+    /**
+     * The device certificate's state.
+     *
+     * @param userId the certificate's user, or null before the first login
+     * @param expiresAt the certificate's expiry, or null before the first login
+     * @param problem why the last login or renewal failed (the authority's refusal with its code, an unreachable
+     *     authority), or null when it succeeded
+     * @param problemCode the stable code of {@code problem}: {@code auth/bad-token}, {@code auth/denied}, {@code
+     *     auth/bad-request} (the authority refused the login), {@code auth/authority-unavailable}, a {@code
+     *     auth/certificate-…} code (the authority answered a certificate this device cannot use); null without a
+     *     problem
+     */
+    record DeviceStatus(
+            DeviceState state,
+            @Nullable String userId,
+            @Nullable Instant expiresAt,
+            @Nullable String problem,
+            @Nullable String problemCode) {
+        public DeviceStatus {
+            java.util.Objects.requireNonNull(state, "state");
+        }
+    }
 
     /** One connected peer. */
     record PeerStatus(long peerId, boolean connected, long acknowledgedSequence) {

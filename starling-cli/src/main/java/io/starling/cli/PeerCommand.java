@@ -1,6 +1,7 @@
 package io.starling.cli;
 
 import io.starling.ErrorCode;
+import io.starling.Identity;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.StarlingException;
@@ -76,6 +77,9 @@ class PeerCommand implements Callable<Integer> {
     SyncOptions sync = new SyncOptions();
 
     @Mixin
+    LoginOptions login = new LoginOptions();
+
+    @Mixin
     HttpOptions http = new HttpOptions();
 
     @Mixin
@@ -115,10 +119,21 @@ class PeerCommand implements Callable<Integer> {
         Authority authority = auth == null ? null : loadAuthority(auth);
         StopSignal stop = stopSignal();
         try {
-            StarlingConfig.Builder builder = configure(
-                    sync.apply(store.builder(environment.configSource())).statementTimeout(statementTimeout));
-            try (Starling db = Starling.open(builder.build())) {
+            StarlingConfig.Builder config = login.apply(
+                            sync.apply(store.builder(environment.configSource())), sync.sharedKey != null)
+                    .statementTimeout(statementTimeout);
+            if (auth != null) {
+                if (login.loginGiven()) {
+                    throw new CliUsageException("--auth-config makes this peer the authority, which issues its own"
+                            + " certificate: drop --login, --provider, --token and --trust");
+                }
+                // the authority syncs in the online mode with a certificate it issues itself (every permission), unless
+                // the peers of the app still use a shared key
+                if (sync.sharedKey == null) config.identity(Identity.authority(auth.authorityDirectory()));
+            }
+            try (Starling db = Starling.open(configure(config).build())) {
                 sync.subscribe(db);
+                SyncOptions.checkLogin(db, err);
                 started(db, err);
                 SyncOptions.printStatus(db, err);
                 LoginService login = null;

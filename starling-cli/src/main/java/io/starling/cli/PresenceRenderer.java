@@ -46,6 +46,8 @@ final class PresenceRenderer {
                     .append(":\n");
             for (Presence.Peer peer : graph.remotePeers()) {
                 String line = "  " + hex(peer.peerId()) + "  " + count(peer.hops(), "hop", "hops");
+                if (peer.certificate() != null)
+                    line += "  user " + peer.certificate().userId();
                 if (!peer.metadata().isEmpty()) line = String.format("%-27s %s", line, JsonArgs.write(peer.metadata()));
                 sb.append(line).append('\n');
             }
@@ -73,7 +75,10 @@ final class PresenceRenderer {
      *
      * <pre>{@code
      * {"local": {"peerId": "0123456789abcdef", "hops": 0, "metadata": {}},
-     *  "remotePeers": [{"peerId": "fedcba9876543210", "hops": 1, "metadata": {"name": "bob"}}],
+     *  "remotePeers": [{"peerId": "fedcba9876543210", "hops": 1, "metadata": {"name": "bob"},
+     *                   "userId": "bob", "certificate": {"userId": "bob", "metadata": {"team": "north"},
+     *                     "notBefore": "…", "expiresAt": "…", "serialNumber": "…", "issuer": "…",
+     *                     "deviceKeyFingerprint": "…"}}],
      *  "connections": [{"peerA": "0123456789abcdef", "peerB": "fedcba9876543210", "transport": "tcp"}]}
      * }</pre>
      */
@@ -98,6 +103,18 @@ final class PresenceRenderer {
         node.put("peerId", hex(peer.peerId()));
         node.put("hops", peer.hops());
         node.set("metadata", MAPPER.valueToTree(peer.metadata()));
+        Presence.PeerCertificate cert = peer.certificate();
+        if (cert != null) {
+            node.put("userId", cert.userId());
+            ObjectNode c = node.putObject("certificate");
+            c.put("userId", cert.userId());
+            c.set("metadata", MAPPER.valueToTree(cert.metadata()));
+            c.put("notBefore", cert.notBefore().toString());
+            c.put("expiresAt", cert.expiresAt().toString());
+            c.put("serialNumber", cert.serialNumber());
+            c.put("issuer", cert.issuer());
+            c.put("deviceKeyFingerprint", cert.deviceKeyFingerprint());
+        }
         return node;
     }
 

@@ -60,6 +60,9 @@ final class ShellCommand implements Callable<Integer> {
     @Mixin
     SyncOptions sync = new SyncOptions();
 
+    @Mixin
+    LoginOptions login = new LoginOptions();
+
     @Option(
             names = "--format",
             paramLabel = "FORMAT",
@@ -87,9 +90,11 @@ final class ShellCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (Starling db = Starling.open(
-                sync.apply(store.builder(environment.configSource())).build())) {
+        try (Starling db =
+                Starling.open(login.apply(sync.apply(store.builder(environment.configSource())), sync.sharedKey != null)
+                        .build())) {
             sync.subscribe(db);
+            SyncOptions.checkLogin(db, spec.commandLine().getErr());
             Path historyFile = historyFile(db.config().databaseDirectory());
             TerminalFactory.ShellTerminal shellTerminal =
                     environment.terminals().open(environment.in(), environment.out());
@@ -102,7 +107,9 @@ final class ShellCommand implements Callable<Integer> {
                         .append(" (app ")
                         .append(db.config().appId())
                         .append("). End statements with ';'; .help for help.\n");
-                if (db.config().networked() || !db.sync().subscriptions().isEmpty()) {
+                if (db.config().networked()
+                        || !db.sync().subscriptions().isEmpty()
+                        || db.sync().deviceStatus() != null) {
                     // on a console, part of the banner; with piped input, on stderr (stdout is for results only)
                     PrintWriter status = shellTerminal.interactive()
                             ? new PrintWriter(banner)

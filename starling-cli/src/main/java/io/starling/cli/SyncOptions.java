@@ -5,6 +5,7 @@ import io.starling.Identity;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.StarlingException;
+import io.starling.Sync;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,29 @@ final class SyncOptions {
         return builder;
     }
 
+    /**
+     * After the instance opened in the online mode: prints the device's status, and stops with a usage error when the
+     * authority refused the login (a wrong token or provider will not get better by retrying). An unreachable
+     * authority is not fatal: the instance retries, and syncs once it has a certificate.
+     */
+    static void checkLogin(Starling db, PrintWriter err) {
+        Sync.DeviceStatus status = db.sync().deviceStatus();
+        if (status == null) return;
+        if (status.state() == Sync.DeviceState.VALID) return;
+        String code = status.problemCode();
+        String problem = status.problem() == null ? "no certificate" : status.problem();
+        if (code != null
+                && (code.equals("auth/bad-token") || code.equals("auth/denied") || code.equals("auth/bad-request"))) {
+            throw new CliUsageException(code, "cannot log in: " + problem);
+        }
+        err.println("identity: online, NOT SYNCING: "
+                + (status.state() == Sync.DeviceState.EXPIRED
+                        ? "the certificate expired at " + status.expiresAt() + "; "
+                        : "")
+                + "cannot log in: " + problem + " (retrying; this peer syncs as soon as a login succeeds)");
+        err.flush();
+    }
+
     /** True when any of these options was given: such options make no sense with {@code --url}. */
     boolean given() {
         return !listen.isEmpty() || !connect.isEmpty() || lan || sharedKey != null || !subscriptions.isEmpty();
@@ -109,7 +133,12 @@ final class SyncOptions {
         for (Endpoint endpoint : db.sync().listening()) err.println("sync listening on " + endpoint);
         for (Endpoint endpoint : config.connect()) err.println("sync connecting to " + endpoint);
         if (config.lan()) err.println("sync discovering peers of app " + config.appId() + " on the local network");
-        if (config.networked()) {
+        Sync.DeviceStatus device = db.sync().deviceStatus();
+        if (device != null && device.state() == Sync.DeviceState.VALID) {
+            err.println("identity: online, user " + device.userId() + ", certificate of authority "
+                    + config.identity().trustAnchor() + " valid until " + device.expiresAt() + " (kept in "
+                    + config.databaseDirectory().toAbsolutePath() + ")");
+        } else if (config.networked() && !config.identity().isOnline()) {
             err.println(
                     config.identity().isPlayground()
                             ? "identity: playground (no authentication, no encryption; use --shared-key outside development)"

@@ -103,6 +103,7 @@ final class WatchCommand implements Callable<Integer> {
         try (Starling db = Starling.open(
                 sync.apply(store.builder(environment.configSource())).build())) {
             sync.subscribe(db);
+            SyncOptions.checkLogin(db, spec.commandLine().getErr());
             if (db.config().networked())
                 SyncOptions.printStatus(db, spec.commandLine().getErr());
             try (StoreObserver observer = db.store()

@@ -32,11 +32,14 @@ public enum StarlingModule {
      * and the query layer (permission sets); not the engine, so that the library can use it.
      */
     AUTH(Kind.LIBRARY, packages("io.starling.internal.auth.."), List.of(CORE, QUERY)),
-    /** The library: the public API {@code io.starling}, the engine and the network SPI. */
+    /**
+     * The library: the public API {@code io.starling}, the engine and the network SPI. A device of the online identity
+     * mode logs in and verifies its peers' certificates through the auth module.
+     */
     STARLING(
             Kind.LIBRARY,
             packages("io.starling", "io.starling.internal.engine..", "io.starling.internal.net.."),
-            List.of(CORE, QUERY, STORAGE, SYNC)),
+            List.of(CORE, QUERY, STORAGE, SYNC, AUTH)),
     /** LAN discovery over mDNS/DNS-SD. Knows no other module. */
     DISCOVERY(Kind.LIBRARY, packages("io.starling.internal.discovery.."), List.of()),
     /**

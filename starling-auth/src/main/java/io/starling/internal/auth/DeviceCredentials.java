@@ -41,7 +41,13 @@ public final class DeviceCredentials {
     private final KeyPair keyPair;
     private final X509Certificate certificate;
 
-    DeviceCredentials(KeyPair keyPair, X509Certificate certificate) {
+    /**
+     * Credentials of a key pair and the certificate issued for its public key (by a login, or by the authority for
+     * itself).
+     *
+     * @throws IllegalArgumentException when the certificate is for another key
+     */
+    public DeviceCredentials(KeyPair keyPair, X509Certificate certificate) {
         if (!certificate.getPublicKey().equals(keyPair.getPublic())) {
             throw new IllegalArgumentException("the certificate is for another key than the device's");
         }

@@ -46,6 +46,7 @@ public final class DefaultStarling implements Starling {
     private volatile @Nullable SyncService syncService; // started with the first connection
     private volatile @Nullable Network network;
     private final @Nullable NodeTail tail; // a node of a shared storage: finds the other nodes' commits
+    private volatile @Nullable DeviceLogin deviceLogin; // online identity mode only
     private volatile boolean closed;
     private volatile boolean drained;
 
@@ -111,6 +112,28 @@ public final class DefaultStarling implements Starling {
             sync.attach(syncService);
         }
         return syncService.attach(channel, info);
+    }
+
+    /** The device certificate expired without a renewal: every session ends (the transport refuses new ones). */
+    private void deviceCertificateExpired() {
+        SyncService s = syncService;
+        if (s != null)
+            s.closeAll(io.starling.internal.sync.SyncSession.UNAUTHENTICATED, "the peer's certificate expired");
+    }
+
+    /** The online mode's device status, or null in the other modes. */
+    io.starling.Sync.@Nullable DeviceStatus deviceStatus() {
+        DeviceLogin login = deviceLogin;
+        return login == null ? null : login.status();
+    }
+
+    void setExpirationHandler(io.starling.Sync.@Nullable ExpirationHandler handler) {
+        DeviceLogin login = deviceLogin;
+        if (login == null) {
+            throw new StarlingException(
+                    ErrorCode.CONFIG_INVALID, "an expiration handler needs the online identity mode (Identity.online)");
+        }
+        login.setExpirationHandler(handler);
     }
 
     /** Counts bytes of a transport that is not a {@link Network} (the in-memory one). */
@@ -203,6 +226,20 @@ public final class DefaultStarling implements Starling {
         public void recordRefused(String reason) {
             metrics.connectionsRefused.increment();
         }
+
+        @Override
+        public io.starling.internal.net.@Nullable DeviceTls deviceTls() {
+            DeviceLogin login = deviceLogin;
+            return login == null ? null : login.deviceTls();
+        }
+
+        @Override
+        public io.starling.internal.net.RemoteIdentity verifyRemote(List<java.security.cert.X509Certificate> chain)
+                throws java.security.cert.CertificateException {
+            DeviceLogin login = deviceLogin;
+            if (login == null) throw new java.security.cert.CertificateException("this peer is not in the online mode");
+            return login.verifyRemote(chain);
+        }
     }
 
     public static Starling open(StarlingConfig config) {
@@ -211,6 +248,15 @@ public final class DefaultStarling implements Starling {
 
     static DefaultStarling open(StarlingConfig config, Clock clock) {
         DefaultStarling db = open(config, clock, new SecureRandom());
+        if (config.identity().isOnline()) {
+            try {
+                db.deviceLogin = DeviceLogin.start(
+                        db.config.databaseDirectory(), config.identity(), clock, db::deviceCertificateExpired);
+            } catch (RuntimeException e) {
+                db.close();
+                throw Errors.translate(e);
+            }
+        }
         if (config.networked()) {
             try {
                 db.startNetwork();
@@ -441,6 +487,8 @@ public final class DefaultStarling implements Starling {
         if (n != null) n.quiesce(); // nothing new comes in or goes out
         if (syncService != null) syncService.close(); // each session sends CLOSE; channels flush, then close
         if (n != null) n.close(); // waits a grace period for those flushes, then stops the event loops
+        DeviceLogin login = deviceLogin;
+        if (login != null) login.close();
         sync.closeObservers();
         presence.closeObservers();
         if (tail != null) tail.close();

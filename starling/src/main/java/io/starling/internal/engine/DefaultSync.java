@@ -115,6 +115,16 @@ final class DefaultSync implements Sync {
     }
 
     @Override
+    public @Nullable DeviceStatus deviceStatus() {
+        return owner.deviceStatus();
+    }
+
+    @Override
+    public void setExpirationHandler(@Nullable ExpirationHandler handler) {
+        owner.setExpirationHandler(handler);
+    }
+
+    @Override
     public Metrics metrics() {
         return owner.metrics();
     }

@@ -60,6 +60,7 @@ final class PresenceService implements Presence {
     private Map<String, Object> metadata = Map.of();
     private long sequence;
     private Map<Long, String> neighbours = Map.of();
+    private Map<Long, PeerCertificate> certificates = Map.of(); // verified, of direct neighbours (online mode)
     private final Map<Long, Record> known = new HashMap<>();
     private Graph graph;
     private byte @Nullable [] payload;
@@ -153,9 +154,11 @@ final class PresenceService implements Presence {
         SyncService s = service;
         if (s == null) return;
         Map<Long, String> now = s.neighbours();
+        Map<Long, PeerCertificate> certs = s.neighbourCertificates();
         synchronized (this) {
-            if (now.equals(neighbours)) return;
+            if (now.equals(neighbours) && certs.equals(certificates)) return;
             neighbours = Map.copyOf(now);
+            certificates = Map.copyOf(certs);
             sequence = nextSequence();
         }
         recompute();
@@ -235,7 +238,11 @@ final class PresenceService implements Presence {
             for (Map.Entry<Long, Integer> e : hops.entrySet()) {
                 if (e.getKey() == localPeer) continue;
                 Record r = all.get(e.getKey());
-                remote.add(new Peer(e.getKey(), e.getValue(), r == null ? Map.of() : r.metadata));
+                remote.add(new Peer(
+                        e.getKey(),
+                        e.getValue(),
+                        r == null ? Map.of() : r.metadata,
+                        e.getValue() == 1 ? certificates.get(e.getKey()) : null));
             }
             remote.sort(Comparator.comparingInt(Peer::hops).thenComparing(Peer::peerId, Long::compareUnsigned));
             connections.removeIf(c -> !hops.containsKey(c.peerA()) || !hops.containsKey(c.peerB()));

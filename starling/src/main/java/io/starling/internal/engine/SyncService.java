@@ -2,9 +2,11 @@ package io.starling.internal.engine;
 
 import io.starling.Presence;
 import io.starling.Sync;
+import io.starling.internal.auth.DeviceCertificates;
 import io.starling.internal.net.ConnectionInfo;
 import io.starling.internal.net.MessageChannel;
 import io.starling.internal.net.RefusalLog;
+import io.starling.internal.net.RemoteIdentity;
 import io.starling.internal.sync.Message;
 import io.starling.internal.sync.SessionConfig;
 import io.starling.internal.sync.SessionListener;
@@ -155,6 +157,29 @@ final class SyncService implements AutoCloseable {
         return out;
     }
 
+    /** The verified certificates of the direct neighbours (online identity mode), for presence. */
+    Map<Long, Presence.PeerCertificate> neighbourCertificates() {
+        Map<Long, Presence.PeerCertificate> out = new LinkedHashMap<>();
+        for (Driver d : drivers.keySet()) {
+            RemoteIdentity id = d.info.remoteIdentity();
+            if (d.established && !d.gone && id != null) out.putIfAbsent(d.remotePeer, certificate(id));
+        }
+        return out;
+    }
+
+    /** The public view of a remote's verified certificate. */
+    @SuppressWarnings("unchecked") // toJava() of an object is a Map<String, Object>
+    static Presence.PeerCertificate certificate(RemoteIdentity id) {
+        return new Presence.PeerCertificate(
+                id.userId(),
+                (Map<String, Object>) id.metadata().toJava(),
+                id.notBefore(),
+                id.expiresAt(),
+                id.serialNumber(),
+                id.issuer(),
+                id.deviceKeyFingerprint());
+    }
+
     boolean isConnected(long peerId) {
         for (Driver d : drivers.keySet()) if (d.established && !d.gone && d.remotePeer == peerId) return true;
         return false;
@@ -168,7 +193,17 @@ final class SyncService implements AutoCloseable {
     private void tick() {
         try {
             long now = clock.getAsLong();
-            for (Driver d : drivers.keySet()) d.feed(d.session.onTick(now));
+            for (Driver d : drivers.keySet()) {
+                d.feed(d.session.onTick(now));
+                RemoteIdentity id = d.info.remoteIdentity();
+                // a session does not outlive the remote's certificate (with the clock-skew tolerance of the handshake)
+                if (id != null
+                        && !d.gone
+                        && now > id.expiresAt().plus(DeviceCertificates.SKEW).toEpochMilli()) {
+                    d.feed(d.session.close(
+                            SyncSession.UNAUTHENTICATED, "its certificate expired at " + id.expiresAt()));
+                }
+            }
             refusals.flush();
             connectionRefusals.flush();
         } catch (RuntimeException e) {
@@ -214,6 +249,13 @@ final class SyncService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Ends every session with {@code reason} (this peer's certificate expired); the transports close the channels. */
+    void closeAll(String reason, String message) {
+        run(() -> {
+            for (Driver d : new ArrayList<>(drivers.keySet())) d.feed(d.session.close(reason, message));
+        });
     }
 
     @Override
@@ -343,8 +385,11 @@ final class SyncService implements AutoCloseable {
             } catch (java.util.concurrent.RejectedExecutionException closing) {
                 return;
             }
-            Presence.ConnectionRequest request =
-                    new Presence.ConnectionRequest(peerId, info.transport(), info.remoteAddress());
+            Presence.ConnectionRequest request = new Presence.ConnectionRequest(
+                    peerId,
+                    info.transport(),
+                    info.remoteAddress(),
+                    info.remoteIdentity() == null ? null : certificate(info.remoteIdentity()));
             try {
                 CompletionStage<Boolean> answer =
                         presence.connectionRequestHandler().decide(request);

@@ -1,6 +1,10 @@
 package io.starling.internal.net;
 
 import io.starling.StarlingConfig;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** What an instance offers its network stack. Thread-safe. */
 public interface NetworkHost {
@@ -29,6 +33,27 @@ public interface NetworkHost {
 
     /** Bytes that crossed the network (after framing and encryption) — the {@code /metrics} byte counters. */
     void recordBytes(long sent, long received);
+
+    /**
+     * Online identity mode: what this peer presents in TLS now, or null while it holds no valid device certificate
+     * (before its first login, after it expired): then it neither dials nor accepts. Asked for each new connection, so
+     * a renewed certificate is used from the next connection on. Null in the other modes.
+     */
+    default @Nullable DeviceTls deviceTls() {
+        return null;
+    }
+
+    /**
+     * Online identity mode: verifies the certificate chain a remote presented in the TLS handshake (device certificate
+     * first) against this peer's trust anchor and clock. Called by the TLS trust manager, so a refusal fails the
+     * handshake before any sync byte flows.
+     *
+     * @throws CertificateException saying why, in words fit for both logs: another authority, expired, not yet valid,
+     *     not a device certificate or malformed claims
+     */
+    default RemoteIdentity verifyRemote(List<X509Certificate> chain) throws CertificateException {
+        throw new CertificateException("this peer is not in the online identity mode");
+    }
 
     /** A connection refused before a session started (limit, TLS, bad upgrade): counted and logged by the caller. */
     void recordRefused(String reason);

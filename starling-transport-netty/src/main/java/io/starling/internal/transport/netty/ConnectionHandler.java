@@ -23,6 +23,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.starling.internal.net.ConnectionInfo;
 import io.starling.internal.net.MessageChannel;
 import io.starling.internal.net.RefusalLog;
+import io.starling.internal.net.RemoteIdentity;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -77,6 +78,7 @@ final class ConnectionHandler extends ChannelDuplexHandler {
 
     private String remote = "?";
     private long authenticatedPeerId;
+    private @Nullable RemoteIdentity remoteIdentity; // online mode: the verified device certificate
     private long securedAt; // System.nanoTime() when secured; 0 before
     private long lastRead;
     private long lastWrite;
@@ -129,8 +131,8 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         if (receiver != null || !ctx.channel().isActive()) return;
         awaitingFirstData = false;
         lastRead = System.nanoTime();
-        ConnectionInfo info =
-                new ConnectionInfo(webSocket ? "websocket" : "tcp", remote, outgoing, authenticatedPeerId);
+        ConnectionInfo info = new ConnectionInfo(
+                webSocket ? "websocket" : "tcp", remote, outgoing, authenticatedPeerId, remoteIdentity);
         try {
             receiver = network.host().attach(connection, info);
             connection.attached(); // after: a failed attach leaves no session to wait for
@@ -149,8 +151,11 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         } else if (tls && outgoing && securedAt != 0 && !refusedLogged && !network.isClosed()) {
             refuse(
                     ctx,
-                    "it closed the connection right after the TLS handshake; it may hold a different shared key"
-                            + ownKey());
+                    network.tls() instanceof OnlineTls
+                            ? "it closed the connection right after the TLS handshake; it may have refused this peer's"
+                                    + " certificate" + ownKey()
+                            : "it closed the connection right after the TLS handshake; it may hold a different shared"
+                                    + " key" + ownKey());
         } else if (!refusedLogged) {
             log.debug("connection {} {} closed before a session started", outgoing ? "to" : "from", who());
         }
@@ -164,7 +169,11 @@ final class ConnectionHandler extends ChannelDuplexHandler {
             if (done.isSuccess()) {
                 try {
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-                    authenticatedPeerId = TlsIdentity.remotePeerId(ssl.engine().getSession());
+                    PeerTls peerTls = java.util.Objects.requireNonNull(network.tls(), "TLS is on");
+                    PeerTls.Remote authenticated =
+                            peerTls.authenticate(ssl.engine().getSession());
+                    authenticatedPeerId = authenticated.peerId();
+                    remoteIdentity = authenticated.identity();
                     secured(ctx);
                 } catch (SSLPeerUnverifiedException e) {
                     refuse(ctx, "TLS: " + e.getMessage());
@@ -350,8 +359,26 @@ final class ConnectionHandler extends ChannelDuplexHandler {
                             + " same --shared-key file, or neither)"
                     : "it does not speak TLS (a peer in playground mode?) and this peer requires its shared key";
         }
+        String refusedCertificate = refusedCertificate(cause);
+        if (refusedCertificate != null) return "its certificate is refused: " + refusedCertificate;
+        if (notItsKey(cause)) {
+            return "its TLS handshake signature does not verify with its certificate's key: it presents a certificate"
+                    + " whose private key it does not hold";
+        }
         if (differentKey(cause)) {
-            return "it holds a different shared key" + ownKey();
+            return network.tls() instanceof OnlineTls
+                    ? "it refused this peer's certificate (" + alert(cause) + "): it trusts another authority, or this"
+                            + " peer's certificate is not valid by its clock" + ownKey()
+                    : "it holds a different shared key" + ownKey();
+        }
+        if (network.tls() instanceof OnlineTls) {
+            // the remote's refusal reaches this side as a bare alert (TLS carries no reason), or as the failure to
+            // read the records that follow it; the remote's own log says why
+            String alert = alert(cause);
+            return alert.isEmpty()
+                    ? "the TLS handshake failed (" + t.getMessage() + "); the remote may have refused this peer's"
+                            + " certificate" + ownKey()
+                    : "it refused this peer's TLS handshake (" + alert + ")" + ownKey();
         }
         for (Throwable c = cause; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof java.nio.channels.ClosedChannelException) {
@@ -363,10 +390,34 @@ final class ConnectionHandler extends ChannelDuplexHandler {
 
     /** What to check when the keys differ, with this peer's key fingerprint to compare. */
     private String ownKey() {
-        TlsIdentity identity = network.tls();
-        String fingerprint = identity != null ? ", fingerprint " + identity.fingerprint() : "";
-        return " (check --shared-key on both sides: this peer's key" + fingerprint
-                + "; 'starling keygen --fingerprint FILE' prints the other's)";
+        PeerTls identity = network.tls();
+        return identity != null ? identity.checkAdvice() : "";
+    }
+
+    /** This peer's own verification refused the remote's certificate: why (the host's words), or null. */
+    private static @Nullable String refusedCertificate(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OnlineTls.RefusedCertificate r) return r.getMessage();
+        }
+        return null;
+    }
+
+    /** The JDK refused the remote's CertificateVerify: the remote signed with another key than its certificate's. */
+    private static boolean notItsKey(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.contains("CertificateVerify") && !m.contains("alert")) return true;
+        }
+        return false;
+    }
+
+    /** The TLS alert the remote sent, as the JDK words it ("Received fatal alert: bad_certificate"), or "". */
+    private static String alert(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.contains("alert")) return m;
+        }
+        return "";
     }
 
     /**

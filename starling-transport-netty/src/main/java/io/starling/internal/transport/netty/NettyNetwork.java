@@ -44,7 +44,7 @@ final class NettyNetwork implements Network {
 
     private final NetworkHost host;
     private final NetSettings settings;
-    private final @Nullable TlsIdentity tls;
+    private final @Nullable PeerTls tls;
     private final int maxFrameBytes;
     private final EventLoopGroup group;
     private final ConnectionRegistry registry;
@@ -63,7 +63,7 @@ final class NettyNetwork implements Network {
     private final AtomicBoolean quiescing = new AtomicBoolean();
     private volatile boolean closed;
 
-    private NettyNetwork(NetworkHost host, NetSettings settings, @Nullable TlsIdentity tls) {
+    private NettyNetwork(NetworkHost host, NetSettings settings, @Nullable PeerTls tls) {
         this.host = host;
         this.settings = settings;
         this.tls = tls;
@@ -88,10 +88,16 @@ final class NettyNetwork implements Network {
     static NettyNetwork start(NetworkHost host, NetSettings settings) {
         StarlingConfig config = host.config();
         Path keyFile = config.identity().keyFile(); // null in playground mode
-        TlsIdentity tls = keyFile == null ? null : TlsIdentity.load(keyFile, host.peerId());
+        PeerTls tls = config.identity().isOnline()
+                ? new OnlineTls(host)
+                : keyFile == null ? null : TlsIdentity.load(keyFile, host.peerId());
         NettyNetwork network = new NettyNetwork(host, settings, tls);
         try {
-            if (tls != null) {
+            if (tls instanceof OnlineTls) {
+                log.info(
+                        "online mode: TLS 1.3 with mutual authentication by device certificates of authority {}",
+                        tls.fingerprint());
+            } else if (tls != null) {
                 log.info(
                         "shared-key mode: TLS 1.3 with mutual authentication, key {} (fingerprint {}), certificate CN={}",
                         config.identity().keyFile(),
@@ -274,7 +280,7 @@ final class NettyNetwork implements Network {
 
     /** This peer's TLS identity, or null in playground mode. */
     @Nullable
-    TlsIdentity tls() {
+    PeerTls tls() {
         return tls;
     }
 

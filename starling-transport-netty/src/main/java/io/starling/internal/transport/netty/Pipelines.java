@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.starling.Endpoint;
 import java.net.URI;
@@ -56,12 +57,23 @@ final class Pipelines {
                     ch.close();
                     return;
                 }
+                PeerTls tls = network.tls();
+                SslContext context = tls == null ? null : tls.serverContext();
+                if (tls != null && context == null) {
+                    network.refusals()
+                            .refusedWithLine(
+                                    "no valid device certificate",
+                                    "refused a connection from " + ConnectionHandler.address(ch.remoteAddress()) + ": "
+                                            + tls.unavailable());
+                    network.host().recordRefused(tls.unavailable());
+                    ch.close();
+                    return;
+                }
                 NettyConnection connection = new NettyConnection(ch, webSocket, outcome -> {});
                 ChannelPipeline p = ch.pipeline();
                 p.addLast("bytes", network.byteCounter());
-                TlsIdentity tls = network.tls();
                 p.addLast("probe", new ModeProbe(tls != null, webSocket, tls != null ? tls.fingerprint() : null));
-                if (tls != null) p.addLast("tls", sslHandler(tls.serverContext().newHandler(ch.alloc())));
+                if (context != null) p.addLast("tls", sslHandler(context.newHandler(ch.alloc())));
                 FrameCodec frames = messages(
                         p,
                         webSocket ? new HttpServerCodec() : null,
@@ -113,13 +125,21 @@ final class Pipelines {
             protected void initChannel(Channel ch) {
                 NettyConnection connection = new NettyConnection(ch, webSocket, onFinished);
                 ChannelPipeline p = ch.pipeline();
+                PeerTls tls = network.tls();
+                SslContext context = tls == null ? null : tls.clientContext();
+                if (tls != null && context == null) {
+                    network.refusals()
+                            .refusedWithLine(
+                                    "no valid device certificate",
+                                    "cannot sync with " + endpoint + ": " + tls.unavailable());
+                    network.host().recordRefused(tls.unavailable());
+                    ch.close();
+                    return;
+                }
                 p.addLast("limit", new OutgoingLimit(network.registry(), endpoint.toString()));
                 p.addLast("bytes", network.byteCounter());
-                TlsIdentity tls = network.tls();
-                if (tls != null) {
-                    p.addLast(
-                            "tls",
-                            sslHandler(tls.clientContext().newHandler(ch.alloc(), endpoint.host(), endpoint.port())));
+                if (context != null) {
+                    p.addLast("tls", sslHandler(context.newHandler(ch.alloc(), endpoint.host(), endpoint.port())));
                 }
                 FrameCodec frames = messages(
                         p,

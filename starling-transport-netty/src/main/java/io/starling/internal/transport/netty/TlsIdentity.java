@@ -44,7 +44,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * <p>The leaf is valid from one hour ago (clock skew) to 30 days ahead; it is renewed (new key, new contexts) when
  * half of that has passed, so a long-running peer never presents an expired certificate. Thread-safe.
  */
-final class TlsIdentity {
+final class TlsIdentity implements PeerTls {
     static final Duration LEAF_VALIDITY = Duration.ofDays(30);
     static final Duration BACKDATE = Duration.ofHours(1);
     static final String TLS_13 = "TLSv1.3";
@@ -73,16 +73,35 @@ final class TlsIdentity {
     }
 
     /** The fingerprint of the shared key, for logs. */
-    String fingerprint() {
+    @Override
+    public String fingerprint() {
         return key.fingerprint();
     }
 
-    SslContext serverContext() {
+    @Override
+    public SslContext serverContext() {
         return current().server();
     }
 
-    SslContext clientContext() {
+    @Override
+    public SslContext clientContext() {
         return current().client();
+    }
+
+    @Override
+    public String unavailable() {
+        return "never: a shared key is always at hand";
+    }
+
+    @Override
+    public Remote authenticate(SSLSession session) throws SSLPeerUnverifiedException {
+        return new Remote(remotePeerId(session), null);
+    }
+
+    @Override
+    public String checkAdvice() {
+        return " (check --shared-key on both sides: this peer's key, fingerprint " + fingerprint()
+                + "; 'starling keygen --fingerprint FILE' prints the other's)";
     }
 
     private Contexts current() {
