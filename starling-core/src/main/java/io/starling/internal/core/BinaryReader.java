@@ -87,6 +87,12 @@ public final class BinaryReader {
 
     public String readString() {
         int n = readRunLength();
+        if (isAscii(pos, n)) {
+            // the common case, and valid UTF-8 by construction: no decoder to allocate
+            String s = new String(buf, pos, n, StandardCharsets.ISO_8859_1);
+            pos += n;
+            return s;
+        }
         try {
             String s = StandardCharsets.UTF_8
                     .newDecoder()
@@ -99,6 +105,23 @@ public final class BinaryReader {
         } catch (CharacterCodingException e) {
             throw new CodecException("invalid UTF-8 string at byte " + pos);
         }
+    }
+
+    /** Skips a length-prefixed byte run (a string or binary value) without reading it. */
+    public void skipRun() {
+        int n = readRunLength();
+        pos += n;
+    }
+
+    /** Skips {@code n} bytes. */
+    public void skip(int n) {
+        if (n < 0 || n > remaining()) throw new CodecException("truncated input at byte " + pos);
+        pos += n;
+    }
+
+    private boolean isAscii(int from, int n) {
+        for (int i = from, to = from + n; i < to; i++) if (buf[i] < 0) return false;
+        return true;
     }
 
     public int position() {
