@@ -107,6 +107,20 @@ public final class BinaryReader {
         }
     }
 
+    /**
+     * Reads a length-prefixed byte run (a string) and returns the index of the candidate with exactly its bytes, or
+     * -1; builds nothing. Candidates are compared in order, so they should be few.
+     */
+    public int readRunMatching(byte[][] candidates) {
+        int n = readRunLength();
+        int at = pos;
+        pos += n;
+        for (int c = 0; c < candidates.length; c++) {
+            if (Arrays.equals(buf, at, at + n, candidates[c], 0, candidates[c].length)) return c;
+        }
+        return -1;
+    }
+
     /** Skips a length-prefixed byte run (a string or binary value) without reading it. */
     public void skipRun() {
         int n = readRunLength();

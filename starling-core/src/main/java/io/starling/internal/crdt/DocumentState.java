@@ -630,6 +630,33 @@ public final class DocumentState {
      * @throws CodecException if the bytes are not a valid state
      */
     public static Value.@Nullable Obj readDocument(byte[] bytes, Value id, @Nullable Set<String> fields) {
+        return readDocument(bytes, id, fields == null ? null : FieldSet.of(fields));
+    }
+
+    /**
+     * Top-level field names prepared for {@link #readDocument(byte[], Value, FieldSet)}: a reader compares each
+     * stored key's bytes with theirs and decodes only the keys that match. Immutable; make one per scan.
+     */
+    public static final class FieldSet {
+        final Set<String> names;
+        final String[] ordered;
+        final byte[][] utf8;
+
+        private FieldSet(Set<String> names) {
+            this.names = Set.copyOf(names);
+            this.ordered = this.names.stream().filter(n -> !n.equals(ID)).toArray(String[]::new);
+            this.utf8 = new byte[ordered.length][];
+            for (int i = 0; i < ordered.length; i++)
+                utf8[i] = ordered[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        public static FieldSet of(Set<String> names) {
+            return new FieldSet(names);
+        }
+    }
+
+    /** {@link #readDocument(byte[], Value, Set)} with the field names prepared once for many documents. */
+    public static Value.@Nullable Obj readDocument(byte[] bytes, Value id, @Nullable FieldSet fields) {
         try {
             BinaryReader r = new BinaryReader(bytes);
             Stamp[] stamps = readStamps(r);
@@ -641,7 +668,7 @@ public final class DocumentState {
             if (doc == null || fields == null) return doc;
             LinkedHashMap<String, Value> kept = new LinkedHashMap<>();
             for (Map.Entry<String, Value> f : doc.fields().entrySet()) {
-                if (f.getKey().equals(ID) || fields.contains(f.getKey())) kept.put(f.getKey(), f.getValue());
+                if (f.getKey().equals(ID) || fields.names.contains(f.getKey())) kept.put(f.getKey(), f.getValue());
             }
             return Value.Obj.ofOwned(kept);
         }
@@ -661,12 +688,7 @@ public final class DocumentState {
      * null) the value is the document with {@code _id} first, and entries not in {@code only} are skipped.
      */
     private static Value visibleNode(
-            BinaryReader r,
-            Stamp[] stamps,
-            int depth,
-            Stamp parentClear,
-            @Nullable Value id,
-            @Nullable Set<String> only) {
+            BinaryReader r, Stamp[] stamps, int depth, Stamp parentClear, @Nullable Value id, @Nullable FieldSet only) {
         if (depth > ValueCodec.MAX_DEPTH)
             throw new CodecException("document nested deeper than " + ValueCodec.MAX_DEPTH);
         int flags = r.readByte();
@@ -692,7 +714,7 @@ public final class DocumentState {
         boolean isMap = !mapStamp.isNone() && mapStamp.after(assignStamp);
         LinkedHashMap<String, Value> fields = null;
         if (isMap) {
-            fields = new LinkedHashMap<>(16);
+            fields = new LinkedHashMap<>(depth == 0 && only != null ? 2 * only.ordered.length + 2 : 16);
             if (depth == 0 && id != null) fields.put(ID, id);
         }
         if ((flags & 8) != 0) {
@@ -700,10 +722,21 @@ public final class DocumentState {
             int size = r.readLength(r.remaining());
             String prev = null;
             for (int i = 0; i < size; i++) {
+                if (depth == 0 && only != null) {
+                    // match the key's bytes: no string for the keys left out (their order is not checked)
+                    int wanted = r.readRunMatching(only.utf8);
+                    if (wanted < 0) {
+                        skipNode(r, stamps, depth + 1);
+                    } else {
+                        Value v = visibleNode(r, stamps, depth + 1, clear, null, null);
+                        if (fields != null && !v.isMissing()) fields.put(only.ordered[wanted], v);
+                    }
+                    continue;
+                }
                 String key = r.readString();
                 if (prev != null && prev.compareTo(key) >= 0) throw new CodecException("entries not sorted");
                 prev = key;
-                if (depth == 0 && (key.equals(ID) || (only != null && !only.contains(key)))) {
+                if (depth == 0 && key.equals(ID)) {
                     skipNode(r, stamps, depth + 1);
                 } else {
                     Value v = visibleNode(r, stamps, depth + 1, clear, null, null);

@@ -32,7 +32,7 @@ class DocumentStateReadTest {
         for (DocumentState state : h.allStates) {
             byte[] bytes = state.encode();
             Value.Obj full = DocumentState.decode(bytes).document(ID);
-            assertThat(DocumentState.readDocument(bytes, ID, null))
+            assertThat(DocumentState.readDocument(bytes, ID, (Set<String>) null))
                     .as("seed %d, state %s", seed, state)
                     .isEqualTo(full);
             Set<String> some = randomFields(r, full);
@@ -51,8 +51,13 @@ class DocumentStateReadTest {
         assertThat(DocumentState.readDocument(bytes, ID, Set.of("a", "nope")))
                 .isEqualTo(Value.fromJava(Map.of("_id", "doc-1", "a", Map.of("x", "y"))));
         assertThat(DocumentState.readDocument(bytes, ID, Set.of())).isEqualTo(Value.fromJava(Map.of("_id", "doc-1")));
+        byte[] accented = DocumentState.empty()
+                .insert((Value.Obj) Value.fromJava(Map.of("é", 1L, "e", 2L, "😀", 3L)), s)
+                .encode();
+        assertThat(DocumentState.readDocument(accented, ID, Set.of("é", "😀", "_id")))
+                .isEqualTo(Value.fromJava(Map.of("_id", "doc-1", "é", 1L, "😀", 3L)));
         byte[] deleted = DocumentState.decode(bytes).delete(new Stamp(11, 1)).encode();
-        assertThat(DocumentState.readDocument(deleted, ID, null)).isNull();
+        assertThat(DocumentState.readDocument(deleted, ID, (Set<String>) null)).isNull();
     }
 
     @Test

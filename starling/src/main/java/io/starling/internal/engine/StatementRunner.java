@@ -439,13 +439,14 @@ final class StatementRunner {
                 scan(collection, visitor);
                 return;
             }
+            DocumentState.FieldSet prepared = DocumentState.FieldSet.of(fields);
             tx.scan(collection, true, row -> {
-                Value.Obj doc = partial(row, fields);
+                Value.Obj doc = partial(row, prepared);
                 return doc == null || visitor.test(doc);
             });
         }
 
-        private Value.@Nullable Obj partial(DocumentStorage.Row row, Set<String> fields) {
+        private Value.@Nullable Obj partial(DocumentStorage.Row row, DocumentState.FieldSet fields) {
             try {
                 return DocumentState.readDocument(row.state(), DocumentIds.decode(row.id()), fields);
             } catch (CodecException e) {
