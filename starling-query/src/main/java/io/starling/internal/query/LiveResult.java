@@ -4,10 +4,7 @@ import io.starling.internal.core.Value;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /*
@@ -36,7 +33,6 @@ public final class LiveResult {
 
     private final Comparator<SelectExecution.Row> order;
     private final ArrayList<SelectExecution.Row> rows;
-    private final Map<Value, SelectExecution.Row> byId;
     /** True when matching documents exist beyond the window (all of them after its last row). */
     private boolean truncated;
 
@@ -64,8 +60,6 @@ public final class LiveResult {
         this.order = SelectExecution.byKeys(statement.orderBy, 0, true);
         this.rows = rows;
         this.truncated = truncated;
-        this.byId = new HashMap<>(rows.size() * 2);
-        for (SelectExecution.Row r : rows) byId.put(Objects.requireNonNull(r.id()), r);
     }
 
     /**
@@ -122,7 +116,8 @@ public final class LiveResult {
      * it now is, or null when it no longer exists (deleted or evicted). Changes must come in commit order.
      */
     public Outcome apply(Value id, Value.@Nullable Obj after, EvalContext ctx) {
-        SelectExecution.Row old = byId.get(id);
+        int oldAt = find(id);
+        SelectExecution.Row old = oldAt < 0 ? null : rows.get(oldAt);
         SelectExecution.Row fresh = null;
         if (after != null) {
             Env env = new Env(ctx, statement.frameSize);
@@ -134,8 +129,7 @@ public final class LiveResult {
         SelectExecution.Row last = rows.isEmpty() ? null : rows.get(rows.size() - 1);
         if (old != null) {
             if (fresh != null && sameRow(old, fresh)) return Outcome.UNCHANGED;
-            rows.remove(indexOf(old));
-            byId.remove(id);
+            rows.remove(oldAt);
         }
         items = null;
         if (fresh == null) return truncated ? Outcome.REFILL : Outcome.CHANGED;
@@ -145,10 +139,8 @@ public final class LiveResult {
         }
         int at = Collections.binarySearch(rows, fresh, order);
         rows.add(at < 0 ? -at - 1 : at, fresh);
-        byId.put(id, fresh);
         if (rows.size() > capacity) {
-            SelectExecution.Row dropped = rows.remove(rows.size() - 1);
-            byId.remove(Objects.requireNonNull(dropped.id()));
+            rows.remove(rows.size() - 1);
             truncated = true;
         }
         return Outcome.CHANGED;
@@ -160,9 +152,18 @@ public final class LiveResult {
         return true;
     }
 
-    private int indexOf(SelectExecution.Row row) {
-        int at = Collections.binarySearch(rows, row, order);
-        if (at >= 0 && rows.get(at).equals(row)) return at;
-        return rows.indexOf(row); // not reached: rows sort strictly (ties broken by _id)
+    /**
+     * The position of the row of this document, or -1. Rows hold no index by id (a result may hold many rows, and
+     * each observer's memory is its rows): in {@code _id} order a binary search, else a pass over the window.
+     */
+    private int find(Value id) {
+        if (statement.orderBy.isEmpty()) {
+            int at = Collections.binarySearch(rows, new SelectExecution.Row(Value.Obj.EMPTY, NO_KEYS, id), order);
+            return Math.max(at, -1);
+        }
+        for (int i = 0; i < rows.size(); i++) if (id.equals(rows.get(i).id())) return i;
+        return -1;
     }
+
+    private static final Value[] NO_KEYS = new Value[0];
 }

@@ -165,9 +165,11 @@ final class SelectExecution {
         return rows;
     }
 
+    private static final Value[] NO_KEYS = new Value[0];
+
     static Row row(SelectStatement s, Env env, @Nullable Value id) {
         Value.Obj item = project(s, env);
-        Value[] keys = new Value[s.orderBy.size()];
+        Value[] keys = s.orderBy.isEmpty() ? NO_KEYS : new Value[s.orderBy.size()];
         for (int i = 0; i < keys.length; i++) {
             SelectStatement.OrderItem o = s.orderBy.get(i);
             keys[i] = o.projectionIndex() >= 0
