@@ -87,6 +87,12 @@ public final class BinaryReader {
 
     public String readString() {
         int n = readRunLength();
+        if (isAscii(pos, n)) {
+            // the common case, and valid UTF-8 by construction: no decoder to allocate
+            String s = new String(buf, pos, n, StandardCharsets.ISO_8859_1);
+            pos += n;
+            return s;
+        }
         try {
             String s = StandardCharsets.UTF_8
                     .newDecoder()
@@ -99,6 +105,37 @@ public final class BinaryReader {
         } catch (CharacterCodingException e) {
             throw new CodecException("invalid UTF-8 string at byte " + pos);
         }
+    }
+
+    /**
+     * Reads a length-prefixed byte run (a string) and returns the index of the candidate with exactly its bytes, or
+     * -1; builds nothing. Candidates are compared in order, so they should be few.
+     */
+    public int readRunMatching(byte[][] candidates) {
+        int n = readRunLength();
+        int at = pos;
+        pos += n;
+        for (int c = 0; c < candidates.length; c++) {
+            if (Arrays.equals(buf, at, at + n, candidates[c], 0, candidates[c].length)) return c;
+        }
+        return -1;
+    }
+
+    /** Skips a length-prefixed byte run (a string or binary value) without reading it. */
+    public void skipRun() {
+        int n = readRunLength();
+        pos += n;
+    }
+
+    /** Skips {@code n} bytes. */
+    public void skip(int n) {
+        if (n < 0 || n > remaining()) throw new CodecException("truncated input at byte " + pos);
+        pos += n;
+    }
+
+    private boolean isAscii(int from, int n) {
+        for (int i = from, to = from + n; i < to; i++) if (buf[i] < 0) return false;
+        return true;
     }
 
     public int position() {

@@ -152,4 +152,33 @@ public final class ValueCodec {
                 throw new CodecException("unknown value tag " + tag + " at byte " + (r.position() - 1));
         }
     }
+
+    /**
+     * Skips one value that sits inside {@code enclosing} levels of containers, building nothing. Checks the
+     * structure (tags, lengths, depth) but not the contents (UTF-8, key order, finite numbers) that {@link
+     * #read(BinaryReader, int)} checks: a reader that skips a value never shows it.
+     */
+    public static void skip(BinaryReader r, int enclosing) {
+        int tag = r.readByte();
+        switch (tag) {
+            case NULL, FALSE, TRUE -> {}
+            case INT -> r.readVarLong();
+            case DBL -> r.skip(8);
+            case STR, BIN -> r.skipRun();
+            case ARR -> {
+                checkDepth(enclosing + 1);
+                int n = r.readLength(r.remaining());
+                for (int i = 0; i < n; i++) skip(r, enclosing + 1);
+            }
+            case OBJ -> {
+                checkDepth(enclosing + 1);
+                int n = r.readLength(r.remaining());
+                for (int i = 0; i < n; i++) {
+                    r.skipRun();
+                    skip(r, enclosing + 1);
+                }
+            }
+            default -> throw new CodecException("unknown value tag " + tag + " at byte " + (r.position() - 1));
+        }
+    }
 }

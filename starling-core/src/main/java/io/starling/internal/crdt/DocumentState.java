@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -589,6 +590,15 @@ public final class DocumentState {
      */
     public static DocumentState decode(byte[] bytes) {
         BinaryReader r = new BinaryReader(bytes);
+        Stamp[] stamps = readStamps(r);
+        Node root = readNode(r, stamps, 0);
+        if (r.hasRemaining()) throw new CodecException("trailing bytes after document state");
+        root.normalize(Stamp.NONE);
+        return new DocumentState(root);
+    }
+
+    /** The version byte and the stamp table. */
+    private static Stamp[] readStamps(BinaryReader r) {
         int version = r.readByte();
         if (version != FORMAT_VERSION) throw new CodecException("unknown document state version " + version);
         int count = r.readLength(r.remaining() / 9);
@@ -601,10 +611,194 @@ public final class DocumentState {
             stamps[i] = new Stamp(hlc, r.readFixedLong());
             if (i > 0 && !stamps[i].after(stamps[i - 1])) throw new CodecException("stamp table not sorted");
         }
-        Node root = readNode(r, stamps, 0);
-        if (r.hasRemaining()) throw new CodecException("trailing bytes after document state");
-        root.normalize(Stamp.NONE);
-        return new DocumentState(root);
+        return stamps;
+    }
+
+    // ---- reading the visible document without building the tree ------------------------------------------------
+
+    /**
+     * The visible document of an encoded state with {@code _id} first — what {@code decode(bytes).document(id)}
+     * gives — keeping only the top-level fields named in {@code fields} (every field when null); null when the
+     * document does not exist. It reads the bytes once without building the CRDT tree and skips the values of the
+     * fields it leaves out: the cheap path of scans, which read many states and keep few documents.
+     * {@code DocumentStateReadTest} checks it against the full decode on random write histories.
+     *
+     * <p>Safe on untrusted bytes. The states this codec writes are in normal form, which is what lets a node's
+     * visible value be computed in one pass; bytes that are valid but not normal (never written by this codec) take
+     * the full decode instead.
+     *
+     * @throws CodecException if the bytes are not a valid state
+     */
+    public static Value.@Nullable Obj readDocument(byte[] bytes, Value id, @Nullable Set<String> fields) {
+        return readDocument(bytes, id, fields == null ? null : FieldSet.of(fields));
+    }
+
+    /**
+     * Top-level field names prepared for {@link #readDocument(byte[], Value, FieldSet)}: a reader compares each
+     * stored key's bytes with theirs and decodes only the keys that match. Immutable; make one per scan.
+     */
+    public static final class FieldSet {
+        final Set<String> names;
+        final String[] ordered;
+        final byte[][] utf8;
+
+        private FieldSet(Set<String> names) {
+            this.names = Set.copyOf(names);
+            this.ordered = this.names.stream().filter(n -> !n.equals(ID)).toArray(String[]::new);
+            this.utf8 = new byte[ordered.length][];
+            for (int i = 0; i < ordered.length; i++)
+                utf8[i] = ordered[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        public static FieldSet of(Set<String> names) {
+            return new FieldSet(names);
+        }
+    }
+
+    /** {@link #readDocument(byte[], Value, Set)} with the field names prepared once for many documents. */
+    public static Value.@Nullable Obj readDocument(byte[] bytes, Value id, @Nullable FieldSet fields) {
+        try {
+            BinaryReader r = new BinaryReader(bytes);
+            Stamp[] stamps = readStamps(r);
+            Value root = visibleNode(r, stamps, 0, Stamp.NONE, id, fields);
+            if (r.hasRemaining()) throw new CodecException("trailing bytes after document state");
+            return root instanceof Value.Obj doc ? doc : null;
+        } catch (NotNormal e) {
+            Value.Obj doc = decode(bytes).document(id);
+            if (doc == null || fields == null) return doc;
+            LinkedHashMap<String, Value> kept = new LinkedHashMap<>();
+            for (Map.Entry<String, Value> f : doc.fields().entrySet()) {
+                if (f.getKey().equals(ID) || fields.names.contains(f.getKey())) kept.put(f.getKey(), f.getValue());
+            }
+            return Value.Obj.ofOwned(kept);
+        }
+    }
+
+    /** Valid bytes that are not in normal form: {@link #readDocument} decodes them fully instead. */
+    private static final class NotNormal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotNormal() {
+            super("not in normal form", null, false, false);
+        }
+    }
+
+    /**
+     * One node's visible value ({@link Node#visible}) read straight from the bytes. At the root ({@code id} not
+     * null) the value is the document with {@code _id} first, and entries not in {@code only} are skipped.
+     */
+    private static Value visibleNode(
+            BinaryReader r, Stamp[] stamps, int depth, Stamp parentClear, @Nullable Value id, @Nullable FieldSet only) {
+        if (depth > ValueCodec.MAX_DEPTH)
+            throw new CodecException("document nested deeper than " + ValueCodec.MAX_DEPTH);
+        int flags = r.readByte();
+        if ((flags & ~31) != 0) throw new CodecException("bad node flags " + flags);
+        int kind = flags & 3;
+        Stamp assignStamp = Stamp.NONE;
+        Value assigned = null;
+        if (kind != Node.NONE) {
+            assignStamp = stamp(r, stamps);
+            if (!assignStamp.after(parentClear)) throw new NotNormal();
+            if (kind == Node.REGISTER || kind == Node.COUNTER) {
+                assigned = ValueCodec.read(r, depth);
+                if (kind == Node.COUNTER && !assigned.isNumber())
+                    throw new CodecException("counter base is not a number");
+            }
+        }
+        Stamp clear = Stamp.max(parentClear, assignStamp);
+        Stamp mapStamp = Stamp.NONE;
+        if ((flags & 4) != 0) {
+            mapStamp = stamp(r, stamps);
+            if (!mapStamp.after(clear)) throw new NotNormal();
+        }
+        boolean isMap = !mapStamp.isNone() && mapStamp.after(assignStamp);
+        LinkedHashMap<String, Value> fields = null;
+        if (isMap) {
+            fields = new LinkedHashMap<>(depth == 0 && only != null ? 2 * only.ordered.length + 2 : 16);
+            if (depth == 0 && id != null) fields.put(ID, id);
+        }
+        if ((flags & 8) != 0) {
+            checkDepth(depth + 1);
+            int size = r.readLength(r.remaining());
+            String prev = null;
+            for (int i = 0; i < size; i++) {
+                if (depth == 0 && only != null) {
+                    // match the key's bytes: no string for the keys left out (their order is not checked)
+                    int wanted = r.readRunMatching(only.utf8);
+                    if (wanted < 0) {
+                        skipNode(r, stamps, depth + 1);
+                    } else {
+                        Value v = visibleNode(r, stamps, depth + 1, clear, null, null);
+                        if (fields != null && !v.isMissing()) fields.put(only.ordered[wanted], v);
+                    }
+                    continue;
+                }
+                String key = r.readString();
+                if (prev != null && prev.compareTo(key) >= 0) throw new CodecException("entries not sorted");
+                prev = key;
+                if (depth == 0 && key.equals(ID)) {
+                    skipNode(r, stamps, depth + 1);
+                } else {
+                    Value v = visibleNode(r, stamps, depth + 1, clear, null, null);
+                    if (fields != null && !v.isMissing()) fields.put(key, v);
+                }
+            }
+        }
+        boolean hasContributions = false;
+        Value total = assigned != null && assigned.isNumber() ? assigned : new Value.Int(0);
+        if ((flags & 16) != 0) {
+            int size = r.readLength(r.remaining());
+            Stamp prevSeries = null;
+            for (int i = 0; i < size; i++) {
+                Stamp basis = stamp(r, stamps), series = stamp(r, stamps), at = stamp(r, stamps);
+                Value sum = ValueCodec.read(r, depth);
+                if (!sum.isNumber()) throw new CodecException("counter contribution is not a number");
+                if (prevSeries != null && !series.after(prevSeries))
+                    throw new CodecException("contributions not sorted by series");
+                if (series.site() != at.site() || at.compareTo(series) < 0)
+                    throw new CodecException("a counter series is inconsistent");
+                prevSeries = series;
+                if (basis.compareTo(clear) < 0) throw new NotNormal();
+                hasContributions = true;
+                if (basis.equals(clear)) total = Node.add(total, sum);
+            }
+        }
+        if (fields != null) return Value.Obj.ofOwned(fields);
+        // as Node.visible: a register, or a counter (its base or 0, plus the series that counted toward it)
+        if (assigned != null && kind == Node.REGISTER && (!hasContributions || !assigned.isNumber())) return assigned;
+        if (assigned != null || hasContributions) return Node.finite(total);
+        return Value.MISSING;
+    }
+
+    /** Reads past one node, checking its structure but building nothing. */
+    private static void skipNode(BinaryReader r, Stamp[] stamps, int depth) {
+        if (depth > ValueCodec.MAX_DEPTH)
+            throw new CodecException("document nested deeper than " + ValueCodec.MAX_DEPTH);
+        int flags = r.readByte();
+        if ((flags & ~31) != 0) throw new CodecException("bad node flags " + flags);
+        int kind = flags & 3;
+        if (kind != Node.NONE) {
+            stamp(r, stamps);
+            if (kind == Node.REGISTER || kind == Node.COUNTER) ValueCodec.skip(r, depth);
+        }
+        if ((flags & 4) != 0) stamp(r, stamps);
+        if ((flags & 8) != 0) {
+            checkDepth(depth + 1);
+            int size = r.readLength(r.remaining());
+            for (int i = 0; i < size; i++) {
+                r.skipRun();
+                skipNode(r, stamps, depth + 1);
+            }
+        }
+        if ((flags & 16) != 0) {
+            int size = r.readLength(r.remaining());
+            for (int i = 0; i < size; i++) {
+                stamp(r, stamps);
+                stamp(r, stamps);
+                stamp(r, stamps);
+                ValueCodec.skip(r, depth);
+            }
+        }
     }
 
     private static Node readNode(BinaryReader r, Stamp[] stamps, int depth) {

@@ -217,7 +217,7 @@ final class Node {
      * series may not be: it saturates at the largest float, the same on every replica (series are summed in
      * stamp order), so that a non-finite number never shows.
      */
-    private static Value finite(Value total) {
+    static Value finite(Value total) {
         if (total instanceof Value.Dbl d && !Double.isFinite(d.value())) {
             return new Value.Dbl(d.value() > 0 ? Double.MAX_VALUE : -Double.MAX_VALUE);
         }

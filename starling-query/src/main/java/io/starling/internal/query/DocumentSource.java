@@ -4,6 +4,7 @@ import io.starling.internal.core.Value;
 import io.starling.internal.index.IndexDefinition;
 import io.starling.internal.index.IndexRange;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -21,6 +22,15 @@ public interface DocumentSource {
      * visitor returns false. A missing collection has no documents.
      */
     void scan(String collection, Predicate<Value.Obj> visitor);
+
+    /**
+     * As {@link #scan(String, Predicate)}, but the documents need to hold only {@code _id} and the top-level fields
+     * in {@code fields} (every field when null): the statement reads no other. A source may give whole documents; the
+     * default does. The documents must not outlive the statement as whole documents (a SELECT projects them).
+     */
+    default void scan(String collection, @Nullable Set<String> fields, Predicate<Value.Obj> visitor) {
+        scan(collection, visitor);
+    }
 
     /** The live document with this {@code _id}, or null. */
     Value.@Nullable Obj get(String collection, Value id);

@@ -5,6 +5,7 @@ import io.starling.internal.index.IndexDefinition;
 import io.starling.internal.index.IndexRange;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -88,6 +89,15 @@ final class Interruptible {
         public void scan(String collection, Predicate<Value.Obj> visitor) {
             cancellation.check();
             src.scan(collection, doc -> {
+                cancellation.check();
+                return visitor.test(doc);
+            });
+        }
+
+        @Override
+        public void scan(String collection, @Nullable Set<String> fields, Predicate<Value.Obj> visitor) {
+            cancellation.check();
+            src.scan(collection, fields, doc -> {
                 cancellation.check();
                 return visitor.test(doc);
             });

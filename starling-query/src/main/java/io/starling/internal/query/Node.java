@@ -469,8 +469,8 @@ sealed interface Node extends Expr
      * more than eight items is hashed once.
      */
     final class In implements Node {
-        private final Node value;
-        private final Node list;
+        final Node value;
+        final Node list;
         private final boolean negated;
         private final @Nullable Set<ValueKey> constantSet;
 
@@ -540,9 +540,9 @@ sealed interface Node extends Expr
 
     /** {@code v [NOT] LIKE|ILIKE pattern [ESCAPE e]}; constant patterns are compiled once. */
     final class Like implements Node {
-        private final Node value;
-        private final Node pattern;
-        private final @Nullable Node escape; // null: backslash
+        final Node value;
+        final Node pattern;
+        final @Nullable Node escape; // null: backslash
         private final boolean negated;
         private final boolean ignoreCase;
         private final @Nullable LikePattern compiled; // for a constant pattern and escape

@@ -27,13 +27,13 @@ final class SelectExecution {
     private SelectExecution() {}
 
     /** A result row, the values it sorts by, and the document's _id (null for a group). */
-    private record Row(
-            Value.Obj item, Value[] keys, @Nullable Value id) {}
+    record Row(Value.Obj item, Value[] keys, @Nullable Value id) {}
 
     static List<Value.Obj> run(SelectStatement s, DocumentSource src, Env env) {
         long limit = bound(s.limit, "LIMIT", env, Long.MAX_VALUE);
         long offset = bound(s.offset, "OFFSET", env, 0);
         if (limit == 0) return List.of();
+        src = narrowed(s, src);
         QueryPlan plan = Planner.forSelect(s, src, env);
         boolean plain = !s.isAggregate() && !s.distinct;
         if (plain && s.orderBy.isEmpty()) {
@@ -108,7 +108,7 @@ final class SelectExecution {
     }
 
     /** ORDER BY items {@code from..} in their directions, then (with {@code byId}) _id ascending. */
-    private static Comparator<Row> byKeys(List<SelectStatement.OrderItem> order, int from, boolean byId) {
+    static Comparator<Row> byKeys(List<SelectStatement.OrderItem> order, int from, boolean byId) {
         return (a, b) -> {
             for (int i = from; i < order.size(); i++) {
                 int c = ValueOrder.compare(a.keys()[i], b.keys()[i]);
@@ -165,9 +165,11 @@ final class SelectExecution {
         return rows;
     }
 
-    private static Row row(SelectStatement s, Env env, @Nullable Value id) {
+    private static final Value[] NO_KEYS = new Value[0];
+
+    static Row row(SelectStatement s, Env env, @Nullable Value id) {
         Value.Obj item = project(s, env);
-        Value[] keys = new Value[s.orderBy.size()];
+        Value[] keys = s.orderBy.isEmpty() ? NO_KEYS : new Value[s.orderBy.size()];
         for (int i = 0; i < keys.length; i++) {
             SelectStatement.OrderItem o = s.orderBy.get(i);
             keys[i] = o.projectionIndex() >= 0
@@ -233,6 +235,57 @@ final class SelectExecution {
             Value[] out = new Value[accumulators.length];
             for (int i = 0; i < out.length; i++) out[i] = accumulators[i].result();
             return out;
+        }
+    }
+
+    /** The source, reading only the fields the statement needs in scans. */
+    static DocumentSource narrowed(SelectStatement s, DocumentSource src) {
+        return s.readFields == null ? src : new Narrowed(src, s.readFields);
+    }
+
+    /** A source whose scans read only the fields the statement needs (the documents never leave the statement). */
+    private static final class Narrowed implements DocumentSource {
+        private final DocumentSource src;
+        private final Set<String> fields;
+
+        Narrowed(DocumentSource src, Set<String> fields) {
+            this.src = src;
+            this.fields = fields;
+        }
+
+        @Override
+        public void scan(String collection, java.util.function.Predicate<Value.Obj> visitor) {
+            src.scan(collection, fields, visitor);
+        }
+
+        @Override
+        public void scan(
+                String collection, @Nullable Set<String> wanted, java.util.function.Predicate<Value.Obj> visitor) {
+            src.scan(collection, wanted, visitor);
+        }
+
+        @Override
+        public Value.@Nullable Obj get(String collection, Value id) {
+            return src.get(collection, id);
+        }
+
+        @Override
+        public List<io.starling.internal.index.IndexDefinition> indexes(String collection) {
+            return src.indexes(collection);
+        }
+
+        @Override
+        public void scanIndex(
+                io.starling.internal.index.IndexDefinition index,
+                io.starling.internal.index.IndexRange range,
+                boolean reverse,
+                java.util.function.Predicate<Value.Obj> visitor) {
+            src.scanIndex(index, range, reverse, visitor);
+        }
+
+        @Override
+        public long count(String collection) {
+            return src.count(collection);
         }
     }
 }

@@ -31,6 +31,8 @@ public final class SelectStatement extends BaseStatement implements Statement {
     final @Nullable Bound offset;
     /** The aggregates of projections, HAVING and ORDER BY, indexed by slot. */
     final List<Node.Aggregate> aggregates;
+    /** The top-level fields the statement reads, or null for all of them (see {@link FieldRefs}). */
+    final java.util.@Nullable Set<String> readFields;
 
     SelectStatement(
             String collection,
@@ -58,6 +60,7 @@ public final class SelectStatement extends BaseStatement implements Statement {
         this.limit = limit;
         this.offset = offset;
         this.aggregates = List.copyOf(aggregates);
+        this.readFields = FieldRefs.of(this);
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A DocumentSource over TreeMaps in _id order (ValueOrder), counting how it is used. Indexes are implemented
@@ -40,6 +41,13 @@ final class InMemorySource implements DocumentSource {
         collections
                 .computeIfAbsent(collection, c -> new TreeMap<>(ValueOrder.TOTAL))
                 .put(id, doc);
+        return this;
+    }
+
+    /** Removes the document with this id, if any. */
+    InMemorySource remove(String collection, Value id) {
+        TreeMap<Value, Value.Obj> docs = collections.get(collection);
+        if (docs != null) docs.remove(id);
         return this;
     }
 
@@ -76,6 +84,37 @@ final class InMemorySource implements DocumentSource {
             @Override
             public void scan(String collection, Predicate<Value.Obj> visitor) {
                 self.scan(collection, visitor);
+            }
+
+            @Override
+            public Value.Obj get(String collection, Value id) {
+                return self.get(collection, id);
+            }
+        };
+    }
+
+    /**
+     * The same documents, without indexes, whose scans honour the field hint strictly: each document holds only
+     * {@code _id} and the fields asked for, so that a statement reading any other field gets a different result.
+     */
+    DocumentSource narrowing() {
+        InMemorySource self = this;
+        return new DocumentSource() {
+            @Override
+            public void scan(String collection, Predicate<Value.Obj> visitor) {
+                self.scan(collection, visitor);
+            }
+
+            @Override
+            public void scan(String collection, java.util.@Nullable Set<String> fields, Predicate<Value.Obj> visitor) {
+                self.scan(collection, doc -> {
+                    if (fields == null) return visitor.test(doc);
+                    java.util.LinkedHashMap<String, Value> kept = new java.util.LinkedHashMap<>();
+                    doc.fields().forEach((k, v) -> {
+                        if (k.equals("_id") || fields.contains(k)) kept.put(k, v);
+                    });
+                    return visitor.test(Value.Obj.ofOwned(kept));
+                });
             }
 
             @Override

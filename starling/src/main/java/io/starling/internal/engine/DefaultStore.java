@@ -19,6 +19,7 @@ import io.starling.internal.query.Cancellation;
 import io.starling.internal.query.Dql;
 import io.starling.internal.query.DqlException;
 import io.starling.internal.query.EvalContext;
+import io.starling.internal.query.LiveResult;
 import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
 import io.starling.internal.query.Statement;
@@ -112,7 +113,8 @@ public final class DefaultStore implements Store {
         this.running = running;
         this.indexCatalog = new IndexCatalog(storage.read(IndexCatalog::load));
         this.runner = new StatementRunner(timestamps, metrics, cache, indexCatalog, info);
-        this.observers = new ObserverRegistry(this::evaluateLive, timestamps::nowMillis, running);
+        this.observers =
+                new ObserverRegistry(this::evaluateLive, this::evaluateLiveResult, timestamps::nowMillis, running);
     }
 
     @Override
@@ -238,6 +240,15 @@ public final class DefaultStore implements Store {
             SelectStatement statement, Map<String, Value> args, Cancellation cancellation) {
         return storage.read(tx -> QueryExecutor.select(
                 statement, runner.source(tx), new EvalContext(args, timestamps.nowMillis(), cancellation)));
+    }
+
+    /** A live query's first evaluation, or a refill, kept for incremental updates (see LiveResult). */
+    private ObserverRegistry.Snapshot evaluateLiveResult(
+            SelectStatement statement, Map<String, Value> args, Cancellation cancellation) {
+        return storage.read(tx -> new ObserverRegistry.Snapshot(
+                LiveResult.evaluate(
+                        statement, runner.source(tx), new EvalContext(args, timestamps.nowMillis(), cancellation)),
+                tx.lastSequence()));
     }
 
     /** Runs a SELECT the way a live query does (tests compare deliveries with it). */

@@ -11,6 +11,7 @@ import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.query.Cancellation;
 import io.starling.internal.query.DqlException;
 import io.starling.internal.query.EvalContext;
+import io.starling.internal.query.LiveResult;
 import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
 import java.util.ArrayList;
@@ -69,7 +70,16 @@ final class ObserverRegistry {
         List<Value.Obj> evaluate(SelectStatement statement, Map<String, Value> args, Cancellation cancellation);
     }
 
+    /** Runs a SELECT that {@link LiveResult#supports} on a fresh snapshot, keeping its rows; supplied by the store. */
+    interface IncrementalEvaluator {
+        Snapshot evaluate(SelectStatement statement, Map<String, Value> args, Cancellation cancellation);
+    }
+
+    /** A live result and the last change sequence of the snapshot it was read from. */
+    record Snapshot(LiveResult result, long sequence) {}
+
     private final Evaluator evaluator;
+    private final IncrementalEvaluator incremental;
     private final LongSupplier clock;
     private final RunningStatements running;
     private final Map<String, LiveQuery> byKey = new ConcurrentHashMap<>();
@@ -79,8 +89,10 @@ final class ObserverRegistry {
     private @Nullable ExecutorService delivery;
     private volatile boolean closed;
 
-    ObserverRegistry(Evaluator evaluator, LongSupplier clock, RunningStatements running) {
+    ObserverRegistry(
+            Evaluator evaluator, IncrementalEvaluator incremental, LongSupplier clock, RunningStatements running) {
         this.evaluator = evaluator;
+        this.incremental = incremental;
         this.clock = clock;
         this.running = running;
     }
@@ -157,8 +169,14 @@ final class ObserverRegistry {
         }
     }
 
-    /** Evaluations run so far — tests use it to see that irrelevant changes are skipped. */
+    /**
+     * Evaluations run so far, by re-running the query or by updating its result from the changed documents — tests
+     * use it to see that irrelevant changes are skipped.
+     */
     final java.util.concurrent.atomic.AtomicLong evaluations = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Evaluations that re-ran the query on a snapshot (tests: an incremental update is not one). */
+    final java.util.concurrent.atomic.AtomicLong reruns = new java.util.concurrent.atomic.AtomicLong();
 
     /** Evaluations stopped by the statement time limit (tests). */
     final java.util.concurrent.atomic.AtomicLong timeouts = new java.util.concurrent.atomic.AtomicLong();
@@ -240,6 +258,12 @@ final class ObserverRegistry {
         final Map<String, Value> args;
         final List<Observer> observers = new CopyOnWriteArrayList<>();
         private final boolean anyChangeMatters;
+        /** Whether the result is kept up to date from changed documents (LiveResult) instead of re-run. */
+        private final boolean incrementally;
+        // owned by the evaluation thread: the kept result, the snapshot it was read at, the last change applied
+        private @Nullable LiveResult kept;
+        private long snapshotSequence;
+        private long appliedSequence;
         // guarded by this
         private List<DocumentWriter.Change> pending = new ArrayList<>();
         private boolean overflowed;
@@ -252,6 +276,7 @@ final class ObserverRegistry {
             this.statement = statement;
             this.args = args;
             this.anyChangeMatters = statement.where() == null;
+            this.incrementally = LiveResult.supports(statement);
         }
 
         synchronized void offer(List<DocumentWriter.Change> changes) {
@@ -306,15 +331,20 @@ final class ObserverRegistry {
             if (observers.isEmpty()) return;
             RunningStatements.Deadline deadline = running.start();
             try {
-                if (unconditional || relevant(changes, deadline)) {
+                List<Value.Obj> items = null;
+                if (incrementally) {
+                    items = incrementalItems(unconditional, changes, deadline);
+                } else if (unconditional || relevant(changes, deadline)) {
                     evaluations.incrementAndGet();
-                    List<Value.Obj> items = Collections.unmodifiableList(evaluator.evaluate(statement, args, deadline));
-                    Result previous = current;
-                    if (previous == null || !previous.items().equals(items)) {
-                        current = new Result(previous == null ? 1 : previous.version() + 1, items);
-                    }
+                    reruns.incrementAndGet();
+                    items = Collections.unmodifiableList(evaluator.evaluate(statement, args, deadline));
+                }
+                Result previous = current;
+                if (items != null && (previous == null || !previous.items().equals(items))) {
+                    current = new Result(previous == null ? 1 : previous.version() + 1, items);
                 }
             } catch (RuntimeException e) {
+                if (incrementally) kept = null; // whatever was half applied: re-run next time
                 if (closed || isClosing(e)) return;
                 if (e instanceof DqlException q && q.kind() == DqlException.Kind.TIMEOUT) {
                     timeouts.incrementAndGet();
@@ -334,6 +364,51 @@ final class ObserverRegistry {
             Result result = current;
             if (result == null) return;
             for (Observer o : observers) o.offer(result);
+        }
+
+        /**
+         * The new items of an incrementally kept result, or null when the changes left it as it was. Changes come in
+         * sequence order and apply to the kept rows; the query re-runs on a fresh snapshot when there is no kept
+         * result yet, when a row left a LIMIT window that cannot refill itself, for an eviction (it has no sequence
+         * number to order it by), or when a change arrives after a later one was applied (commits hand their changes
+         * over after releasing the writer, so two can cross). Changes the snapshot already holds are skipped.
+         */
+        private @Nullable List<Value.Obj> incrementalItems(
+                boolean unconditional, List<DocumentWriter.Change> changes, Cancellation cancellation) {
+            LiveResult result = kept;
+            boolean rerun = unconditional || result == null;
+            boolean changed = false;
+            if (!rerun && result != null) {
+                List<DocumentWriter.Change> ordered = new ArrayList<>(changes);
+                ordered.sort(java.util.Comparator.comparingLong(c -> c.sequence));
+                EvalContext ctx = new EvalContext(args, clock.getAsLong(), cancellation);
+                for (DocumentWriter.Change c : ordered) {
+                    cancellation.check();
+                    if (c.sequence < 0 || (c.sequence > snapshotSequence && c.sequence <= appliedSequence)) {
+                        rerun = true;
+                        break;
+                    }
+                    if (c.sequence <= snapshotSequence) continue;
+                    appliedSequence = c.sequence;
+                    LiveResult.Outcome outcome = result.apply(c.id, c.after().document(c.id), ctx);
+                    if (outcome == LiveResult.Outcome.REFILL) {
+                        rerun = true;
+                        break;
+                    }
+                    if (outcome == LiveResult.Outcome.CHANGED) changed = true;
+                }
+            }
+            if (rerun) {
+                kept = null;
+                reruns.incrementAndGet();
+                Snapshot snapshot = incremental.evaluate(statement, args, cancellation);
+                kept = result = snapshot.result();
+                snapshotSequence = appliedSequence = snapshot.sequence();
+                changed = true;
+            }
+            if (!changed) return null;
+            evaluations.incrementAndGet();
+            return Objects.requireNonNull(result).items();
         }
 
         private boolean relevant(List<DocumentWriter.Change> changes, Cancellation cancellation) {

@@ -32,6 +32,7 @@ import io.starling.internal.storage.DocumentStorage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -426,6 +427,31 @@ final class StatementRunner {
                 Value.Obj doc = document(row);
                 return doc == null || visitor.test(doc);
             });
+        }
+
+        /**
+         * Reads only the fields the statement needs, straight from the state bytes (no CRDT tree). The cache is
+         * neither asked (a lookup costs about as much as this read) nor filled: the documents are partial.
+         */
+        @Override
+        public void scan(String collection, @Nullable Set<String> fields, Predicate<Value.Obj> visitor) {
+            if (fields == null) {
+                scan(collection, visitor);
+                return;
+            }
+            DocumentState.FieldSet prepared = DocumentState.FieldSet.of(fields);
+            tx.scan(collection, true, row -> {
+                Value.Obj doc = partial(row, prepared);
+                return doc == null || visitor.test(doc);
+            });
+        }
+
+        private Value.@Nullable Obj partial(DocumentStorage.Row row, DocumentState.FieldSet fields) {
+            try {
+                return DocumentState.readDocument(row.state(), DocumentIds.decode(row.id()), fields);
+            } catch (CodecException e) {
+                return document(row); // reports the damaged row as every read does
+            }
         }
 
         @Override

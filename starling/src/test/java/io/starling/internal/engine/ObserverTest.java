@@ -144,6 +144,28 @@ class ObserverTest {
     }
 
     @Test
+    void aMatchingWriteUpdatesTheResultWithoutReRunningTheQuery() throws Exception {
+        Recorder r = new Recorder();
+        for (int i = 1; i <= 5; i++) store.execute("INSERT INTO c DOCUMENTS ({'_id': " + i + ", 'n': " + i + "})");
+        try (StoreObserver o =
+                store.registerObserver("SELECT _id FROM c WHERE n > 1 ORDER BY n DESC LIMIT 2", Map.of(), r::accept)) {
+            r.await(QueryResultChange::isInitial);
+            store.observers().awaitEvaluations();
+            long reruns = store.observers().reruns.get();
+            store.execute("UPDATE c SET n = 10 WHERE _id = 2"); // enters the window at the top
+            assertThat(json(r.await(c -> c.items().size() == 2 && json(c).get(0).equals("{\"_id\":2}"))))
+                    .containsExactly("{\"_id\":2}", "{\"_id\":5}");
+            store.execute("UPDATE c SET n = 0 WHERE _id = 1"); // matches neither before nor after
+            store.observers().awaitEvaluations();
+            assertThat(store.observers().reruns.get()).isEqualTo(reruns);
+            store.execute("DELETE FROM c WHERE _id = 2"); // leaves a full window: the query re-runs to refill it
+            assertThat(json(r.await(c -> json(c).get(0).equals("{\"_id\":5}"))))
+                    .containsExactly("{\"_id\":5}", "{\"_id\":4}");
+            assertThat(store.observers().reruns.get()).isEqualTo(reruns + 1);
+        }
+    }
+
+    @Test
     void changesThatCannotMatterAreNotEvaluated() throws Exception {
         Recorder r = new Recorder();
         try (StoreObserver o = store.registerObserver("SELECT * FROM c WHERE kind = 'watched'", Map.of(), r::accept)) {
