@@ -121,11 +121,21 @@ final class PeerCommand implements Callable<Integer> {
                                             .map(n -> n + " (" + auth.providerType(n) + ")")
                                             .toList()));
                 }
-                try (HttpApiServer server = binding == null ? null : startHttp(db, binding, login)) {
+                ApiKeys keys = ApiKeys.inDatabase(db.config().databaseDirectory());
+                int keyCount = binding == null ? 0 : countKeys(keys);
+                try (HttpApiServer server =
+                        binding == null ? null : startHttp(db, binding.withApiKeys(keys.file()), login)) {
                     if (server != null && binding != null) {
                         err.println("http listening on " + server.url());
                         if (binding.token() != null) {
                             err.println("http requires 'Authorization: Bearer <token>' on every request but /healthz");
+                        }
+                        if (keyCount > 0) {
+                            err.println("http accepts " + keyCount + (keyCount == 1 ? " API key" : " API keys")
+                                    + " from " + keys.file() + " (starling apikey list)"
+                                    + (binding.token() == null
+                                            ? "; requests without a key are refused (no --http-token)"
+                                            : ""));
                         }
                         if (!binding.loopback()) {
                             err.println("http is reachable from other machines (bound to "
@@ -148,6 +158,15 @@ final class PeerCommand implements Callable<Integer> {
             return CommandLine.ExitCode.OK;
         } finally {
             stop.finished();
+        }
+    }
+
+    /** The keys in the file, checked before the API opens: a damaged file is a usage error, not a silent lock-out. */
+    private static int countKeys(ApiKeys keys) {
+        try {
+            return keys.list().size();
+        } catch (ApiKeys.ApiKeyFileException e) {
+            throw new CliUsageException("apikey/file", String.valueOf(e.getMessage()));
         }
     }
 

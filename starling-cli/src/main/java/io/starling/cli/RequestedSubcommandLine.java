@@ -16,7 +16,7 @@ import picocli.CommandLine;
  */
 final class RequestedSubcommandLine extends CommandLine {
     /** Subcommands that run alone: registering only the one asked for changes nothing they print or do. */
-    static final Set<String> STANDALONE = Set.of("exec", "shell", "peer", "watch", "keygen", "authority");
+    static final Set<String> STANDALONE = Set.of("exec", "shell", "peer", "watch", "keygen", "authority", "apikey");
 
     private final @Nullable String requested;
 

@@ -70,6 +70,9 @@ final class ObserverRegistry {
     }
 
     private final Evaluator evaluator;
+    /** Numbers the live queries that share nothing (an observer with its own evaluator). */
+    private final java.util.concurrent.atomic.AtomicLong ownQueries = new java.util.concurrent.atomic.AtomicLong();
+
     private final LongSupplier clock;
     private final RunningStatements running;
     private final Map<String, LiveQuery> byKey = new ConcurrentHashMap<>();
@@ -111,13 +114,28 @@ final class ObserverRegistry {
             @Nullable Executor executor,
             @Nullable ObserverCallback plain,
             @Nullable SignalNextCallback withSignal) {
+        return register(text, statement, args, executor, plain, withSignal, null);
+    }
+
+    /**
+     * As above; with {@code own} not null, the observer evaluates with that evaluator (a caller's restricted view of
+     * the store) and shares its live query with no other observer.
+     */
+    StoreObserver register(
+            String text,
+            SelectStatement statement,
+            Map<String, Value> args,
+            @Nullable Executor executor,
+            @Nullable ObserverCallback plain,
+            @Nullable SignalNextCallback withSignal,
+            @Nullable Evaluator own) {
         if (closed) throw new IllegalStateException("closed");
         startThreads();
         Observer observer;
         synchronized (this) {
-            String key = text + '\u0000' + args;
+            String key = text + '\u0000' + args + (own == null ? "" : "\u0000own:" + ownQueries.incrementAndGet());
             LiveQuery live = byKey.computeIfAbsent(key, k -> {
-                LiveQuery q = new LiveQuery(k, text, statement, args);
+                LiveQuery q = new LiveQuery(k, text, statement, args, own == null ? evaluator : own);
                 byCollection
                         .computeIfAbsent(statement.collection(), c -> new CopyOnWriteArrayList<>())
                         .add(q);
@@ -234,8 +252,11 @@ final class ObserverRegistry {
         private boolean scheduled;
         private volatile @Nullable Result current;
 
-        LiveQuery(String key, String text, SelectStatement statement, Map<String, Value> args) {
+        private final Evaluator evaluator;
+
+        LiveQuery(String key, String text, SelectStatement statement, Map<String, Value> args, Evaluator evaluator) {
             this.key = key;
+            this.evaluator = evaluator;
             this.text = text;
             this.statement = statement;
             this.args = args;
