@@ -460,6 +460,11 @@ final class HttpApiServer implements AutoCloseable {
         return served.get() + refusing.get();
     }
 
+    /** Reads waiting for a commit token now (tests). */
+    int waitingForCommits() {
+        return api.waitingForCommits();
+    }
+
     /** Event streams open now (tests). */
     int openStreams() {
         return streams.get();
