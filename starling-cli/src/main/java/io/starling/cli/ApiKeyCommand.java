@@ -141,7 +141,8 @@ final class ApiKeyCommand implements Callable<Integer> {
             err.println("  read:  " + summary(k.permissions().read()));
             err.println("  write: " + summary(k.permissions().write()));
             err.println("This is the only time the key is shown (the file keeps a salted hash of it). Send it as"
-                    + " 'Authorization: Bearer <key>'; revoke it with 'starling apikey revoke " + k.id() + "'.");
+                    + " 'Authorization: Bearer <key>'; revoke it with 'starling apikey revoke --db "
+                    + keys.file().getParent() + " " + k.id() + "'.");
             err.flush();
             return CommandLine.ExitCode.OK;
         }

@@ -308,8 +308,10 @@ final class ApiKeys {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new CliUsageException("--permissions: there is no file " + path);
         } catch (IOException e) {
-            throw new CliUsageException("--permissions: cannot read " + path + ": " + e.getMessage());
+            throw new CliUsageException("--permissions: cannot read " + path + ": " + e);
         }
         try {
             return Permissions.parse(Value.fromJava(JsonArgs.value(JsonArgs.readTree(bytes))));
