@@ -67,6 +67,12 @@ public enum ErrorCode {
     NETWORK_IO("network/io", false),
     /** A remote write carries a timestamp too far ahead of this peer's clock. */
     CLOCK_DRIFT("sync/clock-drift", false),
+    /**
+     * The identity a statement runs as (an HTTP API key) may not read or write what the statement touches: a
+     * document whose state before or after the write fails every write condition of its collection, a system
+     * collection, an index. Nothing of the statement was written.
+     */
+    PERMISSION_DENIED("permission/denied", true),
     /** A failure inside application code run by a transaction. */
     TRANSACTION_FAILED("transaction/failed", false),
     /** A bug in Starling. Please report it. */

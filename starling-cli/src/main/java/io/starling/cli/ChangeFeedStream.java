@@ -34,7 +34,14 @@ final class ChangeFeedStream implements HttpApi.EventStream {
     /** The most entries read (and sent) at once. */
     static final int PAGE = 256;
 
+    /** Reads a page of the feed: the store's own, or as an API key sees it. */
+    @FunctionalInterface
+    interface Feed {
+        StoreChange.Page read(long after, int max, Set<String> collections);
+    }
+
     private final Store store;
+    private final Feed feed;
     private final Set<String> collections;
     private final Executor executor;
 
@@ -47,12 +54,15 @@ final class ChangeFeedStream implements HttpApi.EventStream {
     private volatile @Nullable ObserverHandle commitObserver;
 
     /**
+     * @param store the store whose commits wake the stream
+     * @param feed reads the pages
      * @param since the cursor to start after (0: from the beginning)
      * @param collections the collections to stream; empty for all
      * @param executor runs the store reads (each stream has at most one task queued or running)
      */
-    ChangeFeedStream(Store store, long since, Set<String> collections, Executor executor) {
+    ChangeFeedStream(Store store, Feed feed, long since, Set<String> collections, Executor executor) {
         this.store = store;
+        this.feed = feed;
         this.cursor = since;
         this.collections = Set.copyOf(collections);
         this.executor = executor;
@@ -73,7 +83,7 @@ final class ChangeFeedStream implements HttpApi.EventStream {
         commitObserver = store.observeCommits(this::committed);
         StoreChange.Page first;
         try {
-            first = store.changes(cursor, PAGE, collections);
+            first = feed.read(cursor, PAGE, collections);
         } catch (RuntimeException e) {
             commitObserver.close();
             throw e;
@@ -119,7 +129,7 @@ final class ChangeFeedStream implements HttpApi.EventStream {
         }
         StoreChange.Page page;
         try {
-            page = store.changes(from, PAGE, collections);
+            page = feed.read(from, PAGE, collections);
         } catch (RuntimeException e) { // the instance is closing; the server closes the connection
             log.debug("reading the change feed failed; the stream stops", e);
             return;

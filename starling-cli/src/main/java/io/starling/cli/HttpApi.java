@@ -12,7 +12,10 @@ import io.starling.QueryResultItem;
 import io.starling.Starling;
 import io.starling.StarlingException;
 import io.starling.Store;
+import io.starling.internal.auth.LoginService;
+import io.starling.internal.engine.DefaultStore;
 import io.starling.internal.net.RefusalLog;
+import io.starling.internal.query.Permissions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
@@ -78,10 +81,23 @@ final class HttpApi implements AutoCloseable {
     static final String EXPECTATION_FAILED = "http/expectation-failed";
     static final String HEADERS_TOO_LARGE = "http/headers-too-large";
     static final String OVERLOADED = "http/overloaded";
+    static final String COMMIT_NOT_REACHED = "http/commit-not-reached";
+    static final String API_KEYS_UNREADABLE = "http/api-keys-unreadable";
+
+    /** The response header of a write's commit token, and the request header of a read that waits for it. */
+    static final String COMMIT_TOKEN_HEADER = "Starling-Commit-Token";
+    /** The query parameter of {@code /observe} and {@code /changes} that carries a commit token. */
+    static final String COMMIT_TOKEN_PARAMETER = "commitToken";
 
     /** The request headers the API reads (the server hands over these, by lower-case name). */
-    static final List<String> HEADERS =
-            List.of("authorization", "host", "origin", "sec-fetch-site", "content-type", "last-event-id");
+    static final List<String> HEADERS = List.of(
+            "authorization",
+            "host",
+            "origin",
+            "sec-fetch-site",
+            "content-type",
+            "last-event-id",
+            "starling-commit-token");
 
     /** The most collections one change stream may name. */
     static final int MAX_FEED_COLLECTIONS = 100;
@@ -95,33 +111,40 @@ final class HttpApi implements AutoCloseable {
     private final Readiness readiness;
     /** More samples for {@code /metrics} (the Kafka sink's), in the exposition format; empty by default. */
     private volatile java.util.function.Supplier<String> moreMetrics = () -> "";
+
+    private final @Nullable ApiKeys keys;
+    private final CommitWait commitWait;
+    private final int maxBody;
     /** Runs the store reads of change streams: each has at most one task queued or running. */
     private final java.util.concurrent.ThreadPoolExecutor feeds;
 
-    HttpApi(Starling db, @Nullable String token, BrowserGuard guard, RefusalLog refusals) {
-        this(db, token, guard, refusals, null, Readiness.ready());
-    }
-
     /**
-     * @param token the bearer token every request but {@code /healthz} must carry, or null for none
+     * @param settings the token every request but {@code /healthz} must carry (or null), the API key file (or
+     *     null), the body limit and the commit-token wait
      * @param guard the rules for {@code Host} and {@code Origin}
      * @param refusals where refusals worth an operator's attention are logged (401, 403)
      * @param login the login endpoint of a peer that is an authority, or null
      * @param readiness what {@code /readyz} answers
+     * @param waitingReads how many reads may wait for a commit token at once
      */
     HttpApi(
             Starling db,
-            @Nullable String token,
+            HttpApiServer.Settings settings,
             BrowserGuard guard,
             RefusalLog refusals,
             @Nullable LoginEndpoint login,
-            Readiness readiness) {
+            Readiness readiness,
+            int waitingReads) {
         this.readiness = readiness;
         this.db = db;
+        String token = settings.token();
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
         this.guard = guard;
         this.refusals = refusals;
         this.login = login;
+        this.keys = settings.apiKeys() == null ? null : new ApiKeys(settings.apiKeys());
+        this.commitWait = new CommitWait(db.store(), settings.commitWait(), waitingReads);
+        this.maxBody = settings.maxBody();
         this.feeds = new java.util.concurrent.ThreadPoolExecutor(
                 FEED_THREADS,
                 FEED_THREADS,
@@ -225,76 +248,171 @@ final class HttpApi implements AutoCloseable {
         void sendEvents(String events, Runnable sent);
     }
 
+    /** Who sent a request: the admin (the token, or anyone when the API needs no credentials), or a key holder. */
+    sealed interface Caller permits Admin, KeyHolder {}
+
+    /** Full rights: the {@code --http-token}, or any request when the API needs no credentials. */
+    record Admin() implements Caller {}
+
+    /** A request with an API key: it runs with the key's permissions. */
+    record KeyHolder(ApiKeys.Key key, Permissions.Grant grant) implements Caller {}
+
+    /** What the checks on a request's head decided: a refusal to answer, or who the caller is. */
+    record Admission(@Nullable Response refusal, @Nullable Caller caller) {
+        static Admission refused(Response r) {
+            return new Admission(r, null);
+        }
+    }
+
     /**
-     * Answers {@code request}. Never throws: a failure becomes an error response. Checks come in this order, for
-     * every path: {@code Host} and {@code Origin} (400, 403: nothing of the request is looked at for a web page of
-     * another origin), the token (401; not for {@code /healthz}), the path (404), the method (405), the content
-     * type of a body (415).
+     * The checks that need only the request head, in this order, for every path: {@code Host} and {@code Origin}
+     * (400, 403: nothing of the request is looked at for a web page of another origin), the credentials (401; not
+     * for {@code /healthz} and the login), the path (404), the method (405), what a key may reach (403), the content
+     * type of a body (415). The server runs them before it reads a body, and {@link #handle} again.
+     *
+     * @param header the request's headers of {@link #HEADERS}, by lower-case name
+     */
+    Admission admit(
+            String method, String path, java.util.function.Function<String, @Nullable String> header, String remote) {
+        BrowserGuard.Verdict verdict =
+                guard.check(header.apply("host"), header.apply("origin"), header.apply("sec-fetch-site"));
+        if (verdict != null) {
+            if (verdict.refusal() == BrowserGuard.Refusal.MISSING_HOST) {
+                return Admission.refused(badRequest(verdict.message()));
+            }
+            boolean host = verdict.refusal() == BrowserGuard.Refusal.FOREIGN_HOST;
+            refusals.refused(
+                    host ? "foreign Host" : "foreign Origin",
+                    method + " " + path + " from " + remote + ": " + verdict.message());
+            return Admission.refused(error(403, host ? FORBIDDEN_HOST : FORBIDDEN_ORIGIN, verdict.message()));
+        }
+        String authorization = header.apply("authorization");
+        if (path.equals(HEALTH)) {
+            if (!method.equals("GET")) return Admission.refused(notAllowed("GET"));
+            Caller caller;
+            try {
+                caller = authenticate(authorization);
+            } catch (ApiKeys.ApiKeyFileException e) {
+                caller = null;
+            }
+            return new Admission(null, caller);
+        }
+        // the dashboard's page and files hold no data: a browser opening the page cannot send the token yet
+        if (DashboardAssets.serves(path)) return new Admission(null, null);
+        if (path.equals(READY)) {
+            return method.equals("GET") ? new Admission(null, null) : Admission.refused(notAllowed("GET"));
+        }
+        // devices log in without the admin token (they have none); the endpoint bounds itself
+        if (login != null && path.equals(LoginEndpoint.PATH)) return new Admission(null, null);
+        Caller caller;
+        try {
+            caller = authenticate(authorization);
+        } catch (ApiKeys.ApiKeyFileException e) {
+            refusals.refused("API key file unreadable", String.valueOf(e.getMessage()));
+            return Admission.refused(error(
+                    500,
+                    API_KEYS_UNREADABLE,
+                    "the peer cannot read its API key file, so no key is accepted; the operator must fix it"));
+        }
+        if (caller == null) {
+            String presented = authorization == null ? null : bearer(authorization);
+            boolean key = presented != null && ApiKeys.looksLikeKey(presented);
+            refusals.refused(
+                    key ? "unknown or revoked API key" : "missing or wrong token",
+                    method + " " + path + " from " + remote
+                            + (authorization == null
+                                    ? " without a token"
+                                    : key ? " with an unknown or revoked API key" : " with a wrong token"));
+            return Admission.refused(error(
+                            401,
+                            UNAUTHORIZED,
+                            key
+                                    ? "this API key is not valid here (unknown, revoked, or of another database)"
+                                    : "this API needs 'Authorization: Bearer <token>' with the peer's token or an API"
+                                            + " key")
+                    .withHeader("WWW-Authenticate", "Bearer realm=\"starling\""));
+        }
+        String allowed = switch (path) {
+            case EXECUTE -> "POST";
+            case PRESENCE, OBSERVE, CHANGES, METRICS -> "GET";
+            default -> StatusEndpoints.serves(path) ? "GET" : null;
+        };
+        if (allowed == null) return Admission.refused(error(404, NOT_FOUND, "no such resource: " + path));
+        if (!method.equals(allowed)) return Admission.refused(notAllowed(allowed));
+        if (caller instanceof KeyHolder k
+                && (path.equals(PRESENCE) || path.equals(METRICS) || StatusEndpoints.serves(path))
+                && !k.grant().permissions().read().everything()) {
+            return Admission.refused(error(
+                    403,
+                    ErrorCode.PERMISSION_DENIED.code(),
+                    "this API key may not read " + path + ": that needs a key that may read everything"));
+        }
+        if (path.equals(EXECUTE)) {
+            Response unsupported = jsonBodyRequired(header.apply("content-type"));
+            if (unsupported != null) return Admission.refused(unsupported);
+        }
+        return new Admission(null, caller);
+    }
+
+    /** The largest body {@code path} takes: the execute body limit, the login's, none for the others. */
+    int bodyLimit(String path) {
+        if (path.equals(EXECUTE)) return maxBody;
+        if (login != null && path.equals(LoginEndpoint.PATH)) return LoginService.MAX_REQUEST_BYTES;
+        return 0;
+    }
+
+    /**
+     * Answers {@code request}. Never throws: a failure becomes an error response. The checks of {@link #admit} come
+     * first.
      */
     Reply handle(Request request) {
         try {
-            BrowserGuard.Verdict verdict =
-                    guard.check(request.header("host"), request.header("origin"), request.header("sec-fetch-site"));
-            if (verdict != null) {
-                if (verdict.refusal() == BrowserGuard.Refusal.MISSING_HOST) return badRequest(verdict.message());
-                boolean host = verdict.refusal() == BrowserGuard.Refusal.FOREIGN_HOST;
-                refusals.refused(
-                        host ? "foreign Host" : "foreign Origin",
-                        request.method() + " " + request.path() + " from " + request.remote() + ": "
-                                + verdict.message());
-                return error(403, host ? FORBIDDEN_HOST : FORBIDDEN_ORIGIN, verdict.message());
-            }
-            String authorization = request.header("authorization");
-            if (request.path().equals(HEALTH)) {
-                return method(request, "GET") ? health(authorized(authorization)) : notAllowed("GET");
-            }
+            Admission admission = admit(request.method(), request.path(), request::header, request.remote());
+            if (admission.refusal() != null) return admission.refusal();
+            Caller caller = admission.caller();
+            if (request.path().equals(HEALTH)) return health(caller instanceof Admin);
             // the dashboard's page and files hold no data: a browser opening the page cannot send the token yet
             if (DashboardAssets.serves(request.path())) return assets.handle(request);
             if (request.path().equals(READY)) {
-                if (!method(request, "GET")) return notAllowed("GET");
                 String problem = readiness.problem();
                 return problem == null ? Response.of(200, TEXT, "ready") : error(503, NOT_READY, problem);
             }
-            // devices log in without the admin token (they have none); the endpoint bounds itself
-            if (login != null && request.path().equals(LoginEndpoint.PATH)) return login.handle(request);
-            if (!authorized(authorization)) {
-                refusals.refused(
-                        "missing or wrong token",
-                        request.method() + " " + request.path() + " from " + request.remote()
-                                + (authorization == null ? " without a token" : " with a wrong token"));
-                return error(401, UNAUTHORIZED, "this API needs 'Authorization: Bearer <token>' with the peer's token")
-                        .withHeader("WWW-Authenticate", "Bearer realm=\"starling\"");
+            if (caller == null) return java.util.Objects.requireNonNull(login).handle(request);
+            Long commitToken = null;
+            String tokenText = request.header("starling-commit-token");
+            String tokenName = "the header '" + COMMIT_TOKEN_HEADER + "'";
+            if (tokenText == null && !request.method().equals("POST")) {
+                tokenText = request.parameter(COMMIT_TOKEN_PARAMETER);
+                tokenName = "the query parameter '" + COMMIT_TOKEN_PARAMETER + "'";
+            }
+            if (tokenText != null) {
+                commitToken = CommitWait.parse(tokenText);
+                if (commitToken == null) {
+                    return badRequest(tokenName + " must be a commit token a write answered (decimal digits), not '"
+                            + abbreviate(tokenText) + "'");
+                }
+                Response waited = awaitCommit(commitToken);
+                if (waited != null) return waited;
             }
             switch (request.path()) {
                 case EXECUTE:
-                    if (!method(request, "POST")) return notAllowed("POST");
-                    Response unsupported = jsonBodyRequired(request.header("content-type"));
-                    return unsupported != null ? unsupported : execute(request.body());
+                    return execute(request.body(), caller);
                 case PRESENCE:
-                    return method(request, "GET")
-                            ? Response.of(
-                                    200,
-                                    JSON,
-                                    PresenceRenderer.json(db.presence().graph()))
-                            : notAllowed("GET");
+                    return Response.of(
+                            200, JSON, PresenceRenderer.json(db.presence().graph()));
                 case OBSERVE:
-                    return method(request, "GET") ? observe(request) : notAllowed("GET");
+                    return observe(request, caller);
                 case CHANGES:
-                    return method(request, "GET") ? changes(request) : notAllowed("GET");
+                    return changes(request, caller);
                 case METRICS:
-                    return method(request, "GET")
-                            ? Response.of(
-                                    200,
-                                    PrometheusMetrics.CONTENT_TYPE,
-                                    PrometheusMetrics.render(
-                                                    db.sync().metrics(),
-                                                    db.presence()
-                                                            .graph()
-                                                            .remotePeers()
-                                                            .size(),
-                                                    db.store().health())
-                                            + moreMetrics.get())
-                            : notAllowed("GET");
+                    return Response.of(
+                            200,
+                            PrometheusMetrics.CONTENT_TYPE,
+                            PrometheusMetrics.render(
+                                            db.sync().metrics(),
+                                            db.presence().graph().remotePeers().size(),
+                                            db.store().health())
+                                    + moreMetrics.get());
                 default:
                     if (StatusEndpoints.serves(request.path())) return StatusEndpoints.handle(request, db);
                     return error(404, NOT_FOUND, "no such resource: " + request.path());
@@ -302,6 +420,66 @@ final class HttpApi implements AutoCloseable {
         } catch (RuntimeException e) {
             return error(e);
         }
+    }
+
+    /** Null once this node holds the write of {@code commitToken}; else the 503 to answer. */
+    private @Nullable Response awaitCommit(long commitToken) {
+        CommitWait.Outcome outcome;
+        try {
+            outcome = commitWait.await(commitToken);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error(503, ErrorCode.CLOSED.code(), "the peer is shutting down");
+        }
+        if (outcome instanceof CommitWait.TimedOut t) {
+            return error(
+                            503,
+                            COMMIT_NOT_REACHED,
+                            "this node does not hold the write of commit token " + t.token() + " after waiting "
+                                    + HttpApiServer.seconds(t.limit()) + " (--http-commit-wait): it has not"
+                                    + " arrived yet, or the token is of another database; retry, or read from the"
+                                    + " node that took the write")
+                    .withHeader("Retry-After", "1");
+        }
+        if (outcome instanceof CommitWait.Busy b) {
+            return error(
+                            503,
+                            OVERLOADED,
+                            "too many reads wait for a commit token at once (the limit is " + b.maxWaiting()
+                                    + "); retry later")
+                    .withHeader("Retry-After", "1");
+        }
+        return null;
+    }
+
+    /** Reads waiting for a commit token now (tests). */
+    int waitingForCommits() {
+        return commitWait.waiting();
+    }
+
+    /**
+     * Who presents {@code authorization}: the admin (the token; or anyone, when the API needs no credentials and
+     * the request names no API key), a key holder, or null (refused).
+     */
+    private @Nullable Caller authenticate(@Nullable String authorization) {
+        String presented = authorization == null ? null : bearer(authorization);
+        if (presented != null && keys != null && ApiKeys.looksLikeKey(presented)) {
+            ApiKeys.Key key = keys.verify(presented);
+            return key == null ? null : new KeyHolder(key, key.grant());
+        }
+        if (token == null) {
+            // an open API stays open, but once keys exist a caller without credentials is not the admin
+            return keys != null && keys.any() ? null : new Admin();
+        }
+        if (presented == null) return null;
+        byte[] given = presented.getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(given, token) ? new Admin() : null; // constant time: no timing oracle
+    }
+
+    /** The credential of {@code Authorization: Bearer X}, or null for another scheme. */
+    private static @Nullable String bearer(String authorization) {
+        if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return null;
+        return authorization.substring(7).strip();
     }
 
     /**
@@ -320,7 +498,7 @@ final class HttpApi implements AutoCloseable {
         return error(503, problem.code(), message);
     }
 
-    private Reply execute(byte[] body) {
+    private Reply execute(byte[] body, Caller caller) {
         JsonNode json;
         try {
             json = JsonArgs.readTree(body);
@@ -338,11 +516,25 @@ final class HttpApi implements AutoCloseable {
             if (!json.get("args").isObject()) return badRequest("\"args\" must be a JSON object");
             args = JsonArgs.values(json.get("args"));
         }
-        QueryResult result = db.store().execute(json.get("statement").textValue(), args);
-        return Response.of(200, JSON, result.toJson());
+        String statement = json.get("statement").textValue();
+        QueryResult result = caller instanceof KeyHolder k
+                ? restricted().execute(statement, args, k.grant())
+                : db.store().execute(statement, args);
+        Response response = Response.of(200, JSON, result.toJson());
+        // the write's position in the change feed: a read carrying it waits until its node holds the write
+        return result.commitSequence() > 0
+                ? response.withHeader(COMMIT_TOKEN_HEADER, Long.toString(result.commitSequence()))
+                : response;
     }
 
-    private Reply observe(Request request) {
+    /** The store as the engine's own, which can run a statement with a key's permissions. */
+    private DefaultStore restricted() {
+        if (db.store() instanceof DefaultStore store) return store;
+        throw new IllegalStateException("API keys need the engine's own store, not "
+                + db.store().getClass().getName());
+    }
+
+    private Reply observe(Request request, Caller caller) {
         String statement = request.parameter("statement");
         if (statement == null || statement.isBlank()) {
             return badRequest("the query parameter 'statement' (a SELECT, URL-encoded) is missing");
@@ -357,6 +549,11 @@ final class HttpApi implements AutoCloseable {
             }
         }
         Map<String, Object> arguments = args;
+        if (caller instanceof KeyHolder k) {
+            DefaultStore store = restricted();
+            return (EventStream) sink -> store.registerObserverWithSignalNext(
+                    statement, arguments, k.grant(), (change, signalNext) -> sink.send(itemsJson(change), signalNext));
+        }
         return (EventStream) sink -> db.store()
                 .registerObserverWithSignalNext(
                         statement, arguments, (change, signalNext) -> sink.send(itemsJson(change), signalNext));
@@ -366,7 +563,7 @@ final class HttpApi implements AutoCloseable {
      * The change feed from {@code since} (or {@code Last-Event-ID}, which an {@code EventSource} sends when it
      * reconnects, and which wins), of every collection or of those listed in {@code collections}.
      */
-    private Reply changes(Request request) {
+    private Reply changes(Request request, Caller caller) {
         String lastEventId = request.header("last-event-id");
         String since = lastEventId != null && !lastEventId.isBlank() ? lastEventId : request.parameter("since");
         String sinceName = lastEventId != null && !lastEventId.isBlank()
@@ -402,7 +599,15 @@ final class HttpApi implements AutoCloseable {
                         + MAX_FEED_COLLECTIONS + " (leave it out for every collection)");
             }
         }
-        return new ChangeFeedStream(db.store(), cursor, only, feeds);
+        ChangeFeedStream.Feed feed;
+        if (caller instanceof KeyHolder k) {
+            DefaultStore store = restricted();
+            feed = (after, max, collections) -> store.changes(after, max, collections, k.grant());
+        } else {
+            Store store = db.store();
+            feed = store::changes;
+        }
+        return new ChangeFeedStream(db.store(), feed, cursor, only, feeds);
     }
 
     private static String abbreviate(String s) {
@@ -418,13 +623,6 @@ final class HttpApi implements AutoCloseable {
             sb.append(items.get(i).json());
         }
         return sb.append("]}").toString();
-    }
-
-    private boolean authorized(@Nullable String authorization) {
-        if (token == null) return true;
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
-        byte[] given = authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
-        return MessageDigest.isEqual(given, token); // constant time: no timing oracle on the token
     }
 
     /**
@@ -458,10 +656,6 @@ final class HttpApi implements AutoCloseable {
                         + ": send the body as 'Content-Type: application/json' (curl: -H 'Content-Type: application/json')");
     }
 
-    private static boolean method(Request request, String expected) {
-        return request.method().equals(expected);
-    }
-
     private static Response notAllowed(String allowed) {
         return error(405, METHOD_NOT_ALLOWED, "use " + allowed).withHeader("Allow", allowed);
     }
@@ -476,6 +670,7 @@ final class HttpApi implements AutoCloseable {
             ErrorCode code = s.errorCode();
             int status;
             if (code == ErrorCode.CHANGES_CURSOR_EXPIRED) status = 410;
+            else if (code == ErrorCode.PERMISSION_DENIED) status = 403;
             else if (s instanceof QueryException || s.isUserError()) status = 400;
             else if (code == ErrorCode.DOCUMENT_ID_CONFLICT) status = 409;
             else if (code == ErrorCode.STORE_FULL) status = 507;

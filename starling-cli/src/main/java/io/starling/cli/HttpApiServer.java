@@ -23,6 +23,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -49,6 +50,7 @@ import io.starling.internal.auth.LoginService;
 import io.starling.internal.net.RefusalLog;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,9 +101,9 @@ import org.slf4j.LoggerFactory;
  * The HTTP/1.1 server of {@code starling peer}: carries {@link HttpApi} over Netty.
  *
  * <pre>
- *  socket ─► Deadlines ─► HttpServerCodec ─► BodyLimit (413) ─► ApiHandler ─► worker pool ─► HttpApi
- *              (idle / request timers)                              ▲                           │
- *                                 response (or SSE headers, then one chunk per event) ◄──────────┘
+ *  socket ─► Deadlines ─► HttpServerCodec ─► HeadCheck ─► BodyLimit (413) ─► ApiHandler ─► worker pool ─► HttpApi
+ *              (idle / request timers)       (401, 403, 404, 405,                  ▲                           │
+ *                                              415, 413 per path)   response (or SSE headers, then events) ◄──┘
  *  over the connection limit: HttpServerCodec ─► Refuser (503, then close)
  * </pre>
  *
@@ -154,6 +156,8 @@ final class HttpApiServer implements AutoCloseable {
      * @param requestTimeout how long a request may take to arrive completely, head and body, from its first byte
      * @param allowedHosts names accepted in {@code Host} besides IP literals and {@code localhost}
      * @param allowedOrigins origins accepted in {@code Origin} besides the request's own
+     * @param commitWait how long a read carrying a commit token may wait for this node to hold that write
+     * @param apiKeys the API key file ({@link ApiKeys}), or null for none: only the admin token then
      */
     record Settings(
             @Nullable String token,
@@ -163,13 +167,16 @@ final class HttpApiServer implements AutoCloseable {
             Duration idleTimeout,
             Duration requestTimeout,
             Set<String> allowedHosts,
-            Set<String> allowedOrigins) {
+            Set<String> allowedOrigins,
+            Duration commitWait,
+            @Nullable Path apiKeys) {
         Settings {
             positive("maxBody", maxBody);
             positive("maxConnections", maxConnections);
             positive("maxStreams", maxStreams);
             positive("idleTimeout", idleTimeout);
             positive("requestTimeout", requestTimeout);
+            positive("commitWait", commitWait);
             allowedHosts = Set.copyOf(allowedHosts);
             allowedOrigins = Set.copyOf(allowedOrigins);
             for (String o : allowedOrigins) BrowserGuard.normalizeOrigin(o);
@@ -184,7 +191,9 @@ final class HttpApiServer implements AutoCloseable {
                     DEFAULT_IDLE_TIMEOUT,
                     DEFAULT_REQUEST_TIMEOUT,
                     Set.of(),
-                    Set.of());
+                    Set.of(),
+                    CommitWait.DEFAULT_LIMIT,
+                    null);
         }
 
         Settings withToken(@Nullable String token) {
@@ -196,7 +205,9 @@ final class HttpApiServer implements AutoCloseable {
                     idleTimeout,
                     requestTimeout,
                     allowedHosts,
-                    allowedOrigins);
+                    allowedOrigins,
+                    commitWait,
+                    apiKeys);
         }
 
         Settings withMaxBody(int maxBody) {
@@ -208,7 +219,9 @@ final class HttpApiServer implements AutoCloseable {
                     idleTimeout,
                     requestTimeout,
                     allowedHosts,
-                    allowedOrigins);
+                    allowedOrigins,
+                    commitWait,
+                    apiKeys);
         }
 
         Settings withMaxConnections(int maxConnections) {
@@ -220,7 +233,9 @@ final class HttpApiServer implements AutoCloseable {
                     idleTimeout,
                     requestTimeout,
                     allowedHosts,
-                    allowedOrigins);
+                    allowedOrigins,
+                    commitWait,
+                    apiKeys);
         }
 
         Settings withMaxStreams(int maxStreams) {
@@ -232,7 +247,9 @@ final class HttpApiServer implements AutoCloseable {
                     idleTimeout,
                     requestTimeout,
                     allowedHosts,
-                    allowedOrigins);
+                    allowedOrigins,
+                    commitWait,
+                    apiKeys);
         }
 
         Settings withIdleTimeout(Duration idleTimeout) {
@@ -244,7 +261,9 @@ final class HttpApiServer implements AutoCloseable {
                     idleTimeout,
                     requestTimeout,
                     allowedHosts,
-                    allowedOrigins);
+                    allowedOrigins,
+                    commitWait,
+                    apiKeys);
         }
 
         Settings withRequestTimeout(Duration requestTimeout) {
@@ -256,7 +275,9 @@ final class HttpApiServer implements AutoCloseable {
                     idleTimeout,
                     requestTimeout,
                     allowedHosts,
-                    allowedOrigins);
+                    allowedOrigins,
+                    commitWait,
+                    apiKeys);
         }
 
         Settings withAllowedHosts(Set<String> allowedHosts) {
@@ -268,7 +289,9 @@ final class HttpApiServer implements AutoCloseable {
                     idleTimeout,
                     requestTimeout,
                     allowedHosts,
-                    allowedOrigins);
+                    allowedOrigins,
+                    commitWait,
+                    apiKeys);
         }
 
         Settings withAllowedOrigins(Set<String> allowedOrigins) {
@@ -280,7 +303,37 @@ final class HttpApiServer implements AutoCloseable {
                     idleTimeout,
                     requestTimeout,
                     allowedHosts,
-                    allowedOrigins);
+                    allowedOrigins,
+                    commitWait,
+                    apiKeys);
+        }
+
+        Settings withCommitWait(Duration commitWait) {
+            return new Settings(
+                    token,
+                    maxBody,
+                    maxConnections,
+                    maxStreams,
+                    idleTimeout,
+                    requestTimeout,
+                    allowedHosts,
+                    allowedOrigins,
+                    commitWait,
+                    apiKeys);
+        }
+
+        Settings withApiKeys(@Nullable Path apiKeys) {
+            return new Settings(
+                    token,
+                    maxBody,
+                    maxConnections,
+                    maxStreams,
+                    idleTimeout,
+                    requestTimeout,
+                    allowedHosts,
+                    allowedOrigins,
+                    commitWait,
+                    apiKeys);
         }
 
         private static void positive(String name, long value) {
@@ -321,11 +374,12 @@ final class HttpApiServer implements AutoCloseable {
         this.refusals = refusals;
         this.api = new HttpApi(
                 db,
-                settings.token(),
+                settings,
                 new BrowserGuard(settings.allowedHosts(), settings.allowedOrigins()),
                 refusals,
                 login == null ? null : new LoginEndpoint(login, refusals, System::nanoTime),
-                readiness);
+                readiness,
+                WORKERS / 2);
         this.boss = new MultiThreadIoEventLoopGroup(
                 1, new DefaultThreadFactory("starling-http-accept", true), NioIoHandler.newFactory());
         this.io = new MultiThreadIoEventLoopGroup(
@@ -429,6 +483,11 @@ final class HttpApiServer implements AutoCloseable {
         return served.get() + refusing.get();
     }
 
+    /** Reads waiting for a commit token now (tests). */
+    int waitingForCommits() {
+        return api.waitingForCommits();
+    }
+
     /** Event streams open now (tests). */
     int openStreams() {
         return streams.get();
@@ -488,6 +547,7 @@ final class HttpApiServer implements AutoCloseable {
                     .addLast(new HttpServerCodec(new HttpDecoderConfig()
                             .setMaxInitialLineLength(MAX_REQUEST_LINE)
                             .setMaxHeaderSize(MAX_HEADERS)))
+                    .addLast(new HeadCheck())
                     .addLast(new BodyLimit(settings.maxBody()))
                     .addLast(new ApiHandler());
             return;
@@ -691,15 +751,7 @@ final class HttpApiServer implements AutoCloseable {
                         keepAlive);
                 return;
             }
-            Map<String, String> headers = new LinkedHashMap<>();
-            for (String name : HttpApi.HEADERS) {
-                String value = request.headers().get(name);
-                if (value != null) headers.put(name, value);
-            }
-            if (!headers.containsKey("host") && request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
-                // HTTP/1.0 has no Host (old health checkers still speak it); no browser sends such a request
-                headers.put("host", address((InetSocketAddress) channel.localAddress()));
-            }
+            Map<String, String> headers = headers(request, channel);
             HttpApi.Request apiRequest = new HttpApi.Request(
                     request.method().name(),
                     path,
@@ -727,6 +779,120 @@ final class HttpApiServer implements AutoCloseable {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             log.debug("HTTP connection {} failed", ctx.channel().remoteAddress(), cause);
             ctx.close();
+        }
+    }
+
+    /** The headers of {@link HttpApi#HEADERS} that {@code request} has, by lower-case name. */
+    private static Map<String, String> headers(HttpRequest request, Channel channel) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String name : HttpApi.HEADERS) {
+            String value = request.headers().get(name);
+            if (value != null) headers.put(name, value);
+        }
+        if (!headers.containsKey("host") && request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            // HTTP/1.0 has no Host (old health checkers still speak it); no browser sends such a request
+            headers.put("host", address((InetSocketAddress) channel.localAddress()));
+        }
+        return headers;
+    }
+
+    /*
+     * Design note — refusing on the head.
+     *
+     * The aggregator would read a whole body (up to maxBody) before the API sees the request, so an unauthenticated
+     * client could make the server read and hold 16 MiB per connection. HeadCheck runs the API's head checks
+     * (HttpApi.admit: Host/Origin, credentials, path, method, content type) as soon as the head is parsed, and knows
+     * the path's own body limit (HttpApi.bodyLimit: the execute limit, 16 KiB for the login, nothing for the
+     * others). A refused request is answered at once with Connection: close; the server then half-closes and drops
+     * whatever of the body still comes (nothing of it is kept) until the client closes or the refusal linger ends —
+     * closing at once with unread bytes would reset the connection and could destroy the answer before the client
+     * read it.
+     */
+
+    /** Refuses a request on its head, before its body is read; enforces the path's body limit. */
+    private final class HeadCheck extends ChannelInboundHandlerAdapter {
+        private boolean discarding;
+        private long limit;
+        private long received;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (discarding) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof HttpRequest request) {
+                received = 0;
+                limit = Long.MAX_VALUE;
+                if (!request.decoderResult().isSuccess()
+                        || Boolean.TRUE.equals(ctx.channel().attr(STREAMING).get())) {
+                    ctx.fireChannelRead(msg); // ApiHandler answers a malformed request, and ignores one on a stream
+                    return;
+                }
+                String path;
+                try {
+                    path = new QueryStringDecoder(request.uri()).path();
+                } catch (IllegalArgumentException e) {
+                    ctx.fireChannelRead(msg); // ApiHandler answers the bad percent-encoding
+                    return;
+                }
+                Map<String, String> headers = headers(request, ctx.channel());
+                HttpApi.Admission admission;
+                try {
+                    admission = api.admit(
+                            request.method().name(),
+                            path,
+                            headers::get,
+                            address(ctx.channel().remoteAddress()));
+                } catch (RuntimeException e) {
+                    admission = HttpApi.Admission.refused(HttpApi.error(e));
+                }
+                if (admission.refusal() != null) {
+                    refuse(ctx, admission.refusal(), msg);
+                    return;
+                }
+                limit = api.bodyLimit(path);
+                long announced = HttpUtil.getContentLength(request, -1L);
+                if (announced > limit) {
+                    refuse(ctx, tooLarge(path, limit), msg);
+                    return;
+                }
+            } else if (msg instanceof HttpContent content) {
+                received += content.content().readableBytes();
+                if (received > limit) {
+                    refuse(ctx, tooLarge("this path", limit), msg);
+                    return;
+                }
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        private HttpApi.Response tooLarge(String path, long limit) {
+            return HttpApi.error(
+                    413,
+                    HttpApi.TOO_LARGE,
+                    limit == 0
+                            ? path + " takes no request body"
+                            : "the request body is larger than the limit of " + limit + " bytes for " + path);
+        }
+
+        /** Answers {@code refusal} and closes, dropping the rest of the request. */
+        private void refuse(ChannelHandlerContext ctx, HttpApi.Response refusal, Object msg) {
+            ReferenceCountUtil.release(msg);
+            discarding = true;
+            Channel channel = ctx.channel();
+            Deadlines d = deadlines(channel);
+            if (d != null) d.received(); // no request timer: the refusal linger bounds the connection now
+            FullHttpResponse res = toNetty(refusal);
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess() && f.channel() instanceof SocketChannel sc) sc.shutdownOutput();
+                else f.channel().close();
+            });
+            long linger =
+                    Math.min(REFUSAL_LINGER.toNanos(), settings.requestTimeout().toNanos());
+            var timer = channel.eventLoop().schedule(() -> channel.close(), linger, TimeUnit.NANOSECONDS);
+            channel.closeFuture().addListener(f -> timer.cancel(false));
         }
     }
 

@@ -75,6 +75,14 @@ final class HttpOptions {
     String requestTimeout;
 
     @Option(
+            names = "--http-commit-wait",
+            paramLabel = "DURATION",
+            description = "How long a read carrying a commit token ('Starling-Commit-Token') may wait for this node"
+                    + " to hold that write before it is answered 503 (default: 5s).")
+    @Nullable
+    String commitWait;
+
+    @Option(
             names = "--http-allow-host",
             paramLabel = "NAME",
             description = "Also accept requests whose Host header names NAME (repeatable): the public name of a"
@@ -92,6 +100,11 @@ final class HttpOptions {
     record Binding(InetSocketAddress address, @Nullable String token, HttpApiServer.Settings settings) {
         boolean loopback() {
             return address.getAddress().isLoopbackAddress();
+        }
+
+        /** The same binding, accepting the API keys of {@code file}. */
+        Binding withApiKeys(java.nio.file.Path file) {
+            return new Binding(address, token, settings.withApiKeys(file));
         }
     }
 
@@ -127,6 +140,7 @@ final class HttpOptions {
         if (requestTimeout != null) {
             settings = settings.withRequestTimeout(duration("--http-request-timeout", requestTimeout));
         }
+        if (commitWait != null) settings = settings.withCommitWait(duration("--http-commit-wait", commitWait));
         List<String> hosts = new ArrayList<>();
         for (String h : allowedHosts) {
             String name = h.strip();
@@ -155,6 +169,7 @@ final class HttpOptions {
         if (maxStreams != null) return "--http-max-streams";
         if (idleTimeout != null) return "--http-idle-timeout";
         if (requestTimeout != null) return "--http-request-timeout";
+        if (commitWait != null) return "--http-commit-wait";
         if (!allowedHosts.isEmpty()) return "--http-allow-host";
         if (!allowedOrigins.isEmpty()) return "--http-allow-origin";
         return null;

@@ -147,13 +147,24 @@ class PeerCommand implements Callable<Integer> {
                                             .map(n -> n + " (" + auth.providerType(n) + ")")
                                             .toList()));
                 }
+                ApiKeys keys = ApiKeys.inDatabase(db.config().databaseDirectory());
+                int keyCount = binding == null ? 0 : countKeys(keys);
                 try (KafkaChangeSink sink = kafka.start(db, err);
-                        HttpApiServer server = binding == null ? null : startHttp(db, binding, login, readiness)) {
+                        HttpApiServer server = binding == null
+                                ? null
+                                : startHttp(db, binding.withApiKeys(keys.file()), login, readiness)) {
                     if (server != null && binding != null) {
                         if (sink != null) server.addMetrics(() -> PrometheusMetrics.render(sink.status()));
                         err.println("http listening on " + server.url());
                         if (binding.token() != null) {
                             err.println("http requires 'Authorization: Bearer <token>' on every request but /healthz");
+                        }
+                        if (keyCount > 0) {
+                            err.println("http accepts " + keyCount + (keyCount == 1 ? " API key" : " API keys")
+                                    + " from " + keys.file() + " (starling apikey list)"
+                                    + (binding.token() == null
+                                            ? "; requests without a key are refused (no --http-token)"
+                                            : ""));
                         }
                         if (!binding.loopback()) {
                             err.println("http is reachable from other machines (bound to "
@@ -201,6 +212,15 @@ class PeerCommand implements Callable<Integer> {
      */
     void stop(Starling db, @Nullable HttpApiServer server, PrintWriter err) {
         db.close();
+    }
+
+    /** The keys in the file, checked before the API opens: a damaged file is a usage error, not a silent lock-out. */
+    private static int countKeys(ApiKeys keys) {
+        try {
+            return keys.list().size();
+        } catch (ApiKeys.ApiKeyFileException e) {
+            throw new CliUsageException("apikey/file", String.valueOf(e.getMessage()));
+        }
     }
 
     private static AuthConfig loadAuthConfig(Path file, HttpOptions.@Nullable Binding binding) {

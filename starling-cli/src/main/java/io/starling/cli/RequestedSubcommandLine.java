@@ -16,7 +16,8 @@ import picocli.CommandLine;
  */
 final class RequestedSubcommandLine extends CommandLine {
     /** Subcommands that run alone: registering only the one asked for changes nothing they print or do. */
-    static final Set<String> STANDALONE = Set.of("exec", "shell", "peer", "server", "watch", "keygen", "authority");
+    static final Set<String> STANDALONE =
+            Set.of("exec", "shell", "peer", "server", "watch", "keygen", "authority", "apikey");
 
     private final @Nullable String requested;
 

@@ -76,6 +76,7 @@ public final class StarlingCli implements Callable<Integer> {
                     .addSubcommand("watch", new WatchCommand(environment))
                     .addSubcommand("keygen", new KeygenCommand())
                     .addSubcommand("authority", new AuthorityCommand())
+                    .addSubcommand("apikey", new ApiKeyCommand(environment))
                     .addSubcommand("help", new CommandLine.HelpCommand());
             try {
                 return commandLine

@@ -149,6 +149,11 @@ public final class Permissions {
             return everything || byCollection.containsKey(collection);
         }
 
+        /** The collections that have conditions listed, in code point order. */
+        public List<String> collections() {
+            return List.copyOf(byCollection.keySet());
+        }
+
         /** The conditions of a collection as given (empty when it is not listed). */
         public List<String> conditions(String collection) {
             List<Condition> cs = byCollection.get(collection);

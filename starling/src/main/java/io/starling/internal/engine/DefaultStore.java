@@ -20,6 +20,7 @@ import io.starling.internal.query.Dql;
 import io.starling.internal.query.DqlException;
 import io.starling.internal.query.EvalContext;
 import io.starling.internal.query.LiveResult;
+import io.starling.internal.query.Permissions;
 import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
 import io.starling.internal.query.Statement;
@@ -172,7 +173,13 @@ public final class DefaultStore implements Store {
 
     @Override
     public StoreChange.Page changes(long after, int max, Set<String> collections) {
+        return readChanges(after, max, collections, null);
+    }
+
+    private StoreChange.Page readChanges(
+            long after, int max, Set<String> collections, Permissions.@Nullable Grant grant) {
         checkUsable();
+        long now = timestamps.nowMillis();
         Set<String> only = Set.copyOf(Objects.requireNonNull(collections, "collections"));
         if (max < 1 || max > MAX_CHANGES_PAGE) {
             throw new IllegalArgumentException("max must be 1 to " + MAX_CHANGES_PAGE + ", got " + max);
@@ -203,6 +210,12 @@ public final class DefaultStore implements Store {
                 if (state == null) return true; // damaged: reported by decodeOrReport, nothing to show
                 Value id = DocumentIds.decode(row.id());
                 Value.Obj document = state.document(id);
+                if (grant != null && !grant.permissions().read().everything()) {
+                    if (!grant.permissions().read().coversCollection(row.collection())) return true;
+                    if (document != null && !grant.mayRead(row.collection(), document, now, Cancellation.NONE)) {
+                        return true;
+                    }
+                }
                 String value = document == null ? null : Json.write(document.toJava());
                 String idJson = Json.write(Objects.requireNonNull(id.toJava(), "id")); // ids are never null
                 out.add(new StoreChange(
@@ -308,6 +321,71 @@ public final class DefaultStore implements Store {
         } catch (RuntimeException e) {
             throw Errors.translate(e);
         }
+    }
+
+    /**
+     * Runs one statement as an identity holding {@code grant} (an HTTP API key): it reads only documents the grant
+     * may read (the others are invisible to it, aggregates included), and every document it would write must allow
+     * the grant to write it, as stored before and as it is after; otherwise the statement fails whole with {@link
+     * ErrorCode#PERMISSION_DENIED} and nothing of it is written. The rules are those of sync (docs/PERMISSIONS.md).
+     */
+    public QueryResult execute(String text, Map<String, ?> arguments, Permissions.Grant grant) {
+        checkUsable();
+        Objects.requireNonNull(grant, "grant");
+        Statement statement = parse(text);
+        Map<String, Value> args = bind(arguments);
+        metrics.statements.increment();
+        try {
+            if (!statement.isMutation()) {
+                return storage.read(tx -> timed(deadline -> runner.read(tx, statement, args, deadline, grant)));
+            }
+            return write(writer -> timed(deadline -> runner.write(writer, statement, args, deadline, grant)));
+        } catch (RuntimeException e) {
+            throw Errors.translate(e);
+        }
+    }
+
+    /**
+     * A live query as an identity holding {@code grant}: each delivery is the result over the documents the grant
+     * may read. Such an observer shares its evaluation with no other.
+     */
+    public StoreObserver registerObserverWithSignalNext(
+            String text, Map<String, ?> arguments, Permissions.Grant grant, SignalNextCallback callback) {
+        checkOpen();
+        Objects.requireNonNull(grant, "grant");
+        Objects.requireNonNull(callback, "callback");
+        Statement statement = parse(text);
+        if (!(statement instanceof SelectStatement select)) {
+            throw new QueryException(ErrorCode.QUERY_INVALID, "an observer needs a SELECT statement", 1, 1);
+        }
+        if (SystemCollections.isSystem(select.collection())
+                && !grant.permissions().read().everything()) {
+            throw new StarlingException(
+                    ErrorCode.PERMISSION_DENIED,
+                    "this identity may not read " + select.collection()
+                            + " (a system collection needs permission to read everything)");
+        }
+        Map<String, Value> args = bind(arguments);
+        try {
+            QueryExecutor.checkArguments(select, args);
+        } catch (DqlException e) {
+            throw Errors.query(e);
+        }
+        ObserverRegistry.Evaluator restricted = (st, a, cancellation) -> storage.read(tx -> QueryExecutor.select(
+                st,
+                runner.permitted(runner.source(tx), grant, cancellation),
+                new EvalContext(a, timestamps.nowMillis(), cancellation)));
+        return observers.register(text, select, args, null, null, callback, restricted);
+    }
+
+    /**
+     * {@link #changes} as an identity holding {@code grant} sees the feed: a document it may not read (as it is now)
+     * is skipped; a delete is shown when the grant may read some documents of its collection (a tombstone keeps no
+     * fields to test, so the conditions cannot decide; the entry tells the id and that it is gone, nothing else).
+     * The page's cursor moves past skipped entries, as for entries of other collections.
+     */
+    public StoreChange.Page changes(long after, int max, Set<String> collections, Permissions.Grant grant) {
+        return readChanges(after, max, collections, Objects.requireNonNull(grant, "grant"));
     }
 
     @Override

@@ -80,6 +80,9 @@ final class ObserverRegistry {
 
     private final Evaluator evaluator;
     private final IncrementalEvaluator incremental;
+    /** Numbers the live queries that share nothing (an observer with its own evaluator). */
+    private final java.util.concurrent.atomic.AtomicLong ownQueries = new java.util.concurrent.atomic.AtomicLong();
+
     private final LongSupplier clock;
     private final RunningStatements running;
     private final Map<String, LiveQuery> byKey = new ConcurrentHashMap<>();
@@ -123,13 +126,28 @@ final class ObserverRegistry {
             @Nullable Executor executor,
             @Nullable ObserverCallback plain,
             @Nullable SignalNextCallback withSignal) {
+        return register(text, statement, args, executor, plain, withSignal, null);
+    }
+
+    /**
+     * As above; with {@code own} not null, the observer evaluates with that evaluator (a caller's restricted view of
+     * the store) and shares its live query with no other observer.
+     */
+    StoreObserver register(
+            String text,
+            SelectStatement statement,
+            Map<String, Value> args,
+            @Nullable Executor executor,
+            @Nullable ObserverCallback plain,
+            @Nullable SignalNextCallback withSignal,
+            @Nullable Evaluator own) {
         if (closed) throw new IllegalStateException("closed");
         startThreads();
         Observer observer;
         synchronized (this) {
-            String key = text + '\u0000' + args;
+            String key = text + '\u0000' + args + (own == null ? "" : "\u0000own:" + ownQueries.incrementAndGet());
             LiveQuery live = byKey.computeIfAbsent(key, k -> {
-                LiveQuery q = new LiveQuery(k, text, statement, args);
+                LiveQuery q = new LiveQuery(k, text, statement, args, own == null ? evaluator : own, own == null);
                 byCollection
                         .computeIfAbsent(statement.collection(), c -> new CopyOnWriteArrayList<>())
                         .add(q);
@@ -270,13 +288,26 @@ final class ObserverRegistry {
         private boolean scheduled;
         private volatile @Nullable Result current;
 
-        LiveQuery(String key, String text, SelectStatement statement, Map<String, Value> args) {
+        private final Evaluator evaluator;
+
+        /**
+         * @param mayFollowChanges whether the result may be kept from the changed documents: not for an observer with
+         *     its own, restricted evaluator, since the changes are the whole store's (its result is re-run instead)
+         */
+        LiveQuery(
+                String key,
+                String text,
+                SelectStatement statement,
+                Map<String, Value> args,
+                Evaluator evaluator,
+                boolean mayFollowChanges) {
             this.key = key;
+            this.evaluator = evaluator;
             this.text = text;
             this.statement = statement;
             this.args = args;
             this.anyChangeMatters = statement.where() == null;
-            this.incrementally = LiveResult.supports(statement);
+            this.incrementally = mayFollowChanges && LiveResult.supports(statement);
         }
 
         synchronized void offer(List<DocumentWriter.Change> changes) {

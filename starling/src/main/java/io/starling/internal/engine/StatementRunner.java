@@ -24,6 +24,7 @@ import io.starling.internal.query.EvalContext;
 import io.starling.internal.query.EvictStatement;
 import io.starling.internal.query.ExplainStatement;
 import io.starling.internal.query.InsertStatement;
+import io.starling.internal.query.Permissions;
 import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
 import io.starling.internal.query.Statement;
@@ -74,10 +75,56 @@ final class StatementRunner {
     /** Runs a read-only statement (SELECT, EXPLAIN) in a read transaction (a committed snapshot). */
     DefaultQueryResult read(
             DocumentStorage.ReadTx tx, Statement statement, Map<String, Value> args, Cancellation cancellation) {
+        return read(tx, statement, args, cancellation, null);
+    }
+
+    /**
+     * As above, seeing only what {@code grant} may read (null: everything). System collections need a grant that
+     * reads everything.
+     */
+    DefaultQueryResult read(
+            DocumentStorage.ReadTx tx,
+            Statement statement,
+            Map<String, Value> args,
+            Cancellation cancellation,
+            Permissions.@Nullable Grant grant) {
         if (SystemCollections.isSystem(statement.collection())) {
+            if (grant != null && !grant.permissions().read().everything()) throw denied(statement, "read");
             return query(statement, new SystemCollections(tx, IndexCatalog.load(tx), info), args, cancellation);
         }
-        return query(statement, source(tx), args, cancellation);
+        return query(statement, permitted(source(tx), grant, cancellation), args, cancellation);
+    }
+
+    /** {@code source} as {@code grant} sees it. */
+    DocumentSource permitted(DocumentSource source, Permissions.@Nullable Grant grant, Cancellation cancellation) {
+        return grant == null || grant.permissions().read().everything()
+                ? source
+                : new PermittedSource(source, grant, timestamps.nowMillis(), cancellation);
+    }
+
+    private static StarlingException denied(Statement statement, String what) {
+        return new StarlingException(
+                ErrorCode.PERMISSION_DENIED,
+                "this identity may not " + what + " " + statement.collection()
+                        + (what.equals("read") ? " (a system collection needs permission to read everything)" : ""));
+    }
+
+    /** Throws PERMISSION_DENIED unless {@code grant} may write {@code doc} (the state before or after a write). */
+    private void checkWrite(
+            Permissions.@Nullable Grant grant,
+            String collection,
+            Value id,
+            Value.@Nullable Obj doc,
+            String which,
+            EvalContext ctx) {
+        if (grant == null || grant.permissions().write().everything() || doc == null) return;
+        if (!grant.mayWrite(collection, doc, ctx.nowMillis(), ctx.cancellation())) {
+            throw new StarlingException(
+                    ErrorCode.PERMISSION_DENIED,
+                    "this identity may not write document " + id + " of " + collection + " (its " + which
+                            + " fails every write condition for " + collection
+                            + "); nothing of the statement was written");
+        }
     }
 
     /** The source a live query evaluates over, in a read transaction. */
@@ -107,13 +154,38 @@ final class StatementRunner {
     /** Runs any statement in a write transaction. */
     DefaultQueryResult write(
             DocumentWriter writer, Statement statement, Map<String, Value> args, Cancellation cancellation) {
+        return write(writer, statement, args, cancellation, null);
+    }
+
+    /**
+     * As above, as an identity holding {@code grant} (null: everything): it sees only what it may read, and every
+     * document it writes must allow it to write, as it is before the write (an existing one) and after; else the
+     * statement fails whole with PERMISSION_DENIED. Creating or dropping an index needs permission to write
+     * everything.
+     */
+    DefaultQueryResult write(
+            DocumentWriter writer,
+            Statement statement,
+            Map<String, Value> args,
+            Cancellation cancellation,
+            Permissions.@Nullable Grant grant) {
         boolean system = SystemCollections.isSystem(statement.collection());
+        if (system && grant != null && !grant.permissions().read().everything()) throw denied(statement, "read");
         if (!statement.isMutation()) {
             return query(
                     statement,
-                    system ? new SystemCollections(writer.tx(), writer.indexes(), info) : source(writer),
+                    system
+                            ? new SystemCollections(writer.tx(), writer.indexes(), info)
+                            : permitted(source(writer), grant, cancellation),
                     args,
                     cancellation);
+        }
+        if (grant != null
+                && !grant.permissions().write().everything()
+                && (statement instanceof CreateIndexStatement || statement instanceof DropIndexStatement)) {
+            throw new StarlingException(
+                    ErrorCode.PERMISSION_DENIED,
+                    "this identity may not create or drop indexes (that needs permission to write everything)");
         }
         if (system) {
             int[] at = position(statement);
@@ -129,10 +201,10 @@ final class StatementRunner {
         int changesBefore = writer.changes().size();
         List<Value> mutated;
         try {
-            if (statement instanceof InsertStatement insert) mutated = insert(writer, insert, ctx);
-            else if (statement instanceof UpdateStatement update) mutated = update(writer, update, ctx);
-            else if (statement instanceof DeleteStatement delete) mutated = delete(writer, delete, ctx);
-            else if (statement instanceof EvictStatement evict) mutated = evict(writer, evict, ctx);
+            if (statement instanceof InsertStatement insert) mutated = insert(writer, insert, ctx, grant);
+            else if (statement instanceof UpdateStatement update) mutated = update(writer, update, ctx, grant);
+            else if (statement instanceof DeleteStatement delete) mutated = delete(writer, delete, ctx, grant);
+            else if (statement instanceof EvictStatement evict) mutated = evict(writer, evict, ctx, grant);
             else
                 throw new IllegalStateException(
                         "unexpected statement " + statement.getClass().getSimpleName());
@@ -187,7 +259,8 @@ final class StatementRunner {
      */
     // insertChangedFields returns the very same state when no field changes: == is the "nothing changed" test
     @SuppressWarnings("ReferenceEquality")
-    private List<Value> insert(DocumentWriter writer, InsertStatement insert, EvalContext ctx) {
+    private List<Value> insert(
+            DocumentWriter writer, InsertStatement insert, EvalContext ctx, Permissions.@Nullable Grant grant) {
         String collection = insert.collection();
         List<Value> docs = QueryExecutor.insertDocuments(insert, ctx);
         int n = docs.size();
@@ -209,6 +282,7 @@ final class StatementRunner {
             checkStorable(obj, null);
             ids[i] = DocumentIds.canonical(id);
             objs[i] = obj; // DocumentState ignores _id: the id is the row's key
+            if (grant != null) checkWrite(grant, collection, ids[i], withId(obj, ids[i]), "new value", ctx);
             stamps[i] = insert.initial() ? new Stamp(0, timestamps.site()) : timestamps.next();
             idBytes.add(DocumentIds.encode(id));
             states.add(DocumentState.encodeInserted(obj, stamps[i]));
@@ -224,6 +298,7 @@ final class StatementRunner {
             }
             if (insert.initial()) continue; // INITIAL DOCUMENTS never touch an id present locally
             DocumentState before = load(writer.tx(), collection, idBytes.get(i));
+            checkWrite(grant, collection, ids[i], before.document(ids[i]), "stored value", ctx);
             DocumentState after;
             if (!before.exists()) {
                 after = before.insert(objs[i], stamps[i]);
@@ -247,14 +322,17 @@ final class StatementRunner {
                         throw new IllegalStateException(insert.onIdConflict().toString());
                 }
             }
+            checkWrite(grant, collection, ids[i], after.document(ids[i]), "new value", ctx);
             writer.commit(collection, ids[i], idBytes.get(i), before, after, true);
             mutated.add(ids[i]);
         }
         return new ArrayList<>(mutated);
     }
 
-    private List<Value> update(DocumentWriter writer, UpdateStatement update, EvalContext ctx) {
-        return forEachMatch(writer, update, ctx, (doc, id, idBytes, before) -> {
+    private List<Value> update(
+            DocumentWriter writer, UpdateStatement update, EvalContext ctx, Permissions.@Nullable Grant grant) {
+        return forEachMatch(writer, update, ctx, grant, (doc, id, idBytes, before) -> {
+            checkWrite(grant, update.collection(), id, before.document(id), "stored value", ctx);
             List<FieldOp> ops = QueryExecutor.updateOps(update, doc, ctx);
             for (FieldOp op : ops) {
                 if (op instanceof FieldOp.Set set) checkStorable(set.value(), op.path());
@@ -262,28 +340,33 @@ final class StatementRunner {
             }
             Stamp stamp = timestamps.next();
             DocumentState after = before.update(ops, stamp, series.policy(update.collection(), idBytes));
+            checkWrite(grant, update.collection(), id, after.document(id), "new value", ctx);
             writer.commit(update.collection(), id, idBytes, before, after, true);
             series.wrote(update.collection(), idBytes, after, stamp);
             return true;
         });
     }
 
-    private List<Value> delete(DocumentWriter writer, DeleteStatement delete, EvalContext ctx) {
-        return forEachMatch(writer, delete, ctx, (doc, id, idBytes, before) -> {
+    private List<Value> delete(
+            DocumentWriter writer, DeleteStatement delete, EvalContext ctx, Permissions.@Nullable Grant grant) {
+        return forEachMatch(writer, delete, ctx, grant, (doc, id, idBytes, before) -> {
+            checkWrite(grant, delete.collection(), id, before.document(id), "stored value", ctx);
             writer.commit(delete.collection(), id, idBytes, before, before.delete(timestamps.next()), true);
             return true;
         });
     }
 
     /** EVICT also finds damaged rows (as {@code {_id}} alone): it is how a user gets rid of one. */
-    private List<Value> evict(DocumentWriter writer, EvictStatement evict, EvalContext ctx) {
+    private List<Value> evict(
+            DocumentWriter writer, EvictStatement evict, EvalContext ctx, Permissions.@Nullable Grant grant) {
         String collection = evict.collection();
-        Source source =
-                new Source(this, writer.tx(), null, c -> writer.indexes().of(c), true);
+        DocumentSource source = permitted(
+                new Source(this, writer.tx(), null, c -> writer.indexes().of(c), true), grant, ctx.cancellation());
         List<Value> evicted = new ArrayList<>();
         for (Value.Obj doc : QueryExecutor.matching(evict, source, ctx)) {
             ctx.cancellation().check();
             Value id = doc.get("_id");
+            checkWrite(grant, collection, id, doc, "stored value", ctx);
             byte[] idBytes = DocumentIds.encode(id);
             DocumentStorage.Row row = writer.tx().get(collection, idBytes);
             if (row == null) continue;
@@ -303,9 +386,15 @@ final class StatementRunner {
     }
 
     /** Finds the documents the WHERE matches (all of them first: no writing while scanning), then acts on each. */
-    private List<Value> forEachMatch(DocumentWriter writer, Statement statement, EvalContext ctx, MatchAction action) {
+    private List<Value> forEachMatch(
+            DocumentWriter writer,
+            Statement statement,
+            EvalContext ctx,
+            Permissions.@Nullable Grant grant,
+            MatchAction action) {
         List<Value> mutated = new ArrayList<>();
-        for (Value.Obj doc : QueryExecutor.matching(statement, source(writer), ctx)) {
+        for (Value.Obj doc :
+                QueryExecutor.matching(statement, permitted(source(writer), grant, ctx.cancellation()), ctx)) {
             ctx.cancellation().check();
             Value id = doc.get("_id");
             byte[] idBytes = DocumentIds.encode(id);
@@ -313,6 +402,16 @@ final class StatementRunner {
             if (action.apply(doc, id, idBytes, before)) mutated.add(id);
         }
         return mutated;
+    }
+
+    /** {@code obj} with {@code _id} set to {@code id}, as a stored document reads (conditions may use {@code _id}). */
+    private static Value.Obj withId(Value.Obj obj, Value id) {
+        java.util.LinkedHashMap<String, Value> doc = new java.util.LinkedHashMap<>(obj.size() * 2 + 2);
+        doc.put("_id", id);
+        for (Map.Entry<String, Value> e : obj.fields().entrySet()) {
+            if (!e.getKey().equals("_id")) doc.put(e.getKey(), e.getValue());
+        }
+        return Value.Obj.ofOwned(doc);
     }
 
     static DocumentState load(DocumentStorage.ReadTx tx, String collection, byte[] idBytes) {
