@@ -9,9 +9,12 @@ import io.starling.internal.core.Limits;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.query.EvalContext;
+import io.starling.internal.query.Permissions;
 import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
 import io.starling.internal.storage.DocumentStorage;
+import io.starling.internal.sync.Principal;
+import io.starling.internal.sync.RemoteIdentity;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SubscriptionKey;
 import io.starling.internal.sync.SyncStoreView;
@@ -155,11 +158,35 @@ public final class EngineSyncStore implements SyncStoreView {
         return store.read(tx -> tx.collections().contains(collection));
     }
 
+    /**
+     * The remote principal of a peer whose certificate carries an online identity: its user id, metadata and
+     * permission set, evaluated by this store (docs/PERMISSIONS.md, "Enforcement in sync").
+     */
+    public Principal principal(String userId, Value.Obj metadata, Permissions permissions) {
+        if (permissions.read().everything() && permissions.write().everything()) return Principal.UNRESTRICTED;
+        return Principal.of(
+                userId, metadata, new GrantAccess(permissions.grant(userId, metadata), store.running(), clock));
+    }
+
+    /**
+     * Who the remote of a connection is, for its session: the one place where what the transport verified becomes
+     * the session's input. A shared-key (or playground) connection proves a peer id, or nothing, and may read and
+     * write everything.
+     */
+    public RemoteIdentity identityOf(io.starling.internal.net.ConnectionInfo info) {
+        return new RemoteIdentity(info.authenticatedPeerId(), Principal.UNRESTRICTED);
+    }
+
     @Override
     public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint) {
+        return apply(fromPeer, docs, checkpoint, Principal.UNRESTRICTED);
+    }
+
+    @Override
+    public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint, Principal remote) {
         // Each document is checked alone: one that can never be accepted here is refused and reported, the rest
         // of the batch is applied and the checkpoint moves past it (refusing it again later would change nothing).
-        List<DefaultStore.RemoteDocument> remote = new ArrayList<>(docs.size());
+        List<DefaultStore.RemoteDocument> incoming = new ArrayList<>(docs.size());
         List<Refusal> refused = new ArrayList<>();
         for (Doc d : docs) {
             String problem = Limits.nameProblem("collection name", d.collection());
@@ -175,12 +202,12 @@ public final class EngineSyncStore implements SyncStoreView {
                     problem = "it does not decode: " + e.getMessage();
                 }
             }
-            if (doc != null) remote.add(doc);
+            if (doc != null) incoming.add(doc);
             else refused.add(new Refusal(d.ref(), java.util.Objects.requireNonNull(problem, "why it is refused")));
         }
         long horizon = tombstoneHorizon();
         try {
-            DefaultStore.RemoteOutcome outcome = store.applyRemote(remote, horizon, (writer, found) -> {
+            DefaultStore.RemoteOutcome outcome = store.applyRemote(incoming, horizon, remote, (writer, found) -> {
                 // not past a document we hold newer (the session owes it back first), nor past a zombie (the
                 // holder may never hear of the refusal; a later session must refuse it again): SyncStoreView.apply
                 if (checkpoint != null
@@ -191,7 +218,7 @@ public final class EngineSyncStore implements SyncStoreView {
             outcome.damaged()
                     .forEach((doc, why) ->
                             refused.add(new Refusal(new DocRef(doc.collection(), DocumentIds.encode(doc.id())), why)));
-            return new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()), refused);
+            return new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()), refused, refs(outcome.denied()));
         } catch (StarlingException e) {
             if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
                 throw new RemoteRejectedException("clock-drift", String.valueOf(e.getMessage()));
