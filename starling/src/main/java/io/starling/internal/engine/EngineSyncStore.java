@@ -38,6 +38,11 @@ public final class EngineSyncStore implements SyncStoreView {
     static final String META_INCARNATION = "incarnation";
     static final String META_HORIZON = "sync.horizon";
     static final String META_CHECKPOINT_PREFIX = "sync.checkpoint.";
+    /** Bumped to forget every checkpoint at once ({@link #forgetCheckpoints}); absent: 0. */
+    static final String META_CHECKPOINT_EPOCH = "sync.checkpoint-epoch";
+
+    /** The checkpoint epoch, read once (-1: not yet); only {@link #forgetCheckpoints} changes it. */
+    private volatile long checkpointEpoch = -1;
 
     private final DefaultStore store;
     private final long peerId;
@@ -212,8 +217,7 @@ public final class EngineSyncStore implements SyncStoreView {
                 // holder may never hear of the refusal; a later session must refuse it again): SyncStoreView.apply
                 if (checkpoint != null
                         && found.behind().isEmpty()
-                        && found.zombies().isEmpty())
-                    writer.tx().putMeta(META_CHECKPOINT_PREFIX + hex(fromPeer), encode(checkpoint));
+                        && found.zombies().isEmpty()) writer.tx().putMeta(checkpointKey(fromPeer), encode(checkpoint));
             });
             outcome.damaged()
                     .forEach((doc, why) ->
@@ -235,8 +239,44 @@ public final class EngineSyncStore implements SyncStoreView {
 
     @Override
     public @Nullable Checkpoint checkpoint(long senderPeerId) {
-        byte[] bytes = meta(META_CHECKPOINT_PREFIX + hex(senderPeerId));
+        byte[] bytes = meta(checkpointKey(senderPeerId));
         return bytes == null ? null : decode(bytes);
+    }
+
+    /**
+     * Forgets every checkpoint this store holds, so that every sender examines all its rows for us again in the next
+     * session. Called when this peer's own user id, metadata or permission set changed (a renewed certificate): rows a
+     * sender withheld under the old permissions are below the checkpoints, and a widened permission would never see
+     * them otherwise (docs/PERMISSIONS.md, "When a permission changes"). Summaries keep what we already hold cheap.
+     * Sessions running now keep their own state; the next ones start afresh.
+     */
+    public void forgetCheckpoints() {
+        long next = epoch() + 1;
+        // the sync write path with no document: a transaction that only writes meta, like a checkpoint alone
+        store.applyRemote(
+                List.of(),
+                0,
+                (writer, found) -> writer.tx()
+                        .putMeta(
+                                META_CHECKPOINT_EPOCH,
+                                ByteBuffer.allocate(8).putLong(next).array()));
+        checkpointEpoch = next;
+    }
+
+    private long epoch() {
+        long e = checkpointEpoch;
+        if (e < 0) {
+            byte[] b = meta(META_CHECKPOINT_EPOCH);
+            e = b == null ? 0 : ByteBuffer.wrap(b).getLong();
+            checkpointEpoch = e;
+        }
+        return e;
+    }
+
+    /** Where the checkpoint for a sender is stored, in the current epoch (epoch 0 keeps the original key). */
+    private String checkpointKey(long senderPeerId) {
+        long e = epoch();
+        return META_CHECKPOINT_PREFIX + hex(senderPeerId) + (e == 0 ? "" : "@" + e);
     }
 
     @Override
