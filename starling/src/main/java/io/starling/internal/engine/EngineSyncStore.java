@@ -169,8 +169,7 @@ public final class EngineSyncStore implements SyncStoreView {
      */
     public Principal principal(String userId, Value.Obj metadata, Permissions permissions) {
         if (permissions.read().everything() && permissions.write().everything()) return Principal.UNRESTRICTED;
-        return Principal.of(
-                userId, metadata, new GrantAccess(permissions.grant(userId, metadata), store.running(), clock));
+        return Principal.of(userId, metadata, new GrantAccess(permissions.grant(userId, metadata), clock));
     }
 
     /**

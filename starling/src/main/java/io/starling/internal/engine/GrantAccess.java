@@ -3,6 +3,8 @@ package io.starling.internal.engine;
 import io.starling.internal.core.CodecException;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.query.Cancellation;
+import io.starling.internal.query.DqlException;
 import io.starling.internal.query.Permissions;
 import io.starling.internal.sync.RemoteAccess;
 import java.util.function.LongSupplier;
@@ -19,12 +21,10 @@ final class GrantAccess implements RemoteAccess {
     private static final Logger log = LoggerFactory.getLogger(GrantAccess.class);
 
     private final Permissions.Grant grant;
-    private final RunningStatements running;
     private final LongSupplier clock;
 
-    GrantAccess(Permissions.Grant grant, RunningStatements running, LongSupplier clock) {
+    GrantAccess(Permissions.Grant grant, LongSupplier clock) {
         this.grant = grant;
-        this.running = running;
         this.clock = clock;
     }
 
@@ -55,7 +55,9 @@ final class GrantAccess implements RemoteAccess {
     }
 
     private boolean judge(String collection, byte[] id, DocumentState state, boolean read) {
-        RunningStatements.Deadline deadline = running.start(EngineSyncStore.MATCH_LIMIT);
+        // a deadline of its own, not registered with the running statements: a judgment is one document, bounded by
+        // MATCH_LIMIT, and the registration would cost more than the judgment itself
+        Cancellation deadline = new Deadline(System.nanoTime() + LIMIT_NANOS);
         try {
             Value.Obj doc = state.document(DocumentIds.decode(id));
             if (doc == null) return false;
@@ -66,8 +68,25 @@ final class GrantAccess implements RemoteAccess {
             log.debug(
                     "a permission of user '{}' could not be judged on a document of {}", grant.userId(), collection, e);
             return false;
-        } finally {
-            running.finish(deadline);
+        }
+    }
+
+    private static final long LIMIT_NANOS = EngineSyncStore.MATCH_LIMIT.toNanos();
+
+    /** Passed once {@code deadlineNanos} (read every {@link RunningStatements#CLOCK_EVERY}th poll): TIMEOUT. */
+    private static final class Deadline implements Cancellation {
+        private final long deadlineNanos;
+        private int polls;
+
+        Deadline(long deadlineNanos) {
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        @Override
+        public void check() {
+            if ((polls++ & (RunningStatements.CLOCK_EVERY - 1)) != 0) return;
+            if (System.nanoTime() - deadlineNanos > 0)
+                throw new DqlException(DqlException.Kind.TIMEOUT, "a permission condition ran past its time limit");
         }
     }
 }
