@@ -103,7 +103,12 @@ class EnginePermissionsTest {
         DefaultStarling hub = peer(), alice = peer();
         insert(hub, "t1", "alice", "hers");
         insert(hub, "t2", "bob", "his");
-        insert(alice, "t2", "bob", "overwritten by alice"); // bob's task, written on alice's device
+        // bob's task, written on alice's device: a field the hub's copy lacks, so that the merge changes the hub's
+        // state whichever stamp is newer (two peers' clocks can read the same millisecond)
+        alice.store()
+                .execute(
+                        "INSERT INTO tasks DOCUMENTS (:d) ON ID CONFLICT DO UPDATE",
+                        Map.of("d", Map.of("_id", "t2", "owner", "bob", "title", "overwritten by alice", "note", "x")));
         insert(alice, "t3", "alice", "new");
         SyncSession[] s = sync(hub, alice);
         assertThat(title(alice, "t1")).isEqualTo("hers");
@@ -112,6 +117,13 @@ class EnginePermissionsTest {
         assertThat(title(hub, "t2")).isEqualTo("his");
         assertThat(title(hub, "t3")).isEqualTo("new");
         assertThat(title(alice, "t2")).as("her own write stays with her").isEqualTo("overwritten by alice");
+        assertThat(hub.store()
+                        .execute("SELECT * FROM tasks WHERE _id = 't2'")
+                        .items()
+                        .get(0)
+                        .value())
+                .as("nothing of alice's write reached the hub")
+                .doesNotContainKey("note");
         assertThat(Principal.UNRESTRICTED)
                 .as("a permission set of everything both ways checks nothing")
                 .isSameAs(hub.syncStore().principal("h", Value.Obj.EMPTY, Permissions.everything()));
