@@ -80,7 +80,8 @@ public interface Sync {
      * in-memory transport); documents are document states sent in or applied from batches; messages are sync
      * protocol messages (keep-alives and presence excluded); refused documents are states received from peers
      * that this peer can never accept (they do not decode, or break the data model's limits) and refused one by
-     * one while the rest of their batch was applied.
+     * one while the rest of their batch was applied; denied writes are changes received from peers that their
+     * write permission does not allow (docs/PERMISSIONS.md), dropped one by one and never relayed.
      */
     record Metrics(
             long bytesSent,
@@ -91,7 +92,53 @@ public interface Sync {
             long connectionsRefused,
             long messagesSent,
             long messagesReceived,
-            long documentsRefused) {}
+            long documentsRefused,
+            long writesDenied) {
+        /** The counters of a peer without permissions (no write is ever denied). */
+        public Metrics(
+                long bytesSent,
+                long bytesReceived,
+                long documentsSent,
+                long documentsReceived,
+                int connections,
+                long connectionsRefused,
+                long messagesSent,
+                long messagesReceived,
+                long documentsRefused) {
+            this(
+                    bytesSent,
+                    bytesReceived,
+                    documentsSent,
+                    documentsReceived,
+                    connections,
+                    connectionsRefused,
+                    messagesSent,
+                    messagesReceived,
+                    documentsRefused,
+                    0);
+        }
+    }
+
+    /**
+     * One connected peer.
+     *
+     * @param writesDenied changes this peer sent in the current session that its write permission does not allow:
+     *     dropped one by one (the rest of its data synced on) and never relayed
+     * @param documentsWithheld rows of this store not sent to the peer in the current session because its read
+     *     permission does not allow them (counted each time one was withheld)
+     */
+    record PeerStatus(
+            long peerId, boolean connected, long acknowledgedSequence, long writesDenied, long documentsWithheld) {
+        /** A peer held to no permissions. */
+        public PeerStatus(long peerId, boolean connected, long acknowledgedSequence) {
+            this(peerId, connected, acknowledgedSequence, 0, 0);
+        }
+
+        /** The peer id as printed in logs and the CLI: 16 hex digits. */
+        public String peerIdHex() {
+            return String.format("%016x", peerId);
+        }
+    }
 
     /**
      * In the online identity mode, the state of this device's certificate: whether it may sync, as whom, until when,
@@ -152,14 +199,6 @@ public interface Sync {
             @Nullable String problemCode) {
         public DeviceStatus {
             java.util.Objects.requireNonNull(state, "state");
-        }
-    }
-
-    /** One connected peer. */
-    record PeerStatus(long peerId, boolean connected, long acknowledgedSequence) {
-        /** The peer id as printed in logs and the CLI: 16 hex digits. */
-        public String peerIdHex() {
-            return String.format("%016x", peerId);
         }
     }
 }

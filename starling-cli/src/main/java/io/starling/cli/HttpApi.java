@@ -298,7 +298,9 @@ final class HttpApi implements AutoCloseable {
             return new Admission(null, caller);
         }
         // the dashboard's page and files hold no data: a browser opening the page cannot send the token yet
-        if (DashboardAssets.serves(path)) return new Admission(null, null);
+        if (DashboardAssets.serves(path)) {
+            return method.equals("GET") ? new Admission(null, null) : Admission.refused(notAllowed("GET"));
+        }
         if (path.equals(READY)) {
             return method.equals("GET") ? new Admission(null, null) : Admission.refused(notAllowed("GET"));
         }

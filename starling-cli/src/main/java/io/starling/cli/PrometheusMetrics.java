@@ -48,6 +48,11 @@ final class PrometheusMetrics {
                 metrics.documentsRefused());
         counter(
                 sb,
+                "starling_sync_writes_denied_total",
+                "Changes received from peers that their write permission does not allow: dropped one by one, never relayed.",
+                metrics.writesDenied());
+        counter(
+                sb,
                 "starling_sync_messages_sent_total",
                 "Sync protocol messages sent to peers (presence and keep-alives excluded).",
                 metrics.messagesSent());

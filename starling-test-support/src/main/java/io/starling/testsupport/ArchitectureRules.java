@@ -66,8 +66,8 @@ import org.junit.jupiter.api.DynamicTest;
  *   <li><b>the public API</b> ({@link StarlingModule#API_PACKAGES}): no internal type in a public signature or as a
  *       supertype; every {@code AutoCloseable} it hands out closes without a checked exception;
  *   <li><b>small surfaces</b>: in application modules a class is public only if it is an entry point ({@code
- *       main}) or used from another package; the sync protocol's public types are the session API, the messages,
- *       the codec and the framing.
+ *       main}) or used from another package; the sync protocol's public types are the session API (with the session's
+ *       remote identity and the pure rules its store and driver share), the messages, the codec and the framing.
  * </ul>
  */
 public final class ArchitectureRules {
@@ -84,6 +84,11 @@ public final class ArchitectureRules {
             "WireCodec",
             "WireException",
             "ZombieRule",
+            "DuplicateRule",
+            "DuplicateRule$Side",
+            "Principal",
+            "RemoteAccess",
+            "RemoteIdentity",
             "FrameDecoder",
             "FrameEncoder",
             "Subscription",

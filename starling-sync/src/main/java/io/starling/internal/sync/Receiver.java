@@ -62,6 +62,7 @@ final class Receiver {
     private long lastBatchNo;
     private long lastRevisionSeen;
     private long activity; // grows with every batch or DOCS part: the receiver's timeout watches it
+    private long denied; // changes the remote's write permission did not allow
 
     // a continued group, held until it ends
     private final List<Doc> holding = new ArrayList<>();
@@ -116,6 +117,10 @@ final class Receiver {
 
     long activity() {
         return activity;
+    }
+
+    long denied() {
+        return denied;
     }
 
     /** Batches whose checkpoint waits for their obligations (at most {@link #MAX_HELD_BACK}); for tests. */
@@ -393,16 +398,21 @@ final class Receiver {
             List<Doc> docs, @Nullable Checkpoint ckpt, @Nullable Obligation ob, List<Message> out) {
         ApplyResult result;
         try {
-            result = store.apply(session.remotePeerId(), docs, ckpt);
+            result = store.apply(session.remotePeerId(), docs, ckpt, session.principal());
         } catch (RemoteRejectedException e) {
             session.fail(e.reason(), e.getMessage() == null ? e.reason() : e.getMessage());
             return null;
         }
         Set<DocRef> refused = new HashSet<>(result.zombies());
         for (SyncStoreView.Refusal r : result.refused()) refused.add(r.doc());
+        refused.addAll(result.denied());
         if (!result.refused().isEmpty()) session.listener().refused(result.refused());
         // the remote removes these when our ZOMBIES reaches it: what it sent of them proves nothing from now on
         for (DocRef ref : result.zombies()) session.echo().distrust(ref.collection(), ref.id());
+        if (!result.denied().isEmpty()) {
+            denied += result.denied().size();
+            session.listener().denied(result.denied());
+        }
         for (Doc d : docs) {
             if (!refused.isEmpty() && refused.contains(d.ref())) continue; // we do not hold what it sent
             session.echo().received(d.collection(), d.id(), d.state());

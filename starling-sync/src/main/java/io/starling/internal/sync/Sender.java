@@ -83,6 +83,7 @@ final class Sender {
     private final Map<String, Skip> skips = new HashMap<>();
     private long skipUpTo; // the buckets agreed on our rows as of this sequence
     private long summarySkipped;
+    private long withheld; // rows not sent because the remote may not read them
 
     /** The buckets (of {@code buckets}) whose rows the remote holds already, byte for byte. */
     private record Skip(BitSet same, int buckets) {}
@@ -209,6 +210,18 @@ final class Sender {
     /** Rows not sent because the remote's summary showed that it holds them already. */
     long summarySkipped() {
         return summarySkipped;
+    }
+
+    /** Rows not sent (as documents or hints) because the remote's read permission does not allow them. */
+    long withheld() {
+        return withheld;
+    }
+
+    /** Whether the remote may read a row of ours: every document and hint we send passes here. */
+    private boolean readable(Row row) {
+        if (session.principal().mayRead(row)) return true;
+        withheld++;
+        return false;
     }
 
     /** Our store has (or may have) new rows. */
@@ -401,7 +414,7 @@ final class Sender {
         for (DocRef ref : r.docs()) {
             if (!byCollection.containsKey(ref.collection())) continue; // not something the remote subscribes to
             Row row = store.rowOf(ref.collection(), ref.id());
-            if (row == null) continue;
+            if (row == null || !readable(row)) continue; // as if we did not hold it
             int over = WireCodec.docEntryOverhead(row.collection(), row.id(), row.group());
             int n = over + WireCodec.bytesSize(row.state().length);
             if (size + n > hard && !entries.isEmpty()) {
@@ -646,6 +659,7 @@ final class Sender {
                 return null; // the remote holds this very state
             }
         }
+        if (!readable(row)) return null; // no document, no hint: as if we did not hold it
         boolean doc = !row.live() || matchesAny(list, row);
         if (doc) return new DocEntry(row.collection(), row.id(), row.group(), row.state());
         if (held.contains(row.collection())) return new HintEntry(row.collection(), row.id(), Digests.of(row.state()));
@@ -669,7 +683,10 @@ final class Sender {
             Row row = store.rowOf(ref.collection(), ref.id());
             Entry e = null;
             List<Subscription> list = byCollection.get(ref.collection());
-            if (row != null && row.sequence() <= cursor && list != null) { // else the live feed brings it
+            if (row != null
+                    && row.sequence() <= cursor
+                    && list != null
+                    && readable(row)) { // else the live feed brings it, or it is not the remote's to read
                 // the whole state even if it does not match: the remote holds the document, and its ACK must mean
                 // it has the state (a hint would be acknowledged before the remote fetched it)
                 e = new DocEntry(row.collection(), row.id(), row.group(), row.state());
@@ -710,7 +727,8 @@ final class Sender {
                 Entry e = null;
                 long echo = 0;
                 if (row.sequence() <= t.upTo) { // else the live feed brings it, or brought it
-                    e = t.full ? classifyLive(row) : new DocEntry(row.collection(), row.id(), row.group(), row.state());
+                    if (t.full) e = classifyLive(row);
+                    else if (readable(row)) e = new DocEntry(row.collection(), row.id(), row.group(), row.state());
                     if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0)
                         e = null;
                 }

@@ -30,6 +30,19 @@ public interface SessionListener {
      */
     default void refused(List<SyncStoreView.Refusal> refused) {}
 
+    /**
+     * Changes the remote sent that its write permission does not allow ({@link Principal#mayApply}): left out one
+     * by one, never merged (so never relayed); the rest of their batch was applied and sync goes on.
+     */
+    default void denied(List<SyncStoreView.DocRef> denied) {}
+
+    /**
+     * The remote's HELLO arrived on a session that waits for the application's approval ({@link
+     * SyncSession#awaitApproval()}): decide, then call {@link SyncSession#allow()} or {@link SyncSession#deny}.
+     * Nothing the remote sent is read until then.
+     */
+    default void approvalRequested(long remotePeerId) {}
+
     /** The remote sent its presence view (an opaque payload the engine encodes). */
     default void presence(byte[] payload) {}
 

@@ -122,6 +122,13 @@ public final class SyncSession {
     private final EchoMap echo;
     private final Sender sender;
     private final Receiver receiver;
+    private final RemoteIdentity remote;
+
+    // admission: authentication of the HELLO, then (when asked for) the application's approval
+    private boolean helloChecked;
+    private boolean approvalNeeded;
+    private @Nullable List<Message> held; // non-null while the application decides: what arrived meanwhile
+    private @Nullable Hello firstHello; // the first HELLO received, accepted or not (to say why it was refused)
 
     private State state = State.NEW;
     private @Nullable Hello remoteHello;
@@ -135,6 +142,16 @@ public final class SyncSession {
     private long receiverSince, receiverActivity = -1;
 
     public SyncSession(SyncStoreView store, SessionConfig config, SessionListener listener) {
+        this(store, config, listener, RemoteIdentity.NONE);
+    }
+
+    /**
+     * A session whose remote proved {@code remote.certifiedPeerId()} (when not 0) and is held to {@code
+     * remote.principal()}: what we send is filtered by its read permission, what we apply is checked against its
+     * write permission (docs/PERMISSIONS.md, "Enforcement in sync").
+     */
+    public SyncSession(SyncStoreView store, SessionConfig config, SessionListener listener, RemoteIdentity remote) {
+        this.remote = Objects.requireNonNull(remote, "remote");
         this.store = Objects.requireNonNull(store, "store");
         this.config = Objects.requireNonNull(config, "config");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -163,14 +180,93 @@ public final class SyncSession {
         });
     }
 
+    /**
+     * Holds the remote's HELLO, and everything after it, until the application decides: call before {@link
+     * #start()}. The listener's {@link SessionListener#approvalRequested} says when the HELLO arrived (after it
+     * passed authentication); then {@link #allow()} or {@link #deny(String)}. At most {@link #MAX_HELD_MESSAGES}
+     * messages wait meanwhile; more close the session ({@code denied}). No document crosses before the decision:
+     * the session is not established, so nothing is sent either.
+     */
+    public void awaitApproval() {
+        if (state != State.NEW) throw new IllegalStateException("awaitApproval() after start()");
+        approvalNeeded = true;
+    }
+
+    /** Messages a session waiting for approval keeps; beyond, it closes with {@code denied}. */
+    public static final int MAX_HELD_MESSAGES = 64;
+
+    /** The application allowed the connection: what arrived meanwhile is read now. */
+    public List<Message> allow() {
+        return run(() -> {
+            List<Message> pending = held;
+            approvalNeeded = false;
+            held = null;
+            if (pending == null) return;
+            for (Message m : pending) {
+                if (state == State.CLOSED) return;
+                dispatch(m);
+            }
+            pump();
+        });
+    }
+
+    /** The application refused the connection (or did not answer in time): closes with {@code denied}. */
+    public List<Message> deny(String message) {
+        return run(() -> {
+            held = null;
+            fail(DENIED, message);
+        });
+    }
+
+    /** True while the remote's HELLO waits for {@link #allow()} or {@link #deny}. */
+    public boolean awaitingApproval() {
+        return held != null;
+    }
+
     /** A message received, in the order received. */
     public List<Message> onMessage(Message m) {
         Objects.requireNonNull(m, "message");
         if (state == State.NEW) throw new IllegalStateException("onMessage before start()");
         return run(() -> {
-            dispatch(m);
+            if (admit(m)) dispatch(m);
             pump();
         });
+    }
+
+    /**
+     * Authentication and approval, before the remote's first HELLO is read: a HELLO naming another peer id than
+     * the certified one closes ({@code unauthenticated}); a session awaiting approval holds it (and what follows).
+     */
+    private boolean admit(Message m) {
+        List<Message> waiting = held;
+        if (waiting != null) {
+            if (m instanceof Close) return true;
+            if (waiting.size() >= MAX_HELD_MESSAGES) {
+                fail(DENIED, "more than " + MAX_HELD_MESSAGES + " messages before the connection was allowed");
+            } else {
+                waiting.add(m);
+            }
+            return false;
+        }
+        if (helloChecked || !(m instanceof Hello h) || state != State.HELLO_SENT) return true;
+        helloChecked = true;
+        firstHello = h;
+        long certified = remote.certifiedPeerId();
+        if (certified != 0 && h.peerId() != certified) {
+            fail(
+                    UNAUTHENTICATED,
+                    "the HELLO names peer " + String.format("%016x", h.peerId())
+                            + " but the certificate belongs to peer " + String.format("%016x", certified));
+            return false;
+        }
+        if (approvalNeeded) {
+            List<Message> list = new ArrayList<>();
+            list.add(m);
+            held = list;
+            listener.approvalRequested(h.peerId());
+            return false;
+        }
+        return true;
     }
 
     /** The bytes of one frame received: decoded, then {@link #onMessage}; undecodable bytes close (malformed). */
@@ -297,6 +393,26 @@ public final class SyncSession {
         return remoteHello == null ? 0 : remoteHello.peerId();
     }
 
+    /** The first HELLO the remote sent, accepted or not (null before one arrived): to say why a session was refused. */
+    public @Nullable Hello firstRemoteHello() {
+        return firstHello;
+    }
+
+    /** Who the remote is, as far as permissions go. */
+    public Principal remotePrincipal() {
+        return remote.principal();
+    }
+
+    /** Rows not sent because the remote may not read them (documents and hints, counted where they were withheld). */
+    public long withheld() {
+        return sender.withheld();
+    }
+
+    /** Changes from the remote left out because its write permission does not allow them. */
+    public long denied() {
+        return receiver.denied();
+    }
+
     /** The remote's tombstone horizon from its HELLO, or 0. */
     public long remoteHorizon() {
         return remoteHello == null ? 0 : remoteHello.horizon();
@@ -419,6 +535,10 @@ public final class SyncSession {
 
     SessionConfig config() {
         return config;
+    }
+
+    Principal principal() {
+        return remote.principal();
     }
 
     SessionListener listener() {

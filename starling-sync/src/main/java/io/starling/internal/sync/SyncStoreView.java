@@ -88,6 +88,19 @@ public interface SyncStoreView {
      */
     ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint);
 
+    /**
+     * {@link #apply(long, List, Checkpoint)} held to the remote's write permission: each document whose merge would
+     * change what we hold is first judged by {@link Principal#mayApply} on our state before and the merged state
+     * after, in the same transaction; a change the remote may not make is left out alone (we keep our state) and
+     * reported in {@link ApplyResult#denied()}, and the rest of the batch and the checkpoint are applied as usual.
+     * The default refuses a restricted principal outright (a store that cannot check must not merge); an
+     * unrestricted one is exactly {@link #apply(long, List, Checkpoint)}.
+     */
+    default ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint, Principal remote) {
+        if (remote.unrestricted()) return apply(fromPeer, docs, checkpoint);
+        throw new UnsupportedOperationException("this store cannot check a remote's write permission");
+    }
+
     /** The checkpoint stored for a sender, or null. */
     @Nullable
     Checkpoint checkpoint(long senderPeerId);
@@ -155,12 +168,21 @@ public interface SyncStoreView {
         }
     }
 
-    /** What {@link #apply} reports besides success. */
-    record ApplyResult(List<DocRef> zombies, List<DocRef> behind, List<Refusal> refused) {
+    /**
+     * What {@link #apply} reports besides success. {@code denied}: changes the remote's write permission does not
+     * allow, left out (never merged, so never relayed).
+     */
+    record ApplyResult(List<DocRef> zombies, List<DocRef> behind, List<Refusal> refused, List<DocRef> denied) {
         public ApplyResult {
             zombies = List.copyOf(zombies);
             behind = List.copyOf(behind);
             refused = List.copyOf(refused);
+            denied = List.copyOf(denied);
+        }
+
+        /** Nothing denied (a store applying for an unrestricted remote). */
+        public ApplyResult(List<DocRef> zombies, List<DocRef> behind, List<Refusal> refused) {
+            this(zombies, behind, refused, List.of());
         }
     }
 

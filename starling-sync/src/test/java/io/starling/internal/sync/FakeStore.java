@@ -287,12 +287,19 @@ final class FakeStore implements SyncStoreView {
 
     @Override
     public ApplyResult apply(long fromPeer, List<Doc> batch, Checkpoint checkpoint) {
+        return apply(fromPeer, batch, checkpoint, Principal.UNRESTRICTED);
+    }
+
+    /** As the engine: each change judged by the remote's principal (the rule itself), a denied one left out alone. */
+    @Override
+    public ApplyResult apply(long fromPeer, List<Doc> batch, Checkpoint checkpoint, Principal principal) {
         if (rejectAll)
             throw new RemoteRejectedException(SyncSession.CLOCK_DRIFT, "a timestamp is too far ahead of our clock");
         if (full) throw new StoreFullException("no space left to write the database");
         List<DocRef> zombies = new ArrayList<>();
         List<DocRef> behind = new ArrayList<>();
         List<SyncStoreView.Refusal> refused = new ArrayList<>();
+        List<DocRef> denied = new ArrayList<>();
         long group = seq + 1;
         for (Doc d : batch) {
             DocRef ref = d.ref();
@@ -315,6 +322,10 @@ final class FakeStore implements SyncStoreView {
                 if (!Arrays.equals(bytes, d.state())) behind.add(ref);
                 continue;
             }
+            if (!principal.mayApply(ref.collection(), ref.id(), r == null ? null : local, merged)) {
+                denied.add(ref);
+                continue;
+            }
             write(ref, bytes, merged.exists(), group);
         }
         if (checkpoint != null && behind.isEmpty() && zombies.isEmpty()) { // as the engine: not past a push-back
@@ -323,7 +334,7 @@ final class FakeStore implements SyncStoreView {
             checkpointWrites.add(checkpoint);
         }
         applyCalls.add(List.copyOf(batch));
-        return new ApplyResult(zombies, behind, refused);
+        return new ApplyResult(zombies, behind, refused, denied);
     }
 
     @Override

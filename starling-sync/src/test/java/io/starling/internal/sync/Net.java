@@ -49,6 +49,18 @@ final class Net {
         List<Subscription> remoteSubs = List.of();
         final List<String> warnings = new ArrayList<>();
         final List<SyncStoreView.Refusal> refused = new ArrayList<>();
+        final List<SyncStoreView.DocRef> denied = new ArrayList<>();
+        final List<Long> approvalsRequested = new ArrayList<>();
+
+        @Override
+        public void denied(List<SyncStoreView.DocRef> docs) {
+            denied.addAll(docs);
+        }
+
+        @Override
+        public void approvalRequested(long remotePeerId) {
+            approvalsRequested.add(remotePeerId);
+        }
 
         @Override
         public void refused(List<SyncStoreView.Refusal> docs) {
@@ -116,11 +128,23 @@ final class Net {
         boolean dead;
 
         Conn(FakeStore a, FakeStore b, SessionConfig ca, SessionConfig cb, boolean faulty) {
+            this(a, b, ca, cb, faulty, RemoteIdentity.NONE, RemoteIdentity.NONE);
+        }
+
+        /** {@code bSeenByA}: who b is to a's session; {@code aSeenByB} the other way. */
+        Conn(
+                FakeStore a,
+                FakeStore b,
+                SessionConfig ca,
+                SessionConfig cb,
+                boolean faulty,
+                RemoteIdentity bSeenByA,
+                RemoteIdentity aSeenByB) {
             this.a = a;
             this.b = b;
             this.faulty = faulty;
-            this.sa = new SyncSession(a, ca, ra);
-            this.sb = new SyncSession(b, cb, rb);
+            this.sa = new SyncSession(a, ca, ra, bSeenByA);
+            this.sb = new SyncSession(b, cb, rb, aSeenByB);
             this.frameLimit = Math.min(ca.maxFrameBytes(), cb.maxFrameBytes());
             this.fromA = new Pipe(cb.maxFrameBytes());
             this.fromB = new Pipe(ca.maxFrameBytes());
@@ -242,10 +266,30 @@ final class Net {
     }
 
     Conn connect(FakeStore a, FakeStore b, SessionConfig ca, SessionConfig cb, boolean faulty) {
-        Conn c = new Conn(a, b, ca, cb, faulty);
+        return start(new Conn(a, b, ca, cb, faulty));
+    }
+
+    /** A connection whose sessions hold each remote to a principal: {@code b} as a sees it, {@code a} as b sees it. */
+    Conn connect(FakeStore a, FakeStore b, Principal bSeenByA, Principal aSeenByB) {
+        return start(new Conn(
+                a,
+                b,
+                SessionConfig.defaults(),
+                SessionConfig.defaults(),
+                false,
+                new RemoteIdentity(0, bSeenByA),
+                new RemoteIdentity(0, aSeenByB)));
+    }
+
+    /** A connection between two stores whose sessions hold each other to the given identities. */
+    Conn connect(FakeStore a, FakeStore b, RemoteIdentity bSeenByA, RemoteIdentity aSeenByB) {
+        return start(new Conn(a, b, SessionConfig.defaults(), SessionConfig.defaults(), false, bSeenByA, aSeenByB));
+    }
+
+    private Conn start(Conn c) {
         conns.add(c);
-        c.sa.setSubscriptions(a.subscriptions);
-        c.sb.setSubscriptions(b.subscriptions);
+        c.sa.setSubscriptions(c.a.subscriptions);
+        c.sb.setSubscriptions(c.b.subscriptions);
         c.send(true, c.sa.start());
         c.send(false, c.sb.start());
         c.send(true, c.sa.onTick(now));

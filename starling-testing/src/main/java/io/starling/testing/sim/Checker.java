@@ -212,7 +212,26 @@ final class Checker {
         private boolean mustAgree(int x, int y, DocKey d, byte[][] bytes, Observed[] shown) {
             if (goneAfterRemoval(x, d, shown) || goneAfterRemoval(y, d, shown)) return false;
             if (refusesAsZombie(y, bytes[x], shown[y]) || refusesAsZombie(x, bytes[y], shown[x])) return false;
+            if (!flows(x, y, d, bytes) || !flows(y, x, d, bytes)) return false;
             return graph.mustAgree(x, y, d.collection(), d.id(), shown);
+        }
+
+        /**
+         * With identities: whether {@code x}'s state of {@code d} is what x's session with {@code y} sends (y's role
+         * may read it) and what y's store applies (x's role may make the change it makes to y's state, judged before
+         * and after the merge) — by the roles' own rules. Permitted writes converge over such links only: a viewer
+         * or a user relays only what it may write, a reader keeps the last state it was allowed to read. Always
+         * true without identities.
+         */
+        private boolean flows(int x, int y, DocKey d, byte[][] bytes) {
+            Role[] roles = s.roles;
+            if (roles == null || bytes[x] == null) return true;
+            DocumentState sent = DocumentState.decode(bytes[x]);
+            if (!roles[y].mayRead(d.collection(), sent)) return false;
+            DocumentState before = bytes[y] == null ? null : DocumentState.decode(bytes[y]);
+            DocumentState base = before == null ? DocumentState.empty() : before;
+            DocumentState after = base.merge(sent);
+            return after.equals(base) || roles[x].mayApply(d.collection(), before, after);
         }
 
         private void convergence(DocKey d, byte[][] bytes, Observed[] shown) {
@@ -226,6 +245,14 @@ final class Checker {
         private void delivery(DocKey d, byte[][] bytes, Observed[] shown, DocumentModel[] known) {
             for (int[] xy : graph.deliveries(d.collection(), d.id(), shown)) {
                 int x = xy[0], y = xy[1];
+                // with identities, owed only where data flows both ways: a change is judged on the receiver's state
+                // when
+                // it arrives, and a denied one comes again only when the sender's state changes — which y's later
+                // states bring about (or a push-back repairs) only if they flow back to x
+                if (s.roles != null
+                        && (!flows(x, y, d, bytes)
+                                || !flows(y, x, d, bytes)
+                                || (shown[y].held() && !graph.sends(shown[y], x, d.collection(), d.id())))) continue;
                 if (refusesAsZombie(y, bytes[x], shown[y])) {
                     zombieExemptions++;
                     continue;
@@ -319,7 +346,8 @@ final class Checker {
         private String everyone(DocKey d, Observed[] shown) {
             return graph.describePeers(
                             d.collection(),
-                            p -> s.removedEver(p, d) ? ", removed it once" : "",
+                            p -> (s.removedEver(p, d) ? ", removed it once" : "")
+                                    + (s.roles == null ? "" : ", " + s.roles[p]),
                             p -> shown[p] + "; received "
                                     + s.peers.get(p).known().getOrDefault(d, DocumentModel.empty()))
                     + removals(d);

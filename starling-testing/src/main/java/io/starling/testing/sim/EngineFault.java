@@ -13,5 +13,14 @@ enum EngineFault {
     /** A receiving store skips the last document of a batch of several, and reports nothing. */
     LOSE_MERGED_DOC,
     /** A holder told that its copies are zombies keeps them. */
-    IGNORE_ZOMBIES
+    IGNORE_ZOMBIES,
+    /** With identities: a session sends its remote documents whatever the remote's read permission says. */
+    SEND_UNREADABLE,
+    /** With identities: a store applies a remote's changes whatever the remote's write permission says. */
+    APPLY_FORBIDDEN;
+
+    /** Whether the fault only exists in runs with identities (PlantedBugsTest turns them on for it). */
+    boolean needsIdentities() {
+        return this == SEND_UNREADABLE || this == APPLY_FORBIDDEN;
+    }
 }

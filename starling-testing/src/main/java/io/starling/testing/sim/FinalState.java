@@ -31,6 +31,8 @@ final class FinalState {
     final List<String> problems;
     final int problemCount;
     final Simulation.Stats stats;
+    /** Each peer's online identity in runs with identities, else null. */
+    Role @org.jspecify.annotations.Nullable [] roles;
 
     FinalState(
             List<PeerState> peers,
@@ -67,7 +69,7 @@ final class FinalState {
         }
         List<int[]> edges = new ArrayList<>();
         for (Link l : sim.links) edges.add(new int[] {l.a.index, l.b.index});
-        return new FinalState(
+        FinalState state = new FinalState(
                 peers,
                 edges,
                 List.copyOf(sim.workload.writes),
@@ -75,6 +77,8 @@ final class FinalState {
                 List.copyOf(sim.problems),
                 sim.problemCount,
                 sim.stats);
+        state.roles = sim.roles;
+        return state;
     }
 
     /** A deep copy (of what tests plant into). */
@@ -85,7 +89,7 @@ final class FinalState {
             p.rows().forEach((k, v) -> rows.put(k, v.clone()));
             ps.add(new PeerState(p.index(), p.site(), p.subscriptions(), rows, new TreeMap<>(p.known()), p.horizon()));
         }
-        return new FinalState(
+        FinalState copy = new FinalState(
                 ps,
                 new ArrayList<>(edges),
                 new ArrayList<>(writes),
@@ -93,6 +97,8 @@ final class FinalState {
                 new ArrayList<>(problems),
                 problemCount,
                 stats);
+        copy.roles = roles;
+        return copy;
     }
 
     public List<PeerState> peers() {

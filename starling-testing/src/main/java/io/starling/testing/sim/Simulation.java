@@ -3,6 +3,8 @@ package io.starling.testing.sim;
 import io.starling.internal.sync.FrameDecoder;
 import io.starling.internal.sync.FrameEncoder;
 import io.starling.internal.sync.Message;
+import io.starling.internal.sync.Principal;
+import io.starling.internal.sync.RemoteIdentity;
 import io.starling.internal.sync.SessionConfig;
 import io.starling.internal.sync.SessionListener;
 import io.starling.internal.sync.Subscription;
@@ -68,6 +70,9 @@ final class Simulation {
     private long nextSeq;
     private int pendingNonTick;
     final SimPeer[] peers;
+    /** Each peer's online identity in runs with identities (Role), else null. */
+    final Role @Nullable [] roles;
+
     final Link[] links;
     private final List<int[]> partitions = new ArrayList<>(); // {id, kind, members bitmask}: kind 0 two-way, 1 one-way
     private int nextPartition;
@@ -100,6 +105,8 @@ final class Simulation {
         long zombiesRefused, liveDataRefused, zombiesEvicted, tombstonesPurged;
         /** How often a planted engine fault (EngineFault) changed what the engine did. */
         long plantedFaults;
+        /** With identities: changes denied by a receiver (each checked against the role's own rule), states received. */
+        long writesDenied, permittedStatesReceived;
 
         long chaosEvents, quiesceEvents;
         final Map<String, Integer> closes = new TreeMap<>();
@@ -132,6 +139,8 @@ final class Simulation {
             zombiesEvicted += o.zombiesEvicted;
             tombstonesPurged += o.tombstonesPurged;
             plantedFaults += o.plantedFaults;
+            writesDenied += o.writesDenied;
+            permittedStatesReceived += o.permittedStatesReceived;
             quiesceEvents += o.quiesceEvents;
             o.closes.forEach((k, v) -> closes.merge(k, v, Integer::sum));
             o.sent.forEach((k, v) -> sent.merge(k, v, Long::sum));
@@ -144,7 +153,8 @@ final class Simulation {
                     + ", disconnects " + disconnects + ", tombstones purged " + tombstonesPurged + ", zombies refused "
                     + zombiesRefused + " (" + liveDataRefused
                     + " of them live data no delete hides), rows evicted as zombies "
-                    + zombiesEvicted + ", closes " + closes + ", sent " + sent + ", events "
+                    + zombiesEvicted + ", writes denied " + writesDenied + ", closes " + closes + ", sent " + sent
+                    + ", events "
                     + chaosEvents
                     + "+" + quiesceEvents;
         }
@@ -229,6 +239,14 @@ final class Simulation {
                 if (retentionMillis > 0) skew = Math.max(-retentionMillis / 4, Math.min(retentionMillis / 4, skew));
             }
             peers[i] = new SimPeer(i, site, new VirtualClock(() -> now, skew), rnd.nextLong(), this);
+        }
+        if (options.identities()) {
+            // from a generator of its own, so that a seed's run without identities stays the same run
+            Random roleRandom = new Random(options.seed() * 0x9E3779B97F4A7C15L + 0x1D);
+            roles = new Role[peerCount];
+            for (int i = 0; i < peerCount; i++) roles[i] = Role.draw(roleRandom);
+        } else {
+            roles = null;
         }
         knowledge = new Knowledge(peerCount);
         links = new Link[edges.size()];
@@ -588,7 +606,7 @@ final class Simulation {
         trace.event("connect", now).add(l.index).add(l.generation);
         for (int side = 0; side < 2; side++) {
             SimPeer p = l.peer(side);
-            l.sessions[side] = new SyncSession(p.store(), sessionConfig, listener());
+            l.sessions[side] = new SyncSession(p.store(), sessionConfig, listener(), identity(p, l.peer(1 - side)));
             l.decoders[side] = new FrameDecoder(sessionConfig.maxFrameBytes());
             l.lastDelivery[side] = now;
         }
@@ -600,6 +618,29 @@ final class Simulation {
             send(l, side, s.setSubscriptions(p.db().currentSubscriptions()));
             after(l, side, s.onTick(p.clock.millis()));
         }
+    }
+
+    /**
+     * Who {@code remote} is to {@code p}'s session: the peer id its certificate would carry, and in runs with
+     * identities its role's permissions, turned into a principal by {@code p}'s engine as a certificate's would be.
+     */
+    private RemoteIdentity identity(SimPeer p, SimPeer remote) {
+        Role[] r = roles;
+        if (r == null) return new RemoteIdentity(remote.site, Principal.UNRESTRICTED);
+        Role role = r[remote.index];
+        EngineFault fault = options.engineFault();
+        if (fault == EngineFault.SEND_UNREADABLE || fault == EngineFault.APPLY_FORBIDDEN) {
+            return new RemoteIdentity(remote.site, role.plantedPrincipal(fault == EngineFault.SEND_UNREADABLE));
+        }
+        return new RemoteIdentity(
+                remote.site, p.db().syncStore().principal(role.userId(), role.metadata(), role.permissions()));
+    }
+
+    /** The role of a peer in a run with identities, or null. */
+    @Nullable
+    Role role(int peer) {
+        Role[] r = roles;
+        return r == null ? null : r[peer];
     }
 
     private SessionListener listener() {

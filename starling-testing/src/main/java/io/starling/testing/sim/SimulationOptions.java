@@ -22,6 +22,7 @@ final class SimulationOptions {
     private final Set<Fault> faults;
     private final long maxQuiesceEvents;
     private final EngineFault engineFault;
+    private final boolean identities;
 
     private SimulationOptions(
             long seed,
@@ -30,7 +31,8 @@ final class SimulationOptions {
             int actions,
             Set<Fault> faults,
             long maxQuiesceEvents,
-            EngineFault engineFault) {
+            EngineFault engineFault,
+            boolean identities) {
         this.seed = seed;
         this.peers = peers;
         this.topology = topology;
@@ -38,34 +40,35 @@ final class SimulationOptions {
         this.faults = faults;
         this.maxQuiesceEvents = maxQuiesceEvents;
         this.engineFault = engineFault;
+        this.identities = identities;
     }
 
     /** Every fault enabled, the topology chosen by the seed, {@value #DEFAULT_ACTIONS} actions. */
     public static SimulationOptions seed(long seed) {
         return new SimulationOptions(
-                seed, 0, null, DEFAULT_ACTIONS, EnumSet.allOf(Fault.class), 200_000, EngineFault.NONE);
+                seed, 0, null, DEFAULT_ACTIONS, EnumSet.allOf(Fault.class), 200_000, EngineFault.NONE, false);
     }
 
     public SimulationOptions withSeed(long seed) {
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault);
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities);
     }
 
     /** 2 to 8 peers (PAIR needs exactly 2); 0 for the topology's default. */
     public SimulationOptions withPeers(int peers) {
         if (peers != 0 && (peers < 2 || peers > 8))
             throw new IllegalArgumentException("peers must be between 2 and 8: " + peers);
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault);
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities);
     }
 
     /** Null: the seed chooses among pair, line, star and mesh. */
     public SimulationOptions withTopology(@Nullable Topology topology) {
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault);
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities);
     }
 
     public SimulationOptions withActions(int actions) {
         if (actions < 0 || actions > 1_000_000)
             throw new IllegalArgumentException("actions must be between 0 and 1000000: " + actions);
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault);
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities);
     }
 
     public SimulationOptions withFaults(Set<Fault> faults) {
@@ -77,18 +80,31 @@ final class SimulationOptions {
                 actions,
                 faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults),
                 maxQuiesceEvents,
-                engineFault);
+                engineFault,
+                identities);
     }
 
     /** Events the heal-and-quiesce phase may take before the run is reported as a livelock. */
     public SimulationOptions withMaxQuiesceEvents(long max) {
         if (max < 10) throw new IllegalArgumentException("maxQuiesceEvents must be at least 10: " + max);
-        return new SimulationOptions(seed, peers, topology, actions, faults, max, engineFault);
+        return new SimulationOptions(seed, peers, topology, actions, faults, max, engineFault, identities);
     }
 
     /** Plants a bug in the engine the run drives (to show that the checks catch it); not a command-line option. */
     SimulationOptions withEngineFault(EngineFault fault) {
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, fault);
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, fault, identities);
+    }
+
+    /**
+     * Gives every peer an online identity (a hub, a viewer or a user, {@link Role}) whose permissions its neighbours'
+     * sessions enforce, and checks what permissions promise (docs/SIMULATOR.md, "Online identities").
+     */
+    public SimulationOptions withIdentities(boolean identities) {
+        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities);
+    }
+
+    public boolean identities() {
+        return identities;
     }
 
     EngineFault engineFault() {
@@ -132,6 +148,7 @@ final class SimulationOptions {
                 .append(" --topology ")
                 .append(resolvedTopology.optionName());
         if (actions != DEFAULT_ACTIONS) sb.append(" --actions ").append(actions);
+        if (identities) sb.append(" --identities");
         if (!faults.equals(EnumSet.allOf(Fault.class))) {
             sb.append(" --faults ")
                     .append(
@@ -145,6 +162,6 @@ final class SimulationOptions {
     @Override
     public String toString() {
         return "SimulationOptions[seed=" + seed + ", peers=" + peers + ", topology=" + topology + ", actions=" + actions
-                + ", faults=" + faults + "]";
+                + ", faults=" + faults + (identities ? ", identities" : "") + "]";
     }
 }

@@ -1,14 +1,17 @@
 package io.starling.testing.sim;
 
 import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.sync.Principal;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SyncStoreView;
 import io.starling.internal.sync.ZombieRule;
 import io.starling.testing.model.DocumentModel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -32,7 +35,58 @@ final class TrackedStore implements SyncStoreView {
 
     @Override
     public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint) {
+        return apply(fromPeer, docs, checkpoint, Principal.UNRESTRICTED);
+    }
+
+    /**
+     * In runs with identities, also checks what permissions promise, by the roles' own rules ({@link Role}): every
+     * state received is one this peer's user may read (the sender filtered it), and the engine denies exactly the
+     * changes the sender's role may not make, judged before and after the merge.
+     */
+    @Override
+    public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint, Principal principal) {
         SimPeer from = sim.peerBySite(fromPeer);
+        Role mine = sim.role(peer.index), theirs = sim.role(from.index);
+        Set<DocRef> expectDenied = new HashSet<>();
+        if (mine != null && theirs != null) {
+            Map<DocRef, DocumentState> current = new HashMap<>();
+            for (Doc d : docs) {
+                DocumentState incoming = decode(d.state());
+                if (!mine.mayRead(d.collection(), incoming)) {
+                    sim.problem(peer + " (" + mine + ") received a state of " + DocKey.decode(d.collection(), d.id())
+                            + " from " + from + " that its user may not read");
+                    if (sim.options().engineFault() == EngineFault.SEND_UNREADABLE) sim.stats.plantedFaults++;
+                }
+                sim.stats.permittedStatesReceived++;
+                byte[] stored = engine.stateOf(d.collection(), d.id());
+                DocumentState before =
+                        current.containsKey(d.ref()) ? current.get(d.ref()) : stored == null ? null : decode(stored);
+                DocumentState base = before == null ? DocumentState.empty() : before;
+                DocumentState after = base.merge(incoming);
+                if (after.equals(base)) continue;
+                if (theirs.mayApply(d.collection(), before, after)) current.put(d.ref(), after);
+                else expectDenied.add(d.ref());
+            }
+        }
+        ApplyResult result = applyWatched(from, docs, checkpoint, principal);
+        if (mine != null && theirs != null) {
+            Set<DocRef> denied = new HashSet<>(result.denied());
+            Set<DocRef> expected = new HashSet<>(expectDenied);
+            expected.removeAll(result.zombies());
+            for (Refusal r : result.refused()) expected.remove(r.doc());
+            if (!denied.equals(expected)) {
+                sim.problem(peer + " (" + mine + ") denied " + denied + " of the changes from " + from + " (" + theirs
+                        + "), but the role's rule denies " + expected);
+                if (sim.options().engineFault() == EngineFault.APPLY_FORBIDDEN) sim.stats.plantedFaults++;
+            }
+            sim.stats.writesDenied += denied.size();
+        }
+        return result;
+    }
+
+    private ApplyResult applyWatched(
+            SimPeer from, List<Doc> docs, @Nullable Checkpoint checkpoint, Principal principal) {
+        long fromPeer = from.site;
         Knowledge k = sim.knowledge;
         long horizon = k.horizon(peer.index);
         Set<DocRef> held = new HashSet<>(); // for the zombie rule, which only applies below a horizon
@@ -47,8 +101,10 @@ final class TrackedStore implements SyncStoreView {
             for (Doc d : passed) elsewhere |= d.ref().equals(skipped.ref());
             if (sent != null && !elsewhere && !k.of(peer.index, key).includes(sent)) sim.stats.plantedFaults++;
         }
-        ApplyResult result = engine.apply(fromPeer, passed, checkpoint); // throws: nothing was applied
+        // throws: nothing was applied
+        ApplyResult result = engine.apply(fromPeer, passed, checkpoint, principal);
         Set<DocRef> zombies = new HashSet<>(result.zombies());
+        Set<DocRef> denied = new HashSet<>(result.denied());
         Set<DocRef> refused = new HashSet<>();
         for (Refusal r : result.refused()) refused.add(r.doc());
         Set<DocKey> changed = new LinkedHashSet<>();
@@ -71,6 +127,7 @@ final class TrackedStore implements SyncStoreView {
                 }
                 continue;
             }
+            if (denied.contains(ref)) continue; // not merged: the receiver holds none of it (checked in apply)
             if (refused.contains(ref)) {
                 sim.problem(peer + " refused a valid state of " + key + " from " + from + ": " + result.refused());
                 continue;

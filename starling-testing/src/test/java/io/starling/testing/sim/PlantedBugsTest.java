@@ -27,7 +27,9 @@ class PlantedBugsTest {
     void everySeedInWhichThePlantedBugActsFails(EngineFault fault) {
         List<Long> acted = new ArrayList<>(), passed = new ArrayList<>();
         for (long seed = 1; seed <= SEEDS && acted.size() < ENOUGH; seed++) {
-            SimulationResult r = new Simulation(SimulationOptions.seed(seed).withEngineFault(fault)).run();
+            SimulationResult r = new Simulation(
+                            SimulationOptions.seed(seed).withEngineFault(fault).withIdentities(fault.needsIdentities()))
+                    .run();
             if (r.stats().plantedFaults == 0) {
                 assertThat(r.passed())
                         .as("seed %d, where %s never acted: %s", seed, fault, r.describe())

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 class SimulationSeedsTest {
     static final int SEEDS = 500;
     static final int SLICE_SEEDS = 100;
+    static final int IDENTITY_SEEDS = 100;
     /** The random slice starts between these, far from the fixed seeds and the regression seeds. */
     static final long SLICE_BASE_MIN = 1_000_000L;
 
@@ -79,7 +80,30 @@ class SimulationSeedsTest {
     }
 
     /**
-     * Seeds nobody has run before: {@code starling.sim.sliceSeeds} seeds (default {@value #SLICE_SEEDS}; 0 skips
+     * Online identities (docs/SIMULATOR.md, "Online identities"): hubs, viewers and users whose permissions their
+     * neighbours enforce, under every fault. Every state a peer received was one its user may read, the engine denied
+     * exactly the changes the roles' own rules deny, and every permitted write converged where data flows.
+     */
+    @Test
+    void seedsWithOnlineIdentitiesKeepEveryPermissionAndConverge() {
+        SimulationRunner.Summary summary = SimulationRunner.run(
+                1,
+                IDENTITY_SEEDS,
+                Runtime.getRuntime().availableProcessors(),
+                seed -> SimulationOptions.seed(seed).withIdentities(true),
+                r -> {});
+        assertPassed(summary, "seeds 1.." + IDENTITY_SEEDS + " with identities");
+        Simulation.Stats t = summary.totals();
+        System.out.println("SimulationSeedsTest: seeds 1.." + IDENTITY_SEEDS + " with identities: " + t.writesDenied
+                + " writes denied, " + t.permittedStatesReceived + " received states checked readable");
+        assertThat(t.writesDenied).as("changes denied by a receiver").isGreaterThan(IDENTITY_SEEDS);
+        assertThat(t.permittedStatesReceived).as("received states checked").isGreaterThan(IDENTITY_SEEDS * 20L);
+        assertThat(t.crashes).as("crashes").isPositive();
+        assertThat(t.partitions).as("partitions").isPositive();
+    }
+
+    /**
+     * Seeds nobody has run before (the odd ones with online identities): {@code starling.sim.sliceSeeds} seeds (default {@value #SLICE_SEEDS}; 0 skips
      * the slice) from {@code starling.sim.base}, or from a random base when that is not set.
      */
     @Test
@@ -98,7 +122,11 @@ class SimulationSeedsTest {
                 + replaySlice(base, count) + ")");
 
         SimulationRunner.Summary summary = SimulationRunner.run(
-                base, count, Runtime.getRuntime().availableProcessors(), SimulationOptions::seed, r -> {});
+                base,
+                count,
+                Runtime.getRuntime().availableProcessors(),
+                seed -> SimulationOptions.seed(seed).withIdentities((seed & 1) == 1),
+                r -> {});
 
         assertPassed(summary, "the random slice, " + slice + "; replay the slice: " + replaySlice(base, count));
         assertThat(summary.writes()).as("acknowledged writes").isGreaterThan(count * 20L);

@@ -25,6 +25,7 @@ import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
 import io.starling.internal.query.Statement;
 import io.starling.internal.storage.DocumentStorage;
+import io.starling.internal.sync.Principal;
 import io.starling.internal.sync.ZombieRule;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -450,7 +451,10 @@ public final class DefaultStore implements Store {
      * merge because the local copy is damaged (with why).
      */
     record RemoteOutcome(
-            List<RemoteDocument> zombies, List<RemoteDocument> behind, Map<RemoteDocument, String> damaged) {}
+            List<RemoteDocument> zombies,
+            List<RemoteDocument> behind,
+            Map<RemoteDocument, String> damaged,
+            List<RemoteDocument> denied) {}
 
     /**
      * The sync engine's entry point: merges remote states in one transaction through the same write path as
@@ -463,11 +467,25 @@ public final class DefaultStore implements Store {
      */
     RemoteOutcome applyRemote(
             List<RemoteDocument> documents, long horizon, BiConsumer<DocumentWriter, RemoteOutcome> alsoInTransaction) {
+        return applyRemote(documents, horizon, Principal.UNRESTRICTED, alsoInTransaction);
+    }
+
+    /**
+     * As {@link #applyRemote(List, long, BiConsumer)}, each change judged by the remote's write permission in the
+     * transaction that applies it ({@link Principal#mayApply}, on our state before and the merged state after): a
+     * change it does not allow is left out and reported in {@link RemoteOutcome#denied()}.
+     */
+    RemoteOutcome applyRemote(
+            List<RemoteDocument> documents,
+            long horizon,
+            Principal remote,
+            BiConsumer<DocumentWriter, RemoteOutcome> alsoInTransaction) {
         checkOpen();
         try {
             return write(writer -> {
                 List<RemoteDocument> zombies = new ArrayList<>();
                 List<RemoteDocument> behind = new ArrayList<>();
+                List<RemoteDocument> denied = new ArrayList<>();
                 Map<RemoteDocument, String> damaged = new LinkedHashMap<>();
                 for (RemoteDocument doc : documents) {
                     DocumentIds.validate(doc.id());
@@ -492,10 +510,14 @@ public final class DefaultStore implements Store {
                         if (!before.equals(doc.state())) behind.add(doc);
                         continue;
                     }
+                    if (!remote.mayApply(doc.collection(), idBytes, row == null ? null : before, after)) {
+                        denied.add(doc); // not merged: not held, so never relayed
+                        continue;
+                    }
                     writer.commit(doc.collection(), doc.id(), idBytes, before, after, false);
                     metrics.documentsMerged.increment();
                 }
-                RemoteOutcome outcome = new RemoteOutcome(zombies, behind, damaged);
+                RemoteOutcome outcome = new RemoteOutcome(zombies, behind, damaged, denied);
                 alsoInTransaction.accept(writer, outcome);
                 return outcome;
             });

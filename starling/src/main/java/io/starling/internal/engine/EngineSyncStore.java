@@ -9,9 +9,12 @@ import io.starling.internal.core.Limits;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.query.EvalContext;
+import io.starling.internal.query.Permissions;
 import io.starling.internal.query.QueryExecutor;
 import io.starling.internal.query.SelectStatement;
 import io.starling.internal.storage.DocumentStorage;
+import io.starling.internal.sync.Principal;
+import io.starling.internal.sync.RemoteIdentity;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SubscriptionKey;
 import io.starling.internal.sync.SyncStoreView;
@@ -35,6 +38,11 @@ public final class EngineSyncStore implements SyncStoreView {
     static final String META_INCARNATION = "incarnation";
     static final String META_HORIZON = "sync.horizon";
     static final String META_CHECKPOINT_PREFIX = "sync.checkpoint.";
+    /** Bumped to forget every checkpoint at once ({@link #forgetCheckpoints}); absent: 0. */
+    static final String META_CHECKPOINT_EPOCH = "sync.checkpoint-epoch";
+
+    /** The checkpoint epoch, read once (-1: not yet); only {@link #forgetCheckpoints} changes it. */
+    private volatile long checkpointEpoch = -1;
 
     private final DefaultStore store;
     private final long peerId;
@@ -155,11 +163,38 @@ public final class EngineSyncStore implements SyncStoreView {
         return store.read(tx -> tx.collections().contains(collection));
     }
 
+    /**
+     * The remote principal of a peer whose certificate carries an online identity: its user id, metadata and
+     * permission set, evaluated by this store (docs/PERMISSIONS.md, "Enforcement in sync").
+     */
+    public Principal principal(String userId, Value.Obj metadata, Permissions permissions) {
+        if (permissions.read().everything() && permissions.write().everything()) return Principal.UNRESTRICTED;
+        return Principal.of(userId, metadata, new GrantAccess(permissions.grant(userId, metadata), clock));
+    }
+
+    /**
+     * Who the remote of a connection is, for its session: the one place where what the transport verified becomes
+     * the session's input. A shared-key (or playground) connection proves a peer id, or nothing, and may read and
+     * write everything; an online connection proves a user, whose certificate's permissions the session enforces.
+     */
+    public RemoteIdentity identityOf(io.starling.internal.net.ConnectionInfo info) {
+        io.starling.internal.net.RemoteIdentity certified = info.remoteIdentity();
+        Principal principal = certified == null
+                ? Principal.UNRESTRICTED
+                : principal(certified.userId(), certified.metadata(), certified.permissions());
+        return new RemoteIdentity(info.authenticatedPeerId(), principal);
+    }
+
     @Override
     public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint) {
+        return apply(fromPeer, docs, checkpoint, Principal.UNRESTRICTED);
+    }
+
+    @Override
+    public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint, Principal remote) {
         // Each document is checked alone: one that can never be accepted here is refused and reported, the rest
         // of the batch is applied and the checkpoint moves past it (refusing it again later would change nothing).
-        List<DefaultStore.RemoteDocument> remote = new ArrayList<>(docs.size());
+        List<DefaultStore.RemoteDocument> incoming = new ArrayList<>(docs.size());
         List<Refusal> refused = new ArrayList<>();
         for (Doc d : docs) {
             String problem = Limits.nameProblem("collection name", d.collection());
@@ -175,23 +210,22 @@ public final class EngineSyncStore implements SyncStoreView {
                     problem = "it does not decode: " + e.getMessage();
                 }
             }
-            if (doc != null) remote.add(doc);
+            if (doc != null) incoming.add(doc);
             else refused.add(new Refusal(d.ref(), java.util.Objects.requireNonNull(problem, "why it is refused")));
         }
         long horizon = tombstoneHorizon();
         try {
-            DefaultStore.RemoteOutcome outcome = store.applyRemote(remote, horizon, (writer, found) -> {
+            DefaultStore.RemoteOutcome outcome = store.applyRemote(incoming, horizon, remote, (writer, found) -> {
                 // not past a document we hold newer (the session owes it back first), nor past a zombie (the
                 // holder may never hear of the refusal; a later session must refuse it again): SyncStoreView.apply
                 if (checkpoint != null
                         && found.behind().isEmpty()
-                        && found.zombies().isEmpty())
-                    writer.tx().putMeta(META_CHECKPOINT_PREFIX + hex(fromPeer), encode(checkpoint));
+                        && found.zombies().isEmpty()) writer.tx().putMeta(checkpointKey(fromPeer), encode(checkpoint));
             });
             outcome.damaged()
                     .forEach((doc, why) ->
                             refused.add(new Refusal(new DocRef(doc.collection(), DocumentIds.encode(doc.id())), why)));
-            return new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()), refused);
+            return new ApplyResult(refs(outcome.zombies()), refs(outcome.behind()), refused, refs(outcome.denied()));
         } catch (StarlingException e) {
             if (e.errorCode() == ErrorCode.CLOCK_DRIFT)
                 throw new RemoteRejectedException("clock-drift", String.valueOf(e.getMessage()));
@@ -208,8 +242,44 @@ public final class EngineSyncStore implements SyncStoreView {
 
     @Override
     public @Nullable Checkpoint checkpoint(long senderPeerId) {
-        byte[] bytes = meta(META_CHECKPOINT_PREFIX + hex(senderPeerId));
+        byte[] bytes = meta(checkpointKey(senderPeerId));
         return bytes == null ? null : decode(bytes);
+    }
+
+    /**
+     * Forgets every checkpoint this store holds, so that every sender examines all its rows for us again in the next
+     * session. Called when this peer's own user id, metadata or permission set changed (a renewed certificate): rows a
+     * sender withheld under the old permissions are below the checkpoints, and a widened permission would never see
+     * them otherwise (docs/PERMISSIONS.md, "When a permission changes"). Summaries keep what we already hold cheap.
+     * Sessions running now keep their own state; the next ones start afresh.
+     */
+    public void forgetCheckpoints() {
+        long next = epoch() + 1;
+        // the sync write path with no document: a transaction that only writes meta, like a checkpoint alone
+        store.applyRemote(
+                List.of(),
+                0,
+                (writer, found) -> writer.tx()
+                        .putMeta(
+                                META_CHECKPOINT_EPOCH,
+                                ByteBuffer.allocate(8).putLong(next).array()));
+        checkpointEpoch = next;
+    }
+
+    private long epoch() {
+        long e = checkpointEpoch;
+        if (e < 0) {
+            byte[] b = meta(META_CHECKPOINT_EPOCH);
+            e = b == null ? 0 : ByteBuffer.wrap(b).getLong();
+            checkpointEpoch = e;
+        }
+        return e;
+    }
+
+    /** Where the checkpoint for a sender is stored, in the current epoch (epoch 0 keeps the original key). */
+    private String checkpointKey(long senderPeerId) {
+        long e = epoch();
+        return META_CHECKPOINT_PREFIX + hex(senderPeerId) + (e == 0 ? "" : "@" + e);
     }
 
     @Override

@@ -13,6 +13,7 @@ final class SyncMetrics {
     final LongAdder messagesSent = new LongAdder();
     final LongAdder messagesReceived = new LongAdder();
     final LongAdder documentsRefused = new LongAdder();
+    final LongAdder writesDenied = new LongAdder();
 
     Sync.Metrics snapshot(int connections) {
         return new Sync.Metrics(
@@ -24,6 +25,7 @@ final class SyncMetrics {
                 connectionsRefused.sum(),
                 messagesSent.sum(),
                 messagesReceived.sum(),
-                documentsRefused.sum());
+                documentsRefused.sum(),
+                writesDenied.sum());
     }
 }

@@ -7,6 +7,7 @@ import io.starling.internal.net.ConnectionInfo;
 import io.starling.internal.net.MessageChannel;
 import io.starling.internal.net.RefusalLog;
 import io.starling.internal.net.RemoteIdentity;
+import io.starling.internal.sync.DuplicateRule;
 import io.starling.internal.sync.Message;
 import io.starling.internal.sync.SessionConfig;
 import io.starling.internal.sync.SessionListener;
@@ -33,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /*
- * Design note — driving sessions.
+ * Design note — driving sessions (the I/O around the sans-I/O sessions).
  *
  * Every session of an instance runs on one thread ("starling-sync"): received messages, local-change
  * notifications, subscription changes and ticks are tasks on that thread, so a session (which is not
@@ -41,14 +42,16 @@ import org.slf4j.LoggerFactory;
  * call in from their own threads and only enqueue. Local changes are coalesced: a burst of commits
  * schedules one "read the change feed" pass per session.
  *
- * Around each session the driver adds what the protocol leaves to the engine:
- *  - authentication: a connection whose transport verified a certificate carries that peer id; a HELLO
- *    claiming another id closes the session ("unauthenticated") before anything else is read;
- *  - the connection-request hook: an incoming connection's HELLO is held (and nothing after it is read)
- *    until the application's handler allows it; a denial or no answer in time closes it ("denied");
- *  - one session per peer pair: when a second session with the same peer is established, the one dialed
- *    by the peer with the lower id wins (both sides compute the same answer); two sessions dialed by the
- *    same side are settled by that side, which closes the newer ("duplicate").
+ * The session policy lives in the sans-I/O layer, so that the simulator runs the same code; the driver only
+ * feeds it what the I/O decided:
+ *  - who the remote is: EngineSyncStore.identityOf(connection) gives the session the peer id bound to a
+ *    verified certificate (a HELLO claiming another id closes the session, "unauthenticated") and the remote's
+ *    principal, whose permissions the session enforces both ways;
+ *  - the connection-request hook: an incoming session awaits approval (SyncSession.awaitApproval); when the HELLO
+ *    arrives the driver asks the application's handler on its own executor and answers allow() or deny()
+ *    ("denied", also when no answer comes in time);
+ *  - one session per peer pair: when a second session with the same peer is established, DuplicateRule says
+ *    which one this side closes ("duplicate").
  */
 
 /** Runs the sync sessions of one instance over message channels. Thread-safe. */
@@ -61,7 +64,7 @@ final class SyncService implements AutoCloseable {
 
     static final long TICK_MILLIS = 1000;
     /** Messages an incoming connection may send while its HELLO waits for the connection-request hook. */
-    static final int MAX_HELD_MESSAGES = 64;
+    static final int MAX_HELD_MESSAGES = SyncSession.MAX_HELD_MESSAGES;
 
     private final EngineSyncStore view;
     private final DefaultSync sync;
@@ -143,7 +146,9 @@ final class SyncService implements AutoCloseable {
         Map<Long, Sync.PeerStatus> out = new LinkedHashMap<>();
         for (Driver d : drivers.keySet()) {
             if (d.established && !d.gone)
-                out.putIfAbsent(d.remotePeer, new Sync.PeerStatus(d.remotePeer, true, d.acked));
+                out.putIfAbsent(
+                        d.remotePeer,
+                        new Sync.PeerStatus(d.remotePeer, true, d.acked, d.writesDenied.sum(), d.withheld));
         }
         return new ArrayList<>(out.values());
     }
@@ -293,17 +298,17 @@ final class SyncService implements AutoCloseable {
         volatile boolean established;
         volatile long remotePeer;
         volatile long acked;
+        volatile long withheld; // the session's count, copied on its thread (the session is not thread-safe)
         volatile boolean gone;
-        private boolean helloSeen;
-        private Message.@Nullable Hello remoteHello; // the first HELLO received, to say why a session was refused
+        final java.util.concurrent.atomic.LongAdder writesDenied = new java.util.concurrent.atomic.LongAdder();
         private boolean tieChecked;
-        private @Nullable List<Message> held; // non-null while the connection-request hook decides
 
         Driver(MessageChannel channel, ConnectionInfo info, long order) {
             this.channel = channel;
             this.info = info;
             this.order = order;
-            this.session = new SyncSession(view, config, this);
+            this.session = new SyncSession(view, config, this, view.identityOf(info));
+            if (!info.outgoing() && presence.hasConnectionRequestHandler()) session.awaitApproval();
         }
 
         void start() {
@@ -330,34 +335,6 @@ final class SyncService implements AutoCloseable {
             } catch (WireException e) {
                 feed(session.onWireError(e)); // a malformed message closes the session, with a CLOSE
                 return;
-            }
-            if (held != null) {
-                if (held.size() >= MAX_HELD_MESSAGES) {
-                    feed(session.close(
-                            SyncSession.DENIED,
-                            "more than " + MAX_HELD_MESSAGES + " messages before the connection was allowed"));
-                } else {
-                    held.add(m);
-                }
-                return;
-            }
-            if (!helloSeen && m instanceof Message.Hello h) {
-                helloSeen = true;
-                remoteHello = h;
-                if (info.authenticatedPeerId() != 0 && h.peerId() != info.authenticatedPeerId()) {
-                    feed(session.close(
-                            SyncSession.UNAUTHENTICATED,
-                            "the HELLO names peer " + EngineSyncStore.hex(h.peerId())
-                                    + " but the certificate belongs to peer "
-                                    + EngineSyncStore.hex(info.authenticatedPeerId())));
-                    return;
-                }
-                if (!info.outgoing() && presence.hasConnectionRequestHandler()) {
-                    held = new ArrayList<>();
-                    held.add(m);
-                    askHandler(h.peerId());
-                    return;
-                }
             }
             deliver(m);
         }
@@ -411,23 +388,19 @@ final class SyncService implements AutoCloseable {
         }
 
         private void decided(boolean allowed, String why) {
-            if (gone || held == null) return;
-            List<Message> pending = held;
-            held = null;
+            if (gone || !session.awaitingApproval()) return;
             if (!allowed) {
                 log.info("refused a connection from {} ({}): {}", info.remoteAddress(), info.transport(), why);
                 // read by the remote as "ADDRESS refused this peer: …"
-                feed(session.close(SyncSession.DENIED, "its connection-request handler did not allow this connection"));
+                feed(session.deny("its connection-request handler did not allow this connection"));
                 return;
             }
-            for (Message m : pending) {
-                if (gone) return;
-                deliver(m);
-            }
+            feed(session.allow());
         }
 
         void feed(List<Message> out) {
             if (gone) return;
+            withheld = session.withheld();
             for (Message m : out) {
                 metrics.documentsSent.add(documents(m));
                 if (!(m instanceof Message.Presence)) metrics.messagesSent.increment();
@@ -449,17 +422,11 @@ final class SyncService implements AutoCloseable {
         private void settleDuplicate() {
             for (Driver other : drivers.keySet()) {
                 if (other == this || other.gone || !other.established || other.remotePeer != remotePeer) continue;
-                long local = view.peerId();
-                long mine = info.outgoing() ? local : remotePeer;
-                long theirs = other.info.outgoing() ? local : remotePeer;
-                Driver loser;
-                if (mine != theirs) {
-                    loser = Long.compareUnsigned(mine, theirs) < 0 ? other : this;
-                } else if (mine == local) {
-                    loser = other.order > order ? other : this;
-                } else {
-                    continue; // both dialed by the remote: it closes the newer one
-                }
+                DuplicateRule.Side mine = new DuplicateRule.Side(info.outgoing(), order);
+                DuplicateRule.Side theirs = new DuplicateRule.Side(other.info.outgoing(), other.order);
+                DuplicateRule.Side lost = DuplicateRule.loser(view.peerId(), remotePeer, mine, theirs);
+                if (lost == null) continue; // both dialed by the remote: it closes the newer one
+                Driver loser = lost.equals(mine) ? this : other;
                 Driver winner = loser == this ? other : this;
                 loser.feed(loser.session.close(
                         SyncSession.DUPLICATE,
@@ -545,6 +512,24 @@ final class SyncService implements AutoCloseable {
         }
 
         @Override
+        public void approvalRequested(long remotePeerId) {
+            askHandler(remotePeerId);
+        }
+
+        /** Changes the remote's write permission did not allow: counted, reported in status, logged once a minute. */
+        @Override
+        public void denied(List<SyncStoreView.DocRef> denied) {
+            metrics.writesDenied.add(denied.size());
+            writesDenied.add(denied.size());
+            refusals.refused(
+                    "writes from " + peerName() + " (user '"
+                            + session.remotePrincipal().userId() + "')",
+                    denied.size() + " change(s) its write permission does not allow, such as " + denied.get(0)
+                            + " (dropped, not relayed; counted in starling_sync_writes_denied_total; sync goes on)");
+            sync.peersChanged();
+        }
+
+        @Override
         public void closed(String reason, String message, boolean byRemote) {
             if (SyncSession.DUPLICATE.equals(reason) || SyncSession.CLOSED.equals(reason)) {
                 log.debug(
@@ -590,7 +575,7 @@ final class SyncService implements AutoCloseable {
 
         /** A refusal decided here, from the remote's HELLO, in words that say what to check. */
         private String why(String reason, String message) {
-            Message.Hello h = remoteHello;
+            Message.Hello h = session.firstRemoteHello();
             if (h == null) return message;
             if (SyncSession.APP.equals(reason)) {
                 return "it is a peer of app '" + h.appId() + "' and this peer is of app '" + view.appId()
