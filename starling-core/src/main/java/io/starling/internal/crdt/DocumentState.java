@@ -750,17 +750,11 @@ public final class DocumentState {
             int size = r.readLength(r.remaining());
             Stamp prevSeries = null;
             for (int i = 0; i < size; i++) {
-                Stamp basis = stamp(r, stamps), series = stamp(r, stamps), at = stamp(r, stamps);
-                Value sum = ValueCodec.read(r, depth);
-                if (!sum.isNumber()) throw new CodecException("counter contribution is not a number");
-                if (prevSeries != null && !series.after(prevSeries))
-                    throw new CodecException("contributions not sorted by series");
-                if (series.site() != at.site() || at.compareTo(series) < 0)
-                    throw new CodecException("a counter series is inconsistent");
-                prevSeries = series;
-                if (basis.compareTo(clear) < 0) throw new NotNormal();
+                Node.Contribution c = readContribution(r, stamps, depth, prevSeries);
+                prevSeries = c.series();
+                if (c.basis().compareTo(clear) < 0) throw new NotNormal();
                 hasContributions = true;
-                if (basis.equals(clear)) total = Node.add(total, sum);
+                if (c.basis().equals(clear)) total = Node.add(total, c.sum());
             }
         }
         if (fields != null) return Value.Obj.ofOwned(fields);
@@ -834,18 +828,30 @@ public final class DocumentState {
             int size = r.readLength(r.remaining());
             Stamp prevSeries = null;
             for (int i = 0; i < size; i++) {
-                Stamp basis = stamp(r, stamps), series = stamp(r, stamps), at = stamp(r, stamps);
-                Value sum = ValueCodec.read(r, depth);
-                if (!sum.isNumber()) throw new CodecException("counter contribution is not a number");
-                if (prevSeries != null && !series.after(prevSeries))
-                    throw new CodecException("contributions not sorted by series");
-                if (series.site() != at.site() || at.compareTo(series) < 0)
-                    throw new CodecException("a counter series is inconsistent");
-                prevSeries = series;
-                n.contributionsForWrite().put(series, new Node.Contribution(basis, series, at, sum));
+                Node.Contribution c = readContribution(r, stamps, depth, prevSeries);
+                prevSeries = c.series();
+                n.contributionsForWrite().put(c.series(), c);
             }
         }
         return n;
+    }
+
+    /**
+     * One counter contribution, checked: its sum a number, its series after {@code prevSeries} (contributions are
+     * sorted by series) and consistent with its stamp (same site, not earlier).
+     */
+    private static Node.Contribution readContribution(
+            BinaryReader r, Stamp[] stamps, int depth, @Nullable Stamp prevSeries) {
+        Stamp basis = stamp(r, stamps), series = stamp(r, stamps), at = stamp(r, stamps);
+        Value sum = ValueCodec.read(r, depth);
+        if (!sum.isNumber()) throw new CodecException("counter contribution is not a number");
+        if (prevSeries != null && !series.after(prevSeries)) {
+            throw new CodecException("contributions not sorted by series");
+        }
+        if (series.site() != at.site() || at.compareTo(series) < 0) {
+            throw new CodecException("a counter series is inconsistent");
+        }
+        return new Node.Contribution(basis, series, at, sum);
     }
 
     private static Stamp stamp(BinaryReader r, Stamp[] stamps) {
