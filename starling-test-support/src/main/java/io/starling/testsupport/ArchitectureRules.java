@@ -81,6 +81,7 @@ public final class ArchitectureRules {
             "SessionListener",
             "SyncStoreView",
             "Message",
+            "BlobMessage",
             "WireCodec",
             "WireException",
             "ZombieRule",
