@@ -67,6 +67,12 @@ public enum ErrorCode {
     NETWORK_IO("network/io", false),
     /** A remote write carries a timestamp too far ahead of this peer's clock. */
     CLOCK_DRIFT("sync/clock-drift", false),
+    /** The attachment is not held here and could not be fetched: the message says why. */
+    ATTACHMENT_UNAVAILABLE("attachment/unavailable", false),
+    /** A fetch of an attachment was cancelled. */
+    ATTACHMENT_CANCELLED("attachment/cancelled", false),
+    /** An attachment too large for what was asked ({@link Attachment#data()} of more than 2 GiB). */
+    ATTACHMENT_TOO_LARGE("attachment/too-large", true),
     /** A failure inside application code run by a transaction. */
     TRANSACTION_FAILED("transaction/failed", false),
     /** A bug in Starling. Please report it. */
