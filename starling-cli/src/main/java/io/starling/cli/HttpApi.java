@@ -74,7 +74,7 @@ final class HttpApi implements AutoCloseable {
 
     /** The request headers the API reads (the server hands over these, by lower-case name). */
     static final List<String> HEADERS =
-            List.of("authorization", "host", "origin", "sec-fetch-site", "content-type", "last-event-id");
+            List.of("authorization", "host", "origin", "sec-fetch-site", "content-type", "last-event-id", "range");
 
     /** The most collections one change stream may name. */
     static final int MAX_FEED_COLLECTIONS = 100;
@@ -84,6 +84,7 @@ final class HttpApi implements AutoCloseable {
     private final BrowserGuard guard;
     private final RefusalLog refusals;
     private final @Nullable LoginEndpoint login;
+    private final AttachmentEndpoints attachments;
     /** Runs the store reads of change streams: each has at most one task queued or running. */
     private final java.util.concurrent.ThreadPoolExecutor feeds;
 
@@ -108,6 +109,7 @@ final class HttpApi implements AutoCloseable {
         this.guard = guard;
         this.refusals = refusals;
         this.login = login;
+        this.attachments = new AttachmentEndpoints(db);
         this.feeds = new java.util.concurrent.ThreadPoolExecutor(
                 FEED_THREADS,
                 FEED_THREADS,
@@ -265,6 +267,7 @@ final class HttpApi implements AutoCloseable {
                                             db.store().health()))
                             : notAllowed("GET");
                 default:
+                    if (AttachmentEndpoints.owns(request.path())) return attachments.handle(request);
                     return error(404, NOT_FOUND, "no such resource: " + request.path());
             }
         } catch (RuntimeException e) {

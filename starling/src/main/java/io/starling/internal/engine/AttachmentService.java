@@ -58,6 +58,8 @@ final class AttachmentService implements AutoCloseable {
     static final int WINDOW = 8;
 
     private static final HexFormat HEX = HexFormat.of();
+    /** The SHA-256 of no bytes. */
+    static final String EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     private final BlobStore blobs;
     private final DocumentStorage storage;
@@ -170,6 +172,13 @@ final class AttachmentService implements AutoCloseable {
         String id = h.token.id();
         if (blobs.has(id)) {
             h.complete();
+            return;
+        }
+        if (h.token.len() == 0 && !id.equals(EMPTY)) { // only one content has no bytes
+            h.failed(
+                    ErrorCode.ATTACHMENT_UNAVAILABLE,
+                    "attachment " + id + " is not held here (and its token says 0 bytes,"
+                            + " which only the empty attachment " + EMPTY + " has)");
             return;
         }
         Fetch f = fetches.get(id);
@@ -470,8 +479,14 @@ final class AttachmentService implements AutoCloseable {
                 if (file == null) {
                     listener.failed(ErrorCode.STORE_IO, "attachment " + token.id() + " vanished before it was read");
                 } else {
-                    listener.completed(new FileAttachment(token, file));
+                    long size = java.nio.file.Files.size(file);
+                    // a token that misstates the length still names the content; the attachment tells the truth
+                    AttachmentToken actual =
+                            size == token.len() ? token : new AttachmentToken(token.id(), size, token.metadata());
+                    listener.completed(new FileAttachment(actual, file));
                 }
+            } catch (java.io.IOException e) {
+                listener.failed(ErrorCode.STORE_IO, "cannot read attachment " + token.id() + ": " + e.getMessage());
             } catch (RuntimeException e) {
                 log.warn("an attachment fetch listener threw", e);
             }
