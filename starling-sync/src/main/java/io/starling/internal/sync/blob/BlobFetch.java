@@ -149,6 +149,7 @@ public final class BlobFetch {
         if (p == null || finished) return out;
         if (source != null && source == peer) {
             source = null;
+            progressAt = nowMillis; // losing the source starts the wait for another afresh
             choose(nowMillis, out);
         }
         return out;

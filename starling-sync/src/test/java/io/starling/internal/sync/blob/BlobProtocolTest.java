@@ -223,7 +223,7 @@ class BlobProtocolTest {
                 int most = toServers.isEmpty() && toFetcher.isEmpty() ? 400 : 20;
                 now = advance(now, 1 + r.nextInt(most), fetch, servers, up, blobId, length, toFetcher, actions);
                 reconnect(now, up, downUntil, fetch, actions);
-            } else if (pick < 55 && !toServers.isEmpty()) {
+            } else if ((pick < 55 || toFetcher.isEmpty()) && !toServers.isEmpty()) { // nothing waits forever
                 Object[] m = toServers.poll();
                 ServerPeer s = servers.get((long) m[0]);
                 for (BlobMessage out : s.server.onMessage((BlobMessage) m[1], now)) {
