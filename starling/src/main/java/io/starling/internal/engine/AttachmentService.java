@@ -66,7 +66,10 @@ final class AttachmentService implements AutoCloseable {
     private final StarlingConfig.Attachments config;
     private final LongSupplier clock;
     private final AttachmentAccess access;
-    private final ScheduledExecutorService thread;
+    /** Started with the first use (a blob stored or fetched, a connection): an instance that never uses attachments,
+     * such as a replica of the deterministic simulator, runs no thread for them. */
+    private @Nullable ScheduledExecutorService thread;
+
     private final Map<Long, Link> links = new LinkedHashMap<>();
     private final Map<String, Fetch> fetches = new LinkedHashMap<>();
     private final ArrayDeque<Fetch> waiting = new ArrayDeque<>();
@@ -89,19 +92,27 @@ final class AttachmentService implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.access = access;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "starling-attachments");
-            t.setDaemon(true);
-            return t;
-        });
         this.lastCollection = clock.getAsLong();
+    }
+
+    private synchronized ScheduledExecutorService thread() {
+        ScheduledExecutorService t = thread;
+        if (t != null) return t;
+        ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread th = new Thread(r, "starling-attachments");
+            th.setDaemon(true);
+            return th;
+        });
         ScheduledFuture<?> unusedTicker =
-                thread.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+                started.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        thread = started;
+        return started;
     }
 
     // ---- the API
 
     AttachmentToken store(InputStream in, Map<String, String> metadata) {
+        if (!closed) thread(); // the collector runs from now on
         return blobs.put(in, metadata);
     }
 
@@ -605,7 +616,7 @@ final class AttachmentService implements AutoCloseable {
     private void run(Runnable task) {
         if (closed) return;
         try {
-            thread.execute(() -> {
+            thread().execute(() -> {
                 try {
                     task.run();
                 } catch (RuntimeException e) {
@@ -620,6 +631,12 @@ final class AttachmentService implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
+        ScheduledExecutorService thread;
+        synchronized (this) {
+            thread = this.thread;
+            closed = true;
+        }
+        if (thread == null) return;
         try {
             thread.execute(() -> {
                 for (Fetch f : new ArrayList<>(fetches.values())) {
