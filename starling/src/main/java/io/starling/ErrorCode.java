@@ -73,6 +73,12 @@ public enum ErrorCode {
      * collection, an index. Nothing of the statement was written.
      */
     PERMISSION_DENIED("permission/denied", true),
+    /** The attachment is not held here and could not be fetched: the message says why. */
+    ATTACHMENT_UNAVAILABLE("attachment/unavailable", false),
+    /** A fetch of an attachment was cancelled. */
+    ATTACHMENT_CANCELLED("attachment/cancelled", false),
+    /** An attachment too large for what was asked ({@link Attachment#data()} of more than 2 GiB). */
+    ATTACHMENT_TOO_LARGE("attachment/too-large", true),
     /** A failure inside application code run by a transaction. */
     TRANSACTION_FAILED("transaction/failed", false),
     /** A bug in Starling. Please report it. */

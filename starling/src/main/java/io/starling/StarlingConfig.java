@@ -31,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#lan}</td><td>STARLING_LAN ({@code true}/{@code false})</td><td>false</td></tr>
  *   <tr><td>{@link Builder#maxConnections}</td><td></td><td>64</td></tr>
  *   <tr><td>{@link Builder#statementTimeout}</td><td></td><td>60 seconds</td></tr>
+ *   <tr><td>{@link Builder#attachments}</td><td></td><td>{@link Attachments#defaults()}</td></tr>
  * </table>
  *
  * <p>Networking starts when the instance opens if anything is listened on, connected to or LAN discovery is
@@ -71,6 +72,7 @@ public final class StarlingConfig {
     private final boolean lan;
     private final int maxConnections;
     private final Duration statementTimeout;
+    private final Attachments attachments;
 
     private StarlingConfig(Builder b) {
         this.databaseDirectory = b.databaseDirectory;
@@ -85,6 +87,7 @@ public final class StarlingConfig {
         this.lan = b.lan;
         this.maxConnections = b.maxConnections;
         this.statementTimeout = b.statementTimeout;
+        this.attachments = b.attachments;
     }
 
     /** A builder with plain defaults; the environment is not read. */
@@ -222,6 +225,50 @@ public final class StarlingConfig {
         return statementTimeout;
     }
 
+    /** How attachments are fetched and collected. */
+    public Attachments attachments() {
+        return attachments;
+    }
+
+    /** Shorthand for {@code attachments().fetchTimeout()}. */
+    public Duration attachmentFetchTimeout() {
+        return attachments.fetchTimeout();
+    }
+
+    /**
+     * How attachments are fetched and collected (docs/ATTACHMENTS.md).
+     *
+     * @param maxConcurrentFetches fetches that transfer at once (1–64, default 4); further ones wait their turn
+     * @param fetchTimeout how long a fetch may go without a verified chunk before the peer it waits on is given up
+     *     (the fetch then tries another; with no other peer it fails) — 100 ms to 1 hour, default 30 s
+     * @param bytesPerSecondPerPeer how many attachment bytes a second this peer sends to one peer at most (0 = no
+     *     limit, the default); documents are never held back by it
+     * @param gracePeriod how long a blob no document references stays before the collector deletes it — 0 to 30
+     *     days, default 1 hour
+     */
+    public record Attachments(
+            int maxConcurrentFetches, Duration fetchTimeout, long bytesPerSecondPerPeer, Duration gracePeriod) {
+        /** @throws StarlingException {@link ErrorCode#CONFIG_INVALID} naming the value out of range */
+        public Attachments {
+            Objects.requireNonNull(fetchTimeout, "fetchTimeout");
+            Objects.requireNonNull(gracePeriod, "gracePeriod");
+            if (maxConcurrentFetches < 1 || maxConcurrentFetches > 64)
+                throw invalid("attachments.maxConcurrentFetches must be 1 to 64, got " + maxConcurrentFetches);
+            if (fetchTimeout.compareTo(Duration.ofMillis(100)) < 0 || fetchTimeout.compareTo(Duration.ofHours(1)) > 0)
+                throw invalid("attachments.fetchTimeout must be 100 ms to 1 hour, got " + fetchTimeout);
+            if (bytesPerSecondPerPeer < 0)
+                throw invalid(
+                        "attachments.bytesPerSecondPerPeer must be 0 (no limit) or more, got " + bytesPerSecondPerPeer);
+            if (gracePeriod.isNegative() || gracePeriod.compareTo(Duration.ofDays(30)) > 0)
+                throw invalid("attachments.gracePeriod must be 0 to 30 days, got " + gracePeriod);
+        }
+
+        /** 4 concurrent fetches, 30 s without progress, no bandwidth limit, 1 hour of grace. */
+        public static Attachments defaults() {
+            return new Attachments(4, Duration.ofSeconds(30), 0, Duration.ofHours(1));
+        }
+    }
+
     /** True when opening this configuration starts networking. */
     public boolean networked() {
         return !listen.isEmpty() || !connect.isEmpty() || lan;
@@ -242,6 +289,7 @@ public final class StarlingConfig {
         b.lan = lan;
         b.maxConnections = maxConnections;
         b.statementTimeout = statementTimeout;
+        b.attachments = attachments;
         return b;
     }
 
@@ -253,7 +301,7 @@ public final class StarlingConfig {
                 + (siteId == 0 ? "auto" : Long.toUnsignedString(siteId, 16)) + ", durability=" + durability
                 + ", maxClockDrift=" + maxClockDrift + ", identity=" + identity + ", listen=" + listen
                 + ", connect=" + connect + ", lan=" + lan + ", maxConnections=" + maxConnections
-                + ", statementTimeout=" + statementTimeout + '}';
+                + ", statementTimeout=" + statementTimeout + ", attachments=" + attachments + '}';
     }
 
     /** A storage URL as messages show it: without its parameters, which may hold a password. */
@@ -280,8 +328,15 @@ public final class StarlingConfig {
         private boolean lan;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
+        private Attachments attachments = Attachments.defaults();
 
         private Builder() {}
+
+        /** How attachments are fetched and collected ({@link StarlingConfig#attachments()}). */
+        public Builder attachments(Attachments attachments) {
+            this.attachments = Objects.requireNonNull(attachments, "attachments");
+            return this;
+        }
 
         public Builder databaseDirectory(Path dir) {
             this.databaseDirectory = Objects.requireNonNull(dir, "databaseDirectory");

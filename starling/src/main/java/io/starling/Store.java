@@ -135,6 +135,41 @@ public interface Store {
     ObserverHandle observeCommits(Runnable callback);
 
     /**
+     * Stores {@code file}'s content as an attachment and returns its token (docs/ATTACHMENTS.md). The content is
+     * streamed to a temporary file beside the database, synced and renamed under its SHA-256, so a crash never
+     * leaves part of a blob under a valid id; content already held is stored once. Put the token in a document to
+     * share it: peers fetch it when they ask ({@link #fetchAttachment}).
+     *
+     * @throws StarlingException {@link ErrorCode#STORE_IO} naming the file that cannot be read or the directory that
+     *     cannot be written
+     * @throws IllegalArgumentException for metadata {@link AttachmentToken} refuses
+     */
+    AttachmentToken newAttachment(java.nio.file.Path file, Map<String, String> metadata);
+
+    /** As {@link #newAttachment(java.nio.file.Path, Map)}, from bytes in memory. */
+    AttachmentToken newAttachment(byte[] data, Map<String, String> metadata);
+
+    /**
+     * As {@link #newAttachment(java.nio.file.Path, Map)}, reading {@code in} to its end (never more than 64 KiB of it
+     * in memory at once); the caller closes the stream.
+     */
+    AttachmentToken newAttachment(java.io.InputStream in, Map<String, String> metadata);
+
+    /**
+     * Fetches an attachment: at once from this peer's files when it holds the blob, else from connected peers that
+     * hold it (or can fetch it from theirs), resuming from what an earlier fetch left verified. The listener hears
+     * progress and then exactly one of completion or failure. A fetch that finds no peer waits for one up to
+     * {@link StarlingConfig#attachmentFetchTimeout()} without progress, then fails.
+     *
+     * @return the running fetch, which cancels when closed; it is also listed by {@link #attachmentFetchers()} until
+     *     it ends
+     */
+    AttachmentFetcher fetchAttachment(AttachmentToken token, AttachmentFetchListener listener);
+
+    /** The fetches running now (started here or on a peer's behalf), a snapshot. */
+    java.util.List<AttachmentFetcher> attachmentFetchers();
+
+    /**
      * Whether writes are succeeding, for health checks (the CLI's HTTP API answers {@code /healthz} from it).
      * Healthy until a write transaction — a statement, a {@link #transaction}, data merged from a peer — fails for
      * a condition of the storage itself: no space left ({@link ErrorCode#STORE_FULL}), an I/O error

@@ -97,7 +97,8 @@ final class HttpApi implements AutoCloseable {
             "sec-fetch-site",
             "content-type",
             "last-event-id",
-            "starling-commit-token");
+            "starling-commit-token",
+            "range");
 
     /** The most collections one change stream may name. */
     static final int MAX_FEED_COLLECTIONS = 100;
@@ -115,6 +116,7 @@ final class HttpApi implements AutoCloseable {
     private final @Nullable ApiKeys keys;
     private final CommitWait commitWait;
     private final int maxBody;
+    private final AttachmentEndpoints attachments;
     /** Runs the store reads of change streams: each has at most one task queued or running. */
     private final java.util.concurrent.ThreadPoolExecutor feeds;
 
@@ -145,6 +147,7 @@ final class HttpApi implements AutoCloseable {
         this.keys = settings.apiKeys() == null ? null : new ApiKeys(settings.apiKeys());
         this.commitWait = new CommitWait(db.store(), settings.commitWait(), waitingReads);
         this.maxBody = settings.maxBody();
+        this.attachments = new AttachmentEndpoints(db);
         this.feeds = new java.util.concurrent.ThreadPoolExecutor(
                 FEED_THREADS,
                 FEED_THREADS,
@@ -337,7 +340,12 @@ final class HttpApi implements AutoCloseable {
         String allowed = switch (path) {
             case EXECUTE -> "POST";
             case PRESENCE, OBSERVE, CHANGES, METRICS -> "GET";
-            default -> StatusEndpoints.serves(path) ? "GET" : null;
+            default ->
+                StatusEndpoints.serves(path)
+                        ? "GET"
+                        : AttachmentEndpoints.owns(path)
+                                ? (path.equals(AttachmentEndpoints.PATH) ? "POST" : "GET")
+                                : null;
         };
         if (allowed == null) return Admission.refused(error(404, NOT_FOUND, "no such resource: " + path));
         if (!method.equals(allowed)) return Admission.refused(notAllowed(allowed));
@@ -349,6 +357,19 @@ final class HttpApi implements AutoCloseable {
                     ErrorCode.PERMISSION_DENIED.code(),
                     "this API key may not read " + path + ": that needs a key that may read everything"));
         }
+        if (caller instanceof KeyHolder k && AttachmentEndpoints.owns(path)) {
+            boolean upload = path.equals(AttachmentEndpoints.PATH);
+            if (upload
+                    ? !k.grant().permissions().write().everything()
+                    : !k.grant().permissions().read().everything()) {
+                return Admission.refused(error(
+                        403,
+                        ErrorCode.PERMISSION_DENIED.code(),
+                        "this API key may not " + (upload ? "upload" : "download")
+                                + " attachments: that needs a key that may " + (upload ? "write" : "read")
+                                + " everything"));
+            }
+        }
         if (path.equals(EXECUTE)) {
             Response unsupported = jsonBodyRequired(header.apply("content-type"));
             if (unsupported != null) return Admission.refused(unsupported);
@@ -358,7 +379,7 @@ final class HttpApi implements AutoCloseable {
 
     /** The largest body {@code path} takes: the execute body limit, the login's, none for the others. */
     int bodyLimit(String path) {
-        if (path.equals(EXECUTE)) return maxBody;
+        if (path.equals(EXECUTE) || path.equals(AttachmentEndpoints.PATH)) return maxBody;
         if (login != null && path.equals(LoginEndpoint.PATH)) return LoginService.MAX_REQUEST_BYTES;
         return 0;
     }
@@ -417,6 +438,7 @@ final class HttpApi implements AutoCloseable {
                                     + moreMetrics.get());
                 default:
                     if (StatusEndpoints.serves(request.path())) return StatusEndpoints.handle(request, db);
+                    if (AttachmentEndpoints.owns(request.path())) return attachments.handle(request);
                     return error(404, NOT_FOUND, "no such resource: " + request.path());
             }
         } catch (RuntimeException e) {

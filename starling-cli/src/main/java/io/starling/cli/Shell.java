@@ -57,6 +57,11 @@ final class Shell {
                                            metadata) and the connections between them
               .subscribe [SELECT ...]      ask peers for the documents matching
                                            SELECT * FROM c [WHERE ...]; alone, list them
+              .attach FILE                 store FILE as an attachment; prints its token and
+                                           sets :attachment for the following statements
+              .fetch ID [LEN] PATH         fetch attachment ID (LEN bytes, from the token)
+                                           from this peer or its peers to PATH, with a
+                                           progress bar; Ctrl-C cancels
               .quit, .exit                 leave the shell
             Keys: Enter on an unfinished statement starts a new line; Tab completes keywords,
             collections and fields; Ctrl-C clears the input; Ctrl-D on an empty line leaves;
@@ -231,11 +236,36 @@ final class Shell {
             case ".subscribe":
                 subscribe(argument);
                 break;
+            case ".attach":
+            case ".fetch":
+                attachment(command, argument);
+                break;
             default:
                 errors.usage("unknown command '" + parts[0] + "'; .help lists the commands");
         }
         out.flush();
         return true;
+    }
+
+    private void attachment(String command, String argument) {
+        AttachmentCommands commands = new AttachmentCommands(db, out);
+        try {
+            if (command.equals(".attach")) {
+                args = commands.attach(argument, args);
+            } else {
+                BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+                Object stop = new Object();
+                SignalHandler previous = terminal.handle(Signal.INT, signal -> events.add(stop));
+                try {
+                    commands.fetch(argument, events, stop, interactive);
+                } finally {
+                    terminal.handle(Signal.INT, previous);
+                }
+            }
+        } catch (RuntimeException e) { // a usage mistake is reported as one (cli/usage), like everything else
+            out.flush();
+            errors.report(e);
+        }
     }
 
     private void subscribe(String query) {

@@ -119,6 +119,32 @@ final class CountingStarling implements Starling {
         }
 
         @Override
+        public io.starling.AttachmentToken newAttachment(java.nio.file.Path file, Map<String, String> metadata) {
+            return store.newAttachment(file, metadata);
+        }
+
+        @Override
+        public io.starling.AttachmentToken newAttachment(byte[] data, Map<String, String> metadata) {
+            return store.newAttachment(data, metadata);
+        }
+
+        @Override
+        public io.starling.AttachmentToken newAttachment(java.io.InputStream in, Map<String, String> metadata) {
+            return store.newAttachment(in, metadata);
+        }
+
+        @Override
+        public io.starling.AttachmentFetcher fetchAttachment(
+                io.starling.AttachmentToken token, io.starling.AttachmentFetchListener listener) {
+            return store.fetchAttachment(token, listener);
+        }
+
+        @Override
+        public java.util.List<io.starling.AttachmentFetcher> attachmentFetchers() {
+            return store.attachmentFetchers();
+        }
+
+        @Override
         public io.starling.StoreChange.Page changes(long after, int max, java.util.Set<String> collections) {
             return store.changes(after, max, collections);
         }

@@ -20,13 +20,24 @@ public sealed interface Message
                 Message.Zombies,
                 Message.Close,
                 Message.Presence,
-                Message.Summary {
+                Message.Summary,
+                Message.Blob {
 
     /**
      * The first message of each side. {@code capabilities} is a bit set ({@link SessionConfig#CAP_SUMMARY}; unknown
      * bits are ignored), {@code maxFrame}
      * the largest frame this side accepts, {@code horizon} its tombstone horizon (0 = none).
      */
+    /**
+     * An attachment message ({@link BlobMessage}), sent only to a peer that announced
+     * {@link SessionConfig#CAP_ATTACHMENTS}. The session leaves them to the engine's attachment layer.
+     */
+    record Blob(BlobMessage body) implements Message {
+        public Blob {
+            Objects.requireNonNull(body, "body");
+        }
+    }
+
     record Hello(
             int version, String appId, long peerId, long incarnation, long capabilities, int maxFrame, long horizon)
             implements Message {

@@ -34,6 +34,11 @@ public final class SessionConfig {
      * that announced it are compressed when that makes them smaller (and {@link #deflate()} is on).
      */
     public static final long CAP_DEFLATE = 2;
+    /**
+     * HELLO capability bit: this peer reads attachment messages (type 12, {@link BlobMessage}); they are sent only to a
+     * peer that announced it.
+     */
+    public static final long CAP_ATTACHMENTS = 4;
 
     private static final SessionConfig DEFAULTS = builder().build();
 

@@ -174,7 +174,9 @@ public final class SyncSession {
                     store.appId(),
                     store.peerId(),
                     store.incarnation(),
-                    SessionConfig.CAP_SUMMARY | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0),
+                    SessionConfig.CAP_SUMMARY
+                            | SessionConfig.CAP_ATTACHMENTS
+                            | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0),
                     config.maxFrameBytes(),
                     store.tombstoneHorizon()));
         });
@@ -386,6 +388,12 @@ public final class SyncSession {
     /** The reason the session closed, or null while it is open. */
     public @Nullable String closeReason() {
         return closeReason;
+    }
+
+    /** The remote's HELLO capability bits ({@link SessionConfig#CAP_ATTACHMENTS} …), or 0 before its HELLO. */
+    public long remoteCapabilities() {
+        Hello h = remoteHello;
+        return h == null ? 0 : h.capabilities();
     }
 
     /** The remote's peer id, or 0 before its HELLO was accepted. */

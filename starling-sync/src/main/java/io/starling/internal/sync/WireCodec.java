@@ -48,7 +48,8 @@ public final class WireCodec {
             CLOSE = 8,
             PRESENCE = 9,
             SUMMARY = 10,
-            DEFLATED = 11;
+            DEFLATED = 11,
+            BLOB = 12;
     /** Below this many bytes a message is not worth compressing. */
     static final int MIN_DEFLATE = 256;
 
@@ -116,6 +117,9 @@ public final class WireCodec {
             w.writeByte(CLOSE).writeString(c.reason()).writeString(c.message());
         } else if (m instanceof Presence p) {
             w.writeByte(PRESENCE).writeBytes(p.payload());
+        } else if (m instanceof Message.Blob b) {
+            w.writeByte(BLOB);
+            BlobCodec.write(w, b.body());
         } else if (m instanceof Summary s) {
             w.writeByte(SUMMARY).writeString(s.collection()).writeVarInt(s.buckets().length);
             for (long b : s.buckets()) w.writeFixedLong(b);
@@ -323,6 +327,7 @@ public final class WireCodec {
                     m = new Presence(payload);
                 }
                 case SUMMARY -> m = readSummary(r);
+                case BLOB -> m = new Message.Blob(BlobCodec.read(r));
                 case DEFLATED -> throw WireException.malformed("a compressed message inside a compressed message");
                 default -> throw WireException.malformed("unknown " + what + "message type " + type);
             }

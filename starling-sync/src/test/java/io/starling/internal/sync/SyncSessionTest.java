@@ -1141,7 +1141,9 @@ class SyncSessionTest {
                     .isInstanceOfSatisfying(
                             Hello.class,
                             h -> assertThat(h.capabilities())
-                                    .isEqualTo(SessionConfig.CAP_SUMMARY | SessionConfig.CAP_DEFLATE));
+                                    .isEqualTo(SessionConfig.CAP_SUMMARY
+                                            | SessionConfig.CAP_DEFLATE
+                                            | SessionConfig.CAP_ATTACHMENTS));
             List<Message> out = s.onMessage(new Hello(1, b.appId, 1, 42, caps, 1 << 20, 0));
             List<Message.Summary> sums = only(out, Message.Summary.class);
             if (caps == 0) {

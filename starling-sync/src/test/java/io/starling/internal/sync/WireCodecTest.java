@@ -311,7 +311,9 @@ class WireCodecTest {
     @Test
     void refusesWhatIsNotExactlyOneValidMessage() {
         refused("", "empty");
-        refused("0c", "unknown message type 12");
+        refused("0d", "unknown message type 13");
+        refused("0c", "");
+        refused("0c0701", "unknown attachment message kind 7");
         refused("0a0163", "truncated"); // SUMMARY without its bucket count
         refused("0a016303" + "00".repeat(24), "not a power of two"); // 3 buckets
         refused("0a016300", "not a power of two"); // no bucket

@@ -75,14 +75,15 @@ final class DefaultQueryResult implements QueryResult {
         @Override
         public String json() {
             String j = json;
-            if (j == null) json = j = Json.write(value.toJava());
+            if (j == null)
+                json = j = Json.write(java.util.Objects.requireNonNull(AttachmentTokens.forJson(value.toJava())));
             return j;
         }
 
         @Override
         @SuppressWarnings("unchecked") // a result item is an object, and toJava() of an object is a Map<String, Object>
         public Map<String, Object> value() {
-            return (Map<String, Object>) value.toJava();
+            return (Map<String, Object>) java.util.Objects.requireNonNull(AttachmentTokens.fromResult(value.toJava()));
         }
 
         @Override

@@ -43,6 +43,7 @@ public final class DefaultStarling implements Starling {
     private final Clock clock;
     private final SyncMetrics metrics = new SyncMetrics();
     private final PresenceService presence;
+    private final AttachmentService attachments;
     private volatile @Nullable SyncService syncService; // started with the first connection
     private volatile @Nullable Network network;
     private final @Nullable NodeTail tail; // a node of a shared storage: finds the other nodes' commits
@@ -70,6 +71,11 @@ public final class DefaultStarling implements Starling {
                 incarnation,
                 Objects.requireNonNull(config.appId(), "the opened instance's config names its app"),
                 clock::millis);
+        BlobStore blobs = new BlobStore(config.databaseDirectory());
+        blobs.cleanTemporaryFiles();
+        this.attachments = new AttachmentService(
+                blobs, storage, config.attachments(), clock::millis, AttachmentAccess.anyPeerOfTheApp());
+        store.attachments(attachments);
         store.addChangeListener(changes -> {
             SyncService s = syncService;
             if (s != null) s.localChange();
@@ -110,6 +116,7 @@ public final class DefaultStarling implements Starling {
                     metrics,
                     presence);
             sync.attach(syncService);
+            syncService.attachments(attachments);
         }
         return syncService.attach(channel, info);
     }
@@ -456,6 +463,23 @@ public final class DefaultStarling implements Starling {
         return sync;
     }
 
+    /** The attachment layer (tests run its collector). */
+    public List<String> collectAttachments() {
+        checkOpen();
+        return attachments.collectGarbage();
+    }
+
+    /** Attachment bytes this instance sent to the peers connected now (tests of resume). */
+    public long attachmentBytesServed() {
+        checkOpen();
+        return attachments.bytesServed();
+    }
+
+    /** Relay fetches this instance started on peers' behalf (tests of multi-hop). */
+    public long attachmentRelays() {
+        return attachments.relaysStarted();
+    }
+
     /** The storage under the store (tests reach its hooks through it, such as a size cap that makes it "full"). */
     public DocumentStorage storage() {
         return storage;
@@ -489,6 +513,7 @@ public final class DefaultStarling implements Starling {
         if (n != null) n.close(); // waits a grace period for those flushes, then stops the event loops
         DeviceLogin login = deviceLogin;
         if (login != null) login.close();
+        attachments.close(); // fetches still running fail with store/closed
         sync.closeObservers();
         presence.closeObservers();
         if (tail != null) tail.close();

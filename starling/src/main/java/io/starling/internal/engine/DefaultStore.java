@@ -217,7 +217,9 @@ public final class DefaultStore implements Store {
                         return true;
                     }
                 }
-                String value = document == null ? null : Json.write(document.toJava());
+                String value = document == null
+                        ? null
+                        : Json.write(Objects.requireNonNull(AttachmentTokens.forJson(document.toJava())));
                 String idJson = Json.write(Objects.requireNonNull(id.toJava(), "id")); // ids are never null
                 out.add(new StoreChange(
                         row.sequence(),
@@ -707,12 +709,68 @@ public final class DefaultStore implements Store {
         }
     }
 
+    // ---- attachments (docs/ATTACHMENTS.md)
+
+    private volatile @Nullable AttachmentService attachments;
+
+    /** The instance's attachment layer (set once, when the instance opens). */
+    void attachments(AttachmentService service) {
+        this.attachments = service;
+    }
+
+    AttachmentService attachmentService() {
+        AttachmentService a = attachments;
+        if (a == null) throw new StarlingException(ErrorCode.CLOSED, "this store has no attachment layer");
+        return a;
+    }
+
+    @Override
+    public io.starling.AttachmentToken newAttachment(java.nio.file.Path file, Map<String, String> metadata) {
+        Objects.requireNonNull(file, "file");
+        checkOpen();
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return attachmentService().store(in, metadata);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new StarlingException(ErrorCode.STORE_IO, "cannot attach " + file + ": no such file", e);
+        } catch (java.io.IOException e) {
+            throw new StarlingException(ErrorCode.STORE_IO, "cannot attach " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public io.starling.AttachmentToken newAttachment(byte[] data, Map<String, String> metadata) {
+        Objects.requireNonNull(data, "data");
+        checkOpen();
+        return attachmentService().store(new java.io.ByteArrayInputStream(data), metadata);
+    }
+
+    @Override
+    public io.starling.AttachmentToken newAttachment(java.io.InputStream in, Map<String, String> metadata) {
+        Objects.requireNonNull(in, "in");
+        checkOpen();
+        return attachmentService().store(in, metadata);
+    }
+
+    @Override
+    public io.starling.AttachmentFetcher fetchAttachment(
+            io.starling.AttachmentToken token, io.starling.AttachmentFetchListener listener) {
+        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(listener, "listener");
+        return attachmentService().fetch(token, listener);
+    }
+
+    @Override
+    public List<io.starling.AttachmentFetcher> attachmentFetchers() {
+        return attachmentService().fetchers();
+    }
+
     private static Map<String, Value> bind(Map<String, ?> arguments) {
         Map<String, Value> args = new LinkedHashMap<>();
         if (arguments != null) {
             for (Map.Entry<String, ?> e : arguments.entrySet()) {
                 try {
-                    args.put(e.getKey(), Value.fromJava(e.getValue()));
+                    Object arg = AttachmentTokens.toArgument(e.getValue());
+                    args.put(e.getKey(), arg == null ? Value.NULL : Value.fromJava(arg));
                 } catch (IllegalArgumentException bad) {
                     throw new QueryException(
                             ErrorCode.QUERY_ARGUMENT,

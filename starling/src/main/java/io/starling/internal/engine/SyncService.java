@@ -78,6 +78,7 @@ final class SyncService implements AutoCloseable {
     private final AtomicLong attachOrder = new AtomicLong();
     private volatile boolean closed;
     private volatile @Nullable Thread worker;
+    private volatile @Nullable AttachmentService attachments;
 
     SyncService(
             EngineSyncStore view,
@@ -102,6 +103,11 @@ final class SyncService implements AutoCloseable {
         ScheduledFuture<?> unusedTicker =
                 thread.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         presence.attach(this);
+    }
+
+    /** The attachment layer that gets the attachment messages of every session (docs/ATTACHMENTS.md). */
+    void attachments(AttachmentService service) {
+        this.attachments = service;
     }
 
     /** A new connection: starts a session on it and returns where its incoming messages go. */
@@ -340,6 +346,11 @@ final class SyncService implements AutoCloseable {
         }
 
         private void deliver(Message m) {
+            if (m instanceof Message.Blob b) { // the attachment layer's, not the session's
+                AttachmentService a = attachments;
+                if (a != null && established) a.received(remotePeer, b.body());
+                return;
+            }
             metrics.documentsReceived.add(documents(m));
             if (!(m instanceof Message.Presence)) metrics.messagesReceived.increment();
             feed(session.onMessage(m));
@@ -442,6 +453,8 @@ final class SyncService implements AutoCloseable {
             drivers.remove(this);
             channel.sessionEnded(reason);
             channel.close();
+            AttachmentService a = attachments;
+            if (a != null && established) a.disconnected(remotePeer, channel);
             if (established) {
                 if (SyncSession.DUPLICATE.equals(reason)) {
                     log.debug("duplicate session with {} closed", peerName());
@@ -470,6 +483,10 @@ final class SyncService implements AutoCloseable {
                     info.outgoing() ? "to" : "from",
                     info.remoteAddress());
             channel.established(remotePeerId);
+            AttachmentService a = attachments;
+            if (a != null
+                    && (session.remoteCapabilities() & io.starling.internal.sync.SessionConfig.CAP_ATTACHMENTS) != 0)
+                a.connected(remotePeerId, channel);
             sync.peersChanged();
             presence.neighboursChanged();
         }

@@ -1,0 +1,659 @@
+package io.starling.internal.engine;
+
+import io.starling.AttachmentFetchListener;
+import io.starling.AttachmentFetcher;
+import io.starling.AttachmentToken;
+import io.starling.ErrorCode;
+import io.starling.StarlingConfig;
+import io.starling.StarlingException;
+import io.starling.internal.net.MessageChannel;
+import io.starling.internal.storage.DocumentStorage;
+import io.starling.internal.sync.BlobMessage;
+import io.starling.internal.sync.Message;
+import io.starling.internal.sync.WireCodec;
+import io.starling.internal.sync.blob.BlobFetch;
+import io.starling.internal.sync.blob.BlobServer;
+import io.starling.internal.sync.blob.BlobSource;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Design note — the attachment layer of an instance.
+ *
+ * Everything here runs on one thread, "starling-attachments": the protocol objects (BlobServer per connection,
+ * BlobFetch per blob, both sans I/O) are driven by it, the partial files are appended by it, and listeners are called
+ * by it. The sync thread only hands over: a session established or ended, an attachment message received. Sending
+ * goes straight to the connection's channel (thread-safe), so chunks never wait behind the sync thread's work, and
+ * document messages never wait for ours beyond the fetcher's credit already on the link.
+ *
+ * One fetch per blob: fetchAttachment calls for the same id share it, and a relay for a peer joins it too. At most
+ * maxConcurrentFetches transfer at once; the others wait in order. A tick every 100 ms drives timeouts, the bandwidth
+ * share and the garbage collector.
+ */
+
+/** Attachments of one instance: storing, fetching, serving, relaying and collecting blobs. Thread-safe. */
+final class AttachmentService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AttachmentService.class);
+    static final long TICK_MILLIS = 100;
+    /** Chunks a fetch asks for ahead of what it received (its credit): 8 × 32 KiB. */
+    static final int WINDOW = 8;
+
+    private static final HexFormat HEX = HexFormat.of();
+    /** The SHA-256 of no bytes. */
+    static final String EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    private final BlobStore blobs;
+    private final DocumentStorage storage;
+    private final StarlingConfig.Attachments config;
+    private final LongSupplier clock;
+    private final AttachmentAccess access;
+    /** Started with the first use (a blob stored or fetched, a connection): an instance that never uses attachments,
+     * such as a replica of the deterministic simulator, runs no thread for them. */
+    private @Nullable ScheduledExecutorService thread;
+
+    private final Map<Long, Link> links = new LinkedHashMap<>();
+    private final Map<String, Fetch> fetches = new LinkedHashMap<>();
+    private final ArrayDeque<Fetch> waiting = new ArrayDeque<>();
+    private final List<Handle> handles = new CopyOnWriteArrayList<>();
+    /** When each blob was last seen referenced by a document (collector). */
+    private final Map<String, Long> lastReferenced = new HashMap<>();
+
+    private long lastCollection;
+    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong relaysStarted = new java.util.concurrent.atomic.AtomicLong();
+
+    AttachmentService(
+            BlobStore blobs,
+            DocumentStorage storage,
+            StarlingConfig.Attachments config,
+            LongSupplier clock,
+            AttachmentAccess access) {
+        this.blobs = blobs;
+        this.storage = storage;
+        this.config = config;
+        this.clock = clock;
+        this.access = access;
+        this.lastCollection = clock.getAsLong();
+    }
+
+    private synchronized ScheduledExecutorService thread() {
+        ScheduledExecutorService t = thread;
+        if (t != null) return t;
+        ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread th = new Thread(r, "starling-attachments");
+            th.setDaemon(true);
+            return th;
+        });
+        ScheduledFuture<?> unusedTicker =
+                started.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        thread = started;
+        return started;
+    }
+
+    // ---- the API
+
+    AttachmentToken store(InputStream in, Map<String, String> metadata) {
+        if (!closed) thread(); // the collector runs from now on
+        return blobs.put(in, metadata);
+    }
+
+    AttachmentFetcher fetch(AttachmentToken token, AttachmentFetchListener listener) {
+        Handle h = new Handle(token, listener);
+        handles.add(h);
+        run(() -> start(h));
+        return h;
+    }
+
+    List<AttachmentFetcher> fetchers() {
+        List<AttachmentFetcher> out = new ArrayList<>(handles);
+        return List.copyOf(out);
+    }
+
+    // ---- the sync layer's hooks (any thread)
+
+    /** A session with {@code peer} is established on {@code channel}, and the peer speaks attachments. */
+    void connected(long peer, MessageChannel channel) {
+        run(() -> {
+            Link l = new Link(peer, channel);
+            Link old = links.put(peer, l);
+            if (old != null) dropLink(old);
+            long now = clock.getAsLong();
+            for (Fetch f : new ArrayList<>(fetches.values())) {
+                if (f.started && !f.excluded.contains(peer)) f.act(f.proto().addPeer(peer, now));
+            }
+        });
+    }
+
+    /** The session on {@code channel} ended. */
+    void disconnected(long peer, MessageChannel channel) {
+        run(() -> {
+            Link l = links.get(peer);
+            if (l == null || l.channel != channel) return;
+            links.remove(peer);
+            dropLink(l);
+        });
+    }
+
+    private void dropLink(Link l) {
+        long now = clock.getAsLong();
+        for (Fetch f : new ArrayList<>(fetches.values())) {
+            if (f.started) f.act(f.proto().removePeer(l.peer, now));
+            f.relayFor.remove(l.peer);
+        }
+    }
+
+    /** An attachment message from {@code peer}. */
+    void received(long peer, BlobMessage m) {
+        run(() -> {
+            Link l = links.get(peer);
+            if (l == null) return;
+            long now = clock.getAsLong();
+            if (m instanceof BlobMessage.Want || m instanceof BlobMessage.Get || m instanceof BlobMessage.Done) {
+                l.send(l.server.onMessage(m, now));
+            } else {
+                Fetch f = l.fetchesByNo.get(m.fetchNo());
+                if (f != null && f.started) f.act(f.proto().onMessage(peer, m, now));
+            }
+        });
+    }
+
+    // ---- fetching
+
+    private void start(Handle h) {
+        if (h.done) return;
+        String id = h.token.id();
+        if (blobs.has(id)) {
+            h.complete();
+            return;
+        }
+        if (h.token.len() == 0 && !id.equals(EMPTY)) { // only one content has no bytes
+            h.failed(
+                    ErrorCode.ATTACHMENT_UNAVAILABLE,
+                    "attachment " + id + " is not held here (and its token says 0 bytes,"
+                            + " which only the empty attachment " + EMPTY + " has)");
+            return;
+        }
+        Fetch f = fetches.get(id);
+        if (f == null) {
+            f = new Fetch(id, h.token.len());
+            fetches.put(id, f);
+            enqueue(f);
+        }
+        f.handles.add(h);
+        h.fetch = f;
+    }
+
+    private void enqueue(Fetch f) {
+        long active = fetches.values().stream().filter(x -> x.started).count();
+        if (active < config.maxConcurrentFetches()) begin(f);
+        else waiting.add(f);
+    }
+
+    private void begin(Fetch f) {
+        f.partial = blobs.openPartial(f.id, f.length);
+        long now = clock.getAsLong();
+        f.proto = new BlobFetch(
+                HEX.parseHex(f.id),
+                f.length,
+                f.partial.chunks(),
+                WINDOW,
+                config.fetchTimeout().toMillis(),
+                f.ttl,
+                peer -> {
+                    Link l = java.util.Objects.requireNonNull(links.get(peer), "fetches ask connected peers only");
+                    long no = ++l.nextFetchNo;
+                    l.fetchesByNo.put(no, f);
+                    return no;
+                },
+                now);
+        f.started = true;
+        f.act(f.proto().start());
+        if (!f.started) return;
+        for (Link l : new ArrayList<>(links.values())) {
+            if (!f.excluded.contains(l.peer)) f.act(f.proto().addPeer(l.peer, now));
+            if (!f.started) return;
+        }
+        f.progress();
+    }
+
+    private void end(Fetch f) {
+        f.started = false;
+        fetches.remove(f.id);
+        waiting.remove(f);
+        for (Link l : links.values()) l.fetchesByNo.values().removeIf(x -> x == f);
+        BlobStore.Partial p = f.partial;
+        if (p != null) p.release();
+        while (!waiting.isEmpty()
+                && fetches.values().stream().filter(x -> x.started).count() < config.maxConcurrentFetches()) {
+            Fetch next = waiting.poll();
+            if (next != null) begin(next);
+        }
+    }
+
+    /** A fetch of one blob, shared by every handle that wants it and the peers it relays for. */
+    private final class Fetch {
+        final String id;
+        final long length;
+        final List<Handle> handles = new ArrayList<>();
+        final Set<Long> relayFor = new HashSet<>();
+        final Set<Long> excluded = new HashSet<>();
+        int ttl = BlobMessage.MAX_TTL - 1;
+
+        @Nullable
+        BlobFetch proto;
+
+        BlobStore.@Nullable Partial partial;
+        boolean started;
+
+        Fetch(String id, long length) {
+            this.id = id;
+            this.length = length;
+        }
+
+        BlobFetch proto() {
+            return java.util.Objects.requireNonNull(proto, "started");
+        }
+
+        void act(List<BlobFetch.Action> actions) {
+            boolean wrote = false;
+            for (BlobFetch.Action a : actions) {
+                if (!started) return;
+                if (a instanceof BlobFetch.Send s) {
+                    Link l = links.get(s.peer());
+                    if (l != null) l.send(s.message());
+                } else if (a instanceof BlobFetch.Write w) {
+                    try {
+                        java.util.Objects.requireNonNull(partial).append(w.index(), w.hash(), w.data());
+                    } catch (StarlingException e) {
+                        fail(ErrorCode.STORE_IO, e.getMessage());
+                        return;
+                    }
+                    wrote = true;
+                } else if (a instanceof BlobFetch.Complete) {
+                    if (wrote) progress();
+                    complete();
+                    return;
+                } else if (a instanceof BlobFetch.Fail x) {
+                    fail(ErrorCode.ATTACHMENT_UNAVAILABLE, x.reason());
+                    return;
+                }
+            }
+            if (wrote) {
+                progress();
+                available();
+            }
+        }
+
+        void progress() {
+            long done = Math.min(length, proto().chunksHeld() * BlobStore.CHUNK);
+            for (Handle h : handles) h.progress(done);
+        }
+
+        void available() {
+            byte[] raw = HEX.parseHex(id);
+            long now = clock.getAsLong();
+            for (Link l : links.values()) l.send(l.server.onAvailable(raw, now));
+        }
+
+        void complete() {
+            boolean ok;
+            try {
+                ok = java.util.Objects.requireNonNull(partial).finish();
+            } catch (StarlingException e) {
+                fail(ErrorCode.STORE_IO, e.getMessage());
+                return;
+            }
+            if (!ok) {
+                fail(
+                        ErrorCode.ATTACHMENT_UNAVAILABLE,
+                        "the content received does not match its SHA-256 id although every chunk matched the hash its"
+                                + " peer sent: a peer holds wrong hashes");
+                return;
+            }
+            end(this);
+            for (Handle h : new ArrayList<>(handles)) h.complete();
+            available();
+        }
+
+        void fail(ErrorCode code, @Nullable String reason) {
+            String why = reason == null ? code.code() : reason;
+            if (proto != null) for (BlobFetch.Action a : proto.stop()) if (a instanceof BlobFetch.Send s) sendTo(s);
+            end(this);
+            for (Handle h : new ArrayList<>(handles)) h.failed(code, why);
+            byte[] raw = HEX.parseHex(id);
+            for (Link l : links.values()) l.send(l.server.onUnavailable(raw, why));
+        }
+
+        /** A handle left: stops the fetch when nobody waits for it any more. */
+        void left(Handle h) {
+            handles.remove(h);
+            stopIfUnused();
+        }
+
+        void stopIfUnused() {
+            if (!handles.isEmpty() || !relayFor.isEmpty()) return;
+            if (started && proto != null)
+                for (BlobFetch.Action a : proto.stop()) if (a instanceof BlobFetch.Send s) sendTo(s);
+            end(this);
+        }
+    }
+
+    private void sendTo(BlobFetch.Send s) {
+        Link l = links.get(s.peer());
+        if (l != null) l.send(s.message());
+    }
+
+    /** One connection to a peer that speaks attachments. */
+    private final class Link implements BlobSource {
+        final long peer;
+        final MessageChannel channel;
+        final BlobServer server;
+        final Map<Long, Fetch> fetchesByNo = new HashMap<>();
+        long nextFetchNo;
+
+        Link(long peer, MessageChannel channel) {
+            this.peer = peer;
+            this.channel = channel;
+            this.server = new BlobServer(this, peer, config.bytesPerSecondPerPeer());
+        }
+
+        void send(List<BlobMessage> messages) {
+            for (BlobMessage m : messages) send(m);
+        }
+
+        void send(BlobMessage m) {
+            channel.send(WireCodec.encode(new Message.Blob(m)));
+        }
+
+        @Override
+        public long chunksHeld(byte[] id, long length) {
+            return blobs.chunksHeld(HEX.formatHex(id), length);
+        }
+
+        @Override
+        public BlobSource.@Nullable HeldChunk read(byte[] id, long length, long index) {
+            return blobs.read(HEX.formatHex(id), length, index);
+        }
+
+        @Override
+        public @Nullable String refusal(long peer, byte[] id) {
+            return access.refusal(peer, HEX.formatHex(id));
+        }
+
+        @Override
+        public boolean relay(byte[] id, long length, int ttl, long forPeer) {
+            String hex = HEX.formatHex(id);
+            boolean other = false;
+            for (Long p : links.keySet()) if (p != forPeer) other = true;
+            if (!other) return false;
+            Fetch f = fetches.get(hex);
+            if (f == null) {
+                f = new Fetch(hex, length);
+                f.ttl = ttl;
+                f.excluded.add(forPeer);
+                f.relayFor.add(forPeer);
+                fetches.put(hex, f);
+                relaysStarted.incrementAndGet();
+                log.debug("fetching attachment {} on behalf of peer {}", hex, Long.toUnsignedString(forPeer, 16));
+                enqueue(f);
+            } else {
+                f.relayFor.add(forPeer);
+            }
+            return true;
+        }
+    }
+
+    // ---- the handle the application holds
+
+    private final class Handle implements AttachmentFetcher {
+        final AttachmentToken token;
+        final AttachmentFetchListener listener;
+
+        @Nullable
+        Fetch fetch;
+
+        volatile boolean done;
+        volatile long bytesDone;
+
+        Handle(AttachmentToken token, AttachmentFetchListener listener) {
+            this.token = token;
+            this.listener = listener;
+        }
+
+        @Override
+        public AttachmentToken token() {
+            return token;
+        }
+
+        @Override
+        public long bytesDone() {
+            return bytesDone;
+        }
+
+        @Override
+        public boolean isDone() {
+            return done;
+        }
+
+        @Override
+        public void cancel() {
+            if (done) return;
+            run(() -> {
+                if (done) return;
+                Fetch f = fetch;
+                failed(ErrorCode.ATTACHMENT_CANCELLED, "the fetch of attachment " + token.id() + " was cancelled");
+                if (f != null) f.left(this);
+            });
+            if (closed) done = true;
+        }
+
+        @Override
+        public void close() {
+            cancel();
+        }
+
+        void progress(long done) {
+            bytesDone = done;
+            try {
+                listener.progress(done, token.len());
+            } catch (RuntimeException e) {
+                log.warn("an attachment fetch listener threw", e);
+            }
+        }
+
+        void complete() {
+            if (done) return;
+            done = true;
+            handles.remove(this);
+            bytesDone = token.len();
+            java.nio.file.Path file = blobs.file(token.id());
+            try {
+                if (file == null) {
+                    listener.failed(ErrorCode.STORE_IO, "attachment " + token.id() + " vanished before it was read");
+                } else {
+                    long size = java.nio.file.Files.size(file);
+                    // a token that misstates the length still names the content; the attachment tells the truth
+                    AttachmentToken actual =
+                            size == token.len() ? token : new AttachmentToken(token.id(), size, token.metadata());
+                    listener.completed(new FileAttachment(actual, file));
+                }
+            } catch (java.io.IOException e) {
+                listener.failed(ErrorCode.STORE_IO, "cannot read attachment " + token.id() + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                log.warn("an attachment fetch listener threw", e);
+            }
+        }
+
+        void failed(ErrorCode code, String reason) {
+            if (done) return;
+            done = true;
+            handles.remove(this);
+            try {
+                listener.failed(code, reason);
+            } catch (RuntimeException e) {
+                log.warn("an attachment fetch listener threw", e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "AttachmentFetcher[" + token.id() + ", " + bytesDone + " of " + token.len() + " bytes]";
+        }
+    }
+
+    // ---- ticks and the collector
+
+    private void tick() {
+        try {
+            long now = clock.getAsLong();
+            for (Fetch f : new ArrayList<>(fetches.values())) {
+                if (f.started) f.act(f.proto().onTick(now));
+                if (f.started) f.stopIfUnused(); // a relay whose asker went away
+            }
+            for (Link l : links.values()) if (l.server.throttled()) l.send(l.server.pump(now));
+            long every = Math.max(1000, Math.min(config.gracePeriod().toMillis() / 2, 600_000));
+            if (now - lastCollection >= every) {
+                lastCollection = now;
+                collect(now);
+            }
+        } catch (RuntimeException e) {
+            log.error("attachment tick failed", e);
+        }
+    }
+
+    /**
+     * Deletes the blobs no live document references that have been unreferenced for the grace period and that no
+     * fetch (here or a peer's from here) is using. Returns the ids deleted. On the attachment thread.
+     */
+    private List<String> collect(long now) {
+        Set<String> referenced = new HashSet<>();
+        storage.read(tx -> {
+            for (String c : tx.collections()) {
+                tx.scan(c, true, row -> {
+                    AttachmentTokens.collectIds(row.state(), referenced);
+                    return true;
+                });
+            }
+            return referenced.size();
+        });
+        List<String> deleted = new ArrayList<>();
+        long grace = config.gracePeriod().toMillis();
+        for (String id : blobs.ids()) {
+            if (referenced.contains(id)) {
+                lastReferenced.put(id, now);
+                continue;
+            }
+            if (fetches.containsKey(id) || servedNow(id)) continue;
+            long since = Math.max(blobs.storedAt(id), lastReferenced.getOrDefault(id, 0L));
+            if (now - since < grace) continue;
+            blobs.delete(id);
+            lastReferenced.remove(id);
+            deleted.add(id);
+        }
+        if (!deleted.isEmpty()) log.info("collected {} unreferenced attachment(s)", deleted.size());
+        return deleted;
+    }
+
+    private boolean servedNow(String id) {
+        byte[] raw = HEX.parseHex(id);
+        for (Link l : links.values()) if (l.server.serving(raw)) return true;
+        return false;
+    }
+
+    /** Runs the collector now and returns the ids it deleted (tests, the CLI). */
+    List<String> collectGarbage() {
+        CompletableFuture<List<String>> f = new CompletableFuture<>();
+        run(() -> f.complete(collect(clock.getAsLong())));
+        try {
+            return f.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StarlingException(ErrorCode.INTERNAL, "interrupted while collecting attachments", e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new StarlingException(ErrorCode.INTERNAL, "the attachment collector failed: " + e, e);
+        }
+    }
+
+    /** Chunk bytes this instance's servers sent to peers, over the connections open now (tests). */
+    long bytesServed() {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        run(() -> f.complete(
+                links.values().stream().mapToLong(l -> l.server.bytesSent()).sum()));
+        try {
+            return f.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StarlingException(ErrorCode.INTERNAL, "interrupted", e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new StarlingException(ErrorCode.INTERNAL, "cannot read the attachment counters: " + e, e);
+        }
+    }
+
+    /** Relay fetches started on peers' behalf since open (tests). */
+    long relaysStarted() {
+        return relaysStarted.get();
+    }
+
+    private void run(Runnable task) {
+        if (closed) return;
+        try {
+            thread().execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    log.error("attachment task failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closing
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        ScheduledExecutorService thread;
+        synchronized (this) {
+            thread = this.thread;
+            closed = true;
+        }
+        if (thread == null) return;
+        try {
+            thread.execute(() -> {
+                for (Fetch f : new ArrayList<>(fetches.values())) {
+                    f.fail(ErrorCode.CLOSED, "the instance is closing");
+                }
+                for (Handle h : new ArrayList<>(handles)) h.failed(ErrorCode.CLOSED, "the instance is closing");
+            });
+        } catch (java.util.concurrent.RejectedExecutionException alreadyClosed) {
+            // closed
+        }
+        closed = true;
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) thread.shutdownNow();
+        } catch (InterruptedException e) {
+            thread.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

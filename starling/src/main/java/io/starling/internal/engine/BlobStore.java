@@ -1,0 +1,418 @@
+package io.starling.internal.engine;
+
+import io.starling.AttachmentToken;
+import io.starling.ErrorCode;
+import io.starling.StarlingException;
+import io.starling.internal.sync.BlobMessage;
+import io.starling.internal.sync.blob.BlobSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Design note — blob files.
+ *
+ * Blobs live in the directory `attachments` beside the database, never in SQLite: a blob is written once and read in
+ * chunks, which a file does better than rows, and a large one would bloat the WAL. Layout:
+ *
+ *   attachments/<id>            a complete blob whose SHA-256 is <id> (64 hex digits)
+ *   attachments/<id>.sums       the SHA-256 of each 32 KiB chunk of it, 32 bytes each, in order
+ *   attachments/partial/<id>    the verified prefix of a blob being fetched (whole chunks)
+ *   attachments/partial/<id>.sums  the hashes of those chunks
+ *   attachments/tmp/            files being written
+ *
+ * A complete blob is written to tmp/, forced to disk, and renamed: its sums first, then the content, so a file named by
+ * an id is always whole and verified (a crash leaves at most a stray file in tmp/, deleted at the next open, or a
+ * .sums without its blob, deleted by the collector). Identical content is stored once: a rename onto an existing id
+ * is skipped. Nothing is ever held whole in memory: content is streamed through 64 KiB buffers.
+ *
+ * A partial blob grows by appending verified chunks in order; a resumed fetch re-reads it and keeps the prefix whose
+ * chunks still match their sums (a torn write at a power loss loses only the chunks after it). When the last chunk
+ * is held the whole content is hashed once more; only a match is renamed to its id.
+ */
+
+/** The attachment files of one store. Thread-safe (files are written under per-id locks by the caller's thread). */
+final class BlobStore {
+    static final int CHUNK = BlobMessage.CHUNK_BYTES;
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final Path dir;
+    private final Path partialDir;
+    private final Path tmpDir;
+    private final AtomicLong tmpCounter = new AtomicLong();
+    private final ConcurrentHashMap<String, Partial> partials = new ConcurrentHashMap<>();
+
+    BlobStore(Path databaseDirectory) {
+        this.dir = databaseDirectory.resolve("attachments");
+        this.partialDir = dir.resolve("partial");
+        this.tmpDir = dir.resolve("tmp");
+    }
+
+    Path directory() {
+        return dir;
+    }
+
+    /** Deletes what an earlier process left in tmp/. */
+    void cleanTemporaryFiles() {
+        if (!Files.isDirectory(tmpDir)) return;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmpDir)) {
+            for (Path p : ds) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw io("cannot clean " + tmpDir, e);
+        }
+    }
+
+    // ---- complete blobs
+
+    /** Streams {@code in} into a new blob (or finds the same content held already) and returns its token. */
+    AttachmentToken put(InputStream in, java.util.Map<String, String> metadata) {
+        AttachmentToken probe = new AttachmentToken("0".repeat(64), 0, metadata); // checks the metadata first
+        Path data = tmp();
+        Path sums = tmp();
+        MessageDigest whole = sha256();
+        long length = 0;
+        try (FileChannel out = FileChannel.open(data, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                FileChannel sumsOut = FileChannel.open(sums, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            byte[] buf = new byte[CHUNK];
+            while (true) {
+                int n = in.readNBytes(buf, 0, CHUNK);
+                if (n == 0) break;
+                whole.update(buf, 0, n);
+                MessageDigest chunk = sha256();
+                chunk.update(buf, 0, n);
+                writeFully(out, ByteBuffer.wrap(buf, 0, n));
+                writeFully(sumsOut, ByteBuffer.wrap(chunk.digest()));
+                length += n;
+                if (n < CHUNK) break;
+            }
+            out.force(true);
+            sumsOut.force(true);
+        } catch (IOException e) {
+            deleteQuietly(data);
+            deleteQuietly(sums);
+            throw io("cannot store the attachment in " + dir + ": " + e.getMessage(), e);
+        }
+        String id = HEX.formatHex(whole.digest());
+        try {
+            install(id, data, sums);
+        } finally {
+            deleteQuietly(data);
+            deleteQuietly(sums);
+        }
+        return new AttachmentToken(id, length, probe.metadata());
+    }
+
+    private void install(String id, Path data, Path sums) {
+        Path target = dir.resolve(id);
+        if (Files.exists(target)) return; // the same content, stored once
+        move(sums, dir.resolve(id + ".sums"));
+        move(data, target);
+        syncDirectory(dir);
+    }
+
+    boolean has(String id) {
+        return Files.isRegularFile(dir.resolve(id));
+    }
+
+    /** The file of a complete blob, or null. */
+    @Nullable
+    Path file(String id) {
+        Path p = dir.resolve(id);
+        return Files.isRegularFile(p) ? p : null;
+    }
+
+    /** Ids of the complete blobs. */
+    List<String> ids() {
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return out;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (AttachmentToken.isId(name)) out.add(name);
+            }
+        } catch (IOException e) {
+            throw io("cannot list " + dir, e);
+        }
+        return out;
+    }
+
+    /** When a complete blob was stored (its file's modification time), in epoch milliseconds; 0 if gone. */
+    long storedAt(String id) {
+        try {
+            return Files.getLastModifiedTime(dir.resolve(id)).toMillis();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Deletes a complete blob (the content first, so the id never names a blob without its sums). */
+    void delete(String id) {
+        try {
+            Files.deleteIfExists(dir.resolve(id));
+            Files.deleteIfExists(dir.resolve(id + ".sums"));
+        } catch (IOException e) {
+            throw io("cannot delete attachment " + id + " in " + dir, e);
+        }
+    }
+
+    // ---- serving chunks
+
+    /** Leading chunks held verified: all of a complete blob, the prefix of a partial one, or -1. */
+    long chunksHeld(String id, long length) {
+        Path p = dir.resolve(id);
+        if (Files.isRegularFile(p)) {
+            try {
+                return Files.size(p) == length ? BlobMessage.chunks(length) : -1;
+            } catch (IOException e) {
+                return -1;
+            }
+        }
+        Partial part = partials.get(id);
+        return part == null ? -1 : part.chunks();
+    }
+
+    /** Chunk {@code index} and its recorded hash, from the complete blob or the partial one; null when gone. */
+    BlobSource.@Nullable HeldChunk read(String id, long length, long index) {
+        Path data = dir.resolve(id);
+        Path sums = dir.resolve(id + ".sums");
+        if (!Files.isRegularFile(data)) {
+            Partial part = partials.get(id);
+            if (part == null) return null;
+            data = part.data;
+            sums = part.sums;
+        }
+        int len = BlobMessage.chunkLength(length, index);
+        try (FileChannel d = FileChannel.open(data, StandardOpenOption.READ);
+                FileChannel s = FileChannel.open(sums, StandardOpenOption.READ)) {
+            ByteBuffer bytes = ByteBuffer.allocate(len);
+            readFully(d, bytes, index * CHUNK);
+            ByteBuffer hash = ByteBuffer.allocate(32);
+            readFully(s, hash, index * 32);
+            return new BlobSource.HeldChunk(hash.array(), bytes.array());
+        } catch (NoSuchFileException gone) {
+            return null;
+        } catch (IOException e) {
+            return null; // a short file or a read error: whoever asked tries elsewhere
+        }
+    }
+
+    // ---- partial blobs (fetches)
+
+    /** Opens (or resumes) the partial blob of a fetch: its verified prefix is what {@link Partial#chunks()} says. */
+    Partial openPartial(String id, long length) {
+        return partials.compute(id, (k, existing) -> existing != null ? existing.retain() : new Partial(id, length));
+    }
+
+    /** The partial blob of {@code id} if a fetch holds one open. */
+    @Nullable
+    Partial partial(String id) {
+        return partials.get(id);
+    }
+
+    /** A blob being fetched: appended one verified chunk at a time, renamed to its id once whole and verified. */
+    final class Partial {
+        final String id;
+        final long length;
+        final Path data;
+        final Path sums;
+        private final MessageDigest whole = sha256();
+        private volatile long chunks;
+        private int users = 1;
+
+        Partial(String id, long length) {
+            this.id = id;
+            this.length = length;
+            this.data = partialDir.resolve(id);
+            this.sums = partialDir.resolve(id + ".sums");
+            try {
+                Files.createDirectories(partialDir);
+                chunks = recover();
+            } catch (IOException e) {
+                throw io("cannot open the partial attachment " + data + ": " + e.getMessage(), e);
+            }
+        }
+
+        synchronized Partial retain() {
+            users++;
+            return this;
+        }
+
+        /** Re-reads what an earlier fetch left and keeps the prefix whose chunks match their sums. */
+        private long recover() throws IOException {
+            if (!Files.exists(data) || !Files.exists(sums)) {
+                Files.deleteIfExists(data);
+                Files.deleteIfExists(sums);
+                return 0;
+            }
+            long total = BlobMessage.chunks(length);
+            long good = 0;
+            try (FileChannel d = FileChannel.open(data, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    FileChannel s = FileChannel.open(sums, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                long dataChunks = d.size() >= length ? total : d.size() / CHUNK;
+                long have = Math.min(dataChunks, s.size() / 32);
+                byte[] hash = new byte[32];
+                for (long i = 0; i < have; i++) {
+                    int len = BlobMessage.chunkLength(length, i);
+                    ByteBuffer b = ByteBuffer.allocate(len);
+                    if (!tryRead(d, b, i * CHUNK)) break;
+                    ByteBuffer h = ByteBuffer.wrap(hash);
+                    if (!tryRead(s, h, i * 32)) break;
+                    if (!MessageDigest.isEqual(sha256().digest(b.array()), hash)) break;
+                    whole.update(b.array());
+                    good = i + 1;
+                }
+                d.truncate(Math.min(d.size(), good * CHUNK));
+                s.truncate(good * 32);
+            }
+            return good;
+        }
+
+        long chunks() {
+            return chunks;
+        }
+
+        /** Appends verified chunk {@code index}, which must be the next one. */
+        synchronized void append(long index, byte[] hash, byte[] bytes) {
+            if (index != chunks)
+                throw new IllegalStateException("chunk " + index + " is not the next (" + chunks + ")");
+            try (FileChannel d = FileChannel.open(data, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileChannel s = FileChannel.open(sums, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                // the hash after the data: a sum never vouches for bytes not written yet
+                writeFully(d, ByteBuffer.wrap(bytes), index * CHUNK);
+                writeFully(s, ByteBuffer.wrap(hash), index * 32);
+            } catch (IOException e) {
+                throw io("cannot write the partial attachment " + data + ": " + e.getMessage(), e);
+            }
+            whole.update(bytes);
+            chunks = index + 1;
+        }
+
+        /**
+         * Every chunk is held: checks the whole SHA-256 and installs the blob under its id. On a mismatch the partial
+         * files are deleted and false returned (the chunks matched the sums some peer sent, but not the content).
+         */
+        synchronized boolean finish() {
+            String actual = HEX.formatHex(whole.digest());
+            try {
+                if (!actual.equals(id)) {
+                    Files.deleteIfExists(data);
+                    Files.deleteIfExists(sums);
+                    return false;
+                }
+                if (!Files.exists(data)) Files.createFile(data); // an empty blob has no chunk
+                if (!Files.exists(sums)) Files.createFile(sums);
+                try (FileChannel d = FileChannel.open(data, StandardOpenOption.WRITE);
+                        FileChannel s = FileChannel.open(sums, StandardOpenOption.WRITE)) {
+                    d.force(true);
+                    s.force(true);
+                }
+                install(id, data, sums);
+                Files.deleteIfExists(data);
+                Files.deleteIfExists(sums);
+                return true;
+            } catch (IOException e) {
+                throw io("cannot install attachment " + id + " in " + dir + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** The fetch using it ended; the files stay for a later fetch to resume from. */
+        void release() {
+            synchronized (this) {
+                if (--users > 0) return;
+            }
+            partials.remove(id, this);
+        }
+    }
+
+    // ---- helpers
+
+    private Path tmp() {
+        try {
+            Files.createDirectories(tmpDir);
+        } catch (IOException e) {
+            throw io("cannot create " + tmpDir + ": " + e.getMessage(), e);
+        }
+        return tmpDir.resolve(ProcessHandle.current().pid() + "-" + tmpCounter.incrementAndGet());
+    }
+
+    private static void move(Path from, Path to) {
+        try {
+            Files.createDirectories(to.getParent());
+            try {
+                Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw io("cannot rename " + from + " to " + to + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void syncDirectory(Path d) {
+        try (FileChannel c = FileChannel.open(d, StandardOpenOption.READ)) {
+            c.force(true);
+        } catch (IOException | UncheckedIOException e) {
+            // not every platform opens directories (Windows); the rename is still atomic there
+        }
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    private static void writeFully(FileChannel c, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) c.write(b);
+    }
+
+    private static void writeFully(FileChannel c, ByteBuffer b, long position) throws IOException {
+        long p = position;
+        while (b.hasRemaining()) p += c.write(b, p);
+    }
+
+    private static void readFully(FileChannel c, ByteBuffer b, long position) throws IOException {
+        if (!tryRead(c, b, position)) throw new IOException("short file");
+    }
+
+    private static boolean tryRead(FileChannel c, ByteBuffer b, long position) throws IOException {
+        long p = position;
+        while (b.hasRemaining()) {
+            int n = c.read(b, p);
+            if (n < 0) return false;
+            p += n;
+        }
+        return true;
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // a stray temporary file; cleaned at the next open
+        }
+    }
+
+    static StarlingException io(String message, Exception cause) {
+        return new StarlingException(ErrorCode.STORE_IO, message, cause);
+    }
+}
