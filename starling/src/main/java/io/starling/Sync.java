@@ -126,12 +126,33 @@ public interface Sync {
      *     dropped one by one (the rest of its data synced on) and never relayed
      * @param documentsWithheld rows of this store not sent to the peer in the current session because its read
      *     permission does not allow them (counted each time one was withheld)
+     * @param documentsSent document states sent to the peer in the current session
+     * @param documentsReceived document states received from the peer in the current session
+     * @param bytesSent bytes of the sync messages sent to the peer in the current session (before framing and
+     *     encryption)
+     * @param bytesReceived bytes of the sync messages received from the peer in the current session
+     * @param lastExchange when the last message of the current session was sent or received; null before any
      */
     record PeerStatus(
-            long peerId, boolean connected, long acknowledgedSequence, long writesDenied, long documentsWithheld) {
-        /** A peer held to no permissions. */
+            long peerId,
+            boolean connected,
+            long acknowledgedSequence,
+            long writesDenied,
+            long documentsWithheld,
+            long documentsSent,
+            long documentsReceived,
+            long bytesSent,
+            long bytesReceived,
+            @Nullable Instant lastExchange) {
+        /** A peer held to no permissions, with no traffic counted. */
         public PeerStatus(long peerId, boolean connected, long acknowledgedSequence) {
             this(peerId, connected, acknowledgedSequence, 0, 0);
+        }
+
+        /** A peer with its permission counters, with no traffic counted. */
+        public PeerStatus(
+                long peerId, boolean connected, long acknowledgedSequence, long writesDenied, long documentsWithheld) {
+            this(peerId, connected, acknowledgedSequence, writesDenied, documentsWithheld, 0, 0, 0, 0, null);
         }
 
         /** The peer id as printed in logs and the CLI: 16 hex digits. */

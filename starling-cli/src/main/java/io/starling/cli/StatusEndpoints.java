@@ -44,6 +44,8 @@ final class StatusEndpoints {
      * {"local": "0123456789abcdef",
      *  "subscriptions": [{"query": "SELECT * FROM tasks", "arguments": {}}],
      *  "peers": [{"peerId": "fedcba9876543210", "connected": true, "acknowledgedSequence": 42,
+     *             "documentsSent": 120, "documentsReceived": 3, "bytesSent": 3912, "bytesReceived": 1433,
+     *             "writesDenied": 0, "documentsWithheld": 0, "lastExchange": "2026-12-05T14:50:01.250Z",
      *             "transport": "tcp", "hops": 1, "metadata": {}}]}
      * }</pre>
      */
@@ -70,7 +72,16 @@ final class StatusEndpoints {
             ObjectNode node = peers.addObject()
                     .put("peerId", p.peerIdHex())
                     .put("connected", p.connected())
-                    .put("acknowledgedSequence", p.acknowledgedSequence());
+                    .put("acknowledgedSequence", p.acknowledgedSequence())
+                    .put("documentsSent", p.documentsSent())
+                    .put("documentsReceived", p.documentsReceived())
+                    .put("bytesSent", p.bytesSent())
+                    .put("bytesReceived", p.bytesReceived())
+                    .put("writesDenied", p.writesDenied())
+                    .put("documentsWithheld", p.documentsWithheld());
+            java.time.Instant last = p.lastExchange();
+            if (last == null) node.putNull("lastExchange");
+            else node.put("lastExchange", last.toString());
             String transport = transports.get(p.peerId());
             if (transport == null) node.putNull("transport");
             else node.put("transport", transport);

@@ -164,6 +164,14 @@ class DashboardEndpointsTest {
                 .isEqualTo(PresenceRenderer.hex(b.presence().graph().local().peerId()));
         assertThat(peer.get("connected").asBoolean()).isTrue();
         assertThat(peer.get("acknowledgedSequence").isIntegralNumber()).isTrue();
+        // the session's own traffic: a subscribed to b's tasks, so a document came in, and messages went both ways
+        assertThat(peer.get("documentsReceived").asLong()).isPositive();
+        assertThat(peer.get("bytesReceived").asLong())
+                .isGreaterThan(peer.get("documentsReceived").asLong());
+        assertThat(peer.get("bytesSent").asLong()).isPositive();
+        assertThat(peer.get("writesDenied").asLong()).isZero();
+        assertThat(java.time.Instant.parse(peer.get("lastExchange").asText()))
+                .isBefore(java.time.Instant.now().plusSeconds(1));
         assertThat(peer.get("transport").asText()).isEqualTo("tcp");
         assertThat(peer.get("hops").asInt()).isEqualTo(1);
         assertThat(peer.get("metadata").isObject()).isTrue();

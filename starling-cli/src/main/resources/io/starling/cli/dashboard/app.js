@@ -617,10 +617,14 @@
         const seen = ackSeen.get(p.peerId);
         return {
           peer: p.peerId, state: p.connected ? 'connected' : 'disconnected', transport: p.transport || '',
-          hops: p.hops, acknowledged: p.acknowledgedSequence,
-          'ack last moved': seen.first ? 'before this page opened' : ago(now - seen.at)
+          hops: p.hops, 'docs out': num(p.documentsSent), 'docs in': num(p.documentsReceived),
+          'bytes out': bytes(p.bytesSent), 'bytes in': bytes(p.bytesReceived),
+          acknowledged: p.acknowledgedSequence,
+          'ack last moved': seen.first ? 'before this page opened' : ago(now - seen.at),
+          'last exchange': p.lastExchange ? ago(Math.max(0, now - Date.parse(p.lastExchange))) : 'none yet'
         };
-      }), { columns: ['peer', 'state', 'transport', 'hops', 'acknowledged', 'ack last moved'] })
+      }), { columns: ['peer', 'state', 'transport', 'hops', 'docs out', 'docs in', 'bytes out', 'bytes in',
+        'acknowledged', 'ack last moved', 'last exchange'] })
         : h('p', { class: 'muted' }, 'No peer is connected.'));
       subs.replaceChildren(s.subscriptions.length ? table(s.subscriptions, { columns: ['query', 'arguments'] })
         : h('p', { class: 'muted' }, 'This peer asks its peers for nothing (no subscription).'));
@@ -637,7 +641,7 @@
     function build() {
       box = h('div', { id: 'sync-peers' }); subs = h('div', {}); totals = h('div', { class: 'tiles' });
       el = h('section', { class: 'view', id: 'view-sync' }, h('h2', {}, 'Remote peers'), box,
-        h('p', { class: 'note' }, '"acknowledged" is the last change of this peer that the remote peer has confirmed. Bytes and documents are counted for all peers together:'),
+        h('p', { class: 'note' }, 'Per peer, for its current session: documents and bytes of sync messages each way; "acknowledged" is the last change of this peer that the remote peer has confirmed. For all peers together, since start:'),
         totals, h('h3', {}, 'Subscriptions of this peer'), subs);
       $('#main').append(el);
     }

@@ -154,7 +154,17 @@ final class SyncService implements AutoCloseable {
             if (d.established && !d.gone)
                 out.putIfAbsent(
                         d.remotePeer,
-                        new Sync.PeerStatus(d.remotePeer, true, d.acked, d.writesDenied.sum(), d.withheld));
+                        new Sync.PeerStatus(
+                                d.remotePeer,
+                                true,
+                                d.acked,
+                                d.writesDenied.sum(),
+                                d.withheld,
+                                d.documentsSent.sum(),
+                                d.documentsReceived.sum(),
+                                d.bytesSent.sum(),
+                                d.bytesReceived.sum(),
+                                d.lastExchange == 0 ? null : java.time.Instant.ofEpochMilli(d.lastExchange)));
         }
         return new ArrayList<>(out.values());
     }
@@ -307,6 +317,14 @@ final class SyncService implements AutoCloseable {
         volatile long withheld; // the session's count, copied on its thread (the session is not thread-safe)
         volatile boolean gone;
         final java.util.concurrent.atomic.LongAdder writesDenied = new java.util.concurrent.atomic.LongAdder();
+        /** This session's traffic (encoded messages, before framing and encryption), for the peer's status. */
+        final java.util.concurrent.atomic.LongAdder documentsSent = new java.util.concurrent.atomic.LongAdder(),
+                documentsReceived = new java.util.concurrent.atomic.LongAdder(),
+                bytesSent = new java.util.concurrent.atomic.LongAdder(),
+                bytesReceived = new java.util.concurrent.atomic.LongAdder();
+        /** When the last message of the session came or went (the sync clock), 0 before any. */
+        volatile long lastExchange;
+
         private boolean tieChecked;
 
         Driver(MessageChannel channel, ConnectionInfo info, long order) {
@@ -335,6 +353,8 @@ final class SyncService implements AutoCloseable {
 
         private void received(byte[] bytes) {
             if (gone) return;
+            bytesReceived.add(bytes.length);
+            lastExchange = clock.getAsLong();
             Message m;
             try {
                 m = WireCodec.decode(bytes, config.maxFrameBytes());
@@ -352,6 +372,7 @@ final class SyncService implements AutoCloseable {
                 return;
             }
             metrics.documentsReceived.add(documents(m));
+            documentsReceived.add(documents(m));
             if (!(m instanceof Message.Presence)) metrics.messagesReceived.increment();
             feed(session.onMessage(m));
         }
@@ -414,8 +435,12 @@ final class SyncService implements AutoCloseable {
             withheld = session.withheld();
             for (Message m : out) {
                 metrics.documentsSent.add(documents(m));
+                documentsSent.add(documents(m));
                 if (!(m instanceof Message.Presence)) metrics.messagesSent.increment();
-                channel.send(session.encode(m));
+                byte[] encoded = session.encode(m);
+                bytesSent.add(encoded.length);
+                lastExchange = clock.getAsLong();
+                channel.send(encoded);
             }
             if (session.isClosed()) {
                 shutdown(String.valueOf(session.closeReason()));
