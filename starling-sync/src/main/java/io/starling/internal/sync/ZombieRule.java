@@ -11,8 +11,10 @@ import io.starling.internal.crdt.DocumentState;
  * horizon (its greatest stamp is below it), may be the live copy of a document deleted and purged here: merging it
  * would resurrect a <em>zombie</em>, and it is refused. A state with any write at or above the horizon is accepted
  * (that write is newer than every purged delete), and so is any state of a document the store still holds a row for
- * (a tombstone still there wins the merge by itself). The purge removes exactly the tombstones this rule then
- * stands in for: those entirely older than the horizon. Pure and stateless.
+ * (a tombstone still there wins the merge by itself). A tombstone is never refused: it cannot bring anything back,
+ * and refusing it would tell its holder to drop it — the holder would then take an older live copy from another
+ * peer and keep it, while the tombstone it sent lives on elsewhere. The purge removes exactly the tombstones this
+ * rule then stands in for: those entirely older than the horizon. Pure and stateless.
  */
 public final class ZombieRule {
     private ZombieRule() {}
@@ -25,7 +27,7 @@ public final class ZombieRule {
      *     refused, since HLC values are never negative)
      */
     public static boolean refuses(boolean held, DocumentState incoming, long horizon) {
-        return !held && incoming.maxStamp().hlc() < horizon;
+        return !held && !incoming.isTombstone() && incoming.maxStamp().hlc() < horizon;
     }
 
     /**

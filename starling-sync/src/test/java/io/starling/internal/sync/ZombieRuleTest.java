@@ -22,9 +22,19 @@ class ZombieRuleTest {
     void aStateEntirelyOlderThanTheHorizonOfADocumentNotHeldIsRefused() {
         assertThat(ZombieRule.refuses(false, live(HORIZON - 1), HORIZON)).isTrue();
         assertThat(ZombieRule.refuses(false, live(1), HORIZON)).isTrue();
+    }
+
+    /**
+     * Regression (simulator seed 5000009245, line of 4): a tombstone refused as a zombie made its holder drop it; the
+     * holder then took an older live copy from its other neighbour and kept it, while that neighbour held the
+     * tombstone the holder had sent — a divergence. A tombstone brings nothing back: it is never refused.
+     */
+    @Test
+    void aTombstoneIsNeverAZombie() {
         assertThat(ZombieRule.refuses(false, live(1).delete(new Stamp(2, 7)), HORIZON))
-                .as("a tombstone too: it would bring back nothing, but its purge already happened")
-                .isTrue();
+                .isFalse();
+        assertThat(ZombieRule.refuses(false, live(1).delete(new Stamp(HORIZON - 1, 7)), HORIZON))
+                .isFalse();
     }
 
     @Test
