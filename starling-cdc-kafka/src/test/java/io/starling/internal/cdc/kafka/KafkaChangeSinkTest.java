@@ -239,8 +239,8 @@ class KafkaChangeSinkTest {
         for (int i = 0; i < 10; i++) put("tasks", "t" + i, 2);
         for (int i = 60; i < 70; i++) put("tasks", "t" + i, 1);
 
+        // where it resumed shows in what it sends (t45 again, below): its thread may be past the stale cursor already
         KafkaChangeSink second = sink(config);
-        assertThat(second.status().cursor()).isEqualTo(stateCursor(stale));
         awaitCaughtUp(second);
 
         List<ConsumerRecord<String, String>> records = consumeUntilLatest(Set.of("crash.changes"));
@@ -333,8 +333,10 @@ class KafkaChangeSinkTest {
         Await.until("the tombstone is purged", WAIT, () -> db.sync().purgeTombstones(Duration.ZERO) > 0);
         put("docs", "kept", 2);
 
-        KafkaChangeSink second = sink(config);
-        assertThat(second.status().cursor()).isEqualTo(stored);
+        assertThat(stored)
+                .as("the first sink stored a cursor past the purged delete")
+                .isPositive();
+        KafkaChangeSink second = sink(config); // its thread finds the stored cursor expired at once: no check between
         Await.until("the sink reset its cursor", WAIT, () -> second.status().cursorResets() == 1, second::status);
         awaitCaughtUp(second);
         assertAtLeastOnceInOrder(consumeUntilLatest(Set.of("expired.changes")));
@@ -347,8 +349,8 @@ class KafkaChangeSinkTest {
         awaitCaughtUp(first);
         first.close();
 
+        // starting over shows in "a" reaching the new topic: its thread may have sent it before any check here
         KafkaChangeSink second = sink(config(KafkaSinkConfig.Topics.single("moved.two")));
-        assertThat(second.status().cursor()).isZero();
         awaitCaughtUp(second);
         assertAtLeastOnceInOrder(consumeUntilLatest(Set.of("moved.two")));
     }
