@@ -6,6 +6,8 @@ import io.starling.AttachmentToken;
 import io.starling.ErrorCode;
 import io.starling.Starling;
 import io.starling.StarlingException;
+import io.starling.internal.engine.DefaultStarling;
+import io.starling.internal.query.Permissions;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,7 +38,12 @@ final class AttachmentEndpoints {
         return path.equals(PATH) || path.startsWith(PATH + "/");
     }
 
-    HttpApi.Response handle(HttpApi.Request request) {
+    /**
+     * Answers an attachment request.
+     *
+     * @param grant the API key's permissions, or null for the admin token (or an API without a token)
+     */
+    HttpApi.Response handle(HttpApi.Request request, Permissions.@Nullable Grant grant) {
         if (request.path().equals(PATH)) {
             if (!request.method().equals("POST")) return notAllowed("POST");
             return upload(request);
@@ -47,6 +54,13 @@ final class AttachmentEndpoints {
                     404, HttpApi.NOT_FOUND, "no such attachment: '" + id + "' is not an id (64 lowercase hex digits)");
         }
         if (!request.method().equals("GET")) return notAllowed("GET");
+        if (grant != null) {
+            String refusal = refusal(grant, id);
+            if (refusal != null) {
+                return HttpApi.error(
+                        403, ErrorCode.PERMISSION_DENIED.code(), "this API key may not download: " + refusal);
+            }
+        }
         return download(request, id);
     }
 
@@ -63,6 +77,13 @@ final class AttachmentEndpoints {
             return HttpApi.error(400, HttpApi.BAD_REQUEST, "the query parameters (metadata): " + e.getMessage());
         }
         return HttpApi.Response.of(201, HttpApi.JSON, JsonArgs.write(tokenJson(t)));
+    }
+
+    /** Why the key may not have the blob: the rule peers follow, a readable document here that references it. */
+    private @Nullable String refusal(Permissions.Grant grant, String id) {
+        if (grant.permissions().read().everything()) return null;
+        if (db instanceof DefaultStarling engine) return engine.attachmentRefusal(grant, id);
+        return "this API key may read only some documents, and this peer cannot tell which reference attachment " + id;
     }
 
     static Map<String, Object> tokenJson(AttachmentToken t) {

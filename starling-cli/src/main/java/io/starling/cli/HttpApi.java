@@ -13,6 +13,7 @@ import io.starling.Starling;
 import io.starling.StarlingException;
 import io.starling.Store;
 import io.starling.internal.auth.LoginService;
+import io.starling.internal.engine.DefaultStarling;
 import io.starling.internal.engine.DefaultStore;
 import io.starling.internal.net.RefusalLog;
 import io.starling.internal.query.Permissions;
@@ -357,18 +358,15 @@ final class HttpApi implements AutoCloseable {
                     ErrorCode.PERMISSION_DENIED.code(),
                     "this API key may not read " + path + ": that needs a key that may read everything"));
         }
-        if (caller instanceof KeyHolder k && AttachmentEndpoints.owns(path)) {
-            boolean upload = path.equals(AttachmentEndpoints.PATH);
-            if (upload
-                    ? !k.grant().permissions().write().everything()
-                    : !k.grant().permissions().read().everything()) {
-                return Admission.refused(error(
-                        403,
-                        ErrorCode.PERMISSION_DENIED.code(),
-                        "this API key may not " + (upload ? "upload" : "download")
-                                + " attachments: that needs a key that may " + (upload ? "write" : "read")
-                                + " everything"));
-            }
+        // a download is judged by the attachment (AttachmentEndpoints): a key gets it if it may read a document here
+        // that references it
+        if (caller instanceof KeyHolder k
+                && path.equals(AttachmentEndpoints.PATH)
+                && !k.grant().permissions().write().everything()) {
+            return Admission.refused(error(
+                    403,
+                    ErrorCode.PERMISSION_DENIED.code(),
+                    "this API key may not upload attachments: that needs a key that may write everything"));
         }
         if (path.equals(EXECUTE)) {
             Response unsupported = jsonBodyRequired(header.apply("content-type"));
@@ -435,10 +433,14 @@ final class HttpApi implements AutoCloseable {
                                             db.sync().metrics(),
                                             db.presence().graph().remotePeers().size(),
                                             db.store().health())
+                                    + (db instanceof DefaultStarling d
+                                            ? PrometheusMetrics.render(d.attachmentCounters())
+                                            : "")
                                     + moreMetrics.get());
                 default:
                     if (StatusEndpoints.serves(request.path())) return StatusEndpoints.handle(request, db);
-                    if (AttachmentEndpoints.owns(request.path())) return attachments.handle(request);
+                    if (AttachmentEndpoints.owns(request.path()))
+                        return attachments.handle(request, caller instanceof KeyHolder k ? k.grant() : null);
                     return error(404, NOT_FOUND, "no such resource: " + request.path());
             }
         } catch (RuntimeException e) {

@@ -85,6 +85,9 @@ class PeerCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka = new KafkaOptions();
 
+    @Mixin
+    AttachmentOptions attachments = new AttachmentOptions();
+
     /** Shorter than the library's default: HTTP clients wait on the answer, and each request holds a worker. */
     static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -119,8 +122,8 @@ class PeerCommand implements Callable<Integer> {
         Authority authority = auth == null ? null : loadAuthority(auth);
         StopSignal stop = stopSignal();
         try {
-            StarlingConfig.Builder config = login.apply(
-                            sync.apply(store.builder(environment.configSource())), sync.sharedKey != null)
+            StarlingConfig.Builder config = attachments
+                    .apply(login.apply(sync.apply(store.builder(environment.configSource())), sync.sharedKey != null))
                     .statementTimeout(statementTimeout);
             if (auth != null) {
                 if (login.loginGiven()) {

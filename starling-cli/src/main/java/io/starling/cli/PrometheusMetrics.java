@@ -4,6 +4,7 @@ import io.starling.ErrorCode;
 import io.starling.Store;
 import io.starling.Sync;
 import io.starling.internal.cdc.kafka.KafkaChangeSink;
+import io.starling.internal.engine.AttachmentCounters;
 
 /**
  * {@code GET /metrics}: the peer's replication counters in the Prometheus text exposition format (version
@@ -83,6 +84,37 @@ final class PrometheusMetrics {
                 "starling_store_full",
                 "1 while writes fail because the disk is full (store/full), until a write succeeds again.",
                 health.problem() == ErrorCode.STORE_FULL ? 1 : 0);
+        return sb.toString();
+    }
+
+    /** The samples of the attachment layer (docs/ATTACHMENTS.md), since the instance opened. */
+    static String render(AttachmentCounters a) {
+        StringBuilder sb = new StringBuilder(1024);
+        counter(
+                sb,
+                "starling_attachment_chunk_bytes_sent_total",
+                "Attachment chunk bytes sent to peers (blobs this peer holds or relays).",
+                a.chunkBytesSent());
+        counter(
+                sb,
+                "starling_attachment_chunk_bytes_received_total",
+                "Attachment chunk bytes received from peers, verified or not.",
+                a.chunkBytesReceived());
+        counter(
+                sb,
+                "starling_attachment_chunks_rejected_total",
+                "Attachment chunks that did not verify; each was asked of another peer.",
+                a.chunksRejected());
+        counter(
+                sb,
+                "starling_attachment_relays_total",
+                "Attachment fetches started on a peer's behalf (this peer relaying).",
+                a.relaysStarted());
+        counter(
+                sb,
+                "starling_attachments_collected_total",
+                "Attachments the collector deleted (unreferenced for the grace period).",
+                a.blobsCollected());
         return sb.toString();
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.starling.AttachmentToken;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.internal.core.Value;
@@ -216,6 +217,46 @@ class HttpApiKeysTest {
         assertThat(ids(execute(alice, "SELECT * FROM tasks ORDER BY _id"))).containsExactly("a1", "a2");
         // health needs no credentials
         assertThat(get(null, HttpApi.HEALTH).statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * A key downloads an attachment only if it may read a document here that references it, the rule peers follow;
+     * uploads still need a key that may write everything.
+     */
+    @Test
+    void aKeyDownloadsOnlyAttachmentsOfDocumentsItMayRead() throws Exception {
+        AttachmentToken alices = db.store().newAttachment("alice's photo".getBytes(StandardCharsets.UTF_8), Map.of());
+        AttachmentToken bobs = db.store().newAttachment("bob's photo".getBytes(StandardCharsets.UTF_8), Map.of());
+        AttachmentToken nobodys = db.store().newAttachment("nobody's".getBytes(StandardCharsets.UTF_8), Map.of());
+        db.store().execute("UPDATE tasks SET photo = :p WHERE _id = 'a1'", Map.of("p", alices));
+        db.store().execute("UPDATE tasks SET photo = :p WHERE _id = 'b1'", Map.of("p", bobs));
+        db.store().execute("INSERT INTO notes DOCUMENTS ({'_id': 'y', 'photo': :p})", Map.of("p", alices));
+        String path = AttachmentEndpoints.PATH + "/";
+
+        HttpResponse<String> own = get(alice, path + alices.id());
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+        assertThat(own.body()).isEqualTo("alice's photo");
+        assertError(
+                get(alice, path + bobs.id()), 403, "permission/denied", "may read no document here that references");
+        assertError(get(alice, path + nobodys.id()), 403, "permission/denied", "user 'alice'");
+        // not held and not referenced: refused before any fetch from peers
+        String unknown = "ab".repeat(32);
+        assertError(get(alice, path + unknown + "?len=10"), 403, "permission/denied", unknown);
+        // once bob's task is alice's, so is its photo
+        db.store().execute("UPDATE tasks SET owner = 'alice' WHERE _id = 'b1'");
+        assertThat(get(alice, path + bobs.id()).body()).isEqualTo("bob's photo");
+        db.store().execute("UPDATE tasks SET owner = 'bob', photo = null WHERE _id = 'b1'");
+        assertError(get(alice, path + bobs.id()), 403, "permission/denied", "attachment " + bobs.id());
+
+        assertThat(get(viewer, path + nobodys.id()).body()).isEqualTo("nobody's");
+        assertThat(get(ADMIN, path + bobs.id()).body()).isEqualTo("bob's photo");
+        HttpResponse<String> upload = client.send(
+                HttpRequest.newBuilder(URI.create(server.url() + AttachmentEndpoints.PATH))
+                        .header("Authorization", "Bearer " + alice)
+                        .POST(HttpRequest.BodyPublishers.ofString("x"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(upload, 403, "permission/denied", "write everything");
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.starling.internal.net.MessageChannel;
 import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.sync.BlobMessage;
 import io.starling.internal.sync.Message;
+import io.starling.internal.sync.Principal;
 import io.starling.internal.sync.WireCodec;
 import io.starling.internal.sync.blob.BlobFetch;
 import io.starling.internal.sync.blob.BlobServer;
@@ -80,6 +81,11 @@ final class AttachmentService implements AutoCloseable {
     private long lastCollection;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong relaysStarted = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong chunkBytesSent = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong chunkBytesReceived =
+            new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong chunksRejected = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong blobsCollected = new java.util.concurrent.atomic.AtomicLong();
 
     AttachmentService(
             BlobStore blobs,
@@ -131,9 +137,9 @@ final class AttachmentService implements AutoCloseable {
     // ---- the sync layer's hooks (any thread)
 
     /** A session with {@code peer} is established on {@code channel}, and the peer speaks attachments. */
-    void connected(long peer, MessageChannel channel) {
+    void connected(long peer, MessageChannel channel, Principal principal) {
         run(() -> {
-            Link l = new Link(peer, channel);
+            Link l = new Link(peer, channel, principal);
             Link old = links.put(peer, l);
             if (old != null) dropLink(old);
             long now = clock.getAsLong();
@@ -170,8 +176,17 @@ final class AttachmentService implements AutoCloseable {
             if (m instanceof BlobMessage.Want || m instanceof BlobMessage.Get || m instanceof BlobMessage.Done) {
                 l.send(l.server.onMessage(m, now));
             } else {
+                if (m instanceof BlobMessage.Chunk c) chunkBytesReceived.addAndGet(c.data().length);
                 Fetch f = l.fetchesByNo.get(m.fetchNo());
-                if (f != null && f.started) f.act(f.proto().onMessage(peer, m, now));
+                if (f == null || !f.started) return;
+                BlobFetch proto = f.proto();
+                long held = proto.chunksHeld();
+                boolean fromSource = Long.valueOf(peer).equals(proto.source());
+                List<BlobFetch.Action> actions = proto.onMessage(peer, m, now);
+                // the chunk the fetch waited for, from its source, and no step forward: it did not verify
+                if (m instanceof BlobMessage.Chunk c && fromSource && c.index() == held && proto.chunksHeld() == held)
+                    chunksRejected.incrementAndGet();
+                f.act(actions);
             }
         });
     }
@@ -366,13 +381,17 @@ final class AttachmentService implements AutoCloseable {
     private final class Link implements BlobSource {
         final long peer;
         final MessageChannel channel;
+        /** Who the peer is: what it may read decides which blobs it gets. */
+        final Principal principal;
+
         final BlobServer server;
         final Map<Long, Fetch> fetchesByNo = new HashMap<>();
         long nextFetchNo;
 
-        Link(long peer, MessageChannel channel) {
+        Link(long peer, MessageChannel channel, Principal principal) {
             this.peer = peer;
             this.channel = channel;
+            this.principal = principal;
             this.server = new BlobServer(this, peer, config.bytesPerSecondPerPeer());
         }
 
@@ -381,6 +400,7 @@ final class AttachmentService implements AutoCloseable {
         }
 
         void send(BlobMessage m) {
+            if (m instanceof BlobMessage.Chunk c) chunkBytesSent.addAndGet(c.data().length);
             channel.send(WireCodec.encode(new Message.Blob(m)));
         }
 
@@ -396,7 +416,7 @@ final class AttachmentService implements AutoCloseable {
 
         @Override
         public @Nullable String refusal(long peer, byte[] id) {
-            return access.refusal(peer, HEX.formatHex(id));
+            return access.refusal(principal, HEX.formatHex(id)); // peer is this link's own
         }
 
         @Override
@@ -566,6 +586,7 @@ final class AttachmentService implements AutoCloseable {
             long since = Math.max(blobs.storedAt(id), lastReferenced.getOrDefault(id, 0L));
             if (now - since < grace) continue;
             blobs.delete(id);
+            blobsCollected.incrementAndGet();
             lastReferenced.remove(id);
             deleted.add(id);
         }
@@ -606,6 +627,22 @@ final class AttachmentService implements AutoCloseable {
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new StarlingException(ErrorCode.INTERNAL, "cannot read the attachment counters: " + e, e);
         }
+    }
+
+    /** What the attachment layer did since the instance opened. */
+    AttachmentCounters counters() {
+        return new AttachmentCounters(
+                chunkBytesSent.get(),
+                chunkBytesReceived.get(),
+                chunksRejected.get(),
+                relaysStarted.get(),
+                blobsCollected.get());
+    }
+
+    /** Why {@code remote} may not have blob {@code id}, or null when it may (the HTTP API asks for API keys). */
+    @Nullable
+    String refusal(Principal remote, String id) {
+        return access.refusal(remote, id);
     }
 
     /** Relay fetches started on peers' behalf since open (tests). */

@@ -11,10 +11,12 @@ import io.starling.internal.net.MessageChannel;
 import io.starling.internal.net.Network;
 import io.starling.internal.net.NetworkHost;
 import io.starling.internal.net.NetworkProvider;
+import io.starling.internal.query.Permissions;
 import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.storage.SqliteStorage;
 import io.starling.internal.storage.StorageException;
 import io.starling.internal.storage.StorageProvider;
+import io.starling.internal.sync.Principal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -74,7 +76,11 @@ public final class DefaultStarling implements Starling {
         BlobStore blobs = new BlobStore(config.databaseDirectory());
         blobs.cleanTemporaryFiles();
         this.attachments = new AttachmentService(
-                blobs, storage, config.attachments(), clock::millis, AttachmentAccess.anyPeerOfTheApp());
+                blobs,
+                storage,
+                config.attachments(),
+                clock::millis,
+                AttachmentAccess.byReadPermission(new AttachmentReferences(storage)));
         store.attachments(attachments);
         store.addChangeListener(changes -> {
             SyncService s = syncService;
@@ -473,6 +479,24 @@ public final class DefaultStarling implements Starling {
     public long attachmentBytesServed() {
         checkOpen();
         return attachments.bytesServed();
+    }
+
+    /**
+     * Why the holder of {@code grant} (an HTTP API key) may not have attachment {@code id}, or null when it may: the
+     * rule peers follow (docs/ATTACHMENTS.md, "Access"), a document here that references it and that the grant may
+     * read.
+     */
+    public @Nullable String attachmentRefusal(Permissions.Grant grant, String id) {
+        checkOpen();
+        Principal who = grant.permissions().read().everything()
+                ? Principal.UNRESTRICTED
+                : Principal.of(grant.userId(), grant.metadata(), new GrantAccess(grant, clock::millis));
+        return attachments.refusal(who, id);
+    }
+
+    /** The attachment layer's counters since open (the CLI's {@code /metrics}). */
+    public AttachmentCounters attachmentCounters() {
+        return attachments.counters();
     }
 
     /** Relay fetches this instance started on peers' behalf (tests of multi-hop). */

@@ -511,7 +511,7 @@ final class SyncService implements AutoCloseable {
             AttachmentService a = attachments;
             if (a != null
                     && (session.remoteCapabilities() & io.starling.internal.sync.SessionConfig.CAP_ATTACHMENTS) != 0)
-                a.connected(remotePeerId, channel);
+                a.connected(remotePeerId, channel, session.remotePrincipal());
             sync.peersChanged();
             presence.neighboursChanged();
         }
