@@ -1,6 +1,7 @@
 package io.starling.cli;
 
 import io.starling.StarlingConfig;
+import io.starling.StarlingException;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
@@ -51,10 +52,14 @@ final class AttachmentOptions {
                 && bytesPerSecondPerPeer == null
                 && maxConcurrentFetches == null) return builder;
         StarlingConfig.Attachments d = StarlingConfig.Attachments.defaults(); // the CLI sets nothing else
-        return builder.attachments(new StarlingConfig.Attachments(
-                maxConcurrentFetches != null ? maxConcurrentFetches : d.maxConcurrentFetches(),
-                fetchTimeout != null ? fetchTimeout : d.fetchTimeout(),
-                bytesPerSecondPerPeer != null ? bytesPerSecondPerPeer : d.bytesPerSecondPerPeer(),
-                gracePeriod != null ? gracePeriod : d.gracePeriod()));
+        try {
+            return builder.attachments(new StarlingConfig.Attachments(
+                    maxConcurrentFetches != null ? maxConcurrentFetches : d.maxConcurrentFetches(),
+                    fetchTimeout != null ? fetchTimeout : d.fetchTimeout(),
+                    bytesPerSecondPerPeer != null ? bytesPerSecondPerPeer : d.bytesPerSecondPerPeer(),
+                    gracePeriod != null ? gracePeriod : d.gracePeriod()));
+        } catch (StarlingException e) {
+            throw new CliUsageException("an --attachment-… option is out of range: " + e.getMessage());
+        }
     }
 }

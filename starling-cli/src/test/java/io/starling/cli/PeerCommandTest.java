@@ -159,6 +159,22 @@ class PeerCommandTest {
     }
 
     @Test
+    void attachmentSettingsOutOfRangeAreRefusedNamingTheSetting() {
+        CliRunner.Result fast = cli().run("peer", "--db", db(), "--attachment-fetch-timeout", "50ms");
+        assertThat(fast.exitCode()).as(fast.err()).isEqualTo(2);
+        assertThat(fast.err()).contains("attachments.fetchTimeout must be 100 ms to 1 hour");
+        CliRunner.Result many = cli().run("peer", "--db", db(), "--attachment-max-fetches", "65");
+        assertThat(many.exitCode()).as(many.err()).isEqualTo(2);
+        assertThat(many.err()).contains("attachments.maxConcurrentFetches must be 1 to 64, got 65");
+        CliRunner.Result negative = cli().run("peer", "--db", db(), "--attachment-bandwidth=-1");
+        assertThat(negative.exitCode()).as(negative.err()).isEqualTo(2);
+        assertThat(negative.err()).contains("attachments.bytesPerSecondPerPeer must be 0 (no limit) or more");
+        CliRunner.Result word = cli().run("peer", "--db", db(), "--attachment-grace-period", "soon");
+        assertThat(word.exitCode()).isEqualTo(2);
+        assertThat(word.err()).contains("--attachment-grace-period").contains("expected a duration");
+    }
+
+    @Test
     void flagMistakesAreUsageErrorsThatOpenNothing() {
         assertThat(cli().run("peer", "--db", db(), "--listen", "nowhere").err())
                 .contains("Invalid value for option '--listen'")
