@@ -134,7 +134,12 @@ final class DeviceFleet implements NetworkHost, LoadDevice.FleetEvents, AutoClos
         return out;
     }
 
-    /** System.nanoTime() when every device was first connected at once, or 0 before. */
+    /** True once every device was connected at the same time. */
+    boolean allConnected() {
+        return allConnectedAt != 0;
+    }
+
+    /** System.nanoTime() when every device was first connected at once (valid once {@link #allConnected()}). */
     long allConnectedAt() {
         return allConnectedAt;
     }
@@ -153,7 +158,8 @@ final class DeviceFleet implements NetworkHost, LoadDevice.FleetEvents, AutoClos
     @Override
     public void established(LoadDevice device) {
         if (seen.putIfAbsent(device, true) == null) everConnected.incrementAndGet();
-        if (connected.incrementAndGet() == size && allConnectedAt == 0) allConnectedAt = System.nanoTime();
+        long now = System.nanoTime();
+        if (connected.incrementAndGet() == size && allConnectedAt == 0) allConnectedAt = now;
     }
 
     @Override

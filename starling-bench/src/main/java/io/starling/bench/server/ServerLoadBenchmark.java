@@ -57,6 +57,7 @@ public final class ServerLoadBenchmark {
             Duration twoNode,
             double rate,
             int initialDocs,
+            Duration warmup,
             boolean twoNodes,
             Duration connectDeadline,
             long seed,
@@ -66,7 +67,7 @@ public final class ServerLoadBenchmark {
 
         static Options parse(String[] args) {
             int devices = 1000, twoNodeDevices = -1, initialDocs = 5;
-            double steady = 60, twoNode = 30, rate = 2;
+            double steady = 60, twoNode = 30, rate = 2, warmup = 10;
             boolean twoNodes = true, quick = false;
             long seed = System.nanoTime();
             Path results = Path.of("bench", "results");
@@ -82,6 +83,7 @@ public final class ServerLoadBenchmark {
                     case "--steady" -> steady = seconds(a, value(args, ++i, a));
                     case "--two-node" -> twoNode = seconds(a, value(args, ++i, a));
                     case "--rate" -> rate = seconds(a, value(args, ++i, a));
+                    case "--warmup" -> warmup = seconds(a, value(args, ++i, a));
                     case "--initial-docs" -> initialDocs = (int) seconds(a, value(args, ++i, a));
                     case "--no-two-nodes" -> twoNodes = false;
                     case "--seed" -> seed = Long.parseLong(value(args, ++i, a));
@@ -101,15 +103,17 @@ public final class ServerLoadBenchmark {
                 if (!devicesGiven) devices = 100;
                 if (!List.of(args).contains("--steady")) steady = 10;
                 if (!List.of(args).contains("--two-node")) twoNode = 8;
+                if (!List.of(args).contains("--warmup")) warmup = 3;
             }
             if (twoNodeDevices < 0) twoNodeDevices = devices;
             List<String> launch;
             if (classPath != null) launch = List.of("-cp", classPath, "io.starling.cli.StarlingCli");
-            else if (jar != null && Files.exists(Path.of(jar))) launch = List.of("-jar", jar);
+            else if (jar != null && Files.exists(Path.of(jar)))
+                launch = List.of("-jar", Path.of(jar).toAbsolutePath().toString());
             else
                 throw new IllegalArgumentException(
                         "no starling CLI to run: give --server-jar (or -Dstarling.cli.jar) or --server-classpath");
-            List<String> serverJvm = new ArrayList<>(List.of("-Xmx1g", "-Xms1g"));
+            List<String> serverJvm = new ArrayList<>(List.of("-Xmx1g"));
             serverJvm.addAll(jvm);
             return new Options(
                     devices,
@@ -118,6 +122,7 @@ public final class ServerLoadBenchmark {
                     Duration.ofMillis((long) (twoNode * 1000)),
                     rate,
                     initialDocs,
+                    Duration.ofMillis((long) (warmup * 1000)),
                     twoNodes,
                     Duration.ofSeconds(Math.max(60, devices / 5)),
                     seed,
@@ -155,7 +160,7 @@ public final class ServerLoadBenchmark {
     static final String USAGE =
             """
             usage: bench/server [--quick] [--devices N] [--steady SECONDS] [--rate WRITES_PER_SECOND]
-                                [--two-node SECONDS] [--two-node-devices N] [--no-two-nodes] [--initial-docs K]
+                                [--warmup SECONDS] [--two-node SECONDS] [--two-node-devices N] [--no-two-nodes] [--initial-docs K]
                                 [--seed S] [--results DIR] [--server-jvm-option OPT]...
               defaults: 1,000 devices, 60 s steady, 2 shared writes/s (plus 2 filtered), 30 s on two nodes,
               5 documents per device; --quick: 100 devices, 10 s steady, 8 s on two nodes""";
@@ -260,7 +265,7 @@ public final class ServerLoadBenchmark {
             // connect storm
             long t0 = System.nanoTime();
             fleet.connectAll(List.of(server.tcp()), List.of(server.ws()));
-            boolean all = await(() -> fleet.connected() == n, o.connectDeadline());
+            boolean all = await(fleet::allConnected, o.connectDeadline());
             double connectSeconds = all ? (fleet.allConnectedAt() - t0) / 1e9 : Double.NaN;
             long expectedUploads = (long) n * o.initialDocs();
             boolean uploaded = await(
@@ -291,7 +296,7 @@ public final class ServerLoadBenchmark {
             storm.put("serverBytesSent", m.get("starling_sync_bytes_sent_total"));
             r.put("connectStorm", storm);
             out.printf(
-                    "connect storm: %d of %d connected in %.2f s (%s); %d ended before their session, %d after, server"
+                    "connect storm: %d of %d connected in %.2f s (%s); %d ended before their session, %d after %s, server"
                             + " refused %.0f; initial documents stored after %.2f s; server CPU %.1f s%n",
                     fleet.connected(),
                     n,
@@ -299,6 +304,7 @@ public final class ServerLoadBenchmark {
                     all ? "all" : "NOT ALL, deadline " + o.connectDeadline().toSeconds() + " s",
                     fleet.refusedBeforeSession(),
                     fleet.endedAfterSession(),
+                    fleet.endReasons(),
                     m.getOrDefault("starling_connections_refused_total", Double.NaN),
                     settledSeconds,
                     cpuStorm);
@@ -428,7 +434,8 @@ public final class ServerLoadBenchmark {
         List<LoadDevice> writers =
                 devices.stream().filter(d -> d.node == writerNode).toList();
         long period = (long) (1e9 / o.rate());
-        long start = System.nanoTime(), end = start + duration.toNanos();
+        // the first writes (a warm-up, not reported) run while the JIT compiles the paths they take, on both sides
+        long start = System.nanoTime(), measured = start + o.warmup().toNanos(), end = measured + duration.toNanos();
         List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
         String phase = onlySubscribers == null ? "s" : "t";
         for (int i = 0; ; i++) {
@@ -436,17 +443,18 @@ public final class ServerLoadBenchmark {
             if (at >= end) break;
             while (System.nanoTime() < at) LockSupport.parkNanos(at - System.nanoTime());
             String id = phase + "-" + i;
+            String prefix = at < measured ? "warmup-" : "";
             if (i % 2 == 0) {
                 LoadDevice writer = writers.get(random.nextInt(writers.size()));
                 BitSet subs = subscribers(devices, onlySubscribers, writer);
-                tracker.expect("device", id, subs);
+                tracker.expect(prefix + "device", id, subs);
                 writer.write(
                         LoadDevice.SHARED,
                         id,
                         Map.of("n", Value.of(i), "by", Value.of(writer.name), "text", Value.of(TEXT)));
             } else {
                 BitSet subs = subscribers(devices, onlySubscribers, null);
-                tracker.expect("http", id, subs);
+                tracker.expect(prefix + "http", id, subs);
                 pending.add(server.execute(insert(LoadDevice.SHARED, id, Map.of("n", i, "by", "http", "text", TEXT))));
             }
             if (onlySubscribers == null) {
@@ -454,7 +462,7 @@ public final class ServerLoadBenchmark {
                 BitSet one = new BitSet();
                 one.set(owner.index);
                 String pid = "p-" + i;
-                tracker.expect("personal", pid, one);
+                tracker.expect(prefix + "personal", pid, one);
                 pending.add(server.execute(
                         insert(LoadDevice.PERSONAL, pid, Map.of("owner", owner.name, "n", i, "text", TEXT))));
             }
@@ -517,7 +525,7 @@ public final class ServerLoadBenchmark {
                 fleet.nodeAt(two.ws(), 1);
                 long t0 = System.nanoTime();
                 fleet.connectAll(List.of(one.tcp(), two.tcp()), List.of(one.ws(), two.ws()));
-                boolean all = await(() -> fleet.connected() == n, o.connectDeadline());
+                boolean all = await(fleet::allConnected, o.connectDeadline());
                 double connectSeconds = all ? (fleet.allConnectedAt() - t0) / 1e9 : Double.NaN;
                 long expectedUploads = (long) n * o.initialDocs();
                 await(
