@@ -65,7 +65,8 @@ final class DeviceFleet implements NetworkHost, LoadDevice.FleetEvents, AutoClos
         this.appId = appId;
         this.tracker = tracker;
         this.size = count;
-        this.config = StarlingConfig.builder().appId(appId).maxConnections(10_000).build();
+        this.config =
+                StarlingConfig.builder().appId(appId).maxConnections(10_000).build();
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < count; i++) {
             String transport = i % 2 == 0 ? "tcp" : "websocket";

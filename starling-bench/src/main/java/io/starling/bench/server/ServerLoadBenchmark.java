@@ -1,8 +1,7 @@
 package io.starling.bench.server;
 
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.starling.Endpoint;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.starling.internal.core.Value;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -157,8 +156,7 @@ public final class ServerLoadBenchmark {
         }
     }
 
-    static final String USAGE =
-            """
+    static final String USAGE = """
             usage: bench/server [--quick] [--devices N] [--steady SECONDS] [--rate WRITES_PER_SECOND]
                                 [--warmup SECONDS] [--two-node SECONDS] [--two-node-devices N] [--no-two-nodes] [--initial-docs K]
                                 [--seed S] [--results DIR] [--server-jvm-option OPT]...
@@ -177,12 +175,12 @@ public final class ServerLoadBenchmark {
         Map<String, Object> result = run(o, System.out);
         Files.createDirectories(o.results());
         Path file = o.results()
-                .resolve("server-" + Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(':', '-')
-                        + ".json");
-        JsonMapper.builder()
-                .enable(SerializationFeature.INDENT_OUTPUT)
-                .build()
-                .writeValue(file.toFile(), result);
+                .resolve("server-"
+                        + Instant.now()
+                                .truncatedTo(ChronoUnit.SECONDS)
+                                .toString()
+                                .replace(':', '-') + ".json");
+        JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValue(file.toFile(), result);
         System.out.println("\nwritten to " + file);
     }
 
@@ -317,9 +315,7 @@ public final class ServerLoadBenchmark {
                     (heapConnected - heapIdle) / 1024.0 / n,
                     threadsIdle,
                     threadsConnected);
-            table.add(new String[] {
-                "one node: connected peers", fleet.connected() + " of " + n, "≥ 1,000"
-            });
+            table.add(new String[] {"one node: connected peers", fleet.connected() + " of " + n, "≥ 1,000"});
             table.add(new String[] {
                 "one node: server heap used after GC, all connected",
                 mib(heapConnected) + " of -Xmx1g (" + String.format("%.1f", (heapConnected - heapIdle) / 1024.0 / n)
@@ -347,7 +343,8 @@ public final class ServerLoadBenchmark {
             s.put("filteredWritesByHttp", tracker.writes("personal").size());
             s.put("httpErrors", steady.httpErrors);
             for (String kind : List.of("device", "http", "personal")) s.put(kind, latencies(tracker, kind));
-            double[] allShared = concat(tracker.toEverySubscriberMillis("device"), tracker.toEverySubscriberMillis("http"));
+            double[] allShared =
+                    concat(tracker.toEverySubscriberMillis("device"), tracker.toEverySubscriberMillis("http"));
             java.util.Arrays.sort(allShared);
             s.put("sharedToEverySubscriberP50Ms", DeliveryTracker.percentile(allShared, 50));
             s.put("sharedToEverySubscriberP99Ms", DeliveryTracker.percentile(allShared, 99));
@@ -412,7 +409,11 @@ public final class ServerLoadBenchmark {
      * deliveries (at most a minute).
      */
     private static Steady steady(
-            Options o, DeviceFleet fleet, ServerProcess server, DeliveryTracker tracker, Duration duration,
+            Options o,
+            DeviceFleet fleet,
+            ServerProcess server,
+            DeliveryTracker tracker,
+            Duration duration,
             java.io.PrintStream out)
             throws Exception {
         return writeLoop(o, fleet, server, tracker, duration, 0, null, out);
@@ -493,8 +494,8 @@ public final class ServerLoadBenchmark {
         doc.putAll(fields);
         return JsonMapper.builder()
                 .build()
-                .writeValueAsString(Map.of(
-                        "statement", "INSERT INTO " + collection + " DOCUMENTS (:d)", "args", Map.of("d", doc)));
+                .writeValueAsString(
+                        Map.of("statement", "INSERT INTO " + collection + " DOCUMENTS (:d)", "args", Map.of("d", doc)));
     }
 
     // ---- phase 3: two nodes on one PostgreSQL
@@ -555,7 +556,9 @@ public final class ServerLoadBenchmark {
                 r.put("devices", n);
                 r.put("allConnected", all);
                 r.put("secondsToAllConnected", connectSeconds);
-                r.put("writesOnNode1", tracker.writes("device").size() + tracker.writes("http").size());
+                r.put(
+                        "writesOnNode1",
+                        tracker.writes("device").size() + tracker.writes("http").size());
                 r.put("httpErrors", steady.httpErrors);
                 r.put("node1ToEachPeerOnNode2P50Ms", DeliveryTracker.percentile(each, 50));
                 r.put("node1ToEachPeerOnNode2P99Ms", DeliveryTracker.percentile(each, 99));
@@ -597,7 +600,8 @@ public final class ServerLoadBenchmark {
                             DeliveryTracker.percentile(each, 50),
                             DeliveryTracker.percentile(each, 99),
                             each.length,
-                            tracker.writes("device").size() + tracker.writes("http").size(),
+                            tracker.writes("device").size()
+                                    + tracker.writes("http").size(),
                             onTwo.cardinality(),
                             miss1[1] + miss2[1]),
                     BUDGET_TWO_NODES
@@ -661,8 +665,8 @@ public final class ServerLoadBenchmark {
     }
 
     static String machine() {
-        return Runtime.getRuntime().availableProcessors() + " cores, java " + System.getProperty("java.version")
-                + ", " + System.getProperty("os.name") + " " + System.getProperty("os.arch");
+        return Runtime.getRuntime().availableProcessors() + " cores, java " + System.getProperty("java.version") + ", "
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch");
     }
 
     static String loadAverage() {

@@ -63,6 +63,8 @@ final class ServerProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .start();
         ServerProcess server = new ServerProcess(name, p, dir.resolve(name + ".log"));
+        // a harness stopped with Ctrl-C must not leave servers behind
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroy, "stop-server-" + name));
         CompletableFuture<Void> ready = new CompletableFuture<>();
         Thread reader = new Thread(
                 () -> {
@@ -95,8 +97,8 @@ final class ServerProcess implements AutoCloseable {
             ready.get(120, TimeUnit.SECONDS);
         } catch (Exception e) {
             server.close();
-            throw new IllegalStateException("server " + name + " did not start: " + e.getMessage() + " (log " + server.log
-                    + ":\n" + tail(server.log) + ")");
+            throw new IllegalStateException("server " + name + " did not start: " + e.getMessage() + " (log "
+                    + server.log + ":\n" + tail(server.log) + ")");
         }
         if (server.http == null || server.tcp == null || server.ws == null)
             throw new IllegalStateException("server " + name + " did not print its listeners; see " + server.log);
@@ -171,7 +173,8 @@ final class ServerProcess implements AutoCloseable {
     String histogram(int rows) throws Exception {
         String[] lines = jcmd("GC.class_histogram").split("\n", -1);
         StringBuilder b = new StringBuilder();
-        for (int i = 0; i < Math.min(lines.length, rows + 3); i++) b.append(lines[i]).append('\n');
+        for (int i = 0; i < Math.min(lines.length, rows + 3); i++)
+            b.append(lines[i]).append('\n');
         return b.toString();
     }
 
@@ -184,7 +187,8 @@ final class ServerProcess implements AutoCloseable {
     int threads() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid()), "status"))) {
-                if (line.startsWith("Threads:")) return Integer.parseInt(line.substring(8).trim());
+                if (line.startsWith("Threads:"))
+                    return Integer.parseInt(line.substring(8).trim());
             }
         } catch (IOException | NumberFormatException e) {
             // not Linux
