@@ -164,6 +164,9 @@ public final class ServerLoadBenchmark {
               5 documents per device; --quick: 100 devices, 10 s steady, 8 s on two nodes""";
 
     public static void main(String[] args) throws Exception {
+        // the fleet's transport logs every redial; the figures are what this prints
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null)
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         Options o;
         try {
             o = Options.parse(args);
