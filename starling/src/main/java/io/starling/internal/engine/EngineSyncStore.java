@@ -367,7 +367,9 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     static String hex(long peer) {
-        return String.format("%016x", peer);
+        // not String.format: this runs for every session's checkpoint, and a format string is parsed on each call
+        String digits = Long.toHexString(peer);
+        return "0".repeat(16 - digits.length()) + digits;
     }
 
     static byte[] encode(Checkpoint c) {

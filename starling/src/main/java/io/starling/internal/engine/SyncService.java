@@ -79,6 +79,11 @@ final class SyncService implements AutoCloseable {
     private volatile boolean closed;
     private volatile @Nullable Thread worker;
     private volatile @Nullable AttachmentService attachments;
+    /** Presence updates for neighbour changes are spaced by this much per session (see neighboursChanged). */
+    static final long NEIGHBOUR_UPDATE_MILLIS_PER_SESSION = 5;
+    // sync thread only
+    private long lastNeighbourUpdate = Long.MIN_VALUE;
+    private boolean neighbourUpdateScheduled;
 
     SyncService(
             EngineSyncStore view,
@@ -204,6 +209,42 @@ final class SyncService implements AutoCloseable {
     boolean isConnected(long peerId) {
         for (Driver d : drivers.keySet()) if (d.established && !d.gone && d.remotePeer == peerId) return true;
         return false;
+    }
+
+    /**
+     * A session was established or ended: presence learns the new neighbours, at most once per {@link
+     * #NEIGHBOUR_UPDATE_MILLIS_PER_SESSION} × sessions (the first change at once, later ones of a burst together). Each
+     * update sends our presence view, which lists every neighbour, to every neighbour: unthrottled, a server that N
+     * devices connect to would send N views of N links each, N times over (a thousand devices: gigabytes). Sync thread.
+     */
+    private void neighboursChanged() {
+        if (neighbourUpdateScheduled) return;
+        long now = clock.getAsLong();
+        long wait = lastNeighbourUpdate == Long.MIN_VALUE
+                ? 0
+                : lastNeighbourUpdate + NEIGHBOUR_UPDATE_MILLIS_PER_SESSION * drivers.size() - now;
+        if (wait <= 0) {
+            lastNeighbourUpdate = now;
+            presence.neighboursChanged();
+            return;
+        }
+        neighbourUpdateScheduled = true;
+        try {
+            ScheduledFuture<?> unused = thread.schedule(
+                    () -> {
+                        neighbourUpdateScheduled = false;
+                        lastNeighbourUpdate = clock.getAsLong();
+                        try {
+                            presence.neighboursChanged();
+                        } catch (RuntimeException e) {
+                            log.error("presence update failed", e);
+                        }
+                    },
+                    wait,
+                    TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // closing
+        }
     }
 
     /** Number of live connections, established or not. */
@@ -487,7 +528,7 @@ final class SyncService implements AutoCloseable {
                     log.info("sync session with {} ended: {}", peerName(), reason);
                 }
                 sync.peersChanged();
-                presence.neighboursChanged();
+                neighboursChanged();
             }
         }
 
@@ -513,7 +554,7 @@ final class SyncService implements AutoCloseable {
                     && (session.remoteCapabilities() & io.starling.internal.sync.SessionConfig.CAP_ATTACHMENTS) != 0)
                 a.connected(remotePeerId, channel, session.remotePrincipal());
             sync.peersChanged();
-            presence.neighboursChanged();
+            neighboursChanged();
         }
 
         @Override
