@@ -274,7 +274,7 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    private static Sql rangeScan(boolean bounded, boolean reverse, boolean liveOnly) {
+    static Sql rangeScan(boolean bounded, boolean reverse, boolean liveOnly) {
         if (liveOnly) {
             if (bounded) return reverse ? Sql.RANGE_LIVE_BETWEEN_REVERSE : Sql.RANGE_LIVE_BETWEEN;
             return reverse ? Sql.RANGE_LIVE_FROM_REVERSE : Sql.RANGE_LIVE_FROM;
