@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * POST /api/v1/execute    {"statement": "...", "args": {...}}  → {"items": [...], "mutatedDocumentIds": [...]}
  * GET  /api/v1/presence   the presence graph
+ * GET  /api/v1/presence/observe   the presence graph as Server-Sent Events: now, then at each change
  * GET  /api/v1/observe    ?statement=SELECT…&amp;args={…}: Server-Sent Events, one per live-query delivery
  * GET  /api/v1/changes    ?since=CURSOR&amp;collections=a,b: Server-Sent Events, one per change, then live
  * GET  /api/v1/sync       per remote peer: connected, acknowledged, transport; the subscriptions (StatusEndpoints)
@@ -56,6 +57,7 @@ final class HttpApi implements AutoCloseable {
 
     static final String EXECUTE = "/api/v1/execute";
     static final String PRESENCE = "/api/v1/presence";
+    static final String PRESENCE_OBSERVE = "/api/v1/presence/observe";
     static final String OBSERVE = "/api/v1/observe";
     static final String CHANGES = "/api/v1/changes";
     static final String METRICS = "/metrics";
@@ -340,7 +342,7 @@ final class HttpApi implements AutoCloseable {
         }
         String allowed = switch (path) {
             case EXECUTE -> "POST";
-            case PRESENCE, OBSERVE, CHANGES, METRICS -> "GET";
+            case PRESENCE, PRESENCE_OBSERVE, OBSERVE, CHANGES, METRICS -> "GET";
             default ->
                 StatusEndpoints.serves(path)
                         ? "GET"
@@ -351,7 +353,10 @@ final class HttpApi implements AutoCloseable {
         if (allowed == null) return Admission.refused(error(404, NOT_FOUND, "no such resource: " + path));
         if (!method.equals(allowed)) return Admission.refused(notAllowed(allowed));
         if (caller instanceof KeyHolder k
-                && (path.equals(PRESENCE) || path.equals(METRICS) || StatusEndpoints.serves(path))
+                && (path.equals(PRESENCE)
+                        || path.equals(PRESENCE_OBSERVE)
+                        || path.equals(METRICS)
+                        || StatusEndpoints.serves(path))
                 && !k.grant().permissions().read().everything()) {
             return Admission.refused(error(
                     403,
@@ -421,6 +426,8 @@ final class HttpApi implements AutoCloseable {
                 case PRESENCE:
                     return Response.of(
                             200, JSON, PresenceRenderer.json(db.presence().graph()));
+                case PRESENCE_OBSERVE:
+                    return new PresenceStream(db.presence());
                 case OBSERVE:
                     return observe(request, caller);
                 case CHANGES:

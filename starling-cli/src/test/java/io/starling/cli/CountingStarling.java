@@ -22,10 +22,12 @@ final class CountingStarling implements Starling {
     private final Starling delegate;
     private final AtomicInteger openObservers = new AtomicInteger();
     private final Store store;
+    private final Presence presence;
 
     CountingStarling(Starling delegate) {
         this.delegate = delegate;
         this.store = new CountingStore(delegate.store());
+        this.presence = new CountingPresence(delegate.presence());
     }
 
     /** The wrapped instance. */
@@ -50,7 +52,7 @@ final class CountingStarling implements Starling {
 
     @Override
     public Presence presence() {
-        return delegate.presence();
+        return presence;
     }
 
     @Override
@@ -151,21 +153,7 @@ final class CountingStarling implements Starling {
 
         @Override
         public io.starling.ObserverHandle observeCommits(Runnable callback) {
-            io.starling.ObserverHandle handle = store.observeCommits(callback);
-            openObservers.incrementAndGet();
-            AtomicInteger closes = new AtomicInteger();
-            return new io.starling.ObserverHandle() {
-                @Override
-                public boolean isClosed() {
-                    return handle.isClosed();
-                }
-
-                @Override
-                public void close() {
-                    handle.close();
-                    if (closes.getAndIncrement() == 0) openObservers.decrementAndGet();
-                }
-            };
+            return countedHandle(store.observeCommits(callback));
         }
 
         private StoreObserver counted(StoreObserver observer) {
@@ -189,6 +177,52 @@ final class CountingStarling implements Starling {
                     if (closes.getAndIncrement() == 0) openObservers.decrementAndGet();
                 }
             };
+        }
+    }
+
+    private io.starling.ObserverHandle countedHandle(io.starling.ObserverHandle handle) {
+        openObservers.incrementAndGet();
+        AtomicInteger closes = new AtomicInteger();
+        return new io.starling.ObserverHandle() {
+            @Override
+            public boolean isClosed() {
+                return handle.isClosed();
+            }
+
+            @Override
+            public void close() {
+                handle.close();
+                if (closes.getAndIncrement() == 0) openObservers.decrementAndGet();
+            }
+        };
+    }
+
+    /** Presence whose observers count with the store's. */
+    private final class CountingPresence implements Presence {
+        private final Presence presence;
+
+        CountingPresence(Presence presence) {
+            this.presence = presence;
+        }
+
+        @Override
+        public Graph graph() {
+            return presence.graph();
+        }
+
+        @Override
+        public io.starling.ObserverHandle observe(java.util.function.Consumer<Graph> callback) {
+            return countedHandle(presence.observe(callback));
+        }
+
+        @Override
+        public void setMetadata(Map<String, ?> metadata) {
+            presence.setMetadata(metadata);
+        }
+
+        @Override
+        public void setConnectionRequestHandler(ConnectionRequestHandler handler, java.time.Duration timeout) {
+            presence.setConnectionRequestHandler(handler, timeout);
         }
     }
 }

@@ -263,6 +263,7 @@ class HttpApiKeysTest {
     void metricsAndPresenceNeedAKeyThatReadsEverything() throws Exception {
         assertError(get(alice, HttpApi.METRICS), 403, "permission/denied", "read everything");
         assertError(get(alice, HttpApi.PRESENCE), 403, "permission/denied", "read everything");
+        assertError(get(alice, HttpApi.PRESENCE_OBSERVE), 403, "permission/denied", "read everything");
         assertThat(get(viewer, HttpApi.METRICS).statusCode()).isEqualTo(200);
         assertThat(get(ADMIN, HttpApi.PRESENCE).statusCode()).isEqualTo(200);
     }

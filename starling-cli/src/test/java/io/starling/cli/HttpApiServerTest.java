@@ -287,6 +287,46 @@ class HttpApiServerTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the link is only held open
+    void presenceObserveStreamsTheGraphThenEveryChange() throws Exception {
+        HttpApiServer server = server();
+        try (EventStreamClient events = new EventStreamClient(server, HttpApi.PRESENCE_OBSERVE)) {
+            assertThat(events.headers())
+                    .contains("HTTP/1.1 200 OK")
+                    .containsIgnoringCase("content-type: text/event-stream");
+            JsonNode alone = JSON.readTree(events.next());
+            assertThat(alone.at("/local/peerId").asText())
+                    .isEqualTo(
+                            String.format("%016x", db.presence().graph().local().peerId()));
+            assertThat(alone.get("remotePeers").isEmpty()).isTrue();
+            assertThat(db.openObservers()).isEqualTo(1);
+            try (Starling other = Starling.open(StarlingConfig.builder()
+                    .databaseDirectory(dir.resolve("other"))
+                    .build())) {
+                other.presence().setMetadata(Map.of("name", "bob"));
+                long otherId = other.presence().graph().local().peerId();
+                JsonNode withBob;
+                try (InMemoryTransport.Link link =
+                        InMemoryTransport.connect((DefaultStarling) db.delegate(), (DefaultStarling) other)) {
+                    // events come as the graph changes (the link, then bob's metadata): read until bob is in one
+                    do withBob = JSON.readTree(events.next());
+                    while (!withBob.get("remotePeers").toString().contains("bob"));
+                    assertThat(withBob.at("/remotePeers/0/peerId").asText()).isEqualTo(String.format("%016x", otherId));
+                    assertThat(withBob.at("/connections/0/transport").asText()).isEqualTo("memory");
+                }
+                // the link is gone: an event without bob comes without anyone asking
+                JsonNode gone;
+                do gone = JSON.readTree(events.next());
+                while (!gone.get("remotePeers").isEmpty());
+            }
+        }
+        Await.until(
+                "the presence observer of the closed stream to close",
+                Duration.ofSeconds(10),
+                () -> db.openObservers() == 0);
+    }
+
+    @Test
     void tokenIsRequiredWhenConfigured() throws Exception {
         HttpApiServer server = server(HttpApiServer.Settings.defaults().withToken("s3cret"));
         HttpResponse<String> none = execute(server, "SELECT * FROM c");
@@ -300,6 +340,7 @@ class HttpApiServerTest {
                 401,
                 HttpApi.UNAUTHORIZED);
         assertError(get(server, HttpApi.PRESENCE), 401, HttpApi.UNAUTHORIZED);
+        assertError(get(server, HttpApi.PRESENCE_OBSERVE), 401, HttpApi.UNAUTHORIZED);
         assertError(get(server, HttpApi.OBSERVE + "?statement=SELECT%20*%20FROM%20c"), 401, HttpApi.UNAUTHORIZED);
 
         HttpResponse<String> right = send(HttpRequest.newBuilder(URI.create(server.url() + HttpApi.EXECUTE))
@@ -369,10 +410,15 @@ class HttpApiServerTest {
         private final List<String> headers = new CopyOnWriteArrayList<>();
 
         EventStreamClient(HttpApiServer server, String statement, String args) throws Exception {
+            this(
+                    server,
+                    HttpApi.OBSERVE + "?statement=" + encode(statement)
+                            + (args == null ? "" : "&args=" + encode(args)));
+        }
+
+        EventStreamClient(HttpApiServer server, String path) throws Exception {
             socket = new Socket("127.0.0.1", server.address().getPort());
             socket.setSoTimeout(20_000);
-            String path =
-                    HttpApi.OBSERVE + "?statement=" + encode(statement) + (args == null ? "" : "&args=" + encode(args));
             OutputStream out = socket.getOutputStream();
             out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));

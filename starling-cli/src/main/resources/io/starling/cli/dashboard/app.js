@@ -346,7 +346,9 @@
   }
 
   views.collections = (() => {
-    let el, list, right, pollTimer = null, stopPage = null, current = null, offset = 0, counts = new Map(), filter = '', selectedKey = null;
+    // keyset paging: a page is where it starts (anchor), never an OFFSET, so a page deep in a collection costs what
+    // the first one does: {from: 'first'} | {from: 'last'} | {after: id} | {before: id} | {atLeast: id}
+    let el, list, right, pollTimer = null, stopPage = null, current = null, anchor = { from: 'first' }, counts = new Map(), filter = '', selectedKey = null;
     async function loadList() {
       try {
         const items = await rows('SELECT name, documents FROM system:collections ORDER BY name');
@@ -360,25 +362,50 @@
         if (current) renderPager();
       } catch (e) { list.replaceChildren(h('p', { class: 'error' }, errorText(e))); }
     }
-    function pageStatement() {
-      const where = filter.trim() ? ' WHERE ' + filter.trim() : '';
-      return `SELECT * FROM ${ident(current)}${where} LIMIT ${PAGE + 1} OFFSET ${offset}`;
+    /** The page's statement and arguments: PAGE + 1 rows from the anchor, so that the extra one says there is more. */
+    function pageQuery() {
+      const conds = [];
+      const args = {};
+      let backwards = false;
+      if ('after' in anchor) { conds.push('_id > :k'); args.k = anchor.after; }
+      else if ('atLeast' in anchor) { conds.push('_id >= :k'); args.k = anchor.atLeast; }
+      else if ('before' in anchor) { conds.push('_id < :k'); args.k = anchor.before; backwards = true; }
+      else if (anchor.from === 'last') backwards = true;
+      if (filter.trim()) conds.push('(' + filter.trim() + ')');
+      const where = conds.length ? ' WHERE ' + conds.join(' AND ') : '';
+      return {
+        statement: `SELECT * FROM ${ident(current)}${where} ORDER BY _id${backwards ? ' DESC' : ''} LIMIT ${PAGE + 1}`,
+        args, backwards
+      };
     }
-    let pageItems = [], pageError = null, pager, docsBox, editorBox;
+    let pageItems = [], pageError = null, pager, docsBox, editorBox, pageNo = 1, pageMore = false, pageBackwards = false;
+    /** The rows shown, ascending by _id (a backwards page is read descending and turned round). */
+    function shownItems() {
+      const items = pageItems.slice(0, PAGE);
+      return pageBackwards ? items.reverse() : items;
+    }
+    function go(next, number) { anchor = next; pageNo = number; watchPage(); }
     function renderPager() {
       if (!pager) return;
       const total = counts.get(current);
-      const more = pageItems.length > PAGE;
-      const shown = Math.min(PAGE, pageItems.length);
+      const items = shownItems();
+      const atStart = anchor.from === 'first' || (pageBackwards && !pageMore);
+      const atEnd = anchor.from === 'last' || (!pageBackwards && !pageMore);
+      const first = items.length ? items[0]._id : null, last = items.length ? items[items.length - 1]._id : null;
+      const where = anchor.from === 'last' ? 'last page' : pageNo > 0 ? 'page ' + num(pageNo) : 'from _id ≥ ' + JSON.stringify(anchor.atLeast);
       pager.replaceChildren(
-        h('button', { disabled: offset === 0, onclick: () => { offset = Math.max(0, offset - PAGE); watchPage(); } }, '‹ Previous'),
-        h('span', { class: 'muted' }, shown ? `${num(offset + 1)}–${num(offset + shown)}` + (filter.trim() ? ' (filtered)' : total != null ? ` of ${num(total)}` : '') : 'no documents'),
-        h('button', { disabled: !more, onclick: () => { offset += PAGE; watchPage(); } }, 'Next ›'),
+        h('button', { disabled: atStart, onclick: () => go({ from: 'first' }, 1) }, '« First'),
+        h('button', { disabled: atStart || !items.length, onclick: () => go({ before: first }, pageNo > 1 ? pageNo - 1 : 0) }, '‹ Previous'),
+        h('span', { class: 'muted', id: 'page-position' }, items.length
+          ? `${where} · ${JSON.stringify(first)} – ${JSON.stringify(last)}` + (filter.trim() ? ' (filtered)' : total != null ? ` · ${num(total)} in all` : '')
+          : 'no documents'),
+        h('button', { disabled: atEnd || !items.length, onclick: () => go({ after: last }, pageNo > 0 ? pageNo + 1 : 0) }, 'Next ›'),
+        h('button', { disabled: atEnd, onclick: () => go({ from: 'last' }, 0) }, 'Last »'),
         h('span', { class: 'note' }, 'live: changes on this page show up as they happen'));
     }
     function renderDocs() {
       if (pageError) { docsBox.replaceChildren(h('p', { class: 'error' }, pageError)); return; }
-      const items = pageItems.slice(0, PAGE);
+      const items = shownItems();
       const cols = columnsOf(items);
       docsBox.replaceChildren(items.length ? table(items, {
         columns: cols,
@@ -390,19 +417,33 @@
     function watchPage() {
       if (stopPage) stopPage();
       pageError = null;
-      const path = '/api/v1/observe?statement=' + encodeURIComponent(pageStatement());
-      stopPage = eventStream(path, data => { pageItems = data.items; pageError = null; renderDocs(); },
+      const q = pageQuery(), from = anchor;
+      const path = '/api/v1/observe?statement=' + encodeURIComponent(q.statement) + '&args=' + encodeURIComponent(JSON.stringify(q.args));
+      stopPage = eventStream(path, data => {
+        // "previous" onto the start of the collection: show the first full page instead of a short one
+        if ('before' in from && data.items.length <= PAGE) { go({ from: 'first' }, 1); return; }
+        pageItems = data.items; pageBackwards = q.backwards; pageMore = data.items.length > PAGE; pageError = null; renderDocs();
+      },
         msg => { pageError = msg; renderDocs(); });
     }
     function openCollection(name) {
-      current = name; offset = 0; filter = ''; selectedKey = null; pageItems = [];
+      current = name; anchor = { from: 'first' }; pageNo = 1; filter = ''; selectedKey = null; pageItems = [];
       const filterBox = h('input', { class: 'grow', placeholder: 'Filter: a WHERE condition, e.g. done = false AND year > 1990', 'aria-label': 'filter' });
-      filterBox.addEventListener('keydown', e => { if (e.key === 'Enter') { filter = filterBox.value; offset = 0; watchPage(); } });
+      filterBox.addEventListener('keydown', e => { if (e.key === 'Enter') { filter = filterBox.value; go({ from: 'first' }, 1); } });
       pager = h('div', { class: 'pager' });
       docsBox = h('div', { class: 'docs' });
       editorBox = h('div', { class: 'doc-editor' });
+      const jump = h('input', { class: 'jump', placeholder: 'go to _id…', 'aria-label': 'go to _id', title: 'the first document whose _id is at least this (JSON, or text for a string id)' });
+      const goTo = () => {
+        const text = jump.value.trim();
+        if (!text) return;
+        let id; try { id = JSON.parse(text); } catch (e) { id = text; }
+        go({ atLeast: id }, 0);
+      };
+      jump.addEventListener('keydown', e => { if (e.key === 'Enter') goTo(); });
       right.replaceChildren(h('h2', {}, name),
-        h('div', { class: 'row' }, filterBox, h('button', { onclick: () => { filter = filterBox.value; offset = 0; watchPage(); } }, 'Apply')),
+        h('div', { class: 'row' }, filterBox, h('button', { onclick: () => { filter = filterBox.value; go({ from: 'first' }, 1); } }, 'Apply'),
+          jump, h('button', { onclick: goTo }, 'Go')),
         pager, editorBox, docsBox);
       for (const tr of list.querySelectorAll('tr')) tr.classList.toggle('selected', tr.dataset.collection === name);
       watchPage();
@@ -520,14 +561,31 @@
   })();
 
   views.presence = (() => {
-    let el, chart, timer, peersBox, info;
+    // live: GET /api/v1/presence/observe sends the graph now and at each change; if the stream drops, the view polls
+    // GET /api/v1/presence every 2 s and tries the stream again every 10 s
+    let el, chart, timer = null, retry = null, stop = null, peersBox, info, last = null, mode = '';
     const COLORS = ['#f5a623', '#1f77b4', '#8c6bb1'];
     async function load() {
       let g;
       try { g = await api('/api/v1/presence'); } catch (e) { info.className = 'error'; info.textContent = errorText(e); return; }
+      render(g);
+    }
+    function live() {
+      if (stop) stop();
+      mode = 'live';
+      stop = eventStream('/api/v1/presence/observe', g => { if (timer) { clearInterval(timer); timer = null; } mode = 'live'; render(g); }, () => {
+        stop = null;
+        mode = 'polling (the live stream dropped)';
+        if (!timer) { load(); timer = setInterval(load, 2000); }
+        if (!retry) retry = setTimeout(() => { retry = null; if (!el.hidden) live(); }, 10_000);
+      });
+    }
+    function render(g) {
+      last = g;
       info.className = 'muted';
       const peers = [g.local].concat(g.remotePeers);
-      info.textContent = `${peers.length} peer${peers.length === 1 ? '' : 's'} · ${g.connections.length} connection${g.connections.length === 1 ? '' : 's'} · updated ${new Date().toLocaleTimeString()}`;
+      info.textContent = `${peers.length} peer${peers.length === 1 ? '' : 's'} · ${g.connections.length} connection${g.connections.length === 1 ? '' : 's'} · ${mode} · updated ${new Date().toLocaleTimeString()}`;
+      info.dataset.mode = mode.split(' ')[0];
       const label = p => (p.metadata && p.metadata.name ? p.metadata.name + '\n' : '') + p.peerId.slice(0, 8);
       // the layout's scale follows the box, so that a narrow window keeps every peer in view
       const size = Math.min(el.querySelector('.graph').clientWidth, el.querySelector('.graph').clientHeight) || 400;
@@ -535,7 +593,8 @@
       chart.setOption({
         series: [{
           type: 'graph', layout: 'force', roam: true, draggable: true,
-          force: { repulsion: edge * 5, edgeLength: [edge * 0.8, edge * 1.2], gravity: 0.1 },
+          // a bigger mesh pulls in harder, so that peers two hops out stay inside the box
+          force: { repulsion: edge * 5, edgeLength: [edge * 0.8, edge * 1.2], gravity: peers.length > 8 ? 0.3 : 0.1 },
           categories: [{ name: 'this peer' }, { name: 'direct' }, { name: 'multi-hop' }],
           label: { show: true, position: 'bottom', fontSize: 12, fontFamily: 'monospace' },
           edgeLabel: { show: true, formatter: p => p.data.transport, fontSize: 12, color: '#34495e' },
@@ -579,11 +638,15 @@
           }
         }
       });
-      window.addEventListener('resize', () => { chart.resize(); if (!el.hidden) load(); });
+      window.addEventListener('resize', () => { chart.resize(); if (!el.hidden && last) render(last); });
     }
     return {
-      show() { if (!el) build(); el.hidden = false; chart.resize(); load(); timer = setInterval(load, 2000); },
-      hide() { if (el) el.hidden = true; clearInterval(timer); }
+      show() { if (!el) build(); el.hidden = false; chart.resize(); live(); },
+      hide() {
+        if (el) el.hidden = true;
+        if (stop) { stop(); stop = null; }
+        clearInterval(timer); timer = null; clearTimeout(retry); retry = null;
+      }
     };
   })();
   function escapeHtml(s) { return s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }

@@ -338,6 +338,29 @@ public final class IndexKeyCodec {
         return new byte[][] {from, to};
     }
 
+    /**
+     * The byte interval of the ids between two bounds in {@link ValueOrder} (each null when unbounded):
+     * {@code {fromInclusive, toExclusive}}, each null when unbounded, such that an id's {@link #encodeId} lies in it
+     * exactly when the id lies between the bounds. The bounds may be any value, ids or not ({@code _id > 1.5}, {@code
+     * _id < 'k'}): ids are encoded as one ascending key component, whose byte order is ValueOrder. An empty interval
+     * gives {@code fromInclusive >= toExclusive}.
+     */
+    public static byte[][] idRange(IndexRange.@Nullable Bound lower, IndexRange.@Nullable Bound upper) {
+        Out none = new Out(0);
+        byte[] from = null;
+        if (lower != null) {
+            byte[] at = withComponent(none, lower.value(), false);
+            // encodings are self-delimiting: no other value's encoding starts with `at`, so "after" is its successor
+            from = lower.inclusive() ? at : successor(at);
+        }
+        byte[] to = null;
+        if (upper != null) {
+            byte[] at = withComponent(none, upper.value(), false);
+            to = upper.inclusive() ? successor(at) : at;
+        }
+        return new byte[][] {from, to};
+    }
+
     private static byte[] withComponent(Out prefix, Value v, boolean descending) {
         Out out = prefix.copy();
         writeComponent(out, v, descending);

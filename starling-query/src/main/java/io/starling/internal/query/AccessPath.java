@@ -71,6 +71,58 @@ sealed interface AccessPath {
     }
 
     /**
+     * Documents whose {@code _id} lies in some intervals, read from the primary key order by
+     * {@link DocumentSource#scanIds}: a seek to each interval's first id and a step per document, ascending, or
+     * descending with {@code reverse} (intervals last to first). Keyset paging ({@code WHERE _id > :last ORDER BY _id
+     * LIMIT n}) reads only its page this way. One unbounded interval is the whole collection, for {@code ORDER BY _id}
+     * without a condition on it.
+     *
+     * @param intervals disjoint, ascending in ValueOrder (as a {@link ValueSet} holds them)
+     */
+    record IdRange(String collection, List<ValueSet.Interval> intervals, boolean reverse) implements AccessPath {
+        public IdRange {
+            intervals = List.copyOf(intervals);
+        }
+
+        @Override
+        public void visit(DocumentSource src, Predicate<Value.Obj> visitor) {
+            boolean[] stopped = {false};
+            Predicate<Value.Obj> v = doc -> {
+                if (visitor.test(doc)) return true;
+                stopped[0] = true;
+                return false;
+            };
+            for (int i = 0; i < intervals.size() && !stopped[0]; i++) {
+                ValueSet.Interval iv = intervals.get(reverse ? intervals.size() - 1 - i : i);
+                src.scanIds(collection, iv.lower(), iv.upper(), reverse, null, v);
+            }
+        }
+
+        @Override
+        public boolean idOrdered() {
+            return !reverse;
+        }
+
+        @Override
+        public Value.Obj explain() {
+            List<Value> shown = new ArrayList<>(intervals.size());
+            for (ValueSet.Interval iv : intervals) {
+                StringBuilder sb = new StringBuilder();
+                ValueSet.appendInterval(sb, iv.lower(), iv.upper());
+                shown.add(Value.of(sb.toString()));
+            }
+            return Explain.op(
+                    "IdRange",
+                    "collection",
+                    Value.of(collection),
+                    "ranges",
+                    new Value.Arr(shown),
+                    "reverse",
+                    Value.of(reverse));
+        }
+    }
+
+    /**
      * Ranges of one index, scanned one after the other. The ranges are disjoint and listed in index order, so the
      * candidates come in index order (reversed with {@code reverse}: ranges last to first, each backwards).
      *

@@ -1,6 +1,7 @@
 package io.starling.internal.query;
 
 import io.starling.internal.core.Value;
+import io.starling.internal.core.ValueOrder;
 import io.starling.internal.index.IndexDefinition;
 import io.starling.internal.index.IndexRange;
 import java.util.List;
@@ -30,6 +31,36 @@ public interface DocumentSource {
      */
     default void scan(String collection, @Nullable Set<String> fields, Predicate<Value.Obj> visitor) {
         scan(collection, visitor);
+    }
+
+    /**
+     * Visits the live documents of a collection whose {@code _id} lies between two bounds in ValueOrder (each null
+     * when unbounded; the bounds need not be ids: {@code _id > 1.5}), in {@code _id} order, or in descending
+     * {@code _id} order with {@code reverse}, until the visitor returns false. {@code fields} is as for
+     * {@link #scan(String, Set, Predicate)}. This is the range scan on the primary key behind {@code _id} range
+     * predicates and {@code ORDER BY _id}: a store should seek to the first id and stop at the last (costing one
+     * seek plus a step per document visited). The default filters a full scan, and a reverse one holds the
+     * documents in range in memory; it is there for sources without an id order of their own.
+     */
+    default void scanIds(
+            String collection,
+            IndexRange.@Nullable Bound lower,
+            IndexRange.@Nullable Bound upper,
+            boolean reverse,
+            @Nullable Set<String> fields,
+            Predicate<Value.Obj> visitor) {
+        ValueSet.Interval range = new ValueSet.Interval(lower, upper);
+        java.util.ArrayList<Value.Obj> held = new java.util.ArrayList<>();
+        scan(collection, fields, doc -> {
+            Value id = doc.get("_id");
+            if (!range.contains(id)) {
+                return upper == null || ValueOrder.compare(id, upper.value()) < 0; // past the upper bound: done
+            }
+            if (!reverse) return visitor.test(doc);
+            held.add(doc);
+            return true;
+        });
+        for (int i = held.size() - 1; i >= 0; i--) if (!visitor.test(held.get(i))) return;
     }
 
     /** The live document with this {@code _id}, or null. */

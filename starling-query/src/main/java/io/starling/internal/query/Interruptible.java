@@ -110,6 +110,21 @@ final class Interruptible {
         }
 
         @Override
+        public void scanIds(
+                String collection,
+                IndexRange.@Nullable Bound lower,
+                IndexRange.@Nullable Bound upper,
+                boolean reverse,
+                @Nullable Set<String> fields,
+                Predicate<Value.Obj> visitor) {
+            cancellation.check();
+            src.scanIds(collection, lower, upper, reverse, fields, doc -> {
+                cancellation.check();
+                return visitor.test(doc);
+            });
+        }
+
+        @Override
         public List<IndexDefinition> indexes(String collection) {
             return src.indexes(collection);
         }

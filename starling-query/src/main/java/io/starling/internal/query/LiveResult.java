@@ -86,10 +86,26 @@ public final class LiveResult {
         if (capacity > 0) {
             DocumentSource polled = SelectExecution.narrowed(s, Interruptible.source(src, ctx.cancellation()));
             QueryPlan plan = Planner.forSelect(s, polled, env);
-            plan.forEachMatch(polled, env, doc -> {
-                rows.add(SelectExecution.row(s, env, doc.get("_id")));
-                return true;
-            });
+            // when the rows come in the result's order (no ORDER BY: _id order; or an ORDER BY the access path
+            // delivers whole), the window is the first rows: read one more than it holds, to know it is truncated,
+            // and stop — a page of keyset paging costs a page, not the collection
+            long wanted = capacity == Long.MAX_VALUE ? Long.MAX_VALUE : capacity + 1;
+            if (s.orderBy.isEmpty()) {
+                plan.forEachMatch(polled, env, doc -> {
+                    rows.add(SelectExecution.row(s, env, doc.get("_id")));
+                    return rows.size() < wanted;
+                });
+            } else if (plan.orderedPrefix > 0 && !plan.sortGroups) {
+                plan.forEachInAccessOrder(polled, env, doc -> {
+                    rows.add(SelectExecution.row(s, env, doc.get("_id")));
+                    return rows.size() < wanted;
+                });
+            } else {
+                plan.forEachMatch(polled, env, doc -> {
+                    rows.add(SelectExecution.row(s, env, doc.get("_id")));
+                    return true;
+                });
+            }
         }
         Comparator<SelectExecution.Row> order = SelectExecution.byKeys(s.orderBy, 0, true);
         rows.sort(Interruptible.comparator(order, ctx.cancellation()));

@@ -30,11 +30,23 @@ import org.jspecify.annotations.Nullable;
  *
  *   1. IdLookup   a conjunct `_id = c` / `_id IN c` (c constant), or a WHERE that pins _id to a list of values;
  *   2. Empty      some path can hold no value at all (`a = NULL`, `a = 1 AND a = 2`, `a < 5 AND a > 'x'`);
- *   3. IndexScan  the best index whose leading components are constrained (rule below);
- *   4. Union      when no single index applies: an OR conjunct whose every branch (ANDed with the other
+ *   3. IndexScan  the best index whose leading components are constrained (rule below), when it has an
+ *                 equality prefix;
+ *   3½. IdRange   the WHERE bounds _id (`_id > :last`, `_id BETWEEN a AND b`, `_id LIKE 'k%'`): the intervals of
+ *                 _id read from the primary key order (storage keeps rows by their id's order-preserving encoding,
+ *                 which is ValueOrder), forward, or backward for ORDER BY _id DESC;
+ *   4. IndexScan  the best index with only a range on its first component;
+ *   5. Union      when no single index applies: an OR conjunct whose every branch (ANDed with the other
  *                 conjuncts) has an access path of its own; candidates are merged by _id;
- *   5. IndexScan  over a whole index, only to deliver the ORDER BY order when there is a LIMIT to stop at;
- *   6. FullScan   otherwise.
+ *   6. IdRange    over the whole collection when the ORDER BY starts with _id (either direction): the order is
+ *                 delivered, and with a LIMIT the scan stops after OFFSET + LIMIT rows;
+ *   7. IndexScan  over a whole index, only to deliver the ORDER BY order when there is a LIMIT to stop at;
+ *   8. FullScan   otherwise.
+ *
+ * An IdRange led by ORDER BY _id delivers the whole ORDER BY (ids are unique: nothing after _id can break a tie),
+ * so keyset paging (`WHERE _id > :last ORDER BY _id LIMIT n`, and `WHERE _id < :first ORDER BY _id DESC LIMIT n`
+ * for the page before) costs a seek and n rows however deep the page is. IdRangeEquivalenceTest checks it against
+ * a full scan and sort over a real store.
  *
  * Index rule. For each index, its leading key components that the WHERE pins to finitely many exact values
  * (`=`, IN, IS NULL, IS MISSING; `a = 5` pins two: 5 and 5.0) form the equality prefix, and the next constrained
@@ -167,6 +179,7 @@ final class Planner {
             Choice c = filtering(flattenAnd(where), wish);
             if (c != null) return c;
         }
+        if (wish.orderKeys() != null && deliversById(wish.orderKeys())) return idRange(ValueSet.ALL.intervals(), wish);
         if (wish.orderOnlyPays() && wish.orderKeys() != null) {
             Candidate best = null;
             for (IndexDefinition d : indexes) {
@@ -180,7 +193,7 @@ final class Planner {
         return new Choice(new AccessPath.FullScan(collection));
     }
 
-    /** Steps 1 to 4 of the design note; null when only a full scan (or a whole-index scan) would do. */
+    /** Steps 1 to 5 of the design note; null when only a full scan (or a whole-index scan) would do. */
     private @Nullable Choice filtering(List<Node> conjuncts, Wish wish) {
         if (++steps > MAX_PLANNING_STEPS) return null;
         List<Value> ids = idLookup(conjuncts, env);
@@ -202,8 +215,27 @@ final class Planner {
             c.order(wish);
             if (best == null || better(c, best, wish) < 0) best = c;
         }
+        if (best != null && !best.points.isEmpty()) return best.choice();
+        if (id != null) return idRange(id.intervals(), wish);
         if (best != null) return best.choice();
         return union(conjuncts);
+    }
+
+    /**
+     * Step 3½ of the design note: an IdRange over the intervals, forward or (for {@code ORDER BY _id DESC}) backward.
+     * With ORDER BY led by {@code _id} the scan delivers the whole ORDER BY: {@code _id} is unique, so later items
+     * never break a tie.
+     */
+    private Choice idRange(List<ValueSet.Interval> intervals, Wish wish) {
+        List<OrderKey> keys = wish.orderKeys();
+        if (keys == null || !deliversById(keys))
+            return new Choice(new AccessPath.IdRange(collection, intervals, false));
+        boolean descending = keys.get(0).descending();
+        return new Choice(new AccessPath.IdRange(collection, intervals, descending), wish.orderBySize(), false);
+    }
+
+    private static boolean deliversById(List<OrderKey> keys) {
+        return !keys.isEmpty() && keys.get(0).path().equals(ID);
     }
 
     /** A Union over the first OR conjunct whose every branch, with the other conjuncts, has an access path. */

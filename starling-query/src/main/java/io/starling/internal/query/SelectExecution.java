@@ -270,6 +270,17 @@ final class SelectExecution {
         }
 
         @Override
+        public void scanIds(
+                String collection,
+                io.starling.internal.index.IndexRange.@Nullable Bound lower,
+                io.starling.internal.index.IndexRange.@Nullable Bound upper,
+                boolean reverse,
+                @Nullable Set<String> wanted,
+                java.util.function.Predicate<Value.Obj> visitor) {
+            src.scanIds(collection, lower, upper, reverse, wanted == null ? fields : wanted, visitor);
+        }
+
+        @Override
         public List<io.starling.internal.index.IndexDefinition> indexes(String collection) {
             return src.indexes(collection);
         }

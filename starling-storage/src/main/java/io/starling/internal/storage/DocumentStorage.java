@@ -142,6 +142,22 @@ public interface DocumentStorage extends AutoCloseable {
         void scanAfter(String collection, byte @Nullable [] afterId, boolean liveOnly, RowVisitor visitor);
 
         /**
+         * Visits the rows of one collection with {@code fromInclusive <= id < toExclusive} in ascending unsigned-byte
+         * order of id, or descending when {@code reverse}. A null bound is unbounded; a range with
+         * {@code fromInclusive >= toExclusive} is empty. Costs one seek plus a step per visited row, in either
+         * direction: this is how a query reads a range of ids (keyset paging) without reading the rows before it.
+         *
+         * @param liveOnly when true, tombstones are skipped cheaply (without reading their state)
+         */
+        void scanRange(
+                String collection,
+                byte @Nullable [] fromInclusive,
+                byte @Nullable [] toExclusive,
+                boolean reverse,
+                boolean liveOnly,
+                RowVisitor visitor);
+
+        /**
          * Rows of every collection with sequence greater than {@code after}, ascending, at most {@code limit}
          * ({@code limit >= 0}).
          */

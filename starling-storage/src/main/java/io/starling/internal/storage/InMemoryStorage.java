@@ -284,6 +284,43 @@ public final class InMemoryStorage implements DocumentStorage {
         }
 
         @Override
+        public void scanRange(
+                String collection,
+                byte @Nullable [] fromInclusive,
+                byte @Nullable [] toExclusive,
+                boolean reverse,
+                boolean liveOnly,
+                RowVisitor visitor) {
+            checkUsable();
+            Objects.requireNonNull(collection, "collection");
+            Objects.requireNonNull(visitor, "visitor");
+            openScans++;
+            try {
+                // (collection, empty id) is the first key of the collection: every id is >= the empty one
+                Key low = new Key(collection, fromInclusive == null ? new byte[0] : fromInclusive.clone());
+                if (!reverse) {
+                    state.rows.forEachFrom(low, true, (key, row) -> {
+                        if (!key.collection.equals(collection)) return false;
+                        if (toExclusive != null && Arrays.compareUnsigned(key.id, toExclusive) >= 0) return false;
+                        return (liveOnly && !row.live()) || visitor.visit(copy(row));
+                    });
+                } else {
+                    // below (collection, to) are exactly the ids < to; without a bound, start past the collection
+                    Key high = toExclusive != null
+                            ? new Key(collection, toExclusive.clone())
+                            : new Key(collection + "\0", new byte[0]);
+                    state.rows.forEachDescendingFrom(high, false, (key, row) -> {
+                        if (!key.collection.equals(collection)) return false;
+                        if (Arrays.compareUnsigned(key.id, low.id) < 0) return false;
+                        return (liveOnly && !row.live()) || visitor.visit(copy(row));
+                    });
+                }
+            } finally {
+                openScans--;
+            }
+        }
+
+        @Override
         public void changesSince(long after, int limit, RowVisitor visitor) {
             checkUsable();
             Objects.requireNonNull(visitor, "visitor");

@@ -38,6 +38,20 @@ final class SqliteSession implements AutoCloseable {
         SCAN_LIVE("SELECT seq, id, state FROM docs WHERE collection = ? AND live = 1 ORDER BY id"),
         SCAN_AFTER("SELECT seq, id, live, state FROM docs WHERE collection = ? AND id > ? ORDER BY id"),
         SCAN_LIVE_AFTER("SELECT seq, id, state FROM docs WHERE collection = ? AND id > ? AND live = 1 ORDER BY id"),
+        // id ranges (keyset paging): a range of the primary key (collection, id), walked forwards or backwards; an
+        // absent lower bound is the empty blob (every id is >= it), so only the upper bound needs its own statements
+        RANGE_FROM("SELECT seq, id, live, state FROM docs WHERE collection = ? AND id >= ? ORDER BY id"),
+        RANGE_BETWEEN("SELECT seq, id, live, state FROM docs WHERE collection = ? AND id >= ? AND id < ? ORDER BY id"),
+        RANGE_FROM_REVERSE("SELECT seq, id, live, state FROM docs WHERE collection = ? AND id >= ? ORDER BY id DESC"),
+        RANGE_BETWEEN_REVERSE(
+                "SELECT seq, id, live, state FROM docs WHERE collection = ? AND id >= ? AND id < ? ORDER BY id DESC"),
+        RANGE_LIVE_FROM("SELECT seq, id, state FROM docs WHERE collection = ? AND id >= ? AND live = 1 ORDER BY id"),
+        RANGE_LIVE_BETWEEN(
+                "SELECT seq, id, state FROM docs WHERE collection = ? AND id >= ? AND id < ? AND live = 1 ORDER BY id"),
+        RANGE_LIVE_FROM_REVERSE(
+                "SELECT seq, id, state FROM docs WHERE collection = ? AND id >= ? AND live = 1 ORDER BY id DESC"),
+        RANGE_LIVE_BETWEEN_REVERSE("SELECT seq, id, state FROM docs WHERE collection = ? AND id >= ? AND id < ?"
+                + " AND live = 1 ORDER BY id DESC"),
         CHANGES(
                 "SELECT seq, collection, id, live, state, coalesce(grp, seq) FROM docs WHERE seq > ? ORDER BY seq LIMIT ?"),
         // a skip scan over the (collection, id) index: one seek per collection instead of one step per row
@@ -225,6 +239,48 @@ final class SqliteSession implements AutoCloseable {
         } finally {
             release(sql, ps);
         }
+    }
+
+    void scanRange(
+            String collection,
+            byte @Nullable [] fromInclusive,
+            byte @Nullable [] toExclusive,
+            boolean reverse,
+            boolean liveOnly,
+            RowVisitor visitor) {
+        if (fromInclusive != null && toExclusive != null && Arrays.compareUnsigned(fromInclusive, toExclusive) >= 0) {
+            return; // empty range
+        }
+        Sql sql = rangeScan(toExclusive != null, reverse, liveOnly);
+        PreparedStatement ps = acquire(sql);
+        try {
+            ps.setString(1, collection);
+            ps.setBytes(2, fromInclusive == null ? new byte[0] : fromInclusive);
+            if (toExclusive != null) ps.setBytes(3, toExclusive);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Row row = liveOnly
+                            ? new Row(collection, rs.getBytes(2), rs.getLong(1), true, rs.getBytes(3))
+                            : new Row(collection, rs.getBytes(2), rs.getLong(1), rs.getInt(3) != 0, rs.getBytes(4));
+                    if (!visitor.visit(row)) {
+                        return;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw fail(sql, "scanRange", e);
+        } finally {
+            release(sql, ps);
+        }
+    }
+
+    static Sql rangeScan(boolean bounded, boolean reverse, boolean liveOnly) {
+        if (liveOnly) {
+            if (bounded) return reverse ? Sql.RANGE_LIVE_BETWEEN_REVERSE : Sql.RANGE_LIVE_BETWEEN;
+            return reverse ? Sql.RANGE_LIVE_FROM_REVERSE : Sql.RANGE_LIVE_FROM;
+        }
+        if (bounded) return reverse ? Sql.RANGE_BETWEEN_REVERSE : Sql.RANGE_BETWEEN;
+        return reverse ? Sql.RANGE_FROM_REVERSE : Sql.RANGE_FROM;
     }
 
     void changesSince(long after, int limit, RowVisitor visitor) {

@@ -93,6 +93,25 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     }
 
     @Override
+    public void scanRange(
+            String collection,
+            byte @Nullable [] fromInclusive,
+            byte @Nullable [] toExclusive,
+            boolean reverse,
+            boolean liveOnly,
+            DocumentStorage.RowVisitor visitor) {
+        checkUsable();
+        Objects.requireNonNull(collection, "collection");
+        Objects.requireNonNull(visitor, "visitor");
+        openScans++;
+        try {
+            session.scanRange(collection, fromInclusive, toExclusive, reverse, liveOnly, visitor);
+        } finally {
+            openScans--;
+        }
+    }
+
+    @Override
     public void changesSince(long after, int limit, DocumentStorage.RowVisitor visitor) {
         checkUsable();
         Objects.requireNonNull(visitor, "visitor");

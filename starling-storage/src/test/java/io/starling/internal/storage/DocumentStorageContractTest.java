@@ -339,6 +339,62 @@ abstract class DocumentStorageContractTest {
     }
 
     @Test
+    void scanRangeBoundsAreInclusiveFromExclusiveToInBothDirections() {
+        storage.write(tx -> {
+            for (int[] id : new int[][] {{}, {0x00}, {0x01}, {0x01, 0x00}, {0x02}, {0x7f, 0xff}, {0x80}, {0xff}}) {
+                byte[] b = bytes(id);
+                tx.put("c", b, true, b);
+            }
+            tx.put("c", bytes(0x01, 0x80), false, bytes()); // a tombstone inside the range
+            tx.put("b", bytes(0x01), true, bytes()); // neighbouring collections stay out
+            tx.put("d", bytes(0x01), true, bytes());
+            return null;
+        });
+        storage.read(tx -> {
+            for (boolean reverse : List.of(false, true)) {
+                java.util.function.BiFunction<byte[], byte[], List<String>> live = (from, to) -> {
+                    List<String> ids = new java.util.ArrayList<>();
+                    tx.scanRange(
+                            "c",
+                            from,
+                            to,
+                            reverse,
+                            true,
+                            r -> ids.add(HexFormat.of().formatHex(r.id())));
+                    return reverse ? reversed(ids) : ids;
+                };
+                assertThat(live.apply(bytes(0x01), bytes(0x80))).containsExactly("01", "0100", "02", "7fff");
+                assertThat(live.apply(null, bytes(0x01))).containsExactly("", "00");
+                assertThat(live.apply(bytes(0x7f), null)).containsExactly("7fff", "80", "ff");
+                assertThat(live.apply(null, null)).hasSize(8);
+                assertThat(live.apply(bytes(), bytes(0xff, 0x00))).hasSize(8);
+                assertThat(live.apply(bytes(0x01, 0x00), bytes(0x01, 0x00, 0x00)))
+                        .containsExactly("0100");
+                // empty ranges
+                assertThat(live.apply(bytes(0x02), bytes(0x02))).isEmpty();
+                assertThat(live.apply(bytes(0x80), bytes(0x02))).isEmpty();
+                assertThat(live.apply(null, bytes())).isEmpty();
+                assertThat(live.apply(bytes(0xff, 0x00), null)).isEmpty();
+
+                List<Row> all = new java.util.ArrayList<>();
+                tx.scanRange("c", bytes(0x01), bytes(0x02), reverse, false, all::add);
+                if (reverse) java.util.Collections.reverse(all);
+                assertThat(all).extracting(Row::live).containsExactly(true, true, false);
+                // the visitor stops the scan
+                List<Row> first = new java.util.ArrayList<>();
+                tx.scanRange("c", null, null, reverse, true, r -> {
+                    first.add(r);
+                    return first.size() < 2;
+                });
+                assertThat(first)
+                        .extracting(r -> HexFormat.of().formatHex(r.id()))
+                        .containsExactly(reverse ? new String[] {"ff", "80"} : new String[] {"", "00"});
+            }
+            return null;
+        });
+    }
+
+    @Test
     void scanLiveOnlySkipsTombstones() {
         storage.write(tx -> {
             tx.put("c", utf8("a"), true, utf8("A"));

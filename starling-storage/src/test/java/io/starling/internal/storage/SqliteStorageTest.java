@@ -521,6 +521,45 @@ final class SqliteStorageTest {
     }
 
     @Test
+    void idRangesSeekTheIdIndexInBothDirectionsWithoutSorting() throws Exception {
+        SqliteStorage storage = open();
+        storage.write(tx -> {
+            for (int i = 0; i < 200; i++) tx.put("c" + (i % 3), new byte[] {(byte) i}, i % 5 != 0, utf8("s" + i));
+            return null;
+        });
+        storage.close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dbFile())) {
+            try (Statement s = c.createStatement()) {
+                s.execute("ANALYZE"); // plans must hold with statistics too
+            }
+            for (boolean bounded : List.of(false, true)) {
+                for (boolean reverse : List.of(false, true)) {
+                    for (boolean liveOnly : List.of(false, true)) {
+                        SqliteSession.Sql sql = SqliteSession.rangeScan(bounded, reverse, liveOnly);
+                        List<String> plan = new ArrayList<>();
+                        try (java.sql.PreparedStatement ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql.text)) {
+                            ps.setString(1, "c1");
+                            ps.setBytes(2, new byte[] {10});
+                            if (bounded) ps.setBytes(3, new byte[] {100});
+                            try (ResultSet rs = ps.executeQuery()) {
+                                while (rs.next()) plan.add(rs.getString("detail"));
+                            }
+                        }
+                        assertThat(plan).as("%s: %s", sql, plan).hasSize(1);
+                        // a seek on (collection, id) with the bounds in it, walked in order: no sort, no full walk
+                        assertThat(plan.get(0))
+                                .as("%s", sql)
+                                .startsWith("SEARCH docs USING INDEX")
+                                .contains("collection=? AND id>?")
+                                .doesNotContain("TEMP B-TREE");
+                        if (bounded) assertThat(plan.get(0)).as("%s", sql).contains("id<?");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void indexScansWalkThePrimaryKeyInBothDirectionsWithoutSorting() throws Exception {
         SqliteStorage storage = open();
         storage.write(tx -> {

@@ -7,6 +7,7 @@ import io.starling.internal.query.Cancellation;
 import io.starling.internal.query.DocumentSource;
 import io.starling.internal.query.Permissions;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -42,6 +43,19 @@ final class PermittedSource implements DocumentSource {
     public Value.@Nullable Obj get(String collection, Value id) {
         Value.Obj doc = inner.get(collection, id);
         return doc == null || !readable(collection, doc) ? null : doc;
+    }
+
+    @Override
+    public void scanIds(
+            String collection,
+            IndexRange.@Nullable Bound lower,
+            IndexRange.@Nullable Bound upper,
+            boolean reverse,
+            @Nullable Set<String> fields,
+            Predicate<Value.Obj> visitor) {
+        if (!grant.permissions().read().coversCollection(collection)) return;
+        // the grant's conditions may read any field, so the documents are whole
+        inner.scanIds(collection, lower, upper, reverse, null, doc -> !readable(collection, doc) || visitor.test(doc));
     }
 
     @Override

@@ -545,6 +545,23 @@ final class StatementRunner {
             });
         }
 
+        /** A range of the primary key: ids are stored by {@link DocumentIds#encode}, whose byte order is ValueOrder. */
+        @Override
+        public void scanIds(
+                String collection,
+                IndexRange.@Nullable Bound lower,
+                IndexRange.@Nullable Bound upper,
+                boolean reverse,
+                @Nullable Set<String> fields,
+                Predicate<Value.Obj> visitor) {
+            byte[][] bounds = IndexKeyCodec.idRange(lower, upper);
+            DocumentState.FieldSet prepared = fields == null ? null : DocumentState.FieldSet.of(fields);
+            tx.scanRange(collection, bounds[0], bounds[1], reverse, true, row -> {
+                Value.Obj doc = prepared == null ? document(row) : partial(row, prepared);
+                return doc == null || visitor.test(doc);
+            });
+        }
+
         private Value.@Nullable Obj partial(DocumentStorage.Row row, DocumentState.FieldSet fields) {
             try {
                 return DocumentState.readDocument(row.state(), DocumentIds.decode(row.id()), fields);

@@ -200,6 +200,44 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
     }
 
     @Override
+    public void scanRange(
+            String collection,
+            byte @Nullable [] fromInclusive,
+            byte @Nullable [] toExclusive,
+            boolean reverse,
+            boolean liveOnly,
+            DocumentStorage.RowVisitor visitor) {
+        checkUsable();
+        Objects.requireNonNull(collection, "collection");
+        Objects.requireNonNull(visitor, "visitor");
+        if (fromInclusive != null && toExclusive != null && Arrays.compareUnsigned(fromInclusive, toExclusive) >= 0) {
+            return; // empty range
+        }
+        String sql = "SELECT id, " + ROW_COLUMNS + " FROM starling_docs WHERE collection = ?"
+                + (fromInclusive != null ? " AND id >= ?" : "")
+                + (toExclusive != null ? " AND id < ?" : "")
+                + (liveOnly ? " AND live" : "")
+                + " ORDER BY id" + (reverse ? " DESC" : "");
+        openScans++;
+        try (PreparedStatement s = connection.prepareStatement(sql)) {
+            s.setFetchSize(FETCH_SIZE);
+            int p = 1;
+            s.setString(p++, collection);
+            if (fromInclusive != null) s.setBytes(p++, fromInclusive);
+            if (toExclusive != null) s.setBytes(p, toExclusive);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    if (!visitor.visit(row(collection, rs.getBytes(1), rs, 2))) return;
+                }
+            }
+        } catch (SQLException e) {
+            throw failed(e, "scan");
+        } finally {
+            openScans--;
+        }
+    }
+
+    @Override
     public void changesSince(long after, int limit, DocumentStorage.RowVisitor visitor) {
         checkUsable();
         Objects.requireNonNull(visitor, "visitor");
