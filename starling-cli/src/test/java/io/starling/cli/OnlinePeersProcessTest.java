@@ -57,15 +57,16 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>alice's and bob's tasks never reach the other, directly (B – A2) or through H, and H relays A1's writes to A2;
  *   <li>bob's write to alice's task is refused at H and at A2, counted per peer in their {@code /api/v1/sync}, and
  *       never reaches alice; the viewer's writes are refused by every peer it reaches (H, A1);
- *   <li>a peer logged in at another authority is refused in the TLS handshake, and both sides log why;
+ *   <li>a peer of another authority (that authority's own peer, with the certificate it issued itself) is refused in
+ *       the TLS handshake, and both sides log why;
  *   <li>a device whose certificate expired, restarted without a way to renew it, does not sync and says so; a
  *       certificate expired beyond the skew tolerance, presented by a misbehaving client, is refused by H in the
  *       handshake (H logs and counts it, the client gets no byte).
  * </ul>
  *
  * <p>The processes are started once for the class (the authority, then in waves, each dialling the listeners of the
- * one before: H; A1 and A2; B and V) and shared by its tests, each of which uses document ids of its own. About a minute on a loaded 2-core machine, most
- * of it JVM start-up.
+ * one before: H; A1 and A2; B and V) and shared by its tests, each of which uses document ids of its own. One to three
+ * minutes on a loaded 2-core machine, nearly all of it JVM start-up (the tests themselves take seconds).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
