@@ -128,6 +128,17 @@ final class PeerProcess implements AutoCloseable {
         return execute(statement).get("items");
     }
 
+    /** {@code GET path} of its HTTP API (such as {@code /api/v1/sync}), as JSON; fails unless it answers 200. */
+    JsonNode get(String path) throws Exception {
+        HttpResponse<String> r = HTTP.send(
+                HttpRequest.newBuilder(URI.create(url + path))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(name + ": GET " + path + " → " + r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
     /** {@code GET /api/v1/presence}. */
     JsonNode presence() throws Exception {
         return JSON.readTree(HTTP.send(

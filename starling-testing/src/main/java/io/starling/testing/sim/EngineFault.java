@@ -17,10 +17,25 @@ enum EngineFault {
     /** With identities: a session sends its remote documents whatever the remote's read permission says. */
     SEND_UNREADABLE,
     /** With identities: a store applies a remote's changes whatever the remote's write permission says. */
-    APPLY_FORBIDDEN;
+    APPLY_FORBIDDEN,
+    /**
+     * With the session policy: the duplicate-session rule is one each side makes up for itself — each peer keeps the
+     * session it dialed and closes the one it accepted — instead of one both sides compute alike.
+     */
+    DUPLICATE_KEEPS_OUTGOING,
+    /**
+     * With the session policy: an accepted session is not held for the connection-request hook (the driver forgets
+     * {@code awaitApproval()}), so it starts whatever the hook would answer.
+     */
+    IGNORE_APPROVAL;
 
     /** Whether the fault only exists in runs with identities (PlantedBugsTest turns them on for it). */
     boolean needsIdentities() {
         return this == SEND_UNREADABLE || this == APPLY_FORBIDDEN;
+    }
+
+    /** Whether the fault only exists in runs with the session policy (PlantedBugsTest turns it on for it). */
+    boolean needsSessionPolicy() {
+        return this == DUPLICATE_KEEPS_OUTGOING || this == IGNORE_APPROVAL;
     }
 }

@@ -68,7 +68,7 @@ final class FinalState {
                     sim.knowledge.horizon(p.index)));
         }
         List<int[]> edges = new ArrayList<>();
-        for (Link l : sim.links) edges.add(new int[] {l.a.index, l.b.index});
+        edges.addAll(sim.dataEdges());
         FinalState state = new FinalState(
                 peers,
                 edges,

@@ -7,6 +7,9 @@ import io.starling.internal.sync.SyncSession;
  * One edge of the topology: the connection between two peers, which the simulator keeps re-establishing. Each
  * connection attempt is a new {@link #generation}; messages carry the generation they were sent in and are lost
  * when it ended. Side 0 is {@link #a}, side 1 is {@link #b}; direction {@code d} carries messages from side d.
+ *
+ * <p>With the session policy, each edge of the topology ({@link #pair}) has two links, one dialled by each end: side
+ * 0 is the dialler, side 1 accepts (and may hold the session for its connection-request hook).
  */
 final class Link {
     enum State {
@@ -17,6 +20,9 @@ final class Link {
 
     final int index;
     final SimPeer a, b;
+    /** The edge of the topology this link belongs to (with the session policy, two links share one). */
+    final int pair;
+
     State state = State.DOWN;
     long generation;
     /** The session at each side, null when that side has none (down, or closed). */
@@ -29,10 +35,25 @@ final class Link {
     boolean reconnectScheduled;
     int connects;
 
-    Link(int index, SimPeer a, SimPeer b) {
+    // the session policy (unused without it)
+    /** Whether each side's session of this generation is established (its listener said so). */
+    final boolean[] established = new boolean[2];
+    /** Whether each side's session of this generation went through the duplicate rule once established. */
+    final boolean[] tieChecked = new boolean[2];
+    /** Each side's attach order at its peer (greater is newer), for the duplicate rule. */
+    final long[] order = new long[2];
+    /** The generation each side kept in a duplicate decision (-1: none), for the agreement check. */
+    final long[] keptGeneration = {-1, -1};
+    /** The dialler waits: it holds an established session with the remote over the other link of the pair. */
+    boolean parked;
+    /** The acceptor's hook refused the dialler: it does not dial again until one of the two restarts. */
+    boolean refusedUntilRestart;
+
+    Link(int index, SimPeer a, SimPeer b, int pair) {
         this.index = index;
         this.a = a;
         this.b = b;
+        this.pair = pair;
     }
 
     SimPeer peer(int side) {

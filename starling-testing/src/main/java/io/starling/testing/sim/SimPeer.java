@@ -59,6 +59,8 @@ final class SimPeer {
     }
 
     int crashes;
+    /** Sessions attached so far (their order, for the duplicate rule). */
+    long attachOrder;
 
     SimPeer(int index, long site, VirtualClock clock, long engineSeed, Simulation sim) {
         this.index = index;

@@ -14,7 +14,7 @@ public final class SimulateMain {
     static final String USAGE = """
             usage: bin/simulate [--seeds N] [--from S] [--peers K] [--topology pair|line|star|mesh|random]
                                 [--actions A] [--faults all|none|F,F,...] [--threads T] [--verbose] [--watch C/ID]
-                                [--identities]
+                                [--identities] [--session-policy]
               --seeds N      how many seeds to run (default 100)
               --from S       the first seed (default 1)
               --peers K      2 to 8 peers (default: by topology: pair 2, line 4, star 6, mesh 5, random 2-8)
@@ -25,6 +25,8 @@ public final class SimulateMain {
               --verbose      print every failure in full (a single seed always does) and one line per seed
               --identities   online identities: each peer a hub, a viewer or a user whose permissions its
                              neighbours enforce, with the permission checks (docs/SIMULATOR.md)
+              --session-policy  both ends of every edge dial each other (one session per pair must remain)
+                             and some peers' connection-request hooks refuse some neighbours
               --watch C/ID   runs the --from seed only, printing every change of document C/ID at every peer
                              (ID: 3, true, s1 or "s1", {"k":1,"r":"x"})
             """;
@@ -39,7 +41,7 @@ public final class SimulateMain {
         Topology topology = null;
         Set<Fault> faults = EnumSet.allOf(Fault.class);
         int threads = Runtime.getRuntime().availableProcessors();
-        boolean verbose = false, identities = false;
+        boolean verbose = false, identities = false, sessionPolicy = false;
         DocKey watch = null;
         try {
             for (int i = 0; i < args.length; i++) {
@@ -54,6 +56,7 @@ public final class SimulateMain {
                     case "--threads" -> threads = positive(a, value(args, ++i, a));
                     case "--verbose" -> verbose = true;
                     case "--identities" -> identities = true;
+                    case "--session-policy" -> sessionPolicy = true;
                     case "--watch" -> {
                         watch = DocKey.parse(value(args, ++i, a));
                     }
@@ -69,7 +72,8 @@ public final class SimulateMain {
                     .withTopology(topology)
                     .withActions(actions)
                     .withFaults(faults)
-                    .withIdentities(identities);
+                    .withIdentities(identities)
+                    .withSessionPolicy(sessionPolicy);
             if (topology == Topology.PAIR && peers != 0 && peers != 2)
                 throw new IllegalArgumentException("the pair topology has 2 peers");
             if (watch != null) { // diagnosis of one seed: every change of one document, then the findings

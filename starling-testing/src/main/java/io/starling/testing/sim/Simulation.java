@@ -1,5 +1,6 @@
 package io.starling.testing.sim;
 
+import io.starling.internal.sync.DuplicateRule;
 import io.starling.internal.sync.FrameDecoder;
 import io.starling.internal.sync.FrameEncoder;
 import io.starling.internal.sync.Message;
@@ -48,6 +49,13 @@ import org.jspecify.annotations.Nullable;
  * session that closes (its own decision, or CLOSE from the remote) ends its side at once; what it had already
  * sent is still delivered to the other side, then the connection ends (EOF) and is retried after a backoff.
  *
+ * With the session policy, each edge is two links, one dialled by each end, and the simulator does what the engine's
+ * driver does around the sans-I/O session: an accepting peer with a connection-request hook holds the session
+ * (awaitApproval) until the hook's answer, a DECIDE event; a peer holding two established sessions with one remote
+ * closes the one DuplicateRule names; a dialler waits while it holds an established session with the remote, and
+ * gives up on a peer that refused it until one of the two restarts. The quiesce phase then ends with exactly one
+ * session per pair the hooks allow.
+ *
  * Besides the final checks, the run checks the engine as it goes: every statement against the model's plan
  * (Workload), every applied batch against the zombie rule and every purge against the purge rule (TrackedStore,
  * Workload.purge). What they find is a "problem" of the run, reported with the final findings.
@@ -55,8 +63,15 @@ import org.jspecify.annotations.Nullable;
 
 /** One deterministic simulated run. Not thread-safe; runs of different seeds may run on different threads. */
 final class Simulation {
-    private static final int ACTION = 0, TICK = 1, DELIVER = 2, EOF = 3, RECONNECT = 4, HEAL = 5, RESTART = 6;
-    private static final String[] KIND = {"action", "tick", "deliver", "eof", "reconnect", "heal", "restart"};
+    private static final int ACTION = 0,
+            TICK = 1,
+            DELIVER = 2,
+            EOF = 3,
+            RECONNECT = 4,
+            HEAL = 5,
+            RESTART = 6,
+            DECIDE = 7;
+    private static final String[] KIND = {"action", "tick", "deliver", "eof", "reconnect", "heal", "restart", "decide"};
     private static final long START_TIME = 1_767_225_600_000L; // 2026-01-01T00:00:00Z, a fixed virtual epoch
     static final long MAX_DRIFT_MILLIS = 10 * 60_000; // StarlingConfig's default maxClockDrift
 
@@ -74,6 +89,18 @@ final class Simulation {
     final Role @Nullable [] roles;
 
     final Link[] links;
+    /** The edges of the topology, {a, b}; with the session policy each has two links, one dialled by each end. */
+    private final List<int[]> edges;
+    /**
+     * With the session policy: {@code refuses[i][j]} when peer i's connection-request hook refuses peer j, and which
+     * peers have a hook at all (they hold every session they accept until it answers); null without the policy.
+     */
+    private final boolean @Nullable [][] refuses;
+
+    private final boolean @Nullable [] hooks;
+    /** The link whose frames are being delivered, for the check of what a refused connection carries. */
+    private @Nullable Link delivering;
+
     private final List<int[]> partitions = new ArrayList<>(); // {id, kind, members bitmask}: kind 0 two-way, 1 one-way
     private int nextPartition;
     final Workload workload;
@@ -107,6 +134,8 @@ final class Simulation {
         long plantedFaults;
         /** With identities: changes denied by a receiver (each checked against the role's own rule), states received. */
         long writesDenied, permittedStatesReceived;
+        /** With the session policy: sessions closed by the duplicate rule, connections the hooks denied and allowed. */
+        long duplicatesClosed, connectionsDenied, connectionsAllowed;
 
         long chaosEvents, quiesceEvents;
         final Map<String, Integer> closes = new TreeMap<>();
@@ -141,6 +170,9 @@ final class Simulation {
             plantedFaults += o.plantedFaults;
             writesDenied += o.writesDenied;
             permittedStatesReceived += o.permittedStatesReceived;
+            duplicatesClosed += o.duplicatesClosed;
+            connectionsDenied += o.connectionsDenied;
+            connectionsAllowed += o.connectionsAllowed;
             quiesceEvents += o.quiesceEvents;
             o.closes.forEach((k, v) -> closes.merge(k, v, Integer::sum));
             o.sent.forEach((k, v) -> sent.merge(k, v, Long::sum));
@@ -153,7 +185,9 @@ final class Simulation {
                     + ", disconnects " + disconnects + ", tombstones purged " + tombstonesPurged + ", zombies refused "
                     + zombiesRefused + " (" + liveDataRefused
                     + " of them live data no delete hides), rows evicted as zombies "
-                    + zombiesEvicted + ", writes denied " + writesDenied + ", closes " + closes + ", sent " + sent
+                    + zombiesEvicted + ", writes denied " + writesDenied + ", duplicate sessions closed "
+                    + duplicatesClosed + ", connections denied " + connectionsDenied + " and allowed "
+                    + connectionsAllowed + " by hooks, closes " + closes + ", sent " + sent
                     + ", events "
                     + chaosEvents
                     + "+" + quiesceEvents;
@@ -193,7 +227,7 @@ final class Simulation {
         this.peerCount = options.peers() != 0 ? options.peers() : drawn;
         if (topology == Topology.PAIR && peerCount != 2)
             throw new IllegalArgumentException("the pair topology has 2 peers, not " + peerCount);
-        List<int[]> edges = topology.edges(peerCount, setup);
+        this.edges = topology.edges(peerCount, setup);
 
         rnd = new Random(seed);
         dropRate = 0.005 + rnd.nextDouble() * 0.04;
@@ -249,18 +283,77 @@ final class Simulation {
             roles = null;
         }
         knowledge = new Knowledge(peerCount);
-        links = new Link[edges.size()];
-        for (int i = 0; i < links.length; i++) {
-            int[] e = edges.get(i);
-            links[i] = new Link(i, peers[e[0]], peers[e[1]]);
-            peers[e[0]].links.add(links[i]);
-            peers[e[1]].links.add(links[i]);
+        if (options.sessionPolicy()) {
+            // from a generator of its own, like the roles; every edge dialled by both ends
+            Random policyRandom = new Random(options.seed() * 0x9E3779B97F4A7C15L + 0x5E55);
+            boolean[] h = new boolean[peerCount];
+            boolean[][] r = new boolean[peerCount][peerCount];
+            for (int i = 0; i < peerCount; i++) h[i] = policyRandom.nextDouble() < 0.4; // some hooks allow everyone
+            for (int[] e : edges) {
+                double draw = policyRandom.nextDouble();
+                if (draw < 0.2) { // both refuse each other: the pair never syncs directly
+                    h[e[0]] = h[e[1]] = true;
+                    r[e[0]][e[1]] = r[e[1]][e[0]] = true;
+                } else if (draw < 0.45) { // one refuses the other: only the connection the refuser dials works
+                    int end = policyRandom.nextInt(2);
+                    h[e[end]] = true;
+                    r[e[end]][e[1 - end]] = true;
+                }
+            }
+            hooks = h;
+            refuses = r;
+            links = new Link[2 * edges.size()];
+            for (int i = 0; i < edges.size(); i++) {
+                int[] e = edges.get(i);
+                links[2 * i] = new Link(2 * i, peers[e[0]], peers[e[1]], i);
+                links[2 * i + 1] = new Link(2 * i + 1, peers[e[1]], peers[e[0]], i);
+            }
+        } else {
+            hooks = null;
+            refuses = null;
+            links = new Link[edges.size()];
+            for (int i = 0; i < links.length; i++) {
+                int[] e = edges.get(i);
+                links[i] = new Link(i, peers[e[0]], peers[e[1]], i);
+            }
+        }
+        for (Link l : links) {
+            l.a.links.add(l);
+            l.b.links.add(l);
         }
         workload = new Workload(this, rnd, retentionMillis);
     }
 
     SimulationOptions options() {
         return options;
+    }
+
+    /**
+     * The edges data may flow over, {a, b} each: every edge of the topology, except (with the session policy) those
+     * whose two ends' hooks refuse each other.
+     */
+    List<int[]> dataEdges() {
+        List<int[]> out = new ArrayList<>();
+        for (int[] e : edges) if (!cut(e[0], e[1])) out.add(e.clone());
+        return out;
+    }
+
+    /** Whether both ends' connection-request hooks refuse each other (only with the session policy). */
+    private boolean cut(int a, int b) {
+        boolean[][] r = refuses;
+        return r != null && r[a][b] && r[b][a];
+    }
+
+    /** Whether the acceptor's hook allows the link's dialler (always without the session policy). */
+    boolean admitted(Link l) {
+        boolean[][] r = refuses;
+        return r == null || !r[l.b.index][l.a.index];
+    }
+
+    /** The link being delivered right now (TrackedStore checks what a refused connection carries), or null. */
+    @Nullable
+    Link delivering() {
+        return delivering;
     }
 
     /** Records engine misbehaviour found during the run (the run fails). */
@@ -411,13 +504,22 @@ final class Simulation {
         now += MAX_DRIFT_MILLIS + 60_000;
         trace.event("clocks", now).add(maxSkew);
         for (Link l : links) {
-            if (l.state == Link.State.DOWN) connect(l);
+            if (l.state != Link.State.DOWN) continue;
+            if (refuses != null && (l.refusedUntilRestart || connectedElsewhere(l))) continue;
+            l.parked = false;
+            connect(l);
         }
         long quietFor = sessionConfig.progressTimeoutMillis() + sessionConfig.helloTimeoutMillis() + 5_000;
         long lastActivity = now;
         long events = 0;
         while (true) {
-            if (pendingNonTick == 0 && allUp() && now - lastActivity > quietFor) return null;
+            if (pendingNonTick == 0 && now - lastActivity > quietFor) {
+                if (allUp()) return null;
+                if (refuses != null) { // nothing will change any more
+                    return "sessions not settled: quiet, but not exactly one session per pair that its hooks allow"
+                            + " (links " + linkStates() + ")";
+                }
+            }
             if (++events > options.maxQuiesceEvents()) {
                 return "livelock: not quiet after " + options.maxQuiesceEvents() + " events of the quiesce phase ("
                         + pendingNonTick + " messages and timers pending, links " + linkStates() + ")";
@@ -431,21 +533,53 @@ final class Simulation {
     }
 
     private boolean allUp() {
+        if (refuses != null) return settled();
         for (Link l : links) {
             if (l.state != Link.State.UP || l.sessions[0] == null || l.sessions[1] == null) return false;
         }
         return true;
     }
 
+    /**
+     * With the session policy: every pair whose hooks do not both refuse each other has exactly one connection, its
+     * session established on both sides, and no other; a pair that refuses each other has none.
+     */
+    private boolean settled() {
+        for (int e = 0; e < edges.size(); e++) {
+            int live = 0;
+            for (Link l : links) {
+                if (l.pair != e) continue;
+                if (l.state == Link.State.UP
+                        && l.sessions[0] != null
+                        && l.sessions[1] != null
+                        && l.established[0]
+                        && l.established[1]) {
+                    live++;
+                } else if (l.state != Link.State.DOWN) {
+                    return false;
+                }
+            }
+            if (live != (cut(edges.get(e)[0], edges.get(e)[1]) ? 0 : 1)) return false;
+        }
+        return true;
+    }
+
     private String linkStates() {
         StringBuilder sb = new StringBuilder();
-        for (Link l : links)
-            sb.append(l.a.index)
-                    .append('-')
-                    .append(l.b.index)
-                    .append(' ')
-                    .append(l.state)
-                    .append(' ');
+        for (Link l : links) {
+            sb.append(l.a.index).append('-').append(l.b.index).append(' ').append(l.state);
+            if (refuses != null) {
+                if (!admitted(l)) sb.append(" (refused)");
+                if (l.state == Link.State.UP) {
+                    sb.append(" (established ")
+                            .append(l.established[0])
+                            .append('/')
+                            .append(l.established[1]);
+                    sb.append(')');
+                }
+            }
+            sb.append(' ');
+        }
         return sb.toString().trim();
     }
 
@@ -473,11 +607,12 @@ final class Simulation {
                 SimPeer p = peers[e.target];
                 if (!p.up()) restart(p);
             }
+            case DECIDE -> decide(links[e.target], e.side, e.generation);
             default -> throw new IllegalStateException("event kind " + e.kind);
         }
         if (watched != null) {
             watchCheck(KIND[e.kind] + " "
-                    + (e.kind == DELIVER || e.kind == EOF || e.kind == RECONNECT
+                    + (e.kind == DELIVER || e.kind == EOF || e.kind == RECONNECT || e.kind == DECIDE
                             ? links[e.target] + " from side " + e.side + " (generation " + e.generation + ")"
                                     + (e.bytes == null ? "" : " " + describeFrame(e.bytes))
                             : "#" + e.target));
@@ -525,9 +660,14 @@ final class Simulation {
             after(l, to, s.onWireError(bad));
             return;
         }
-        for (byte[] f : frames) {
-            if (l.sessions[to] == null) break;
-            after(l, to, s.onFrame(f));
+        delivering = l;
+        try {
+            for (byte[] f : frames) {
+                if (l.sessions[to] == null) break;
+                after(l, to, s.onFrame(f));
+            }
+        } finally {
+            delivering = null;
         }
         if (receiver.up() && receiver.lastSequence() != seq) localChange(receiver);
     }
@@ -536,12 +676,25 @@ final class Simulation {
     private void after(Link l, int side, List<Message> out) {
         send(l, side, out);
         SyncSession s = l.sessions[side];
-        if (s != null && s.isClosed()) closeSide(l, side);
+        if (s != null && s.isClosed()) {
+            closeSide(l, side);
+            return;
+        }
+        if (refuses != null && s != null && l.established[side] && !l.tieChecked[side]) {
+            l.tieChecked[side] = true;
+            settleDuplicate(l, side);
+        }
     }
 
     private void send(Link l, int from, List<Message> out) {
         SyncSession session = l.sessions[from];
         for (Message m : out) {
+            if (!admitted(l) && (m instanceof Message.Batch || m instanceof Message.Docs)) {
+                SimPeer acceptor = l.b;
+                problem(l.peer(from) + " sent " + m.getClass().getSimpleName() + " to " + l.peer(1 - from)
+                        + " over a connection " + acceptor + " accepted and its connection-request hook refuses"
+                        + " (no byte of documents may cross it)");
+            }
             byte[] frame = FrameEncoder.frame(session != null ? session.encode(m) : WireCodec.encode(m));
             stats.messages++;
             stats.count(m);
@@ -568,6 +721,7 @@ final class Simulation {
     /** A session closed: its side is gone; what it sent still arrives, then the connection ends. */
     private void closeSide(Link l, int side) {
         l.sessions[side] = null;
+        wakeSiblings(l);
         if (l.state == Link.State.UP) {
             l.state = Link.State.CLOSING;
             schedule(EOF, Math.max(now, l.lastDelivery[side]) + 1, l.index, side, l.generation, null);
@@ -575,6 +729,7 @@ final class Simulation {
     }
 
     private void teardown(Link l) {
+        wakeSiblings(l);
         l.generation++;
         l.sessions[0] = l.sessions[1] = null;
         l.decoders[0] = l.decoders[1] = null;
@@ -591,6 +746,13 @@ final class Simulation {
     private void reconnect(Link l) {
         l.reconnectScheduled = false;
         if (l.state != Link.State.DOWN) return;
+        if (refuses != null) {
+            if (l.refusedUntilRestart) return;
+            if (connectedElsewhere(l)) { // as the transport's dialler: wait while connected to that peer
+                l.parked = true;
+                return;
+            }
+        }
         if (!l.a.up() || !l.b.up() || (blocked(l.a.index, l.b.index) && blocked(l.b.index, l.a.index))) {
             scheduleReconnect(l, 1_000 + rnd.nextInt(2_000));
             return;
@@ -599,6 +761,7 @@ final class Simulation {
     }
 
     private void connect(Link l) {
+        l.parked = false;
         l.generation++;
         l.state = Link.State.UP;
         l.connects++;
@@ -606,9 +769,18 @@ final class Simulation {
         trace.event("connect", now).add(l.index).add(l.generation);
         for (int side = 0; side < 2; side++) {
             SimPeer p = l.peer(side);
-            l.sessions[side] = new SyncSession(p.store(), sessionConfig, listener(), identity(p, l.peer(1 - side)));
+            SyncSession s = new SyncSession(
+                    p.store(), sessionConfig, listener(l, side, l.generation), identity(p, l.peer(1 - side)));
+            l.sessions[side] = s;
             l.decoders[side] = new FrameDecoder(sessionConfig.maxFrameBytes());
             l.lastDelivery[side] = now;
+            l.established[side] = false;
+            l.tieChecked[side] = false;
+            l.order[side] = ++p.attachOrder;
+            boolean[] h = hooks;
+            if (h != null && side == 1 && h[p.index] && options.engineFault() != EngineFault.IGNORE_APPROVAL) {
+                s.awaitApproval(); // the acceptor holds the session until its hook answers
+            }
         }
         for (int side = 0; side < 2; side++) {
             SimPeer p = l.peer(side);
@@ -643,13 +815,107 @@ final class Simulation {
         return r == null ? null : r[peer];
     }
 
-    private SessionListener listener() {
+    private SessionListener listener(Link l, int side, long generation) {
         return new SessionListener() {
             @Override
             public void closed(String reason, String message, boolean byRemote) {
                 stats.closes.merge(reason + (byRemote ? " (remote)" : ""), 1, Integer::sum);
             }
+
+            @Override
+            public void established(long remotePeerId) {
+                if (l.generation != generation) return;
+                l.established[side] = true;
+                if (side == 1 && !admitted(l)) {
+                    problem(l.b + " established a session " + l.a + " dialled, which its connection-request hook"
+                            + " refuses");
+                    if (options.engineFault() == EngineFault.IGNORE_APPROVAL) stats.plantedFaults++;
+                }
+            }
+
+            @Override
+            public void approvalRequested(long remotePeerId) {
+                // the application's hook answers a little later, on its own
+                schedule(DECIDE, now + 1 + rnd.nextInt(800), l.index, side, generation, null);
+            }
         };
+    }
+
+    /** The connection-request hook of the accepting side answers: allow, or deny a peer it refuses. */
+    private void decide(Link l, int side, long generation) {
+        SyncSession s = l.sessions[side];
+        if (l.generation != generation || s == null || !s.awaitingApproval()) return;
+        trace.event("decided", now).add(l.index).add(admitted(l) ? 1 : 0);
+        if (admitted(l)) {
+            stats.connectionsAllowed++;
+            after(l, side, s.allow());
+        } else {
+            stats.connectionsDenied++;
+            l.refusedUntilRestart = true; // the dialler gives up on that peer until one of them restarts
+            after(l, side, s.deny("its connection-request handler did not allow this connection"));
+        }
+    }
+
+    /**
+     * One session per pair: once a session is established at a peer that holds another established session with the
+     * same remote (over the pair's other link), {@link DuplicateRule} says which one this peer closes — the same
+     * decision the remote makes on its side, whatever the order in which the two sessions were established at each.
+     * Checked: a peer never closes as a duplicate the session the remote kept.
+     */
+    private void settleDuplicate(Link l, int side) {
+        SimPeer p = l.peer(side), remote = l.peer(1 - side);
+        for (Link o : p.links) {
+            if (o == l || o.pair != l.pair) continue;
+            int os = o.sideOf(p);
+            SyncSession other = o.sessions[os];
+            if (other == null || !o.established[os] || other.isClosed()) continue;
+            DuplicateRule.Side mine = new DuplicateRule.Side(side == 0, l.order[side]);
+            DuplicateRule.Side theirs = new DuplicateRule.Side(os == 0, o.order[os]);
+            DuplicateRule.Side lost = DuplicateRule.loser(p.site, remote.site, mine, theirs);
+            if (options.engineFault() == EngineFault.DUPLICATE_KEEPS_OUTGOING && mine.outgoing() != theirs.outgoing()) {
+                lost = mine.outgoing() ? theirs : mine; // planted: each side keeps what it dialled
+            }
+            if (lost == null) continue; // both dialled by the remote: it closes one
+            Link loser = lost.equals(mine) ? l : o;
+            int loserSide = loser == l ? side : os;
+            Link winner = loser == l ? o : l;
+            int winnerSide = winner == l ? side : os;
+            if (loser.keptGeneration[1 - loserSide] == loser.generation) {
+                problem(p + " closed as a duplicate its session with " + remote + " over " + loser + " (dialled by "
+                        + loser.a + "), the session " + remote + " kept when it closed the other one: both closed");
+                if (options.engineFault() == EngineFault.DUPLICATE_KEEPS_OUTGOING) stats.plantedFaults++;
+            }
+            winner.keptGeneration[winnerSide] = winner.generation;
+            stats.duplicatesClosed++;
+            trace.event("duplicate", now).add(loser.index).add(loserSide).add(loser.generation);
+            SyncSession closing = java.util.Objects.requireNonNull(loser.sessions[loserSide]);
+            after(
+                    loser,
+                    loserSide,
+                    closing.close(SyncSession.DUPLICATE, "already connected to " + remote + " over " + winner));
+            return;
+        }
+    }
+
+    /** Whether the link's dialler holds an established session with the same remote over the pair's other link. */
+    private boolean connectedElsewhere(Link l) {
+        SimPeer dialler = l.a;
+        for (Link o : dialler.links) {
+            if (o == l || o.pair != l.pair) continue;
+            int os = o.sideOf(dialler);
+            if (o.sessions[os] != null && o.established[os]) return true;
+        }
+        return false;
+    }
+
+    /** A session of the pair ended: a dialler that waited because of it dials again after a backoff. */
+    private void wakeSiblings(Link l) {
+        if (refuses == null) return;
+        for (Link o : l.a.links) {
+            if (o == l || o.pair != l.pair || !o.parked) continue;
+            o.parked = false;
+            scheduleReconnect(o, 200 + rnd.nextInt(3_000));
+        }
     }
 
     private boolean blocked(int from, int to) {
@@ -724,6 +990,12 @@ final class Simulation {
     private void restart(SimPeer p) {
         p.open();
         trace.event("restarted", now).add(p.index).add(p.lastSequence());
+        if (refuses != null) { // a restarted peer dials again, and is dialled again, whatever was refused before
+            for (Link l : p.links) {
+                l.refusedUntilRestart = false;
+                if (l.state == Link.State.DOWN) scheduleReconnect(l, 200 + rnd.nextInt(3_000));
+            }
+        }
     }
 
     // ---- called by the workload -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ final class SimulationOptions {
     private final long maxQuiesceEvents;
     private final EngineFault engineFault;
     private final boolean identities;
+    private final boolean sessionPolicy;
 
     private SimulationOptions(
             long seed,
@@ -32,7 +33,8 @@ final class SimulationOptions {
             Set<Fault> faults,
             long maxQuiesceEvents,
             EngineFault engineFault,
-            boolean identities) {
+            boolean identities,
+            boolean sessionPolicy) {
         this.seed = seed;
         this.peers = peers;
         this.topology = topology;
@@ -41,34 +43,39 @@ final class SimulationOptions {
         this.maxQuiesceEvents = maxQuiesceEvents;
         this.engineFault = engineFault;
         this.identities = identities;
+        this.sessionPolicy = sessionPolicy;
     }
 
     /** Every fault enabled, the topology chosen by the seed, {@value #DEFAULT_ACTIONS} actions. */
     public static SimulationOptions seed(long seed) {
         return new SimulationOptions(
-                seed, 0, null, DEFAULT_ACTIONS, EnumSet.allOf(Fault.class), 200_000, EngineFault.NONE, false);
+                seed, 0, null, DEFAULT_ACTIONS, EnumSet.allOf(Fault.class), 200_000, EngineFault.NONE, false, false);
     }
 
     public SimulationOptions withSeed(long seed) {
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities);
+        return new SimulationOptions(
+                seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities, sessionPolicy);
     }
 
     /** 2 to 8 peers (PAIR needs exactly 2); 0 for the topology's default. */
     public SimulationOptions withPeers(int peers) {
         if (peers != 0 && (peers < 2 || peers > 8))
             throw new IllegalArgumentException("peers must be between 2 and 8: " + peers);
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities);
+        return new SimulationOptions(
+                seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities, sessionPolicy);
     }
 
     /** Null: the seed chooses among pair, line, star and mesh. */
     public SimulationOptions withTopology(@Nullable Topology topology) {
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities);
+        return new SimulationOptions(
+                seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities, sessionPolicy);
     }
 
     public SimulationOptions withActions(int actions) {
         if (actions < 0 || actions > 1_000_000)
             throw new IllegalArgumentException("actions must be between 0 and 1000000: " + actions);
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities);
+        return new SimulationOptions(
+                seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities, sessionPolicy);
     }
 
     public SimulationOptions withFaults(Set<Fault> faults) {
@@ -81,18 +88,21 @@ final class SimulationOptions {
                 faults.isEmpty() ? EnumSet.noneOf(Fault.class) : EnumSet.copyOf(faults),
                 maxQuiesceEvents,
                 engineFault,
-                identities);
+                identities,
+                sessionPolicy);
     }
 
     /** Events the heal-and-quiesce phase may take before the run is reported as a livelock. */
     public SimulationOptions withMaxQuiesceEvents(long max) {
         if (max < 10) throw new IllegalArgumentException("maxQuiesceEvents must be at least 10: " + max);
-        return new SimulationOptions(seed, peers, topology, actions, faults, max, engineFault, identities);
+        return new SimulationOptions(
+                seed, peers, topology, actions, faults, max, engineFault, identities, sessionPolicy);
     }
 
     /** Plants a bug in the engine the run drives (to show that the checks catch it); not a command-line option. */
     SimulationOptions withEngineFault(EngineFault fault) {
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, fault, identities);
+        return new SimulationOptions(
+                seed, peers, topology, actions, faults, maxQuiesceEvents, fault, identities, sessionPolicy);
     }
 
     /**
@@ -100,11 +110,26 @@ final class SimulationOptions {
      * sessions enforce, and checks what permissions promise (docs/SIMULATOR.md, "Online identities").
      */
     public SimulationOptions withIdentities(boolean identities) {
-        return new SimulationOptions(seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities);
+        return new SimulationOptions(
+                seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities, sessionPolicy);
     }
 
     public boolean identities() {
         return identities;
+    }
+
+    /**
+     * Runs the session policy of the sans-I/O layer between the peers (docs/SIMULATOR.md, "Session policy"): both ends
+     * of every edge dial each other at once, so that the duplicate-session rule must keep exactly one session per
+     * pair on both sides, and peers with a connection-request hook refuse some of their neighbours.
+     */
+    public SimulationOptions withSessionPolicy(boolean sessionPolicy) {
+        return new SimulationOptions(
+                seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities, sessionPolicy);
+    }
+
+    public boolean sessionPolicy() {
+        return sessionPolicy;
     }
 
     EngineFault engineFault() {
@@ -149,6 +174,7 @@ final class SimulationOptions {
                 .append(resolvedTopology.optionName());
         if (actions != DEFAULT_ACTIONS) sb.append(" --actions ").append(actions);
         if (identities) sb.append(" --identities");
+        if (sessionPolicy) sb.append(" --session-policy");
         if (!faults.equals(EnumSet.allOf(Fault.class))) {
             sb.append(" --faults ")
                     .append(
@@ -162,6 +188,7 @@ final class SimulationOptions {
     @Override
     public String toString() {
         return "SimulationOptions[seed=" + seed + ", peers=" + peers + ", topology=" + topology + ", actions=" + actions
-                + ", faults=" + faults + (identities ? ", identities" : "") + "]";
+                + ", faults=" + faults + (identities ? ", identities" : "")
+                + (sessionPolicy ? ", session policy" : "") + "]";
     }
 }

@@ -46,6 +46,11 @@ final class TrackedStore implements SyncStoreView {
     @Override
     public ApplyResult apply(long fromPeer, List<Doc> docs, @Nullable Checkpoint checkpoint, Principal principal) {
         SimPeer from = sim.peerBySite(fromPeer);
+        Link via = sim.delivering();
+        if (via != null && !sim.admitted(via) && !docs.isEmpty()) {
+            sim.problem(peer + " applied " + docs.size() + " document(s) from " + from + " over a connection that "
+                    + via.b + " accepted and its connection-request hook refuses");
+        }
         Role mine = sim.role(peer.index), theirs = sim.role(from.index);
         Set<DocRef> expectDenied = new HashSet<>();
         if (mine != null && theirs != null) {

@@ -25,6 +25,22 @@ class DeterminismTest {
     }
 
     @Test
+    void aSeedWithTheSessionPolicyReplaysAndDiffersFromTheSameSeedWithout() {
+        for (long seed : new long[] {2, 3}) {
+            SimulationOptions options = SimulationOptions.seed(seed).withSessionPolicy(true);
+            SimulationResult first = new Simulation(options).run();
+            SimulationResult again = new Simulation(options).run();
+            assertThat(again.traceHash()).as("seed %d", seed).isEqualTo(first.traceHash());
+            assertThat(first.stats().duplicatesClosed)
+                    .as("seed %d closed duplicates", seed)
+                    .isPositive();
+            assertThat(first.passed()).as(first::describe).isTrue();
+            assertThat(new Simulation(SimulationOptions.seed(seed)).run().traceHash())
+                    .isNotEqualTo(first.traceHash());
+        }
+    }
+
+    @Test
     void theReplayCommandsOptionsReproduceTheRun() {
         // by default seed 6 picks its topology (star) and size (6); naming them must replay the same run
         SimulationResult byDefault = new Simulation(SimulationOptions.seed(6)).run();

@@ -27,8 +27,10 @@ class PlantedBugsTest {
     void everySeedInWhichThePlantedBugActsFails(EngineFault fault) {
         List<Long> acted = new ArrayList<>(), passed = new ArrayList<>();
         for (long seed = 1; seed <= SEEDS && acted.size() < ENOUGH; seed++) {
-            SimulationResult r = new Simulation(
-                            SimulationOptions.seed(seed).withEngineFault(fault).withIdentities(fault.needsIdentities()))
+            SimulationResult r = new Simulation(SimulationOptions.seed(seed)
+                            .withEngineFault(fault)
+                            .withIdentities(fault.needsIdentities())
+                            .withSessionPolicy(fault.needsSessionPolicy()))
                     .run();
             if (r.stats().plantedFaults == 0) {
                 assertThat(r.passed())

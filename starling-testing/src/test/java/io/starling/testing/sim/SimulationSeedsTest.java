@@ -16,6 +16,7 @@ class SimulationSeedsTest {
     static final int SEEDS = 500;
     static final int SLICE_SEEDS = 100;
     static final int IDENTITY_SEEDS = 100;
+    static final int SESSION_POLICY_SEEDS = 100;
     /** The random slice starts between these, far from the fixed seeds and the regression seeds. */
     static final long SLICE_BASE_MIN = 1_000_000L;
 
@@ -103,7 +104,36 @@ class SimulationSeedsTest {
     }
 
     /**
-     * Seeds nobody has run before (the odd ones with online identities): {@code starling.sim.sliceSeeds} seeds (default {@value #SLICE_SEEDS}; 0 skips
+     * The session policy of the sans-I/O layer (docs/SIMULATOR.md, "Session policy"): both ends of every edge dial each
+     * other at once, and some peers' connection-request hooks refuse some neighbours, under every fault. Every pair
+     * ends with exactly one session (none where both refuse each other), no peer closes as a duplicate the session the
+     * other kept, no document crosses a refused connection, and everything else converges as usual.
+     */
+    @Test
+    void seedsWithTheSessionPolicyKeepOneSessionPerPairAndNoDocumentCrossesARefusal() {
+        SimulationRunner.Summary summary = SimulationRunner.run(
+                1,
+                SESSION_POLICY_SEEDS,
+                Runtime.getRuntime().availableProcessors(),
+                seed -> SimulationOptions.seed(seed).withSessionPolicy(true).withIdentities(seed % 4 == 0),
+                r -> {});
+        assertPassed(summary, "seeds 1.." + SESSION_POLICY_SEEDS + " with the session policy");
+        Simulation.Stats t = summary.totals();
+        System.out.println("SimulationSeedsTest: seeds 1.." + SESSION_POLICY_SEEDS + " with the session policy: "
+                + t.duplicatesClosed + " duplicate sessions closed, " + t.connectionsDenied + " connections denied and "
+                + t.connectionsAllowed + " allowed by hooks");
+        assertThat(t.duplicatesClosed)
+                .as("sessions closed by the duplicate rule")
+                .isGreaterThan(SESSION_POLICY_SEEDS);
+        assertThat(t.connectionsDenied).as("connections a hook denied").isGreaterThan(SESSION_POLICY_SEEDS / 4);
+        assertThat(t.connectionsAllowed).as("connections a hook allowed").isGreaterThan(SESSION_POLICY_SEEDS / 4);
+        assertThat(t.closes).as("sessions closed by reason").containsKeys("duplicate", "denied", "denied (remote)");
+        assertThat(t.crashes).as("crashes").isPositive();
+        assertThat(t.partitions).as("partitions").isPositive();
+    }
+
+    /**
+     * Seeds nobody has run before (the odd ones with online identities, every third one with the session policy): {@code starling.sim.sliceSeeds} seeds (default {@value #SLICE_SEEDS}; 0 skips
      * the slice) from {@code starling.sim.base}, or from a random base when that is not set.
      */
     @Test
@@ -125,7 +155,9 @@ class SimulationSeedsTest {
                 base,
                 count,
                 Runtime.getRuntime().availableProcessors(),
-                seed -> SimulationOptions.seed(seed).withIdentities((seed & 1) == 1),
+                seed -> SimulationOptions.seed(seed)
+                        .withIdentities((seed & 1) == 1)
+                        .withSessionPolicy(Math.floorMod(seed, 3) == 0),
                 r -> {});
 
         assertPassed(summary, "the random slice, " + slice + "; replay the slice: " + replaySlice(base, count));
