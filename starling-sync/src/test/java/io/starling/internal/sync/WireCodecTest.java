@@ -311,7 +311,7 @@ class WireCodecTest {
     @Test
     void refusesWhatIsNotExactlyOneValidMessage() {
         refused("", "empty");
-        refused("0d", "unknown message type 13");
+        refused("7f", "unknown message type 127");
         refused("0c", "");
         refused("0c0701", "unknown attachment message kind 7");
         refused("0a0163", "truncated"); // SUMMARY without its bucket count
