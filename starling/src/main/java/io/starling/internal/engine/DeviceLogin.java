@@ -71,6 +71,7 @@ final class DeviceLogin implements AutoCloseable {
     private final Runnable onExpired;
     private final Consumer<String> onRevoked;
     private final PeerRevocations revocations;
+    private final Object revokedLock = new Object(); // turns the status REVOKED once
     private final ScheduledExecutorService thread;
 
     private volatile String token;
@@ -339,18 +340,23 @@ final class DeviceLogin implements AutoCloseable {
      * Turns the status REVOKED, once, when the list held revokes this device's user or key: the device stops syncing
      * (no certificate is presented, every session ends) for good — a renewal would not help.
      */
-    private synchronized void checkRevoked() {
+    private void checkRevoked() {
         VerifiedIdentity id = identity;
         if (id == null || status.state() == Sync.DeviceState.REVOKED) return;
+        // asked before taking our lock: the list's own lock is held while it tells us of an adoption, so taking the
+        // two the other way round here could deadlock
         String why = revocations.why(id.userId(), id.deviceKeyFingerprint());
         if (why == null) return;
         String problem = "this device's " + why + "; it does not sync any more";
-        status = new Sync.DeviceStatus(
-                Sync.DeviceState.REVOKED,
-                id.userId(),
-                status.expiresAt(),
-                problem,
-                AuthException.Code.CERTIFICATE_REVOKED.id());
+        synchronized (revokedLock) {
+            if (status.state() == Sync.DeviceState.REVOKED) return;
+            status = new Sync.DeviceStatus(
+                    Sync.DeviceState.REVOKED,
+                    id.userId(),
+                    status.expiresAt(),
+                    problem,
+                    AuthException.Code.CERTIFICATE_REVOKED.id());
+        }
         log.warn("online identity: {} (revoked by the app's authority)", problem);
         try {
             onRevoked.accept(why);
