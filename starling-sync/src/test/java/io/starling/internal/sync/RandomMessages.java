@@ -30,6 +30,11 @@ final class RandomMessages {
     /** Kinds {@link #of} makes: 1 to 10, and 11 for REVOCATIONS (wire type 13). */
     static final int TYPES = 11;
 
+    /** The wire type of the messages {@link #of} makes for {@code kind}. */
+    static int wireType(int kind) {
+        return kind == 11 ? 13 : kind;
+    }
+
     Message any() {
         return of(1 + r.nextInt(TYPES));
     }
