@@ -81,7 +81,9 @@ public interface Sync {
      * protocol messages (keep-alives and presence excluded); refused documents are states received from peers
      * that this peer can never accept (they do not decode, or break the data model's limits) and refused one by
      * one while the rest of their batch was applied; denied writes are changes received from peers that their
-     * write permission does not allow (docs/PERMISSIONS.md), dropped one by one and never relayed.
+     * write permission does not allow (docs/PERMISSIONS.md), dropped one by one and never relayed; refused
+     * revocation lists are lists newer than this peer's that peers sent and that did not verify against the trust
+     * anchor (another authority's, forged, damaged): never adopted nor relayed (docs/AUTH.md, "Revocation").
      */
     record Metrics(
             long bytesSent,
@@ -93,7 +95,34 @@ public interface Sync {
             long messagesSent,
             long messagesReceived,
             long documentsRefused,
-            long writesDenied) {
+            long writesDenied,
+            long revocationListsRefused) {
+        /** The counters of a peer that refused no revocation list. */
+        public Metrics(
+                long bytesSent,
+                long bytesReceived,
+                long documentsSent,
+                long documentsReceived,
+                int connections,
+                long connectionsRefused,
+                long messagesSent,
+                long messagesReceived,
+                long documentsRefused,
+                long writesDenied) {
+            this(
+                    bytesSent,
+                    bytesReceived,
+                    documentsSent,
+                    documentsReceived,
+                    connections,
+                    connectionsRefused,
+                    messagesSent,
+                    messagesReceived,
+                    documentsRefused,
+                    writesDenied,
+                    0);
+        }
+
         /** The counters of a peer without permissions (no write is ever denied). */
         public Metrics(
                 long bytesSent,
@@ -115,6 +144,7 @@ public interface Sync {
                     messagesSent,
                     messagesReceived,
                     documentsRefused,
+                    0,
                     0);
         }
     }
@@ -197,7 +227,13 @@ public interface Sync {
         /** Its certificate is valid: it syncs (and renews before expiry). */
         VALID,
         /** Its certificate expired and no renewal succeeded: it does not sync until a login succeeds. */
-        EXPIRED
+        EXPIRED,
+        /**
+         * The app's authority revoked its user or its device key, and this device learned it (from a peer, or from its
+         * stored revocation list): it does not sync any more, and its peers refuse it. The status's problem says
+         * which list revoked what; the code is {@code auth/certificate-revoked}.
+         */
+        REVOKED
     }
 
     /**
@@ -209,8 +245,8 @@ public interface Sync {
      *     authority), or null when it succeeded
      * @param problemCode the stable code of {@code problem}: {@code auth/bad-token}, {@code auth/denied}, {@code
      *     auth/bad-request} (the authority refused the login), {@code auth/authority-unavailable}, a {@code
-     *     auth/certificate-…} code (the authority answered a certificate this device cannot use); null without a
-     *     problem
+     *     auth/certificate-…} code (the authority answered a certificate this device cannot use; {@code
+     *     auth/certificate-revoked} when the device is {@link DeviceState#REVOKED}); null without a problem
      */
     record DeviceStatus(
             DeviceState state,

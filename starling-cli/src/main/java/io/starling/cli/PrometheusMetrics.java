@@ -54,6 +54,11 @@ final class PrometheusMetrics {
                 metrics.writesDenied());
         counter(
                 sb,
+                "starling_sync_revocation_lists_refused_total",
+                "Revocation lists received from peers that did not verify against the trust anchor: never adopted, never relayed.",
+                metrics.revocationListsRefused());
+        counter(
+                sb,
                 "starling_sync_messages_sent_total",
                 "Sync protocol messages sent to peers (presence and keep-alives excluded).",
                 metrics.messagesSent());

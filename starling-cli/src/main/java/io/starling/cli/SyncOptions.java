@@ -91,6 +91,12 @@ final class SyncOptions {
         if (status.state() == Sync.DeviceState.VALID) return;
         String code = status.problemCode();
         String problem = status.problem() == null ? "no certificate" : status.problem();
+        if (status.state() == Sync.DeviceState.REVOKED) {
+            err.println("identity: online, NOT SYNCING: revoked: " + problem
+                    + " (ask the app's administrator; a new login does not help)");
+            err.flush();
+            return;
+        }
         if (code != null
                 && (code.equals("auth/bad-token") || code.equals("auth/denied") || code.equals("auth/bad-request"))) {
             throw new CliUsageException(code, "cannot log in: " + problem);

@@ -21,7 +21,8 @@ public sealed interface Message
                 Message.Close,
                 Message.Presence,
                 Message.Summary,
-                Message.Blob {
+                Message.Blob,
+                Message.Revocations {
 
     /**
      * The first message of each side. {@code capabilities} is a bit set ({@link SessionConfig#CAP_SUMMARY}; unknown
@@ -169,6 +170,50 @@ public sealed interface Message
         @Override
         public int hashCode() {
             return java.util.Arrays.hashCode(payload);
+        }
+    }
+
+    /**
+     * The sender's revocation list (docs/SYNC-PROTOCOL.md, "Revocations"), sent only to a peer that announced {@link
+     * SessionConfig#CAP_REVOCATIONS}. With an empty {@code list} it announces the number of the list the sender holds
+     * (0: none); with a list, it carries the signed list numbered {@code serial}, opaque to the session (a {@link
+     * RevocationVerifier} judges it). At most {@link #MAX_BYTES}, the largest list an authority signs.
+     */
+    record Revocations(long serial, byte[] list) implements Message {
+        /** The largest list: the limit the authority's revocation lists keep (512 KiB). */
+        public static final int MAX_BYTES = 512 << 10;
+
+        public Revocations {
+            nonNegative(serial, "serial");
+            Objects.requireNonNull(list, "list");
+            if (list.length > MAX_BYTES)
+                throw new IllegalArgumentException("revocation list over " + MAX_BYTES + " bytes: " + list.length);
+            if (list.length > 0 && serial < 1)
+                throw new IllegalArgumentException("a revocation list is numbered from 1: " + serial);
+        }
+
+        /** An announcement of the number held, carrying no list. */
+        public static Revocations announce(long serial) {
+            return new Revocations(serial, new byte[0]);
+        }
+
+        public boolean announcement() {
+            return list.length == 0;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Revocations r && serial == r.serial && Arrays.equals(list, r.list);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(serial) * 31 + Arrays.hashCode(list);
+        }
+
+        @Override
+        public String toString() {
+            return "Revocations[" + serial + (list.length == 0 ? ", announced]" : ", " + list.length + " bytes]");
         }
     }
 

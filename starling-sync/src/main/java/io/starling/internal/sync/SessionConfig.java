@@ -39,6 +39,12 @@ public final class SessionConfig {
      * peer that announced it.
      */
     public static final long CAP_ATTACHMENTS = 4;
+    /**
+     * HELLO capability bit: this peer keeps a revocation list and reads REVOCATIONS messages (type 13, {@link
+     * Message.Revocations}); they are sent only to a peer that announced it. Only peers of the online identity mode
+     * announce it.
+     */
+    public static final long CAP_REVOCATIONS = 8;
 
     private static final SessionConfig DEFAULTS = builder().build();
 

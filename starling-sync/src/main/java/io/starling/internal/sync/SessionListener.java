@@ -43,6 +43,19 @@ public interface SessionListener {
      */
     default void approvalRequested(long remotePeerId) {}
 
+    /**
+     * The remote sent a revocation list newer than ours that verified, and the session adopted it into the peer's
+     * {@link RevocationState}: the owner stores it and tells its other sessions ({@link
+     * SyncSession#revocationsChanged()}) — later, not from inside this call.
+     */
+    default void revocationsAdopted(VerifiedRevocations list) {}
+
+    /**
+     * The remote sent a revocation list newer than ours that the verifier refused ({@code problem} says why): not
+     * adopted, not relayed, counted ({@link SyncSession#revocationsRefused()}); the session goes on.
+     */
+    default void revocationsRefused(String problem) {}
+
     /** The remote sent its presence view (an opaque payload the engine encodes). */
     default void presence(byte[] payload) {}
 

@@ -65,6 +65,13 @@ import org.jspecify.annotations.Nullable;
  * (bucket sums of row hashes, Summaries) before its first SUBSCRIPTIONS; a sender starting from 0 skips rows of the
  * buckets that agree, up to the sequence it compared at (Sender.compareSummaries).
  *
+ * Revocations. A session of a peer that keeps a revocation list (RevocationState, shared by the peer's sessions)
+ * announces CAP_REVOCATIONS; between two such peers each side announces the number of its list once (REVOCATIONS
+ * with no list), and a side sends its list only to a remote whose number is lower, once per list. A newer list is
+ * judged by the RevocationVerifier (the bytes are opaque here) and adopted or refused and counted; the owner hears of
+ * an adoption and tells its other sessions (revocationsChanged). A remote whose user or device key the list held
+ * revokes is sent the list, then closed (revoked) — at the handshake, on adoption, and whenever the list changes.
+ *
  * Encoding. encode() compresses BATCH and DOCS (DEFLATE, per message) for a peer that announced CAP_DEFLATE;
  * decoding is transparent (WireCodec.decode inflates within our frame limit).
  *
@@ -108,6 +115,11 @@ public final class SyncSession {
             DENIED = "denied",
             UNAUTHENTICATED = "unauthenticated",
             GOING_AWAY = "going-away";
+    /**
+     * Close reason: the peer's revocation list revokes the remote's user or device (docs/SYNC-PROTOCOL.md,
+     * "Revocations"). The list is sent before the CLOSE, so that the revoked device learns why.
+     */
+    public static final String REVOKED = "revoked";
 
     private enum State {
         NEW,
@@ -123,6 +135,12 @@ public final class SyncSession {
     private final Sender sender;
     private final Receiver receiver;
     private final RemoteIdentity remote;
+    private final @Nullable RevocationState revocations; // null: this peer keeps no revocation list
+
+    // revocations: the number the remote announced or sent (-1: not heard yet), the number we sent it, refusals
+    private long remoteRevocations = -1;
+    private long sentRevocations;
+    private long revocationsRefused;
 
     // admission: authentication of the HELLO, then (when asked for) the application's approval
     private boolean helloChecked;
@@ -151,6 +169,25 @@ public final class SyncSession {
      * write permission (docs/PERMISSIONS.md, "Enforcement in sync").
      */
     public SyncSession(SyncStoreView store, SessionConfig config, SessionListener listener, RemoteIdentity remote) {
+        this(store, config, listener, remote, null);
+    }
+
+    /**
+     * A session as above that also keeps the peer's revocation list (docs/SYNC-PROTOCOL.md, "Revocations"): it
+     * announces {@link SessionConfig#CAP_REVOCATIONS}, exchanges lists with a remote that announces it too, adopts a
+     * newer list that {@code revocations}' verifier accepts, and closes with {@link #REVOKED} when the list held
+     * revokes the remote.
+     *
+     * @param revocations the peer's list, shared by all its sessions; null for a peer that keeps none (then the
+     *     session behaves exactly as one without it)
+     */
+    public SyncSession(
+            SyncStoreView store,
+            SessionConfig config,
+            SessionListener listener,
+            RemoteIdentity remote,
+            @Nullable RevocationState revocations) {
+        this.revocations = revocations;
         this.remote = Objects.requireNonNull(remote, "remote");
         this.store = Objects.requireNonNull(store, "store");
         this.config = Objects.requireNonNull(config, "config");
@@ -176,6 +213,7 @@ public final class SyncSession {
                     store.incarnation(),
                     SessionConfig.CAP_SUMMARY
                             | SessionConfig.CAP_ATTACHMENTS
+                            | (revocations != null ? SessionConfig.CAP_REVOCATIONS : 0)
                             | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0),
                     config.maxFrameBytes(),
                     store.tombstoneHorizon()));
@@ -371,6 +409,29 @@ public final class SyncSession {
         });
     }
 
+    /**
+     * The peer's revocation list changed (adopted from another session, from the authority, at start): sends it to
+     * the remote if the remote holds an older one, then closes with {@link #REVOKED} if it revokes the remote. Before
+     * the handshake it does nothing (the handshake checks the list).
+     */
+    public List<Message> revocationsChanged() {
+        return run(() -> {
+            if (state != State.ESTABLISHED) return;
+            sendRevocationsIfBehind();
+            closeIfRevoked();
+        });
+    }
+
+    /** Revocation lists the remote sent that the verifier refused. */
+    public long revocationsRefused() {
+        return revocationsRefused;
+    }
+
+    /** The number of the remote's revocation list as far as this session knows (-1 before it said). */
+    public long remoteRevocations() {
+        return remoteRevocations;
+    }
+
     /** Closes the session from our side (reason {@code closed}): returns the CLOSE to send. */
     public List<Message> close(String message) {
         return run(() -> fail(CLOSED, message));
@@ -497,7 +558,56 @@ public final class SyncSession {
             listener.presence(p.payload());
         } else if (m instanceof Summary s) {
             sender.onSummary(s);
+        } else if (m instanceof Message.Revocations r) {
+            onRevocations(r);
         }
+    }
+
+    /** A REVOCATIONS: an announcement of the remote's number, or a list (see the design note in the protocol doc). */
+    private void onRevocations(Message.Revocations r) {
+        RevocationState held = revocations;
+        if (held == null) return; // we did not announce the capability: not ours to read
+        if (!r.announcement() && r.serial() > held.current().serial()) {
+            RevocationVerifier.Verdict verdict = held.verifier().verify(r.serial(), r.list());
+            VerifiedRevocations list = verdict.list();
+            if (list == null) {
+                revocationsRefused++;
+                listener.revocationsRefused(Objects.requireNonNullElse(verdict.problem(), "refused"));
+                return; // a refused list says nothing about what the remote holds
+            }
+            remoteRevocations = Math.max(remoteRevocations, r.serial());
+            if (held.adopt(list)) listener.revocationsAdopted(list);
+        } else {
+            // an announcement, or a list no newer than ours (crossed with ours on the way): not read, not verified
+            remoteRevocations = Math.max(remoteRevocations, r.serial());
+        }
+        sendRevocationsIfBehind();
+        closeIfRevoked();
+    }
+
+    /** Sends our list to a remote that announced an older one, once per list. */
+    private void sendRevocationsIfBehind() {
+        RevocationState held = revocations;
+        if (held == null || (remoteCapabilities() & SessionConfig.CAP_REVOCATIONS) == 0) return;
+        VerifiedRevocations ours = held.current();
+        if (ours.serial() == 0 || remoteRevocations < 0) return; // nothing to send, or the remote did not say yet
+        if (remoteRevocations >= ours.serial() || sentRevocations >= ours.serial()) return;
+        sentRevocations = ours.serial();
+        Message.Revocations m = new Message.Revocations(ours.serial(), ours.encoded());
+        if (WireCodec.encode(m).length > frameLimit) {
+            listener.warning("revocation list " + ours.serial() + " (" + ours.encoded().length
+                    + " bytes) does not fit the remote's frame limit of " + frameLimit + " bytes: not sent");
+            return;
+        }
+        out().add(m);
+    }
+
+    /** Closes when the list held revokes the remote. */
+    private void closeIfRevoked() {
+        RevocationState held = revocations;
+        if (held == null || state == State.CLOSED) return;
+        String why = held.current().why(remote);
+        if (why != null) fail(REVOKED, why);
     }
 
     private void handshake(Hello h) {
@@ -515,7 +625,19 @@ public final class SyncSession {
         } else {
             remoteHello = h;
             frameLimit = Math.min(config.maxFrameBytes(), h.maxFrame());
+            RevocationState held = revocations;
+            String revoked = held == null ? null : held.current().why(remote);
+            if (revoked != null) {
+                // the transport refuses a revoked certificate; this is for a list adopted since, and for the simulator
+                remoteRevocations = 0; // tell the revoked device why, if it can read it
+                sendRevocationsIfBehind();
+                fail(REVOKED, revoked);
+                return;
+            }
             state = State.ESTABLISHED;
+            if (held != null && (h.capabilities() & SessionConfig.CAP_REVOCATIONS) != 0) {
+                out().add(Message.Revocations.announce(held.current().serial()));
+            }
             listener.established(h.peerId());
             receiver.established(h.peerId(), h.incarnation(), h.capabilities(), out());
         }

@@ -16,6 +16,7 @@ import io.starling.internal.sync.Message.HintEntry;
 import io.starling.internal.sync.Message.PartEntry;
 import io.starling.internal.sync.Message.Presence;
 import io.starling.internal.sync.Message.Request;
+import io.starling.internal.sync.Message.Revocations;
 import io.starling.internal.sync.Message.Subscriptions;
 import io.starling.internal.sync.Message.Summary;
 import io.starling.internal.sync.Message.Zombies;
@@ -49,7 +50,8 @@ public final class WireCodec {
             PRESENCE = 9,
             SUMMARY = 10,
             DEFLATED = 11,
-            BLOB = 12;
+            BLOB = 12,
+            REVOCATIONS = 13;
     /** Below this many bytes a message is not worth compressing. */
     static final int MIN_DEFLATE = 256;
 
@@ -120,6 +122,8 @@ public final class WireCodec {
         } else if (m instanceof Message.Blob b) {
             w.writeByte(BLOB);
             BlobCodec.write(w, b.body());
+        } else if (m instanceof Revocations v) {
+            w.writeByte(REVOCATIONS).writeVarLong(v.serial()).writeBytes(v.list());
         } else if (m instanceof Summary s) {
             w.writeByte(SUMMARY).writeString(s.collection()).writeVarInt(s.buckets().length);
             for (long b : s.buckets()) w.writeFixedLong(b);
@@ -328,6 +332,7 @@ public final class WireCodec {
                 }
                 case SUMMARY -> m = readSummary(r);
                 case BLOB -> m = new Message.Blob(BlobCodec.read(r));
+                case REVOCATIONS -> m = readRevocations(r);
                 case DEFLATED -> throw WireException.malformed("a compressed message inside a compressed message");
                 default -> throw WireException.malformed("unknown " + what + "message type " + type);
             }
@@ -352,6 +357,16 @@ public final class WireCodec {
         int maxFrame = intValue(r, "maximum frame size");
         long horizon = nonNegative(r, "horizon");
         return new Hello(version, appId, peerId, incarnation, capabilities, maxFrame, horizon);
+    }
+
+    private static Revocations readRevocations(BinaryReader r) {
+        long serial = nonNegative(r, "revocation list number");
+        byte[] list = r.readBytes(); // bounded by the input, itself bounded by the frame
+        if (list.length > Revocations.MAX_BYTES)
+            throw WireException.malformed(
+                    "revocation list of " + list.length + " bytes, over " + Revocations.MAX_BYTES);
+        if (list.length > 0 && serial < 1) throw WireException.malformed("revocation list numbered 0");
+        return new Revocations(serial, list);
     }
 
     private static Summary readSummary(BinaryReader r) {

@@ -39,7 +39,7 @@ final class Net {
         return this;
     }
 
-    static final class Recorder implements SessionListener {
+    static class Recorder implements SessionListener {
         final List<String> events = new ArrayList<>();
         long established;
         long acked;

@@ -27,7 +27,13 @@ final class RandomMessages {
         r = new Random(seed);
     }
 
-    static final int TYPES = 10;
+    /** Kinds {@link #of} makes: 1 to 10, and 11 for REVOCATIONS (wire type 13). */
+    static final int TYPES = 11;
+
+    /** The wire type of the messages {@link #of} makes for {@code kind}. */
+    static int wireType(int kind) {
+        return kind == 11 ? 13 : kind;
+    }
 
     Message any() {
         return of(1 + r.nextInt(TYPES));
@@ -59,6 +65,11 @@ final class RandomMessages {
                 long[] buckets = new long[1 << r.nextInt(r.nextInt(8) == 0 ? 11 : 5)];
                 for (int i = 0; i < buckets.length; i++) buckets[i] = r.nextInt(3) == 0 ? 0 : r.nextLong();
                 yield new Message.Summary(collection(), buckets);
+            }
+            case 11 -> {
+                byte[] list = new byte[r.nextInt(3) == 0 ? 0 : r.nextInt(r.nextInt(8) == 0 ? 5000 : 100)];
+                r.nextBytes(list);
+                yield new Message.Revocations(list.length == 0 ? nonNegative() : positive(), list);
             }
             default -> new Close(text(), r.nextInt(5) == 0 ? text().repeat(50) : text());
         };

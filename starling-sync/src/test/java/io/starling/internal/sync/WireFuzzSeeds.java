@@ -18,7 +18,18 @@ final class WireFuzzSeeds {
     static final String ROOT = "io/starling/internal/sync/WireFuzzTestInputs";
 
     static final String[] TYPE_NAMES = {
-        "", "hello", "subscriptions", "batch", "ack", "request", "docs", "zombies", "close", "presence", "summary"
+        "",
+        "hello",
+        "subscriptions",
+        "batch",
+        "ack",
+        "request",
+        "docs",
+        "zombies",
+        "close",
+        "presence",
+        "summary",
+        "revocations"
     };
 
     private WireFuzzSeeds() {}

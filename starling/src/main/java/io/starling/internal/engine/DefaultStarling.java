@@ -114,13 +114,15 @@ public final class DefaultStarling implements Starling {
             throw new StarlingException(ErrorCode.NETWORK_IO, "this peer is draining: it accepts no new sync session");
         }
         if (syncService == null) {
+            DeviceLogin login = deviceLogin;
             syncService = new SyncService(
                     syncStore,
                     sync,
                     io.starling.internal.sync.SessionConfig.defaults(),
                     clock::millis,
                     metrics,
-                    presence);
+                    presence,
+                    login == null ? null : login.revocations().state());
             sync.attach(syncService);
             syncService.attachments(attachments);
         }
@@ -132,6 +134,18 @@ public final class DefaultStarling implements Starling {
         SyncService s = syncService;
         if (s != null)
             s.closeAll(io.starling.internal.sync.SyncSession.UNAUTHENTICATED, "the peer's certificate expired");
+    }
+
+    /** The peer's revocation list revokes this device: every session ends (the transport refuses new ones). */
+    private void deviceRevoked(String why) {
+        SyncService s = syncService;
+        if (s != null) s.closeAll(io.starling.internal.sync.SyncSession.REVOKED, "this peer's " + why);
+    }
+
+    /** The peer adopted a newer revocation list: every session sends it on and ends a revoked remote's. */
+    private void revocationsAdopted() {
+        SyncService s = syncService;
+        if (s != null) s.revocationsChanged();
     }
 
     /** The online mode's device status, or null in the other modes. */
@@ -263,8 +277,15 @@ public final class DefaultStarling implements Starling {
         DefaultStarling db = open(config, clock, new SecureRandom());
         if (config.identity().isOnline()) {
             try {
-                db.deviceLogin = DeviceLogin.start(
-                        db.config.databaseDirectory(), config.identity(), clock, db::deviceCertificateExpired);
+                DeviceLogin login = DeviceLogin.start(
+                        db.config.databaseDirectory(),
+                        config.identity(),
+                        clock,
+                        db::deviceCertificateExpired,
+                        db::deviceRevoked,
+                        DeviceLogin.CHECK_EVERY);
+                login.revocations().addListener(list -> db.revocationsAdopted());
+                db.deviceLogin = login;
             } catch (RuntimeException e) {
                 db.close();
                 throw Errors.translate(e);

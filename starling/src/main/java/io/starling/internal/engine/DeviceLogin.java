@@ -30,6 +30,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,11 +69,15 @@ final class DeviceLogin implements AutoCloseable {
     private final X509Certificate anchor;
     private final Clock clock;
     private final Runnable onExpired;
+    private final Consumer<String> onRevoked;
+    private final PeerRevocations revocations;
+    private final Object revokedLock = new Object(); // turns the status REVOKED once
     private final ScheduledExecutorService thread;
 
     private volatile String token;
     private volatile Sync.@Nullable ExpirationHandler handler;
     private volatile @Nullable DeviceCredentials credentials; // the latest, valid or not
+    private volatile @Nullable VerifiedIdentity identity; // what the latest valid credentials say
     private volatile Sync.DeviceStatus status;
     private volatile @Nullable DeviceTls tls; // cached for credentials
     private int failures; // login thread only
@@ -85,8 +90,12 @@ final class DeviceLogin implements AutoCloseable {
             @Nullable Authority self,
             X509Certificate anchor,
             Clock clock,
-            Runnable onExpired) {
+            Runnable onExpired,
+            Consumer<String> onRevoked,
+            PeerRevocations revocations) {
         this.dir = dir;
+        this.onRevoked = onRevoked;
+        this.revocations = revocations;
         this.self = self;
         this.authority = identity.authority();
         this.provider = identity.provider();
@@ -112,11 +121,25 @@ final class DeviceLogin implements AutoCloseable {
      *     cannot be read
      */
     static DeviceLogin start(Path dir, Identity identity, Clock clock, Runnable onExpired) {
-        return start(dir, identity, clock, onExpired, CHECK_EVERY);
+        return start(dir, identity, clock, onExpired, why -> {}, CHECK_EVERY);
     }
 
     /** {@link #start(Path, Identity, Clock, Runnable)} checking what is due every {@code checkEvery} (tests). */
     static DeviceLogin start(Path dir, Identity identity, Clock clock, Runnable onExpired, Duration checkEvery) {
+        return start(dir, identity, clock, onExpired, why -> {}, checkEvery);
+    }
+
+    /**
+     * As above; {@code onRevoked} is called (with why) when the peer's revocation list revokes this device — at start,
+     * or when a list is adopted: stop syncing.
+     */
+    static DeviceLogin start(
+            Path dir,
+            Identity identity,
+            Clock clock,
+            Runnable onExpired,
+            Consumer<String> onRevoked,
+            Duration checkEvery) {
         X509Certificate anchor;
         DeviceCredentials stored;
         Authority self = null;
@@ -132,7 +155,9 @@ final class DeviceLogin implements AutoCloseable {
         } catch (AuthException e) {
             throw new StarlingException(ErrorCode.CONFIG_INVALID, String.valueOf(e.getMessage()), e);
         }
-        DeviceLogin login = new DeviceLogin(dir, identity, self, anchor, clock, onExpired);
+        PeerRevocations revocations = PeerRevocations.load(anchor, dir, identity.authorityDirectory());
+        DeviceLogin login = new DeviceLogin(dir, identity, self, anchor, clock, onExpired, onRevoked, revocations);
+        revocations.addListener(list -> login.checkRevoked());
         login.begin(stored);
         long every = Math.max(1, checkEvery.toMillis());
         try {
@@ -210,6 +235,10 @@ final class DeviceLogin implements AutoCloseable {
     RemoteIdentity verifyRemote(List<X509Certificate> chain) throws CertificateException {
         try {
             VerifiedIdentity id = DeviceCertificates.verify(chain, anchor, clock.instant());
+            String revoked = revocations.why(id.userId(), id.deviceKeyFingerprint());
+            if (revoked != null) {
+                throw new AuthException(AuthException.Code.CERTIFICATE_REVOKED, "the certificate's " + revoked);
+            }
             X509Certificate cert = chain.get(0);
             return new RemoteIdentity(
                     id.userId(),
@@ -231,6 +260,8 @@ final class DeviceLogin implements AutoCloseable {
     private void check() {
         try {
             if (closed) return;
+            revocations.pollAuthorityFile();
+            if (status.state() == Sync.DeviceState.REVOKED) return; // no renewal can help: stays revoked
             expireIfDue();
             Instant at = nextLogin;
             if (at != null && !clock.instant().isBefore(at)) renew();
@@ -299,10 +330,48 @@ final class DeviceLogin implements AutoCloseable {
 
     private void use(DeviceCredentials c, VerifiedIdentity id) {
         credentials = c;
+        identity = id;
+        if (status.state() == Sync.DeviceState.REVOKED) return; // revoked for good, whatever a login says
         status = new Sync.DeviceStatus(Sync.DeviceState.VALID, id.userId(), c.expiresAt(), null, null);
+        checkRevoked();
+    }
+
+    /**
+     * Turns the status REVOKED, once, when the list held revokes this device's user or key: the device stops syncing
+     * (no certificate is presented, every session ends) for good — a renewal would not help.
+     */
+    private void checkRevoked() {
+        VerifiedIdentity id = identity;
+        if (id == null || status.state() == Sync.DeviceState.REVOKED) return;
+        // asked before taking our lock: the list's own lock is held while it tells us of an adoption, so taking the
+        // two the other way round here could deadlock
+        String why = revocations.why(id.userId(), id.deviceKeyFingerprint());
+        if (why == null) return;
+        String problem = "this device's " + why + "; it does not sync any more";
+        synchronized (revokedLock) {
+            if (status.state() == Sync.DeviceState.REVOKED) return;
+            status = new Sync.DeviceStatus(
+                    Sync.DeviceState.REVOKED,
+                    id.userId(),
+                    status.expiresAt(),
+                    problem,
+                    AuthException.Code.CERTIFICATE_REVOKED.id());
+        }
+        log.warn("online identity: {} (revoked by the app's authority)", problem);
+        try {
+            onRevoked.accept(why);
+        } catch (RuntimeException e) {
+            log.warn("stopping sync after this device was revoked failed", e);
+        }
+    }
+
+    /** The peer's revocation list. */
+    PeerRevocations revocations() {
+        return revocations;
     }
 
     private void failed(AuthException e) {
+        if (status.state() == Sync.DeviceState.REVOKED) return;
         failures++;
         DeviceCredentials c = credentials;
         Instant now = clock.instant();

@@ -179,10 +179,11 @@ public final class EngineSyncStore implements SyncStoreView {
      */
     public RemoteIdentity identityOf(io.starling.internal.net.ConnectionInfo info) {
         io.starling.internal.net.RemoteIdentity certified = info.remoteIdentity();
-        Principal principal = certified == null
-                ? Principal.UNRESTRICTED
-                : principal(certified.userId(), certified.metadata(), certified.permissions());
-        return new RemoteIdentity(info.authenticatedPeerId(), principal);
+        if (certified == null) return new RemoteIdentity(info.authenticatedPeerId(), Principal.UNRESTRICTED);
+        Principal principal = principal(certified.userId(), certified.metadata(), certified.permissions());
+        // user and device key: what a revocation list matches, whatever the permissions
+        return new RemoteIdentity(
+                info.authenticatedPeerId(), principal, certified.userId(), certified.deviceKeyFingerprint());
     }
 
     @Override

@@ -14,6 +14,7 @@ final class SyncMetrics {
     final LongAdder messagesReceived = new LongAdder();
     final LongAdder documentsRefused = new LongAdder();
     final LongAdder writesDenied = new LongAdder();
+    final LongAdder revocationListsRefused = new LongAdder();
 
     Sync.Metrics snapshot(int connections) {
         return new Sync.Metrics(
@@ -26,6 +27,7 @@ final class SyncMetrics {
                 messagesSent.sum(),
                 messagesReceived.sum(),
                 documentsRefused.sum(),
-                writesDenied.sum());
+                writesDenied.sum(),
+                revocationListsRefused.sum());
     }
 }

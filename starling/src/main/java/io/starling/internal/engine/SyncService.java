@@ -9,11 +9,13 @@ import io.starling.internal.net.RefusalLog;
 import io.starling.internal.net.RemoteIdentity;
 import io.starling.internal.sync.DuplicateRule;
 import io.starling.internal.sync.Message;
+import io.starling.internal.sync.RevocationState;
 import io.starling.internal.sync.SessionConfig;
 import io.starling.internal.sync.SessionListener;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SyncSession;
 import io.starling.internal.sync.SyncStoreView;
+import io.starling.internal.sync.VerifiedRevocations;
 import io.starling.internal.sync.WireCodec;
 import io.starling.internal.sync.WireException;
 import java.util.ArrayList;
@@ -84,6 +86,7 @@ final class SyncService implements AutoCloseable {
     // sync thread only
     private long lastNeighbourUpdate = Long.MIN_VALUE;
     private boolean neighbourUpdateScheduled;
+    private final @Nullable RevocationState revocations; // the online mode's list, shared by every session
 
     SyncService(
             EngineSyncStore view,
@@ -91,7 +94,9 @@ final class SyncService implements AutoCloseable {
             SessionConfig config,
             LongSupplier clock,
             SyncMetrics metrics,
-            PresenceService presence) {
+            PresenceService presence,
+            @Nullable RevocationState revocations) {
+        this.revocations = revocations;
         this.view = view;
         this.sync = sync;
         this.config = config;
@@ -135,6 +140,16 @@ final class SyncService implements AutoCloseable {
     void subscriptionsChanged(List<Subscription> subscriptions) {
         run(() -> {
             for (Driver d : drivers.keySet()) d.feed(d.session.setSubscriptions(subscriptions));
+        });
+    }
+
+    /**
+     * The peer adopted a newer revocation list: every session sends it to a remote that holds an older one and ends
+     * the session of a remote it revokes (on the sync thread, after whatever it is doing).
+     */
+    void revocationsChanged() {
+        run(() -> {
+            for (Driver d : new ArrayList<>(drivers.keySet())) d.feed(d.session.revocationsChanged());
         });
     }
 
@@ -372,7 +387,7 @@ final class SyncService implements AutoCloseable {
             this.channel = channel;
             this.info = info;
             this.order = order;
-            this.session = new SyncSession(view, config, this, view.identityOf(info));
+            this.session = new SyncSession(view, config, this, view.identityOf(info), revocations);
             if (!info.outgoing() && presence.hasConnectionRequestHandler()) session.awaitApproval();
         }
 
@@ -595,6 +610,25 @@ final class SyncService implements AutoCloseable {
         }
 
         @Override
+        public void revocationsAdopted(VerifiedRevocations list) {
+            log.info(
+                    "revocations: revocation list {} from {} adopted ({} users, {} devices revoked)",
+                    list.serial(),
+                    peerName(),
+                    list.users().size(),
+                    list.devices().size());
+            // the state told the engine's listeners (stored, and every session told on this thread, later)
+        }
+
+        @Override
+        public void revocationsRefused(String problem) {
+            metrics.revocationListsRefused.increment();
+            refusals.refused(
+                    "revocation lists from " + peerName(),
+                    problem + " (not adopted, not relayed; counted in starling_sync_revocation_lists_refused_total)");
+        }
+
+        @Override
         public void approvalRequested(long remotePeerId) {
             askHandler(remotePeerId);
         }
@@ -641,8 +675,9 @@ final class SyncService implements AutoCloseable {
                     reason,
                     message
                 };
-                if (SyncSession.STORE_FULL.equals(reason)) log.warn(line, args); // the disk needs attention
-                else log.info(line, args);
+                if (SyncSession.STORE_FULL.equals(reason) || SyncSession.REVOKED.equals(reason)) {
+                    log.warn(line, args); // the disk needs attention; a revoked device was cut off
+                } else log.info(line, args);
             } else if (byRemote) {
                 log.warn("{} refused this peer: {}", info.remoteAddress(), message);
             } else if (SyncSession.DENIED.equals(reason)) {

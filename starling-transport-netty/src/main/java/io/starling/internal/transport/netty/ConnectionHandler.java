@@ -367,8 +367,9 @@ final class ConnectionHandler extends ChannelDuplexHandler {
         }
         if (differentKey(cause)) {
             return network.tls() instanceof OnlineTls
-                    ? "it refused this peer's certificate (" + alert(cause) + "): it trusts another authority, or this"
-                            + " peer's certificate is not valid by its clock" + ownKey()
+                    ? "it refused this peer's certificate (" + alert(cause) + "): it trusts another authority, this"
+                            + " peer's certificate is not valid by its clock, or it holds a revocation list that revokes"
+                            + " this peer's user or device" + ownKey()
                     : "it holds a different shared key" + ownKey();
         }
         if (network.tls() instanceof OnlineTls) {

@@ -58,8 +58,8 @@ final class OnlineTls implements PeerTls {
 
     @Override
     public String unavailable() {
-        return "this peer holds no valid device certificate (it has not logged in to its authority, or its certificate"
-                + " expired; see its sync status)";
+        return "this peer holds no valid device certificate (it has not logged in to its authority, its certificate"
+                + " expired, or the authority revoked it; see its sync status)";
     }
 
     private @Nullable Contexts current() {
