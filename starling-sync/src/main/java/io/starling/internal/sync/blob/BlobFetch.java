@@ -3,6 +3,7 @@ package io.starling.internal.sync.blob;
 import io.starling.internal.sync.BlobMessage;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -18,8 +19,14 @@ import org.jspecify.annotations.Nullable;
  * is always a verified prefix and a fetch resumes from its end — after a disconnect, a switch of source or a restart
  * of the process (the engine keeps the prefix on disk and starts the next fetch at its end).
  *
- * Flow control: at most `window` chunks are asked for and not yet received, and never beyond what the source said it
- * holds; each chunk received asks for one more (GET extends the previous credit).
+ * Flow control: at most `credit` chunks are asked for and not yet received, and never beyond what the source said it
+ * holds; each chunk received asks for more (GET extends the previous credit). The credit adapts to the link so that
+ * attachment bytes never queue long ahead of document messages on it (documents first): it starts at one chunk and
+ * doubles while chunks come back within half of TARGET_ROUND_TRIP_MILLIS of being asked for (a fast link: more in
+ * flight for throughput), up to `window`; it halves, down to one chunk, when a chunk took longer than
+ * TARGET_ROUND_TRIP_MILLIS (a slow or busy link: what is in flight is what a document sent now waits behind). On a
+ * 20 KB/s link this keeps one 8 KiB chunk in flight (0.4 s of the link); on loopback it reaches `window` within a few
+ * chunks. A new source starts again at one chunk.
  *
  * Verification: each chunk must have the expected length and the SHA-256 its server recorded when it verified the
  * blob; a chunk that does not match (a damaged file, a faulty peer) makes that peer faulty for this fetch, and the
@@ -33,6 +40,11 @@ import org.jspecify.annotations.Nullable;
 
 /** Fetches one blob from the connected peers. Sans I/O; not thread-safe: one thread drives it. */
 public final class BlobFetch {
+    /**
+     * How long a chunk may take from being asked for to arriving before the credit shrinks: about the most a document
+     * message waits behind attachment chunks on a slow link.
+     */
+    public static final long TARGET_ROUND_TRIP_MILLIS = 250;
 
     /** What the driver must do, in order. */
     public sealed interface Action {}
@@ -85,6 +97,10 @@ public final class BlobFetch {
     private final int ttl;
     private final Numbers numbers;
     private final Map<Long, Peer> peers = new LinkedHashMap<>();
+    /** When each range of chunks was asked for: {end (exclusive), millis}, oldest first. */
+    private final ArrayDeque<long[]> asked = new ArrayDeque<>();
+
+    private int credit = 1;
     private long next;
     private @Nullable Long source;
     private long requestedTo;
@@ -168,7 +184,7 @@ public final class BlobFetch {
                 p.held = Math.min(total, Math.max(p.held, h.chunks()));
                 p.since = nowMillis;
                 if (source == null) choose(nowMillis, out);
-                else if (source == peer) request(out);
+                else if (source == peer) request(out, nowMillis);
             }
         } else if (m instanceof BlobMessage.Lack l) {
             p.state = PeerState.LACKS;
@@ -204,6 +220,7 @@ public final class BlobFetch {
             return;
         }
         out.add(new Write(c.index(), c.hash(), c.data()));
+        adapt(c.index(), nowMillis);
         next++;
         progressAt = nowMillis;
         if (next == total) {
@@ -212,7 +229,19 @@ public final class BlobFetch {
             out.add(new Complete());
             return;
         }
-        request(out);
+        request(out, nowMillis);
+    }
+
+    /** Adjusts the credit from how long chunk {@code index} took since it was asked for. */
+    private void adapt(long index, long nowMillis) {
+        long askedAt = -1;
+        while (!asked.isEmpty() && asked.peekFirst()[0] <= index) asked.pollFirst();
+        if (!asked.isEmpty()) askedAt = asked.peekFirst()[1];
+        if (askedAt < 0) return;
+        long took = nowMillis - askedAt;
+        if (took > TARGET_ROUND_TRIP_MILLIS) credit = Math.max(1, credit / 2);
+        else if (took * 2 <= TARGET_ROUND_TRIP_MILLIS && requestedTo - index >= credit)
+            credit = Math.min(window, credit * 2);
     }
 
     /** Checks the timeouts. */
@@ -271,21 +300,29 @@ public final class BlobFetch {
         if (best == null) return;
         source = best;
         requestedTo = next;
+        credit = 1;
+        asked.clear();
         progressAt = nowMillis;
-        request(out);
+        request(out, nowMillis);
     }
 
-    private void request(List<Action> out) {
+    private void request(List<Action> out, long nowMillis) {
         Long s = source;
         if (s == null) return;
         Peer p = peers.get(s);
         if (p == null) return;
-        long limit = Math.min(p.held, Math.min(total, next + window));
+        long limit = Math.min(p.held, Math.min(total, next + credit));
         if (requestedTo < next) requestedTo = next;
         if (limit > requestedTo) {
             out.add(new Send(s, new BlobMessage.Get(p.fetchNo, requestedTo, (int) (limit - requestedTo))));
             requestedTo = limit;
+            asked.addLast(new long[] {limit, nowMillis});
         }
+    }
+
+    /** Chunks this fetch may have asked for and not received now (between 1 and {@code window}). */
+    public int credit() {
+        return credit;
     }
 
     private boolean anyAsked() {
