@@ -17,7 +17,9 @@ enum EngineFault {
     /** With identities: a session sends its remote documents whatever the remote's read permission says. */
     SEND_UNREADABLE,
     /** With identities: a store applies a remote's changes whatever the remote's write permission says. */
-    APPLY_FORBIDDEN;
+    APPLY_FORBIDDEN,
+    /** An attachment fetch takes a chunk's bytes without checking them against the chunk's hash. */
+    SKIP_CHUNK_VERIFICATION;
 
     /** Whether the fault only exists in runs with identities (PlantedBugsTest turns them on for it). */
     boolean needsIdentities() {

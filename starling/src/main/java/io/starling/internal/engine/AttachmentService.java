@@ -173,6 +173,12 @@ final class AttachmentService implements AutoCloseable {
             long now = clock.getAsLong();
             if (m instanceof BlobMessage.Want || m instanceof BlobMessage.Get || m instanceof BlobMessage.Done) {
                 l.send(l.server.onMessage(m, now));
+                if (m instanceof BlobMessage.Done) {
+                    // a relay whose asker needs nothing more of it stops at the next tick, if nobody else waits
+                    for (Fetch f : fetches.values()) {
+                        if (f.relayFor.contains(peer) && !l.server.serving(HEX.parseHex(f.id))) f.relayFor.remove(peer);
+                    }
+                }
             } else {
                 Fetch f = l.fetchesByNo.get(m.fetchNo());
                 if (f != null && f.started) f.act(f.proto().onMessage(peer, m, now));

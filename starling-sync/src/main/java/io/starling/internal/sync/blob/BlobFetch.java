@@ -32,6 +32,9 @@ import org.jspecify.annotations.Nullable;
  * blob; a chunk that does not match (a damaged file, a faulty peer) makes that peer faulty for this fetch, and the
  * chunk is asked of another. The engine verifies the whole content's SHA-256 when the last chunk is held.
  *
+ * Switching: a source that holds nothing beyond what is held here (a relay waiting for its own chunks) gives way to a
+ * peer that announced more, so relays that chose each other do not wait for each other until the timeout.
+ *
  * Timeouts run on the clock the caller passes: a source that sends no chunk for `timeoutMillis` while it owes some,
  * or whose relay makes no progress for that long, is given up and another is chosen; a peer that does not answer WANT
  * in that time counts as lacking the blob. With no peer left to ask the fetch waits for one to connect, and fails
@@ -185,6 +188,7 @@ public final class BlobFetch {
                 p.since = nowMillis;
                 if (source == null) choose(nowMillis, out);
                 else if (source == peer) request(out, nowMillis);
+                else switchIfStarved(nowMillis, out);
             }
         } else if (m instanceof BlobMessage.Lack l) {
             p.state = PeerState.LACKS;
@@ -229,7 +233,37 @@ public final class BlobFetch {
             out.add(new Complete());
             return;
         }
+        if (!switchIfStarved(nowMillis, out)) request(out, nowMillis);
+    }
+
+    /**
+     * When the source holds nothing beyond what is held here (a relay still waiting for its own chunks) and another
+     * peer holds more, that peer becomes the source. The old one is not told (it stays a candidate: what it sends for
+     * the old request is ignored). Without this, two relays that chose each other first would wait for each other
+     * until the timeout, although a third peer announced the blob meanwhile.
+     */
+    private boolean switchIfStarved(long nowMillis, List<Action> out) {
+        Long s = source;
+        if (s == null) return false;
+        Peer current = peers.get(s);
+        if (current != null && current.held > next) return false;
+        Long best = null;
+        long bestHeld = next;
+        for (Map.Entry<Long, Peer> e : peers.entrySet()) {
+            Peer q = e.getValue();
+            if (q.state == PeerState.HAS && q.held > bestHeld && !e.getKey().equals(s)) {
+                best = e.getKey();
+                bestHeld = q.held;
+            }
+        }
+        if (best == null) return false;
+        source = best;
+        requestedTo = next;
+        credit = 1;
+        asked.clear();
+        progressAt = nowMillis;
         request(out, nowMillis);
+        return true;
     }
 
     /** Adjusts the credit from how long chunk {@code index} took since it was asked for. */
