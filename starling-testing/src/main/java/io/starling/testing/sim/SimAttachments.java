@@ -467,9 +467,6 @@ final class SimAttachments {
     /** An attachment message arrived at side {@code side} of {@code l}. */
     void received(Link l, int side, BlobMessage m) {
         PeerState p = peers[l.peer(side).index];
-        if (DEBUG)
-            System.err.println("+" + sim.now + " " + p.peer.index + " <- " + l.peer(1 - side).index + " " + m
-                    + (p.conns.get(l) == null ? " (no conn)" : ""));
         Conn c = p.conns.get(l);
         if (c == null || !p.peer.up()) return;
         if (m instanceof BlobMessage.Want || m instanceof BlobMessage.Get || m instanceof BlobMessage.Done) {
