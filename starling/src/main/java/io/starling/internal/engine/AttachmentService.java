@@ -667,6 +667,8 @@ final class AttachmentService implements AutoCloseable {
         } catch (InterruptedException e) {
             thread.shutdownNow();
             Thread.currentThread().interrupt();
+        } finally {
+            blobs.closeReaders();
         }
     }
 }
