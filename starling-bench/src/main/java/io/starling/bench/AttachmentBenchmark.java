@@ -66,7 +66,7 @@ import javax.net.ssl.TrustManagerFactory;
  *       each way (TCP, playground, as S7 of {@code bench/run}). A 1 KB field written on A, until B's store shows it:
  *       {@code --changes} times with the link idle, then as many times while B fetches a {@code --slow-mb} MB
  *       attachment from A over the same link (the fetch is cancelled afterwards: it would take minutes). Budget:
- *       each change within 1 s; the issue's aim: the median during the transfer within 2× of the idle median.
+ *       each change within 1 s; and, as an aim, the median during the transfer within 2× of the idle median.
  * </ul>
  *
  * <p>Figures are printed and written to {@code bench/results/attachments-<UTC time>.json}. Usage: {@code
