@@ -27,7 +27,9 @@ enum EngineFault {
      * With the session policy: an accepted session is not held for the connection-request hook (the driver forgets
      * {@code awaitApproval()}), so it starts whatever the hook would answer.
      */
-    IGNORE_APPROVAL;
+    IGNORE_APPROVAL,
+    /** An attachment fetch takes a chunk's bytes without checking them against the chunk's hash. */
+    SKIP_CHUNK_VERIFICATION;
 
     /** Whether the fault only exists in runs with identities (PlantedBugsTest turns them on for it). */
     boolean needsIdentities() {

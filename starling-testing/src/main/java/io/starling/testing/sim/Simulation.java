@@ -70,8 +70,12 @@ final class Simulation {
             RECONNECT = 4,
             HEAL = 5,
             RESTART = 6,
-            DECIDE = 7;
-    private static final String[] KIND = {"action", "tick", "deliver", "eof", "reconnect", "heal", "restart", "decide"};
+            DECIDE = 7,
+            ATTACH = 8,
+            BLOB = 9;
+    private static final String[] KIND = {
+        "action", "tick", "deliver", "eof", "reconnect", "heal", "restart", "decide", "attach", "blob"
+    };
     private static final long START_TIME = 1_767_225_600_000L; // 2026-01-01T00:00:00Z, a fixed virtual epoch
     static final long MAX_DRIFT_MILLIS = 10 * 60_000; // StarlingConfig's default maxClockDrift
 
@@ -104,6 +108,9 @@ final class Simulation {
     private final List<int[]> partitions = new ArrayList<>(); // {id, kind, members bitmask}: kind 0 two-way, 1 one-way
     private int nextPartition;
     final Workload workload;
+    /** Attachment fetches under the same faults. */
+    final SimAttachments attachments;
+
     private final SessionConfig sessionConfig;
     private boolean faultsOn = true;
     private final double dropRate, duplicateRate, reorderRate, delayRate, faultShare;
@@ -141,6 +148,8 @@ final class Simulation {
         final Map<String, Integer> closes = new TreeMap<>();
         /** Messages sent by type, and the entries they carried (doc, hint, part), continued batches, backfills done. */
         final Map<String, Long> sent = new TreeMap<>();
+        /** Attachment fetches (SimAttachments). */
+        final SimAttachments.Stats attachments = new SimAttachments.Stats();
 
         void count(Message m) {
             sent.merge(m.getClass().getSimpleName(), 1L, Long::sum);
@@ -176,6 +185,7 @@ final class Simulation {
             quiesceEvents += o.quiesceEvents;
             o.closes.forEach((k, v) -> closes.merge(k, v, Integer::sum));
             o.sent.forEach((k, v) -> sent.merge(k, v, Long::sum));
+            attachments.add(o.attachments);
         }
 
         @Override
@@ -190,7 +200,7 @@ final class Simulation {
                     + connectionsAllowed + " by hooks, closes " + closes + ", sent " + sent
                     + ", events "
                     + chaosEvents
-                    + "+" + quiesceEvents;
+                    + "+" + quiesceEvents + "; " + attachments;
         }
     }
 
@@ -322,6 +332,7 @@ final class Simulation {
             l.b.links.add(l);
         }
         workload = new Workload(this, rnd, retentionMillis);
+        attachments = new SimAttachments(this, seed);
     }
 
     SimulationOptions options() {
@@ -442,6 +453,7 @@ final class Simulation {
             for (Link l : links) connect(l);
             chaos();
             failure = quiesce();
+            if (failure == null) failure = attachmentsFinalRound();
             if (failure == null) state = FinalState.capture(this);
         } catch (RuntimeException | AssertionError e) {
             StringWriter sw = new StringWriter();
@@ -467,6 +479,7 @@ final class Simulation {
 
     private void chaos() {
         schedule(ACTION, now + gap(), 0, 0, 0, null);
+        schedule(ATTACH, now + attachGap(attachments), 0, 0, 0, null);
         int done = 0;
         while (done < options.actions()) {
             Event e = queue.poll();
@@ -488,6 +501,34 @@ final class Simulation {
 
     private long gap() {
         return 1 + (long) (-Math.log(1 - rnd.nextDouble()) * meanGap);
+    }
+
+    /** Attachment actions come about a third as often as the workload's, from the attachments' own generator. */
+    private long attachGap(SimAttachments att) {
+        return 1 + (long) (-Math.log(1 - att.random().nextDouble()) * meanGap * 3);
+    }
+
+    /**
+     * After quiesce: no attachment fetch may still be open; then every peer fetches again what it asked for, and each
+     * of those fetches must end. Returns null, or why the round did not end (a livelock).
+     */
+    private @Nullable String attachmentsFinalRound() {
+        SimAttachments att = attachments;
+        att.checkNoneHangs("after the quiesce phase (the network whole and quiet for longer than the fetch timeout)");
+        att.startFinalRound();
+        long events = 0;
+        while (!(att.finalRoundDone() && pendingNonTick == 0)) {
+            if (++events > options.maxQuiesceEvents()) {
+                return "livelock: the attachments' final round did not end after " + options.maxQuiesceEvents()
+                        + " events";
+            }
+            Event e = queue.poll();
+            if (e == null) break;
+            stats.quiesceEvents++;
+            process(e);
+        }
+        att.checkFinalRound();
+        return null;
     }
 
     /** Returns null when the peers went quiet, else why not (a livelock). */
@@ -608,6 +649,14 @@ final class Simulation {
                 if (!p.up()) restart(p);
             }
             case DECIDE -> decide(links[e.target], e.side, e.generation);
+            case ATTACH -> {
+                SimAttachments att = attachments;
+                if (faultsOn) { // the chaos phase: act, and come again
+                    att.act();
+                    schedule(ATTACH, now + attachGap(att), 0, 0, 0, null);
+                }
+            }
+            case BLOB -> deliverBlob(links[e.target], e.side, e.generation, java.util.Objects.requireNonNull(e.bytes));
             default -> throw new IllegalStateException("event kind " + e.kind);
         }
         if (watched != null) {
@@ -633,6 +682,7 @@ final class Simulation {
     private void tick(SimPeer p) {
         schedule(TICK, now + 1000, p.index, 0, 0, null);
         if (!p.up()) return;
+        attachments.tick(p);
         for (Link l : p.links) {
             int side = l.sideOf(p);
             SyncSession s = l.sessions[side];
@@ -670,6 +720,51 @@ final class Simulation {
             delivering = null;
         }
         if (receiver.up() && receiver.lastSequence() != seq) localChange(receiver);
+    }
+
+    /** An attachment message arrives: to the receiving peer's attachments, not its session. */
+    private void deliverBlob(Link l, int from, long generation, byte[] frame) {
+        int to = 1 - from;
+        SimAttachments att = attachments;
+        if (generation != l.generation || l.state != Link.State.UP) {
+            stats.lostInFlight++;
+            return;
+        }
+        if (blocked(l.peer(from).index, l.peer(to).index)) {
+            stats.dropped++;
+            return;
+        }
+        Message m = WireCodec.decode(
+                new FrameDecoder(SessionConfig.MAX_FRAME).feed(frame).get(0), SessionConfig.MAX_FRAME);
+        if (!(m instanceof Message.Blob b)) throw new IllegalStateException("not an attachment message: " + m);
+        att.received(l, to, b.body());
+    }
+
+    /**
+     * Sends an attachment message on side {@code from} of {@code l}, framed like every message, with the message
+     * faults drawn from the attachments' own generator; it keeps its place in the direction's order.
+     */
+    void sendBlob(Link l, int from, io.starling.internal.sync.BlobMessage m) {
+        Random r = attachments.random();
+        byte[] frame = FrameEncoder.frame(WireCodec.encode(new Message.Blob(m)));
+        stats.messages++;
+        trace.event("send-blob", now).add(l.index).add(from).add(l.generation).add(frame);
+        if (faultsOn && options.has(Fault.DROP) && r.nextDouble() < dropRate) {
+            stats.dropped++;
+            return;
+        }
+        long at = now + 1 + r.nextInt(30);
+        if (faultsOn && options.has(Fault.DELAY) && r.nextDouble() < delayRate) at += 100 + r.nextInt(4_000);
+        boolean reorder = faultsOn && options.has(Fault.REORDER) && r.nextDouble() < reorderRate;
+        if (!reorder) {
+            at = Math.max(at, l.lastDelivery[from]);
+            l.lastDelivery[from] = at;
+        }
+        schedule(BLOB, at, l.index, from, l.generation, frame);
+        if (faultsOn && options.has(Fault.DUPLICATE) && r.nextDouble() < duplicateRate) {
+            stats.duplicated++;
+            schedule(BLOB, at + r.nextInt(200), l.index, from, l.generation, frame);
+        }
     }
 
     /** Sends what a session returned, then ends its side if it closed. */
@@ -722,6 +817,7 @@ final class Simulation {
     private void closeSide(Link l, int side) {
         l.sessions[side] = null;
         wakeSiblings(l);
+        attachments.linkDown(l, side);
         if (l.state == Link.State.UP) {
             l.state = Link.State.CLOSING;
             schedule(EOF, Math.max(now, l.lastDelivery[side]) + 1, l.index, side, l.generation, null);
@@ -730,6 +826,8 @@ final class Simulation {
 
     private void teardown(Link l) {
         wakeSiblings(l);
+        attachments.linkDown(l, 0);
+        attachments.linkDown(l, 1);
         l.generation++;
         l.sessions[0] = l.sessions[1] = null;
         l.decoders[0] = l.decoders[1] = null;
@@ -790,6 +888,7 @@ final class Simulation {
             send(l, side, s.setSubscriptions(p.db().currentSubscriptions()));
             after(l, side, s.onTick(p.clock.millis()));
         }
+        if (l.state == Link.State.UP) attachments.linkUp(l);
     }
 
     /**
@@ -978,6 +1077,7 @@ final class Simulation {
                 for (Link l : p.links) {
                     if (l.state != Link.State.DOWN) teardown(l);
                 }
+                attachments.crash(p);
                 p.crash();
                 long down = 200L + rnd.nextInt(10_000);
                 if (retentionMillis > 0 && rnd.nextBoolean()) down += 2 * retentionMillis; // back beyond the horizon

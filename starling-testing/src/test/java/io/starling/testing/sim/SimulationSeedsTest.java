@@ -75,6 +75,16 @@ class SimulationSeedsTest {
         assertThat(c.hints()).as("hints sent").isGreaterThan(1_000);
         assertThat(c.modelComparisons()).as("replicas compared with the model").isGreaterThan(SEEDS * 10);
 
+        // attachment fetches under the same faults: completed, failed, relayed, damaged copies refused, crashes
+        SimAttachments.Stats a = t.attachments;
+        System.out.println("SimulationSeedsTest: seeds 1.." + SEEDS + ", " + a);
+        assertThat(a.completed).as("attachment fetches completed").isGreaterThan(SEEDS);
+        assertThat(a.failed).as("attachment fetches that failed with a reason").isPositive();
+        assertThat(a.relays).as("relays on another peer's behalf").isGreaterThan(SEEDS / 5);
+        assertThat(a.faultyChunks).as("damaged chunks refused").isPositive();
+        assertThat(a.lostAtCrash).as("fetches lost at a crash").isPositive();
+        assertThat(a.finalCompleted).as("final-round fetches completed").isGreaterThan(SEEDS);
+
         // the simulator drives sessions itself: no engine thread was ever started
         assertThat(Thread.getAllStackTraces().keySet())
                 .noneMatch(th -> th.getName().startsWith("starling"));

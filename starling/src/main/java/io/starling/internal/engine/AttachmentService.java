@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * Everything here runs on one thread, "starling-attachments": the protocol objects (BlobServer per connection,
  * BlobFetch per blob, both sans I/O) are driven by it, the partial files are appended by it, and listeners are called
  * by it. The sync thread only hands over: a session established or ended, an attachment message received. Sending
- * goes straight to the connection's channel (thread-safe), so chunks never wait behind the sync thread's work, and
- * document messages never wait for ours beyond the fetcher's credit already on the link.
+ * goes straight to the connection's channel (thread-safe), so chunks never wait behind the sync thread's work; chunks
+ * go as bulk messages, which the transport holds back while document messages are being written (MessageChannel
+ * sendBulk), and the fetcher's credit adapts so that little is in flight on a slow link: documents first.
  *
  * One fetch per blob: fetchAttachment calls for the same id share it, and a relay for a peer joins it too. At most
  * maxConcurrentFetches transfer at once; the others wait in order. A tick every 100 ms drives timeouts, the bandwidth
@@ -55,8 +56,11 @@ import org.slf4j.LoggerFactory;
 final class AttachmentService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AttachmentService.class);
     static final long TICK_MILLIS = 100;
-    /** Chunks a fetch asks for ahead of what it received (its credit): 8 × 32 KiB. */
-    static final int WINDOW = 8;
+    /**
+     * The most chunks a fetch asks for ahead of what it received (its credit adapts between one chunk and this, from
+     * how fast chunks come back: BlobFetch): 64 × 8 KiB.
+     */
+    static final int WINDOW = 64;
 
     private static final HexFormat HEX = HexFormat.of();
     /** The SHA-256 of no bytes. */
@@ -175,6 +179,12 @@ final class AttachmentService implements AutoCloseable {
             long now = clock.getAsLong();
             if (m instanceof BlobMessage.Want || m instanceof BlobMessage.Get || m instanceof BlobMessage.Done) {
                 l.send(l.server.onMessage(m, now));
+                if (m instanceof BlobMessage.Done) {
+                    // a relay whose asker needs nothing more of it stops at the next tick, if nobody else waits
+                    for (Fetch f : fetches.values()) {
+                        if (f.relayFor.contains(peer) && !l.server.serving(HEX.parseHex(f.id))) f.relayFor.remove(peer);
+                    }
+                }
             } else {
                 if (m instanceof BlobMessage.Chunk c) chunkBytesReceived.addAndGet(c.data().length);
                 Fetch f = l.fetchesByNo.get(m.fetchNo());
@@ -401,7 +411,10 @@ final class AttachmentService implements AutoCloseable {
 
         void send(BlobMessage m) {
             if (m instanceof BlobMessage.Chunk c) chunkBytesSent.addAndGet(c.data().length);
-            channel.send(WireCodec.encode(new Message.Blob(m)));
+            byte[] bytes = WireCodec.encode(new Message.Blob(m));
+            // chunks are bulk: document messages (and our small control messages) may overtake them
+            if (m instanceof BlobMessage.Chunk) channel.sendBulk(bytes);
+            else channel.send(bytes);
         }
 
         @Override
@@ -691,6 +704,8 @@ final class AttachmentService implements AutoCloseable {
         } catch (InterruptedException e) {
             thread.shutdownNow();
             Thread.currentThread().interrupt();
+        } finally {
+            blobs.closeReaders();
         }
     }
 }

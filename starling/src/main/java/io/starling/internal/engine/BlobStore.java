@@ -13,7 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -164,6 +163,7 @@ final class BlobStore {
 
     /** Deletes a complete blob (the content first, so the id never names a blob without its sums). */
     void delete(String id) {
+        forgetReaders(id);
         try {
             Files.deleteIfExists(dir.resolve(id));
             Files.deleteIfExists(dir.resolve(id + ".sums"));
@@ -192,24 +192,72 @@ final class BlobStore {
     BlobSource.@Nullable HeldChunk read(String id, long length, long index) {
         Path data = dir.resolve(id);
         Path sums = dir.resolve(id + ".sums");
+        int len = BlobMessage.chunkLength(length, index);
         if (!Files.isRegularFile(data)) {
             Partial part = partials.get(id);
             if (part == null) return null;
-            data = part.data;
-            sums = part.sums;
+            try (FileChannel d = FileChannel.open(part.data, StandardOpenOption.READ);
+                    FileChannel s = FileChannel.open(part.sums, StandardOpenOption.READ)) {
+                return readChunk(d, s, len, index);
+            } catch (IOException e) {
+                return null; // gone, a short file or a read error: whoever asked tries elsewhere
+            }
         }
-        int len = BlobMessage.chunkLength(length, index);
-        try (FileChannel d = FileChannel.open(data, StandardOpenOption.READ);
-                FileChannel s = FileChannel.open(sums, StandardOpenOption.READ)) {
-            ByteBuffer bytes = ByteBuffer.allocate(len);
-            readFully(d, bytes, index * CHUNK);
-            ByteBuffer hash = ByteBuffer.allocate(32);
-            readFully(s, hash, index * 32);
-            return new BlobSource.HeldChunk(hash.array(), bytes.array());
-        } catch (NoSuchFileException gone) {
-            return null;
+        try {
+            // a complete blob never changes: its files stay open for the next chunks (a few blobs at a time)
+            return readChunk(reader(data), reader(sums), len, index);
         } catch (IOException e) {
-            return null; // a short file or a read error: whoever asked tries elsewhere
+            forgetReaders(id);
+            return null;
+        }
+    }
+
+    private static BlobSource.HeldChunk readChunk(FileChannel d, FileChannel s, int len, long index)
+            throws IOException {
+        ByteBuffer bytes = ByteBuffer.allocate(len);
+        readFully(d, bytes, index * CHUNK);
+        ByteBuffer hash = ByteBuffer.allocate(32);
+        readFully(s, hash, index * 32);
+        return new BlobSource.HeldChunk(hash.array(), bytes.array());
+    }
+
+    /** Open readers of complete blobs' files, least recently used first. */
+    private final java.util.LinkedHashMap<Path, FileChannel> readers = new java.util.LinkedHashMap<>(16, 0.75f, true);
+
+    private static final int READERS = 16;
+
+    private synchronized FileChannel reader(Path file) throws IOException {
+        FileChannel c = readers.get(file);
+        if (c != null && c.isOpen()) return c;
+        c = FileChannel.open(file, StandardOpenOption.READ);
+        readers.put(file, c);
+        if (readers.size() > READERS) {
+            java.util.Iterator<java.util.Map.Entry<Path, FileChannel>> eldest =
+                    readers.entrySet().iterator();
+            closeQuietly(eldest.next().getValue());
+            eldest.remove();
+        }
+        return c;
+    }
+
+    /** Closes every open reader (the instance is closing). */
+    synchronized void closeReaders() {
+        for (FileChannel c : readers.values()) closeQuietly(c);
+        readers.clear();
+    }
+
+    /** Closes the readers of blob {@code id} (deleted, or unreadable). */
+    private synchronized void forgetReaders(String id) {
+        closeQuietly(readers.remove(dir.resolve(id)));
+        closeQuietly(readers.remove(dir.resolve(id + ".sums")));
+    }
+
+    private static void closeQuietly(@Nullable FileChannel c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing anyway
         }
     }
 
@@ -234,6 +282,8 @@ final class BlobStore {
         final Path sums;
         private final MessageDigest whole = sha256();
         private volatile long chunks;
+        private @Nullable FileChannel dataOut;
+        private @Nullable FileChannel sumsOut;
         private int users = 1;
 
         Partial(String id, long length) {
@@ -292,12 +342,19 @@ final class BlobStore {
         synchronized void append(long index, byte[] hash, byte[] bytes) {
             if (index != chunks)
                 throw new IllegalStateException("chunk " + index + " is not the next (" + chunks + ")");
-            try (FileChannel d = FileChannel.open(data, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                    FileChannel s = FileChannel.open(sums, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            try {
+                // kept open while the fetch runs: one open per fetch, not two per chunk
+                FileChannel d = dataOut, s = sumsOut;
+                if (d == null || s == null) {
+                    closeChannels();
+                    d = dataOut = FileChannel.open(data, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    s = sumsOut = FileChannel.open(sums, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                }
                 // the hash after the data: a sum never vouches for bytes not written yet
                 writeFully(d, ByteBuffer.wrap(bytes), index * CHUNK);
                 writeFully(s, ByteBuffer.wrap(hash), index * 32);
             } catch (IOException e) {
+                closeChannels();
                 throw io("cannot write the partial attachment " + data + ": " + e.getMessage(), e);
             }
             whole.update(bytes);
@@ -309,6 +366,7 @@ final class BlobStore {
          * files are deleted and false returned (the chunks matched the sums some peer sent, but not the content).
          */
         synchronized boolean finish() {
+            closeChannels();
             String actual = HEX.formatHex(whole.digest());
             try {
                 if (!actual.equals(id)) {
@@ -332,10 +390,19 @@ final class BlobStore {
             }
         }
 
+        private void closeChannels() {
+            // what was written is written; the next open re-reads and verifies it
+            closeQuietly(dataOut);
+            closeQuietly(sumsOut);
+            dataOut = null;
+            sumsOut = null;
+        }
+
         /** The fetch using it ended; the files stay for a later fetch to resume from. */
         void release() {
             synchronized (this) {
                 if (--users > 0) return;
+                closeChannels();
             }
             partials.remove(id, this);
         }

@@ -10,6 +10,16 @@ public interface MessageChannel {
     /** Sends one message. May be called from any thread; must not block for long. */
     void send(byte[] message);
 
+    /**
+     * Sends one bulk message (an attachment chunk): it keeps its order among the bulk messages, but messages sent with
+     * {@link #send} afterwards may overtake it while it waits (documents first: a transport that queues holds bulk
+     * messages back while document messages are being written, {@link DocumentsFirst}). May be called from any
+     * thread; must not block for long. The default sends it at once.
+     */
+    default void sendBulk(byte[] message) {
+        send(message);
+    }
+
     /** Closes the connection; the other side sees it closed. Idempotent. */
     void close();
 

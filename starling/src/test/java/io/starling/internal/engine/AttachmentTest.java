@@ -11,6 +11,7 @@ import io.starling.ErrorCode;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.StarlingException;
+import io.starling.internal.sync.BlobMessage;
 import io.starling.testsupport.Await;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -316,7 +317,7 @@ class AttachmentTest {
         // the faulty peer's disk flips a byte in chunk 3; its recorded chunk hashes are intact
         Path damaged = tmp.resolve("peer1/attachments").resolve(t.id());
         byte[] onDisk = Files.readAllBytes(damaged);
-        onDisk[3 * 32 * 1024 + 17] ^= 0x40;
+        onDisk[3 * BlobMessage.CHUNK_BYTES + 17] ^= 0x40;
         Files.write(damaged, onDisk);
         link(bad, c); // the faulty peer is asked first and has the whole blob
         link(good, c);
@@ -346,7 +347,7 @@ class AttachmentTest {
         assertThat(second.await().data()).isEqualTo(data);
         // the second session served only what was not held yet
         assertThat(second.progress.get(0)[0]).isGreaterThanOrEqualTo(held);
-        assertThat(a.attachmentBytesServed()).isLessThanOrEqualTo(n - held + 32 * 1024);
+        assertThat(a.attachmentBytesServed()).isLessThanOrEqualTo(n - held + BlobMessage.CHUNK_BYTES);
     }
 
     // ---- garbage collection

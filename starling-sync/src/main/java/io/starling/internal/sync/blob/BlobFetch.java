@@ -3,6 +3,7 @@ package io.starling.internal.sync.blob;
 import io.starling.internal.sync.BlobMessage;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -18,12 +19,21 @@ import org.jspecify.annotations.Nullable;
  * is always a verified prefix and a fetch resumes from its end — after a disconnect, a switch of source or a restart
  * of the process (the engine keeps the prefix on disk and starts the next fetch at its end).
  *
- * Flow control: at most `window` chunks are asked for and not yet received, and never beyond what the source said it
- * holds; each chunk received asks for one more (GET extends the previous credit).
+ * Flow control: at most `credit` chunks are asked for and not yet received, and never beyond what the source said it
+ * holds; each chunk received asks for more (GET extends the previous credit). The credit adapts to the link so that
+ * attachment bytes never queue long ahead of document messages on it (documents first): it starts at one chunk and
+ * doubles while chunks come back within half of TARGET_ROUND_TRIP_MILLIS of being asked for (a fast link: more in
+ * flight for throughput), up to `window`; it halves, down to one chunk, when a chunk took longer than
+ * TARGET_ROUND_TRIP_MILLIS (a slow or busy link: what is in flight is what a document sent now waits behind). On a
+ * 20 KB/s link this keeps one 8 KiB chunk in flight (0.4 s of the link); on loopback it reaches `window` within a few
+ * chunks. A new source starts again at one chunk.
  *
  * Verification: each chunk must have the expected length and the SHA-256 its server recorded when it verified the
  * blob; a chunk that does not match (a damaged file, a faulty peer) makes that peer faulty for this fetch, and the
  * chunk is asked of another. The engine verifies the whole content's SHA-256 when the last chunk is held.
+ *
+ * Switching: a source that holds nothing beyond what is held here (a relay waiting for its own chunks) gives way to a
+ * peer that announced more, so relays that chose each other do not wait for each other until the timeout.
  *
  * Timeouts run on the clock the caller passes: a source that sends no chunk for `timeoutMillis` while it owes some,
  * or whose relay makes no progress for that long, is given up and another is chosen; a peer that does not answer WANT
@@ -33,6 +43,11 @@ import org.jspecify.annotations.Nullable;
 
 /** Fetches one blob from the connected peers. Sans I/O; not thread-safe: one thread drives it. */
 public final class BlobFetch {
+    /**
+     * How long a chunk may take from being asked for to arriving before the credit shrinks: about the most a document
+     * message waits behind attachment chunks on a slow link.
+     */
+    public static final long TARGET_ROUND_TRIP_MILLIS = 250;
 
     /** What the driver must do, in order. */
     public sealed interface Action {}
@@ -85,6 +100,10 @@ public final class BlobFetch {
     private final int ttl;
     private final Numbers numbers;
     private final Map<Long, Peer> peers = new LinkedHashMap<>();
+    /** When each range of chunks was asked for: {end (exclusive), millis}, oldest first. */
+    private final ArrayDeque<long[]> asked = new ArrayDeque<>();
+
+    private int credit = 1;
     private long next;
     private @Nullable Long source;
     private long requestedTo;
@@ -168,7 +187,8 @@ public final class BlobFetch {
                 p.held = Math.min(total, Math.max(p.held, h.chunks()));
                 p.since = nowMillis;
                 if (source == null) choose(nowMillis, out);
-                else if (source == peer) request(out);
+                else if (source == peer) request(out, nowMillis);
+                else switchIfStarved(nowMillis, out);
             }
         } else if (m instanceof BlobMessage.Lack l) {
             p.state = PeerState.LACKS;
@@ -204,6 +224,7 @@ public final class BlobFetch {
             return;
         }
         out.add(new Write(c.index(), c.hash(), c.data()));
+        adapt(c.index(), nowMillis);
         next++;
         progressAt = nowMillis;
         if (next == total) {
@@ -212,7 +233,49 @@ public final class BlobFetch {
             out.add(new Complete());
             return;
         }
-        request(out);
+        if (!switchIfStarved(nowMillis, out)) request(out, nowMillis);
+    }
+
+    /**
+     * When the source holds nothing beyond what is held here (a relay still waiting for its own chunks) and another
+     * peer holds more, that peer becomes the source. The old one is not told (it stays a candidate: what it sends for
+     * the old request is ignored). Without this, two relays that chose each other first would wait for each other
+     * until the timeout, although a third peer announced the blob meanwhile.
+     */
+    private boolean switchIfStarved(long nowMillis, List<Action> out) {
+        Long s = source;
+        if (s == null) return false;
+        Peer current = peers.get(s);
+        if (current != null && current.held > next) return false;
+        Long best = null;
+        long bestHeld = next;
+        for (Map.Entry<Long, Peer> e : peers.entrySet()) {
+            Peer q = e.getValue();
+            if (q.state == PeerState.HAS && q.held > bestHeld && !e.getKey().equals(s)) {
+                best = e.getKey();
+                bestHeld = q.held;
+            }
+        }
+        if (best == null) return false;
+        source = best;
+        requestedTo = next;
+        credit = 1;
+        asked.clear();
+        progressAt = nowMillis;
+        request(out, nowMillis);
+        return true;
+    }
+
+    /** Adjusts the credit from how long chunk {@code index} took since it was asked for. */
+    private void adapt(long index, long nowMillis) {
+        long askedAt = -1;
+        while (!asked.isEmpty() && asked.peekFirst()[0] <= index) asked.pollFirst();
+        if (!asked.isEmpty()) askedAt = asked.peekFirst()[1];
+        if (askedAt < 0) return;
+        long took = nowMillis - askedAt;
+        if (took > TARGET_ROUND_TRIP_MILLIS) credit = Math.max(1, credit / 2);
+        else if (took * 2 <= TARGET_ROUND_TRIP_MILLIS && requestedTo - index >= credit)
+            credit = Math.min(window, credit * 2);
     }
 
     /** Checks the timeouts. */
@@ -271,21 +334,29 @@ public final class BlobFetch {
         if (best == null) return;
         source = best;
         requestedTo = next;
+        credit = 1;
+        asked.clear();
         progressAt = nowMillis;
-        request(out);
+        request(out, nowMillis);
     }
 
-    private void request(List<Action> out) {
+    private void request(List<Action> out, long nowMillis) {
         Long s = source;
         if (s == null) return;
         Peer p = peers.get(s);
         if (p == null) return;
-        long limit = Math.min(p.held, Math.min(total, next + window));
+        long limit = Math.min(p.held, Math.min(total, next + credit));
         if (requestedTo < next) requestedTo = next;
         if (limit > requestedTo) {
             out.add(new Send(s, new BlobMessage.Get(p.fetchNo, requestedTo, (int) (limit - requestedTo))));
             requestedTo = limit;
+            asked.addLast(new long[] {limit, nowMillis});
         }
+    }
+
+    /** Chunks this fetch may have asked for and not received now (between 1 and {@code window}). */
+    public int credit() {
+        return credit;
     }
 
     private boolean anyAsked() {

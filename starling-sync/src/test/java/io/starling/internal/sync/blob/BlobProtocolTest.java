@@ -295,7 +295,59 @@ class BlobProtocolTest {
         assertThat(fetch.start()).isEmpty();
         assertThat(fetch.addPeer(10, 0)).hasSize(1);
         List<BlobFetch.Action> out = fetch.onMessage(10, new BlobMessage.Have(1, 11), 0);
-        assertThat(out).containsExactly(new BlobFetch.Send(10, new BlobMessage.Get(1, 7, 4)));
+        // the credit starts at one chunk and grows as chunks come back quickly
+        assertThat(out).containsExactly(new BlobFetch.Send(10, new BlobMessage.Get(1, 7, 1)));
+    }
+
+    @Test
+    void theCreditGrowsOnAFastLinkAndShrinksToOneChunkOnASlowOne() {
+        int chunks = 200;
+        byte[] content = new byte[chunks * CHUNK];
+        new Random(3).nextBytes(content);
+        Held h = new Held(content, content);
+        BlobFetch fetch = new BlobFetch(sha256(content), content.length, 0, 64, 60_000, 0, peer -> 1, 0);
+        fetch.addPeer(10, 0);
+        ArrayDeque<Long> asked = new ArrayDeque<>();
+        collectGets(fetch.onMessage(10, new BlobMessage.Have(1, chunks), 0), asked);
+        assertThat(asked).containsExactly(0L);
+        // a fast link: each chunk arrives 1 ms after it was asked for; the credit doubles up to the window
+        long now = 0;
+        while (fetch.chunksHeld() < 100) {
+            long i = asked.poll();
+            now++;
+            collectGets(
+                    fetch.onMessage(10, new BlobMessage.Chunk(1, i, h.sums[(int) i], chunk(content, i)), now), asked);
+        }
+        assertThat(fetch.credit()).isEqualTo(64);
+        // a 20 KB/s link: a chunk takes 0.41 s of the link, and each waits behind the ones asked before it
+        long linkFreeAt = now;
+        while (fetch.chunksHeld() < chunks) {
+            long i = asked.poll();
+            linkFreeAt = Math.max(linkFreeAt, now) + CHUNK * 1000L / 20_000;
+            now = linkFreeAt;
+            collectGets(
+                    fetch.onMessage(10, new BlobMessage.Chunk(1, i, h.sums[(int) i], chunk(content, i)), now), asked);
+            if (fetch.chunksHeld() == chunks) break;
+            if (fetch.chunksHeld() > 170) { // the 64 asked on the fast link have arrived
+                assertThat(fetch.credit())
+                        .as("after %d chunks", fetch.chunksHeld())
+                        .isEqualTo(1);
+                assertThat(asked.size()).as("chunks in flight").isLessThanOrEqualTo(1);
+            }
+        }
+        assertThat(fetch.finished()).isTrue();
+    }
+
+    static void collectGets(List<BlobFetch.Action> actions, ArrayDeque<Long> asked) {
+        for (BlobFetch.Action a : actions) {
+            if (a instanceof BlobFetch.Send s && s.message() instanceof BlobMessage.Get g) {
+                for (long i = g.index(); i < g.index() + g.count(); i++) asked.add(i);
+            }
+        }
+    }
+
+    static byte[] chunk(byte[] content, long i) {
+        return Arrays.copyOfRange(content, (int) i * CHUNK, (int) Math.min(content.length, (i + 1) * CHUNK));
     }
 
     @Test
@@ -315,7 +367,7 @@ class BlobProtocolTest {
         assertThat(out)
                 .containsExactly(
                         new BlobFetch.Send(10, new BlobMessage.Done(1)),
-                        new BlobFetch.Send(20, new BlobMessage.Get(2, 0, 2)));
+                        new BlobFetch.Send(20, new BlobMessage.Get(2, 0, 1)));
         assertThat(fetch.chunksHeld()).isZero();
     }
 

@@ -3,10 +3,13 @@ package io.starling.internal.transport.netty;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
+import io.starling.internal.net.DocumentsFirst;
 import io.starling.internal.net.MessageChannel;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -49,6 +52,15 @@ final class NettyConnection implements MessageChannel {
     private volatile boolean established;
     private volatile @Nullable String endReason;
     private volatile boolean sessionEnded;
+    /** Attachment chunks held back behind document messages (documents first). */
+    private final DocumentsFirst outbox = new DocumentsFirst(BULK_BYTES);
+    /** Event loop only: a drain runs (a write completing inside it asks for another round instead of recursing). */
+    private boolean draining;
+
+    private boolean drainAgain;
+
+    /** Chunk bytes the channel may hold unwritten at once: two 8 KiB chunks. */
+    static final int BULK_BYTES = 16 * 1024;
 
     /** @param onFinished called once, on any thread, when the connection is closed and its session (if any) ended */
     NettyConnection(Channel channel, boolean webSocket, Consumer<Outcome> onFinished) {
@@ -65,7 +77,53 @@ final class NettyConnection implements MessageChannel {
 
     @Override
     public void send(byte[] message) {
-        channel.writeAndFlush(message);
+        outbox.documentStarted();
+        channel.writeAndFlush(message).addListener(f -> {
+            outbox.documentWritten();
+            drain();
+        });
+    }
+
+    /** Queues an attachment chunk; it goes to the socket once no document message is being written (documents first). */
+    @Override
+    public void sendBulk(byte[] message) {
+        outbox.offerBulk(message);
+        if (!channel.isActive()) {
+            outbox.clear();
+            return;
+        }
+        EventLoop loop = channel.eventLoop();
+        if (loop.inEventLoop()) drain();
+        else loop.execute(this::drain);
+    }
+
+    /** Writes the chunks the queue releases, in order. On the event loop only (which keeps them in order). */
+    private void drain() {
+        if (draining) {
+            drainAgain = true;
+            return;
+        }
+        draining = true;
+        try {
+            do {
+                drainAgain = false;
+                if (!channel.isActive()) {
+                    outbox.clear();
+                    return;
+                }
+                List<byte[]> ready = outbox.releasable();
+                for (byte[] m : ready) {
+                    int length = m.length;
+                    channel.write(m).addListener(f -> {
+                        outbox.bulkWritten(length);
+                        drain();
+                    });
+                }
+                if (!ready.isEmpty()) channel.flush();
+            } while (drainAgain);
+        } finally {
+            draining = false;
+        }
     }
 
     /** Flushes what is queued, then closes (a WebSocket with a normal close frame). Idempotent. */
