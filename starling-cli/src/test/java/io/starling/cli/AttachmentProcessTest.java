@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.starling.AttachmentToken;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
+import io.starling.internal.sync.BlobMessage;
 import io.starling.testsupport.Await;
 import io.starling.transport.SharedKeys;
 import java.io.IOException;
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * source is slowed with {@code --attachment-bandwidth} so that "halfway" lasts long enough to be caught.
  */
 class AttachmentProcessTest {
-    private static final int CHUNK = 32 * 1024;
+    private static final int CHUNK = BlobMessage.CHUNK_BYTES;
     private static final Duration LONG = Duration.ofSeconds(120);
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
