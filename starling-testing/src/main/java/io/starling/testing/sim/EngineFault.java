@@ -17,10 +17,21 @@ enum EngineFault {
     /** With identities: a session sends its remote documents whatever the remote's read permission says. */
     SEND_UNREADABLE,
     /** With identities: a store applies a remote's changes whatever the remote's write permission says. */
-    APPLY_FORBIDDEN;
+    APPLY_FORBIDDEN,
+    /**
+     * Server cluster: the shared store hands change sequence numbers out of commit order — each node takes them
+     * from a block it reserved earlier, as a database SEQUENCE whose sessions cache numbers does — so a reader
+     * trusting the highest number it has seen skips rows (SharedStore).
+     */
+    CACHED_SEQUENCE;
 
     /** Whether the fault only exists in runs with identities (PlantedBugsTest turns them on for it). */
     boolean needsIdentities() {
         return this == SEND_UNREADABLE || this == APPLY_FORBIDDEN;
+    }
+
+    /** Whether the fault only exists in the server cluster topology. */
+    boolean needsServerCluster() {
+        return this == CACHED_SEQUENCE;
     }
 }
