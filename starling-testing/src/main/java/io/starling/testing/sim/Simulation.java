@@ -48,6 +48,11 @@ import org.jspecify.annotations.Nullable;
  * session that closes (its own decision, or CLOSE from the remote) ends its side at once; what it had already
  * sent is still delivered to the other side, then the connection ends (EOF) and is retried after a backoff.
  *
+ * In the server-cluster topology the first peers are the nodes of one server over one shared store (SharedStore):
+ * engines opened as nodes, whose change log tails run here, as TAIL events 1-100 ms after another node committed;
+ * Knowledge counts them as one replica. Devices move between nodes (an action), and a device whose node is down
+ * reconnects to one that is up.
+ *
  * Besides the final checks, the run checks the engine as it goes: every statement against the model's plan
  * (Workload), every applied batch against the zombie rule and every purge against the purge rule (TrackedStore,
  * Workload.purge). What they find is a "problem" of the run, reported with the final findings.
