@@ -220,7 +220,9 @@ class ServerClusterTest {
         for (Starling d : List.of(d1, d2, d3)) {
             Await.until("a device holds the preloaded documents", DEADLINE, () -> ids(d).size() >= PRELOAD);
         }
-        assertThat(balancer.forwardedTo(0)).as("devices that reached node 1").isEqualTo(2);
+        assertThat(balancer.forwardedTo(0))
+                .as("connections of the devices to node 1")
+                .isGreaterThanOrEqualTo(2);
         assertThat(balancer.forwardedTo(1))
                 .as("devices that reached node 2 through the balancer")
                 .isZero();
