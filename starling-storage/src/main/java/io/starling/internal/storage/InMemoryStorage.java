@@ -41,6 +41,22 @@ public final class InMemoryStorage implements DocumentStorage {
 
     @Override
     public <T> T write(WriteWork<T> work) {
+        return write(0, work);
+    }
+
+    /**
+     * A write transaction whose rows take the numbers {@code first}, {@code first + 1}, … rather than the numbers
+     * above the highest committed one: numbers that need not follow commit order, as a database {@code SEQUENCE}
+     * whose sessions cache blocks of numbers hands them out. Only for the deterministic simulator, which plants this
+     * to show that a reader trusting the highest number it has seen then skips rows; a number already taken is
+     * refused with {@link IllegalStateException}.
+     */
+    public <T> T writeNumberedFrom(long first, WriteWork<T> work) {
+        if (first <= 0) throw new IllegalArgumentException("first sequence number " + first + " is not positive");
+        return write(first, work);
+    }
+
+    private <T> T write(long numberedFrom, WriteWork<T> work) {
         Objects.requireNonNull(work, "work");
         if (writeLock.isHeldByCurrentThread()) {
             throw new IllegalStateException("write() called from inside a write transaction: writes do not nest");
@@ -52,7 +68,7 @@ public final class InMemoryStorage implements DocumentStorage {
         writeLock.lock();
         try {
             ensureOpen();
-            Transaction tx = new Transaction(committed, true);
+            Transaction tx = new Transaction(committed, true, numberedFrom);
             T result;
             try {
                 result = work.run(tx);
@@ -70,7 +86,7 @@ public final class InMemoryStorage implements DocumentStorage {
     public <T> T read(ReadWork<T> work) {
         Objects.requireNonNull(work, "work");
         ensureOpen();
-        Transaction tx = new Transaction(committed, false);
+        Transaction tx = new Transaction(committed, false, 0);
         int[] depth = readDepth.get();
         depth[0]++;
         try {
@@ -228,11 +244,14 @@ public final class InMemoryStorage implements DocumentStorage {
         Snapshot state;
         /** The first sequence number this transaction takes: the group of every row it writes. */
         private final long group;
+        /** The next number a row takes when the caller chose the numbers (writeNumberedFrom), else 0. */
+        private long chosen;
 
-        Transaction(Snapshot state, boolean writable) {
+        Transaction(Snapshot state, boolean writable, long numberedFrom) {
             this.state = state;
             this.writable = writable;
-            this.group = state.lastSequence + 1;
+            this.group = numberedFrom > 0 ? numberedFrom : state.lastSequence + 1;
+            this.chosen = numberedFrom;
         }
 
         private void checkUsable() {
@@ -431,7 +450,8 @@ public final class InMemoryStorage implements DocumentStorage {
 
         private long store(Key callerKey, @Nullable Row old, boolean live, byte[] value) {
             Snapshot s = state;
-            long seq = s.lastSequence + 1;
+            long seq = chosen > 0 ? chosen++ : s.lastSequence + 1;
+            if (s.bySequence.get(seq) != null) throw new IllegalStateException("sequence number " + seq + " is taken");
             Key key = new Key(callerKey.collection, callerKey.id.clone());
             Row row = new Row(key.collection, key.id, seq, live, value.clone(), group);
             PersistentSortedMap<Long, Key> bySequence =
@@ -446,7 +466,7 @@ public final class InMemoryStorage implements DocumentStorage {
                             (live ? 1 : 0) - (old != null && old.live() ? 1 : 0)),
                     s.meta,
                     s.indexes,
-                    seq);
+                    Math.max(s.lastSequence, seq));
             return seq;
         }
 

@@ -29,7 +29,13 @@ enum EngineFault {
      */
     IGNORE_APPROVAL,
     /** An attachment fetch takes a chunk's bytes without checking them against the chunk's hash. */
-    SKIP_CHUNK_VERIFICATION;
+    SKIP_CHUNK_VERIFICATION,
+    /**
+     * Server cluster: the shared store hands change sequence numbers out of commit order — each node takes them
+     * from a block it reserved earlier, as a database SEQUENCE whose sessions cache numbers does — so a reader
+     * trusting the highest number it has seen skips rows (SharedStore).
+     */
+    CACHED_SEQUENCE;
 
     /** Whether the fault only exists in runs with identities (PlantedBugsTest turns them on for it). */
     boolean needsIdentities() {
@@ -39,5 +45,10 @@ enum EngineFault {
     /** Whether the fault only exists in runs with the session policy (PlantedBugsTest turns it on for it). */
     boolean needsSessionPolicy() {
         return this == DUPLICATE_KEEPS_OUTGOING || this == IGNORE_APPROVAL;
+    }
+
+    /** Whether the fault only exists in the server cluster topology. */
+    boolean needsServerCluster() {
+        return this == CACHED_SEQUENCE;
     }
 }

@@ -18,6 +18,9 @@ import org.jspecify.annotations.Nullable;
  * sender had when it held exactly those bytes (each replica's states are recorded with the knowledge behind them,
  * by fingerprint, whenever they change); EVICT, a tombstone purge and the eviction of a refused zombie empty it.
  * Nothing here decodes a document state or merges anything: knowledge is a set of writes, merged by union.
+ *
+ * Server nodes over one shared store are one replica: they hold the same rows, so they share one knowledge (every
+ * method maps a peer to its replica), and a removal by one node is recorded for each of them.
  */
 
 /** Per replica and document: the writes received (a {@link DocumentModel}), the states held, removals, horizons. */
@@ -35,52 +38,61 @@ final class Knowledge {
     private final List<TreeMap<DocKey, DocumentModel>> current = new ArrayList<>();
     private final List<Map<DocKey, Map<Long, DocumentModel>>> history = new ArrayList<>();
     private final long[] horizon;
+    /** The replica of each peer: itself, or for a server node the first node of its cluster. */
+    private final int[] replicaOf;
+
     final List<Removal> removals = new ArrayList<>();
 
-    Knowledge(int peers) {
-        for (int i = 0; i < peers; i++) {
+    /** {@code replicaOf[p]}: the replica peer {@code p} is (peers that share a store share one). */
+    Knowledge(int[] replicaOf) {
+        this.replicaOf = replicaOf.clone();
+        for (int i = 0; i < replicaOf.length; i++) {
             current.add(new TreeMap<>());
             history.add(new HashMap<>());
         }
-        horizon = new long[peers];
+        horizon = new long[replicaOf.length];
     }
 
     DocumentModel of(int peer, DocKey doc) {
-        return current.get(peer).getOrDefault(doc, DocumentModel.empty());
+        return current.get(replicaOf[peer]).getOrDefault(doc, DocumentModel.empty());
     }
 
     /** Every document the replica has received a write of (and not removed since). */
     TreeMap<DocKey, DocumentModel> all(int peer) {
-        return current.get(peer);
+        return current.get(replicaOf[peer]);
     }
 
     /** The replica now holds {@code state} of {@code doc}, and knows {@code known}. */
     void set(int peer, DocKey doc, DocumentModel known, byte @Nullable [] state) {
-        if (known.isEmpty()) current.get(peer).remove(doc);
-        else current.get(peer).put(doc, known);
+        int r = replicaOf[peer];
+        if (known.isEmpty()) current.get(r).remove(doc);
+        else current.get(r).put(doc, known);
         if (state != null)
-            history.get(peer).computeIfAbsent(doc, k -> new HashMap<>()).put(fingerprint(state), known);
+            history.get(r).computeIfAbsent(doc, k -> new HashMap<>()).put(fingerprint(state), known);
     }
 
     /** The knowledge the replica had when it held exactly {@code state} of {@code doc}; null if it never held it. */
     @Nullable
     DocumentModel heldAs(int peer, DocKey doc, byte[] state) {
-        Map<Long, DocumentModel> h = history.get(peer).get(doc);
+        Map<Long, DocumentModel> h = history.get(replicaOf[peer]).get(doc);
         return h == null ? null : h.get(fingerprint(state));
     }
 
     void remove(int peer, DocKey doc, RemovalKind kind, int writesBefore, long time) {
         DocumentModel held = of(peer, doc);
-        current.get(peer).remove(doc);
-        removals.add(new Removal(peer, doc, kind, writesBefore, time, held));
+        current.get(replicaOf[peer]).remove(doc);
+        for (int p = 0; p < replicaOf.length; p++) {
+            if (replicaOf[p] == replicaOf[peer]) removals.add(new Removal(p, doc, kind, writesBefore, time, held));
+        }
     }
 
     long horizon(int peer) {
-        return horizon[peer];
+        return horizon[replicaOf[peer]];
     }
 
     void raiseHorizon(int peer, long hlc) {
-        horizon[peer] = Math.max(horizon[peer], hlc);
+        int r = replicaOf[peer];
+        horizon[r] = Math.max(horizon[r], hlc);
     }
 
     /** Whether {@code peer} ever removed its row of {@code doc} (EVICT, purge, zombie). */

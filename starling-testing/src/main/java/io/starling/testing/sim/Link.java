@@ -2,6 +2,7 @@ package io.starling.testing.sim;
 
 import io.starling.internal.sync.FrameDecoder;
 import io.starling.internal.sync.SyncSession;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One edge of the topology: the connection between two peers, which the simulator keeps re-establishing. Each
@@ -19,7 +20,8 @@ final class Link {
     }
 
     final int index;
-    final SimPeer a, b;
+    /** The ends; in the server cluster topology the node end changes when the device moves to another node. */
+    SimPeer a, b;
     /** The edge of the topology this link belongs to (with the session policy, two links share one). */
     final int pair;
 
@@ -54,6 +56,18 @@ final class Link {
         this.a = a;
         this.b = b;
         this.pair = pair;
+    }
+
+    /** The server node at one end of this link, or null. */
+    @Nullable
+    SimPeer serverNode() {
+        return a.node() ? a : b.node() ? b : null;
+    }
+
+    /** Replaces the node end (the link is down). */
+    void replaceServerNode(SimPeer node) {
+        if (a.node()) a = node;
+        else b = node;
     }
 
     SimPeer peer(int side) {

@@ -29,8 +29,15 @@ final class SimPeer {
     }
 
     final int index;
+    /** The peer id: the site id of its store; the cluster's one peer id for a server node. */
     final long site;
-    final InMemoryStorage disk = new InMemoryStorage();
+    /** The durable store: its own, or the one of its server cluster. */
+    final InMemoryStorage disk;
+    /** What the engine opens: {@link #disk}, or a server node's view of the shared store. */
+    private final DocumentStorage storage;
+    /** The server cluster whose node this peer is, or null. */
+    final @Nullable SharedStore cluster;
+
     final VirtualClock clock;
     private final Random engineRandom;
     private final StarlingConfig config;
@@ -63,16 +70,34 @@ final class SimPeer {
     long attachOrder;
 
     SimPeer(int index, long site, VirtualClock clock, long engineSeed, Simulation sim) {
+        this(index, site, clock, engineSeed, sim, null);
+    }
+
+    /** A server node over {@code cluster}'s store when {@code cluster} is not null (then {@code site} is its peer id). */
+    SimPeer(int index, long site, VirtualClock clock, long engineSeed, Simulation sim, @Nullable SharedStore cluster) {
         this.index = index;
         this.site = site;
         this.clock = clock;
         this.sim = sim;
+        this.cluster = cluster;
+        this.disk = cluster != null ? cluster.disk : new InMemoryStorage();
+        this.storage = cluster != null ? cluster.forNode(index) : disk;
         this.engineRandom = new Random(engineSeed);
         this.config = StarlingConfig.builder()
                 .appId("sim")
                 .siteId(site)
-                .databaseDirectory(Path.of("simulated", "peer-" + index))
+                .databaseDirectory(Path.of("simulated", cluster != null ? "server" : "peer-" + index))
                 .build();
+    }
+
+    /** Whether this peer is a node of a server cluster. */
+    boolean node() {
+        return cluster != null;
+    }
+
+    /** The site id this peer stamps its writes with: its peer id, or a server node's own (new at every open). */
+    long stampSite() {
+        return db().stampSite();
     }
 
     boolean up() {
@@ -81,7 +106,10 @@ final class SimPeer {
 
     void open() {
         if (db != null) throw new IllegalStateException("peer " + index + " is already up");
-        DefaultStarling opened = DefaultStarling.open(config, config.databaseDirectory(), disk, clock, engineRandom);
+        DefaultStarling opened = cluster != null
+                ? DefaultStarling.openNodeDrivenByCaller(
+                        config, config.databaseDirectory(), storage, clock, engineRandom)
+                : DefaultStarling.open(config, config.databaseDirectory(), storage, clock, engineRandom);
         db = opened;
         store = new TrackedStore(opened.syncStore(), this, sim);
         for (SubscriptionSpec s : subscriptions)
@@ -123,6 +151,6 @@ final class SimPeer {
 
     @Override
     public String toString() {
-        return "peer " + index + " (site " + Long.toUnsignedString(site, 16) + ")";
+        return (cluster != null ? "node " : "peer ") + index + " (site " + Long.toUnsignedString(site, 16) + ")";
     }
 }

@@ -12,13 +12,15 @@ public final class SimulateMain {
     private SimulateMain() {}
 
     static final String USAGE = """
-            usage: bin/simulate [--seeds N] [--from S] [--peers K] [--topology pair|line|star|mesh|random]
+            usage: bin/simulate [--seeds N] [--from S] [--peers K] [--topology pair|line|star|mesh|random|server-cluster]
                                 [--actions A] [--faults all|none|F,F,...] [--threads T] [--verbose] [--watch C/ID]
                                 [--identities] [--session-policy]
               --seeds N      how many seeds to run (default 100)
               --from S       the first seed (default 1)
-              --peers K      2 to 8 peers (default: by topology: pair 2, line 4, star 6, mesh 5, random 2-8)
-              --topology T   default: each seed picks pair, line, star or mesh (seed mod 4)
+              --peers K      2 to 8 peers (default: by topology: pair 2, line 4, star 6, mesh 5, random 2-8,
+                             server-cluster 4-7, 3 of them nodes from 6 peers, else 2)
+              --topology T   default: each seed picks pair, line, star, mesh or server-cluster
+                             (seed mod 5)
               --actions A    workload and fault actions in the chaos phase (default %d)
               --faults ...   comma list of %s (default all)
               --threads T    seeds run in parallel (default: available processors)
@@ -76,6 +78,8 @@ public final class SimulateMain {
                     .withSessionPolicy(sessionPolicy);
             if (topology == Topology.PAIR && peers != 0 && peers != 2)
                 throw new IllegalArgumentException("the pair topology has 2 peers");
+            if (topology == Topology.SERVER_CLUSTER && peers != 0 && peers < 3)
+                throw new IllegalArgumentException("the server-cluster topology has at least 3 peers");
             if (watch != null) { // diagnosis of one seed: every change of one document, then the findings
                 SimulationResult r = new Simulation(base).watch(watch, out).run();
                 out.println(r.passed() ? "seed " + from + " passed" : r.describe());

@@ -56,6 +56,11 @@ import org.jspecify.annotations.Nullable;
  * gives up on a peer that refused it until one of the two restarts. The quiesce phase then ends with exactly one
  * session per pair the hooks allow.
  *
+ * In the server-cluster topology the first peers are the nodes of one server over one shared store (SharedStore):
+ * engines opened as nodes, whose change log tails run here, as TAIL events 1-100 ms after another node committed;
+ * Knowledge counts them as one replica. Devices move between nodes (an action), and a device whose node is down
+ * reconnects to one that is up.
+ *
  * Besides the final checks, the run checks the engine as it goes: every statement against the model's plan
  * (Workload), every applied batch against the zombie rule and every purge against the purge rule (TrackedStore,
  * Workload.purge). What they find is a "problem" of the run, reported with the final findings.
@@ -72,9 +77,10 @@ final class Simulation {
             RESTART = 6,
             DECIDE = 7,
             ATTACH = 8,
-            BLOB = 9;
+            BLOB = 9,
+            TAIL = 10;
     private static final String[] KIND = {
-        "action", "tick", "deliver", "eof", "reconnect", "heal", "restart", "decide", "attach", "blob"
+        "action", "tick", "deliver", "eof", "reconnect", "heal", "restart", "decide", "attach", "blob", "tail"
     };
     private static final long START_TIME = 1_767_225_600_000L; // 2026-01-01T00:00:00Z, a fixed virtual epoch
     static final long MAX_DRIFT_MILLIS = 10 * 60_000; // StarlingConfig's default maxClockDrift
@@ -89,6 +95,12 @@ final class Simulation {
     private long nextSeq;
     private int pendingNonTick;
     final SimPeer[] peers;
+    /** In the server cluster topology: peers 0 to serverNodes − 1 are nodes over {@link #cluster}'s store. */
+    final int serverNodes;
+
+    final @Nullable SharedStore cluster;
+    /** Per peer: a TAIL event is pending (a node reads the shared log for the other nodes' commits). */
+    private final boolean[] tailScheduled;
     /** Each peer's online identity in runs with identities (Role), else null. */
     final Role @Nullable [] roles;
 
@@ -135,6 +147,8 @@ final class Simulation {
     /** Counters of one run, for the report. */
     public static final class Stats {
         long messages, dropped, duplicated, lostInFlight, connects, crashes, partitions, disconnects;
+        /** In the server cluster topology: devices moved to another node (besides those that failed over). */
+        long moves;
         /** Zombie refusals (and those that refused live data no delete hides), rows evicted as zombies, purges. */
         long zombiesRefused, liveDataRefused, zombiesEvicted, tombstonesPurged;
         /** How often a planted engine fault (EngineFault) changed what the engine did. */
@@ -171,6 +185,7 @@ final class Simulation {
             crashes += o.crashes;
             partitions += o.partitions;
             disconnects += o.disconnects;
+            moves += o.moves;
             chaosEvents += o.chaosEvents;
             zombiesRefused += o.zombiesRefused;
             liveDataRefused += o.liveDataRefused;
@@ -192,7 +207,8 @@ final class Simulation {
         public String toString() {
             return "messages " + messages + " (dropped " + dropped + ", duplicated " + duplicated + ", lost in flight "
                     + lostInFlight + "), connects " + connects + ", crashes " + crashes + ", partitions " + partitions
-                    + ", disconnects " + disconnects + ", tombstones purged " + tombstonesPurged + ", zombies refused "
+                    + ", disconnects " + disconnects + (moves > 0 ? ", moves " + moves : "") + ", tombstones purged "
+                    + tombstonesPurged + ", zombies refused "
                     + zombiesRefused + " (" + liveDataRefused
                     + " of them live data no delete hides), rows evicted as zombies "
                     + zombiesEvicted + ", writes denied " + writesDenied + ", duplicate sessions closed "
@@ -237,6 +253,9 @@ final class Simulation {
         this.peerCount = options.peers() != 0 ? options.peers() : drawn;
         if (topology == Topology.PAIR && peerCount != 2)
             throw new IllegalArgumentException("the pair topology has 2 peers, not " + peerCount);
+        serverNodes = topology.serverNodes(peerCount);
+        if (serverNodes > 0 && peerCount <= serverNodes)
+            throw new IllegalArgumentException("the server-cluster topology needs at least 3 peers, not " + peerCount);
         this.edges = topology.edges(peerCount, setup);
 
         rnd = new Random(seed);
@@ -256,6 +275,11 @@ final class Simulation {
                 .build();
 
         peers = new SimPeer[peerCount];
+        tailScheduled = new boolean[peerCount];
+        cluster = serverNodes > 0
+                ? new SharedStore(serverNodes, options.engineFault() == EngineFault.CACHED_SEQUENCE)
+                : null;
+        int[] replicaOf = new int[peerCount];
         long[] sites = new long[peerCount];
         boolean farAhead = options.has(Fault.CLOCK_SKEW) && rnd.nextDouble() < 0.3;
         int aheadPeer = rnd.nextInt(peerCount);
@@ -267,10 +291,15 @@ final class Simulation {
         long[] edges64 = {1, 2, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1, -2, -1};
         for (int i = 0; i < peerCount; i++) {
             long site;
-            do {
-                site = edgeSites ? edges64[rnd.nextInt(edges64.length)] : rnd.nextLong();
-            } while (site == 0 || contains(sites, i, site));
+            if (i > 0 && i < serverNodes) {
+                site = sites[0]; // nodes of one server present one peer id
+            } else {
+                do {
+                    site = edgeSites ? edges64[rnd.nextInt(edges64.length)] : rnd.nextLong();
+                } while (site == 0 || contains(sites, i, site));
+            }
             sites[i] = site;
+            replicaOf[i] = i < serverNodes ? 0 : i;
             long skew = 0;
             if (options.has(Fault.CLOCK_SKEW)) {
                 double r = rnd.nextDouble();
@@ -281,19 +310,22 @@ final class Simulation {
                 else skew = sign * 3_600_000L;
                 if (farAhead && i == aheadPeer) skew = 15 * 60_000L + rnd.nextInt(3 * 3_600_000);
                 if (retentionMillis > 0) skew = Math.max(-retentionMillis / 4, Math.min(retentionMillis / 4, skew));
+                if (i > 0 && i < serverNodes)
+                    skew = peers[0].clock.skew(); // a server's nodes keep their clocks in step
             }
-            peers[i] = new SimPeer(i, site, new VirtualClock(() -> now, skew), rnd.nextLong(), this);
+            peers[i] = new SimPeer(
+                    i, site, new VirtualClock(() -> now, skew), rnd.nextLong(), this, i < serverNodes ? cluster : null);
         }
         if (options.identities()) {
             // from a generator of its own, so that a seed's run without identities stays the same run
             Random roleRandom = new Random(options.seed() * 0x9E3779B97F4A7C15L + 0x1D);
             roles = new Role[peerCount];
-            for (int i = 0; i < peerCount; i++) roles[i] = Role.draw(roleRandom);
+            for (int i = 0; i < peerCount; i++) roles[i] = i > 0 && i < serverNodes ? roles[0] : Role.draw(roleRandom);
         } else {
             roles = null;
         }
-        knowledge = new Knowledge(peerCount);
-        if (options.sessionPolicy()) {
+        knowledge = new Knowledge(replicaOf);
+        if (options.sessionPolicy() && serverNodes == 0) { // devices move in a server cluster: no policy there
             // from a generator of its own, like the roles; every edge dialled by both ends
             Random policyRandom = new Random(options.seed() * 0x9E3779B97F4A7C15L + 0x5E55);
             boolean[] h = new boolean[peerCount];
@@ -345,6 +377,10 @@ final class Simulation {
      */
     List<int[]> dataEdges() {
         List<int[]> out = new ArrayList<>();
+        if (refuses == null) { // one link per edge; in a server cluster a device's link follows it to its node
+            for (Link l : links) out.add(new int[] {l.a.index, l.b.index});
+            return out;
+        }
         for (int[] e : edges) if (!cut(e[0], e[1])) out.add(e.clone());
         return out;
     }
@@ -460,6 +496,8 @@ final class Simulation {
             e.printStackTrace(new PrintWriter(sw));
             failure = "internal error at virtual time +" + (now - START_TIME) + " ms: " + sw;
         }
+        SharedStore c = cluster;
+        if (c != null) stats.plantedFaults += c.outOfOrder;
         CheckReport report = state == null ? CheckReport.ofProblems(problems, problemCount) : Checker.check(state);
         return new SimulationResult(
                 options.seed(),
@@ -657,6 +695,11 @@ final class Simulation {
                 }
             }
             case BLOB -> deliverBlob(links[e.target], e.side, e.generation, java.util.Objects.requireNonNull(e.bytes));
+            case TAIL -> {
+                SimPeer p = peers[e.target];
+                tailScheduled[p.index] = false;
+                if (p.up() && p.db().tailOnce()) localChange(p);
+            }
             default -> throw new IllegalStateException("event kind " + e.kind);
         }
         if (watched != null) {
@@ -702,7 +745,7 @@ final class Simulation {
             stats.dropped++;
             return;
         }
-        long seq = receiver.lastSequence();
+        long seq = changeMark(receiver);
         List<byte[]> frames;
         try {
             frames = l.decoders[to].feed(frame);
@@ -719,7 +762,7 @@ final class Simulation {
         } finally {
             delivering = null;
         }
-        if (receiver.up() && receiver.lastSequence() != seq) localChange(receiver);
+        if (receiver.up() && changeMark(receiver) != seq) localChange(receiver);
     }
 
     /** An attachment message arrives: to the receiving peer's attachments, not its session. */
@@ -850,6 +893,12 @@ final class Simulation {
                 l.parked = true;
                 return;
             }
+        }
+        SimPeer node = l.serverNode();
+        if (node != null && !node.up()) { // as a load balancer would: to a node that is up, if any
+            List<SimPeer> up = new ArrayList<>();
+            for (int i = 0; i < serverNodes; i++) if (peers[i].up()) up.add(peers[i]);
+            if (!up.isEmpty()) moveDevice(l, up.get(rnd.nextInt(up.size())));
         }
         if (!l.a.up() || !l.b.up() || (blocked(l.a.index, l.b.index) && blocked(l.b.index, l.a.index))) {
             scheduleReconnect(l, 1_000 + rnd.nextInt(2_000));
@@ -1028,6 +1077,17 @@ final class Simulation {
     // ---- actions ----------------------------------------------------------------------------------------
 
     private void action() {
+        if (serverNodes > 0 && rnd.nextDouble() < 0.06) { // a device moves to another node of the server
+            Link l = links[rnd.nextInt(links.length)];
+            SimPeer node = l.serverNode();
+            if (node == null) return;
+            SimPeer to = peers[(node.index + 1 + rnd.nextInt(serverNodes - 1)) % serverNodes];
+            lastEvent = "move " + l + " to " + to;
+            stats.moves++;
+            if (l.state != Link.State.DOWN) teardown(l);
+            moveDevice(l, to);
+            return;
+        }
         List<Fault> possible = new ArrayList<>();
         for (Fault f : new Fault[] {Fault.DISCONNECT, Fault.PARTITION, Fault.ONE_WAY_PARTITION, Fault.CRASH}) {
             if (options.has(f)) possible.add(f);
@@ -1105,12 +1165,39 @@ final class Simulation {
     }
 
     /** After a local statement: tell the peer's sessions if the store changed. */
-    void afterLocalWrite(SimPeer p, long sequenceBefore) {
-        if (p.lastSequence() != sequenceBefore) localChange(p);
+    void afterLocalWrite(SimPeer p, long markBefore) {
+        if (changeMark(p) != markBefore) localChange(p);
+    }
+
+    /**
+     * What changes when {@code p}'s store does: its last change sequence, or for a server node the count of write
+     * transactions on the shared store (under CACHED_SEQUENCE a commit need not raise the highest number).
+     */
+    long changeMark(SimPeer p) {
+        SharedStore c = p.cluster;
+        return c != null ? c.commits : p.lastSequence();
+    }
+
+    /** The device end of {@code l} connects to {@code node} from now on (it is down, or about to be torn down). */
+    private void moveDevice(Link l, SimPeer node) {
+        SimPeer from = l.serverNode();
+        if (from == null || from == node) return;
+        trace.event("move", now).add(l.index).add(node.index);
+        from.links.remove(l);
+        node.links.add(l);
+        l.replaceServerNode(node);
     }
 
     /** The store of {@code p} has new rows: every session of the peer hears of it. */
     private void localChange(SimPeer p) {
+        if (p.node()) { // the other nodes find the commit when they next read the shared log
+            for (int i = 0; i < serverNodes; i++) {
+                if (i != p.index && !tailScheduled[i]) {
+                    tailScheduled[i] = true;
+                    schedule(TAIL, now + 1 + rnd.nextInt(100), i, 0, 0, null);
+                }
+            }
+        }
         for (Link l : p.links) {
             int side = l.sideOf(p);
             SyncSession s = l.sessions[side];

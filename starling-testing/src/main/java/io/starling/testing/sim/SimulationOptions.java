@@ -65,7 +65,7 @@ final class SimulationOptions {
                 seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities, sessionPolicy);
     }
 
-    /** Null: the seed chooses among pair, line, star and mesh. */
+    /** Null: the seed chooses among pair, line, star, mesh and server-cluster. */
     public SimulationOptions withTopology(@Nullable Topology topology) {
         return new SimulationOptions(
                 seed, peers, topology, actions, faults, maxQuiesceEvents, engineFault, identities, sessionPolicy);

@@ -15,7 +15,13 @@ enum Topology {
     /** Every pair connected. */
     MESH(5),
     /** A random connected graph: a random spanning tree plus some extra edges. */
-    RANDOM(0);
+    RANDOM(0),
+    /**
+     * Server nodes over one shared store (one peer identity, a stamp site per node: PostgreSQL nodes of {@code
+     * starling server}) and devices, each connected to one node; devices move between nodes, and a device whose
+     * node is down reconnects to another (as through a load balancer). 4–7 peers: 3 nodes from 6 peers, else 2.
+     */
+    SERVER_CLUSTER(-1);
 
     private final int defaultPeers;
 
@@ -25,11 +31,17 @@ enum Topology {
 
     /** The number of peers when none is given; RANDOM draws 2–8 from the seed. */
     int defaultPeers(Random random) {
+        if (this == SERVER_CLUSTER) return 4 + random.nextInt(4);
         return defaultPeers > 0 ? defaultPeers : 2 + random.nextInt(7);
     }
 
-    /** The four fixed topologies, in the order seeds cycle through them. */
-    static final Topology[] BY_SEED = {PAIR, LINE, STAR, MESH};
+    /** How many of {@code n} peers are server nodes over one shared store (peers 0 to nodes − 1); 0 but for clusters. */
+    int serverNodes(int n) {
+        return this != SERVER_CLUSTER ? 0 : n >= 6 ? 3 : 2;
+    }
+
+    /** The fixed topologies, in the order seeds cycle through them. */
+    static final Topology[] BY_SEED = {PAIR, LINE, STAR, MESH, SERVER_CLUSTER};
 
     /** The topology a seed runs when none is given. */
     public static Topology forSeed(long seed) {
@@ -37,14 +49,15 @@ enum Topology {
     }
 
     public String optionName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     public static Topology fromOptionName(String s) {
         for (Topology t : values()) {
             if (t.optionName().equals(s)) return t;
         }
-        throw new IllegalArgumentException("unknown topology '" + s + "'; known: pair, line, star, mesh, random");
+        throw new IllegalArgumentException(
+                "unknown topology '" + s + "'; known: pair, line, star, mesh, random, server-cluster");
     }
 
     /** The edges (pairs of peer indexes, lower first) for {@code n} peers. */
@@ -59,6 +72,10 @@ enum Topology {
             }
             case MESH -> {
                 for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) edges.add(new int[] {i, j});
+            }
+            case SERVER_CLUSTER -> {
+                int nodes = serverNodes(n);
+                for (int d = nodes; d < n; d++) edges.add(new int[] {(d - nodes) % nodes, d});
             }
             case RANDOM -> {
                 boolean[][] has = new boolean[n][n];

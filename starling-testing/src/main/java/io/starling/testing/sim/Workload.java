@@ -156,6 +156,10 @@ final class Workload {
 
     /** The subscriptions a peer starts with. */
     void initialSubscriptions(SimPeer p) {
+        if (p.node()) { // a server holds all of the app's data
+            for (int i : new int[] {0, 3, 5}) p.subscribe(CATALOG.get(i));
+            return;
+        }
         if (manyHints) { // filters that documents move in and out of, next to whole collections
             p.subscribe(CATALOG.get(rnd.nextInt(3)));
             p.subscribe(CATALOG.get(rnd.nextInt(4) == 0 ? 3 : 4));
@@ -331,7 +335,7 @@ final class Workload {
     private void evict(SimPeer p) {
         DocKey d = new DocKey(collection(), id());
         DocumentModel known = sim.knowledge.of(p.index, d);
-        long seq = p.lastSequence();
+        long seq = sim.changeMark(p);
         Map<String, Object> args = new LinkedHashMap<>();
         args.put("id", shuffled(d.id()));
         QueryResult r = p.db().store().execute("EVICT FROM " + d.collection() + " WHERE _id = :id", args);
@@ -354,6 +358,7 @@ final class Workload {
     }
 
     private void changeSubscription(SimPeer p) {
+        if (p.node()) return; // a server keeps subscribing to everything
         List<SubscriptionSpec> mine = p.subscriptions;
         if (!mine.isEmpty() && rnd.nextInt(5) < 2) {
             SubscriptionSpec s = mine.get(rnd.nextInt(mine.size()));
@@ -444,7 +449,7 @@ final class Workload {
             }
             plans.add(byDoc);
         }
-        long seq = p.lastSequence();
+        long seq = sim.changeMark(p);
         List<QueryResult> results = new ArrayList<>();
         statements += stmts.size();
         try {
@@ -465,7 +470,7 @@ final class Workload {
             if (code != ErrorCode.DOCUMENT_ID_CONFLICT && code != ErrorCode.DOCUMENT_INVALID) throw e;
             refused++;
             sim.trace.event("refused", sim.now).add(p.index).add(code.code());
-            if (p.lastSequence() != seq) {
+            if (sim.changeMark(p) != seq) {
                 throw new IllegalStateException(
                         "a refused statement changed the store of " + p + ": " + e.getMessage());
             }
@@ -534,7 +539,7 @@ final class Workload {
         }
         if (!reported) sim.problem(what.get() + " did not report writing it; the model says " + plan);
         WriteStamp stamped = WriteStamp.read(before, after);
-        String stampProblem = stamped.problem(p.site);
+        String stampProblem = stamped.problem(p.stampSite());
         if (stampProblem != null)
             sim.problem(what.get() + " reported success but " + stampProblem + "; the model says " + plan);
         if (after == null || !stamped.storedNew()) return;
@@ -558,7 +563,7 @@ final class Workload {
         if (w == null) throw new IllegalStateException("the model recorded no write for " + what.get());
         DocumentModel now = known.with(w);
         k.set(p.index, d, now, after);
-        writes.add(new AckedWrite(writes.size(), p.index, p.site, d, op, w, before, after, sim.now));
+        writes.add(new AckedWrite(writes.size(), p.index, p.stampSite(), d, op, w, before, after, sim.now));
         sim.compareWithModel(p, d, now, after, () -> "after " + w);
     }
 

@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * The default run: 500 seeds (seeds 1–500, 125 in each of the pair, line, star and mesh topologies) with every
+ * The default run: 500 seeds (seeds 1–500, 100 in each of the pair, line, star, mesh and server-cluster topologies) with every
  * fault enabled, and then a fresh slice of {@value #SLICE_SEEDS} seeds from a random base, different in every build,
  * so that builds keep exploring. The slice is printed (where the build log shows it) with the command that replays
  * it; a failure prints each failing seed's findings and the command that replays that seed alone.
@@ -37,6 +37,7 @@ class SimulationSeedsTest {
         assertThat(t.crashes).as("crashes").isPositive();
         assertThat(t.partitions).as("partitions").isPositive();
         assertThat(t.disconnects).as("disconnects").isPositive();
+        assertThat(t.moves).as("devices moved to another server node").isPositive();
         assertThat(t.closes).as("sessions closed by reason").containsKeys("clock-drift", "out-of-order", "timeout");
         assertThat(t.sent)
                 .as("messages and entries sent")

@@ -388,6 +388,26 @@ public final class DefaultStarling implements Starling {
             Clock clock,
             java.util.Random random,
             boolean node) {
+        return open(config, dir, storage, clock, random, node, true);
+    }
+
+    /**
+     * A node of a shared storage whose change log tail runs only when {@link #tailOnce()} is called, on the caller's
+     * thread: the deterministic simulator drives it (no thread is started).
+     */
+    public static DefaultStarling openNodeDrivenByCaller(
+            StarlingConfig config, Path dir, DocumentStorage storage, Clock clock, java.util.Random random) {
+        return open(config, dir, storage, clock, random, true, false);
+    }
+
+    private static DefaultStarling open(
+            StarlingConfig config,
+            Path dir,
+            DocumentStorage storage,
+            Clock clock,
+            java.util.Random random,
+            boolean node,
+            boolean tailThread) {
         Identity identity = storage.write(tx -> {
             String storedApp = string(tx.meta(META_APP_ID));
             String app = config.appId();
@@ -449,8 +469,24 @@ public final class DefaultStarling implements Starling {
             log.info("opened {} (app {}, site {})", dir, identity.appId, Long.toUnsignedString(identity.siteId, 16));
         }
         DefaultStarling db = new DefaultStarling(resolved, storage, store, identity.incarnation, clock, tail);
-        if (tail != null) tail.start(store);
+        if (tail != null && tailThread) tail.start(store);
         return db;
+    }
+
+    /**
+     * A node opened by {@link #openNodeDrivenByCaller}: reads the shared change log once and announces the other
+     * nodes' commits since the last call to this node's live queries, sessions and feeds. Returns whether there were
+     * any.
+     */
+    public boolean tailOnce() {
+        NodeTail t = tail;
+        if (t == null) throw new IllegalStateException("not a node of a shared storage");
+        return t.poll(store);
+    }
+
+    /** The site id this instance stamps its writes with: its peer id, or on a node of a shared storage its own. */
+    public long stampSite() {
+        return store.stampSite();
     }
 
     private record Identity(String appId, long siteId, long hlc, long incarnation) {}

@@ -622,6 +622,11 @@ public final class DefaultStore implements Store {
         return storage.read(tx -> StatementRunner.load(tx, collection, idBytes));
     }
 
+    /** The site id this store stamps its writes with. */
+    long stampSite() {
+        return timestamps.site();
+    }
+
     /** The highest change sequence number assigned so far. */
     public long lastSequence() {
         checkOpen();

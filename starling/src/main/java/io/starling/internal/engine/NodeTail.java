@@ -80,10 +80,14 @@ final class NodeTail implements AutoCloseable {
         return cursor;
     }
 
-    private void poll(DefaultStore store) {
+    /**
+     * Reads the log once: announces the commits of other nodes since the last call to {@code store}. Returns whether
+     * it announced any. Runs on the tail's thread, or on the caller's when the tail is driven by hand (the simulator).
+     */
+    boolean poll(DefaultStore store) {
         try {
             long last = storage.read(DocumentStorage.ReadTx::lastSequence);
-            if (last <= cursor) return;
+            if (last <= cursor) return false;
             Set<String> collections = new HashSet<>();
             long at = cursor;
             while (at < last) {
@@ -105,6 +109,7 @@ final class NodeTail implements AutoCloseable {
             if (failing) log.info("reading the shared change log works again");
             failing = false;
             if (!collections.isEmpty()) store.committedElsewhere(collections);
+            return !collections.isEmpty();
         } catch (RuntimeException e) {
             if (!failing) {
                 log.warn(
@@ -113,6 +118,7 @@ final class NodeTail implements AutoCloseable {
                         e.toString());
             }
             failing = true;
+            return false;
         }
     }
 
