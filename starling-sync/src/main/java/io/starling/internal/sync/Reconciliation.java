@@ -42,7 +42,7 @@ import org.jspecify.annotations.Nullable;
  * comparison. Sums make the structure incremental: a part's fingerprint is the sum over a slice of one sorted array
  * (Index, built by one scan of the collection on each side: 16 bytes a row, freed when the collection is done), and
  * the last part of a node need not be sent at all — the sender knows the parent's fingerprint and the siblings'
- * (Implied). A part of at most one row is listed instead (LIST_ROWS): a differing single row would otherwise be
+ * (Implied). A part of at most two rows is listed instead (LIST_ROWS): a differing single row would otherwise be
  * split down to the last depth, since both versions share their id hash.
  *
  * Cost. For k differing rows among n, about k·log4(n) split parts of 8 bytes (3 sent per split), a log4(n) + 2
@@ -70,7 +70,10 @@ final class Reconciliation {
     static final int MAX_ROUND = MAX_DEPTH + 1;
     /** The most row hashes a part may list on the wire. */
     static final int MAX_LIST = 2;
-    /** We list a part that holds at most this many rows (or, at the deepest level, up to MAX_LIST). */
+    /**
+     * We list a part that holds at most this many rows (or, at the deepest level, up to MAX_LIST). 2 rather than 1:
+     * about the same bytes (2,058 against 2,069 for 10 differences in 100,000 rows) and 10 rounds instead of 13.
+     */
     static final int LIST_ROWS = 2;
     /** Splits a SPLIT may ask for (fewer when the answer would not fit a frame). */
     static final int MAX_SPLITS = 4096;
@@ -115,7 +118,11 @@ final class Reconciliation {
      * the id: the sender's test for a row the receiver holds already.
      */
     static boolean covers(long[] intervals, byte[] id) {
-        long key = keyOf(id);
+        return coversKey(intervals, keyOf(id));
+    }
+
+    /** {@link #covers} for a key. */
+    static boolean coversKey(long[] intervals, long key) {
         int lo = 0, hi = intervals.length / 2 - 1, found = -1;
         while (lo <= hi) { // the last interval starting at or below key
             int mid = (lo + hi) >>> 1;

@@ -175,6 +175,53 @@ class ReconciliationTest {
         }
     }
 
+    @Test
+    void aMillionRowsCostSixteenBytesEachAndAFewMoreRounds() {
+        // synthetic rows (random id hashes and row hashes): the index and the protocol without SHA-256 or a store
+        int n = 1_000_000, k = 10;
+        Random rnd = new Random(1);
+        long[] keys = new long[n], hashes = new long[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = rnd.nextLong();
+            hashes[i] = rnd.nextLong();
+        }
+        long[] sKeys = keys.clone(), sHashes = hashes.clone();
+        long[] changed = new long[k];
+        for (int j = 0; j < k; j++) {
+            int i = rnd.nextInt(n);
+            sHashes[i] = rnd.nextLong(); // the sender holds another state of row i
+            changed[j] = sKeys[i];
+        }
+        long t0 = System.nanoTime();
+        Reconciliation.Index theirs = new Reconciliation.Index(keys, hashes, n, 0);
+        long t1 = System.nanoTime();
+        Reconciliation.Index ours = new Reconciliation.Index(sKeys, sHashes, n, 0);
+        Reconciliation.Responder r = new Reconciliation.Responder("c", theirs);
+        Reconciliation.Comparer s = new Reconciliation.Comparer("c", ours);
+        int maxSplits = Reconciliation.maxSplits(1 << 20);
+        Ranges m = r.open();
+        int rounds = 0;
+        long bytes = 0;
+        while (true) {
+            rounds++;
+            bytes += WireCodec.encode(m).length;
+            Ranges answer = s.onMessage(m, maxSplits);
+            bytes += WireCodec.encode(answer).length;
+            Ranges next = r.onSplit((Split) answer.part(), maxSplits);
+            if (next == null) break;
+            m = next;
+        }
+        long t2 = System.nanoTime();
+        long[] iv = s.skipIntervals();
+        System.out.printf(
+                "ReconciliationTest: 1,000,000 rows, %d differences: index of %d MB sorted in %d ms; %d rounds, %d B,"
+                        + " %d ms both sides; %d skip intervals%n",
+                k, (16L * n) >> 20, (t1 - t0) / 1_000_000, rounds, bytes, (t2 - t1) / 1_000_000, iv.length / 2);
+        for (long key : changed) assertThat(Reconciliation.coversKey(iv, key)).isFalse();
+        assertThat(Reconciliation.coversKey(iv, sKeys[rnd.nextInt(n)])).isTrue(); // almost surely an unchanged row
+        assertThat(iv.length / 2).isLessThanOrEqualTo(k + 1);
+    }
+
     // ---- hostile answers ------------------------------------------------------------------------------
 
     @Test
