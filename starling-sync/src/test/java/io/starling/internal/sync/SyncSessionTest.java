@@ -1261,7 +1261,8 @@ class SyncSessionTest {
         a.update("cars", "cars0100", "name", Value.of("before"), t()); // one difference: several rounds
         Net.Conn c = net.connect(a, d);
         // A has answered D's OPEN (its sequence read, its rows compared): now a row changes on A
-        while (only(c.fromA.sent, Message.Ranges.class).isEmpty())
+        while (c.fromA.sent.stream()
+                .noneMatch(m -> m instanceof Message.Ranges r && r.part() instanceof Message.Ranges.Split))
             assertThat(c.deliverOne()).isTrue();
         a.update("cars", "cars0005", "name", Value.of("after"), t());
         net.localChange(a);
@@ -1269,7 +1270,8 @@ class SyncSessionTest {
         assertThat(d.field("cars", "cars0005", "name")).isEqualTo(Value.of("after"));
         assertThat(d.field("cars", "cars0100", "name")).isEqualTo(Value.of("before"));
         assertSame(a, d, "cars");
-        assertThat(c.fromA.docs).isEqualTo(2);
+        // the two changed documents (and, maybe, a push-back of cars0100 answering D's older copy)
+        assertThat(c.fromA.docs).isBetween(2, 3);
     }
 
     @Test
