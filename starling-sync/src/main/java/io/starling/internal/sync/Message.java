@@ -2,6 +2,7 @@ package io.starling.internal.sync;
 
 import io.starling.internal.sync.SyncStoreView.DocRef;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 
@@ -22,7 +23,8 @@ public sealed interface Message
                 Message.Presence,
                 Message.Summary,
                 Message.Blob,
-                Message.Revocations {
+                Message.Revocations,
+                Message.Ranges {
 
     /**
      * The first message of each side. {@code capabilities} is a bit set ({@link SessionConfig#CAP_SUMMARY}; unknown
@@ -248,6 +250,119 @@ public sealed interface Message
         public String toString() {
             return "Summary[" + collection + ", " + buckets.length + " buckets]";
         }
+    }
+
+    /**
+     * Range-based reconciliation of one collection for peers that never met ({@link Reconciliation},
+     * docs/SYNC-PROTOCOL.md, "Peers that never met: ranges"), exchanged before the receiver's first SUBSCRIPTIONS
+     * and only between peers that both announced {@link SessionConfig#CAP_RANGES}. The receiver describes ranges of
+     * its rows (ordered by the hash of their id) by a fingerprint or by the list of its row hashes ({@link Open} in
+     * round 1, {@link Children} in later rounds); the sender answers each round with a {@link Split}: which of the
+     * fingerprinted ranges to describe next, in four parts each. An answer that splits nothing ends the collection.
+     */
+    record Ranges(String collection, int round, Part part) implements Message {
+        public Ranges {
+            Objects.requireNonNull(collection, "collection");
+            Objects.requireNonNull(part, "part");
+            if (collection.isEmpty()) throw new IllegalArgumentException("empty collection name");
+            if (round < 1 || round > Reconciliation.MAX_ROUND)
+                throw new IllegalArgumentException("round " + round + " outside 1.." + Reconciliation.MAX_ROUND);
+            if (part instanceof Open && round != 1) throw new IllegalArgumentException("OPEN in round " + round);
+            if (part instanceof Children && round == 1) throw new IllegalArgumentException("CHILDREN in round 1");
+        }
+
+        /** What a RANGES message carries. */
+        public sealed interface Part permits Open, Split, Children {}
+
+        /** Round 1, receiver to sender: the whole collection as one range. */
+        public record Open(Range root) implements Part {
+            public Open {
+                Objects.requireNonNull(root, "root");
+                if (root instanceof Implied) throw new IllegalArgumentException("an implied root");
+            }
+        }
+
+        /**
+         * Sender to receiver: of the {@code ranges} ranges the receiver's last message fingerprinted (explicitly or
+         * implied, in order), those to split (bit i = the i-th). No bit set: the collection is reconciled.
+         */
+        public record Split(int ranges, BitSet split) implements Part {
+            public Split {
+                Objects.requireNonNull(split, "split");
+                if (ranges < 0 || ranges > Reconciliation.MAX_FRONTIER)
+                    throw new IllegalArgumentException(
+                            "range count " + ranges + " outside 0.." + Reconciliation.MAX_FRONTIER);
+                if (split.length() > ranges)
+                    throw new IllegalArgumentException("bit " + (split.length() - 1) + " of " + ranges + " ranges");
+                split = (BitSet) split.clone();
+            }
+
+            @Override
+            public BitSet split() {
+                return (BitSet) split.clone();
+            }
+        }
+
+        /**
+         * Receiver to sender: for each range the last SPLIT named, in order, its four parts ({@link
+         * Reconciliation#FANOUT}); only the last part may be {@link Implied}.
+         */
+        public record Children(List<List<Range>> nodes) implements Part {
+            public Children {
+                nodes = List.copyOf(nodes);
+                if (nodes.size() > Reconciliation.MAX_SPLITS)
+                    throw new IllegalArgumentException(nodes.size() + " nodes, more than " + Reconciliation.MAX_SPLITS);
+                for (List<Range> node : nodes) {
+                    if (node.size() != Reconciliation.FANOUT)
+                        throw new IllegalArgumentException("a node of " + node.size() + " parts");
+                    for (int i = 0; i < Reconciliation.FANOUT - 1; i++) {
+                        if (node.get(i) instanceof Implied)
+                            throw new IllegalArgumentException("part " + i + " implied (only the last may be)");
+                    }
+                }
+                nodes = nodes.stream().map(List::copyOf).toList();
+            }
+        }
+
+        /** How a range is described. */
+        public sealed interface Range permits Fingerprint, Listed, Implied {}
+
+        /** The sum (mod 2<sup>64</sup>) of the row hashes of the range. */
+        public record Fingerprint(long sum) implements Range {}
+
+        /** Every row hash of the range (at most {@link Reconciliation#MAX_LIST}). */
+        public record Listed(long[] hashes) implements Range {
+            public Listed {
+                Objects.requireNonNull(hashes, "hashes");
+                if (hashes.length > Reconciliation.MAX_LIST)
+                    throw new IllegalArgumentException(
+                            hashes.length + " hashes listed, more than " + Reconciliation.MAX_LIST);
+                hashes = hashes.clone();
+            }
+
+            @Override
+            public long[] hashes() {
+                return hashes.clone();
+            }
+
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof Listed l && Arrays.equals(hashes, l.hashes);
+            }
+
+            @Override
+            public int hashCode() {
+                return Arrays.hashCode(hashes);
+            }
+
+            @Override
+            public String toString() {
+                return "Listed" + Arrays.toString(hashes);
+            }
+        }
+
+        /** A fingerprint left out: the parent's minus its siblings' (the last part of a node only). */
+        public record Implied() implements Range {}
     }
 
     /** An entry of a {@link Batch} or {@link Docs}. */

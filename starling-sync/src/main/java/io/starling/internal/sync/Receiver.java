@@ -55,6 +55,10 @@ final class Receiver {
     private long revision;
     private final Set<String> heldAnnounced = new HashSet<>();
     private boolean announced; // the first SUBSCRIPTIONS went out
+    // peers that never met: collections being reconciled by ranges (SUBSCRIPTIONS waits for them), and those done
+    private final Map<String, Reconciliation.Responder> reconciling = new LinkedHashMap<>();
+    private final Set<String> reconciledCollections = new HashSet<>();
+    private long rangesReceived;
 
     private long remoteIncarnation;
     private @Nullable Checkpoint
@@ -140,7 +144,7 @@ final class Receiver {
 
     /** True while we wait for the remote: a request unanswered, or a subscription revision not yet acknowledged. */
     boolean waiting() {
-        return outstanding != 0 || (announced && lastRevisionSeen < revision);
+        return outstanding != 0 || (announced && lastRevisionSeen < revision) || !reconciling.isEmpty();
     }
 
     // ---- our subscriptions ----------------------------------------------------------------------------
@@ -188,10 +192,78 @@ final class Receiver {
         since.clear();
         for (SubscriptionKey k : keys) since.put(k, 1L);
         revision = 0;
-        if ((durable == null || durable.sequence() == 0) && (remoteCapabilities & SessionConfig.CAP_SUMMARY) != 0) {
+        boolean cold = durable == null || durable.sequence() == 0;
+        if (cold && session.config().ranges() && (remoteCapabilities & SessionConfig.CAP_RANGES) != 0) {
+            reconcile(out);
+            if (!reconciling.isEmpty()) return; // SUBSCRIPTIONS once every collection is reconciled
+        } else if (cold && (remoteCapabilities & SessionConfig.CAP_SUMMARY) != 0) {
             summarize(out);
         }
         announce(out);
+    }
+
+    /**
+     * Peers that never met, both reading RANGES: each subscribed collection we hold enough of is reconciled before our
+     * first SUBSCRIPTIONS (docs/SYNC-PROTOCOL.md, "Peers that never met: ranges").
+     */
+    private void reconcile(List<Message> out) {
+        Set<String> collections = new LinkedHashSet<>();
+        for (Subscription s : subs) collections.add(s.collection());
+        for (String c : collections) {
+            if (reconciling.size() >= Reconciliation.MAX_COLLECTIONS) break;
+            if (!store.holdsAny(c)) continue;
+            Reconciliation.Index index = Reconciliation.Index.build(store, c);
+            if (index.size == 0 || index.stateBytes < (long) session.config().summaryRatio() * Reconciliation.MIN_BYTES)
+                continue;
+            Reconciliation.Responder r = new Reconciliation.Responder(c, index);
+            reconciling.put(c, r);
+            out.add(r.open());
+        }
+    }
+
+    /** The sender's SPLIT: describe the ranges it asks for, or, once every collection is done, SUBSCRIPTIONS. */
+    void onRanges(Message.Ranges m, List<Message> out) {
+        if (!(m.part() instanceof Message.Ranges.Split split)) {
+            session.fail(
+                    SyncSession.MALFORMED, "ranges " + m.part().getClass().getSimpleName() + " sent to a receiver");
+            return;
+        }
+        Reconciliation.Responder r = reconciling.get(m.collection());
+        if (r == null || r.done() || m.round() < r.round()) {
+            if (r != null || reconciledCollections.contains(m.collection())) return; // a duplicate
+            session.fail(SyncSession.OUT_OF_ORDER, "ranges SPLIT of " + m.collection() + ", never reconciled");
+            return;
+        }
+        if (m.round() > r.round()) {
+            session.fail(SyncSession.OUT_OF_ORDER, "ranges SPLIT round " + m.round() + " after " + r.round());
+            return;
+        }
+        activity++;
+        rangesReceived++;
+        Message.Ranges next;
+        try {
+            next = r.onSplit(split, Reconciliation.maxSplits(session.frameLimit()));
+        } catch (WireException e) {
+            session.fail(e.reason(), Objects.requireNonNullElse(e.getMessage(), e.reason()));
+            return;
+        }
+        if (next != null) {
+            out.add(next);
+            return;
+        }
+        reconciling.remove(m.collection());
+        reconciledCollections.add(m.collection());
+        if (reconciling.isEmpty() && !announced) announce(out);
+    }
+
+    /** SPLIT answers received (the handshake's progress while collections are reconciled). */
+    long rangesReceived() {
+        return rangesReceived;
+    }
+
+    /** True while a collection is being reconciled (our first SUBSCRIPTIONS waits for it). */
+    boolean reconciling() {
+        return !reconciling.isEmpty();
     }
 
     /** Peers that never met: what we hold already, so that the sender skips it (docs/SYNC-PROTOCOL.md). */

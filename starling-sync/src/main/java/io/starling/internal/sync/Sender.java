@@ -83,6 +83,12 @@ final class Sender {
     private final Map<String, Skip> skips = new HashMap<>();
     private long skipUpTo; // the buckets agreed on our rows as of this sequence
     private long summarySkipped;
+    // peers that never met, by ranges: the comparisons until the first SUBSCRIPTIONS, then the ranges of rows shown
+    private final Map<String, Reconciliation.Comparer> comparers = new LinkedHashMap<>();
+    private final Map<String, long[]> rangeSkips = new HashMap<>();
+    private long rangeSkipUpTo = -1; // read before the first index was built
+    private long rangesSkipped;
+    private long rangesReceived;
     private long withheld; // rows not sent because the remote may not read them
 
     /** The buckets (of {@code buckets}) whose rows the remote holds already, byte for byte. */
@@ -212,6 +218,16 @@ final class Sender {
         return summarySkipped;
     }
 
+    /** Rows not sent because range reconciliation showed that the remote holds them already. */
+    long rangesSkipped() {
+        return rangesSkipped;
+    }
+
+    /** RANGES messages received (the handshake's progress while collections are reconciled). */
+    long rangesReceived() {
+        return rangesReceived;
+    }
+
     /** Rows not sent (as documents or hints) because the remote's read permission does not allow them. */
     long withheld() {
         return withheld;
@@ -271,6 +287,44 @@ final class Sender {
     }
 
     /**
+     * The receiver's OPEN or CHILDREN of a collection: compared with our rows, answered with a SPLIT. Ignored after the
+     * first SUBSCRIPTIONS (too late to matter, or a duplicate).
+     */
+    void onRanges(Message.Ranges m, List<Message> out) {
+        rangesReceived++;
+        if (started) return;
+        if (m.part() instanceof Message.Ranges.Split) {
+            session.fail(SyncSession.MALFORMED, "a ranges SPLIT sent to the sender of " + m.collection());
+            return;
+        }
+        Reconciliation.Comparer c = comparers.get(m.collection());
+        if (c != null && m.round() <= c.round()) return; // a duplicate
+        if (c == null) {
+            if (!(m.part() instanceof Message.Ranges.Open)) {
+                session.fail(
+                        SyncSession.OUT_OF_ORDER,
+                        "ranges round " + m.round() + " of " + m.collection() + " before its OPEN");
+                return;
+            }
+            if (comparers.size() >= Reconciliation.MAX_COLLECTIONS) {
+                session.fail(
+                        SyncSession.MALFORMED,
+                        "ranges of more than " + Reconciliation.MAX_COLLECTIONS + " collections");
+                return;
+            }
+            // read before any scan: a row at or below it did not change since it was compared
+            if (rangeSkipUpTo < 0) rangeSkipUpTo = store.lastSequence();
+            c = new Reconciliation.Comparer(m.collection(), Reconciliation.Index.build(store, m.collection()));
+            comparers.put(m.collection(), c);
+        }
+        try {
+            out.add(c.onMessage(m, Reconciliation.maxSplits(session.frameLimit())));
+        } catch (WireException e) {
+            session.fail(e.reason(), Objects.requireNonNullElse(e.getMessage(), e.reason()));
+        }
+    }
+
+    /**
      * A session from 0 with a remote that sent summaries: the buckets whose sums equal ours hold rows the remote has,
      * so rows of theirs up to our current sequence need nothing. Later rows changed after the comparison.
      */
@@ -318,6 +372,13 @@ final class Sender {
         if (first) {
             if (!resumed && !remoteSummaries.isEmpty()) compareSummaries();
             remoteSummaries.clear();
+            if (!resumed) {
+                for (Reconciliation.Comparer c : comparers.values()) {
+                    long[] intervals = c.skipIntervals();
+                    if (intervals.length > 0) rangeSkips.put(c.collection(), intervals);
+                }
+            }
+            comparers.clear();
         }
         for (SubscriptionKey k : old.keySet()) {
             if (!now.containsKey(k)) cancel(k);
@@ -656,6 +717,13 @@ final class Sender {
             Skip skip = skips.get(row.collection());
             if (skip != null && skip.same().get(Summaries.bucketOf(row.id(), skip.buckets()))) {
                 summarySkipped++;
+                return null; // the remote holds this very state
+            }
+        }
+        if (!rangeSkips.isEmpty() && row.sequence() <= rangeSkipUpTo) {
+            long[] intervals = rangeSkips.get(row.collection());
+            if (intervals != null && Reconciliation.covers(intervals, row.id())) {
+                rangesSkipped++;
                 return null; // the remote holds this very state
             }
         }

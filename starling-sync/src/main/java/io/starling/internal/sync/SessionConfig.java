@@ -14,6 +14,8 @@ package io.starling.internal.sync;
  *   <tr><td>helloTimeoutMillis — HELLO and first SUBSCRIPTIONS from the peer</td><td>10 s</td><td>&gt; 0</td></tr>
  *   <tr><td>progressTimeoutMillis — no acknowledgement with batches in flight, no answer to a request</td><td>60 s</td><td>&gt; 0</td></tr>
  *   <tr><td>echoEntries — digests remembered for echo suppression</td><td>100,000</td><td>0 – 10,000,000</td></tr>
+ *   <tr><td>summaryRatio — a peer that never met us is sent a summary (or reconciled by ranges) only when the collection's states outweigh its cost this many times</td><td>4</td><td>0 – 1,000,000</td></tr>
+ *   <tr><td>ranges — announce range reconciliation</td><td>on</td><td></td></tr>
  * </table>
  *
  * <p>The progress timeout must exceed the time the slowest link takes to carry one batch (256 KiB at 20 KB/s
@@ -45,6 +47,12 @@ public final class SessionConfig {
      * announce it.
      */
     public static final long CAP_REVOCATIONS = 8;
+    /**
+     * HELLO capability bit: this peer reads and answers RANGES messages (type 14, range-based reconciliation for peers
+     * that never met, {@link Reconciliation}). A receiver reconciles with a peer that announced it, and sends SUMMARY
+     * to one that did not.
+     */
+    public static final long CAP_RANGES = 16;
 
     private static final SessionConfig DEFAULTS = builder().build();
 
@@ -57,6 +65,7 @@ public final class SessionConfig {
     private final int echoEntries;
     private final int summaryRatio;
     private final boolean deflate;
+    private final boolean ranges;
 
     private SessionConfig(Builder b) {
         maxFrameBytes = b.maxFrameBytes;
@@ -68,6 +77,7 @@ public final class SessionConfig {
         echoEntries = b.echoEntries;
         summaryRatio = b.summaryRatio;
         deflate = b.deflate;
+        ranges = b.ranges;
     }
 
     public static SessionConfig defaults() {
@@ -76,6 +86,22 @@ public final class SessionConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A builder holding these settings. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxFrameBytes = maxFrameBytes;
+        b.batchBytes = batchBytes;
+        b.window = window;
+        b.maxGroupBytes = maxGroupBytes;
+        b.helloTimeoutMillis = helloTimeoutMillis;
+        b.progressTimeoutMillis = progressTimeoutMillis;
+        b.echoEntries = echoEntries;
+        b.summaryRatio = summaryRatio;
+        b.deflate = deflate;
+        b.ranges = ranges;
+        return b;
     }
 
     public int protocolVersion() {
@@ -123,12 +149,20 @@ public final class SessionConfig {
         return deflate;
     }
 
+    /**
+     * Whether to announce {@link #CAP_RANGES}: with it on both sides, peers that never met reconcile by ranges instead of
+     * summaries (off: the behaviour of a peer that predates them, for compatibility tests).
+     */
+    public boolean ranges() {
+        return ranges;
+    }
+
     @Override
     public String toString() {
         return "SessionConfig[maxFrameBytes=" + maxFrameBytes + ", batchBytes=" + batchBytes + ", window=" + window
                 + ", maxGroupBytes=" + maxGroupBytes + ", helloTimeoutMillis=" + helloTimeoutMillis
                 + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries
-                + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + "]";
+                + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + ", ranges=" + ranges + "]";
     }
 
     public static final class Builder {
@@ -141,6 +175,7 @@ public final class SessionConfig {
         private int echoEntries = 100_000;
         private int summaryRatio = 4;
         private boolean deflate = true;
+        private boolean ranges = true;
 
         private Builder() {}
 
@@ -201,6 +236,11 @@ public final class SessionConfig {
 
         public Builder deflate(boolean v) {
             deflate = v;
+            return this;
+        }
+
+        public Builder ranges(boolean v) {
+            ranges = v;
             return this;
         }
 

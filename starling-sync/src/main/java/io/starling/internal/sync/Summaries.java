@@ -38,6 +38,11 @@ final class Summaries {
 
     /** The bucket of an id: low bits of a 64-bit FNV-1a hash, finalised (the same on every peer). */
     static int bucketOf(byte[] id, int buckets) {
+        return (int) (idHash(id) & (buckets - 1));
+    }
+
+    /** A 64-bit hash of an id: FNV-1a, finalised with fmix64 (the same on every peer). */
+    static long idHash(byte[] id) {
         long h = 0xcbf29ce484222325L;
         for (byte b : id) h = (h ^ (b & 0xff)) * 0x100000001b3L;
         h ^= h >>> 33;
@@ -45,7 +50,7 @@ final class Summaries {
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
-        return (int) (h & (buckets - 1));
+        return h;
     }
 
     /** A row's hash: the first 8 bytes of SHA-256 over the id's length, the id and the state. */
@@ -101,7 +106,7 @@ final class Summaries {
         return new long[] {rows, bytes};
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

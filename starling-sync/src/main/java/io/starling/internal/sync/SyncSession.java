@@ -61,9 +61,10 @@ import org.jspecify.annotations.Nullable;
  * that stays owed until the session ends: ZOMBIES is not acknowledged, so only the next session's resend of the
  * batch can refuse it again (or find that the holder evicted it, or that we hold a row of it by now).
  *
- * Peers that never met. A receiver with no checkpoint for the sender sends a SUMMARY per subscribed collection
- * (bucket sums of row hashes, Summaries) before its first SUBSCRIPTIONS; a sender starting from 0 skips rows of the
- * buckets that agree, up to the sequence it compared at (Sender.compareSummaries).
+ * Peers that never met. A receiver with no checkpoint for the sender reconciles each subscribed collection by ranges
+ * (RANGES rounds, Reconciliation) before its first SUBSCRIPTIONS when both sides announced CAP_RANGES, and otherwise
+ * sends a SUMMARY per collection (bucket sums of row hashes, Summaries); a sender starting from 0 skips the rows shown
+ * equal, up to the sequence it read before it compared (Sender.onRanges, Sender.compareSummaries).
  *
  * Revocations. A session of a peer that keeps a revocation list (RevocationState, shared by the peer's sessions)
  * announces CAP_REVOCATIONS; between two such peers each side announces the number of its list once (REVOCATIONS
@@ -156,6 +157,8 @@ public final class SyncSession {
 
     // timeouts, on the clock of onTick
     private long startTick = Long.MIN_VALUE;
+    private long handshakeSince = Long.MIN_VALUE,
+            handshakeProgress = -1; // reconciliation rounds extend the hello timeout
     private long senderSince, senderProgress = -1;
     private long receiverSince, receiverActivity = -1;
 
@@ -214,7 +217,8 @@ public final class SyncSession {
                     SessionConfig.CAP_SUMMARY
                             | SessionConfig.CAP_ATTACHMENTS
                             | (revocations != null ? SessionConfig.CAP_REVOCATIONS : 0)
-                            | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0),
+                            | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0)
+                            | (config.ranges() ? SessionConfig.CAP_RANGES : 0),
                     config.maxFrameBytes(),
                     store.tombstoneHorizon()));
         });
@@ -371,8 +375,14 @@ public final class SyncSession {
     public List<Message> onTick(long nowMillis) {
         return run(() -> {
             if (startTick == Long.MIN_VALUE) startTick = nowMillis;
+            // each round of range reconciliation (bounded in number) is progress towards the first SUBSCRIPTIONS
+            long reconciled = sender.rangesReceived() + receiver.rangesReceived();
+            if (reconciled != handshakeProgress) {
+                handshakeProgress = reconciled;
+                handshakeSince = nowMillis;
+            }
             if ((state != State.ESTABLISHED || !sender.started())
-                    && nowMillis - startTick > config.helloTimeoutMillis()) {
+                    && nowMillis - Math.max(startTick, handshakeSince) > config.helloTimeoutMillis()) {
                 fail(
                         TIMEOUT,
                         state != State.ESTABLISHED
@@ -477,6 +487,11 @@ public final class SyncSession {
         return sender.withheld();
     }
 
+    /** Rows not sent because range reconciliation showed that the remote holds them already. */
+    public long rangesSkipped() {
+        return sender.rangesSkipped();
+    }
+
     /** Changes from the remote left out because its write permission does not allow them. */
     public long denied() {
         return receiver.denied();
@@ -560,6 +575,14 @@ public final class SyncSession {
             sender.onSummary(s);
         } else if (m instanceof Message.Revocations r) {
             onRevocations(r);
+        } else if (m instanceof Message.Ranges r) {
+            if (!config.ranges()) {
+                fail(MALFORMED, "RANGES, though this peer did not announce it reads them");
+            } else if (r.part() instanceof Message.Ranges.Split) {
+                receiver.onRanges(r, out());
+            } else {
+                sender.onRanges(r, out());
+            }
         }
     }
 

@@ -22,6 +22,7 @@ import io.starling.internal.sync.Message.Summary;
 import io.starling.internal.sync.Message.Zombies;
 import io.starling.internal.sync.SyncStoreView.DocRef;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.zip.DataFormatException;
@@ -51,7 +52,10 @@ public final class WireCodec {
             SUMMARY = 10,
             DEFLATED = 11,
             BLOB = 12,
-            REVOCATIONS = 13;
+            REVOCATIONS = 13,
+            RANGES = 14;
+    static final int RANGES_OPEN = 1, RANGES_SPLIT = 2, RANGES_CHILDREN = 3;
+    static final int MODE_FP = 0, MODE_LIST = 1, MODE_IMPLIED = 2;
     /** Below this many bytes a message is not worth compressing. */
     static final int MIN_DEFLATE = 256;
 
@@ -127,8 +131,46 @@ public final class WireCodec {
         } else if (m instanceof Summary s) {
             w.writeByte(SUMMARY).writeString(s.collection()).writeVarInt(s.buckets().length);
             for (long b : s.buckets()) w.writeFixedLong(b);
+        } else if (m instanceof Message.Ranges rg) {
+            writeRanges(w, rg);
         }
         return w.toByteArray();
+    }
+
+    private static void writeRanges(BinaryWriter w, Message.Ranges m) {
+        w.writeByte(RANGES).writeString(m.collection()).writeVarInt(m.round());
+        if (m.part() instanceof Message.Ranges.Open o) {
+            w.writeByte(RANGES_OPEN).writeByte(mode(o.root()));
+            writeItem(w, o.root());
+        } else if (m.part() instanceof Message.Ranges.Split sp) {
+            w.writeByte(RANGES_SPLIT).writeVarInt(sp.ranges());
+            byte[] bits = sp.split().toByteArray();
+            for (int i = 0; i < (sp.ranges() + 7) / 8; i++) w.writeByte(i < bits.length ? bits[i] & 0xff : 0);
+        } else if (m.part() instanceof Message.Ranges.Children c) {
+            w.writeByte(RANGES_CHILDREN).writeVarInt(c.nodes().size());
+            for (List<Message.Ranges.Range> node : c.nodes()) {
+                int modes = 0;
+                for (int i = 0; i < node.size(); i++) modes |= mode(node.get(i)) << (2 * i);
+                w.writeByte(modes);
+                for (Message.Ranges.Range item : node) writeItem(w, item);
+            }
+        }
+    }
+
+    private static int mode(Message.Ranges.Range item) {
+        if (item instanceof Message.Ranges.Fingerprint) return MODE_FP;
+        if (item instanceof Message.Ranges.Listed) return MODE_LIST;
+        return MODE_IMPLIED;
+    }
+
+    private static void writeItem(BinaryWriter w, Message.Ranges.Range item) {
+        if (item instanceof Message.Ranges.Fingerprint f) {
+            w.writeFixedLong(f.sum());
+        } else if (item instanceof Message.Ranges.Listed l) {
+            long[] hashes = l.hashes();
+            w.writeVarInt(hashes.length);
+            for (long h : hashes) w.writeFixedLong(h);
+        }
     }
 
     private static void writeEntry(BinaryWriter w, Entry e) {
@@ -331,6 +373,7 @@ public final class WireCodec {
                     m = new Presence(payload);
                 }
                 case SUMMARY -> m = readSummary(r);
+                case RANGES -> m = readRanges(r);
                 case BLOB -> m = new Message.Blob(BlobCodec.read(r));
                 case REVOCATIONS -> m = readRevocations(r);
                 case DEFLATED -> throw WireException.malformed("a compressed message inside a compressed message");
@@ -378,6 +421,66 @@ public final class WireCodec {
         long[] buckets = new long[n];
         for (int i = 0; i < n; i++) buckets[i] = r.readFixedLong();
         return new Summary(collection, buckets);
+    }
+
+    private static Message.Ranges readRanges(BinaryReader r) {
+        String collection = collection(r);
+        long round = r.readVarLong();
+        if (round < 1 || round > Reconciliation.MAX_ROUND)
+            throw WireException.malformed(
+                    "ranges round " + Long.toUnsignedString(round) + " outside 1.." + Reconciliation.MAX_ROUND);
+        int kind = r.readByte();
+        Message.Ranges.Part part;
+        switch (kind) {
+            case RANGES_OPEN -> {
+                if (round != 1) throw WireException.malformed("ranges OPEN in round " + round);
+                int mode = r.readByte();
+                if (mode != MODE_FP && mode != MODE_LIST) throw WireException.malformed("ranges root mode " + mode);
+                part = new Message.Ranges.Open(readItem(r, mode));
+            }
+            case RANGES_SPLIT -> {
+                int n = r.readLength(Reconciliation.MAX_FRONTIER);
+                BitSet bits = new BitSet(n);
+                int bytes = (n + 7) / 8;
+                for (int i = 0; i < bytes; i++) {
+                    int b = r.readByte();
+                    for (int j = 0; j < 8; j++) {
+                        if ((b & (1 << j)) == 0) continue;
+                        if (i * 8 + j >= n) throw WireException.malformed("ranges split bit past " + n + " ranges");
+                        bits.set(i * 8 + j);
+                    }
+                }
+                part = new Message.Ranges.Split(n, bits);
+            }
+            case RANGES_CHILDREN -> {
+                if (round == 1) throw WireException.malformed("ranges CHILDREN in round 1");
+                int n = r.readLength(Math.min(Reconciliation.MAX_SPLITS, r.remaining()));
+                List<List<Message.Ranges.Range>> nodes = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    int modes = r.readByte();
+                    for (int c = 0; c < Reconciliation.FANOUT; c++) { // every mode checked before any part is read
+                        int mode = (modes >>> (2 * c)) & 3;
+                        if (mode == 3 || (mode == MODE_IMPLIED && c != Reconciliation.FANOUT - 1))
+                            throw WireException.malformed("ranges part " + c + " of mode " + mode);
+                    }
+                    List<Message.Ranges.Range> node = new ArrayList<>(Reconciliation.FANOUT);
+                    for (int c = 0; c < Reconciliation.FANOUT; c++) node.add(readItem(r, (modes >>> (2 * c)) & 3));
+                    nodes.add(node);
+                }
+                part = new Message.Ranges.Children(nodes);
+            }
+            default -> throw WireException.malformed("unknown ranges kind " + kind);
+        }
+        return new Message.Ranges(collection, (int) round, part);
+    }
+
+    private static Message.Ranges.Range readItem(BinaryReader r, int mode) {
+        if (mode == MODE_FP) return new Message.Ranges.Fingerprint(r.readFixedLong());
+        if (mode == MODE_IMPLIED) return new Message.Ranges.Implied();
+        int n = r.readLength(Reconciliation.MAX_LIST);
+        long[] hashes = new long[n];
+        for (int i = 0; i < n; i++) hashes[i] = r.readFixedLong();
+        return new Message.Ranges.Listed(hashes);
     }
 
     private static Subscriptions readSubscriptions(BinaryReader r) {

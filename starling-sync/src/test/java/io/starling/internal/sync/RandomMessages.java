@@ -36,7 +36,36 @@ final class RandomMessages {
     }
 
     Message any() {
-        return of(1 + r.nextInt(TYPES));
+        return r.nextInt(TYPES + 1) == 0 ? ranges() : of(1 + r.nextInt(TYPES));
+    }
+
+    /** A RANGES message of any kind (type 14). */
+    Message.Ranges ranges() {
+        int kind = r.nextInt(3);
+        if (kind == 0) return new Message.Ranges(collection(), 1, new Message.Ranges.Open(range(false)));
+        int round = 1 + r.nextInt(Reconciliation.MAX_ROUND);
+        if (kind == 1 || round == 1) {
+            int n = r.nextInt(4) == 0 ? r.nextInt(Reconciliation.MAX_FRONTIER + 1) : r.nextInt(40);
+            java.util.BitSet bits = new java.util.BitSet(n);
+            for (int i = 0; i < n; i++) if (r.nextInt(3) == 0) bits.set(i);
+            return new Message.Ranges(collection(), round, new Message.Ranges.Split(n, bits));
+        }
+        List<List<Message.Ranges.Range>> nodes = new ArrayList<>();
+        for (int i = r.nextInt(r.nextInt(8) == 0 ? 300 : 6); i > 0; i--) {
+            List<Message.Ranges.Range> node = new ArrayList<>();
+            for (int c = 0; c < Reconciliation.FANOUT; c++) node.add(range(c == Reconciliation.FANOUT - 1));
+            nodes.add(node);
+        }
+        return new Message.Ranges(collection(), round, new Message.Ranges.Children(nodes));
+    }
+
+    private Message.Ranges.Range range(boolean mayImply) {
+        int mode = r.nextInt(mayImply ? 3 : 2);
+        if (mode == 0) return new Message.Ranges.Fingerprint(r.nextLong());
+        if (mode == 2) return new Message.Ranges.Implied();
+        long[] hashes = new long[r.nextInt(Reconciliation.MAX_LIST + 1)];
+        for (int i = 0; i < hashes.length; i++) hashes[i] = r.nextLong();
+        return new Message.Ranges.Listed(hashes);
     }
 
     Message of(int type) {

@@ -17,6 +17,7 @@ import io.starling.internal.sync.Message.Zombies;
 import io.starling.internal.sync.SyncStoreView.Doc;
 import io.starling.internal.sync.SyncStoreView.DocRef;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -1026,7 +1027,8 @@ class SyncSessionTest {
         a.newIncarnation(999); // restored from a backup: its sequence is another history
         Net.Conn c2 = net.connect(a, b);
         net.runUntilQuiet();
-        assertThat(c2.fromA.docs).isEqualTo(50);
+        // from zero: every row is examined again, sent or (range reconciliation) shown to be held by B already
+        assertThat(c2.fromA.docs + c2.sa.rangesSkipped()).isEqualTo(50);
         assertThat(b.checkpoint(1).incarnation()).isEqualTo(999);
         assertSame(a, b, "cars");
     }
@@ -1058,6 +1060,10 @@ class SyncSessionTest {
 
     // ---- peers that never met: summaries ------------------------------------------------------------
 
+    /** Peers that predate range reconciliation (no CAP_RANGES): they use summaries. */
+    private static final SessionConfig SUMMARIES_ONLY =
+            SessionConfig.builder().ranges(false).build();
+
     /** A holds {@code n} cars; D gets the same states through a relay C, so that A and D hold the same but never met. */
     private FakeStore[] sameDataNeverMet(int n, Net net) {
         FakeStore a = new FakeStore(1), c = new FakeStore(3), d = new FakeStore(4);
@@ -1079,7 +1085,7 @@ class SyncSessionTest {
         FakeStore a = ad[0], d = ad[1];
         for (int i = 0; i < 10; i++) a.update("cars", String.format("cars%04d", i * 97), "name", Value.of("v2"), t());
 
-        Net.Conn c = net.connect(a, d);
+        Net.Conn c = net.connect(a, d, SUMMARIES_ONLY, false);
         net.runUntilQuiet();
 
         assertSame(a, d, "cars");
@@ -1096,7 +1102,7 @@ class SyncSessionTest {
         // the checkpoint holds from now on: the next session resumes, with no summary
         c.disconnect();
         a.update("cars", "cars0001", "name", Value.of("v3"), t());
-        Net.Conn again = net.connect(a, d);
+        Net.Conn again = net.connect(a, d, SUMMARIES_ONLY, false);
         net.runUntilQuiet();
         assertThat(again.fromA.docs).isEqualTo(1);
         assertThat(only(again.fromB.sent, Message.Summary.class)).isEmpty();
@@ -1107,7 +1113,7 @@ class SyncSessionTest {
     void identicalPeersThatNeverMetExchangeNoDocuments() {
         Net net = new Net(41);
         FakeStore[] ad = sameDataNeverMet(3000, net);
-        Net.Conn c = net.connect(ad[0], ad[1]);
+        Net.Conn c = net.connect(ad[0], ad[1], SUMMARIES_ONLY, false);
         net.runUntilQuiet();
         assertThat(c.fromA.docs + c.fromB.docs).isZero();
         assertThat(ad[1].checkpoint(1).sequence()).isEqualTo(ad[0].lastSequence());
@@ -1119,7 +1125,7 @@ class SyncSessionTest {
         Net net = new Net(42);
         FakeStore[] ad = sameDataNeverMet(2000, net);
         FakeStore a = ad[0], d = ad[1];
-        Net.Conn c = net.connect(a, d);
+        Net.Conn c = net.connect(a, d, SUMMARIES_ONLY, false);
         while (c.ra.remoteSubs.isEmpty()) assertThat(c.deliverOne()).isTrue(); // A compared D's summary with its rows
         a.update("cars", "cars0005", "name", Value.of("after"), t());
         net.localChange(a);
@@ -1143,7 +1149,8 @@ class SyncSessionTest {
                             h -> assertThat(h.capabilities())
                                     .isEqualTo(SessionConfig.CAP_SUMMARY
                                             | SessionConfig.CAP_DEFLATE
-                                            | SessionConfig.CAP_ATTACHMENTS));
+                                            | SessionConfig.CAP_ATTACHMENTS
+                                            | SessionConfig.CAP_RANGES));
             List<Message> out = s.onMessage(new Hello(1, b.appId, 1, 42, caps, 1 << 20, 0));
             List<Message.Summary> sums = only(out, Message.Summary.class);
             if (caps == 0) {
@@ -1194,6 +1201,208 @@ class SyncSessionTest {
         assertThat(Summaries.bucketsFor(100_000_000, 1 << 20)).isEqualTo(Summaries.MAX_BUCKETS);
         assertThat(Summaries.bucketsFor(100_000_000, SessionConfig.MIN_FRAME)).isEqualTo(4096);
         assertThat(Summaries.bucketOf(FakeStore.id("x"), 1)).isZero();
+    }
+
+    // ---- peers that never met: ranges --------------------------------------------------------------
+
+    @Test
+    void peersThatNeverMetByRangesSendOnlyTheDocumentsThatDiffer() {
+        Net net = new Net(43);
+        FakeStore[] ad = sameDataNeverMet(2000, net);
+        FakeStore a = ad[0], d = ad[1];
+        for (int i = 0; i < 10; i++) a.update("cars", String.format("cars%04d", i * 97), "name", Value.of("v2"), t());
+
+        Net.Conn c = net.connect(a, d);
+        net.runUntilQuiet();
+
+        assertSame(a, d, "cars");
+        // both directions reconcile: A sends its 10 changed documents, D its 10 older copies (harmless joins), which
+        // A may push back before the batch with its newer state is acknowledged; nothing else
+        assertThat(c.fromA.docs).as("the changed documents").isBetween(10, 20);
+        assertThat(c.fromB.docs).as("D's older copies of them, nothing else").isEqualTo(10);
+        assertThat(c.sa.rangesSkipped())
+                .as("rows shown held (a row read twice counts twice)")
+                .isGreaterThanOrEqualTo(2000 - 10);
+        assertThat(only(c.fromB.sent, Message.Summary.class)).isEmpty();
+        assertThat(only(c.fromB.sent, Message.Ranges.class)).isNotEmpty();
+        assertThat(only(c.fromB.sent, Message.Ranges.class).get(0).part()).isInstanceOf(Message.Ranges.Open.class);
+        assertThat(c.fromA.bytes + c.fromB.bytes).as("bytes exchanged").isLessThan(12_000);
+        assertThat(d.checkpoint(1).sequence()).isEqualTo(a.lastSequence());
+
+        // the checkpoint holds from now on: the next session resumes, with no reconciliation
+        c.disconnect();
+        a.update("cars", "cars0001", "name", Value.of("v3"), t());
+        Net.Conn again = net.connect(a, d);
+        net.runUntilQuiet();
+        assertThat(again.fromA.docs).isEqualTo(1);
+        assertThat(only(again.fromB.sent, Message.Ranges.class)).isEmpty();
+        assertSame(a, d, "cars");
+    }
+
+    @Test
+    void identicalPeersThatNeverMetReconcileInOneRound() {
+        Net net = new Net(44);
+        FakeStore[] ad = sameDataNeverMet(3000, net);
+        Net.Conn c = net.connect(ad[0], ad[1]);
+        net.runUntilQuiet();
+        assertThat(c.fromA.docs + c.fromB.docs).isZero();
+        // each direction: an OPEN and a SPLIT of nothing
+        assertThat(only(c.fromB.sent, Message.Ranges.class)).hasSize(2);
+        assertThat(only(c.fromA.sent, Message.Ranges.class)).hasSize(2);
+        assertThat(ad[1].checkpoint(1).sequence()).isEqualTo(ad[0].lastSequence());
+        assertThat(ad[0].checkpoint(4).sequence()).isEqualTo(ad[1].lastSequence());
+    }
+
+    @Test
+    void aRowChangedDuringReconciliationIsSentThoughItsRangeAgreed() {
+        Net net = new Net(45);
+        FakeStore[] ad = sameDataNeverMet(2000, net);
+        FakeStore a = ad[0], d = ad[1];
+        a.update("cars", "cars0100", "name", Value.of("before"), t()); // one difference: several rounds
+        Net.Conn c = net.connect(a, d);
+        // A has answered D's OPEN (its sequence read, its rows compared): now a row changes on A
+        while (c.fromA.sent.stream()
+                .noneMatch(m -> m instanceof Message.Ranges r && r.part() instanceof Message.Ranges.Split))
+            assertThat(c.deliverOne()).isTrue();
+        a.update("cars", "cars0005", "name", Value.of("after"), t());
+        net.localChange(a);
+        net.runUntilQuiet();
+        assertThat(d.field("cars", "cars0005", "name")).isEqualTo(Value.of("after"));
+        assertThat(d.field("cars", "cars0100", "name")).isEqualTo(Value.of("before"));
+        assertSame(a, d, "cars");
+        // the two changed documents (and, maybe, a push-back of cars0100 answering D's older copy)
+        assertThat(c.fromA.docs).isBetween(2, 3);
+    }
+
+    @Test
+    void oldAndNewPeersInteroperateWithSummaries() {
+        Net net = new Net(46);
+        FakeStore[] ad = sameDataNeverMet(2000, net);
+        FakeStore a = ad[0], d = ad[1];
+        a.update("cars", "cars0007", "name", Value.of("v2"), t());
+        // A reads ranges, D predates them: D sends a summary, A answers by the summary's rules
+        Net.Conn c = net.connect(a, d, SessionConfig.defaults(), SUMMARIES_ONLY, false);
+        net.runUntilQuiet();
+        assertSame(a, d, "cars");
+        assertThat(only(c.fromB.sent, Message.Summary.class)).hasSize(1);
+        assertThat(only(c.fromA.sent, Message.Ranges.class)).isEmpty();
+        assertThat(only(c.fromB.sent, Message.Ranges.class)).isEmpty();
+        assertThat(c.sa.sender().summarySkipped()).isPositive();
+    }
+
+    @Test
+    void rangesGoOnlyToPeersThatReadThemAndOnlyWithoutACheckpoint() {
+        FakeStore b = new FakeStore(2);
+        fill(b, "cars", 1000);
+        b.subscriptions = List.of(sub("cars", "*"), sub("cars", "k = 1"), sub("boats", "*"));
+        long both = SessionConfig.CAP_SUMMARY | SessionConfig.CAP_RANGES;
+        SyncSession s = new SyncSession(b, SessionConfig.defaults(), SessionListener.NONE);
+        s.setSubscriptions(b.subscriptions);
+        s.start();
+        List<Message> out = s.onMessage(new Hello(1, b.appId, 1, 42, both, 1 << 20, 0));
+        assertThat(out).hasSize(1); // one OPEN per subscribed collection held; SUBSCRIPTIONS waits for its end
+        Message.Ranges open = only(out, Message.Ranges.class).get(0);
+        assertThat(open.collection()).isEqualTo("cars");
+        assertThat(open.round()).isEqualTo(1);
+        // the sender splits nothing: the collection is done, SUBSCRIPTIONS follows
+        List<Message> after = s.onMessage(new Message.Ranges("cars", 1, new Message.Ranges.Split(1, new BitSet())));
+        assertThat(only(after, Subscriptions.class)).hasSize(1);
+        assertThat(s.onMessage(new Message.Ranges("cars", 1, new Message.Ranges.Split(1, new BitSet()))))
+                .as("a duplicate")
+                .isEmpty();
+        assertThat(s.isClosed()).isFalse();
+
+        SyncSession off = new SyncSession(b, SUMMARIES_ONLY, SessionListener.NONE);
+        off.setSubscriptions(b.subscriptions);
+        off.start();
+        assertThat(only(off.onMessage(new Hello(1, b.appId, 1, 42, both, 1 << 20, 0)), Message.Ranges.class))
+                .as("ranges off here: a summary")
+                .isEmpty();
+
+        b.apply(1, List.of(), new SyncStoreView.Checkpoint(42, 7, Set.of()));
+        SyncSession resumed = new SyncSession(b, SessionConfig.defaults(), SessionListener.NONE);
+        resumed.setSubscriptions(b.subscriptions);
+        resumed.start();
+        assertThat(only(resumed.onMessage(new Hello(1, b.appId, 1, 42, both, 1 << 20, 0)), Subscriptions.class))
+                .as("a checkpoint of this incarnation: the session resumes, no ranges")
+                .hasSize(1);
+    }
+
+    @Test
+    void hostileRangesClose() {
+        // a RANGES to a peer that did not announce it
+        FakeStore x = new FakeStore(2);
+        SyncSession off = new SyncSession(x, SUMMARIES_ONLY, SessionListener.NONE);
+        off.start();
+        off.onMessage(new Hello(1, x.appId, 1, 42, 0, 1 << 20, 0));
+        assertThat(off.onMessage(
+                        new Message.Ranges("c", 1, new Message.Ranges.Open(new Message.Ranges.Fingerprint(1)))))
+                .last()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.MALFORMED));
+        // a SPLIT for a collection we never opened
+        assertClosesWith(
+                new Message.Ranges("c", 1, new Message.Ranges.Split(0, new BitSet())), SyncSession.OUT_OF_ORDER);
+        // CHILDREN before the OPEN
+        assertClosesWith(new Message.Ranges("c", 2, new Message.Ranges.Children(List.of())), SyncSession.OUT_OF_ORDER);
+        // more collections than a session reconciles
+        FakeStore a = new FakeStore(2);
+        SyncSession s = established(a);
+        List<Message> out = List.of();
+        for (int i = 0; i <= Reconciliation.MAX_COLLECTIONS; i++)
+            out = s.onMessage(
+                    new Message.Ranges("c" + i, 1, new Message.Ranges.Open(new Message.Ranges.Fingerprint(i))));
+        assertThat(out)
+                .last()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.MALFORMED));
+        // after the first SUBSCRIPTIONS, RANGES are too late and ignored
+        SyncSession late = established(new FakeStore(2));
+        late.onMessage(new Subscriptions(1, 0, 0, List.of(), List.of()));
+        assertThat(late.onMessage(
+                        new Message.Ranges("c", 1, new Message.Ranges.Open(new Message.Ranges.Fingerprint(1)))))
+                .noneMatch(m -> m instanceof Message.Ranges || m instanceof Close);
+    }
+
+    @Test
+    void aSenderThatNeverAnswersTimesOutAndRoundsExtendTheHelloTimeout() {
+        FakeStore b = new FakeStore(2);
+        fill(b, "cars", 1000);
+        b.subscriptions = List.of(sub("cars", "*"));
+        SessionConfig cfg = SessionConfig.builder()
+                .helloTimeoutMillis(1000)
+                .progressTimeoutMillis(5000)
+                .build();
+        SyncSession s = new SyncSession(b, cfg, SessionListener.NONE);
+        s.setSubscriptions(b.subscriptions);
+        s.start();
+        s.onTick(0);
+        s.onMessage(new Hello(1, b.appId, 1, 42, SessionConfig.CAP_RANGES, 1 << 20, 0));
+        s.onMessage(new Subscriptions(1, 0, 0, List.of(), List.of())); // the remote subscribes to nothing
+        assertThat(s.onTick(4000)).isEmpty();
+        assertThat(s.isClosed())
+                .as("waiting for the SPLIT, within the progress timeout")
+                .isFalse();
+        assertThat(s.onTick(5100))
+                .last()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.TIMEOUT));
+
+        // the sender's side: OPEN rounds keep the session open past the hello timeout, silence closes it
+        FakeStore a = new FakeStore(3);
+        fill(a, "cars", 100);
+        SyncSession t = new SyncSession(a, cfg, SessionListener.NONE);
+        t.start();
+        t.onTick(0);
+        t.onMessage(new Hello(1, a.appId, 1, 42, SessionConfig.CAP_RANGES, 1 << 20, 0));
+        t.onMessage(new Message.Ranges("cars", 1, new Message.Ranges.Open(new Message.Ranges.Fingerprint(5))));
+        t.onTick(900);
+        assertThat(t.onTick(1500)).isEmpty();
+        assertThat(t.isClosed()).isFalse();
+        assertThat(t.onTick(2000))
+                .last()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.TIMEOUT));
     }
 
     private static SyncSession established(FakeStore store) {

@@ -208,6 +208,62 @@ class WireCodecTest {
                         + "0800" + "01" + "01" + "0163");
         assertThat(hex(new Message.Summary("c", new long[] {1, -1})))
                 .isEqualTo("0a" + "0163" + "02" + "0000000000000001" + "ffffffffffffffff");
+        // RANGES: collection, round, kind (1 OPEN, 2 SPLIT, 3 CHILDREN), body
+        assertThat(hex(new Message.Ranges("c", 1, new Message.Ranges.Open(new Message.Ranges.Fingerprint(1)))))
+                .isEqualTo("0e" + "0163" + "01" + "01" + "00" + "0000000000000001");
+        assertThat(hex(new Message.Ranges("c", 1, new Message.Ranges.Open(new Message.Ranges.Listed(new long[] {2})))))
+                .isEqualTo("0e" + "0163" + "01" + "01" + "01" + "01" + "0000000000000002");
+        java.util.BitSet bits = new java.util.BitSet();
+        bits.set(0);
+        bits.set(2);
+        bits.set(9);
+        assertThat(hex(new Message.Ranges("c", 1, new Message.Ranges.Split(10, bits))))
+                .isEqualTo("0e" + "0163" + "01" + "02" + "0a" + "05" + "02");
+        assertThat(hex(new Message.Ranges(
+                        "c",
+                        2,
+                        new Message.Ranges.Children(List.of(List.of(
+                                new Message.Ranges.Fingerprint(1),
+                                new Message.Ranges.Listed(new long[0]),
+                                new Message.Ranges.Listed(new long[] {2}),
+                                new Message.Ranges.Implied()))))))
+                .isEqualTo("0e" + "0163" + "02" + "03" + "01" + "94" + "0000000000000001" + "00" + "01"
+                        + "0000000000000002");
+    }
+
+    @Property(tries = 1000)
+    void rangesMessagesRoundTrip(@ForAll long seed) {
+        Message m = new RandomMessages(seed).ranges();
+        byte[] bytes = WireCodec.encode(m);
+        assertThat(WireCodec.decode(bytes)).as("seed %d", seed).isEqualTo(m);
+        assertThat(bytes[0]).isEqualTo((byte) 14);
+    }
+
+    @Property(tries = 3000)
+    void mutatedRangesAreRefusedWithWireExceptionOnly(@ForAll long seed) {
+        Random r = new Random(seed);
+        byte[] bytes = WireCodec.encode(new RandomMessages(seed).ranges());
+        for (int k = 1 + r.nextInt(3); k > 0; k--) bytes = mutate(bytes, r);
+        decodeSafely(bytes, "seed " + seed);
+    }
+
+    @Test
+    void refusesRangesOutsideTheirBounds() {
+        refused("0e0163", "truncated");
+        refused("0e00" + "01" + "01" + "00" + "0000000000000001", "empty collection");
+        refused("0e0163" + "00" + "01" + "00" + "0000000000000001", "round 0 outside 1..33");
+        refused("0e0163" + "22" + "02" + "00", "round 34 outside");
+        refused("0e0163" + "01" + "04", "unknown ranges kind 4");
+        refused("0e0163" + "02" + "01" + "00" + "0000000000000001", "OPEN in round 2");
+        refused("0e0163" + "01" + "03" + "00", "CHILDREN in round 1");
+        refused("0e0163" + "01" + "01" + "02", "root mode 2"); // an implied root
+        refused("0e0163" + "01" + "01" + "01" + "03" + "00".repeat(24), "out of range"); // a list of 3
+        refused("0e0163" + "01" + "02" + "02" + "05", "bit past 2 ranges");
+        refused("0e0163" + "01" + "02" + "818001", "out of range"); // 16,385 ranges
+        refused("0e0163" + "02" + "03" + "01" + "c0", "part 3 of mode 3");
+        refused("0e0163" + "02" + "03" + "01" + "02", "part 0 of mode 2"); // only the last part may be implied
+        refused("0e0163" + "02" + "03" + "02" + "00", "truncated"); // two nodes of four fingerprints announced
+        refused("0e0163" + "01" + "01" + "00" + "0000000000000001" + "00", "trailing");
     }
 
     private static String hex(Message m) {

@@ -107,6 +107,19 @@ public final class DefaultStarling implements Starling {
         return connect(channel, ConnectionInfo.memory(false));
     }
 
+    private io.starling.internal.sync.SessionConfig sessionConfig = io.starling.internal.sync.SessionConfig.defaults();
+
+    /**
+     * The sync session settings, before the first connection (benchmarks and compatibility tests: e.g. a peer that
+     * predates range reconciliation). Not part of the public API.
+     *
+     * @throws IllegalStateException after a connection was made
+     */
+    public synchronized void useSessionConfig(io.starling.internal.sync.SessionConfig config) {
+        if (syncService != null) throw new IllegalStateException("the sync service has started");
+        sessionConfig = java.util.Objects.requireNonNull(config, "config");
+    }
+
     /** Like {@link #connect(MessageChannel)}, with what the transport knows about the connection. */
     public synchronized MessageChannel.Receiver connect(MessageChannel channel, ConnectionInfo info) {
         checkOpen();
@@ -118,7 +131,7 @@ public final class DefaultStarling implements Starling {
             syncService = new SyncService(
                     syncStore,
                     sync,
-                    io.starling.internal.sync.SessionConfig.defaults(),
+                    sessionConfig,
                     clock::millis,
                     metrics,
                     presence,

@@ -31,8 +31,8 @@ public final class InMemoryTransport {
             io.starling.internal.net.ConnectionInfo infoA,
             io.starling.internal.net.ConnectionInfo infoB) {
         Link link = new Link();
-        Outbound fromA = new Outbound(link, link.aToB, link.messagesAToB, a, b);
-        Outbound fromB = new Outbound(link, link.bToA, link.messagesBToA, b, a);
+        Outbound fromA = new Outbound(link, link.aToB, link.messagesAToB, link.typesAToB, a, b);
+        Outbound fromB = new Outbound(link, link.bToA, link.messagesBToA, link.typesBToA, b, a);
         link.ends = List.of(fromA, fromB);
         MessageChannel.Receiver intoA = a.connect(fromA, infoA);
         MessageChannel.Receiver intoB = b.connect(fromB, infoB);
@@ -45,6 +45,9 @@ public final class InMemoryTransport {
     public static final class Link implements AutoCloseable {
         final AtomicLong aToB = new AtomicLong(), bToA = new AtomicLong();
         final AtomicLong messagesAToB = new AtomicLong(), messagesBToA = new AtomicLong();
+        final java.util.concurrent.atomic.AtomicLongArray
+                typesAToB = new java.util.concurrent.atomic.AtomicLongArray(256),
+                typesBToA = new java.util.concurrent.atomic.AtomicLongArray(256);
         final AtomicBoolean closed = new AtomicBoolean();
         final List<String> endReasons = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<Outbound> ends = List.of();
@@ -70,6 +73,16 @@ public final class InMemoryTransport {
             return messagesBToA.get();
         }
 
+        /** Messages of one wire type (the first byte: 14 = RANGES, 11 = a compressed BATCH or DOCS) sent by a. */
+        public long messagesAToB(int type) {
+            return typesAToB.get(type & 0xff);
+        }
+
+        /** Messages of one wire type sent by b. */
+        public long messagesBToA(int type) {
+            return typesBToA.get(type & 0xff);
+        }
+
         public boolean isClosed() {
             return closed.get();
         }
@@ -86,14 +99,22 @@ public final class InMemoryTransport {
         private final Link link;
         private final AtomicLong bytes;
         private final AtomicLong messages;
+        private final java.util.concurrent.atomic.AtomicLongArray types;
         private final DefaultStarling from, to;
         private MessageChannel.@Nullable Receiver target; // guarded by this; null until both sides are attached
         private @Nullable List<byte[]> early = new ArrayList<>();
 
-        Outbound(Link link, AtomicLong bytes, AtomicLong messages, DefaultStarling from, DefaultStarling to) {
+        Outbound(
+                Link link,
+                AtomicLong bytes,
+                AtomicLong messages,
+                java.util.concurrent.atomic.AtomicLongArray types,
+                DefaultStarling from,
+                DefaultStarling to) {
             this.link = link;
             this.bytes = bytes;
             this.messages = messages;
+            this.types = types;
             this.from = from;
             this.to = to;
         }
@@ -110,6 +131,7 @@ public final class InMemoryTransport {
             if (link.closed.get()) return;
             bytes.addAndGet(message.length);
             messages.incrementAndGet();
+            if (message.length > 0) types.incrementAndGet(message[0] & 0xff);
             from.recordBytes(message.length, 0);
             to.recordBytes(0, message.length);
             if (target != null) target.onMessage(message);
