@@ -98,7 +98,10 @@ final class SyncOptions {
             return;
         }
         if (code != null
-                && (code.equals("auth/bad-token") || code.equals("auth/denied") || code.equals("auth/bad-request"))) {
+                && (code.equals("auth/bad-token")
+                        || code.equals("auth/denied")
+                        || code.equals("auth/bad-request")
+                        || code.equals("auth/revoked"))) {
             throw new CliUsageException(code, "cannot log in: " + problem);
         }
         err.println("identity: online, NOT SYNCING: "

@@ -40,6 +40,8 @@ public final class AuthException extends RuntimeException {
         REVOCATION_LIST_INVALID(400),
         /** The certificate is valid but the authority revoked its user or its device key. */
         CERTIFICATE_REVOKED(403),
+        /** A login refused because the authority's revocation list names the user or the device key. */
+        REVOKED(403),
         /** Something that cannot go wrong did (a JCA algorithm the platform must have is missing). */
         INTERNAL(500);
 

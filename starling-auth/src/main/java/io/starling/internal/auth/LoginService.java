@@ -2,12 +2,18 @@ package io.starling.internal.auth;
 
 import io.starling.internal.core.Value;
 import io.starling.internal.query.Permissions;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +22,11 @@ import org.slf4j.LoggerFactory;
  * The provider named by the request checks the token; the authority signs a certificate binding the device's public
  * key (PEM, or base64 of its DER SubjectPublicKeyInfo; EC P-256) to what the provider granted. Each login and each
  * refusal is logged at INFO with the provider, the user or the reason and the device key's fingerprint, never the
- * token. Thread-safe.
+ * token. A user or device key that the authority's revocation list ({@code revocations.bin} in the authority
+ * directory, as {@code starling authority revoke} writes it) names gets no certificate: revoking is meant to cut a
+ * device off, and a certificate issued after it would only be refused by the peers that hold the list. The list is read
+ * again whenever its file changes; a list that does not verify refuses every login until it is fixed (failing closed).
+ * Thread-safe.
  */
 public final class LoginService {
     private static final Logger LOG = LoggerFactory.getLogger(LoginService.class);
@@ -28,12 +38,18 @@ public final class LoginService {
     private final AuthConfig config;
     private final String appId;
     private final Clock clock;
+    private final Path revocationFile;
+    /** The revocation list last read, and the file's size and modification time then. */
+    private @Nullable RevocationList revocations;
+
+    private @Nullable String revocationsSeen;
 
     public LoginService(Authority authority, AuthConfig config, String appId, Clock clock) {
         this.authority = authority;
         this.config = config;
         this.appId = appId;
         this.clock = clock;
+        this.revocationFile = config.authorityDirectory().resolve(RevocationList.FILE);
     }
 
     public Authority authority() {
@@ -99,14 +115,27 @@ public final class LoginService {
         } catch (IllegalArgumentException e) {
             throw badRequest("\"publicKey\" " + e.getMessage());
         }
-        String device = Pem.fingerprint(deviceKey).substring(0, 16);
+        String deviceFingerprint = Pem.fingerprint(deviceKey);
+        String device = deviceFingerprint.substring(0, 16);
         String t = token.value();
         try {
+            RevocationList revoked = revocations();
+            if (revoked.devices().contains(deviceFingerprint)) {
+                throw new AuthException(
+                        AuthException.Code.REVOKED,
+                        "the authority revoked this device key; it issues it no certificate");
+            }
             if (t.isEmpty() || t.length() > AuthConfig.MAX_TOKEN_CHARS) {
                 throw new AuthException(
                         AuthException.Code.BAD_TOKEN, "a token is 1 to " + AuthConfig.MAX_TOKEN_CHARS + " characters");
             }
             ProviderGrant grant = p.authenticate(appId, t);
+            if (revoked.users().contains(grant.userId())) {
+                throw new AuthException(
+                        AuthException.Code.REVOKED,
+                        "the authority revoked user \"" + AuthConfig.printable(grant.userId())
+                                + "\"; it issues no certificate to them");
+            }
             Instant now = clock.instant();
             X509Certificate cert;
             try {
@@ -134,6 +163,35 @@ public final class LoginService {
                     e.code().id());
             throw e;
         }
+    }
+
+    /** The authority's revocation list as its file says now (read again only when the file changed). */
+    private synchronized RevocationList revocations() {
+        String seen;
+        try {
+            BasicFileAttributes a = Files.readAttributes(revocationFile, BasicFileAttributes.class);
+            seen = a.size() + "@" + a.lastModifiedTime().toMillis() + "#" + a.fileKey();
+        } catch (NoSuchFileException e) {
+            seen = "none";
+        } catch (IOException e) {
+            throw new AuthException(
+                    AuthException.Code.CONFIG_INVALID, "cannot read " + revocationFile + ": " + e.getMessage(), e);
+        }
+        RevocationList list = revocations;
+        if (list == null || !seen.equals(revocationsSeen)) {
+            try {
+                list = RevocationList.load(revocationFile, authority.anchor());
+            } catch (AuthException e) {
+                throw new AuthException(
+                        AuthException.Code.CONFIG_INVALID,
+                        "the authority's revocation list cannot be used, so no login is accepted until it is fixed: "
+                                + e.getMessage(),
+                        e);
+            }
+            revocations = list;
+            revocationsSeen = seen;
+        }
+        return list;
     }
 
     private static AuthException badRequest(String message) {

@@ -100,6 +100,33 @@ class LoginServiceTest {
                 "the limit is 16384");
     }
 
+    @Test
+    void aRevokedUserOrDeviceKeyGetsNoCertificateAndTheListIsReadAgainWhenItChanges() throws Exception {
+        Path file = dir.resolve("authority").resolve(RevocationList.FILE);
+        byte[] alice = LoginService.request("dev", "tok-a", device.getPublic());
+        assertThat(service.login(alice).userId()).isEqualTo("alice");
+
+        RevocationList list = RevocationList.empty().revokeUser("alice", authority, NOW);
+        list.save(file);
+        expect(new String(alice, StandardCharsets.UTF_8), AuthException.Code.REVOKED, "revoked user \"alice\"");
+
+        // another key: the user is still revoked; a revoked device key is refused before its token is checked
+        KeyPair other = DeviceCertificatesTest.p256();
+        expect(
+                new String(LoginService.request("dev", "tok-a", other.getPublic()), StandardCharsets.UTF_8),
+                AuthException.Code.REVOKED,
+                "revoked user");
+        list.revokeDevice(Pem.fingerprint(other.getPublic()), authority, NOW).save(file);
+        expect(
+                new String(LoginService.request("dev", "tok-b", other.getPublic()), StandardCharsets.UTF_8),
+                AuthException.Code.REVOKED,
+                "revoked this device key");
+
+        // a damaged list fails closed
+        Files.write(file, new byte[] {1, 2, 3});
+        expect(new String(alice, StandardCharsets.UTF_8), AuthException.Code.CONFIG_INVALID, "no login is accepted");
+    }
+
     void expect(String body, AuthException.Code code, String message) {
         assertThatThrownBy(() -> service.login(body.getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(AuthException.class)
