@@ -61,7 +61,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       the TLS handshake, and both sides log why;
  *   <li>a device whose certificate expired, restarted without a way to renew it, does not sync and says so; a
  *       certificate expired beyond the skew tolerance, presented by a misbehaving client, is refused by H in the
- *       handshake (H logs and counts it, the client gets no byte).
+ *       handshake (H logs and counts it, the client gets no byte);
+ *   <li>bob revoked with {@code starling authority revoke}: the list reaches H only through a third peer R (a hub
+ *       device started then, dialling the authority and H); H and A2 cut B off, B learns it is revoked, and nothing
+ *       crosses between B and the others afterwards.
  * </ul>
  *
  * <p>The processes are started once for the class (the authority, then in waves, each dialling the listeners of the
@@ -112,7 +115,8 @@ class OnlinePeersProcessTest {
 
         ExecutorService starter = Executors.newFixedThreadPool(4);
         try {
-            authority = peer("authority", "--auth-config", config.toString());
+            // the authority listens for sync too; nobody dials it until the revocation test
+            authority = peer("authority", "--auth-config", config.toString(), "--listen", "127.0.0.1:0");
             // then in waves, each dialling the listeners of the one before: H; A1, A2 and the other authority's
             // peer; B and V. Eve logs in meanwhile and stops: her certificate expires a few seconds later, with
             // nobody to renew it
@@ -452,6 +456,36 @@ class OnlinePeersProcessTest {
             }
         });
         assertThat(clientSaw).as("what the client read").doesNotStartWith("data");
+    }
+
+    @Test
+    @Order(5)
+    void revokingBobCutsHimOffAtPeersThatLearnOfItThroughAThirdPeer() throws Exception {
+        task(b, "rv-before", "bob", "written before the revocation");
+        awaitIds(h, "H", "rv-", Set.of("rv-before"));
+
+        assertThat(cli().run("authority", "revoke", auth.toString(), "--user", "bob")
+                        .exitCode())
+                .isZero();
+        awaitStderr(authority, "the authority", "revocation list 1", "adopted");
+        // H never dials the authority: the list reaches it through R, a hub device that dials both
+        PeerProcess r = device("r", "tok-hub", "--connect", authority.syncEndpoint(), "--connect", h.syncEndpoint());
+        awaitStderr(r, "R", "revocation list 1", "adopted");
+        awaitStderr(h, "H", "revocation list 1", "adopted");
+        awaitStderr(h, "H", "closed here (revoked)");
+        awaitStderr(a2, "A2", "revocation list 1", "adopted");
+        awaitStderr(b, "B", "revoked by the app's authority");
+
+        // nothing crosses between B and the others any more, in either direction
+        task(b, "rv-b", "bob", "bob's, after the revocation");
+        task(h, "rv-h", "bob", "the hub's task for bob, after the revocation");
+        awaitIds(v, "V", "rv-", Set.of("rv-before", "rv-h"));
+        assertThat(ids(h, "rv-")).as("H").isEqualTo(Set.of("rv-before", "rv-h"));
+        assertThat(ids(b, "rv-")).as("B").isEqualTo(Set.of("rv-before", "rv-b"));
+        assertThat(b.get(StatusEndpoints.SYNC).get("peers"))
+                .as("B's sessions")
+                .allSatisfy(
+                        peer -> assertThat(peer.get("connected").asBoolean()).isFalse());
     }
 
     /**
