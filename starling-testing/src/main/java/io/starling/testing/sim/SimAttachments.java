@@ -37,7 +37,12 @@ import org.jspecify.annotations.Nullable;
  *  - a fetch that completes holds exactly the true content, and a fetch that fails says why;
  *  - after the quiesce phase (network whole and quiet for longer than the fetch timeout) no fetch is still open;
  *  - then every peer fetches once more every blob it ever asked for: each such fetch ends, and a peer that neighbours
- *    a peer holding an intact copy completes it.
+ *    a peer holding an intact copy (over a connection its hooks allow) completes it.
+ *
+ * As in the engine, a side serves and fetches over a connection once its session is established there, and a pair
+ * may hold two connections for a while (the session policy: both ends dial; the duplicate rule closes one, either
+ * one): fetches ask over the newest, fetch numbers are unique across a peer's connections, and a peer leaves the
+ * fetches only when its last connection to the remote ends.
  */
 
 /** The attachment part of one simulated run. Not thread-safe, like the run. */
@@ -104,15 +109,22 @@ final class SimAttachments {
         final Map<String, Fetch> fetches = new LinkedHashMap<>();
 
         final Map<Link, Conn> conns = new LinkedHashMap<>();
+        /**
+         * Fetch numbers, unique across the peer's connections: two connections to one peer (a duplicate not yet
+         * closed) never share a number, so an answer on one is never taken for an answer on the other.
+         */
+        long nextFetchNo;
 
         PeerState(SimPeer peer) {
             this.peer = peer;
         }
 
+        /** The newest connection to {@code site} still up (fetches ask over it), or null when none is. */
         @Nullable
         Conn conn(long site) {
-            for (Conn c : conns.values()) if (c.remote.site == site) return c;
-            return null;
+            Conn newest = null;
+            for (Conn c : conns.values()) if (c.remote.site == site) newest = c;
+            return newest;
         }
     }
 
@@ -142,7 +154,7 @@ final class SimAttachments {
                     ttl,
                     site -> {
                         Conn c = java.util.Objects.requireNonNull(at.conn(site), "fetches ask connected peers only");
-                        long no = ++c.nextFetchNo;
+                        long no = ++at.nextFetchNo;
                         c.byNo.put(no, this);
                         return no;
                     },
@@ -158,7 +170,6 @@ final class SimAttachments {
         final int side;
         final BlobServer server;
         final Map<Long, Fetch> byNo = new LinkedHashMap<>();
-        long nextFetchNo;
 
         Conn(PeerState at, SimPeer remote, Link link, int side) {
             this.at = at;
@@ -426,33 +437,71 @@ final class SimAttachments {
 
     // ---- the simulator's hooks
 
-    /** A connection is up: both sides' peers serve and fetch over it. */
-    void linkUp(Link l) {
-        for (int side = 0; side < 2; side++) {
-            PeerState p = peers[l.peer(side).index];
-            if (!p.peer.up()) continue;
-            Conn c = new Conn(p, l.peer(1 - side), l, side);
-            p.conns.put(l, c);
+    /**
+     * The session on side {@code side} of {@code l} is established (called after each step of it; once is enough):
+     * that side's peer serves over the connection, and fetches over it from now on. A second connection to a peer
+     * already connected (both ends dialled; the duplicate rule closes one soon) asks nothing again: the fetches that
+     * asked over the first go on there, and move to the newest connection left if the one they use closes.
+     */
+    void established(Link l, int side) {
+        PeerState p = peers[l.peer(side).index];
+        if (!p.peer.up() || p.conns.containsKey(l)) return;
+        Conn c = new Conn(p, l.peer(1 - side), l, side);
+        p.conns.put(l, c);
+        for (Fetch f : new ArrayList<>(p.fetches.values())) {
+            if (!f.done && !f.excluded.contains(c.remote.site)) act(f, f.proto.addPeer(c.remote.site, sim.now));
         }
-        for (int side = 0; side < 2; side++) {
-            PeerState p = peers[l.peer(side).index];
-            Conn c = p.conns.get(l);
-            if (c == null) continue;
-            for (Fetch f : new ArrayList<>(p.fetches.values())) {
-                if (!f.done && !f.excluded.contains(c.remote.site)) act(f, f.proto.addPeer(c.remote.site, sim.now));
-            }
-        }
+        checkFetchesAskConnectedPeers(p);
     }
 
-    /** One side of a connection ended. */
+    /**
+     * One side of a connection ended. The remote is gone from the fetches only when this was its last connection;
+     * otherwise a fetch that asked over this one asks again over the newest left (what it had in flight here is lost).
+     */
     void linkDown(Link l, int side) {
         PeerState p = peers[l.peer(side).index];
         Conn c = p.conns.remove(l);
         if (c == null) return;
+        long site = c.remote.site;
+        boolean stillConnected = p.conn(site) != null;
         for (Fetch f : new ArrayList<>(p.fetches.values())) {
             if (f.done) continue;
-            act(f, f.proto.removePeer(c.remote.site, sim.now));
-            f.relayFor.remove(c.remote.site);
+            if (!stillConnected) {
+                act(f, f.proto.removePeer(site, sim.now));
+                f.relayFor.remove(site);
+                continue;
+            }
+            // a relay for the remote goes on while a connection left still serves what it relays
+            if (!serving(p, site, f.id)) f.relayFor.remove(site);
+            if (c.byNo.get(f.proto.fetchNo(site)) == f) {
+                act(f, f.proto.removePeer(site, sim.now));
+                if (!f.done) act(f, f.proto.addPeer(site, sim.now));
+            }
+        }
+        checkFetchesAskConnectedPeers(p);
+    }
+
+    /**
+     * Each open fetch at {@code p} has asked every peer {@code p} is connected to (save the one it relays for), over a
+     * connection that is still up: a connection ending while another to the same peer stays up (a duplicate closed)
+     * must neither drop the peer from the fetch nor leave the fetch waiting on the connection that ended.
+     */
+    private void checkFetchesAskConnectedPeers(PeerState p) {
+        for (Fetch f : p.fetches.values()) {
+            if (f.done) continue;
+            for (Conn c : p.conns.values()) {
+                long site = c.remote.site;
+                if (f.excluded.contains(site)) continue;
+                long no = f.proto.fetchNo(site);
+                boolean live = false;
+                for (Conn d : p.conns.values()) if (d.remote.site == site && d.byNo.get(no) == f) live = true;
+                if (!live) {
+                    sim.problem("attachment " + brief(f.id) + " at " + p.peer + ": its fetch "
+                            + (no == 0 ? "forgot " : "waits on a closed connection to ") + c.remote
+                            + " although a connection to it is up");
+                    return;
+                }
+            }
         }
     }
 
@@ -474,7 +523,7 @@ final class SimAttachments {
             if (m instanceof BlobMessage.Done) {
                 // a relay whose asker needs nothing more of it stops (at the next tick, if nobody else waits)
                 for (Fetch f : p.fetches.values()) {
-                    if (f.relayFor.contains(c.remote.site) && !c.server.serving(HEX.parseHex(f.id)))
+                    if (f.relayFor.contains(c.remote.site) && !serving(p, c.remote.site, f.id))
                         f.relayFor.remove(c.remote.site);
                 }
             }
@@ -495,6 +544,13 @@ final class SimAttachments {
             }
         }
         act(f, f.proto.onMessage(c.remote.site, m, sim.now));
+    }
+
+    /** Whether a server of {@code p} on any connection to {@code site} is serving blob {@code id}. */
+    private static boolean serving(PeerState p, long site, String id) {
+        byte[] raw = HEX.parseHex(id);
+        for (Conn c : p.conns.values()) if (c.remote.site == site && c.server.serving(raw)) return true;
+        return false;
     }
 
     /** The peer's timer: fetch timeouts, and relays nobody waits for any more. */
@@ -543,7 +599,9 @@ final class SimAttachments {
 
     /**
      * After the final round: each fetch ended (else a hang), and a peer next to a peer that held an intact copy when
-     * the round started completed it (the network is whole and fault-free by now).
+     * the round started completed it (the network is whole and fault-free by now). Next to means over a connection the
+     * acceptor's connection-request hook allows (with the session policy, a pair whose hooks refuse each other shares
+     * no session, and so no attachment).
      */
     void checkFinalRound() {
         checkNoneHangs("after the final round");
@@ -551,6 +609,7 @@ final class SimAttachments {
             PeerState p = peers[Integer.parseInt(failure[0])];
             String id = failure[1];
             for (Link l : p.peer.links) {
+                if (!sim.admitted(l)) continue; // a connection its acceptor's hook refuses carries nothing
                 PeerState other = peers[l.peer(1 - l.sideOf(p.peer)).index];
                 if (intactAtFinalRound.getOrDefault(id, Set.of()).contains(other.peer.index)) {
                     sim.problem("attachment " + brief(id) + " at " + p.peer + " failed in the final round although "

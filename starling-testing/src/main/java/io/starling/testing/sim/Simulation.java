@@ -841,6 +841,9 @@ final class Simulation {
             closeSide(l, side);
             return;
         }
+        // as the engine: a side serves and fetches attachments once its session is established (never over a
+        // connection its hook refuses), and before the duplicate rule looks at it
+        if (s != null && l.established[side]) attachments.established(l, side);
         if (refuses != null && s != null && l.established[side] && !l.tieChecked[side]) {
             l.tieChecked[side] = true;
             settleDuplicate(l, side);
@@ -968,7 +971,6 @@ final class Simulation {
             send(l, side, s.setSubscriptions(p.db().currentSubscriptions()));
             after(l, side, s.onTick(p.clock.millis()));
         }
-        if (l.state == Link.State.UP) attachments.linkUp(l);
     }
 
     /**

@@ -34,4 +34,20 @@ class RegressionSeedsTest {
                 .run();
         assertThat(r.passed()).as(() -> bug + "\n" + r.describe()).isTrue();
     }
+
+    /** Seeds run with the session policy (both ends dial, hooks, the duplicate rule) and every fault. */
+    @ParameterizedTest(name = "seed {0} ({1}, {2} peers, session policy): {3}")
+    @CsvSource(delimiter = '|', textBlock = """
+            4 | pair | 2 | a pair whose hooks refuse each other was taken for neighbours by the attachments' final round
+            5 | line | 4 | a duplicate session closing dropped the peer from attachment fetches over the session still open
+            15 | mesh | 5 | a fetch that asked over a duplicate session that closed waited on it instead of asking again
+            """)
+    void keptSessionPolicySeedPasses(long seed, String topology, int peers, String bug) {
+        SimulationResult r = new Simulation(SimulationOptions.seed(seed)
+                        .withTopology(Topology.fromOptionName(topology))
+                        .withPeers(peers)
+                        .withSessionPolicy(true))
+                .run();
+        assertThat(r.passed()).as(() -> bug + "\n" + r.describe()).isTrue();
+    }
 }

@@ -47,6 +47,13 @@ import org.slf4j.LoggerFactory;
  * go as bulk messages, which the transport holds back while document messages are being written (MessageChannel
  * sendBulk), and the fetcher's credit adapts so that little is in flight on a slow link: documents first.
  *
+ * A peer may have two sessions at once for a while (both ends dialled; the duplicate rule closes one, either one), so
+ * every established connection is kept, per peer, in the order established: each serves what is asked over it, and
+ * fetches ask over the newest. A peer leaves the fetches only when its last connection ends; a fetch that asked over a
+ * connection that ended while another to the peer stays open asks again over that one (what it had in flight on the
+ * closed one is lost). Fetch numbers are unique across all connections, so an answer that arrives on one connection is
+ * never taken for an answer on another.
+ *
  * One fetch per blob: fetchAttachment calls for the same id share it, and a relay for a peer joins it too. At most
  * maxConcurrentFetches transfer at once; the others wait in order. A tick every 100 ms drives timeouts, the bandwidth
  * share and the garbage collector.
@@ -75,7 +82,11 @@ final class AttachmentService implements AutoCloseable {
      * such as a replica of the deterministic simulator, runs no thread for them. */
     private @Nullable ScheduledExecutorService thread;
 
-    private final Map<Long, Link> links = new LinkedHashMap<>();
+    /** Every established connection that speaks attachments, per peer, oldest first. */
+    private final Map<Long, List<Link>> links = new LinkedHashMap<>();
+    /** The last fetch number given out, on any connection. */
+    private long nextFetchNo;
+
     private final Map<String, Fetch> fetches = new LinkedHashMap<>();
     private final ArrayDeque<Fetch> waiting = new ArrayDeque<>();
     private final List<Handle> handles = new CopyOnWriteArrayList<>();
@@ -140,41 +151,78 @@ final class AttachmentService implements AutoCloseable {
 
     // ---- the sync layer's hooks (any thread)
 
-    /** A session with {@code peer} is established on {@code channel}, and the peer speaks attachments. */
+    /**
+     * A session with {@code peer} is established on {@code channel}, and the peer speaks attachments. Another session
+     * with the peer may still be open (a duplicate that one end closes soon): both serve, fetches ask over the newest.
+     */
     void connected(long peer, MessageChannel channel, Principal principal) {
         run(() -> {
-            Link l = new Link(peer, channel, principal);
-            Link old = links.put(peer, l);
-            if (old != null) dropLink(old);
+            List<Link> all = links.computeIfAbsent(peer, p -> new ArrayList<>());
+            for (Link l : all) if (l.channel == channel) return;
+            all.add(new Link(peer, channel, principal));
             long now = clock.getAsLong();
             for (Fetch f : new ArrayList<>(fetches.values())) {
+                // a fetch that asked the peer already goes on over the connection it asked on (addPeer does nothing)
                 if (f.started && !f.excluded.contains(peer)) f.act(f.proto().addPeer(peer, now));
             }
         });
     }
 
-    /** The session on {@code channel} ended. */
+    /**
+     * The session on {@code channel} ended. The peer leaves the fetches only when that was its last session; a fetch
+     * that asked over this one asks again over the newest left.
+     */
     void disconnected(long peer, MessageChannel channel) {
         run(() -> {
-            Link l = links.get(peer);
-            if (l == null || l.channel != channel) return;
-            links.remove(peer);
-            dropLink(l);
+            List<Link> all = links.get(peer);
+            if (all == null) return;
+            Link gone = null;
+            for (Link l : all) if (l.channel == channel) gone = l;
+            if (gone == null) return;
+            all.remove(gone);
+            long now = clock.getAsLong();
+            if (all.isEmpty()) {
+                links.remove(peer);
+                for (Fetch f : new ArrayList<>(fetches.values())) {
+                    if (f.started) f.act(f.proto().removePeer(peer, now));
+                    f.relayFor.remove(peer);
+                }
+                return;
+            }
+            for (Fetch f : new ArrayList<>(fetches.values())) {
+                // a relay for the peer goes on while a connection left still serves what it relays
+                if (!serving(peer, HEX.parseHex(f.id))) f.relayFor.remove(peer);
+                if (!f.started || gone.fetchesByNo.get(f.proto().fetchNo(peer)) != f) continue;
+                f.act(f.proto().removePeer(peer, now));
+                if (f.started) f.act(f.proto().addPeer(peer, now));
+            }
         });
     }
 
-    private void dropLink(Link l) {
-        long now = clock.getAsLong();
-        for (Fetch f : new ArrayList<>(fetches.values())) {
-            if (f.started) f.act(f.proto().removePeer(l.peer, now));
-            f.relayFor.remove(l.peer);
-        }
+    /** The newest connection to {@code peer} still open, or null when there is none. */
+    private @Nullable Link link(long peer) {
+        List<Link> all = links.get(peer);
+        return all == null || all.isEmpty() ? null : all.get(all.size() - 1);
     }
 
-    /** An attachment message from {@code peer}. */
-    void received(long peer, BlobMessage m) {
+    /** Every connection open now, of every peer. */
+    private List<Link> allLinks() {
+        List<Link> out = new ArrayList<>();
+        for (List<Link> all : links.values()) out.addAll(all);
+        return out;
+    }
+
+    /** Whether a server on any connection to {@code peer} is serving blob {@code raw}. */
+    private boolean serving(long peer, byte[] raw) {
+        for (Link l : links.getOrDefault(peer, List.of())) if (l.server.serving(raw)) return true;
+        return false;
+    }
+
+    /** An attachment message from {@code peer}, received on {@code channel}. */
+    void received(long peer, MessageChannel channel, BlobMessage m) {
         run(() -> {
-            Link l = links.get(peer);
+            Link l = null;
+            for (Link x : links.getOrDefault(peer, List.of())) if (x.channel == channel) l = x;
             if (l == null) return;
             long now = clock.getAsLong();
             if (m instanceof BlobMessage.Want || m instanceof BlobMessage.Get || m instanceof BlobMessage.Done) {
@@ -182,7 +230,7 @@ final class AttachmentService implements AutoCloseable {
                 if (m instanceof BlobMessage.Done) {
                     // a relay whose asker needs nothing more of it stops at the next tick, if nobody else waits
                     for (Fetch f : fetches.values()) {
-                        if (f.relayFor.contains(peer) && !l.server.serving(HEX.parseHex(f.id))) f.relayFor.remove(peer);
+                        if (f.relayFor.contains(peer) && !serving(peer, HEX.parseHex(f.id))) f.relayFor.remove(peer);
                     }
                 }
             } else {
@@ -244,8 +292,8 @@ final class AttachmentService implements AutoCloseable {
                 config.fetchTimeout().toMillis(),
                 f.ttl,
                 peer -> {
-                    Link l = java.util.Objects.requireNonNull(links.get(peer), "fetches ask connected peers only");
-                    long no = ++l.nextFetchNo;
+                    Link l = java.util.Objects.requireNonNull(link(peer), "fetches ask connected peers only");
+                    long no = ++nextFetchNo;
                     l.fetchesByNo.put(no, f);
                     return no;
                 },
@@ -253,8 +301,8 @@ final class AttachmentService implements AutoCloseable {
         f.started = true;
         f.act(f.proto().start());
         if (!f.started) return;
-        for (Link l : new ArrayList<>(links.values())) {
-            if (!f.excluded.contains(l.peer)) f.act(f.proto().addPeer(l.peer, now));
+        for (Long peer : new ArrayList<>(links.keySet())) {
+            if (!f.excluded.contains(peer)) f.act(f.proto().addPeer(peer, now));
             if (!f.started) return;
         }
         f.progress();
@@ -264,7 +312,7 @@ final class AttachmentService implements AutoCloseable {
         f.started = false;
         fetches.remove(f.id);
         waiting.remove(f);
-        for (Link l : links.values()) l.fetchesByNo.values().removeIf(x -> x == f);
+        for (Link l : allLinks()) l.fetchesByNo.values().removeIf(x -> x == f);
         BlobStore.Partial p = f.partial;
         if (p != null) p.release();
         while (!waiting.isEmpty()
@@ -303,7 +351,7 @@ final class AttachmentService implements AutoCloseable {
             for (BlobFetch.Action a : actions) {
                 if (!started) return;
                 if (a instanceof BlobFetch.Send s) {
-                    Link l = links.get(s.peer());
+                    Link l = link(s.peer());
                     if (l != null) l.send(s.message());
                 } else if (a instanceof BlobFetch.Write w) {
                     try {
@@ -336,7 +384,7 @@ final class AttachmentService implements AutoCloseable {
         void available() {
             byte[] raw = HEX.parseHex(id);
             long now = clock.getAsLong();
-            for (Link l : links.values()) l.send(l.server.onAvailable(raw, now));
+            for (Link l : allLinks()) l.send(l.server.onAvailable(raw, now));
         }
 
         void complete() {
@@ -365,7 +413,7 @@ final class AttachmentService implements AutoCloseable {
             end(this);
             for (Handle h : new ArrayList<>(handles)) h.failed(code, why);
             byte[] raw = HEX.parseHex(id);
-            for (Link l : links.values()) l.send(l.server.onUnavailable(raw, why));
+            for (Link l : allLinks()) l.send(l.server.onUnavailable(raw, why));
         }
 
         /** A handle left: stops the fetch when nobody waits for it any more. */
@@ -383,23 +431,21 @@ final class AttachmentService implements AutoCloseable {
     }
 
     private void sendTo(BlobFetch.Send s) {
-        Link l = links.get(s.peer());
+        Link l = link(s.peer());
         if (l != null) l.send(s.message());
     }
 
     /** One connection to a peer that speaks attachments. */
     private final class Link implements BlobSource {
-        final long peer;
         final MessageChannel channel;
         /** Who the peer is: what it may read decides which blobs it gets. */
         final Principal principal;
 
         final BlobServer server;
+        /** The fetches that asked over this connection, by the fetch numbers they asked with. */
         final Map<Long, Fetch> fetchesByNo = new HashMap<>();
-        long nextFetchNo;
 
         Link(long peer, MessageChannel channel, Principal principal) {
-            this.peer = peer;
             this.channel = channel;
             this.principal = principal;
             this.server = new BlobServer(this, peer, config.bytesPerSecondPerPeer());
@@ -436,7 +482,7 @@ final class AttachmentService implements AutoCloseable {
         public boolean relay(byte[] id, long length, int ttl, long forPeer) {
             String hex = HEX.formatHex(id);
             boolean other = false;
-            for (Long p : links.keySet()) if (p != forPeer) other = true;
+            for (Long p : links.keySet()) if (p.longValue() != forPeer) other = true;
             if (!other) return false;
             Fetch f = fetches.get(hex);
             if (f == null) {
@@ -562,7 +608,7 @@ final class AttachmentService implements AutoCloseable {
                 if (f.started) f.act(f.proto().onTick(now));
                 if (f.started) f.stopIfUnused(); // a relay whose asker went away
             }
-            for (Link l : links.values()) if (l.server.throttled()) l.send(l.server.pump(now));
+            for (Link l : allLinks()) if (l.server.throttled()) l.send(l.server.pump(now));
             long every = Math.max(1000, Math.min(config.gracePeriod().toMillis() / 2, 600_000));
             if (now - lastCollection >= every) {
                 lastCollection = now;
@@ -609,7 +655,7 @@ final class AttachmentService implements AutoCloseable {
 
     private boolean servedNow(String id) {
         byte[] raw = HEX.parseHex(id);
-        for (Link l : links.values()) if (l.server.serving(raw)) return true;
+        for (Link l : allLinks()) if (l.server.serving(raw)) return true;
         return false;
     }
 
@@ -631,7 +677,7 @@ final class AttachmentService implements AutoCloseable {
     long bytesServed() {
         CompletableFuture<Long> f = new CompletableFuture<>();
         run(() -> f.complete(
-                links.values().stream().mapToLong(l -> l.server.bytesSent()).sum()));
+                allLinks().stream().mapToLong(l -> l.server.bytesSent()).sum()));
         try {
             return f.get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -424,7 +424,7 @@ final class SyncService implements AutoCloseable {
         private void deliver(Message m) {
             if (m instanceof Message.Blob b) { // the attachment layer's, not the session's
                 AttachmentService a = attachments;
-                if (a != null && established) a.received(remotePeer, b.body());
+                if (a != null && established) a.received(remotePeer, channel, b.body());
                 return;
             }
             metrics.documentsReceived.add(documents(m));

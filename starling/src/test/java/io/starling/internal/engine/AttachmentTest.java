@@ -259,6 +259,34 @@ class AttachmentTest {
     }
 
     @Test
+    void fetchesGoOnOverTheOlderSessionWhenADuplicateSessionWithThePeerCloses() throws Exception {
+        DefaultStarling a = peer();
+        DefaultStarling b = peer();
+        InMemoryTransport.Link first = link(a, b);
+        Await.until(
+                "the first session established on both sides",
+                Duration.ofSeconds(30),
+                () -> a.sync().peers().size() == 1 && b.sync().peers().size() == 1);
+        // a second session with the same peer, established and then closed by the duplicate rule: both sides had it
+        // established for a while, and the attachment layer must not forget the first session when it ends
+        InMemoryTransport.Link second = link(a, b);
+        Await.until("the newer session closes as a duplicate", Duration.ofSeconds(30), second::isClosed);
+        assertThat(second.endReasons()).contains(io.starling.internal.sync.SyncSession.DUPLICATE);
+        assertThat(first.isClosed()).isFalse();
+
+        byte[] fromA = random(21, 300_000);
+        byte[] fromB = random(22, 200_000);
+        AttachmentToken ta = a.store().newAttachment(fromA, Map.of());
+        AttachmentToken tb = b.store().newAttachment(fromB, Map.of());
+        Recorder atB = new Recorder();
+        Recorder atA = new Recorder();
+        b.store().fetchAttachment(ta, atB);
+        a.store().fetchAttachment(tb, atA);
+        assertThat(atB.await().data()).isEqualTo(fromA);
+        assertThat(atA.await().data()).isEqualTo(fromB);
+    }
+
+    @Test
     void aBlobCrossesAPeerThatNeverAskedForIt() throws Exception {
         DefaultStarling a = peer();
         DefaultStarling b = peer();
