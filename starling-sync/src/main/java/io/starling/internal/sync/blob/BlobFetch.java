@@ -157,6 +157,9 @@ public final class BlobFetch {
         if (old != null && old.state != PeerState.LACKS) return out; // asked already; a lacking one may have it by now
         Peer p = new Peer(numbers.next(peer), nowMillis);
         peers.put(peer, p);
+        // with no source, the fetch waits for one: a peer that (re)appears gets a whole timeout to answer, as the
+        // next source does (a connection that flaps must not leave its WANT a few milliseconds before the give-up)
+        if (source == null) progressAt = Math.max(progressAt, nowMillis);
         out.add(new Send(peer, new BlobMessage.Want(p.fetchNo, id.clone(), length, ttl)));
         return out;
     }

@@ -287,6 +287,37 @@ class BlobProtocolTest {
         return later;
     }
 
+    /**
+     * Regression (seed 7202166681884308996 of the property above): a holder cut twice, its WANT lost in the second cut,
+     * was gone at the fetch's give-up, a timeout after the source was lost but only half a timeout after the holder had
+     * last appeared; it came back just after.
+     */
+    @Test
+    void aPeerThatComesBackGetsAWholeTimeoutToAnswer() {
+        byte[] content = new byte[3 * CHUNK];
+        new Random(2).nextBytes(content);
+        long[] numbers = {0};
+        BlobFetch fetch = new BlobFetch(sha256(content), content.length, 0, 4, 1000, 3, peer -> ++numbers[0], 0);
+        assertThat(fetch.start()).isEmpty();
+        assertThat(fetch.addPeer(10, 0)).hasSize(1); // WANT 1
+        fetch.onMessage(10, new BlobMessage.Have(1, 3), 0);
+        assertThat(fetch.removePeer(10, 0)).isEmpty(); // cut: the source is gone, the wait starts
+        assertThat(fetch.addPeer(10, 450)).hasSize(1); // back: WANT 2, lost in the next cut
+        assertThat(fetch.removePeer(10, 500)).isEmpty();
+        assertThat(fetch.onTick(1000))
+                .as("a whole timeout since the source was lost, but not since a holder last appeared")
+                .noneMatch(a -> a instanceof BlobFetch.Fail);
+        assertThat(fetch.addPeer(10, 1005)).singleElement().isInstanceOf(BlobFetch.Send.class); // WANT 3
+        assertThat(fetch.onMessage(10, new BlobMessage.Have(3, 3), 1010))
+                .as("asks the peer that answered")
+                .anyMatch(a -> a instanceof BlobFetch.Send send && send.message() instanceof BlobMessage.Get);
+        // and a peer that never answers is still given up after a whole timeout
+        BlobFetch silent = new BlobFetch(sha256(content), content.length, 0, 4, 1000, 3, peer -> ++numbers[0], 0);
+        silent.addPeer(11, 0);
+        assertThat(silent.onTick(999)).noneMatch(a -> a instanceof BlobFetch.Fail);
+        assertThat(silent.onTick(1000)).anyMatch(a -> a instanceof BlobFetch.Fail);
+    }
+
     @Test
     void aResumedFetchAsksOnlyForTheChunksItLacks() {
         byte[] content = new byte[10 * CHUNK + 5];
