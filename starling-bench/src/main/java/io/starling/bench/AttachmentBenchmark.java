@@ -67,10 +67,14 @@ import javax.net.ssl.TrustManagerFactory;
  *       {@code --changes} times with the link idle, then as many times while B fetches a {@code --slow-mb} MB
  *       attachment from A over the same link (the fetch is cancelled afterwards: it would take minutes). Budget:
  *       each change within 1 s; and, as an aim, the median during the transfer within 2× of the idle median.
+ *   <li><b>Documents first on a plain loopback link.</b> The same through an unlimited relay, while B fetches a {@code
+ *       --loopback-mb} MB attachment (the transfer runs at full speed): document latency during a transfer at most 2×
+ *       its idle figure.
  * </ul>
  *
  * <p>Figures are printed and written to {@code bench/results/attachments-<UTC time>.json}. Usage: {@code
- * bench/attachments [--mb N] [--runs R] [--slow-mb M] [--changes C] [--skip-throughput] [--skip-slow-link]}.
+ * bench/attachments [--mb N] [--runs R] [--slow-mb M] [--loopback-mb L] [--changes C] [--skip-throughput]
+ * [--skip-slow-link] [--skip-loopback]}.
  */
 public final class AttachmentBenchmark {
     private static final long RATE = 20_000;
@@ -79,8 +83,8 @@ public final class AttachmentBenchmark {
     private AttachmentBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int mb = 200, runs = 3, slowMb = 5, changes = 10;
-        boolean throughput = true, slowLink = true;
+        int mb = 200, runs = 3, slowMb = 5, changes = 10, loopbackMb = 600;
+        boolean throughput = true, slowLink = true, loopback = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--mb" -> mb = Integer.parseInt(args[++i]);
@@ -89,9 +93,12 @@ public final class AttachmentBenchmark {
                 case "--changes" -> changes = Integer.parseInt(args[++i]);
                 case "--skip-throughput" -> throughput = false;
                 case "--skip-slow-link" -> slowLink = false;
+                case "--loopback-mb" -> loopbackMb = Integer.parseInt(args[++i]);
+                case "--skip-loopback" -> loopback = false;
                 default ->
                     throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (use --mb N --runs R --slow-mb M --changes C --skip-throughput --skip-slow-link)");
+                            + " (use --mb N --runs R --slow-mb M --loopback-mb L --changes C --skip-throughput"
+                            + " --skip-slow-link --skip-loopback)");
             }
         }
         System.out.printf(
@@ -101,6 +108,7 @@ public final class AttachmentBenchmark {
         try {
             if (throughput) throughput(dir.resolve("throughput"), mb, runs);
             if (slowLink) slowLink(dir.resolve("slow"), slowMb, changes);
+            if (loopback) documentsDuringTransfer(dir.resolve("loopback"), 0, loopbackMb, changes, "loopback_link");
         } finally {
             delete(dir);
         }
@@ -255,11 +263,21 @@ public final class AttachmentBenchmark {
     // ---- documents first on a slow link
 
     static void slowLink(Path dir, int mb, int changes) throws Exception {
+        documentsDuringTransfer(dir, RATE, mb, changes, "slow_link");
+    }
+
+    /**
+     * A 1 KB change A → B, idle and while B fetches an {@code mb} MB attachment from A over the same link: a {@link
+     * LoopbackProxy} limited to {@code rate} bytes/s each way, or unlimited ({@code rate} 0, plain loopback).
+     */
+    static void documentsDuringTransfer(Path dir, long rate, int mb, int changes, String scenario) throws Exception {
         Files.createDirectories(dir);
         System.out.printf(
-                "20 KB/s link (LoopbackProxy, %,d bytes/s each way, TCP, playground): a 1 KB change A → B, idle and while B"
-                        + " fetches a %d MB attachment from A over the same link%n%n",
-                RATE, mb);
+                "%s (LoopbackProxy, %s, TCP, playground): a 1 KB change A → B, idle and while B fetches a %d MB"
+                        + " attachment from A over the same link%n%n",
+                rate > 0 ? String.format("%,d B/s link", rate) : "unlimited loopback link",
+                rate > 0 ? String.format("%,d bytes/s each way", rate) : "no rate limit",
+                mb);
         try (Starling a = Starling.open(config(dir.resolve("a"), Identity.playground())
                         .listen("127.0.0.1:0")
                         .build());
@@ -268,7 +286,7 @@ public final class AttachmentBenchmark {
                 LoopbackProxy proxy = new LoopbackProxy(
                         new InetSocketAddress(
                                 "127.0.0.1", a.sync().listening().get(0).port()),
-                        RATE)) {
+                        rate)) {
             b.sync().registerSubscription("SELECT * FROM docs", Map.of());
             a.store().execute("INSERT INTO docs DOCUMENTS (:d)", Map.of("d", Map.of("_id", "d1", "v", "")));
             b.sync().connect(Endpoint.tcp("127.0.0.1", proxy.port()));
@@ -311,20 +329,21 @@ public final class AttachmentBenchmark {
             System.out.printf(
                     "| during the attachment transfer | %d | %.0f | %.0f |%n", busy.size(), busyMedian, busyMax);
             System.out.printf(
-                    "%nduring/idle (medians) %.2f (aim ≤ 2); slowest change during the transfer %.0f ms (budget ≤ 1000);"
-                            + " the attachment moved %,d bytes meanwhile (%.1f KB/s of the link's %.0f), transfer still"
-                            + " running at the end: %s%n",
+                    "%nduring/idle (medians) %.2f (aim ≤ 2); slowest change during the transfer %.0f ms%s;"
+                            + " the attachment moved %,d bytes meanwhile (%.1f KB/s%s), transfer still running at the"
+                            + " end: %s%n%n",
                     busyMedian / idleMedian,
                     busyMax,
+                    rate == RATE ? " (budget ≤ 1000)" : "",
                     bytesAtEnd - bytesAtStart,
                     bytesAtEnd / seconds / 1000,
-                    RATE / 1000.0,
+                    rate > 0 ? String.format(" of the link's %.0f", rate / 1000.0) : "",
                     stillRunning);
-            record("slow_link", "change_1kb_idle_ms", idleMedian, "ms", mb);
-            record("slow_link", "change_1kb_during_transfer_ms", busyMedian, "ms", mb);
-            record("slow_link", "change_1kb_during_transfer_max_ms", busyMax, "ms", mb);
-            record("slow_link", "during_over_idle", busyMedian / idleMedian, "ratio", mb);
-            record("slow_link", "attachment_kb_per_s_during", bytesAtEnd / seconds / 1000, "KB/s", mb);
+            record(scenario, "change_1kb_idle_ms", idleMedian, "ms", mb);
+            record(scenario, "change_1kb_during_transfer_ms", busyMedian, "ms", mb);
+            record(scenario, "change_1kb_during_transfer_max_ms", busyMax, "ms", mb);
+            record(scenario, "during_over_idle", busyMedian / idleMedian, "ratio", mb);
+            record(scenario, "attachment_kb_per_s_during", bytesAtEnd / seconds / 1000, "KB/s", mb);
         }
     }
 
