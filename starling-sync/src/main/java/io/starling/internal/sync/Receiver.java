@@ -452,10 +452,25 @@ final class Receiver {
         DocRef ref = h.ref();
         if (hints.containsKey(ref)) return; // to be requested later: the answer will be at least this new
         byte[] ours = store.stateOf(h.collection(), h.id());
+        if (ours == null) ours = heldInGroup(ref); // a state this very group brings counts as held
         if (ours != null && Digests.of(ours) != h.digest()) {
             hints.put(ref, new HintInfo(ours.length, ob));
             ob.remaining++;
         }
+    }
+
+    /**
+     * The state of {@code ref} that the group being received brings and has not applied yet (the last one), or null.
+     * A sender that reads its log in chunks can send a document's older state and, once a merge moved the row further
+     * on, a hint of its newer state in the same group: judged against the store alone (which does not hold it yet),
+     * the hint would be dropped, and the checkpoint would move past the newer state that nobody asked for.
+     */
+    private byte @Nullable [] heldInGroup(DocRef ref) {
+        for (int i = holding.size() - 1; i >= 0; i--) {
+            Doc d = holding.get(i);
+            if (d.ref().equals(ref)) return d.state();
+        }
+        return null;
     }
 
     /**

@@ -634,6 +634,22 @@ class ReceiverHostilePeerTest {
     }
 
     /**
+     * Regression (simulator seed 9465309171): a batch brings a document's older state and, later in the same group, a
+     * hint of its newer state (the sender read its log in chunks while a merge moved the row on). The hint is judged
+     * against the state the group brings — we held nothing before it — so the newer state is requested, and the batch
+     * waits for it.
+     */
+    @Test
+    void aHintOfADocumentTheSameGroupBringsIsRequested() {
+        connect();
+        byte[] older = state("m", 1);
+        batch(false, new DocEntry(CARS, id("m"), 1, older), new HintEntry(CARS, id("m"), Digests.of(older) + 1));
+        assertThat(b.bytes(ref("m"))).as("the older state is applied").isEqualTo(older);
+        assertThat(lastRequest().docs()).containsExactly(ref("m"));
+        assertThat(checkpoint()).as("the batch waits for the hinted document").isZero();
+    }
+
+    /**
      * An answer older than our copy is pushed back, and the batch that hinted it waits until the push-back is
      * acknowledged. A document the remote sends unasked is merged, but owes nothing.
      */
