@@ -70,6 +70,9 @@ final class Receiver {
 
     // a continued group, held until it ends
     private final List<Doc> holding = new ArrayList<>();
+    /** The last state of each document in {@link #holding}: what a hint in the same group is judged against. */
+    private final Map<DocRef, byte[]> holdingStates = new HashMap<>();
+
     private long holdingBytes;
     private @Nullable InPartial partial;
     private boolean groupWarned;
@@ -339,6 +342,7 @@ final class Receiver {
             if (session.isClosed()) return;
             if (doc == null) continue;
             holding.add(doc);
+            holdingStates.put(doc.ref(), doc.state());
             holdingBytes += doc.state().length;
         }
         long max = session.config().maxGroupBytes();
@@ -356,6 +360,7 @@ final class Receiver {
                 }
                 if (apply(new ArrayList<>(holding), null, groupOb, out) == null) return;
                 holding.clear();
+                holdingStates.clear();
                 holdingBytes = 0;
             }
         } else {
@@ -402,6 +407,7 @@ final class Receiver {
         if (hold && !shared) heldBack.addLast(ob);
         covered = next;
         holding.clear();
+        holdingStates.clear();
         holdingBytes = 0;
         groupWarned = false;
         return true;
@@ -452,25 +458,14 @@ final class Receiver {
         DocRef ref = h.ref();
         if (hints.containsKey(ref)) return; // to be requested later: the answer will be at least this new
         byte[] ours = store.stateOf(h.collection(), h.id());
-        if (ours == null) ours = heldInGroup(ref); // a state this very group brings counts as held
+        // a state this very group brings counts as held: a sender reading its log in chunks can send a document's older
+        // state and, once a merge moved the row on, a hint of its newer state in one group; judged against the store
+        // alone (which does not hold it yet) the hint would be dropped and the checkpoint would pass the newer state
+        if (ours == null) ours = holdingStates.get(ref);
         if (ours != null && Digests.of(ours) != h.digest()) {
             hints.put(ref, new HintInfo(ours.length, ob));
             ob.remaining++;
         }
-    }
-
-    /**
-     * The state of {@code ref} that the group being received brings and has not applied yet (the last one), or null.
-     * A sender that reads its log in chunks can send a document's older state and, once a merge moved the row further
-     * on, a hint of its newer state in the same group: judged against the store alone (which does not hold it yet),
-     * the hint would be dropped, and the checkpoint would move past the newer state that nobody asked for.
-     */
-    private byte @Nullable [] heldInGroup(DocRef ref) {
-        for (int i = holding.size() - 1; i >= 0; i--) {
-            Doc d = holding.get(i);
-            if (d.ref().equals(ref)) return d.state();
-        }
-        return null;
     }
 
     /**
