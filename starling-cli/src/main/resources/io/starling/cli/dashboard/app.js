@@ -139,7 +139,7 @@
     const body = h('tbody');
     items.slice(0, MAX_TABLE_ROWS).forEach((it, i) => {
       const tr = h('tr', { class: o.onRow ? 'clickable' : null });
-      for (const c of cols) tr.append(h('td', {}, valueCell(it[c])));
+      for (const c of cols) tr.append(h('td', {}, o.format && o.format[c] ? o.format[c](it[c]) : valueCell(it[c])));
       if (o.onRow) tr.addEventListener('click', () => o.onRow(it, tr, i));
       if (o.decorate) o.decorate(tr, it, i);
       body.append(tr);
@@ -356,6 +356,8 @@
         counts = new Map(items.map(r => [r.name, r.documents]));
         list.replaceChildren(items.length ? table(items, {
           columns: ['name', 'documents'],
+          // a count, not a stored value: shown with the locale's digit grouping (stored numbers are shown as stored)
+          format: { documents: v => typeof v === 'number' ? h('span', { class: 'v-num' }, num(v)) : valueCell(v) },
           onRow: it => openCollection(it.name),
           decorate: (tr, it) => { tr.dataset.collection = it.name; if (it.name === current) tr.classList.add('selected'); }
         }) : h('p', { class: 'muted' }, 'No collection holds documents yet.'));

@@ -94,13 +94,15 @@ class LoopbackDiscoveryTest {
                 new LanDiscovery.Options(app, base + 2, 1, 40002, LOOPBACK));
         events[0].await("finding the other peer", DISCOVERY, e -> e.found().containsKey(base + 2));
 
+        // Bounds, not timings: a close that ignored its timeout, or a second close that did the work again, would
+        // wait for JmDNS's own unbounded shutdown; the margins only absorb a loaded machine's scheduling.
         long t0 = System.nanoTime();
         started.get(0).close();
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        assertThat(took).isLessThan(LanDiscovery.CLOSE_TIMEOUT.plusSeconds(1));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(LanDiscovery.CLOSE_TIMEOUT.plusSeconds(10));
         int calls = events[0].foundCalls();
+        long t1 = System.nanoTime();
         started.get(0).close(); // idempotent: returns at once
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(took.plusMillis(500));
+        assertThat(Duration.ofNanos(System.nanoTime() - t1)).isLessThan(LanDiscovery.CLOSE_TIMEOUT);
         closeInParallel(started); // the survivor's goodbye reaches no one: the closed instance reports nothing more
         assertThat(events[0].foundCalls()).isEqualTo(calls);
     }
