@@ -147,7 +147,7 @@ final class HttpApi implements AutoCloseable {
         this.guard = guard;
         this.refusals = refusals;
         this.login = login;
-        this.keys = settings.apiKeys() == null ? null : new ApiKeys(settings.apiKeys());
+        this.keys = settings.apiKeys();
         this.commitWait = new CommitWait(db.store(), settings.commitWait(), waitingReads);
         this.maxBody = settings.maxBody();
         this.attachments = new AttachmentEndpoints(db);
