@@ -278,7 +278,7 @@ public final class KafkaChangeSink implements AutoCloseable {
     /** What the sink is doing, for metrics. */
     public Status status() {
         State s = state;
-        boolean behind = s != State.CAUGHT_UP && s != State.STOPPED;
+        boolean behind = s != State.CAUGHT_UP && s != State.STOPPED && s != State.STANDBY; // standby: not its job
         double lag = behind ? (System.nanoTime() - behindSinceNanos) / 1e9 : 0;
         return new Status(s, cursor, recordsSent.get(), failures.get(), skipped.get(), resets.get(), lag, lastError);
     }
