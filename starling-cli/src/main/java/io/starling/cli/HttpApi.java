@@ -320,7 +320,8 @@ final class HttpApi implements AutoCloseable {
             return Admission.refused(error(
                     500,
                     API_KEYS_UNREADABLE,
-                    "the peer cannot read its API key file, so no key is accepted; the operator must fix it"));
+                    "the peer cannot read its API keys (their file, or the shared database), so no key is accepted; the operator"
+                            + " must fix it"));
         }
         if (caller == null) {
             String presented = authorization == null ? null : bearer(authorization);

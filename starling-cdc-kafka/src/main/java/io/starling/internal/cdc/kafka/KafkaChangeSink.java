@@ -97,6 +97,9 @@ public final class KafkaChangeSink implements AutoCloseable {
     /** How long {@link #close} lets the page in flight finish before it aborts the producer. */
     static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
+    /** How soon a holder tries again after a renewal of its lease failed (while the lease still covers it). */
+    static final Duration RENEW_RETRY = Duration.ofMillis(500);
+
     /** What the sink is doing. */
     public enum State {
         /** Opening: the first read has not finished yet. */
@@ -380,7 +383,10 @@ public final class KafkaChangeSink implements AutoCloseable {
             claim = position.claim();
         } catch (RuntimeException e) {
             lastError = "cannot claim the sink's lease: " + describe(e);
-            if (holding && asked < sendUntilNanos) return true; // the claim still covers a whole delivery
+            if (holding && asked < sendUntilNanos) { // the claim still covers a whole delivery: try again soon
+                renewAtNanos = Math.min(sendUntilNanos, asked + RENEW_RETRY.toNanos());
+                return true;
+            }
             if (holding)
                 log.warn(
                         "kafka sink: cannot renew the lease in {}: {}; sending stops",
