@@ -69,6 +69,7 @@ public final class StarlingConfig {
     private final Identity identity;
     private final List<Endpoint> listen;
     private final List<Endpoint> connect;
+    private final List<List<Endpoint>> connectToAnyOf;
     private final boolean lan;
     private final int maxConnections;
     private final Duration statementTimeout;
@@ -84,6 +85,7 @@ public final class StarlingConfig {
         this.identity = b.identity;
         this.listen = List.copyOf(b.listen);
         this.connect = List.copyOf(b.connect);
+        this.connectToAnyOf = b.connectToAnyOf.stream().map(List::copyOf).toList();
         this.lan = b.lan;
         this.maxConnections = b.maxConnections;
         this.statementTimeout = b.statementTimeout;
@@ -205,6 +207,14 @@ public final class StarlingConfig {
         return connect;
     }
 
+    /**
+     * Peers reachable at several addresses (the nodes of one server), each kept connected through one of its
+     * addresses at a time ({@link Builder#connectToAnyOf}).
+     */
+    public List<List<Endpoint>> connectToAnyOf() {
+        return connectToAnyOf;
+    }
+
     /** Whether this peer advertises itself and finds peers of its app on the local network (mDNS). */
     public boolean lan() {
         return lan;
@@ -271,7 +281,7 @@ public final class StarlingConfig {
 
     /** True when opening this configuration starts networking. */
     public boolean networked() {
-        return !listen.isEmpty() || !connect.isEmpty() || lan;
+        return !listen.isEmpty() || !connect.isEmpty() || !connectToAnyOf.isEmpty() || lan;
     }
 
     /** A builder holding this configuration's values. */
@@ -286,6 +296,7 @@ public final class StarlingConfig {
         b.identity = identity;
         b.listen = new ArrayList<>(listen);
         b.connect = new ArrayList<>(connect);
+        b.connectToAnyOf = new ArrayList<>(connectToAnyOf);
         b.lan = lan;
         b.maxConnections = maxConnections;
         b.statementTimeout = statementTimeout;
@@ -300,7 +311,8 @@ public final class StarlingConfig {
                 + ", siteId="
                 + (siteId == 0 ? "auto" : Long.toUnsignedString(siteId, 16)) + ", durability=" + durability
                 + ", maxClockDrift=" + maxClockDrift + ", identity=" + identity + ", listen=" + listen
-                + ", connect=" + connect + ", lan=" + lan + ", maxConnections=" + maxConnections
+                + ", connect=" + connect + (connectToAnyOf.isEmpty() ? "" : ", connectToAnyOf=" + connectToAnyOf)
+                + ", lan=" + lan + ", maxConnections=" + maxConnections
                 + ", statementTimeout=" + statementTimeout + ", attachments=" + attachments + '}';
     }
 
@@ -325,6 +337,7 @@ public final class StarlingConfig {
         private Identity identity = Identity.playground();
         private List<Endpoint> listen = new ArrayList<>();
         private List<Endpoint> connect = new ArrayList<>();
+        private List<List<Endpoint>> connectToAnyOf = new ArrayList<>();
         private boolean lan;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
@@ -424,6 +437,27 @@ public final class StarlingConfig {
         /** Like {@link #connect(List)}, parsing each with {@link Endpoint#parse}. */
         public Builder connect(String... endpoints) {
             return connect(parseAll(endpoints));
+        }
+
+        /**
+         * Adds one peer that answers at several addresses — the nodes of one server on a shared database — to keep
+         * connected to through one address at a time: when a connection attempt fails or the connection ends, the
+         * next attempt (after the usual backoff) goes to the next address, round the list. So a device reaches the
+         * server while any node is up, without a load balancer. A connection that ends because a node drains
+         * ({@code going-away}) moves on as well.
+         *
+         * @throws StarlingException {@link ErrorCode#CONFIG_INVALID} for an empty list, a repeated address or port 0
+         */
+        public Builder connectToAnyOf(List<Endpoint> addresses) {
+            if (addresses.isEmpty()) throw invalid("connectToAnyOf needs at least one address");
+            if (new java.util.HashSet<>(addresses).size() != addresses.size()) {
+                throw invalid("an address is repeated in " + addresses);
+            }
+            for (Endpoint e : addresses) {
+                if (e.port() == 0) throw invalid("cannot connect to port 0: " + e);
+            }
+            this.connectToAnyOf.add(List.copyOf(addresses));
+            return this;
         }
 
         /** LAN discovery over mDNS: advertise this peer and connect to peers of the same app. */

@@ -1,6 +1,8 @@
 package io.starling.cli;
 
 import io.starling.internal.query.Permissions;
+import io.starling.internal.storage.StorageException;
+import io.starling.internal.storage.postgres.PostgresClusterState;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code starling apikey create|list|revoke}: the HTTP API keys of a database (docs/HTTP-API.md, "API keys"). They
  * live in {@code DIR/api-keys.json}, beside the database and outside it, so that they can be managed while a peer
- * runs on the database (a running peer sees the change at its next request) and never sync.
+ * runs on the database (a running peer sees the change at its next request) and never sync. With {@code --postgres}
+ * they are rows of the PostgreSQL database that server nodes share, so every node of the server honours them.
  */
 @Command(
         name = "apikey",
@@ -52,13 +55,42 @@ final class ApiKeyCommand implements Callable<Integer> {
         @Nullable
         Path database;
 
-        ApiKeys keys(CliEnvironment environment) {
+        @Option(
+                names = "--postgres",
+                paramLabel = "JDBC_URL",
+                description = "Manage the keys of the server nodes that share this PostgreSQL database (the URL"
+                        + " given to 'starling server --postgres'); every node honours them. Not with --db.")
+        @Nullable
+        String postgres;
+
+        /** Runs {@code work} on the keys, holding the database connection (if any) only meanwhile. */
+        <T> T withKeys(CliEnvironment environment, java.util.function.Function<ApiKeys, T> work) {
+            String url = postgres;
+            if (url != null) {
+                if (database != null) {
+                    throw new CliUsageException("--db and --postgres name two key stores: the file of a database"
+                            + " directory, or the database of server nodes on PostgreSQL");
+                }
+                if (!url.startsWith("jdbc:postgresql:")) {
+                    throw new CliUsageException("--postgres takes a JDBC URL starting with jdbc:postgresql:, got '"
+                            + SyncOptions.withoutParameters(url) + "'");
+                }
+                PostgresClusterState state;
+                try {
+                    state = PostgresClusterState.open(url);
+                } catch (StorageException e) {
+                    throw new CliUsageException("apikey/file", String.valueOf(e.getMessage()));
+                }
+                try (state) {
+                    return work.apply(ApiKeys.inPostgres(state));
+                }
+            }
             Path dir = database;
             if (dir == null) {
                 String env = environment.env().get("STARLING_DB_PATH");
                 dir = Path.of(env == null || env.isBlank() ? "starling-data" : env);
             }
-            return ApiKeys.inDatabase(dir);
+            return work.apply(ApiKeys.inDatabase(dir));
         }
     }
 
@@ -124,7 +156,10 @@ final class ApiKeyCommand implements Callable<Integer> {
                         "--user must be 1 to " + ApiKeys.MAX_NAME + " characters without control characters");
             }
             Permissions set = ApiKeys.readPermissions(permissions);
-            ApiKeys keys = database.keys(parent.environment);
+            return database.withKeys(parent.environment, keys -> create(keys, set));
+        }
+
+        private Integer create(ApiKeys keys, Permissions set) {
             ApiKeys.Created created;
             try {
                 created = keys.create(name, user, set);
@@ -137,12 +172,12 @@ final class ApiKeyCommand implements Callable<Integer> {
             out.flush();
             ApiKeys.Key k = created.key();
             err.println("created API key " + k.id() + (k.name().isEmpty() ? "" : " (" + k.name() + ")") + " for user "
-                    + k.userId() + " in " + keys.file());
+                    + k.userId() + " in " + keys.where());
             err.println("  read:  " + summary(k.permissions().read()));
             err.println("  write: " + summary(k.permissions().write()));
-            err.println("This is the only time the key is shown (the file keeps a salted hash of it). Send it as"
-                    + " 'Authorization: Bearer <key>'; revoke it with 'starling apikey revoke --db "
-                    + keys.file().getParent() + " " + k.id() + "'.");
+            err.println("This is the only time the key is shown (only a salted hash of it is kept). Send it as"
+                    + " 'Authorization: Bearer <key>'; revoke it with 'starling apikey revoke " + keys.option() + " "
+                    + k.id() + "'.");
             err.flush();
             return CommandLine.ExitCode.OK;
         }
@@ -166,7 +201,10 @@ final class ApiKeyCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            ApiKeys keys = database.keys(parent.environment);
+            return database.withKeys(parent.environment, this::list);
+        }
+
+        private Integer list(ApiKeys keys) {
             List<ApiKeys.Key> list;
             try {
                 list = keys.list();
@@ -175,7 +213,7 @@ final class ApiKeyCommand implements Callable<Integer> {
             }
             PrintWriter out = spec.commandLine().getOut();
             if (list.isEmpty()) {
-                spec.commandLine().getErr().println("no API keys in " + keys.file());
+                spec.commandLine().getErr().println("no API keys in " + keys.where());
                 spec.commandLine().getErr().flush();
                 return CommandLine.ExitCode.OK;
             }
@@ -217,7 +255,10 @@ final class ApiKeyCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            ApiKeys keys = database.keys(parent.environment);
+            return database.withKeys(parent.environment, this::revoke);
+        }
+
+        private Integer revoke(ApiKeys keys) {
             ApiKeys.Key removed;
             try {
                 removed = keys.revoke(id);
@@ -226,7 +267,7 @@ final class ApiKeyCommand implements Callable<Integer> {
             }
             if (removed == null) {
                 throw new CliUsageException(
-                        "apikey/unknown", "no API key " + id + " in " + keys.file() + " ('starling apikey list')");
+                        "apikey/unknown", "no API key " + id + " in " + keys.where() + " ('starling apikey list')");
             }
             PrintWriter out = spec.commandLine().getOut();
             out.println(

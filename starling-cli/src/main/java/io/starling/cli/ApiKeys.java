@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starling.internal.core.Value;
 import io.starling.internal.query.InvalidPermissionsException;
 import io.starling.internal.query.Permissions;
+import io.starling.internal.storage.StorageException;
+import io.starling.internal.storage.postgres.PostgresClusterState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -44,12 +46,20 @@ import org.jspecify.annotations.Nullable;
  * stolen hash expensive. A 256-bit random secret cannot be guessed however fast the hash is (2^256 candidates), so
  * stretching would add a delay to every request and no safety. The salt keeps equal secrets from having equal
  * hashes and any precomputation from applying across files.
+ *
+ * Several server nodes on one PostgreSQL are one server, so their keys are one set: the same records (one JSON
+ * object per key, as in the file) are rows of the shared database instead (PostgresClusterState). A node re-reads
+ * them when its copy is older than SHARED_STALENESS, so a key made or revoked through any node is honoured or
+ * refused by every node within that time, at the cost of one small query per node and second at most (only while
+ * requests with keys arrive).
  */
 
 /**
  * The HTTP API keys of a database: a JSON file ({@code api-keys.json} in the database directory), read and written by
  * {@code starling apikey}, read by the HTTP API on every request that carries a key (re-read whenever the file
- * changes, so a key created or revoked takes effect on a running peer at its next request). Thread-safe.
+ * changes, so a key created or revoked takes effect on a running peer at its next request). For server nodes on one
+ * PostgreSQL ({@link #inPostgres}) the keys are rows of that database, shared by every node, and a node sees a change
+ * within {@link #SHARED_STALENESS}. Thread-safe.
  */
 final class ApiKeys {
     static final String FILE_NAME = "api-keys.json";
@@ -59,6 +69,8 @@ final class ApiKeys {
     private static final Pattern KEY = Pattern.compile("stk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})");
     private static final Pattern ID = Pattern.compile("[0-9a-f]{16}");
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** How long a node may answer from its copy of keys kept in PostgreSQL before it reads them again. */
+    static final java.time.Duration SHARED_STALENESS = java.time.Duration.ofSeconds(1);
 
     /**
      * One key as filed: everything but the secret.
@@ -81,21 +93,47 @@ final class ApiKeys {
     /** A new key: what is filed, and the whole key, to be shown once. */
     record Created(Key key, String secretKey) {}
 
-    private final Path file;
+    private final Path file; // the key file, or where the keys of a shared database would be (never written)
+    private final @Nullable PostgresClusterState shared;
     private @Nullable Snapshot snapshot; // guarded by this
 
-    private record Snapshot(FileTime modified, long size, Map<String, Key> byId) {}
+    private record Snapshot(FileTime modified, long size, long readAtNanos, Map<String, Key> byId) {}
 
     ApiKeys(Path file) {
         this.file = file;
+        this.shared = null;
+    }
+
+    private ApiKeys(PostgresClusterState shared) {
+        this.file = Path.of(FILE_NAME);
+        this.shared = shared;
     }
 
     static ApiKeys inDatabase(Path dbDir) {
         return new ApiKeys(dbDir.resolve(FILE_NAME));
     }
 
+    /** The keys kept in the PostgreSQL database of {@code state}, shared by every node on it. */
+    static ApiKeys inPostgres(PostgresClusterState state) {
+        return new ApiKeys(state);
+    }
+
     Path file() {
         return file;
+    }
+
+    /** Where the keys are kept, for messages: the file, or the database (without its URL's parameters). */
+    String where() {
+        PostgresClusterState s = shared;
+        return s == null ? file.toString() : "PostgreSQL " + s.where();
+    }
+
+    /** The option that names this key store to {@code starling apikey}. */
+    String option() {
+        PostgresClusterState s = shared;
+        return s == null
+                ? "--db " + file.toAbsolutePath().getParent()
+                : "--postgres '" + s.where().replace("?…", "?…your parameters…") + "'";
     }
 
     /** Whether the text has the shape of a key (it may still be unknown or revoked). */
@@ -132,7 +170,7 @@ final class ApiKeys {
     synchronized Created create(@Nullable String name, @Nullable String userId, Permissions permissions) {
         Map<String, Key> keys = new LinkedHashMap<>(read());
         if (keys.size() >= MAX_KEYS) {
-            throw new ApiKeyFileException(file + " holds " + keys.size() + " keys; the limit is " + MAX_KEYS
+            throw new ApiKeyFileException(where() + " holds " + keys.size() + " keys; the limit is " + MAX_KEYS
                     + " (revoke unused ones with 'starling apikey revoke')");
         }
         byte[] idBytes = new byte[8];
@@ -154,8 +192,23 @@ final class ApiKeys {
                 salt,
                 hmac(salt, secret.getBytes(StandardCharsets.US_ASCII)),
                 permissions);
-        keys.put(id, key);
-        write(keys);
+        PostgresClusterState s = shared;
+        if (s != null) {
+            boolean added;
+            try {
+                added = s.addApiKey(id, toJson(key).toString(), MAX_KEYS);
+            } catch (StorageException e) {
+                throw new ApiKeyFileException("cannot store the key in " + where() + ": " + e.getMessage(), e);
+            }
+            if (!added) { // another node made keys meanwhile: the limit, or (2^-64) the same id
+                throw new ApiKeyFileException(where() + " holds " + MAX_KEYS + " keys or the new key's id was taken"
+                        + " at the same moment; the limit is " + MAX_KEYS + " (try again, or revoke unused ones)");
+            }
+            snapshot = null;
+        } else {
+            keys.put(id, key);
+            write(keys);
+        }
         return new Created(key, PREFIX + id + "_" + secret);
     }
 
@@ -170,6 +223,17 @@ final class ApiKeys {
         if (m.matches()) id = m.group(1);
         if (id.startsWith(PREFIX)) id = id.substring(PREFIX.length());
         if (!ID.matcher(id).matches()) return null;
+        PostgresClusterState s = shared;
+        if (s != null) {
+            String record;
+            try {
+                record = s.removeApiKey(id);
+            } catch (StorageException e) {
+                throw new ApiKeyFileException("cannot revoke the key in " + where() + ": " + e.getMessage(), e);
+            }
+            snapshot = null;
+            return record == null ? null : fromJson(parse(record.getBytes(StandardCharsets.UTF_8)), where());
+        }
         Map<String, Key> keys = new LinkedHashMap<>(read());
         Key removed = keys.remove(id);
         if (removed != null) write(keys);
@@ -178,6 +242,14 @@ final class ApiKeys {
 
     /** The keys as the file holds them now, re-read when its time or size changed. */
     private synchronized Map<String, Key> current() {
+        if (shared != null) {
+            Snapshot s = snapshot;
+            long now = System.nanoTime();
+            if (s != null && now - s.readAtNanos() < SHARED_STALENESS.toNanos()) return s.byId();
+            Map<String, Key> keys = read();
+            snapshot = new Snapshot(FileTime.fromMillis(0), 0, now, keys);
+            return keys;
+        }
         FileTime modified;
         long size;
         try {
@@ -192,11 +264,26 @@ final class ApiKeys {
         Snapshot s = snapshot;
         if (s != null && s.modified().equals(modified) && s.size() == size) return s.byId();
         Map<String, Key> keys = read();
-        snapshot = new Snapshot(modified, size, keys);
+        snapshot = new Snapshot(modified, size, 0, keys);
         return keys;
     }
 
     private Map<String, Key> read() {
+        PostgresClusterState shared = this.shared;
+        if (shared != null) {
+            List<String> records;
+            try {
+                records = shared.apiKeys();
+            } catch (StorageException e) {
+                throw new ApiKeyFileException("cannot read the keys in " + where() + ": " + e.getMessage(), e);
+            }
+            Map<String, Key> keys = new LinkedHashMap<>();
+            for (int i = 0; i < records.size(); i++) {
+                Key k = fromJson(parse(records.get(i).getBytes(StandardCharsets.UTF_8)), where() + ": key " + i);
+                keys.put(k.id(), k);
+            }
+            return keys;
+        }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -205,12 +292,7 @@ final class ApiKeys {
         } catch (IOException e) {
             throw new ApiKeyFileException("cannot read " + file + ": " + e, e);
         }
-        JsonNode root;
-        try {
-            root = JsonArgs.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw new ApiKeyFileException(file + " is not valid JSON: " + JsonArgs.describe(e), null);
-        }
+        JsonNode root = parse(bytes);
         JsonNode list = root.path("keys");
         if (!root.isObject() || root.path("format").asInt() != 1 || !list.isArray()) {
             throw new ApiKeyFileException(file + " is not an API key file ({\"format\": 1, \"keys\": [...]})", null);
@@ -218,26 +300,52 @@ final class ApiKeys {
         Map<String, Key> keys = new LinkedHashMap<>();
         for (int i = 0; i < list.size(); i++) {
             JsonNode k = list.get(i);
-            String where = file + ": keys[" + i + "]";
-            try {
-                String id = k.path("id").asText("");
-                if (!ID.matcher(id).matches()) throw new IllegalArgumentException("id is not 16 hex digits");
-                Permissions permissions = Permissions.parse(Value.fromJava(JsonArgs.value(k.path("permissions"))));
-                keys.put(
-                        id,
-                        new Key(
-                                id,
-                                k.path("name").asText(""),
-                                text(k, "userId"),
-                                Instant.parse(text(k, "createdAt")),
-                                Base64.getDecoder().decode(text(k, "salt")),
-                                Base64.getDecoder().decode(text(k, "hash")),
-                                permissions));
-            } catch (RuntimeException e) {
-                throw new ApiKeyFileException(where + ": " + e.getMessage(), null);
-            }
+            Key key = fromJson(k, file + ": keys[" + i + "]");
+            keys.put(key.id(), key);
         }
         return keys;
+    }
+
+    private JsonNode parse(byte[] bytes) {
+        try {
+            return JsonArgs.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new ApiKeyFileException(where() + " is not valid JSON: " + JsonArgs.describe(e), null);
+        }
+    }
+
+    /** One key as filed (a member of the file's "keys", or a row of a shared database). */
+    private static Key fromJson(JsonNode k, String where) {
+        try {
+            String id = k.path("id").asText("");
+            if (!ID.matcher(id).matches()) throw new IllegalArgumentException("id is not 16 hex digits");
+            Permissions permissions = Permissions.parse(Value.fromJava(JsonArgs.value(k.path("permissions"))));
+            return new Key(
+                    id,
+                    k.path("name").asText(""),
+                    text(k, "userId"),
+                    Instant.parse(text(k, "createdAt")),
+                    Base64.getDecoder().decode(text(k, "salt")),
+                    Base64.getDecoder().decode(text(k, "hash")),
+                    permissions);
+        } catch (RuntimeException e) {
+            throw new ApiKeyFileException(where + ": " + e.getMessage(), null);
+        }
+    }
+
+    private static ObjectNode toJson(Key k) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("id", k.id());
+        o.put("name", k.name());
+        o.put("userId", k.userId());
+        o.put("createdAt", k.createdAt().toString());
+        o.put("salt", Base64.getEncoder().encodeToString(k.salt()));
+        o.put("hash", Base64.getEncoder().encodeToString(k.hash()));
+        o.set(
+                "permissions",
+                JsonArgs.tree(java.util.Objects.requireNonNull(
+                        k.permissions().toValue().toJava())));
+        return o;
     }
 
     private static String text(JsonNode k, String member) {
@@ -251,19 +359,7 @@ final class ApiKeys {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("format", 1);
         ArrayNode list = root.putArray("keys");
-        for (Key k : keys.values()) {
-            ObjectNode o = list.addObject();
-            o.put("id", k.id());
-            o.put("name", k.name());
-            o.put("userId", k.userId());
-            o.put("createdAt", k.createdAt().toString());
-            o.put("salt", Base64.getEncoder().encodeToString(k.salt()));
-            o.put("hash", Base64.getEncoder().encodeToString(k.hash()));
-            o.set(
-                    "permissions",
-                    JsonArgs.tree(java.util.Objects.requireNonNull(
-                            k.permissions().toValue().toJava())));
-        }
+        for (Key k : keys.values()) list.add(toJson(k));
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);

@@ -147,7 +147,7 @@ final class HttpApi implements AutoCloseable {
         this.guard = guard;
         this.refusals = refusals;
         this.login = login;
-        this.keys = settings.apiKeys() == null ? null : new ApiKeys(settings.apiKeys());
+        this.keys = settings.apiKeys();
         this.commitWait = new CommitWait(db.store(), settings.commitWait(), waitingReads);
         this.maxBody = settings.maxBody();
         this.attachments = new AttachmentEndpoints(db);
@@ -320,7 +320,8 @@ final class HttpApi implements AutoCloseable {
             return Admission.refused(error(
                     500,
                     API_KEYS_UNREADABLE,
-                    "the peer cannot read its API key file, so no key is accepted; the operator must fix it"));
+                    "the peer cannot read its API keys (their file, or the shared database), so no key is accepted; the operator"
+                            + " must fix it"));
         }
         if (caller == null) {
             String presented = authorization == null ? null : bearer(authorization);

@@ -50,7 +50,6 @@ import io.starling.internal.auth.LoginService;
 import io.starling.internal.net.RefusalLog;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -157,7 +156,7 @@ final class HttpApiServer implements AutoCloseable {
      * @param allowedHosts names accepted in {@code Host} besides IP literals and {@code localhost}
      * @param allowedOrigins origins accepted in {@code Origin} besides the request's own
      * @param commitWait how long a read carrying a commit token may wait for this node to hold that write
-     * @param apiKeys the API key file ({@link ApiKeys}), or null for none: only the admin token then
+     * @param apiKeys the API keys (a file, or the rows of a shared database), or null for none: only the admin token then
      */
     record Settings(
             @Nullable String token,
@@ -169,7 +168,7 @@ final class HttpApiServer implements AutoCloseable {
             Set<String> allowedHosts,
             Set<String> allowedOrigins,
             Duration commitWait,
-            @Nullable Path apiKeys) {
+            @Nullable ApiKeys apiKeys) {
         Settings {
             positive("maxBody", maxBody);
             positive("maxConnections", maxConnections);
@@ -322,7 +321,7 @@ final class HttpApiServer implements AutoCloseable {
                     apiKeys);
         }
 
-        Settings withApiKeys(@Nullable Path apiKeys) {
+        Settings withApiKeys(@Nullable ApiKeys apiKeys) {
             return new Settings(
                     token,
                     maxBody,

@@ -103,8 +103,8 @@ final class HttpOptions {
         }
 
         /** The same binding, accepting the API keys of {@code file}. */
-        Binding withApiKeys(java.nio.file.Path file) {
-            return new Binding(address, token, settings.withApiKeys(file));
+        Binding withApiKeys(ApiKeys keys) {
+            return new Binding(address, token, settings.withApiKeys(keys));
         }
     }
 

@@ -10,6 +10,7 @@ import io.starling.internal.auth.AuthException;
 import io.starling.internal.auth.Authority;
 import io.starling.internal.auth.LoginService;
 import io.starling.internal.cdc.kafka.KafkaChangeSink;
+import io.starling.internal.storage.postgres.PostgresClusterState;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -150,12 +151,14 @@ class PeerCommand implements Callable<Integer> {
                                             .map(n -> n + " (" + auth.providerType(n) + ")")
                                             .toList()));
                 }
-                ApiKeys keys = ApiKeys.inDatabase(db.config().databaseDirectory());
+                PostgresClusterState shared = sharedState();
+                ApiKeys keys = shared == null
+                        ? ApiKeys.inDatabase(db.config().databaseDirectory())
+                        : ApiKeys.inPostgres(shared);
                 int keyCount = binding == null ? 0 : countKeys(keys);
-                try (KafkaChangeSink sink = kafka.start(db, err);
-                        HttpApiServer server = binding == null
-                                ? null
-                                : startHttp(db, binding.withApiKeys(keys.file()), login, readiness)) {
+                try (KafkaChangeSink sink = kafka.start(db, err, shared);
+                        HttpApiServer server =
+                                binding == null ? null : startHttp(db, binding.withApiKeys(keys), login, readiness)) {
                     if (server != null && binding != null) {
                         if (sink != null) server.addMetrics(() -> PrometheusMetrics.render(sink.status()));
                         err.println("http listening on " + server.url());
@@ -164,7 +167,7 @@ class PeerCommand implements Callable<Integer> {
                         }
                         if (keyCount > 0) {
                             err.println("http accepts " + keyCount + (keyCount == 1 ? " API key" : " API keys")
-                                    + " from " + keys.file() + " (starling apikey list)"
+                                    + " from " + keys.where() + " (starling apikey list)"
                                     + (binding.token() == null
                                             ? "; requests without a key are refused (no --http-token)"
                                             : ""));
@@ -203,6 +206,16 @@ class PeerCommand implements Callable<Integer> {
     /** Adds what this command configures beyond the shared options (the server: its storage, its limits). */
     StarlingConfig.Builder configure(StarlingConfig.Builder builder) {
         return builder;
+    }
+
+    /**
+     * The state that server nodes on one PostgreSQL share besides the documents (API keys, the Kafka sink's lease
+     * and cursor), or null to keep it in files of the database directory. Called once the instance is open; the
+     * command closes what it returns in {@link #stop}.
+     */
+    @Nullable
+    PostgresClusterState sharedState() {
+        return null;
     }
 
     /** Called once the instance is open and subscribed, before the status lines are printed. */

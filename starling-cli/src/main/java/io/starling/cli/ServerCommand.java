@@ -1,9 +1,13 @@
 package io.starling.cli;
 
+import io.starling.ErrorCode;
 import io.starling.QueryResultItem;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
+import io.starling.StarlingException;
 import io.starling.SyncSubscription;
+import io.starling.internal.storage.StorageException;
+import io.starling.internal.storage.postgres.PostgresClusterState;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,6 +98,7 @@ final class ServerCommand extends PeerCommand {
 
     private final Set<String> subscribed = ConcurrentHashMap.newKeySet();
     private @Nullable ScheduledExecutorService collectionWatch;
+    private @Nullable PostgresClusterState sharedState;
 
     ServerCommand(CliEnvironment environment) {
         this(environment, false);
@@ -163,6 +168,24 @@ final class ServerCommand extends PeerCommand {
         return builder.storageUrl(postgres).maxConnections(maxPeers);
     }
 
+    /** With --postgres: the API keys and the Kafka sink's lease are the shared database's, like the documents. */
+    @Override
+    @Nullable
+    PostgresClusterState sharedState() {
+        String url = postgres;
+        if (url == null) return null;
+        PostgresClusterState state = sharedState;
+        if (state == null) {
+            try {
+                state = PostgresClusterState.open(url);
+            } catch (StorageException e) {
+                throw new StarlingException(ErrorCode.STORE_IO, String.valueOf(e.getMessage()), e);
+            }
+            sharedState = state;
+        }
+        return state;
+    }
+
     /** Subscribes to every collection named or held, and keeps looking for new ones. */
     @Override
     void started(Starling db, PrintWriter err) {
@@ -222,5 +245,7 @@ final class ServerCommand extends PeerCommand {
         db.sync().drain();
         if (server != null) server.close();
         db.close();
+        PostgresClusterState state = sharedState;
+        if (state != null) state.close();
     }
 }

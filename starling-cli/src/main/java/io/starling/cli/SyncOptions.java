@@ -32,11 +32,14 @@ final class SyncOptions {
 
     @Option(
             names = "--connect",
-            paramLabel = "ENDPOINT",
-            converter = EndpointConverter.class,
+            paramLabel = "ENDPOINT[,ENDPOINT…]",
+            converter = AddressesConverter.class,
             description = "Keep connected to a peer at HOST:PORT, tcp://HOST:PORT or ws://HOST:PORT[/sync],"
-                    + " reconnecting with backoff. Repeatable. Default: $STARLING_CONNECT.")
-    List<Endpoint> connect = new ArrayList<>();
+                    + " reconnecting with backoff. Several addresses separated by commas are one peer, such as the"
+                    + " nodes of one server: one connection at a time, and when it fails or ends the next attempt"
+                    + " goes to the next address (no load balancer needed). Repeatable (one peer each). Default:"
+                    + " $STARLING_CONNECT (commas there separate peers).")
+    List<Addresses> connect = new ArrayList<>();
 
     @Option(names = "--lan", description = "Find and sync with peers of the same app on the local network (mDNS).")
     boolean lan;
@@ -63,7 +66,15 @@ final class SyncOptions {
      */
     StarlingConfig.Builder apply(StarlingConfig.Builder builder) {
         if (!listen.isEmpty()) builder.listen(listen);
-        if (!connect.isEmpty()) builder.connect(connect);
+        if (!connect.isEmpty()) {
+            builder.connect(connect.stream()
+                    .filter(a -> a.endpoints().size() == 1)
+                    .map(a -> a.endpoints().get(0))
+                    .toList());
+            for (Addresses a : connect) {
+                if (a.endpoints().size() > 1) builder.connectToAnyOf(a.endpoints());
+            }
+        }
         if (lan) builder.lan(true);
         if (sharedKey != null) {
             if (!Files.isRegularFile(sharedKey)) {
@@ -141,6 +152,11 @@ final class SyncOptions {
                 + ")");
         for (Endpoint endpoint : db.sync().listening()) err.println("sync listening on " + endpoint);
         for (Endpoint endpoint : config.connect()) err.println("sync connecting to " + endpoint);
+        for (List<Endpoint> addresses : config.connectToAnyOf()) {
+            err.println("sync connecting to one of "
+                    + String.join(
+                            ", ", addresses.stream().map(Endpoint::toString).toList()));
+        }
         if (config.lan()) err.println("sync discovering peers of app " + config.appId() + " on the local network");
         Sync.DeviceStatus device = db.sync().deviceStatus();
         if (device != null && device.state() == Sync.DeviceState.VALID) {
@@ -161,6 +177,35 @@ final class SyncOptions {
     static String withoutParameters(String url) {
         int q = url.indexOf('?');
         return q < 0 ? url : url.substring(0, q);
+    }
+
+    /** The addresses of one peer given to {@code --connect}: one, or several (the nodes of one server). */
+    record Addresses(List<Endpoint> endpoints) {}
+
+    /** {@code ENDPOINT[,ENDPOINT…]}, each parsed like {@link EndpointConverter}; a malformed one is a usage error. */
+    static final class AddressesConverter implements CommandLine.ITypeConverter<Addresses> {
+        @Override
+        public Addresses convert(String value) {
+            List<Endpoint> endpoints = new ArrayList<>();
+            for (String part : value.split(",", -1)) {
+                if (part.isBlank()) {
+                    throw new CommandLine.TypeConversionException(
+                            "an empty address in '" + value + "' (separate the addresses of one peer with commas)");
+                }
+                Endpoint e;
+                try {
+                    e = Endpoint.parse(part);
+                } catch (StarlingException ex) {
+                    throw new CommandLine.TypeConversionException(ex.getMessage());
+                }
+                if (e.port() == 0) throw new CommandLine.TypeConversionException("cannot connect to port 0: " + e);
+                if (endpoints.contains(e)) {
+                    throw new CommandLine.TypeConversionException(e + " appears twice in '" + value + "'");
+                }
+                endpoints.add(e);
+            }
+            return new Addresses(List.copyOf(endpoints));
+        }
     }
 
     /** Lets picocli parse endpoints and report a malformed one as a usage error. */

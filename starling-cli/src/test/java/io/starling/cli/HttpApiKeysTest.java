@@ -72,7 +72,7 @@ class HttpApiKeysTest {
         server = HttpApiServer.start(
                 db,
                 new InetSocketAddress("127.0.0.1", 0),
-                HttpApiServer.Settings.defaults().withToken(ADMIN).withApiKeys(keys.file()));
+                HttpApiServer.Settings.defaults().withToken(ADMIN).withApiKeys(keys));
     }
 
     @AfterEach
@@ -212,7 +212,7 @@ class HttpApiKeysTest {
         server = HttpApiServer.start(
                 db,
                 new InetSocketAddress("127.0.0.1", 0),
-                HttpApiServer.Settings.defaults().withApiKeys(keys.file()));
+                HttpApiServer.Settings.defaults().withApiKeys(keys));
         assertError(execute(null, "SELECT * FROM tasks"), 401, "http/unauthorized", "API key");
         assertThat(ids(execute(alice, "SELECT * FROM tasks ORDER BY _id"))).containsExactly("a1", "a2");
         // health needs no credentials

@@ -64,7 +64,8 @@ public enum StarlingModule {
      * change-data-capture sink. Its HTTP API keys carry permission sets (the query layer's {@code Permissions}, built
      * from the core's values) and run requests through the engine's permission-checked entry points ({@code
      * DefaultStore.execute(…, grant)} and its live-query and change-feed twins), which the public API does not offer
-     * yet.
+     * yet. Server nodes on one PostgreSQL keep their API keys and the Kafka sink's lease in that database, through
+     * the PostgreSQL module's {@code PostgresClusterState} (and the storage's exception, which it throws).
      */
     CLI(
             Kind.APPLICATION,
@@ -77,7 +78,9 @@ public enum StarlingModule {
                     "io.starling.internal.cdc.kafka..",
                     "io.starling.internal.query..",
                     "io.starling.internal.core..",
-                    "io.starling.internal.engine.."),
+                    "io.starling.internal.engine..",
+                    "io.starling.internal.storage",
+                    "io.starling.internal.storage.postgres.."),
             List.of()),
     /** Benchmarks: they measure internals too, so they may use every module they depend on. */
     BENCH(Kind.APPLICATION, packages("io.starling.bench.."), List.of(STARLING, TRANSPORT_NETTY)),

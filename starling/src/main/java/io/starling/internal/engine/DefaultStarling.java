@@ -216,10 +216,11 @@ public final class DefaultStarling implements Starling {
         }
         network = provider.start(new Host());
         log.info(
-                "network started ({}): listening on {}, connecting to {}, LAN discovery {}",
+                "network started ({}): listening on {}, connecting to {}{}, LAN discovery {}",
                 provider.name(),
                 network.listening(),
                 config.connect(),
+                config.connectToAnyOf().isEmpty() ? "" : " and to one of each of " + config.connectToAnyOf(),
                 config.lan() ? "on" : "off");
         return network;
     }

@@ -13,6 +13,12 @@ public interface Network extends AutoCloseable {
     void connect(Endpoint endpoint);
 
     /**
+     * Adds one peer reachable at several addresses (the nodes of one server) to keep connected to, through one
+     * address at a time: each new attempt after a failed attempt or an ended connection goes to the next address.
+     */
+    void connectToAnyOf(List<Endpoint> addresses);
+
+    /**
      * Stops accepting, dialing and discovery; open connections stay, so that their sessions can still say
      * goodbye. The instance calls it first when it closes. Idempotent.
      */

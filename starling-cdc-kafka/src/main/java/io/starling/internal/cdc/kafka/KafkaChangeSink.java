@@ -59,6 +59,14 @@ import org.slf4j.LoggerFactory;
  *   gave (a database restored from an older backup, store/invalid-cursor): the sink logs a warning, counts a cursor
  *   reset and sends every document again from the start of the feed. Deletes purged meanwhile are not sent: a
  *   consumer that kept such documents keeps them (docs/CDC.md says how to notice and what to do).
+ * - Several server nodes on one database (SinkPosition with a lease): one node at a time sends. A node claims the
+ *   lease before its first page and renews it while it runs; the others wait in STANDBY and try to claim it every
+ *   so often. The holder starts a page only while its claim leaves a whole delivery timeout before the lease could
+ *   run out (the lease's time counts from the moment the claim was asked for, so the holder's view is never later
+ *   than the database's), and its stored position is written only while it holds the lease. So when a holder dies
+ *   or is cut off, its last page has been acknowledged or abandoned before another node takes over from the
+ *   position stored last: duplicates, no gap, and no older state of a document after a newer one. A node that
+ *   stops (close) releases the lease, so another takes over at its next try.
  */
 
 /**
@@ -89,6 +97,9 @@ public final class KafkaChangeSink implements AutoCloseable {
     /** How long {@link #close} lets the page in flight finish before it aborts the producer. */
     static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
+    /** How soon a holder tries again after a renewal of its lease failed (while the lease still covers it). */
+    static final Duration RENEW_RETRY = Duration.ofMillis(500);
+
     /** What the sink is doing. */
     public enum State {
         /** Opening: the first read has not finished yet. */
@@ -101,6 +112,8 @@ public final class KafkaChangeSink implements AutoCloseable {
         STALLED,
         /** A delivery failed: waiting out the backoff before sending again from the stored cursor. */
         RETRYING,
+        /** Another node of the server holds the sink's lease: this one waits to take over. */
+        STANDBY,
         /** Closed. */
         STOPPED
     }
@@ -130,7 +143,11 @@ public final class KafkaChangeSink implements AutoCloseable {
 
     private final Store store;
     private final KafkaSinkConfig config;
-    private final @Nullable CursorFile cursorFile;
+    private final SinkPosition position;
+    private final @Nullable Duration leaseTime;
+    private boolean holding; // on the sink's thread only
+    private long renewAtNanos; // on the sink's thread only
+    private long sendUntilNanos; // on the sink's thread only
     private final Function<Properties, Producer<byte[], byte[]>> producerFactory;
     private volatile @Nullable Producer<byte[], byte[]> producer; // made on the sink's thread (it may fail: retried)
     private final Thread thread;
@@ -150,11 +167,24 @@ public final class KafkaChangeSink implements AutoCloseable {
     private final AtomicLong resets = new AtomicLong();
 
     private KafkaChangeSink(
-            Store store, KafkaSinkConfig config, Function<Properties, Producer<byte[], byte[]>> producerFactory) {
+            Store store,
+            KafkaSinkConfig config,
+            SinkPosition position,
+            Function<Properties, Producer<byte[], byte[]>> producerFactory) {
         this.store = store;
         this.config = config;
-        this.cursorFile = config.cursorFile() == null ? null : new CursorFile(config.cursorFile());
-        this.cursor = initialCursor();
+        this.position = position;
+        this.leaseTime = position.leaseTime();
+        if (leaseTime != null
+                && leaseTime.compareTo(config.deliveryTimeout().multipliedBy(3).dividedBy(2)) < 0) {
+            throw new IllegalArgumentException("the sink's lease time (" + human(leaseTime)
+                    + ") must be at least 1.5 times the delivery timeout (" + human(config.deliveryTimeout())
+                    + "): a page must be delivered or abandoned before the lease can run out");
+        }
+        if (leaseTime == null) { // a file: read at start, so that a damaged one is an error of the start
+            this.cursor = initialCursor(position.claim().position());
+            this.holding = true;
+        }
         this.producerFactory = producerFactory;
         this.commitObserver = store.observeCommits(this::committed);
         this.thread = new Thread(this::run, "starling-kafka-sink");
@@ -168,24 +198,49 @@ public final class KafkaChangeSink implements AutoCloseable {
      * @throws KafkaSinkException for a cursor file that cannot be read or is not one
      */
     public static KafkaChangeSink start(Store store, KafkaSinkConfig config) {
-        return start(store, config, KafkaProducer::new);
+        return start(store, config, SinkPosition.inFile(config.cursorFile()), KafkaProducer::new);
+    }
+
+    /**
+     * As {@link #start(Store, KafkaSinkConfig)}, with the position (and, for several nodes, the lease) kept by {@code
+     * position} instead of the config's cursor file.
+     *
+     * @throws IllegalArgumentException when the position's lease time is shorter than 1.5 delivery timeouts
+     */
+    public static KafkaChangeSink start(Store store, KafkaSinkConfig config, SinkPosition position) {
+        return start(store, config, position, KafkaProducer::new);
     }
 
     /** As {@link #start(Store, KafkaSinkConfig)}, with the producer made by {@code producerFactory} (tests). */
     static KafkaChangeSink start(
             Store store, KafkaSinkConfig config, Function<Properties, Producer<byte[], byte[]>> producerFactory) {
+        return start(store, config, SinkPosition.inFile(config.cursorFile()), producerFactory);
+    }
+
+    static KafkaChangeSink start(
+            Store store,
+            KafkaSinkConfig config,
+            SinkPosition position,
+            Function<Properties, Producer<byte[], byte[]>> producerFactory) {
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(config, "config");
-        KafkaChangeSink sink = new KafkaChangeSink(store, config, producerFactory);
+        Objects.requireNonNull(position, "position");
+        KafkaChangeSink sink = new KafkaChangeSink(store, config, position, producerFactory);
         sink.thread.start();
-        log.info(
-                "kafka sink: sending changes to {} at {} from cursor {}{}",
-                config.topics().describe(),
-                config.bootstrap(),
-                sink.cursor,
-                sink.cursorFile == null
-                        ? " (the cursor is kept in memory only)"
-                        : " (stored in " + sink.cursorFile.path() + ")");
+        if (sink.leaseTime == null) {
+            log.info(
+                    "kafka sink: sending changes to {} at {} from cursor {} (stored in {})",
+                    config.topics().describe(),
+                    config.bootstrap(),
+                    sink.cursor,
+                    position.describe());
+        } else {
+            log.info(
+                    "kafka sink: sending changes to {} at {} while this node holds the sink's lease in {}",
+                    config.topics().describe(),
+                    config.bootstrap(),
+                    position.describe());
+        }
         return sink;
     }
 
@@ -226,7 +281,7 @@ public final class KafkaChangeSink implements AutoCloseable {
     /** What the sink is doing, for metrics. */
     public Status status() {
         State s = state;
-        boolean behind = s != State.CAUGHT_UP && s != State.STOPPED;
+        boolean behind = s != State.CAUGHT_UP && s != State.STOPPED && s != State.STANDBY; // standby: not its job
         double lag = behind ? (System.nanoTime() - behindSinceNanos) / 1e9 : 0;
         return new Status(s, cursor, recordsSent.get(), failures.get(), skipped.get(), resets.get(), lag, lastError);
     }
@@ -259,6 +314,15 @@ public final class KafkaChangeSink implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             closeProducer();
+            if (leaseTime != null && !thread.isAlive()) {
+                try {
+                    position.release(); // another node takes over at its next try, not when the lease runs out
+                } catch (RuntimeException e) {
+                    log.warn(
+                            "kafka sink: releasing the lease failed (another node takes over when it runs out): {}",
+                            e.getMessage());
+                }
+            }
             state = State.STOPPED;
             log.info("kafka sink stopped at cursor {}", cursor);
         }
@@ -290,21 +354,67 @@ public final class KafkaChangeSink implements AutoCloseable {
         throw new IllegalStateException("the sink is closed");
     }
 
-    private long initialCursor() {
-        if (cursorFile == null) return 0;
-        CursorFile.Position p = cursorFile.load();
+    private long initialCursor(SinkPosition.@Nullable Stored p) {
         if (p == null) return 0;
         String topics = config.topics().describe();
         if (!p.topics().equals(topics)) {
             log.warn(
                     "kafka sink: {} recorded a position for {}, not {}: sending every document again to the new"
                             + " topics",
-                    cursorFile.path(),
+                    position.describe(),
                     p.topics(),
                     topics);
             return 0;
         }
         return p.cursor();
+    }
+
+    /**
+     * Whether this node may send a page now: always for a file; with a lease, claims or renews it when due, and
+     * says no while another node holds it or once this node's claim could run out before a page is delivered.
+     */
+    private boolean mayStartAPage() {
+        Duration lease = leaseTime;
+        if (lease == null) return true;
+        long asked = System.nanoTime();
+        if (holding && asked < renewAtNanos) return true;
+        SinkPosition.Claim claim;
+        try {
+            claim = position.claim();
+        } catch (RuntimeException e) {
+            lastError = "cannot claim the sink's lease: " + describe(e);
+            if (holding && asked < sendUntilNanos) { // the claim still covers a whole delivery: try again soon
+                renewAtNanos = Math.min(sendUntilNanos, asked + RENEW_RETRY.toNanos());
+                return true;
+            }
+            if (holding)
+                log.warn(
+                        "kafka sink: cannot renew the lease in {}: {}; sending stops",
+                        position.describe(),
+                        describe(e));
+            holding = false;
+            return false;
+        }
+        if (!claim.held()) {
+            if (holding) log.warn("kafka sink: another node took the sink's lease; this node stops sending");
+            holding = false;
+            return false;
+        }
+        if (!holding) {
+            cursor = initialCursor(claim.position());
+            log.info("kafka sink: this node holds the sink's lease; sending from cursor {}", cursor);
+        }
+        holding = true;
+        long spare = lease.minus(config.deliveryTimeout()).toNanos();
+        renewAtNanos = asked + spare / 2;
+        sendUntilNanos = asked + spare;
+        return true;
+    }
+
+    /** How long a node without the lease waits before it tries to claim it again. */
+    private Duration standbyPause() {
+        Duration lease = java.util.Objects.requireNonNull(leaseTime);
+        return lease.minus(config.deliveryTimeout()).dividedBy(2);
     }
 
     /** On the committing thread: wake the loop. Quick; does not touch the store. */
@@ -327,6 +437,11 @@ public final class KafkaChangeSink implements AutoCloseable {
             long seen;
             synchronized (lock) {
                 seen = commits;
+            }
+            if (!mayStartAPage()) {
+                state = State.STANDBY;
+                pause(standbyPause());
+                continue;
             }
             StoreChange.Page page;
             try {
@@ -357,7 +472,13 @@ public final class KafkaChangeSink implements AutoCloseable {
                 synchronized (lock) {
                     while (!closed && commits == seen) {
                         try {
-                            lock.wait();
+                            if (leaseTime == null) {
+                                lock.wait();
+                            } else { // wake to renew the lease in time
+                                long left = renewAtNanos - System.nanoTime();
+                                if (left <= 0) break;
+                                TimeUnit.NANOSECONDS.timedWait(lock, left);
+                            }
                         } catch (InterruptedException e) {
                             return; // close() interrupts only after its grace
                         }
@@ -481,9 +602,12 @@ public final class KafkaChangeSink implements AutoCloseable {
 
     private void store(long newCursor) {
         cursor = newCursor;
-        if (cursorFile == null) return;
         try {
-            cursorFile.save(new CursorFile.Position(newCursor, config.topics().describe()));
+            if (!position.save(
+                    new SinkPosition.Stored(newCursor, config.topics().describe()))) {
+                log.warn("kafka sink: another node took the sink's lease; this node stops sending");
+                holding = false;
+            }
         } catch (RuntimeException e) {
             // the position stays in memory; a restart sends again from the last stored one (duplicates, no gap)
             log.warn("kafka sink: {}", e.getMessage());

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -353,5 +354,123 @@ class KafkaChangeSinkTest {
         KafkaChangeSink second = sink(config(KafkaSinkConfig.Topics.single("moved.two")));
         awaitCaughtUp(second);
         assertAtLeastOnceInOrder(consumeUntilLatest(Set.of("moved.two")));
+    }
+
+    /**
+     * The lease of server nodes on one database, as the database row keeps it: a holder, when its time runs out
+     * (this JVM's clock standing in for the database's), the stored position. {@link #node} is one node's view; a
+     * node that {@link Node#die}s loses its connection: every call fails, and its lease runs out.
+     */
+    static final class SharedLease {
+        private String holder = "";
+        private long expiresAtNanos;
+        private SinkPosition.@Nullable Stored position;
+
+        Node node(String name, Duration leaseTime) {
+            return new Node(name, leaseTime);
+        }
+
+        final class Node implements SinkPosition {
+            private final String name;
+            private final Duration leaseTime;
+            private volatile boolean dead;
+
+            Node(String name, Duration leaseTime) {
+                this.name = name;
+                this.leaseTime = leaseTime;
+            }
+
+            void die() {
+                dead = true;
+            }
+
+            private void alive() {
+                if (dead) throw new IllegalStateException(name + " lost its connection to the database");
+            }
+
+            @Override
+            public Claim claim() {
+                alive();
+                synchronized (SharedLease.this) {
+                    long now = System.nanoTime();
+                    if (!holder.equals(name) && now < expiresAtNanos) return new Claim(false, null);
+                    holder = name;
+                    expiresAtNanos = now + leaseTime.toNanos();
+                    return new Claim(true, position);
+                }
+            }
+
+            @Override
+            public boolean save(Stored p) {
+                alive();
+                synchronized (SharedLease.this) {
+                    if (!holder.equals(name)) return false;
+                    position = p;
+                    expiresAtNanos = System.nanoTime() + leaseTime.toNanos();
+                    return true;
+                }
+            }
+
+            @Override
+            public void release() {
+                alive();
+                synchronized (SharedLease.this) {
+                    if (holder.equals(name)) expiresAtNanos = 0;
+                }
+            }
+
+            @Override
+            public Duration leaseTime() {
+                return leaseTime;
+            }
+
+            @Override
+            public String describe() {
+                return "the shared lease (" + name + ")";
+            }
+        }
+    }
+
+    /** A document of its own per write, and every tenth write also updates one of five hot documents. */
+    private void writes(int from, int to) {
+        for (int i = from; i < to; i++) {
+            put("tasks", "d" + i, i);
+            if (i % 10 == 0) put("tasks", "hot" + (i % 5), i);
+        }
+    }
+
+    @Test
+    void twoNodesSendOneAtATimeAndWhenTheHolderDiesTheOtherCarriesOnFromTheStoredPositionWithNoGap() throws Exception {
+        // two nodes of one server read one change log (here: one store) and share the sink's lease
+        KafkaSinkConfig config = KafkaSinkConfig.of(
+                        broker.bootstrap(), KafkaSinkConfig.Topics.single("lease.changes"), null)
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofSeconds(1));
+        SharedLease lease = new SharedLease();
+        Duration leaseTime = Duration.ofSeconds(4);
+        SharedLease.Node one = lease.node("node-1", leaseTime);
+        SharedLease.Node two = lease.node("node-2", leaseTime);
+        KafkaChangeSink first = KafkaChangeSink.start(store, config, one);
+        sinks.add(first);
+        Await.until("node 1 holds the lease", WAIT, () -> first.status().state() != KafkaChangeSink.State.STARTING);
+        KafkaChangeSink second = KafkaChangeSink.start(store, config, two);
+        sinks.add(second);
+        writes(0, 300);
+        awaitCaughtUp(first);
+        Await.until("node 2 waits", WAIT, () -> second.status().state() == KafkaChangeSink.State.STANDBY);
+        assertThat(second.status().recordsSent())
+                .as("node 2 sent nothing while node 1 held the lease")
+                .isZero();
+
+        // node 1 dies in the middle of a stream of writes: its connection to the database is gone and it stops
+        writes(300, 400);
+        one.die();
+        first.close();
+        writes(400, 500);
+
+        awaitCaughtUp(second);
+        assertThat(second.status().recordsSent())
+                .as("node 2 resumed from the position node 1 stored, not from the start (%s documents)", 505)
+                .isLessThan(400);
+        assertAtLeastOnceInOrder(consumeUntilLatest(Set.of("lease.changes")));
     }
 }

@@ -113,6 +113,7 @@ final class NettyNetwork implements Network {
                 network.listen(auto);
             }
             for (Endpoint e : config.connect()) network.connect(e);
+            for (List<Endpoint> addresses : config.connectToAnyOf()) network.connectToAnyOf(addresses);
             if (config.lan()) network.startLan();
             return network;
         } catch (RuntimeException | Error e) {
@@ -137,6 +138,37 @@ final class NettyNetwork implements Network {
         Dialer d = new Dialer(
                 endpoint.toString(),
                 (attempt, onFinished) -> dial(endpoint, onFinished),
+                host,
+                registry,
+                group.next(),
+                newBackoff(),
+                0,
+                dialers::remove);
+        dialers.put(d, true);
+        d.start();
+    }
+
+    @Override
+    public void connectToAnyOf(List<Endpoint> addresses) {
+        if (closed) throw new StarlingException(ErrorCode.CLOSED, "the network is closed");
+        List<Endpoint> list = List.copyOf(addresses);
+        if (list.isEmpty()) throw new StarlingException(ErrorCode.CONFIG_INVALID, "no address to connect to");
+        for (Endpoint e : list) {
+            if (e.port() == 0) throw new StarlingException(ErrorCode.CONFIG_INVALID, "cannot connect to port 0: " + e);
+        }
+        // attempt n goes to address n mod size: every failed attempt or ended connection moves to the next one
+        // (attempts are numbered by the dialer, one at a time, on its executor)
+        Dialer d = new Dialer(
+                "one of " + list,
+                (attempt, onFinished) -> {
+                    Endpoint endpoint = list.get(Math.floorMod(attempt, list.size()));
+                    log.debug(
+                            "dialing {} (address {} of {})",
+                            endpoint,
+                            Math.floorMod(attempt, list.size()) + 1,
+                            list.size());
+                    return dial(endpoint, onFinished);
+                },
                 host,
                 registry,
                 group.next(),

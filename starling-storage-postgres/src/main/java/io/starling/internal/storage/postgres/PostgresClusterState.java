@@ -1,0 +1,232 @@
+package io.starling.internal.storage.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.starling.internal.storage.StorageException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Design note — state of the logical server that is not documents.
+ *
+ * Nodes sharing one database are one server, so what a node decides outside the documents must be shared too:
+ *  - the HTTP API keys: a row per key; every node re-reads the rows (its callers bound how stale a node may be);
+ *  - jobs that one node at a time must run, such as the Kafka sink: a lease row per job. A node takes the lease
+ *    when nobody holds it or the holder let it expire, renews it while it runs the job, and stores the job's
+ *    position in the same row *only while it still holds the lease* (the UPDATE names the holder), so a node that
+ *    lost the lease can never move the position back or forward. Expiry is judged by the database's clock (now()),
+ *    never by the nodes', whose clocks may disagree.
+ *
+ * Plain tables, INSERT ... ON CONFLICT and conditional UPDATEs: PostgreSQL, CockroachDB and YugabyteDB all take it.
+ * Advisory locks would be PostgreSQL-only and tied to one connection; a lease survives a reconnect.
+ */
+
+/**
+ * The shared state of the nodes of one PostgreSQL database besides the documents: API keys and leases. Opening it
+ * migrates the schema like {@link PostgresStorage#open} (either may come first). Thread-safe; holds a small
+ * connection pool until {@link #close}d.
+ */
+public final class PostgresClusterState implements AutoCloseable {
+    private static final AtomicInteger POOLS = new AtomicInteger();
+    private static final String SQLSTATE_UNIQUE_VIOLATION = "23505";
+
+    /** A lease as held: its position, as last stored by any holder (null before the first). */
+    public record Lease(@Nullable String position) {}
+
+    private final String where;
+    private final HikariDataSource pool;
+
+    private PostgresClusterState(String where, HikariDataSource pool) {
+        this.where = where;
+        this.pool = pool;
+    }
+
+    /**
+     * Connects to the database at {@code jdbcUrl} and brings its schema up to date.
+     *
+     * @throws IllegalArgumentException if the URL is not a PostgreSQL JDBC URL
+     * @throws StorageException {@code IO} if the server cannot be reached, {@code NEWER_SCHEMA} for a newer schema
+     */
+    public static PostgresClusterState open(String jdbcUrl) {
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        if (!jdbcUrl.startsWith(PostgresStorage.URL_PREFIX)) {
+            throw new IllegalArgumentException("a PostgreSQL JDBC URL starts with jdbc:postgresql:, got '"
+                    + PostgresStorage.redact(jdbcUrl) + "'");
+        }
+        String where = PostgresStorage.redact(jdbcUrl);
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setPoolName("starling-postgres-state-" + POOLS.incrementAndGet());
+        config.setMaximumPoolSize(2);
+        config.setMinimumIdle(0);
+        config.setAutoCommit(true);
+        config.setConnectionTimeout(10_000);
+        config.setInitializationFailTimeout(10_000);
+        config.addDataSourceProperty("ApplicationName", "starling");
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new StorageException(
+                    StorageException.Code.IO,
+                    "cannot connect to PostgreSQL at " + where + ": " + cause.getMessage(),
+                    e);
+        }
+        try (Connection c = pool.getConnection()) {
+            PostgresSchema.migrate(c, where);
+        } catch (SQLException | RuntimeException e) {
+            pool.close();
+            if (e instanceof StorageException s) throw s;
+            if (e instanceof SQLException s) throw PostgresStorage.translate(s, "opening " + where);
+            throw new StorageException(StorageException.Code.IO, "cannot open " + where + ": " + e.getMessage(), e);
+        }
+        return new PostgresClusterState(where, pool);
+    }
+
+    /** The URL without its parameters (which may hold a password), for messages. */
+    public String where() {
+        return where;
+    }
+
+    /** Every API key record, in the order they were made. */
+    public List<String> apiKeys() {
+        return sql("reading the API keys", c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT record FROM starling_api_keys ORDER BY made, id");
+                    ResultSet rs = s.executeQuery()) {
+                List<String> out = new ArrayList<>();
+                while (rs.next()) out.add(rs.getString(1));
+                return out;
+            }
+        });
+    }
+
+    /**
+     * Files a key record under {@code id}, unless {@code limit} keys are filed already.
+     *
+     * @return false when the id is taken or the limit is reached (the caller tells which by counting)
+     */
+    public boolean addApiKey(String id, String record, int limit) {
+        return sql("storing an API key", c -> {
+            // one statement: two nodes adding at once cannot both pass the limit by more than their own row
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO starling_api_keys (id, record) SELECT ?, ?"
+                    + " WHERE (SELECT count(*) FROM starling_api_keys) < ?")) {
+                s.setString(1, id);
+                s.setString(2, record);
+                s.setInt(3, limit);
+                return s.executeUpdate() == 1;
+            } catch (SQLException e) {
+                if (SQLSTATE_UNIQUE_VIOLATION.equals(e.getSQLState())) return false;
+                throw e;
+            }
+        });
+    }
+
+    /** Removes the key record filed under {@code id}, and returns it (null when there is none). */
+    public @Nullable String removeApiKey(String id) {
+        return sql("revoking an API key", c -> {
+                    try (PreparedStatement s =
+                            c.prepareStatement("DELETE FROM starling_api_keys WHERE id = ? RETURNING record")) {
+                        s.setString(1, id);
+                        try (ResultSet rs = s.executeQuery()) {
+                            return java.util.Optional.ofNullable(rs.next() ? rs.getString(1) : null);
+                        }
+                    }
+                })
+                .orElse(null);
+    }
+
+    /**
+     * Takes or renews the lease {@code name} for {@code holder} until {@code ttl} from now (database time): it
+     * succeeds when nobody holds it, the holder is {@code holder} already, or the holder's time ran out.
+     *
+     * @return the lease with its stored position, or null when another holder has it
+     */
+    public @Nullable Lease acquire(String name, String holder, Duration ttl) {
+        return sql("taking the lease " + name, c -> {
+                    try (PreparedStatement s =
+                            c.prepareStatement("INSERT INTO starling_leases (name, holder, expires_at)"
+                                    + " VALUES (?, ?, now() + ? * interval '1 millisecond')"
+                                    + " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at"
+                                    + " WHERE starling_leases.holder = excluded.holder OR starling_leases.expires_at < now()"
+                                    + " RETURNING position")) {
+                        s.setString(1, name);
+                        s.setString(2, holder);
+                        s.setLong(3, ttl.toMillis());
+                        try (ResultSet rs = s.executeQuery()) {
+                            return java.util.Optional.ofNullable(rs.next() ? new Lease(rs.getString(1)) : null);
+                        }
+                    }
+                })
+                .orElse(null);
+    }
+
+    /**
+     * Stores the lease's position and renews it, if {@code holder} still holds it.
+     *
+     * @return false when the lease is held by another (or was never taken): nothing was stored
+     */
+    public boolean store(String name, String holder, String position, Duration ttl) {
+        return sql("storing the position of " + name, c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE starling_leases SET position = ?,"
+                    + " expires_at = now() + ? * interval '1 millisecond' WHERE name = ? AND holder = ?")) {
+                s.setString(1, position);
+                s.setLong(2, ttl.toMillis());
+                s.setString(3, name);
+                s.setString(4, holder);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Gives the lease up at once (another node may take it without waiting for it to expire). */
+    public void release(String name, String holder) {
+        sql("releasing the lease " + name, c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE starling_leases SET expires_at = now() - interval '1 second' WHERE name = ? AND holder = ?")) {
+                s.setString(1, name);
+                s.setString(2, holder);
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    /** The lease's holder and stored position, whoever holds it (null when it was never taken): for status. */
+    public @Nullable String holder(String name) {
+        return sql("reading the lease " + name, c -> {
+                    try (PreparedStatement s = c.prepareStatement(
+                            "SELECT holder FROM starling_leases WHERE name = ? AND expires_at >= now()")) {
+                        s.setString(1, name);
+                        try (ResultSet rs = s.executeQuery()) {
+                            return java.util.Optional.ofNullable(rs.next() ? rs.getString(1) : null);
+                        }
+                    }
+                })
+                .orElse(null);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T sql(String what, Work<T> work) {
+        try (Connection c = pool.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw PostgresStorage.translate(e, what + " on " + where);
+        }
+    }
+}
