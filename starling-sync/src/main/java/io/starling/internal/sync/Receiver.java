@@ -163,11 +163,12 @@ final class Receiver {
 
     void setSubscriptions(List<Subscription> list, List<Message> out) {
         registered = List.copyOf(list);
-        effectiveSubscriptions(out);
+        effectiveSubscriptions();
+        if (announced) announce(out);
     }
 
-    /** Our subscriptions as this remote is told them, from {@link #registered}; announced when they changed. */
-    private void effectiveSubscriptions(List<Message> out) {
+    /** Our subscriptions as this remote is told them ({@link #subs}), from {@link #registered}. */
+    private void effectiveSubscriptions() {
         LinkedHashMap<SubscriptionKey, Subscription> unique = new LinkedHashMap<>();
         for (Subscription s : expanded()) unique.putIfAbsent(s.key(), s);
         covered.retainAll(unique.keySet());
@@ -176,7 +177,6 @@ final class Receiver {
             if (!since.containsKey(k)) since.put(k, revision + 1);
         }
         subs = List.copyOf(unique.values());
-        if (announced) announce(out);
     }
 
     /**
@@ -244,7 +244,7 @@ final class Receiver {
         collectionsChanged = false;
         collectionsCheckedAt = nowMillis;
         List<Subscription> before = subs;
-        effectiveSubscriptions(new ArrayList<>());
+        effectiveSubscriptions();
         if (!before.equals(subs)) announce(out);
     }
 
@@ -266,7 +266,7 @@ final class Receiver {
     void established(long remotePeerId, long remoteIncarnation, long remoteCapabilities, List<Message> out) {
         this.remoteIncarnation = remoteIncarnation;
         remoteEvery = session.config().everyCollection() && (remoteCapabilities & SessionConfig.CAP_EVERY) != 0;
-        effectiveSubscriptions(new ArrayList<>()); // announced below
+        effectiveSubscriptions(); // announced below
         Checkpoint ckpt = store.checkpoint(remotePeerId);
         if (ckpt != null && ckpt.incarnation() == remoteIncarnation) {
             durable = ckpt;
