@@ -355,11 +355,16 @@ final class Receiver {
 
     /** Peers that never met: what we hold already, so that the sender skips it (docs/SYNC-PROTOCOL.md). */
     private void summarize(List<Message> out) {
+        int buckets = 0;
         for (String c : subscribedCollections()) {
             if (!store.holdsAny(c)) continue;
             long[] sums = Summaries.ofCollection(
                     store, c, session.frameLimit(), session.config().summaryRatio());
-            if (sums != null) out.add(new Summary(c, sums));
+            if (sums == null) continue;
+            // the sender accepts this many in all (many collections, under EVERY say): the rest are sent as usual
+            if (buckets + sums.length > Sender.MAX_SUMMARY_BUCKETS) break;
+            buckets += sums.length;
+            out.add(new Summary(c, sums));
         }
     }
 

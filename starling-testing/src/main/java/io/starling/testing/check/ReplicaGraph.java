@@ -66,7 +66,9 @@ public final class ReplicaGraph {
 
     /** Whether a subscription reads the collection: its own, or any but a system one for {@code SELECT * FROM *}. */
     private static boolean covers(Subscription sub, String collection) {
-        return sub.everyCollection() ? Subscription.coveredByEvery(collection) : sub.collection().equals(collection);
+        return sub.everyCollection()
+                ? Subscription.coveredByEvery(collection)
+                : sub.collection().equals(collection);
     }
 
     public boolean subscribesTo(int p, String collection) {
@@ -184,8 +186,7 @@ public final class ReplicaGraph {
         for (int p = 0; p < size(); p++) {
             List<String> subs = new ArrayList<>();
             for (Subscription sub : subscriptions.get(p)) {
-                if (covers(sub, collection))
-                    subs.add(sub.query() + (sub.args().size() == 0 ? "" : " " + sub.args()));
+                if (covers(sub, collection)) subs.add(sub.query() + (sub.args().size() == 0 ? "" : " " + sub.args()));
             }
             sb.append("\n  peer ")
                     .append(p)
