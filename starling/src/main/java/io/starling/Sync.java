@@ -19,7 +19,13 @@ public interface Sync {
      * subscription stops asking; the documents already received stay in the local store (use EVICT to drop
      * them).
      *
-     * @throws QueryException for a statement of another form, a syntax error or a missing argument
+     * <p>{@code SELECT * FROM *} (no WHERE, no arguments) subscribes to every document of every collection — the
+     * system ones ({@code system:…}) excepted — including collections created later, on any peer: what a server that
+     * holds all of an app's data registers. Peers too old to read it are asked instead for each collection this
+     * instance holds (docs/SYNC-PROTOCOL.md, "Every collection"). It is not a query: {@code Store.execute} refuses it.
+     *
+     * @throws QueryException for a statement of another form, a syntax error, a missing argument, or {@code SELECT *
+     *     FROM *} followed by anything or given arguments
      */
     SyncSubscription registerSubscription(String query, Map<String, ?> arguments);
 

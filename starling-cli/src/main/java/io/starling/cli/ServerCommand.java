@@ -1,7 +1,6 @@
 package io.starling.cli;
 
 import io.starling.ErrorCode;
-import io.starling.QueryResultItem;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
 import io.starling.StarlingException;
@@ -11,16 +10,11 @@ import io.starling.internal.storage.postgres.PostgresClusterState;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,7 +23,7 @@ import picocli.CommandLine.Option;
  * {@code starling server}: a peer that is always there and holds all of an app's data (docs/SERVER.md). Everything
  * {@code peer} does — sync listeners, the HTTP API with {@code /metrics}, {@code /healthz} and {@code /readyz}, the
  * authority — plus: SQLite ({@code --db}) for one node or a shared PostgreSQL ({@code --postgres}) for several nodes
- * that are one logical server; a subscription to every collection it holds or is told of; room for many peers; a
+ * that are one logical server; a subscription to every collection ({@code SELECT * FROM *}); room for many peers; a
  * configuration file for every option; and a graceful drain on SIGTERM: not ready at once, sync sessions closed
  * with {@code going-away} so devices reconnect elsewhere, HTTP requests in flight answered, the store closed, exit 0.
  *
@@ -55,13 +49,9 @@ import picocli.CommandLine.Option;
                     + " file, public --http without a token"
         })
 final class ServerCommand extends PeerCommand {
-    private static final Logger log = LoggerFactory.getLogger(ServerCommand.class);
 
     /** The default for {@code --max-peers}: a server is where many devices meet. */
     static final int DEFAULT_MAX_PEERS = 10_000;
-
-    /** How often the server looks for collections that appeared, to subscribe to them too. */
-    static final long COLLECTION_CHECK_MILLIS = 2_000;
 
     private final boolean fromConfig;
 
@@ -86,8 +76,9 @@ final class ServerCommand extends PeerCommand {
     @Option(
             names = "--collection",
             paramLabel = "NAME",
-            description = "Subscribe to every document of collection NAME, even before any is stored here (the"
-                    + " server subscribes by itself to every collection it holds). Repeatable.")
+            description = "Subscribe to every document of collection NAME. The server subscribes to every collection"
+                    + " anyway (SELECT * FROM *); naming one matters only with peers too old to read that, which are"
+                    + " asked for the collections the server holds, and NAME even before it holds any. Repeatable.")
     List<String> collections = new ArrayList<>();
 
     @Option(
@@ -96,9 +87,10 @@ final class ServerCommand extends PeerCommand {
             description = "Hold at most N sync connections at once (default: 10000); more are refused.")
     int maxPeers = DEFAULT_MAX_PEERS;
 
-    private final Set<String> subscribed = ConcurrentHashMap.newKeySet();
-    private @Nullable ScheduledExecutorService collectionWatch;
     private @Nullable PostgresClusterState sharedState;
+
+    /** The subscription to every collection, which every server registers. */
+    static final String EVERY_COLLECTION = "SELECT * FROM *";
 
     ServerCommand(CliEnvironment environment) {
         this(environment, false);
@@ -186,39 +178,19 @@ final class ServerCommand extends PeerCommand {
         return state;
     }
 
-    /** Subscribes to every collection named or held, and keeps looking for new ones. */
+    /**
+     * Subscribes to every collection — peers send every collection they hold, including ones created later; a peer too
+     * old to read that is asked by the session for each collection the server holds — and to the collections named.
+     */
     @Override
     void started(Starling db, PrintWriter err) {
+        Set<String> subscribed = new HashSet<>();
         for (SyncSubscription s : db.sync().subscriptions()) subscribed.add(s.query());
-        for (String c : collections) subscribe(db, c);
-        subscribeToHeldCollections(db);
-        ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "starling-server-collections");
-            t.setDaemon(true);
-            return t;
-        });
-        collectionWatch = watch;
-        var unused = watch.scheduleWithFixedDelay( // the task catches everything: the future holds nothing
-                () -> subscribeToHeldCollections(db),
-                COLLECTION_CHECK_MILLIS,
-                COLLECTION_CHECK_MILLIS,
-                TimeUnit.MILLISECONDS);
-    }
-
-    private void subscribeToHeldCollections(Starling db) {
-        try {
-            for (QueryResultItem item :
-                    db.store().execute("SELECT name FROM system:collections").items()) {
-                if (item.value().get("name") instanceof String name) subscribe(db, name);
-            }
-        } catch (RuntimeException e) {
-            log.warn("cannot list the collections to subscribe to: {}", e.getMessage());
+        if (!subscribed.contains(EVERY_COLLECTION)) db.sync().registerSubscription(EVERY_COLLECTION, Map.of());
+        for (String c : collections) {
+            String query = collectionQuery(c);
+            if (subscribed.add(query)) db.sync().registerSubscription(query, Map.of());
         }
-    }
-
-    private void subscribe(Starling db, String collection) {
-        String query = collectionQuery(collection);
-        if (subscribed.add(query)) db.sync().registerSubscription(query, Map.of());
     }
 
     /** {@code SELECT * FROM collection}, quoting a name that is not a plain identifier. */
@@ -238,8 +210,6 @@ final class ServerCommand extends PeerCommand {
      */
     @Override
     void stop(Starling db, @Nullable HttpApiServer server, PrintWriter err) {
-        ScheduledExecutorService watch = collectionWatch;
-        if (watch != null) watch.shutdownNow();
         err.println("draining: /readyz answers 503, sync peers are told to go elsewhere (going-away)");
         err.flush();
         db.sync().drain();

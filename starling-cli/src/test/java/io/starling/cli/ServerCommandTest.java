@@ -37,9 +37,10 @@ class ServerCommandTest {
                     .contains("(app tasks, database " + db.toAbsolutePath())
                     .contains("sync listening on tcp://127.0.0.1:")
                     .contains("sync listening on ws://127.0.0.1:")
+                    .contains("subscribed to SELECT * FROM *\n")
                     .contains("subscribed to SELECT * FROM lists\n")
                     .contains("subscribed to SELECT * FROM `odd-name`\n")
-                    .contains("subscribed to SELECT * FROM held\n")
+                    .doesNotContain("subscribed to SELECT * FROM held\n") // held or not, every collection is read
                     .contains("http listening on http://127.0.0.1:");
             Result stopped = server.stop();
             assertThat(stopped.exitCode()).isZero();

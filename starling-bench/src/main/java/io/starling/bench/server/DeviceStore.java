@@ -161,6 +161,13 @@ final class DeviceStore implements SyncStoreView {
     }
 
     @Override
+    public List<String> collections() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (DocRef ref : docs.keySet()) names.add(ref.collection());
+        return List.copyOf(names);
+    }
+
+    @Override
     public ApplyResult apply(long fromPeer, List<Doc> batch, @Nullable Checkpoint checkpoint) {
         return apply(fromPeer, batch, checkpoint, Principal.UNRESTRICTED);
     }

@@ -18,6 +18,16 @@ public final class Dql {
     }
 
     /**
+     * Whether {@code text} is {@code SELECT * FROM *}, the sync subscription to every collection (any case, spacing and
+     * comments, an optional {@code ;}). It is not a statement: {@link #parse} refuses it.
+     *
+     * @throws DqlException INVALID, with the position, when something follows {@code FROM *}
+     */
+    public static boolean isEveryCollection(String text) {
+        return Parser.isEveryCollection(text);
+    }
+
+    /**
      * Parses a standalone expression (no aggregates), for tools and tests.
      *
      * @throws DqlException SYNTAX or INVALID, with the line and column of the offending token

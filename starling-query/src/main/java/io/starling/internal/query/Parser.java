@@ -85,6 +85,31 @@ final class Parser {
         }
     }
 
+    /**
+     * Whether {@code text} is {@code SELECT * FROM *} — the subscription to every collection — with an optional
+     * {@code ;}, comments and any spacing or case. False for any other statement (which the caller parses as usual).
+     *
+     * @throws DqlException INVALID, at the first token after {@code FROM *}, when something follows it (a WHERE, …)
+     */
+    static boolean isEveryCollection(String text) {
+        checkLength(text, "statement");
+        Parser ps = new Parser(text);
+        if (ps.toks.size() < 5
+                || !ps.peek(0).isWord("SELECT")
+                || !ps.peek(1).isSymbol("*")
+                || !ps.peek(2).isWord("FROM")
+                || !ps.peek(3).isSymbol("*")) return false;
+        ps.p = 4;
+        ps.acceptSymbol(";");
+        if (ps.peek().type() != Token.Type.EOF) {
+            throw ps.invalid(
+                    ps.peek(),
+                    "SELECT * FROM * (every collection) takes nothing after FROM *: no WHERE, ORDER BY or LIMIT;"
+                            + " subscribe to one collection to filter");
+        }
+        return true;
+    }
+
     static Node parseExpression(String text) {
         return parseStandalone(text).node();
     }
@@ -277,6 +302,12 @@ final class Parser {
                         || (peek(1).type() == Token.Type.WORD && !Keywords.isReserved(peek(1).text())));
         if (declared) advance();
         Token first = peek();
+        if (first.isSymbol("*")) {
+            throw invalid(
+                    first,
+                    "FROM * (every collection) is only a sync subscription, SELECT * FROM *; a statement names one"
+                            + " collection");
+        }
         String name = name("collection name", "a collection name");
         // system collections: system:indexes, system:collections, system:info (no spaces around ':')
         if (first.isWord("system")

@@ -49,7 +49,16 @@ final class Receiver {
     private final SyncSession session;
     private final SyncStoreView store;
 
-    private List<Subscription> subs = List.of();
+    /** How often (clock ticks) we look for new collections to subscribe to for a remote that does not read EVERY. */
+    static final long COLLECTION_CHECK_MILLIS = 2_000;
+
+    private List<Subscription> registered = List.of(); // as the application set them, EVERY included
+    private List<Subscription> subs = List.of(); // as announced to this remote: EVERY expanded for one that lacks it
+    private boolean remoteEvery; // the remote announced CAP_EVERY (and we honour it)
+    private boolean expanding; // EVERY replaced by one subscription per collection we hold (for this remote)
+    private boolean collectionsChanged; // expanding EVERY: a local change may have added a collection
+    private long collectionsCheckedAt = Long.MIN_VALUE;
+    private boolean expansionWarned;
     private Set<SubscriptionKey> covered = new HashSet<>();
     private final Map<SubscriptionKey, Long> since = new HashMap<>(); // revision at which a key was (re)added
     private long revision;
@@ -153,15 +162,90 @@ final class Receiver {
     // ---- our subscriptions ----------------------------------------------------------------------------
 
     void setSubscriptions(List<Subscription> list, List<Message> out) {
+        registered = List.copyOf(list);
+        effectiveSubscriptions();
+        if (announced) announce(out);
+    }
+
+    /** Our subscriptions as this remote is told them ({@link #subs}), from {@link #registered}. */
+    private void effectiveSubscriptions() {
         LinkedHashMap<SubscriptionKey, Subscription> unique = new LinkedHashMap<>();
-        for (Subscription s : list) unique.putIfAbsent(s.key(), s);
+        for (Subscription s : expanded()) unique.putIfAbsent(s.key(), s);
         covered.retainAll(unique.keySet());
         since.keySet().retainAll(unique.keySet());
         for (SubscriptionKey k : unique.keySet()) {
             if (!since.containsKey(k)) since.put(k, revision + 1);
         }
         subs = List.copyOf(unique.values());
-        if (announced) announce(out);
+    }
+
+    /**
+     * {@link #registered}, with {@link Subscription#EVERY} replaced — for a remote that does not read it — by one
+     * subscription per collection we hold (as many as fit a SUBSCRIPTIONS message any peer accepts; the rest wait, with
+     * a warning). A collection created later is added by {@link #tick}.
+     */
+    private List<Subscription> expanded() {
+        boolean every = false;
+        for (Subscription s : registered) every |= s.everyCollection();
+        expanding = every && !remoteEvery;
+        if (!expanding) return registered;
+        List<Subscription> out = new ArrayList<>();
+        Set<SubscriptionKey> keys = new HashSet<>();
+        int size = 64;
+        for (Subscription s : registered) {
+            if (s.everyCollection()) continue;
+            out.add(s);
+            keys.add(s.key());
+            size += subscriptionBytes(s);
+        }
+        if (!session.established()) return out; // what the remote reads is not known yet
+        int maxCount = SessionConfig.MIN_FRAME / 68; // what any sender accepts
+        int left = 0;
+        for (String c : store.collections()) {
+            if (!Subscription.coveredByEvery(c)) continue;
+            Subscription s = Subscription.wholeCollection(c);
+            if (keys.contains(s.key())) continue;
+            int n = subscriptionBytes(s);
+            if (out.size() >= maxCount || size + n > MAX_SUBSCRIPTIONS_BYTES) {
+                left++;
+                continue;
+            }
+            out.add(s);
+            keys.add(s.key());
+            size += n;
+        }
+        if (left > 0 && !expansionWarned) {
+            expansionWarned = true;
+            session.warning("the remote does not read a subscription to every collection, and " + left
+                    + " collections do not fit in one SUBSCRIPTIONS message: they are not asked for");
+        }
+        return out;
+    }
+
+    /** What a subscription adds to SUBSCRIPTIONS, its collection listed in {@code held} included. */
+    private static int subscriptionBytes(Subscription s) {
+        return 1
+                + WireCodec.KEY_BYTES
+                + WireCodec.stringSize(s.collection()) * 2
+                + WireCodec.stringSize(s.query())
+                + 1
+                + 8 * s.args().fields().size() // a rough bound is enough: registered ones were checked exactly
+                + 1;
+    }
+
+    /**
+     * The clock: for a remote that does not read EVERY, at most every {@link #COLLECTION_CHECK_MILLIS} after a local
+     * change, looks for collections created since and subscribes to them too.
+     */
+    void tick(long nowMillis, List<Message> out) {
+        if (!announced || !collectionsChanged) return;
+        if (collectionsCheckedAt != Long.MIN_VALUE && nowMillis - collectionsCheckedAt < COLLECTION_CHECK_MILLIS)
+            return;
+        collectionsChanged = false;
+        collectionsCheckedAt = nowMillis;
+        List<Subscription> before = subs;
+        effectiveSubscriptions();
+        if (!before.equals(subs)) announce(out);
     }
 
     static void checkSize(List<Subscription> list) {
@@ -181,6 +265,8 @@ final class Receiver {
      */
     void established(long remotePeerId, long remoteIncarnation, long remoteCapabilities, List<Message> out) {
         this.remoteIncarnation = remoteIncarnation;
+        remoteEvery = session.config().everyCollection() && (remoteCapabilities & SessionConfig.CAP_EVERY) != 0;
+        effectiveSubscriptions(); // announced below
         Checkpoint ckpt = store.checkpoint(remotePeerId);
         if (ckpt != null && ckpt.incarnation() == remoteIncarnation) {
             durable = ckpt;
@@ -210,9 +296,7 @@ final class Receiver {
      * first SUBSCRIPTIONS (docs/SYNC-PROTOCOL.md, "Peers that never met: ranges").
      */
     private void reconcile(List<Message> out) {
-        Set<String> collections = new LinkedHashSet<>();
-        for (Subscription s : subs) collections.add(s.collection());
-        for (String c : collections) {
+        for (String c : subscribedCollections()) {
             if (reconciling.size() >= Reconciliation.MAX_COLLECTIONS) break;
             if (!store.holdsAny(c)) continue;
             Reconciliation.Index index = Reconciliation.Index.build(store, c);
@@ -271,14 +355,30 @@ final class Receiver {
 
     /** Peers that never met: what we hold already, so that the sender skips it (docs/SYNC-PROTOCOL.md). */
     private void summarize(List<Message> out) {
-        Set<String> collections = new LinkedHashSet<>();
-        for (Subscription s : subs) collections.add(s.collection());
-        for (String c : collections) {
+        int buckets = 0;
+        for (String c : subscribedCollections()) {
             if (!store.holdsAny(c)) continue;
             long[] sums = Summaries.ofCollection(
                     store, c, session.frameLimit(), session.config().summaryRatio());
-            if (sums != null) out.add(new Summary(c, sums));
+            if (sums == null) continue;
+            // the sender accepts this many in all (many collections, under EVERY say): the rest are sent as usual
+            if (buckets + sums.length > Sender.MAX_SUMMARY_BUCKETS) break;
+            buckets += sums.length;
+            out.add(new Summary(c, sums));
         }
+    }
+
+    /** The collections our subscriptions read, EVERY's being those we hold (the others have nothing to compare). */
+    private Set<String> subscribedCollections() {
+        Set<String> collections = new LinkedHashSet<>();
+        for (Subscription s : subs) {
+            if (!s.everyCollection()) collections.add(s.collection());
+            else
+                for (String c : store.collections()) {
+                    if (Subscription.coveredByEvery(c)) collections.add(c);
+                }
+        }
+        return collections;
     }
 
     private void announce(List<Message> out) {
@@ -288,7 +388,7 @@ final class Receiver {
         Set<String> collections = new LinkedHashSet<>();
         for (Subscription s : subs) {
             items.add(new Subscriptions.Item(s, covered.contains(s.key())));
-            collections.add(s.collection());
+            if (!s.everyCollection()) collections.add(s.collection()); // EVERY's documents all match: no hints
         }
         List<String> held = new ArrayList<>();
         for (String c : collections) {
@@ -304,7 +404,9 @@ final class Receiver {
     /** Our store changed: if we now hold documents in a subscribed collection, the sender should hint there. */
     void localChange(List<Message> out) {
         if (!announced) return;
+        if (expanding) collectionsChanged = true; // EVERY expanded: maybe a new collection
         for (Subscription s : subs) {
+            if (s.everyCollection()) continue;
             String c = s.collection();
             if (!heldAnnounced.contains(c) && store.holdsAny(c)) {
                 announce(out);

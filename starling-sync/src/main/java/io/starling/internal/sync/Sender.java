@@ -54,7 +54,9 @@ final class Sender {
     private boolean resumed;
     private long revision;
     private Map<SubscriptionKey, Subscription> subs = new LinkedHashMap<>();
-    private Map<String, List<Subscription>> byCollection = new HashMap<>();
+    private Map<String, List<Subscription>> byCollection = new HashMap<>(); // EVERY included where it applies
+    private @Nullable Subscription every; // the remote subscribes to every collection
+    private List<Subscription> everyOnly = List.of();
     private final Set<String> held = new HashSet<>();
 
     // the live feed and the window
@@ -110,13 +112,29 @@ final class Sender {
         final String collection;
         final List<Subscription> subs;
         final boolean full;
+        final boolean everyCollection; // EVERY: all our rows up to upTo, read in sequence order from afterSeq
         final long upTo; // rows past this are examined by the live feed with the subscriptions in the set
         byte @Nullable [] afterId;
+        long afterSeq;
 
         Backfill(String collection, List<Subscription> subs, boolean full, long upTo) {
             this.collection = collection;
             this.subs = new ArrayList<>(subs);
             this.full = full;
+            this.everyCollection = false;
+            this.upTo = upTo;
+        }
+
+        /**
+         * The backfill of {@link Subscription#EVERY}: every row at or below {@code upTo}, found by reading the change
+         * feed from 0 (a row that changes meanwhile moves past {@code upTo}, where the live feed takes it), each
+         * classified as the live feed would (so documents, tombstones, and what the remote may read).
+         */
+        Backfill(Subscription every, long upTo) {
+            this.collection = "";
+            this.subs = new ArrayList<>(List.of(every));
+            this.full = true;
+            this.everyCollection = true;
             this.upTo = upTo;
         }
 
@@ -256,7 +274,7 @@ final class Sender {
      * remote acknowledged it.
      */
     void pushBack(DocRef ref, Receiver.Obligation ob) {
-        if (!byCollection.containsKey(ref.collection())) return; // not something the remote subscribes to
+        if (subsFor(ref.collection()) == null) return; // not something the remote subscribes to
         ob.remaining++;
         List<Receiver.Obligation> obs = push.get(ref);
         if (obs == null && push.size() >= MAX_PUSH) {
@@ -331,7 +349,7 @@ final class Sender {
     private void compareSummaries() {
         skipUpTo = store.lastSequence(); // read before the scan: a row at or below it did not change since
         for (Map.Entry<String, long[]> e : remoteSummaries.entrySet()) {
-            if (!byCollection.containsKey(e.getKey())) continue;
+            if (subsFor(e.getKey()) == null) continue;
             long[] theirs = e.getValue();
             long[] ours = Summaries.compute(store, e.getKey(), theirs.length);
             BitSet same = new BitSet(theirs.length);
@@ -362,13 +380,31 @@ final class Sender {
         Map<SubscriptionKey, Subscription> now = new LinkedHashMap<>();
         Map<SubscriptionKey, Boolean> coveredFlag = new HashMap<>();
         for (Subscriptions.Item item : m.subscriptions()) {
+            if (item.subscription().everyCollection() && !session.config().everyCollection()) {
+                // as a peer that predates it: it was never announced to the remote, which must not send it
+                session.fail(SyncSession.MALFORMED, "a subscription with an empty collection name");
+                return;
+            }
             now.putIfAbsent(item.subscription().key(), item.subscription());
             coveredFlag.merge(item.subscription().key(), item.covered(), Boolean::logicalAnd);
         }
         subs = now;
         byCollection = new HashMap<>();
-        for (Subscription s : now.values())
-            byCollection.computeIfAbsent(s.collection(), c -> new ArrayList<>()).add(s);
+        every = null;
+        for (Subscription s : now.values()) {
+            if (s.everyCollection()) every = s;
+            else
+                byCollection
+                        .computeIfAbsent(s.collection(), c -> new ArrayList<>())
+                        .add(s);
+        }
+        Subscription all = every;
+        everyOnly = all == null ? List.of() : List.of(all);
+        if (all != null) {
+            byCollection.forEach((c, list) -> {
+                if (Subscription.coveredByEvery(c)) list.add(all);
+            });
+        }
         if (first) {
             if (!resumed && !remoteSummaries.isEmpty()) compareSummaries();
             remoteSummaries.clear();
@@ -397,6 +433,16 @@ final class Sender {
         listener.remoteSubscriptionsChanged(List.copyOf(now.values()));
     }
 
+    /**
+     * The remote's subscriptions that read {@code collection} — its own, and {@link Subscription#EVERY} unless it is a
+     * system collection — or null when none does.
+     */
+    private @Nullable List<Subscription> subsFor(String collection) {
+        List<Subscription> list = byCollection.get(collection);
+        if (list != null) return list;
+        return every != null && Subscription.coveredByEvery(collection) ? everyOnly : null;
+    }
+
     private void cancel(SubscriptionKey k) {
         doneReady.remove(k);
         for (Iterator<Backfill> it = backfills.iterator(); it.hasNext(); ) {
@@ -423,6 +469,10 @@ final class Sender {
         }
         Map<String, List<Subscription>> fresh = new LinkedHashMap<>();
         for (Subscription s : starting.values()) {
+            if (s.everyCollection()) { // every row of ours, in every collection: by sequence, not by collection
+                backfills.add(new Backfill(s, cursor));
+                continue;
+            }
             boolean collectionCovered = false;
             for (Subscription other : Objects.requireNonNull(byCollection.get(s.collection()))) {
                 if (!starting.containsKey(other.key()) && !pending(other.key())) collectionCovered = true;
@@ -473,7 +523,7 @@ final class Sender {
         List<Entry> entries = new ArrayList<>();
         int size = 0;
         for (DocRef ref : r.docs()) {
-            if (!byCollection.containsKey(ref.collection())) continue; // not something the remote subscribes to
+            if (subsFor(ref.collection()) == null) continue; // not something the remote subscribes to
             Row row = store.rowOf(ref.collection(), ref.id());
             if (row == null || !readable(row)) continue; // as if we did not hold it
             int over = WireCodec.docEntryOverhead(row.collection(), row.id(), row.group());
@@ -572,7 +622,10 @@ final class Sender {
         if (p != null) {
             if (!continuePartial(b, p, c)) return CONTINUED;
             if (c.source() == LIVE) cursor = p.seq;
-            else if (c.source() == BACKFILL && p.task != null && backfills.contains(p.task)) p.task.afterId = p.id;
+            else if (c.source() == BACKFILL && p.task != null && backfills.contains(p.task)) {
+                p.task.afterId = p.id;
+                p.task.afterSeq = p.seq;
+            }
             b.releases.addAll(p.releases);
         }
         if (c.source() == LIVE) return fillLive(b, c.group());
@@ -711,7 +764,7 @@ final class Sender {
 
     /** DOC, HINT or nothing for a row, by the remote's subscriptions (echo suppression aside). */
     private @Nullable Entry classifyLive(Row row) {
-        List<Subscription> list = byCollection.get(row.collection());
+        List<Subscription> list = subsFor(row.collection());
         if (list == null) return null;
         if (!skips.isEmpty() && row.sequence() <= skipUpTo) {
             Skip skip = skips.get(row.collection());
@@ -736,7 +789,7 @@ final class Sender {
 
     private boolean matchesAny(List<Subscription> list, Row row) {
         for (Subscription s : list) {
-            if (store.matches(s, row)) return true;
+            if (s.everyCollection() || store.matches(s, row)) return true; // EVERY: any live document
         }
         return false;
     }
@@ -750,7 +803,7 @@ final class Sender {
             List<Receiver.Obligation> obs = first.getValue();
             Row row = store.rowOf(ref.collection(), ref.id());
             Entry e = null;
-            List<Subscription> list = byCollection.get(ref.collection());
+            List<Subscription> list = subsFor(ref.collection());
             if (row != null
                     && row.sequence() <= cursor
                     && list != null
@@ -782,9 +835,12 @@ final class Sender {
     private int fillBackfill(Builder b) {
         while (!backfills.isEmpty()) {
             Backfill t = backfills.peekFirst();
-            List<Row> rows = t.full
-                    ? store.scanCollection(t.collection, t.afterId, chunkRows())
-                    : store.scanMatching(t.subs.get(0), t.afterId, chunkRows());
+            List<Row> rows = t.everyCollection
+                    ? store.changesSince(t.afterSeq, chunkRows())
+                    : t.full
+                            ? store.scanCollection(t.collection, t.afterId, chunkRows())
+                            : store.scanMatching(t.subs.get(0), t.afterId, chunkRows());
+            if (t.everyCollection && !rows.isEmpty() && rows.get(0).sequence() > t.upTo) rows = List.of();
             if (rows.isEmpty()) {
                 backfills.pollFirst();
                 for (Subscription s : t.subs) doneReady.add(s.key());
@@ -804,13 +860,14 @@ final class Sender {
                     int n = WireCodec.entrySize(e);
                     if (!b.takes(n)) {
                         if (!b.isEmpty()) return FULL;
-                        if (!addSplitting(b, e, BACKFILL, NO_GROUP, 0, t, List.of())) return CONTINUED;
+                        if (!addSplitting(b, e, BACKFILL, NO_GROUP, row.sequence(), t, List.of())) return CONTINUED;
                     } else {
                         b.add(e, n);
                     }
                 }
                 if (echo != 0) b.echoes.add(echo);
                 t.afterId = row.id();
+                t.afterSeq = row.sequence();
             }
         }
         return EXHAUSTED;

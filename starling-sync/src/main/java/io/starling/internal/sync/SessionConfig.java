@@ -16,6 +16,7 @@ package io.starling.internal.sync;
  *   <tr><td>echoEntries — digests remembered for echo suppression</td><td>100,000</td><td>0 – 10,000,000</td></tr>
  *   <tr><td>summaryRatio — a peer that never met us is sent a summary (or reconciled by ranges) only when the collection's states outweigh its cost this many times</td><td>4</td><td>0 – 1,000,000</td></tr>
  *   <tr><td>ranges — announce range reconciliation</td><td>on</td><td></td></tr>
+ *   <tr><td>everyCollection — announce and honour the subscription to every collection</td><td>on</td><td></td></tr>
  * </table>
  *
  * <p>The progress timeout must exceed the time the slowest link takes to carry one batch (256 KiB at 20 KB/s
@@ -53,6 +54,12 @@ public final class SessionConfig {
      * to one that did not.
      */
     public static final long CAP_RANGES = 16;
+    /**
+     * HELLO capability bit (bit 6): this peer reads and honours {@link Subscription#EVERY} in SUBSCRIPTIONS (every
+     * collection, including ones created later). A receiver announces it only to a peer that announced the bit, and
+     * one subscription per collection it holds to a peer that did not. (Bit 5 is reserved.)
+     */
+    public static final long CAP_EVERY = 64;
 
     private static final SessionConfig DEFAULTS = builder().build();
 
@@ -66,6 +73,7 @@ public final class SessionConfig {
     private final int summaryRatio;
     private final boolean deflate;
     private final boolean ranges;
+    private final boolean everyCollection;
 
     private SessionConfig(Builder b) {
         maxFrameBytes = b.maxFrameBytes;
@@ -78,6 +86,7 @@ public final class SessionConfig {
         summaryRatio = b.summaryRatio;
         deflate = b.deflate;
         ranges = b.ranges;
+        everyCollection = b.everyCollection;
     }
 
     public static SessionConfig defaults() {
@@ -101,6 +110,7 @@ public final class SessionConfig {
         b.summaryRatio = summaryRatio;
         b.deflate = deflate;
         b.ranges = ranges;
+        b.everyCollection = everyCollection;
         return b;
     }
 
@@ -157,12 +167,23 @@ public final class SessionConfig {
         return ranges;
     }
 
+    /**
+     * Whether to announce {@link #CAP_EVERY} and honour {@link Subscription#EVERY} from a remote. Off, the session
+     * behaves as a peer that predates it (a remote's EVERY closes the session as {@code malformed}, and our own is
+     * sent as one subscription per collection we hold); for compatibility tests.
+     */
+    public boolean everyCollection() {
+        return everyCollection;
+    }
+
     @Override
     public String toString() {
         return "SessionConfig[maxFrameBytes=" + maxFrameBytes + ", batchBytes=" + batchBytes + ", window=" + window
                 + ", maxGroupBytes=" + maxGroupBytes + ", helloTimeoutMillis=" + helloTimeoutMillis
                 + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries
-                + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + ", ranges=" + ranges + "]";
+                + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + ", ranges=" + ranges
+                + ", everyCollection="
+                + everyCollection + "]";
     }
 
     public static final class Builder {
@@ -176,6 +197,7 @@ public final class SessionConfig {
         private int summaryRatio = 4;
         private boolean deflate = true;
         private boolean ranges = true;
+        private boolean everyCollection = true;
 
         private Builder() {}
 
@@ -236,6 +258,11 @@ public final class SessionConfig {
 
         public Builder deflate(boolean v) {
             deflate = v;
+            return this;
+        }
+
+        public Builder everyCollection(boolean v) {
+            everyCollection = v;
             return this;
         }
 

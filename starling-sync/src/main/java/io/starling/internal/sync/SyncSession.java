@@ -216,6 +216,7 @@ public final class SyncSession {
                     store.incarnation(),
                     SessionConfig.CAP_SUMMARY
                             | SessionConfig.CAP_ATTACHMENTS
+                            | (config.everyCollection() ? SessionConfig.CAP_EVERY : 0)
                             | (revocations != null ? SessionConfig.CAP_REVOCATIONS : 0)
                             | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0)
                             | (config.ranges() ? SessionConfig.CAP_RANGES : 0),
@@ -404,6 +405,7 @@ public final class SyncSession {
                 fail(TIMEOUT, "no answer from the remote for " + (nowMillis - receiverSince) + " ms");
                 return;
             }
+            if (state == State.ESTABLISHED) receiver.tick(nowMillis, out());
             pump();
         });
     }
@@ -450,6 +452,11 @@ public final class SyncSession {
     /** Closes the session from our side with a given reason (one of the stable strings above). */
     public List<Message> close(String reason, String message) {
         return run(() -> fail(reason, message));
+    }
+
+    /** Whether both HELLOs were accepted and the session is not closed. */
+    boolean established() {
+        return state == State.ESTABLISHED;
     }
 
     public boolean isClosed() {

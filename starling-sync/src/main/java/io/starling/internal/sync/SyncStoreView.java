@@ -68,6 +68,13 @@ public interface SyncStoreView {
     boolean holdsAny(String collection);
 
     /**
+     * The collections in which the store holds at least one row (live or tombstone), in any order: what a subscription
+     * to every collection becomes for a peer that does not read it, and what is compared with a peer that never met
+     * us. Called when sessions start and, for such a peer, at most every few seconds after local changes.
+     */
+    List<String> collections();
+
+    /**
      * Merges remote document states and, in the same local transaction, stores {@code checkpoint} (unless
      * null) — unless a document is behind or refused as a zombie (see below): then the checkpoint is not stored,
      * since the receiver owes the sender our newer state first, or must refuse the zombie again in a later session

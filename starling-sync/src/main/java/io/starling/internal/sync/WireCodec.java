@@ -491,14 +491,18 @@ public final class WireCodec {
         List<Subscriptions.Item> items = new ArrayList<>(Math.min(n, 256));
         for (int i = 0; i < n; i++) {
             SubscriptionKey key = readKey(r);
-            String collection = collection(r);
+            String collection = r.readString(); // empty only in the subscription to every collection
             String query = r.readString();
             Value args = ValueCodec.read(r);
             if (!(args instanceof Value.Obj obj))
                 throw WireException.malformed("subscription arguments are not an object");
             int covered = r.readByte();
             if (covered > 1) throw WireException.malformed("covered flag " + covered);
-            items.add(new Subscriptions.Item(new Subscription(key, collection, query, obj), covered == 1));
+            Subscription sub = new Subscription(key, collection, query, obj);
+            if (collection.isEmpty() && !sub.equals(Subscription.EVERY))
+                throw WireException.malformed("a subscription with an empty collection name that is not "
+                        + Subscription.EVERY_QUERY + " with no arguments");
+            items.add(new Subscriptions.Item(sub, covered == 1));
         }
         int h = r.readLength(r.remaining());
         List<String> held = new ArrayList<>(Math.min(h, 256));

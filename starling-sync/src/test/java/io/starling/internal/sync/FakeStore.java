@@ -286,6 +286,13 @@ final class FakeStore implements SyncStoreView {
     }
 
     @Override
+    public List<String> collections() {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        for (DocRef ref : docs.keySet()) names.add(ref.collection());
+        return List.copyOf(names);
+    }
+
+    @Override
     public ApplyResult apply(long fromPeer, List<Doc> batch, Checkpoint checkpoint) {
         return apply(fromPeer, batch, checkpoint, Principal.UNRESTRICTED);
     }

@@ -139,6 +139,11 @@ class ReceiverHostilePeerTest {
         }
 
         @Override
+        public List<String> collections() {
+            return s.collections();
+        }
+
+        @Override
         public @Nullable Checkpoint checkpoint(long senderPeerId) {
             return s.checkpoint(senderPeerId);
         }

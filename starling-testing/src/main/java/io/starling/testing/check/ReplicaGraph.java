@@ -64,9 +64,16 @@ public final class ReplicaGraph {
         return neighbours.get(p);
     }
 
+    /** Whether a subscription reads the collection: its own, or any but a system one for {@code SELECT * FROM *}. */
+    private static boolean covers(Subscription sub, String collection) {
+        return sub.everyCollection()
+                ? Subscription.coveredByEvery(collection)
+                : sub.collection().equals(collection);
+    }
+
     public boolean subscribesTo(int p, String collection) {
         for (Subscription sub : subscriptions.get(p)) {
-            if (sub.collection().equals(collection)) return true;
+            if (covers(sub, collection)) return true;
         }
         return false;
     }
@@ -78,7 +85,8 @@ public final class ReplicaGraph {
         withId.putAll(document);
         Value.Obj doc = (Value.Obj) Value.fromJava(withId);
         for (Subscription sub : subscriptions.get(p)) {
-            if (!sub.collection().equals(collection)) continue;
+            if (!covers(sub, collection)) continue;
+            if (sub.everyCollection()) return true; // every live document of the collection
             Statement st = parsed.computeIfAbsent(sub.query(), Dql::parse);
             if (QueryExecutor.matches(st, doc, new EvalContext(sub.args().fields(), 0))) return true;
         }
@@ -178,8 +186,7 @@ public final class ReplicaGraph {
         for (int p = 0; p < size(); p++) {
             List<String> subs = new ArrayList<>();
             for (Subscription sub : subscriptions.get(p)) {
-                if (sub.collection().equals(collection))
-                    subs.add(sub.query() + (sub.args().size() == 0 ? "" : " " + sub.args()));
+                if (covers(sub, collection)) subs.add(sub.query() + (sub.args().size() == 0 ? "" : " " + sub.args()));
             }
             sb.append("\n  peer ")
                     .append(p)

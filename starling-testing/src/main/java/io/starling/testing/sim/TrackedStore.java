@@ -246,6 +246,11 @@ final class TrackedStore implements SyncStoreView {
     }
 
     @Override
+    public List<String> collections() {
+        return engine.collections();
+    }
+
+    @Override
     public @Nullable Checkpoint checkpoint(long senderPeerId) {
         return engine.checkpoint(senderPeerId);
     }

@@ -64,6 +64,9 @@ final class Workload {
             new SubscriptionSpec("c", "SELECT * FROM c", Map.of()),
             new SubscriptionSpec("c", "SELECT * FROM c WHERE x IS NOT MISSING", Map.of()));
 
+    /** Every document of every collection. */
+    static final SubscriptionSpec EVERY = new SubscriptionSpec("*", "SELECT * FROM *", Map.of());
+
     static final String[] ACTIONS = {
         "insert",
         "update",
@@ -92,6 +95,13 @@ final class Workload {
 
     /** Some seeds move documents in and out of filtered subscriptions all the time: many hints. */
     final boolean manyHints;
+    /**
+     * Some seeds give server nodes and some devices the subscription to every collection ({@code SELECT * FROM *}),
+     * drawn from a stream of its own so that the seed's other draws stay what they were.
+     */
+    final boolean everyCollection;
+
+    private final Random everyRnd;
     /** Some seeds purge tombstones older than this (0: never). */
     final long retentionMillis;
     /** The statements on one document; some seeds use amounts near the float range (one sign per seed). */
@@ -110,6 +120,8 @@ final class Workload {
         this.ids = drawIds(3 + rnd.nextInt(6));
         boolean bigDocuments = rnd.nextDouble() < 0.15;
         this.manyHints = rnd.nextDouble() < 0.2;
+        this.everyRnd = new Random(sim.options().seed() * 0xD1B54A32D192ED03L + 0x4F1BBCDCBFA53E0BL);
+        this.everyCollection = everyRnd.nextDouble() < 0.4;
         double huge = rnd.nextDouble() < 0.1 ? (rnd.nextBoolean() ? 1.5e308 : -1.5e308) : 0;
         // some seeds write documents larger than a frame (64 KiB), which travel in parts and continued batches
         this.draw = new RandomOps(rnd, huge, bigDocuments ? 0.1 : 0, 10_000, 100_000);
@@ -157,9 +169,11 @@ final class Workload {
     /** The subscriptions a peer starts with. */
     void initialSubscriptions(SimPeer p) {
         if (p.node()) { // a server holds all of the app's data
-            for (int i : new int[] {0, 3, 5}) p.subscribe(CATALOG.get(i));
+            if (everyCollection) p.subscribe(EVERY);
+            else for (int i : new int[] {0, 3, 5}) p.subscribe(CATALOG.get(i));
             return;
         }
+        if (everyCollection && everyRnd.nextDouble() < 0.3) p.subscribe(EVERY); // besides what it draws below
         if (manyHints) { // filters that documents move in and out of, next to whole collections
             p.subscribe(CATALOG.get(rnd.nextInt(3)));
             p.subscribe(CATALOG.get(rnd.nextInt(4) == 0 ? 3 : 4));

@@ -43,6 +43,25 @@ final class DefaultSync implements Sync {
 
     @Override
     public SyncSubscription registerSubscription(String query, Map<String, ?> arguments) {
+        boolean every;
+        try {
+            every = io.starling.internal.query.Dql.isEveryCollection(query);
+        } catch (DqlException e) {
+            throw Errors.query(e);
+        }
+        if (every) {
+            if (arguments != null && !arguments.isEmpty()) {
+                throw new QueryException(
+                        ErrorCode.QUERY_INVALID,
+                        "SELECT * FROM * (every collection) takes no arguments; given " + arguments.keySet(),
+                        1,
+                        1);
+            }
+            Registered r = new Registered(Subscription.EVERY, Map.of());
+            subscriptions.add(r);
+            changed();
+            return r;
+        }
         Statement statement = store.parseStatement(query);
         if (!(statement instanceof SelectStatement select) || !select.isPlainFilter()) {
             throw new QueryException(

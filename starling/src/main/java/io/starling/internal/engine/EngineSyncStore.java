@@ -159,6 +159,11 @@ public final class EngineSyncStore implements SyncStoreView {
     }
 
     @Override
+    public List<String> collections() {
+        return store.read(tx -> List.copyOf(tx.collections()));
+    }
+
+    @Override
     public boolean holdsAny(String collection) {
         return store.read(tx -> tx.collections().contains(collection));
     }
