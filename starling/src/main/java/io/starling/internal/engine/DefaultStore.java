@@ -29,7 +29,6 @@ import io.starling.internal.sync.Principal;
 import io.starling.internal.sync.ZombieRule;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,10 +49,12 @@ public final class DefaultStore implements Store {
     static final String META_HLC = "hlc";
     private static final int STATEMENT_CACHE_SIZE = 512;
     /**
-     * Longer statement texts are parsed each time rather than cached: the cache holds at most 512 statements, and
-     * this keeps its memory small whatever clients send (typical statements are far shorter).
+     * Longer statement texts are parsed each time rather than cached. A 1,000-document batch insert is about 9,000
+     * characters, so this leaves room for batches of several thousand documents.
      */
-    static final int MAX_CACHED_STATEMENT_LENGTH = 4096;
+    static final int MAX_CACHED_STATEMENT_LENGTH = 64 * 1024;
+    /** The cached texts' total length: with the bound on entries, keeps the cache small whatever clients send. */
+    static final long STATEMENT_CACHE_CHARS = 1 << 20;
 
     /** The most entries one {@link #changes} call examines. */
     static final int MAX_CHANGES_PAGE = 10_000;
@@ -79,15 +80,8 @@ public final class DefaultStore implements Store {
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final CallbackList<Boolean> commitObservers = new CallbackList<>("a commit observer", log);
     private final ThreadLocal<Boolean> inTransaction = ThreadLocal.withInitial(() -> false);
-    private final Map<String, Statement> statementCache =
-            Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
-                private static final long serialVersionUID = 1L;
-
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Statement> eldest) {
-                    return size() > STATEMENT_CACHE_SIZE;
-                }
-            });
+    private final StatementCache statementCache =
+            new StatementCache(STATEMENT_CACHE_SIZE, MAX_CACHED_STATEMENT_LENGTH, STATEMENT_CACHE_CHARS);
     private volatile boolean closed;
     private volatile @Nullable NodeTail node;
 
@@ -707,7 +701,7 @@ public final class DefaultStore implements Store {
         if (cached != null) return cached;
         try {
             Statement parsed = Dql.parse(text);
-            if (text.length() <= MAX_CACHED_STATEMENT_LENGTH) statementCache.put(text, parsed);
+            statementCache.put(text, parsed);
             return parsed;
         } catch (DqlException e) {
             throw Errors.query(e);
