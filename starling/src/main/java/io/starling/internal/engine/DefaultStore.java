@@ -604,9 +604,11 @@ public final class DefaultStore implements Store {
         return parse(text);
     }
 
-    /** Binds arguments as statements do. */
+    /** Binds arguments as statements do, keeping the order of {@code arguments} (a subscription's key shows it). */
     static Map<String, Value> bindArguments(Map<String, ?> arguments) {
-        return bind(arguments);
+        Map<String, Value> args = new LinkedHashMap<>();
+        if (arguments != null) for (Map.Entry<String, ?> e : arguments.entrySet()) args.put(e.getKey(), bindOne(e));
+        return args;
     }
 
     /** The stored state of a document (live, tombstone or empty), for sync and tests. */
@@ -763,24 +765,38 @@ public final class DefaultStore implements Store {
         return attachmentService().fetchers();
     }
 
-    private static Map<String, Value> bind(Map<String, ?> arguments) {
-        Map<String, Value> args = new LinkedHashMap<>();
-        if (arguments != null) {
-            for (Map.Entry<String, ?> e : arguments.entrySet()) {
-                try {
-                    Object arg = AttachmentTokens.toArgument(e.getValue());
-                    args.put(e.getKey(), arg == null ? Value.NULL : Value.fromJava(arg));
-                } catch (IllegalArgumentException bad) {
-                    throw new QueryException(
-                            ErrorCode.QUERY_ARGUMENT,
-                            "argument :" + e.getKey() + " has a value DQL cannot use: " + bad.getMessage(),
-                            0,
-                            0);
-                }
-            }
+    /**
+     * The statement's arguments as DQL values, each converted in one walk (attachment tokens included), in an
+     * immutable map that the evaluation context takes as it is (no second copy).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array of entries, filled here with nothing else
+    private static Map<String, Value> bind(@Nullable Map<String, ?> arguments) {
+        if (arguments == null || arguments.isEmpty()) return Map.of();
+        Map.Entry<String, Value>[] entries = new Map.Entry[arguments.size()];
+        int n = 0;
+        for (Map.Entry<String, ?> e : arguments.entrySet()) {
+            String name = e.getKey();
+            Value value = bindOne(e);
+            if (n == entries.length) entries = java.util.Arrays.copyOf(entries, n * 2); // the map grew meanwhile
+            entries[n++] = Map.entry(name, value);
         }
         // QueryExecutor checks that every referenced argument is supplied when it runs the statement
-        return args;
+        return Map.ofEntries(n == entries.length ? entries : java.util.Arrays.copyOf(entries, n));
+    }
+
+    private static Value bindOne(Map.Entry<String, ?> argument) {
+        String name = argument.getKey();
+        if (name == null) throw new QueryException(ErrorCode.QUERY_ARGUMENT, "an argument has a null name", 0, 0);
+        try {
+            Object arg = argument.getValue();
+            return arg == null ? Value.NULL : Value.fromJava(arg, AttachmentTokens::asArgument);
+        } catch (IllegalArgumentException bad) {
+            throw new QueryException(
+                    ErrorCode.QUERY_ARGUMENT,
+                    "argument :" + name + " has a value DQL cannot use: " + bad.getMessage(),
+                    0,
+                    0);
+        }
     }
 
     private void checkUsable() {
