@@ -291,7 +291,10 @@ final class StatementRunner {
         boolean allNew = true;
         for (long seq : seqs) allNew &= seq >= 0;
         // every row new: the ids are distinct (the second of two equal ids would have found the first)
-        if (allNew) return List.of(ids);
+        if (allNew) {
+            ctx.cancellation().check(); // the poll the loop below would have made: a stop after the batch is seen
+            return List.of(ids);
+        }
         // an id given twice (ON ID CONFLICT DO UPDATE) is one mutated document
         java.util.LinkedHashSet<Value> mutated = new java.util.LinkedHashSet<>(n * 2);
         for (int i = 0; i < n; i++) {
