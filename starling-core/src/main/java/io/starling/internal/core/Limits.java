@@ -125,6 +125,7 @@ public final class Limits {
     public static int loneSurrogateAt(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
+            if ((c & 0xF800) != 0xD800) continue; // not a surrogate (U+D800–U+DFFF): one test for almost every char
             if (Character.isHighSurrogate(c)) {
                 if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) return i;
                 i++;

@@ -96,26 +96,49 @@ public sealed interface Value
      * @throws IllegalArgumentException naming the unsupported type or value
      */
     static Value fromJava(Object o) {
-        return fromJava(o, 0);
+        return fromJava(o, 0, null);
+    }
+
+    /**
+     * A caller's own conversion of some Java objects, consulted by {@link #fromJava(Object, Special)} before the
+     * plain rules for every map and every object of a type those rules do not know: the value it stands for, or null
+     * to convert the object by the plain rules (a map as an object; another type is refused).
+     */
+    @FunctionalInterface
+    interface Special {
+        @Nullable
+        Value convert(Object o);
+    }
+
+    /**
+     * {@link #fromJava(Object)} with {@code special} consulted first for maps and unknown types, at every depth, in
+     * the same walk (an argument is converted in one pass whatever it holds).
+     */
+    static Value fromJava(Object o, Special special) {
+        return fromJava(o, 0, Objects.requireNonNull(special, "special"));
     }
 
     /**
      * {@link #fromJava(Object)} of a value inside {@code enclosing} levels of containers: nesting deeper than
      * {@link Limits#MAX_DEPTH} (or a map that contains itself) is refused before it can exhaust the stack.
      */
-    private static Value fromJava(Object o, int enclosing) {
+    private static Value fromJava(Object o, int enclosing, @Nullable Special special) {
         // most frequent types first: this runs for every field of every argument
         if (o instanceof String s) return new Str(s);
         if (o instanceof Long || o instanceof Integer) return new Int(((Number) o).longValue());
         if (o == null) return NULL;
         if (o instanceof Map<?, ?> m) {
+            if (special != null) {
+                Value converted = special.convert(m);
+                if (converted != null) return converted;
+            }
             checkNesting(enclosing + 1);
             LinkedHashMap<String, Value> fields = new LinkedHashMap<>(Math.max(4, m.size() * 2));
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 if (!(e.getKey() instanceof String key)) {
                     throw new IllegalArgumentException("object keys must be strings, got " + e.getKey());
                 }
-                fields.put(key, fromJava(e.getValue(), enclosing + 1));
+                fields.put(key, fromJava(e.getValue(), enclosing + 1, special));
             }
             return Obj.ofOwned(fields);
         }
@@ -124,7 +147,7 @@ public sealed interface Value
         if (o instanceof List<?> l) {
             checkNesting(enclosing + 1);
             ArrayList<Value> items = new ArrayList<>(l.size());
-            for (Object item : l) items.add(fromJava(item, enclosing + 1));
+            for (Object item : l) items.add(fromJava(item, enclosing + 1, special));
             return Arr.ofOwned(items);
         }
         if (o instanceof Value v) return v;
@@ -143,7 +166,11 @@ public sealed interface Value
         if (o instanceof CharSequence s) return new Str(s.toString());
         if (o instanceof Character c) return new Str(c.toString());
         if (o instanceof byte[] bytes) return new Bin(bytes);
-        if (o instanceof Object[] arr) return fromJava(Arrays.asList(arr), enclosing);
+        if (o instanceof Object[] arr) return fromJava(Arrays.asList(arr), enclosing, special);
+        if (special != null) {
+            Value converted = special.convert(o);
+            if (converted != null) return converted;
+        }
         throw new IllegalArgumentException(
                 "unsupported value type " + o.getClass().getName());
     }

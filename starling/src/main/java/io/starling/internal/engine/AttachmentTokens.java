@@ -4,7 +4,6 @@ import io.starling.AttachmentToken;
 import io.starling.internal.core.BinaryReader;
 import io.starling.internal.core.BinaryWriter;
 import io.starling.internal.core.CodecException;
-import io.starling.internal.core.Limits;
 import io.starling.internal.core.Value;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,45 +55,19 @@ final class AttachmentTokens {
     }
 
     /**
-     * A statement argument with every token (object or JSON shape) replaced by its stored form; the same object when it
-     * holds none. Deeper than the nesting limit it stops looking: the value is refused there anyway.
+     * The stored form of a token in a statement argument (an {@link AttachmentToken}, or a map of the JSON shape), or
+     * null for any other object: the {@link Value.Special} of argument conversion, which consults it for every map and
+     * unknown type in the same walk that converts the argument.
+     *
+     * @throws IllegalArgumentException for a map with the token key whose value is not a valid token
      */
-    static @Nullable Object toArgument(@Nullable Object o) {
-        return toArgument(o, 0);
-    }
-
-    private static @Nullable Object toArgument(@Nullable Object o, int depth) {
+    static @Nullable Value asArgument(Object o) {
         if (o instanceof AttachmentToken t) return new Value.Bin(encode(t));
-        if (depth > Limits.MAX_DEPTH) return o;
         if (o instanceof Map<?, ?> m) {
             AttachmentToken t = fromJsonShape(m);
             if (t != null) return new Value.Bin(encode(t));
-            Map<Object, @Nullable Object> out = null;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                Object v = e.getValue();
-                Object c = toArgument(v, depth + 1);
-                if (c != v && out == null) {
-                    out = new LinkedHashMap<>();
-                    for (Map.Entry<?, ?> before : m.entrySet()) {
-                        if (before.getKey() == e.getKey()) break;
-                        out.put(before.getKey(), before.getValue());
-                    }
-                }
-                if (out != null) out.put(e.getKey(), c);
-            }
-            return out == null ? o : out;
         }
-        if (o instanceof List<?> l) {
-            List<@Nullable Object> out = null;
-            for (int i = 0; i < l.size(); i++) {
-                Object v = l.get(i);
-                Object c = toArgument(v, depth + 1);
-                if (c != v && out == null) out = new ArrayList<>(l.subList(0, i));
-                if (out != null) out.add(c);
-            }
-            return out == null ? o : out;
-        }
-        return o;
+        return null;
     }
 
     /**

@@ -29,7 +29,6 @@ import io.starling.internal.sync.Principal;
 import io.starling.internal.sync.ZombieRule;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,10 +49,12 @@ public final class DefaultStore implements Store {
     static final String META_HLC = "hlc";
     private static final int STATEMENT_CACHE_SIZE = 512;
     /**
-     * Longer statement texts are parsed each time rather than cached: the cache holds at most 512 statements, and
-     * this keeps its memory small whatever clients send (typical statements are far shorter).
+     * Longer statement texts are parsed each time rather than cached. A 1,000-document batch insert is about 9,000
+     * characters, so this leaves room for batches of several thousand documents.
      */
-    static final int MAX_CACHED_STATEMENT_LENGTH = 4096;
+    static final int MAX_CACHED_STATEMENT_LENGTH = 64 * 1024;
+    /** The cached texts' total length: with the bound on entries, keeps the cache small whatever clients send. */
+    static final long STATEMENT_CACHE_CHARS = 1 << 20;
 
     /** The most entries one {@link #changes} call examines. */
     static final int MAX_CHANGES_PAGE = 10_000;
@@ -79,15 +80,8 @@ public final class DefaultStore implements Store {
     private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final CallbackList<Boolean> commitObservers = new CallbackList<>("a commit observer", log);
     private final ThreadLocal<Boolean> inTransaction = ThreadLocal.withInitial(() -> false);
-    private final Map<String, Statement> statementCache =
-            Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
-                private static final long serialVersionUID = 1L;
-
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Statement> eldest) {
-                    return size() > STATEMENT_CACHE_SIZE;
-                }
-            });
+    private final StatementCache statementCache =
+            new StatementCache(STATEMENT_CACHE_SIZE, MAX_CACHED_STATEMENT_LENGTH, STATEMENT_CACHE_CHARS);
     private volatile boolean closed;
     private volatile @Nullable NodeTail node;
 
@@ -610,9 +604,11 @@ public final class DefaultStore implements Store {
         return parse(text);
     }
 
-    /** Binds arguments as statements do. */
+    /** Binds arguments as statements do, keeping the order of {@code arguments} (a subscription's key shows it). */
     static Map<String, Value> bindArguments(Map<String, ?> arguments) {
-        return bind(arguments);
+        Map<String, Value> args = new LinkedHashMap<>();
+        if (arguments != null) for (Map.Entry<String, ?> e : arguments.entrySet()) args.put(e.getKey(), bindOne(e));
+        return args;
     }
 
     /** The stored state of a document (live, tombstone or empty), for sync and tests. */
@@ -707,7 +703,7 @@ public final class DefaultStore implements Store {
         if (cached != null) return cached;
         try {
             Statement parsed = Dql.parse(text);
-            if (text.length() <= MAX_CACHED_STATEMENT_LENGTH) statementCache.put(text, parsed);
+            statementCache.put(text, parsed);
             return parsed;
         } catch (DqlException e) {
             throw Errors.query(e);
@@ -769,24 +765,38 @@ public final class DefaultStore implements Store {
         return attachmentService().fetchers();
     }
 
-    private static Map<String, Value> bind(Map<String, ?> arguments) {
-        Map<String, Value> args = new LinkedHashMap<>();
-        if (arguments != null) {
-            for (Map.Entry<String, ?> e : arguments.entrySet()) {
-                try {
-                    Object arg = AttachmentTokens.toArgument(e.getValue());
-                    args.put(e.getKey(), arg == null ? Value.NULL : Value.fromJava(arg));
-                } catch (IllegalArgumentException bad) {
-                    throw new QueryException(
-                            ErrorCode.QUERY_ARGUMENT,
-                            "argument :" + e.getKey() + " has a value DQL cannot use: " + bad.getMessage(),
-                            0,
-                            0);
-                }
-            }
+    /**
+     * The statement's arguments as DQL values, each converted in one walk (attachment tokens included), in an
+     * immutable map that the evaluation context takes as it is (no second copy).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array of entries, filled here with nothing else
+    private static Map<String, Value> bind(@Nullable Map<String, ?> arguments) {
+        if (arguments == null || arguments.isEmpty()) return Map.of();
+        Map.Entry<String, Value>[] entries = new Map.Entry[arguments.size()];
+        int n = 0;
+        for (Map.Entry<String, ?> e : arguments.entrySet()) {
+            String name = e.getKey();
+            Value value = bindOne(e);
+            if (n == entries.length) entries = java.util.Arrays.copyOf(entries, n * 2); // the map grew meanwhile
+            entries[n++] = Map.entry(name, value);
         }
         // QueryExecutor checks that every referenced argument is supplied when it runs the statement
-        return args;
+        return Map.ofEntries(n == entries.length ? entries : java.util.Arrays.copyOf(entries, n));
+    }
+
+    private static Value bindOne(Map.Entry<String, ?> argument) {
+        String name = argument.getKey();
+        if (name == null) throw new QueryException(ErrorCode.QUERY_ARGUMENT, "an argument has a null name", 0, 0);
+        try {
+            Object arg = argument.getValue();
+            return arg == null ? Value.NULL : Value.fromJava(arg, AttachmentTokens::asArgument);
+        } catch (IllegalArgumentException bad) {
+            throw new QueryException(
+                    ErrorCode.QUERY_ARGUMENT,
+                    "argument :" + name + " has a value DQL cannot use: " + bad.getMessage(),
+                    0,
+                    0);
+        }
     }
 
     private void checkUsable() {

@@ -26,6 +26,19 @@ final class DocumentIds {
         if (problem != null) throw new StarlingException(ErrorCode.DOCUMENT_INVALID_ID, problem);
     }
 
+    /** Checks an id supplied by the application ({@link #validate}) and returns its storage key ({@link #encode}). */
+    static byte[] encodeValid(Value id) {
+        String problem = problem(id, 0);
+        byte[] key = problem == null ? encode(id) : null;
+        if (key != null && key.length > Limits.MAX_ID_BYTES) {
+            problem = "an _id may take at most " + Limits.MAX_ID_BYTES + " bytes";
+        }
+        if (problem != null || key == null) {
+            throw new StarlingException(ErrorCode.DOCUMENT_INVALID_ID, "invalid _id " + describe(id) + ": " + problem);
+        }
+        return key;
+    }
+
     /** What is wrong with an id (naming it), or null. */
     static @Nullable String problem(Value id) {
         String problem = problem(id, 0);
@@ -43,6 +56,11 @@ final class DocumentIds {
     /** The id in its stored form: composite ids with their fields sorted (as a scan returns them). */
     static Value canonical(Value id) {
         return id instanceof Value.Obj ? decode(encode(id)) : id;
+    }
+
+    /** {@link #canonical(Value)} of an id whose storage key is already at hand. */
+    static Value canonical(Value id, byte[] key) {
+        return id instanceof Value.Obj ? decode(key) : id;
     }
 
     /** The storage key: order-preserving, so that storage's id order is {@code ValueOrder} of ids. */

@@ -278,16 +278,23 @@ final class StatementRunner {
             }
             Value id = obj.get("_id");
             if (id.isMissing()) id = Value.of(UUID.randomUUID().toString());
-            else DocumentIds.validate(id);
+            byte[] key = DocumentIds.encodeValid(id);
             checkStorable(obj, null);
-            ids[i] = DocumentIds.canonical(id);
+            ids[i] = DocumentIds.canonical(id, key);
             objs[i] = obj; // DocumentState ignores _id: the id is the row's key
             if (grant != null) checkWrite(grant, collection, ids[i], withId(obj, ids[i]), "new value", ctx);
             stamps[i] = insert.initial() ? new Stamp(0, timestamps.site()) : timestamps.next();
-            idBytes.add(DocumentIds.encode(id));
+            idBytes.add(key);
             states.add(DocumentState.encodeInserted(obj, stamps[i]));
         }
         long[] seqs = writer.insertNew(collection, ids, idBytes, states);
+        boolean allNew = true;
+        for (long seq : seqs) allNew &= seq >= 0;
+        // every row new: the ids are distinct (the second of two equal ids would have found the first)
+        if (allNew) {
+            ctx.cancellation().check(); // the poll the loop below would have made: a stop after the batch is seen
+            return List.of(ids);
+        }
         // an id given twice (ON ID CONFLICT DO UPDATE) is one mutated document
         java.util.LinkedHashSet<Value> mutated = new java.util.LinkedHashSet<>(n * 2);
         for (int i = 0; i < n; i++) {
