@@ -37,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * references it; a fetch whose source is killed with SIGKILL halfway, resumed; a fetcher killed with SIGKILL
  * halfway, restarted; a damaged copy on one peer detected and the rest fetched from another.
  *
- * <p>Blobs are made on a peer's database by the library in this JVM before the peer starts (the HTTP upload is
- * bounded by its body limit, 16 MiB). The bytes moved are read from each process's {@code /metrics}
+ * <p>Blobs are made on a peer's database by the library in this JVM before the peer starts (quicker than an HTTP
+ * upload, which {@code UploadProcessTest} covers). The bytes moved are read from each process's {@code /metrics}
  * ({@code starling_attachment_chunk_bytes_*_total}); progress from the size of the fetcher's partial file on disk. A
  * source is slowed with {@code --attachment-bandwidth} so that "halfway" lasts long enough to be caught.
  */

@@ -80,8 +80,12 @@ final class BlobStore {
 
     // ---- complete blobs
 
-    /** Streams {@code in} into a new blob (or finds the same content held already) and returns its token. */
-    AttachmentToken put(InputStream in, java.util.Map<String, String> metadata) {
+    /**
+     * Streams {@code in} into a new blob (or finds the same content held already) and returns its token. Content of
+     * more than {@code maxBytes} is refused ({@link ErrorCode#ATTACHMENT_TOO_LARGE}) as soon as its next byte is
+     * read; a refused or failed stream leaves nothing behind (its temporary files are deleted).
+     */
+    AttachmentToken put(InputStream in, java.util.Map<String, String> metadata, long maxBytes) {
         AttachmentToken probe = new AttachmentToken("0".repeat(64), 0, metadata); // checks the metadata first
         Path data = tmp();
         Path sums = tmp();
@@ -99,13 +103,22 @@ final class BlobStore {
                 writeFully(out, ByteBuffer.wrap(buf, 0, n));
                 writeFully(sumsOut, ByteBuffer.wrap(chunk.digest()));
                 length += n;
+                if (length > maxBytes) {
+                    deleteQuietly(data);
+                    deleteQuietly(sums);
+                    throw new StarlingException(
+                            ErrorCode.ATTACHMENT_TOO_LARGE,
+                            "the attachment is larger than the limit of " + maxBytes
+                                    + " bytes (StarlingConfig.Attachments.maxBytes, --attachment-max-bytes)");
+                }
                 if (n < CHUNK) break;
             }
             out.force(true);
             sumsOut.force(true);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             deleteQuietly(data);
             deleteQuietly(sums);
+            if (e instanceof RuntimeException r) throw r;
             throw io("cannot store the attachment in " + dir + ": " + e.getMessage(), e);
         }
         String id = HEX.formatHex(whole.digest());
