@@ -254,7 +254,7 @@ final class AttachmentService implements AutoCloseable {
     private void start(Handle h) {
         if (h.done) return;
         String id = h.token.id();
-        if (blobs.has(id)) {
+        if (blobs.hasOrAdopt(id)) { // on a node of a shared storage, another node may hold it
             h.complete();
             return;
         }
@@ -472,7 +472,11 @@ final class AttachmentService implements AutoCloseable {
 
         @Override
         public long chunksHeld(byte[] id, long length) {
-            return blobs.chunksHeld(HEX.formatHex(id), length);
+            String hex = HEX.formatHex(id);
+            long held = blobs.chunksHeld(hex, length);
+            // on a node of a shared storage, a blob another node stored is copied here before the answer
+            if (held < 0 && blobs.partial(hex) == null && blobs.hasOrAdopt(hex)) held = blobs.chunksHeld(hex, length);
+            return held;
         }
 
         @Override

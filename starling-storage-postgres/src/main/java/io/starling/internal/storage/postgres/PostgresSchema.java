@@ -27,28 +27,38 @@ final class PostgresSchema {
     /** One step of the schema: the statements that take it from {@code version - 1} to {@code version}. */
     record Migration(int version, String description, List<String> statements) {}
 
-    static final List<Migration> MIGRATIONS = List.of(new Migration(
-            1,
-            "documents with their change sequence and jsonb value, index entries, meta",
-            List.of(
-                    "CREATE TABLE starling_counter (id INT PRIMARY KEY, last_seq BIGINT NOT NULL)",
-                    "INSERT INTO starling_counter (id, last_seq) VALUES (1, 0)",
-                    "CREATE TABLE starling_docs ("
-                            + "collection TEXT NOT NULL, "
-                            + "id BYTEA NOT NULL, "
-                            + "seq BIGINT NOT NULL, "
-                            + "grp BIGINT NOT NULL, "
-                            + "live BOOLEAN NOT NULL, "
-                            + "state BYTEA NOT NULL, "
-                            + "value JSONB, "
-                            + "PRIMARY KEY (collection, id))",
-                    "CREATE UNIQUE INDEX starling_docs_seq ON starling_docs (seq)",
-                    // entries are ordered by (key, id) through skp, an order-preserving prefix of both: a b-tree
-                    // entry is limited to about 2.7 KB, keys are not (PostgresTransaction.sortPrefix)
-                    "CREATE TABLE starling_idx ("
-                            + "name TEXT NOT NULL, skp BYTEA NOT NULL, key BYTEA NOT NULL, id BYTEA NOT NULL)",
-                    "CREATE INDEX starling_idx_order ON starling_idx (name, skp)",
-                    "CREATE TABLE starling_meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL)")));
+    static final List<Migration> MIGRATIONS = List.of(
+            new Migration(
+                    1,
+                    "documents with their change sequence and jsonb value, index entries, meta",
+                    List.of(
+                            "CREATE TABLE starling_counter (id INT PRIMARY KEY, last_seq BIGINT NOT NULL)",
+                            "INSERT INTO starling_counter (id, last_seq) VALUES (1, 0)",
+                            "CREATE TABLE starling_docs ("
+                                    + "collection TEXT NOT NULL, "
+                                    + "id BYTEA NOT NULL, "
+                                    + "seq BIGINT NOT NULL, "
+                                    + "grp BIGINT NOT NULL, "
+                                    + "live BOOLEAN NOT NULL, "
+                                    + "state BYTEA NOT NULL, "
+                                    + "value JSONB, "
+                                    + "PRIMARY KEY (collection, id))",
+                            "CREATE UNIQUE INDEX starling_docs_seq ON starling_docs (seq)",
+                            // entries are ordered by (key, id) through skp, an order-preserving prefix of both: a
+                            // b-tree
+                            // entry is limited to about 2.7 KB, keys are not (PostgresTransaction.sortPrefix)
+                            "CREATE TABLE starling_idx ("
+                                    + "name TEXT NOT NULL, skp BYTEA NOT NULL, key BYTEA NOT NULL, id BYTEA NOT NULL)",
+                            "CREATE INDEX starling_idx_order ON starling_idx (name, skp)",
+                            "CREATE TABLE starling_meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL)")),
+            new Migration(
+                    2,
+                    "attachment blobs shared by the nodes: one row per blob, its content in chunk rows",
+                    List.of(
+                            "CREATE TABLE starling_blobs (id TEXT PRIMARY KEY, len BIGINT NOT NULL)",
+                            "CREATE TABLE starling_blob_chunks ("
+                                    + "id TEXT NOT NULL, idx BIGINT NOT NULL, data BYTEA NOT NULL, "
+                                    + "PRIMARY KEY (id, idx))")));
 
     /** The schema version this code writes. */
     static final int CURRENT = checkedChain(MIGRATIONS);
