@@ -64,8 +64,9 @@ class PostgresStorageTest {
         }
         List<List<String>> history =
                 query(url, "SELECT version, description FROM starling_migrations ORDER BY version");
-        assertThat(history).extracting(row -> row.get(0)).containsExactly("0", "1");
+        assertThat(history).extracting(row -> row.get(0)).containsExactly("0", "1", "2");
         assertThat(history.get(1).get(1)).contains("jsonb");
+        assertThat(history.get(2).get(1)).contains("attachment blobs");
         try (PostgresStorage storage = PostgresStorage.open(url, PostgresStorage.Options.defaults())) {
             storage.read(tx -> {
                 assertThat(tx.get("c", utf8("a")).sequence()).isEqualTo(1);
@@ -76,7 +77,8 @@ class PostgresStorageTest {
                     .as("the sequence goes on after a restart")
                     .isEqualTo(2);
         }
-        assertThat(query(url, "SELECT count(*) FROM starling_migrations")).containsExactly(List.of("2"));
+        assertThat(query(url, "SELECT count(*) FROM starling_migrations"))
+                .containsExactly(List.of(String.valueOf(PostgresSchema.CURRENT + 1)));
         assertThat(PostgresSchema.CURRENT).isEqualTo(PostgresSchema.MIGRATIONS.size());
     }
 
@@ -123,7 +125,7 @@ class PostgresStorageTest {
                     .isTrue();
         }
         assertThat(query(url, "SELECT version FROM starling_migrations ORDER BY version"))
-                .containsExactly(List.of("0"), List.of("1"));
+                .containsExactly(List.of("0"), List.of("1"), List.of("2"));
         assertThat(query(url, "SELECT count(*) FROM starling_counter")).containsExactly(List.of("1"));
     }
 
