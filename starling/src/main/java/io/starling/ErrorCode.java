@@ -77,7 +77,10 @@ public enum ErrorCode {
     ATTACHMENT_UNAVAILABLE("attachment/unavailable", false),
     /** A fetch of an attachment was cancelled. */
     ATTACHMENT_CANCELLED("attachment/cancelled", false),
-    /** An attachment too large for what was asked ({@link Attachment#data()} of more than 2 GiB). */
+    /**
+     * An attachment too large for what was asked: larger than the peer's limit ({@code
+     * StarlingConfig.Attachments#maxBytes}), or {@link Attachment#data()} of more than 2 GiB.
+     */
     ATTACHMENT_TOO_LARGE("attachment/too-large", true),
     /** A failure inside application code run by a transaction. */
     TRANSACTION_FAILED("transaction/failed", false),

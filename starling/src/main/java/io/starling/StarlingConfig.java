@@ -255,9 +255,19 @@ public final class StarlingConfig {
      *     limit, the default); documents are never held back by it
      * @param gracePeriod how long a blob no document references stays before the collector deletes it — 0 to 30
      *     days, default 1 hour
+     * @param maxBytes the largest attachment this peer stores, in bytes: {@code newAttachment}, an HTTP upload, a
+     *     fetch and a relay for another peer all refuse a larger one ({@link ErrorCode#ATTACHMENT_TOO_LARGE}) — at
+     *     least 1, default {@link #DEFAULT_MAX_BYTES} (1 GiB)
      */
     public record Attachments(
-            int maxConcurrentFetches, Duration fetchTimeout, long bytesPerSecondPerPeer, Duration gracePeriod) {
+            int maxConcurrentFetches,
+            Duration fetchTimeout,
+            long bytesPerSecondPerPeer,
+            Duration gracePeriod,
+            long maxBytes) {
+        /** The default largest attachment: 1 GiB. */
+        public static final long DEFAULT_MAX_BYTES = 1L << 30;
+
         /** @throws StarlingException {@link ErrorCode#CONFIG_INVALID} naming the value out of range */
         public Attachments {
             Objects.requireNonNull(fetchTimeout, "fetchTimeout");
@@ -271,11 +281,23 @@ public final class StarlingConfig {
                         "attachments.bytesPerSecondPerPeer must be 0 (no limit) or more, got " + bytesPerSecondPerPeer);
             if (gracePeriod.isNegative() || gracePeriod.compareTo(Duration.ofDays(30)) > 0)
                 throw invalid("attachments.gracePeriod must be 0 to 30 days, got " + gracePeriod);
+            if (maxBytes < 1) throw invalid("attachments.maxBytes must be at least 1 byte, got " + maxBytes);
         }
 
-        /** 4 concurrent fetches, 30 s without progress, no bandwidth limit, 1 hour of grace. */
+        /** The settings with the default largest attachment ({@link #DEFAULT_MAX_BYTES}). */
+        public Attachments(
+                int maxConcurrentFetches, Duration fetchTimeout, long bytesPerSecondPerPeer, Duration gracePeriod) {
+            this(maxConcurrentFetches, fetchTimeout, bytesPerSecondPerPeer, gracePeriod, DEFAULT_MAX_BYTES);
+        }
+
+        /** These settings with {@code maxBytes} as the largest attachment. */
+        public Attachments withMaxBytes(long maxBytes) {
+            return new Attachments(maxConcurrentFetches, fetchTimeout, bytesPerSecondPerPeer, gracePeriod, maxBytes);
+        }
+
+        /** 4 concurrent fetches, 30 s without progress, no bandwidth limit, 1 hour of grace, 1 GiB at most. */
         public static Attachments defaults() {
-            return new Attachments(4, Duration.ofSeconds(30), 0, Duration.ofHours(1));
+            return new Attachments(4, Duration.ofSeconds(30), 0, Duration.ofHours(1), DEFAULT_MAX_BYTES);
         }
     }
 

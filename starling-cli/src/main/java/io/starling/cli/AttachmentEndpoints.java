@@ -12,6 +12,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -21,7 +22,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * {@code POST /api/v1/attachments} and {@code GET /api/v1/attachments/{id}} (docs/HTTP-API.md, "Attachments"). The
- * server has checked the token, the host and the origin before; bodies are bounded by its body limit.
+ * server has checked the token, the host and the origin before; an upload's body is streamed to the blob store, bounded
+ * by the store's attachment limit.
  */
 final class AttachmentEndpoints {
     static final String PATH = "/api/v1/attachments";
@@ -46,7 +48,7 @@ final class AttachmentEndpoints {
     HttpApi.Response handle(HttpApi.Request request, Permissions.@Nullable Grant grant) {
         if (request.path().equals(PATH)) {
             if (!request.method().equals("POST")) return notAllowed("POST");
-            return upload(request);
+            return upload(request.query(), new ByteArrayInputStream(request.body()));
         }
         String id = request.path().substring(PATH.length() + 1);
         if (!AttachmentToken.isId(id)) {
@@ -64,19 +66,34 @@ final class AttachmentEndpoints {
         return download(request, id);
     }
 
-    /** Stores the body; metadata comes from the query parameters ({@code ?name=photo.jpg&type=image/jpeg}). */
-    private HttpApi.Response upload(HttpApi.Request request) {
+    /**
+     * Stores {@code body} (streamed: the server hands the connection's bytes over as they come, never the whole body);
+     * metadata comes from the query parameters ({@code ?name=photo.jpg&type=image/jpeg}). A body over the store's
+     * limit is refused with 413 and leaves nothing behind.
+     */
+    HttpApi.Response upload(Map<String, List<String>> query, InputStream body) {
+        String problem = metadataProblem(query);
+        if (problem != null) return HttpApi.error(400, HttpApi.BAD_REQUEST, problem);
+        AttachmentToken t = db.store().newAttachment(body, metadata(query));
+        return HttpApi.Response.of(201, HttpApi.JSON, JsonArgs.write(tokenJson(t)));
+    }
+
+    /** What is wrong with the metadata an upload's query parameters give, or null. */
+    static @Nullable String metadataProblem(Map<String, List<String>> query) {
+        try {
+            new AttachmentToken("0".repeat(64), 0, metadata(query));
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "the query parameters (metadata): " + e.getMessage();
+        }
+    }
+
+    private static Map<String, String> metadata(Map<String, List<String>> query) {
         Map<String, String> metadata = new LinkedHashMap<>();
-        request.query().forEach((k, v) -> {
+        query.forEach((k, v) -> {
             if (!v.isEmpty()) metadata.put(k, v.get(0));
         });
-        AttachmentToken t;
-        try {
-            t = db.store().newAttachment(new ByteArrayInputStream(request.body()), metadata);
-        } catch (IllegalArgumentException e) {
-            return HttpApi.error(400, HttpApi.BAD_REQUEST, "the query parameters (metadata): " + e.getMessage());
-        }
-        return HttpApi.Response.of(201, HttpApi.JSON, JsonArgs.write(tokenJson(t)));
+        return metadata;
     }
 
     /** Why the key may not have the blob: the rule peers follow, a readable document here that references it. */

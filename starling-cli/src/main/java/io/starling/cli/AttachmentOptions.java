@@ -42,6 +42,15 @@ final class AttachmentOptions {
     @Nullable
     Integer maxConcurrentFetches;
 
+    @Option(
+            names = "--attachment-max-bytes",
+            paramLabel = "SIZE",
+            converter = ByteSizeConverter.class,
+            description = "Store no attachment larger than SIZE (bytes, or with a unit: 500MiB, 2GiB): larger uploads"
+                    + " are answered 413, larger fetches fail (default: 1GiB).")
+    @Nullable
+    Long maxBytes;
+
     /**
      * {@code builder} with the attachment settings given on the command line; a value out of range is a
      * {@code config/invalid} error naming the setting.
@@ -50,14 +59,16 @@ final class AttachmentOptions {
         if (fetchTimeout == null
                 && gracePeriod == null
                 && bytesPerSecondPerPeer == null
-                && maxConcurrentFetches == null) return builder;
+                && maxConcurrentFetches == null
+                && maxBytes == null) return builder;
         StarlingConfig.Attachments d = StarlingConfig.Attachments.defaults(); // the CLI sets nothing else
         try {
             return builder.attachments(new StarlingConfig.Attachments(
                     maxConcurrentFetches != null ? maxConcurrentFetches : d.maxConcurrentFetches(),
                     fetchTimeout != null ? fetchTimeout : d.fetchTimeout(),
                     bytesPerSecondPerPeer != null ? bytesPerSecondPerPeer : d.bytesPerSecondPerPeer(),
-                    gracePeriod != null ? gracePeriod : d.gracePeriod()));
+                    gracePeriod != null ? gracePeriod : d.gracePeriod(),
+                    maxBytes != null ? maxBytes : d.maxBytes()));
         } catch (StarlingException e) {
             throw new CliUsageException("an --attachment-… option is out of range: " + e.getMessage());
         }

@@ -381,9 +381,14 @@ final class HttpApi implements AutoCloseable {
         return new Admission(null, caller);
     }
 
-    /** The largest body {@code path} takes: the execute body limit, the login's, none for the others. */
-    int bodyLimit(String path) {
-        if (path.equals(EXECUTE) || path.equals(AttachmentEndpoints.PATH)) return maxBody;
+    /**
+     * The largest body {@code path} takes: the execute body limit, the largest attachment for an upload (the store's
+     * own limit, so that one value holds at every entry point), the login's, none for the others.
+     */
+    long bodyLimit(String path) {
+        if (path.equals(EXECUTE)) return maxBody;
+        if (path.equals(AttachmentEndpoints.PATH))
+            return db.config().attachments().maxBytes();
         if (login != null && path.equals(LoginEndpoint.PATH)) return LoginService.MAX_REQUEST_BYTES;
         return 0;
     }
@@ -452,6 +457,20 @@ final class HttpApi implements AutoCloseable {
                     return error(404, NOT_FOUND, "no such resource: " + request.path());
             }
         } catch (RuntimeException e) {
+            return error(e);
+        }
+    }
+
+    /**
+     * Stores an upload streamed from the connection ({@code POST /api/v1/attachments}, admitted by {@link #admit}
+     * before its body was read). Blocks while the body arrives; never throws.
+     */
+    Response upload(Map<String, List<String>> query, UploadBody body) {
+        try {
+            return attachments.upload(query, body);
+        } catch (RuntimeException e) {
+            // a body that did not arrive whole was answered by the connection (or it closed): no error to log
+            if (body.failed()) return error(400, BAD_REQUEST, "the upload did not arrive whole");
             return error(e);
         }
     }
@@ -704,6 +723,7 @@ final class HttpApi implements AutoCloseable {
             ErrorCode code = s.errorCode();
             int status;
             if (code == ErrorCode.CHANGES_CURSOR_EXPIRED) status = 410;
+            else if (code == ErrorCode.ATTACHMENT_TOO_LARGE) status = 413;
             else if (code == ErrorCode.PERMISSION_DENIED) status = 403;
             else if (s instanceof QueryException || s.isUserError()) status = 400;
             else if (code == ErrorCode.DOCUMENT_ID_CONFLICT) status = 409;

@@ -59,6 +59,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -79,7 +80,11 @@ import org.slf4j.LoggerFactory;
  *    head and body, within requestTimeout of its first byte (else 408: slowloris, or a body trickled a byte at a
  *    time). While a statement runs, no timer: how long a statement may run is the store's business.
  *  - Memory per request: the request line (64 KiB: an observed SELECT travels in the query string), the headers
- *    (16 KiB) and the body (maxBody) are bounded by the codec and the aggregator.
+ *    (16 KiB) and the body (maxBody) are bounded by the codec and the aggregator. An attachment upload is not
+ *    aggregated: its body streams to the blob store through an UploadBody, which stops reading the socket while
+ *    256 KiB wait for the disk, so its memory is bounded whatever its size; its size is bounded by the store's
+ *    attachment limit (413), and it may stall for at most requestTimeout (408) instead of having to arrive whole
+ *    within it. At most MAX_UPLOADS upload at once (503 beyond).
  *  - Event streams: at most maxStreams at once (503 beyond). Each holds at most one event in memory: the observer
  *    delivers the next result only once the previous event has been written to the socket, coalescing changes
  *    meanwhile into the latest result (registerObserverWithSignalNext), and keep-alive comments are not queued
@@ -91,8 +96,8 @@ import org.slf4j.LoggerFactory;
  * RefusalLog: one line for the first, then a count every 10 s, not a line each.
  *
  * Per connection, the Deadlines handler keeps the phase: IDLE (waiting for a request: idle timer), READING (the
- * first byte came: request timer), BUSY (the request is with a worker: no timer), STREAMING (an event stream: the
- * sink's stall timer instead). It sits before the codec, so that it sees the first raw byte of a request, not only
+ * first byte came: request timer), UPLOADING (an upload's body streams: a stall timer, re-armed by progress), BUSY
+ * (the request is with a worker: no timer), STREAMING (an event stream: the sink's stall timer instead). It sits before the codec, so that it sees the first raw byte of a request, not only
  * a complete head.
  */
 
@@ -103,6 +108,8 @@ import org.slf4j.LoggerFactory;
  *  socket ─► Deadlines ─► HttpServerCodec ─► HeadCheck ─► BodyLimit (413) ─► ApiHandler ─► worker pool ─► HttpApi
  *              (idle / request timers)       (401, 403, 404, 405,                  ▲                           │
  *                                              415, 413 per path)   response (or SSE headers, then events) ◄──┘
+ *                                                   │
+ *                                                   └─ POST /api/v1/attachments: UploadBody ─► upload pool ─► store
  *  over the connection limit: HttpServerCodec ─► Refuser (503, then close)
  * </pre>
  *
@@ -140,6 +147,9 @@ final class HttpApiServer implements AutoCloseable {
     static final int KEEPALIVE_SECONDS = 15;
     private static final int WORKERS = 8;
     private static final int QUEUE = 256;
+    /** Attachment uploads streaming at once; more are answered 503. */
+    static final int MAX_UPLOADS = 16;
+
     private static final AttributeKey<Boolean> STREAMING = AttributeKey.valueOf("starling.streaming");
 
     /**
@@ -353,6 +363,7 @@ final class HttpApiServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup io;
     private final ExecutorService workers;
+    private final ExecutorService uploads;
     private final ChannelGroup channels = new DefaultChannelGroup("starling-http", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger served = new AtomicInteger();
     private final AtomicInteger refusing = new AtomicInteger();
@@ -391,6 +402,14 @@ final class HttpApiServer implements AutoCloseable {
                 new ArrayBlockingQueue<>(QUEUE),
                 new DefaultThreadFactory("starling-http-worker", true));
         ((ThreadPoolExecutor) workers).allowCoreThreadTimeOut(true);
+        // a thread per streaming upload (it blocks on the connection's body), none kept idle, refused beyond the limit
+        this.uploads = new ThreadPoolExecutor(
+                0,
+                MAX_UPLOADS,
+                30,
+                TimeUnit.SECONDS,
+                new SynchronousQueue<>(),
+                new DefaultThreadFactory("starling-http-upload", true));
         try {
             this.server = new ServerBootstrap()
                     .group(boss, io)
@@ -532,6 +551,7 @@ final class HttpApiServer implements AutoCloseable {
 
     private void shutdownThreads() {
         workers.shutdownNow();
+        uploads.shutdownNow();
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -623,6 +643,8 @@ final class HttpApiServer implements AutoCloseable {
         IDLE,
         /** A request's first byte came: it must be complete within the request timeout (else 408). */
         READING,
+        /** An upload's body streams to the store: closed (408) once it makes no progress for the request timeout. */
+        UPLOADING,
         /** The request is with a worker: no timer. */
         BUSY,
         /** An event stream: the sink watches for a client that reads nothing. */
@@ -633,6 +655,8 @@ final class HttpApiServer implements AutoCloseable {
     private final class Deadlines extends ChannelDuplexHandler {
         private Phase phase = Phase.BUSY;
         private @Nullable ScheduledFuture<?> timer;
+        /** When an upload last moved (bytes came, or the store took some); any thread. */
+        private volatile long uploadProgress;
 
         @SuppressWarnings("NullAway.Init") // Netty calls handlerAdded before any event reaches the handler
         private ChannelHandlerContext ctx;
@@ -683,6 +707,38 @@ final class HttpApiServer implements AutoCloseable {
         void streaming() {
             phase = Phase.STREAMING;
             cancel();
+        }
+
+        /** An upload's body starts streaming: it may take as long as it keeps moving. */
+        void uploading() {
+            phase = Phase.UPLOADING;
+            progress();
+            arm(settings.requestTimeout(), this::uploadStalled);
+        }
+
+        /** The upload moved. Any thread. */
+        void progress() {
+            uploadProgress = System.nanoTime();
+        }
+
+        private void uploadStalled() {
+            if (phase != Phase.UPLOADING) return;
+            long left = settings.requestTimeout().toNanos() - (System.nanoTime() - uploadProgress);
+            if (left > 0) {
+                arm(Duration.ofNanos(left), this::uploadStalled);
+                return;
+            }
+            refusals.refused(
+                    "upload stalled",
+                    "an upload from " + address(ctx.channel().remoteAddress()) + " made no progress for "
+                            + seconds(settings.requestTimeout()) + " (--http-request-timeout)");
+            phase = Phase.BUSY;
+            FullHttpResponse res = toNetty(HttpApi.error(
+                    408,
+                    HttpApi.REQUEST_TIMEOUT,
+                    "the upload made no progress for " + seconds(settings.requestTimeout())));
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.channel().writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
         }
 
         private void requestTimedOut() {
@@ -813,6 +869,8 @@ final class HttpApiServer implements AutoCloseable {
         private boolean discarding;
         private long limit;
         private long received;
+        /** The body of the upload being received, or null. */
+        private @Nullable UploadBody upload;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -856,14 +914,103 @@ final class HttpApiServer implements AutoCloseable {
                     refuse(ctx, tooLarge(path, limit), msg);
                     return;
                 }
+                if (path.equals(AttachmentEndpoints.PATH)) { // admitted: a POST
+                    startUpload(ctx, request);
+                    return;
+                }
             } else if (msg instanceof HttpContent content) {
                 received += content.content().readableBytes();
                 if (received > limit) {
                     refuse(ctx, tooLarge("this path", limit), msg);
                     return;
                 }
+                if (upload != null) {
+                    feed(ctx, upload, content);
+                    return;
+                }
             }
             ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            UploadBody body = upload;
+            if (body != null) {
+                upload = null;
+                body.fail("the connection closed after " + body.received() + " bytes of the upload");
+            }
+            ctx.fireChannelInactive();
+        }
+
+        /** An upload's head was admitted: its body goes to the store as it comes, on an upload thread. */
+        private void startUpload(ChannelHandlerContext ctx, HttpRequest request) {
+            Map<String, List<String>> query = new QueryStringDecoder(request.uri()).parameters();
+            String problem = AttachmentEndpoints.metadataProblem(query);
+            if (problem != null) {
+                refuse(ctx, HttpApi.error(400, HttpApi.BAD_REQUEST, problem), request);
+                return;
+            }
+            String expect = request.headers().get(HttpHeaderNames.EXPECT);
+            if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.strip())) {
+                refuse(
+                        ctx,
+                        HttpApi.error(
+                                417,
+                                HttpApi.EXPECTATION_FAILED,
+                                "the only expectation this API meets is 'Expect: 100-continue'"),
+                        request);
+                return;
+            }
+            Channel channel = ctx.channel();
+            Deadlines d = deadlines(channel);
+            UploadBody body = new UploadBody(channel, d::progress);
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            try {
+                uploads.execute(() -> storeUpload(channel, body, query, keepAlive));
+            } catch (RejectedExecutionException e) {
+                refusals.refused(
+                        "too many uploads at once",
+                        "an upload from " + address(channel.remoteAddress()) + ": " + MAX_UPLOADS + " are streaming");
+                refuse(
+                        ctx,
+                        HttpApi.error(503, HttpApi.OVERLOADED, "too many attachment uploads at once; retry later")
+                                .withHeader("Retry-After", "1"),
+                        request);
+                return;
+            }
+            upload = body;
+            d.uploading();
+            if (HttpUtil.is100ContinueExpected(request)) {
+                ctx.writeAndFlush(new DefaultFullHttpResponse(
+                        HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+            }
+        }
+
+        /** A piece of an upload's body: to the store's queue; the last one ends the request. */
+        private void feed(ChannelHandlerContext ctx, UploadBody body, HttpContent content) {
+            try {
+                if (!content.decoderResult().isSuccess()) {
+                    Throwable cause = content.decoderResult().cause();
+                    refuse(
+                            ctx,
+                            HttpApi.error(
+                                    400,
+                                    HttpApi.BAD_REQUEST,
+                                    "the upload's body is malformed or cut short: " + cause.getMessage()),
+                            content);
+                    return;
+                }
+                body.offer(content.content());
+                deadlines(ctx.channel()).progress();
+                if (content instanceof LastHttpContent) {
+                    upload = null;
+                    ctx.channel().config().setAutoRead(false); // the next request once this one is answered
+                    deadlines(ctx.channel()).received();
+                    body.end();
+                }
+            } finally {
+                ReferenceCountUtil.release(content);
+            }
         }
 
         private HttpApi.Response tooLarge(String path, long limit) {
@@ -875,9 +1022,14 @@ final class HttpApiServer implements AutoCloseable {
                             : "the request body is larger than the limit of " + limit + " bytes for " + path);
         }
 
-        /** Answers {@code refusal} and closes, dropping the rest of the request. */
+        /** Answers {@code refusal} and closes, dropping the rest of the request (and an upload's partial body). */
         private void refuse(ChannelHandlerContext ctx, HttpApi.Response refusal, Object msg) {
             ReferenceCountUtil.release(msg);
+            UploadBody body = upload;
+            if (body != null) {
+                upload = null;
+                body.fail("the upload was refused after " + body.received() + " bytes");
+            }
             discarding = true;
             Channel channel = ctx.channel();
             Deadlines d = deadlines(channel);
@@ -893,6 +1045,36 @@ final class HttpApiServer implements AutoCloseable {
             var timer = channel.eventLoop().schedule(() -> channel.close(), linger, TimeUnit.NANOSECONDS);
             channel.closeFuture().addListener(f -> timer.cancel(false));
         }
+    }
+
+    /**
+     * Stores an upload's body as it streams in (on an upload thread), then answers. A body that failed (cut, refused,
+     * too slow) has been answered or closed by the connection already: nothing is written then.
+     */
+    private void storeUpload(Channel channel, UploadBody body, Map<String, List<String>> query, boolean keepAlive) {
+        HttpApi.Response res;
+        try {
+            res = api.upload(query, body);
+        } catch (Throwable t) { // upload() answers every failure it expects
+            log.error("an attachment upload failed", t);
+            res = HttpApi.error(500, "internal", String.valueOf(t));
+            if (t instanceof Error) {
+                body.fail("the upload failed");
+                channel.close();
+                throw t;
+            }
+        }
+        if (body.failed()) {
+            log.debug("an upload from {} did not arrive whole", address(channel.remoteAddress()));
+            return;
+        }
+        if (!body.ended()) {
+            // the store gave up before the body ended (a full disk, say): answer, and drop the rest with the connection
+            body.fail("answered before the body ended");
+            write(channel, res, false);
+            return;
+        }
+        write(channel, res, keepAlive);
     }
 
     /** The answer to a request the codec could not parse. */

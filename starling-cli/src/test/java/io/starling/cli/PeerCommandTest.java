@@ -172,6 +172,20 @@ class PeerCommandTest {
         CliRunner.Result word = cli().run("peer", "--db", db(), "--attachment-grace-period", "soon");
         assertThat(word.exitCode()).isEqualTo(2);
         assertThat(word.err()).contains("--attachment-grace-period").contains("expected a duration");
+        CliRunner.Result size = cli().run("peer", "--db", db(), "--attachment-max-bytes", "2 parsecs");
+        assertThat(size.exitCode()).isEqualTo(2);
+        assertThat(size.err()).contains("--attachment-max-bytes").contains("expected a size such as");
+        CliRunner.Result zero = cli().run("peer", "--db", db(), "--attachment-max-bytes", "0");
+        assertThat(zero.exitCode()).isEqualTo(2);
+        assertThat(zero.err()).contains("expected a size of at least 1 byte");
+    }
+
+    @Test
+    void attachmentSizesTakeBinaryUnits() {
+        assertThat(ByteSizeConverter.parse("1048576")).isEqualTo(1L << 20);
+        assertThat(ByteSizeConverter.parse("500MiB")).isEqualTo(500L << 20);
+        assertThat(ByteSizeConverter.parse("2g")).isEqualTo(2L << 30);
+        assertThat(ByteSizeConverter.parse(" 1 TiB ")).isEqualTo(1L << 40);
     }
 
     @Test

@@ -48,10 +48,15 @@ final class PeerProcess implements AutoCloseable {
      * @param dir holds the database ({@code <name>}) and the child's temporary files ({@code <name>-tmp})
      */
     static PeerProcess start(Path dir, String name, String... args) throws IOException {
+        return startWithHeap(dir, name, "256m", args);
+    }
+
+    /** {@link #start} with a maximum heap of {@code maxHeap} ({@code -Xmx}, such as {@code 48m}). */
+    static PeerProcess startWithHeap(Path dir, String name, String maxHeap, String... args) throws IOException {
         List<String> command =
                 new ArrayList<>(List.of("peer", "--db", dir.resolve(name).toString(), "--http", "127.0.0.1:0"));
         command.addAll(List.of(args));
-        return launch(dir, name, command);
+        return launch(dir, name, command, maxHeap);
     }
 
     /**
@@ -61,13 +66,13 @@ final class PeerProcess implements AutoCloseable {
     static PeerProcess startServer(Path dir, String name, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("server", "--http", "127.0.0.1:0"));
         command.addAll(List.of(args));
-        return launch(dir, name, command);
+        return launch(dir, name, command, "256m");
     }
 
-    private static PeerProcess launch(Path dir, String name, List<String> command) throws IOException {
+    private static PeerProcess launch(Path dir, String name, List<String> command, String maxHeap) throws IOException {
         ChildJvm process = ChildJvm.builder(StarlingCli.class)
                 .name(name)
-                .jvmOptions("-Xmx256m", "-XX:TieredStopAtLevel=1") // starts faster; these peers do little work
+                .jvmOptions("-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1") // starts faster; these peers do little work
                 .temporaryFiles(dir.resolve(name + "-tmp"))
                 .args(command.toArray(String[]::new))
                 .removeEnvironment(k -> k.startsWith("STARLING_"))

@@ -82,6 +82,14 @@ public interface DocumentStorage extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Where the nodes of a shared storage keep attachment blobs for each other, or null (the default: a storage of
+     * one instance, whose blobs are files beside it).
+     */
+    default @Nullable SharedBlobs sharedBlobs() {
+        return null;
+    }
+
     /** Closes connections and releases the directory lock. Idempotent. */
     @Override
     void close();

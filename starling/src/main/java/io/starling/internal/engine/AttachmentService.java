@@ -134,7 +134,7 @@ final class AttachmentService implements AutoCloseable {
 
     AttachmentToken store(InputStream in, Map<String, String> metadata) {
         if (!closed) thread(); // the collector runs from now on
-        return blobs.put(in, metadata);
+        return blobs.put(in, metadata, config.maxBytes());
     }
 
     AttachmentFetcher fetch(AttachmentToken token, AttachmentFetchListener listener) {
@@ -254,7 +254,7 @@ final class AttachmentService implements AutoCloseable {
     private void start(Handle h) {
         if (h.done) return;
         String id = h.token.id();
-        if (blobs.has(id)) {
+        if (blobs.hasOrAdopt(id)) { // on a node of a shared storage, another node may hold it
             h.complete();
             return;
         }
@@ -263,6 +263,13 @@ final class AttachmentService implements AutoCloseable {
                     ErrorCode.ATTACHMENT_UNAVAILABLE,
                     "attachment " + id + " is not held here (and its token says 0 bytes,"
                             + " which only the empty attachment " + EMPTY + " has)");
+            return;
+        }
+        if (h.token.len() > config.maxBytes()) {
+            h.failed(
+                    ErrorCode.ATTACHMENT_TOO_LARGE,
+                    "attachment " + id + " has " + h.token.len() + " bytes, more than this peer's limit of "
+                            + config.maxBytes() + " bytes (StarlingConfig.Attachments.maxBytes)");
             return;
         }
         Fetch f = fetches.get(id);
@@ -465,7 +472,11 @@ final class AttachmentService implements AutoCloseable {
 
         @Override
         public long chunksHeld(byte[] id, long length) {
-            return blobs.chunksHeld(HEX.formatHex(id), length);
+            String hex = HEX.formatHex(id);
+            long held = blobs.chunksHeld(hex, length);
+            // on a node of a shared storage, a blob another node stored is copied here before the answer
+            if (held < 0 && blobs.partial(hex) == null && blobs.hasOrAdopt(hex)) held = blobs.chunksHeld(hex, length);
+            return held;
         }
 
         @Override
@@ -480,6 +491,7 @@ final class AttachmentService implements AutoCloseable {
 
         @Override
         public boolean relay(byte[] id, long length, int ttl, long forPeer) {
+            if (length > config.maxBytes()) return false; // a blob this peer would not store is not relayed either
             String hex = HEX.formatHex(id);
             boolean other = false;
             for (Long p : links.keySet()) if (p.longValue() != forPeer) other = true;

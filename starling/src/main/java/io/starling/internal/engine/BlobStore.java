@@ -3,6 +3,8 @@ package io.starling.internal.engine;
 import io.starling.AttachmentToken;
 import io.starling.ErrorCode;
 import io.starling.StarlingException;
+import io.starling.internal.storage.SharedBlobs;
+import io.starling.internal.storage.StorageException;
 import io.starling.internal.sync.BlobMessage;
 import io.starling.internal.sync.blob.BlobSource;
 import java.io.IOException;
@@ -42,6 +44,11 @@ import org.jspecify.annotations.Nullable;
  * .sums without its blob, deleted by the collector). Identical content is stored once: a rename onto an existing id
  * is skipped. Nothing is ever held whole in memory: content is streamed through 64 KiB buffers.
  *
+ * On a node of a shared storage (PostgreSQL), the storage's SharedBlobs are a second tier that every node sees: a
+ * blob installed here (stored, or fetched from a peer) is copied there too, and a blob this node lacks is looked for
+ * there before anything else and copied into the files (verified like any other content: streamed through put). The
+ * files stay the working copy: chunks are always served from them.
+ *
  * A partial blob grows by appending verified chunks in order; a resumed fetch re-reads it and keeps the prefix whose
  * chunks still match their sums (a torn write at a power loss loses only the chunks after it). When the last chunk
  * is held the whole content is hashed once more; only a match is renamed to its id.
@@ -49,6 +56,7 @@ import org.jspecify.annotations.Nullable;
 
 /** The attachment files of one store. Thread-safe (files are written under per-id locks by the caller's thread). */
 final class BlobStore {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BlobStore.class);
     static final int CHUNK = BlobMessage.CHUNK_BYTES;
     private static final HexFormat HEX = HexFormat.of();
 
@@ -57,8 +65,15 @@ final class BlobStore {
     private final Path tmpDir;
     private final AtomicLong tmpCounter = new AtomicLong();
     private final ConcurrentHashMap<String, Partial> partials = new ConcurrentHashMap<>();
+    private final @Nullable SharedBlobs shared;
 
     BlobStore(Path databaseDirectory) {
+        this(databaseDirectory, null);
+    }
+
+    /** @param shared the blobs every node of a shared storage sees, or null for a storage of one instance */
+    BlobStore(Path databaseDirectory, @Nullable SharedBlobs shared) {
+        this.shared = shared;
         this.dir = databaseDirectory.resolve("attachments");
         this.partialDir = dir.resolve("partial");
         this.tmpDir = dir.resolve("tmp");
@@ -80,8 +95,16 @@ final class BlobStore {
 
     // ---- complete blobs
 
-    /** Streams {@code in} into a new blob (or finds the same content held already) and returns its token. */
-    AttachmentToken put(InputStream in, java.util.Map<String, String> metadata) {
+    /**
+     * Streams {@code in} into a new blob (or finds the same content held already) and returns its token. Content of
+     * more than {@code maxBytes} is refused ({@link ErrorCode#ATTACHMENT_TOO_LARGE}) as soon as its next byte is
+     * read; a refused or failed stream leaves nothing behind (its temporary files are deleted).
+     */
+    AttachmentToken put(InputStream in, java.util.Map<String, String> metadata, long maxBytes) {
+        return put(in, metadata, maxBytes, true);
+    }
+
+    private AttachmentToken put(InputStream in, java.util.Map<String, String> metadata, long maxBytes, boolean share) {
         AttachmentToken probe = new AttachmentToken("0".repeat(64), 0, metadata); // checks the metadata first
         Path data = tmp();
         Path sums = tmp();
@@ -99,18 +122,27 @@ final class BlobStore {
                 writeFully(out, ByteBuffer.wrap(buf, 0, n));
                 writeFully(sumsOut, ByteBuffer.wrap(chunk.digest()));
                 length += n;
+                if (length > maxBytes) {
+                    deleteQuietly(data);
+                    deleteQuietly(sums);
+                    throw new StarlingException(
+                            ErrorCode.ATTACHMENT_TOO_LARGE,
+                            "the attachment is larger than the limit of " + maxBytes
+                                    + " bytes (StarlingConfig.Attachments.maxBytes, --attachment-max-bytes)");
+                }
                 if (n < CHUNK) break;
             }
             out.force(true);
             sumsOut.force(true);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             deleteQuietly(data);
             deleteQuietly(sums);
+            if (e instanceof RuntimeException r) throw r;
             throw io("cannot store the attachment in " + dir + ": " + e.getMessage(), e);
         }
         String id = HEX.formatHex(whole.digest());
         try {
-            install(id, data, sums);
+            install(id, data, sums, share);
         } finally {
             deleteQuietly(data);
             deleteQuietly(sums);
@@ -118,12 +150,51 @@ final class BlobStore {
         return new AttachmentToken(id, length, probe.metadata());
     }
 
-    private void install(String id, Path data, Path sums) {
+    private void install(String id, Path data, Path sums, boolean share) {
         Path target = dir.resolve(id);
-        if (Files.exists(target)) return; // the same content, stored once
-        move(sums, dir.resolve(id + ".sums"));
-        move(data, target);
-        syncDirectory(dir);
+        if (!Files.exists(target)) { // else the same content, stored once
+            move(sums, dir.resolve(id + ".sums"));
+            move(data, target);
+            syncDirectory(dir);
+        }
+        if (share && shared != null) share(id, target);
+    }
+
+    /** Copies a blob installed here to the shared storage, for the other nodes. */
+    private void share(String id, Path file) {
+        SharedBlobs s = java.util.Objects.requireNonNull(shared);
+        try (InputStream in = Files.newInputStream(file)) {
+            if (s.has(id)) return;
+            s.put(id, Files.size(file), in);
+        } catch (IOException | StorageException e) {
+            throw new StarlingException(
+                    ErrorCode.STORE_IO,
+                    "attachment " + id + " is stored on this node but not in the shared storage: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /**
+     * Whether blob {@code id} is held here, after copying it from the shared storage if this node lacked it and the
+     * shared storage holds it (streamed and verified; content that does not hash to {@code id} is refused). Blocks
+     * while it copies.
+     */
+    boolean hasOrAdopt(String id) {
+        if (has(id)) return true;
+        SharedBlobs s = shared;
+        if (s == null) return false;
+        try (InputStream in = s.open(id)) {
+            if (in == null) return false;
+            AttachmentToken t = put(in, java.util.Map.of(), Long.MAX_VALUE, false);
+            if (!t.id().equals(id)) {
+                log.warn("the shared storage's copy of attachment {} hashes to {}: not used", id, t.id());
+                return false;
+            }
+            return true;
+        } catch (IOException | StorageException | StarlingException e) {
+            log.warn("cannot copy attachment {} from the shared storage: {}", id, e.getMessage());
+            return false;
+        }
     }
 
     boolean has(String id) {
@@ -161,7 +232,10 @@ final class BlobStore {
         }
     }
 
-    /** Deletes a complete blob (the content first, so the id never names a blob without its sums). */
+    /**
+     * Deletes a complete blob (the content first, so the id never names a blob without its sums), and its copy in the
+     * shared storage: the collector's rules are the same on every node, since the documents are shared.
+     */
     void delete(String id) {
         forgetReaders(id);
         try {
@@ -169,6 +243,13 @@ final class BlobStore {
             Files.deleteIfExists(dir.resolve(id + ".sums"));
         } catch (IOException e) {
             throw io("cannot delete attachment " + id + " in " + dir, e);
+        }
+        if (shared != null) {
+            try {
+                shared.delete(id);
+            } catch (StorageException e) {
+                log.warn("cannot delete attachment {} from the shared storage: {}", id, e.getMessage());
+            }
         }
     }
 
@@ -381,13 +462,21 @@ final class BlobStore {
                     d.force(true);
                     s.force(true);
                 }
-                install(id, data, sums);
+                install(id, data, sums, false);
                 Files.deleteIfExists(data);
                 Files.deleteIfExists(sums);
-                return true;
             } catch (IOException e) {
                 throw io("cannot install attachment " + id + " in " + dir + ": " + e.getMessage(), e);
             }
+            if (shared != null) {
+                try {
+                    share(id, dir.resolve(id));
+                } catch (StarlingException e) {
+                    // the fetch succeeded here; the other nodes fetch it from a peer as before
+                    log.warn("{}", e.getMessage());
+                }
+            }
+            return true;
         }
 
         private void closeChannels() {

@@ -59,7 +59,8 @@ public final class DefaultStarling implements Starling {
             DefaultStore store,
             long incarnation,
             Clock clock,
-            @Nullable NodeTail tail) {
+            @Nullable NodeTail tail,
+            Path blobDirectory) {
         this.config = config;
         this.tail = tail;
         this.storage = storage;
@@ -73,7 +74,7 @@ public final class DefaultStarling implements Starling {
                 incarnation,
                 Objects.requireNonNull(config.appId(), "the opened instance's config names its app"),
                 clock::millis);
-        BlobStore blobs = new BlobStore(config.databaseDirectory());
+        BlobStore blobs = new BlobStore(blobDirectory, storage.sharedBlobs());
         blobs.cleanTemporaryFiles();
         this.attachments = new AttachmentService(
                 blobs,
@@ -369,7 +370,11 @@ public final class DefaultStarling implements Starling {
             throw new StarlingException(ErrorCode.CONFIG_INVALID, String.valueOf(e.getMessage()), e);
         }
         try {
-            return open(config, Path.of(where), storage, clock, random, true);
+            // the node's blob files are its own working copy (the shared storage holds the blobs for every node): in
+            // the
+            // directory it was configured with, not in one named after the URL, which every node would share
+            Path blobs = config.databaseDirectory().toAbsolutePath().normalize();
+            return open(config, Path.of(where), storage, clock, random, true, true, blobs);
         } catch (RuntimeException e) {
             storage.close();
             throw Errors.translate(e);
@@ -422,6 +427,19 @@ public final class DefaultStarling implements Starling {
             java.util.Random random,
             boolean node,
             boolean tailThread) {
+        return open(config, dir, storage, clock, random, node, tailThread, dir);
+    }
+
+    /** @param blobDirectory where the attachment files go ({@code attachments/} in it) */
+    private static DefaultStarling open(
+            StarlingConfig config,
+            Path dir,
+            DocumentStorage storage,
+            Clock clock,
+            java.util.Random random,
+            boolean node,
+            boolean tailThread,
+            Path blobDirectory) {
         Identity identity = storage.write(tx -> {
             String storedApp = string(tx.meta(META_APP_ID));
             String app = config.appId();
@@ -482,7 +500,8 @@ public final class DefaultStarling implements Starling {
         } else {
             log.info("opened {} (app {}, site {})", dir, identity.appId, Long.toUnsignedString(identity.siteId, 16));
         }
-        DefaultStarling db = new DefaultStarling(resolved, storage, store, identity.incarnation, clock, tail);
+        DefaultStarling db =
+                new DefaultStarling(resolved, storage, store, identity.incarnation, clock, tail, blobDirectory);
         if (tail != null && tailThread) tail.start(store);
         return db;
     }

@@ -67,7 +67,15 @@ final class PostgresSchema {
                                     + "name TEXT PRIMARY KEY, "
                                     + "holder TEXT NOT NULL, "
                                     + "expires_at TIMESTAMPTZ NOT NULL, "
-                                    + "position TEXT)")));
+                                    + "position TEXT)")),
+            new Migration(
+                    3,
+                    "attachment blobs shared by the nodes: one row per blob, its content in chunk rows",
+                    List.of(
+                            "CREATE TABLE starling_blobs (id TEXT PRIMARY KEY, len BIGINT NOT NULL)",
+                            "CREATE TABLE starling_blob_chunks ("
+                                    + "id TEXT NOT NULL, idx BIGINT NOT NULL, data BYTEA NOT NULL, "
+                                    + "PRIMARY KEY (id, idx))")));
 
     /** The schema version this code writes. */
     static final int CURRENT = checkedChain(MIGRATIONS);

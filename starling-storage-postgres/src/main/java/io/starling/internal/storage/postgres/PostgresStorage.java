@@ -3,6 +3,7 @@ package io.starling.internal.storage.postgres;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.starling.internal.storage.DocumentStorage;
+import io.starling.internal.storage.SharedBlobs;
 import io.starling.internal.storage.StorageException;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -166,10 +167,13 @@ public final class PostgresStorage implements DocumentStorage {
     private volatile boolean closed;
     private volatile boolean poolClosed;
 
+    private final PostgresBlobs blobs;
+
     private PostgresStorage(String where, Options options, HikariDataSource pool) {
         this.where = where;
         this.options = options;
         this.pool = pool;
+        this.blobs = new PostgresBlobs(pool, where);
     }
 
     /**
@@ -231,6 +235,11 @@ public final class PostgresStorage implements DocumentStorage {
 
     public Options options() {
         return options;
+    }
+
+    @Override
+    public SharedBlobs sharedBlobs() {
+        return blobs;
     }
 
     @Override

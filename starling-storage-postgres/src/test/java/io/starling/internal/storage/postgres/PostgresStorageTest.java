@@ -64,9 +64,10 @@ class PostgresStorageTest {
         }
         List<List<String>> history =
                 query(url, "SELECT version, description FROM starling_migrations ORDER BY version");
-        assertThat(history).extracting(row -> row.get(0)).containsExactly("0", "1", "2");
+        assertThat(history).extracting(row -> row.get(0)).containsExactly("0", "1", "2", "3");
         assertThat(history.get(1).get(1)).contains("jsonb");
         assertThat(history.get(2).get(1)).contains("API keys");
+        assertThat(history.get(3).get(1)).contains("attachment blobs");
         try (PostgresStorage storage = PostgresStorage.open(url, PostgresStorage.Options.defaults())) {
             storage.read(tx -> {
                 assertThat(tx.get("c", utf8("a")).sequence()).isEqualTo(1);
@@ -77,7 +78,8 @@ class PostgresStorageTest {
                     .as("the sequence goes on after a restart")
                     .isEqualTo(2);
         }
-        assertThat(query(url, "SELECT count(*) FROM starling_migrations")).containsExactly(List.of("3"));
+        assertThat(query(url, "SELECT count(*) FROM starling_migrations"))
+                .containsExactly(List.of(String.valueOf(PostgresSchema.CURRENT + 1)));
         assertThat(PostgresSchema.CURRENT).isEqualTo(PostgresSchema.MIGRATIONS.size());
     }
 
