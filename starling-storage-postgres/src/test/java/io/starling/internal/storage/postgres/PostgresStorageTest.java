@@ -126,7 +126,7 @@ class PostgresStorageTest {
                     .isTrue();
         }
         assertThat(query(url, "SELECT version FROM starling_migrations ORDER BY version"))
-                .containsExactly(List.of("0"), List.of("1"), List.of("2"));
+                .containsExactly(List.of("0"), List.of("1"), List.of("2"), List.of("3"));
         assertThat(query(url, "SELECT count(*) FROM starling_counter")).containsExactly(List.of("1"));
     }
 
