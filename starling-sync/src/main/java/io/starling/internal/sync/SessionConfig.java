@@ -16,6 +16,7 @@ package io.starling.internal.sync;
  *   <tr><td>echoEntries — digests remembered for echo suppression</td><td>100,000</td><td>0 – 10,000,000</td></tr>
  *   <tr><td>summaryRatio — a peer that never met us is sent a summary (or reconciled by ranges) only when the collection's states outweigh its cost this many times</td><td>4</td><td>0 – 1,000,000</td></tr>
  *   <tr><td>ranges — announce range reconciliation</td><td>on</td><td></td></tr>
+ *   <tr><td>deltas — announce field deltas</td><td>on</td><td></td></tr>
  * </table>
  *
  * <p>The progress timeout must exceed the time the slowest link takes to carry one batch (256 KiB at 20 KB/s
@@ -53,6 +54,11 @@ public final class SessionConfig {
      * to one that did not.
      */
     public static final long CAP_RANGES = 16;
+    /**
+     * HELLO capability bit: this peer reads DELTA entries in BATCH (a document's newest writes with a digest of its
+     * whole state, docs/SYNC-PROTOCOL.md, "Field deltas"). A sender sends them only to a peer that announced it.
+     */
+    public static final long CAP_DELTAS = 32;
 
     private static final SessionConfig DEFAULTS = builder().build();
 
@@ -66,6 +72,7 @@ public final class SessionConfig {
     private final int summaryRatio;
     private final boolean deflate;
     private final boolean ranges;
+    private final boolean deltas;
 
     private SessionConfig(Builder b) {
         maxFrameBytes = b.maxFrameBytes;
@@ -78,6 +85,7 @@ public final class SessionConfig {
         summaryRatio = b.summaryRatio;
         deflate = b.deflate;
         ranges = b.ranges;
+        deltas = b.deltas;
     }
 
     public static SessionConfig defaults() {
@@ -101,6 +109,7 @@ public final class SessionConfig {
         b.summaryRatio = summaryRatio;
         b.deflate = deflate;
         b.ranges = ranges;
+        b.deltas = deltas;
         return b;
     }
 
@@ -157,12 +166,22 @@ public final class SessionConfig {
         return ranges;
     }
 
+    /**
+     * Whether to announce {@link #CAP_DELTAS}: with it on both sides, a resumed session sends a changed document as its
+     * newest writes when that is smaller than its whole state.
+     */
+    public boolean deltas() {
+        return deltas;
+    }
+
     @Override
     public String toString() {
         return "SessionConfig[maxFrameBytes=" + maxFrameBytes + ", batchBytes=" + batchBytes + ", window=" + window
                 + ", maxGroupBytes=" + maxGroupBytes + ", helloTimeoutMillis=" + helloTimeoutMillis
                 + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries
-                + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + ", ranges=" + ranges + "]";
+                + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + ", ranges=" + ranges + ", deltas="
+                + deltas
+                + "]";
     }
 
     public static final class Builder {
@@ -176,6 +195,7 @@ public final class SessionConfig {
         private int summaryRatio = 4;
         private boolean deflate = true;
         private boolean ranges = true;
+        private boolean deltas = true;
 
         private Builder() {}
 
@@ -241,6 +261,11 @@ public final class SessionConfig {
 
         public Builder ranges(boolean v) {
             ranges = v;
+            return this;
+        }
+
+        public Builder deltas(boolean v) {
+            deltas = v;
             return this;
         }
 

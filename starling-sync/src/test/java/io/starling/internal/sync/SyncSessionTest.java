@@ -1150,7 +1150,8 @@ class SyncSessionTest {
                                     .isEqualTo(SessionConfig.CAP_SUMMARY
                                             | SessionConfig.CAP_DEFLATE
                                             | SessionConfig.CAP_ATTACHMENTS
-                                            | SessionConfig.CAP_RANGES));
+                                            | SessionConfig.CAP_RANGES
+                                            | SessionConfig.CAP_DELTAS));
             List<Message> out = s.onMessage(new Hello(1, b.appId, 1, 42, caps, 1 << 20, 0));
             List<Message.Summary> sums = only(out, Message.Summary.class);
             if (caps == 0) {
