@@ -200,6 +200,41 @@ public final class DocumentState {
         return normalized(r);
     }
 
+    /**
+     * The writes of this state stamped at or after {@code from}: a <em>delta</em> that turns any state holding the
+     * rest of this one into this one by {@link #merge} (a replica that held this document before those writes). It is
+     * itself a state (a subset of this one's writes, so merging it never adds anything this one lacks); merged onto a
+     * state that lacks some earlier write it gives a state short of this one, which is why a receiver checks the
+     * result against a digest of the whole state before keeping it. Empty when nothing is that recent.
+     */
+    public DocumentState writtenSince(Stamp from) {
+        Node r = since(root, from);
+        return r == null ? EMPTY : normalized(r);
+    }
+
+    private static @Nullable Node since(Node n, Stamp from) {
+        Node out = new Node();
+        if (n.assignKind != Node.NONE && n.assignStamp.compareTo(from) >= 0) {
+            out.assignKind = n.assignKind;
+            out.assignStamp = n.assignStamp;
+            out.assignValue = n.assignValue;
+        }
+        if (n.mapStamp.compareTo(from) >= 0) out.mapStamp = n.mapStamp;
+        if (n.entries != null) {
+            for (Map.Entry<String, Node> e : n.entries.entrySet()) {
+                Node c = since(e.getValue(), from);
+                if (c != null) out.child(e.getKey()).absorb(c);
+            }
+        }
+        if (n.contributions != null) {
+            for (Map.Entry<Stamp, Node.Contribution> e : n.contributions.entrySet()) {
+                if (e.getValue().stamp().compareTo(from) >= 0)
+                    out.contributionsForWrite().put(e.getKey(), e.getValue());
+            }
+        }
+        return out.isEmpty() ? null : out;
+    }
+
     private static DocumentState normalized(Node r) {
         r.normalize(Stamp.NONE);
         return new DocumentState(r);

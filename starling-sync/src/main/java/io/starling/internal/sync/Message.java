@@ -130,7 +130,8 @@ public sealed interface Message
             nonNegative(part, "part");
             entries = List.copyOf(entries);
             for (Entry e : entries) {
-                if (e instanceof HintEntry) throw new IllegalArgumentException("DOCS carries no hints");
+                if (e instanceof HintEntry || e instanceof DeltaEntry)
+                    throw new IllegalArgumentException("DOCS carries no hints and no deltas");
             }
             checkParts(entries, more);
         }
@@ -366,7 +367,7 @@ public sealed interface Message
     }
 
     /** An entry of a {@link Batch} or {@link Docs}. */
-    sealed interface Entry permits DocEntry, HintEntry, PartEntry {
+    sealed interface Entry permits DocEntry, HintEntry, PartEntry, DeltaEntry {
         String collection();
 
         byte[] id();
@@ -436,6 +437,42 @@ public sealed interface Message
     }
 
     /**
+     * A document's newest writes (a state holding only them, {@code DocumentState#writtenSince}) and the digest of
+     * the sender's whole state, sent only in BATCH and only to a peer that announced {@link SessionConfig#CAP_DELTAS}.
+     * The receiver keeps the merge of {@code delta} onto what it holds only when that merge has {@code digest}; else it
+     * requests the whole state, as for a hint.
+     */
+    record DeltaEntry(String collection, byte[] id, long group, long digest, byte[] delta) implements Entry {
+        public DeltaEntry {
+            Objects.requireNonNull(collection, "collection");
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(delta, "delta");
+            nonNegative(group, "group");
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof DeltaEntry e
+                    && group == e.group
+                    && digest == e.digest
+                    && collection.equals(e.collection)
+                    && Arrays.equals(id, e.id)
+                    && Arrays.equals(delta, e.delta);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(collection, Arrays.hashCode(id), group, digest, Arrays.hashCode(delta));
+        }
+
+        @Override
+        public String toString() {
+            return "DELTA[" + collection + "/" + Hex.of(id) + " g" + group + " " + Long.toHexString(digest) + ", "
+                    + delta.length + " bytes]";
+        }
+    }
+
+    /**
      * A leading piece of a state too large for one frame. The next entry — in the same message or at the start
      * of the next one — continues the same document with another part or ends it with a {@link DocEntry}.
      */
@@ -483,7 +520,7 @@ public sealed interface Message
                 if (!goesOn) throw new IllegalArgumentException("a message ending with a part must be continued");
             } else {
                 Entry next = entries.get(i + 1);
-                if (next instanceof HintEntry || !next.sameDocument(p)) {
+                if (!(next instanceof PartEntry || next instanceof DocEntry) || !next.sameDocument(p)) {
                     throw new IllegalArgumentException("a part must be followed by the rest of its document");
                 }
             }

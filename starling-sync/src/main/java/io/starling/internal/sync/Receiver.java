@@ -1,6 +1,9 @@
 package io.starling.internal.sync;
 
 import io.starling.internal.core.BinaryWriter;
+import io.starling.internal.core.CodecException;
+import io.starling.internal.crdt.DocumentException;
+import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.sync.Message.Ack;
 import io.starling.internal.sync.Message.Batch;
 import io.starling.internal.sync.Message.DocEntry;
@@ -76,6 +79,7 @@ final class Receiver {
     private long lastRevisionSeen;
     private long activity; // grows with every batch or DOCS part: the receiver's timeout watches it
     private long denied; // changes the remote's write permission did not allow
+    private long deltasApplied, deltasRefused; // DELTA entries kept, and refused (their documents requested whole)
 
     // a continued group, held until it ends
     private final List<Doc> holding = new ArrayList<>();
@@ -440,7 +444,16 @@ final class Receiver {
                 hint(h, groupOb);
                 continue;
             }
-            Doc doc = reassemble(e, false);
+            Doc doc;
+            if (e instanceof Message.DeltaEntry d) {
+                if (partial != null) {
+                    session.fail(SyncSession.MALFORMED, "a part of a document is followed by a delta");
+                    return;
+                }
+                doc = delta(d, groupOb);
+            } else {
+                doc = reassemble(e, false);
+            }
             if (session.isClosed()) return;
             if (doc == null) continue;
             holding.add(doc);
@@ -554,6 +567,46 @@ final class Receiver {
         if (inDocs) docsPartial = null;
         else partial = null;
         return new Doc(d.collection(), d.id(), current.bytes.toByteArray());
+    }
+
+    /**
+     * A DELTA: the merge of its writes onto the state we hold (the store's, with what this group brought) when that
+     * merge has the digest of the sender's state — then we hold exactly the sender's state, as if it had come whole.
+     * Otherwise (we lack an earlier write, we hold writes the sender lacks, we evicted the document, or the delta does
+     * not decode) the delta is refused and counted, and the document is requested whole, under the batch's obligation
+     * like a hint: the checkpoint does not pass it before the answer came.
+     */
+    private @Nullable Doc delta(Message.DeltaEntry d, Obligation ob) {
+        DocRef ref = d.ref();
+        byte[] stored = store.stateOf(d.collection(), d.id());
+        byte[] brought = holdingStates.get(ref);
+        byte[] merged = null;
+        try {
+            DocumentState base = stored == null ? DocumentState.empty() : DocumentState.decode(stored);
+            if (brought != null) base = base.merge(DocumentState.decode(brought));
+            if (!base.isEmpty())
+                merged = base.merge(DocumentState.decode(d.delta())).encode();
+        } catch (CodecException | DocumentException e) {
+            merged = null; // a delta (or a state) that does not decode: the whole state settles it
+        }
+        if (merged != null && Digests.of(merged) == d.digest()) {
+            deltasApplied++;
+            return new Doc(d.collection(), d.id(), merged);
+        }
+        deltasRefused++;
+        if (!hints.containsKey(ref)) { // else requested later: the answer will be at least this new
+            hints.put(ref, new HintInfo(stored == null ? 0 : stored.length, ob));
+            ob.remaining++;
+        }
+        return null;
+    }
+
+    long deltasApplied() {
+        return deltasApplied;
+    }
+
+    long deltasRefused() {
+        return deltasRefused;
     }
 
     private void hint(HintEntry h, Obligation ob) {

@@ -1,5 +1,8 @@
 package io.starling.internal.sync;
 
+import io.starling.internal.core.CodecException;
+import io.starling.internal.crdt.DocumentException;
+import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.sync.Message.Ack;
 import io.starling.internal.sync.Message.Batch;
 import io.starling.internal.sync.Message.DocEntry;
@@ -52,6 +55,10 @@ final class Sender {
     // the remote's subscriptions
     private boolean started;
     private boolean resumed;
+    private long deltasSent;
+    /** A state smaller than this is sent whole: a delta and its digest would save next to nothing. */
+    static final int MIN_DELTA_STATE = 64;
+
     private long revision;
     private Map<SubscriptionKey, Subscription> subs = new LinkedHashMap<>();
     private Map<String, List<Subscription>> byCollection = new HashMap<>(); // EVERY included where it applies
@@ -782,9 +789,39 @@ final class Sender {
         }
         if (!readable(row)) return null; // no document, no hint: as if we did not hold it
         boolean doc = !row.live() || matchesAny(list, row);
-        if (doc) return new DocEntry(row.collection(), row.id(), row.group(), row.state());
+        if (doc)
+            return row.live() ? docOrDelta(row) : new DocEntry(row.collection(), row.id(), row.group(), row.state());
         if (held.contains(row.collection())) return new HintEntry(row.collection(), row.id(), Digests.of(row.state()));
         return null;
+    }
+
+    /**
+     * A changed document for a remote that resumed from its checkpoint: its newest writes (those of its latest stamp)
+     * when the remote reads deltas and they are much smaller than the whole state, else the whole state. Whether the
+     * remote holds the rest is not known here (it may have evicted the document, refused a change, or missed one that
+     * a filter or permission left out): the digest lets it check, and it requests the whole state when the merge does
+     * not give it.
+     */
+    private Entry docOrDelta(Row row) {
+        DocEntry whole = new DocEntry(row.collection(), row.id(), row.group(), row.state());
+        if (!resumed
+                || !session.config().deltas()
+                || (session.remoteCapabilities() & SessionConfig.CAP_DELTAS) == 0
+                || row.state().length < MIN_DELTA_STATE) return whole;
+        byte[] delta;
+        try {
+            DocumentState state = DocumentState.decode(row.state());
+            delta = state.writtenSince(state.maxStamp()).encode();
+        } catch (CodecException | DocumentException e) {
+            return whole; // our own state: never happens, and the whole state is always right
+        }
+        if (delta.length + 16 > row.state().length || delta.length > session.frameLimit() / 4) return whole;
+        deltasSent++;
+        return new Message.DeltaEntry(row.collection(), row.id(), row.group(), Digests.of(row.state()), delta);
+    }
+
+    long deltasSent() {
+        return deltasSent;
     }
 
     private boolean matchesAny(List<Subscription> list, Row row) {

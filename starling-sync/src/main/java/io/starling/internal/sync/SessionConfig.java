@@ -17,6 +17,7 @@ package io.starling.internal.sync;
  *   <tr><td>summaryRatio — a peer that never met us is sent a summary (or reconciled by ranges) only when the collection's states outweigh its cost this many times</td><td>4</td><td>0 – 1,000,000</td></tr>
  *   <tr><td>ranges — announce range reconciliation</td><td>on</td><td></td></tr>
  *   <tr><td>everyCollection — announce and honour the subscription to every collection</td><td>on</td><td></td></tr>
+ *   <tr><td>deltas — announce field deltas</td><td>on</td><td></td></tr>
  * </table>
  *
  * <p>The progress timeout must exceed the time the slowest link takes to carry one batch (256 KiB at 20 KB/s
@@ -57,9 +58,14 @@ public final class SessionConfig {
     /**
      * HELLO capability bit (bit 6): this peer reads and honours {@link Subscription#EVERY} in SUBSCRIPTIONS (every
      * collection, including ones created later). A receiver announces it only to a peer that announced the bit, and
-     * one subscription per collection it holds to a peer that did not. (Bit 5 is reserved.)
+     * one subscription per collection it holds to a peer that did not.
      */
     public static final long CAP_EVERY = 64;
+    /**
+     * HELLO capability bit (bit 5): this peer reads DELTA entries in BATCH (a document's newest writes with a digest of its
+     * whole state, docs/SYNC-PROTOCOL.md, "Field deltas"). A sender sends them only to a peer that announced it.
+     */
+    public static final long CAP_DELTAS = 32;
 
     private static final SessionConfig DEFAULTS = builder().build();
 
@@ -74,6 +80,7 @@ public final class SessionConfig {
     private final boolean deflate;
     private final boolean ranges;
     private final boolean everyCollection;
+    private final boolean deltas;
 
     private SessionConfig(Builder b) {
         maxFrameBytes = b.maxFrameBytes;
@@ -87,6 +94,7 @@ public final class SessionConfig {
         deflate = b.deflate;
         ranges = b.ranges;
         everyCollection = b.everyCollection;
+        deltas = b.deltas;
     }
 
     public static SessionConfig defaults() {
@@ -111,6 +119,7 @@ public final class SessionConfig {
         b.deflate = deflate;
         b.ranges = ranges;
         b.everyCollection = everyCollection;
+        b.deltas = deltas;
         return b;
     }
 
@@ -176,14 +185,21 @@ public final class SessionConfig {
         return everyCollection;
     }
 
+    /**
+     * Whether to announce {@link #CAP_DELTAS}: with it on both sides, a resumed session sends a changed document as its
+     * newest writes when that is smaller than its whole state.
+     */
+    public boolean deltas() {
+        return deltas;
+    }
+
     @Override
     public String toString() {
         return "SessionConfig[maxFrameBytes=" + maxFrameBytes + ", batchBytes=" + batchBytes + ", window=" + window
                 + ", maxGroupBytes=" + maxGroupBytes + ", helloTimeoutMillis=" + helloTimeoutMillis
                 + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries
                 + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + ", ranges=" + ranges
-                + ", everyCollection="
-                + everyCollection + "]";
+                + ", everyCollection=" + everyCollection + ", deltas=" + deltas + "]";
     }
 
     public static final class Builder {
@@ -198,6 +214,7 @@ public final class SessionConfig {
         private boolean deflate = true;
         private boolean ranges = true;
         private boolean everyCollection = true;
+        private boolean deltas = true;
 
         private Builder() {}
 
@@ -268,6 +285,11 @@ public final class SessionConfig {
 
         public Builder ranges(boolean v) {
             ranges = v;
+            return this;
+        }
+
+        public Builder deltas(boolean v) {
+            deltas = v;
             return this;
         }
 

@@ -219,7 +219,8 @@ public final class SyncSession {
                             | (config.everyCollection() ? SessionConfig.CAP_EVERY : 0)
                             | (revocations != null ? SessionConfig.CAP_REVOCATIONS : 0)
                             | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0)
-                            | (config.ranges() ? SessionConfig.CAP_RANGES : 0),
+                            | (config.ranges() ? SessionConfig.CAP_RANGES : 0)
+                            | (config.deltas() ? SessionConfig.CAP_DELTAS : 0),
                     config.maxFrameBytes(),
                     store.tombstoneHorizon()));
         });
@@ -497,6 +498,24 @@ public final class SyncSession {
     /** Rows not sent because range reconciliation showed that the remote holds them already. */
     public long rangesSkipped() {
         return sender.rangesSkipped();
+    }
+
+    /** Documents sent to the remote as field deltas (DELTA entries) instead of whole states. */
+    public long deltasSent() {
+        return sender.deltasSent();
+    }
+
+    /** Field deltas from the remote merged and kept (the result matched the digest of the sender's state). */
+    public long deltasApplied() {
+        return receiver.deltasApplied();
+    }
+
+    /**
+     * Field deltas from the remote refused — we did not hold the state they were computed against, or they did not
+     * decode — whose documents were requested whole instead.
+     */
+    public long deltasRefused() {
+        return receiver.deltasRefused();
     }
 
     /** Changes from the remote left out because its write permission does not allow them. */

@@ -59,7 +59,7 @@ public final class WireCodec {
     /** Below this many bytes a message is not worth compressing. */
     static final int MIN_DEFLATE = 256;
 
-    static final int DOC = 1, HINT = 2, PART = 3;
+    static final int DOC = 1, HINT = 2, PART = 3, DELTA = 4;
     static final int FLAG_CONTINUED = 1;
     static final int KEY_BYTES = 16;
 
@@ -182,6 +182,13 @@ public final class WireCodec {
                     .writeBytes(d.state());
         } else if (e instanceof HintEntry h) {
             w.writeByte(HINT).writeString(h.collection()).writeBytes(h.id()).writeFixedLong(h.digest());
+        } else if (e instanceof Message.DeltaEntry d) {
+            w.writeByte(DELTA)
+                    .writeString(d.collection())
+                    .writeBytes(d.id())
+                    .writeVarLong(d.group())
+                    .writeFixedLong(d.digest())
+                    .writeBytes(d.delta());
         } else if (e instanceof PartEntry p) {
             w.writeByte(PART)
                     .writeString(p.collection())
@@ -240,6 +247,8 @@ public final class WireCodec {
             return docEntryOverhead(d.collection(), d.id(), d.group()) + bytesSize(d.state().length);
         if (e instanceof PartEntry p)
             return docEntryOverhead(p.collection(), p.id(), p.group()) + bytesSize(p.chunk().length);
+        if (e instanceof Message.DeltaEntry d)
+            return docEntryOverhead(d.collection(), d.id(), d.group()) + 8 + bytesSize(d.delta().length);
         HintEntry h = (HintEntry) e;
         return 1 + stringSize(h.collection()) + bytesSize(h.id().length) + 8;
     }
@@ -549,6 +558,13 @@ public final class WireCodec {
                 case PART ->
                     entries.add(
                             new PartEntry(collection, id, nonNegative(r, "group"), nonEmpty(r.readBytes(), "part")));
+                case DELTA -> {
+                    if (!hints) throw WireException.malformed("a delta in DOCS");
+                    long group = nonNegative(r, "group");
+                    long digest = r.readFixedLong();
+                    entries.add(
+                            new Message.DeltaEntry(collection, id, group, digest, nonEmpty(r.readBytes(), "delta")));
+                }
                 case HINT -> {
                     if (!hints) throw WireException.malformed("a hint in DOCS");
                     entries.add(new HintEntry(collection, id, r.readFixedLong()));
@@ -566,7 +582,7 @@ public final class WireCodec {
                 if (!goesOn) throw WireException.malformed("the last entry is a part but nothing follows");
             } else {
                 Entry next = entries.get(i + 1);
-                if (next instanceof HintEntry || !next.sameDocument(p)) {
+                if (!(next instanceof PartEntry || next instanceof DocEntry) || !next.sameDocument(p)) {
                     throw WireException.malformed("a part is not followed by the rest of its document");
                 }
             }

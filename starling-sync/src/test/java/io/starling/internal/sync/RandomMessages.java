@@ -193,13 +193,14 @@ final class RandomMessages {
         for (int i = r.nextInt(4) == 0 ? 0 : r.nextInt(12); i > 0; i--) {
             String c = collection();
             byte[] id = bytes(1, 30);
-            switch (r.nextInt(hints ? 3 : 2)) {
+            switch (r.nextInt(hints ? 4 : 2)) {
                 case 0 -> l.add(new DocEntry(c, id, nonNegative(), bytes(1, 200)));
                 case 1 -> { // a document in parts, ended in this message
                     for (int p = 1 + r.nextInt(2); p > 0; p--) l.add(new PartEntry(c, id, 7, bytes(1, 50)));
                     l.add(new DocEntry(c, id, 7, bytes(1, 50)));
                 }
-                default -> l.add(new HintEntry(c, id, r.nextLong()));
+                case 2 -> l.add(new HintEntry(c, id, r.nextLong()));
+                default -> l.add(new Message.DeltaEntry(c, id, nonNegative(), r.nextLong(), bytes(1, 60)));
             }
         }
         if (endsWithPart) l.add(new PartEntry(collection(), bytes(1, 30), nonNegative(), bytes(1, 100)));

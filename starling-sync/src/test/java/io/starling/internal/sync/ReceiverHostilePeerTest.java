@@ -792,4 +792,93 @@ class ReceiverHostilePeerTest {
                 .singleElement()
                 .satisfies(x -> assertThat(x.collection()).isEqualTo(CARS));
     }
+
+    // ---- field deltas -----------------------------------------------------------------------------------
+
+    /** A's newest writes of {@code id} as a DELTA, with the digest of A's whole state. */
+    private Message.DeltaEntry aDelta(String id) {
+        byte[] whole = a.bytes(ref(id));
+        io.starling.internal.crdt.DocumentState s = io.starling.internal.crdt.DocumentState.decode(whole);
+        return new Message.DeltaEntry(
+                CARS, id(id), 1, Digests.of(whole), s.writtenSince(s.maxStamp()).encode());
+    }
+
+    /** B holds A's current state of {@code id}. */
+    private void bHoldsAsState(String id) {
+        b.txn().put(CARS, id, a.state(CARS, id));
+    }
+
+    @Test
+    void aDeltaOntoTheStateItWasComputedAgainstGivesTheSendersStateAndMovesTheCheckpoint() {
+        a.insert(CARS, "d", obj("k", 1, "pad", "p".repeat(200)), hlc++);
+        bHoldsAsState("d");
+        a.update(CARS, "d", "k", Value.of(2), hlc++);
+        connect();
+        batch(false, aDelta("d"));
+        assertThat(b.bytes(ref("d"))).isEqualTo(a.bytes(ref("d")));
+        assertThat(session.deltasApplied()).isEqualTo(1);
+        assertThat(session.deltasRefused()).isZero();
+        assertThat(only(out, Request.class)).isEmpty();
+        assertThat(checkpoint()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeltaOntoAnotherStateIsRefusedCountedAndTheDocumentRequestedWhole() {
+        a.insert(CARS, "d", obj("k", 1, "pad", "p".repeat(200)), hlc++);
+        bHoldsAsState("d");
+        byte[] bs = b.bytes(ref("d"));
+        a.update(CARS, "d", "j", Value.of(1), hlc++); // B misses this write
+        a.update(CARS, "d", "k", Value.of(2), hlc++);
+        connect();
+        batch(false, aDelta("d"));
+        assertThat(b.bytes(ref("d"))).as("never merged onto the wrong base").isEqualTo(bs);
+        assertThat(session.deltasRefused()).isEqualTo(1);
+        assertThat(lastRequest().docs()).containsExactly(ref("d"));
+        assertThat(checkpoint()).as("the batch waits for the whole state").isZero();
+        feed(new Docs(lastRequest().requestNo(), 0, false, List.of(aState("d"))));
+        assertThat(b.bytes(ref("d"))).isEqualTo(a.bytes(ref("d")));
+        assertThat(checkpoint()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeltaOfADocumentWeDoNotHoldIsRequestedWhole() {
+        a.insert(CARS, "d", obj("k", 1, "pad", "p".repeat(200)), hlc++);
+        a.update(CARS, "d", "k", Value.of(2), hlc++);
+        connect();
+        batch(false, aDelta("d"));
+        assertThat(b.bytes(ref("d"))).isNull();
+        assertThat(session.deltasRefused()).isEqualTo(1);
+        assertThat(lastRequest().docs()).containsExactly(ref("d"));
+    }
+
+    @Test
+    void aDeltaThatDoesNotDecodeOrHasWritesWeLackIsRefusedAloneAndTheSessionGoesOn() {
+        a.insert(CARS, "d", obj("k", 1, "pad", "p".repeat(200)), hlc++);
+        a.insert(CARS, "e", obj("k", 1, "pad", "p".repeat(200)), hlc++);
+        bHoldsAsState("d");
+        bHoldsAsState("e");
+        byte[] d = b.bytes(ref("d"));
+        a.update(CARS, "e", "k", Value.of(2), hlc++);
+        Message.DeltaEntry good = aDelta("e");
+        connect();
+        batch(
+                false,
+                new Message.DeltaEntry(CARS, id("d"), 1, Digests.of(d), new byte[] {9, 9, 9}),
+                new Message.DeltaEntry(CARS, id("d"), 1, 12345, good.delta()), // fields of another document
+                good);
+        assertThat(session.isClosed()).isFalse();
+        assertThat(b.bytes(ref("d"))).isEqualTo(d);
+        assertThat(b.bytes(ref("e"))).isEqualTo(a.bytes(ref("e")));
+        assertThat(session.deltasRefused()).isEqualTo(2);
+        assertThat(session.deltasApplied()).isEqualTo(1);
+        assertThat(lastRequest().docs()).containsExactly(ref("d"));
+    }
+
+    @Test
+    void aDeltaAfterAPartOfADocumentCloses() {
+        connect();
+        a.insert(CARS, "e", obj("k", 1), hlc++);
+        batch(true, new PartEntry(CARS, id("x"), 1, new byte[10]));
+        closedWith(batch(false, aDelta("e")), SyncSession.MALFORMED);
+    }
 }

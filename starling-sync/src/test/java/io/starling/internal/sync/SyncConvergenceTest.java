@@ -305,12 +305,14 @@ class SyncConvergenceTest {
     }
 
     /**
-     * In half the seeds the stores with an even peer id predate range reconciliation (no CAP_RANGES): meetings with
-     * them use summaries, the others ranges. Drawn from the seed, not the history's random stream.
+     * In half the seeds the stores with an even peer id predate range reconciliation and field deltas (no CAP_RANGES,
+     * no CAP_DELTAS): meetings with them use summaries and whole states, the others ranges and deltas. Drawn from the seed, not the history's random stream.
      */
     private static SessionConfig configOf(long seed, FakeStore s, SessionConfig config) {
         boolean mixed = Math.floorMod(seed >> 3, 2) == 0;
-        return mixed && s.peerId() % 2 == 0 ? config.toBuilder().ranges(false).build() : config;
+        return mixed && s.peerId() % 2 == 0
+                ? config.toBuilder().ranges(false).deltas(false).build()
+                : config;
     }
 
     private static long sentCount(Net net) {

@@ -252,6 +252,37 @@ class SyncSessionTest {
         assertThat(again.fromA.entries()).isZero();
     }
 
+    /**
+     * A reconnect sends the documents changed since the checkpoint as deltas; one the receiver evicted meanwhile is
+     * refused and requested whole; a receiver without the capability gets whole states. All converge.
+     */
+    @Test
+    void aReconnectSendsChangedFieldsAsDeltasAndOldPeersWholeStates() {
+        for (boolean old : new boolean[] {false, true}) {
+            FakeStore a = new FakeStore(1), b = new FakeStore(2);
+            for (int i = 0; i < 20; i++)
+                a.insert("cars", String.format("cars%04d", i), obj("k", i, "pad", "p".repeat(200)), t());
+            b.subscriptions = List.of(sub("cars", "*"));
+            Net net = new Net(11);
+            SessionConfig cb = old ? SessionConfig.builder().deltas(false).build() : SessionConfig.defaults();
+            Net.Conn first = net.connect(a, b, SessionConfig.defaults(), cb, false);
+            net.runUntilQuiet();
+            first.disconnect();
+            for (int i : new int[] {3, 7, 9}) a.update("cars", String.format("cars%04d", i), "k", Value.of(-i), t());
+            b.evict(List.of(new DocRef("cars", FakeStore.id("cars0009"))));
+            Net.Conn again = net.connect(a, b, SessionConfig.defaults(), cb, false);
+            net.runUntilQuiet();
+            assertSame(a, b, "cars");
+            assertThat(entries(again.fromA.sent))
+                    .as("deltas sent, old receiver: " + old)
+                    .filteredOn(e -> e instanceof Message.DeltaEntry)
+                    .hasSize(old ? 0 : 3);
+            assertThat(again.sa.deltasSent()).isEqualTo(old ? 0 : 3);
+            assertThat(again.sb.deltasApplied()).isEqualTo(old ? 0 : 2);
+            assertThat(again.sb.deltasRefused()).as("the evicted document").isEqualTo(old ? 0 : 1);
+        }
+    }
+
     @Test
     void aSubscriptionAddedWhileDisconnectedIsBackfilledAfterTheReconnect() {
         FakeStore a = new FakeStore(1), b = new FakeStore(2);
@@ -1151,7 +1182,8 @@ class SyncSessionTest {
                                             | SessionConfig.CAP_DEFLATE
                                             | SessionConfig.CAP_ATTACHMENTS
                                             | SessionConfig.CAP_RANGES
-                                            | SessionConfig.CAP_EVERY));
+                                            | SessionConfig.CAP_EVERY
+                                            | SessionConfig.CAP_DELTAS));
             List<Message> out = s.onMessage(new Hello(1, b.appId, 1, 42, caps, 1 << 20, 0));
             List<Message.Summary> sums = only(out, Message.Summary.class);
             if (caps == 0) {

@@ -195,6 +195,17 @@ class WireCodecTest {
                         List.of())))
                 .isEqualTo("03" + "01" + "01" + "00" + "02" + "00" + "02" + "01016301090202" + "0100" + "0201630108"
                         + "0102030405060708" + "00");
+        // a DELTA entry (4): collection, id, group, the whole state's digest (8 bytes), the delta
+        assertThat(hex(new Batch(
+                        2,
+                        1,
+                        2,
+                        3,
+                        false,
+                        List.of(new Message.DeltaEntry("c", new byte[] {9}, 3, 0x0102030405060708L, new byte[] {1, 0})),
+                        List.of())))
+                .isEqualTo("03" + "02" + "01" + "02" + "03" + "00" + "01" + "04016301090301020304050607080201" + "00"
+                        + "00");
         assertThat(hex(new Docs(3, 0, true, List.of(new PartEntry("c", new byte[] {9}, 0, new byte[] {7})))))
                 .isEqualTo("06" + "03" + "00" + "01" + "01" + "03016301090001" + "07");
         SubscriptionKey key = SubscriptionKey.fromBytes(new byte[16]);
@@ -415,7 +426,7 @@ class WireCodecTest {
         // a continued batch that completes a backfill
         refused("03" + "01" + "01" + "00" + "00" + "01" + "00" + "01" + "10" + "00".repeat(16), "continued batch");
         // unknown entry type
-        refused("03" + "01" + "01" + "00" + "00" + "00" + "01" + "04" + "0163" + "0109" + "00", "unknown entry type 4");
+        refused("03" + "01" + "01" + "00" + "00" + "00" + "01" + "05" + "0163" + "0109" + "00", "unknown entry type 5");
         // a part at the end of a batch that is not continued
         refused("03" + "01" + "01" + "00" + "00" + "00" + "01" + "03016301090001" + "07" + "00", "nothing follows");
         // a part followed by another document
@@ -461,6 +472,28 @@ class WireCodecTest {
         assertThatThrownBy(() -> new Batch(
                         1, 0, 0, 0, false, List.of(new PartEntry("c", new byte[] {1}, 0, new byte[] {1})), List.of()))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Docs(
+                        1, 0, false, List.of(new Message.DeltaEntry("c", new byte[] {1}, 0, 0, new byte[] {1}))))
+                .isInstanceOf(IllegalArgumentException.class);
+        byte[] one = {1};
+        assertThatThrownBy(() -> new Batch(
+                        1,
+                        0,
+                        0,
+                        0,
+                        false,
+                        List.of(new PartEntry("c", one, 0, one), new Message.DeltaEntry("c", one, 0, 0, one)),
+                        List.of()))
+                .as("a part followed by a delta of its document")
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void deltasAreRefusedInDocsAndEmpty() {
+        // DOCS (6) request 1, part 0, not continued, one DELTA entry
+        refused("06" + "01" + "00" + "00" + "01" + "04016301090001020304050607080101", "a delta in DOCS");
+        // BATCH with a DELTA entry whose delta is empty
+        refused("03" + "01" + "01" + "00" + "01" + "00" + "01" + "040163010900010203040506070800" + "00", "delta");
     }
 
     private static void refused(String hex, String messagePart) {

@@ -294,6 +294,7 @@ final class Simulation {
             peerConfigs[i] = sessionConfig.toBuilder()
                     .summaryRatio(summaryRatio)
                     .ranges(!old)
+                    .deltas(!old && ((mix >>> 40) & 3) != 0) // field deltas in most seeds, never on old peers
                     .build();
         }
 

@@ -31,8 +31,8 @@ public final class InMemoryTransport {
             io.starling.internal.net.ConnectionInfo infoA,
             io.starling.internal.net.ConnectionInfo infoB) {
         Link link = new Link();
-        Outbound fromA = new Outbound(link, link.aToB, link.messagesAToB, link.typesAToB, a, b);
-        Outbound fromB = new Outbound(link, link.bToA, link.messagesBToA, link.typesBToA, b, a);
+        Outbound fromA = new Outbound(link, link.aToB, link.messagesAToB, link.typesAToB, link.typeBytesAToB, a, b);
+        Outbound fromB = new Outbound(link, link.bToA, link.messagesBToA, link.typesBToA, link.typeBytesBToA, b, a);
         link.ends = List.of(fromA, fromB);
         MessageChannel.Receiver intoA = a.connect(fromA, infoA);
         MessageChannel.Receiver intoB = b.connect(fromB, infoB);
@@ -47,7 +47,9 @@ public final class InMemoryTransport {
         final AtomicLong messagesAToB = new AtomicLong(), messagesBToA = new AtomicLong();
         final java.util.concurrent.atomic.AtomicLongArray
                 typesAToB = new java.util.concurrent.atomic.AtomicLongArray(256),
-                typesBToA = new java.util.concurrent.atomic.AtomicLongArray(256);
+                typesBToA = new java.util.concurrent.atomic.AtomicLongArray(256),
+                typeBytesAToB = new java.util.concurrent.atomic.AtomicLongArray(256),
+                typeBytesBToA = new java.util.concurrent.atomic.AtomicLongArray(256);
         final AtomicBoolean closed = new AtomicBoolean();
         final List<String> endReasons = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<Outbound> ends = List.of();
@@ -83,6 +85,16 @@ public final class InMemoryTransport {
             return typesBToA.get(type & 0xff);
         }
 
+        /** Bytes of the messages of one wire type sent by a (where a benchmark's bytes go). */
+        public long bytesAToB(int type) {
+            return typeBytesAToB.get(type & 0xff);
+        }
+
+        /** Bytes of the messages of one wire type sent by b. */
+        public long bytesBToA(int type) {
+            return typeBytesBToA.get(type & 0xff);
+        }
+
         public boolean isClosed() {
             return closed.get();
         }
@@ -99,7 +111,7 @@ public final class InMemoryTransport {
         private final Link link;
         private final AtomicLong bytes;
         private final AtomicLong messages;
-        private final java.util.concurrent.atomic.AtomicLongArray types;
+        private final java.util.concurrent.atomic.AtomicLongArray types, typeBytes;
         private final DefaultStarling from, to;
         private MessageChannel.@Nullable Receiver target; // guarded by this; null until both sides are attached
         private @Nullable List<byte[]> early = new ArrayList<>();
@@ -109,12 +121,14 @@ public final class InMemoryTransport {
                 AtomicLong bytes,
                 AtomicLong messages,
                 java.util.concurrent.atomic.AtomicLongArray types,
+                java.util.concurrent.atomic.AtomicLongArray typeBytes,
                 DefaultStarling from,
                 DefaultStarling to) {
             this.link = link;
             this.bytes = bytes;
             this.messages = messages;
             this.types = types;
+            this.typeBytes = typeBytes;
             this.from = from;
             this.to = to;
         }
@@ -131,7 +145,10 @@ public final class InMemoryTransport {
             if (link.closed.get()) return;
             bytes.addAndGet(message.length);
             messages.incrementAndGet();
-            if (message.length > 0) types.incrementAndGet(message[0] & 0xff);
+            if (message.length > 0) {
+                types.incrementAndGet(message[0] & 0xff);
+                typeBytes.addAndGet(message[0] & 0xff, message.length);
+            }
             from.recordBytes(message.length, 0);
             to.recordBytes(0, message.length);
             if (target != null) target.onMessage(message);

@@ -9,6 +9,7 @@ import io.starling.StarlingException;
 import io.starling.internal.net.RefusalLog;
 import io.starling.internal.sync.Message;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -40,6 +41,15 @@ import org.slf4j.LoggerFactory;
  * records is what keeps a departed peer or a broken link from living on in a loop of neighbours that
  * learned it from each other.
  *
+ * A neighbour is never sent its own record (it ignores it: the origin is the authority on its record), and a session
+ * sends a view only when it differs from the one it sent last (SyncService.Driver). So when two peers meet, each sends
+ * the other one view (its own record, now listing the other) instead of one per step of the handshake and an echo of
+ * the other's record. A view the neighbour received is one it holds, with one exception: a neighbour whose own record
+ * did not list us yet (its neighbour update was spaced out) dropped our records as unreachable; so when a neighbour's
+ * record starts listing us after one that did not, the session sends its view again. The view for a neighbour is
+ * assembled from the records' encodings kept with the view, so a peer with many neighbours encodes each record once
+ * per change, not once per neighbour.
+ *
  * Everything here runs on the sync thread except setMetadata / observe / graph, which synchronize.
  */
 
@@ -64,6 +74,8 @@ final class PresenceService implements Presence {
     private final Map<Long, Record> known = new HashMap<>();
     private Graph graph;
     private byte @Nullable [] payload;
+    private long[] payloadOrigins = new long[0]; // the origin of each record of payload, in order
+    private List<byte[]> payloadRecords = List.of(); // the encoding of each record of payload, in order
     private final java.util.concurrent.atomic.AtomicLong malformed = new java.util.concurrent.atomic.AtomicLong();
     /** Malformed views are logged at a rate: a peer could send one after another. */
     private final RefusalLog malformedLog;
@@ -172,8 +184,11 @@ final class PresenceService implements Presence {
     /**
      * A neighbour's PRESENCE. A malformed view is ignored whole (presence is best effort), counted and logged at a
      * rate; sync goes on.
+     *
+     * @return whether the view holds the neighbour's own record and that record lists this peer as its neighbour (a
+     *     malformed view, or one without the neighbour's record: false)
      */
-    void received(long fromPeer, byte[] bytes) {
+    boolean received(long fromPeer, byte[] bytes) {
         List<Record> records;
         try {
             records = decode(bytes);
@@ -181,12 +196,13 @@ final class PresenceService implements Presence {
             malformed.incrementAndGet();
             malformedLog.refused(
                     "malformed presence view", "from peer " + EngineSyncStore.hex(fromPeer) + ": " + e.getMessage());
-            return;
+            return false;
         }
-        boolean changed = false;
+        boolean changed = false, listsUs = false;
         synchronized (this) {
             for (Record r : records) {
                 if (r.origin == localPeer) continue;
+                if (r.origin == fromPeer && r.links.containsKey(localPeer)) listsUs = true;
                 Record old = known.get(r.origin);
                 // the origin itself is the authority on its record, whatever the sequence (a restart with a clock
                 // behind)
@@ -197,11 +213,20 @@ final class PresenceService implements Presence {
             }
         }
         if (changed) recompute();
+        return listsUs;
     }
 
-    /** The view to send a newly established neighbour, or null before there is one. */
-    synchronized byte @Nullable [] currentPayload() {
-        return payload;
+    /**
+     * The current view as sent to {@code neighbour}: every record but the neighbour's own (it ignores its own record),
+     * or null before there is a view. Sync thread.
+     */
+    synchronized byte @Nullable [] payloadFor(long neighbour) {
+        if (payload == null) return null;
+        List<byte[]> parts = new ArrayList<>(payloadRecords.size());
+        for (int i = 0; i < payloadRecords.size(); i++) {
+            if (payloadOrigins[i] != neighbour) parts.add(payloadRecords.get(i));
+        }
+        return view(parts);
     }
 
     private void recompute() {
@@ -254,12 +279,18 @@ final class PresenceService implements Presence {
             List<Record> ordered = new ArrayList<>();
             ordered.add(self);
             for (Peer peer : remote) ordered.add(all.get(peer.peerId()));
-            p = encode(ordered);
+            List<byte[]> parts = encode(ordered);
+            p = view(parts);
             if (java.util.Arrays.equals(p, payload)) p = null;
-            else payload = p;
+            else {
+                payload = p;
+                payloadRecords = parts;
+                payloadOrigins = new long[parts.size()];
+                for (int i = 0; i < parts.size(); i++) payloadOrigins[i] = ordered.get(i).origin;
+            }
         }
         SyncService s = service;
-        if (p != null && s != null) s.broadcastPresence(p);
+        if (p != null && s != null) s.broadcastPresence();
         if (graphChanged) observers.deliver(this::graph); // the latest graph, even if another change overtook g
     }
 
@@ -272,9 +303,10 @@ final class PresenceService implements Presence {
     @SuppressWarnings("JavaLangClash") // private to this class, which never uses java.lang.Record
     record Record(long origin, long sequence, Map<String, Object> metadata, Map<Long, String> links) {}
 
-    private static byte[] encode(List<Record> records) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        int size = 32;
+    /** The encoding of each record, in order, as many as fit in one PRESENCE (the farthest are left out). */
+    private static List<byte[]> encode(List<Record> records) {
+        List<byte[]> out = new ArrayList<>();
+        int size = VIEW_HEAD.length + VIEW_TAIL.length;
         for (Record r : records) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("origin", EngineSyncStore.hex(r.origin));
@@ -286,9 +318,26 @@ final class PresenceService implements Presence {
             byte[] one = write(m);
             if (size + one.length + 1 > Message.Presence.MAX_BYTES) break; // the farthest records are left out
             size += one.length + 1;
-            out.add(m);
+            out.add(one);
         }
-        return write(Map.of("v", 1, "records", out));
+        return out;
+    }
+
+    private static final byte[] VIEW_HEAD = "{\"v\":1,\"records\":[".getBytes(StandardCharsets.UTF_8),
+            VIEW_TAIL = "]}".getBytes(StandardCharsets.UTF_8);
+
+    /** The view made of encoded records: {"v":1,"records":[record,record,…]}. */
+    private static byte[] view(List<byte[]> records) {
+        int size = VIEW_HEAD.length + VIEW_TAIL.length + Math.max(0, records.size() - 1);
+        for (byte[] r : records) size += r.length;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(size);
+        out.writeBytes(VIEW_HEAD);
+        for (int i = 0; i < records.size(); i++) {
+            if (i > 0) out.write(',');
+            out.writeBytes(records.get(i));
+        }
+        out.writeBytes(VIEW_TAIL);
+        return out.toByteArray();
     }
 
     private static byte[] write(Object o) {

@@ -153,11 +153,11 @@ final class SyncService implements AutoCloseable {
         });
     }
 
-    /** Sends this peer's presence view to every established session (on the sync thread). */
-    void broadcastPresence(byte[] payload) {
+    /** Sends this peer's current presence view to every established session (on the sync thread). */
+    void broadcastPresence() {
         run(() -> {
             for (Driver d : drivers.keySet()) {
-                if (d.established) d.feed(d.session.sendPresence(payload));
+                if (d.established) d.sendPresence();
             }
         });
     }
@@ -382,6 +382,20 @@ final class SyncService implements AutoCloseable {
         volatile long lastExchange;
 
         private boolean tieChecked;
+        private byte @Nullable [] presenceSent; // the last presence view sent in this session
+        private boolean remoteNotListingUs; // the last view of the remote had no record of it listing us
+
+        /**
+         * Sends the current presence view, without the remote's own record, unless it is the one this session sent
+         * last: the session is ordered and lossless, so the remote holds it already (see PresenceService's note).
+         */
+        void sendPresence() {
+            if (gone) return;
+            byte[] view = presence.payloadFor(remotePeer);
+            if (view == null || java.util.Arrays.equals(view, presenceSent)) return;
+            presenceSent = view;
+            feed(session.sendPresence(view));
+        }
 
         Driver(MessageChannel channel, ConnectionInfo info, long order) {
             this.channel = channel;
@@ -505,8 +519,7 @@ final class SyncService implements AutoCloseable {
             if (established && !tieChecked) {
                 tieChecked = true;
                 settleDuplicate();
-                byte[] view = presence.currentPayload();
-                if (!gone && view != null) feed(session.sendPresence(view));
+                if (!gone) sendPresence();
             }
         }
 
@@ -585,7 +598,13 @@ final class SyncService implements AutoCloseable {
 
         @Override
         public void presence(byte[] payload) {
-            presence.received(remotePeer, payload);
+            boolean listsUs = presence.received(remotePeer, payload);
+            if (listsUs && remoteNotListingUs) {
+                // the remote dropped what we sent while its record did not list us: send it again (PresenceService)
+                presenceSent = null;
+                run(this::sendPresence);
+            }
+            remoteNotListingUs = !listsUs;
         }
 
         @Override

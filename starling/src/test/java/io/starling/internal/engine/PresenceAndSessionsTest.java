@@ -255,4 +255,32 @@ class PresenceAndSessionsTest {
         // HELLO, SUBSCRIPTIONS and at least one BATCH from B; presence is not counted, so the link saw more
         assertThat(a.sync().metrics().messagesReceived()).isBetween(3L, ab.messagesBToA());
     }
+
+    /**
+     * Two peers meeting send each other one presence view each (their own record, listing the other), not one per
+     * step of the handshake plus an echo of the other's own record; they still show each other after meeting again.
+     */
+    @Test
+    void peersThatMeetSendOnePresenceViewEachWay() {
+        DefaultStarling a = peer(), b = peer();
+        a.sync().registerSubscription("SELECT * FROM docs", Map.of());
+        b.sync().registerSubscription("SELECT * FROM docs", Map.of());
+        for (int meeting = 1; meeting <= 2; meeting++) {
+            int m = meeting;
+            InMemoryTransport.Link ab = link(a, b);
+            await("each shows the other", () -> remote(a, b) != null && remote(b, a) != null);
+            // views queued before these writes are delivered before them (one ordered link, one sync thread each)
+            insert(a, "docs", meeting * 10, 1, "a");
+            await("b has a's write", () -> count(b, "docs") == 2 * m - 1);
+            insert(b, "docs", meeting * 10 + 1, 1, "b");
+            await("a has b's write", () -> count(a, "docs") == 2 * m);
+            if (meeting == 1) {
+                // (a second meeting may send one stale view more when it comes within the neighbour-update spacing)
+                assertThat(ab.messagesAToB(9)).as("views a sent").isEqualTo(1);
+                assertThat(ab.messagesBToA(9)).as("views b sent").isEqualTo(1);
+            }
+            ab.close();
+            await("neither shows the other", () -> remote(a, b) == null && remote(b, a) == null);
+        }
+    }
 }
