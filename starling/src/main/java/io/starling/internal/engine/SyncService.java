@@ -133,7 +133,9 @@ final class SyncService implements AutoCloseable {
         if (closed || drivers.isEmpty() || !changePending.compareAndSet(false, true)) return;
         run(() -> {
             changePending.set(false);
-            for (Driver d : drivers.keySet()) d.feed(d.session.onLocalChange());
+            for (Driver d : drivers.keySet()) {
+                if (d.live()) d.feed(d.session.onLocalChange());
+            }
         });
     }
 
@@ -157,7 +159,7 @@ final class SyncService implements AutoCloseable {
     void broadcastPresence(byte[] payload) {
         run(() -> {
             for (Driver d : drivers.keySet()) {
-                if (d.established) d.feed(d.session.sendPresence(payload));
+                if (d.established && d.live()) d.feed(d.session.sendPresence(payload));
             }
         });
     }
@@ -271,6 +273,7 @@ final class SyncService implements AutoCloseable {
         try {
             long now = clock.getAsLong();
             for (Driver d : drivers.keySet()) {
+                if (!d.live()) continue; // its shutdown is queued
                 d.feed(d.session.onTick(now));
                 RemoteIdentity id = d.info.remoteIdentity();
                 // a session does not outlive the remote's certificate (with the clock-skew tolerance of the handshake)
@@ -372,6 +375,14 @@ final class SyncService implements AutoCloseable {
         volatile long acked;
         volatile long withheld; // the session's count, copied on its thread (the session is not thread-safe)
         volatile boolean gone;
+        /**
+         * The transport reported the connection closed; its shutdown is queued behind whatever the sync thread has
+         * to do. Meanwhile the session gets no more work that only produces messages nobody will read: no change-log
+         * pass, tick or presence, and no handshake (a HELLO that arrived before the close: the connect storm's
+         * redialling devices leave many). Messages of an established session are still applied.
+         */
+        volatile boolean channelClosed;
+
         final java.util.concurrent.atomic.LongAdder writesDenied = new java.util.concurrent.atomic.LongAdder();
         /** This session's traffic (encoded messages, before framing and encryption), for the peer's status. */
         final java.util.concurrent.atomic.LongAdder documentsSent = new java.util.concurrent.atomic.LongAdder(),
@@ -391,7 +402,13 @@ final class SyncService implements AutoCloseable {
             if (!info.outgoing() && presence.hasConnectionRequestHandler()) session.awaitApproval();
         }
 
+        /** Whether the session still has a connection to work for. */
+        boolean live() {
+            return !gone && !channelClosed;
+        }
+
         void start() {
+            if (channelClosed) return; // closed before its session started: shutdown() follows
             feed(session.start());
             feed(session.setSubscriptions(sync.current()));
             feed(session.onTick(clock.getAsLong()));
@@ -404,11 +421,12 @@ final class SyncService implements AutoCloseable {
 
         @Override
         public void onClosed() {
+            channelClosed = true;
             run(() -> shutdown("connection closed"));
         }
 
         private void received(byte[] bytes) {
-            if (gone) return;
+            if (gone || (channelClosed && !established)) return;
             bytesReceived.add(bytes.length);
             lastExchange = clock.getAsLong();
             Message m;
