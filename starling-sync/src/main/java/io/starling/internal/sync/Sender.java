@@ -730,7 +730,7 @@ final class Sender {
         if (!readable(row)) return null; // no document, no hint: as if we did not hold it
         boolean doc = !row.live() || matchesAny(list, row);
         if (doc) return new DocEntry(row.collection(), row.id(), row.group(), row.state());
-        if (held.contains(row.collection())) return new HintEntry(row.collection(), row.id(), Digests.of(row.state()));
+        if (held.contains(row.collection())) return new HintEntry(row.collection(), row.id(), store.digestOf(row));
         return null;
     }
 

@@ -170,6 +170,13 @@ public final class EngineSyncStore implements SyncStoreView {
         return matchesDocument(subscription, select, row.id(), row.state());
     }
 
+    /** The digest of a hint, computed once for every session that sends a hint of the same row. */
+    @Override
+    public long digestOf(Row row) {
+        Long digest = logReads.memo(row.state(), () -> SyncStoreView.super.digestOf(row), Long.class);
+        return java.util.Objects.requireNonNull(digest, "a digest");
+    }
+
     @Override
     public @Nullable Row rowOf(String collection, byte[] id) {
         return store.read(tx -> Optional.ofNullable(tx.get(collection, id))
@@ -358,7 +365,7 @@ public final class EngineSyncStore implements SyncStoreView {
         if (tooSlow.contains(s.query())) return false;
         RunningStatements.Deadline deadline = store.running().start(MATCH_LIMIT);
         try {
-            Value.Obj doc = document(id, state);
+            Value.Obj doc = logReads.memo(state, () -> document(id, state), Value.Obj.class);
             return doc != null
                     && QueryExecutor.matches(
                             select, doc, new EvalContext(s.args().fields(), clock.getAsLong(), deadline));

@@ -116,6 +116,35 @@ final class SharedLogReads {
         return held.contains(collection);
     }
 
+    /**
+     * What every session computes again from a row of a shared answer — the document decoded to test a subscription's
+     * WHERE, the digest of a hint — kept for the last {@link #MEMO} states, by the identity of their bytes (the rows
+     * of one answer are the same objects for every session, and the result depends on the bytes alone). Pure
+     * functions of the bytes: nothing of one session's permissions or subscriptions is involved.
+     */
+    static final int MEMO = 64;
+
+    private final Object[] memoStates = new Object[MEMO];
+    private final Object[] memoValues = new Object[MEMO];
+    private int memoNext;
+
+    /** {@code compute}'s result for {@code key} (a state's bytes, or a row holding them), computed once while kept. */
+    <T> @Nullable T memo(Object key, Supplier<@Nullable T> compute, Class<T> type) {
+        synchronized (memoStates) {
+            for (int i = 0; i < MEMO; i++) {
+                if (memoStates[i] == key && type.isInstance(memoValues[i])) return type.cast(memoValues[i]);
+            }
+        }
+        T value = compute.get();
+        if (value == null) return null; // failures are not kept: the caller reports them each time
+        synchronized (memoStates) {
+            memoStates[memoNext] = key;
+            memoValues[memoNext] = value;
+            memoNext = (memoNext + 1) % MEMO;
+        }
+        return value;
+    }
+
     private @Nullable List<Row> lookup(long after, int maxRows, long gen) {
         Answer a;
         synchronized (answers) {

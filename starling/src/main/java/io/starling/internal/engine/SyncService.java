@@ -87,6 +87,8 @@ final class SyncService implements AutoCloseable {
     private long lastNeighbourUpdate = Long.MIN_VALUE;
     private boolean neighbourUpdateScheduled;
     private final @Nullable RevocationState revocations; // the online mode's list, shared by every session
+    /** Compresses every session's batches (sync thread only): one compressor, reset per message, not one each. */
+    private final java.util.zip.Deflater deflater = WireCodec.newDeflater();
 
     SyncService(
             EngineSyncStore view,
@@ -356,6 +358,7 @@ final class SyncService implements AutoCloseable {
             if (!thread.awaitTermination(10, TimeUnit.SECONDS)) thread.shutdownNow();
             Thread t = worker;
             if (t != null) t.join(10_000); // gone when close() returns, not merely finishing
+            if (t == null || !t.isAlive()) deflater.end(); // else the sync thread may still use it: the cleaner ends it
             refusals.close();
             connectionRefusals.close();
         } catch (InterruptedException e) {
@@ -511,7 +514,7 @@ final class SyncService implements AutoCloseable {
                 metrics.documentsSent.add(documents(m));
                 documentsSent.add(documents(m));
                 if (!(m instanceof Message.Presence)) metrics.messagesSent.increment();
-                byte[] encoded = session.encode(m);
+                byte[] encoded = session.encode(m, deflater);
                 bytesSent.add(encoded.length);
                 lastExchange = clock.getAsLong();
                 channel.send(encoded);

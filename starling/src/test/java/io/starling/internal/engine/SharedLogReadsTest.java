@@ -248,4 +248,24 @@ class SharedLogReadsTest {
         assertThat(cache.holdsAny("b", read)).isTrue();
         assertThat(reads[0]).isEqualTo(2);
     }
+
+    @Test
+    void theMemoComputesOncePerStateObjectAndNeverForAnEqualCopy() {
+        SharedLogReads cache = new SharedLogReads();
+        byte[] state = {1, 2, 3};
+        int[] computed = {0};
+        java.util.function.Supplier<Long> digest = () -> (long) ++computed[0];
+        assertThat(cache.memo(state, digest, Long.class)).isEqualTo(1L);
+        assertThat(cache.memo(state, digest, Long.class)).isEqualTo(1L);
+        assertThat(cache.memo(state.clone(), digest, Long.class))
+                .as("another row's bytes, equal or not, are another key")
+                .isEqualTo(2L);
+        assertThat(cache.memo(state, () -> "a decoded document", String.class))
+                .as("a result of another kind for the same bytes")
+                .isEqualTo("a decoded document");
+        for (int i = 0; i < SharedLogReads.MEMO; i++) cache.memo(new byte[] {9}, digest, Long.class);
+        assertThat(cache.memo(state, digest, Long.class))
+                .as("bounded: the oldest went")
+                .isGreaterThan(2L);
+    }
 }
