@@ -36,25 +36,30 @@ import org.jspecify.annotations.Nullable;
  * A longer answer serves a shorter request (its first rows are what the shorter read would have returned); a shorter
  * one serves a longer request only when it reached the end of the log. The list of collections the store holds
  * (SyncStoreView.holdsAny, which every session asks after every commit for a subscribed collection it has not yet
- * found held) is shared the same way. Memory is bounded: at most MAX_CURSORS answers,
- * answers of more than MAX_ANSWER_BYTES of state are not kept, and everything is dropped at the next commit.
+ * found held) is shared the same way. Memory is bounded: at most MAX_CURSORS answers
+ * holding MAX_BYTES of states and ids together (the least recently used go first), and everything is dropped at the
+ * next commit.
  */
 
 /** Shares change-log reads between the sync sessions of one instance (see the design note). Thread-safe. */
 final class SharedLogReads {
     static final int MAX_CURSORS = 64;
-    static final long MAX_ANSWER_BYTES = 4L << 20;
+    /** The most state and id bytes all kept answers hold together; a larger answer is not kept. */
+    static final long MAX_BYTES = 4L << 20;
 
-    private record Answer(int asked, List<Row> rows) {}
+    private record Answer(int asked, List<Row> rows, long bytes) {}
 
     private final AtomicLong generation = new AtomicLong();
     private final LinkedHashMap<Long, Answer> answers = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Answer> eldest) {
-            return size() > MAX_CURSORS;
+            if (size() <= MAX_CURSORS) return false;
+            answerBytes -= eldest.getValue().bytes();
+            return true;
         }
     };
     private long answersGeneration;
+    private long answerBytes; // of the kept answers
     /** The collections the store holds documents in, as read in {@link #collectionsGeneration}; null: not read. */
     private @Nullable Set<String> collections;
 
@@ -82,18 +87,37 @@ final class SharedLogReads {
         reads.increment();
         long bytes = 0;
         for (Row r : rows) bytes += r.state().length + r.id().length;
-        if (bytes <= MAX_ANSWER_BYTES) {
+        if (bytes <= MAX_BYTES) {
             synchronized (answers) {
                 if (gen == generation.get()) { // else a commit came during the read: the answer may lack it
-                    if (answersGeneration < gen) {
-                        answers.clear();
-                        answersGeneration = gen;
+                    if (answersGeneration < gen) clear(gen);
+                    Answer replaced = answers.remove(after);
+                    if (replaced != null) answerBytes -= replaced.bytes();
+                    // the oldest go first (access order) until this one fits
+                    var oldest = answers.entrySet().iterator();
+                    while (answerBytes + bytes > MAX_BYTES && oldest.hasNext()) {
+                        answerBytes -= oldest.next().getValue().bytes();
+                        oldest.remove();
                     }
-                    answers.put(after, new Answer(maxRows, rows));
+                    answers.put(after, new Answer(maxRows, rows, bytes));
+                    answerBytes += bytes;
                 }
             }
         }
         return rows;
+    }
+
+    private void clear(long gen) {
+        answers.clear();
+        answerBytes = 0;
+        answersGeneration = gen;
+    }
+
+    /** The state and id bytes of the kept answers (tests). */
+    long keptBytes() {
+        synchronized (answers) {
+            return answerBytes;
+        }
     }
 
     /**
@@ -149,10 +173,7 @@ final class SharedLogReads {
         Answer a;
         synchronized (answers) {
             if (answersGeneration != gen) {
-                if (answersGeneration < gen) {
-                    answers.clear(); // the next read fills them again
-                    answersGeneration = gen;
-                }
+                if (answersGeneration < gen) clear(gen); // the next read fills them again
                 return null;
             }
             a = answers.get(after);

@@ -268,4 +268,20 @@ class SharedLogReadsTest {
                 .as("bounded: the oldest went")
                 .isGreaterThan(2L);
     }
+
+    @Test
+    void theKeptAnswersHoldAtMostTheirByteBudget() {
+        SharedLogReads cache = new SharedLogReads();
+        byte[] big = new byte[(int) (SharedLogReads.MAX_BYTES / 10)];
+        java.util.function.BiFunction<Long, Integer, List<Row>> read =
+                (after, max) -> List.of(new Row(after + 1, after + 1, "c", new byte[] {1}, true, big));
+        for (long cursor = 0; cursor < 40; cursor++) {
+            cache.changesSince(cursor, 1, read);
+            assertThat(cache.keptBytes()).isLessThanOrEqualTo(SharedLogReads.MAX_BYTES);
+        }
+        assertThat(cache.keptBytes()).as("the most recent answers are kept").isPositive();
+        List<Row> huge = List.of(new Row(1, 1, "c", new byte[] {1}, true, new byte[(int) SharedLogReads.MAX_BYTES]));
+        assertThat(cache.changesSince(100, 1, (after, max) -> huge)).isEqualTo(huge);
+        assertThat(cache.keptBytes()).isLessThanOrEqualTo(SharedLogReads.MAX_BYTES);
+    }
 }
