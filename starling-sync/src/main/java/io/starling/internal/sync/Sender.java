@@ -791,7 +791,7 @@ final class Sender {
         boolean doc = !row.live() || matchesAny(list, row);
         if (doc)
             return row.live() ? docOrDelta(row) : new DocEntry(row.collection(), row.id(), row.group(), row.state());
-        if (held.contains(row.collection())) return new HintEntry(row.collection(), row.id(), Digests.of(row.state()));
+        if (held.contains(row.collection())) return new HintEntry(row.collection(), row.id(), store.digestOf(row));
         return null;
     }
 
@@ -817,7 +817,7 @@ final class Sender {
         }
         if (delta.length + 16 > row.state().length || delta.length > session.frameLimit() / 4) return whole;
         deltasSent++;
-        return new Message.DeltaEntry(row.collection(), row.id(), row.group(), Digests.of(row.state()), delta);
+        return new Message.DeltaEntry(row.collection(), row.id(), row.group(), store.digestOf(row), delta);
     }
 
     long deltasSent() {

@@ -334,11 +334,22 @@ public final class SyncSession {
      * everything else as {@link WireCodec#encode}. Call it on the thread that drives the session.
      */
     public byte[] encode(Message m) {
-        boolean deflate = config.deflate()
+        return deflates(m) ? WireCodec.encodeDeflated(m) : WireCodec.encode(m);
+    }
+
+    /**
+     * {@link #encode(Message)} with a compressor ({@link WireCodec#newDeflater()}) that the caller reuses for every
+     * message it encodes on this thread, whatever the session.
+     */
+    public byte[] encode(Message m, java.util.zip.Deflater deflater) {
+        return deflates(m) ? WireCodec.encodeDeflated(m, deflater) : WireCodec.encode(m);
+    }
+
+    private boolean deflates(Message m) {
+        return config.deflate()
                 && remoteHello != null
                 && (remoteHello.capabilities() & SessionConfig.CAP_DEFLATE) != 0
                 && (m instanceof Batch || m instanceof Docs);
-        return deflate ? WireCodec.encodeDeflated(m) : WireCodec.encode(m);
     }
 
     /** The transport's frame decoder failed (malformed, oversize): closes with that reason. */

@@ -33,6 +33,14 @@ public interface SyncStoreView {
     List<Row> changesSince(long after, int maxRows);
 
     /**
+     * The digest a HINT of {@code row} carries (the digest of its state). A store whose sessions share
+     * change-log rows may compute it once for all of them.
+     */
+    default long digestOf(Row row) {
+        return Digests.of(row.state());
+    }
+
+    /**
      * Live documents matching {@code subscription} with id greater than {@code afterId} (null: from the
      * start), in id order (unsigned byte order of the encoded ids), at most {@code maxRows} — a resumable
      * backfill scan for a subscription added to a collection that another subscription already covers.

@@ -340,6 +340,27 @@ class WireCodecTest {
     }
 
     @Test
+    void aReusedCompressorGivesTheBytesOfAFreshOne() {
+        byte[] noise = new byte[4000];
+        new Random(2).nextBytes(noise);
+        Batch incompressible =
+                new Batch(1, 1, 0, 1, false, List.of(new DocEntry("c", new byte[] {1}, 1, noise)), List.of());
+        // an incompressible message leaves the compressor in the middle of a stream: the next one starts afresh
+        List<Message> sequence = List.of(
+                compressibleBatch(200), incompressible, compressibleBatch(50), new Ack(3), compressibleBatch(300));
+        java.util.zip.Deflater reused = WireCodec.newDeflater();
+        try {
+            for (Message m : sequence) {
+                byte[] bytes = WireCodec.encodeDeflated(m, reused);
+                assertThat(bytes).isEqualTo(WireCodec.encodeDeflated(m));
+                assertThat(WireCodec.decode(bytes)).isEqualTo(m);
+            }
+        } finally {
+            reused.end();
+        }
+    }
+
+    @Test
     void compressedMessagesAreCheckedLikeOthers() {
         byte[] plain = WireCodec.encode(compressibleBatch(100));
         assertThatThrownBy(() -> WireCodec.decode(deflatedClaiming(-1, plain), plain.length - 1))

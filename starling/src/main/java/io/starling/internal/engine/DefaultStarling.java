@@ -84,6 +84,7 @@ public final class DefaultStarling implements Starling {
                 AttachmentAccess.byReadPermission(new AttachmentReferences(storage)));
         store.attachments(attachments);
         store.addChangeListener(changes -> {
+            syncStore.logChanged(); // before any session is woken: it must read the log afresh
             SyncService s = syncService;
             if (s != null) s.localChange();
         });

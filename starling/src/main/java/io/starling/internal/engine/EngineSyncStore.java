@@ -50,6 +50,7 @@ public final class EngineSyncStore implements SyncStoreView {
     private final String appId;
     private final java.util.function.LongSupplier clock;
     private final Map<String, SelectStatement> parsed = new ConcurrentHashMap<>();
+    private final SharedLogReads logReads = new SharedLogReads();
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EngineSyncStore.class);
 
@@ -97,8 +98,26 @@ public final class EngineSyncStore implements SyncStoreView {
         return store.read(DocumentStorage.ReadTx::lastSequence);
     }
 
+    /**
+     * The rows above {@code after}: one read shared by every session that asks for the same cursor until the next
+     * commit ({@link SharedLogReads}).
+     */
     @Override
     public List<Row> changesSince(long after, int maxRows) {
+        return logReads.changesSince(after, maxRows, this::readChangesSince);
+    }
+
+    /** The log changed: shared change-log answers read before now are not handed out again. */
+    void logChanged() {
+        logReads.invalidate();
+    }
+
+    /** The change-log reads shared between sessions (tests). */
+    SharedLogReads logReads() {
+        return logReads;
+    }
+
+    private List<Row> readChangesSince(long after, int maxRows) {
         return store.read(tx -> {
             List<Row> rows = new ArrayList<>();
             tx.changesSince(
@@ -151,6 +170,13 @@ public final class EngineSyncStore implements SyncStoreView {
         return matchesDocument(subscription, select, row.id(), row.state());
     }
 
+    /** The digest of a hint, computed once for every session that sends a hint of the same row. */
+    @Override
+    public long digestOf(Row row) {
+        Long digest = logReads.memo(row.state(), () -> SyncStoreView.super.digestOf(row), Long.class);
+        return java.util.Objects.requireNonNull(digest, "a digest");
+    }
+
     @Override
     public @Nullable Row rowOf(String collection, byte[] id) {
         return store.read(tx -> Optional.ofNullable(tx.get(collection, id))
@@ -165,7 +191,7 @@ public final class EngineSyncStore implements SyncStoreView {
 
     @Override
     public boolean holdsAny(String collection) {
-        return store.read(tx -> tx.collections().contains(collection));
+        return logReads.holdsAny(collection, () -> store.read(DocumentStorage.ReadTx::collections));
     }
 
     /**
@@ -344,7 +370,7 @@ public final class EngineSyncStore implements SyncStoreView {
         if (tooSlow.contains(s.query())) return false;
         RunningStatements.Deadline deadline = store.running().start(MATCH_LIMIT);
         try {
-            Value.Obj doc = document(id, state);
+            Value.Obj doc = logReads.memo(state, () -> document(id, state), Value.Obj.class);
             return doc != null
                     && QueryExecutor.matches(
                             select, doc, new EvalContext(s.args().fields(), clock.getAsLong(), deadline));

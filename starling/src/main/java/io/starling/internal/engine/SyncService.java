@@ -87,6 +87,8 @@ final class SyncService implements AutoCloseable {
     private long lastNeighbourUpdate = Long.MIN_VALUE;
     private boolean neighbourUpdateScheduled;
     private final @Nullable RevocationState revocations; // the online mode's list, shared by every session
+    /** Compresses every session's batches (sync thread only): one compressor, reset per message, not one each. */
+    private final java.util.zip.Deflater deflater = WireCodec.newDeflater();
 
     SyncService(
             EngineSyncStore view,
@@ -133,7 +135,9 @@ final class SyncService implements AutoCloseable {
         if (closed || drivers.isEmpty() || !changePending.compareAndSet(false, true)) return;
         run(() -> {
             changePending.set(false);
-            for (Driver d : drivers.keySet()) d.feed(d.session.onLocalChange());
+            for (Driver d : drivers.keySet()) {
+                if (d.live()) d.feed(d.session.onLocalChange());
+            }
         });
     }
 
@@ -157,7 +161,7 @@ final class SyncService implements AutoCloseable {
     void broadcastPresence() {
         run(() -> {
             for (Driver d : drivers.keySet()) {
-                if (d.established) d.sendPresence();
+                if (d.established && d.live()) d.sendPresence();
             }
         });
     }
@@ -271,6 +275,7 @@ final class SyncService implements AutoCloseable {
         try {
             long now = clock.getAsLong();
             for (Driver d : drivers.keySet()) {
+                if (!d.live()) continue; // its shutdown is queued
                 d.feed(d.session.onTick(now));
                 RemoteIdentity id = d.info.remoteIdentity();
                 // a session does not outlive the remote's certificate (with the clock-skew tolerance of the handshake)
@@ -353,6 +358,7 @@ final class SyncService implements AutoCloseable {
             if (!thread.awaitTermination(10, TimeUnit.SECONDS)) thread.shutdownNow();
             Thread t = worker;
             if (t != null) t.join(10_000); // gone when close() returns, not merely finishing
+            if (t == null || !t.isAlive()) deflater.end(); // else the sync thread may still use it: the cleaner ends it
             refusals.close();
             connectionRefusals.close();
         } catch (InterruptedException e) {
@@ -372,6 +378,14 @@ final class SyncService implements AutoCloseable {
         volatile long acked;
         volatile long withheld; // the session's count, copied on its thread (the session is not thread-safe)
         volatile boolean gone;
+        /**
+         * The transport reported the connection closed; its shutdown is queued behind whatever the sync thread has
+         * to do. Meanwhile the session gets no more work that only produces messages nobody will read: no change-log
+         * pass, tick or presence, and no handshake (a HELLO that arrived before the close: the connect storm's
+         * redialling devices leave many). Messages of an established session are still applied.
+         */
+        volatile boolean channelClosed;
+
         final java.util.concurrent.atomic.LongAdder writesDenied = new java.util.concurrent.atomic.LongAdder();
         /** This session's traffic (encoded messages, before framing and encryption), for the peer's status. */
         final java.util.concurrent.atomic.LongAdder documentsSent = new java.util.concurrent.atomic.LongAdder(),
@@ -405,7 +419,13 @@ final class SyncService implements AutoCloseable {
             if (!info.outgoing() && presence.hasConnectionRequestHandler()) session.awaitApproval();
         }
 
+        /** Whether the session still has a connection to work for. */
+        boolean live() {
+            return !gone && !channelClosed;
+        }
+
         void start() {
+            if (channelClosed) return; // closed before its session started: shutdown() follows
             feed(session.start());
             feed(session.setSubscriptions(sync.current()));
             feed(session.onTick(clock.getAsLong()));
@@ -418,11 +438,12 @@ final class SyncService implements AutoCloseable {
 
         @Override
         public void onClosed() {
+            channelClosed = true;
             run(() -> shutdown("connection closed"));
         }
 
         private void received(byte[] bytes) {
-            if (gone) return;
+            if (gone || (channelClosed && !established)) return;
             bytesReceived.add(bytes.length);
             lastExchange = clock.getAsLong();
             Message m;
@@ -507,7 +528,7 @@ final class SyncService implements AutoCloseable {
                 metrics.documentsSent.add(documents(m));
                 documentsSent.add(documents(m));
                 if (!(m instanceof Message.Presence)) metrics.messagesSent.increment();
-                byte[] encoded = session.encode(m);
+                byte[] encoded = session.encode(m, deflater);
                 bytesSent.add(encoded.length);
                 lastExchange = clock.getAsLong();
                 channel.send(encoded);
