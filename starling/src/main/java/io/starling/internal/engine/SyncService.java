@@ -443,16 +443,21 @@ final class SyncService implements AutoCloseable {
         }
 
         private void received(byte[] bytes) {
-            if (gone || (channelClosed && !established)) return;
-            bytesReceived.add(bytes.length);
-            lastExchange = clock.getAsLong();
+            if (gone) return;
             Message m;
             try {
                 m = WireCodec.decode(bytes, config.maxFrameBytes());
             } catch (WireException e) {
+                if (channelClosed && !established) return;
                 feed(session.onWireError(e)); // a malformed message closes the session, with a CLOSE
                 return;
             }
+            // A connection that closed before its handshake ended gets no handshake work (a storm of devices that
+            // give up and retry must not cost a reconciliation each), except our own HELLO: the session must still
+            // end with reason "self", or the dialer that reached this peer itself would dial it again.
+            if (channelClosed && !established && !(m instanceof Message.Hello h && h.peerId() == view.peerId())) return;
+            bytesReceived.add(bytes.length);
+            lastExchange = clock.getAsLong();
             deliver(m);
         }
 
