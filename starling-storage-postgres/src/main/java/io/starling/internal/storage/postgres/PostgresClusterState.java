@@ -1,6 +1,5 @@
 package io.starling.internal.storage.postgres;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.starling.internal.storage.StorageException;
 import java.sql.Connection;
@@ -62,33 +61,9 @@ public final class PostgresClusterState implements AutoCloseable {
                     + PostgresStorage.redact(jdbcUrl) + "'");
         }
         String where = PostgresStorage.redact(jdbcUrl);
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl);
-        config.setPoolName("starling-postgres-state-" + POOLS.incrementAndGet());
-        config.setMaximumPoolSize(2);
-        config.setMinimumIdle(0);
-        config.setAutoCommit(true);
-        config.setConnectionTimeout(10_000);
-        config.setInitializationFailTimeout(10_000);
-        config.addDataSourceProperty("ApplicationName", "starling");
-        HikariDataSource pool;
-        try {
-            pool = new HikariDataSource(config);
-        } catch (RuntimeException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new StorageException(
-                    StorageException.Code.IO,
-                    "cannot connect to PostgreSQL at " + where + ": " + cause.getMessage(),
-                    e);
-        }
-        try (Connection c = pool.getConnection()) {
-            PostgresSchema.migrate(c, where);
-        } catch (SQLException | RuntimeException e) {
-            pool.close();
-            if (e instanceof StorageException s) throw s;
-            if (e instanceof SQLException s) throw PostgresStorage.translate(s, "opening " + where);
-            throw new StorageException(StorageException.Code.IO, "cannot open " + where + ": " + e.getMessage(), e);
-        }
+        HikariDataSource pool = PostgresStorage.openPool(
+                        jdbcUrl, "starling-postgres-state-" + POOLS.incrementAndGet(), 2, true, 10_000)
+                .pool();
         return new PostgresClusterState(where, pool);
     }
 

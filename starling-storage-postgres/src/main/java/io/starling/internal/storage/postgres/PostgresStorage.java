@@ -194,14 +194,42 @@ public final class PostgresStorage implements DocumentStorage {
                     + (jdbcUrl.isEmpty() ? "an empty string" : "'" + redact(jdbcUrl) + "'"));
         }
         String where = redact(jdbcUrl);
+        Pool opened = openPool(
+                jdbcUrl,
+                "starling-postgres-" + POOLS.incrementAndGet(),
+                options.maxConnections(),
+                false,
+                options.connectTimeout().toMillis());
+        HikariDataSource pool = opened.pool();
+        log.info(
+                "opened {} (schema version {}{})",
+                where,
+                PostgresSchema.CURRENT,
+                opened.found() == 0 ? ", created" : "");
+        return new PostgresStorage(where, options, pool);
+    }
+
+    /** A pool on a database whose schema is up to date; {@code found} is the version it had before. */
+    record Pool(HikariDataSource pool, int found) {}
+
+    /**
+     * Opens a connection pool on {@code jdbcUrl} and brings the database's schema up to date (see {@link
+     * PostgresSchema}); the pool is closed again if that fails.
+     *
+     * @throws StorageException {@code IO} if the server cannot be reached or refuses, {@code NEWER_SCHEMA} for a newer
+     *     schema
+     */
+    static Pool openPool(
+            String jdbcUrl, String poolName, int maxConnections, boolean autoCommit, long connectTimeoutMillis) {
+        String where = redact(jdbcUrl);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
-        config.setPoolName("starling-postgres-" + POOLS.incrementAndGet());
-        config.setMaximumPoolSize(options.maxConnections());
+        config.setPoolName(poolName);
+        config.setMaximumPoolSize(maxConnections);
         config.setMinimumIdle(0);
-        config.setAutoCommit(false);
-        config.setConnectionTimeout(options.connectTimeout().toMillis());
-        config.setInitializationFailTimeout(options.connectTimeout().toMillis());
+        config.setAutoCommit(autoCommit);
+        config.setConnectionTimeout(connectTimeoutMillis);
+        config.setInitializationFailTimeout(connectTimeoutMillis);
         // how the connections show in pg_stat_activity, unless the URL names them itself (its parameters win)
         config.addDataSourceProperty("ApplicationName", "starling");
         HikariDataSource pool;
@@ -216,15 +244,13 @@ public final class PostgresStorage implements DocumentStorage {
         }
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(true);
-            int found = PostgresSchema.migrate(c, where);
-            log.info("opened {} (schema version {}{})", where, PostgresSchema.CURRENT, found == 0 ? ", created" : "");
+            return new Pool(pool, PostgresSchema.migrate(c, where));
         } catch (SQLException | RuntimeException e) {
             pool.close();
             if (e instanceof StorageException s) throw s;
             if (e instanceof SQLException s) throw translate(s, "opening " + where);
             throw new StorageException(StorageException.Code.IO, "cannot open " + where + ": " + e.getMessage(), e);
         }
-        return new PostgresStorage(where, options, pool);
     }
 
     /** The URL without its parameters (which may hold a password), for messages and logs. */

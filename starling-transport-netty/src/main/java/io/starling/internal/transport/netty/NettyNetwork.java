@@ -135,17 +135,7 @@ final class NettyNetwork implements Network {
         if (endpoint.port() == 0) {
             throw new StarlingException(ErrorCode.CONFIG_INVALID, "cannot connect to port 0: " + endpoint);
         }
-        Dialer d = new Dialer(
-                endpoint.toString(),
-                (attempt, onFinished) -> dial(endpoint, onFinished),
-                host,
-                registry,
-                group.next(),
-                newBackoff(),
-                0,
-                dialers::remove);
-        dialers.put(d, true);
-        d.start();
+        startDialer(endpoint.toString(), (attempt, onFinished) -> dial(endpoint, onFinished));
     }
 
     @Override
@@ -158,23 +148,16 @@ final class NettyNetwork implements Network {
         }
         // attempt n goes to address n mod size: every failed attempt or ended connection moves to the next one
         // (attempts are numbered by the dialer, one at a time, on its executor)
-        Dialer d = new Dialer(
-                "one of " + list,
-                (attempt, onFinished) -> {
-                    Endpoint endpoint = list.get(Math.floorMod(attempt, list.size()));
-                    log.debug(
-                            "dialing {} (address {} of {})",
-                            endpoint,
-                            Math.floorMod(attempt, list.size()) + 1,
-                            list.size());
-                    return dial(endpoint, onFinished);
-                },
-                host,
-                registry,
-                group.next(),
-                newBackoff(),
-                0,
-                dialers::remove);
+        startDialer("one of " + list, (attempt, onFinished) -> {
+            Endpoint endpoint = list.get(Math.floorMod(attempt, list.size()));
+            log.debug("dialing {} (address {} of {})", endpoint, Math.floorMod(attempt, list.size()) + 1, list.size());
+            return dial(endpoint, onFinished);
+        });
+    }
+
+    /** Starts dialling with this peer's backoff until the network closes; {@code attempts} makes each attempt. */
+    private void startDialer(String name, Dialer.Dial attempts) {
+        Dialer d = new Dialer(name, attempts, host, registry, group.next(), newBackoff(), 0, dialers::remove);
         dialers.put(d, true);
         d.start();
     }
