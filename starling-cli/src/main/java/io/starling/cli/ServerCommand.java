@@ -193,14 +193,18 @@ final class ServerCommand extends PeerCommand {
         }
     }
 
-    /** {@code SELECT * FROM collection}, quoting a name that is not a plain identifier. */
+    /**
+     * {@code SELECT * FROM `collection`}: always quoted, so that a reserved word such as {@code order} names a
+     * collection too, and so that the text is the one a session writes for a collection when it answers a peer without
+     * the subscription to every collection (one subscription, not two, for the same collection).
+     */
     static String collectionQuery(String collection) {
         if (collection.isEmpty()
                 || collection.indexOf('`') >= 0
                 || collection.chars().anyMatch(Character::isISOControl)) {
             throw new CliUsageException("config/invalid", "not a collection name: '" + collection + "'");
         }
-        return "SELECT * FROM " + (collection.matches("[A-Za-z_][A-Za-z0-9_]*") ? collection : "`" + collection + "`");
+        return "SELECT * FROM `" + collection + "`";
     }
 
     /**

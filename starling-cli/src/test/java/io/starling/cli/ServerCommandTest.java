@@ -29,7 +29,7 @@ class ServerCommandTest {
         Path db = dir.resolve("db");
         cli().run("exec", "--db", db.toString(), "--app", "tasks", "INSERT INTO held DOCUMENTS ({'_id': 1})");
         Path file = config("{\"db\": \"" + db.toString().replace("\\", "\\\\") + "\", \"app\": \"tasks\","
-                + " \"listen\": [\"tcp://127.0.0.1:0\"], \"collection\": [\"lists\", \"odd-name\"],"
+                + " \"listen\": [\"tcp://127.0.0.1:0\"], \"collection\": [\"lists\", \"odd-name\", \"order\"],"
                 + " \"http\": \"127.0.0.1:0\", \"lan\": false, \"max-peers\": 500}");
         try (Background server = cli().start("server", "--config", file.toString(), "--listen", "ws://127.0.0.1:0")) {
             server.await("ready", () -> server.err().contains("\nready; stop with Ctrl-C or SIGTERM\n"));
@@ -38,8 +38,9 @@ class ServerCommandTest {
                     .contains("sync listening on tcp://127.0.0.1:")
                     .contains("sync listening on ws://127.0.0.1:")
                     .contains("subscribed to SELECT * FROM *\n")
-                    .contains("subscribed to SELECT * FROM lists\n")
+                    .contains("subscribed to SELECT * FROM `lists`\n")
                     .contains("subscribed to SELECT * FROM `odd-name`\n")
+                    .contains("subscribed to SELECT * FROM `order`\n") // a reserved word names a collection too
                     .doesNotContain("subscribed to SELECT * FROM held\n") // held or not, every collection is read
                     .contains("http listening on http://127.0.0.1:");
             Result stopped = server.stop();
