@@ -34,6 +34,17 @@ public interface DocumentSource {
     }
 
     /**
+     * As {@link #scan(String, Predicate)}, but only the documents {@code filter} accepts reach the visitor. The filter
+     * reads only {@code _id} and the top-level fields in {@code filterFields}, so a source may test it on a document
+     * holding just those fields and read a whole document only for the ones that pass (an unindexed {@code SELECT *
+     * … WHERE} then decodes only its matches). The default tests whole documents.
+     */
+    default void scanFiltered(
+            String collection, Set<String> filterFields, Predicate<Value.Obj> filter, Predicate<Value.Obj> visitor) {
+        scan(collection, doc -> !filter.test(doc) || visitor.test(doc));
+    }
+
+    /**
      * Visits the live documents of a collection whose {@code _id} lies between two bounds in ValueOrder (each null
      * when unbounded; the bounds need not be ids: {@code _id > 1.5}), in {@code _id} order, or in descending
      * {@code _id} order with {@code reverse}, until the visitor returns false. {@code fields} is as for

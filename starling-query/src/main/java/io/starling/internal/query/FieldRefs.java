@@ -40,9 +40,22 @@ final class FieldRefs {
     /** The top-level fields the statement reads (never {@code _id}, which every document carries), or null: all. */
     static @Nullable Set<String> of(SelectStatement s) {
         if (s.selectAll) return null;
+        return fieldsRead(f -> forEachNode(s, f));
+    }
+
+    /**
+     * The top-level fields one expression reads (never {@code _id}), or null when it may read the whole row: what a
+     * document must hold for the expression to evaluate exactly as on the whole document.
+     */
+    static @Nullable Set<String> of(Node expr) {
+        return fieldsRead(f -> walk(expr, f));
+    }
+
+    private static @Nullable Set<String> fieldsRead(
+            java.util.function.Consumer<java.util.function.Consumer<Node>> nodes) {
         Set<String> out = new HashSet<>();
         boolean[] whole = {false};
-        forEachNode(s, n -> {
+        nodes.accept(n -> {
             if (n instanceof Node.Field f) {
                 List<Path.Segment> segs = f.path().segments();
                 if (segs.isEmpty()) whole[0] = true;

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -54,6 +55,24 @@ final class QueryPlan {
      */
     void forEachInAccessOrder(DocumentSource src, Env env, Predicate<Value.Obj> visitor) {
         Node w = where;
+        if (w != null && access instanceof AccessPath.FullScan scan) {
+            Set<String> whereFields = FieldRefs.of(w);
+            if (whereFields != null) {
+                // the WHERE is tested on documents holding only the fields it reads; the visitor gets whole ones
+                src.scanFiltered(
+                        scan.collection(),
+                        whereFields,
+                        doc -> {
+                            env.row = doc;
+                            return Comparisons.isTrue(w.eval(env));
+                        },
+                        doc -> {
+                            env.row = doc;
+                            return visitor.test(doc);
+                        });
+                return;
+            }
+        }
         Objects.requireNonNull(access, "the count fast path visits no documents")
                 .visit(src, doc -> {
                     env.row = doc;

@@ -552,6 +552,31 @@ final class StatementRunner {
             });
         }
 
+        /**
+         * Tests the filter on the fields it reads, straight from the state bytes as {@link #scan(String, Set,
+         * Predicate)} does, and reads the whole document (through the cache) only for the rows that pass. EVICT's
+         * source, which shows a damaged row as its {@code _id} alone, tests whole documents: a damaged row may still
+         * yield the filter's fields, and the filter must see what the statement sees.
+         */
+        @Override
+        public void scanFiltered(
+                String collection,
+                Set<String> filterFields,
+                Predicate<Value.Obj> filter,
+                Predicate<Value.Obj> visitor) {
+            if (damagedAsIds) {
+                DocumentSource.super.scanFiltered(collection, filterFields, filter, visitor);
+                return;
+            }
+            DocumentState.FieldSet prepared = DocumentState.FieldSet.of(filterFields);
+            tx.scan(collection, true, row -> {
+                Value.Obj part = partial(row, prepared);
+                if (part == null || !filter.test(part)) return true;
+                Value.Obj doc = document(row);
+                return doc == null || visitor.test(doc);
+            });
+        }
+
         /** A range of the primary key: ids are stored by {@link DocumentIds#encode}, whose byte order is ValueOrder. */
         @Override
         public void scanIds(
