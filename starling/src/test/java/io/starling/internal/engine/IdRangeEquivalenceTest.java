@@ -3,22 +3,14 @@ package io.starling.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.Starling;
-import io.starling.StarlingConfig;
 import io.starling.StarlingException;
-import io.starling.internal.storage.InMemoryStorage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterContainer;
@@ -38,44 +30,11 @@ import net.jqwik.api.statistics.Statistics;
 class IdRangeEquivalenceTest {
     private static final AtomicInteger COLLECTIONS = new AtomicInteger();
     private static final AtomicInteger FAST = new AtomicInteger();
-    private static final List<Path> DIRS = new ArrayList<>();
-    private static Starling sqlite;
-    private static Starling memory;
-
-    private static synchronized Starling sqlite() {
-        if (sqlite == null) {
-            try {
-                Path dir = Files.createTempDirectory("id-range");
-                DIRS.add(dir);
-                sqlite = Starling.open(
-                        StarlingConfig.builder().databaseDirectory(dir).build());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return sqlite;
-    }
-
-    private static synchronized Starling memory() {
-        if (memory == null) {
-            memory = DefaultStarling.open(
-                    StarlingConfig.builder().appId("id-range").build(),
-                    Path.of("memory"),
-                    new InMemoryStorage(),
-                    Clock.systemUTC());
-        }
-        return memory;
-    }
+    private static final TwoStores STORES = new TwoStores("id-range");
 
     @AfterContainer
     static void close() throws IOException {
-        if (sqlite != null) sqlite.close();
-        if (memory != null) memory.close();
-        for (Path dir : DIRS) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
+        STORES.close();
         // the generator must reach the fast path often, or the property proves little
         assertThat(FAST.get()).as("statements served by IdRange").isGreaterThan(100);
     }
@@ -97,7 +56,7 @@ class IdRangeEquivalenceTest {
             insert.append(i == 0 ? "" : ", ").append("(:d").append(i).append(')');
         }
         insert.append(" ON ID CONFLICT DO NOTHING");
-        for (Starling s : List.of(sqlite(), memory())) {
+        for (Starling s : List.of(STORES.sqlite(), STORES.memory())) {
             s.store().execute(insert.toString(), args);
             // a deleted document leaves a tombstone in the key order, which the range must skip
             s.store()
@@ -120,9 +79,9 @@ class IdRangeEquivalenceTest {
             String fast = "SELECT _id, n FROM " + c + where + order + page;
             String reference =
                     fast.replace("_id", "IFMISSING(_id, 0)").replace("SELECT IFMISSING(_id, 0), n", "SELECT _id, n");
-            for (Starling s : List.of(sqlite(), memory())) {
-                String context = "seed " + seed + (s == sqlite ? " (sqlite)" : " (memory)") + "\n  docs: " + docs
-                        + "\n  fast: " + fast + "\n  reference: " + reference + "\n  args: " + qargs;
+            for (Starling s : List.of(STORES.sqlite(), STORES.memory())) {
+                String context = "seed " + seed + " (" + STORES.label(s) + ")" + "\n  docs: " + docs + "\n  fast: "
+                        + fast + "\n  reference: " + reference + "\n  args: " + qargs;
                 String expected = run(s, reference, qargs);
                 String actual = run(s, fast, qargs);
                 assertThat(actual).as(context).isEqualTo(expected);

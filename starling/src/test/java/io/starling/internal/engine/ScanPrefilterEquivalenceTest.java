@@ -3,14 +3,8 @@ package io.starling.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.Starling;
-import io.starling.StarlingConfig;
 import io.starling.StarlingException;
-import io.starling.internal.storage.InMemoryStorage;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -18,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterContainer;
@@ -38,44 +31,11 @@ import org.jspecify.annotations.Nullable;
 class ScanPrefilterEquivalenceTest {
     private static final AtomicInteger COLLECTIONS = new AtomicInteger();
     private static final AtomicInteger PREFILTERED = new AtomicInteger();
-    private static final List<Path> DIRS = new ArrayList<>();
-    private static Starling sqlite;
-    private static Starling memory;
-
-    private static synchronized Starling sqlite() {
-        if (sqlite == null) {
-            try {
-                Path dir = Files.createTempDirectory("scan-prefilter");
-                DIRS.add(dir);
-                sqlite = Starling.open(
-                        StarlingConfig.builder().databaseDirectory(dir).build());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return sqlite;
-    }
-
-    private static synchronized Starling memory() {
-        if (memory == null) {
-            memory = DefaultStarling.open(
-                    StarlingConfig.builder().appId("scan-prefilter").build(),
-                    Path.of("memory"),
-                    new InMemoryStorage(),
-                    Clock.systemUTC());
-        }
-        return memory;
-    }
+    private static final TwoStores STORES = new TwoStores("scan-prefilter");
 
     @AfterContainer
     static void close() throws IOException {
-        if (sqlite != null) sqlite.close();
-        if (memory != null) memory.close();
-        for (Path dir : DIRS) {
-            try (Stream<Path> s = Files.walk(dir)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
-        }
+        STORES.close();
         // the generator must reach the prefiltered scan often, or the property proves little
         assertThat(PREFILTERED.get())
                 .as("statements served by the prefiltered full scan")
@@ -105,7 +65,7 @@ class ScanPrefilterEquivalenceTest {
         update.put("id", (long) r.nextInt(n));
         Object v = value(r, 1);
         update.put("v", v == MISSING ? null : v);
-        for (Starling s : List.of(sqlite(), memory())) {
+        for (Starling s : List.of(STORES.sqlite(), STORES.memory())) {
             s.store().execute(insert.toString(), args);
             // a changed document and an unset field (the state keeps its history), and a tombstone to skip
             s.store().execute("UPDATE " + c + " SET a = :v, b = MISSING WHERE _id = :id", update);
@@ -118,8 +78,8 @@ class ScanPrefilterEquivalenceTest {
             if (!page.isEmpty() && r.nextBoolean()) page += " OFFSET " + r.nextInt(4);
             String prefiltered = "SELECT * FROM " + c + where + page;
             String reference = "SELECT * FROM " + c + where + " ORDER BY _id" + page;
-            for (Starling s : List.of(sqlite(), memory())) {
-                String context = "seed " + seed + (s == sqlite ? " (sqlite)" : " (memory)") + "\n  docs: " + docs
+            for (Starling s : List.of(STORES.sqlite(), STORES.memory())) {
+                String context = "seed " + seed + " (" + STORES.label(s) + ")" + "\n  docs: " + docs
                         + "\n  update: " + update + "\n  prefiltered: " + prefiltered + "\n  reference: "
                         + reference;
                 String expected = run(s, reference);
