@@ -113,19 +113,7 @@ class ServerClusterAttachmentsTest {
                 "the task to reach the device",
                 DEADLINE,
                 () -> device.store().execute("SELECT * FROM tasks").items().size() == 1);
-        CompletableFuture<Attachment> fetched = new CompletableFuture<>();
-        device.store().fetchAttachment(token, new AttachmentFetchListener() {
-            @Override
-            public void completed(Attachment attachment) {
-                fetched.complete(attachment);
-            }
-
-            @Override
-            public void failed(ErrorCode code, String reason) {
-                fetched.completeExceptionally(new AssertionError(code + ": " + reason));
-            }
-        });
-        assertThat(fetched.get(DEADLINE.toSeconds(), TimeUnit.SECONDS).data()).isEqualTo(data);
+        assertThat(fetch(device, token)).isEqualTo(data);
     }
 
     @Test
