@@ -279,7 +279,7 @@ public final class ServerLoadBenchmark {
             int threadsConnected = server.threads();
             Map<String, Object> storm = new LinkedHashMap<>();
             storm.put("allConnected", all);
-            storm.put("secondsToAllConnected", connectSeconds);
+            storm.put("secondsToAllConnected", all ? connectSeconds : null); // JSON has no NaN
             storm.put("devicesConnected", fleet.connected());
             storm.put("serverConnections", m.get("starling_connections"));
             storm.put("serverRefusedConnections", m.get("starling_connections_refused_total"));
@@ -566,7 +566,7 @@ public final class ServerLoadBenchmark {
                 long[] miss1 = tracker.incomplete("device"), miss2 = tracker.incomplete("http");
                 r.put("devices", n);
                 r.put("allConnected", all);
-                r.put("secondsToAllConnected", connectSeconds);
+                r.put("secondsToAllConnected", all ? connectSeconds : null); // JSON has no NaN
                 r.put(
                         "writesOnNode1",
                         tracker.writes("device").size() + tracker.writes("http").size());
