@@ -27,6 +27,7 @@ final class CliRunner {
     private final Map<String, String> env = new HashMap<>();
     private String stdin = "";
     private Path home = Path.of("/nonexistent-home");
+    private java.util.function.Supplier<StarlingConfig.Builder> configSource = StarlingConfig::builder;
     private TerminalFactory terminals = TerminalFactory.piped();
 
     static CliRunner cli() {
@@ -35,6 +36,12 @@ final class CliRunner {
 
     CliRunner env(String name, String value) {
         env.put(name, value);
+        return this;
+    }
+
+    /** The database directory the settings start from, as {@code STARLING_DB_PATH} gives it in production. */
+    CliRunner databaseDirectory(Path dir) {
+        this.configSource = () -> StarlingConfig.builder().databaseDirectory(dir);
         return this;
     }
 
@@ -71,7 +78,7 @@ final class CliRunner {
                 out,
                 err,
                 Map.copyOf(env),
-                StarlingConfig::builder,
+                configSource,
                 terminals,
                 home,
                 () -> stop);

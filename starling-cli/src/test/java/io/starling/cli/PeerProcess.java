@@ -61,7 +61,8 @@ final class PeerProcess implements AutoCloseable {
 
     /**
      * Starts {@code starling server --http 127.0.0.1:0 <args>} (the storage, {@code --db} or {@code --postgres}, comes
-     * in {@code args}) and waits until it is ready.
+     * in {@code args}) and waits until it is ready. A node of {@code --postgres} keeps its own files (attachments) in
+     * {@code <dir>/<name>} ({@code STARLING_DB_PATH}).
      */
     static PeerProcess startServer(Path dir, String name, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("server", "--http", "127.0.0.1:0"));
@@ -70,8 +71,10 @@ final class PeerProcess implements AutoCloseable {
     }
 
     private static PeerProcess launch(Path dir, String name, List<String> command, String maxHeap) throws IOException {
-        ChildJvm process = ChildJvm.builder(StarlingCli.class)
-                .name(name)
+        ChildJvm.Builder builder = ChildJvm.builder(StarlingCli.class);
+        if (command.contains("--postgres"))
+            builder.environment("STARLING_DB_PATH", dir.resolve(name).toString());
+        ChildJvm process = builder.name(name)
                 .jvmOptions("-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1") // starts faster; these peers do little work
                 .temporaryFiles(dir.resolve(name + "-tmp"))
                 .args(command.toArray(String[]::new))

@@ -358,6 +358,7 @@ class ServerClusterTest {
         for (int n = 0; n < 3; n++) {
             Starling node = keep(Starling.open(StarlingConfig.builder()
                     .storageUrl(url)
+                    .databaseDirectory(dir.resolve("node" + n)) // each node's own files
                     .listen("tcp://127.0.0.1:0")
                     .build()));
             node.sync().registerSubscription(TASKS, Map.of());

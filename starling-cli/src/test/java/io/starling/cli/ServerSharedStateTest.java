@@ -51,8 +51,10 @@ class ServerSharedStateTest {
         }
     }
 
-    private static Background server(String url) {
-        return cli().start(
+    /** A node of {@code url}, its own files in {@code <dir>/<name>}. */
+    private Background server(String url, String name) {
+        return cli().databaseDirectory(dir.resolve(name))
+                .start(
                         "server",
                         "--postgres",
                         url,
@@ -71,8 +73,8 @@ class ServerSharedStateTest {
         String url = TestPostgres.newSchemaUrl();
         Path permissions = dir.resolve("read-tasks.json");
         Files.writeString(permissions, "{\"read\": {\"everything\": true}}");
-        try (Background one = server(url);
-                Background two = server(url)) {
+        try (Background one = server(url, "node1");
+                Background two = server(url, "node2")) {
             String base1 =
                     "http://" + one.awaitErrLine("http listening on http://").strip();
             String base2 =

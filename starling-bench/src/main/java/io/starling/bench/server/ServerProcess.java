@@ -58,10 +58,11 @@ final class ServerProcess implements AutoCloseable {
         cmd.addAll(launch);
         cmd.add("server");
         cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd)
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        // a node of --postgres keeps its own files (attachments) in a directory no other node uses
+        if (args.contains("--postgres"))
+            pb.environment().put("STARLING_DB_PATH", dir.resolve(name).toString());
+        Process p = pb.start();
         ServerProcess server = new ServerProcess(name, p, dir.resolve(name + ".log"));
         // a harness stopped with Ctrl-C must not leave servers behind
         Runtime.getRuntime().addShutdownHook(new Thread(p::destroy, "stop-server-" + name));

@@ -21,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe. {@link #close} is idempotent.
  */
-final class DirectoryLock implements AutoCloseable {
+public final class DirectoryLock implements AutoCloseable {
     static final String LOCK_FILE = "starling.lock";
 
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
@@ -43,7 +43,7 @@ final class DirectoryLock implements AutoCloseable {
      * @throws StorageException {@code LOCKED} if another instance in this JVM or another process holds it,
      *     {@code IO} if the lock file cannot be created or locked
      */
-    static DirectoryLock acquire(Path directory) {
+    public static DirectoryLock acquire(Path directory) {
         Path key;
         try {
             key = directory.toRealPath();

@@ -12,13 +12,16 @@ import io.starling.internal.net.Network;
 import io.starling.internal.net.NetworkHost;
 import io.starling.internal.net.NetworkProvider;
 import io.starling.internal.query.Permissions;
+import io.starling.internal.storage.DirectoryLock;
 import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.storage.SqliteStorage;
 import io.starling.internal.storage.StorageException;
 import io.starling.internal.storage.StorageProvider;
 import io.starling.internal.sync.Principal;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -49,6 +52,7 @@ public final class DefaultStarling implements Starling {
     private volatile @Nullable SyncService syncService; // started with the first connection
     private volatile @Nullable Network network;
     private final @Nullable NodeTail tail; // a node of a shared storage: finds the other nodes' commits
+    private @Nullable DirectoryLock nodeDirectoryLock; // a node of a shared storage: its own directory, held till close
     private volatile @Nullable DeviceLogin deviceLogin; // online identity mode only
     private volatile boolean closed;
     private volatile boolean drained;
@@ -375,10 +379,41 @@ public final class DefaultStarling implements Starling {
             // the
             // directory it was configured with, not in one named after the URL, which every node would share
             Path blobs = config.databaseDirectory().toAbsolutePath().normalize();
-            return open(config, Path.of(where), storage, clock, random, true, true, blobs);
+            DirectoryLock lock = lockNodeDirectory(blobs);
+            try {
+                DefaultStarling db = open(config, Path.of(where), storage, clock, random, true, true, blobs);
+                db.nodeDirectoryLock = lock;
+                return db;
+            } catch (RuntimeException e) {
+                lock.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
             storage.close();
             throw Errors.translate(e);
+        }
+    }
+
+    /**
+     * Takes a node's own directory (its attachment files) for this process: two nodes sharing one would delete each
+     * other's uploads in progress when they start ({@link BlobStore#cleanTemporaryFiles}) and collect each other's
+     * files.
+     */
+    private static DirectoryLock lockNodeDirectory(Path directory) {
+        try {
+            Files.createDirectories(directory);
+            return DirectoryLock.acquire(directory);
+        } catch (IOException e) {
+            throw new StarlingException(
+                    ErrorCode.STORE_IO, "cannot create this node's directory " + directory + ": " + e, e);
+        } catch (StorageException e) {
+            if (e.code() != StorageException.Code.LOCKED) throw Errors.storage(e);
+            throw new StarlingException(
+                    ErrorCode.STORE_LOCKED,
+                    "the directory " + directory + " (this node's attachment files) is in use by another Starling"
+                            + " instance or process: give each node of a shared storage a directory of its own"
+                            + " (STARLING_DB_PATH)",
+                    e);
         }
     }
 
@@ -634,6 +669,8 @@ public final class DefaultStarling implements Starling {
         if (tail != null) tail.close();
         store.markClosed();
         storage.close();
+        DirectoryLock lock = nodeDirectoryLock;
+        if (lock != null) lock.close();
         log.info("closed {}", config.databaseDirectory());
     }
 

@@ -7,6 +7,7 @@ import io.starling.internal.storage.DocumentStorage.Row;
 import io.starling.testsupport.Await;
 import io.starling.testsupport.Seed;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -25,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The trap of tailing a change log by sequence number: rows commit out of sequence order, and a reader that moves
@@ -252,15 +254,18 @@ class ChangeLogTailTest {
      * the stored clock, so no node stamps below a commit it follows, and no two nodes share a stamp.
      */
     @Test
-    void engineNodesCommittingConcurrentlyReachAChangeFeedReaderOnAnotherNodeWhole(@Seed long seed) throws Exception {
+    void engineNodesCommittingConcurrentlyReachAChangeFeedReaderOnAnotherNodeWhole(@Seed long seed, @TempDir Path dir)
+            throws Exception {
         String url = TestPostgres.newSchemaUrl();
         int nodeCount = 3;
         List<io.starling.Starling> nodes = new ArrayList<>();
         ExecutorService executor = Executors.newCachedThreadPool();
         try {
             for (int n = 0; n <= nodeCount; n++) {
-                nodes.add(io.starling.Starling.open(
-                        io.starling.StarlingConfig.builder().storageUrl(url).build()));
+                nodes.add(io.starling.Starling.open(io.starling.StarlingConfig.builder()
+                        .storageUrl(url)
+                        .databaseDirectory(dir.resolve("node" + n)) // each node's own files
+                        .build()));
             }
             io.starling.Starling readerNode = nodes.get(nodeCount);
             java.util.concurrent.Semaphore woken = new java.util.concurrent.Semaphore(0);

@@ -1,10 +1,13 @@
 package io.starling.internal.storage.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.starling.Endpoint;
+import io.starling.ErrorCode;
 import io.starling.Starling;
 import io.starling.StarlingConfig;
+import io.starling.StarlingException;
 import io.starling.internal.core.Value;
 import io.starling.internal.engine.DefaultStarling;
 import io.starling.testsupport.Await;
@@ -40,6 +43,7 @@ class ServerNodesTest {
     private Starling node(String url) {
         Starling db = Starling.open(StarlingConfig.builder()
                 .storageUrl(url)
+                .databaseDirectory(dir.resolve("node" + open.size())) // each node's own files
                 .appId("tasks")
                 .listen("tcp://127.0.0.1:0")
                 .build());
@@ -84,6 +88,33 @@ class ServerNodesTest {
 
     private static void insert(Starling db, String id) {
         db.store().execute("INSERT INTO tasks DOCUMENTS (:d)", Map.of("d", Map.of("_id", id, "title", "t " + id)));
+    }
+
+    /**
+     * A node's directory holds its attachment files, which a starting node cleans and a node's collector deletes: two
+     * nodes sharing one would delete each other's uploads in progress. The second is refused with the reason, and gets
+     * the directory once the first has closed.
+     */
+    @Test
+    void twoNodesCannotShareOneDirectory() {
+        String url = TestPostgres.newSchemaUrl();
+        StarlingConfig config = StarlingConfig.builder()
+                .storageUrl(url)
+                .databaseDirectory(dir.resolve("shared"))
+                .build();
+        Starling first = Starling.open(config);
+        open.add(first);
+        assertThatThrownBy(() -> Starling.open(config))
+                .isInstanceOfSatisfying(
+                        StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORE_LOCKED))
+                .hasMessageContaining(dir.resolve("shared").toString())
+                .hasMessageContaining("this node's attachment files")
+                .hasMessageContaining("STARLING_DB_PATH");
+        first.close();
+        Starling second = Starling.open(config);
+        open.add(second);
+        insert(second, "after");
+        assertThat(holds(second, "after")).isTrue();
     }
 
     @Test
