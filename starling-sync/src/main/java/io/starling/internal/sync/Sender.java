@@ -1,8 +1,5 @@
 package io.starling.internal.sync;
 
-import io.starling.internal.core.CodecException;
-import io.starling.internal.crdt.DocumentException;
-import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.sync.Message.Ack;
 import io.starling.internal.sync.Message.Batch;
 import io.starling.internal.sync.Message.DocEntry;
@@ -367,7 +364,57 @@ final class Sender {
         }
     }
 
+    /**
+     * A RESUME marker for the receiver's first SUBSCRIPTIONS: processed as the set the receiver last sent us whole when
+     * the digests agree, else answered with SUBSCRIPTIONS-WANTED (the receiver then sends it whole). We never act on a
+     * set the receiver did not send us in full.
+     */
+    void onSameSubscriptions(Message.SameSubscriptions m, List<Message> out, SessionListener listener) {
+        ResumeMemory memory = session.resumeMemory();
+        if (memory == null) {
+            session.fail(SyncSession.MALFORMED, "a RESUME marker, though this peer did not announce it reads them");
+            return;
+        }
+        if (m.revision() <= revision) return; // a duplicate or a stale reordered copy: the newer set stands
+        if (started) {
+            session.fail(SyncSession.MALFORMED, "a RESUME marker after the first SUBSCRIPTIONS of the session");
+            return;
+        }
+        ResumeMemory.Received known = memory.receivedFrom(session.remotePeerId());
+        if (known == null || known.digest() != m.digest() || !acceptable(known.subscriptions())) {
+            subscriptionsWanted++;
+            out.add(new Message.SubscriptionsWanted(m.revision()));
+            return;
+        }
+        subscriptionsResumed++;
+        onSubscriptions(m.expand(known.subscriptions(), store.incarnation()), listener, false);
+    }
+
+    /** Whether a remembered set is one this session accepts (a set we would refuse whole is asked for whole). */
+    private boolean acceptable(List<Subscription> subscriptions) {
+        if (subscriptions.size() > session.frameLimit() / 68) return false;
+        for (Subscription s : subscriptions) {
+            if (s.everyCollection() && !session.config().everyCollection()) return false;
+        }
+        return true;
+    }
+
+    /** Markers processed as the set they named, and markers answered with SUBSCRIPTIONS-WANTED. */
+    private long subscriptionsResumed, subscriptionsWanted;
+
+    long subscriptionsResumed() {
+        return subscriptionsResumed;
+    }
+
+    long subscriptionsWanted() {
+        return subscriptionsWanted;
+    }
+
     void onSubscriptions(Subscriptions m, SessionListener listener) {
+        onSubscriptions(m, listener, true);
+    }
+
+    private void onSubscriptions(Subscriptions m, SessionListener listener, boolean whole) {
         if (m.revision() <= revision) return; // a duplicate or a stale reordered copy: the newer set stands
         int maxSubs = session.frameLimit() / 68;
         if (m.subscriptions().size() > maxSubs) {
@@ -435,6 +482,12 @@ final class Sender {
         }
         startCoverage(starting);
         held.addAll(m.held());
+        ResumeMemory memory = session.resumeMemory();
+        if (whole && memory != null) { // what a marker in a later session may name
+            List<Subscription> named = new ArrayList<>(m.subscriptions().size());
+            for (Subscriptions.Item item : m.subscriptions()) named.add(item.subscription());
+            memory.received(session.remotePeerId(), List.copyOf(named), WireCodec.encode(m).length);
+        }
         revisionAckOwed = true;
         if (first && acked > 0) listener.acknowledged(acked);
         listener.remoteSubscriptionsChanged(List.copyOf(now.values()));
@@ -808,13 +861,9 @@ final class Sender {
                 || !session.config().deltas()
                 || (session.remoteCapabilities() & SessionConfig.CAP_DELTAS) == 0
                 || row.state().length < MIN_DELTA_STATE) return whole;
-        byte[] delta;
-        try {
-            DocumentState state = DocumentState.decode(row.state());
-            delta = state.writtenSince(state.maxStamp()).encode();
-        } catch (CodecException | DocumentException e) {
-            return whole; // our own state: never happens, and the whole state is always right
-        }
+        // the same for every receiver: the store may share it between sessions, as it shares the rows
+        byte[] delta = store.deltaOf(row);
+        if (delta == null) return whole; // our own state does not decode: never happens, and the whole state is right
         if (delta.length + 16 > row.state().length || delta.length > session.frameLimit() / 4) return whole;
         deltasSent++;
         return new Message.DeltaEntry(row.collection(), row.id(), row.group(), store.digestOf(row), delta);

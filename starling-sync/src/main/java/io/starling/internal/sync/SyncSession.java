@@ -220,7 +220,8 @@ public final class SyncSession {
                             | (revocations != null ? SessionConfig.CAP_REVOCATIONS : 0)
                             | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0)
                             | (config.ranges() ? SessionConfig.CAP_RANGES : 0)
-                            | (config.deltas() ? SessionConfig.CAP_DELTAS : 0),
+                            | (config.deltas() ? SessionConfig.CAP_DELTAS : 0)
+                            | (announcesResume() ? SessionConfig.CAP_RESUME : 0),
                     config.maxFrameBytes(),
                     store.tombstoneHorizon()));
         });
@@ -529,6 +530,24 @@ public final class SyncSession {
         return receiver.deltasRefused();
     }
 
+    /**
+     * Resumed sessions (docs/SYNC-PROTOCOL.md): RESUME markers from the remote processed as the subscription set they
+     * named.
+     */
+    public long subscriptionsResumed() {
+        return sender.subscriptionsResumed();
+    }
+
+    /** RESUME markers from the remote that named no set we hold from it, answered with SUBSCRIPTIONS-WANTED. */
+    public long subscriptionsWanted() {
+        return sender.subscriptionsWanted();
+    }
+
+    /** RESUME markers we sent instead of a whole SUBSCRIPTIONS. */
+    public long resumeMarkersSent() {
+        return receiver.markersSent();
+    }
+
     /** Changes from the remote left out because its write permission does not allow them. */
     public long denied() {
         return receiver.denied();
@@ -610,6 +629,12 @@ public final class SyncSession {
             listener.presence(p.payload());
         } else if (m instanceof Summary s) {
             sender.onSummary(s);
+        } else if (m instanceof Message.SameSubscriptions same) {
+            sender.onSameSubscriptions(same, out(), listener);
+        } else if (m instanceof Message.SubscriptionsWanted wanted) {
+            if (resumeMemory() == null)
+                fail(MALFORMED, "SUBSCRIPTIONS-WANTED, though this peer did not announce RESUME");
+            else receiver.onSubscriptionsWanted(wanted, out());
         } else if (m instanceof Message.Revocations r) {
             onRevocations(r);
         } else if (m instanceof Message.Ranges r) {
@@ -725,6 +750,20 @@ public final class SyncSession {
 
     SessionConfig config() {
         return config;
+    }
+
+    private boolean announcesResume() {
+        return config.resume() && store.resumeMemory() != null;
+    }
+
+    /**
+     * The peer's memory of the peers it met when both sides announced {@link SessionConfig#CAP_RESUME} (markers may be
+     * sent and must be read), else null.
+     */
+    @Nullable
+    ResumeMemory resumeMemory() {
+        if (!announcesResume() || (remoteCapabilities() & SessionConfig.CAP_RESUME) == 0) return null;
+        return store.resumeMemory();
     }
 
     Principal principal() {
