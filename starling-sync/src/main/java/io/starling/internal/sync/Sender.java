@@ -779,7 +779,7 @@ final class Sender {
                     groupId = row.group();
                 }
                 long echo = 0;
-                Entry e = classifyLive(row);
+                Entry e = classifyLive(row, true);
                 if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0)
                     e = null;
                 if (splitting) {
@@ -822,8 +822,11 @@ final class Sender {
         cursor = Math.max(cursor, groupLast);
     }
 
-    /** DOC, HINT or nothing for a row, by the remote's subscriptions (echo suppression aside). */
-    private @Nullable Entry classifyLive(Row row) {
+    /**
+     * DOC, HINT or nothing for a row, by the remote's subscriptions (echo suppression aside); a DELTA may replace the
+     * DOC only on the live feed ({@code live}): a backfill's documents are ones the remote may never have held.
+     */
+    private @Nullable Entry classifyLive(Row row, boolean live) {
         List<Subscription> list = subsFor(row.collection());
         if (list == null) return null;
         if (!skips.isEmpty() && row.sequence() <= skipUpTo) {
@@ -843,7 +846,9 @@ final class Sender {
         if (!readable(row)) return null; // no document, no hint: as if we did not hold it
         boolean doc = !row.live() || matchesAny(list, row);
         if (doc)
-            return row.live() ? docOrDelta(row) : new DocEntry(row.collection(), row.id(), row.group(), row.state());
+            return row.live() && live
+                    ? docOrDelta(row)
+                    : new DocEntry(row.collection(), row.id(), row.group(), row.state());
         if (held.contains(row.collection())) return new HintEntry(row.collection(), row.id(), store.digestOf(row));
         return null;
     }
@@ -937,7 +942,7 @@ final class Sender {
                 Entry e = null;
                 long echo = 0;
                 if (row.sequence() <= t.upTo) { // else the live feed brings it, or brought it
-                    if (t.full) e = classifyLive(row);
+                    if (t.full) e = classifyLive(row, false); // whole states: the remote may hold none
                     else if (readable(row)) e = new DocEntry(row.collection(), row.id(), row.group(), row.state());
                     if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0)
                         e = null;

@@ -298,6 +298,29 @@ class SessionResumeTest {
         assertThat(again.sb.deltasApplied()).isEqualTo(1);
     }
 
+    @Test
+    void aBackfillInAResumedSessionSendsWholeStatesNotDeltas() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        Net net = new Net(10);
+        for (int i = 0; i < 5; i++) { // below the checkpoint B will hold: B does not subscribe to planes yet
+            a.insert("planes", "p" + i, obj("k", i, "name", "a plane with a name long enough for a delta " + i), t());
+            a.update("planes", "p" + i, "k", Value.of(100L + i), t()); // its newest write is one field
+        }
+        metBefore(net, a, b, SessionConfig.defaults(), SessionConfig.defaults());
+        b.subscriptions = List.of(CARS, RED, sub("planes", "*")); // a collection B never held: backfilled whole
+
+        Net.Conn again = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(b.holds("planes", "p4")).isTrue();
+        assertThat(again.sb.deltasRefused())
+                .as("no delta sent for a document B never held")
+                .isZero();
+        assertThat(again.sa.deltasSent())
+                .as("the live feed's change to c3 only")
+                .isEqualTo(1);
+        assertThat(count(again.fromB, Message.Request.class)).isZero();
+    }
+
     /** One session of {@code local} driven by hand: the test writes what {@code remote} would send. */
     private static final class Hand {
         final SyncSession session;
