@@ -66,6 +66,12 @@ import org.jspecify.annotations.Nullable;
  * sends a SUMMARY per collection (bucket sums of row hashes, Summaries); a sender starting from 0 skips the rows shown
  * equal, up to the sequence it read before it compared (Sender.onRanges, Sender.compareSummaries).
  *
+ * Resumed sessions. Between peers that both announced CAP_RESUME, a receiver that met the sender before sends, for a
+ * first SUBSCRIPTIONS unchanged since the sender processed it, a RESUME marker (revision, flags, checkpoint, digest of
+ * the subscriptions); the sender processes it as the set it kept from that receiver (ResumeMemory) when the digest
+ * names it, and otherwise answers WANTED, after which the receiver sends the set whole. Nothing is acted on that the
+ * receiver did not send whole.
+ *
  * Revocations. A session of a peer that keeps a revocation list (RevocationState, shared by the peer's sessions)
  * announces CAP_REVOCATIONS; between two such peers each side announces the number of its list once (REVOCATIONS
  * with no list), and a side sends its list only to a remote whose number is lower, once per list. A newer list is
