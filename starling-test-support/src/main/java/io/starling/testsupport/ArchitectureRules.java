@@ -91,6 +91,7 @@ public final class ArchitectureRules {
             "RemoteAccess",
             "RemoteIdentity",
             "RevocationState",
+            "ResumeMemory",
             "RevocationVerifier",
             "RevocationVerifier$Verdict",
             "VerifiedRevocations",

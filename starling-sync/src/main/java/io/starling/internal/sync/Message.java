@@ -24,7 +24,9 @@ public sealed interface Message
                 Message.Summary,
                 Message.Blob,
                 Message.Revocations,
-                Message.Ranges {
+                Message.Ranges,
+                Message.SameSubscriptions,
+                Message.SubscriptionsWanted {
 
     /**
      * The first message of each side. {@code capabilities} is a bit set ({@link SessionConfig#CAP_SUMMARY}; unknown
@@ -149,6 +151,50 @@ public sealed interface Message
         public Close {
             Objects.requireNonNull(reason, "reason");
             Objects.requireNonNull(message, "message");
+        }
+    }
+
+    /**
+     * A receiver's first SUBSCRIPTIONS of a session, sent as a marker (docs/SYNC-PROTOCOL.md, "Resumed sessions"): its
+     * subscriptions are exactly, in order, those of the last SUBSCRIPTIONS the sender processed whole from it, named by
+     * their digest ({@link WireCodec#subscriptionSetDigest}); {@link #COVERED} says that the checkpoint covers every one
+     * of them (else none), {@link #HELD} that the receiver holds documents in every collection they name (else in none);
+     * its checkpoint is {@code checkpointSequence} of the incarnation the sender announced in this session's HELLO. Sent
+     * only to a peer that announced {@link SessionConfig#CAP_RESUME}, and only by a receiver that holds a checkpoint.
+     */
+    record SameSubscriptions(long revision, int flags, long checkpointSequence, long digest) implements Message {
+        /** Flag: every subscription is covered (without it: none is). */
+        public static final int COVERED = 1;
+        /** Flag: {@code held} lists every collection the subscriptions name, EVERY aside (without it: none). */
+        public static final int HELD = 2;
+
+        static final int ALL_FLAGS = COVERED | HELD;
+
+        public SameSubscriptions {
+            positive(revision, "revision");
+            positive(checkpointSequence, "checkpointSequence");
+            if ((flags & ~ALL_FLAGS) != 0) throw new IllegalArgumentException("unknown flags " + flags);
+        }
+
+        /** The SUBSCRIPTIONS this marker stands for, given the subscriptions it names and our incarnation. */
+        public Subscriptions expand(List<Subscription> subscriptions, long incarnation) {
+            List<Subscriptions.Item> items = new java.util.ArrayList<>(subscriptions.size());
+            java.util.Set<String> held = new java.util.LinkedHashSet<>();
+            for (Subscription s : subscriptions) {
+                items.add(new Subscriptions.Item(s, (flags & COVERED) != 0));
+                if ((flags & HELD) != 0 && !s.everyCollection()) held.add(s.collection());
+            }
+            return new Subscriptions(revision, incarnation, checkpointSequence, items, List.copyOf(held));
+        }
+    }
+
+    /**
+     * The sender's answer to a {@link SameSubscriptions} it cannot use (it holds no set of that digest from this peer,
+     * or cannot accept the one it holds): the receiver sends its SUBSCRIPTIONS whole, under a new revision.
+     */
+    record SubscriptionsWanted(long revision) implements Message {
+        public SubscriptionsWanted {
+            positive(revision, "revision");
         }
     }
 

@@ -80,6 +80,9 @@ final class Receiver {
     private long activity; // grows with every batch or DOCS part: the receiver's timeout watches it
     private long denied; // changes the remote's write permission did not allow
     private long deltasApplied, deltasRefused; // DELTA entries kept, and refused (their documents requested whole)
+    // resumed sessions: the set digest of our last SUBSCRIPTIONS and its revision (0: the sender processed it, or no
+    // memory), the revision sent as a marker (0: none outstanding), markers sent
+    private long setDigest, setRevision, markerRevision, markersSent;
 
     // a continued group, held until it ends
     private final List<Doc> holding = new ArrayList<>();
@@ -402,7 +405,66 @@ final class Receiver {
             }
         }
         long ckptInc = durable != null ? durable.incarnation() : 0;
-        out.add(new Subscriptions(revision, ckptInc, durable != null ? durable.sequence() : 0, items, held));
+        Subscriptions whole =
+                new Subscriptions(revision, ckptInc, durable != null ? durable.sequence() : 0, items, held);
+        ResumeMemory memory = session.resumeMemory();
+        if (memory == null) {
+            out.add(whole);
+            return;
+        }
+        // remembered once the sender shows it processed this revision (a BATCH carrying it): a marker may name it then
+        List<Subscription> named = new ArrayList<>(items.size());
+        int coveredCount = 0;
+        for (Subscriptions.Item item : items) {
+            named.add(item.subscription());
+            if (item.covered()) coveredCount++;
+        }
+        setDigest = WireCodec.subscriptionSetDigest(named);
+        setRevision = revision;
+        Checkpoint from = durable;
+        int flags = (coveredCount == items.size() ? Message.SameSubscriptions.COVERED : 0)
+                | (held.size() == collections.size() ? Message.SameSubscriptions.HELD : 0);
+        boolean expressible = (coveredCount == 0 || coveredCount == items.size())
+                && (held.isEmpty() || held.size() == collections.size());
+        if (revision == 1
+                && expressible
+                && from != null
+                && from.sequence() > 0
+                && memory.processedBy(session.remotePeerId(), remoteIncarnation, setDigest)) {
+            // the first of a session between peers that met before, its subscriptions unchanged since the sender
+            // processed them, and its covered flags and held collections all or nothing, as the marker's flags say
+            Message.SameSubscriptions marker =
+                    new Message.SameSubscriptions(revision, flags, from.sequence(), setDigest);
+            if (WireCodec.encode(marker).length < WireCodec.encode(whole).length) {
+                markerRevision = revision;
+                markersSent++;
+                out.add(marker);
+                return;
+            }
+        }
+        out.add(whole);
+    }
+
+    /**
+     * The sender does not hold the set our marker named (it restarted, forgot us, or holds another set of ours): our
+     * SUBSCRIPTIONS again, whole, under the next revision — unless a later one went out since (it was whole).
+     */
+    void onSubscriptionsWanted(Message.SubscriptionsWanted m, List<Message> out) {
+        if (m.revision() > revision) {
+            session.fail(
+                    SyncSession.OUT_OF_ORDER, "SUBSCRIPTIONS-WANTED for revision " + m.revision() + ", never sent");
+            return;
+        }
+        if (m.revision() != markerRevision || revision != markerRevision) return; // a duplicate, or superseded
+        markerRevision = 0;
+        ResumeMemory memory = session.resumeMemory();
+        if (memory != null) memory.forgetProcessed(session.remotePeerId());
+        announce(out); // whole: the sender is no longer remembered to hold anything of ours
+    }
+
+    /** Markers sent instead of a whole SUBSCRIPTIONS (tests). */
+    long markersSent() {
+        return markersSent;
     }
 
     /** Our store changed: if we now hold documents in a subscribed collection, the sender should hint there. */
@@ -436,6 +498,11 @@ final class Receiver {
         }
         lastBatchNo = b.batchNo();
         lastRevisionSeen = Math.max(lastRevisionSeen, b.revision());
+        if (setRevision != 0 && b.revision() >= setRevision) { // the sender processed our last SUBSCRIPTIONS
+            ResumeMemory memory = session.resumeMemory();
+            if (memory != null) memory.processed(session.remotePeerId(), remoteIncarnation, setDigest);
+            setRevision = 0;
+        }
         activity++;
         if (groupOb == null) groupOb = heldBack.size() >= MAX_HELD_BACK ? heldBack.peekLast() : new Obligation();
         for (Entry e : b.entries()) {

@@ -1,8 +1,5 @@
 package io.starling.internal.sync;
 
-import io.starling.internal.core.CodecException;
-import io.starling.internal.crdt.DocumentException;
-import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.sync.Message.Ack;
 import io.starling.internal.sync.Message.Batch;
 import io.starling.internal.sync.Message.DocEntry;
@@ -367,7 +364,57 @@ final class Sender {
         }
     }
 
+    /**
+     * A RESUME marker for the receiver's first SUBSCRIPTIONS: processed as the set the receiver last sent us whole when
+     * the digests agree, else answered with SUBSCRIPTIONS-WANTED (the receiver then sends it whole). We never act on a
+     * set the receiver did not send us in full.
+     */
+    void onSameSubscriptions(Message.SameSubscriptions m, List<Message> out, SessionListener listener) {
+        ResumeMemory memory = session.resumeMemory();
+        if (memory == null) {
+            session.fail(SyncSession.MALFORMED, "a RESUME marker, though this peer did not announce it reads them");
+            return;
+        }
+        if (m.revision() <= revision) return; // a duplicate or a stale reordered copy: the newer set stands
+        if (started) {
+            session.fail(SyncSession.MALFORMED, "a RESUME marker after the first SUBSCRIPTIONS of the session");
+            return;
+        }
+        ResumeMemory.Received known = memory.receivedFrom(session.remotePeerId());
+        if (known == null || known.digest() != m.digest() || !acceptable(known.subscriptions())) {
+            subscriptionsWanted++;
+            out.add(new Message.SubscriptionsWanted(m.revision()));
+            return;
+        }
+        subscriptionsResumed++;
+        onSubscriptions(m.expand(known.subscriptions(), store.incarnation()), listener, false);
+    }
+
+    /** Whether a remembered set is one this session accepts (a set we would refuse whole is asked for whole). */
+    private boolean acceptable(List<Subscription> subscriptions) {
+        if (subscriptions.size() > session.frameLimit() / 68) return false;
+        for (Subscription s : subscriptions) {
+            if (s.everyCollection() && !session.config().everyCollection()) return false;
+        }
+        return true;
+    }
+
+    /** Markers processed as the set they named, and markers answered with SUBSCRIPTIONS-WANTED. */
+    private long subscriptionsResumed, subscriptionsWanted;
+
+    long subscriptionsResumed() {
+        return subscriptionsResumed;
+    }
+
+    long subscriptionsWanted() {
+        return subscriptionsWanted;
+    }
+
     void onSubscriptions(Subscriptions m, SessionListener listener) {
+        onSubscriptions(m, listener, true);
+    }
+
+    private void onSubscriptions(Subscriptions m, SessionListener listener, boolean whole) {
         if (m.revision() <= revision) return; // a duplicate or a stale reordered copy: the newer set stands
         int maxSubs = session.frameLimit() / 68;
         if (m.subscriptions().size() > maxSubs) {
@@ -435,6 +482,12 @@ final class Sender {
         }
         startCoverage(starting);
         held.addAll(m.held());
+        ResumeMemory memory = session.resumeMemory();
+        if (whole && memory != null) { // what a marker in a later session may name
+            List<Subscription> named = new ArrayList<>(m.subscriptions().size());
+            for (Subscriptions.Item item : m.subscriptions()) named.add(item.subscription());
+            memory.received(session.remotePeerId(), List.copyOf(named), WireCodec.encode(m).length);
+        }
         revisionAckOwed = true;
         if (first && acked > 0) listener.acknowledged(acked);
         listener.remoteSubscriptionsChanged(List.copyOf(now.values()));
@@ -726,7 +779,7 @@ final class Sender {
                     groupId = row.group();
                 }
                 long echo = 0;
-                Entry e = classifyLive(row);
+                Entry e = classifyLive(row, true);
                 if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0)
                     e = null;
                 if (splitting) {
@@ -769,8 +822,11 @@ final class Sender {
         cursor = Math.max(cursor, groupLast);
     }
 
-    /** DOC, HINT or nothing for a row, by the remote's subscriptions (echo suppression aside). */
-    private @Nullable Entry classifyLive(Row row) {
+    /**
+     * DOC, HINT or nothing for a row, by the remote's subscriptions (echo suppression aside); a DELTA may replace the
+     * DOC only on the live feed ({@code live}): a backfill's documents are ones the remote may never have held.
+     */
+    private @Nullable Entry classifyLive(Row row, boolean live) {
         List<Subscription> list = subsFor(row.collection());
         if (list == null) return null;
         if (!skips.isEmpty() && row.sequence() <= skipUpTo) {
@@ -790,7 +846,9 @@ final class Sender {
         if (!readable(row)) return null; // no document, no hint: as if we did not hold it
         boolean doc = !row.live() || matchesAny(list, row);
         if (doc)
-            return row.live() ? docOrDelta(row) : new DocEntry(row.collection(), row.id(), row.group(), row.state());
+            return row.live() && live
+                    ? docOrDelta(row)
+                    : new DocEntry(row.collection(), row.id(), row.group(), row.state());
         if (held.contains(row.collection())) return new HintEntry(row.collection(), row.id(), store.digestOf(row));
         return null;
     }
@@ -808,13 +866,9 @@ final class Sender {
                 || !session.config().deltas()
                 || (session.remoteCapabilities() & SessionConfig.CAP_DELTAS) == 0
                 || row.state().length < MIN_DELTA_STATE) return whole;
-        byte[] delta;
-        try {
-            DocumentState state = DocumentState.decode(row.state());
-            delta = state.writtenSince(state.maxStamp()).encode();
-        } catch (CodecException | DocumentException e) {
-            return whole; // our own state: never happens, and the whole state is always right
-        }
+        // the same for every receiver: the store may share it between sessions, as it shares the rows
+        byte[] delta = store.deltaOf(row);
+        if (delta == null) return whole; // our own state does not decode: never happens, and the whole state is right
         if (delta.length + 16 > row.state().length || delta.length > session.frameLimit() / 4) return whole;
         deltasSent++;
         return new Message.DeltaEntry(row.collection(), row.id(), row.group(), store.digestOf(row), delta);
@@ -888,7 +942,7 @@ final class Sender {
                 Entry e = null;
                 long echo = 0;
                 if (row.sequence() <= t.upTo) { // else the live feed brings it, or brought it
-                    if (t.full) e = classifyLive(row);
+                    if (t.full) e = classifyLive(row, false); // whole states: the remote may hold none
                     else if (readable(row)) e = new DocEntry(row.collection(), row.id(), row.group(), row.state());
                     if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0)
                         e = null;

@@ -18,6 +18,7 @@ package io.starling.internal.sync;
  *   <tr><td>ranges — announce range reconciliation</td><td>on</td><td></td></tr>
  *   <tr><td>everyCollection — announce and honour the subscription to every collection</td><td>on</td><td></td></tr>
  *   <tr><td>deltas — announce field deltas</td><td>on</td><td></td></tr>
+ *   <tr><td>resume — announce resumed sessions (a SUBSCRIPTIONS unchanged since the last session sent as a marker)</td><td>on</td><td></td></tr>
  * </table>
  *
  * <p>The progress timeout must exceed the time the slowest link takes to carry one batch (256 KiB at 20 KB/s
@@ -66,6 +67,14 @@ public final class SessionConfig {
      * whole state, docs/SYNC-PROTOCOL.md, "Field deltas"). A sender sends them only to a peer that announced it.
      */
     public static final long CAP_DELTAS = 32;
+    /**
+     * HELLO capability bit (bit 7): this peer reads RESUME messages (type 15): a receiver that met the sender before
+     * may send, instead of a first SUBSCRIPTIONS unchanged since the sender last processed it, a marker naming that
+     * message by its digest, and the sender answers a marker it cannot match by asking for the whole message
+     * (docs/SYNC-PROTOCOL.md, "Resumed sessions"). Announced only with {@link #resume()} on and a store that keeps a
+     * {@link ResumeMemory}; used only between two peers that both announced it.
+     */
+    public static final long CAP_RESUME = 128;
 
     private static final SessionConfig DEFAULTS = builder().build();
 
@@ -81,6 +90,7 @@ public final class SessionConfig {
     private final boolean ranges;
     private final boolean everyCollection;
     private final boolean deltas;
+    private final boolean resume;
 
     private SessionConfig(Builder b) {
         maxFrameBytes = b.maxFrameBytes;
@@ -95,6 +105,7 @@ public final class SessionConfig {
         ranges = b.ranges;
         everyCollection = b.everyCollection;
         deltas = b.deltas;
+        resume = b.resume;
     }
 
     public static SessionConfig defaults() {
@@ -120,6 +131,7 @@ public final class SessionConfig {
         b.ranges = ranges;
         b.everyCollection = everyCollection;
         b.deltas = deltas;
+        b.resume = resume;
         return b;
     }
 
@@ -193,13 +205,22 @@ public final class SessionConfig {
         return deltas;
     }
 
+    /**
+     * Whether to announce {@link #CAP_RESUME}: with it on both sides (and a {@link ResumeMemory} in each store), a
+     * receiver whose subscriptions did not change since the sender last processed them sends a marker instead of the
+     * whole SUBSCRIPTIONS (off: the behaviour of a peer that predates it, for compatibility tests).
+     */
+    public boolean resume() {
+        return resume;
+    }
+
     @Override
     public String toString() {
         return "SessionConfig[maxFrameBytes=" + maxFrameBytes + ", batchBytes=" + batchBytes + ", window=" + window
                 + ", maxGroupBytes=" + maxGroupBytes + ", helloTimeoutMillis=" + helloTimeoutMillis
                 + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries
                 + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + ", ranges=" + ranges
-                + ", everyCollection=" + everyCollection + ", deltas=" + deltas + "]";
+                + ", everyCollection=" + everyCollection + ", deltas=" + deltas + ", resume=" + resume + "]";
     }
 
     public static final class Builder {
@@ -215,6 +236,7 @@ public final class SessionConfig {
         private boolean ranges = true;
         private boolean everyCollection = true;
         private boolean deltas = true;
+        private boolean resume = true;
 
         private Builder() {}
 
@@ -290,6 +312,11 @@ public final class SessionConfig {
 
         public Builder deltas(boolean v) {
             deltas = v;
+            return this;
+        }
+
+        public Builder resume(boolean v) {
+            resume = v;
             return this;
         }
 

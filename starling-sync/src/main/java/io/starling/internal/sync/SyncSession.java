@@ -66,6 +66,12 @@ import org.jspecify.annotations.Nullable;
  * sends a SUMMARY per collection (bucket sums of row hashes, Summaries); a sender starting from 0 skips the rows shown
  * equal, up to the sequence it read before it compared (Sender.onRanges, Sender.compareSummaries).
  *
+ * Resumed sessions. Between peers that both announced CAP_RESUME, a receiver that met the sender before sends, for a
+ * first SUBSCRIPTIONS unchanged since the sender processed it, a RESUME marker (revision, flags, checkpoint, digest of
+ * the subscriptions); the sender processes it as the set it kept from that receiver (ResumeMemory) when the digest
+ * names it, and otherwise answers WANTED, after which the receiver sends the set whole. Nothing is acted on that the
+ * receiver did not send whole.
+ *
  * Revocations. A session of a peer that keeps a revocation list (RevocationState, shared by the peer's sessions)
  * announces CAP_REVOCATIONS; between two such peers each side announces the number of its list once (REVOCATIONS
  * with no list), and a side sends its list only to a remote whose number is lower, once per list. A newer list is
@@ -220,7 +226,8 @@ public final class SyncSession {
                             | (revocations != null ? SessionConfig.CAP_REVOCATIONS : 0)
                             | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0)
                             | (config.ranges() ? SessionConfig.CAP_RANGES : 0)
-                            | (config.deltas() ? SessionConfig.CAP_DELTAS : 0),
+                            | (config.deltas() ? SessionConfig.CAP_DELTAS : 0)
+                            | (announcesResume() ? SessionConfig.CAP_RESUME : 0),
                     config.maxFrameBytes(),
                     store.tombstoneHorizon()));
         });
@@ -529,6 +536,24 @@ public final class SyncSession {
         return receiver.deltasRefused();
     }
 
+    /**
+     * Resumed sessions (docs/SYNC-PROTOCOL.md): RESUME markers from the remote processed as the subscription set they
+     * named.
+     */
+    public long subscriptionsResumed() {
+        return sender.subscriptionsResumed();
+    }
+
+    /** RESUME markers from the remote that named no set we hold from it, answered with SUBSCRIPTIONS-WANTED. */
+    public long subscriptionsWanted() {
+        return sender.subscriptionsWanted();
+    }
+
+    /** RESUME markers we sent instead of a whole SUBSCRIPTIONS. */
+    public long resumeMarkersSent() {
+        return receiver.markersSent();
+    }
+
     /** Changes from the remote left out because its write permission does not allow them. */
     public long denied() {
         return receiver.denied();
@@ -610,6 +635,12 @@ public final class SyncSession {
             listener.presence(p.payload());
         } else if (m instanceof Summary s) {
             sender.onSummary(s);
+        } else if (m instanceof Message.SameSubscriptions same) {
+            sender.onSameSubscriptions(same, out(), listener);
+        } else if (m instanceof Message.SubscriptionsWanted wanted) {
+            if (resumeMemory() == null)
+                fail(MALFORMED, "SUBSCRIPTIONS-WANTED, though this peer did not announce RESUME");
+            else receiver.onSubscriptionsWanted(wanted, out());
         } else if (m instanceof Message.Revocations r) {
             onRevocations(r);
         } else if (m instanceof Message.Ranges r) {
@@ -725,6 +756,20 @@ public final class SyncSession {
 
     SessionConfig config() {
         return config;
+    }
+
+    private boolean announcesResume() {
+        return config.resume() && store.resumeMemory() != null;
+    }
+
+    /**
+     * The peer's memory of the peers it met when both sides announced {@link SessionConfig#CAP_RESUME} (markers may be
+     * sent and must be read), else null.
+     */
+    @Nullable
+    ResumeMemory resumeMemory() {
+        if (!announcesResume() || (remoteCapabilities() & SessionConfig.CAP_RESUME) == 0) return null;
+        return store.resumeMemory();
     }
 
     Principal principal() {

@@ -1,5 +1,8 @@
 package io.starling.internal.sync;
 
+import io.starling.internal.core.CodecException;
+import io.starling.internal.crdt.DocumentException;
+import io.starling.internal.crdt.DocumentState;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -38,6 +41,31 @@ public interface SyncStoreView {
      */
     default long digestOf(Row row) {
         return Digests.of(row.state());
+    }
+
+    /**
+     * The field delta a resumed session sends of a changed live document (docs/SYNC-PROTOCOL.md, "Field deltas"): the
+     * encoded state of the row's newest writes, those stamped with its greatest stamp ({@link
+     * DocumentState#writtenSince}), or null when the state does not decode. It depends on the row's state alone, never on
+     * the receiver, so a store whose sessions share change-log rows may compute it once for all of them; callers must
+     * not modify the array.
+     */
+    default byte @Nullable [] deltaOf(Row row) {
+        try {
+            DocumentState state = DocumentState.decode(row.state());
+            return state.writtenSince(state.maxStamp()).encode();
+        } catch (CodecException | DocumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * What this peer remembers of the peers it met, shared by all its sessions (docs/SYNC-PROTOCOL.md, "Resumed
+     * sessions"), or null for a store that keeps none: its sessions then do not announce {@link
+     * SessionConfig#CAP_RESUME}. The same object for every call, for as long as the store is open.
+     */
+    default @Nullable ResumeMemory resumeMemory() {
+        return null;
     }
 
     /**

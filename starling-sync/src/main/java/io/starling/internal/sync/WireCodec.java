@@ -53,7 +53,9 @@ public final class WireCodec {
             DEFLATED = 11,
             BLOB = 12,
             REVOCATIONS = 13,
-            RANGES = 14;
+            RANGES = 14,
+            RESUME = 15;
+    static final int RESUME_SAME = 1, RESUME_WANTED = 2;
     static final int RANGES_OPEN = 1, RANGES_SPLIT = 2, RANGES_CHILDREN = 3;
     static final int MODE_FP = 0, MODE_LIST = 1, MODE_IMPLIED = 2;
     /** Below this many bytes a message is not worth compressing. */
@@ -83,16 +85,17 @@ public final class WireCodec {
             w.writeByte(SUBSCRIPTIONS)
                     .writeVarLong(s.revision())
                     .writeFixedLong(s.checkpointIncarnation())
-                    .writeVarLong(s.checkpointSequence())
-                    .writeVarInt(s.subscriptions().size());
-            for (Subscriptions.Item item : s.subscriptions()) {
-                Subscription sub = item.subscription();
-                w.writeBytes(sub.key().bytes()).writeString(sub.collection()).writeString(sub.query());
-                ValueCodec.write(w, sub.args());
-                w.writeByte(item.covered() ? 1 : 0);
-            }
-            w.writeVarInt(s.held().size());
-            for (String c : s.held()) w.writeString(c);
+                    .writeVarLong(s.checkpointSequence());
+            writeSubscriptionSet(w, s.subscriptions(), s.held());
+        } else if (m instanceof Message.SameSubscriptions same) {
+            w.writeByte(RESUME)
+                    .writeByte(RESUME_SAME)
+                    .writeVarLong(same.revision())
+                    .writeVarLong(same.flags())
+                    .writeVarLong(same.checkpointSequence())
+                    .writeFixedLong(same.digest());
+        } else if (m instanceof Message.SubscriptionsWanted wanted) {
+            w.writeByte(RESUME).writeByte(RESUME_WANTED).writeVarLong(wanted.revision());
         } else if (m instanceof Batch b) {
             w.writeByte(BATCH)
                     .writeVarLong(b.batchNo())
@@ -135,6 +138,34 @@ public final class WireCodec {
             writeRanges(w, rg);
         }
         return w.toByteArray();
+    }
+
+    /** The part of SUBSCRIPTIONS after the checkpoint: the subscriptions with their covered flags, then held. */
+    private static void writeSubscriptionSet(BinaryWriter w, List<Subscriptions.Item> items, List<String> held) {
+        w.writeVarInt(items.size());
+        for (Subscriptions.Item item : items) {
+            writeSubscription(w, item.subscription());
+            w.writeByte(item.covered() ? 1 : 0);
+        }
+        w.writeVarInt(held.size());
+        for (String c : held) w.writeString(c);
+    }
+
+    private static void writeSubscription(BinaryWriter w, Subscription sub) {
+        w.writeBytes(sub.key().bytes()).writeString(sub.collection()).writeString(sub.query());
+        ValueCodec.write(w, sub.args());
+    }
+
+    /**
+     * The digest a RESUME marker names a subscription set by: the first 8 bytes (big-endian) of the SHA-256 of the
+     * subscriptions' count and then each subscription (key, collection, query, arguments) as SUBSCRIPTIONS encodes it,
+     * in order, without the covered flags and the held collections (the marker carries those as flags).
+     */
+    public static long subscriptionSetDigest(List<Subscription> subscriptions) {
+        BinaryWriter w = new BinaryWriter(64);
+        w.writeVarInt(subscriptions.size());
+        for (Subscription s : subscriptions) writeSubscription(w, s);
+        return Digests.of(w.toByteArray());
     }
 
     private static void writeRanges(BinaryWriter w, Message.Ranges m) {
@@ -401,6 +432,7 @@ public final class WireCodec {
                 case RANGES -> m = readRanges(r);
                 case BLOB -> m = new Message.Blob(BlobCodec.read(r));
                 case REVOCATIONS -> m = readRevocations(r);
+                case RESUME -> m = readResume(r);
                 case DEFLATED -> throw WireException.malformed("a compressed message inside a compressed message");
                 default -> throw WireException.malformed("unknown " + what + "message type " + type);
             }
@@ -425,6 +457,22 @@ public final class WireCodec {
         int maxFrame = intValue(r, "maximum frame size");
         long horizon = nonNegative(r, "horizon");
         return new Hello(version, appId, peerId, incarnation, capabilities, maxFrame, horizon);
+    }
+
+    private static Message readResume(BinaryReader r) {
+        int kind = r.readByte();
+        return switch (kind) {
+            case RESUME_SAME -> {
+                long revision = positive(r, "revision");
+                long flags = r.readVarLong();
+                if ((flags & ~(long) Message.SameSubscriptions.ALL_FLAGS) != 0)
+                    throw WireException.malformed("unknown resume flags " + Long.toHexString(flags));
+                yield new Message.SameSubscriptions(
+                        revision, (int) flags, positive(r, "checkpoint sequence"), r.readFixedLong());
+            }
+            case RESUME_WANTED -> new Message.SubscriptionsWanted(positive(r, "revision"));
+            default -> throw WireException.malformed("unknown resume kind " + kind);
+        };
     }
 
     private static Revocations readRevocations(BinaryReader r) {

@@ -44,6 +44,31 @@ final class FakeStore implements SyncStoreView {
     /** Every checkpoint stored, in order: what a crash at any moment could leave behind. */
     final List<Checkpoint> checkpointWrites = new ArrayList<>();
 
+    /**
+     * What the peer remembers of the peers it met (resumed sessions): lives as long as the peer's process, so a test
+     * restarts the peer by replacing it ({@link #restart()}); null: a store that keeps none.
+     */
+    ResumeMemory memory = new ResumeMemory();
+
+    /** Deltas computed ({@link #deltaOf}), for the test that the sender asks the store for them. */
+    int deltasComputed;
+
+    /** The peer restarted: its store is as it was, what it remembered in memory of other peers is gone. */
+    void restart() {
+        memory = new ResumeMemory();
+    }
+
+    @Override
+    public ResumeMemory resumeMemory() {
+        return memory;
+    }
+
+    @Override
+    public byte[] deltaOf(Row row) {
+        deltasComputed++;
+        return SyncStoreView.super.deltaOf(row);
+    }
+
     int rowReads;
     /** The largest maxRows any read asked for. */
     int maxRowsAsked;

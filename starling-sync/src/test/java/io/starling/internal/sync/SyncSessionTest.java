@@ -1183,7 +1183,8 @@ class SyncSessionTest {
                                             | SessionConfig.CAP_ATTACHMENTS
                                             | SessionConfig.CAP_RANGES
                                             | SessionConfig.CAP_EVERY
-                                            | SessionConfig.CAP_DELTAS));
+                                            | SessionConfig.CAP_DELTAS
+                                            | SessionConfig.CAP_RESUME));
             List<Message> out = s.onMessage(new Hello(1, b.appId, 1, 42, caps, 1 << 20, 0));
             List<Message.Summary> sums = only(out, Message.Summary.class);
             if (caps == 0) {

@@ -517,6 +517,67 @@ class WireCodecTest {
         refused("03" + "01" + "01" + "00" + "01" + "00" + "01" + "040163010900010203040506070800" + "00", "delta");
     }
 
+    @Test
+    void resumeMessagesArePinnedAndChecked() {
+        // RESUME (15), kind 1 SAME: revision, flags (1 every subscription covered, 2 every collection held), checkpoint
+        // sequence, the subscriptions' digest (8 bytes)
+        assertThat(hex(new Message.SameSubscriptions(1, 3, 300, 0x0102030405060708L)))
+                .isEqualTo("0f" + "01" + "01" + "03" + "ac02" + "0102030405060708");
+        // kind 2 WANTED: the revision of the marker that could not be used
+        assertThat(hex(new Message.SubscriptionsWanted(2))).isEqualTo("0f" + "02" + "02");
+        for (Message m :
+                List.of(new Message.SameSubscriptions(7, 0, 1, -1), new Message.SubscriptionsWanted(Long.MAX_VALUE))) {
+            assertThat(WireCodec.decode(WireCodec.encode(m))).isEqualTo(m);
+        }
+        refused("0f" + "03" + "01", "unknown resume kind 3");
+        refused("0f" + "01" + "00" + "00" + "01" + "0102030405060708", "revision out of range");
+        refused("0f" + "01" + "01" + "04" + "01" + "0102030405060708", "unknown resume flags 4");
+        refused("0f" + "01" + "01" + "00" + "00" + "0102030405060708", "checkpoint sequence out of range");
+        refused("0f" + "01" + "01" + "00" + "01" + "01020304050607", "");
+        refused("0f" + "02" + "00", "revision out of range");
+        refused("0f" + "02" + "01" + "00", "trailing");
+        refused("0f", "");
+        Random r = new Random(15);
+        for (int i = 0; i < 2000; i++) {
+            byte[] bytes = WireCodec.encode(
+                    r.nextBoolean()
+                            ? new Message.SameSubscriptions(
+                                    1 + r.nextInt(1000), r.nextInt(4), 1 + r.nextInt(1 << 20), r.nextLong())
+                            : new Message.SubscriptionsWanted(1 + r.nextInt(1000)));
+            for (int k = 1 + r.nextInt(3); k > 0; k--) bytes = mutate(bytes, r);
+            decodeSafely(bytes, "resume " + i);
+        }
+    }
+
+    @Test
+    void theSubscriptionsDigestCoversEachSubscriptionInOrderAndNothingElse() {
+        Subscription s = SyncSessionTest.sub("c", "*"), t = SyncSessionTest.sub("d", "k = 1");
+        long digest = WireCodec.subscriptionSetDigest(List.of(s, t));
+        // the count and the subscriptions as SUBSCRIPTIONS encodes them, without covered flags and held collections
+        BinaryWriter w = new BinaryWriter(64).writeVarInt(2);
+        for (Subscription x : List.of(s, t)) {
+            w.writeBytes(x.key().bytes()).writeString(x.collection()).writeString(x.query());
+            ValueCodec.write(w, x.args());
+        }
+        assertThat(digest).isEqualTo(Digests.of(w.toByteArray()));
+        assertThat(WireCodec.subscriptionSetDigest(List.of(t, s))).isNotEqualTo(digest);
+        assertThat(WireCodec.subscriptionSetDigest(List.of(s))).isNotEqualTo(digest);
+        // a marker stands for the SUBSCRIPTIONS its flags describe
+        Message.SameSubscriptions marker = new Message.SameSubscriptions(1, 3, 40, digest);
+        assertThat(marker.expand(List.of(s, Subscription.EVERY, t), 9))
+                .isEqualTo(new Subscriptions(
+                        1,
+                        9,
+                        40,
+                        List.of(
+                                new Subscriptions.Item(s, true),
+                                new Subscriptions.Item(Subscription.EVERY, true),
+                                new Subscriptions.Item(t, true)),
+                        List.of("c", "d")));
+        assertThat(new Message.SameSubscriptions(1, 0, 40, digest).expand(List.of(s), 9))
+                .isEqualTo(new Subscriptions(1, 9, 40, List.of(new Subscriptions.Item(s, false)), List.of()));
+    }
+
     private static void refused(String hex, String messagePart) {
         byte[] bytes = HEX.parseHex(hex);
         assertThatThrownBy(() -> WireCodec.decode(bytes))

@@ -295,6 +295,7 @@ final class Simulation {
                     .summaryRatio(summaryRatio)
                     .ranges(!old)
                     .deltas(!old && ((mix >>> 40) & 3) != 0) // field deltas in most seeds, never on old peers
+                    .resume(!old && ((mix >>> 42) & 3) != 0) // resumed sessions likewise, drawn apart from deltas
                     .build();
         }
 

@@ -2,6 +2,7 @@ package io.starling.testing.sim;
 
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.sync.Principal;
+import io.starling.internal.sync.ResumeMemory;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SyncStoreView;
 import io.starling.internal.sync.ZombieRule;
@@ -243,6 +244,16 @@ final class TrackedStore implements SyncStoreView {
     @Override
     public boolean holdsAny(String collection) {
         return engine.holdsAny(collection);
+    }
+
+    @Override
+    public byte @Nullable [] deltaOf(Row row) {
+        return engine.deltaOf(row);
+    }
+
+    @Override
+    public @Nullable ResumeMemory resumeMemory() {
+        return engine.resumeMemory();
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.starling.internal.query.SelectStatement;
 import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.sync.Principal;
 import io.starling.internal.sync.RemoteIdentity;
+import io.starling.internal.sync.ResumeMemory;
 import io.starling.internal.sync.Subscription;
 import io.starling.internal.sync.SubscriptionKey;
 import io.starling.internal.sync.SyncStoreView;
@@ -51,6 +52,7 @@ public final class EngineSyncStore implements SyncStoreView {
     private final java.util.function.LongSupplier clock;
     private final Map<String, SelectStatement> parsed = new ConcurrentHashMap<>();
     private final SharedLogReads logReads = new SharedLogReads();
+    private final ResumeMemory resumeMemory = new ResumeMemory();
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EngineSyncStore.class);
 
@@ -175,6 +177,22 @@ public final class EngineSyncStore implements SyncStoreView {
     public long digestOf(Row row) {
         Long digest = logReads.memo(row.state(), () -> SyncStoreView.super.digestOf(row), Long.class);
         return java.util.Objects.requireNonNull(digest, "a digest");
+    }
+
+    /**
+     * The field delta of a changed document, computed once for every resumed session that sends the same row (it
+     * depends on the row's state alone): decoding the state, picking its newest writes and encoding them is the cost a
+     * server with many resumed devices would otherwise pay once per device.
+     */
+    @Override
+    public byte @Nullable [] deltaOf(Row row) {
+        return logReads.memo(row.state(), () -> SyncStoreView.super.deltaOf(row), byte[].class);
+    }
+
+    /** What this instance remembers of the peers it met, for resumed sessions: in memory, for the instance's life. */
+    @Override
+    public ResumeMemory resumeMemory() {
+        return resumeMemory;
     }
 
     @Override

@@ -142,7 +142,7 @@ final class SharedLogReads {
 
     /**
      * What every session computes again from a row of a shared answer — the document decoded to test a subscription's
-     * WHERE, the digest of a hint — kept for the last {@link #MEMO} states, by the identity of their bytes (the rows
+     * WHERE, the digest of a hint, the field delta of a resumed session — kept for the last {@link #MEMO} states, by the identity of their bytes (the rows
      * of one answer are the same objects for every session, and the result depends on the bytes alone). Pure
      * functions of the bytes: nothing of one session's permissions or subscriptions is involved.
      */

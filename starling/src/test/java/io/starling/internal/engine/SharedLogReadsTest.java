@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.StarlingConfig;
 import io.starling.internal.core.Value;
+import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.query.Permissions;
 import io.starling.internal.storage.InMemoryStorage;
 import io.starling.internal.sync.Message;
@@ -170,6 +171,77 @@ class SharedLogReadsTest {
                 links.get(0).toDevice());
         settle(links);
         assertThat(ids(carol)).containsExactly("t1", "t2");
+    }
+
+    @Test
+    void resumedSessionsShareOneDeltaPerChangedRowEqualToTheOneComputedAlone() {
+        DefaultStarling hub = peer(), alice = peer(), bob = peer(), carol = peer();
+        Subscription all = Subscription.of("tasks", "SELECT * FROM tasks", Value.Obj.EMPTY);
+        for (int i = 0; i < 4; i++) {
+            hub.store()
+                    .execute(
+                            "INSERT INTO tasks DOCUMENTS (:d)",
+                            Map.of("d", Map.of("_id", "t" + i, "owner", "x", "title", "a title long enough " + i)));
+        }
+        DefaultStarling[] devices = {alice, bob, carol};
+        List<Link> first = new ArrayList<>();
+        for (DefaultStarling d : devices) first.add(link(hub, d, Principal.UNRESTRICTED, all));
+        settle(first);
+
+        // the devices come back after two one-field changes: their sessions resume from their checkpoints
+        hub.store().execute("UPDATE tasks SET owner = 'y' WHERE _id = 't1' OR _id = 't3'");
+        List<Link> again = new ArrayList<>();
+        List<List<Message.DeltaEntry>> sent = new ArrayList<>();
+        for (DefaultStarling d : devices) {
+            Link l = link(hub, d, Principal.UNRESTRICTED, all);
+            again.add(l);
+            sent.add(new ArrayList<>());
+        }
+        for (int steps = 0; ; steps++) { // settle(), keeping the deltas each hub session sent
+            assertThat(steps).as("quiescence").isLessThan(10_000);
+            boolean moved = false;
+            for (int i = 0; i < again.size(); i++) {
+                Link l = again.get(i);
+                if (!l.toHub().isEmpty()) {
+                    List<Message> out = l.hub().onFrame(l.toHub().poll());
+                    for (Message m : out) {
+                        if (!(m instanceof Message.Batch b)) continue;
+                        for (Message.Entry e : b.entries()) {
+                            if (e instanceof Message.DeltaEntry delta)
+                                sent.get(i).add(delta);
+                        }
+                    }
+                    send(l.hub(), out, l.toDevice());
+                    moved = true;
+                }
+                if (!l.toDevice().isEmpty()) {
+                    send(l.device(), l.device().onFrame(l.toDevice().poll()), l.toHub());
+                    moved = true;
+                }
+            }
+            if (!moved) break;
+        }
+
+        for (int i = 0; i < devices.length; i++) {
+            assertThat(again.get(i).hub().subscriptionsResumed())
+                    .as("a resumed device sends a marker for its unchanged subscriptions")
+                    .isEqualTo(1);
+            assertThat(sent.get(i)).hasSize(2);
+            assertThat(again.get(i).device().deltasApplied()).isEqualTo(2);
+            assertThat(ids(devices[i])).containsExactly("t0", "t1", "t2", "t3");
+        }
+        for (int k = 0; k < 2; k++) {
+            Message.DeltaEntry delta = sent.get(0).get(k);
+            // one computation for the three sessions: the very same array
+            assertThat(sent.get(1).get(k).delta()).isSameAs(delta.delta());
+            assertThat(sent.get(2).get(k).delta()).isSameAs(delta.delta());
+            // and what a session computing it alone would have sent
+            Row row = hub.syncStore().rowOf("tasks", delta.id());
+            DocumentState state = DocumentState.decode(row.state());
+            assertThat(delta.delta())
+                    .isEqualTo(state.writtenSince(state.maxStamp()).encode());
+            assertThat(devices[0].syncStore().stateOf("tasks", delta.id())).isEqualTo(row.state());
+        }
     }
 
     private static Row row(long seq) {
