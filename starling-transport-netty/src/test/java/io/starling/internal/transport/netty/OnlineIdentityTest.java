@@ -77,6 +77,7 @@ class OnlineIdentityTest extends NetworkTestBase {
         KeyPair pair = DeviceCredentials.newKeyPair();
         X509Certificate cert = authority.issue(
                 pair.getPublic(),
+                OnlineIdentityTest.peerIdOf(dir),
                 userId,
                 Permissions.everything(),
                 (Value.Obj) Value.fromJava(metadata),
@@ -84,6 +85,11 @@ class OnlineIdentityTest extends NetworkTestBase {
                 Instant.now());
         writeCredentials(dir, pair.getPrivate(), cert);
         return dir;
+    }
+
+    /** The peer id a test device in {@code dir} has: fixed, so that its certificate can name it before it opens. */
+    static long peerIdOf(Path dir) {
+        return 0x5000_0000_0000_0000L | (dir.toAbsolutePath().toString().hashCode() & 0xffff_ffffL);
     }
 
     static void writeCredentials(Path dir, PrivateKey key, X509Certificate cert) throws IOException {
@@ -101,6 +107,7 @@ class OnlineIdentityTest extends NetworkTestBase {
         StarlingConfig.Builder b = StarlingConfig.builder()
                 .appId(APP)
                 .databaseDirectory(dir)
+                .siteId(OnlineIdentityTest.peerIdOf(dir))
                 .identity(Identity.online(NO_AUTHORITY, "dev", "unused-token", anchor));
         if (connectTo == null) b.listen(scheme + "://127.0.0.1:0");
         else b.connect(connectTo.toString());
@@ -204,6 +211,7 @@ class OnlineIdentityTest extends NetworkTestBase {
         if (bad == Bad.EXPIRED) { // issued two hours ago for one hour: expired beyond the 5 minutes of skew
             cert = auth.issue(
                     pair.getPublic(),
+                    FakeHost.PEER_ID,
                     "mallory",
                     Permissions.everything(),
                     Value.Obj.EMPTY,
@@ -212,7 +220,13 @@ class OnlineIdentityTest extends NetworkTestBase {
             presented = pair.getPrivate();
         } else { // alice's valid certificate, presented by a peer holding another key
             cert = auth.issue(
-                    pair.getPublic(), "alice", Permissions.everything(), Value.Obj.EMPTY, Duration.ofHours(1), now);
+                    pair.getPublic(),
+                    FakeHost.PEER_ID,
+                    "alice",
+                    Permissions.everything(),
+                    Value.Obj.EMPTY,
+                    Duration.ofHours(1),
+                    now);
             presented = DeviceCredentials.newKeyPair().getPrivate();
         }
         X509Certificate anchor = auth.anchor();
@@ -253,6 +267,7 @@ class OnlineIdentityTest extends NetworkTestBase {
      * expired certificate, another device's certificate) and counts the sessions it would have started.
      */
     final class FakeHost implements NetworkHost {
+        static final long PEER_ID = 0x5eedL;
         final AtomicInteger attached = new AtomicInteger();
         private final DeviceTls tls;
         private final StarlingConfig config;
@@ -263,7 +278,7 @@ class OnlineIdentityTest extends NetworkTestBase {
             this.config = StarlingConfig.builder()
                     .appId(APP)
                     .databaseDirectory(tmp.resolve("fake"))
-                    .siteId(0x5eedL)
+                    .siteId(PEER_ID)
                     .identity(Identity.online(NO_AUTHORITY, "dev", "unused", tmp.resolve("unused.pem")))
                     .listen(listen)
                     .connect(connect)
@@ -278,7 +293,7 @@ class OnlineIdentityTest extends NetworkTestBase {
 
         @Override
         public long peerId() {
-            return 0x5eedL;
+            return PEER_ID;
         }
 
         @Override
@@ -338,7 +353,8 @@ class OnlineIdentityTest extends NetworkTestBase {
                         id.expiresAt(),
                         c.getSerialNumber().toString(16),
                         c.getIssuerX500Principal().getName(),
-                        id.deviceKeyFingerprint());
+                        id.deviceKeyFingerprint(),
+                        id.peerId());
             } catch (AuthException e) {
                 throw new CertificateException(e.code().id() + ": " + e.getMessage(), e);
             }
