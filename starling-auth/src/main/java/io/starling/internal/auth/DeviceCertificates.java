@@ -131,8 +131,8 @@ public final class DeviceCertificates {
      */
     public static long parsePeerId(String text) {
         if (text.length() != 16) {
-            throw new IllegalArgumentException(
-                    "a peer id is 16 lowercase hex digits; " + quoted(text) + " has " + text.length() + " characters");
+            throw new IllegalArgumentException("a peer id is 16 lowercase hex digits; " + quoted(text) + " has "
+                    + text.length() + (text.length() == 1 ? " character" : " characters"));
         }
         for (int i = 0; i < 16; i++) {
             char c = text.charAt(i);
