@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * the device was given, be valid now, be for the device's own key and name the device's peer id. An authority from
  * before certificates named peer ids refuses the request's {@code peerId} as an unknown member; then the login is sent
  * again without it, and the certificate it answers names no peer id (peers accept such a certificate until it
- * expires, docs/AUTH.md). A refusal by the authority keeps its code
- * ({@code auth/bad-token} → {@link AuthException.Code#BAD_TOKEN}, …) and message; an authority that cannot be reached
- * or answers something else is {@link AuthException.Code#AUTHORITY_UNAVAILABLE}. Renewal is another login with the
+ * expires, docs/AUTH.md). A refusal by the authority keeps its code ({@code auth/bad-token} → {@link
+ * AuthException.Code#BAD_TOKEN}, …) and message; an authority that cannot be reached or answers something else is
+ * {@link AuthException.Code#AUTHORITY_UNAVAILABLE}. Renewal is another login with the
  * same key pair. Uses {@link HttpURLConnection} (Android has it); follows no redirect. Stateless.
  */
 public final class LoginClient {

@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * (docs/AUTH.md). The provider named by the request checks the token; the authority signs a certificate binding the
  * device's public key (PEM, or base64 of its DER SubjectPublicKeyInfo; EC P-256) and the peer id of its store (16
  * lowercase hex digits) to what the provider granted. A request without a peer id (a device of a Starling from before
- * certificates named peer ids) is refused: a certificate without one would let its holder claim any peer id. Each login and each
- * refusal is logged at INFO with the provider, the user or the reason and the device key's fingerprint, never the
- * token. A user or device key that the authority's revocation list ({@code revocations.bin} in the authority
+ * certificates named peer ids) is refused: a certificate without one would let its holder claim any peer id. Each
+ * login and each refusal is logged at INFO with the provider, the user or the reason, the device key's fingerprint
+ * and the peer id, never the token. A user or device key that the authority's revocation list ({@code revocations.bin} in the authority
  * directory, as {@code starling authority revoke} writes it) names gets no certificate: revoking is meant to cut a
  * device off, and a certificate issued after it would only be refused by the peers that hold the list. The list is read
  * again whenever its file changes; a list that does not verify refuses every login until it is fixed (failing closed).
@@ -180,9 +180,10 @@ public final class LoginService {
             return new Issued(cert, peerId, grant.userId(), expiresAt, grant.permissions(), grant.metadata());
         } catch (AuthException e) {
             LOG.info(
-                    "login refused: provider {}, device {}: {} ({})",
+                    "login refused: provider {}, device {}, peer {}: {} ({})",
                     p.name(),
                     device,
+                    DeviceCertificates.peerIdText(peerId),
                     e.getMessage(),
                     e.code().id());
             throw e;
