@@ -170,6 +170,7 @@ class AuthorityCliTest {
             assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
             JsonNode answer = JSON.readTree(ok.body());
             assertThat(answer.get("userId").asText()).isEqualTo("alice");
+            assertThat(answer.get("peerId").asText()).isEqualTo("2f1c9a0d54e1b6a7");
             assertThat(answer.get("permissions").toString())
                     .isEqualTo("{\"read\":{\"everything\":false,\"queriesByCollection\":{\"tasks\":[\"owner ="
                             + " :userId\"]}},\"write\":{\"everything\":false,\"queriesByCollection\":{}}}");
@@ -178,6 +179,7 @@ class AuthorityCliTest {
             VerifiedIdentity id =
                     DeviceCertificates.verify(cert, Authority.readAnchor(auth.resolve("authority.pem")), Instant.now());
             assertThat(id.userId()).isEqualTo("alice");
+            assertThat(id.peerId()).isEqualTo(0x2f1c9a0d54e1b6a7L);
             assertThat(id.expiresAt())
                     .isEqualTo(Instant.parse(answer.get("expiresAt").asText()));
             assertThat(cert.getPublicKey()).isEqualTo(device.getPublic());
@@ -195,6 +197,23 @@ class AuthorityCliTest {
                     "auth/bad-request",
                     "provider \"sso\" is not configured here (providers: dev, corp, down)");
             expectError(login(url, "dev", "tok-a", "AAAA"), 400, "auth/bad-request", "\"publicKey\"");
+            // a device from before certificates named peer ids: no certificate that would let it claim any peer id
+            expectError(
+                    post(
+                            url + "/api/v1/auth/login",
+                            JSON.writeValueAsString(
+                                    java.util.Map.of("provider", "dev", "token", "tok-a", "publicKey", key))),
+                    400,
+                    "auth/bad-request",
+                    "the login request lacks \"peerId\"");
+            expectError(
+                    post(
+                            url + "/api/v1/auth/login",
+                            JSON.writeValueAsString(java.util.Map.of(
+                                    "provider", "dev", "token", "tok-a", "publicKey", key, "peerId", "0"))),
+                    400,
+                    "auth/bad-request",
+                    "\"peerId\": a peer id is 16 lowercase hex digits; \"0\" has 1 character");
             expectError(post(url + "/api/v1/auth/login", "x".repeat(20_000)), 413, "http/payload-too-large", "16384");
 
             // everything else still needs the admin token
@@ -257,8 +276,8 @@ class AuthorityCliTest {
     }
 
     static HttpResponse<String> login(String url, String provider, String token, String publicKey) throws Exception {
-        String body =
-                JSON.writeValueAsString(java.util.Map.of("provider", provider, "token", token, "publicKey", publicKey));
+        String body = JSON.writeValueAsString(java.util.Map.of(
+                "provider", provider, "token", token, "publicKey", publicKey, "peerId", "2f1c9a0d54e1b6a7"));
         return post(url + "/api/v1/auth/login", body);
     }
 

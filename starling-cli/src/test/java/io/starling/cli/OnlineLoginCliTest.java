@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.cli.CliRunner.Background;
 import io.starling.cli.CliRunner.Result;
+import io.starling.internal.auth.DeviceCertificates;
+import io.starling.internal.auth.Pem;
 import io.starling.testsupport.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +53,8 @@ class OnlineLoginCliTest {
             String http = authority.awaitErrLine("http listening on ");
             authority.await("ready", () -> authority.err().contains("\nready; stop with Ctrl-C or SIGTERM\n"));
             assertThat(authority.err()).contains("identity: online, user authority, certificate of authority ");
+            // the authority's own certificate names its peer id, as every device's does
+            assertThat(peerIdInCertificate(dir.resolve("authority-db"))).isEqualTo(peerIdPrinted(authority));
             Path device = dir.resolve("device-db");
 
             Result refused = cli().run(
@@ -125,6 +130,7 @@ class OnlineLoginCliTest {
                 assertThat(Files.getPosixFilePermissions(device.resolve("device.key")))
                         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
                 assertThat(device.resolve("device.pem")).exists();
+                assertThat(peerIdInCertificate(device)).isEqualTo(peerIdPrinted(peer));
 
                 Result insert = cli().run(
                                 "exec",
@@ -145,6 +151,18 @@ class OnlineLoginCliTest {
                 assertThat(PresenceJson.fetch(http)).contains("\"metadata\":{\"team\":\"north\"}");
             }
         }
+    }
+
+    /** The peer id a peer printed on its first line, {@code peer 2f1c9a0d54e1b6a7 (app …)}. */
+    static String peerIdPrinted(Background peer) {
+        return peer.awaitErrLine("peer ").substring(0, 16);
+    }
+
+    /** The peer id the certificate kept in a database directory names, as 16 hex digits. */
+    static String peerIdInCertificate(Path db) throws Exception {
+        X509Certificate cert =
+                Pem.certificates(Files.readString(db.resolve("device.pem"))).get(0);
+        return DeviceCertificates.peerIdText(DeviceCertificates.peerIdOf(cert));
     }
 
     /** {@code GET /api/v1/presence} of a peer. */

@@ -441,6 +441,7 @@ class OnlinePeersProcessTest {
         X509Certificate expired = Authority.load(auth)
                 .issue(
                         pair.getPublic(),
+                        0x6d616c6cL,
                         "mallory",
                         Permissions.everything(),
                         Value.Obj.EMPTY,

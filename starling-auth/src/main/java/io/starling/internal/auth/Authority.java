@@ -41,6 +41,8 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
@@ -192,15 +194,44 @@ public final class Authority {
     }
 
     /**
-     * Signs a device certificate: the device's own public key bound to {@code userId}, {@code permissions} (their
-     * canonical JSON) and {@code metadata}, valid from {@code now} (to the second) for {@code validity}.
+     * Signs a device certificate: the device's own public key bound to the peer id of its store ({@code peerId}, as a
+     * subject alternative name URI, {@link DeviceCertificates#PEER_URI_PREFIX}), {@code userId}, {@code permissions}
+     * (their canonical JSON) and {@code metadata}, valid from {@code now} (to the second) for {@code validity}.
      *
-     * @throws IllegalArgumentException when the key is not EC P-256, the validity is not between one second and
-     *     {@link #MAX_VALIDITY}, or the claims break a limit (so that no certificate is issued that a peer would
-     *     refuse to read back)
+     * @throws IllegalArgumentException when the peer id is 0, the key is not EC P-256, the validity is not between
+     *     one second and {@link #MAX_VALIDITY}, or the claims break a limit (so that no certificate is issued that a
+     *     peer would refuse to read back)
      */
     public X509Certificate issue(
             PublicKey devicePublicKey,
+            long peerId,
+            String userId,
+            Permissions permissions,
+            Value.Obj metadata,
+            Duration validity,
+            Instant now) {
+        DeviceCertificates.peerIdText(peerId); // refuses 0
+        return sign(devicePublicKey, peerId, userId, permissions, metadata, validity, now);
+    }
+
+    /**
+     * A certificate as authorities issued them before certificates named a peer id: for tests of what peers do with
+     * such certificates while they are still valid (docs/AUTH.md, "Certificates without a peer id"). Never used to
+     * answer a login.
+     */
+    public X509Certificate issueWithoutPeerId(
+            PublicKey devicePublicKey,
+            String userId,
+            Permissions permissions,
+            Value.Obj metadata,
+            Duration validity,
+            Instant now) {
+        return sign(devicePublicKey, 0, userId, permissions, metadata, validity, now);
+    }
+
+    private X509Certificate sign(
+            PublicKey devicePublicKey,
+            long peerId,
             String userId,
             Permissions permissions,
             Value.Obj metadata,
@@ -229,6 +260,15 @@ public final class Authority {
             }));
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(device));
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(anchor));
+            if (peerId != 0) {
+                // non-critical: the subject is not empty (RFC 5280 4.2.1.6)
+                b.addExtension(
+                        Extension.subjectAlternativeName,
+                        false,
+                        new GeneralNames(new GeneralName(
+                                GeneralName.uniformResourceIdentifier,
+                                DeviceCertificates.PEER_URI_PREFIX + DeviceCertificates.peerIdText(peerId))));
+            }
             b.addExtension(
                     DeviceCertificates.CLAIMS_OID,
                     false,

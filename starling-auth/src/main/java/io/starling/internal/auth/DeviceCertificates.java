@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
@@ -18,9 +21,13 @@ import org.bouncycastle.asn1.ASN1UTF8String;
  *
  * <p>A device certificate is signed directly by the authority (there are no intermediate certificates), is not a CA,
  * holds an EC P-256 key, and carries its claims — user id, permissions, metadata — as one JSON object in a
- * non-critical extension ({@link #CLAIMS_OID}). Verification checks, in order: the chain's shape, that the anchor
- * signed it, its validity period with {@link #SKEW} of tolerance either way, and the claims with hard limits; each
- * refusal has its own code and says why. Stateless and thread-safe.
+ * non-critical extension ({@link #CLAIMS_OID}), and names the peer id of the device's store as a subject alternative
+ * name URI ({@link #PEER_URI_PREFIX} and the id as 16 lowercase hex digits), which a peer compares with the id the
+ * remote's HELLO claims. Verification checks, in order: the chain's shape, that the anchor signed it, its validity
+ * period with {@link #SKEW} of tolerance either way, the peer id's syntax, and the claims with hard limits; each
+ * refusal has its own code and says why. A certificate issued before certificates named a peer id has none: it
+ * verifies, with {@link VerifiedIdentity#peerId()} 0 (docs/AUTH.md, "Certificates without a peer id"). Stateless and
+ * thread-safe.
  */
 public final class DeviceCertificates {
     /**
@@ -29,6 +36,12 @@ public final class DeviceCertificates {
      */
     public static final ASN1ObjectIdentifier CLAIMS_OID =
             new ASN1ObjectIdentifier("2.25.166976106779742647848985941252691998089");
+
+    /**
+     * The prefix of the subject alternative name URI that names the device's peer id: {@code
+     * starling:peer:2f1c9a0d54e1b6a7} ({@code openssl x509 -text} shows it as {@code URI:starling:peer:…}).
+     */
+    public static final String PEER_URI_PREFIX = "starling:peer:";
 
     /** How far apart the clocks of an issuer and a verifier may be. */
     public static final Duration SKEW = Duration.ofMinutes(5);
@@ -95,9 +108,82 @@ public final class DeviceCertificates {
         } catch (IllegalArgumentException e) {
             throw malformed("the certificate's key " + e.getMessage());
         }
+        long peerId = peerIdOf(cert);
         Claims claims = claims(cert);
         return new VerifiedIdentity(
-                claims.userId(), claims.permissions(), claims.metadata(), notAfter, Pem.fingerprint(deviceKey));
+                claims.userId(), claims.permissions(), claims.metadata(), notAfter, Pem.fingerprint(deviceKey), peerId);
+    }
+
+    /**
+     * A peer id as certificates and login requests write it: 16 lowercase hex digits.
+     *
+     * @throws IllegalArgumentException for 0, which is no peer's id
+     */
+    public static String peerIdText(long peerId) {
+        if (peerId == 0) throw new IllegalArgumentException("peer id 0 is not a peer's id");
+        return String.format(Locale.ROOT, "%016x", peerId);
+    }
+
+    /**
+     * Parses a peer id written as {@link #peerIdText} writes it: exactly 16 lowercase hex digits, not all zero.
+     *
+     * @throws IllegalArgumentException naming what is wrong (the text is quoted only when it is short and printable)
+     */
+    public static long parsePeerId(String text) {
+        if (text.length() != 16) {
+            throw new IllegalArgumentException("a peer id is 16 lowercase hex digits; " + quoted(text) + " has "
+                    + text.length() + (text.length() == 1 ? " character" : " characters"));
+        }
+        for (int i = 0; i < 16; i++) {
+            char c = text.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                throw new IllegalArgumentException("a peer id is 16 lowercase hex digits; " + quoted(text)
+                        + " has another character at position " + (i + 1));
+            }
+        }
+        long id = Long.parseUnsignedLong(text, 16);
+        if (id == 0) throw new IllegalArgumentException("peer id 0000000000000000 is not a peer's id");
+        return id;
+    }
+
+    /**
+     * The peer id a certificate names (its one subject alternative name URI starting with {@link #PEER_URI_PREFIX}),
+     * or 0 when it names none (a certificate issued before certificates named peer ids).
+     *
+     * @throws AuthException {@code CERTIFICATE_MALFORMED} when the peer id is malformed or named twice
+     */
+    public static long peerIdOf(X509Certificate cert) {
+        Collection<List<?>> names;
+        try {
+            names = cert.getSubjectAlternativeNames();
+        } catch (CertificateParsingException e) {
+            throw malformed("the certificate's subject alternative names do not parse: " + e.getMessage());
+        }
+        if (names == null) return 0;
+        long found = 0;
+        for (List<?> name : names) {
+            // a URI is general name 6 (RFC 5280), which the JDK hands over as a String
+            if (name.size() < 2 || !Integer.valueOf(6).equals(name.get(0)) || !(name.get(1) instanceof String uri)) {
+                continue;
+            }
+            if (!uri.startsWith(PEER_URI_PREFIX)) continue;
+            if (found != 0) throw malformed("the certificate names more than one peer id");
+            try {
+                found = parsePeerId(uri.substring(PEER_URI_PREFIX.length()));
+            } catch (IllegalArgumentException e) {
+                throw malformed("the certificate's peer id is malformed: " + e.getMessage());
+            }
+        }
+        return found;
+    }
+
+    private static String quoted(String text) {
+        if (text.length() > 32) return "the text";
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7e) return "the text";
+        }
+        return "\"" + text + "\"";
     }
 
     /** The claims of a certificate whose signature is checked already. */

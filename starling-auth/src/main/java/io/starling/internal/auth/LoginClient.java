@@ -13,16 +13,23 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The device's side of a login: sends the device's public key and the user's token to the authority's {@code POST
  * /api/v1/auth/login}, and checks what comes back before keeping it — the certificate must chain to the trust anchor
- * the device was given, be valid now, and be for the device's own key. A refusal by the authority keeps its code
- * ({@code auth/bad-token} → {@link AuthException.Code#BAD_TOKEN}, …) and message; an authority that cannot be reached
- * or answers something else is {@link AuthException.Code#AUTHORITY_UNAVAILABLE}. Renewal is another login with the
+ * the device was given, be valid now, be for the device's own key and name the device's peer id. An authority from
+ * before certificates named peer ids refuses the request's {@code peerId} as an unknown member; then the login is sent
+ * again without it, and the certificate it answers names no peer id (peers accept such a certificate until it
+ * expires, docs/AUTH.md). A refusal by the authority keeps its code ({@code auth/bad-token} → {@link
+ * AuthException.Code#BAD_TOKEN}, …) and message; an authority that cannot be reached or answers something else is
+ * {@link AuthException.Code#AUTHORITY_UNAVAILABLE}. Renewal is another login with the
  * same key pair. Uses {@link HttpURLConnection} (Android has it); follows no redirect. Stateless.
  */
 public final class LoginClient {
+    private static final Logger LOG = LoggerFactory.getLogger(LoginClient.class);
+
     /** The most of an answer that is read: a certificate with the largest claims fits. */
     static final int MAX_ANSWER_BYTES = 256 * 1024;
 
@@ -32,6 +39,7 @@ public final class LoginClient {
      * Logs in.
      *
      * @param authority the authority's HTTP base, {@code http://127.0.0.1:8080}
+     * @param peerId the peer id of the device's store, which the certificate is to name (not 0)
      * @param keyPair the device's key pair (a new one from {@link DeviceCredentials#newKeyPair()}, or the one it holds)
      * @throws AuthException the authority's refusal with its code, {@code AUTHORITY_UNAVAILABLE}, or a {@code
      *     CERTIFICATE_…} code when the certificate it returned is not acceptable
@@ -40,6 +48,32 @@ public final class LoginClient {
             URI authority,
             String provider,
             String token,
+            long peerId,
+            KeyPair keyPair,
+            X509Certificate trustAnchor,
+            Instant now,
+            Duration timeout) {
+        DeviceCertificates.peerIdText(peerId); // refuses 0
+        try {
+            return attempt(authority, provider, token, peerId, keyPair, trustAnchor, now, timeout);
+        } catch (AuthException e) {
+            if (e.code() != AuthException.Code.BAD_REQUEST
+                    || !String.valueOf(e.getMessage()).contains("unknown member \"peerId\"")) {
+                throw e;
+            }
+            LOG.warn(
+                    "the authority at {} predates certificates that name peer ids; logging in without one (peers accept"
+                            + " the certificate, with a warning, until it expires; update the authority)",
+                    authority);
+            return attempt(authority, provider, token, 0, keyPair, trustAnchor, now, timeout);
+        }
+    }
+
+    private static DeviceCredentials attempt(
+            URI authority,
+            String provider,
+            String token,
+            long peerId,
             KeyPair keyPair,
             X509Certificate trustAnchor,
             Instant now,
@@ -48,7 +82,7 @@ public final class LoginClient {
         URI url = URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/api/v1/auth/login");
         String where = "the authority at " + authority.getScheme() + "://" + authority.getHost()
                 + (authority.getPort() < 0 ? "" : ":" + authority.getPort());
-        byte[] body = LoginService.request(provider, token, keyPair.getPublic());
+        byte[] body = LoginService.request(provider, token, keyPair.getPublic(), peerId);
         int status;
         byte[] answer;
         HttpURLConnection c = null;
@@ -94,11 +128,20 @@ public final class LoginClient {
         } catch (IllegalArgumentException e) {
             throw unavailable(where + " answered a certificate that " + e.getMessage());
         }
-        DeviceCertificates.verify(List.of(certificate), trustAnchor, now);
+        VerifiedIdentity issued = DeviceCertificates.verify(List.of(certificate), trustAnchor, now);
         if (!certificate.getPublicKey().equals(keyPair.getPublic())) {
             throw new AuthException(
                     AuthException.Code.CERTIFICATE_MALFORMED,
                     where + " issued a certificate for another key than this device's");
+        }
+        if (peerId != 0 && issued.peerId() != peerId) {
+            throw new AuthException(
+                    AuthException.Code.CERTIFICATE_MALFORMED,
+                    where + " issued a certificate for "
+                            + (issued.peerId() == 0
+                                    ? "no peer id"
+                                    : "peer " + DeviceCertificates.peerIdText(issued.peerId()))
+                            + " instead of this device's peer " + DeviceCertificates.peerIdText(peerId));
         }
         return new DeviceCredentials(keyPair, certificate);
     }

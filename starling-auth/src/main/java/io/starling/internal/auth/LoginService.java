@@ -18,11 +18,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The authority's login: a request {@code {"provider", "token", "publicKey"}} in, a device certificate out (docs/AUTH.md).
- * The provider named by the request checks the token; the authority signs a certificate binding the device's public
- * key (PEM, or base64 of its DER SubjectPublicKeyInfo; EC P-256) to what the provider granted. Each login and each
- * refusal is logged at INFO with the provider, the user or the reason and the device key's fingerprint, never the
- * token. A user or device key that the authority's revocation list ({@code revocations.bin} in the authority
+ * The authority's login: a request {@code {"provider", "token", "publicKey", "peerId"}} in, a device certificate out
+ * (docs/AUTH.md). The provider named by the request checks the token; the authority signs a certificate binding the
+ * device's public key (PEM, or base64 of its DER SubjectPublicKeyInfo; EC P-256) and the peer id of its store (16
+ * lowercase hex digits) to what the provider granted. A request without a peer id (a device of a Starling from before
+ * certificates named peer ids) is refused: a certificate without one would let its holder claim any peer id. Each
+ * login and each refusal is logged at INFO with the provider, the user or the reason, the device key's fingerprint
+ * and the peer id, never the token. A user or device key that the authority's revocation list ({@code revocations.bin} in the authority
  * directory, as {@code starling authority revoke} writes it) names gets no certificate: revoking is meant to cut a
  * device off, and a certificate issued after it would only be refused by the peers that hold the list. The list is read
  * again whenever its file changes; a list that does not verify refuses every login until it is fixed (failing closed).
@@ -59,17 +61,19 @@ public final class LoginService {
     /** A certificate issued, with what it says. */
     public record Issued(
             X509Certificate certificate,
+            long peerId,
             String userId,
             Instant expiresAt,
             Permissions permissions,
             Value.Obj metadata) {
         /**
-         * The login answer: {@code {"certificate": PEM, "userId", "expiresAt": ISO-8601 UTC, "permissions",
+         * The login answer: {@code {"certificate": PEM, "peerId", "userId", "expiresAt": ISO-8601 UTC, "permissions",
          * "metadata"}}.
          */
         public String toJson() {
             LinkedHashMap<String, Value> o = new LinkedHashMap<>();
             o.put("certificate", Value.of(Pem.certificate(certificate)));
+            o.put("peerId", Value.of(DeviceCertificates.peerIdText(peerId)));
             o.put("userId", Value.of(userId));
             o.put("expiresAt", Value.of(expiresAt.toString()));
             o.put("permissions", permissions.toValue());
@@ -97,9 +101,9 @@ public final class LoginService {
         }
         if (!(v instanceof Value.Obj o)) throw badRequest("the login request must be a JSON object");
         for (String k : o.fields().keySet()) {
-            if (!k.equals("provider") && !k.equals("token") && !k.equals("publicKey")) {
+            if (!k.equals("provider") && !k.equals("token") && !k.equals("publicKey") && !k.equals("peerId")) {
                 throw badRequest("the login request has an unknown member \"" + AuthConfig.printable(k)
-                        + "\" (expected provider, token, publicKey)");
+                        + "\" (expected provider, token, publicKey, peerId)");
             }
         }
         if (!(o.get("provider") instanceof Value.Str provider)) throw badRequest("\"provider\" must be a string");
@@ -114,6 +118,19 @@ public final class LoginService {
             deviceKey = Pem.devicePublicKey(publicKey.value());
         } catch (IllegalArgumentException e) {
             throw badRequest("\"publicKey\" " + e.getMessage());
+        }
+        Value peerIdValue = o.get("peerId");
+        if (!o.fields().containsKey("peerId")) {
+            throw badRequest("the login request lacks \"peerId\", the peer id of the device's store (16 lowercase hex"
+                    + " digits), which its certificate must name: the device runs a Starling from before certificates"
+                    + " named peer ids; update it");
+        }
+        if (!(peerIdValue instanceof Value.Str peerIdText)) throw badRequest("\"peerId\" must be a string");
+        long peerId;
+        try {
+            peerId = DeviceCertificates.parsePeerId(peerIdText.value());
+        } catch (IllegalArgumentException e) {
+            throw badRequest("\"peerId\": " + e.getMessage());
         }
         String deviceFingerprint = Pem.fingerprint(deviceKey);
         String device = deviceFingerprint.substring(0, 16);
@@ -140,7 +157,13 @@ public final class LoginService {
             X509Certificate cert;
             try {
                 cert = authority.issue(
-                        deviceKey, grant.userId(), grant.permissions(), grant.metadata(), grant.validity(), now);
+                        deviceKey,
+                        peerId,
+                        grant.userId(),
+                        grant.permissions(),
+                        grant.metadata(),
+                        grant.validity(),
+                        now);
             } catch (IllegalArgumentException e) {
                 throw new AuthException(
                         AuthException.Code.PROVIDER_BAD_ANSWER,
@@ -148,17 +171,19 @@ public final class LoginService {
             }
             Instant expiresAt = cert.getNotAfter().toInstant();
             LOG.info(
-                    "login: provider {} issued user {} a certificate for device {} until {}",
+                    "login: provider {} issued user {} a certificate for device {}, peer {}, until {}",
                     p.name(),
                     AuthConfig.printable(grant.userId()),
                     device,
+                    DeviceCertificates.peerIdText(peerId),
                     expiresAt);
-            return new Issued(cert, grant.userId(), expiresAt, grant.permissions(), grant.metadata());
+            return new Issued(cert, peerId, grant.userId(), expiresAt, grant.permissions(), grant.metadata());
         } catch (AuthException e) {
             LOG.info(
-                    "login refused: provider {}, device {}: {} ({})",
+                    "login refused: provider {}, device {}, peer {}: {} ({})",
                     p.name(),
                     device,
+                    DeviceCertificates.peerIdText(peerId),
                     e.getMessage(),
                     e.code().id());
             throw e;
@@ -198,12 +223,16 @@ public final class LoginService {
         return new AuthException(AuthException.Code.BAD_REQUEST, message);
     }
 
-    /** The body of a login request, as a device sends it. */
-    public static byte[] request(String provider, String token, PublicKey publicKey) {
+    /**
+     * The body of a login request, as a device sends it; {@code peerId} 0 leaves the peer id out, as devices did before
+     * certificates named peer ids (this authority refuses such a request; an authority of that time accepts only it).
+     */
+    public static byte[] request(String provider, String token, PublicKey publicKey, long peerId) {
         LinkedHashMap<String, Value> o = new LinkedHashMap<>();
         o.put("provider", Value.of(provider));
         o.put("token", Value.of(token));
         o.put("publicKey", Value.of(Pem.publicKey(publicKey)));
+        if (peerId != 0) o.put("peerId", Value.of(DeviceCertificates.peerIdText(peerId)));
         return AuthJson.write(Value.Obj.ofOwned(o)).getBytes(StandardCharsets.UTF_8);
     }
 }

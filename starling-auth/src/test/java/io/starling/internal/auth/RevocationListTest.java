@@ -30,7 +30,7 @@ class RevocationListTest {
     }
 
     private static VerifiedIdentity identity(String user, String device) {
-        return new VerifiedIdentity(user, Permissions.nothing(), Value.Obj.EMPTY, NOW.plusSeconds(3600), device);
+        return new VerifiedIdentity(user, Permissions.nothing(), Value.Obj.EMPTY, NOW.plusSeconds(3600), device, 1);
     }
 
     @Test

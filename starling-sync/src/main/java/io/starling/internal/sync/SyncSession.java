@@ -152,6 +152,9 @@ public final class SyncSession {
     // admission: authentication of the HELLO, then (when asked for) the application's approval
     private boolean helloChecked;
     private boolean approvalNeeded;
+    /** Our HELLO waits for {@link #allow()}: the remote's certified peer id was put to the application first. */
+    private boolean helloWithheld;
+
     private @Nullable List<Message> held; // non-null while the application decides: what arrived meanwhile
     private @Nullable Hello firstHello; // the first HELLO received, accepted or not (to say why it was refused)
 
@@ -209,34 +212,52 @@ public final class SyncSession {
 
     // ---- the API --------------------------------------------------------------------------------------
 
-    /** Our HELLO. Call once, first; SUBSCRIPTIONS follows once the remote's HELLO is accepted. */
+    /**
+     * Our HELLO. Call once, first; SUBSCRIPTIONS follows once the remote's HELLO is accepted. A session awaiting
+     * approval ({@link #awaitApproval()}) whose remote's peer id is certified sends nothing yet: it asks for the
+     * decision at once and sends its HELLO only when allowed, so a refused remote learns nothing but the refusal.
+     */
     public List<Message> start() {
         if (state == State.CLOSED) return List.of();
         if (state != State.NEW) throw new IllegalStateException("start() was already called");
         return run(() -> {
             state = State.HELLO_SENT;
-            out().add(new Hello(
-                    SessionConfig.PROTOCOL_VERSION,
-                    store.appId(),
-                    store.peerId(),
-                    store.incarnation(),
-                    SessionConfig.CAP_SUMMARY
-                            | SessionConfig.CAP_ATTACHMENTS
-                            | (config.everyCollection() ? SessionConfig.CAP_EVERY : 0)
-                            | (revocations != null ? SessionConfig.CAP_REVOCATIONS : 0)
-                            | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0)
-                            | (config.ranges() ? SessionConfig.CAP_RANGES : 0)
-                            | (config.deltas() ? SessionConfig.CAP_DELTAS : 0)
-                            | (announcesResume() ? SessionConfig.CAP_RESUME : 0),
-                    config.maxFrameBytes(),
-                    store.tombstoneHorizon()));
+            long certified = remote.certifiedPeerId();
+            if (approvalNeeded && certified != 0) {
+                helloWithheld = true;
+                held = new ArrayList<>();
+                listener.approvalRequested(certified);
+                return;
+            }
+            out().add(ourHello());
         });
+    }
+
+    private Hello ourHello() {
+        return new Hello(
+                SessionConfig.PROTOCOL_VERSION,
+                store.appId(),
+                store.peerId(),
+                store.incarnation(),
+                SessionConfig.CAP_SUMMARY
+                        | SessionConfig.CAP_ATTACHMENTS
+                        | (config.everyCollection() ? SessionConfig.CAP_EVERY : 0)
+                        | (revocations != null ? SessionConfig.CAP_REVOCATIONS : 0)
+                        | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0)
+                        | (config.ranges() ? SessionConfig.CAP_RANGES : 0)
+                        | (config.deltas() ? SessionConfig.CAP_DELTAS : 0)
+                        | (announcesResume() ? SessionConfig.CAP_RESUME : 0),
+                config.maxFrameBytes(),
+                store.tombstoneHorizon());
     }
 
     /**
      * Holds the remote's HELLO, and everything after it, until the application decides: call before {@link
-     * #start()}. The listener's {@link SessionListener#approvalRequested} says when the HELLO arrived (after it
-     * passed authentication); then {@link #allow()} or {@link #deny(String)}. At most {@link #MAX_HELD_MESSAGES}
+     * #start()}. When the remote's peer id is certified ({@link RemoteIdentity#certifiedPeerId()}), {@link #start()}
+     * asks at once and withholds our own HELLO until {@link #allow()} (the remote's HELLO is then checked against the
+     * certificate when it is read); otherwise our HELLO goes out at start and the listener's {@link
+     * SessionListener#approvalRequested} says when the remote's HELLO arrived (after it passed authentication). Then
+     * {@link #allow()} or {@link #deny(String)}. At most {@link #MAX_HELD_MESSAGES}
      * messages wait meanwhile; more close the session ({@code denied}). No document crosses before the decision:
      * the session is not established, so nothing is sent either.
      */
@@ -254,10 +275,14 @@ public final class SyncSession {
             List<Message> pending = held;
             approvalNeeded = false;
             held = null;
+            if (helloWithheld) {
+                helloWithheld = false;
+                out().add(ourHello());
+            }
             if (pending == null) return;
             for (Message m : pending) {
                 if (state == State.CLOSED) return;
-                dispatch(m);
+                if (admit(m)) dispatch(m); // a HELLO held before it was checked is checked now
             }
             pump();
         });

@@ -8,6 +8,7 @@ import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.sync.Message.Batch;
 import io.starling.internal.sync.Message.Close;
+import io.starling.internal.sync.Message.Hello;
 import io.starling.internal.sync.Message.Subscriptions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -373,6 +374,57 @@ class SessionPermissionsTest {
                 .singleElement()
                 .isInstanceOfSatisfying(
                         Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.DENIED));
+    }
+
+    @Test
+    void aCertifiedRemoteIsPutToTheApplicationBeforeOurHelloAndARefusedOneLearnsOnlyTheRefusal() {
+        FakeStore a = store(1, "tasks"), b = store(2, "tasks");
+        b.insert("tasks", "t", obj("owner", "x"), t());
+        SyncSession remote = new SyncSession(b, SessionConfig.defaults(), SessionListener.NONE);
+        remote.setSubscriptions(List.of(sub("tasks", "*")));
+        List<Message> fromRemote = new java.util.ArrayList<>(remote.start());
+
+        // refused: the acceptor says nothing before the decision, then only CLOSE — no HELLO, no peer id
+        Net.Recorder refusing = new Net.Recorder();
+        SyncSession denied =
+                new SyncSession(a, SessionConfig.defaults(), refusing, new RemoteIdentity(2, Principal.UNRESTRICTED));
+        denied.awaitApproval();
+        assertThat(denied.start()).isEmpty();
+        assertThat(refusing.approvalsRequested).containsExactly(2L); // asked at once: the certificate names peer 2
+        assertThat(denied.awaitingApproval()).isTrue();
+        assertThat(denied.onMessage(fromRemote.get(0))).isEmpty(); // the remote's HELLO, if it comes first: held
+        assertThat(denied.deny("its connection-request handler did not allow this connection"))
+                .containsExactly(
+                        new Close(SyncSession.DENIED, "its connection-request handler did not allow this connection"));
+
+        // allowed before the remote said anything: our HELLO goes out then, and the session proceeds as usual
+        Net.Recorder events = new Net.Recorder();
+        SyncSession allowed =
+                new SyncSession(a, SessionConfig.defaults(), events, new RemoteIdentity(2, Principal.UNRESTRICTED));
+        allowed.awaitApproval();
+        assertThat(allowed.start()).isEmpty();
+        List<Message> hello = allowed.allow();
+        assertThat(hello)
+                .singleElement()
+                .isInstanceOfSatisfying(Hello.class, h -> assertThat(h.peerId()).isEqualTo(1));
+        List<Message> out = allowed.onMessage(fromRemote.get(0));
+        assertThat(events.established).isEqualTo(2L);
+        assertThat(out).anyMatch(m -> m instanceof Subscriptions);
+
+        // a HELLO held while the application decided is still checked against the certificate
+        Net.Recorder liar = new Net.Recorder();
+        SyncSession mismatched =
+                new SyncSession(a, SessionConfig.defaults(), liar, new RemoteIdentity(99, Principal.UNRESTRICTED));
+        mismatched.awaitApproval();
+        mismatched.start();
+        assertThat(liar.approvalsRequested).containsExactly(99L);
+        mismatched.onMessage(fromRemote.get(0)); // claims peer 2
+        List<Message> closed = mismatched.allow();
+        assertThat(closed)
+                .last()
+                .isInstanceOfSatisfying(
+                        Close.class, cl -> assertThat(cl.reason()).isEqualTo(SyncSession.UNAUTHENTICATED));
+        assertThat(liar.established).isZero();
     }
 
     @Test

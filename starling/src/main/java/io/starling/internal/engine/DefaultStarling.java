@@ -299,6 +299,7 @@ public final class DefaultStarling implements Starling {
             try {
                 DeviceLogin login = DeviceLogin.start(
                         db.config.databaseDirectory(),
+                        db.syncStore.peerId(),
                         config.identity(),
                         clock,
                         db::deviceCertificateExpired,

@@ -39,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * Design note — the device's side of the online identity mode.
  *
  * The device's key pair and certificate live in the database directory (DeviceCredentials: device.key, mode 600, and
- * device.pem). At open: a stored certificate that verifies against the trust anchor now is used as it is (no network);
- * otherwise the device logs in once, synchronously, keeping its key pair if it has one. A failed login does not fail
+ * device.pem). Every certificate the device asks for names the peer id of its store, which peers compare with the id
+ * its HELLO claims. At open: a stored certificate that verifies against the trust anchor now and names this store's
+ * peer id (or, issued before certificates named peer ids, none: it is used until its renewal) is used as it is (no
+ * network); otherwise the device logs in once, synchronously, keeping its key pair if it has one. A failed login does not fail
  * the open: the store works offline, the status says why (NOT_LOGGED_IN or EXPIRED with the problem) and the login is
  * retried with backoff on this class's own thread.
  *
@@ -63,6 +65,7 @@ final class DeviceLogin implements AutoCloseable {
     static final Duration SELF_VALIDITY = Duration.ofDays(30);
 
     private final Path dir;
+    private final long peerId; // the store's, which every certificate asked for names
     private final @Nullable URI authority; // null for the authority itself
     private final @Nullable String provider;
     private final @Nullable Authority self; // the authority itself: it issues its own certificate
@@ -73,6 +76,10 @@ final class DeviceLogin implements AutoCloseable {
     private final PeerRevocations revocations;
     private final Object revokedLock = new Object(); // turns the status REVOKED once
     private final ScheduledExecutorService thread;
+    /** Device keys whose certificate without a peer id was reported (each once). */
+    private final java.util.Set<String> warnedNoPeerId = new java.util.HashSet<>();
+
+    static final int NO_PEER_ID_WARNINGS = 10_000;
 
     private volatile String token;
     private volatile Sync.@Nullable ExpirationHandler handler;
@@ -86,6 +93,7 @@ final class DeviceLogin implements AutoCloseable {
 
     private DeviceLogin(
             Path dir,
+            long peerId,
             Identity identity,
             @Nullable Authority self,
             X509Certificate anchor,
@@ -94,6 +102,7 @@ final class DeviceLogin implements AutoCloseable {
             Consumer<String> onRevoked,
             PeerRevocations revocations) {
         this.dir = dir;
+        this.peerId = peerId;
         this.onRevoked = onRevoked;
         this.revocations = revocations;
         this.self = self;
@@ -120,13 +129,14 @@ final class DeviceLogin implements AutoCloseable {
      * @throws StarlingException {@code CONFIG_INVALID} naming the file when the trust anchor or the stored credentials
      *     cannot be read
      */
-    static DeviceLogin start(Path dir, Identity identity, Clock clock, Runnable onExpired) {
-        return start(dir, identity, clock, onExpired, why -> {}, CHECK_EVERY);
+    static DeviceLogin start(Path dir, long peerId, Identity identity, Clock clock, Runnable onExpired) {
+        return start(dir, peerId, identity, clock, onExpired, why -> {}, CHECK_EVERY);
     }
 
-    /** {@link #start(Path, Identity, Clock, Runnable)} checking what is due every {@code checkEvery} (tests). */
-    static DeviceLogin start(Path dir, Identity identity, Clock clock, Runnable onExpired, Duration checkEvery) {
-        return start(dir, identity, clock, onExpired, why -> {}, checkEvery);
+    /** {@link #start(Path, long, Identity, Clock, Runnable)} checking what is due every {@code checkEvery} (tests). */
+    static DeviceLogin start(
+            Path dir, long peerId, Identity identity, Clock clock, Runnable onExpired, Duration checkEvery) {
+        return start(dir, peerId, identity, clock, onExpired, why -> {}, checkEvery);
     }
 
     /**
@@ -135,6 +145,7 @@ final class DeviceLogin implements AutoCloseable {
      */
     static DeviceLogin start(
             Path dir,
+            long peerId,
             Identity identity,
             Clock clock,
             Runnable onExpired,
@@ -156,7 +167,8 @@ final class DeviceLogin implements AutoCloseable {
             throw new StarlingException(ErrorCode.CONFIG_INVALID, String.valueOf(e.getMessage()), e);
         }
         PeerRevocations revocations = PeerRevocations.load(anchor, dir, identity.authorityDirectory());
-        DeviceLogin login = new DeviceLogin(dir, identity, self, anchor, clock, onExpired, onRevoked, revocations);
+        DeviceLogin login =
+                new DeviceLogin(dir, peerId, identity, self, anchor, clock, onExpired, onRevoked, revocations);
         revocations.addListener(list -> login.checkRevoked());
         login.begin(stored);
         long every = Math.max(1, checkEvery.toMillis());
@@ -173,6 +185,18 @@ final class DeviceLogin implements AutoCloseable {
         if (stored != null) {
             try {
                 VerifiedIdentity id = stored.identity(anchor, clock.instant());
+                if (id.peerId() != 0 && id.peerId() != peerId) {
+                    throw new AuthException(
+                            AuthException.Code.CERTIFICATE_MALFORMED,
+                            "it names peer " + DeviceCertificates.peerIdText(id.peerId()) + " and this store is peer "
+                                    + DeviceCertificates.peerIdText(peerId));
+                }
+                if (id.peerId() == 0) {
+                    log.warn(
+                            "online identity: the stored certificate names no peer id (issued before certificates named"
+                                    + " peer ids); it is used until its renewal at {}, which asks for one",
+                            stored.renewAt());
+                }
                 if (clock.instant().isBefore(stored.expiresAt())) {
                     use(stored, id);
                     log.info(
@@ -240,6 +264,7 @@ final class DeviceLogin implements AutoCloseable {
                 throw new AuthException(AuthException.Code.CERTIFICATE_REVOKED, "the certificate's " + revoked);
             }
             X509Certificate cert = chain.get(0);
+            if (id.peerId() == 0) warnNoPeerId(id);
             return new RemoteIdentity(
                     id.userId(),
                     id.permissions(),
@@ -248,10 +273,28 @@ final class DeviceLogin implements AutoCloseable {
                     id.expiresAt(),
                     cert.getSerialNumber().toString(16),
                     cert.getIssuerX500Principal().getName(),
-                    id.deviceKeyFingerprint());
+                    id.deviceKeyFingerprint(),
+                    id.peerId());
         } catch (AuthException e) {
             throw new CertificateException(e.code().id() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A remote's certificate names no peer id (issued before certificates named peer ids): accepted until it expires,
+     * but its HELLO's peer id is not checked. Said once per device key (at most {@link #NO_PEER_ID_WARNINGS} kept).
+     */
+    private void warnNoPeerId(VerifiedIdentity id) {
+        synchronized (warnedNoPeerId) {
+            if (warnedNoPeerId.size() >= NO_PEER_ID_WARNINGS || !warnedNoPeerId.add(id.deviceKeyFingerprint())) return;
+        }
+        log.warn(
+                "online identity: the certificate of user {} (device key {}) names no peer id: it was issued before"
+                        + " certificates named peer ids, so the peer id its HELLO claims is not checked; accepted until"
+                        + " it expires at {} (the device's next renewal names one)",
+                id.userId(),
+                id.deviceKeyFingerprint().substring(0, 16),
+                id.expiresAt());
     }
 
     // ---- on the login thread
@@ -294,6 +337,7 @@ final class DeviceLogin implements AutoCloseable {
                             pair,
                             self.issue(
                                     pair.getPublic(),
+                                    peerId,
                                     Identity.AUTHORITY_USER_ID,
                                     Permissions.everything(),
                                     Value.Obj.EMPTY,
@@ -303,6 +347,7 @@ final class DeviceLogin implements AutoCloseable {
                             Objects.requireNonNull(authority),
                             Objects.requireNonNull(provider),
                             token,
+                            peerId,
                             pair,
                             anchor,
                             now,
@@ -312,12 +357,13 @@ final class DeviceLogin implements AutoCloseable {
             use(fresh, id);
             failures = 0;
             log.info(
-                    "online identity: logged in to {} as user {} (provider {}, device key {}); certificate valid until {},"
-                            + " renewal at {}",
+                    "online identity: logged in to {} as user {} (provider {}, device key {}, peer {}); certificate"
+                            + " valid until {}, renewal at {}",
                     self != null ? "itself (the authority)" : authority,
                     id.userId(),
                     self != null ? "none" : provider,
                     id.deviceKeyFingerprint().substring(0, 16),
+                    id.peerId() == 0 ? "not named" : DeviceCertificates.peerIdText(id.peerId()),
                     fresh.expiresAt(),
                     fresh.renewAt());
             nextLogin = fresh.renewAt();

@@ -710,6 +710,10 @@ final class SyncService implements AutoCloseable {
                     || SyncSession.VERSION.equals(reason)
                     // closed by the remote before any session: it refused us, whatever its reason code
                     || (byRemote && !established && !SyncSession.SELF.equals(reason));
+            if (SyncSession.UNAUTHENTICATED.equals(reason) && !byRemote && !established) {
+                // a HELLO that claims another peer id than its certificate's: refused like a bad certificate
+                metrics.connectionsRefused.increment();
+            }
             if (!refusal) {
                 String line = "sync session with {} ({}, {}) closed {} ({}): {}";
                 Object[] args = {

@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
  * @param remoteAddress the remote socket address, for logs and presence
  * @param outgoing true when this peer dialed
  * @param authenticatedPeerId the peer id bound to the remote's verified certificate, or 0 when not
- *     authenticated by peer id (playground, online)
+ *     authenticated by peer id (playground; an online certificate issued before certificates named peer ids)
  * @param remoteIdentity in the online identity mode, who the remote's verified device certificate names; null in the
  *     other modes
  */

@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param issuer the issuer's distinguished name (the authority)
  * @param deviceKeyFingerprint SHA-256 of the device's public key (SubjectPublicKeyInfo), 64 lowercase hex digits: the
  *     device's lasting identity across renewals
+ * @param peerId the peer id the certificate is bound to, which the remote's HELLO must claim; 0 for a certificate issued
+ *     before certificates named peer ids (then nothing binds the HELLO's)
  */
 public record RemoteIdentity(
         String userId,
@@ -31,7 +33,8 @@ public record RemoteIdentity(
         Instant expiresAt,
         String serialNumber,
         String issuer,
-        String deviceKeyFingerprint) {
+        String deviceKeyFingerprint,
+        long peerId) {
     public RemoteIdentity {
         Objects.requireNonNull(userId, "userId");
         Objects.requireNonNull(permissions, "permissions");

@@ -12,8 +12,11 @@ import io.starling.Sync;
 import io.starling.internal.auth.AuthConfig;
 import io.starling.internal.auth.AuthException;
 import io.starling.internal.auth.Authority;
+import io.starling.internal.auth.DeviceCertificates;
 import io.starling.internal.auth.DeviceCredentials;
 import io.starling.internal.auth.LoginService;
+import io.starling.internal.core.Value;
+import io.starling.internal.query.Permissions;
 import io.starling.testsupport.Await;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,6 +27,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,10 +63,13 @@ class DeviceLoginTest {
     URI url;
     Path dir;
     Path anchor;
+    Authority authority;
+    /** The peer id of the device's store. */
+    long peer = 0x2f1c9a0d54e1b6a7L;
 
     @BeforeEach
     void startAuthority() throws IOException {
-        Authority authority = Authority.init(tmp.resolve("authority"), START);
+        authority = Authority.init(tmp.resolve("authority"), START);
         anchor = tmp.resolve("authority").resolve(Authority.ANCHOR_FILE);
         Files.writeString(
                 tmp.resolve("auth.json"),
@@ -107,7 +115,7 @@ class DeviceLoginTest {
 
     DeviceLogin start(String token) {
         DeviceLogin login = DeviceLogin.start(
-                dir, Identity.online(url, "dev", token, anchor), clock, expired::incrementAndGet, CHECK);
+                dir, peer, Identity.online(url, "dev", token, anchor), clock, expired::incrementAndGet, CHECK);
         started.add(login);
         return login;
     }
@@ -173,6 +181,59 @@ class DeviceLoginTest {
         Await.until("expired", Duration.ofSeconds(10), () -> expired.get() == 1);
         assertThat(login.status().state()).isEqualTo(Sync.DeviceState.EXPIRED);
         assertThat(login.deviceTls()).isNull();
+    }
+
+    @Test
+    void everyCertificateNamesTheStoresPeerIdAndOneForAnotherPeerIsNotUsed() {
+        DeviceLogin login = start("tok-a");
+        assertThat(DeviceCertificates.peerIdOf(login.deviceTls().certificate())).isEqualTo(peer);
+        X509Certificate first = login.deviceTls().certificate();
+        login.close();
+        // the same directory under another peer id (a configured site id changed): the stored certificate is not
+        // this peer's, so the device logs in again, keeping its key
+        peer = 0x00000000000000aaL;
+        DeviceLogin other = start("tok-a");
+        assertThat(logins).hasValue(2);
+        assertThat(DeviceCertificates.peerIdOf(other.deviceTls().certificate())).isEqualTo(peer);
+        assertThat(other.deviceTls().certificate().getPublicKey()).isEqualTo(first.getPublicKey());
+        assertThat(other.status().state()).isEqualTo(Sync.DeviceState.VALID);
+    }
+
+    @Test
+    void aStoredCertificateWithoutAPeerIdIsUsedUntilItsRenewalWhichNamesOne() throws IOException {
+        // what an authority issued before certificates named peer ids, kept by the device
+        KeyPair pair = DeviceCredentials.newKeyPair();
+        new DeviceCredentials(
+                        pair,
+                        authority.issueWithoutPeerId(
+                                pair.getPublic(),
+                                "alice",
+                                Permissions.everything(),
+                                Value.Obj.EMPTY,
+                                Duration.ofHours(1),
+                                START))
+                .save(dir);
+        DeviceLogin login = start("tok-a");
+        assertThat(login.status().state()).isEqualTo(Sync.DeviceState.VALID);
+        assertThat(logins).hasValue(0); // used as it is: no network
+        assertThat(DeviceCertificates.peerIdOf(login.deviceTls().certificate())).isZero();
+        clock.advance(Duration.ofMinutes(40)); // the usual renewal, at two thirds
+        Await.until(
+                "renewed with a certificate that names the peer id",
+                Duration.ofSeconds(10),
+                () -> DeviceCertificates.peerIdOf(login.deviceTls().certificate()) == peer);
+        assertThat(login.deviceTls().certificate().getPublicKey()).isEqualTo(pair.getPublic());
+        assertThat(logins).hasValue(1);
+    }
+
+    @Test
+    void theAuthorityIssuesItselfACertificateForItsOwnPeerId() {
+        DeviceLogin self = DeviceLogin.start(
+                dir, peer, Identity.authority(tmp.resolve("authority")), clock, expired::incrementAndGet, CHECK);
+        started.add(self);
+        assertThat(self.status().state()).isEqualTo(Sync.DeviceState.VALID);
+        assertThat(DeviceCertificates.peerIdOf(self.deviceTls().certificate())).isEqualTo(peer);
+        assertThat(logins).hasValue(0);
     }
 
     @Test

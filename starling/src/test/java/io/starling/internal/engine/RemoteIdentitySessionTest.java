@@ -50,7 +50,8 @@ class RemoteIdentitySessionTest {
                 expiresAt,
                 "1f",
                 "CN=Starling authority test,O=Starling",
-                "ab".repeat(32));
+                "ab".repeat(32),
+                0);
     }
 
     DefaultStarling open(String name) {

@@ -108,7 +108,8 @@ final class OnlineTls implements PeerTls {
         }
         try {
             RemoteIdentity identity = host.verifyRemote(chain);
-            return new Remote(0, identity); // the HELLO's peer id is not bound by the device certificate
+            // the HELLO must claim the peer id the certificate names (0: issued before certificates named one)
+            return new Remote(identity.peerId(), identity);
         } catch (CertificateException e) {
             SSLPeerUnverifiedException u = new SSLPeerUnverifiedException(String.valueOf(e.getMessage()));
             u.initCause(e);

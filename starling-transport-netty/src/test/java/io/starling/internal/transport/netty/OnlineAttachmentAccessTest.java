@@ -49,7 +49,13 @@ class OnlineAttachmentAccessTest extends NetworkTestBase {
         KeyPair pair = DeviceCredentials.newKeyPair();
         Permissions permissions = Permissions.parse(Value.fromJava(Map.of("read", rules, "write", rules)));
         X509Certificate cert = authority.issue(
-                pair.getPublic(), userId, permissions, Value.Obj.EMPTY, Duration.ofHours(1), Instant.now());
+                pair.getPublic(),
+                OnlineIdentityTest.peerIdOf(dir),
+                userId,
+                permissions,
+                Value.Obj.EMPTY,
+                Duration.ofHours(1),
+                Instant.now());
         OnlineIdentityTest.writeCredentials(dir, pair.getPrivate(), cert);
         return dir;
     }
@@ -59,6 +65,7 @@ class OnlineAttachmentAccessTest extends NetworkTestBase {
         StarlingConfig.Builder b = StarlingConfig.builder()
                 .appId(APP)
                 .databaseDirectory(dir)
+                .siteId(OnlineIdentityTest.peerIdOf(dir))
                 .identity(Identity.online(
                         NO_AUTHORITY, "dev", "unused-token", tmp.resolve("auth").resolve(Authority.ANCHOR_FILE)))
                 // a refused fetch fails after this long without a peer that gives it

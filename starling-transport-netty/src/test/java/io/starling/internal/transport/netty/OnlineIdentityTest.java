@@ -22,6 +22,9 @@ import io.starling.internal.net.Network;
 import io.starling.internal.net.NetworkHost;
 import io.starling.internal.net.RemoteIdentity;
 import io.starling.internal.query.Permissions;
+import io.starling.internal.sync.Message;
+import io.starling.internal.sync.SessionConfig;
+import io.starling.internal.sync.WireCodec;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -77,6 +80,7 @@ class OnlineIdentityTest extends NetworkTestBase {
         KeyPair pair = DeviceCredentials.newKeyPair();
         X509Certificate cert = authority.issue(
                 pair.getPublic(),
+                OnlineIdentityTest.peerIdOf(dir),
                 userId,
                 Permissions.everything(),
                 (Value.Obj) Value.fromJava(metadata),
@@ -84,6 +88,11 @@ class OnlineIdentityTest extends NetworkTestBase {
                 Instant.now());
         writeCredentials(dir, pair.getPrivate(), cert);
         return dir;
+    }
+
+    /** The peer id a test device in {@code dir} has: fixed, so that its certificate can name it before it opens. */
+    static long peerIdOf(Path dir) {
+        return 0x5000_0000_0000_0000L | (dir.toAbsolutePath().toString().hashCode() & 0xffff_ffffL);
     }
 
     static void writeCredentials(Path dir, PrivateKey key, X509Certificate cert) throws IOException {
@@ -101,6 +110,7 @@ class OnlineIdentityTest extends NetworkTestBase {
         StarlingConfig.Builder b = StarlingConfig.builder()
                 .appId(APP)
                 .databaseDirectory(dir)
+                .siteId(OnlineIdentityTest.peerIdOf(dir))
                 .identity(Identity.online(NO_AUTHORITY, "dev", "unused-token", anchor));
         if (connectTo == null) b.listen(scheme + "://127.0.0.1:0");
         else b.connect(connectTo.toString());
@@ -179,6 +189,135 @@ class OnlineIdentityTest extends NetworkTestBase {
         }
     }
 
+    /** Mallory's valid certificate (it names the fake's peer id), presented by the fake host of this test. */
+    FakeHost mallory(Authority auth, List<Endpoint> listen, List<Endpoint> connect) {
+        KeyPair pair = DeviceCredentials.newKeyPair();
+        X509Certificate cert = auth.issue(
+                pair.getPublic(),
+                FakeHost.PEER_ID,
+                "mallory",
+                Permissions.everything(),
+                Value.Obj.EMPTY,
+                Duration.ofHours(1),
+                Instant.now());
+        return new FakeHost(new DeviceTls(pair.getPrivate(), cert, auth.anchor()), listen, connect);
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"tcp, dial", "ws, dial", "tcp, listen", "ws, listen"})
+    void aValidCertificateWhoseHelloClaimsAnotherPeerIdIsRefusedAndSaysWhy(String scheme, String badSide)
+            throws Exception {
+        Authority auth = authority("auth");
+        Path goodDir = device("good", auth, "bob", Map.of());
+        String why = "the HELLO names peer 5000000012345678 but the certificate belongs to peer 0000000000005eed";
+        try (LogCapture logs = new LogCapture()) {
+            FakeHost fake;
+            Starling good;
+            if (badSide.equals("dial")) {
+                good = online(goodDir, anchor("auth"), scheme, null);
+                fake = mallory(auth, List.of(), List.of(endpoint(good)));
+            } else {
+                fake = mallory(auth, List.of(Endpoint.parse(scheme + "://127.0.0.1:0")), List.of());
+                good = null;
+            }
+            fake.helloPeerId = 0x5000000012345678L; // another peer's id: the certificate names 5eed
+            if (good == null) good = online(goodDir, anchor("auth"), scheme, fake.listening());
+            Starling g = good;
+            subscribe(g, "c");
+            insert(g, "c", 0, 10);
+            logs.await(badSide.equals("dial") ? "refused a connection from" : "cannot sync with", why);
+            await(
+                    "the fake is told why",
+                    () -> fake.received.stream()
+                            .anyMatch(m -> m instanceof Message.Close c
+                                    && c.reason().equals("unauthenticated")
+                                    && c.message().equals(why)));
+            await("counted as a refused connection", () -> g.sync().metrics().connectionsRefused() > 0);
+            assertThat(peers(g)).isZero();
+            assertThat(g.sync().metrics().documentsSent()).isZero();
+            assertThat(fake.received).noneMatch(m -> m instanceof Message.Batch || m instanceof Message.Docs);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "ws"})
+    void aDialerTheHookRefusesLearnsNothingButTheRefusal(String scheme) throws Exception {
+        Authority auth = authority("auth");
+        Starling good = online(device("good", auth, "bob", Map.of()), anchor("auth"), scheme, null);
+        List<Presence.ConnectionRequest> requests = new CopyOnWriteArrayList<>();
+        good.presence()
+                .setConnectionRequestHandler(
+                        r -> {
+                            requests.add(r);
+                            return CompletableFuture.completedFuture(false);
+                        },
+                        Duration.ofSeconds(5));
+        subscribe(good, "c");
+        insert(good, "c", 0, 10);
+        FakeHost fake = mallory(auth, List.of(), List.of(endpoint(good)));
+        fake.helloPeerId = FakeHost.PEER_ID; // an honest HELLO
+        await("the fake is refused", () -> !fake.received.isEmpty());
+        // the hook was asked with the peer id the certificate names, before anything of the protocol crossed
+        assertThat(requests).isNotEmpty();
+        assertThat(requests.get(0).peerId()).isEqualTo(FakeHost.PEER_ID);
+        assertThat(requests.get(0).certificate().userId()).isEqualTo("mallory");
+        // the refused dialer read a CLOSE and nothing else: no HELLO, so not the listener's peer id, incarnation or
+        // capabilities
+        assertThat(fake.received.get(0))
+                .isEqualTo(new Message.Close("denied", "its connection-request handler did not allow this connection"));
+        assertThat(fake.received).noneMatch(m -> m instanceof Message.Hello);
+        assertThat(peers(good)).isZero();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "ws"})
+    void aCertificateWithoutAPeerIdIsAcceptedWithOneWarningUntilItExpires(String scheme) throws IOException {
+        Authority auth = authority("auth");
+        Path dirA = device("a", auth, "alice", Map.of());
+        // b's certificate was issued before certificates named peer ids
+        Path dirB = tmp.resolve("b");
+        Files.createDirectories(dirB);
+        KeyPair pair = DeviceCredentials.newKeyPair();
+        writeCredentials(
+                dirB,
+                pair.getPrivate(),
+                auth.issueWithoutPeerId(
+                        pair.getPublic(),
+                        "bob",
+                        Permissions.everything(),
+                        Value.Obj.EMPTY,
+                        Duration.ofHours(1),
+                        Instant.now()));
+        try (LogCapture logs = new LogCapture()) {
+            Starling a = online(dirA, anchor("auth"), scheme, null);
+            List<Presence.ConnectionRequest> requests = new CopyOnWriteArrayList<>();
+            a.presence()
+                    .setConnectionRequestHandler(
+                            r -> {
+                                requests.add(r);
+                                return CompletableFuture.completedFuture(true);
+                            },
+                            Duration.ofSeconds(5));
+            subscribe(a, "c");
+            insert(a, "c", 0, 10);
+            Starling b = online(dirB, anchor("auth"), scheme, endpoint(a));
+            subscribe(b, "c");
+            await("b syncs with a", () -> count(b, "c") == 10);
+            // the hook is asked on b's HELLO, the certificate naming no peer id
+            assertThat(requests).hasSize(1);
+            assertThat(requests.get(0).peerId()).isEqualTo(b.config().siteId().getAsLong());
+            logs.await("the certificate of user bob", "names no peer id", "accepted until it expires");
+            close(b);
+            Starling b2 = online(dirB, anchor("auth"), scheme, endpoint(a));
+            subscribe(b2, "c");
+            insert(a, "c", 100, 5);
+            await("b syncs with a again", () -> count(b2, "c") == 15);
+            assertThat(logs.lines().stream().filter(l -> l.contains("the certificate of user bob")))
+                    .as("said once per device key")
+                    .hasSize(1);
+        }
+    }
+
     /** What a misbehaving peer presents: a certificate it should not (expired) or whose key it does not hold. */
     enum Bad {
         EXPIRED,
@@ -204,6 +343,7 @@ class OnlineIdentityTest extends NetworkTestBase {
         if (bad == Bad.EXPIRED) { // issued two hours ago for one hour: expired beyond the 5 minutes of skew
             cert = auth.issue(
                     pair.getPublic(),
+                    FakeHost.PEER_ID,
                     "mallory",
                     Permissions.everything(),
                     Value.Obj.EMPTY,
@@ -212,7 +352,13 @@ class OnlineIdentityTest extends NetworkTestBase {
             presented = pair.getPrivate();
         } else { // alice's valid certificate, presented by a peer holding another key
             cert = auth.issue(
-                    pair.getPublic(), "alice", Permissions.everything(), Value.Obj.EMPTY, Duration.ofHours(1), now);
+                    pair.getPublic(),
+                    FakeHost.PEER_ID,
+                    "alice",
+                    Permissions.everything(),
+                    Value.Obj.EMPTY,
+                    Duration.ofHours(1),
+                    now);
             presented = DeviceCredentials.newKeyPair().getPrivate();
         }
         X509Certificate anchor = auth.anchor();
@@ -253,7 +399,13 @@ class OnlineIdentityTest extends NetworkTestBase {
      * expired certificate, another device's certificate) and counts the sessions it would have started.
      */
     final class FakeHost implements NetworkHost {
+        static final long PEER_ID = 0x5eedL;
         final AtomicInteger attached = new AtomicInteger();
+        /** The peer id its HELLO claims; 0 sends no HELLO and closes each connection at once. */
+        volatile long helloPeerId;
+        /** What it received on its connections, decoded. */
+        final List<Message> received = new CopyOnWriteArrayList<>();
+
         private final DeviceTls tls;
         private final StarlingConfig config;
         private final Network network;
@@ -263,7 +415,7 @@ class OnlineIdentityTest extends NetworkTestBase {
             this.config = StarlingConfig.builder()
                     .appId(APP)
                     .databaseDirectory(tmp.resolve("fake"))
-                    .siteId(0x5eedL)
+                    .siteId(PEER_ID)
                     .identity(Identity.online(NO_AUTHORITY, "dev", "unused", tmp.resolve("unused.pem")))
                     .listen(listen)
                     .connect(connect)
@@ -278,7 +430,7 @@ class OnlineIdentityTest extends NetworkTestBase {
 
         @Override
         public long peerId() {
-            return 0x5eedL;
+            return PEER_ID;
         }
 
         @Override
@@ -288,7 +440,7 @@ class OnlineIdentityTest extends NetworkTestBase {
 
         @Override
         public int protocolVersion() {
-            return io.starling.internal.sync.SessionConfig.PROTOCOL_VERSION;
+            return SessionConfig.PROTOCOL_VERSION;
         }
 
         @Override
@@ -299,10 +451,24 @@ class OnlineIdentityTest extends NetworkTestBase {
         @Override
         public MessageChannel.Receiver attach(MessageChannel channel, ConnectionInfo info) {
             attached.incrementAndGet();
-            channel.close();
+            long hello = helloPeerId;
+            if (hello == 0) {
+                channel.close();
+            } else {
+                channel.send(WireCodec.encode(new Message.Hello(
+                        SessionConfig.PROTOCOL_VERSION,
+                        APP,
+                        hello,
+                        0x1ca4L,
+                        0,
+                        SessionConfig.defaults().maxFrameBytes(),
+                        0)));
+            }
             return new MessageChannel.Receiver() {
                 @Override
-                public void onMessage(byte[] message) {}
+                public void onMessage(byte[] message) {
+                    if (hello != 0) received.add(WireCodec.decode(message));
+                }
 
                 @Override
                 public void onClosed() {}
@@ -338,7 +504,8 @@ class OnlineIdentityTest extends NetworkTestBase {
                         id.expiresAt(),
                         c.getSerialNumber().toString(16),
                         c.getIssuerX500Principal().getName(),
-                        id.deviceKeyFingerprint());
+                        id.deviceKeyFingerprint(),
+                        id.peerId());
             } catch (AuthException e) {
                 throw new CertificateException(e.code().id() + ": " + e.getMessage(), e);
             }

@@ -47,7 +47,13 @@ class OnlinePermissionsTest extends NetworkTestBase {
         KeyPair pair = DeviceCredentials.newKeyPair();
         Permissions permissions = Permissions.parse(Value.fromJava(Map.of("read", read, "write", write)));
         X509Certificate cert = authority.issue(
-                pair.getPublic(), userId, permissions, Value.Obj.EMPTY, Duration.ofHours(1), Instant.now());
+                pair.getPublic(),
+                OnlineIdentityTest.peerIdOf(dir),
+                userId,
+                permissions,
+                Value.Obj.EMPTY,
+                Duration.ofHours(1),
+                Instant.now());
         OnlineIdentityTest.writeCredentials(dir, pair.getPrivate(), cert);
         return dir;
     }
@@ -56,6 +62,7 @@ class OnlinePermissionsTest extends NetworkTestBase {
         StarlingConfig.Builder b = StarlingConfig.builder()
                 .appId(APP)
                 .databaseDirectory(dir)
+                .siteId(OnlineIdentityTest.peerIdOf(dir))
                 .identity(Identity.online(NO_AUTHORITY, "dev", "unused-token", anchor()));
         if (hub == null) b.listen("tcp://127.0.0.1:0");
         else b.connect(endpoint(hub).toString());

@@ -47,6 +47,7 @@ class OnlineRevocationTest extends NetworkTestBase {
         KeyPair pair = DeviceCredentials.newKeyPair();
         X509Certificate cert = authority.issue(
                 pair.getPublic(),
+                OnlineIdentityTest.peerIdOf(dir),
                 userId,
                 Permissions.everything(),
                 Value.Obj.EMPTY,
@@ -60,6 +61,7 @@ class OnlineRevocationTest extends NetworkTestBase {
         StarlingConfig.Builder b = StarlingConfig.builder()
                 .appId(APP)
                 .databaseDirectory(dir)
+                .siteId(OnlineIdentityTest.peerIdOf(dir))
                 .identity(Identity.online(
                         NO_AUTHORITY, "dev", "unused-token", authDir().resolve(Authority.ANCHOR_FILE)));
         if (connectTo != null) b.connect(endpoint(connectTo).toString());
