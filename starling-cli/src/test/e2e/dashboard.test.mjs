@@ -60,6 +60,16 @@ async function exec(peer, statement, args) {
   return body;
 }
 
+/** POST /api/v1/execute with the body as raw JSON text; resolves to the answer's raw text (no number rounded). */
+async function execRaw(peer, body) {
+  const res = await fetch(peer.http + '/api/v1/execute', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + TOKEN }, body
+  });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  return text;
+}
+
 async function until(what, check, ms = 30_000) {
   const deadline = Date.now() + ms;
   let last;
@@ -243,6 +253,117 @@ test('the Collections view shows counts and a document written on another peer w
   page.once('dialog', d => d.accept());
   await page.click('#view-collections button:has-text("Delete")');
   await until('the delete', async () => (await exec(peers.a, 'SELECT * FROM tasks WHERE _id = \'t007\'')).items.length === 0);
+});
+
+// Integers beyond 2^53 (what JSON.parse rounds) and floats with a whole value, as the API writes them. Two ids one
+// apart, so that a rounded id names the other document.
+const TWO_53 = '9007199254740992', BIG_ID = '9007199254740993';
+const bigDoc = () => execRaw(peers.a, `{"statement": "SELECT * FROM big WHERE _id = ${BIG_ID}"}`);
+const otherDoc = () => execRaw(peers.a, `{"statement": "SELECT * FROM big WHERE _id = ${TWO_53}"}`);
+
+test('integers beyond 2^53 stay exact in the Collections, Query and Live views and through the editor', async () => {
+  await execRaw(peers.a, `{"statement": "INSERT INTO big DOCUMENTS (:docs)", "args": {"docs": [
+    {"_id": ${TWO_53}, "title": "two to the 53", "n": 1},
+    {"_id": ${BIG_ID}, "title": "x", "n": 9007199254740993, "max": 9223372036854775807, "m": -9007199254740993, "f": 1.0, "w": 2.0E20,
+     "g": 1e300, "h": 0.5, "nested": {"list": [9007199254740995, 2]}}]}}`);
+  const before = await bigDoc(), other = await otherDoc();
+  assert.match(before, /"n":9007199254740993,/);
+  assert.match(before, /"f":1\.0,/);
+  await page.goto(peers.a.http + '/#collections');
+  await page.click('#view-collections tr[data-collection="big"]');
+  // two rows, each under its own exact _id, values as stored
+  await page.waitForSelector(`#view-collections .docs tr[data-id="${BIG_ID}"]`);
+  const ids = await page.$$eval('#view-collections .docs tbody tr', trs => trs.map(tr => tr.dataset.id));
+  assert.deepEqual(ids, [TWO_53, BIG_ID]);
+  const shown = await page.$eval('#view-collections .docs table', t => {
+    const head = [...t.querySelectorAll('th')].map(th => th.textContent);
+    return [...t.querySelectorAll('tbody tr')].map(tr => Object.fromEntries([...tr.children].map((td, i) => [head[i], td.textContent])));
+  });
+  const { nested, ...flat } = shown[1];
+  assert.deepEqual(flat, { _id: BIG_ID, title: 'x', n: BIG_ID, max: '9223372036854775807', m: '-9007199254740993', f: '1.0', w: '2.0E20', g: '1e+300', h: '0.5' });
+  assert.match(nested, /9007199254740995/);
+  assert.match(await page.textContent('#page-position'), new RegExp(`${TWO_53} – ${BIG_ID}`));
+  // the editor shows the exact text; changing only the title leaves every other field exactly as it was
+  await page.click(`#view-collections tr[data-id="${BIG_ID}"]`);
+  const editor = '#view-collections textarea[aria-label="document JSON"]';
+  const text = await page.inputValue(editor);
+  for (const v of [`"_id": ${BIG_ID}`, `"n": ${BIG_ID}`, '"max": 9223372036854775807', '"m": -9007199254740993', '"f": 1.0', '"w": 2.0E20', '9007199254740995']) {
+    assert.ok(text.includes(v), `${v} in ${text}`);
+  }
+  assert.match(await page.textContent('#view-collections .doc-title'), new RegExp(BIG_ID));
+  assert.ok(text.includes('"title": "x"'), text);
+  await page.fill(editor, text.replace('"title": "x"', '"title": "edited"'));
+  await page.click('#view-collections button:has-text("Save")');
+  await page.waitForSelector('#view-collections .doc-editor .status:has-text("Saved")');
+  assert.equal(await bigDoc(), before.replace('"title":"x"', '"title":"edited"'));
+  assert.equal(await otherDoc(), other);
+  await page.waitForSelector(`#view-collections .docs tr[data-id="${BIG_ID}"]:has-text("edited")`);
+  await shoot('big-integers-collections');
+  // Query: an argument beyond 2^53 typed by the user selects that document, not the one its double would name
+  await page.goto(peers.a.http + '/#query');
+  await typeInEditor('#view-query', 'SELECT _id, title, n, f, g FROM big WHERE _id = :id');
+  await page.fill('#view-query textarea.args', `{"id": ${BIG_ID}}`);
+  await page.click('#view-query #run');
+  await page.waitForSelector('#view-query .results tbody tr');
+  const cells = await page.$$eval('#view-query .results tbody tr', trs => trs.map(tr => [...tr.children].map(td => td.textContent)));
+  assert.deepEqual(cells, [[BIG_ID, 'edited', BIG_ID, '1.0', '1e+300']]);
+  await page.click('#view-query button:has-text("JSON")');
+  const json = await page.textContent('#view-query pre.json');
+  assert.ok(json.includes(`"_id": ${BIG_ID}`) && json.includes(`"n": ${BIG_ID}`) && json.includes('"f": 1.0'), json);
+  await shoot('big-integers-query');
+  await page.click('#view-query button:has-text("Table")');
+  // Live: rows keyed by their exact ids; a change that a double cannot see (2^53 + 1 to 2^53) is marked
+  await page.goto(peers.a.http + '/#live');
+  await typeInEditor('#view-live', 'SELECT _id, n FROM big ORDER BY _id');
+  await page.click('#watch');
+  await page.waitForSelector(`#view-live tbody tr[data-key="${BIG_ID}"]`);
+  assert.equal(await page.$$eval('#view-live tbody tr', trs => trs.length), 2);
+  await execRaw(peers.a, `{"statement": "UPDATE big SET n = ${TWO_53} WHERE _id = ${BIG_ID}"}`);
+  const changed = await page.waitForSelector(`#view-live tbody tr[data-key="${BIG_ID}"] td.changed`, { timeout: 30_000 });
+  assert.equal(await changed.textContent(), TWO_53);
+  assert.equal(await page.$$eval(`#view-live tbody tr[data-key="${TWO_53}"] td.changed`, tds => tds.length), 0);
+  await page.click('#view-live button:has-text("Stop")');
+  // delete removes that document, not its neighbour
+  await page.goto(peers.a.http + '/#collections');
+  await page.click('#view-collections tr[data-collection="big"]');
+  await page.click(`#view-collections tr[data-id="${BIG_ID}"]`);
+  page.once('dialog', d => d.accept());
+  await page.click('#view-collections button:has-text("Delete")');
+  await until('the delete', async () => !(await bigDoc()).includes(BIG_ID));
+  assert.equal(await otherDoc(), other);
+});
+
+test('a browser without exact numbers refuses to save or delete a document it would change', async () => {
+  await execRaw(peers.a, `{"statement": "INSERT INTO big DOCUMENTS (:d) ON ID CONFLICT DO UPDATE", "args": {"d": {"_id": ${BIG_ID}, "title": "x", "n": 9223372036854775807}}}`);
+  const before = await bigDoc(), other = await otherDoc();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    // as in a browser that predates JSON.rawJSON (the page then parses as JSON.parse always did)
+    await context.addInitScript(token => { delete JSON.rawJSON; sessionStorage.setItem('starling.token', token); }, TOKEN);
+    const old = await context.newPage();
+    await old.goto(peers.a.http + '/#collections');
+    await old.click('#view-collections tr[data-collection="big"]');
+    await old.waitForSelector('#view-collections .docs tbody tr:nth-child(2)');
+    await old.click('#view-collections .docs tbody tr:nth-child(2)'); // the big id, shown rounded to its neighbour's
+    const editor = '#view-collections textarea[aria-label="document JSON"]';
+    await old.fill(editor, (await old.inputValue(editor)).replace('"title": "x"', '"title": "edited"'));
+    await old.click('#view-collections button:has-text("Save")');
+    const refused = await old.waitForSelector('#view-collections .doc-editor .status.error');
+    assert.match(await refused.textContent(), /cannot keep the integer 9007199254740992 in the document exactly/);
+    await old.click('#view-collections button:has-text("Delete")'); // refused before the confirmation
+    assert.match(await refused.textContent(), /cannot keep the integer 9007199254740992 in the _id exactly/);
+    await old.screenshot({ path: join(SHOTS, 'big-integers-refused.png') });
+    await old.goto(peers.a.http + '/#query');
+    await old.waitForSelector('#view-query .CodeMirror');
+    await old.fill('#view-query textarea.args', `{"id": ${BIG_ID}}`);
+    await old.click('#view-query #run');
+    await old.waitForSelector('#view-query .status.error');
+    assert.match(await old.textContent('#view-query .status'), /cannot keep the integer 9007199254740993 in the arguments exactly/);
+    assert.equal(await bigDoc(), before);
+    assert.equal(await otherDoc(), other);
+  } finally {
+    await context.close();
+  }
 });
 
 test('the Indexes view lists, creates and drops indexes', async () => {

@@ -32,6 +32,7 @@
   const fmt = new Intl.NumberFormat('en');
   const num = n => fmt.format(n);
   function bytes(n) {
+    n = Number(n); // a counter beyond 2^53 (a BigInt, see parseJson) only needs to be about right here
     if (n < 1024) return n.toFixed(0) + ' B';
     const u = ['KiB', 'MiB', 'GiB', 'TiB'];
     let i = -1;
@@ -41,6 +42,62 @@
   function ident(name) {
     return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !RESERVED.has(name.toUpperCase())
       ? name : '`' + name.replace(/`/g, '``') + '`';
+  }
+
+  // ---- JSON that keeps numbers exact -------------------------------------------------------------------------
+  // Starling stores 64-bit integers and 64-bit floats; JSON.parse turns every number into a double, which rounds
+  // integers beyond ±2^53 and makes a float such as 1.0 indistinguishable from the integer 1. So every JSON text
+  // the page reads (API answers, event streams, what the user types) goes through parseJson, and everything it
+  // sends or shows as JSON through toJson:
+  //   - an integer (no '.', 'e' or 'E' in its text) outside the safe range becomes a BigInt, written back as its
+  //     digits;
+  //   - a float that JavaScript would write back as an integer (1.0, -0.0, 1.5e20) becomes a WholeFloat holding its
+  //     text, written back as that text;
+  //   - every other number stays a plain number (it writes back as the same value and type).
+  // This needs the reviver's source text (context.source) and JSON.rawJSON. A browser without them gets plain
+  // JSON.parse (today's behaviour), and the page refuses to send a text holding an integer it cannot keep exactly
+  // (unsafeIntegers) rather than send it rounded.
+  /** A float with a whole value, kept as its JSON text (so that 1.0 stays a float, not the integer 1). */
+  class WholeFloat {
+    constructor(text) { this.text = text; Object.freeze(this); }
+    toString() { return this.text; }
+  }
+  const EXACT_NUMBERS = (() => {
+    try {
+      const big = '9007199254740993';
+      let seen = null;
+      JSON.parse(big, (k, v, context) => { seen = context && context.source; return v; });
+      return seen === big && typeof JSON.rawJSON === 'function' && JSON.stringify([JSON.rawJSON(big)]) === '[' + big + ']';
+    } catch (e) {
+      return false;
+    }
+  })();
+  const isFloatText = text => /[.eE]/.test(text);
+  function exactNumber(key, value, context) {
+    if (typeof value !== 'number') return value;
+    const text = context.source;
+    if (!isFloatText(text)) return Number.isSafeInteger(value) ? value : BigInt(text);
+    return isFloatText(JSON.stringify(value)) ? value : new WholeFloat(text);
+  }
+  function parseJson(text) { return EXACT_NUMBERS ? JSON.parse(text, exactNumber) : JSON.parse(text); }
+  function exactReplacer(key, value) {
+    if (typeof value === 'bigint') return JSON.rawJSON(value.toString());
+    if (value instanceof WholeFloat) return JSON.rawJSON(value.text);
+    return value;
+  }
+  function toJson(value, space) { return JSON.stringify(value, EXACT_NUMBERS ? exactReplacer : null, space); }
+  /** The integers of a (valid) JSON text that a plain number cannot hold exactly; empty when the browser keeps them. */
+  function unsafeIntegers(text) {
+    if (EXACT_NUMBERS) return [];
+    const found = [];
+    for (const m of text.matchAll(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g)) {
+      if (m[0][0] !== '"' && !isFloatText(m[0]) && !Number.isSafeInteger(Number(m[0]))) found.push(m[0]);
+    }
+    return found;
+  }
+  function unsafeMessage(what, found) {
+    return `This browser cannot keep the integer ${found[0]} in ${what} exactly (it lacks JSON.rawJSON and the source ` +
+      'text in JSON.parse), so nothing was sent: it would have been rounded. Use a current browser for this.';
   }
 
   // ---- the API -----------------------------------------------------------------------------------------------
@@ -60,7 +117,7 @@
     const res = await fetch(path, opts);
     const text = await res.text();
     let body = text;
-    try { body = JSON.parse(text); } catch (e) { /* not JSON */ }
+    try { body = parseJson(text); } catch (e) { /* not JSON */ }
     if (res.status === 401) { loggedOut('The peer refused this token.'); }
     if (!res.ok) {
       const err = body && body.error ? body.error : { code: 'http/' + res.status, message: String(text) };
@@ -71,7 +128,7 @@
   function execute(statement, args) {
     return api('/api/v1/execute', {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ statement, args: args || {} })
+      body: toJson({ statement, args: args || {} })
     });
   }
   const rows = async (statement, args) => (await execute(statement, args)).items;
@@ -100,7 +157,7 @@
             const event = buf.slice(0, i);
             buf = buf.slice(i + 2);
             const data = event.split('\n').filter(l => l.startsWith('data:')).map(l => l.slice(5).replace(/^ /, ''));
-            if (data.length) onData(JSON.parse(data.join('\n')));
+            if (data.length) onData(parseJson(data.join('\n')));
           }
         }
         onError('the stream ended (the peer stopped?)');
@@ -115,20 +172,20 @@
   function valueCell(v) {
     if (v === undefined) return h('span', { class: 'v-missing' }, 'missing');
     if (v === null) return h('span', { class: 'v-null' }, 'null');
-    if (typeof v === 'number') return h('span', { class: 'v-num' }, String(v));
+    if (typeof v === 'number' || typeof v === 'bigint' || v instanceof WholeFloat) return h('span', { class: 'v-num' }, String(v));
     if (typeof v === 'boolean') return h('span', { class: 'v-bool' }, String(v));
     if (typeof v === 'string') return h('span', { class: 'v-str' }, v);
     const n = Array.isArray(v) ? v.length : Object.keys(v).length;
     if (n === 0) return h('span', { class: 'v-null' }, Array.isArray(v) ? '[]' : '{}');
     const label = Array.isArray(v) ? `[ ${n} item${n === 1 ? '' : 's'} ]` : `{ ${n} field${n === 1 ? '' : 's'} }`;
-    return h('details', { class: 'nested' }, h('summary', {}, label), h('pre', {}, JSON.stringify(v, null, 2)));
+    return h('details', { class: 'nested' }, h('summary', {}, label), h('pre', {}, toJson(v, 2)));
   }
   /** Columns in projection order: the keys of the rows in the order they first appear. */
   function columnsOf(items) {
     const cols = [];
     const seen = new Set();
     for (const it of items.slice(0, MAX_TABLE_ROWS)) {
-      if (it === null || typeof it !== 'object' || Array.isArray(it)) continue;
+      if (it === null || typeof it !== 'object' || Array.isArray(it) || it instanceof WholeFloat) continue;
       for (const k of Object.keys(it)) if (!seen.has(k)) { seen.add(k); cols.push(k); }
     }
     return cols;
@@ -222,11 +279,13 @@
       box.classList.remove('invalid');
       if (!text) return {};
       let v;
-      try { v = JSON.parse(text); } catch (e) { box.classList.add('invalid'); throw new ApiError(0, 'arguments', 'the arguments are not valid JSON: ' + e.message); }
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      try { v = parseJson(text); } catch (e) { box.classList.add('invalid'); throw new ApiError(0, 'arguments', 'the arguments are not valid JSON: ' + e.message); }
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof WholeFloat) {
         box.classList.add('invalid');
         throw new ApiError(0, 'arguments', 'the arguments must be a JSON object, such as {"year": 1990}');
       }
+      const unsafe = unsafeIntegers(text);
+      if (unsafe.length) { box.classList.add('invalid'); throw new ApiError(0, 'arguments', unsafeMessage('the arguments', unsafe)); }
       return v;
     };
     return box;
@@ -259,10 +318,10 @@
       const items = last.items;
       const plan = items.length === 1 && items[0] && items[0].plan && /^\s*explain\b/i.test(last.statement);
       if (plan && mode !== 'json') { out.append(h('div', { class: 'card' }, planTree(items[0].plan))); return; }
-      if (mode === 'json') { out.append(h('div', { class: 'table-wrap' }, h('pre', { class: 'json' }, JSON.stringify(last.raw, null, 2)))); return; }
+      if (mode === 'json') { out.append(h('div', { class: 'table-wrap' }, h('pre', { class: 'json' }, toJson(last.raw, 2)))); return; }
       if (!items.length) {
         out.append(h('p', { class: 'muted' }, last.raw.mutatedDocumentIds && last.raw.mutatedDocumentIds.length
-          ? 'Changed: ' + last.raw.mutatedDocumentIds.map(x => JSON.stringify(x)).join(', ') : 'No rows.'));
+          ? 'Changed: ' + last.raw.mutatedDocumentIds.map(x => toJson(x)).join(', ') : 'No rows.'));
         return;
       }
       out.append(table(items));
@@ -334,7 +393,7 @@
     const details = [];
     for (const [k, v] of Object.entries(op)) {
       if (k === 'operator' || k === 'input' || k === 'inputs') continue;
-      details.push(k + ': ' + (typeof v === 'string' ? v : JSON.stringify(v)));
+      details.push(k + ': ' + (typeof v === 'string' ? v : toJson(v)));
     }
     const children = [];
     if (op.input) children.push(op.input);
@@ -394,12 +453,12 @@
       const atStart = anchor.from === 'first' || (pageBackwards && !pageMore);
       const atEnd = anchor.from === 'last' || (!pageBackwards && !pageMore);
       const first = items.length ? items[0]._id : null, last = items.length ? items[items.length - 1]._id : null;
-      const where = anchor.from === 'last' ? 'last page' : pageNo > 0 ? 'page ' + num(pageNo) : 'from _id ≥ ' + JSON.stringify(anchor.atLeast);
+      const where = anchor.from === 'last' ? 'last page' : pageNo > 0 ? 'page ' + num(pageNo) : 'from _id ≥ ' + toJson(anchor.atLeast);
       pager.replaceChildren(
         h('button', { disabled: atStart, onclick: () => go({ from: 'first' }, 1) }, '« First'),
         h('button', { disabled: atStart || !items.length, onclick: () => go({ before: first }, pageNo > 1 ? pageNo - 1 : 0) }, '‹ Previous'),
         h('span', { class: 'muted', id: 'page-position' }, items.length
-          ? `${where} · ${JSON.stringify(first)} – ${JSON.stringify(last)}` + (filter.trim() ? ' (filtered)' : total != null ? ` · ${num(total)} in all` : '')
+          ? `${where} · ${toJson(first)} – ${toJson(last)}` + (filter.trim() ? ' (filtered)' : total != null ? ` · ${num(total)} in all` : '')
           : 'no documents'),
         h('button', { disabled: atEnd || !items.length, onclick: () => go({ after: last }, pageNo > 0 ? pageNo + 1 : 0) }, 'Next ›'),
         h('button', { disabled: atEnd, onclick: () => go({ from: 'last' }, 0) }, 'Last »'),
@@ -412,7 +471,7 @@
       docsBox.replaceChildren(items.length ? table(items, {
         columns: cols,
         onRow: it => openDocument(it),
-        decorate: (tr, it) => { const k = JSON.stringify(it._id); tr.dataset.id = k; if (k === selectedKey) tr.classList.add('selected'); }
+        decorate: (tr, it) => { const k = toJson(it._id); tr.dataset.id = k; if (k === selectedKey) tr.classList.add('selected'); }
       }) : h('p', { class: 'muted' }, filter.trim() ? 'No document matches the filter.' : 'No documents.'));
       renderPager();
     }
@@ -420,7 +479,7 @@
       if (stopPage) stopPage();
       pageError = null;
       const q = pageQuery(), from = anchor;
-      const path = '/api/v1/observe?statement=' + encodeURIComponent(q.statement) + '&args=' + encodeURIComponent(JSON.stringify(q.args));
+      const path = '/api/v1/observe?statement=' + encodeURIComponent(q.statement) + '&args=' + encodeURIComponent(toJson(q.args));
       stopPage = eventStream(path, data => {
         // "previous" onto the start of the collection: show the first full page instead of a short one
         if ('before' in from && data.items.length <= PAGE) { go({ from: 'first' }, 1); return; }
@@ -439,7 +498,7 @@
       const goTo = () => {
         const text = jump.value.trim();
         if (!text) return;
-        let id; try { id = JSON.parse(text); } catch (e) { id = text; }
+        let id; try { id = parseJson(text); } catch (e) { id = text; }
         go({ atLeast: id }, 0);
       };
       jump.addEventListener('keydown', e => { if (e.key === 'Enter') goTo(); });
@@ -451,16 +510,18 @@
       watchPage();
     }
     function openDocument(doc) {
-      selectedKey = JSON.stringify(doc._id);
+      selectedKey = toJson(doc._id);
       for (const tr of docsBox.querySelectorAll('tr')) tr.classList.toggle('selected', tr.dataset.id === selectedKey);
-      const text = h('textarea', { spellcheck: 'false', 'aria-label': 'document JSON' }, JSON.stringify(doc, null, 2));
+      const text = h('textarea', { spellcheck: 'false', 'aria-label': 'document JSON' }, toJson(doc, 2));
       const msg = h('p', { class: 'status' });
       const close = () => { editorBox.replaceChildren(); selectedKey = null; renderDocs(); };
       async function save() {
         let edited;
-        try { edited = JSON.parse(text.value); } catch (e) { msg.className = 'status error'; msg.textContent = 'Not valid JSON: ' + e.message; return; }
-        if (!edited || typeof edited !== 'object' || Array.isArray(edited)) { msg.className = 'status error'; msg.textContent = 'A document is a JSON object.'; return; }
-        if (JSON.stringify(edited._id) !== JSON.stringify(doc._id)) { msg.className = 'status error'; msg.textContent = 'The _id cannot change (copy the document under a new _id with the Query view instead).'; return; }
+        try { edited = parseJson(text.value); } catch (e) { msg.className = 'status error'; msg.textContent = 'Not valid JSON: ' + e.message; return; }
+        if (!edited || typeof edited !== 'object' || Array.isArray(edited) || edited instanceof WholeFloat) { msg.className = 'status error'; msg.textContent = 'A document is a JSON object.'; return; }
+        if (toJson(edited._id) !== toJson(doc._id)) { msg.className = 'status error'; msg.textContent = 'The _id cannot change (copy the document under a new _id with the Query view instead).'; return; }
+        const unsafe = unsafeIntegers(text.value);
+        if (unsafe.length) { msg.className = 'status error'; msg.textContent = unsafeMessage('the document', unsafe); return; }
         try {
           await execute(`INSERT INTO ${ident(current)} DOCUMENTS (:doc) ON ID CONFLICT DO UPDATE`, { doc: edited });
           const removed = Object.keys(doc).filter(k => k !== '_id' && !(k in edited));
@@ -469,11 +530,13 @@
         } catch (e) { msg.className = 'status error'; msg.textContent = errorText(e); }
       }
       async function remove() {
-        if (!confirm(`Delete the document ${JSON.stringify(doc._id)} from ${current}? Peers that sync it delete it too.`)) return;
+        const unsafe = unsafeIntegers(toJson(doc._id));
+        if (unsafe.length) { msg.className = 'status error'; msg.textContent = unsafeMessage('the _id', unsafe); return; }
+        if (!confirm(`Delete the document ${toJson(doc._id)} from ${current}? Peers that sync it delete it too.`)) return;
         try { await execute(`DELETE FROM ${ident(current)} WHERE _id = :id`, { id: doc._id }); close(); loadList(); } catch (e) { msg.className = 'status error'; msg.textContent = errorText(e); }
       }
       editorBox.replaceChildren(h('div', { class: 'card' },
-        h('h2', { class: 'doc-title' }, 'Document ' + JSON.stringify(doc._id)), text, msg,
+        h('h2', { class: 'doc-title' }, 'Document ' + toJson(doc._id)), text, msg,
         h('div', { class: 'row' }, h('button', { class: 'primary', onclick: save }, 'Save'),
           h('button', { class: 'danger', onclick: remove }, 'Delete…'), h('button', { onclick: close }, 'Close'))));
     }
@@ -491,7 +554,7 @@
 
   views.live = (() => {
     let el, cm, args, status, out, stop = null, prev = new Map(), prevOrder = [], ghosts = [], columns = [], updates = 0;
-    const keyOf = (it, i) => (it && typeof it === 'object' && '_id' in it ? JSON.stringify(it._id) : '#' + i);
+    const keyOf = (it, i) => (it && typeof it === 'object' && '_id' in it ? toJson(it._id) : '#' + i);
     function renderDelivery(items) {
       updates++;
       const now = Date.now();
@@ -513,7 +576,7 @@
         else if (!old && !firstDelivery) tr.className = 'added';
         for (const c of columns) {
           const td = h('td', {}, valueCell(r.item[c]));
-          if (!r.gone && old && JSON.stringify(old[c]) !== JSON.stringify(r.item[c])) td.className = 'changed';
+          if (!r.gone && old && toJson(old[c]) !== toJson(r.item[c])) td.className = 'changed';
           tr.append(td);
         }
         body.append(tr);
@@ -534,7 +597,7 @@
       try { a = args.read(); } catch (e) { status.className = 'status error'; status.textContent = e.message; return; }
       prev = new Map(); prevOrder = []; ghosts = []; columns = []; updates = 0;
       status.className = 'status'; status.textContent = 'Starting…';
-      const q = '/api/v1/observe?statement=' + encodeURIComponent(cm.getValue().trim()) + '&args=' + encodeURIComponent(JSON.stringify(a));
+      const q = '/api/v1/observe?statement=' + encodeURIComponent(cm.getValue().trim()) + '&args=' + encodeURIComponent(toJson(a));
       stop = eventStream(q, data => renderDelivery(data.items), msg => {
         status.className = 'status error'; status.textContent = msg; markError(cm, msg); stop = null; buttons();
       });
@@ -633,7 +696,7 @@
           formatter: p => {
             if (p.dataType === 'edge') return `${p.data.source.slice(0, 8)} — ${p.data.target.slice(0, 8)}<br>transport: <b>${p.data.transport}</b>`;
             const peer = p.data.peer;
-            const meta = JSON.stringify(peer.metadata || {});
+            const meta = toJson(peer.metadata || {});
             const user = peer.metadata && (peer.metadata.user || peer.metadata.userId);
             return `<b>${peer.peerId}</b>${peer.hops === 0 ? ' (this peer)' : ''}<br>hops: ${peer.hops}` +
               (user ? `<br>user: ${escapeHtml(String(user))}` : '') + `<br>metadata: ${escapeHtml(meta)}`;
@@ -732,9 +795,9 @@
       const out = [];
       for (let i = rate ? 1 : 0; i < samples.length; i++) {
         const s = samples[i];
-        if (!rate) { out.push([s.t, s[key]]); continue; }
+        if (!rate) { out.push([s.t, Number(s[key])]); continue; }
         const p = samples[i - 1];
-        out.push([s.t, Math.max(0, (s[key] - p[key]) * 1000 / Math.max(1, s.t - p.t))]);
+        out.push([s.t, Math.max(0, (Number(s[key]) - Number(p[key])) * 1000 / Math.max(1, s.t - p.t))]);
       }
       return out;
     }
