@@ -780,7 +780,7 @@ public final class DocumentState {
             }
         }
         boolean hasContributions = false;
-        Value total = assigned != null && assigned.isNumber() ? assigned : new Value.Int(0);
+        Node.Sum total = new Node.Sum(assigned != null && assigned.isNumber() ? assigned : new Value.Int(0));
         if ((flags & 16) != 0) {
             int size = r.readLength(r.remaining());
             Stamp prevSeries = null;
@@ -789,13 +789,13 @@ public final class DocumentState {
                 prevSeries = c.series();
                 if (c.basis().compareTo(clear) < 0) throw new NotNormal();
                 hasContributions = true;
-                if (c.basis().equals(clear)) total = Node.add(total, c.sum());
+                if (c.basis().equals(clear)) total.add(c.sum());
             }
         }
         if (fields != null) return Value.Obj.ofOwned(fields);
         // as Node.visible: a register, or a counter (its base or 0, plus the series that counted toward it)
         if (assigned != null && kind == Node.REGISTER && (!hasContributions || !assigned.isNumber())) return assigned;
-        if (assigned != null || hasContributions) return Node.finite(total);
+        if (assigned != null || hasContributions) return total.value();
         return Value.MISSING;
     }
 

@@ -3,6 +3,7 @@ package io.starling.internal.crdt;
 import io.starling.internal.core.Stamp;
 import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueOrder;
+import java.math.BigInteger;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
@@ -201,13 +202,13 @@ final class Node {
             return assigned;
         if (assigned != null || contributions != null) {
             // a counter: its base (a restart, a plain number, or 0) plus the series that counted toward it
-            Value total = assigned != null ? assigned : new Value.Int(0);
+            Sum total = new Sum(assigned != null ? assigned : new Value.Int(0));
             if (contributions != null) {
                 for (Contribution c : contributions.values()) {
-                    if (c.basis().equals(clear)) total = add(total, c.sum());
+                    if (c.basis().equals(clear)) total.add(c.sum());
                 }
             }
-            return finite(total);
+            return total.value();
         }
         return Value.MISSING;
     }
@@ -222,6 +223,51 @@ final class Node {
             return new Value.Dbl(d.value() > 0 ? Double.MAX_VALUE : -Double.MAX_VALUE);
         }
         return total;
+    }
+
+    /**
+     * A counter's total: its base plus the series that counted toward it. Integers add exactly whatever their order
+     * (a partial sum may leave 64 bits, the total shows as an integer when it fits and as the nearest float when it
+     * does not); once a float takes part, the numbers add as floats in series order, the same on every replica.
+     */
+    static final class Sum {
+        private Value total;
+        private boolean integers;
+        private long exact;
+        private @Nullable BigInteger big; // the exact sum once a partial sum left 64 bits
+
+        Sum(Value base) {
+            this.total = base;
+            this.integers = base instanceof Value.Int;
+            this.exact = base instanceof Value.Int i ? i.value() : 0;
+        }
+
+        void add(Value term) {
+            total = Node.add(total, term);
+            if (!integers) return;
+            if (!(term instanceof Value.Int i)) {
+                integers = false;
+                return;
+            }
+            BigInteger b = big;
+            if (b != null) {
+                big = b.add(BigInteger.valueOf(i.value()));
+                return;
+            }
+            long r = exact + i.value();
+            if (((exact ^ r) & (i.value() ^ r)) < 0) {
+                big = BigInteger.valueOf(exact).add(BigInteger.valueOf(i.value()));
+            } else {
+                exact = r;
+            }
+        }
+
+        Value value() {
+            if (!integers) return finite(total);
+            BigInteger b = big;
+            if (b == null) return new Value.Int(exact);
+            return b.bitLength() < 64 ? new Value.Int(b.longValue()) : new Value.Dbl(b.doubleValue());
+        }
     }
 
     /** True when this path is visibly a counter. */

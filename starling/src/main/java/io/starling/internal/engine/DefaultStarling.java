@@ -467,7 +467,10 @@ public final class DefaultStarling implements Starling {
         return open(config, dir, storage, clock, random, node, tailThread, dir);
     }
 
-    /** @param blobDirectory where the attachment files go ({@code attachments/} in it) */
+    /**
+     * @param blobDirectory this instance's own files: attachments ({@code attachments/} in it); the opened config
+     *     names it as the database directory
+     */
     private static DefaultStarling open(
             StarlingConfig config,
             Path dir,
@@ -511,7 +514,9 @@ public final class DefaultStarling implements Starling {
             return new Identity(app, site, longOrZero(tx.meta(DefaultStore.META_HLC)), incarnation);
         });
         StarlingConfig resolved = config.toBuilder()
-                .databaseDirectory(dir)
+                // a node's own files (device credentials, API keys, the Kafka cursor, blobs) go in its directory, not
+                // in one named after the storage's URL
+                .databaseDirectory(blobDirectory)
                 .appId(identity.appId)
                 .siteId(identity.siteId)
                 .build();

@@ -24,9 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -105,12 +105,16 @@ final class SyncService implements AutoCloseable {
         this.clock = clock;
         this.metrics = metrics;
         this.presence = presence;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "starling-sync");
             t.setDaemon(true);
             worker = t;
             return t;
         });
+        // close() must not wait for delayed tasks (a connection-request timeout, a presence update): the sessions
+        // they were for are shut down by then
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.thread = executor;
         // tick() never throws: a periodic task that throws once is never run again (no more keep-alives or timeouts)
         ScheduledFuture<?> unusedTicker =
                 thread.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);

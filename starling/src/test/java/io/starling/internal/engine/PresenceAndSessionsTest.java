@@ -5,6 +5,7 @@ import static io.starling.internal.engine.SyncTest.count;
 import static io.starling.internal.engine.SyncTest.insert;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.starling.ErrorCode;
 import io.starling.Presence;
@@ -172,6 +173,26 @@ class PresenceAndSessionsTest {
         await("denied after the timeout", ab::isClosed);
         assertThat(ab.endReasons()).contains(SyncSession.DENIED);
         assertThat(count(a, "docs")).isZero();
+    }
+
+    /**
+     * Closing must not wait for a connection-request timeout still pending (its session is shut down by then). It
+     * waited the whole timeout, up to close()'s own 10 s cap; the bound below is that cap, not a speed claim.
+     */
+    @Test
+    void closingDoesNotWaitForAPendingConnectionRequestTimeout() {
+        DefaultStarling a = peer(), b = peer();
+        List<Presence.ConnectionRequest> asked = new CopyOnWriteArrayList<>();
+        b.presence()
+                .setConnectionRequestHandler(
+                        request -> {
+                            asked.add(request);
+                            return new CompletableFuture<>(); // never answered
+                        },
+                        Duration.ofHours(1));
+        link(a, b);
+        await("b asked its handler", () -> !asked.isEmpty());
+        assertTimeoutPreemptively(Duration.ofSeconds(9), b::close, "close() waited for the hour-long timeout");
     }
 
     @Test

@@ -104,6 +104,9 @@ class ServerNodesTest {
                 .build();
         Starling first = Starling.open(config);
         open.add(first);
+        assertThat(first.config().databaseDirectory())
+                .as("where the node keeps its own files (credentials, API keys, cursors), not a path named after the URL")
+                .isEqualTo(dir.resolve("shared").toAbsolutePath().normalize());
         assertThatThrownBy(() -> Starling.open(config))
                 .isInstanceOfSatisfying(
                         StarlingException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.STORE_LOCKED))
