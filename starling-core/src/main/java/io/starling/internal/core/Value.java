@@ -482,6 +482,28 @@ public sealed interface Value
             return new Obj(fields, true);
         }
 
+        private Obj(SmallFields fields) {
+            this.fields = fields;
+        }
+
+        /**
+         * The object of the first {@code count} names and values, in that order, MISSING values dropped, held in
+         * arrays rather than a hash map (a lookup compares names one by one): for the small rows a scan's filter
+         * reads, built for every row and mostly dropped at once. The names must differ; the caller hands the arrays
+         * over and must not touch them again.
+         */
+        public static Obj ofFields(String[] names, Value[] values, int count) {
+            if (count > names.length || count > values.length) throw new IllegalArgumentException("count " + count);
+            int n = 0;
+            for (int i = 0; i < count; i++) {
+                Value v = Objects.requireNonNull(values[i], "field value");
+                if (v == MISSING) continue;
+                names[n] = Objects.requireNonNull(names[i], "field name");
+                values[n++] = v;
+            }
+            return new Obj(new SmallFields(names, values, n));
+        }
+
         public Map<String, Value> fields() {
             return fields;
         }
@@ -524,6 +546,64 @@ public sealed interface Value
             StringBuilder sb = new StringBuilder();
             appendText(sb, this);
             return sb.toString();
+        }
+    }
+
+    /** The unmodifiable map of {@link Obj#ofFields}: a few names and values in arrays, in order. */
+    final class SmallFields extends java.util.AbstractMap<String, Value> {
+        private final String[] names;
+        private final Value[] values;
+        private final int size;
+
+        private SmallFields(String[] names, Value[] values, int size) {
+            this.names = names;
+            this.values = values;
+            this.size = size;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        @Override
+        public @Nullable Value get(@Nullable Object key) {
+            for (int i = 0; i < size; i++) if (names[i].equals(key)) return values[i];
+            return null;
+        }
+
+        @Override
+        public boolean containsKey(@Nullable Object key) {
+            return get(key) != null;
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, Value>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public int size() {
+                    return size;
+                }
+
+                @Override
+                public Iterator<Map.Entry<String, Value>> iterator() {
+                    return new Iterator<>() {
+                        private int next;
+
+                        @Override
+                        public boolean hasNext() {
+                            return next < size;
+                        }
+
+                        @Override
+                        public Map.Entry<String, Value> next() {
+                            if (next >= size) throw new java.util.NoSuchElementException();
+                            int i = next++;
+                            return new java.util.AbstractMap.SimpleImmutableEntry<>(names[i], values[i]);
+                        }
+                    };
+                }
+            };
         }
     }
 }
