@@ -489,19 +489,26 @@ public sealed interface Value
         /**
          * The object of the first {@code count} names and values, in that order, MISSING values dropped, held in
          * arrays rather than a hash map (a lookup compares names one by one): for the small rows a scan's filter
-         * reads, built for every row and mostly dropped at once. The names must differ; the caller hands the arrays
-         * over and must not touch them again.
+         * reads, built for every row and mostly dropped at once. The names must differ and not be null. The names
+         * are never changed (many objects may share them, and must, unchanged, for as long as they live); the caller
+         * hands the values over and must not touch them again.
          */
         public static Obj ofFields(String[] names, Value[] values, int count) {
             if (count > names.length || count > values.length) throw new IllegalArgumentException("count " + count);
+            int missing = 0;
+            for (int i = 0; i < count; i++) {
+                if (Objects.requireNonNull(values[i], "field value") == MISSING) missing++;
+            }
+            if (missing == 0) return new Obj(new SmallFields(names, values, count));
+            String[] keptNames = new String[count - missing];
+            Value[] kept = new Value[count - missing];
             int n = 0;
             for (int i = 0; i < count; i++) {
-                Value v = Objects.requireNonNull(values[i], "field value");
-                if (v == MISSING) continue;
-                names[n] = Objects.requireNonNull(names[i], "field name");
-                values[n++] = v;
+                if (values[i] == MISSING) continue;
+                keptNames[n] = names[i];
+                kept[n++] = values[i];
             }
-            return new Obj(new SmallFields(names, values, n));
+            return new Obj(new SmallFields(keptNames, kept, n));
         }
 
         public Map<String, Value> fields() {

@@ -556,7 +556,7 @@ final class StatementRunner {
          * Tests the filter on the fields it reads, straight from the state bytes, and reads the rest of the row and
          * the whole document (through the cache) only for the rows that pass. Each state's filter fields go into an
          * array ({@link DocumentState#readFields}), and the filter sees them as a small object over that array, with
-         * {@code _id} only when it reads the id: for a row that fails, the store reads the state column alone and
+         * {@code _id} (last) only when it reads the id: for a row that fails, the store reads the state column alone and
          * nothing is decoded beyond those fields. EVICT's source, which shows a damaged row as its {@code _id} alone,
          * tests whole documents: a damaged row may still yield the filter's fields, and the filter must see what the
          * statement sees.
@@ -589,15 +589,16 @@ final class StatementRunner {
             DocumentState.FieldSet prepared = DocumentState.FieldSet.of(filterFields);
             boolean readsId = filterFields.contains("_id");
             int n = prepared.size();
-            Value[] scratch = new Value[n];
+            String[] names = new String[readsId ? n + 1 : n]; // shared by every row's object: _id last
+            for (int i = 0; i < n; i++) names[i] = prepared.name(i);
+            if (readsId) names[n] = "_id";
             tx.scanStates(collection, (state, current) -> {
                 Value.Obj part;
                 try {
-                    if (!DocumentState.readFields(state, prepared, scratch)) return true;
-                    part = filterRow(
-                            prepared,
-                            scratch,
-                            readsId ? DocumentIds.decode(current.row().id()) : null);
+                    Value[] values = new Value[names.length]; // handed to the row's object
+                    if (!DocumentState.readFields(state, prepared, values)) return true;
+                    if (readsId) values[n] = DocumentIds.decode(current.row().id());
+                    part = Value.Obj.ofFields(names, values, names.length);
                 } catch (CodecException e) {
                     part = document(current.row()); // reports the damaged row as every read does
                     if (part == null) return true;
@@ -607,22 +608,6 @@ final class StatementRunner {
                 Value.Obj doc = wanted == null ? document(row) : partial(row, wanted);
                 return doc == null || visitor.test(doc);
             });
-        }
-
-        /** The filter's view of a row: {@code _id} (when given) and the fields read, MISSING ones left out. */
-        private static Value.Obj filterRow(DocumentState.FieldSet fields, Value[] values, @Nullable Value id) {
-            int n = fields.size(), at = id == null ? 0 : 1;
-            String[] names = new String[n + at];
-            Value[] kept = new Value[n + at];
-            if (id != null) {
-                names[0] = "_id";
-                kept[0] = id;
-            }
-            for (int i = 0; i < n; i++) {
-                names[at + i] = fields.name(i);
-                kept[at + i] = values[i];
-            }
-            return Value.Obj.ofFields(names, kept, n + at);
         }
 
         /** A range of the primary key: ids are stored by {@link DocumentIds#encode}, whose byte order is ValueOrder. */
