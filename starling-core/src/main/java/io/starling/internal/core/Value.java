@@ -482,6 +482,35 @@ public sealed interface Value
             return new Obj(fields, true);
         }
 
+        private Obj(SmallFields fields) {
+            this.fields = fields;
+        }
+
+        /**
+         * The object of the first {@code count} names and values, in that order, MISSING values dropped, held in
+         * arrays rather than a hash map (a lookup compares names one by one): for the small rows a scan's filter
+         * reads, built for every row and mostly dropped at once. The names must differ and not be null. The names
+         * are never changed (many objects may share them, and must, unchanged, for as long as they live); the caller
+         * hands the values over and must not touch them again.
+         */
+        public static Obj ofFields(String[] names, Value[] values, int count) {
+            if (count > names.length || count > values.length) throw new IllegalArgumentException("count " + count);
+            int missing = 0;
+            for (int i = 0; i < count; i++) {
+                if (Objects.requireNonNull(values[i], "field value") == MISSING) missing++;
+            }
+            if (missing == 0) return new Obj(new SmallFields(names, values, count));
+            String[] keptNames = new String[count - missing];
+            Value[] kept = new Value[count - missing];
+            int n = 0;
+            for (int i = 0; i < count; i++) {
+                if (values[i] == MISSING) continue;
+                keptNames[n] = names[i];
+                kept[n++] = values[i];
+            }
+            return new Obj(new SmallFields(keptNames, kept, n));
+        }
+
         public Map<String, Value> fields() {
             return fields;
         }
@@ -524,6 +553,64 @@ public sealed interface Value
             StringBuilder sb = new StringBuilder();
             appendText(sb, this);
             return sb.toString();
+        }
+    }
+
+    /** The unmodifiable map of {@link Obj#ofFields}: a few names and values in arrays, in order. */
+    final class SmallFields extends java.util.AbstractMap<String, Value> {
+        private final String[] names;
+        private final Value[] values;
+        private final int size;
+
+        private SmallFields(String[] names, Value[] values, int size) {
+            this.names = names;
+            this.values = values;
+            this.size = size;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        @Override
+        public @Nullable Value get(@Nullable Object key) {
+            for (int i = 0; i < size; i++) if (names[i].equals(key)) return values[i];
+            return null;
+        }
+
+        @Override
+        public boolean containsKey(@Nullable Object key) {
+            return get(key) != null;
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, Value>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public int size() {
+                    return size;
+                }
+
+                @Override
+                public Iterator<Map.Entry<String, Value>> iterator() {
+                    return new Iterator<>() {
+                        private int next;
+
+                        @Override
+                        public boolean hasNext() {
+                            return next < size;
+                        }
+
+                        @Override
+                        public Map.Entry<String, Value> next() {
+                            if (next >= size) throw new java.util.NoSuchElementException();
+                            int i = next++;
+                            return new java.util.AbstractMap.SimpleImmutableEntry<>(names[i], values[i]);
+                        }
+                    };
+                }
+            };
         }
     }
 }

@@ -688,6 +688,42 @@ public final class DocumentState {
         public static FieldSet of(Set<String> names) {
             return new FieldSet(names);
         }
+
+        /** How many fields {@link #readFields} reads: the names given, {@code _id} left out. */
+        public int size() {
+            return ordered.length;
+        }
+
+        /** The name of the field {@link #readFields} puts at {@code index}. */
+        public String name(int index) {
+            return ordered[index];
+        }
+    }
+
+    /**
+     * The visible values of the top-level fields in {@code fields} of an encoded state, put in {@code into} at the
+     * fields' indexes ({@link FieldSet#name}; {@link Value#MISSING} for a field the document lacks), building no
+     * document: the cheap test of a scan's filter, which most rows fail. The values are what {@link
+     * #readDocument(byte[], Value, FieldSet)} gives for the same fields. Safe on untrusted bytes.
+     *
+     * @return false when the document does not exist ({@code into} then holds nothing of use)
+     * @throws CodecException if the bytes are not a valid state
+     */
+    public static boolean readFields(byte[] bytes, FieldSet fields, Value[] into) {
+        if (into.length < fields.ordered.length) throw new IllegalArgumentException("into is shorter than fields");
+        Arrays.fill(into, 0, fields.ordered.length, Value.MISSING);
+        try {
+            BinaryReader r = new BinaryReader(bytes);
+            Stamp[] stamps = readStamps(r);
+            Value root = visibleNode(r, stamps, 0, Stamp.NONE, Value.NULL, fields, into);
+            if (r.hasRemaining()) throw new CodecException("trailing bytes after document state");
+            return root == Value.TRUE;
+        } catch (NotNormal e) {
+            Value.Obj doc = decode(bytes).fields();
+            if (doc == null) return false;
+            for (int i = 0; i < fields.ordered.length; i++) into[i] = doc.get(fields.ordered[i]);
+            return true;
+        }
     }
 
     /** {@link #readDocument(byte[], Value, Set)} with the field names prepared once for many documents. */
@@ -695,7 +731,7 @@ public final class DocumentState {
         try {
             BinaryReader r = new BinaryReader(bytes);
             Stamp[] stamps = readStamps(r);
-            Value root = visibleNode(r, stamps, 0, Stamp.NONE, id, fields);
+            Value root = visibleNode(r, stamps, 0, Stamp.NONE, id, fields, null);
             if (r.hasRemaining()) throw new CodecException("trailing bytes after document state");
             return root instanceof Value.Obj doc ? doc : null;
         } catch (NotNormal e) {
@@ -720,10 +756,18 @@ public final class DocumentState {
 
     /**
      * One node's visible value ({@link Node#visible}) read straight from the bytes. At the root ({@code id} not
-     * null) the value is the document with {@code _id} first, and entries not in {@code only} are skipped.
+     * null) the value is the document with {@code _id} first, and entries not in {@code only} are skipped. With
+     * {@code into} (at the root, with {@code only}) the values of the fields in {@code only} go there instead, no
+     * document is built, and the root's value is {@link Value#TRUE} when the document exists.
      */
     private static Value visibleNode(
-            BinaryReader r, Stamp[] stamps, int depth, Stamp parentClear, @Nullable Value id, @Nullable FieldSet only) {
+            BinaryReader r,
+            Stamp[] stamps,
+            int depth,
+            Stamp parentClear,
+            @Nullable Value id,
+            @Nullable FieldSet only,
+            Value @Nullable [] into) {
         if (depth > ValueCodec.MAX_DEPTH)
             throw new CodecException("document nested deeper than " + ValueCodec.MAX_DEPTH);
         int flags = r.readByte();
@@ -748,7 +792,7 @@ public final class DocumentState {
         }
         boolean isMap = !mapStamp.isNone() && mapStamp.after(assignStamp);
         LinkedHashMap<String, Value> fields = null;
-        if (isMap) {
+        if (isMap && into == null) {
             fields = new LinkedHashMap<>(depth == 0 && only != null ? 2 * only.ordered.length + 2 : 16);
             if (depth == 0 && id != null) fields.put(ID, id);
         }
@@ -763,8 +807,9 @@ public final class DocumentState {
                     if (wanted < 0) {
                         skipNode(r, stamps, depth + 1);
                     } else {
-                        Value v = visibleNode(r, stamps, depth + 1, clear, null, null);
-                        if (fields != null && !v.isMissing()) fields.put(only.ordered[wanted], v);
+                        Value v = visibleNode(r, stamps, depth + 1, clear, null, null, null);
+                        if (into != null) into[wanted] = v;
+                        else if (fields != null && !v.isMissing()) fields.put(only.ordered[wanted], v);
                     }
                     continue;
                 }
@@ -774,7 +819,7 @@ public final class DocumentState {
                 if (depth == 0 && key.equals(ID)) {
                     skipNode(r, stamps, depth + 1);
                 } else {
-                    Value v = visibleNode(r, stamps, depth + 1, clear, null, null);
+                    Value v = visibleNode(r, stamps, depth + 1, clear, null, null, null);
                     if (fields != null && !v.isMissing()) fields.put(key, v);
                 }
             }
@@ -792,6 +837,7 @@ public final class DocumentState {
                 if (c.basis().equals(clear)) total.add(c.sum());
             }
         }
+        if (into != null) return isMap ? Value.TRUE : Value.MISSING;
         if (fields != null) return Value.Obj.ofOwned(fields);
         // as Node.visible: a register, or a counter (its base or 0, plus the series that counted toward it)
         if (assigned != null && kind == Node.REGISTER && (!hasContributions || !assigned.isNumber())) return assigned;

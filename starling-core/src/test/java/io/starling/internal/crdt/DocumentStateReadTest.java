@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * {@link DocumentState#readDocument}, the one-pass reader of scans, against the full decode: on the states of
  * random write histories of several replicas (merges, deletes, counters, nested writes; {@link
  * DocumentStateLawsTest.History}) it gives exactly {@code decode(bytes).document(id)}, and with a set of fields
- * exactly that document's fields in the set.
+ * exactly that document's fields in the set; {@link DocumentState#readFields}, the read of a scan's filter, gives
+ * the same fields' values.
  */
 class DocumentStateReadTest {
     private static final Value ID = Value.of("doc-1");
@@ -40,6 +41,49 @@ class DocumentStateReadTest {
             assertThat(partial).as("seed %d, fields %s", seed, some).isEqualTo(restricted(full, some));
             if (partial != null)
                 assertThat(partial.fields().keySet().iterator().next()).isEqualTo("_id");
+            // the filter's read: the same fields' values in an array, MISSING where the document lacks one
+            DocumentState.FieldSet set = DocumentState.FieldSet.of(some);
+            Value[] into = new Value[set.size() + 1];
+            into[set.size()] = Value.TRUE; // beyond the fields: untouched
+            boolean exists = DocumentState.readFields(bytes, set, into);
+            assertThat(exists).as("seed %d, exists", seed).isEqualTo(full != null);
+            if (full != null) {
+                for (int i = 0; i < set.size(); i++) {
+                    assertThat(into[i])
+                            .as("seed %d, field %s", seed, set.name(i))
+                            .isEqualTo(full.get(set.name(i)));
+                }
+            }
+            assertThat(into[set.size()]).isSameAs(Value.TRUE);
+        }
+    }
+
+    @Test
+    void readFieldsGivesTheValuesOfTheFieldsAskedInTheirOrder() {
+        Stamp s = new Stamp(10, 1);
+        Value.Obj fields = (Value.Obj) Value.fromJava(Map.of("b", 1L, "a", Map.of("x", "y"), "é", "z"));
+        byte[] bytes = DocumentState.empty().insert(fields, s).encode();
+        DocumentState.FieldSet set = DocumentState.FieldSet.of(Set.of("a", "nope", "é", "_id"));
+        assertThat(set.size()).isEqualTo(3); // _id is not a stored field
+        Value[] into = new Value[3];
+        assertThat(DocumentState.readFields(bytes, set, into)).isTrue();
+        for (int i = 0; i < 3; i++) {
+            Value expected = switch (set.name(i)) {
+                case "a" -> Value.fromJava(Map.of("x", "y"));
+                case "é" -> Value.of("z");
+                default -> Value.MISSING;
+            };
+            assertThat(into[i]).as(set.name(i)).isEqualTo(expected);
+        }
+        byte[] deleted = DocumentState.decode(bytes).delete(new Stamp(11, 1)).encode();
+        assertThat(DocumentState.readFields(deleted, set, into)).isFalse();
+        assertThatThrownBy(() -> DocumentState.readFields(bytes, set, new Value[2]))
+                .isInstanceOf(IllegalArgumentException.class);
+        for (int cut = 1; cut < bytes.length; cut++) {
+            byte[] truncated = java.util.Arrays.copyOf(bytes, cut);
+            assertThatThrownBy(() -> DocumentState.readFields(truncated, set, new Value[3]))
+                    .as("cut at %d", cut)
+                    .isInstanceOf(CodecException.class);
         }
     }
 

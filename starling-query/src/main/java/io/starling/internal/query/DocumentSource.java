@@ -35,13 +35,27 @@ public interface DocumentSource {
 
     /**
      * As {@link #scan(String, Predicate)}, but only the documents {@code filter} accepts reach the visitor. The filter
-     * reads only {@code _id} and the top-level fields in {@code filterFields}, so a source may test it on a document
-     * holding just those fields and read a whole document only for the ones that pass (an unindexed {@code SELECT *
-     * … WHERE} then decodes only its matches). The default tests whole documents.
+     * reads only the top-level fields in {@code filterFields} ({@code _id} among them when it reads the id), so a
+     * source may test it on a document holding just those fields and read a whole document only for the ones that
+     * pass (an unindexed {@code SELECT * … WHERE} then decodes only its matches). The default tests whole documents.
      */
     default void scanFiltered(
             String collection, Set<String> filterFields, Predicate<Value.Obj> filter, Predicate<Value.Obj> visitor) {
         scan(collection, doc -> !filter.test(doc) || visitor.test(doc));
+    }
+
+    /**
+     * As {@link #scanFiltered(String, Set, Predicate, Predicate)}, but the documents that reach the visitor need to
+     * hold only {@code _id} and the top-level fields in {@code fields} (every field when null), as for {@link
+     * #scan(String, Set, Predicate)}. The default gives whole documents.
+     */
+    default void scanFiltered(
+            String collection,
+            Set<String> filterFields,
+            Predicate<Value.Obj> filter,
+            @Nullable Set<String> fields,
+            Predicate<Value.Obj> visitor) {
+        scanFiltered(collection, filterFields, filter, visitor);
     }
 
     /**

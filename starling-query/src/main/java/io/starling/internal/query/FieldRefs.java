@@ -51,6 +51,26 @@ final class FieldRefs {
         return fieldsRead(f -> walk(expr, f));
     }
 
+    /**
+     * As {@link #of(Node)}, but with {@code _id} among the fields when the expression reads it: what a document
+     * must hold, {@code _id} included, for the expression to evaluate exactly as on the whole document.
+     */
+    static @Nullable Set<String> withId(Node expr) {
+        Set<String> fields = of(expr);
+        if (fields == null) return null;
+        boolean[] id = {false};
+        walk(expr, n -> {
+            if (n instanceof Node.Field f
+                    && !f.path().segments().isEmpty()
+                    && f.path().segments().get(0) instanceof Path.Key k
+                    && k.name().equals("_id")) id[0] = true;
+        });
+        if (!id[0]) return fields;
+        Set<String> out = new HashSet<>(fields);
+        out.add("_id");
+        return Set.copyOf(out);
+    }
+
     private static @Nullable Set<String> fieldsRead(
             java.util.function.Consumer<java.util.function.Consumer<Node>> nodes) {
         Set<String> out = new HashSet<>();

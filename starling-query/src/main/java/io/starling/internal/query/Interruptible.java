@@ -121,6 +121,25 @@ final class Interruptible {
         }
 
         @Override
+        public void scanFiltered(
+                String collection,
+                Set<String> filterFields,
+                Predicate<Value.Obj> filter,
+                @Nullable Set<String> fields,
+                Predicate<Value.Obj> visitor) {
+            cancellation.check();
+            src.scanFiltered(
+                    collection,
+                    filterFields,
+                    doc -> {
+                        cancellation.check();
+                        return filter.test(doc);
+                    },
+                    fields,
+                    visitor);
+        }
+
+        @Override
         public Value.@Nullable Obj get(String collection, Value id) {
             cancellation.check();
             return src.get(collection, id);

@@ -56,7 +56,7 @@ final class QueryPlan {
     void forEachInAccessOrder(DocumentSource src, Env env, Predicate<Value.Obj> visitor) {
         Node w = where;
         if (w != null && access instanceof AccessPath.FullScan scan) {
-            Set<String> whereFields = FieldRefs.of(w);
+            Set<String> whereFields = FieldRefs.withId(w);
             if (whereFields != null) {
                 // the WHERE is tested on documents holding only the fields it reads; the visitor gets whole ones
                 src.scanFiltered(

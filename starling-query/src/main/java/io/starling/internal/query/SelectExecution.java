@@ -264,6 +264,26 @@ final class SelectExecution {
             src.scan(collection, wanted, visitor);
         }
 
+        /** The filter reads its own fields; the matches hold the statement's. */
+        @Override
+        public void scanFiltered(
+                String collection,
+                Set<String> filterFields,
+                java.util.function.Predicate<Value.Obj> filter,
+                java.util.function.Predicate<Value.Obj> visitor) {
+            src.scanFiltered(collection, filterFields, filter, fields, visitor);
+        }
+
+        @Override
+        public void scanFiltered(
+                String collection,
+                Set<String> filterFields,
+                java.util.function.Predicate<Value.Obj> filter,
+                @Nullable Set<String> wanted,
+                java.util.function.Predicate<Value.Obj> visitor) {
+            src.scanFiltered(collection, filterFields, filter, wanted == null ? fields : wanted, visitor);
+        }
+
         @Override
         public Value.@Nullable Obj get(String collection, Value id) {
             return src.get(collection, id);

@@ -28,6 +28,18 @@ class FieldRefsTest {
     }
 
     @Test
+    void withIdListsTheIdWhenTheExpressionReadsIt() {
+        assertThat(FieldRefs.withId(Parser.parseExpression("_id > 3"))).containsExactly("_id");
+        assertThat(FieldRefs.withId(Parser.parseExpression("IFMISSING(_id.x, 0) = a")))
+                .containsExactlyInAnyOrder("_id", "a");
+        assertThat(FieldRefs.withId(Parser.parseExpression("a = 1 OR b._id = 2")))
+                .containsExactlyInAnyOrder("a", "b");
+        assertThat(FieldRefs.withId(Parser.parseExpression("ANY _id IN arr SATISFIES _id = 1 END")))
+                .containsExactly("arr");
+        assertThat(FieldRefs.withId(Parser.parseExpression("TRUE"))).isEmpty();
+    }
+
+    @Test
     void everyOperandIsWalked() {
         assertThat(fields("CASE WHEN a IS NULL THEN b ELSE c END = lower(d)"))
                 .containsExactlyInAnyOrder("a", "b", "c", "d");

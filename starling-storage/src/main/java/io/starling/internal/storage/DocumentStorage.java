@@ -129,6 +129,22 @@ public interface DocumentStorage extends AutoCloseable {
         boolean visit(byte[] key, byte[] id);
     }
 
+    /** The row a {@link StateVisitor} is visiting: readable only while the visit runs. */
+    @FunctionalInterface
+    interface CurrentRow {
+        /** The whole row (read on the first call, the same row after). */
+        Row row();
+    }
+
+    /**
+     * Receives the states of a {@link ReadTx#scanStates}, and the row each belongs to, to read only for the states it
+     * keeps; returns false to stop early.
+     */
+    @FunctionalInterface
+    interface StateVisitor {
+        boolean visit(byte[] state, CurrentRow current);
+    }
+
     interface ReadTx {
         /** The row, or null. */
         @Nullable
@@ -141,6 +157,15 @@ public interface DocumentStorage extends AutoCloseable {
          */
         default void scan(String collection, boolean liveOnly, RowVisitor visitor) {
             scanAfter(collection, null, liveOnly, visitor);
+        }
+
+        /**
+         * Visits the live rows of one collection as {@link #scan} does, but hands the visitor each state alone, and
+         * reads the rest of a row (its id and sequence) only when the visitor asks for it: a scan that tests every
+         * state and keeps few reads less per row. The default reads whole rows.
+         */
+        default void scanStates(String collection, StateVisitor visitor) {
+            scan(collection, true, row -> visitor.visit(row.state(), () -> row));
         }
 
         /**

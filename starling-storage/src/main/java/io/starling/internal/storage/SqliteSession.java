@@ -37,6 +37,8 @@ final class SqliteSession implements AutoCloseable {
         // live is tested on the table row before state is extracted, so tombstones cost no state copy
         SCAN_LIVE("SELECT seq, id, state FROM docs WHERE collection = ? AND live = 1 ORDER BY id"),
         SCAN_AFTER("SELECT seq, id, live, state FROM docs WHERE collection = ? AND id > ? ORDER BY id"),
+        /** The state first: {@link #scanStates} reads the other columns only for the rows its visitor keeps. */
+        SCAN_LIVE_STATES("SELECT state, id, seq FROM docs WHERE collection = ? AND live = 1 ORDER BY id"),
         SCAN_LIVE_AFTER("SELECT seq, id, state FROM docs WHERE collection = ? AND id > ? AND live = 1 ORDER BY id"),
         // id ranges (keyset paging): a range of the primary key (collection, id), walked forwards or backwards; an
         // absent lower bound is the empty blob (every id is >= it), so only the upper bound needs its own statements
@@ -238,6 +240,58 @@ final class SqliteSession implements AutoCloseable {
             throw fail(sql, "scan", e);
         } finally {
             release(sql, ps);
+        }
+    }
+
+    void scanStates(String collection, DocumentStorage.StateVisitor visitor) {
+        PreparedStatement ps = acquire(Sql.SCAN_LIVE_STATES);
+        try {
+            ps.setString(1, collection);
+            try (ResultSet rs = ps.executeQuery()) {
+                CursorRow current = new CursorRow(collection, rs);
+                while (rs.next()) {
+                    byte[] state = rs.getBytes(1);
+                    current.at(state);
+                    if (!visitor.visit(state, current)) {
+                        return;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw fail(Sql.SCAN_LIVE_STATES, "scanStates", e);
+        } finally {
+            release(Sql.SCAN_LIVE_STATES, ps);
+        }
+    }
+
+    /** The row under a {@link #scanStates} cursor: its id and sequence are read when first asked for. */
+    private final class CursorRow implements DocumentStorage.CurrentRow {
+        private final String collection;
+        private final ResultSet rs;
+        private byte[] state = new byte[0];
+        private @Nullable Row row;
+
+        CursorRow(String collection, ResultSet rs) {
+            this.collection = collection;
+            this.rs = rs;
+        }
+
+        void at(byte[] state) {
+            this.state = state;
+            this.row = null;
+        }
+
+        @Override
+        public Row row() {
+            Row r = row;
+            if (r == null) {
+                try {
+                    row = r = new Row(collection, rs.getBytes(2), rs.getLong(3), true, state);
+                } catch (SQLException e) {
+                    throw fail(Sql.SCAN_LIVE_STATES, "scanStates", e);
+                }
+            }
+            return r;
         }
     }
 

@@ -93,6 +93,19 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
     }
 
     @Override
+    public void scanStates(String collection, DocumentStorage.StateVisitor visitor) {
+        checkUsable();
+        Objects.requireNonNull(collection, "collection");
+        Objects.requireNonNull(visitor, "visitor");
+        openScans++;
+        try {
+            session.scanStates(collection, visitor);
+        } finally {
+            openScans--;
+        }
+    }
+
+    @Override
     public void scanRange(
             String collection,
             byte @Nullable [] fromInclusive,

@@ -417,6 +417,64 @@ abstract class DocumentStorageContractTest {
     }
 
     @Test
+    void scanStatesHandsOverLiveStatesInIdOrderAndTheirRowsOnRequest() {
+        storage.write(tx -> {
+            tx.put("c", utf8("b"), true, utf8("B"));
+            tx.put("c", utf8("a"), true, utf8("A"));
+            tx.put("c", utf8("c"), false, utf8("tomb"));
+            tx.put("c", utf8("d"), true, utf8("D"));
+            tx.put("other", utf8("a"), true, utf8("X"));
+            return null;
+        });
+        storage.read(tx -> {
+            List<Row> rows = scan(tx, "c", true);
+            List<String> states = new ArrayList<>();
+            List<Row> asked = new ArrayList<>();
+            tx.scanStates("c", (state, current) -> {
+                states.add(new String(state, StandardCharsets.UTF_8));
+                if (!Arrays.equals(state, utf8("B"))) {
+                    Row row = current.row();
+                    assertThat(current.row()).isSameAs(row); // read once
+                    asked.add(row);
+                }
+                return true;
+            });
+            assertThat(states).containsExactly("A", "B", "D");
+            assertThat(asked).hasSize(2);
+            for (Row r : asked) {
+                Row expected = rows.stream()
+                        .filter(x -> Arrays.equals(x.id(), r.id()))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(r.collection()).isEqualTo("c");
+                assertThat(r.sequence()).isEqualTo(expected.sequence());
+                assertThat(r.live()).isTrue();
+                assertThat(r.state()).isEqualTo(expected.state());
+            }
+            assertThat(ids(asked)).containsExactly("a", "d");
+            List<String> seen = new ArrayList<>();
+            tx.scanStates("c", (state, current) -> {
+                seen.add(new String(state, StandardCharsets.UTF_8));
+                return seen.size() < 2;
+            });
+            assertThat(seen).containsExactly("A", "B");
+            tx.scanStates("missing", (state, current) -> {
+                throw new AssertionError("a missing collection has no rows");
+            });
+            return null;
+        });
+        storage.write(tx -> {
+            assertThatThrownBy(() -> tx.scanStates("c", (state, current) -> {
+                        tx.put("c", utf8("e"), true, utf8("E"));
+                        return true;
+                    }))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("inside a scan");
+            return null;
+        });
+    }
+
+    @Test
     void scanAndChangesStopWhenTheVisitorReturnsFalse() {
         storage.write(tx -> {
             for (String id : List.of("a", "b", "c", "d")) {

@@ -553,10 +553,13 @@ final class StatementRunner {
         }
 
         /**
-         * Tests the filter on the fields it reads, straight from the state bytes as {@link #scan(String, Set,
-         * Predicate)} does, and reads the whole document (through the cache) only for the rows that pass. EVICT's
-         * source, which shows a damaged row as its {@code _id} alone, tests whole documents: a damaged row may still
-         * yield the filter's fields, and the filter must see what the statement sees.
+         * Tests the filter on the fields it reads, straight from the state bytes, and reads the rest of the row and
+         * the whole document (through the cache) only for the rows that pass. Each state's filter fields go into an
+         * array ({@link DocumentState#readFields}), and the filter sees them as a small object over that array, with
+         * {@code _id} (last) only when it reads the id: for a row that fails, the store reads the state column alone and
+         * nothing is decoded beyond those fields. EVICT's source, which shows a damaged row as its {@code _id} alone,
+         * tests whole documents: a damaged row may still yield the filter's fields, and the filter must see what the
+         * statement sees.
          */
         @Override
         public void scanFiltered(
@@ -564,15 +567,45 @@ final class StatementRunner {
                 Set<String> filterFields,
                 Predicate<Value.Obj> filter,
                 Predicate<Value.Obj> visitor) {
+            scanFiltered(collection, filterFields, filter, null, visitor);
+        }
+
+        /**
+         * As {@link #scanFiltered(String, Set, Predicate, Predicate)}; the matches are read with only the fields
+         * wanted, straight from the state bytes as {@link #scan(String, Set, Predicate)} does, when those are given.
+         */
+        @Override
+        public void scanFiltered(
+                String collection,
+                Set<String> filterFields,
+                Predicate<Value.Obj> filter,
+                @Nullable Set<String> fields,
+                Predicate<Value.Obj> visitor) {
             if (damagedAsIds) {
                 DocumentSource.super.scanFiltered(collection, filterFields, filter, visitor);
                 return;
             }
+            DocumentState.FieldSet wanted = fields == null ? null : DocumentState.FieldSet.of(fields);
             DocumentState.FieldSet prepared = DocumentState.FieldSet.of(filterFields);
-            tx.scan(collection, true, row -> {
-                Value.Obj part = partial(row, prepared);
-                if (part == null || !filter.test(part)) return true;
-                Value.Obj doc = document(row);
+            boolean readsId = filterFields.contains("_id");
+            int n = prepared.size();
+            String[] names = new String[readsId ? n + 1 : n]; // shared by every row's object: _id last
+            for (int i = 0; i < n; i++) names[i] = prepared.name(i);
+            if (readsId) names[n] = "_id";
+            tx.scanStates(collection, (state, current) -> {
+                Value.Obj part;
+                try {
+                    Value[] values = new Value[names.length]; // handed to the row's object
+                    if (!DocumentState.readFields(state, prepared, values)) return true;
+                    if (readsId) values[n] = DocumentIds.decode(current.row().id());
+                    part = Value.Obj.ofFields(names, values, names.length);
+                } catch (CodecException e) {
+                    part = document(current.row()); // reports the damaged row as every read does
+                    if (part == null) return true;
+                }
+                if (!filter.test(part)) return true;
+                DocumentStorage.Row row = current.row();
+                Value.Obj doc = wanted == null ? document(row) : partial(row, wanted);
                 return doc == null || visitor.test(doc);
             });
         }
