@@ -15,6 +15,7 @@ import io.starling.Transaction;
 import io.starling.TransactionWork;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.query.Arguments;
 import io.starling.internal.query.Cancellation;
 import io.starling.internal.query.Dql;
 import io.starling.internal.query.DqlException;
@@ -769,19 +770,12 @@ public final class DefaultStore implements Store {
      * The statement's arguments as DQL values, each converted in one walk (attachment tokens included), in an
      * immutable map that the evaluation context takes as it is (no second copy).
      */
-    @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array of entries, filled here with nothing else
     private static Map<String, Value> bind(@Nullable Map<String, ?> arguments) {
         if (arguments == null || arguments.isEmpty()) return Map.of();
-        Map.Entry<String, Value>[] entries = new Map.Entry[arguments.size()];
-        int n = 0;
-        for (Map.Entry<String, ?> e : arguments.entrySet()) {
-            String name = e.getKey();
-            Value value = bindOne(e);
-            if (n == entries.length) entries = java.util.Arrays.copyOf(entries, n * 2); // the map grew meanwhile
-            entries[n++] = Map.entry(name, value);
-        }
+        Arguments.Builder args = Arguments.builder(arguments.size());
+        for (Map.Entry<String, ?> e : arguments.entrySet()) args.put(e.getKey(), bindOne(e));
         // QueryExecutor checks that every referenced argument is supplied when it runs the statement
-        return Map.ofEntries(n == entries.length ? entries : java.util.Arrays.copyOf(entries, n));
+        return args.build();
     }
 
     private static Value bindOne(Map.Entry<String, ?> argument) {
