@@ -105,7 +105,8 @@ class ServerNodesTest {
         Starling first = Starling.open(config);
         open.add(first);
         assertThat(first.config().databaseDirectory())
-                .as("where the node keeps its own files (credentials, API keys, cursors), not a path named after the URL")
+                .as(
+                        "where the node keeps its own files (credentials, API keys, cursors), not a path named after the URL")
                 .isEqualTo(dir.resolve("shared").toAbsolutePath().normalize());
         assertThatThrownBy(() -> Starling.open(config))
                 .isInstanceOfSatisfying(
