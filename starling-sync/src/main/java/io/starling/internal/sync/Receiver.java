@@ -66,7 +66,6 @@ final class Receiver {
     private final Map<SubscriptionKey, Long> since = new HashMap<>(); // revision at which a key was (re)added
     private long revision;
     private final Set<String> heldAnnounced = new HashSet<>();
-    private Set<String> heldAtStart = Set.of(); // held in our first SUBSCRIPTIONS: the remote knew from the start
     private boolean announced; // the first SUBSCRIPTIONS went out
     // peers that never met: collections being reconciled by ranges (SUBSCRIPTIONS waits for them), and those done
     private final Map<String, Reconciliation.Responder> reconciling = new LinkedHashMap<>();
@@ -391,7 +390,6 @@ final class Receiver {
 
     private void announce(List<Message> out) {
         revision++;
-        boolean first = !announced;
         announced = true;
         List<Subscriptions.Item> items = new ArrayList<>(subs.size());
         Set<String> collections = new LinkedHashSet<>();
@@ -406,7 +404,6 @@ final class Receiver {
                 heldAnnounced.add(c);
             }
         }
-        if (first) heldAtStart = Set.copyOf(held);
         long ckptInc = durable != null ? durable.incarnation() : 0;
         Subscriptions whole =
                 new Subscriptions(revision, ckptInc, durable != null ? durable.sequence() : 0, items, held);
@@ -468,19 +465,6 @@ final class Receiver {
     /** Markers sent instead of a whole SUBSCRIPTIONS (tests). */
     long markersSent() {
         return markersSent;
-    }
-
-    /**
-     * Whether the remote's sending half may have passed rows of {@code collection} without hinting them because we held
-     * nothing there: we read the collection by a subscription of its own, and our first SUBSCRIPTIONS did not list it
-     * as held.
-     */
-    boolean mayHaveMissedHints(String collection) {
-        if (heldAtStart.contains(collection)) return false;
-        for (Subscription s : subs) {
-            if (!s.everyCollection() && s.collection().equals(collection)) return true;
-        }
-        return false;
     }
 
     /** Our store changed: if we now hold documents in a subscribed collection, the sender should hint there. */

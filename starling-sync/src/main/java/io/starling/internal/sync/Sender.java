@@ -62,7 +62,6 @@ final class Sender {
     private @Nullable Subscription every; // the remote subscribes to every collection
     private List<Subscription> everyOnly = List.of();
     private final Set<String> held = new HashSet<>();
-    private final Set<String> announcedHeld = new HashSet<>(); // what the remote's SUBSCRIPTIONS listed in held
 
     // the live feed and the window
     private long cursor; // rows up to here are sent or need nothing
@@ -481,23 +480,6 @@ final class Sender {
             else if (first || !old.containsKey(s.key())) starting.put(s.key(), s);
             // else: kept from the previous set, with whatever coverage is pending for it (or done already)
         }
-        if (!first && cursor > 0) {
-            // A collection the remote now holds documents in for the first time (a local write of its own, or a
-            // document from a third peer): rows of it that the live feed passed while the remote held none went
-            // neither as DOC (no match) nor as HINT (not held). If the remote's sending half did the same with its
-            // own state of such a document (we held nothing there either when it passed it), neither would ever
-            // send it: the collection is scanned again, as for a new subscription, so that they are hinted now.
-            for (String c : m.held()) {
-                List<Subscription> list = byCollection.get(c);
-                if (announcedHeld.contains(c) || list == null) continue;
-                if (!session.receiver().mayHaveMissedHints(c)) continue; // it hinted its copies from the start
-                boolean everyReads = false; // EVERY matches every live document: each went as DOC already
-                for (Subscription s : list) everyReads |= s.everyCollection();
-                if (everyReads) continue;
-                for (Subscription s : list) starting.putIfAbsent(s.key(), s);
-            }
-        }
-        announcedHeld.addAll(m.held());
         startCoverage(starting);
         held.addAll(m.held());
         ResumeMemory memory = session.resumeMemory();
