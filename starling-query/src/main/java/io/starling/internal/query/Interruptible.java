@@ -109,15 +109,7 @@ final class Interruptible {
                 Set<String> filterFields,
                 Predicate<Value.Obj> filter,
                 Predicate<Value.Obj> visitor) {
-            cancellation.check();
-            src.scanFiltered(
-                    collection,
-                    filterFields,
-                    doc -> {
-                        cancellation.check();
-                        return filter.test(doc);
-                    },
-                    visitor);
+            scanFiltered(collection, filterFields, filter, null, visitor); // every field: as the source's own default
         }
 
         @Override
