@@ -136,7 +136,7 @@ class PeerCommand implements Callable<Integer> {
                 if (sync.sharedKey == null) config.identity(Identity.authority(auth.authorityDirectory()));
             }
             try (Starling db = Starling.open(configure(config).build())) {
-                sync.subscribe(db);
+                sync.start(db);
                 SyncOptions.checkLogin(db, err);
                 started(db, err);
                 SyncOptions.printStatus(db, err);

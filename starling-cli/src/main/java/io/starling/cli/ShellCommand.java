@@ -93,7 +93,7 @@ final class ShellCommand implements Callable<Integer> {
         try (Starling db =
                 Starling.open(login.apply(sync.apply(store.builder(environment.configSource())), sync.sharedKey != null)
                         .build())) {
-            sync.subscribe(db);
+            sync.start(db);
             SyncOptions.checkLogin(db, spec.commandLine().getErr());
             Path historyFile = historyFile(db.config().databaseDirectory());
             TerminalFactory.ShellTerminal shellTerminal =

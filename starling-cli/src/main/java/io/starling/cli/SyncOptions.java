@@ -59,12 +59,31 @@ final class SyncOptions {
             description = "Ask peers for the documents matching \"SELECT * FROM c [WHERE ...]\". Repeatable.")
     List<String> subscriptions = new ArrayList<>();
 
+    @Option(
+            names = "--presence-metadata",
+            paramLabel = "JSON",
+            description = "What this peer tells the others about itself in presence: a JSON object of at most 4 KiB,"
+                    + " such as '{\"name\": \"kitchen\"}'. Self-declared (no peer can verify it); other peers see it"
+                    + " in '.peers', GET /presence and the dashboard.")
+    @Nullable
+    String presenceMetadata;
+
+    private @Nullable Map<String, Object> parsedPresenceMetadata;
+
     /**
      * Adds these options to {@code builder} (over what the environment set).
      *
-     * @throws CliUsageException if the shared key file does not exist or cannot be read
+     * @throws CliUsageException if the shared key file does not exist or cannot be read, or the presence metadata is
+     *     not one JSON object
      */
     StarlingConfig.Builder apply(StarlingConfig.Builder builder) {
+        if (presenceMetadata != null) {
+            try {
+                parsedPresenceMetadata = JsonArgs.parse(presenceMetadata);
+            } catch (IllegalArgumentException e) {
+                throw new CliUsageException("config/invalid", "--presence-metadata: " + e.getMessage());
+            }
+        }
         if (!listen.isEmpty()) builder.listen(listen);
         if (!connect.isEmpty()) {
             builder.connect(connect.stream()
@@ -125,15 +144,28 @@ final class SyncOptions {
 
     /** True when any of these options was given: such options make no sense with {@code --url}. */
     boolean given() {
-        return !listen.isEmpty() || !connect.isEmpty() || lan || sharedKey != null || !subscriptions.isEmpty();
+        return !listen.isEmpty()
+                || !connect.isEmpty()
+                || lan
+                || sharedKey != null
+                || !subscriptions.isEmpty()
+                || presenceMetadata != null;
     }
 
     /**
-     * Registers the {@code --subscribe} queries on {@code db}.
+     * After {@code db} opened: sets the {@code --presence-metadata} and registers the {@code --subscribe} queries.
      *
+     * @throws CliUsageException if the presence metadata is over the limit
      * @throws io.starling.QueryException for a query that is not of the form {@code SELECT * FROM c [WHERE ...]}
      */
-    void subscribe(Starling db) {
+    void start(Starling db) {
+        if (parsedPresenceMetadata != null) {
+            try {
+                db.presence().setMetadata(parsedPresenceMetadata);
+            } catch (StarlingException e) {
+                throw new CliUsageException("config/invalid", "--presence-metadata: " + e.getMessage());
+            }
+        }
         for (String query : subscriptions) db.sync().registerSubscription(query, Map.of());
     }
 

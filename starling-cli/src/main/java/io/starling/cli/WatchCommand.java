@@ -102,7 +102,7 @@ final class WatchCommand implements Callable<Integer> {
     private int local(PrintWriter out, StopSignal stop) throws InterruptedException {
         try (Starling db = Starling.open(
                 sync.apply(store.builder(environment.configSource())).build())) {
-            sync.subscribe(db);
+            sync.start(db);
             SyncOptions.checkLogin(db, spec.commandLine().getErr());
             if (db.config().networked())
                 SyncOptions.printStatus(db, spec.commandLine().getErr());

@@ -210,9 +210,18 @@ class PeerCommandTest {
         assertUsage(
                 cli().run("peer", "--db", db(), "--http", "127.0.0.1:0", "--http-token", "two words"),
                 "printable ASCII");
+        assertUsage(
+                cli().run("peer", "--db", db(), "--presence-metadata", "{\"name\": "),
+                "--presence-metadata: not valid JSON: ");
+        assertUsage(
+                cli().run("peer", "--db", db(), "--presence-metadata", "[\"kitchen\"]"),
+                "--presence-metadata: expected a JSON object");
         assertThat(Files.exists(dir.resolve("db")))
                 .as("no database opened for a bad flag")
                 .isFalse();
+        // the size of the presence metadata is checked by the library, so the database opens, then closes again
+        Result big = cli().run("peer", "--db", db(), "--presence-metadata", "{\"n\": \"" + "x".repeat(5000) + "\"}");
+        assertUsage(big, "--presence-metadata: peer metadata is 5008 bytes encoded; the limit is 4096");
         // a subscription is checked by the library, so the database opens, then closes again
         Result subscribe = cli().run("peer", "--db", db(), "--subscribe", "SELECT make FROM cars");
         assertThat(subscribe.exitCode()).isEqualTo(2);

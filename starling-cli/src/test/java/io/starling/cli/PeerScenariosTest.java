@@ -52,17 +52,22 @@ class PeerScenariosTest {
 
     @Test
     void aLineOfThreePeersRelaysTheEndsWrites() throws Exception {
-        PeerProcess a = peer("a", "--listen", "127.0.0.1:0");
+        PeerProcess a = peer("a", "--listen", "127.0.0.1:0", "--presence-metadata", "{\"name\": \"kitchen\"}");
         PeerProcess b = peer("b", "--listen", "127.0.0.1:0", "--connect", a.syncEndpoint());
         PeerProcess c = peer("c", "--connect", b.syncEndpoint());
         a.execute("INSERT INTO tasks DOCUMENTS ({'_id': 'a1', 'origin': 'a'})");
         c.awaitItems(TASKS, "[{\"_id\":\"a1\",\"origin\":\"a\"}]", PeerProcessTest.SYNC);
         c.execute("UPDATE tasks SET origin = 'c' WHERE _id = 'a1'");
         a.awaitItems(TASKS, "[{\"_id\":\"a1\",\"origin\":\"c\"}]", PeerProcessTest.SYNC);
-        // c sees a two hops away, through b
-        Await.until("a two hops from c in c's presence graph", PeerProcessTest.SYNC, () -> {
+        // c sees a two hops away, through b, with the metadata a was started with
+        Await.until("a two hops from c in c's presence graph, named kitchen", PeerProcessTest.SYNC, () -> {
             try {
-                return c.presence().get("remotePeers").findValuesAsText("hops").contains("2");
+                for (var peer : c.presence().get("remotePeers")) {
+                    if (peer.get("hops").asInt() == 2
+                            && "kitchen"
+                                    .equals(peer.path("metadata").path("name").asText())) return true;
+                }
+                return false;
             } catch (Exception e) {
                 return false;
             }
