@@ -22,9 +22,21 @@ final class PostgresPeerBindings implements PeerBindings {
     private static final int ATTEMPTS = 3;
 
     private final PostgresClusterState state;
+    private final int maxPerUser;
 
     PostgresPeerBindings(PostgresClusterState state) {
+        this(state, MAX_PER_USER);
+    }
+
+    /** With another limit per user (tests). */
+    PostgresPeerBindings(PostgresClusterState state, int maxPerUser) {
         this.state = state;
+        this.maxPerUser = maxPerUser;
+    }
+
+    @Override
+    public int maxPerUser() {
+        return maxPerUser;
     }
 
     @Override
@@ -32,7 +44,7 @@ final class PostgresPeerBindings implements PeerBindings {
         String peer = DeviceCertificates.peerIdText(peerId);
         return sql(() -> {
             for (int attempt = 1; ; attempt++) {
-                if (state.bindPeer(peer, userId, deviceKey, now, MAX_PER_USER)) return new Claim(Outcome.BOUND, null);
+                if (state.bindPeer(peer, userId, deviceKey, now, maxPerUser)) return new Claim(Outcome.BOUND, null);
                 Binding found = bindingOrNull(state.peerBinding(peer));
                 if (found == null) {
                     // not bound, and not inserted: the user is at the limit (or it was released meanwhile)

@@ -87,8 +87,8 @@ public final class FilePeerBindings implements PeerBindings {
         return open(directory.resolve(FILE_NAME), MAX_BINDINGS, MAX_PER_USER);
     }
 
-    /** The bindings of {@code file}, with other limits (tests). */
-    static FilePeerBindings open(Path file, int maxBindings, int maxPerUser) {
+    /** The bindings of {@code file}, with other limits than the defaults (tests). */
+    public static FilePeerBindings open(Path file, int maxBindings, int maxPerUser) {
         FilePeerBindings b = new FilePeerBindings(file, maxBindings, maxPerUser);
         b.locked(() -> Boolean.TRUE);
         return b;
