@@ -110,6 +110,13 @@ public final class FilePeerBindings implements PeerBindings {
 
     @Override
     public Claim claim(long peerId, String userId, String deviceKey, Instant now) {
+        // what could not be read back is never written (it would fail every later login)
+        if (!DEVICE_KEY.matcher(deviceKey).matches()) {
+            throw new IllegalArgumentException("a device key fingerprint is 64 lowercase hex digits");
+        }
+        String problem = Claims.userIdProblem(userId);
+        if (problem != null) throw new IllegalArgumentException("the user id " + problem);
+        if (peerId == 0) throw new IllegalArgumentException("peer id 0 is not a peer's id");
         return locked(() -> {
             Binding found = byPeer.get(peerId);
             if (found == null) {

@@ -66,6 +66,16 @@ class FilePeerBindingsTest {
         assertThat(b.claim(1, "mallory", KEY_B, T).outcome()).isEqualTo(Outcome.BOUND);
     }
 
+    @Test
+    void whatCouldNotBeReadBackIsNeverWritten() {
+        FilePeerBindings b = FilePeerBindings.inDirectory(dir);
+        assertThatThrownBy(() -> b.claim(PEER, "alice", "p".repeat(64), T))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("64 lowercase hex digits");
+        assertThatThrownBy(() -> b.claim(PEER, "", KEY_A, T)).hasMessageContaining("the user id");
+        assertThat(Files.exists(dir.resolve(FilePeerBindings.FILE_NAME))).isFalse();
+    }
+
     /** The authority peer and {@code starling authority release} are two processes writing one file. */
     @Test
     void twoInstancesOnOneFileSeeEachOthersChanges() {
