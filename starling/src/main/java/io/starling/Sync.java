@@ -250,7 +250,8 @@ public interface Sync {
      * @param problem why the last login or renewal failed (the authority's refusal with its code, an unreachable
      *     authority), or null when it succeeded
      * @param problemCode the stable code of {@code problem}: {@code auth/bad-token}, {@code auth/denied}, {@code
-     *     auth/bad-request}, {@code auth/revoked} (the authority refused the login), {@code auth/authority-unavailable}, a {@code
+     *     auth/bad-request}, {@code auth/revoked}, {@code auth/peer-id-taken} (the store's peer id is bound to another
+     *     user), {@code auth/peer-id-limit} (the authority refused the login), {@code auth/authority-unavailable}, a {@code
      *     auth/certificate-…} code (the authority answered a certificate this device cannot use; {@code
      *     auth/certificate-revoked} when the device is {@link DeviceState#REVOKED}); null without a problem
      */

@@ -2,8 +2,14 @@ package io.starling.cli;
 
 import io.starling.internal.auth.AuthException;
 import io.starling.internal.auth.Authority;
+import io.starling.internal.auth.DeviceCertificates;
+import io.starling.internal.auth.FilePeerBindings;
+import io.starling.internal.auth.PeerBindings;
 import io.starling.internal.auth.RevocationList;
+import io.starling.internal.storage.StorageException;
+import io.starling.internal.storage.postgres.PostgresClusterState;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -11,6 +17,7 @@ import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,10 +34,22 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Manages the app's authority, which issues device certificates to online peers.",
-        subcommands = {AuthorityCommand.Init.class, AuthorityCommand.Revoke.class, AuthorityCommand.Revocations.class})
+        subcommands = {
+            AuthorityCommand.Init.class,
+            AuthorityCommand.Revoke.class,
+            AuthorityCommand.Revocations.class,
+            AuthorityCommand.Peers.class,
+            AuthorityCommand.Release.class
+        })
 final class AuthorityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    private final CliEnvironment environment;
+
+    AuthorityCommand(CliEnvironment environment) {
+        this.environment = environment;
+    }
 
     /** {@code starling authority} alone: the usage, on stderr. */
     @Override
@@ -188,6 +207,187 @@ final class AuthorityCommand implements Callable<Integer> {
             }
             out.flush();
             return CommandLine.ExitCode.OK;
+        }
+    }
+
+    /**
+     * Where the authority peer keeps its peer id bindings: the file of its database directory ({@code --db}, else
+     * {@code $STARLING_DB_PATH}, else {@code ./starling-data}), or the PostgreSQL database of server nodes.
+     */
+    static final class BindingStore {
+        @Option(
+                names = "--db",
+                paramLabel = "DIR",
+                description = "Database directory of the authority peer (default: $STARLING_DB_PATH, else"
+                        + " ./starling-data). The bindings are in DIR/" + FilePeerBindings.FILE_NAME + ".")
+        @Nullable
+        Path database;
+
+        @Option(
+                names = "--postgres",
+                paramLabel = "JDBC_URL",
+                description = "The PostgreSQL database of the server nodes that run the authority (the URL given to"
+                        + " 'starling server --postgres'). Not with --db.")
+        @Nullable
+        String postgres;
+
+        /** Runs {@code work} on the bindings, holding the database connection (if any) only meanwhile. */
+        <T> T with(CliEnvironment environment, java.util.function.Function<PeerBindings, T> work) {
+            String url = postgres;
+            try {
+                if (url != null) {
+                    if (database != null) {
+                        throw new CliUsageException("--db and --postgres name two stores: the file of the authority"
+                                + " peer's database directory, or the database of server nodes on PostgreSQL");
+                    }
+                    if (!url.startsWith("jdbc:postgresql:")) {
+                        throw new CliUsageException("--postgres takes a JDBC URL starting with jdbc:postgresql:, got '"
+                                + SyncOptions.withoutParameters(url) + "'");
+                    }
+                    PostgresClusterState state;
+                    try {
+                        state = PostgresClusterState.open(url);
+                    } catch (StorageException e) {
+                        throw new CliUsageException("store/io", String.valueOf(e.getMessage()));
+                    }
+                    try (state) {
+                        return work.apply(new PostgresPeerBindings(state));
+                    }
+                }
+                Path dir = database;
+                if (dir == null) {
+                    String env = environment.env().get("STARLING_DB_PATH");
+                    dir = Path.of(env == null || env.isBlank() ? "starling-data" : env);
+                }
+                if (!Files.isDirectory(dir)) {
+                    throw new CliUsageException("config/invalid", "no database directory " + dir);
+                }
+                return work.apply(FilePeerBindings.inDirectory(dir));
+            } catch (AuthException e) {
+                throw new CliUsageException(e.code().id(), String.valueOf(e.getMessage()));
+            }
+        }
+    }
+
+    @Command(
+            name = "peers",
+            mixinStandardHelpOptions = true,
+            versionProvider = VersionProvider.class,
+            description = "Lists the peer ids the authority certified and the user each is bound to: a login naming"
+                    + " one for another user is refused (auth/peer-id-taken).",
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:success", "2:bad usage, or the bindings cannot be read"})
+    static final class Peers implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @CommandLine.ParentCommand
+        @SuppressWarnings("NullAway.Init") // picocli sets it before call()
+        AuthorityCommand parent;
+
+        @Mixin
+        BindingStore store = new BindingStore();
+
+        @Option(names = "--user", paramLabel = "USER_ID", description = "Only the peer ids of this user.")
+        @Nullable
+        String user;
+
+        @Override
+        public Integer call() {
+            return store.with(parent.environment, bindings -> {
+                PrintWriter out = spec.commandLine().getOut();
+                int n = 0;
+                for (PeerBindings.Binding b : bindings.list()) {
+                    if (user != null && !b.userId().equals(user)) continue;
+                    out.println(DeviceCertificates.peerIdText(b.peerId()) + "  user " + b.userId() + "  device "
+                            + b.deviceKey() + "  since " + b.since());
+                    n++;
+                }
+                out.flush();
+                if (n == 0) {
+                    spec.commandLine()
+                            .getErr()
+                            .println("no peer ids bound" + (user == null ? "" : " to user " + user) + " in "
+                                    + bindings.where());
+                    spec.commandLine().getErr().flush();
+                }
+                return CommandLine.ExitCode.OK;
+            });
+        }
+    }
+
+    @Command(
+            name = "release",
+            mixinStandardHelpOptions = true,
+            versionProvider = VersionProvider.class,
+            description = {
+                "Releases a peer id, or every peer id of a user, from the user the authority bound it to: the next"
+                        + " login naming it binds it to its user. For a store handed to another user, or a user"
+                        + " removed. A running authority sees it at its next login. It revokes nothing: certificates"
+                        + " issued stay valid until they expire ('authority revoke' ends them)."
+            },
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:released", "2:not bound, bad usage, or the bindings cannot be read or written"})
+    static final class Release implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @CommandLine.ParentCommand
+        @SuppressWarnings("NullAway.Init") // picocli sets it before call()
+        AuthorityCommand parent;
+
+        @Mixin
+        BindingStore store = new BindingStore();
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        @SuppressWarnings("NullAway.Init") // multiplicity 1: picocli sets it before call()
+        Released target;
+
+        static final class Released {
+            @Option(names = "--peer", paramLabel = "PEER_ID", description = "The peer id, 16 hex digits.")
+            @Nullable
+            String peer;
+
+            @Option(names = "--user", paramLabel = "USER_ID", description = "Every peer id bound to this user.")
+            @Nullable
+            String user;
+        }
+
+        @Override
+        public Integer call() {
+            long peerId = 0;
+            String peer = target.peer;
+            if (peer != null) {
+                try {
+                    peerId = DeviceCertificates.parsePeerId(peer);
+                } catch (IllegalArgumentException e) {
+                    throw new CliUsageException("--peer: " + e.getMessage());
+                }
+            }
+            long id = peerId;
+            return store.with(parent.environment, bindings -> {
+                PrintWriter out = spec.commandLine().getOut();
+                if (target.user != null) {
+                    int n = bindings.releaseUser(target.user);
+                    if (n == 0) {
+                        throw new CliUsageException(
+                                "auth/not-bound",
+                                "no peer id is bound to user " + target.user + " in " + bindings.where());
+                    }
+                    out.println("released " + n + (n == 1 ? " peer id" : " peer ids") + " of user " + target.user);
+                } else {
+                    PeerBindings.Binding b = bindings.get(id);
+                    if (b == null || !bindings.release(id)) {
+                        throw new CliUsageException(
+                                "auth/not-bound",
+                                "peer " + DeviceCertificates.peerIdText(id) + " is not bound in " + bindings.where());
+                    }
+                    out.println("released peer " + DeviceCertificates.peerIdText(id) + " (was user " + b.userId()
+                            + ", device " + b.deviceKey().substring(0, 16) + ")");
+                }
+                out.flush();
+                return CommandLine.ExitCode.OK;
+            });
         }
     }
 

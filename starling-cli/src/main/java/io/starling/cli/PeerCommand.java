@@ -8,7 +8,9 @@ import io.starling.StarlingException;
 import io.starling.internal.auth.AuthConfig;
 import io.starling.internal.auth.AuthException;
 import io.starling.internal.auth.Authority;
+import io.starling.internal.auth.FilePeerBindings;
 import io.starling.internal.auth.LoginService;
+import io.starling.internal.auth.PeerBindings;
 import io.starling.internal.cdc.kafka.KafkaChangeSink;
 import io.starling.internal.storage.postgres.PostgresClusterState;
 import java.io.PrintWriter;
@@ -140,9 +142,17 @@ class PeerCommand implements Callable<Integer> {
                 SyncOptions.checkLogin(db, err);
                 started(db, err);
                 SyncOptions.printStatus(db, err);
+                PostgresClusterState shared = sharedState();
                 LoginService login = null;
                 if (auth != null && authority != null) {
-                    login = new LoginService(authority, auth, appId(db), Clock.systemUTC());
+                    PeerBindings bindings = peerBindings(db, shared);
+                    login = new LoginService(
+                            authority,
+                            auth,
+                            appId(db),
+                            Clock.systemUTC(),
+                            bindings,
+                            db.presence().graph().local().peerId());
                     err.println("authority " + authority.fingerprint().substring(0, 16) + " (" + auth.file() + "):"
                             + " devices log in with POST " + LoginEndpoint.PATH + ", providers "
                             + String.join(
@@ -150,8 +160,9 @@ class PeerCommand implements Callable<Integer> {
                                     auth.providerNames().stream()
                                             .map(n -> n + " (" + auth.providerType(n) + ")")
                                             .toList()));
+                    err.println("authority: each peer id certified is bound to its first user, kept in "
+                            + bindings.where() + " (starling authority peers)");
                 }
-                PostgresClusterState shared = sharedState();
                 ApiKeys keys = shared == null
                         ? ApiKeys.inDatabase(db.config().databaseDirectory())
                         : ApiKeys.inPostgres(shared);
@@ -161,6 +172,8 @@ class PeerCommand implements Callable<Integer> {
                                 binding == null ? null : startHttp(db, binding.withApiKeys(keys), login, readiness)) {
                     if (server != null && binding != null) {
                         if (sink != null) server.addMetrics(() -> PrometheusMetrics.render(sink.status()));
+                        LoginService logins = login;
+                        if (logins != null) server.addMetrics(() -> PrometheusMetrics.render(logins.counts()));
                         err.println("http listening on " + server.url());
                         if (binding.token() != null) {
                             err.println("http requires 'Authorization: Bearer <token>' on every request but /healthz");
@@ -245,6 +258,19 @@ class PeerCommand implements Callable<Integer> {
         }
         try {
             return AuthConfig.load(file, Clock.systemUTC());
+        } catch (AuthException e) {
+            throw new CliUsageException(e.code().id(), String.valueOf(e.getMessage()));
+        }
+    }
+
+    /**
+     * Where the authority keeps which user each peer id it certified belongs to: the shared PostgreSQL database of
+     * server nodes, else a file of the database directory (docs/AUTH.md).
+     */
+    private static PeerBindings peerBindings(Starling db, @Nullable PostgresClusterState shared) {
+        if (shared != null) return new PostgresPeerBindings(shared);
+        try {
+            return FilePeerBindings.inDirectory(db.config().databaseDirectory());
         } catch (AuthException e) {
             throw new CliUsageException(e.code().id(), String.valueOf(e.getMessage()));
         }

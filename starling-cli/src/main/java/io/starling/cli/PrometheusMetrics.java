@@ -3,6 +3,8 @@ package io.starling.cli;
 import io.starling.ErrorCode;
 import io.starling.Store;
 import io.starling.Sync;
+import io.starling.internal.auth.AuthException;
+import io.starling.internal.auth.LoginService;
 import io.starling.internal.cdc.kafka.KafkaChangeSink;
 import io.starling.internal.engine.AttachmentCounters;
 
@@ -178,6 +180,36 @@ final class PrometheusMetrics {
                 "Times the stored cursor had expired (purged deletes) or was unknown, and the sink sent everything"
                         + " again from the start.",
                 s.cursorResets());
+        return sb.toString();
+    }
+
+    /** The authority's logins (a peer with --auth-config): certificates issued, refusals by code, keys replaced. */
+    static String render(LoginService.Counts c) {
+        StringBuilder sb = new StringBuilder(1024);
+        counter(sb, "starling_auth_logins_total", "Device certificates the authority issued.", c.issued());
+        String refused = "starling_auth_logins_refused_total";
+        sb.append("# HELP ")
+                .append(refused)
+                .append(" Logins the authority refused, by code (auth/peer-id-taken: a peer id bound to another"
+                        + " user).\n");
+        sb.append("# TYPE ").append(refused).append(" counter\n");
+        c.refused().forEach((code, n) -> {
+            // the refusals of a peer id always (0 until one happens, so that an alert can watch it), others once seen
+            if (n > 0 || code == AuthException.Code.PEER_ID_TAKEN || code == AuthException.Code.PEER_ID_LIMIT) {
+                sb.append(refused)
+                        .append("{code=\"")
+                        .append(code.id())
+                        .append("\"} ")
+                        .append(n)
+                        .append('\n');
+            }
+        });
+        counter(
+                sb,
+                "starling_auth_peer_id_device_keys_replaced_total",
+                "Logins of a peer id's own user with another device key than the one bound (an app reinstalled with"
+                        + " its store kept).",
+                c.newDeviceKeys());
         return sb.toString();
     }
 

@@ -75,7 +75,7 @@ public final class StarlingCli implements Callable<Integer> {
                     .addSubcommand("server", new ServerCommand(environment))
                     .addSubcommand("watch", new WatchCommand(environment))
                     .addSubcommand("keygen", new KeygenCommand())
-                    .addSubcommand("authority", new AuthorityCommand())
+                    .addSubcommand("authority", new AuthorityCommand(environment))
                     .addSubcommand("apikey", new ApiKeyCommand(environment))
                     .addSubcommand("help", new CommandLine.HelpCommand());
             try {

@@ -131,7 +131,9 @@ final class SyncOptions {
                 && (code.equals("auth/bad-token")
                         || code.equals("auth/denied")
                         || code.equals("auth/bad-request")
-                        || code.equals("auth/revoked"))) {
+                        || code.equals("auth/revoked")
+                        || code.equals("auth/peer-id-taken")
+                        || code.equals("auth/peer-id-limit"))) {
             throw new CliUsageException(code, "cannot log in: " + problem);
         }
         err.println("identity: online, NOT SYNCING: "

@@ -228,6 +228,108 @@ class AuthorityCliTest {
         }
     }
 
+    /**
+     * The gap of docs/SECURITY.md: peer ids are public, so mallory could log in naming alice's. The authority binds each
+     * id to its first user, keeps it across a restart, counts refusals, and an admin lists and releases bindings.
+     */
+    @Test
+    void aPeerIdIsBoundToItsFirstUserUntilAnAdminReleasesIt() throws Exception {
+        Path auth = dir.resolve("auth");
+        assertThat(cli().run("authority", "init", auth.toString()).exitCode()).isZero();
+        Path config = dir.resolve("auth.json");
+        Files.writeString(
+                config,
+                "{\"authority\": \"auth\", \"providers\": {\"dev\": {\"type\": \"static\", \"tokens\": {"
+                        + "\"tok-a\": {\"userId\": \"alice\", \"expirationSeconds\": 3600, \"permissions\": {}},"
+                        + "\"tok-m\": {\"userId\": \"mallory\", \"expirationSeconds\": 3600, \"permissions\": {}}}}}}");
+        Path db = dir.resolve("db");
+        String[] args = {
+            "peer",
+            "--db",
+            db.toString(),
+            "--http",
+            "127.0.0.1:0",
+            "--http-token",
+            "admin-secret",
+            "--auth-config",
+            config.toString()
+        };
+        String alice = Pem.publicKey(p256().getPublic());
+        String mallory = Pem.publicKey(p256().getPublic());
+        String aliceKey = Pem.fingerprint(Pem.devicePublicKey(alice));
+        try (Background peer = cli().start(args)) {
+            peer.await("ready", () -> peer.err().contains("\nready; stop with Ctrl-C or SIGTERM\n"));
+            String url = peer.awaitErrLine("http listening on ");
+            String own = peer.awaitErrLine("peer ").substring(0, 16);
+            assertThat(peer.err())
+                    .contains("authority: each peer id certified is bound to its first user, kept in "
+                            + db.toAbsolutePath().resolve("authority-peers.json") + " (starling authority peers)\n");
+
+            assertThat(loginAs(url, "tok-a", alice, "2f1c9a0d54e1b6a7").statusCode())
+                    .isEqualTo(200);
+            expectError(
+                    loginAs(url, "tok-m", mallory, "2f1c9a0d54e1b6a7"),
+                    409,
+                    "auth/peer-id-taken",
+                    "peer 2f1c9a0d54e1b6a7 is bound to another user");
+            expectError(loginAs(url, "tok-a", alice, own), 409, "auth/peer-id-taken", "the authority's own peer id");
+            assertThat(loginAs(url, "tok-a", alice, "2f1c9a0d54e1b6a7").statusCode())
+                    .as("alice renews")
+                    .isEqualTo(200);
+            HttpResponse<String> metrics = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(url + "/metrics"))
+                                    .header("Authorization", "Bearer admin-secret")
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body())
+                    .contains("\nstarling_auth_logins_total 2\n")
+                    .contains("\nstarling_auth_logins_refused_total{code=\"auth/peer-id-taken\"} 2\n");
+            assertThat(peer.stop().exitCode()).isZero();
+        }
+
+        // restarted, the authority still knows whose the id is
+        try (Background peer = cli().start(args)) {
+            peer.await("ready", () -> peer.err().contains("\nready; stop with Ctrl-C or SIGTERM\n"));
+            String url = peer.awaitErrLine("http listening on ");
+            expectError(loginAs(url, "tok-m", mallory, "2f1c9a0d54e1b6a7"), 409, "auth/peer-id-taken", "another user");
+
+            // the admin lists and releases (a separate process from the running peer, on the same file)
+            Result peers = cli().run("authority", "peers", "--db", db.toString());
+            assertThat(peers.exitCode()).as(peers.err()).isZero();
+            assertThat(peers.out()).matches("2f1c9a0d54e1b6a7  user alice  device " + aliceKey + "  since \\S+Z\n");
+            Result released = cli().run("authority", "release", "--db", db.toString(), "--peer", "2f1c9a0d54e1b6a7");
+            assertThat(released.exitCode()).as(released.err()).isZero();
+            assertThat(released.out())
+                    .isEqualTo("released peer 2f1c9a0d54e1b6a7 (was user alice, device " + aliceKey.substring(0, 16)
+                            + ")\n");
+            assertThat(loginAs(url, "tok-m", mallory, "2f1c9a0d54e1b6a7").statusCode())
+                    .as("released: mallory's store may have it now")
+                    .isEqualTo(200);
+            expectError(loginAs(url, "tok-a", alice, "2f1c9a0d54e1b6a7"), 409, "auth/peer-id-taken", "another user");
+
+            Result again = cli().run("authority", "release", "--db", db.toString(), "--user", "alice");
+            assertThat(again.exitCode()).isEqualTo(2);
+            assertThat(again.err()).contains("auth/not-bound: no peer id is bound to user alice in ");
+            Result byUser = cli().run("authority", "release", "--db", db.toString(), "--user", "mallory");
+            assertThat(byUser.out()).isEqualTo("released 1 peer id of user mallory\n");
+            Result none = cli().run("authority", "peers", "--db", db.toString());
+            assertThat(none.out()).isEmpty();
+            assertThat(none.err()).startsWith("no peer ids bound in ");
+            Result badPeer = cli().run("authority", "release", "--db", db.toString(), "--peer", "2F1C");
+            assertThat(badPeer.exitCode()).isEqualTo(2);
+            assertThat(badPeer.err()).contains("--peer: a peer id is 16 lowercase hex digits");
+            assertThat(peer.stop().exitCode()).isZero();
+        }
+    }
+
+    static HttpResponse<String> loginAs(String url, String token, String publicKey, String peerId) throws Exception {
+        return post(
+                url + "/api/v1/auth/login",
+                JSON.writeValueAsString(
+                        java.util.Map.of("provider", "dev", "token", token, "publicKey", publicKey, "peerId", peerId)));
+    }
+
     @Test
     void aBadAuthConfigIsAUsageError() throws Exception {
         Result noHttp = cli().run("peer", "--db", dir.resolve("db").toString(), "--auth-config", "x.json");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.internal.auth.AuthConfig;
 import io.starling.internal.auth.Authority;
+import io.starling.internal.auth.FilePeerBindings;
 import io.starling.internal.auth.LoginService;
 import io.starling.internal.net.RefusalLog;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,12 @@ class LoginEndpointTest {
                 "{\"authority\": \"auth\", \"providers\": {\"dev\": {\"type\": \"static\", \"tokens\": {\"t\":"
                         + " {\"userId\": \"a\", \"expirationSeconds\": 60, \"permissions\": {}}}}}}");
         LoginService service = new LoginService(
-                authority, AuthConfig.load(dir.resolve("auth.json"), Clock.systemUTC()), "app", Clock.systemUTC());
+                authority,
+                AuthConfig.load(dir.resolve("auth.json"), Clock.systemUTC()),
+                "app",
+                Clock.systemUTC(),
+                FilePeerBindings.inDirectory(dir),
+                0);
         AtomicLong now = new AtomicLong(1_000_000_000_000L);
         List<String> refused = new CopyOnWriteArrayList<>();
         RefusalLog log = new RefusalLog(refused::add, now::get, Duration.ofSeconds(10));

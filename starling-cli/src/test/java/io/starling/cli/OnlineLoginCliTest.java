@@ -36,7 +36,8 @@ class OnlineLoginCliTest {
                 "{\"authority\": \"auth\", \"providers\": {\"dev\": {\"type\": \"static\", \"tokens\": {"
                         + "\"tok-a\": {\"userId\": \"alice\", \"expirationSeconds\": 3600, \"permissions\":"
                         + " {\"read\": {\"everything\": true}, \"write\": {\"everything\": true}},"
-                        + " \"metadata\": {\"team\": \"north\"}}}}}}");
+                        + " \"metadata\": {\"team\": \"north\"}},"
+                        + "\"tok-m\": {\"userId\": \"mallory\", \"expirationSeconds\": 3600, \"permissions\": {}}}}}}");
         try (Background authority = cli().start(
                         "peer",
                         "--db",
@@ -150,6 +151,35 @@ class OnlineLoginCliTest {
                         () -> PresenceJson.fetch(http).contains("\"userId\":\"alice\""));
                 assertThat(PresenceJson.fetch(http)).contains("\"metadata\":{\"team\":\"north\"}");
             }
+
+            // mallory's device with a copy of alice's store (not her key or certificate) names alice's peer id
+            Path copy = dir.resolve("mallory-db");
+            Files.createDirectories(copy);
+            try (var files = Files.list(device)) {
+                for (Path f : files.toList()) {
+                    String name = f.getFileName().toString();
+                    if (Files.isRegularFile(f) && !name.startsWith("device.")) Files.copy(f, copy.resolve(name));
+                }
+            }
+            Result taken = cli().run(
+                            "peer",
+                            "--db",
+                            copy.toString(),
+                            "--login",
+                            http,
+                            "--provider",
+                            "dev",
+                            "--token",
+                            "tok-m",
+                            "--trust",
+                            anchor.toString());
+            assertThat(taken.exitCode()).as(taken.err()).isEqualTo(2);
+            assertThat(taken.err())
+                    .contains("error: auth/peer-id-taken: cannot log in: the authority at " + http
+                            + " refused the login (auth/peer-id-taken): peer " + peerIdInCertificate(device)
+                            + " is bound to another user")
+                    .doesNotContain("alice");
+            assertThat(copy.resolve("device.pem")).doesNotExist();
         }
     }
 

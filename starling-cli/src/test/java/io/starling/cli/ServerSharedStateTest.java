@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starling.cli.CliRunner.Background;
 import io.starling.cli.CliRunner.Result;
+import io.starling.internal.auth.Pem;
 import io.starling.internal.cdc.kafka.SinkPosition;
 import io.starling.internal.storage.postgres.PostgresClusterState;
 import io.starling.internal.storage.postgres.TestPostgres;
@@ -112,6 +113,80 @@ class ServerSharedStateTest {
             assertThat(one.stop().exitCode()).isZero();
             assertThat(two.stop().exitCode()).isZero();
         }
+    }
+
+    /**
+     * Two nodes running the authority on one PostgreSQL: a peer id bound through one node is refused to another user
+     * through the other, and released for both with {@code starling authority release --postgres}.
+     */
+    @Test
+    void aPeerIdBoundThroughOneNodeIsRefusedToAnotherUserByTheOther() throws Exception {
+        String url = TestPostgres.newSchemaUrl();
+        Path auth = dir.resolve("auth");
+        assertThat(cli().run("authority", "init", auth.toString()).exitCode()).isZero();
+        Path config = dir.resolve("auth.json");
+        Files.writeString(
+                config,
+                "{\"authority\": \"auth\", \"providers\": {\"dev\": {\"type\": \"static\", \"tokens\": {"
+                        + "\"tok-a\": {\"userId\": \"alice\", \"expirationSeconds\": 3600, \"permissions\": {}},"
+                        + "\"tok-m\": {\"userId\": \"mallory\", \"expirationSeconds\": 3600, \"permissions\": {}}}}}}");
+        String alice = Pem.publicKey(AuthorityCliTest.p256().getPublic());
+        String mallory = Pem.publicKey(AuthorityCliTest.p256().getPublic());
+        String peer = "2f1c9a0d54e1b6a7";
+        try (Background one = authorityNode(url, "node1", config);
+                Background two = authorityNode(url, "node2", config)) {
+            String base1 =
+                    "http://" + one.awaitErrLine("http listening on http://").strip();
+            String base2 =
+                    "http://" + two.awaitErrLine("http listening on http://").strip();
+            one.awaitErrLine("ready");
+            two.awaitErrLine("ready");
+            assertThat(one.err())
+                    .contains("authority: each peer id certified is bound to its first user, kept in"
+                            + " PostgreSQL jdbc:postgresql://127.0.0.1:");
+
+            assertThat(AuthorityCliTest.loginAs(base1, "tok-a", alice, peer).statusCode())
+                    .isEqualTo(200);
+            AuthorityCliTest.expectError(
+                    AuthorityCliTest.loginAs(base2, "tok-m", mallory, peer),
+                    409,
+                    "auth/peer-id-taken",
+                    "is bound to another user");
+            assertThat(AuthorityCliTest.loginAs(base2, "tok-a", alice, peer).statusCode())
+                    .as("alice renews through the other node")
+                    .isEqualTo(200);
+
+            Result peers = cli().run("authority", "peers", "--postgres", url);
+            assertThat(peers.exitCode()).as(peers.err()).isZero();
+            assertThat(peers.out()).startsWith(peer + "  user alice  device ");
+            Result released = cli().run("authority", "release", "--postgres", url, "--peer", peer);
+            assertThat(released.exitCode()).as(released.err()).isZero();
+            assertThat(AuthorityCliTest.loginAs(base2, "tok-m", mallory, peer).statusCode())
+                    .isEqualTo(200);
+            AuthorityCliTest.expectError(
+                    AuthorityCliTest.loginAs(base1, "tok-a", alice, peer),
+                    409,
+                    "auth/peer-id-taken",
+                    "is bound to another user");
+            assertThat(one.stop().exitCode()).isZero();
+            assertThat(two.stop().exitCode()).isZero();
+        }
+    }
+
+    private Background authorityNode(String url, String name, Path authConfig) {
+        return cli().databaseDirectory(dir.resolve(name))
+                .start(
+                        "server",
+                        "--postgres",
+                        url,
+                        "--listen",
+                        "tcp://127.0.0.1:0",
+                        "--http",
+                        "127.0.0.1:0",
+                        "--http-token",
+                        ADMIN,
+                        "--auth-config",
+                        authConfig.toString());
     }
 
     @Test

@@ -42,6 +42,16 @@ public final class AuthException extends RuntimeException {
         CERTIFICATE_REVOKED(403),
         /** A login refused because the authority's revocation list names the user or the device key. */
         REVOKED(403),
+        /**
+         * A login refused because the peer id it names is bound to another user (it was first certified for them), or
+         * is the authority's own.
+         */
+        PEER_ID_TAKEN(409),
+        /**
+         * A login refused because it names a peer id never bound, and the user already has as many as the authority
+         * binds to one user, or the authority's store of bindings is full.
+         */
+        PEER_ID_LIMIT(409),
         /** Something that cannot go wrong did (a JCA algorithm the platform must have is missing). */
         INTERNAL(500);
 

@@ -12,7 +12,11 @@ import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +32,13 @@ import org.slf4j.LoggerFactory;
  * directory, as {@code starling authority revoke} writes it) names gets no certificate: revoking is meant to cut a
  * device off, and a certificate issued after it would only be refused by the peers that hold the list. The list is read
  * again whenever its file changes; a list that does not verify refuses every login until it is fixed (failing closed).
- * Thread-safe.
+ *
+ * <p>A peer id is bound to the first user certified for it ({@link PeerBindings}, kept durably): a login naming a peer
+ * id bound to another user, or the authority's own, is refused with {@code PEER_ID_TAKEN} (409), logged at WARN and
+ * counted, so that a user cannot get a certificate for another user's store. The same user logging in again for it
+ * (a renewal) is issued one; with another device key too (an app reinstalled with its store kept: the new key replaces
+ * the old in the binding, logged at WARN). A user may bind at most {@link PeerBindings#MAX_PER_USER} peer ids ({@code
+ * PEER_ID_LIMIT}). Thread-safe.
  */
 public final class LoginService {
     private static final Logger LOG = LoggerFactory.getLogger(LoginService.class);
@@ -46,12 +56,46 @@ public final class LoginService {
 
     private @Nullable String revocationsSeen;
 
-    public LoginService(Authority authority, AuthConfig config, String appId, Clock clock) {
+    private final PeerBindings bindings;
+    private final long ownPeerId;
+    private final AtomicLong issued = new AtomicLong();
+    private final AtomicLong newDeviceKeys = new AtomicLong();
+    private final EnumMap<AuthException.Code, AtomicLong> refused = new EnumMap<>(AuthException.Code.class);
+
+    /**
+     * @param bindings the peer ids certified so far and their users, kept by the caller's node
+     * @param ownPeerId the peer id of the authority's own store, which no device is certified for (0: none)
+     */
+    public LoginService(
+            Authority authority, AuthConfig config, String appId, Clock clock, PeerBindings bindings, long ownPeerId) {
         this.authority = authority;
         this.config = config;
         this.appId = appId;
         this.clock = clock;
         this.revocationFile = config.authorityDirectory().resolve(RevocationList.FILE);
+        this.bindings = bindings;
+        this.ownPeerId = ownPeerId;
+        for (AuthException.Code c : AuthException.Code.values()) refused.put(c, new AtomicLong());
+    }
+
+    public PeerBindings bindings() {
+        return bindings;
+    }
+
+    /**
+     * What the logins came to since start: certificates issued, logins refused by code, and logins that replaced the
+     * device key of a bound peer id.
+     */
+    public record Counts(long issued, Map<AuthException.Code, Long> refused, long newDeviceKeys) {
+        public long refused(AuthException.Code code) {
+            return refused.getOrDefault(code, 0L);
+        }
+    }
+
+    public Counts counts() {
+        EnumMap<AuthException.Code, Long> r = new EnumMap<>(AuthException.Code.class);
+        refused.forEach((c, n) -> r.put(c, n.get()));
+        return new Counts(issued.get(), Collections.unmodifiableMap(r), newDeviceKeys.get());
     }
 
     public Authority authority() {
@@ -86,9 +130,23 @@ public final class LoginService {
      * Handles one login request body.
      *
      * @throws AuthException {@code BAD_REQUEST} (malformed request, unknown provider, bad public key), {@code
-     *     BAD_TOKEN}, {@code DENIED}, {@code PROVIDER_UNAVAILABLE} or {@code PROVIDER_BAD_ANSWER}
+     *     BAD_TOKEN}, {@code DENIED}, {@code REVOKED}, {@code PEER_ID_TAKEN}, {@code PEER_ID_LIMIT}, {@code
+     *     PROVIDER_UNAVAILABLE}, {@code PROVIDER_BAD_ANSWER}, {@code CONFIG_INVALID} (the revocation list or the peer
+     *     bindings cannot be used) or {@code AUTHORITY_UNAVAILABLE} (the bindings' database does not answer)
      */
     public Issued login(byte[] requestBody) {
+        try {
+            Issued i = doLogin(requestBody);
+            issued.incrementAndGet();
+            return i;
+        } catch (AuthException e) {
+            AtomicLong n = refused.get(e.code());
+            if (n != null) n.incrementAndGet();
+            throw e;
+        }
+    }
+
+    private Issued doLogin(byte[] requestBody) {
         if (requestBody.length > MAX_REQUEST_BYTES) {
             throw badRequest(
                     "the login request is " + requestBody.length + " bytes; the limit is " + MAX_REQUEST_BYTES);
@@ -154,6 +212,7 @@ public final class LoginService {
                                 + "\"; it issues no certificate to them");
             }
             Instant now = clock.instant();
+            bind(p.name(), peerId, grant.userId(), deviceFingerprint, now);
             X509Certificate cert;
             try {
                 cert = authority.issue(
@@ -179,14 +238,72 @@ public final class LoginService {
                     expiresAt);
             return new Issued(cert, peerId, grant.userId(), expiresAt, grant.permissions(), grant.metadata());
         } catch (AuthException e) {
-            LOG.info(
-                    "login refused: provider {}, device {}, peer {}: {} ({})",
-                    p.name(),
-                    device,
-                    DeviceCertificates.peerIdText(peerId),
-                    e.getMessage(),
-                    e.code().id());
+            // a peer id taken was logged at WARN already, with whose it is
+            if (e.code() != AuthException.Code.PEER_ID_TAKEN) {
+                LOG.info(
+                        "login refused: provider {}, device {}, peer {}: {} ({})",
+                        p.name(),
+                        device,
+                        DeviceCertificates.peerIdText(peerId),
+                        e.getMessage(),
+                        e.code().id());
+            }
             throw e;
+        }
+    }
+
+    /** Binds the peer id to the user unless another user has it (or it is the authority's own). */
+    private void bind(String provider, long peerId, String userId, String deviceKey, Instant now) {
+        String peer = DeviceCertificates.peerIdText(peerId);
+        if (peerId == ownPeerId) {
+            throw taken(
+                    provider,
+                    userId,
+                    deviceKey,
+                    peer,
+                    "peer " + peer + " is the authority's own peer id; a device is certified only for the peer id of"
+                            + " its own store",
+                    "the authority's own");
+        }
+        PeerBindings.Claim claim = bindings.claim(peerId, userId, deviceKey, now);
+        PeerBindings.Binding found = claim.previous();
+        switch (claim.outcome()) {
+            case BOUND, SAME -> {}
+            case NEW_DEVICE_KEY -> {
+                newDeviceKeys.incrementAndGet();
+                LOG.warn(
+                        "login: peer {} of user {} is now certified for device key {} instead of {}: the app was"
+                                + " reinstalled with its store kept, or the store was copied to another device of the"
+                                + " user",
+                        peer,
+                        AuthConfig.printable(userId),
+                        deviceKey.substring(0, 16),
+                        found == null ? "?" : found.deviceKey().substring(0, 16));
+            }
+            case OTHER_USER ->
+                throw taken(
+                        provider,
+                        userId,
+                        deviceKey,
+                        peer,
+                        "peer " + peer + " is bound to another user: the authority certified it for them first, and"
+                                + " issues a certificate for it to them only (an admin releases a peer id with 'starling"
+                                + " authority release')",
+                        found == null
+                                ? "another user's"
+                                : "bound to user " + AuthConfig.printable(found.userId()) + " (device key "
+                                        + found.deviceKey().substring(0, 16) + ", since " + found.since() + ")");
+            case USER_LIMIT ->
+                throw new AuthException(
+                        AuthException.Code.PEER_ID_LIMIT,
+                        "user \"" + AuthConfig.printable(userId) + "\" has " + bindings.maxPerUser()
+                                + " peer ids bound already, the most the authority binds to one user; an admin releases"
+                                + " those of stores no longer used with 'starling authority release'");
+            case FULL ->
+                throw new AuthException(
+                        AuthException.Code.PEER_ID_LIMIT,
+                        "the authority's peer id bindings are full; an admin releases those of stores no longer"
+                                + " used with 'starling authority release'");
         }
     }
 
@@ -217,6 +334,20 @@ public final class LoginService {
             revocationsSeen = seen;
         }
         return list;
+    }
+
+    /** Logs a refused claim of a peer id at WARN, with whose it is (the device is not told), and makes the refusal. */
+    private static AuthException taken(
+            String provider, String userId, String deviceKey, String peer, String message, String whose) {
+        LOG.warn(
+                "login refused: provider {} authenticated user {}, device {}, for peer {}, which is {} ({})",
+                provider,
+                AuthConfig.printable(userId),
+                deviceKey.substring(0, 16),
+                peer,
+                whose,
+                AuthException.Code.PEER_ID_TAKEN.id());
+        return new AuthException(AuthException.Code.PEER_ID_TAKEN, message);
     }
 
     private static AuthException badRequest(String message) {

@@ -60,8 +60,15 @@ class LoginClientTest {
         Files.writeString(
                 dir.resolve("auth.json"),
                 "{\"authority\": \"authority\", \"providers\": {\"dev\": {\"type\": \"static\", \"tokens\": {"
-                        + "\"tok-a\": {\"userId\": \"alice\", \"expirationSeconds\": 3600, \"permissions\": {}}}}}}");
-        service = new LoginService(authority, AuthConfig.load(dir.resolve("auth.json"), CLOCK), "app", CLOCK);
+                        + "\"tok-a\": {\"userId\": \"alice\", \"expirationSeconds\": 3600, \"permissions\": {}},"
+                        + "\"tok-m\": {\"userId\": \"mallory\", \"expirationSeconds\": 3600, \"permissions\": {}}}}}}");
+        service = new LoginService(
+                authority,
+                AuthConfig.load(dir.resolve("auth.json"), CLOCK),
+                "app",
+                CLOCK,
+                FilePeerBindings.inDirectory(dir),
+                0);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/api/v1/auth/login", this::handle);
         server.start();
@@ -231,6 +238,24 @@ class LoginClientTest {
                         TIMEOUT),
                 AuthException.Code.AUTHORITY_UNAVAILABLE,
                 "the authority at http://127.0.0.1:" + closed + " is unreachable");
+    }
+
+    /** Peer ids are public (presence shows them): mallory asking for alice's gets a refusal, with its code. */
+    @Test
+    void aLoginForAnotherUsersPeerIdIsRefusedWithItsCodeAndTheOwnerRenews() throws Exception {
+        KeyPair alice = DeviceCredentials.newKeyPair();
+        LoginClient.login(url, "dev", "tok-a", PEER, alice, authority.anchor(), NOW, TIMEOUT);
+        KeyPair mallory = DeviceCredentials.newKeyPair();
+        expect(
+                () -> LoginClient.login(url, "dev", "tok-m", PEER, mallory, authority.anchor(), NOW, TIMEOUT),
+                AuthException.Code.PEER_ID_TAKEN,
+                "refused the login (auth/peer-id-taken): peer 2f1c9a0d54e1b6a7 is bound to another user");
+        DeviceCredentials renewed =
+                LoginClient.login(url, "dev", "tok-a", PEER, alice, authority.anchor(), NOW, TIMEOUT);
+        assertThat(DeviceCertificates.verify(renewed.certificate(), authority.anchor(), NOW)
+                        .userId())
+                .isEqualTo("alice");
+        assertThat(service.counts().refused(AuthException.Code.PEER_ID_TAKEN)).isEqualTo(1);
     }
 
     @Test

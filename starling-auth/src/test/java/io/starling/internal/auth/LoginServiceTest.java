@@ -36,9 +36,16 @@ class LoginServiceTest {
                 "{\"authority\": \"authority\", \"providers\": {\"dev\": {\"type\": \"static\", \"tokens\": {"
                         + "\"tok-a\": {\"userId\": \"alice\", \"expirationSeconds\": 3600, \"permissions\": {\"read\":"
                         + " {\"queriesByCollection\": {\"tasks\": [\"owner = :userId\"]}}}, \"metadata\": {\"team\":"
-                        + " \"north\"}}}}}}");
+                        + " \"north\"}},"
+                        + "\"tok-m\": {\"userId\": \"mallory\", \"expirationSeconds\": 3600, \"permissions\": {}}}}}}");
         AuthConfig config = AuthConfig.load(dir.resolve("auth.json"), CLOCK);
-        service = new LoginService(Authority.load(config.authorityDirectory()), config, "app", CLOCK);
+        service = new LoginService(
+                Authority.load(config.authorityDirectory()),
+                config,
+                "app",
+                CLOCK,
+                FilePeerBindings.inDirectory(dir),
+                0);
         device = DeviceCertificatesTest.p256();
     }
 
@@ -145,6 +152,103 @@ class LoginServiceTest {
         // a damaged list fails closed
         Files.write(file, new byte[] {1, 2, 3});
         expect(new String(alice, StandardCharsets.UTF_8), AuthException.Code.CONFIG_INVALID, "no login is accepted");
+    }
+
+    /** The gap of docs/SECURITY.md: mallory logging in for alice's peer id (peer ids are public). */
+    @Test
+    void aPeerIdBoundToAnotherUserIsRefusedWhileItsOwnUserRenewsAndMayChangeItsDeviceKey() throws Exception {
+        byte[] alice = LoginService.request("dev", "tok-a", device.getPublic(), PEER);
+        assertThat(service.login(alice).peerId()).isEqualTo(PEER);
+        assertThat(service.bindings().get(PEER))
+                .isEqualTo(new PeerBindings.Binding(PEER, "alice", Pem.fingerprint(device.getPublic()), NOW));
+
+        KeyPair mallorys = DeviceCertificatesTest.p256();
+        String taken = "peer 2f1c9a0d54e1b6a7 is bound to another user";
+        expect(request("tok-m", mallorys, PEER), AuthException.Code.PEER_ID_TAKEN, taken);
+        // alice's public key is public too: still not hers
+        expect(request("tok-m", device, PEER), AuthException.Code.PEER_ID_TAKEN, taken);
+        assertThatThrownBy(() -> service.login(LoginService.request("dev", "tok-m", mallorys.getPublic(), PEER)))
+                .hasMessageNotContaining("alice")
+                .isInstanceOfSatisfying(
+                        AuthException.class,
+                        e -> assertThat(e.code().httpStatus()).isEqualTo(409));
+        assertThat(service.counts().refused(AuthException.Code.PEER_ID_TAKEN)).isEqualTo(3);
+
+        // alice renews, and logs in again with a new key (the app reinstalled, its store kept)
+        assertThat(service.login(alice).userId()).isEqualTo("alice");
+        KeyPair reinstalled = DeviceCertificatesTest.p256();
+        LoginService.Issued again = service.login(LoginService.request("dev", "tok-a", reinstalled.getPublic(), PEER));
+        assertThat(again.certificate().getPublicKey()).isEqualTo(reinstalled.getPublic());
+        assertThat(service.bindings().get(PEER))
+                .isEqualTo(new PeerBindings.Binding(PEER, "alice", Pem.fingerprint(reinstalled.getPublic()), NOW));
+        assertThat(service.counts().newDeviceKeys()).isEqualTo(1);
+        assertThat(service.counts().issued()).isEqualTo(3);
+        expect(request("tok-m", mallorys, PEER), AuthException.Code.PEER_ID_TAKEN, taken);
+
+        // mallory's own store is hers
+        assertThat(service.login(LoginService.request("dev", "tok-m", mallorys.getPublic(), PEER + 1))
+                        .userId())
+                .isEqualTo("mallory");
+        // released by an admin, alice's old id goes to whoever logs in for it next
+        assertThat(service.bindings().release(PEER)).isTrue();
+        assertThat(service.login(LoginService.request("dev", "tok-m", mallorys.getPublic(), PEER))
+                        .userId())
+                .isEqualTo("mallory");
+        expect(new String(alice, StandardCharsets.UTF_8), AuthException.Code.PEER_ID_TAKEN, taken);
+    }
+
+    @Test
+    void theBindingSurvivesARestartOfTheAuthority() throws Exception {
+        service.login(LoginService.request("dev", "tok-a", device.getPublic(), PEER));
+        AuthConfig config = AuthConfig.load(dir.resolve("auth.json"), CLOCK);
+        service = new LoginService(
+                Authority.load(config.authorityDirectory()),
+                config,
+                "app",
+                CLOCK,
+                FilePeerBindings.inDirectory(dir),
+                0);
+        expect(
+                request("tok-m", DeviceCertificatesTest.p256(), PEER),
+                AuthException.Code.PEER_ID_TAKEN,
+                "is bound to another user");
+        assertThat(service.login(LoginService.request("dev", "tok-a", device.getPublic(), PEER))
+                        .userId())
+                .isEqualTo("alice");
+    }
+
+    @Test
+    void theAuthoritysOwnPeerIdLimitsAndADamagedBindingsFileRefuseLogins() throws Exception {
+        AuthConfig config = AuthConfig.load(dir.resolve("auth.json"), CLOCK);
+        long own = 0x54ff0a023f1787c9L;
+        service = new LoginService(
+                authority, config, "app", CLOCK, FilePeerBindings.open(dir.resolve("b.json"), 3, 2), own);
+        expect(request("tok-a", device, own), AuthException.Code.PEER_ID_TAKEN, "is the authority's own peer id");
+        assertThat(service.bindings().get(own)).isNull();
+
+        service.login(LoginService.request("dev", "tok-a", device.getPublic(), 1));
+        service.login(LoginService.request("dev", "tok-a", device.getPublic(), 2));
+        expect(
+                request("tok-a", device, 3),
+                AuthException.Code.PEER_ID_LIMIT,
+                "user \"alice\" has 2 peer ids bound already");
+        service.login(LoginService.request("dev", "tok-a", device.getPublic(), 2)); // a renewal binds nothing new
+        service.login(LoginService.request("dev", "tok-m", device.getPublic(), 3));
+        expect(
+                request("tok-m", device, 4),
+                AuthException.Code.PEER_ID_LIMIT,
+                "the authority's peer id bindings are full");
+        assertThat(service.counts().refused(AuthException.Code.PEER_ID_LIMIT)).isEqualTo(2);
+
+        Files.writeString(dir.resolve("b.json"), "{\"v\": 1, \"bindings\": [{\"peer\": \"1\"}]}");
+        expect(
+                request("tok-a", device, 1),
+                AuthException.Code.CONFIG_INVALID,
+                "no login is accepted until it is fixed");
+    }
+
+    static String request(String token, KeyPair key, long peerId) {
+        return new String(LoginService.request("dev", token, key.getPublic(), peerId), StandardCharsets.UTF_8);
     }
 
     void expect(String body, AuthException.Code code, String message) {

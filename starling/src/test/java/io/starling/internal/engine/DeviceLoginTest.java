@@ -14,6 +14,7 @@ import io.starling.internal.auth.AuthException;
 import io.starling.internal.auth.Authority;
 import io.starling.internal.auth.DeviceCertificates;
 import io.starling.internal.auth.DeviceCredentials;
+import io.starling.internal.auth.FilePeerBindings;
 import io.starling.internal.auth.LoginService;
 import io.starling.internal.core.Value;
 import io.starling.internal.query.Permissions;
@@ -76,8 +77,13 @@ class DeviceLoginTest {
                 "{\"authority\": \"authority\", \"providers\": {\"dev\": {\"type\": \"static\", \"tokens\": {"
                         + "\"tok-a\": {\"userId\": \"alice\", \"expirationSeconds\": 3600, \"permissions\": {}},"
                         + "\"tok-b\": {\"userId\": \"alice\", \"expirationSeconds\": 7200, \"permissions\": {}}}}}}");
-        LoginService service =
-                new LoginService(authority, AuthConfig.load(tmp.resolve("auth.json"), clock), "app", clock);
+        LoginService service = new LoginService(
+                authority,
+                AuthConfig.load(tmp.resolve("auth.json"), clock),
+                "app",
+                clock,
+                FilePeerBindings.inDirectory(tmp),
+                0);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/api/v1/auth/login", ex -> handle(service, ex));
         server.start();

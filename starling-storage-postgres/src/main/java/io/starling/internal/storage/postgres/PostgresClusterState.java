@@ -7,6 +7,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -29,7 +32,8 @@ import org.jspecify.annotations.Nullable;
  */
 
 /**
- * The shared state of the nodes of one PostgreSQL database besides the documents: API keys and leases. Opening it
+ * The shared state of the nodes of one PostgreSQL database besides the documents: API keys, leases, and the peer ids
+ * the authority bound to users. Opening it
  * migrates the schema like {@link PostgresStorage#open} (either may come first). Thread-safe; holds a small
  * connection pool until {@link #close}d.
  */
@@ -39,6 +43,9 @@ public final class PostgresClusterState implements AutoCloseable {
 
     /** A lease as held: its position, as last stored by any holder (null before the first). */
     public record Lease(@Nullable String position) {}
+
+    /** A peer id the authority bound to a user (starling_peer_bindings): 16 hex digits, user, device key fingerprint. */
+    public record PeerBinding(String peerId, String userId, String deviceKey, Instant boundAt) {}
 
     private final String where;
     private final HikariDataSource pool;
@@ -117,6 +124,99 @@ public final class PostgresClusterState implements AutoCloseable {
                     }
                 })
                 .orElse(null);
+    }
+
+    /**
+     * Binds {@code peerId} to {@code userId} and {@code deviceKey} if nobody has bound it and the user has fewer than
+     * {@code perUserLimit} peer ids. One statement on the primary key: of two nodes binding one id at once, exactly
+     * one inserts (the other waits for its commit and inserts nothing). Two logins of one user for two new ids at once
+     * may each pass the limit by their own row.
+     *
+     * @return true when this call bound it; false when it was bound already (read it) or the user is at the limit
+     */
+    public boolean bindPeer(String peerId, String userId, String deviceKey, Instant boundAt, int perUserLimit) {
+        return sql("binding peer " + peerId, c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO starling_peer_bindings"
+                    + " (peer_id, user_id, device_key, bound_at) SELECT ?, ?, ?, ?"
+                    + " WHERE (SELECT count(*) FROM starling_peer_bindings WHERE user_id = ?) < ?"
+                    + " ON CONFLICT (peer_id) DO NOTHING")) {
+                s.setString(1, peerId);
+                s.setString(2, userId);
+                s.setString(3, deviceKey);
+                s.setObject(4, OffsetDateTime.ofInstant(boundAt, ZoneOffset.UTC));
+                s.setString(5, userId);
+                s.setInt(6, perUserLimit);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** The binding of {@code peerId}, or null. */
+    public @Nullable PeerBinding peerBinding(String peerId) {
+        return sql("reading the binding of peer " + peerId, c -> {
+                    try (PreparedStatement s = c.prepareStatement("SELECT peer_id, user_id, device_key, bound_at"
+                            + " FROM starling_peer_bindings WHERE peer_id = ?")) {
+                        s.setString(1, peerId);
+                        try (ResultSet rs = s.executeQuery()) {
+                            return java.util.Optional.ofNullable(rs.next() ? peerBinding(rs) : null);
+                        }
+                    }
+                })
+                .orElse(null);
+    }
+
+    /** Replaces the device key of {@code peerId} if it is bound to {@code userId}. @return whether it is */
+    public boolean rekeyPeer(String peerId, String userId, String deviceKey) {
+        return sql("changing the device key of peer " + peerId, c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE starling_peer_bindings SET device_key = ?,"
+                    + " changed_at = now() WHERE peer_id = ? AND user_id = ?")) {
+                s.setString(1, deviceKey);
+                s.setString(2, peerId);
+                s.setString(3, userId);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Every binding, by peer id. */
+    public List<PeerBinding> peerBindings() {
+        return sql("reading the peer bindings", c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT peer_id, user_id, device_key, bound_at"
+                            + " FROM starling_peer_bindings ORDER BY peer_id");
+                    ResultSet rs = s.executeQuery()) {
+                List<PeerBinding> out = new ArrayList<>();
+                while (rs.next()) out.add(peerBinding(rs));
+                return out;
+            }
+        });
+    }
+
+    /** Deletes the binding of {@code peerId}. @return whether there was one */
+    public boolean releasePeer(String peerId) {
+        return sql("releasing peer " + peerId, c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM starling_peer_bindings WHERE peer_id = ?")) {
+                s.setString(1, peerId);
+                return s.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Deletes every binding of {@code userId}. @return how many there were */
+    public int releasePeersOf(String userId) {
+        return sql("releasing the peers of a user", c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM starling_peer_bindings WHERE user_id = ?")) {
+                s.setString(1, userId);
+                return s.executeUpdate();
+            }
+        });
+    }
+
+    private static PeerBinding peerBinding(ResultSet rs) throws SQLException {
+        return new PeerBinding(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getString(3),
+                rs.getObject(4, OffsetDateTime.class).toInstant());
     }
 
     /**

@@ -75,7 +75,21 @@ final class PostgresSchema {
                             "CREATE TABLE starling_blobs (id TEXT PRIMARY KEY, len BIGINT NOT NULL)",
                             "CREATE TABLE starling_blob_chunks ("
                                     + "id TEXT NOT NULL, idx BIGINT NOT NULL, data BYTEA NOT NULL, "
-                                    + "PRIMARY KEY (id, idx))")));
+                                    + "PRIMARY KEY (id, idx))")),
+            new Migration(
+                    4,
+                    "peer ids the authority certified and the user each is bound to",
+                    List.of(
+                            // one row per peer id (16 hex digits) a login was issued for: its first user (the key
+                            // decides between two nodes binding one id at once), the device key last certified for
+                            // it, when it was first bound and when last changed; by user, to count and release
+                            "CREATE TABLE starling_peer_bindings ("
+                                    + "peer_id TEXT PRIMARY KEY, "
+                                    + "user_id TEXT NOT NULL, "
+                                    + "device_key TEXT NOT NULL, "
+                                    + "bound_at TIMESTAMPTZ NOT NULL, "
+                                    + "changed_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                            "CREATE INDEX starling_peer_bindings_user ON starling_peer_bindings (user_id)")));
 
     /** The schema version this code writes. */
     static final int CURRENT = checkedChain(MIGRATIONS);

@@ -64,10 +64,11 @@ class PostgresStorageTest {
         }
         List<List<String>> history =
                 query(url, "SELECT version, description FROM starling_migrations ORDER BY version");
-        assertThat(history).extracting(row -> row.get(0)).containsExactly("0", "1", "2", "3");
+        assertThat(history).extracting(row -> row.get(0)).containsExactly("0", "1", "2", "3", "4");
         assertThat(history.get(1).get(1)).contains("jsonb");
         assertThat(history.get(2).get(1)).contains("API keys");
         assertThat(history.get(3).get(1)).contains("attachment blobs");
+        assertThat(history.get(4).get(1)).contains("peer ids");
         try (PostgresStorage storage = PostgresStorage.open(url, PostgresStorage.Options.defaults())) {
             storage.read(tx -> {
                 assertThat(tx.get("c", utf8("a")).sequence()).isEqualTo(1);
@@ -126,7 +127,7 @@ class PostgresStorageTest {
                     .isTrue();
         }
         assertThat(query(url, "SELECT version FROM starling_migrations ORDER BY version"))
-                .containsExactly(List.of("0"), List.of("1"), List.of("2"), List.of("3"));
+                .containsExactly(List.of("0"), List.of("1"), List.of("2"), List.of("3"), List.of("4"));
         assertThat(query(url, "SELECT count(*) FROM starling_counter")).containsExactly(List.of("1"));
     }
 
