@@ -466,6 +466,51 @@ public final class DocumentState {
         return w.toByteArray();
     }
 
+    /**
+     * The bytes {@link #encodeInserted} writes after the stamp table for {@code Value.fromJava(root, special)}, written
+     * straight from the Java map in one walk; null when the map holds anything the walk leaves to the ordinary path
+     * (see {@link ValueCodec#writeJava}): the caller then converts and checks it the ordinary way. The root's
+     * {@code _id} is not written (the id is the row's key), as in {@link #encodeInserted}.
+     */
+    static byte @Nullable [] encodeInsertedBody(Map<?, ?> root, Value.Special special) {
+        BinaryWriter w = new BinaryWriter(16 + root.size() * 24);
+        return writeInsertedJavaMap(w, root, 0, special) ? w.toByteArray() : null;
+    }
+
+    /** The prefix {@link #encodeInserted} writes before the root: the format and a stamp table of one stamp. */
+    static byte[] encodeInserted(Stamp stamp, byte[] body) {
+        if (stamp.isNone()) throw new IllegalArgumentException("a write needs a stamp above NONE");
+        BinaryWriter w = new BinaryWriter(21 + body.length);
+        w.writeByte(FORMAT_VERSION).writeVarInt(1).writeVarLong(stamp.hlc()).writeFixedLong(stamp.site());
+        return w.writeRaw(body).toByteArray();
+    }
+
+    /** {@link #writeInsertedMap} for a Java map at tree depth {@code depth}; false: leave it to the ordinary path. */
+    private static boolean writeInsertedJavaMap(BinaryWriter w, Map<?, ?> m, int depth, Value.Special special) {
+        // Value.fromJava's limit for the map itself (an object at level depth + 1), whether or not it has fields
+        if (ValueCodec.isSpecial(m, special) || depth + 1 > Limits.MAX_DEPTH) return false;
+        Map.Entry<?, ?>[] entries = ValueCodec.sortedEntries(m, String::compareTo); // the entries' TreeMap order
+        if (entries == null) return false;
+        int n = entries.length;
+        int skip = depth == 0 && m.containsKey(ID) ? 1 : 0;
+        w.writeByte(4 | (n - skip > 0 ? 8 : 0)).writeVarInt(0);
+        if (n - skip == 0) return true;
+        w.writeVarInt(n - skip);
+        for (Map.Entry<?, ?> e : entries) {
+            String key = (String) e.getKey();
+            if (skip == 1 && key.equals(ID)) continue;
+            if (Limits.fieldNameProblem(key) != null || !ValueCodec.writeJavaString(w, key)) return false;
+            Object v = e.getValue();
+            if (v instanceof Map<?, ?> inner) {
+                if (!writeInsertedJavaMap(w, inner, depth + 1, special)) return false;
+            } else {
+                w.writeByte(Node.REGISTER).writeVarInt(0);
+                if (!ValueCodec.writeJava(w, v, depth + 1, special)) return false;
+            }
+        }
+        return true;
+    }
+
     /** A state that could not be read back is never written: the write fails as a whole. */
     private static DocumentException unstorable(CodecException e) {
         return new DocumentException("the document cannot be stored: " + e.getMessage());
