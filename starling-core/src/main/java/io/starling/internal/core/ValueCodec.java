@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -177,36 +176,60 @@ public final class ValueCodec {
 
     private static boolean writeJavaMap(BinaryWriter w, Map<?, ?> m, int enclosing, Value.Special special) {
         if (isSpecial(m, special) || enclosing + 1 > MAX_DEPTH) return false;
-        Map.Entry<?, ?>[] entries = sortedEntries(m, ValueOrder::compareStrings);
+        Map.Entry<?, ?>[] entries = sortedEntries(m, true);
         if (entries == null) return false;
         w.writeByte(OBJ).writeVarInt(entries.length);
         for (Map.Entry<?, ?> e : entries) {
-            String key = (String) e.getKey();
-            if (Limits.fieldNameProblem(key) != null || !writeJavaString(w, key)) return false;
+            if (!writeJavaKey(w, (String) e.getKey())) return false;
             if (!writeJava(w, e.getValue(), enclosing + 1, special)) return false;
         }
         return true;
     }
 
     /**
-     * The entries of a map with string keys, sorted by key with {@code order}; null when a key is not a string or the
-     * map is not a plain one (its size and its entries disagree, or a key comes twice), which the ordinary path
-     * converts.
+     * A field name as {@link #writeString}, false for one a document cannot hold ({@link Limits#fieldNameProblem}). A
+     * short ASCII name, the common one, is checked by writing it.
      */
-    public static Map.Entry<?, ?> @Nullable [] sortedEntries(Map<?, ?> m, Comparator<String> order) {
+    public static boolean writeJavaKey(BinaryWriter w, String key) {
+        return w.writeAscii(key) || (Limits.fieldNameProblem(key) == null && writeJavaString(w, key));
+    }
+
+    /**
+     * The entries of a map with string keys, sorted by key: by code point ({@link ValueOrder#compareStrings}, the
+     * order of an object value) or else by {@link String#compareTo} (the order of a document's fields in its state).
+     * Null when a key is not a string or the map is not a plain one (its size and its entries disagree, or a key comes
+     * twice), which the ordinary path converts.
+     */
+    public static Map.Entry<?, ?> @Nullable [] sortedEntries(Map<?, ?> m, boolean byCodePoint) {
         int n = m.size();
         Map.Entry<?, ?>[] entries = new Map.Entry<?, ?>[n];
         int k = 0;
         for (Map.Entry<?, ?> e : m.entrySet()) {
-            if (k == n || !(e.getKey() instanceof String)) return null;
-            entries[k++] = e;
+            if (k == n || !(e.getKey() instanceof String key)) return null;
+            int i = k++;
+            if (n <= SHORT_MAP) { // insertion sort as the entries come: a document has a handful of fields
+                while (i > 0 && compare((String) entries[i - 1].getKey(), key, byCodePoint) > 0) {
+                    entries[i] = entries[i - 1];
+                    i--;
+                }
+            }
+            entries[i] = e;
         }
         if (k != n) return null;
-        if (n > 1) {
-            Arrays.sort(entries, (a, b) -> order.compare((String) a.getKey(), (String) b.getKey()));
-            for (int i = 1; i < n; i++) if (entries[i - 1].getKey().equals(entries[i].getKey())) return null;
+        if (n > SHORT_MAP) {
+            Arrays.sort(entries, (a, b) -> compare((String) a.getKey(), (String) b.getKey(), byCodePoint));
+        }
+        for (int i = 1; i < n; i++) {
+            if (compare((String) entries[i - 1].getKey(), (String) entries[i].getKey(), byCodePoint) >= 0) return null;
         }
         return entries;
+    }
+
+    /** Up to this many fields, {@link #sortedEntries} sorts by insertion. */
+    private static final int SHORT_MAP = 16;
+
+    private static int compare(String a, String b, boolean byCodePoint) {
+        return byCodePoint ? ValueOrder.compareStrings(a, b) : a.compareTo(b);
     }
 
     /**

@@ -22,19 +22,22 @@ import org.jspecify.annotations.Nullable;
  * argument is read while the statement runs).
  */
 public final class NewDocument {
-    private static final String ID = "_id";
 
     private final Map<?, ?> source;
     private final Value.Special special;
     private final Value id;
-    private final byte[] body;
+    /** The writer's buffer: the state's root from {@link DocumentState#HEADER_ROOM} to {@link #end}. */
+    private final byte[] buf;
+
+    private final int end;
     private @Nullable Value value;
 
-    private NewDocument(Map<?, ?> source, Value.Special special, Value id, byte[] body) {
+    private NewDocument(Map<?, ?> source, Value.Special special, Value id, byte[] buf, int end) {
         this.source = source;
         this.special = special;
         this.id = id;
-        this.body = body;
+        this.buf = buf;
+        this.end = end;
     }
 
     /**
@@ -43,11 +46,12 @@ public final class NewDocument {
      * cannot store, or an existing {@link Value}).
      */
     public static @Nullable NewDocument of(Map<?, ?> map, Value.Special special) {
-        byte[] body = DocumentState.encodeInsertedBody(map, special);
-        if (body == null) return null;
+        BinaryWriter w = new BinaryWriter(DocumentState.HEADER_ROOM + 16 + map.size() * 24);
+        @Nullable Object[] rawId = new Object[2]; // the root's _id and, when it has one, the map
+        if (!DocumentState.writeInsertedBody(w, map, special, rawId)) return null;
         Value id = Value.MISSING;
-        if (map.containsKey(ID)) {
-            Object raw = map.get(ID);
+        if (rawId[1] != null) {
+            Object raw = rawId[0];
             // the id is a field of the root: the walk's rules apply to it (it is not in the body: it is the row's key)
             if (raw instanceof String s) {
                 if (Limits.loneSurrogateAt(s) >= 0) return null;
@@ -57,7 +61,7 @@ public final class NewDocument {
                 id = raw == null ? Value.NULL : Value.fromJava(raw, special);
             }
         }
-        return new NewDocument(map, special, id, body);
+        return new NewDocument(map, special, id, w.array(), w.size());
     }
 
     /** The document's {@code _id}, {@link Value#MISSING} when the map has none. */
@@ -67,7 +71,7 @@ public final class NewDocument {
 
     /** {@code DocumentState.encodeInserted(value(), stamp)}, without converting the map. */
     public byte[] encode(Stamp stamp) {
-        return DocumentState.encodeInserted(stamp, body);
+        return DocumentState.encodeInserted(stamp, buf, end);
     }
 
     /** The document as {@code Value.fromJava(map, special)} converts it (an object), converted once on first use. */
