@@ -88,6 +88,42 @@ public final class BinaryWriter {
         return writeBytes(utf8(s));
     }
 
+    /**
+     * {@link #writeString} for a string of fewer than 128 ASCII characters (its length is one byte): true; false, with
+     * nothing written, for any other string.
+     */
+    public boolean writeAscii(String s) {
+        int n = s.length();
+        if (n >= 128) return false;
+        ensure(n + 1);
+        int start = len;
+        buf[len++] = (byte) n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                len = start;
+                return false;
+            }
+            buf[len++] = (byte) c;
+        }
+        return true;
+    }
+
+    /** {@code n} zero bytes (room for something written later into {@link #array}). */
+    public BinaryWriter writeZeros(int n) {
+        ensure(n);
+        len += n; // a grown buffer is zeroed too
+        return this;
+    }
+
+    /**
+     * The writer's own buffer, not a copy: its first {@link #size} bytes are what was written. For a caller that keeps
+     * the bytes and stops writing (no copy of them); the writer must not be used afterwards.
+     */
+    public byte[] array() {
+        return buf;
+    }
+
     private static byte[] utf8(String s) {
         try {
             java.nio.ByteBuffer b = StandardCharsets.UTF_8

@@ -466,6 +466,85 @@ public final class DocumentState {
         return w.toByteArray();
     }
 
+    /**
+     * Room left before the root in {@link #writeInsertedBody}'s writer for what {@link #encodeInserted(Stamp, byte[],
+     * int)} writes before it: the format, a stamp count of one, the HLC (at most 10 bytes) and the site (8).
+     */
+    static final int HEADER_ROOM = 20;
+
+    /**
+     * Writes, after {@link #HEADER_ROOM} bytes, what {@link #encodeInserted} writes after the stamp table for {@code
+     * Value.fromJava(root, special)}, straight from the Java map in one walk; false when the map holds anything the walk
+     * leaves to the ordinary path (see {@link ValueCodec#writeJava}): the caller then converts and checks it the
+     * ordinary way. The root's {@code _id} is not written (the id is the row's key), as in {@link #encodeInserted}; it
+     * is put in {@code id[0]} (left alone when the map has none), and {@code id[1]} is set to the map.
+     */
+    static boolean writeInsertedBody(BinaryWriter w, Map<?, ?> root, Value.Special special, @Nullable Object[] id) {
+        w.writeZeros(HEADER_ROOM);
+        return writeInsertedJavaMap(w, root, 0, special, id);
+    }
+
+    /** {@link #encodeInserted}'s bytes from a stamp and a body {@link #writeInsertedBody} wrote into {@code buf}. */
+    static byte[] encodeInserted(Stamp stamp, byte[] buf, int end) {
+        if (stamp.isNone()) throw new IllegalArgumentException("a write needs a stamp above NONE");
+        long hlc = stamp.hlc();
+        int hlcBytes = 1;
+        for (long v = hlc >>> 7; v != 0; v >>>= 7) hlcBytes++;
+        int body = end - HEADER_ROOM;
+        byte[] out = new byte[2 + hlcBytes + 8 + body];
+        out[0] = FORMAT_VERSION;
+        out[1] = 1; // one stamp
+        int at = 2;
+        for (long v = hlc; ; v >>>= 7) { // BinaryWriter.writeVarLong
+            if ((v & ~0x7fL) == 0) {
+                out[at++] = (byte) v;
+                break;
+            }
+            out[at++] = (byte) ((v & 0x7f) | 0x80);
+        }
+        long site = stamp.site();
+        for (int i = 7; i >= 0; i--) out[at++] = (byte) (site >>> (i * 8)); // BinaryWriter.writeFixedLong
+        System.arraycopy(buf, HEADER_ROOM, out, at, body);
+        return out;
+    }
+
+    /** {@link #writeInsertedMap} for a Java map at tree depth {@code depth}; false: leave it to the ordinary path. */
+    private static boolean writeInsertedJavaMap(
+            BinaryWriter w, Map<?, ?> m, int depth, Value.Special special, @Nullable Object[] id) {
+        // Value.fromJava's limit for the map itself (an object at level depth + 1), whether or not it has fields
+        if (ValueCodec.isSpecial(m, special) || depth + 1 > Limits.MAX_DEPTH) return false;
+        Map.Entry<?, ?>[] entries = ValueCodec.sortedEntries(m, false); // the entries' TreeMap order
+        if (entries == null) return false;
+        int n = entries.length;
+        int skip = 0;
+        if (depth == 0) {
+            for (Map.Entry<?, ?> e : entries) {
+                if (e.getKey().equals(ID)) {
+                    id[0] = e.getValue();
+                    id[1] = m;
+                    skip = 1;
+                    break;
+                }
+            }
+        }
+        w.writeByte(4 | (n - skip > 0 ? 8 : 0)).writeVarInt(0);
+        if (n - skip == 0) return true;
+        w.writeVarInt(n - skip);
+        for (Map.Entry<?, ?> e : entries) {
+            String key = (String) e.getKey();
+            if (skip == 1 && key.equals(ID)) continue;
+            if (!ValueCodec.writeJavaKey(w, key)) return false;
+            Object v = e.getValue();
+            if (v instanceof Map<?, ?> inner) {
+                if (!writeInsertedJavaMap(w, inner, depth + 1, special, id)) return false;
+            } else {
+                w.writeByte(Node.REGISTER).writeVarInt(0);
+                if (!ValueCodec.writeJava(w, v, depth + 1, special)) return false;
+            }
+        }
+        return true;
+    }
+
     /** A state that could not be read back is never written: the write fails as a whole. */
     private static DocumentException unstorable(CodecException e) {
         return new DocumentException("the document cannot be stored: " + e.getMessage());

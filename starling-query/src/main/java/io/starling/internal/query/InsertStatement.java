@@ -1,6 +1,10 @@
 package io.starling.internal.query;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@code INSERT INTO coll [INITIAL] DOCUMENTS (e), (e), … [ON ID CONFLICT FAIL | DO NOTHING | DO UPDATE |
@@ -28,6 +32,10 @@ public final class InsertStatement extends BaseStatement implements Statement {
 
     private final OnIdConflict onIdConflict;
     private final boolean initial;
+    /** The argument each document is, when every one is a bare {@code :name}; else null. */
+    private final @Nullable List<String> documentArguments;
+
+    private final Set<String> documentArgumentSet;
 
     InsertStatement(
             String collection,
@@ -43,6 +51,24 @@ public final class InsertStatement extends BaseStatement implements Statement {
         this.positions = List.copyOf(positions);
         this.onIdConflict = onIdConflict;
         this.initial = initial;
+        List<String> names = new ArrayList<>(documents.size());
+        for (Node d : documents) if (d instanceof Node.Arg a) names.add(a.name());
+        this.documentArguments = names.size() == documents.size() ? List.copyOf(names) : null;
+        this.documentArgumentSet = documentArguments == null ? Set.of() : new HashSet<>(documentArguments);
+    }
+
+    /**
+     * The argument names of the documents, in order, when every document is a bare argument ({@code DOCUMENTS (:d0),
+     * (:d1)}): an INSERT whose arguments are all new documents given as maps can write them without evaluating
+     * anything. Null when some document is another expression.
+     */
+    public @Nullable List<String> documentArguments() {
+        return documentArguments;
+    }
+
+    /** Whether {@code name} is one of {@link #documentArguments} (a set: a 1,000-document INSERT asks 1,000 times). */
+    public boolean isDocumentArgument(String name) {
+        return documentArgumentSet.contains(name);
     }
 
     @Override

@@ -238,6 +238,59 @@ abstract class DocumentStorageContractTest {
         assertThat(none).isEmpty();
     }
 
+    /**
+     * A batch larger than one multi-row statement (SQLite writes 100 rows per statement, the rest a row at a time):
+     * ids already stored and ids given twice, in the first, a middle and the last statement and in the remainder,
+     * each at the edges; and a batch whose rows are all new after one that was not. Each row is reported at the
+     * sequence it was stored at, or -1; the rows skipped keep their state; the sequences that follow are unused.
+     */
+    @Test
+    void insertAllIfAbsentInLargeBatchesReportsEachRow() {
+        int n = 1_037;
+        java.util.Set<Integer> stored = java.util.Set.of(0, 99, 100, 550, 999, 1_000, 1_036);
+        java.util.Set<Integer> repeated = java.util.Set.of(1, 199, 300, 640, 1_020); // repeat the id of row i - 1
+        for (int i : stored) put("c", "id" + i, "old" + i);
+        long last = storage.read(DocumentStorage.ReadTx::lastSequence);
+        java.util.List<byte[]> ids = new java.util.ArrayList<>(), states = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(utf8("id" + (repeated.contains(i) ? i - 1 : i)));
+            states.add(utf8("new" + i));
+        }
+        long[] seqs = storage.write(tx -> tx.insertAllIfAbsent("c", ids, true, states));
+        java.util.Set<Long> distinct = new java.util.HashSet<>();
+        for (int i = 0; i < n; i++) {
+            boolean skipped = stored.contains(i) || repeated.contains(i);
+            if (skipped) {
+                assertThat(seqs[i]).as("row %d", i).isEqualTo(-1);
+            } else {
+                assertThat(seqs[i]).as("row %d", i).isGreaterThan(last);
+                assertThat(distinct.add(seqs[i])).isTrue();
+            }
+        }
+        storage.read(tx -> {
+            for (int i = 0; i < n; i++) {
+                DocumentStorage.Row row = tx.get("c", ids.get(i));
+                String want = stored.contains(i) ? "old" + i : repeated.contains(i) ? null : "new" + i;
+                if (want != null) assertThat(row.state()).as("row %d", i).isEqualTo(utf8(want));
+                if (seqs[i] >= 0) assertThat(row.sequence()).as("row %d", i).isEqualTo(seqs[i]);
+            }
+            assertThat(scan(tx, "c", false)).hasSize(n - repeated.size());
+            return null;
+        });
+        long next = put("c", "after", "x");
+        assertThat(next).isGreaterThan(java.util.Arrays.stream(seqs).max().orElseThrow());
+        // all new: every row stored, at increasing sequences
+        java.util.List<byte[]> fresh = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) fresh.add(utf8("fresh" + i));
+        long[] all = storage.write(tx -> tx.insertAllIfAbsent("c", fresh, false, fresh));
+        for (int i = 0; i < all.length; i++) assertThat(all[i]).isEqualTo(next + 1 + i);
+        storage.read(tx -> {
+            assertThat(tx.get("c", utf8("fresh299")).live()).isFalse();
+            assertThat(tx.get("c", utf8("fresh0")).state()).isEqualTo(utf8("fresh0"));
+            return null;
+        });
+    }
+
     @Test
     void removeDeletesTheRowWithoutSpendingASequence() {
         put("c", "a", "1");

@@ -15,11 +15,13 @@ import io.starling.Transaction;
 import io.starling.TransactionWork;
 import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentState;
+import io.starling.internal.crdt.NewDocument;
 import io.starling.internal.query.Arguments;
 import io.starling.internal.query.Cancellation;
 import io.starling.internal.query.Dql;
 import io.starling.internal.query.DqlException;
 import io.starling.internal.query.EvalContext;
+import io.starling.internal.query.InsertStatement;
 import io.starling.internal.query.LiveResult;
 import io.starling.internal.query.Permissions;
 import io.starling.internal.query.QueryExecutor;
@@ -309,7 +311,7 @@ public final class DefaultStore implements Store {
     public QueryResult execute(String text, Map<String, ?> arguments) {
         checkUsable();
         Statement statement = parse(text);
-        Map<String, Value> args = bind(arguments);
+        Map<String, Value> args = bind(statement, arguments);
         metrics.statements.increment();
         try {
             if (!statement.isMutation()) {
@@ -778,6 +780,31 @@ public final class DefaultStore implements Store {
         return args.build();
     }
 
+    /**
+     * {@link #bind(Map)} for {@code statement}: an INSERT's documents given as bare arguments ({@code DOCUMENTS (:d0),
+     * (:d1)}) that are plain maps are encoded straight to their state's bytes instead ({@link NewDocument}), in the
+     * same walk that checks them. A map the walk does not take is converted as before, so every error is the one the
+     * ordinary path reports, in the same order.
+     */
+    private static Map<String, Value> bind(Statement statement, @Nullable Map<String, ?> arguments) {
+        if (!(statement instanceof InsertStatement insert) || insert.documentArguments() == null)
+            return bind(arguments);
+        if (arguments == null || arguments.isEmpty()) return Map.of();
+        Arguments.Builder args = Arguments.builder(arguments.size());
+        for (Map.Entry<String, ?> e : arguments.entrySet()) {
+            String name = e.getKey();
+            if (name != null && e.getValue() instanceof Map<?, ?> map && insert.isDocumentArgument(name)) {
+                NewDocument doc = NewDocument.of(map, AttachmentTokens::asArgument);
+                if (doc != null) {
+                    args.putDocument(name, doc);
+                    continue;
+                }
+            }
+            args.put(e.getKey(), bindOne(e));
+        }
+        return args.build();
+    }
+
     private static Value bindOne(Map.Entry<String, ?> argument) {
         String name = argument.getKey();
         if (name == null) throw new QueryException(ErrorCode.QUERY_ARGUMENT, "an argument has a null name", 0, 0);
@@ -858,7 +885,7 @@ public final class DefaultStore implements Store {
                         broken);
             }
             Statement statement = parse(text);
-            Map<String, Value> args = bind(arguments);
+            Map<String, Value> args = bind(statement, arguments);
             metrics.statements.increment();
             if (statement.isMutation() && writer == null) {
                 throw new StarlingException(

@@ -10,10 +10,12 @@ import io.starling.internal.core.Value;
 import io.starling.internal.crdt.DocumentException;
 import io.starling.internal.crdt.DocumentState;
 import io.starling.internal.crdt.FieldOp;
+import io.starling.internal.crdt.NewDocument;
 import io.starling.internal.index.IndexDefinition;
 import io.starling.internal.index.IndexKeyCodec;
 import io.starling.internal.index.IndexRange;
 import io.starling.internal.net.RefusalLog;
+import io.starling.internal.query.Arguments;
 import io.starling.internal.query.Cancellation;
 import io.starling.internal.query.CreateIndexStatement;
 import io.starling.internal.query.DeleteStatement;
@@ -33,6 +35,7 @@ import io.starling.internal.storage.DocumentStorage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
@@ -262,14 +265,27 @@ final class StatementRunner {
     private List<Value> insert(
             DocumentWriter writer, InsertStatement insert, EvalContext ctx, Permissions.@Nullable Grant grant) {
         String collection = insert.collection();
-        List<Value> docs = QueryExecutor.insertDocuments(insert, ctx);
-        int n = docs.size();
+        NewDocument[] encoded = grant == null ? encodedDocuments(insert, ctx) : null;
+        List<Value> docs = encoded != null ? List.of() : QueryExecutor.insertDocuments(insert, ctx);
+        int n = encoded != null ? encoded.length : docs.size();
         Value[] ids = new Value[n];
-        Value.Obj[] objs = new Value.Obj[n];
+        @Nullable Value.Obj[] objs = new Value.Obj[n];
         Stamp[] stamps = new Stamp[n];
         List<byte[]> idBytes = new ArrayList<>(n);
         List<byte[]> states = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; encoded != null && i < n; i++) {
+            // the loop below for a document encoded when its argument was bound: the same checks in the same order
+            // (the walk checked what checkStorable checks), no value tree for its fields
+            ctx.cancellation().check();
+            Value id = encoded[i].id();
+            if (id.isMissing()) id = Value.of(UUID.randomUUID().toString());
+            byte[] key = DocumentIds.encodeValid(id);
+            ids[i] = DocumentIds.canonical(id, key);
+            stamps[i] = insert.initial() ? new Stamp(0, timestamps.site()) : timestamps.next();
+            idBytes.add(key);
+            states.add(encoded[i].encode(stamps[i]));
+        }
+        for (int i = 0; encoded == null && i < n; i++) {
             ctx.cancellation().check();
             if (!(docs.get(i) instanceof Value.Obj obj)) {
                 throw new StarlingException(
@@ -306,9 +322,11 @@ final class StatementRunner {
             if (insert.initial()) continue; // INITIAL DOCUMENTS never touch an id present locally
             DocumentState before = load(writer.tx(), collection, idBytes.get(i));
             checkWrite(grant, collection, ids[i], before.document(ids[i]), "stored value", ctx);
+            Value.Obj obj = objs[i];
+            if (obj == null) objs[i] = obj = Objects.requireNonNull(encoded)[i].value();
             DocumentState after;
             if (!before.exists()) {
-                after = before.insert(objs[i], stamps[i]);
+                after = before.insert(obj, stamps[i]);
             } else {
                 switch (insert.onIdConflict()) {
                     case FAIL:
@@ -319,10 +337,10 @@ final class StatementRunner {
                     case DO_NOTHING:
                         continue;
                     case DO_UPDATE:
-                        after = before.insert(objs[i], stamps[i]);
+                        after = before.insert(obj, stamps[i]);
                         break;
                     case DO_UPDATE_LOCAL_DIFF:
-                        after = before.insertChangedFields(objs[i], stamps[i]);
+                        after = before.insertChangedFields(obj, stamps[i]);
                         if (after == before) continue;
                         break;
                     default:
@@ -334,6 +352,23 @@ final class StatementRunner {
             mutated.add(ids[i]);
         }
         return new ArrayList<>(mutated);
+    }
+
+    /**
+     * The documents of an INSERT whose every document is a bare argument bound as an encoded {@link NewDocument}
+     * (see {@code DefaultStore.bind}), in order; null when any is not, and the statement evaluates its documents.
+     */
+    private static NewDocument @Nullable [] encodedDocuments(InsertStatement insert, EvalContext ctx) {
+        List<String> names = insert.documentArguments();
+        if (names == null || !(ctx.arguments() instanceof Arguments args)) return null;
+        QueryExecutor.checkArguments(insert, args); // as insertDocuments does first
+        NewDocument[] out = new NewDocument[names.size()];
+        for (int i = 0; i < out.length; i++) {
+            NewDocument d = args.document(names.get(i));
+            if (d == null) return null;
+            out[i] = d;
+        }
+        return out;
     }
 
     private List<Value> update(
