@@ -59,6 +59,23 @@ public interface DocumentSource {
     }
 
     /**
+     * As {@link #scanFiltered(String, Set, Predicate, Set, Predicate)}, with strings the filter's matches hold: for each
+     * string in {@code heldStrings}, the filter accepts only documents in which some value (a field's, or one nested in
+     * it) is that string, as a WHERE {@code a = 'x' AND …} holds {@code 'x'}. A source may leave out, without testing
+     * them, documents whose stored form cannot hold one of them; the filter still tests every document given. The
+     * default ignores the strings.
+     */
+    default void scanFiltered(
+            String collection,
+            Set<String> filterFields,
+            List<String> heldStrings,
+            Predicate<Value.Obj> filter,
+            @Nullable Set<String> fields,
+            Predicate<Value.Obj> visitor) {
+        scanFiltered(collection, filterFields, filter, fields, visitor);
+    }
+
+    /**
      * Visits the live documents of a collection whose {@code _id} lies between two bounds in ValueOrder (each null
      * when unbounded; the bounds need not be ids: {@code _id > 1.5}), in {@code _id} order, or in descending
      * {@code _id} order with {@code reverse}, until the visitor returns false. {@code fields} is as for

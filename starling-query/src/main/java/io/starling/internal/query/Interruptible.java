@@ -119,10 +119,22 @@ final class Interruptible {
                 Predicate<Value.Obj> filter,
                 @Nullable Set<String> fields,
                 Predicate<Value.Obj> visitor) {
+            scanFiltered(collection, filterFields, List.of(), filter, fields, visitor);
+        }
+
+        @Override
+        public void scanFiltered(
+                String collection,
+                Set<String> filterFields,
+                List<String> heldStrings,
+                Predicate<Value.Obj> filter,
+                @Nullable Set<String> fields,
+                Predicate<Value.Obj> visitor) {
             cancellation.check();
             src.scanFiltered(
                     collection,
                     filterFields,
+                    heldStrings,
                     doc -> {
                         cancellation.check();
                         return filter.test(doc);

@@ -39,6 +39,12 @@ final class SqliteSession implements AutoCloseable {
         SCAN_AFTER("SELECT seq, id, live, state FROM docs WHERE collection = ? AND id > ? ORDER BY id"),
         /** The state first: {@link #scanStates} reads the other columns only for the rows its visitor keeps. */
         SCAN_LIVE_STATES("SELECT state, id, seq FROM docs WHERE collection = ? AND live = 1 ORDER BY id"),
+        /**
+         * As SCAN_LIVE_STATES, for states that hold a run of bytes: instr() tests each state in the database, so the
+         * states left out are never copied to Java (a blob's instr is a byte search, with no text conversion).
+         */
+        SCAN_LIVE_STATES_CONTAINING("SELECT state, id, seq FROM docs WHERE collection = ? AND live = 1"
+                + " AND instr(state, ?) > 0 ORDER BY id"),
         SCAN_LIVE_AFTER("SELECT seq, id, state FROM docs WHERE collection = ? AND id > ? AND live = 1 ORDER BY id"),
         // id ranges (keyset paging): a range of the primary key (collection, id), walked forwards or backwards; an
         // absent lower bound is the empty blob (every id is >= it), so only the upper bound needs its own statements
@@ -243,12 +249,15 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    void scanStates(String collection, DocumentStorage.StateVisitor visitor) {
-        PreparedStatement ps = acquire(Sql.SCAN_LIVE_STATES);
+    /** The live states of a collection in id order; only those containing {@code contained}, when not empty. */
+    void scanStates(String collection, byte[] contained, DocumentStorage.StateVisitor visitor) {
+        Sql sql = contained.length == 0 ? Sql.SCAN_LIVE_STATES : Sql.SCAN_LIVE_STATES_CONTAINING;
+        PreparedStatement ps = acquire(sql);
         try {
             ps.setString(1, collection);
+            if (contained.length > 0) ps.setBytes(2, contained);
             try (ResultSet rs = ps.executeQuery()) {
-                CursorRow current = new CursorRow(collection, rs);
+                CursorRow current = new CursorRow(sql, collection, rs);
                 while (rs.next()) {
                     byte[] state = rs.getBytes(1);
                     current.at(state);
@@ -258,20 +267,22 @@ final class SqliteSession implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw fail(Sql.SCAN_LIVE_STATES, "scanStates", e);
+            throw fail(sql, "scanStates", e);
         } finally {
-            release(Sql.SCAN_LIVE_STATES, ps);
+            release(sql, ps);
         }
     }
 
     /** The row under a {@link #scanStates} cursor: its id and sequence are read when first asked for. */
     private final class CursorRow implements DocumentStorage.CurrentRow {
+        private final Sql sql;
         private final String collection;
         private final ResultSet rs;
         private byte[] state = new byte[0];
         private @Nullable Row row;
 
-        CursorRow(String collection, ResultSet rs) {
+        CursorRow(Sql sql, String collection, ResultSet rs) {
+            this.sql = sql;
             this.collection = collection;
             this.rs = rs;
         }
@@ -288,7 +299,7 @@ final class SqliteSession implements AutoCloseable {
                 try {
                     row = r = new Row(collection, rs.getBytes(2), rs.getLong(3), true, state);
                 } catch (SQLException e) {
-                    throw fail(Sql.SCAN_LIVE_STATES, "scanStates", e);
+                    throw fail(sql, "scanStates", e);
                 }
             }
             return r;

@@ -94,12 +94,18 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
 
     @Override
     public void scanStates(String collection, DocumentStorage.StateVisitor visitor) {
+        scanStates(collection, new byte[0], visitor);
+    }
+
+    @Override
+    public void scanStates(String collection, byte[] contained, DocumentStorage.StateVisitor visitor) {
         checkUsable();
         Objects.requireNonNull(collection, "collection");
+        Objects.requireNonNull(contained, "contained");
         Objects.requireNonNull(visitor, "visitor");
         openScans++;
         try {
-            session.scanStates(collection, visitor);
+            session.scanStates(collection, contained, visitor);
         } finally {
             openScans--;
         }

@@ -41,6 +41,11 @@ abstract class DocumentStorageContractTest {
     /** Asserts that a closed store holds no connections, files or threads. */
     protected abstract void assertReleased(DocumentStorage closed);
 
+    /** Whether {@link ReadTx#scanStates(String, byte[], DocumentStorage.StateVisitor)} leaves out what it may. */
+    protected boolean testsStatesInTheStore() {
+        return false;
+    }
+
     @BeforeEach
     void openStorage() {
         executor = Executors.newCachedThreadPool();
@@ -470,6 +475,47 @@ abstract class DocumentStorageContractTest {
                     }))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("inside a scan");
+            return null;
+        });
+    }
+
+    @Test
+    void scanStatesContainingABytesRunHandsOverEveryLiveStateThatHasItInIdOrder() {
+        storage.write(tx -> {
+            tx.put("c", utf8("e"), true, utf8("nothing"));
+            tx.put("c", utf8("b"), true, utf8("xéy"));
+            tx.put("c", utf8("a"), true, utf8("é"));
+            tx.put("c", utf8("c"), false, utf8("tomb é"));
+            tx.put("c", utf8("d"), true, new byte[] {0, (byte) 0xc3});
+            tx.put("c", utf8("f"), true, utf8("e\u0301")); // not the same bytes
+            tx.put("other", utf8("a"), true, utf8("é"));
+            return null;
+        });
+        storage.read(tx -> {
+            byte[] run = utf8("é");
+            List<String> ids = new ArrayList<>();
+            tx.scanStates("c", run, (state, current) -> {
+                Row row = current.row();
+                assertThat(row.live()).isTrue();
+                assertThat(row.state()).isEqualTo(state);
+                ids.add(new String(row.id(), StandardCharsets.UTF_8));
+                return true;
+            });
+            // a store may hand over more (the visitor tests each state), never fewer, and in id order
+            assertThat(ids).containsSubsequence("a", "b").isSorted().doesNotContain("c");
+            if (testsStatesInTheStore()) assertThat(ids).containsExactly("a", "b");
+            List<String> all = new ArrayList<>();
+            tx.scanStates(
+                    "c",
+                    new byte[0],
+                    (state, current) -> all.add(new String(current.row().id(), StandardCharsets.UTF_8)));
+            assertThat(all).containsExactly("a", "b", "d", "e", "f");
+            List<String> first = new ArrayList<>();
+            tx.scanStates("c", run, (state, current) -> {
+                first.add(new String(current.row().id(), StandardCharsets.UTF_8));
+                return false;
+            });
+            assertThat(first).containsExactly("a");
             return null;
         });
     }

@@ -30,6 +30,7 @@ import io.starling.internal.query.SelectStatement;
 import io.starling.internal.query.Statement;
 import io.starling.internal.query.UpdateStatement;
 import io.starling.internal.storage.DocumentStorage;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -581,9 +582,32 @@ final class StatementRunner {
                 Predicate<Value.Obj> filter,
                 @Nullable Set<String> fields,
                 Predicate<Value.Obj> visitor) {
+            scanFiltered(collection, filterFields, List.of(), filter, fields, visitor);
+        }
+
+        /**
+         * As {@link #scanFiltered(String, Set, Predicate, Set, Predicate)}; the store hands over only the states that
+         * contain the UTF-8 bytes of the longest of {@code heldStrings}. A state stores each string value as its UTF-8
+         * bytes, whole (the reader accepts only well-formed UTF-8, which has one spelling per string), so a state whose
+         * document holds that string contains them. A damaged state left out is not reported, as an index scan does
+         * not report the rows it does not reach.
+         */
+        @Override
+        public void scanFiltered(
+                String collection,
+                Set<String> filterFields,
+                List<String> heldStrings,
+                Predicate<Value.Obj> filter,
+                @Nullable Set<String> fields,
+                Predicate<Value.Obj> visitor) {
             if (damagedAsIds) {
                 DocumentSource.super.scanFiltered(collection, filterFields, filter, visitor);
                 return;
+            }
+            byte[] contained = new byte[0];
+            for (String s : heldStrings) {
+                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+                if (utf8.length > contained.length) contained = utf8;
             }
             DocumentState.FieldSet wanted = fields == null ? null : DocumentState.FieldSet.of(fields);
             DocumentState.FieldSet prepared = DocumentState.FieldSet.of(filterFields);
@@ -592,7 +616,7 @@ final class StatementRunner {
             String[] names = new String[readsId ? n + 1 : n]; // shared by every row's object: _id last
             for (int i = 0; i < n; i++) names[i] = prepared.name(i);
             if (readsId) names[n] = "_id";
-            tx.scanStates(collection, (state, current) -> {
+            tx.scanStates(collection, contained, (state, current) -> {
                 Value.Obj part;
                 try {
                     Value[] values = new Value[names.length]; // handed to the row's object
