@@ -59,16 +59,30 @@ public interface DocumentSource {
     }
 
     /**
-     * As {@link #scanFiltered(String, Set, Predicate, Set, Predicate)}, with strings the filter's matches hold: for each
-     * string in {@code heldStrings}, the filter accepts only documents in which some value (a field's, or one nested in
-     * it) is that string, as a WHERE {@code a = 'x' AND …} holds {@code 'x'}. A source may leave out, without testing
-     * them, documents whose stored form cannot hold one of them; the filter still tests every document given. The
-     * default ignores the strings.
+     * Strings the matches of a filter hold: for each one, the filter accepts only documents in which some value (a
+     * field's, or one nested in it) is that string, as a WHERE {@code a = 'x' AND …} holds {@code 'x'}. A source that
+     * leaves documents out unseen because of them calls {@code poll} now and then while it does (the statement's
+     * cancellation check: it throws to stop the scan), since the filter, which polls, does not see those documents.
+     */
+    record HeldStrings(List<String> strings, Runnable poll) {
+        public HeldStrings {
+            strings = List.copyOf(strings);
+        }
+
+        /** No strings: nothing may be left out. */
+        public static final HeldStrings NONE = new HeldStrings(List.of(), () -> {});
+    }
+
+    /**
+     * As {@link #scanFiltered(String, Set, Predicate, Set, Predicate)}, with strings the filter's matches hold: a
+     * source may leave out, without testing them, documents whose stored form cannot hold one of them (calling
+     * {@link HeldStrings#poll} while it does); the filter still tests every document given. The default ignores the
+     * strings.
      */
     default void scanFiltered(
             String collection,
             Set<String> filterFields,
-            List<String> heldStrings,
+            HeldStrings heldStrings,
             Predicate<Value.Obj> filter,
             @Nullable Set<String> fields,
             Predicate<Value.Obj> visitor) {

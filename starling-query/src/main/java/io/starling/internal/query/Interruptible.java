@@ -119,14 +119,14 @@ final class Interruptible {
                 Predicate<Value.Obj> filter,
                 @Nullable Set<String> fields,
                 Predicate<Value.Obj> visitor) {
-            scanFiltered(collection, filterFields, List.of(), filter, fields, visitor);
+            scanFiltered(collection, filterFields, DocumentSource.HeldStrings.NONE, filter, fields, visitor);
         }
 
         @Override
         public void scanFiltered(
                 String collection,
                 Set<String> filterFields,
-                List<String> heldStrings,
+                DocumentSource.HeldStrings heldStrings,
                 Predicate<Value.Obj> filter,
                 @Nullable Set<String> fields,
                 Predicate<Value.Obj> visitor) {
@@ -134,7 +134,10 @@ final class Interruptible {
             src.scanFiltered(
                     collection,
                     filterFields,
-                    heldStrings,
+                    new DocumentSource.HeldStrings(heldStrings.strings(), () -> {
+                        cancellation.check();
+                        heldStrings.poll().run();
+                    }),
                     doc -> {
                         cancellation.check();
                         return filter.test(doc);

@@ -63,7 +63,7 @@ final class QueryPlan {
                 src.scanFiltered(
                         scan.collection(),
                         whereFields,
-                        heldStrings(w, env),
+                        new DocumentSource.HeldStrings(heldStrings(w, env), env.cancellation::check),
                         doc -> {
                             env.row = doc;
                             return Comparisons.isTrue(w.eval(env));
@@ -85,8 +85,7 @@ final class QueryPlan {
     }
 
     /**
-     * The strings every document the WHERE accepts holds, for {@link DocumentSource#scanFiltered(String, Set, List,
-     * Predicate, Set, Predicate)}: those of the conjuncts (ANDed at the top) {@code path = s} or {@code s = path}, with
+     * The strings every document the WHERE accepts holds, for {@link DocumentSource.HeldStrings}: those of the conjuncts (ANDed at the top) {@code path = s} or {@code s = path}, with
      * {@code s} a string literal or an argument whose value is a string, and {@code path} a path into the document
      * other than {@code _id} (the id is not among the document's stored values). Such a conjunct is TRUE only when
      * the path leads to a string equal to {@code s} (strings equal only strings, code point by code point), and a

@@ -288,7 +288,7 @@ final class SelectExecution {
         public void scanFiltered(
                 String collection,
                 Set<String> filterFields,
-                List<String> heldStrings,
+                DocumentSource.HeldStrings heldStrings,
                 java.util.function.Predicate<Value.Obj> filter,
                 @Nullable Set<String> wanted,
                 java.util.function.Predicate<Value.Obj> visitor) {

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.sqlite.ProgressHandler;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -249,13 +250,20 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    /** The live states of a collection in id order; only those containing {@code contained}, when not empty. */
-    void scanStates(String collection, byte[] contained, DocumentStorage.StateVisitor visitor) {
+    /**
+     * The live states of a collection in id order; only those containing {@code contained}, when not empty. Then SQLite
+     * may step through many rows between two that reach the visitor, so a progress handler calls {@code poll} every
+     * {@link #POLL_EVERY} virtual machine instructions (a few thousand rows), and ends the statement with what it
+     * throws.
+     */
+    void scanStates(String collection, byte[] contained, Runnable poll, DocumentStorage.StateVisitor visitor) {
         Sql sql = contained.length == 0 ? Sql.SCAN_LIVE_STATES : Sql.SCAN_LIVE_STATES_CONTAINING;
         PreparedStatement ps = acquire(sql);
+        Polling polling = contained.length == 0 ? null : new Polling(poll);
         try {
             ps.setString(1, collection);
             if (contained.length > 0) ps.setBytes(2, contained);
+            if (polling != null) ProgressHandler.setHandler(connection, POLL_EVERY, polling);
             try (ResultSet rs = ps.executeQuery()) {
                 CursorRow current = new CursorRow(sql, collection, rs);
                 while (rs.next()) {
@@ -267,9 +275,50 @@ final class SqliteSession implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw fail(sql, "scanStates", e);
+            StorageException failure = fail(sql, "scanStates", e);
+            RuntimeException stopped = polling == null ? null : polling.thrown;
+            if (stopped != null) {
+                stopped.addSuppressed(failure);
+                throw stopped;
+            }
+            throw failure;
         } finally {
+            if (polling != null) clearProgressHandler();
             release(sql, ps);
+        }
+    }
+
+    /** Virtual machine instructions between two polls of a {@link #scanStates} that leaves rows out. */
+    private static final int POLL_EVERY = 100_000;
+
+    /** Calls a poll from SQLite's progress handler; what it throws interrupts the statement and is kept. */
+    private static final class Polling extends ProgressHandler {
+        private final Runnable poll;
+
+        @Nullable
+        RuntimeException thrown;
+
+        Polling(Runnable poll) {
+            this.poll = poll;
+        }
+
+        @Override
+        protected int progress() {
+            try {
+                poll.run();
+                return 0;
+            } catch (RuntimeException e) {
+                thrown = e;
+                return 1; // SQLITE_INTERRUPT: the step fails, and the scan throws what the poll threw
+            }
+        }
+    }
+
+    private void clearProgressHandler() {
+        try {
+            ProgressHandler.clearHandler(connection);
+        } catch (SQLException e) {
+            throw failure(file, "clearing a progress handler", e);
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -494,7 +495,7 @@ abstract class DocumentStorageContractTest {
         storage.read(tx -> {
             byte[] run = utf8("é");
             List<String> ids = new ArrayList<>();
-            tx.scanStates("c", run, (state, current) -> {
+            tx.scanStates("c", run, () -> {}, (state, current) -> {
                 Row row = current.row();
                 assertThat(row.live()).isTrue();
                 assertThat(row.state()).isEqualTo(state);
@@ -508,16 +509,56 @@ abstract class DocumentStorageContractTest {
             tx.scanStates(
                     "c",
                     new byte[0],
+                    () -> {},
                     (state, current) -> all.add(new String(current.row().id(), StandardCharsets.UTF_8)));
             assertThat(all).containsExactly("a", "b", "d", "e", "f");
             List<String> first = new ArrayList<>();
-            tx.scanStates("c", run, (state, current) -> {
+            tx.scanStates("c", run, () -> {}, (state, current) -> {
                 first.add(new String(current.row().id(), StandardCharsets.UTF_8));
                 return false;
             });
             assertThat(first).containsExactly("a");
             return null;
         });
+    }
+
+    @Test
+    void aScanLeavingStatesOutPollsAndStopsWithWhatThePollThrows() {
+        int n = 20_000;
+        storage.write(tx -> {
+            for (int i = 0; i < n; i++) tx.put("c", utf8("id" + i), true, utf8("state " + i));
+            return null;
+        });
+        AtomicInteger polls = new AtomicInteger();
+        IllegalStateException stop = new IllegalStateException("stopped by the poll");
+        storage.read(tx -> {
+            // no state holds the run: the visitor never runs, so only the poll can stop the scan
+            tx.scanStates("c", utf8("absent"), () -> polls.incrementAndGet(), (state, current) -> {
+                assertThat(testsStatesInTheStore())
+                        .as("a state without the run")
+                        .isFalse();
+                return true;
+            });
+            if (testsStatesInTheStore()) assertThat(polls.get()).isPositive();
+            return null;
+        });
+        if (testsStatesInTheStore()) { // a store that hands over every state needs no poll
+            // the read ends with what the poll threw (the transaction is over: it can only roll back)
+            assertThatThrownBy(() -> storage.read(tx -> {
+                        tx.scanStates(
+                                "c",
+                                utf8("absent"),
+                                () -> {
+                                    throw stop;
+                                },
+                                (state, current) -> true);
+                        return null;
+                    }))
+                    .isSameAs(stop);
+        }
+        // the store is usable after a stopped scan
+        Row after = storage.read(tx -> tx.get("c", utf8("id7")));
+        assertThat(after).isNotNull();
     }
 
     @Test

@@ -582,7 +582,7 @@ final class StatementRunner {
                 Predicate<Value.Obj> filter,
                 @Nullable Set<String> fields,
                 Predicate<Value.Obj> visitor) {
-            scanFiltered(collection, filterFields, List.of(), filter, fields, visitor);
+            scanFiltered(collection, filterFields, DocumentSource.HeldStrings.NONE, filter, fields, visitor);
         }
 
         /**
@@ -590,13 +590,13 @@ final class StatementRunner {
          * contain the UTF-8 bytes of the longest of {@code heldStrings}. A state stores each string value as its UTF-8
          * bytes, whole (the reader accepts only well-formed UTF-8, which has one spelling per string), so a state whose
          * document holds that string contains them. A damaged state left out is not reported, as an index scan does
-         * not report the rows it does not reach.
+         * not report the rows it does not reach. The store calls the strings' poll while it reads rows it leaves out.
          */
         @Override
         public void scanFiltered(
                 String collection,
                 Set<String> filterFields,
-                List<String> heldStrings,
+                DocumentSource.HeldStrings heldStrings,
                 Predicate<Value.Obj> filter,
                 @Nullable Set<String> fields,
                 Predicate<Value.Obj> visitor) {
@@ -605,7 +605,7 @@ final class StatementRunner {
                 return;
             }
             byte[] contained = new byte[0];
-            for (String s : heldStrings) {
+            for (String s : heldStrings.strings()) {
                 byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
                 if (utf8.length > contained.length) contained = utf8;
             }
@@ -616,7 +616,7 @@ final class StatementRunner {
             String[] names = new String[readsId ? n + 1 : n]; // shared by every row's object: _id last
             for (int i = 0; i < n; i++) names[i] = prepared.name(i);
             if (readsId) names[n] = "_id";
-            tx.scanStates(collection, contained, (state, current) -> {
+            tx.scanStates(collection, contained, heldStrings.poll(), (state, current) -> {
                 Value.Obj part;
                 try {
                     Value[] values = new Value[names.length]; // handed to the row's object
