@@ -587,7 +587,7 @@ final class StatementRunner {
 
         /**
          * As {@link #scanFiltered(String, Set, Predicate, Set, Predicate)}; the store hands over only the states that
-         * contain the UTF-8 bytes of the longest of {@code heldStrings}. A state stores each string value as its UTF-8
+         * contain the UTF-8 bytes of the longest of {@code heldStrings} (of two bytes or more). A state stores each string value as its UTF-8
          * bytes, whole (the reader accepts only well-formed UTF-8, which has one spelling per string), so a state whose
          * document holds that string contains them. A damaged state left out is not reported, as an index scan does
          * not report the rows it does not reach. The store calls the strings' poll while it reads rows it leaves out.
@@ -609,6 +609,8 @@ final class StatementRunner {
                 byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
                 if (utf8.length > contained.length) contained = utf8;
             }
+            // a single byte is in most states (field names, stamps): searching for it would cost and leave nothing out
+            if (contained.length < 2) contained = new byte[0];
             DocumentState.FieldSet wanted = fields == null ? null : DocumentState.FieldSet.of(fields);
             DocumentState.FieldSet prepared = DocumentState.FieldSet.of(filterFields);
             boolean readsId = filterFields.contains("_id");
