@@ -59,6 +59,37 @@ public interface DocumentSource {
     }
 
     /**
+     * Strings the matches of a filter hold: for each one, the filter accepts only documents in which some value (a
+     * field's, or one nested in it) is that string, as a WHERE {@code a = 'x' AND …} holds {@code 'x'}. A source that
+     * leaves documents out unseen because of them calls {@code poll} now and then while it does (the statement's
+     * cancellation check: it throws to stop the scan), since the filter, which polls, does not see those documents.
+     */
+    record HeldStrings(List<String> strings, Runnable poll) {
+        public HeldStrings {
+            strings = List.copyOf(strings);
+        }
+
+        /** No strings: nothing may be left out. */
+        public static final HeldStrings NONE = new HeldStrings(List.of(), () -> {});
+    }
+
+    /**
+     * As {@link #scanFiltered(String, Set, Predicate, Set, Predicate)}, with strings the filter's matches hold: a
+     * source may leave out, without testing them, documents whose stored form cannot hold one of them (calling
+     * {@link HeldStrings#poll} while it does); the filter still tests every document given. The default ignores the
+     * strings.
+     */
+    default void scanFiltered(
+            String collection,
+            Set<String> filterFields,
+            HeldStrings heldStrings,
+            Predicate<Value.Obj> filter,
+            @Nullable Set<String> fields,
+            Predicate<Value.Obj> visitor) {
+        scanFiltered(collection, filterFields, filter, fields, visitor);
+    }
+
+    /**
      * Visits the live documents of a collection whose {@code _id} lies between two bounds in ValueOrder (each null
      * when unbounded; the bounds need not be ids: {@code _id > 1.5}), in {@code _id} order, or in descending
      * {@code _id} order with {@code reverse}, until the visitor returns false. {@code fields} is as for

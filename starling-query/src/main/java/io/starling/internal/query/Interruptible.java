@@ -119,10 +119,25 @@ final class Interruptible {
                 Predicate<Value.Obj> filter,
                 @Nullable Set<String> fields,
                 Predicate<Value.Obj> visitor) {
+            scanFiltered(collection, filterFields, DocumentSource.HeldStrings.NONE, filter, fields, visitor);
+        }
+
+        @Override
+        public void scanFiltered(
+                String collection,
+                Set<String> filterFields,
+                DocumentSource.HeldStrings heldStrings,
+                Predicate<Value.Obj> filter,
+                @Nullable Set<String> fields,
+                Predicate<Value.Obj> visitor) {
             cancellation.check();
             src.scanFiltered(
                     collection,
                     filterFields,
+                    new DocumentSource.HeldStrings(heldStrings.strings(), () -> {
+                        cancellation.check();
+                        heldStrings.poll().run();
+                    }),
                     doc -> {
                         cancellation.check();
                         return filter.test(doc);

@@ -1,5 +1,6 @@
 package io.starling.internal.query;
 
+import io.starling.internal.core.Path;
 import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueOrder;
 import java.util.ArrayList;
@@ -62,10 +63,12 @@ final class QueryPlan {
                 src.scanFiltered(
                         scan.collection(),
                         whereFields,
+                        new DocumentSource.HeldStrings(heldStrings(w, env), env.cancellation::check),
                         doc -> {
                             env.row = doc;
                             return Comparisons.isTrue(w.eval(env));
                         },
+                        null, // whole documents, or what the source narrows them to
                         doc -> {
                             env.row = doc;
                             return visitor.test(doc);
@@ -79,6 +82,45 @@ final class QueryPlan {
                     if (w != null && !Comparisons.isTrue(w.eval(env))) return true;
                     return visitor.test(doc);
                 });
+    }
+
+    /**
+     * The strings every document the WHERE accepts holds, for {@link DocumentSource.HeldStrings}: those of the conjuncts (ANDed at the top) {@code path = s} or {@code s = path}, with
+     * {@code s} a string literal or an argument whose value is a string, and {@code path} a path into the document
+     * other than {@code _id} (the id is not among the document's stored values). Such a conjunct is TRUE only when
+     * the path leads to a string equal to {@code s} (strings equal only strings, code point by code point), and a
+     * path only walks into the document's values, so a document that holds no value {@code s} fails the WHERE.
+     */
+    static List<String> heldStrings(Node where, Env env) {
+        List<String> out = new ArrayList<>();
+        collectHeldStrings(where, env, out);
+        return out;
+    }
+
+    private static void collectHeldStrings(Node n, Env env, List<String> out) {
+        if (!(n instanceof Node.Binary b)) return;
+        if (b.op() == Node.BinaryOp.AND) {
+            collectHeldStrings(b.left(), env, out);
+            collectHeldStrings(b.right(), env, out);
+        } else if (b.op() == Node.BinaryOp.EQ) {
+            String s = isStoredValue(b.left()) ? constantString(b.right(), env) : null;
+            if (s == null && isStoredValue(b.right())) s = constantString(b.left(), env);
+            if (s != null) out.add(s);
+        }
+    }
+
+    /** A path into the document's stored values: a field, not {@code _id} (nor the whole row). */
+    private static boolean isStoredValue(Node n) {
+        if (!(n instanceof Node.Field f)) return false;
+        List<Path.Segment> segments = f.path().segments();
+        return !segments.isEmpty()
+                && segments.get(0) instanceof Path.Key k
+                && !k.name().equals("_id");
+    }
+
+    private static @Nullable String constantString(Node n, Env env) {
+        Value v = n instanceof Node.Literal l ? l.value() : n instanceof Node.Arg a ? env.argument(a.name()) : null;
+        return v instanceof Value.Str s ? s.value() : null;
     }
 
     /** As {@link #forEachInAccessOrder}, but always in {@code _id} order (index candidates are sorted first). */

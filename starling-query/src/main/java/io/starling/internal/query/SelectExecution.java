@@ -285,6 +285,17 @@ final class SelectExecution {
         }
 
         @Override
+        public void scanFiltered(
+                String collection,
+                Set<String> filterFields,
+                DocumentSource.HeldStrings heldStrings,
+                java.util.function.Predicate<Value.Obj> filter,
+                @Nullable Set<String> wanted,
+                java.util.function.Predicate<Value.Obj> visitor) {
+            src.scanFiltered(collection, filterFields, heldStrings, filter, wanted == null ? fields : wanted, visitor);
+        }
+
+        @Override
         public Value.@Nullable Obj get(String collection, Value id) {
             return src.get(collection, id);
         }

@@ -90,6 +90,41 @@ class CancellationTest {
     }
 
     @Test
+    void aScanThatLeavesDocumentsOutUnseenPollsThroughTheHeldStrings() {
+        // a source that, like SQLite, leaves out unseen every document without the held string: only the poll runs
+        List<List<String>> held = new ArrayList<>();
+        DocumentSource leavesAllOut = new DocumentSource() {
+            @Override
+            public void scan(String collection, java.util.function.Predicate<Value.Obj> visitor) {
+                throw new AssertionError("a filtered scan, not a plain one");
+            }
+
+            @Override
+            public Value.@org.jspecify.annotations.Nullable Obj get(String collection, Value id) {
+                return null;
+            }
+
+            @Override
+            public void scanFiltered(
+                    String collection,
+                    java.util.Set<String> filterFields,
+                    DocumentSource.HeldStrings heldStrings,
+                    java.util.function.Predicate<Value.Obj> filter,
+                    java.util.@org.jspecify.annotations.Nullable Set<String> fields,
+                    java.util.function.Predicate<Value.Obj> visitor) {
+                held.add(heldStrings.strings());
+                for (int i = 0; i < 1_000_000; i++) heldStrings.poll().run();
+            }
+        };
+        StopAfter stop = new StopAfter(100);
+        SelectStatement s = (SelectStatement) Dql.parse("SELECT * FROM c WHERE a = 'x' AND b = :s");
+        assertStopped(() ->
+                QueryExecutor.select(s, leavesAllOut, new EvalContext(Map.of("s", Value.of("y")), Eval.NOW, stop)));
+        assertThat(held).containsExactly(List.of("x", "y"));
+        assertThat(stop.polls).as("polls before the scan stopped").isBetween(101, 110);
+    }
+
+    @Test
     void idLookupsAndIndexScansPollToo() {
         InMemorySource src = new InMemorySource().index("CREATE INDEX ia ON c (a)");
         List<String> docs = new ArrayList<>();

@@ -169,6 +169,19 @@ public interface DocumentStorage extends AutoCloseable {
         }
 
         /**
+         * As {@link #scanStates(String, StateVisitor)}, with a hint: the caller keeps only states that contain
+         * {@code contained} as a run of bytes, so a store may leave out, without reading them, the rows whose state does
+         * not (SQLite tests it in the database, which saves copying the state out). A store may also hand over every
+         * live row, as the default does: the visitor tests each state itself. An empty run is in every state.
+         *
+         * @param poll called now and then while the store reads rows it leaves out, where the visitor cannot stop the
+         *     scan: what it throws ends the scan and is thrown by this method
+         */
+        default void scanStates(String collection, byte[] contained, Runnable poll, StateVisitor visitor) {
+            scanStates(collection, visitor);
+        }
+
+        /**
          * Like {@link #scan} but starting after {@code afterId} (exclusive; null = from the start): a scan
          * that resumes where a previous one stopped, as sync backfills do in chunks.
          */

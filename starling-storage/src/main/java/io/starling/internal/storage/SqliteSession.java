@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.sqlite.ProgressHandler;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -39,6 +40,12 @@ final class SqliteSession implements AutoCloseable {
         SCAN_AFTER("SELECT seq, id, live, state FROM docs WHERE collection = ? AND id > ? ORDER BY id"),
         /** The state first: {@link #scanStates} reads the other columns only for the rows its visitor keeps. */
         SCAN_LIVE_STATES("SELECT state, id, seq FROM docs WHERE collection = ? AND live = 1 ORDER BY id"),
+        /**
+         * As SCAN_LIVE_STATES, for states that hold a run of bytes: instr() tests each state in the database, so the
+         * states left out are never copied to Java (a blob's instr is a byte search, with no text conversion).
+         */
+        SCAN_LIVE_STATES_CONTAINING("SELECT state, id, seq FROM docs WHERE collection = ? AND live = 1"
+                + " AND instr(state, ?) > 0 ORDER BY id"),
         SCAN_LIVE_AFTER("SELECT seq, id, state FROM docs WHERE collection = ? AND id > ? AND live = 1 ORDER BY id"),
         // id ranges (keyset paging): a range of the primary key (collection, id), walked forwards or backwards; an
         // absent lower bound is the empty blob (every id is >= it), so only the upper bound needs its own statements
@@ -245,12 +252,22 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
-    void scanStates(String collection, DocumentStorage.StateVisitor visitor) {
-        PreparedStatement ps = acquire(Sql.SCAN_LIVE_STATES);
+    /**
+     * The live states of a collection in id order; only those containing {@code contained}, when not empty. Then SQLite
+     * may step through many rows between two that reach the visitor, so a progress handler calls {@code poll} every
+     * {@link #POLL_EVERY} virtual machine instructions (a few thousand rows), and ends the statement with what it
+     * throws.
+     */
+    void scanStates(String collection, byte[] contained, Runnable poll, DocumentStorage.StateVisitor visitor) {
+        Sql sql = contained.length == 0 ? Sql.SCAN_LIVE_STATES : Sql.SCAN_LIVE_STATES_CONTAINING;
+        PreparedStatement ps = acquire(sql);
+        Polling polling = contained.length == 0 ? null : new Polling(poll);
         try {
             ps.setString(1, collection);
+            if (contained.length > 0) ps.setBytes(2, contained);
+            if (polling != null) ProgressHandler.setHandler(connection, POLL_EVERY, polling);
             try (ResultSet rs = ps.executeQuery()) {
-                CursorRow current = new CursorRow(collection, rs);
+                CursorRow current = new CursorRow(sql, collection, rs);
                 while (rs.next()) {
                     byte[] state = rs.getBytes(1);
                     current.at(state);
@@ -260,20 +277,63 @@ final class SqliteSession implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw fail(Sql.SCAN_LIVE_STATES, "scanStates", e);
+            StorageException failure = fail(sql, "scanStates", e);
+            RuntimeException stopped = polling == null ? null : polling.thrown;
+            if (stopped != null) {
+                stopped.addSuppressed(failure);
+                throw stopped;
+            }
+            throw failure;
         } finally {
-            release(Sql.SCAN_LIVE_STATES, ps);
+            if (polling != null) clearProgressHandler();
+            release(sql, ps);
+        }
+    }
+
+    /** Virtual machine instructions between two polls of a {@link #scanStates} that leaves rows out. */
+    private static final int POLL_EVERY = 100_000;
+
+    /** Calls a poll from SQLite's progress handler; what it throws interrupts the statement and is kept. */
+    private static final class Polling extends ProgressHandler {
+        private final Runnable poll;
+
+        @Nullable
+        RuntimeException thrown;
+
+        Polling(Runnable poll) {
+            this.poll = poll;
+        }
+
+        @Override
+        protected int progress() {
+            try {
+                poll.run();
+                return 0;
+            } catch (RuntimeException e) {
+                thrown = e;
+                return 1; // SQLITE_INTERRUPT: the step fails, and the scan throws what the poll threw
+            }
+        }
+    }
+
+    private void clearProgressHandler() {
+        try {
+            ProgressHandler.clearHandler(connection);
+        } catch (SQLException e) {
+            throw failure(file, "clearing a progress handler", e);
         }
     }
 
     /** The row under a {@link #scanStates} cursor: its id and sequence are read when first asked for. */
     private final class CursorRow implements DocumentStorage.CurrentRow {
+        private final Sql sql;
         private final String collection;
         private final ResultSet rs;
         private byte[] state = new byte[0];
         private @Nullable Row row;
 
-        CursorRow(String collection, ResultSet rs) {
+        CursorRow(Sql sql, String collection, ResultSet rs) {
+            this.sql = sql;
             this.collection = collection;
             this.rs = rs;
         }
@@ -290,7 +350,7 @@ final class SqliteSession implements AutoCloseable {
                 try {
                     row = r = new Row(collection, rs.getBytes(2), rs.getLong(3), true, state);
                 } catch (SQLException e) {
-                    throw fail(Sql.SCAN_LIVE_STATES, "scanStates", e);
+                    throw fail(sql, "scanStates", e);
                 }
             }
             return r;

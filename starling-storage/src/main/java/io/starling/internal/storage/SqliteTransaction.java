@@ -94,12 +94,19 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
 
     @Override
     public void scanStates(String collection, DocumentStorage.StateVisitor visitor) {
+        scanStates(collection, new byte[0], () -> {}, visitor);
+    }
+
+    @Override
+    public void scanStates(String collection, byte[] contained, Runnable poll, DocumentStorage.StateVisitor visitor) {
         checkUsable();
         Objects.requireNonNull(collection, "collection");
+        Objects.requireNonNull(contained, "contained");
+        Objects.requireNonNull(poll, "poll");
         Objects.requireNonNull(visitor, "visitor");
         openScans++;
         try {
-            session.scanStates(collection, visitor);
+            session.scanStates(collection, contained, poll, visitor);
         } finally {
             openScans--;
         }

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,6 +41,11 @@ abstract class DocumentStorageContractTest {
 
     /** Asserts that a closed store holds no connections, files or threads. */
     protected abstract void assertReleased(DocumentStorage closed);
+
+    /** Whether {@link ReadTx#scanStates(String, byte[], DocumentStorage.StateVisitor)} leaves out what it may. */
+    protected boolean testsStatesInTheStore() {
+        return false;
+    }
 
     @BeforeEach
     void openStorage() {
@@ -525,6 +531,87 @@ abstract class DocumentStorageContractTest {
                     .hasMessageContaining("inside a scan");
             return null;
         });
+    }
+
+    @Test
+    void scanStatesContainingABytesRunHandsOverEveryLiveStateThatHasItInIdOrder() {
+        storage.write(tx -> {
+            tx.put("c", utf8("e"), true, utf8("nothing"));
+            tx.put("c", utf8("b"), true, utf8("xéy"));
+            tx.put("c", utf8("a"), true, utf8("é"));
+            tx.put("c", utf8("c"), false, utf8("tomb é"));
+            tx.put("c", utf8("d"), true, new byte[] {0, (byte) 0xc3});
+            tx.put("c", utf8("f"), true, utf8("e\u0301")); // not the same bytes
+            tx.put("other", utf8("a"), true, utf8("é"));
+            return null;
+        });
+        storage.read(tx -> {
+            byte[] run = utf8("é");
+            List<String> ids = new ArrayList<>();
+            tx.scanStates("c", run, () -> {}, (state, current) -> {
+                Row row = current.row();
+                assertThat(row.live()).isTrue();
+                assertThat(row.state()).isEqualTo(state);
+                ids.add(new String(row.id(), StandardCharsets.UTF_8));
+                return true;
+            });
+            // a store may hand over more (the visitor tests each state), never fewer, and in id order
+            assertThat(ids).containsSubsequence("a", "b").isSorted().doesNotContain("c");
+            if (testsStatesInTheStore()) assertThat(ids).containsExactly("a", "b");
+            List<String> all = new ArrayList<>();
+            tx.scanStates(
+                    "c",
+                    new byte[0],
+                    () -> {},
+                    (state, current) -> all.add(new String(current.row().id(), StandardCharsets.UTF_8)));
+            assertThat(all).containsExactly("a", "b", "d", "e", "f");
+            List<String> first = new ArrayList<>();
+            tx.scanStates("c", run, () -> {}, (state, current) -> {
+                first.add(new String(current.row().id(), StandardCharsets.UTF_8));
+                return false;
+            });
+            assertThat(first).containsExactly("a");
+            return null;
+        });
+    }
+
+    @Test
+    void aScanLeavingStatesOutPollsAndStopsWithWhatThePollThrows() {
+        int n = 20_000;
+        storage.write(tx -> {
+            for (int i = 0; i < n; i++) tx.put("c", utf8("id" + i), true, utf8("state " + i));
+            return null;
+        });
+        AtomicInteger polls = new AtomicInteger();
+        IllegalStateException stop = new IllegalStateException("stopped by the poll");
+        storage.read(tx -> {
+            // no state holds the run: the visitor never runs, so only the poll can stop the scan
+            tx.scanStates("c", utf8("absent"), () -> polls.incrementAndGet(), (state, current) -> {
+                assertThat(testsStatesInTheStore())
+                        .as("a state without the run")
+                        .isFalse();
+                return true;
+            });
+            if (testsStatesInTheStore()) assertThat(polls.get()).isPositive();
+            return null;
+        });
+        if (testsStatesInTheStore()) { // a store that hands over every state needs no poll
+            // the read ends with what the poll threw (the transaction is over: it can only roll back)
+            assertThatThrownBy(() -> storage.read(tx -> {
+                        tx.scanStates(
+                                "c",
+                                utf8("absent"),
+                                () -> {
+                                    throw stop;
+                                },
+                                (state, current) -> true);
+                        return null;
+                    }))
+                    .isSameAs(stop);
+        }
+        // the store is usable after a stopped scan
+        Row after = storage.read(tx -> tx.get("c", utf8("id7")));
+        assertThat(after).isNotNull();
     }
 
     @Test

@@ -16,6 +16,11 @@ final class SqliteStorageContractTest extends DocumentStorageContractTest {
     }
 
     @Override
+    protected boolean testsStatesInTheStore() {
+        return true;
+    }
+
+    @Override
     protected void assertReleased(DocumentStorage closed) {
         assertThat(((SqliteStorage) closed).openConnectionCount()).isZero();
         // the lock is free again: the directory can be opened (and closed) at once

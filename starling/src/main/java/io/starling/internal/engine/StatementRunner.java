@@ -32,6 +32,7 @@ import io.starling.internal.query.SelectStatement;
 import io.starling.internal.query.Statement;
 import io.starling.internal.query.UpdateStatement;
 import io.starling.internal.storage.DocumentStorage;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -616,10 +617,35 @@ final class StatementRunner {
                 Predicate<Value.Obj> filter,
                 @Nullable Set<String> fields,
                 Predicate<Value.Obj> visitor) {
+            scanFiltered(collection, filterFields, DocumentSource.HeldStrings.NONE, filter, fields, visitor);
+        }
+
+        /**
+         * As {@link #scanFiltered(String, Set, Predicate, Set, Predicate)}; the store hands over only the states that
+         * contain the UTF-8 bytes of the longest of {@code heldStrings} (of two bytes or more). A state stores each string value as its UTF-8
+         * bytes, whole (the reader accepts only well-formed UTF-8, which has one spelling per string), so a state whose
+         * document holds that string contains them. A damaged state left out is not reported, as an index scan does
+         * not report the rows it does not reach. The store calls the strings' poll while it reads rows it leaves out.
+         */
+        @Override
+        public void scanFiltered(
+                String collection,
+                Set<String> filterFields,
+                DocumentSource.HeldStrings heldStrings,
+                Predicate<Value.Obj> filter,
+                @Nullable Set<String> fields,
+                Predicate<Value.Obj> visitor) {
             if (damagedAsIds) {
                 DocumentSource.super.scanFiltered(collection, filterFields, filter, visitor);
                 return;
             }
+            byte[] contained = new byte[0];
+            for (String s : heldStrings.strings()) {
+                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+                if (utf8.length > contained.length) contained = utf8;
+            }
+            // a single byte is in most states (field names, stamps): searching for it would cost and leave nothing out
+            if (contained.length < 2) contained = new byte[0];
             DocumentState.FieldSet wanted = fields == null ? null : DocumentState.FieldSet.of(fields);
             DocumentState.FieldSet prepared = DocumentState.FieldSet.of(filterFields);
             boolean readsId = filterFields.contains("_id");
@@ -627,7 +653,7 @@ final class StatementRunner {
             String[] names = new String[readsId ? n + 1 : n]; // shared by every row's object: _id last
             for (int i = 0; i < n; i++) names[i] = prepared.name(i);
             if (readsId) names[n] = "_id";
-            tx.scanStates(collection, (state, current) -> {
+            tx.scanStates(collection, contained, heldStrings.poll(), (state, current) -> {
                 Value.Obj part;
                 try {
                     Value[] values = new Value[names.length]; // handed to the row's object

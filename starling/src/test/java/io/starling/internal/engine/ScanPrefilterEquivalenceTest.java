@@ -33,6 +33,8 @@ class ScanPrefilterEquivalenceTest {
     private static final AtomicInteger COLLECTIONS = new AtomicInteger();
     private static final AtomicInteger PREFILTERED = new AtomicInteger();
     private static final TwoStores STORES = new TwoStores("scan-prefilter");
+    /** The value of {@code :s} in this property run's statements. */
+    private static String argument = "";
 
     @AfterContainer
     static void close() throws IOException {
@@ -46,6 +48,7 @@ class ScanPrefilterEquivalenceTest {
     @Property(tries = 200)
     void aPrefilteredScanReturnsWhatWholeDocumentsReturn(@ForAll long seed) {
         Random r = new Random(seed);
+        argument = STRINGS.get(r.nextInt(STRINGS.size()));
         String c = "c" + COLLECTIONS.incrementAndGet();
         List<Map<String, Object>> docs = new ArrayList<>();
         Map<String, Object> args = new LinkedHashMap<>();
@@ -100,7 +103,7 @@ class ScanPrefilterEquivalenceTest {
                 if (!ids.startsWith("!")) {
                     List<Long> mutated = new ArrayList<>();
                     for (Object id : s.store()
-                            .execute("UPDATE " + c + " SET z = " + q + where)
+                            .execute("UPDATE " + c + " SET z = " + q + where, Map.of("s", argument))
                             .mutatedDocumentIds()) {
                         mutated.add((Long) id);
                     }
@@ -124,7 +127,7 @@ class ScanPrefilterEquivalenceTest {
 
     private static String run(Starling s, String statement) {
         try {
-            return s.store().execute(statement).toJson();
+            return s.store().execute(statement, Map.of("s", argument)).toJson();
         } catch (StarlingException e) {
             return "! " + e.errorCode().code() + ": " + e.getMessage();
         }
@@ -140,7 +143,7 @@ class ScanPrefilterEquivalenceTest {
             case 1 -> null; // NULL
             case 2 -> (long) (r.nextInt(5) - 1);
             case 3 -> r.nextInt(3) + 0.5;
-            case 4 -> List.of("", "a", "ab", "b", "A").get(r.nextInt(5));
+            case 4 -> STRINGS.get(r.nextInt(STRINGS.size()));
             case 5 -> r.nextBoolean();
             case 6 -> MISSING;
             case 7 -> {
@@ -177,6 +180,15 @@ class ScanPrefilterEquivalenceTest {
     };
     private static final String[] OPS = {"=", "!=", "<", "<=", ">", ">="};
 
+    /** Strings stored and compared: ASCII ones that are also field names' bytes, and multi-byte UTF-8. */
+    private static final List<String> STRINGS = List.of("", "a", "ab", "b", "A", "é", "xé", "日本", "e\u0301");
+
+    /** A string constant of a WHERE: a literal, or the argument {@code :s} (one of STRINGS, per property run). */
+    private static String string(Random r) {
+        int i = r.nextInt(STRINGS.size() + 2);
+        return i >= STRINGS.size() ? ":s" : "'" + STRINGS.get(i) + "'";
+    }
+
     private static String path(Random r) {
         return PATHS[r.nextInt(PATHS.length)];
     }
@@ -194,7 +206,7 @@ class ScanPrefilterEquivalenceTest {
             };
         }
         String p = path(r);
-        return switch (r.nextInt(16)) {
+        return switch (r.nextInt(18)) {
             case 0, 1, 2 -> p + " " + OPS[r.nextInt(OPS.length)] + " " + literal(r);
             case 3 ->
                 p + " IS " + (r.nextBoolean() ? "NOT " : "")
@@ -213,7 +225,10 @@ class ScanPrefilterEquivalenceTest {
             case 12 -> "array_length(" + p + ") > " + r.nextInt(3);
             case 13 -> "object_length(" + p + ") >= 1";
             case 14 -> p;
-            default -> "{k: " + p + "} = {k: " + literal(r) + "}";
+            case 15 -> "{k: " + p + "} = {k: " + literal(r) + "}";
+            // a string the matches must hold (the store may leave out states without its bytes), alone or ANDed
+            case 16 -> p + " = " + string(r);
+            default -> "(" + string(r) + " = " + p + " AND " + filter(r, depth - 1) + ")";
         };
     }
 }
