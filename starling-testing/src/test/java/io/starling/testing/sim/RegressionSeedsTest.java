@@ -22,6 +22,9 @@ class RegressionSeedsTest {
             867469774042 | star | 6 | 80 | all | echo suppressed toward a peer told its copy is a zombie: it never gets its write back
             5000009245 | line | 4 | 80 | all | a tombstone refused as a zombie: its holder drops it and keeps an older live copy
             9465309171 | line | 4 | 80 | all | a hint of a newer state in the group that brings the older one: never requested
+            27000007487 | star | 6 | 80 | all | a document written at once on two peers, matching neither's subscription, before either knew the other held the collection: neither hinted it
+            29000003851 | line | 4 | 80 | all | a document written at once on two peers, matching neither's subscription, before either knew the other held the collection: neither hinted it
+            29000004833 | mesh | 5 | 80 | all | a tombstone older than the horizon, then an older live state merged onto it: a purged delete undone
             """)
     void keptSeedPasses(long seed, String topology, int peers, int actions, String faults, String bug) {
         Set<Fault> f = EnumSet.noneOf(Fault.class);
