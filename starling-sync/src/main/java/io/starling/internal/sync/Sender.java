@@ -325,7 +325,9 @@ final class Sender {
      * remote acknowledged it.
      */
     void pushBack(DocRef ref, Receiver.Obligation ob) {
-        if (subsFor(ref.collection()) == null) return; // not something the remote subscribes to
+        // not something the remote subscribes to; before its first SUBSCRIPTIONS (a receiver reconciling ranges sends
+        // it late) that is not known yet: queued, and fillPush decides once we send at all
+        if (started && subsFor(ref.collection()) == null) return;
         ob.remaining++;
         List<Receiver.Obligation> obs = push.get(ref);
         if (obs == null && push.size() >= MAX_PUSH) {

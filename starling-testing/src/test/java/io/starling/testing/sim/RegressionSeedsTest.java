@@ -45,6 +45,7 @@ class RegressionSeedsTest {
             4 | pair | 2 | a pair whose hooks refuse each other was taken for neighbours by the attachments' final round
             5 | line | 4 | a duplicate session closing dropped the peer from attachment fetches over the session still open
             15 | mesh | 5 | a fetch that asked over a duplicate session that closed waited on it instead of asking again
+            32000001398 | mesh | 5 | a push-back owed before the remote's first SUBSCRIPTIONS was dropped: the older state kept for good
             """)
     void keptSessionPolicySeedPasses(long seed, String topology, int peers, String bug) {
         SimulationResult r = new Simulation(SimulationOptions.seed(seed)
