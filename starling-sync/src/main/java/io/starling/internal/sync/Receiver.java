@@ -66,6 +66,7 @@ final class Receiver {
     private final Map<SubscriptionKey, Long> since = new HashMap<>(); // revision at which a key was (re)added
     private long revision;
     private final Set<String> heldAnnounced = new HashSet<>();
+    private Set<String> heldAtStart = Set.of(); // held in our first SUBSCRIPTIONS of the session
     private boolean announced; // the first SUBSCRIPTIONS went out
     // peers that never met: collections being reconciled by ranges (SUBSCRIPTIONS waits for them), and those done
     private final Map<String, Reconciliation.Responder> reconciling = new LinkedHashMap<>();
@@ -390,6 +391,7 @@ final class Receiver {
 
     private void announce(List<Message> out) {
         revision++;
+        boolean first = !announced;
         announced = true;
         List<Subscriptions.Item> items = new ArrayList<>(subs.size());
         Set<String> collections = new LinkedHashSet<>();
@@ -404,6 +406,7 @@ final class Receiver {
                 heldAnnounced.add(c);
             }
         }
+        if (first) heldAtStart = Set.copyOf(held);
         long ckptInc = durable != null ? durable.incarnation() : 0;
         Subscriptions whole =
                 new Subscriptions(revision, ckptInc, durable != null ? durable.sequence() : 0, items, held);
@@ -465,6 +468,21 @@ final class Receiver {
     /** Markers sent instead of a whole SUBSCRIPTIONS (tests). */
     long markersSent() {
         return markersSent;
+    }
+
+    /**
+     * Whether the remote's sending half sent us every row of {@code collection} it passed, as DOC or HINT: our first
+     * SUBSCRIPTIONS listed the collection as held (its sender knew before it read a row), or we read it by {@link
+     * Subscription#EVERY} (every live document matches). Then our states of its documents reach it through the remote's
+     * own, and rows of ours that our sender passed unhinted need not be hinted again (docs/SYNC-PROTOCOL.md).
+     */
+    boolean remoteSendsEveryRow(String collection) {
+        if (heldAtStart.contains(collection)) return true;
+        if (!Subscription.coveredByEvery(collection)) return false;
+        for (Subscription s : subs) {
+            if (s.everyCollection()) return true;
+        }
+        return false;
     }
 
     /** Our store changed: if we now hold documents in a subscribed collection, the sender should hint there. */

@@ -62,6 +62,13 @@ final class Sender {
     private @Nullable Subscription every; // the remote subscribes to every collection
     private List<Subscription> everyOnly = List.of();
     private final Set<String> held = new HashSet<>();
+    /**
+     * Collections the remote did not hold documents in when we passed rows of them that match none of its
+     * subscriptions (so neither DOC nor HINT went): the sequence of the first such row. Hinted once it holds some.
+     */
+    private final Map<String, Long> unhinted = new HashMap<>();
+
+    private long rehinted; // collections whose rows passed unhinted were hinted once the remote held some
 
     // the live feed and the window
     private long cursor; // rows up to here are sent or need nothing
@@ -117,6 +124,7 @@ final class Sender {
         final List<Subscription> subs;
         final boolean full;
         final boolean everyCollection; // EVERY: all our rows up to upTo, read in sequence order from afterSeq
+        final boolean hintsOnly; // rows of the collection passed unhinted: its hints, read in sequence order
         final long upTo; // rows past this are examined by the live feed with the subscriptions in the set
         byte @Nullable [] afterId;
         long afterSeq;
@@ -126,6 +134,7 @@ final class Sender {
             this.subs = new ArrayList<>(subs);
             this.full = full;
             this.everyCollection = false;
+            this.hintsOnly = false;
             this.upTo = upTo;
         }
 
@@ -139,7 +148,23 @@ final class Sender {
             this.subs = new ArrayList<>(List.of(every));
             this.full = true;
             this.everyCollection = true;
+            this.hintsOnly = false;
             this.upTo = upTo;
+        }
+
+        /**
+         * The hints of {@code collection} that the feed left out while the remote held nothing there: its rows after
+         * {@code afterSeq} and at or below {@code upTo}, read in sequence order, each sent only if it is a HINT now (a
+         * DOC went when the row was passed). Part of no subscription's coverage: it reports nothing done.
+         */
+        Backfill(String collection, long afterSeq, long upTo) {
+            this.collection = collection;
+            this.subs = new ArrayList<>();
+            this.full = true;
+            this.everyCollection = false;
+            this.hintsOnly = true;
+            this.upTo = upTo;
+            this.afterSeq = afterSeq;
         }
 
         boolean covers(SubscriptionKey k) {
@@ -269,7 +294,29 @@ final class Sender {
 
     /** The remote holds documents of this collection (it sent us one): hints become useful there. */
     void remoteHolds(String collection) {
-        held.add(collection);
+        holds(collection);
+    }
+
+    /**
+     * The remote holds documents of {@code collection} from now on. If the feed passed rows of it that match none of
+     * the remote's subscriptions while it held nothing there, those went neither as DOC nor as HINT: they are hinted
+     * now. Otherwise, should the remote hold its own state of such a document — say both sides wrote it at once,
+     * matching neither side's filter, each passing its own row before it knew that the other held the collection —
+     * neither state would ever be sent again (docs/SIMULATOR.md, bug 8).
+     */
+    private void holds(String collection) {
+        if (!held.add(collection)) return;
+        Long first = unhinted.remove(collection);
+        if (first == null || cursor == 0) return; // nothing passed: the live feed reads every row with the set as is
+        // the remote's states of the collection's documents reach us whole (or hinted), and ours follow from them
+        if (session.receiver().remoteSendsEveryRow(collection)) return;
+        backfills.add(new Backfill(collection, first - 1, cursor));
+        rehinted++;
+    }
+
+    /** Collections whose rows were hinted again once the remote held documents there (tests). */
+    long rehinted() {
+        return rehinted;
     }
 
     /**
@@ -278,7 +325,9 @@ final class Sender {
      * remote acknowledged it.
      */
     void pushBack(DocRef ref, Receiver.Obligation ob) {
-        if (subsFor(ref.collection()) == null) return; // not something the remote subscribes to
+        // not something the remote subscribes to; before its first SUBSCRIPTIONS (a receiver reconciling ranges sends
+        // it late) that is not known yet: queued, and fillPush decides once we send at all
+        if (started && subsFor(ref.collection()) == null) return;
         ob.remaining++;
         List<Receiver.Obligation> obs = push.get(ref);
         if (obs == null && push.size() >= MAX_PUSH) {
@@ -481,7 +530,7 @@ final class Sender {
             // else: kept from the previous set, with whatever coverage is pending for it (or done already)
         }
         startCoverage(starting);
-        held.addAll(m.held());
+        for (String c : m.held()) holds(c);
         ResumeMemory memory = session.resumeMemory();
         if (whole && memory != null) { // what a marker in a later session may name
             List<Subscription> named = new ArrayList<>(m.subscriptions().size());
@@ -507,6 +556,7 @@ final class Sender {
         doneReady.remove(k);
         for (Iterator<Backfill> it = backfills.iterator(); it.hasNext(); ) {
             Backfill t = it.next();
+            if (t.hintsOnly) continue;
             t.subs.removeIf(s -> s.key().equals(k));
             if (t.subs.isEmpty()) it.remove();
         }
@@ -670,7 +720,7 @@ final class Sender {
         revisionAckOwed = false;
         inFlight.addLast(new InFlight(batch.batchNo(), batch.toSeq(), continued, List.copyOf(b.releases)));
         for (Entry e : b.entries) {
-            if (!(e instanceof HintEntry)) held.add(e.collection());
+            if (!(e instanceof HintEntry)) holds(e.collection());
         }
         return batch;
     }
@@ -850,6 +900,7 @@ final class Sender {
                     ? docOrDelta(row)
                     : new DocEntry(row.collection(), row.id(), row.group(), row.state());
         if (held.contains(row.collection())) return new HintEntry(row.collection(), row.id(), store.digestOf(row));
+        unhinted.merge(row.collection(), row.sequence(), Math::min); // hinted once the remote holds documents there
         return null;
     }
 
@@ -926,12 +977,13 @@ final class Sender {
     private int fillBackfill(Builder b) {
         while (!backfills.isEmpty()) {
             Backfill t = backfills.peekFirst();
-            List<Row> rows = t.everyCollection
+            boolean bySequence = t.everyCollection || t.hintsOnly;
+            List<Row> rows = bySequence
                     ? store.changesSince(t.afterSeq, chunkRows())
                     : t.full
                             ? store.scanCollection(t.collection, t.afterId, chunkRows())
                             : store.scanMatching(t.subs.get(0), t.afterId, chunkRows());
-            if (t.everyCollection && !rows.isEmpty() && rows.get(0).sequence() > t.upTo) rows = List.of();
+            if (bySequence && !rows.isEmpty() && rows.get(0).sequence() > t.upTo) rows = List.of();
             if (rows.isEmpty()) {
                 backfills.pollFirst();
                 for (Subscription s : t.subs) doneReady.add(s.key());
@@ -942,7 +994,10 @@ final class Sender {
                 Entry e = null;
                 long echo = 0;
                 if (row.sequence() <= t.upTo) { // else the live feed brings it, or brought it
-                    if (t.full) e = classifyLive(row, false); // whole states: the remote may hold none
+                    if (t.hintsOnly) {
+                        if (row.collection().equals(t.collection) && classifyLive(row, false) instanceof HintEntry h)
+                            e = h;
+                    } else if (t.full) e = classifyLive(row, false); // whole states: the remote may hold none
                     else if (readable(row)) e = new DocEntry(row.collection(), row.id(), row.group(), row.state());
                     if (e != null && (echo = session.echo().echoKey(row.collection(), row.id(), row.state())) != 0)
                         e = null;

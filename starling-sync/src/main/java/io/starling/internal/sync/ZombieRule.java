@@ -1,6 +1,7 @@
 package io.starling.internal.sync;
 
 import io.starling.internal.crdt.DocumentState;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The tombstone horizon's rule (docs/SYNC-PROTOCOL.md, "Tombstone horizon"), in one place: the engine's store and
@@ -11,9 +12,10 @@ import io.starling.internal.crdt.DocumentState;
  * horizon (its greatest stamp is below it), may be the live copy of a document deleted and purged here: merging it
  * would resurrect a <em>zombie</em>, and it is refused. A state with any write at or above the horizon is accepted
  * (that write is newer than every purged delete), and so is any state of a document the store still holds a row for
- * (a tombstone still there wins the merge by itself). A tombstone is never refused: it cannot bring anything back,
- * and refusing it would tell its holder to drop it — the holder would then take an older live copy from another
- * peer and keep it, while the tombstone it sent lives on elsewhere. The purge removes exactly the tombstones this
+ * (a tombstone still there wins the merge by itself) — unless that row is itself a tombstone entirely older than the
+ * horizon, which stands for nothing the purge removed and counts as no row. A tombstone is never refused: it cannot
+ * bring anything back, and refusing it would tell its holder to drop it — the holder would then take an older live
+ * copy from another peer and keep it, while the tombstone it sent lives on elsewhere. The purge removes exactly the tombstones this
  * rule then stands in for: those entirely older than the horizon. Pure and stateless.
  */
 public final class ZombieRule {
@@ -22,12 +24,19 @@ public final class ZombieRule {
     /**
      * Whether a store refuses {@code incoming} as a zombie.
      *
-     * @param held whether the store holds a row (live or tombstone) for the document
+     * <p>A stored tombstone that the purge would remove ({@link #purges}: entirely older than the horizon) counts as no
+     * row. Such a tombstone reached the store after its purge (a tombstone is never refused), and it proves nothing
+     * about the deletes purged here: a later delete of the same document may have been purged, and merging an older
+     * live copy into the old tombstone would bring the document back (simulator seed 29000004833: a peer took a
+     * peer's tombstone older than its horizon, then that peer's live state, older than the purged delete, onto it).
+     *
+     * @param stored the state the store holds for the document (live or tombstone), or null when it holds no row
      * @param horizon the store's tombstone horizon, an HLC value (0 when no tombstone was ever purged: nothing is
      *     refused, since HLC values are never negative)
      */
-    public static boolean refuses(boolean held, DocumentState incoming, long horizon) {
-        return !held && !incoming.isTombstone() && incoming.maxStamp().hlc() < horizon;
+    public static boolean refuses(@Nullable DocumentState stored, DocumentState incoming, long horizon) {
+        if (incoming.isTombstone() || incoming.maxStamp().hlc() >= horizon) return false;
+        return stored == null || purges(stored, horizon);
     }
 
     /**

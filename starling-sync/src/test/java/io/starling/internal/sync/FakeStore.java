@@ -343,11 +343,12 @@ final class FakeStore implements SyncStoreView {
                 refused.add(new SyncStoreView.Refusal(ref, "state does not decode: " + e.getMessage()));
                 continue;
             }
-            if (ZombieRule.refuses(r != null, remote, horizon)) { // the engine's rule itself
+            DocumentState stored = r == null ? null : DocumentState.decode(r.state);
+            if (ZombieRule.refuses(stored, remote, horizon)) { // the engine's rule itself
                 zombies.add(ref);
                 continue;
             }
-            DocumentState local = r == null ? DocumentState.empty() : DocumentState.decode(r.state);
+            DocumentState local = stored == null ? DocumentState.empty() : stored;
             DocumentState merged = local.merge(remote);
             byte[] bytes = merged.encode();
             if (r != null && Arrays.equals(bytes, r.state)) {

@@ -577,7 +577,8 @@ class ReceiverHostilePeerTest {
     @Test
     void aStaleCopyThatOwesNothingStillMovesTheCheckpointOnItsOwn() {
         bHoldsANewerCopy("p");
-        connect(); // A subscribes to nothing
+        connect();
+        aSubscribes(); // to nothing
         List<Message> sent = batch(false, aState("p"));
         assertThat(sent).contains(new Ack(1));
         assertThat(checkpoint()).isEqualTo(1);
@@ -588,6 +589,37 @@ class ReceiverHostilePeerTest {
         closedWith(sent, SyncSession.CLOCK_DRIFT);
         assertThat(only(sent, Ack.class)).isEmpty();
         assertThat(checkpoint()).isEqualTo(1);
+    }
+
+    /**
+     * Regression (simulator seed 32000001398, mesh of 5 with the session policy): A's batch brought a state of p older
+     * than B's before A's first SUBSCRIPTIONS arrived (a receiver reconciling ranges sends it late, while its sending
+     * half is already running). B's sending half, not started, did not know that A subscribes to p's collection and
+     * dropped the push-back, with no obligation: the checkpoint passed the batch, and A, resuming past B's row of p,
+     * kept its older state for good. The push-back now waits for A's subscriptions, and holds the checkpoint meanwhile.
+     */
+    @Test
+    void aPushBackOwedBeforeTheRemotesFirstSubscriptionsIsSentOnceTheyArrive() {
+        bHoldsANewerCopy("p");
+        connect();
+        List<Message> sent = batch(false, aState("p"));
+        assertThat(sent).contains(new Ack(1));
+        assertThat(checkpoint()).as("held back: the push-back is owed").isZero();
+
+        // A subscribes, resuming past B's row of p: only the push-back can bring it B's state
+        sent = feed(new Subscriptions(
+                1,
+                b.incarnation,
+                b.lastSequence(),
+                List.of(new Subscriptions.Item(sub(CARS, "*"), true)),
+                List.of(CARS)));
+        assertThat(only(sent, Batch.class))
+                .flatExtracting(Batch::entries)
+                .filteredOn(e -> e instanceof DocEntry)
+                .extracting(Entry::ref)
+                .containsExactly(ref("p"));
+        acknowledgeB();
+        assertThat(checkpoint()).as("released once A acknowledged it").isEqualTo(1);
     }
 
     /**
@@ -750,11 +782,14 @@ class ReceiverHostilePeerTest {
         b.update(CARS, "c", "k", Value.of(3), hlc++);
         b.update("boats", "d", "k", Value.of(3), hlc++);
         out.addAll(session.onLocalChange());
+        // boats/d twice: its first row, passed unhinted while the remote held no boats, is hinted once it does (we do
+        // not subscribe to boats, so nothing of the remote's would bring ours); then its change. Not so in cars: our
+        // first SUBSCRIPTIONS said we hold cars, so the remote hinted its own rows all along.
         assertThat(only(out, Batch.class))
                 .flatExtracting(Batch::entries)
                 .filteredOn(e -> e instanceof HintEntry)
                 .extracting(Entry::ref)
-                .containsExactlyInAnyOrder(ref("c"), FakeStore.ref("boats", "d"));
+                .containsExactlyInAnyOrder(ref("c"), FakeStore.ref("boats", "d"), FakeStore.ref("boats", "d"));
     }
 
     // ---- parts left unfinished ------------------------------------------------------------------------------

@@ -387,13 +387,16 @@ class SyncSessionTest {
         Net.Conn c = net.connect(a, b);
         net.runUntilQuiet();
         assertThat(b.field("cars", "cars0004", "k")).isEqualTo(Value.of(1));
+        // the 6 others went in the first batch, before B held cars: hinted once it did (B holds none of them)
+        assertThat(c.fromA.hints).isEqualTo(6);
+        assertThat(only(c.fromB.sent, Request.class)).isEmpty();
 
         a.update("cars", "cars0004", "k", Value.of(2), t()); // leaves B's subscription
         a.update("cars", "cars0005", "name", Value.of("x"), t()); // never matched: B does not hold it
         net.localChange(a);
         net.runUntilQuiet();
 
-        assertThat(c.fromA.hints).isEqualTo(2);
+        assertThat(c.fromA.hints).isEqualTo(6 + 2);
         List<Request> requests = only(c.fromB.sent, Request.class);
         assertThat(requests).hasSize(1);
         assertThat(requests.get(0).docs()).containsExactly(FakeStore.ref("cars", "cars0004"));
@@ -417,10 +420,94 @@ class SyncSessionTest {
         net.runUntilQuiet();
         assertThat(only(c.fromB.sent, Subscriptions.class)).hasSize(2);
         assertThat(only(c.fromB.sent, Subscriptions.class).get(1).held()).containsExactly("cars");
+        // the 30 rows A passed while B held nothing there are hinted once (B might hold a state of one of them now)
+        assertThat(c.fromA.hints).isEqualTo(30);
+        assertThat(only(c.fromB.sent, Request.class)).as("B holds none of them").isEmpty();
         a.update("cars", "cars0001", "name", Value.of("y"), t());
         net.localChange(a);
         net.runUntilQuiet();
-        assertThat(c.fromA.hints).isEqualTo(1);
+        assertThat(c.fromA.hints).isEqualTo(31);
+    }
+
+    /**
+     * Regression (docs/SIMULATOR.md, bug 8; simulator seeds 27000007487, star of 6, and 29000003851, line of 4): both
+     * subscribe to cars WHERE k = 1 and hold nothing there; both write the same document at once, matching neither
+     * subscription. Each live feed passes its row before it learns that the other now holds cars (no DOC, no HINT):
+     * unless the rows passed that way are hinted once the other side holds the collection, neither ever sends its
+     * state.
+     */
+    @Test
+    void concurrentFirstDocumentsOfACollectionMatchingNeitherSideAreHintedOnceTheOtherSideHoldsIt() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        a.subscriptions = List.of(sub("cars", "k = 1"));
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net net = new Net(15);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+
+        long at = t();
+        a.insert("cars", "x", obj("k", 2, "by", "a"), at);
+        b.insert("cars", "x", obj("k", 3, "by", "b"), at);
+        net.localChange(a);
+        net.localChange(b);
+        net.runUntilQuiet();
+
+        assertThat(a.bytes(FakeStore.ref("cars", "x"))).isEqualTo(b.bytes(FakeStore.ref("cars", "x")));
+        assertThat(a.field("cars", "x", "by")).isEqualTo(b.field("cars", "x", "by"));
+        assertThat(c.fromA.hints + c.fromB.hints).isPositive();
+        assertThat(c.sa.sender().rehinted() + c.sb.sender().rehinted()).isPositive();
+        assertThat(c.open()).isTrue();
+    }
+
+    /**
+     * One way only: A holds x, subscribes to nothing, and passes x unhinted (B holds nothing in cars); then B writes
+     * its own state of x, matching nothing B subscribes to. B's sender sends nothing to A (A subscribes to nothing),
+     * so only A's hint, once it knows B holds cars, brings B A's fields.
+     */
+    @Test
+    void aRowPassedUnhintedIsHintedOnceTheReceiverHoldsTheCollection() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        a.insert("cars", "x", obj("k", 2, "by", "a", "color", "red"), t());
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net net = new Net(16);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(c.fromA.entries()).isZero();
+
+        b.insert("cars", "x", obj("k", 3, "by", "b"), t()); // newer: B's fields win, A's color is kept
+        net.localChange(b);
+        net.runUntilQuiet();
+
+        assertThat(b.field("cars", "x", "color")).isEqualTo(Value.of("red"));
+        assertThat(b.field("cars", "x", "by")).isEqualTo(Value.of("b"));
+        assertThat(only(c.fromB.sent, Request.class)).hasSize(1);
+        assertThat(c.sa.sender().rehinted()).isEqualTo(1);
+    }
+
+    /**
+     * What the hints again cost is bounded: when our first SUBSCRIPTIONS told the remote that we hold the collection,
+     * its sender hinted its rows of it all along; its states reach us and ours follow (a hint answered by a request, a
+     * merge that changes our row, or a push-back), so the rows we passed are not hinted again.
+     */
+    @Test
+    void rowsAreNotHintedAgainWhenTheRemoteHintedItsOwnFromTheStart() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        for (int i = 0; i < 20; i++) a.insert("cars", "c" + i, obj("k", 2, "by", "a", "n", i), t());
+        a.subscriptions = List.of(sub("cars", "k = 1")); // A holds cars from the start, and says so
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net net = new Net(17);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(c.fromA.entries()).isZero();
+
+        b.insert("cars", "c3", obj("k", 3, "by", "b"), t()); // B's own state of one of A's documents
+        net.localChange(b);
+        net.runUntilQuiet();
+
+        assertThat(c.sa.sender().rehinted()).isZero();
+        assertThat(c.fromA.hints).as("only A's merged c3").isEqualTo(1);
+        assertThat(a.bytes(FakeStore.ref("cars", "c3"))).isEqualTo(b.bytes(FakeStore.ref("cars", "c3")));
+        assertThat(b.field("cars", "c3", "n")).isEqualTo(Value.of(3));
     }
 
     @Test
@@ -1040,6 +1127,35 @@ class SyncSessionTest {
                 .satisfies(z -> assertThat(z.docs()).containsExactly(FakeStore.ref("cars", "ancient")));
         assertThat(a.holds("cars", "ancient")).as("evicted by its holder").isFalse();
         assertThat(c.sa.remoteHorizon()).isEqualTo(1000);
+    }
+
+    /**
+     * Regression (simulator seed 29000004833, mesh of 5): B purged its own delete of x, so its horizon is above it. A
+     * sends an older tombstone of x (a tombstone is never a zombie: B stores it), then a live state that re-made x after
+     * that tombstone but before B's purged delete. Merged onto the old tombstone, x came back at B. A tombstone older
+     * than the horizon counts as no row: the live state is refused as a zombie, and A evicts it.
+     */
+    @Test
+    void anOldTombstoneDoesNotOpenTheWayForAnOlderLiveCopyOfADocumentDeletedAndPurged() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        a.insert("cars", "x", obj("k", 1), 5);
+        a.delete("cars", "x", 10);
+        b.horizon = 1000; // B deleted x at 900, say, and purged that tombstone
+        b.subscriptions = List.of(sub("cars", "*"));
+        Net net = new Net(32);
+        Net.Conn c = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(b.holds("cars", "x")).as("a tombstone is never a zombie").isTrue();
+
+        a.insert("cars", "x", obj("k", 2), 500); // made again after A's delete, before B's
+        net.localChange(a);
+        net.runUntilQuiet();
+
+        assertThat(b.state("cars", "x").exists()).as("x stays deleted at B").isFalse();
+        assertThat(only(c.fromB.sent, Zombies.class))
+                .singleElement()
+                .satisfies(z -> assertThat(z.docs()).containsExactly(FakeStore.ref("cars", "x")));
+        assertThat(a.holds("cars", "x")).as("evicted by its holder").isFalse();
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /*
  * Design note — the checks.
@@ -211,7 +212,7 @@ final class Checker {
 
         private boolean mustAgree(int x, int y, DocKey d, byte[][] bytes, Observed[] shown) {
             if (goneAfterRemoval(x, d, shown) || goneAfterRemoval(y, d, shown)) return false;
-            if (refusesAsZombie(y, bytes[x], shown[y]) || refusesAsZombie(x, bytes[y], shown[x])) return false;
+            if (refusesAsZombie(y, bytes[x], bytes[y]) || refusesAsZombie(x, bytes[y], bytes[x])) return false;
             if (!flows(x, y, d, bytes) || !flows(y, x, d, bytes)) return false;
             return graph.mustAgree(x, y, d.collection(), d.id(), shown);
         }
@@ -253,7 +254,7 @@ final class Checker {
                         && (!flows(x, y, d, bytes)
                                 || !flows(y, x, d, bytes)
                                 || (shown[y].held() && !graph.sends(shown[y], x, d.collection(), d.id())))) continue;
-                if (refusesAsZombie(y, bytes[x], shown[y])) {
+                if (refusesAsZombie(y, bytes[x], bytes[y])) {
                     zombieExemptions++;
                     continue;
                 }
@@ -270,15 +271,18 @@ final class Checker {
 
         /**
          * Whether {@code y} refuses {@code state} by the zombie rule ({@link ZombieRule#refuses}, the engine's one
-         * implementation of it): y holds no row and the state is entirely older than y's horizon. Such a state may
+         * implementation of it): y holds no row (or only a tombstone older than its horizon) and the state is entirely
+         * older than y's horizon. Such a state may
          * be the live copy of a document y deleted and purged, or live data that reached y only after the horizon
          * passed it (the rule's documented trade-off): either way y need not hold it, nor agree on it with x. Every
          * refusal made during the run was checked against the same rule (TrackedStore).
          */
-        private boolean refusesAsZombie(int y, byte[] state, Observed shownAtY) {
+        private boolean refusesAsZombie(int y, byte[] state, byte @Nullable [] heldAtY) {
             if (state == null) return false;
             return ZombieRule.refuses(
-                    shownAtY.held(), DocumentState.decode(state), s.peers.get(y).horizon());
+                    heldAtY == null ? null : DocumentState.decode(heldAtY),
+                    DocumentState.decode(state),
+                    s.peers.get(y).horizon());
         }
 
         /**

@@ -95,8 +95,13 @@ final class TrackedStore implements SyncStoreView {
         long fromPeer = from.site;
         Knowledge k = sim.knowledge;
         long horizon = k.horizon(peer.index);
-        Set<DocRef> held = new HashSet<>(); // for the zombie rule, which only applies below a horizon
-        if (horizon > 0) for (Doc d : docs) if (engine.rowOf(d.collection(), d.id()) != null) held.add(d.ref());
+        // for the zombie rule, which only applies below a horizon: the state held of each document (no entry: no row)
+        Map<DocRef, DocumentState> held = new HashMap<>();
+        if (horizon > 0)
+            for (Doc d : docs) {
+                Row row = engine.rowOf(d.collection(), d.id());
+                if (row != null) held.put(d.ref(), decode(row.state()));
+            }
         List<Doc> passed = docs;
         if (sim.options().engineFault() == EngineFault.LOSE_MERGED_DOC && docs.size() >= 2) {
             passed = docs.subList(0, docs.size() - 1); // planted: the store skips a document and says nothing
@@ -118,13 +123,13 @@ final class TrackedStore implements SyncStoreView {
         for (Doc d : docs) {
             DocRef ref = d.ref();
             DocKey key = DocKey.decode(d.collection(), d.id());
-            boolean zombieByRule = horizon > 0 && ZombieRule.refuses(held.contains(ref), decode(d.state()), horizon);
+            boolean zombieByRule = horizon > 0 && ZombieRule.refuses(held.get(ref), decode(d.state()), horizon);
             DocumentModel sent = k.heldAs(from.index, key, d.state());
             if (zombies.contains(ref)) {
                 boolean first = counted.add(ref);
                 if (!zombieByRule && first) {
                     sim.problem(peer + " refused a state of " + key + " from " + from + " as a zombie, but it "
-                            + (held.contains(ref) ? "holds a row of it" : "is not older than the horizon"));
+                            + (held.containsKey(ref) ? "holds a row of it" : "is not older than the horizon"));
                 }
                 if (first) {
                     sim.stats.zombiesRefused++;
@@ -146,7 +151,7 @@ final class TrackedStore implements SyncStoreView {
                 sim.problem(peer + " applied a state of " + key + " that its sender " + from + " never held");
                 continue;
             }
-            held.add(ref);
+            if (horizon > 0) held.merge(ref, decode(d.state()), DocumentState::merge);
             k.set(peer.index, key, k.of(peer.index, key).union(sent), null);
             changed.add(key);
         }

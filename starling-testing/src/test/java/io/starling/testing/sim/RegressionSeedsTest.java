@@ -22,6 +22,9 @@ class RegressionSeedsTest {
             867469774042 | star | 6 | 80 | all | echo suppressed toward a peer told its copy is a zombie: it never gets its write back
             5000009245 | line | 4 | 80 | all | a tombstone refused as a zombie: its holder drops it and keeps an older live copy
             9465309171 | line | 4 | 80 | all | a hint of a newer state in the group that brings the older one: never requested
+            27000007487 | star | 6 | 80 | all | a document written at once on two peers, matching neither's subscription, before either knew the other held the collection: neither hinted it
+            29000003851 | line | 4 | 80 | all | a document written at once on two peers, matching neither's subscription, before either knew the other held the collection: neither hinted it
+            29000004833 | mesh | 5 | 80 | all | a tombstone older than the horizon, then an older live state merged onto it: a purged delete undone
             """)
     void keptSeedPasses(long seed, String topology, int peers, int actions, String faults, String bug) {
         Set<Fault> f = EnumSet.noneOf(Fault.class);
@@ -42,6 +45,7 @@ class RegressionSeedsTest {
             4 | pair | 2 | a pair whose hooks refuse each other was taken for neighbours by the attachments' final round
             5 | line | 4 | a duplicate session closing dropped the peer from attachment fetches over the session still open
             15 | mesh | 5 | a fetch that asked over a duplicate session that closed waited on it instead of asking again
+            32000001398 | mesh | 5 | a push-back owed before the remote's first SUBSCRIPTIONS was dropped: the older state kept for good
             """)
     void keptSessionPolicySeedPasses(long seed, String topology, int peers, String bug) {
         SimulationResult r = new Simulation(SimulationOptions.seed(seed)

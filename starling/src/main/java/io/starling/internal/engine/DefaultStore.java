@@ -490,10 +490,6 @@ public final class DefaultStore implements Store {
                     DocumentIds.validate(doc.id());
                     byte[] idBytes = DocumentIds.encode(doc.id());
                     DocumentStorage.Row row = writer.tx().get(doc.collection(), idBytes);
-                    if (ZombieRule.refuses(row != null, doc.state(), horizon)) {
-                        zombies.add(doc);
-                        continue;
-                    }
                     DocumentState before = DocumentState.empty();
                     if (row != null) {
                         before = runner.decodeOrReport(row);
@@ -501,6 +497,11 @@ public final class DefaultStore implements Store {
                             damaged.put(doc, "the local copy is damaged (EVICT it to take the peer's copy)");
                             continue;
                         }
+                    }
+                    // a stored tombstone older than the horizon counts as no row (ZombieRule)
+                    if (ZombieRule.refuses(row == null ? null : before, doc.state(), horizon)) {
+                        zombies.add(doc);
+                        continue;
                     }
                     timestamps.observe(doc.state().maxStamp());
                     writer.clockAdvanced();

@@ -477,6 +477,48 @@ class SyncTest {
         assertThat(a.syncStore().checkpoint(7).sequence()).isEqualTo(43);
     }
 
+    /**
+     * Regression (simulator seed 29000004833, found with a sender that hints more): a store that purged its delete of
+     * a document takes an older tombstone of it (a tombstone is never a zombie), then an older live state that re-made
+     * the document after that tombstone — but before the purged delete. Merged onto the old tombstone, the document
+     * came back. A tombstone older than the horizon counts as no row: the live state is refused as a zombie.
+     */
+    @Test
+    void aTombstoneOlderThanTheHorizonDoesNotLetAnOlderLiveCopyBack() {
+        DefaultStarling a = peer();
+        a.defaultStore().purgeTombstones(1000); // say a delete at 900 was purged: the horizon is 1000
+        DocumentState deleted = DocumentState.empty()
+                .insert((Value.Obj) Value.fromJava(Map.of("v", 1)), new Stamp(5, 7))
+                .delete(new Stamp(10, 7));
+        DocumentState madeAgain = deleted.insert((Value.Obj) Value.fromJava(Map.of("v", 2)), new Stamp(500, 8));
+        byte[] id = DocumentIds.encode(Value.of("gone"));
+        SyncStoreView.ApplyResult first =
+                a.syncStore().apply(7, List.of(new SyncStoreView.Doc("c", id, deleted.encode())), null);
+        assertThat(first.zombies()).as("a tombstone is never a zombie").isEmpty();
+
+        SyncStoreView.ApplyResult second =
+                a.syncStore().apply(7, List.of(new SyncStoreView.Doc("c", id, madeAgain.encode())), null);
+        assertThat(second.zombies())
+                .extracting(SyncStoreView.DocRef::collection)
+                .containsExactly("c");
+        assertThat(count(a, "c")).as("not brought back").isZero();
+
+        SyncStoreView.ApplyResult newer = a.syncStore()
+                .apply(
+                        7,
+                        List.of(new SyncStoreView.Doc(
+                                "c",
+                                id,
+                                madeAgain
+                                        .insert((Value.Obj) Value.fromJava(Map.of("v", 3)), new Stamp(2000, 8))
+                                        .encode())),
+                        null);
+        assertThat(newer.zombies())
+                .as("a write above the horizon is newer than every purged delete")
+                .isEmpty();
+        assertThat(count(a, "c")).isEqualTo(1);
+    }
+
     private static SyncStoreView.Doc remoteDoc(String id, long hlc) {
         byte[] state = DocumentState.empty()
                 .insert((Value.Obj) Value.fromJava(Map.of("v", 1)), new Stamp(hlc, 7))
