@@ -1,7 +1,6 @@
 package io.starling.cli;
 
 import io.starling.internal.query.Permissions;
-import io.starling.internal.storage.StorageException;
 import io.starling.internal.storage.postgres.PostgresClusterState;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -67,30 +66,12 @@ final class ApiKeyCommand implements Callable<Integer> {
         <T> T withKeys(CliEnvironment environment, java.util.function.Function<ApiKeys, T> work) {
             String url = postgres;
             if (url != null) {
-                if (database != null) {
-                    throw new CliUsageException("--db and --postgres name two key stores: the file of a database"
-                            + " directory, or the database of server nodes on PostgreSQL");
-                }
-                if (!url.startsWith("jdbc:postgresql:")) {
-                    throw new CliUsageException("--postgres takes a JDBC URL starting with jdbc:postgresql:, got '"
-                            + SyncOptions.withoutParameters(url) + "'");
-                }
-                PostgresClusterState state;
-                try {
-                    state = PostgresClusterState.open(url);
-                } catch (StorageException e) {
-                    throw new CliUsageException("apikey/file", String.valueOf(e.getMessage()));
-                }
-                try (state) {
+                try (PostgresClusterState state =
+                        NodeStateLocation.openShared(url, database, "key stores", "apikey/file")) {
                     return work.apply(ApiKeys.inPostgres(state));
                 }
             }
-            Path dir = database;
-            if (dir == null) {
-                String env = environment.env().get("STARLING_DB_PATH");
-                dir = Path.of(env == null || env.isBlank() ? "starling-data" : env);
-            }
-            return work.apply(ApiKeys.inDatabase(dir));
+            return work.apply(ApiKeys.inDatabase(NodeStateLocation.directory(database, environment)));
         }
     }
 

@@ -6,7 +6,6 @@ import io.starling.internal.auth.DeviceCertificates;
 import io.starling.internal.auth.FilePeerBindings;
 import io.starling.internal.auth.PeerBindings;
 import io.starling.internal.auth.RevocationList;
-import io.starling.internal.storage.StorageException;
 import io.starling.internal.storage.postgres.PostgresClusterState;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -236,29 +235,12 @@ final class AuthorityCommand implements Callable<Integer> {
             String url = postgres;
             try {
                 if (url != null) {
-                    if (database != null) {
-                        throw new CliUsageException("--db and --postgres name two stores: the file of the authority"
-                                + " peer's database directory, or the database of server nodes on PostgreSQL");
-                    }
-                    if (!url.startsWith("jdbc:postgresql:")) {
-                        throw new CliUsageException("--postgres takes a JDBC URL starting with jdbc:postgresql:, got '"
-                                + SyncOptions.withoutParameters(url) + "'");
-                    }
-                    PostgresClusterState state;
-                    try {
-                        state = PostgresClusterState.open(url);
-                    } catch (StorageException e) {
-                        throw new CliUsageException("store/io", String.valueOf(e.getMessage()));
-                    }
-                    try (state) {
+                    try (PostgresClusterState state =
+                            NodeStateLocation.openShared(url, database, "stores", "store/io")) {
                         return work.apply(new PostgresPeerBindings(state));
                     }
                 }
-                Path dir = database;
-                if (dir == null) {
-                    String env = environment.env().get("STARLING_DB_PATH");
-                    dir = Path.of(env == null || env.isBlank() ? "starling-data" : env);
-                }
+                Path dir = NodeStateLocation.directory(database, environment);
                 if (!Files.isDirectory(dir)) {
                     throw new CliUsageException("config/invalid", "no database directory " + dir);
                 }
