@@ -72,10 +72,20 @@ public sealed interface Message
             held = List.copyOf(held);
         }
 
-        /** One subscription and whether the checkpoint already covers it (no backfill needed). */
-        public record Item(Subscription subscription, boolean covered) {
+        /**
+         * One subscription and whether the checkpoint already covers it (no backfill needed); {@code hintsOwed}, only
+         * with {@code covered} and only to a peer that announced {@link SessionConfig#CAP_HINT_PASS}: covered but for
+         * the hints of rows that match none of the receiver's subscriptions (a hint pass owed).
+         */
+        public record Item(Subscription subscription, boolean covered, boolean hintsOwed) {
             public Item {
                 Objects.requireNonNull(subscription, "subscription");
+                if (hintsOwed && !covered)
+                    throw new IllegalArgumentException("hints owed of a subscription not covered");
+            }
+
+            public Item(Subscription subscription, boolean covered) {
+                this(subscription, covered, false);
             }
         }
     }

@@ -67,6 +67,7 @@ final class Receiver {
     private long revision;
     private final Set<String> heldAnnounced = new HashSet<>();
     private Set<String> heldAtStart = Set.of(); // held in our first SUBSCRIPTIONS of the session
+    private boolean remoteHintPasses; // the remote reads "covered, hints owed" (CAP_HINT_PASS)
     private boolean announced; // the first SUBSCRIPTIONS went out
     // peers that never met: collections being reconciled by ranges (SUBSCRIPTIONS waits for them), and those done
     private final Map<String, Reconciliation.Responder> reconciling = new LinkedHashMap<>();
@@ -179,12 +180,22 @@ final class Receiver {
     private void effectiveSubscriptions() {
         LinkedHashMap<SubscriptionKey, Subscription> unique = new LinkedHashMap<>();
         for (Subscription s : expanded()) unique.putIfAbsent(s.key(), s);
-        covered.retainAll(unique.keySet());
+        retainCovered(unique.keySet());
         since.keySet().retainAll(unique.keySet());
         for (SubscriptionKey k : unique.keySet()) {
             if (!since.containsKey(k)) since.put(k, revision + 1);
         }
         subs = List.copyOf(unique.values());
+    }
+
+    /**
+     * Keeps in {@link #covered} the keys of these subscriptions, as covered ({@link SubscriptionKey}) or covered while
+     * the collection was not held ({@link SubscriptionKey#unhinted()}).
+     */
+    private void retainCovered(Set<SubscriptionKey> keys) {
+        Set<SubscriptionKey> keep = new HashSet<>(keys);
+        for (SubscriptionKey k : keys) keep.add(k.unhinted());
+        covered.retainAll(keep);
     }
 
     /**
@@ -274,6 +285,7 @@ final class Receiver {
     void established(long remotePeerId, long remoteIncarnation, long remoteCapabilities, List<Message> out) {
         this.remoteIncarnation = remoteIncarnation;
         remoteEvery = session.config().everyCollection() && (remoteCapabilities & SessionConfig.CAP_EVERY) != 0;
+        remoteHintPasses = session.config().hintPasses() && (remoteCapabilities & SessionConfig.CAP_HINT_PASS) != 0;
         effectiveSubscriptions(); // announced below
         Checkpoint ckpt = store.checkpoint(remotePeerId);
         if (ckpt != null && ckpt.incarnation() == remoteIncarnation) {
@@ -285,7 +297,7 @@ final class Receiver {
         }
         Set<SubscriptionKey> keys = new HashSet<>();
         for (Subscription s : subs) keys.add(s.key());
-        covered.retainAll(keys);
+        retainCovered(keys);
         since.clear();
         for (SubscriptionKey k : keys) since.put(k, 1L);
         revision = 0;
@@ -393,10 +405,8 @@ final class Receiver {
         revision++;
         boolean first = !announced;
         announced = true;
-        List<Subscriptions.Item> items = new ArrayList<>(subs.size());
         Set<String> collections = new LinkedHashSet<>();
         for (Subscription s : subs) {
-            items.add(new Subscriptions.Item(s, covered.contains(s.key())));
             if (!s.everyCollection()) collections.add(s.collection()); // EVERY's documents all match: no hints
         }
         List<String> held = new ArrayList<>();
@@ -407,6 +417,22 @@ final class Receiver {
             }
         }
         if (first) heldAtStart = Set.copyOf(held);
+        List<Subscriptions.Item> items = new ArrayList<>(subs.size());
+        boolean hintsOwed = false;
+        for (Subscription s : subs) {
+            SubscriptionKey k = s.key();
+            if (covered.contains(k)) items.add(new Subscriptions.Item(s, true));
+            else if (!covered.contains(k.unhinted())) items.add(new Subscriptions.Item(s, false));
+            else if (!heldAtStart.contains(s.collection())) items.add(new Subscriptions.Item(s, true));
+            else if (!first) items.add(new Subscriptions.Item(s, false)); // its hint pass goes on: the sender keeps it
+            else if (remoteHintPasses) { // covered while we held nothing of it, and we hold some now: hints owed
+                items.add(new Subscriptions.Item(s, true, true));
+                hintsOwed = true;
+            } else { // a remote that cannot pass hints alone: the backfill as for a new subscription, hints included
+                covered.remove(k.unhinted());
+                items.add(new Subscriptions.Item(s, false));
+            }
+        }
         long ckptInc = durable != null ? durable.incarnation() : 0;
         Subscriptions whole =
                 new Subscriptions(revision, ckptInc, durable != null ? durable.sequence() : 0, items, held);
@@ -427,7 +453,8 @@ final class Receiver {
         Checkpoint from = durable;
         int flags = (coveredCount == items.size() ? Message.SameSubscriptions.COVERED : 0)
                 | (held.size() == collections.size() ? Message.SameSubscriptions.HELD : 0);
-        boolean expressible = (coveredCount == 0 || coveredCount == items.size())
+        boolean expressible = !hintsOwed
+                && (coveredCount == 0 || coveredCount == items.size())
                 && (held.isEmpty() || held.size() == collections.size());
         if (revision == 1
                 && expressible
@@ -580,14 +607,19 @@ final class Receiver {
         Set<SubscriptionKey> next = new HashSet<>(covered);
         for (SubscriptionKey k : b.done()) {
             Long s = since.get(k);
-            if (s != null && b.revision() >= s) next.add(k); // a backfill of the subscription as it is now
+            if (s != null && b.revision() >= s) { // a backfill of the subscription as it is now (or a hint pass)
+                next.add(k);
+                next.remove(k.unhinted());
+            }
         }
         Obligation ob = Objects.requireNonNull(groupOb, "onBatch starts every group's obligation");
         groupOb = null;
         boolean shared = !heldBack.isEmpty() && heldBack.peekLast() == ob;
         boolean hold = !heldBack.isEmpty() || ob.remaining > 0;
-        Checkpoint ckpt = new Checkpoint(remoteIncarnation, b.toSeq(), next);
-        boolean changed = durable == null || b.toSeq() != durable.sequence() || !next.equals(durable.covered());
+        Checkpoint ckpt = checkpoint(b.toSeq(), next);
+        boolean changed = durable == null
+                || b.toSeq() != durable.sequence()
+                || !ckpt.covered().equals(durable.covered());
         if (hold) {
             if (!holding.isEmpty() && apply(new ArrayList<>(holding), null, ob, out) == null) return false;
         } else if (!holding.isEmpty() || changed) {
@@ -621,9 +653,26 @@ final class Receiver {
             last = heldBack.pollFirst();
         }
         if (last != null && !session.isClosed()) {
-            Checkpoint ckpt = new Checkpoint(remoteIncarnation, last.toSeq, last.covered);
+            Checkpoint ckpt = checkpoint(last.toSeq, last.covered);
             if (storeCheckpoint(ckpt, out)) durable = ckpt;
         }
+    }
+
+    /**
+     * The checkpoint as stored: a covered subscription with a filter, of a collection our first SUBSCRIPTIONS did not
+     * list as held, is recorded under its {@link SubscriptionKey#unhinted()} key. The remote's sender passed rows of
+     * that collection matching none of our subscriptions without a hint, and the memory of them lasts one session: a
+     * later session that holds the collection from its start takes such a coverage as none, so the backfill hints them
+     * (docs/SYNC-PROTOCOL.md, "Coverage taken while a collection was not held").
+     */
+    private Checkpoint checkpoint(long toSeq, Set<SubscriptionKey> keys) {
+        Set<SubscriptionKey> stored = new HashSet<>(keys);
+        for (Subscription s : subs) {
+            if (!keys.contains(s.key()) || s.matchesEveryDocument() || heldAtStart.contains(s.collection())) continue;
+            stored.remove(s.key());
+            stored.add(s.key().unhinted());
+        }
+        return new Checkpoint(remoteIncarnation, toSeq, stored);
     }
 
     private boolean storeCheckpoint(Checkpoint ckpt, List<Message> out) {

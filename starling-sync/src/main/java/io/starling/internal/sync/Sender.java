@@ -123,8 +123,8 @@ final class Sender {
         final String collection;
         final List<Subscription> subs;
         final boolean full;
-        final boolean everyCollection; // EVERY: all our rows up to upTo, read in sequence order from afterSeq
-        final boolean hintsOnly; // rows of the collection passed unhinted: its hints, read in sequence order
+        final boolean hintsOnly; // rows of the collection passed unhinted: its hints
+        final boolean bySequence; // read in sequence order from afterSeq (else in id order)
         final long upTo; // rows past this are examined by the live feed with the subscriptions in the set
         byte @Nullable [] afterId;
         long afterSeq;
@@ -133,8 +133,8 @@ final class Sender {
             this.collection = collection;
             this.subs = new ArrayList<>(subs);
             this.full = full;
-            this.everyCollection = false;
             this.hintsOnly = false;
+            this.bySequence = false;
             this.upTo = upTo;
         }
 
@@ -147,8 +147,8 @@ final class Sender {
             this.collection = "";
             this.subs = new ArrayList<>(List.of(every));
             this.full = true;
-            this.everyCollection = true;
             this.hintsOnly = false;
+            this.bySequence = true;
             this.upTo = upTo;
         }
 
@@ -161,10 +161,24 @@ final class Sender {
             this.collection = collection;
             this.subs = new ArrayList<>();
             this.full = true;
-            this.everyCollection = false;
             this.hintsOnly = true;
+            this.bySequence = true;
             this.upTo = upTo;
             this.afterSeq = afterSeq;
+        }
+
+        /**
+         * A hint pass: the hints of every row of {@code sub}'s collection at or below {@code upTo}, read in id order,
+         * for a subscription the receiver reports covered with hints owed ({@link SessionConfig#CAP_HINT_PASS}); its
+         * last batch names the subscription in {@code done}.
+         */
+        Backfill(Subscription sub, long upTo, boolean hintPass) {
+            this.collection = sub.collection();
+            this.subs = new ArrayList<>(List.of(sub));
+            this.full = true;
+            this.hintsOnly = hintPass;
+            this.bySequence = false;
+            this.upTo = upTo;
         }
 
         boolean covers(SubscriptionKey k) {
@@ -482,7 +496,9 @@ final class Sender {
         Map<SubscriptionKey, Subscription> old = subs;
         Map<SubscriptionKey, Subscription> now = new LinkedHashMap<>();
         Map<SubscriptionKey, Boolean> coveredFlag = new HashMap<>();
+        Set<SubscriptionKey> hintsOwed = new HashSet<>();
         for (Subscriptions.Item item : m.subscriptions()) {
+            if (item.hintsOwed()) hintsOwed.add(item.subscription().key());
             if (item.subscription().everyCollection() && !session.config().everyCollection()) {
                 // as a peer that predates it: it was never announced to the remote, which must not send it
                 session.fail(SyncSession.MALFORMED, "a subscription with an empty collection name");
@@ -523,13 +539,20 @@ final class Sender {
             if (!now.containsKey(k)) cancel(k);
         }
         Map<SubscriptionKey, Subscription> starting = new LinkedHashMap<>();
+        List<Subscription> hintPasses = new ArrayList<>();
         for (Subscription s : now.values()) {
             boolean covered = Boolean.TRUE.equals(coveredFlag.get(s.key())) && (!first || resumed);
-            if (covered) cancel(s.key());
-            else if (first || !old.containsKey(s.key())) starting.put(s.key(), s);
+            if (covered) {
+                cancel(s.key());
+                if (hintsOwed.contains(s.key()) && !s.everyCollection()) hintPasses.add(s);
+            } else if (first || !old.containsKey(s.key())) starting.put(s.key(), s);
             // else: kept from the previous set, with whatever coverage is pending for it (or done already)
         }
         startCoverage(starting);
+        for (Subscription s : hintPasses) { // covered but for hints: a pass of hints only (ours are all HINTs now)
+            if (cursor == 0) doneReady.add(s.key()); // the live feed reads every row, knowing what the remote holds
+            else backfills.add(new Backfill(s, cursor, true));
+        }
         for (String c : m.held()) holds(c);
         ResumeMemory memory = session.resumeMemory();
         if (whole && memory != null) { // what a marker in a later session may name
@@ -556,9 +579,9 @@ final class Sender {
         doneReady.remove(k);
         for (Iterator<Backfill> it = backfills.iterator(); it.hasNext(); ) {
             Backfill t = it.next();
-            if (t.hintsOnly) continue;
+            boolean had = !t.subs.isEmpty();
             t.subs.removeIf(s -> s.key().equals(k));
-            if (t.subs.isEmpty()) it.remove();
+            if (had && t.subs.isEmpty()) it.remove(); // a re-hint of rows passed unhinted has none, and goes on
         }
     }
 
@@ -977,7 +1000,7 @@ final class Sender {
     private int fillBackfill(Builder b) {
         while (!backfills.isEmpty()) {
             Backfill t = backfills.peekFirst();
-            boolean bySequence = t.everyCollection || t.hintsOnly;
+            boolean bySequence = t.bySequence;
             List<Row> rows = bySequence
                     ? store.changesSince(t.afterSeq, chunkRows())
                     : t.full

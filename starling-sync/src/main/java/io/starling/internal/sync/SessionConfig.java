@@ -19,6 +19,7 @@ package io.starling.internal.sync;
  *   <tr><td>everyCollection — announce and honour the subscription to every collection</td><td>on</td><td></td></tr>
  *   <tr><td>deltas — announce field deltas</td><td>on</td><td></td></tr>
  *   <tr><td>resume — announce resumed sessions (a SUBSCRIPTIONS unchanged since the last session sent as a marker)</td><td>on</td><td></td></tr>
+ *   <tr><td>hintPasses — announce hint passes (a coverage taken while the collection was not held, completed by hints only)</td><td>on</td><td></td></tr>
  * </table>
  *
  * <p>The progress timeout must exceed the time the slowest link takes to carry one batch (256 KiB at 20 KB/s
@@ -75,6 +76,15 @@ public final class SessionConfig {
      * {@link ResumeMemory}; used only between two peers that both announced it.
      */
     public static final long CAP_RESUME = 128;
+    /**
+     * HELLO capability bit (bit 8): this peer reads the covered flag 2 in SUBSCRIPTIONS, "covered, hints owed": the
+     * receiver's checkpoint covers the subscription, but was stored while the receiver held nothing of the collection,
+     * so rows matching none of its subscriptions may have passed without a hint; the sender sends the hints of its
+     * rows of the collection up to its live cursor (a hint pass) and names the subscription in {@code done} at its end
+     * (docs/SYNC-PROTOCOL.md, "Coverage taken while a collection was not held"). A receiver sends the flag only to a
+     * peer that announced the bit, and reports such a subscription not covered to one that did not.
+     */
+    public static final long CAP_HINT_PASS = 256;
 
     private static final SessionConfig DEFAULTS = builder().build();
 
@@ -91,6 +101,7 @@ public final class SessionConfig {
     private final boolean everyCollection;
     private final boolean deltas;
     private final boolean resume;
+    private final boolean hintPasses;
 
     private SessionConfig(Builder b) {
         maxFrameBytes = b.maxFrameBytes;
@@ -106,6 +117,7 @@ public final class SessionConfig {
         everyCollection = b.everyCollection;
         deltas = b.deltas;
         resume = b.resume;
+        hintPasses = b.hintPasses;
     }
 
     public static SessionConfig defaults() {
@@ -132,6 +144,7 @@ public final class SessionConfig {
         b.everyCollection = everyCollection;
         b.deltas = deltas;
         b.resume = resume;
+        b.hintPasses = hintPasses;
         return b;
     }
 
@@ -214,13 +227,22 @@ public final class SessionConfig {
         return resume;
     }
 
+    /**
+     * Whether to announce {@link #CAP_HINT_PASS} (off: the behaviour of a peer that predates it, for compatibility
+     * tests).
+     */
+    public boolean hintPasses() {
+        return hintPasses;
+    }
+
     @Override
     public String toString() {
         return "SessionConfig[maxFrameBytes=" + maxFrameBytes + ", batchBytes=" + batchBytes + ", window=" + window
                 + ", maxGroupBytes=" + maxGroupBytes + ", helloTimeoutMillis=" + helloTimeoutMillis
                 + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries
                 + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + ", ranges=" + ranges
-                + ", everyCollection=" + everyCollection + ", deltas=" + deltas + ", resume=" + resume + "]";
+                + ", everyCollection=" + everyCollection + ", deltas=" + deltas + ", resume=" + resume
+                + ", hintPasses=" + hintPasses + "]";
     }
 
     public static final class Builder {
@@ -237,6 +259,7 @@ public final class SessionConfig {
         private boolean everyCollection = true;
         private boolean deltas = true;
         private boolean resume = true;
+        private boolean hintPasses = true;
 
         private Builder() {}
 
@@ -317,6 +340,11 @@ public final class SessionConfig {
 
         public Builder resume(boolean v) {
             resume = v;
+            return this;
+        }
+
+        public Builder hintPasses(boolean v) {
+            hintPasses = v;
             return this;
         }
 

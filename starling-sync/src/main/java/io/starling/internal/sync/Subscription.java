@@ -2,6 +2,7 @@ package io.starling.internal.sync;
 
 import io.starling.internal.core.Value;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * A subscription as the protocol carries it: {@code SELECT * FROM collection [WHERE …]} text and its
@@ -33,6 +34,18 @@ public record Subscription(SubscriptionKey key, String collection, String query,
     /** Whether this is {@link #EVERY}, the subscription to every collection. */
     public boolean everyCollection() {
         return collection.isEmpty();
+    }
+
+    private static final Pattern WHOLE = Pattern.compile(
+            "\\s*select\\s+\\*\\s+from\\s+(`([^`]|``)*`|[A-Za-z_][A-Za-z0-9_]*)\\s*;?\\s*", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * Whether every live document of the collection matches: {@link #EVERY}, or {@code SELECT * FROM c} with nothing
+     * after the name. Judged on the text alone; a whole subscription written otherwise counts as filtered, which costs
+     * at most a backfill, never a document.
+     */
+    public boolean matchesEveryDocument() {
+        return everyCollection() || WHOLE.matcher(query).matches();
     }
 
     /** Whether {@link #EVERY} covers the collection: any but a system one. */

@@ -3,6 +3,7 @@ package io.starling.internal.sync;
 import io.starling.internal.core.BinaryWriter;
 import io.starling.internal.core.Value;
 import io.starling.internal.core.ValueCodec;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -29,6 +30,19 @@ public final class SubscriptionKey {
         if (bytes.length != 16)
             throw new IllegalArgumentException("a subscription key has 16 bytes, not " + bytes.length);
         return new SubscriptionKey(bytes.clone());
+    }
+
+    /**
+     * The key a stored checkpoint records this subscription's coverage under when the subscription has a filter and its
+     * collection was not announced held when the session began: rows of it may have passed unhinted, so the coverage
+     * holds only while the collection is still not held (docs/SYNC-PROTOCOL.md, "Coverage of a collection not held").
+     * The first 16 bytes of SHA-256 over a domain tag and this key: no subscription's key.
+     */
+    public SubscriptionKey unhinted() {
+        byte[] tag = "starling:unhinted:".getBytes(StandardCharsets.US_ASCII);
+        byte[] data = Arrays.copyOf(tag, tag.length + bytes.length);
+        System.arraycopy(bytes, 0, data, tag.length, bytes.length);
+        return new SubscriptionKey(Arrays.copyOf(sha256(data), 16));
     }
 
     public byte[] bytes() {

@@ -246,7 +246,8 @@ public final class SyncSession {
                         | (config.deflate() ? SessionConfig.CAP_DEFLATE : 0)
                         | (config.ranges() ? SessionConfig.CAP_RANGES : 0)
                         | (config.deltas() ? SessionConfig.CAP_DELTAS : 0)
-                        | (announcesResume() ? SessionConfig.CAP_RESUME : 0),
+                        | (announcesResume() ? SessionConfig.CAP_RESUME : 0)
+                        | (config.hintPasses() ? SessionConfig.CAP_HINT_PASS : 0),
                 config.maxFrameBytes(),
                 store.tombstoneHorizon());
     }

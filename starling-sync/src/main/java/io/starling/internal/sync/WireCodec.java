@@ -145,7 +145,7 @@ public final class WireCodec {
         w.writeVarInt(items.size());
         for (Subscriptions.Item item : items) {
             writeSubscription(w, item.subscription());
-            w.writeByte(item.covered() ? 1 : 0);
+            w.writeByte(item.hintsOwed() ? 2 : item.covered() ? 1 : 0);
         }
         w.writeVarInt(held.size());
         for (String c : held) w.writeString(c);
@@ -570,12 +570,12 @@ public final class WireCodec {
             if (!(args instanceof Value.Obj obj))
                 throw WireException.malformed("subscription arguments are not an object");
             int covered = r.readByte();
-            if (covered > 1) throw WireException.malformed("covered flag " + covered);
+            if (covered > 2) throw WireException.malformed("covered flag " + covered);
             Subscription sub = new Subscription(key, collection, query, obj);
             if (collection.isEmpty() && !sub.equals(Subscription.EVERY))
                 throw WireException.malformed("a subscription with an empty collection name that is not "
                         + Subscription.EVERY_QUERY + " with no arguments");
-            items.add(new Subscriptions.Item(sub, covered == 1));
+            items.add(new Subscriptions.Item(sub, covered >= 1, covered == 2));
         }
         int h = r.readLength(r.remaining());
         List<String> held = new ArrayList<>(Math.min(h, 256));

@@ -797,6 +797,9 @@ class CheckpointObligationTest {
             a.update(CARS, "x", "k", Value.of(2), hlc++); // C's x is stale now
             a.subscriptions = List.of(sub(CARS, "*"));
             b.subscriptions = List.of(K1);
+            // B holds cars from the start: its checkpoint of A owes no hint pass, which would repair x before the
+            // push-back this scenario is about
+            b.insert(CARS, "b0", obj("k", 1), hlc++);
             net.connect(a, b);
             quietAndClosed();
             net.connect(b, c); // B gets the stale x from C

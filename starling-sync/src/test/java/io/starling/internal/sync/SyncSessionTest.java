@@ -17,6 +17,7 @@ import io.starling.internal.sync.Message.Zombies;
 import io.starling.internal.sync.SyncStoreView.Doc;
 import io.starling.internal.sync.SyncStoreView.DocRef;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -239,17 +240,26 @@ class SyncSessionTest {
                         .filter(e -> e.collection().equals("boats") && e instanceof DocEntry)
                         .count())
                 .isEqualTo(boats);
+        // boats covered while B held nothing of it when the session began: rows may have passed unhinted
         assertThat(b.checkpoint(1).covered())
                 .containsExactlyInAnyOrder(
-                        sub("cars", "*").key(), sub("boats", "k = 2").key());
+                        sub("cars", "*").key(), sub("boats", "k = 2").key().unhinted());
         for (int i = 0; i < 40; i++)
             assertThat(b.holds("boats", String.format("boats%04d", i))).isEqualTo(i % 3 == 2);
 
-        // both covered now: a reconnect backfills nothing
+        // B holds boats from the start of the next session: A passes its hints of boats once (no DOC), then nothing
         c.disconnect();
         Net.Conn again = net.connect(a, b);
         net.runUntilQuiet();
-        assertThat(again.fromA.entries()).isZero();
+        assertThat(again.fromA.docs).isZero();
+        assertThat(again.fromA.hints).isEqualTo(40 - boats);
+        assertThat(b.checkpoint(1).covered())
+                .containsExactlyInAnyOrder(
+                        sub("cars", "*").key(), sub("boats", "k = 2").key());
+        again.disconnect();
+        Net.Conn third = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(third.fromA.entries()).isZero();
     }
 
     /**
@@ -485,6 +495,141 @@ class SyncSessionTest {
     }
 
     /**
+     * The memory of rows passed unhinted lasts one session; the receiver's checkpoint carries the rest. A's row matches
+     * nothing B subscribes to and B holds nothing of the collection: it goes neither as DOC nor as HINT, and B's
+     * checkpoint passes it. The session ends; B writes its own state of the document while apart. A does not subscribe
+     * to the collection, so B's state never flows to A and nothing else would bring A's fields to B: B's checkpoint
+     * recorded the coverage as "collection not held", which the next session, B holding the collection, takes as none.
+     */
+    @Test
+    void aRowPassedUnhintedIsHintedInTheNextSessionWhenTheReceiverHoldsTheCollectionByThen() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        a.insert("cars", "x", obj("k", 2, "by", "a", "color", "red"), t());
+        b.subscriptions = List.of(sub("cars", "k = 1")); // A subscribes to nothing
+        Net net = new Net(18);
+        Net.Conn first = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(first.fromA.entries()).isZero();
+        assertThat(b.checkpoint(1)).isNotNull();
+        assertThat(b.checkpoint(1).sequence())
+                .as("the checkpoint passed the row")
+                .isEqualTo(a.lastSequence());
+        first.disconnect();
+
+        b.insert("cars", "x", obj("k", 3, "by", "b"), t()); // newer: B's fields win, A's color is kept
+        Net.Conn second = net.connect(a, b);
+        net.runUntilQuiet();
+
+        assertThat(b.field("cars", "x", "color")).isEqualTo(Value.of("red"));
+        assertThat(b.field("cars", "x", "by")).isEqualTo(Value.of("b"));
+        assertThat(second.fromA.hints).isEqualTo(1);
+        second.disconnect();
+
+        Net.Conn third = net.connect(a, b); // covered again, held from the start: nothing is sent again
+        net.runUntilQuiet();
+        assertThat(third.fromA.entries()).isZero();
+    }
+
+    /**
+     * The same when B comes to hold the collection during the first session and the session ends before A's hints of
+     * the rows it passed went: the checkpoint stored then records the coverage as "collection not held" too.
+     */
+    @Test
+    void aRowPassedUnhintedIsHintedInTheNextSessionWhenTheFirstEndedBeforeTheHintWent() {
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        a.insert("cars", "x", obj("k", 2, "by", "a", "color", "red"), t());
+        b.subscriptions = List.of(sub("cars", "k = 1"));
+        Net net = new Net(19);
+        Net.Conn first = net.connect(a, b);
+        net.runUntilQuiet();
+        assertThat(b.checkpoint(1).sequence()).isEqualTo(a.lastSequence());
+        b.insert("cars", "x", obj("k", 3, "by", "b"), t());
+        net.localChange(b); // B announces that it holds cars, but the connection breaks before A reads it
+        first.disconnect();
+        assertThat(first.fromA.hints).isZero();
+        assertThat(b.field("cars", "x", "color")).isNotEqualTo(Value.of("red"));
+
+        net.connect(a, b);
+        net.runUntilQuiet();
+
+        assertThat(b.field("cars", "x", "color")).isEqualTo(Value.of("red"));
+        assertThat(b.field("cars", "x", "by")).isEqualTo(Value.of("b"));
+    }
+
+    /**
+     * Checkpoints stored before coverage was recorded by whether the collection was held (every key a subscription's
+     * own) are read as before: covered, whatever is held now. A coverage recorded under the "not held" key counts as
+     * covered while the collection is still not held; once it is, the sender passes hints alone (both sides announce
+     * CAP_HINT_PASS) or, with a peer that predates it, backfills the subscription as a new one (hints and DOCs).
+     */
+    @Test
+    void storedCoverageIsReadByWhetherTheCollectionWasHeldAndOldCheckpointsAsBefore() {
+        Subscription k1 = sub("cars", "k = 1");
+        SessionConfig old = SessionConfig.builder().hintPasses(false).build();
+        for (int mode = 0; mode < 5; mode++) {
+            // 0: an old checkpoint; 1: "not held", still not held; 2: held now; 3, 4: held now, A or B predates it
+            FakeStore a = new FakeStore(1), b = new FakeStore(2);
+            for (int i = 0; i < 5; i++) a.insert("cars", "c" + i, obj("k", 2, "n", i), t());
+            a.insert("cars", "m", obj("k", 1), t()); // matches: B had it when the checkpoint was stored
+            if (mode != 1) b.insert("cars", "m", obj("k", 1), t());
+            b.subscriptions = List.of(k1);
+            SubscriptionKey stored = mode == 0 ? k1.key() : k1.key().unhinted();
+            b.apply(1, List.of(), new SyncStoreView.Checkpoint(a.incarnation, a.lastSequence(), Set.of(stored)));
+            Net net = new Net(20);
+            Net.Conn c = net.connect(
+                    a,
+                    b,
+                    mode == 3 ? old : SessionConfig.defaults(),
+                    mode == 4 ? old : SessionConfig.defaults(),
+                    false);
+            net.runUntilQuiet();
+            int[][] expected = {{0, 0}, {0, 0}, {5, 0}, {5, 1}, {5, 1}}; // hints, docs
+            assertThat(new int[] {c.fromA.hints, c.fromA.docs})
+                    .as("mode " + mode)
+                    .containsExactly(expected[mode]);
+            assertThat(b.checkpoint(1).covered())
+                    .as("mode " + mode)
+                    .containsExactly(mode == 1 ? k1.key().unhinted() : k1.key());
+        }
+    }
+
+    /**
+     * A hint pass goes on to its end through the receiver's later SUBSCRIPTIONS of the session (here: B comes to hold
+     * a second collection and says so while the pass is under way), and only its end makes the coverage whole again.
+     */
+    @Test
+    void aHintPassGoesOnThroughALaterSubscriptionsAndEndsTheCoverageOwed() {
+        Subscription k1 = sub("cars", "k = 1");
+        FakeStore a = new FakeStore(1), b = new FakeStore(2);
+        int n = 3000;
+        for (int i = 0; i < n; i++) a.insert("cars", "c" + i, obj("k", 2, "n", i), t());
+        b.insert("cars", "own", obj("k", 1), t());
+        b.subscriptions = List.of(k1, sub("boats", "k = 1"));
+        b.apply(
+                1,
+                List.of(),
+                new SyncStoreView.Checkpoint(
+                        a.incarnation, a.lastSequence(), Set.of(k1.key().unhinted())));
+        Net net = new Net(21);
+        SessionConfig small = SessionConfig.builder()
+                .maxFrameBytes(64 << 10)
+                .batchBytes(8 << 10)
+                .window(2)
+                .build();
+        Net.Conn c = net.connect(a, b, small, false);
+        while (c.fromA.hints == 0) assertThat(net.step()).isTrue();
+        b.insert("boats", "y", obj("k", 1), t());
+        net.localChange(b); // a second SUBSCRIPTIONS, boats now held
+        net.runUntilQuiet();
+        assertThat(only(c.fromB.sent, Subscriptions.class)).hasSize(2);
+        assertThat(c.fromA.hints).isEqualTo(n);
+        assertThat(b.checkpoint(1).covered())
+                .contains(k1.key())
+                .doesNotContain(k1.key().unhinted());
+        assertThat(c.fromA.batches).as("the pass took many batches").isGreaterThan(5);
+    }
+
+    /**
      * What the hints again cost is bounded: when our first SUBSCRIPTIONS told the remote that we hold the collection,
      * its sender hinted its rows of it all along; its states reach us and ours follow (a hint answered by a request, a
      * merge that changes our row, or a push-back), so the rows we passed are not hinted again.
@@ -564,6 +709,7 @@ class SyncSessionTest {
     void aHintWhoseAnswerIsLostIsNotForgotten() {
         FakeStore a = new FakeStore(1), b = new FakeStore(2);
         fill(a, "cars", 9);
+        b.insert("cars", "own", obj("k", 1), t()); // B holds cars from the start: no hint pass in the next session
         b.subscriptions = List.of(sub("cars", "k = 1"));
         Net net = new Net(33);
         Net.Conn c = net.connect(a, b);
@@ -598,6 +744,7 @@ class SyncSessionTest {
         a.update("cars", "x", "k", Value.of(2), t());
         a.subscriptions = List.of(sub("cars", "*"));
         b.subscriptions = List.of(sub("cars", "k = 1"));
+        b.insert("cars", "own", obj("k", 1), t()); // B holds cars from the start: no hint pass in the next session
         Net.Conn ab = net.connect(a, b);
         net.runUntilQuiet();
         Net.Conn bc = net.connect(b, c);
@@ -614,7 +761,11 @@ class SyncSessionTest {
 
         Net.Conn again = net.connect(a, b);
         net.runUntilQuiet();
-        assertThat(again.fromA.docs).isEqualTo(1);
+        assertThat(entries(again.fromA.sent).stream()
+                        .filter(e -> e instanceof DocEntry && Arrays.equals(e.id(), FakeStore.id("x")))
+                        .count())
+                .as("the push-back again (and B's own document, whose batch to B was dropped too)")
+                .isEqualTo(1);
         assertThat(b.bytes(FakeStore.ref("cars", "x"))).isEqualTo(a.bytes(FakeStore.ref("cars", "x")));
     }
 
@@ -1299,6 +1450,7 @@ class SyncSessionTest {
                                             | SessionConfig.CAP_ATTACHMENTS
                                             | SessionConfig.CAP_RANGES
                                             | SessionConfig.CAP_EVERY
+                                            | SessionConfig.CAP_HINT_PASS
                                             | SessionConfig.CAP_DELTAS
                                             | SessionConfig.CAP_RESUME));
             List<Message> out = s.onMessage(new Hello(1, b.appId, 1, 42, caps, 1 << 20, 0));

@@ -217,6 +217,17 @@ class WireCodecTest {
                         List.of("c"))))
                 .isEqualTo("02" + "01" + "0000000000000000" + "05" + "01" + "10" + "00".repeat(16) + "0163" + "012a"
                         + "0800" + "01" + "01" + "0163");
+        // covered flag 2: covered, hints owed (CAP_HINT_PASS)
+        Subscriptions owed = new Subscriptions(
+                1,
+                0,
+                5,
+                List.of(new Subscriptions.Item(new Subscription(key, "c", "*", Value.Obj.EMPTY), true, true)),
+                List.of("c"));
+        assertThat(hex(owed))
+                .isEqualTo("02" + "01" + "0000000000000000" + "05" + "01" + "10" + "00".repeat(16) + "0163" + "012a"
+                        + "0800" + "02" + "01" + "0163");
+        assertThat(WireCodec.decode(WireCodec.encode(owed))).isEqualTo(owed);
         assertThat(hex(new Message.Summary("c", new long[] {1, -1})))
                 .isEqualTo("0a" + "0163" + "02" + "0000000000000001" + "ffffffffffffffff");
         // RANGES: collection, round, kind (1 OPEN, 2 SPLIT, 3 CHILDREN), body
@@ -426,10 +437,10 @@ class WireCodecTest {
                 "02" + "01" + "0000000000000000" + "00" + "01" + "0f" + "00".repeat(15) + "0163" + "012a" + "0800"
                         + "01" + "00",
                 "key of 15 bytes");
-        // covered flag 2
+        // covered flag 3 (2 is "covered, hints owed", CAP_HINT_PASS)
         refused(
                 "02" + "01" + "0000000000000000" + "00" + "01" + "10" + "00".repeat(16) + "0163" + "012a" + "0800"
-                        + "02" + "00",
+                        + "03" + "00",
                 "covered flag");
         // arguments not an object
         refused(

@@ -22,6 +22,8 @@ import io.starling.internal.sync.SyncStoreView.Row;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -372,5 +374,25 @@ class EngineSyncStoreTest {
         a.syncStore().apply(-1, List.of(), stored);
         assertThat(a.syncStore().checkpoint(-1)).isEqualTo(stored);
         assertThat(a.syncStore().checkpoint(1)).isNull();
+    }
+
+    /**
+     * Checkpoints are laid out as before 2026-12-06: bytes written by the earlier code read back as the same checkpoint
+     * (every covered key a subscription's own), and a coverage taken while the collection was not held is one more
+     * 16-byte key (docs/SYNC-PROTOCOL.md, "Coverage taken while a collection was not held").
+     */
+    @Test
+    void checkpointBytesOfTheEarlierLayoutReadBackAndUnhintedKeysUseTheSameLayout() {
+        SubscriptionKey k = SubscriptionKey.of("SELECT * FROM c WHERE v = 1", NO_ARGS);
+        StringBuilder hex = new StringBuilder("0000000000000003" + "09" + "01" + "10");
+        for (byte b : k.bytes()) hex.append(String.format("%02x", b));
+        byte[] old = HexFormat.of().parseHex(hex);
+        assertThat(EngineSyncStore.decode(old)).isEqualTo(new Checkpoint(3, 9, Set.of(k)));
+        Checkpoint unhinted = new Checkpoint(3, 9, Set.of(k.unhinted()));
+        byte[] bytes = EngineSyncStore.encode(unhinted);
+        assertThat(bytes).hasSameSizeAs(old);
+        assertThat(Arrays.copyOf(bytes, 11)).isEqualTo(Arrays.copyOf(old, 11));
+        assertThat(EngineSyncStore.decode(bytes)).isEqualTo(unhinted);
+        assertThat(k.unhinted()).isNotEqualTo(k);
     }
 }
