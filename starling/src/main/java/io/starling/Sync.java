@@ -37,7 +37,8 @@ public interface Sync {
 
     /**
      * True when the peer has acknowledged every local change up to {@code sequence} (a
-     * {@link QueryResult#commitSequence()}): a write it subscribes to has reached it.
+     * {@link QueryResult#commitSequence()}): a write it subscribes to has reached it. Changes it needs nothing of count
+     * as reached: a document it sent us (stored here under a local sequence too), one it does not subscribe to.
      */
     boolean hasReached(long peerId, long sequence);
 

@@ -12,7 +12,10 @@ public interface SessionListener {
     /** Both HELLOs were accepted. */
     default void established(long remotePeerId) {}
 
-    /** The remote acknowledged our change sequence up to {@code ackedSequence} (for "has my write reached it"). */
+    /**
+     * Every change of ours up to {@code ackedSequence} was acknowledged by the remote or needs nothing there (an echo of
+     * what it sent, a row it does not read): for "has my write reached it". Never goes down within a session.
+     */
     default void acknowledged(long ackedSequence) {}
 
     /** The remote's subscriptions (what we send it) are now {@code subscriptions}. */

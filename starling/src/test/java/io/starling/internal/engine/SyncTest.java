@@ -387,6 +387,41 @@ class SyncTest {
     }
 
     @Test
+    void concurrentEditsWhileApartAreReachedBothWaysAfterAReconnect() {
+        DefaultStarling a = peer(), b = peer();
+        a.sync().registerSubscription("SELECT * FROM docs", Map.of());
+        b.sync().registerSubscription("SELECT * FROM docs", Map.of());
+        for (String c : List.of("same", "different", "deleted", "counter")) {
+            a.store().execute("INSERT INTO docs DOCUMENTS (:d)", Map.of("d", Map.of("_id", c, "name", "start")));
+        }
+        a.store().execute("UPDATE docs APPLY hits INCREMENT BY 1 WHERE _id = 'counter'");
+        long peerA = a.config().siteId().getAsLong(),
+                peerB = b.config().siteId().getAsLong();
+        InMemoryTransport.Link first = link(a, b);
+        long seqA0 = a.defaultStore().lastSequence();
+        await("a's inserts reached b", () -> a.sync().hasReached(peerB, seqA0));
+        long seqB0 = b.defaultStore().lastSequence();
+        await("b's state reached a", () -> b.sync().hasReached(peerA, seqB0));
+        first.close();
+        await("apart", () -> a.sync().peers().isEmpty() && b.sync().peers().isEmpty());
+
+        a.store().execute("UPDATE docs SET name = 'from-A' WHERE _id = 'same'");
+        a.store().execute("UPDATE docs SET name = 'from-A' WHERE _id = 'different'");
+        a.store().execute("DELETE FROM docs WHERE _id = 'deleted'");
+        a.store().execute("UPDATE docs APPLY hits INCREMENT BY 1 WHERE _id = 'counter'");
+        b.store().execute("UPDATE docs SET name = 'from-B' WHERE _id = 'same'");
+        b.store().execute("UPDATE docs SET score = 7 WHERE _id = 'different'");
+        b.store().execute("UPDATE docs SET score = 9 WHERE _id = 'deleted'");
+        b.store().execute("UPDATE docs APPLY hits INCREMENT BY 1 WHERE _id = 'counter'");
+
+        link(a, b);
+        long seqA1 = a.defaultStore().lastSequence(), seqB1 = b.defaultStore().lastSequence();
+        await("a's edits reached b", () -> a.sync().hasReached(peerB, seqA1));
+        await("b's edits reached a", () -> b.sync().hasReached(peerA, seqB1));
+        await("the same states", () -> storedStates(a, "docs").equals(storedStates(b, "docs")));
+    }
+
+    @Test
     void statusTellsWhetherAWriteReachedAPeer() {
         DefaultStarling a = peer(), b = peer();
         b.sync().registerSubscription("SELECT * FROM c", Map.of());
