@@ -390,6 +390,8 @@ final class SyncService implements AutoCloseable {
          */
         volatile boolean channelClosed;
 
+        private @Nullable String remoteCloseReason; // the CLOSE of a connection that closed before its handshake
+
         final java.util.concurrent.atomic.LongAdder writesDenied = new java.util.concurrent.atomic.LongAdder();
         /** This session's traffic (encoded messages, before framing and encryption), for the peer's status. */
         final java.util.concurrent.atomic.LongAdder documentsSent = new java.util.concurrent.atomic.LongAdder(),
@@ -459,7 +461,15 @@ final class SyncService implements AutoCloseable {
             // A connection that closed before its handshake ended gets no handshake work (a storm of devices that
             // give up and retry must not cost a reconciliation each), except our own HELLO: the session must still
             // end with reason "self", or the dialer that reached this peer itself would dial it again.
-            if (channelClosed && !established && !(m instanceof Message.Hello h && h.peerId() == view.peerId())) return;
+            if (channelClosed && !established && !(m instanceof Message.Hello h && h.peerId() == view.peerId())) {
+                // The dialer still learns whom it reached and why the remote closed. A remote that closes a losing
+                // duplicate at once (HELLO, CLOSE, end of stream) is gone before this thread reads its HELLO when
+                // the machine is busy; without these, the dialer would not know it holds a session with that peer
+                // already and would dial again and again.
+                if (m instanceof Message.Hello h) channel.reached(h.peerId());
+                else if (m instanceof Message.Close c) remoteCloseReason = c.reason();
+                return;
+            }
             bytesReceived.add(bytes.length);
             lastExchange = clock.getAsLong();
             deliver(m);
@@ -575,7 +585,7 @@ final class SyncService implements AutoCloseable {
             if (gone) return;
             gone = true;
             drivers.remove(this);
-            channel.sessionEnded(reason);
+            channel.sessionEnded(!established && remoteCloseReason != null ? remoteCloseReason : reason);
             channel.close();
             AttachmentService a = attachments;
             if (a != null && established) a.disconnected(remotePeer, channel);

@@ -27,6 +27,13 @@ public interface MessageChannel {
     default void established(long remotePeerId) {}
 
     /**
+     * The connection closed before its session's handshake ran, and the remote's HELLO named {@code claimedPeerId}.
+     * Unverified (no handshake checked it), but enough for a dialer to wait while it holds a session with that peer
+     * instead of dialing again. Called on the sync thread, before {@link #sessionEnded}.
+     */
+    default void reached(long claimedPeerId) {}
+
+    /**
      * The session on this channel ended with {@code reason} (a {@code SyncSession} close reason such as
      * {@code duplicate}, {@code denied}, {@code app}, {@code self}); {@link #close()} follows. A dialer uses it to
      * decide whether and when to dial again. Called on the sync thread.

@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  *  - "duplicate": the engine kept another session with that peer. Dialing again at once would only churn, so
  *    before each attempt the dialer checks host.isConnected(peer) and waits another backoff step while it holds.
  *    It does so for any peer it has reached before: if the peer dialed us meanwhile, there is nothing to do.
+ *    "Reached" includes a connection the remote closed before our handshake ran (a busy machine reads the
+ *    remote's HELLO and CLOSE only after the end of the stream): the engine still reports the peer id that
+ *    HELLO claimed and the CLOSE's reason. Unverified, that id only makes the dialer wait, never connect.
  *  - "app" / "version" / "unauthenticated": a peer of another app or protocol version, or one that refused this
  *    peer's identity (a shared-key listener refusing a playground dialler says so in its CLOSE). Retried at the
  *    maximum delay (it may be upgraded or reconfigured); the engine has logged why, the dialer logs once that it
@@ -174,6 +177,9 @@ final class Dialer {
             failureLogged = false;
         } else {
             failuresInARow++;
+            // the peer a HELLO claimed on a connection that closed before its handshake (a losing duplicate the
+            // remote closed at once): unverified, so only used to wait while connected to that peer
+            if (knownPeer == 0) knownPeer = o.remotePeerId();
         }
         String reason = o.reason();
         if (SyncSession.SELF.equals(reason)) {

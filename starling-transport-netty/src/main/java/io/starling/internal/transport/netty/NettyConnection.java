@@ -24,7 +24,8 @@ final class NettyConnection implements MessageChannel {
     /**
      * How a connection ended.
      *
-     * @param remotePeerId the peer of the established session, or 0 when none was established
+     * @param remotePeerId the peer of the established session; when none was established, the peer the remote's
+     *     HELLO claimed to be if the connection closed before the handshake ran ({@link #reached}), else 0
      * @param established whether a sync session got established
      * @param reason the session's close reason ({@code duplicate}, {@code self}, ...), or null when the transport
      *     closed before or without one (refused, broken)
@@ -140,6 +141,11 @@ final class NettyConnection implements MessageChannel {
     public void established(long remotePeerId) {
         this.remotePeerId = remotePeerId;
         this.established = true;
+    }
+
+    @Override
+    public void reached(long claimedPeerId) {
+        if (!established) this.remotePeerId = claimedPeerId;
     }
 
     @Override
