@@ -1,6 +1,7 @@
 package io.starling.internal.engine;
 
 import io.starling.internal.sync.SyncStoreView.Row;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,31 +143,74 @@ final class SharedLogReads {
 
     /**
      * What every session computes again from a row of a shared answer — the document decoded to test a subscription's
-     * WHERE, the digest of a hint, the field delta of a resumed session — kept for the last {@link #MEMO} states, by the identity of their bytes (the rows
-     * of one answer are the same objects for every session, and the result depends on the bytes alone). Pure
-     * functions of the bytes: nothing of one session's permissions or subscriptions is involved.
+     * WHERE, the digest of a hint, the field delta of a resumed session — kept by the identity of the state's bytes
+     * (the rows of one answer are the same objects for every session, and the result depends on the bytes alone).
+     * Pure functions of the bytes: nothing of one session's permissions or subscriptions is involved. Bounded by
+     * {@link #MEMO_ENTRIES} states and {@link #MEMO_BYTES} of their bytes, the oldest going first; a commit of a
+     * thousand small documents read by every session fits, so each is decoded once, not once per session (a ring of
+     * 64 states used to be overwritten before the second session came).
      */
-    static final int MEMO = 64;
+    static final int MEMO_ENTRIES = 4096;
 
-    private final Object[] memoStates = new Object[MEMO];
-    private final Object[] memoValues = new Object[MEMO];
-    private int memoNext;
+    /** The most state bytes the memo's keys hold together (the decoded values are a few times that). */
+    static final long MEMO_BYTES = 1L << 20;
+
+    /** A state's bytes (or any key) by identity: an equal copy is another row, decoded on its own. */
+    private record Identity(Object key) {
+        @Override
+        public boolean equals(@Nullable Object o) {
+            return o instanceof Identity other && other.key == key;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(key);
+        }
+    }
+
+    private final LinkedHashMap<Identity, Object[]> memo = new LinkedHashMap<>(); // insertion order: oldest first
+    private long memoBytes; // of the keys kept
 
     /** {@code compute}'s result for {@code key} (a state's bytes, or a row holding them), computed once while kept. */
     <T> @Nullable T memo(Object key, Supplier<@Nullable T> compute, Class<T> type) {
-        synchronized (memoStates) {
-            for (int i = 0; i < MEMO; i++) {
-                if (memoStates[i] == key && type.isInstance(memoValues[i])) return type.cast(memoValues[i]);
-            }
+        Identity id = new Identity(key);
+        synchronized (memo) {
+            Object[] kept = memo.get(id);
+            if (kept != null) for (Object v : kept) if (type.isInstance(v)) return type.cast(v);
         }
         T value = compute.get();
         if (value == null) return null; // failures are not kept: the caller reports them each time
-        synchronized (memoStates) {
-            memoStates[memoNext] = key;
-            memoValues[memoNext] = value;
-            memoNext = (memoNext + 1) % MEMO;
+        synchronized (memo) {
+            Object[] kept = memo.get(id);
+            if (kept != null) {
+                for (Object v : kept) if (type.isInstance(v)) return type.cast(v); // another thread was quicker
+                Object[] more = Arrays.copyOf(kept, kept.length + 1);
+                more[kept.length] = value;
+                memo.put(id, more); // a key already there keeps its place
+                return value;
+            }
+            long bytes = keyBytes(key);
+            if (bytes > MEMO_BYTES) return value;
+            var oldest = memo.entrySet().iterator();
+            while ((memo.size() >= MEMO_ENTRIES || memoBytes + bytes > MEMO_BYTES) && oldest.hasNext()) {
+                memoBytes -= keyBytes(oldest.next().getKey().key());
+                oldest.remove();
+            }
+            memo.put(id, new Object[] {value});
+            memoBytes += bytes;
         }
         return value;
+    }
+
+    private static long keyBytes(Object key) {
+        return key instanceof byte[] b ? b.length : 64;
+    }
+
+    /** States the memo keeps, and their bytes (tests). */
+    long[] memoKept() {
+        synchronized (memo) {
+            return new long[] {memo.size(), memoBytes};
+        }
     }
 
     private @Nullable List<Row> lookup(long after, int maxRows, long gen) {

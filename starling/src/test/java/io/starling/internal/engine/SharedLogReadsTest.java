@@ -335,10 +335,47 @@ class SharedLogReadsTest {
         assertThat(cache.memo(state, () -> "a decoded document", String.class))
                 .as("a result of another kind for the same bytes")
                 .isEqualTo("a decoded document");
-        for (int i = 0; i < SharedLogReads.MEMO; i++) cache.memo(new byte[] {9}, digest, Long.class);
+        for (int i = 0; i < SharedLogReads.MEMO_ENTRIES; i++) cache.memo(new byte[] {9}, digest, Long.class);
         assertThat(cache.memo(state, digest, Long.class))
                 .as("bounded: the oldest went")
                 .isGreaterThan(2L);
+        assertThat(cache.memoKept()[0]).isEqualTo(SharedLogReads.MEMO_ENTRIES);
+    }
+
+    @Test
+    void everyDocumentOfABigCommitIsDecodedOnceForAllTheSessionsThatReadIt() {
+        SharedLogReads cache = new SharedLogReads();
+        List<byte[]> commit = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) commit.add(new byte[200]);
+        int[] computed = {0};
+        for (int session = 0; session < 3; session++) {
+            for (byte[] state : commit) {
+                assertThat(cache.memo(state, () -> "doc" + ++computed[0], String.class))
+                        .isNotNull();
+                assertThat(cache.memo(state, () -> (long) ++computed[0], Long.class))
+                        .isNotNull();
+            }
+        }
+        assertThat(computed[0])
+                .as("two kinds per state, once each, not once per session")
+                .isEqualTo(2000);
+    }
+
+    @Test
+    void theMemoKeepsAtMostItsByteBudgetOfStates() {
+        SharedLogReads cache = new SharedLogReads();
+        int size = (int) (SharedLogReads.MEMO_BYTES / 10);
+        for (int i = 0; i < 25; i++) {
+            cache.memo(new byte[size], () -> 1L, Long.class);
+            assertThat(cache.memoKept()[1]).isLessThanOrEqualTo(SharedLogReads.MEMO_BYTES);
+        }
+        assertThat(cache.memoKept()[0]).isEqualTo(10);
+        byte[] huge = new byte[(int) SharedLogReads.MEMO_BYTES + 1];
+        int[] computed = {0};
+        cache.memo(huge, () -> (long) ++computed[0], Long.class);
+        cache.memo(huge, () -> (long) ++computed[0], Long.class);
+        assertThat(computed[0]).as("a state larger than the budget is not kept").isEqualTo(2);
+        assertThat(cache.memoKept()[0]).as("and evicts nothing").isEqualTo(10);
     }
 
     @Test
