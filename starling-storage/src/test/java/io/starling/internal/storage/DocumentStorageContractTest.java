@@ -632,6 +632,36 @@ abstract class DocumentStorageContractTest {
         });
     }
 
+    @Test
+    void aScanLeavingStatesOutHandsOverEveryMatchAcrossThousandsOfRowsAndStopsWhenTold() {
+        int n = 5_000;
+        List<String> expected = new ArrayList<>();
+        storage.write(tx -> {
+            for (int i = 0; i < n; i++) {
+                String id = String.format("id%05d", i);
+                // matches in runs and alone, at the first and last rows, and a tombstone that holds the run
+                boolean hit = i % 7 == 0 || (i >= 2_000 && i < 2_300) || i == n - 1;
+                tx.put("c", utf8(id), i != 3_500, utf8((hit ? "a hit " : "a miss ") + i));
+                if (hit && i != 3_500) expected.add(id);
+            }
+            return null;
+        });
+        storage.read(tx -> {
+            List<String> ids = containing(tx, List.of(utf8("hit")));
+            assertThat(ids).containsSubsequence(expected).isSorted();
+            if (testsStatesInTheStore()) assertThat(ids).containsExactlyElementsOf(expected);
+            List<String> first = new ArrayList<>();
+            tx.scanStates("c", List.of(utf8("hit")), () -> {}, (state, current) -> {
+                if (new String(state, StandardCharsets.UTF_8).startsWith("a hit")) {
+                    first.add(new String(current.row().id(), StandardCharsets.UTF_8));
+                }
+                return first.size() < 400;
+            });
+            assertThat(first).containsExactlyElementsOf(expected.subList(0, 400));
+            return null;
+        });
+    }
+
     /** The ids of the states a {@code scanStates} with these runs hands over that hold every run (as a caller keeps). */
     private static List<String> containing(ReadTx tx, List<byte[]> runs) {
         List<String> ids = new ArrayList<>();
