@@ -623,9 +623,9 @@ final class StatementRunner {
 
         /**
          * As {@link #scanFiltered(String, Set, Predicate, Set, Predicate)}; the store hands over only the states that
-         * contain the UTF-8 bytes of each of {@code heldStrings} (of two bytes or more; a store may test only some). A state stores each string value as its UTF-8
-         * bytes, whole (the reader accepts only well-formed UTF-8, which has one spelling per string), so a state whose
-         * document holds that string contains them. A damaged state left out is not reported, as an index scan does
+         * contain the UTF-8 bytes of each of {@code heldStrings} (of two bytes or more; a store may test only some). A
+         * state stores each string value as its UTF-8 bytes, whole (the reader accepts only well-formed UTF-8, which has
+         * one spelling per string), so a state whose document holds that string contains them. A damaged state left out is not reported, as an index scan does
          * not report the rows it does not reach. The store calls the strings' poll while it reads rows it leaves out.
          */
         @Override

@@ -208,16 +208,17 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
      * full, its last row (its state NULL unless it matches), where the next one starts. A chunk's size follows how
      * long PostgreSQL took over the previous one (nextChunk), so while rows cost alike a poll comes about every
      * CHUNK_TARGET_NANOS however much a row costs (a long state, a long run: position is a plain byte-by-byte search);
-     * cheap rows followed by costly ones are noticed a chunk late. Cancelling the statement from another thread (Statement.cancel, statement_timeout)
-     * would abort the whole PostgreSQL transaction and could hit the connection's next statement; a chunk boundary
-     * leaves the transaction usable, as on SQLite. Every chunk runs in the same transaction (a read is REPEATABLE
+     * cheap rows followed by costly ones are noticed a chunk late. Cancelling the PostgreSQL statement instead (from
+     * another thread, or by statement_timeout) would abort the whole PostgreSQL transaction, and a cancel request can
+     * land on the connection's next statement; a chunk boundary leaves the transaction usable, as on SQLite
+     * (docs/STORAGE.md, "Scans that leave states out"). Every chunk runs in the same transaction (a read is REPEATABLE
      * READ, a write holds the counter lock), so the chunks see one state of the store.
      */
     /** Rows of a held-run scan's first chunk. */
     static final int FIRST_CHUNK_ROWS = 64;
     /** Rows of a held-run scan's largest chunk: a round trip per this many rows is lost in the scan's cost. */
     static final int MAX_CHUNK_ROWS = 8192;
-    /** A chunk that PostgreSQL serves faster than this is doubled; four times slower, halved. */
+    /** The time PostgreSQL should take over a chunk: about how long a cancellation waits for the next poll. */
     static final long CHUNK_TARGET_NANOS = 10_000_000;
 
     /**
