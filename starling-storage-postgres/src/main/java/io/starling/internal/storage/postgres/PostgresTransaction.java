@@ -204,8 +204,8 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
      * with position(run IN state) on the bytea: a byte search (no collation, no encoding, NUL a byte like any other),
      * 0 when absent. PostgreSQL may then read many rows without returning one, and nothing on this side runs to poll
      * the statement's cancellation: so the scan goes in chunks of consecutive live rows (keyset: after the last id of
-     * the previous chunk), one statement each, and polls between two. A chunk returns its matches and, when it is
-     * full, its last row (its state NULL unless it matches), where the next one starts. A chunk's size follows how
+     * the previous chunk), one statement each, and polls between two. A chunk returns its matches and its last id,
+     * where the next one starts (containingChunk). A chunk's size follows how
      * long PostgreSQL took over the previous one (nextChunk), so while rows cost alike a poll comes about every
      * CHUNK_TARGET_NANOS however much a row costs (a long state, a long run: position is a plain byte-by-byte search);
      * cheap rows followed by costly ones are noticed a chunk late. Cancelling the PostgreSQL statement instead (from
@@ -231,15 +231,22 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
         return (int) Math.max(1, Math.min(Math.min(2.0 * chunk, MAX_CHUNK_ROWS), atPace));
     }
 
-    /** The statement of one chunk of a held-run scan: {@code runs} positions, then collection, [after,] limit, limit. */
+    /**
+     * The statement of one chunk of a held-run scan. Parameters: collection, [after,] limit (the chunk's bound), then
+     * collection, [after,] the runs (its matches). The chunk is the next {@code limit} rows of the collection, live or
+     * not (an index-only scan of the primary key); its bound, {@code hi}, is the last id among them. Each row is a
+     * match of the chunk with {@code hi}, or {@code hi} alone (the other columns NULL) when the chunk holds none; no
+     * row at all when no row is left.
+     */
     private static String containingChunk(int runs, boolean after) {
+        String afterId = after ? " AND id > ?" : "";
         StringBuilder hit = new StringBuilder();
-        for (int i = 0; i < runs; i++) hit.append(i == 0 ? "" : " AND ").append("position(? IN state) > 0");
-        return "SELECT id, seq, grp, CASE WHEN hit THEN state END, n FROM ("
-                + "SELECT id, seq, grp, state, " + hit + " AS hit, row_number() OVER (ORDER BY id) AS n FROM ("
-                + "SELECT id, seq, grp, state FROM starling_docs WHERE collection = ? AND live"
-                + (after ? " AND id > ?" : "") + " ORDER BY id LIMIT ?) c) w "
-                + "WHERE hit OR n = ? ORDER BY id";
+        for (int i = 0; i < runs; i++) hit.append(" AND position(? IN state) > 0");
+        return "WITH b AS (SELECT id AS hi FROM (SELECT id FROM starling_docs WHERE collection = ?" + afterId
+                + " ORDER BY id LIMIT ?) k ORDER BY id DESC LIMIT 1) "
+                + "SELECT b.hi, d.id, d.seq, d.grp, d.state FROM b LEFT JOIN LATERAL ("
+                + "SELECT id, seq, grp, state FROM starling_docs WHERE collection = ?" + afterId
+                + " AND id <= b.hi AND live" + hit + ") d ON true ORDER BY d.id";
     }
 
     /**
@@ -275,19 +282,20 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
                 try (PreparedStatement s = connection.prepareStatement(containingChunk(runs.size(), after != null))) {
                     s.setFetchSize(FETCH_SIZE);
                     int p = 1;
-                    for (byte[] run : runs) s.setBytes(p++, run);
                     s.setString(p++, collection);
                     if (after != null) s.setBytes(p++, after);
                     s.setInt(p++, chunk);
-                    s.setLong(p, chunk);
+                    s.setString(p++, collection);
+                    if (after != null) s.setBytes(p++, after);
+                    for (byte[] run : runs) s.setBytes(p++, run);
                     try (ResultSet rs = s.executeQuery()) {
                         while (rs.next()) {
-                            byte[] id = rs.getBytes(1);
-                            byte[] state = rs.getBytes(4);
-                            if (rs.getLong(5) == chunk) last = id;
-                            if (state == null) continue; // the chunk's last row, which lacks a run
+                            if (last == null) last = rs.getBytes(1);
+                            byte[] id = rs.getBytes(2);
+                            if (id == null) continue; // a chunk without a match: its bound alone
+                            byte[] state = rs.getBytes(5);
                             DocumentStorage.Row row =
-                                    new DocumentStorage.Row(collection, id, rs.getLong(2), true, state, rs.getLong(3));
+                                    new DocumentStorage.Row(collection, id, rs.getLong(3), true, state, rs.getLong(4));
                             long visitStarted = System.nanoTime();
                             boolean more = visitor.visit(state, () -> row);
                             visiting += System.nanoTime() - visitStarted;
@@ -295,7 +303,7 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
                         }
                     }
                 }
-                if (last == null) return; // a chunk that is not full ends the collection
+                if (last == null) return; // no row after the previous chunk
                 after = last;
                 long took = System.nanoTime() - started - visiting; // PostgreSQL's time, not the visitor's
                 chunk = nextChunk(chunk, took);
