@@ -16,6 +16,16 @@ final class PostgresStorageContractTest extends DocumentStorageContractTest {
     }
 
     @Override
+    protected boolean testsStatesInTheStore() {
+        return true;
+    }
+
+    @Override
+    protected boolean testsEveryRunInTheStore() {
+        return true;
+    }
+
+    @Override
     protected void assertReleased(DocumentStorage closed) {
         assertThat(((PostgresStorage) closed).openConnectionCount()).isZero();
     }

@@ -169,15 +169,16 @@ public interface DocumentStorage extends AutoCloseable {
         }
 
         /**
-         * As {@link #scanStates(String, StateVisitor)}, with a hint: the caller keeps only states that contain
-         * {@code contained} as a run of bytes, so a store may leave out, without reading them, the rows whose state does
-         * not (SQLite tests it in the database, which saves copying the state out). A store may also hand over every
-         * live row, as the default does: the visitor tests each state itself. An empty run is in every state.
+         * As {@link #scanStates(String, StateVisitor)}, with a hint: the caller keeps only states that contain each of
+         * the runs of bytes in {@code contained}, so a store may leave out, without reading them, the rows whose state
+         * lacks one (SQLite tests the longest run in the database, PostgreSQL every run, which saves copying the state
+         * out). A store may also hand over every live row, as the default does: the visitor tests each state itself.
+         * An empty run is in every state, and so is every run of an empty list.
          *
          * @param poll called now and then while the store reads rows it leaves out, where the visitor cannot stop the
          *     scan: what it throws ends the scan and is thrown by this method
          */
-        default void scanStates(String collection, byte[] contained, Runnable poll, StateVisitor visitor) {
+        default void scanStates(String collection, List<byte[]> contained, Runnable poll, StateVisitor visitor) {
             scanStates(collection, visitor);
         }
 

@@ -94,19 +94,28 @@ final class SqliteTransaction implements DocumentStorage.WriteTx {
 
     @Override
     public void scanStates(String collection, DocumentStorage.StateVisitor visitor) {
-        scanStates(collection, new byte[0], () -> {}, visitor);
+        scanStates(collection, List.of(), () -> {}, visitor);
     }
 
+    /**
+     * Tests the longest of the runs in the database (one {@code instr} per row, as before several runs were handed
+     * over), and leaves the others to the visitor.
+     */
     @Override
-    public void scanStates(String collection, byte[] contained, Runnable poll, DocumentStorage.StateVisitor visitor) {
+    public void scanStates(
+            String collection, List<byte[]> contained, Runnable poll, DocumentStorage.StateVisitor visitor) {
         checkUsable();
         Objects.requireNonNull(collection, "collection");
         Objects.requireNonNull(contained, "contained");
         Objects.requireNonNull(poll, "poll");
         Objects.requireNonNull(visitor, "visitor");
+        byte[] longest = new byte[0];
+        for (byte[] run : contained) {
+            if (run.length > longest.length) longest = run;
+        }
         openScans++;
         try {
-            session.scanStates(collection, contained, poll, visitor);
+            session.scanStates(collection, longest, poll, visitor);
         } finally {
             openScans--;
         }

@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,8 +44,13 @@ abstract class DocumentStorageContractTest {
     /** Asserts that a closed store holds no connections, files or threads. */
     protected abstract void assertReleased(DocumentStorage closed);
 
-    /** Whether {@link ReadTx#scanStates(String, byte[], DocumentStorage.StateVisitor)} leaves out what it may. */
+    /** Whether {@link ReadTx#scanStates(String, List, Runnable, DocumentStorage.StateVisitor)} leaves out what it may. */
     protected boolean testsStatesInTheStore() {
+        return false;
+    }
+
+    /** Whether that scan, given several runs, leaves out the states that lack any one of them (not only the longest). */
+    protected boolean testsEveryRunInTheStore() {
         return false;
     }
 
@@ -548,7 +555,7 @@ abstract class DocumentStorageContractTest {
         storage.read(tx -> {
             byte[] run = utf8("é");
             List<String> ids = new ArrayList<>();
-            tx.scanStates("c", run, () -> {}, (state, current) -> {
+            tx.scanStates("c", List.of(run), () -> {}, (state, current) -> {
                 Row row = current.row();
                 assertThat(row.live()).isTrue();
                 assertThat(row.state()).isEqualTo(state);
@@ -561,18 +568,111 @@ abstract class DocumentStorageContractTest {
             List<String> all = new ArrayList<>();
             tx.scanStates(
                     "c",
-                    new byte[0],
+                    List.of(),
                     () -> {},
                     (state, current) -> all.add(new String(current.row().id(), StandardCharsets.UTF_8)));
             assertThat(all).containsExactly("a", "b", "d", "e", "f");
             List<String> first = new ArrayList<>();
-            tx.scanStates("c", run, () -> {}, (state, current) -> {
+            tx.scanStates("c", List.of(run), () -> {}, (state, current) -> {
                 first.add(new String(current.row().id(), StandardCharsets.UTF_8));
                 return false;
             });
             assertThat(first).containsExactly("a");
             return null;
         });
+    }
+
+    @Test
+    void scanStatesContainingSeveralRunsHandsOverExactlyTheStatesWithEachOfThemByteForByte() {
+        String longest = "L".repeat(1024 * 1024) + "é"; // a long run in a long state, held at its very end
+        Map<String, byte[]> states = new LinkedHashMap<>();
+        states.put("a", utf8("x%_y\u0000z 日本 é" + "ab"));
+        states.put("b", utf8("x%_y z 日本 é ab")); // no NUL
+        states.put("c", utf8("x_%y\u0000z 日本 é ab")); // % and _ swapped: no pattern characters here
+        states.put("d", utf8("xAy\u0000z 日本 é ab")); // what a LIKE pattern x%_y would accept
+        states.put("e", utf8("x%_Y\u0000z 日本 é ab")); // another case: bytes, not letters
+        states.put("f", utf8("x%_y\u0000z 日本 e\u0301 ab")); // é decomposed: other bytes
+        states.put("g", bytes(0x78, 0x25, 0x5f, 0x79, 0x00, 0x7a, 0xe6, 0x97, 0xa5)); // 日 without 本
+        states.put("h", utf8("ab x%_y\u0000z é 日本")); // every run, in another order
+        states.put("i", utf8("x%_y\u0000z 日本 é" + longest));
+        states.put("j", utf8("x%_y\u0000z 日本 é" + longest.substring(0, longest.length() - 1)));
+        storage.write(tx -> {
+            states.forEach((id, state) -> tx.put("c", utf8(id), true, state));
+            tx.put("c", utf8("k"), false, states.get("a")); // a tombstone holding them all
+            return null;
+        });
+        List<byte[]> runs = List.of(utf8("x%_y\u0000z"), utf8("日本"), utf8("é"));
+        List<String> expected = List.of("a", "h", "i", "j"); // j holds an é before its L's
+        storage.read(tx -> {
+            assertThat(containing(tx, runs))
+                    .containsSubsequence(expected)
+                    .isSorted()
+                    .doesNotContain("k");
+            if (testsEveryRunInTheStore()) assertThat(containing(tx, runs)).containsExactlyElementsOf(expected);
+            // the first run alone: every state with it, whatever follows
+            assertThat(containing(tx, List.of(runs.get(0)))).containsSubsequence("a", "f", "g", "h", "i", "j");
+            if (testsStatesInTheStore()) {
+                assertThat(containing(tx, List.of(runs.get(0)))).containsExactly("a", "f", "g", "h", "i", "j");
+                assertThat(containing(tx, List.of(utf8(longest)))).containsExactly("i");
+                assertThat(containing(tx, List.of(bytes(0x00, 0x7a, 0x20))))
+                        .containsExactly("a", "c", "d", "e", "f", "h", "i", "j");
+                assertThat(containing(tx, List.of(utf8("absent"), utf8("x")))).isEmpty();
+            }
+            if (testsEveryRunInTheStore()) {
+                assertThat(containing(tx, List.of(utf8("%_"), utf8("_%")))).isEmpty();
+                assertThat(containing(tx, List.of(utf8(longest), utf8("ab")))).isEmpty();
+                assertThat(containing(tx, List.of(utf8("ab"), utf8("ab"), new byte[0])))
+                        .containsExactly("a", "b", "c", "d", "e", "f", "h");
+            }
+            // an empty run, or no run at all: every live state
+            List<String> all = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+            assertThat(containing(tx, List.of(new byte[0]))).containsExactlyElementsOf(all);
+            assertThat(containing(tx, List.of())).containsExactlyElementsOf(all);
+            return null;
+        });
+    }
+
+    @Test
+    void aScanLeavingStatesOutHandsOverEveryMatchAcrossThousandsOfRowsAndStopsWhenTold() {
+        int n = 5_000;
+        List<String> expected = new ArrayList<>();
+        storage.write(tx -> {
+            for (int i = 0; i < n; i++) {
+                String id = String.format("id%05d", i);
+                // matches in runs and alone, at the first and last rows, and a tombstone that holds the run
+                boolean hit = i % 7 == 0 || (i >= 2_000 && i < 2_300) || i == n - 1;
+                tx.put("c", utf8(id), i != 3_500, utf8((hit ? "a hit " : "a miss ") + i));
+                if (hit && i != 3_500) expected.add(id);
+            }
+            return null;
+        });
+        storage.read(tx -> {
+            List<String> ids = containing(tx, List.of(utf8("hit")));
+            assertThat(ids).containsSubsequence(expected).isSorted();
+            if (testsStatesInTheStore()) assertThat(ids).containsExactlyElementsOf(expected);
+            List<String> first = new ArrayList<>();
+            tx.scanStates("c", List.of(utf8("hit")), () -> {}, (state, current) -> {
+                if (new String(state, StandardCharsets.UTF_8).startsWith("a hit")) {
+                    first.add(new String(current.row().id(), StandardCharsets.UTF_8));
+                }
+                return first.size() < 400;
+            });
+            assertThat(first).containsExactlyElementsOf(expected.subList(0, 400));
+            return null;
+        });
+    }
+
+    /** The ids of the states a {@code scanStates} with these runs hands over that hold every run (as a caller keeps). */
+    private static List<String> containing(ReadTx tx, List<byte[]> runs) {
+        List<String> ids = new ArrayList<>();
+        tx.scanStates("c", runs, () -> {}, (state, current) -> {
+            Row row = current.row();
+            assertThat(row.live()).isTrue();
+            assertThat(row.state()).isEqualTo(state);
+            ids.add(new String(row.id(), StandardCharsets.UTF_8));
+            return true;
+        });
+        return ids;
     }
 
     @Test
@@ -586,7 +686,7 @@ abstract class DocumentStorageContractTest {
         IllegalStateException stop = new IllegalStateException("stopped by the poll");
         storage.read(tx -> {
             // no state holds the run: the visitor never runs, so only the poll can stop the scan
-            tx.scanStates("c", utf8("absent"), () -> polls.incrementAndGet(), (state, current) -> {
+            tx.scanStates("c", List.of(utf8("absent")), () -> polls.incrementAndGet(), (state, current) -> {
                 assertThat(testsStatesInTheStore())
                         .as("a state without the run")
                         .isFalse();
@@ -600,7 +700,7 @@ abstract class DocumentStorageContractTest {
             assertThatThrownBy(() -> storage.read(tx -> {
                         tx.scanStates(
                                 "c",
-                                utf8("absent"),
+                                List.of(utf8("absent")),
                                 () -> {
                                     throw stop;
                                 },

@@ -34,6 +34,7 @@ import io.starling.internal.query.UpdateStatement;
 import io.starling.internal.storage.DocumentStorage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -622,9 +623,9 @@ final class StatementRunner {
 
         /**
          * As {@link #scanFiltered(String, Set, Predicate, Set, Predicate)}; the store hands over only the states that
-         * contain the UTF-8 bytes of the longest of {@code heldStrings} (of two bytes or more). A state stores each string value as its UTF-8
-         * bytes, whole (the reader accepts only well-formed UTF-8, which has one spelling per string), so a state whose
-         * document holds that string contains them. A damaged state left out is not reported, as an index scan does
+         * contain the UTF-8 bytes of each of {@code heldStrings} (of two bytes or more; a store may test only some). A
+         * state stores each string value as its UTF-8 bytes, whole (the reader accepts only well-formed UTF-8, which has
+         * one spelling per string), so a state whose document holds that string contains them. A damaged state left out is not reported, as an index scan does
          * not report the rows it does not reach. The store calls the strings' poll while it reads rows it leaves out.
          */
         @Override
@@ -639,13 +640,13 @@ final class StatementRunner {
                 DocumentSource.super.scanFiltered(collection, filterFields, filter, visitor);
                 return;
             }
-            byte[] contained = new byte[0];
+            List<byte[]> contained = new ArrayList<>();
             for (String s : heldStrings.strings()) {
                 byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-                if (utf8.length > contained.length) contained = utf8;
+                // a single byte is in most states (field names, stamps): searching for it would cost and leave nothing
+                // out; the same string twice (a = 'x' AND b = 'x') is searched once
+                if (utf8.length >= 2 && contained.stream().noneMatch(c -> Arrays.equals(c, utf8))) contained.add(utf8);
             }
-            // a single byte is in most states (field names, stamps): searching for it would cost and leave nothing out
-            if (contained.length < 2) contained = new byte[0];
             DocumentState.FieldSet wanted = fields == null ? null : DocumentState.FieldSet.of(fields);
             DocumentState.FieldSet prepared = DocumentState.FieldSet.of(filterFields);
             boolean readsId = filterFields.contains("_id");

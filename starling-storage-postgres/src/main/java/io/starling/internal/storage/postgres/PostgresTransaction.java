@@ -199,6 +199,122 @@ final class PostgresTransaction implements DocumentStorage.WriteTx {
         }
     }
 
+    /*
+     * A scan that leaves out the states lacking some runs of bytes (scanStates with runs) lets PostgreSQL test them,
+     * with position(run IN state) on the bytea: a byte search (no collation, no encoding, NUL a byte like any other),
+     * 0 when absent. PostgreSQL may then read many rows without returning one, and nothing on this side runs to poll
+     * the statement's cancellation: so the scan goes in chunks of consecutive live rows (keyset: after the last id of
+     * the previous chunk), one statement each, and polls between two. A chunk returns its matches and its last id,
+     * where the next one starts (containingChunk). A chunk's size follows how
+     * long PostgreSQL took over the previous one (nextChunk), so while rows cost alike a poll comes about every
+     * CHUNK_TARGET_NANOS however much a row costs (a long state, a long run: position is a plain byte-by-byte search);
+     * cheap rows followed by costly ones are noticed a chunk late. Cancelling the PostgreSQL statement instead (from
+     * another thread, or by statement_timeout) would abort the whole PostgreSQL transaction, and a cancel request can
+     * land on the connection's next statement; a chunk boundary leaves the transaction usable, as on SQLite
+     * (docs/STORAGE.md, "Scans that leave states out"). Every chunk runs in the same transaction (a read is REPEATABLE
+     * READ, a write holds the counter lock), so the chunks see one state of the store.
+     */
+    /** Rows of a held-run scan's first chunk. */
+    static final int FIRST_CHUNK_ROWS = 64;
+    /** Rows of a held-run scan's largest chunk: a round trip per this many rows is lost in the scan's cost. */
+    static final int MAX_CHUNK_ROWS = 8192;
+    /** The time PostgreSQL should take over a chunk: about how long a cancellation waits for the next poll. */
+    static final long CHUNK_TARGET_NANOS = 10_000_000;
+
+    /**
+     * The rows of the chunk after one of {@code chunk} rows that PostgreSQL served in {@code tookNanos}: as many as it
+     * would serve in {@link #CHUNK_TARGET_NANOS} at that pace, at most twice as many, within 1 and
+     * {@link #MAX_CHUNK_ROWS}.
+     */
+    static int nextChunk(int chunk, long tookNanos) {
+        double atPace = (double) chunk * CHUNK_TARGET_NANOS / Math.max(tookNanos, 1);
+        return (int) Math.max(1, Math.min(Math.min(2.0 * chunk, MAX_CHUNK_ROWS), atPace));
+    }
+
+    /**
+     * The statement of one chunk of a held-run scan. Parameters: collection, [after,] limit (the chunk's bound), then
+     * collection, [after,] the runs (its matches). The chunk is the next {@code limit} rows of the collection, live or
+     * not (an index-only scan of the primary key); its bound, {@code hi}, is the last id among them. Each row is a
+     * match of the chunk with {@code hi}, or {@code hi} alone (the other columns NULL) when the chunk holds none; no
+     * row at all when no row is left.
+     */
+    private static String containingChunk(int runs, boolean after) {
+        String afterId = after ? " AND id > ?" : "";
+        StringBuilder hit = new StringBuilder();
+        for (int i = 0; i < runs; i++) hit.append(" AND position(? IN state) > 0");
+        return "WITH b AS (SELECT id AS hi FROM (SELECT id FROM starling_docs WHERE collection = ?" + afterId
+                + " ORDER BY id LIMIT ?) k ORDER BY id DESC LIMIT 1) "
+                + "SELECT b.hi, d.id, d.seq, d.grp, d.state FROM b LEFT JOIN LATERAL ("
+                + "SELECT id, seq, grp, state FROM starling_docs WHERE collection = ?" + afterId
+                + " AND id <= b.hi AND live" + hit + ") d ON true ORDER BY d.id";
+    }
+
+    /**
+     * Tests every non-empty run in PostgreSQL (longest first: the first absent one ends a row's test) and hands over
+     * only the states that hold them all, in id order, in chunks between which it calls {@code poll}; see above.
+     */
+    @Override
+    public void scanStates(
+            String collection, List<byte[]> contained, Runnable poll, DocumentStorage.StateVisitor visitor) {
+        checkUsable();
+        Objects.requireNonNull(collection, "collection");
+        Objects.requireNonNull(contained, "contained");
+        Objects.requireNonNull(poll, "poll");
+        Objects.requireNonNull(visitor, "visitor");
+        List<byte[]> runs = new ArrayList<>();
+        for (byte[] run : contained) {
+            if (run.length > 0) runs.add(run.clone());
+        }
+        if (runs.isEmpty()) {
+            scanStates(collection, visitor);
+            return;
+        }
+        runs.sort((a, b) -> Integer.compare(b.length, a.length));
+        byte[] after = null;
+        int chunk = FIRST_CHUNK_ROWS;
+        openScans++;
+        try {
+            while (true) {
+                if (after != null) poll.run();
+                long started = System.nanoTime();
+                long visiting = 0;
+                byte[] last = null;
+                try (PreparedStatement s = connection.prepareStatement(containingChunk(runs.size(), after != null))) {
+                    s.setFetchSize(FETCH_SIZE);
+                    int p = 1;
+                    s.setString(p++, collection);
+                    if (after != null) s.setBytes(p++, after);
+                    s.setInt(p++, chunk);
+                    s.setString(p++, collection);
+                    if (after != null) s.setBytes(p++, after);
+                    for (byte[] run : runs) s.setBytes(p++, run);
+                    try (ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            if (last == null) last = rs.getBytes(1);
+                            byte[] id = rs.getBytes(2);
+                            if (id == null) continue; // a chunk without a match: its bound alone
+                            byte[] state = rs.getBytes(5);
+                            DocumentStorage.Row row =
+                                    new DocumentStorage.Row(collection, id, rs.getLong(3), true, state, rs.getLong(4));
+                            long visitStarted = System.nanoTime();
+                            boolean more = visitor.visit(state, () -> row);
+                            visiting += System.nanoTime() - visitStarted;
+                            if (!more) return;
+                        }
+                    }
+                }
+                if (last == null) return; // no row after the previous chunk
+                after = last;
+                long took = System.nanoTime() - started - visiting; // PostgreSQL's time, not the visitor's
+                chunk = nextChunk(chunk, took);
+            }
+        } catch (SQLException e) {
+            throw failed(e, "scanStates");
+        } finally {
+            openScans--;
+        }
+    }
+
     @Override
     public void scanRange(
             String collection,

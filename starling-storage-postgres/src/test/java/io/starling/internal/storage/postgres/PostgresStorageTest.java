@@ -57,6 +57,19 @@ class PostgresStorageTest {
     // ---- schema and migrations
 
     @Test
+    void aHeldRunScansChunksFollowPostgresqlsPaceWithinTheirBounds() {
+        long target = PostgresTransaction.CHUNK_TARGET_NANOS;
+        // fast: at most twice as many, at most MAX_CHUNK_ROWS
+        assertThat(PostgresTransaction.nextChunk(64, 1)).isEqualTo(128);
+        assertThat(PostgresTransaction.nextChunk(PostgresTransaction.MAX_CHUNK_ROWS, 1))
+                .isEqualTo(PostgresTransaction.MAX_CHUNK_ROWS);
+        // at the pace of the last chunk: 64 rows in 4 targets -> 16 rows; never fewer than one
+        assertThat(PostgresTransaction.nextChunk(64, 4 * target)).isEqualTo(16);
+        assertThat(PostgresTransaction.nextChunk(64, target)).isEqualTo(64);
+        assertThat(PostgresTransaction.nextChunk(1, 1_000 * target)).isEqualTo(1);
+    }
+
+    @Test
     void aNewDatabaseGetsTheCurrentSchemaWithItsHistoryAndReopeningChangesNothing() {
         String url = TestPostgres.newSchemaUrl();
         try (PostgresStorage storage = PostgresStorage.open(url, PostgresStorage.Options.defaults())) {
