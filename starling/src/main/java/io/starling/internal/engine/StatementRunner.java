@@ -53,6 +53,30 @@ import org.slf4j.LoggerFactory;
  * layer polls it while it reads, and this class between the documents it writes.
  */
 final class StatementRunner {
+    /**
+     * The most bytes of a held string a scan searches states for: the string's last ones, whole strings up to this
+     * long. The stores' byte search (SQLite's instr, PostgreSQL's position) is naive, up to state length times run
+     * length per state, and one row's search cannot be interrupted: with a run of a megabyte against states of
+     * megabytes that is minutes for one row. A state holding the string holds any part of its bytes, so the hint stays
+     * sound; the last bytes rather than the first, since keys and paths tend to share their beginnings.
+     */
+    static final int MAX_HELD_RUN = 64;
+
+    /** The byte runs a scan asks the store to search states for, given the strings a matching document holds. */
+    static List<byte[]> heldRuns(List<String> strings) {
+        List<byte[]> runs = new ArrayList<>();
+        for (String s : strings) {
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            byte[] run = utf8.length <= MAX_HELD_RUN
+                    ? utf8
+                    : Arrays.copyOfRange(utf8, utf8.length - MAX_HELD_RUN, utf8.length);
+            // a single byte is in most states (field names, stamps): searching for it would cost and leave nothing
+            // out; the same run twice (a = 'x' AND b = 'x') is searched once
+            if (run.length >= 2 && runs.stream().noneMatch(r -> Arrays.equals(r, run))) runs.add(run);
+        }
+        return runs;
+    }
+
     private final Timestamps timestamps;
     private final EngineMetrics metrics;
     private final DocumentCache cache;
@@ -640,13 +664,7 @@ final class StatementRunner {
                 DocumentSource.super.scanFiltered(collection, filterFields, filter, visitor);
                 return;
             }
-            List<byte[]> contained = new ArrayList<>();
-            for (String s : heldStrings.strings()) {
-                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-                // a single byte is in most states (field names, stamps): searching for it would cost and leave nothing
-                // out; the same string twice (a = 'x' AND b = 'x') is searched once
-                if (utf8.length >= 2 && contained.stream().noneMatch(c -> Arrays.equals(c, utf8))) contained.add(utf8);
-            }
+            List<byte[]> contained = heldRuns(heldStrings.strings());
             DocumentState.FieldSet wanted = fields == null ? null : DocumentState.FieldSet.of(fields);
             DocumentState.FieldSet prepared = DocumentState.FieldSet.of(filterFields);
             boolean readsId = filterFields.contains("_id");
