@@ -646,6 +646,19 @@ public final class DefaultStore implements Store {
      * here: live queries of those collections are evaluated again, change listeners (sync) and commit observers
      * (change feed readers) are woken.
      */
+    /** The index definitions this store plans with (a node's tail reads them with the log, see adoptIndexes). */
+    IndexCatalog.Version indexes() {
+        return indexCatalog.published();
+    }
+
+    /**
+     * The index definitions stored when a node's tail read the log, {@code known} being {@link #indexes} before that
+     * read: indexes created or dropped on another node are planned with from now on.
+     */
+    void adoptIndexes(IndexCatalog.Version known, byte @Nullable [] stored) {
+        indexCatalog.adopt(known, stored);
+    }
+
     void committedElsewhere(java.util.Set<String> collections) {
         if (closed) return;
         observers.changedElsewhere(collections);

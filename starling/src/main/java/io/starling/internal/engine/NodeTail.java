@@ -164,7 +164,15 @@ final class NodeTail implements AutoCloseable {
     boolean poll(DefaultStore store) {
         lastRead = System.nanoTime();
         try {
-            long last = storage.read(DocumentStorage.ReadTx::lastSequence);
+            // the index definitions too: creating or dropping an index takes no sequence number, and queries of
+            // this node are planned with the definitions it knows
+            IndexCatalog.Version known = store.indexes();
+            byte[][] indexes = new byte[1][];
+            long last = storage.read(tx -> {
+                indexes[0] = tx.meta(IndexCatalog.META_KEY);
+                return tx.lastSequence();
+            });
+            store.adoptIndexes(known, indexes[0]);
             if (last <= cursor) return false;
             Set<String> collections = new HashSet<>();
             long at = cursor;
