@@ -641,11 +641,6 @@ public final class DefaultStore implements Store {
         this.node = tail;
     }
 
-    /**
-     * Announces commits made by other nodes of a shared storage (found by {@link NodeTail}) as if they had been made
-     * here: live queries of those collections are evaluated again, change listeners (sync) and commit observers
-     * (change feed readers) are woken.
-     */
     /** The index definitions this store plans with (a node's tail reads them with the log, see adoptIndexes). */
     IndexCatalog.Version indexes() {
         return indexCatalog.published();
@@ -659,6 +654,11 @@ public final class DefaultStore implements Store {
         indexCatalog.adopt(known, stored);
     }
 
+    /**
+     * Announces commits made by other nodes of a shared storage (found by {@link NodeTail}) as if they had been made
+     * here: live queries of those collections are evaluated again, change listeners (sync) and commit observers
+     * (change feed readers) are woken.
+     */
     void committedElsewhere(java.util.Set<String> collections) {
         if (closed) return;
         observers.changedElsewhere(collections);

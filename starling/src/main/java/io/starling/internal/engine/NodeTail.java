@@ -11,6 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,9 @@ final class NodeTail implements AutoCloseable {
     private final Duration interval;
     private final long safetyNanos;
     private final Set<Long> committedHere = new ConcurrentSkipListSet<>();
+    /** About the size of committedHere (the set's size() walks it). */
+    private final AtomicInteger committedHereCount = new AtomicInteger();
+
     private final ScheduledExecutorService thread;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private volatile DocumentStorage.@Nullable CommitSignal signal;
@@ -140,10 +144,11 @@ final class NodeTail implements AutoCloseable {
 
     /** Records the rows a commit of this node wrote (called after the commit, on the writer's thread). */
     void committedHere(List<DocumentWriter.Change> changes) {
+        int added = 0;
         for (DocumentWriter.Change c : changes) {
-            if (c.sequence > cursor) committedHere.add(c.sequence);
+            if (c.sequence > cursor && committedHere.add(c.sequence)) added++;
         }
-        if (committedHere.size() > COMMITTED_HERE_WAKE) wake();
+        if (added > 0 && committedHereCount.addAndGet(added) > COMMITTED_HERE_WAKE) wake();
     }
 
     /** Whether the storage's commit signal listens now (tests). */
@@ -192,6 +197,7 @@ final class NodeTail implements AutoCloseable {
             }
             cursor = Math.max(at, last);
             committedHere.removeIf(seq -> seq <= cursor);
+            committedHereCount.set(committedHere.size());
             if (failing) log.info("reading the shared change log works again");
             failing = false;
             if (!collections.isEmpty()) store.committedElsewhere(collections);
