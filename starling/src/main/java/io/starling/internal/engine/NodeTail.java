@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * coalesce: while one is queued, more add nothing, so a burst of commits costs one read (or two, when one arrives
  * while a read runs). While the signal is listening, the tail still reads the log every SAFETY_INTERVAL (1 s), for
  * what a notification cannot cover: a listening connection that died without the driver noticing yet (a half-open
- * TCP connection, found by the signal's own health check within seconds), or a server that dropped one. While the
- * signal is not listening (reconnecting after its connection dropped) or there is none (an engine without
+ * TCP connection, found by the signal's own health check within seconds), or a node that cannot tell it hears nothing
+ * (one that never writes, behind a proxy that does not carry LISTEN). While the signal is not listening (reconnecting
+ * after its connection dropped, or not hearing this node's own commits back) or there is none (an engine without
  * LISTEN/NOTIFY), the tail reads the log every interval (50 ms), as it always did; the signal wakes the tail once
  * more when it listens again, for the commits made while it was deaf. Rows this node commits do not wake it (the
  * storage leaves its own notifications out); it passes them at its next read, or at once when more than
