@@ -90,6 +90,35 @@ public interface DocumentStorage extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Starts telling {@code wake} when another instance on this shared storage has committed, or returns null (the
+     * default) when the storage has no such signal: the engine then finds other instances' commits only by reading
+     * {@link ReadTx#lastSequence} every so often.
+     *
+     * <p>{@code wake} runs on a thread of the storage, must return quickly and may be called spuriously: it only says
+     * "look at the log now"; what changed is read from the log. It is called once more each time the signal starts
+     * listening again after it stopped (a dropped connection), since commits made meanwhile were not signalled.
+     * Notifications that arrive in a burst may be given as one call. At most one signal per instance.
+     *
+     * @throws IllegalStateException if a signal was already started on this instance
+     */
+    default @Nullable CommitSignal commitSignal(Runnable wake) {
+        return null;
+    }
+
+    /** A running {@link #commitSignal}. */
+    interface CommitSignal extends AutoCloseable {
+        /**
+         * Whether commits are being signalled now: false while the signal is (re)connecting, when a commit of another
+         * instance may go unsignalled (the engine then reads the log often, as without a signal).
+         */
+        boolean listening();
+
+        /** Stops the signal (and its thread). Idempotent. */
+        @Override
+        void close();
+    }
+
     /** Closes connections and releases the directory lock. Idempotent. */
     @Override
     void close();

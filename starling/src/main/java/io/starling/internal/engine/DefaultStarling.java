@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.ServiceLoader;
@@ -382,7 +383,7 @@ public final class DefaultStarling implements Starling {
             Path blobs = config.databaseDirectory().toAbsolutePath().normalize();
             DirectoryLock lock = lockNodeDirectory(blobs);
             try {
-                DefaultStarling db = open(config, Path.of(where), storage, clock, random, true, true, blobs);
+                DefaultStarling db = open(config, Path.of(where), storage, clock, random, true, true, blobs, null);
                 db.nodeDirectoryLock = lock;
                 return db;
             } catch (RuntimeException e) {
@@ -464,7 +465,17 @@ public final class DefaultStarling implements Starling {
             java.util.Random random,
             boolean node,
             boolean tailThread) {
-        return open(config, dir, storage, clock, random, node, tailThread, dir);
+        return open(config, dir, storage, clock, random, node, tailThread, dir, null);
+    }
+
+    /**
+     * A node of a shared storage whose tail reads the log only every {@code poll}, whether or not the storage signals
+     * commits (it does wake at once when the storage's commit signal fires): tests that show what the signal alone
+     * delivers.
+     */
+    public static DefaultStarling openNodeReadingTheLogEvery(
+            StarlingConfig config, Path dir, DocumentStorage storage, Duration poll) {
+        return open(config, dir, storage, Clock.systemUTC(), new SecureRandom(), true, true, dir, poll);
     }
 
     /**
@@ -479,7 +490,8 @@ public final class DefaultStarling implements Starling {
             java.util.Random random,
             boolean node,
             boolean tailThread,
-            Path blobDirectory) {
+            Path blobDirectory,
+            @Nullable Duration poll) {
         Identity identity = storage.write(tx -> {
             String storedApp = string(tx.meta(META_APP_ID));
             String app = config.appId();
@@ -531,7 +543,9 @@ public final class DefaultStarling implements Starling {
                 new RunningStatements(config.statementTimeout()));
         NodeTail tail = null;
         if (node) {
-            tail = new NodeTail(storage, store.lastSequence(), NodeTail.DEFAULT_INTERVAL);
+            tail = poll == null
+                    ? new NodeTail(storage, store.lastSequence(), NodeTail.DEFAULT_INTERVAL)
+                    : new NodeTail(storage, store.lastSequence(), poll, poll);
             store.becomeNode(tail);
             log.info(
                     "opened {} as a node of peer {} (app {}, this node's site {})",
@@ -557,6 +571,12 @@ public final class DefaultStarling implements Starling {
         NodeTail t = tail;
         if (t == null) throw new IllegalStateException("not a node of a shared storage");
         return t.poll(store);
+    }
+
+    /** Whether this node's tail is woken by the storage's commit signal now (a node of a PostgreSQL storage). */
+    public boolean tailListening() {
+        NodeTail t = tail;
+        return t != null && t.listening();
     }
 
     /** The site id this instance stamps its writes with: its peer id, or on a node of a shared storage its own. */

@@ -641,6 +641,19 @@ public final class DefaultStore implements Store {
         this.node = tail;
     }
 
+    /** The index definitions this store plans with (a node's tail reads them with the log, see adoptIndexes). */
+    IndexCatalog.Version indexes() {
+        return indexCatalog.published();
+    }
+
+    /**
+     * The index definitions stored when a node's tail read the log, {@code known} being {@link #indexes} before that
+     * read: indexes created or dropped on another node are planned with from now on.
+     */
+    void adoptIndexes(IndexCatalog.Version known, byte @Nullable [] stored) {
+        indexCatalog.adopt(known, stored);
+    }
+
     /**
      * Announces commits made by other nodes of a shared storage (found by {@link NodeTail}) as if they had been made
      * here: live queries of those collections are evaluated again, change listeners (sync) and commit observers

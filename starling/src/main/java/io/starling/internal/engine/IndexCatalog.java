@@ -79,8 +79,23 @@ final class IndexCatalog {
     }
 
     /** Makes a committed version current. */
-    void publish(Version v) {
+    synchronized void publish(Version v) {
         published = v;
+    }
+
+    /**
+     * Makes the version stored in a snapshot current, unless it is the published one or the published one changed
+     * since {@code known} was read (a commit of this instance published a version at least as new). A node of a shared
+     * storage calls it with what its tail read, so it plans with indexes another node created or dropped.
+     */
+    @SuppressWarnings("ReferenceEquality") // the same published object, not an equal one
+    synchronized void adopt(Version known, byte @Nullable [] stored) {
+        if (published != known || Arrays.equals(stored, known.bytes())) return;
+        try {
+            published = decode(stored);
+        } catch (CodecException e) {
+            // a damaged catalog: keep planning with the one known (reads of a snapshot decode theirs and fail there)
+        }
     }
 
     /** The indexes of {@code collection} as the transaction's snapshot has them. */

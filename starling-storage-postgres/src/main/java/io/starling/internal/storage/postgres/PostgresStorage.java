@@ -5,6 +5,11 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.starling.internal.storage.DocumentStorage;
 import io.starling.internal.storage.SharedBlobs;
 import io.starling.internal.storage.StorageException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -53,6 +58,13 @@ import org.slf4j.LoggerFactory;
  * Connections come from a HikariCP pool (auto-commit off). A write holds one for its whole callback; a read
  * borrows one per read() (a read inside a write takes a second). A connection whose ROLLBACK failed is evicted
  * from the pool rather than returned.
+ *
+ * Commits are signalled. A write transaction that took sequence numbers also NOTIFYs the schema's channel, in the
+ * same round trip as the counter's update (a statement batch), so other nodes' tails wake at once instead of at their
+ * next poll (PostgresCommitSignal). NOTIFY takes a database-wide lock at commit, which serialises committing
+ * transactions that notify; writers here are serialised by the counter row already, so it costs no concurrency.
+ * Whether the database takes NOTIFY is tried once at open (in a transaction rolled back): an engine without it
+ * (CockroachDB) gets no NOTIFY, and its nodes poll.
  *
  * Closing. close() marks the instance closed, waits for the running write (takes and releases the write lock),
  * waits for running reads (the write side of a read/write gate that every read holds), then closes the pool.
@@ -169,11 +181,24 @@ public final class PostgresStorage implements DocumentStorage {
 
     private final PostgresBlobs blobs;
 
-    private PostgresStorage(String where, Options options, HikariDataSource pool) {
+    private final String jdbcUrl;
+    /** The NOTIFY that signals a commit to the other instances, or null on a database without LISTEN/NOTIFY. */
+    private final @Nullable String notify;
+
+    private final @Nullable String channel;
+    private final String token;
+    private volatile @Nullable PostgresCommitSignal signal; // set under closeLock
+
+    private PostgresStorage(
+            String jdbcUrl, String where, Options options, HikariDataSource pool, @Nullable String channel) {
+        this.jdbcUrl = jdbcUrl;
         this.where = where;
         this.options = options;
         this.pool = pool;
         this.blobs = new PostgresBlobs(pool, where);
+        this.channel = channel;
+        this.token = String.format("%016x", new SecureRandom().nextLong());
+        this.notify = channel == null ? null : "NOTIFY " + channel + ", '" + token + "'";
     }
 
     /**
@@ -201,12 +226,62 @@ public final class PostgresStorage implements DocumentStorage {
                 false,
                 options.connectTimeout().toMillis());
         HikariDataSource pool = opened.pool();
+        String channel;
+        try {
+            channel = notifyChannel(pool, where);
+        } catch (StorageException e) {
+            pool.close();
+            throw e;
+        }
         log.info(
-                "opened {} (schema version {}{})",
+                "opened {} (schema version {}{}{})",
                 where,
                 PostgresSchema.CURRENT,
-                opened.found() == 0 ? ", created" : "");
-        return new PostgresStorage(where, options, pool);
+                opened.found() == 0 ? ", created" : "",
+                channel == null ? ", no LISTEN/NOTIFY: other nodes' commits are found by polling" : "");
+        return new PostgresStorage(jdbcUrl, where, options, pool, channel);
+    }
+
+    /**
+     * The channel this store's commits are signalled on (named after the schema, so stores in other schemas of the
+     * database do not hear them), or null when the database refuses NOTIFY (tried in a transaction rolled back).
+     */
+    private static @Nullable String notifyChannel(HikariDataSource pool, String where) {
+        try (Connection c = pool.getConnection()) {
+            try (Statement s = c.createStatement()) {
+                String schema;
+                try (ResultSet rs = s.executeQuery("SELECT current_schema()")) {
+                    schema = rs.next() ? rs.getString(1) : null;
+                }
+                String channel = channelFor(schema == null ? "" : schema);
+                try {
+                    s.execute("NOTIFY " + channel);
+                    return channel;
+                } catch (SQLException e) {
+                    log.info(
+                            "{} does not take NOTIFY ({}): commits of other nodes are found by polling",
+                            where,
+                            e.getMessage());
+                    return null;
+                } finally {
+                    c.rollback();
+                }
+            }
+        } catch (SQLException e) {
+            throw translate(e, "opening " + where);
+        }
+    }
+
+    /** {@code starling_} and 16 hex digits of the schema name's SHA-256: a valid identifier of any schema. */
+    static String channelFor(String schema) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(schema.getBytes(StandardCharsets.UTF_8));
+            StringBuilder b = new StringBuilder("starling_");
+            for (int i = 0; i < 8; i++) b.append(String.format("%02x", hash[i]));
+            return b.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /** A pool on a database whose schema is up to date; {@code found} is the version it had before. */
@@ -300,7 +375,16 @@ public final class PostgresStorage implements DocumentStorage {
                                         + aborted.getMessage(),
                                 aborted);
                     }
-                    commit(c, tx.sequenceForCommit() != lastSequence ? tx.sequenceForCommit() : -1);
+                    boolean numbered = tx.sequenceForCommit() != lastSequence;
+                    // marked before the commit: its notification may come back before commit() returns
+                    PostgresCommitSignal s = numbered ? signal : null;
+                    long mark = s == null ? 0 : s.sending();
+                    try {
+                        commit(c, numbered ? tx.sequenceForCommit() : -1);
+                    } catch (RuntimeException e) {
+                        if (s != null) s.notSent(mark);
+                        throw e;
+                    }
                 } catch (Throwable t) {
                     tx.end();
                     StorageException cause = tx.abortedBy();
@@ -391,10 +475,22 @@ public final class PostgresStorage implements DocumentStorage {
         }
     }
 
-    /** Writes the counter back (unless {@code lastSequence} is -1) and commits. */
+    /**
+     * Writes the counter back (unless {@code lastSequence} is -1), with it signals the commit to the other instances
+     * (one round trip), and commits.
+     */
     private void commit(Connection c, long lastSequence) {
         try {
-            if (lastSequence >= 0) {
+            if (lastSequence >= 0 && notify != null) {
+                try (Statement s = c.createStatement()) {
+                    s.addBatch("UPDATE starling_counter SET last_seq = " + lastSequence + " WHERE id = 1");
+                    s.addBatch(notify);
+                    s.executeBatch();
+                } catch (BatchUpdateException e) {
+                    SQLException cause = e.getNextException();
+                    throw cause != null ? cause : e;
+                }
+            } else if (lastSequence >= 0) {
                 try (var s = c.prepareStatement(WRITE_COUNTER)) {
                     s.setLong(1, lastSequence);
                     s.executeUpdate();
@@ -403,6 +499,35 @@ public final class PostgresStorage implements DocumentStorage {
             c.commit();
         } catch (SQLException e) {
             throw translate(e, "commit on " + where);
+        }
+    }
+
+    /**
+     * Listens for the commits of the other instances on this database and schema (LISTEN/NOTIFY, on a connection of
+     * its own that is reconnected when it drops), or null when the database does not take NOTIFY. This instance's own
+     * commits are left out.
+     */
+    @Override
+    public DocumentStorage.@Nullable CommitSignal commitSignal(Runnable wake) {
+        java.util.Objects.requireNonNull(wake, "wake");
+        String ch = channel;
+        if (ch == null) return null;
+        synchronized (closeLock) {
+            ensureOpen();
+            if (signal != null) throw new IllegalStateException("a commit signal is already running on " + where);
+            PostgresCommitSignal s =
+                    new PostgresCommitSignal(jdbcUrl, where, ch, token, options.connectTimeout(), wake);
+            signal = s;
+            s.start();
+            return s;
+        }
+    }
+
+    /** The server process of the commit signal's listening connection, 0 when there is none (tests). */
+    int listenerBackendPid() {
+        synchronized (closeLock) {
+            PostgresCommitSignal s = signal;
+            return s == null ? 0 : s.backendPid();
         }
     }
 
@@ -495,6 +620,8 @@ public final class PostgresStorage implements DocumentStorage {
         synchronized (closeLock) {
             if (poolClosed) return;
             closed = true;
+            PostgresCommitSignal s = signal;
+            if (s != null) s.close();
             writeLock.lock();
             writeLock.unlock();
             readGate.writeLock().lock();

@@ -210,6 +210,41 @@ class ServerNodesTest {
         }
     }
 
+    private static String explain(Starling db, String query) {
+        List<String> out = new ArrayList<>();
+        for (var item : db.store().execute("EXPLAIN " + query).items()) out.add(item.json());
+        return String.join("\n", out);
+    }
+
+    /**
+     * Creating an index takes no sequence number, so no tail sees it in the log: each node's tail reads the stored
+     * definitions with the log's last sequence, and node B plans with an index node A created (or dropped) within
+     * about its safety poll, without a restart.
+     */
+    @Test
+    void anIndexCreatedOrDroppedOnOneNodeIsPlannedWithByAnotherWithoutARestart() {
+        String url = TestPostgres.newSchemaUrl();
+        Starling a = node(url);
+        Starling b = node(url);
+        insert(a, "one");
+        String query = "SELECT * FROM tasks WHERE title = 't one'";
+        assertThat(explain(b, query)).contains("FullScan");
+        a.store().execute("CREATE INDEX by_title ON tasks (title)");
+        Await.until(
+                "node B plans with the index node A created",
+                DEADLINE,
+                () -> explain(b, query).contains("by_title"),
+                () -> explain(b, query));
+        assertThat(b.store().execute(query).items()).hasSize(1);
+        a.store().execute("DROP INDEX by_title ON tasks");
+        Await.until(
+                "node B stops planning with the index node A dropped",
+                DEADLINE,
+                () -> explain(b, query).contains("FullScan"),
+                () -> explain(b, query));
+        assertThat(b.store().execute(query).items()).hasSize(1);
+    }
+
     @Test
     void aDeviceThatMovesToAnotherNodeResumesInsteadOfResyncing() {
         String url = TestPostgres.newSchemaUrl();
