@@ -26,7 +26,9 @@ public sealed interface Message
                 Message.Revocations,
                 Message.Ranges,
                 Message.SameSubscriptions,
-                Message.SubscriptionsWanted {
+                Message.SubscriptionsWanted,
+                Message.SamePresence,
+                Message.PresenceWanted {
 
     /**
      * The first message of each side. {@code capabilities} is a bit set ({@link SessionConfig#CAP_SUMMARY}; unknown
@@ -207,6 +209,25 @@ public sealed interface Message
             positive(revision, "revision");
         }
     }
+
+    /**
+     * A session's first presence view, sent as a marker (docs/SYNC-PROTOCOL.md, "Presence on resumed sessions"): the
+     * view is the last one the sender sent the receiver (in any session), named by {@code digest} (the engine's digest
+     * of its bytes), with the sender's own record's sequence replaced by {@code sequence}. Opaque to the session, like
+     * {@link Presence}, and handed to the engine ({@link SessionListener#samePresence}). Sent only to a peer that
+     * announced {@link SessionConfig#CAP_PRESENCE_RESUME}.
+     */
+    record SamePresence(long digest, long sequence) implements Message {
+        public SamePresence {
+            if (sequence < 0) throw new IllegalArgumentException("negative sequence " + sequence);
+        }
+    }
+
+    /**
+     * The answer to a {@link SamePresence} whose view the receiver does not hold from that peer (it restarted, forgot,
+     * or the digest does not match): the sender sends its view whole. {@code digest} repeats the marker's.
+     */
+    record PresenceWanted(long digest) implements Message {}
 
     /**
      * Presence gossip: the sender's view of the mesh (peers, their metadata and connections), opaque to the

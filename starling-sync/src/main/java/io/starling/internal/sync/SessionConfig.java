@@ -20,6 +20,7 @@ package io.starling.internal.sync;
  *   <tr><td>deltas — announce field deltas</td><td>on</td><td></td></tr>
  *   <tr><td>resume — announce resumed sessions (a SUBSCRIPTIONS unchanged since the last session sent as a marker)</td><td>on</td><td></td></tr>
  *   <tr><td>hintPasses — announce hint passes (a coverage taken while the collection was not held, completed by hints only)</td><td>on</td><td></td></tr>
+ *   <tr><td>presenceResume — announce restamped presence (a first presence view that is the last one sent with a new sequence sent as a marker)</td><td>on</td><td></td></tr>
  * </table>
  *
  * <p>The progress timeout must exceed the time the slowest link takes to carry one batch (256 KiB at 20 KB/s
@@ -85,6 +86,14 @@ public final class SessionConfig {
      * peer that announced the bit, and reports such a subscription not covered to one that did not.
      */
     public static final long CAP_HINT_PASS = 256;
+    /**
+     * HELLO capability bit (bit 9): this peer reads PRESENCE-RESUME messages (type 16): a peer may send, as the first
+     * presence view of a session, a marker saying "the view I sent you last (its digest), with my own record's
+     * sequence now N" instead of the whole view, and the remote answers a marker naming no view it holds from that
+     * peer by asking for the whole view (docs/SYNC-PROTOCOL.md, "Presence on resumed sessions"). Announced with
+     * {@link #presenceResume()} on; used only between two peers that both announced it.
+     */
+    public static final long CAP_PRESENCE_RESUME = 512;
 
     private static final SessionConfig DEFAULTS = builder().build();
 
@@ -102,6 +111,7 @@ public final class SessionConfig {
     private final boolean deltas;
     private final boolean resume;
     private final boolean hintPasses;
+    private final boolean presenceResume;
 
     private SessionConfig(Builder b) {
         maxFrameBytes = b.maxFrameBytes;
@@ -118,6 +128,7 @@ public final class SessionConfig {
         deltas = b.deltas;
         resume = b.resume;
         hintPasses = b.hintPasses;
+        presenceResume = b.presenceResume;
     }
 
     public static SessionConfig defaults() {
@@ -145,6 +156,7 @@ public final class SessionConfig {
         b.deltas = deltas;
         b.resume = resume;
         b.hintPasses = hintPasses;
+        b.presenceResume = presenceResume;
         return b;
     }
 
@@ -235,6 +247,15 @@ public final class SessionConfig {
         return hintPasses;
     }
 
+    /**
+     * Whether to announce {@link #CAP_PRESENCE_RESUME}: with it on both sides, a session's first presence view that is
+     * the last view sent to that peer with only the sender's own sequence changed goes as a short marker (off: the
+     * behaviour of a peer that predates it, for compatibility tests).
+     */
+    public boolean presenceResume() {
+        return presenceResume;
+    }
+
     @Override
     public String toString() {
         return "SessionConfig[maxFrameBytes=" + maxFrameBytes + ", batchBytes=" + batchBytes + ", window=" + window
@@ -242,7 +263,7 @@ public final class SessionConfig {
                 + ", progressTimeoutMillis=" + progressTimeoutMillis + ", echoEntries=" + echoEntries
                 + ", summaryRatio=" + summaryRatio + ", deflate=" + deflate + ", ranges=" + ranges
                 + ", everyCollection=" + everyCollection + ", deltas=" + deltas + ", resume=" + resume
-                + ", hintPasses=" + hintPasses + "]";
+                + ", hintPasses=" + hintPasses + ", presenceResume=" + presenceResume + "]";
     }
 
     public static final class Builder {
@@ -260,6 +281,7 @@ public final class SessionConfig {
         private boolean deltas = true;
         private boolean resume = true;
         private boolean hintPasses = true;
+        private boolean presenceResume = true;
 
         private Builder() {}
 
@@ -345,6 +367,11 @@ public final class SessionConfig {
 
         public Builder hintPasses(boolean v) {
             hintPasses = v;
+            return this;
+        }
+
+        public Builder presenceResume(boolean v) {
+            presenceResume = v;
             return this;
         }
 

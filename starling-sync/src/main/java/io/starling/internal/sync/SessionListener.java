@@ -63,6 +63,17 @@ public interface SessionListener {
     default void presence(byte[] payload) {}
 
     /**
+     * The remote sent its presence view as a marker: the last view it sent us (named by {@code digest}) with its own
+     * record's sequence now {@code sequence} (docs/SYNC-PROTOCOL.md, "Presence on resumed sessions"). Only between
+     * peers that both announced {@link SessionConfig#CAP_PRESENCE_RESUME}. The engine answers with {@link
+     * SyncSession#wantPresence} when it does not hold that view.
+     */
+    default void samePresence(long digest, long sequence) {}
+
+    /** The remote does not hold the view our marker named ({@code digest}): it wants the view whole. */
+    default void presenceWanted(long digest) {}
+
+    /**
      * The session closed, once. {@code reason} is one of the stable close reasons ({@link SyncSession#TIMEOUT},
      * …, or what the remote sent); {@code byRemote} when the remote sent CLOSE.
      */

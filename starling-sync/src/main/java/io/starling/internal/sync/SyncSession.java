@@ -72,6 +72,12 @@ import org.jspecify.annotations.Nullable;
  * names it, and otherwise answers WANTED, after which the receiver sends the set whole. Nothing is acted on that the
  * receiver did not send whole.
  *
+ * Presence on resumed sessions. Between peers that both announced CAP_PRESENCE_RESUME, the engine may send its first
+ * presence view of a session as a marker (PRESENCE-RESUME SAME: the digest of the last view it sent that peer and its
+ * own record's new sequence) and answers a marker it cannot match with WANTED; the session only carries them (presence
+ * is the engine's, see PresenceService), and closes with malformed when either arrives at a peer that did not announce
+ * the bit.
+ *
  * Revocations. A session of a peer that keeps a revocation list (RevocationState, shared by the peer's sessions)
  * announces CAP_REVOCATIONS; between two such peers each side announces the number of its list once (REVOCATIONS
  * with no list), and a side sends its list only to a remote whose number is lower, once per list. A newer list is
@@ -247,7 +253,8 @@ public final class SyncSession {
                         | (config.ranges() ? SessionConfig.CAP_RANGES : 0)
                         | (config.deltas() ? SessionConfig.CAP_DELTAS : 0)
                         | (announcesResume() ? SessionConfig.CAP_RESUME : 0)
-                        | (config.hintPasses() ? SessionConfig.CAP_HINT_PASS : 0),
+                        | (config.hintPasses() ? SessionConfig.CAP_HINT_PASS : 0)
+                        | (config.presenceResume() ? SessionConfig.CAP_PRESENCE_RESUME : 0),
                 config.maxFrameBytes(),
                 store.tombstoneHorizon());
     }
@@ -467,6 +474,35 @@ public final class SyncSession {
     }
 
     /**
+     * Whether presence views may go as markers ({@link #sendSamePresence}): both sides announced {@link
+     * SessionConfig#CAP_PRESENCE_RESUME} and the session is established.
+     */
+    public boolean presenceResumes() {
+        return state == State.ESTABLISHED
+                && config.presenceResume()
+                && (remoteCapabilities() & SessionConfig.CAP_PRESENCE_RESUME) != 0;
+    }
+
+    /**
+     * Our presence view as a marker: the last view we sent this remote (named by {@code digest}) with our own record's
+     * sequence now {@code sequence} (docs/SYNC-PROTOCOL.md, "Presence on resumed sessions"). Nothing unless {@link
+     * #presenceResumes()}.
+     */
+    public List<Message> sendSamePresence(long digest, long sequence) {
+        Message.SamePresence m = new Message.SamePresence(digest, sequence);
+        return run(() -> {
+            if (presenceResumes()) out().add(m);
+        });
+    }
+
+    /** Asks the remote for its presence view whole: we do not hold the one its marker named. */
+    public List<Message> wantPresence(long digest) {
+        return run(() -> {
+            if (presenceResumes()) out().add(new Message.PresenceWanted(digest));
+        });
+    }
+
+    /**
      * The peer's revocation list changed (adopted from another session, from the authority, at start): sends it to
      * the remote if the remote holds an older one, then closes with {@link #REVOKED} if it revokes the remote. Before
      * the handshake it does nothing (the handshake checks the list).
@@ -659,6 +695,14 @@ public final class SyncSession {
             store.evict(z.docs());
         } else if (m instanceof Presence p) {
             listener.presence(p.payload());
+        } else if (m instanceof Message.SamePresence same) {
+            if (!config.presenceResume())
+                fail(MALFORMED, "PRESENCE-RESUME, though this peer did not announce it reads them");
+            else listener.samePresence(same.digest(), same.sequence());
+        } else if (m instanceof Message.PresenceWanted wanted) {
+            if (!config.presenceResume())
+                fail(MALFORMED, "PRESENCE-RESUME, though this peer did not announce it reads them");
+            else listener.presenceWanted(wanted.digest());
         } else if (m instanceof Summary s) {
             sender.onSummary(s);
         } else if (m instanceof Message.SameSubscriptions same) {

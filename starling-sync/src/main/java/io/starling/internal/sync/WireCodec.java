@@ -54,8 +54,10 @@ public final class WireCodec {
             BLOB = 12,
             REVOCATIONS = 13,
             RANGES = 14,
-            RESUME = 15;
+            RESUME = 15,
+            PRESENCE_RESUME = 16;
     static final int RESUME_SAME = 1, RESUME_WANTED = 2;
+    static final int PRESENCE_SAME = 1, PRESENCE_WANTED = 2;
     static final int RANGES_OPEN = 1, RANGES_SPLIT = 2, RANGES_CHILDREN = 3;
     static final int MODE_FP = 0, MODE_LIST = 1, MODE_IMPLIED = 2;
     /** Below this many bytes a message is not worth compressing. */
@@ -126,6 +128,13 @@ public final class WireCodec {
             w.writeByte(CLOSE).writeString(c.reason()).writeString(c.message());
         } else if (m instanceof Presence p) {
             w.writeByte(PRESENCE).writeBytes(p.payload());
+        } else if (m instanceof Message.SamePresence same) {
+            w.writeByte(PRESENCE_RESUME)
+                    .writeByte(PRESENCE_SAME)
+                    .writeFixedLong(same.digest())
+                    .writeVarLong(same.sequence());
+        } else if (m instanceof Message.PresenceWanted wanted) {
+            w.writeByte(PRESENCE_RESUME).writeByte(PRESENCE_WANTED).writeFixedLong(wanted.digest());
         } else if (m instanceof Message.Blob b) {
             w.writeByte(BLOB);
             BlobCodec.write(w, b.body());
@@ -433,6 +442,7 @@ public final class WireCodec {
                 case BLOB -> m = new Message.Blob(BlobCodec.read(r));
                 case REVOCATIONS -> m = readRevocations(r);
                 case RESUME -> m = readResume(r);
+                case PRESENCE_RESUME -> m = readPresenceResume(r);
                 case DEFLATED -> throw WireException.malformed("a compressed message inside a compressed message");
                 default -> throw WireException.malformed("unknown " + what + "message type " + type);
             }
@@ -472,6 +482,18 @@ public final class WireCodec {
             }
             case RESUME_WANTED -> new Message.SubscriptionsWanted(positive(r, "revision"));
             default -> throw WireException.malformed("unknown resume kind " + kind);
+        };
+    }
+
+    private static Message readPresenceResume(BinaryReader r) {
+        int kind = r.readByte();
+        return switch (kind) {
+            case PRESENCE_SAME -> {
+                long digest = r.readFixedLong();
+                yield new Message.SamePresence(digest, nonNegative(r, "presence sequence"));
+            }
+            case PRESENCE_WANTED -> new Message.PresenceWanted(r.readFixedLong());
+            default -> throw WireException.malformed("unknown presence-resume kind " + kind);
         };
     }
 

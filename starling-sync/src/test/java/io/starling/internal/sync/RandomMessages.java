@@ -36,7 +36,15 @@ final class RandomMessages {
     }
 
     Message any() {
-        return r.nextInt(TYPES + 1) == 0 ? ranges() : of(1 + r.nextInt(TYPES));
+        int k = r.nextInt(TYPES + 2);
+        return k == 0 ? ranges() : k == 1 ? presenceResume() : of(1 + r.nextInt(TYPES));
+    }
+
+    /** A PRESENCE-RESUME message of either kind (type 16). */
+    Message presenceResume() {
+        return r.nextBoolean()
+                ? new Message.SamePresence(r.nextLong(), nonNegative())
+                : new Message.PresenceWanted(r.nextLong());
     }
 
     /** A RANGES message of any kind (type 14). */

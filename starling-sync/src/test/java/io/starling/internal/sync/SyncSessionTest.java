@@ -1452,7 +1452,8 @@ class SyncSessionTest {
                                             | SessionConfig.CAP_EVERY
                                             | SessionConfig.CAP_HINT_PASS
                                             | SessionConfig.CAP_DELTAS
-                                            | SessionConfig.CAP_RESUME));
+                                            | SessionConfig.CAP_RESUME
+                                            | SessionConfig.CAP_PRESENCE_RESUME));
             List<Message> out = s.onMessage(new Hello(1, b.appId, 1, 42, caps, 1 << 20, 0));
             List<Message.Summary> sums = only(out, Message.Summary.class);
             if (caps == 0) {

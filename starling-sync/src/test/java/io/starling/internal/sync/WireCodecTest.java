@@ -561,6 +561,50 @@ class WireCodecTest {
     }
 
     @Test
+    void presenceResumeMessagesArePinnedAndChecked() {
+        // PRESENCE-RESUME (16), kind 1 SAME: the digest of the view it names (8 bytes), the sender's new sequence
+        assertThat(hex(new Message.SamePresence(0x0102030405060708L, 300)))
+                .isEqualTo("10" + "01" + "0102030405060708" + "ac02");
+        // kind 2 WANTED: the digest of the marker that could not be used
+        assertThat(hex(new Message.PresenceWanted(-2))).isEqualTo("10" + "02" + "fffffffffffffffe");
+        for (Message m : List.of(
+                new Message.SamePresence(Long.MIN_VALUE, 0),
+                new Message.SamePresence(-1, Long.MAX_VALUE),
+                new Message.PresenceWanted(0))) {
+            assertThat(WireCodec.decode(WireCodec.encode(m))).isEqualTo(m);
+        }
+        refused("10" + "03" + "0102030405060708", "unknown presence-resume kind 3");
+        refused("10" + "00", "unknown presence-resume kind 0");
+        refused("10" + "01" + "0102030405060708", ""); // no sequence
+        refused("10" + "01" + "01020304050607", ""); // a short digest
+        refused("10" + "01" + "0102030405060708" + "ffffffffffffffffff01", "presence sequence"); // 2^64 - 1
+        refused("10" + "01" + "0102030405060708" + "01" + "00", "trailing");
+        refused("10" + "02" + "0102030405060708" + "00", "trailing");
+        refused("10" + "02" + "01020304050607", "");
+        refused("10", "");
+        assertThatThrownBy(() -> new Message.SamePresence(1, -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Property(tries = 1000)
+    void presenceResumeMessagesRoundTripAndTheirMutationsAndTruncationsAreRefusedWithWireExceptionOnly(
+            @ForAll long seed) {
+        Random r = new Random(seed);
+        Message m = new RandomMessages(seed).presenceResume();
+        byte[] bytes = WireCodec.encode(m);
+        assertThat(WireCodec.decode(bytes)).as("seed %d", seed).isEqualTo(m);
+        assertThat(bytes[0]).isEqualTo((byte) 16);
+        for (int n = 0; n < bytes.length; n++) {
+            byte[] prefix = Arrays.copyOf(bytes, n);
+            assertThatThrownBy(() -> WireCodec.decode(prefix))
+                    .as("seed %d, %d of %d bytes", seed, n, bytes.length)
+                    .isInstanceOf(WireException.class);
+        }
+        byte[] mutated = bytes;
+        for (int k = 1 + r.nextInt(3); k > 0; k--) mutated = mutate(mutated, r);
+        decodeSafely(mutated, "seed " + seed);
+    }
+
+    @Test
     void theSubscriptionsDigestCoversEachSubscriptionInOrderAndNothingElse() {
         Subscription s = SyncSessionTest.sub("c", "*"), t = SyncSessionTest.sub("d", "k = 1");
         long digest = WireCodec.subscriptionSetDigest(List.of(s, t));

@@ -297,6 +297,7 @@ final class Simulation {
                     .deltas(!old && ((mix >>> 40) & 3) != 0) // field deltas in most seeds, never on old peers
                     .resume(!old && ((mix >>> 42) & 3) != 0) // resumed sessions likewise, drawn apart from deltas
                     .hintPasses(!old) // hint passes of coverage taken while a collection was not held
+                    .presenceResume(!old) // the simulator carries no presence: only the HELLO bit differs
                     .build();
         }
 

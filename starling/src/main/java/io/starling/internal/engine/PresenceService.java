@@ -50,6 +50,17 @@ import org.slf4j.LoggerFactory;
  * assembled from the records' encodings kept with the view, so a peer with many neighbours encodes each record once
  * per change, not once per neighbour.
  *
+ * Resumed sessions. A peer's own record is restamped whenever a session starts or ends, so the first view a session
+ * sends always differs from the last view sent to that peer, if only by that sequence. Between peers that both announce
+ * CAP_PRESENCE_RESUME, a session whose first view is exactly the last view sent to that peer (in an earlier session)
+ * with only its own record's sequence changed sends a marker instead: the digest of that last view and the new
+ * sequence (markerFor). The receiver keeps the last view it received from each peer (PresenceMemory); when the digest
+ * matches it, it restamps that view the same way, byte for byte, and takes the result as if it had arrived whole
+ * (expand, received); otherwise it asks for the view whole (WANTED). Both sides restamp with the same byte rule
+ * (restamp: the digits of the first record's seq, which must be the sender's own), so the receiver ends up with the
+ * very bytes the full view would have carried; a lying or stale marker can only name a view that peer itself sent,
+ * and costs at most a WANTED round trip.
+ *
  * Everything here runs on the sync thread except setMetadata / observe / graph, which synchronize.
  */
 
@@ -77,6 +88,12 @@ final class PresenceService implements Presence {
     private long[] payloadOrigins = new long[0]; // the origin of each record of payload, in order
     private List<byte[]> payloadRecords = List.of(); // the encoding of each record of payload, in order
     private final java.util.concurrent.atomic.AtomicLong malformed = new java.util.concurrent.atomic.AtomicLong();
+    /** Views sent and received per peer, for markers on resumed sessions. */
+    private final PresenceMemory memory = new PresenceMemory();
+    /** Markers sent, markers from neighbours expanded, and markers from neighbours answered with WANTED (tests). */
+    final java.util.concurrent.atomic.AtomicLong markersSent = new java.util.concurrent.atomic.AtomicLong(),
+            markersExpanded = new java.util.concurrent.atomic.AtomicLong(),
+            markersMissed = new java.util.concurrent.atomic.AtomicLong();
     /** Malformed views are logged at a rate: a peer could send one after another. */
     private final RefusalLog malformedLog;
 
@@ -189,6 +206,7 @@ final class PresenceService implements Presence {
      *     malformed view, or one without the neighbour's record: false)
      */
     boolean received(long fromPeer, byte[] bytes) {
+        memory.received(fromPeer, bytes); // what a marker from it will name (a malformed one too: its marker fails too)
         List<Record> records;
         try {
             records = decode(bytes);
@@ -227,6 +245,55 @@ final class PresenceService implements Presence {
             if (payloadOrigins[i] != neighbour) parts.add(payloadRecords.get(i));
         }
         return view(parts);
+    }
+
+    /**
+     * The marker that stands for {@code view} (as {@link #payloadFor} gave it for {@code neighbour}), or null: when the
+     * last view sent to the neighbour, with our own record's sequence set to the one {@code view} carries, is {@code
+     * view} byte for byte. Sync thread.
+     */
+    Message.@Nullable SamePresence markerFor(long neighbour, byte[] view) {
+        byte[] last = memory.sentTo(neighbour);
+        if (last == null) return null;
+        long sequence = ownSequence(view, localPeer);
+        if (sequence < 0) return null;
+        byte[] restamped = restamp(last, localPeer, sequence);
+        if (restamped == null || !java.util.Arrays.equals(restamped, view)) return null;
+        return new Message.SamePresence(digest(last), sequence);
+    }
+
+    /** {@code view} went to {@code neighbour}, whole or as its marker. Sync thread. */
+    void sent(long neighbour, byte[] view, boolean asMarker) {
+        memory.sent(neighbour, view);
+        if (asMarker) markersSent.incrementAndGet();
+    }
+
+    /**
+     * A neighbour's marker: the view it stands for — the last view received from that neighbour, named by {@code
+     * digest}, with its own (first) record stamped {@code sequence} — or null when this peer does not hold that view
+     * (it restarted or forgot, the digest does not match, or the view held does not start with the neighbour's own
+     * record). The caller hands the view to {@link #received} as if it had arrived whole. Sync thread.
+     */
+    byte @Nullable [] expand(long fromPeer, long digest, long sequence) {
+        byte[] last = memory.receivedFrom(fromPeer);
+        byte[] view = last == null || digest(last) != digest ? null : restamp(last, fromPeer, sequence);
+        (view == null ? markersMissed : markersExpanded).incrementAndGet();
+        return view;
+    }
+
+    /** The records this peer holds of other peers, by origin (tests: what the views received produced). */
+    synchronized Map<Long, Record> records() {
+        return Map.copyOf(known);
+    }
+
+    /** This peer's own record as its views carry it now (tests). */
+    synchronized Record ownRecord() {
+        return new Record(localPeer, sequence, metadata, neighbours);
+    }
+
+    /** The peers and bytes of the views remembered for markers (tests). */
+    String memoryStats() {
+        return memory.stats();
     }
 
     private void recompute() {
@@ -296,6 +363,67 @@ final class PresenceService implements Presence {
 
     private long nextSequence() {
         return Math.max(clock.getAsLong(), sequence + 1);
+    }
+
+    // ---- markers: the digest of a view, and its origin's record restamped
+
+    /** The digest a marker names a view by: the first 8 bytes (big-endian) of the SHA-256 of its bytes. */
+    static long digest(byte[] view) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(view);
+            return java.nio.ByteBuffer.wrap(d).getLong();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JVM", e);
+        }
+    }
+
+    /** How a view begins when its first record is {@code origin}'s own, as {@link #encode} writes it, up to the seq. */
+    private static byte[] ownPrefix(long origin) {
+        return ("{\"v\":1,\"records\":[{\"origin\":\"" + EngineSyncStore.hex(origin) + "\",\"seq\":")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Where the digits of the first record's seq end in {@code view} (at a comma), or -1 when the view does not start
+     * with {@code prefix} followed by 1–19 decimal digits and a comma.
+     */
+    private static int sequenceEnd(byte[] view, byte[] prefix) {
+        if (view.length < prefix.length || !java.util.Arrays.equals(view, 0, prefix.length, prefix, 0, prefix.length))
+            return -1;
+        int i = prefix.length;
+        while (i < view.length && view[i] >= '0' && view[i] <= '9') i++;
+        int digits = i - prefix.length;
+        return digits == 0 || digits > 19 || i >= view.length || view[i] != ',' ? -1 : i;
+    }
+
+    /** The sequence of {@code origin}'s own record when it is the view's first, or -1. */
+    static long ownSequence(byte[] view, long origin) {
+        byte[] prefix = ownPrefix(origin);
+        int end = sequenceEnd(view, prefix);
+        if (end < 0) return -1;
+        try {
+            return Long.parseLong(new String(view, prefix.length, end - prefix.length, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException tooLarge) {
+            return -1;
+        }
+    }
+
+    /**
+     * {@code view} with its first record — which must be {@code origin}'s own, as {@link #encode} writes it — stamped
+     * {@code sequence} instead, every other byte unchanged; or null when the view does not begin that way. Sender and
+     * receiver of a marker apply this same rule to the same bytes.
+     */
+    static byte @Nullable [] restamp(byte[] view, long origin, long sequence) {
+        if (sequence < 0) return null;
+        byte[] prefix = ownPrefix(origin);
+        int end = sequenceEnd(view, prefix);
+        if (end < 0) return null;
+        byte[] digits = Long.toString(sequence).getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[prefix.length + digits.length + view.length - end];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        System.arraycopy(digits, 0, out, prefix.length, digits.length);
+        System.arraycopy(view, end, out, prefix.length + digits.length, view.length - end);
+        return out.length > Message.Presence.MAX_BYTES ? null : out;
     }
 
     // ---- the PRESENCE payload: JSON, {"v":1,"records":[{"origin":"hex","seq":n,"meta":{},"links":{"hex":"tcp"}}]}

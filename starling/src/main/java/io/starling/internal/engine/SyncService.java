@@ -371,6 +371,13 @@ final class SyncService implements AutoCloseable {
         }
     }
 
+    /** Presence traffic (views and their markers), which the message counters leave out. */
+    private static boolean isPresence(Message m) {
+        return m instanceof Message.Presence
+                || m instanceof Message.SamePresence
+                || m instanceof Message.PresenceWanted;
+    }
+
     /** One connection and its session; touched only on the sync thread (receiver methods enqueue). */
     private final class Driver implements MessageChannel.Receiver, SessionListener {
         final MessageChannel channel;
@@ -404,17 +411,32 @@ final class SyncService implements AutoCloseable {
         private boolean tieChecked;
         private byte @Nullable [] presenceSent; // the last presence view sent in this session
         private boolean remoteNotListingUs; // the last view of the remote had no record of it listing us
+        private boolean presenceStarted; // a view (whole or as a marker) went out in this session
+        private boolean markerOutstanding; // this session's first view went as a marker, and no view whole since
+        private long markerDigest; // the digest that marker named
 
         /**
          * Sends the current presence view, without the remote's own record, unless it is the one this session sent
-         * last: the session is ordered and lossless, so the remote holds it already (see PresenceService's note).
+         * last: the session is ordered and lossless, so the remote holds it already (see PresenceService's note). The
+         * session's first view goes as a marker when it is the last view sent to that peer with only our sequence
+         * changed and the remote reads markers (PresenceService.markerFor).
          */
         void sendPresence() {
             if (gone) return;
             byte[] view = presence.payloadFor(remotePeer);
             if (view == null || java.util.Arrays.equals(view, presenceSent)) return;
+            Message.SamePresence marker =
+                    !presenceStarted && session.presenceResumes() ? presence.markerFor(remotePeer, view) : null;
+            List<Message> out = marker != null
+                    ? session.sendSamePresence(marker.digest(), marker.sequence())
+                    : session.sendPresence(view);
+            if (out.isEmpty()) return; // not established, or closed: nothing went out
             presenceSent = view;
-            feed(session.sendPresence(view));
+            presenceStarted = true;
+            markerOutstanding = marker != null;
+            markerDigest = marker != null ? marker.digest() : 0;
+            presence.sent(remotePeer, view, marker != null);
+            feed(out);
         }
 
         Driver(MessageChannel channel, ConnectionInfo info, long order) {
@@ -483,7 +505,7 @@ final class SyncService implements AutoCloseable {
             }
             metrics.documentsReceived.add(documents(m));
             documentsReceived.add(documents(m));
-            if (!(m instanceof Message.Presence)) metrics.messagesReceived.increment();
+            if (!isPresence(m)) metrics.messagesReceived.increment();
             feed(session.onMessage(m));
         }
 
@@ -546,7 +568,7 @@ final class SyncService implements AutoCloseable {
             for (Message m : out) {
                 metrics.documentsSent.add(documents(m));
                 documentsSent.add(documents(m));
-                if (!(m instanceof Message.Presence)) metrics.messagesSent.increment();
+                if (!isPresence(m)) metrics.messagesSent.increment();
                 byte[] encoded = session.encode(m, deflater);
                 bytesSent.add(encoded.length);
                 lastExchange = clock.getAsLong();
@@ -645,6 +667,27 @@ final class SyncService implements AutoCloseable {
                 run(this::sendPresence);
             }
             remoteNotListingUs = !listsUs;
+        }
+
+        @Override
+        public void samePresence(long digest, long sequence) {
+            byte[] view = presence.expand(remotePeer, digest, sequence);
+            if (view == null) {
+                run(() -> {
+                    if (!gone) feed(session.wantPresence(digest));
+                });
+                return;
+            }
+            presence(view);
+        }
+
+        @Override
+        public void presenceWanted(long digest) {
+            // only an answer to this session's marker, before a view went whole (a duplicate or stale one is ignored)
+            if (!markerOutstanding || digest != markerDigest) return;
+            markerOutstanding = false;
+            presenceSent = null;
+            run(this::sendPresence); // whole: this session's first view went out already
         }
 
         @Override
